@@ -1,0 +1,4 @@
+"""The symcnn runtime: data loading, checkpoints and training with generated kernels.
+
+Nothing under this package imports SymPy.
+"""
