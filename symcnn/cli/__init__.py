@@ -1,0 +1,1 @@
+"""The ``symcnn`` command line: one module per subcommand."""

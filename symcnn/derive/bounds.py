@@ -1,0 +1,111 @@
+"""Sound reasoning about integer bounds: is an expression ≥ 0 for every index value?
+
+Sizes are positive integers; indices range over boxes whose ends are
+expressions in the sizes. We answer "provably yes" or "don't know" — never a
+wrong yes — which is all bound pruning needs.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+Ranges = dict[sp.Symbol, tuple[sp.Expr, sp.Expr]]
+
+
+def is_positive_in_sizes(expr: sp.Expr) -> bool:
+    """True when ``expr`` > 0 for every value ≥ 1 of its (positive integer) symbols.
+
+    Substitutes ``s = 1 + s'`` with ``s' ≥ 0``: a numerator whose coefficients
+    are all ≥ 0 with a positive constant term is positive; denominators must be
+    monomials (positive).
+    """
+    num, den = sp.fraction(sp.together(sp.expand(expr)))
+    if not _positive_poly(den):
+        num, den = -num, -den
+        if not _positive_poly(den):
+            return False
+    return _positive_poly(num)
+
+
+def _positive_poly(expr: sp.Expr) -> bool:
+    syms = sorted(expr.free_symbols, key=str)
+    if any(not (s.is_integer and s.is_positive) for s in syms):
+        return False
+    shifted = sp.expand(expr.subs({s: s + 1 for s in syms}, simultaneous=True))
+    if shifted.is_number:
+        return bool(shifted > 0)
+    poly = sp.Poly(shifted, *syms) if syms else None
+    if poly is None:
+        return False
+    coeffs = poly.as_dict()
+    const = coeffs.get((0,) * len(syms), 0)
+    return const > 0 and all(c >= 0 for c in coeffs.values())
+
+
+def _floor_free(expr: sp.Expr, want_lower: bool) -> sp.Expr | None:
+    """Replace each ``floor(a/d)`` by an affine bound of it, on the side asked for.
+
+    For a lower bound of ``expr`` a floor with coefficient > 0 becomes
+    ``(a - d + 1)/d`` and one with coefficient < 0 becomes ``a/d``; integer
+    ``a`` and positive ``d`` make both sound.
+    """
+    expr = sp.expand(expr)
+    for fl in sorted(expr.atoms(sp.floor), key=sp.default_sort_key):
+        coeff = expr.coeff(fl)
+        arg = sp.together(fl.args[0])
+        num, den = sp.fraction(arg)
+        if not is_positive_in_sizes(den):
+            return None
+        if is_positive_in_sizes(coeff):
+            pos = True
+        elif is_positive_in_sizes(-coeff):
+            pos = False
+        else:
+            return None
+        low_side = pos if want_lower else not pos
+        repl = (num - den + 1) / den if low_side else num / den
+        expr = sp.expand(expr.subs(fl, repl))
+    return expr
+
+
+def minimum(expr: sp.Expr, ranges: Ranges) -> sp.Expr | None:
+    """A lower bound of an affine ``expr`` over the index box, or None if unknown."""
+    expr = _floor_free(expr, want_lower=True)
+    if expr is None or expr.has(sp.Max, sp.Min, sp.Mod):
+        return None
+    for idx in sorted(expr.free_symbols & set(ranges), key=str):
+        coeff = sp.expand(expr).coeff(idx)
+        if coeff.has(idx) or coeff.free_symbols & set(ranges):
+            return None
+        lo, hi = ranges[idx]
+        if coeff == 0:
+            continue
+        if is_positive_in_sizes(coeff):
+            expr = sp.expand(expr.subs(idx, lo))
+        elif is_positive_in_sizes(-coeff):
+            expr = sp.expand(expr.subs(idx, hi))
+        else:
+            return None
+    return expr
+
+
+def nonnegative(expr: sp.Expr, ranges: Ranges) -> bool:
+    """True when the integer-valued ``expr`` is ≥ 0 at every point of the box (sound)."""
+    low = minimum(expr, ranges)
+    if low is None or low.free_symbols & set(ranges):
+        return False
+    return is_positive_in_sizes(low + 1)
+
+
+def ceil_div(num: sp.Expr, den: sp.Expr) -> sp.Expr:
+    """``ceil(num/den)`` for integer ``num`` and positive integer ``den``, as a floor."""
+    if den == 1:
+        return sp.expand(num)
+    return sp.floor(sp.expand((num + den - 1) / den))
+
+
+def floor_div(num: sp.Expr, den: sp.Expr) -> sp.Expr:
+    """``floor(num/den)`` for positive integer ``den``."""
+    if den == 1:
+        return sp.expand(num)
+    return sp.floor(sp.expand(num / den))

@@ -1,0 +1,82 @@
+"""Print a layer's forward equations and derived gradients, as plain text or LaTeX.
+
+Sums print outermost first, the way the paper writes them:
+``dX[n, i, p, q] = Σ_{j=0}^{M-1} Σ_{a=max(0, p-Ho+1)}^{min(KH-1, p)} …``.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..model.layer import Layer
+from .engine import Derivation
+from .terms import Bound, Gradient, Term
+
+
+def _text(e: sp.Basic) -> str:
+    return sp.sstr(e)
+
+
+def _bound_text(b: Bound) -> str:
+    lo = _text(b.lower[0]) if len(b.lower) == 1 else f"max({', '.join(map(_text, b.lower))})"
+    hi = _text(b.upper[0]) if len(b.upper) == 1 else f"min({', '.join(map(_text, b.upper))})"
+    return f"Σ_{{{b.index}={lo}}}^{{{hi}}}"
+
+
+def term_text(t: Term) -> str:
+    """One term as ``Σ_{i=lo}^{hi} … [guards] body``."""
+    parts = [_bound_text(b) for b in t.sums]
+    if t.guards:
+        parts.append("[" + " ∧ ".join(_text(g) for g in t.guards) + "]")
+    parts.append(_text(t.body))
+    return " ".join(parts)
+
+
+def gradient_text(g: Gradient) -> str:
+    rhs = " + ".join(term_text(t) for t in g.terms) if g.terms else "0"
+    return f"{_text(g.lhs)} = {rhs}"
+
+
+def _bound_latex(b: Bound) -> str:
+    lo = sp.latex(b.lower[0]) if len(b.lower) == 1 else sp.latex(sp.Max(*b.lower))
+    hi = sp.latex(b.upper[0]) if len(b.upper) == 1 else sp.latex(sp.Min(*b.upper))
+    return rf"\sum_{{{sp.latex(b.index)}={lo}}}^{{{hi}}}"
+
+
+def term_latex(t: Term) -> str:
+    parts = [_bound_latex(b) for b in t.sums]
+    if t.guards:
+        parts.append(r"\left[" + r" \wedge ".join(sp.latex(g) for g in t.guards) + r"\right]")
+    parts.append(sp.latex(t.body))
+    return " ".join(parts)
+
+
+def gradient_latex(g: Gradient) -> str:
+    rhs = " + ".join(term_latex(t) for t in g.terms) if g.terms else "0"
+    return f"{sp.latex(g.lhs)} = {rhs}"
+
+
+def equation_text(layer: Layer, latex: bool = False) -> list[str]:
+    out = []
+    for eq in layer.equations:
+        if latex:
+            out.append(f"{sp.latex(eq.lhs)} = {sp.latex(eq.rhs)}")
+        else:
+            out.append(f"{_text(eq.lhs)} = {_text(eq.rhs)}")
+    return out
+
+
+def show(d: Derivation, latex: bool = False) -> str:
+    """The whole derivation of one layer, for ``symcnn derive --show``."""
+    layer = d.layer
+    lines = [f"layer {layer.name}" + (f"  [{layer.label}]" if layer.label else "")]
+    if layer.doc:
+        lines.append(f"  {layer.doc}")
+    lines.append("forward:")
+    lines += [f"  {e}" for e in equation_text(layer, latex)]
+    for r in layer.records:
+        lines.append(f"  {r.array.label} = {r.op}({r.source.label}, {r.factor})  (recorded)")
+    lines.append("backward:")
+    for g in d.gradients:
+        lines.append("  " + (gradient_latex(g) if latex else gradient_text(g)))
+    return "\n".join(lines)

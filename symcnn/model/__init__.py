@@ -1,0 +1,30 @@
+"""The index-notation layer language and the built-in layers.
+
+Define a layer by its forward equation::
+
+    from symcnn.model import Layer, Equation, array, sizes, indices, Sum
+"""
+
+from sympy import Sum, exp, log, tanh
+
+from .builtins import builtin_layers
+from .functions import relu, sigmoid, step
+from .layer import Equation, Layer, Record, array, equation, indices, sizes
+
+__all__ = [
+    "Equation",
+    "Layer",
+    "Record",
+    "Sum",
+    "array",
+    "builtin_layers",
+    "equation",
+    "exp",
+    "indices",
+    "log",
+    "relu",
+    "sigmoid",
+    "sizes",
+    "step",
+    "tanh",
+]

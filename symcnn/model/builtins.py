@@ -1,0 +1,282 @@
+"""The built-in layers, each one forward equation in index notation.
+
+Every factory returns a :class:`~symcnn.model.layer.Layer`; nothing here knows
+about gradients. Batched arrays are laid out ``(N, C, H, W)``.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from .functions import ACTIVATIONS
+from .layer import Equation, Layer, Record, array, indices, sizes
+
+CONVENTIONS = ("xcorr", "matlab")
+DOWNS = ("sum", "mean", "max")
+
+
+def _activate(
+    name: str, pre: sp.IndexedBase, idx: tuple[sp.Symbol, ...], out: str = "Y"
+) -> tuple[list[Equation], sp.IndexedBase]:
+    """``Y = f(U)`` as its own equation; identity adds none and returns ``pre``."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; choose from {', '.join(ACTIVATIONS)}")
+    f = ACTIVATIONS[name]
+    if f is None:
+        return [], pre
+    y = array(out, pre.shape)
+    return [Equation(y[idx], f(pre[idx]))], y
+
+
+def fully_connected(activation: str = "sigmoid") -> Layer:
+    """[B1] ``x = f(W x_prev + b)``; ``W`` is (outputs, inputs), so ∂E/∂W = δ xᵀ [B6]."""
+    N, I, O = sizes("N I O")  # noqa: E741
+    n, k, i = indices("n k i")
+    X, W, b = array("X", (N, I)), array("W", (O, I)), array("b", (O,))
+    U = array("U", (N, O))
+    eqs = [Equation(U[n, k], sp.Sum(W[k, i] * X[n, i], (i, 0, I - 1)) + b[k])]
+    act, out = _activate(activation, U, (n, k))
+    return Layer(
+        name=f"fc_{activation}",
+        sizes=(N, I, O),
+        inputs=(X,),
+        params=(W, b),
+        outputs=(out,),
+        equations=tuple(eqs + act),
+        label="B1",
+        doc="fully connected layer",
+    )
+
+
+def conv2d(activation: str = "sigmoid", convention: str = "xcorr", table: bool = True) -> Layer:
+    """[B7] ``x_j = f(Σ_{i∈M_j} x_i ⋆ k_ij + b_j)``, 'valid' size.
+
+    ``convention="xcorr"`` is cross-correlation (most frameworks);
+    ``"matlab"`` is MATLAB's ``conv2``, a true convolution with the kernel
+    flipped. ``table`` adds a 0/1 connection table ``T[i, j]`` (``i ∈ M_j``).
+    """
+    if convention not in CONVENTIONS:
+        raise ValueError(f"unknown convention {convention!r}; choose xcorr or matlab")
+    N, C, M, Ho, Wo, KH, KW = sizes("N C M Ho Wo KH KW")
+    n, j, y, x, i, a, b = indices("n j y x i a b")
+    X = array("X", (N, C, Ho + KH - 1, Wo + KW - 1))
+    K, B, T = array("K", (C, M, KH, KW)), array("B", (M,)), array("T", (C, M))
+    U = array("U", (N, M, Ho, Wo))
+    if convention == "xcorr":
+        pixel = X[n, i, y + a, x + b]
+    else:
+        pixel = X[n, i, y + KH - 1 - a, x + KW - 1 - b]
+    mask = T[i, j] if table else sp.S.One
+    rhs = sp.Sum(mask * pixel * K[i, j, a, b], (i, 0, C - 1), (a, 0, KH - 1), (b, 0, KW - 1))
+    eqs = [Equation(U[n, j, y, x], rhs + B[j])]
+    act, out = _activate(activation, U, (n, j, y, x))
+    return Layer(
+        name=f"conv_{convention}_{activation}" + ("" if table else "_full"),
+        sizes=(N, C, M, Ho, Wo, KH, KW),
+        inputs=(X,),
+        params=(K, B),
+        constants=(T,) if table else (),
+        outputs=(out,),
+        equations=tuple(eqs + act),
+        label="B7",
+        doc=f"convolution ({convention}), connection table {'on' if table else 'off'}",
+        meta=(("convention", convention),),
+    )
+
+
+def subsample(down: str = "sum", activation: str = "sigmoid", affine: bool = True) -> Layer:
+    """[B11] ``x_j = f(β_j down(x_j_prev) + b_j)`` over distinct n×n blocks.
+
+    ``down`` sums the block (the paper's form), averages it, or takes its
+    maximum through a recorded arg-max selector. ``affine=False`` freezes
+    β = 1, b = 0 and drops the activation (DeepLearnToolbox's layer).
+    """
+    if down not in DOWNS:
+        raise ValueError(f"unknown down {down!r}; choose from {', '.join(DOWNS)}")
+    N, C, Ho, Wo, s = sizes("N C Ho Wo s")
+    n, c, y, x, r, q = indices("n c y x r q")
+    X = array("X", (N, C, s * Ho, s * Wo))
+    D = array("D", (N, C, Ho, Wo))
+    pixel = X[n, c, s * y + r, s * x + q]
+    records: tuple[Record, ...] = ()
+    if down == "max":
+        S = array("S", X.shape)
+        records = (Record(S, "block_argmax", X, s),)
+        pixel = S[n, c, s * y + r, s * x + q] * pixel
+    block = sp.Sum(pixel, (r, 0, s - 1), (q, 0, s - 1))
+    if down == "mean":
+        block = block / s**2
+    idx = (n, c, y, x)
+    eqs = [Equation(D[idx], block)]
+    params: tuple[sp.IndexedBase, ...] = ()
+    out = D
+    if affine:
+        beta, bias, U = array("beta", (C,)), array("b", (C,)), array("U", D.shape)
+        eqs.append(Equation(U[idx], beta[c] * D[idx] + bias[c]))
+        act, out = _activate(activation, U, idx)
+        eqs += act
+        params = (beta, bias)
+    name = f"pool_{down}" + (f"_{activation}" if affine else "_plain")
+    return Layer(
+        name=name,
+        sizes=(N, C, Ho, Wo, s),
+        inputs=(X,),
+        params=params,
+        outputs=(out,),
+        equations=tuple(eqs),
+        records=records,
+        hyper=(s,),
+        label="B11",
+        doc=f"sub-sampling, down = {down}" + ("" if affine else ", β and b frozen"),
+    )
+
+
+def combination(activation: str = "sigmoid", per_pair: bool = False) -> Layer:
+    """[B14a] ``x_j = f(Σ_i α_ij (x_i ⋆ k_i) + b_j)``, ``α_ij = softmax_i(c_ij)``.
+
+    The softmax is split into ``Z_j = Σ_k exp(c_kj)`` and ``α_ij = exp(c_ij)/Z_j``
+    so each step is one equation. ``per_pair`` gives each pair its own kernel
+    ``k_ij`` instead of the paper's one kernel per input map.
+    """
+    N, C, M, Ho, Wo, KH, KW = sizes("N C M Ho Wo KH KW")
+    n, j, y, x, i, a, b, k = indices("n j y x i a b k")
+    X = array("X", (N, C, Ho + KH - 1, Wo + KW - 1))
+    K = array("K", (C, M, KH, KW) if per_pair else (C, KH, KW))
+    cc, B = array("c", (C, M)), array("B", (M,))
+    Z, A = array("Z", (M,)), array("alpha", (C, M))
+    kern = K[i, j, a, b] if per_pair else K[i, a, b]
+    U = array("U", (N, M, Ho, Wo))
+    window = ((a, 0, KH - 1), (b, 0, KW - 1))
+    eqs = [
+        Equation(Z[j], sp.Sum(sp.exp(cc[k, j]), (k, 0, C - 1))),
+        Equation(A[i, j], sp.exp(cc[i, j]) / Z[j]),
+    ]
+    if per_pair:
+        rhs = sp.Sum(A[i, j] * X[n, i, y + a, x + b] * kern, (i, 0, C - 1), *window)
+        eqs.append(Equation(U[n, j, y, x], rhs + B[j]))
+    else:
+        V = array("V", (N, C, Ho, Wo))
+        eqs.append(Equation(V[n, i, y, x], sp.Sum(X[n, i, y + a, x + b] * kern, *window)))
+        eqs.append(Equation(U[n, j, y, x], sp.Sum(A[i, j] * V[n, i, y, x], (i, 0, C - 1)) + B[j]))
+    act, out = _activate(activation, U, (n, j, y, x))
+    return Layer(
+        name=f"combo_{activation}" + ("_pairs" if per_pair else ""),
+        sizes=(N, C, M, Ho, Wo, KH, KW),
+        inputs=(X,),
+        params=(K, cc, B),
+        outputs=(out,),
+        equations=tuple(eqs + act),
+        label="B14a",
+        doc="learned combination of feature maps, α = softmax(c)",
+    )
+
+
+def l1_penalty() -> Layer:
+    """[B14e] ``Ω = λ Σ_ij |α_ij|`` with ``α = softmax(c)`` (as the paper writes it)."""
+    C, M = sizes("C M")
+    i, j, k = indices("i j k")
+    lam = array("lam", (1,))
+    cc, Z, A, P = array("c", (C, M)), array("Z", (M,)), array("alpha", (C, M)), array("P", (1,))
+    z = sp.Symbol("z", integer=True)
+    eqs = (
+        Equation(Z[j], sp.Sum(sp.exp(cc[k, j]), (k, 0, C - 1))),
+        Equation(A[i, j], sp.exp(cc[i, j]) / Z[j]),
+        Equation(P[z], lam[0] * sp.Sum(sp.Abs(A[i, j]), (i, 0, C - 1), (j, 0, M - 1))),
+    )
+    return Layer(
+        name="penalty_l1",
+        sizes=(C, M),
+        inputs=(),
+        params=(cc,),
+        constants=(lam,),
+        outputs=(P,),
+        equations=eqs,
+        label="B14e",
+        doc="L1 penalty on the softmax combination weights",
+    )
+
+
+def entropy_penalty() -> Layer:
+    """``Ω = -λ Σ_ij α_ij log α_ij``: a penalty that does make combinations sparse.
+
+    Under the softmax constraint the L1 norm of α is constant (§6.4), but the
+    entropy of each column of α is smallest when one input map takes all the
+    weight, so descending on it drives every column toward one-hot.
+    """
+    C, M = sizes("C M")
+    i, j, k = indices("i j k")
+    lam = array("lam", (1,))
+    cc, Z, A, P = array("c", (C, M)), array("Z", (M,)), array("alpha", (C, M)), array("P", (1,))
+    z = sp.Symbol("z", integer=True)
+    ent = sp.Sum(A[i, j] * (cc[i, j] - sp.log(Z[j])), (i, 0, C - 1), (j, 0, M - 1))
+    eqs = (
+        Equation(Z[j], sp.Sum(sp.exp(cc[k, j]), (k, 0, C - 1))),
+        Equation(A[i, j], sp.exp(cc[i, j]) / Z[j]),
+        Equation(P[z], -lam[0] * ent),
+    )
+    return Layer(
+        name="penalty_entropy",
+        sizes=(C, M),
+        inputs=(),
+        params=(cc,),
+        constants=(lam,),
+        outputs=(P,),
+        equations=eqs,
+        label="B14e",
+        doc="entropy penalty on the softmax combination weights",
+    )
+
+
+def squared_error() -> Layer:
+    """[B2] ``E_n = ½ Σ_k (y_k − t_k)²`` per pattern."""
+    N, O = sizes("N O")  # noqa: E741
+    n, k = indices("n k")
+    Y, T, L = array("Y", (N, O)), array("T", (N, O)), array("L", (N,))
+    eq = Equation(L[n], sp.Sum((Y[n, k] - T[n, k]) ** 2, (k, 0, O - 1)) / 2)
+    return Layer(
+        name="loss_squared",
+        sizes=(N, O),
+        inputs=(Y,),
+        params=(),
+        constants=(T,),
+        outputs=(L,),
+        equations=(eq,),
+        label="B2",
+        doc="squared-error loss",
+    )
+
+
+def softmax_cross_entropy() -> Layer:
+    """``E_n = −Σ_k t_k log softmax(y)_k``, shifted by the row maximum so exp cannot overflow."""
+    N, O = sizes("N O")  # noqa: E741
+    n, k = indices("n k")
+    Y, T, L = array("Y", (N, O)), array("T", (N, O)), array("L", (N,))
+    Mx, Z = array("Mx", (N,)), array("Z", (N,))
+    eqs = (
+        Equation(Z[n], sp.Sum(sp.exp(Y[n, k] - Mx[n]), (k, 0, O - 1))),
+        Equation(L[n], -sp.Sum(T[n, k] * (Y[n, k] - Mx[n] - sp.log(Z[n])), (k, 0, O - 1))),
+    )
+    return Layer(
+        name="loss_softmax_ce",
+        sizes=(N, O),
+        inputs=(Y,),
+        params=(),
+        constants=(T,),
+        outputs=(L,),
+        equations=eqs,
+        records=(Record(Mx, "row_max", Y),),
+        label="B2",
+        doc="softmax cross-entropy loss",
+    )
+
+
+def builtin_layers() -> dict[str, Layer]:
+    """Every built-in layer, by name, in a fixed order."""
+    layers = [fully_connected(a) for a in ("sigmoid", "tanh", "relu", "identity")]
+    for conv in CONVENTIONS:
+        layers += [conv2d(a, conv) for a in ("sigmoid", "tanh", "relu", "identity")]
+    layers += [subsample(d, "sigmoid") for d in DOWNS]
+    layers += [subsample(d, affine=False) for d in DOWNS]
+    layers += [subsample("max", "relu"), combination("sigmoid"), combination("sigmoid", True)]
+    layers += [l1_penalty(), entropy_penalty(), squared_error(), softmax_cross_entropy()]
+    return {layer.name: layer for layer in layers}

@@ -1,0 +1,128 @@
+"""The index-notation layer language: arrays, equations and the layer they form.
+
+A layer is an ordered list of equations ``A[i, j, …] = rhs`` over SymPy
+``IndexedBase`` arrays whose shapes are SymPy expressions in the layer's size
+symbols. Every index of the left-hand side ranges over the array's extent;
+every other index is bound by a ``Sum`` with explicit limits. This is the
+form in which [B1], [B7], [B11] and [B14a] are written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+
+def sizes(names: str) -> tuple[sp.Symbol, ...]:
+    """Size symbols (batch, maps, extents, factors): positive integers."""
+    return tuple(sp.symbols(names, integer=True, positive=True, seq=True))
+
+
+def indices(names: str) -> tuple[sp.Symbol, ...]:
+    """Index symbols: integers, ranges given by the arrays or sums that bind them."""
+    return tuple(sp.symbols(names, integer=True, seq=True))
+
+
+def array(name: str, shape: tuple[sp.Expr, ...]) -> sp.IndexedBase:
+    """An array with a symbolic shape, e.g. ``array("X", (N, C, H, W))``."""
+    return sp.IndexedBase(name, shape=tuple(sp.sympify(s) for s in shape), real=True)
+
+
+@dataclass(frozen=True)
+class Equation:
+    """``lhs = rhs``, with ``lhs`` an array indexed by distinct plain index symbols."""
+
+    lhs: sp.Indexed
+    rhs: sp.Expr
+
+    @property
+    def array(self) -> sp.IndexedBase:
+        return self.lhs.base
+
+    @property
+    def free(self) -> tuple[sp.Symbol, ...]:
+        return tuple(self.lhs.indices)
+
+
+@dataclass(frozen=True)
+class Record:
+    """An array the forward pass records with a primitive, held constant when differentiating.
+
+    ``op`` is ``"block_argmax"`` (a 0/1 selector marking the first maximum of
+    each ``factor×factor`` block of the last two axes of ``source``; max-pooling
+    is the sum of ``selector ∘ x`` over a block) or ``"row_max"`` (the maximum
+    over the last axis, a shift that keeps a softmax from overflowing).
+    """
+
+    array: sp.IndexedBase
+    op: str
+    source: sp.IndexedBase
+    factor: sp.Expr = sp.S.One
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer: its arrays by role and the forward equations that relate them.
+
+    ``hyper`` are size symbols fixed when the layer is built (pooling factor,
+    stride, dilation); every other size is read off the arrays' shapes.
+    """
+
+    name: str
+    sizes: tuple[sp.Symbol, ...]
+    inputs: tuple[sp.IndexedBase, ...]
+    params: tuple[sp.IndexedBase, ...]
+    outputs: tuple[sp.IndexedBase, ...]
+    equations: tuple[Equation, ...]
+    constants: tuple[sp.IndexedBase, ...] = ()
+    records: tuple[Record, ...] = ()
+    hyper: tuple[sp.Symbol, ...] = ()
+    label: str = ""
+    doc: str = ""
+    meta: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def intermediates(self) -> tuple[sp.IndexedBase, ...]:
+        outs = set(self.outputs)
+        return tuple(e.array for e in self.equations if e.array not in outs)
+
+    @property
+    def differentiable(self) -> tuple[sp.IndexedBase, ...]:
+        """Arrays that get a gradient: inputs, parameters and intermediates."""
+        return self.inputs + self.params + self.intermediates
+
+    def arrays(self) -> dict[str, sp.IndexedBase]:
+        every = (
+            self.inputs
+            + self.params
+            + self.constants
+            + tuple(r.array for r in self.records)
+            + tuple(e.array for e in self.equations)
+        )
+        return {str(a.label): a for a in every}
+
+    def key(self) -> str:
+        """A canonical text of the whole spec; its hash keys caches and generated files."""
+        parts = [
+            self.name,
+            repr(self.sizes),
+            repr(self.hyper),
+            *(f"{role}:{a.label}{tuple(a.shape)}" for role, group in self._roles() for a in group),
+            *(f"record:{r.array.label}={r.op}({r.source.label},{r.factor})" for r in self.records),
+            *(f"eq:{sp.srepr(e.lhs)}={sp.srepr(e.rhs)}" for e in self.equations),
+        ]
+        return "\n".join(parts)
+
+    def _roles(self) -> tuple[tuple[str, tuple[sp.IndexedBase, ...]], ...]:
+        return (
+            ("input", self.inputs),
+            ("param", self.params),
+            ("const", self.constants),
+            ("output", self.outputs),
+        )
+
+
+def equation(lhs: sp.Indexed, rhs: sp.Expr) -> Equation:
+    """Build ``lhs = rhs``; the readable spelling used by layer specs."""
+    return Equation(lhs, sp.sympify(rhs))

@@ -1,0 +1,153 @@
+"""Checks a layer spec before anything is derived or written.
+
+Each problem is a :class:`~symcnn.errors.SpecError` naming the layer, the
+term and the reason — never a SymPy traceback.
+"""
+
+from __future__ import annotations
+
+import keyword
+
+import sympy as sp
+
+from ..derive.bounds import nonnegative
+from ..errors import SpecError
+from .functions import KNOWN_FUNCTIONS
+from .layer import Layer
+
+RESERVED = {"np", "nb", "numba", "numpy", "prange", "njit", "math", "sizes", "out"}
+
+
+def check_name(layer: str, what: str, name: str) -> None:
+    """Names reach generated source: only plain identifiers pass."""
+    if not name.isidentifier() or keyword.iskeyword(name) or not name.isascii():
+        raise SpecError(layer, f"{what} name {name!r} is not a plain Python identifier")
+    if name in RESERVED or name.startswith("_"):
+        raise SpecError(layer, f"{what} name {name!r} is reserved")
+
+
+def validate(layer: Layer) -> None:
+    """Raise :class:`SpecError` on the first problem found in ``layer``."""
+    name = layer.name
+    if not isinstance(name, str):
+        raise SpecError(str(name), "layer name must be a string")
+    check_name(name, "layer", name)
+    _check_arrays(layer)
+    sizes = set(layer.sizes)
+    for s in layer.sizes:
+        if not (isinstance(s, sp.Symbol) and s.is_integer and s.is_positive):
+            raise SpecError(name, "sizes must be positive integer symbols (use symcnn.sizes)", s)
+        check_name(name, "size", str(s))
+    for h in layer.hyper:
+        if h not in sizes:
+            raise SpecError(name, "a hyper-parameter must be one of the layer's sizes", h)
+    defined = {a.label for a in layer.inputs + layer.params + layer.constants}
+    defined |= {r.array.label for r in layer.records}
+    for r in layer.records:
+        if r.source.label not in defined:
+            raise SpecError(name, "a recorded array's source must be an input", r.source)
+    for eq in layer.equations:
+        _check_equation(layer, eq, defined, sizes)
+        defined.add(eq.array.label)
+    for out in layer.outputs:
+        if out.label not in {e.array.label for e in layer.equations}:
+            raise SpecError(name, "an output must be defined by an equation", out)
+    _check_reachable(layer)
+
+
+def _check_arrays(layer: Layer) -> None:
+    seen: set[str] = set()
+    groups = layer.inputs + layer.params + layer.constants + tuple(r.array for r in layer.records)
+    for a in groups + tuple(e.array for e in layer.equations):
+        label = str(a.label)
+        check_name(layer.name, "array", label)
+        if a.shape is None:
+            raise SpecError(layer.name, "every array needs a shape", label)
+        for s in a.shape:
+            extra = s.free_symbols - set(layer.sizes)
+            if extra:
+                raise SpecError(layer.name, f"undeclared size symbol {sorted(map(str, extra))}", label)
+    for a in groups:
+        if str(a.label) in seen:
+            raise SpecError(layer.name, "duplicate array name", a.label)
+        seen.add(str(a.label))
+    defined = [str(e.array.label) for e in layer.equations]
+    for label in defined:
+        if label in seen or defined.count(label) > 1:
+            raise SpecError(layer.name, "an array is defined twice", label)
+
+
+def _check_equation(layer: Layer, eq, defined: set, sizes: set) -> None:
+    name = layer.name
+    lhs = eq.lhs
+    if not isinstance(lhs, sp.Indexed):
+        raise SpecError(name, "the left-hand side must be an indexed array", lhs)
+    if len(set(lhs.indices)) != len(lhs.indices) or not all(
+        isinstance(i, sp.Symbol) for i in lhs.indices
+    ):
+        raise SpecError(name, "left-hand indices must be distinct plain symbols", lhs)
+    if len(lhs.indices) != len(lhs.base.shape):
+        raise SpecError(name, f"{lhs.base.label} has rank {len(lhs.base.shape)}", lhs)
+    ranges = {i: (sp.S.Zero, s - 1) for i, s in zip(lhs.indices, lhs.base.shape)}
+    _walk(layer, eq.rhs, ranges, defined, sizes)
+
+
+def _walk(layer: Layer, expr: sp.Basic, ranges: dict, defined: set, sizes: set) -> None:
+    name = layer.name
+    if isinstance(expr, sp.Sum):
+        inner = dict(ranges)
+        for var, lo, hi in reversed(expr.limits):
+            for bound in (lo, hi):
+                extra = bound.free_symbols - sizes - set(inner)
+                if extra:
+                    what = f"undeclared symbol {sorted(map(str, extra))} in a sum's limits"
+                    raise SpecError(name, what, expr)
+            inner[var] = (lo, hi)
+        _walk(layer, expr.function, inner, defined, sizes)
+        return
+    if isinstance(expr, sp.Indexed):
+        _check_access(layer, expr, ranges, defined, sizes)
+        return
+    if isinstance(expr, sp.Symbol):
+        if expr not in sizes and expr not in ranges:
+            raise SpecError(name, f"undeclared symbol {expr}", expr)
+        return
+    if isinstance(expr, sp.Function) and not isinstance(expr, KNOWN_FUNCTIONS):
+        raise SpecError(name, f"unknown function {expr.func} has no derivative symcnn knows", expr)
+    if isinstance(expr, sp.Pow) and expr.exp.has(*[a for a in expr.exp.atoms(sp.Indexed)]):
+        raise SpecError(name, "an array in an exponent is not supported", expr)
+    for arg in expr.args:
+        _walk(layer, arg, ranges, defined, sizes)
+
+
+def _check_access(layer: Layer, acc: sp.Indexed, ranges: dict, defined: set, sizes: set) -> None:
+    name = layer.name
+    base = acc.base
+    if base.label not in defined:
+        raise SpecError(name, f"array {base.label} is used before it is defined or declared", acc)
+    shape = layer.arrays()[str(base.label)].shape
+    if len(acc.indices) != len(shape):
+        raise SpecError(name, f"{base.label} has rank {len(shape)}, indexed with {len(acc.indices)}", acc)
+    idx = set(ranges)
+    for e, extent in zip(acc.indices, shape):
+        extra = e.free_symbols - sizes - idx
+        if extra:
+            raise SpecError(name, f"undeclared symbol {sorted(map(str, extra))} in an index", acc)
+        poly = sp.Poly(e, *sorted(e.free_symbols & idx, key=str)) if e.free_symbols & idx else None
+        if poly is not None and poly.total_degree() > 1:
+            raise SpecError(name, f"index {e} is not affine in the indices", acc)
+        if poly is not None and any(c.free_symbols & idx for c in poly.coeffs()):
+            raise SpecError(name, f"index {e} is not affine in the indices", acc)
+        if not (nonnegative(e, ranges) and nonnegative(extent - 1 - e, ranges)):
+            raise SpecError(name, f"index {e} can leave 0..{extent - 1} of {base.label}", acc)
+
+
+def _check_reachable(layer: Layer) -> None:
+    """Every output must depend on some input or parameter: a differentiable path."""
+    live = {a.label for a in layer.inputs + layer.params}
+    for eq in layer.equations:
+        if {a.base.label for a in eq.rhs.atoms(sp.Indexed)} & live:
+            live.add(eq.array.label)
+    for out in layer.outputs:
+        if out.label not in live:
+            raise SpecError(layer.name, "no differentiable path from any input or parameter", out)
