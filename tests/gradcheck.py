@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import interpret
 import numpy as np
 import sympy as sp
 
-import interpret
 from symcnn.derive import Derivation
 from symcnn.model.layer import Layer
 
