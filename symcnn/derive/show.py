@@ -7,14 +7,27 @@ Sums print outermost first, the way the paper writes them:
 from __future__ import annotations
 
 import sympy as sp
+from sympy.printing.precedence import precedence
+from sympy.printing.str import StrPrinter
 
 from ..model.layer import Layer
 from .engine import Derivation
 from .terms import Bound, Gradient, Term
 
 
+class _Printer(StrPrinter):
+    """SymPy's text printer, with ``floor`` arguments kept as one fraction."""
+
+    def _print_floor(self, expr: sp.floor) -> str:
+        num, den = sp.fraction(sp.together(expr.args[0]))
+        if den == 1:
+            return f"floor({self._print(num)})"
+        prec = precedence(sp.Mul(num, 1 / den, evaluate=False))
+        return f"floor({self.parenthesize(num, prec)}/{self.parenthesize(den, prec + 1)})"
+
+
 def _text(e: sp.Basic) -> str:
-    return sp.sstr(e)
+    return _Printer().doprint(e)
 
 
 def _bound_text(b: Bound) -> str:
