@@ -1,0 +1,54 @@
+"""``symcnn evaluate``: test error and confusion matrix of a saved model."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("evaluate", help="test error and confusion matrix of a saved model",
+                              description=__doc__)
+    p.add_argument("--model", required=True, metavar="PATH",
+                   help="a .npz written by `symcnn train --save`")
+    p.add_argument("--data", metavar="DIR", help="folder of MNIST-style IDX files (default as for train)")
+    p.add_argument("--backend", choices=("numba", "numpy"),
+                   help="default: the one the model was trained with")
+    p.add_argument("--generated", metavar="DIR",
+                   help="folder of generated layer modules (default: generated/)")
+    p.add_argument("--trust-generated", action="store_true",
+                   help="load generated modules even if their SPEC_HASH does not match MANIFEST.json")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.set_defaults(func=run)
+
+
+def format_confusion(matrix) -> str:
+    """Rows: true class; columns: predicted class."""
+    k = matrix.shape[0]
+    width = max(5, len(str(int(matrix.max(initial=0)))) + 1)
+    lines = ["true\\pred" + "".join(f"{j:>{width}}" for j in range(k))]
+    lines += [f"{i:>9}" + "".join(f"{v:>{width}}" for v in row) for i, row in enumerate(matrix)]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..runtime.checkpoint import load_npz
+    from ..runtime.datasets import find_dataset
+    from ..runtime.presets import network_from_meta
+    from ..runtime.train import evaluate
+
+    arrays, meta = load_npz(args.model)
+    net = network_from_meta(meta, backend=args.backend, generated=args.generated, trust=args.trust_generated)
+    net.set_parameters(arrays, args.model)
+    data = find_dataset(args.data)
+    images = data.images("test", net.dtype)[:, None]
+    error, matrix = evaluate(net, images, data.labels("test"))
+    if args.json:
+        print(json.dumps({"model": args.model, "net": meta.get("net"), "test_error": error,
+                          "test_images": len(images), "confusion": matrix.tolist()}))
+        return 0
+    print(f"{args.model}: {net.describe()}, epoch {meta.get('epoch', '?')}")
+    print(f"{data.describe()}")
+    print(f"test error: {100 * error:.2f}% ({int(round(error * len(images)))} of {len(images)})")
+    print(format_confusion(matrix))
+    return 0

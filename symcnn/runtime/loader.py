@@ -1,0 +1,186 @@
+"""Loading generated layer modules by file path, checked against the manifest.
+
+A generated folder (``generated/`` or any folder ``symcnn derive --out`` wrote)
+holds ``<layer>_<backend>.py`` files and a ``MANIFEST.json`` naming the spec
+hash each file was generated from. :func:`load_layer_module` loads exactly
+``<folder>/<layer>_<backend>.py``: nothing is looked up on ``sys.path`` and no
+other folder is tried. Before the file is executed its ``SPEC_HASH`` line is
+read as text and compared with the manifest; a mismatch (or a file the manifest
+does not list) is refused unless ``trust=True`` (``--trust-generated``).
+
+Only the standard library is used here; the modules themselves import NumPy or
+Numba. Loaded modules are cached by path and modification time, so every
+network built in one process shares Numba's compiled kernels.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from symcnn.errors import GeneratedCodeError
+
+__all__ = [
+    "BACKENDS",
+    "CONTRACT",
+    "GENERATED_DIR",
+    "load_layer_module",
+    "module_path",
+    "read_manifest",
+    "resolve_folder",
+]
+
+#: The generated folder of the source tree symcnn is installed from.
+GENERATED_DIR = Path(__file__).resolve().parents[2] / "generated"
+#: Backends a generated folder provides.
+BACKENDS = ("numba", "numpy")
+#: Names every generated module defines (the contract with ``symcnn.codegen``).
+CONTRACT = (
+    "LAYER", "LABEL", "BACKEND", "SPEC_HASH", "INPUTS", "PARAMS", "CONSTANTS", "OUTPUTS",
+    "HYPER", "RECORDS", "INTERMEDIATES", "GRADIENTS", "SIZES", "sizes_of", "forward", "backward",
+)
+MANIFEST = "MANIFEST.json"
+
+_HASH_LINE = re.compile(r"""^SPEC_HASH\s*=\s*["']([0-9a-fA-F]+)["']""", re.MULTILINE)
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_CACHE: dict[tuple[str, int, int, bool], ModuleType] = {}
+
+
+def resolve_folder(folder: str | Path | None) -> Path:
+    """The generated folder to use: ``folder`` if given, else :data:`GENERATED_DIR`."""
+    path = Path(folder) if folder is not None else GENERATED_DIR
+    if not path.is_dir():
+        hint = "" if folder is not None else "; run `symcnn derive` first or pass --generated DIR"
+        raise GeneratedCodeError(f"{path}: no generated-code folder{hint}")
+    return path.resolve()
+
+
+def read_manifest(folder: str | Path) -> dict[str, Any]:
+    """The parsed ``MANIFEST.json`` of ``folder`` ({} when the folder has none)."""
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise GeneratedCodeError(f"{path}: unreadable manifest: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise GeneratedCodeError(f"{path}: manifest is not a JSON object")
+    return doc
+
+
+def manifest_hash(manifest: dict[str, Any], layer: str, backend: str, filename: str) -> str | None:
+    """The spec hash ``manifest`` records for ``layer``'s ``backend`` file, if any.
+
+    Accepts the layouts ``{"layers": {layer: {"spec_hash": h, ...}}}`` (one hash
+    for both backends), ``{"layers": {layer: {backend: {"spec_hash": h}}}}``,
+    ``{"files": {filename: {"spec_hash": h}}}`` and lists of entries with
+    ``"layer"``/``"name"`` and ``"spec_hash"`` keys.
+    """
+    files = manifest.get("files")
+    if isinstance(files, dict) and isinstance(files.get(filename), dict):
+        found = files[filename].get("spec_hash")
+        if isinstance(found, str):
+            return found
+    layers = manifest.get("layers")
+    entry: Any = None
+    if isinstance(layers, dict):
+        entry = layers.get(layer)
+    elif isinstance(layers, list):
+        entry = next(
+            (e for e in layers if isinstance(e, dict) and layer in (e.get("layer"), e.get("name"))),
+            None,
+        )
+    if not isinstance(entry, dict):
+        return None
+    if isinstance(entry.get(backend), dict) and isinstance(entry[backend].get("spec_hash"), str):
+        return entry[backend]["spec_hash"]
+    found = entry.get("spec_hash")
+    return found if isinstance(found, str) else None
+
+
+def module_path(layer: str, backend: str, folder: str | Path | None = None) -> Path:
+    """``<folder>/<layer>_<backend>.py``, checked to name a file."""
+    if backend not in BACKENDS:
+        raise GeneratedCodeError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
+    if not _NAME.match(layer):
+        raise GeneratedCodeError(f"{layer!r} is not a layer name")
+    path = resolve_folder(folder) / f"{layer}_{backend}.py"
+    if not path.is_file():
+        raise GeneratedCodeError(f"{path}: no generated {backend} module for layer {layer!r}")
+    return path
+
+
+def _check_hash(path: Path, layer: str, backend: str) -> None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GeneratedCodeError(f"{path}: unreadable: {exc}") from exc
+    match = _HASH_LINE.search(text)
+    if match is None:
+        raise GeneratedCodeError(f"{path}: no SPEC_HASH line; not a symcnn-generated module")
+    manifest = read_manifest(path.parent)
+    if not manifest:
+        raise GeneratedCodeError(
+            f"{path.parent}: no {MANIFEST}; cannot check generated code (--trust-generated skips this)"
+        )
+    want = manifest_hash(manifest, layer, backend, path.name)
+    if want is None:
+        raise GeneratedCodeError(
+            f"{path}: layer {layer!r} ({backend}) is not in {MANIFEST} (--trust-generated skips this)"
+        )
+    if match.group(1).lower() != want.lower():
+        raise GeneratedCodeError(
+            f"{path}: SPEC_HASH {match.group(1)} does not match {MANIFEST} ({want}); "
+            "regenerate with `symcnn derive` (--trust-generated skips this)"
+        )
+
+
+def _exec_module(path: Path, key: str) -> ModuleType:
+    digest = hashlib.sha1(str(path).encode()).hexdigest()[:10]
+    name = f"_symcnn_generated_{digest}_{path.stem}_{key}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise GeneratedCodeError(f"{path}: cannot be loaded as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # a broken generated file is a user-facing problem
+        del sys.modules[name]
+        raise GeneratedCodeError(f"{path}: failed to import: {type(exc).__name__}: {exc}") from exc
+    return module
+
+
+def load_layer_module(
+    layer: str, backend: str = "numba", folder: str | Path | None = None, trust: bool = False
+) -> ModuleType:
+    """Load the generated ``backend`` module of ``layer`` from ``folder`` (default ``generated/``).
+
+    Raises :class:`GeneratedCodeError` when the file is missing, its
+    ``SPEC_HASH`` disagrees with the folder's manifest (unless ``trust``), it
+    fails to import, or it lacks a name of the contract (:data:`CONTRACT`).
+    """
+    path = module_path(layer, backend, folder)
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size, trust)
+    if key in _CACHE:
+        return _CACHE[key]
+    if not trust:
+        _check_hash(path, layer, backend)
+    module = _exec_module(path, f"{stat.st_mtime_ns:x}")
+    missing = [name for name in CONTRACT if not hasattr(module, name)]
+    if missing:
+        raise GeneratedCodeError(f"{path}: does not define {', '.join(missing)}")
+    if module.LAYER != layer or module.BACKEND != backend:
+        raise GeneratedCodeError(
+            f"{path}: says it is {module.LAYER!r} ({module.BACKEND}), expected {layer!r} ({backend})"
+        )
+    _CACHE[key] = module
+    return module

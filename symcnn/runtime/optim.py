@@ -1,0 +1,57 @@
+"""Stochastic gradient descent with momentum and per-parameter learning rates [B6].
+
+The update of parameter ``p`` with gradient ``g`` is ``Δp = −η·r_p·g``, where
+``r_p`` is a rate multiplier for ``p``: a scalar, or an array of ``p``'s shape
+giving each weight its own rate ``η_ij`` as [B6] allows. With momentum ``μ``,
+``v ← μ·v − η·r_p·g; p ← p + v`` (μ = 0 is plain SGD, DeepLearnToolbox's rule).
+Updates happen in place, in the parameters' own dtype.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from symcnn.errors import ShapeError
+
+__all__ = ["SGD"]
+
+
+class SGD:
+    """SGD over the live ``params`` (name → array), e.g. ``Network.parameters()``."""
+
+    def __init__(
+        self,
+        params: Mapping[str, np.ndarray],
+        lr: float,
+        momentum: float = 0.0,
+        rates: Mapping[str, float | np.ndarray] | None = None,
+    ) -> None:
+        if lr <= 0 or not np.isfinite(lr):
+            raise ValueError(f"learning rate must be positive, got {lr}")
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+        self.params, self.lr, self.momentum = dict(params), float(lr), float(momentum)
+        unknown = sorted(set(rates or {}) - set(self.params))
+        if unknown:
+            raise ShapeError(f"per-parameter rate for unknown parameter {unknown[0]!r}")
+        self.step_size: dict[str, np.ndarray] = {}
+        for name, p in self.params.items():
+            rate = np.asarray((rates or {}).get(name, 1.0), dtype=p.dtype)
+            if rate.ndim and rate.shape != p.shape:
+                raise ShapeError(f"rate for {name!r} has shape {rate.shape}, expected () or {p.shape}")
+            self.step_size[name] = (rate * p.dtype.type(self.lr)).astype(p.dtype)
+        self.velocity = {name: np.zeros_like(p) for name, p in self.params.items()} if momentum else {}
+
+    def step(self, grads: Mapping[str, np.ndarray]) -> None:
+        """Apply one update with ``grads`` (name → ∂E/∂p, batch-averaged)."""
+        for name, p in self.params.items():
+            step = self.step_size[name] * grads[name]
+            if self.momentum:
+                v = self.velocity[name]
+                v *= self.momentum
+                v -= step
+                p += v
+            else:
+                p -= step

@@ -1,0 +1,195 @@
+"""The preset networks, built from generated layers.
+
+=========  ==============================================================================
+``dlt``    DeepLearnToolbox's ``test_example_CNN``: conv 6@5×5 sigmoid → mean-pool 2 →
+           conv 12@5×5 sigmoid (all 6 inputs per map) → mean-pool 2 → fc 192→10 sigmoid;
+           loss ½Σ(o−y)² averaged over the batch. Its pooling is ``pool_mean_plain``,
+           the general sub-sampling equation [B11] with β = 1, b = 0 frozen, identity f.
+``bouvrie`` ``dlt`` with the paper's full sub-sampling layers [B11]: ``pool_sum_sigmoid``,
+           ``f(β·Σblock + b)`` with a trainable β and b per map (β starts at 1/s², so
+           the net starts as mean pooling followed by a sigmoid).
+``lenet5`` conv 6@5×5 ReLU → max-pool 2 → conv 16@5×5 ReLU → max-pool 2 → fc 256→120 ReLU →
+           fc 120→84 ReLU → fc 84→10; softmax cross-entropy.
+``combo``  ``dlt`` whose second convolution learns its map combinations [B14]
+           (``combo_sigmoid_pairs``: ``f(Σ_i α_ij (x_i ⋆ k_ij) + b_j)``, α = softmax(c)),
+           with the entropy penalty ``−λ Σ α log α`` on c (``penalty_entropy``), the
+           sparsity penalty that works under the softmax (PAPER.md §6.4).
+=========  ==============================================================================
+
+Parameter (checkpoint) names: ``conv1.K`` (C, M, 5, 5), ``conv1.B`` (M,), ``pool1.beta``
+and ``pool1.b`` (C,) for ``bouvrie``, ``conv2.c`` (C, M) for ``combo``, ``fc.W`` (O, I) and
+``fc.b`` (O,) (``fc1``…``fc3`` for ``lenet5``). In the ``matlab`` convention ``K[i, j]`` is
+DeepLearnToolbox's ``k{i}{j}`` as is (true convolution); in ``xcorr`` it is ``rot180`` of it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from symcnn.errors import GeneratedCodeError
+from symcnn.runtime.layers import DTYPES, Flatten, Layer
+from symcnn.runtime.loader import BACKENDS, load_layer_module
+from symcnn.runtime.network import Network, Penalty
+
+__all__ = ["CONVENTIONS", "PRESETS", "RECIPES", "build_network", "glorot", "network_from_meta"]
+
+PRESETS = ("dlt", "bouvrie", "lenet5", "combo")
+CONVENTIONS = ("xcorr", "matlab")
+#: Default training recipe per preset: learning rate, momentum, batch size, epochs.
+RECIPES = {
+    "dlt": {"lr": 1.0, "momentum": 0.0, "batch_size": 50, "epochs": 1},
+    "bouvrie": {"lr": 1.0, "momentum": 0.0, "batch_size": 50, "epochs": 1},
+    "lenet5": {"lr": 0.05, "momentum": 0.9, "batch_size": 64, "epochs": 10},
+    "combo": {"lr": 1.0, "momentum": 0.0, "batch_size": 50, "epochs": 1},
+}
+#: λ of the ``combo`` preset's entropy penalty.
+COMBO_LAMBDA = 1e-3
+
+
+def glorot(rng: np.random.Generator, shape: tuple[int, ...], fan_in: int, fan_out: int) -> np.ndarray:
+    """Uniform in ±√(6/(fan_in+fan_out)), DeepLearnToolbox's (and Glorot's) initialisation."""
+    r = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-r, r, size=shape)
+
+
+def he(rng: np.random.Generator, shape: tuple[int, ...], fan_in: int) -> np.ndarray:
+    """Uniform in ±√(6/fan_in), for ReLU layers."""
+    r = np.sqrt(6.0 / fan_in)
+    return rng.uniform(-r, r, size=shape)
+
+
+class _Builder:
+    """Loads modules and makes layers of one backend, dtype and generated folder."""
+
+    def __init__(self, backend: str, dtype: str, generated: str | Path | None, trust: bool) -> None:
+        if backend not in BACKENDS:
+            raise GeneratedCodeError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
+        self.backend, self.dtype, self.generated, self.trust = backend, dtype, generated, trust
+        self.hashes: dict[str, str] = {}
+
+    def layer(self, kind: str, name: str, params=None, constants=None, hyper=None) -> Layer:
+        module = load_layer_module(kind, self.backend, self.generated, self.trust)
+        self.hashes[kind] = module.SPEC_HASH
+        return Layer(module, name, params or {}, constants, hyper, self.dtype)
+
+    def conv(self, name, act, convention, rng, c, m, k=5, init="glorot"):
+        fan_in, fan_out = c * k * k, m * k * k
+        shape = (c, m, k, k)
+        kern = glorot(rng, shape, fan_in, fan_out) if init == "glorot" else he(rng, shape, fan_in)
+        return self.layer(
+            f"conv_{convention}_{act}", name,
+            {"K": kern, "B": np.zeros(m)}, {"T": np.ones((c, m))},
+        )
+
+    def fc(self, name, act, rng, i, o, init="glorot"):
+        w = glorot(rng, (o, i), i, o) if init == "glorot" else he(rng, (o, i), i)
+        return self.layer(f"fc_{act}", name, {"W": w, "b": np.zeros(o)})
+
+
+def build_network(
+    name: str,
+    *,
+    backend: str = "numba",
+    dtype: str = "float64",
+    convention: str = "xcorr",
+    generated: str | Path | None = None,
+    trust: bool = False,
+    seed: int = 0,
+    combo_lambda: float = COMBO_LAMBDA,
+) -> Network:
+    """Build preset ``name`` with weights drawn from ``numpy.random.default_rng(seed)``."""
+    if name not in PRESETS:
+        raise GeneratedCodeError(f"unknown network {name!r}; choose from {', '.join(PRESETS)}")
+    if convention not in CONVENTIONS:
+        raise GeneratedCodeError(f"unknown convention {convention!r}; choose xcorr or matlab")
+    if np.dtype(dtype).name not in DTYPES:
+        raise GeneratedCodeError(f"unknown dtype {dtype!r}; choose float32 or float64")
+    dtype = np.dtype(dtype).name
+    rng = np.random.default_rng(seed)
+    b = _Builder(backend, dtype, generated, trust)
+    flatten = Flatten("flatten", "F" if convention == "matlab" else "C")
+    penalties: list[Penalty] = []
+    if name in ("dlt", "bouvrie", "combo"):
+        pool = "pool_mean_plain" if name != "bouvrie" else "pool_sum_sigmoid"
+
+        def pooling(pname: str, c: int) -> Layer:
+            params = {"beta": np.full(c, 0.25), "b": np.zeros(c)} if name == "bouvrie" else {}
+            return b.layer(pool, pname, params, hyper={"s": 2})
+
+        conv1 = b.conv("conv1", "sigmoid", convention, rng, 1, 6)
+        if name == "combo":
+            if convention == "matlab":
+                raise GeneratedCodeError(
+                    "the combo net has no matlab-convention layer; use --convention xcorr"
+                )
+            conv2 = b.layer("combo_sigmoid_pairs", "conv2", {
+                # α starts uniform (1/6), so kernels start 6 times larger to keep dlt's scale.
+                "K": 6 * glorot(rng, (6, 12, 5, 5), 6 * 25, 12 * 25),
+                "c": np.zeros((6, 12)),
+                "B": np.zeros(12),
+            })
+            pen = b.layer("penalty_entropy", "entropy", {"c": conv2.params["c"]}, {"lam": [combo_lambda]})
+            penalties.append(Penalty(pen, conv2, "c"))
+        else:
+            conv2 = b.conv("conv2", "sigmoid", convention, rng, 6, 12)
+        layers = [conv1, pooling("pool1", 6), conv2, pooling("pool2", 12), flatten,
+                  b.fc("fc", "sigmoid", rng, 192, 10)]
+        loss = b.layer("loss_squared", "loss")
+    else:  # lenet5
+        layers = [
+            b.conv("conv1", "relu", convention, rng, 1, 6, init="he"),
+            b.layer("pool_max_plain", "pool1", hyper={"s": 2}),
+            b.conv("conv2", "relu", convention, rng, 6, 16, init="he"),
+            b.layer("pool_max_plain", "pool2", hyper={"s": 2}),
+            flatten,
+            b.fc("fc1", "relu", rng, 256, 120, init="he"),
+            b.fc("fc2", "relu", rng, 120, 84, init="he"),
+            b.fc("fc3", "identity", rng, 84, 10),
+        ]
+        loss = b.layer("loss_softmax_ce", "loss")
+    meta = {"net": name, "convention": convention, "backend": backend, "dtype": dtype,
+            "spec_hashes": dict(sorted(b.hashes.items()))}
+    if name == "combo":
+        meta["combo_lambda"] = combo_lambda
+    return Network(layers, loss, penalties, input_shape=(1, 28, 28), meta=meta)
+
+
+def network_from_meta(
+    meta: dict, *, backend: str | None = None, generated: str | Path | None = None, trust: bool = False
+) -> Network:
+    """Rebuild the (untrained) network a checkpoint's metadata describes."""
+    net = meta.get("net")
+    options = {
+        "backend": backend or meta.get("backend", "numba"),
+        "dtype": meta.get("dtype", "float64"),
+        "convention": meta.get("convention", "xcorr"),
+        "generated": generated,
+        "trust": trust,
+    }
+    if net == "dlt-custom":
+        from symcnn.runtime.dlt import from_dlt
+
+        return from_dlt(_blank_dlt(meta), **options)
+    if net not in PRESETS:
+        raise GeneratedCodeError(f"checkpoint is of network {net!r}, which symcnn cannot rebuild")
+    extra = {"combo_lambda": meta["combo_lambda"]} if "combo_lambda" in meta else {}
+    return build_network(net, **options, **extra)
+
+
+def _blank_dlt(meta: dict) -> dict:
+    """A DeepLearnToolbox ``cnn`` dict of zeros with the layout recorded in ``meta``."""
+    layers, maps, size = [], 1, int(meta["input_size"])
+    for spec in meta["dlt_layers"]:
+        layer = dict(spec)
+        if spec["type"] == "c":
+            k, m = spec["kernelsize"], spec["outputmaps"]
+            layer["k"] = [[np.zeros((k, k)) for _ in range(m)] for _ in range(maps)]
+            layer["b"] = [0.0] * m
+            maps, size = m, size - k + 1
+        elif spec["type"] == "s":
+            size //= spec["scale"]
+        layers.append(layer)
+    return {"layers": layers, "ffW": np.zeros((meta.get("classes", 10), maps * size * size)),
+            "ffb": np.zeros(meta.get("classes", 10))}

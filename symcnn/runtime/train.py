@@ -1,0 +1,69 @@
+"""The training loop: forward, backward, update — and evaluation.
+
+:func:`train_epoch` is the whole algorithm; everything else (progress bars,
+checkpoints, JSON lines, Ctrl-C) is left to the caller through ``on_batch``
+and ``stop``. A NaN or Inf loss stops training with a :class:`TrainingError`
+naming the epoch and batch, before the bad gradients touch the weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from symcnn.errors import TrainingError
+from symcnn.runtime.network import Network
+from symcnn.runtime.optim import SGD
+
+__all__ = ["confusion_matrix", "evaluate", "train_epoch"]
+
+
+def train_epoch(
+    net: Network,
+    opt: SGD,
+    images: np.ndarray,
+    targets: np.ndarray,
+    batch_size: int,
+    rng: np.random.Generator,
+    epoch: int = 1,
+    on_batch: Callable[[int, int, float], None] | None = None,
+    stop: Callable[[], bool] = lambda: False,
+) -> tuple[float, int, bool]:
+    """One pass over ``images`` in a random order; return (mean loss, images seen, stopped early).
+
+    ``on_batch(batch, images_done, loss)`` is called after each update; when
+    ``stop()`` turns true the loop ends after the current batch.
+    """
+    order = rng.permutation(len(images))
+    total, seen = 0.0, 0
+    for batch, start in enumerate(range(0, len(order), batch_size), 1):
+        idx = order[start : start + batch_size]
+        loss = net.loss(images[idx], targets[idx])  # forward
+        if not np.isfinite(loss):
+            raise TrainingError(f"loss is {loss} at epoch {epoch}, batch {batch}; training stopped")
+        net.backward()  # backward
+        opt.step(net.gradients())  # update
+        total, seen = total + loss * len(idx), seen + len(idx)
+        if on_batch is not None:
+            on_batch(batch, seen, total / seen)
+        if stop():
+            return total / seen, seen, True
+    return total / max(seen, 1), seen, False
+
+
+def evaluate(
+    net: Network, images: np.ndarray, labels: np.ndarray, batch_size: int = 1000, classes: int = 10
+) -> tuple[float, np.ndarray]:
+    """Return (error rate, confusion matrix) of ``net`` on ``images`` with integer ``labels``."""
+    predicted = net.predict(images, batch_size)
+    matrix = confusion_matrix(labels, predicted, classes)
+    error = float(np.mean(predicted != labels)) if len(labels) else 0.0
+    return error, matrix
+
+
+def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
+    """``m[t, p]``: how many images of true class ``t`` were predicted as ``p``."""
+    matrix = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(matrix, (labels, predicted), 1)
+    return matrix
