@@ -51,9 +51,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 class Progress:
     """A one-line progress bar on stderr: images done, images/s, running loss."""
 
-    def __init__(self, epoch: int, epochs: int, total: int, stream=sys.stderr) -> None:
-        self.epoch, self.epochs, self.total, self.stream = epoch, epochs, total, stream
-        self.live = stream.isatty()
+    def __init__(self, epoch: int, epochs: int, total: int, stream=None) -> None:
+        self.epoch, self.epochs, self.total = epoch, epochs, total
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty()
         self.start = self.last = time.perf_counter()
         self.done, self.loss = 0, float("nan")
 
@@ -129,8 +130,10 @@ def run(args: argparse.Namespace) -> int:
 
             start = time.perf_counter()
             try:
-                loss, seen, stopped = train_epoch(net, opt, x_train, t_train, recipe["batch_size"], rng,
-                                                  epoch, on_batch, stop=lambda: bool(interrupted))
+                loss, seen, stopped = train_epoch(
+                    net, opt, x_train, t_train, recipe["batch_size"], rng,
+                    epoch=epoch, on_batch=on_batch, stop=lambda: bool(interrupted),
+                )
             except TrainingError as exc:
                 bar.close()
                 kept = f"; last good checkpoint kept: {saved}" if saved else "; no checkpoint was saved"

@@ -87,7 +87,7 @@ class Layer:
     def _own(self, key: str, given: Mapping[str, np.ndarray], what: str) -> np.ndarray:
         if key not in given:
             raise ShapeError(f"layer {self.name} ({self.kind}): missing {what} {key!r}")
-        return np.ascontiguousarray(given[key], dtype=self.dtype)
+        return np.array(given[key], dtype=self.dtype, order="C", copy=True)  # the layer owns its arrays
 
     def _check(self, arrays: dict[str, np.ndarray]) -> None:
         """Validate dtypes, layout and sizes of one call's arrays (once per call, not per pixel)."""

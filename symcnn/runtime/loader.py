@@ -61,11 +61,11 @@ def resolve_folder(folder: str | Path | None) -> Path:
     return path.resolve()
 
 
-def read_manifest(folder: str | Path) -> dict[str, Any]:
-    """The parsed ``MANIFEST.json`` of ``folder`` ({} when the folder has none)."""
+def read_manifest(folder: str | Path) -> dict[str, Any] | None:
+    """The parsed ``MANIFEST.json`` of ``folder`` (None when the folder has none)."""
     path = Path(folder) / MANIFEST
     if not path.is_file():
-        return {}
+        return None
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
@@ -126,7 +126,7 @@ def _check_hash(path: Path, layer: str, backend: str) -> None:
     if match is None:
         raise GeneratedCodeError(f"{path}: no SPEC_HASH line; not a symcnn-generated module")
     manifest = read_manifest(path.parent)
-    if not manifest:
+    if manifest is None:
         raise GeneratedCodeError(
             f"{path.parent}: no {MANIFEST}; cannot check generated code (--trust-generated skips this)"
         )
