@@ -1,0 +1,349 @@
+"""``symcnn bench``: training-step throughput of generated kernels, and of PyTorch beside them.
+
+One measurement, in order:
+
+1. the machine: CPUs, threads, float32 (or float64) matmul peak;
+2. each contender (a symcnn backend, or the PyTorch reference) is built from
+   the same initial weights, and its first training step is timed on its own:
+   that is where Numba compiles (or loads its cache);
+3. a few warm-up steps, then timed *rounds*: in each round every contender
+   runs one window of steps, in rotating order, so a burst of load from
+   other processes hits all of them alike; throughput is the median over
+   windows, with min and max, and the CPU other processes used meanwhile;
+4. for each symcnn backend, a profiled pass times every layer's forward and
+   backward kernel and the update.
+
+A training step is forward + loss + backward + SGD update on one synthetic
+batch (random images in [0, 1), random one-hot targets): throughput does not
+depend on the pixel values, and no data needs to be present.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from symcnn import __version__
+from symcnn.bench.arch import CLASSES, INPUT_SHAPE, step_flops
+from symcnn.bench.peak import matmul_peak
+from symcnn.bench.timing import Window, cpu_count, summarize, time_windows
+
+__all__ = ["BenchConfig", "format_report", "run_bench", "synthetic_batch"]
+
+TORCH = "torch"
+
+
+@dataclass
+class BenchConfig:
+    net: str = "dlt"
+    backends: tuple[str, ...] = ("numba",)
+    dtype: str = "float32"
+    batch_size: int = 50
+    steps: int = 200  # timed steps per contender, over all windows
+    windows: int = 5
+    warmup: int = 3
+    seed: int = 0
+    compare_torch: bool = False
+    peak: bool = True
+    layers: bool = True
+    generated: str | None = None
+    trust: bool = False
+    log: Callable[[str], None] = field(default=lambda msg: None)
+
+
+def synthetic_batch(batch: int, dtype: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Random images in [0, 1) of shape ``(batch, 1, 28, 28)`` and one-hot targets ``(batch, 10)``."""
+    rng = np.random.default_rng(seed)
+    x = rng.random((batch, *INPUT_SHAPE)).astype(dtype)
+    t = np.zeros((batch, CLASSES), dtype=dtype)
+    t[np.arange(batch), rng.integers(0, CLASSES, batch)] = 1
+    return x, t
+
+
+def numba_threads() -> int:
+    import numba
+
+    return int(numba.get_num_threads())
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    t0 = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0
+
+
+# -- contenders ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Contender:
+    name: str
+    step: Callable[[], object]
+    info: dict[str, Any]
+
+
+def symcnn_contender(cfg: BenchConfig, backend: str, x: np.ndarray, t: np.ndarray) -> tuple[Contender, Any]:
+    """A symcnn network of ``backend`` with a training step on ``(x, t)``; also returns (net, opt)."""
+    from symcnn.runtime.optim import SGD
+    from symcnn.runtime.presets import RECIPES, build_network
+
+    recipe = RECIPES[cfg.net]
+    net, build_s = _timed(lambda: build_network(
+        cfg.net, backend=backend, dtype=cfg.dtype, generated=cfg.generated, trust=cfg.trust, seed=cfg.seed
+    ))
+    opt = SGD(net.parameters(), lr=recipe["lr"], momentum=recipe["momentum"])
+
+    def step() -> None:
+        net.loss(x, t)  # forward
+        net.backward()  # backward
+        opt.step(net.gradients())  # update
+
+    return Contender(backend, step, {"build_s": build_s}), (net, opt)
+
+
+def torch_contender(cfg: BenchConfig, params: dict[str, np.ndarray], threads: int,
+                    x: np.ndarray, t: np.ndarray) -> Contender:
+    from symcnn.bench.torch_ref import TorchNet
+
+    tnet, build_s = _timed(lambda: TorchNet(cfg.net, params, cfg.dtype, threads=threads))
+    xt, tt = tnet.tensor(x), tnet.tensor(t)
+    torch = tnet.torch
+    return Contender(TORCH, lambda: tnet.step(xt, tt), {
+        "build_s": build_s, "version": torch.__version__, "threads": torch.get_num_threads(),
+    })
+
+
+# -- timing --------------------------------------------------------------------------------------
+
+
+def time_rounds(contenders: list[Contender], steps: int, windows: int) -> dict[str, list[Window]]:
+    """``windows`` rounds; in each, every contender runs one window, in rotating order."""
+    windows = max(1, min(windows, steps))
+    sizes = [steps // windows + (1 if i < steps % windows else 0) for i in range(windows)]
+    result: dict[str, list[Window]] = {c.name: [] for c in contenders}
+    for r, size in enumerate(sizes):
+        order = contenders[r % len(contenders):] + contenders[:r % len(contenders)]
+        for c in order:
+            result[c.name] += time_windows(c.step, size, 1)
+    return result
+
+
+def profile_layers(net: Any, opt: Any, x: np.ndarray, t: np.ndarray, steps: int) -> dict[str, Any]:
+    """Mean ms per step of each layer's forward and backward call, the update, and the rest."""
+    parts = [(layer, layer.name) for layer in net.layers]
+    parts.append((net.loss_layer, "loss"))
+    parts += [(pen.layer, f"penalty {pen.layer.name}") for pen in net.penalties]
+    spent: dict[tuple[int, str], float] = {}
+
+    def wrap(obj: Any, method: str, key: tuple[int, str]) -> None:
+        inner = getattr(obj, method)
+        spent[key] = 0.0
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                spent[key] += time.perf_counter() - t0
+
+        setattr(obj, method, timed)  # an instance attribute shadows the method until deleted
+
+    try:
+        for i, (obj, _) in enumerate(parts):
+            wrap(obj, "forward", (i, "forward"))
+            wrap(obj, "backward", (i, "backward"))
+        wrap(opt, "step", (-1, "update"))
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            net.loss(x, t)
+            net.backward()
+            opt.step(net.gradients())
+        total = time.perf_counter() - t0
+    finally:
+        for obj, _ in parts:
+            for method in ("forward", "backward"):
+                obj.__dict__.pop(method, None)
+        opt.__dict__.pop("step", None)
+    ms = 1e3 / steps
+    layers = [
+        {"name": name, "kind": getattr(obj, "kind", type(obj).__name__),
+         "forward_ms": spent[(i, "forward")] * ms, "backward_ms": spent[(i, "backward")] * ms}
+        for i, (obj, name) in enumerate(parts)
+    ]
+    accounted = sum(spent.values())
+    return {
+        "steps": steps,
+        "step_ms": total * ms,
+        "layers": layers,
+        "update_ms": spent[(-1, "update")] * ms,
+        "other_ms": max(0.0, total - accounted) * ms,
+    }
+
+
+# -- the whole measurement -----------------------------------------------------------------------
+
+
+def machine_info(cfg: BenchConfig, threads: int) -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "cpu_count": cpu_count(),
+        "cpu_model": _cpu_model(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "threads": threads,
+        "loadavg": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+    }
+    try:
+        import numba
+
+        info["numba"] = numba.__version__
+        info["numba_threading_layer"] = numba.config.THREADING_LAYER
+    except ImportError:  # pragma: no cover - numba is a dependency
+        pass
+    if cfg.peak:
+        cfg.log(f"measuring the {cfg.dtype} matmul peak")
+        info["matmul_peak"] = matmul_peak(dtype=cfg.dtype)
+    return info
+
+
+def _cpu_model() -> str | None:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
+def run_bench(cfg: BenchConfig) -> dict[str, Any]:
+    """Measure ``cfg.net`` on every backend of ``cfg.backends`` (and PyTorch); return a JSON-able dict."""
+    from symcnn.bench.arch import initial_params
+
+    threads = numba_threads()
+    result: dict[str, Any] = {
+        "symcnn": __version__,
+        "net": cfg.net,
+        "dtype": cfg.dtype,
+        "batch_size": cfg.batch_size,
+        "steps": cfg.steps,
+        "windows": cfg.windows,
+        "warmup": cfg.warmup,
+        "machine": machine_info(cfg, threads),
+    }
+    flops = step_flops(cfg.net, cfg.batch_size)
+    result["flops_per_step"] = flops["total"]
+    result["flops_per_image"] = flops["per_image"]
+    x, t = synthetic_batch(cfg.batch_size, cfg.dtype, cfg.seed)
+
+    contenders: list[Contender] = []
+    nets: dict[str, tuple[Any, Any]] = {}
+    params = None
+    for backend in cfg.backends:
+        cfg.log(f"building {cfg.net} ({backend}, {cfg.dtype})")
+        c, nets[backend] = symcnn_contender(cfg, backend, x, t)
+        contenders.append(c)
+        if params is None:
+            params = {k: v.copy() for k, v in nets[backend][0].parameters().items()}
+    if cfg.compare_torch:
+        if params is None:  # no symcnn network: the same draws the preset makes
+            params = initial_params(cfg.net, cfg.seed, cfg.dtype)
+        contenders.append(torch_contender(cfg, params, threads, x, t))
+
+    for c in contenders:
+        cfg.log(f"first step, then {cfg.warmup} warm-up steps: {c.name}")
+        _, c.info["first_step_s"] = _timed(c.step)
+        for _ in range(cfg.warmup):
+            c.step()
+    names = ", ".join(c.name for c in contenders)
+    cfg.log(f"timing {cfg.steps} steps in {cfg.windows} windows each: {names}")
+    timed = time_rounds(contenders, cfg.steps, cfg.windows)
+
+    peak = result["machine"].get("matmul_peak", {}).get("gflops")
+    result["results"] = {}
+    for c in contenders:
+        entry: dict[str, Any] = {"backend": c.name, **c.info, **summarize(timed[c.name], cfg.batch_size)}
+        median_s = entry["step_ms"]["median"] / 1e3
+        entry["first_step_overhead_s"] = max(0.0, entry["first_step_s"] - median_s)
+        entry["gflops"] = flops["total"] / median_s / 1e9
+        entry["peak_fraction"] = entry["gflops"] / peak if peak else None
+        if c.name in nets and cfg.layers:
+            cfg.log(f"profiling layers: {c.name}")
+            net, opt = nets[c.name]
+            entry["profile"] = profile_layers(net, opt, x, t, max(1, cfg.steps // max(cfg.windows, 1)))
+        result["results"][c.name] = entry
+    if cfg.compare_torch:
+        result["vs_torch"] = {
+            b: _ratios(timed[b], timed[TORCH], cfg.batch_size) for b in cfg.backends
+        }
+    return result
+
+
+def _ratios(ours: list[Window], theirs: list[Window], batch: int) -> dict[str, float]:
+    """symcnn/PyTorch images/s: of the medians, and median/min/max over the rounds."""
+    rate = [w.steps * batch / w.seconds for w in ours]
+    ref = [w.steps * batch / w.seconds for w in theirs]
+    per_round = [a / b for a, b in zip(rate, ref)]
+    return {
+        "ratio": statistics.median(rate) / statistics.median(ref),
+        "round_median": statistics.median(per_round),
+        "round_min": min(per_round),
+        "round_max": max(per_round),
+    }
+
+
+# -- the report ----------------------------------------------------------------------------------
+
+
+def format_report(result: dict[str, Any]) -> str:
+    """A human-readable report of :func:`run_bench`'s result."""
+    m = result["machine"]
+    lines = [
+        f"symcnn bench: {result['net']}, batch {result['batch_size']}, {result['dtype']}, "
+        f"{result['steps']} steps in {result['windows']} windows after {result['warmup']} warm-up",
+        f"machine: {m['cpu_count']} CPUs ({m.get('cpu_model') or 'unknown'}), {m['threads']} threads",
+    ]
+    if "matmul_peak" in m:
+        p = m["matmul_peak"]
+        lines.append(f"matmul peak: {p['gflops']:.1f} GFLOP/s {p['dtype']} "
+                     f"(median {p['gflops_median']:.1f}, {p['n']}x{p['n']}, {p['products']} products)")
+    lines.append(f"work: {result['flops_per_image'] / 1e6:.3f} MFLOP/image "
+                 f"({result['flops_per_image'] * 60000 / 1e9:.1f} GFLOP per 60,000-image epoch)")
+    lines.append("")
+    head = f"{'backend':<8} {'img/s median':>12} {'min':>8} {'max':>8} {'ms/step':>8} " \
+           f"{'epoch s':>8} {'%peak':>6} {'others':>7} {'1st step':>9}"
+    lines += [head, "-" * len(head)]
+    for name, r in result["results"].items():
+        ips = r["images_per_s"]
+        others = f"{r['other_cpu_cores']['mean']:.2f}" if r["other_cpu_cores"] else "-"
+        peak = f"{100 * r['peak_fraction']:.1f}" if r.get("peak_fraction") is not None else "-"
+        lines.append(
+            f"{name:<8} {ips['median']:>12.0f} {ips['min']:>8.0f} {ips['max']:>8.0f} "
+            f"{r['step_ms']['median']:>8.2f} {60000 / ips['median']:>8.2f} {peak:>6} "
+            f"{others:>7} {r['first_step_s']:>8.2f}s"
+        )
+    lines.append("(others: CPU cores other processes used while timing, mean over windows; "
+                 "1st step: first training step, with compilation)")
+    for name, v in result.get("vs_torch", {}).items():
+        lines.append(f"{name}/torch: {v['ratio']:.2f}x  (per round: median {v['round_median']:.2f}, "
+                     f"min {v['round_min']:.2f}, max {v['round_max']:.2f})")
+    for name, r in result["results"].items():
+        prof = r.get("profile")
+        if not prof:
+            continue
+        lines += ["", f"{name}: per layer, ms per step (profiled over {prof['steps']} steps, "
+                      f"{prof['step_ms']:.2f} ms/step)",
+                  f"  {'layer':<18} {'kind':<24} {'forward':>8} {'backward':>9}"]
+        for layer in prof["layers"]:
+            lines.append(f"  {layer['name']:<18} {layer['kind']:<24} "
+                         f"{layer['forward_ms']:>8.3f} {layer['backward_ms']:>9.3f}")
+        lines.append(f"  {'update':<18} {'':<24} {prof['update_ms']:>8.3f}")
+        lines.append(f"  {'other':<18} {'':<24} {prof['other_ms']:>8.3f}")
+    return "\n".join(lines)

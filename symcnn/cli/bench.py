@@ -1,0 +1,81 @@
+"""``symcnn bench``: how fast the generated kernels train, against the machine and PyTorch.
+
+Times training steps (forward + backward + SGD update) on a synthetic batch
+in several windows and reports images/s as median, min and max, with the CPU
+other processes used meanwhile (these machines are shared), the first step
+(Numba's compilation) apart, the fraction of the machine's measured matmul
+peak, and per-layer forward/backward times. ``--compare torch`` times the
+same network in PyTorch, from the same weights, in the same rounds.
+``--derive`` instead times ``symcnn derive`` and ``symcnn verify`` cold and warm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..errors import SymcnnError
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("bench", help="measure training throughput (and compare with PyTorch)",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--net", default="dlt", choices=("dlt", "bouvrie", "lenet5", "combo"))
+    p.add_argument("--backend", default="all", choices=("numba", "numpy", "all", "none"),
+                   help="symcnn backend(s) to time (none: only --compare torch)")
+    p.add_argument("--dtype", default="float32", choices=("float32", "float64"))
+    p.add_argument("--batch-size", type=_positive, default=50, help="images per step (default 50)")
+    p.add_argument("--steps", type=_positive, default=200,
+                   help="timed steps per backend, over all windows (default 200)")
+    p.add_argument("--windows", type=_positive, default=5, help="timed windows (default 5)")
+    p.add_argument("--warmup", type=int, default=3, help="untimed steps after the first (default 3)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the weights and the batch")
+    p.add_argument("--compare", choices=("torch",), help="also time the same network in PyTorch")
+    p.add_argument("--no-peak", action="store_true", help="skip measuring the matmul peak")
+    p.add_argument("--no-layers", action="store_true", help="skip the per-layer profile")
+    p.add_argument("--derive", action="store_true",
+                   help="time `symcnn derive`, `symcnn verify` and the first Numba step, cold and warm")
+    p.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
+    p.add_argument("--generated", metavar="DIR",
+                   help="folder of generated layer modules (default: generated/)")
+    p.add_argument("--trust-generated", action="store_true",
+                   help="load generated modules even if their SPEC_HASH does not match MANIFEST.json")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    def log(msg: str) -> None:
+        if not args.json:
+            print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+    if args.derive:
+        from ..bench.commands import bench_commands, format_commands
+
+        result = bench_commands(args.net, args.generated, log=log)
+        print(json.dumps(result, indent=1) if args.json else format_commands(result))
+        return 0
+
+    from ..bench.run import BenchConfig, format_report, run_bench
+
+    backends = {"all": ("numba", "numpy"), "none": ()}.get(args.backend, (args.backend,))
+    if not backends and not args.compare:
+        raise SymcnnError("--backend none times nothing without --compare torch")
+    if args.warmup < 0:
+        raise SymcnnError(f"--warmup must be 0 or more, got {args.warmup}")
+    cfg = BenchConfig(
+        net=args.net, backends=backends, dtype=args.dtype, batch_size=args.batch_size,
+        steps=args.steps, windows=args.windows, warmup=args.warmup, seed=args.seed,
+        compare_torch=args.compare == "torch", peak=not args.no_peak, layers=not args.no_layers,
+        generated=args.generated, trust=args.trust_generated, log=log,
+    )
+    result = run_bench(cfg)
+    print(json.dumps(result, indent=1) if args.json else format_report(result))
+    return 0
