@@ -565,3 +565,22 @@ def scalar(e: sp.Expr) -> Scalar:
 def full_entry(m: MatFn, u: sp.Expr, v: sp.Expr) -> sp.Expr:
     """Entry ``(u, v)`` of ``m`` (``0`` for a column's column), in index notation."""
     return m.entry(u, v)
+
+
+def tidy(m: sp.Basic) -> sp.Basic:
+    """Identities of the algebra, applied bottom-up so a corrected form reads as the paper would write it.
+
+    ``rot180(rot180(A)) = A``, ``(Aᵀ)ᵀ = A``, ``(A B)ᵀ = Bᵀ Aᵀ``.
+    """
+    if not isinstance(m, MatFn):
+        return m
+    m = m.func(*(tidy(a) for a in m.args))
+    if isinstance(m, Rot180) and isinstance(m.args[0], Rot180):
+        return m.args[0].args[0]
+    if isinstance(m, Transpose):
+        inner = m.args[0]
+        if isinstance(inner, Transpose):
+            return inner.args[0]
+        if isinstance(inner, MTimes):
+            return tidy(MTimes(Transpose(inner.args[1]), Transpose(inner.args[0])))
+    return m

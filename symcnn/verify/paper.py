@@ -65,12 +65,16 @@ class Config:
 
 @dataclass(frozen=True)
 class Table:
-    """A connection table: summing ``T[i, j] · …`` over the maps ``j`` of the next layer."""
+    """A connection table: ``Σ_j T[of, j] · …`` over the maps ``j`` of the next layer.
+
+    ``arrays`` are the next layer's arrays whose last map index is ``j``.
+    """
 
     array: sp.IndexedBase
     extent: sp.Expr
     index: sp.Symbol
     arrays: tuple[str, ...]
+    of: sp.Symbol
 
 
 @dataclass(frozen=True)
@@ -366,7 +370,7 @@ def _b12_claims() -> list[Claim]:
                 assume=assume,
                 rewrite=rewrite,
                 section6=section,
-                table=Table(T1, M, j, ("dU1", "K1")),
+                table=Table(T1, M, j, ("dU1", "K1"), i),
             )
         )
     return out
@@ -533,6 +537,8 @@ def _combo_claims() -> list[Claim]:
             ),
             l1_dc,
             ((i, C), (j, M)), None, None, SOFTMAX, (pen,), "dc",
+            note="under α = softmax(c), α_ij > 0 and Σ_i α_ij = 1, so Σ_ij |α_ij| = M is constant: "
+            "the penalty as written cannot make combinations sparse (the entropy penalty below can)",
             unfold_concrete=in_c, assume=(),
             rewrite=lambda e: in_alpha(e).replace(
                 lambda x: isinstance(x, sp.Abs), lambda x: x.args[0] * sp.sign(x.args[0])

@@ -56,7 +56,7 @@ class Proof:
             bad = next(c for c in self.checks if not c.ok)
             return f"refuted at {bad.config}: {bad.detail}"
         if self.symbolic:
-            return "proven for all sizes"
+            return f"proven for all sizes (and exhaustively at {len(self.checks)} sizes)"
         return "proven at sizes " + "; ".join(c.config for c in self.checks)
 
 
