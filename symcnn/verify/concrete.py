@@ -67,6 +67,12 @@ class _Walker:
     def run(self, e):
         if not isinstance(e, sp.Basic):
             return e
+        if e.is_Symbol:
+            if e in self.vars:
+                return self.vars[e]
+            raise KeyError(f"no value for {e}")
+        if e.is_Integer and self.env.numeric:
+            return int(e)
         if e.is_Number:
             if self.env.numeric:
                 return int(e) if e.is_Integer else float(e)
@@ -114,6 +120,10 @@ class _Walker:
         raise TypeError(f"cannot evaluate {type(e).__name__}: {e}")
 
     def _int(self, e) -> int:
+        if e.is_Integer:
+            return int(e)
+        if e.is_Symbol:
+            return self.vars[e]
         v = self.run(e)
         iv = int(v)
         if iv != v:
@@ -131,7 +141,7 @@ class _Walker:
         raise TypeError(f"cannot evaluate condition {c}")
 
     def _indexed(self, e: sp.Indexed):
-        data = self.env.arrays[str(e.base.label)]
+        data = self.env.arrays[e.base.label.name]
         idx = tuple(self._int(i) for i in e.indices)
         if len(idx) != data.ndim or any(k < 0 or k >= s for k, s in zip(idx, data.shape)):
             raise IndexError(f"{e} reads {idx}, outside an array of shape {data.shape}")

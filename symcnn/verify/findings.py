@@ -138,11 +138,11 @@ def _table_sum(node: Conv2, claim: Claim) -> MatFn | None:
     return msum(t.index, 0, t.extent - 1, scale(t.array[t.of, t.index], node.xreplace(hits)))
 
 
-def correct(claim: Claim, depth: int = 2) -> Finding | None:
+def correct(claim: Claim, depth: int = 2, exhaustive: bool = True) -> Finding | None:
     """Search the candidate corrections of a refuted claim; the first one proven, or None."""
     frontier = [((), claim.closed)]
     seen = {claim.closed}
-    first = claim.configs[:1]
+    first, rest = claim.configs[:1], claim.configs[1:]
     for _ in range(depth):
         nxt = []
         for done, tree in frontier:
@@ -153,15 +153,15 @@ def correct(claim: Claim, depth: int = 2) -> Finding | None:
                 seen.add(cand)
                 nxt.append((done + (what,), cand))
         for done, cand in nxt:
-            if numeric_agrees(claim, cand, first) is None and numeric_agrees(claim, cand) is None:
-                proof = prove(claim, cand)
+            if numeric_agrees(claim, cand, first) is None and numeric_agrees(claim, cand, rest) is None:
+                proof = prove(claim, cand, exhaustive=exhaustive)
                 if proof.holds:
                     return Finding("correction", done, cand, proof)
         frontier = nxt
     return None
 
 
-def vanishes(claim: Claim) -> Finding | None:
+def vanishes(claim: Claim, exhaustive: bool = True) -> Finding | None:
     """A proven claim whose derived side is identically zero."""
     if not claim.derived.atoms(sp.Indexed):
         return None
@@ -169,7 +169,7 @@ def vanishes(claim: Claim) -> Finding | None:
     if numeric_agrees(claim, zero) is not None:
         return None
     strict = replace(claim, term_rewrite=claim.constraint or claim.term_rewrite)
-    proof = prove(strict, zero)
+    proof = prove(strict, zero, exhaustive=exhaustive)
     if not proof.holds:
         return None
     return Finding("vanishes", ("constraints",) if claim.constraint else (), None, proof)

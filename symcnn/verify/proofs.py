@@ -36,6 +36,7 @@ class Check:
     config: str
     ok: bool
     detail: str = ""
+    numeric: bool = False
 
 
 @dataclass
@@ -55,8 +56,12 @@ class Proof:
         if not self.holds:
             bad = next(c for c in self.checks if not c.ok)
             return f"refuted at {bad.config}: {bad.detail}"
+        exhaustive = not any(c.numeric for c in self.checks)
         if self.symbolic:
-            return f"proven for all sizes (and exhaustively at {len(self.checks)} sizes)"
+            how = "exhaustively" if exhaustive else "in float64"
+            return f"proven for all sizes (and checked {how} at {len(self.checks)} sizes)"
+        if not exhaustive:
+            return "agrees in float64 at sizes " + "; ".join(c.config for c in self.checks)
         return "proven at sizes " + "; ".join(c.config for c in self.checks)
 
 
@@ -163,8 +168,11 @@ def check_config(claim: Claim, closed: MatFn, cfg: Config, numeric: bool, seed: 
     except (IndexError, ValueError) as exc:
         return Check(cfg.describe(), False, f"the closed form cannot be evaluated: {exc}")
     got = {}
-    for point in _points(claim, cfg):
-        got[tuple(point.values())] = (point, evaluate(claim.derived, env.bind(point)))
+    try:
+        for point in _points(claim, cfg):
+            got[tuple(point.values())] = (point, evaluate(claim.derived, env.bind(point)))
+    except (IndexError, ValueError) as exc:
+        return Check(cfg.describe(), False, f"the derivation cannot be evaluated: {exc}")
     # Inputs are O(1), so rounding is relative to 1 at least.
     scale = max([abs(float(x)) for _, x in got.values()] + [abs(float(x)) for x in want.values()] + [1.0]) \
         if numeric else 0.0
@@ -189,13 +197,22 @@ def seed_of(claim: Claim, k: int) -> int:
     return zlib.crc32(f"{claim.name}/{k}".encode())
 
 
+def numeric_checks(claim: Claim, closed: MatFn, configs: tuple[Config, ...] | None = None) -> list[Check]:
+    """The float64 pre-check at each configuration, up to the first that fails."""
+    out = []
+    for cfg in claim.configs if configs is None else configs:
+        k = next(x for x, c in enumerate(claim.configs) if c is cfg)
+        chk = check_config(claim, closed, cfg, numeric=True, seed=seed_of(claim, k))
+        out.append(Check(chk.config, chk.ok, chk.detail, numeric=True))
+        if not chk.ok:
+            break
+    return out
+
+
 def numeric_agrees(claim: Claim, closed: MatFn, configs: tuple[Config, ...] | None = None) -> Check | None:
     """The float64 pre-check at every configuration; the first failing check, or None."""
-    for k, cfg in enumerate(configs or claim.configs):
-        chk = check_config(claim, closed, cfg, numeric=True, seed=seed_of(claim, k))
-        if not chk.ok:
-            return chk
-    return None
+    bad = [c for c in numeric_checks(claim, closed, configs) if not c.ok]
+    return bad[0] if bad else None
 
 
 # ---- symbolic -----------------------------------------------------------------------------------
@@ -244,13 +261,20 @@ def prove_symbolic(claim: Claim, closed: MatFn) -> tuple[bool | None, str]:
     return False, f"derived {describe(cd)}  vs  closed form {describe(cc)}"
 
 
-def prove(claim: Claim, closed: MatFn | None = None, symbolic: bool = True) -> Proof:
-    """Prove ``closed`` (default: the claim's closed form) equal to the derivation."""
+def prove(claim: Claim, closed: MatFn | None = None, symbolic: bool = True, exhaustive: bool = True) -> Proof:
+    """Prove ``closed`` (default: the claim's closed form) equal to the derivation.
+
+    ``exhaustive=False`` stops after the float64 checks (fast; for reports).
+    """
     closed = claim.closed if closed is None else closed
     proof = Proof(closed)
-    bad = numeric_agrees(claim, closed)
-    if bad is not None:
-        proof.checks = [bad]
+    checks = numeric_checks(claim, closed)
+    if not all(c.ok for c in checks):
+        proof.checks = [checks[-1]]
+        proof.symbolic, proof.symbolic_detail = False, "refuted at concrete sizes"
+        return proof
+    if not exhaustive:
+        proof.checks = checks
         if symbolic:
             proof.symbolic, proof.symbolic_detail = prove_symbolic(claim, closed)
         return proof

@@ -64,19 +64,19 @@ class Result:
         }
 
 
-def run_claim(claim: Claim, search: bool = True) -> Result:
+def run_claim(claim: Claim, exhaustive: bool = True) -> Result:
+    """Prove one claim; search a correction if refuted, check for a vanishing gradient if not."""
     t0 = time.perf_counter()
-    proof = prove(claim)
+    proof = prove(claim, exhaustive=exhaustive)
     result = Result(claim, proof)
-    if search:
-        if proof.holds:
-            zero = vanishes(claim)
-            if zero is not None:
-                result.findings.append(zero)
-        else:
-            fix = correct(claim)
-            if fix is not None:
-                result.findings.append(fix)
+    if proof.holds:
+        zero = vanishes(claim, exhaustive)
+        if zero is not None:
+            result.findings.append(zero)
+    else:
+        fix = correct(claim, exhaustive=exhaustive)
+        if fix is not None:
+            result.findings.append(fix)
     result.seconds = time.perf_counter() - t0
     return result
 
