@@ -186,7 +186,9 @@ class Scale(MatFn):
         return rf"{p.parenthesize(self.args[0], 50)}\, {inner}"
 
     def _sympystr(self, p):
-        return f"{p.parenthesize(self.args[0], 50)}*({p._print(self.args[1])})"
+        c = self.args[0]
+        coef = f"({p._print(c)})" if isinstance(c, sp.Add) else p._print(c)
+        return f"{coef}*({p._print(self.args[1])})"
 
 
 class Plus(MatFn):
@@ -209,11 +211,20 @@ class Plus(MatFn):
             out = out + w  # NumPy broadcasts a 1×1 array, like MATLAB
         return out
 
+    def _parts(self, p, show) -> str:
+        out = show(self.args[0])
+        for a in self.args[1:]:
+            if isinstance(a, Scale) and a.args[0] == -1:
+                out += f" - {show(a.args[1])}"
+            else:
+                out += f" + {show(a)}"
+        return out
+
     def _latex(self, p):
-        return " + ".join(p._print(a) for a in self.args)
+        return self._parts(p, p._print)
 
     def _sympystr(self, p):
-        return " + ".join(p._print(a) for a in self.args)
+        return self._parts(p, p._print)
 
 
 class Hadamard(MatFn):

@@ -462,7 +462,7 @@ def _combo_claims() -> list[Claim]:
             lambda x: cc[x.args[0].indices] - sp.log(Z[x.args[0].indices[1]]),
         )
 
-    kk = sp.Dummy("k", integer=True)
+    kk = k  # bound in the sums below
     out.append(
         Claim(
             "B14a", "maps", "u_j^ℓ = Σ_i α_ij (x_i^{ℓ-1} ∗ k_i^ℓ) + b_j^ℓ",
