@@ -1,0 +1,244 @@
+# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer conv_xcorr_sigmoid, spec hash 04b4d33ad177f443.
+# Do not edit: `symcnn derive` rewrites this file and `symcnn derive --check` compares it.
+"""conv_xcorr_sigmoid [B7]: convolution (xcorr), connection table on (Numba backend).
+
+Forward and backward kernels derived by symcnn; `forward` and `backward` run
+them on batched arrays. See PAPER.md [B7].
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from symcnn.errors import ShapeError
+
+LAYER = "conv_xcorr_sigmoid"
+LABEL = "B7"
+BACKEND = "numba"
+SPEC_HASH = "04b4d33ad177f443"
+INPUTS = ("X",)
+PARAMS = ("K", "B")
+CONSTANTS = ("T",)
+OUTPUTS = ("Y",)
+HYPER = ()
+RECORDS = ()
+INTERMEDIATES = ("U",)
+GRADIENTS = ("dU", "dX", "dK", "dB")
+SIZES = ("N", "C", "M", "Ho", "Wo", "KH", "KW")
+
+
+@njit(cache=True, parallel=True)
+def forward_U(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW):
+    """[B7] forward equation for U.
+
+    U[n, j, y, x] = B[j] + Sum(K[i, j, a, b]*T[i, j]*X[n, i, a + y, b + x], (i, 0, C - 1), (a, 0, KH
+        - 1), (b, 0, KW - 1))
+    """
+    for _o in prange(N * M):
+        n = _o // M
+        j = _o % M
+        for y in range(Ho):
+            for x in range(Wo):
+                _acc = 0.0
+                _acc += B[j]
+                for i in range(C):
+                    for a in range(KH):
+                        for b in range(KW):
+                            _acc += K[i, j, a, b]*T[i, j]*X[n, i, a + y, b + x]
+                U[n, j, y, x] = _acc
+
+
+@njit(cache=True)
+def forward_Y(U, Y, N, M, Ho, Wo):
+    """[B7] forward equation for Y.
+
+    Y[n, j, y, x] = sigmoid(U[n, j, y, x])
+    """
+    for n in range(N):
+        for j in range(M):
+            for y in range(Ho):
+                for x in range(Wo):
+                    Y[n, j, y, x] = (1.0 / (1.0 + math.exp(-(U[n, j, y, x]))))
+
+
+@njit(cache=True)
+def backward_dU(Y, dY, dU, N, M, Ho, Wo):
+    """[B7] gradient dU.
+
+    dU[n, j, y, x] = (1 - Y[n, j, y, x])*Y[n, j, y, x]*dY[n, j, y, x]
+    """
+    for n in range(N):
+        for j in range(M):
+            for y in range(Ho):
+                for x in range(Wo):
+                    dU[n, j, y, x] = (1 - Y[n, j, y, x])*Y[n, j, y, x]*dY[n, j, y, x]
+
+
+@njit(cache=True, parallel=True)
+def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
+    """[B7] gradient dX.
+
+    dX[n, i, p, q] = Σ_{j=0}^{M - 1} Σ_{a=max(0, -Ho + p + 1)}^{min(KH - 1, p)} Σ_{b=max(0, -Wo + q
+        + 1)}^{min(KW - 1, q)} K[i, j, a, b]*T[i, j]*dU[n, j, -a + p, -b + q]
+    """
+    for _o in prange(N * C):
+        n = _o // C
+        i = _o % C
+        for p in range(Ho + KH - 1):
+            for q in range(KW + Wo - 1):
+                _acc = 0.0
+                for j in range(M):
+                    for a in range(max(0, -Ho + p + 1), min(KH, p + 1)):
+                        for b in range(max(0, -Wo + q + 1), min(KW, q + 1)):
+                            _acc += K[i, j, a, b]*T[i, j]*dU[n, j, -a + p, -b + q]
+                dX[n, i, p, q] = _acc
+
+
+@njit(cache=True, parallel=True)
+def backward_dK(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW):
+    """[B7] gradient dK.
+
+    dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} T[i, j]*X[n, i, a + y, b +
+        x]*dU[n, j, y, x]
+    """
+    for _o in prange(C * M):
+        i = _o // M
+        j = _o % M
+        for a in range(KH):
+            for b in range(KW):
+                _acc = 0.0
+                for n in range(N):
+                    for y in range(Ho):
+                        for x in range(Wo):
+                            _acc += T[i, j]*X[n, i, a + y, b + x]*dU[n, j, y, x]
+                dK[i, j, a, b] = _acc
+
+
+@njit(cache=True, parallel=True)
+def backward_dB(dU, dB, N, M, Ho, Wo):
+    """[B7] gradient dB.
+
+    dB[j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} dU[n, j, y, x]
+    """
+    for j in prange(M):
+        _acc = 0.0
+        for n in range(N):
+            for y in range(Ho):
+                for x in range(Wo):
+                    _acc += dU[n, j, y, x]
+        dB[j] = _acc
+
+
+def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
+    """Every size of conv_xcorr_sigmoid, read off the shapes of its inputs, parameters and constants."""
+    hyper = {} if hyper is None else hyper
+    _rank(arrays, "X", 4)
+    _rank(arrays, "K", 4)
+    _rank(arrays, "B", 1)
+    _rank(arrays, "T", 2)
+    N = arrays["X"].shape[0]
+    C = arrays["X"].shape[1]
+    M = arrays["K"].shape[1]
+    KH = arrays["K"].shape[2]
+    KW = arrays["K"].shape[3]
+    Ho = -KH + arrays["X"].shape[2] + 1
+    Wo = -KW + arrays["X"].shape[3] + 1
+    _z = {"N": N, "C": C, "M": M, "Ho": Ho, "Wo": Wo, "KH": KH, "KW": KW}
+    for _name, _value in _z.items():
+        if _value < 1:
+            raise ShapeError(f"{LAYER}: size {_name} = {_value} from these shapes; every size must be >= 1")
+    _dt = _dtype(arrays)
+    _array(arrays, "X", (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1), _dt)
+    _array(arrays, "K", (_z["C"], _z["M"], _z["KH"], _z["KW"]), _dt)
+    _array(arrays, "B", (_z["M"],), _dt)
+    _array(arrays, "T", (_z["C"], _z["M"]), _dt)
+    return _z
+
+
+def shapes(sizes: dict) -> dict[str, tuple]:
+    """The shape of every array of conv_xcorr_sigmoid (given, recorded, computed, seeds, gradients) for these sizes."""
+    _z = sizes
+    return {
+        "X": (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
+        "K": (_z["C"], _z["M"], _z["KH"], _z["KW"]),
+        "B": (_z["M"],),
+        "T": (_z["C"], _z["M"]),
+        "U": (_z["N"], _z["M"], _z["Ho"], _z["Wo"]),
+        "Y": (_z["N"], _z["M"], _z["Ho"], _z["Wo"]),
+        "dU": (_z["N"], _z["M"], _z["Ho"], _z["Wo"]),
+        "dX": (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
+        "dK": (_z["C"], _z["M"], _z["KH"], _z["KW"]),
+        "dB": (_z["M"],),
+        "dY": (_z["N"], _z["M"], _z["Ho"], _z["Wo"]),
+    }
+
+
+def _rank(arrays: dict, name: str, rank: int) -> None:
+    if name not in arrays:
+        raise ShapeError(f"{LAYER}: array {name!r} is missing")
+    if not isinstance(arrays[name], np.ndarray) or arrays[name].ndim != rank:
+        raise ShapeError(f"{LAYER}: {name} must be a NumPy array of rank {rank}")
+
+
+def _dtype(arrays: dict) -> np.dtype:
+    dtype = arrays[(INPUTS + PARAMS + CONSTANTS)[0]].dtype
+    if dtype not in (np.float32, np.float64):
+        raise ShapeError(f"{LAYER}: arrays must be float32 or float64, got {dtype}")
+    return dtype
+
+
+def _array(arrays: dict, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if name not in arrays:
+        raise ShapeError(f"{LAYER}: array {name!r} is missing")
+    return _checked(arrays[name], name, shape, dtype)
+
+
+def _checked(a: np.ndarray, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if not isinstance(a, np.ndarray) or a.shape != shape:
+        got = getattr(a, "shape", type(a).__name__)
+        raise ShapeError(f"{LAYER}: {name} has shape {got}, expected {shape}")
+    if a.dtype != dtype:
+        raise ShapeError(f"{LAYER}: {name} is {a.dtype}, expected {dtype} like the other arrays")
+    if not a.flags.c_contiguous:
+        raise ShapeError(f"{LAYER}: {name} must be C-contiguous")
+    return a
+
+
+def _buffer(out: dict | None, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if out is not None and name in out:
+        return _checked(out[name], name, shape, dtype)
+    return np.empty(shape, dtype)
+
+
+def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Forward pass of conv_xcorr_sigmoid [B7]: every record, intermediate and output array."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _r = {}
+    _r["U"] = _a["U"] = _buffer(out, "U", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
+    forward_U(_a["B"], _a["T"], _a["K"], _a["X"], _a["U"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+    _r["Y"] = _a["Y"] = _buffer(out, "Y", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
+    forward_Y(_a["U"], _a["Y"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
+    return _r
+
+
+def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Backward pass of conv_xcorr_sigmoid [B7]: the gradients in GRADIENTS, in that order."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _a["U"] = _array(arrays, "U", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
+    _a["Y"] = _array(arrays, "Y", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
+    _a["dY"] = _array(arrays, "dY", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
+    _g = {}
+    _g["dU"] = _a["dU"] = _buffer(out, "dU", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
+    backward_dU(_a["Y"], _a["dY"], _a["dU"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
+    _g["dX"] = _a["dX"] = _buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1), _dt)
+    backward_dX(_a["T"], _a["K"], _a["dU"], _a["dX"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+    _g["dK"] = _a["dK"] = _buffer(out, "dK", (_z["C"], _z["M"], _z["KH"], _z["KW"]), _dt)
+    backward_dK(_a["T"], _a["X"], _a["dU"], _a["dK"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+    _g["dB"] = _a["dB"] = _buffer(out, "dB", (_z["M"],), _dt)
+    backward_dB(_a["dU"], _a["dB"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
+    return _g

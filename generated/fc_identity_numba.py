@@ -1,0 +1,184 @@
+# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer fc_identity, spec hash dbff02111ed9f159.
+# Do not edit: `symcnn derive` rewrites this file and `symcnn derive --check` compares it.
+"""fc_identity [B1]: fully connected layer (Numba backend).
+
+Forward and backward kernels derived by symcnn; `forward` and `backward` run
+them on batched arrays. See PAPER.md [B1].
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from symcnn.errors import ShapeError
+
+LAYER = "fc_identity"
+LABEL = "B1"
+BACKEND = "numba"
+SPEC_HASH = "dbff02111ed9f159"
+INPUTS = ("X",)
+PARAMS = ("W", "b")
+CONSTANTS = ()
+OUTPUTS = ("U",)
+HYPER = ()
+RECORDS = ()
+INTERMEDIATES = ()
+GRADIENTS = ("dX", "dW", "db")
+SIZES = ("N", "I", "O")
+
+
+@njit(cache=True, parallel=True)
+def forward_U(b, W, X, U, N, I, O):
+    """[B1] forward equation for U.
+
+    U[n, k] = b[k] + Sum(W[k, i]*X[n, i], (i, 0, I - 1))
+    """
+    for _o in prange(N * O):
+        n = _o // O
+        k = _o % O
+        _acc = 0.0
+        _acc += b[k]
+        for i in range(I):
+            _acc += W[k, i]*X[n, i]
+        U[n, k] = _acc
+
+
+@njit(cache=True, parallel=True)
+def backward_dX(W, dU, dX, N, I, O):
+    """[B1] gradient dX.
+
+    dX[n, i] = Σ_{k=0}^{O - 1} W[k, i]*dU[n, k]
+    """
+    for _o in prange(N * I):
+        n = _o // I
+        i = _o % I
+        _acc = 0.0
+        for k in range(O):
+            _acc += W[k, i]*dU[n, k]
+        dX[n, i] = _acc
+
+
+@njit(cache=True, parallel=True)
+def backward_dW(X, dU, dW, N, I, O):
+    """[B1] gradient dW.
+
+    dW[k, i] = Σ_{n=0}^{N - 1} X[n, i]*dU[n, k]
+    """
+    for k in prange(O):
+        for i in range(I):
+            dW[k, i] = 0.0
+        for n in range(N):
+            for i in range(I):
+                dW[k, i] += X[n, i]*dU[n, k]
+
+
+@njit(cache=True)
+def backward_db(dU, db, N, O):
+    """[B1] gradient db.
+
+    db[k] = Σ_{n=0}^{N - 1} dU[n, k]
+    """
+    for k in range(O):
+        db[k] = 0.0
+    for n in range(N):
+        for k in range(O):
+            db[k] += dU[n, k]
+
+
+def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
+    """Every size of fc_identity, read off the shapes of its inputs, parameters and constants."""
+    hyper = {} if hyper is None else hyper
+    _rank(arrays, "X", 2)
+    _rank(arrays, "W", 2)
+    _rank(arrays, "b", 1)
+    N = arrays["X"].shape[0]
+    I = arrays["X"].shape[1]
+    O = arrays["W"].shape[0]
+    _z = {"N": N, "I": I, "O": O}
+    for _name, _value in _z.items():
+        if _value < 1:
+            raise ShapeError(f"{LAYER}: size {_name} = {_value} from these shapes; every size must be >= 1")
+    _dt = _dtype(arrays)
+    _array(arrays, "X", (_z["N"], _z["I"]), _dt)
+    _array(arrays, "W", (_z["O"], _z["I"]), _dt)
+    _array(arrays, "b", (_z["O"],), _dt)
+    return _z
+
+
+def shapes(sizes: dict) -> dict[str, tuple]:
+    """The shape of every array of fc_identity (given, recorded, computed, seeds, gradients) for these sizes."""
+    _z = sizes
+    return {
+        "X": (_z["N"], _z["I"]),
+        "W": (_z["O"], _z["I"]),
+        "b": (_z["O"],),
+        "U": (_z["N"], _z["O"]),
+        "dX": (_z["N"], _z["I"]),
+        "dW": (_z["O"], _z["I"]),
+        "db": (_z["O"],),
+        "dU": (_z["N"], _z["O"]),
+    }
+
+
+def _rank(arrays: dict, name: str, rank: int) -> None:
+    if name not in arrays:
+        raise ShapeError(f"{LAYER}: array {name!r} is missing")
+    if not isinstance(arrays[name], np.ndarray) or arrays[name].ndim != rank:
+        raise ShapeError(f"{LAYER}: {name} must be a NumPy array of rank {rank}")
+
+
+def _dtype(arrays: dict) -> np.dtype:
+    dtype = arrays[(INPUTS + PARAMS + CONSTANTS)[0]].dtype
+    if dtype not in (np.float32, np.float64):
+        raise ShapeError(f"{LAYER}: arrays must be float32 or float64, got {dtype}")
+    return dtype
+
+
+def _array(arrays: dict, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if name not in arrays:
+        raise ShapeError(f"{LAYER}: array {name!r} is missing")
+    return _checked(arrays[name], name, shape, dtype)
+
+
+def _checked(a: np.ndarray, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if not isinstance(a, np.ndarray) or a.shape != shape:
+        got = getattr(a, "shape", type(a).__name__)
+        raise ShapeError(f"{LAYER}: {name} has shape {got}, expected {shape}")
+    if a.dtype != dtype:
+        raise ShapeError(f"{LAYER}: {name} is {a.dtype}, expected {dtype} like the other arrays")
+    if not a.flags.c_contiguous:
+        raise ShapeError(f"{LAYER}: {name} must be C-contiguous")
+    return a
+
+
+def _buffer(out: dict | None, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if out is not None and name in out:
+        return _checked(out[name], name, shape, dtype)
+    return np.empty(shape, dtype)
+
+
+def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Forward pass of fc_identity [B1]: every record, intermediate and output array."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _r = {}
+    _r["U"] = _a["U"] = _buffer(out, "U", (_z["N"], _z["O"]), _dt)
+    forward_U(_a["b"], _a["W"], _a["X"], _a["U"], _z["N"], _z["I"], _z["O"])
+    return _r
+
+
+def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Backward pass of fc_identity [B1]: the gradients in GRADIENTS, in that order."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _a["U"] = _array(arrays, "U", (_z["N"], _z["O"]), _dt)
+    _a["dU"] = _array(arrays, "dU", (_z["N"], _z["O"]), _dt)
+    _g = {}
+    _g["dX"] = _a["dX"] = _buffer(out, "dX", (_z["N"], _z["I"]), _dt)
+    backward_dX(_a["W"], _a["dU"], _a["dX"], _z["N"], _z["I"], _z["O"])
+    _g["dW"] = _a["dW"] = _buffer(out, "dW", (_z["O"], _z["I"]), _dt)
+    backward_dW(_a["X"], _a["dU"], _a["dW"], _z["N"], _z["I"], _z["O"])
+    _g["db"] = _a["db"] = _buffer(out, "db", (_z["O"],), _dt)
+    backward_db(_a["dU"], _a["db"], _z["N"], _z["O"])
+    return _g

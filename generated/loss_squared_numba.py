@@ -1,0 +1,140 @@
+# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer loss_squared, spec hash 3329be52fffdd279.
+# Do not edit: `symcnn derive` rewrites this file and `symcnn derive --check` compares it.
+"""loss_squared [B2]: squared-error loss (Numba backend).
+
+Forward and backward kernels derived by symcnn; `forward` and `backward` run
+them on batched arrays. See PAPER.md [B2].
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from symcnn.errors import ShapeError
+
+LAYER = "loss_squared"
+LABEL = "B2"
+BACKEND = "numba"
+SPEC_HASH = "3329be52fffdd279"
+INPUTS = ("Y",)
+PARAMS = ()
+CONSTANTS = ("T",)
+OUTPUTS = ("L",)
+HYPER = ()
+RECORDS = ()
+INTERMEDIATES = ()
+GRADIENTS = ("dY",)
+SIZES = ("N", "O")
+
+
+@njit(cache=True, parallel=True)
+def forward_L(T, Y, L, N, O):
+    """[B2] forward equation for L.
+
+    L[n] = Sum((-T[n, k] + Y[n, k])**2, (k, 0, O - 1))/2
+    """
+    for n in prange(N):
+        _acc = 0.0
+        for k in range(O):
+            _acc += (1/2)*(-T[n, k] + Y[n, k])**2
+        L[n] = _acc
+
+
+@njit(cache=True)
+def backward_dY(T, Y, dL, dY, N, O):
+    """[B2] gradient dY.
+
+    dY[n, k] = (-T[n, k] + Y[n, k])*dL[n]
+    """
+    for n in range(N):
+        for k in range(O):
+            dY[n, k] = (-T[n, k] + Y[n, k])*dL[n]
+
+
+def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
+    """Every size of loss_squared, read off the shapes of its inputs, parameters and constants."""
+    hyper = {} if hyper is None else hyper
+    _rank(arrays, "Y", 2)
+    _rank(arrays, "T", 2)
+    N = arrays["Y"].shape[0]
+    O = arrays["Y"].shape[1]
+    _z = {"N": N, "O": O}
+    for _name, _value in _z.items():
+        if _value < 1:
+            raise ShapeError(f"{LAYER}: size {_name} = {_value} from these shapes; every size must be >= 1")
+    _dt = _dtype(arrays)
+    _array(arrays, "Y", (_z["N"], _z["O"]), _dt)
+    _array(arrays, "T", (_z["N"], _z["O"]), _dt)
+    return _z
+
+
+def shapes(sizes: dict) -> dict[str, tuple]:
+    """The shape of every array of loss_squared (given, recorded, computed, seeds, gradients) for these sizes."""
+    _z = sizes
+    return {
+        "Y": (_z["N"], _z["O"]),
+        "T": (_z["N"], _z["O"]),
+        "L": (_z["N"],),
+        "dY": (_z["N"], _z["O"]),
+        "dL": (_z["N"],),
+    }
+
+
+def _rank(arrays: dict, name: str, rank: int) -> None:
+    if name not in arrays:
+        raise ShapeError(f"{LAYER}: array {name!r} is missing")
+    if not isinstance(arrays[name], np.ndarray) or arrays[name].ndim != rank:
+        raise ShapeError(f"{LAYER}: {name} must be a NumPy array of rank {rank}")
+
+
+def _dtype(arrays: dict) -> np.dtype:
+    dtype = arrays[(INPUTS + PARAMS + CONSTANTS)[0]].dtype
+    if dtype not in (np.float32, np.float64):
+        raise ShapeError(f"{LAYER}: arrays must be float32 or float64, got {dtype}")
+    return dtype
+
+
+def _array(arrays: dict, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if name not in arrays:
+        raise ShapeError(f"{LAYER}: array {name!r} is missing")
+    return _checked(arrays[name], name, shape, dtype)
+
+
+def _checked(a: np.ndarray, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if not isinstance(a, np.ndarray) or a.shape != shape:
+        got = getattr(a, "shape", type(a).__name__)
+        raise ShapeError(f"{LAYER}: {name} has shape {got}, expected {shape}")
+    if a.dtype != dtype:
+        raise ShapeError(f"{LAYER}: {name} is {a.dtype}, expected {dtype} like the other arrays")
+    if not a.flags.c_contiguous:
+        raise ShapeError(f"{LAYER}: {name} must be C-contiguous")
+    return a
+
+
+def _buffer(out: dict | None, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if out is not None and name in out:
+        return _checked(out[name], name, shape, dtype)
+    return np.empty(shape, dtype)
+
+
+def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Forward pass of loss_squared [B2]: every record, intermediate and output array."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _r = {}
+    _r["L"] = _a["L"] = _buffer(out, "L", (_z["N"],), _dt)
+    forward_L(_a["T"], _a["Y"], _a["L"], _z["N"], _z["O"])
+    return _r
+
+
+def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Backward pass of loss_squared [B2]: the gradients in GRADIENTS, in that order."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _a["L"] = _array(arrays, "L", (_z["N"],), _dt)
+    _a["dL"] = _array(arrays, "dL", (_z["N"],), _dt)
+    _g = {}
+    _g["dY"] = _a["dY"] = _buffer(out, "dY", (_z["N"], _z["O"]), _dt)
+    backward_dY(_a["T"], _a["Y"], _a["dL"], _a["dY"], _z["N"], _z["O"])
+    return _g

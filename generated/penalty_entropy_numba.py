@@ -1,0 +1,206 @@
+# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer penalty_entropy, spec hash 6a28a987acff5450.
+# Do not edit: `symcnn derive` rewrites this file and `symcnn derive --check` compares it.
+"""penalty_entropy [B14e]: entropy penalty on the softmax combination weights (Numba backend).
+
+Forward and backward kernels derived by symcnn; `forward` and `backward` run
+them on batched arrays. See PAPER.md [B14e].
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from symcnn.errors import ShapeError
+
+LAYER = "penalty_entropy"
+LABEL = "B14e"
+BACKEND = "numba"
+SPEC_HASH = "6a28a987acff5450"
+INPUTS = ()
+PARAMS = ("c",)
+CONSTANTS = ("lam",)
+OUTPUTS = ("P",)
+HYPER = ()
+RECORDS = ()
+INTERMEDIATES = ("Z", "alpha")
+GRADIENTS = ("dalpha", "dZ", "dc")
+SIZES = ("C", "M")
+
+
+@njit(cache=True)
+def forward_Z(c, Z, C, M):
+    """[B14e] forward equation for Z.
+
+    Z[j] = Sum(exp(c[k, j]), (k, 0, C - 1))
+    """
+    for j in range(M):
+        Z[j] = 0.0
+    for k in range(C):
+        for j in range(M):
+            Z[j] += math.exp(c[k, j])
+
+
+@njit(cache=True)
+def forward_alpha(Z, c, alpha, C, M):
+    """[B14e] forward equation for alpha.
+
+    alpha[i, j] = exp(c[i, j])/Z[j]
+    """
+    for i in range(C):
+        for j in range(M):
+            alpha[i, j] = math.exp(c[i, j])/Z[j]
+
+
+@njit(cache=True, parallel=True)
+def forward_P(Z, c, lam, alpha, P, C, M):
+    """[B14e] forward equation for P.
+
+    P[z] = -lam[0]*Sum((-log(Z[j]) + c[i, j])*alpha[i, j], (i, 0, C - 1), (j, 0, M - 1))
+    """
+    for z in prange(1):
+        _acc = 0.0
+        for i in range(C):
+            for j in range(M):
+                _acc += -(-math.log(Z[j]) + c[i, j])*alpha[i, j]*lam[0]
+        P[z] = _acc
+
+
+@njit(cache=True)
+def backward_dalpha(Z, c, dP, lam, dalpha, C, M):
+    """[B14e] gradient dalpha.
+
+    dalpha[i, j] = -(-log(Z[j]) + c[i, j])*dP[0]*lam[0]
+    """
+    for i in range(C):
+        for j in range(M):
+            dalpha[i, j] = -(-math.log(Z[j]) + c[i, j])*dP[0]*lam[0]
+
+
+@njit(cache=True)
+def backward_dZ(Z, alpha, dP, dalpha, lam, dZ, C, M):
+    """[B14e] gradient dZ.
+
+    dZ[j] = Σ_{i=0}^{C - 1} alpha[i, j]*dP[0]*lam[0]/Z[j] - alpha[i, j]*dalpha[i, j]/Z[j]
+    """
+    for j in range(M):
+        dZ[j] = 0.0
+    for i in range(C):
+        for j in range(M):
+            _t0 = alpha[i, j]/Z[j]
+            dZ[j] += _t0*dP[0]*lam[0] - _t0*dalpha[i, j]
+
+
+@njit(cache=True)
+def backward_dc(alpha, c, dP, dZ, dalpha, lam, dc, C, M):
+    """[B14e] gradient dc.
+
+    dc[i, j] = exp(c[i, j])*dZ[j] - alpha[i, j]*dP[0]*lam[0] + alpha[i, j]*dalpha[i, j]
+    """
+    for i in range(C):
+        for j in range(M):
+            dc[i, j] = math.exp(c[i, j])*dZ[j] - alpha[i, j]*dP[0]*lam[0] + alpha[i, j]*dalpha[i, j]
+
+
+def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
+    """Every size of penalty_entropy, read off the shapes of its inputs, parameters and constants."""
+    hyper = {} if hyper is None else hyper
+    _rank(arrays, "c", 2)
+    _rank(arrays, "lam", 1)
+    C = arrays["c"].shape[0]
+    M = arrays["c"].shape[1]
+    _z = {"C": C, "M": M}
+    for _name, _value in _z.items():
+        if _value < 1:
+            raise ShapeError(f"{LAYER}: size {_name} = {_value} from these shapes; every size must be >= 1")
+    _dt = _dtype(arrays)
+    _array(arrays, "c", (_z["C"], _z["M"]), _dt)
+    _array(arrays, "lam", (1,), _dt)
+    return _z
+
+
+def shapes(sizes: dict) -> dict[str, tuple]:
+    """The shape of every array of penalty_entropy (given, recorded, computed, seeds, gradients) for these sizes."""
+    _z = sizes
+    return {
+        "c": (_z["C"], _z["M"]),
+        "lam": (1,),
+        "Z": (_z["M"],),
+        "alpha": (_z["C"], _z["M"]),
+        "P": (1,),
+        "dalpha": (_z["C"], _z["M"]),
+        "dZ": (_z["M"],),
+        "dc": (_z["C"], _z["M"]),
+        "dP": (1,),
+    }
+
+
+def _rank(arrays: dict, name: str, rank: int) -> None:
+    if name not in arrays:
+        raise ShapeError(f"{LAYER}: array {name!r} is missing")
+    if not isinstance(arrays[name], np.ndarray) or arrays[name].ndim != rank:
+        raise ShapeError(f"{LAYER}: {name} must be a NumPy array of rank {rank}")
+
+
+def _dtype(arrays: dict) -> np.dtype:
+    dtype = arrays[(INPUTS + PARAMS + CONSTANTS)[0]].dtype
+    if dtype not in (np.float32, np.float64):
+        raise ShapeError(f"{LAYER}: arrays must be float32 or float64, got {dtype}")
+    return dtype
+
+
+def _array(arrays: dict, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if name not in arrays:
+        raise ShapeError(f"{LAYER}: array {name!r} is missing")
+    return _checked(arrays[name], name, shape, dtype)
+
+
+def _checked(a: np.ndarray, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if not isinstance(a, np.ndarray) or a.shape != shape:
+        got = getattr(a, "shape", type(a).__name__)
+        raise ShapeError(f"{LAYER}: {name} has shape {got}, expected {shape}")
+    if a.dtype != dtype:
+        raise ShapeError(f"{LAYER}: {name} is {a.dtype}, expected {dtype} like the other arrays")
+    if not a.flags.c_contiguous:
+        raise ShapeError(f"{LAYER}: {name} must be C-contiguous")
+    return a
+
+
+def _buffer(out: dict | None, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if out is not None and name in out:
+        return _checked(out[name], name, shape, dtype)
+    return np.empty(shape, dtype)
+
+
+def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Forward pass of penalty_entropy [B14e]: every record, intermediate and output array."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _r = {}
+    _r["Z"] = _a["Z"] = _buffer(out, "Z", (_z["M"],), _dt)
+    forward_Z(_a["c"], _a["Z"], _z["C"], _z["M"])
+    _r["alpha"] = _a["alpha"] = _buffer(out, "alpha", (_z["C"], _z["M"]), _dt)
+    forward_alpha(_a["Z"], _a["c"], _a["alpha"], _z["C"], _z["M"])
+    _r["P"] = _a["P"] = _buffer(out, "P", (1,), _dt)
+    forward_P(_a["Z"], _a["c"], _a["lam"], _a["alpha"], _a["P"], _z["C"], _z["M"])
+    return _r
+
+
+def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Backward pass of penalty_entropy [B14e]: the gradients in GRADIENTS, in that order."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _a["Z"] = _array(arrays, "Z", (_z["M"],), _dt)
+    _a["alpha"] = _array(arrays, "alpha", (_z["C"], _z["M"]), _dt)
+    _a["P"] = _array(arrays, "P", (1,), _dt)
+    _a["dP"] = _array(arrays, "dP", (1,), _dt)
+    _g = {}
+    _g["dalpha"] = _a["dalpha"] = _buffer(out, "dalpha", (_z["C"], _z["M"]), _dt)
+    backward_dalpha(_a["Z"], _a["c"], _a["dP"], _a["lam"], _a["dalpha"], _z["C"], _z["M"])
+    _g["dZ"] = _a["dZ"] = _buffer(out, "dZ", (_z["M"],), _dt)
+    backward_dZ(_a["Z"], _a["alpha"], _a["dP"], _a["dalpha"], _a["lam"], _a["dZ"], _z["C"], _z["M"])
+    _g["dc"] = _a["dc"] = _buffer(out, "dc", (_z["C"], _z["M"]), _dt)
+    backward_dc(_a["alpha"], _a["c"], _a["dP"], _a["dZ"], _a["dalpha"], _a["lam"], _a["dc"], _z["C"], _z["M"])
+    return _g

@@ -1,0 +1,259 @@
+# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer pool_mean_sigmoid, spec hash b7b0063f1f548456.
+# Do not edit: `symcnn derive` rewrites this file and `symcnn derive --check` compares it.
+"""pool_mean_sigmoid [B11]: sub-sampling, down = mean (Numba backend).
+
+Forward and backward kernels derived by symcnn; `forward` and `backward` run
+them on batched arrays. See PAPER.md [B11].
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from symcnn.errors import ShapeError
+
+LAYER = "pool_mean_sigmoid"
+LABEL = "B11"
+BACKEND = "numba"
+SPEC_HASH = "b7b0063f1f548456"
+INPUTS = ("X",)
+PARAMS = ("beta", "b")
+CONSTANTS = ()
+OUTPUTS = ("Y",)
+HYPER = ("s",)
+RECORDS = ()
+INTERMEDIATES = ("D", "U")
+GRADIENTS = ("dU", "dD", "dX", "dbeta", "db")
+SIZES = ("N", "C", "Ho", "Wo", "s")
+
+
+@njit(cache=True, parallel=True)
+def forward_D(X, D, N, C, Ho, Wo, s):
+    """[B11] forward equation for D.
+
+    D[n, c, y, x] = Sum(X[n, c, r + s*y, q + s*x], (r, 0, s - 1), (q, 0, s - 1))/s**2
+    """
+    for _o in prange(N * C):
+        n = _o // C
+        c = _o % C
+        for y in range(Ho):
+            for x in range(Wo):
+                _acc = 0.0
+                for r in range(s):
+                    for q in range(s):
+                        _acc += X[n, c, r + s*y, q + s*x]/s**2
+                D[n, c, y, x] = _acc
+
+
+@njit(cache=True)
+def forward_U(D, b, beta, U, N, C, Ho, Wo):
+    """[B11] forward equation for U.
+
+    U[n, c, y, x] = D[n, c, y, x]*beta[c] + b[c]
+    """
+    for n in range(N):
+        for c in range(C):
+            for y in range(Ho):
+                for x in range(Wo):
+                    U[n, c, y, x] = D[n, c, y, x]*beta[c] + b[c]
+
+
+@njit(cache=True)
+def forward_Y(U, Y, N, C, Ho, Wo):
+    """[B11] forward equation for Y.
+
+    Y[n, c, y, x] = sigmoid(U[n, c, y, x])
+    """
+    for n in range(N):
+        for c in range(C):
+            for y in range(Ho):
+                for x in range(Wo):
+                    Y[n, c, y, x] = (1.0 / (1.0 + math.exp(-(U[n, c, y, x]))))
+
+
+@njit(cache=True)
+def backward_dU(Y, dY, dU, N, C, Ho, Wo):
+    """[B11] gradient dU.
+
+    dU[n, c, y, x] = (1 - Y[n, c, y, x])*Y[n, c, y, x]*dY[n, c, y, x]
+    """
+    for n in range(N):
+        for c in range(C):
+            for y in range(Ho):
+                for x in range(Wo):
+                    dU[n, c, y, x] = (1 - Y[n, c, y, x])*Y[n, c, y, x]*dY[n, c, y, x]
+
+
+@njit(cache=True)
+def backward_dD(beta, dU, dD, N, C, Ho, Wo):
+    """[B11] gradient dD.
+
+    dD[n, c, y, x] = beta[c]*dU[n, c, y, x]
+    """
+    for n in range(N):
+        for c in range(C):
+            for y in range(Ho):
+                for x in range(Wo):
+                    dD[n, c, y, x] = beta[c]*dU[n, c, y, x]
+
+
+@njit(cache=True)
+def backward_dX(dD, dX, N, C, Ho, Wo, s):
+    """[B11] gradient dX.
+
+    dX[n, c, p, q] = dD[n, c, floor(p/s), floor(q/s)]/s**2
+    """
+    for n in range(N):
+        for c in range(C):
+            for p in range(Ho*s):
+                for q in range(Wo*s):
+                    dX[n, c, p, q] = dD[n, c, ((p) // (s)), ((q) // (s))]/s**2
+
+
+@njit(cache=True, parallel=True)
+def backward_dbeta(D, dU, dbeta, N, C, Ho, Wo):
+    """[B11] gradient dbeta.
+
+    dbeta[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} D[n, c, y, x]*dU[n, c, y, x]
+    """
+    for c in prange(C):
+        _acc = 0.0
+        for n in range(N):
+            for y in range(Ho):
+                for x in range(Wo):
+                    _acc += D[n, c, y, x]*dU[n, c, y, x]
+        dbeta[c] = _acc
+
+
+@njit(cache=True, parallel=True)
+def backward_db(dU, db, N, C, Ho, Wo):
+    """[B11] gradient db.
+
+    db[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} dU[n, c, y, x]
+    """
+    for c in prange(C):
+        _acc = 0.0
+        for n in range(N):
+            for y in range(Ho):
+                for x in range(Wo):
+                    _acc += dU[n, c, y, x]
+        db[c] = _acc
+
+
+def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
+    """Every size of pool_mean_sigmoid, read off the shapes of its inputs, parameters and constants."""
+    hyper = {} if hyper is None else hyper
+    _rank(arrays, "X", 4)
+    _rank(arrays, "beta", 1)
+    _rank(arrays, "b", 1)
+    if "s" not in hyper:
+        raise ShapeError(f"{LAYER}: hyper-parameter 's' is missing")
+    s = int(hyper["s"])
+    N = arrays["X"].shape[0]
+    C = arrays["X"].shape[1]
+    Ho = (arrays["X"].shape[2]) // (s)
+    Wo = (arrays["X"].shape[3]) // (s)
+    _z = {"N": N, "C": C, "Ho": Ho, "Wo": Wo, "s": s}
+    for _name, _value in _z.items():
+        if _value < 1:
+            raise ShapeError(f"{LAYER}: size {_name} = {_value} from these shapes; every size must be >= 1")
+    _dt = _dtype(arrays)
+    _array(arrays, "X", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt)
+    _array(arrays, "beta", (_z["C"],), _dt)
+    _array(arrays, "b", (_z["C"],), _dt)
+    return _z
+
+
+def shapes(sizes: dict) -> dict[str, tuple]:
+    """The shape of every array of pool_mean_sigmoid (given, recorded, computed, seeds, gradients) for these sizes."""
+    _z = sizes
+    return {
+        "X": (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]),
+        "beta": (_z["C"],),
+        "b": (_z["C"],),
+        "D": (_z["N"], _z["C"], _z["Ho"], _z["Wo"]),
+        "U": (_z["N"], _z["C"], _z["Ho"], _z["Wo"]),
+        "Y": (_z["N"], _z["C"], _z["Ho"], _z["Wo"]),
+        "dU": (_z["N"], _z["C"], _z["Ho"], _z["Wo"]),
+        "dD": (_z["N"], _z["C"], _z["Ho"], _z["Wo"]),
+        "dX": (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]),
+        "dbeta": (_z["C"],),
+        "db": (_z["C"],),
+        "dY": (_z["N"], _z["C"], _z["Ho"], _z["Wo"]),
+    }
+
+
+def _rank(arrays: dict, name: str, rank: int) -> None:
+    if name not in arrays:
+        raise ShapeError(f"{LAYER}: array {name!r} is missing")
+    if not isinstance(arrays[name], np.ndarray) or arrays[name].ndim != rank:
+        raise ShapeError(f"{LAYER}: {name} must be a NumPy array of rank {rank}")
+
+
+def _dtype(arrays: dict) -> np.dtype:
+    dtype = arrays[(INPUTS + PARAMS + CONSTANTS)[0]].dtype
+    if dtype not in (np.float32, np.float64):
+        raise ShapeError(f"{LAYER}: arrays must be float32 or float64, got {dtype}")
+    return dtype
+
+
+def _array(arrays: dict, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if name not in arrays:
+        raise ShapeError(f"{LAYER}: array {name!r} is missing")
+    return _checked(arrays[name], name, shape, dtype)
+
+
+def _checked(a: np.ndarray, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if not isinstance(a, np.ndarray) or a.shape != shape:
+        got = getattr(a, "shape", type(a).__name__)
+        raise ShapeError(f"{LAYER}: {name} has shape {got}, expected {shape}")
+    if a.dtype != dtype:
+        raise ShapeError(f"{LAYER}: {name} is {a.dtype}, expected {dtype} like the other arrays")
+    if not a.flags.c_contiguous:
+        raise ShapeError(f"{LAYER}: {name} must be C-contiguous")
+    return a
+
+
+def _buffer(out: dict | None, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if out is not None and name in out:
+        return _checked(out[name], name, shape, dtype)
+    return np.empty(shape, dtype)
+
+
+def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Forward pass of pool_mean_sigmoid [B11]: every record, intermediate and output array."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _r = {}
+    _r["D"] = _a["D"] = _buffer(out, "D", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    forward_D(_a["X"], _a["D"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["s"])
+    _r["U"] = _a["U"] = _buffer(out, "U", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    forward_U(_a["D"], _a["b"], _a["beta"], _a["U"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
+    _r["Y"] = _a["Y"] = _buffer(out, "Y", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    forward_Y(_a["U"], _a["Y"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
+    return _r
+
+
+def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Backward pass of pool_mean_sigmoid [B11]: the gradients in GRADIENTS, in that order."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _a["D"] = _array(arrays, "D", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    _a["U"] = _array(arrays, "U", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    _a["Y"] = _array(arrays, "Y", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    _a["dY"] = _array(arrays, "dY", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    _g = {}
+    _g["dU"] = _a["dU"] = _buffer(out, "dU", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    backward_dU(_a["Y"], _a["dY"], _a["dU"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
+    _g["dD"] = _a["dD"] = _buffer(out, "dD", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    backward_dD(_a["beta"], _a["dU"], _a["dD"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
+    _g["dX"] = _a["dX"] = _buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt)
+    backward_dX(_a["dD"], _a["dX"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["s"])
+    _g["dbeta"] = _a["dbeta"] = _buffer(out, "dbeta", (_z["C"],), _dt)
+    backward_dbeta(_a["D"], _a["dU"], _a["dbeta"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
+    _g["db"] = _a["db"] = _buffer(out, "db", (_z["C"],), _dt)
+    backward_db(_a["dU"], _a["db"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
+    return _g

@@ -1,0 +1,77 @@
+"""``symcnn derive``: derive every layer and generate its Numba and NumPy modules.
+
+Without ``--spec`` the built-in layers go to ``generated/`` of the source
+tree; with ``--spec FILE.py`` the layers that file defines go to ``--out``.
+``--check`` writes nothing and exits 1 when the folder is not what derive
+would write; ``--show LAYER`` prints one derivation and generates nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import symcnn
+
+from ..errors import SpecError
+
+GENERATED = Path(symcnn.__file__).resolve().parent.parent / "generated"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "derive",
+        help="derive gradients and generate Numba and NumPy layer modules",
+        description=__doc__.splitlines()[0],
+    )
+    p.add_argument("--spec", metavar="FILE.py", help="derive the layers this file defines, not the built-ins")
+    p.add_argument("--out", metavar="DIR", help=f"folder to generate into (default {GENERATED})")
+    p.add_argument("--show", metavar="LAYER", help="print one layer's derivation; generate nothing")
+    p.add_argument("--latex", action="store_true", help="with --show: print LaTeX")
+    p.add_argument("--check", action="store_true", help="exit 1 if the folder is not what derive writes")
+    p.add_argument("--no-cache", action="store_true", help="derive from scratch, ignoring the cache")
+    p.set_defaults(func=run)
+
+
+def _layers(spec: str | None) -> list:
+    if spec:
+        from ..model.spec import load_spec
+
+        return load_spec(spec)
+    from ..model import builtin_layers
+
+    return list(builtin_layers().values())
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..codegen.generate import generate
+
+    layers = _layers(args.spec)
+    use_cache = not args.no_cache
+    if args.show:
+        from ..derive.cache import cached_derive
+        from ..derive.show import show
+
+        found = [layer for layer in layers if layer.name == args.show]
+        if not found:
+            names = ", ".join(layer.name for layer in layers)
+            raise SpecError(args.show, f"no such layer; choose from {names}")
+        print(show(cached_derive(found[0], use_cache), latex=args.latex))
+        return 0
+    out = Path(args.out) if args.out else GENERATED
+    report, seconds = generate(layers, out, check=args.check, use_cache=use_cache)
+    if args.check:
+        if report.up_to_date:
+            print(f"{out}: up to date ({len(layers)} layers, {len(report.unchanged)} files, {seconds:.1f} s)")
+            return 0
+        for kind, names in (("stale", report.stale), ("missing", report.missing), ("extra", report.extra)):
+            for name in names:
+                print(f"{kind}: {out / name}", file=sys.stderr)
+        print(f"{out}: out of date; run `symcnn derive`", file=sys.stderr)
+        return 1
+    print(
+        f"{out}: {len(layers)} layers, {len(report.written)} files written, "
+        f"{len(report.unchanged)} unchanged, {len(report.extra)} removed ({seconds:.1f} s)"
+    )
+    return 0

@@ -1,0 +1,13 @@
+"""Code generation: derivation → loop/array IR → Numba and NumPy source.
+
+The stages, one module each: :mod:`.lower` (derivation → :mod:`.ir`, the
+last use of SymPy besides :mod:`.printer`), :mod:`.vectorize` (IR → strided
+views and einsum for NumPy), :mod:`.render` (IR → source through the Jinja
+templates in ``templates/``) and :mod:`.generate` (render everything, then
+write a folder atomically). :mod:`.checks` holds the numerical checks the
+tests run on generated modules.
+"""
+
+from .generate import derive_all, generate, render_all, write_tree
+
+__all__ = ["derive_all", "generate", "render_all", "write_tree"]

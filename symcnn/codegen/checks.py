@@ -1,0 +1,90 @@
+"""Numerical checks of generated modules: finite differences and backend agreement.
+
+A generated backward is checked against central differences of the
+generated forward of the same module, in float64, with relative errors and
+no absolute tolerance: ``E = Σ_o Σ w_o ∘ o`` over the outputs with random
+weights ``w``, so the seeds are ``d<o> = w_o``. A kernel shifted by one
+index, missing a term or off by a factor fails by orders of magnitude.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import numpy as np
+
+
+def random_arrays(mod: ModuleType, sizes: dict, rng: np.random.Generator, dtype=np.float64) -> dict:
+    """Random inputs, parameters and constants of ``mod`` for these sizes (0/1 for a table ``T``)."""
+    shapes = mod.shapes(sizes)
+    out = {}
+    for name in mod.INPUTS + mod.PARAMS + mod.CONSTANTS:
+        if name in mod.CONSTANTS and name == "T" and name not in mod.INPUTS:
+            a = (rng.random(shapes[name]) < 0.7).astype(dtype)
+        else:
+            a = rng.standard_normal(shapes[name]).astype(dtype)
+        out[name] = np.ascontiguousarray(a)
+    return out
+
+
+def loss(mod: ModuleType, arrays: dict, hyper: dict, weights: dict) -> float:
+    outs = mod.forward(arrays, hyper)
+    return float(sum(np.sum(weights["d" + o] * outs[o]) for o in mod.OUTPUTS))
+
+
+def run_backward(mod: ModuleType, arrays: dict, hyper: dict, weights: dict) -> dict:
+    fwd = mod.forward(arrays, hyper)
+    return mod.backward({**arrays, **fwd, **weights}, hyper)
+
+
+def seeds(mod: ModuleType, sizes: dict, rng: np.random.Generator, dtype=np.float64) -> dict:
+    shapes = mod.shapes(sizes)
+    return {"d" + o: rng.standard_normal(shapes["d" + o]).astype(dtype) for o in mod.OUTPUTS}
+
+
+def gradient_errors(
+    mod: ModuleType,
+    arrays: dict,
+    hyper: dict,
+    rng: np.random.Generator,
+    h: float = 1e-6,
+    entries: int = 3,
+) -> dict[str, float]:
+    """Worst relative error, per differentiable array, of directional and per-entry derivatives."""
+    sizes = mod.sizes_of(arrays, hyper)
+    weights = seeds(mod, sizes, rng)
+    grads = run_backward(mod, arrays, hyper, weights)
+    fwd = mod.forward(arrays, hyper)
+    magnitude = sum(float(np.sum(np.abs(weights["d" + o] * fwd[o]))) for o in mod.OUTPUTS)
+    # central differences cannot resolve less than the rounding of the loss: below that, zero is exact
+    floor = 64 * np.finfo(np.float64).eps * magnitude / h
+    errors = {}
+    for name in mod.INPUTS + mod.PARAMS:
+        g = grads["d" + name]
+        directions = [rng.standard_normal(arrays[name].shape)]
+        for _ in range(entries):
+            e = np.zeros(arrays[name].shape)
+            e[tuple(rng.integers(0, n) for n in e.shape)] = 1.0
+            directions.append(e)
+        worst = 0.0
+        for v in directions:
+            plus = {**arrays, name: arrays[name] + h * v}
+            minus = {**arrays, name: arrays[name] - h * v}
+            fd = (loss(mod, plus, hyper, weights) - loss(mod, minus, hyper, weights)) / (2 * h)
+            exact = float(np.sum(g * v))
+            scale = max(abs(fd), abs(exact))
+            if scale < floor:  # a zero gradient (§6.4): both sides must be within rounding of 0
+                worst = max(worst, 0.0 if abs(fd - exact) < floor else 1.0)
+                continue
+            worst = max(worst, abs(fd - exact) / scale)
+        errors[name] = worst
+    return errors
+
+
+def relative_difference(a: np.ndarray, b: np.ndarray) -> float:
+    """``max|a - b| / max|b|`` (0 when both are zero)."""
+    scale = float(np.max(np.abs(b))) if b.size else 0.0
+    diff = float(np.max(np.abs(a - b))) if a.size else 0.0
+    if scale == 0.0:
+        return 0.0 if diff == 0.0 else float("inf")
+    return diff / scale

@@ -1,0 +1,203 @@
+"""The loop/array IR between a derivation and the source it becomes.
+
+Everything here is plain data: strings of Python source and tuples of them,
+no SymPy objects. :mod:`.lower` builds it from a
+:class:`~symcnn.derive.engine.Derivation`; the Numba template renders loop
+nests from it directly and :mod:`.vectorize` turns it into strided views and
+``einsum`` calls for NumPy. ``print(module)`` shows what a stage produced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Index:
+    """One axis of an array access: ``(Σ coeff·index + offset) // divisor``.
+
+    ``coeffs`` pairs index names with coefficients (Python source in the
+    layer's sizes: ``"1"``, ``"-1"``, ``"s"``); ``text`` is the whole index as
+    source, for loops.
+    """
+
+    coeffs: tuple[tuple[str, str], ...]
+    offset: str
+    divisor: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Access:
+    """``array[index, …]``: a read of an array at affine indices."""
+
+    array: str
+    index: tuple[Index, ...]
+
+    @property
+    def text(self) -> str:
+        return f"{self.array}[{', '.join(i.text for i in self.index)}]"
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One factor of a term's product body.
+
+    ``scalar`` is the factor as Numba source (accesses written inline);
+    ``array`` is NumPy source in which access ``k`` appears as ``{k}`` and each
+    index used as a value as ``{name}``; ``indices`` are those index names.
+    """
+
+    scalar: str
+    array: str
+    accesses: tuple[Access, ...]
+    indices: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A condition on indices (a loop bound or a guard) as NumPy source over index grids.
+
+    ``implied`` says zero-padded reads of a factor already make the term
+    vanish where it fails, so a vectorised kernel need not mask it.
+    """
+
+    array: str
+    indices: tuple[str, ...]
+    implied: bool
+
+
+@dataclass(frozen=True)
+class Loop:
+    """``for index in range(max(lower…), min(stop…))``; ``declared``: ``(start, extent)`` of its range."""
+
+    index: str
+    lower: tuple[str, ...]
+    stop: tuple[str, ...]
+    declared: tuple[str, str]
+    constraints: tuple[Constraint, ...] = ()
+
+    @property
+    def range(self) -> str:
+        lo = self.lower[0] if len(self.lower) == 1 else f"max({', '.join(self.lower)})"
+        hi = self.stop[0] if len(self.stop) == 1 else f"min({', '.join(self.stop)})"
+        return f"range({hi})" if lo == "0" else f"range({lo}, {hi})"
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """One term: ``Σ_loops [guards] Π factors``; ``body`` the product as Numba source after CSE."""
+
+    loops: tuple[Loop, ...]
+    guards: tuple[str, ...]
+    guard_masks: tuple[Constraint, ...]
+    factors: tuple[Factor, ...]
+    temps: tuple[tuple[str, str], ...]
+    body: str
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """``target[free] = Σ terms``: one forward equation or one gradient.
+
+    Schedule for loops: ``outer`` free indices (the first ``collapse`` of them
+    fused into one ``prange``), then each term's loops; with ``scatter`` set,
+    that free index runs innermost and the target accumulates in place.
+    """
+
+    name: str
+    kind: str
+    target: str
+    free: tuple[str, ...]
+    shape: tuple[str, ...]
+    terms: tuple[Reduction, ...]
+    reads: tuple[str, ...]
+    sizes: tuple[str, ...]
+    label: str
+    formula: str
+    outer: tuple[str, ...]
+    collapse: int
+    scatter: str | None
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        return self.reads + (self.target,) + self.sizes
+
+    @property
+    def extent(self) -> dict[str, str]:
+        return dict(zip(self.free, self.shape))
+
+    @property
+    def parallel(self) -> bool:
+        return self.collapse > 0
+
+
+@dataclass(frozen=True)
+class RecordKernel:
+    """A recorded array: a forward primitive ``op`` of ``source`` (``block_argmax``, ``row_max``)."""
+
+    name: str
+    target: str
+    op: str
+    source: str
+    factor: str
+    rank: int
+    shape: tuple[str, ...]
+    sizes: tuple[str, ...]
+    label: str
+    formula: str
+
+    kind = "record"
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return (self.source,)
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        return (self.source, self.target) + self.sizes
+
+
+@dataclass(frozen=True)
+class SizeRule:
+    """``name = expr`` in ``sizes_of``: a size read off a given shape or taken from ``hyper``."""
+
+    name: str
+    expr: str
+    hyper: bool
+
+
+@dataclass(frozen=True)
+class ArraySpec:
+    """An array of the module contract with its shape (source over ``_z["size"]``)."""
+
+    name: str
+    shape: tuple[str, ...]
+    formula: str
+
+
+@dataclass(frozen=True)
+class Module:
+    """One layer, ready to render: the contract's tuples, size rules and kernels in order."""
+
+    layer: str
+    label: str
+    doc: str
+    spec_hash: str
+    inputs: tuple[str, ...]
+    params: tuple[str, ...]
+    constants: tuple[str, ...]
+    outputs: tuple[str, ...]
+    hyper: tuple[str, ...]
+    records: tuple[str, ...]
+    intermediates: tuple[str, ...]
+    gradients: tuple[str, ...]
+    seeds: tuple[str, ...]
+    sizes: tuple[str, ...]
+    size_rules: tuple[SizeRule, ...]
+    arrays: tuple[ArraySpec, ...]
+    forward: tuple[Kernel | RecordKernel, ...]
+    backward: tuple[Kernel, ...]
+
+    def array(self, name: str) -> ArraySpec:
+        return next(a for a in self.arrays if a.name == name)

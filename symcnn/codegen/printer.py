@@ -1,0 +1,88 @@
+"""Scalar and array expression printers: the last place SymPy is seen on the way to source.
+
+Both subclass SymPy's code printers and add one ``_print_<Class>`` method per
+construct symcnn needs (the layer functions of :mod:`symcnn.model.functions`,
+integer ``floor`` in indices and bounds). :class:`ScalarPrinter` writes the
+bodies of Numba loops (``math.exp``, one number at a time);
+:class:`ArrayPrinter` writes NumPy expressions over whole arrays (``np.exp``).
+Printed strings are what the IR holds.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.pycode import PythonCodePrinter
+
+
+class _IntegerMixin:
+    """Index arithmetic: ``floor(a/b)`` of integers is Python's ``a // b``."""
+
+    def _print_floor(self, expr: sp.floor) -> str:
+        num, den = sp.fraction(sp.together(expr.args[0]))
+        if den == 1:
+            return self._print(num)
+        return f"(({self._print(num)}) // ({self._print(den)}))"
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        return f"{expr.p}/{expr.q}" if expr.q != 1 else str(expr.p)
+
+
+class ScalarPrinter(_IntegerMixin, PythonCodePrinter):
+    """Python source for one scalar, as Numba compiles it (``math`` functions, no NumPy arrays)."""
+
+    def _print_sigmoid(self, expr: sp.Expr) -> str:
+        return f"(1.0 / (1.0 + math.exp(-({self._print(expr.args[0])}))))"
+
+    def _print_step(self, expr: sp.Expr) -> str:
+        return f"(1.0 if ({self._print(expr.args[0])}) > 0 else 0.0)"
+
+    def _print_relu(self, expr: sp.Expr) -> str:
+        return f"max({self._print(expr.args[0])}, 0.0)"
+
+    def _print_sign(self, expr: sp.Expr) -> str:
+        return f"np.sign({self._print(expr.args[0])})"
+
+
+class ArrayPrinter(_IntegerMixin, NumPyPrinter):
+    """NumPy source over whole arrays (``np.exp``); ``Max``/``Min`` of index grids elementwise."""
+
+    def _module_format(self, fqn: str, register: bool = True) -> str:
+        if fqn.startswith("numpy."):
+            fqn = "np." + fqn[len("numpy.") :]
+        return fqn
+
+    def _print_sigmoid(self, expr: sp.Expr) -> str:
+        return f"(1.0 / (1.0 + np.exp(-({self._print(expr.args[0])}))))"
+
+    def _print_step(self, expr: sp.Expr) -> str:
+        return f"np.heaviside({self._print(expr.args[0])}, 0)"
+
+    def _print_relu(self, expr: sp.Expr) -> str:
+        return f"np.maximum({self._print(expr.args[0])}, 0)"
+
+    def _print_Max(self, expr: sp.Expr) -> str:
+        out = self._print(expr.args[0])
+        for a in expr.args[1:]:
+            out = f"np.maximum({out}, {self._print(a)})"
+        return out
+
+    def _print_Min(self, expr: sp.Expr) -> str:
+        out = self._print(expr.args[0])
+        for a in expr.args[1:]:
+            out = f"np.minimum({out}, {self._print(a)})"
+        return out
+
+
+_SCALAR = ScalarPrinter({"standard": "python3"})
+_ARRAY = ArrayPrinter({"standard": "python3"})
+
+
+def scalar_code(expr: sp.Basic) -> str:
+    """``expr`` as Python source for a Numba loop body."""
+    return _SCALAR.doprint(expr)
+
+
+def array_code(expr: sp.Basic) -> str:
+    """``expr`` as NumPy source over arrays."""
+    return _ARRAY.doprint(expr)

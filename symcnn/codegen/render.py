@@ -1,0 +1,126 @@
+"""Rendering: IR modules → Python source, through the Jinja templates in ``templates/``.
+
+The templates hold the scaffolding (header, imports, contract, decorators,
+the shape of a loop nest or an einsum call); everything that varies with the
+layer comes from the IR. Rendering is pure: same IR, same text.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+import sympy as sp
+
+import symcnn
+
+from .. import __version__
+from .ir import Kernel, Loop, Module, RecordKernel
+
+TEMPLATES = Path(symcnn.__file__).resolve().parent.parent / "templates"
+BACKENDS = ("numba",)  # the NumPy backend follows
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+    env.filters["subscript"] = lambda name, table: f'{table}["{name}"]'
+    return env
+
+
+def versions() -> dict[str, str]:
+    return {"symcnn": __version__, "sympy": sp.__version__}
+
+
+def docstring(label: str, formula: str, what: str, indent: str = "    ") -> str:
+    """A kernel's docstring: the PAPER.md label, then the formula it implements, wrapped."""
+    formula = formula.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    lines = [f"[{label}] {what}." if label else f"{what[0].upper()}{what[1:]}.", ""]
+    lines += textwrap.wrap(formula, width=96, subsequent_indent="    ", break_long_words=False)
+    body = "\n".join((indent + ln) if ln else "" for ln in lines)
+    return f'{indent}"""{body.lstrip()}\n{indent}"""'
+
+
+@dataclass(frozen=True)
+class _Free:
+    """A free-index loop as the templates see it."""
+
+    index: str
+    extent: str
+
+    @property
+    def range(self) -> str:
+        return f"range({self.extent})"
+
+    @property
+    def extent_p(self) -> str:
+        return self.extent if re.fullmatch(r"\w+", self.extent) else f"({self.extent})"
+
+
+def _what(k: Kernel | RecordKernel) -> str:
+    if k.kind == "record":
+        return f"forward record {k.target}"
+    if k.kind == "forward":
+        return f"forward equation for {k.target}"
+    return f"gradient {k.target}"
+
+
+def render_numba_kernel(k: Kernel | RecordKernel) -> str:
+    macros = environment().get_template("numba_kernels.j2").module
+    doc = docstring(k.label, k.formula, _what(k))
+    if isinstance(k, RecordKernel):
+        blocked = 2 if k.op == "block_argmax" else 1
+        lead = [_Free(f"_i{a}", f"{k.source}.shape[{a}]") for a in range(k.rank - blocked)]
+        return str(macros.record(k, doc, lead)).rstrip("\n")
+    extent = k.extent
+    loops = [_Free(f, extent[f]) for f in k.outer]
+    scatter = _Free(k.scatter, extent[k.scatter]) if k.scatter else None
+    return str(macros.kernel(k, doc, loops, scatter)).rstrip("\n")
+
+
+def render_module(m: Module, backend: str) -> str:
+    """One generated module, ``<layer>_<backend>.py``."""
+    if backend == "numba":
+        kernels = [render_numba_kernel(k) for k in m.forward + m.backward]
+    else:
+        from .vectorize import render_numpy_kernel
+
+        kernels = [render_numpy_kernel(k) for k in m.forward + m.backward]
+    joined = "\n".join(kernels)
+    uses = {
+        "math": re.search(r"\bmath\.", joined) is not None,
+        "prange": re.search(r"\bprange\(", joined) is not None,
+        "as_strided": "as_strided(" in joined,
+    }
+    text = environment().get_template(f"{backend}.py.j2").render(
+        m=m, backend=backend, kernels=kernels, uses=uses, versions=versions()
+    )
+    return _tidy(text)
+
+
+def _tidy(text: str) -> str:
+    """Strip trailing blanks and keep at most two blank lines in a row: deterministic, ruff-clean."""
+    lines = [ln.rstrip() for ln in text.splitlines()]
+    out: list[str] = []
+    blank = 0
+    for ln in lines:
+        blank = blank + 1 if not ln else 0
+        if blank <= 2:
+            out.append(ln)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out) + "\n"
+
+
+__all__ = ["BACKENDS", "TEMPLATES", "Loop", "docstring", "environment", "render_module", "versions"]
