@@ -8,18 +8,11 @@ corrected forms themselves.
 
 from __future__ import annotations
 
-import functools
-
 import pytest
+from verify_results import result
 
-from symcnn.verify.paper import by_label, claims, labels
-from symcnn.verify.run import Result, run_claim
-
-
-@functools.cache
-def result(label: str, case: str = "") -> Result:
-    (claim,) = [c for c in by_label(label) if c.case == case]
-    return run_claim(claim)
+from symcnn.verify.paper import claims, labels
+from symcnn.verify.run import Result
 
 
 def proven_for_all_sizes(r: Result) -> bool:
