@@ -33,6 +33,7 @@ class Access:
 
     array: str
     index: tuple[Index, ...]
+    extents: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:

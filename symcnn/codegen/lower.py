@@ -307,7 +307,8 @@ def _constraint(rel: sp.Basic, indices: set, implied: bool) -> Constraint:
 
 
 def _access(a: sp.Indexed, indices: set) -> Access:
-    return Access(str(a.base.label), tuple(_index(e, indices) for e in a.indices))
+    extents = tuple(scalar_code(s) for s in a.base.shape)
+    return Access(str(a.base.label), tuple(_index(e, indices) for e in a.indices), extents)
 
 
 def _index(e: sp.Expr, indices: set) -> Index:

@@ -22,7 +22,7 @@ from .. import __version__
 from .ir import Kernel, Loop, Module, RecordKernel
 
 TEMPLATES = Path(symcnn.__file__).resolve().parent.parent / "templates"
-BACKENDS = ("numba",)  # the NumPy backend follows
+BACKENDS = ("numba", "numpy")
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,244 @@
+# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer conv_xcorr_tanh, spec hash bf80029baef8e29b.
+# Do not edit: `symcnn derive` rewrites this file and `symcnn derive --check` compares it.
+"""conv_xcorr_tanh [B7]: convolution (xcorr), connection table on (NumPy backend).
+
+Forward and backward kernels derived by symcnn, vectorised: affine reads are
+strided views, sums are einsum contractions. See PAPER.md [B7].
+"""
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from symcnn.errors import ShapeError
+
+LAYER = "conv_xcorr_tanh"
+LABEL = "B7"
+BACKEND = "numpy"
+SPEC_HASH = "bf80029baef8e29b"
+INPUTS = ("X",)
+PARAMS = ("K", "B")
+CONSTANTS = ("T",)
+OUTPUTS = ("Y",)
+HYPER = ()
+RECORDS = ()
+INTERMEDIATES = ("U",)
+GRADIENTS = ("dU", "dX", "dK", "dB")
+SIZES = ("N", "C", "M", "Ho", "Wo", "KH", "KW")
+
+
+def _view(a: np.ndarray, axes: tuple, ranges: tuple) -> np.ndarray:
+    """The read-only view ``v[u_0, u_1, …] = a[e_0, e_1, …]``, zero where the read leaves ``a``.
+
+    ``axes[k] = (offset, ((j, coeff), …), divisor)`` makes
+    ``e_k = (offset + Σ coeff · u_j) // divisor``; ``ranges[j] = (start, extent)``
+    is the range of ``u_j``.
+    """
+    spans = []
+    for k, (offset, coeffs, divisor) in enumerate(axes):
+        if divisor != 1:  # floor(u / n): repeat each entry n times along this axis
+            ((j, coeff),) = coeffs
+            start, extent = ranges[j]
+            if coeff != 1 or offset != 0:
+                raise ValueError("only floor(u / n) reads are vectorised")
+            a = np.repeat(a, divisor, axis=k)
+            over = start + extent - a.shape[k]
+            if over > 0:
+                a = np.pad(a, [(0, over) if i == k else (0, 0) for i in range(a.ndim)])
+            offset = 0
+        lo = hi = offset + sum(c * ranges[j][0] for j, c in coeffs)
+        for j, c in coeffs:
+            step = c * (ranges[j][1] - 1)
+            lo, hi = (lo + step, hi) if step < 0 else (lo, hi + step)
+        spans.append((offset, coeffs, lo, hi))
+    pad = [(max(0, -lo), max(0, hi - n + 1)) for (_, _, lo, hi), n in zip(spans, a.shape)]
+    if any(p != (0, 0) for p in pad):
+        a = np.pad(a, pad)
+    first = []
+    strides = [0] * len(ranges)
+    for k, (offset, coeffs, _, _) in enumerate(spans):
+        first.append(pad[k][0] + offset + sum(c * ranges[j][0] for j, c in coeffs))
+        for j, c in coeffs:
+            strides[j] += c * a.strides[k]
+    base = a[tuple(slice(f, None) for f in first)]
+    return as_strided(base, tuple(e for _, e in ranges), tuple(strides), writeable=False)
+
+
+def _grid(start: int, extent: int, axis: int, rank: int) -> np.ndarray:
+    """The values ``start … start + extent - 1`` of an index, laid along ``axis`` of ``rank`` axes."""
+    shape = [1] * rank
+    shape[axis] = extent
+    return np.arange(start, start + extent).reshape(shape)
+
+
+def forward_U(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW):
+    """[B7] forward equation for U.
+
+    U[n, j, y, x] = B[j] + Sum(K[i, j, a, b]*T[i, j]*X[n, i, a + y, b + x], (i, 0, C - 1), (a, 0, KH
+        - 1), (b, 0, KW - 1))
+    """
+    _v0 = _view(B, ((0, ((1, 1),), 1),), ((0, 1), (0, M), (0, 1), (0, 1)))
+    U[...] = _v0
+
+    _v1 = _view(X, ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (0, ((4, 1), (1, 1)), 1), (0, ((5, 1), (2, 1)), 1)), ((0, N), (0, Ho), (0, Wo), (0, C), (0, KH), (0, KW)))
+    U[...] += np.einsum("ij,ijab,nyxiab->njyx", T, K, _v1, optimize=True)
+
+
+def forward_Y(U, Y, N, M, Ho, Wo):
+    """[B7] forward equation for Y.
+
+    Y[n, j, y, x] = tanh(U[n, j, y, x])
+    """
+    _v0 = _view(U, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), 1), (0, ((3, 1),), 1)), ((0, N), (0, M), (0, Ho), (0, Wo)))
+    Y[...] = np.tanh(_v0)
+
+
+def backward_dU(Y, dY, dU, N, M, Ho, Wo):
+    """[B7] gradient dU.
+
+    dU[n, j, y, x] = (1 - Y[n, j, y, x]**2)*dY[n, j, y, x]
+    """
+    _v0 = _view(Y, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), 1), (0, ((3, 1),), 1)), ((0, N), (0, M), (0, Ho), (0, Wo)))
+    _v1 = _view(dY, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), 1), (0, ((3, 1),), 1)), ((0, N), (0, M), (0, Ho), (0, Wo)))
+    dU[...] = (1 - _v0**2) * (_v1)
+
+
+def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
+    """[B7] gradient dX.
+
+    dX[n, i, p, q] = Σ_{j=0}^{M - 1} Σ_{a=max(0, -Ho + p + 1)}^{min(KH - 1, p)} Σ_{b=max(0, -Wo + q
+        + 1)}^{min(KW - 1, q)} K[i, j, a, b]*T[i, j]*dU[n, j, -a + p, -b + q]
+    """
+    _v0 = _view(dU, ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (0, ((4, -1), (1, 1)), 1), (0, ((5, -1), (2, 1)), 1)), ((0, N), (0, Ho + KH - 1), (0, KW + Wo - 1), (0, M), (0, KH), (0, KW)))
+    dX[...] = np.einsum("ij,ijab,npqjab->nipq", T, K, _v0, optimize=True)
+
+
+def backward_dK(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW):
+    """[B7] gradient dK.
+
+    dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} T[i, j]*X[n, i, a + y, b +
+        x]*dU[n, j, y, x]
+    """
+    _v0 = _view(X, ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (0, ((1, 1), (4, 1)), 1), (0, ((2, 1), (5, 1)), 1)), ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)))
+    dK[...] = np.einsum("ij,iabnyx,njyx->ijab", T, _v0, dU, optimize=True)
+
+
+def backward_dB(dU, dB, N, M, Ho, Wo):
+    """[B7] gradient dB.
+
+    dB[j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} dU[n, j, y, x]
+    """
+    dB[...] = np.einsum("njyx->j", dU, optimize=True)
+
+
+def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
+    """Every size of conv_xcorr_tanh, read off the shapes of its inputs, parameters and constants."""
+    hyper = {} if hyper is None else hyper
+    _rank(arrays, "X", 4)
+    _rank(arrays, "K", 4)
+    _rank(arrays, "B", 1)
+    _rank(arrays, "T", 2)
+    N = arrays["X"].shape[0]
+    C = arrays["X"].shape[1]
+    M = arrays["K"].shape[1]
+    KH = arrays["K"].shape[2]
+    KW = arrays["K"].shape[3]
+    Ho = -KH + arrays["X"].shape[2] + 1
+    Wo = -KW + arrays["X"].shape[3] + 1
+    _z = {"N": N, "C": C, "M": M, "Ho": Ho, "Wo": Wo, "KH": KH, "KW": KW}
+    for _name, _value in _z.items():
+        if _value < 1:
+            raise ShapeError(f"{LAYER}: size {_name} = {_value} from these shapes; every size must be >= 1")
+    _dt = _dtype(arrays)
+    _array(arrays, "X", (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1), _dt)
+    _array(arrays, "K", (_z["C"], _z["M"], _z["KH"], _z["KW"]), _dt)
+    _array(arrays, "B", (_z["M"],), _dt)
+    _array(arrays, "T", (_z["C"], _z["M"]), _dt)
+    return _z
+
+
+def shapes(sizes: dict) -> dict[str, tuple]:
+    """The shape of every array of conv_xcorr_tanh (given, recorded, computed, seeds, gradients) for these sizes."""
+    _z = sizes
+    return {
+        "X": (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
+        "K": (_z["C"], _z["M"], _z["KH"], _z["KW"]),
+        "B": (_z["M"],),
+        "T": (_z["C"], _z["M"]),
+        "U": (_z["N"], _z["M"], _z["Ho"], _z["Wo"]),
+        "Y": (_z["N"], _z["M"], _z["Ho"], _z["Wo"]),
+        "dU": (_z["N"], _z["M"], _z["Ho"], _z["Wo"]),
+        "dX": (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
+        "dK": (_z["C"], _z["M"], _z["KH"], _z["KW"]),
+        "dB": (_z["M"],),
+        "dY": (_z["N"], _z["M"], _z["Ho"], _z["Wo"]),
+    }
+
+
+def _rank(arrays: dict, name: str, rank: int) -> None:
+    if name not in arrays:
+        raise ShapeError(f"{LAYER}: array {name!r} is missing")
+    if not isinstance(arrays[name], np.ndarray) or arrays[name].ndim != rank:
+        raise ShapeError(f"{LAYER}: {name} must be a NumPy array of rank {rank}")
+
+
+def _dtype(arrays: dict) -> np.dtype:
+    dtype = arrays[(INPUTS + PARAMS + CONSTANTS)[0]].dtype
+    if dtype not in (np.float32, np.float64):
+        raise ShapeError(f"{LAYER}: arrays must be float32 or float64, got {dtype}")
+    return dtype
+
+
+def _array(arrays: dict, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if name not in arrays:
+        raise ShapeError(f"{LAYER}: array {name!r} is missing")
+    return _checked(arrays[name], name, shape, dtype)
+
+
+def _checked(a: np.ndarray, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if not isinstance(a, np.ndarray) or a.shape != shape:
+        got = getattr(a, "shape", type(a).__name__)
+        raise ShapeError(f"{LAYER}: {name} has shape {got}, expected {shape}")
+    if a.dtype != dtype:
+        raise ShapeError(f"{LAYER}: {name} is {a.dtype}, expected {dtype} like the other arrays")
+    if not a.flags.c_contiguous:
+        raise ShapeError(f"{LAYER}: {name} must be C-contiguous")
+    return a
+
+
+def _buffer(out: dict | None, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if out is not None and name in out:
+        return _checked(out[name], name, shape, dtype)
+    return np.empty(shape, dtype)
+
+
+def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Forward pass of conv_xcorr_tanh [B7]: every record, intermediate and output array."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _r = {}
+    _r["U"] = _a["U"] = _buffer(out, "U", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
+    forward_U(_a["B"], _a["T"], _a["K"], _a["X"], _a["U"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+    _r["Y"] = _a["Y"] = _buffer(out, "Y", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
+    forward_Y(_a["U"], _a["Y"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
+    return _r
+
+
+def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Backward pass of conv_xcorr_tanh [B7]: the gradients in GRADIENTS, in that order."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _a["U"] = _array(arrays, "U", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
+    _a["Y"] = _array(arrays, "Y", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
+    _a["dY"] = _array(arrays, "dY", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
+    _g = {}
+    _g["dU"] = _a["dU"] = _buffer(out, "dU", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
+    backward_dU(_a["Y"], _a["dY"], _a["dU"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
+    _g["dX"] = _a["dX"] = _buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1), _dt)
+    backward_dX(_a["T"], _a["K"], _a["dU"], _a["dX"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+    _g["dK"] = _a["dK"] = _buffer(out, "dK", (_z["C"], _z["M"], _z["KH"], _z["KW"]), _dt)
+    backward_dK(_a["T"], _a["X"], _a["dU"], _a["dK"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+    _g["dB"] = _a["dB"] = _buffer(out, "dB", (_z["M"],), _dt)
+    backward_dB(_a["dU"], _a["dB"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
+    return _g

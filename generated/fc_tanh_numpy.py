@@ -1,0 +1,231 @@
+# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer fc_tanh, spec hash f2d9eda3677e5087.
+# Do not edit: `symcnn derive` rewrites this file and `symcnn derive --check` compares it.
+"""fc_tanh [B1]: fully connected layer (NumPy backend).
+
+Forward and backward kernels derived by symcnn, vectorised: affine reads are
+strided views, sums are einsum contractions. See PAPER.md [B1].
+"""
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from symcnn.errors import ShapeError
+
+LAYER = "fc_tanh"
+LABEL = "B1"
+BACKEND = "numpy"
+SPEC_HASH = "f2d9eda3677e5087"
+INPUTS = ("X",)
+PARAMS = ("W", "b")
+CONSTANTS = ()
+OUTPUTS = ("Y",)
+HYPER = ()
+RECORDS = ()
+INTERMEDIATES = ("U",)
+GRADIENTS = ("dU", "dX", "dW", "db")
+SIZES = ("N", "I", "O")
+
+
+def _view(a: np.ndarray, axes: tuple, ranges: tuple) -> np.ndarray:
+    """The read-only view ``v[u_0, u_1, …] = a[e_0, e_1, …]``, zero where the read leaves ``a``.
+
+    ``axes[k] = (offset, ((j, coeff), …), divisor)`` makes
+    ``e_k = (offset + Σ coeff · u_j) // divisor``; ``ranges[j] = (start, extent)``
+    is the range of ``u_j``.
+    """
+    spans = []
+    for k, (offset, coeffs, divisor) in enumerate(axes):
+        if divisor != 1:  # floor(u / n): repeat each entry n times along this axis
+            ((j, coeff),) = coeffs
+            start, extent = ranges[j]
+            if coeff != 1 or offset != 0:
+                raise ValueError("only floor(u / n) reads are vectorised")
+            a = np.repeat(a, divisor, axis=k)
+            over = start + extent - a.shape[k]
+            if over > 0:
+                a = np.pad(a, [(0, over) if i == k else (0, 0) for i in range(a.ndim)])
+            offset = 0
+        lo = hi = offset + sum(c * ranges[j][0] for j, c in coeffs)
+        for j, c in coeffs:
+            step = c * (ranges[j][1] - 1)
+            lo, hi = (lo + step, hi) if step < 0 else (lo, hi + step)
+        spans.append((offset, coeffs, lo, hi))
+    pad = [(max(0, -lo), max(0, hi - n + 1)) for (_, _, lo, hi), n in zip(spans, a.shape)]
+    if any(p != (0, 0) for p in pad):
+        a = np.pad(a, pad)
+    first = []
+    strides = [0] * len(ranges)
+    for k, (offset, coeffs, _, _) in enumerate(spans):
+        first.append(pad[k][0] + offset + sum(c * ranges[j][0] for j, c in coeffs))
+        for j, c in coeffs:
+            strides[j] += c * a.strides[k]
+    base = a[tuple(slice(f, None) for f in first)]
+    return as_strided(base, tuple(e for _, e in ranges), tuple(strides), writeable=False)
+
+
+def _grid(start: int, extent: int, axis: int, rank: int) -> np.ndarray:
+    """The values ``start … start + extent - 1`` of an index, laid along ``axis`` of ``rank`` axes."""
+    shape = [1] * rank
+    shape[axis] = extent
+    return np.arange(start, start + extent).reshape(shape)
+
+
+def forward_U(b, W, X, U, N, I, O):
+    """[B1] forward equation for U.
+
+    U[n, k] = b[k] + Sum(W[k, i]*X[n, i], (i, 0, I - 1))
+    """
+    _v0 = _view(b, ((0, ((1, 1),), 1),), ((0, 1), (0, O)))
+    U[...] = _v0
+
+    U[...] += np.einsum("ki,ni->nk", W, X, optimize=True)
+
+
+def forward_Y(U, Y, N, O):
+    """[B1] forward equation for Y.
+
+    Y[n, k] = tanh(U[n, k])
+    """
+    _v0 = _view(U, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, N), (0, O)))
+    Y[...] = np.tanh(_v0)
+
+
+def backward_dU(Y, dY, dU, N, O):
+    """[B1] gradient dU.
+
+    dU[n, k] = (1 - Y[n, k]**2)*dY[n, k]
+    """
+    _v0 = _view(Y, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, N), (0, O)))
+    _v1 = _view(dY, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, N), (0, O)))
+    dU[...] = (1 - _v0**2) * (_v1)
+
+
+def backward_dX(W, dU, dX, N, I, O):
+    """[B1] gradient dX.
+
+    dX[n, i] = Σ_{k=0}^{O - 1} W[k, i]*dU[n, k]
+    """
+    dX[...] = np.einsum("ki,nk->ni", W, dU, optimize=True)
+
+
+def backward_dW(X, dU, dW, N, I, O):
+    """[B1] gradient dW.
+
+    dW[k, i] = Σ_{n=0}^{N - 1} X[n, i]*dU[n, k]
+    """
+    dW[...] = np.einsum("ni,nk->ki", X, dU, optimize=True)
+
+
+def backward_db(dU, db, N, O):
+    """[B1] gradient db.
+
+    db[k] = Σ_{n=0}^{N - 1} dU[n, k]
+    """
+    db[...] = np.einsum("nk->k", dU, optimize=True)
+
+
+def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
+    """Every size of fc_tanh, read off the shapes of its inputs, parameters and constants."""
+    hyper = {} if hyper is None else hyper
+    _rank(arrays, "X", 2)
+    _rank(arrays, "W", 2)
+    _rank(arrays, "b", 1)
+    N = arrays["X"].shape[0]
+    I = arrays["X"].shape[1]
+    O = arrays["W"].shape[0]
+    _z = {"N": N, "I": I, "O": O}
+    for _name, _value in _z.items():
+        if _value < 1:
+            raise ShapeError(f"{LAYER}: size {_name} = {_value} from these shapes; every size must be >= 1")
+    _dt = _dtype(arrays)
+    _array(arrays, "X", (_z["N"], _z["I"]), _dt)
+    _array(arrays, "W", (_z["O"], _z["I"]), _dt)
+    _array(arrays, "b", (_z["O"],), _dt)
+    return _z
+
+
+def shapes(sizes: dict) -> dict[str, tuple]:
+    """The shape of every array of fc_tanh (given, recorded, computed, seeds, gradients) for these sizes."""
+    _z = sizes
+    return {
+        "X": (_z["N"], _z["I"]),
+        "W": (_z["O"], _z["I"]),
+        "b": (_z["O"],),
+        "U": (_z["N"], _z["O"]),
+        "Y": (_z["N"], _z["O"]),
+        "dU": (_z["N"], _z["O"]),
+        "dX": (_z["N"], _z["I"]),
+        "dW": (_z["O"], _z["I"]),
+        "db": (_z["O"],),
+        "dY": (_z["N"], _z["O"]),
+    }
+
+
+def _rank(arrays: dict, name: str, rank: int) -> None:
+    if name not in arrays:
+        raise ShapeError(f"{LAYER}: array {name!r} is missing")
+    if not isinstance(arrays[name], np.ndarray) or arrays[name].ndim != rank:
+        raise ShapeError(f"{LAYER}: {name} must be a NumPy array of rank {rank}")
+
+
+def _dtype(arrays: dict) -> np.dtype:
+    dtype = arrays[(INPUTS + PARAMS + CONSTANTS)[0]].dtype
+    if dtype not in (np.float32, np.float64):
+        raise ShapeError(f"{LAYER}: arrays must be float32 or float64, got {dtype}")
+    return dtype
+
+
+def _array(arrays: dict, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if name not in arrays:
+        raise ShapeError(f"{LAYER}: array {name!r} is missing")
+    return _checked(arrays[name], name, shape, dtype)
+
+
+def _checked(a: np.ndarray, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if not isinstance(a, np.ndarray) or a.shape != shape:
+        got = getattr(a, "shape", type(a).__name__)
+        raise ShapeError(f"{LAYER}: {name} has shape {got}, expected {shape}")
+    if a.dtype != dtype:
+        raise ShapeError(f"{LAYER}: {name} is {a.dtype}, expected {dtype} like the other arrays")
+    if not a.flags.c_contiguous:
+        raise ShapeError(f"{LAYER}: {name} must be C-contiguous")
+    return a
+
+
+def _buffer(out: dict | None, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if out is not None and name in out:
+        return _checked(out[name], name, shape, dtype)
+    return np.empty(shape, dtype)
+
+
+def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Forward pass of fc_tanh [B1]: every record, intermediate and output array."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _r = {}
+    _r["U"] = _a["U"] = _buffer(out, "U", (_z["N"], _z["O"]), _dt)
+    forward_U(_a["b"], _a["W"], _a["X"], _a["U"], _z["N"], _z["I"], _z["O"])
+    _r["Y"] = _a["Y"] = _buffer(out, "Y", (_z["N"], _z["O"]), _dt)
+    forward_Y(_a["U"], _a["Y"], _z["N"], _z["O"])
+    return _r
+
+
+def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Backward pass of fc_tanh [B1]: the gradients in GRADIENTS, in that order."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _a["U"] = _array(arrays, "U", (_z["N"], _z["O"]), _dt)
+    _a["Y"] = _array(arrays, "Y", (_z["N"], _z["O"]), _dt)
+    _a["dY"] = _array(arrays, "dY", (_z["N"], _z["O"]), _dt)
+    _g = {}
+    _g["dU"] = _a["dU"] = _buffer(out, "dU", (_z["N"], _z["O"]), _dt)
+    backward_dU(_a["Y"], _a["dY"], _a["dU"], _z["N"], _z["O"])
+    _g["dX"] = _a["dX"] = _buffer(out, "dX", (_z["N"], _z["I"]), _dt)
+    backward_dX(_a["W"], _a["dU"], _a["dX"], _z["N"], _z["I"], _z["O"])
+    _g["dW"] = _a["dW"] = _buffer(out, "dW", (_z["O"], _z["I"]), _dt)
+    backward_dW(_a["X"], _a["dU"], _a["dW"], _z["N"], _z["I"], _z["O"])
+    _g["db"] = _a["db"] = _buffer(out, "db", (_z["O"],), _dt)
+    backward_db(_a["dU"], _a["db"], _z["N"], _z["O"])
+    return _g

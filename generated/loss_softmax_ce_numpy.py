@@ -1,0 +1,222 @@
+# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer loss_softmax_ce, spec hash 0ae7010c53dec946.
+# Do not edit: `symcnn derive` rewrites this file and `symcnn derive --check` compares it.
+"""loss_softmax_ce [B2]: softmax cross-entropy loss (NumPy backend).
+
+Forward and backward kernels derived by symcnn, vectorised: affine reads are
+strided views, sums are einsum contractions. See PAPER.md [B2].
+"""
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from symcnn.errors import ShapeError
+
+LAYER = "loss_softmax_ce"
+LABEL = "B2"
+BACKEND = "numpy"
+SPEC_HASH = "0ae7010c53dec946"
+INPUTS = ("Y",)
+PARAMS = ()
+CONSTANTS = ("T",)
+OUTPUTS = ("L",)
+HYPER = ()
+RECORDS = ("Mx",)
+INTERMEDIATES = ("Z",)
+GRADIENTS = ("dZ", "dY")
+SIZES = ("N", "O")
+
+
+def _view(a: np.ndarray, axes: tuple, ranges: tuple) -> np.ndarray:
+    """The read-only view ``v[u_0, u_1, …] = a[e_0, e_1, …]``, zero where the read leaves ``a``.
+
+    ``axes[k] = (offset, ((j, coeff), …), divisor)`` makes
+    ``e_k = (offset + Σ coeff · u_j) // divisor``; ``ranges[j] = (start, extent)``
+    is the range of ``u_j``.
+    """
+    spans = []
+    for k, (offset, coeffs, divisor) in enumerate(axes):
+        if divisor != 1:  # floor(u / n): repeat each entry n times along this axis
+            ((j, coeff),) = coeffs
+            start, extent = ranges[j]
+            if coeff != 1 or offset != 0:
+                raise ValueError("only floor(u / n) reads are vectorised")
+            a = np.repeat(a, divisor, axis=k)
+            over = start + extent - a.shape[k]
+            if over > 0:
+                a = np.pad(a, [(0, over) if i == k else (0, 0) for i in range(a.ndim)])
+            offset = 0
+        lo = hi = offset + sum(c * ranges[j][0] for j, c in coeffs)
+        for j, c in coeffs:
+            step = c * (ranges[j][1] - 1)
+            lo, hi = (lo + step, hi) if step < 0 else (lo, hi + step)
+        spans.append((offset, coeffs, lo, hi))
+    pad = [(max(0, -lo), max(0, hi - n + 1)) for (_, _, lo, hi), n in zip(spans, a.shape)]
+    if any(p != (0, 0) for p in pad):
+        a = np.pad(a, pad)
+    first = []
+    strides = [0] * len(ranges)
+    for k, (offset, coeffs, _, _) in enumerate(spans):
+        first.append(pad[k][0] + offset + sum(c * ranges[j][0] for j, c in coeffs))
+        for j, c in coeffs:
+            strides[j] += c * a.strides[k]
+    base = a[tuple(slice(f, None) for f in first)]
+    return as_strided(base, tuple(e for _, e in ranges), tuple(strides), writeable=False)
+
+
+def _grid(start: int, extent: int, axis: int, rank: int) -> np.ndarray:
+    """The values ``start … start + extent - 1`` of an index, laid along ``axis`` of ``rank`` axes."""
+    shape = [1] * rank
+    shape[axis] = extent
+    return np.arange(start, start + extent).reshape(shape)
+
+
+def record_Mx(Y, Mx):
+    """[B2] forward record Mx.
+
+    Mx = row_max(Y, 1)
+    """
+    Mx[...] = Y.max(axis=-1)
+
+
+def forward_Z(Mx, Y, Z, N, O):
+    """[B2] forward equation for Z.
+
+    Z[n] = Sum(exp(-Mx[n] + Y[n, k]), (k, 0, O - 1))
+    """
+    _v0 = _view(Mx, ((0, ((0, 1),), 1),), ((0, N), (0, 1)))
+    _v1 = _view(Y, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, N), (0, O)))
+    Z[...] = np.einsum("nk->n", np.exp(-_v0 + _v1), optimize=True)
+
+
+def forward_L(Mx, Y, Z, T, L, N, O):
+    """[B2] forward equation for L.
+
+    L[n] = -Sum((-log(Z[n]) - Mx[n] + Y[n, k])*T[n, k], (k, 0, O - 1))
+    """
+    _v0 = _view(Mx, ((0, ((0, 1),), 1),), ((0, N), (0, 1)))
+    _v1 = _view(Y, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, N), (0, O)))
+    _v2 = _view(Z, ((0, ((0, 1),), 1),), ((0, N), (0, 1)))
+    L[...] = (-1) * np.einsum("nk,nk->n", -_v0 + _v1 - np.log(_v2), T, optimize=True)
+
+
+def backward_dZ(Z, dL, T, dZ, N, O):
+    """[B2] gradient dZ.
+
+    dZ[n] = Σ_{k=0}^{O - 1} T[n, k]*dL[n]/Z[n]
+    """
+    _v0 = _view(Z, ((0, ((0, 1),), 1),), ((0, N),))
+    dZ[...] = np.einsum("n,n,nk->n", _v0**(-1.0), dL, T, optimize=True)
+
+
+def backward_dY(Mx, T, Y, dL, dZ, dY, N, O):
+    """[B2] gradient dY.
+
+    dY[n, k] = exp(-Mx[n] + Y[n, k])*dZ[n] - T[n, k]*dL[n]
+    """
+    _v0 = _view(Mx, ((0, ((0, 1),), 1),), ((0, N), (0, 1)))
+    _v1 = _view(T, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, N), (0, O)))
+    _v2 = _view(Y, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, N), (0, O)))
+    _v3 = _view(dL, ((0, ((0, 1),), 1),), ((0, N), (0, 1)))
+    _v4 = _view(dZ, ((0, ((0, 1),), 1),), ((0, N), (0, 1)))
+    dY[...] = -_v1*_v3 + _v4*np.exp(-_v0 + _v2)
+
+
+def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
+    """Every size of loss_softmax_ce, read off the shapes of its inputs, parameters and constants."""
+    hyper = {} if hyper is None else hyper
+    _rank(arrays, "Y", 2)
+    _rank(arrays, "T", 2)
+    N = arrays["Y"].shape[0]
+    O = arrays["Y"].shape[1]
+    _z = {"N": N, "O": O}
+    for _name, _value in _z.items():
+        if _value < 1:
+            raise ShapeError(f"{LAYER}: size {_name} = {_value} from these shapes; every size must be >= 1")
+    _dt = _dtype(arrays)
+    _array(arrays, "Y", (_z["N"], _z["O"]), _dt)
+    _array(arrays, "T", (_z["N"], _z["O"]), _dt)
+    return _z
+
+
+def shapes(sizes: dict) -> dict[str, tuple]:
+    """The shape of every array of loss_softmax_ce (given, recorded, computed, seeds, gradients) for these sizes."""
+    _z = sizes
+    return {
+        "Y": (_z["N"], _z["O"]),
+        "T": (_z["N"], _z["O"]),
+        "Mx": (_z["N"],),
+        "Z": (_z["N"],),
+        "L": (_z["N"],),
+        "dZ": (_z["N"],),
+        "dY": (_z["N"], _z["O"]),
+        "dL": (_z["N"],),
+    }
+
+
+def _rank(arrays: dict, name: str, rank: int) -> None:
+    if name not in arrays:
+        raise ShapeError(f"{LAYER}: array {name!r} is missing")
+    if not isinstance(arrays[name], np.ndarray) or arrays[name].ndim != rank:
+        raise ShapeError(f"{LAYER}: {name} must be a NumPy array of rank {rank}")
+
+
+def _dtype(arrays: dict) -> np.dtype:
+    dtype = arrays[(INPUTS + PARAMS + CONSTANTS)[0]].dtype
+    if dtype not in (np.float32, np.float64):
+        raise ShapeError(f"{LAYER}: arrays must be float32 or float64, got {dtype}")
+    return dtype
+
+
+def _array(arrays: dict, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if name not in arrays:
+        raise ShapeError(f"{LAYER}: array {name!r} is missing")
+    return _checked(arrays[name], name, shape, dtype)
+
+
+def _checked(a: np.ndarray, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if not isinstance(a, np.ndarray) or a.shape != shape:
+        got = getattr(a, "shape", type(a).__name__)
+        raise ShapeError(f"{LAYER}: {name} has shape {got}, expected {shape}")
+    if a.dtype != dtype:
+        raise ShapeError(f"{LAYER}: {name} is {a.dtype}, expected {dtype} like the other arrays")
+    if not a.flags.c_contiguous:
+        raise ShapeError(f"{LAYER}: {name} must be C-contiguous")
+    return a
+
+
+def _buffer(out: dict | None, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if out is not None and name in out:
+        return _checked(out[name], name, shape, dtype)
+    return np.empty(shape, dtype)
+
+
+def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Forward pass of loss_softmax_ce [B2]: every record, intermediate and output array."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _r = {}
+    _r["Mx"] = _a["Mx"] = _buffer(out, "Mx", (_z["N"],), _dt)
+    record_Mx(_a["Y"], _a["Mx"])
+    _r["Z"] = _a["Z"] = _buffer(out, "Z", (_z["N"],), _dt)
+    forward_Z(_a["Mx"], _a["Y"], _a["Z"], _z["N"], _z["O"])
+    _r["L"] = _a["L"] = _buffer(out, "L", (_z["N"],), _dt)
+    forward_L(_a["Mx"], _a["Y"], _a["Z"], _a["T"], _a["L"], _z["N"], _z["O"])
+    return _r
+
+
+def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Backward pass of loss_softmax_ce [B2]: the gradients in GRADIENTS, in that order."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _a["Mx"] = _array(arrays, "Mx", (_z["N"],), _dt)
+    _a["Z"] = _array(arrays, "Z", (_z["N"],), _dt)
+    _a["L"] = _array(arrays, "L", (_z["N"],), _dt)
+    _a["dL"] = _array(arrays, "dL", (_z["N"],), _dt)
+    _g = {}
+    _g["dZ"] = _a["dZ"] = _buffer(out, "dZ", (_z["N"],), _dt)
+    backward_dZ(_a["Z"], _a["dL"], _a["T"], _a["dZ"], _z["N"], _z["O"])
+    _g["dY"] = _a["dY"] = _buffer(out, "dY", (_z["N"], _z["O"]), _dt)
+    backward_dY(_a["Mx"], _a["T"], _a["Y"], _a["dL"], _a["dZ"], _a["dY"], _z["N"], _z["O"])
+    return _g

@@ -1,0 +1,181 @@
+# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer loss_squared, spec hash 3329be52fffdd279.
+# Do not edit: `symcnn derive` rewrites this file and `symcnn derive --check` compares it.
+"""loss_squared [B2]: squared-error loss (NumPy backend).
+
+Forward and backward kernels derived by symcnn, vectorised: affine reads are
+strided views, sums are einsum contractions. See PAPER.md [B2].
+"""
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from symcnn.errors import ShapeError
+
+LAYER = "loss_squared"
+LABEL = "B2"
+BACKEND = "numpy"
+SPEC_HASH = "3329be52fffdd279"
+INPUTS = ("Y",)
+PARAMS = ()
+CONSTANTS = ("T",)
+OUTPUTS = ("L",)
+HYPER = ()
+RECORDS = ()
+INTERMEDIATES = ()
+GRADIENTS = ("dY",)
+SIZES = ("N", "O")
+
+
+def _view(a: np.ndarray, axes: tuple, ranges: tuple) -> np.ndarray:
+    """The read-only view ``v[u_0, u_1, …] = a[e_0, e_1, …]``, zero where the read leaves ``a``.
+
+    ``axes[k] = (offset, ((j, coeff), …), divisor)`` makes
+    ``e_k = (offset + Σ coeff · u_j) // divisor``; ``ranges[j] = (start, extent)``
+    is the range of ``u_j``.
+    """
+    spans = []
+    for k, (offset, coeffs, divisor) in enumerate(axes):
+        if divisor != 1:  # floor(u / n): repeat each entry n times along this axis
+            ((j, coeff),) = coeffs
+            start, extent = ranges[j]
+            if coeff != 1 or offset != 0:
+                raise ValueError("only floor(u / n) reads are vectorised")
+            a = np.repeat(a, divisor, axis=k)
+            over = start + extent - a.shape[k]
+            if over > 0:
+                a = np.pad(a, [(0, over) if i == k else (0, 0) for i in range(a.ndim)])
+            offset = 0
+        lo = hi = offset + sum(c * ranges[j][0] for j, c in coeffs)
+        for j, c in coeffs:
+            step = c * (ranges[j][1] - 1)
+            lo, hi = (lo + step, hi) if step < 0 else (lo, hi + step)
+        spans.append((offset, coeffs, lo, hi))
+    pad = [(max(0, -lo), max(0, hi - n + 1)) for (_, _, lo, hi), n in zip(spans, a.shape)]
+    if any(p != (0, 0) for p in pad):
+        a = np.pad(a, pad)
+    first = []
+    strides = [0] * len(ranges)
+    for k, (offset, coeffs, _, _) in enumerate(spans):
+        first.append(pad[k][0] + offset + sum(c * ranges[j][0] for j, c in coeffs))
+        for j, c in coeffs:
+            strides[j] += c * a.strides[k]
+    base = a[tuple(slice(f, None) for f in first)]
+    return as_strided(base, tuple(e for _, e in ranges), tuple(strides), writeable=False)
+
+
+def _grid(start: int, extent: int, axis: int, rank: int) -> np.ndarray:
+    """The values ``start … start + extent - 1`` of an index, laid along ``axis`` of ``rank`` axes."""
+    shape = [1] * rank
+    shape[axis] = extent
+    return np.arange(start, start + extent).reshape(shape)
+
+
+def forward_L(T, Y, L, N, O):
+    """[B2] forward equation for L.
+
+    L[n] = Sum((-T[n, k] + Y[n, k])**2, (k, 0, O - 1))/2
+    """
+    _v0 = _view(T, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, N), (0, O)))
+    _v1 = _view(Y, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, N), (0, O)))
+    L[...] = (1/2) * np.einsum("nk->n", (-_v0 + _v1)**2, optimize=True)
+
+
+def backward_dY(T, Y, dL, dY, N, O):
+    """[B2] gradient dY.
+
+    dY[n, k] = (-T[n, k] + Y[n, k])*dL[n]
+    """
+    _v0 = _view(T, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, N), (0, O)))
+    _v1 = _view(Y, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, N), (0, O)))
+    _v2 = _view(dL, ((0, ((0, 1),), 1),), ((0, N), (0, 1)))
+    dY[...] = (-_v0 + _v1) * (_v2)
+
+
+def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
+    """Every size of loss_squared, read off the shapes of its inputs, parameters and constants."""
+    hyper = {} if hyper is None else hyper
+    _rank(arrays, "Y", 2)
+    _rank(arrays, "T", 2)
+    N = arrays["Y"].shape[0]
+    O = arrays["Y"].shape[1]
+    _z = {"N": N, "O": O}
+    for _name, _value in _z.items():
+        if _value < 1:
+            raise ShapeError(f"{LAYER}: size {_name} = {_value} from these shapes; every size must be >= 1")
+    _dt = _dtype(arrays)
+    _array(arrays, "Y", (_z["N"], _z["O"]), _dt)
+    _array(arrays, "T", (_z["N"], _z["O"]), _dt)
+    return _z
+
+
+def shapes(sizes: dict) -> dict[str, tuple]:
+    """The shape of every array of loss_squared (given, recorded, computed, seeds, gradients) for these sizes."""
+    _z = sizes
+    return {
+        "Y": (_z["N"], _z["O"]),
+        "T": (_z["N"], _z["O"]),
+        "L": (_z["N"],),
+        "dY": (_z["N"], _z["O"]),
+        "dL": (_z["N"],),
+    }
+
+
+def _rank(arrays: dict, name: str, rank: int) -> None:
+    if name not in arrays:
+        raise ShapeError(f"{LAYER}: array {name!r} is missing")
+    if not isinstance(arrays[name], np.ndarray) or arrays[name].ndim != rank:
+        raise ShapeError(f"{LAYER}: {name} must be a NumPy array of rank {rank}")
+
+
+def _dtype(arrays: dict) -> np.dtype:
+    dtype = arrays[(INPUTS + PARAMS + CONSTANTS)[0]].dtype
+    if dtype not in (np.float32, np.float64):
+        raise ShapeError(f"{LAYER}: arrays must be float32 or float64, got {dtype}")
+    return dtype
+
+
+def _array(arrays: dict, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if name not in arrays:
+        raise ShapeError(f"{LAYER}: array {name!r} is missing")
+    return _checked(arrays[name], name, shape, dtype)
+
+
+def _checked(a: np.ndarray, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if not isinstance(a, np.ndarray) or a.shape != shape:
+        got = getattr(a, "shape", type(a).__name__)
+        raise ShapeError(f"{LAYER}: {name} has shape {got}, expected {shape}")
+    if a.dtype != dtype:
+        raise ShapeError(f"{LAYER}: {name} is {a.dtype}, expected {dtype} like the other arrays")
+    if not a.flags.c_contiguous:
+        raise ShapeError(f"{LAYER}: {name} must be C-contiguous")
+    return a
+
+
+def _buffer(out: dict | None, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if out is not None and name in out:
+        return _checked(out[name], name, shape, dtype)
+    return np.empty(shape, dtype)
+
+
+def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Forward pass of loss_squared [B2]: every record, intermediate and output array."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _r = {}
+    _r["L"] = _a["L"] = _buffer(out, "L", (_z["N"],), _dt)
+    forward_L(_a["T"], _a["Y"], _a["L"], _z["N"], _z["O"])
+    return _r
+
+
+def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Backward pass of loss_squared [B2]: the gradients in GRADIENTS, in that order."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _a["L"] = _array(arrays, "L", (_z["N"],), _dt)
+    _a["dL"] = _array(arrays, "dL", (_z["N"],), _dt)
+    _g = {}
+    _g["dY"] = _a["dY"] = _buffer(out, "dY", (_z["N"], _z["O"]), _dt)
+    backward_dY(_a["T"], _a["Y"], _a["dL"], _a["dY"], _z["N"], _z["O"])
+    return _g

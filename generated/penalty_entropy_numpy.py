@@ -1,0 +1,243 @@
+# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer penalty_entropy, spec hash 6a28a987acff5450.
+# Do not edit: `symcnn derive` rewrites this file and `symcnn derive --check` compares it.
+"""penalty_entropy [B14e]: entropy penalty on the softmax combination weights (NumPy backend).
+
+Forward and backward kernels derived by symcnn, vectorised: affine reads are
+strided views, sums are einsum contractions. See PAPER.md [B14e].
+"""
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from symcnn.errors import ShapeError
+
+LAYER = "penalty_entropy"
+LABEL = "B14e"
+BACKEND = "numpy"
+SPEC_HASH = "6a28a987acff5450"
+INPUTS = ()
+PARAMS = ("c",)
+CONSTANTS = ("lam",)
+OUTPUTS = ("P",)
+HYPER = ()
+RECORDS = ()
+INTERMEDIATES = ("Z", "alpha")
+GRADIENTS = ("dalpha", "dZ", "dc")
+SIZES = ("C", "M")
+
+
+def _view(a: np.ndarray, axes: tuple, ranges: tuple) -> np.ndarray:
+    """The read-only view ``v[u_0, u_1, …] = a[e_0, e_1, …]``, zero where the read leaves ``a``.
+
+    ``axes[k] = (offset, ((j, coeff), …), divisor)`` makes
+    ``e_k = (offset + Σ coeff · u_j) // divisor``; ``ranges[j] = (start, extent)``
+    is the range of ``u_j``.
+    """
+    spans = []
+    for k, (offset, coeffs, divisor) in enumerate(axes):
+        if divisor != 1:  # floor(u / n): repeat each entry n times along this axis
+            ((j, coeff),) = coeffs
+            start, extent = ranges[j]
+            if coeff != 1 or offset != 0:
+                raise ValueError("only floor(u / n) reads are vectorised")
+            a = np.repeat(a, divisor, axis=k)
+            over = start + extent - a.shape[k]
+            if over > 0:
+                a = np.pad(a, [(0, over) if i == k else (0, 0) for i in range(a.ndim)])
+            offset = 0
+        lo = hi = offset + sum(c * ranges[j][0] for j, c in coeffs)
+        for j, c in coeffs:
+            step = c * (ranges[j][1] - 1)
+            lo, hi = (lo + step, hi) if step < 0 else (lo, hi + step)
+        spans.append((offset, coeffs, lo, hi))
+    pad = [(max(0, -lo), max(0, hi - n + 1)) for (_, _, lo, hi), n in zip(spans, a.shape)]
+    if any(p != (0, 0) for p in pad):
+        a = np.pad(a, pad)
+    first = []
+    strides = [0] * len(ranges)
+    for k, (offset, coeffs, _, _) in enumerate(spans):
+        first.append(pad[k][0] + offset + sum(c * ranges[j][0] for j, c in coeffs))
+        for j, c in coeffs:
+            strides[j] += c * a.strides[k]
+    base = a[tuple(slice(f, None) for f in first)]
+    return as_strided(base, tuple(e for _, e in ranges), tuple(strides), writeable=False)
+
+
+def _grid(start: int, extent: int, axis: int, rank: int) -> np.ndarray:
+    """The values ``start … start + extent - 1`` of an index, laid along ``axis`` of ``rank`` axes."""
+    shape = [1] * rank
+    shape[axis] = extent
+    return np.arange(start, start + extent).reshape(shape)
+
+
+def forward_Z(c, Z, C, M):
+    """[B14e] forward equation for Z.
+
+    Z[j] = Sum(exp(c[k, j]), (k, 0, C - 1))
+    """
+    _v0 = _view(c, ((0, ((1, 1),), 1), (0, ((0, 1),), 1)), ((0, M), (0, C)))
+    Z[...] = np.einsum("jk->j", np.exp(_v0), optimize=True)
+
+
+def forward_alpha(Z, c, alpha, C, M):
+    """[B14e] forward equation for alpha.
+
+    alpha[i, j] = exp(c[i, j])/Z[j]
+    """
+    _v0 = _view(Z, ((0, ((1, 1),), 1),), ((0, 1), (0, M)))
+    _v1 = _view(c, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, C), (0, M)))
+    alpha[...] = (_v0**(-1.0)) * (np.exp(_v1))
+
+
+def forward_P(Z, c, lam, alpha, P, C, M):
+    """[B14e] forward equation for P.
+
+    P[z] = -lam[0]*Sum((-log(Z[j]) + c[i, j])*alpha[i, j], (i, 0, C - 1), (j, 0, M - 1))
+    """
+    _v0 = _view(Z, ((0, ((1, 1),), 1),), ((0, 1), (0, M)))
+    _v1 = _view(c, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, C), (0, M)))
+    _v2 = _view(lam, ((0, (), 1),), ((0, 1), (0, 1), (0, 1)))
+    P[...] = np.expand_dims((-1 * _v2) * np.einsum("ij,ij->", _v1 - np.log(_v0), alpha, optimize=True), (0,))
+
+
+def backward_dalpha(Z, c, dP, lam, dalpha, C, M):
+    """[B14e] gradient dalpha.
+
+    dalpha[i, j] = -(-log(Z[j]) + c[i, j])*dP[0]*lam[0]
+    """
+    _v0 = _view(Z, ((0, ((1, 1),), 1),), ((0, 1), (0, M)))
+    _v1 = _view(c, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, C), (0, M)))
+    _v2 = _view(dP, ((0, (), 1),), ((0, 1), (0, 1)))
+    _v3 = _view(lam, ((0, (), 1),), ((0, 1), (0, 1)))
+    dalpha[...] = (-1) * (_v1 - np.log(_v0)) * (_v2) * (_v3)
+
+
+def backward_dZ(Z, alpha, dP, dalpha, lam, dZ, C, M):
+    """[B14e] gradient dZ.
+
+    dZ[j] = Σ_{i=0}^{C - 1} alpha[i, j]*dP[0]*lam[0]/Z[j] - alpha[i, j]*dalpha[i, j]/Z[j]
+    """
+    _v0 = _view(Z, ((0, ((0, 1),), 1),), ((0, M), (0, 1)))
+    _v1 = _view(alpha, ((0, ((1, 1),), 1), (0, ((0, 1),), 1)), ((0, M), (0, C)))
+    _v2 = _view(dP, ((0, (), 1),), ((0, 1), (0, 1)))
+    _v3 = _view(dalpha, ((0, ((1, 1),), 1), (0, ((0, 1),), 1)), ((0, M), (0, C)))
+    _v4 = _view(lam, ((0, (), 1),), ((0, 1), (0, 1)))
+    dZ[...] = np.einsum("ji->j", _v1*_v2*_v4/_v0 - _v1*_v3/_v0, optimize=True)
+
+
+def backward_dc(alpha, c, dP, dZ, dalpha, lam, dc, C, M):
+    """[B14e] gradient dc.
+
+    dc[i, j] = exp(c[i, j])*dZ[j] - alpha[i, j]*dP[0]*lam[0] + alpha[i, j]*dalpha[i, j]
+    """
+    _v0 = _view(alpha, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, C), (0, M)))
+    _v1 = _view(c, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, C), (0, M)))
+    _v2 = _view(dP, ((0, (), 1),), ((0, 1), (0, 1)))
+    _v3 = _view(dZ, ((0, ((1, 1),), 1),), ((0, 1), (0, M)))
+    _v4 = _view(dalpha, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, C), (0, M)))
+    _v5 = _view(lam, ((0, (), 1),), ((0, 1), (0, 1)))
+    dc[...] = -_v0*_v2*_v5 + _v0*_v4 + _v3*np.exp(_v1)
+
+
+def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
+    """Every size of penalty_entropy, read off the shapes of its inputs, parameters and constants."""
+    hyper = {} if hyper is None else hyper
+    _rank(arrays, "c", 2)
+    _rank(arrays, "lam", 1)
+    C = arrays["c"].shape[0]
+    M = arrays["c"].shape[1]
+    _z = {"C": C, "M": M}
+    for _name, _value in _z.items():
+        if _value < 1:
+            raise ShapeError(f"{LAYER}: size {_name} = {_value} from these shapes; every size must be >= 1")
+    _dt = _dtype(arrays)
+    _array(arrays, "c", (_z["C"], _z["M"]), _dt)
+    _array(arrays, "lam", (1,), _dt)
+    return _z
+
+
+def shapes(sizes: dict) -> dict[str, tuple]:
+    """The shape of every array of penalty_entropy (given, recorded, computed, seeds, gradients) for these sizes."""
+    _z = sizes
+    return {
+        "c": (_z["C"], _z["M"]),
+        "lam": (1,),
+        "Z": (_z["M"],),
+        "alpha": (_z["C"], _z["M"]),
+        "P": (1,),
+        "dalpha": (_z["C"], _z["M"]),
+        "dZ": (_z["M"],),
+        "dc": (_z["C"], _z["M"]),
+        "dP": (1,),
+    }
+
+
+def _rank(arrays: dict, name: str, rank: int) -> None:
+    if name not in arrays:
+        raise ShapeError(f"{LAYER}: array {name!r} is missing")
+    if not isinstance(arrays[name], np.ndarray) or arrays[name].ndim != rank:
+        raise ShapeError(f"{LAYER}: {name} must be a NumPy array of rank {rank}")
+
+
+def _dtype(arrays: dict) -> np.dtype:
+    dtype = arrays[(INPUTS + PARAMS + CONSTANTS)[0]].dtype
+    if dtype not in (np.float32, np.float64):
+        raise ShapeError(f"{LAYER}: arrays must be float32 or float64, got {dtype}")
+    return dtype
+
+
+def _array(arrays: dict, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if name not in arrays:
+        raise ShapeError(f"{LAYER}: array {name!r} is missing")
+    return _checked(arrays[name], name, shape, dtype)
+
+
+def _checked(a: np.ndarray, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if not isinstance(a, np.ndarray) or a.shape != shape:
+        got = getattr(a, "shape", type(a).__name__)
+        raise ShapeError(f"{LAYER}: {name} has shape {got}, expected {shape}")
+    if a.dtype != dtype:
+        raise ShapeError(f"{LAYER}: {name} is {a.dtype}, expected {dtype} like the other arrays")
+    if not a.flags.c_contiguous:
+        raise ShapeError(f"{LAYER}: {name} must be C-contiguous")
+    return a
+
+
+def _buffer(out: dict | None, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if out is not None and name in out:
+        return _checked(out[name], name, shape, dtype)
+    return np.empty(shape, dtype)
+
+
+def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Forward pass of penalty_entropy [B14e]: every record, intermediate and output array."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _r = {}
+    _r["Z"] = _a["Z"] = _buffer(out, "Z", (_z["M"],), _dt)
+    forward_Z(_a["c"], _a["Z"], _z["C"], _z["M"])
+    _r["alpha"] = _a["alpha"] = _buffer(out, "alpha", (_z["C"], _z["M"]), _dt)
+    forward_alpha(_a["Z"], _a["c"], _a["alpha"], _z["C"], _z["M"])
+    _r["P"] = _a["P"] = _buffer(out, "P", (1,), _dt)
+    forward_P(_a["Z"], _a["c"], _a["lam"], _a["alpha"], _a["P"], _z["C"], _z["M"])
+    return _r
+
+
+def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Backward pass of penalty_entropy [B14e]: the gradients in GRADIENTS, in that order."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _a["Z"] = _array(arrays, "Z", (_z["M"],), _dt)
+    _a["alpha"] = _array(arrays, "alpha", (_z["C"], _z["M"]), _dt)
+    _a["P"] = _array(arrays, "P", (1,), _dt)
+    _a["dP"] = _array(arrays, "dP", (1,), _dt)
+    _g = {}
+    _g["dalpha"] = _a["dalpha"] = _buffer(out, "dalpha", (_z["C"], _z["M"]), _dt)
+    backward_dalpha(_a["Z"], _a["c"], _a["dP"], _a["lam"], _a["dalpha"], _z["C"], _z["M"])
+    _g["dZ"] = _a["dZ"] = _buffer(out, "dZ", (_z["M"],), _dt)
+    backward_dZ(_a["Z"], _a["alpha"], _a["dP"], _a["dalpha"], _a["lam"], _a["dZ"], _z["C"], _z["M"])
+    _g["dc"] = _a["dc"] = _buffer(out, "dc", (_z["C"], _z["M"]), _dt)
+    backward_dc(_a["alpha"], _a["c"], _a["dP"], _a["dZ"], _a["dalpha"], _a["lam"], _a["dc"], _z["C"], _z["M"])
+    return _g

@@ -1,0 +1,263 @@
+# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer pool_sum_sigmoid, spec hash 305d0daa1431e4dd.
+# Do not edit: `symcnn derive` rewrites this file and `symcnn derive --check` compares it.
+"""pool_sum_sigmoid [B11]: sub-sampling, down = sum (NumPy backend).
+
+Forward and backward kernels derived by symcnn, vectorised: affine reads are
+strided views, sums are einsum contractions. See PAPER.md [B11].
+"""
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from symcnn.errors import ShapeError
+
+LAYER = "pool_sum_sigmoid"
+LABEL = "B11"
+BACKEND = "numpy"
+SPEC_HASH = "305d0daa1431e4dd"
+INPUTS = ("X",)
+PARAMS = ("beta", "b")
+CONSTANTS = ()
+OUTPUTS = ("Y",)
+HYPER = ("s",)
+RECORDS = ()
+INTERMEDIATES = ("D", "U")
+GRADIENTS = ("dU", "dD", "dX", "dbeta", "db")
+SIZES = ("N", "C", "Ho", "Wo", "s")
+
+
+def _view(a: np.ndarray, axes: tuple, ranges: tuple) -> np.ndarray:
+    """The read-only view ``v[u_0, u_1, …] = a[e_0, e_1, …]``, zero where the read leaves ``a``.
+
+    ``axes[k] = (offset, ((j, coeff), …), divisor)`` makes
+    ``e_k = (offset + Σ coeff · u_j) // divisor``; ``ranges[j] = (start, extent)``
+    is the range of ``u_j``.
+    """
+    spans = []
+    for k, (offset, coeffs, divisor) in enumerate(axes):
+        if divisor != 1:  # floor(u / n): repeat each entry n times along this axis
+            ((j, coeff),) = coeffs
+            start, extent = ranges[j]
+            if coeff != 1 or offset != 0:
+                raise ValueError("only floor(u / n) reads are vectorised")
+            a = np.repeat(a, divisor, axis=k)
+            over = start + extent - a.shape[k]
+            if over > 0:
+                a = np.pad(a, [(0, over) if i == k else (0, 0) for i in range(a.ndim)])
+            offset = 0
+        lo = hi = offset + sum(c * ranges[j][0] for j, c in coeffs)
+        for j, c in coeffs:
+            step = c * (ranges[j][1] - 1)
+            lo, hi = (lo + step, hi) if step < 0 else (lo, hi + step)
+        spans.append((offset, coeffs, lo, hi))
+    pad = [(max(0, -lo), max(0, hi - n + 1)) for (_, _, lo, hi), n in zip(spans, a.shape)]
+    if any(p != (0, 0) for p in pad):
+        a = np.pad(a, pad)
+    first = []
+    strides = [0] * len(ranges)
+    for k, (offset, coeffs, _, _) in enumerate(spans):
+        first.append(pad[k][0] + offset + sum(c * ranges[j][0] for j, c in coeffs))
+        for j, c in coeffs:
+            strides[j] += c * a.strides[k]
+    base = a[tuple(slice(f, None) for f in first)]
+    return as_strided(base, tuple(e for _, e in ranges), tuple(strides), writeable=False)
+
+
+def _grid(start: int, extent: int, axis: int, rank: int) -> np.ndarray:
+    """The values ``start … start + extent - 1`` of an index, laid along ``axis`` of ``rank`` axes."""
+    shape = [1] * rank
+    shape[axis] = extent
+    return np.arange(start, start + extent).reshape(shape)
+
+
+def forward_D(X, D, N, C, Ho, Wo, s):
+    """[B11] forward equation for D.
+
+    D[n, c, y, x] = Sum(X[n, c, r + s*y, q + s*x], (r, 0, s - 1), (q, 0, s - 1))
+    """
+    _v0 = _view(X, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((4, 1), (2, s)), 1), (0, ((5, 1), (3, s)), 1)), ((0, N), (0, C), (0, Ho), (0, Wo), (0, s), (0, s)))
+    D[...] = np.einsum("ncyxrq->ncyx", _v0, optimize=True)
+
+
+def forward_U(D, b, beta, U, N, C, Ho, Wo):
+    """[B11] forward equation for U.
+
+    U[n, c, y, x] = D[n, c, y, x]*beta[c] + b[c]
+    """
+    _v0 = _view(D, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), 1), (0, ((3, 1),), 1)), ((0, N), (0, C), (0, Ho), (0, Wo)))
+    _v1 = _view(b, ((0, ((1, 1),), 1),), ((0, 1), (0, C), (0, 1), (0, 1)))
+    _v2 = _view(beta, ((0, ((1, 1),), 1),), ((0, 1), (0, C), (0, 1), (0, 1)))
+    U[...] = _v0*_v2 + _v1
+
+
+def forward_Y(U, Y, N, C, Ho, Wo):
+    """[B11] forward equation for Y.
+
+    Y[n, c, y, x] = sigmoid(U[n, c, y, x])
+    """
+    _v0 = _view(U, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), 1), (0, ((3, 1),), 1)), ((0, N), (0, C), (0, Ho), (0, Wo)))
+    Y[...] = (1.0 / (1.0 + np.exp(-(_v0))))
+
+
+def backward_dU(Y, dY, dU, N, C, Ho, Wo):
+    """[B11] gradient dU.
+
+    dU[n, c, y, x] = (1 - Y[n, c, y, x])*Y[n, c, y, x]*dY[n, c, y, x]
+    """
+    _v0 = _view(Y, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), 1), (0, ((3, 1),), 1)), ((0, N), (0, C), (0, Ho), (0, Wo)))
+    _v1 = _view(Y, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), 1), (0, ((3, 1),), 1)), ((0, N), (0, C), (0, Ho), (0, Wo)))
+    _v2 = _view(dY, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), 1), (0, ((3, 1),), 1)), ((0, N), (0, C), (0, Ho), (0, Wo)))
+    dU[...] = (1 - _v0) * (_v1) * (_v2)
+
+
+def backward_dD(beta, dU, dD, N, C, Ho, Wo):
+    """[B11] gradient dD.
+
+    dD[n, c, y, x] = beta[c]*dU[n, c, y, x]
+    """
+    _v0 = _view(beta, ((0, ((1, 1),), 1),), ((0, 1), (0, C), (0, 1), (0, 1)))
+    _v1 = _view(dU, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), 1), (0, ((3, 1),), 1)), ((0, N), (0, C), (0, Ho), (0, Wo)))
+    dD[...] = (_v0) * (_v1)
+
+
+def backward_dX(dD, dX, N, C, Ho, Wo, s):
+    """[B11] gradient dX.
+
+    dX[n, c, p, q] = dD[n, c, floor(p/s), floor(q/s)]
+    """
+    _v0 = _view(dD, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), s), (0, ((3, 1),), s)), ((0, N), (0, C), (0, Ho*s), (0, Wo*s)))
+    dX[...] = _v0
+
+
+def backward_dbeta(D, dU, dbeta, N, C, Ho, Wo):
+    """[B11] gradient dbeta.
+
+    dbeta[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} D[n, c, y, x]*dU[n, c, y, x]
+    """
+    dbeta[...] = np.einsum("ncyx,ncyx->c", D, dU, optimize=True)
+
+
+def backward_db(dU, db, N, C, Ho, Wo):
+    """[B11] gradient db.
+
+    db[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} dU[n, c, y, x]
+    """
+    db[...] = np.einsum("ncyx->c", dU, optimize=True)
+
+
+def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
+    """Every size of pool_sum_sigmoid, read off the shapes of its inputs, parameters and constants."""
+    hyper = {} if hyper is None else hyper
+    _rank(arrays, "X", 4)
+    _rank(arrays, "beta", 1)
+    _rank(arrays, "b", 1)
+    if "s" not in hyper:
+        raise ShapeError(f"{LAYER}: hyper-parameter 's' is missing")
+    s = int(hyper["s"])
+    N = arrays["X"].shape[0]
+    C = arrays["X"].shape[1]
+    Ho = (arrays["X"].shape[2]) // (s)
+    Wo = (arrays["X"].shape[3]) // (s)
+    _z = {"N": N, "C": C, "Ho": Ho, "Wo": Wo, "s": s}
+    for _name, _value in _z.items():
+        if _value < 1:
+            raise ShapeError(f"{LAYER}: size {_name} = {_value} from these shapes; every size must be >= 1")
+    _dt = _dtype(arrays)
+    _array(arrays, "X", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt)
+    _array(arrays, "beta", (_z["C"],), _dt)
+    _array(arrays, "b", (_z["C"],), _dt)
+    return _z
+
+
+def shapes(sizes: dict) -> dict[str, tuple]:
+    """The shape of every array of pool_sum_sigmoid (given, recorded, computed, seeds, gradients) for these sizes."""
+    _z = sizes
+    return {
+        "X": (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]),
+        "beta": (_z["C"],),
+        "b": (_z["C"],),
+        "D": (_z["N"], _z["C"], _z["Ho"], _z["Wo"]),
+        "U": (_z["N"], _z["C"], _z["Ho"], _z["Wo"]),
+        "Y": (_z["N"], _z["C"], _z["Ho"], _z["Wo"]),
+        "dU": (_z["N"], _z["C"], _z["Ho"], _z["Wo"]),
+        "dD": (_z["N"], _z["C"], _z["Ho"], _z["Wo"]),
+        "dX": (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]),
+        "dbeta": (_z["C"],),
+        "db": (_z["C"],),
+        "dY": (_z["N"], _z["C"], _z["Ho"], _z["Wo"]),
+    }
+
+
+def _rank(arrays: dict, name: str, rank: int) -> None:
+    if name not in arrays:
+        raise ShapeError(f"{LAYER}: array {name!r} is missing")
+    if not isinstance(arrays[name], np.ndarray) or arrays[name].ndim != rank:
+        raise ShapeError(f"{LAYER}: {name} must be a NumPy array of rank {rank}")
+
+
+def _dtype(arrays: dict) -> np.dtype:
+    dtype = arrays[(INPUTS + PARAMS + CONSTANTS)[0]].dtype
+    if dtype not in (np.float32, np.float64):
+        raise ShapeError(f"{LAYER}: arrays must be float32 or float64, got {dtype}")
+    return dtype
+
+
+def _array(arrays: dict, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if name not in arrays:
+        raise ShapeError(f"{LAYER}: array {name!r} is missing")
+    return _checked(arrays[name], name, shape, dtype)
+
+
+def _checked(a: np.ndarray, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if not isinstance(a, np.ndarray) or a.shape != shape:
+        got = getattr(a, "shape", type(a).__name__)
+        raise ShapeError(f"{LAYER}: {name} has shape {got}, expected {shape}")
+    if a.dtype != dtype:
+        raise ShapeError(f"{LAYER}: {name} is {a.dtype}, expected {dtype} like the other arrays")
+    if not a.flags.c_contiguous:
+        raise ShapeError(f"{LAYER}: {name} must be C-contiguous")
+    return a
+
+
+def _buffer(out: dict | None, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    if out is not None and name in out:
+        return _checked(out[name], name, shape, dtype)
+    return np.empty(shape, dtype)
+
+
+def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Forward pass of pool_sum_sigmoid [B11]: every record, intermediate and output array."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _r = {}
+    _r["D"] = _a["D"] = _buffer(out, "D", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    forward_D(_a["X"], _a["D"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["s"])
+    _r["U"] = _a["U"] = _buffer(out, "U", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    forward_U(_a["D"], _a["b"], _a["beta"], _a["U"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
+    _r["Y"] = _a["Y"] = _buffer(out, "Y", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    forward_Y(_a["U"], _a["Y"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
+    return _r
+
+
+def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Backward pass of pool_sum_sigmoid [B11]: the gradients in GRADIENTS, in that order."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _a["D"] = _array(arrays, "D", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    _a["U"] = _array(arrays, "U", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    _a["Y"] = _array(arrays, "Y", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    _a["dY"] = _array(arrays, "dY", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    _g = {}
+    _g["dU"] = _a["dU"] = _buffer(out, "dU", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    backward_dU(_a["Y"], _a["dY"], _a["dU"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
+    _g["dD"] = _a["dD"] = _buffer(out, "dD", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    backward_dD(_a["beta"], _a["dU"], _a["dD"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
+    _g["dX"] = _a["dX"] = _buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt)
+    backward_dX(_a["dD"], _a["dX"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["s"])
+    _g["dbeta"] = _a["dbeta"] = _buffer(out, "dbeta", (_z["C"],), _dt)
+    backward_dbeta(_a["D"], _a["dU"], _a["dbeta"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
+    _g["db"] = _a["db"] = _buffer(out, "db", (_z["C"],), _dt)
+    backward_db(_a["dU"], _a["db"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
+    return _g
