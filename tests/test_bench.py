@@ -162,7 +162,8 @@ def test_initial_params_are_the_presets(net):
 
 
 def test_cli_json_has_the_fields(capsys):
-    symcnn_net("dlt", "float32")
+    symcnn_net("dlt", "float32", "numba")
+    symcnn_net("dlt", "float32", "numpy")
     args = ["bench", "--steps", "4", "--windows", "2", "--warmup", "1", "--no-peak", "--json"]
     assert main(args) == 0
     result = json.loads(capsys.readouterr().out)

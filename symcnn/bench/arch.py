@@ -101,9 +101,9 @@ def initial_params(net: str, seed: int = 0, dtype: str = "float32") -> dict[str,
             else:
                 params[f"{op.name}.K"] = w
             params[f"{op.name}.B"] = np.zeros(op.m)
-        elif op.kind == "pool_sum":
-            params[f"{op.name}.beta"] = np.full(op.c, 1.0 / op.s**2)
-            params[f"{op.name}.b"] = np.zeros(op.c)
+        elif op.kind == "pool_sum":  # the sigmoid starts centred on a block of 0.5s
+            params[f"{op.name}.beta"] = np.ones(op.c)
+            params[f"{op.name}.b"] = np.full(op.c, -op.s**2 / 2)
         elif op.kind == "fc":
             shape = (op.m, op.c)
             w = glorot(rng, shape, op.c, op.m) if op.init == "glorot" else he(rng, shape, op.c)

@@ -33,7 +33,8 @@ import numpy as np
 from symcnn import __version__
 from symcnn.bench.arch import CLASSES, INPUT_SHAPE, step_flops
 from symcnn.bench.peak import matmul_peak
-from symcnn.bench.timing import Window, cpu_count, summarize, time_windows
+from symcnn.bench.timing import QUIET_CORES, Window, cpu_count, summarize, time_windows
+from symcnn.errors import SymcnnError
 
 __all__ = ["BenchConfig", "format_report", "run_bench", "synthetic_batch"]
 
@@ -53,6 +54,7 @@ class BenchConfig:
     compare_torch: bool = False
     peak: bool = True
     layers: bool = True
+    threads: int | None = None  # Numba's and PyTorch's threads (default: Numba's default)
     generated: str | None = None
     trust: bool = False
     log: Callable[[str], None] = field(default=lambda msg: None)
@@ -67,9 +69,14 @@ def synthetic_batch(batch: int, dtype: str, seed: int = 0) -> tuple[np.ndarray, 
     return x, t
 
 
-def numba_threads() -> int:
+def numba_threads(threads: int | None = None) -> int:
+    """Numba's thread count, after setting it to ``threads`` if given."""
     import numba
 
+    if threads is not None:
+        if not 1 <= threads <= numba.config.NUMBA_NUM_THREADS:
+            raise SymcnnError(f"--threads {threads}: Numba allows 1 to {numba.config.NUMBA_NUM_THREADS}")
+        numba.set_num_threads(threads)
     return int(numba.get_num_threads())
 
 
@@ -227,7 +234,7 @@ def run_bench(cfg: BenchConfig) -> dict[str, Any]:
     """Measure ``cfg.net`` on every backend of ``cfg.backends`` (and PyTorch); return a JSON-able dict."""
     from symcnn.bench.arch import initial_params
 
-    threads = numba_threads()
+    threads = numba_threads(cfg.threads)
     result: dict[str, Any] = {
         "symcnn": __version__,
         "net": cfg.net,
@@ -331,6 +338,16 @@ def format_report(result: dict[str, Any]) -> str:
         )
     lines.append("(others: CPU cores other processes used while timing, mean over windows; "
                  "1st step: first training step, with compilation)")
+    for name, r in result["results"].items():
+        others = r["other_cpu_cores"]
+        if others and others["mean"] > QUIET_CORES:
+            quiet = r["quiet"]
+            lines.append(
+                f"{name}: other processes used {others['mean']:.2f} cores (up to {others['max']:.2f}) "
+                f"of {m['cpu_count']}: "
+                + (f"median of the {quiet['windows']} quiet windows {quiet['images_per_s']:.0f} img/s"
+                   if quiet else "no quiet window; these numbers say more about the load than the code")
+            )
     for name, v in result.get("vs_torch", {}).items():
         lines.append(f"{name}/torch: {v['ratio']:.2f}x  (per round: median {v['round_median']:.2f}, "
                      f"min {v['round_min']:.2f}, max {v['round_max']:.2f})")

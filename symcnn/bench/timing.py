@@ -110,9 +110,19 @@ def _stats(values: list[float]) -> dict[str, float]:
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
+#: A window is *quiet* when other processes used at most this many cores during it.
+QUIET_CORES = 0.2
+
+
 def summarize(windows: list[Window], images_per_step: int) -> dict:
-    """Images/s and ms/step as median, min and max over windows, and the machine's load."""
+    """Images/s and ms/step as median, min and max over windows, and the machine's load.
+
+    ``quiet`` is the median images/s over the windows during which other
+    processes used at most :data:`QUIET_CORES` cores (None if there were none).
+    """
     rates = [w.steps * images_per_step / w.seconds for w in windows]
+    quiet = [r for r, w in zip(rates, windows)
+             if w.other_cpu_cores is not None and w.other_cpu_cores <= QUIET_CORES]
     step_ms = [1e3 * w.seconds / w.steps for w in windows]
     others = [w.other_cpu_cores for w in windows if w.other_cpu_cores is not None]
     steals = [w.steal_cores for w in windows if w.steal_cores is not None]
@@ -124,6 +134,7 @@ def summarize(windows: list[Window], images_per_step: int) -> dict:
             {"mean": statistics.mean(others), "max": max(others)} if others else None
         ),
         "steal_cores": statistics.mean(steals) if steals else None,
+        "quiet": {"windows": len(quiet), "images_per_s": statistics.median(quiet)} if quiet else None,
         "steps": sum(w.steps for w in windows),
         "seconds": sum(w.seconds for w in windows),
         "windows": [w.as_dict() for w in windows],

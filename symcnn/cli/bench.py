@@ -37,6 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="timed steps per backend, over all windows (default 200)")
     p.add_argument("--windows", type=_positive, default=5, help="timed windows (default 5)")
     p.add_argument("--warmup", type=int, default=3, help="untimed steps after the first (default 3)")
+    p.add_argument("--threads", type=_positive,
+                   help="threads for Numba and PyTorch (default: Numba's, one per CPU)")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights and the batch")
     p.add_argument("--compare", choices=("torch",), help="also time the same network in PyTorch")
     p.add_argument("--no-peak", action="store_true", help="skip measuring the matmul peak")
@@ -73,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
     cfg = BenchConfig(
         net=args.net, backends=backends, dtype=args.dtype, batch_size=args.batch_size,
         steps=args.steps, windows=args.windows, warmup=args.warmup, seed=args.seed,
-        compare_torch=args.compare == "torch", peak=not args.no_peak, layers=not args.no_layers,
+        threads=args.threads, compare_torch=args.compare == "torch",
+        peak=not args.no_peak, layers=not args.no_layers,
         generated=args.generated, trust=args.trust_generated, log=log,
     )
     result = run_bench(cfg)
