@@ -61,6 +61,17 @@ def test_a_module_whose_hash_disagrees_with_the_manifest_is_refused(tmp_path):
     assert load_layer_module("fc_sigmoid", "numpy", folder, trust=True).SPEC_HASH == "0123456789abcdef"
 
 
+def test_an_edited_module_is_refused_by_its_sha256(tmp_path):
+    folder = copy_layer(tmp_path, backend="numba")
+    entry = read_manifest(folder)["files"]["fc_sigmoid_numba.py"]
+    if "sha256" not in entry:
+        pytest.skip("this manifest records no file digests")
+    path = folder / "fc_sigmoid_numba.py"
+    path.write_text(path.read_text() + "\n# a harmless-looking edit\n")
+    with pytest.raises(GeneratedCodeError, match="contents differ from the sha256 in MANIFEST.json"):
+        load_layer_module("fc_sigmoid", "numba", folder)
+
+
 def test_refused_module_is_never_executed(tmp_path):
     folder = copy_layer(tmp_path)
     path = folder / "fc_sigmoid_numpy.py"
@@ -79,7 +90,8 @@ def test_missing_manifest_or_entry_is_refused(tmp_path):
     (folder / "MANIFEST.json").unlink()
     with pytest.raises(GeneratedCodeError, match="no MANIFEST.json"):
         load_layer_module("fc_sigmoid", "numpy", folder)
-    (folder / "MANIFEST.json").write_text(json.dumps({k: v for k, v in manifest.items() if k != "layers"}))
+    (folder / "MANIFEST.json").write_text(json.dumps({k: v for k, v in manifest.items()
+                                                      if k not in ("layers", "files")}))
     with pytest.raises(GeneratedCodeError, match="not in MANIFEST.json"):
         load_layer_module("fc_sigmoid", "numpy", folder)
 

@@ -2,11 +2,12 @@
 
 A generated folder (``generated/`` or any folder ``symcnn derive --out`` wrote)
 holds ``<layer>_<backend>.py`` files and a ``MANIFEST.json`` naming the spec
-hash each file was generated from. :func:`load_layer_module` loads exactly
+hash each file was generated from (and the file's sha256). :func:`load_layer_module` loads exactly
 ``<folder>/<layer>_<backend>.py``: nothing is looked up on ``sys.path`` and no
 other folder is tried. Before the file is executed its ``SPEC_HASH`` line is
-read as text and compared with the manifest; a mismatch (or a file the manifest
-does not list) is refused unless ``trust=True`` (``--trust-generated``).
+read as text and compared with the manifest, and its bytes with the
+manifest's sha256 when there is one; a mismatch (or a file the manifest does
+not list) is refused unless ``trust=True`` (``--trust-generated``).
 
 Only the standard library is used here; the modules themselves import NumPy or
 Numba. Loaded modules are cached by path and modification time, so every
@@ -78,9 +79,10 @@ def read_manifest(folder: str | Path) -> dict[str, Any] | None:
 def manifest_hash(manifest: dict[str, Any], layer: str, backend: str, filename: str) -> str | None:
     """The spec hash ``manifest`` records for ``layer``'s ``backend`` file, if any.
 
-    Accepts the layouts ``{"layers": {layer: {"spec_hash": h, ...}}}`` (one hash
+    Accepts the layouts ``{"files": {filename: {"spec_hash": h, "sha256": ...}}}``
+    (what ``symcnn derive`` writes), ``{"layers": {layer: {"spec_hash": h, ...}}}`` (one hash
     for both backends), ``{"layers": {layer: {backend: {"spec_hash": h}}}}``,
-    ``{"files": {filename: {"spec_hash": h}}}`` and lists of entries with
+    and lists of entries with
     ``"layer"``/``"name"`` and ``"spec_hash"`` keys.
     """
     files = manifest.get("files")
@@ -140,20 +142,44 @@ def _check_hash(path: Path, layer: str, backend: str) -> None:
             f"{path}: SPEC_HASH {match.group(1)} does not match {MANIFEST} ({want}); "
             "regenerate with `symcnn derive` (--trust-generated skips this)"
         )
+    entry = (manifest.get("files") or {}).get(path.name)
+    digest = entry.get("sha256") if isinstance(entry, dict) else None
+    if isinstance(digest, str) and hashlib.sha256(text.encode("utf-8")).hexdigest() != digest.lower():
+        raise GeneratedCodeError(
+            f"{path}: contents differ from the sha256 in {MANIFEST} (edited after generation?); "
+            "regenerate with `symcnn derive` (--trust-generated skips this)"
+        )
 
 
-def _exec_module(path: Path, key: str) -> ModuleType:
-    digest = hashlib.sha1(str(path).encode()).hexdigest()[:10]
-    name = f"_symcnn_generated_{digest}_{path.stem}_{key}"
+def _module_name(path: Path) -> str:
+    """The name a generated file is imported under: its stem, unless another file holds that name.
+
+    Numba's on-disk cache (``cache=True``) re-imports a kernel's module *by
+    name* when it loads a compiled entry, so every process must import a given
+    file under one name; the file's stem is the name any other loader (a plain
+    ``import`` with the folder on ``sys.path``, say) would also use.
+    """
+    held = sys.modules.get(path.stem)
+    if held is None or getattr(held, "__file__", None) == str(path):
+        return path.stem
+    return f"{path.stem}__{hashlib.sha1(str(path).encode()).hexdigest()[:10]}"
+
+
+def _exec_module(path: Path) -> ModuleType:
+    name = _module_name(path)
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise GeneratedCodeError(f"{path}: cannot be loaded as a Python module")
     module = importlib.util.module_from_spec(spec)
+    previous = sys.modules.get(name)
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
     except Exception as exc:  # a broken generated file is a user-facing problem
-        del sys.modules[name]
+        if previous is None:
+            del sys.modules[name]
+        else:
+            sys.modules[name] = previous
         raise GeneratedCodeError(f"{path}: failed to import: {type(exc).__name__}: {exc}") from exc
     return module
 
@@ -174,7 +200,7 @@ def load_layer_module(
         return _CACHE[key]
     if not trust:
         _check_hash(path, layer, backend)
-    module = _exec_module(path, f"{stat.st_mtime_ns:x}")
+    module = _exec_module(path)
     missing = [name for name in CONTRACT if not hasattr(module, name)]
     if missing:
         raise GeneratedCodeError(f"{path}: does not define {', '.join(missing)}")

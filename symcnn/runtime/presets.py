@@ -6,8 +6,9 @@
            loss ½Σ(o−y)² averaged over the batch. Its pooling is ``pool_mean_plain``,
            the general sub-sampling equation [B11] with β = 1, b = 0 frozen, identity f.
 ``bouvrie`` ``dlt`` with the paper's full sub-sampling layers [B11]: ``pool_sum_sigmoid``,
-           ``f(β·Σblock + b)`` with a trainable β and b per map (β starts at 1/s², so
-           the net starts as mean pooling followed by a sigmoid).
+           ``f(β·Σblock + b)`` with a trainable β and b per map; β starts at 1 and b at
+           −s²/2 = −2, so each sigmoid starts centred on a block of 0.5s (with β = 1/s²,
+           b = 0 the sigmoid squashes its input into [0.5, 0.73] and one epoch learns nothing).
 ``lenet5`` conv 6@5×5 ReLU → max-pool 2 → conv 16@5×5 ReLU → max-pool 2 → fc 256→120 ReLU →
            fc 120→84 ReLU → fc 84→10; softmax cross-entropy.
 ``combo``  ``dlt`` whose second convolution learns its map combinations [B14]
@@ -115,7 +116,8 @@ def build_network(
         pool = "pool_mean_plain" if name != "bouvrie" else "pool_sum_sigmoid"
 
         def pooling(pname: str, c: int) -> Layer:
-            params = {"beta": np.full(c, 0.25), "b": np.zeros(c)} if name == "bouvrie" else {}
+            # β = 1, b = −s²/2: the sigmoid starts centred on a block of 0.5s (sigmoid outputs).
+            params = {"beta": np.ones(c), "b": np.full(c, -2.0)} if name == "bouvrie" else {}
             return b.layer(pool, pname, params, hyper={"s": 2})
 
         conv1 = b.conv("conv1", "sigmoid", convention, rng, 1, 6)
