@@ -17,6 +17,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from symcnn.bench.arch import ARCH, initial_params, step_flops
 from symcnn.bench.commands import time_command
 from symcnn.bench.peak import matmul_peak
+from symcnn.bench.report import render
 from symcnn.bench.run import profile_layers, summarize, synthetic_batch
 from symcnn.bench.timing import machine_busy, time_windows
 from symcnn.cli.main import main
@@ -175,6 +176,7 @@ def test_cli_json_has_the_fields(capsys):
         names = [layer["name"] for layer in r["profile"]["layers"]]
         assert names == ["conv1", "pool1", "conv2", "pool2", "flatten", "fc", "loss"]
     assert result["flops_per_image"] == 1_048_320
+    assert "img/s median" in render(result)
 
 
 def test_cli_text_report(capsys):
@@ -299,4 +301,5 @@ def test_torch_only_bench_json(capsys):
     assert main(args) == 0
     result = json.loads(capsys.readouterr().out)
     r = result["results"]["torch"]
+    assert "torch" in render(result)
     assert r["version"].startswith("2.13.0") and r["images_per_s"]["median"] > 0 and r["steps"] == 4

@@ -17,11 +17,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from symcnn.bench.timing import LoadMeter
 from symcnn.errors import SymcnnError
 
 __all__ = ["bench_commands"]
@@ -31,18 +31,22 @@ def _symcnn(*args: str) -> list[str]:
     return [sys.executable, "-m", "symcnn.cli", *args]
 
 
-def time_command(argv: list[str], env: dict[str, str], timeout: float) -> tuple[float, str]:
-    """(wall seconds, stdout) of ``argv``; a SymcnnError if it fails."""
-    t0 = time.perf_counter()
+def time_command(argv: list[str], env: dict[str, str], timeout: float) -> tuple[float, str, float | None]:
+    """(wall seconds, stdout, CPU cores others used meanwhile) of ``argv``; a SymcnnError if it fails.
+
+    "Others" excludes this process but not its child: the command's own CPU
+    counts as someone else's, so subtract the command's usual load (about one core).
+    """
+    meter = LoadMeter().start()
     try:
         proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired as exc:
         raise SymcnnError(f"`{' '.join(argv[2:])}` took over {timeout:.0f} s") from exc
-    seconds = time.perf_counter() - t0
+    seconds, _, busy, _ = meter.stop()
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
         raise SymcnnError(f"`{' '.join(argv[2:])}` failed with status {proc.returncode}: {last}")
-    return seconds, proc.stdout
+    return seconds, proc.stdout, busy
 
 
 def bench_commands(
@@ -71,8 +75,9 @@ def bench_commands(
             entry: dict[str, Any] = {"command": " ".join(["symcnn", *argv[3:]])}
             for run in ("cold", "warm"):
                 log(f"{run}: {entry['command']}")
-                seconds, out = time_command(argv, env, timeout)
+                seconds, out, busy = time_command(argv, env, timeout)
                 entry[f"{run}_s"] = seconds
+                entry[f"{run}_busy_cores"] = busy
                 if name == "first_step":
                     entry[f"{run}_step_s"] = json.loads(out)["results"]["numba"]["first_step_s"]
             result[name] = entry
@@ -80,10 +85,13 @@ def bench_commands(
 
 
 def format_commands(result: dict[str, Any]) -> str:
-    lines = [f"{'command':<11} {'cold s':>8} {'warm s':>8}  what"]
+    lines = [f"{'command':<11} {'cold s':>8} {'warm s':>8} {'busy':>5}  what"]
     for name, e in result.items():
-        lines.append(f"{name:<11} {e['cold_s']:>8.2f} {e['warm_s']:>8.2f}  {e['command']}")
+        busy = max((e.get(f"{r}_busy_cores") or 0.0) for r in ("cold", "warm"))
+        lines.append(f"{name:<11} {e['cold_s']:>8.2f} {e['warm_s']:>8.2f} {busy:>5.2f}  {e['command']}")
         if "cold_step_s" in e:
-            lines.append(f"{'':<11} {e['cold_step_s']:>8.2f} {e['warm_step_s']:>8.2f}  "
+            lines.append(f"{'':<11} {e['cold_step_s']:>8.2f} {e['warm_step_s']:>8.2f} {'':>5}  "
                          "the first training step alone (Numba compiling / loading its cache)")
+    lines.append("(busy: CPU cores in use by everything but this process, the command included, "
+                 "at most over its two runs)")
     return "\n".join(lines)
