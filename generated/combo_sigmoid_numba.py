@@ -7,11 +7,19 @@ them on batched arrays. See PAPER.md [B14a].
 """
 
 import math
+import sys
 
 import numpy as np
 from numba import njit, prange
 
 from symcnn.errors import ShapeError
+
+# Numba's on-disk cache records the name of the module a kernel was compiled in and imports
+# it by that name when the cache is read: one fixed name lets every importer share the cache.
+_module = sys.modules.get(__name__)
+__name__ = "symcnn_generated_combo_sigmoid_numba_3eb3ac5b59ca8c41"
+if _module is not None:
+    sys.modules.setdefault(__name__, _module)
 
 LAYER = "combo_sigmoid"
 LABEL = "B14a"

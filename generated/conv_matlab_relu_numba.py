@@ -6,10 +6,19 @@ Forward and backward kernels derived by symcnn; `forward` and `backward` run
 them on batched arrays. See PAPER.md [B7].
 """
 
+import sys
+
 import numpy as np
 from numba import njit, prange
 
 from symcnn.errors import ShapeError
+
+# Numba's on-disk cache records the name of the module a kernel was compiled in and imports
+# it by that name when the cache is read: one fixed name lets every importer share the cache.
+_module = sys.modules.get(__name__)
+__name__ = "symcnn_generated_conv_matlab_relu_numba_8fbe35764f79f2bd"
+if _module is not None:
+    sys.modules.setdefault(__name__, _module)
 
 LAYER = "conv_matlab_relu"
 LABEL = "B7"

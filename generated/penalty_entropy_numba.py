@@ -7,11 +7,19 @@ them on batched arrays. See PAPER.md [B14e].
 """
 
 import math
+import sys
 
 import numpy as np
 from numba import njit, prange
 
 from symcnn.errors import ShapeError
+
+# Numba's on-disk cache records the name of the module a kernel was compiled in and imports
+# it by that name when the cache is read: one fixed name lets every importer share the cache.
+_module = sys.modules.get(__name__)
+__name__ = "symcnn_generated_penalty_entropy_numba_6a28a987acff5450"
+if _module is not None:
+    sys.modules.setdefault(__name__, _module)
 
 LAYER = "penalty_entropy"
 LABEL = "B14e"

@@ -7,11 +7,19 @@ them on batched arrays. See PAPER.md [B11].
 """
 
 import math
+import sys
 
 import numpy as np
 from numba import njit, prange
 
 from symcnn.errors import ShapeError
+
+# Numba's on-disk cache records the name of the module a kernel was compiled in and imports
+# it by that name when the cache is read: one fixed name lets every importer share the cache.
+_module = sys.modules.get(__name__)
+__name__ = "symcnn_generated_pool_mean_sigmoid_numba_b7b0063f1f548456"
+if _module is not None:
+    sys.modules.setdefault(__name__, _module)
 
 LAYER = "pool_mean_sigmoid"
 LABEL = "B11"

@@ -8,6 +8,6 @@ write a folder atomically). :mod:`.checks` holds the numerical checks the
 tests run on generated modules.
 """
 
-from .generate import derive_all, generate, render_all, write_tree
+from .generate import derive_all, generate_tree, render_all, write_tree
 
-__all__ = ["derive_all", "generate", "render_all", "write_tree"]
+__all__ = ["derive_all", "generate_tree", "render_all", "write_tree"]

@@ -83,9 +83,13 @@ def gradient_errors(
     return errors
 
 
-def relative_difference(a: np.ndarray, b: np.ndarray) -> float:
-    """``max|a - b| / max|b|`` (0 when both are zero)."""
-    scale = float(np.max(np.abs(b))) if b.size else 0.0
+def relative_difference(a: np.ndarray, b: np.ndarray, floor: float = 0.0) -> float:
+    """``max|a - b| / max(max|b|, floor)`` (0 when both are zero).
+
+    ``floor`` is the rounding level of the data ``b`` was computed from: an
+    identically zero result (§6.4) is rounding noise in both, and agrees.
+    """
+    scale = max(float(np.max(np.abs(b))) if b.size else 0.0, floor)
     diff = float(np.max(np.abs(a - b))) if a.size else 0.0
     if scale == 0.0:
         return 0.0 if diff == 0.0 else float("inf")

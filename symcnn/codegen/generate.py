@@ -143,7 +143,7 @@ def write_tree(files: dict[str, str], out: str | Path, check: bool = False) -> T
     return report
 
 
-def generate(
+def generate_tree(
     layers: Iterable[Layer], out: str | Path, check: bool = False, use_cache: bool = True
 ) -> tuple[TreeReport, float]:
     """Derive, render and write (or check) a generated folder; returns the report and seconds taken."""
