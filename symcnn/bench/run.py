@@ -315,7 +315,8 @@ def format_report(result: dict[str, Any]) -> str:
     lines = [
         f"symcnn bench: {result['net']}, batch {result['batch_size']}, {result['dtype']}, "
         f"{result['steps']} steps in {result['windows']} windows after {result['warmup']} warm-up",
-        f"machine: {m['cpu_count']} CPUs ({m.get('cpu_model') or 'unknown'}), {m['threads']} threads",
+        f"machine: {m['cpu_count']} CPUs ({m.get('cpu_model') or 'unknown'}), "
+        f"{m['threads']} thread{'s' if m['threads'] != 1 else ''}",
     ]
     if "matmul_peak" in m:
         p = m["matmul_peak"]
