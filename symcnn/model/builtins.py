@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ..errors import SpecError
 from .functions import ACTIVATIONS
 from .layer import Equation, Layer, Record, array, indices, sizes
 
@@ -16,15 +17,15 @@ DOWNS = ("sum", "mean", "max")
 
 
 def _activate(
-    name: str, pre: sp.IndexedBase, idx: tuple[sp.Symbol, ...], out: str = "Y"
+    name: str, pre: sp.IndexedBase, idx: tuple[sp.Symbol, ...], layer: str
 ) -> tuple[list[Equation], sp.IndexedBase]:
     """``Y = f(U)`` as its own equation; identity adds none and returns ``pre``."""
     if name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; choose from {', '.join(ACTIVATIONS)}")
+        raise SpecError(layer, f"unknown activation {name!r}; choose from {', '.join(ACTIVATIONS)}")
     f = ACTIVATIONS[name]
     if f is None:
         return [], pre
-    y = array(out, pre.shape)
+    y = array("Y", pre.shape)
     return [Equation(y[idx], f(pre[idx]))], y
 
 
@@ -35,7 +36,7 @@ def fully_connected(activation: str = "sigmoid") -> Layer:
     X, W, b = array("X", (N, I)), array("W", (O, I)), array("b", (O,))
     U = array("U", (N, O))
     eqs = [Equation(U[n, k], sp.Sum(W[k, i] * X[n, i], (i, 0, I - 1)) + b[k])]
-    act, out = _activate(activation, U, (n, k))
+    act, out = _activate(activation, U, (n, k), "fully_connected")
     return Layer(
         name=f"fc_{activation}",
         sizes=(N, I, O),
@@ -56,7 +57,7 @@ def conv2d(activation: str = "sigmoid", convention: str = "xcorr", table: bool =
     flipped. ``table`` adds a 0/1 connection table ``T[i, j]`` (``i ∈ M_j``).
     """
     if convention not in CONVENTIONS:
-        raise ValueError(f"unknown convention {convention!r}; choose xcorr or matlab")
+        raise SpecError("conv2d", f"unknown convention {convention!r}; choose xcorr or matlab")
     N, C, M, Ho, Wo, KH, KW = sizes("N C M Ho Wo KH KW")
     n, j, y, x, i, a, b = indices("n j y x i a b")
     X = array("X", (N, C, Ho + KH - 1, Wo + KW - 1))
@@ -69,7 +70,7 @@ def conv2d(activation: str = "sigmoid", convention: str = "xcorr", table: bool =
     mask = T[i, j] if table else sp.S.One
     rhs = sp.Sum(mask * pixel * K[i, j, a, b], (i, 0, C - 1), (a, 0, KH - 1), (b, 0, KW - 1))
     eqs = [Equation(U[n, j, y, x], rhs + B[j])]
-    act, out = _activate(activation, U, (n, j, y, x))
+    act, out = _activate(activation, U, (n, j, y, x), "conv2d")
     return Layer(
         name=f"conv_{convention}_{activation}" + ("" if table else "_full"),
         sizes=(N, C, M, Ho, Wo, KH, KW),
@@ -92,7 +93,7 @@ def subsample(down: str = "sum", activation: str = "sigmoid", affine: bool = Tru
     β = 1, b = 0 and drops the activation (DeepLearnToolbox's layer).
     """
     if down not in DOWNS:
-        raise ValueError(f"unknown down {down!r}; choose from {', '.join(DOWNS)}")
+        raise SpecError("subsample", f"unknown down {down!r}; choose from {', '.join(DOWNS)}")
     N, C, Ho, Wo, s = sizes("N C Ho Wo s")
     n, c, y, x, r, q = indices("n c y x r q")
     X = array("X", (N, C, s * Ho, s * Wo))
@@ -113,7 +114,7 @@ def subsample(down: str = "sum", activation: str = "sigmoid", affine: bool = Tru
     if affine:
         beta, bias, U = array("beta", (C,)), array("b", (C,)), array("U", D.shape)
         eqs.append(Equation(U[idx], beta[c] * D[idx] + bias[c]))
-        act, out = _activate(activation, U, idx)
+        act, out = _activate(activation, U, idx, "subsample")
         eqs += act
         params = (beta, bias)
     name = f"pool_{down}" + (f"_{activation}" if affine else "_plain")
@@ -158,7 +159,7 @@ def combination(activation: str = "sigmoid", per_pair: bool = False) -> Layer:
         V = array("V", (N, C, Ho, Wo))
         eqs.append(Equation(V[n, i, y, x], sp.Sum(X[n, i, y + a, x + b] * kern, *window)))
         eqs.append(Equation(U[n, j, y, x], sp.Sum(A[i, j] * V[n, i, y, x], (i, 0, C - 1)) + B[j]))
-    act, out = _activate(activation, U, (n, j, y, x))
+    act, out = _activate(activation, U, (n, j, y, x), "combination")
     return Layer(
         name=f"combo_{activation}" + ("_pairs" if per_pair else ""),
         sizes=(N, C, M, Ho, Wo, KH, KW),
