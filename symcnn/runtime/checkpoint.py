@@ -131,6 +131,15 @@ def load_npz(
     """
     name = str(path)
     try:
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+    except FileNotFoundError as exc:
+        raise CheckpointError(f"{name}: no such checkpoint") from exc
+    except OSError as exc:
+        raise CheckpointError(f"{name}: cannot be read: {exc}") from exc
+    if magic != b"PK\x03\x04" and not magic.startswith(b"\x93NUM"):
+        raise CheckpointError(f"{name}: not an .npz archive (no zip header)")
+    try:
         data = np.load(path, allow_pickle=False)
     except FileNotFoundError as exc:
         raise CheckpointError(f"{name}: no such checkpoint") from exc
