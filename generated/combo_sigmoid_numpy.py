@@ -3,8 +3,10 @@
 """combo_sigmoid [B14a]: learned combination of feature maps, α = softmax(c) (NumPy backend).
 
 Forward and backward kernels derived by symcnn, vectorised: affine reads are
-strided views, sums are einsum contractions. See PAPER.md [B14a].
+strided views, sums are matrix products. See PAPER.md [B14a].
 """
+
+import math
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -63,6 +65,25 @@ def _view(a: np.ndarray, axes: tuple, ranges: tuple) -> np.ndarray:
     return as_strided(base, tuple(e for _, e in ranges), tuple(strides), writeable=False)
 
 
+def _matrix(v: np.ndarray, batch: int, rows: int) -> np.ndarray:
+    """View ``v`` over (batch…, rows…, cols…) axes as a contiguous (batch ×) rows × cols matrix.
+
+    The copy is laid out rows-major or columns-major (then transposed back, which
+    BLAS takes for free), whichever reads ``v`` along its smallest stride innermost.
+    """
+    shape = v.shape
+    b = math.prod(shape[:batch])
+    r, c = math.prod(shape[batch : batch + rows]), math.prod(shape[batch + rows :])
+    last_row = (abs(v.strides[batch + rows - 1]), -shape[batch + rows - 1]) if rows else (math.inf, 0)
+    last_col = (abs(v.strides[-1]), -shape[-1]) if rows < v.ndim - batch else (math.inf, 0)
+    if last_row < last_col:
+        axes = list(range(batch)) + list(range(batch + rows, v.ndim)) + list(range(batch, batch + rows))
+        m = v.transpose(axes).reshape(b, c, r).swapaxes(-1, -2)
+    else:
+        m = v.reshape(b, r, c)
+    return m if batch else m[0]
+
+
 def _grid(start: int, extent: int, axis: int, rank: int) -> np.ndarray:
     """The values ``start … start + extent - 1`` of an index, laid along ``axis`` of ``rank`` axes."""
     shape = [1] * rank
@@ -75,8 +96,9 @@ def forward_Z(c, Z, C, M):
 
     Z[j] = Sum(exp(c[k, j]), (k, 0, C - 1))
     """
-    _v0 = _view(c, ((0, ((1, 1),), 1), (0, ((0, 1),), 1)), ((0, M), (0, C)))
-    Z[...] = np.einsum("jk->j", np.exp(_v0), optimize=True)
+    _f0 = np.exp(c.transpose(1, 0))
+    _t1 = _f0.sum(axis=(1,))
+    Z[...] = _t1
 
 
 def forward_alpha(Z, c, alpha, C, M):
@@ -84,9 +106,7 @@ def forward_alpha(Z, c, alpha, C, M):
 
     alpha[i, j] = exp(c[i, j])/Z[j]
     """
-    _v0 = _view(Z, ((0, ((1, 1),), 1),), ((0, 1), (0, M)))
-    _v1 = _view(c, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, C), (0, M)))
-    alpha[...] = (_v0**(-1.0)) * (np.exp(_v1))
+    alpha[...] = (Z**(-1.0)) * (np.exp(c))
 
 
 def forward_V(K, X, V, N, C, Ho, Wo, KH, KW):
@@ -94,8 +114,9 @@ def forward_V(K, X, V, N, C, Ho, Wo, KH, KW):
 
     V[n, i, y, x] = Sum(K[i, a, b]*X[n, i, a + y, b + x], (a, 0, KH - 1), (b, 0, KW - 1))
     """
-    _v0 = _view(X, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((4, 1), (2, 1)), 1), (0, ((5, 1), (3, 1)), 1)), ((0, N), (0, C), (0, Ho), (0, Wo), (0, KH), (0, KW)))
-    V[...] = np.einsum("iab,niyxab->niyx", K, _v0, optimize=True)
+    _v0 = _view(X, ((0, ((1, 1),), 1), (0, ((0, 1),), 1), (0, ((4, 1), (2, 1)), 1), (0, ((5, 1), (3, 1)), 1)), ((0, C), (0, N), (0, Ho), (0, Wo), (0, KH), (0, KW)))
+    _t1 = (_matrix(_v0, 1, 3) @ K.reshape(C, KH * KW, 1)).reshape(C, N, Ho, Wo)
+    V[...] = _t1.transpose(1, 0, 2, 3)
 
 
 def forward_U(B, alpha, V, U, N, C, M, Ho, Wo):
@@ -103,10 +124,9 @@ def forward_U(B, alpha, V, U, N, C, M, Ho, Wo):
 
     U[n, j, y, x] = B[j] + Sum(V[n, i, y, x]*alpha[i, j], (i, 0, C - 1))
     """
-    _v0 = _view(B, ((0, ((1, 1),), 1),), ((0, 1), (0, M), (0, 1), (0, 1)))
-    U[...] = _v0
-
-    U[...] += np.einsum("ij,niyx->njyx", alpha, V, optimize=True)
+    U[...] = B[:, None, None]
+    _t0 = (V.transpose(0, 2, 3, 1).reshape(N * Ho * Wo, C) @ alpha.reshape(C, M)).reshape(N, Ho, Wo, M)
+    U[...] += _t0.transpose(0, 3, 1, 2)
 
 
 def forward_Y(U, Y, N, M, Ho, Wo):
@@ -114,8 +134,7 @@ def forward_Y(U, Y, N, M, Ho, Wo):
 
     Y[n, j, y, x] = sigmoid(U[n, j, y, x])
     """
-    _v0 = _view(U, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), 1), (0, ((3, 1),), 1)), ((0, N), (0, M), (0, Ho), (0, Wo)))
-    Y[...] = (1.0 / (1.0 + np.exp(-(_v0))))
+    Y[...] = (1.0 / (1.0 + np.exp(-(U))))
 
 
 def backward_dU(Y, dY, dU, N, M, Ho, Wo):
@@ -123,10 +142,7 @@ def backward_dU(Y, dY, dU, N, M, Ho, Wo):
 
     dU[n, j, y, x] = (1 - Y[n, j, y, x])*Y[n, j, y, x]*dY[n, j, y, x]
     """
-    _v0 = _view(Y, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), 1), (0, ((3, 1),), 1)), ((0, N), (0, M), (0, Ho), (0, Wo)))
-    _v1 = _view(Y, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), 1), (0, ((3, 1),), 1)), ((0, N), (0, M), (0, Ho), (0, Wo)))
-    _v2 = _view(dY, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), 1), (0, ((3, 1),), 1)), ((0, N), (0, M), (0, Ho), (0, Wo)))
-    dU[...] = (1 - _v0) * (_v1) * (_v2)
+    dU[...] = (1 - Y) * (Y) * (dY)
 
 
 def backward_dV(alpha, dU, dV, N, C, M, Ho, Wo):
@@ -134,7 +150,8 @@ def backward_dV(alpha, dU, dV, N, C, M, Ho, Wo):
 
     dV[n, i, y, x] = Σ_{j=0}^{M - 1} alpha[i, j]*dU[n, j, y, x]
     """
-    dV[...] = np.einsum("ij,njyx->niyx", alpha, dU, optimize=True)
+    _t0 = (dU.transpose(0, 2, 3, 1).reshape(N * Ho * Wo, M) @ alpha.reshape(C, M).swapaxes(-1, -2)).reshape(N, Ho, Wo, C)
+    dV[...] = _t0.transpose(0, 3, 1, 2)
 
 
 def backward_dalpha(V, dU, dalpha, N, C, M, Ho, Wo):
@@ -142,7 +159,8 @@ def backward_dalpha(V, dU, dalpha, N, C, M, Ho, Wo):
 
     dalpha[i, j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} V[n, i, y, x]*dU[n, j, y, x]
     """
-    dalpha[...] = np.einsum("niyx,njyx->ij", V, dU, optimize=True)
+    _t0 = (V.transpose(1, 0, 2, 3).reshape(C, N * Ho * Wo) @ dU.transpose(0, 2, 3, 1).reshape(N * Ho * Wo, M)).reshape(C, M)
+    dalpha[...] = _t0
 
 
 def backward_dZ(Z, alpha, dalpha, dZ, C, M):
@@ -150,8 +168,9 @@ def backward_dZ(Z, alpha, dalpha, dZ, C, M):
 
     dZ[j] = Σ_{i=0}^{C - 1} -alpha[i, j]*dalpha[i, j]/Z[j]
     """
-    _v0 = _view(Z, ((0, ((0, 1),), 1),), ((0, M),))
-    dZ[...] = (-1) * np.einsum("j,ij,ij->j", _v0**(-1.0), alpha, dalpha, optimize=True)
+    _f0 = Z**(-1.0)
+    _t1 = (alpha.transpose(1, 0).reshape(M, 1, C) @ dalpha.transpose(1, 0).reshape(M, C, 1)).reshape(M)
+    dZ[...] = (-1) * _t1 * _f0
 
 
 def backward_dX(K, dV, dX, N, C, Ho, Wo, KH, KW):
@@ -160,8 +179,9 @@ def backward_dX(K, dV, dX, N, C, Ho, Wo, KH, KW):
     dX[n, i, p, q] = Σ_{a=max(0, -Ho + p + 1)}^{min(KH - 1, p)} Σ_{b=max(0, -Wo + q + 1)}^{min(KW -
         1, q)} K[i, a, b]*dV[n, i, -a + p, -b + q]
     """
-    _v0 = _view(dV, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((4, -1), (2, 1)), 1), (0, ((5, -1), (3, 1)), 1)), ((0, N), (0, C), (0, Ho + KH - 1), (0, KW + Wo - 1), (0, KH), (0, KW)))
-    dX[...] = np.einsum("iab,nipqab->nipq", K, _v0, optimize=True)
+    _v0 = _view(dV, ((0, ((1, 1),), 1), (0, ((0, 1),), 1), (0, ((4, -1), (2, 1)), 1), (0, ((5, -1), (3, 1)), 1)), ((0, C), (0, N), (0, Ho + KH - 1), (0, KW + Wo - 1), (0, KH), (0, KW)))
+    _t1 = (_matrix(_v0, 1, 3) @ K.reshape(C, KH * KW, 1)).reshape(C, N, Ho + KH - 1, KW + Wo - 1)
+    dX[...] = _t1.transpose(1, 0, 2, 3)
 
 
 def backward_dK(X, dV, dK, N, C, Ho, Wo, KH, KW):
@@ -171,7 +191,8 @@ def backward_dK(X, dV, dK, N, C, Ho, Wo, KH, KW):
         y, x]
     """
     _v0 = _view(X, ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (0, ((1, 1), (4, 1)), 1), (0, ((2, 1), (5, 1)), 1)), ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)))
-    dK[...] = np.einsum("iabnyx,niyx->iab", _v0, dV, optimize=True)
+    _t1 = (_matrix(_v0, 1, 2) @ dV.transpose(1, 0, 2, 3).reshape(C, N * Ho * Wo, 1)).reshape(C, KH, KW)
+    dK[...] = _t1
 
 
 def backward_dc(alpha, c, dZ, dalpha, dc, C, M):
@@ -179,11 +200,7 @@ def backward_dc(alpha, c, dZ, dalpha, dc, C, M):
 
     dc[i, j] = exp(c[i, j])*dZ[j] + alpha[i, j]*dalpha[i, j]
     """
-    _v0 = _view(alpha, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, C), (0, M)))
-    _v1 = _view(c, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, C), (0, M)))
-    _v2 = _view(dZ, ((0, ((1, 1),), 1),), ((0, 1), (0, M)))
-    _v3 = _view(dalpha, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, C), (0, M)))
-    dc[...] = _v0*_v3 + _v2*np.exp(_v1)
+    dc[...] = alpha*dalpha + dZ*np.exp(c)
 
 
 def backward_dB(dU, dB, N, M, Ho, Wo):
@@ -191,7 +208,8 @@ def backward_dB(dU, dB, N, M, Ho, Wo):
 
     dB[j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} dU[n, j, y, x]
     """
-    dB[...] = np.einsum("njyx->j", dU, optimize=True)
+    _t0 = dU.sum(axis=(0, 2, 3))
+    dB[...] = _t0
 
 
 def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:

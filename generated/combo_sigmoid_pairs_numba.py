@@ -36,14 +36,15 @@ GRADIENTS = ("dU", "dalpha", "dZ", "dX", "dK", "dc", "dB")
 SIZES = ("N", "C", "M", "Ho", "Wo", "KH", "KW")
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath={"contract", "reassoc"})
 def forward_Z(c, Z, C, M):
     """[B14a] forward equation for Z.
 
     Z[j] = Sum(exp(c[k, j]), (k, 0, C - 1))
     """
+    _dt = Z.dtype.type
     for j in range(M):
-        Z[j] = 0.0
+        Z[j] = _dt(0)
     for k in range(C):
         for j in range(M):
             Z[j] += math.exp(c[k, j])
@@ -60,25 +61,29 @@ def forward_alpha(Z, c, alpha, C, M):
             alpha[i, j] = math.exp(c[i, j])/Z[j]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def forward_U(B, alpha, K, X, U, N, C, M, Ho, Wo, KH, KW):
     """[B14a] forward equation for U.
 
     U[n, j, y, x] = B[j] + Sum(K[i, j, a, b]*X[n, i, a + y, b + x]*alpha[i, j], (i, 0, C - 1), (a,
         0, KH - 1), (b, 0, KW - 1))
     """
+    _dt = U.dtype.type
     for _o in prange(N * M):
         n = _o // M
         j = _o % M
+        _h0 = _dt(B[j])
         for y in range(Ho):
             for x in range(Wo):
-                _acc = 0.0
-                _acc += B[j]
-                for i in range(C):
-                    for a in range(KH):
-                        for b in range(KW):
-                            _acc += K[i, j, a, b]*X[n, i, a + y, b + x]*alpha[i, j]
-                U[n, j, y, x] = _acc
+                U[n, j, y, x] = _h0
+        for i in range(C):
+            _h1 = _dt(alpha[i, j])
+            for a in range(KH):
+                for b in range(KW):
+                    _h3 = _dt(_h1*K[i, j, a, b])
+                    for y in range(Ho):
+                        for x in range(Wo):
+                            U[n, j, y, x] += _h3*X[n, i, a + y, b + x]
 
 
 @njit(cache=True)
@@ -107,77 +112,90 @@ def backward_dU(Y, dY, dU, N, M, Ho, Wo):
                     dU[n, j, y, x] = (1 - Y[n, j, y, x])*Y[n, j, y, x]*dY[n, j, y, x]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def backward_dalpha(K, X, dU, dalpha, N, C, M, Ho, Wo, KH, KW):
     """[B14a] gradient dalpha.
 
     dalpha[i, j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} Σ_{a=0}^{KH - 1} Σ_{b=0}^{KW -
         1} K[i, j, a, b]*X[n, i, a + y, b + x]*dU[n, j, y, x]
     """
+    _dt = dalpha.dtype.type
     for _o in prange(C * M):
         i = _o // M
         j = _o % M
-        _acc = 0.0
+        _acc = _dt(0)
         for n in range(N):
             for y in range(Ho):
-                for x in range(Wo):
-                    for a in range(KH):
-                        for b in range(KW):
-                            _acc += K[i, j, a, b]*X[n, i, a + y, b + x]*dU[n, j, y, x]
+                for a in range(KH):
+                    for b in range(KW):
+                        _h4 = _dt(K[i, j, a, b])
+                        for x in range(Wo):
+                            _acc += _h4*X[n, i, a + y, b + x]*dU[n, j, y, x]
         dalpha[i, j] = _acc
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath={"contract", "reassoc"})
 def backward_dZ(Z, alpha, dalpha, dZ, C, M):
     """[B14a] gradient dZ.
 
     dZ[j] = Σ_{i=0}^{C - 1} -alpha[i, j]*dalpha[i, j]/Z[j]
     """
+    _dt = dZ.dtype.type
     for j in range(M):
-        dZ[j] = 0.0
+        dZ[j] = _dt(0)
+    _h0 = _dt(-1)
     for i in range(C):
         for j in range(M):
-            dZ[j] += -alpha[i, j]*dalpha[i, j]/Z[j]
+            dZ[j] += _h0*alpha[i, j]*dalpha[i, j]/Z[j]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def backward_dX(alpha, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
     """[B14a] gradient dX.
 
     dX[n, i, p, q] = Σ_{j=0}^{M - 1} Σ_{a=max(0, -Ho + p + 1)}^{min(KH - 1, p)} Σ_{b=max(0, -Wo + q
         + 1)}^{min(KW - 1, q)} K[i, j, a, b]*alpha[i, j]*dU[n, j, -a + p, -b + q]
     """
+    _dt = dX.dtype.type
     for _o in prange(N * C):
         n = _o // C
         i = _o % C
         for p in range(Ho + KH - 1):
             for q in range(KW + Wo - 1):
-                _acc = 0.0
-                for j in range(M):
-                    for a in range(max(0, -Ho + p + 1), min(KH, p + 1)):
-                        for b in range(max(0, -Wo + q + 1), min(KW, q + 1)):
-                            _acc += K[i, j, a, b]*alpha[i, j]*dU[n, j, -a + p, -b + q]
-                dX[n, i, p, q] = _acc
+                dX[n, i, p, q] = _dt(0)
+        for j in range(M):
+            _h1 = _dt(alpha[i, j])
+            for a in range(KH):
+                for b in range(KW):
+                    _h3 = _dt(_h1*K[i, j, a, b])
+                    for _p in range(Ho):
+                        for _q in range(Wo):
+                            dX[n, i, _p + a, _q + b] += _h3*dU[n, j, _p, _q]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def backward_dK(alpha, X, dU, dK, N, C, M, Ho, Wo, KH, KW):
     """[B14a] gradient dK.
 
     dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} X[n, i, a + y, b +
         x]*alpha[i, j]*dU[n, j, y, x]
     """
+    _dt = dK.dtype.type
     for _o in prange(C * M):
         i = _o // M
         j = _o % M
         for a in range(KH):
             for b in range(KW):
-                _acc = 0.0
-                for n in range(N):
-                    for y in range(Ho):
+                dK[i, j, a, b] = _dt(0)
+        _h0 = _dt(alpha[i, j])
+        for n in range(N):
+            for y in range(Ho):
+                for a in range(KH):
+                    for b in range(KW):
+                        _s = _dt(0)
                         for x in range(Wo):
-                            _acc += X[n, i, a + y, b + x]*alpha[i, j]*dU[n, j, y, x]
-                dK[i, j, a, b] = _acc
+                            _s += _h0*X[n, i, a + y, b + x]*dU[n, j, y, x]
+                        dK[i, j, a, b] += _s
 
 
 @njit(cache=True)
@@ -191,14 +209,15 @@ def backward_dc(alpha, c, dZ, dalpha, dc, C, M):
             dc[i, j] = math.exp(c[i, j])*dZ[j] + alpha[i, j]*dalpha[i, j]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def backward_dB(dU, dB, N, M, Ho, Wo):
     """[B14a] gradient dB.
 
     dB[j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} dU[n, j, y, x]
     """
+    _dt = dB.dtype.type
     for j in prange(M):
-        _acc = 0.0
+        _acc = _dt(0)
         for n in range(N):
             for y in range(Ho):
                 for x in range(Wo):

@@ -3,8 +3,10 @@
 """conv_matlab_relu [B7]: convolution (matlab), connection table on (NumPy backend).
 
 Forward and backward kernels derived by symcnn, vectorised: affine reads are
-strided views, sums are einsum contractions. See PAPER.md [B7].
+strided views, sums are matrix products. See PAPER.md [B7].
 """
+
+import math
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -63,6 +65,25 @@ def _view(a: np.ndarray, axes: tuple, ranges: tuple) -> np.ndarray:
     return as_strided(base, tuple(e for _, e in ranges), tuple(strides), writeable=False)
 
 
+def _matrix(v: np.ndarray, batch: int, rows: int) -> np.ndarray:
+    """View ``v`` over (batch…, rows…, cols…) axes as a contiguous (batch ×) rows × cols matrix.
+
+    The copy is laid out rows-major or columns-major (then transposed back, which
+    BLAS takes for free), whichever reads ``v`` along its smallest stride innermost.
+    """
+    shape = v.shape
+    b = math.prod(shape[:batch])
+    r, c = math.prod(shape[batch : batch + rows]), math.prod(shape[batch + rows :])
+    last_row = (abs(v.strides[batch + rows - 1]), -shape[batch + rows - 1]) if rows else (math.inf, 0)
+    last_col = (abs(v.strides[-1]), -shape[-1]) if rows < v.ndim - batch else (math.inf, 0)
+    if last_row < last_col:
+        axes = list(range(batch)) + list(range(batch + rows, v.ndim)) + list(range(batch, batch + rows))
+        m = v.transpose(axes).reshape(b, c, r).swapaxes(-1, -2)
+    else:
+        m = v.reshape(b, r, c)
+    return m if batch else m[0]
+
+
 def _grid(start: int, extent: int, axis: int, rank: int) -> np.ndarray:
     """The values ``start … start + extent - 1`` of an index, laid along ``axis`` of ``rank`` axes."""
     shape = [1] * rank
@@ -76,11 +97,11 @@ def forward_U(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW):
     U[n, j, y, x] = B[j] + Sum(K[i, j, a, b]*T[i, j]*X[n, i, KH - a + y - 1, KW - b + x - 1], (i, 0,
         C - 1), (a, 0, KH - 1), (b, 0, KW - 1))
     """
-    _v0 = _view(B, ((0, ((1, 1),), 1),), ((0, 1), (0, M), (0, 1), (0, 1)))
-    U[...] = _v0
-
+    U[...] = B[:, None, None]
+    _t0 = T[:, :, None, None] * K
     _v1 = _view(X, ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (KH - 1, ((4, -1), (1, 1)), 1), (KW - 1, ((5, -1), (2, 1)), 1)), ((0, N), (0, Ho), (0, Wo), (0, C), (0, KH), (0, KW)))
-    U[...] += np.einsum("ij,ijab,nyxiab->njyx", T, K, _v1, optimize=True)
+    _t2 = (_matrix(_v1, 0, 3) @ _t0.transpose(0, 2, 3, 1).reshape(C * KH * KW, M)).reshape(N, Ho, Wo, M)
+    U[...] += _t2.transpose(0, 3, 1, 2)
 
 
 def forward_Y(U, Y, N, M, Ho, Wo):
@@ -88,8 +109,7 @@ def forward_Y(U, Y, N, M, Ho, Wo):
 
     Y[n, j, y, x] = relu(U[n, j, y, x])
     """
-    _v0 = _view(U, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), 1), (0, ((3, 1),), 1)), ((0, N), (0, M), (0, Ho), (0, Wo)))
-    Y[...] = np.maximum(_v0, 0)
+    Y[...] = np.maximum(U, 0)
 
 
 def backward_dU(dY, U, dU, N, M, Ho, Wo):
@@ -97,9 +117,7 @@ def backward_dU(dY, U, dU, N, M, Ho, Wo):
 
     dU[n, j, y, x] = step(U[n, j, y, x])*dY[n, j, y, x]
     """
-    _v0 = _view(dY, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), 1), (0, ((3, 1),), 1)), ((0, N), (0, M), (0, Ho), (0, Wo)))
-    _v1 = _view(U, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), 1), (0, ((3, 1),), 1)), ((0, N), (0, M), (0, Ho), (0, Wo)))
-    dU[...] = (_v0) * (np.heaviside(_v1, 0))
+    dU[...] = (dY) * (np.heaviside(U, 0))
 
 
 def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
@@ -109,8 +127,10 @@ def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
         Σ_{b=max(0, KW - q - 1)}^{min(KW - 1, KW + Wo - q - 2)} K[i, j, a, b]*T[i, j]*dU[n, j, -KH +
         a + p + 1, -KW + b + q + 1]
     """
-    _v0 = _view(dU, ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (1 - KH, ((4, 1), (1, 1)), 1), (1 - KW, ((5, 1), (2, 1)), 1)), ((0, N), (0, Ho + KH - 1), (0, KW + Wo - 1), (0, M), (0, KH), (0, KW)))
-    dX[...] = np.einsum("ij,ijab,npqjab->nipq", T, K, _v0, optimize=True)
+    _t0 = T[:, :, None, None] * K
+    _v1 = _view(dU, ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (1 - KH, ((4, 1), (1, 1)), 1), (1 - KW, ((5, 1), (2, 1)), 1)), ((0, N), (0, Ho + KH - 1), (0, KW + Wo - 1), (0, M), (0, KH), (0, KW)))
+    _t2 = (_matrix(_v1, 0, 3) @ _t0.reshape(C, M * KH * KW).swapaxes(-1, -2)).reshape(N, Ho + KH - 1, KW + Wo - 1, C)
+    dX[...] = _t2.transpose(0, 3, 1, 2)
 
 
 def backward_dK(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW):
@@ -120,7 +140,8 @@ def backward_dK(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW):
         1, KW - b + x - 1]*dU[n, j, y, x]
     """
     _v0 = _view(X, ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (KH - 1, ((1, -1), (4, 1)), 1), (KW - 1, ((2, -1), (5, 1)), 1)), ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)))
-    dK[...] = np.einsum("ij,iabnyx,njyx->ijab", T, _v0, dU, optimize=True)
+    _t1 = (_matrix(_v0, 0, 3) @ dU.transpose(0, 2, 3, 1).reshape(N * Ho * Wo, M)).reshape(C, KH, KW, M)
+    dK[...] = _t1.transpose(0, 3, 1, 2) * T[:, :, None, None]
 
 
 def backward_dB(dU, dB, N, M, Ho, Wo):
@@ -128,7 +149,8 @@ def backward_dB(dU, dB, N, M, Ho, Wo):
 
     dB[j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} dU[n, j, y, x]
     """
-    dB[...] = np.einsum("njyx->j", dU, optimize=True)
+    _t0 = dU.sum(axis=(0, 2, 3))
+    dB[...] = _t0
 
 
 def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:

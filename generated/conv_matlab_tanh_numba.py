@@ -36,25 +36,29 @@ GRADIENTS = ("dU", "dX", "dK", "dB")
 SIZES = ("N", "C", "M", "Ho", "Wo", "KH", "KW")
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def forward_U(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW):
     """[B7] forward equation for U.
 
     U[n, j, y, x] = B[j] + Sum(K[i, j, a, b]*T[i, j]*X[n, i, KH - a + y - 1, KW - b + x - 1], (i, 0,
         C - 1), (a, 0, KH - 1), (b, 0, KW - 1))
     """
+    _dt = U.dtype.type
     for _o in prange(N * M):
         n = _o // M
         j = _o % M
+        _h0 = _dt(B[j])
         for y in range(Ho):
             for x in range(Wo):
-                _acc = 0.0
-                _acc += B[j]
-                for i in range(C):
-                    for a in range(KH):
-                        for b in range(KW):
-                            _acc += K[i, j, a, b]*T[i, j]*X[n, i, KH - a + y - 1, KW - b + x - 1]
-                U[n, j, y, x] = _acc
+                U[n, j, y, x] = _h0
+        for i in range(C):
+            _h1 = _dt(T[i, j])
+            for a in range(KH):
+                for b in range(KW):
+                    _h3 = _dt(_h1*K[i, j, a, b])
+                    for y in range(Ho):
+                        for x in range(Wo):
+                            U[n, j, y, x] += _h3*X[n, i, KH - a + y - 1, KW - b + x - 1]
 
 
 @njit(cache=True)
@@ -83,7 +87,7 @@ def backward_dU(Y, dY, dU, N, M, Ho, Wo):
                     dU[n, j, y, x] = (1 - Y[n, j, y, x]**2)*dY[n, j, y, x]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
     """[B7] gradient dX.
 
@@ -91,47 +95,57 @@ def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
         Σ_{b=max(0, KW - q - 1)}^{min(KW - 1, KW + Wo - q - 2)} K[i, j, a, b]*T[i, j]*dU[n, j, -KH +
         a + p + 1, -KW + b + q + 1]
     """
+    _dt = dX.dtype.type
     for _o in prange(N * C):
         n = _o // C
         i = _o % C
         for p in range(Ho + KH - 1):
             for q in range(KW + Wo - 1):
-                _acc = 0.0
-                for j in range(M):
-                    for a in range(max(0, KH - p - 1), min(KH, Ho + KH - p - 1)):
-                        for b in range(max(0, KW - q - 1), min(KW, KW + Wo - q - 1)):
-                            _acc += K[i, j, a, b]*T[i, j]*dU[n, j, -KH + a + p + 1, -KW + b + q + 1]
-                dX[n, i, p, q] = _acc
+                dX[n, i, p, q] = _dt(0)
+        for j in range(M):
+            _h1 = _dt(T[i, j])
+            for a in range(KH):
+                for b in range(KW):
+                    _h3 = _dt(_h1*K[i, j, a, b])
+                    for _p in range(Ho):
+                        for _q in range(Wo):
+                            dX[n, i, KH + _p - a - 1, KW + _q - b - 1] += _h3*dU[n, j, _p, _q]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def backward_dK(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW):
     """[B7] gradient dK.
 
     dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} T[i, j]*X[n, i, KH - a + y -
         1, KW - b + x - 1]*dU[n, j, y, x]
     """
+    _dt = dK.dtype.type
     for _o in prange(C * M):
         i = _o // M
         j = _o % M
         for a in range(KH):
             for b in range(KW):
-                _acc = 0.0
-                for n in range(N):
-                    for y in range(Ho):
+                dK[i, j, a, b] = _dt(0)
+        _h0 = _dt(T[i, j])
+        for n in range(N):
+            for y in range(Ho):
+                for a in range(KH):
+                    for b in range(KW):
+                        _s = _dt(0)
                         for x in range(Wo):
-                            _acc += T[i, j]*X[n, i, KH - a + y - 1, KW - b + x - 1]*dU[n, j, y, x]
-                dK[i, j, a, b] = _acc
+                            _s += _h0*X[n, i, KH - a + y - 1, KW - b + x - 1]*dU[n, j, y, x]
+                        dK[i, j, a, b] += _s
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def backward_dB(dU, dB, N, M, Ho, Wo):
     """[B7] gradient dB.
 
     dB[j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} dU[n, j, y, x]
     """
+    _dt = dB.dtype.type
     for j in prange(M):
-        _acc = 0.0
+        _acc = _dt(0)
         for n in range(N):
             for y in range(Ho):
                 for x in range(Wo):

@@ -3,8 +3,10 @@
 """fc_relu [B1]: fully connected layer (NumPy backend).
 
 Forward and backward kernels derived by symcnn, vectorised: affine reads are
-strided views, sums are einsum contractions. See PAPER.md [B1].
+strided views, sums are matrix products. See PAPER.md [B1].
 """
+
+import math
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -63,6 +65,25 @@ def _view(a: np.ndarray, axes: tuple, ranges: tuple) -> np.ndarray:
     return as_strided(base, tuple(e for _, e in ranges), tuple(strides), writeable=False)
 
 
+def _matrix(v: np.ndarray, batch: int, rows: int) -> np.ndarray:
+    """View ``v`` over (batch…, rows…, cols…) axes as a contiguous (batch ×) rows × cols matrix.
+
+    The copy is laid out rows-major or columns-major (then transposed back, which
+    BLAS takes for free), whichever reads ``v`` along its smallest stride innermost.
+    """
+    shape = v.shape
+    b = math.prod(shape[:batch])
+    r, c = math.prod(shape[batch : batch + rows]), math.prod(shape[batch + rows :])
+    last_row = (abs(v.strides[batch + rows - 1]), -shape[batch + rows - 1]) if rows else (math.inf, 0)
+    last_col = (abs(v.strides[-1]), -shape[-1]) if rows < v.ndim - batch else (math.inf, 0)
+    if last_row < last_col:
+        axes = list(range(batch)) + list(range(batch + rows, v.ndim)) + list(range(batch, batch + rows))
+        m = v.transpose(axes).reshape(b, c, r).swapaxes(-1, -2)
+    else:
+        m = v.reshape(b, r, c)
+    return m if batch else m[0]
+
+
 def _grid(start: int, extent: int, axis: int, rank: int) -> np.ndarray:
     """The values ``start … start + extent - 1`` of an index, laid along ``axis`` of ``rank`` axes."""
     shape = [1] * rank
@@ -75,10 +96,9 @@ def forward_U(b, W, X, U, N, I, O):
 
     U[n, k] = b[k] + Sum(W[k, i]*X[n, i], (i, 0, I - 1))
     """
-    _v0 = _view(b, ((0, ((1, 1),), 1),), ((0, 1), (0, O)))
-    U[...] = _v0
-
-    U[...] += np.einsum("ki,ni->nk", W, X, optimize=True)
+    U[...] = b
+    _t0 = (X.reshape(N, I) @ W.reshape(O, I).swapaxes(-1, -2)).reshape(N, O)
+    U[...] += _t0
 
 
 def forward_Y(U, Y, N, O):
@@ -86,8 +106,7 @@ def forward_Y(U, Y, N, O):
 
     Y[n, k] = relu(U[n, k])
     """
-    _v0 = _view(U, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, N), (0, O)))
-    Y[...] = np.maximum(_v0, 0)
+    Y[...] = np.maximum(U, 0)
 
 
 def backward_dU(dY, U, dU, N, O):
@@ -95,9 +114,7 @@ def backward_dU(dY, U, dU, N, O):
 
     dU[n, k] = step(U[n, k])*dY[n, k]
     """
-    _v0 = _view(dY, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, N), (0, O)))
-    _v1 = _view(U, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, N), (0, O)))
-    dU[...] = (_v0) * (np.heaviside(_v1, 0))
+    dU[...] = (dY) * (np.heaviside(U, 0))
 
 
 def backward_dX(W, dU, dX, N, I, O):
@@ -105,7 +122,8 @@ def backward_dX(W, dU, dX, N, I, O):
 
     dX[n, i] = Σ_{k=0}^{O - 1} W[k, i]*dU[n, k]
     """
-    dX[...] = np.einsum("ki,nk->ni", W, dU, optimize=True)
+    _t0 = (dU.reshape(N, O) @ W.reshape(O, I)).reshape(N, I)
+    dX[...] = _t0
 
 
 def backward_dW(X, dU, dW, N, I, O):
@@ -113,7 +131,8 @@ def backward_dW(X, dU, dW, N, I, O):
 
     dW[k, i] = Σ_{n=0}^{N - 1} X[n, i]*dU[n, k]
     """
-    dW[...] = np.einsum("ni,nk->ki", X, dU, optimize=True)
+    _t0 = (dU.reshape(N, O).swapaxes(-1, -2) @ X.reshape(N, I)).reshape(O, I)
+    dW[...] = _t0
 
 
 def backward_db(dU, db, N, O):
@@ -121,7 +140,8 @@ def backward_db(dU, db, N, O):
 
     db[k] = Σ_{n=0}^{N - 1} dU[n, k]
     """
-    db[...] = np.einsum("nk->k", dU, optimize=True)
+    _t0 = dU.sum(axis=(0,))
+    db[...] = _t0
 
 
 def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:

@@ -36,16 +36,17 @@ GRADIENTS = ("dU", "dX", "dW", "db")
 SIZES = ("N", "I", "O")
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def forward_U(b, W, X, U, N, I, O):
     """[B1] forward equation for U.
 
     U[n, k] = b[k] + Sum(W[k, i]*X[n, i], (i, 0, I - 1))
     """
+    _dt = U.dtype.type
     for _o in prange(N * O):
         n = _o // O
         k = _o % O
-        _acc = 0.0
+        _acc = _dt(0)
         _acc += b[k]
         for i in range(I):
             _acc += W[k, i]*X[n, i]
@@ -74,43 +75,47 @@ def backward_dU(Y, dY, dU, N, O):
             dU[n, k] = (1 - Y[n, k]**2)*dY[n, k]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def backward_dX(W, dU, dX, N, I, O):
     """[B1] gradient dX.
 
     dX[n, i] = Σ_{k=0}^{O - 1} W[k, i]*dU[n, k]
     """
-    for _o in prange(N * I):
-        n = _o // I
-        i = _o % I
-        _acc = 0.0
+    _dt = dX.dtype.type
+    for n in prange(N):
+        for i in range(I):
+            dX[n, i] = _dt(0)
         for k in range(O):
-            _acc += W[k, i]*dU[n, k]
-        dX[n, i] = _acc
+            _h1 = _dt(dU[n, k])
+            for i in range(I):
+                dX[n, i] += _h1*W[k, i]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def backward_dW(X, dU, dW, N, I, O):
     """[B1] gradient dW.
 
     dW[k, i] = Σ_{n=0}^{N - 1} X[n, i]*dU[n, k]
     """
+    _dt = dW.dtype.type
     for k in prange(O):
         for i in range(I):
-            dW[k, i] = 0.0
+            dW[k, i] = _dt(0)
         for n in range(N):
+            _h1 = _dt(dU[n, k])
             for i in range(I):
-                dW[k, i] += X[n, i]*dU[n, k]
+                dW[k, i] += _h1*X[n, i]
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath={"contract", "reassoc"})
 def backward_db(dU, db, N, O):
     """[B1] gradient db.
 
     db[k] = Σ_{n=0}^{N - 1} dU[n, k]
     """
+    _dt = db.dtype.type
     for k in range(O):
-        db[k] = 0.0
+        db[k] = _dt(0)
     for n in range(N):
         for k in range(O):
             db[k] += dU[n, k]

@@ -10,7 +10,7 @@ import math
 import sys
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from symcnn.errors import ShapeError
 
@@ -49,40 +49,44 @@ def record_Mx(Y, Mx):
         Mx[_i0] = _m
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, fastmath={"contract", "reassoc"})
 def forward_Z(Mx, Y, Z, N, O):
     """[B2] forward equation for Z.
 
     Z[n] = Sum(exp(-Mx[n] + Y[n, k]), (k, 0, O - 1))
     """
-    for n in prange(N):
-        _acc = 0.0
-        for k in range(O):
-            _acc += math.exp(-Mx[n] + Y[n, k])
-        Z[n] = _acc
+    _dt = Z.dtype.type
+    for n in range(N):
+        Z[n] = _dt(0)
+    for k in range(O):
+        for n in range(N):
+            Z[n] += math.exp(-Mx[n] + Y[n, k])
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, fastmath={"contract", "reassoc"})
 def forward_L(Mx, Y, Z, T, L, N, O):
     """[B2] forward equation for L.
 
     L[n] = -Sum((-log(Z[n]) - Mx[n] + Y[n, k])*T[n, k], (k, 0, O - 1))
     """
-    for n in prange(N):
-        _acc = 0.0
-        for k in range(O):
-            _acc += -(-math.log(Z[n]) - Mx[n] + Y[n, k])*T[n, k]
-        L[n] = _acc
+    _dt = L.dtype.type
+    for n in range(N):
+        L[n] = _dt(0)
+    _h0 = _dt(-1)
+    for k in range(O):
+        for n in range(N):
+            L[n] += _h0*(-math.log(Z[n]) - Mx[n] + Y[n, k])*T[n, k]
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath={"contract", "reassoc"})
 def backward_dZ(Z, dL, T, dZ, N, O):
     """[B2] gradient dZ.
 
     dZ[n] = Σ_{k=0}^{O - 1} T[n, k]*dL[n]/Z[n]
     """
+    _dt = dZ.dtype.type
     for n in range(N):
-        dZ[n] = 0.0
+        dZ[n] = _dt(0)
     for k in range(O):
         for n in range(N):
             dZ[n] += T[n, k]*dL[n]/Z[n]

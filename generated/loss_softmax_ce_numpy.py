@@ -3,8 +3,10 @@
 """loss_softmax_ce [B2]: softmax cross-entropy loss (NumPy backend).
 
 Forward and backward kernels derived by symcnn, vectorised: affine reads are
-strided views, sums are einsum contractions. See PAPER.md [B2].
+strided views, sums are matrix products. See PAPER.md [B2].
 """
+
+import math
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -63,6 +65,25 @@ def _view(a: np.ndarray, axes: tuple, ranges: tuple) -> np.ndarray:
     return as_strided(base, tuple(e for _, e in ranges), tuple(strides), writeable=False)
 
 
+def _matrix(v: np.ndarray, batch: int, rows: int) -> np.ndarray:
+    """View ``v`` over (batch…, rows…, cols…) axes as a contiguous (batch ×) rows × cols matrix.
+
+    The copy is laid out rows-major or columns-major (then transposed back, which
+    BLAS takes for free), whichever reads ``v`` along its smallest stride innermost.
+    """
+    shape = v.shape
+    b = math.prod(shape[:batch])
+    r, c = math.prod(shape[batch : batch + rows]), math.prod(shape[batch + rows :])
+    last_row = (abs(v.strides[batch + rows - 1]), -shape[batch + rows - 1]) if rows else (math.inf, 0)
+    last_col = (abs(v.strides[-1]), -shape[-1]) if rows < v.ndim - batch else (math.inf, 0)
+    if last_row < last_col:
+        axes = list(range(batch)) + list(range(batch + rows, v.ndim)) + list(range(batch, batch + rows))
+        m = v.transpose(axes).reshape(b, c, r).swapaxes(-1, -2)
+    else:
+        m = v.reshape(b, r, c)
+    return m if batch else m[0]
+
+
 def _grid(start: int, extent: int, axis: int, rank: int) -> np.ndarray:
     """The values ``start … start + extent - 1`` of an index, laid along ``axis`` of ``rank`` axes."""
     shape = [1] * rank
@@ -83,9 +104,9 @@ def forward_Z(Mx, Y, Z, N, O):
 
     Z[n] = Sum(exp(-Mx[n] + Y[n, k]), (k, 0, O - 1))
     """
-    _v0 = _view(Mx, ((0, ((0, 1),), 1),), ((0, N), (0, 1)))
-    _v1 = _view(Y, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, N), (0, O)))
-    Z[...] = np.einsum("nk->n", np.exp(-_v0 + _v1), optimize=True)
+    _f0 = np.exp(-Mx[:, None] + Y)
+    _t1 = _f0.sum(axis=(1,))
+    Z[...] = _t1
 
 
 def forward_L(Mx, Y, Z, T, L, N, O):
@@ -93,10 +114,9 @@ def forward_L(Mx, Y, Z, T, L, N, O):
 
     L[n] = -Sum((-log(Z[n]) - Mx[n] + Y[n, k])*T[n, k], (k, 0, O - 1))
     """
-    _v0 = _view(Mx, ((0, ((0, 1),), 1),), ((0, N), (0, 1)))
-    _v1 = _view(Y, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, N), (0, O)))
-    _v2 = _view(Z, ((0, ((0, 1),), 1),), ((0, N), (0, 1)))
-    L[...] = (-1) * np.einsum("nk,nk->n", -_v0 + _v1 - np.log(_v2), T, optimize=True)
+    _f0 = -Mx[:, None] + Y - np.log(Z[:, None])
+    _t1 = (_f0.reshape(N, 1, O) @ T.reshape(N, O, 1)).reshape(N)
+    L[...] = (-1) * _t1
 
 
 def backward_dZ(Z, dL, T, dZ, N, O):
@@ -104,8 +124,9 @@ def backward_dZ(Z, dL, T, dZ, N, O):
 
     dZ[n] = Σ_{k=0}^{O - 1} T[n, k]*dL[n]/Z[n]
     """
-    _v0 = _view(Z, ((0, ((0, 1),), 1),), ((0, N),))
-    dZ[...] = np.einsum("n,n,nk->n", _v0**(-1.0), dL, T, optimize=True)
+    _f0 = Z**(-1.0)
+    _t1 = T.sum(axis=(1,))
+    dZ[...] = _t1 * _f0 * dL
 
 
 def backward_dY(Mx, T, Y, dL, dZ, dY, N, O):
@@ -113,12 +134,7 @@ def backward_dY(Mx, T, Y, dL, dZ, dY, N, O):
 
     dY[n, k] = exp(-Mx[n] + Y[n, k])*dZ[n] - T[n, k]*dL[n]
     """
-    _v0 = _view(Mx, ((0, ((0, 1),), 1),), ((0, N), (0, 1)))
-    _v1 = _view(T, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, N), (0, O)))
-    _v2 = _view(Y, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, N), (0, O)))
-    _v3 = _view(dL, ((0, ((0, 1),), 1),), ((0, N), (0, 1)))
-    _v4 = _view(dZ, ((0, ((0, 1),), 1),), ((0, N), (0, 1)))
-    dY[...] = -_v1*_v3 + _v4*np.exp(-_v0 + _v2)
+    dY[...] = -T*dL[:, None] + dZ[:, None]*np.exp(-Mx[:, None] + Y)
 
 
 def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:

@@ -35,16 +35,18 @@ GRADIENTS = ("dY",)
 SIZES = ("N", "O")
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def forward_L(T, Y, L, N, O):
     """[B2] forward equation for L.
 
     L[n] = Sum((-T[n, k] + Y[n, k])**2, (k, 0, O - 1))/2
     """
+    _dt = L.dtype.type
     for n in prange(N):
-        _acc = 0.0
+        _acc = _dt(0)
+        _h0 = _dt(1/2)
         for k in range(O):
-            _acc += (1/2)*(-T[n, k] + Y[n, k])**2
+            _acc += _h0*(-T[n, k] + Y[n, k])**2
         L[n] = _acc
 
 

@@ -3,8 +3,10 @@
 """loss_squared [B2]: squared-error loss (NumPy backend).
 
 Forward and backward kernels derived by symcnn, vectorised: affine reads are
-strided views, sums are einsum contractions. See PAPER.md [B2].
+strided views, sums are matrix products. See PAPER.md [B2].
 """
+
+import math
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -63,6 +65,25 @@ def _view(a: np.ndarray, axes: tuple, ranges: tuple) -> np.ndarray:
     return as_strided(base, tuple(e for _, e in ranges), tuple(strides), writeable=False)
 
 
+def _matrix(v: np.ndarray, batch: int, rows: int) -> np.ndarray:
+    """View ``v`` over (batch…, rows…, cols…) axes as a contiguous (batch ×) rows × cols matrix.
+
+    The copy is laid out rows-major or columns-major (then transposed back, which
+    BLAS takes for free), whichever reads ``v`` along its smallest stride innermost.
+    """
+    shape = v.shape
+    b = math.prod(shape[:batch])
+    r, c = math.prod(shape[batch : batch + rows]), math.prod(shape[batch + rows :])
+    last_row = (abs(v.strides[batch + rows - 1]), -shape[batch + rows - 1]) if rows else (math.inf, 0)
+    last_col = (abs(v.strides[-1]), -shape[-1]) if rows < v.ndim - batch else (math.inf, 0)
+    if last_row < last_col:
+        axes = list(range(batch)) + list(range(batch + rows, v.ndim)) + list(range(batch, batch + rows))
+        m = v.transpose(axes).reshape(b, c, r).swapaxes(-1, -2)
+    else:
+        m = v.reshape(b, r, c)
+    return m if batch else m[0]
+
+
 def _grid(start: int, extent: int, axis: int, rank: int) -> np.ndarray:
     """The values ``start … start + extent - 1`` of an index, laid along ``axis`` of ``rank`` axes."""
     shape = [1] * rank
@@ -75,9 +96,9 @@ def forward_L(T, Y, L, N, O):
 
     L[n] = Sum((-T[n, k] + Y[n, k])**2, (k, 0, O - 1))/2
     """
-    _v0 = _view(T, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, N), (0, O)))
-    _v1 = _view(Y, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, N), (0, O)))
-    L[...] = (1/2) * np.einsum("nk->n", (-_v0 + _v1)**2, optimize=True)
+    _f0 = (-T + Y)**2
+    _t1 = _f0.sum(axis=(1,))
+    L[...] = (1/2) * _t1
 
 
 def backward_dY(T, Y, dL, dY, N, O):
@@ -85,10 +106,7 @@ def backward_dY(T, Y, dL, dY, N, O):
 
     dY[n, k] = (-T[n, k] + Y[n, k])*dL[n]
     """
-    _v0 = _view(T, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, N), (0, O)))
-    _v1 = _view(Y, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, N), (0, O)))
-    _v2 = _view(dL, ((0, ((0, 1),), 1),), ((0, N), (0, 1)))
-    dY[...] = (-_v0 + _v1) * (_v2)
+    dY[...] = (-T + Y) * (dL[:, None])
 
 
 def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:

@@ -36,14 +36,15 @@ GRADIENTS = ("dalpha", "dZ", "dc")
 SIZES = ("C", "M")
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath={"contract", "reassoc"})
 def forward_Z(c, Z, C, M):
     """[B14e] forward equation for Z.
 
     Z[j] = Sum(exp(c[k, j]), (k, 0, C - 1))
     """
+    _dt = Z.dtype.type
     for j in range(M):
-        Z[j] = 0.0
+        Z[j] = _dt(0)
     for k in range(C):
         for j in range(M):
             Z[j] += math.exp(c[k, j])
@@ -60,17 +61,19 @@ def forward_alpha(Z, c, alpha, C, M):
             alpha[i, j] = math.exp(c[i, j])/Z[j]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def forward_P(Z, c, lam, alpha, P, C, M):
     """[B14e] forward equation for P.
 
     P[z] = -lam[0]*Sum((-log(Z[j]) + c[i, j])*alpha[i, j], (i, 0, C - 1), (j, 0, M - 1))
     """
+    _dt = P.dtype.type
     for z in prange(1):
-        _acc = 0.0
+        _acc = _dt(0)
+        _h0 = _dt(-lam[0])
         for i in range(C):
             for j in range(M):
-                _acc += -(-math.log(Z[j]) + c[i, j])*alpha[i, j]*lam[0]
+                _acc += _h0*(-math.log(Z[j]) + c[i, j])*alpha[i, j]
         P[z] = _acc
 
 
@@ -85,14 +88,15 @@ def backward_dalpha(Z, c, dP, lam, dalpha, C, M):
             dalpha[i, j] = -(-math.log(Z[j]) + c[i, j])*dP[0]*lam[0]
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath={"contract", "reassoc"})
 def backward_dZ(Z, alpha, dP, dalpha, lam, dZ, C, M):
     """[B14e] gradient dZ.
 
     dZ[j] = Σ_{i=0}^{C - 1} alpha[i, j]*dP[0]*lam[0]/Z[j] - alpha[i, j]*dalpha[i, j]/Z[j]
     """
+    _dt = dZ.dtype.type
     for j in range(M):
-        dZ[j] = 0.0
+        dZ[j] = _dt(0)
     for i in range(C):
         for j in range(M):
             _t0 = alpha[i, j]/Z[j]

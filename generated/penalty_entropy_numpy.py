@@ -3,8 +3,10 @@
 """penalty_entropy [B14e]: entropy penalty on the softmax combination weights (NumPy backend).
 
 Forward and backward kernels derived by symcnn, vectorised: affine reads are
-strided views, sums are einsum contractions. See PAPER.md [B14e].
+strided views, sums are matrix products. See PAPER.md [B14e].
 """
+
+import math
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -63,6 +65,25 @@ def _view(a: np.ndarray, axes: tuple, ranges: tuple) -> np.ndarray:
     return as_strided(base, tuple(e for _, e in ranges), tuple(strides), writeable=False)
 
 
+def _matrix(v: np.ndarray, batch: int, rows: int) -> np.ndarray:
+    """View ``v`` over (batch…, rows…, cols…) axes as a contiguous (batch ×) rows × cols matrix.
+
+    The copy is laid out rows-major or columns-major (then transposed back, which
+    BLAS takes for free), whichever reads ``v`` along its smallest stride innermost.
+    """
+    shape = v.shape
+    b = math.prod(shape[:batch])
+    r, c = math.prod(shape[batch : batch + rows]), math.prod(shape[batch + rows :])
+    last_row = (abs(v.strides[batch + rows - 1]), -shape[batch + rows - 1]) if rows else (math.inf, 0)
+    last_col = (abs(v.strides[-1]), -shape[-1]) if rows < v.ndim - batch else (math.inf, 0)
+    if last_row < last_col:
+        axes = list(range(batch)) + list(range(batch + rows, v.ndim)) + list(range(batch, batch + rows))
+        m = v.transpose(axes).reshape(b, c, r).swapaxes(-1, -2)
+    else:
+        m = v.reshape(b, r, c)
+    return m if batch else m[0]
+
+
 def _grid(start: int, extent: int, axis: int, rank: int) -> np.ndarray:
     """The values ``start … start + extent - 1`` of an index, laid along ``axis`` of ``rank`` axes."""
     shape = [1] * rank
@@ -75,8 +96,9 @@ def forward_Z(c, Z, C, M):
 
     Z[j] = Sum(exp(c[k, j]), (k, 0, C - 1))
     """
-    _v0 = _view(c, ((0, ((1, 1),), 1), (0, ((0, 1),), 1)), ((0, M), (0, C)))
-    Z[...] = np.einsum("jk->j", np.exp(_v0), optimize=True)
+    _f0 = np.exp(c.transpose(1, 0))
+    _t1 = _f0.sum(axis=(1,))
+    Z[...] = _t1
 
 
 def forward_alpha(Z, c, alpha, C, M):
@@ -84,9 +106,7 @@ def forward_alpha(Z, c, alpha, C, M):
 
     alpha[i, j] = exp(c[i, j])/Z[j]
     """
-    _v0 = _view(Z, ((0, ((1, 1),), 1),), ((0, 1), (0, M)))
-    _v1 = _view(c, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, C), (0, M)))
-    alpha[...] = (_v0**(-1.0)) * (np.exp(_v1))
+    alpha[...] = (Z**(-1.0)) * (np.exp(c))
 
 
 def forward_P(Z, c, lam, alpha, P, C, M):
@@ -94,10 +114,9 @@ def forward_P(Z, c, lam, alpha, P, C, M):
 
     P[z] = -lam[0]*Sum((-log(Z[j]) + c[i, j])*alpha[i, j], (i, 0, C - 1), (j, 0, M - 1))
     """
-    _v0 = _view(Z, ((0, ((1, 1),), 1),), ((0, 1), (0, M)))
-    _v1 = _view(c, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, C), (0, M)))
-    _v2 = _view(lam, ((0, (), 1),), ((0, 1), (0, 1), (0, 1)))
-    P[...] = np.expand_dims((-1 * _v2) * np.einsum("ij,ij->", _v1 - np.log(_v0), alpha, optimize=True), (0,))
+    _f0 = c - np.log(Z)
+    _t1 = (_f0.reshape(1, C * M) @ alpha.reshape(C * M, 1)).reshape(())
+    P[...] = ((-1) * (lam[0])) * _t1
 
 
 def backward_dalpha(Z, c, dP, lam, dalpha, C, M):
@@ -105,11 +124,9 @@ def backward_dalpha(Z, c, dP, lam, dalpha, C, M):
 
     dalpha[i, j] = -(-log(Z[j]) + c[i, j])*dP[0]*lam[0]
     """
-    _v0 = _view(Z, ((0, ((1, 1),), 1),), ((0, 1), (0, M)))
-    _v1 = _view(c, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, C), (0, M)))
-    _v2 = _view(dP, ((0, (), 1),), ((0, 1), (0, 1)))
-    _v3 = _view(lam, ((0, (), 1),), ((0, 1), (0, 1)))
-    dalpha[...] = (-1) * (_v1 - np.log(_v0)) * (_v2) * (_v3)
+    _v0 = _view(dP, ((0, (), 1),), ((0, 1), (0, 1)))
+    _v1 = _view(lam, ((0, (), 1),), ((0, 1), (0, 1)))
+    dalpha[...] = (-1) * (c - np.log(Z)) * (_v0) * (_v1)
 
 
 def backward_dZ(Z, alpha, dP, dalpha, lam, dZ, C, M):
@@ -117,12 +134,11 @@ def backward_dZ(Z, alpha, dP, dalpha, lam, dZ, C, M):
 
     dZ[j] = Σ_{i=0}^{C - 1} alpha[i, j]*dP[0]*lam[0]/Z[j] - alpha[i, j]*dalpha[i, j]/Z[j]
     """
-    _v0 = _view(Z, ((0, ((0, 1),), 1),), ((0, M), (0, 1)))
-    _v1 = _view(alpha, ((0, ((1, 1),), 1), (0, ((0, 1),), 1)), ((0, M), (0, C)))
-    _v2 = _view(dP, ((0, (), 1),), ((0, 1), (0, 1)))
-    _v3 = _view(dalpha, ((0, ((1, 1),), 1), (0, ((0, 1),), 1)), ((0, M), (0, C)))
-    _v4 = _view(lam, ((0, (), 1),), ((0, 1), (0, 1)))
-    dZ[...] = np.einsum("ji->j", _v1*_v2*_v4/_v0 - _v1*_v3/_v0, optimize=True)
+    _v0 = _view(dP, ((0, (), 1),), ((0, 1), (0, 1)))
+    _v1 = _view(lam, ((0, (), 1),), ((0, 1), (0, 1)))
+    _f2 = alpha.transpose(1, 0)*_v0*_v1/Z[:, None] - alpha.transpose(1, 0)*dalpha.transpose(1, 0)/Z[:, None]
+    _t3 = _f2.sum(axis=(1,))
+    dZ[...] = _t3
 
 
 def backward_dc(alpha, c, dP, dZ, dalpha, lam, dc, C, M):
@@ -130,13 +146,9 @@ def backward_dc(alpha, c, dP, dZ, dalpha, lam, dc, C, M):
 
     dc[i, j] = exp(c[i, j])*dZ[j] - alpha[i, j]*dP[0]*lam[0] + alpha[i, j]*dalpha[i, j]
     """
-    _v0 = _view(alpha, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, C), (0, M)))
-    _v1 = _view(c, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, C), (0, M)))
-    _v2 = _view(dP, ((0, (), 1),), ((0, 1), (0, 1)))
-    _v3 = _view(dZ, ((0, ((1, 1),), 1),), ((0, 1), (0, M)))
-    _v4 = _view(dalpha, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, C), (0, M)))
-    _v5 = _view(lam, ((0, (), 1),), ((0, 1), (0, 1)))
-    dc[...] = -_v0*_v2*_v5 + _v0*_v4 + _v3*np.exp(_v1)
+    _v0 = _view(dP, ((0, (), 1),), ((0, 1), (0, 1)))
+    _v1 = _view(lam, ((0, (), 1),), ((0, 1), (0, 1)))
+    dc[...] = -alpha*_v0*_v1 + alpha*dalpha + dZ*np.exp(c)
 
 
 def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:

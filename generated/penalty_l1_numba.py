@@ -10,7 +10,7 @@ import math
 import sys
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from symcnn.errors import ShapeError
 
@@ -36,14 +36,15 @@ GRADIENTS = ("dalpha", "dZ", "dc")
 SIZES = ("C", "M")
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath={"contract", "reassoc"})
 def forward_Z(c, Z, C, M):
     """[B14e] forward equation for Z.
 
     Z[j] = Sum(exp(c[k, j]), (k, 0, C - 1))
     """
+    _dt = Z.dtype.type
     for j in range(M):
-        Z[j] = 0.0
+        Z[j] = _dt(0)
     for k in range(C):
         for j in range(M):
             Z[j] += math.exp(c[k, j])
@@ -60,18 +61,21 @@ def forward_alpha(Z, c, alpha, C, M):
             alpha[i, j] = math.exp(c[i, j])/Z[j]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, fastmath={"contract", "reassoc"})
 def forward_P(alpha, lam, P, C, M):
     """[B14e] forward equation for P.
 
     P[z] = lam[0]*Sum(Abs(alpha[i, j]), (i, 0, C - 1), (j, 0, M - 1))
     """
-    for z in prange(1):
-        _acc = 0.0
-        for i in range(C):
-            for j in range(M):
-                _acc += abs(alpha[i, j])*lam[0]
-        P[z] = _acc
+    _dt = P.dtype.type
+    for z in range(1):
+        P[z] = _dt(0)
+    _h0 = _dt(lam[0])
+    for i in range(C):
+        for j in range(M):
+            _h2 = _dt(_h0*abs(alpha[i, j]))
+            for z in range(1):
+                P[z] += _h2
 
 
 @njit(cache=True)
@@ -85,17 +89,19 @@ def backward_dalpha(dP, lam, alpha, dalpha, C, M):
             dalpha[i, j] = np.sign(alpha[i, j])*dP[0]*lam[0]
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath={"contract", "reassoc"})
 def backward_dZ(Z, alpha, dalpha, dZ, C, M):
     """[B14e] gradient dZ.
 
     dZ[j] = Σ_{i=0}^{C - 1} -alpha[i, j]*dalpha[i, j]/Z[j]
     """
+    _dt = dZ.dtype.type
     for j in range(M):
-        dZ[j] = 0.0
+        dZ[j] = _dt(0)
+    _h0 = _dt(-1)
     for i in range(C):
         for j in range(M):
-            dZ[j] += -alpha[i, j]*dalpha[i, j]/Z[j]
+            dZ[j] += _h0*alpha[i, j]*dalpha[i, j]/Z[j]
 
 
 @njit(cache=True)

@@ -3,8 +3,10 @@
 """penalty_l1 [B14e]: L1 penalty on the softmax combination weights (NumPy backend).
 
 Forward and backward kernels derived by symcnn, vectorised: affine reads are
-strided views, sums are einsum contractions. See PAPER.md [B14e].
+strided views, sums are matrix products. See PAPER.md [B14e].
 """
+
+import math
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -63,6 +65,25 @@ def _view(a: np.ndarray, axes: tuple, ranges: tuple) -> np.ndarray:
     return as_strided(base, tuple(e for _, e in ranges), tuple(strides), writeable=False)
 
 
+def _matrix(v: np.ndarray, batch: int, rows: int) -> np.ndarray:
+    """View ``v`` over (batch…, rows…, cols…) axes as a contiguous (batch ×) rows × cols matrix.
+
+    The copy is laid out rows-major or columns-major (then transposed back, which
+    BLAS takes for free), whichever reads ``v`` along its smallest stride innermost.
+    """
+    shape = v.shape
+    b = math.prod(shape[:batch])
+    r, c = math.prod(shape[batch : batch + rows]), math.prod(shape[batch + rows :])
+    last_row = (abs(v.strides[batch + rows - 1]), -shape[batch + rows - 1]) if rows else (math.inf, 0)
+    last_col = (abs(v.strides[-1]), -shape[-1]) if rows < v.ndim - batch else (math.inf, 0)
+    if last_row < last_col:
+        axes = list(range(batch)) + list(range(batch + rows, v.ndim)) + list(range(batch, batch + rows))
+        m = v.transpose(axes).reshape(b, c, r).swapaxes(-1, -2)
+    else:
+        m = v.reshape(b, r, c)
+    return m if batch else m[0]
+
+
 def _grid(start: int, extent: int, axis: int, rank: int) -> np.ndarray:
     """The values ``start … start + extent - 1`` of an index, laid along ``axis`` of ``rank`` axes."""
     shape = [1] * rank
@@ -75,8 +96,9 @@ def forward_Z(c, Z, C, M):
 
     Z[j] = Sum(exp(c[k, j]), (k, 0, C - 1))
     """
-    _v0 = _view(c, ((0, ((1, 1),), 1), (0, ((0, 1),), 1)), ((0, M), (0, C)))
-    Z[...] = np.einsum("jk->j", np.exp(_v0), optimize=True)
+    _f0 = np.exp(c.transpose(1, 0))
+    _t1 = _f0.sum(axis=(1,))
+    Z[...] = _t1
 
 
 def forward_alpha(Z, c, alpha, C, M):
@@ -84,9 +106,7 @@ def forward_alpha(Z, c, alpha, C, M):
 
     alpha[i, j] = exp(c[i, j])/Z[j]
     """
-    _v0 = _view(Z, ((0, ((1, 1),), 1),), ((0, 1), (0, M)))
-    _v1 = _view(c, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, C), (0, M)))
-    alpha[...] = (_v0**(-1.0)) * (np.exp(_v1))
+    alpha[...] = (Z**(-1.0)) * (np.exp(c))
 
 
 def forward_P(alpha, lam, P, C, M):
@@ -94,9 +114,9 @@ def forward_P(alpha, lam, P, C, M):
 
     P[z] = lam[0]*Sum(Abs(alpha[i, j]), (i, 0, C - 1), (j, 0, M - 1))
     """
-    _v0 = _view(alpha, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, C), (0, M)))
-    _v1 = _view(lam, ((0, (), 1),), ((0, 1), (0, 1), (0, 1)))
-    P[...] = np.expand_dims((_v1) * np.einsum("ij->", abs(_v0), optimize=True), (0,))
+    _f0 = abs(alpha)
+    _t1 = _f0.sum(axis=(0, 1))
+    P[...] = (lam[0]) * _t1
 
 
 def backward_dalpha(dP, lam, alpha, dalpha, C, M):
@@ -106,8 +126,7 @@ def backward_dalpha(dP, lam, alpha, dalpha, C, M):
     """
     _v0 = _view(dP, ((0, (), 1),), ((0, 1), (0, 1)))
     _v1 = _view(lam, ((0, (), 1),), ((0, 1), (0, 1)))
-    _v2 = _view(alpha, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, C), (0, M)))
-    dalpha[...] = (_v0) * (_v1) * (np.sign(_v2))
+    dalpha[...] = (_v0) * (_v1) * (np.sign(alpha))
 
 
 def backward_dZ(Z, alpha, dalpha, dZ, C, M):
@@ -115,8 +134,9 @@ def backward_dZ(Z, alpha, dalpha, dZ, C, M):
 
     dZ[j] = Σ_{i=0}^{C - 1} -alpha[i, j]*dalpha[i, j]/Z[j]
     """
-    _v0 = _view(Z, ((0, ((0, 1),), 1),), ((0, M),))
-    dZ[...] = (-1) * np.einsum("j,ij,ij->j", _v0**(-1.0), alpha, dalpha, optimize=True)
+    _f0 = Z**(-1.0)
+    _t1 = (alpha.transpose(1, 0).reshape(M, 1, C) @ dalpha.transpose(1, 0).reshape(M, C, 1)).reshape(M)
+    dZ[...] = (-1) * _t1 * _f0
 
 
 def backward_dc(alpha, c, dZ, dalpha, dc, C, M):
@@ -124,11 +144,7 @@ def backward_dc(alpha, c, dZ, dalpha, dc, C, M):
 
     dc[i, j] = exp(c[i, j])*dZ[j] + alpha[i, j]*dalpha[i, j]
     """
-    _v0 = _view(alpha, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, C), (0, M)))
-    _v1 = _view(c, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, C), (0, M)))
-    _v2 = _view(dZ, ((0, ((1, 1),), 1),), ((0, 1), (0, M)))
-    _v3 = _view(dalpha, ((0, ((0, 1),), 1), (0, ((1, 1),), 1)), ((0, C), (0, M)))
-    dc[...] = _v0*_v3 + _v2*np.exp(_v1)
+    dc[...] = alpha*dalpha + dZ*np.exp(c)
 
 
 def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:

@@ -59,23 +59,27 @@ def record_S(X, S, s):
                     S[_i0, _i1, (s) * _y + _r, (s) * _x + _q] = 1.0
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def forward_D(S, X, D, N, C, Ho, Wo, s):
     """[B11] forward equation for D.
 
     D[n, c, y, x] = Sum(S[n, c, r + s*y, q + s*x]*X[n, c, r + s*y, q + s*x], (r, 0, s - 1), (q, 0, s
         - 1))
     """
+    _dt = D.dtype.type
     for _o in prange(N * C):
         n = _o // C
         c = _o % C
         for y in range(Ho):
             for x in range(Wo):
-                _acc = 0.0
-                for r in range(s):
+                D[n, c, y, x] = _dt(0)
+        for r in range(s):
+            for y in range(Ho):
+                for x in range(Wo):
+                    _s = _dt(0)
                     for q in range(s):
-                        _acc += S[n, c, r + s*y, q + s*x]*X[n, c, r + s*y, q + s*x]
-                D[n, c, y, x] = _acc
+                        _s += S[n, c, r + s*y, q + s*x]*X[n, c, r + s*y, q + s*x]
+                    D[n, c, y, x] += _s
 
 
 @njit(cache=True)

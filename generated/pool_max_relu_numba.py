@@ -59,23 +59,27 @@ def record_S(X, S, s):
                     S[_i0, _i1, (s) * _y + _r, (s) * _x + _q] = 1.0
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def forward_D(S, X, D, N, C, Ho, Wo, s):
     """[B11] forward equation for D.
 
     D[n, c, y, x] = Sum(S[n, c, r + s*y, q + s*x]*X[n, c, r + s*y, q + s*x], (r, 0, s - 1), (q, 0, s
         - 1))
     """
+    _dt = D.dtype.type
     for _o in prange(N * C):
         n = _o // C
         c = _o % C
         for y in range(Ho):
             for x in range(Wo):
-                _acc = 0.0
-                for r in range(s):
+                D[n, c, y, x] = _dt(0)
+        for r in range(s):
+            for y in range(Ho):
+                for x in range(Wo):
+                    _s = _dt(0)
                     for q in range(s):
-                        _acc += S[n, c, r + s*y, q + s*x]*X[n, c, r + s*y, q + s*x]
-                D[n, c, y, x] = _acc
+                        _s += S[n, c, r + s*y, q + s*x]*X[n, c, r + s*y, q + s*x]
+                    D[n, c, y, x] += _s
 
 
 @njit(cache=True)
@@ -143,14 +147,15 @@ def backward_dX(S, dD, dX, N, C, Ho, Wo, s):
                     dX[n, c, p, q] = S[n, c, p, q]*dD[n, c, ((p) // (s)), ((q) // (s))]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def backward_dbeta(D, dU, dbeta, N, C, Ho, Wo):
     """[B11] gradient dbeta.
 
     dbeta[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} D[n, c, y, x]*dU[n, c, y, x]
     """
+    _dt = dbeta.dtype.type
     for c in prange(C):
-        _acc = 0.0
+        _acc = _dt(0)
         for n in range(N):
             for y in range(Ho):
                 for x in range(Wo):
@@ -158,14 +163,15 @@ def backward_dbeta(D, dU, dbeta, N, C, Ho, Wo):
         dbeta[c] = _acc
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def backward_db(dU, db, N, C, Ho, Wo):
     """[B11] gradient db.
 
     db[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} dU[n, c, y, x]
     """
+    _dt = db.dtype.type
     for c in prange(C):
-        _acc = 0.0
+        _acc = _dt(0)
         for n in range(N):
             for y in range(Ho):
                 for x in range(Wo):

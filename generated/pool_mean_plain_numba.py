@@ -35,22 +35,25 @@ GRADIENTS = ("dX",)
 SIZES = ("N", "C", "Ho", "Wo", "s")
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def forward_D(X, D, N, C, Ho, Wo, s):
     """[B11] forward equation for D.
 
     D[n, c, y, x] = Sum(X[n, c, r + s*y, q + s*x], (r, 0, s - 1), (q, 0, s - 1))/s**2
     """
+    _dt = D.dtype.type
     for _o in prange(N * C):
         n = _o // C
         c = _o % C
         for y in range(Ho):
             for x in range(Wo):
-                _acc = 0.0
-                for r in range(s):
-                    for q in range(s):
-                        _acc += X[n, c, r + s*y, q + s*x]/s**2
-                D[n, c, y, x] = _acc
+                D[n, c, y, x] = _dt(0)
+        _h0 = _dt(1 / s**2)
+        for r in range(s):
+            for q in range(s):
+                for y in range(Ho):
+                    for x in range(Wo):
+                        D[n, c, y, x] += _h0*X[n, c, r + s*y, q + s*x]
 
 
 @njit(cache=True)

@@ -3,8 +3,10 @@
 """pool_mean_plain [B11]: sub-sampling, down = mean, β and b frozen (NumPy backend).
 
 Forward and backward kernels derived by symcnn, vectorised: affine reads are
-strided views, sums are einsum contractions. See PAPER.md [B11].
+strided views, sums are matrix products. See PAPER.md [B11].
 """
+
+import math
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -63,6 +65,25 @@ def _view(a: np.ndarray, axes: tuple, ranges: tuple) -> np.ndarray:
     return as_strided(base, tuple(e for _, e in ranges), tuple(strides), writeable=False)
 
 
+def _matrix(v: np.ndarray, batch: int, rows: int) -> np.ndarray:
+    """View ``v`` over (batch…, rows…, cols…) axes as a contiguous (batch ×) rows × cols matrix.
+
+    The copy is laid out rows-major or columns-major (then transposed back, which
+    BLAS takes for free), whichever reads ``v`` along its smallest stride innermost.
+    """
+    shape = v.shape
+    b = math.prod(shape[:batch])
+    r, c = math.prod(shape[batch : batch + rows]), math.prod(shape[batch + rows :])
+    last_row = (abs(v.strides[batch + rows - 1]), -shape[batch + rows - 1]) if rows else (math.inf, 0)
+    last_col = (abs(v.strides[-1]), -shape[-1]) if rows < v.ndim - batch else (math.inf, 0)
+    if last_row < last_col:
+        axes = list(range(batch)) + list(range(batch + rows, v.ndim)) + list(range(batch, batch + rows))
+        m = v.transpose(axes).reshape(b, c, r).swapaxes(-1, -2)
+    else:
+        m = v.reshape(b, r, c)
+    return m if batch else m[0]
+
+
 def _grid(start: int, extent: int, axis: int, rank: int) -> np.ndarray:
     """The values ``start … start + extent - 1`` of an index, laid along ``axis`` of ``rank`` axes."""
     shape = [1] * rank
@@ -75,8 +96,9 @@ def forward_D(X, D, N, C, Ho, Wo, s):
 
     D[n, c, y, x] = Sum(X[n, c, r + s*y, q + s*x], (r, 0, s - 1), (q, 0, s - 1))/s**2
     """
-    _v0 = _view(X, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((4, 1), (2, s)), 1), (0, ((5, 1), (3, s)), 1)), ((0, N), (0, C), (0, Ho), (0, Wo), (0, s), (0, s)))
-    D[...] = (s**(-2.0)) * np.einsum("ncyxrq->ncyx", _v0, optimize=True)
+    _v0 = _view(X, ((0, ((2, 1),), 1), (0, ((3, 1),), 1), (0, ((0, 1), (4, s)), 1), (0, ((1, 1), (5, s)), 1)), ((0, s), (0, s), (0, N), (0, C), (0, Ho), (0, Wo)))
+    _t1 = _v0.reshape(s * s, -1).sum(axis=0).reshape(N, C, Ho, Wo)
+    D[...] = (s**(-2.0)) * _t1
 
 
 def backward_dX(dD, dX, N, C, Ho, Wo, s):

@@ -35,22 +35,24 @@ GRADIENTS = ("dX",)
 SIZES = ("N", "C", "Ho", "Wo", "s")
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def forward_D(X, D, N, C, Ho, Wo, s):
     """[B11] forward equation for D.
 
     D[n, c, y, x] = Sum(X[n, c, r + s*y, q + s*x], (r, 0, s - 1), (q, 0, s - 1))
     """
+    _dt = D.dtype.type
     for _o in prange(N * C):
         n = _o // C
         c = _o % C
         for y in range(Ho):
             for x in range(Wo):
-                _acc = 0.0
-                for r in range(s):
-                    for q in range(s):
-                        _acc += X[n, c, r + s*y, q + s*x]
-                D[n, c, y, x] = _acc
+                D[n, c, y, x] = _dt(0)
+        for r in range(s):
+            for q in range(s):
+                for y in range(Ho):
+                    for x in range(Wo):
+                        D[n, c, y, x] += X[n, c, r + s*y, q + s*x]
 
 
 @njit(cache=True)

@@ -3,8 +3,10 @@
 """pool_sum_sigmoid [B11]: sub-sampling, down = sum (NumPy backend).
 
 Forward and backward kernels derived by symcnn, vectorised: affine reads are
-strided views, sums are einsum contractions. See PAPER.md [B11].
+strided views, sums are matrix products. See PAPER.md [B11].
 """
+
+import math
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -63,6 +65,25 @@ def _view(a: np.ndarray, axes: tuple, ranges: tuple) -> np.ndarray:
     return as_strided(base, tuple(e for _, e in ranges), tuple(strides), writeable=False)
 
 
+def _matrix(v: np.ndarray, batch: int, rows: int) -> np.ndarray:
+    """View ``v`` over (batch…, rows…, cols…) axes as a contiguous (batch ×) rows × cols matrix.
+
+    The copy is laid out rows-major or columns-major (then transposed back, which
+    BLAS takes for free), whichever reads ``v`` along its smallest stride innermost.
+    """
+    shape = v.shape
+    b = math.prod(shape[:batch])
+    r, c = math.prod(shape[batch : batch + rows]), math.prod(shape[batch + rows :])
+    last_row = (abs(v.strides[batch + rows - 1]), -shape[batch + rows - 1]) if rows else (math.inf, 0)
+    last_col = (abs(v.strides[-1]), -shape[-1]) if rows < v.ndim - batch else (math.inf, 0)
+    if last_row < last_col:
+        axes = list(range(batch)) + list(range(batch + rows, v.ndim)) + list(range(batch, batch + rows))
+        m = v.transpose(axes).reshape(b, c, r).swapaxes(-1, -2)
+    else:
+        m = v.reshape(b, r, c)
+    return m if batch else m[0]
+
+
 def _grid(start: int, extent: int, axis: int, rank: int) -> np.ndarray:
     """The values ``start … start + extent - 1`` of an index, laid along ``axis`` of ``rank`` axes."""
     shape = [1] * rank
@@ -75,8 +96,9 @@ def forward_D(X, D, N, C, Ho, Wo, s):
 
     D[n, c, y, x] = Sum(X[n, c, r + s*y, q + s*x], (r, 0, s - 1), (q, 0, s - 1))
     """
-    _v0 = _view(X, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((4, 1), (2, s)), 1), (0, ((5, 1), (3, s)), 1)), ((0, N), (0, C), (0, Ho), (0, Wo), (0, s), (0, s)))
-    D[...] = np.einsum("ncyxrq->ncyx", _v0, optimize=True)
+    _v0 = _view(X, ((0, ((2, 1),), 1), (0, ((3, 1),), 1), (0, ((0, 1), (4, s)), 1), (0, ((1, 1), (5, s)), 1)), ((0, s), (0, s), (0, N), (0, C), (0, Ho), (0, Wo)))
+    _t1 = _v0.reshape(s * s, -1).sum(axis=0).reshape(N, C, Ho, Wo)
+    D[...] = _t1
 
 
 def forward_U(D, b, beta, U, N, C, Ho, Wo):
@@ -84,10 +106,7 @@ def forward_U(D, b, beta, U, N, C, Ho, Wo):
 
     U[n, c, y, x] = D[n, c, y, x]*beta[c] + b[c]
     """
-    _v0 = _view(D, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), 1), (0, ((3, 1),), 1)), ((0, N), (0, C), (0, Ho), (0, Wo)))
-    _v1 = _view(b, ((0, ((1, 1),), 1),), ((0, 1), (0, C), (0, 1), (0, 1)))
-    _v2 = _view(beta, ((0, ((1, 1),), 1),), ((0, 1), (0, C), (0, 1), (0, 1)))
-    U[...] = _v0*_v2 + _v1
+    U[...] = D*beta[:, None, None] + b[:, None, None]
 
 
 def forward_Y(U, Y, N, C, Ho, Wo):
@@ -95,8 +114,7 @@ def forward_Y(U, Y, N, C, Ho, Wo):
 
     Y[n, c, y, x] = sigmoid(U[n, c, y, x])
     """
-    _v0 = _view(U, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), 1), (0, ((3, 1),), 1)), ((0, N), (0, C), (0, Ho), (0, Wo)))
-    Y[...] = (1.0 / (1.0 + np.exp(-(_v0))))
+    Y[...] = (1.0 / (1.0 + np.exp(-(U))))
 
 
 def backward_dU(Y, dY, dU, N, C, Ho, Wo):
@@ -104,10 +122,7 @@ def backward_dU(Y, dY, dU, N, C, Ho, Wo):
 
     dU[n, c, y, x] = (1 - Y[n, c, y, x])*Y[n, c, y, x]*dY[n, c, y, x]
     """
-    _v0 = _view(Y, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), 1), (0, ((3, 1),), 1)), ((0, N), (0, C), (0, Ho), (0, Wo)))
-    _v1 = _view(Y, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), 1), (0, ((3, 1),), 1)), ((0, N), (0, C), (0, Ho), (0, Wo)))
-    _v2 = _view(dY, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), 1), (0, ((3, 1),), 1)), ((0, N), (0, C), (0, Ho), (0, Wo)))
-    dU[...] = (1 - _v0) * (_v1) * (_v2)
+    dU[...] = (1 - Y) * (Y) * (dY)
 
 
 def backward_dD(beta, dU, dD, N, C, Ho, Wo):
@@ -115,9 +130,7 @@ def backward_dD(beta, dU, dD, N, C, Ho, Wo):
 
     dD[n, c, y, x] = beta[c]*dU[n, c, y, x]
     """
-    _v0 = _view(beta, ((0, ((1, 1),), 1),), ((0, 1), (0, C), (0, 1), (0, 1)))
-    _v1 = _view(dU, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), 1), (0, ((3, 1),), 1)), ((0, N), (0, C), (0, Ho), (0, Wo)))
-    dD[...] = (_v0) * (_v1)
+    dD[...] = (beta[:, None, None]) * (dU)
 
 
 def backward_dX(dD, dX, N, C, Ho, Wo, s):
@@ -134,7 +147,8 @@ def backward_dbeta(D, dU, dbeta, N, C, Ho, Wo):
 
     dbeta[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} D[n, c, y, x]*dU[n, c, y, x]
     """
-    dbeta[...] = np.einsum("ncyx,ncyx->c", D, dU, optimize=True)
+    _t0 = (D.transpose(1, 0, 2, 3).reshape(C, 1, N * Ho * Wo) @ dU.transpose(1, 0, 2, 3).reshape(C, N * Ho * Wo, 1)).reshape(C)
+    dbeta[...] = _t0
 
 
 def backward_db(dU, db, N, C, Ho, Wo):
@@ -142,7 +156,8 @@ def backward_db(dU, db, N, C, Ho, Wo):
 
     db[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} dU[n, c, y, x]
     """
-    db[...] = np.einsum("ncyx->c", dU, optimize=True)
+    _t0 = dU.sum(axis=(0, 2, 3))
+    db[...] = _t0
 
 
 def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:

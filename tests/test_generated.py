@@ -232,13 +232,13 @@ CORRUPTIONS = [  # (layer, backend, text in the generated module, what replaces 
     # the sensitivity read one row off in the 'full' correlation [B12]
     ("conv_xcorr_tanh", "numpy", "(0, ((4, -1), (1, 1)), 1)", "(1, ((4, -1), (1, 1)), 1)"),
     # a term dropped: the bias of the forward equation
-    ("fc_sigmoid", "numpy", "    U[...] = _v0\n", "    U[...] = 0.0\n"),
+    ("fc_sigmoid", "numpy", "    U[...] = b\n", "    U[...] = 0.0\n"),
     # a term dropped from the softmax derivative [B14d]
-    ("combo_sigmoid", "numpy", "dc[...] = _v0*_v3 + _v2*np.exp(_v1)", "dc[...] = _v2*np.exp(_v1)"),
+    ("combo_sigmoid", "numpy", "dc[...] = alpha*dalpha + dZ*np.exp(c)", "dc[...] = dZ*np.exp(c)"),
     # up-sampling without the 1/n² of mean pooling
     ("pool_mean_plain", "numpy", "(s**(-2.0)) * (_v0)", "_v0"),
     # a 'full' bound cut short in the loop version of [B12]
-    ("conv_xcorr_identity", "numba", "min(KH, p + 1)", "min(KH, p)"),
+    ("conv_xcorr_identity", "numba", "for _p in range(Ho):", "for _p in range(Ho - 1):"),
     # the activation derivative without its factor Y
     ("fc_sigmoid", "numba", "\n            dU[n, k] = (1 - Y[n, k])*Y[n, k]*", "\n            dU[n, k] = (1 - Y[n, k])*"),  # noqa: E501
 ]

@@ -1,47 +1,50 @@
-"""The NumPy lowering: each IR term becomes strided views of its arrays and one ``einsum``.
+"""The NumPy lowering: each IR term becomes strided views of its arrays and a plan of BLAS products.
 
 An access ``A[e_0, …]`` with every ``e_k`` affine in the term's indices is a
 strided view ``V[u, v, …]`` of ``A`` (``as_strided``; the array is
 zero-padded first where the indices leave it — the 'full' bounds of a
 correlation's adjoint); an axis read at ``floor(u / n)`` is a ``repeat``
-first. A term's factors become einsum operands over their indices and the
-sum over its reduction indices is the einsum's contraction, which
-``optimize=True`` hands to BLAS through ``tensordot``. A loop bound that
-padding does not already enforce becomes a 0/1 mask operand over the
-indices it mentions; guards likewise. Terms without sums are plain
-broadcast expressions. No Python loop runs over pixels.
+first. A term's factors are operands over their indices; the sum over its
+reduction indices is planned here, at generation time, as a sequence of
+steps printed as plain NumPy:
+
+* an index only one operand carries, and the target lacks, is summed
+  there (``.sum(axis=…)``);
+* two operands with no index to sum between them multiply by broadcasting;
+* otherwise the pair is one matrix product: each operand laid out as
+  ``(batch, free, summed)`` (a view is built in that order; an array is
+  reshaped, transposed only when its axes are not already in two blocks),
+  reshaped to a matrix (for a window view this copy is the im2col), and
+  multiplied with ``@``, so BLAS does the work;
+* operands over target indices only multiply the result afterwards.
+
+The pair contracted first is the one with the smallest result (fewest
+axes), then the most indices summed. A loop bound that padding does not
+already enforce becomes a 0/1 mask operand over the indices it mentions;
+guards likewise. Terms without sums are plain broadcast expressions. No
+Python loop runs over pixels.
 """
 
 from __future__ import annotations
 
 import re
-import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import GeneratedCodeError
 from .ir import Access, Kernel, RecordKernel, Reduction
 
-LETTERS = string.ascii_lowercase + string.ascii_uppercase
-
 
 @dataclass(frozen=True)
 class VTerm:
-    """One term as NumPy source: setup assignments, then an einsum or a broadcast expression.
-
-    ``expand`` holds the target axes the result lacks (``np.expand_dims``).
-    """
+    """One term as NumPy source: setup assignments, then the value added to (or stored in) the target."""
 
     setup: tuple[tuple[str, str], ...]
-    spec: str
-    operands: tuple[str, ...]
-    expr: str
-    scale: str
-    expand: tuple[int, ...]
+    value: str
 
 
 @dataclass(frozen=True)
 class VKernel:
-    """A kernel for the NumPy backend: the IR kernel and its terms as views and einsums."""
+    """A kernel for the NumPy backend: the IR kernel and its terms as views and products."""
 
     kernel: Kernel
     terms: tuple[VTerm, ...]
@@ -56,20 +59,33 @@ class _Names:
         return f"_{prefix}{self.count - 1}"
 
 
+@dataclass
+class _Operand:
+    """An array over ``axes``: ``src`` already computed, or an ``access`` to view in any order."""
+
+    axes: list[str]
+    src: str = ""
+    access: Access | None = None
+    post: bool = field(default=False)
+
+
 def vectorize(k: Kernel) -> VKernel:
-    """Turn every term of ``k`` into views plus an einsum (or a broadcast expression)."""
+    """Turn every term of ``k`` into views plus products (or a broadcast expression)."""
     names = _Names()
     extent = dict(zip(k.free, k.shape))
-    return VKernel(k, tuple(_term(k, t, extent, names) for t in k.terms))
-
-
-def _ranges(order: list[str], starts: dict[str, str], extents: dict[str, str], used: set[str]) -> str:
-    parts = [f"({starts[u]}, {extents[u]})" if u in used else "(0, 1)" for u in order]
-    return _tuple(parts)
+    return VKernel(k, tuple(_Term(k, t, extent, names).build() for t in k.terms))
 
 
 def _tuple(parts: list[str]) -> str:
     return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+
+
+def _paren(e: str) -> str:
+    return e if re.fullmatch(r"\w+", e) else f"({e})"
+
+
+def _product(extents: list[str]) -> str:
+    return " * ".join(_paren(e) for e in extents) if extents else "1"
 
 
 def _view(a: Access, order: list[str], starts: dict, extents: dict, kernel: str) -> str:
@@ -83,71 +99,25 @@ def _view(a: Access, order: list[str], starts: dict, extents: dict, kernel: str)
         coeffs = _tuple([f"({order.index(u)}, {c})" for u, c in ix.coeffs])
         axes.append(f"({ix.offset}, {coeffs}, {ix.divisor})")
     used = {u for ix in a.index for u, _ in ix.coeffs}
-    return f"_view({a.array}, {_tuple(axes)}, {_ranges(order, starts, extents, used)})"
+    ranges = [f"({starts[u]}, {extents[u]})" if u in used else "(0, 1)" for u in order]
+    return f"_view({a.array}, {_tuple(axes)}, {_tuple(ranges)})"
+
+
+def _align(src: str, axes: list[str], target: list[str]) -> str:
+    """``src`` over ``axes`` (a subset of ``target``), with unit axes to broadcast as ``target``."""
+    ordered = sorted(axes, key=target.index)
+    if ordered != axes:
+        src = f"{src}.transpose({', '.join(str(axes.index(u)) for u in ordered)})"
+    keep = [u in axes for u in target]
+    while keep and not keep[0]:
+        keep.pop(0)
+    if not all(keep):
+        src = f"{src}[{', '.join(':' if k else 'None' for k in keep)}]"
+    return src
 
 
 def _fill(template: str, names: dict[str, str]) -> str:
     return re.sub(r"_(?:r\d+|g_\w+?)_(?!\w)", lambda m: names[m.group(0)], template)
-
-
-def _term(k: Kernel, t: Reduction, extent: dict[str, str], names: _Names) -> VTerm:
-    starts = {f: "0" for f in k.free}
-    extents = dict(extent)
-    for lp in t.loops:
-        starts[lp.index], extents[lp.index] = lp.declared
-    setup: list[tuple[str, str]] = []
-
-    def evaluate(template: str, accesses, indices, order: list[str]) -> str:
-        subst = {}
-        for j, a in enumerate(accesses):
-            v = names("v")
-            setup.append((v, _view(a, order, starts, extents, k.name)))
-            subst[f"_r{j}_"] = v
-        for u in indices:
-            g = names("g")
-            setup.append((g, f"_grid({starts[u]}, {extents[u]}, {order.index(u)}, {len(order)})"))
-            subst[f"_g_{u}_"] = g
-        return _fill(template, subst)
-
-    if not t.loops:
-        order = list(k.free)
-        parts = [evaluate(f.array, f.accesses, f.indices, order) for f in t.factors]
-        for c in t.guard_masks:
-            parts.append(f"({evaluate(c.array, (), c.indices, order)})")
-        expr = " * ".join(f"({p})" for p in parts) if len(parts) > 1 else parts[0]
-        return VTerm(tuple(setup), "", (), expr, "", ())
-
-    order = list(k.free) + [lp.index for lp in t.loops]
-    operands: list[tuple[str, list[str]]] = []
-    scale = []
-    for f in t.factors:
-        used = {u for a in f.accesses for ix in a.index for u, _ in ix.coeffs} | set(f.indices)
-        if not used:
-            scale.append(evaluate(f.array, f.accesses, (), order) if f.accesses else f.array)
-            continue
-        if f.array == "_r0_" and _plain(f.accesses[0], starts, extents):
-            operands.append((f.accesses[0].array, [ix.coeffs[0][0] for ix in f.accesses[0].index]))
-            continue
-        axes = [u for u in order if u in used]
-        operands.append((evaluate(f.array, f.accesses, f.indices, axes), axes))
-    masks = [c for lp in t.loops for c in lp.constraints if not c.implied] + list(t.guard_masks)
-    for c in masks:
-        axes = [u for u in order if u in c.indices]
-        m = names("m")
-        setup.append((m, f"({evaluate(c.array, (), c.indices, axes)}).astype({k.target}.dtype)"))
-        operands.append((m, axes))
-    covered = {u for _, axes in operands for u in axes}
-    for lp in t.loops:
-        if lp.index not in covered:
-            operands.append((f"np.ones({extents[lp.index]}, {k.target}.dtype)", [lp.index]))
-    if len(order) > len(LETTERS):
-        raise GeneratedCodeError(f"{k.name}: more indices than einsum has letters")
-    letter = _letters(order)
-    out = [u for u in k.free if u in covered]
-    spec = ",".join("".join(letter[u] for u in axes) for _, axes in operands)
-    spec += "->" + "".join(letter[u] for u in out)
-    expand = tuple(i for i, u in enumerate(k.free) if u not in covered)
-    return VTerm(tuple(setup), spec, tuple(src for src, _ in operands), "", " * ".join(scale), expand)
 
 
 def _plain(a: Access, starts: dict, extents: dict) -> bool:
@@ -163,14 +133,172 @@ def _plain(a: Access, starts: dict, extents: dict) -> bool:
     return len(a.index) == len(a.extents) and bool(a.index)
 
 
-def _letters(order: list[str]) -> dict[str, str]:
-    """einsum subscripts: an index keeps its own name when that is one free letter."""
-    out = {u: u for u in order if len(u) == 1 and u in LETTERS}
-    spare = iter(c for c in LETTERS if c not in out.values())
-    for u in order:
-        if u not in out:
-            out[u] = next(spare)
-    return out
+class _Term:
+    """The plan of one term, built as a list of ``name = source`` steps."""
+
+    def __init__(self, k: Kernel, t: Reduction, extent: dict[str, str], names: _Names) -> None:
+        self.k, self.t, self.names = k, t, names
+        self.starts = {f: "0" for f in k.free}
+        self.extents = dict(extent)
+        for lp in t.loops:
+            self.starts[lp.index], self.extents[lp.index] = lp.declared
+        self.free = list(k.free)
+        self.order = self.free + [lp.index for lp in t.loops]
+        self.setup: list[tuple[str, str]] = []
+
+    def emit(self, prefix: str, value: str) -> str:
+        name = self.names(prefix)
+        self.setup.append((name, value))
+        return name
+
+    def evaluate(self, template: str, accesses, indices, order: list[str]) -> str:
+        """A factor's NumPy expression over ``order``: accesses as arrays or views, indices as grids."""
+        subst = {}
+        for j, a in enumerate(accesses):
+            axes = [u for ix in a.index for u, _ in ix.coeffs]
+            if _plain(a, self.starts, self.extents) and set(axes) <= set(order):
+                subst[f"_r{j}_"] = _align(a.array, axes, order)
+                continue
+            subst[f"_r{j}_"] = self.emit("v", _view(a, order, self.starts, self.extents, self.k.name))
+        for u in indices:
+            subst[f"_g_{u}_"] = self.emit(
+                "g", f"_grid({self.starts[u]}, {self.extents[u]}, {order.index(u)}, {len(order)})"
+            )
+        return _fill(template, subst)
+
+    def build(self) -> VTerm:
+        t = self.t
+        if not t.loops:
+            parts = [self.evaluate(f.array, f.accesses, f.indices, self.free) for f in t.factors]
+            parts += [f"({self.evaluate(c.array, (), c.indices, self.free)})" for c in t.guard_masks]
+            value = " * ".join(f"({p})" for p in parts) if len(parts) > 1 else parts[0]
+            return VTerm(tuple(self.setup), value)
+        summed = [lp.index for lp in t.loops]
+        ops: list[_Operand] = []
+        scale: list[str] = []
+        for f in t.factors:
+            mentioned = {v for a in f.accesses for ix in a.index for v, _ in ix.coeffs} | set(f.indices)
+            used = [u for u in self.order if u in mentioned]
+            if not used:  # a number: sizes, or array entries at constant indices
+                scale.append(_paren(_fill(f.array, {f"_r{j}_": a.text for j, a in enumerate(f.accesses)})))
+            elif f.array == "_r0_" and len(f.accesses) == 1 and not f.indices:
+                a = f.accesses[0]
+                if _plain(a, self.starts, self.extents):
+                    ops.append(_Operand([ix.coeffs[0][0] for ix in a.index], src=a.array))
+                else:
+                    ops.append(_Operand(used, access=a))
+            else:
+                value = self.evaluate(f.array, f.accesses, f.indices, used)
+                ops.append(_Operand(used, src=self.emit("f", value)))
+        masks = [c for lp in t.loops for c in lp.constraints if not c.implied] + list(t.guard_masks)
+        for c in masks:
+            axes = [u for u in self.order if u in c.indices]
+            src = self.evaluate(c.array, (), c.indices, axes)
+            ops.append(_Operand(axes, src=self.emit("m", f"({src}).astype({self.k.target}.dtype)")))
+        covered = {u for op in ops for u in op.axes}
+        scale += [_paren(self.extents[u]) for u in summed if u not in covered]
+        if any(set(op.axes) & set(summed) for op in ops):
+            for op in ops:
+                op.post = not (set(op.axes) & set(summed))
+        result = self.contract([op for op in ops if not op.post])
+        last = result + [op for op in ops if op.post]
+        parts = [_align(self.materialize(op), op.axes, self.free) for op in last]
+        if scale:
+            parts.insert(0, scale[0] if len(scale) == 1 else "(" + " * ".join(scale) + ")")
+        return VTerm(tuple(self.setup), " * ".join(parts) if parts else "0.0")
+
+    # -- the contraction plan --------------------------------------------------------------------
+
+    def materialize(self, op: _Operand, order: list[str] | None = None) -> str:
+        """``op`` as an array over ``order`` (default: its own axes); views are built here."""
+        order = list(op.axes) if order is None else order
+        if op.access is not None:
+            return self.emit("v", _view(op.access, order, self.starts, self.extents, self.k.name))
+        return _align(op.src, op.axes, order) if order != op.axes else op.src
+
+    def contract(self, ops: list[_Operand]) -> list[_Operand]:
+        """Sum every reduction index out of ``ops``, pairwise; what remains is over target indices only."""
+        ops = list(ops)
+        while True:
+            for i, op in enumerate(ops):
+                others = {u for j, o in enumerate(ops) if j != i for u in o.axes}
+                lone = [u for u in op.axes if u not in self.free and u not in others]
+                if lone:
+                    ops[i] = self.sum_out(op, lone)
+            if len(ops) < 2:
+                return ops
+            pairs = [(i, j) for i in range(len(ops)) for j in range(i + 1, len(ops))]
+            i, j = min(pairs, key=lambda p: self.cost(ops, *p))
+            merged = self.pair(ops[i], ops[j], ops[:i] + ops[i + 1 : j] + ops[j + 1 :])
+            ops = [o for n, o in enumerate(ops) if n not in (i, j)] + [merged]
+
+    def kept(self, a: _Operand, b: _Operand, rest: list[_Operand]) -> set[str]:
+        return set(self.free) | {u for o in rest for u in o.axes}
+
+    def cost(self, ops: list[_Operand], i: int, j: int) -> tuple[int, int, int]:
+        rest = ops[:i] + ops[i + 1 : j] + ops[j + 1 :]
+        a, b = ops[i], ops[j]
+        keep = self.kept(a, b, rest)
+        both = set(a.axes) & set(b.axes)
+        out = (set(a.axes) | set(b.axes)) - (both - keep)
+        return (not both, len(out), -len(both - keep))
+
+    def sum_out(self, op: _Operand, lone: list[str]) -> _Operand:
+        rest = [u for u in op.axes if u not in lone]
+        if op.access is None:
+            where = _tuple([str(op.axes.index(u)) for u in lone])
+            return _Operand(rest, src=self.emit("t", f"{op.src}.sum(axis={where})"))
+        # a view: copied once as (summed, rest), then its rows added (NumPy sums strided small axes slowly)
+        src = self.materialize(op, lone + rest)
+        shape = ", ".join(self.extents[u] for u in rest) if rest else "()"
+        value = f"{src}.reshape({_product([self.extents[u] for u in lone])}, -1).sum(axis=0).reshape({shape})"
+        return _Operand(rest, src=self.emit("t", value))
+
+    def pair(self, a: _Operand, b: _Operand, rest: list[_Operand]) -> _Operand:
+        keep = self.kept(a, b, rest)
+        both = [u for u in self.order if u in a.axes and u in b.axes]
+        summed = [u for u in both if u not in keep]
+        if not summed:  # a broadcast product
+            if len(a.axes) > len(b.axes):
+                a, b = b, a
+            order_b = b.axes if b.access is None else [u for u in self.order if u in b.axes]
+            axes = order_b + [u for u in a.axes if u not in order_b]
+            left = _align(self.materialize(a), a.axes, axes)
+            right = _align(self.materialize(b, order_b), order_b, axes)
+            return _Operand(axes, src=self.emit("t", f"{left} * {right}"))
+        batch = [u for u in both if u in keep]
+        # the left operand is the one holding the first target index, so the result is nearer target order
+        first = min((u for u in a.axes + b.axes if u in self.free and u not in both),
+                    key=self.free.index, default=None)
+        if first is not None and first in b.axes:
+            a, b = b, a
+        fixed = [o for o in (a, b) if o.access is None]
+        if fixed:
+            summed = sorted(summed, key=fixed[0].axes.index)
+            batch = sorted(batch, key=fixed[0].axes.index)
+        rank = {u: n for n, u in enumerate(self.free + [u for u in self.order if u not in self.free])}
+        fa = sorted((u for u in a.axes if u not in both), key=lambda u: rank[u])
+        fb = sorted((u for u in b.axes if u not in both), key=lambda u: rank[u])
+        left = self.matrix(a, batch, fa, summed)
+        right = self.matrix(b, batch, summed, fb)
+        shape = [self.extents[u] for u in batch + fa + fb]
+        value = f"({left} @ {right}).reshape({', '.join(shape) if shape else '()'})"
+        return _Operand(batch + fa + fb, src=self.emit("t", value))
+
+    def matrix(self, op: _Operand, batch: list[str], rows: list[str], cols: list[str]) -> str:
+        """``op`` as a (batch ×) rows × cols matrix: a reshape, a transposed reshape, or a copy."""
+        size = [_product([self.extents[u] for u in g]) for g in (batch, rows, cols)]
+        shape = size if batch else size[1:]
+        if op.access is not None:  # copied once: the im2col of a window view
+            src = self.materialize(op, batch + rows + cols)
+            return f"_matrix({src}, {len(batch)}, {len(rows)})"
+        if op.axes == batch + rows + cols:
+            return f"{op.src}.reshape({', '.join(shape)})"
+        if op.axes == batch + cols + rows:
+            swapped = [size[0], size[2], size[1]] if batch else [size[2], size[1]]
+            return f"{op.src}.reshape({', '.join(swapped)}).swapaxes(-1, -2)"
+        src = _align(op.src, op.axes, batch + rows + cols)
+        return f"{src}.reshape({', '.join(shape)})"
 
 
 def render_numpy_kernel(k: Kernel | RecordKernel) -> str:
