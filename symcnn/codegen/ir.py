@@ -86,8 +86,26 @@ class Loop:
 
 
 @dataclass(frozen=True)
+class Hoist:
+    """``name = value`` computed inside the first ``depth`` loops of a nest, not deeper."""
+
+    depth: int
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
 class Reduction:
-    """One term: ``Σ_loops [guards] Π factors``; ``body`` the product as Numba source after CSE."""
+    """One term: ``Σ_loops [guards] Π factors``; ``body`` the product as Numba source after CSE.
+
+    ``loops`` are the term's sums (what :mod:`.vectorize` reads). ``nest`` is
+    the order Numba runs them in (with the kernel's ``inner`` free indices
+    interleaved, bounds re-derived by :func:`~.interchange.reorder`);
+    ``hoists`` are the factors taken out of inner loops, ``temps`` and
+    ``body`` the product left innermost, ``lhs`` the target element it adds
+    to in the nest's own index names. ``partial``: the innermost loop is a
+    sum, added into ``lhs`` once it is complete.
+    """
 
     loops: tuple[Loop, ...]
     guards: tuple[str, ...]
@@ -95,15 +113,21 @@ class Reduction:
     factors: tuple[Factor, ...]
     temps: tuple[tuple[str, str], ...]
     body: str
+    nest: tuple[Loop, ...] = ()
+    hoists: tuple[Hoist, ...] = ()
+    lhs: str = ""
+    partial: bool = False
 
 
 @dataclass(frozen=True)
 class Kernel:
     """``target[free] = Σ terms``: one forward equation or one gradient.
 
-    Schedule for loops: ``outer`` free indices (the first ``collapse`` of them
-    fused into one ``prange``), then each term's loops; with ``scatter`` set,
-    that free index runs innermost and the target accumulates in place.
+    Schedule for Numba: ``outer`` free indices (the first ``collapse`` of them
+    fused into one ``prange``), then each term's ``nest``. With ``inner`` free
+    indices (``accumulate``), those run inside the sums, the target is
+    initialised (to zero or to term ``init``, a term without sums) and each
+    term adds into it in place; otherwise each point sums into a scalar.
     """
 
     name: str
@@ -118,7 +142,12 @@ class Kernel:
     formula: str
     outer: tuple[str, ...]
     collapse: int
-    scatter: str | None
+    inner: tuple[str, ...] = ()
+    init: int = -1
+
+    @property
+    def accumulate(self) -> bool:
+        return bool(self.inner)
 
     @property
     def args(self) -> tuple[str, ...]:

@@ -34,6 +34,11 @@ class ScalarPrinter(_IntegerMixin, PythonCodePrinter):
     def _print_sigmoid(self, expr: sp.Expr) -> str:
         return f"(1.0 / (1.0 + math.exp(-({self._print(expr.args[0])}))))"
 
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        if expr.exp.is_Integer and expr.exp < 0:  # s**(-2) of an integer size is 0 in Numba
+            return f"(1 / {self._print(sp.Pow(expr.base, -expr.exp))})"
+        return super()._print_Pow(expr, rational)
+
     def _print_step(self, expr: sp.Expr) -> str:
         return f"(1.0 if ({self._print(expr.args[0])}) > 0 else 0.0)"
 

@@ -23,6 +23,9 @@ from .ir import Kernel, Loop, Module, RecordKernel
 
 TEMPLATES = Path(symcnn.__file__).resolve().parent.parent / "templates"
 BACKENDS = ("numba", "numpy")
+#: LLVM flags for Numba kernels with sums: reassociation lets a float sum vectorise; nothing
+#: that changes NaN or Inf handling.
+FASTMATH = '{"contract", "reassoc"}'
 
 
 @lru_cache(maxsize=1)
@@ -85,8 +88,15 @@ def render_numba_kernel(k: Kernel | RecordKernel) -> str:
         return str(macros.record(k, doc, lead)).rstrip("\n")
     extent = k.extent
     loops = [_Free(f, extent[f]) for f in k.outer]
-    scatter = _Free(k.scatter, extent[k.scatter]) if k.scatter else None
-    return str(macros.kernel(k, doc, loops, scatter)).rstrip("\n")
+    inner = [_Free(f, extent[f]) for f in k.inner]
+    terms = [(t, "=" if n == k.init else "+=") for n, t in enumerate(k.terms)]
+    terms.sort(key=lambda pair: pair[1] != "=")  # the initialising term first
+    flags = ["cache=True"]
+    if k.parallel:
+        flags.append("parallel=True")
+    if any(t.loops for t in k.terms):
+        flags.append(f"fastmath={FASTMATH}")
+    return str(macros.kernel(k, doc, loops, inner, terms, ", ".join(flags))).rstrip("\n")
 
 
 def render_module(m: Module, backend: str) -> str:
