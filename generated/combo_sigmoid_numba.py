@@ -102,30 +102,32 @@ def forward_U(B, alpha, V, U, N, C, M, Ho, Wo):
                     U[n, j, y, x] += _h1*V[n, i, y, x]
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def forward_Y(U, Y, N, M, Ho, Wo):
     """[B14a] forward equation for Y.
 
     Y[n, j, y, x] = sigmoid(U[n, j, y, x])
     """
-    for n in range(N):
-        for j in range(M):
-            for y in range(Ho):
-                for x in range(Wo):
-                    Y[n, j, y, x] = (1.0 / (1.0 + math.exp(-(U[n, j, y, x]))))
+    for _o in prange(N * M):
+        n = _o // M
+        j = _o % M
+        for y in range(Ho):
+            for x in range(Wo):
+                Y[n, j, y, x] = (1.0 / (1.0 + math.exp(-(U[n, j, y, x]))))
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def backward_dU(Y, dY, dU, N, M, Ho, Wo):
     """[B14a] gradient dU.
 
     dU[n, j, y, x] = (1 - Y[n, j, y, x])*Y[n, j, y, x]*dY[n, j, y, x]
     """
-    for n in range(N):
-        for j in range(M):
-            for y in range(Ho):
-                for x in range(Wo):
-                    dU[n, j, y, x] = (1 - Y[n, j, y, x])*Y[n, j, y, x]*dY[n, j, y, x]
+    for _o in prange(N * M):
+        n = _o // M
+        j = _o % M
+        for y in range(Ho):
+            for x in range(Wo):
+                dU[n, j, y, x] = (1 - Y[n, j, y, x])*Y[n, j, y, x]*dY[n, j, y, x]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -358,8 +360,36 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     return _r
 
 
-def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
-    """Backward pass of combo_sigmoid [B14a]: the gradients in GRADIENTS, in that order."""
+#: The gradients each gradient's kernel reads.
+_READS = {
+    "dU": (),
+    "dV": ("dU",),
+    "dalpha": ("dU",),
+    "dZ": ("dalpha",),
+    "dX": ("dV",),
+    "dK": ("dV",),
+    "dc": ("dZ", "dalpha"),
+    "dB": ("dU",),
+}
+
+
+def _needed(wanted) -> set:
+    """``wanted`` and every gradient computing them reads (a kernel reads only gradients made before it)."""
+    if wanted is None:
+        return set(GRADIENTS)
+    need = set(wanted)
+    for _name in reversed(GRADIENTS):
+        if _name in need:
+            need.update(_READS[_name])
+    return need
+
+
+def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, wanted=None) -> dict:
+    """Backward pass of combo_sigmoid [B14a]: the gradients in GRADIENTS, in that order.
+
+    ``wanted`` (default: all) names the gradients the caller needs; kernels no one needs are skipped.
+    """
+    _need = _needed(wanted)
     _z = sizes_of(arrays, hyper)
     _dt = _dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
@@ -370,20 +400,28 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -
     _a["Y"] = _array(arrays, "Y", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
     _a["dY"] = _array(arrays, "dY", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
     _g = {}
-    _g["dU"] = _a["dU"] = _buffer(out, "dU", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
-    backward_dU(_a["Y"], _a["dY"], _a["dU"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
-    _g["dV"] = _a["dV"] = _buffer(out, "dV", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
-    backward_dV(_a["alpha"], _a["dU"], _a["dV"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"])
-    _g["dalpha"] = _a["dalpha"] = _buffer(out, "dalpha", (_z["C"], _z["M"]), _dt)
-    backward_dalpha(_a["V"], _a["dU"], _a["dalpha"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"])
-    _g["dZ"] = _a["dZ"] = _buffer(out, "dZ", (_z["M"],), _dt)
-    backward_dZ(_a["Z"], _a["alpha"], _a["dalpha"], _a["dZ"], _z["C"], _z["M"])
-    _g["dX"] = _a["dX"] = _buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1), _dt)
-    backward_dX(_a["K"], _a["dV"], _a["dX"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
-    _g["dK"] = _a["dK"] = _buffer(out, "dK", (_z["C"], _z["KH"], _z["KW"]), _dt)
-    backward_dK(_a["X"], _a["dV"], _a["dK"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
-    _g["dc"] = _a["dc"] = _buffer(out, "dc", (_z["C"], _z["M"]), _dt)
-    backward_dc(_a["alpha"], _a["c"], _a["dZ"], _a["dalpha"], _a["dc"], _z["C"], _z["M"])
-    _g["dB"] = _a["dB"] = _buffer(out, "dB", (_z["M"],), _dt)
-    backward_dB(_a["dU"], _a["dB"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
+    if "dU" in _need:
+        _g["dU"] = _a["dU"] = _buffer(out, "dU", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
+        backward_dU(_a["Y"], _a["dY"], _a["dU"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
+    if "dV" in _need:
+        _g["dV"] = _a["dV"] = _buffer(out, "dV", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+        backward_dV(_a["alpha"], _a["dU"], _a["dV"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"])
+    if "dalpha" in _need:
+        _g["dalpha"] = _a["dalpha"] = _buffer(out, "dalpha", (_z["C"], _z["M"]), _dt)
+        backward_dalpha(_a["V"], _a["dU"], _a["dalpha"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"])
+    if "dZ" in _need:
+        _g["dZ"] = _a["dZ"] = _buffer(out, "dZ", (_z["M"],), _dt)
+        backward_dZ(_a["Z"], _a["alpha"], _a["dalpha"], _a["dZ"], _z["C"], _z["M"])
+    if "dX" in _need:
+        _g["dX"] = _a["dX"] = _buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1), _dt)
+        backward_dX(_a["K"], _a["dV"], _a["dX"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+    if "dK" in _need:
+        _g["dK"] = _a["dK"] = _buffer(out, "dK", (_z["C"], _z["KH"], _z["KW"]), _dt)
+        backward_dK(_a["X"], _a["dV"], _a["dK"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+    if "dc" in _need:
+        _g["dc"] = _a["dc"] = _buffer(out, "dc", (_z["C"], _z["M"]), _dt)
+        backward_dc(_a["alpha"], _a["c"], _a["dZ"], _a["dalpha"], _a["dc"], _z["C"], _z["M"])
+    if "dB" in _need:
+        _g["dB"] = _a["dB"] = _buffer(out, "dB", (_z["M"],), _dt)
+        backward_dB(_a["dU"], _a["dB"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     return _g

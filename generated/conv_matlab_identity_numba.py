@@ -216,18 +216,44 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     return _r
 
 
-def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
-    """Backward pass of conv_matlab_identity [B7]: the gradients in GRADIENTS, in that order."""
+#: The gradients each gradient's kernel reads.
+_READS = {
+    "dX": (),
+    "dK": (),
+    "dB": (),
+}
+
+
+def _needed(wanted) -> set:
+    """``wanted`` and every gradient computing them reads (a kernel reads only gradients made before it)."""
+    if wanted is None:
+        return set(GRADIENTS)
+    need = set(wanted)
+    for _name in reversed(GRADIENTS):
+        if _name in need:
+            need.update(_READS[_name])
+    return need
+
+
+def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, wanted=None) -> dict:
+    """Backward pass of conv_matlab_identity [B7]: the gradients in GRADIENTS, in that order.
+
+    ``wanted`` (default: all) names the gradients the caller needs; kernels no one needs are skipped.
+    """
+    _need = _needed(wanted)
     _z = sizes_of(arrays, hyper)
     _dt = _dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _a["U"] = _array(arrays, "U", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
     _a["dU"] = _array(arrays, "dU", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
     _g = {}
-    _g["dX"] = _a["dX"] = _buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1), _dt)
-    backward_dX(_a["T"], _a["K"], _a["dU"], _a["dX"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
-    _g["dK"] = _a["dK"] = _buffer(out, "dK", (_z["C"], _z["M"], _z["KH"], _z["KW"]), _dt)
-    backward_dK(_a["T"], _a["X"], _a["dU"], _a["dK"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
-    _g["dB"] = _a["dB"] = _buffer(out, "dB", (_z["M"],), _dt)
-    backward_dB(_a["dU"], _a["dB"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
+    if "dX" in _need:
+        _g["dX"] = _a["dX"] = _buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1), _dt)
+        backward_dX(_a["T"], _a["K"], _a["dU"], _a["dX"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+    if "dK" in _need:
+        _g["dK"] = _a["dK"] = _buffer(out, "dK", (_z["C"], _z["M"], _z["KH"], _z["KW"]), _dt)
+        backward_dK(_a["T"], _a["X"], _a["dU"], _a["dK"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+    if "dB" in _need:
+        _g["dB"] = _a["dB"] = _buffer(out, "dB", (_z["M"],), _dt)
+        backward_dB(_a["dU"], _a["dB"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     return _g

@@ -61,30 +61,32 @@ def forward_U(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW):
                             U[n, j, y, x] += _h3*X[n, i, KH - a + y - 1, KW - b + x - 1]
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def forward_Y(U, Y, N, M, Ho, Wo):
     """[B7] forward equation for Y.
 
     Y[n, j, y, x] = sigmoid(U[n, j, y, x])
     """
-    for n in range(N):
-        for j in range(M):
-            for y in range(Ho):
-                for x in range(Wo):
-                    Y[n, j, y, x] = (1.0 / (1.0 + math.exp(-(U[n, j, y, x]))))
+    for _o in prange(N * M):
+        n = _o // M
+        j = _o % M
+        for y in range(Ho):
+            for x in range(Wo):
+                Y[n, j, y, x] = (1.0 / (1.0 + math.exp(-(U[n, j, y, x]))))
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def backward_dU(Y, dY, dU, N, M, Ho, Wo):
     """[B7] gradient dU.
 
     dU[n, j, y, x] = (1 - Y[n, j, y, x])*Y[n, j, y, x]*dY[n, j, y, x]
     """
-    for n in range(N):
-        for j in range(M):
-            for y in range(Ho):
-                for x in range(Wo):
-                    dU[n, j, y, x] = (1 - Y[n, j, y, x])*Y[n, j, y, x]*dY[n, j, y, x]
+    for _o in prange(N * M):
+        n = _o // M
+        j = _o % M
+        for y in range(Ho):
+            for x in range(Wo):
+                dU[n, j, y, x] = (1 - Y[n, j, y, x])*Y[n, j, y, x]*dY[n, j, y, x]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -247,8 +249,32 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     return _r
 
 
-def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
-    """Backward pass of conv_matlab_sigmoid [B7]: the gradients in GRADIENTS, in that order."""
+#: The gradients each gradient's kernel reads.
+_READS = {
+    "dU": (),
+    "dX": ("dU",),
+    "dK": ("dU",),
+    "dB": ("dU",),
+}
+
+
+def _needed(wanted) -> set:
+    """``wanted`` and every gradient computing them reads (a kernel reads only gradients made before it)."""
+    if wanted is None:
+        return set(GRADIENTS)
+    need = set(wanted)
+    for _name in reversed(GRADIENTS):
+        if _name in need:
+            need.update(_READS[_name])
+    return need
+
+
+def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, wanted=None) -> dict:
+    """Backward pass of conv_matlab_sigmoid [B7]: the gradients in GRADIENTS, in that order.
+
+    ``wanted`` (default: all) names the gradients the caller needs; kernels no one needs are skipped.
+    """
+    _need = _needed(wanted)
     _z = sizes_of(arrays, hyper)
     _dt = _dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
@@ -256,12 +282,16 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -
     _a["Y"] = _array(arrays, "Y", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
     _a["dY"] = _array(arrays, "dY", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
     _g = {}
-    _g["dU"] = _a["dU"] = _buffer(out, "dU", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
-    backward_dU(_a["Y"], _a["dY"], _a["dU"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
-    _g["dX"] = _a["dX"] = _buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1), _dt)
-    backward_dX(_a["T"], _a["K"], _a["dU"], _a["dX"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
-    _g["dK"] = _a["dK"] = _buffer(out, "dK", (_z["C"], _z["M"], _z["KH"], _z["KW"]), _dt)
-    backward_dK(_a["T"], _a["X"], _a["dU"], _a["dK"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
-    _g["dB"] = _a["dB"] = _buffer(out, "dB", (_z["M"],), _dt)
-    backward_dB(_a["dU"], _a["dB"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
+    if "dU" in _need:
+        _g["dU"] = _a["dU"] = _buffer(out, "dU", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
+        backward_dU(_a["Y"], _a["dY"], _a["dU"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
+    if "dX" in _need:
+        _g["dX"] = _a["dX"] = _buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1), _dt)
+        backward_dX(_a["T"], _a["K"], _a["dU"], _a["dX"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+    if "dK" in _need:
+        _g["dK"] = _a["dK"] = _buffer(out, "dK", (_z["C"], _z["M"], _z["KH"], _z["KW"]), _dt)
+        backward_dK(_a["T"], _a["X"], _a["dU"], _a["dK"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+    if "dB" in _need:
+        _g["dB"] = _a["dB"] = _buffer(out, "dB", (_z["M"],), _dt)
+        backward_dB(_a["dU"], _a["dB"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     return _g

@@ -10,7 +10,7 @@ import math
 import sys
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from symcnn.errors import ShapeError
 
@@ -36,21 +36,20 @@ GRADIENTS = ("dU", "dX", "dW", "db")
 SIZES = ("N", "I", "O")
 
 
-@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+@njit(cache=True, fastmath={"contract", "reassoc"})
 def forward_U(b, W, X, U, N, I, O):
     """[B1] forward equation for U.
 
     U[n, k] = b[k] + Sum(W[k, i]*X[n, i], (i, 0, I - 1))
     """
     _dt = U.dtype.type
-    for _o in prange(N * O):
-        n = _o // O
-        k = _o % O
-        _acc = _dt(0)
-        _acc += b[k]
-        for i in range(I):
-            _acc += W[k, i]*X[n, i]
-        U[n, k] = _acc
+    for n in range(N):
+        for k in range(O):
+            _acc = _dt(0)
+            _acc += b[k]
+            for i in range(I):
+                _acc += W[k, i]*X[n, i]
+            U[n, k] = _acc
 
 
 @njit(cache=True)
@@ -75,14 +74,14 @@ def backward_dU(Y, dY, dU, N, O):
             dU[n, k] = (1 - Y[n, k]**2)*dY[n, k]
 
 
-@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+@njit(cache=True, fastmath={"contract", "reassoc"})
 def backward_dX(W, dU, dX, N, I, O):
     """[B1] gradient dX.
 
     dX[n, i] = Σ_{k=0}^{O - 1} W[k, i]*dU[n, k]
     """
     _dt = dX.dtype.type
-    for n in prange(N):
+    for n in range(N):
         for i in range(I):
             dX[n, i] = _dt(0)
         for k in range(O):
@@ -91,14 +90,14 @@ def backward_dX(W, dU, dX, N, I, O):
                 dX[n, i] += _h1*W[k, i]
 
 
-@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+@njit(cache=True, fastmath={"contract", "reassoc"})
 def backward_dW(X, dU, dW, N, I, O):
     """[B1] gradient dW.
 
     dW[k, i] = Σ_{n=0}^{N - 1} X[n, i]*dU[n, k]
     """
     _dt = dW.dtype.type
-    for k in prange(O):
+    for k in range(O):
         for i in range(I):
             dW[k, i] = _dt(0)
         for n in range(N):
@@ -208,8 +207,32 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     return _r
 
 
-def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
-    """Backward pass of fc_tanh [B1]: the gradients in GRADIENTS, in that order."""
+#: The gradients each gradient's kernel reads.
+_READS = {
+    "dU": (),
+    "dX": ("dU",),
+    "dW": ("dU",),
+    "db": ("dU",),
+}
+
+
+def _needed(wanted) -> set:
+    """``wanted`` and every gradient computing them reads (a kernel reads only gradients made before it)."""
+    if wanted is None:
+        return set(GRADIENTS)
+    need = set(wanted)
+    for _name in reversed(GRADIENTS):
+        if _name in need:
+            need.update(_READS[_name])
+    return need
+
+
+def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, wanted=None) -> dict:
+    """Backward pass of fc_tanh [B1]: the gradients in GRADIENTS, in that order.
+
+    ``wanted`` (default: all) names the gradients the caller needs; kernels no one needs are skipped.
+    """
+    _need = _needed(wanted)
     _z = sizes_of(arrays, hyper)
     _dt = _dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
@@ -217,12 +240,16 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -
     _a["Y"] = _array(arrays, "Y", (_z["N"], _z["O"]), _dt)
     _a["dY"] = _array(arrays, "dY", (_z["N"], _z["O"]), _dt)
     _g = {}
-    _g["dU"] = _a["dU"] = _buffer(out, "dU", (_z["N"], _z["O"]), _dt)
-    backward_dU(_a["Y"], _a["dY"], _a["dU"], _z["N"], _z["O"])
-    _g["dX"] = _a["dX"] = _buffer(out, "dX", (_z["N"], _z["I"]), _dt)
-    backward_dX(_a["W"], _a["dU"], _a["dX"], _z["N"], _z["I"], _z["O"])
-    _g["dW"] = _a["dW"] = _buffer(out, "dW", (_z["O"], _z["I"]), _dt)
-    backward_dW(_a["X"], _a["dU"], _a["dW"], _z["N"], _z["I"], _z["O"])
-    _g["db"] = _a["db"] = _buffer(out, "db", (_z["O"],), _dt)
-    backward_db(_a["dU"], _a["db"], _z["N"], _z["O"])
+    if "dU" in _need:
+        _g["dU"] = _a["dU"] = _buffer(out, "dU", (_z["N"], _z["O"]), _dt)
+        backward_dU(_a["Y"], _a["dY"], _a["dU"], _z["N"], _z["O"])
+    if "dX" in _need:
+        _g["dX"] = _a["dX"] = _buffer(out, "dX", (_z["N"], _z["I"]), _dt)
+        backward_dX(_a["W"], _a["dU"], _a["dX"], _z["N"], _z["I"], _z["O"])
+    if "dW" in _need:
+        _g["dW"] = _a["dW"] = _buffer(out, "dW", (_z["O"], _z["I"]), _dt)
+        backward_dW(_a["X"], _a["dU"], _a["dW"], _z["N"], _z["I"], _z["O"])
+    if "db" in _need:
+        _g["db"] = _a["db"] = _buffer(out, "db", (_z["O"],), _dt)
+        backward_db(_a["dU"], _a["db"], _z["N"], _z["O"])
     return _g

@@ -7,6 +7,7 @@ strided views, sums are matrix products. See PAPER.md [B2].
 """
 
 import math
+import threading
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -28,12 +29,12 @@ GRADIENTS = ("dZ", "dY")
 SIZES = ("N", "O")
 
 
-def _view(a: np.ndarray, axes: tuple, ranges: tuple) -> np.ndarray:
+def _view(a: np.ndarray, axes: tuple, ranges: tuple, key: str) -> np.ndarray:
     """The read-only view ``v[u_0, u_1, …] = a[e_0, e_1, …]``, zero where the read leaves ``a``.
 
     ``axes[k] = (offset, ((j, coeff), …), divisor)`` makes
     ``e_k = (offset + Σ coeff · u_j) // divisor``; ``ranges[j] = (start, extent)``
-    is the range of ``u_j``.
+    is the range of ``u_j``; ``key`` names the scratch buffer of a padded copy.
     """
     spans = []
     for k, (offset, coeffs, divisor) in enumerate(axes):
@@ -54,7 +55,7 @@ def _view(a: np.ndarray, axes: tuple, ranges: tuple) -> np.ndarray:
         spans.append((offset, coeffs, lo, hi))
     pad = [(max(0, -lo), max(0, hi - n + 1)) for (_, _, lo, hi), n in zip(spans, a.shape)]
     if any(p != (0, 0) for p in pad):
-        a = np.pad(a, pad)
+        a = _padded(a, pad, key)
     first = []
     strides = [0] * len(ranges)
     for k, (offset, coeffs, _, _) in enumerate(spans):
@@ -65,23 +66,69 @@ def _view(a: np.ndarray, axes: tuple, ranges: tuple) -> np.ndarray:
     return as_strided(base, tuple(e for _, e in ranges), tuple(strides), writeable=False)
 
 
-def _matrix(v: np.ndarray, batch: int, rows: int) -> np.ndarray:
-    """View ``v`` over (batch…, rows…, cols…) axes as a contiguous (batch ×) rows × cols matrix.
+_SCRATCH = threading.local()
 
-    The copy is laid out rows-major or columns-major (then transposed back, which
-    BLAS takes for free), whichever reads ``v`` along its smallest stride innermost.
+
+def _scratch(key: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """A buffer for temporary ``key`` of this shape, kept between calls (one set per thread).
+
+    A fresh multi-megabyte array costs page faults on every call; a kept one does not.
+    Its contents are only ever read within the kernel call that wrote them.
+    """
+    store = _SCRATCH.__dict__
+    buf = store.get((key, shape, dtype))
+    if buf is None:
+        if len(store) > 256:
+            store.clear()
+        buf = store[(key, shape, dtype)] = np.empty(shape, dtype)
+    return buf
+
+
+def _padded(a: np.ndarray, pad: list, key: str) -> np.ndarray:
+    """``a`` with ``pad[k] = (before, after)`` zeros along each axis ``k``."""
+    out = _scratch(key, tuple(n + lo + hi for n, (lo, hi) in zip(a.shape, pad)), a.dtype)
+    inner = []
+    for n, (lo, hi) in zip(a.shape, pad):
+        out[(*inner, slice(None, lo))] = 0
+        out[(*inner, slice(lo + n, None))] = 0
+        inner.append(slice(lo, lo + n))
+    out[tuple(inner)] = a
+    return out
+
+
+def _matrix(v: np.ndarray, batch: int, rows: int, key: str) -> np.ndarray:
+    """``v`` over (batch…, rows…, cols…) axes as a (batch ×) rows × cols matrix, copied only if it must be.
+
+    A copy (the im2col of a window view) goes to scratch ``key``, laid out rows-major or
+    columns-major (then transposed back, which BLAS takes for free), whichever reads
+    ``v`` along its smallest stride innermost.
     """
     shape = v.shape
     b = math.prod(shape[:batch])
     r, c = math.prod(shape[batch : batch + rows]), math.prod(shape[batch + rows :])
     last_row = (abs(v.strides[batch + rows - 1]), -shape[batch + rows - 1]) if rows else (math.inf, 0)
     last_col = (abs(v.strides[-1]), -shape[-1]) if rows < v.ndim - batch else (math.inf, 0)
-    if last_row < last_col:
-        axes = list(range(batch)) + list(range(batch + rows, v.ndim)) + list(range(batch, batch + rows))
-        m = v.transpose(axes).reshape(b, c, r).swapaxes(-1, -2)
+    flip = last_row < last_col
+    if flip:
+        v = v.transpose(list(range(batch)) + list(range(batch + rows, v.ndim)) + list(range(batch, batch + rows)))
+    if v.flags.c_contiguous:
+        m = v.reshape(b, c, r) if flip else v.reshape(b, r, c)
     else:
-        m = v.reshape(b, r, c)
+        m = _scratch(key, (b, c, r) if flip else (b, r, c), v.dtype)
+        np.copyto(m.reshape(v.shape), v)
+    m = m.swapaxes(-1, -2) if flip else m
     return m if batch else m[0]
+
+
+def _product(left: np.ndarray, right: np.ndarray, key: str) -> np.ndarray:
+    """``left @ right`` into scratch ``key``."""
+    out = _scratch(key, left.shape[:-1] + right.shape[-1:], np.result_type(left, right))
+    return np.matmul(left, right, out=out)
+
+
+def _rows_summed(m: np.ndarray, key: str) -> np.ndarray:
+    """The sum of the rows of matrix ``m``, into scratch ``key``."""
+    return np.add.reduce(m, axis=0, out=_scratch(key, m.shape[1:], m.dtype))
 
 
 def _grid(start: int, extent: int, axis: int, rank: int) -> np.ndarray:
@@ -115,7 +162,7 @@ def forward_L(Mx, Y, Z, T, L, N, O):
     L[n] = -Sum((-log(Z[n]) - Mx[n] + Y[n, k])*T[n, k], (k, 0, O - 1))
     """
     _f0 = -Mx[:, None] + Y - np.log(Z[:, None])
-    _t1 = (_f0.reshape(N, 1, O) @ T.reshape(N, O, 1)).reshape(N)
+    _t1 = _product(_f0.reshape(N, 1, O), T.reshape(N, O, 1), "forward_L._t1").reshape(N)
     L[...] = (-1) * _t1
 
 
@@ -221,8 +268,30 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     return _r
 
 
-def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
-    """Backward pass of loss_softmax_ce [B2]: the gradients in GRADIENTS, in that order."""
+#: The gradients each gradient's kernel reads.
+_READS = {
+    "dZ": (),
+    "dY": ("dZ",),
+}
+
+
+def _needed(wanted) -> set:
+    """``wanted`` and every gradient computing them reads (a kernel reads only gradients made before it)."""
+    if wanted is None:
+        return set(GRADIENTS)
+    need = set(wanted)
+    for _name in reversed(GRADIENTS):
+        if _name in need:
+            need.update(_READS[_name])
+    return need
+
+
+def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, wanted=None) -> dict:
+    """Backward pass of loss_softmax_ce [B2]: the gradients in GRADIENTS, in that order.
+
+    ``wanted`` (default: all) names the gradients the caller needs; kernels no one needs are skipped.
+    """
+    _need = _needed(wanted)
     _z = sizes_of(arrays, hyper)
     _dt = _dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
@@ -231,8 +300,10 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -
     _a["L"] = _array(arrays, "L", (_z["N"],), _dt)
     _a["dL"] = _array(arrays, "dL", (_z["N"],), _dt)
     _g = {}
-    _g["dZ"] = _a["dZ"] = _buffer(out, "dZ", (_z["N"],), _dt)
-    backward_dZ(_a["Z"], _a["dL"], _a["T"], _a["dZ"], _z["N"], _z["O"])
-    _g["dY"] = _a["dY"] = _buffer(out, "dY", (_z["N"], _z["O"]), _dt)
-    backward_dY(_a["Mx"], _a["T"], _a["Y"], _a["dL"], _a["dZ"], _a["dY"], _z["N"], _z["O"])
+    if "dZ" in _need:
+        _g["dZ"] = _a["dZ"] = _buffer(out, "dZ", (_z["N"],), _dt)
+        backward_dZ(_a["Z"], _a["dL"], _a["T"], _a["dZ"], _z["N"], _z["O"])
+    if "dY" in _need:
+        _g["dY"] = _a["dY"] = _buffer(out, "dY", (_z["N"], _z["O"]), _dt)
+        backward_dY(_a["Mx"], _a["T"], _a["Y"], _a["dL"], _a["dZ"], _a["dY"], _z["N"], _z["O"])
     return _g

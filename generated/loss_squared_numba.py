@@ -9,7 +9,7 @@ them on batched arrays. See PAPER.md [B2].
 import sys
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from symcnn.errors import ShapeError
 
@@ -35,14 +35,14 @@ GRADIENTS = ("dY",)
 SIZES = ("N", "O")
 
 
-@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+@njit(cache=True, fastmath={"contract", "reassoc"})
 def forward_L(T, Y, L, N, O):
     """[B2] forward equation for L.
 
     L[n] = Sum((-T[n, k] + Y[n, k])**2, (k, 0, O - 1))/2
     """
     _dt = L.dtype.type
-    for n in prange(N):
+    for n in range(N):
         _acc = _dt(0)
         _h0 = _dt(1/2)
         for k in range(O):
@@ -138,14 +138,36 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     return _r
 
 
-def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
-    """Backward pass of loss_squared [B2]: the gradients in GRADIENTS, in that order."""
+#: The gradients each gradient's kernel reads.
+_READS = {
+    "dY": (),
+}
+
+
+def _needed(wanted) -> set:
+    """``wanted`` and every gradient computing them reads (a kernel reads only gradients made before it)."""
+    if wanted is None:
+        return set(GRADIENTS)
+    need = set(wanted)
+    for _name in reversed(GRADIENTS):
+        if _name in need:
+            need.update(_READS[_name])
+    return need
+
+
+def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, wanted=None) -> dict:
+    """Backward pass of loss_squared [B2]: the gradients in GRADIENTS, in that order.
+
+    ``wanted`` (default: all) names the gradients the caller needs; kernels no one needs are skipped.
+    """
+    _need = _needed(wanted)
     _z = sizes_of(arrays, hyper)
     _dt = _dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _a["L"] = _array(arrays, "L", (_z["N"],), _dt)
     _a["dL"] = _array(arrays, "dL", (_z["N"],), _dt)
     _g = {}
-    _g["dY"] = _a["dY"] = _buffer(out, "dY", (_z["N"], _z["O"]), _dt)
-    backward_dY(_a["T"], _a["Y"], _a["dL"], _a["dY"], _z["N"], _z["O"])
+    if "dY" in _need:
+        _g["dY"] = _a["dY"] = _buffer(out, "dY", (_z["N"], _z["O"]), _dt)
+        backward_dY(_a["T"], _a["Y"], _a["dL"], _a["dY"], _z["N"], _z["O"])
     return _g

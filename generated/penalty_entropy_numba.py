@@ -10,7 +10,7 @@ import math
 import sys
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from symcnn.errors import ShapeError
 
@@ -61,14 +61,14 @@ def forward_alpha(Z, c, alpha, C, M):
             alpha[i, j] = math.exp(c[i, j])/Z[j]
 
 
-@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+@njit(cache=True, fastmath={"contract", "reassoc"})
 def forward_P(Z, c, lam, alpha, P, C, M):
     """[B14e] forward equation for P.
 
     P[z] = -lam[0]*Sum((-log(Z[j]) + c[i, j])*alpha[i, j], (i, 0, C - 1), (j, 0, M - 1))
     """
     _dt = P.dtype.type
-    for z in prange(1):
+    for z in range(1):
         _acc = _dt(0)
         _h0 = _dt(-lam[0])
         for i in range(C):
@@ -199,8 +199,31 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     return _r
 
 
-def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
-    """Backward pass of penalty_entropy [B14e]: the gradients in GRADIENTS, in that order."""
+#: The gradients each gradient's kernel reads.
+_READS = {
+    "dalpha": (),
+    "dZ": ("dalpha",),
+    "dc": ("dZ", "dalpha"),
+}
+
+
+def _needed(wanted) -> set:
+    """``wanted`` and every gradient computing them reads (a kernel reads only gradients made before it)."""
+    if wanted is None:
+        return set(GRADIENTS)
+    need = set(wanted)
+    for _name in reversed(GRADIENTS):
+        if _name in need:
+            need.update(_READS[_name])
+    return need
+
+
+def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, wanted=None) -> dict:
+    """Backward pass of penalty_entropy [B14e]: the gradients in GRADIENTS, in that order.
+
+    ``wanted`` (default: all) names the gradients the caller needs; kernels no one needs are skipped.
+    """
+    _need = _needed(wanted)
     _z = sizes_of(arrays, hyper)
     _dt = _dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
@@ -209,10 +232,13 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -
     _a["P"] = _array(arrays, "P", (1,), _dt)
     _a["dP"] = _array(arrays, "dP", (1,), _dt)
     _g = {}
-    _g["dalpha"] = _a["dalpha"] = _buffer(out, "dalpha", (_z["C"], _z["M"]), _dt)
-    backward_dalpha(_a["Z"], _a["c"], _a["dP"], _a["lam"], _a["dalpha"], _z["C"], _z["M"])
-    _g["dZ"] = _a["dZ"] = _buffer(out, "dZ", (_z["M"],), _dt)
-    backward_dZ(_a["Z"], _a["alpha"], _a["dP"], _a["dalpha"], _a["lam"], _a["dZ"], _z["C"], _z["M"])
-    _g["dc"] = _a["dc"] = _buffer(out, "dc", (_z["C"], _z["M"]), _dt)
-    backward_dc(_a["alpha"], _a["c"], _a["dP"], _a["dZ"], _a["dalpha"], _a["lam"], _a["dc"], _z["C"], _z["M"])
+    if "dalpha" in _need:
+        _g["dalpha"] = _a["dalpha"] = _buffer(out, "dalpha", (_z["C"], _z["M"]), _dt)
+        backward_dalpha(_a["Z"], _a["c"], _a["dP"], _a["lam"], _a["dalpha"], _z["C"], _z["M"])
+    if "dZ" in _need:
+        _g["dZ"] = _a["dZ"] = _buffer(out, "dZ", (_z["M"],), _dt)
+        backward_dZ(_a["Z"], _a["alpha"], _a["dP"], _a["dalpha"], _a["lam"], _a["dZ"], _z["C"], _z["M"])
+    if "dc" in _need:
+        _g["dc"] = _a["dc"] = _buffer(out, "dc", (_z["C"], _z["M"]), _dt)
+        backward_dc(_a["alpha"], _a["c"], _a["dP"], _a["dZ"], _a["dalpha"], _a["lam"], _a["dc"], _z["C"], _z["M"])
     return _g

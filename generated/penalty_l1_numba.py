@@ -200,8 +200,31 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     return _r
 
 
-def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
-    """Backward pass of penalty_l1 [B14e]: the gradients in GRADIENTS, in that order."""
+#: The gradients each gradient's kernel reads.
+_READS = {
+    "dalpha": (),
+    "dZ": ("dalpha",),
+    "dc": ("dZ", "dalpha"),
+}
+
+
+def _needed(wanted) -> set:
+    """``wanted`` and every gradient computing them reads (a kernel reads only gradients made before it)."""
+    if wanted is None:
+        return set(GRADIENTS)
+    need = set(wanted)
+    for _name in reversed(GRADIENTS):
+        if _name in need:
+            need.update(_READS[_name])
+    return need
+
+
+def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, wanted=None) -> dict:
+    """Backward pass of penalty_l1 [B14e]: the gradients in GRADIENTS, in that order.
+
+    ``wanted`` (default: all) names the gradients the caller needs; kernels no one needs are skipped.
+    """
+    _need = _needed(wanted)
     _z = sizes_of(arrays, hyper)
     _dt = _dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
@@ -210,10 +233,13 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -
     _a["P"] = _array(arrays, "P", (1,), _dt)
     _a["dP"] = _array(arrays, "dP", (1,), _dt)
     _g = {}
-    _g["dalpha"] = _a["dalpha"] = _buffer(out, "dalpha", (_z["C"], _z["M"]), _dt)
-    backward_dalpha(_a["dP"], _a["lam"], _a["alpha"], _a["dalpha"], _z["C"], _z["M"])
-    _g["dZ"] = _a["dZ"] = _buffer(out, "dZ", (_z["M"],), _dt)
-    backward_dZ(_a["Z"], _a["alpha"], _a["dalpha"], _a["dZ"], _z["C"], _z["M"])
-    _g["dc"] = _a["dc"] = _buffer(out, "dc", (_z["C"], _z["M"]), _dt)
-    backward_dc(_a["alpha"], _a["c"], _a["dZ"], _a["dalpha"], _a["dc"], _z["C"], _z["M"])
+    if "dalpha" in _need:
+        _g["dalpha"] = _a["dalpha"] = _buffer(out, "dalpha", (_z["C"], _z["M"]), _dt)
+        backward_dalpha(_a["dP"], _a["lam"], _a["alpha"], _a["dalpha"], _z["C"], _z["M"])
+    if "dZ" in _need:
+        _g["dZ"] = _a["dZ"] = _buffer(out, "dZ", (_z["M"],), _dt)
+        backward_dZ(_a["Z"], _a["alpha"], _a["dalpha"], _a["dZ"], _z["C"], _z["M"])
+    if "dc" in _need:
+        _g["dc"] = _a["dc"] = _buffer(out, "dc", (_z["C"], _z["M"]), _dt)
+        backward_dc(_a["alpha"], _a["c"], _a["dZ"], _a["dalpha"], _a["dc"], _z["C"], _z["M"])
     return _g

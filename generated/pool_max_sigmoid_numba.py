@@ -83,69 +83,74 @@ def forward_D(S, X, D, N, C, Ho, Wo, s):
                     D[n, c, y, x] += _s
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def forward_U(D, b, beta, U, N, C, Ho, Wo):
     """[B11] forward equation for U.
 
     U[n, c, y, x] = D[n, c, y, x]*beta[c] + b[c]
     """
-    for n in range(N):
-        for c in range(C):
-            for y in range(Ho):
-                for x in range(Wo):
-                    U[n, c, y, x] = D[n, c, y, x]*beta[c] + b[c]
+    for _o in prange(N * C):
+        n = _o // C
+        c = _o % C
+        for y in range(Ho):
+            for x in range(Wo):
+                U[n, c, y, x] = D[n, c, y, x]*beta[c] + b[c]
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def forward_Y(U, Y, N, C, Ho, Wo):
     """[B11] forward equation for Y.
 
     Y[n, c, y, x] = sigmoid(U[n, c, y, x])
     """
-    for n in range(N):
-        for c in range(C):
-            for y in range(Ho):
-                for x in range(Wo):
-                    Y[n, c, y, x] = (1.0 / (1.0 + math.exp(-(U[n, c, y, x]))))
+    for _o in prange(N * C):
+        n = _o // C
+        c = _o % C
+        for y in range(Ho):
+            for x in range(Wo):
+                Y[n, c, y, x] = (1.0 / (1.0 + math.exp(-(U[n, c, y, x]))))
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def backward_dU(Y, dY, dU, N, C, Ho, Wo):
     """[B11] gradient dU.
 
     dU[n, c, y, x] = (1 - Y[n, c, y, x])*Y[n, c, y, x]*dY[n, c, y, x]
     """
-    for n in range(N):
-        for c in range(C):
-            for y in range(Ho):
-                for x in range(Wo):
-                    dU[n, c, y, x] = (1 - Y[n, c, y, x])*Y[n, c, y, x]*dY[n, c, y, x]
+    for _o in prange(N * C):
+        n = _o // C
+        c = _o % C
+        for y in range(Ho):
+            for x in range(Wo):
+                dU[n, c, y, x] = (1 - Y[n, c, y, x])*Y[n, c, y, x]*dY[n, c, y, x]
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def backward_dD(beta, dU, dD, N, C, Ho, Wo):
     """[B11] gradient dD.
 
     dD[n, c, y, x] = beta[c]*dU[n, c, y, x]
     """
-    for n in range(N):
-        for c in range(C):
-            for y in range(Ho):
-                for x in range(Wo):
-                    dD[n, c, y, x] = beta[c]*dU[n, c, y, x]
+    for _o in prange(N * C):
+        n = _o // C
+        c = _o % C
+        for y in range(Ho):
+            for x in range(Wo):
+                dD[n, c, y, x] = beta[c]*dU[n, c, y, x]
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def backward_dX(S, dD, dX, N, C, Ho, Wo, s):
     """[B11] gradient dX.
 
     dX[n, c, p, q] = S[n, c, p, q]*dD[n, c, floor(p/s), floor(q/s)]
     """
-    for n in range(N):
-        for c in range(C):
-            for p in range(Ho*s):
-                for q in range(Wo*s):
-                    dX[n, c, p, q] = S[n, c, p, q]*dD[n, c, ((p) // (s)), ((q) // (s))]
+    for _o in prange(N * C):
+        n = _o // C
+        c = _o % C
+        for p in range(Ho*s):
+            for q in range(Wo*s):
+                dX[n, c, p, q] = S[n, c, p, q]*dD[n, c, ((p) // (s)), ((q) // (s))]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -278,8 +283,33 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     return _r
 
 
-def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
-    """Backward pass of pool_max_sigmoid [B11]: the gradients in GRADIENTS, in that order."""
+#: The gradients each gradient's kernel reads.
+_READS = {
+    "dU": (),
+    "dD": ("dU",),
+    "dX": ("dD",),
+    "dbeta": ("dU",),
+    "db": ("dU",),
+}
+
+
+def _needed(wanted) -> set:
+    """``wanted`` and every gradient computing them reads (a kernel reads only gradients made before it)."""
+    if wanted is None:
+        return set(GRADIENTS)
+    need = set(wanted)
+    for _name in reversed(GRADIENTS):
+        if _name in need:
+            need.update(_READS[_name])
+    return need
+
+
+def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, wanted=None) -> dict:
+    """Backward pass of pool_max_sigmoid [B11]: the gradients in GRADIENTS, in that order.
+
+    ``wanted`` (default: all) names the gradients the caller needs; kernels no one needs are skipped.
+    """
+    _need = _needed(wanted)
     _z = sizes_of(arrays, hyper)
     _dt = _dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
@@ -289,14 +319,19 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -
     _a["Y"] = _array(arrays, "Y", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
     _a["dY"] = _array(arrays, "dY", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
     _g = {}
-    _g["dU"] = _a["dU"] = _buffer(out, "dU", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
-    backward_dU(_a["Y"], _a["dY"], _a["dU"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
-    _g["dD"] = _a["dD"] = _buffer(out, "dD", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
-    backward_dD(_a["beta"], _a["dU"], _a["dD"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
-    _g["dX"] = _a["dX"] = _buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt)
-    backward_dX(_a["S"], _a["dD"], _a["dX"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["s"])
-    _g["dbeta"] = _a["dbeta"] = _buffer(out, "dbeta", (_z["C"],), _dt)
-    backward_dbeta(_a["D"], _a["dU"], _a["dbeta"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
-    _g["db"] = _a["db"] = _buffer(out, "db", (_z["C"],), _dt)
-    backward_db(_a["dU"], _a["db"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
+    if "dU" in _need:
+        _g["dU"] = _a["dU"] = _buffer(out, "dU", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+        backward_dU(_a["Y"], _a["dY"], _a["dU"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
+    if "dD" in _need:
+        _g["dD"] = _a["dD"] = _buffer(out, "dD", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+        backward_dD(_a["beta"], _a["dU"], _a["dD"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
+    if "dX" in _need:
+        _g["dX"] = _a["dX"] = _buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt)
+        backward_dX(_a["S"], _a["dD"], _a["dX"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["s"])
+    if "dbeta" in _need:
+        _g["dbeta"] = _a["dbeta"] = _buffer(out, "dbeta", (_z["C"],), _dt)
+        backward_dbeta(_a["D"], _a["dU"], _a["dbeta"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
+    if "db" in _need:
+        _g["db"] = _a["db"] = _buffer(out, "db", (_z["C"],), _dt)
+        backward_db(_a["dU"], _a["db"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
     return _g

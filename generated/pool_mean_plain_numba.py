@@ -56,17 +56,18 @@ def forward_D(X, D, N, C, Ho, Wo, s):
                         D[n, c, y, x] += _h0*X[n, c, r + s*y, q + s*x]
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def backward_dX(dD, dX, N, C, Ho, Wo, s):
     """[B11] gradient dX.
 
     dX[n, c, p, q] = dD[n, c, floor(p/s), floor(q/s)]/s**2
     """
-    for n in range(N):
-        for c in range(C):
-            for p in range(Ho*s):
-                for q in range(Wo*s):
-                    dX[n, c, p, q] = dD[n, c, ((p) // (s)), ((q) // (s))]/s**2
+    for _o in prange(N * C):
+        n = _o // C
+        c = _o % C
+        for p in range(Ho*s):
+            for q in range(Wo*s):
+                dX[n, c, p, q] = dD[n, c, ((p) // (s)), ((q) // (s))]/s**2
 
 
 def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
@@ -148,14 +149,36 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     return _r
 
 
-def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
-    """Backward pass of pool_mean_plain [B11]: the gradients in GRADIENTS, in that order."""
+#: The gradients each gradient's kernel reads.
+_READS = {
+    "dX": (),
+}
+
+
+def _needed(wanted) -> set:
+    """``wanted`` and every gradient computing them reads (a kernel reads only gradients made before it)."""
+    if wanted is None:
+        return set(GRADIENTS)
+    need = set(wanted)
+    for _name in reversed(GRADIENTS):
+        if _name in need:
+            need.update(_READS[_name])
+    return need
+
+
+def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, wanted=None) -> dict:
+    """Backward pass of pool_mean_plain [B11]: the gradients in GRADIENTS, in that order.
+
+    ``wanted`` (default: all) names the gradients the caller needs; kernels no one needs are skipped.
+    """
+    _need = _needed(wanted)
     _z = sizes_of(arrays, hyper)
     _dt = _dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _a["D"] = _array(arrays, "D", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
     _a["dD"] = _array(arrays, "dD", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
     _g = {}
-    _g["dX"] = _a["dX"] = _buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt)
-    backward_dX(_a["dD"], _a["dX"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["s"])
+    if "dX" in _need:
+        _g["dX"] = _a["dX"] = _buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt)
+        backward_dX(_a["dD"], _a["dX"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["s"])
     return _g

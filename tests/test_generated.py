@@ -230,7 +230,7 @@ CORRUPTIONS = [  # (layer, backend, text in the generated module, what replaces 
     # an index shifted by one: the input patch of ∂E/∂k [B10]
     ("conv_xcorr_sigmoid", "numpy", "(0, ((2, 1), (5, 1)), 1)), ((0, C)", "(1, ((2, 1), (5, 1)), 1)), ((0, C)"),  # noqa: E501
     # the sensitivity read one row off in the 'full' correlation [B12]
-    ("conv_xcorr_tanh", "numpy", "(0, ((4, -1), (1, 1)), 1)", "(1, ((4, -1), (1, 1)), 1)"),
+    ("conv_xcorr_tanh", "numpy", "(0, ((0, -1), (4, 1)), 1)", "(1, ((0, -1), (4, 1)), 1)"),
     # a term dropped: the bias of the forward equation
     ("fc_sigmoid", "numpy", "    U[...] = b\n", "    U[...] = 0.0\n"),
     # a term dropped from the softmax derivative [B14d]

@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import GeneratedCodeError
-from .ir import Access, Kernel, RecordKernel, Reduction
+from .ir import Access, Index, Kernel, RecordKernel, Reduction
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def _product(extents: list[str]) -> str:
 
 
 def _view(a: Access, order: list[str], starts: dict, extents: dict, kernel: str) -> str:
-    """Source of ``_view(A, axes, ranges)`` reading ``a`` over the index axes ``order``."""
+    """Source of ``_view(A, axes, ranges, {key})`` reading ``a`` over the index axes ``order``."""
     axes = []
     for ix in a.index:
         if not ix.divisor:
@@ -100,7 +100,7 @@ def _view(a: Access, order: list[str], starts: dict, extents: dict, kernel: str)
         axes.append(f"({ix.offset}, {coeffs}, {ix.divisor})")
     used = {u for ix in a.index for u, _ in ix.coeffs}
     ranges = [f"({starts[u]}, {extents[u]})" if u in used else "(0, 1)" for u in order]
-    return f"_view({a.array}, {_tuple(axes)}, {_tuple(ranges)})"
+    return f"_view({a.array}, {_tuple(axes)}, {_tuple(ranges)}, {{key}})"
 
 
 def _align(src: str, axes: list[str], target: list[str]) -> str:
@@ -114,6 +114,11 @@ def _align(src: str, axes: list[str], target: list[str]) -> str:
     if not all(keep):
         src = f"{src}[{', '.join(':' if k else 'None' for k in keep)}]"
     return src
+
+
+def op_name(src: str) -> str:
+    """The array name at the start of operand source ``src`` (to tell scratch keys apart)."""
+    return re.match(r"\w+", src).group(0)
 
 
 def _fill(template: str, names: dict[str, str]) -> str:
@@ -144,10 +149,13 @@ class _Term:
             self.starts[lp.index], self.extents[lp.index] = lp.declared
         self.free = list(k.free)
         self.order = self.free + [lp.index for lp in t.loops]
+        self.keep = self.free  # the indices the contraction in progress must not sum
         self.setup: list[tuple[str, str]] = []
 
     def emit(self, prefix: str, value: str) -> str:
+        """A temporary ``_<prefix><n> = value``; ``{key}``, ``{key.x}`` in ``value`` become scratch keys."""
         name = self.names(prefix)
+        value = re.sub(r"\{key((?:\.\w+)?)\}", lambda m: f'"{self.k.name}.{name}{m.group(1)}"', value)
         self.setup.append((name, value))
         return name
 
@@ -200,7 +208,7 @@ class _Term:
         if any(set(op.axes) & set(summed) for op in ops):
             for op in ops:
                 op.post = not (set(op.axes) & set(summed))
-        result = self.contract([op for op in ops if not op.post])
+        result = self.contract(self.scatter([op for op in ops if not op.post]))
         last = result + [op for op in ops if op.post]
         parts = [_align(self.materialize(op), op.axes, self.free) for op in last]
         if scale:
@@ -216,13 +224,65 @@ class _Term:
             return self.emit("v", _view(op.access, order, self.starts, self.extents, self.k.name))
         return _align(op.src, op.axes, order) if order != op.axes else op.src
 
+    def scatter(self, ops: list[_Operand]) -> list[_Operand]:
+        """A 'full' correlation as products first, window last: a smaller copy when it sums other indices.
+
+        ``Σ_{j,a} K[i,j,a] dU[n,j,p-a]`` gathered directly copies a window of
+        ``dU`` over ``(n,p,j,a)``. Reading ``dU`` at a fresh index ``w = p - a``
+        instead, the sum over ``j`` is one product ``R[n,i,w,a]``; the window
+        ``R[n,i,p-a,a]`` (zero-padded where ``p - a`` leaves it) then sums over
+        ``a`` alone, a copy smaller by the extent of ``j``. Applied to a window
+        over bounded ('full') loops when its operand also sums an index it shares.
+        """
+        bounded = {lp.index for lp in self.t.loops if lp.constraints}
+        for n, op in enumerate(ops):
+            if op.access is None:
+                continue
+            others = {u for o in ops if o is not op for u in o.axes}
+            mixed = {}
+            for k, ix in enumerate(op.access.index):
+                names = [u for u, _ in ix.coeffs]
+                outer = [u for u, c in ix.coeffs if u in self.free and c in ("1", "-1")]
+                if (ix.divisor == "1" and len(outer) == 1 and outer[0] not in others and len(names) > 1
+                        and set(names) - set(outer) <= bounded):
+                    mixed[k] = outer[0]
+            inner = {u for k, ix in enumerate(op.access.index) if k in mixed for u, _ in ix.coeffs}
+            shared = [u for u in op.axes if u not in self.free and u not in inner and u in others]
+            if not mixed or not shared or len(set(mixed.values())) < len(mixed):
+                continue
+            fresh = {k: f"_w{n}_{k}" for k in mixed}
+            for k, w in fresh.items():
+                self.order.append(w)
+                self.starts[w], self.extents[w] = "0", op.access.extents[k]
+            index = tuple(
+                Index(((fresh[k], "1"),), "0", "1", fresh[k]) if k in mixed else ix
+                for k, ix in enumerate(op.access.index)
+            )
+            read = Access(op.access.array, index, op.access.extents)
+            axes = [u for u in self.order if u in {v for ix in index for v, _ in ix.coeffs}]
+            plain = _plain(read, self.starts, self.extents)
+            first = _Operand(axes, src=read.array) if plain else _Operand(axes, access=read)
+            keep = [u for u in self.free if u not in mixed.values()]
+            # the summed window indices outermost and the fresh ones innermost: the window copy then reads
+            # along the product's contiguous rows
+            taps = sorted(inner - set(mixed.values()), key=self.order.index)
+            self.keep = taps + keep + list(fresh.values())
+            (r,) = self.contract(ops[:n] + [first] + ops[n + 1 :])
+            self.keep = self.free
+            back = {w: op.access.index[k] for k, w in fresh.items()}
+            index = tuple(back.get(u, Index(((u, "1"),), "0", "1", u)) for u in r.axes)
+            window = Access(r.src, index, tuple(self.extents[u] for u in r.axes))
+            read_axes = {v for ix in index for v, _ in ix.coeffs}
+            return [_Operand([u for u in self.order if u in read_axes], access=window)]
+        return ops
+
     def contract(self, ops: list[_Operand]) -> list[_Operand]:
         """Sum every reduction index out of ``ops``, pairwise; what remains is over target indices only."""
         ops = list(ops)
         while True:
             for i, op in enumerate(ops):
                 others = {u for j, o in enumerate(ops) if j != i for u in o.axes}
-                lone = [u for u in op.axes if u not in self.free and u not in others]
+                lone = [u for u in op.axes if u not in self.keep and u not in others]
                 if lone:
                     ops[i] = self.sum_out(op, lone)
             if len(ops) < 2:
@@ -233,7 +293,7 @@ class _Term:
             ops = [o for n, o in enumerate(ops) if n not in (i, j)] + [merged]
 
     def kept(self, a: _Operand, b: _Operand, rest: list[_Operand]) -> set[str]:
-        return set(self.free) | {u for o in rest for u in o.axes}
+        return set(self.keep) | {u for o in rest for u in o.axes}
 
     def cost(self, ops: list[_Operand], i: int, j: int) -> tuple[int, int, int]:
         rest = ops[:i] + ops[i + 1 : j] + ops[j + 1 :]
@@ -251,7 +311,7 @@ class _Term:
         # a view: copied once as (summed, rest), then its rows added (NumPy sums strided small axes slowly)
         src = self.materialize(op, lone + rest)
         shape = ", ".join(self.extents[u] for u in rest) if rest else "()"
-        value = f"{src}.reshape({_product([self.extents[u] for u in lone])}, -1).sum(axis=0).reshape({shape})"
+        value = f"_rows_summed(_matrix({src}, 0, {len(lone)}, {{key.rows}}), {{key}}).reshape({shape})"
         return _Operand(rest, src=self.emit("t", value))
 
     def pair(self, a: _Operand, b: _Operand, rest: list[_Operand]) -> _Operand:
@@ -268,21 +328,21 @@ class _Term:
             return _Operand(axes, src=self.emit("t", f"{left} * {right}"))
         batch = [u for u in both if u in keep]
         # the left operand is the one holding the first target index, so the result is nearer target order
-        first = min((u for u in a.axes + b.axes if u in self.free and u not in both),
-                    key=self.free.index, default=None)
+        first = min((u for u in a.axes + b.axes if u in self.keep and u not in both),
+                    key=self.keep.index, default=None)
         if first is not None and first in b.axes:
             a, b = b, a
         fixed = [o for o in (a, b) if o.access is None]
         if fixed:
             summed = sorted(summed, key=fixed[0].axes.index)
             batch = sorted(batch, key=fixed[0].axes.index)
-        rank = {u: n for n, u in enumerate(self.free + [u for u in self.order if u not in self.free])}
+        rank = {u: n for n, u in enumerate(self.keep + [u for u in self.order if u not in self.keep])}
         fa = sorted((u for u in a.axes if u not in both), key=lambda u: rank[u])
         fb = sorted((u for u in b.axes if u not in both), key=lambda u: rank[u])
         left = self.matrix(a, batch, fa, summed)
         right = self.matrix(b, batch, summed, fb)
         shape = [self.extents[u] for u in batch + fa + fb]
-        value = f"({left} @ {right}).reshape({', '.join(shape) if shape else '()'})"
+        value = f"_product({left}, {right}, {{key}}).reshape({', '.join(shape) if shape else '()'})"
         return _Operand(batch + fa + fb, src=self.emit("t", value))
 
     def matrix(self, op: _Operand, batch: list[str], rows: list[str], cols: list[str]) -> str:
@@ -291,14 +351,14 @@ class _Term:
         shape = size if batch else size[1:]
         if op.access is not None:  # copied once: the im2col of a window view
             src = self.materialize(op, batch + rows + cols)
-            return f"_matrix({src}, {len(batch)}, {len(rows)})"
+            return f"_matrix({src}, {len(batch)}, {len(rows)}, {{key.{op_name(src)}}})"
         if op.axes == batch + rows + cols:
             return f"{op.src}.reshape({', '.join(shape)})"
         if op.axes == batch + cols + rows:
             swapped = [size[0], size[2], size[1]] if batch else [size[2], size[1]]
             return f"{op.src}.reshape({', '.join(swapped)}).swapaxes(-1, -2)"
         src = _align(op.src, op.axes, batch + rows + cols)
-        return f"{src}.reshape({', '.join(shape)})"
+        return f"_matrix({src}, {len(batch)}, {len(rows)}, {{key.{op_name(op.src)}}})"
 
 
 def render_numpy_kernel(k: Kernel | RecordKernel) -> str:
