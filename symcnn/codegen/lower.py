@@ -192,7 +192,7 @@ def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: s
     reductions = [_reduction(t, free, shape, sizes) for t in terms]
     reductions = _schedule(reductions)
     outer, inner, init, reductions = _plan(layer, str(target.label), free, shape, terms, reductions)
-    collapse = min(2, len(outer)) if any(t.sums for t in terms) else 0
+    collapse = min(2, len(outer)) if _large(layer, free, shape, terms) else 0
     used: set[sp.Symbol] = set()
     for e in shape:
         used |= e.free_symbols
@@ -459,10 +459,7 @@ def _plan(
     convolution's kernel gradient). Then the factors of each term are hoisted
     out of the loops they do not depend on.
     """
-    short = set(layer.hyper)
-    for a in layer.params:
-        for e in a.shape:
-            short |= e.free_symbols
+    short = _short_sizes(layer)
     extent = {f: e for f, e in zip(free, shape)}
     for t in terms:
         for b in t.sums:
@@ -554,6 +551,35 @@ def _from_zero(bounds: list[Bound], t: Term, free: tuple) -> tuple[list[Bound], 
 
     term = Term(t.sums, sub(t.body), tuple(sub(g) for g in t.guards))
     return out, term, tuple(sp.expand(sp.sympify(f).xreplace(shift)) for f in free)
+
+
+#: A kernel runs in parallel (``prange``) when its loops include this many long ones.
+PARALLEL_LONG_LOOPS = 3
+
+
+def _short_sizes(layer: Layer) -> set[sp.Symbol]:
+    """Sizes of parameters and hyper-parameters: kernel taps, channel and unit counts, pool factors."""
+    short = set(layer.hyper)
+    for a in layer.params:
+        for e in a.shape:
+            short |= e.free_symbols
+    return short
+
+
+def _large(layer: Layer, free: tuple, shape: tuple, terms: tuple[Term, ...]) -> bool:
+    """Is the kernel worth a parallel loop? Starting one costs tens of µs even on an idle machine.
+
+    Counts the loops whose extent holds a size that is not a parameter's or a
+    hyper-parameter's (the batch, the image height and width): a kernel over
+    whole feature maps has three, a fully connected layer's one.
+    """
+    short = _short_sizes(layer)
+
+    def long(e: sp.Expr) -> int:
+        return int(bool(sp.sympify(e).free_symbols - short))
+
+    spread = sum(long(e) for e in shape)
+    return any(spread + sum(long(b.declared[1] - b.declared[0]) for b in t.sums) >= PARALLEL_LONG_LOOPS for t in terms)
 
 
 def _bare(text: str) -> str:

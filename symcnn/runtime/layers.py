@@ -126,17 +126,24 @@ class Layer:
         self.arrays = arrays
         return result[self.output]
 
-    def backward(self, seed: np.ndarray) -> np.ndarray | None:
-        """Back-propagate ``seed`` (∂E/∂output); fill :attr:`grads`; return ∂E/∂input."""
+    def backward(self, seed: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """Back-propagate ``seed`` (∂E/∂output); fill :attr:`grads`; return ∂E/∂input.
+
+        With ``input_grad=False`` (the first layer of a network) ∂E/∂input is
+        not computed and None is returned.
+        """
         self.seed = seed
         arrays = dict(self.arrays)
         arrays["d" + self.output] = seed
         key = tuple(np.shape(self.arrays[self.input])) if self.input is not None else ()
-        result = self.module.backward(arrays, self.hyper, self._buffers(self._bwd_out, key))
+        wanted = None
+        if not input_grad and self.input is not None:
+            wanted = ["d" + p for p in self.params]
+        result = self.module.backward(arrays, self.hyper, self._buffers(self._bwd_out, key), wanted=wanted)
         self._keep(self._bwd_out, key, result)
         self.gradients = result
         self.grads = {p: result["d" + p] for p in self.params}
-        return result.get("d" + self.input) if self.input is not None else None
+        return result.get("d" + self.input) if self.input is not None and input_grad else None
 
     def __repr__(self) -> str:
         shapes = ", ".join(f"{k}{tuple(v.shape)}" for k, v in self.params.items())

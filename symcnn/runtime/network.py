@@ -76,8 +76,12 @@ class Network:
         """Fill every layer's ``grads`` with the gradient of the last :meth:`loss`."""
         n = self.loss_layer.arrays[self.loss_layer.input].shape[0]
         d = self.loss_layer.backward(np.full(n, 1.0 / n, dtype=self.dtype))
+        first = self.layers[0] if self.layers else None
         for layer in reversed(self.layers):
-            d = layer.backward(d)
+            if layer is first and isinstance(layer, Layer):
+                layer.backward(d, input_grad=False)  # no one needs ∂E/∂images
+            else:
+                d = layer.backward(d)
         for pen in self.penalties:
             pen.layer.backward(np.ones(1, dtype=self.dtype))
             pen.owner.grads[pen.param] = pen.owner.grads[pen.param] + pen.layer.grads[pen.param]
