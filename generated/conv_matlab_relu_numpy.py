@@ -7,6 +7,7 @@ strided views, sums are matrix products. See PAPER.md [B7].
 """
 
 import math
+import threading
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -28,12 +29,12 @@ GRADIENTS = ("dU", "dX", "dK", "dB")
 SIZES = ("N", "C", "M", "Ho", "Wo", "KH", "KW")
 
 
-def _view(a: np.ndarray, axes: tuple, ranges: tuple) -> np.ndarray:
+def _view(a: np.ndarray, axes: tuple, ranges: tuple, key: str) -> np.ndarray:
     """The read-only view ``v[u_0, u_1, …] = a[e_0, e_1, …]``, zero where the read leaves ``a``.
 
     ``axes[k] = (offset, ((j, coeff), …), divisor)`` makes
     ``e_k = (offset + Σ coeff · u_j) // divisor``; ``ranges[j] = (start, extent)``
-    is the range of ``u_j``.
+    is the range of ``u_j``; ``key`` names the scratch buffer of a padded copy.
     """
     spans = []
     for k, (offset, coeffs, divisor) in enumerate(axes):
@@ -54,7 +55,7 @@ def _view(a: np.ndarray, axes: tuple, ranges: tuple) -> np.ndarray:
         spans.append((offset, coeffs, lo, hi))
     pad = [(max(0, -lo), max(0, hi - n + 1)) for (_, _, lo, hi), n in zip(spans, a.shape)]
     if any(p != (0, 0) for p in pad):
-        a = np.pad(a, pad)
+        a = _padded(a, pad, key)
     first = []
     strides = [0] * len(ranges)
     for k, (offset, coeffs, _, _) in enumerate(spans):
@@ -65,23 +66,69 @@ def _view(a: np.ndarray, axes: tuple, ranges: tuple) -> np.ndarray:
     return as_strided(base, tuple(e for _, e in ranges), tuple(strides), writeable=False)
 
 
-def _matrix(v: np.ndarray, batch: int, rows: int) -> np.ndarray:
-    """View ``v`` over (batch…, rows…, cols…) axes as a contiguous (batch ×) rows × cols matrix.
+_SCRATCH = threading.local()
 
-    The copy is laid out rows-major or columns-major (then transposed back, which
-    BLAS takes for free), whichever reads ``v`` along its smallest stride innermost.
+
+def _scratch(key: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """A buffer for temporary ``key`` of this shape, kept between calls (one set per thread).
+
+    A fresh multi-megabyte array costs page faults on every call; a kept one does not.
+    Its contents are only ever read within the kernel call that wrote them.
+    """
+    store = _SCRATCH.__dict__
+    buf = store.get((key, shape, dtype))
+    if buf is None:
+        if len(store) > 256:
+            store.clear()
+        buf = store[(key, shape, dtype)] = np.empty(shape, dtype)
+    return buf
+
+
+def _padded(a: np.ndarray, pad: list, key: str) -> np.ndarray:
+    """``a`` with ``pad[k] = (before, after)`` zeros along each axis ``k``."""
+    out = _scratch(key, tuple(n + lo + hi for n, (lo, hi) in zip(a.shape, pad)), a.dtype)
+    inner = []
+    for n, (lo, hi) in zip(a.shape, pad):
+        out[(*inner, slice(None, lo))] = 0
+        out[(*inner, slice(lo + n, None))] = 0
+        inner.append(slice(lo, lo + n))
+    out[tuple(inner)] = a
+    return out
+
+
+def _matrix(v: np.ndarray, batch: int, rows: int, key: str) -> np.ndarray:
+    """``v`` over (batch…, rows…, cols…) axes as a (batch ×) rows × cols matrix, copied only if it must be.
+
+    A copy (the im2col of a window view) goes to scratch ``key``, laid out rows-major or
+    columns-major (then transposed back, which BLAS takes for free), whichever reads
+    ``v`` along its smallest stride innermost.
     """
     shape = v.shape
     b = math.prod(shape[:batch])
     r, c = math.prod(shape[batch : batch + rows]), math.prod(shape[batch + rows :])
     last_row = (abs(v.strides[batch + rows - 1]), -shape[batch + rows - 1]) if rows else (math.inf, 0)
     last_col = (abs(v.strides[-1]), -shape[-1]) if rows < v.ndim - batch else (math.inf, 0)
-    if last_row < last_col:
-        axes = list(range(batch)) + list(range(batch + rows, v.ndim)) + list(range(batch, batch + rows))
-        m = v.transpose(axes).reshape(b, c, r).swapaxes(-1, -2)
+    flip = last_row < last_col
+    if flip:
+        v = v.transpose(list(range(batch)) + list(range(batch + rows, v.ndim)) + list(range(batch, batch + rows)))
+    if v.flags.c_contiguous:
+        m = v.reshape(b, c, r) if flip else v.reshape(b, r, c)
     else:
-        m = v.reshape(b, r, c)
+        m = _scratch(key, (b, c, r) if flip else (b, r, c), v.dtype)
+        np.copyto(m.reshape(v.shape), v)
+    m = m.swapaxes(-1, -2) if flip else m
     return m if batch else m[0]
+
+
+def _product(left: np.ndarray, right: np.ndarray, key: str) -> np.ndarray:
+    """``left @ right`` into scratch ``key``."""
+    out = _scratch(key, left.shape[:-1] + right.shape[-1:], np.result_type(left, right))
+    return np.matmul(left, right, out=out)
+
+
+def _rows_summed(m: np.ndarray, key: str) -> np.ndarray:
+    """The sum of the rows of matrix ``m``, into scratch ``key``."""
+    return np.add.reduce(m, axis=0, out=_scratch(key, m.shape[1:], m.dtype))
 
 
 def _grid(start: int, extent: int, axis: int, rank: int) -> np.ndarray:
@@ -99,8 +146,8 @@ def forward_U(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW):
     """
     U[...] = B[:, None, None]
     _t0 = T[:, :, None, None] * K
-    _v1 = _view(X, ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (KH - 1, ((4, -1), (1, 1)), 1), (KW - 1, ((5, -1), (2, 1)), 1)), ((0, N), (0, Ho), (0, Wo), (0, C), (0, KH), (0, KW)))
-    _t2 = (_matrix(_v1, 0, 3) @ _t0.transpose(0, 2, 3, 1).reshape(C * KH * KW, M)).reshape(N, Ho, Wo, M)
+    _v1 = _view(X, ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (KH - 1, ((4, -1), (1, 1)), 1), (KW - 1, ((5, -1), (2, 1)), 1)), ((0, N), (0, Ho), (0, Wo), (0, C), (0, KH), (0, KW)), "forward_U._v1")
+    _t2 = _product(_matrix(_v1, 0, 3, "forward_U._t2._v1"), _matrix(_t0.transpose(0, 2, 3, 1), 0, 3, "forward_U._t2._t0"), "forward_U._t2").reshape(N, Ho, Wo, M)
     U[...] += _t2.transpose(0, 3, 1, 2)
 
 
@@ -128,9 +175,10 @@ def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
         a + p + 1, -KW + b + q + 1]
     """
     _t0 = T[:, :, None, None] * K
-    _v1 = _view(dU, ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (1 - KH, ((4, 1), (1, 1)), 1), (1 - KW, ((5, 1), (2, 1)), 1)), ((0, N), (0, Ho + KH - 1), (0, KW + Wo - 1), (0, M), (0, KH), (0, KW)))
-    _t2 = (_matrix(_v1, 0, 3) @ _t0.reshape(C, M * KH * KW).swapaxes(-1, -2)).reshape(N, Ho + KH - 1, KW + Wo - 1, C)
-    dX[...] = _t2.transpose(0, 3, 1, 2)
+    _t1 = _product(_matrix(_t0.transpose(2, 3, 0, 1), 0, 3, "backward_dX._t1._t0"), _matrix(dU.transpose(1, 0, 2, 3), 0, 1, "backward_dX._t1.dU"), "backward_dX._t1").reshape(KH, KW, C, N, Ho, Wo)
+    _v2 = _view(_t1, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((3, 1),), 1), (0, ((2, 1),), 1), (1 - KH, ((0, 1), (4, 1)), 1), (1 - KW, ((1, 1), (5, 1)), 1)), ((0, KH), (0, KW), (0, N), (0, C), (0, Ho + KH - 1), (0, KW + Wo - 1)), "backward_dX._v2")
+    _t3 = _rows_summed(_matrix(_v2, 0, 2, "backward_dX._t3.rows"), "backward_dX._t3").reshape(N, C, Ho + KH - 1, KW + Wo - 1)
+    dX[...] = _t3
 
 
 def backward_dK(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW):
@@ -139,8 +187,8 @@ def backward_dK(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW):
     dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} T[i, j]*X[n, i, KH - a + y -
         1, KW - b + x - 1]*dU[n, j, y, x]
     """
-    _v0 = _view(X, ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (KH - 1, ((1, -1), (4, 1)), 1), (KW - 1, ((2, -1), (5, 1)), 1)), ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)))
-    _t1 = (_matrix(_v0, 0, 3) @ dU.transpose(0, 2, 3, 1).reshape(N * Ho * Wo, M)).reshape(C, KH, KW, M)
+    _v0 = _view(X, ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (KH - 1, ((1, -1), (4, 1)), 1), (KW - 1, ((2, -1), (5, 1)), 1)), ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)), "backward_dK._v0")
+    _t1 = _product(_matrix(_v0, 0, 3, "backward_dK._t1._v0"), _matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dK._t1.dU"), "backward_dK._t1").reshape(C, KH, KW, M)
     dK[...] = _t1.transpose(0, 3, 1, 2) * T[:, :, None, None]
 
 

@@ -7,6 +7,7 @@ strided views, sums are matrix products. See PAPER.md [B11].
 """
 
 import math
+import threading
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -28,12 +29,12 @@ GRADIENTS = ("dX",)
 SIZES = ("N", "C", "Ho", "Wo", "s")
 
 
-def _view(a: np.ndarray, axes: tuple, ranges: tuple) -> np.ndarray:
+def _view(a: np.ndarray, axes: tuple, ranges: tuple, key: str) -> np.ndarray:
     """The read-only view ``v[u_0, u_1, …] = a[e_0, e_1, …]``, zero where the read leaves ``a``.
 
     ``axes[k] = (offset, ((j, coeff), …), divisor)`` makes
     ``e_k = (offset + Σ coeff · u_j) // divisor``; ``ranges[j] = (start, extent)``
-    is the range of ``u_j``.
+    is the range of ``u_j``; ``key`` names the scratch buffer of a padded copy.
     """
     spans = []
     for k, (offset, coeffs, divisor) in enumerate(axes):
@@ -54,7 +55,7 @@ def _view(a: np.ndarray, axes: tuple, ranges: tuple) -> np.ndarray:
         spans.append((offset, coeffs, lo, hi))
     pad = [(max(0, -lo), max(0, hi - n + 1)) for (_, _, lo, hi), n in zip(spans, a.shape)]
     if any(p != (0, 0) for p in pad):
-        a = np.pad(a, pad)
+        a = _padded(a, pad, key)
     first = []
     strides = [0] * len(ranges)
     for k, (offset, coeffs, _, _) in enumerate(spans):
@@ -65,23 +66,69 @@ def _view(a: np.ndarray, axes: tuple, ranges: tuple) -> np.ndarray:
     return as_strided(base, tuple(e for _, e in ranges), tuple(strides), writeable=False)
 
 
-def _matrix(v: np.ndarray, batch: int, rows: int) -> np.ndarray:
-    """View ``v`` over (batch…, rows…, cols…) axes as a contiguous (batch ×) rows × cols matrix.
+_SCRATCH = threading.local()
 
-    The copy is laid out rows-major or columns-major (then transposed back, which
-    BLAS takes for free), whichever reads ``v`` along its smallest stride innermost.
+
+def _scratch(key: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """A buffer for temporary ``key`` of this shape, kept between calls (one set per thread).
+
+    A fresh multi-megabyte array costs page faults on every call; a kept one does not.
+    Its contents are only ever read within the kernel call that wrote them.
+    """
+    store = _SCRATCH.__dict__
+    buf = store.get((key, shape, dtype))
+    if buf is None:
+        if len(store) > 256:
+            store.clear()
+        buf = store[(key, shape, dtype)] = np.empty(shape, dtype)
+    return buf
+
+
+def _padded(a: np.ndarray, pad: list, key: str) -> np.ndarray:
+    """``a`` with ``pad[k] = (before, after)`` zeros along each axis ``k``."""
+    out = _scratch(key, tuple(n + lo + hi for n, (lo, hi) in zip(a.shape, pad)), a.dtype)
+    inner = []
+    for n, (lo, hi) in zip(a.shape, pad):
+        out[(*inner, slice(None, lo))] = 0
+        out[(*inner, slice(lo + n, None))] = 0
+        inner.append(slice(lo, lo + n))
+    out[tuple(inner)] = a
+    return out
+
+
+def _matrix(v: np.ndarray, batch: int, rows: int, key: str) -> np.ndarray:
+    """``v`` over (batch…, rows…, cols…) axes as a (batch ×) rows × cols matrix, copied only if it must be.
+
+    A copy (the im2col of a window view) goes to scratch ``key``, laid out rows-major or
+    columns-major (then transposed back, which BLAS takes for free), whichever reads
+    ``v`` along its smallest stride innermost.
     """
     shape = v.shape
     b = math.prod(shape[:batch])
     r, c = math.prod(shape[batch : batch + rows]), math.prod(shape[batch + rows :])
     last_row = (abs(v.strides[batch + rows - 1]), -shape[batch + rows - 1]) if rows else (math.inf, 0)
     last_col = (abs(v.strides[-1]), -shape[-1]) if rows < v.ndim - batch else (math.inf, 0)
-    if last_row < last_col:
-        axes = list(range(batch)) + list(range(batch + rows, v.ndim)) + list(range(batch, batch + rows))
-        m = v.transpose(axes).reshape(b, c, r).swapaxes(-1, -2)
+    flip = last_row < last_col
+    if flip:
+        v = v.transpose(list(range(batch)) + list(range(batch + rows, v.ndim)) + list(range(batch, batch + rows)))
+    if v.flags.c_contiguous:
+        m = v.reshape(b, c, r) if flip else v.reshape(b, r, c)
     else:
-        m = v.reshape(b, r, c)
+        m = _scratch(key, (b, c, r) if flip else (b, r, c), v.dtype)
+        np.copyto(m.reshape(v.shape), v)
+    m = m.swapaxes(-1, -2) if flip else m
     return m if batch else m[0]
+
+
+def _product(left: np.ndarray, right: np.ndarray, key: str) -> np.ndarray:
+    """``left @ right`` into scratch ``key``."""
+    out = _scratch(key, left.shape[:-1] + right.shape[-1:], np.result_type(left, right))
+    return np.matmul(left, right, out=out)
+
+
+def _rows_summed(m: np.ndarray, key: str) -> np.ndarray:
+    """The sum of the rows of matrix ``m``, into scratch ``key``."""
+    return np.add.reduce(m, axis=0, out=_scratch(key, m.shape[1:], m.dtype))
 
 
 def _grid(start: int, extent: int, axis: int, rank: int) -> np.ndarray:
@@ -96,8 +143,8 @@ def forward_D(X, D, N, C, Ho, Wo, s):
 
     D[n, c, y, x] = Sum(X[n, c, r + s*y, q + s*x], (r, 0, s - 1), (q, 0, s - 1))
     """
-    _v0 = _view(X, ((0, ((2, 1),), 1), (0, ((3, 1),), 1), (0, ((0, 1), (4, s)), 1), (0, ((1, 1), (5, s)), 1)), ((0, s), (0, s), (0, N), (0, C), (0, Ho), (0, Wo)))
-    _t1 = _v0.reshape(s * s, -1).sum(axis=0).reshape(N, C, Ho, Wo)
+    _v0 = _view(X, ((0, ((2, 1),), 1), (0, ((3, 1),), 1), (0, ((0, 1), (4, s)), 1), (0, ((1, 1), (5, s)), 1)), ((0, s), (0, s), (0, N), (0, C), (0, Ho), (0, Wo)), "forward_D._v0")
+    _t1 = _rows_summed(_matrix(_v0, 0, 2, "forward_D._t1.rows"), "forward_D._t1").reshape(N, C, Ho, Wo)
     D[...] = _t1
 
 
@@ -106,7 +153,7 @@ def backward_dX(dD, dX, N, C, Ho, Wo, s):
 
     dX[n, c, p, q] = dD[n, c, floor(p/s), floor(q/s)]
     """
-    _v0 = _view(dD, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), s), (0, ((3, 1),), s)), ((0, N), (0, C), (0, Ho*s), (0, Wo*s)))
+    _v0 = _view(dD, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), s), (0, ((3, 1),), s)), ((0, N), (0, C), (0, Ho*s), (0, Wo*s)), "backward_dX._v0")
     dX[...] = _v0
 
 
