@@ -579,7 +579,8 @@ def _large(layer: Layer, free: tuple, shape: tuple, terms: tuple[Term, ...]) -> 
         return int(bool(sp.sympify(e).free_symbols - short))
 
     spread = sum(long(e) for e in shape)
-    return any(spread + sum(long(b.declared[1] - b.declared[0]) for b in t.sums) >= PARALLEL_LONG_LOOPS for t in terms)
+    most = max(spread + sum(long(b.declared[1] - b.declared[0]) for b in t.sums) for t in terms)
+    return most >= PARALLEL_LONG_LOOPS
 
 
 def _bare(text: str) -> str:
