@@ -45,7 +45,12 @@ strided = Layer(
     equations=(
         Equation(
             Us[n, j, y, x],
-            Sum(Xs[n, i, st * y + a, st * x + b] * K[i, j, a, b], (i, 0, C - 1), (a, 0, KH - 1), (b, 0, KW - 1))
+            Sum(
+                Xs[n, i, st * y + a, st * x + b] * K[i, j, a, b],
+                (i, 0, C - 1),
+                (a, 0, KH - 1),
+                (b, 0, KW - 1),
+            )
             + B[j],
         ),
     ),
