@@ -145,12 +145,16 @@ def backward_dX(S, dD, dX, N, C, Ho, Wo, s):
 
     dX[n, c, p, q] = S[n, c, p, q]*dD[n, c, floor(p/s), floor(q/s)]
     """
+    _dt = dX.dtype.type
     for _o in prange(N * C):
         n = _o // C
         c = _o % C
-        for p in range(Ho*s):
-            for q in range(Wo*s):
-                dX[n, c, p, q] = S[n, c, p, q]*dD[n, c, ((p) // (s)), ((q) // (s))]
+        for _p in range(Ho):
+            for _p_r in range(s):
+                for _q in range(Wo):
+                    _h3 = _dt(dD[n, c, _p, _q])
+                    for _q_r in range(s):
+                        dX[n, c, _p*s + _p_r, _q*s + _q_r] = _h3*S[n, c, _p*s + _p_r, _q*s + _q_r]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})

@@ -474,7 +474,8 @@ def _plan(
 
     summed = [(t, r) for t, r in zip(terms, reductions) if t.sums]
     if not summed:
-        return tuple(str(f) for f in free), (), -1, reductions
+        return _split_floors(target_name, free, shape, terms, reductions)
+
     def total(f: sp.Symbol) -> tuple[int, ...]:
         return tuple(map(sum, zip(*(key(t, r, f) for t, r in summed))))
 
@@ -521,6 +522,61 @@ def _plan(
             partial=bool(inner and last),
         )
         planned.append(_hoisted(r, t))
+    return tuple(map(str, outer)), tuple(map(str, inner)), init, planned
+
+
+def _split_floors(
+    target_name: str, free: tuple, shape: tuple, terms: tuple[Term, ...], reductions: list[Reduction]
+):
+    """An elementwise kernel whose free index ``p`` is read only as ``floor(p/s)`` runs ``p = s·_p + _r``.
+
+    ``floor(p/s)`` is then ``_p``: no integer division per element (Numba's
+    ``//`` checks signs and zero, which also stops vectorisation) — the
+    up-sampling of a pooling layer's gradient. Applies when ``p``'s extent is
+    a multiple of ``s``; other kernels keep one loop per free index.
+    """
+    plain = (tuple(str(f) for f in free), (), -1, reductions)
+    split: dict[sp.Symbol, sp.Expr] = {}
+    for f, e in zip(free, shape):
+        floors = [fl for t in terms for fl in t.body.atoms(sp.floor) if f in fl.free_symbols]
+        divisors = {sp.simplify(f / fl.args[0]) for fl in floors}
+        if not floors or len(divisors) != 1:
+            continue
+        (s,) = divisors
+        quotient, rest = sp.div(sp.expand(e), s, *sorted(e.free_symbols | s.free_symbols, key=str))
+        if rest == 0 and (not s.is_number or s > 1):
+            split[f] = (s, quotient)
+    if not split:
+        return plain
+    outer = tuple(f for f in free if f not in split)
+    inner = tuple(f for f in free if f in split)
+    init = next((k for k, t in enumerate(terms) if not t.guards), -1)
+    planned = []
+    for t, r in zip(terms, reductions):
+        bounds, floor_of, value = [], {}, {}
+        for f, e in zip(free, shape):
+            if f in outer:
+                continue
+            if f not in split:
+                bounds.append(Bound(f, (sp.S.Zero,), (e - 1,), (sp.S.Zero, e - 1)))
+                continue
+            s, quotient = split[f]
+            q, rem = sp.Symbol(f"_{f}", integer=True), sp.Symbol(f"_{f}_r", integer=True)
+            bounds.append(Bound(q, (sp.S.Zero,), (quotient - 1,), (sp.S.Zero, quotient - 1)))
+            bounds.append(Bound(rem, (sp.S.Zero,), (s - 1,), (sp.S.Zero, s - 1)))
+            floor_of[sp.floor(f / s)] = q
+            value[f] = s * q + rem
+        body = t.body.xreplace(floor_of).xreplace(value)
+        guards = tuple(g.xreplace(floor_of).xreplace(value) for g in t.guards)
+        target = tuple(sp.sympify(f).xreplace(value) for f in free)
+        term = Term((), body, guards)
+        r = replace(
+            r,
+            nest=tuple(_loop(b) for b in bounds),
+            guards=tuple(scalar_code(g) for g in guards),
+            lhs=f"{target_name}[{', '.join(scalar_code(e) for e in target)}]",
+        )
+        planned.append(_hoisted(r, term))
     return tuple(map(str, outer)), tuple(map(str, inner)), init, planned
 
 
