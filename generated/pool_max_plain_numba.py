@@ -35,14 +35,14 @@ GRADIENTS = ("dX",)
 SIZES = ("N", "C", "Ho", "Wo", "s")
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def record_S(X, S, s):
     """[B11] forward record S.
 
     S = block_argmax(X, s)
     """
     S[...] = 0.0
-    for _i0 in range(X.shape[0]):
+    for _i0 in prange(X.shape[0]):
         for _i1 in range(X.shape[1]):
             for _y in range(X.shape[2] // (s)):
                 for _x in range(X.shape[3] // (s)):

@@ -61,10 +61,11 @@ class _Free:
 
     index: str
     extent: str
+    parallel: bool = False
 
     @property
     def range(self) -> str:
-        return f"range({self.extent})"
+        return f"{'prange' if self.parallel else 'range'}({self.extent})"
 
     @property
     def extent_p(self) -> str:
@@ -84,7 +85,11 @@ def render_numba_kernel(k: Kernel | RecordKernel) -> str:
     doc = docstring(k.label, k.formula, _what(k))
     if isinstance(k, RecordKernel):
         blocked = 2 if k.op == "block_argmax" else 1
-        lead = [_Free(f"_i{a}", f"{k.source}.shape[{a}]") for a in range(k.rank - blocked)]
+        # records over whole feature maps (batch, channel, height, width) run their batch in parallel
+        lead = [
+            _Free(f"_i{a}", f"{k.source}.shape[{a}]", parallel=a == 0 and k.rank >= 4)
+            for a in range(k.rank - blocked)
+        ]
         return str(macros.record(k, doc, lead)).rstrip("\n")
     extent = k.extent
     loops = [_Free(f, extent[f]) for f in k.outer]
