@@ -10,7 +10,7 @@ import math
 import sys
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from symcnn.errors import ShapeError
 
@@ -36,20 +36,21 @@ GRADIENTS = ("dU", "dX", "dW", "db")
 SIZES = ("N", "I", "O")
 
 
-@njit(cache=True, fastmath={"contract", "reassoc"})
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def forward_U(b, W, X, U, N, I, O):
     """[B1] forward equation for U.
 
     U[n, k] = b[k] + Sum(W[k, i]*X[n, i], (i, 0, I - 1))
     """
     _dt = U.dtype.type
-    for n in range(N):
-        for k in range(O):
-            _acc = _dt(0)
-            _acc += b[k]
-            for i in range(I):
-                _acc += W[k, i]*X[n, i]
-            U[n, k] = _acc
+    for _o in prange(N * O):
+        n = _o // O
+        k = _o % O
+        _acc = _dt(0)
+        _acc += b[k]
+        for i in range(I):
+            _acc += W[k, i]*X[n, i]
+        U[n, k] = _acc
 
 
 @njit(cache=True)
@@ -74,14 +75,14 @@ def backward_dU(Y, dY, dU, N, O):
             dU[n, k] = (1 - Y[n, k])*Y[n, k]*dY[n, k]
 
 
-@njit(cache=True, fastmath={"contract", "reassoc"})
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def backward_dX(W, dU, dX, N, I, O):
     """[B1] gradient dX.
 
     dX[n, i] = Σ_{k=0}^{O - 1} W[k, i]*dU[n, k]
     """
     _dt = dX.dtype.type
-    for n in range(N):
+    for n in prange(N):
         for i in range(I):
             dX[n, i] = _dt(0)
         for k in range(O):
@@ -90,14 +91,14 @@ def backward_dX(W, dU, dX, N, I, O):
                 dX[n, i] += _h1*W[k, i]
 
 
-@njit(cache=True, fastmath={"contract", "reassoc"})
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def backward_dW(X, dU, dW, N, I, O):
     """[B1] gradient dW.
 
     dW[k, i] = Σ_{n=0}^{N - 1} X[n, i]*dU[n, k]
     """
     _dt = dW.dtype.type
-    for k in range(O):
+    for k in prange(O):
         for i in range(I):
             dW[k, i] = _dt(0)
         for n in range(N):

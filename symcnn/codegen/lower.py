@@ -636,7 +636,9 @@ def _large(layer: Layer, free: tuple, shape: tuple, terms: tuple[Term, ...]) -> 
 
     spread = sum(long(e) for e in shape)
     most = max(spread + sum(long(b.declared[1] - b.declared[0]) for b in t.sums) for t in terms)
-    return most >= PARALLEL_LONG_LOOPS
+    loops = max(len(shape) + len(t.sums) for t in terms)
+    summed = any(t.sums for t in terms)
+    return most >= PARALLEL_LONG_LOOPS or (summed and most >= 1 and loops >= PARALLEL_LONG_LOOPS)
 
 
 def _bare(text: str) -> str:
