@@ -235,9 +235,10 @@ def _rank(arrays: dict, name: str, rank: int) -> None:
 
 
 def _dtype(arrays: dict) -> np.dtype:
-    dtype = arrays[(INPUTS + PARAMS + CONSTANTS)[0]].dtype
+    name = (INPUTS + PARAMS + CONSTANTS)[0]
+    dtype = arrays[name].dtype
     if dtype not in (np.float32, np.float64):
-        raise ShapeError(f"{LAYER}: arrays must be float32 or float64, got {dtype}")
+        raise ShapeError(f"{LAYER}: arrays must be float32 or float64, got {dtype} for {name}")
     return dtype
 
 
