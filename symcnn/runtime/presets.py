@@ -42,7 +42,7 @@ CONVENTIONS = ("xcorr", "matlab")
 RECIPES = {
     "dlt": {"lr": 1.0, "momentum": 0.0, "batch_size": 50, "epochs": 1},
     "bouvrie": {"lr": 1.0, "momentum": 0.0, "batch_size": 50, "epochs": 1},
-    "lenet5": {"lr": 0.05, "momentum": 0.9, "batch_size": 64, "epochs": 10},
+    "lenet5": {"lr": 0.01, "momentum": 0.9, "batch_size": 64, "epochs": 10},
     "combo": {"lr": 1.0, "momentum": 0.0, "batch_size": 50, "epochs": 1},
 }
 #: λ of the ``combo`` preset's entropy penalty.
