@@ -140,18 +140,14 @@ def combination(activation: str = "sigmoid", per_pair: bool = False) -> Layer:
     ``k_ij`` instead of the paper's one kernel per input map.
     """
     N, C, M, Ho, Wo, KH, KW = sizes("N C M Ho Wo KH KW")
-    n, j, y, x, i, a, b, k = indices("n j y x i a b k")
+    n, j, y, x, i, a, b = indices("n j y x i a b")
     X = array("X", (N, C, Ho + KH - 1, Wo + KW - 1))
     K = array("K", (C, M, KH, KW) if per_pair else (C, KH, KW))
     cc, B = array("c", (C, M)), array("B", (M,))
-    Z, A = array("Z", (M,)), array("alpha", (C, M))
     kern = K[i, j, a, b] if per_pair else K[i, a, b]
     U = array("U", (N, M, Ho, Wo))
     window = ((a, 0, KH - 1), (b, 0, KW - 1))
-    eqs = [
-        Equation(Z[j], sp.Sum(sp.exp(cc[k, j]), (k, 0, C - 1))),
-        Equation(A[i, j], sp.exp(cc[i, j]) / Z[j]),
-    ]
+    eqs, A = _softmax(cc, C)
     if per_pair:
         rhs = sp.Sum(A[i, j] * X[n, i, y + a, x + b] * kern, (i, 0, C - 1), *window)
         eqs.append(Equation(U[n, j, y, x], rhs + B[j]))
@@ -172,28 +168,45 @@ def combination(activation: str = "sigmoid", per_pair: bool = False) -> Layer:
     )
 
 
-def l1_penalty() -> Layer:
-    """[B14e] ``Ω = λ Σ_ij |α_ij|`` with ``α = softmax(c)`` (as the paper writes it)."""
-    C, M = sizes("C M")
+def _softmax(cc: sp.IndexedBase, C: sp.Symbol) -> tuple[list[Equation], sp.IndexedBase]:
+    """[B14a]'s ``α_ij = exp(c_ij) / Σ_k exp(c_kj)`` as two equations, through ``Z_j``."""
     i, j, k = indices("i j k")
-    lam = array("lam", (1,))
-    cc, Z, A, P = array("c", (C, M)), array("Z", (M,)), array("alpha", (C, M)), array("P", (1,))
-    z = sp.Symbol("z", integer=True)
-    eqs = (
+    Z, A = array("Z", (cc.shape[1],)), array("alpha", cc.shape)
+    eqs = [
         Equation(Z[j], sp.Sum(sp.exp(cc[k, j]), (k, 0, C - 1))),
         Equation(A[i, j], sp.exp(cc[i, j]) / Z[j]),
-        Equation(P[z], lam[0] * sp.Sum(sp.Abs(A[i, j]), (i, 0, C - 1), (j, 0, M - 1))),
-    )
+    ]
+    return eqs, A
+
+
+def _penalty(name: str, doc: str, omega) -> Layer:
+    """A penalty ``P = Ω(α)`` on the softmax combination weights of [B14e], λ a constant."""
+    C, M = sizes("C M")
+    i, j = indices("i j")
+    lam, cc, P = array("lam", (1,)), array("c", (C, M)), array("P", (1,))
+    z = sp.Symbol("z", integer=True)
+    eqs, A = _softmax(cc, C)
+    over = ((i, 0, C - 1), (j, 0, M - 1))
+    eqs.append(Equation(P[z], lam[0] * omega(A[i, j], cc[i, j], eqs[0].array[j], over)))
     return Layer(
-        name="penalty_l1",
+        name=name,
         sizes=(C, M),
         inputs=(),
         params=(cc,),
         constants=(lam,),
         outputs=(P,),
-        equations=eqs,
+        equations=tuple(eqs),
         label="B14e",
-        doc="L1 penalty on the softmax combination weights",
+        doc=doc,
+    )
+
+
+def l1_penalty() -> Layer:
+    """[B14e] ``Ω = λ Σ_ij |α_ij|`` with ``α = softmax(c)`` (as the paper writes it)."""
+    return _penalty(
+        "penalty_l1",
+        "L1 penalty on the softmax combination weights",
+        lambda a, c, z, over: sp.Sum(sp.Abs(a), *over),
     )
 
 
@@ -202,29 +215,13 @@ def entropy_penalty() -> Layer:
 
     Under the softmax constraint the L1 norm of α is constant (§6.4), but the
     entropy of each column of α is smallest when one input map takes all the
-    weight, so descending on it drives every column toward one-hot.
+    weight, so descending on it drives every column toward one-hot. It is
+    written with ``log α_ij = c_ij − log Z_j``.
     """
-    C, M = sizes("C M")
-    i, j, k = indices("i j k")
-    lam = array("lam", (1,))
-    cc, Z, A, P = array("c", (C, M)), array("Z", (M,)), array("alpha", (C, M)), array("P", (1,))
-    z = sp.Symbol("z", integer=True)
-    ent = sp.Sum(A[i, j] * (cc[i, j] - sp.log(Z[j])), (i, 0, C - 1), (j, 0, M - 1))
-    eqs = (
-        Equation(Z[j], sp.Sum(sp.exp(cc[k, j]), (k, 0, C - 1))),
-        Equation(A[i, j], sp.exp(cc[i, j]) / Z[j]),
-        Equation(P[z], -lam[0] * ent),
-    )
-    return Layer(
-        name="penalty_entropy",
-        sizes=(C, M),
-        inputs=(),
-        params=(cc,),
-        constants=(lam,),
-        outputs=(P,),
-        equations=eqs,
-        label="B14e",
-        doc="entropy penalty on the softmax combination weights",
+    return _penalty(
+        "penalty_entropy",
+        "entropy penalty on the softmax combination weights",
+        lambda a, c, z, over: -sp.Sum(a * (c - sp.log(z)), *over),
     )
 
 
