@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..derive.bounds import Ranges, ceil_div, floor_div, is_positive_in_sizes, nonnegative
+from ..derive.bounds import Ranges, ceil_div, floor_div, is_positive_in_sizes, nonnegative, prune_bounds
 from ..derive.terms import Bound
 
 
@@ -72,25 +72,13 @@ def reorder(nest: list[Bound], order: list[sp.Symbol], ranges: Ranges) -> list[B
                 implied = sp.expand(cl * ru + cu * rl)
                 if implied.free_symbols and not nonnegative(implied, rng):
                     keep.append(implied)
-        lo = _prune([ceil_div(-r, c) for c, r in lowers], rng, keep_larger=True)
-        hi = _prune([floor_div(r, c) for c, r in uppers], rng, keep_larger=False)
+        lo = prune_bounds([ceil_div(-r, c) for c, r in lowers], rng, keep_larger=True)
+        hi = prune_bounds([floor_div(r, c) for c, r in uppers], rng, keep_larger=False)
         if not lo or not hi:
             raise ValueError(f"index {v} is unbounded in the nest")
         out.append(Bound(v, tuple(lo), tuple(hi), rng.get(v, (lo[0], hi[0]))))
         cons = keep
     return list(reversed(out))
-
-
-def _prune(exprs: list[sp.Expr], rng: Ranges, keep_larger: bool) -> list[sp.Expr]:
-    out: list[sp.Expr] = []
-    for e in exprs:
-        if not any(sp.expand(e - o) == 0 for o in out):
-            out.append(e)
-    for e in list(out):
-        others = [o for o in out if o is not e]
-        if any(nonnegative(o - e if keep_larger else e - o, rng) for o in others):
-            out.remove(e)
-    return out
 
 
 def free_loops(free: tuple[sp.Symbol, ...], shape: tuple[sp.Expr, ...]) -> list[Bound]:

@@ -109,3 +109,26 @@ def floor_div(num: sp.Expr, den: sp.Expr) -> sp.Expr:
     if den == 1:
         return sp.expand(num)
     return sp.floor(sp.expand(num / den))
+
+
+def prune_bounds(
+    exprs: tuple[sp.Expr, ...] | list[sp.Expr], rng: Ranges, keep_larger: bool
+) -> tuple[sp.Expr, ...]:
+    """Drop duplicate bounds, then each one another bound makes redundant over the box.
+
+    ``keep_larger`` for lower bounds (their ``max`` counts), false for upper ones.
+    """
+    out: list[sp.Expr] = []
+    for e in exprs:
+        if not any(sp.expand(e - o) == 0 for o in out):
+            out.append(e)
+    changed = True
+    while changed and len(out) > 1:
+        changed = False
+        for e in out:
+            others = [o for o in out if o is not e]
+            if any(nonnegative(o - e if keep_larger else e - o, rng) for o in others):
+                out.remove(e)
+                changed = True
+                break
+    return tuple(out)

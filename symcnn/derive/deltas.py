@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import sympy as sp
 
-from .bounds import Ranges, ceil_div, floor_div, is_positive_in_sizes, nonnegative
+from .bounds import Ranges, ceil_div, floor_div, is_positive_in_sizes, nonnegative, prune_bounds
 from .terms import Bound, Term
 
 
@@ -122,31 +122,13 @@ def _reorder(term: Term) -> Term:
     return replace(term, sums=tuple(done))
 
 
-def _prune(exprs: tuple[sp.Expr, ...], rng: Ranges, keep_larger: bool) -> tuple[sp.Expr, ...]:
-    """Drop each bound that another bound makes redundant (dedupe first)."""
-    out: list[sp.Expr] = []
-    for e in exprs:
-        if not any(sp.expand(e - o) == 0 for o in out):
-            out.append(e)
-    changed = True
-    while changed and len(out) > 1:
-        changed = False
-        for e in out:
-            others = [o for o in out if o is not e]
-            if any(nonnegative(o - e if keep_larger else e - o, rng) for o in others):
-                out.remove(e)
-                changed = True
-                break
-    return tuple(out)
-
-
 def _tidy(term: Term, free: Ranges) -> Term | None:
     """Prune bounds and guards, drop an empty sum, collapse a one-point sum."""
     rng = _ranges(term, free)
     sums = []
     for b in term.sums:
-        lower = _prune(b.lower, rng, keep_larger=True)
-        upper = _prune(b.upper, rng, keep_larger=False)
+        lower = prune_bounds(b.lower, rng, keep_larger=True)
+        upper = prune_bounds(b.upper, rng, keep_larger=False)
         if len(lower) == 1 and len(upper) == 1 and nonnegative(lower[0] - upper[0] - 1, rng):
             return None
         sums.append(replace(b, lower=lower, upper=upper))
