@@ -68,8 +68,7 @@ def derive(layer: Layer) -> Derivation:
 def forward_terms(layer: Layer, eq: Equation) -> tuple[Term, ...]:
     """A forward equation's right-hand side in the same bounded-sum form as a gradient."""
     names = Names(set(eq.free) | set(layer.sizes) | eq.rhs.free_symbols)
-    terms = [t for t in flatten(eq.rhs, names, layer.name)]
-    return tuple(_plain_names(t, layer) for t in terms)
+    return tuple(_plain_names(t, layer) for t in flatten(eq.rhs, names, layer.name))
 
 
 def _temp_free(target: sp.IndexedBase) -> tuple[sp.Symbol, ...]:
