@@ -6,6 +6,7 @@ Forward and backward kernels derived by symcnn, vectorised: affine reads are
 strided views, sums are matrix products. See PAPER.md [B11].
 """
 
+import itertools
 import math
 import threading
 
@@ -131,6 +132,71 @@ def _rows_summed(m: np.ndarray, key: str) -> np.ndarray:
     return np.add.reduce(m, axis=0, out=_scratch(key, m.shape[1:], m.dtype))
 
 
+def _window_sum(a: np.ndarray, axes: tuple, ranges: tuple, taps: int, key: str) -> np.ndarray:
+    """The sum over its first ``taps`` axes of ``_view(a, axes, ranges, key)``, into scratch ``key``.
+
+    When every read is a slice of ``a`` (one unit-divisor index per axis) and each
+    tap has enough work, the sum is one slice of ``a`` added per tap value, with no
+    padded copy or window copy at all; otherwise the view is copied and its rows added.
+    """
+    rest = ranges[taps:]
+    shape = tuple(extent for _, extent in rest)
+    plan = _tap_plan(a.shape, axes, ranges, taps)
+    if plan is None or math.prod(shape) < _TAP_WORK:
+        view = _view(a, axes, ranges, key + ".view")
+        return _rows_summed(_matrix(view, 0, taps, key + ".rows"), key).reshape(shape)
+    out = _scratch(key, shape, a.dtype)
+    out[...] = 0
+    order, moves = plan
+    for tap in itertools.product(*(range(start, start + extent) for start, extent in ranges[:taps])):
+        src, dst = [], [slice(None)] * len(rest)
+        for k, (offset, coeffs, _) in enumerate(axes):
+            fixed = offset + sum(c * tap[j] for j, c in coeffs if j < taps)
+            move = moves[k]
+            if move is None:  # an axis read at a tap only
+                if not 0 <= fixed < a.shape[k]:
+                    break
+                src.append(fixed)
+                continue
+            j, c = move
+            start, extent = ranges[j]
+            lo, hi = _solve(fixed, c, a.shape[k], start, start + extent - 1)
+            if lo > hi:
+                break
+            stop = fixed + c * hi + (1 if c > 0 else -1)
+            src.append(slice(fixed + c * lo, stop if stop >= 0 else None, c))
+            dst[j - taps] = slice(lo - start, hi - start + 1)
+        else:
+            out[tuple(dst)] += a[tuple(src)].transpose(order)
+    return out
+
+
+#: Below this many elements summed per tap, a Python loop over taps costs more than a window copy.
+_TAP_WORK = 2048
+
+
+def _tap_plan(shape: tuple, axes: tuple, ranges: tuple, taps: int) -> tuple | None:
+    """For ``_window_sum``: the transpose from ``a``'s kept axes to the result's, and which
+    (index, coefficient) each axis of ``a`` moves with; ``None`` if some read is not a slice."""
+    moves, seen = [], []
+    for offset, coeffs, divisor in axes:
+        outer = [(j, c) for j, c in coeffs if j >= taps]
+        if divisor != 1 or len(outer) > 1 or any(j == m for j, _ in outer for m in seen):
+            return None
+        moves.append(outer[0] if outer else None)
+        seen += [j for j, _ in outer]
+    if sorted(seen) != list(range(taps, len(ranges))):
+        return None
+    order = sorted(range(len(seen)), key=lambda n: seen[n])
+    return tuple(order), moves
+
+
+def _solve(fixed: int, c: int, n: int, lo: int, hi: int) -> tuple[int, int]:
+    """The range of ``u`` in ``[lo, hi]`` with ``0 <= fixed + c·u <= n - 1`` (``c`` non-zero)."""
+    first, last = (-fixed, n - 1 - fixed) if c > 0 else (n - 1 - fixed, -fixed)
+    return max(lo, -(-first // c)), min(hi, last // c)
+
+
 def _grid(start: int, extent: int, axis: int, rank: int) -> np.ndarray:
     """The values ``start … start + extent - 1`` of an index, laid along ``axis`` of ``rank`` axes."""
     shape = [1] * rank
@@ -143,9 +209,8 @@ def forward_D(X, D, N, C, Ho, Wo, s):
 
     D[n, c, y, x] = Sum(X[n, c, r + s*y, q + s*x], (r, 0, s - 1), (q, 0, s - 1))/s**2
     """
-    _v0 = _view(X, ((0, ((2, 1),), 1), (0, ((3, 1),), 1), (0, ((0, 1), (4, s)), 1), (0, ((1, 1), (5, s)), 1)), ((0, s), (0, s), (0, N), (0, C), (0, Ho), (0, Wo)), "forward_D._v0")
-    _t1 = _rows_summed(_matrix(_v0, 0, 2, "forward_D._t1.rows"), "forward_D._t1").reshape(N, C, Ho, Wo)
-    D[...] = (s**(-2.0)) * _t1
+    _t0 = _window_sum(X, ((0, ((2, 1),), 1), (0, ((3, 1),), 1), (0, ((0, 1), (4, s)), 1), (0, ((1, 1), (5, s)), 1)), ((0, s), (0, s), (0, N), (0, C), (0, Ho), (0, Wo)), 2, "forward_D._t0")
+    D[...] = (s**(-2.0)) * _t0
 
 
 def forward_U(D, b, beta, U, N, C, Ho, Wo):

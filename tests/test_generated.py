@@ -98,6 +98,32 @@ def test_numpy_and_numba_agree(layer, user_dir):
     assert_agree(a, b, arrays, hyper)
 
 
+def window_sums(layer: str, folder: Path) -> bool:
+    """Does some kernel of the layer's NumPy module sum over a window (``_window_sum``)?"""
+    return " = _window_sum(" in Path(module(layer, "numpy", folder).__file__).read_text()
+
+
+WINDOWED = [n for n in BUILTINS if window_sums(n, GENERATED)]
+
+
+@pytest.mark.parametrize("layer", WINDOWED + CUSTOM)
+def test_window_sums_agree_on_both_paths(layer, user_dir, monkeypatch):
+    """Sums over a window take one slice per tap or copy the window: both must give numba's result."""
+    folder = folder_of(layer, user_dir)
+    assert window_sums(layer, folder)
+    a, b = module(layer, "numpy", folder), module(layer, "numba", folder)
+    for work in (0, 10**12):  # every window sum by slices; every one by copying
+        monkeypatch.setattr(a, "_TAP_WORK", work)
+        larger = {**DEFAULT, "N": 3, "Ho": 7, "Wo": 6, "KH": 4, "s": 3, "d": 3}
+        for seed, sizes in enumerate((DEFAULT, larger)):
+            arrays, hyper = case(a, sizes, seed=seed)
+            assert_agree(a, b, arrays, hyper, seed)
+
+
+def test_convolutions_and_poolings_sum_windows():
+    assert {n for n in BUILTINS if n.startswith(("conv_", "pool_sum", "pool_mean"))} <= set(WINDOWED)
+
+
 # -- hypothesis-drawn shapes ----------------------------------------------------------------------
 
 GROUPS = {

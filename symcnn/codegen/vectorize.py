@@ -90,6 +90,11 @@ def _product(extents: list[str]) -> str:
 
 def _view(a: Access, order: list[str], starts: dict, extents: dict, kernel: str) -> str:
     """Source of ``_view(A, axes, ranges, {key})`` reading ``a`` over the index axes ``order``."""
+    return f"_view({_view_args(a, order, starts, extents, kernel)}, {{key}})"
+
+
+def _view_args(a: Access, order: list[str], starts: dict, extents: dict, kernel: str) -> str:
+    """``A, axes, ranges``: the arguments of ``_view`` (and ``_window_sum``) reading ``a`` over ``order``."""
     axes = []
     for ix in a.index:
         if not ix.divisor:
@@ -100,7 +105,7 @@ def _view(a: Access, order: list[str], starts: dict, extents: dict, kernel: str)
         axes.append(f"({ix.offset}, {coeffs}, {ix.divisor})")
     used = {u for ix in a.index for u, _ in ix.coeffs}
     ranges = [f"({starts[u]}, {extents[u]})" if u in used else "(0, 1)" for u in order]
-    return f"_view({a.array}, {_tuple(axes)}, {_tuple(ranges)}, {{key}})"
+    return f"{a.array}, {_tuple(axes)}, {_tuple(ranges)}"
 
 
 def _align(src: str, axes: list[str], target: list[str]) -> str:
@@ -308,11 +313,10 @@ class _Term:
         if op.access is None:
             where = _tuple([str(op.axes.index(u)) for u in lone])
             return _Operand(rest, src=self.emit("t", f"{op.src}.sum(axis={where})"))
-        # a view: copied once as (summed, rest), then its rows added (NumPy sums strided small axes slowly)
-        src = self.materialize(op, lone + rest)
-        shape = ", ".join(self.extents[u] for u in rest) if rest else "()"
-        value = f"_rows_summed(_matrix({src}, 0, {len(lone)}, {{key.rows}}), {{key}}).reshape({shape})"
-        return _Operand(rest, src=self.emit("t", value))
+        # a window: one slice added per value of the summed indices where the reads are slices,
+        # else copied once as (summed, rest) and its rows added (NumPy sums strided small axes slowly)
+        args = _view_args(op.access, lone + rest, self.starts, self.extents, self.k.name)
+        return _Operand(rest, src=self.emit("t", f"_window_sum({args}, {len(lone)}, {{key}})"))
 
     def pair(self, a: _Operand, b: _Operand, rest: list[_Operand]) -> _Operand:
         keep = self.kept(a, b, rest)
