@@ -9,6 +9,7 @@ from runtime_helpers import GENERATED, batch, directional_check
 from symcnn.errors import CheckpointError, GeneratedCodeError, ShapeError
 from symcnn.runtime import SGD, build_network
 from symcnn.runtime.layers import Flatten
+from symcnn.runtime.optim import scheduled_lr
 
 PRESETS = ["dlt", "bouvrie", "lenet5", "combo"]
 
@@ -156,6 +157,27 @@ def test_sgd_plain_momentum_and_per_parameter_rates():
         SGD(p, lr=0.1, rates={"x": 1.0})
     with pytest.raises(ShapeError, match="rate for 'w' has shape"):
         SGD(p, lr=0.1, rates={"w": np.ones(3)})
+
+
+def test_set_lr_keeps_per_parameter_rates():
+    p = {"w": np.array([1.0, 1.0])}
+    opt = SGD(p, lr=1.0, rates={"w": np.array([1.0, 0.5])})
+    opt.set_lr(0.2)
+    opt.step({"w": np.array([1.0, 1.0])})
+    np.testing.assert_allclose(p["w"], [0.8, 0.9], rtol=1e-15)
+    with pytest.raises(ValueError, match="must be positive"):
+        opt.set_lr(0.0)
+
+
+def test_cosine_schedule_anneals_from_lr_towards_zero():
+    total = 10
+    rates = [scheduled_lr("cosine", 0.1, step, total) for step in range(total)]
+    assert rates[0] == 0.1 and 0 < rates[-1] < 0.003
+    assert all(a > b for a, b in zip(rates, rates[1:]))
+    assert scheduled_lr("cosine", 0.1, total // 2, total) == pytest.approx(0.05, rel=1e-12)
+    assert scheduled_lr("constant", 0.1, 7, total) == 0.1
+    with pytest.raises(ValueError, match="unknown learning-rate schedule"):
+        scheduled_lr("step", 0.1, 0, total)
 
 
 def test_bad_preset_options_are_clear():

@@ -80,6 +80,20 @@ def test_stop_request_ends_after_the_current_batch():
     assert stopped and seen == 20
 
 
+def test_lr_at_sets_the_rate_of_every_update():
+    rng = np.random.default_rng(1)
+    x, t = batch(rng, 50)
+    net = build_network("dlt", backend="numpy", generated=GENERATED)
+    opt, rates = SGD(net.parameters(), lr=1.0), []
+
+    def lr_at(b):
+        rates.append(opt.lr)
+        return 0.5 / b
+
+    train_epoch(net, opt, x, t, 10, rng, lr_at=lr_at)
+    assert rates == [1.0, 0.5, 0.25, 0.5 / 3, 0.125] and opt.lr == 0.1
+
+
 def test_evaluate_gives_error_and_confusion_matrix():
     data = find_dataset(EMBEDDED_DIR)
     net = build_network("dlt", backend="numpy", generated=GENERATED)

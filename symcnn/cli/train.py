@@ -34,6 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, help="images per update (default: the preset's)")
     p.add_argument("--lr", type=float, help="learning rate (default: the preset's)")
     p.add_argument("--momentum", type=float, help="momentum (default: the preset's)")
+    p.add_argument("--schedule", choices=("constant", "cosine"),
+                   help="learning-rate schedule over the run (default: the preset's)")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights and the batch order")
     p.add_argument("--data", metavar="DIR", help="folder of MNIST-style IDX files "
                    "(default: /usr/share/datasets/fashion-mnist, else the embedded subset)")
@@ -89,13 +91,13 @@ def _check_plotting(folder: str | None) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..runtime.datasets import find_dataset
-    from ..runtime.optim import SGD
+    from ..runtime.optim import SGD, scheduled_lr
     from ..runtime.presets import RECIPES, build_network
     from ..runtime.train import evaluate, train_epoch
 
     _check_plotting(args.plot)
     recipe = dict(RECIPES[args.net])
-    for key in ("epochs", "batch_size", "lr", "momentum"):
+    for key in ("epochs", "batch_size", "lr", "momentum", "schedule"):
         if getattr(args, key) is not None:
             recipe[key] = getattr(args, key)
     if recipe["epochs"] < 0 or recipe["batch_size"] < 1 or (args.limit is not None and args.limit < 1):
@@ -120,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
 
     old_handler = signal.signal(signal.SIGINT, on_sigint)
     history, batch_losses, saved = [], [], None
+    batches = -(-len(x_train) // recipe["batch_size"])
+    updates = batches * recipe["epochs"]
     try:
         for epoch in range(1, recipe["epochs"] + 1):
             bar = Progress(epoch, recipe["epochs"], len(x_train))
@@ -128,11 +132,15 @@ def run(args: argparse.Namespace) -> int:
                 bar.update(batch, done, loss)
                 batch_losses.append(loss)
 
+            def lr_at(batch, epoch=epoch):
+                step = (epoch - 1) * batches + batch - 1
+                return scheduled_lr(recipe["schedule"], recipe["lr"], step, updates)
+
             start = time.perf_counter()
             try:
                 loss, seen, stopped = train_epoch(
                     net, opt, x_train, t_train, recipe["batch_size"], rng,
-                    epoch=epoch, on_batch=on_batch, stop=lambda: bool(interrupted),
+                    epoch=epoch, on_batch=on_batch, stop=lambda: bool(interrupted), lr_at=lr_at,
                 )
             except TrainingError as exc:
                 bar.close()

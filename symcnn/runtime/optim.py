@@ -9,13 +9,18 @@ Updates happen in place, in the parameters' own dtype.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
 
 from symcnn.errors import ShapeError
 
-__all__ = ["SGD"]
+__all__ = ["SCHEDULES", "SGD", "scheduled_lr"]
+
+#: Learning-rate schedules over a run: ``constant`` keeps η; ``cosine`` anneals it from η
+#: towards 0 along half a cosine, step by step, over all the run's updates.
+SCHEDULES = ("constant", "cosine")
 
 
 class SGD:
@@ -28,21 +33,29 @@ class SGD:
         momentum: float = 0.0,
         rates: Mapping[str, float | np.ndarray] | None = None,
     ) -> None:
-        if lr <= 0 or not np.isfinite(lr):
-            raise ValueError(f"learning rate must be positive, got {lr}")
         if not 0 <= momentum < 1:
             raise ValueError(f"momentum must be in [0, 1), got {momentum}")
         self.params, self.lr, self.momentum = dict(params), float(lr), float(momentum)
         unknown = sorted(set(rates or {}) - set(self.params))
         if unknown:
             raise ShapeError(f"per-parameter rate for unknown parameter {unknown[0]!r}")
-        self.step_size: dict[str, np.ndarray] = {}
+        self.rate: dict[str, np.ndarray] = {}
         for name, p in self.params.items():
             rate = np.asarray((rates or {}).get(name, 1.0), dtype=p.dtype)
             if rate.ndim and rate.shape != p.shape:
                 raise ShapeError(f"rate for {name!r} has shape {rate.shape}, expected () or {p.shape}")
-            self.step_size[name] = (rate * p.dtype.type(self.lr)).astype(p.dtype)
+            self.rate[name] = rate
+        self.step_size: dict[str, np.ndarray] = {}
+        self.set_lr(self.lr)
         self.velocity = {name: np.zeros_like(p) for name, p in self.params.items()} if momentum else {}
+
+    def set_lr(self, lr: float) -> None:
+        """Make ``lr`` the global rate η from the next :meth:`step` on (a schedule calls this)."""
+        if lr <= 0 or not np.isfinite(lr):
+            raise ValueError(f"learning rate must be positive, got {lr}")
+        self.lr = float(lr)
+        for name, p in self.params.items():
+            self.step_size[name] = (self.rate[name] * p.dtype.type(self.lr)).astype(p.dtype)
 
     def step(self, grads: Mapping[str, np.ndarray]) -> None:
         """Apply one update with ``grads`` (name → ∂E/∂p, batch-averaged)."""
@@ -55,3 +68,16 @@ class SGD:
                 p += v
             else:
                 p -= step
+
+
+def scheduled_lr(schedule: str, lr: float, step: int, total: int) -> float:
+    """The learning rate of update ``step`` (from 0) of ``total`` under ``schedule`` with base ``lr``.
+
+    ``cosine`` is ``η·(1 + cos(π·step/total))/2``: η at the first update, still
+    positive at the last.
+    """
+    if schedule == "constant":
+        return lr
+    if schedule == "cosine":
+        return lr * 0.5 * (1.0 + math.cos(math.pi * step / max(total, 1)))
+    raise ValueError(f"unknown learning-rate schedule {schedule!r}; choose from {', '.join(SCHEDULES)}")

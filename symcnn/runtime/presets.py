@@ -38,12 +38,12 @@ __all__ = ["CONVENTIONS", "PRESETS", "RECIPES", "build_network", "glorot", "netw
 
 PRESETS = ("dlt", "bouvrie", "lenet5", "combo")
 CONVENTIONS = ("xcorr", "matlab")
-#: Default training recipe per preset: learning rate, momentum, batch size, epochs.
+#: Default training recipe per preset: learning rate, its schedule, momentum, batch size, epochs.
 RECIPES = {
-    "dlt": {"lr": 1.0, "momentum": 0.0, "batch_size": 50, "epochs": 1},
-    "bouvrie": {"lr": 1.0, "momentum": 0.0, "batch_size": 50, "epochs": 1},
-    "lenet5": {"lr": 0.01, "momentum": 0.9, "batch_size": 64, "epochs": 10},
-    "combo": {"lr": 1.0, "momentum": 0.0, "batch_size": 50, "epochs": 1},
+    "dlt": {"lr": 1.0, "schedule": "constant", "momentum": 0.0, "batch_size": 50, "epochs": 1},
+    "bouvrie": {"lr": 1.0, "schedule": "constant", "momentum": 0.0, "batch_size": 50, "epochs": 1},
+    "lenet5": {"lr": 0.01, "schedule": "cosine", "momentum": 0.9, "batch_size": 64, "epochs": 10},
+    "combo": {"lr": 1.0, "schedule": "constant", "momentum": 0.0, "batch_size": 50, "epochs": 1},
 }
 #: λ of the ``combo`` preset's entropy penalty.
 COMBO_LAMBDA = 1e-3

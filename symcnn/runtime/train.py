@@ -29,11 +29,13 @@ def train_epoch(
     epoch: int = 1,
     on_batch: Callable[[int, int, float], None] | None = None,
     stop: Callable[[], bool] = lambda: False,
+    lr_at: Callable[[int], float] | None = None,
 ) -> tuple[float, int, bool]:
     """One pass over ``images`` in a random order; return (mean loss, images seen, stopped early).
 
     ``on_batch(batch, images_done, loss)`` is called after each update; when
-    ``stop()`` turns true the loop ends after the current batch.
+    ``stop()`` turns true the loop ends after the current batch. ``lr_at(batch)``,
+    if given, sets the learning rate of each update (``batch`` counts from 1).
     """
     order = rng.permutation(len(images))
     total, seen = 0.0, 0
@@ -43,6 +45,8 @@ def train_epoch(
         if not np.isfinite(loss):
             raise TrainingError(f"loss is {loss} at epoch {epoch}, batch {batch}; training stopped")
         net.backward()  # backward
+        if lr_at is not None:
+            opt.set_lr(lr_at(batch))
         opt.step(net.gradients())  # update
         total, seen = total + loss * len(idx), seen + len(idx)
         if on_batch is not None:
