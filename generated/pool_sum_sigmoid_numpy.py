@@ -6,6 +6,7 @@ Forward and backward kernels derived by symcnn, vectorised: affine reads are
 strided views, sums are matrix products. See PAPER.md [B11].
 """
 
+import functools
 import itertools
 import math
 import threading
@@ -38,13 +39,15 @@ def _view(a: np.ndarray, axes: tuple, ranges: tuple, key: str) -> np.ndarray:
     is the range of ``u_j``; ``key`` names the scratch buffer of a padded copy.
     """
     spans = []
+    factors = {k: divisor for k, (_, _, divisor) in enumerate(axes) if divisor != 1}
+    if factors:  # floor(u / n): each entry repeated n times along its axis, in one copy
+        a = _repeated(a, factors, key + ".repeat")
     for k, (offset, coeffs, divisor) in enumerate(axes):
-        if divisor != 1:  # floor(u / n): repeat each entry n times along this axis
+        if divisor != 1:
             ((j, coeff),) = coeffs
             start, extent = ranges[j]
             if coeff != 1 or offset != 0:
                 raise ValueError("only floor(u / n) reads are vectorised")
-            a = np.repeat(a, divisor, axis=k)
             over = start + extent - a.shape[k]
             if over > 0:
                 a = np.pad(a, [(0, over) if i == k else (0, 0) for i in range(a.ndim)])
@@ -65,6 +68,17 @@ def _view(a: np.ndarray, axes: tuple, ranges: tuple, key: str) -> np.ndarray:
             strides[j] += c * a.strides[k]
     base = a[tuple(slice(f, None) for f in first)]
     return as_strided(base, tuple(e for _, e in ranges), tuple(strides), writeable=False)
+
+
+def _repeated(a: np.ndarray, factors: dict, key: str) -> np.ndarray:
+    """``a`` with each entry repeated ``factors[k]`` times along axis ``k``, into scratch ``key``."""
+    split, wide = [], []
+    for k, n in enumerate(a.shape):
+        split += [n, 1] if k in factors else [n]
+        wide += [n, factors[k]] if k in factors else [n]
+    out = _scratch(key, tuple(n * factors.get(k, 1) for k, n in enumerate(a.shape)), a.dtype)
+    np.copyto(out.reshape(wide), np.broadcast_to(a.reshape(split), wide))
+    return out
 
 
 _SCRATCH = threading.local()
@@ -139,35 +153,16 @@ def _window_sum(a: np.ndarray, axes: tuple, ranges: tuple, taps: int, key: str) 
     tap has enough work, the sum is one slice of ``a`` added per tap value, with no
     padded copy or window copy at all; otherwise the view is copied and its rows added.
     """
-    rest = ranges[taps:]
-    shape = tuple(extent for _, extent in rest)
-    plan = _tap_plan(a.shape, axes, ranges, taps)
-    if plan is None or math.prod(shape) < _TAP_WORK:
+    shape = tuple(extent for _, extent in ranges[taps:])
+    plan = _tap_plan(a.shape, axes, ranges, taps) if math.prod(shape) >= _TAP_WORK else None
+    if plan is None:
         view = _view(a, axes, ranges, key + ".view")
         return _rows_summed(_matrix(view, 0, taps, key + ".rows"), key).reshape(shape)
     out = _scratch(key, shape, a.dtype)
     out[...] = 0
-    order, moves = plan
-    for tap in itertools.product(*(range(start, start + extent) for start, extent in ranges[:taps])):
-        src, dst = [], [slice(None)] * len(rest)
-        for k, (offset, coeffs, _) in enumerate(axes):
-            fixed = offset + sum(c * tap[j] for j, c in coeffs if j < taps)
-            move = moves[k]
-            if move is None:  # an axis read at a tap only
-                if not 0 <= fixed < a.shape[k]:
-                    break
-                src.append(fixed)
-                continue
-            j, c = move
-            start, extent = ranges[j]
-            lo, hi = _solve(fixed, c, a.shape[k], start, start + extent - 1)
-            if lo > hi:
-                break
-            stop = fixed + c * hi + (1 if c > 0 else -1)
-            src.append(slice(fixed + c * lo, stop if stop >= 0 else None, c))
-            dst[j - taps] = slice(lo - start, hi - start + 1)
-        else:
-            out[tuple(dst)] += a[tuple(src)].transpose(order)
+    order, slices = plan
+    for src, dst in slices:
+        out[dst] += a[src].transpose(order)
     return out
 
 
@@ -175,9 +170,10 @@ def _window_sum(a: np.ndarray, axes: tuple, ranges: tuple, taps: int, key: str) 
 _TAP_WORK = 2048
 
 
+@functools.lru_cache(maxsize=256)
 def _tap_plan(shape: tuple, axes: tuple, ranges: tuple, taps: int) -> tuple | None:
-    """For ``_window_sum``: the transpose from ``a``'s kept axes to the result's, and which
-    (index, coefficient) each axis of ``a`` moves with; ``None`` if some read is not a slice."""
+    """For ``_window_sum``: the transpose from ``a``'s kept axes to the result's, and per tap the
+    (slice of ``a``, slice of the result) pair; ``None`` if some read is not a slice."""
     moves, seen = [], []
     for offset, coeffs, divisor in axes:
         outer = [(j, c) for j, c in coeffs if j >= taps]
@@ -187,8 +183,27 @@ def _tap_plan(shape: tuple, axes: tuple, ranges: tuple, taps: int) -> tuple | No
         seen += [j for j, _ in outer]
     if sorted(seen) != list(range(taps, len(ranges))):
         return None
-    order = sorted(range(len(seen)), key=lambda n: seen[n])
-    return tuple(order), moves
+    slices = []
+    for tap in itertools.product(*(range(start, start + extent) for start, extent in ranges[:taps])):
+        src, dst = [], [slice(None)] * (len(ranges) - taps)
+        for k, (offset, coeffs, _) in enumerate(axes):
+            fixed = offset + sum(c * tap[j] for j, c in coeffs if j < taps)
+            if moves[k] is None:  # an axis read at a tap only
+                if not 0 <= fixed < shape[k]:
+                    break
+                src.append(fixed)
+                continue
+            j, c = moves[k]
+            start, extent = ranges[j]
+            lo, hi = _solve(fixed, c, shape[k], start, start + extent - 1)
+            if lo > hi:
+                break
+            stop = fixed + c * hi + (1 if c > 0 else -1)
+            src.append(slice(fixed + c * lo, stop if stop >= 0 else None, c))
+            dst[j - taps] = slice(lo - start, hi - start + 1)
+        else:
+            slices.append((tuple(src), tuple(dst)))
+    return tuple(sorted(range(len(seen)), key=lambda n: seen[n])), tuple(slices)
 
 
 def _solve(fixed: int, c: int, n: int, lo: int, hi: int) -> tuple[int, int]:

@@ -60,8 +60,8 @@ class ArrayPrinter(_IntegerMixin, NumPyPrinter):
     def _print_sigmoid(self, expr: sp.Expr) -> str:
         return f"(1.0 / (1.0 + np.exp(-({self._print(expr.args[0])}))))"
 
-    def _print_step(self, expr: sp.Expr) -> str:
-        return f"np.heaviside({self._print(expr.args[0])}, 0)"
+    def _print_step(self, expr: sp.Expr) -> str:  # a boolean array: NumPy multiplies it as 0/1
+        return f"({self._print(expr.args[0])} > 0)"
 
     def _print_relu(self, expr: sp.Expr) -> str:
         return f"np.maximum({self._print(expr.args[0])}, 0)"

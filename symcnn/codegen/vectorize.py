@@ -8,8 +8,11 @@ first. A term's factors are operands over their indices; the sum over its
 reduction indices is planned here, at generation time, as a sequence of
 steps printed as plain NumPy:
 
+* factors read at identical indices from arrays of one shape are multiplied
+  as whole arrays first (max pooling's ``S·X``), so their window is read once;
 * an index only one operand carries, and the target lacks, is summed
-  there (``.sum(axis=…)``);
+  there (``.sum(axis=…)``); over a window view, by adding one slice of the
+  array per value of the summed indices (``_window_sum``; no padding, no copy);
 * two operands with no index to sum between them multiply by broadcasting;
 * otherwise the pair is one matrix product: each operand laid out as
   ``(batch, free, summed)`` (a view is built in that order; an array is
@@ -203,6 +206,7 @@ class _Term:
             else:
                 value = self.evaluate(f.array, f.accesses, f.indices, used)
                 ops.append(_Operand(used, src=self.emit("f", value)))
+        ops = self.fuse(ops)
         masks = [c for lp in t.loops for c in lp.constraints if not c.implied] + list(t.guard_masks)
         for c in masks:
             axes = [u for u in self.order if u in c.indices]
@@ -221,6 +225,26 @@ class _Term:
         return VTerm(tuple(self.setup), " * ".join(parts) if parts else "0.0")
 
     # -- the contraction plan --------------------------------------------------------------------
+
+    def fuse(self, ops: list[_Operand]) -> list[_Operand]:
+        """Factors read at the same indices from arrays of one shape multiply first, as whole arrays.
+
+        ``Σ_ab S[n,c,sy+a,sx+b]·X[n,c,sy+a,sx+b]`` is then one elementwise product
+        and one window sum, not two windows contracted as many tiny matrix products.
+        """
+        def read(op: _Operand) -> tuple | None:
+            return None if op.access is None else (op.access.index, op.access.extents)
+
+        kept: list[_Operand] = []
+        for op in ops:
+            twin = next((o for o in kept if read(op) is not None and read(o) == read(op)), None)
+            if twin is None:
+                kept.append(op)
+                continue
+            a, b = twin.access.array, op.access.array
+            both = self.emit("f", f"np.multiply({a}, {b}, out=_scratch({{key}}, {a}.shape, {a}.dtype))")
+            twin.access = Access(both, twin.access.index, twin.access.extents)
+        return kept
 
     def materialize(self, op: _Operand, order: list[str] | None = None) -> str:
         """``op`` as an array over ``order`` (default: its own axes); views are built here."""
