@@ -21,7 +21,7 @@ def batch(rng: np.random.Generator, n: int, dtype: str = "float64", classes: int
     return x, t
 
 
-def directional_check(net, x, t, rng, h: float = 1e-5) -> list[tuple[str, float, float]]:
+def directional_check(net, x, t, rng, h: float = 1e-6) -> list[tuple[str, float, float]]:
     """For each parameter p: (name, ⟨∂L/∂p, v⟩, central difference of L along v) for a random v."""
     net.loss(x, t)
     net.backward()

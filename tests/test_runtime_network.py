@@ -137,7 +137,7 @@ def test_checkpoints_are_validated_against_the_network(tmp_path):
         net_of("bouvrie").load(path)
     with pytest.raises(CheckpointError, match="dtype float64, expected float32"):
         net_of("dlt", dtype="float32").load(path)
-    with pytest.raises(CheckpointError, match=r"expected float64\(16,\)"):
+    with pytest.raises(CheckpointError, match=r"expected float64\(20,\)"):
         net_of("lenet5").set_parameters(net.parameters())
 
 

@@ -9,8 +9,10 @@
            ``f(β·Σblock + b)`` with a trainable β and b per map; β starts at 1 and b at
            −s²/2 = −2, so each sigmoid starts centred on a block of 0.5s (with β = 1/s²,
            b = 0 the sigmoid squashes its input into [0.5, 0.73] and one epoch learns nothing).
-``lenet5`` conv 6@5×5 ReLU → max-pool 2 → conv 16@5×5 ReLU → max-pool 2 → fc 256→120 ReLU →
-           fc 120→84 ReLU → fc 84→10; softmax cross-entropy.
+``lenet5`` LeNet-5's layers at the widths of Caffe's LeNet: conv 20@5×5 ReLU → max-pool 2 →
+           conv 50@5×5 ReLU → max-pool 2 → fc 800→500 ReLU → fc 500→84 ReLU → fc 84→10;
+           softmax cross-entropy, trained with momentum and a cosine learning-rate schedule.
+           (At LeNet-5's own widths, 6 and 16 maps, 10 epochs reach 10.7–11.1 % on Fashion-MNIST.)
 ``combo``  ``dlt`` whose second convolution learns its map combinations [B14]
            (``combo_sigmoid_pairs``: ``f(Σ_i α_ij (x_i ⋆ k_ij) + b_j)``, α = softmax(c)),
            with the entropy penalty ``−λ Σ α log α`` on c (``penalty_entropy``), the
@@ -141,13 +143,13 @@ def build_network(
         loss = b.layer("loss_squared", "loss")
     else:  # lenet5
         layers = [
-            b.conv("conv1", "relu", convention, rng, 1, 6, init="he"),
+            b.conv("conv1", "relu", convention, rng, 1, 20, init="he"),
             b.layer("pool_max_plain", "pool1", hyper={"s": 2}),
-            b.conv("conv2", "relu", convention, rng, 6, 16, init="he"),
+            b.conv("conv2", "relu", convention, rng, 20, 50, init="he"),
             b.layer("pool_max_plain", "pool2", hyper={"s": 2}),
             flatten,
-            b.fc("fc1", "relu", rng, 256, 120, init="he"),
-            b.fc("fc2", "relu", rng, 120, 84, init="he"),
+            b.fc("fc1", "relu", rng, 800, 500, init="he"),
+            b.fc("fc2", "relu", rng, 500, 84, init="he"),
             b.fc("fc3", "identity", rng, 84, 10),
         ]
         loss = b.layer("loss_softmax_ce", "loss")
