@@ -7,10 +7,9 @@ them on batched arrays. See PAPER.md [B1].
 """
 
 import sys
-import threading
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from symcnn.errors import ShapeError
 
@@ -36,56 +35,53 @@ GRADIENTS = ("dX", "dW", "db")
 SIZES = ("N", "I", "O")
 
 
-_SCRATCH = threading.local()
-
-
-def _scratch(key: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
-    """A buffer for temporary ``key`` of this shape, kept between calls (one set per thread).
-
-    A fresh multi-megabyte array costs page faults on every call; a kept one does not.
-    Its contents are only ever read within the kernel call that wrote them.
-    """
-    store = _SCRATCH.__dict__
-    buf = store.get((key, shape, dtype))
-    if buf is None:
-        if len(store) > 256:
-            store.clear()
-        buf = store[(key, shape, dtype)] = np.empty(shape, dtype)
-    return buf
-
-
-def _product(left: np.ndarray, right: np.ndarray, key: str) -> np.ndarray:
-    """``left @ right`` into scratch ``key``."""
-    out = _scratch(key, left.shape[:-1] + right.shape[-1:], np.result_type(left, right))
-    return np.matmul(left, right, out=out)
-
-
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def forward_U(b, W, X, U, N, I, O):
     """[B1] forward equation for U.
 
     U[n, k] = b[k] + Sum(W[k, i]*X[n, i], (i, 0, I - 1))
     """
-    U[...] = b
-    _t0 = _product(X.reshape(N, I), W.reshape(O, I).swapaxes(-1, -2), "forward_U._t0").reshape(N, O)
-    U[...] += _t0
+    _dt = U.dtype.type
+    for _o in prange(N * O):
+        n = _o // O
+        k = _o % O
+        _acc = _dt(0)
+        _acc += b[k]
+        for i in range(I):
+            _acc += W[k, i]*X[n, i]
+        U[n, k] = _acc
 
 
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def backward_dX(W, dU, dX, N, I, O):
     """[B1] gradient dX.
 
     dX[n, i] = Σ_{k=0}^{O - 1} W[k, i]*dU[n, k]
     """
-    _t0 = _product(dU.reshape(N, O), W.reshape(O, I), "backward_dX._t0").reshape(N, I)
-    dX[...] = _t0
+    _dt = dX.dtype.type
+    for n in prange(N):
+        for i in range(I):
+            dX[n, i] = _dt(0)
+        for k in range(O):
+            _h1 = _dt(dU[n, k])
+            for i in range(I):
+                dX[n, i] += _h1*W[k, i]
 
 
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def backward_dW(X, dU, dW, N, I, O):
     """[B1] gradient dW.
 
     dW[k, i] = Σ_{n=0}^{N - 1} X[n, i]*dU[n, k]
     """
-    _t0 = _product(dU.reshape(N, O).swapaxes(-1, -2), X.reshape(N, I), "backward_dW._t0").reshape(O, I)
-    dW[...] = _t0
+    _dt = dW.dtype.type
+    for k in prange(O):
+        for i in range(I):
+            dW[k, i] = _dt(0)
+        for n in range(N):
+            _h1 = _dt(dU[n, k])
+            for i in range(I):
+                dW[k, i] += _h1*X[n, i]
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})

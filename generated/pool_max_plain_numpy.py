@@ -99,12 +99,6 @@ def _scratch(key: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
     return buf
 
 
-def _product(left: np.ndarray, right: np.ndarray, key: str) -> np.ndarray:
-    """``left @ right`` into scratch ``key``."""
-    out = _scratch(key, left.shape[:-1] + right.shape[-1:], np.result_type(left, right))
-    return np.matmul(left, right, out=out)
-
-
 def _padded(a: np.ndarray, pad: list, key: str) -> np.ndarray:
     """``a`` with ``pad[k] = (before, after)`` zeros along each axis ``k``."""
     out = _scratch(key, tuple(n + lo + hi for n, (lo, hi) in zip(a.shape, pad)), a.dtype)
@@ -139,6 +133,12 @@ def _matrix(v: np.ndarray, batch: int, rows: int, key: str) -> np.ndarray:
         np.copyto(m.reshape(v.shape), v)
     m = m.swapaxes(-1, -2) if flip else m
     return m if batch else m[0]
+
+
+def _product(left: np.ndarray, right: np.ndarray, key: str) -> np.ndarray:
+    """``left @ right`` into scratch ``key``."""
+    out = _scratch(key, left.shape[:-1] + right.shape[-1:], np.result_type(left, right))
+    return np.matmul(left, right, out=out)
 
 
 def _rows_summed(m: np.ndarray, key: str) -> np.ndarray:

@@ -106,18 +106,17 @@ def render_numba_kernel(k: Kernel | RecordKernel) -> str:
 
 def render_module(m: Module, backend: str) -> str:
     """One generated module, ``<layer>_<backend>.py``."""
-    from .vectorize import blas_kernel, render_numpy_kernel
-
-    if backend == "numba":  # matrix products of whole arrays go to BLAS, the rest to compiled loops
-        kernels = [blas_kernel(k) or render_numba_kernel(k) for k in m.forward + m.backward]
+    if backend == "numba":
+        kernels = [render_numba_kernel(k) for k in m.forward + m.backward]
     else:
+        from .vectorize import render_numpy_kernel
+
         kernels = [render_numpy_kernel(k) for k in m.forward + m.backward]
     joined = "\n".join(kernels)
     uses = {
         "math": re.search(r"\bmath\.", joined) is not None,
         "prange": re.search(r"\bprange\(", joined) is not None,
         "as_strided": "as_strided(" in joined,
-        "blas": "_product(" in joined,
     }
     text = environment().get_template(f"{backend}.py.j2").render(
         m=m, backend=backend, kernels=kernels, uses=uses, versions=versions()

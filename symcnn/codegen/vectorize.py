@@ -389,23 +389,6 @@ class _Term:
         return f"_matrix({src}, {len(batch)}, {len(rows)}, {{key.{op_name(op.src)}}})"
 
 
-def blas_kernel(k: Kernel | RecordKernel) -> str | None:
-    """``k`` as NumPy source if its sums are matrix products of whole arrays, else ``None``.
-
-    Such a kernel (a fully connected layer's, say) is one BLAS call on reshaped
-    arrays with no window to copy; the Numba backend uses it too, since a loop
-    nest compiled by Numba does not approach BLAS on a matrix product.
-    """
-    if isinstance(k, RecordKernel) or not any(t.loops for t in k.terms):
-        return None
-    v = vectorize(k)
-    steps = [value for t in v.terms for _, value in t.setup]
-    product = re.compile(r"_product\([^()]*(\([^()]*\)[^()]*)*\)(\.reshape\([^()]*\))?")
-    if not steps or not all(product.fullmatch(s) and "_matrix(" not in s for s in steps):
-        return None
-    return render_numpy_kernel(k)
-
-
 def render_numpy_kernel(k: Kernel | RecordKernel) -> str:
     from .render import _what, docstring, environment
 
