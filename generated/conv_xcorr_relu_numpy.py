@@ -245,7 +245,7 @@ def backward_dU(dY, U, dU, N, M, Ho, Wo):
 
     dU[n, j, y, x] = step(U[n, j, y, x])*dY[n, j, y, x]
     """
-    dU[...] = (dY) * ((U > 0))
+    dU[...] = (dY) * (np.greater(U, 0))
 
 
 def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):

@@ -242,7 +242,7 @@ def backward_dU(dY, U, dU, N, O):
 
     dU[n, k] = step(U[n, k])*dY[n, k]
     """
-    dU[...] = (dY) * ((U > 0))
+    dU[...] = (dY) * (np.greater(U, 0))
 
 
 def backward_dX(W, dU, dX, N, I, O):

@@ -267,7 +267,7 @@ def backward_dU(dY, U, dU, N, C, Ho, Wo):
 
     dU[n, c, y, x] = step(U[n, c, y, x])*dY[n, c, y, x]
     """
-    dU[...] = (dY) * ((U > 0))
+    dU[...] = (dY) * (np.greater(U, 0))
 
 
 def backward_dD(beta, dU, dD, N, C, Ho, Wo):

@@ -61,7 +61,7 @@ class ArrayPrinter(_IntegerMixin, NumPyPrinter):
         return f"(1.0 / (1.0 + np.exp(-({self._print(expr.args[0])}))))"
 
     def _print_step(self, expr: sp.Expr) -> str:  # a boolean array: NumPy multiplies it as 0/1
-        return f"({self._print(expr.args[0])} > 0)"
+        return f"np.greater({self._print(expr.args[0])}, 0)"
 
     def _print_relu(self, expr: sp.Expr) -> str:
         return f"np.maximum({self._print(expr.args[0])}, 0)"
