@@ -225,14 +225,17 @@ def record_S(X, S, s):
     S = block_argmax(X, s)
     """
     _s = s
-    _lead = X.shape[:-2]
     _h, _w = X.shape[-2] // _s, X.shape[-1] // _s
-    _blocks = X[..., : _h * _s, : _w * _s].reshape(*_lead, _h, _s, _w, _s).swapaxes(-3, -2)
-    _first = _blocks.reshape(*_lead, _h, _w, _s * _s).argmax(axis=-1)
-    _one = np.arange(_s * _s) == _first[..., None]
-    _one = _one.reshape(*_lead, _h, _w, _s, _s).swapaxes(-3, -2).reshape(*_lead, _h * _s, _w * _s)
+    _x = X[..., : _h * _s, : _w * _s]
+    _best = _x[..., 0::_s, 0::_s].copy()
+    for _r, _q in np.ndindex(_s, _s):  # the block maxima, one strided slice per block position
+        np.maximum(_best, _x[..., _r::_s, _q::_s], out=_best)
+    _free = np.ones(_best.shape, dtype=bool)
     S[...] = 0.0
-    S[..., : _h * _s, : _w * _s] = _one
+    for _r, _q in np.ndindex(_s, _s):  # the first position (row-major) holding its block's maximum
+        _hit = np.equal(_x[..., _r::_s, _q::_s], _best) & _free
+        S[..., _r : _h * _s : _s, _q : _w * _s : _s] = _hit
+        _free &= ~_hit
 
 
 def forward_D(S, X, D, N, C, Ho, Wo, s):

@@ -278,3 +278,14 @@ def test_corrupted_kernel_is_caught(layer, backend, old, new, tmp_path):
     bad = corrupted(layer, backend, old, new, tmp_path)
     errors = gradient_errors(bad, arrays, hyper, np.random.default_rng(1))
     assert max(errors.values()) > 1e-3, errors
+
+
+@pytest.mark.parametrize("layer", [n for n in BUILTINS if n.startswith("pool_max")])
+def test_max_pooling_breaks_ties_alike_on_both_backends(layer):
+    """ReLU outputs tie at 0 all the time: both backends must pick the same (first) maximum."""
+    a, b = module(layer, "numpy", GENERATED), module(layer, "numba", GENERATED)
+    arrays, hyper = case(a, {**DEFAULT, "Ho": 5, "Wo": 4, "s": 3})
+    arrays["X"][...] = np.random.default_rng(4).integers(0, 2, arrays["X"].shape)  # many ties
+    ra, rb = a.forward(arrays, hyper), b.forward(arrays, hyper)
+    np.testing.assert_array_equal(ra["S"], rb["S"])
+    assert np.all(ra["S"].reshape(-1).sum() == np.prod(ra["D"].shape))  # one position per block
