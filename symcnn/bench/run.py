@@ -130,14 +130,26 @@ def torch_contender(cfg: BenchConfig, params: dict[str, np.ndarray], threads: in
 # -- timing --------------------------------------------------------------------------------------
 
 
+#: Pause before each timed window, so the previous contender's spinning threads go to sleep.
+SETTLE_SECONDS = 0.2
+
+
 def time_rounds(contenders: list[Contender], steps: int, windows: int) -> dict[str, list[Window]]:
-    """``windows`` rounds; in each, every contender runs one window, in rotating order."""
+    """``windows`` rounds; in each, every contender runs one window, in rotating order.
+
+    Before each window the process pauses and then runs the contender's step twice
+    untimed: the thread pools of the one before (OpenMP's, OpenBLAS's) spin for a
+    while after their last call, and would otherwise take cores from this one.
+    """
     windows = max(1, min(windows, steps))
     sizes = [steps // windows + (1 if i < steps % windows else 0) for i in range(windows)]
     result: dict[str, list[Window]] = {c.name: [] for c in contenders}
     for r, size in enumerate(sizes):
         order = contenders[r % len(contenders):] + contenders[:r % len(contenders)]
         for c in order:
+            time.sleep(SETTLE_SECONDS)
+            for _ in range(2):
+                c.step()
             result[c.name] += time_windows(c.step, size, 1)
     return result
 
