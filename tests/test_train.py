@@ -194,3 +194,13 @@ def test_default_train_finishes_on_the_embedded_subset_within_a_minute(capsys):
     assert time.perf_counter() - start < 60
     record = json.loads(capsys.readouterr().out)
     assert record["epoch"] == 1 and 0 <= record["test_error"] <= 1
+
+
+def test_train_takes_a_schedule_and_names_it_in_the_recipe(capsys):
+    rc = main(["train", *COMMON, "--net", "dlt", "--backend", "numpy", "--limit", "60", "--epochs", "1",
+               "--schedule", "cosine", "--json"])
+    assert rc == 0
+    assert "'schedule': 'cosine'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", *COMMON, "--schedule", "step"])
+    assert exit_info.value.code == 2
