@@ -8,10 +8,9 @@ them on batched arrays. See PAPER.md [B7].
 
 import sys
 
-import numpy as np
 from numba import njit, prange
 
-from symcnn.errors import ShapeError
+from symcnn.support import contract as _contract
 
 # Numba's on-disk cache records the name of the module a kernel was compiled in and imports
 # it by that name when the cache is read: one fixed name lets every importer share the cache.
@@ -33,6 +32,7 @@ RECORDS = ()
 INTERMEDIATES = ()
 GRADIENTS = ("dX", "dK", "dB")
 SIZES = ("N", "C", "M", "Ho", "Wo", "KH", "KW")
+_check = _contract.Contract(LAYER, "X")
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -128,10 +128,10 @@ def backward_dB(dU, dB, N, M, Ho, Wo):
 def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
     """Every size of conv_xcorr_identity, read off the shapes of its inputs, parameters and constants."""
     hyper = {} if hyper is None else hyper
-    _rank(arrays, "X", 4)
-    _rank(arrays, "K", 4)
-    _rank(arrays, "B", 1)
-    _rank(arrays, "T", 2)
+    _check.rank(arrays, "X", 4)
+    _check.rank(arrays, "K", 4)
+    _check.rank(arrays, "B", 1)
+    _check.rank(arrays, "T", 2)
     N = arrays["X"].shape[0]
     C = arrays["X"].shape[1]
     M = arrays["K"].shape[1]
@@ -140,14 +140,12 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
     Ho = -KH + arrays["X"].shape[2] + 1
     Wo = -KW + arrays["X"].shape[3] + 1
     _z = {"N": N, "C": C, "M": M, "Ho": Ho, "Wo": Wo, "KH": KH, "KW": KW}
-    for _name, _value in _z.items():
-        if _value < 1:
-            raise ShapeError(f"{LAYER}: size {_name} = {_value} from these shapes; every size must be >= 1")
-    _dt = _dtype(arrays)
-    _array(arrays, "X", (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1), _dt)
-    _array(arrays, "K", (_z["C"], _z["M"], _z["KH"], _z["KW"]), _dt)
-    _array(arrays, "B", (_z["M"],), _dt)
-    _array(arrays, "T", (_z["C"], _z["M"]), _dt)
+    _check.positive(_z)
+    _dt = _check.dtype(arrays)
+    _check.array(arrays, "X", (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1), _dt)
+    _check.array(arrays, "K", (_z["C"], _z["M"], _z["KH"], _z["KW"]), _dt)
+    _check.array(arrays, "B", (_z["M"],), _dt)
+    _check.array(arrays, "T", (_z["C"], _z["M"]), _dt)
     return _z
 
 
@@ -167,51 +165,13 @@ def shapes(sizes: dict) -> dict[str, tuple]:
     }
 
 
-def _rank(arrays: dict, name: str, rank: int) -> None:
-    if name not in arrays:
-        raise ShapeError(f"{LAYER}: array {name!r} is missing")
-    if not isinstance(arrays[name], np.ndarray) or arrays[name].ndim != rank:
-        raise ShapeError(f"{LAYER}: {name} must be a NumPy array of rank {rank}")
-
-
-def _dtype(arrays: dict) -> np.dtype:
-    name = (INPUTS + PARAMS + CONSTANTS)[0]
-    dtype = arrays[name].dtype
-    if dtype not in (np.float32, np.float64):
-        raise ShapeError(f"{LAYER}: arrays must be float32 or float64, got {dtype} for {name}")
-    return dtype
-
-
-def _array(arrays: dict, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
-    if name not in arrays:
-        raise ShapeError(f"{LAYER}: array {name!r} is missing")
-    return _checked(arrays[name], name, shape, dtype)
-
-
-def _checked(a: np.ndarray, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
-    if not isinstance(a, np.ndarray) or a.shape != shape:
-        got = getattr(a, "shape", type(a).__name__)
-        raise ShapeError(f"{LAYER}: {name} has shape {got}, expected {shape}")
-    if a.dtype != dtype:
-        raise ShapeError(f"{LAYER}: {name} is {a.dtype}, expected {dtype} like the other arrays")
-    if not a.flags.c_contiguous:
-        raise ShapeError(f"{LAYER}: {name} must be C-contiguous")
-    return a
-
-
-def _buffer(out: dict | None, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
-    if out is not None and name in out:
-        return _checked(out[name], name, shape, dtype)
-    return np.empty(shape, dtype)
-
-
 def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
     """Forward pass of conv_xcorr_identity [B7]: every record, intermediate and output array."""
     _z = sizes_of(arrays, hyper)
-    _dt = _dtype(arrays)
+    _dt = _check.dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _r = {}
-    _r["U"] = _a["U"] = _buffer(out, "U", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
+    _r["U"] = _a["U"] = _check.buffer(out, "U", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
     forward_U(_a["B"], _a["T"], _a["K"], _a["X"], _a["U"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
     return _r
 
@@ -224,36 +184,25 @@ _READS = {
 }
 
 
-def _needed(wanted) -> set:
-    """``wanted`` and every gradient computing them reads (a kernel reads only gradients made before it)."""
-    if wanted is None:
-        return set(GRADIENTS)
-    need = set(wanted)
-    for _name in reversed(GRADIENTS):
-        if _name in need:
-            need.update(_READS[_name])
-    return need
-
-
 def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, wanted=None) -> dict:
     """Backward pass of conv_xcorr_identity [B7]: the gradients in GRADIENTS, in that order.
 
     ``wanted`` (default: all) names the gradients the caller needs; kernels no one needs are skipped.
     """
-    _need = _needed(wanted)
+    _need = _contract.needed(GRADIENTS, _READS, wanted)
     _z = sizes_of(arrays, hyper)
-    _dt = _dtype(arrays)
+    _dt = _check.dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
-    _a["U"] = _array(arrays, "U", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
-    _a["dU"] = _array(arrays, "dU", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
+    _a["U"] = _check.array(arrays, "U", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
+    _a["dU"] = _check.array(arrays, "dU", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
     _g = {}
     if "dX" in _need:
-        _g["dX"] = _a["dX"] = _buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1), _dt)
+        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1), _dt)
         backward_dX(_a["T"], _a["K"], _a["dU"], _a["dX"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
     if "dK" in _need:
-        _g["dK"] = _a["dK"] = _buffer(out, "dK", (_z["C"], _z["M"], _z["KH"], _z["KW"]), _dt)
+        _g["dK"] = _a["dK"] = _check.buffer(out, "dK", (_z["C"], _z["M"], _z["KH"], _z["KW"]), _dt)
         backward_dK(_a["T"], _a["X"], _a["dU"], _a["dK"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
     if "dB" in _need:
-        _g["dB"] = _a["dB"] = _buffer(out, "dB", (_z["M"],), _dt)
+        _g["dB"] = _a["dB"] = _check.buffer(out, "dB", (_z["M"],), _dt)
         backward_dB(_a["dU"], _a["dB"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     return _g

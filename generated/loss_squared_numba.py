@@ -8,10 +8,9 @@ them on batched arrays. See PAPER.md [B2].
 
 import sys
 
-import numpy as np
 from numba import njit
 
-from symcnn.errors import ShapeError
+from symcnn.support import contract as _contract
 
 # Numba's on-disk cache records the name of the module a kernel was compiled in and imports
 # it by that name when the cache is read: one fixed name lets every importer share the cache.
@@ -33,6 +32,7 @@ RECORDS = ()
 INTERMEDIATES = ()
 GRADIENTS = ("dY",)
 SIZES = ("N", "O")
+_check = _contract.Contract(LAYER, "Y")
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
@@ -64,17 +64,15 @@ def backward_dY(T, Y, dL, dY, N, O):
 def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
     """Every size of loss_squared, read off the shapes of its inputs, parameters and constants."""
     hyper = {} if hyper is None else hyper
-    _rank(arrays, "Y", 2)
-    _rank(arrays, "T", 2)
+    _check.rank(arrays, "Y", 2)
+    _check.rank(arrays, "T", 2)
     N = arrays["Y"].shape[0]
     O = arrays["Y"].shape[1]
     _z = {"N": N, "O": O}
-    for _name, _value in _z.items():
-        if _value < 1:
-            raise ShapeError(f"{LAYER}: size {_name} = {_value} from these shapes; every size must be >= 1")
-    _dt = _dtype(arrays)
-    _array(arrays, "Y", (_z["N"], _z["O"]), _dt)
-    _array(arrays, "T", (_z["N"], _z["O"]), _dt)
+    _check.positive(_z)
+    _dt = _check.dtype(arrays)
+    _check.array(arrays, "Y", (_z["N"], _z["O"]), _dt)
+    _check.array(arrays, "T", (_z["N"], _z["O"]), _dt)
     return _z
 
 
@@ -90,51 +88,13 @@ def shapes(sizes: dict) -> dict[str, tuple]:
     }
 
 
-def _rank(arrays: dict, name: str, rank: int) -> None:
-    if name not in arrays:
-        raise ShapeError(f"{LAYER}: array {name!r} is missing")
-    if not isinstance(arrays[name], np.ndarray) or arrays[name].ndim != rank:
-        raise ShapeError(f"{LAYER}: {name} must be a NumPy array of rank {rank}")
-
-
-def _dtype(arrays: dict) -> np.dtype:
-    name = (INPUTS + PARAMS + CONSTANTS)[0]
-    dtype = arrays[name].dtype
-    if dtype not in (np.float32, np.float64):
-        raise ShapeError(f"{LAYER}: arrays must be float32 or float64, got {dtype} for {name}")
-    return dtype
-
-
-def _array(arrays: dict, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
-    if name not in arrays:
-        raise ShapeError(f"{LAYER}: array {name!r} is missing")
-    return _checked(arrays[name], name, shape, dtype)
-
-
-def _checked(a: np.ndarray, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
-    if not isinstance(a, np.ndarray) or a.shape != shape:
-        got = getattr(a, "shape", type(a).__name__)
-        raise ShapeError(f"{LAYER}: {name} has shape {got}, expected {shape}")
-    if a.dtype != dtype:
-        raise ShapeError(f"{LAYER}: {name} is {a.dtype}, expected {dtype} like the other arrays")
-    if not a.flags.c_contiguous:
-        raise ShapeError(f"{LAYER}: {name} must be C-contiguous")
-    return a
-
-
-def _buffer(out: dict | None, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
-    if out is not None and name in out:
-        return _checked(out[name], name, shape, dtype)
-    return np.empty(shape, dtype)
-
-
 def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
     """Forward pass of loss_squared [B2]: every record, intermediate and output array."""
     _z = sizes_of(arrays, hyper)
-    _dt = _dtype(arrays)
+    _dt = _check.dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _r = {}
-    _r["L"] = _a["L"] = _buffer(out, "L", (_z["N"],), _dt)
+    _r["L"] = _a["L"] = _check.buffer(out, "L", (_z["N"],), _dt)
     forward_L(_a["T"], _a["Y"], _a["L"], _z["N"], _z["O"])
     return _r
 
@@ -145,30 +105,19 @@ _READS = {
 }
 
 
-def _needed(wanted) -> set:
-    """``wanted`` and every gradient computing them reads (a kernel reads only gradients made before it)."""
-    if wanted is None:
-        return set(GRADIENTS)
-    need = set(wanted)
-    for _name in reversed(GRADIENTS):
-        if _name in need:
-            need.update(_READS[_name])
-    return need
-
-
 def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, wanted=None) -> dict:
     """Backward pass of loss_squared [B2]: the gradients in GRADIENTS, in that order.
 
     ``wanted`` (default: all) names the gradients the caller needs; kernels no one needs are skipped.
     """
-    _need = _needed(wanted)
+    _need = _contract.needed(GRADIENTS, _READS, wanted)
     _z = sizes_of(arrays, hyper)
-    _dt = _dtype(arrays)
+    _dt = _check.dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
-    _a["L"] = _array(arrays, "L", (_z["N"],), _dt)
-    _a["dL"] = _array(arrays, "dL", (_z["N"],), _dt)
+    _a["L"] = _check.array(arrays, "L", (_z["N"],), _dt)
+    _a["dL"] = _check.array(arrays, "dL", (_z["N"],), _dt)
     _g = {}
     if "dY" in _need:
-        _g["dY"] = _a["dY"] = _buffer(out, "dY", (_z["N"], _z["O"]), _dt)
+        _g["dY"] = _a["dY"] = _check.buffer(out, "dY", (_z["N"], _z["O"]), _dt)
         backward_dY(_a["T"], _a["Y"], _a["dL"], _a["dY"], _z["N"], _z["O"])
     return _g

@@ -12,7 +12,7 @@ import sys
 import numpy as np
 from numba import njit
 
-from symcnn.errors import ShapeError
+from symcnn.support import contract as _contract
 
 # Numba's on-disk cache records the name of the module a kernel was compiled in and imports
 # it by that name when the cache is read: one fixed name lets every importer share the cache.
@@ -34,6 +34,7 @@ RECORDS = ()
 INTERMEDIATES = ("Z", "alpha")
 GRADIENTS = ("dalpha", "dZ", "dc")
 SIZES = ("C", "M")
+_check = _contract.Contract(LAYER, "c")
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
@@ -118,17 +119,15 @@ def backward_dc(alpha, c, dZ, dalpha, dc, C, M):
 def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
     """Every size of penalty_l1, read off the shapes of its inputs, parameters and constants."""
     hyper = {} if hyper is None else hyper
-    _rank(arrays, "c", 2)
-    _rank(arrays, "lam", 1)
+    _check.rank(arrays, "c", 2)
+    _check.rank(arrays, "lam", 1)
     C = arrays["c"].shape[0]
     M = arrays["c"].shape[1]
     _z = {"C": C, "M": M}
-    for _name, _value in _z.items():
-        if _value < 1:
-            raise ShapeError(f"{LAYER}: size {_name} = {_value} from these shapes; every size must be >= 1")
-    _dt = _dtype(arrays)
-    _array(arrays, "c", (_z["C"], _z["M"]), _dt)
-    _array(arrays, "lam", (1,), _dt)
+    _check.positive(_z)
+    _dt = _check.dtype(arrays)
+    _check.array(arrays, "c", (_z["C"], _z["M"]), _dt)
+    _check.array(arrays, "lam", (1,), _dt)
     return _z
 
 
@@ -148,55 +147,17 @@ def shapes(sizes: dict) -> dict[str, tuple]:
     }
 
 
-def _rank(arrays: dict, name: str, rank: int) -> None:
-    if name not in arrays:
-        raise ShapeError(f"{LAYER}: array {name!r} is missing")
-    if not isinstance(arrays[name], np.ndarray) or arrays[name].ndim != rank:
-        raise ShapeError(f"{LAYER}: {name} must be a NumPy array of rank {rank}")
-
-
-def _dtype(arrays: dict) -> np.dtype:
-    name = (INPUTS + PARAMS + CONSTANTS)[0]
-    dtype = arrays[name].dtype
-    if dtype not in (np.float32, np.float64):
-        raise ShapeError(f"{LAYER}: arrays must be float32 or float64, got {dtype} for {name}")
-    return dtype
-
-
-def _array(arrays: dict, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
-    if name not in arrays:
-        raise ShapeError(f"{LAYER}: array {name!r} is missing")
-    return _checked(arrays[name], name, shape, dtype)
-
-
-def _checked(a: np.ndarray, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
-    if not isinstance(a, np.ndarray) or a.shape != shape:
-        got = getattr(a, "shape", type(a).__name__)
-        raise ShapeError(f"{LAYER}: {name} has shape {got}, expected {shape}")
-    if a.dtype != dtype:
-        raise ShapeError(f"{LAYER}: {name} is {a.dtype}, expected {dtype} like the other arrays")
-    if not a.flags.c_contiguous:
-        raise ShapeError(f"{LAYER}: {name} must be C-contiguous")
-    return a
-
-
-def _buffer(out: dict | None, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
-    if out is not None and name in out:
-        return _checked(out[name], name, shape, dtype)
-    return np.empty(shape, dtype)
-
-
 def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
     """Forward pass of penalty_l1 [B14e]: every record, intermediate and output array."""
     _z = sizes_of(arrays, hyper)
-    _dt = _dtype(arrays)
+    _dt = _check.dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _r = {}
-    _r["Z"] = _a["Z"] = _buffer(out, "Z", (_z["M"],), _dt)
+    _r["Z"] = _a["Z"] = _check.buffer(out, "Z", (_z["M"],), _dt)
     forward_Z(_a["c"], _a["Z"], _z["C"], _z["M"])
-    _r["alpha"] = _a["alpha"] = _buffer(out, "alpha", (_z["C"], _z["M"]), _dt)
+    _r["alpha"] = _a["alpha"] = _check.buffer(out, "alpha", (_z["C"], _z["M"]), _dt)
     forward_alpha(_a["Z"], _a["c"], _a["alpha"], _z["C"], _z["M"])
-    _r["P"] = _a["P"] = _buffer(out, "P", (1,), _dt)
+    _r["P"] = _a["P"] = _check.buffer(out, "P", (1,), _dt)
     forward_P(_a["alpha"], _a["lam"], _a["P"], _z["C"], _z["M"])
     return _r
 
@@ -209,38 +170,27 @@ _READS = {
 }
 
 
-def _needed(wanted) -> set:
-    """``wanted`` and every gradient computing them reads (a kernel reads only gradients made before it)."""
-    if wanted is None:
-        return set(GRADIENTS)
-    need = set(wanted)
-    for _name in reversed(GRADIENTS):
-        if _name in need:
-            need.update(_READS[_name])
-    return need
-
-
 def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, wanted=None) -> dict:
     """Backward pass of penalty_l1 [B14e]: the gradients in GRADIENTS, in that order.
 
     ``wanted`` (default: all) names the gradients the caller needs; kernels no one needs are skipped.
     """
-    _need = _needed(wanted)
+    _need = _contract.needed(GRADIENTS, _READS, wanted)
     _z = sizes_of(arrays, hyper)
-    _dt = _dtype(arrays)
+    _dt = _check.dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
-    _a["Z"] = _array(arrays, "Z", (_z["M"],), _dt)
-    _a["alpha"] = _array(arrays, "alpha", (_z["C"], _z["M"]), _dt)
-    _a["P"] = _array(arrays, "P", (1,), _dt)
-    _a["dP"] = _array(arrays, "dP", (1,), _dt)
+    _a["Z"] = _check.array(arrays, "Z", (_z["M"],), _dt)
+    _a["alpha"] = _check.array(arrays, "alpha", (_z["C"], _z["M"]), _dt)
+    _a["P"] = _check.array(arrays, "P", (1,), _dt)
+    _a["dP"] = _check.array(arrays, "dP", (1,), _dt)
     _g = {}
     if "dalpha" in _need:
-        _g["dalpha"] = _a["dalpha"] = _buffer(out, "dalpha", (_z["C"], _z["M"]), _dt)
+        _g["dalpha"] = _a["dalpha"] = _check.buffer(out, "dalpha", (_z["C"], _z["M"]), _dt)
         backward_dalpha(_a["dP"], _a["lam"], _a["alpha"], _a["dalpha"], _z["C"], _z["M"])
     if "dZ" in _need:
-        _g["dZ"] = _a["dZ"] = _buffer(out, "dZ", (_z["M"],), _dt)
+        _g["dZ"] = _a["dZ"] = _check.buffer(out, "dZ", (_z["M"],), _dt)
         backward_dZ(_a["Z"], _a["alpha"], _a["dalpha"], _a["dZ"], _z["C"], _z["M"])
     if "dc" in _need:
-        _g["dc"] = _a["dc"] = _buffer(out, "dc", (_z["C"], _z["M"]), _dt)
+        _g["dc"] = _a["dc"] = _check.buffer(out, "dc", (_z["C"], _z["M"]), _dt)
         backward_dc(_a["alpha"], _a["c"], _a["dZ"], _a["dalpha"], _a["dc"], _z["C"], _z["M"])
     return _g

@@ -9,10 +9,9 @@ them on batched arrays. See PAPER.md [B11].
 import math
 import sys
 
-import numpy as np
 from numba import njit, prange
 
-from symcnn.errors import ShapeError
+from symcnn.support import contract as _contract
 
 # Numba's on-disk cache records the name of the module a kernel was compiled in and imports
 # it by that name when the cache is read: one fixed name lets every importer share the cache.
@@ -34,6 +33,7 @@ RECORDS = ()
 INTERMEDIATES = ("D", "U")
 GRADIENTS = ("dU", "dD", "dX", "dbeta", "db")
 SIZES = ("N", "C", "Ho", "Wo", "s")
+_check = _contract.Contract(LAYER, "X")
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -165,24 +165,21 @@ def backward_db(dU, db, N, C, Ho, Wo):
 def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
     """Every size of pool_sum_sigmoid, read off the shapes of its inputs, parameters and constants."""
     hyper = {} if hyper is None else hyper
-    _rank(arrays, "X", 4)
-    _rank(arrays, "beta", 1)
-    _rank(arrays, "b", 1)
-    if "s" not in hyper:
-        raise ShapeError(f"{LAYER}: hyper-parameter 's' is missing")
+    _check.rank(arrays, "X", 4)
+    _check.rank(arrays, "beta", 1)
+    _check.rank(arrays, "b", 1)
+    _check.hyper(hyper, "s")
     s = int(hyper["s"])
     N = arrays["X"].shape[0]
     C = arrays["X"].shape[1]
     Ho = (arrays["X"].shape[2]) // (s)
     Wo = (arrays["X"].shape[3]) // (s)
     _z = {"N": N, "C": C, "Ho": Ho, "Wo": Wo, "s": s}
-    for _name, _value in _z.items():
-        if _value < 1:
-            raise ShapeError(f"{LAYER}: size {_name} = {_value} from these shapes; every size must be >= 1")
-    _dt = _dtype(arrays)
-    _array(arrays, "X", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt)
-    _array(arrays, "beta", (_z["C"],), _dt)
-    _array(arrays, "b", (_z["C"],), _dt)
+    _check.positive(_z)
+    _dt = _check.dtype(arrays)
+    _check.array(arrays, "X", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt)
+    _check.array(arrays, "beta", (_z["C"],), _dt)
+    _check.array(arrays, "b", (_z["C"],), _dt)
     return _z
 
 
@@ -205,55 +202,17 @@ def shapes(sizes: dict) -> dict[str, tuple]:
     }
 
 
-def _rank(arrays: dict, name: str, rank: int) -> None:
-    if name not in arrays:
-        raise ShapeError(f"{LAYER}: array {name!r} is missing")
-    if not isinstance(arrays[name], np.ndarray) or arrays[name].ndim != rank:
-        raise ShapeError(f"{LAYER}: {name} must be a NumPy array of rank {rank}")
-
-
-def _dtype(arrays: dict) -> np.dtype:
-    name = (INPUTS + PARAMS + CONSTANTS)[0]
-    dtype = arrays[name].dtype
-    if dtype not in (np.float32, np.float64):
-        raise ShapeError(f"{LAYER}: arrays must be float32 or float64, got {dtype} for {name}")
-    return dtype
-
-
-def _array(arrays: dict, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
-    if name not in arrays:
-        raise ShapeError(f"{LAYER}: array {name!r} is missing")
-    return _checked(arrays[name], name, shape, dtype)
-
-
-def _checked(a: np.ndarray, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
-    if not isinstance(a, np.ndarray) or a.shape != shape:
-        got = getattr(a, "shape", type(a).__name__)
-        raise ShapeError(f"{LAYER}: {name} has shape {got}, expected {shape}")
-    if a.dtype != dtype:
-        raise ShapeError(f"{LAYER}: {name} is {a.dtype}, expected {dtype} like the other arrays")
-    if not a.flags.c_contiguous:
-        raise ShapeError(f"{LAYER}: {name} must be C-contiguous")
-    return a
-
-
-def _buffer(out: dict | None, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
-    if out is not None and name in out:
-        return _checked(out[name], name, shape, dtype)
-    return np.empty(shape, dtype)
-
-
 def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
     """Forward pass of pool_sum_sigmoid [B11]: every record, intermediate and output array."""
     _z = sizes_of(arrays, hyper)
-    _dt = _dtype(arrays)
+    _dt = _check.dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _r = {}
-    _r["D"] = _a["D"] = _buffer(out, "D", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    _r["D"] = _a["D"] = _check.buffer(out, "D", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
     forward_D(_a["X"], _a["D"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["s"])
-    _r["U"] = _a["U"] = _buffer(out, "U", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    _r["U"] = _a["U"] = _check.buffer(out, "U", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
     forward_U(_a["D"], _a["b"], _a["beta"], _a["U"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
-    _r["Y"] = _a["Y"] = _buffer(out, "Y", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
     forward_Y(_a["U"], _a["Y"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
     return _r
 
@@ -268,44 +227,33 @@ _READS = {
 }
 
 
-def _needed(wanted) -> set:
-    """``wanted`` and every gradient computing them reads (a kernel reads only gradients made before it)."""
-    if wanted is None:
-        return set(GRADIENTS)
-    need = set(wanted)
-    for _name in reversed(GRADIENTS):
-        if _name in need:
-            need.update(_READS[_name])
-    return need
-
-
 def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, wanted=None) -> dict:
     """Backward pass of pool_sum_sigmoid [B11]: the gradients in GRADIENTS, in that order.
 
     ``wanted`` (default: all) names the gradients the caller needs; kernels no one needs are skipped.
     """
-    _need = _needed(wanted)
+    _need = _contract.needed(GRADIENTS, _READS, wanted)
     _z = sizes_of(arrays, hyper)
-    _dt = _dtype(arrays)
+    _dt = _check.dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
-    _a["D"] = _array(arrays, "D", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
-    _a["U"] = _array(arrays, "U", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
-    _a["Y"] = _array(arrays, "Y", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
-    _a["dY"] = _array(arrays, "dY", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    _a["D"] = _check.array(arrays, "D", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    _a["U"] = _check.array(arrays, "U", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    _a["Y"] = _check.array(arrays, "Y", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    _a["dY"] = _check.array(arrays, "dY", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
     _g = {}
     if "dU" in _need:
-        _g["dU"] = _a["dU"] = _buffer(out, "dU", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+        _g["dU"] = _a["dU"] = _check.buffer(out, "dU", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
         backward_dU(_a["Y"], _a["dY"], _a["dU"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
     if "dD" in _need:
-        _g["dD"] = _a["dD"] = _buffer(out, "dD", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+        _g["dD"] = _a["dD"] = _check.buffer(out, "dD", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
         backward_dD(_a["beta"], _a["dU"], _a["dD"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
     if "dX" in _need:
-        _g["dX"] = _a["dX"] = _buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt)
+        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt)
         backward_dX(_a["dD"], _a["dX"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["s"])
     if "dbeta" in _need:
-        _g["dbeta"] = _a["dbeta"] = _buffer(out, "dbeta", (_z["C"],), _dt)
+        _g["dbeta"] = _a["dbeta"] = _check.buffer(out, "dbeta", (_z["C"],), _dt)
         backward_dbeta(_a["D"], _a["dU"], _a["dbeta"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
     if "db" in _need:
-        _g["db"] = _a["db"] = _buffer(out, "db", (_z["C"],), _dt)
+        _g["db"] = _a["db"] = _check.buffer(out, "db", (_z["C"],), _dt)
         backward_db(_a["dU"], _a["db"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
     return _g

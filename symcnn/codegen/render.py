@@ -116,7 +116,8 @@ def render_module(m: Module, backend: str) -> str:
     uses = {
         "math": re.search(r"\bmath\.", joined) is not None,
         "prange": re.search(r"\bprange\(", joined) is not None,
-        "as_strided": "as_strided(" in joined,
+        "np": re.search(r"\bnp\.", joined) is not None,
+        "ops": "_ops." in joined,
     }
     text = environment().get_template(f"{backend}.py.j2").render(
         m=m, backend=backend, kernels=kernels, uses=uses, versions=versions()

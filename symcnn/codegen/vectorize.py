@@ -12,7 +12,8 @@ steps printed as plain NumPy:
   as whole arrays first (max pooling's ``S·X``), so their window is read once;
 * an index only one operand carries, and the target lacks, is summed
   there (``.sum(axis=…)``); over a window view, by adding one slice of the
-  array per value of the summed indices (``_window_sum``; no padding, no copy);
+  array per value of the summed indices (``window_sum`` of :mod:`symcnn.support.numpy_ops`;
+  no padding, no copy);
 * two operands with no index to sum between them multiply by broadcasting;
 * otherwise the pair is one matrix product: each operand laid out as
   ``(batch, free, summed)`` (a view is built in that order; an array is
@@ -92,12 +93,12 @@ def _product(extents: list[str]) -> str:
 
 
 def _view(a: Access, order: list[str], starts: dict, extents: dict, kernel: str) -> str:
-    """Source of ``_view(A, axes, ranges, {key})`` reading ``a`` over the index axes ``order``."""
-    return f"_view({_view_args(a, order, starts, extents, kernel)}, {{key}})"
+    """Source of ``_ops.view(A, axes, ranges, {key})`` reading ``a`` over the index axes ``order``."""
+    return f"_ops.view({_view_args(a, order, starts, extents, kernel)}, {{key}})"
 
 
 def _view_args(a: Access, order: list[str], starts: dict, extents: dict, kernel: str) -> str:
-    """``A, axes, ranges``: the arguments of ``_view`` (and ``_window_sum``) reading ``a`` over ``order``."""
+    """``A, axes, ranges``: the arguments of ``_ops.view`` and ``_ops.window_sum``, reading ``a``."""
     axes = []
     for ix in a.index:
         if not ix.divisor:
@@ -178,7 +179,7 @@ class _Term:
             subst[f"_r{j}_"] = self.emit("v", _view(a, order, self.starts, self.extents, self.k.name))
         for u in indices:
             subst[f"_g_{u}_"] = self.emit(
-                "g", f"_grid({self.starts[u]}, {self.extents[u]}, {order.index(u)}, {len(order)})"
+                "g", f"_ops.grid({self.starts[u]}, {self.extents[u]}, {order.index(u)}, {len(order)})"
             )
         return _fill(template, subst)
 
@@ -242,7 +243,7 @@ class _Term:
                 kept.append(op)
                 continue
             a, b = twin.access.array, op.access.array
-            both = self.emit("f", f"np.multiply({a}, {b}, out=_scratch({{key}}, {a}.shape, {a}.dtype))")
+            both = self.emit("f", f"np.multiply({a}, {b}, out=_ops.scratch({{key}}, {a}.shape, {a}.dtype))")
             twin.access = Access(both, twin.access.index, twin.access.extents)
         return kept
 
@@ -340,7 +341,7 @@ class _Term:
         # a window: one slice added per value of the summed indices where the reads are slices,
         # else copied once as (summed, rest) and its rows added (NumPy sums strided small axes slowly)
         args = _view_args(op.access, lone + rest, self.starts, self.extents, self.k.name)
-        return _Operand(rest, src=self.emit("t", f"_window_sum({args}, {len(lone)}, {{key}})"))
+        return _Operand(rest, src=self.emit("t", f"_ops.window_sum({args}, {len(lone)}, {{key}})"))
 
     def pair(self, a: _Operand, b: _Operand, rest: list[_Operand]) -> _Operand:
         keep = self.kept(a, b, rest)
@@ -370,7 +371,7 @@ class _Term:
         left = self.matrix(a, batch, fa, summed)
         right = self.matrix(b, batch, summed, fb)
         shape = [self.extents[u] for u in batch + fa + fb]
-        value = f"_product({left}, {right}, {{key}}).reshape({', '.join(shape) if shape else '()'})"
+        value = f"_ops.product({left}, {right}, {{key}}).reshape({', '.join(shape) if shape else '()'})"
         return _Operand(batch + fa + fb, src=self.emit("t", value))
 
     def matrix(self, op: _Operand, batch: list[str], rows: list[str], cols: list[str]) -> str:
@@ -379,14 +380,14 @@ class _Term:
         shape = size if batch else size[1:]
         if op.access is not None:  # copied once: the im2col of a window view
             src = self.materialize(op, batch + rows + cols)
-            return f"_matrix({src}, {len(batch)}, {len(rows)}, {{key.{op_name(src)}}})"
+            return f"_ops.matrix({src}, {len(batch)}, {len(rows)}, {{key.{op_name(src)}}})"
         if op.axes == batch + rows + cols:
             return f"{op.src}.reshape({', '.join(shape)})"
         if op.axes == batch + cols + rows:
             swapped = [size[0], size[2], size[1]] if batch else [size[2], size[1]]
             return f"{op.src}.reshape({', '.join(swapped)}).swapaxes(-1, -2)"
         src = _align(op.src, op.axes, batch + rows + cols)
-        return f"_matrix({src}, {len(batch)}, {len(rows)}, {{key.{op_name(op.src)}}})"
+        return f"_ops.matrix({src}, {len(batch)}, {len(rows)}, {{key.{op_name(op.src)}}})"
 
 
 def render_numpy_kernel(k: Kernel | RecordKernel) -> str:

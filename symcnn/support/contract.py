@@ -1,0 +1,88 @@
+"""The checks every generated layer module runs at its boundary: names, ranks, shapes, dtypes, layout.
+
+A generated ``<layer>_<backend>.py`` makes one :class:`Contract` for its layer
+and calls it from ``sizes_of``, ``forward`` and ``backward``; a failed check is
+a :class:`~symcnn.errors.ShapeError` naming the layer and the array. The kernels
+themselves check nothing in their loops. NumPy only: no SymPy at run time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+
+from symcnn.errors import ShapeError
+
+__all__ = ["Contract", "needed"]
+
+
+class Contract:
+    """The boundary checks of layer ``layer``, whose first given array is ``first`` (its dtype rules)."""
+
+    def __init__(self, layer: str, first: str) -> None:
+        self.layer, self.first = layer, first
+
+    def rank(self, arrays: dict, name: str, rank: int) -> None:
+        """``arrays[name]`` is present and a NumPy array of ``rank`` axes."""
+        if name not in arrays:
+            raise ShapeError(f"{self.layer}: array {name!r} is missing")
+        if not isinstance(arrays[name], np.ndarray) or arrays[name].ndim != rank:
+            raise ShapeError(f"{self.layer}: {name} must be a NumPy array of rank {rank}")
+
+    def hyper(self, hyper: dict, name: str) -> None:
+        """Hyper-parameter ``name`` is given."""
+        if name not in hyper:
+            raise ShapeError(f"{self.layer}: hyper-parameter '{name}' is missing")
+
+    def positive(self, sizes: dict) -> None:
+        """Every size read off the shapes is at least 1."""
+        for name, value in sizes.items():
+            if value < 1:
+                raise ShapeError(
+                    f"{self.layer}: size {name} = {value} from these shapes; every size must be >= 1"
+                )
+
+    def dtype(self, arrays: dict) -> np.dtype:
+        """The float type of the layer's arrays: that of its first given array."""
+        dtype = arrays[self.first].dtype
+        if dtype not in (np.float32, np.float64):
+            raise ShapeError(f"{self.layer}: arrays must be float32 or float64, got {dtype} for {self.first}")
+        return dtype
+
+    def array(self, arrays: dict, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+        """``arrays[name]``, present and :meth:`checked`."""
+        if name not in arrays:
+            raise ShapeError(f"{self.layer}: array {name!r} is missing")
+        return self.checked(arrays[name], name, shape, dtype)
+
+    def checked(self, a: np.ndarray, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+        """``a`` if it is a C-contiguous ``dtype`` array of ``shape``."""
+        if not isinstance(a, np.ndarray) or a.shape != shape:
+            got = getattr(a, "shape", type(a).__name__)
+            raise ShapeError(f"{self.layer}: {name} has shape {got}, expected {shape}")
+        if a.dtype != dtype:
+            raise ShapeError(f"{self.layer}: {name} is {a.dtype}, expected {dtype} like the other arrays")
+        if not a.flags.c_contiguous:
+            raise ShapeError(f"{self.layer}: {name} must be C-contiguous")
+        return a
+
+    def buffer(self, out: dict | None, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+        """The caller's buffer ``out[name]`` (checked) if given, else a new array."""
+        if out is not None and name in out:
+            return self.checked(out[name], name, shape, dtype)
+        return np.empty(shape, dtype)
+
+
+def needed(gradients: tuple[str, ...], reads: Mapping[str, Iterable[str]], wanted) -> set:
+    """``wanted`` (default: all ``gradients``) and every gradient computing them reads.
+
+    ``reads[g]`` names the gradients ``g``'s kernel reads; a kernel reads only gradients made before it.
+    """
+    if wanted is None:
+        return set(gradients)
+    need = set(wanted)
+    for name in reversed(gradients):
+        if name in need:
+            need.update(reads[name])
+    return need

@@ -1,0 +1,212 @@
+"""The array operations generated NumPy kernels are written in: views, window sums, products.
+
+Every generated ``<layer>_numpy.py`` imports this module as ``_ops`` and its
+kernels call ``_ops.view``, ``_ops.matrix``, ``_ops.product``,
+``_ops.window_sum``, ``_ops.rows_summed``, ``_ops.grid`` and ``_ops.scratch``;
+the plan of which to call, with what, comes from the derivation
+(:mod:`symcnn.codegen.vectorize`). NumPy only: no SymPy at run time.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import threading
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+__all__ = ["TAP_WORK", "grid", "matrix", "product", "rows_summed", "scratch", "view", "window_sum"]
+
+
+def view(a: np.ndarray, axes: tuple, ranges: tuple, key: str) -> np.ndarray:
+    """The read-only view ``v[u_0, u_1, …] = a[e_0, e_1, …]``, zero where the read leaves ``a``.
+
+    ``axes[k] = (offset, ((j, coeff), …), divisor)`` makes
+    ``e_k = (offset + Σ coeff · u_j) // divisor``; ``ranges[j] = (start, extent)``
+    is the range of ``u_j``; ``key`` names the scratch buffer of a padded copy.
+    """
+    spans = []
+    factors = {k: divisor for k, (_, _, divisor) in enumerate(axes) if divisor != 1}
+    if factors:  # floor(u / n): each entry repeated n times along its axis, in one copy
+        a = _repeated(a, factors, key + ".repeat")
+    for k, (offset, coeffs, divisor) in enumerate(axes):
+        if divisor != 1:
+            ((j, coeff),) = coeffs
+            start, extent = ranges[j]
+            if coeff != 1 or offset != 0:
+                raise ValueError("only floor(u / n) reads are vectorised")
+            over = start + extent - a.shape[k]
+            if over > 0:
+                a = np.pad(a, [(0, over) if i == k else (0, 0) for i in range(a.ndim)])
+            offset = 0
+        lo = hi = offset + sum(c * ranges[j][0] for j, c in coeffs)
+        for j, c in coeffs:
+            step = c * (ranges[j][1] - 1)
+            lo, hi = (lo + step, hi) if step < 0 else (lo, hi + step)
+        spans.append((offset, coeffs, lo, hi))
+    pad = [(max(0, -lo), max(0, hi - n + 1)) for (_, _, lo, hi), n in zip(spans, a.shape)]
+    if any(p != (0, 0) for p in pad):
+        a = _padded(a, pad, key)
+    first = []
+    strides = [0] * len(ranges)
+    for k, (offset, coeffs, _, _) in enumerate(spans):
+        first.append(pad[k][0] + offset + sum(c * ranges[j][0] for j, c in coeffs))
+        for j, c in coeffs:
+            strides[j] += c * a.strides[k]
+    base = a[tuple(slice(f, None) for f in first)]
+    return as_strided(base, tuple(e for _, e in ranges), tuple(strides), writeable=False)
+
+
+def _repeated(a: np.ndarray, factors: dict, key: str) -> np.ndarray:
+    """``a`` with each entry repeated ``factors[k]`` times along axis ``k``, into scratch ``key``."""
+    split, wide = [], []
+    for k, n in enumerate(a.shape):
+        split += [n, 1] if k in factors else [n]
+        wide += [n, factors[k]] if k in factors else [n]
+    out = scratch(key, tuple(n * factors.get(k, 1) for k, n in enumerate(a.shape)), a.dtype)
+    np.copyto(out.reshape(wide), np.broadcast_to(a.reshape(split), wide))
+    return out
+
+
+_SCRATCH = threading.local()
+#: Buffers kept per thread before the store starts over (every layer of a net shares it).
+_SCRATCH_KEPT = 1024
+
+
+def scratch(key: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """A buffer for temporary ``key`` of this shape, kept between calls (one set per thread).
+
+    A fresh multi-megabyte array costs page faults on every call; a kept one does not.
+    Its contents are only ever read within the kernel call that wrote them, so kernels
+    of different layers may share a key.
+    """
+    store = _SCRATCH.__dict__
+    buf = store.get((key, shape, dtype))
+    if buf is None:
+        if len(store) > _SCRATCH_KEPT:
+            store.clear()
+        buf = store[(key, shape, dtype)] = np.empty(shape, dtype)
+    return buf
+
+
+def _padded(a: np.ndarray, pad: list, key: str) -> np.ndarray:
+    """``a`` with ``pad[k] = (before, after)`` zeros along each axis ``k``."""
+    out = scratch(key, tuple(n + lo + hi for n, (lo, hi) in zip(a.shape, pad)), a.dtype)
+    inner = []
+    for n, (lo, _) in zip(a.shape, pad):
+        out[(*inner, slice(None, lo))] = 0
+        out[(*inner, slice(lo + n, None))] = 0
+        inner.append(slice(lo, lo + n))
+    out[tuple(inner)] = a
+    return out
+
+
+def matrix(v: np.ndarray, batch: int, rows: int, key: str) -> np.ndarray:
+    """``v`` over (batch…, rows…, cols…) axes as a (batch ×) rows × cols matrix, copied only if it must be.
+
+    A copy (the im2col of a window view) goes to scratch ``key``, laid out rows-major or
+    columns-major (then transposed back, which BLAS takes for free), whichever reads
+    ``v`` along its smallest stride innermost.
+    """
+    shape = v.shape
+    b = math.prod(shape[:batch])
+    r, c = math.prod(shape[batch : batch + rows]), math.prod(shape[batch + rows :])
+    last_row = (abs(v.strides[batch + rows - 1]), -shape[batch + rows - 1]) if rows else (math.inf, 0)
+    last_col = (abs(v.strides[-1]), -shape[-1]) if rows < v.ndim - batch else (math.inf, 0)
+    flip = last_row < last_col
+    if flip:
+        cols_first = list(range(batch)) + list(range(batch + rows, v.ndim)) + list(range(batch, batch + rows))
+        v = v.transpose(cols_first)
+    if v.flags.c_contiguous:
+        m = v.reshape(b, c, r) if flip else v.reshape(b, r, c)
+    else:
+        m = scratch(key, (b, c, r) if flip else (b, r, c), v.dtype)
+        np.copyto(m.reshape(v.shape), v)
+    m = m.swapaxes(-1, -2) if flip else m
+    return m if batch else m[0]
+
+
+def product(left: np.ndarray, right: np.ndarray, key: str) -> np.ndarray:
+    """``left @ right`` into scratch ``key``."""
+    out = scratch(key, left.shape[:-1] + right.shape[-1:], np.result_type(left, right))
+    return np.matmul(left, right, out=out)
+
+
+def rows_summed(m: np.ndarray, key: str) -> np.ndarray:
+    """The sum of the rows of matrix ``m``, into scratch ``key``."""
+    return np.add.reduce(m, axis=0, out=scratch(key, m.shape[1:], m.dtype))
+
+
+def window_sum(a: np.ndarray, axes: tuple, ranges: tuple, taps: int, key: str) -> np.ndarray:
+    """The sum over its first ``taps`` axes of ``view(a, axes, ranges, key)``, into scratch ``key``.
+
+    When every read is a slice of ``a`` (one unit-divisor index per axis) and each
+    tap has enough work, the sum is one slice of ``a`` added per tap value, with no
+    padded copy or window copy at all; otherwise the view is copied and its rows added.
+    """
+    shape = tuple(extent for _, extent in ranges[taps:])
+    plan = _tap_plan(a.shape, axes, ranges, taps) if math.prod(shape) >= TAP_WORK else None
+    if plan is None:
+        window = view(a, axes, ranges, key + ".view")
+        return rows_summed(matrix(window, 0, taps, key + ".rows"), key).reshape(shape)
+    out = scratch(key, shape, a.dtype)
+    out[...] = 0
+    order, slices = plan
+    for src, dst in slices:
+        out[dst] += a[src].transpose(order)
+    return out
+
+
+#: Below this many elements summed per tap, a Python loop over taps costs more than a window copy.
+TAP_WORK = 2048
+
+
+@functools.lru_cache(maxsize=256)
+def _tap_plan(shape: tuple, axes: tuple, ranges: tuple, taps: int) -> tuple | None:
+    """For ``window_sum``: the transpose from ``a``'s kept axes to the result's, and per tap the
+    (slice of ``a``, slice of the result) pair; ``None`` if some read is not a slice."""
+    moves, seen = [], []
+    for _, coeffs, divisor in axes:
+        outer = [(j, c) for j, c in coeffs if j >= taps]
+        if divisor != 1 or len(outer) > 1 or any(j == m for j, _ in outer for m in seen):
+            return None
+        moves.append(outer[0] if outer else None)
+        seen += [j for j, _ in outer]
+    if sorted(seen) != list(range(taps, len(ranges))):
+        return None
+    slices = []
+    for tap in itertools.product(*(range(start, start + extent) for start, extent in ranges[:taps])):
+        src, dst = [], [slice(None)] * (len(ranges) - taps)
+        for k, (offset, coeffs, _) in enumerate(axes):
+            fixed = offset + sum(c * tap[j] for j, c in coeffs if j < taps)
+            if moves[k] is None:  # an axis read at a tap only
+                if not 0 <= fixed < shape[k]:
+                    break
+                src.append(fixed)
+                continue
+            j, c = moves[k]
+            start, extent = ranges[j]
+            lo, hi = _solve(fixed, c, shape[k], start, start + extent - 1)
+            if lo > hi:
+                break
+            stop = fixed + c * hi + (1 if c > 0 else -1)
+            src.append(slice(fixed + c * lo, stop if stop >= 0 else None, c))
+            dst[j - taps] = slice(lo - start, hi - start + 1)
+        else:
+            slices.append((tuple(src), tuple(dst)))
+    return tuple(sorted(range(len(seen)), key=lambda n: seen[n])), tuple(slices)
+
+
+def _solve(fixed: int, c: int, n: int, lo: int, hi: int) -> tuple[int, int]:
+    """The range of ``u`` in ``[lo, hi]`` with ``0 <= fixed + c·u <= n - 1`` (``c`` non-zero)."""
+    first, last = (-fixed, n - 1 - fixed) if c > 0 else (n - 1 - fixed, -fixed)
+    return max(lo, -(-first // c)), min(hi, last // c)
+
+
+def grid(start: int, extent: int, axis: int, rank: int) -> np.ndarray:
+    """The values ``start … start + extent - 1`` of an index, laid along ``axis`` of ``rank`` axes."""
+    shape = [1] * rank
+    shape[axis] = extent
+    return np.arange(start, start + extent).reshape(shape)
