@@ -53,6 +53,8 @@ class SGD:
         """Make ``lr`` the global rate η from the next :meth:`step` on (a schedule calls this)."""
         if lr <= 0 or not np.isfinite(lr):
             raise ValueError(f"learning rate must be positive, got {lr}")
+        if self.step_size and float(lr) == self.lr:
+            return  # a constant schedule: every step size is already this rate's
         self.lr = float(lr)
         for name, p in self.params.items():
             self.step_size[name] = (self.rate[name] * p.dtype.type(self.lr)).astype(p.dtype)
