@@ -32,11 +32,12 @@ from pathlib import Path
 import numpy as np
 
 from symcnn.errors import GeneratedCodeError
+from symcnn.runtime.arch import COMBO_LAMBDA, INPUT_SHAPE, Op, arch, initial_params
 from symcnn.runtime.layers import DTYPES, Flatten, Layer
 from symcnn.runtime.loader import BACKENDS, load_layer_module
 from symcnn.runtime.network import Network, Penalty
 
-__all__ = ["CONVENTIONS", "PRESETS", "RECIPES", "build_network", "glorot", "network_from_meta"]
+__all__ = ["CONVENTIONS", "PRESETS", "RECIPES", "build_network", "network_from_meta"]
 
 PRESETS = ("dlt", "bouvrie", "lenet5", "combo")
 CONVENTIONS = ("xcorr", "matlab")
@@ -47,20 +48,6 @@ RECIPES = {
     "lenet5": {"lr": 0.01, "schedule": "cosine", "momentum": 0.9, "batch_size": 64, "epochs": 10},
     "combo": {"lr": 1.0, "schedule": "constant", "momentum": 0.0, "batch_size": 50, "epochs": 1},
 }
-#: λ of the ``combo`` preset's entropy penalty.
-COMBO_LAMBDA = 1e-3
-
-
-def glorot(rng: np.random.Generator, shape: tuple[int, ...], fan_in: int, fan_out: int) -> np.ndarray:
-    """Uniform in ±√(6/(fan_in+fan_out)), DeepLearnToolbox's (and Glorot's) initialisation."""
-    r = np.sqrt(6.0 / (fan_in + fan_out))
-    return rng.uniform(-r, r, size=shape)
-
-
-def he(rng: np.random.Generator, shape: tuple[int, ...], fan_in: int) -> np.ndarray:
-    """Uniform in ±√(6/fan_in), for ReLU layers."""
-    r = np.sqrt(6.0 / fan_in)
-    return rng.uniform(-r, r, size=shape)
 
 
 class _Builder:
@@ -77,18 +64,22 @@ class _Builder:
         self.hashes[kind] = module.SPEC_HASH
         return Layer(module, name, params or {}, constants, hyper, self.dtype)
 
-    def conv(self, name, act, convention, rng, c, m, k=5, init="glorot"):
-        fan_in, fan_out = c * k * k, m * k * k
-        shape = (c, m, k, k)
-        kern = glorot(rng, shape, fan_in, fan_out) if init == "glorot" else he(rng, shape, fan_in)
-        return self.layer(
-            f"conv_{convention}_{act}", name,
-            {"K": kern, "B": np.zeros(m)}, {"T": np.ones((c, m))},
-        )
-
-    def fc(self, name, act, rng, i, o, init="glorot"):
-        w = glorot(rng, (o, i), i, o) if init == "glorot" else he(rng, (o, i), i)
-        return self.layer(f"fc_{act}", name, {"W": w, "b": np.zeros(o)})
+    def op(self, op: Op, convention: str, params: dict[str, np.ndarray]) -> Layer | Flatten:
+        """The generated layer (or flatten step) of one :class:`Op`, with its initial ``params``."""
+        own = {key.split(".", 1)[1]: value for key, value in params.items() if key.startswith(op.name + ".")}
+        if op.kind == "flatten":
+            return Flatten(op.name, "F" if convention == "matlab" else "C")
+        if op.kind == "conv":
+            return self.layer(f"conv_{convention}_{op.act}", op.name, own, {"T": np.ones((op.c, op.m))})
+        if op.kind == "combo":
+            if convention == "matlab":
+                raise GeneratedCodeError(
+                    "the combo net has no matlab-convention layer; use --convention xcorr"
+                )
+            return self.layer(f"combo_{op.act}_pairs", op.name, own)
+        if op.kind.startswith("pool_"):
+            return self.layer(f"{op.kind}_{op.act or 'plain'}", op.name, own, hyper={"s": op.s})
+        return self.layer(f"fc_{op.act}", op.name, own)
 
 
 def build_network(
@@ -102,7 +93,7 @@ def build_network(
     seed: int = 0,
     combo_lambda: float = COMBO_LAMBDA,
 ) -> Network:
-    """Build preset ``name`` with weights drawn from ``numpy.random.default_rng(seed)``."""
+    """Build preset ``name`` (:data:`~symcnn.runtime.arch.ARCH`) with weights drawn from ``seed``."""
     if name not in PRESETS:
         raise GeneratedCodeError(f"unknown network {name!r}; choose from {', '.join(PRESETS)}")
     if convention not in CONVENTIONS:
@@ -110,54 +101,21 @@ def build_network(
     if np.dtype(dtype).name not in DTYPES:
         raise GeneratedCodeError(f"unknown dtype {dtype!r}; choose float32 or float64")
     dtype = np.dtype(dtype).name
-    rng = np.random.default_rng(seed)
+    spec = arch(name)
+    params = initial_params(name, seed, "float64")
     b = _Builder(backend, dtype, generated, trust)
-    flatten = Flatten("flatten", "F" if convention == "matlab" else "C")
+    layers = [b.op(op, convention, params) for op in spec["layers"]]
     penalties: list[Penalty] = []
-    if name in ("dlt", "bouvrie", "combo"):
-        pool = "pool_mean_plain" if name != "bouvrie" else "pool_sum_sigmoid"
-
-        def pooling(pname: str, c: int) -> Layer:
-            # β = 1, b = −s²/2: the sigmoid starts centred on a block of 0.5s (sigmoid outputs).
-            params = {"beta": np.ones(c), "b": np.full(c, -2.0)} if name == "bouvrie" else {}
-            return b.layer(pool, pname, params, hyper={"s": 2})
-
-        conv1 = b.conv("conv1", "sigmoid", convention, rng, 1, 6)
-        if name == "combo":
-            if convention == "matlab":
-                raise GeneratedCodeError(
-                    "the combo net has no matlab-convention layer; use --convention xcorr"
-                )
-            conv2 = b.layer("combo_sigmoid_pairs", "conv2", {
-                # α starts uniform (1/6), so kernels start 6 times larger to keep dlt's scale.
-                "K": 6 * glorot(rng, (6, 12, 5, 5), 6 * 25, 12 * 25),
-                "c": np.zeros((6, 12)),
-                "B": np.zeros(12),
-            })
-            pen = b.layer("penalty_entropy", "entropy", {"c": conv2.params["c"]}, {"lam": [combo_lambda]})
-            penalties.append(Penalty(pen, conv2, "c"))
-        else:
-            conv2 = b.conv("conv2", "sigmoid", convention, rng, 6, 12)
-        layers = [conv1, pooling("pool1", 6), conv2, pooling("pool2", 12), flatten,
-                  b.fc("fc", "sigmoid", rng, 192, 10)]
-        loss = b.layer("loss_squared", "loss")
-    else:  # lenet5
-        layers = [
-            b.conv("conv1", "relu", convention, rng, 1, 20, init="he"),
-            b.layer("pool_max_plain", "pool1", hyper={"s": 2}),
-            b.conv("conv2", "relu", convention, rng, 20, 50, init="he"),
-            b.layer("pool_max_plain", "pool2", hyper={"s": 2}),
-            flatten,
-            b.fc("fc1", "relu", rng, 800, 500, init="he"),
-            b.fc("fc2", "relu", rng, 500, 84, init="he"),
-            b.fc("fc3", "identity", rng, 84, 10),
-        ]
-        loss = b.layer("loss_softmax_ce", "loss")
+    if "entropy" in spec:  # −λ Σ α log α on the combination layer's c (PAPER.md §6.4)
+        owner = next(layer for layer, op in zip(layers, spec["layers"]) if op.kind == "combo")
+        pen = b.layer("penalty_entropy", "entropy", {"c": owner.params["c"]}, {"lam": [combo_lambda]})
+        penalties.append(Penalty(pen, owner, "c"))
+    loss = b.layer(f"loss_{spec['loss']}", "loss")
     meta = {"net": name, "convention": convention, "backend": backend, "dtype": dtype,
             "spec_hashes": dict(sorted(b.hashes.items()))}
     if name == "combo":
         meta["combo_lambda"] = combo_lambda
-    return Network(layers, loss, penalties, input_shape=(1, 28, 28), meta=meta)
+    return Network(layers, loss, penalties, input_shape=INPUT_SHAPE, meta=meta)
 
 
 def network_from_meta(
