@@ -70,7 +70,10 @@ def forward_Y(U, Y, N, M, Ho, Wo):
 
     Y[n, j, y, x] = sigmoid(U[n, j, y, x])
     """
-    Y[...] = (1.0 / (1.0 + np.exp(-(U))))
+    np.negative(U, out=Y)
+    np.exp(Y, out=Y)
+    np.add(Y, 1.0, out=Y)
+    np.divide(1.0, Y, out=Y)
 
 
 def backward_dU(Y, dY, dU, N, M, Ho, Wo):
@@ -78,7 +81,9 @@ def backward_dU(Y, dY, dU, N, M, Ho, Wo):
 
     dU[n, j, y, x] = (1 - Y[n, j, y, x])*Y[n, j, y, x]*dY[n, j, y, x]
     """
-    dU[...] = (1 - Y) * (Y) * (dY)
+    np.subtract(1, Y, out=dU)
+    np.multiply(dU, Y, out=dU)
+    np.multiply(dU, dY, out=dU)
 
 
 def backward_dV(alpha, dU, dV, N, C, M, Ho, Wo):

@@ -45,7 +45,7 @@ def forward_Y(U, Y, N, M, Ho, Wo):
 
     Y[n, j, y, x] = relu(U[n, j, y, x])
     """
-    Y[...] = np.maximum(U, 0)
+    np.maximum(U, 0, out=Y)
 
 
 def backward_dU(dY, U, dU, N, M, Ho, Wo):
@@ -53,7 +53,8 @@ def backward_dU(dY, U, dU, N, M, Ho, Wo):
 
     dU[n, j, y, x] = step(U[n, j, y, x])*dY[n, j, y, x]
     """
-    dU[...] = (dY) * (np.greater(U, 0))
+    np.greater(U, 0, out=dU)
+    np.multiply(dU, dY, out=dU)
 
 
 def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):

@@ -45,7 +45,7 @@ def forward_Y(U, Y, N, M, Ho, Wo):
 
     Y[n, j, y, x] = tanh(U[n, j, y, x])
     """
-    Y[...] = np.tanh(U)
+    np.tanh(U, out=Y)
 
 
 def backward_dU(Y, dY, dU, N, M, Ho, Wo):
@@ -53,7 +53,9 @@ def backward_dU(Y, dY, dU, N, M, Ho, Wo):
 
     dU[n, j, y, x] = (1 - Y[n, j, y, x]**2)*dY[n, j, y, x]
     """
-    dU[...] = (1 - Y**2) * (dY)
+    np.square(Y, out=dU)
+    np.subtract(1, dU, out=dU)
+    np.multiply(dU, dY, out=dU)
 
 
 def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):

@@ -42,7 +42,7 @@ def forward_Y(U, Y, N, O):
 
     Y[n, k] = relu(U[n, k])
     """
-    Y[...] = np.maximum(U, 0)
+    np.maximum(U, 0, out=Y)
 
 
 def backward_dU(dY, U, dU, N, O):
@@ -50,7 +50,8 @@ def backward_dU(dY, U, dU, N, O):
 
     dU[n, k] = step(U[n, k])*dY[n, k]
     """
-    dU[...] = (dY) * (np.greater(U, 0))
+    np.greater(U, 0, out=dU)
+    np.multiply(dU, dY, out=dU)
 
 
 def backward_dX(W, dU, dX, N, I, O):

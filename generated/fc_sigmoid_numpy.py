@@ -42,7 +42,10 @@ def forward_Y(U, Y, N, O):
 
     Y[n, k] = sigmoid(U[n, k])
     """
-    Y[...] = (1.0 / (1.0 + np.exp(-(U))))
+    np.negative(U, out=Y)
+    np.exp(Y, out=Y)
+    np.add(Y, 1.0, out=Y)
+    np.divide(1.0, Y, out=Y)
 
 
 def backward_dU(Y, dY, dU, N, O):
@@ -50,7 +53,9 @@ def backward_dU(Y, dY, dU, N, O):
 
     dU[n, k] = (1 - Y[n, k])*Y[n, k]*dY[n, k]
     """
-    dU[...] = (1 - Y) * (Y) * (dY)
+    np.subtract(1, Y, out=dU)
+    np.multiply(dU, Y, out=dU)
+    np.multiply(dU, dY, out=dU)
 
 
 def backward_dX(W, dU, dX, N, I, O):

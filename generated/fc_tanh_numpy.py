@@ -42,7 +42,7 @@ def forward_Y(U, Y, N, O):
 
     Y[n, k] = tanh(U[n, k])
     """
-    Y[...] = np.tanh(U)
+    np.tanh(U, out=Y)
 
 
 def backward_dU(Y, dY, dU, N, O):
@@ -50,7 +50,9 @@ def backward_dU(Y, dY, dU, N, O):
 
     dU[n, k] = (1 - Y[n, k]**2)*dY[n, k]
     """
-    dU[...] = (1 - Y**2) * (dY)
+    np.square(Y, out=dU)
+    np.subtract(1, dU, out=dU)
+    np.multiply(dU, dY, out=dU)
 
 
 def backward_dX(W, dU, dX, N, I, O):

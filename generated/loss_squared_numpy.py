@@ -6,6 +6,8 @@ Forward and backward kernels derived by symcnn, vectorised: affine reads are
 strided views, sums are matrix products. See PAPER.md [B2].
 """
 
+import numpy as np
+
 from symcnn.support import contract as _contract
 
 LAYER = "loss_squared"
@@ -39,7 +41,8 @@ def backward_dY(T, Y, dL, dY, N, O):
 
     dY[n, k] = (-T[n, k] + Y[n, k])*dL[n]
     """
-    dY[...] = (-T + Y) * (dL[:, None])
+    np.subtract(Y, T, out=dY)
+    np.multiply(dY, dL[:, None], out=dY)
 
 
 def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:

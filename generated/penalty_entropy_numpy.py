@@ -62,7 +62,11 @@ def backward_dalpha(Z, c, dP, lam, dalpha, C, M):
     """
     _v0 = _ops.view(dP, ((0, (), 1),), ((0, 1), (0, 1)), "backward_dalpha._v0")
     _v1 = _ops.view(lam, ((0, (), 1),), ((0, 1), (0, 1)), "backward_dalpha._v1")
-    dalpha[...] = (-1) * (c - np.log(Z)) * (_v0) * (_v1)
+    np.log(Z, out=dalpha)
+    np.subtract(c, dalpha, out=dalpha)
+    np.multiply(dalpha, -1, out=dalpha)
+    np.multiply(dalpha, _v0, out=dalpha)
+    np.multiply(dalpha, _v1, out=dalpha)
 
 
 def backward_dZ(Z, alpha, dP, dalpha, lam, dZ, C, M):

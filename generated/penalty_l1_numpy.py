@@ -62,7 +62,9 @@ def backward_dalpha(dP, lam, alpha, dalpha, C, M):
     """
     _v0 = _ops.view(dP, ((0, (), 1),), ((0, 1), (0, 1)), "backward_dalpha._v0")
     _v1 = _ops.view(lam, ((0, (), 1),), ((0, 1), (0, 1)), "backward_dalpha._v1")
-    dalpha[...] = (_v0) * (_v1) * (np.sign(alpha))
+    np.sign(alpha, out=dalpha)
+    np.multiply(dalpha, _v0, out=dalpha)
+    np.multiply(dalpha, _v1, out=dalpha)
 
 
 def backward_dZ(Z, alpha, dalpha, dZ, C, M):

@@ -63,7 +63,7 @@ def backward_dX(S, dD, dX, N, C, Ho, Wo, s):
     dX[n, c, p, q] = S[n, c, p, q]*dD[n, c, floor(p/s), floor(q/s)]
     """
     _v0 = _ops.view(dD, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), s), (0, ((3, 1),), s)), ((0, N), (0, C), (0, Ho*s), (0, Wo*s)), "backward_dX._v0")
-    dX[...] = (S) * (_v0)
+    np.multiply(S, _v0, out=dX)
 
 
 def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:

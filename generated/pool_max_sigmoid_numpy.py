@@ -62,7 +62,8 @@ def forward_U(D, b, beta, U, N, C, Ho, Wo):
 
     U[n, c, y, x] = D[n, c, y, x]*beta[c] + b[c]
     """
-    U[...] = D*beta[:, None, None] + b[:, None, None]
+    np.multiply(D, beta[:, None, None], out=U)
+    np.add(U, b[:, None, None], out=U)
 
 
 def forward_Y(U, Y, N, C, Ho, Wo):
@@ -70,7 +71,10 @@ def forward_Y(U, Y, N, C, Ho, Wo):
 
     Y[n, c, y, x] = sigmoid(U[n, c, y, x])
     """
-    Y[...] = (1.0 / (1.0 + np.exp(-(U))))
+    np.negative(U, out=Y)
+    np.exp(Y, out=Y)
+    np.add(Y, 1.0, out=Y)
+    np.divide(1.0, Y, out=Y)
 
 
 def backward_dU(Y, dY, dU, N, C, Ho, Wo):
@@ -78,7 +82,9 @@ def backward_dU(Y, dY, dU, N, C, Ho, Wo):
 
     dU[n, c, y, x] = (1 - Y[n, c, y, x])*Y[n, c, y, x]*dY[n, c, y, x]
     """
-    dU[...] = (1 - Y) * (Y) * (dY)
+    np.subtract(1, Y, out=dU)
+    np.multiply(dU, Y, out=dU)
+    np.multiply(dU, dY, out=dU)
 
 
 def backward_dD(beta, dU, dD, N, C, Ho, Wo):
@@ -86,7 +92,7 @@ def backward_dD(beta, dU, dD, N, C, Ho, Wo):
 
     dD[n, c, y, x] = beta[c]*dU[n, c, y, x]
     """
-    dD[...] = (beta[:, None, None]) * (dU)
+    np.multiply(beta[:, None, None], dU, out=dD)
 
 
 def backward_dX(S, dD, dX, N, C, Ho, Wo, s):
@@ -95,7 +101,7 @@ def backward_dX(S, dD, dX, N, C, Ho, Wo, s):
     dX[n, c, p, q] = S[n, c, p, q]*dD[n, c, floor(p/s), floor(q/s)]
     """
     _v0 = _ops.view(dD, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), s), (0, ((3, 1),), s)), ((0, N), (0, C), (0, Ho*s), (0, Wo*s)), "backward_dX._v0")
-    dX[...] = (S) * (_v0)
+    np.multiply(S, _v0, out=dX)
 
 
 def backward_dbeta(D, dU, dbeta, N, C, Ho, Wo):

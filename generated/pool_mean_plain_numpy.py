@@ -6,6 +6,8 @@ Forward and backward kernels derived by symcnn, vectorised: affine reads are
 strided views, sums are matrix products. See PAPER.md [B11].
 """
 
+import numpy as np
+
 from symcnn.support import contract as _contract
 from symcnn.support import numpy_ops as _ops
 
@@ -40,7 +42,7 @@ def backward_dX(dD, dX, N, C, Ho, Wo, s):
     dX[n, c, p, q] = dD[n, c, floor(p/s), floor(q/s)]/s**2
     """
     _v0 = _ops.view(dD, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), s), (0, ((3, 1),), s)), ((0, N), (0, C), (0, Ho*s), (0, Wo*s)), "backward_dX._v0")
-    dX[...] = (s**(-2.0)) * (_v0)
+    np.multiply(_v0, s**(-2.0), out=dX)
 
 
 def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:

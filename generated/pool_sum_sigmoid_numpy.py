@@ -41,7 +41,8 @@ def forward_U(D, b, beta, U, N, C, Ho, Wo):
 
     U[n, c, y, x] = D[n, c, y, x]*beta[c] + b[c]
     """
-    U[...] = D*beta[:, None, None] + b[:, None, None]
+    np.multiply(D, beta[:, None, None], out=U)
+    np.add(U, b[:, None, None], out=U)
 
 
 def forward_Y(U, Y, N, C, Ho, Wo):
@@ -49,7 +50,10 @@ def forward_Y(U, Y, N, C, Ho, Wo):
 
     Y[n, c, y, x] = sigmoid(U[n, c, y, x])
     """
-    Y[...] = (1.0 / (1.0 + np.exp(-(U))))
+    np.negative(U, out=Y)
+    np.exp(Y, out=Y)
+    np.add(Y, 1.0, out=Y)
+    np.divide(1.0, Y, out=Y)
 
 
 def backward_dU(Y, dY, dU, N, C, Ho, Wo):
@@ -57,7 +61,9 @@ def backward_dU(Y, dY, dU, N, C, Ho, Wo):
 
     dU[n, c, y, x] = (1 - Y[n, c, y, x])*Y[n, c, y, x]*dY[n, c, y, x]
     """
-    dU[...] = (1 - Y) * (Y) * (dY)
+    np.subtract(1, Y, out=dU)
+    np.multiply(dU, Y, out=dU)
+    np.multiply(dU, dY, out=dU)
 
 
 def backward_dD(beta, dU, dD, N, C, Ho, Wo):
@@ -65,7 +71,7 @@ def backward_dD(beta, dU, dD, N, C, Ho, Wo):
 
     dD[n, c, y, x] = beta[c]*dU[n, c, y, x]
     """
-    dD[...] = (beta[:, None, None]) * (dU)
+    np.multiply(beta[:, None, None], dU, out=dD)
 
 
 def backward_dX(dD, dX, N, C, Ho, Wo, s):

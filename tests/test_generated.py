@@ -263,7 +263,7 @@ CORRUPTIONS = [  # (layer, backend, text in the generated module, what replaces 
     # a term dropped from the softmax derivative [B14d]
     ("combo_sigmoid", "numpy", "dc[...] = alpha*dalpha + dZ*np.exp(c)", "dc[...] = dZ*np.exp(c)"),
     # up-sampling without the 1/n² of mean pooling
-    ("pool_mean_plain", "numpy", "(s**(-2.0)) * (_v0)", "_v0"),
+    ("pool_mean_plain", "numpy", "np.multiply(_v0, s**(-2.0), out=dX)", "np.positive(_v0, out=dX)"),
     # a 'full' bound cut short in the loop version of [B12]
     ("conv_xcorr_identity", "numba", "for _p in range(Ho):", "for _p in range(Ho - 1):"),
     # the activation derivative without its factor Y

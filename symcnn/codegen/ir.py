@@ -45,14 +45,17 @@ class Factor:
     """One factor of a term's product body.
 
     ``scalar`` is the factor as Numba source (accesses written inline);
-    ``array`` is NumPy source in which access ``k`` appears as ``{k}`` and each
-    index used as a value as ``{name}``; ``indices`` are those index names.
+    ``array`` is NumPy source in which access ``k`` appears as ``_r<k>_`` and
+    each index used as a value as ``_g_<name>_``; ``indices`` are those index names.
+    ``chain`` is the same value as ufunc steps into one buffer (:mod:`.ufuncs`),
+    or ``None`` where that needs a second buffer.
     """
 
     scalar: str
     array: str
     accesses: tuple[Access, ...]
     indices: tuple[str, ...]
+    chain: tuple[tuple[str, tuple[str, ...]], ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from .ir import (
 )
 from .ir import Module as ModuleIR
 from .printer import array_code, scalar_code
+from .ufuncs import chain
 
 #: Names generated modules use at module level or as builtins: no array, size or index may take them.
 TAKEN = RESERVED | set(dir(builtins)) | {
@@ -303,6 +304,7 @@ def _factor(expr: sp.Expr, accesses: tuple[sp.Indexed, ...], indices: set) -> Fa
         array=array_code(holed),
         accesses=tuple(_access(a, indices) for a in accesses),
         indices=tuple(str(i) for i in grid),
+        chain=chain(holed),
     )
 
 

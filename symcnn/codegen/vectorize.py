@@ -36,14 +36,24 @@ from dataclasses import dataclass, field
 
 from ..errors import GeneratedCodeError
 from .ir import Access, Index, Kernel, RecordKernel, Reduction
+from .ufuncs import BUFFER, Step, render
 
 
 @dataclass(frozen=True)
 class VTerm:
-    """One term as NumPy source: setup assignments, then the value added to (or stored in) the target."""
+    """One term as NumPy source: setup assignments, then the value added to (or stored in) the target.
+
+    ``into``: ufunc steps (:mod:`.ufuncs`) that store the value in the target
+    without temporaries, for an elementwise term; empty where it has none.
+    """
 
     setup: tuple[tuple[str, str], ...]
     value: str
+    into: tuple[Step, ...] = ()
+
+    def stored(self, target: str) -> list[str]:
+        """Statements storing the value in ``target``: the ufunc chain, or one assignment."""
+        return render(self.into, target) if self.into else [f"{target}[...] = {self.value}"]
 
 
 @dataclass(frozen=True)
@@ -170,6 +180,10 @@ class _Term:
 
     def evaluate(self, template: str, accesses, indices, order: list[str]) -> str:
         """A factor's NumPy expression over ``order``: accesses as arrays or views, indices as grids."""
+        return _fill(template, self.operands(accesses, indices, order))
+
+    def operands(self, accesses, indices, order: list[str]) -> dict[str, str]:
+        """What each placeholder of a factor stands for: arrays, views (emitted here) and index grids."""
         subst = {}
         for j, a in enumerate(accesses):
             axes = [u for ix in a.index for u, _ in ix.coeffs]
@@ -181,15 +195,42 @@ class _Term:
             subst[f"_g_{u}_"] = self.emit(
                 "g", f"_ops.grid({self.starts[u]}, {self.extents[u]}, {order.index(u)}, {len(order)})"
             )
-        return _fill(template, subst)
+        return subst
+
+    def inplace(self, operands: list[dict[str, str]]) -> tuple[Step, ...]:
+        """The elementwise term as ufunc steps into the target: its one computed factor's chain (else
+        the product of its first two factors), then a multiply by each other factor (``operands``:
+        each factor's placeholders). Empty for a plain copy, or when a second factor is computed
+        too, a guard masks it, or it reads the target itself."""
+        t = self.t
+        if t.guard_masks or any(a.array == self.k.target for f in t.factors for a in f.accesses):
+            return ()
+        if any(f.chain is None for f in t.factors):
+            return ()
+        leaf = {n: _fill(f.chain[0][1][0], operands[n]) for n, f in enumerate(t.factors)
+                if len(f.chain) == 1 and f.chain[0][0] == "positive"}
+        computed = [n for n in range(len(t.factors)) if n not in leaf]
+        if len(computed) > 1 or (not computed and len(leaf) < 2):
+            return ()
+        if computed:
+            (first,) = computed
+            chain = t.factors[first].chain
+            steps = [(name, tuple(_fill(o, operands[first]) for o in ops)) for name, ops in chain]
+            rest = list(leaf.values())
+        else:  # arrays before numbers, so the first product already has the target's shape
+            order = sorted(leaf, key=lambda n: not t.factors[n].accesses)
+            steps = [("multiply", (leaf[order[0]], leaf[order[1]]))]
+            rest = [leaf[n] for n in order[2:]]
+        return tuple(steps) + tuple(("multiply", (BUFFER, v)) for v in rest)
 
     def build(self) -> VTerm:
         t = self.t
         if not t.loops:
-            parts = [self.evaluate(f.array, f.accesses, f.indices, self.free) for f in t.factors]
+            operands = [self.operands(f.accesses, f.indices, self.free) for f in t.factors]
+            parts = [_fill(f.array, o) for f, o in zip(t.factors, operands)]
             parts += [f"({self.evaluate(c.array, (), c.indices, self.free)})" for c in t.guard_masks]
             value = " * ".join(f"({p})" for p in parts) if len(parts) > 1 else parts[0]
-            return VTerm(tuple(self.setup), value)
+            return VTerm(tuple(self.setup), value, self.inplace(operands))
         summed = [lp.index for lp in t.loops]
         ops: list[_Operand] = []
         scale: list[str] = []
