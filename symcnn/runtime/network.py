@@ -20,6 +20,7 @@ import numpy as np
 from symcnn.errors import CheckpointError, ShapeError
 from symcnn.runtime.checkpoint import load_npz, save_npz
 from symcnn.runtime.layers import Flatten, Layer, check_array
+from symcnn.runtime.memory import retain_freed_memory
 
 __all__ = ["Network", "Penalty"]
 
@@ -53,6 +54,7 @@ class Network:
         names = [layer.name for layer in layers]
         if len(set(names)) != len(names):
             raise ValueError(f"layer names must be unique: {names}")
+        retain_freed_memory()  # steps reuse their temporaries' memory instead of faulting it in anew
 
     # -- the three steps of training -------------------------------------------------------------
 
