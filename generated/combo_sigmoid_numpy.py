@@ -50,8 +50,7 @@ def forward_V(K, X, V, N, C, Ho, Wo, KH, KW):
 
     V[n, i, y, x] = Sum(K[i, a, b]*X[n, i, a + y, b + x], (a, 0, KH - 1), (b, 0, KW - 1))
     """
-    _v0 = _ops.view(X, ((0, ((1, 1),), 1), (0, ((0, 1),), 1), (0, ((4, 1), (2, 1)), 1), (0, ((5, 1), (3, 1)), 1)), ((0, C), (0, N), (0, Ho), (0, Wo), (0, KH), (0, KW)), "forward_V._v0")
-    _t1 = _ops.product(_ops.matrix(_v0, 1, 3, "forward_V._t1._v0"), K.reshape(C, KH * KW, 1), "forward_V._t1").reshape(C, N, Ho, Wo)
+    _t1 = _ops.product(_ops.window_matrix(X, ((0, ((1, 1),), 1), (0, ((0, 1),), 1), (0, ((4, 1), (2, 1)), 1), (0, ((5, 1), (3, 1)), 1)), ((0, C), (0, N), (0, Ho), (0, Wo), (0, KH), (0, KW)), 1, 3, "forward_V._t1._w0"), K.reshape(C, KH * KW, 1), "forward_V._t1").reshape(C, N, Ho, Wo)
     V[...] = _t1.transpose(1, 0, 2, 3)
 
 
@@ -120,8 +119,7 @@ def backward_dX(K, dV, dX, N, C, Ho, Wo, KH, KW):
     dX[n, i, p, q] = Σ_{a=max(0, -Ho + p + 1)}^{min(KH - 1, p)} Σ_{b=max(0, -Wo + q + 1)}^{min(KW -
         1, q)} K[i, a, b]*dV[n, i, -a + p, -b + q]
     """
-    _v0 = _ops.view(dV, ((0, ((1, 1),), 1), (0, ((0, 1),), 1), (0, ((4, -1), (2, 1)), 1), (0, ((5, -1), (3, 1)), 1)), ((0, C), (0, N), (0, Ho + KH - 1), (0, KW + Wo - 1), (0, KH), (0, KW)), "backward_dX._v0")
-    _t1 = _ops.product(_ops.matrix(_v0, 1, 3, "backward_dX._t1._v0"), K.reshape(C, KH * KW, 1), "backward_dX._t1").reshape(C, N, Ho + KH - 1, KW + Wo - 1)
+    _t1 = _ops.product(_ops.window_matrix(dV, ((0, ((1, 1),), 1), (0, ((0, 1),), 1), (0, ((4, -1), (2, 1)), 1), (0, ((5, -1), (3, 1)), 1)), ((0, C), (0, N), (0, Ho + KH - 1), (0, KW + Wo - 1), (0, KH), (0, KW)), 1, 3, "backward_dX._t1._w0"), K.reshape(C, KH * KW, 1), "backward_dX._t1").reshape(C, N, Ho + KH - 1, KW + Wo - 1)
     dX[...] = _t1.transpose(1, 0, 2, 3)
 
 
@@ -131,8 +129,7 @@ def backward_dK(X, dV, dK, N, C, Ho, Wo, KH, KW):
     dK[i, a, b] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} X[n, i, a + y, b + x]*dV[n, i,
         y, x]
     """
-    _v0 = _ops.view(X, ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (0, ((1, 1), (4, 1)), 1), (0, ((2, 1), (5, 1)), 1)), ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)), "backward_dK._v0")
-    _t1 = _ops.product(_ops.matrix(_v0, 1, 2, "backward_dK._t1._v0"), _ops.matrix(dV.transpose(1, 0, 2, 3), 1, 3, "backward_dK._t1.dV"), "backward_dK._t1").reshape(C, KH, KW)
+    _t1 = _ops.product(_ops.window_matrix(X, ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (0, ((1, 1), (4, 1)), 1), (0, ((2, 1), (5, 1)), 1)), ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)), 1, 2, "backward_dK._t1._w0"), _ops.matrix(dV.transpose(1, 0, 2, 3), 1, 3, "backward_dK._t1.dV"), "backward_dK._t1").reshape(C, KH, KW)
     dK[...] = _t1
 
 

@@ -53,8 +53,7 @@ def forward_U(B, alpha, K, X, U, N, C, M, Ho, Wo, KH, KW):
     """
     U[...] = B[:, None, None]
     _t0 = alpha[:, :, None, None] * K
-    _v1 = _ops.view(X, ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (0, ((4, 1), (1, 1)), 1), (0, ((5, 1), (2, 1)), 1)), ((0, N), (0, Ho), (0, Wo), (0, C), (0, KH), (0, KW)), "forward_U._v1")
-    _t2 = _ops.product(_ops.matrix(_v1, 0, 3, "forward_U._t2._v1"), _ops.matrix(_t0.transpose(0, 2, 3, 1), 0, 3, "forward_U._t2._t0"), "forward_U._t2").reshape(N, Ho, Wo, M)
+    _t2 = _ops.product(_ops.window_matrix(X, ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (0, ((4, 1), (1, 1)), 1), (0, ((5, 1), (2, 1)), 1)), ((0, N), (0, Ho), (0, Wo), (0, C), (0, KH), (0, KW)), 0, 3, "forward_U._t2._w1"), _ops.matrix(_t0.transpose(0, 2, 3, 1), 0, 3, "forward_U._t2._t0"), "forward_U._t2").reshape(N, Ho, Wo, M)
     U[...] += _t2.transpose(0, 3, 1, 2)
 
 
@@ -85,8 +84,7 @@ def backward_dalpha(K, X, dU, dalpha, N, C, M, Ho, Wo, KH, KW):
     dalpha[i, j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} Σ_{a=0}^{KH - 1} Σ_{b=0}^{KW -
         1} K[i, j, a, b]*X[n, i, a + y, b + x]*dU[n, j, y, x]
     """
-    _v0 = _ops.view(X, ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (0, ((1, 1), (4, 1)), 1), (0, ((2, 1), (5, 1)), 1)), ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)), "backward_dalpha._v0")
-    _t1 = _ops.product(_ops.matrix(_v0, 0, 3, "backward_dalpha._t1._v0"), _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dalpha._t1.dU"), "backward_dalpha._t1").reshape(C, KH, KW, M)
+    _t1 = _ops.product(_ops.window_matrix(X, ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (0, ((1, 1), (4, 1)), 1), (0, ((2, 1), (5, 1)), 1)), ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)), 0, 3, "backward_dalpha._t1._w0"), _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dalpha._t1.dU"), "backward_dalpha._t1").reshape(C, KH, KW, M)
     _t2 = _ops.product(K.reshape(C * M, 1, KH * KW), _ops.matrix(_t1.transpose(0, 3, 1, 2), 2, 2, "backward_dalpha._t2._t1"), "backward_dalpha._t2").reshape(C, M)
     dalpha[...] = _t2
 
@@ -119,8 +117,7 @@ def backward_dK(alpha, X, dU, dK, N, C, M, Ho, Wo, KH, KW):
     dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} X[n, i, a + y, b +
         x]*alpha[i, j]*dU[n, j, y, x]
     """
-    _v0 = _ops.view(X, ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (0, ((1, 1), (4, 1)), 1), (0, ((2, 1), (5, 1)), 1)), ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)), "backward_dK._v0")
-    _t1 = _ops.product(_ops.matrix(_v0, 0, 3, "backward_dK._t1._v0"), _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dK._t1.dU"), "backward_dK._t1").reshape(C, KH, KW, M)
+    _t1 = _ops.product(_ops.window_matrix(X, ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (0, ((1, 1), (4, 1)), 1), (0, ((2, 1), (5, 1)), 1)), ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)), 0, 3, "backward_dK._t1._w0"), _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dK._t1.dU"), "backward_dK._t1").reshape(C, KH, KW, M)
     dK[...] = _t1.transpose(0, 3, 1, 2) * alpha[:, :, None, None]
 
 

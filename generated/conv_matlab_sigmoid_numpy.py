@@ -35,8 +35,7 @@ def forward_U(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW):
     """
     U[...] = B[:, None, None]
     _t0 = T[:, :, None, None] * K
-    _v1 = _ops.view(X, ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (KH - 1, ((4, -1), (1, 1)), 1), (KW - 1, ((5, -1), (2, 1)), 1)), ((0, N), (0, Ho), (0, Wo), (0, C), (0, KH), (0, KW)), "forward_U._v1")
-    _t2 = _ops.product(_ops.matrix(_v1, 0, 3, "forward_U._t2._v1"), _ops.matrix(_t0.transpose(0, 2, 3, 1), 0, 3, "forward_U._t2._t0"), "forward_U._t2").reshape(N, Ho, Wo, M)
+    _t2 = _ops.product(_ops.window_matrix(X, ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (KH - 1, ((4, -1), (1, 1)), 1), (KW - 1, ((5, -1), (2, 1)), 1)), ((0, N), (0, Ho), (0, Wo), (0, C), (0, KH), (0, KW)), 0, 3, "forward_U._t2._w1"), _ops.matrix(_t0.transpose(0, 2, 3, 1), 0, 3, "forward_U._t2._t0"), "forward_U._t2").reshape(N, Ho, Wo, M)
     U[...] += _t2.transpose(0, 3, 1, 2)
 
 
@@ -80,8 +79,7 @@ def backward_dK(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW):
     dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} T[i, j]*X[n, i, KH - a + y -
         1, KW - b + x - 1]*dU[n, j, y, x]
     """
-    _v0 = _ops.view(X, ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (KH - 1, ((1, -1), (4, 1)), 1), (KW - 1, ((2, -1), (5, 1)), 1)), ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)), "backward_dK._v0")
-    _t1 = _ops.product(_ops.matrix(_v0, 0, 3, "backward_dK._t1._v0"), _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dK._t1.dU"), "backward_dK._t1").reshape(C, KH, KW, M)
+    _t1 = _ops.product(_ops.window_matrix(X, ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (KH - 1, ((1, -1), (4, 1)), 1), (KW - 1, ((2, -1), (5, 1)), 1)), ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)), 0, 3, "backward_dK._t1._w0"), _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dK._t1.dU"), "backward_dK._t1").reshape(C, KH, KW, M)
     dK[...] = _t1.transpose(0, 3, 1, 2) * T[:, :, None, None]
 
 

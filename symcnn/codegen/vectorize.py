@@ -419,9 +419,10 @@ class _Term:
         """``op`` as a (batch ×) rows × cols matrix: a reshape, a transposed reshape, or a copy."""
         size = [_product([self.extents[u] for u in g]) for g in (batch, rows, cols)]
         shape = size if batch else size[1:]
-        if op.access is not None:  # copied once: the im2col of a window view
-            src = self.materialize(op, batch + rows + cols)
-            return f"_ops.matrix({src}, {len(batch)}, {len(rows)}, {{key.{op_name(src)}}})"
+        if op.access is not None:  # copied once: the im2col of a window view (kept for its transpose)
+            args = _view_args(op.access, batch + rows + cols, self.starts, self.extents, self.k.name)
+            name = self.names("w")
+            return f"_ops.window_matrix({args}, {len(batch)}, {len(rows)}, {{key.{name}}})"
         if op.axes == batch + rows + cols:
             return f"{op.src}.reshape({', '.join(shape)})"
         if op.axes == batch + cols + rows:

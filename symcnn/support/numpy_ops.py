@@ -17,7 +17,10 @@ import threading
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-__all__ = ["TAP_WORK", "grid", "matrix", "product", "rows_summed", "scratch", "view", "window_sum"]
+__all__ = [
+    "TAP_WORK", "WINDOWS_KEPT", "grid", "matrix", "product", "rows_summed", "scratch", "view",
+    "window_matrix", "window_sum",
+]
 
 
 def view(a: np.ndarray, axes: tuple, ranges: tuple, key: str) -> np.ndarray:
@@ -103,12 +106,12 @@ def _padded(a: np.ndarray, pad: list, key: str) -> np.ndarray:
     return out
 
 
-def matrix(v: np.ndarray, batch: int, rows: int, key: str) -> np.ndarray:
+def matrix(v: np.ndarray, batch: int, rows: int, key: str, buffer=None) -> np.ndarray:
     """``v`` over (batch…, rows…, cols…) axes as a (batch ×) rows × cols matrix, copied only if it must be.
 
-    A copy (the im2col of a window view) goes to scratch ``key``, laid out rows-major or
-    columns-major (then transposed back, which BLAS takes for free), whichever reads
-    ``v`` along its smallest stride innermost.
+    A copy (the im2col of a window view) goes to scratch ``key`` (or ``buffer(shape,
+    dtype)``), laid out rows-major or columns-major (then transposed back, which BLAS
+    takes for free), whichever reads ``v`` along its smallest stride innermost.
     """
     shape = v.shape
     b = math.prod(shape[:batch])
@@ -122,10 +125,62 @@ def matrix(v: np.ndarray, batch: int, rows: int, key: str) -> np.ndarray:
     if v.flags.c_contiguous:
         m = v.reshape(b, c, r) if flip else v.reshape(b, r, c)
     else:
-        m = scratch(key, (b, c, r) if flip else (b, r, c), v.dtype)
+        layout = (b, c, r) if flip else (b, r, c)
+        m = scratch(key, layout, v.dtype) if buffer is None else buffer(layout, v.dtype)
         np.copyto(m.reshape(v.shape), v)
     m = m.swapaxes(-1, -2) if flip else m
     return m if batch else m[0]
+
+
+def window_matrix(a: np.ndarray, axes: tuple, ranges: tuple, batch: int, rows: int, key: str) -> np.ndarray:
+    """``matrix(view(a, axes, ranges, …), batch, rows, key)``, kept for a later call asking for its transpose.
+
+    A convolution's forward pass unfolds the windows of its input ``X`` as rows
+    ``(n, y, x)`` × columns ``(i, a, b)``; its kernel gradient [B8] needs the same
+    windows as ``(i, a, b)`` × ``(n, y, x)``. The first copy is kept, with a copy of
+    ``a`` it came from, and the second call returns its transpose (free for BLAS)
+    when ``a`` still holds exactly what it held then; anything else unfolds anew.
+    """
+    v = view(a, axes, ranges, key + ".view")
+    if batch or v.flags.c_contiguous:
+        return matrix(v, batch, rows, key)
+    signature = tuple(_axis_signature(axes, j, extent) for j, extent in enumerate(ranges))
+    head = (a.__array_interface__["data"][0], a.shape, a.strides, a.dtype.str,
+            tuple((offset, divisor) for offset, _, divisor in axes))
+    store = _WINDOWS.__dict__
+    mine, flipped = (head, signature[:rows], signature[rows:]), (head, signature[rows:], signature[:rows])
+    for slot, transposed in ((mine, False), (flipped, True)):
+        kept = store.get(slot)
+        if kept is not None and kept[1] is not None and np.array_equal(kept[0], a):
+            return kept[1].T if transposed else kept[1]
+    kept = store.pop(mine, None)
+    if kept is None or kept[0].shape != a.shape:
+        kept = [np.empty_like(a), None, {}]
+    while len(store) >= WINDOWS_KEPT:
+        store.pop(next(iter(store)))
+    store[mine] = kept
+    kept[1] = None  # not valid until both copies are done
+    np.copyto(kept[0], a)
+
+    def owned(shape: tuple, dtype: np.dtype) -> np.ndarray:
+        buf = kept[2].get((shape, dtype))
+        if buf is None:
+            buf = kept[2][(shape, dtype)] = np.empty(shape, dtype)
+        return buf
+
+    kept[1] = matrix(v, 0, rows, key, buffer=owned)
+    return kept[1]
+
+
+_WINDOWS = threading.local()
+#: Unfolded windows kept per thread (each with its own buffers): a few per layer of a net.
+WINDOWS_KEPT = 16
+
+
+def _axis_signature(axes: tuple, j: int, extent: tuple) -> tuple:
+    """What view axis ``j`` is, independent of where it sits among the others: its range and the
+    coefficient it has in each index of the source array."""
+    return extent, tuple((k, c) for k, (_, coeffs, _) in enumerate(axes) for u, c in coeffs if u == j)
 
 
 def product(left: np.ndarray, right: np.ndarray, key: str) -> np.ndarray:
