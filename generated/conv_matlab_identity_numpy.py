@@ -45,8 +45,8 @@ def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
         a + p + 1, -KW + b + q + 1]
     """
     _t0 = T[:, :, None, None] * K
-    _t1 = _ops.product(_ops.matrix(_t0.transpose(2, 3, 0, 1), 0, 3, "backward_dX._t1._t0"), _ops.matrix(dU.transpose(1, 0, 2, 3), 0, 1, "backward_dX._t1.dU"), "backward_dX._t1").reshape(KH, KW, C, N, Ho, Wo)
-    _t2 = _ops.window_sum(_t1, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((3, 1),), 1), (0, ((2, 1),), 1), (1 - KH, ((0, 1), (4, 1)), 1), (1 - KW, ((1, 1), (5, 1)), 1)), ((0, KH), (0, KW), (0, N), (0, C), (0, Ho + KH - 1), (0, KW + Wo - 1)), 2, "backward_dX._t2")
+    _t1 = _ops.product(_ops.matrix(_t0.transpose(2, 3, 0, 1), 0, 3, "backward_dX._t1._t0"), _ops.matrix(dU.transpose(1, 0, 2, 3), 0, 1, "backward_dX._t1.dU"), "backward_dX._t1", pad=(Wo, KW + Wo - 1)).reshape(KH, KW, C, N, Ho, -1)
+    _t2 = _ops.window_sum(_t1, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((3, 1),), 1), (0, ((2, 1),), 1), (1 - KH, ((0, 1), (4, 1)), 1), (1 - KW, ((1, 1), (5, 1)), 1)), ((0, KH), (0, KW), (0, N), (0, C), (0, Ho + KH - 1), (0, KW + Wo - 1)), 2, "backward_dX._t2", zeros_from=Wo)
     dX[...] = _t2
 
 

@@ -57,3 +57,44 @@ def test_another_array_of_the_same_shape_is_not_confused():
     ops.window_matrix(z, *FORWARD, 0, 3, "t.f")
     np.testing.assert_array_equal(ops.window_matrix(x, *GRADIENT, 0, 3, "t.g"), unfolded(x, GRADIENT))
     np.testing.assert_array_equal(ops.window_matrix(z, *GRADIENT, 0, 3, "t.g"), unfolded(z, GRADIENT))
+
+
+# -- a 'full' correlation's window sum [B12], one run per tap ------------------------------------
+
+TAPS, MAPS = 3, 4
+WO = 5
+Q = WO + TAPS - 1
+FULL_XCORR = (  # dX[n, i, p, q] = Σ_ab R[a, b, i, n, p - a, q - b]
+    ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((3, 1),), 1), (0, ((2, 1),), 1),
+     (0, ((0, -1), (4, 1)), 1), (0, ((1, -1), (5, 1)), 1)),
+    ((0, TAPS), (0, TAPS), (0, N), (0, MAPS), (0, Q), (0, Q)),
+)
+FULL_MATLAB = (  # the kernel flipped: R[a, b, i, n, p + a + 1 - K, q + b + 1 - K]
+    FULL_XCORR[0][:4] + ((1 - TAPS, ((0, 1), (4, 1)), 1), (1 - TAPS, ((1, 1), (5, 1)), 1)),
+    FULL_XCORR[1],
+)
+
+
+def padded_rows(r: np.ndarray, width: int) -> np.ndarray:
+    out = np.zeros(r.shape[:-1] + (width,))
+    out[..., : r.shape[-1]] = r
+    return out
+
+
+def test_padded_rows_sum_as_runs(monkeypatch):
+    monkeypatch.setattr(ops, "TAP_WORK", 0)
+    r = np.random.default_rng(5).standard_normal((TAPS, TAPS, MAPS, N, WO, WO))
+    for axes, ranges in (FULL_XCORR, FULL_MATLAB):
+        want = ops.window_sum(r, axes, ranges, 2, "t.plain").copy()
+        wide = padded_rows(r, Q)
+        order, slices = ops._tap_plan(wide.shape, axes, ranges, 2)
+        assert ops._runs(wide, np.empty((N, MAPS, Q, Q)), order, slices, WO) is not None
+        got = ops.window_sum(wide, axes, ranges, 2, "t.runs", zeros_from=WO)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_product_pads_rows_with_zeros():
+    left, right = np.ones((2, 3)), np.arange(3 * 4 * WO, dtype=float).reshape(3, 4 * WO)
+    got = ops.product(left, right, "t.pad", pad=(WO, Q)).reshape(2, 4, Q)
+    np.testing.assert_array_equal(got[..., :WO], (left @ right).reshape(2, 4, WO))
+    assert not got[..., WO:].any()

@@ -81,6 +81,7 @@ class _Operand:
     src: str = ""
     access: Access | None = None
     post: bool = field(default=False)
+    padded: str = ""  # the array's last axis holds zeros from this extent on (a padded product)
 
 
 def vectorize(k: Kernel) -> VKernel:
@@ -169,6 +170,7 @@ class _Term:
         self.free = list(k.free)
         self.order = self.free + [lp.index for lp in t.loops]
         self.keep = self.free  # the indices the contraction in progress must not sum
+        self.pad: dict[str, tuple[str, str]] = {}  # an axis of the last product: (extent, padded extent)
         self.setup: list[tuple[str, str]] = []
 
     def emit(self, prefix: str, value: str) -> str:
@@ -338,13 +340,17 @@ class _Term:
             # along the product's contiguous rows
             taps = sorted(inner - set(mixed.values()), key=self.order.index)
             self.keep = taps + keep + list(fresh.values())
+            # the product's rows padded with zeros to the target's rows: each tap is then added as one run
+            last = len(index) - 1
+            if mixed.get(last) == self.free[-1] and dict(op.access.index[last].coeffs)[self.free[-1]] == "1":
+                self.pad = {fresh[last]: (op.access.extents[last], self.extents[self.free[-1]])}
             (r,) = self.contract(ops[:n] + [first] + ops[n + 1 :])
-            self.keep = self.free
+            self.keep, self.pad = self.free, {}
             back = {w: op.access.index[k] for k, w in fresh.items()}
             index = tuple(back.get(u, Index(((u, "1"),), "0", "1", u)) for u in r.axes)
             window = Access(r.src, index, tuple(self.extents[u] for u in r.axes))
             read_axes = {v for ix in index for v, _ in ix.coeffs}
-            return [_Operand([u for u in self.order if u in read_axes], access=window)]
+            return [_Operand([u for u in self.order if u in read_axes], access=window, padded=r.padded)]
         return ops
 
     def contract(self, ops: list[_Operand]) -> list[_Operand]:
@@ -382,7 +388,8 @@ class _Term:
         # a window: one slice added per value of the summed indices where the reads are slices,
         # else copied once as (summed, rest) and its rows added (NumPy sums strided small axes slowly)
         args = _view_args(op.access, lone + rest, self.starts, self.extents, self.k.name)
-        return _Operand(rest, src=self.emit("t", f"_ops.window_sum({args}, {len(lone)}, {{key}})"))
+        zeros = f", zeros_from={op.padded}" if op.padded else ""
+        return _Operand(rest, src=self.emit("t", f"_ops.window_sum({args}, {len(lone)}, {{key}}{zeros})"))
 
     def pair(self, a: _Operand, b: _Operand, rest: list[_Operand]) -> _Operand:
         keep = self.kept(a, b, rest)
@@ -412,8 +419,13 @@ class _Term:
         left = self.matrix(a, batch, fa, summed)
         right = self.matrix(b, batch, summed, fb)
         shape = [self.extents[u] for u in batch + fa + fb]
-        value = f"_ops.product({left}, {right}, {{key}}).reshape({', '.join(shape) if shape else '()'})"
-        return _Operand(batch + fa + fb, src=self.emit("t", value))
+        pad = self.pad.get(fb[-1]) if fb and not rest else None
+        if pad:  # the last product of a 'full' correlation: its rows padded if short (see scatter)
+            shape[-1] = "-1"
+        padding = f", pad=({pad[0]}, {pad[1]})" if pad else ""
+        dims = ", ".join(shape) if shape else "()"
+        value = f"_ops.product({left}, {right}, {{key}}{padding}).reshape({dims})"
+        return _Operand(batch + fa + fb, src=self.emit("t", value), padded=pad[0] if pad else "")
 
     def matrix(self, op: _Operand, batch: list[str], rows: list[str], cols: list[str]) -> str:
         """``op`` as a (batch ×) rows × cols matrix: a reshape, a transposed reshape, or a copy."""

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 __all__ = [
-    "TAP_WORK", "WINDOWS_KEPT", "grid", "matrix", "product", "rows_summed", "scratch", "view",
+    "SHORT_ROWS", "TAP_WORK", "WINDOWS_KEPT", "grid", "matrix", "product", "rows_summed", "scratch", "view",
     "window_matrix", "window_sum",
 ]
 
@@ -183,8 +183,22 @@ def _axis_signature(axes: tuple, j: int, extent: tuple) -> tuple:
     return extent, tuple((k, c) for k, (_, coeffs, _) in enumerate(axes) for u, c in coeffs if u == j)
 
 
-def product(left: np.ndarray, right: np.ndarray, key: str) -> np.ndarray:
-    """``left @ right`` into scratch ``key``."""
+def product(left: np.ndarray, right: np.ndarray, key: str, pad: tuple[int, int] | None = None) -> np.ndarray:
+    """``left @ right`` into scratch ``key``.
+
+    ``pad = (w, W)``: ``right``'s columns run over an axis of extent ``w``
+    innermost; for rows shorter than :data:`SHORT_ROWS`, each run of ``w`` is
+    padded with zeros to ``W`` first, so the product's rows come out padded too
+    (for :func:`window_sum`'s runs). Its last axis is then ``W`` long, else ``w``.
+    """
+    if pad is not None and pad[0] < SHORT_ROWS:
+        w, W = pad
+        runs = right.shape[-1] // w
+        padded = scratch(key + ".pad", right.shape[:-1] + (runs * W,), right.dtype)
+        blocks = padded.reshape(right.shape[:-1] + (runs, W))
+        blocks[..., w:] = 0
+        blocks[..., :w] = right.reshape(right.shape[:-1] + (runs, w))
+        right = padded
     out = scratch(key, left.shape[:-1] + right.shape[-1:], np.result_type(left, right))
     return np.matmul(left, right, out=out)
 
@@ -194,12 +208,16 @@ def rows_summed(m: np.ndarray, key: str) -> np.ndarray:
     return np.add.reduce(m, axis=0, out=scratch(key, m.shape[1:], m.dtype))
 
 
-def window_sum(a: np.ndarray, axes: tuple, ranges: tuple, taps: int, key: str) -> np.ndarray:
+def window_sum(
+    a: np.ndarray, axes: tuple, ranges: tuple, taps: int, key: str, zeros_from: int = 0
+) -> np.ndarray:
     """The sum over its first ``taps`` axes of ``view(a, axes, ranges, key)``, into scratch ``key``.
 
     When every read is a slice of ``a`` (one unit-divisor index per axis) and each
     tap has enough work, the sum is one slice of ``a`` added per tap value, with no
     padded copy or window copy at all; otherwise the view is copied and its rows added.
+    ``zeros_from``: ``a``'s last axis holds zeros from there on (a product made by
+    :func:`product` with ``pad``), which lets each tap be added as one run (``_runs``).
     """
     shape = tuple(extent for _, extent in ranges[taps:])
     plan = _tap_plan(a.shape, axes, ranges, taps) if math.prod(shape) >= TAP_WORK else None
@@ -209,13 +227,50 @@ def window_sum(a: np.ndarray, axes: tuple, ranges: tuple, taps: int, key: str) -
     out = scratch(key, shape, a.dtype)
     out[...] = 0
     order, slices = plan
-    for src, dst in slices:
-        out[dst] += a[src].transpose(order)
+    runs = zeros_from and _runs(a, out, order, slices, zeros_from)
+    for n, (src, dst) in enumerate(slices):
+        if runs:
+            target, source = runs[n]
+            target += source
+        else:
+            out[dst] += a[src].transpose(order)
     return out
+
+
+def _runs(a: np.ndarray, out: np.ndarray, order: tuple, slices: tuple, zeros_from: int) -> list | None:
+    """Each tap of a 2-D window as one run of consecutive elements of ``a`` and of ``out``.
+
+    A tap adds an ``h × w`` block of ``a`` into a shifted block of ``out``; with
+    rows of 8, NumPy loops over rows of 8. When ``a``'s rows are as long as
+    ``out``'s (``W``) and zero from ``zeros_from`` on, the block is instead one
+    run of ``(h - 1)·W + w`` elements in both — the zeros land between the rows
+    of the target block — and NumPy runs one long inner loop per row of the
+    other axes. ``None`` unless every tap reads whole leading parts of rows.
+    """
+    kept, W = len(order), out.shape[-1]
+    if kept < 2 or order[-2:] != (kept - 2, kept - 1) or a.shape[-1] != W or not a.flags.c_contiguous:
+        return None
+    flat_a = a.reshape(a.shape[:-2] + (-1,))
+    flat_out = out.reshape(out.shape[:-2] + (-1,))
+    lead = order[:-2] + (kept - 2,)
+    runs = []
+    for src, dst in slices:
+        (r, c), (y, x) = src[-2:], dst[-2:]
+        if not (isinstance(r, slice) and isinstance(c, slice) and r.step == c.step == 1 and c.start == 0):
+            return None
+        if c.stop < zeros_from:
+            return None
+        length = (r.stop - r.start - 1) * W + c.stop
+        first, start = r.start * W, y.start * W + x.start
+        runs.append((flat_out[dst[:-2] + (slice(start, start + length),)],
+                     flat_a[src[:-2] + (slice(first, first + length),)].transpose(lead)))
+    return runs
 
 
 #: Below this many elements summed per tap, a Python loop over taps costs more than a window copy.
 TAP_WORK = 2048
+#: Rows shorter than this are padded to be summed as runs (rows of 8: 1.3x; rows of 24: slower).
+SHORT_ROWS = 16
 
 
 @functools.lru_cache(maxsize=256)
