@@ -9,6 +9,7 @@ them on batched arrays. See PAPER.md [B14a].
 import math
 import sys
 
+import numpy as np
 from numba import njit, prange
 
 from symcnn.support import contract as _contract
@@ -190,18 +191,24 @@ def backward_dX(K, dV, dX, N, C, Ho, Wo, KH, KW):
         1, q)} K[i, a, b]*dV[n, i, -a + p, -b + q]
     """
     _dt = dX.dtype.type
+    _dV_f = dV.reshape(dV.shape[0], dV.shape[1], Ho*Wo)
     for _o in prange(N * C):
         n = _o // C
         i = _o % C
         for p in range(Ho + KH - 1):
             for q in range(KW + Wo - 1):
                 dX[n, i, p, q] = _dt(0)
+        _pk = np.zeros((KH, KW, Ho*Wo), _dt)
         for a in range(KH):
             for b in range(KW):
                 _h2 = _dt(K[i, a, b])
+                for _f in range(Ho*Wo):
+                    _pk[a, b, _f] += _h2*_dV_f[n, i, _f]
+        for a in range(KH):
+            for b in range(KW):
                 for _p in range(Ho):
                     for _q in range(Wo):
-                        dX[n, i, _p + a, _q + b] += _h2*dV[n, i, _p, _q]
+                        dX[n, i, _p + a, _q + b] += _pk[a, b, Wo*_p + _q]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})

@@ -8,6 +8,7 @@ them on batched arrays. See PAPER.md [B7].
 
 import sys
 
+import numpy as np
 from numba import njit, prange
 
 from symcnn.support import contract as _contract
@@ -69,20 +70,26 @@ def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
         a + p + 1, -KW + b + q + 1]
     """
     _dt = dX.dtype.type
+    _dU_f = dU.reshape(dU.shape[0], dU.shape[1], Ho*Wo)
     for _o in prange(N * C):
         n = _o // C
         i = _o % C
         for p in range(Ho + KH - 1):
             for q in range(KW + Wo - 1):
                 dX[n, i, p, q] = _dt(0)
+        _pk = np.zeros((KH, KW, Ho*Wo), _dt)
         for j in range(M):
             _h1 = _dt(T[i, j])
             for a in range(KH):
                 for b in range(KW):
                     _h3 = _dt(_h1*K[i, j, a, b])
-                    for _p in range(Ho):
-                        for _q in range(Wo):
-                            dX[n, i, KH + _p - a - 1, KW + _q - b - 1] += _h3*dU[n, j, _p, _q]
+                    for _f in range(Ho*Wo):
+                        _pk[a, b, _f] += _h3*_dU_f[n, j, _f]
+        for a in range(KH):
+            for b in range(KW):
+                for _p in range(Ho):
+                    for _q in range(Wo):
+                        dX[n, i, KH + _p - a - 1, KW + _q - b - 1] += _pk[a, b, Wo*_p + _q]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})

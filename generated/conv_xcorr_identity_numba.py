@@ -8,6 +8,7 @@ them on batched arrays. See PAPER.md [B7].
 
 import sys
 
+import numpy as np
 from numba import njit, prange
 
 from symcnn.support import contract as _contract
@@ -68,20 +69,26 @@ def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
         + 1)}^{min(KW - 1, q)} K[i, j, a, b]*T[i, j]*dU[n, j, -a + p, -b + q]
     """
     _dt = dX.dtype.type
+    _dU_f = dU.reshape(dU.shape[0], dU.shape[1], Ho*Wo)
     for _o in prange(N * C):
         n = _o // C
         i = _o % C
         for p in range(Ho + KH - 1):
             for q in range(KW + Wo - 1):
                 dX[n, i, p, q] = _dt(0)
+        _pk = np.zeros((KH, KW, Ho*Wo), _dt)
         for j in range(M):
             _h1 = _dt(T[i, j])
             for a in range(KH):
                 for b in range(KW):
                     _h3 = _dt(_h1*K[i, j, a, b])
-                    for _p in range(Ho):
-                        for _q in range(Wo):
-                            dX[n, i, _p + a, _q + b] += _h3*dU[n, j, _p, _q]
+                    for _f in range(Ho*Wo):
+                        _pk[a, b, _f] += _h3*_dU_f[n, j, _f]
+        for a in range(KH):
+            for b in range(KW):
+                for _p in range(Ho):
+                    for _q in range(Wo):
+                        dX[n, i, _p + a, _q + b] += _pk[a, b, Wo*_p + _q]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})

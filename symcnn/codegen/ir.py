@@ -98,6 +98,21 @@ class Hoist:
 
 
 @dataclass(frozen=True)
+class Pack:
+    """A term whose window target is accumulated flat first (:mod:`.pack`).
+
+    ``flats``: ``(name, source)`` reshaped views read with one flat index;
+    the buffer has ``shape`` (zeroed per outer iteration); after the sums,
+    ``store`` runs inside the ``unpack`` loops and adds it into the target.
+    """
+
+    shape: tuple[str, ...]
+    flats: tuple[tuple[str, str], ...]
+    unpack: tuple[Loop, ...]
+    store: str
+
+
+@dataclass(frozen=True)
 class Reduction:
     """One term: ``Σ_loops [guards] Π factors``; ``body`` the product as Numba source after CSE.
 
@@ -107,7 +122,8 @@ class Reduction:
     ``hoists`` are the factors taken out of inner loops, ``temps`` and
     ``body`` the product left innermost, ``lhs`` the target element it adds
     to in the nest's own index names. ``partial``: the innermost loop is a
-    sum, added into ``lhs`` once it is complete.
+    sum, added into ``lhs`` once it is complete. ``pack``: ``lhs`` is an
+    element of a flat buffer, added into the target after the sums.
     """
 
     loops: tuple[Loop, ...]
@@ -120,6 +136,7 @@ class Reduction:
     hoists: tuple[Hoist, ...] = ()
     lhs: str = ""
     partial: bool = False
+    pack: Pack | None = None
 
 
 @dataclass(frozen=True)

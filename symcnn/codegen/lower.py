@@ -41,6 +41,7 @@ from .ir import (
     SizeRule,
 )
 from .ir import Module as ModuleIR
+from .pack import packed
 from .printer import array_code, scalar_code
 from .ufuncs import chain
 
@@ -516,12 +517,17 @@ def _plan(
         except ValueError:  # a bound the elimination cannot handle: keep the derivation's order
             bounds = [b for b in nest if b.index not in outer]
         bounds, t, target = _from_zero(bounds, t, free)
+        lhs, pack = f"{target_name}[{', '.join(scalar_code(e) for e in target)}]", None
+        flat = packed(bounds, t, target_name, target, _loop) if accumulate and len(terms) == 1 else None
+        if flat is not None:
+            bounds, t, lhs, pack = flat
         r = replace(
             r,
             nest=tuple(_loop(b) for b in bounds),
             guards=tuple(scalar_code(g) for g in t.guards),
-            lhs=f"{target_name}[{', '.join(scalar_code(e) for e in target)}]",
+            lhs=lhs,
             partial=bool(inner and last),
+            pack=pack,
         )
         planned.append(_hoisted(r, t))
     return tuple(map(str, outer)), tuple(map(str, inner)), init, planned

@@ -1,0 +1,77 @@
+"""A 'full' correlation's window target is accumulated flat, then added into its windows [B12]."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from symcnn.codegen.lower import _loop, lower
+from symcnn.codegen.pack import packed
+from symcnn.derive.cache import cached_derive, spec_hash
+from symcnn.derive.terms import Bound, Term
+from symcnn.model import builtin_layers
+
+LAYERS = builtin_layers()
+
+
+def kernel(layer: str, name: str):
+    module = lower(cached_derive(LAYERS[layer]), spec_hash(LAYERS[layer]))
+    return next(k for k in module.backward + module.forward if k.name == name)
+
+
+@pytest.mark.parametrize("layer", ["conv_xcorr_relu", "conv_matlab_tanh", "combo_sigmoid_pairs"])
+def test_input_sensitivity_of_a_convolution_is_packed(layer):
+    (term,) = kernel(layer, "backward_dX").terms
+    assert term.pack is not None
+    assert term.nest[-1].index == "_f" and term.nest[-1].range == "range(Ho*Wo)"
+    assert term.lhs.startswith("_pk[")
+    assert [lp.index for lp in term.pack.unpack][-2:] == ["_p", "_q"]
+    assert term.pack.store.startswith("dX[n, i, ")
+
+
+@pytest.mark.parametrize("layer,name", [
+    ("conv_xcorr_relu", "forward_U"),  # the window is read, not written
+    ("conv_xcorr_relu", "backward_dK"),
+    ("pool_mean_plain", "backward_dX"),  # no sums
+    ("fc_sigmoid", "backward_dX"),
+])
+def test_other_kernels_are_left_alone(layer, name):
+    assert all(t.pack is None for t in kernel(layer, name).terms)
+
+
+n, j, a, b, p, q = sp.symbols("n j a b _p _q", integer=True)
+Ho, Wo, KH, KW, M = sp.symbols("Ho Wo KH KW M", integer=True, positive=True)
+dU = sp.IndexedBase("dU", shape=(n, M, Ho, Wo))
+
+
+def _bounds(*pairs):
+    return [Bound(s, (sp.S.Zero,), (e - 1,), (sp.S.Zero, e - 1)) for s, e in pairs]
+
+
+NEST = [(j, M), (a, KH), (b, KW), (p, Ho), (q, Wo)]
+
+
+def test_packed_term_reads_one_flat_run():
+    bounds, term, lhs, pack = packed(_bounds(*NEST), Term((), dU[n, j, p, q]), "dX", (n, p + a, q + b), _loop)
+    assert bounds[-1].index == sp.Symbol("_f", integer=True) and bounds[-1].upper == (Ho * Wo - 1,)
+    assert str(term.body) == "_dU_f[n, j, _f]"
+    assert lhs == "_pk[a, b, _f]"
+    assert pack.shape == ("KH", "KW", "Ho*Wo")
+    assert pack.store == "dX[n, _p + a, _q + b] += _pk[a, b, Wo*_p + _q]"
+
+
+@pytest.mark.parametrize("why,nest,body,index", [
+    ("a read walks the rows shifted", NEST, dU[n, j, p + 1, q], (n, p + a, q + b)),
+    ("the target is no window", NEST, dU[n, j, p, q], (n, p, q)),
+    ("one tap moves both axes", NEST, dU[n, j, p, q], (n, p + a, q + a)),
+    ("a read's rows are longer than the loop", [(j, M), (a, KH), (b, KW), (p, Ho), (q, Wo - 1)],
+     dU[n, j, p, q], (n, p + a, q + b)),
+])
+def test_packing_refuses_what_it_cannot_flatten(why, nest, body, index):
+    assert packed(_bounds(*nest), Term((), body), "dX", index, _loop) is None, why
+
+
+def test_a_bounded_inner_loop_is_not_packed():
+    nest = _bounds(*NEST)
+    nest[-1] = Bound(q, (sp.S.Zero,), (sp.Min(Wo - 1, a),), (sp.S.Zero, Wo - 1))
+    assert packed(nest, Term((), dU[n, j, p, q]), "dX", (n, p + a, q + b), _loop) is None
