@@ -5,7 +5,9 @@ One measurement, in order:
 1. the machine: CPUs, threads, float32 (or float64) matmul peak;
 2. each contender (a symcnn backend, or the PyTorch reference) is built from
    the same initial weights, and its first training step is timed on its own:
-   that is where Numba compiles (or loads its cache);
+   that is where Numba loads its cache, its kernels having been compiled in a
+   child process first (timed too: ``compile_ahead_s``; see
+   :mod:`symcnn.runtime.warmup` for why);
 3. a few warm-up steps, then timed *rounds*: in each round every contender
    runs one window of steps, in rotating order, so a burst of load from
    other processes hits all of them alike; throughput is the median over
@@ -100,8 +102,13 @@ def symcnn_contender(cfg: BenchConfig, backend: str, x: np.ndarray, t: np.ndarra
     """A symcnn network of ``backend`` with a training step on ``(x, t)``; also returns (net, opt)."""
     from symcnn.runtime.optim import SGD
     from symcnn.runtime.presets import RECIPES, build_network
+    from symcnn.runtime.warmup import compile_ahead
 
     recipe = RECIPES[cfg.net]
+    info: dict[str, Any] = {}
+    if backend == "numba":  # kernels compiled in-process run slower than cached ones (runtime.warmup)
+        info["compile_ahead_s"] = compile_ahead(cfg.net, dtype=cfg.dtype, generated=cfg.generated,
+                                                trust=cfg.trust)
     net, build_s = _timed(lambda: build_network(
         cfg.net, backend=backend, dtype=cfg.dtype, generated=cfg.generated, trust=cfg.trust, seed=cfg.seed
     ))
@@ -112,7 +119,7 @@ def symcnn_contender(cfg: BenchConfig, backend: str, x: np.ndarray, t: np.ndarra
         net.backward()  # backward
         opt.step(net.gradients())  # update
 
-    return Contender(backend, step, {"build_s": build_s}), (net, opt)
+    return Contender(backend, step, {"build_s": build_s, **info}), (net, opt)
 
 
 def torch_contender(cfg: BenchConfig, params: dict[str, np.ndarray], threads: int,
@@ -350,7 +357,12 @@ def format_report(result: dict[str, Any]) -> str:
             f"{others:>7} {r['first_step_s']:>8.2f}s"
         )
     lines.append("(others: CPU cores other processes used while timing, mean over windows; "
-                 "1st step: first training step, with compilation)")
+                 "1st step: first training step, with compilation or cache loading)")
+    for name, r in result["results"].items():
+        if "compile_ahead_s" in r:
+            took = r["compile_ahead_s"]
+            lines.append(f"{name}: kernels compiled (or loaded) in a child process first: "
+                         + (f"{took:.2f}s" if took is not None else "failed, compiled in the 1st step"))
     for name, r in result["results"].items():
         others = r["other_cpu_cores"]
         if others and others["mean"] > QUIET_CORES:

@@ -94,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
     from ..runtime.optim import SGD, scheduled_lr
     from ..runtime.presets import RECIPES, build_network
     from ..runtime.train import evaluate, train_epoch
+    from ..runtime.warmup import compile_ahead
 
     _check_plotting(args.plot)
     recipe = dict(RECIPES[args.net])
@@ -106,6 +107,12 @@ def run(args: argparse.Namespace) -> int:
     x_train = data.images("train", args.dtype)[: args.limit, None]
     t_train = data.one_hot("train", args.dtype)[: args.limit]
     x_test, y_test = data.images("test", args.dtype)[:, None], data.labels("test")
+    if args.backend == "numba":  # kernels compiled in-process run slower than cached ones
+        print("compiling the Numba kernels (or loading them) in a child process", file=sys.stderr)
+        took = compile_ahead(args.net, dtype=args.dtype, convention=args.convention,
+                             generated=args.generated, trust=args.trust_generated)
+        print(f"  done in {took:.1f} s" if took is not None else "  failed: compiling in-process",
+              file=sys.stderr)
     net = build_network(args.net, backend=args.backend, dtype=args.dtype, convention=args.convention,
                         generated=args.generated, trust=args.trust_generated, seed=args.seed)
     opt = SGD(net.parameters(), lr=recipe["lr"], momentum=recipe["momentum"])
