@@ -9,7 +9,7 @@ them on batched arrays. See PAPER.md [B7].
 import sys
 
 import numpy as np
-from numba import njit, prange
+from numba import get_num_threads, njit, prange
 
 from symcnn.support import contract as _contract
 
@@ -37,12 +37,42 @@ _check = _contract.Contract(LAYER, "X")
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
-def forward_U(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW):
+def forward_U(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
     """[B7] forward equation for U.
 
     U[n, j, y, x] = B[j] + Sum(K[i, j, a, b]*T[i, j]*X[n, i, a + y, b + x], (i, 0, C - 1), (a, 0, KH
         - 1), (b, 0, KW - 1))
     """
+    if KH * KW * Ho*Wo <= 8192:  # the packed windows fit in the L1 cache
+        _dt = U.dtype.type
+        _U_f = U.reshape(U.shape[0], U.shape[1], Ho*Wo)
+        _n = N
+        _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
+        for _o in prange(_n * _nb):
+            _r = _o // _nb
+            n = _r % (N)
+            _j0 = (_o % _nb) * (M) // _nb
+            _j1 = (_o % _nb + 1) * (M) // _nb
+            for j in range(_j0, _j1):
+                _h1 = _dt(B[j])
+                for y in range(Ho):
+                    for x in range(Wo):
+                        U[n, j, y, x] = _h1
+            _pk = np.empty((KH, KW, Ho*Wo), _dt)
+            for i in range(C):
+                for a in range(KH):
+                    for b in range(KW):
+                        for y in range(Ho):
+                            for x in range(Wo):
+                                _pk[a, b, Wo*y + x] = X[n, i, a + y, b + x]
+                for j in range(_j0, _j1):
+                    _h2 = _dt(T[i, j])
+                    for a in range(KH):
+                        for b in range(KW):
+                            _h4 = _dt(_h2*K[i, j, a, b])
+                            for _f in range(Ho*Wo):
+                                _U_f[n, j, _f] += _h4*_pk[a, b, _f]
+        return
     _dt = U.dtype.type
     for _o in prange(N * M):
         n = _o // M
@@ -120,12 +150,43 @@ def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
-def backward_dK(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW):
+def backward_dK(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
     """[B7] gradient dK.
 
     dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} T[i, j]*X[n, i, a + y, b +
         x]*dU[n, j, y, x]
     """
+    if KH * KW * Ho*Wo <= 8192:  # the packed windows fit in the L1 cache
+        _dt = dK.dtype.type
+        _dU_f = dU.reshape(dU.shape[0], dU.shape[1], Ho*Wo)
+        _n = C
+        _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
+        for _o in prange(_n * _nb):
+            _r = _o // _nb
+            i = _r % (C)
+            _j0 = (_o % _nb) * (M) // _nb
+            _j1 = (_o % _nb + 1) * (M) // _nb
+            _h0 = _dt(0)
+            for j in range(_j0, _j1):
+                for a in range(KH):
+                    for b in range(KW):
+                        dK[i, j, a, b] = _h0
+            _pk = np.empty((KH, KW, Ho*Wo), _dt)
+            for n in range(N):
+                for a in range(KH):
+                    for b in range(KW):
+                        for y in range(Ho):
+                            for x in range(Wo):
+                                _pk[a, b, Wo*y + x] = X[n, i, a + y, b + x]
+                for j in range(_j0, _j1):
+                    _h2 = _dt(T[i, j])
+                    for a in range(KH):
+                        for b in range(KW):
+                            _s = _dt(0)
+                            for _f in range(Ho*Wo):
+                                _s += _h2*_dU_f[n, j, _f]*_pk[a, b, _f]
+                            dK[i, j, a, b] += _s
+        return
     _dt = dK.dtype.type
     for _o in prange(C * M):
         i = _o // M
@@ -209,7 +270,7 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _r = {}
     _r["U"] = _a["U"] = _check.buffer(out, "U", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
-    forward_U(_a["B"], _a["T"], _a["K"], _a["X"], _a["U"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+    forward_U(_a["B"], _a["T"], _a["K"], _a["X"], _a["U"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"], get_num_threads())
     _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
     forward_Y(_a["U"], _a["Y"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     return _r
@@ -245,7 +306,7 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         backward_dX(_a["T"], _a["K"], _a["dU"], _a["dX"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
     if "dK" in _need:
         _g["dK"] = _a["dK"] = _check.buffer(out, "dK", (_z["C"], _z["M"], _z["KH"], _z["KW"]), _dt)
-        backward_dK(_a["T"], _a["X"], _a["dU"], _a["dK"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+        backward_dK(_a["T"], _a["X"], _a["dU"], _a["dK"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"], get_num_threads())
     if "dB" in _need:
         _g["dB"] = _a["dB"] = _check.buffer(out, "dB", (_z["M"],), _dt)
         backward_dB(_a["dU"], _a["dB"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])

@@ -113,6 +113,15 @@ class Pack:
 
 
 @dataclass(frozen=True)
+class Fill:
+    """``store`` run inside ``loops``, right inside the first ``depth`` loops of a term's nest."""
+
+    depth: int
+    loops: tuple[Loop, ...]
+    store: str
+
+
+@dataclass(frozen=True)
 class Reduction:
     """One term: ``Σ_loops [guards] Π factors``; ``body`` the product as Numba source after CSE.
 
@@ -137,6 +146,29 @@ class Reduction:
     lhs: str = ""
     partial: bool = False
     pack: Pack | None = None
+    fill: Fill | None = None
+
+
+@dataclass(frozen=True)
+class Window:
+    """The Numba schedule of a kernel reading a window reused across one index (:mod:`.window`).
+
+    ``prange`` over the ``outer`` indices (``(name, extent)`` pairs) and
+    blocks of the ``blocked`` index (two a thread: the driver passes the
+    number of threads, ``_threads``); per block, ``init`` stores the target's
+    start, a ``buffer`` is allocated, and ``term`` runs (its ``fill`` packing
+    the window); ``flats`` are the reshaped views it reads. It runs when the
+    buffer has at most ``limit`` elements; the kernel's own schedule otherwise.
+    """
+
+    flats: tuple[tuple[str, str], ...]
+    outer: tuple[tuple[str, str], ...]
+    blocked: str
+    blocked_size: str
+    buffer: tuple[str, ...]
+    init: Reduction
+    term: Reduction
+    limit: int = 0
 
 
 @dataclass(frozen=True)
@@ -148,6 +180,7 @@ class Kernel:
     indices (``accumulate``), those run inside the sums, the target is
     initialised (to zero or to term ``init``, a term without sums) and each
     term adds into it in place; otherwise each point sums into a scalar.
+    ``window``: Numba runs this schedule instead (:mod:`.window`).
     """
 
     name: str
@@ -164,6 +197,7 @@ class Kernel:
     collapse: int
     inner: tuple[str, ...] = ()
     init: int = -1
+    window: Window | None = None
 
     @property
     def accumulate(self) -> bool:
@@ -198,6 +232,7 @@ class RecordKernel:
     formula: str
 
     kind = "record"
+    window = None
 
     @property
     def reads(self) -> tuple[str, ...]:

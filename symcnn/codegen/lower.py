@@ -44,6 +44,7 @@ from .ir import Module as ModuleIR
 from .pack import packed
 from .printer import array_code, scalar_code
 from .ufuncs import chain
+from .window import windowed
 
 #: Names generated modules use at module level or as builtins: no array, size or index may take them.
 TAKEN = RESERVED | set(dir(builtins)) | {
@@ -195,6 +196,9 @@ def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: s
     reductions = _schedule(reductions)
     outer, inner, init, reductions = _plan(layer, str(target.label), free, shape, terms, reductions)
     collapse = min(2, len(outer)) if _large(layer, free, shape, terms) else 0
+    window = None
+    if collapse:
+        window = windowed(target, free, shape, terms, reductions, _hoisted, _loop, _short_sizes(layer))
     used: set[sp.Symbol] = set()
     for e in shape:
         used |= e.free_symbols
@@ -226,6 +230,7 @@ def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: s
         collapse=collapse,
         inner=inner,
         init=init,
+        window=window,
     )
 
 

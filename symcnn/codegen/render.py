@@ -116,6 +116,7 @@ def render_module(m: Module, backend: str) -> str:
     uses = {
         "math": re.search(r"\bmath\.", joined) is not None,
         "prange": re.search(r"\bprange\(", joined) is not None,
+        "threads": backend == "numba" and any(k.window for k in m.forward + m.backward),
         "np": re.search(r"\bnp\.", joined) is not None,
         "ops": "_ops." in joined,
     }

@@ -1,0 +1,163 @@
+"""A window read once per input map and reused by every output map: the Numba schedule of [B7], [B8].
+
+A convolution's forward equation and its kernel gradient both read the input
+through a window, ``X[n, i, a + y, b + x]``, and both also run over an index
+the window does not hold: the output map ``j``. Scheduled like every other
+kernel (``j`` outermost, the map row ``x`` innermost), each ``(n, j)`` reads
+the same windows again, and the innermost loop is one map row: 8 long on the
+second convolution of dlt and LeNet-5, run scalar by LLVM, which vectorises
+by 16. When the shape below is found, the lowering instead packs the windows
+of one input map once,
+
+    _pk[a, b, y·Wo + x] = X[n, i, a + y, b + x]
+
+and runs ``j`` inside, over that flat buffer and the flat rows of the other
+arrays, which walk ``(y, x)`` as their last two axes whole::
+
+    U_f[n, j, _f] += h · _pk[a, b, _f]              (forward [B7])
+    dK[i, j, a, b] += h · Σ_f _pk[a, b, _f] · dU_f[n, j, _f]   (kernel gradient [B8])
+
+The shape: one term with sums (and at most one term without, the bias);
+one read ``W`` whose last two indices are ``y + α(a)`` and ``x + β(b)``, ``a``
+and ``b`` single loop indices; ``y`` and ``x`` the last two indices of the
+target or of another read, every read of them being whole rows; all loops
+rectangular; and exactly one more index, a free one (``j``), that ``W`` does
+not hold — what makes the packed window worth packing. The ``prange`` runs
+over ``W``'s other free indices and blocks of ``j``, enough blocks to give
+every thread two, so a convolution with one input map still runs in
+parallel. Only while the packed windows fit in the L1 cache (:data:`LIMIT`);
+the kernel keeps its own schedule for larger maps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import sympy as sp
+
+from ..derive.terms import Bound, Term
+from .ir import Fill, Loop, Reduction, Window
+from .pack import FLAT, _flattened
+from .printer import scalar_code
+
+#: The packed windows.
+BUFFER = "_pk"
+#: The most elements the packed windows of one input map may have for this schedule to run: 32 KiB of
+#: float32, what an L1 data cache holds. Larger (24×24 maps: 14,400) they are read from L2 once per
+#: output map, slower than the kernel's own schedule (2-3× on dlt's first convolution), which then runs.
+LIMIT = 8192
+
+
+def _extent(b: Bound) -> sp.Expr | None:
+    if b.lower != (sp.S.Zero,) or len(b.upper) != 1 or b.declared != (sp.S.Zero, b.upper[0]):
+        return None
+    return sp.expand(b.upper[0] + 1)
+
+
+def _split(e: sp.Expr, flat: sp.Symbol, loops: set) -> sp.Symbol | None:
+    """``a`` if ``e`` is ``flat + α(a)`` with ``α`` affine in the one loop index ``a``, else ``None``."""
+    rest = sp.expand(e - flat)
+    if rest.free_symbols & {flat} or sp.expand(e).coeff(flat) != 1:
+        return None
+    moving = [s for s in rest.free_symbols if s in loops]
+    if len(moving) != 1 or sp.degree(rest, moving[0]) != 1:
+        return None
+    return moving[0]
+
+
+def windowed(
+    target: sp.IndexedBase,
+    free: tuple[sp.Symbol, ...],
+    shape: tuple[sp.Expr, ...],
+    terms: tuple[Term, ...],
+    reductions: list[Reduction],
+    hoisted: Callable[[Reduction, Term], Reduction],
+    loop: Callable[[Bound], Loop],
+    short: set[sp.Symbol],
+) -> Window | None:
+    """The packed-window schedule of a kernel (see the module doc), or ``None`` where it does not apply.
+
+    ``short``: the sizes of parameters and hyper-parameters (kernel taps, map counts).
+    """
+    summed = [k for k, t in enumerate(terms) if t.sums]
+    plain = [k for k, t in enumerate(terms) if not t.sums]
+    if len(summed) != 1 or len(plain) > 1 or any(t.guards for t in terms):
+        return None
+    t = terms[summed[0]]
+    bounds = {b.index: b for b in t.sums}
+    bounds.update({f: Bound(f, (sp.S.Zero,), (e - 1,), (sp.S.Zero, e - 1)) for f, e in zip(free, shape)})
+    extent = {s: _extent(b) for s, b in bounds.items()}
+    if None in extent.values() or any(e.free_symbols & set(bounds) for e in extent.values()):
+        return None
+    reads = sorted(t.body.atoms(sp.Indexed), key=sp.default_sort_key)
+    lhs = target[free]
+    found = _find(reads, lhs, set(bounds), extent, short)
+    if found is None:
+        return None
+    w, (y, x), (a, b) = found
+    holds = {s for e in w.indices for s in e.free_symbols if s in bounds}
+    rest = [s for s in bounds if s not in holds]
+    if len(rest) != 1 or rest[0] not in free:
+        return None
+    (j,) = rest
+    flat_reads = {r for r in reads + [lhs] if r is not w and r.free_symbols & {y, x}}
+    if any(r.indices[-2:] != (y, x) or r.free_symbols & {a, b} for r in flat_reads):
+        return None
+    if any(sp.expand(r.base.shape[-2] - extent[y]) or sp.expand(r.base.shape[-1] - extent[x])
+           for r in flat_reads):
+        return None
+    into_rows = lhs in flat_reads  # the forward equation: the target walks the rows
+    if not into_rows and not {a, b} <= set(free):
+        return None
+    par = [f for f in free if f in holds and f not in (a, b, y, x)]
+    seq = [s for s in bounds if s in holds and s not in free and s not in (a, b, y, x)]
+    run = sp.expand(extent[y] * extent[x])
+    flat = {r: sp.IndexedBase(f"_{r.base.label}_f")[(*r.indices[:-2], FLAT)] for r in flat_reads}
+    packed = sp.IndexedBase(BUFFER)[a, b, FLAT]
+    block = Bound(j, (sp.Symbol("_j0"),), (sp.Symbol("_j1") - 1,), bounds[j].declared)
+    body = t.body.xreplace({**flat, w: packed})
+    nest = [bounds[s] for s in seq] + [block, bounds[a], bounds[b]]
+    nest.append(Bound(FLAT, (sp.S.Zero,), (run - 1,), (sp.S.Zero, run - 1)))
+    main = replace(reductions[summed[0]], nest=tuple(loop(bd) for bd in nest), guards=(),
+                   lhs=scalar_code(flat.get(lhs, lhs)), partial=not into_rows, pack=None)
+    main = hoisted(main, Term((), body))
+    fill = Fill(depth=len(seq), loops=tuple(loop(bounds[s]) for s in (a, b, y, x)),
+                store=f"{BUFFER}[{a}, {b}, {scalar_code(y * extent[x] + x)}] = {scalar_code(w)}")
+    init_body = terms[plain[0]].body if plain else sp.S.Zero
+    init_loops = [block] + [bounds[f] for f in free if f not in par and f != j]
+    init = replace(reductions[plain[0]] if plain else main, nest=tuple(loop(bd) for bd in init_loops),
+                   guards=(), lhs=scalar_code(lhs), partial=False, pack=None, fill=None)
+    init = hoisted(init, Term((), init_body))
+    return Window(
+        flats=tuple((f"_{r.base.label}_f", _flattened(str(r.base.label), len(r.indices), scalar_code(run)))
+                    for r in sorted(flat_reads, key=sp.default_sort_key)),
+        outer=tuple((str(f), scalar_code(extent[f])) for f in par),
+        blocked=str(j),
+        blocked_size=scalar_code(extent[j]),
+        buffer=(scalar_code(extent[a]), scalar_code(extent[b]), scalar_code(run)),
+        init=init,
+        term=replace(main, fill=fill),
+        limit=LIMIT,
+    )
+
+
+def _find(reads, lhs, loops: set, extent: dict, short: set):
+    """The window read and its flat and partner indices ``((y, x), (a, b))``, if exactly one read is one.
+
+    ``a + y`` reads as ``y`` shifted by ``a`` or ``a`` by ``y``: the flat pair is the one whose
+    extents are not parameter or hyper-parameter sizes only (map rows, not kernel taps).
+    """
+    rows = {(r.indices[-2], r.indices[-1]) for r in reads + [lhs]
+            if len(r.indices) >= 2 and all(isinstance(e, sp.Symbol) for e in r.indices[-2:])}
+    found = []
+    for w in reads:
+        for y, x in sorted(rows, key=str) if len(w.indices) >= 2 else ():
+            a, b = _split(w.indices[-2], y, loops), _split(w.indices[-1], x, loops)
+            long = (extent[y].free_symbols | extent[x].free_symbols) - short
+            if a is not None and b is not None and len({a, b, y, x}) == 4 and long:
+                found.append((w, (y, x), (a, b)))
+    return found[0] if len(found) == 1 else None
+
+
+__all__ = ["BUFFER", "windowed"]

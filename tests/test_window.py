@@ -1,0 +1,55 @@
+"""A convolution's window read once per input map, reused by every output map [B7], [B8]."""
+
+from __future__ import annotations
+
+import pytest
+from test_generated import GENERATED, assert_agree, case
+
+from symcnn.codegen.lower import lower
+from symcnn.codegen.window import LIMIT
+from symcnn.derive.cache import cached_derive, spec_hash
+from symcnn.model import builtin_layers
+from symcnn.runtime.loader import load_layer_module
+
+LAYERS = builtin_layers()
+
+
+def kernel(layer: str, name: str):
+    module = lower(cached_derive(LAYERS[layer]), spec_hash(LAYERS[layer]))
+    return next(k for k in module.forward + module.backward if k.name == name)
+
+
+@pytest.mark.parametrize("layer", ["conv_xcorr_relu", "conv_matlab_sigmoid", "combo_sigmoid_pairs"])
+def test_forward_and_kernel_gradient_reuse_the_packed_windows(layer):
+    forward, gradient = kernel(layer, "forward_U"), kernel(layer, "backward_dK")
+    assert forward.window.blocked == "j" and forward.window.outer == (("n", "N"),)
+    assert gradient.window.blocked == "j" and gradient.window.outer == (("i", "C"),)
+    for w in (forward.window, gradient.window):
+        assert w.buffer == ("KH", "KW", "Ho*Wo")
+        assert w.term.fill.store.startswith("_pk[a, b, Wo*y + x] = X[n, i, ")
+        assert w.term.nest[-1].index == "_f"
+    assert forward.window.term.lhs == "_U_f[n, j, _f]" and not forward.window.term.partial
+    assert gradient.window.term.lhs == "dK[i, j, a, b]" and gradient.window.term.partial
+
+
+@pytest.mark.parametrize("layer,name", [
+    ("combo_sigmoid", "forward_V"),  # one map in, one map out: nothing to reuse the windows for
+    ("combo_sigmoid", "backward_dK"),
+    ("conv_xcorr_relu", "backward_dX"),  # the window is the target (codegen/pack.py)
+    ("pool_mean_plain", "forward_D"),
+    ("fc_relu", "forward_U"),
+])
+def test_other_kernels_keep_their_schedule(layer, name):
+    assert kernel(layer, name).window is None
+
+
+@pytest.mark.parametrize("layer", ["conv_xcorr_tanh", "conv_matlab_relu", "combo_sigmoid_pairs"])
+@pytest.mark.parametrize("side", ["packed", "plain"])
+def test_both_schedules_agree_with_numpy(layer, side):
+    """Small maps take the packed schedule, maps whose windows overflow the L1 cache the plain one."""
+    maps = {"packed": 4, "plain": 19}[side]
+    sizes = dict(N=2, C=2, M=3, Ho=maps, Wo=maps, KH=5, KW=5, I=4, O=3)
+    assert (sizes["KH"] * sizes["KW"] * maps * maps <= LIMIT) == (side == "packed")
+    a, b = (load_layer_module(layer, backend, GENERATED) for backend in ("numpy", "numba"))
+    arrays, hyper = case(a, sizes, seed=4)
+    assert_agree(a, b, arrays, hyper)
