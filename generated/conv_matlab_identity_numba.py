@@ -7,6 +7,7 @@ them on batched arrays. See PAPER.md [B7].
 """
 
 import sys
+import types
 
 import numpy as np
 from numba import get_num_threads, njit, prange
@@ -275,3 +276,9 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         _g["dB"] = _a["dB"] = _check.buffer(out, "dB", (_z["M"],), _dt)
         backward_dB(_a["dU"], _a["dB"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     return _g
+
+
+if __name__ not in sys.modules:  # executed without a sys.modules entry (module_from_spec alone):
+    # a kernel compiled now would be cached under "<dynamic>", which no later import can find
+    sys.modules[__name__] = types.ModuleType(__name__)
+    sys.modules[__name__].__dict__.update(globals())

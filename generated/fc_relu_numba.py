@@ -7,6 +7,7 @@ them on batched arrays. See PAPER.md [B1].
 """
 
 import sys
+import types
 
 from numba import njit, prange
 
@@ -203,3 +204,9 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         _g["db"] = _a["db"] = _check.buffer(out, "db", (_z["O"],), _dt)
         backward_db(_a["dU"], _a["db"], _z["N"], _z["O"])
     return _g
+
+
+if __name__ not in sys.modules:  # executed without a sys.modules entry (module_from_spec alone):
+    # a kernel compiled now would be cached under "<dynamic>", which no later import can find
+    sys.modules[__name__] = types.ModuleType(__name__)
+    sys.modules[__name__].__dict__.update(globals())

@@ -8,6 +8,7 @@ them on batched arrays. See PAPER.md [B2].
 
 import math
 import sys
+import types
 
 from numba import njit
 
@@ -176,3 +177,9 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         _g["dY"] = _a["dY"] = _check.buffer(out, "dY", (_z["N"], _z["O"]), _dt)
         backward_dY(_a["Mx"], _a["T"], _a["Y"], _a["dL"], _a["dZ"], _a["dY"], _z["N"], _z["O"])
     return _g
+
+
+if __name__ not in sys.modules:  # executed without a sys.modules entry (module_from_spec alone):
+    # a kernel compiled now would be cached under "<dynamic>", which no later import can find
+    sys.modules[__name__] = types.ModuleType(__name__)
+    sys.modules[__name__].__dict__.update(globals())

@@ -8,6 +8,7 @@ them on batched arrays. See PAPER.md [B14e].
 
 import math
 import sys
+import types
 
 from numba import njit
 
@@ -192,3 +193,9 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         _g["dc"] = _a["dc"] = _check.buffer(out, "dc", (_z["C"], _z["M"]), _dt)
         backward_dc(_a["alpha"], _a["c"], _a["dP"], _a["dZ"], _a["dalpha"], _a["lam"], _a["dc"], _z["C"], _z["M"])
     return _g
+
+
+if __name__ not in sys.modules:  # executed without a sys.modules entry (module_from_spec alone):
+    # a kernel compiled now would be cached under "<dynamic>", which no later import can find
+    sys.modules[__name__] = types.ModuleType(__name__)
+    sys.modules[__name__].__dict__.update(globals())

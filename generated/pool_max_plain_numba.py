@@ -7,6 +7,7 @@ them on batched arrays. See PAPER.md [B11].
 """
 
 import sys
+import types
 
 from numba import njit, prange
 
@@ -165,3 +166,9 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt)
         backward_dX(_a["S"], _a["dD"], _a["dX"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["s"])
     return _g
+
+
+if __name__ not in sys.modules:  # executed without a sys.modules entry (module_from_spec alone):
+    # a kernel compiled now would be cached under "<dynamic>", which no later import can find
+    sys.modules[__name__] = types.ModuleType(__name__)
+    sys.modules[__name__].__dict__.update(globals())

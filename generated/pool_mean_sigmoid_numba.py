@@ -8,6 +8,7 @@ them on batched arrays. See PAPER.md [B11].
 
 import math
 import sys
+import types
 
 from numba import njit, prange
 
@@ -259,3 +260,9 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         _g["db"] = _a["db"] = _check.buffer(out, "db", (_z["C"],), _dt)
         backward_db(_a["dU"], _a["db"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
     return _g
+
+
+if __name__ not in sys.modules:  # executed without a sys.modules entry (module_from_spec alone):
+    # a kernel compiled now would be cached under "<dynamic>", which no later import can find
+    sys.modules[__name__] = types.ModuleType(__name__)
+    sys.modules[__name__].__dict__.update(globals())
