@@ -98,3 +98,19 @@ def test_product_pads_rows_with_zeros():
     got = ops.product(left, right, "t.pad", pad=(WO, Q)).reshape(2, 4, Q)
     np.testing.assert_array_equal(got[..., :WO], (left @ right).reshape(2, 4, WO))
     assert not got[..., WO:].any()
+
+
+# -- buffers start on a cache line ---------------------------------------------------------------
+
+
+def test_new_buffers_are_aligned_to_a_cache_line():
+    from symcnn.support.contract import ALIGN, Contract, aligned
+
+    cases = (((64, 50, 8, 8), np.float32), ((3, 7), np.float64), ((0, 5), np.float32), ((), np.float64))
+    for shape, dtype in cases:
+        a = aligned(shape, dtype)
+        assert a.shape == shape and a.dtype == dtype and a.flags.c_contiguous and a.flags.writeable
+        assert a.size == 0 or a.ctypes.data % ALIGN == 0  # an empty array has no data to align
+    made = [Contract("layer", "X").buffer(None, "U", (5, 3, 17), np.float32) for _ in range(16)]
+    assert {m.ctypes.data % ALIGN for m in made} == {0}
+    assert {ops.scratch(f"t.align{k}", (5, 3, 17), np.float32).ctypes.data % ALIGN for k in range(16)} == {0}

@@ -14,7 +14,7 @@ import numpy as np
 
 from symcnn.errors import ShapeError
 
-__all__ = ["Contract", "needed"]
+__all__ = ["ALIGN", "Contract", "aligned", "needed"]
 
 
 class Contract:
@@ -68,10 +68,29 @@ class Contract:
         return a
 
     def buffer(self, out: dict | None, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
-        """The caller's buffer ``out[name]`` (checked) if given, else a new array."""
+        """The caller's buffer ``out[name]`` (checked) if given, else a new array (:func:`aligned`)."""
         if out is not None and name in out:
             return self.checked(out[name], name, shape, dtype)
-        return np.empty(shape, dtype)
+        return aligned(shape, dtype)
+
+
+#: Bytes a new buffer's data is aligned to: a cache line, and a whole AVX-512 vector.
+ALIGN = 64
+
+
+def aligned(shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """An uninitialised C-ordered array whose data starts on an :data:`ALIGN`-byte boundary.
+
+    NumPy promises 16 bytes. A kernel that reads and writes a map row by row in
+    vectors then straddles cache lines on every access when the row starts 16
+    bytes off: a Numba forward kernel of LeNet-5 took 8.7-10 ms instead of
+    3.5 ms, depending only on where ``malloc`` put its output.
+    """
+    dtype = np.dtype(dtype)
+    count = int(np.prod(shape, dtype=np.int64))
+    raw = np.empty(count * dtype.itemsize + ALIGN, np.uint8)
+    start = -raw.ctypes.data % ALIGN
+    return raw[start : start + count * dtype.itemsize].view(dtype).reshape(shape)
 
 
 def needed(gradients: tuple[str, ...], reads: Mapping[str, Iterable[str]], wanted) -> set:

@@ -17,6 +17,8 @@ import threading
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from .contract import aligned
+
 __all__ = [
     "SHORT_ROWS", "TAP_WORK", "WINDOWS_KEPT", "grid", "matrix", "product", "rows_summed", "scratch", "view",
     "window_matrix", "window_sum",
@@ -90,7 +92,7 @@ def scratch(key: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
     if buf is None:
         if len(store) > _SCRATCH_KEPT:
             store.clear()
-        buf = store[(key, shape, dtype)] = np.empty(shape, dtype)
+        buf = store[(key, shape, dtype)] = aligned(shape, dtype)
     return buf
 
 
