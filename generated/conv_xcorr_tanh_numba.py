@@ -180,7 +180,25 @@ def backward_dK(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
                         for y in range(Ho):
                             for x in range(Wo):
                                 _pk[a, b, Wo*y + x] = X[n, i, a + y, b + x]
-                for j in range(_j0, _j1):
+                _jr = _j0 + (_j1 - _j0) // 4 * 4
+                for j in range(_j0, _jr, 4):
+                    for a in range(KH):
+                        for b in range(KW):
+                            _s0 = _dt(0)
+                            _s1 = _dt(0)
+                            _s2 = _dt(0)
+                            _s3 = _dt(0)
+                            for _f in range(Ho*Wo):
+                                _s0 += _dU_f[n, j, _f]*_pk[a, b, _f]
+                                _s1 += _dU_f[n, j + 1, _f]*_pk[a, b, _f]
+                                _s2 += _dU_f[n, j + 2, _f]*_pk[a, b, _f]
+                                _s3 += _dU_f[n, j + 3, _f]*_pk[a, b, _f]
+                            dK[i, j, a, b] += _s0*T[i, j]
+                            dK[i, j + 1, a, b] += _s1*T[i, j + 1]
+                            dK[i, j + 2, a, b] += _s2*T[i, j + 2]
+                            dK[i, j + 3, a, b] += _s3*T[i, j + 3]
+
+                for j in range(_jr, _j1):
                     _h2 = _dt(T[i, j])
                     for a in range(KH):
                         for b in range(KW):

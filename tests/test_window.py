@@ -32,6 +32,17 @@ def test_forward_and_kernel_gradient_reuse_the_packed_windows(layer):
     assert gradient.window.term.lhs == "dK[i, j, a, b]" and gradient.window.term.partial
 
 
+def test_kernel_gradient_sums_four_output_maps_per_packed_load():
+    term = kernel("conv_xcorr_relu", "backward_dK").window.term
+    jam = term.jam
+    assert jam.width == 4 and jam.index == "j" and jam.depth == 1  # inside the loop over n
+    assert [acc for acc, _ in jam.sums] == ["_s0", "_s1", "_s2", "_s3"]
+    assert "_dU_f[n, j + 3, _f]" in jam.sums[3][1] and "_pk[a, b, _f]" in jam.sums[3][1]
+    assert jam.stores[3] == "dK[i, j + 3, a, b] += _s3*T[i, j + 3]"
+    assert term.nest[1].range == "range(_jr, _j1)"  # the maps left over run one at a time
+    assert kernel("conv_xcorr_relu", "forward_U").window.term.jam is None
+
+
 @pytest.mark.parametrize("layer,name", [
     ("combo_sigmoid", "forward_V"),  # one map in, one map out: nothing to reuse the windows for
     ("combo_sigmoid", "backward_dK"),
@@ -48,7 +59,7 @@ def test_other_kernels_keep_their_schedule(layer, name):
 def test_both_schedules_agree_with_numpy(layer, side):
     """Small maps take the packed schedule, maps whose windows overflow the L1 cache the plain one."""
     maps = {"packed": 4, "plain": 19}[side]
-    sizes = dict(N=2, C=2, M=3, Ho=maps, Wo=maps, KH=5, KW=5, I=4, O=3)
+    sizes = dict(N=2, C=2, M=9, Ho=maps, Wo=maps, KH=5, KW=5, I=4, O=3)  # blocks of 4 maps and more: jammed
     assert (sizes["KH"] * sizes["KW"] * maps * maps <= LIMIT) == (side == "packed")
     a, b = (load_layer_module(layer, backend, GENERATED) for backend in ("numpy", "numba"))
     arrays, hyper = case(a, sizes, seed=4)

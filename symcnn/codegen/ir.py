@@ -122,6 +122,31 @@ class Fill:
 
 
 @dataclass(frozen=True)
+class Jam:
+    """A partial sum unrolled ``width`` times over one loop and jammed (:mod:`.window`).
+
+    Right inside the first ``depth`` loops of a term's nest, ``stop`` is set
+    to the last multiple of ``width`` from ``start`` below ``end`` and ``for
+    index in range(start, stop, width)`` runs the ``loops``, then ``width``
+    accumulators ``sums`` over the ``flat`` loop (after CSE ``temps``, so a
+    read they share is loaded once), then ``stores``; the term's own loop
+    over ``index`` then covers what is left.
+    """
+
+    depth: int
+    index: str
+    start: str
+    end: str
+    stop: str
+    width: int
+    loops: tuple[Loop, ...]
+    flat: Loop
+    temps: tuple[tuple[str, str], ...]
+    sums: tuple[tuple[str, str], ...]
+    stores: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Reduction:
     """One term: ``Σ_loops [guards] Π factors``; ``body`` the product as Numba source after CSE.
 
@@ -133,6 +158,8 @@ class Reduction:
     to in the nest's own index names. ``partial``: the innermost loop is a
     sum, added into ``lhs`` once it is complete. ``pack``: ``lhs`` is an
     element of a flat buffer, added into the target after the sums.
+    ``fill``: statements (packing a window) run at one depth of the nest;
+    ``jam``: the sums unrolled over one loop, run before that loop.
     """
 
     loops: tuple[Loop, ...]
@@ -147,6 +174,7 @@ class Reduction:
     partial: bool = False
     pack: Pack | None = None
     fill: Fill | None = None
+    jam: Jam | None = None
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from dataclasses import replace
 import sympy as sp
 
 from ..derive.terms import Bound, Term
-from .ir import Fill, Loop, Reduction, Window
+from .ir import Fill, Jam, Loop, Reduction, Window
 from .pack import FLAT, _flattened
 from .printer import scalar_code
 
@@ -124,6 +124,11 @@ def windowed(
     main = hoisted(main, Term((), body))
     fill = Fill(depth=len(seq), loops=tuple(loop(bounds[s]) for s in (a, b, y, x)),
                 store=f"{BUFFER}[{a}, {b}, {scalar_code(y * extent[x] + x)}] = {scalar_code(w)}")
+    jam = None
+    if not into_rows:  # JAM output maps share each packed-window load
+        jam = _jammed(body, lhs, j, len(seq), [loop(bounds[a]), loop(bounds[b]), loop(nest[-1])])
+        rest = Bound(j, (sp.Symbol("_jr"),), block.upper, block.declared)
+        main = replace(main, nest=main.nest[: len(seq)] + (loop(rest),) + main.nest[len(seq) + 1 :])
     init_body = terms[plain[0]].body if plain else sp.S.Zero
     init_loops = [block] + [bounds[f] for f in free if f not in par and f != j]
     init = replace(reductions[plain[0]] if plain else main, nest=tuple(loop(bd) for bd in init_loops),
@@ -137,8 +142,30 @@ def windowed(
         blocked_size=scalar_code(extent[j]),
         buffer=(scalar_code(extent[a]), scalar_code(extent[b]), scalar_code(run)),
         init=init,
-        term=replace(main, fill=fill),
+        term=replace(main, fill=fill, jam=jam),
         limit=LIMIT,
+    )
+
+
+#: Output maps a kernel gradient's partial sums are jammed over (each packed-window load feeds as many).
+JAM = 4
+
+
+def _jammed(body: sp.Expr, lhs: sp.Indexed, j: sp.Symbol, depth: int, loops: list[Loop]) -> Jam:
+    """The partial sums of :data:`JAM` consecutive ``j`` at once: factors free of the flat index
+    multiply each finished sum, the others are summed, their common reads loaded once (CSE)."""
+    inner = sp.Mul(*[f for f in sp.Mul.make_args(body) if FLAT in f.free_symbols])
+    outer = sp.Mul(*[f for f in sp.Mul.make_args(body) if FLAT not in f.free_symbols])
+    temps, sums = sp.cse([inner.xreplace({j: j + m}) for m in range(JAM)],
+                         symbols=sp.numbered_symbols("_t"), optimizations=None)
+    acc = [sp.Symbol(f"_s{m}") for m in range(JAM)]
+    return Jam(
+        depth=depth, index=str(j), start="_j0", end="_j1", stop="_jr", width=JAM,
+        loops=tuple(loops[:-1]), flat=loops[-1],
+        temps=tuple((str(n), scalar_code(e)) for n, e in temps),
+        sums=tuple((str(acc[m]), scalar_code(sums[m])) for m in range(JAM)),
+        stores=tuple(f"{scalar_code(lhs.xreplace({j: j + m}))} += "
+                     f"{scalar_code(outer.xreplace({j: j + m}) * acc[m])}" for m in range(JAM)),
     )
 
 
