@@ -67,7 +67,22 @@ def forward_U(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
                         for y in range(Ho):
                             for x in range(Wo):
                                 _pk[a, b, Wo*y + x] = X[n, i, a + y, b + x]
-                for j in range(_j0, _j1):
+                _jr = _j0 + (_j1 - _j0) // 4 * 4
+                for j in range(_j0, _jr, 4):
+                    for a in range(KH):
+                        for b in range(KW):
+                            _k0 = _dt(K[i, j, a, b]*T[i, j])
+                            _k1 = _dt(K[i, j + 1, a, b]*T[i, j + 1])
+                            _k2 = _dt(K[i, j + 2, a, b]*T[i, j + 2])
+                            _k3 = _dt(K[i, j + 3, a, b]*T[i, j + 3])
+                            for _f in range(Ho*Wo):
+                                _w0 = _pk[a, b, _f]
+                                _U_f[n, j, _f] += _k0*_w0
+                                _U_f[n, j + 1, _f] += _k1*_w0
+                                _U_f[n, j + 2, _f] += _k2*_w0
+                                _U_f[n, j + 3, _f] += _k3*_w0
+
+                for j in range(_jr, _j1):
                     _h2 = _dt(T[i, j])
                     for a in range(KH):
                         for b in range(KW):
@@ -189,10 +204,11 @@ def backward_dK(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
                             _s2 = _dt(0)
                             _s3 = _dt(0)
                             for _f in range(Ho*Wo):
-                                _s0 += _dU_f[n, j, _f]*_pk[a, b, _f]
-                                _s1 += _dU_f[n, j + 1, _f]*_pk[a, b, _f]
-                                _s2 += _dU_f[n, j + 2, _f]*_pk[a, b, _f]
-                                _s3 += _dU_f[n, j + 3, _f]*_pk[a, b, _f]
+                                _w0 = _pk[a, b, _f]
+                                _s0 += _w0*_dU_f[n, j, _f]
+                                _s1 += _w0*_dU_f[n, j + 1, _f]
+                                _s2 += _w0*_dU_f[n, j + 2, _f]
+                                _s3 += _w0*_dU_f[n, j + 3, _f]
                             dK[i, j, a, b] += _s0*T[i, j]
                             dK[i, j + 1, a, b] += _s1*T[i, j + 1]
                             dK[i, j + 2, a, b] += _s2*T[i, j + 2]

@@ -36,11 +36,20 @@ def test_kernel_gradient_sums_four_output_maps_per_packed_load():
     term = kernel("conv_xcorr_relu", "backward_dK").window.term
     jam = term.jam
     assert jam.width == 4 and jam.index == "j" and jam.depth == 1  # inside the loop over n
-    assert [acc for acc, _ in jam.sums] == ["_s0", "_s1", "_s2", "_s3"]
-    assert "_dU_f[n, j + 3, _f]" in jam.sums[3][1] and "_pk[a, b, _f]" in jam.sums[3][1]
+    assert jam.temps[0] == ("_w0", "_pk[a, b, _f]")  # one load for the four sums
+    assert [acc for acc, _ in jam.pre] == ["_s0", "_s1", "_s2", "_s3"]
+    assert jam.updates[3] == ("_s3", "_w0*_dU_f[n, j + 3, _f]")
     assert jam.stores[3] == "dK[i, j + 3, a, b] += _s3*T[i, j + 3]"
     assert term.nest[1].range == "range(_jr, _j1)"  # the maps left over run one at a time
-    assert kernel("conv_xcorr_relu", "forward_U").window.term.jam is None
+
+
+def test_forward_adds_one_packed_load_into_four_output_maps():
+    term = kernel("conv_xcorr_relu", "forward_U").window.term
+    jam = term.jam
+    assert jam.width == 4 and jam.depth == 1  # inside the loop over input maps
+    assert jam.pre[3] == ("_k3", "_dt(K[i, j + 3, a, b]*T[i, j + 3])")
+    assert jam.temps[0] == ("_w0", "_pk[a, b, _f]")
+    assert jam.updates[3] == ("_U_f[n, j + 3, _f]", "_k3*_w0") and jam.stores == ()
 
 
 @pytest.mark.parametrize("layer,name", [

@@ -123,14 +123,16 @@ class Fill:
 
 @dataclass(frozen=True)
 class Jam:
-    """A partial sum unrolled ``width`` times over one loop and jammed (:mod:`.window`).
+    """A term unrolled ``width`` times over one loop and jammed (:mod:`.window`).
 
     Right inside the first ``depth`` loops of a term's nest, ``stop`` is set
     to the last multiple of ``width`` from ``start`` below ``end`` and ``for
-    index in range(start, stop, width)`` runs the ``loops``, then ``width``
-    accumulators ``sums`` over the ``flat`` loop (after CSE ``temps``, so a
-    read they share is loaded once), then ``stores``; the term's own loop
-    over ``index`` then covers what is left.
+    index in range(start, stop, width)`` runs the ``loops``, then ``pre``
+    (``name = value``: the accumulators, or the factors free of the flat
+    loop), then the ``flat`` loop with its CSE ``temps`` and ``updates``
+    (``target += value``, one per copy, sharing the reads they have in
+    common), then ``stores``; the term's own loop over ``index`` then covers
+    what is left.
     """
 
     depth: int
@@ -141,8 +143,9 @@ class Jam:
     width: int
     loops: tuple[Loop, ...]
     flat: Loop
+    pre: tuple[tuple[str, str], ...]
     temps: tuple[tuple[str, str], ...]
-    sums: tuple[tuple[str, str], ...]
+    updates: tuple[tuple[str, str], ...]
     stores: tuple[str, ...]
 
 
@@ -159,7 +162,7 @@ class Reduction:
     sum, added into ``lhs`` once it is complete. ``pack``: ``lhs`` is an
     element of a flat buffer, added into the target after the sums.
     ``fill``: statements (packing a window) run at one depth of the nest;
-    ``jam``: the sums unrolled over one loop, run before that loop.
+    ``jam``: the term unrolled over one loop, run before that loop.
     """
 
     loops: tuple[Loop, ...]
