@@ -33,10 +33,11 @@ from typing import Any
 import numpy as np
 
 from symcnn import __version__
-from symcnn.bench.arch import CLASSES, INPUT_SHAPE, step_flops
+from symcnn.bench.arch import step_flops
 from symcnn.bench.peak import matmul_peak
 from symcnn.bench.timing import QUIET_CORES, Window, cpu_count, summarize, time_windows
 from symcnn.errors import SymcnnError
+from symcnn.runtime.arch import synthetic_batch
 
 __all__ = ["BenchConfig", "format_report", "run_bench", "synthetic_batch"]
 
@@ -60,15 +61,6 @@ class BenchConfig:
     generated: str | None = None
     trust: bool = False
     log: Callable[[str], None] = field(default=lambda msg: None)
-
-
-def synthetic_batch(batch: int, dtype: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Random images in [0, 1) of shape ``(batch, 1, 28, 28)`` and one-hot targets ``(batch, 10)``."""
-    rng = np.random.default_rng(seed)
-    x = rng.random((batch, *INPUT_SHAPE)).astype(dtype)
-    t = np.zeros((batch, CLASSES), dtype=dtype)
-    t[np.arange(batch), rng.integers(0, CLASSES, batch)] = 1
-    return x, t
 
 
 def numba_threads(threads: int | None = None) -> int:

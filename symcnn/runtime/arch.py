@@ -15,12 +15,24 @@ import numpy as np
 
 from symcnn.errors import GeneratedCodeError
 
-__all__ = ["ARCH", "CLASSES", "COMBO_LAMBDA", "INPUT_SHAPE", "Op", "arch", "glorot", "he", "initial_params"]
+__all__ = [
+    "ARCH", "CLASSES", "COMBO_LAMBDA", "INPUT_SHAPE", "Op", "arch", "glorot", "he", "initial_params",
+    "synthetic_batch",
+]
 
 INPUT_SHAPE = (1, 28, 28)
 CLASSES = 10
 #: λ of the ``combo`` preset's entropy penalty.
 COMBO_LAMBDA = 1e-3
+
+
+def synthetic_batch(batch: int, dtype: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Random images in [0, 1) of shape ``(batch, 1, 28, 28)`` and one-hot targets ``(batch, 10)``."""
+    rng = np.random.default_rng(seed)
+    x = rng.random((batch, *INPUT_SHAPE)).astype(dtype)
+    t = np.zeros((batch, CLASSES), dtype=dtype)
+    t[np.arange(batch), rng.integers(0, CLASSES, batch)] = 1
+    return x, t
 
 
 def glorot(rng: np.random.Generator, shape: tuple[int, ...], fan_in: int, fan_out: int) -> np.ndarray:

@@ -48,17 +48,13 @@ def compile_ahead(
 
 def _step(spec: dict) -> None:
     """One training step of the preset on a synthetic batch (the child's whole job)."""
-    import numpy as np
-
-    from symcnn.runtime.arch import CLASSES, INPUT_SHAPE
+    from symcnn.runtime.arch import synthetic_batch
     from symcnn.runtime.optim import SGD
     from symcnn.runtime.presets import build_network
 
     net = build_network(spec["net"], backend="numba", dtype=spec["dtype"], convention=spec["convention"],
                         generated=spec["generated"], trust=spec["trust"])
-    rng = np.random.default_rng(0)
-    x = rng.random((BATCH, *INPUT_SHAPE)).astype(spec["dtype"])
-    t = np.eye(CLASSES, dtype=spec["dtype"])[rng.integers(0, CLASSES, BATCH)]
+    x, t = synthetic_batch(BATCH, spec["dtype"])
     net.loss(x, t)
     net.backward()
     SGD(net.parameters(), lr=0.01, momentum=0.9).step(net.gradients())
