@@ -15,6 +15,7 @@ LAYERS = builtin_layers()
 
 
 def kernel(layer: str, name: str):
+    """The IR kernel ``name`` of built-in ``layer``, lowered."""
     module = lower(cached_derive(LAYERS[layer]), spec_hash(LAYERS[layer]))
     return next(k for k in module.backward + module.forward if k.name == name)
 

@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import pytest
 from test_generated import GENERATED, assert_agree, case
+from test_pack import kernel
 
-from symcnn.codegen.lower import lower
 from symcnn.codegen.window import LIMIT
-from symcnn.derive.cache import cached_derive, spec_hash
-from symcnn.model import builtin_layers
 from symcnn.runtime.loader import load_layer_module
-
-LAYERS = builtin_layers()
-
-
-def kernel(layer: str, name: str):
-    module = lower(cached_derive(LAYERS[layer]), spec_hash(LAYERS[layer]))
-    return next(k for k in module.forward + module.backward if k.name == name)
 
 
 @pytest.mark.parametrize("layer", ["conv_xcorr_relu", "conv_matlab_sigmoid", "combo_sigmoid_pairs"])

@@ -34,14 +34,14 @@ from .printer import scalar_code
 BUFFER, FLAT = "_pk", sp.Symbol("_f", integer=True)
 
 
-def _simple(b: Bound) -> sp.Expr | None:
+def extent_of(b: Bound) -> sp.Expr | None:
     """The extent of a loop ``range(E)`` with ``E`` free of loop indices, else ``None``."""
     if b.lower != (sp.S.Zero,) or len(b.upper) != 1:
         return None
     return sp.expand(b.upper[0] + 1)
 
 
-def _partner(shift: sp.Expr, loops: dict[sp.Symbol, Bound]) -> sp.Symbol | None:
+def partner(shift: sp.Expr, loops) -> sp.Symbol | None:
     """The one loop index a window's shift moves with (``a`` in ``_p + a``, ``KH - a - 1``)."""
     moving = [s for s in shift.free_symbols if s in loops]
     if len(moving) != 1 or sp.degree(shift, moving[0]) != 1:
@@ -49,7 +49,7 @@ def _partner(shift: sp.Expr, loops: dict[sp.Symbol, Bound]) -> sp.Symbol | None:
     return moving[0]
 
 
-def _flattened(name: str, rank: int, run: str) -> str:
+def flattened(name: str, rank: int, run: str) -> str:
     """``name`` reshaped with its last two axes as one (C order: a view, no copy)."""
     dims = [f"{name}.shape[{k}]" for k in range(rank - 2)] + [run]
     return f"{name}.reshape({', '.join(dims)})"
@@ -65,7 +65,7 @@ def packed(
         return None
     outer, (bp, bq) = bounds[:-2], bounds[-2:]
     p, q = bp.index, bq.index
-    ep, eq = _simple(bp), _simple(bq)
+    ep, eq = extent_of(bp), extent_of(bq)
     loops = {b.index: b for b in outer}
     if ep is None or eq is None or (ep.free_symbols | eq.free_symbols) & (set(loops) | {p, q}):
         return None
@@ -74,10 +74,10 @@ def packed(
     shifts = (sp.expand(index[-2] - p), sp.expand(index[-1] - q))
     if any(s.free_symbols & {p, q} for s in shifts):
         return None
-    partners = [_partner(s, loops) for s in shifts]
+    partners = [partner(s, loops) for s in shifts]
     if None in partners or partners[0] == partners[1]:
         return None
-    extents = [_simple(loops[a]) for a in partners]
+    extents = [extent_of(loops[a]) for a in partners]
     if None in extents or any(e.free_symbols & set(loops) for e in extents):
         return None
     flat: dict[sp.Indexed, sp.Indexed] = {}
@@ -98,7 +98,7 @@ def packed(
     views = sorted({(str(a.base.label), len(a.indices)) for a in flat})
     pack = Pack(
         shape=tuple(scalar_code(e) for e in extents + [run]),
-        flats=tuple((f"_{name}_f", _flattened(name, rank, scalar_code(run))) for name, rank in views),
+        flats=tuple((f"_{name}_f", flattened(name, rank, scalar_code(run))) for name, rank in views),
         unpack=tuple(loop(b) for b in (loops[partners[0]], loops[partners[1]], bp, bq)),
         store=f"{target}[{', '.join(scalar_code(e) for e in index)}] += "
         f"{slot}{scalar_code(p * eq + q)}]",
@@ -106,4 +106,4 @@ def packed(
     return new_bounds, Term(term.sums, body, term.guards), f"{slot}{FLAT}]", pack
 
 
-__all__ = ["BUFFER", "FLAT", "packed"]
+__all__ = ["BUFFER", "FLAT", "extent_of", "flattened", "packed", "partner"]

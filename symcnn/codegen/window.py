@@ -38,11 +38,9 @@ import sympy as sp
 
 from ..derive.terms import Bound, Term
 from .ir import Fill, Jam, Loop, Reduction, Window
-from .pack import FLAT, _flattened
+from .pack import BUFFER, FLAT, extent_of, flattened, partner
 from .printer import scalar_code
 
-#: The packed windows.
-BUFFER = "_pk"
 #: The most elements the packed windows of one input map may have for this schedule to run: 32 KiB of
 #: float32, what an L1 data cache holds. Larger (24×24 maps: 14,400) they are read from L2 once per
 #: output map, slower than the kernel's own schedule (2-3× on dlt's first convolution), which then runs.
@@ -50,9 +48,9 @@ LIMIT = 8192
 
 
 def _extent(b: Bound) -> sp.Expr | None:
-    if b.lower != (sp.S.Zero,) or len(b.upper) != 1 or b.declared != (sp.S.Zero, b.upper[0]):
-        return None
-    return sp.expand(b.upper[0] + 1)
+    """:func:`~.pack.extent_of` a loop that runs its whole declared range."""
+    extent = extent_of(b)
+    return extent if extent is not None and b.declared == (sp.S.Zero, b.upper[0]) else None
 
 
 def _split(e: sp.Expr, flat: sp.Symbol, loops: set) -> sp.Symbol | None:
@@ -60,10 +58,7 @@ def _split(e: sp.Expr, flat: sp.Symbol, loops: set) -> sp.Symbol | None:
     rest = sp.expand(e - flat)
     if rest.free_symbols & {flat} or sp.expand(e).coeff(flat) != 1:
         return None
-    moving = [s for s in rest.free_symbols if s in loops]
-    if len(moving) != 1 or sp.degree(rest, moving[0]) != 1:
-        return None
-    return moving[0]
+    return partner(rest, loops)
 
 
 def windowed(
@@ -135,7 +130,7 @@ def windowed(
                    guards=(), lhs=scalar_code(lhs), partial=False, pack=None, fill=None)
     init = hoisted(init, Term((), init_body))
     return Window(
-        flats=tuple((f"_{r.base.label}_f", _flattened(str(r.base.label), len(r.indices), scalar_code(run)))
+        flats=tuple((f"_{r.base.label}_f", flattened(str(r.base.label), len(r.indices), scalar_code(run)))
                     for r in sorted(flat_reads, key=sp.default_sort_key)),
         outer=tuple((str(f), scalar_code(extent[f])) for f in par),
         blocked=str(j),
