@@ -44,14 +44,77 @@ def forward_U(b, W, X, U, N, I, O):
     U[n, k] = b[k] + Sum(W[k, i]*X[n, i], (i, 0, I - 1))
     """
     _dt = U.dtype.type
-    for _o in prange(N * O):
-        n = _o // O
-        k = _o % O
-        _acc = _dt(0)
-        _acc += b[k]
-        for i in range(I):
-            _acc += W[k, i]*X[n, i]
-        U[n, k] = _acc
+    _nq = (O + 3) // 4
+    for _o in prange((N + 3) // 4 * _nq):
+        _p0 = _o // _nq * 4
+        _q0 = _o % _nq * 4
+        if _p0 + 4 <= N and _q0 + 4 <= O:
+            _s0 = _dt(0)
+            _s1 = _dt(0)
+            _s2 = _dt(0)
+            _s3 = _dt(0)
+            _s4 = _dt(0)
+            _s5 = _dt(0)
+            _s6 = _dt(0)
+            _s7 = _dt(0)
+            _s8 = _dt(0)
+            _s9 = _dt(0)
+            _s10 = _dt(0)
+            _s11 = _dt(0)
+            _s12 = _dt(0)
+            _s13 = _dt(0)
+            _s14 = _dt(0)
+            _s15 = _dt(0)
+            for i in range(I):
+                _w0 = W[_q0, i]
+                _w1 = X[_p0, i]
+                _w2 = W[_q0 + 1, i]
+                _w3 = W[_q0 + 2, i]
+                _w4 = W[_q0 + 3, i]
+                _w5 = X[_p0 + 1, i]
+                _w6 = X[_p0 + 2, i]
+                _w7 = X[_p0 + 3, i]
+                _s0 += _w0*_w1
+                _s1 += _w1*_w2
+                _s2 += _w1*_w3
+                _s3 += _w1*_w4
+                _s4 += _w0*_w5
+                _s5 += _w2*_w5
+                _s6 += _w3*_w5
+                _s7 += _w4*_w5
+                _s8 += _w0*_w6
+                _s9 += _w2*_w6
+                _s10 += _w3*_w6
+                _s11 += _w4*_w6
+                _s12 += _w0*_w7
+                _s13 += _w2*_w7
+                _s14 += _w3*_w7
+                _s15 += _w4*_w7
+
+            U[_p0, _q0] = _s0 + b[_q0]
+            U[_p0, _q0 + 1] = _s1 + b[_q0 + 1]
+            U[_p0, _q0 + 2] = _s2 + b[_q0 + 2]
+            U[_p0, _q0 + 3] = _s3 + b[_q0 + 3]
+            U[_p0 + 1, _q0] = _s4 + b[_q0]
+            U[_p0 + 1, _q0 + 1] = _s5 + b[_q0 + 1]
+            U[_p0 + 1, _q0 + 2] = _s6 + b[_q0 + 2]
+            U[_p0 + 1, _q0 + 3] = _s7 + b[_q0 + 3]
+            U[_p0 + 2, _q0] = _s8 + b[_q0]
+            U[_p0 + 2, _q0 + 1] = _s9 + b[_q0 + 1]
+            U[_p0 + 2, _q0 + 2] = _s10 + b[_q0 + 2]
+            U[_p0 + 2, _q0 + 3] = _s11 + b[_q0 + 3]
+            U[_p0 + 3, _q0] = _s12 + b[_q0]
+            U[_p0 + 3, _q0 + 1] = _s13 + b[_q0 + 1]
+            U[_p0 + 3, _q0 + 2] = _s14 + b[_q0 + 2]
+            U[_p0 + 3, _q0 + 3] = _s15 + b[_q0 + 3]
+        else:
+            for n in range(_p0, min(_p0 + 4, N)):
+                for k in range(_q0, min(_q0 + 4, O)):
+                    _acc = _dt(0)
+                    _acc += b[k]
+                    for i in range(I):
+                        _acc += W[k, i]*X[n, i]
+                    U[n, k] = _acc
 
 
 @njit(cache=True)
@@ -83,13 +146,63 @@ def backward_dX(W, dU, dX, N, I, O):
     dX[n, i] = Σ_{k=0}^{O - 1} W[k, i]*dU[n, k]
     """
     _dt = dX.dtype.type
-    for n in prange(N):
-        for i in range(I):
-            dX[n, i] = _dt(0)
-        for k in range(O):
-            _h1 = _dt(dU[n, k])
+    for _o in prange((N + 3) // 4):
+        _p0 = _o * 4
+        if _p0 + 4 <= N:
+            _rr = O // 4 * 4
             for i in range(I):
-                dX[n, i] += _h1*W[k, i]
+                dX[_p0, i] = _dt(0)
+                dX[_p0 + 1, i] = _dt(0)
+                dX[_p0 + 2, i] = _dt(0)
+                dX[_p0 + 3, i] = _dt(0)
+
+            for k in range(0, _rr, 4):
+                _c00 = _dt(dU[_p0, k])
+                _c01 = _dt(dU[_p0, k + 1])
+                _c02 = _dt(dU[_p0, k + 2])
+                _c03 = _dt(dU[_p0, k + 3])
+                _c10 = _dt(dU[_p0 + 1, k])
+                _c11 = _dt(dU[_p0 + 1, k + 1])
+                _c12 = _dt(dU[_p0 + 1, k + 2])
+                _c13 = _dt(dU[_p0 + 1, k + 3])
+                _c20 = _dt(dU[_p0 + 2, k])
+                _c21 = _dt(dU[_p0 + 2, k + 1])
+                _c22 = _dt(dU[_p0 + 2, k + 2])
+                _c23 = _dt(dU[_p0 + 2, k + 3])
+                _c30 = _dt(dU[_p0 + 3, k])
+                _c31 = _dt(dU[_p0 + 3, k + 1])
+                _c32 = _dt(dU[_p0 + 3, k + 2])
+                _c33 = _dt(dU[_p0 + 3, k + 3])
+                for i in range(I):
+                    _w0 = W[k, i]
+                    _w1 = W[k + 1, i]
+                    _w2 = W[k + 2, i]
+                    _w3 = W[k + 3, i]
+                    dX[_p0, i] += _c00*_w0 + _c01*_w1 + _c02*_w2 + _c03*_w3
+                    dX[_p0 + 1, i] += _c10*_w0 + _c11*_w1 + _c12*_w2 + _c13*_w3
+                    dX[_p0 + 2, i] += _c20*_w0 + _c21*_w1 + _c22*_w2 + _c23*_w3
+                    dX[_p0 + 3, i] += _c30*_w0 + _c31*_w1 + _c32*_w2 + _c33*_w3
+
+            for k in range(_rr, O):
+                _c00 = _dt(dU[_p0, k])
+                _c10 = _dt(dU[_p0 + 1, k])
+                _c20 = _dt(dU[_p0 + 2, k])
+                _c30 = _dt(dU[_p0 + 3, k])
+                for i in range(I):
+                    _w0 = W[k, i]
+                    dX[_p0, i] += _c00*_w0
+                    dX[_p0 + 1, i] += _c10*_w0
+                    dX[_p0 + 2, i] += _c20*_w0
+                    dX[_p0 + 3, i] += _c30*_w0
+
+        else:
+            for n in range(_p0, min(_p0 + 4, N)):
+                for i in range(I):
+                    dX[n, i] = _dt(0)
+                for k in range(O):
+                    _h1 = _dt(dU[n, k])
+                    for i in range(I):
+                        dX[n, i] += _h1*W[k, i]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -99,13 +212,63 @@ def backward_dW(X, dU, dW, N, I, O):
     dW[k, i] = Σ_{n=0}^{N - 1} X[n, i]*dU[n, k]
     """
     _dt = dW.dtype.type
-    for k in prange(O):
-        for i in range(I):
-            dW[k, i] = _dt(0)
-        for n in range(N):
-            _h1 = _dt(dU[n, k])
+    for _o in prange((O + 3) // 4):
+        _p0 = _o * 4
+        if _p0 + 4 <= O:
+            _rr = N // 4 * 4
             for i in range(I):
-                dW[k, i] += _h1*X[n, i]
+                dW[_p0, i] = _dt(0)
+                dW[_p0 + 1, i] = _dt(0)
+                dW[_p0 + 2, i] = _dt(0)
+                dW[_p0 + 3, i] = _dt(0)
+
+            for n in range(0, _rr, 4):
+                _c00 = _dt(dU[n, _p0])
+                _c01 = _dt(dU[n + 1, _p0])
+                _c02 = _dt(dU[n + 2, _p0])
+                _c03 = _dt(dU[n + 3, _p0])
+                _c10 = _dt(dU[n, _p0 + 1])
+                _c11 = _dt(dU[n + 1, _p0 + 1])
+                _c12 = _dt(dU[n + 2, _p0 + 1])
+                _c13 = _dt(dU[n + 3, _p0 + 1])
+                _c20 = _dt(dU[n, _p0 + 2])
+                _c21 = _dt(dU[n + 1, _p0 + 2])
+                _c22 = _dt(dU[n + 2, _p0 + 2])
+                _c23 = _dt(dU[n + 3, _p0 + 2])
+                _c30 = _dt(dU[n, _p0 + 3])
+                _c31 = _dt(dU[n + 1, _p0 + 3])
+                _c32 = _dt(dU[n + 2, _p0 + 3])
+                _c33 = _dt(dU[n + 3, _p0 + 3])
+                for i in range(I):
+                    _w0 = X[n, i]
+                    _w1 = X[n + 1, i]
+                    _w2 = X[n + 2, i]
+                    _w3 = X[n + 3, i]
+                    dW[_p0, i] += _c00*_w0 + _c01*_w1 + _c02*_w2 + _c03*_w3
+                    dW[_p0 + 1, i] += _c10*_w0 + _c11*_w1 + _c12*_w2 + _c13*_w3
+                    dW[_p0 + 2, i] += _c20*_w0 + _c21*_w1 + _c22*_w2 + _c23*_w3
+                    dW[_p0 + 3, i] += _c30*_w0 + _c31*_w1 + _c32*_w2 + _c33*_w3
+
+            for n in range(_rr, N):
+                _c00 = _dt(dU[n, _p0])
+                _c10 = _dt(dU[n, _p0 + 1])
+                _c20 = _dt(dU[n, _p0 + 2])
+                _c30 = _dt(dU[n, _p0 + 3])
+                for i in range(I):
+                    _w0 = X[n, i]
+                    dW[_p0, i] += _c00*_w0
+                    dW[_p0 + 1, i] += _c10*_w0
+                    dW[_p0 + 2, i] += _c20*_w0
+                    dW[_p0 + 3, i] += _c30*_w0
+
+        else:
+            for k in range(_p0, min(_p0 + 4, O)):
+                for i in range(I):
+                    dW[k, i] = _dt(0)
+                for n in range(N):
+                    _h1 = _dt(dU[n, k])
+                    for i in range(I):
+                        dW[k, i] += _h1*X[n, i]
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})

@@ -203,6 +203,37 @@ class Window:
 
 
 @dataclass(frozen=True)
+class Block:
+    """``loop`` (a ``for`` header, or none), then ``pre`` (``name = value``), then the ``inner`` loop
+    running ``temps`` and ``updates`` (``target op value``)."""
+
+    loop: str
+    pre: tuple[tuple[str, str], ...]
+    inner: Loop
+    temps: tuple[tuple[str, str], ...]
+    updates: tuple[tuple[str, str, str], ...]
+
+
+@dataclass(frozen=True)
+class Tile:
+    """The Numba schedule of a kernel unrolled over a block of targets and jammed (:mod:`.tile`).
+
+    ``prange`` over blocks of ``width`` along each ``blocked`` free index
+    (``(name, extent)`` pairs; their starts are ``_p0``, ``_q0``). A whole
+    block runs ``head`` (``name = value``), its ``blocks`` in order, then
+    ``stores``; a block cut by an edge runs the kernel's own schedule inside
+    the ``edges`` loops.
+    """
+
+    blocked: tuple[tuple[str, str], ...]
+    width: int
+    head: tuple[tuple[str, str], ...]
+    blocks: tuple[Block, ...]
+    stores: tuple[str, ...]
+    edges: tuple[Loop, ...]
+
+
+@dataclass(frozen=True)
 class Kernel:
     """``target[free] = Σ terms``: one forward equation or one gradient.
 
@@ -211,7 +242,7 @@ class Kernel:
     indices (``accumulate``), those run inside the sums, the target is
     initialised (to zero or to term ``init``, a term without sums) and each
     term adds into it in place; otherwise each point sums into a scalar.
-    ``window``: Numba runs this schedule instead (:mod:`.window`).
+    ``window``, ``tile``: Numba runs that schedule instead (:mod:`.window`, :mod:`.tile`).
     """
 
     name: str
@@ -229,6 +260,7 @@ class Kernel:
     inner: tuple[str, ...] = ()
     init: int = -1
     window: Window | None = None
+    tile: Tile | None = None
 
     @property
     def accumulate(self) -> bool:
@@ -264,6 +296,7 @@ class RecordKernel:
 
     kind = "record"
     window = None
+    tile = None
 
     @property
     def reads(self) -> tuple[str, ...]:

@@ -43,6 +43,7 @@ from .ir import (
 from .ir import Module as ModuleIR
 from .pack import packed
 from .printer import array_code, scalar_code
+from .tile import tiled
 from .ufuncs import chain
 from .window import windowed
 
@@ -199,6 +200,7 @@ def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: s
     window = None
     if collapse:
         window = windowed(target, free, shape, terms, reductions, _hoisted, _loop, _short_sizes(layer))
+    tile = tiled(target, free, shape, terms, outer, inner) if collapse and window is None else None
     used: set[sp.Symbol] = set()
     for e in shape:
         used |= e.free_symbols
@@ -231,6 +233,7 @@ def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: s
         inner=inner,
         init=init,
         window=window,
+        tile=tile,
     )
 
 
