@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 import sympy as sp
+from test_generated import GENERATED, assert_agree, assert_gradients, case
 
 from symcnn.codegen.lower import _loop, lower
 from symcnn.codegen.pack import packed
 from symcnn.derive.cache import cached_derive, spec_hash
 from symcnn.derive.terms import Bound, Term
 from symcnn.model import builtin_layers
+from symcnn.runtime.loader import load_layer_module
 
 LAYERS = builtin_layers()
 
@@ -28,6 +30,16 @@ def test_input_sensitivity_of_a_convolution_is_packed(layer):
     assert term.lhs.startswith("_pk[")
     assert [lp.index for lp in term.pack.unpack][-2:] == ["_p", "_q"]
     assert term.pack.store.startswith("dX[n, i, ")
+
+
+def test_packed_term_adds_four_output_maps_into_four_taps():
+    (term,) = kernel("conv_xcorr_relu", "backward_dX").terms
+    jam = term.jam
+    assert jam.index == "j" and jam.depth == 0 and jam.end == "M" and jam.width == 4
+    assert term.nest[0].range == "range(_jr, M)"  # the maps the jam leaves
+    assert [value for _, value in jam.temps] == [f"_dU_f[n, j{o}, _f]" for o in ("", " + 1", " + 2", " + 3")]
+    assert jam.updates[1] == ("_pk[a, b + 1, _f]", "_k01*_w0 + _k11*_w1 + _k21*_w2 + _k31*_w3")
+    assert jam.rest.loops[-1].range == "range(_br, KW)"
 
 
 @pytest.mark.parametrize("layer,name", [
@@ -76,3 +88,12 @@ def test_a_bounded_inner_loop_is_not_packed():
     nest = _bounds(*NEST)
     nest[-1] = Bound(q, (sp.S.Zero,), (sp.Min(Wo - 1, a),), (sp.S.Zero, Wo - 1))
     assert packed(nest, Term((), dU[n, j, p, q]), "dX", (n, p + a, q + b), _loop) is None
+
+
+@pytest.mark.parametrize("maps,taps", [(8, 4), (6, 6), (3, 2)],
+                         ids=["whole blocks", "blocks and rest", "rest only"])
+def test_jammed_convolution_agrees_with_numpy(maps, taps):
+    a, b = (load_layer_module("conv_xcorr_tanh", backend, GENERATED) for backend in ("numpy", "numba"))
+    arrays, hyper = case(a, dict(N=2, C=3, M=maps, Ho=5, Wo=4, KH=3, KW=taps), seed=6)
+    assert_agree(a, b, arrays, hyper)
+    assert_gradients(b, arrays, hyper)

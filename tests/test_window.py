@@ -34,13 +34,20 @@ def test_kernel_gradient_sums_four_output_maps_per_packed_load():
     assert term.nest[1].range == "range(_jr, _j1)"  # the maps left over run one at a time
 
 
-def test_forward_adds_one_packed_load_into_four_output_maps():
+def test_forward_adds_four_packed_loads_into_four_output_maps():
     term = kernel("conv_xcorr_relu", "forward_U").window.term
     jam = term.jam
     assert jam.width == 4 and jam.depth == 1  # inside the loop over input maps
-    assert jam.pre[3] == ("_k3", "_dt(K[i, j + 3, a, b]*T[i, j + 3])")
-    assert jam.temps[0] == ("_w0", "_pk[a, b, _f]")
-    assert jam.updates[3] == ("_U_f[n, j + 3, _f]", "_k3*_w0") and jam.stores == ()
+    assert jam.head == (("_br", "KW // 4 * 4"),) and jam.loops[1].range == "range(0, _br, 4)"
+    assert jam.pre[6] == ("_k12", "_dt(K[i, j + 1, a, b + 2]*T[i, j + 1])")  # 16 coefficients
+    assert [value for _, value in jam.temps] == [f"_pk[a, b{o}, _f]" for o in ("", " + 1", " + 2", " + 3")]
+    assert jam.updates[3] == ("_U_f[n, j + 3, _f]", "_k30*_w0 + _k31*_w1 + _k32*_w2 + _k33*_w3")
+    assert jam.stores == ()
+    rest = jam.rest  # the taps past the last multiple of four: one packed load into four maps
+    assert rest.loops[1].range == "range(_br, KW)"
+    assert rest.pre[3] == ("_k3", "_dt(K[i, j + 3, a, b]*T[i, j + 3])")
+    assert rest.temps[0] == ("_w0", "_pk[a, b, _f]")
+    assert rest.updates[3] == ("_U_f[n, j + 3, _f]", "_k3*_w0")
 
 
 @pytest.mark.parametrize("layer,name", [

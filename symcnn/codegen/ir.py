@@ -73,18 +73,22 @@ class Constraint:
 
 @dataclass(frozen=True)
 class Loop:
-    """``for index in range(max(lower…), min(stop…))``; ``declared``: ``(start, extent)`` of its range."""
+    """``for index in range(max(lower…), min(stop…)[, step])``; ``declared``: ``(start, extent)`` of its
+    range."""
 
     index: str
     lower: tuple[str, ...]
     stop: tuple[str, ...]
     declared: tuple[str, str]
     constraints: tuple[Constraint, ...] = ()
+    step: int = 1
 
     @property
     def range(self) -> str:
         lo = self.lower[0] if len(self.lower) == 1 else f"max({', '.join(self.lower)})"
         hi = self.stop[0] if len(self.stop) == 1 else f"min({', '.join(self.stop)})"
+        if self.step != 1:
+            return f"range({lo}, {hi}, {self.step})"
         return f"range({hi})" if lo == "0" else f"range({lo}, {hi})"
 
 
@@ -132,7 +136,9 @@ class Jam:
     loop), then the ``flat`` loop with its CSE ``temps`` and ``updates``
     (``target += value``, one per copy, sharing the reads they have in
     common), then ``stores``; the term's own loop over ``index`` then covers
-    what is left.
+    what is left. Jammed over a second loop too (one of ``loops`` steps by
+    more than one), ``head`` sets that loop's stop before the loop over
+    ``index`` and ``rest``, unrolled over ``index`` alone, runs what it leaves.
     """
 
     depth: int
@@ -147,6 +153,8 @@ class Jam:
     temps: tuple[tuple[str, str], ...]
     updates: tuple[tuple[str, str], ...]
     stores: tuple[str, ...]
+    head: tuple[tuple[str, str], ...] = ()
+    rest: Jam | None = None
 
 
 @dataclass(frozen=True)

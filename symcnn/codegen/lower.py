@@ -41,7 +41,8 @@ from .ir import (
     SizeRule,
 )
 from .ir import Module as ModuleIR
-from .pack import packed
+from .jam import jammed_pack
+from .pack import BUFFER, FLAT, packed
 from .printer import array_code, scalar_code
 from .tile import tiled
 from .ufuncs import chain
@@ -537,8 +538,22 @@ def _plan(
             partial=bool(inner and last),
             pack=pack,
         )
-        planned.append(_hoisted(r, t))
+        r = _hoisted(r, t)
+        if pack is not None:
+            r = _jam_pack(r, bounds, t)
+        planned.append(r)
     return tuple(map(str, outer)), tuple(map(str, inner)), init, planned
+
+
+def _jam_pack(r: Reduction, bounds: list[Bound], t: Term) -> Reduction:
+    """A packed term (:mod:`.pack`) jammed over its outermost sum and a tap (:mod:`.jam`), where it can be."""
+    index = {str(b.index): b.index for b in bounds}
+    slot = sp.IndexedBase(BUFFER)[(*(index[lp.index] for lp in r.pack.unpack[:2]), FLAT)]
+    found = jammed_pack(bounds, t.body, slot, _loop)
+    if found is None:
+        return r
+    jam, first = found
+    return replace(r, jam=jam, nest=(first,) + r.nest[1:])
 
 
 def _split_floors(

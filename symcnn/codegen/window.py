@@ -37,7 +37,8 @@ from dataclasses import replace
 import sympy as sp
 
 from ..derive.terms import Bound, Term
-from .ir import Fill, Jam, Loop, Reduction, Window
+from .ir import Fill, Loop, Reduction, Window
+from .jam import JAM, jammed, jammed_across
 from .pack import BUFFER, FLAT, extent_of, flattened, partner
 from .printer import scalar_code
 
@@ -119,9 +120,14 @@ def windowed(
     main = hoisted(main, Term((), body))
     fill = Fill(depth=len(seq), loops=tuple(loop(bounds[s]) for s in (a, b, y, x)),
                 store=f"{BUFFER}[{a}, {b}, {scalar_code(y * extent[x] + x)}] = {scalar_code(w)}")
-    # JAM output maps at a time share each packed-window load; the maps left over run one by one
-    jam = _jammed(body, flat.get(lhs, lhs), j, len(seq), [loop(bounds[a]), loop(bounds[b]), loop(nest[-1])],
-                  partial=not into_rows)
+    # JAM output maps at a time share each packed-window load; the maps left over run one by one.
+    # Added into the target's rows (the forward equation), JAM taps along a kernel row at a time too.
+    target, at = flat.get(lhs, lhs), (len(seq), "_j0", "_j1", "_jr")
+    inside = [loop(bounds[a]), loop(bounds[b]), loop(nest[-1])]
+    if into_rows:
+        jam = jammed_across(body, target, j, bounds[b], extent[b], inside, loop, False, at)
+    else:
+        jam = jammed(body, target, {j: JAM}, inside, True, at)
     rest = Bound(j, (sp.Symbol("_jr"),), block.upper, block.declared)
     main = replace(main, nest=main.nest[: len(seq)] + (loop(rest),) + main.nest[len(seq) + 1 :])
     init_body = terms[plain[0]].body if plain else sp.S.Zero
@@ -139,41 +145,6 @@ def windowed(
         init=init,
         term=replace(main, fill=fill, jam=jam),
         limit=LIMIT,
-    )
-
-
-#: Output maps the packed-window term is jammed over: each packed-window load feeds as many products.
-JAM = 4
-
-
-def _jammed(body: sp.Expr, target: sp.Indexed, j: sp.Symbol, depth: int, loops: list[Loop],
-            partial: bool) -> Jam:
-    """The term for :data:`JAM` consecutive ``j`` at once. Factors free of the flat index are
-    computed once per copy — before the flat loop (adding into the target's rows) or applied to
-    each finished sum (a partial sum); the rest run in the flat loop, common reads loaded once."""
-    inner = sp.Mul(*[f for f in sp.Mul.make_args(body) if FLAT in f.free_symbols])
-    outer = sp.Mul(*[f for f in sp.Mul.make_args(body) if FLAT not in f.free_symbols])
-    # reads the copies share, loaded once into a local: LLVM cannot prove the stores leave them be
-    shared = sorted((r for r in inner.atoms(sp.Indexed) if j not in r.free_symbols), key=sp.default_sort_key)
-    loads = {r: sp.Symbol(f"_w{k}") for k, r in enumerate(shared)}
-    temps, values = sp.cse([inner.xreplace(loads).xreplace({j: j + m}) for m in range(JAM)],
-                           symbols=sp.numbered_symbols("_t"), optimizations=None)
-    temps = [(loads[r], r) for r in shared] + list(temps)
-    copies = range(JAM)
-    at = [target.xreplace({j: j + m}) for m in copies]
-    if partial:
-        pre = tuple((f"_s{m}", "_dt(0)") for m in copies)
-        updates = tuple((f"_s{m}", scalar_code(values[m])) for m in copies)
-        done = [outer.xreplace({j: j + m}) * sp.Symbol(f"_s{m}") for m in copies]
-        stores = tuple(f"{scalar_code(at[m])} += {scalar_code(done[m])}" for m in copies)
-    else:
-        pre = tuple((f"_k{m}", f"_dt({scalar_code(outer.xreplace({j: j + m}))})") for m in copies)
-        updates = tuple((scalar_code(at[m]), scalar_code(sp.Symbol(f"_k{m}") * values[m])) for m in copies)
-        stores = ()
-    return Jam(
-        depth=depth, index=str(j), start="_j0", end="_j1", stop="_jr", width=JAM,
-        loops=tuple(loops[:-1]), flat=loops[-1], pre=pre,
-        temps=tuple((str(n), scalar_code(e)) for n, e in temps), updates=updates, stores=stores,
     )
 
 
