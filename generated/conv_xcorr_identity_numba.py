@@ -44,7 +44,7 @@ def forward_U(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
     U[n, j, y, x] = B[j] + Sum(K[i, j, a, b]*T[i, j]*X[n, i, a + y, b + x], (i, 0, C - 1), (a, 0, KH
         - 1), (b, 0, KW - 1))
     """
-    if KH * KW * Ho*Wo <= 8192:  # the packed windows fit in the L1 cache
+    if KH * KW * Ho*Wo <= 262144:  # the packed windows fit in cache
         _dt = U.dtype.type
         _U_f = U.reshape(U.shape[0], U.shape[1], Ho*Wo)
         _n = N
@@ -213,7 +213,7 @@ def backward_dK(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
     dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} T[i, j]*X[n, i, a + y, b +
         x]*dU[n, j, y, x]
     """
-    if KH * KW * Ho*Wo <= 8192:  # the packed windows fit in the L1 cache
+    if KH * KW * Ho*Wo <= 8192:  # the packed windows fit in cache
         _dt = dK.dtype.type
         _dU_f = dU.reshape(dU.shape[0], dU.shape[1], Ho*Wo)
         _n = C

@@ -6,7 +6,7 @@ import pytest
 from test_generated import GENERATED, assert_agree, case
 from test_pack import kernel
 
-from symcnn.codegen.window import LIMIT
+from symcnn.codegen.window import LIMIT, ROWS_LIMIT
 from symcnn.runtime.loader import load_layer_module
 
 
@@ -62,12 +62,16 @@ def test_other_kernels_keep_their_schedule(layer, name):
 
 
 @pytest.mark.parametrize("layer", ["conv_xcorr_tanh", "conv_matlab_relu", "combo_sigmoid_pairs"])
-@pytest.mark.parametrize("side", ["packed", "plain"])
-def test_both_schedules_agree_with_numpy(layer, side):
-    """Small maps take the packed schedule, maps whose windows overflow the L1 cache the plain one."""
-    maps = {"packed": 4, "plain": 19}[side]
+@pytest.mark.parametrize("maps", [4, 19, 103], ids=["both packed", "forward packed", "neither packed"])
+def test_both_schedules_agree_with_numpy(layer, maps):
+    """Small maps take the packed schedules; the kernel gradient's windows overflow the L1 cache first,
+    the forward equation's (read for 16 multiply-adds per four loads) only past an L2 cache."""
     sizes = dict(N=2, C=2, M=9, Ho=maps, Wo=maps, KH=5, KW=5, I=4, O=3)  # blocks of 4 maps and more: jammed
-    assert (sizes["KH"] * sizes["KW"] * maps * maps <= LIMIT) == (side == "packed")
+    window = sizes["KH"] * sizes["KW"] * maps * maps
+    forward, gradient = kernel(layer, "forward_U"), kernel(layer, "backward_dK")
+    assert (window <= forward.window.limit, window <= gradient.window.limit) == {
+        4: (True, True), 19: (True, False), 103: (False, False)}[maps]
+    assert gradient.window.limit == LIMIT and forward.window.limit == ROWS_LIMIT
     a, b = (load_layer_module(layer, backend, GENERATED) for backend in ("numpy", "numba"))
     arrays, hyper = case(a, sizes, seed=4)
     assert_agree(a, b, arrays, hyper)
