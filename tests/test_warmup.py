@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -41,3 +43,24 @@ def test_training_process_loads_every_kernel_from_the_cache(tmp_path):
 
 def test_a_failed_child_is_reported_not_raised():
     assert compile_ahead("no-such-net", dtype="float32") is None
+
+
+def test_the_plan_lists_each_kernel_a_step_calls_once_with_its_types_and_compiles_nothing(tmp_path):
+    plan = tmp_path / "plan.pickle"
+    spec = {"net": "dlt", "dtype": "float32", "convention": "xcorr", "generated": None, "trust": False,
+            "plan": str(plan)}
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-m", "symcnn.runtime.warmup", json.dumps(spec)], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    calls = pickle.loads(plan.read_bytes())
+    kernels = [(layer, name) for (layer, name, _), _ in calls]
+    assert len(set(kernels)) == len(kernels)  # both convolutions share one module and one signature
+    assert {("conv_xcorr_sigmoid", "forward_U"), ("conv_xcorr_sigmoid", "backward_dK"),
+            ("pool_mean_plain", "forward_D"), ("fc_sigmoid", "backward_dW")} <= set(kernels)
+    types = {(layer, name): t for (layer, name, t), _ in calls}[("conv_xcorr_sigmoid", "forward_U")]
+    assert [str(t) for t in types[:4]] == ["array(float32, 1d, C)", "array(float32, 2d, C)",
+                                           "array(float32, 4d, C)", "array(float32, 4d, C)"]
+    costs = [cost for _, cost in calls]
+    assert costs == sorted(costs, reverse=True)  # the longest first, dealt out in turn to the children
+    assert not list((tmp_path / "cache").rglob("*.nbc"))  # recorded, not compiled

@@ -6,7 +6,7 @@ One measurement, in order:
 2. each contender (a symcnn backend, or the PyTorch reference) is built from
    the same initial weights, and its first training step is timed on its own:
    that is where Numba loads its cache, its kernels having been compiled in a
-   child process first (timed too: ``compile_ahead_s``; see
+   child processes first (timed too: ``compile_ahead_s``; see
    :mod:`symcnn.runtime.warmup` for why);
 3. a few warm-up steps, then timed *rounds*: in each round every contender
    runs one window of steps, in rotating order, so a burst of load from
@@ -353,7 +353,7 @@ def format_report(result: dict[str, Any]) -> str:
     for name, r in result["results"].items():
         if "compile_ahead_s" in r:
             took = r["compile_ahead_s"]
-            lines.append(f"{name}: kernels compiled (or loaded) in a child process first: "
+            lines.append(f"{name}: kernels compiled (or loaded) in child processes first: "
                          + (f"{took:.2f}s" if took is not None else "failed, compiled in the 1st step"))
     for name, r in result["results"].items():
         others = r["other_cpu_cores"]

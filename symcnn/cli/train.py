@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     t_train = data.one_hot("train", args.dtype)[: args.limit]
     x_test, y_test = data.images("test", args.dtype)[:, None], data.labels("test")
     if args.backend == "numba":  # kernels compiled in-process run slower than cached ones
-        print("compiling the Numba kernels (or loading them) in a child process", file=sys.stderr)
+        print("compiling the Numba kernels (or loading them) in child processes", file=sys.stderr)
         took = compile_ahead(args.net, dtype=args.dtype, convention=args.convention,
                              generated=args.generated, trust=args.trust_generated)
         print(f"  done in {took:.1f} s" if took is not None else "  failed: compiling in-process",

@@ -1,29 +1,44 @@
-"""Numba kernels compiled in a child process, so the training process loads them from the disk cache.
+"""Numba kernels compiled in child processes, so the training process loads them from the disk cache.
 
 Numba runs a ``parallel=True`` kernel compiled in the current process slower
 than the same kernel loaded from its on-disk cache (numba/numba#10617): on
 this project's LeNet-5 a training step took 30-36 ms in the process that
 compiled the kernels and 20-21 ms in every later one, for the whole run. A
-first ``symcnn train`` therefore compiles the network's kernels in a short
-child process — one training step on a two-image batch, which makes every
-kernel the step runs, for the network's dtype — and then trains on kernels
-read from the cache. When the cache is already warm the child only loads it
-(about a second). If the child fails, the kernels compile in-process as
-before: slower, never wrong.
+first ``symcnn train`` therefore compiles the network's kernels in child
+processes and then trains on kernels read from the cache:
 
-``python -m symcnn.runtime.warmup '<json>'`` is the child.
+1. a *planning* child runs one training step on a two-image batch with every
+   generated kernel replaced by a recorder, which notes the Numba types of
+   its arguments (the kernels are compiled per dtype and layout, not size)
+   and computes nothing;
+2. :data:`JOBS` *compiling* children share the kernels it found, the
+   longest sources first, and compile each for its types into the cache —
+   one a core, so the compile takes about half the time of one process.
+
+When the cache is already warm the children only load it (about a second).
+If planning fails, one child runs a real training step instead, which
+compiles every kernel it calls; if that fails too, the kernels compile
+in-process as before: slower, never wrong.
+
+``python -m symcnn.runtime.warmup '<json>'`` is a child.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
+import os
+import pickle
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-#: Images in the child's one training step: kernels are compiled per dtype and layout, not per size.
+#: Images in the planning child's training step: kernels are compiled per dtype and layout, not per size.
 BATCH = 2
+#: Compiling children run at once: one a core, at most two (this project's machines have two).
+JOBS = max(1, min(2, os.cpu_count() or 1))
 
 
 def compile_ahead(
@@ -34,31 +49,92 @@ def compile_ahead(
     generated: str | Path | None = None,
     trust: bool = False,
 ) -> float | None:
-    """Compile (or load) every Numba kernel of preset ``net``'s training step in a child process.
+    """Compile (or load) every Numba kernel of preset ``net``'s training step in child processes.
 
-    Returns the child's wall time in seconds, or ``None`` if it failed.
+    Returns the children's wall time in seconds, or ``None`` if they failed.
     """
     spec = {"net": net, "dtype": dtype, "convention": convention,
             "generated": None if generated is None else str(generated), "trust": trust}
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", __name__, json.dumps(spec)],
-                          capture_output=True, text=True, check=False)
-    return time.perf_counter() - start if done.returncode == 0 else None
+    with tempfile.TemporaryDirectory(prefix="symcnn-warmup-") as tmp:
+        plan = str(Path(tmp) / "plan.pickle")
+        if _children([{**spec, "plan": plan}]) and _children(
+            [{**spec, "compile": plan, "part": k, "parts": JOBS} for k in range(JOBS)]
+        ):
+            return time.perf_counter() - start
+    return time.perf_counter() - start if _children([spec]) else None
+
+
+def _children(specs: list[dict]) -> bool:
+    """Run one child per spec, all at once; did every one succeed?"""
+    runs = [subprocess.Popen([sys.executable, "-m", __name__, json.dumps(s)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for s in specs]
+    return all([run.wait() == 0 for run in runs])
+
+
+def _network(spec: dict):
+    from symcnn.runtime.presets import build_network
+
+    return build_network(spec["net"], backend="numba", dtype=spec["dtype"], convention=spec["convention"],
+                         generated=spec["generated"], trust=spec["trust"])
+
+
+def _plan(spec: dict) -> None:
+    """Record every kernel a training step calls, with its argument types, into ``spec["plan"]``."""
+    import numba
+    from numba.core.dispatcher import Dispatcher
+
+    from symcnn.runtime.arch import synthetic_batch
+
+    net = _network(spec)
+    calls: dict[tuple[str, str, tuple], int] = {}
+    for module in {id(m): m for m in (getattr(layer, "module", None) for layer in net.layers) if m}.values():
+        for name, kernel in list(vars(module).items()):
+            if isinstance(kernel, Dispatcher):
+                cost = len(inspect.getsource(kernel.py_func))
+
+                def record(*args, _layer=module.LAYER, _name=name, _cost=cost):
+                    calls[(_layer, _name, tuple(numba.typeof(a) for a in args))] = _cost
+
+                setattr(module, name, record)
+    x, t = synthetic_batch(BATCH, spec["dtype"])
+    net.loss(x, t)
+    net.backward()
+    with open(spec["plan"], "wb") as f:
+        pickle.dump(sorted(calls.items(), key=lambda kv: -kv[1]), f)
+
+
+def _compile(spec: dict) -> None:
+    """Compile this child's share of the planned kernels (every ``parts``-th, longest first)."""
+    from symcnn.runtime.loader import load_layer_module
+
+    with open(spec["compile"], "rb") as f:
+        calls = pickle.load(f)
+    for (layer, name, types), _ in calls[spec["part"] :: spec["parts"]]:
+        module = load_layer_module(layer, "numba", spec["generated"], trust=spec["trust"])
+        getattr(module, name).compile(types)
 
 
 def _step(spec: dict) -> None:
-    """One training step of the preset on a synthetic batch (the child's whole job)."""
+    """One real training step of the preset on a synthetic batch: compiles every kernel it calls."""
     from symcnn.runtime.arch import synthetic_batch
     from symcnn.runtime.optim import SGD
-    from symcnn.runtime.presets import build_network
 
-    net = build_network(spec["net"], backend="numba", dtype=spec["dtype"], convention=spec["convention"],
-                        generated=spec["generated"], trust=spec["trust"])
+    net = _network(spec)
     x, t = synthetic_batch(BATCH, spec["dtype"])
     net.loss(x, t)
     net.backward()
     SGD(net.parameters(), lr=0.01, momentum=0.9).step(net.gradients())
 
 
+def _main(spec: dict) -> None:
+    if "plan" in spec:
+        _plan(spec)
+    elif "compile" in spec:
+        _compile(spec)
+    else:
+        _step(spec)
+
+
 if __name__ == "__main__":
-    _step(json.loads(sys.argv[1]))
+    _main(json.loads(sys.argv[1]))
