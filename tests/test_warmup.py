@@ -23,7 +23,7 @@ PARENT = textwrap.dedent("""
     net.loss(x, np.eye(10, dtype="float32")[[1, 2, 3]])
     net.backward()
     hits = misses = 0
-    for layer in net.layers:
+    for layer in [*net.layers, net.loss_layer]:
         for kernel in vars(getattr(layer, "module", object)).values():
             if isinstance(kernel, Dispatcher):
                 hits += sum(kernel.stats.cache_hits.values())
@@ -57,7 +57,8 @@ def test_the_plan_lists_each_kernel_a_step_calls_once_with_its_types_and_compile
     kernels = [(layer, name) for (layer, name, _), _ in calls]
     assert len(set(kernels)) == len(kernels)  # both convolutions share one module and one signature
     assert {("conv_xcorr_sigmoid", "forward_U"), ("conv_xcorr_sigmoid", "backward_dK"),
-            ("pool_mean_plain", "forward_D"), ("fc_sigmoid", "backward_dW")} <= set(kernels)
+            ("pool_mean_plain", "forward_D"), ("fc_sigmoid", "backward_dW"), ("loss_squared", "forward_L"),
+            } <= set(kernels)
     types = {(layer, name): t for (layer, name, t), _ in calls}[("conv_xcorr_sigmoid", "forward_U")]
     assert [str(t) for t in types[:4]] == ["array(float32, 1d, C)", "array(float32, 2d, C)",
                                            "array(float32, 4d, C)", "array(float32, 4d, C)"]

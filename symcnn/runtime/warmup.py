@@ -88,7 +88,8 @@ def _plan(spec: dict) -> None:
 
     net = _network(spec)
     calls: dict[tuple[str, str, tuple], int] = {}
-    for module in {id(m): m for m in (getattr(layer, "module", None) for layer in net.layers) if m}.values():
+    layers = [*net.layers, net.loss_layer, *(p.layer for p in net.penalties)]
+    for module in {id(m): m for m in (getattr(layer, "module", None) for layer in layers) if m}.values():
         for name, kernel in list(vars(module).items()):
             if isinstance(kernel, Dispatcher):
                 cost = len(inspect.getsource(kernel.py_func))
