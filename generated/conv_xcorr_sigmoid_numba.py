@@ -6,7 +6,6 @@ Forward and backward kernels derived by symcnn; `forward` and `backward` run
 them on batched arrays. See PAPER.md [B7].
 """
 
-import math
 import sys
 import types
 
@@ -137,18 +136,15 @@ def forward_U(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
                             U[n, j, y, x] += _h3*X[n, i, a + y, b + x]
 
 
-@njit(cache=True, parallel=True)
 def forward_Y(U, Y, N, M, Ho, Wo):
     """[B7] forward equation for Y.
 
     Y[n, j, y, x] = sigmoid(U[n, j, y, x])
     """
-    for _o in prange(N * M):
-        n = _o // M
-        j = _o % M
-        for y in range(Ho):
-            for x in range(Wo):
-                Y[n, j, y, x] = (1.0 / (1.0 + math.exp(-(U[n, j, y, x]))))
+    np.negative(U, out=Y)
+    np.exp(Y, out=Y)
+    np.add(Y, 1.0, out=Y)
+    np.divide(1.0, Y, out=Y)
 
 
 @njit(cache=True, parallel=True)

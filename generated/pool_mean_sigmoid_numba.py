@@ -6,10 +6,10 @@ Forward and backward kernels derived by symcnn; `forward` and `backward` run
 them on batched arrays. See PAPER.md [B11].
 """
 
-import math
 import sys
 import types
 
+import numpy as np
 from numba import njit, prange
 
 from symcnn.support import contract as _contract
@@ -72,18 +72,15 @@ def forward_U(D, b, beta, U, N, C, Ho, Wo):
                 U[n, c, y, x] = D[n, c, y, x]*beta[c] + b[c]
 
 
-@njit(cache=True, parallel=True)
 def forward_Y(U, Y, N, C, Ho, Wo):
     """[B11] forward equation for Y.
 
     Y[n, c, y, x] = sigmoid(U[n, c, y, x])
     """
-    for _o in prange(N * C):
-        n = _o // C
-        c = _o % C
-        for y in range(Ho):
-            for x in range(Wo):
-                Y[n, c, y, x] = (1.0 / (1.0 + math.exp(-(U[n, c, y, x]))))
+    np.negative(U, out=Y)
+    np.exp(Y, out=Y)
+    np.add(Y, 1.0, out=Y)
+    np.divide(1.0, Y, out=Y)
 
 
 @njit(cache=True, parallel=True)

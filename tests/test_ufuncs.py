@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 import sympy as sp
+from numba.core.dispatcher import Dispatcher
 
 from symcnn.codegen.printer import array_code
 from symcnn.codegen.ufuncs import chain, render
 from symcnn.model.functions import relu, sigmoid, step
+from symcnn.runtime.loader import load_layer_module
 
 Y, D, Z = sp.symbols("_r0_ _r1_ _r2_")
 s, c = sp.symbols("s c", positive=True)
@@ -77,3 +81,20 @@ TWO_COMPUTED = [sp.exp(Y) * sp.exp(D), sigmoid(Y) + sp.tanh(D), sp.exp(Y) ** sp.
 @pytest.mark.parametrize("expr", TWO_COMPUTED, ids=str)
 def test_two_computed_operands_have_no_chain(expr):
     assert chain(expr) is None
+
+
+@pytest.mark.parametrize("layer,kernel,ufuncs", [
+    ("conv_xcorr_sigmoid", "forward_Y", True),  # exp over whole maps: NumPy's SIMD exp
+    ("conv_matlab_tanh", "forward_Y", True),
+    ("conv_xcorr_sigmoid", "backward_dU", False),  # no transcendental function: a parallel Numba loop
+    ("conv_xcorr_relu", "forward_Y", False),
+    ("fc_sigmoid", "forward_Y", False),  # a small array (batch × units): not worth two NumPy passes
+])
+def test_numba_backend_runs_large_transcendental_passes_as_ufuncs(layer, kernel, ufuncs):
+    """LLVM calls exp and tanh one element at a time (no SVML in llvmlite): whole-map activations
+    are NumPy's in-place ufuncs in the Numba module too, the same chain as the NumPy backend's."""
+    numba_kernel = getattr(load_layer_module(layer, "numba"), kernel)
+    assert isinstance(numba_kernel, Dispatcher) != ufuncs
+    if ufuncs:
+        numpy_kernel = getattr(load_layer_module(layer, "numpy"), kernel)
+        assert inspect.getsource(numba_kernel) == inspect.getsource(numpy_kernel)
