@@ -15,7 +15,8 @@ processes and then trains on kernels read from the cache:
    longest sources first, and compile each for its types into the cache —
    one a core, so the compile takes about half the time of one process.
 
-When the cache is already warm the children only load it (about a second).
+When the cache is already warm, the planning child finds its shortest kernel
+there and loads the rest itself: one child, about a second.
 If planning fails, one child runs a real training step instead, which
 compiles every kernel it calls; if that fails too, the kernels compile
 in-process as before: slower, never wrong.
@@ -57,10 +58,10 @@ def compile_ahead(
             "generated": None if generated is None else str(generated), "trust": trust}
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="symcnn-warmup-") as tmp:
-        plan = str(Path(tmp) / "plan.pickle")
-        if _children([{**spec, "plan": plan}]) and _children(
-            [{**spec, "compile": plan, "part": k, "parts": JOBS} for k in range(JOBS)]
-        ):
+        plan = Path(tmp) / "plan.pickle"
+        if _children([{**spec, "plan": str(plan)}]) and (not pickle.loads(plan.read_bytes()) or _children(
+            [{**spec, "compile": str(plan), "part": k, "parts": JOBS} for k in range(JOBS)]
+        )):
             return time.perf_counter() - start
     return time.perf_counter() - start if _children([spec]) else None
 
@@ -80,7 +81,8 @@ def _network(spec: dict):
 
 
 def _plan(spec: dict) -> None:
-    """Record every kernel a training step calls, with its argument types, into ``spec["plan"]``."""
+    """Record every kernel a training step calls, with its argument types, into ``spec["plan"]``
+    (an empty plan when the kernels were in the cache: this child then loaded them all)."""
     import numba
     from numba.core.dispatcher import Dispatcher
 
@@ -88,6 +90,7 @@ def _plan(spec: dict) -> None:
 
     net = _network(spec)
     calls: dict[tuple[str, str, tuple], int] = {}
+    kept = []
     layers = [*net.layers, net.loss_layer, *(p.layer for p in net.penalties)]
     for module in {id(m): m for m in (getattr(layer, "module", None) for layer in layers) if m}.values():
         for name, kernel in list(vars(module).items()):
@@ -98,22 +101,41 @@ def _plan(spec: dict) -> None:
                     calls[(_layer, _name, tuple(numba.typeof(a) for a in args))] = _cost
 
                 setattr(module, name, record)
+                kept.append((module, name, kernel))
     x, t = synthetic_batch(BATCH, spec["dtype"])
     net.loss(x, t)
     net.backward()
+    for module, name, kernel in kept:
+        setattr(module, name, kernel)
+    plan = sorted(calls.items(), key=lambda kv: -kv[1])
+    if plan and _cached(plan[-1][0], spec):  # the shortest kernel came from the cache: the rest will too
+        for (layer, name, types), _ in plan[:-1]:
+            _kernel(layer, name, spec).compile(types)
+        plan = []
     with open(spec["plan"], "wb") as f:
-        pickle.dump(sorted(calls.items(), key=lambda kv: -kv[1]), f)
+        pickle.dump(plan, f)
+
+
+def _kernel(layer: str, name: str, spec: dict):
+    from symcnn.runtime.loader import load_layer_module
+
+    return getattr(load_layer_module(layer, "numba", spec["generated"], trust=spec["trust"]), name)
+
+
+def _cached(call: tuple[str, str, tuple], spec: dict) -> bool:
+    """Load or compile one kernel; did it come from the disk cache?"""
+    layer, name, types = call
+    kernel = _kernel(layer, name, spec)
+    kernel.compile(types)
+    return sum(kernel.stats.cache_hits.values()) > 0
 
 
 def _compile(spec: dict) -> None:
     """Compile this child's share of the planned kernels (every ``parts``-th, longest first)."""
-    from symcnn.runtime.loader import load_layer_module
-
     with open(spec["compile"], "rb") as f:
         calls = pickle.load(f)
     for (layer, name, types), _ in calls[spec["part"] :: spec["parts"]]:
-        module = load_layer_module(layer, "numba", spec["generated"], trust=spec["trust"])
-        getattr(module, name).compile(types)
+        _kernel(layer, name, spec).compile(types)
 
 
 def _step(spec: dict) -> None:
