@@ -188,12 +188,60 @@ def backward_dU(Y, dY, dU, N, M, Ho, Wo):
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
-def backward_dalpha(K, X, dU, dalpha, N, C, M, Ho, Wo, KH, KW):
+def backward_dalpha(K, X, dU, dalpha, N, C, M, Ho, Wo, KH, KW, _threads):
     """[B14a] gradient dalpha.
 
     dalpha[i, j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} Σ_{a=0}^{KH - 1} Σ_{b=0}^{KW -
         1} K[i, j, a, b]*X[n, i, a + y, b + x]*dU[n, j, y, x]
     """
+    if KH * KW * Ho*Wo <= 8192:  # the packed windows fit in cache
+        _dt = dalpha.dtype.type
+        _dU_f = dU.reshape(dU.shape[0], dU.shape[1], Ho*Wo)
+        _n = C
+        _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
+        for _o in prange(_n * _nb):
+            _r = _o // _nb
+            i = _r % (C)
+            _j0 = (_o % _nb) * (M) // _nb
+            _j1 = (_o % _nb + 1) * (M) // _nb
+            _h0 = _dt(0)
+            for j in range(_j0, _j1):
+                dalpha[i, j] = _h0
+            _pk = np.empty((KH, KW, Ho*Wo), _dt)
+            for n in range(N):
+                for a in range(KH):
+                    for b in range(KW):
+                        for y in range(Ho):
+                            for x in range(Wo):
+                                _pk[a, b, Wo*y + x] = X[n, i, a + y, b + x]
+                _jr = _j0 + (_j1 - _j0) // 4 * 4
+                for j in range(_j0, _jr, 4):
+                    for a in range(KH):
+                        for b in range(KW):
+                            _s0 = _dt(0)
+                            _s1 = _dt(0)
+                            _s2 = _dt(0)
+                            _s3 = _dt(0)
+                            for _f in range(Ho*Wo):
+                                _w0 = _pk[a, b, _f]
+                                _s0 += _w0*_dU_f[n, j, _f]
+                                _s1 += _w0*_dU_f[n, j + 1, _f]
+                                _s2 += _w0*_dU_f[n, j + 2, _f]
+                                _s3 += _w0*_dU_f[n, j + 3, _f]
+                            dalpha[i, j] += _s0*K[i, j, a, b]
+                            dalpha[i, j + 1] += _s1*K[i, j + 1, a, b]
+                            dalpha[i, j + 2] += _s2*K[i, j + 2, a, b]
+                            dalpha[i, j + 3] += _s3*K[i, j + 3, a, b]
+
+                for j in range(_jr, _j1):
+                    for a in range(KH):
+                        for b in range(KW):
+                            _h4 = _dt(K[i, j, a, b])
+                            _s = _dt(0)
+                            for _f in range(Ho*Wo):
+                                _s += _h4*_dU_f[n, j, _f]*_pk[a, b, _f]
+                            dalpha[i, j] += _s
+        return
     _dt = dalpha.dtype.type
     for _o in prange(C * M):
         i = _o // M
@@ -492,7 +540,7 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         backward_dU(_a["Y"], _a["dY"], _a["dU"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     if "dalpha" in _need:
         _g["dalpha"] = _a["dalpha"] = _check.buffer(out, "dalpha", (_z["C"], _z["M"]), _dt)
-        backward_dalpha(_a["K"], _a["X"], _a["dU"], _a["dalpha"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+        backward_dalpha(_a["K"], _a["X"], _a["dU"], _a["dalpha"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"], get_num_threads())
     if "dZ" in _need:
         _g["dZ"] = _a["dZ"] = _check.buffer(out, "dZ", (_z["M"],), _dt)
         backward_dZ(_a["Z"], _a["alpha"], _a["dalpha"], _a["dZ"], _z["C"], _z["M"])

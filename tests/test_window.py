@@ -34,6 +34,14 @@ def test_kernel_gradient_sums_four_output_maps_per_packed_load():
     assert term.nest[1].range == "range(_jr, _j1)"  # the maps left over run one at a time
 
 
+def test_combination_weight_gradient_sums_the_taps_too():
+    """∂E/∂α [B14a] sums the taps with the kernel as a factor: the partial sums of four output maps
+    are scaled by their kernel taps and added into one weight each."""
+    w = kernel("combo_sigmoid_pairs", "backward_dalpha").window
+    assert w.blocked == "j" and w.outer == (("i", "C"),) and w.limit == LIMIT
+    assert w.term.jam.stores[3] == "dalpha[i, j + 3] += _s3*K[i, j + 3, a, b]"
+
+
 def test_forward_adds_four_packed_loads_into_four_output_maps():
     term = kernel("conv_xcorr_relu", "forward_U").window.term
     jam = term.jam

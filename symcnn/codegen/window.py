@@ -110,8 +110,6 @@ def windowed(
            for r in flat_reads):
         return None
     into_rows = lhs in flat_reads  # the forward equation: the target walks the rows
-    if not into_rows and not {a, b} <= set(free):
-        return None
     par = [f for f in free if f in holds and f not in (a, b, y, x)]
     seq = [s for s in bounds if s in holds and s not in free and s not in (a, b, y, x)]
     run = sp.expand(extent[y] * extent[x])
