@@ -40,6 +40,18 @@ def grouped(text: str) -> str:
     return text if text.isidentifier() or text.isdigit() else f"({text})"
 
 
+def loaded(values: list[sp.Expr], every: bool = False) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list]:
+    """The array reads the copies ``values`` share (``every``: all of them) loaded once into locals
+    ``_w<k>`` — LLVM cannot prove the copies' stores leave them be — then the common subexpressions
+    of what is left: ``(temporaries, values)``."""
+    seen = [r for e in values for r in sorted(e.atoms(sp.Indexed), key=sp.default_sort_key)]
+    reads = [r for r in dict.fromkeys(seen) if every or seen.count(r) > 1]
+    loads = {r: sp.Symbol(f"_w{k}") for k, r in enumerate(reads)}
+    temps, values = sp.cse([e.xreplace(loads) for e in values], symbols=sp.numbered_symbols("_t"),
+                           optimizations=None)
+    return [(loads[r], r) for r in reads] + list(temps), values
+
+
 def jammed(body: sp.Expr, target: sp.Indexed, steps: dict[sp.Symbol, int], loops: list[Loop],
            partial: bool, at: tuple[int, str, str, str]) -> Jam:
     """``body`` added into ``target`` for every step of ``steps`` (loop index → copies) at once.
@@ -54,15 +66,7 @@ def jammed(body: sp.Expr, target: sp.Indexed, steps: dict[sp.Symbol, int], loops
     grid = [(m, n) for m in range(width) for n in range(across)]
     copies = [{j: j + m, b: b + n} if more else {j: j + m} for m, n in grid]
     names = [f"{m}{n}" if more else str(m) for m, n in grid]
-    values = [inner.xreplace(c) for c in copies]
-    # the rows copies share loaded once into a local: LLVM cannot prove the stores leave them be
-    key = sp.default_sort_key
-    seen = [r for e in values for r in sorted(e.atoms(sp.Indexed), key=key)]
-    shared = [r for r in dict.fromkeys(seen) if seen.count(r) > 1]
-    loads = {r: sp.Symbol(f"_w{k}") for k, r in enumerate(shared)}
-    temps, values = sp.cse([e.xreplace(loads) for e in values], symbols=sp.numbered_symbols("_t"),
-                           optimizations=None)
-    temps = [(loads[r], r) for r in shared] + list(temps)
+    temps, values = loaded([inner.xreplace(c) for c in copies])
     into = [target.xreplace(c) for c in copies]
     if partial:
         pre = tuple((f"_s{k}", "_dt(0)") for k in names)
@@ -122,4 +126,4 @@ def jammed_pack(bounds: list[Bound], body: sp.Expr, target: sp.Indexed, loop) ->
     return jam, loop(Bound(j.index, (sp.Symbol("_jr"),), j.upper, j.declared))
 
 
-__all__ = ["JAM", "jammed", "jammed_across", "jammed_pack"]
+__all__ = ["JAM", "grouped", "jammed", "jammed_across", "jammed_pack", "loaded"]

@@ -35,6 +35,7 @@ import sympy as sp
 
 from ..derive.terms import Term
 from .ir import Block, Loop, Tile
+from .jam import grouped, loaded
 from .pack import extent_of
 from .printer import scalar_code
 
@@ -76,24 +77,8 @@ def _split(body: sp.Expr, index: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
             sp.Mul(*[f for f in args if index not in f.free_symbols]))
 
 
-def _loads(values: list[sp.Expr]) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list[sp.Expr]]:
-    """Every array read of ``values`` loaded once into a local ``_w<k>`` (LLVM cannot prove the block's
-    stores leave them be), then the common subexpressions of what is left."""
-    key = sp.default_sort_key
-    reads = list(dict.fromkeys(a for e in values for a in sorted(e.atoms(sp.Indexed), key=key)))
-    loads = {a: sp.Symbol(f"_w{k}") for k, a in enumerate(reads)}
-    temps, done = sp.cse([e.xreplace(loads) for e in values], symbols=sp.numbered_symbols("_t"),
-                         optimizations=None)
-    return [(loads[a], a) for a in reads] + list(temps), done
-
-
 def _code(pairs) -> tuple[tuple[str, str], ...]:
     return tuple((str(n), scalar_code(e)) for n, e in pairs)
-
-
-def _grouped(text: str) -> str:
-    """``text`` in parentheses unless it is one name or number."""
-    return text if text.isidentifier() or text.isdigit() else f"({text})"
 
 
 def _edge(index: sp.Symbol, base: sp.Symbol, extent: sp.Expr) -> Loop:
@@ -110,7 +95,7 @@ def _dot(lhs, free, size, t: Term, r, extent, plain) -> Tile | None:
     base = sp.Symbol("_p0"), sp.Symbol("_q0")
     at = [{p: base[0] + m, q: base[1] + n} for m in range(WIDTH) for n in range(WIDTH)]
     sums = [sp.Symbol(f"_s{k}") for k in range(len(at))]
-    temps, values = _loads([inner.xreplace(s) for s in at])
+    temps, values = loaded([inner.xreplace(s) for s in at], every=True)
     start = sp.Add(*[u.body for u in plain])
     stores = tuple(f"{scalar_code(lhs.xreplace(s))} = {scalar_code((start + outer * acc).xreplace(s))}"
                    for s, acc in zip(at, sums))
@@ -147,15 +132,15 @@ def _axpy(lhs, p, v, size, t: Term, r, extent, plain) -> Tile | None:
                               optimizations=None)
         pre = _code(pre) + tuple((str(c), f"_dt({scalar_code(e)})")
                                  for c, e in zip([c for cs in coeffs for c in cs], cvalues))
-        temps, loaded = _loads([row.xreplace(s) for s in steps])
+        temps, rows_at = loaded([row.xreplace(s) for s in steps], every=True)
         updates = tuple((scalar_code(lhs.xreplace(rows[m])), "+=",
-                         scalar_code(sp.Add(*[coeffs[m][n] * loaded[n] for n in range(width)])))
+                         scalar_code(sp.Add(*[coeffs[m][n] * rows_at[n] for n in range(width)])))
                         for m in range(WIDTH))
         blocks.append(Block(head, pre, vloop, _code(temps), updates))
     return Tile(
         blocked=((str(p), scalar_code(size[p])),),
         width=WIDTH,
-        head=((str(rr), f"{_grouped(scalar_code(extent))} // {WIDTH} * {WIDTH}"),),
+        head=((str(rr), f"{grouped(scalar_code(extent))} // {WIDTH} * {WIDTH}"),),
         blocks=tuple(blocks),
         stores=(),
         edges=(_edge(p, base, size[p]),),
