@@ -40,6 +40,13 @@ def grouped(text: str) -> str:
     return text if text.isidentifier() or text.isdigit() else f"({text})"
 
 
+def split(body: sp.Expr, index: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
+    """``body`` as (the product of its factors holding ``index``, the product of the rest)."""
+    args = sp.Mul.make_args(body)
+    return (sp.Mul(*[f for f in args if index in f.free_symbols]),
+            sp.Mul(*[f for f in args if index not in f.free_symbols]))
+
+
 def loaded(values: list[sp.Expr], every: bool = False) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list]:
     """The array reads the copies ``values`` share (``every``: all of them) loaded once into locals
     ``_w<k>`` — LLVM cannot prove the copies' stores leave them be — then the common subexpressions
@@ -59,8 +66,7 @@ def jammed(body: sp.Expr, target: sp.Indexed, steps: dict[sp.Symbol, int], loops
     ``loops``: the loops inside the jammed one, the flat loop last; ``at``:
     ``(depth, start, end, stop)`` of the jammed loop, the first of ``steps``.
     """
-    inner = sp.Mul(*[f for f in sp.Mul.make_args(body) if FLAT in f.free_symbols])
-    outer = sp.Mul(*[f for f in sp.Mul.make_args(body) if FLAT not in f.free_symbols])
+    inner, outer = split(body, FLAT)
     (j, width), *more = steps.items()
     b, across = more[0] if more else (None, 1)
     grid = [(m, n) for m in range(width) for n in range(across)]
@@ -126,4 +132,4 @@ def jammed_pack(bounds: list[Bound], body: sp.Expr, target: sp.Indexed, loop) ->
     return jam, loop(Bound(j.index, (sp.Symbol("_jr"),), j.upper, j.declared))
 
 
-__all__ = ["JAM", "grouped", "jammed", "jammed_across", "jammed_pack", "loaded"]
+__all__ = ["JAM", "grouped", "jammed", "jammed_across", "jammed_pack", "loaded", "split"]

@@ -35,7 +35,7 @@ import sympy as sp
 
 from ..derive.terms import Term
 from .ir import Block, Loop, Tile
-from .jam import grouped, loaded
+from .jam import grouped, loaded, split
 from .pack import extent_of
 from .printer import scalar_code
 
@@ -70,15 +70,13 @@ def tiled(
     return None
 
 
-def _split(body: sp.Expr, index: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
-    """``body`` as (the factors holding ``index``, the rest)."""
-    args = sp.Mul.make_args(body)
-    return (sp.Mul(*[f for f in args if index in f.free_symbols]),
-            sp.Mul(*[f for f in args if index not in f.free_symbols]))
-
-
 def _code(pairs) -> tuple[tuple[str, str], ...]:
     return tuple((str(n), scalar_code(e)) for n, e in pairs)
+
+
+def _whole(index: sp.Symbol, extent: sp.Expr) -> Loop:
+    """``for index in range(extent)``."""
+    return Loop(str(index), ("0",), (scalar_code(extent),), ("0", scalar_code(extent)))
 
 
 def _edge(index: sp.Symbol, base: sp.Symbol, extent: sp.Expr) -> Loop:
@@ -89,7 +87,7 @@ def _edge(index: sp.Symbol, base: sp.Symbol, extent: sp.Expr) -> Loop:
 
 def _dot(lhs, free, size, t: Term, r, extent, plain) -> Tile | None:
     p, q = free
-    inner, outer = _split(t.body, r)
+    inner, outer = split(t.body, r)
     if any({p, q} <= a.free_symbols for a in inner.atoms(sp.Indexed)):
         return None  # a read holding both blocked indices: nothing to share
     base = sp.Symbol("_p0"), sp.Symbol("_q0")
@@ -99,8 +97,7 @@ def _dot(lhs, free, size, t: Term, r, extent, plain) -> Tile | None:
     start = sp.Add(*[u.body for u in plain])
     stores = tuple(f"{scalar_code(lhs.xreplace(s))} = {scalar_code((start + outer * acc).xreplace(s))}"
                    for s, acc in zip(at, sums))
-    loop = Loop(str(r), ("0",), (scalar_code(extent),), ("0", scalar_code(extent)))
-    block = Block("", (), loop, _code(temps), tuple((str(acc), "+=", scalar_code(e))
+    block = Block("", (), _whole(r, extent), _code(temps), tuple((str(acc), "+=", scalar_code(e))
                                                   for acc, e in zip(sums, values)))
     return Tile(
         blocked=((str(p), scalar_code(size[p])), (str(q), scalar_code(size[q]))),
@@ -113,12 +110,12 @@ def _dot(lhs, free, size, t: Term, r, extent, plain) -> Tile | None:
 
 
 def _axpy(lhs, p, v, size, t: Term, r, extent, plain) -> Tile | None:
-    row, coeff = _split(t.body, v)
+    row, coeff = split(t.body, v)
     if p in row.free_symbols or r not in row.free_symbols:
         return None  # the rows would not share their loads
     base, rr = sp.Symbol("_p0"), sp.Symbol("_rr")
     rows = [{p: base + m} for m in range(WIDTH)]
-    vloop = Loop(str(v), ("0",), (scalar_code(size[v]),), ("0", scalar_code(size[v])))
+    vloop = _whole(v, size[v])
     start = plain[0].body if plain else sp.S.Zero
     zeros = tuple((scalar_code(lhs.xreplace(s)), "=", f"_dt({scalar_code(start.xreplace(s))})") for s in rows)
     init = Block("", (), vloop, (), zeros)
