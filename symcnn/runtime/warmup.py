@@ -80,13 +80,20 @@ def _network(spec: dict):
                          generated=spec["generated"], trust=spec["trust"])
 
 
+def _forward_backward(net, spec: dict) -> None:
+    """The network's forward and backward pass on a synthetic batch of :data:`BATCH` images."""
+    from symcnn.runtime.arch import synthetic_batch
+
+    x, t = synthetic_batch(BATCH, spec["dtype"])
+    net.loss(x, t)
+    net.backward()
+
+
 def _plan(spec: dict) -> None:
     """Record every kernel a training step calls, with its argument types, into ``spec["plan"]``
     (an empty plan when the kernels were in the cache: this child then loaded them all)."""
     import numba
     from numba.core.dispatcher import Dispatcher
-
-    from symcnn.runtime.arch import synthetic_batch
 
     net = _network(spec)
     calls: dict[tuple[str, str, tuple], int] = {}
@@ -102,9 +109,7 @@ def _plan(spec: dict) -> None:
 
                 setattr(module, name, record)
                 kept.append((module, name, kernel))
-    x, t = synthetic_batch(BATCH, spec["dtype"])
-    net.loss(x, t)
-    net.backward()
+    _forward_backward(net, spec)
     for module, name, kernel in kept:
         setattr(module, name, kernel)
     plan = sorted(calls.items(), key=lambda kv: -kv[1])
@@ -140,13 +145,10 @@ def _compile(spec: dict) -> None:
 
 def _step(spec: dict) -> None:
     """One real training step of the preset on a synthetic batch: compiles every kernel it calls."""
-    from symcnn.runtime.arch import synthetic_batch
     from symcnn.runtime.optim import SGD
 
     net = _network(spec)
-    x, t = synthetic_batch(BATCH, spec["dtype"])
-    net.loss(x, t)
-    net.backward()
+    _forward_backward(net, spec)
     SGD(net.parameters(), lr=0.01, momentum=0.9).step(net.gradients())
 
 
