@@ -1,0 +1,148 @@
+"""PyTorch interop: any generated layer as a ``torch.autograd.Function`` and a ``torch.nn.Module``.
+
+A generated module (``generated/<layer>_<backend>.py``, or one that ``symcnn
+derive --spec FILE --out DIR`` wrote) computes a layer's forward equations and
+the gradients symcnn derived for them [B7]–[B14]. Here its ``forward`` and
+``backward`` run on the tensors' own memory: a C-contiguous float32/float64
+CPU tensor is handed to the kernels as a NumPy view (``tensor.numpy()``), and
+the kernels' results come back as tensors over the same memory
+(``torch.from_numpy``). A tensor of another layout is made contiguous first
+(one copy, PyTorch's); other dtypes and devices are refused.
+
+Importing ``symcnn`` never imports PyTorch; importing this module does::
+
+    from symcnn.torch import GeneratedLayer
+    conv = GeneratedLayer.load("conv_xcorr_relu", {"K": torch.randn(1, 6, 5, 5) * 0.1,
+                                                   "B": torch.zeros(6)}, constants={"T": torch.ones(1, 6)})
+    y = conv(x)            # x: (N, 1, 28, 28) float32 or float64; y.backward(...) fills conv.K.grad
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import torch
+from torch.autograd.function import once_differentiable
+
+from symcnn.errors import ShapeError
+from symcnn.runtime.loader import load_layer_module
+
+__all__ = ["GeneratedFunction", "GeneratedLayer", "apply_layer", "load_module"]
+
+_DTYPES = (torch.float32, torch.float64)
+
+
+def load_module(
+    layer: str, backend: str = "numpy", generated: str | Path | None = None, trust: bool = False
+) -> ModuleType:
+    """The generated module of ``layer`` (``generated/`` by default, or a ``derive --out`` folder)."""
+    return load_layer_module(layer, backend, generated, trust)
+
+
+def _view(module: ModuleType, name: str, tensor: Any) -> np.ndarray:
+    """A NumPy array over ``tensor``'s memory (a copy only when it is not C-contiguous)."""
+    if isinstance(tensor, np.ndarray):
+        return tensor
+    if not isinstance(tensor, torch.Tensor):
+        raise ShapeError(f"{module.LAYER}: {name} is a {type(tensor).__name__}, expected a tensor")
+    if tensor.device.type != "cpu":
+        raise ShapeError(f"{module.LAYER}: {name} is on {tensor.device}; generated kernels run on the CPU")
+    if tensor.dtype not in _DTYPES:
+        raise ShapeError(f"{module.LAYER}: {name} has dtype {tensor.dtype}, expected float32 or float64")
+    return tensor.detach().contiguous().numpy()
+
+
+class GeneratedFunction(torch.autograd.Function):
+    """``apply(module, hyper, constants, *tensors)``: one generated layer as an autograd function.
+
+    ``tensors`` are the module's ``INPUTS`` then its ``PARAMS``, in that
+    order; ``constants`` maps each of its ``CONSTANTS`` to a tensor or array
+    (not differentiated); ``hyper`` its hyper-parameters. Returns the
+    ``OUTPUTS`` (one tensor, or a tuple when there are several). The backward
+    runs the module's derived ``backward`` for only the gradients autograd asks for.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, module: ModuleType, hyper: Mapping[str, int] | None,
+                constants: Mapping[str, Any] | None, *tensors: torch.Tensor) -> Any:
+        names = tuple(module.INPUTS) + tuple(module.PARAMS)
+        if len(tensors) != len(names):
+            raise ShapeError(f"{module.LAYER}: given {len(tensors)} tensors, expected {', '.join(names)}")
+        arrays = {name: _view(module, name, t) for name, t in zip(names, tensors)}
+        arrays.update({c: _view(module, c, v) for c, v in (constants or {}).items()})
+        hyper = {k: int(v) for k, v in (hyper or {}).items()}
+        made = module.forward(arrays, hyper)
+        outputs = tuple(torch.from_numpy(made[o]) for o in module.OUTPUTS)
+        ctx.module, ctx.hyper, ctx.names = module, hyper, names
+        ctx.arrays = {**arrays, **made}  # views on the tensors' memory, kept for the backward
+        ctx.save_for_backward(*tensors, *outputs)  # so that an in-place change to any is caught
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, *grads: torch.Tensor | None) -> tuple:
+        _ = ctx.saved_tensors  # raises if an input or output was modified in place since the forward
+        module, arrays = ctx.module, dict(ctx.arrays)
+        for name, grad in zip(module.OUTPUTS, grads):
+            seed = np.zeros_like(arrays[name]) if grad is None else _view(module, "d" + name, grad)
+            arrays["d" + name] = seed
+        wanted = [f"d{n}" for n, need in zip(ctx.names, ctx.needs_input_grad[3:]) if need]
+        found = module.backward(arrays, ctx.hyper, wanted=wanted) if wanted else {}
+        out = tuple(torch.from_numpy(found[f"d{n}"]) if f"d{n}" in wanted else None for n in ctx.names)
+        return (None, None, None, *out)
+
+
+def apply_layer(module: ModuleType, *tensors: torch.Tensor, hyper: Mapping[str, int] | None = None,
+                constants: Mapping[str, Any] | None = None) -> Any:
+    """:class:`GeneratedFunction` applied to ``tensors`` (inputs, then parameters)."""
+    return GeneratedFunction.apply(module, hyper, constants, *tensors)
+
+
+class GeneratedLayer(torch.nn.Module):
+    """A generated layer holding its parameters as ``nn.Parameter``\\ s, named as in the module.
+
+    ``params`` gives the initial value of each of ``module.PARAMS`` (copied);
+    ``constants`` the layer's fixed arrays (a convolution's connection table
+    ``T``; a loss's targets may instead be passed to :meth:`forward`), kept
+    as buffers; ``hyper`` its hyper-parameters (a pooling factor ``s``, a
+    dilation ``d``). ``forward(*inputs, **constants)`` returns the outputs.
+    """
+
+    def __init__(self, module: ModuleType, params: Mapping[str, Any],
+                 constants: Mapping[str, Any] | None = None, hyper: Mapping[str, int] | None = None) -> None:
+        super().__init__()
+        self.module = module
+        self.hyper = {k: int(v) for k, v in (hyper or {}).items()}
+        if set(self.hyper) != set(module.HYPER):
+            raise ShapeError(f"{module.LAYER}: hyper-parameters {sorted(self.hyper)}, "
+                             f"expected {list(module.HYPER)}")
+        missing = [p for p in module.PARAMS if p not in params]
+        if missing:
+            raise ShapeError(f"{module.LAYER}: missing parameter {missing[0]!r}")
+        for p in module.PARAMS:
+            self.register_parameter(p, torch.nn.Parameter(torch.as_tensor(params[p]).detach().clone()))
+        for c, value in (constants or {}).items():
+            if c not in module.CONSTANTS:
+                raise ShapeError(f"{module.LAYER}: {c!r} is not a constant of it {list(module.CONSTANTS)}")
+            self.register_buffer(c, torch.as_tensor(value).detach().clone())
+
+    @classmethod
+    def load(cls, layer: str, params: Mapping[str, Any], *, constants: Mapping[str, Any] | None = None,
+             hyper: Mapping[str, int] | None = None, backend: str = "numpy",
+             generated: str | Path | None = None, trust: bool = False) -> GeneratedLayer:
+        """The layer ``layer`` of ``generated`` (default ``generated/``), e.g. a ``derive --out`` folder."""
+        return cls(load_module(layer, backend, generated, trust), params, constants, hyper)
+
+    def forward(self, *inputs: torch.Tensor, **constants: Any) -> Any:
+        fixed = {c: getattr(self, c) for c in self.module.CONSTANTS if c in self._buffers}
+        fixed.update(constants)
+        params = [getattr(self, p) for p in self.module.PARAMS]
+        return GeneratedFunction.apply(self.module, self.hyper, fixed, *inputs, *params)
+
+    def extra_repr(self) -> str:
+        hyper = f", hyper={self.hyper}" if self.hyper else ""
+        return f"{self.module.LAYER} ({self.module.BACKEND}){hyper}"
