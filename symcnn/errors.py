@@ -56,3 +56,9 @@ class TrainingError(SymcnnError):
     """Training that cannot go on (a NaN or Inf loss, say)."""
 
     kind = "training error"
+
+
+class NetworkError(SymcnnError):
+    """A network file (``symcnn train --net-spec``) that does not describe a network that chains."""
+
+    kind = "network error"

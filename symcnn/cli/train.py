@@ -26,6 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("train", help="train a preset network on (Fashion-)MNIST",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--net", default="dlt", choices=("dlt", "bouvrie", "lenet5", "combo"))
+    p.add_argument("--net-spec", metavar="FILE.py",
+                   help="train the network this file lists in NETWORK = [...] instead of a preset")
     p.add_argument("--backend", default="numba", choices=("numba", "numpy"))
     p.add_argument("--dtype", default="float32", choices=("float32", "float64"))
     p.add_argument("--convention", default="xcorr", choices=("xcorr", "matlab"),
@@ -89,6 +91,19 @@ def _check_plotting(folder: str | None) -> None:
         raise SymcnnError("--plot needs matplotlib: pip install 'symcnn[plot]'") from exc
 
 
+def _network_file(args: argparse.Namespace):
+    """The ``--net-spec`` file, read, with its spec files derived and its chain checked (else None)."""
+    if not args.net_spec:
+        return None
+    from ..runtime.netfile import read_network_file
+    from ..runtime.netspec import build_from_file
+
+    layout = read_network_file(args.net_spec)
+    build_from_file(layout, backend=args.backend, dtype=args.dtype, generated=args.generated,
+                    trust=args.trust_generated, log=lambda line: print(line, file=sys.stderr))
+    return layout
+
+
 def run(args: argparse.Namespace) -> int:
     from ..runtime.datasets import find_dataset
     from ..runtime.optim import SGD, scheduled_lr
@@ -97,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
     from ..runtime.warmup import compile_ahead
 
     _check_plotting(args.plot)
-    recipe = dict(RECIPES[args.net])
+    layout = _network_file(args)
+    recipe = dict(layout.recipe if layout else RECIPES[args.net])
     for key in ("epochs", "batch_size", "lr", "momentum", "schedule"):
         if getattr(args, key) is not None:
             recipe[key] = getattr(args, key)
@@ -110,11 +126,18 @@ def run(args: argparse.Namespace) -> int:
     if args.backend == "numba":  # kernels compiled in-process run slower than cached ones
         print("compiling the Numba kernels (or loading them) in child processes", file=sys.stderr)
         took = compile_ahead(args.net, dtype=args.dtype, convention=args.convention,
-                             generated=args.generated, trust=args.trust_generated)
+                             generated=args.generated, trust=args.trust_generated,
+                             net_spec=layout.meta() if layout else None)
         print(f"  done in {took:.1f} s" if took is not None else "  failed: compiling in-process",
               file=sys.stderr)
-    net = build_network(args.net, backend=args.backend, dtype=args.dtype, convention=args.convention,
-                        generated=args.generated, trust=args.trust_generated, seed=args.seed)
+    if layout:
+        from ..runtime.netspec import build_from_file
+
+        net = build_from_file(layout, backend=args.backend, dtype=args.dtype, seed=args.seed,
+                              generated=args.generated, trust=args.trust_generated)
+    else:
+        net = build_network(args.net, backend=args.backend, dtype=args.dtype, convention=args.convention,
+                            generated=args.generated, trust=args.trust_generated, seed=args.seed)
     opt = SGD(net.parameters(), lr=recipe["lr"], momentum=recipe["momentum"])
     rng = np.random.default_rng([args.seed, 1])
     print(f"{data.describe()}; training on {len(x_train)}", file=sys.stderr)

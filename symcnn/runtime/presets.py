@@ -130,6 +130,10 @@ def network_from_meta(
         "generated": generated,
         "trust": trust,
     }
+    if net == "net-spec":  # a network file's net: its layers are in the metadata
+        from symcnn.runtime.netspec import network_from_net_meta
+
+        return network_from_net_meta(meta, backend=backend, generated=generated, trust=trust)
     if net == "dlt-custom":
         from symcnn.runtime.dlt import from_dlt
 

@@ -49,13 +49,15 @@ def compile_ahead(
     convention: str = "xcorr",
     generated: str | Path | None = None,
     trust: bool = False,
+    net_spec: dict | None = None,
 ) -> float | None:
     """Compile (or load) every Numba kernel of preset ``net``'s training step in child processes.
 
+    ``net_spec`` (a network file's :meth:`~symcnn.runtime.netfile.NetworkFile.meta`) replaces the preset.
     Returns the children's wall time in seconds, or ``None`` if they failed.
     """
     spec = {"net": net, "dtype": dtype, "convention": convention,
-            "generated": None if generated is None else str(generated), "trust": trust}
+            "generated": None if generated is None else str(generated), "trust": trust, "net_spec": net_spec}
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="symcnn-warmup-") as tmp:
         plan = Path(tmp) / "plan.pickle"
@@ -76,6 +78,11 @@ def _children(specs: list[dict]) -> bool:
 def _network(spec: dict):
     from symcnn.runtime.presets import build_network
 
+    if spec.get("net_spec"):
+        from symcnn.runtime.netspec import network_from_net_meta
+
+        return network_from_net_meta({"net_spec": spec["net_spec"], "dtype": spec["dtype"]}, backend="numba",
+                                     generated=spec["generated"], trust=spec["trust"])
     return build_network(spec["net"], backend="numba", dtype=spec["dtype"], convention=spec["convention"],
                          generated=spec["generated"], trust=spec["trust"])
 

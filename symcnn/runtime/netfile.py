@@ -1,0 +1,146 @@
+"""Network files: a Python file that lists a network's layers (``symcnn train --net-spec FILE``).
+
+The file defines ``NETWORK``, a list with one dict per layer, and optionally
+``LOSS`` and ``RECIPE``::
+
+    NETWORK = [
+        {"name": "conv1", "layer": "dilated_conv", "spec": "custom_layers.py",
+         "M": 8, "KH": 3, "KW": 3, "d": 2},
+        {"name": "pool1", "layer": "pool_max_plain", "s": 2},
+        {"layer": "flatten"},
+        {"name": "fc", "layer": "fc_identity", "O": 10},
+    ]
+    LOSS = "loss_softmax_ce"            # or "loss_squared"
+    RECIPE = {"lr": 0.01, "momentum": 0.9, "batch_size": 64, "epochs": 1, "schedule": "constant"}
+
+``layer`` names a built-in generated module (``generated/<layer>_<backend>.py``)
+or, with ``"spec": FILE`` (relative to the network file), a layer that
+``FILE`` defines: symcnn derives that file on first use into the cache folder
+(``$SYMCNN_CACHE``, else ``~/.cache/symcnn``), keyed by the file's contents,
+exactly as ``symcnn derive --spec FILE --out DIR`` would; ``"generated": DIR``
+takes an already derived folder instead. Every other key is one of the
+layer's sizes or hyper-parameters; sizes its input fixes (batch, channels,
+height, width) are read off the previous layer's output. ``"init"`` maps a
+parameter to ``"glorot"``, ``"he"`` or a number; by default arrays of two or
+more axes are Glorot-uniform, vectors zero. ``"constants"`` maps a constant to
+a value (a convolution's connection table ``T`` defaults to all ones).
+
+This module reads and checks the file and derives its spec files; building the
+network is :mod:`symcnn.runtime.netspec`'s job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import runpy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from symcnn import __version__
+from symcnn.errors import NetworkError, SymcnnError
+
+__all__ = ["DEFAULT_RECIPE", "LOSSES", "RESERVED", "NetworkFile", "derived_folder", "read_network_file"]
+
+#: Keys of a layer entry that are not sizes.
+RESERVED = ("name", "layer", "spec", "generated", "init", "constants")
+#: Built-in losses a network file may end in.
+LOSSES = ("loss_softmax_ce", "loss_squared")
+#: Training recipe of a network file that gives none (keys a RECIPE may set).
+DEFAULT_RECIPE = {"lr": 0.01, "schedule": "constant", "momentum": 0.9, "batch_size": 64, "epochs": 1}
+
+
+@dataclass
+class NetworkFile:
+    """A network file's layers (JSON-able dicts, paths absolute), loss and recipe."""
+
+    path: str
+    layers: list[dict[str, Any]]
+    loss: str = "loss_softmax_ce"
+    recipe: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_RECIPE))
+
+    def meta(self) -> dict[str, Any]:
+        """What a checkpoint records to rebuild the network without the file."""
+        return {"file": self.path, "layers": self.layers, "loss": self.loss}
+
+
+def read_network_file(path: str | Path) -> NetworkFile:
+    """Run the network file ``path`` and check its ``NETWORK``, ``LOSS`` and ``RECIPE``."""
+    path = Path(path)
+    where = f"{path}"
+    if not path.is_file():
+        raise NetworkError(f"{where}: no such network file")
+    try:
+        found = runpy.run_path(str(path), run_name="symcnn_network_file")
+    except SymcnnError:
+        raise
+    except Exception as exc:  # the user's file failed: say where, not a traceback
+        raise NetworkError(f"{where}: the file raised {type(exc).__name__}: {exc}") from None
+    network = found.get("NETWORK")
+    if not isinstance(network, (list, tuple)) or not network:
+        raise NetworkError(f"{where}: defines no NETWORK (a list with one dict per layer)")
+    layers = [_entry(where, k, entry, path.parent) for k, entry in enumerate(network, 1)]
+    names = [e["name"] for e in layers]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise NetworkError(f"{where}: layer names must be unique, {dupes[0]!r} is used twice")
+    loss = found.get("LOSS", "loss_softmax_ce")
+    if loss not in LOSSES:
+        raise NetworkError(f"{where}: LOSS {loss!r}; choose from {', '.join(LOSSES)}")
+    return NetworkFile(str(path.resolve()), layers, loss, _recipe(where, found.get("RECIPE", {})))
+
+
+def _entry(where: str, k: int, entry: Any, home: Path) -> dict[str, Any]:
+    if not isinstance(entry, dict) or not isinstance(entry.get("layer"), str):
+        raise NetworkError(f"{where}: NETWORK[{k - 1}] is not a dict with a 'layer' name")
+    out = dict(entry)
+    out.setdefault("name", "flatten" if entry["layer"] == "flatten" else f"layer{k}")
+    name = out["name"]
+    if not isinstance(name, str) or not name.isidentifier():
+        raise NetworkError(f"{where}: layer name {name!r} is not a plain identifier")
+    if "spec" in out and "generated" in out:
+        raise NetworkError(f"{where}: layer {name!r} gives both 'spec' and 'generated'; choose one")
+    for key in ("spec", "generated"):
+        if key in out:
+            out[key] = str((home / out[key]).resolve())
+    for key, value in out.items():
+        if key not in RESERVED and (isinstance(value, bool) or not isinstance(value, int)):
+            raise NetworkError(f"{where}: layer {name!r}: size {key} = {value!r} is not a whole number")
+    for key in ("init", "constants"):
+        if not isinstance(out.get(key, {}), dict):
+            raise NetworkError(f"{where}: layer {name!r}: {key!r} must be a dict")
+    return out
+
+
+def _recipe(where: str, recipe: Any) -> dict[str, Any]:
+    if not isinstance(recipe, dict) or set(recipe) - set(DEFAULT_RECIPE):
+        raise NetworkError(f"{where}: RECIPE must be a dict with keys from {', '.join(DEFAULT_RECIPE)}")
+    return {**DEFAULT_RECIPE, **recipe}
+
+
+def derived_folder(spec: str | Path, log: Callable[[str], None] | None = None) -> Path:
+    """The folder holding the generated modules of the layer spec file ``spec``, derived on first use.
+
+    The folder is ``<cache>/layers/<stem>-<hash of the file and symcnn's version>``:
+    an edited spec is derived anew, an unchanged one is read from the cache.
+    """
+    from symcnn.derive.cache import cache_dir
+
+    spec = Path(spec)
+    try:
+        text = spec.read_bytes()
+    except OSError as exc:
+        raise NetworkError(f"{spec}: layer spec file cannot be read: {exc}") from None
+    key = hashlib.sha256(text + f"\nsymcnn={__version__}".encode()).hexdigest()[:16]
+    folder = cache_dir() / "layers" / f"{spec.stem}-{key}"
+    if not (folder / "MANIFEST.json").is_file():  # the manifest is written last
+        from symcnn.codegen.generate import generate_tree
+        from symcnn.model.spec import load_spec
+
+        if log:
+            log(f"deriving the layers of {spec} into {folder}")
+        _, seconds = generate_tree(load_spec(spec), folder)
+        if log:
+            log(f"  done in {seconds:.1f} s")
+    return folder
