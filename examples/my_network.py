@@ -15,4 +15,4 @@ NETWORK = [
     {"name": "fc", "layer": "fc_identity", "O": 10},  # one score a class
 ]
 LOSS = "loss_softmax_ce"
-RECIPE = {"lr": 0.02, "momentum": 0.9, "batch_size": 64, "epochs": 2, "schedule": "cosine"}
+RECIPE = {"lr": 0.05, "momentum": 0.9, "batch_size": 64, "epochs": 3, "schedule": "cosine"}
