@@ -157,3 +157,20 @@ def test_a_checkpoint_whose_custom_layer_changed_is_refused(fresh_cache, tmp_pat
 def test_missing_network_file():
     with pytest.raises(NetworkError, match="no such network file"):
         read_network_file("/nonexistent/net.py")
+
+
+def test_numba_warmup_children_build_the_network_file_net(tmp_path):
+    """The compiling children rebuild a network file's net from what the checkpoint would record."""
+    from symcnn.runtime.warmup import _network
+
+    nf = read_network_file(network_file(tmp_path, DLT_FILE))
+    net = _network({"net": "dlt", "dtype": "float32", "generated": str(GENERATED), "trust": False,
+                    "net_spec": nf.meta()})
+    assert net.meta["net"] == "net-spec" and net.meta["backend"] == "numba"
+    assert [layer.name for layer in net.layers] == [e["name"] for e in nf.layers]
+
+
+def test_convention_does_not_apply_to_a_network_file(tmp_path, capsys):
+    path = network_file(tmp_path, DLT_FILE)
+    assert main(["train", "--net-spec", str(path), "--convention", "matlab", *COMMON]) == 1
+    assert "--convention applies to the presets" in capsys.readouterr().err

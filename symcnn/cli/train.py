@@ -95,6 +95,8 @@ def _network_file(args: argparse.Namespace):
     """The ``--net-spec`` file, read, with its spec files derived and its chain checked (else None)."""
     if not args.net_spec:
         return None
+    if args.convention != "xcorr":
+        raise SymcnnError("--convention applies to the presets; a network file names its layers")
     from ..runtime.netfile import read_network_file
     from ..runtime.netspec import build_from_file
 
