@@ -81,6 +81,30 @@ def test_fc_matches_linear(backend):
         assert rel(got, want) <= 1e-12
 
 
+def test_loss_and_penalty_layers_match_pytorch():
+    """Layers without parameters (a loss, given its targets) and without inputs (a penalty) work too."""
+    g = torch.Generator().manual_seed(5)
+    y = torch.randn(6, 4, generator=g, dtype=D, requires_grad=True)
+    labels = torch.tensor([0, 3, 1, 1, 2, 0])
+    loss = GeneratedLayer.load("loss_softmax_ce", {})(y, T=F.one_hot(labels, 4).to(D)).mean()
+    loss.backward()
+    yr = y.detach().clone().requires_grad_()
+    ref = F.cross_entropy(yr, labels)
+    ref.backward()
+    assert abs(loss.item() - ref.item()) <= 1e-12 * ref.item() and rel(y.grad, yr.grad) <= 1e-12
+
+    c = torch.randn(3, 5, generator=g, dtype=D)
+    lam = torch.tensor([0.1], dtype=D)
+    penalty = GeneratedLayer.load("penalty_entropy", {"c": c}, constants={"lam": lam})
+    p = penalty()
+    p.sum().backward()
+    cr = c.clone().requires_grad_()
+    alpha = torch.softmax(cr, dim=0)  # α_ij = softmax over the inputs i of c_ij [B14]
+    pr = -0.1 * (alpha * alpha.log()).sum()
+    pr.backward()
+    assert abs(p.item() - pr.item()) <= 1e-12 * abs(pr.item()) and rel(penalty.c.grad, cr.grad) <= 1e-12
+
+
 @pytest.mark.parametrize("layer", ["conv_xcorr_tanh", "pool_mean_plain", "pool_sum_sigmoid", "fc_relu"])
 def test_gradcheck(layer):
     g = torch.Generator().manual_seed(3)
