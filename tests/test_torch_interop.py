@@ -230,3 +230,15 @@ def test_importing_symcnn_does_not_import_torch():
     code = "import sys, symcnn, symcnn.runtime, symcnn.cli.main; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_an_output_changed_in_place_is_caught_not_differentiated_wrongly():
+    """The backward reads the forward's output (relu'): PyTorch's version check must see changes to it."""
+    fc = fc_layer("relu", 4, 3)
+    x = torch.randn(2, 4, dtype=D, requires_grad=True)
+    y = fc(x)
+    y.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+    with torch.no_grad():
+        assert not fc(x).requires_grad
