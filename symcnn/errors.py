@@ -56,3 +56,9 @@ class TrainingError(SymcnnError):
     """Training that cannot go on (a NaN or Inf loss, say)."""
 
     kind = "training error"
+
+
+class UsageError(SymcnnError):
+    """Options that cannot go together; the CLI prints the usage line and exits with status 2."""
+
+    kind = "usage error"

@@ -6,6 +6,7 @@ term and the reason — never a SymPy traceback.
 
 from __future__ import annotations
 
+import builtins
 import keyword
 
 import sympy as sp
@@ -15,13 +16,23 @@ from ..errors import SpecError
 from .functions import KNOWN_FUNCTIONS
 from .layer import Layer
 
-RESERVED = {"np", "nb", "numba", "numpy", "prange", "njit", "math", "sizes", "out"}
+#: Names the generated modules use themselves: imports, the drivers' arguments and module constants,
+#: and Python's builtins (a size called ``range`` would shadow the loop).
+RESERVED = {
+    "np", "nb", "numba", "numpy", "prange", "njit", "math", "sizes", "out", "arrays", "hyper", "wanted",
+    "forward", "backward", "sizes_of", "LAYER", "LABEL", "BACKEND", "SPEC_HASH", "INPUTS", "PARAMS",
+    "CONSTANTS", "OUTPUTS", "HYPER", "RECORDS", "INTERMEDIATES", "GRADIENTS", "SIZES",
+} | set(dir(builtins))
+#: Longest layer name: ``<name>_numba.py`` must fit a 255-byte file name with room to spare.
+MAX_NAME = 100
 
 
 def check_name(layer: str, what: str, name: str) -> None:
     """Names reach generated source: only plain identifiers pass."""
     if not name.isidentifier() or keyword.iskeyword(name) or not name.isascii():
         raise SpecError(layer, f"{what} name {name!r} is not a plain Python identifier")
+    if len(name) > MAX_NAME:
+        raise SpecError(layer[:40] + "...", f"{what} name is {len(name)} characters long; at most {MAX_NAME}")
     if name in RESERVED or name.startswith("_"):
         raise SpecError(layer, f"{what} name {name!r} is reserved")
 
