@@ -32,16 +32,21 @@ def format_confusion(matrix) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..runtime.checkpoint import load_npz
+    from ..errors import DataError
+    from ..runtime.checkpoint import load_meta, load_npz
     from ..runtime.datasets import find_dataset
     from ..runtime.presets import network_from_meta
     from ..runtime.train import evaluate
 
-    arrays, meta = load_npz(args.model)
-    net = network_from_meta(meta, backend=args.backend, generated=args.generated, trust=args.trust_generated)
+    meta = load_meta(args.model)  # the network first, then only the arrays it needs are inflated
+    net = network_from_meta(meta, backend=args.backend, generated=args.generated, trust=args.trust_generated,
+                            where=args.model)
+    arrays, meta = load_npz(args.model, net.param_spec())
     net.set_parameters(arrays, args.model)
     data = find_dataset(args.data)
     images = data.images("test", net.dtype)[:, None]
+    if len(images) == 0:
+        raise DataError(f"{data.source}: the test split holds no images; there is no error to report")
     error, matrix = evaluate(net, images, data.labels("test"))
     if args.json:
         print(json.dumps({"model": args.model, "net": meta.get("net"), "test_error": error,
