@@ -73,7 +73,7 @@ def test_underivable_spec_names_layer_and_term_and_writes_nothing(capsys, tmp_pa
 
 
 def test_missing_spec_file(capsys, tmp_path):
-    code, _, err = run(capsys, "derive", "--spec", str(tmp_path / "nope.py"))
+    code, _, err = run(capsys, "derive", "--spec", str(tmp_path / "nope.py"), "--out", str(tmp_path / "o"))
     assert code == 1
     assert_one_line(err, "nope.py", "not found")
 
@@ -94,7 +94,7 @@ def test_show_unknown_layer(capsys):
 
 
 def test_debug_shows_the_traceback(capsys, tmp_path):
-    code, _, err = run(capsys, "--debug", "derive", "--spec", str(tmp_path / "nope.py"))
+    code, _, err = run(capsys, "--debug", "derive", "--spec", str(tmp_path / "nope.py"), "--out", str(tmp_path))
     assert code == 1 and "Traceback" in err
 
 

@@ -14,7 +14,7 @@ import sympy as sp
 from ..derive.bounds import nonnegative
 from ..errors import SpecError
 from .functions import KNOWN_FUNCTIONS
-from .layer import Layer
+from .layer import Equation, Layer, Record
 
 #: Names the generated modules use themselves: imports, the drivers' arguments and module constants,
 #: and Python's builtins (a size called ``range`` would shadow the loop).
@@ -37,12 +37,37 @@ def check_name(layer: str, what: str, name: str) -> None:
         raise SpecError(layer, f"{what} name {name!r} is reserved")
 
 
-def validate(layer: Layer) -> None:
-    """Raise :class:`SpecError` on the first problem found in ``layer``."""
+def check_structure(layer: object) -> None:
+    """Every field of ``layer`` has the type the API gives it, before anything reads a field's parts.
+
+    A spec is Python, so a layer can hold anything: a string for an equation, a
+    number for a label. This is a :class:`SpecError` here, not a traceback later.
+    """
+    if not isinstance(layer, Layer):
+        raise SpecError(repr(layer)[:40], f"not a Layer but a {type(layer).__name__}")
     name = layer.name
     if not isinstance(name, str):
-        raise SpecError(str(name), "layer name must be a string")
+        raise SpecError(repr(name)[:40], "layer name must be a string")
     check_name(name, "layer", name)
+    arrays = sp.IndexedBase
+    fields = {"sizes": sp.Symbol, "hyper": sp.Symbol, "inputs": arrays, "params": arrays, "outputs": arrays,
+              "constants": arrays, "equations": Equation, "records": Record}
+    for field, kind in fields.items():
+        value = getattr(layer, field)
+        if not isinstance(value, tuple | list) or not all(isinstance(v, kind) for v in value):
+            raise SpecError(name, f"{field} must be a tuple of {kind.__name__} (use the symcnn.model API)")
+    for eq in layer.equations:
+        if not isinstance(eq.lhs, sp.Indexed) or not isinstance(eq.rhs, sp.Expr):
+            raise SpecError(name, "an equation must set an array element to a SymPy expression", eq.lhs)
+    for field in ("label", "doc"):
+        if not isinstance(getattr(layer, field), str):
+            raise SpecError(name, f"{field} must be a string")
+
+
+def validate(layer: Layer) -> None:
+    """Raise :class:`SpecError` on the first problem found in ``layer``."""
+    check_structure(layer)
+    name = layer.name
     _check_arrays(layer)
     sizes = set(layer.sizes)
     for s in layer.sizes:
