@@ -37,7 +37,7 @@ def format_confusion(matrix) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import DataError
+    from ..errors import CheckpointError, DataError
     from ..runtime.checkpoint import load_meta, load_npz
     from ..runtime.datasets import find_dataset
     from ..runtime.presets import network_from_meta
@@ -52,6 +52,9 @@ def run(args: argparse.Namespace) -> int:
     images = data.images("test", net.dtype)[:, None]
     if len(images) == 0:
         raise DataError(f"{data.source}: the test split holds no images; there is no error to report")
+    if tuple(net.input_shape) != images.shape[1:]:
+        raise CheckpointError(f"{args.model}: the network takes images of shape {tuple(net.input_shape)}, "
+                              f"the data has {images.shape[1:]}")
     error, matrix = evaluate(net, images, data.labels("test"))
     if args.json:
         print(json.dumps({"model": args.model, "net": meta.get("net"), "test_error": error,

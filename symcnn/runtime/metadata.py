@@ -3,7 +3,8 @@
 A checkpoint is data from anywhere: every field :func:`~symcnn.runtime.presets.network_from_meta`
 reads is checked for type and range here, so a wrong or hostile value is a
 :class:`~symcnn.errors.CheckpointError` naming the field, never a traceback, and
-a DeepLearnToolbox layout can never ask for more memory than :data:`MAX_PARAMS`.
+a DeepLearnToolbox layout can never ask for more memory than :data:`MAX_PARAMS`
+parameters and :data:`MAX_ACTIVATIONS` values per image and layer.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from typing import Any
 
 from symcnn.errors import CheckpointError
 
-__all__ = ["MAX_PARAMS", "check_meta"]
+__all__ = ["MAX_ACTIVATIONS", "MAX_PARAMS", "check_meta"]
 
 #: The most parameters a ``dlt-custom`` layout may describe (the presets have under 500 000).
-MAX_PARAMS = 16_000_000
+MAX_PARAMS = 4_000_000
+#: The most values one image's feature maps may take in one layer (DeepLearnToolbox's example: 3 456),
+#: so evaluating a batch of 1 000 images stays within a few hundred MB.
+MAX_ACTIVATIONS = 50_000
 _CHOICES = {"dtype": ("float32", "float64"), "convention": ("xcorr", "matlab"), "backend": ("numba", "numpy")}
 
 
@@ -44,8 +48,9 @@ def _dlt_layout(meta: dict, where: str) -> None:
             size //= _int(spec, "scale", 1, size, at)
         else:
             raise CheckpointError(f"{at} has type {kind!r:.40}, expected 'c' or 's'")
-        if size < 1 or params > MAX_PARAMS:
-            raise CheckpointError(f"{at}: the layout leaves no image or needs over {MAX_PARAMS} parameters")
+        if size < 1 or params > MAX_PARAMS or maps * size * size > MAX_ACTIVATIONS:
+            raise CheckpointError(f"{at}: the layout leaves no image, needs over {MAX_PARAMS} parameters "
+                                  f"or over {MAX_ACTIVATIONS} values per image")
     classes = _int(meta, "classes", 1, 1000, where) if "classes" in meta else 10
     if params + classes * (maps * size * size + 1) > MAX_PARAMS:
         raise CheckpointError(f"{where}: the layout needs over {MAX_PARAMS} parameters")
