@@ -62,3 +62,9 @@ class NetworkError(SymcnnError):
     """A network file (``symcnn train --net-spec``) that does not describe a network that chains."""
 
     kind = "network error"
+
+
+class UsageError(SymcnnError):
+    """Options that cannot go together; the CLI prints the usage line and exits with status 2."""
+
+    kind = "usage error"

@@ -4,18 +4,25 @@ The data goes to a temporary file in the destination's own folder (so the final
 rename never crosses a file system), is flushed and fsync'ed, and then replaces
 the destination with :func:`os.replace`. If anything fails on the way, the
 temporary file is removed and the destination is left as it was.
+
+A writer holds an ``flock`` on its temporary file while it writes. A process
+killed mid-write leaves its ``.NAME.XXXXXXXX.tmp`` behind with no lock on it;
+the next write of ``NAME`` removes such leftovers (and only those).
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_with", "atomic_writer"]
+__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_with", "atomic_writer",
+           "remove_stale_temporaries"]
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -32,6 +39,32 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def remove_stale_temporaries(dest: Path) -> list[Path]:
+    """Remove ``.NAME.*.tmp`` files next to ``dest`` that no writer holds locked; return them."""
+    folder = dest.parent if str(dest.parent) else Path(".")
+    pattern = re.compile(re.escape(f".{dest.name}.") + r"[A-Za-z0-9_]{8}\.tmp")
+    removed = []
+    try:
+        candidates = [p for p in folder.iterdir() if pattern.fullmatch(p.name)]
+    except OSError:
+        return removed
+    for path in candidates:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held by a live writer: leave it
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """Yield a binary file that atomically replaces ``path`` when the block ends.
@@ -41,16 +74,18 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """
     dest = Path(path)
     folder = dest.parent if str(dest.parent) else Path(".")
+    remove_stale_temporaries(dest)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=folder)
     tmp = Path(tmp_name)
     try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         with os.fdopen(fd, "wb") as handle:
             # mkstemp creates the file 0600; give it the mode the file had, or 0644.
             os.chmod(tmp, dest.stat().st_mode & 0o7777 if dest.exists() else 0o644)
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, dest)
+            os.replace(tmp, dest)  # still locked: a cleaner never takes a file being renamed
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

@@ -1,7 +1,8 @@
 """``symcnn derive``: derive every layer and generate its Numba and NumPy modules.
 
 Without ``--spec`` the built-in layers go to ``generated/`` of the source
-tree; with ``--spec FILE.py`` the layers that file defines go to ``--out``.
+tree; with ``--spec FILE.py`` the layers that file defines go to ``--out``,
+which is then required (a spec never replaces the built-in modules).
 ``--check`` writes nothing and exits 1 when the folder is not what derive
 would write; ``--show LAYER`` prints one derivation and generates nothing.
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import symcnn
 
-from ..errors import SpecError
+from ..errors import SpecError, UsageError
 
 GENERATED = Path(symcnn.__file__).resolve().parent.parent / "generated"
 
@@ -47,6 +48,8 @@ def _layers(spec: str | None) -> list:
 def run(args: argparse.Namespace) -> int:
     from ..codegen.generate import generate_tree
 
+    if args.spec and not args.out and not args.show:
+        raise UsageError("--spec needs --out DIR: the built-in generated/ holds only the built-in layers")
     layers = _layers(args.spec)
     use_cache = not args.no_cache
     if args.show:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..runtime.idx import DEFAULT_MAX_IMAGES
+from . import options
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("evaluate", help="test error and confusion matrix of a saved model",
@@ -18,6 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="folder of generated layer modules (default: generated/)")
     p.add_argument("--trust-generated", action="store_true",
                    help="load generated modules even if their SPEC_HASH does not match MANIFEST.json")
+    p.add_argument("--max-images", type=options.positive_int, metavar="N", default=DEFAULT_MAX_IMAGES,
+                   help=f"refuse a data split of more than N images (default {DEFAULT_MAX_IMAGES})")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     p.set_defaults(func=run)
 
@@ -32,16 +37,24 @@ def format_confusion(matrix) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..runtime.checkpoint import load_npz
+    from ..errors import CheckpointError, DataError
+    from ..runtime.checkpoint import load_meta, load_npz
     from ..runtime.datasets import find_dataset
     from ..runtime.presets import network_from_meta
     from ..runtime.train import evaluate
 
-    arrays, meta = load_npz(args.model)
-    net = network_from_meta(meta, backend=args.backend, generated=args.generated, trust=args.trust_generated)
+    meta = load_meta(args.model)  # the network first, then only the arrays it needs are inflated
+    net = network_from_meta(meta, backend=args.backend, generated=args.generated, trust=args.trust_generated,
+                            where=args.model)
+    arrays, meta = load_npz(args.model, net.param_spec())
     net.set_parameters(arrays, args.model)
-    data = find_dataset(args.data)
+    data = find_dataset(args.data, max_images=args.max_images)
     images = data.images("test", net.dtype)[:, None]
+    if len(images) == 0:
+        raise DataError(f"{data.source}: the test split holds no images; there is no error to report")
+    if tuple(net.input_shape) != images.shape[1:]:
+        raise CheckpointError(f"{args.model}: the network takes images of shape {tuple(net.input_shape)}, "
+                              f"the data has {images.shape[1:]}")
     error, matrix = evaluate(net, images, data.labels("test"))
     if args.json:
         print(json.dumps({"model": args.model, "net": meta.get("net"), "test_error": error,

@@ -14,7 +14,7 @@ import sys
 import traceback
 
 from .. import __version__
-from ..errors import SymcnnError
+from ..errors import SymcnnError, UsageError
 
 SUBCOMMANDS = ("derive", "verify", "train", "evaluate", "bench")
 
@@ -45,7 +45,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         return 2
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()
+        return code
+    except UsageError as exc:
+        _subparser(parser, args.command).error(str(exc))  # exits 2 with the usage line
     except SymcnnError as exc:
         if args.debug:
             traceback.print_exc()
@@ -54,6 +58,27 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("symcnn: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `symcnn evaluate ... | head`: the reader left; not an error of ours
+        _quiet_stdout()
+        return 1
+
+
+def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices[command]
+    return parser
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

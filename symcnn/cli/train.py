@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import time
@@ -17,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import SymcnnError, TrainingError
-
-DEFAULT_INTERRUPT_SAVE = "symcnn-interrupted.npz"
+from ..errors import DataError, SymcnnError, TrainingError
+from ..runtime.idx import DEFAULT_MAX_IMAGES
+from . import options
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,17 +33,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--dtype", default="float32", choices=("float32", "float64"))
     p.add_argument("--convention", default="xcorr", choices=("xcorr", "matlab"),
                    help="matlab: DeepLearnToolbox's true convolution and column-major flattening")
-    p.add_argument("--epochs", type=int, help="passes over the data (default: the preset's)")
-    p.add_argument("--batch-size", type=int, help="images per update (default: the preset's)")
-    p.add_argument("--lr", type=float, help="learning rate (default: the preset's)")
-    p.add_argument("--momentum", type=float, help="momentum (default: the preset's)")
+    p.add_argument("--epochs", type=options.nonnegative_int,
+                   help="passes over the data (default: the preset's)")
+    p.add_argument("--batch-size", type=options.positive_int,
+                   help="images per update (default: the preset's)")
+    p.add_argument("--lr", type=options.learning_rate, help="learning rate (default: the preset's)")
+    p.add_argument("--momentum", type=options.momentum, help="momentum in [0, 1) (default: the preset's)")
     p.add_argument("--schedule", choices=("constant", "cosine"),
                    help="learning-rate schedule over the run (default: the preset's)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the weights and the batch order")
+    p.add_argument("--seed", type=options.seed, default=0, help="seed of the weights and the batch order")
     p.add_argument("--data", metavar="DIR", help="folder of MNIST-style IDX files "
                    "(default: /usr/share/datasets/fashion-mnist, else the embedded subset)")
-    p.add_argument("--limit", type=int, metavar="N", help="train on the first N training images only")
-    p.add_argument("--save", metavar="PATH", help="write the weights to this .npz after every epoch")
+    p.add_argument("--limit", type=options.positive_int, metavar="N",
+                   help="train on the first N training images only")
+    p.add_argument("--max-images", type=options.positive_int, metavar="N", default=DEFAULT_MAX_IMAGES,
+                   help=f"refuse a data split of more than N images (default {DEFAULT_MAX_IMAGES})")
+    p.add_argument("--save", metavar="PATH", help="write the weights to this .npz after every epoch "
+                   "(and on Ctrl-C; without it, Ctrl-C saves into the cache folder)")
     p.add_argument("--plot", metavar="DIR", help="write loss-curve and kernel PNGs here (needs matplotlib)")
     p.add_argument("--json", action="store_true", help="one JSON object per epoch on stdout, nothing else")
     p.add_argument("--generated", metavar="DIR",
@@ -106,6 +113,36 @@ def _network_file(args: argparse.Namespace):
     return layout
 
 
+def check_writable(path: str | Path) -> None:
+    """Refuse a ``--save`` target that cannot be written, before any training time is spent."""
+    target = Path(path)
+    folder = target.parent
+    if target.is_dir():
+        raise SymcnnError(f"--save {path}: is a folder; give a file name such as {target / 'model.npz'}")
+    if not folder.is_dir():
+        raise SymcnnError(f"--save {path}: folder {folder} does not exist")
+    if target.exists() and not target.is_file():
+        raise SymcnnError(f"--save {path}: not a regular file")
+    if not os.access(folder, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise SymcnnError(f"--save {path}: cannot write there")
+
+
+def interrupt_path(net: str) -> Path:
+    """Where Ctrl-C saves without ``--save``: the cache folder, never the working folder."""
+    from ..derive.cache import cache_dir
+
+    folder = cache_dir() / "interrupted"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{net}-{time.strftime('%Y%m%d-%H%M%S')}.npz"
+
+
+def _save(net, path: str | Path, **meta) -> None:
+    try:
+        net.save(path, **meta)
+    except OSError as exc:
+        raise TrainingError(f"cannot write checkpoint {path}: {exc.strerror or exc}") from None
+
+
 def run(args: argparse.Namespace) -> int:
     from ..runtime.datasets import find_dataset
     from ..runtime.optim import SGD, scheduled_lr
@@ -119,9 +156,12 @@ def run(args: argparse.Namespace) -> int:
     for key in ("epochs", "batch_size", "lr", "momentum", "schedule"):
         if getattr(args, key) is not None:
             recipe[key] = getattr(args, key)
-    if recipe["epochs"] < 0 or recipe["batch_size"] < 1 or (args.limit is not None and args.limit < 1):
-        raise SymcnnError("--epochs must be >= 0, --batch-size and --limit >= 1")
-    data = find_dataset(args.data)
+    if args.save:
+        check_writable(args.save)
+    data = find_dataset(args.data, max_images=args.max_images)
+    for split in ("train", "test"):
+        if len(data.labels(split)) == 0:
+            raise DataError(f"{data.source}: the {split} split holds no images")
     x_train = data.images("train", args.dtype)[: args.limit, None]
     t_train = data.one_hot("train", args.dtype)[: args.limit]
     x_test, y_test = data.images("test", args.dtype)[:, None], data.labels("test")
@@ -181,8 +221,8 @@ def run(args: argparse.Namespace) -> int:
             seconds = time.perf_counter() - start
             bar.close()
             if stopped:
-                path = args.save or DEFAULT_INTERRUPT_SAVE
-                net.save(path, epoch=epoch - 1, partial_epoch_images=seen, seed=args.seed)
+                path = args.save or interrupt_path(args.net)
+                _save(net, path, epoch=epoch - 1, partial_epoch_images=seen, seed=args.seed)
                 print(f"symcnn: saved checkpoint {path} (epoch {epoch}, {seen} images in)", file=sys.stderr)
                 return 130
             error, _ = evaluate(net, x_test, y_test)
@@ -195,7 +235,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"epoch {epoch}: train loss {loss:.4f}  test error {100 * error:.2f}%  "
                       f"({seconds:.1f} s, {seen / seconds:.0f} images/s)", flush=True)
             if args.save:
-                net.save(args.save, epoch=epoch, seed=args.seed, history=history)
+                _save(net, args.save, epoch=epoch, seed=args.seed, history=history)
                 saved = f"{args.save} (epoch {epoch})"
             if interrupted:
                 print(f"symcnn: stopped after epoch {epoch}", file=sys.stderr)

@@ -2,18 +2,30 @@
 
 :func:`render_all` is pure (derivations in, ``{filename: text}`` out) and
 :func:`write_tree` is the only step that touches the disk: everything is
-rendered in memory first, then each file is replaced atomically, and only
-when its content changed (so timestamps, and Numba's on-disk cache, survive
-an unchanged derive). A failure anywhere before writing leaves the folder as
-it was.
+rendered in memory first, every module is parsed (:func:`ast.parse`) so a
+spec string that slipped past escaping can never write a module that does
+something else, then each file is replaced atomically, and only when its
+content changed (so timestamps, and Numba's on-disk cache, survive an
+unchanged derive). A failure anywhere before writing leaves the folder as it
+was.
+
+Derive writes only into a new or empty folder or one a previous derive wrote
+(it holds symcnn's ``MANIFEST.json``), holds an exclusive lock on the folder
+while it writes, and removes a file only when it can prove it wrote it: a
+``.py`` file that starts with the generated header and whose SHA-256 is the
+one the manifest recorded.
 """
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import fcntl
 import hashlib
 import json
+import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +40,8 @@ from .render import BACKENDS, render_module, versions
 
 MANIFEST = "MANIFEST.json"
 DERIVATIONS = "DERIVATIONS.md"
+#: The first line of every generated module starts with this.
+HEADER = "# Produced by symcnn"
 
 
 def derive_all(layers: Iterable[Layer], use_cache: bool = True) -> list[Derivation]:
@@ -72,7 +86,20 @@ def render_all(derivations: list[Derivation], backends: tuple[str, ...] = BACKEN
         entries[name] = entry
     manifest = {**versions(), "layers": layers, "files": entries}
     files[MANIFEST] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    check_parses(files)
     return files
+
+
+def check_parses(files: dict[str, str]) -> None:
+    """Parse every generated Python module; one that does not parse is never written."""
+    for name, text in files.items():
+        if name.endswith(".py"):
+            try:
+                ast.parse(text, filename=name)
+            except (SyntaxError, ValueError) as exc:
+                raise GeneratedCodeError(
+                    f"{name}: generated module does not parse ({exc}); nothing was written"
+                ) from None
 
 
 def _package_init(layers: list[str]) -> str:
@@ -101,21 +128,41 @@ class TreeReport:
         return not (self.stale or self.missing or self.extra)
 
 
-def _previous_files(out: Path) -> set[str]:
+def _manifest(out: Path) -> dict | None:
+    """The folder's ``MANIFEST.json`` when it is one symcnn wrote, else ``None``."""
     try:
         doc = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-        return {n for n in doc.get("files", {}) if "/" not in n and n != MANIFEST}
-    except (OSError, ValueError, AttributeError):
-        return set()
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    if isinstance(doc, dict) and "symcnn" in doc and isinstance(doc.get("files"), dict):
+        return doc
+    return None
 
 
-def write_tree(files: dict[str, str], out: str | Path, check: bool = False) -> TreeReport:
-    """Make ``out`` hold exactly ``files``; with ``check``, only compare and report.
+def _ours(path: Path, sha256: object) -> bool:
+    """True when ``path`` is a generated module, byte for byte as a previous derive wrote it."""
+    if not isinstance(sha256, str) or path.is_symlink() or not path.is_file():
+        return False
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    return data.startswith(HEADER.encode()) and hashlib.sha256(data).hexdigest() == sha256
 
-    Files a previous manifest listed that are no longer generated are removed
-    (or, with ``check``, reported as extra). The manifest is written last.
-    """
-    out = Path(out)
+
+def _previous_files(out: Path) -> set[str]:
+    """Modules a previous derive wrote that are still exactly as it wrote them."""
+    doc = _manifest(out) or {"files": {}}
+    found = set()
+    for name, entry in doc["files"].items():
+        plain = isinstance(name, str) and name.endswith(".py") and "/" not in name and "\\" not in name
+        if plain and not name.startswith(".") and isinstance(entry, dict):
+            if _ours(out / name, entry.get("sha256")):
+                found.add(name)
+    return found
+
+
+def _compare(files: dict[str, str], out: Path) -> TreeReport:
     report = TreeReport()
     for name, text in files.items():
         path = out / name
@@ -128,16 +175,69 @@ def write_tree(files: dict[str, str], out: str | Path, check: bool = False) -> T
             raise GeneratedCodeError(f"{path}: unreadable: {exc}") from exc
         (report.unchanged if old == text.encode("utf-8") else report.stale).append(name)
     report.extra = sorted(_previous_files(out) - set(files))
-    if check:
-        return report
+    return report
+
+
+def _refuse_foreign(out: Path) -> None:
+    """Refuse a folder that holds files but no manifest of symcnn's: derive did not write it."""
+    if out.exists() and not out.is_dir():
+        raise GeneratedCodeError(f"{out}: not a folder")
+    if not out.is_dir() or _manifest(out) is not None:
+        return
+    others = sorted(p.name for p in out.iterdir() if p.name != "__pycache__")
+    if others:
+        raise GeneratedCodeError(
+            f"{out}: holds files symcnn derive did not write ({others[0]}, ...) and no MANIFEST.json "
+            "of symcnn's; give --out a new or empty folder"
+        )
+
+
+def _refuse_overwrite(out: Path, names: list[str]) -> None:
+    for name in names:
+        path = out / name
+        if name.endswith(".py") and (path.is_symlink() or not path.read_bytes().startswith(HEADER.encode())):
+            raise GeneratedCodeError(f"{path}: not a generated module (no symcnn header); not overwriting it")
+
+
+@contextlib.contextmanager
+def folder_lock(out: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on the folder itself; a second derive into it is refused."""
+    fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
     try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise GeneratedCodeError(
+                f"{out}: another `symcnn derive` is writing this folder; run again when it has finished"
+            ) from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def write_tree(files: dict[str, str], out: str | Path, check: bool = False) -> TreeReport:
+    """Make ``out`` hold exactly ``files``; with ``check``, only compare and report.
+
+    Generated modules a previous manifest listed that are no longer generated,
+    and are unchanged since, are removed (or, with ``check``, reported as
+    extra). The manifest is written last.
+    """
+    out = Path(out)
+    check_parses(files)
+    if check:
+        return _compare(files, out)
+    try:
+        _refuse_foreign(out)
         out.mkdir(parents=True, exist_ok=True)
-        todo = sorted(report.stale + report.missing, key=lambda n: (n == MANIFEST, n))
-        for name in todo:
-            atomic_write_text(out / name, files[name])
-            report.written.append(name)
-        for name in report.extra:
-            (out / name).unlink(missing_ok=True)
+        with folder_lock(out):
+            report = _compare(files, out)
+            _refuse_overwrite(out, report.stale)
+            todo = sorted(report.stale + report.missing, key=lambda n: (n == MANIFEST, n))
+            for name in todo:
+                atomic_write_text(out / name, files[name])
+                report.written.append(name)
+            for name in report.extra:
+                (out / name).unlink(missing_ok=True)
     except OSError as exc:
         raise GeneratedCodeError(f"{out}: cannot write generated code: {exc}") from exc
     return report

@@ -39,7 +39,27 @@ def environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["subscript"] = lambda name, table: f'{table}["{name}"]'
+    env.filters["text"] = source_text
     return env
+
+
+def source_text(text: object) -> str:
+    """Free text (a label, a doc line) made safe inside a ``"..."`` or ``\"\"\"...\"\"\"`` literal.
+
+    The one escaping function for every string that is not a validated identifier: backslashes and
+    double quotes are escaped and every character that is not printable (a newline, a control
+    character, a line separator) becomes its ``\\x``/``\\u`` escape, so the literal reads back as
+    exactly ``text`` and can never end early. Printable text, ASCII or not, is kept as it is.
+    """
+    out = []
+    for ch in str(text):
+        if ch in '\\"':
+            out.append("\\" + ch)
+        elif ch.isprintable():
+            out.append(ch)
+        else:
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+    return "".join(out)
 
 
 def versions() -> dict[str, str]:
@@ -48,7 +68,7 @@ def versions() -> dict[str, str]:
 
 def docstring(label: str, formula: str, what: str, indent: str = "    ") -> str:
     """A kernel's docstring: the PAPER.md label, then the formula it implements, wrapped."""
-    formula = formula.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    formula, label, what = source_text(formula), source_text(label), source_text(what)
     lines = [f"[{label}] {what}." if label else f"{what[0].upper()}{what[1:]}.", ""]
     lines += textwrap.wrap(formula, width=96, subsequent_indent="    ", break_long_words=False)
     body = "\n".join((indent + ln) if ln else "" for ln in lines)
@@ -161,4 +181,5 @@ def _tidy(text: str) -> str:
     return "\n".join(out) + "\n"
 
 
-__all__ = ["BACKENDS", "TEMPLATES", "Loop", "docstring", "environment", "render_module", "versions"]
+__all__ = ["BACKENDS", "TEMPLATES", "Loop", "docstring", "environment", "render_module", "source_text",
+           "versions"]

@@ -2,20 +2,23 @@
 
 A content-hash file name is the whole mechanism: same spec, same SymPy, same
 engine → same file. Nothing to lock or clean: a stale entry is never read.
+Entries are data, never code: JSON with SymPy ``srepr`` text that
+:mod:`.store` rebuilds through an allow-list (no ``pickle``, no ``eval``), and
+that must name the full spec it was derived from, label and doc included.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 from pathlib import Path
 
 import sympy as sp
 
 from .. import __version__
-from ..fileio import atomic_write_bytes
+from ..fileio import atomic_write_text
 from ..model.layer import Layer
+from . import store
 from .engine import Derivation, derive
 
 ENGINE_VERSION = "1"
@@ -34,23 +37,29 @@ def cache_dir() -> Path:
     return Path(root)
 
 
+def cache_key(layer: Layer) -> str:
+    """The hash of everything a derivation depends on or carries: the spec, label, doc and versions."""
+    text = "\n".join([layer.key(), f"label={layer.label!r}", f"doc={layer.doc!r}",
+                      f"meta={layer.meta!r}", f"sympy={sp.__version__}", f"engine={ENGINE_VERSION}",
+                      f"symcnn={__version__}"])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def cached_derive(layer: Layer, use_cache: bool = True) -> Derivation:
     """:func:`derive`, read from or written to the cache."""
     if not use_cache:
         return derive(layer)
-    path = cache_dir() / f"{layer.name}-{spec_hash(layer)}-{__version__}.pickle"
-    if path.exists():
-        try:
-            with path.open("rb") as fh:
-                found = pickle.load(fh)
-            if isinstance(found, Derivation) and found.layer.key() == layer.key():
-                return found
-        except Exception:  # a damaged cache entry is re-derived, never trusted
-            pass
+    key = cache_key(layer)
+    path = cache_dir() / f"{layer.name}-{spec_hash(layer)}-{key[:16]}-{__version__}.json"
+    try:
+        if path.is_file() and path.stat().st_size <= 64 * store.MAX_TEXT:
+            return store.load(path.read_text(encoding="utf-8"), layer, key)
+    except (OSError, UnicodeDecodeError, store.StoreError):
+        pass  # a damaged or foreign cache entry is re-derived, never trusted
     result = derive(layer)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(path, pickle.dumps(result))
+        atomic_write_text(path, store.dump(result, key))
     except OSError:
         pass  # a read-only cache only costs time
     return result

@@ -16,7 +16,12 @@ from .layer import Layer
 
 
 def load_spec(path: str | Path) -> list[Layer]:
-    """Run the spec file and return its layers; a broken spec is a :class:`SpecError`."""
+    """Run the spec file and return its layers; a broken spec is a :class:`SpecError`.
+
+    The spec is Python and runs with the user's rights: it is trusted code, like a ``setup.py``.
+    """
+    from .validate import check_structure  # validate imports the derive package, which imports this one
+
     path = Path(path)
     where = str(path)
     if not path.is_file():
@@ -37,9 +42,12 @@ def load_spec(path: str | Path) -> list[Layer]:
     layers = getattr(module, "LAYERS", None)
     if layers is None:
         layers = [v for v in vars(module).values() if isinstance(v, Layer)]
-    layers = list(layers)
+    if not isinstance(layers, list | tuple):
+        raise SpecError(where, f"LAYERS must be a list of layers, not {type(layers).__name__}")
     if not layers or not all(isinstance(layer, Layer) for layer in layers):
         raise SpecError(where, "defines no layers (list them in LAYERS)")
+    for layer in layers:
+        check_structure(layer)
     names = [layer.name for layer in layers]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

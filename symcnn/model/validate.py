@@ -6,6 +6,7 @@ term and the reason — never a SymPy traceback.
 
 from __future__ import annotations
 
+import builtins
 import keyword
 
 import sympy as sp
@@ -13,25 +14,60 @@ import sympy as sp
 from ..derive.bounds import nonnegative
 from ..errors import SpecError
 from .functions import KNOWN_FUNCTIONS
-from .layer import Layer
+from .layer import Equation, Layer, Record
 
-RESERVED = {"np", "nb", "numba", "numpy", "prange", "njit", "math", "sizes", "out"}
+#: Names the generated modules use themselves: imports, the drivers' arguments and module constants,
+#: and Python's builtins (a size called ``range`` would shadow the loop).
+RESERVED = {
+    "np", "nb", "numba", "numpy", "prange", "njit", "math", "sizes", "out", "arrays", "hyper", "wanted",
+    "forward", "backward", "sizes_of", "LAYER", "LABEL", "BACKEND", "SPEC_HASH", "INPUTS", "PARAMS",
+    "CONSTANTS", "OUTPUTS", "HYPER", "RECORDS", "INTERMEDIATES", "GRADIENTS", "SIZES",
+} | set(dir(builtins))
+#: Longest layer name: ``<name>_numba.py`` must fit a 255-byte file name with room to spare.
+MAX_NAME = 100
 
 
 def check_name(layer: str, what: str, name: str) -> None:
     """Names reach generated source: only plain identifiers pass."""
     if not name.isidentifier() or keyword.iskeyword(name) or not name.isascii():
         raise SpecError(layer, f"{what} name {name!r} is not a plain Python identifier")
+    if len(name) > MAX_NAME:
+        raise SpecError(layer[:40] + "...", f"{what} name is {len(name)} characters long; at most {MAX_NAME}")
     if name in RESERVED or name.startswith("_"):
         raise SpecError(layer, f"{what} name {name!r} is reserved")
 
 
-def validate(layer: Layer) -> None:
-    """Raise :class:`SpecError` on the first problem found in ``layer``."""
+def check_structure(layer: object) -> None:
+    """Every field of ``layer`` has the type the API gives it, before anything reads a field's parts.
+
+    A spec is Python, so a layer can hold anything: a string for an equation, a
+    number for a label. This is a :class:`SpecError` here, not a traceback later.
+    """
+    if not isinstance(layer, Layer):
+        raise SpecError(repr(layer)[:40], f"not a Layer but a {type(layer).__name__}")
     name = layer.name
     if not isinstance(name, str):
-        raise SpecError(str(name), "layer name must be a string")
+        raise SpecError(repr(name)[:40], "layer name must be a string")
     check_name(name, "layer", name)
+    arrays = sp.IndexedBase
+    fields = {"sizes": sp.Symbol, "hyper": sp.Symbol, "inputs": arrays, "params": arrays, "outputs": arrays,
+              "constants": arrays, "equations": Equation, "records": Record}
+    for field, kind in fields.items():
+        value = getattr(layer, field)
+        if not isinstance(value, tuple | list) or not all(isinstance(v, kind) for v in value):
+            raise SpecError(name, f"{field} must be a tuple of {kind.__name__} (use the symcnn.model API)")
+    for eq in layer.equations:
+        if not isinstance(eq.lhs, sp.Indexed) or not isinstance(eq.rhs, sp.Expr):
+            raise SpecError(name, "an equation must set an array element to a SymPy expression", eq.lhs)
+    for field in ("label", "doc"):
+        if not isinstance(getattr(layer, field), str):
+            raise SpecError(name, f"{field} must be a string")
+
+
+def validate(layer: Layer) -> None:
+    """Raise :class:`SpecError` on the first problem found in ``layer``."""
+    check_structure(layer)
+    name = layer.name
     _check_arrays(layer)
     sizes = set(layer.sizes)
     for s in layer.sizes:

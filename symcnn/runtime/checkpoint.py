@@ -2,13 +2,18 @@
 
 Nothing here uses pickle. The metadata is stored as a JSON document in a uint8
 array under the reserved name ``__meta__``, and files are read with
-``allow_pickle=False``. Writes are atomic (see :mod:`symcnn.fileio`): a crash
+``allow_pickle=False``. Before any array is decompressed, every member's
+``.npy`` header (name, shape, dtype) is read on its own and checked: against
+the network's arrays when they are known, and against :data:`MAX_BYTES` in
+any case, so a small file that inflates to gigabytes is refused unread.
+Writes are atomic (see :mod:`symcnn.fileio`): a crash
 or error while saving leaves any previous checkpoint intact.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import zipfile
 from collections.abc import Mapping
@@ -19,12 +24,17 @@ import numpy as np
 from symcnn.errors import CheckpointError
 from symcnn.fileio import atomic_writer
 
-__all__ = ["FORMAT_VERSION", "META_KEY", "ExpectedSpec", "load_npz", "save_npz"]
+__all__ = ["FORMAT_VERSION", "MAX_BYTES", "META_KEY", "ExpectedSpec", "load_meta", "load_npz", "read_headers",
+           "save_npz"]
 
 #: Reserved array name holding the JSON metadata.
 META_KEY = "__meta__"
 #: Version of the layout written by :func:`save_npz`.
 FORMAT_VERSION = 1
+#: The most bytes the arrays of a checkpoint may declare (the presets need under 2 MB).
+MAX_BYTES = 256 * 2**20
+#: The most bytes of JSON metadata.
+MAX_META_BYTES = 2**20
 
 #: ``{name: (shape, dtype)}``; a ``None`` in a shape matches any length on that axis.
 ExpectedSpec = Mapping[str, tuple[tuple[int | None, ...], Any]]
@@ -44,6 +54,8 @@ def _decode_meta(path: str, raw: np.ndarray) -> dict[str, Any]:
         raise CheckpointError(f"{path}: {META_KEY} is not a 1-D uint8 array")
     try:
         doc = json.loads(raw.tobytes().decode("utf-8"))
+    except RecursionError:
+        raise CheckpointError(f"{path}: {META_KEY} is JSON nested too deeply") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise CheckpointError(f"{path}: {META_KEY} is not valid JSON: {exc}") from exc
     if not isinstance(doc, dict) or doc.get("symcnn_checkpoint") != FORMAT_VERSION:
@@ -109,6 +121,56 @@ def _check_expected(path: str, arrays: dict[str, np.ndarray], expected: Expected
             )
 
 
+def _header(name: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[tuple[int, ...], np.dtype]:
+    with archive.open(info) as fh:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+        elif version in ((2, 0), (3, 0)):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+        else:
+            raise ValueError(f"unknown .npy version {version}")
+    if dtype.hasobject:
+        raise ValueError("holds Python objects")
+    return tuple(shape), dtype
+
+
+def read_headers(path: str | os.PathLike[str]) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """``{array name: (shape, dtype)}`` of an ``.npz`` from its ``.npy`` headers, decompressing no data.
+
+    Raises :class:`CheckpointError` if the archive, a member name or a header is malformed,
+    or the arrays declare more than :data:`MAX_BYTES` in all.
+    """
+    name, found, total = str(path), {}, 0
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if len(members) > 10_000:
+                raise CheckpointError(f"{name}: {len(members)} members; not a checkpoint")
+            for info in members:
+                if not info.filename.endswith(".npy"):
+                    raise CheckpointError(f"{name}: member {info.filename!r:.80} is not a .npy array")
+                try:
+                    shape, dtype = _header(name, archive, info)
+                except (ValueError, OSError, EOFError, zipfile.BadZipFile, RuntimeError) as exc:
+                    what = f"{name}: array {info.filename[:-4]!r:.80}"
+                    raise CheckpointError(f"{what} cannot be read: {exc}") from None
+                key = info.filename[:-4]
+                size = dtype.itemsize * math.prod(shape)
+                limit = MAX_META_BYTES if key == META_KEY else MAX_BYTES
+                total += size
+                if size > limit or total > MAX_BYTES:
+                    raise CheckpointError(
+                        f"{name}: array {key!r:.80} declares {size} bytes; a checkpoint holds at most {limit}"
+                    )
+                found[key] = (shape, dtype)
+    except FileNotFoundError as exc:
+        raise CheckpointError(f"{name}: no such checkpoint") from exc
+    except (OSError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as exc:
+        raise CheckpointError(f"{name}: not a readable .npz checkpoint: {exc}") from exc
+    return found
+
+
 def _read_member(name: str, data: np.lib.npyio.NpzFile, key: str) -> np.ndarray:
     try:
         arr = data[key]
@@ -117,6 +179,34 @@ def _read_member(name: str, data: np.lib.npyio.NpzFile, key: str) -> np.ndarray:
     if not isinstance(arr, np.ndarray):
         raise CheckpointError(f"{name}: member {key!r} is not a .npy array")
     return arr
+
+
+class _Declared:
+    """What an ``.npy`` header declares: enough of an array for :func:`_check_expected`."""
+
+    def __init__(self, shape: tuple[int, ...], dtype: np.dtype) -> None:
+        self.shape, self.dtype, self.ndim = shape, dtype, len(shape)
+
+
+def _check_magic(name: str, path: str | os.PathLike[str]) -> None:
+    """A regular file that starts as a zip archive; a FIFO or device is refused before it is opened."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError as exc:
+        raise CheckpointError(f"{name}: no such checkpoint") from exc
+    except OSError as exc:
+        raise CheckpointError(f"{name}: cannot be read: {exc}") from exc
+    if not stat.S_ISREG(mode):
+        raise CheckpointError(f"{name}: not a regular file")
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+    except OSError as exc:
+        raise CheckpointError(f"{name}: cannot be read: {exc}") from exc
+    if magic != b"PK\x03\x04":
+        raise CheckpointError(f"{name}: not an .npz archive (no zip header)")
 
 
 def load_npz(
@@ -130,15 +220,14 @@ def load_npz(
     is missing, not a symcnn ``.npz`` checkpoint, corrupt, or does not match.
     """
     name = str(path)
-    try:
-        with open(path, "rb") as fh:
-            magic = fh.read(4)
-    except FileNotFoundError as exc:
-        raise CheckpointError(f"{name}: no such checkpoint") from exc
-    except OSError as exc:
-        raise CheckpointError(f"{name}: cannot be read: {exc}") from exc
-    if magic != b"PK\x03\x04" and not magic.startswith(b"\x93NUM"):
-        raise CheckpointError(f"{name}: not an .npz archive (no zip header)")
+    _check_magic(name, path)
+    headers = read_headers(path)
+    if META_KEY not in headers:
+        raise CheckpointError(f"{name}: no {META_KEY} entry, not a symcnn checkpoint")
+    keys = sorted(headers)
+    if expected is not None:  # names, shapes and dtypes, before a byte of data is inflated
+        _check_expected(name, {k: _Declared(shape, dtype)
+                               for k, (shape, dtype) in headers.items() if k != META_KEY}, expected)
     try:
         data = np.load(path, allow_pickle=False)
     except FileNotFoundError as exc:
@@ -148,10 +237,21 @@ def load_npz(
     if not isinstance(data, np.lib.npyio.NpzFile):
         raise CheckpointError(f"{name}: a single .npy array, not an .npz checkpoint")
     with data:
-        arrays = {key: _read_member(name, data, key) for key in data.files}
-    if META_KEY not in arrays:
-        raise CheckpointError(f"{name}: no {META_KEY} entry, not a symcnn checkpoint")
+        arrays = {key: _read_member(name, data, key) for key in keys}
     meta = _decode_meta(name, arrays.pop(META_KEY))
     if expected is not None:
         _check_expected(name, arrays, expected)
     return arrays, meta
+
+
+def load_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Only the metadata of a checkpoint (its other arrays are not decompressed)."""
+    name = str(path)
+    _check_magic(name, path)
+    if META_KEY not in read_headers(path):
+        raise CheckpointError(f"{name}: no {META_KEY} entry, not a symcnn checkpoint")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return _decode_meta(name, _read_member(name, data, META_KEY))
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise CheckpointError(f"{name}: not a readable .npz checkpoint: {exc}") from exc

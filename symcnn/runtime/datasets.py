@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from symcnn.errors import DataError
-from symcnn.runtime.idx import load_split
+from symcnn.runtime.idx import DEFAULT_MAX_IMAGES, load_split
 
 __all__ = ["DEBIAN_FASHION_MNIST", "EMBEDDED_DIR", "Dataset", "find_dataset", "load_dataset"]
 
@@ -71,10 +71,15 @@ class Dataset:
         )
 
 
-def load_dataset(folder: str | os.PathLike[str], name: str, source: str) -> Dataset:
-    """Load both splits of the MNIST-style ``folder`` into a :class:`Dataset`."""
-    train_x, train_y = load_split(folder, "train")
-    test_x, test_y = load_split(folder, "t10k")
+def load_dataset(
+    folder: str | os.PathLike[str], name: str, source: str, max_images: int | None = DEFAULT_MAX_IMAGES
+) -> Dataset:
+    """Load both splits of the MNIST-style ``folder`` into a :class:`Dataset`.
+
+    A split whose header promises more than ``max_images`` images is refused before it is read.
+    """
+    train_x, train_y = load_split(folder, "train", max_images=max_images)
+    test_x, test_y = load_split(folder, "t10k", max_images=max_images)
     return Dataset(
         name=name,
         source=source,
@@ -85,11 +90,14 @@ def load_dataset(folder: str | os.PathLike[str], name: str, source: str) -> Data
     )
 
 
-def find_dataset(data_dir: str | os.PathLike[str] | None = None) -> Dataset:
+def find_dataset(
+    data_dir: str | os.PathLike[str] | None = None, max_images: int | None = DEFAULT_MAX_IMAGES
+) -> Dataset:
     """Load the data set to use, choosing the first that applies.
 
     1. ``data_dir``, when given: it must hold the four MNIST-style IDX files
-       (raw or ``.gz``), otherwise :class:`DataError`;
+       (raw or ``.gz``), otherwise :class:`DataError`; a split of more than
+       ``max_images`` images (:data:`~symcnn.runtime.idx.DEFAULT_MAX_IMAGES`) is refused;
     2. Debian's full Fashion-MNIST in ``/usr/share/datasets/fashion-mnist/``,
        when that folder exists;
     3. the Fashion-MNIST subset embedded in the package.
@@ -98,15 +106,18 @@ def find_dataset(data_dir: str | os.PathLike[str] | None = None) -> Dataset:
         folder = Path(data_dir)
         if not folder.is_dir():
             raise DataError(f"{folder}: data folder does not exist")
-        return load_dataset(folder, name=folder.name or str(folder), source=str(folder))
+        name = folder.name or str(folder)
+        return load_dataset(folder, name=name, source=str(folder), max_images=max_images)
     if DEBIAN_FASHION_MNIST.is_dir():
         return load_dataset(
             DEBIAN_FASHION_MNIST,
             name="fashion-mnist",
             source=f"{DEBIAN_FASHION_MNIST} (Debian dataset-fashion-mnist)",
+            max_images=max_images,
         )
     return load_dataset(
         EMBEDDED_DIR,
         name="fashion-mnist-subset",
         source=f"{EMBEDDED_DIR} (embedded subset, see README.md there)",
+        max_images=max_images,
     )

@@ -35,6 +35,7 @@ from symcnn.errors import GeneratedCodeError
 from symcnn.runtime.arch import COMBO_LAMBDA, INPUT_SHAPE, Op, arch, initial_params
 from symcnn.runtime.layers import DTYPES, Flatten, Layer
 from symcnn.runtime.loader import BACKENDS, load_layer_module
+from symcnn.runtime.metadata import check_meta
 from symcnn.runtime.network import Network, Penalty
 
 __all__ = ["CONVENTIONS", "PRESETS", "RECIPES", "build_network", "network_from_meta"]
@@ -119,9 +120,11 @@ def build_network(
 
 
 def network_from_meta(
-    meta: dict, *, backend: str | None = None, generated: str | Path | None = None, trust: bool = False
+    meta: dict, *, backend: str | None = None, generated: str | Path | None = None, trust: bool = False,
+    where: str = "checkpoint",
 ) -> Network:
-    """Rebuild the (untrained) network a checkpoint's metadata describes."""
+    """Rebuild the (untrained) network a checkpoint's metadata describes (checked by :mod:`.metadata`)."""
+    check_meta(meta, where)
     net = meta.get("net")
     options = {
         "backend": backend or meta.get("backend", "numba"),

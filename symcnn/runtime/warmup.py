@@ -72,7 +72,13 @@ def _children(specs: list[dict]) -> bool:
     """Run one child per spec, all at once; did every one succeed?"""
     runs = [subprocess.Popen([sys.executable, "-m", __name__, json.dumps(s)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for s in specs]
-    return all([run.wait() == 0 for run in runs])
+    try:
+        return all([run.wait() == 0 for run in runs])
+    finally:  # interrupted (Ctrl-C): the children go with the parent
+        for run in runs:
+            if run.poll() is None:
+                run.kill()
+                run.wait()
 
 
 def _network(spec: dict):
