@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..backends import BACKENDS
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("evaluate", help="test error and confusion matrix of a saved model",
@@ -12,7 +14,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--model", required=True, metavar="PATH",
                    help="a .npz written by `symcnn train --save`")
     p.add_argument("--data", metavar="DIR", help="folder of MNIST-style IDX files (default as for train)")
-    p.add_argument("--backend", choices=("numba", "numpy"),
+    p.add_argument("--backend", choices=BACKENDS,
                    help="default: the one the model was trained with")
     p.add_argument("--generated", metavar="DIR",
                    help="folder of generated layer modules (default: generated/)")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..backends import BACKENDS, DTYPES
 from ..errors import SymcnnError, TrainingError
 
 DEFAULT_INTERRUPT_SAVE = "symcnn-interrupted.npz"
@@ -26,8 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("train", help="train a preset network on (Fashion-)MNIST",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--net", default="dlt", choices=("dlt", "bouvrie", "lenet5", "combo"))
-    p.add_argument("--backend", default="numba", choices=("numba", "numpy"))
-    p.add_argument("--dtype", default="float32", choices=("float32", "float64"))
+    p.add_argument("--backend", default="numba", choices=BACKENDS)
+    p.add_argument("--dtype", default="float32", choices=DTYPES)
     p.add_argument("--convention", default="xcorr", choices=("xcorr", "matlab"),
                    help="matlab: DeepLearnToolbox's true convolution and column-major flattening")
     p.add_argument("--epochs", type=int, help="passes over the data (default: the preset's)")
