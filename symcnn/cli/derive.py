@@ -45,7 +45,7 @@ def _layers(spec: str | None) -> list:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..codegen.generate import generate_tree
+    from ..pipeline import run_derive
 
     layers = _layers(args.spec)
     use_cache = not args.no_cache
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         print(show(cached_derive(found[0], use_cache), latex=args.latex))
         return 0
     out = Path(args.out) if args.out else GENERATED
-    report, seconds = generate_tree(layers, out, check=args.check, use_cache=use_cache)
+    report, seconds = run_derive(layers, out, check=args.check, use_cache=use_cache)
     if args.check:
         if report.up_to_date:
             print(f"{out}: up to date ({len(layers)} layers, {len(report.unchanged)} files, {seconds:.1f} s)")

@@ -1,0 +1,177 @@
+"""The stages of ``symcnn derive``, named and in order: derive → generate → report → write.
+
+- **derive** (:mod:`symcnn.derive`): each layer's gradients as bounded sums, cached by spec hash;
+- **generate** (:mod:`symcnn.codegen`): each layer's Numba and NumPy modules from its derivation;
+- **report** (:mod:`symcnn.verify.report`): ``DERIVATIONS.md``, from the same derivations;
+- **write** (:func:`symcnn.codegen.generate.write_tree`): the folder, only files that changed.
+
+Code generation never sees the prover: this module hands the report to the
+writer as one more file. A stage's output is a function of the layer specs
+and of the source of the stages it runs, so each is kept under a key of
+exactly those (:func:`stage_keys`): in the cache folder, and in a stamp beside
+the folder written (``.symcnn-stamp.json``, not part of the generated tree).
+With nothing changed, ``symcnn derive`` reads the keys, finds every file
+already written under them, and neither derives, lowers nor proves anything.
+``--check`` and ``--no-cache`` trust no stamp: they render from the derivations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import symcnn
+
+from .backends import BACKENDS
+from .derive.cache import cache_dir, cached_derive, spec_hash
+from .derive.engine import Derivation
+from .fileio import atomic_write_text
+from .model.layer import Layer
+
+DERIVATIONS = "DERIVATIONS.md"
+STAMP = ".symcnn-stamp.json"
+_PACKAGE = Path(symcnn.__file__).resolve().parent
+#: What each stage's output depends on besides the layer specs: its source and that of the stages before it.
+GENERATE_SOURCES = ("__init__.py", "backends.py", "errors.py", "model", "derive", "codegen", "../templates")
+REPORT_SOURCES = ("__init__.py", "model", "derive", "verify")
+
+
+def source_hash(parts: Iterable[str]) -> str:
+    """A hash of the source files under ``parts`` (paths relative to the package)."""
+    h = hashlib.sha256()
+    for part in parts:
+        root = (_PACKAGE / part).resolve()
+        paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.suffix in (".py", ".j2"))
+        for path in paths:
+            h.update(str(path.relative_to(_PACKAGE.parent)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class StageKeys:
+    """The key of each layer's modules and of the report."""
+
+    modules: dict[str, str]
+    report: str
+
+
+def stage_keys(layers: list[Layer]) -> StageKeys:
+    generate = source_hash(GENERATE_SOURCES)
+    hashes = [f"{layer.name}={spec_hash(layer)}" for layer in layers]
+    modules = {layer.name: _digest(h, generate, *BACKENDS) for layer, h in zip(layers, hashes)}
+    return StageKeys(modules, _digest(*hashes, source_hash(REPORT_SOURCES)))
+
+
+class _Store:
+    """Stage outputs by key: the stamp of the folder written first, then the cache folder."""
+
+    def __init__(self, out: Path | None, enabled: bool):
+        self.enabled = enabled
+        self.root = cache_dir() / "stages"
+        self.out = out
+        self.stamp: dict = {}
+        if out is not None and enabled:
+            try:
+                self.stamp = json.loads((out / STAMP).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                self.stamp = {}
+
+    def _from_out(self, name: str, key: str) -> str | None:
+        entry = self.stamp.get(name) if isinstance(self.stamp, dict) else None
+        if not isinstance(entry, dict) or entry.get("key") != key or self.out is None:
+            return None
+        try:
+            text = (self.out / name).read_text(encoding="utf-8")
+        except OSError:
+            return None
+        return text if hashlib.sha256(text.encode()).hexdigest() == entry.get("sha256") else None
+
+    def get(self, key: str, names: list[str]) -> dict[str, str] | None:
+        if not self.enabled:
+            return None
+        found = {n: self._from_out(n, key) for n in names}
+        if all(v is not None for v in found.values()):
+            return found
+        try:
+            doc = json.loads((self.root / f"{key}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return doc if isinstance(doc, dict) and sorted(doc) == sorted(names) else None
+
+    def put(self, key: str, files: dict[str, str]) -> None:
+        if not self.enabled:
+            return
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(self.root / f"{key}.json", json.dumps(files, sort_keys=True))
+        except OSError:
+            pass  # a read-only cache only costs time
+
+
+def build(layers: Iterable[Layer], out: Path | None = None, use_cache: bool = True) -> tuple[dict, dict]:
+    """Every file of the generated folder, by name, and each file's stage key.
+
+    ``out``: a folder written before, whose stamp may already hold some stages' outputs.
+    """
+    from .codegen.generate import assemble, render_layer
+    from .verify.report import derivations_markdown
+
+    layers = list(layers)
+    keys = stage_keys(layers)
+    store = _Store(out, use_cache)
+    derived: dict[str, Derivation] = {}
+
+    def derivation(layer: Layer) -> Derivation:
+        if layer.name not in derived:
+            derived[layer.name] = cached_derive(layer, use_cache)
+        return derived[layer.name]
+
+    modules: dict[str, str] = {}
+    file_keys: dict[str, str] = {}
+    for layer in layers:
+        key = keys.modules[layer.name]
+        files = store.get(key, [f"{layer.name}_{b}.py" for b in BACKENDS])
+        if files is None:
+            files = render_layer(derivation(layer))
+            store.put(key, files)
+        modules.update(files)
+        file_keys.update(dict.fromkeys(files, key))
+    report = store.get(keys.report, [DERIVATIONS])
+    if report is None:
+        report = {DERIVATIONS: derivations_markdown([derivation(layer) for layer in layers])}
+        store.put(keys.report, report)
+    file_keys[DERIVATIONS] = keys.report
+    return assemble(layers, modules, report), file_keys
+
+
+def write_stamp(out: Path, files: dict[str, str], file_keys: dict[str, str]) -> None:
+    """Record under which key each file in ``out`` was made, for the next :func:`build`."""
+    stamp = {
+        name: {"key": key, "sha256": hashlib.sha256(files[name].encode()).hexdigest()}
+        for name, key in sorted(file_keys.items())
+    }
+    try:
+        atomic_write_text(out / STAMP, json.dumps(stamp, indent=1, sort_keys=True) + "\n")
+    except OSError:
+        pass
+
+
+def run_derive(layers: Iterable[Layer], out: str | Path, check: bool = False, use_cache: bool = True):
+    """``symcnn derive``: build every file and write (or, with ``check``, compare) the folder."""
+    from .codegen.generate import write_tree
+
+    start = time.perf_counter()
+    out = Path(out)
+    files, file_keys = build(layers, None if check else out, use_cache)
+    report = write_tree(files, out, check)
+    if not check:
+        write_stamp(out, files, file_keys)
+    return report, time.perf_counter() - start
