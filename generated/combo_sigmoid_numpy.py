@@ -3,7 +3,7 @@
 """combo_sigmoid [B14a]: learned combination of feature maps, α = softmax(c) (NumPy backend).
 
 Forward and backward kernels derived by symcnn, vectorised: affine reads are
-strided views, sums are matrix products. See PAPER.md [B14a].
+strided views, sums are matrix products. See docs/paper.md [B14a].
 """
 
 import numpy as np
@@ -30,7 +30,7 @@ _check = _contract.Contract(LAYER, "X")
 def forward_Z(c, Z, C, M):
     """[B14a] forward equation for Z.
 
-    Z[j] = Sum(exp(c[k, j]), (k, 0, C - 1))
+    Z[j] = Σ_{k=0}^{C - 1} exp(c[k, j])
     """
     _f0 = np.exp(c.transpose(1, 0))
     _t1 = _f0.sum(axis=(1,))
@@ -41,6 +41,9 @@ def forward_alpha(Z, c, alpha, C, M):
     """[B14a] forward equation for alpha.
 
     alpha[i, j] = exp(c[i, j])/Z[j]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14a] α_ij = exp(c_ij) / Σ_k exp(c_kj)
     """
     alpha[...] = (Z**(-1.0)) * (np.exp(c))
 
@@ -48,7 +51,7 @@ def forward_alpha(Z, c, alpha, C, M):
 def forward_V(K, X, V, N, C, Ho, Wo, KH, KW):
     """[B14a] forward equation for V.
 
-    V[n, i, y, x] = Sum(K[i, a, b]*X[n, i, a + y, b + x], (a, 0, KH - 1), (b, 0, KW - 1))
+    V[n, i, y, x] = Σ_{a=0}^{KH - 1} Σ_{b=0}^{KW - 1} K[i, a, b]*X[n, i, a + y, b + x]
     """
     _t1 = _ops.product(_ops.window_matrix(X, ((0, ((1, 1),), 1), (0, ((0, 1),), 1), (0, ((4, 1), (2, 1)), 1), (0, ((5, 1), (3, 1)), 1)), ((0, C), (0, N), (0, Ho), (0, Wo), (0, KH), (0, KW)), 1, 3, "forward_V._t1._w0"), K.reshape(C, KH * KW, 1), "forward_V._t1").reshape(C, N, Ho, Wo)
     V[...] = _t1.transpose(1, 0, 2, 3)
@@ -57,7 +60,10 @@ def forward_V(K, X, V, N, C, Ho, Wo, KH, KW):
 def forward_U(B, alpha, V, U, N, C, M, Ho, Wo):
     """[B14a] forward equation for U.
 
-    U[n, j, y, x] = B[j] + Sum(V[n, i, y, x]*alpha[i, j], (i, 0, C - 1))
+    U[n, j, y, x] = B[j] + Σ_{i=0}^{C - 1} V[n, i, y, x]*alpha[i, j]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14a] u_j^ℓ = Σ_i α_ij (x_i^{ℓ-1} ∗ k_i^ℓ) + b_j^ℓ
     """
     U[...] = B[:, None, None]
     _t0 = _ops.product(_ops.matrix(V.transpose(0, 2, 3, 1), 0, 3, "forward_U._t0.V"), alpha.reshape(C, M), "forward_U._t0").reshape(N, Ho, Wo, M)
@@ -98,6 +104,9 @@ def backward_dalpha(V, dU, dalpha, N, C, M, Ho, Wo):
     """[B14a] gradient dalpha.
 
     dalpha[i, j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} V[n, i, y, x]*dU[n, j, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14c] ∂E/∂α_i = Σ_{u,v} ( δ^ℓ ∘ (x_i^{ℓ-1} ∗ k_i^ℓ) )_{uv}
     """
     _t0 = _ops.product(_ops.matrix(V.transpose(1, 0, 2, 3), 0, 1, "backward_dalpha._t0.V"), _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dalpha._t0.dU"), "backward_dalpha._t0").reshape(C, M)
     dalpha[...] = _t0
@@ -137,6 +146,10 @@ def backward_dc(alpha, c, dZ, dalpha, dc, C, M):
     """[B14a] gradient dc.
 
     dc[i, j] = exp(c[i, j])*dZ[j] + alpha[i, j]*dalpha[i, j]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14b] ∂α_k/∂c_i = δ_ki α_i − α_i α_k
+    [B14d] ∂E/∂c_i = α_i ( ∂E/∂α_i − Σ_k ∂E/∂α_k α_k )
     """
     dc[...] = alpha*dalpha + dZ*np.exp(c)
 

@@ -3,7 +3,7 @@
 """combo_sigmoid_pairs [B14a]: learned combination of feature maps, α = softmax(c) (Numba backend).
 
 Forward and backward kernels derived by symcnn; `forward` and `backward` run
-them on batched arrays. See PAPER.md [B14a].
+them on batched arrays. See docs/paper.md [B14a].
 """
 
 import math
@@ -42,7 +42,7 @@ _check = _contract.Contract(LAYER, "X")
 def forward_Z(c, Z, C, M):
     """[B14a] forward equation for Z.
 
-    Z[j] = Sum(exp(c[k, j]), (k, 0, C - 1))
+    Z[j] = Σ_{k=0}^{C - 1} exp(c[k, j])
     """
     _dt = Z.dtype.type
     for j in range(M):
@@ -57,6 +57,9 @@ def forward_alpha(Z, c, alpha, C, M):
     """[B14a] forward equation for alpha.
 
     alpha[i, j] = exp(c[i, j])/Z[j]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14a] α_ij = exp(c_ij) / Σ_k exp(c_kj)
     """
     for i in range(C):
         for j in range(M):
@@ -67,8 +70,11 @@ def forward_alpha(Z, c, alpha, C, M):
 def forward_U(B, alpha, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
     """[B14a] forward equation for U.
 
-    U[n, j, y, x] = B[j] + Sum(K[i, j, a, b]*X[n, i, a + y, b + x]*alpha[i, j], (i, 0, C - 1), (a,
-        0, KH - 1), (b, 0, KW - 1))
+    U[n, j, y, x] = B[j] + Σ_{i=0}^{C - 1} Σ_{a=0}^{KH - 1} Σ_{b=0}^{KW - 1} K[i, j, a, b]*X[n, i, a
+        + y, b + x]*alpha[i, j]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14a] u_j^ℓ = Σ_i α_ij (x_i^{ℓ-1} ∗ k_i^ℓ) + b_j^ℓ
     """
     if KH * KW * Ho*Wo <= 262144:  # the packed windows fit in cache
         _dt = U.dtype.type
@@ -193,6 +199,9 @@ def backward_dalpha(K, X, dU, dalpha, N, C, M, Ho, Wo, KH, KW, _threads):
 
     dalpha[i, j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} Σ_{a=0}^{KH - 1} Σ_{b=0}^{KW -
         1} K[i, j, a, b]*X[n, i, a + y, b + x]*dU[n, j, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14c] ∂E/∂α_i = Σ_{u,v} ( δ^ℓ ∘ (x_i^{ℓ-1} ∗ k_i^ℓ) )_{uv}
     """
     if KH * KW * Ho*Wo <= 8192:  # the packed windows fit in cache
         _dt = dalpha.dtype.type
@@ -422,6 +431,10 @@ def backward_dc(alpha, c, dZ, dalpha, dc, C, M):
     """[B14a] gradient dc.
 
     dc[i, j] = exp(c[i, j])*dZ[j] + alpha[i, j]*dalpha[i, j]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14b] ∂α_k/∂c_i = δ_ki α_i − α_i α_k
+    [B14d] ∂E/∂c_i = α_i ( ∂E/∂α_i − Σ_k ∂E/∂α_k α_k )
     """
     for i in range(C):
         for j in range(M):

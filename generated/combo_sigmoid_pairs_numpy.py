@@ -3,7 +3,7 @@
 """combo_sigmoid_pairs [B14a]: learned combination of feature maps, α = softmax(c) (NumPy backend).
 
 Forward and backward kernels derived by symcnn, vectorised: affine reads are
-strided views, sums are matrix products. See PAPER.md [B14a].
+strided views, sums are matrix products. See docs/paper.md [B14a].
 """
 
 import numpy as np
@@ -30,7 +30,7 @@ _check = _contract.Contract(LAYER, "X")
 def forward_Z(c, Z, C, M):
     """[B14a] forward equation for Z.
 
-    Z[j] = Sum(exp(c[k, j]), (k, 0, C - 1))
+    Z[j] = Σ_{k=0}^{C - 1} exp(c[k, j])
     """
     _f0 = np.exp(c.transpose(1, 0))
     _t1 = _f0.sum(axis=(1,))
@@ -41,6 +41,9 @@ def forward_alpha(Z, c, alpha, C, M):
     """[B14a] forward equation for alpha.
 
     alpha[i, j] = exp(c[i, j])/Z[j]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14a] α_ij = exp(c_ij) / Σ_k exp(c_kj)
     """
     alpha[...] = (Z**(-1.0)) * (np.exp(c))
 
@@ -48,8 +51,11 @@ def forward_alpha(Z, c, alpha, C, M):
 def forward_U(B, alpha, K, X, U, N, C, M, Ho, Wo, KH, KW):
     """[B14a] forward equation for U.
 
-    U[n, j, y, x] = B[j] + Sum(K[i, j, a, b]*X[n, i, a + y, b + x]*alpha[i, j], (i, 0, C - 1), (a,
-        0, KH - 1), (b, 0, KW - 1))
+    U[n, j, y, x] = B[j] + Σ_{i=0}^{C - 1} Σ_{a=0}^{KH - 1} Σ_{b=0}^{KW - 1} K[i, j, a, b]*X[n, i, a
+        + y, b + x]*alpha[i, j]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14a] u_j^ℓ = Σ_i α_ij (x_i^{ℓ-1} ∗ k_i^ℓ) + b_j^ℓ
     """
     U[...] = B[:, None, None]
     _t0 = alpha[:, :, None, None] * K
@@ -83,6 +89,9 @@ def backward_dalpha(K, X, dU, dalpha, N, C, M, Ho, Wo, KH, KW):
 
     dalpha[i, j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} Σ_{a=0}^{KH - 1} Σ_{b=0}^{KW -
         1} K[i, j, a, b]*X[n, i, a + y, b + x]*dU[n, j, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14c] ∂E/∂α_i = Σ_{u,v} ( δ^ℓ ∘ (x_i^{ℓ-1} ∗ k_i^ℓ) )_{uv}
     """
     _t1 = _ops.product(_ops.window_matrix(X, ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (0, ((1, 1), (4, 1)), 1), (0, ((2, 1), (5, 1)), 1)), ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)), 0, 3, "backward_dalpha._t1._w0"), _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dalpha._t1.dU"), "backward_dalpha._t1").reshape(C, KH, KW, M)
     _t2 = _ops.product(K.reshape(C * M, 1, KH * KW), _ops.matrix(_t1.transpose(0, 3, 1, 2), 2, 2, "backward_dalpha._t2._t1"), "backward_dalpha._t2").reshape(C, M)
@@ -125,6 +134,10 @@ def backward_dc(alpha, c, dZ, dalpha, dc, C, M):
     """[B14a] gradient dc.
 
     dc[i, j] = exp(c[i, j])*dZ[j] + alpha[i, j]*dalpha[i, j]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14b] ∂α_k/∂c_i = δ_ki α_i − α_i α_k
+    [B14d] ∂E/∂c_i = α_i ( ∂E/∂α_i − Σ_k ∂E/∂α_k α_k )
     """
     dc[...] = alpha*dalpha + dZ*np.exp(c)
 
