@@ -63,9 +63,11 @@ class StageKeys:
     report: str
 
 
-def stage_keys(layers: list[Layer]) -> StageKeys:
+def stage_keys(layers: list[Layer], spec_hashes: dict[str, str] | None = None) -> StageKeys:
+    """Each stage's key: the layers' spec hashes and the source of the stages that make it."""
+    known = spec_hashes or {}
     generate = source_hash(GENERATE_SOURCES)
-    hashes = [f"{layer.name}={spec_hash(layer)}" for layer in layers]
+    hashes = [f"{layer.name}={known.get(layer.name) or spec_hash(layer)}" for layer in layers]
     modules = {layer.name: _digest(h, generate, *BACKENDS) for layer, h in zip(layers, hashes)}
     return StageKeys(modules, _digest(*hashes, source_hash(REPORT_SOURCES)))
 
@@ -121,11 +123,11 @@ def build(layers: Iterable[Layer], out: Path | None = None, use_cache: bool = Tr
 
     ``out``: a folder written before, whose stamp may already hold some stages' outputs.
     """
-    from .codegen.generate import assemble, render_layer
-    from .verify.report import derivations_markdown
+    from .codegen.generate import assemble
 
     layers = list(layers)
-    keys = stage_keys(layers)
+    hashes = {layer.name: spec_hash(layer) for layer in layers}
+    keys = stage_keys(layers, hashes)
     store = _Store(out, use_cache)
     derived: dict[str, Derivation] = {}
 
@@ -140,16 +142,20 @@ def build(layers: Iterable[Layer], out: Path | None = None, use_cache: bool = Tr
         key = keys.modules[layer.name]
         files = store.get(key, [f"{layer.name}_{b}.py" for b in BACKENDS])
         if files is None:
+            from .codegen.generate import render_layer
+
             files = render_layer(derivation(layer))
             store.put(key, files)
         modules.update(files)
         file_keys.update(dict.fromkeys(files, key))
     report = store.get(keys.report, [DERIVATIONS])
     if report is None:
+        from .verify.report import derivations_markdown
+
         report = {DERIVATIONS: derivations_markdown([derivation(layer) for layer in layers])}
         store.put(keys.report, report)
     file_keys[DERIVATIONS] = keys.report
-    return assemble(layers, modules, report), file_keys
+    return assemble(layers, modules, report, hashes=hashes), file_keys
 
 
 def write_stamp(out: Path, files: dict[str, str], file_keys: dict[str, str]) -> None:

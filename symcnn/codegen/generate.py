@@ -44,7 +44,7 @@ def render_layer(d: Derivation, backends: tuple[str, ...] = BACKENDS) -> dict[st
 
 def assemble(
     layers: list[Layer], modules: dict[str, str], extra: dict[str, str] | None = None,
-    backends: tuple[str, ...] = BACKENDS,
+    backends: tuple[str, ...] = BACKENDS, hashes: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """A whole generated folder from the layers' modules (:func:`render_layer`) and ``extra``
     files (the report): adds ``__init__.py`` and the manifest, which lists every file's hash."""
@@ -52,7 +52,8 @@ def assemble(
     info: dict[str, dict] = {}
     for layer in layers:
         names = {b: f"{layer.name}_{b}.py" for b in backends}
-        info[layer.name] = {"label": layer.label, "spec_hash": spec_hash(layer), "files": names}
+        h = (hashes or {}).get(layer.name) or spec_hash(layer)
+        info[layer.name] = {"label": layer.label, "spec_hash": h, "files": names}
     files["__init__.py"] = _package_init(sorted(info))
     files[".gitignore"] = "__pycache__/\n.symcnn-stamp.json\n"
     for name, text in (extra or {}).items():
