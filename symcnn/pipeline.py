@@ -170,12 +170,31 @@ def write_stamp(out: Path, files: dict[str, str], file_keys: dict[str, str]) -> 
         pass
 
 
-def run_derive(layers: Iterable[Layer], out: str | Path, check: bool = False, use_cache: bool = True):
-    """``symcnn derive``: build every file and write (or, with ``check``, compare) the folder."""
+def build_plain(layers: Iterable[Layer], use_cache: bool = True) -> dict[str, str]:
+    """Every file of a folder of the plain schedule: ``<layer>_plain.py``, ``__init__.py``, the manifest."""
+    from .codegen.generate import assemble
+    from .codegen.plain import SCHEDULE, render_plain
+
+    layers = list(layers)
+    modules = render_plain([cached_derive(layer, use_cache) for layer in layers])
+    return assemble(layers, modules, backends=(SCHEDULE,))
+
+
+def run_derive(
+    layers: Iterable[Layer], out: str | Path, check: bool = False, use_cache: bool = True,
+    schedule: str = "fast",
+):
+    """``symcnn derive``: build every file and write (or, with ``check``, compare) the folder.
+
+    ``schedule="plain"`` writes the plain schedule (:mod:`symcnn.codegen.plain`) instead.
+    """
     from .codegen.generate import write_tree
 
     start = time.perf_counter()
     out = Path(out)
+    if schedule == "plain":
+        report = write_tree(build_plain(layers, use_cache), out, check)
+        return report, time.perf_counter() - start
     files, file_keys = build(layers, None if check else out, use_cache)
     report = write_tree(files, out, check)
     if not check:

@@ -31,6 +31,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--latex", action="store_true", help="with --show: print LaTeX")
     p.add_argument("--check", action="store_true", help="exit 1 if the folder is not what derive writes")
     p.add_argument("--no-cache", action="store_true", help="derive from scratch, ignoring the cache")
+    p.add_argument(
+        "--schedule", choices=("fast", "plain"), default="fast",
+        help="plain: each gradient as its derived sum, one loop per index (<layer>_plain.py; needs --out)",
+    )
     p.set_defaults(func=run)
 
 
@@ -60,7 +64,11 @@ def run(args: argparse.Namespace) -> int:
         print(show(cached_derive(found[0], use_cache), latex=args.latex))
         return 0
     out = Path(args.out) if args.out else GENERATED
-    report, seconds = run_derive(layers, out, check=args.check, use_cache=use_cache)
+    if args.schedule == "plain" and out.resolve() == GENERATED.resolve():
+        print(f"--schedule plain: {GENERATED} holds the fast modules; choose a folder with --out DIR",
+              file=sys.stderr)
+        return 2
+    report, seconds = run_derive(layers, out, check=args.check, use_cache=use_cache, schedule=args.schedule)
     if args.check:
         if report.up_to_date:
             print(f"{out}: up to date ({len(layers)} layers, {len(report.unchanged)} files, {seconds:.1f} s)")

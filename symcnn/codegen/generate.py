@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import textwrap
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -86,7 +87,7 @@ def _package_init(layers: list[str]) -> str:
         f"# Produced by symcnn {__version__}; do not edit (`symcnn derive` rewrites this folder).",
         '"""Generated layer modules: ``<layer>_numba.py`` and ``<layer>_numpy.py`` for each layer.',
         "",
-        "Layers: " + ", ".join(layers) + ".",
+        *textwrap.wrap("Layers: " + ", ".join(layers) + ".", width=96, break_on_hyphens=False),
         '"""',
     ]
     return "\n".join(lines) + "\n"

@@ -15,6 +15,7 @@ import sympy as sp
 from .. import __version__
 from ..backends import BACKENDS
 from .ir import Kernel, Loop, Module, RecordKernel
+from .layout import wrap_long_lines
 from .text import TEMPLATES, docstring, environment, kernel_docstring
 from .vectorize import render_numpy_kernel
 
@@ -104,10 +105,10 @@ def render_module(m: Module, backend: str) -> str:
     text = environment().get_template(f"{backend}.py.j2").render(
         m=m, backend=backend, kernels=kernels, uses=uses, versions=versions()
     )
-    return _tidy(text)
+    return wrap_long_lines(tidy(text))
 
 
-def _tidy(text: str) -> str:
+def tidy(text: str) -> str:
     """Strip trailing blanks and keep at most two blank lines in a row: deterministic, ruff-clean."""
     lines = [ln.rstrip() for ln in text.splitlines()]
     out: list[str] = []
