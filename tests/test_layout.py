@@ -46,7 +46,7 @@ def test_no_generated_line_is_longer_than_the_limit(path):
     assert not long, f"{path.name}: lines {long[:10]} are longer than {LINE_LIMIT}"
 
 
-@pytest.mark.parametrize("path", MODULES[::7], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [p for p in MODULES if p.name != "__init__.py"][::5], ids=lambda p: p.name)
 def test_a_narrower_layout_of_every_kind_of_module_means_the_same(path):
     text = path.read_text(encoding="utf-8")
     narrow = wrap_long_lines(text, limit=60)
