@@ -296,7 +296,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of combo_sigmoid (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of combo_sigmoid for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "X": (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
@@ -381,7 +384,12 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         _g["dZ"] = _a["dZ"] = _check.buffer(out, "dZ", (_z["M"],), _dt)
         backward_dZ(_a["Z"], _a["alpha"], _a["dalpha"], _a["dZ"], _z["C"], _z["M"])
     if "dX" in _need:
-        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1), _dt)
+        _g["dX"] = _a["dX"] = _check.buffer(
+            out,
+            "dX",
+            (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
+            _dt
+        )
         backward_dX(_a["K"], _a["dV"], _a["dX"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
     if "dK" in _need:
         _g["dK"] = _a["dK"] = _check.buffer(out, "dK", (_z["C"], _z["KH"], _z["KW"]), _dt)

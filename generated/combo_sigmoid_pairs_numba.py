@@ -335,7 +335,12 @@ def backward_dX(alpha, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
                     _k2 = _dt(K[i, j + 2, a, b]*alpha[i, j + 2])
                     _k3 = _dt(K[i, j + 3, a, b]*alpha[i, j + 3])
                     for _f in range(Ho*Wo):
-                        _pk[a, b, _f] += _k0*_dU_f[n, j, _f] + _k1*_dU_f[n, j + 1, _f] + _k2*_dU_f[n, j + 2, _f] + _k3*_dU_f[n, j + 3, _f]
+                        _pk[a, b, _f] += (
+                            _k0*_dU_f[n, j, _f]
+                            + _k1*_dU_f[n, j + 1, _f]
+                            + _k2*_dU_f[n, j + 2, _f]
+                            + _k3*_dU_f[n, j + 3, _f]
+                        )
 
         for j in range(_jr, M):
             _h1 = _dt(alpha[i, j])
@@ -482,7 +487,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of combo_sigmoid_pairs (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of combo_sigmoid_pairs for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "X": (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
@@ -515,7 +523,21 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     _r["alpha"] = _a["alpha"] = _check.buffer(out, "alpha", (_z["C"], _z["M"]), _dt)
     forward_alpha(_a["Z"], _a["c"], _a["alpha"], _z["C"], _z["M"])
     _r["U"] = _a["U"] = _check.buffer(out, "U", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
-    forward_U(_a["B"], _a["alpha"], _a["K"], _a["X"], _a["U"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"], get_num_threads())
+    forward_U(
+        _a["B"],
+        _a["alpha"],
+        _a["K"],
+        _a["X"],
+        _a["U"],
+        _z["N"],
+        _z["C"],
+        _z["M"],
+        _z["Ho"],
+        _z["Wo"],
+        _z["KH"],
+        _z["KW"],
+        get_num_threads()
+    )
     _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
     forward_Y(_a["U"], _a["Y"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     return _r
@@ -553,16 +575,59 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         backward_dU(_a["Y"], _a["dY"], _a["dU"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     if "dalpha" in _need:
         _g["dalpha"] = _a["dalpha"] = _check.buffer(out, "dalpha", (_z["C"], _z["M"]), _dt)
-        backward_dalpha(_a["K"], _a["X"], _a["dU"], _a["dalpha"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"], get_num_threads())
+        backward_dalpha(
+            _a["K"],
+            _a["X"],
+            _a["dU"],
+            _a["dalpha"],
+            _z["N"],
+            _z["C"],
+            _z["M"],
+            _z["Ho"],
+            _z["Wo"],
+            _z["KH"],
+            _z["KW"],
+            get_num_threads()
+        )
     if "dZ" in _need:
         _g["dZ"] = _a["dZ"] = _check.buffer(out, "dZ", (_z["M"],), _dt)
         backward_dZ(_a["Z"], _a["alpha"], _a["dalpha"], _a["dZ"], _z["C"], _z["M"])
     if "dX" in _need:
-        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1), _dt)
-        backward_dX(_a["alpha"], _a["K"], _a["dU"], _a["dX"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+        _g["dX"] = _a["dX"] = _check.buffer(
+            out,
+            "dX",
+            (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
+            _dt
+        )
+        backward_dX(
+            _a["alpha"],
+            _a["K"],
+            _a["dU"],
+            _a["dX"],
+            _z["N"],
+            _z["C"],
+            _z["M"],
+            _z["Ho"],
+            _z["Wo"],
+            _z["KH"],
+            _z["KW"]
+        )
     if "dK" in _need:
         _g["dK"] = _a["dK"] = _check.buffer(out, "dK", (_z["C"], _z["M"], _z["KH"], _z["KW"]), _dt)
-        backward_dK(_a["alpha"], _a["X"], _a["dU"], _a["dK"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"], get_num_threads())
+        backward_dK(
+            _a["alpha"],
+            _a["X"],
+            _a["dU"],
+            _a["dK"],
+            _z["N"],
+            _z["C"],
+            _z["M"],
+            _z["Ho"],
+            _z["Wo"],
+            _z["KH"],
+            _z["KW"],
+            get_num_threads()
+        )
     if "dc" in _need:
         _g["dc"] = _a["dc"] = _check.buffer(out, "dc", (_z["C"], _z["M"]), _dt)
         backward_dc(_a["alpha"], _a["c"], _a["dZ"], _a["dalpha"], _a["dc"], _z["C"], _z["M"])

@@ -59,7 +59,18 @@ def forward_U(B, alpha, K, X, U, N, C, M, Ho, Wo, KH, KW):
     """
     U[...] = B[:, None, None]
     _t0 = alpha[:, :, None, None] * K
-    _t2 = _ops.product(_ops.window_matrix(X, ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (0, ((4, 1), (1, 1)), 1), (0, ((5, 1), (2, 1)), 1)), ((0, N), (0, Ho), (0, Wo), (0, C), (0, KH), (0, KW)), 0, 3, "forward_U._t2._w1"), _ops.matrix(_t0.transpose(0, 2, 3, 1), 0, 3, "forward_U._t2._t0"), "forward_U._t2").reshape(N, Ho, Wo, M)
+    _t2 = _ops.product(
+        _ops.window_matrix(
+            X,
+            ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (0, ((4, 1), (1, 1)), 1), (0, ((5, 1), (2, 1)), 1)),
+            ((0, N), (0, Ho), (0, Wo), (0, C), (0, KH), (0, KW)),
+            0,
+            3,
+            "forward_U._t2._w1"
+        ),
+        _ops.matrix(_t0.transpose(0, 2, 3, 1), 0, 3, "forward_U._t2._t0"),
+        "forward_U._t2"
+    ).reshape(N, Ho, Wo, M)
     U[...] += _t2.transpose(0, 3, 1, 2)
 
 
@@ -93,8 +104,23 @@ def backward_dalpha(K, X, dU, dalpha, N, C, M, Ho, Wo, KH, KW):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B14c] ∂E/∂α_i = Σ_{u,v} ( δ^ℓ ∘ (x_i^{ℓ-1} ∗ k_i^ℓ) )_{uv}
     """
-    _t1 = _ops.product(_ops.window_matrix(X, ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (0, ((1, 1), (4, 1)), 1), (0, ((2, 1), (5, 1)), 1)), ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)), 0, 3, "backward_dalpha._t1._w0"), _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dalpha._t1.dU"), "backward_dalpha._t1").reshape(C, KH, KW, M)
-    _t2 = _ops.product(K.reshape(C * M, 1, KH * KW), _ops.matrix(_t1.transpose(0, 3, 1, 2), 2, 2, "backward_dalpha._t2._t1"), "backward_dalpha._t2").reshape(C, M)
+    _t1 = _ops.product(
+        _ops.window_matrix(
+            X,
+            ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (0, ((1, 1), (4, 1)), 1), (0, ((2, 1), (5, 1)), 1)),
+            ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)),
+            0,
+            3,
+            "backward_dalpha._t1._w0"
+        ),
+        _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dalpha._t1.dU"),
+        "backward_dalpha._t1"
+    ).reshape(C, KH, KW, M)
+    _t2 = _ops.product(
+        K.reshape(C * M, 1, KH * KW),
+        _ops.matrix(_t1.transpose(0, 3, 1, 2), 2, 2, "backward_dalpha._t2._t1"),
+        "backward_dalpha._t2"
+    ).reshape(C, M)
     dalpha[...] = _t2
 
 
@@ -104,7 +130,11 @@ def backward_dZ(Z, alpha, dalpha, dZ, C, M):
     dZ[j] = Σ_{i=0}^{C - 1} -alpha[i, j]*dalpha[i, j]/Z[j]
     """
     _f0 = Z**(-1.0)
-    _t1 = _ops.product(_ops.matrix(alpha.transpose(1, 0), 1, 0, "backward_dZ._t1.alpha"), _ops.matrix(dalpha.transpose(1, 0), 1, 1, "backward_dZ._t1.dalpha"), "backward_dZ._t1").reshape(M)
+    _t1 = _ops.product(
+        _ops.matrix(alpha.transpose(1, 0), 1, 0, "backward_dZ._t1.alpha"),
+        _ops.matrix(dalpha.transpose(1, 0), 1, 1, "backward_dZ._t1.dalpha"),
+        "backward_dZ._t1"
+    ).reshape(M)
     dZ[...] = (-1) * _t1 * _f0
 
 
@@ -115,8 +145,27 @@ def backward_dX(alpha, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
         + 1)}^{min(KW - 1, q)} K[i, j, a, b]*alpha[i, j]*dU[n, j, -a + p, -b + q]
     """
     _t0 = alpha[:, :, None, None] * K
-    _t1 = _ops.product(_ops.matrix(_t0.transpose(2, 3, 0, 1), 0, 3, "backward_dX._t1._t0"), _ops.matrix(dU.transpose(1, 0, 2, 3), 0, 1, "backward_dX._t1.dU"), "backward_dX._t1", pad=(Wo, KW + Wo - 1)).reshape(KH, KW, C, N, Ho, -1)
-    _t2 = _ops.window_sum(_t1, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((3, 1),), 1), (0, ((2, 1),), 1), (0, ((0, -1), (4, 1)), 1), (0, ((1, -1), (5, 1)), 1)), ((0, KH), (0, KW), (0, N), (0, C), (0, Ho + KH - 1), (0, KW + Wo - 1)), 2, "backward_dX._t2", zeros_from=Wo)
+    _t1 = _ops.product(
+        _ops.matrix(_t0.transpose(2, 3, 0, 1), 0, 3, "backward_dX._t1._t0"),
+        _ops.matrix(dU.transpose(1, 0, 2, 3), 0, 1, "backward_dX._t1.dU"),
+        "backward_dX._t1",
+        pad=(Wo, KW + Wo - 1)
+    ).reshape(KH, KW, C, N, Ho, -1)
+    _t2 = _ops.window_sum(
+        _t1,
+        (
+            (0, ((0, 1),), 1),
+            (0, ((1, 1),), 1),
+            (0, ((3, 1),), 1),
+            (0, ((2, 1),), 1),
+            (0, ((0, -1), (4, 1)), 1),
+            (0, ((1, -1), (5, 1)), 1)
+        ),
+        ((0, KH), (0, KW), (0, N), (0, C), (0, Ho + KH - 1), (0, KW + Wo - 1)),
+        2,
+        "backward_dX._t2",
+        zeros_from=Wo
+    )
     dX[...] = _t2
 
 
@@ -126,7 +175,18 @@ def backward_dK(alpha, X, dU, dK, N, C, M, Ho, Wo, KH, KW):
     dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} X[n, i, a + y, b +
         x]*alpha[i, j]*dU[n, j, y, x]
     """
-    _t1 = _ops.product(_ops.window_matrix(X, ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (0, ((1, 1), (4, 1)), 1), (0, ((2, 1), (5, 1)), 1)), ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)), 0, 3, "backward_dK._t1._w0"), _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dK._t1.dU"), "backward_dK._t1").reshape(C, KH, KW, M)
+    _t1 = _ops.product(
+        _ops.window_matrix(
+            X,
+            ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (0, ((1, 1), (4, 1)), 1), (0, ((2, 1), (5, 1)), 1)),
+            ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)),
+            0,
+            3,
+            "backward_dK._t1._w0"
+        ),
+        _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dK._t1.dU"),
+        "backward_dK._t1"
+    ).reshape(C, KH, KW, M)
     dK[...] = _t1.transpose(0, 3, 1, 2) * alpha[:, :, None, None]
 
 
@@ -176,7 +236,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of combo_sigmoid_pairs (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of combo_sigmoid_pairs for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "X": (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
@@ -209,7 +272,20 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     _r["alpha"] = _a["alpha"] = _check.buffer(out, "alpha", (_z["C"], _z["M"]), _dt)
     forward_alpha(_a["Z"], _a["c"], _a["alpha"], _z["C"], _z["M"])
     _r["U"] = _a["U"] = _check.buffer(out, "U", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
-    forward_U(_a["B"], _a["alpha"], _a["K"], _a["X"], _a["U"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+    forward_U(
+        _a["B"],
+        _a["alpha"],
+        _a["K"],
+        _a["X"],
+        _a["U"],
+        _z["N"],
+        _z["C"],
+        _z["M"],
+        _z["Ho"],
+        _z["Wo"],
+        _z["KH"],
+        _z["KW"]
+    )
     _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
     forward_Y(_a["U"], _a["Y"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     return _r
@@ -247,16 +323,57 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         backward_dU(_a["Y"], _a["dY"], _a["dU"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     if "dalpha" in _need:
         _g["dalpha"] = _a["dalpha"] = _check.buffer(out, "dalpha", (_z["C"], _z["M"]), _dt)
-        backward_dalpha(_a["K"], _a["X"], _a["dU"], _a["dalpha"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+        backward_dalpha(
+            _a["K"],
+            _a["X"],
+            _a["dU"],
+            _a["dalpha"],
+            _z["N"],
+            _z["C"],
+            _z["M"],
+            _z["Ho"],
+            _z["Wo"],
+            _z["KH"],
+            _z["KW"]
+        )
     if "dZ" in _need:
         _g["dZ"] = _a["dZ"] = _check.buffer(out, "dZ", (_z["M"],), _dt)
         backward_dZ(_a["Z"], _a["alpha"], _a["dalpha"], _a["dZ"], _z["C"], _z["M"])
     if "dX" in _need:
-        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1), _dt)
-        backward_dX(_a["alpha"], _a["K"], _a["dU"], _a["dX"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+        _g["dX"] = _a["dX"] = _check.buffer(
+            out,
+            "dX",
+            (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
+            _dt
+        )
+        backward_dX(
+            _a["alpha"],
+            _a["K"],
+            _a["dU"],
+            _a["dX"],
+            _z["N"],
+            _z["C"],
+            _z["M"],
+            _z["Ho"],
+            _z["Wo"],
+            _z["KH"],
+            _z["KW"]
+        )
     if "dK" in _need:
         _g["dK"] = _a["dK"] = _check.buffer(out, "dK", (_z["C"], _z["M"], _z["KH"], _z["KW"]), _dt)
-        backward_dK(_a["alpha"], _a["X"], _a["dU"], _a["dK"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+        backward_dK(
+            _a["alpha"],
+            _a["X"],
+            _a["dU"],
+            _a["dK"],
+            _z["N"],
+            _z["C"],
+            _z["M"],
+            _z["Ho"],
+            _z["Wo"],
+            _z["KH"],
+            _z["KW"]
+        )
     if "dc" in _need:
         _g["dc"] = _a["dc"] = _check.buffer(out, "dc", (_z["C"], _z["M"]), _dt)
         backward_dc(_a["alpha"], _a["c"], _a["dZ"], _a["dalpha"], _a["dc"], _z["C"], _z["M"])

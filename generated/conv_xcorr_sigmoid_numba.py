@@ -222,7 +222,12 @@ def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
                     _k2 = _dt(K[i, j + 2, a, b]*T[i, j + 2])
                     _k3 = _dt(K[i, j + 3, a, b]*T[i, j + 3])
                     for _f in range(Ho*Wo):
-                        _pk[a, b, _f] += _k0*_dU_f[n, j, _f] + _k1*_dU_f[n, j + 1, _f] + _k2*_dU_f[n, j + 2, _f] + _k3*_dU_f[n, j + 3, _f]
+                        _pk[a, b, _f] += (
+                            _k0*_dU_f[n, j, _f]
+                            + _k1*_dU_f[n, j + 1, _f]
+                            + _k2*_dU_f[n, j + 2, _f]
+                            + _k3*_dU_f[n, j + 3, _f]
+                        )
 
         for j in range(_jr, M):
             _h1 = _dt(T[i, j])
@@ -360,7 +365,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of conv_xcorr_sigmoid (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of conv_xcorr_sigmoid for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "X": (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
@@ -384,7 +392,21 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _r = {}
     _r["U"] = _a["U"] = _check.buffer(out, "U", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
-    forward_U(_a["B"], _a["T"], _a["K"], _a["X"], _a["U"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"], get_num_threads())
+    forward_U(
+        _a["B"],
+        _a["T"],
+        _a["K"],
+        _a["X"],
+        _a["U"],
+        _z["N"],
+        _z["C"],
+        _z["M"],
+        _z["Ho"],
+        _z["Wo"],
+        _z["KH"],
+        _z["KW"],
+        get_num_threads()
+    )
     _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
     forward_Y(_a["U"], _a["Y"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     return _r
@@ -416,11 +438,41 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         _g["dU"] = _a["dU"] = _check.buffer(out, "dU", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
         backward_dU(_a["Y"], _a["dY"], _a["dU"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     if "dX" in _need:
-        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1), _dt)
-        backward_dX(_a["T"], _a["K"], _a["dU"], _a["dX"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+        _g["dX"] = _a["dX"] = _check.buffer(
+            out,
+            "dX",
+            (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
+            _dt
+        )
+        backward_dX(
+            _a["T"],
+            _a["K"],
+            _a["dU"],
+            _a["dX"],
+            _z["N"],
+            _z["C"],
+            _z["M"],
+            _z["Ho"],
+            _z["Wo"],
+            _z["KH"],
+            _z["KW"]
+        )
     if "dK" in _need:
         _g["dK"] = _a["dK"] = _check.buffer(out, "dK", (_z["C"], _z["M"], _z["KH"], _z["KW"]), _dt)
-        backward_dK(_a["T"], _a["X"], _a["dU"], _a["dK"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"], get_num_threads())
+        backward_dK(
+            _a["T"],
+            _a["X"],
+            _a["dU"],
+            _a["dK"],
+            _z["N"],
+            _z["C"],
+            _z["M"],
+            _z["Ho"],
+            _z["Wo"],
+            _z["KH"],
+            _z["KW"],
+            get_num_threads()
+        )
     if "dB" in _need:
         _g["dB"] = _a["dB"] = _check.buffer(out, "dB", (_z["M"],), _dt)
         backward_dB(_a["dU"], _a["dB"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])

@@ -113,7 +113,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of fc_tanh (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of fc_tanh for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "X": (_z["N"], _z["I"]),

@@ -84,7 +84,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of loss_squared (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of loss_squared for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "Y": (_z["N"], _z["O"]),

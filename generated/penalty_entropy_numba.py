@@ -134,7 +134,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of penalty_entropy (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of penalty_entropy for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "c": (_z["C"], _z["M"]),

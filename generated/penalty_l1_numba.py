@@ -139,7 +139,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of penalty_l1 (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of penalty_l1 for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "c": (_z["C"], _z["M"]),

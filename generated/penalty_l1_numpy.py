@@ -76,7 +76,11 @@ def backward_dZ(Z, alpha, dalpha, dZ, C, M):
     dZ[j] = Σ_{i=0}^{C - 1} -alpha[i, j]*dalpha[i, j]/Z[j]
     """
     _f0 = Z**(-1.0)
-    _t1 = _ops.product(_ops.matrix(alpha.transpose(1, 0), 1, 0, "backward_dZ._t1.alpha"), _ops.matrix(dalpha.transpose(1, 0), 1, 1, "backward_dZ._t1.dalpha"), "backward_dZ._t1").reshape(M)
+    _t1 = _ops.product(
+        _ops.matrix(alpha.transpose(1, 0), 1, 0, "backward_dZ._t1.alpha"),
+        _ops.matrix(dalpha.transpose(1, 0), 1, 1, "backward_dZ._t1.dalpha"),
+        "backward_dZ._t1"
+    ).reshape(M)
     dZ[...] = (-1) * _t1 * _f0
 
 
@@ -107,7 +111,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of penalty_l1 (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of penalty_l1 for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "c": (_z["C"], _z["M"]),
