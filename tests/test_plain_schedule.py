@@ -18,6 +18,7 @@ import pytest
 from symcnn.cli.main import main
 from symcnn.codegen import generate_tree
 from symcnn.codegen.checks import random_arrays, relative_difference, run_backward, seeds
+from symcnn.codegen.text import LINE_LIMIT
 from symcnn.model import builtin_layers
 from symcnn.model.spec import load_spec
 from symcnn.pipeline import run_derive
@@ -76,7 +77,7 @@ def differences(a, b, seed: int = 0) -> dict[str, float]:
     return {k: relative_difference(x, y, floor) for k, (x, y) in both.items()}
 
 
-@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize("backend", [pytest.param("numba", marks=pytest.mark.slow), "numpy"])
 @pytest.mark.parametrize("layer", BUILTINS + CUSTOM)
 def test_fast_kernels_equal_their_plain_twins(layer, backend, plain_dir, user_dir):
     ref, mod = plain(layer, plain_dir), fast(layer, backend, user_dir)
@@ -107,6 +108,12 @@ def test_plain_kernels_state_their_equation_and_the_paper(plain_dir):
         for g in mod.GRADIENTS:
             doc = getattr(mod, f"backward_{g}").__doc__
             assert f"{g}[" in doc and " = " in doc and "Sum(" not in doc, (layer, g)
+
+
+def test_plain_modules_keep_to_the_line_limit(plain_dir):
+    for path in sorted(plain_dir.glob("*.py")):
+        long = [n + 1 for n, ln in enumerate(path.read_text().splitlines()) if len(ln) > LINE_LIMIT]
+        assert not long, f"{path.name}: lines {long[:10]}"
 
 
 def test_plain_schedule_is_refused_for_the_fast_folder(capsys):

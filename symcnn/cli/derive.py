@@ -3,7 +3,9 @@
 Without ``--spec`` the built-in layers go to ``generated/`` of the source
 tree; with ``--spec FILE.py`` the layers that file defines go to ``--out``.
 ``--check`` writes nothing and exits 1 when the folder is not what derive
-would write; ``--show LAYER`` prints one derivation and generates nothing.
+would write; ``--show LAYER`` prints one derivation and generates nothing;
+``--schedule plain --out DIR`` writes each kernel as its derived sum, one
+loop per index (``<layer>_plain.py``). The stages are :mod:`symcnn.pipeline`'s.
 """
 
 from __future__ import annotations
