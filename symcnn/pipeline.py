@@ -12,7 +12,8 @@ exactly those (:func:`stage_keys`): in the cache folder, and in a stamp beside
 the folder written (``.symcnn-stamp.json``, not part of the generated tree).
 With nothing changed, ``symcnn derive`` reads the keys, finds every file
 already written under them, and neither derives, lowers nor proves anything.
-``--check`` and ``--no-cache`` trust no stamp: they render from the derivations.
+``--check`` trusts no stamp (only the cache folder, which CI starts empty);
+``--no-cache`` trusts neither and derives, renders and proves everything.
 """
 
 from __future__ import annotations
