@@ -20,8 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing as mp
+import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,9 +142,16 @@ def build(layers: Iterable[Layer], out: Path | None = None, use_cache: bool = Tr
 
     modules: dict[str, str] = {}
     file_keys: dict[str, str] = {}
+    wanted = {layer.name: [f"{layer.name}_{b}.py" for b in BACKENDS] for layer in layers}
+    found = {layer.name: store.get(keys.modules[layer.name], wanted[layer.name]) for layer in layers}
+    report = store.get(keys.report, [DERIVATIONS])
+    pending = None
+    if report is None:  # the report and the modules need the same derivations, nothing else of each other
+        rendering = any(f is None for f in found.values())
+        pending = _start_report([derivation(layer) for layer in layers], rendering)
     for layer in layers:
         key = keys.modules[layer.name]
-        files = store.get(key, [f"{layer.name}_{b}.py" for b in BACKENDS])
+        files = found[layer.name]
         if files is None:
             from .codegen.generate import render_layer
 
@@ -149,14 +159,38 @@ def build(layers: Iterable[Layer], out: Path | None = None, use_cache: bool = Tr
             store.put(key, files)
         modules.update(files)
         file_keys.update(dict.fromkeys(files, key))
-    report = store.get(keys.report, [DERIVATIONS])
-    if report is None:
-        from .verify.report import derivations_markdown
-
-        report = {DERIVATIONS: derivations_markdown([derivation(layer) for layer in layers])}
+    if pending is not None:
+        report = {DERIVATIONS: pending()}
         store.put(keys.report, report)
     file_keys[DERIVATIONS] = keys.report
     return assemble(layers, modules, report, hashes=hashes), file_keys
+
+
+def _report_text(derivations: list[Derivation]) -> str:
+    from .verify.report import derivations_markdown
+
+    return derivations_markdown(derivations)
+
+
+def _start_report(derivations: list[Derivation], overlap: bool) -> Callable[[], str]:
+    """Start the report stage; the returned function waits for its text.
+
+    When modules are rendered meanwhile and a second CPU is there, the report
+    runs in a forked child (it proves; rendering lowers): a cold derive then
+    takes about the longer of the two, not their sum.
+    """
+    if not (overlap and (os.cpu_count() or 1) > 1 and "fork" in mp.get_all_start_methods()):
+        return lambda: _report_text(derivations)
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"))
+    future = pool.submit(_report_text, derivations)
+
+    def wait() -> str:
+        try:
+            return future.result()
+        finally:
+            pool.shutdown()
+
+    return wait
 
 
 def write_stamp(out: Path, files: dict[str, str], file_keys: dict[str, str]) -> None:
