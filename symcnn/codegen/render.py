@@ -42,7 +42,7 @@ class _Free:
 
     @property
     def extent_p(self) -> str:
-        return self.extent if re.fullmatch(r"\w+", self.extent) else f"({self.extent})"
+        return self.extent if self.extent.isidentifier() or self.extent.isdigit() else f"({self.extent})"
 
 
 def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "") -> str:
@@ -69,29 +69,22 @@ def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "") -> str:
     return str(macros.kernel(k, doc, loops, inner, terms, ", ".join(flags))).rstrip("\n")
 
 
-#: Functions LLVM calls one element at a time (the llvmlite wheel has no SVML), while NumPy's ufuncs
-#: run them in SIMD registers: 0.13 ms against 0.23 ms (two threads) for dlt's first sigmoid.
-_SCALAR_ONLY = re.compile(r"\bmath\.(exp|expm1|log|log1p|tanh|sinh|cosh|sin|cos|tan|atan|pow)\(")
-
-
-def _numba_or_ufuncs(k: Kernel | RecordKernel, layer: str) -> str:
+def _numba_or_ufuncs(k: Kernel | RecordKernel, m: Module) -> str:
     """The Numba kernel, or for a large elementwise kernel (one worth a parallel loop) calling a
-    function LLVM cannot vectorise, the NumPy backend's kernel (ufuncs over whole arrays, :mod:`.ufuncs`)."""
+    function LLVM cannot vectorise (``m.scalar_only``, from the derivation), the NumPy backend's
+    kernel (ufuncs over whole arrays, :mod:`.ufuncs`)."""
     plain = isinstance(k, Kernel) and k.parallel and len(k.terms) == 1
-    if plain and not k.terms[0].loops and not k.terms[0].guards:
-        t = k.terms[0]
-        source = " ".join([t.body, *(value for _, value in t.temps)])
-        if _SCALAR_ONLY.search(source):
-            text = render_numpy_kernel(k, layer)
-            if "_ops." not in text and "np.einsum" not in text:
-                return text
-    return render_numba_kernel(k, layer)
+    if plain and not k.terms[0].loops and not k.terms[0].guards and k.name in m.scalar_only:
+        text = render_numpy_kernel(k, m.layer)
+        if "_ops." not in text and "np.einsum" not in text:
+            return text
+    return render_numba_kernel(k, m.layer)
 
 
 def render_module(m: Module, backend: str) -> str:
     """One generated module, ``<layer>_<backend>.py``."""
     if backend == "numba":
-        kernels = [_numba_or_ufuncs(k, m.layer) for k in m.forward + m.backward]
+        kernels = [_numba_or_ufuncs(k, m) for k in m.forward + m.backward]
     else:
         kernels = [render_numpy_kernel(k, m.layer) for k in m.forward + m.backward]
     joined = "\n".join(kernels)
