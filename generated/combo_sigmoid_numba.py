@@ -3,7 +3,7 @@
 """combo_sigmoid [B14a]: learned combination of feature maps, α = softmax(c) (Numba backend).
 
 Forward and backward kernels derived by symcnn; `forward` and `backward` run
-them on batched arrays. See PAPER.md [B14a].
+them on batched arrays. See docs/paper.md [B14a].
 """
 
 import math
@@ -42,7 +42,7 @@ _check = _contract.Contract(LAYER, "X")
 def forward_Z(c, Z, C, M):
     """[B14a] forward equation for Z.
 
-    Z[j] = Sum(exp(c[k, j]), (k, 0, C - 1))
+    Z[j] = Σ_{k=0}^{C - 1} exp(c[k, j])
     """
     _dt = Z.dtype.type
     for j in range(M):
@@ -57,6 +57,9 @@ def forward_alpha(Z, c, alpha, C, M):
     """[B14a] forward equation for alpha.
 
     alpha[i, j] = exp(c[i, j])/Z[j]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14a] α_ij = exp(c_ij) / Σ_k exp(c_kj)
     """
     for i in range(C):
         for j in range(M):
@@ -67,7 +70,7 @@ def forward_alpha(Z, c, alpha, C, M):
 def forward_V(K, X, V, N, C, Ho, Wo, KH, KW):
     """[B14a] forward equation for V.
 
-    V[n, i, y, x] = Sum(K[i, a, b]*X[n, i, a + y, b + x], (a, 0, KH - 1), (b, 0, KW - 1))
+    V[n, i, y, x] = Σ_{a=0}^{KH - 1} Σ_{b=0}^{KW - 1} K[i, a, b]*X[n, i, a + y, b + x]
     """
     _dt = V.dtype.type
     for _o in prange(N * C):
@@ -88,7 +91,10 @@ def forward_V(K, X, V, N, C, Ho, Wo, KH, KW):
 def forward_U(B, alpha, V, U, N, C, M, Ho, Wo):
     """[B14a] forward equation for U.
 
-    U[n, j, y, x] = B[j] + Sum(V[n, i, y, x]*alpha[i, j], (i, 0, C - 1))
+    U[n, j, y, x] = B[j] + Σ_{i=0}^{C - 1} V[n, i, y, x]*alpha[i, j]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14a] u_j^ℓ = Σ_i α_ij (x_i^{ℓ-1} ∗ k_i^ℓ) + b_j^ℓ
     """
     _dt = U.dtype.type
     for _o in prange(N * M):
@@ -153,6 +159,9 @@ def backward_dalpha(V, dU, dalpha, N, C, M, Ho, Wo):
     """[B14a] gradient dalpha.
 
     dalpha[i, j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} V[n, i, y, x]*dU[n, j, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14c] ∂E/∂α_i = Σ_{u,v} ( δ^ℓ ∘ (x_i^{ℓ-1} ∗ k_i^ℓ) )_{uv}
     """
     _dt = dalpha.dtype.type
     for _o in prange(C * M):
@@ -236,6 +245,10 @@ def backward_dc(alpha, c, dZ, dalpha, dc, C, M):
     """[B14a] gradient dc.
 
     dc[i, j] = exp(c[i, j])*dZ[j] + alpha[i, j]*dalpha[i, j]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14b] ∂α_k/∂c_i = δ_ki α_i − α_i α_k
+    [B14d] ∂E/∂c_i = α_i ( ∂E/∂α_i − Σ_k ∂E/∂α_k α_k )
     """
     for i in range(C):
         for j in range(M):
@@ -283,7 +296,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of combo_sigmoid (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of combo_sigmoid for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "X": (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
@@ -368,7 +384,12 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         _g["dZ"] = _a["dZ"] = _check.buffer(out, "dZ", (_z["M"],), _dt)
         backward_dZ(_a["Z"], _a["alpha"], _a["dalpha"], _a["dZ"], _z["C"], _z["M"])
     if "dX" in _need:
-        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1), _dt)
+        _g["dX"] = _a["dX"] = _check.buffer(
+            out,
+            "dX",
+            (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
+            _dt
+        )
         backward_dX(_a["K"], _a["dV"], _a["dX"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
     if "dK" in _need:
         _g["dK"] = _a["dK"] = _check.buffer(out, "dK", (_z["C"], _z["KH"], _z["KW"]), _dt)

@@ -3,7 +3,7 @@
 """combo_sigmoid [B14a]: learned combination of feature maps, α = softmax(c) (NumPy backend).
 
 Forward and backward kernels derived by symcnn, vectorised: affine reads are
-strided views, sums are matrix products. See PAPER.md [B14a].
+strided views, sums are matrix products. See docs/paper.md [B14a].
 """
 
 import numpy as np
@@ -30,7 +30,7 @@ _check = _contract.Contract(LAYER, "X")
 def forward_Z(c, Z, C, M):
     """[B14a] forward equation for Z.
 
-    Z[j] = Sum(exp(c[k, j]), (k, 0, C - 1))
+    Z[j] = Σ_{k=0}^{C - 1} exp(c[k, j])
     """
     _f0 = np.exp(c.transpose(1, 0))
     _t1 = _f0.sum(axis=(1,))
@@ -41,6 +41,9 @@ def forward_alpha(Z, c, alpha, C, M):
     """[B14a] forward equation for alpha.
 
     alpha[i, j] = exp(c[i, j])/Z[j]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14a] α_ij = exp(c_ij) / Σ_k exp(c_kj)
     """
     alpha[...] = (Z**(-1.0)) * (np.exp(c))
 
@@ -48,19 +51,37 @@ def forward_alpha(Z, c, alpha, C, M):
 def forward_V(K, X, V, N, C, Ho, Wo, KH, KW):
     """[B14a] forward equation for V.
 
-    V[n, i, y, x] = Sum(K[i, a, b]*X[n, i, a + y, b + x], (a, 0, KH - 1), (b, 0, KW - 1))
+    V[n, i, y, x] = Σ_{a=0}^{KH - 1} Σ_{b=0}^{KW - 1} K[i, a, b]*X[n, i, a + y, b + x]
     """
-    _t1 = _ops.product(_ops.window_matrix(X, ((0, ((1, 1),), 1), (0, ((0, 1),), 1), (0, ((4, 1), (2, 1)), 1), (0, ((5, 1), (3, 1)), 1)), ((0, C), (0, N), (0, Ho), (0, Wo), (0, KH), (0, KW)), 1, 3, "forward_V._t1._w0"), K.reshape(C, KH * KW, 1), "forward_V._t1").reshape(C, N, Ho, Wo)
+    _t1 = _ops.product(
+        _ops.window_matrix(
+            X,
+            ((0, ((1, 1),), 1), (0, ((0, 1),), 1), (0, ((4, 1), (2, 1)), 1), (0, ((5, 1), (3, 1)), 1)),
+            ((0, C), (0, N), (0, Ho), (0, Wo), (0, KH), (0, KW)),
+            1,
+            3,
+            "forward_V._t1._w0"
+        ),
+        K.reshape(C, KH * KW, 1),
+        "forward_V._t1"
+    ).reshape(C, N, Ho, Wo)
     V[...] = _t1.transpose(1, 0, 2, 3)
 
 
 def forward_U(B, alpha, V, U, N, C, M, Ho, Wo):
     """[B14a] forward equation for U.
 
-    U[n, j, y, x] = B[j] + Sum(V[n, i, y, x]*alpha[i, j], (i, 0, C - 1))
+    U[n, j, y, x] = B[j] + Σ_{i=0}^{C - 1} V[n, i, y, x]*alpha[i, j]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14a] u_j^ℓ = Σ_i α_ij (x_i^{ℓ-1} ∗ k_i^ℓ) + b_j^ℓ
     """
     U[...] = B[:, None, None]
-    _t0 = _ops.product(_ops.matrix(V.transpose(0, 2, 3, 1), 0, 3, "forward_U._t0.V"), alpha.reshape(C, M), "forward_U._t0").reshape(N, Ho, Wo, M)
+    _t0 = _ops.product(
+        _ops.matrix(V.transpose(0, 2, 3, 1), 0, 3, "forward_U._t0.V"),
+        alpha.reshape(C, M),
+        "forward_U._t0"
+    ).reshape(N, Ho, Wo, M)
     U[...] += _t0.transpose(0, 3, 1, 2)
 
 
@@ -90,7 +111,11 @@ def backward_dV(alpha, dU, dV, N, C, M, Ho, Wo):
 
     dV[n, i, y, x] = Σ_{j=0}^{M - 1} alpha[i, j]*dU[n, j, y, x]
     """
-    _t0 = _ops.product(_ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dV._t0.dU"), alpha.reshape(C, M).swapaxes(-1, -2), "backward_dV._t0").reshape(N, Ho, Wo, C)
+    _t0 = _ops.product(
+        _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dV._t0.dU"),
+        alpha.reshape(C, M).swapaxes(-1, -2),
+        "backward_dV._t0"
+    ).reshape(N, Ho, Wo, C)
     dV[...] = _t0.transpose(0, 3, 1, 2)
 
 
@@ -98,8 +123,15 @@ def backward_dalpha(V, dU, dalpha, N, C, M, Ho, Wo):
     """[B14a] gradient dalpha.
 
     dalpha[i, j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} V[n, i, y, x]*dU[n, j, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14c] ∂E/∂α_i = Σ_{u,v} ( δ^ℓ ∘ (x_i^{ℓ-1} ∗ k_i^ℓ) )_{uv}
     """
-    _t0 = _ops.product(_ops.matrix(V.transpose(1, 0, 2, 3), 0, 1, "backward_dalpha._t0.V"), _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dalpha._t0.dU"), "backward_dalpha._t0").reshape(C, M)
+    _t0 = _ops.product(
+        _ops.matrix(V.transpose(1, 0, 2, 3), 0, 1, "backward_dalpha._t0.V"),
+        _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dalpha._t0.dU"),
+        "backward_dalpha._t0"
+    ).reshape(C, M)
     dalpha[...] = _t0
 
 
@@ -109,7 +141,11 @@ def backward_dZ(Z, alpha, dalpha, dZ, C, M):
     dZ[j] = Σ_{i=0}^{C - 1} -alpha[i, j]*dalpha[i, j]/Z[j]
     """
     _f0 = Z**(-1.0)
-    _t1 = _ops.product(_ops.matrix(alpha.transpose(1, 0), 1, 0, "backward_dZ._t1.alpha"), _ops.matrix(dalpha.transpose(1, 0), 1, 1, "backward_dZ._t1.dalpha"), "backward_dZ._t1").reshape(M)
+    _t1 = _ops.product(
+        _ops.matrix(alpha.transpose(1, 0), 1, 0, "backward_dZ._t1.alpha"),
+        _ops.matrix(dalpha.transpose(1, 0), 1, 1, "backward_dZ._t1.dalpha"),
+        "backward_dZ._t1"
+    ).reshape(M)
     dZ[...] = (-1) * _t1 * _f0
 
 
@@ -119,7 +155,18 @@ def backward_dX(K, dV, dX, N, C, Ho, Wo, KH, KW):
     dX[n, i, p, q] = Σ_{a=max(0, -Ho + p + 1)}^{min(KH - 1, p)} Σ_{b=max(0, -Wo + q + 1)}^{min(KW -
         1, q)} K[i, a, b]*dV[n, i, -a + p, -b + q]
     """
-    _t1 = _ops.product(_ops.window_matrix(dV, ((0, ((1, 1),), 1), (0, ((0, 1),), 1), (0, ((4, -1), (2, 1)), 1), (0, ((5, -1), (3, 1)), 1)), ((0, C), (0, N), (0, Ho + KH - 1), (0, KW + Wo - 1), (0, KH), (0, KW)), 1, 3, "backward_dX._t1._w0"), K.reshape(C, KH * KW, 1), "backward_dX._t1").reshape(C, N, Ho + KH - 1, KW + Wo - 1)
+    _t1 = _ops.product(
+        _ops.window_matrix(
+            dV,
+            ((0, ((1, 1),), 1), (0, ((0, 1),), 1), (0, ((4, -1), (2, 1)), 1), (0, ((5, -1), (3, 1)), 1)),
+            ((0, C), (0, N), (0, Ho + KH - 1), (0, KW + Wo - 1), (0, KH), (0, KW)),
+            1,
+            3,
+            "backward_dX._t1._w0"
+        ),
+        K.reshape(C, KH * KW, 1),
+        "backward_dX._t1"
+    ).reshape(C, N, Ho + KH - 1, KW + Wo - 1)
     dX[...] = _t1.transpose(1, 0, 2, 3)
 
 
@@ -129,7 +176,18 @@ def backward_dK(X, dV, dK, N, C, Ho, Wo, KH, KW):
     dK[i, a, b] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} X[n, i, a + y, b + x]*dV[n, i,
         y, x]
     """
-    _t1 = _ops.product(_ops.window_matrix(X, ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (0, ((1, 1), (4, 1)), 1), (0, ((2, 1), (5, 1)), 1)), ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)), 1, 2, "backward_dK._t1._w0"), _ops.matrix(dV.transpose(1, 0, 2, 3), 1, 3, "backward_dK._t1.dV"), "backward_dK._t1").reshape(C, KH, KW)
+    _t1 = _ops.product(
+        _ops.window_matrix(
+            X,
+            ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (0, ((1, 1), (4, 1)), 1), (0, ((2, 1), (5, 1)), 1)),
+            ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)),
+            1,
+            2,
+            "backward_dK._t1._w0"
+        ),
+        _ops.matrix(dV.transpose(1, 0, 2, 3), 1, 3, "backward_dK._t1.dV"),
+        "backward_dK._t1"
+    ).reshape(C, KH, KW)
     dK[...] = _t1
 
 
@@ -137,6 +195,10 @@ def backward_dc(alpha, c, dZ, dalpha, dc, C, M):
     """[B14a] gradient dc.
 
     dc[i, j] = exp(c[i, j])*dZ[j] + alpha[i, j]*dalpha[i, j]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14b] ∂α_k/∂c_i = δ_ki α_i − α_i α_k
+    [B14d] ∂E/∂c_i = α_i ( ∂E/∂α_i − Σ_k ∂E/∂α_k α_k )
     """
     dc[...] = alpha*dalpha + dZ*np.exp(c)
 
@@ -175,7 +237,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of combo_sigmoid (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of combo_sigmoid for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "X": (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
@@ -260,7 +325,12 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         _g["dZ"] = _a["dZ"] = _check.buffer(out, "dZ", (_z["M"],), _dt)
         backward_dZ(_a["Z"], _a["alpha"], _a["dalpha"], _a["dZ"], _z["C"], _z["M"])
     if "dX" in _need:
-        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1), _dt)
+        _g["dX"] = _a["dX"] = _check.buffer(
+            out,
+            "dX",
+            (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
+            _dt
+        )
         backward_dX(_a["K"], _a["dV"], _a["dX"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
     if "dK" in _need:
         _g["dK"] = _a["dK"] = _check.buffer(out, "dK", (_z["C"], _z["KH"], _z["KW"]), _dt)

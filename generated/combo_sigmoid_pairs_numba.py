@@ -3,7 +3,7 @@
 """combo_sigmoid_pairs [B14a]: learned combination of feature maps, α = softmax(c) (Numba backend).
 
 Forward and backward kernels derived by symcnn; `forward` and `backward` run
-them on batched arrays. See PAPER.md [B14a].
+them on batched arrays. See docs/paper.md [B14a].
 """
 
 import math
@@ -42,7 +42,7 @@ _check = _contract.Contract(LAYER, "X")
 def forward_Z(c, Z, C, M):
     """[B14a] forward equation for Z.
 
-    Z[j] = Sum(exp(c[k, j]), (k, 0, C - 1))
+    Z[j] = Σ_{k=0}^{C - 1} exp(c[k, j])
     """
     _dt = Z.dtype.type
     for j in range(M):
@@ -57,6 +57,9 @@ def forward_alpha(Z, c, alpha, C, M):
     """[B14a] forward equation for alpha.
 
     alpha[i, j] = exp(c[i, j])/Z[j]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14a] α_ij = exp(c_ij) / Σ_k exp(c_kj)
     """
     for i in range(C):
         for j in range(M):
@@ -67,8 +70,11 @@ def forward_alpha(Z, c, alpha, C, M):
 def forward_U(B, alpha, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
     """[B14a] forward equation for U.
 
-    U[n, j, y, x] = B[j] + Sum(K[i, j, a, b]*X[n, i, a + y, b + x]*alpha[i, j], (i, 0, C - 1), (a,
-        0, KH - 1), (b, 0, KW - 1))
+    U[n, j, y, x] = B[j] + Σ_{i=0}^{C - 1} Σ_{a=0}^{KH - 1} Σ_{b=0}^{KW - 1} K[i, j, a, b]*X[n, i, a
+        + y, b + x]*alpha[i, j]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14a] u_j^ℓ = Σ_i α_ij (x_i^{ℓ-1} ∗ k_i^ℓ) + b_j^ℓ
     """
     if KH * KW * Ho*Wo <= 262144:  # the packed windows fit in cache
         _dt = U.dtype.type
@@ -193,6 +199,9 @@ def backward_dalpha(K, X, dU, dalpha, N, C, M, Ho, Wo, KH, KW, _threads):
 
     dalpha[i, j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} Σ_{a=0}^{KH - 1} Σ_{b=0}^{KW -
         1} K[i, j, a, b]*X[n, i, a + y, b + x]*dU[n, j, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14c] ∂E/∂α_i = Σ_{u,v} ( δ^ℓ ∘ (x_i^{ℓ-1} ∗ k_i^ℓ) )_{uv}
     """
     if KH * KW * Ho*Wo <= 8192:  # the packed windows fit in cache
         _dt = dalpha.dtype.type
@@ -326,7 +335,12 @@ def backward_dX(alpha, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
                     _k2 = _dt(K[i, j + 2, a, b]*alpha[i, j + 2])
                     _k3 = _dt(K[i, j + 3, a, b]*alpha[i, j + 3])
                     for _f in range(Ho*Wo):
-                        _pk[a, b, _f] += _k0*_dU_f[n, j, _f] + _k1*_dU_f[n, j + 1, _f] + _k2*_dU_f[n, j + 2, _f] + _k3*_dU_f[n, j + 3, _f]
+                        _pk[a, b, _f] += (
+                            _k0*_dU_f[n, j, _f]
+                            + _k1*_dU_f[n, j + 1, _f]
+                            + _k2*_dU_f[n, j + 2, _f]
+                            + _k3*_dU_f[n, j + 3, _f]
+                        )
 
         for j in range(_jr, M):
             _h1 = _dt(alpha[i, j])
@@ -422,6 +436,10 @@ def backward_dc(alpha, c, dZ, dalpha, dc, C, M):
     """[B14a] gradient dc.
 
     dc[i, j] = exp(c[i, j])*dZ[j] + alpha[i, j]*dalpha[i, j]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14b] ∂α_k/∂c_i = δ_ki α_i − α_i α_k
+    [B14d] ∂E/∂c_i = α_i ( ∂E/∂α_i − Σ_k ∂E/∂α_k α_k )
     """
     for i in range(C):
         for j in range(M):
@@ -469,7 +487,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of combo_sigmoid_pairs (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of combo_sigmoid_pairs for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "X": (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
@@ -502,7 +523,21 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     _r["alpha"] = _a["alpha"] = _check.buffer(out, "alpha", (_z["C"], _z["M"]), _dt)
     forward_alpha(_a["Z"], _a["c"], _a["alpha"], _z["C"], _z["M"])
     _r["U"] = _a["U"] = _check.buffer(out, "U", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
-    forward_U(_a["B"], _a["alpha"], _a["K"], _a["X"], _a["U"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"], get_num_threads())
+    forward_U(
+        _a["B"],
+        _a["alpha"],
+        _a["K"],
+        _a["X"],
+        _a["U"],
+        _z["N"],
+        _z["C"],
+        _z["M"],
+        _z["Ho"],
+        _z["Wo"],
+        _z["KH"],
+        _z["KW"],
+        get_num_threads()
+    )
     _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
     forward_Y(_a["U"], _a["Y"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     return _r
@@ -540,16 +575,59 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         backward_dU(_a["Y"], _a["dY"], _a["dU"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     if "dalpha" in _need:
         _g["dalpha"] = _a["dalpha"] = _check.buffer(out, "dalpha", (_z["C"], _z["M"]), _dt)
-        backward_dalpha(_a["K"], _a["X"], _a["dU"], _a["dalpha"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"], get_num_threads())
+        backward_dalpha(
+            _a["K"],
+            _a["X"],
+            _a["dU"],
+            _a["dalpha"],
+            _z["N"],
+            _z["C"],
+            _z["M"],
+            _z["Ho"],
+            _z["Wo"],
+            _z["KH"],
+            _z["KW"],
+            get_num_threads()
+        )
     if "dZ" in _need:
         _g["dZ"] = _a["dZ"] = _check.buffer(out, "dZ", (_z["M"],), _dt)
         backward_dZ(_a["Z"], _a["alpha"], _a["dalpha"], _a["dZ"], _z["C"], _z["M"])
     if "dX" in _need:
-        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1), _dt)
-        backward_dX(_a["alpha"], _a["K"], _a["dU"], _a["dX"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+        _g["dX"] = _a["dX"] = _check.buffer(
+            out,
+            "dX",
+            (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
+            _dt
+        )
+        backward_dX(
+            _a["alpha"],
+            _a["K"],
+            _a["dU"],
+            _a["dX"],
+            _z["N"],
+            _z["C"],
+            _z["M"],
+            _z["Ho"],
+            _z["Wo"],
+            _z["KH"],
+            _z["KW"]
+        )
     if "dK" in _need:
         _g["dK"] = _a["dK"] = _check.buffer(out, "dK", (_z["C"], _z["M"], _z["KH"], _z["KW"]), _dt)
-        backward_dK(_a["alpha"], _a["X"], _a["dU"], _a["dK"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"], get_num_threads())
+        backward_dK(
+            _a["alpha"],
+            _a["X"],
+            _a["dU"],
+            _a["dK"],
+            _z["N"],
+            _z["C"],
+            _z["M"],
+            _z["Ho"],
+            _z["Wo"],
+            _z["KH"],
+            _z["KW"],
+            get_num_threads()
+        )
     if "dc" in _need:
         _g["dc"] = _a["dc"] = _check.buffer(out, "dc", (_z["C"], _z["M"]), _dt)
         backward_dc(_a["alpha"], _a["c"], _a["dZ"], _a["dalpha"], _a["dc"], _z["C"], _z["M"])

@@ -3,7 +3,7 @@
 """combo_sigmoid_pairs [B14a]: learned combination of feature maps, α = softmax(c) (NumPy backend).
 
 Forward and backward kernels derived by symcnn, vectorised: affine reads are
-strided views, sums are matrix products. See PAPER.md [B14a].
+strided views, sums are matrix products. See docs/paper.md [B14a].
 """
 
 import numpy as np
@@ -30,7 +30,7 @@ _check = _contract.Contract(LAYER, "X")
 def forward_Z(c, Z, C, M):
     """[B14a] forward equation for Z.
 
-    Z[j] = Sum(exp(c[k, j]), (k, 0, C - 1))
+    Z[j] = Σ_{k=0}^{C - 1} exp(c[k, j])
     """
     _f0 = np.exp(c.transpose(1, 0))
     _t1 = _f0.sum(axis=(1,))
@@ -41,6 +41,9 @@ def forward_alpha(Z, c, alpha, C, M):
     """[B14a] forward equation for alpha.
 
     alpha[i, j] = exp(c[i, j])/Z[j]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14a] α_ij = exp(c_ij) / Σ_k exp(c_kj)
     """
     alpha[...] = (Z**(-1.0)) * (np.exp(c))
 
@@ -48,12 +51,26 @@ def forward_alpha(Z, c, alpha, C, M):
 def forward_U(B, alpha, K, X, U, N, C, M, Ho, Wo, KH, KW):
     """[B14a] forward equation for U.
 
-    U[n, j, y, x] = B[j] + Sum(K[i, j, a, b]*X[n, i, a + y, b + x]*alpha[i, j], (i, 0, C - 1), (a,
-        0, KH - 1), (b, 0, KW - 1))
+    U[n, j, y, x] = B[j] + Σ_{i=0}^{C - 1} Σ_{a=0}^{KH - 1} Σ_{b=0}^{KW - 1} K[i, j, a, b]*X[n, i, a
+        + y, b + x]*alpha[i, j]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14a] u_j^ℓ = Σ_i α_ij (x_i^{ℓ-1} ∗ k_i^ℓ) + b_j^ℓ
     """
     U[...] = B[:, None, None]
     _t0 = alpha[:, :, None, None] * K
-    _t2 = _ops.product(_ops.window_matrix(X, ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (0, ((4, 1), (1, 1)), 1), (0, ((5, 1), (2, 1)), 1)), ((0, N), (0, Ho), (0, Wo), (0, C), (0, KH), (0, KW)), 0, 3, "forward_U._t2._w1"), _ops.matrix(_t0.transpose(0, 2, 3, 1), 0, 3, "forward_U._t2._t0"), "forward_U._t2").reshape(N, Ho, Wo, M)
+    _t2 = _ops.product(
+        _ops.window_matrix(
+            X,
+            ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (0, ((4, 1), (1, 1)), 1), (0, ((5, 1), (2, 1)), 1)),
+            ((0, N), (0, Ho), (0, Wo), (0, C), (0, KH), (0, KW)),
+            0,
+            3,
+            "forward_U._t2._w1"
+        ),
+        _ops.matrix(_t0.transpose(0, 2, 3, 1), 0, 3, "forward_U._t2._t0"),
+        "forward_U._t2"
+    ).reshape(N, Ho, Wo, M)
     U[...] += _t2.transpose(0, 3, 1, 2)
 
 
@@ -83,9 +100,27 @@ def backward_dalpha(K, X, dU, dalpha, N, C, M, Ho, Wo, KH, KW):
 
     dalpha[i, j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} Σ_{a=0}^{KH - 1} Σ_{b=0}^{KW -
         1} K[i, j, a, b]*X[n, i, a + y, b + x]*dU[n, j, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14c] ∂E/∂α_i = Σ_{u,v} ( δ^ℓ ∘ (x_i^{ℓ-1} ∗ k_i^ℓ) )_{uv}
     """
-    _t1 = _ops.product(_ops.window_matrix(X, ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (0, ((1, 1), (4, 1)), 1), (0, ((2, 1), (5, 1)), 1)), ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)), 0, 3, "backward_dalpha._t1._w0"), _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dalpha._t1.dU"), "backward_dalpha._t1").reshape(C, KH, KW, M)
-    _t2 = _ops.product(K.reshape(C * M, 1, KH * KW), _ops.matrix(_t1.transpose(0, 3, 1, 2), 2, 2, "backward_dalpha._t2._t1"), "backward_dalpha._t2").reshape(C, M)
+    _t1 = _ops.product(
+        _ops.window_matrix(
+            X,
+            ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (0, ((1, 1), (4, 1)), 1), (0, ((2, 1), (5, 1)), 1)),
+            ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)),
+            0,
+            3,
+            "backward_dalpha._t1._w0"
+        ),
+        _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dalpha._t1.dU"),
+        "backward_dalpha._t1"
+    ).reshape(C, KH, KW, M)
+    _t2 = _ops.product(
+        K.reshape(C * M, 1, KH * KW),
+        _ops.matrix(_t1.transpose(0, 3, 1, 2), 2, 2, "backward_dalpha._t2._t1"),
+        "backward_dalpha._t2"
+    ).reshape(C, M)
     dalpha[...] = _t2
 
 
@@ -95,7 +130,11 @@ def backward_dZ(Z, alpha, dalpha, dZ, C, M):
     dZ[j] = Σ_{i=0}^{C - 1} -alpha[i, j]*dalpha[i, j]/Z[j]
     """
     _f0 = Z**(-1.0)
-    _t1 = _ops.product(_ops.matrix(alpha.transpose(1, 0), 1, 0, "backward_dZ._t1.alpha"), _ops.matrix(dalpha.transpose(1, 0), 1, 1, "backward_dZ._t1.dalpha"), "backward_dZ._t1").reshape(M)
+    _t1 = _ops.product(
+        _ops.matrix(alpha.transpose(1, 0), 1, 0, "backward_dZ._t1.alpha"),
+        _ops.matrix(dalpha.transpose(1, 0), 1, 1, "backward_dZ._t1.dalpha"),
+        "backward_dZ._t1"
+    ).reshape(M)
     dZ[...] = (-1) * _t1 * _f0
 
 
@@ -106,8 +145,27 @@ def backward_dX(alpha, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
         + 1)}^{min(KW - 1, q)} K[i, j, a, b]*alpha[i, j]*dU[n, j, -a + p, -b + q]
     """
     _t0 = alpha[:, :, None, None] * K
-    _t1 = _ops.product(_ops.matrix(_t0.transpose(2, 3, 0, 1), 0, 3, "backward_dX._t1._t0"), _ops.matrix(dU.transpose(1, 0, 2, 3), 0, 1, "backward_dX._t1.dU"), "backward_dX._t1", pad=(Wo, KW + Wo - 1)).reshape(KH, KW, C, N, Ho, -1)
-    _t2 = _ops.window_sum(_t1, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((3, 1),), 1), (0, ((2, 1),), 1), (0, ((0, -1), (4, 1)), 1), (0, ((1, -1), (5, 1)), 1)), ((0, KH), (0, KW), (0, N), (0, C), (0, Ho + KH - 1), (0, KW + Wo - 1)), 2, "backward_dX._t2", zeros_from=Wo)
+    _t1 = _ops.product(
+        _ops.matrix(_t0.transpose(2, 3, 0, 1), 0, 3, "backward_dX._t1._t0"),
+        _ops.matrix(dU.transpose(1, 0, 2, 3), 0, 1, "backward_dX._t1.dU"),
+        "backward_dX._t1",
+        pad=(Wo, KW + Wo - 1)
+    ).reshape(KH, KW, C, N, Ho, -1)
+    _t2 = _ops.window_sum(
+        _t1,
+        (
+            (0, ((0, 1),), 1),
+            (0, ((1, 1),), 1),
+            (0, ((3, 1),), 1),
+            (0, ((2, 1),), 1),
+            (0, ((0, -1), (4, 1)), 1),
+            (0, ((1, -1), (5, 1)), 1)
+        ),
+        ((0, KH), (0, KW), (0, N), (0, C), (0, Ho + KH - 1), (0, KW + Wo - 1)),
+        2,
+        "backward_dX._t2",
+        zeros_from=Wo
+    )
     dX[...] = _t2
 
 
@@ -117,7 +175,18 @@ def backward_dK(alpha, X, dU, dK, N, C, M, Ho, Wo, KH, KW):
     dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} X[n, i, a + y, b +
         x]*alpha[i, j]*dU[n, j, y, x]
     """
-    _t1 = _ops.product(_ops.window_matrix(X, ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (0, ((1, 1), (4, 1)), 1), (0, ((2, 1), (5, 1)), 1)), ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)), 0, 3, "backward_dK._t1._w0"), _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dK._t1.dU"), "backward_dK._t1").reshape(C, KH, KW, M)
+    _t1 = _ops.product(
+        _ops.window_matrix(
+            X,
+            ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (0, ((1, 1), (4, 1)), 1), (0, ((2, 1), (5, 1)), 1)),
+            ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)),
+            0,
+            3,
+            "backward_dK._t1._w0"
+        ),
+        _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dK._t1.dU"),
+        "backward_dK._t1"
+    ).reshape(C, KH, KW, M)
     dK[...] = _t1.transpose(0, 3, 1, 2) * alpha[:, :, None, None]
 
 
@@ -125,6 +194,10 @@ def backward_dc(alpha, c, dZ, dalpha, dc, C, M):
     """[B14a] gradient dc.
 
     dc[i, j] = exp(c[i, j])*dZ[j] + alpha[i, j]*dalpha[i, j]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14b] ∂α_k/∂c_i = δ_ki α_i − α_i α_k
+    [B14d] ∂E/∂c_i = α_i ( ∂E/∂α_i − Σ_k ∂E/∂α_k α_k )
     """
     dc[...] = alpha*dalpha + dZ*np.exp(c)
 
@@ -163,7 +236,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of combo_sigmoid_pairs (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of combo_sigmoid_pairs for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "X": (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
@@ -196,7 +272,20 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     _r["alpha"] = _a["alpha"] = _check.buffer(out, "alpha", (_z["C"], _z["M"]), _dt)
     forward_alpha(_a["Z"], _a["c"], _a["alpha"], _z["C"], _z["M"])
     _r["U"] = _a["U"] = _check.buffer(out, "U", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
-    forward_U(_a["B"], _a["alpha"], _a["K"], _a["X"], _a["U"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+    forward_U(
+        _a["B"],
+        _a["alpha"],
+        _a["K"],
+        _a["X"],
+        _a["U"],
+        _z["N"],
+        _z["C"],
+        _z["M"],
+        _z["Ho"],
+        _z["Wo"],
+        _z["KH"],
+        _z["KW"]
+    )
     _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
     forward_Y(_a["U"], _a["Y"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     return _r
@@ -234,16 +323,57 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         backward_dU(_a["Y"], _a["dY"], _a["dU"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     if "dalpha" in _need:
         _g["dalpha"] = _a["dalpha"] = _check.buffer(out, "dalpha", (_z["C"], _z["M"]), _dt)
-        backward_dalpha(_a["K"], _a["X"], _a["dU"], _a["dalpha"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+        backward_dalpha(
+            _a["K"],
+            _a["X"],
+            _a["dU"],
+            _a["dalpha"],
+            _z["N"],
+            _z["C"],
+            _z["M"],
+            _z["Ho"],
+            _z["Wo"],
+            _z["KH"],
+            _z["KW"]
+        )
     if "dZ" in _need:
         _g["dZ"] = _a["dZ"] = _check.buffer(out, "dZ", (_z["M"],), _dt)
         backward_dZ(_a["Z"], _a["alpha"], _a["dalpha"], _a["dZ"], _z["C"], _z["M"])
     if "dX" in _need:
-        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1), _dt)
-        backward_dX(_a["alpha"], _a["K"], _a["dU"], _a["dX"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+        _g["dX"] = _a["dX"] = _check.buffer(
+            out,
+            "dX",
+            (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
+            _dt
+        )
+        backward_dX(
+            _a["alpha"],
+            _a["K"],
+            _a["dU"],
+            _a["dX"],
+            _z["N"],
+            _z["C"],
+            _z["M"],
+            _z["Ho"],
+            _z["Wo"],
+            _z["KH"],
+            _z["KW"]
+        )
     if "dK" in _need:
         _g["dK"] = _a["dK"] = _check.buffer(out, "dK", (_z["C"], _z["M"], _z["KH"], _z["KW"]), _dt)
-        backward_dK(_a["alpha"], _a["X"], _a["dU"], _a["dK"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+        backward_dK(
+            _a["alpha"],
+            _a["X"],
+            _a["dU"],
+            _a["dK"],
+            _z["N"],
+            _z["C"],
+            _z["M"],
+            _z["Ho"],
+            _z["Wo"],
+            _z["KH"],
+            _z["KW"]
+        )
     if "dc" in _need:
         _g["dc"] = _a["dc"] = _check.buffer(out, "dc", (_z["C"], _z["M"]), _dt)
         backward_dc(_a["alpha"], _a["c"], _a["dZ"], _a["dalpha"], _a["dc"], _z["C"], _z["M"])

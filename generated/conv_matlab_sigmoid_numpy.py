@@ -3,7 +3,7 @@
 """conv_matlab_sigmoid [B7]: convolution (matlab), connection table on (NumPy backend).
 
 Forward and backward kernels derived by symcnn, vectorised: affine reads are
-strided views, sums are matrix products. See PAPER.md [B7].
+strided views, sums are matrix products. See docs/paper.md [B7].
 """
 
 import numpy as np
@@ -30,12 +30,26 @@ _check = _contract.Contract(LAYER, "X")
 def forward_U(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW):
     """[B7] forward equation for U.
 
-    U[n, j, y, x] = B[j] + Sum(K[i, j, a, b]*T[i, j]*X[n, i, KH - a + y - 1, KW - b + x - 1], (i, 0,
-        C - 1), (a, 0, KH - 1), (b, 0, KW - 1))
+    U[n, j, y, x] = B[j] + Σ_{i=0}^{C - 1} Σ_{a=0}^{KH - 1} Σ_{b=0}^{KW - 1} K[i, j, a, b]*T[i,
+        j]*X[n, i, KH - a + y - 1, KW - b + x - 1]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B7] u_j^ℓ = Σ_{i∈M_j} x_i^{ℓ-1} ∗ k_ij^ℓ + b_j^ℓ  ('valid')
     """
     U[...] = B[:, None, None]
     _t0 = T[:, :, None, None] * K
-    _t2 = _ops.product(_ops.window_matrix(X, ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (KH - 1, ((4, -1), (1, 1)), 1), (KW - 1, ((5, -1), (2, 1)), 1)), ((0, N), (0, Ho), (0, Wo), (0, C), (0, KH), (0, KW)), 0, 3, "forward_U._t2._w1"), _ops.matrix(_t0.transpose(0, 2, 3, 1), 0, 3, "forward_U._t2._t0"), "forward_U._t2").reshape(N, Ho, Wo, M)
+    _t2 = _ops.product(
+        _ops.window_matrix(
+            X,
+            ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (KH - 1, ((4, -1), (1, 1)), 1), (KW - 1, ((5, -1), (2, 1)), 1)),
+            ((0, N), (0, Ho), (0, Wo), (0, C), (0, KH), (0, KW)),
+            0,
+            3,
+            "forward_U._t2._w1"
+        ),
+        _ops.matrix(_t0.transpose(0, 2, 3, 1), 0, 3, "forward_U._t2._t0"),
+        "forward_U._t2"
+    ).reshape(N, Ho, Wo, M)
     U[...] += _t2.transpose(0, 3, 1, 2)
 
 
@@ -66,10 +80,33 @@ def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
     dX[n, i, p, q] = Σ_{j=0}^{M - 1} Σ_{a=max(0, KH - p - 1)}^{min(KH - 1, Ho + KH - p - 2)}
         Σ_{b=max(0, KW - q - 1)}^{min(KW - 1, KW + Wo - q - 2)} K[i, j, a, b]*T[i, j]*dU[n, j, -KH +
         a + p + 1, -KW + b + q + 1]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B12] δ_j^ℓ = f'(u_j^ℓ) ∘ conv2(δ_j^{ℓ+1}, rot180(k_j^{ℓ+1}), 'full')
+    [EX1] 3×3 input, 2×2 kernel, δ = [[1,1],[2,3]]: ∂E/∂x = conv2(δ, rot180(k), 'full'), centre 2.3
     """
     _t0 = T[:, :, None, None] * K
-    _t1 = _ops.product(_ops.matrix(_t0.transpose(2, 3, 0, 1), 0, 3, "backward_dX._t1._t0"), _ops.matrix(dU.transpose(1, 0, 2, 3), 0, 1, "backward_dX._t1.dU"), "backward_dX._t1", pad=(Wo, KW + Wo - 1)).reshape(KH, KW, C, N, Ho, -1)
-    _t2 = _ops.window_sum(_t1, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((3, 1),), 1), (0, ((2, 1),), 1), (1 - KH, ((0, 1), (4, 1)), 1), (1 - KW, ((1, 1), (5, 1)), 1)), ((0, KH), (0, KW), (0, N), (0, C), (0, Ho + KH - 1), (0, KW + Wo - 1)), 2, "backward_dX._t2", zeros_from=Wo)
+    _t1 = _ops.product(
+        _ops.matrix(_t0.transpose(2, 3, 0, 1), 0, 3, "backward_dX._t1._t0"),
+        _ops.matrix(dU.transpose(1, 0, 2, 3), 0, 1, "backward_dX._t1.dU"),
+        "backward_dX._t1",
+        pad=(Wo, KW + Wo - 1)
+    ).reshape(KH, KW, C, N, Ho, -1)
+    _t2 = _ops.window_sum(
+        _t1,
+        (
+            (0, ((0, 1),), 1),
+            (0, ((1, 1),), 1),
+            (0, ((3, 1),), 1),
+            (0, ((2, 1),), 1),
+            (1 - KH, ((0, 1), (4, 1)), 1),
+            (1 - KW, ((1, 1), (5, 1)), 1)
+        ),
+        ((0, KH), (0, KW), (0, N), (0, C), (0, Ho + KH - 1), (0, KW + Wo - 1)),
+        2,
+        "backward_dX._t2",
+        zeros_from=Wo
+    )
     dX[...] = _t2
 
 
@@ -78,8 +115,22 @@ def backward_dK(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW):
 
     dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} T[i, j]*X[n, i, KH - a + y -
         1, KW - b + x - 1]*dU[n, j, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
     """
-    _t1 = _ops.product(_ops.window_matrix(X, ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (KH - 1, ((1, -1), (4, 1)), 1), (KW - 1, ((2, -1), (5, 1)), 1)), ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)), 0, 3, "backward_dK._t1._w0"), _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dK._t1.dU"), "backward_dK._t1").reshape(C, KH, KW, M)
+    _t1 = _ops.product(
+        _ops.window_matrix(
+            X,
+            ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (KH - 1, ((1, -1), (4, 1)), 1), (KW - 1, ((2, -1), (5, 1)), 1)),
+            ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)),
+            0,
+            3,
+            "backward_dK._t1._w0"
+        ),
+        _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dK._t1.dU"),
+        "backward_dK._t1"
+    ).reshape(C, KH, KW, M)
     dK[...] = _t1.transpose(0, 3, 1, 2) * T[:, :, None, None]
 
 
@@ -87,6 +138,9 @@ def backward_dB(dU, dB, N, M, Ho, Wo):
     """[B7] gradient dB.
 
     dB[j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} dU[n, j, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B9] ∂E/∂b_j = Σ_{u,v} (δ_j^ℓ)_{uv}
     """
     _t0 = dU.sum(axis=(0, 2, 3))
     dB[...] = _t0
@@ -117,7 +171,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of conv_matlab_sigmoid (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of conv_matlab_sigmoid for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "X": (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
@@ -141,7 +198,20 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _r = {}
     _r["U"] = _a["U"] = _check.buffer(out, "U", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
-    forward_U(_a["B"], _a["T"], _a["K"], _a["X"], _a["U"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+    forward_U(
+        _a["B"],
+        _a["T"],
+        _a["K"],
+        _a["X"],
+        _a["U"],
+        _z["N"],
+        _z["C"],
+        _z["M"],
+        _z["Ho"],
+        _z["Wo"],
+        _z["KH"],
+        _z["KW"]
+    )
     _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
     forward_Y(_a["U"], _a["Y"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     return _r
@@ -173,11 +243,40 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         _g["dU"] = _a["dU"] = _check.buffer(out, "dU", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
         backward_dU(_a["Y"], _a["dY"], _a["dU"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     if "dX" in _need:
-        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1), _dt)
-        backward_dX(_a["T"], _a["K"], _a["dU"], _a["dX"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+        _g["dX"] = _a["dX"] = _check.buffer(
+            out,
+            "dX",
+            (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
+            _dt
+        )
+        backward_dX(
+            _a["T"],
+            _a["K"],
+            _a["dU"],
+            _a["dX"],
+            _z["N"],
+            _z["C"],
+            _z["M"],
+            _z["Ho"],
+            _z["Wo"],
+            _z["KH"],
+            _z["KW"]
+        )
     if "dK" in _need:
         _g["dK"] = _a["dK"] = _check.buffer(out, "dK", (_z["C"], _z["M"], _z["KH"], _z["KW"]), _dt)
-        backward_dK(_a["T"], _a["X"], _a["dU"], _a["dK"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+        backward_dK(
+            _a["T"],
+            _a["X"],
+            _a["dU"],
+            _a["dK"],
+            _z["N"],
+            _z["C"],
+            _z["M"],
+            _z["Ho"],
+            _z["Wo"],
+            _z["KH"],
+            _z["KW"]
+        )
     if "dB" in _need:
         _g["dB"] = _a["dB"] = _check.buffer(out, "dB", (_z["M"],), _dt)
         backward_dB(_a["dU"], _a["dB"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])

@@ -3,7 +3,7 @@
 """conv_xcorr_relu [B7]: convolution (xcorr), connection table on (Numba backend).
 
 Forward and backward kernels derived by symcnn; `forward` and `backward` run
-them on batched arrays. See PAPER.md [B7].
+them on batched arrays. See docs/paper.md [B7].
 """
 
 import sys
@@ -41,8 +41,11 @@ _check = _contract.Contract(LAYER, "X")
 def forward_U(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
     """[B7] forward equation for U.
 
-    U[n, j, y, x] = B[j] + Sum(K[i, j, a, b]*T[i, j]*X[n, i, a + y, b + x], (i, 0, C - 1), (a, 0, KH
-        - 1), (b, 0, KW - 1))
+    U[n, j, y, x] = B[j] + Σ_{i=0}^{C - 1} Σ_{a=0}^{KH - 1} Σ_{b=0}^{KW - 1} K[i, j, a, b]*T[i,
+        j]*X[n, i, a + y, b + x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B7] u_j^ℓ = Σ_{i∈M_j} x_i^{ℓ-1} ∗ k_ij^ℓ + b_j^ℓ  ('valid')
     """
     if KH * KW * Ho*Wo <= 262144:  # the packed windows fit in cache
         _dt = U.dtype.type
@@ -170,6 +173,10 @@ def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
 
     dX[n, i, p, q] = Σ_{j=0}^{M - 1} Σ_{a=max(0, -Ho + p + 1)}^{min(KH - 1, p)} Σ_{b=max(0, -Wo + q
         + 1)}^{min(KW - 1, q)} K[i, j, a, b]*T[i, j]*dU[n, j, -a + p, -b + q]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B12] δ_j^ℓ = f'(u_j^ℓ) ∘ conv2(δ_j^{ℓ+1}, rot180(k_j^{ℓ+1}), 'full')
+    [EX1] 3×3 input, 2×2 kernel, δ = [[1,1],[2,3]]: ∂E/∂x = conv2(δ, rot180(k), 'full'), centre 2.3
     """
     _dt = dX.dtype.type
     _dU_f = dU.reshape(dU.shape[0], dU.shape[1], Ho*Wo)
@@ -218,7 +225,12 @@ def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
                     _k2 = _dt(K[i, j + 2, a, b]*T[i, j + 2])
                     _k3 = _dt(K[i, j + 3, a, b]*T[i, j + 3])
                     for _f in range(Ho*Wo):
-                        _pk[a, b, _f] += _k0*_dU_f[n, j, _f] + _k1*_dU_f[n, j + 1, _f] + _k2*_dU_f[n, j + 2, _f] + _k3*_dU_f[n, j + 3, _f]
+                        _pk[a, b, _f] += (
+                            _k0*_dU_f[n, j, _f]
+                            + _k1*_dU_f[n, j + 1, _f]
+                            + _k2*_dU_f[n, j + 2, _f]
+                            + _k3*_dU_f[n, j + 3, _f]
+                        )
 
         for j in range(_jr, M):
             _h1 = _dt(T[i, j])
@@ -240,6 +252,9 @@ def backward_dK(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
 
     dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} T[i, j]*X[n, i, a + y, b +
         x]*dU[n, j, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
     """
     if KH * KW * Ho*Wo <= 8192:  # the packed windows fit in cache
         _dt = dK.dtype.type
@@ -314,6 +329,9 @@ def backward_dB(dU, dB, N, M, Ho, Wo):
     """[B7] gradient dB.
 
     dB[j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} dU[n, j, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B9] ∂E/∂b_j = Σ_{u,v} (δ_j^ℓ)_{uv}
     """
     _dt = dB.dtype.type
     for j in prange(M):
@@ -350,7 +368,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of conv_xcorr_relu (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of conv_xcorr_relu for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "X": (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
@@ -374,7 +395,21 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _r = {}
     _r["U"] = _a["U"] = _check.buffer(out, "U", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
-    forward_U(_a["B"], _a["T"], _a["K"], _a["X"], _a["U"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"], get_num_threads())
+    forward_U(
+        _a["B"],
+        _a["T"],
+        _a["K"],
+        _a["X"],
+        _a["U"],
+        _z["N"],
+        _z["C"],
+        _z["M"],
+        _z["Ho"],
+        _z["Wo"],
+        _z["KH"],
+        _z["KW"],
+        get_num_threads()
+    )
     _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
     forward_Y(_a["U"], _a["Y"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     return _r
@@ -406,11 +441,41 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         _g["dU"] = _a["dU"] = _check.buffer(out, "dU", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
         backward_dU(_a["dY"], _a["U"], _a["dU"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     if "dX" in _need:
-        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1), _dt)
-        backward_dX(_a["T"], _a["K"], _a["dU"], _a["dX"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"])
+        _g["dX"] = _a["dX"] = _check.buffer(
+            out,
+            "dX",
+            (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
+            _dt
+        )
+        backward_dX(
+            _a["T"],
+            _a["K"],
+            _a["dU"],
+            _a["dX"],
+            _z["N"],
+            _z["C"],
+            _z["M"],
+            _z["Ho"],
+            _z["Wo"],
+            _z["KH"],
+            _z["KW"]
+        )
     if "dK" in _need:
         _g["dK"] = _a["dK"] = _check.buffer(out, "dK", (_z["C"], _z["M"], _z["KH"], _z["KW"]), _dt)
-        backward_dK(_a["T"], _a["X"], _a["dU"], _a["dK"], _z["N"], _z["C"], _z["M"], _z["Ho"], _z["Wo"], _z["KH"], _z["KW"], get_num_threads())
+        backward_dK(
+            _a["T"],
+            _a["X"],
+            _a["dU"],
+            _a["dK"],
+            _z["N"],
+            _z["C"],
+            _z["M"],
+            _z["Ho"],
+            _z["Wo"],
+            _z["KH"],
+            _z["KW"],
+            get_num_threads()
+        )
     if "dB" in _need:
         _g["dB"] = _a["dB"] = _check.buffer(out, "dB", (_z["M"],), _dt)
         backward_dB(_a["dU"], _a["dB"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])

@@ -3,7 +3,7 @@
 """fc_identity [B1]: fully connected layer (NumPy backend).
 
 Forward and backward kernels derived by symcnn, vectorised: affine reads are
-strided views, sums are matrix products. See PAPER.md [B1].
+strided views, sums are matrix products. See docs/paper.md [B1].
 """
 
 from symcnn.support import contract as _contract
@@ -28,7 +28,10 @@ _check = _contract.Contract(LAYER, "X")
 def forward_U(b, W, X, U, N, I, O):
     """[B1] forward equation for U.
 
-    U[n, k] = b[k] + Sum(W[k, i]*X[n, i], (i, 0, I - 1))
+    U[n, k] = b[k] + Σ_{i=0}^{I - 1} W[k, i]*X[n, i]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B1] u^ℓ = W^ℓ x^{ℓ-1} + b^ℓ
     """
     U[...] = b
     _t0 = _ops.product(X.reshape(N, I), W.reshape(O, I).swapaxes(-1, -2), "forward_U._t0").reshape(N, O)
@@ -48,6 +51,9 @@ def backward_dW(X, dU, dW, N, I, O):
     """[B1] gradient dW.
 
     dW[k, i] = Σ_{n=0}^{N - 1} X[n, i]*dU[n, k]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B6] ∂E/∂W^ℓ = x^{ℓ-1} (δ^ℓ)ᵀ  (the paper's layout)
     """
     _t0 = _ops.product(dU.reshape(N, O).swapaxes(-1, -2), X.reshape(N, I), "backward_dW._t0").reshape(O, I)
     dW[...] = _t0
@@ -57,6 +63,9 @@ def backward_db(dU, db, N, O):
     """[B1] gradient db.
 
     db[k] = Σ_{n=0}^{N - 1} dU[n, k]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B3] ∂E/∂b = δ = ∂E/∂u
     """
     _t0 = dU.sum(axis=(0,))
     db[...] = _t0
@@ -81,7 +90,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of fc_identity (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of fc_identity for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "X": (_z["N"], _z["I"]),

@@ -3,7 +3,7 @@
 """fc_tanh [B1]: fully connected layer (Numba backend).
 
 Forward and backward kernels derived by symcnn; `forward` and `backward` run
-them on batched arrays. See PAPER.md [B1].
+them on batched arrays. See docs/paper.md [B1].
 """
 
 import math
@@ -41,7 +41,10 @@ _check = _contract.Contract(LAYER, "X")
 def forward_U(b, W, X, U, N, I, O):
     """[B1] forward equation for U.
 
-    U[n, k] = b[k] + Sum(W[k, i]*X[n, i], (i, 0, I - 1))
+    U[n, k] = b[k] + Σ_{i=0}^{I - 1} W[k, i]*X[n, i]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B1] u^ℓ = W^ℓ x^{ℓ-1} + b^ℓ
     """
     _dt = U.dtype.type
     _nq = (O + 3) // 4
@@ -133,6 +136,9 @@ def backward_dU(Y, dY, dU, N, O):
     """[B1] gradient dU.
 
     dU[n, k] = (1 - Y[n, k]**2)*dY[n, k]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B5] δ^ℓ = (W^{ℓ+1})ᵀ δ^{ℓ+1} ∘ f'(u^ℓ)
     """
     for n in range(N):
         for k in range(O):
@@ -210,6 +216,9 @@ def backward_dW(X, dU, dW, N, I, O):
     """[B1] gradient dW.
 
     dW[k, i] = Σ_{n=0}^{N - 1} X[n, i]*dU[n, k]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B6] ∂E/∂W^ℓ = x^{ℓ-1} (δ^ℓ)ᵀ  (the paper's layout)
     """
     _dt = dW.dtype.type
     for _o in prange((O + 3) // 4):
@@ -276,6 +285,9 @@ def backward_db(dU, db, N, O):
     """[B1] gradient db.
 
     db[k] = Σ_{n=0}^{N - 1} dU[n, k]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B3] ∂E/∂b = δ = ∂E/∂u
     """
     _dt = db.dtype.type
     for k in range(O):
@@ -304,7 +316,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of fc_tanh (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of fc_tanh for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "X": (_z["N"], _z["I"]),

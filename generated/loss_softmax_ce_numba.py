@@ -3,7 +3,7 @@
 """loss_softmax_ce [B2]: softmax cross-entropy loss (Numba backend).
 
 Forward and backward kernels derived by symcnn; `forward` and `backward` run
-them on batched arrays. See PAPER.md [B2].
+them on batched arrays. See docs/paper.md [B2].
 """
 
 import math
@@ -54,7 +54,7 @@ def record_Mx(Y, Mx):
 def forward_Z(Mx, Y, Z, N, O):
     """[B2] forward equation for Z.
 
-    Z[n] = Sum(exp(-Mx[n] + Y[n, k]), (k, 0, O - 1))
+    Z[n] = Σ_{k=0}^{O - 1} exp(-Mx[n] + Y[n, k])
     """
     _dt = Z.dtype.type
     for n in range(N):
@@ -68,7 +68,10 @@ def forward_Z(Mx, Y, Z, N, O):
 def forward_L(Mx, Y, Z, T, L, N, O):
     """[B2] forward equation for L.
 
-    L[n] = -Sum((-log(Z[n]) - Mx[n] + Y[n, k])*T[n, k], (k, 0, O - 1))
+    L[n] = -Σ_{k=0}^{O - 1} (-log(Z[n]) - Mx[n] + Y[n, k])*T[n, k]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B2] E^n = ½ Σ_k (t_k^n − y_k^n)²
     """
     _dt = L.dtype.type
     for n in range(N):
@@ -98,6 +101,9 @@ def backward_dY(Mx, T, Y, dL, dZ, dY, N, O):
     """[B2] gradient dY.
 
     dY[n, k] = exp(-Mx[n] + Y[n, k])*dZ[n] - T[n, k]*dL[n]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B4] δ^L = f'(u^L) ∘ (y^n − t^n)
     """
     for n in range(N):
         for k in range(O):
@@ -120,7 +126,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of loss_softmax_ce (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of loss_softmax_ce for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "Y": (_z["N"], _z["O"]),

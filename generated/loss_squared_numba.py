@@ -3,7 +3,7 @@
 """loss_squared [B2]: squared-error loss (Numba backend).
 
 Forward and backward kernels derived by symcnn; `forward` and `backward` run
-them on batched arrays. See PAPER.md [B2].
+them on batched arrays. See docs/paper.md [B2].
 """
 
 import sys
@@ -40,7 +40,10 @@ _check = _contract.Contract(LAYER, "Y")
 def forward_L(T, Y, L, N, O):
     """[B2] forward equation for L.
 
-    L[n] = Sum((-T[n, k] + Y[n, k])**2, (k, 0, O - 1))/2
+    L[n] = (Σ_{k=0}^{O - 1} (-T[n, k] + Y[n, k])**2)/2
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B2] E^n = ½ Σ_k (t_k^n − y_k^n)²
     """
     _dt = L.dtype.type
     for n in range(N):
@@ -56,6 +59,9 @@ def backward_dY(T, Y, dL, dY, N, O):
     """[B2] gradient dY.
 
     dY[n, k] = (-T[n, k] + Y[n, k])*dL[n]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B4] δ^L = f'(u^L) ∘ (y^n − t^n)
     """
     for n in range(N):
         for k in range(O):
@@ -78,7 +84,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of loss_squared (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of loss_squared for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "Y": (_z["N"], _z["O"]),

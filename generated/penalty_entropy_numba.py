@@ -3,7 +3,7 @@
 """penalty_entropy [B14e]: entropy penalty on the softmax combination weights (Numba backend).
 
 Forward and backward kernels derived by symcnn; `forward` and `backward` run
-them on batched arrays. See PAPER.md [B14e].
+them on batched arrays. See docs/paper.md [B14e].
 """
 
 import math
@@ -41,7 +41,7 @@ _check = _contract.Contract(LAYER, "c")
 def forward_Z(c, Z, C, M):
     """[B14e] forward equation for Z.
 
-    Z[j] = Sum(exp(c[k, j]), (k, 0, C - 1))
+    Z[j] = Σ_{k=0}^{C - 1} exp(c[k, j])
     """
     _dt = Z.dtype.type
     for j in range(M):
@@ -66,7 +66,7 @@ def forward_alpha(Z, c, alpha, C, M):
 def forward_P(Z, c, lam, alpha, P, C, M):
     """[B14e] forward equation for P.
 
-    P[z] = -lam[0]*Sum((-log(Z[j]) + c[i, j])*alpha[i, j], (i, 0, C - 1), (j, 0, M - 1))
+    P[z] = -lam[0]*Σ_{i=0}^{C - 1} Σ_{j=0}^{M - 1} (-log(Z[j]) + c[i, j])*alpha[i, j]
     """
     _dt = P.dtype.type
     for z in range(1):
@@ -109,6 +109,9 @@ def backward_dc(alpha, c, dP, dZ, dalpha, lam, dc, C, M):
     """[B14e] gradient dc.
 
     dc[i, j] = exp(c[i, j])*dZ[j] - alpha[i, j]*dP[0]*lam[0] + alpha[i, j]*dalpha[i, j]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14e] Ω = −λ Σ_ij α_ij log α_ij:  ∂Ω/∂c_i = −λ α_i ( log α_i − Σ_k α_k log α_k )
     """
     for i in range(C):
         for j in range(M):
@@ -131,7 +134,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of penalty_entropy (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of penalty_entropy for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "c": (_z["C"], _z["M"]),

@@ -3,7 +3,7 @@
 """penalty_entropy [B14e]: entropy penalty on the softmax combination weights (NumPy backend).
 
 Forward and backward kernels derived by symcnn, vectorised: affine reads are
-strided views, sums are matrix products. See PAPER.md [B14e].
+strided views, sums are matrix products. See docs/paper.md [B14e].
 """
 
 import numpy as np
@@ -30,7 +30,7 @@ _check = _contract.Contract(LAYER, "c")
 def forward_Z(c, Z, C, M):
     """[B14e] forward equation for Z.
 
-    Z[j] = Sum(exp(c[k, j]), (k, 0, C - 1))
+    Z[j] = Σ_{k=0}^{C - 1} exp(c[k, j])
     """
     _f0 = np.exp(c.transpose(1, 0))
     _t1 = _f0.sum(axis=(1,))
@@ -48,7 +48,7 @@ def forward_alpha(Z, c, alpha, C, M):
 def forward_P(Z, c, lam, alpha, P, C, M):
     """[B14e] forward equation for P.
 
-    P[z] = -lam[0]*Sum((-log(Z[j]) + c[i, j])*alpha[i, j], (i, 0, C - 1), (j, 0, M - 1))
+    P[z] = -lam[0]*Σ_{i=0}^{C - 1} Σ_{j=0}^{M - 1} (-log(Z[j]) + c[i, j])*alpha[i, j]
     """
     _f0 = c - np.log(Z)
     _t1 = _ops.product(_f0.reshape(1, C * M), alpha.reshape(C * M, 1), "forward_P._t1").reshape(())
@@ -85,6 +85,9 @@ def backward_dc(alpha, c, dP, dZ, dalpha, lam, dc, C, M):
     """[B14e] gradient dc.
 
     dc[i, j] = exp(c[i, j])*dZ[j] - alpha[i, j]*dP[0]*lam[0] + alpha[i, j]*dalpha[i, j]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14e] Ω = −λ Σ_ij α_ij log α_ij:  ∂Ω/∂c_i = −λ α_i ( log α_i − Σ_k α_k log α_k )
     """
     _v0 = _ops.view(dP, ((0, (), 1),), ((0, 1), (0, 1)), "backward_dc._v0")
     _v1 = _ops.view(lam, ((0, (), 1),), ((0, 1), (0, 1)), "backward_dc._v1")
@@ -107,7 +110,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of penalty_entropy (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of penalty_entropy for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "c": (_z["C"], _z["M"]),

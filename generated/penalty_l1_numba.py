@@ -3,7 +3,7 @@
 """penalty_l1 [B14e]: L1 penalty on the softmax combination weights (Numba backend).
 
 Forward and backward kernels derived by symcnn; `forward` and `backward` run
-them on batched arrays. See PAPER.md [B14e].
+them on batched arrays. See docs/paper.md [B14e].
 """
 
 import math
@@ -42,7 +42,7 @@ _check = _contract.Contract(LAYER, "c")
 def forward_Z(c, Z, C, M):
     """[B14e] forward equation for Z.
 
-    Z[j] = Sum(exp(c[k, j]), (k, 0, C - 1))
+    Z[j] = Σ_{k=0}^{C - 1} exp(c[k, j])
     """
     _dt = Z.dtype.type
     for j in range(M):
@@ -67,7 +67,7 @@ def forward_alpha(Z, c, alpha, C, M):
 def forward_P(alpha, lam, P, C, M):
     """[B14e] forward equation for P.
 
-    P[z] = lam[0]*Sum(Abs(alpha[i, j]), (i, 0, C - 1), (j, 0, M - 1))
+    P[z] = lam[0]*(Σ_{i=0}^{C - 1} Σ_{j=0}^{M - 1} Abs(alpha[i, j]))
     """
     _dt = P.dtype.type
     for z in range(1):
@@ -85,6 +85,9 @@ def backward_dalpha(dP, lam, alpha, dalpha, C, M):
     """[B14e] gradient dalpha.
 
     dalpha[i, j] = sign(alpha[i, j])*dP[0]*lam[0]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14e] Ω = λ Σ_ij |α_ij|:  ∂Ω/∂α_i = λ sign(α_i)
     """
     for i in range(C):
         for j in range(M):
@@ -111,6 +114,9 @@ def backward_dc(alpha, c, dZ, dalpha, dc, C, M):
     """[B14e] gradient dc.
 
     dc[i, j] = exp(c[i, j])*dZ[j] + alpha[i, j]*dalpha[i, j]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14e] ∂Ω/∂c_i = λ ( |α_i| − α_i Σ_k |α_k| )
     """
     for i in range(C):
         for j in range(M):
@@ -133,7 +139,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of penalty_l1 (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of penalty_l1 for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "c": (_z["C"], _z["M"]),

@@ -3,7 +3,7 @@
 """penalty_l1 [B14e]: L1 penalty on the softmax combination weights (NumPy backend).
 
 Forward and backward kernels derived by symcnn, vectorised: affine reads are
-strided views, sums are matrix products. See PAPER.md [B14e].
+strided views, sums are matrix products. See docs/paper.md [B14e].
 """
 
 import numpy as np
@@ -30,7 +30,7 @@ _check = _contract.Contract(LAYER, "c")
 def forward_Z(c, Z, C, M):
     """[B14e] forward equation for Z.
 
-    Z[j] = Sum(exp(c[k, j]), (k, 0, C - 1))
+    Z[j] = Σ_{k=0}^{C - 1} exp(c[k, j])
     """
     _f0 = np.exp(c.transpose(1, 0))
     _t1 = _f0.sum(axis=(1,))
@@ -48,7 +48,7 @@ def forward_alpha(Z, c, alpha, C, M):
 def forward_P(alpha, lam, P, C, M):
     """[B14e] forward equation for P.
 
-    P[z] = lam[0]*Sum(Abs(alpha[i, j]), (i, 0, C - 1), (j, 0, M - 1))
+    P[z] = lam[0]*(Σ_{i=0}^{C - 1} Σ_{j=0}^{M - 1} Abs(alpha[i, j]))
     """
     _f0 = abs(alpha)
     _t1 = _f0.sum(axis=(0, 1))
@@ -59,6 +59,9 @@ def backward_dalpha(dP, lam, alpha, dalpha, C, M):
     """[B14e] gradient dalpha.
 
     dalpha[i, j] = sign(alpha[i, j])*dP[0]*lam[0]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14e] Ω = λ Σ_ij |α_ij|:  ∂Ω/∂α_i = λ sign(α_i)
     """
     _v0 = _ops.view(dP, ((0, (), 1),), ((0, 1), (0, 1)), "backward_dalpha._v0")
     _v1 = _ops.view(lam, ((0, (), 1),), ((0, 1), (0, 1)), "backward_dalpha._v1")
@@ -73,7 +76,11 @@ def backward_dZ(Z, alpha, dalpha, dZ, C, M):
     dZ[j] = Σ_{i=0}^{C - 1} -alpha[i, j]*dalpha[i, j]/Z[j]
     """
     _f0 = Z**(-1.0)
-    _t1 = _ops.product(_ops.matrix(alpha.transpose(1, 0), 1, 0, "backward_dZ._t1.alpha"), _ops.matrix(dalpha.transpose(1, 0), 1, 1, "backward_dZ._t1.dalpha"), "backward_dZ._t1").reshape(M)
+    _t1 = _ops.product(
+        _ops.matrix(alpha.transpose(1, 0), 1, 0, "backward_dZ._t1.alpha"),
+        _ops.matrix(dalpha.transpose(1, 0), 1, 1, "backward_dZ._t1.dalpha"),
+        "backward_dZ._t1"
+    ).reshape(M)
     dZ[...] = (-1) * _t1 * _f0
 
 
@@ -81,6 +88,9 @@ def backward_dc(alpha, c, dZ, dalpha, dc, C, M):
     """[B14e] gradient dc.
 
     dc[i, j] = exp(c[i, j])*dZ[j] + alpha[i, j]*dalpha[i, j]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B14e] ∂Ω/∂c_i = λ ( |α_i| − α_i Σ_k |α_k| )
     """
     dc[...] = alpha*dalpha + dZ*np.exp(c)
 
@@ -101,7 +111,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of penalty_l1 (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of penalty_l1 for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "c": (_z["C"], _z["M"]),

@@ -3,7 +3,7 @@
 """pool_max_relu [B11]: sub-sampling, down = max (Numba backend).
 
 Forward and backward kernels derived by symcnn; `forward` and `backward` run
-them on batched arrays. See PAPER.md [B11].
+them on batched arrays. See docs/paper.md [B11].
 """
 
 import sys
@@ -64,8 +64,8 @@ def record_S(X, S, s):
 def forward_D(S, X, D, N, C, Ho, Wo, s):
     """[B11] forward equation for D.
 
-    D[n, c, y, x] = Sum(S[n, c, r + s*y, q + s*x]*X[n, c, r + s*y, q + s*x], (r, 0, s - 1), (q, 0, s
-        - 1))
+    D[n, c, y, x] = Σ_{r=0}^{s - 1} Σ_{q=0}^{s - 1} S[n, c, r + s*y, q + s*x]*X[n, c, r + s*y, q +
+        s*x]
     """
     _dt = D.dtype.type
     for _o in prange(N * C):
@@ -88,6 +88,9 @@ def forward_U(D, b, beta, U, N, C, Ho, Wo):
     """[B11] forward equation for U.
 
     U[n, c, y, x] = D[n, c, y, x]*beta[c] + b[c]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B11] u_j^ℓ = β_j^ℓ down(x_j^{ℓ-1}) + b_j^ℓ  (down sums each n×n block)
     """
     for _o in prange(N * C):
         n = _o // C
@@ -144,6 +147,9 @@ def backward_dX(S, dD, dX, N, C, Ho, Wo, s):
     """[B11] gradient dX.
 
     dX[n, c, p, q] = S[n, c, p, q]*dD[n, c, floor(p/s), floor(q/s)]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B8] δ_j^ℓ = β_j^{ℓ+1} ( f'(u_j^ℓ) ∘ up(δ_j^{ℓ+1}) ),  up(x) = x ⊗ 1_{n×n}
     """
     _dt = dX.dtype.type
     for _o in prange(N * C):
@@ -162,6 +168,9 @@ def backward_dbeta(D, dU, dbeta, N, C, Ho, Wo):
     """[B11] gradient dbeta.
 
     dbeta[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} D[n, c, y, x]*dU[n, c, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B13] ∂E/∂β_j = Σ_{u,v} (δ_j^ℓ ∘ d_j^ℓ)_{uv},  d_j^ℓ = down(x_j^{ℓ-1})
     """
     _dt = dbeta.dtype.type
     for c in prange(C):
@@ -178,6 +187,9 @@ def backward_db(dU, db, N, C, Ho, Wo):
     """[B11] gradient db.
 
     db[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} dU[n, c, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B13] ∂E/∂b_j = Σ_{u,v} (δ_j^ℓ)_{uv}
     """
     _dt = db.dtype.type
     for c in prange(C):
@@ -211,7 +223,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of pool_max_relu (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of pool_max_relu for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "X": (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]),

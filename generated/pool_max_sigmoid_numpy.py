@@ -3,7 +3,7 @@
 """pool_max_sigmoid [B11]: sub-sampling, down = max (NumPy backend).
 
 Forward and backward kernels derived by symcnn, vectorised: affine reads are
-strided views, sums are matrix products. See PAPER.md [B11].
+strided views, sums are matrix products. See docs/paper.md [B11].
 """
 
 import numpy as np
@@ -49,11 +49,17 @@ def record_S(X, S, s):
 def forward_D(S, X, D, N, C, Ho, Wo, s):
     """[B11] forward equation for D.
 
-    D[n, c, y, x] = Sum(S[n, c, r + s*y, q + s*x]*X[n, c, r + s*y, q + s*x], (r, 0, s - 1), (q, 0, s
-        - 1))
+    D[n, c, y, x] = Σ_{r=0}^{s - 1} Σ_{q=0}^{s - 1} S[n, c, r + s*y, q + s*x]*X[n, c, r + s*y, q +
+        s*x]
     """
     _f0 = np.multiply(S, X, out=_ops.scratch("forward_D._f0", S.shape, S.dtype))
-    _t1 = _ops.window_sum(_f0, ((0, ((2, 1),), 1), (0, ((3, 1),), 1), (0, ((0, 1), (4, s)), 1), (0, ((1, 1), (5, s)), 1)), ((0, s), (0, s), (0, N), (0, C), (0, Ho), (0, Wo)), 2, "forward_D._t1")
+    _t1 = _ops.window_sum(
+        _f0,
+        ((0, ((2, 1),), 1), (0, ((3, 1),), 1), (0, ((0, 1), (4, s)), 1), (0, ((1, 1), (5, s)), 1)),
+        ((0, s), (0, s), (0, N), (0, C), (0, Ho), (0, Wo)),
+        2,
+        "forward_D._t1"
+    )
     D[...] = _t1
 
 
@@ -61,6 +67,9 @@ def forward_U(D, b, beta, U, N, C, Ho, Wo):
     """[B11] forward equation for U.
 
     U[n, c, y, x] = D[n, c, y, x]*beta[c] + b[c]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B11] u_j^ℓ = β_j^ℓ down(x_j^{ℓ-1}) + b_j^ℓ  (down sums each n×n block)
     """
     np.multiply(D, beta[:, None, None], out=U)
     np.add(U, b[:, None, None], out=U)
@@ -99,8 +108,16 @@ def backward_dX(S, dD, dX, N, C, Ho, Wo, s):
     """[B11] gradient dX.
 
     dX[n, c, p, q] = S[n, c, p, q]*dD[n, c, floor(p/s), floor(q/s)]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B8] δ_j^ℓ = β_j^{ℓ+1} ( f'(u_j^ℓ) ∘ up(δ_j^{ℓ+1}) ),  up(x) = x ⊗ 1_{n×n}
     """
-    _v0 = _ops.view(dD, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), s), (0, ((3, 1),), s)), ((0, N), (0, C), (0, Ho*s), (0, Wo*s)), "backward_dX._v0")
+    _v0 = _ops.view(
+        dD,
+        ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), s), (0, ((3, 1),), s)),
+        ((0, N), (0, C), (0, Ho*s), (0, Wo*s)),
+        "backward_dX._v0"
+    )
     np.multiply(S, _v0, out=dX)
 
 
@@ -108,8 +125,15 @@ def backward_dbeta(D, dU, dbeta, N, C, Ho, Wo):
     """[B11] gradient dbeta.
 
     dbeta[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} D[n, c, y, x]*dU[n, c, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B13] ∂E/∂β_j = Σ_{u,v} (δ_j^ℓ ∘ d_j^ℓ)_{uv},  d_j^ℓ = down(x_j^{ℓ-1})
     """
-    _t0 = _ops.product(_ops.matrix(D.transpose(1, 0, 2, 3), 1, 0, "backward_dbeta._t0.D"), _ops.matrix(dU.transpose(1, 0, 2, 3), 1, 3, "backward_dbeta._t0.dU"), "backward_dbeta._t0").reshape(C)
+    _t0 = _ops.product(
+        _ops.matrix(D.transpose(1, 0, 2, 3), 1, 0, "backward_dbeta._t0.D"),
+        _ops.matrix(dU.transpose(1, 0, 2, 3), 1, 3, "backward_dbeta._t0.dU"),
+        "backward_dbeta._t0"
+    ).reshape(C)
     dbeta[...] = _t0
 
 
@@ -117,6 +141,9 @@ def backward_db(dU, db, N, C, Ho, Wo):
     """[B11] gradient db.
 
     db[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} dU[n, c, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B13] ∂E/∂b_j = Σ_{u,v} (δ_j^ℓ)_{uv}
     """
     _t0 = dU.sum(axis=(0, 2, 3))
     db[...] = _t0
@@ -144,7 +171,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of pool_max_sigmoid (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of pool_max_sigmoid for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "X": (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]),

@@ -3,7 +3,7 @@
 """pool_mean_sigmoid [B11]: sub-sampling, down = mean (NumPy backend).
 
 Forward and backward kernels derived by symcnn, vectorised: affine reads are
-strided views, sums are matrix products. See PAPER.md [B11].
+strided views, sums are matrix products. See docs/paper.md [B11].
 """
 
 import numpy as np
@@ -30,9 +30,15 @@ _check = _contract.Contract(LAYER, "X")
 def forward_D(X, D, N, C, Ho, Wo, s):
     """[B11] forward equation for D.
 
-    D[n, c, y, x] = Sum(X[n, c, r + s*y, q + s*x], (r, 0, s - 1), (q, 0, s - 1))/s**2
+    D[n, c, y, x] = (Σ_{r=0}^{s - 1} Σ_{q=0}^{s - 1} X[n, c, r + s*y, q + s*x])/s**2
     """
-    _t0 = _ops.window_sum(X, ((0, ((2, 1),), 1), (0, ((3, 1),), 1), (0, ((0, 1), (4, s)), 1), (0, ((1, 1), (5, s)), 1)), ((0, s), (0, s), (0, N), (0, C), (0, Ho), (0, Wo)), 2, "forward_D._t0")
+    _t0 = _ops.window_sum(
+        X,
+        ((0, ((2, 1),), 1), (0, ((3, 1),), 1), (0, ((0, 1), (4, s)), 1), (0, ((1, 1), (5, s)), 1)),
+        ((0, s), (0, s), (0, N), (0, C), (0, Ho), (0, Wo)),
+        2,
+        "forward_D._t0"
+    )
     D[...] = (s**(-2.0)) * _t0
 
 
@@ -40,6 +46,9 @@ def forward_U(D, b, beta, U, N, C, Ho, Wo):
     """[B11] forward equation for U.
 
     U[n, c, y, x] = D[n, c, y, x]*beta[c] + b[c]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B11] u_j^ℓ = β_j^ℓ down(x_j^{ℓ-1}) + b_j^ℓ  (down sums each n×n block)
     """
     np.multiply(D, beta[:, None, None], out=U)
     np.add(U, b[:, None, None], out=U)
@@ -78,8 +87,16 @@ def backward_dX(dD, dX, N, C, Ho, Wo, s):
     """[B11] gradient dX.
 
     dX[n, c, p, q] = dD[n, c, floor(p/s), floor(q/s)]/s**2
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B8] δ_j^ℓ = β_j^{ℓ+1} ( f'(u_j^ℓ) ∘ up(δ_j^{ℓ+1}) ),  up(x) = x ⊗ 1_{n×n}
     """
-    _v0 = _ops.view(dD, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), s), (0, ((3, 1),), s)), ((0, N), (0, C), (0, Ho*s), (0, Wo*s)), "backward_dX._v0")
+    _v0 = _ops.view(
+        dD,
+        ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), s), (0, ((3, 1),), s)),
+        ((0, N), (0, C), (0, Ho*s), (0, Wo*s)),
+        "backward_dX._v0"
+    )
     np.multiply(_v0, s**(-2.0), out=dX)
 
 
@@ -87,8 +104,15 @@ def backward_dbeta(D, dU, dbeta, N, C, Ho, Wo):
     """[B11] gradient dbeta.
 
     dbeta[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} D[n, c, y, x]*dU[n, c, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B13] ∂E/∂β_j = Σ_{u,v} (δ_j^ℓ ∘ d_j^ℓ)_{uv},  d_j^ℓ = down(x_j^{ℓ-1})
     """
-    _t0 = _ops.product(_ops.matrix(D.transpose(1, 0, 2, 3), 1, 0, "backward_dbeta._t0.D"), _ops.matrix(dU.transpose(1, 0, 2, 3), 1, 3, "backward_dbeta._t0.dU"), "backward_dbeta._t0").reshape(C)
+    _t0 = _ops.product(
+        _ops.matrix(D.transpose(1, 0, 2, 3), 1, 0, "backward_dbeta._t0.D"),
+        _ops.matrix(dU.transpose(1, 0, 2, 3), 1, 3, "backward_dbeta._t0.dU"),
+        "backward_dbeta._t0"
+    ).reshape(C)
     dbeta[...] = _t0
 
 
@@ -96,6 +120,9 @@ def backward_db(dU, db, N, C, Ho, Wo):
     """[B11] gradient db.
 
     db[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} dU[n, c, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B13] ∂E/∂b_j = Σ_{u,v} (δ_j^ℓ)_{uv}
     """
     _t0 = dU.sum(axis=(0, 2, 3))
     db[...] = _t0
@@ -123,7 +150,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of pool_mean_sigmoid (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of pool_mean_sigmoid for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "X": (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]),

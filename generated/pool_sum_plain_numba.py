@@ -3,7 +3,7 @@
 """pool_sum_plain [B11]: sub-sampling, down = sum, β and b frozen (Numba backend).
 
 Forward and backward kernels derived by symcnn; `forward` and `backward` run
-them on batched arrays. See PAPER.md [B11].
+them on batched arrays. See docs/paper.md [B11].
 """
 
 import sys
@@ -40,7 +40,7 @@ _check = _contract.Contract(LAYER, "X")
 def forward_D(X, D, N, C, Ho, Wo, s):
     """[B11] forward equation for D.
 
-    D[n, c, y, x] = Sum(X[n, c, r + s*y, q + s*x], (r, 0, s - 1), (q, 0, s - 1))
+    D[n, c, y, x] = Σ_{r=0}^{s - 1} Σ_{q=0}^{s - 1} X[n, c, r + s*y, q + s*x]
     """
     _dt = D.dtype.type
     for _o in prange(N * C):
@@ -61,6 +61,9 @@ def backward_dX(dD, dX, N, C, Ho, Wo, s):
     """[B11] gradient dX.
 
     dX[n, c, p, q] = dD[n, c, floor(p/s), floor(q/s)]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B8] δ_j^ℓ = β_j^{ℓ+1} ( f'(u_j^ℓ) ∘ up(δ_j^{ℓ+1}) ),  up(x) = x ⊗ 1_{n×n}
     """
     _dt = dX.dtype.type
     for _o in prange(N * C):
@@ -92,7 +95,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of pool_sum_plain (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of pool_sum_plain for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "X": (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]),

@@ -3,7 +3,7 @@
 """pool_sum_plain [B11]: sub-sampling, down = sum, β and b frozen (NumPy backend).
 
 Forward and backward kernels derived by symcnn, vectorised: affine reads are
-strided views, sums are matrix products. See PAPER.md [B11].
+strided views, sums are matrix products. See docs/paper.md [B11].
 """
 
 from symcnn.support import contract as _contract
@@ -28,9 +28,15 @@ _check = _contract.Contract(LAYER, "X")
 def forward_D(X, D, N, C, Ho, Wo, s):
     """[B11] forward equation for D.
 
-    D[n, c, y, x] = Sum(X[n, c, r + s*y, q + s*x], (r, 0, s - 1), (q, 0, s - 1))
+    D[n, c, y, x] = Σ_{r=0}^{s - 1} Σ_{q=0}^{s - 1} X[n, c, r + s*y, q + s*x]
     """
-    _t0 = _ops.window_sum(X, ((0, ((2, 1),), 1), (0, ((3, 1),), 1), (0, ((0, 1), (4, s)), 1), (0, ((1, 1), (5, s)), 1)), ((0, s), (0, s), (0, N), (0, C), (0, Ho), (0, Wo)), 2, "forward_D._t0")
+    _t0 = _ops.window_sum(
+        X,
+        ((0, ((2, 1),), 1), (0, ((3, 1),), 1), (0, ((0, 1), (4, s)), 1), (0, ((1, 1), (5, s)), 1)),
+        ((0, s), (0, s), (0, N), (0, C), (0, Ho), (0, Wo)),
+        2,
+        "forward_D._t0"
+    )
     D[...] = _t0
 
 
@@ -38,8 +44,16 @@ def backward_dX(dD, dX, N, C, Ho, Wo, s):
     """[B11] gradient dX.
 
     dX[n, c, p, q] = dD[n, c, floor(p/s), floor(q/s)]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B8] δ_j^ℓ = β_j^{ℓ+1} ( f'(u_j^ℓ) ∘ up(δ_j^{ℓ+1}) ),  up(x) = x ⊗ 1_{n×n}
     """
-    _v0 = _ops.view(dD, ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), s), (0, ((3, 1),), s)), ((0, N), (0, C), (0, Ho*s), (0, Wo*s)), "backward_dX._v0")
+    _v0 = _ops.view(
+        dD,
+        ((0, ((0, 1),), 1), (0, ((1, 1),), 1), (0, ((2, 1),), s), (0, ((3, 1),), s)),
+        ((0, N), (0, C), (0, Ho*s), (0, Wo*s)),
+        "backward_dX._v0"
+    )
     dX[...] = _v0
 
 
@@ -61,7 +75,10 @@ def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
 
 
 def shapes(sizes: dict) -> dict[str, tuple]:
-    """The shape of every array of pool_sum_plain (given, recorded, computed, seeds, gradients) for these sizes."""
+    """The shape of every array of pool_sum_plain for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
     _z = sizes
     return {
         "X": (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]),

@@ -1,4 +1,4 @@
-"""One proof per label of PAPER.md: the closed form, as the paper writes it, against the derivation.
+"""One proof per label of docs/paper.md: the closed form, as the paper writes it, against the derivation.
 
 Each test names the closed form it checks (its MATLAB-form text is asserted,
 so the body shows it) and the verdict it must get. A refuted literal form

@@ -158,6 +158,6 @@ def test_derivations_markdown_is_fast_deterministic_and_renders_math():
     text = derivations_markdown(ds)
     assert time.perf_counter() - t0 < 10
     assert text.count("$$") % 2 == 0 and "## `conv_matlab_sigmoid` — [B7]" in text
-    assert "**Finding (PAPER.md §6.3):**" in text and "**Finding (PAPER.md §6.4):**" in text
+    assert "**Finding (docs/paper.md §6.3):**" in text and "**Finding (docs/paper.md §6.4):**" in text
     small = [d for d in ds if d.layer.name in ("pool_mean_sigmoid", "fc_sigmoid")]
     assert derivations_markdown(small) == derivations_markdown(small)

@@ -15,6 +15,7 @@ import argparse
 import json
 import sys
 
+from ..backends import BACKENDS, DTYPES
 from ..errors import SymcnnError
 
 
@@ -29,9 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("bench", help="measure training throughput (and compare with PyTorch)",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--net", default="dlt", choices=("dlt", "bouvrie", "lenet5", "combo"))
-    p.add_argument("--backend", default="all", choices=("numba", "numpy", "all", "none"),
+    p.add_argument("--backend", default="all", choices=(*BACKENDS, "all", "none"),
                    help="symcnn backend(s) to time (none: only --compare torch)")
-    p.add_argument("--dtype", default="float32", choices=("float32", "float64"))
+    p.add_argument("--dtype", default="float32", choices=DTYPES)
     p.add_argument("--batch-size", type=_positive, default=50, help="images per step (default 50)")
     p.add_argument("--steps", type=_positive, default=200,
                    help="timed steps per backend, over all windows (default 200)")
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ..bench.run import BenchConfig, format_report, run_bench
 
-    backends = {"all": ("numba", "numpy"), "none": ()}.get(args.backend, (args.backend,))
+    backends = {"all": BACKENDS, "none": ()}.get(args.backend, (args.backend,))
     if not backends and not args.compare:
         raise SymcnnError("--backend none times nothing without --compare torch")
     if args.warmup < 0:

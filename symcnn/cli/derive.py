@@ -4,7 +4,9 @@ Without ``--spec`` the built-in layers go to ``generated/`` of the source
 tree; with ``--spec FILE.py`` the layers that file defines go to ``--out``,
 which is then required (a spec never replaces the built-in modules).
 ``--check`` writes nothing and exits 1 when the folder is not what derive
-would write; ``--show LAYER`` prints one derivation and generates nothing.
+would write; ``--show LAYER`` prints one derivation and generates nothing;
+``--schedule plain --out DIR`` writes each kernel as its derived sum, one
+loop per index (``<layer>_plain.py``). The stages are :mod:`symcnn.pipeline`'s.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--latex", action="store_true", help="with --show: print LaTeX")
     p.add_argument("--check", action="store_true", help="exit 1 if the folder is not what derive writes")
     p.add_argument("--no-cache", action="store_true", help="derive from scratch, ignoring the cache")
+    p.add_argument(
+        "--schedule", choices=("fast", "plain"), default="fast",
+        help="plain: each gradient as its derived sum, one loop per index (<layer>_plain.py; needs --out)",
+    )
     p.set_defaults(func=run)
 
 
@@ -46,7 +52,7 @@ def _layers(spec: str | None) -> list:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..codegen.generate import generate_tree
+    from ..pipeline import run_derive
 
     if args.spec and not args.out and not args.show:
         raise UsageError("--spec needs --out DIR: the built-in generated/ holds only the built-in layers")
@@ -63,7 +69,11 @@ def run(args: argparse.Namespace) -> int:
         print(show(cached_derive(found[0], use_cache), latex=args.latex))
         return 0
     out = Path(args.out) if args.out else GENERATED
-    report, seconds = generate_tree(layers, out, check=args.check, use_cache=use_cache)
+    if args.schedule == "plain" and out.resolve() == GENERATED.resolve():
+        print(f"--schedule plain: {GENERATED} holds the fast modules; choose a folder with --out DIR",
+              file=sys.stderr)
+        return 2
+    report, seconds = run_derive(layers, out, check=args.check, use_cache=use_cache, schedule=args.schedule)
     if args.check:
         if report.up_to_date:
             print(f"{out}: up to date ({len(layers)} layers, {len(report.unchanged)} files, {seconds:.1f} s)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..backends import BACKENDS
 from ..runtime.idx import DEFAULT_MAX_IMAGES
 from . import options
 
@@ -15,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--model", required=True, metavar="PATH",
                    help="a .npz written by `symcnn train --save`")
     p.add_argument("--data", metavar="DIR", help="folder of MNIST-style IDX files (default as for train)")
-    p.add_argument("--backend", choices=("numba", "numpy"),
+    p.add_argument("--backend", choices=BACKENDS,
                    help="default: the one the model was trained with")
     p.add_argument("--generated", metavar="DIR",
                    help="folder of generated layer modules (default: generated/)")

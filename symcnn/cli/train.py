@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..backends import BACKENDS, DTYPES
 from ..errors import DataError, SymcnnError, TrainingError
 from ..runtime.idx import DEFAULT_MAX_IMAGES
 from . import options
@@ -29,8 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--net", default="dlt", choices=("dlt", "bouvrie", "lenet5", "combo"))
     p.add_argument("--net-spec", metavar="FILE.py",
                    help="train the network this file lists in NETWORK = [...] instead of a preset")
-    p.add_argument("--backend", default="numba", choices=("numba", "numpy"))
-    p.add_argument("--dtype", default="float32", choices=("float32", "float64"))
+    p.add_argument("--backend", default="numba", choices=BACKENDS)
+    p.add_argument("--dtype", default="float32", choices=DTYPES)
     p.add_argument("--convention", default="xcorr", choices=("xcorr", "matlab"),
                    help="matlab: DeepLearnToolbox's true convolution and column-major flattening")
     p.add_argument("--epochs", type=options.nonnegative_int,

@@ -1,4 +1,4 @@
-"""``symcnn verify``: prove every closed form of PAPER.md against the derivation.
+"""``symcnn verify``: prove every closed form of docs/paper.md against the derivation.
 
 Prints one row per claim — label, statement, verdict, time — with each finding
 (a refuted closed form's derived correction, or a gradient that vanishes)
@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "verify",
         help="prove the paper's closed forms against the derived gradients",
-        description="Prove every closed form of PAPER.md ([B1]…[B14e], [EX1]) against the derivation: "
+        description="Prove every closed form of docs/paper.md ([B1]…[B14e], [EX1]) against the derivation: "
         "symbolically for all sizes where the canonical forms agree, exhaustively at three or more "
         "concrete sizes always. Refuted closed forms are reported with the corrected form derived.",
     )

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..derive.bounds import Ranges, ceil_div, floor_div, is_positive_in_sizes, nonnegative, prune_bounds
 from ..derive.terms import Bound
+from ..model.bounds import Ranges, ceil_div, floor_div, is_positive_in_sizes, nonnegative, prune_bounds
 
 
 def constraints(nest: list[Bound]) -> list[sp.Expr]:

@@ -355,6 +355,9 @@ class Module:
     arrays: tuple[ArraySpec, ...]
     forward: tuple[Kernel | RecordKernel, ...]
     backward: tuple[Kernel, ...]
+    #: Kernels whose scalar code calls a function LLVM evaluates one element at a time (exp, log,
+    #: tanh, …): the Numba backend renders such a kernel with NumPy's ufuncs where it is elementwise.
+    scalar_only: tuple[str, ...] = ()
 
     def array(self, name: str) -> ArraySpec:
         return next(a for a in self.arrays if a.name == name)

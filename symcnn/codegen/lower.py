@@ -21,7 +21,7 @@ from dataclasses import replace
 import sympy as sp
 
 from ..derive.engine import Derivation, forward_terms
-from ..derive.show import gradient_text
+from ..derive.show import forward_text, gradient_text
 from ..derive.terms import Bound, Term
 from ..errors import SpecError
 from ..model.layer import Layer
@@ -67,7 +67,7 @@ def lower(d: Derivation, spec_hash: str) -> ModuleIR:
     forward: list[Kernel | RecordKernel] = [_record(layer, r) for r in layer.records]
     for eq in layer.equations:
         terms = forward_terms(layer, eq)
-        formula = f"{sp.sstr(eq.lhs)} = {sp.sstr(eq.rhs)}"
+        formula = forward_text(eq)
         name = f"forward_{eq.array.label}"
         forward.append(_kernel(layer, name, "forward", eq.array, eq.free, terms, formula))
     backward = [

@@ -8,71 +8,24 @@ layer comes from the IR. Rendering is pure: same IR, same text.
 from __future__ import annotations
 
 import re
-import textwrap
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
-import jinja2
 import sympy as sp
 
-import symcnn
-
 from .. import __version__
+from ..backends import BACKENDS
 from .ir import Kernel, Loop, Module, RecordKernel
+from .layout import wrap_long_lines
+from .text import TEMPLATES, docstring, environment, kernel_docstring, source_text
+from .vectorize import render_numpy_kernel
 
-TEMPLATES = Path(symcnn.__file__).resolve().parent.parent / "templates"
-BACKENDS = ("numba", "numpy")
 #: LLVM flags for Numba kernels with sums: reassociation lets a float sum vectorise; nothing
 #: that changes NaN or Inf handling.
 FASTMATH = '{"contract", "reassoc"}'
 
 
-@lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-    )
-    env.filters["subscript"] = lambda name, table: f'{table}["{name}"]'
-    env.filters["text"] = source_text
-    return env
-
-
-def source_text(text: object) -> str:
-    """Free text (a label, a doc line) made safe inside a ``"..."`` or ``\"\"\"...\"\"\"`` literal.
-
-    The one escaping function for every string that is not a validated identifier: backslashes and
-    double quotes are escaped and every character that is not printable (a newline, a control
-    character, a line separator) becomes its ``\\x``/``\\u`` escape, so the literal reads back as
-    exactly ``text`` and can never end early. Printable text, ASCII or not, is kept as it is.
-    """
-    out = []
-    for ch in str(text):
-        if ch in '\\"':
-            out.append("\\" + ch)
-        elif ch.isprintable():
-            out.append(ch)
-        else:
-            out.append(ch.encode("unicode_escape").decode("ascii"))
-    return "".join(out)
-
-
 def versions() -> dict[str, str]:
     return {"symcnn": __version__, "sympy": sp.__version__}
-
-
-def docstring(label: str, formula: str, what: str, indent: str = "    ") -> str:
-    """A kernel's docstring: the PAPER.md label, then the formula it implements, wrapped."""
-    formula, label, what = source_text(formula), source_text(label), source_text(what)
-    lines = [f"[{label}] {what}." if label else f"{what[0].upper()}{what[1:]}.", ""]
-    lines += textwrap.wrap(formula, width=96, subsequent_indent="    ", break_long_words=False)
-    body = "\n".join((indent + ln) if ln else "" for ln in lines)
-    return f'{indent}"""{body.lstrip()}\n{indent}"""'
 
 
 @dataclass(frozen=True)
@@ -89,20 +42,12 @@ class _Free:
 
     @property
     def extent_p(self) -> str:
-        return self.extent if re.fullmatch(r"\w+", self.extent) else f"({self.extent})"
+        return self.extent if self.extent.isidentifier() or self.extent.isdigit() else f"({self.extent})"
 
 
-def _what(k: Kernel | RecordKernel) -> str:
-    if k.kind == "record":
-        return f"forward record {k.target}"
-    if k.kind == "forward":
-        return f"forward equation for {k.target}"
-    return f"gradient {k.target}"
-
-
-def render_numba_kernel(k: Kernel | RecordKernel) -> str:
+def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "") -> str:
     macros = environment().get_template("numba_kernels.j2").module
-    doc = docstring(k.label, k.formula, _what(k))
+    doc = kernel_docstring(k, layer)
     if isinstance(k, RecordKernel):
         blocked = 2 if k.op == "block_argmax" else 1
         # records over whole feature maps (batch, channel, height, width) run their batch in parallel
@@ -124,35 +69,24 @@ def render_numba_kernel(k: Kernel | RecordKernel) -> str:
     return str(macros.kernel(k, doc, loops, inner, terms, ", ".join(flags))).rstrip("\n")
 
 
-#: Functions LLVM calls one element at a time (the llvmlite wheel has no SVML), while NumPy's ufuncs
-#: run them in SIMD registers: 0.13 ms against 0.23 ms (two threads) for dlt's first sigmoid.
-_SCALAR_ONLY = re.compile(r"\bmath\.(exp|expm1|log|log1p|tanh|sinh|cosh|sin|cos|tan|atan|pow)\(")
-
-
-def _numba_or_ufuncs(k: Kernel | RecordKernel) -> str:
+def _numba_or_ufuncs(k: Kernel | RecordKernel, m: Module) -> str:
     """The Numba kernel, or for a large elementwise kernel (one worth a parallel loop) calling a
-    function LLVM cannot vectorise, the NumPy backend's kernel (ufuncs over whole arrays, :mod:`.ufuncs`)."""
+    function LLVM cannot vectorise (``m.scalar_only``, from the derivation), the NumPy backend's
+    kernel (ufuncs over whole arrays, :mod:`.ufuncs`)."""
     plain = isinstance(k, Kernel) and k.parallel and len(k.terms) == 1
-    if plain and not k.terms[0].loops and not k.terms[0].guards:
-        t = k.terms[0]
-        source = " ".join([t.body, *(value for _, value in t.temps)])
-        if _SCALAR_ONLY.search(source):
-            from .vectorize import render_numpy_kernel
-
-            text = render_numpy_kernel(k)
-            if "_ops." not in text and "np.einsum" not in text:
-                return text
-    return render_numba_kernel(k)
+    if plain and not k.terms[0].loops and not k.terms[0].guards and k.name in m.scalar_only:
+        text = render_numpy_kernel(k, m.layer)
+        if "_ops." not in text and "np.einsum" not in text:
+            return text
+    return render_numba_kernel(k, m.layer)
 
 
 def render_module(m: Module, backend: str) -> str:
     """One generated module, ``<layer>_<backend>.py``."""
     if backend == "numba":
-        kernels = [_numba_or_ufuncs(k) for k in m.forward + m.backward]
+        kernels = [_numba_or_ufuncs(k, m) for k in m.forward + m.backward]
     else:
-        from .vectorize import render_numpy_kernel
-
-        kernels = [render_numpy_kernel(k) for k in m.forward + m.backward]
+        kernels = [render_numpy_kernel(k, m.layer) for k in m.forward + m.backward]
     joined = "\n".join(kernels)
     uses = {
         "math": re.search(r"\bmath\.", joined) is not None,
@@ -164,10 +98,10 @@ def render_module(m: Module, backend: str) -> str:
     text = environment().get_template(f"{backend}.py.j2").render(
         m=m, backend=backend, kernels=kernels, uses=uses, versions=versions()
     )
-    return _tidy(text)
+    return wrap_long_lines(tidy(text))
 
 
-def _tidy(text: str) -> str:
+def tidy(text: str) -> str:
     """Strip trailing blanks and keep at most two blank lines in a row: deterministic, ruff-clean."""
     lines = [ln.rstrip() for ln in text.splitlines()]
     out: list[str] = []

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 
 from ..errors import GeneratedCodeError
 from .ir import Access, Index, Kernel, RecordKernel, Reduction
+from .text import environment, kernel_docstring
 from .ufuncs import BUFFER, Step, render
 
 
@@ -444,11 +445,9 @@ class _Term:
         return f"_ops.matrix({src}, {len(batch)}, {len(rows)}, {{key.{op_name(op.src)}}})"
 
 
-def render_numpy_kernel(k: Kernel | RecordKernel) -> str:
-    from .render import _what, docstring, environment
-
+def render_numpy_kernel(k: Kernel | RecordKernel, layer: str = "") -> str:
     macros = environment().get_template("numpy_kernels.j2").module
-    doc = docstring(k.label, k.formula, _what(k))
+    doc = kernel_docstring(k, layer)
     if isinstance(k, RecordKernel):
         return str(macros.record(k, doc)).rstrip("\n")
     return str(macros.kernel(vectorize(k), doc)).rstrip("\n")

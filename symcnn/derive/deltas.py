@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import sympy as sp
 
-from .bounds import Ranges, ceil_div, floor_div, is_positive_in_sizes, nonnegative, prune_bounds
+from ..model.bounds import Ranges, ceil_div, floor_div, is_positive_in_sizes, nonnegative, prune_bounds
 from .terms import Bound, Term
 
 

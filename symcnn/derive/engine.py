@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 import sympy as sp
 
 from ..errors import SpecError
+from ..model.bounds import Ranges
 from ..model.layer import Equation, Layer
 from ..model.validate import validate
-from .bounds import Ranges
 from .deltas import resolve
 from .flatten import Names, flatten
 from .fold import fold

@@ -7,16 +7,26 @@ Sums print outermost first, the way the paper writes them:
 from __future__ import annotations
 
 import sympy as sp
-from sympy.printing.precedence import precedence
+from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
-from ..model.layer import Layer
+from ..model.layer import Equation, Layer
 from .engine import Derivation
 from .terms import Bound, Gradient, Term
 
 
 class _Printer(StrPrinter):
-    """SymPy's text printer, with ``floor`` arguments kept as one fraction."""
+    """SymPy's text printer, with ``floor`` arguments kept as one fraction and sums written with Σ."""
+
+    def _print_Sum(self, expr: sp.Sum) -> str:
+        heads = [f"Σ_{{{i}={self._print(lo)}}}^{{{self._print(hi)}}}" for i, lo, hi in expr.limits]
+        return " ".join([*heads, self.parenthesize(expr.function, PRECEDENCE["Mul"], strict=True)])
+
+    def parenthesize(self, item, level, strict=False) -> str:
+        """A sum inside a product or a power is bracketed: ``(Σ_{k=0}^{O - 1} e)/2``."""
+        if isinstance(item, sp.Sum) and level >= PRECEDENCE["Mul"]:
+            return f"({self._print(item)})"
+        return super().parenthesize(item, level, strict)
 
     def _print_floor(self, expr: sp.floor) -> str:
         num, den = sp.fraction(sp.together(expr.args[0]))
@@ -69,13 +79,18 @@ def gradient_latex(g: Gradient) -> str:
     return f"{sp.latex(g.lhs)} = {rhs}"
 
 
+def forward_text(eq: Equation) -> str:
+    """One forward equation as text, its sums written with Σ as the gradients' are."""
+    return f"{_text(eq.lhs)} = {_text(eq.rhs)}"
+
+
 def equation_text(layer: Layer, latex: bool = False) -> list[str]:
     out = []
     for eq in layer.equations:
         if latex:
             out.append(f"{sp.latex(eq.lhs)} = {sp.latex(eq.rhs)}")
         else:
-            out.append(f"{_text(eq.lhs)} = {_text(eq.rhs)}")
+            out.append(forward_text(eq))
     return out
 
 

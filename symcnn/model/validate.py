@@ -11,8 +11,8 @@ import keyword
 
 import sympy as sp
 
-from ..derive.bounds import nonnegative
 from ..errors import SpecError
+from .bounds import nonnegative
 from .functions import KNOWN_FUNCTIONS
 from .layer import Equation, Layer, Record
 

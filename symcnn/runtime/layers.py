@@ -16,12 +16,11 @@ from types import ModuleType
 
 import numpy as np
 
+from symcnn.backends import DTYPES
 from symcnn.errors import ShapeError
 
 __all__ = ["DTYPES", "Flatten", "Layer", "check_array"]
 
-#: The float types the generated kernels support.
-DTYPES = ("float32", "float64")
 #: How many input shapes a layer keeps buffers for (training batch, last batch, evaluation).
 _BUFFER_SHAPES = 4
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from symcnn.backends import BACKENDS
 from symcnn.errors import GeneratedCodeError
 
 __all__ = [
@@ -40,7 +41,6 @@ __all__ = [
 #: The generated folder of the source tree symcnn is installed from.
 GENERATED_DIR = Path(__file__).resolve().parents[2] / "generated"
 #: Backends a generated folder provides.
-BACKENDS = ("numba", "numpy")
 #: Names every generated module defines (the contract with ``symcnn.codegen``).
 CONTRACT = (
     "LAYER", "LABEL", "BACKEND", "SPEC_HASH", "INPUTS", "PARAMS", "CONSTANTS", "OUTPUTS",

@@ -143,12 +143,6 @@ class Network:
                 acts[layer.name] = layer.arrays[layer.output].copy()
         return acts
 
-    def dlt_gradients(self, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
-        """DeepLearnToolbox's ``cnnff`` + ``cnnbp`` on MATLAB-layout data; see :mod:`symcnn.runtime.dlt`."""
-        from symcnn.runtime.dlt import dlt_gradients
-
-        return dlt_gradients(self, x, y)
-
     def describe(self) -> str:
         name = self.meta.get("net", "network")
         bits = [f"{k}={self.meta[k]}" for k in ("convention", "backend", "dtype") if k in self.meta]

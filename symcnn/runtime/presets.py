@@ -16,7 +16,7 @@
 ``combo``  ``dlt`` whose second convolution learns its map combinations [B14]
            (``combo_sigmoid_pairs``: ``f(Σ_i α_ij (x_i ⋆ k_ij) + b_j)``, α = softmax(c)),
            with the entropy penalty ``−λ Σ α log α`` on c (``penalty_entropy``), the
-           sparsity penalty that works under the softmax (PAPER.md §6.4).
+           sparsity penalty that works under the softmax (docs/paper.md §6.4).
 =========  ==============================================================================
 
 Parameter (checkpoint) names: ``conv1.K`` (C, M, 5, 5), ``conv1.B`` (M,), ``pool1.beta``
@@ -107,7 +107,7 @@ def build_network(
     b = _Builder(backend, dtype, generated, trust)
     layers = [b.op(op, convention, params) for op in spec["layers"]]
     penalties: list[Penalty] = []
-    if "entropy" in spec:  # −λ Σ α log α on the combination layer's c (PAPER.md §6.4)
+    if "entropy" in spec:  # −λ Σ α log α on the combination layer's c (docs/paper.md §6.4)
         owner = next(layer for layer, op in zip(layers, spec["layers"]) if op.kind == "combo")
         pen = b.layer("penalty_entropy", "entropy", {"c": owner.params["c"]}, {"lam": [combo_lambda]})
         penalties.append(Penalty(pen, owner, "c"))

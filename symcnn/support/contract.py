@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from symcnn.backends import DTYPES
 from symcnn.errors import ShapeError
 
 __all__ = ["ALIGN", "Contract", "aligned", "needed"]
@@ -46,7 +47,7 @@ class Contract:
     def dtype(self, arrays: dict) -> np.dtype:
         """The float type of the layer's arrays: that of its first given array."""
         dtype = arrays[self.first].dtype
-        if dtype not in (np.float32, np.float64):
+        if dtype.name not in DTYPES:
             raise ShapeError(f"{self.layer}: arrays must be float32 or float64, got {dtype} for {self.first}")
         return dtype
 

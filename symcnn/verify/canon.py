@@ -25,11 +25,11 @@ from dataclasses import replace
 
 import sympy as sp
 
-from ..derive.bounds import Ranges
 from ..derive.deltas import resolve
 from ..derive.flatten import Names, flatten
 from ..derive.terms import Bound, Term
 from ..errors import SpecError
+from ..model.bounds import Ranges
 
 Canonical = dict[tuple, sp.Expr]
 

@@ -112,6 +112,8 @@ class Map(MatFn):
         name = p._print(self.array.label)
         if not self.prefix:
             return name
+        if "_" in name or "^" in name:  # `dU1` prints `dU_{1}`: a second subscript needs a group
+            name = f"{{{name}}}"
         return f"{name}_{{{','.join(p._print(i) for i in self.prefix)}}}"
 
     def _sympystr(self, p):

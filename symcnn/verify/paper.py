@@ -1,4 +1,4 @@
-"""Every closed form of PAPER.md as data: label, one-line statement, MATLAB-form expression.
+"""Every closed form of docs/paper.md as data: label, one-line statement, MATLAB-form expression.
 
 A :class:`Claim` pairs a closed form, written the way the paper writes it
 with the functions of :mod:`symcnn.verify.matlab`, with what the derivation
@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
-from ..derive import Derivation, derive
+from ..derive import Derivation
+from ..derive.cache import cached_derive
 from ..derive.terms import Term
 from ..model import builtin_layers, sigmoid
 from ..model.layer import Equation, Layer, indices, sizes
@@ -129,7 +130,7 @@ class Claim:
 
 @functools.cache
 def _derived(name: str) -> Derivation:
-    return derive(LAYERS[name])
+    return cached_derive(LAYERS[name])
 
 
 LAYERS: dict[str, Layer] = builtin_layers()
@@ -610,7 +611,7 @@ def _ex1_claims() -> list[Claim]:
 
 @functools.lru_cache(maxsize=1)
 def claims() -> tuple[Claim, ...]:
-    """Every closed form of PAPER.md, in the paper's order."""
+    """Every closed form of docs/paper.md, in the paper's order."""
     every = (
         _fc_claims() + _conv_claims() + _b8_claims() + _b11_b13_claims() + _b12_claims()
         + _combo_claims() + _ex1_claims()

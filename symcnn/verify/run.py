@@ -2,7 +2,7 @@
 
 A result *fails* — and ``symcnn verify`` exits non-zero — when its closed form
 is refuted and no correction could be derived, or when it is refuted although
-PAPER.md §6 does not list it as conditional.
+docs/paper.md §6 does not list it as conditional.
 """
 
 from __future__ import annotations
@@ -82,6 +82,6 @@ def run_claim(claim: Claim, exhaustive: bool = True) -> Result:
 
 
 def run(label: str | None = None) -> list[Result]:
-    """Every claim of PAPER.md, or those of one label (``"B12"``)."""
+    """Every claim of docs/paper.md, or those of one label (``"B12"``)."""
     chosen = claims() if label is None else by_label(label)
     return [run_claim(c) for c in chosen]

@@ -1,0 +1,237 @@
+"""The stages of ``symcnn derive``, named and in order: derive → generate → report → write.
+
+- **derive** (:mod:`symcnn.derive`): each layer's gradients as bounded sums, cached by spec hash;
+- **generate** (:mod:`symcnn.codegen`): each layer's Numba and NumPy modules from its derivation;
+- **report** (:mod:`symcnn.verify.report`): ``DERIVATIONS.md``, from the same derivations;
+- **write** (:func:`symcnn.codegen.generate.write_tree`): the folder, only files that changed.
+
+Code generation never sees the prover: this module hands the report to the
+writer as one more file. A stage's output is a function of the layer specs
+and of the source of the stages it runs, so each is kept under a key of
+exactly those (:func:`stage_keys`): in the cache folder, and in a stamp beside
+the folder written (``.symcnn-stamp.json``, not part of the generated tree).
+With nothing changed, ``symcnn derive`` reads the keys, finds every file
+already written under them, and neither derives, lowers nor proves anything.
+``--check`` trusts no stamp (only the cache folder, which CI starts empty);
+``--no-cache`` trusts neither and derives, renders and proves everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import symcnn
+
+from .backends import BACKENDS
+from .derive.cache import cache_dir, cached_derive, spec_hash
+from .derive.engine import Derivation
+from .fileio import atomic_write_text
+from .model.layer import Layer
+
+DERIVATIONS = "DERIVATIONS.md"
+STAMP = ".symcnn-stamp.json"
+_PACKAGE = Path(symcnn.__file__).resolve().parent
+#: What each stage's output depends on besides the layer specs: its source and that of the stages before it.
+GENERATE_SOURCES = ("__init__.py", "backends.py", "errors.py", "model", "derive", "codegen", "../templates")
+REPORT_SOURCES = ("__init__.py", "model", "derive", "verify")
+
+
+def source_hash(parts: Iterable[str]) -> str:
+    """A hash of the source files under ``parts`` (paths relative to the package)."""
+    h = hashlib.sha256()
+    for part in parts:
+        root = (_PACKAGE / part).resolve()
+        paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.suffix in (".py", ".j2"))
+        for path in paths:
+            h.update(str(path.relative_to(_PACKAGE.parent)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class StageKeys:
+    """The key of each layer's modules and of the report."""
+
+    modules: dict[str, str]
+    report: str
+
+
+def stage_keys(layers: list[Layer], spec_hashes: dict[str, str] | None = None) -> StageKeys:
+    """Each stage's key: the layers' spec hashes and the source of the stages that make it."""
+    known = spec_hashes or {}
+    generate = source_hash(GENERATE_SOURCES)
+    hashes = [f"{layer.name}={known.get(layer.name) or spec_hash(layer)}" for layer in layers]
+    modules = {layer.name: _digest(h, generate, *BACKENDS) for layer, h in zip(layers, hashes)}
+    return StageKeys(modules, _digest(*hashes, source_hash(REPORT_SOURCES)))
+
+
+class _Store:
+    """Stage outputs by key: the stamp of the folder written first, then the cache folder."""
+
+    def __init__(self, out: Path | None, enabled: bool):
+        self.enabled = enabled
+        self.root = cache_dir() / "stages"
+        self.out = out
+        self.stamp: dict = {}
+        if out is not None and enabled:
+            try:
+                self.stamp = json.loads((out / STAMP).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                self.stamp = {}
+
+    def _from_out(self, name: str, key: str) -> str | None:
+        entry = self.stamp.get(name) if isinstance(self.stamp, dict) else None
+        if not isinstance(entry, dict) or entry.get("key") != key or self.out is None:
+            return None
+        try:
+            text = (self.out / name).read_text(encoding="utf-8")
+        except OSError:
+            return None
+        return text if hashlib.sha256(text.encode()).hexdigest() == entry.get("sha256") else None
+
+    def get(self, key: str, names: list[str]) -> dict[str, str] | None:
+        if not self.enabled:
+            return None
+        found = {n: self._from_out(n, key) for n in names}
+        if all(v is not None for v in found.values()):
+            return found
+        try:
+            doc = json.loads((self.root / f"{key}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return doc if isinstance(doc, dict) and sorted(doc) == sorted(names) else None
+
+    def put(self, key: str, files: dict[str, str]) -> None:
+        if not self.enabled:
+            return
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(self.root / f"{key}.json", json.dumps(files, sort_keys=True))
+        except OSError:
+            pass  # a read-only cache only costs time
+
+
+def build(layers: Iterable[Layer], out: Path | None = None, use_cache: bool = True) -> tuple[dict, dict]:
+    """Every file of the generated folder, by name, and each file's stage key.
+
+    ``out``: a folder written before, whose stamp may already hold some stages' outputs.
+    """
+    from .codegen.generate import assemble
+
+    layers = list(layers)
+    hashes = {layer.name: spec_hash(layer) for layer in layers}
+    keys = stage_keys(layers, hashes)
+    store = _Store(out, use_cache)
+    derived: dict[str, Derivation] = {}
+
+    def derivation(layer: Layer) -> Derivation:
+        if layer.name not in derived:
+            derived[layer.name] = cached_derive(layer, use_cache)
+        return derived[layer.name]
+
+    modules: dict[str, str] = {}
+    file_keys: dict[str, str] = {}
+    wanted = {layer.name: [f"{layer.name}_{b}.py" for b in BACKENDS] for layer in layers}
+    found = {layer.name: store.get(keys.modules[layer.name], wanted[layer.name]) for layer in layers}
+    report = store.get(keys.report, [DERIVATIONS])
+    pending = None
+    if report is None:  # the report and the modules need the same derivations, nothing else of each other
+        rendering = any(f is None for f in found.values())
+        pending = _start_report([derivation(layer) for layer in layers], rendering)
+    for layer in layers:
+        key = keys.modules[layer.name]
+        files = found[layer.name]
+        if files is None:
+            from .codegen.generate import render_layer
+
+            files = render_layer(derivation(layer))
+            store.put(key, files)
+        modules.update(files)
+        file_keys.update(dict.fromkeys(files, key))
+    if pending is not None:
+        report = {DERIVATIONS: pending()}
+        store.put(keys.report, report)
+    file_keys[DERIVATIONS] = keys.report
+    return assemble(layers, modules, report, hashes=hashes), file_keys
+
+
+def _report_text(derivations: list[Derivation]) -> str:
+    from .verify.report import derivations_markdown
+
+    return derivations_markdown(derivations)
+
+
+def _start_report(derivations: list[Derivation], overlap: bool) -> Callable[[], str]:
+    """Start the report stage; the returned function waits for its text.
+
+    When modules are rendered meanwhile and a second CPU is there, the report
+    runs in a forked child (it proves; rendering lowers): a cold derive then
+    takes about the longer of the two, not their sum.
+    """
+    if not (overlap and (os.cpu_count() or 1) > 1 and "fork" in mp.get_all_start_methods()):
+        return lambda: _report_text(derivations)
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"))
+    future = pool.submit(_report_text, derivations)
+
+    def wait() -> str:
+        try:
+            return future.result()
+        finally:
+            pool.shutdown()
+
+    return wait
+
+
+def write_stamp(out: Path, files: dict[str, str], file_keys: dict[str, str]) -> None:
+    """Record under which key each file in ``out`` was made, for the next :func:`build`."""
+    stamp = {
+        name: {"key": key, "sha256": hashlib.sha256(files[name].encode()).hexdigest()}
+        for name, key in sorted(file_keys.items())
+    }
+    try:
+        atomic_write_text(out / STAMP, json.dumps(stamp, indent=1, sort_keys=True) + "\n")
+    except OSError:
+        pass
+
+
+def build_plain(layers: Iterable[Layer], use_cache: bool = True) -> dict[str, str]:
+    """Every file of a folder of the plain schedule: ``<layer>_plain.py``, ``__init__.py``, the manifest."""
+    from .codegen.generate import assemble
+    from .codegen.plain import SCHEDULE, render_plain
+
+    layers = list(layers)
+    modules = render_plain([cached_derive(layer, use_cache) for layer in layers])
+    return assemble(layers, modules, backends=(SCHEDULE,))
+
+
+def run_derive(
+    layers: Iterable[Layer], out: str | Path, check: bool = False, use_cache: bool = True,
+    schedule: str = "fast",
+):
+    """``symcnn derive``: build every file and write (or, with ``check``, compare) the folder.
+
+    ``schedule="plain"`` writes the plain schedule (:mod:`symcnn.codegen.plain`) instead.
+    """
+    from .codegen.generate import write_tree
+
+    start = time.perf_counter()
+    out = Path(out)
+    if schedule == "plain":
+        report = write_tree(build_plain(layers, use_cache), out, check)
+        return report, time.perf_counter() - start
+    files, file_keys = build(layers, None if check else out, use_cache)
+    report = write_tree(files, out, check)
+    if not check:
+        write_stamp(out, files, file_keys)
+    return report, time.perf_counter() - start

@@ -1,0 +1,121 @@
+"""The plain schedule is the reference: every fast kernel equals its plain twin, both backends.
+
+``symcnn derive --schedule plain`` writes each kernel as its derived bounded
+sum, one loop per index (:mod:`symcnn.codegen.plain`). Here every built-in
+layer and the example custom layers run forward and backward in the plain
+module and in the Numba and NumPy modules on the same float64 arrays; every
+output and every gradient must agree to 1e-12 (relative to its largest entry).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from symcnn.cli.main import main
+from symcnn.codegen import generate_tree
+from symcnn.codegen.checks import random_arrays, relative_difference, run_backward, seeds
+from symcnn.codegen.text import LINE_LIMIT
+from symcnn.model import builtin_layers
+from symcnn.model.spec import load_spec
+from symcnn.pipeline import run_derive
+from symcnn.runtime.loader import load_layer_module
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATED = ROOT / "generated"
+EXAMPLES = ROOT / "examples" / "custom_layers.py"
+BUILTINS = list(builtin_layers())
+CUSTOM = [layer.name for layer in load_spec(EXAMPLES)]
+SIZES = dict(N=2, C=2, M=3, Ho=4, Wo=5, KH=2, KW=3, I=4, O=3, s=2, d=2)
+TOL = 1e-12
+
+
+@pytest.fixture(scope="session")
+def plain_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("plain")
+    report, _ = run_derive([*builtin_layers().values(), *load_spec(EXAMPLES)], out, schedule="plain")
+    assert report.missing or report.written
+    return out
+
+
+@pytest.fixture(scope="session")
+def user_dir(request) -> Path:
+    """The example layers' fast modules, in a folder that persists (as Numba's cache does)."""
+    out = Path(request.config.cache.mkdir("symcnn_custom_layers"))
+    generate_tree(load_spec(EXAMPLES), out)
+    return out
+
+
+def plain(layer: str, folder: Path):
+    path = folder / f"{layer}_plain.py"
+    spec = importlib.util.spec_from_file_location(f"_plain_{layer}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def fast(layer: str, backend: str, user_dir: Path):
+    return load_layer_module(layer, backend, user_dir if layer in CUSTOM else GENERATED)
+
+
+def differences(a, b, seed: int = 0) -> dict[str, float]:
+    """Relative difference of every forward array and every gradient of modules ``a`` and ``b``."""
+    z = {k: SIZES[k] for k in a.SIZES}
+    hyper = {h: z[h] for h in a.HYPER}
+    rng = np.random.default_rng(seed)
+    arrays = random_arrays(a, z, rng)
+    weights = seeds(a, z, rng)
+    fa, fb = a.forward(arrays, hyper), b.forward(arrays, hyper)
+    ga, gb = run_backward(a, arrays, hyper, weights), run_backward(b, arrays, hyper, weights)
+    assert set(fa) == set(fb) and tuple(ga) == tuple(gb) == a.GRADIENTS
+    data = max(float(np.max(np.abs(v))) for v in (*arrays.values(), *fa.values(), *weights.values()))
+    floor = 64 * np.finfo(np.float64).eps * data  # below this a value is rounding of the data
+    both = {**{k: (fa[k], fb[k]) for k in fa}, **{k: (ga[k], gb[k]) for k in ga}}
+    return {k: relative_difference(x, y, floor) for k, (x, y) in both.items()}
+
+
+@pytest.mark.parametrize("backend", [pytest.param("numba", marks=pytest.mark.slow), "numpy"])
+@pytest.mark.parametrize("layer", BUILTINS + CUSTOM)
+def test_fast_kernels_equal_their_plain_twins(layer, backend, plain_dir, user_dir):
+    ref, mod = plain(layer, plain_dir), fast(layer, backend, user_dir)
+    assert ref.GRADIENTS == mod.GRADIENTS and ref.SPEC_HASH == mod.SPEC_HASH
+    bad = {k: v for k, v in differences(mod, ref).items() if not v <= TOL}
+    assert not bad, f"{layer} ({backend}) against plain: {bad}"
+
+
+def test_a_wrong_bound_in_the_plain_twin_is_caught(plain_dir, tmp_path):
+    """The comparison sees a bound off by one: dX of a convolution that stops one tap short."""
+    text = (plain_dir / "conv_xcorr_sigmoid_plain.py").read_text()
+    assert text.count("min(p, KH - 1) + 1") == 1
+    short = text.replace("min(p, KH - 1) + 1", "min(p, KH - 1)")
+    (tmp_path / "conv_xcorr_sigmoid_plain.py").write_text(short)
+    wrong = differences(fast("conv_xcorr_sigmoid", "numpy", GENERATED), plain("conv_xcorr_sigmoid", tmp_path))
+    assert wrong["dX"] > 1e-3 and wrong["dK"] <= TOL
+
+
+def test_plain_kernels_state_their_equation_and_the_paper(plain_dir):
+    conv = plain("conv_xcorr_sigmoid", plain_dir)
+    assert "dK[i, j, a, b] = Σ_{n=0}^{N - 1}" in conv.backward_dK.__doc__
+    assert "[B10] ∂E/∂k_ij^ℓ" in conv.backward_dK.__doc__
+    assert "U[n, j, y, x] = B[j] + Σ_{i=0}^{C - 1}" in conv.forward_U.__doc__
+    user = plain("dilated_conv", plain_dir)
+    assert "user layer" in user.backward_dX.__doc__ and "[]" not in user.__doc__
+    for layer in BUILTINS + CUSTOM:
+        mod = plain(layer, plain_dir)
+        for g in mod.GRADIENTS:
+            doc = getattr(mod, f"backward_{g}").__doc__
+            assert f"{g}[" in doc and " = " in doc and "Sum(" not in doc, (layer, g)
+
+
+def test_plain_modules_keep_to_the_line_limit(plain_dir):
+    for path in sorted(plain_dir.glob("*.py")):
+        long = [n + 1 for n, ln in enumerate(path.read_text().splitlines()) if len(ln) > LINE_LIMIT]
+        assert not long, f"{path.name}: lines {long[:10]}"
+
+
+def test_plain_schedule_is_refused_for_the_fast_folder(capsys):
+    assert main(["derive", "--schedule", "plain"]) == 2
+    assert "--out DIR" in capsys.readouterr().err
