@@ -1,7 +1,8 @@
 """``symcnn derive``: derive every layer and generate its Numba and NumPy modules.
 
-Without ``--spec`` the built-in layers go to ``generated/`` of the source
-tree; with ``--spec FILE.py`` the layers that file defines go to ``--out``.
+Without ``--spec`` the built-in layers go to ``generated/`` of the checkout
+(from an installed wheel, whose own copy is read-only: to ``<cache>/generated``);
+with ``--spec FILE.py`` the layers that file defines go to ``--out``.
 ``--check`` writes nothing and exits 1 when the folder is not what derive
 would write; ``--show LAYER`` prints one derivation and generates nothing.
 """
@@ -12,11 +13,10 @@ import argparse
 import sys
 from pathlib import Path
 
-import symcnn
-
 from ..errors import SpecError
+from ..paths import derive_folder, generated_dir, source_tree
 
-GENERATED = Path(symcnn.__file__).resolve().parent.parent / "generated"
+GENERATED = derive_folder()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -74,4 +74,7 @@ def run(args: argparse.Namespace) -> int:
         f"{out}: {len(layers)} layers, {len(report.written)} files written, "
         f"{len(report.unchanged)} unchanged, {len(report.extra)} removed ({seconds:.1f} s)"
     )
+    if not args.out and source_tree() is None:
+        print(f"(symcnn is installed, not a checkout: its own generated modules in {generated_dir()} "
+              f"are read-only; train with --generated {out} to load these)")
     return 0

@@ -1,4 +1,5 @@
-"""Rendering: IR modules → Python source, through the Jinja templates in ``templates/``.
+"""Rendering: IR modules → Python source, through the Jinja templates in ``templates/``
+(:func:`symcnn.paths.templates_dir`).
 
 The templates hold the scaffolding (header, imports, contract, decorators,
 the shape of a loop nest or an einsum call); everything that varies with the
@@ -11,17 +12,16 @@ import re
 import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import jinja2
 import sympy as sp
 
-import symcnn
-
 from .. import __version__
+from ..paths import templates_dir
 from .ir import Kernel, Loop, Module, RecordKernel
 
-TEMPLATES = Path(symcnn.__file__).resolve().parent.parent / "templates"
+#: The Jinja templates: ``templates/`` of a checkout, or the copy shipped in the wheel.
+TEMPLATES = templates_dir()
 BACKENDS = ("numba", "numpy")
 #: LLVM flags for Numba kernels with sums: reassociation lets a float sum vectorise; nothing
 #: that changes NaN or Inf handling.

@@ -7,15 +7,14 @@ engine → same file. Nothing to lock or clean: a stale entry is never read.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
-from pathlib import Path
 
 import sympy as sp
 
 from .. import __version__
 from ..fileio import atomic_write_bytes
 from ..model.layer import Layer
+from ..paths import cache_dir
 from .engine import Derivation, derive
 
 ENGINE_VERSION = "1"
@@ -25,13 +24,6 @@ def spec_hash(layer: Layer) -> str:
     """The hash of a layer spec; generated files carry it in their header."""
     text = f"{layer.key()}\nsympy={sp.__version__}\nengine={ENGINE_VERSION}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def cache_dir() -> Path:
-    root = os.environ.get("SYMCNN_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "symcnn"
-    )
-    return Path(root)
 
 
 def cached_derive(layer: Layer, use_cache: bool = True) -> Derivation:

@@ -26,6 +26,7 @@ from types import ModuleType
 from typing import Any
 
 from symcnn.errors import GeneratedCodeError
+from symcnn.paths import generated_dir
 
 __all__ = [
     "BACKENDS",
@@ -37,8 +38,8 @@ __all__ = [
     "resolve_folder",
 ]
 
-#: The generated folder of the source tree symcnn is installed from.
-GENERATED_DIR = Path(__file__).resolve().parents[2] / "generated"
+#: The built-in generated folder: ``generated/`` of a checkout, or the copy shipped in the wheel.
+GENERATED_DIR = generated_dir()
 #: Backends a generated folder provides.
 BACKENDS = ("numba", "numpy")
 #: Names every generated module defines (the contract with ``symcnn.codegen``).
