@@ -17,7 +17,12 @@ PARENT = textwrap.dedent("""
     from symcnn.runtime.presets import build_network
     from symcnn.runtime.warmup import compile_ahead
 
-    assert compile_ahead("dlt", dtype="float32") is not None
+    seen = []
+    assert compile_ahead("dlt", dtype="float32", progress=lambda done, total: seen.append((done, total)))
+    assert seen[0] == (0, 0)  # planning
+    counts = [(done, total) for done, total in seen if total]
+    assert counts[-1][0] == counts[-1][1] > 0 and len({t for _, t in counts}) == 1
+    assert all(a[0] <= b[0] for a, b in zip(counts, counts[1:]))
     net = build_network("dlt", backend="numba", dtype="float32")
     x = np.random.default_rng(0).random((3, 1, 28, 28)).astype("float32")
     net.loss(x, np.eye(10, dtype="float32")[[1, 2, 3]])

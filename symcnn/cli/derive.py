@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..errors import SpecError
 from ..paths import derive_folder, generated_dir, source_tree
+from ..progress import Counter
 
 GENERATED = derive_folder()
 
@@ -60,7 +61,16 @@ def run(args: argparse.Namespace) -> int:
         print(show(cached_derive(found[0], use_cache), latex=args.latex))
         return 0
     out = Path(args.out) if args.out else GENERATED
-    report, seconds = generate_tree(layers, out, check=args.check, use_cache=use_cache)
+    counter = Counter("derive")
+
+    def progress(phase: str, k: int, total: int, name: str) -> None:
+        counter.what = phase
+        counter.show(k, total, name)
+
+    try:
+        report, seconds = generate_tree(layers, out, check=args.check, use_cache=use_cache, progress=progress)
+    finally:
+        counter.close()
     if args.check:
         if report.up_to_date:
             print(f"{out}: up to date ({len(layers)} layers, {len(report.unchanged)} files, {seconds:.1f} s)")

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import SymcnnError, TrainingError
+from ..progress import Counter, EpochBar
 
 DEFAULT_INTERRUPT_SAVE = "symcnn-interrupted.npz"
 
@@ -50,36 +51,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-class Progress:
-    """A one-line progress bar on stderr: images done, images/s, running loss."""
-
-    def __init__(self, epoch: int, epochs: int, total: int, stream=None) -> None:
-        self.epoch, self.epochs, self.total = epoch, epochs, total
-        self.stream = stream or sys.stderr
-        self.live = self.stream.isatty()
-        self.start = self.last = time.perf_counter()
-        self.done, self.loss = 0, float("nan")
-
-    def line(self) -> str:
-        width = 30
-        fill = int(width * self.done / max(self.total, 1))
-        rate = self.done / max(time.perf_counter() - self.start, 1e-9)
-        return (f"epoch {self.epoch}/{self.epochs} [{'#' * fill}{'.' * (width - fill)}] "
-                f"{self.done}/{self.total}  {rate:7.0f} img/s  loss {self.loss:.4f}")
-
-    def update(self, batch: int, done: int, loss: float) -> None:
-        self.done, self.loss = done, loss
-        now = time.perf_counter()
-        if self.live and now - self.last > 0.2:
-            self.last = now
-            self.stream.write("\r" + self.line())
-            self.stream.flush()
-
-    def close(self) -> None:
-        self.stream.write(("\r" if self.live else "") + self.line() + "\n")
-        self.stream.flush()
-
-
 def _check_plotting(folder: str | None) -> None:
     if folder is None:
         return
@@ -109,8 +80,14 @@ def run(args: argparse.Namespace) -> int:
     x_test, y_test = data.images("test", args.dtype)[:, None], data.labels("test")
     if args.backend == "numba":  # kernels compiled in-process run slower than cached ones
         print("compiling the Numba kernels (or loading them) in child processes", file=sys.stderr)
-        took = compile_ahead(args.net, dtype=args.dtype, convention=args.convention,
-                             generated=args.generated, trust=args.trust_generated)
+        counter = Counter("  compiled", enabled=False if args.json else None)
+        try:
+            took = compile_ahead(args.net, dtype=args.dtype, convention=args.convention,
+                                 generated=args.generated, trust=args.trust_generated,
+                                 progress=lambda done, total: counter.show(
+                                     done, total, "kernels" if total else "(planning)", eta=True))
+        finally:
+            counter.close()
         print(f"  done in {took:.1f} s" if took is not None else "  failed: compiling in-process",
               file=sys.stderr)
     net = build_network(args.net, backend=args.backend, dtype=args.dtype, convention=args.convention,
@@ -133,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     updates = batches * recipe["epochs"]
     try:
         for epoch in range(1, recipe["epochs"] + 1):
-            bar = Progress(epoch, recipe["epochs"], len(x_train))
+            bar = EpochBar(epoch, recipe["epochs"], len(x_train))
 
             def on_batch(batch, done, loss, bar=bar):
                 bar.update(batch, done, loss)

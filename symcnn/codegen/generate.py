@@ -30,12 +30,28 @@ MANIFEST = "MANIFEST.json"
 DERIVATIONS = "DERIVATIONS.md"
 
 
-def derive_all(layers: Iterable[Layer], use_cache: bool = True) -> list[Derivation]:
+#: ``progress(phase, k, total, name)``: called as step ``k`` of ``total`` of a phase
+#: ("derive", "prove", "render") begins on ``name`` (a layer, or a paper label).
+Progress = Callable[[str, int, int, str], None]
+
+
+def _quiet(phase: str, k: int, total: int, name: str) -> None:
+    pass
+
+
+def derive_all(
+    layers: Iterable[Layer], use_cache: bool = True, progress: Progress = _quiet
+) -> list[Derivation]:
     """Derive every layer (through the on-disk cache unless ``use_cache`` is false)."""
-    return [cached_derive(layer, use_cache) for layer in layers]
+    layers = list(layers)
+    done = []
+    for k, layer in enumerate(layers, 1):
+        progress("derive", k, len(layers), layer.name)
+        done.append(cached_derive(layer, use_cache))
+    return done
 
 
-def _derivations_markdown() -> Callable[[list[Derivation]], str] | None:
+def _derivations_markdown() -> Callable[..., str] | None:
     try:
         from ..verify.report import derivations_markdown
     except ImportError:
@@ -43,11 +59,14 @@ def _derivations_markdown() -> Callable[[list[Derivation]], str] | None:
     return derivations_markdown
 
 
-def render_all(derivations: list[Derivation], backends: tuple[str, ...] = BACKENDS) -> dict[str, str]:
+def render_all(
+    derivations: list[Derivation], backends: tuple[str, ...] = BACKENDS, progress: Progress = _quiet
+) -> dict[str, str]:
     """Every file of a generated folder, by name: modules, ``__init__.py``, manifest, report."""
     files: dict[str, str] = {}
     layers: dict[str, dict] = {}
-    for d in derivations:
+    for k, d in enumerate(derivations, 1):
+        progress("render", k, len(derivations), d.layer.name)
         h = spec_hash(d.layer)
         module = lower(d, h)
         names = {}
@@ -60,7 +79,7 @@ def render_all(derivations: list[Derivation], backends: tuple[str, ...] = BACKEN
     files[".gitignore"] = "__pycache__/\n"
     report = _derivations_markdown()
     if report is not None:
-        text = report(list(derivations))
+        text = report(list(derivations), on_claim=lambda k, n, label: progress("prove", k, n, label))
         files[DERIVATIONS] = text if text.endswith("\n") else text + "\n"
     entries = {}
     for name in sorted(files):
@@ -144,10 +163,11 @@ def write_tree(files: dict[str, str], out: str | Path, check: bool = False) -> T
 
 
 def generate_tree(
-    layers: Iterable[Layer], out: str | Path, check: bool = False, use_cache: bool = True
+    layers: Iterable[Layer], out: str | Path, check: bool = False, use_cache: bool = True,
+    progress: Progress = _quiet,
 ) -> tuple[TreeReport, float]:
     """Derive, render and write (or check) a generated folder; returns the report and seconds taken."""
     start = time.perf_counter()
-    files = render_all(derive_all(layers, use_cache))
+    files = render_all(derive_all(layers, use_cache, progress), progress=progress)
     report = write_tree(files, out, check)
     return report, time.perf_counter() - start

@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 #: Images in the planning child's training step: kernels are compiled per dtype and layout, not per size.
@@ -49,28 +50,48 @@ def compile_ahead(
     convention: str = "xcorr",
     generated: str | Path | None = None,
     trust: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> float | None:
     """Compile (or load) every Numba kernel of preset ``net``'s training step in child processes.
 
+    ``progress(done, total)`` is called while the compiling children work (a few times a
+    second, ``total`` the kernels planned; ``(0, 0)`` while planning).
     Returns the children's wall time in seconds, or ``None`` if they failed.
     """
     spec = {"net": net, "dtype": dtype, "convention": convention,
             "generated": None if generated is None else str(generated), "trust": trust}
+    report = progress or (lambda done, total: None)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="symcnn-warmup-") as tmp:
         plan = Path(tmp) / "plan.pickle"
-        if _children([{**spec, "plan": str(plan)}]) and (not pickle.loads(plan.read_bytes()) or _children(
-            [{**spec, "compile": str(plan), "part": k, "parts": JOBS} for k in range(JOBS)]
-        )):
-            return time.perf_counter() - start
+        report(0, 0)
+        if _children([{**spec, "plan": str(plan)}]):
+            calls = pickle.loads(plan.read_bytes())
+            ticks = [str(Path(tmp) / f"ticks-{k}") for k in range(JOBS)]
+            if not calls or _children(
+                [{**spec, "compile": str(plan), "part": k, "parts": JOBS, "ticks": ticks[k]}
+                 for k in range(JOBS)], lambda: report(_ticked(ticks), len(calls))
+            ):
+                return time.perf_counter() - start
     return time.perf_counter() - start if _children([spec]) else None
 
 
-def _children(specs: list[dict]) -> bool:
-    """Run one child per spec, all at once; did every one succeed?"""
+def _ticked(files: list[str]) -> int:
+    """Kernels the compiling children have finished: one byte each in their tick files."""
+    return sum(os.path.getsize(f) for f in files if os.path.exists(f))
+
+
+def _children(specs: list[dict], poll: Callable[[], None] | None = None) -> bool:
+    """Run one child per spec, all at once, calling ``poll`` a few times a second; did every one succeed?"""
     runs = [subprocess.Popen([sys.executable, "-m", __name__, json.dumps(s)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for s in specs]
-    return all([run.wait() == 0 for run in runs])
+    while poll is not None and any(run.poll() is None for run in runs):
+        poll()
+        time.sleep(0.25)
+    ok = all([run.wait() == 0 for run in runs])
+    if poll is not None:
+        poll()  # the final count
+    return ok
 
 
 def _network(spec: dict):
@@ -141,6 +162,9 @@ def _compile(spec: dict) -> None:
         calls = pickle.load(f)
     for (layer, name, types), _ in calls[spec["part"] :: spec["parts"]]:
         _kernel(layer, name, spec).compile(types)
+        if spec.get("ticks"):
+            with open(spec["ticks"], "ab") as f:
+                f.write(b".")
 
 
 def _step(spec: dict) -> None:
