@@ -16,6 +16,7 @@ from pathlib import Path
 from ..errors import SpecError
 from ..paths import derive_folder, generated_dir, source_tree
 from ..progress import Counter
+from .text import plain
 
 GENERATED = derive_folder()
 
@@ -24,7 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "derive",
         help="derive gradients and generate Numba and NumPy layer modules",
-        description=__doc__.splitlines()[0],
+        description=plain(__doc__),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--spec", metavar="FILE.py", help="derive the layers this file defines, not the built-ins")
     p.add_argument("--out", metavar="DIR", help=f"folder to generate into (default {GENERATED})")

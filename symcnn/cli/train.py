@@ -19,18 +19,24 @@ import numpy as np
 
 from ..errors import SymcnnError, TrainingError
 from ..progress import Counter, EpochBar
+from .text import plain
 
 DEFAULT_INTERRUPT_SAVE = "symcnn-interrupted.npz"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("train", help="train a preset network on (Fashion-)MNIST",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--net", default="dlt", choices=("dlt", "bouvrie", "lenet5", "combo"))
-    p.add_argument("--backend", default="numba", choices=("numba", "numpy"))
-    p.add_argument("--dtype", default="float32", choices=("float32", "float64"))
+                              description=plain(__doc__),
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--net", default="dlt", choices=("dlt", "bouvrie", "lenet5", "combo"),
+                   help="preset network (default: %(default)s)")
+    p.add_argument("--backend", default="numba", choices=("numba", "numpy"),
+                   help="generated kernels to train with (default: %(default)s)")
+    p.add_argument("--dtype", default="float32", choices=("float32", "float64"),
+                   help="floating-point type (default: %(default)s)")
     p.add_argument("--convention", default="xcorr", choices=("xcorr", "matlab"),
-                   help="matlab: DeepLearnToolbox's true convolution and column-major flattening")
+                   help="matlab: DeepLearnToolbox's true convolution and column-major flattening "
+                   "(default: %(default)s)")
     p.add_argument("--epochs", type=int, help="passes over the data (default: the preset's)")
     p.add_argument("--batch-size", type=int, help="images per update (default: the preset's)")
     p.add_argument("--lr", type=float, help="learning rate (default: the preset's)")
@@ -42,7 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "(default: /usr/share/datasets/fashion-mnist, else the embedded subset)")
     p.add_argument("--limit", type=int, metavar="N", help="train on the first N training images only")
     p.add_argument("--save", metavar="PATH", help="write the weights to this .npz after every epoch")
-    p.add_argument("--plot", metavar="DIR", help="write loss-curve and kernel PNGs here (needs matplotlib)")
+    p.add_argument("--plot", metavar="DIR",
+                   help="write loss.png (loss and test error curves) and kernels.png here (needs matplotlib)")
     p.add_argument("--json", action="store_true", help="one JSON object per epoch on stdout, nothing else")
     p.add_argument("--generated", metavar="DIR",
                    help="folder of generated layer modules (default: generated/)")
