@@ -193,7 +193,7 @@ def test_drawn_shapes(group, user_dir):
 
 
 @pytest.mark.parametrize("layer", ["conv_xcorr_sigmoid", "pool_max_relu", "combo_sigmoid", "loss_softmax_ce"])
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", [pytest.param("numba", marks=pytest.mark.slow), "numpy"])
 def test_float32_follows_float64(layer, backend):
     mod = module(layer, backend, GENERATED)
     arrays, hyper = case(mod, DEFAULT)
@@ -206,7 +206,7 @@ def test_float32_follows_float64(layer, backend):
         assert relative_difference(g32[name], g64[name]) < 1e-4, name
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", [pytest.param("numba", marks=pytest.mark.slow), "numpy"])
 def test_forward_writes_into_given_buffers(backend):
     mod = module("conv_xcorr_tanh", backend, GENERATED)
     arrays, hyper = case(mod, DEFAULT)
@@ -218,7 +218,7 @@ def test_forward_writes_into_given_buffers(backend):
     assert set(got) == set(mod.RECORDS + mod.INTERMEDIATES + mod.OUTPUTS)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", [pytest.param("numba", marks=pytest.mark.slow), "numpy"])
 def test_wrong_arrays_are_shape_errors(backend):
     mod = module("pool_max_sigmoid", backend, GENERATED)
     arrays, hyper = case(mod, DEFAULT)
@@ -271,7 +271,8 @@ CORRUPTIONS = [  # (layer, backend, text in the generated module, what replaces 
 ]
 
 
-@pytest.mark.parametrize("layer,backend,old,new", CORRUPTIONS)
+@pytest.mark.parametrize("layer,backend,old,new", [  # a corrupted Numba module compiles afresh: slow
+    pytest.param(*c, marks=pytest.mark.slow) if c[1] == "numba" else c for c in CORRUPTIONS])
 def test_corrupted_kernel_is_caught(layer, backend, old, new, tmp_path):
     honest = module(layer, backend, GENERATED)
     arrays, hyper = case(honest, DEFAULT)

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from symcnn.runtime.warmup import compile_ahead
 
 PARENT = textwrap.dedent("""
@@ -40,6 +42,7 @@ PARENT = textwrap.dedent("""
 SPEC = {"net": "dlt", "dtype": "float32", "convention": "xcorr", "generated": None, "trust": False}
 
 
+@pytest.mark.slow  # compiles a whole network into a cold cache
 def test_training_process_loads_every_kernel_from_the_cache(tmp_path):
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}  # a cold cache: the child compiles everything
     done = subprocess.run([sys.executable, "-c", PARENT], env=env, capture_output=True, text=True,
