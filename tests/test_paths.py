@@ -90,3 +90,16 @@ def test_the_wheel_ships_templates_generated_modules_and_data(tmp_path):
     assert {f"symcnn/_templates/{p.name}" for p in (ROOT / "templates").glob("*.j2")} <= names
     assert {f"symcnn/data/{p.name}" for p in (ROOT / "symcnn" / "data").glob("*.gz")} <= names
     assert not any(n.startswith(("templates/", "generated/", "tests/")) for n in names)
+
+
+def test_a_missing_template_is_a_named_error_not_a_traceback(monkeypatch, tmp_path):
+    from symcnn.codegen import render
+    from symcnn.errors import GeneratedCodeError
+
+    monkeypatch.setattr(render, "TEMPLATES", tmp_path)
+    render.environment.cache_clear()
+    try:
+        with pytest.raises(GeneratedCodeError, match=r"template numpy\.py\.j2 is missing"):
+            render.template("numpy.py.j2")
+    finally:
+        render.environment.cache_clear()

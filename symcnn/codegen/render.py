@@ -17,6 +17,7 @@ import jinja2
 import sympy as sp
 
 from .. import __version__
+from ..errors import GeneratedCodeError
 from ..paths import templates_dir
 from .ir import Kernel, Loop, Module, RecordKernel
 
@@ -40,6 +41,14 @@ def environment() -> jinja2.Environment:
     )
     env.filters["subscript"] = lambda name, table: f'{table}["{name}"]'
     return env
+
+
+def template(name: str) -> jinja2.Template:
+    """A template by file name; a missing one is a :class:`GeneratedCodeError` naming the folder."""
+    try:
+        return environment().get_template(name)
+    except jinja2.TemplateNotFound as exc:
+        raise GeneratedCodeError(f"{TEMPLATES}: template {exc.name} is missing; reinstall symcnn") from exc
 
 
 def versions() -> dict[str, str]:
@@ -81,7 +90,7 @@ def _what(k: Kernel | RecordKernel) -> str:
 
 
 def render_numba_kernel(k: Kernel | RecordKernel) -> str:
-    macros = environment().get_template("numba_kernels.j2").module
+    macros = template("numba_kernels.j2").module
     doc = docstring(k.label, k.formula, _what(k))
     if isinstance(k, RecordKernel):
         blocked = 2 if k.op == "block_argmax" else 1
@@ -141,7 +150,7 @@ def render_module(m: Module, backend: str) -> str:
         "np": re.search(r"\bnp\.", joined) is not None,
         "ops": "_ops." in joined,
     }
-    text = environment().get_template(f"{backend}.py.j2").render(
+    text = template(f"{backend}.py.j2").render(
         m=m, backend=backend, kernels=kernels, uses=uses, versions=versions()
     )
     return _tidy(text)
