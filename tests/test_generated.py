@@ -35,6 +35,15 @@ BACKENDS = ("numba", "numpy")
 GRAD_TOL = 1e-6
 AGREE_TOL = 1e-12
 DEFAULT = dict(N=2, C=2, M=3, Ho=4, Wo=5, KH=2, KW=3, I=4, O=3, s=2, d=2)
+#: One layer of each kernel family: the default run compiles only these layers' Numba modules
+#: (a cold compile takes 10-90 s a layer on a loaded 2-core machine); ``-m slow`` checks the rest.
+REPRESENTATIVE = {"conv_xcorr_sigmoid", "conv_matlab_relu", "fc_sigmoid", "pool_max_relu", "pool_mean_plain",
+                  "combo_sigmoid_pairs", "loss_softmax_ce", "penalty_entropy", "dilated_conv"}
+
+
+def numba_layers(layers: list[str]) -> list:
+    """``layers`` as parameters, those outside :data:`REPRESENTATIVE` marked slow."""
+    return [n if n in REPRESENTATIVE else pytest.param(n, marks=pytest.mark.slow) for n in layers]
 
 
 @pytest.fixture(scope="session")
@@ -83,15 +92,15 @@ def assert_agree(a, b, arrays: dict, hyper: dict, seed: int = 2) -> None:
 # -- every layer, default shapes ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("layer", BUILTINS + CUSTOM)
+@pytest.mark.parametrize("layer,backend", [*((n, "numpy") for n in BUILTINS + CUSTOM),
+                                           *((p, "numba") for p in numba_layers(BUILTINS + CUSTOM))])
 def test_backward_matches_finite_differences(layer, backend, user_dir):
     mod = module(layer, backend, folder_of(layer, user_dir))
     arrays, hyper = case(mod, DEFAULT)
     assert_gradients(mod, arrays, hyper)
 
 
-@pytest.mark.parametrize("layer", BUILTINS + CUSTOM)
+@pytest.mark.parametrize("layer", numba_layers(BUILTINS + CUSTOM))
 def test_numpy_and_numba_agree(layer, user_dir):
     folder = folder_of(layer, user_dir)
     a, b = module(layer, "numpy", folder), module(layer, "numba", folder)
@@ -107,7 +116,7 @@ def window_sums(layer: str, folder: Path) -> bool:
 WINDOWED = [n for n in BUILTINS if window_sums(n, GENERATED)]
 
 
-@pytest.mark.parametrize("layer", WINDOWED + CUSTOM)
+@pytest.mark.parametrize("layer", numba_layers(WINDOWED + CUSTOM))
 def test_window_sums_agree_on_both_paths(layer, user_dir, monkeypatch):
     """Sums over a window take one slice per tap or copy the window: both must give numba's result."""
     folder = folder_of(layer, user_dir)
@@ -171,9 +180,11 @@ def fit(mod, z: dict, limit: int = 16) -> dict:
             z["KH"], z["KW"] = max(1, z["KH"] - 1), max(1, z["KW"] - 1)
 
 
+@pytest.mark.parametrize("every", [False, pytest.param(True, marks=pytest.mark.slow)],
+                         ids=["representative", "every layer"])
 @pytest.mark.parametrize("group", sorted(GROUPS))
-def test_drawn_shapes(group, user_dir):
-    layers = GROUPS[group]
+def test_drawn_shapes(group, every, user_dir):
+    layers = [n for n in GROUPS[group] if every or n in REPRESENTATIVE]
     mods = {(n, b): module(n, b, folder_of(n, user_dir)) for n in layers for b in BACKENDS}
 
     @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
@@ -282,7 +293,7 @@ def test_corrupted_kernel_is_caught(layer, backend, old, new, tmp_path):
     assert max(errors.values()) > 1e-3, errors
 
 
-@pytest.mark.parametrize("layer", [n for n in BUILTINS if n.startswith("pool_max")])
+@pytest.mark.parametrize("layer", numba_layers([n for n in BUILTINS if n.startswith("pool_max")]))
 def test_max_pooling_breaks_ties_alike_on_both_backends(layer):
     """ReLU outputs tie at 0 all the time: both backends must pick the same (first) maximum."""
     a, b = module(layer, "numpy", GENERATED), module(layer, "numba", GENERATED)
