@@ -92,8 +92,11 @@ def assert_agree(a, b, arrays: dict, hyper: dict, seed: int = 2) -> None:
 # -- every layer, default shapes ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("layer,backend", [*((n, "numpy") for n in BUILTINS + CUSTOM),
-                                           *((p, "numba") for p in numba_layers(BUILTINS + CUSTOM))])
+@pytest.mark.parametrize("layer,backend", [
+    *((n, "numpy") for n in BUILTINS + CUSTOM),
+    *((n, "numba") if n in REPRESENTATIVE else pytest.param(n, "numba", marks=pytest.mark.slow)
+      for n in BUILTINS + CUSTOM),
+])
 def test_backward_matches_finite_differences(layer, backend, user_dir):
     mod = module(layer, backend, folder_of(layer, user_dir))
     arrays, hyper = case(mod, DEFAULT)
