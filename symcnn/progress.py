@@ -27,9 +27,16 @@ class Counter:
         self.live = _isatty(self.stream) if enabled is None else enabled
         self.start: float | None = None  # when counting began: the first count shown
         self.width = 0
+        self.last = ""
 
-    def text(self, done: int, total: int, name: str = "", eta: bool = False) -> str:
-        """The line for ``done`` of ``total`` (``total`` 0: no count yet), without drawing it."""
+    def text(
+        self, done: int, total: int, name: str = "", eta: bool = False, share: float | None = None
+    ) -> str:
+        """The line for ``done`` of ``total`` (``total`` 0: no count yet), without drawing it.
+
+        With ``eta``, the time left is extrapolated from the time since counting began and
+        ``share``, the fraction of the work done (default ``done / total``).
+        """
         parts = [self.what]
         if total:
             parts.append(f"{done}/{total}")
@@ -37,16 +44,22 @@ class Counter:
             parts.append(name)
         if total and self.start is None:
             self.start = time.perf_counter()
-        if eta and total and 0 < done < total and self.start is not None:
-            left = (time.perf_counter() - self.start) / done * (total - done)
+        share = done / total if share is None and total else share
+        if eta and total and done < total and share and 0 < share < 1 and self.start is not None:
+            left = (time.perf_counter() - self.start) * (1 - share) / share
             parts.append(f"(ETA {left:.0f} s)")
         return " ".join(parts)
 
-    def show(self, done: int, total: int, name: str = "", eta: bool = False) -> None:
-        """Redraw the line (a no-op when not live)."""
+    def show(
+        self, done: int, total: int, name: str = "", eta: bool = False, share: float | None = None
+    ) -> None:
+        """Redraw the line (a no-op when not live, or when the text is unchanged)."""
         if not self.live:
             return
-        line = self.text(done, total, name, eta)
+        line = self.text(done, total, name, eta, share)
+        if line == self.last:
+            return
+        self.last = line
         self.stream.write("\r" + line.ljust(self.width))
         self.stream.flush()
         self.width = len(line)
@@ -56,7 +69,7 @@ class Counter:
         if self.live and self.width:
             self.stream.write("\r" + " " * self.width + "\r")
             self.stream.flush()
-        self.width = 0
+        self.width, self.last = 0, ""
 
 
 class EpochBar:

@@ -44,6 +44,8 @@ def test_the_eta_extrapolates_the_time_per_step(monkeypatch):
     counter = Counter("compiled", stream=_Tty())
     counter.text(0, 8)  # counting starts at t=100
     assert counter.text(2, 8, "kernels", eta=True) == "compiled 2/8 kernels (ETA 30 s)"
+    clock = iter([120.0])
+    assert counter.text(2, 8, "kernels", eta=True, share=0.5) == "compiled 2/8 kernels (ETA 20 s)"
 
 
 def _run(args: list[str], tty: bool, cwd: Path) -> tuple[int, str]:

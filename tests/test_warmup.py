@@ -20,11 +20,11 @@ PARENT = textwrap.dedent("""
     from symcnn.runtime.warmup import compile_ahead
 
     seen = []
-    assert compile_ahead("dlt", dtype="float32", progress=lambda done, total: seen.append((done, total)))
-    assert seen[0] == (0, 0)  # planning
-    counts = [(done, total) for done, total in seen if total]
-    assert counts[-1][0] == counts[-1][1] > 0 and len({t for _, t in counts}) == 1
-    assert all(a[0] <= b[0] for a, b in zip(counts, counts[1:]))
+    assert compile_ahead("dlt", dtype="float32", progress=lambda *a: seen.append(a))
+    assert seen[0] == (0, 0, 0.0)  # planning
+    counts = [a for a in seen if a[1]]
+    assert counts[-1][0] == counts[-1][1] > 0 and counts[-1][2] == 1.0 and len({a[1] for a in counts}) == 1
+    assert all(a[0] <= b[0] and a[2] <= b[2] for a, b in zip(counts, counts[1:]))
     net = build_network("dlt", backend="numba", dtype="float32")
     x = np.random.default_rng(0).random((3, 1, 28, 28)).astype("float32")
     net.loss(x, np.eye(10, dtype="float32")[[1, 2, 3]])

@@ -88,11 +88,13 @@ def run(args: argparse.Namespace) -> int:
     if args.backend == "numba":  # kernels compiled in-process run slower than cached ones
         print("compiling the Numba kernels (or loading them) in child processes", file=sys.stderr)
         counter = Counter("  compiled", enabled=False if args.json else None)
+
+        def progress(done: int, total: int, share: float) -> None:
+            counter.show(done, total, "kernels" if total else "(planning)", eta=True, share=share)
+
         try:
             took = compile_ahead(args.net, dtype=args.dtype, convention=args.convention,
-                                 generated=args.generated, trust=args.trust_generated,
-                                 progress=lambda done, total: counter.show(
-                                     done, total, "kernels" if total else "(planning)", eta=True))
+                                 generated=args.generated, trust=args.trust_generated, progress=progress)
         finally:
             counter.close()
         print(f"  done in {took:.1f} s" if took is not None else "  failed: compiling in-process",

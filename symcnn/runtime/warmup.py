@@ -50,35 +50,50 @@ def compile_ahead(
     convention: str = "xcorr",
     generated: str | Path | None = None,
     trust: bool = False,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int, float], None] | None = None,
 ) -> float | None:
     """Compile (or load) every Numba kernel of preset ``net``'s training step in child processes.
 
-    ``progress(done, total)`` is called while the compiling children work (a few times a
-    second, ``total`` the kernels planned; ``(0, 0)`` while planning).
+    ``progress(done, total, share)`` is called while the compiling children work (a few
+    times a second): ``done`` of ``total`` kernels compiled, ``share`` the fraction of the
+    work done (kernels weighted by their source length); ``(0, 0, 0.0)`` while planning.
     Returns the children's wall time in seconds, or ``None`` if they failed.
     """
     spec = {"net": net, "dtype": dtype, "convention": convention,
             "generated": None if generated is None else str(generated), "trust": trust}
-    report = progress or (lambda done, total: None)
+    report = progress or (lambda done, total, share: None)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="symcnn-warmup-") as tmp:
         plan = Path(tmp) / "plan.pickle"
-        report(0, 0)
+        report(0, 0, 0.0)
         if _children([{**spec, "plan": str(plan)}]):
             calls = pickle.loads(plan.read_bytes())
             ticks = [str(Path(tmp) / f"ticks-{k}") for k in range(JOBS)]
+            work = sum(cost for _, cost in calls) or 1
+
+            def poll() -> None:
+                done, cost = _ticked(ticks)
+                report(done, len(calls), cost / work)
+
             if not calls or _children(
                 [{**spec, "compile": str(plan), "part": k, "parts": JOBS, "ticks": ticks[k]}
-                 for k in range(JOBS)], lambda: report(_ticked(ticks), len(calls))
+                 for k in range(JOBS)], poll
             ):
                 return time.perf_counter() - start
     return time.perf_counter() - start if _children([spec]) else None
 
 
-def _ticked(files: list[str]) -> int:
-    """Kernels the compiling children have finished: one byte each in their tick files."""
-    return sum(os.path.getsize(f) for f in files if os.path.exists(f))
+def _ticked(files: list[str]) -> tuple[int, int]:
+    """Kernels the compiling children have finished, and their summed cost: a line each
+    (the kernel's cost) in the children's tick files."""
+    costs = []
+    for name in files:
+        try:
+            with open(name) as f:
+                costs += [int(line) for line in f if line.endswith("\n")]
+        except FileNotFoundError:
+            pass
+    return len(costs), sum(costs)
 
 
 def _children(specs: list[dict], poll: Callable[[], None] | None = None) -> bool:
@@ -160,11 +175,11 @@ def _compile(spec: dict) -> None:
     """Compile this child's share of the planned kernels (every ``parts``-th, longest first)."""
     with open(spec["compile"], "rb") as f:
         calls = pickle.load(f)
-    for (layer, name, types), _ in calls[spec["part"] :: spec["parts"]]:
+    for (layer, name, types), cost in calls[spec["part"] :: spec["parts"]]:
         _kernel(layer, name, spec).compile(types)
         if spec.get("ticks"):
-            with open(spec["ticks"], "ab") as f:
-                f.write(b".")
+            with open(spec["ticks"], "a") as f:
+                f.write(f"{cost}\n")
 
 
 def _step(spec: dict) -> None:
