@@ -127,3 +127,19 @@ def test_plot_training_labels_and_legends_its_curves(tmp_path):
     labels = [t.get_text() for t in loss_axes[0].get_legend().get_texts()]
     assert labels == ["training loss (running mean over the epoch)", "test error after each epoch"]
     assert "(%)" in loss_axes[1].get_ylabel() and loss_axes[0].get_xlabel()
+
+
+def test_evaluate_plot_draws_the_named_confusion_matrix_or_says_it_needs_matplotlib(tmp_path, capsys):
+    from runtime_helpers import GENERATED
+
+    from symcnn.runtime import build_network
+
+    model, png = tmp_path / "m.npz", tmp_path / "plots" / "confusion.png"
+    build_network("dlt", backend="numpy", dtype="float32", generated=GENERATED, seed=0).save(model, epoch=0)
+    code, out, err = run(capsys, "evaluate", "--model", str(model), "--plot", str(png),
+                         "--backend", "numpy", "--generated", str(GENERATED))
+    if importlib.util.find_spec("matplotlib") is None:
+        assert code == 1 and "needs matplotlib" in err and "test error" not in out and not png.exists()
+    else:
+        assert code == 0 and png.read_bytes()[:4] == b"\x89PNG" and f"wrote {png}" in err
+        assert "0 T-shirt/top" in out and "9 Ankle boot" in out
