@@ -52,7 +52,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="time `symcnn derive`, `symcnn verify` and the first Numba step, cold and warm")
     p.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
     p.add_argument("--generated", metavar="DIR",
-                   help="folder of generated layer modules (default: generated/)")
+                   help="folder of generated layer modules (default: generated/ of a checkout, "
+                        "else the copy shipped in the package)")
     p.add_argument("--trust-generated", action="store_true",
                    help="load generated modules even if their SPEC_HASH does not match MANIFEST.json")
     p.set_defaults(func=run)
