@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="default: the one the model was trained with")
     p.add_argument("--generated", metavar="DIR",
                    help="folder of generated layer modules (default: generated/ of a checkout, "
-                        "else the copy shipped in the package)")
+                   "else the copy shipped in the package)")
     p.add_argument("--trust-generated", action="store_true",
                    help="load generated modules even if their SPEC_HASH does not match MANIFEST.json")
     p.add_argument("--plot", metavar="FILE.png",

@@ -53,7 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object per epoch on stdout, nothing else")
     p.add_argument("--generated", metavar="DIR",
                    help="folder of generated layer modules (default: generated/ of a checkout, "
-                        "else the copy shipped in the package)")
+                   "else the copy shipped in the package)")
     p.add_argument("--trust-generated", action="store_true",
                    help="load generated modules even if their SPEC_HASH does not match MANIFEST.json")
     p.set_defaults(func=run)
