@@ -278,6 +278,7 @@ def test_torch_step_is_sgd_with_the_preset_rate():
         np.testing.assert_allclose(after[name], params[name] - 0.5 * grads[name], rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.slow  # whole networks in float64 in both libraries: 20-110 s each on a loaded 2-core machine
 @pytest.mark.parametrize("net", NETS)
 def test_torch_gradients_match_symcnn(net):
     pytest.importorskip("torch")

@@ -63,7 +63,7 @@ def compare(got, ref):
                 close(got["dk"][l][i][j], want, f"dk[{l}][{i}][{j}]")
 
 
-@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize("backend", [pytest.param("numba", marks=pytest.mark.slow), "numpy"])
 def test_matlab_convention_matches_deeplearntoolbox(problem, backend):
     cnn, x, y, ref = problem
     net = from_dlt(cnn, backend=backend, generated=GENERATED)

@@ -35,6 +35,16 @@ BACKENDS = ("numba", "numpy")
 GRAD_TOL = 1e-6
 AGREE_TOL = 1e-12
 DEFAULT = dict(N=2, C=2, M=3, Ho=4, Wo=5, KH=2, KW=3, I=4, O=3, s=2, d=2)
+#: The layers whose Numba modules the default run compiles: one of each kind the presets train
+#: with (a cold compile takes 1-170 s a layer on the loaded 2-core machine: MATLAB convolutions,
+#: connection-table combinations and the custom layers the longest); ``-m slow`` checks every layer.
+REPRESENTATIVE = {"conv_xcorr_sigmoid", "fc_sigmoid", "pool_max_relu", "pool_mean_plain",
+                  "loss_softmax_ce", "penalty_entropy"}
+
+
+def numba_layers(layers: list[str]) -> list:
+    """``layers`` as parameters, those outside :data:`REPRESENTATIVE` marked slow."""
+    return [n if n in REPRESENTATIVE else pytest.param(n, marks=pytest.mark.slow) for n in layers]
 
 
 @pytest.fixture(scope="session")
@@ -83,15 +93,18 @@ def assert_agree(a, b, arrays: dict, hyper: dict, seed: int = 2) -> None:
 # -- every layer, default shapes ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("layer", BUILTINS + CUSTOM)
+@pytest.mark.parametrize("layer,backend", [
+    *((n, "numpy") for n in BUILTINS + CUSTOM),
+    *((n, "numba") if n in REPRESENTATIVE else pytest.param(n, "numba", marks=pytest.mark.slow)
+      for n in BUILTINS + CUSTOM),
+])
 def test_backward_matches_finite_differences(layer, backend, user_dir):
     mod = module(layer, backend, folder_of(layer, user_dir))
     arrays, hyper = case(mod, DEFAULT)
     assert_gradients(mod, arrays, hyper)
 
 
-@pytest.mark.parametrize("layer", BUILTINS + CUSTOM)
+@pytest.mark.parametrize("layer", numba_layers(BUILTINS + CUSTOM))
 def test_numpy_and_numba_agree(layer, user_dir):
     folder = folder_of(layer, user_dir)
     a, b = module(layer, "numpy", folder), module(layer, "numba", folder)
@@ -107,7 +120,7 @@ def window_sums(layer: str, folder: Path) -> bool:
 WINDOWED = [n for n in BUILTINS if window_sums(n, GENERATED)]
 
 
-@pytest.mark.parametrize("layer", WINDOWED + CUSTOM)
+@pytest.mark.parametrize("layer", numba_layers(WINDOWED + CUSTOM))
 def test_window_sums_agree_on_both_paths(layer, user_dir, monkeypatch):
     """Sums over a window take one slice per tap or copy the window: both must give numba's result."""
     folder = folder_of(layer, user_dir)
@@ -171,9 +184,13 @@ def fit(mod, z: dict, limit: int = 16) -> dict:
             z["KH"], z["KW"] = max(1, z["KH"] - 1), max(1, z["KW"] - 1)
 
 
-@pytest.mark.parametrize("group", sorted(GROUPS))
-def test_drawn_shapes(group, user_dir):
-    layers = GROUPS[group]
+@pytest.mark.parametrize("group,every", [
+    *(pytest.param(g, False, id=f"{g}-representative")
+      for g in sorted(GROUPS) if REPRESENTATIVE & {*GROUPS[g]}),
+    *(pytest.param(g, True, id=f"{g}-every layer", marks=pytest.mark.slow) for g in sorted(GROUPS)),
+])
+def test_drawn_shapes(group, every, user_dir):
+    layers = [n for n in GROUPS[group] if every or n in REPRESENTATIVE]
     mods = {(n, b): module(n, b, folder_of(n, user_dir)) for n in layers for b in BACKENDS}
 
     @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
@@ -193,7 +210,7 @@ def test_drawn_shapes(group, user_dir):
 
 
 @pytest.mark.parametrize("layer", ["conv_xcorr_sigmoid", "pool_max_relu", "combo_sigmoid", "loss_softmax_ce"])
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", [pytest.param("numba", marks=pytest.mark.slow), "numpy"])
 def test_float32_follows_float64(layer, backend):
     mod = module(layer, backend, GENERATED)
     arrays, hyper = case(mod, DEFAULT)
@@ -206,7 +223,7 @@ def test_float32_follows_float64(layer, backend):
         assert relative_difference(g32[name], g64[name]) < 1e-4, name
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", [pytest.param("numba", marks=pytest.mark.slow), "numpy"])
 def test_forward_writes_into_given_buffers(backend):
     mod = module("conv_xcorr_tanh", backend, GENERATED)
     arrays, hyper = case(mod, DEFAULT)
@@ -218,7 +235,7 @@ def test_forward_writes_into_given_buffers(backend):
     assert set(got) == set(mod.RECORDS + mod.INTERMEDIATES + mod.OUTPUTS)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", [pytest.param("numba", marks=pytest.mark.slow), "numpy"])
 def test_wrong_arrays_are_shape_errors(backend):
     mod = module("pool_max_sigmoid", backend, GENERATED)
     arrays, hyper = case(mod, DEFAULT)
@@ -271,7 +288,8 @@ CORRUPTIONS = [  # (layer, backend, text in the generated module, what replaces 
 ]
 
 
-@pytest.mark.parametrize("layer,backend,old,new", CORRUPTIONS)
+@pytest.mark.parametrize("layer,backend,old,new", [  # a corrupted Numba module compiles afresh: slow
+    pytest.param(*c, marks=pytest.mark.slow) if c[1] == "numba" else c for c in CORRUPTIONS])
 def test_corrupted_kernel_is_caught(layer, backend, old, new, tmp_path):
     honest = module(layer, backend, GENERATED)
     arrays, hyper = case(honest, DEFAULT)
@@ -281,7 +299,7 @@ def test_corrupted_kernel_is_caught(layer, backend, old, new, tmp_path):
     assert max(errors.values()) > 1e-3, errors
 
 
-@pytest.mark.parametrize("layer", [n for n in BUILTINS if n.startswith("pool_max")])
+@pytest.mark.parametrize("layer", numba_layers([n for n in BUILTINS if n.startswith("pool_max")]))
 def test_max_pooling_breaks_ties_alike_on_both_backends(layer):
     """ReLU outputs tie at 0 all the time: both backends must pick the same (first) maximum."""
     a, b = module(layer, "numpy", GENERATED), module(layer, "numba", GENERATED)

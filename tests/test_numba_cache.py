@@ -8,6 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 BY_HAND = textwrap.dedent("""
@@ -32,6 +34,7 @@ def _run(code: str, cache: Path) -> str:
     return done.stdout.strip()
 
 
+@pytest.mark.slow  # compiles into a cold cache in a child process
 def test_a_module_loaded_by_hand_leaves_a_cache_the_runtime_can_read(tmp_path):
     by_hand = BY_HAND.format(path=ROOT / "generated" / "fc_sigmoid_numba.py")
     first = _run(by_hand, tmp_path)  # compiles, and writes the cache

@@ -90,6 +90,7 @@ def test_a_bounded_inner_loop_is_not_packed():
     assert packed(nest, Term((), dU[n, j, p, q]), "dX", (n, p + a, q + b), _loop) is None
 
 
+@pytest.mark.slow  # each schedule variant compiles afresh
 @pytest.mark.parametrize("maps,taps", [(8, 4), (6, 6), (3, 2)],
                          ids=["whole blocks", "blocks and rest", "rest only"])
 def test_jammed_convolution_agrees_with_numpy(maps, taps):

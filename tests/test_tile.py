@@ -71,6 +71,7 @@ def test_a_bounded_sum_is_not_tiled():
     assert tiled(sp.IndexedBase("U"), (n, k), (N, NO), (tri,), ("n", "k"), ()) is None
 
 
+@pytest.mark.slow  # each blocked variant compiles afresh
 @pytest.mark.parametrize("layer", FC)
 @pytest.mark.parametrize("sizes", [dict(N=8, I=12, O=4), dict(N=9, I=7, O=6), dict(N=3, I=5, O=2)],
                          ids=["whole blocks", "blocks and edges", "edges only"])

@@ -30,7 +30,8 @@ def run_one_epoch(name, backend, dtype, seed, n=120):
     return loss, {k: v.copy() for k, v in net.parameters().items()}
 
 
-@pytest.mark.parametrize("backend,dtype", [("numba", "float32"), ("numpy", "float64")])
+@pytest.mark.parametrize("backend,dtype",
+                         [pytest.param("numba", "float32", marks=pytest.mark.slow), ("numpy", "float64")])
 def test_same_seed_same_backend_same_dtype_same_result(backend, dtype):
     (l1, p1), (l2, p2) = (run_one_epoch("bouvrie", backend, dtype, 7) for _ in range(2))
     assert l1 == l2

@@ -152,6 +152,7 @@ def test_verify_unknown_label(capsys):
     assert "no label 'B99'" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # proves every closed form twice
 def test_derivations_markdown_is_fast_deterministic_and_renders_math():
     ds = [derive(layer) for layer in builtin_layers().values()]
     t0 = time.perf_counter()

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from symcnn.runtime.warmup import compile_ahead
 
 PARENT = textwrap.dedent("""
@@ -17,7 +19,12 @@ PARENT = textwrap.dedent("""
     from symcnn.runtime.presets import build_network
     from symcnn.runtime.warmup import compile_ahead
 
-    assert compile_ahead("dlt", dtype="float32") is not None
+    seen = []
+    assert compile_ahead("dlt", dtype="float32", progress=lambda *a: seen.append(a))
+    assert seen[0] == (0, 0, 0.0)  # planning
+    counts = [a for a in seen if a[1]]
+    assert counts[-1][0] == counts[-1][1] > 0 and counts[-1][2] == 1.0 and len({a[1] for a in counts}) == 1
+    assert all(a[0] <= b[0] and a[2] <= b[2] for a, b in zip(counts, counts[1:]))
     net = build_network("dlt", backend="numba", dtype="float32")
     x = np.random.default_rng(0).random((3, 1, 28, 28)).astype("float32")
     net.loss(x, np.eye(10, dtype="float32")[[1, 2, 3]])
@@ -35,6 +42,7 @@ PARENT = textwrap.dedent("""
 SPEC = {"net": "dlt", "dtype": "float32", "convention": "xcorr", "generated": None, "trust": False}
 
 
+@pytest.mark.slow  # compiles a whole network into a cold cache
 def test_training_process_loads_every_kernel_from_the_cache(tmp_path):
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}  # a cold cache: the child compiles everything
     done = subprocess.run([sys.executable, "-c", PARENT], env=env, capture_output=True, text=True,

@@ -69,6 +69,7 @@ def test_other_kernels_keep_their_schedule(layer, name):
     assert kernel(layer, name).window is None
 
 
+@pytest.mark.slow  # each schedule variant compiles afresh
 @pytest.mark.parametrize("layer", ["conv_xcorr_tanh", "conv_matlab_relu", "combo_sigmoid_pairs"])
 @pytest.mark.parametrize("maps", [4, 19, 103], ids=["both packed", "forward packed", "neither packed"])
 def test_both_schedules_agree_with_numpy(layer, maps):

@@ -12,11 +12,13 @@ same network in PyTorch, from the same weights, in the same rounds.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 
 from ..backends import BACKENDS, DTYPES
 from ..errors import SymcnnError
+from .text import plain
 
 
 def _positive(text: str) -> int:
@@ -28,11 +30,14 @@ def _positive(text: str) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("bench", help="measure training throughput (and compare with PyTorch)",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--net", default="dlt", choices=("dlt", "bouvrie", "lenet5", "combo"))
+                              description=plain(__doc__),
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--net", default="dlt", choices=("dlt", "bouvrie", "lenet5", "combo"),
+                   help="preset network (default: %(default)s)")
     p.add_argument("--backend", default="all", choices=(*BACKENDS, "all", "none"),
-                   help="symcnn backend(s) to time (none: only --compare torch)")
-    p.add_argument("--dtype", default="float32", choices=DTYPES)
+                   help="symcnn backend(s) to time (none: only --compare torch; default: %(default)s)")
+    p.add_argument("--dtype", default="float32", choices=DTYPES,
+                   help="floating-point type (default: %(default)s)")
     p.add_argument("--batch-size", type=_positive, default=50, help="images per step (default 50)")
     p.add_argument("--steps", type=_positive, default=200,
                    help="timed steps per backend, over all windows (default 200)")
@@ -48,7 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="time `symcnn derive`, `symcnn verify` and the first Numba step, cold and warm")
     p.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
     p.add_argument("--generated", metavar="DIR",
-                   help="folder of generated layer modules (default: generated/)")
+                   help="folder of generated layer modules (default: generated/ of a checkout, "
+                   "else the copy shipped in the package)")
     p.add_argument("--trust-generated", action="store_true",
                    help="load generated modules even if their SPEC_HASH does not match MANIFEST.json")
     p.set_defaults(func=run)
@@ -68,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
 
     from ..bench.run import BenchConfig, format_report, run_bench
 
+    if args.compare == "torch" and importlib.util.find_spec("torch") is None:  # before measuring anything
+        raise SymcnnError("--compare torch needs PyTorch: pip install 'symcnn[torch]'")
     backends = {"all": BACKENDS, "none": ()}.get(args.backend, (args.backend,))
     if not backends and not args.compare:
         raise SymcnnError("--backend none times nothing without --compare torch")

@@ -1,7 +1,8 @@
 """``symcnn derive``: derive every layer and generate its Numba and NumPy modules.
 
-Without ``--spec`` the built-in layers go to ``generated/`` of the source
-tree; with ``--spec FILE.py`` the layers that file defines go to ``--out``,
+Without ``--spec`` the built-in layers go to ``generated/`` of the checkout
+(from an installed wheel, whose own copy is read-only: to ``<cache>/generated``);
+with ``--spec FILE.py`` the layers that file defines go to ``--out``,
 which is then required (a spec never replaces the built-in modules).
 ``--check`` writes nothing and exits 1 when the folder is not what derive
 would write; ``--show LAYER`` prints one derivation and generates nothing;
@@ -15,18 +16,19 @@ import argparse
 import sys
 from pathlib import Path
 
-import symcnn
-
 from ..errors import SpecError, UsageError
+from ..paths import derive_folder, generated_dir, source_tree
+from .text import plain
 
-GENERATED = Path(symcnn.__file__).resolve().parent.parent / "generated"
+GENERATED = derive_folder()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "derive",
         help="derive gradients and generate Numba and NumPy layer modules",
-        description=__doc__.splitlines()[0],
+        description=plain(__doc__),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--spec", metavar="FILE.py", help="derive the layers this file defines, not the built-ins")
     p.add_argument("--out", metavar="DIR", help=f"folder to generate into (default {GENERATED})")
@@ -87,4 +89,7 @@ def run(args: argparse.Namespace) -> int:
         f"{out}: {len(layers)} layers, {len(report.written)} files written, "
         f"{len(report.unchanged)} unchanged, {len(report.extra)} removed ({seconds:.1f} s)"
     )
+    if not args.out and source_tree() is None:
+        print(f"(symcnn is installed, not a checkout: its own generated modules in {generated_dir()} "
+              f"are read-only; train with --generated {out} to load these)")
     return 0

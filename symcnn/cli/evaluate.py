@@ -4,37 +4,52 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from pathlib import Path
 
 from ..backends import BACKENDS
 from ..runtime.idx import DEFAULT_MAX_IMAGES
 from . import options
+from .text import plain
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("evaluate", help="test error and confusion matrix of a saved model",
-                              description=__doc__)
+                              description=plain(__doc__))
     p.add_argument("--model", required=True, metavar="PATH",
                    help="a .npz written by `symcnn train --save`")
     p.add_argument("--data", metavar="DIR", help="folder of MNIST-style IDX files (default as for train)")
     p.add_argument("--backend", choices=BACKENDS,
                    help="default: the one the model was trained with")
     p.add_argument("--generated", metavar="DIR",
-                   help="folder of generated layer modules (default: generated/)")
+                   help="folder of generated layer modules (default: generated/ of a checkout, "
+                   "else the copy shipped in the package)")
     p.add_argument("--trust-generated", action="store_true",
                    help="load generated modules even if their SPEC_HASH does not match MANIFEST.json")
     p.add_argument("--max-images", type=options.positive_int, metavar="N", default=DEFAULT_MAX_IMAGES,
                    help=f"refuse a data split of more than N images (default {DEFAULT_MAX_IMAGES})")
+    p.add_argument("--plot", metavar="FILE.png",
+                   help="draw the confusion matrix, classes named, into this PNG (needs matplotlib)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     p.set_defaults(func=run)
 
 
-def format_confusion(matrix) -> str:
-    """Rows: true class; columns: predicted class."""
+def format_confusion(matrix, classes: list[str] | None = None) -> str:
+    """Rows: true class; columns: predicted class (numbered; ``classes`` names the rows)."""
     k = matrix.shape[0]
     width = max(5, len(str(int(matrix.max(initial=0)))) + 1)
-    lines = ["true\\pred" + "".join(f"{j:>{width}}" for j in range(k))]
-    lines += [f"{i:>9}" + "".join(f"{v:>{width}}" for v in row) for i, row in enumerate(matrix)]
+    names = [f"{i} {classes[i]}" if classes else str(i) for i in range(k)]
+    first = max(9, *(len(n) for n in names))
+    corner = "true\\pred"
+    lines = [f"{corner:>{first}}" + "".join(f"{j:>{width}}" for j in range(k))]
+    lines += [f"{names[i]:>{first}}" + "".join(f"{v:>{width}}" for v in row) for i, row in enumerate(matrix)]
     return "\n".join(lines)
+
+
+def _pyplot() -> None:
+    from ..runtime.plots import _pyplot as check
+
+    check()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
     from ..runtime.presets import network_from_meta
     from ..runtime.train import evaluate
 
+    if args.plot:
+        _pyplot()  # before the evaluation: a missing matplotlib is reported at once
     meta = load_meta(args.model)  # the network first, then only the arrays it needs are inflated
     net = network_from_meta(meta, backend=args.backend, generated=args.generated, trust=args.trust_generated,
                             where=args.model)
@@ -57,6 +74,12 @@ def run(args: argparse.Namespace) -> int:
         raise CheckpointError(f"{args.model}: the network takes images of shape {tuple(net.input_shape)}, "
                               f"the data has {images.shape[1:]}")
     error, matrix = evaluate(net, images, data.labels("test"))
+    if args.plot:
+        from ..runtime.plots import plot_confusion
+
+        title = f"{meta.get('net', 'model')}: test error {100 * error:.2f}% on {data.name}"
+        path = plot_confusion(matrix, data.class_names(), Path(args.plot), title)
+        print(f"symcnn: wrote {path}", file=sys.stderr)
     if args.json:
         print(json.dumps({"model": args.model, "net": meta.get("net"), "test_error": error,
                           "test_images": len(images), "confusion": matrix.tolist()}))
@@ -64,5 +87,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.model}: {net.describe()}, epoch {meta.get('epoch', '?')}")
     print(f"{data.describe()}")
     print(f"test error: {100 * error:.2f}% ({int(round(error * len(images)))} of {len(images)})")
-    print(format_confusion(matrix))
+    print(format_confusion(matrix, data.class_names()))
     return 0

@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        parser.print_usage(sys.stderr)
+        parser.print_help(sys.stderr)
         return 2
     try:
         code = int(args.func(args) or 0)

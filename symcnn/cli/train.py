@@ -20,20 +20,27 @@ import numpy as np
 
 from ..backends import BACKENDS, DTYPES
 from ..errors import DataError, SymcnnError, TrainingError
+from ..progress import Counter, EpochBar
 from ..runtime.idx import DEFAULT_MAX_IMAGES
 from . import options
+from .text import plain
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("train", help="train a preset network on (Fashion-)MNIST",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--net", default="dlt", choices=("dlt", "bouvrie", "lenet5", "combo"))
+                              description=plain(__doc__),
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--net", default="dlt", choices=("dlt", "bouvrie", "lenet5", "combo"),
+                   help="preset network (default: %(default)s)")
     p.add_argument("--net-spec", metavar="FILE.py",
                    help="train the network this file lists in NETWORK = [...] instead of a preset")
-    p.add_argument("--backend", default="numba", choices=BACKENDS)
-    p.add_argument("--dtype", default="float32", choices=DTYPES)
+    p.add_argument("--backend", default="numba", choices=BACKENDS,
+                   help="generated kernels to train with (default: %(default)s)")
+    p.add_argument("--dtype", default="float32", choices=DTYPES,
+                   help="floating-point type (default: %(default)s)")
     p.add_argument("--convention", default="xcorr", choices=("xcorr", "matlab"),
-                   help="matlab: DeepLearnToolbox's true convolution and column-major flattening")
+                   help="matlab: DeepLearnToolbox's true convolution and column-major flattening "
+                   "(default: %(default)s)")
     p.add_argument("--epochs", type=options.nonnegative_int,
                    help="passes over the data (default: the preset's)")
     p.add_argument("--batch-size", type=options.positive_int,
@@ -51,43 +58,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help=f"refuse a data split of more than N images (default {DEFAULT_MAX_IMAGES})")
     p.add_argument("--save", metavar="PATH", help="write the weights to this .npz after every epoch "
                    "(and on Ctrl-C; without it, Ctrl-C saves into the cache folder)")
-    p.add_argument("--plot", metavar="DIR", help="write loss-curve and kernel PNGs here (needs matplotlib)")
+    p.add_argument("--plot", metavar="DIR",
+                   help="write loss.png (loss and test error curves) and kernels.png here (needs matplotlib)")
     p.add_argument("--json", action="store_true", help="one JSON object per epoch on stdout, nothing else")
     p.add_argument("--generated", metavar="DIR",
-                   help="folder of generated layer modules (default: generated/)")
+                   help="folder of generated layer modules (default: generated/ of a checkout, "
+                   "else the copy shipped in the package)")
     p.add_argument("--trust-generated", action="store_true",
                    help="load generated modules even if their SPEC_HASH does not match MANIFEST.json")
     p.set_defaults(func=run)
-
-
-class Progress:
-    """A one-line progress bar on stderr: images done, images/s, running loss."""
-
-    def __init__(self, epoch: int, epochs: int, total: int, stream=None) -> None:
-        self.epoch, self.epochs, self.total = epoch, epochs, total
-        self.stream = stream or sys.stderr
-        self.live = self.stream.isatty()
-        self.start = self.last = time.perf_counter()
-        self.done, self.loss = 0, float("nan")
-
-    def line(self) -> str:
-        width = 30
-        fill = int(width * self.done / max(self.total, 1))
-        rate = self.done / max(time.perf_counter() - self.start, 1e-9)
-        return (f"epoch {self.epoch}/{self.epochs} [{'#' * fill}{'.' * (width - fill)}] "
-                f"{self.done}/{self.total}  {rate:7.0f} img/s  loss {self.loss:.4f}")
-
-    def update(self, batch: int, done: int, loss: float) -> None:
-        self.done, self.loss = done, loss
-        now = time.perf_counter()
-        if self.live and now - self.last > 0.2:
-            self.last = now
-            self.stream.write("\r" + self.line())
-            self.stream.flush()
-
-    def close(self) -> None:
-        self.stream.write(("\r" if self.live else "") + self.line() + "\n")
-        self.stream.flush()
 
 
 def _check_plotting(folder: str | None) -> None:
@@ -168,9 +147,17 @@ def run(args: argparse.Namespace) -> int:
     x_test, y_test = data.images("test", args.dtype)[:, None], data.labels("test")
     if args.backend == "numba":  # kernels compiled in-process run slower than cached ones
         print("compiling the Numba kernels (or loading them) in child processes", file=sys.stderr)
-        took = compile_ahead(args.net, dtype=args.dtype, convention=args.convention,
-                             generated=args.generated, trust=args.trust_generated,
-                             net_spec=layout.meta() if layout else None)
+        counter = Counter("  compiled", enabled=False if args.json else None)
+
+        def progress(done: int, total: int, share: float) -> None:
+            counter.show(done, total, "kernels" if total else "(planning)", eta=True, share=share)
+
+        try:
+            took = compile_ahead(args.net, dtype=args.dtype, convention=args.convention,
+                                 generated=args.generated, trust=args.trust_generated, progress=progress,
+                                 net_spec=layout.meta() if layout else None)
+        finally:
+            counter.close()
         print(f"  done in {took:.1f} s" if took is not None else "  failed: compiling in-process",
               file=sys.stderr)
     if layout:
@@ -199,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
     updates = batches * recipe["epochs"]
     try:
         for epoch in range(1, recipe["epochs"] + 1):
-            bar = Progress(epoch, recipe["epochs"], len(x_train))
+            bar = EpochBar(epoch, recipe["epochs"], len(x_train))
 
             def on_batch(batch, done, loss, bar=bar):
                 bar.update(batch, done, loss)

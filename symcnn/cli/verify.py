@@ -13,6 +13,7 @@ import sys
 import time
 
 from ..errors import SymcnnError
+from ..progress import Counter
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -62,7 +63,11 @@ def main(args: argparse.Namespace) -> int:
     if args.label and not by_label(args.label):
         raise SymcnnError(f"no label {args.label!r}; choose from {', '.join(labels())}")
     t0 = time.perf_counter()
-    results = run(args.label)
+    counter = Counter("verify", enabled=False if args.json else None)
+    try:
+        results = run(args.label, on_claim=lambda k, n, name: counter.show(k, n, name))
+    finally:
+        counter.close()
     total = time.perf_counter() - t0
     failed = [r for r in results if r.failed]
     if args.json:

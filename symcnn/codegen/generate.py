@@ -27,7 +27,7 @@ import json
 import os
 import textwrap
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,9 +50,25 @@ DERIVATIONS = "DERIVATIONS.md"
 HEADER = "# Produced by symcnn"
 
 
-def derive_all(layers: Iterable[Layer], use_cache: bool = True) -> list[Derivation]:
+#: ``progress(phase, k, total, name)``: called as step ``k`` of ``total`` of a phase
+#: ("derive", "prove", "render") begins on ``name`` (a layer, or a paper label).
+Progress = Callable[[str, int, int, str], None]
+
+
+def _quiet(phase: str, k: int, total: int, name: str) -> None:
+    pass
+
+
+def derive_all(
+    layers: Iterable[Layer], use_cache: bool = True, progress: Progress = _quiet
+) -> list[Derivation]:
     """Derive every layer (through the on-disk cache unless ``use_cache`` is false)."""
-    return [cached_derive(layer, use_cache) for layer in layers]
+    layers = list(layers)
+    done = []
+    for k, layer in enumerate(layers, 1):
+        progress("derive", k, len(layers), layer.name)
+        done.append(cached_derive(layer, use_cache))
+    return done
 
 
 #: Functions LLVM calls one element at a time (the llvmlite wheel has no SVML), while NumPy's ufuncs
@@ -271,13 +287,13 @@ def write_tree(files: dict[str, str], out: str | Path, check: bool = False) -> T
 
 def generate_tree(
     layers: Iterable[Layer], out: str | Path, check: bool = False, use_cache: bool = True,
-    extra: dict[str, str] | None = None,
+    extra: dict[str, str] | None = None, progress: Progress = _quiet,
 ) -> tuple[TreeReport, float]:
     """Derive, render and write (or check) a generated folder; returns the report and seconds taken.
 
     The report (``DERIVATIONS.md``) is not this stage's: :mod:`symcnn.pipeline` runs every stage.
     """
     start = time.perf_counter()
-    files = render_all(derive_all(layers, use_cache), extra=extra)
+    files = render_all(derive_all(layers, use_cache, progress), extra=extra)
     report = write_tree(files, out, check)
     return report, time.perf_counter() - start

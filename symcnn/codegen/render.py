@@ -1,4 +1,5 @@
-"""Rendering: IR modules → Python source, through the Jinja templates in ``templates/``.
+"""Rendering: IR modules → Python source, through the Jinja templates in ``templates/``
+(:func:`symcnn.paths.templates_dir`).
 
 The templates hold the scaffolding (header, imports, contract, decorators,
 the shape of a loop nest or an einsum call); everything that varies with the
@@ -10,10 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import jinja2
 import sympy as sp
 
 from .. import __version__
 from ..backends import BACKENDS
+from ..errors import GeneratedCodeError
 from .ir import Kernel, Loop, Module, RecordKernel
 from .layout import wrap_long_lines
 from .text import TEMPLATES, docstring, environment, kernel_docstring, source_text
@@ -22,6 +25,14 @@ from .vectorize import render_numpy_kernel
 #: LLVM flags for Numba kernels with sums: reassociation lets a float sum vectorise; nothing
 #: that changes NaN or Inf handling.
 FASTMATH = '{"contract", "reassoc"}'
+
+
+def template(name: str) -> jinja2.Template:
+    """A template by file name; a missing one is a :class:`GeneratedCodeError` naming the folder."""
+    try:
+        return environment().get_template(name)
+    except jinja2.TemplateNotFound as exc:
+        raise GeneratedCodeError(f"{TEMPLATES}: template {exc.name} is missing; reinstall symcnn") from exc
 
 
 def versions() -> dict[str, str]:
@@ -46,7 +57,7 @@ class _Free:
 
 
 def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "") -> str:
-    macros = environment().get_template("numba_kernels.j2").module
+    macros = template("numba_kernels.j2").module
     doc = kernel_docstring(k, layer)
     if isinstance(k, RecordKernel):
         blocked = 2 if k.op == "block_argmax" else 1
@@ -95,7 +106,7 @@ def render_module(m: Module, backend: str) -> str:
         "np": re.search(r"\bnp\.", joined) is not None,
         "ops": "_ops." in joined,
     }
-    text = environment().get_template(f"{backend}.py.j2").render(
+    text = template(f"{backend}.py.j2").render(
         m=m, backend=backend, kernels=kernels, uses=uses, versions=versions()
     )
     return wrap_long_lines(tidy(text))

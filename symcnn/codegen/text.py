@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import textwrap
 from functools import lru_cache
-from pathlib import Path
 
 import jinja2
 
-import symcnn
-
 from ..model.paper import PAPER, closed_forms
+from ..paths import templates_dir
 from .ir import Kernel, RecordKernel
 
-TEMPLATES = Path(symcnn.__file__).resolve().parent.parent / "templates"
+#: The Jinja templates: ``templates/`` of a checkout, or the copy shipped in the wheel.
+TEMPLATES = templates_dir()
 #: The width generated lines wrap at; no generated line is longer than :data:`LINE_LIMIT`.
 WRAP = 96
 LINE_LIMIT = 120

@@ -10,14 +10,13 @@ that must name the full spec it was derived from, label and doc included.
 from __future__ import annotations
 
 import hashlib
-import os
-from pathlib import Path
 
 import sympy as sp
 
 from .. import __version__
 from ..fileio import atomic_write_text
 from ..model.layer import Layer
+from ..paths import cache_dir
 from . import store
 from .engine import Derivation, derive
 
@@ -28,13 +27,6 @@ def spec_hash(layer: Layer) -> str:
     """The hash of a layer spec; generated files carry it in their header."""
     text = f"{layer.key()}\nsympy={sp.__version__}\nengine={ENGINE_VERSION}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def cache_dir() -> Path:
-    root = os.environ.get("SYMCNN_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "symcnn"
-    )
-    return Path(root)
 
 
 def cache_key(layer: Layer) -> str:

@@ -35,6 +35,12 @@ class _Printer(StrPrinter):
         prec = precedence(sp.Mul(num, 1 / den, evaluate=False))
         return f"floor({self.parenthesize(num, prec)}/{self.parenthesize(den, prec + 1)})"
 
+    def _print_Sum(self, expr: sp.Sum) -> str:
+        """``Σ_{i=0}^{C - 1} Σ_{a=0}^{KH - 1} body``, the notation of the derived gradients."""
+        sums = " ".join(f"Σ_{{{self._print(i)}={self._print(lo)}}}^{{{self._print(hi)}}}"
+                        for i, lo, hi in expr.limits)
+        return f"{sums} {self.parenthesize(expr.function, PRECEDENCE['Mul'], strict=True)}"
+
 
 def _text(e: sp.Basic) -> str:
     return _Printer().doprint(e)

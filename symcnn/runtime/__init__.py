@@ -25,6 +25,7 @@ _EXPORTS = {
     "from_dlt": "dlt", "load_dlt_mat": "dlt",
     "find_dataset": "datasets", "Dataset": "datasets",
     "save_npz": "checkpoint", "load_npz": "checkpoint",
+    "plot_training": "plots", "plot_confusion": "plots",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -16,10 +16,16 @@ import numpy as np
 from symcnn.errors import DataError
 from symcnn.runtime.idx import DEFAULT_MAX_IMAGES, load_split
 
-__all__ = ["DEBIAN_FASHION_MNIST", "EMBEDDED_DIR", "Dataset", "find_dataset", "load_dataset"]
+__all__ = [
+    "DEBIAN_FASHION_MNIST", "EMBEDDED_DIR", "FASHION_MNIST_CLASSES", "Dataset", "find_dataset",
+    "load_dataset",
+]
 
 #: Where Debian's ``dataset-fashion-mnist`` package installs the full data set.
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+#: Fashion-MNIST's ten classes, by label (Zalando Research's names).
+FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                         "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 #: The subset shipped with symcnn (see ``symcnn/data/README.md``).
 EMBEDDED_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -62,6 +68,12 @@ class Dataset:
         if split in ("test", "t10k"):
             return self.test_x, self.test_y
         raise DataError(f"unknown split {split!r}, expected 'train' or 'test'")
+
+    def class_names(self) -> list[str]:
+        """Fashion-MNIST's class names when this is Fashion-MNIST (by name or source), else the labels."""
+        if "fashion" in f"{self.name} {self.source}".lower() and self.num_classes == 10:
+            return list(FASHION_MNIST_CLASSES)
+        return [str(k) for k in range(self.num_classes)]
 
     def describe(self) -> str:
         """One line naming the data set, its source and its sizes."""

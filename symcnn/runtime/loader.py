@@ -27,6 +27,7 @@ from typing import Any
 
 from symcnn.backends import BACKENDS
 from symcnn.errors import GeneratedCodeError
+from symcnn.paths import generated_dir
 
 __all__ = [
     "BACKENDS",
@@ -38,8 +39,8 @@ __all__ = [
     "resolve_folder",
 ]
 
-#: The generated folder of the source tree symcnn is installed from.
-GENERATED_DIR = Path(__file__).resolve().parents[2] / "generated"
+#: The built-in generated folder: ``generated/`` of a checkout, or the copy shipped in the wheel.
+GENERATED_DIR = generated_dir()
 #: Backends a generated folder provides.
 #: Names every generated module defines (the contract with ``symcnn.codegen``).
 CONTRACT = (

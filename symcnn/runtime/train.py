@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from symcnn.errors import TrainingError
+from symcnn.progress import EpochBar
 from symcnn.runtime.network import Network
 from symcnn.runtime.optim import SGD
 
@@ -30,13 +31,28 @@ def train_epoch(
     on_batch: Callable[[int, int, float], None] | None = None,
     stop: Callable[[], bool] = lambda: False,
     lr_at: Callable[[int], float] | None = None,
+    progress: bool = False,
 ) -> tuple[float, int, bool]:
     """One pass over ``images`` in a random order; return (mean loss, images seen, stopped early).
 
-    ``on_batch(batch, images_done, loss)`` is called after each update; when
+    ``on_batch(batch, images_done, loss)`` is called after each update (a progress
+    callback); ``progress=True`` draws a bar on stderr instead or as well. When
     ``stop()`` turns true the loop ends after the current batch. ``lr_at(batch)``,
     if given, sets the learning rate of each update (``batch`` counts from 1).
     """
+    if progress:
+        bar = EpochBar(epoch, 0, len(images), live=True)
+        callback = on_batch
+
+        def on_batch(batch: int, done: int, loss: float) -> None:
+            bar.update(batch, done, loss)
+            if callback is not None:
+                callback(batch, done, loss)
+
+        try:
+            return train_epoch(net, opt, images, targets, batch_size, rng, epoch, on_batch, stop, lr_at)
+        finally:
+            bar.close()
     order = rng.permutation(len(images))
     total, seen = 0.0, 0
     for batch, start in enumerate(range(0, len(order), batch_size), 1):

@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 #: Images in the planning child's training step: kernels are compiled per dtype and layout, not per size.
@@ -50,35 +51,70 @@ def compile_ahead(
     generated: str | Path | None = None,
     trust: bool = False,
     net_spec: dict | None = None,
+    progress: Callable[[int, int, float], None] | None = None,
 ) -> float | None:
     """Compile (or load) every Numba kernel of preset ``net``'s training step in child processes.
 
     ``net_spec`` (a network file's :meth:`~symcnn.runtime.netfile.NetworkFile.meta`) replaces the preset.
+    ``progress(done, total, share)`` is called while the compiling children work (a few
+    times a second): ``done`` of ``total`` kernels compiled, ``share`` the fraction of the
+    work done (kernels weighted by their source length); ``(0, 0, 0.0)`` while planning.
     Returns the children's wall time in seconds, or ``None`` if they failed.
     """
     spec = {"net": net, "dtype": dtype, "convention": convention,
             "generated": None if generated is None else str(generated), "trust": trust, "net_spec": net_spec}
+    report = progress or (lambda done, total, share: None)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="symcnn-warmup-") as tmp:
         plan = Path(tmp) / "plan.pickle"
-        if _children([{**spec, "plan": str(plan)}]) and (not pickle.loads(plan.read_bytes()) or _children(
-            [{**spec, "compile": str(plan), "part": k, "parts": JOBS} for k in range(JOBS)]
-        )):
-            return time.perf_counter() - start
+        report(0, 0, 0.0)
+        if _children([{**spec, "plan": str(plan)}]):
+            calls = pickle.loads(plan.read_bytes())
+            ticks = [str(Path(tmp) / f"ticks-{k}") for k in range(JOBS)]
+            work = sum(cost for _, cost in calls) or 1
+
+            def poll() -> None:
+                done, cost = _ticked(ticks)
+                report(done, len(calls), cost / work)
+
+            if not calls or _children(
+                [{**spec, "compile": str(plan), "part": k, "parts": JOBS, "ticks": ticks[k]}
+                 for k in range(JOBS)], poll
+            ):
+                return time.perf_counter() - start
     return time.perf_counter() - start if _children([spec]) else None
 
 
-def _children(specs: list[dict]) -> bool:
-    """Run one child per spec, all at once; did every one succeed?"""
+def _ticked(files: list[str]) -> tuple[int, int]:
+    """Kernels the compiling children have finished, and their summed cost: a line each
+    (the kernel's cost) in the children's tick files."""
+    costs = []
+    for name in files:
+        try:
+            with open(name) as f:
+                costs += [int(line) for line in f if line.endswith("\n")]
+        except FileNotFoundError:
+            pass
+    return len(costs), sum(costs)
+
+
+def _children(specs: list[dict], poll: Callable[[], None] | None = None) -> bool:
+    """Run one child per spec, all at once, calling ``poll`` a few times a second; did every one succeed?"""
     runs = [subprocess.Popen([sys.executable, "-m", __name__, json.dumps(s)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for s in specs]
     try:
-        return all([run.wait() == 0 for run in runs])
+        while poll is not None and any(run.poll() is None for run in runs):
+            poll()
+            time.sleep(0.25)
+        ok = all([run.wait() == 0 for run in runs])
     finally:  # interrupted (Ctrl-C): the children go with the parent
         for run in runs:
             if run.poll() is None:
                 run.kill()
                 run.wait()
+    if poll is not None:
+        poll()  # the final count
+    return ok
 
 
 def _network(spec: dict):
@@ -152,8 +188,11 @@ def _compile(spec: dict) -> None:
     """Compile this child's share of the planned kernels (every ``parts``-th, longest first)."""
     with open(spec["compile"], "rb") as f:
         calls = pickle.load(f)
-    for (layer, name, types), _ in calls[spec["part"] :: spec["parts"]]:
+    for (layer, name, types), cost in calls[spec["part"] :: spec["parts"]]:
         _kernel(layer, name, spec).compile(types)
+        if spec.get("ticks"):
+            with open(spec["ticks"], "a") as f:
+                f.write(f"{cost}\n")
 
 
 def _step(spec: dict) -> None:

@@ -13,6 +13,8 @@ times, no random state that is not seeded.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sympy as sp
 
 from ..derive import Derivation
@@ -119,11 +121,20 @@ def _summary(results: list[Result]) -> list[str]:
     return out + [""]
 
 
-def derivations_markdown(derivations: list[Derivation]) -> str:
-    """The whole report, deterministic; the derivations in the order given."""
+def derivations_markdown(
+    derivations: list[Derivation], on_claim: Callable[[int, int, str], None] | None = None
+) -> str:
+    """The whole report, deterministic; the derivations in the order given.
+
+    ``on_claim(k, total, label)`` is called as the ``k``-th closed form's proof begins.
+    """
     names = {d.layer.name: d.layer.key() for d in derivations}
     chosen = [c for c in claims() if names.get(c.layers[0]) == LAYERS[c.layers[0]].key()]
-    results = [run_claim(c, exhaustive=False) for c in chosen]
+    results = []
+    for k, c in enumerate(chosen, 1):
+        if on_claim is not None:
+            on_claim(k, len(chosen), c.name)
+        results.append(run_claim(c, exhaustive=False))
     lines = [INTRO, *_summary(results)]
     for d in derivations:
         lines += _layer_section(d, results, results)

@@ -8,6 +8,7 @@ docs/paper.md §6 does not list it as conditional.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .findings import Finding, correct, vanishes
@@ -81,7 +82,15 @@ def run_claim(claim: Claim, exhaustive: bool = True) -> Result:
     return result
 
 
-def run(label: str | None = None) -> list[Result]:
-    """Every claim of docs/paper.md, or those of one label (``"B12"``)."""
+def run(label: str | None = None, on_claim: Callable[[int, int, str], None] | None = None) -> list[Result]:
+    """Every claim of docs/paper.md, or those of one label (``"B12"``).
+
+    ``on_claim(k, total, name)`` is called as the ``k``-th claim's proof begins.
+    """
     chosen = claims() if label is None else by_label(label)
-    return [run_claim(c) for c in chosen]
+    results = []
+    for k, c in enumerate(chosen, 1):
+        if on_claim is not None:
+            on_claim(k, len(chosen), c.name)
+        results.append(run_claim(c))
+    return results
