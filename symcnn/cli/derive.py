@@ -31,6 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--latex", action="store_true", help="with --show: print LaTeX")
     p.add_argument("--check", action="store_true", help="exit 1 if the folder is not what derive writes")
     p.add_argument("--no-cache", action="store_true", help="derive from scratch, ignoring the cache")
+    p.add_argument("--target", default="baseline", metavar="ISA",
+                   help="size the Numba register blocks for: baseline (avx2, the default: the same files on "
+                        "every machine), host, or sse2|avx|avx2|avx512")
     p.set_defaults(func=run)
 
 
@@ -46,6 +49,7 @@ def _layers(spec: str | None) -> list:
 
 def run(args: argparse.Namespace) -> int:
     from ..codegen.generate import generate_tree
+    from ..codegen.target import named
 
     layers = _layers(args.spec)
     use_cache = not args.no_cache
@@ -60,7 +64,12 @@ def run(args: argparse.Namespace) -> int:
         print(show(cached_derive(found[0], use_cache), latex=args.latex))
         return 0
     out = Path(args.out) if args.out else GENERATED
-    report, seconds = generate_tree(layers, out, check=args.check, use_cache=use_cache)
+    try:
+        target = named(args.target)
+    except ValueError as exc:
+        print(f"symcnn derive: {exc}", file=sys.stderr)
+        return 2
+    report, seconds = generate_tree(layers, out, check=args.check, use_cache=use_cache, target=target)
     if args.check:
         if report.up_to_date:
             print(f"{out}: up to date ({len(layers)} layers, {len(report.unchanged)} files, {seconds:.1f} s)")

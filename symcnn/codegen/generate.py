@@ -25,6 +25,7 @@ from ..fileio import atomic_write_text
 from ..model.layer import Layer
 from .lower import lower
 from .render import BACKENDS, render_module, versions
+from .target import BASELINE, Target
 
 MANIFEST = "MANIFEST.json"
 DERIVATIONS = "DERIVATIONS.md"
@@ -43,13 +44,17 @@ def _derivations_markdown() -> Callable[[list[Derivation]], str] | None:
     return derivations_markdown
 
 
-def render_all(derivations: list[Derivation], backends: tuple[str, ...] = BACKENDS) -> dict[str, str]:
-    """Every file of a generated folder, by name: modules, ``__init__.py``, manifest, report."""
+def render_all(
+    derivations: list[Derivation], backends: tuple[str, ...] = BACKENDS, target: Target = BASELINE
+) -> dict[str, str]:
+    """Every file of a generated folder, by name: modules, ``__init__.py``, manifest, report; the
+    Numba schedules sized for ``target`` (:data:`~.target.BASELINE` unless asked: the same files on
+    every machine)."""
     files: dict[str, str] = {}
     layers: dict[str, dict] = {}
     for d in derivations:
         h = spec_hash(d.layer)
-        module = lower(d, h)
+        module = lower(d, h, target)
         names = {}
         for backend in backends:
             name = f"{d.layer.name}_{backend}.py"
@@ -144,10 +149,12 @@ def write_tree(files: dict[str, str], out: str | Path, check: bool = False) -> T
 
 
 def generate_tree(
-    layers: Iterable[Layer], out: str | Path, check: bool = False, use_cache: bool = True
+    layers: Iterable[Layer], out: str | Path, check: bool = False, use_cache: bool = True,
+    target: Target = BASELINE,
 ) -> tuple[TreeReport, float]:
-    """Derive, render and write (or check) a generated folder; returns the report and seconds taken."""
+    """Derive, render and write (or check) a generated folder for ``target``; returns the report and
+    seconds taken."""
     start = time.perf_counter()
-    files = render_all(derive_all(layers, use_cache))
+    files = render_all(derive_all(layers, use_cache), target=target)
     report = write_tree(files, out, check)
     return report, time.perf_counter() - start
