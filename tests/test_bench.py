@@ -177,6 +177,9 @@ def test_cli_json_has_the_fields(capsys):
         assert names == ["conv1", "pool1", "conv2", "pool2", "flatten", "fc", "loss"]
     assert result["flops_per_image"] == 1_048_320
     assert "img/s median" in render(result)
+    m = result["machine"]
+    assert m["isa"] in ("sse2", "avx", "avx2", "avx512") and m["f32_lanes"] * 32 in (128, 256, 512)
+    assert m["kernels_target"] == {"isa": "avx2", "block": 4}  # generated/ is rendered for the baseline
 
 
 def test_cli_text_report(capsys):
@@ -184,6 +187,7 @@ def test_cli_text_report(capsys):
     assert main(["bench", "--backend", "numba", "--steps", "2", "--windows", "2", "--no-peak"]) == 0
     out = capsys.readouterr().out
     assert "img/s median" in out and "numba" in out and "conv2" in out
+    assert "isa: " in out and "kernels sized for avx2 (block 4)" in out
 
 
 # -- the PyTorch reference -----------------------------------------------------------------------
@@ -255,13 +259,35 @@ def test_torch_net_is_the_preset_and_its_gradients_match_finite_differences(net)
     x, t = synthetic_batch(4, "float64", seed=2)
     loss, grads = TorchNet(net, params, "float64").gradients(x, t)
     assert loss == pytest.approx(numpy_loss(net, params, x, t), rel=1e-12)
-    h = 1e-7  # small enough that no ReLU or max-pool kink lies within ±h·d
-    for name, value in params.items():  # one random direction per parameter array
-        d = rng.standard_normal(value.shape)
-        up = numpy_loss(net, {**params, name: value + h * d}, x, t)
-        down = numpy_loss(net, {**params, name: value - h * d}, x, t)
-        fd = (up - down) / (2 * h)
+    for name, value in params.items():  # a random direction per parameter array
+        d, fd = smooth_difference(lambda e, n=name, v=value: numpy_loss(net, {**params, n: v + e}, x, t),
+                                  value.shape, rng)
         assert np.sum(grads[name] * d) == pytest.approx(fd, rel=1e-6, abs=1e-12), name
+
+
+def smooth_difference(loss, shape, rng, h: float = 1e-5, tries: int = 8) -> tuple[np.ndarray, float]:
+    """A random direction ``d`` along which ``loss`` is smooth within ±h·d, and its central difference.
+
+    A ReLU or max-pool kink within the step makes the differences at ``h`` and
+    ``h/2`` disagree (their truncation errors, smooth, differ by ``O(h²)``); such a
+    direction is drawn again. ``h`` is large enough that round-off in the loss
+    (~1e-14) stays far below the 1e-6 the gradients are held to.
+    """
+    for _ in range(tries):
+        d = rng.standard_normal(shape)
+        fd = [(loss(s * d) - loss(-s * d)) / (2 * s) for s in (h, h / 2)]
+        if abs(fd[0] - fd[1]) <= 1e-8 * max(abs(fd[1]), 1e-6):
+            return d, fd[1]
+    raise AssertionError(f"no direction without a kink within ±{h}·d in {tries} draws")
+
+
+def test_smooth_difference_steps_over_kinks():
+    rng = np.random.default_rng(0)
+    kink = 5e-6  # |x| has its kink this far from where the difference is taken, along d[0]
+    d, fd = smooth_difference(lambda e: abs(kink + e[0]) + e[1] ** 2, (2,), rng, tries=100)
+    assert kink > 1e-5 * abs(d[0]) and fd == pytest.approx(d[0], rel=1e-9)
+    with pytest.raises(AssertionError, match="no direction"):
+        smooth_difference(lambda e: abs(1e-9 + e[0]), (1,), rng)  # every likely direction crosses the kink
 
 
 def test_torch_step_is_sgd_with_the_preset_rate():
