@@ -217,6 +217,7 @@ def machine_info(cfg: BenchConfig, threads: int) -> dict[str, Any]:
         "threads": threads,
         "loadavg": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
+    info.update(_isa(cfg))
     try:
         import numba
 
@@ -227,6 +228,21 @@ def machine_info(cfg: BenchConfig, threads: int) -> dict[str, Any]:
     if cfg.peak:
         cfg.log(f"measuring the {cfg.dtype} matmul peak")
         info["matmul_peak"] = matmul_peak(dtype=cfg.dtype)
+    return info
+
+
+def _isa(cfg: BenchConfig) -> dict[str, Any]:
+    """The host's vector ISA as the schedules see it, and the one the generated kernels were sized for."""
+    from symcnn.codegen.target import host
+    from symcnn.runtime.loader import read_manifest, resolve_folder
+
+    t = host()
+    info: dict[str, Any] = {"isa": t.isa, "llvm_cpu": t.cpu, "f32_lanes": t.lanes(4),
+                            "vector_registers": t.registers, "block": t.block}
+    try:
+        info["kernels_target"] = (read_manifest(resolve_folder(cfg.generated)) or {}).get("target")
+    except SymcnnError:
+        info["kernels_target"] = None
     return info
 
 
@@ -329,6 +345,11 @@ def format_report(result: dict[str, Any]) -> str:
         f"machine: {m['cpu_count']} CPUs ({m.get('cpu_model') or 'unknown'}), "
         f"{m['threads']} thread{'s' if m['threads'] != 1 else ''}",
     ]
+    if "isa" in m:
+        kt = m.get("kernels_target") or {}
+        lines.append(f"isa: {m['isa']} ({m['llvm_cpu']}), {m['f32_lanes']} float32 lanes, "
+                     f"{m['vector_registers']} vector registers, register block {m['block']}; "
+                     f"kernels sized for {kt.get('isa', 'unrecorded')} (block {kt.get('block', '?')})")
     if "matmul_peak" in m:
         p = m["matmul_peak"]
         lines.append(f"matmul peak: {p['gflops']:.1f} GFLOP/s {p['dtype']} "
@@ -367,7 +388,8 @@ def format_report(result: dict[str, Any]) -> str:
             )
     for name, v in result.get("vs_torch", {}).items():
         lines.append(f"{name}/torch: {v['ratio']:.2f}x  (per round: median {v['round_median']:.2f}, "
-                     f"min {v['round_min']:.2f}, max {v['round_max']:.2f})")
+                     f"min {v['round_min']:.2f}, max {v['round_max']:.2f}) "
+                     f"on {m.get('cpu_model') or 'unknown'}, {m.get('isa', '?')}")
     for name, r in result["results"].items():
         prof = r.get("profile")
         if not prof:

@@ -75,7 +75,8 @@ def render_all(
                 if fname == name:
                     entry.update(layer=layer, backend=backend, spec_hash=info["spec_hash"])
         entries[name] = entry
-    manifest = {**versions(), "layers": layers, "files": entries}
+    manifest = {**versions(), "target": {"isa": target.isa, "block": target.block}, "layers": layers,
+                "files": entries}
     files[MANIFEST] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     return files
 

@@ -25,11 +25,9 @@ a folder for the machine at hand (``--generated DIR`` runs it).
 from __future__ import annotations
 
 import math
-import platform
 from dataclasses import dataclass
-from pathlib import Path
 
-__all__ = ["BASELINE", "ISAS", "TARGETS", "Target", "cpu_model", "host", "named"]
+__all__ = ["BASELINE", "ISAS", "TARGETS", "Target", "host", "named"]
 
 
 @dataclass(frozen=True)
@@ -105,13 +103,3 @@ def named(name: str) -> Target:
         raise ValueError(f"unknown target {name!r}; choose from host, baseline, {', '.join(TARGETS)}")
     return TARGETS[name]
 
-
-def cpu_model() -> str:
-    """The CPU's marketing name (``/proc/cpuinfo``'s model name), else what the platform says."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown CPU"
