@@ -42,6 +42,7 @@ from symcnn.runtime.arch import synthetic_batch
 __all__ = ["BenchConfig", "format_report", "run_bench", "synthetic_batch"]
 
 TORCH = "torch"
+COMPILED = "torch-compile"
 
 
 @dataclass
@@ -55,6 +56,7 @@ class BenchConfig:
     warmup: int = 3
     seed: int = 0
     compare_torch: bool = False
+    compare_compiled: bool = False  # torch.compile beside eager
     peak: bool = True
     layers: bool = True
     threads: int | None = None  # Numba's and PyTorch's threads (default: Numba's default)
@@ -123,6 +125,28 @@ def torch_contender(cfg: BenchConfig, params: dict[str, np.ndarray], threads: in
     torch = tnet.torch
     return Contender(TORCH, lambda: tnet.step(xt, tt), {
         "build_s": build_s, "version": torch.__version__, "threads": torch.get_num_threads(),
+    })
+
+
+def compiled_contender(cfg: BenchConfig, params: dict[str, np.ndarray], threads: int,
+                       x: np.ndarray, t: np.ndarray) -> Contender | None:
+    """PyTorch's ``torch.compile`` (default mode) of the same training step, its first step (the
+    compilation) timed; ``None``, said in the log, where it fails on this machine."""
+    from symcnn.bench.torch_ref import TorchNet
+
+    tnet, build_s = _timed(lambda: TorchNet(cfg.net, params, cfg.dtype, threads=threads))
+    xt, tt = tnet.tensor(x), tnet.tensor(t)
+    torch = tnet.torch
+    try:
+        step = torch.compile(tnet.step)
+        _, first = _timed(lambda: step(xt, tt))
+    except Exception as exc:  # noqa: BLE001 - any failure of the compiler stack means: no contender
+        reason = (str(exc).strip().splitlines() or [""])[0][:200]
+        cfg.log(f"torch.compile failed on this machine, timing eager only: {type(exc).__name__}: {reason}")
+        return None
+    return Contender(COMPILED, lambda: step(xt, tt), {
+        "build_s": build_s, "first_step_s": first, "version": torch.__version__,
+        "threads": torch.get_num_threads(),
     })
 
 
@@ -246,6 +270,14 @@ def _isa(cfg: BenchConfig) -> dict[str, Any]:
     return info
 
 
+def machine_label() -> str:
+    """``AMD EPYC, avx2 (znver3)``: the CPU model and the ISA the schedules see."""
+    from symcnn.codegen.target import host
+
+    t = host()
+    return f"{_cpu_model() or 'unknown CPU'}, {t.isa} ({t.cpu}), {cpu_count()} CPUs"
+
+
 def _cpu_model() -> str | None:
     try:
         with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
@@ -290,10 +322,16 @@ def run_bench(cfg: BenchConfig) -> dict[str, Any]:
         if params is None:  # no symcnn network: the same draws the preset makes
             params = initial_params(cfg.net, cfg.seed, cfg.dtype)
         contenders.append(torch_contender(cfg, params, threads, x, t))
+        if cfg.compare_compiled:
+            cfg.log("compiling the PyTorch step with torch.compile")
+            compiled = compiled_contender(cfg, params, threads, x, t)
+            result["torch_compile"] = "timed" if compiled else "failed on this machine"
+            contenders += [compiled] if compiled else []
 
     for c in contenders:
         cfg.log(f"first step, then {cfg.warmup} warm-up steps: {c.name}")
-        _, c.info["first_step_s"] = _timed(c.step)
+        if "first_step_s" not in c.info:
+            _, c.info["first_step_s"] = _timed(c.step)
         for _ in range(cfg.warmup):
             c.step()
     names = ", ".join(c.name for c in contenders)
@@ -317,6 +355,10 @@ def run_bench(cfg: BenchConfig) -> dict[str, Any]:
         result["vs_torch"] = {
             b: _ratios(timed[b], timed[TORCH], cfg.batch_size) for b in cfg.backends
         }
+        if COMPILED in timed:
+            result["vs_torch_compile"] = {
+                b: _ratios(timed[b], timed[COMPILED], cfg.batch_size) for b in (*cfg.backends, TORCH)
+            }
     return result
 
 
@@ -390,6 +432,11 @@ def format_report(result: dict[str, Any]) -> str:
         lines.append(f"{name}/torch: {v['ratio']:.2f}x  (per round: median {v['round_median']:.2f}, "
                      f"min {v['round_min']:.2f}, max {v['round_max']:.2f}) "
                      f"on {m.get('cpu_model') or 'unknown'}, {m.get('isa', '?')}")
+    for name, v in result.get("vs_torch_compile", {}).items():
+        lines.append(f"{name}/torch-compile: {v['ratio']:.2f}x  (per round: median {v['round_median']:.2f}, "
+                     f"min {v['round_min']:.2f}, max {v['round_max']:.2f})")
+    if result.get("torch_compile", "timed") != "timed":
+        lines.append(f"torch-compile: {result['torch_compile']} (see the log); eager only")
     for name, r in result["results"].items():
         prof = r.get("profile")
         if not prof:
