@@ -329,3 +329,65 @@ def test_torch_only_bench_json(capsys):
     r = result["results"]["torch"]
     assert "torch" in render(result)
     assert r["version"].startswith("2.13.0") and r["images_per_s"]["median"] > 0 and r["steps"] == 4
+
+
+# -- cold start and torch.compile ----------------------------------------------------------------
+
+
+def test_torch_script_trains_the_epoch_symcnn_trains(capsys):
+    pytest.importorskip("torch")
+    from symcnn.bench import torch_train
+
+    args = ["--net", "dlt", "--epochs", "1", "--limit", "150"]
+    assert torch_train.main(args) == 0
+    theirs = json.loads(capsys.readouterr().out)
+    assert main(["train", "--backend", "numpy", "--json", *args]) == 0
+    ours = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert theirs["epoch"] == ours["epoch"] == 1
+    assert theirs["train_loss"] == pytest.approx(ours["train_loss"], rel=1e-5)  # same data, weights, order
+    assert theirs["test_error"] == pytest.approx(ours["test_error"], abs=2e-3)
+
+
+def test_cold_run_starts_symcnn_from_empty_caches(monkeypatch):
+    from symcnn.bench import cold
+
+    seen = []
+
+    def fake(argv, env, timeout):
+        seen.append((argv, env))
+        numba_dir = env.get("NUMBA_CACHE_DIR")
+        side = "torch" if "symcnn.bench.torch_train" in argv else "symcnn"
+        if side == "symcnn":  # the cold run finds nothing cached, the warm run what the cold one left
+            from pathlib import Path
+
+            cached = Path(numba_dir) / "kernel.nbi"
+            assert cached.exists() == (len(seen) == 4)
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            cached.touch()
+        seconds = {"torch": 2.0, "symcnn": 5.0 if len(seen) == 2 else 1.0}[side]
+        return seconds, '{"epoch": 1, "seconds": 0.5, "test_error": 0.25}\n', 0.1
+
+    monkeypatch.setattr(cold, "time_command", fake)
+    result = cold.bench_cold("dlt", data="/some/data")
+    assert [("torch_train" in " ".join(a)) for a, _ in seen] == [True, False, True, False]
+    assert seen[1][1]["NUMBA_CACHE_DIR"] == seen[3][1]["NUMBA_CACHE_DIR"] != seen[0][1].get("NUMBA_CACHE_DIR")
+    assert all("--data" in a and "/some/data" in a for a, _ in seen)
+    assert result["cold_ratio"] == 2.5 and result["warm_ratio"] == 0.5
+    text = cold.format_cold(result, "some CPU")
+    assert "some CPU" in text and "2.50x" in text and "0.50x" in text
+
+
+def test_a_failing_torch_compile_is_skipped_with_its_reason(monkeypatch):
+    torch = pytest.importorskip("torch")
+    from symcnn.bench.run import BenchConfig, compiled_contender
+
+    logged = []
+
+    def broken(fn, *a, **kw):
+        raise RuntimeError("no compiler here\nmore")
+
+    cfg = BenchConfig(net="dlt", log=logged.append)
+    x, t = synthetic_batch(2, "float32")
+    monkeypatch.setattr(torch, "compile", broken)
+    assert compiled_contender(cfg, initial_params("dlt", 0, "float32"), 1, x, t) is None
+    assert logged and "torch.compile failed" in logged[0] and "no compiler here" in logged[0]

@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--data", metavar="DIR")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--limit", type=int, metavar="N", help="train on the first N training images only")
     p.add_argument("--compile", action="store_true", help="run the network through torch.compile")
     args = p.parse_args(argv)
 
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     from symcnn.runtime.presets import RECIPES
 
     data = find_dataset(args.data)
-    x, t = data.images("train", "float32")[:, None], data.one_hot("train", "float32")
+    x, t = data.images("train", "float32")[: args.limit, None], data.one_hot("train", "float32")[: args.limit]
     x_test, y_test = data.images("test", "float32")[:, None], data.labels("test")
     batch = RECIPES[args.net]["batch_size"]
     tnet = TorchNet(args.net, initial_params(args.net, args.seed, "float32"), "float32")
