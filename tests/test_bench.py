@@ -16,7 +16,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from symcnn.bench.arch import ARCH, initial_params, step_flops
 from symcnn.bench.commands import time_command
-from symcnn.bench.peak import matmul_peak
+from symcnn.bench.peak import matmul_peak, stream_bandwidth
 from symcnn.bench.report import render
 from symcnn.bench.run import profile_layers, summarize, synthetic_batch
 from symcnn.bench.timing import machine_busy, time_windows
@@ -71,6 +71,11 @@ def test_summary_reports_median_min_max():
     assert s["images_per_s"] == {"median": rates[1], "min": rates[0], "max": rates[2]}
     assert s["steps"] == 9 and len(s["windows"]) == 3
     assert s["step_ms"]["min"] <= s["step_ms"]["median"] <= s["step_ms"]["max"]
+
+
+def test_stream_bandwidth_is_positive():
+    b = stream_bandwidth(1000, repeats=3)
+    assert b["gbps"] > 0 and b["elements"] == 1000 and b["dtype"] == "float32"
 
 
 def test_matmul_peak_is_positive():
@@ -175,6 +180,9 @@ def test_cli_json_has_the_fields(capsys):
         assert len(r["windows"]) == 2 and "other_cpu_cores" in r and r["gflops"] > 0
         names = [layer["name"] for layer in r["profile"]["layers"]]
         assert names == ["conv1", "pool1", "conv2", "pool2", "flatten", "fc", "loss"]
+        bound = r["profile"]["update_bound_ms"]
+        assert bound["parameters"] == sum(v.size for v in initial_params("dlt", 0, "float32").values())
+        assert bound["ms"] > 0 and bound["gbps"] > 0
     assert result["flops_per_image"] == 1_048_320
     assert "img/s median" in render(result)
     m = result["machine"]

@@ -34,7 +34,7 @@ import numpy as np
 
 from symcnn import __version__
 from symcnn.bench.arch import step_flops
-from symcnn.bench.peak import matmul_peak
+from symcnn.bench.peak import matmul_peak, stream_bandwidth
 from symcnn.bench.timing import QUIET_CORES, Window, cpu_count, summarize, time_windows
 from symcnn.errors import SymcnnError
 from symcnn.runtime.arch import synthetic_batch
@@ -350,6 +350,7 @@ def run_bench(cfg: BenchConfig) -> dict[str, Any]:
             cfg.log(f"profiling layers: {c.name}")
             net, opt = nets[c.name]
             entry["profile"] = profile_layers(net, opt, x, t, max(1, cfg.steps // max(cfg.windows, 1)))
+            entry["profile"]["update_bound_ms"] = _update_bound(net, opt, cfg.dtype)
         result["results"][c.name] = entry
     if cfg.compare_torch:
         result["vs_torch"] = {
@@ -360,6 +361,16 @@ def run_bench(cfg: BenchConfig) -> dict[str, Any]:
                 b: _ratios(timed[b], timed[COMPILED], cfg.batch_size) for b in (*cfg.backends, TORCH)
             }
     return result
+
+
+def _update_bound(net: Any, opt: Any, dtype: str) -> dict[str, float]:
+    """The update's time if it ran at the speed of ``c = a + b`` over arrays of the parameters' size:
+    each parameter read and written, its gradient read, and with momentum its velocity read and written."""
+    n = sum(p.size for p in net.parameters().values())
+    arrays = 5 if opt.momentum else 3
+    bw = stream_bandwidth(n, dtype)
+    return {"ms": arrays * n * np.dtype(dtype).itemsize / (bw["gbps"] * 1e9) * 1e3, "gbps": bw["gbps"],
+            "parameters": n}
 
 
 def _ratios(ours: list[Window], theirs: list[Window], batch: int) -> dict[str, float]:
@@ -447,6 +458,9 @@ def format_report(result: dict[str, Any]) -> str:
         for layer in prof["layers"]:
             lines.append(f"  {layer['name']:<18} {layer['kind']:<24} "
                          f"{layer['forward_ms']:>8.3f} {layer['backward_ms']:>9.3f}")
-        lines.append(f"  {'update':<18} {'':<24} {prof['update_ms']:>8.3f}")
+        bound = prof.get("update_bound_ms")
+        lines.append(f"  {'update':<18} {'':<24} {prof['update_ms']:>8.3f}"
+                     + (f"   ({bound['parameters']:,} parameters; memory-bound estimate {bound['ms']:.3f} ms "
+                        f"at {bound['gbps']:.1f} GB/s, c = a + b)" if bound else ""))
         lines.append(f"  {'other':<18} {'':<24} {prof['other_ms']:>8.3f}")
     return "\n".join(lines)
