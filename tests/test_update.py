@@ -30,6 +30,7 @@ def test_fused_update_is_the_numpy_rule(dtype, momentum, per_weight):
     ref = {k: v.copy() for k, v in params.items()}
     live = params["K"]
     opt = SGD(params, lr=0.37, momentum=momentum, rates=rates)
+    assert all(fusable(p, p, opt.step_size[k], opt.velocity.get(k)) for k, p in params.items())
     velocity = {k: np.zeros_like(v) for k, v in ref.items()}
     for _ in range(3):
         grads = {k: rng.standard_normal(v.shape).astype(dtype) for k, v in ref.items()}
@@ -44,9 +45,20 @@ def test_fused_update_is_the_numpy_rule(dtype, momentum, per_weight):
             np.testing.assert_array_equal(opt.velocity[k], velocity[k], err_msg=k)
 
 
+def test_the_fused_pass_runs_where_it_applies(monkeypatch):
+    from symcnn.runtime import update
+
+    calls = []
+    monkeypatch.setattr(update, "update", lambda *args: calls.append(args[0].shape))
+    p = {"w": np.ones((4, 6), np.float32), "b": np.ones(3, np.float32)}
+    SGD(p, lr=0.5, momentum=0.5).step({"w": np.ones((4, 6), np.float32), "b": np.ones(3, np.float32)})
+    assert calls == [(4, 6), (3,)]  # every array, and nothing else changed them
+    assert (p["w"] == 1).all()
+
+
 def test_a_strided_gradient_takes_the_numpy_rule():
     p = np.ones((4, 6))
     g = np.arange(48.0).reshape(4, 12)[:, ::2]  # every other column: not contiguous
-    assert not fusable(p, g)
+    assert not fusable(p, g, np.ones(()))
     SGD({"w": p}, lr=0.5).step({"w": g})
     np.testing.assert_array_equal(p, 1 - 0.5 * g)

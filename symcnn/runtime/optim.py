@@ -66,7 +66,7 @@ class SGD:
 
         for name, p in self.params.items():
             g, v = grads[name], self.velocity.get(name)
-            if fusable(p, g, self.step_size[name], *(() if v is None else (v,))) and g.shape == p.shape:
+            if fusable(p, g, self.step_size[name], v):
                 update(p, g, self.step_size[name], v, self.momentum)
                 continue
             step = self.step_size[name] * g

@@ -49,12 +49,12 @@ def momentum_step(p, g, v, s, mu):  # pragma: no cover - compiled
             p[i] += u
 
 
-def fusable(*arrays: np.ndarray) -> bool:
-    """Can :func:`update` run on these arrays: one dtype, C-contiguous (flat views), writable?"""
-    first = arrays[0]
-    return all(a.dtype == first.dtype and a.flags.c_contiguous for a in arrays) and all(
-        a.flags.writeable for a in arrays
-    )
+def fusable(p: np.ndarray, g: np.ndarray, s: np.ndarray, v: np.ndarray | None = None) -> bool:
+    """Can :func:`update` run on these arrays: one dtype, C-contiguous (so flat views), ``g`` of ``p``'s
+    shape, ``s`` one step size or one per element, ``p`` and ``v`` writable?"""
+    arrays = (p, g, s) if v is None else (p, g, s, v)
+    return (all(a.dtype == p.dtype and a.flags.c_contiguous for a in arrays) and g.shape == p.shape
+            and s.size in (1, p.size) and p.flags.writeable and (v is None or v.flags.writeable))
 
 
 def update(p: np.ndarray, g: np.ndarray, s: np.ndarray, v: np.ndarray | None, mu: float) -> None:
