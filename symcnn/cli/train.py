@@ -12,7 +12,6 @@ import argparse
 import json
 import signal
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -104,25 +103,15 @@ def run(args: argparse.Namespace) -> int:
             recipe[key] = getattr(args, key)
     if recipe["epochs"] < 0 or recipe["batch_size"] < 1 or (args.limit is not None and args.limit < 1):
         raise SymcnnError("--epochs must be >= 0, --batch-size and --limit >= 1")
-    took: list[float | None] = []
-    ahead = None
+    data = find_dataset(args.data)
+    x_train = data.images("train", args.dtype)[: args.limit, None]
+    t_train = data.one_hot("train", args.dtype)[: args.limit]
+    x_test, y_test = data.images("test", args.dtype)[:, None], data.labels("test")
     if args.backend == "numba":  # kernels compiled in-process run slower than cached ones
         print("compiling the Numba kernels (or loading them) in child processes", file=sys.stderr)
-        ahead = threading.Thread(target=lambda: took.append(compile_ahead(
-            args.net, dtype=args.dtype, convention=args.convention, generated=args.generated,
-            trust=args.trust_generated)), daemon=True)
-        ahead.start()  # the children compile while this process loads the data
-    try:
-        data = find_dataset(args.data)
-        x_train = data.images("train", args.dtype)[: args.limit, None]
-        t_train = data.one_hot("train", args.dtype)[: args.limit]
-        x_test, y_test = data.images("test", args.dtype)[:, None], data.labels("test")
-    finally:
-        if ahead is not None:
-            ahead.join()
-    if ahead is not None:
-        done = took[0] if took else None
-        print(f"  done in {done:.1f} s" if done is not None else "  failed: compiling in-process",
+        took = compile_ahead(args.net, dtype=args.dtype, convention=args.convention,
+                             generated=args.generated, trust=args.trust_generated)
+        print(f"  done in {took:.1f} s" if took is not None else "  failed: compiling in-process",
               file=sys.stderr)
     net = build_network(args.net, backend=args.backend, dtype=args.dtype, convention=args.convention,
                         generated=args.generated, trust=args.trust_generated, seed=args.seed)
