@@ -410,7 +410,8 @@ def format_report(result: dict[str, Any]) -> str:
     lines.append(f"work: {result['flops_per_image'] / 1e6:.3f} MFLOP/image "
                  f"({result['flops_per_image'] * 60000 / 1e9:.1f} GFLOP per 60,000-image epoch)")
     lines.append("")
-    head = f"{'backend':<8} {'img/s median':>12} {'min':>8} {'max':>8} {'ms/step':>8} " \
+    w = max(8, *(len(name) for name in result["results"]))
+    head = f"{'backend':<{w}} {'img/s median':>12} {'min':>8} {'max':>8} {'ms/step':>8} " \
            f"{'epoch s':>8} {'%peak':>6} {'others':>7} {'1st step':>9}"
     lines += [head, "-" * len(head)]
     for name, r in result["results"].items():
@@ -418,7 +419,7 @@ def format_report(result: dict[str, Any]) -> str:
         others = f"{r['other_cpu_cores']['mean']:.2f}" if r["other_cpu_cores"] else "-"
         peak = f"{100 * r['peak_fraction']:.1f}" if r.get("peak_fraction") is not None else "-"
         lines.append(
-            f"{name:<8} {ips['median']:>12.0f} {ips['min']:>8.0f} {ips['max']:>8.0f} "
+            f"{name:<{w}} {ips['median']:>12.0f} {ips['min']:>8.0f} {ips['max']:>8.0f} "
             f"{r['step_ms']['median']:>8.2f} {60000 / ips['median']:>8.2f} {peak:>6} "
             f"{others:>7} {r['first_step_s']:>8.2f}s"
         )
