@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import symcnn
 
@@ -35,6 +36,27 @@ from .derive.cache import cache_dir, cached_derive, spec_hash
 from .derive.engine import Derivation
 from .fileio import atomic_write_text
 from .model.layer import Layer
+
+if TYPE_CHECKING:
+    from .codegen.target import Target
+
+#: ``progress(phase, k, total, name)``: called as step ``k`` of ``total`` of a phase begins on ``name``.
+Progress = Callable[[str, int, int, str], None]
+
+
+def _quiet(phase: str, k: int, total: int, name: str) -> None:
+    pass
+
+
+def BASELINE_TARGET() -> Target:  # noqa: N802 - the constant, imported only when code is generated
+    from .codegen.target import BASELINE
+
+    return BASELINE
+
+
+def _sized(target: Target | None) -> tuple[str, ...]:
+    """What a target adds to the modules' key: nothing for the baseline (the files every machine gets)."""
+    return () if target is None else (target.isa, str(target.block))
 
 DERIVATIONS = "DERIVATIONS.md"
 STAMP = ".symcnn-stamp.json"
@@ -67,12 +89,15 @@ class StageKeys:
     report: str
 
 
-def stage_keys(layers: list[Layer], spec_hashes: dict[str, str] | None = None) -> StageKeys:
+def stage_keys(
+    layers: list[Layer], spec_hashes: dict[str, str] | None = None, target: Target | None = None
+) -> StageKeys:
     """Each stage's key: the layers' spec hashes and the source of the stages that make it."""
     known = spec_hashes or {}
     generate = source_hash(GENERATE_SOURCES)
     hashes = [f"{layer.name}={known.get(layer.name) or spec_hash(layer)}" for layer in layers]
-    modules = {layer.name: _digest(h, generate, *BACKENDS) for layer, h in zip(layers, hashes)}
+    sized = _sized(target)
+    modules = {layer.name: _digest(h, generate, *BACKENDS, *sized) for layer, h in zip(layers, hashes)}
     return StageKeys(modules, _digest(*hashes, source_hash(REPORT_SOURCES)))
 
 
@@ -122,7 +147,10 @@ class _Store:
             pass  # a read-only cache only costs time
 
 
-def build(layers: Iterable[Layer], out: Path | None = None, use_cache: bool = True) -> tuple[dict, dict]:
+def build(
+    layers: Iterable[Layer], out: Path | None = None, use_cache: bool = True, target: Target | None = None,
+    progress: Progress = _quiet,
+) -> tuple[dict, dict]:
     """Every file of the generated folder, by name, and each file's stage key.
 
     ``out``: a folder written before, whose stamp may already hold some stages' outputs.
@@ -131,7 +159,7 @@ def build(layers: Iterable[Layer], out: Path | None = None, use_cache: bool = Tr
 
     layers = list(layers)
     hashes = {layer.name: spec_hash(layer) for layer in layers}
-    keys = stage_keys(layers, hashes)
+    keys = stage_keys(layers, hashes, target)
     store = _Store(out, use_cache)
     derived: dict[str, Derivation] = {}
 
@@ -149,13 +177,14 @@ def build(layers: Iterable[Layer], out: Path | None = None, use_cache: bool = Tr
     if report is None:  # the report and the modules need the same derivations, nothing else of each other
         rendering = any(f is None for f in found.values())
         pending = _start_report([derivation(layer) for layer in layers], rendering)
-    for layer in layers:
+    for k, layer in enumerate(layers, 1):
+        progress("render", k, len(layers), layer.name)
         key = keys.modules[layer.name]
         files = found[layer.name]
         if files is None:
             from .codegen.generate import render_layer
 
-            files = render_layer(derivation(layer))
+            files = render_layer(derivation(layer), target=target or BASELINE_TARGET())
             store.put(key, files)
         modules.update(files)
         file_keys.update(dict.fromkeys(files, key))
@@ -163,7 +192,7 @@ def build(layers: Iterable[Layer], out: Path | None = None, use_cache: bool = Tr
         report = {DERIVATIONS: pending()}
         store.put(keys.report, report)
     file_keys[DERIVATIONS] = keys.report
-    return assemble(layers, modules, report, hashes=hashes), file_keys
+    return assemble(layers, modules, report, hashes=hashes, target=target or BASELINE_TARGET()), file_keys
 
 
 def _report_text(derivations: list[Derivation]) -> str:
@@ -217,7 +246,7 @@ def build_plain(layers: Iterable[Layer], use_cache: bool = True) -> dict[str, st
 
 def run_derive(
     layers: Iterable[Layer], out: str | Path, check: bool = False, use_cache: bool = True,
-    schedule: str = "fast",
+    schedule: str = "fast", target: Target | None = None, progress: Progress = _quiet,
 ):
     """``symcnn derive``: build every file and write (or, with ``check``, compare) the folder.
 
@@ -230,7 +259,7 @@ def run_derive(
     if schedule == "plain":
         report = write_tree(build_plain(layers, use_cache), out, check)
         return report, time.perf_counter() - start
-    files, file_keys = build(layers, None if check else out, use_cache)
+    files, file_keys = build(layers, None if check else out, use_cache, target, progress)
     report = write_tree(files, out, check)
     if not check:
         write_stamp(out, files, file_keys)

@@ -16,7 +16,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from symcnn.bench.arch import ARCH, initial_params, step_flops
 from symcnn.bench.commands import time_command
-from symcnn.bench.peak import matmul_peak
+from symcnn.bench.peak import matmul_peak, stream_bandwidth
 from symcnn.bench.report import render
 from symcnn.bench.run import profile_layers, summarize, synthetic_batch
 from symcnn.bench.timing import machine_busy, time_windows
@@ -71,6 +71,11 @@ def test_summary_reports_median_min_max():
     assert s["images_per_s"] == {"median": rates[1], "min": rates[0], "max": rates[2]}
     assert s["steps"] == 9 and len(s["windows"]) == 3
     assert s["step_ms"]["min"] <= s["step_ms"]["median"] <= s["step_ms"]["max"]
+
+
+def test_stream_bandwidth_is_positive():
+    b = stream_bandwidth(1000, repeats=3)
+    assert b["gbps"] > 0 and b["elements"] == 1000 and b["dtype"] == "float32"
 
 
 def test_matmul_peak_is_positive():
@@ -175,8 +180,14 @@ def test_cli_json_has_the_fields(capsys):
         assert len(r["windows"]) == 2 and "other_cpu_cores" in r and r["gflops"] > 0
         names = [layer["name"] for layer in r["profile"]["layers"]]
         assert names == ["conv1", "pool1", "conv2", "pool2", "flatten", "fc", "loss"]
+        bound = r["profile"]["update_bound_ms"]
+        assert bound["parameters"] == sum(v.size for v in initial_params("dlt", 0, "float32").values())
+        assert bound["ms"] > 0 and bound["gbps"] > 0
     assert result["flops_per_image"] == 1_048_320
     assert "img/s median" in render(result)
+    m = result["machine"]
+    assert m["isa"] in ("sse2", "avx", "avx2", "avx512") and m["f32_lanes"] * 32 in (128, 256, 512)
+    assert m["kernels_target"] == {"isa": "avx2", "block": 4}  # generated/ is rendered for the baseline
 
 
 def test_cli_text_report(capsys):
@@ -184,6 +195,7 @@ def test_cli_text_report(capsys):
     assert main(["bench", "--backend", "numba", "--steps", "2", "--windows", "2", "--no-peak"]) == 0
     out = capsys.readouterr().out
     assert "img/s median" in out and "numba" in out and "conv2" in out
+    assert "isa: " in out and "kernels sized for avx2 (block 4)" in out
 
 
 # -- the PyTorch reference -----------------------------------------------------------------------
@@ -255,13 +267,35 @@ def test_torch_net_is_the_preset_and_its_gradients_match_finite_differences(net)
     x, t = synthetic_batch(4, "float64", seed=2)
     loss, grads = TorchNet(net, params, "float64").gradients(x, t)
     assert loss == pytest.approx(numpy_loss(net, params, x, t), rel=1e-12)
-    h = 1e-7  # small enough that no ReLU or max-pool kink lies within ±h·d
-    for name, value in params.items():  # one random direction per parameter array
-        d = rng.standard_normal(value.shape)
-        up = numpy_loss(net, {**params, name: value + h * d}, x, t)
-        down = numpy_loss(net, {**params, name: value - h * d}, x, t)
-        fd = (up - down) / (2 * h)
+    for name, value in params.items():  # a random direction per parameter array
+        d, fd = smooth_difference(lambda e, n=name, v=value: numpy_loss(net, {**params, n: v + e}, x, t),
+                                  value.shape, rng)
         assert np.sum(grads[name] * d) == pytest.approx(fd, rel=1e-6, abs=1e-12), name
+
+
+def smooth_difference(loss, shape, rng, h: float = 1e-5, tries: int = 8) -> tuple[np.ndarray, float]:
+    """A random direction ``d`` along which ``loss`` is smooth within ±h·d, and its central difference.
+
+    A ReLU or max-pool kink within the step makes the differences at ``h`` and
+    ``h/2`` disagree (their truncation errors, smooth, differ by ``O(h²)``); such a
+    direction is drawn again. ``h`` is large enough that round-off in the loss
+    (~1e-14) stays far below the 1e-6 the gradients are held to.
+    """
+    for _ in range(tries):
+        d = rng.standard_normal(shape)
+        fd = [(loss(s * d) - loss(-s * d)) / (2 * s) for s in (h, h / 2)]
+        if abs(fd[0] - fd[1]) <= 1e-8 * max(abs(fd[1]), 1e-6):
+            return d, fd[1]
+    raise AssertionError(f"no direction without a kink within ±{h}·d in {tries} draws")
+
+
+def test_smooth_difference_steps_over_kinks():
+    rng = np.random.default_rng(0)
+    kink = 5e-6  # |x| has its kink this far from where the difference is taken, along d[0]
+    d, fd = smooth_difference(lambda e: abs(kink + e[0]) + e[1] ** 2, (2,), rng, tries=100)
+    assert kink > 1e-5 * abs(d[0]) and fd == pytest.approx(d[0], rel=1e-9)
+    with pytest.raises(AssertionError, match="no direction"):
+        smooth_difference(lambda e: abs(1e-9 + e[0]), (1,), rng)  # every likely direction crosses the kink
 
 
 def test_torch_step_is_sgd_with_the_preset_rate():
@@ -304,3 +338,65 @@ def test_torch_only_bench_json(capsys):
     r = result["results"]["torch"]
     assert "torch" in render(result)
     assert r["version"].startswith("2.13.0") and r["images_per_s"]["median"] > 0 and r["steps"] == 4
+
+
+# -- cold start and torch.compile ----------------------------------------------------------------
+
+
+def test_torch_script_trains_the_epoch_symcnn_trains(capsys):
+    pytest.importorskip("torch")
+    from symcnn.bench import torch_train
+
+    args = ["--net", "dlt", "--epochs", "1", "--limit", "150"]
+    assert torch_train.main(args) == 0
+    theirs = json.loads(capsys.readouterr().out)
+    assert main(["train", "--backend", "numpy", "--json", *args]) == 0
+    ours = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert theirs["epoch"] == ours["epoch"] == 1
+    assert theirs["train_loss"] == pytest.approx(ours["train_loss"], rel=1e-5)  # same data, weights, order
+    assert theirs["test_error"] == pytest.approx(ours["test_error"], abs=2e-3)
+
+
+def test_cold_run_starts_symcnn_from_empty_caches(monkeypatch):
+    from symcnn.bench import cold
+
+    seen = []
+
+    def fake(argv, env, timeout):
+        seen.append((argv, env))
+        numba_dir = env.get("NUMBA_CACHE_DIR")
+        side = "torch" if "symcnn.bench.torch_train" in argv else "symcnn"
+        if side == "symcnn":  # the cold run finds nothing cached, the warm run what the cold one left
+            from pathlib import Path
+
+            cached = Path(numba_dir) / "kernel.nbi"
+            assert cached.exists() == (len(seen) == 4)
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            cached.touch()
+        seconds = {"torch": 2.0, "symcnn": 5.0 if len(seen) == 2 else 1.0}[side]
+        return seconds, '{"epoch": 1, "seconds": 0.5, "test_error": 0.25}\n', 0.1
+
+    monkeypatch.setattr(cold, "time_command", fake)
+    result = cold.bench_cold("dlt", data="/some/data")
+    assert [("torch_train" in " ".join(a)) for a, _ in seen] == [True, False, True, False]
+    assert seen[1][1]["NUMBA_CACHE_DIR"] == seen[3][1]["NUMBA_CACHE_DIR"] != seen[0][1].get("NUMBA_CACHE_DIR")
+    assert all("--data" in a and "/some/data" in a for a, _ in seen)
+    assert result["cold_ratio"] == 2.5 and result["warm_ratio"] == 0.5
+    text = cold.format_cold(result, "some CPU")
+    assert "some CPU" in text and "2.50x" in text and "0.50x" in text
+
+
+def test_a_failing_torch_compile_is_skipped_with_its_reason(monkeypatch):
+    torch = pytest.importorskip("torch")
+    from symcnn.bench.run import BenchConfig, compiled_contender
+
+    logged = []
+
+    def broken(fn, *a, **kw):
+        raise RuntimeError("no compiler here\nmore")
+
+    cfg = BenchConfig(net="dlt", log=logged.append)
+    x, t = synthetic_batch(2, "float32")
+    monkeypatch.setattr(torch, "compile", broken)
+    assert compiled_contender(cfg, initial_params("dlt", 0, "float32"), 1, x, t) is None
+    assert logged and "torch.compile failed" in logged[0] and "no compiler here" in logged[0]

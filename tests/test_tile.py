@@ -7,7 +7,8 @@ import sympy as sp
 from test_generated import GENERATED, assert_agree, assert_gradients, case
 from test_pack import kernel
 
-from symcnn.codegen.tile import WIDTH, tiled
+from symcnn.codegen.target import BASELINE
+from symcnn.codegen.tile import tiled
 from symcnn.derive.terms import Bound, Term
 from symcnn.runtime.loader import load_layer_module
 
@@ -16,7 +17,7 @@ FC = ["fc_relu", "fc_identity", "fc_sigmoid", "fc_tanh"]
 
 def test_forward_sums_a_block_of_sixteen_from_eight_loads():
     tile = kernel("fc_relu", "forward_U").tile
-    assert tile.blocked == (("n", "N"), ("k", "O")) and WIDTH == 4
+    assert tile.blocked == (("n", "N"), ("k", "O")) and tile.width == BASELINE.block == 4
     (block,) = tile.blocks
     assert block.inner.index == "i"
     loads = [value for name, value in block.temps if name.startswith("_w")]
@@ -60,15 +61,16 @@ SUM = Bound(i, (sp.S.Zero,), (NI - 1,), (sp.S.Zero, NI - 1))
 
 
 def test_a_read_holding_both_blocked_indices_is_not_tiled():
-    shared = tiled(sp.IndexedBase("U"), (n, k), (N, NO), (Term((SUM,), W[k, i] * X[n, i]),), ("n", "k"), ())
+    plain = Term((SUM,), W[k, i] * X[n, i])
+    shared = tiled(sp.IndexedBase("U"), (n, k), (N, NO), (plain,), ("n", "k"), (), 4)
     assert shared is not None
     both = Term((SUM,), V[n, k, i] * X[n, i])  # nothing for the block to share
-    assert tiled(sp.IndexedBase("U"), (n, k), (N, NO), (both,), ("n", "k"), ()) is None
+    assert tiled(sp.IndexedBase("U"), (n, k), (N, NO), (both,), ("n", "k"), (), 4) is None
 
 
 def test_a_bounded_sum_is_not_tiled():
     tri = Term((Bound(i, (sp.S.Zero,), (k,), (sp.S.Zero, NI - 1)),), W[k, i] * X[n, i])
-    assert tiled(sp.IndexedBase("U"), (n, k), (N, NO), (tri,), ("n", "k"), ()) is None
+    assert tiled(sp.IndexedBase("U"), (n, k), (N, NO), (tri,), ("n", "k"), (), 4) is None
 
 
 @pytest.mark.slow  # each blocked variant compiles afresh

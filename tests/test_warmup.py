@@ -16,6 +16,8 @@ from symcnn.runtime.warmup import compile_ahead
 PARENT = textwrap.dedent("""
     import numpy as np
     from numba.core.dispatcher import Dispatcher
+    from symcnn.runtime import update
+    from symcnn.runtime.optim import SGD
     from symcnn.runtime.presets import build_network
     from symcnn.runtime.warmup import compile_ahead
 
@@ -29,9 +31,11 @@ PARENT = textwrap.dedent("""
     x = np.random.default_rng(0).random((3, 1, 28, 28)).astype("float32")
     net.loss(x, np.eye(10, dtype="float32")[[1, 2, 3]])
     net.backward()
+    for momentum in (0.0, 0.9):  # the update's kernels, plain and with momentum
+        SGD(net.parameters(), lr=0.1, momentum=momentum).step(net.gradients())
     hits = misses = 0
-    for layer in [*net.layers, net.loss_layer]:
-        for kernel in vars(getattr(layer, "module", object)).values():
+    for module in [*(getattr(layer, "module", object) for layer in [*net.layers, net.loss_layer]), update]:
+        for kernel in vars(module).values():
             if isinstance(kernel, Dispatcher):
                 hits += sum(kernel.stats.cache_hits.values())
                 misses += sum(kernel.stats.cache_misses.values())

@@ -14,7 +14,7 @@ import numpy as np
 
 from symcnn.bench.timing import LoadMeter
 
-__all__ = ["matmul_peak"]
+__all__ = ["matmul_peak", "stream_bandwidth"]
 
 
 def matmul_peak(n: int = 1024, dtype: str = "float32", repeats: int = 20, min_seconds: float = 1.0) -> dict:
@@ -47,3 +47,17 @@ def matmul_peak(n: int = 1024, dtype: str = "float32", repeats: int = 20, min_se
         "products": len(rates),
         "other_cpu_cores": other,
     }
+
+
+def stream_bandwidth(n: int, dtype: str = "float32", repeats: int = 50) -> dict:
+    """GB/s of ``c = a + b`` over ``n`` elements (two arrays read, one written), the best of ``repeats``:
+    what an elementwise pass over arrays of that size can move, the yardstick of the update."""
+    a = np.ones(n, dtype=dtype)
+    b, c = a.copy(), np.empty_like(a)
+    np.add(a, b, out=c)
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        np.add(a, b, out=c)
+        best = min(best, time.perf_counter() - t0)
+    return {"gbps": 3 * a.nbytes / max(best, 1e-9) / 1e9, "elements": n, "dtype": np.dtype(dtype).name}

@@ -34,7 +34,7 @@ import numpy as np
 
 from symcnn import __version__
 from symcnn.bench.arch import step_flops
-from symcnn.bench.peak import matmul_peak
+from symcnn.bench.peak import matmul_peak, stream_bandwidth
 from symcnn.bench.timing import QUIET_CORES, Window, cpu_count, summarize, time_windows
 from symcnn.errors import SymcnnError
 from symcnn.runtime.arch import synthetic_batch
@@ -42,6 +42,7 @@ from symcnn.runtime.arch import synthetic_batch
 __all__ = ["BenchConfig", "format_report", "run_bench", "synthetic_batch"]
 
 TORCH = "torch"
+COMPILED = "torch-compile"
 
 
 @dataclass
@@ -55,6 +56,7 @@ class BenchConfig:
     warmup: int = 3
     seed: int = 0
     compare_torch: bool = False
+    compare_compiled: bool = False  # torch.compile beside eager
     peak: bool = True
     layers: bool = True
     threads: int | None = None  # Numba's and PyTorch's threads (default: Numba's default)
@@ -123,6 +125,28 @@ def torch_contender(cfg: BenchConfig, params: dict[str, np.ndarray], threads: in
     torch = tnet.torch
     return Contender(TORCH, lambda: tnet.step(xt, tt), {
         "build_s": build_s, "version": torch.__version__, "threads": torch.get_num_threads(),
+    })
+
+
+def compiled_contender(cfg: BenchConfig, params: dict[str, np.ndarray], threads: int,
+                       x: np.ndarray, t: np.ndarray) -> Contender | None:
+    """PyTorch's ``torch.compile`` (default mode) of the same training step, its first step (the
+    compilation) timed; ``None``, said in the log, where it fails on this machine."""
+    from symcnn.bench.torch_ref import TorchNet
+
+    tnet, build_s = _timed(lambda: TorchNet(cfg.net, params, cfg.dtype, threads=threads))
+    xt, tt = tnet.tensor(x), tnet.tensor(t)
+    torch = tnet.torch
+    try:
+        step = torch.compile(tnet.step)
+        _, first = _timed(lambda: step(xt, tt))
+    except Exception as exc:  # noqa: BLE001 - any failure of the compiler stack means: no contender
+        reason = (str(exc).strip().splitlines() or [""])[0][:200]
+        cfg.log(f"torch.compile failed on this machine, timing eager only: {type(exc).__name__}: {reason}")
+        return None
+    return Contender(COMPILED, lambda: step(xt, tt), {
+        "build_s": build_s, "first_step_s": first, "version": torch.__version__,
+        "threads": torch.get_num_threads(),
     })
 
 
@@ -217,6 +241,7 @@ def machine_info(cfg: BenchConfig, threads: int) -> dict[str, Any]:
         "threads": threads,
         "loadavg": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
+    info.update(_isa(cfg))
     try:
         import numba
 
@@ -228,6 +253,29 @@ def machine_info(cfg: BenchConfig, threads: int) -> dict[str, Any]:
         cfg.log(f"measuring the {cfg.dtype} matmul peak")
         info["matmul_peak"] = matmul_peak(dtype=cfg.dtype)
     return info
+
+
+def _isa(cfg: BenchConfig) -> dict[str, Any]:
+    """The host's vector ISA as the schedules see it, and the one the generated kernels were sized for."""
+    from symcnn.codegen.target import host
+    from symcnn.runtime.loader import read_manifest, resolve_folder
+
+    t = host()
+    info: dict[str, Any] = {"isa": t.isa, "llvm_cpu": t.cpu, "f32_lanes": t.lanes(4),
+                            "vector_registers": t.registers, "block": t.block}
+    try:
+        info["kernels_target"] = (read_manifest(resolve_folder(cfg.generated)) or {}).get("target")
+    except SymcnnError:
+        info["kernels_target"] = None
+    return info
+
+
+def machine_label() -> str:
+    """``AMD EPYC, avx2 (znver3)``: the CPU model and the ISA the schedules see."""
+    from symcnn.codegen.target import host
+
+    t = host()
+    return f"{_cpu_model() or 'unknown CPU'}, {t.isa} ({t.cpu}), {cpu_count()} CPUs"
 
 
 def _cpu_model() -> str | None:
@@ -274,10 +322,16 @@ def run_bench(cfg: BenchConfig) -> dict[str, Any]:
         if params is None:  # no symcnn network: the same draws the preset makes
             params = initial_params(cfg.net, cfg.seed, cfg.dtype)
         contenders.append(torch_contender(cfg, params, threads, x, t))
+        if cfg.compare_compiled:
+            cfg.log("compiling the PyTorch step with torch.compile")
+            compiled = compiled_contender(cfg, params, threads, x, t)
+            result["torch_compile"] = "timed" if compiled else "failed on this machine"
+            contenders += [compiled] if compiled else []
 
     for c in contenders:
         cfg.log(f"first step, then {cfg.warmup} warm-up steps: {c.name}")
-        _, c.info["first_step_s"] = _timed(c.step)
+        if "first_step_s" not in c.info:
+            _, c.info["first_step_s"] = _timed(c.step)
         for _ in range(cfg.warmup):
             c.step()
     names = ", ".join(c.name for c in contenders)
@@ -296,12 +350,27 @@ def run_bench(cfg: BenchConfig) -> dict[str, Any]:
             cfg.log(f"profiling layers: {c.name}")
             net, opt = nets[c.name]
             entry["profile"] = profile_layers(net, opt, x, t, max(1, cfg.steps // max(cfg.windows, 1)))
+            entry["profile"]["update_bound_ms"] = _update_bound(net, opt, cfg.dtype)
         result["results"][c.name] = entry
     if cfg.compare_torch:
         result["vs_torch"] = {
             b: _ratios(timed[b], timed[TORCH], cfg.batch_size) for b in cfg.backends
         }
+        if COMPILED in timed:
+            result["vs_torch_compile"] = {
+                b: _ratios(timed[b], timed[COMPILED], cfg.batch_size) for b in (*cfg.backends, TORCH)
+            }
     return result
+
+
+def _update_bound(net: Any, opt: Any, dtype: str) -> dict[str, float]:
+    """The update's time if it ran at the speed of ``c = a + b`` over arrays of the parameters' size:
+    each parameter read and written, its gradient read, and with momentum its velocity read and written."""
+    n = sum(p.size for p in net.parameters().values())
+    arrays = 5 if opt.momentum else 3
+    bw = stream_bandwidth(n, dtype)
+    return {"ms": arrays * n * np.dtype(dtype).itemsize / (bw["gbps"] * 1e9) * 1e3, "gbps": bw["gbps"],
+            "parameters": n}
 
 
 def _ratios(ours: list[Window], theirs: list[Window], batch: int) -> dict[str, float]:
@@ -329,6 +398,11 @@ def format_report(result: dict[str, Any]) -> str:
         f"machine: {m['cpu_count']} CPUs ({m.get('cpu_model') or 'unknown'}), "
         f"{m['threads']} thread{'s' if m['threads'] != 1 else ''}",
     ]
+    if "isa" in m:
+        kt = m.get("kernels_target") or {}
+        lines.append(f"isa: {m['isa']} ({m['llvm_cpu']}), {m['f32_lanes']} float32 lanes, "
+                     f"{m['vector_registers']} vector registers, register block {m['block']}; "
+                     f"kernels sized for {kt.get('isa', 'unrecorded')} (block {kt.get('block', '?')})")
     if "matmul_peak" in m:
         p = m["matmul_peak"]
         lines.append(f"matmul peak: {p['gflops']:.1f} GFLOP/s {p['dtype']} "
@@ -336,7 +410,8 @@ def format_report(result: dict[str, Any]) -> str:
     lines.append(f"work: {result['flops_per_image'] / 1e6:.3f} MFLOP/image "
                  f"({result['flops_per_image'] * 60000 / 1e9:.1f} GFLOP per 60,000-image epoch)")
     lines.append("")
-    head = f"{'backend':<8} {'img/s median':>12} {'min':>8} {'max':>8} {'ms/step':>8} " \
+    w = max(8, *(len(name) for name in result["results"]))
+    head = f"{'backend':<{w}} {'img/s median':>12} {'min':>8} {'max':>8} {'ms/step':>8} " \
            f"{'epoch s':>8} {'%peak':>6} {'others':>7} {'1st step':>9}"
     lines += [head, "-" * len(head)]
     for name, r in result["results"].items():
@@ -344,7 +419,7 @@ def format_report(result: dict[str, Any]) -> str:
         others = f"{r['other_cpu_cores']['mean']:.2f}" if r["other_cpu_cores"] else "-"
         peak = f"{100 * r['peak_fraction']:.1f}" if r.get("peak_fraction") is not None else "-"
         lines.append(
-            f"{name:<8} {ips['median']:>12.0f} {ips['min']:>8.0f} {ips['max']:>8.0f} "
+            f"{name:<{w}} {ips['median']:>12.0f} {ips['min']:>8.0f} {ips['max']:>8.0f} "
             f"{r['step_ms']['median']:>8.2f} {60000 / ips['median']:>8.2f} {peak:>6} "
             f"{others:>7} {r['first_step_s']:>8.2f}s"
         )
@@ -367,7 +442,13 @@ def format_report(result: dict[str, Any]) -> str:
             )
     for name, v in result.get("vs_torch", {}).items():
         lines.append(f"{name}/torch: {v['ratio']:.2f}x  (per round: median {v['round_median']:.2f}, "
+                     f"min {v['round_min']:.2f}, max {v['round_max']:.2f}) "
+                     f"on {m.get('cpu_model') or 'unknown'}, {m.get('isa', '?')}")
+    for name, v in result.get("vs_torch_compile", {}).items():
+        lines.append(f"{name}/torch-compile: {v['ratio']:.2f}x  (per round: median {v['round_median']:.2f}, "
                      f"min {v['round_min']:.2f}, max {v['round_max']:.2f})")
+    if result.get("torch_compile", "timed") != "timed":
+        lines.append(f"torch-compile: {result['torch_compile']} (see the log); eager only")
     for name, r in result["results"].items():
         prof = r.get("profile")
         if not prof:
@@ -378,6 +459,9 @@ def format_report(result: dict[str, Any]) -> str:
         for layer in prof["layers"]:
             lines.append(f"  {layer['name']:<18} {layer['kind']:<24} "
                          f"{layer['forward_ms']:>8.3f} {layer['backward_ms']:>9.3f}")
-        lines.append(f"  {'update':<18} {'':<24} {prof['update_ms']:>8.3f}")
+        bound = prof.get("update_bound_ms")
+        lines.append(f"  {'update':<18} {'':<24} {prof['update_ms']:>8.3f}"
+                     + (f"   ({bound['parameters']:,} parameters; memory-bound estimate {bound['ms']:.3f} ms "
+                        f"at {bound['gbps']:.1f} GB/s, c = a + b)" if bound else ""))
         lines.append(f"  {'other':<18} {'':<24} {prof['other_ms']:>8.3f}")
     return "\n".join(lines)

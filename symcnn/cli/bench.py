@@ -6,7 +6,10 @@ other processes used meanwhile (these machines are shared), the first step
 (Numba's compilation) apart, the fraction of the machine's measured matmul
 peak, and per-layer forward/backward times. ``--compare torch`` times the
 same network in PyTorch, from the same weights, in the same rounds.
-``--derive`` instead times ``symcnn derive`` and ``symcnn verify`` cold and warm.
+``--compare torch-compile`` adds ``torch.compile`` (default mode) beside eager.
+``--derive`` instead times ``symcnn derive`` and ``symcnn verify`` cold and warm;
+``--cold`` times ``symcnn train --net NET --epochs 1`` from empty caches and warm,
+against a PyTorch script training the same epoch, both whole processes.
 """
 
 from __future__ import annotations
@@ -46,11 +49,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=_positive,
                    help="threads for Numba and PyTorch (default: Numba's, one per CPU)")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights and the batch")
-    p.add_argument("--compare", choices=("torch",), help="also time the same network in PyTorch")
+    p.add_argument("--compare", choices=("torch", "torch-compile"),
+                   help="also time the same network in PyTorch eager (torch-compile: and torch.compile)")
     p.add_argument("--no-peak", action="store_true", help="skip measuring the matmul peak")
     p.add_argument("--no-layers", action="store_true", help="skip the per-layer profile")
     p.add_argument("--derive", action="store_true",
                    help="time `symcnn derive`, `symcnn verify` and the first Numba step, cold and warm")
+    p.add_argument("--cold", action="store_true",
+                   help="time `symcnn train --epochs 1` from empty caches and warm against PyTorch")
+    p.add_argument("--data", metavar="DIR", help="with --cold: the training data folder (as symcnn train)")
     p.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
     p.add_argument("--generated", metavar="DIR",
                    help="folder of generated layer modules (default: generated/ of a checkout, "
@@ -72,6 +79,14 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(result, indent=1) if args.json else format_commands(result))
         return 0
 
+    if args.cold:
+        from ..bench.cold import bench_cold, format_cold
+        from ..bench.run import machine_label
+
+        result = {**bench_cold(args.net, 1, args.data, args.generated, log=log), "machine": machine_label()}
+        print(json.dumps(result, indent=1) if args.json else format_cold(result, result["machine"]))
+        return 0
+
     from ..bench.run import BenchConfig, format_report, run_bench
 
     if args.compare == "torch" and importlib.util.find_spec("torch") is None:  # before measuring anything
@@ -84,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
     cfg = BenchConfig(
         net=args.net, backends=backends, dtype=args.dtype, batch_size=args.batch_size,
         steps=args.steps, windows=args.windows, warmup=args.warmup, seed=args.seed,
-        threads=args.threads, compare_torch=args.compare == "torch",
+        threads=args.threads, compare_torch=args.compare is not None,
+        compare_compiled=args.compare == "torch-compile",
         peak=not args.no_peak, layers=not args.no_layers,
         generated=args.generated, trust=args.trust_generated, log=log,
     )

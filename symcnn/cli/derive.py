@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..errors import SpecError, UsageError
 from ..paths import derive_folder, generated_dir, source_tree
+from ..progress import Counter
 from .text import plain
 
 GENERATED = derive_folder()
@@ -40,6 +41,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--schedule", choices=("fast", "plain"), default="fast",
         help="plain: each gradient as its derived sum, one loop per index (<layer>_plain.py; needs --out)",
     )
+    p.add_argument("--target", default="baseline", metavar="ISA",
+                   help="size the Numba register blocks for: baseline (avx2, the default: the same files on "
+                        "every machine), host, or sse2|avx|avx2|avx512")
     p.set_defaults(func=run)
 
 
@@ -54,6 +58,7 @@ def _layers(spec: str | None) -> list:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..codegen.target import named
     from ..pipeline import run_derive
 
     if args.spec and not args.out and not args.show:
@@ -75,7 +80,21 @@ def run(args: argparse.Namespace) -> int:
         print(f"--schedule plain: {GENERATED} holds the fast modules; choose a folder with --out DIR",
               file=sys.stderr)
         return 2
-    report, seconds = run_derive(layers, out, check=args.check, use_cache=use_cache, schedule=args.schedule)
+    try:
+        target = named(args.target)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    counter = Counter("derive")
+
+    def progress(phase: str, k: int, total: int, name: str) -> None:
+        counter.what = phase
+        counter.show(k, total, name)
+
+    try:
+        report, seconds = run_derive(layers, out, check=args.check, use_cache=use_cache,
+                                     schedule=args.schedule, target=target, progress=progress)
+    finally:
+        counter.close()
     if args.check:
         if report.up_to_date:
             print(f"{out}: up to date ({len(layers)} layers, {len(report.unchanged)} files, {seconds:.1f} s)")

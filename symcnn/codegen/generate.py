@@ -43,6 +43,7 @@ from ..model.functions import sigmoid
 from ..model.layer import Layer
 from .lower import lower
 from .render import render_module, versions
+from .target import BASELINE, Target
 
 MANIFEST = "MANIFEST.json"
 DERIVATIONS = "DERIVATIONS.md"
@@ -86,15 +87,20 @@ def scalar_only(d: Derivation) -> tuple[str, ...]:
     )
 
 
-def render_layer(d: Derivation, backends: tuple[str, ...] = BACKENDS) -> dict[str, str]:
-    """One layer's modules, by file name: ``<layer>_<backend>.py`` for each backend."""
-    module = dataclasses.replace(lower(d, spec_hash(d.layer)), scalar_only=scalar_only(d))
+def render_layer(
+    d: Derivation, backends: tuple[str, ...] = BACKENDS, target: Target = BASELINE
+) -> dict[str, str]:
+    """One layer's modules, by file name: ``<layer>_<backend>.py`` for each backend; the Numba
+    schedules sized for ``target`` (:data:`~.target.BASELINE` unless asked: the same files on every
+    machine)."""
+    module = dataclasses.replace(lower(d, spec_hash(d.layer), target), scalar_only=scalar_only(d))
     return {f"{d.layer.name}_{backend}.py": render_module(module, backend) for backend in backends}
 
 
 def assemble(
     layers: list[Layer], modules: dict[str, str], extra: dict[str, str] | None = None,
     backends: tuple[str, ...] = BACKENDS, hashes: dict[str, str] | None = None,
+    target: Target = BASELINE,
 ) -> dict[str, str]:
     """A whole generated folder from the layers' modules (:func:`render_layer`) and ``extra``
     files (the report): adds ``__init__.py`` and the manifest, which lists every file's hash."""
@@ -116,7 +122,8 @@ def assemble(
                 if fname == name:
                     entry.update(layer=layer, backend=backend, spec_hash=about["spec_hash"])
         entries[name] = entry
-    manifest = {**versions(), "layers": info, "files": entries}
+    manifest = {**versions(), "target": {"isa": target.isa, "block": target.block}, "layers": info,
+                "files": entries}
     files[MANIFEST] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     check_parses(files)
     return files

@@ -3,10 +3,11 @@
 The packed kernels of a convolution (:mod:`.window`, :mod:`.pack`) end in a
 flat loop over one map, ``_f``, that LLVM vectorises. Each of its steps loads
 a packed row, loads and stores a target row, for one multiply-add: the loads
-and stores, not the multipliers, set the pace. Unrolled over :data:`JAM`
+and stores, not the multipliers, set the pace. Unrolled over ``JAM``
 steps of one loop ``j`` outside it (an output map) and jammed, the copies
 share the rows they have in common; unrolled over a second loop ``b`` too
-(a kernel tap), ``JAM²`` copies run on ``2·JAM`` loaded rows::
+(a kernel tap), ``JAM²`` copies run on ``2·JAM`` loaded rows (``JAM``: the
+target's register block, :attr:`.target.Target.block`; 4 on AVX2)::
 
     _U_f[n, j + m, _f] += _k<m>0·_pk[a, b, _f] + … + _k<m>3·_pk[a, b + 3, _f]     (forward [B7])
     _pk[a, b + l, _f] += _k0<l>·dU_f[n, j, _f] + … + _k3<l>·dU_f[n, j + 3, _f]   (input sensitivity [B12])
@@ -29,8 +30,6 @@ from .ir import Jam, Loop
 from .pack import FLAT, extent_of
 from .printer import scalar_code
 
-#: Steps of each jammed loop that run at once.
-JAM = 4
 #: The stop of a second jammed loop (the taps run JAM at a time).
 ACROSS_STOP = sp.Symbol("_br")
 
@@ -95,8 +94,8 @@ def jammed(body: sp.Expr, target: sp.Indexed, steps: dict[sp.Symbol, int], loops
 
 
 def jammed_across(body: sp.Expr, target: sp.Indexed, j: sp.Symbol, across: Bound, extent: sp.Expr,
-                  loops: list[Loop], loop, partial: bool, at: tuple[int, str, str, str]) -> Jam:
-    """:func:`jammed` over ``j`` and the loop ``across`` (of ``extent``), JAM steps of each; the
+                  loops: list[Loop], loop, partial: bool, at: tuple[int, str, str, str], width: int) -> Jam:
+    """:func:`jammed` over ``j`` and the loop ``across`` (of ``extent``), ``width`` steps of each; the
     steps of ``across`` left over run jammed over ``j`` alone (``rest``).
 
     ``loops``: the loops inside ``j``, ``across`` among them, the flat loop last;
@@ -106,19 +105,20 @@ def jammed_across(body: sp.Expr, target: sp.Indexed, j: sp.Symbol, across: Bound
     k = next(n for n, lp in enumerate(loops) if lp.index == str(b))
     taps = Bound(b, (sp.S.Zero,), (ACROSS_STOP - 1,), across.declared)
     rest = Bound(b, (ACROSS_STOP,), across.upper, across.declared)
-    main = loops[:k] + [replace(loop(taps), step=JAM)] + loops[k + 1 :]
+    main = loops[:k] + [replace(loop(taps), step=width)] + loops[k + 1 :]
     left = loops[:k] + [loop(rest)] + loops[k + 1 :]
     return replace(
-        jammed(body, target, {j: JAM, b: JAM}, main, partial, at),
-        head=((str(ACROSS_STOP), f"{grouped(scalar_code(extent))} // {JAM} * {JAM}"),),
-        rest=jammed(body, target, {j: JAM}, left, partial, at),
+        jammed(body, target, {j: width, b: width}, main, partial, at),
+        head=((str(ACROSS_STOP), f"{grouped(scalar_code(extent))} // {width} * {width}"),),
+        rest=jammed(body, target, {j: width}, left, partial, at),
     )
 
 
-def jammed_pack(bounds: list[Bound], body: sp.Expr, target: sp.Indexed, loop) -> tuple[Jam, Loop] | None:
-    """A packed term [B12] (:mod:`.pack`) jammed over its outermost sum and the loop right outside
-    the flat one, and the outermost loop left to run the steps the jam leaves; ``None`` where the
-    loops are not rectangular or the target holds the sum."""
+def jammed_pack(bounds: list[Bound], body: sp.Expr, target: sp.Indexed, loop,
+                width: int) -> tuple[Jam, Loop] | None:
+    """A packed term [B12] (:mod:`.pack`) jammed ``width`` steps at a time over its outermost sum and
+    the loop right outside the flat one, and the outermost loop left to run the steps the jam leaves;
+    ``None`` where the loops are not rectangular or the target holds the sum."""
     if len(bounds) < 3:
         return None
     j, b = bounds[0], bounds[-2]
@@ -128,8 +128,9 @@ def jammed_pack(bounds: list[Bound], body: sp.Expr, target: sp.Indexed, loop) ->
     if any(e.free_symbols & {x.index for x in bounds} for e in extents):
         return None
     at = (0, "0", grouped(scalar_code(extents[0])), "_jr")  # a start of 0 renders `_jr = end // JAM * JAM`
-    jam = jammed_across(body, target, j.index, b, extents[-2], [loop(x) for x in bounds[1:]], loop, False, at)
+    jam = jammed_across(body, target, j.index, b, extents[-2], [loop(x) for x in bounds[1:]], loop, False, at,
+                        width)
     return jam, loop(Bound(j.index, (sp.Symbol("_jr"),), j.upper, j.declared))
 
 
-__all__ = ["JAM", "grouped", "jammed", "jammed_across", "jammed_pack", "loaded", "split"]
+__all__ = ["grouped", "jammed", "jammed_across", "jammed_pack", "loaded", "split"]

@@ -44,6 +44,7 @@ from .ir import Module as ModuleIR
 from .jam import jammed_pack
 from .pack import BUFFER, FLAT, packed
 from .printer import array_code, scalar_code
+from .target import BASELINE, Target
 from .tile import tiled
 from .ufuncs import chain
 from .window import windowed
@@ -58,8 +59,9 @@ TAKEN = RESERVED | set(dir(builtins)) | {
 __all__ = ["lower", "TAKEN"]
 
 
-def lower(d: Derivation, spec_hash: str) -> ModuleIR:
-    """The whole layer as IR: contract tuples, size rules, forward and backward kernels."""
+def lower(d: Derivation, spec_hash: str, target: Target = BASELINE) -> ModuleIR:
+    """The whole layer as IR: contract tuples, size rules, forward and backward kernels; the Numba
+    schedules' register blocks sized for ``target`` (:mod:`.target`)."""
     layer = d.layer
     _check_names(layer)
     arrays = layer.arrays()
@@ -69,9 +71,10 @@ def lower(d: Derivation, spec_hash: str) -> ModuleIR:
         terms = forward_terms(layer, eq)
         formula = forward_text(eq)
         name = f"forward_{eq.array.label}"
-        forward.append(_kernel(layer, name, "forward", eq.array, eq.free, terms, formula))
+        forward.append(_kernel(layer, name, "forward", eq.array, eq.free, terms, formula, target.block))
     backward = [
-        _kernel(layer, f"backward_{g.target.label}", "backward", g.target, g.free, g.terms, gradient_text(g))
+        _kernel(layer, f"backward_{g.target.label}", "backward", g.target, g.free, g.terms, gradient_text(g),
+                target.block)
         for g in d.gradients
     ]
     specs = [ArraySpec(str(a.label), _shape(a), "") for a in arrays.values()]
@@ -179,7 +182,7 @@ def _symbols(e: sp.Basic, layer: Layer) -> set[sp.Symbol]:
     }
 
 
-def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: str) -> Kernel:
+def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: str, block: int) -> Kernel:
     sizes = set(layer.sizes)
     symbols = set(free)
     for t in terms:
@@ -196,12 +199,12 @@ def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: s
     shape = tuple(target.shape)
     reductions = [_reduction(t, free, shape, sizes) for t in terms]
     reductions = _schedule(reductions)
-    outer, inner, init, reductions = _plan(layer, str(target.label), free, shape, terms, reductions)
+    outer, inner, init, reductions = _plan(layer, str(target.label), free, shape, terms, reductions, block)
     collapse = min(2, len(outer)) if _large(layer, free, shape, terms) else 0
     window = None
     if collapse:
-        window = windowed(target, free, shape, terms, reductions, _hoisted, _loop, _short_sizes(layer))
-    tile = tiled(target, free, shape, terms, outer, inner) if collapse and window is None else None
+        window = windowed(target, free, shape, terms, reductions, _hoisted, _loop, _short_sizes(layer), block)
+    tile = tiled(target, free, shape, terms, outer, inner, block) if collapse and window is None else None
     used: set[sp.Symbol] = set()
     for e in shape:
         used |= e.free_symbols
@@ -453,6 +456,7 @@ def _plan(
     shape: tuple,
     terms: tuple[Term, ...],
     reductions: list[Reduction],
+    block: int,
 ):
     """The Numba schedule: which index runs innermost, which free indices go inside the sums, what to hoist.
 
@@ -540,16 +544,16 @@ def _plan(
         )
         r = _hoisted(r, t)
         if pack is not None:
-            r = _jam_pack(r, bounds, t)
+            r = _jam_pack(r, bounds, t, block)
         planned.append(r)
     return tuple(map(str, outer)), tuple(map(str, inner)), init, planned
 
 
-def _jam_pack(r: Reduction, bounds: list[Bound], t: Term) -> Reduction:
+def _jam_pack(r: Reduction, bounds: list[Bound], t: Term, block: int) -> Reduction:
     """A packed term (:mod:`.pack`) jammed over its outermost sum and a tap (:mod:`.jam`), where it can be."""
     index = {str(b.index): b.index for b in bounds}
     slot = sp.IndexedBase(BUFFER)[(*(index[lp.index] for lp in r.pack.unpack[:2]), FLAT)]
-    found = jammed_pack(bounds, t.body, slot, _loop)
+    found = jammed_pack(bounds, t.body, slot, _loop, block)
     if found is None:
         return r
     jam, first = found

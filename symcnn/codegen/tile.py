@@ -6,7 +6,9 @@ or loads, adds into and stores back a target row, for one multiply-add: the
 loop runs at the speed of the load and store ports, a third of what the
 multipliers could do. Unrolled over a block of ``WIDTH`` × ``WIDTH`` and
 jammed, each step loads ``2·WIDTH`` values and does ``WIDTH²`` multiply-adds
-(2.5-2.7× on LeNet-5's first fully connected layer). Two forms, after the
+(2.5-2.7× on LeNet-5's first fully connected layer). ``WIDTH`` is the
+target's register block (:attr:`.target.Target.block`: 4 on AVX2, 5 on
+AVX-512), passed in as ``width``. Two forms, after the
 schedule :func:`~.lower._plan` chose:
 
 *dot* — the sum ``r`` runs innermost into a scalar, ``U[n, k] = Σ_i W[k, i]·X[n, i]``
@@ -39,15 +41,13 @@ from .jam import grouped, loaded, split
 from .pack import extent_of
 from .printer import scalar_code
 
-#: Targets (and sum steps) a block holds along each blocked index: WIDTH² sums live in registers.
-WIDTH = 4
-
 
 def tiled(
     target: sp.IndexedBase, free: tuple[sp.Symbol, ...], shape: tuple[sp.Expr, ...],
-    terms: tuple[Term, ...], outer: tuple[str, ...], inner: tuple[str, ...],
+    terms: tuple[Term, ...], outer: tuple[str, ...], inner: tuple[str, ...], width: int,
 ) -> Tile | None:
-    """The blocked schedule of a kernel (see the module doc), or ``None`` where it does not apply."""
+    """The blocked schedule of a kernel (see the module doc), ``width`` targets (and sum steps) along
+    each blocked index, or ``None`` where it does not apply."""
     summed = [t for t in terms if t.sums]
     plain = [t for t in terms if not t.sums]
     if len(free) != 2 or len(summed) != 1 or len(summed[0].sums) != 1 or len(plain) > 1:
@@ -62,11 +62,11 @@ def tiled(
     size = dict(zip(free, shape))
     names = [str(f) for f in free]
     if not inner and list(outer) == names:
-        return _dot(target[free], free, size, t, r, extent, plain)
+        return _dot(target[free], free, size, t, r, extent, plain, width)
     if len(outer) == 1 and len(inner) == 1:
         p = free[names.index(outer[0])]
         v = free[names.index(inner[0])]
-        return _axpy(target[free], p, v, size, t, r, extent, plain)
+        return _axpy(target[free], p, v, size, t, r, extent, plain, width)
     return None
 
 
@@ -79,19 +79,19 @@ def _whole(index: sp.Symbol, extent: sp.Expr) -> Loop:
     return Loop(str(index), ("0",), (scalar_code(extent),), ("0", scalar_code(extent)))
 
 
-def _edge(index: sp.Symbol, base: sp.Symbol, extent: sp.Expr) -> Loop:
-    """``for index in range(base, min(base + WIDTH, extent))``: the kernel's own loop over one block."""
-    stop = (scalar_code(base + WIDTH), scalar_code(extent))
-    return Loop(str(index), (str(base),), stop, (str(base), str(WIDTH)))
+def _edge(index: sp.Symbol, base: sp.Symbol, extent: sp.Expr, width: int) -> Loop:
+    """``for index in range(base, min(base + width, extent))``: the kernel's own loop over one block."""
+    stop = (scalar_code(base + width), scalar_code(extent))
+    return Loop(str(index), (str(base),), stop, (str(base), str(width)))
 
 
-def _dot(lhs, free, size, t: Term, r, extent, plain) -> Tile | None:
+def _dot(lhs, free, size, t: Term, r, extent, plain, width: int) -> Tile | None:
     p, q = free
     inner, outer = split(t.body, r)
     if any({p, q} <= a.free_symbols for a in inner.atoms(sp.Indexed)):
         return None  # a read holding both blocked indices: nothing to share
     base = sp.Symbol("_p0"), sp.Symbol("_q0")
-    at = [{p: base[0] + m, q: base[1] + n} for m in range(WIDTH) for n in range(WIDTH)]
+    at = [{p: base[0] + m, q: base[1] + n} for m in range(width) for n in range(width)]
     sums = [sp.Symbol(f"_s{k}") for k in range(len(at))]
     temps, values = loaded([inner.xreplace(s) for s in at], every=True)
     start = sp.Add(*[u.body for u in plain])
@@ -101,47 +101,47 @@ def _dot(lhs, free, size, t: Term, r, extent, plain) -> Tile | None:
                                                   for acc, e in zip(sums, values)))
     return Tile(
         blocked=((str(p), scalar_code(size[p])), (str(q), scalar_code(size[q]))),
-        width=WIDTH,
+        width=width,
         head=tuple((str(acc), "_dt(0)") for acc in sums),
         blocks=(block,),
         stores=stores,
-        edges=(_edge(p, base[0], size[p]), _edge(q, base[1], size[q])),
+        edges=(_edge(p, base[0], size[p], width), _edge(q, base[1], size[q], width)),
     )
 
 
-def _axpy(lhs, p, v, size, t: Term, r, extent, plain) -> Tile | None:
+def _axpy(lhs, p, v, size, t: Term, r, extent, plain, width: int) -> Tile | None:
     row, coeff = split(t.body, v)
     if p in row.free_symbols or r not in row.free_symbols:
         return None  # the rows would not share their loads
     base, rr = sp.Symbol("_p0"), sp.Symbol("_rr")
-    rows = [{p: base + m} for m in range(WIDTH)]
+    rows = [{p: base + m} for m in range(width)]
     vloop = _whole(v, size[v])
     start = plain[0].body if plain else sp.S.Zero
     zeros = tuple((scalar_code(lhs.xreplace(s)), "=", f"_dt({scalar_code(start.xreplace(s))})") for s in rows)
     init = Block("", (), vloop, (), zeros)
     blocks = [init]
-    for width, head in ((WIDTH, f"for {r} in range(0, {rr}, {WIDTH}):"), (1, f"for {r} in range({rr}, "
-                                                                          f"{scalar_code(extent)}):")):
-        steps = [{r: r + n} for n in range(width)]
-        coeffs = [[sp.Symbol(f"_c{m}{n}") for n in range(width)] for m in range(WIDTH)]
-        at = [{**rows[m], **steps[n]} for m in range(WIDTH) for n in range(width)]
+    for across, head in ((width, f"for {r} in range(0, {rr}, {width}):"), (1, f"for {r} in range({rr}, "
+                                                                           f"{scalar_code(extent)}):")):
+        steps = [{r: r + n} for n in range(across)]
+        coeffs = [[sp.Symbol(f"_c{m}{n}") for n in range(across)] for m in range(width)]
+        at = [{**rows[m], **steps[n]} for m in range(width) for n in range(across)]
         pre, cvalues = sp.cse([coeff.xreplace(s) for s in at], symbols=sp.numbered_symbols("_u"),
                               optimizations=None)
         pre = _code(pre) + tuple((str(c), f"_dt({scalar_code(e)})")
                                  for c, e in zip([c for cs in coeffs for c in cs], cvalues))
         temps, rows_at = loaded([row.xreplace(s) for s in steps], every=True)
         updates = tuple((scalar_code(lhs.xreplace(rows[m])), "+=",
-                         scalar_code(sp.Add(*[coeffs[m][n] * rows_at[n] for n in range(width)])))
-                        for m in range(WIDTH))
+                         scalar_code(sp.Add(*[coeffs[m][n] * rows_at[n] for n in range(across)])))
+                        for m in range(width))
         blocks.append(Block(head, pre, vloop, _code(temps), updates))
     return Tile(
         blocked=((str(p), scalar_code(size[p])),),
-        width=WIDTH,
-        head=((str(rr), f"{grouped(scalar_code(extent))} // {WIDTH} * {WIDTH}"),),
+        width=width,
+        head=((str(rr), f"{grouped(scalar_code(extent))} // {width} * {width}"),),
         blocks=tuple(blocks),
         stores=(),
-        edges=(_edge(p, base, size[p]),),
+        edges=(_edge(p, base, size[p], width),),
     )
 
 
-__all__ = ["WIDTH", "tiled"]
+__all__ = ["tiled"]

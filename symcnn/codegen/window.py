@@ -38,7 +38,7 @@ import sympy as sp
 
 from ..derive.terms import Bound, Term
 from .ir import Fill, Loop, Reduction, Window
-from .jam import JAM, jammed, jammed_across
+from .jam import jammed, jammed_across
 from .pack import BUFFER, FLAT, extent_of, flattened, partner
 from .printer import scalar_code
 
@@ -77,10 +77,12 @@ def windowed(
     hoisted: Callable[[Reduction, Term], Reduction],
     loop: Callable[[Bound], Loop],
     short: set[sp.Symbol],
+    width: int,
 ) -> Window | None:
     """The packed-window schedule of a kernel (see the module doc), or ``None`` where it does not apply.
 
-    ``short``: the sizes of parameters and hyper-parameters (kernel taps, map counts).
+    ``short``: the sizes of parameters and hyper-parameters (kernel taps, map counts); ``width``: the
+    register block (:attr:`.target.Target.block`), steps of each jammed loop.
     """
     summed = [k for k, t in enumerate(terms) if t.sums]
     plain = [k for k, t in enumerate(terms) if not t.sums]
@@ -124,14 +126,14 @@ def windowed(
     main = hoisted(main, Term((), body))
     fill = Fill(depth=len(seq), loops=tuple(loop(bounds[s]) for s in (a, b, y, x)),
                 store=f"{BUFFER}[{a}, {b}, {scalar_code(y * extent[x] + x)}] = {scalar_code(w)}")
-    # JAM output maps at a time share each packed-window load; the maps left over run one by one.
-    # Added into the target's rows (the forward equation), JAM taps along a kernel row at a time too.
+    # `width` output maps at a time share each packed-window load; the maps left over run one by one.
+    # Added into the target's rows (the forward equation), `width` taps along a kernel row at a time too.
     target, at = flat.get(lhs, lhs), (len(seq), "_j0", "_j1", "_jr")
     inside = [loop(bounds[a]), loop(bounds[b]), loop(nest[-1])]
     if into_rows:
-        jam = jammed_across(body, target, j, bounds[b], extent[b], inside, loop, False, at)
+        jam = jammed_across(body, target, j, bounds[b], extent[b], inside, loop, False, at, width)
     else:
-        jam = jammed(body, target, {j: JAM}, inside, True, at)
+        jam = jammed(body, target, {j: width}, inside, True, at)
     rest = Bound(j, (sp.Symbol("_jr"),), block.upper, block.declared)
     main = replace(main, nest=main.nest[: len(seq)] + (loop(rest),) + main.nest[len(seq) + 1 :])
     init_body = terms[plain[0]].body if plain else sp.S.Zero

@@ -4,7 +4,8 @@ The update of parameter ``p`` with gradient ``g`` is ``Δp = −η·r_p·g``, wh
 ``r_p`` is a rate multiplier for ``p``: a scalar, or an array of ``p``'s shape
 giving each weight its own rate ``η_ij`` as [B6] allows. With momentum ``μ``,
 ``v ← μ·v − η·r_p·g; p ← p + v`` (μ = 0 is plain SGD, DeepLearnToolbox's rule).
-Updates happen in place, in the parameters' own dtype.
+Updates happen in place, in the parameters' own dtype, one pass over each
+array (:mod:`.update`).
 """
 
 from __future__ import annotations
@@ -61,8 +62,14 @@ class SGD:
 
     def step(self, grads: Mapping[str, np.ndarray]) -> None:
         """Apply one update with ``grads`` (name → ∂E/∂p, batch-averaged)."""
+        from symcnn.runtime.update import fusable, update
+
         for name, p in self.params.items():
-            step = self.step_size[name] * grads[name]
+            g, v = grads[name], self.velocity.get(name)
+            if fusable(p, g, self.step_size[name], v):
+                update(p, g, self.step_size[name], v, self.momentum)
+                continue
+            step = self.step_size[name] * g
             if self.momentum:
                 v = self.velocity[name]
                 v *= self.momentum

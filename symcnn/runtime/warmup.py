@@ -13,7 +13,8 @@ processes and then trains on kernels read from the cache:
    and computes nothing;
 2. :data:`JOBS` *compiling* children share the kernels it found, the
    longest sources first, and compile each for its types into the cache —
-   one a core, so the compile takes about half the time of one process.
+   one a core, so the compile takes about half the time of one process; the
+   first also compiles the SGD update's kernels (:mod:`.update`).
 
 When the cache is already warm, the planning child finds its shortest kernel
 there and loads the rest itself: one child, about a second.
@@ -165,6 +166,7 @@ def _plan(spec: dict) -> None:
     if plan and _cached(plan[-1][0], spec):  # the shortest kernel came from the cache: the rest will too
         for (layer, name, types), _ in plan[:-1]:
             _kernel(layer, name, spec).compile(types)
+        _update_kernels(spec["dtype"])
         plan = []
     with open(spec["plan"], "wb") as f:
         pickle.dump(plan, f)
@@ -193,6 +195,21 @@ def _compile(spec: dict) -> None:
         if spec.get("ticks"):
             with open(spec["ticks"], "a") as f:
                 f.write(f"{cost}\n")
+    if spec["part"] == 0:
+        _update_kernels(spec["dtype"])
+
+
+def _update_kernels(dtype: str) -> None:
+    """Compile (or load) the update's kernels for parameters of ``dtype``, as SGD calls them."""
+    import numpy as np
+    from numba import from_dtype, types
+
+    from symcnn.runtime.update import momentum_step, sgd_step
+
+    scalar = from_dtype(np.dtype(dtype))
+    flat = types.Array(scalar, 1, "C")
+    sgd_step.compile((flat, flat, flat))
+    momentum_step.compile((flat, flat, flat, flat, scalar))
 
 
 def _step(spec: dict) -> None:

@@ -1,0 +1,105 @@
+"""The machine a schedule is written for: vector width and register file, as data [B7], [B8], [B1].
+
+The Numba schedules unroll and jam a term over ``w`` steps of two loops
+(:mod:`.jam`, :mod:`.tile`, :mod:`.window`): ``w²`` partial sums or target
+rows are live at once, one vector register each, while the flat loop runs
+vectorised ``lanes`` wide. The register block is therefore the largest ``w``
+whose ``w²`` vectors fit the register file, ``w = ⌊√registers⌋``:
+
+=========  ==========  ===============  ==========  =====
+ISA        vector bits float32 lanes    registers   block
+=========  ==========  ===============  ==========  =====
+SSE2       128         4                16          4
+AVX2       256         8                16          4
+AVX-512    512         16               32          5
+=========  ==========  ===============  ==========  =====
+
+:func:`host` reads the ISA from LLVM's view of this CPU (llvmlite's host
+features, or Numba's ``NUMBA_CPU_NAME``/``NUMBA_CPU_FEATURES`` when set, as
+Numba itself compiles for them). ``generated/`` is rendered for
+:data:`BASELINE` on every machine, so that it is the same files everywhere
+(``symcnn derive --check``); ``symcnn derive --target host --out DIR`` renders
+a folder for the machine at hand (``--generated DIR`` runs it).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+__all__ = ["BASELINE", "ISAS", "TARGETS", "Target", "host", "named"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """A vector ISA as the schedules see it: its name, vector width in bits, vector registers."""
+
+    isa: str
+    vector_bits: int
+    registers: int
+    cpu: str = "generic"
+
+    def lanes(self, itemsize: int = 4) -> int:
+        """Elements of ``itemsize`` bytes in one vector register (float32: 4, float64: 8)."""
+        return self.vector_bits // (8 * itemsize)
+
+    @property
+    def block(self) -> int:
+        """The register block: the largest ``w`` with ``w²`` vectors in the register file."""
+        return math.isqrt(self.registers)
+
+    def describe(self) -> str:
+        """``avx2 (znver3): 8 float32 / 4 float64 lanes, 16 vector registers``."""
+        return (f"{self.isa} ({self.cpu}): {self.lanes(4)} float32 / {self.lanes(8)} float64 lanes, "
+                f"{self.registers} vector registers")
+
+
+#: LLVM feature → (ISA, vector bits, vector registers), widest first: the first one the CPU has wins.
+ISAS: tuple[tuple[str, str, int, int], ...] = (
+    ("avx512f", "avx512", 512, 32),
+    ("avx2", "avx2", 256, 16),
+    ("avx", "avx", 256, 16),
+    ("sse2", "sse2", 128, 16),
+)
+#: Each ISA's description, by name.
+TARGETS: dict[str, Target] = {isa: Target(isa, bits, regs) for _, isa, bits, regs in ISAS}
+#: What ``generated/`` is rendered for on every machine: x86-64-v3 (AVX2 with FMA), the widest ISA
+#: every x86 CPU of the last decade runs.
+BASELINE = TARGETS["avx2"]
+
+
+def _features() -> tuple[str, set[str]]:
+    """The CPU name and features Numba compiles for."""
+    import llvmlite.binding as ll
+
+    try:
+        from numba.core import config
+        name, given = config.CPU_NAME, config.CPU_FEATURES
+    except ImportError:  # pragma: no cover - Numba is a dependency; llvmlite alone suffices
+        name, given = None, None
+    if given:
+        on = {f[1:] for f in given.split(",") if f.startswith("+")}
+    else:
+        on = {k for k, v in ll.get_host_cpu_features().items() if v}
+    return (name if name and name != "host" else ll.get_host_cpu_name()), on
+
+
+def host() -> Target:
+    """This machine's target, from the features LLVM reports for it."""
+    cpu, on = _features()
+    for feature, isa, bits, regs in ISAS:
+        if feature in on:
+            return Target(isa, bits, regs, cpu)
+    return Target("scalar", 64, 16, cpu)
+
+
+def named(name: str) -> Target:
+    """``host``, ``baseline`` or an ISA name of :data:`TARGETS`."""
+    if name == "host":
+        return host()
+    if name == "baseline":
+        return BASELINE
+    if name not in TARGETS:
+        raise ValueError(f"unknown target {name!r}; choose from host, baseline, {', '.join(TARGETS)}")
+    return TARGETS[name]
+
