@@ -332,9 +332,12 @@ class _Term:
                 for k, ix in enumerate(op.access.index)
             )
             read = Access(op.access.array, index, op.access.extents)
-            axes = [u for u in self.order if u in {v for ix in index for v, _ in ix.coeffs}]
             plain = _plain(read, self.starts, self.extents)
-            first = _Operand(axes, src=read.array) if plain else _Operand(axes, access=read)
+            if plain:  # the array as stored: its axes in the order it holds them, whatever that is
+                first = _Operand([ix.coeffs[0][0] for ix in index], src=read.array)
+            else:
+                axes = [u for u in self.order if u in {v for ix in index for v, _ in ix.coeffs}]
+                first = _Operand(axes, access=read)
             keep = [u for u in self.free if u not in mixed.values()]
             # the summed window indices outermost and the fresh ones innermost: the window copy then reads
             # along the product's contiguous rows
