@@ -9,6 +9,7 @@ from sympy import Sum, exp, log, tanh
 
 from .builtins import builtin_layers
 from .functions import relu, sigmoid, step
+from .padding import padded
 from .layer import Equation, Layer, Record, array, equation, indices, sizes
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "exp",
     "indices",
     "log",
+    "padded",
     "relu",
     "sigmoid",
     "sizes",
