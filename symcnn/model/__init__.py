@@ -9,8 +9,8 @@ from sympy import Sum, exp, log, tanh
 
 from .builtins import builtin_layers
 from .functions import relu, sigmoid, step
-from .padding import padded
 from .layer import Equation, Layer, Record, array, equation, indices, sizes
+from .padding import padded
 
 __all__ = [
     "Equation",
