@@ -74,4 +74,17 @@ def run(args: argparse.Namespace) -> int:
         f"{out}: {len(layers)} layers, {len(report.written)} files written, "
         f"{len(report.unchanged)} unchanged, {len(report.extra)} removed ({seconds:.1f} s)"
     )
-    return 0
+    return _verdicts(layers, use_cache) if args.spec else 0
+
+
+def _verdicts(layers: list, use_cache: bool) -> int:
+    """A user's layers: each gradient against SymPy's diff of the expanded forward, the NumPy
+    backend against central differences (``symcnn verify --spec`` checks Numba too)."""
+    from ..derive.cache import cached_derive
+    from ..verify.user import verify_layer
+
+    reports = [verify_layer(cached_derive(layer, use_cache), ("numpy",)) for layer in layers]
+    for r in reports:
+        print("\n".join(r.lines()))
+    print("numba backend: checked by `symcnn verify --spec`")
+    return 0 if all(r.holds for r in reports) else 1
