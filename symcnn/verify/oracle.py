@@ -129,19 +129,24 @@ def oracle_gradients(d: Derivation, env: dict) -> tuple[dict, dict]:
     return full, out
 
 
-def derived_gradients(d: Derivation, full: dict, env: dict) -> dict:
-    """Each derived gradient, its bounded sums evaluated entry by entry, in the order computed."""
+def derived_gradients(d: Derivation, full: dict, env: dict) -> tuple[dict, dict]:
+    """Each derived gradient, its bounded sums evaluated entry by entry, in the order computed;
+    and why any could not be (a bound that lets a read leave its array), by name."""
     arrays = dict(full)
-    out = {}
+    out, failed = {}, {}
     for g in d.gradients:
         exprs = [t.as_expr() for t in g.terms]
         e = Env(arrays, dict(env))
-        value = _fill(
-            _shape(g.target, env),
-            lambda idx, g=g, e=e, x=exprs: sp.Add(*(evaluate(t, e, dict(zip(g.free, idx))) for t in x)),
-        )
+        try:
+            value = _fill(
+                _shape(g.target, env),
+                lambda idx, g=g, e=e, x=exprs: sp.Add(*(evaluate(t, e, dict(zip(g.free, idx))) for t in x)),
+            )
+        except (IndexError, KeyError, ValueError) as exc:
+            failed[str(g.target.label)] = f"the derived sums cannot be evaluated ({exc})"
+            continue
         arrays[str(g.target.label)] = out[str(g.target.label)] = value
-    return out
+    return out, failed
 
 
 def _equal(a: sp.Expr, b: sp.Expr) -> bool:
@@ -155,13 +160,15 @@ def check(d: Derivation, count: int = 3) -> list[Verdict]:
     bad: dict[str, str] = {}
     for env in configs:
         full, oracle = oracle_gradients(d, env)
-        derived = derived_gradients(d, full, env)
+        where = ", ".join(f"{k}={v}" for k, v in env.items())
+        derived, failed = derived_gradients(d, full, env)
+        for name, why in failed.items():
+            bad.setdefault(name, f"at {where}: {why}")
         for name, want in oracle.items():
             if name in bad:
                 continue
             for idx in itertools.product(*map(range, want.shape)):
                 if not _equal(derived[name][idx], want[idx]):
-                    where = ", ".join(f"{k}={v}" for k, v in env.items())
                     got = derived[name][idx]
                     bad[name] = f"{name}{list(idx)} at {where}: derived {got}, diff gives {want[idx]}"
                     break
