@@ -319,6 +319,9 @@ class _Term:
                 if (ix.divisor == "1" and len(outer) == 1 and outer[0] not in others and len(names) > 1
                         and set(names) - set(outer) <= bounded):
                     mixed[k] = outer[0]
+            # the free index must vanish from the read with its axis: not one it also reads elsewhere
+            elsewhere = {u for k, ix in enumerate(op.access.index) if k not in mixed for u, _ in ix.coeffs}
+            mixed = {k: u for k, u in mixed.items() if u not in elsewhere}
             inner = {u for k, ix in enumerate(op.access.index) if k in mixed for u, _ in ix.coeffs}
             shared = [u for u in op.axes if u not in self.free and u not in inner and u in others]
             if not mixed or not shared or len(set(mixed.values())) < len(mixed):
