@@ -100,8 +100,8 @@ def test_fuzzer_covered_enough_layers():
 
 # -- failures the fuzzer found, each kept as a named regression ---------------------------------------
 
-F, K, R = sizes("F K R")
-f, k, e = indices("f k e")
+F, G, K, L, R = sizes("F G K L R")
+f, g, k, l, e = indices("f g k l e")  # noqa: E741
 
 
 def test_regression_free_index_read_on_two_axes_of_a_clipped_window():
@@ -113,3 +113,14 @@ def test_regression_free_index_read_on_two_axes_of_a_clipped_window():
     layer = Layer(name="fuzz", sizes=(F, K, R), hyper=(R,), inputs=(X,), params=(W,), outputs=(U,),
                   equations=(Equation(U[f], Sum(W[k] * X[f + k, e + f, f], (k, 0, K - 1), window)),))
     assert check_layer(layer, numba=False) < TOL
+
+
+def test_regression_rank_one_gradient_of_a_four_loop_term():
+    """``U[f, g] = c[g] + Σ_k Σ_l W[k, l] X[f]``: dX[f] sums over g, k, l — four loops for a target of
+    rank 1, which the Numba flat-accumulation (pack) planner indexed as if it had two axes."""
+    X, W, c = array("X", (F,)), array("W", (K, L)), array("c", (G,))
+    U, Y = array("U", (F, G)), array("Y", (F, G))
+    layer = Layer(name="fuzz", sizes=(F, G, K, L), inputs=(X,), params=(W, c), outputs=(Y,),
+                  equations=(Equation(U[f, g], c[g] + Sum(W[k, l] * X[f], (k, 0, K - 1), (l, 0, L - 1))),
+                             Equation(Y[f, g], sp.exp(U[f, g]))))
+    assert check_layer(layer, numba=True) < TOL

@@ -22,6 +22,7 @@ from .bounds import Ranges
 from .deltas import resolve
 from .flatten import Names, flatten
 from .fold import fold
+from .split import split_sums
 from .terms import Bound, Gradient, Term
 
 NICE = "pqrstuvw"
@@ -50,6 +51,10 @@ def grad_array(a: sp.IndexedBase) -> sp.IndexedBase:
 def derive(layer: Layer) -> Derivation:
     """Derive ∂E/∂(every input, parameter and intermediate) of ``layer``."""
     validate(layer)
+    split = split_sums(layer)
+    if split is not layer:  # a sum inside a nonlinear function: now an intermediate of its own
+        layer = split
+        validate(layer)
     wanted = {a.label for a in layer.differentiable}
     pending: dict[str, list[Term]] = {}
     done: list[Gradient] = []
