@@ -89,6 +89,9 @@ def _layer_section(d: Derivation, results: list[Result], everywhere: list[Result
     out += ["### Forward", ""]
     for e in equation_text(layer, latex=True):
         out += [_math(e), ""]
+    for key, note in layer.meta:
+        if key == "split":  # engine-made: the user's equation had a sum inside a nonlinear function
+            out += [f"Split by the engine: `{note}`, an intermediate of its own.", ""]
     for rec in layer.records:
         what = f"`{rec.op}` of `{rec.source.label}`"
         out += [f"`{rec.array.label}` is recorded by the forward pass: {what}.", ""]
