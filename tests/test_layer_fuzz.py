@@ -88,7 +88,8 @@ def test_random_layers_derive_and_run_correctly(layer):
     STATS["seconds"] += time.perf_counter() - t0
     STATS["runs"] += 1
     STATS["numba"] += numba
-    STATS["worst"] = max(STATS["worst"], worst)
+    if worst >= STATS["worst"]:
+        STATS["worst"], STATS["worst_layer"] = worst, layer
 
 
 def test_fuzzer_covered_enough_layers():
@@ -96,6 +97,8 @@ def test_fuzzer_covered_enough_layers():
         pytest.skip("the count is per process")
     print(f"\nlayer fuzz: {len(STATS['keys'])} distinct layers ({STATS['runs']} runs, numba on "
           f"{STATS['numba']}), worst relative error {STATS['worst']:.1e}, {STATS['seconds']:.0f} s")
+    if "worst_layer" in STATS:
+        print("worst:", "; ".join(f"{e.lhs} = {e.rhs}" for e in STATS["worst_layer"].equations))
     assert len(STATS["keys"]) >= min(200, EXAMPLES * 0.9)
 
 
