@@ -27,9 +27,10 @@ SIZE_CHOICES = {
 def draw_sizes(layer: Layer, seed: int) -> dict:
     """Concrete sizes: small, non-square, kernels 1–5, pooling factor 2 or 3."""
     rng = np.random.default_rng(seed)
-    env = {}
-    for s in layer.sizes:
-        env[s] = int(rng.choice(SIZE_CHOICES.get(str(s), (1, 2, 3))))
+    for _ in range(100):  # sizes under which every array is non-empty (padding can shrink an input)
+        env = {s: int(rng.choice(SIZE_CHOICES.get(str(s), (1, 2, 3)))) for s in layer.sizes}
+        if all(int(sp.sympify(e).subs(env)) >= 1 for a in layer.arrays().values() for e in a.shape):
+            break
     hw = [s for s in layer.sizes if str(s) in ("Ho", "Wo")]
     if len(hw) == 2 and env[hw[0]] == env[hw[1]]:
         env[hw[1]] += 1  # never square

@@ -14,7 +14,7 @@ import numpy as np
 import sympy as sp
 
 from symcnn.derive import Derivation, Gradient
-from symcnn.model import relu, sigmoid, step
+from symcnn.model import padded, relu, sigmoid, step
 from symcnn.model.layer import Layer
 
 FUNCS = {
@@ -46,6 +46,10 @@ def ev(e: sp.Basic, env: dict, arrays: dict) -> float:
                 return 0.0
             raise IndexError(f"{e} -> {idx} outside {a.shape}")
         return float(a[idx])
+    if isinstance(e, padded):  # zero outside its array
+        idx = tuple(int(ev(i, env, arrays)) for i in e.args[0].indices)
+        a = arrays[str(e.args[0].base.label)]
+        return float(a[idx]) if all(0 <= k < s for k, s in zip(idx, a.shape)) else 0.0
     if isinstance(e, sp.Add):
         return sum(ev(a, env, arrays) for a in e.args)
     if isinstance(e, sp.Mul):

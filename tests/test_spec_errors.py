@@ -12,6 +12,7 @@ from symcnn.model.spec import load_spec
 
 N, C, H, K = sizes("N C H K")
 n, c, y, a = indices("n c y a")
+X_, W_ = sp.IndexedBase("X"), sp.IndexedBase("W")
 
 
 def layer_with(rhs, *, name="bad", x_shape=(N, C, H + K - 1), extra_sizes=()) -> Layer:
@@ -62,9 +63,21 @@ def test_unknown_function_without_derivative():
     assert "unknown function f" in msg
 
 
-def test_sum_inside_a_nonlinear_function():
-    msg = derive_error(layer_with(lambda X, W: sigmoid(Sum(X[n, c, y + a] * W[a], (a, 0, K - 1)))))
+def test_sum_inside_a_nonlinear_function_inside_a_sum():
+    """A sum inside a nonlinear function is split into an intermediate of its own — unless it uses an
+    index an enclosing sum binds: that one the user must still split."""
+    b = indices("b")[0]
+    inner = Sum(X_[n, c, y + a] * W_[b], (b, 0, K - 1))
+    layer = layer_with(lambda X, W: Sum(sigmoid(inner.xreplace({X_: X, W_: W})), (a, 0, K - 1)))
+    msg = derive_error(layer)
     assert "own equation" in msg
+
+
+def test_sum_inside_a_nonlinear_function_is_split():
+    d = derive(layer_with(lambda X, W: sigmoid(Sum(X[n, c, y + a] * W[a], (a, 0, K - 1)))))
+    assert [str(e.array.label) for e in d.layer.equations] == ["U_sum0", "U"]
+    assert {g.wrt for g in d.gradients} == {"U_sum0", "X", "W"}
+    assert ("split", "U_sum0 = the sum inside U's equation") in d.layer.meta
 
 
 def test_rank_mismatch_in_a_spec_file(tmp_path):

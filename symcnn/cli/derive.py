@@ -111,4 +111,17 @@ def run(args: argparse.Namespace) -> int:
     if not args.out and source_tree() is None:
         print(f"(symcnn is installed, not a checkout: its own generated modules in {generated_dir()} "
               f"are read-only; train with --generated {out} to load these)")
-    return 0
+    return _verdicts(layers, use_cache) if args.spec else 0
+
+
+def _verdicts(layers: list, use_cache: bool) -> int:
+    """A user's layers: each gradient against SymPy's diff of the expanded forward, the NumPy
+    backend against central differences (``symcnn verify --spec`` checks Numba too)."""
+    from ..derive.cache import cached_derive
+    from ..verify.user import verify_layer
+
+    reports = [verify_layer(cached_derive(layer, use_cache), ("numpy",)) for layer in layers]
+    for r in reports:
+        print("\n".join(r.lines()))
+    print("numba backend: checked by `symcnn verify --spec`")
+    return 0 if all(r.holds for r in reports) else 1

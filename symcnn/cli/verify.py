@@ -26,7 +26,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--label", help="verify one label only, e.g. B12")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--spec", metavar="FILE.py", help="verify the layers this file defines instead")
+    p.add_argument("--backend", choices=("all", "numpy", "numba", "none"), default="all",
+                   help="with --spec: which generated backends to check numerically (default all)")
     p.set_defaults(func=main)
+
+
+def spec_main(args: argparse.Namespace) -> int:
+    """``--spec``: every layer's gradients against the oracle, its backends against differences."""
+    from ..derive.cache import cached_derive
+    from ..model.spec import load_spec
+    from ..verify.user import verify_layer
+
+    backends = {"all": ("numpy", "numba"), "none": ()}.get(args.backend, (args.backend,))
+    reports = [verify_layer(cached_derive(layer), backends) for layer in load_spec(args.spec)]
+    if args.json:
+        doc = [{"layer": r.layer, "holds": r.holds, "gradients": {v.gradient: v.text() for v in r.verdicts},
+                "errors": r.errors, "disagreement": r.disagreement} for r in reports]
+        json.dump(doc, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        for r in reports:
+            print("\n".join(r.lines()))
+    return 0 if all(r.holds for r in reports) else 1
 
 
 def _sections(results) -> str:
@@ -60,6 +82,8 @@ def main(args: argparse.Namespace) -> int:
     from ..verify.paper import by_label, labels
     from ..verify.run import run
 
+    if args.spec:
+        return spec_main(args)
     if args.label and not by_label(args.label):
         raise SymcnnError(f"no label {args.label!r}; choose from {', '.join(labels())}")
     t0 = time.perf_counter()

@@ -61,7 +61,7 @@ def packed(
     """The term accumulated flat (see the module doc): its new bounds and body, the buffer element
     it adds to, and how the buffer is made and added into ``target[index]``; ``None`` where the
     shape does not apply. ``loop`` turns a bound into an IR loop."""
-    if term.guards or len(bounds) < 4:
+    if term.guards or len(bounds) < 4 or len(index) < 2:  # a target of rank 1 has no rows to pack
         return None
     outer, (bp, bq) = bounds[:-2], bounds[-2:]
     p, q = bp.index, bq.index

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.pycode import PythonCodePrinter
 
 
@@ -36,7 +37,8 @@ class ScalarPrinter(_IntegerMixin, PythonCodePrinter):
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
         if expr.exp.is_Integer and expr.exp < 0:  # s**(-2) of an integer size is 0 in Numba
-            return f"(1 / {self._print(sp.Pow(expr.base, -expr.exp))})"
+            denominator = self.parenthesize(sp.Pow(expr.base, -expr.exp), PRECEDENCE["Mul"], strict=True)
+            return f"(1 / {denominator})"
         return super()._print_Pow(expr, rational)
 
     def _print_step(self, expr: sp.Expr) -> str:

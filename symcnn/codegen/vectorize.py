@@ -320,6 +320,9 @@ class _Term:
                 if (ix.divisor == "1" and len(outer) == 1 and outer[0] not in others and len(names) > 1
                         and set(names) - set(outer) <= bounded):
                     mixed[k] = outer[0]
+            # the free index must vanish from the read with its axis: not one it also reads elsewhere
+            elsewhere = {u for k, ix in enumerate(op.access.index) if k not in mixed for u, _ in ix.coeffs}
+            mixed = {k: u for k, u in mixed.items() if u not in elsewhere}
             inner = {u for k, ix in enumerate(op.access.index) if k in mixed for u, _ in ix.coeffs}
             shared = [u for u in op.axes if u not in self.free and u not in inner and u in others]
             if not mixed or not shared or len(set(mixed.values())) < len(mixed):
@@ -333,9 +336,12 @@ class _Term:
                 for k, ix in enumerate(op.access.index)
             )
             read = Access(op.access.array, index, op.access.extents)
-            axes = [u for u in self.order if u in {v for ix in index for v, _ in ix.coeffs}]
             plain = _plain(read, self.starts, self.extents)
-            first = _Operand(axes, src=read.array) if plain else _Operand(axes, access=read)
+            if plain:  # the array as stored: its axes in the order it holds them, whatever that is
+                first = _Operand([ix.coeffs[0][0] for ix in index], src=read.array)
+            else:
+                axes = [u for u in self.order if u in {v for ix in index for v, _ in ix.coeffs}]
+                first = _Operand(axes, access=read)
             keep = [u for u in self.free if u not in mixed.values()]
             # the summed window indices outermost and the fresh ones innermost: the window copy then reads
             # along the product's contiguous rows

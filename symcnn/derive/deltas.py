@@ -13,6 +13,7 @@ from dataclasses import replace
 import sympy as sp
 
 from ..model.bounds import Ranges, ceil_div, floor_div, is_positive_in_sizes, nonnegative, prune_bounds
+from ..model.padding import padded_reads
 from .terms import Bound, Term
 
 
@@ -21,6 +22,8 @@ def resolve(term: Term, free: Ranges) -> Term | None:
     current: Term | None = term
     while current is not None:
         step = _eliminate_delta(current, free)
+        if step is current:
+            step = _unpad(current, free)
         if step is current:
             step = _tidy(current, free)
         if step is current:
@@ -76,6 +79,43 @@ def _solve(term: Term, bound: Bound, sol: sp.Expr, free: Ranges) -> Term | None:
         out = _constrain(out, sp.expand(sol - lo), free)
     for hi in bound.upper:
         out = _constrain(out, sp.expand(hi - sol), free)
+    return _reorder(_own_bounds(out, free))
+
+
+def _own_bounds(term: Term, free: Ranges) -> Term:
+    """A bound that now mentions its own index (``e ≥ e - p`` once ``c = p - e`` is substituted in a
+    clipped window ``e ≥ -c``) is a constraint like any other: moved where it belongs, or dropped."""
+    for b in term.sums:
+        lower = tuple(e for e in b.lower if e.has(b.index))
+        upper = tuple(e for e in b.upper if e.has(b.index))
+        if not lower and not upper:
+            continue
+        keep = replace(
+            b,
+            lower=tuple(e for e in b.lower if e not in lower) or (b.declared[0],),
+            upper=tuple(e for e in b.upper if e not in upper) or (b.declared[1],),
+        )
+        out = replace(term, sums=tuple(keep if s is b else s for s in term.sums))
+        for e in lower:
+            out = _constrain(out, sp.expand(b.index - e), free)
+        for e in upper:
+            out = _constrain(out, sp.expand(e - b.index), free)
+        return _own_bounds(out, free)
+    return term
+
+
+def _unpad(term: Term, free: Ranges) -> Term:
+    """Each padded read, a factor of the term, becomes bounds: the term counts only where the read
+    stays inside its array (on the innermost sum the index moves, else a guard), and reads plainly."""
+    reads = padded_reads(term.body)
+    if not reads:
+        return term
+    out = replace(term, body=term.body.xreplace({r: r.args[0] for r in reads}))
+    for r in reads:
+        acc = r.args[0]
+        for e, extent in zip(acc.indices, acc.base.shape):
+            out = _constrain(out, sp.expand(e), free)
+            out = _constrain(out, sp.expand(extent - 1 - e), free)
     return _reorder(out)
 
 

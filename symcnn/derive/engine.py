@@ -17,10 +17,12 @@ import sympy as sp
 from ..errors import SpecError
 from ..model.bounds import Ranges
 from ..model.layer import Equation, Layer
+from ..model.padding import padded_reads
 from ..model.validate import validate
 from .deltas import resolve
 from .flatten import Names, flatten
 from .fold import fold
+from .split import split_sums
 from .terms import Bound, Gradient, Term
 
 NICE = "pqrstuvw"
@@ -49,6 +51,10 @@ def grad_array(a: sp.IndexedBase) -> sp.IndexedBase:
 def derive(layer: Layer) -> Derivation:
     """Derive ∂E/∂(every input, parameter and intermediate) of ``layer``."""
     validate(layer)
+    split = split_sums(layer)
+    if split is not layer:  # a sum inside a nonlinear function: now an intermediate of its own
+        layer = split
+        validate(layer)
     wanted = {a.label for a in layer.differentiable}
     pending: dict[str, list[Term]] = {}
     done: list[Gradient] = []
@@ -68,7 +74,11 @@ def derive(layer: Layer) -> Derivation:
 def forward_terms(layer: Layer, eq: Equation) -> tuple[Term, ...]:
     """A forward equation's right-hand side in the same bounded-sum form as a gradient."""
     names = Names(set(eq.free) | set(layer.sizes) | eq.rhs.free_symbols)
-    return tuple(_plain_names(t, layer) for t in flatten(eq.rhs, names, layer.name))
+    terms = flatten(eq.rhs, names, layer.name)
+    if padded_reads(eq.rhs):  # zero outside the array: the reads' ranges become bounds of the sums
+        ranges: Ranges = {f: (sp.S.Zero, s - 1) for f, s in zip(eq.free, eq.array.shape)}
+        terms = [r for r in (resolve(t, ranges) for t in terms) if r is not None]
+    return tuple(_plain_names(t, layer) for t in terms)
 
 
 def _temp_free(target: sp.IndexedBase) -> tuple[sp.Symbol, ...]:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import sympy as sp
 
 from ..errors import SpecError
+from ..model.padding import padded
 from .terms import Bound, Term
 
 
@@ -44,10 +45,10 @@ def flatten(expr: sp.Expr, names: Names, layer: str) -> list[Term]:
             new = names.fresh(var)
             body = body.xreplace({var: new})
             limits = [(v, lo2.xreplace({var: new}), hi2.xreplace({var: new})) for v, lo2, hi2 in limits]
-            lo, hi = sp.expand(lo), sp.expand(hi)
-            sums.append(Bound(new, (lo,), (hi,), (lo, hi)))
+            lower, upper = _ends(lo, sp.Max), _ends(hi, sp.Min)
+            sums.append(Bound(new, lower, upper, (_box(lower), _box(upper))))
         return [Term(tuple(sums) + t.sums, t.body, t.guards) for t in flatten(body, names, layer)]
-    if isinstance(expr, sp.Add) and expr.has(sp.Sum, sp.KroneckerDelta):
+    if isinstance(expr, sp.Add) and expr.has(sp.Sum, sp.KroneckerDelta, padded):
         return [t for arg in expr.args for t in flatten(arg, names, layer)]
     if isinstance(expr, sp.Mul):
         terms = [Term((), sp.S.One)]
@@ -69,3 +70,17 @@ def flatten(expr: sp.Expr, names: Names, layer: str) -> list[Term]:
     if expr.has(sp.KroneckerDelta) and isinstance(sp.expand(expr), sp.Add):
         return [Term((), arg) for arg in sp.expand(expr).args]
     return [Term((), expr)]
+
+
+def _ends(limit: sp.Expr, clip: type) -> tuple[sp.Expr, ...]:
+    """A sum's limit as the bounds it clips to: ``Max(-1, -c)`` → ``(-1, -c)``."""
+    parts = limit.args if isinstance(limit, clip) else (limit,)
+    return tuple(sp.expand(p) for p in sorted(parts, key=sp.default_sort_key))
+
+
+def _box(ends: tuple[sp.Expr, ...]) -> sp.Expr:
+    """A declared end for a clipped limit: the first one no other index moves (each end is sound)."""
+    if len(ends) == 1:
+        return ends[0]
+    fixed = [e for e in ends if not any(not s.is_positive for s in e.free_symbols)]
+    return (fixed or list(ends))[0]

@@ -10,6 +10,7 @@ from sympy import Sum, exp, log, tanh
 from .builtins import builtin_layers
 from .functions import relu, sigmoid, step
 from .layer import Equation, Layer, Record, array, equation, indices, sizes
+from .padding import padded
 
 __all__ = [
     "Equation",
@@ -22,6 +23,7 @@ __all__ = [
     "exp",
     "indices",
     "log",
+    "padded",
     "relu",
     "sigmoid",
     "sizes",

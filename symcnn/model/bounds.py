@@ -90,11 +90,52 @@ def minimum(expr: sp.Expr, ranges: Ranges) -> sp.Expr | None:
 
 
 def nonnegative(expr: sp.Expr, ranges: Ranges) -> bool:
-    """True when the integer-valued ``expr`` is ≥ 0 at every point of the box (sound)."""
+    """True when the integer-valued ``expr`` is ≥ 0 at every point of the ranges (sound).
+
+    Ranges may be a box or nested (an end depending on other indices, a lower
+    end the ``Max`` of several, an upper end the ``Min``): a clipped window.
+    """
     low = minimum(expr, ranges)
-    if low is None or low.free_symbols & set(ranges):
+    if low is not None and not low.free_symbols & set(ranges) and is_positive_in_sizes(low + 1):
+        return True
+    return _chase(sp.expand(expr), ranges, 0)
+
+
+def _chase(expr: sp.Expr, ranges: Ranges, depth: int) -> bool:
+    """Lower-bound ``expr`` by replacing each index by its range end, inner indices first.
+
+    An index ``t`` whose end no remaining index's range mentions goes first; a
+    ``Max`` lower end (``t ≥`` each argument) or ``Min`` upper end may be
+    replaced by any one of its arguments, so each is tried. Sound: every step
+    only lowers the bound.
+    """
+    expr = _floor_free(expr, want_lower=True)
+    if expr is None or expr.has(sp.Max, sp.Min, sp.Mod) or depth > 12:
         return False
-    return is_positive_in_sizes(low + 1)
+    live = expr.free_symbols & set(ranges)
+    if not live:
+        return is_positive_in_sizes(expr + 1)
+    for t in sorted(live, key=str):
+        if any(t in _end_symbols(ranges[o]) for o in live if o != t):
+            continue
+        coeff = expr.coeff(t)
+        if coeff.free_symbols & set(ranges):
+            return False
+        if is_positive_in_sizes(coeff):
+            end, clip = ranges[t][0], sp.Max
+        elif is_positive_in_sizes(-coeff):
+            end, clip = ranges[t][1], sp.Min
+        else:
+            return False
+        if end.has(sp.Max, sp.Min) and not isinstance(end, clip):
+            return False
+        choices = end.args if isinstance(end, clip) else (end,)
+        return any(_chase(sp.expand(expr.subs(t, c)), ranges, depth + 1) for c in choices)
+    return False
+
+
+def _end_symbols(rng: tuple[sp.Expr, sp.Expr]) -> set[sp.Symbol]:
+    return rng[0].free_symbols | rng[1].free_symbols
 
 
 def ceil_div(num: sp.Expr, den: sp.Expr) -> sp.Expr:

@@ -11,6 +11,7 @@ import sympy as sp
 from ..errors import SpecError
 from .functions import ACTIVATIONS
 from .layer import Equation, Layer, Record, array, indices, sizes
+from .padding import padded
 
 CONVENTIONS = ("xcorr", "matlab")
 DOWNS = ("sum", "mean", "max")
@@ -82,6 +83,66 @@ def conv2d(activation: str = "sigmoid", convention: str = "xcorr", table: bool =
         label="B7",
         doc=f"convolution ({convention}), connection table {'on' if table else 'off'}",
         meta=(("convention", convention),),
+    )
+
+
+def conv2d_same(activation: str = "relu", convention: str = "xcorr") -> Layer:
+    """[B7] with 'same' zero padding: the output maps are as large as the input maps.
+
+    The kernel is ``(2·RH + 1) × (2·RW + 1)`` — any odd size from 3 — and reads
+    ``padded(X)``, zero outside the image, ``RH`` rows and ``RW`` columns beyond each
+    edge. ``"xcorr"`` correlates, ``"matlab"`` is ``conv2(x, k, 'same')``.
+    """
+    if convention not in CONVENTIONS:
+        raise SpecError("conv2d_same", f"unknown convention {convention!r}; choose xcorr or matlab")
+    N, C, M, H, W, RH, RW = sizes("N C M H W RH RW")
+    n, j, y, x, i, a, b = indices("n j y x i a b")
+    X, U = array("X", (N, C, H, W)), array("U", (N, M, H, W))
+    K, B = array("K", (C, M, 2 * RH + 1, 2 * RW + 1)), array("B", (M,))
+    if convention == "xcorr":
+        pixel = padded(X)[n, i, y + a - RH, x + b - RW]
+    else:
+        pixel = padded(X)[n, i, y + RH - a, x + RW - b]
+    rhs = sp.Sum(pixel * K[i, j, a, b], (i, 0, C - 1), (a, 0, 2 * RH), (b, 0, 2 * RW))
+    act, out = _activate(activation, U, (n, j, y, x), "conv2d_same")
+    return Layer(
+        name=f"conv_{convention}_{activation}_same",
+        sizes=(N, C, M, H, W, RH, RW),
+        inputs=(X,),
+        params=(K, B),
+        outputs=(out,),
+        equations=(Equation(U[n, j, y, x], rhs + B[j]), *act),
+        label="B7",
+        doc=f"convolution ({convention}), 'same' zero padding",
+        meta=(("convention", convention),),
+    )
+
+
+#: AlexNet's local response normalisation constants: b = a / (k + α/n · Σ a²)^β.
+LRN_K, LRN_ALPHA, LRN_BETA = sp.Integer(2), sp.Rational(1, 10000), sp.Rational(3, 4)
+
+
+def local_response_norm() -> Layer:
+    """AlexNet's local response normalisation across ``n = 2R + 1`` neighbouring maps.
+
+    ``S = Σ_{e=max(-R, -c)}^{min(R, C-1-c)} X[c + e]²`` is a window clipped at the
+    first and last map; ``Y = X · (k + α/n · S)^(-β)`` with k = 2, α = 1e-4, β = 3/4.
+    """
+    N, C, H, W, R = sizes("N C H W R")
+    n, c, y, x, e = indices("n c y x e")
+    X, S, Y = array("X", (N, C, H, W)), array("S", (N, C, H, W)), array("Y", (N, C, H, W))
+    idx = (n, c, y, x)
+    window = sp.Sum(X[n, c + e, y, x] ** 2, (e, sp.Max(-R, -c), sp.Min(R, C - 1 - c)))
+    scale = LRN_K + LRN_ALPHA / (2 * R + 1) * S[idx]
+    return Layer(
+        name="lrn",
+        sizes=(N, C, H, W, R),
+        inputs=(X,),
+        params=(),
+        outputs=(Y,),
+        equations=(Equation(S[idx], window), Equation(Y[idx], X[idx] * scale ** (-LRN_BETA))),
+        hyper=(R,),
+        doc="local response normalisation across 2R + 1 maps (AlexNet)",
     )
 
 
@@ -273,6 +334,7 @@ def builtin_layers() -> dict[str, Layer]:
     layers = [fully_connected(a) for a in ("sigmoid", "tanh", "relu", "identity")]
     for conv in CONVENTIONS:
         layers += [conv2d(a, conv) for a in ("sigmoid", "tanh", "relu", "identity")]
+    layers += [conv2d_same("relu", conv) for conv in CONVENTIONS] + [local_response_norm()]
     layers += [subsample(d, "sigmoid") for d in DOWNS]
     layers += [subsample(d, affine=False) for d in DOWNS]
     layers += [subsample("max", "relu"), combination("sigmoid"), combination("sigmoid", True)]

@@ -15,6 +15,7 @@ from ..errors import SpecError
 from .bounds import nonnegative
 from .functions import KNOWN_FUNCTIONS
 from .layer import Equation, Layer, Record
+from .padding import as_factor, padded, padded_reads
 
 #: Names the generated modules use themselves: imports, the drivers' arguments and module constants,
 #: and Python's builtins (a size called ``range`` would shadow the loop).
@@ -125,6 +126,7 @@ def _check_equation(layer: Layer, eq, defined: set, sizes: set) -> None:
     if len(lhs.indices) != len(lhs.base.shape):
         raise SpecError(name, f"{lhs.base.label} has rank {len(lhs.base.shape)}", lhs)
     ranges = {i: (sp.S.Zero, s - 1) for i, s in zip(lhs.indices, lhs.base.shape)}
+    _check_padded_factors(name, eq.rhs)
     _walk(layer, eq.rhs, ranges, defined, sizes)
 
 
@@ -133,16 +135,23 @@ def _walk(layer: Layer, expr: sp.Basic, ranges: dict, defined: set, sizes: set) 
     if isinstance(expr, sp.Sum):
         inner = dict(ranges)
         for var, lo, hi in reversed(expr.limits):
-            for bound in (lo, hi):
+            for bound, clip in ((lo, sp.Max), (hi, sp.Min)):
                 extra = bound.free_symbols - sizes - set(inner)
                 if extra:
                     what = f"undeclared symbol {sorted(map(str, extra))} in a sum's limits"
                     raise SpecError(name, what, expr)
+                _check_limit(name, bound, clip, set(inner), expr)
             inner[var] = (lo, hi)
+        _check_padded_factors(name, expr.function)
         _walk(layer, expr.function, inner, defined, sizes)
         return
     if isinstance(expr, sp.Indexed):
         _check_access(layer, expr, ranges, defined, sizes)
+        return
+    if isinstance(expr, padded):
+        if not isinstance(expr.args[0], sp.Indexed):
+            raise SpecError(name, "padded() takes an array, as padded(X)[i, j]", expr)
+        _check_access(layer, expr.args[0], ranges, defined, sizes, inside=False)
         return
     if isinstance(expr, sp.Symbol):
         if expr not in sizes and expr not in ranges:
@@ -156,7 +165,40 @@ def _walk(layer: Layer, expr: sp.Basic, ranges: dict, defined: set, sizes: set) 
         _walk(layer, arg, ranges, defined, sizes)
 
 
-def _check_access(layer: Layer, acc: sp.Indexed, ranges: dict, defined: set, sizes: set) -> None:
+def _check_limit(name: str, bound: sp.Expr, clip: type, idx: set, term: sp.Expr) -> None:
+    """A sum's limit: affine in the indices, or (clipped) a ``Max`` (lower) / ``Min`` (upper) of such."""
+    other = sp.Min if clip is sp.Max else sp.Max
+    parts = bound.args if isinstance(bound, clip) else (bound,)
+    side = "lower" if clip is sp.Max else "upper"
+    for part in parts:
+        if part.has(other, clip):
+            raise SpecError(name, f"a {side} limit may clip with {clip.__name__}, not {other.__name__}", term)
+        if not _affine(part, idx):
+            raise SpecError(name, f"sum limit {part} is not affine in the indices", term)
+
+
+def _affine(e: sp.Expr, idx: set) -> bool:
+    if e.has(sp.floor, sp.ceiling, sp.Mod, sp.Function) or not e.is_polynomial(*idx):
+        return False
+    used = sorted(e.free_symbols & idx, key=str)
+    if not used:
+        return True
+    poly = sp.Poly(e, *used)
+    return poly.total_degree() <= 1 and not any(c.free_symbols & idx for c in poly.coeffs())
+
+
+def _check_padded_factors(name: str, body: sp.Expr) -> None:
+    """A padded read zeroes its term only as a factor of it: ``exp(padded(X)[i])`` is not 0 outside."""
+    body = body.xreplace({s: sp.Dummy() for s in body.atoms(sp.Sum)})  # an inner sum checks its own
+    for term in sp.Add.make_args(sp.expand(body)) if padded_reads(body) else ():
+        for read in padded_reads(term):
+            if not as_factor(term, read):
+                raise SpecError(name, "a padded read must be a factor of its summed term", term)
+
+
+def _check_access(
+    layer: Layer, acc: sp.Indexed, ranges: dict, defined: set, sizes: set, inside: bool = True
+) -> None:
     name = layer.name
     base = acc.base
     if base.label not in defined:
@@ -174,7 +216,7 @@ def _check_access(layer: Layer, acc: sp.Indexed, ranges: dict, defined: set, siz
             raise SpecError(name, f"index {e} is not affine in the indices", acc)
         if poly is not None and any(c.free_symbols & idx for c in poly.coeffs()):
             raise SpecError(name, f"index {e} is not affine in the indices", acc)
-        if not (nonnegative(e, ranges) and nonnegative(extent - 1 - e, ranges)):
+        if inside and not (nonnegative(e, ranges) and nonnegative(extent - 1 - e, ranges)):
             raise SpecError(name, f"index {e} can leave 0..{extent - 1} of {base.label}", acc)
 
 

@@ -193,7 +193,7 @@ def product(left: np.ndarray, right: np.ndarray, key: str, pad: tuple[int, int] 
     padded with zeros to ``W`` first, so the product's rows come out padded too
     (for :func:`window_sum`'s runs). Its last axis is then ``W`` long, else ``w``.
     """
-    if pad is not None and pad[0] < SHORT_ROWS:
+    if pad is not None and pad[0] < SHORT_ROWS and pad[1] >= pad[0]:  # (a target narrower than w: no runs)
         w, W = pad
         runs = right.shape[-1] // w
         padded = scratch(key + ".pad", right.shape[:-1] + (runs * W,), right.dtype)

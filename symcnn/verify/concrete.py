@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
-from ..model import relu, sigmoid, step
+from ..model import padded, relu, sigmoid, step
 
 NUMERIC = {
     sigmoid: lambda v: 1.0 / (1.0 + math.exp(-v)),
@@ -83,6 +83,8 @@ class _Walker:
             raise KeyError(f"no value for {e}")
         if isinstance(e, sp.Indexed):
             return self._indexed(e)
+        if isinstance(e, padded):  # zero where the read leaves its array
+            return self._indexed(e.args[0], outside=0.0 if self.env.numeric else sp.S.Zero)
         if isinstance(e, sp.Sum):
             return self._sum(e.function, list(e.limits))
         if isinstance(e, sp.Add):
@@ -140,10 +142,12 @@ class _Walker:
             return bool(c.func(lhs, rhs))
         raise TypeError(f"cannot evaluate condition {c}")
 
-    def _indexed(self, e: sp.Indexed):
+    def _indexed(self, e: sp.Indexed, outside=None):
         data = self.env.arrays[e.base.label.name]
         idx = tuple(self._int(i) for i in e.indices)
         if len(idx) != data.ndim or any(k < 0 or k >= s for k, s in zip(idx, data.shape)):
+            if outside is not None and len(idx) == data.ndim:
+                return outside
             raise IndexError(f"{e} reads {idx}, outside an array of shape {data.shape}")
         return data[idx]
 

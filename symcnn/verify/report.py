@@ -19,6 +19,7 @@ import sympy as sp
 
 from ..derive import Derivation
 from ..derive.show import equation_text, gradient_latex
+from .oracle import check
 from .paper import LAYERS, Claim, claims
 from .run import Result, run_claim
 
@@ -90,22 +91,34 @@ def _layer_section(d: Derivation, results: list[Result], everywhere: list[Result
     out += ["### Forward", ""]
     for e in equation_text(layer, latex=True):
         out += [_math(e), ""]
+    for key, note in layer.meta:
+        if key == "split":  # engine-made: the user's equation had a sum inside a nonlinear function
+            out += [f"Split by the engine: `{note}`, an intermediate of its own.", ""]
     for rec in layer.records:
         what = f"`{rec.op}` of `{rec.source.label}`"
         out += [f"`{rec.array.label}` is recorded by the forward pass: {what}.", ""]
     for r in (r for r in mine if r.claim.gradient == "forward"):
         out += _claim_block(r) + [""]
     out += ["### Backward", ""]
+    oracle = {} if _builtin(d) else {v.gradient: v for v in check(d)}
     for g in d.gradients:
         out += [_math(gradient_latex(g)), ""]
         for r in (r for r in mine if r.claim.gradient == str(g.target.label)):
             out += _claim_block(r) + [""]
+        if str(g.target.label) in oracle:
+            v = oracle[str(g.target.label)]
+            out += [f"Verdict against SymPy's `diff` of the expanded forward: **{v.text()}**.", ""]
     if not mine:
         same = sorted({r.claim.layers[0] for r in everywhere if r.claim.label == layer.label} - {layer.name})
         if same:
             where = ", ".join(f"`{s}`" for s in same)
             out += [f"The paper's closed forms for [{layer.label}] are checked on {where}.", ""]
     return out
+
+
+def _builtin(d: Derivation) -> bool:
+    """A built-in layer, unchanged: the paper's claims and the test suite speak for it."""
+    return d.layer.name in LAYERS and LAYERS[d.layer.name].key() == d.layer.key()
 
 
 def _summary(results: list[Result]) -> list[str]:

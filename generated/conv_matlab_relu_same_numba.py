@@ -1,0 +1,262 @@
+# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer conv_matlab_relu_same, spec hash d4cfa23ef7ebe2b3.
+# Do not edit: `symcnn derive` rewrites this file and `symcnn derive --check` compares it.
+"""conv_matlab_relu_same [B7]: convolution (matlab), 'same' zero padding (Numba backend).
+
+Forward and backward kernels derived by symcnn; `forward` and `backward` run
+them on batched arrays. See docs/paper.md [B7].
+"""
+
+import sys
+import types
+
+from numba import njit, prange
+
+from symcnn.support import contract as _contract
+
+# Numba's on-disk cache records the name of the module a kernel was compiled in and imports
+# it by that name when the cache is read: one fixed name lets every importer share the cache.
+_module = sys.modules.get(__name__)
+__name__ = "symcnn_generated_conv_matlab_relu_same_numba_d4cfa23ef7ebe2b3"
+if _module is not None:
+    sys.modules.setdefault(__name__, _module)
+
+LAYER = "conv_matlab_relu_same"
+LABEL = "B7"
+BACKEND = "numba"
+SPEC_HASH = "d4cfa23ef7ebe2b3"
+INPUTS = ("X",)
+PARAMS = ("K", "B")
+CONSTANTS = ()
+OUTPUTS = ("Y",)
+HYPER = ()
+RECORDS = ()
+INTERMEDIATES = ("U",)
+GRADIENTS = ("dU", "dX", "dK", "dB")
+SIZES = ("N", "C", "M", "H", "W", "RH", "RW")
+_check = _contract.Contract(LAYER, "X")
+
+
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+def forward_U(B, K, X, U, N, C, M, H, W, RH, RW):
+    """[B7] forward equation for U.
+
+    U[n, j, y, x] = B[j] + Σ_{i=0}^{C - 1} Σ_{a=0}^{2*RH} Σ_{b=0}^{2*RW} padded(X[n, i, RH - a + y,
+        RW - b + x])*K[i, j, a, b]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B7] u_j^ℓ = Σ_{i∈M_j} x_i^{ℓ-1} ∗ k_ij^ℓ + b_j^ℓ  ('valid')
+    """
+    _dt = U.dtype.type
+    for _o in prange(N * M):
+        n = _o // M
+        j = _o % M
+        _h0 = _dt(B[j])
+        for y in range(H):
+            for x in range(W):
+                U[n, j, y, x] = _h0
+        for i in range(C):
+            for a in range(max(0, -H + RH + 1), min(2*RH + 1, H + RH)):
+                for b in range(max(0, RW - W + 1), min(2*RW + 1, RW + W)):
+                    _h3 = _dt(K[i, j, a, b])
+                    for y in range(max(0, -RH + a), min(H, H - RH + a)):
+                        for x in range(max(0, -RW + b), min(W, -RW + W + b)):
+                            U[n, j, y, x] += _h3*X[n, i, RH - a + y, RW - b + x]
+
+
+@njit(cache=True, parallel=True)
+def forward_Y(U, Y, N, M, H, W):
+    """[B7] forward equation for Y.
+
+    Y[n, j, y, x] = relu(U[n, j, y, x])
+    """
+    for _o in prange(N * M):
+        n = _o // M
+        j = _o % M
+        for y in range(H):
+            for x in range(W):
+                Y[n, j, y, x] = max(U[n, j, y, x], 0.0)
+
+
+@njit(cache=True, parallel=True)
+def backward_dU(dY, U, dU, N, M, H, W):
+    """[B7] gradient dU.
+
+    dU[n, j, y, x] = step(U[n, j, y, x])*dY[n, j, y, x]
+    """
+    for _o in prange(N * M):
+        n = _o // M
+        j = _o % M
+        for y in range(H):
+            for x in range(W):
+                dU[n, j, y, x] = (1.0 if (U[n, j, y, x]) > 0 else 0.0)*dY[n, j, y, x]
+
+
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+def backward_dX(K, dU, dX, N, C, M, H, W, RH, RW):
+    """[B7] gradient dX.
+
+    dX[n, i, p, q] = Σ_{j=0}^{M - 1} Σ_{a=max(0, RH - p)}^{min(2*RH, H + RH - p - 1)} Σ_{b=max(0, RW
+        - q)}^{min(2*RW, RW + W - q - 1)} K[i, j, a, b]*dU[n, j, -RH + a + p, -RW + b + q]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B12] δ_j^ℓ = f'(u_j^ℓ) ∘ conv2(δ_j^{ℓ+1}, rot180(k_j^{ℓ+1}), 'full')
+    [EX1] 3×3 input, 2×2 kernel, δ = [[1,1],[2,3]]: ∂E/∂x = conv2(δ, rot180(k), 'full'), centre 2.3
+    """
+    _dt = dX.dtype.type
+    for _o in prange(N * C):
+        n = _o // C
+        i = _o % C
+        for p in range(H):
+            for q in range(W):
+                dX[n, i, p, q] = _dt(0)
+        for j in range(M):
+            for a in range(max(0, -H + RH + 1), min(2*RH + 1, H + RH)):
+                for b in range(max(0, RW - W + 1), min(2*RW + 1, RW + W)):
+                    _h3 = _dt(K[i, j, a, b])
+                    for p in range(max(0, RH - a), min(H, H + RH - a)):
+                        for q in range(max(0, RW - b), min(W, RW + W - b)):
+                            dX[n, i, p, q] += _h3*dU[n, j, -RH + a + p, -RW + b + q]
+
+
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+def backward_dK(X, dU, dK, N, C, M, H, W, RH, RW):
+    """[B7] gradient dK.
+
+    dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=max(0, -RH + a)}^{min(H - 1, H - RH + a - 1)} Σ_{x=max(0,
+        -RW + b)}^{min(W - 1, -RW + W + b - 1)} X[n, i, RH - a + y, RW - b + x]*dU[n, j, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
+    """
+    _dt = dK.dtype.type
+    for _o in prange(C * M):
+        i = _o // M
+        j = _o % M
+        for a in range(2*RH + 1):
+            for b in range(2*RW + 1):
+                dK[i, j, a, b] = _dt(0)
+        for n in range(N):
+            for y in range(H):
+                for a in range(max(0, -H + RH + y + 1), min(2*RH + 1, RH + y + 1)):
+                    for b in range(max(0, RW - W + 1), min(2*RW + 1, RW + W)):
+                        _s = _dt(0)
+                        for x in range(max(0, -RW + b), min(W, -RW + W + b)):
+                            _s += X[n, i, RH - a + y, RW - b + x]*dU[n, j, y, x]
+                        dK[i, j, a, b] += _s
+
+
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+def backward_dB(dU, dB, N, M, H, W):
+    """[B7] gradient dB.
+
+    dB[j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} dU[n, j, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B9] ∂E/∂b_j = Σ_{u,v} (δ_j^ℓ)_{uv}
+    """
+    _dt = dB.dtype.type
+    for j in prange(M):
+        _acc = _dt(0)
+        for n in range(N):
+            for y in range(H):
+                for x in range(W):
+                    _acc += dU[n, j, y, x]
+        dB[j] = _acc
+
+
+def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
+    """Every size of conv_matlab_relu_same, read off the shapes of its inputs, parameters and constants."""
+    hyper = {} if hyper is None else hyper
+    _check.rank(arrays, "X", 4)
+    _check.rank(arrays, "K", 4)
+    _check.rank(arrays, "B", 1)
+    N = arrays["X"].shape[0]
+    C = arrays["X"].shape[1]
+    H = arrays["X"].shape[2]
+    W = arrays["X"].shape[3]
+    M = arrays["K"].shape[1]
+    RH = (arrays["K"].shape[2] - 1) // (2)
+    RW = (arrays["K"].shape[3] - 1) // (2)
+    _z = {"N": N, "C": C, "M": M, "H": H, "W": W, "RH": RH, "RW": RW}
+    _check.positive(_z)
+    _dt = _check.dtype(arrays)
+    _check.array(arrays, "X", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+    _check.array(arrays, "K", (_z["C"], _z["M"], 2*_z["RH"] + 1, 2*_z["RW"] + 1), _dt)
+    _check.array(arrays, "B", (_z["M"],), _dt)
+    return _z
+
+
+def shapes(sizes: dict) -> dict[str, tuple]:
+    """The shape of every array of conv_matlab_relu_same for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
+    _z = sizes
+    return {
+        "X": (_z["N"], _z["C"], _z["H"], _z["W"]),
+        "K": (_z["C"], _z["M"], 2*_z["RH"] + 1, 2*_z["RW"] + 1),
+        "B": (_z["M"],),
+        "U": (_z["N"], _z["M"], _z["H"], _z["W"]),
+        "Y": (_z["N"], _z["M"], _z["H"], _z["W"]),
+        "dU": (_z["N"], _z["M"], _z["H"], _z["W"]),
+        "dX": (_z["N"], _z["C"], _z["H"], _z["W"]),
+        "dK": (_z["C"], _z["M"], 2*_z["RH"] + 1, 2*_z["RW"] + 1),
+        "dB": (_z["M"],),
+        "dY": (_z["N"], _z["M"], _z["H"], _z["W"]),
+    }
+
+
+def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Forward pass of conv_matlab_relu_same [B7]: every record, intermediate and output array."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _check.dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _r = {}
+    _r["U"] = _a["U"] = _check.buffer(out, "U", (_z["N"], _z["M"], _z["H"], _z["W"]), _dt)
+    forward_U(_a["B"], _a["K"], _a["X"], _a["U"], _z["N"], _z["C"], _z["M"], _z["H"], _z["W"], _z["RH"], _z["RW"])
+    _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["M"], _z["H"], _z["W"]), _dt)
+    forward_Y(_a["U"], _a["Y"], _z["N"], _z["M"], _z["H"], _z["W"])
+    return _r
+
+
+#: The gradients each gradient's kernel reads.
+_READS = {
+    "dU": (),
+    "dX": ("dU",),
+    "dK": ("dU",),
+    "dB": ("dU",),
+}
+
+
+def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, wanted=None) -> dict:
+    """Backward pass of conv_matlab_relu_same [B7]: the gradients in GRADIENTS, in that order.
+
+    ``wanted`` (default: all) names the gradients the caller needs; kernels no one needs are skipped.
+    """
+    _need = _contract.needed(GRADIENTS, _READS, wanted)
+    _z = sizes_of(arrays, hyper)
+    _dt = _check.dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _a["U"] = _check.array(arrays, "U", (_z["N"], _z["M"], _z["H"], _z["W"]), _dt)
+    _a["Y"] = _check.array(arrays, "Y", (_z["N"], _z["M"], _z["H"], _z["W"]), _dt)
+    _a["dY"] = _check.array(arrays, "dY", (_z["N"], _z["M"], _z["H"], _z["W"]), _dt)
+    _g = {}
+    if "dU" in _need:
+        _g["dU"] = _a["dU"] = _check.buffer(out, "dU", (_z["N"], _z["M"], _z["H"], _z["W"]), _dt)
+        backward_dU(_a["dY"], _a["U"], _a["dU"], _z["N"], _z["M"], _z["H"], _z["W"])
+    if "dX" in _need:
+        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+        backward_dX(_a["K"], _a["dU"], _a["dX"], _z["N"], _z["C"], _z["M"], _z["H"], _z["W"], _z["RH"], _z["RW"])
+    if "dK" in _need:
+        _g["dK"] = _a["dK"] = _check.buffer(out, "dK", (_z["C"], _z["M"], 2*_z["RH"] + 1, 2*_z["RW"] + 1), _dt)
+        backward_dK(_a["X"], _a["dU"], _a["dK"], _z["N"], _z["C"], _z["M"], _z["H"], _z["W"], _z["RH"], _z["RW"])
+    if "dB" in _need:
+        _g["dB"] = _a["dB"] = _check.buffer(out, "dB", (_z["M"],), _dt)
+        backward_dB(_a["dU"], _a["dB"], _z["N"], _z["M"], _z["H"], _z["W"])
+    return _g
+
+
+if __name__ not in sys.modules:  # executed without a sys.modules entry (module_from_spec alone):
+    # a kernel compiled now would be cached under "<dynamic>", which no later import can find
+    sys.modules[__name__] = types.ModuleType(__name__)
+    sys.modules[__name__].__dict__.update(globals())

@@ -1,0 +1,175 @@
+# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer lrn, spec hash a24352f0a6796682.
+# Do not edit: `symcnn derive` rewrites this file and `symcnn derive --check` compares it.
+"""lrn: local response normalisation across 2R + 1 maps (AlexNet) (NumPy backend).
+
+Forward and backward kernels derived by symcnn, vectorised: affine reads are
+strided views, sums are matrix products. A user layer (no label in
+docs/paper.md): its gradients are derived from its forward equations alone.
+"""
+
+import numpy as np
+
+from symcnn.support import contract as _contract
+from symcnn.support import numpy_ops as _ops
+
+LAYER = "lrn"
+LABEL = ""
+BACKEND = "numpy"
+SPEC_HASH = "a24352f0a6796682"
+INPUTS = ("X",)
+PARAMS = ()
+CONSTANTS = ()
+OUTPUTS = ("Y",)
+HYPER = ("R",)
+RECORDS = ()
+INTERMEDIATES = ("S",)
+GRADIENTS = ("dS", "dX")
+SIZES = ("N", "C", "H", "W", "R")
+_check = _contract.Contract(LAYER, "X")
+
+
+def forward_S(X, S, N, C, H, W, R):
+    """Forward equation for S of a user layer (no label in docs/paper.md).
+
+    S[n, c, y, x] = Σ_{e=Max(-R, -c)}^{Min(R, C - c - 1)} X[n, c + e, y, x]**2
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
+    """
+    _v0 = _ops.view(
+        X,
+        ((0, ((0, 1),), 1), (0, ((1, 1), (4, 1)), 1), (0, ((2, 1),), 1), (0, ((3, 1),), 1)),
+        ((0, N), (0, C), (0, H), (0, W), (-R, 2*R + 1)),
+        "forward_S._v0"
+    )
+    _f1 = _v0**2
+    _t2 = _f1.sum(axis=(4,))
+    S[...] = _t2
+
+
+def forward_Y(S, X, Y, N, C, H, W, R):
+    """Forward equation for Y of a user layer (no label in docs/paper.md).
+
+    Y[n, c, y, x] = X[n, c, y, x]/(2 + S[n, c, y, x]/(10000*(2*R + 1)))**(3/4)
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
+    """
+    np.multiply(1/10000, S, out=Y)
+    np.multiply(Y, (2*R + 1)**(-1.0), out=Y)
+    np.add(Y, 2, out=Y)
+    np.power(Y, -3/4, out=Y)
+    np.multiply(Y, X, out=Y)
+
+
+def backward_dS(S, X, dY, dS, N, C, H, W, R):
+    """Gradient dS of a user layer (no label in docs/paper.md).
+
+    dS[n, c, y, x] = -3*X[n, c, y, x]*dY[n, c, y, x]/(40000*(2 + S[n, c, y, x]/(10000*(2*R +
+        1)))**(7/4)*(2*R + 1))
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
+    """
+    np.multiply(1/10000, S, out=dS)
+    np.multiply(dS, (2*R + 1)**(-1.0), out=dS)
+    np.add(dS, 2, out=dS)
+    np.power(dS, -7/4, out=dS)
+    np.multiply(dS, -(3/40000)/(2*R + 1), out=dS)
+    np.multiply(dS, X, out=dS)
+    np.multiply(dS, dY, out=dS)
+
+
+def backward_dX(S, dY, X, dS, dX, N, C, H, W, R):
+    """Gradient dX of a user layer (no label in docs/paper.md).
+
+    dX[n, c, y, x] = dY[n, c, y, x]/(2 + S[n, c, y, x]/(10000*(2*R + 1)))**(3/4) + Σ_{e=max(-R, -C +
+        c + 1)}^{min(R, c)} 2*X[n, c, y, x]*dS[n, c - e, y, x]
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
+    """
+    np.multiply(1/10000, S, out=dX)
+    np.multiply(dX, (2*R + 1)**(-1.0), out=dX)
+    np.add(dX, 2, out=dX)
+    np.power(dX, -3/4, out=dX)
+    np.multiply(dX, dY, out=dX)
+    _t0 = _ops.window_sum(
+        dS,
+        ((0, ((1, 1),), 1), (0, ((2, 1), (0, -1)), 1), (0, ((3, 1),), 1), (0, ((4, 1),), 1)),
+        ((-R, 2*R + 1), (0, N), (0, C), (0, H), (0, W)),
+        1,
+        "backward_dX._t0"
+    )
+    dX[...] += 2 * _t0 * X
+
+
+def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
+    """Every size of lrn, read off the shapes of its inputs, parameters and constants."""
+    hyper = {} if hyper is None else hyper
+    _check.rank(arrays, "X", 4)
+    _check.hyper(hyper, "R")
+    R = int(hyper["R"])
+    N = arrays["X"].shape[0]
+    C = arrays["X"].shape[1]
+    H = arrays["X"].shape[2]
+    W = arrays["X"].shape[3]
+    _z = {"N": N, "C": C, "H": H, "W": W, "R": R}
+    _check.positive(_z)
+    _dt = _check.dtype(arrays)
+    _check.array(arrays, "X", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+    return _z
+
+
+def shapes(sizes: dict) -> dict[str, tuple]:
+    """The shape of every array of lrn for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
+    _z = sizes
+    return {
+        "X": (_z["N"], _z["C"], _z["H"], _z["W"]),
+        "S": (_z["N"], _z["C"], _z["H"], _z["W"]),
+        "Y": (_z["N"], _z["C"], _z["H"], _z["W"]),
+        "dS": (_z["N"], _z["C"], _z["H"], _z["W"]),
+        "dX": (_z["N"], _z["C"], _z["H"], _z["W"]),
+        "dY": (_z["N"], _z["C"], _z["H"], _z["W"]),
+    }
+
+
+def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Forward pass of lrn: every record, intermediate and output array."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _check.dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _r = {}
+    _r["S"] = _a["S"] = _check.buffer(out, "S", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+    forward_S(_a["X"], _a["S"], _z["N"], _z["C"], _z["H"], _z["W"], _z["R"])
+    _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+    forward_Y(_a["S"], _a["X"], _a["Y"], _z["N"], _z["C"], _z["H"], _z["W"], _z["R"])
+    return _r
+
+
+#: The gradients each gradient's kernel reads.
+_READS = {
+    "dS": (),
+    "dX": ("dS",),
+}
+
+
+def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, wanted=None) -> dict:
+    """Backward pass of lrn: the gradients in GRADIENTS, in that order.
+
+    ``wanted`` (default: all) names the gradients the caller needs; kernels no one needs are skipped.
+    """
+    _need = _contract.needed(GRADIENTS, _READS, wanted)
+    _z = sizes_of(arrays, hyper)
+    _dt = _check.dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _a["S"] = _check.array(arrays, "S", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+    _a["Y"] = _check.array(arrays, "Y", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+    _a["dY"] = _check.array(arrays, "dY", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+    _g = {}
+    if "dS" in _need:
+        _g["dS"] = _a["dS"] = _check.buffer(out, "dS", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+        backward_dS(_a["S"], _a["X"], _a["dY"], _a["dS"], _z["N"], _z["C"], _z["H"], _z["W"], _z["R"])
+    if "dX" in _need:
+        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+        backward_dX(_a["S"], _a["dY"], _a["X"], _a["dS"], _a["dX"], _z["N"], _z["C"], _z["H"], _z["W"], _z["R"])
+    return _g

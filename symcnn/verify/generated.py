@@ -1,0 +1,66 @@
+"""Generated modules of a derivation, rendered and loaded in memory, for checking.
+
+``symcnn verify --spec`` and the tests run a user layer's generated NumPy and
+Numba modules without writing a generated folder: the NumPy module is executed
+from its text; the Numba module is written to a scratch folder first, since
+Numba's cache needs a file to key on.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import tempfile
+import types
+from pathlib import Path
+
+from ..derive.engine import Derivation
+
+BACKENDS = ("numpy", "numba")
+
+
+def module_sources(d: Derivation, backends: tuple[str, ...] = BACKENDS) -> dict[str, str]:
+    """The text of each backend's module for ``d``, exactly as ``symcnn derive`` writes it."""
+    from ..codegen.lower import lower
+    from ..codegen.render import render_module
+    from ..derive.cache import spec_hash
+
+    module = lower(d, spec_hash(d.layer))
+    return {b: render_module(module, b) for b in backends}
+
+
+def load_source(text: str, name: str, folder: str | Path | None = None) -> types.ModuleType:
+    """Execute a generated module's ``text`` as module ``name``.
+
+    With ``folder`` the text is written there as ``name.py`` and imported from
+    that file (what a Numba module needs); without, it is executed in memory.
+    """
+    if folder is None:
+        mod = types.ModuleType(name)
+        exec(compile(text, f"<generated {name}>", "exec"), mod.__dict__)  # noqa: S102 - our own output
+        return mod
+    path = Path(folder) / f"{name}.py"
+    path.write_text(text)
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    try:
+        spec.loader.exec_module(mod)
+    finally:
+        sys.modules.pop(name, None)
+    return mod
+
+
+def load_backends(
+    d: Derivation, backends: tuple[str, ...] = BACKENDS, folder: str | Path | None = None
+) -> dict[str, types.ModuleType]:
+    """Each backend's generated module for ``d``, loaded (Numba's through ``folder`` or a temporary one)."""
+    out = {}
+    for backend, text in module_sources(d, backends).items():
+        name = f"{d.layer.name}_{backend}"
+        if backend == "numba":
+            where = folder if folder is not None else tempfile.mkdtemp(prefix="symcnn-verify-")
+            out[backend] = load_source(text, name, where)
+        else:
+            out[backend] = load_source(text, name)
+    return out

@@ -1,0 +1,106 @@
+"""``symcnn verify --spec``: a proof for every layer a user writes.
+
+For each layer of a spec file: every derived gradient against the oracle of
+:mod:`.oracle` (SymPy ``diff`` of the expanded forward, exhaustively, at three
+or more concrete sizes), and every generated backend's backward against
+central differences of its own forward in float64 (and the backends against
+each other), at three further sizes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..codegen.checks import gradient_errors, random_arrays, relative_difference, run_backward, seeds
+from ..derive.engine import Derivation
+from .generated import BACKENDS, load_backends
+from .oracle import Verdict, check
+
+#: A backend's gradient passes when its relative error against central differences is below this.
+FD_TOL = 1e-6
+#: Backends agree when their gradients differ by at most this, relative.
+AGREE_TOL = 1e-10
+#: Sizes for the numerical checks: a little larger than the oracle's.
+NUMERIC_CHOICES, NUMERIC_HYPER = (2, 3, 4), (1, 2)
+
+
+@dataclass
+class LayerReport:
+    """Everything checked on one layer: oracle verdicts and each backend's worst error per array."""
+
+    layer: str
+    verdicts: list[Verdict]
+    errors: dict[str, dict[str, float]] = field(default_factory=dict)
+    disagreement: float | None = None
+
+    @property
+    def holds(self) -> bool:
+        fd = all(e < FD_TOL for errs in self.errors.values() for e in errs.values())
+        agree = self.disagreement is None or self.disagreement <= AGREE_TOL
+        return all(v.holds for v in self.verdicts) and fd and agree
+
+    def lines(self) -> list[str]:
+        out = [f"layer {self.layer}: {'verified' if self.holds else 'FAILED'}"]
+        for v in self.verdicts:
+            out.append(f"  {v.gradient}: {v.text()}")
+        for backend, errs in self.errors.items():
+            worst = ", ".join(f"d{k} {e:.1e}" for k, e in errs.items())
+            ok = "ok" if all(e < FD_TOL for e in errs.values()) else "FAILED"
+            out.append(f"  {backend} backend vs central differences (float64, relative): {worst} — {ok}")
+        if self.disagreement is not None:
+            ok = "ok" if self.disagreement <= AGREE_TOL else "FAILED"
+            out.append(f"  numpy vs numba: {self.disagreement:.1e} relative — {ok}")
+        return out
+
+
+def numeric_sizes(mod, count: int = 3, seed: int = 0) -> list[dict[str, int]]:
+    """``count`` size assignments of a generated module under which every array is non-empty."""
+    rng = np.random.default_rng(seed)
+    out: list[dict] = []
+    for _ in range(500):
+        z = {s: int(rng.choice(NUMERIC_HYPER if s in mod.HYPER else NUMERIC_CHOICES)) for s in mod.SIZES}
+        shapes = mod.shapes(z)
+        if all(v >= 1 for shape in shapes.values() for v in shape) and z not in out:
+            out.append(z)
+        if len(out) == count:
+            break
+    return out
+
+
+def backend_errors(mod, sizes: list[dict[str, int]]) -> dict[str, float]:
+    """The worst relative error of each input/parameter gradient of ``mod`` over ``sizes``."""
+    worst: dict[str, float] = {}
+    for k, z in enumerate(sizes):
+        hyper = {h: z[h] for h in mod.HYPER}
+        arrays = random_arrays(mod, z, np.random.default_rng(k))
+        for name, e in gradient_errors(mod, arrays, hyper, np.random.default_rng(100 + k)).items():
+            worst[name] = max(worst.get(name, 0.0), e)
+    return worst
+
+
+def disagreement(a, b, sizes: list[dict[str, int]]) -> float:
+    """The largest relative difference between two backends' gradients over ``sizes``."""
+    worst = 0.0
+    for k, z in enumerate(sizes):
+        hyper = {h: z[h] for h in a.HYPER}
+        arrays = random_arrays(a, z, np.random.default_rng(k))
+        w = seeds(a, z, np.random.default_rng(200 + k))
+        ga, gb = run_backward(a, arrays, hyper, w), run_backward(b, arrays, hyper, w)
+        worst = max([worst, *(relative_difference(ga[n], gb[n]) for n in ga)])
+    return worst
+
+
+def verify_layer(d: Derivation, backends: tuple[str, ...] = BACKENDS, folder=None) -> LayerReport:
+    """The oracle's verdicts on ``d`` and, for each backend asked for, its numerical checks."""
+    report = LayerReport(d.layer.name, check(d))
+    if not backends:
+        return report
+    mods = load_backends(d, backends, folder)
+    sizes = numeric_sizes(next(iter(mods.values())))
+    for backend, mod in mods.items():
+        report.errors[backend] = backend_errors(mod, sizes)
+    if len(mods) > 1:
+        report.disagreement = disagreement(mods["numpy"], mods["numba"], sizes)
+    return report

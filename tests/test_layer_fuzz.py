@@ -1,0 +1,130 @@
+"""The layer-space fuzzer: random layers derived, generated, and checked against finite differences.
+
+Each layer drawn by :mod:`fuzz_layers` is derived in-process, its NumPy module
+rendered and executed in memory, and its backward compared with central
+differences of its own forward (float64, relative, no absolute tolerance).
+The Numba backend compiles slowly (seconds a layer): it is checked, against
+differences and against NumPy, on every ``NUMBA_EVERY``-th layer.
+
+``SYMCNN_FUZZ_LAYERS=N`` draws N layers instead of the default 220;
+``SYMCNN_FUZZ_NUMBA_EVERY=k`` checks Numba on every k-th (default 80).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+
+import numpy as np
+import pytest
+import sympy as sp
+from fuzz_layers import layers
+from hypothesis import HealthCheck, Phase, given, settings
+
+from symcnn.codegen.checks import gradient_errors, random_arrays, relative_difference, run_backward, seeds
+from symcnn.derive import derive
+from symcnn.model import Equation, Layer, Sum, array, indices, sizes
+from symcnn.verify.generated import load_source, module_sources
+
+EXAMPLES = int(os.environ.get("SYMCNN_FUZZ_LAYERS", "220"))
+NUMBA_EVERY = int(os.environ.get("SYMCNN_FUZZ_NUMBA_EVERY", "80"))
+#: Shrinking a failure can take minutes: ``SYMCNN_FUZZ_SHRINK=1`` asks for it.
+PHASES = tuple(Phase) if os.environ.get("SYMCNN_FUZZ_SHRINK") else (Phase.explicit, Phase.generate)
+TOL, AGREE = 1e-6, 1e-10
+STATS: dict = {"keys": set(), "worst": 0.0, "numba": 0, "seconds": 0.0, "runs": 0}
+
+
+def concrete(mod, rng) -> dict:
+    """Small sizes under which every array of the module is non-empty."""
+    for _ in range(200):
+        z = {s: int(rng.integers(1, 3)) if s in mod.HYPER else int(rng.integers(2, 5)) for s in mod.SIZES}
+        if all(v >= 1 for shape in mod.shapes(z).values() for v in shape):
+            return z
+    raise AssertionError("no sizes give non-empty arrays")
+
+
+def check_module(mod, z: dict, seed: int = 0) -> float:
+    """Worst relative gradient error of ``mod`` at sizes ``z``; a kink-only array checks nothing."""
+    hyper = {h: z[h] for h in mod.HYPER}
+    # entries of a half: exp of a sum of many triple products stays where differences can resolve it
+    arrays = {k: v / 2 for k, v in random_arrays(mod, z, np.random.default_rng(seed)).items()}
+    errors = gradient_errors(mod, arrays, hyper, np.random.default_rng(seed + 1))
+    finite = [e for e in errors.values() if np.isfinite(e)]
+    return max(finite, default=0.0)
+
+
+def check_layer(layer, numba: bool = False) -> float:
+    d = derive(layer)
+    texts = module_sources(d, ("numpy", "numba") if numba else ("numpy",))
+    mod = load_source(texts["numpy"], "fuzz_numpy")
+    z = concrete(mod, np.random.default_rng(len(STATS["keys"])))
+    worst = check_module(mod, z)
+    assert worst < TOL, f"numpy: relative error {worst:.2e} at {z}"
+    if numba:
+        fast = load_source(texts["numba"], "fuzz_numba", tempfile.mkdtemp(prefix="symcnn-fuzz-"))
+        err = check_module(fast, z)
+        assert err < TOL, f"numba: relative error {err:.2e} at {z}"
+        hyper = {h: z[h] for h in mod.HYPER}
+        arrays = random_arrays(mod, z, np.random.default_rng(3))
+        w = seeds(mod, z, np.random.default_rng(4))
+        a, b = run_backward(mod, arrays, hyper, w), run_backward(fast, arrays, hyper, w)
+        for name in a:
+            assert relative_difference(b[name], a[name], 1e-300) <= AGREE, f"numba and numpy differ in {name}"
+        worst = max(worst, err)
+    return worst
+
+
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, phases=PHASES,
+          suppress_health_check=list(HealthCheck))
+@given(layers())
+def test_random_layers_derive_and_run_correctly(layer):
+    key = layer.key()
+    fresh = key not in STATS["keys"]
+    STATS["keys"].add(key)
+    numba = fresh and len(STATS["keys"]) % NUMBA_EVERY == 1
+    t0 = time.perf_counter()
+    worst = check_layer(layer, numba)
+    STATS["seconds"] += time.perf_counter() - t0
+    STATS["runs"] += 1
+    STATS["numba"] += numba
+    if worst >= STATS["worst"]:
+        STATS["worst"], STATS["worst_layer"] = worst, layer
+
+
+def test_fuzzer_covered_enough_layers():
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        pytest.skip("the count is per process")
+    print(f"\nlayer fuzz: {len(STATS['keys'])} distinct layers ({STATS['runs']} runs, numba on "
+          f"{STATS['numba']}), worst relative error {STATS['worst']:.1e}, {STATS['seconds']:.0f} s")
+    if "worst_layer" in STATS:
+        print("worst:", "; ".join(f"{e.lhs} = {e.rhs}" for e in STATS["worst_layer"].equations))
+    assert len(STATS["keys"]) >= min(200, EXAMPLES * 0.9)
+
+
+# -- failures the fuzzer found, each kept as a named regression ---------------------------------------
+
+F, G, K, L, R = sizes("F G K L R")
+f, g, k, l, e = indices("f g k l e")  # noqa: E741
+
+
+def test_regression_free_index_read_on_two_axes_of_a_clipped_window():
+    """``U[f] = Σ_k Σ_e W[k] X[f + k, e + f, f]``: the NumPy lowering re-read the axis ``e + f`` at a
+    fresh index (the 'full' correlation's scatter) though ``f`` indexes X on other axes too; the
+    forward came out wrong by 100 %."""
+    X, W, U = array("X", (F + K - 1, F, F)), array("W", (K,)), array("U", (F,))
+    window = (e, sp.Max(-R, -f), sp.Min(R, F - f - 1))
+    layer = Layer(name="fuzz", sizes=(F, K, R), hyper=(R,), inputs=(X,), params=(W,), outputs=(U,),
+                  equations=(Equation(U[f], Sum(W[k] * X[f + k, e + f, f], (k, 0, K - 1), window)),))
+    assert check_layer(layer, numba=False) < TOL
+
+
+def test_regression_rank_one_gradient_of_a_four_loop_term():
+    """``U[f, g] = c[g] + Σ_k Σ_l W[k, l] X[f]``: dX[f] sums over g, k, l — four loops for a target of
+    rank 1, which the Numba flat-accumulation (pack) planner indexed as if it had two axes."""
+    X, W, c = array("X", (F,)), array("W", (K, L)), array("c", (G,))
+    U, Y = array("U", (F, G)), array("Y", (F, G))
+    layer = Layer(name="fuzz", sizes=(F, G, K, L), inputs=(X,), params=(W, c), outputs=(Y,),
+                  equations=(Equation(U[f, g], c[g] + Sum(W[k, l] * X[f], (k, 0, K - 1), (l, 0, L - 1))),
+                             Equation(Y[f, g], sp.exp(U[f, g]))))
+    assert check_layer(layer, numba=True) < TOL
