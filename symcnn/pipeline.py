@@ -264,3 +264,12 @@ def run_derive(
     if not check:
         write_stamp(out, files, file_keys)
     return report, time.perf_counter() - start
+
+
+def derive_spec(spec: Path, folder: Path) -> float:
+    """Derive and generate the layers of the spec file ``spec`` into ``folder`` (a network file's
+    custom layers, on first use); returns the seconds taken."""
+    from .codegen.generate import generate_tree
+    from .model.spec import load_spec
+
+    return generate_tree(load_spec(spec), folder)[1]

@@ -13,9 +13,10 @@ from runtime_helpers import GENERATED, batch
 
 from symcnn.cli.main import main
 from symcnn.errors import CheckpointError, NetworkError
+from symcnn.pipeline import derive_spec
 from symcnn.runtime import build_network, load_npz, network_from_meta
 from symcnn.runtime.datasets import EMBEDDED_DIR
-from symcnn.runtime.netfile import read_network_file
+from symcnn.runtime.netfile import derived_folder, read_network_file
 from symcnn.runtime.netspec import build_from_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,10 +147,12 @@ def test_a_checkpoint_whose_custom_layer_changed_is_refused(fresh_cache, tmp_pat
     shutil.copy(ROOT / "examples" / "custom_layers.py", spec)
     net_path = tmp_path / "my_network.py"
     shutil.copy(ROOT / "examples" / "my_network.py", net_path)
+    derived_folder(spec, derive=derive_spec)  # as `symcnn train` and `evaluate` do: no SymPy in runtime
     net = build(net_path)
     meta = dict(net.meta)
     assert network_from_meta(meta, generated=GENERATED).param_spec() == net.param_spec()
     spec.write_text(spec.read_text().replace("tanh(U[n, j, y, x])", "U[n, j, y, x] * U[n, j, y, x]"))
+    derived_folder(spec, derive=derive_spec)
     with pytest.raises(CheckpointError, match="layer dilated_conv was trained with spec hash"):
         network_from_meta(meta, generated=GENERATED)
 

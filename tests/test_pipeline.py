@@ -46,7 +46,8 @@ def test_check_trusts_no_stamp(written, monkeypatch, tmp_path):
     monkeypatch.setenv("SYMCNN_CACHE", str(tmp_path / "empty"))
     calls = []
     real = generate.render_layer
-    monkeypatch.setattr(generate, "render_layer", lambda d, *a: calls.append(d.layer.name) or real(d, *a))
+    monkeypatch.setattr(generate, "render_layer",
+                        lambda d, *a, **k: calls.append(d.layer.name) or real(d, *a, **k))
     checked, _ = pipeline.run_derive(LAYERS, written, check=True)
     assert checked.up_to_date and sorted(calls) == ["fc_sigmoid", "loss_squared"]
 

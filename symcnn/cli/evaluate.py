@@ -52,6 +52,19 @@ def _pyplot() -> None:
     check()
 
 
+def _derive_custom_layers(meta: dict) -> None:
+    """A network file's layers from spec files, derived here if the cache lost them
+    (the runtime holds no SymPy)."""
+    if meta.get("net") != "net-spec" or not isinstance(meta.get("net_spec"), dict):
+        return
+    from ..pipeline import derive_spec
+    from ..runtime.netfile import derived_folder
+
+    for entry in meta["net_spec"].get("layers") or ():
+        if isinstance(entry, dict) and isinstance(entry.get("spec"), str):
+            derived_folder(entry["spec"], lambda line: print(line, file=sys.stderr), derive_spec)
+
+
 def run(args: argparse.Namespace) -> int:
     from ..errors import CheckpointError, DataError
     from ..runtime.checkpoint import load_meta, load_npz
@@ -62,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         _pyplot()  # before the evaluation: a missing matplotlib is reported at once
     meta = load_meta(args.model)  # the network first, then only the arrays it needs are inflated
+    _derive_custom_layers(meta)
     net = network_from_meta(meta, backend=args.backend, generated=args.generated, trust=args.trust_generated,
                             where=args.model)
     arrays, meta = load_npz(args.model, net.param_spec())

@@ -88,6 +88,12 @@ def _network_file(args: argparse.Namespace):
     from ..runtime.netspec import build_from_file
 
     layout = read_network_file(args.net_spec)
+    from ..pipeline import derive_spec
+    from ..runtime.netfile import derived_folder
+
+    for entry in layout.layers:
+        if "spec" in entry:  # derived here, on first use: the runtime that builds the net holds no SymPy
+            derived_folder(entry["spec"], lambda line: print(line, file=sys.stderr), derive_spec)
     build_from_file(layout, backend=args.backend, dtype=args.dtype, generated=args.generated,
                     trust=args.trust_generated, log=lambda line: print(line, file=sys.stderr))
     return layout

@@ -34,11 +34,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def spec_main(args: argparse.Namespace) -> int:
     """``--spec``: every layer's gradients against the oracle, its backends against differences."""
+    from ..backends import BACKENDS
     from ..derive.cache import cached_derive
     from ..model.spec import load_spec
     from ..verify.user import verify_layer
 
-    backends = {"all": ("numpy", "numba"), "none": ()}.get(args.backend, (args.backend,))
+    backends = {"all": BACKENDS, "none": ()}.get(args.backend, (args.backend,))
     reports = [verify_layer(cached_derive(layer), backends) for layer in load_spec(args.spec)]
     if args.json:
         doc = [{"layer": r.layer, "holds": r.holds, "gradients": {v.gradient: v.text() for v in r.verdicts},

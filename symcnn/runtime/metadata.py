@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from symcnn.backends import BACKENDS, DTYPES
 from symcnn.errors import CheckpointError
 
 __all__ = ["MAX_ACTIVATIONS", "MAX_PARAMS", "check_meta"]
@@ -21,7 +22,7 @@ MAX_PARAMS = 4_000_000
 #: The most values one image's feature maps may take in one layer (DeepLearnToolbox's example: 3 456),
 #: so evaluating a batch of 1 000 images stays within a few hundred MB.
 MAX_ACTIVATIONS = 50_000
-_CHOICES = {"dtype": ("float32", "float64"), "convention": ("xcorr", "matlab"), "backend": ("numba", "numpy")}
+_CHOICES = {"dtype": DTYPES, "convention": ("xcorr", "matlab"), "backend": BACKENDS}
 
 
 def _int(meta: dict, key: str, lo: int, hi: int, where: str) -> int:

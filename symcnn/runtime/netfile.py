@@ -119,13 +119,20 @@ def _recipe(where: str, recipe: Any) -> dict[str, Any]:
     return {**DEFAULT_RECIPE, **recipe}
 
 
-def derived_folder(spec: str | Path, log: Callable[[str], None] | None = None) -> Path:
+#: ``derive(spec, folder)``: derive a spec file's layers into a folder (:func:`symcnn.pipeline.derive_spec`).
+Deriver = Callable[[Path, Path], float]
+
+
+def derived_folder(
+    spec: str | Path, log: Callable[[str], None] | None = None, derive: Deriver | None = None
+) -> Path:
     """The folder holding the generated modules of the layer spec file ``spec``, derived on first use.
 
     The folder is ``<cache>/layers/<stem>-<hash of the file and symcnn's version>``:
-    an edited spec is derived anew, an unchanged one is read from the cache.
+    an edited spec is derived anew (by ``derive``: the runtime holds no SymPy), an unchanged one is
+    read from the cache.
     """
-    from symcnn.derive.cache import cache_dir
+    from symcnn.paths import cache_dir
 
     spec = Path(spec)
     try:
@@ -135,12 +142,12 @@ def derived_folder(spec: str | Path, log: Callable[[str], None] | None = None) -
     key = hashlib.sha256(text + f"\nsymcnn={__version__}".encode()).hexdigest()[:16]
     folder = cache_dir() / "layers" / f"{spec.stem}-{key}"
     if not (folder / "MANIFEST.json").is_file():  # the manifest is written last
-        from symcnn.codegen.generate import generate_tree
-        from symcnn.model.spec import load_spec
-
+        if derive is None:
+            raise NetworkError(f"{spec}: its layers are not derived yet; "
+                               "`symcnn train --net-spec` derives them")
         if log:
             log(f"deriving the layers of {spec} into {folder}")
-        _, seconds = generate_tree(load_spec(spec), folder)
+        seconds = derive(spec, folder)
         if log:
             log(f"  done in {seconds:.1f} s")
     return folder

@@ -155,13 +155,47 @@ def resolve_sizes(module: ModuleType, given: dict[str, int], shape: tuple[int, .
 
 def _no_chain(module: ModuleType, given: dict, unknown: list[str], shape: tuple, who: str,
               source: str) -> NetworkError:
-    import sympy as sp
-
-    wanted = module.shapes({**given, **{u: sp.Symbol(u) for u in unknown}})[module.INPUTS[0]]
+    wanted = module.shapes({**given, **{u: _Size(u) for u in unknown}})[module.INPUTS[0]]
     text = "(" + ", ".join(str(s) for s in wanted) + ")"
     return NetworkError(f"{who} cannot take the output of {source}: its input {module.INPUTS[0]} "
                         f"is {text}" + (f" with {_sizes_text(given)}" if given else "")
                         + _flatten_hint(len(shape), len(wanted)))
+
+
+class _Size:
+    """A size left unknown, printed in a shape as the expression the layer's ``shapes`` makes of it."""
+
+    def __init__(self, text: str, compound: bool = False) -> None:
+        self.text, self.compound = text, compound
+
+    def __str__(self) -> str:
+        return self.text
+
+    @staticmethod
+    def _factor(x: object) -> str:
+        return f"({x})" if isinstance(x, _Size) and x.compound else str(x)
+
+    def __add__(self, other: object) -> _Size:
+        if isinstance(other, int) and other < 0:
+            return _Size(f"{self} - {-other}", True)
+        return _Size(f"{self} + {other}", True) if other != 0 else self
+
+    def __radd__(self, other: object) -> _Size:
+        return _Size(f"{other} + {self}", True) if other != 0 else self
+
+    def __sub__(self, other: object) -> _Size:
+        return _Size(f"{self} - {self._factor(other)}", True)
+
+    def __rsub__(self, other: object) -> _Size:
+        return _Size(f"{other} - {self._factor(self)}", True)
+
+    def __mul__(self, other: object) -> _Size:
+        return _Size(f"{self._factor(other)}*{self._factor(self)}") if other != 1 else self
+
+    __rmul__ = __mul__
+
+    def __floordiv__(self, other: object) -> _Size:
+        return _Size(f"floor({self}/{other})")
 
 
 def _sizes_text(sizes: dict[str, int]) -> str:

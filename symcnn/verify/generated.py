@@ -14,9 +14,8 @@ import tempfile
 import types
 from pathlib import Path
 
+from ..backends import BACKENDS
 from ..derive.engine import Derivation
-
-BACKENDS = ("numpy", "numba")
 
 
 def module_sources(d: Derivation, backends: tuple[str, ...] = BACKENDS) -> dict[str, str]:
