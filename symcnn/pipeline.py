@@ -95,7 +95,9 @@ def stage_keys(
     """Each stage's key: the layers' spec hashes and the source of the stages that make it."""
     known = spec_hashes or {}
     generate = source_hash(GENERATE_SOURCES)
-    hashes = [f"{layer.name}={known.get(layer.name) or spec_hash(layer)}" for layer in layers]
+    # the label and doc reach the generated text, so they are part of the key as well as the spec
+    hashes = [f"{layer.name}={known.get(layer.name) or spec_hash(layer)}:{layer.label!r}:{layer.doc!r}"
+              for layer in layers]
     sized = _sized(target)
     modules = {layer.name: _digest(h, generate, *BACKENDS, *sized) for layer, h in zip(layers, hashes)}
     return StageKeys(modules, _digest(*hashes, source_hash(REPORT_SOURCES)))
