@@ -167,6 +167,7 @@ def build(
 
     def derivation(layer: Layer) -> Derivation:
         if layer.name not in derived:
+            progress("derive", len(derived) + 1, len(layers), layer.name)
             derived[layer.name] = cached_derive(layer, use_cache)
         return derived[layer.name]
 

@@ -283,7 +283,7 @@ def corrupted(layer: str, backend: str, old: str, new: str, tmp_path: Path):
 
 CORRUPTIONS = [  # (layer, backend, text in the generated module, what replaces it)
     # an index shifted by one: the input patch of ∂E/∂k [B10]
-    ("conv_xcorr_sigmoid", "numpy", "(0, ((2, 1), (5, 1)), 1)), ((0, C)", "(1, ((2, 1), (5, 1)), 1)), ((0, C)"),  # noqa: E501
+    ("conv_xcorr_sigmoid", "numpy", "(0, ((2, 1), (5, 1)), 1)),", "(1, ((2, 1), (5, 1)), 1)),"),
     # the sensitivity read one row off in the 'full' correlation [B12]
     ("conv_xcorr_tanh", "numpy", "(0, ((0, -1), (4, 1)), 1)", "(1, ((0, -1), (4, 1)), 1)"),
     # a term dropped: the bias of the forward equation

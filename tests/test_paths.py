@@ -93,13 +93,13 @@ def test_the_wheel_ships_templates_generated_modules_and_data(tmp_path):
 
 
 def test_a_missing_template_is_a_named_error_not_a_traceback(monkeypatch, tmp_path):
-    from symcnn.codegen import render
+    from symcnn.codegen import render, text
     from symcnn.errors import GeneratedCodeError
 
-    monkeypatch.setattr(render, "TEMPLATES", tmp_path)
-    render.environment.cache_clear()
+    monkeypatch.setattr(text, "TEMPLATES", tmp_path)
+    text.environment.cache_clear()
     try:
         with pytest.raises(GeneratedCodeError, match=r"template numpy\.py\.j2 is missing"):
             render.template("numpy.py.j2")
     finally:
-        render.environment.cache_clear()
+        text.environment.cache_clear()

@@ -29,7 +29,7 @@ GENERATED = ROOT / "generated"
 EXAMPLES = ROOT / "examples" / "custom_layers.py"
 BUILTINS = list(builtin_layers())
 CUSTOM = [layer.name for layer in load_spec(EXAMPLES)]
-SIZES = dict(N=2, C=2, M=3, Ho=4, Wo=5, KH=2, KW=3, I=4, O=3, s=2, d=2)
+SIZES = dict(N=2, C=2, M=3, Ho=4, Wo=5, KH=2, KW=3, I=4, O=3, s=2, d=2, H=5, W=4, RH=1, RW=2, R=2, P=1)
 TOL = 1e-12
 
 

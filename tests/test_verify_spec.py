@@ -96,8 +96,8 @@ def test_cli_gives_a_verdict_per_gradient(tmp_path):
 
 def test_derivations_report_shows_the_split_and_the_verdicts():
     """A sum inside a nonlinear function: DERIVATIONS.md shows the engine's split and each verdict."""
-    from symcnn.codegen.generate import render_all
     from symcnn.model import Equation, Layer, Sum, array, indices, sigmoid, sizes
+    from symcnn.verify.report import derivations_markdown
 
     N, I, O = sizes("N I O")  # noqa: E741
     n, k, i = indices("n k i")
@@ -105,7 +105,7 @@ def test_derivations_report_shows_the_split_and_the_verdicts():
     layer = Layer(name="fc_inline", sizes=(N, I, O), inputs=(X,), params=(W,), outputs=(Y,),
                   equations=(Equation(Y[n, k], sigmoid(Sum(W[k, i] * X[n, i], (i, 0, I - 1)))),))
     d = derive(layer)
-    text = render_all([d], ("numpy",))["DERIVATIONS.md"]
+    text = derivations_markdown([d])
     section = text[text.index("## `fc_inline`"):]
     assert "Split by the engine: `Y_sum0 = the sum inside Y's equation`" in section
     assert section.count("Verdict against SymPy's `diff` of the expanded forward: **proven exhaustively") == 3

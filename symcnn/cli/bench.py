@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     from ..bench.run import BenchConfig, format_report, run_bench
 
     if args.compare == "torch" and importlib.util.find_spec("torch") is None:  # before measuring anything
-        raise SymcnnError("--compare torch needs PyTorch: pip install 'symcnn[torch]'")
+        raise SymcnnError("--compare torch needs PyTorch: pip install 'symcnn[torch]' (torch==2.13.0)")
     backends = {"all": BACKENDS, "none": ()}.get(args.backend, (args.backend,))
     if not backends and not args.compare:
         raise SymcnnError("--backend none times nothing without --compare torch")

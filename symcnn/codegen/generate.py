@@ -142,13 +142,15 @@ def check_parses(files: dict[str, str]) -> None:
 
 
 def render_all(
-    derivations: list[Derivation], backends: tuple[str, ...] = BACKENDS, extra: dict[str, str] | None = None
+    derivations: list[Derivation], backends: tuple[str, ...] = BACKENDS, extra: dict[str, str] | None = None,
+    target: Target = BASELINE,
 ) -> dict[str, str]:
-    """Every file of a generated folder, by name: modules, ``__init__.py``, manifest, and ``extra``."""
+    """Every file of a generated folder, by name: modules, ``__init__.py``, manifest, and ``extra``;
+    the Numba schedules sized for ``target``."""
     modules: dict[str, str] = {}
     for d in derivations:
-        modules.update(render_layer(d, backends))
-    return assemble([d.layer for d in derivations], modules, extra, backends)
+        modules.update(render_layer(d, backends, target))
+    return assemble([d.layer for d in derivations], modules, extra, backends, target=target)
 
 
 def _package_init(layers: list[str]) -> str:
@@ -294,13 +296,13 @@ def write_tree(files: dict[str, str], out: str | Path, check: bool = False) -> T
 
 def generate_tree(
     layers: Iterable[Layer], out: str | Path, check: bool = False, use_cache: bool = True,
-    extra: dict[str, str] | None = None, progress: Progress = _quiet,
+    extra: dict[str, str] | None = None, progress: Progress = _quiet, target: Target = BASELINE,
 ) -> tuple[TreeReport, float]:
     """Derive, render and write (or check) a generated folder; returns the report and seconds taken.
 
     The report (``DERIVATIONS.md``) is not this stage's: :mod:`symcnn.pipeline` runs every stage.
     """
     start = time.perf_counter()
-    files = render_all(derive_all(layers, use_cache, progress), extra=extra)
+    files = render_all(derive_all(layers, use_cache, progress), extra=extra, target=target)
     report = write_tree(files, out, check)
     return report, time.perf_counter() - start

@@ -112,11 +112,19 @@ def _logical_lines(text: str) -> list[tuple[int, int]]:
 
 
 def wrap_long_lines(text: str, limit: int = LINE_LIMIT) -> str:
-    """``text`` (a Python module) with every long one-line statement broken inside its brackets."""
+    """``text`` (a Python module) with every long statement, or long item of a statement already over
+    several lines, broken inside its brackets."""
     lines = text.split("\n")
     for first, last in reversed(_logical_lines(text)):
+        if first != last:  # a statement over several lines already: wrap its long items in their brackets
+            for k in range(last, first - 1, -1):
+                line = lines[k]
+                plain_code = not line.lstrip().startswith(('"""', "'")) and "#" not in line
+                if len(line) > limit and plain_code:
+                    lines[k : k + 1] = _wrap(line.lstrip(), line[: len(line) - len(line.lstrip())], limit, True)
+            continue
         line = lines[first]
-        if first != last or len(line) <= limit or line.lstrip().startswith(('"""', "#")):
+        if len(line) <= limit or line.lstrip().startswith(('"""', "#")):
             continue
         body, comment = line.lstrip(), ""
         remark = [t for t in _tokens(body) if t.type == tokenize.COMMENT]

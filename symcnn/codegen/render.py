@@ -17,6 +17,7 @@ import sympy as sp
 from .. import __version__
 from ..backends import BACKENDS
 from ..errors import GeneratedCodeError
+from . import text as _text
 from .ir import Kernel, Loop, Module, RecordKernel
 from .layout import wrap_long_lines
 from .text import TEMPLATES, docstring, environment, kernel_docstring, source_text
@@ -32,7 +33,8 @@ def template(name: str) -> jinja2.Template:
     try:
         return environment().get_template(name)
     except jinja2.TemplateNotFound as exc:
-        raise GeneratedCodeError(f"{TEMPLATES}: template {exc.name} is missing; reinstall symcnn") from exc
+        raise GeneratedCodeError(f"{_text.TEMPLATES}: template {exc.name} is missing; reinstall symcnn") \
+            from exc
 
 
 def versions() -> dict[str, str]:
