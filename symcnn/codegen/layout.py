@@ -121,7 +121,8 @@ def wrap_long_lines(text: str, limit: int = LINE_LIMIT) -> str:
                 line = lines[k]
                 plain_code = not line.lstrip().startswith(('"""', "'")) and "#" not in line
                 if len(line) > limit and plain_code:
-                    lines[k : k + 1] = _wrap(line.lstrip(), line[: len(line) - len(line.lstrip())], limit, True)
+                    indent = line[: len(line) - len(line.lstrip())]
+                    lines[k : k + 1] = _wrap(line.lstrip(), indent, limit, inside=True)
             continue
         line = lines[first]
         if len(line) <= limit or line.lstrip().startswith(('"""', "#")):
