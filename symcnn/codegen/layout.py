@@ -11,6 +11,7 @@ never matched against patterns.
 
 from __future__ import annotations
 
+import ast
 import io
 import tokenize
 
@@ -111,18 +112,35 @@ def _logical_lines(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def _wrap_item(lines: list[str], k: int, limit: int) -> None:
+    """Wrap the long line ``k`` inside a statement of several lines, if that leaves its meaning alone
+    (the statement is parsed before and after; a line the tokenizer cannot take alone stays)."""
+    line = lines[k]
+    if len(line) <= limit or line.lstrip().startswith(('"""', "'", "#")) or "#" in line:
+        return
+    indent = line[: len(line) - len(line.lstrip())]
+    try:
+        wrapped = _wrap(line.lstrip(), indent, limit, inside=True)
+    except (tokenize.TokenError, SyntaxError):
+        return
+    before = "\n".join(lines)
+    after = "\n".join(lines[:k] + wrapped + lines[k + 1 :])
+    try:
+        same = ast.dump(ast.parse(after)) == ast.dump(ast.parse(before))
+    except SyntaxError:
+        same = False
+    if same:
+        lines[k : k + 1] = wrapped
+
+
 def wrap_long_lines(text: str, limit: int = LINE_LIMIT) -> str:
     """``text`` (a Python module) with every long statement, or long item of a statement already over
     several lines, broken inside its brackets."""
     lines = text.split("\n")
     for first, last in reversed(_logical_lines(text)):
         if first != last:  # a statement over several lines already: wrap its long items in their brackets
-            for k in range(last, first - 1, -1):
-                line = lines[k]
-                plain_code = not line.lstrip().startswith(('"""', "'")) and "#" not in line
-                if len(line) > limit and plain_code:
-                    indent = line[: len(line) - len(line.lstrip())]
-                    lines[k : k + 1] = _wrap(line.lstrip(), indent, limit, inside=True)
+            for k in range(last, first, -1):
+                _wrap_item(lines, k, limit)
             continue
         line = lines[first]
         if len(line) <= limit or line.lstrip().startswith(('"""', "#")):
