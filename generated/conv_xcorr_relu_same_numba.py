@@ -9,7 +9,8 @@ them on batched arrays. See docs/paper.md [B7].
 import sys
 import types
 
-from numba import njit, prange
+import numpy as np
+from numba import get_num_threads, njit, prange
 
 from symcnn.support import contract as _contract
 
@@ -37,7 +38,7 @@ _check = _contract.Contract(LAYER, "X")
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
-def forward_U(B, K, X, U, N, C, M, H, W, RH, RW):
+def forward_U(B, K, X, U, N, C, M, H, W, RH, RW, _threads):
     """[B7] forward equation for U.
 
     U[n, j, y, x] = B[j] + Σ_{i=0}^{C - 1} Σ_{a=0}^{2*RH} Σ_{b=0}^{2*RW} padded(X[n, i, -RH + a + y,
@@ -46,6 +47,79 @@ def forward_U(B, K, X, U, N, C, M, H, W, RH, RW):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B7] u_j^ℓ = Σ_{i∈M_j} x_i^{ℓ-1} ∗ k_ij^ℓ + b_j^ℓ  ('valid')
     """
+    if (2*RH + 1) * (2*RW + 1) * H*W <= 262144:  # the packed windows fit in cache
+        _dt = U.dtype.type
+        _U_f = U.reshape(U.shape[0], U.shape[1], H*W)
+        _n = N
+        _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
+        for _o in prange(_n * _nb):
+            _r = _o // _nb
+            n = _r % (N)
+            _j0 = (_o % _nb) * (M) // _nb
+            _j1 = (_o % _nb + 1) * (M) // _nb
+            for j in range(_j0, _j1):
+                _h1 = _dt(B[j])
+                for y in range(H):
+                    for x in range(W):
+                        U[n, j, y, x] = _h1
+            _pk = np.zeros((2*RH + 1, 2*RW + 1, H*W), _dt)
+            for i in range(C):
+                for a in range(2*RH + 1):
+                    for b in range(2*RW + 1):
+                        for y in range(max(0, RH - a), min(H, H + RH - a)):
+                            for x in range(max(0, RW - b), min(W, RW + W - b)):
+                                _pk[a, b, W*y + x] = X[n, i, -RH + a + y, -RW + b + x]
+                _br = (2*RW + 1) // 4 * 4
+                _jr = _j0 + (_j1 - _j0) // 4 * 4
+                for j in range(_j0, _jr, 4):
+                    for a in range(2*RH + 1):
+                        for b in range(0, _br, 4):
+                            _k00 = _dt(K[i, j, a, b])
+                            _k01 = _dt(K[i, j, a, b + 1])
+                            _k02 = _dt(K[i, j, a, b + 2])
+                            _k03 = _dt(K[i, j, a, b + 3])
+                            _k10 = _dt(K[i, j + 1, a, b])
+                            _k11 = _dt(K[i, j + 1, a, b + 1])
+                            _k12 = _dt(K[i, j + 1, a, b + 2])
+                            _k13 = _dt(K[i, j + 1, a, b + 3])
+                            _k20 = _dt(K[i, j + 2, a, b])
+                            _k21 = _dt(K[i, j + 2, a, b + 1])
+                            _k22 = _dt(K[i, j + 2, a, b + 2])
+                            _k23 = _dt(K[i, j + 2, a, b + 3])
+                            _k30 = _dt(K[i, j + 3, a, b])
+                            _k31 = _dt(K[i, j + 3, a, b + 1])
+                            _k32 = _dt(K[i, j + 3, a, b + 2])
+                            _k33 = _dt(K[i, j + 3, a, b + 3])
+                            for _f in range(H*W):
+                                _w0 = _pk[a, b, _f]
+                                _w1 = _pk[a, b + 1, _f]
+                                _w2 = _pk[a, b + 2, _f]
+                                _w3 = _pk[a, b + 3, _f]
+                                _U_f[n, j, _f] += _k00*_w0 + _k01*_w1 + _k02*_w2 + _k03*_w3
+                                _U_f[n, j + 1, _f] += _k10*_w0 + _k11*_w1 + _k12*_w2 + _k13*_w3
+                                _U_f[n, j + 2, _f] += _k20*_w0 + _k21*_w1 + _k22*_w2 + _k23*_w3
+                                _U_f[n, j + 3, _f] += _k30*_w0 + _k31*_w1 + _k32*_w2 + _k33*_w3
+
+                    for a in range(2*RH + 1):
+                        for b in range(_br, 2*RW + 1):
+                            _k0 = _dt(K[i, j, a, b])
+                            _k1 = _dt(K[i, j + 1, a, b])
+                            _k2 = _dt(K[i, j + 2, a, b])
+                            _k3 = _dt(K[i, j + 3, a, b])
+                            for _f in range(H*W):
+                                _w0 = _pk[a, b, _f]
+                                _U_f[n, j, _f] += _k0*_w0
+                                _U_f[n, j + 1, _f] += _k1*_w0
+                                _U_f[n, j + 2, _f] += _k2*_w0
+                                _U_f[n, j + 3, _f] += _k3*_w0
+
+                for j in range(_jr, _j1):
+                    for a in range(2*RH + 1):
+                        for b in range(2*RW + 1):
+                            _h4 = _dt(K[i, j, a, b])
+                            for _f in range(H*W):
+                                _U_f[n, j, _f] += _h4*_pk[a, b, _f]
+        return
     _dt = U.dtype.type
     for _o in prange(N * M):
         n = _o // M
@@ -92,7 +166,7 @@ def backward_dU(dY, U, dU, N, M, H, W):
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
-def backward_dX(K, dU, dX, N, C, M, H, W, RH, RW):
+def backward_dX(K, dU, dX, N, C, M, H, W, RH, RW, _threads):
     """[B7] gradient dX.
 
     dX[n, i, p, q] = Σ_{j=0}^{M - 1} Σ_{a=max(0, -H + RH + p + 1)}^{min(2*RH, RH + p)} Σ_{b=max(0,
@@ -102,6 +176,79 @@ def backward_dX(K, dU, dX, N, C, M, H, W, RH, RW):
     [B12] δ_j^ℓ = f'(u_j^ℓ) ∘ conv2(δ_j^{ℓ+1}, rot180(k_j^{ℓ+1}), 'full')
     [EX1] 3×3 input, 2×2 kernel, δ = [[1,1],[2,3]]: ∂E/∂x = conv2(δ, rot180(k), 'full'), centre 2.3
     """
+    if (2*RH + 1) * (2*RW + 1) * H*W <= 262144:  # the packed windows fit in cache
+        _dt = dX.dtype.type
+        _dX_f = dX.reshape(dX.shape[0], dX.shape[1], H*W)
+        _n = N
+        _nb = min(C, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
+        for _o in prange(_n * _nb):
+            _r = _o // _nb
+            n = _r % (N)
+            _j0 = (_o % _nb) * (C) // _nb
+            _j1 = (_o % _nb + 1) * (C) // _nb
+            _h0 = _dt(0)
+            for i in range(_j0, _j1):
+                for p in range(H):
+                    for q in range(W):
+                        dX[n, i, p, q] = _h0
+            _pk = np.zeros((2*RH + 1, 2*RW + 1, H*W), _dt)
+            for j in range(M):
+                for a in range(2*RH + 1):
+                    for b in range(2*RW + 1):
+                        for p in range(max(0, -RH + a), min(H, H - RH + a)):
+                            for q in range(max(0, -RW + b), min(W, -RW + W + b)):
+                                _pk[a, b, W*p + q] = dU[n, j, RH - a + p, RW - b + q]
+                _br = (2*RW + 1) // 4 * 4
+                _jr = _j0 + (_j1 - _j0) // 4 * 4
+                for i in range(_j0, _jr, 4):
+                    for a in range(2*RH + 1):
+                        for b in range(0, _br, 4):
+                            _k00 = _dt(K[i, j, a, b])
+                            _k01 = _dt(K[i, j, a, b + 1])
+                            _k02 = _dt(K[i, j, a, b + 2])
+                            _k03 = _dt(K[i, j, a, b + 3])
+                            _k10 = _dt(K[i + 1, j, a, b])
+                            _k11 = _dt(K[i + 1, j, a, b + 1])
+                            _k12 = _dt(K[i + 1, j, a, b + 2])
+                            _k13 = _dt(K[i + 1, j, a, b + 3])
+                            _k20 = _dt(K[i + 2, j, a, b])
+                            _k21 = _dt(K[i + 2, j, a, b + 1])
+                            _k22 = _dt(K[i + 2, j, a, b + 2])
+                            _k23 = _dt(K[i + 2, j, a, b + 3])
+                            _k30 = _dt(K[i + 3, j, a, b])
+                            _k31 = _dt(K[i + 3, j, a, b + 1])
+                            _k32 = _dt(K[i + 3, j, a, b + 2])
+                            _k33 = _dt(K[i + 3, j, a, b + 3])
+                            for _f in range(H*W):
+                                _w0 = _pk[a, b, _f]
+                                _w1 = _pk[a, b + 1, _f]
+                                _w2 = _pk[a, b + 2, _f]
+                                _w3 = _pk[a, b + 3, _f]
+                                _dX_f[n, i, _f] += _k00*_w0 + _k01*_w1 + _k02*_w2 + _k03*_w3
+                                _dX_f[n, i + 1, _f] += _k10*_w0 + _k11*_w1 + _k12*_w2 + _k13*_w3
+                                _dX_f[n, i + 2, _f] += _k20*_w0 + _k21*_w1 + _k22*_w2 + _k23*_w3
+                                _dX_f[n, i + 3, _f] += _k30*_w0 + _k31*_w1 + _k32*_w2 + _k33*_w3
+
+                    for a in range(2*RH + 1):
+                        for b in range(_br, 2*RW + 1):
+                            _k0 = _dt(K[i, j, a, b])
+                            _k1 = _dt(K[i + 1, j, a, b])
+                            _k2 = _dt(K[i + 2, j, a, b])
+                            _k3 = _dt(K[i + 3, j, a, b])
+                            for _f in range(H*W):
+                                _w0 = _pk[a, b, _f]
+                                _dX_f[n, i, _f] += _k0*_w0
+                                _dX_f[n, i + 1, _f] += _k1*_w0
+                                _dX_f[n, i + 2, _f] += _k2*_w0
+                                _dX_f[n, i + 3, _f] += _k3*_w0
+
+                for i in range(_jr, _j1):
+                    for a in range(2*RH + 1):
+                        for b in range(2*RW + 1):
+                            _h4 = _dt(K[i, j, a, b])
+                            for _f in range(H*W):
+                                _dX_f[n, i, _f] += _h4*_pk[a, b, _f]
+        return
     _dt = dX.dtype.type
     for _o in prange(N * C):
         n = _o // C
@@ -119,7 +266,7 @@ def backward_dX(K, dU, dX, N, C, M, H, W, RH, RW):
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
-def backward_dK(X, dU, dK, N, C, M, H, W, RH, RW):
+def backward_dK(X, dU, dK, N, C, M, H, W, RH, RW, _threads):
     """[B7] gradient dK.
 
     dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=max(0, RH - a)}^{min(H - 1, H + RH - a - 1)} Σ_{x=max(0,
@@ -128,6 +275,55 @@ def backward_dK(X, dU, dK, N, C, M, H, W, RH, RW):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
     """
+    if (2*RH + 1) * (2*RW + 1) * H*W <= 8192:  # the packed windows fit in cache
+        _dt = dK.dtype.type
+        _dU_f = dU.reshape(dU.shape[0], dU.shape[1], H*W)
+        _n = C
+        _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
+        for _o in prange(_n * _nb):
+            _r = _o // _nb
+            i = _r % (C)
+            _j0 = (_o % _nb) * (M) // _nb
+            _j1 = (_o % _nb + 1) * (M) // _nb
+            _h0 = _dt(0)
+            for j in range(_j0, _j1):
+                for a in range(2*RH + 1):
+                    for b in range(2*RW + 1):
+                        dK[i, j, a, b] = _h0
+            _pk = np.zeros((2*RH + 1, 2*RW + 1, H*W), _dt)
+            for n in range(N):
+                for a in range(2*RH + 1):
+                    for b in range(2*RW + 1):
+                        for y in range(max(0, RH - a), min(H, H + RH - a)):
+                            for x in range(max(0, RW - b), min(W, RW + W - b)):
+                                _pk[a, b, W*y + x] = X[n, i, -RH + a + y, -RW + b + x]
+                _jr = _j0 + (_j1 - _j0) // 4 * 4
+                for j in range(_j0, _jr, 4):
+                    for a in range(2*RH + 1):
+                        for b in range(2*RW + 1):
+                            _s0 = _dt(0)
+                            _s1 = _dt(0)
+                            _s2 = _dt(0)
+                            _s3 = _dt(0)
+                            for _f in range(H*W):
+                                _w0 = _pk[a, b, _f]
+                                _s0 += _w0*_dU_f[n, j, _f]
+                                _s1 += _w0*_dU_f[n, j + 1, _f]
+                                _s2 += _w0*_dU_f[n, j + 2, _f]
+                                _s3 += _w0*_dU_f[n, j + 3, _f]
+                            dK[i, j, a, b] += _s0
+                            dK[i, j + 1, a, b] += _s1
+                            dK[i, j + 2, a, b] += _s2
+                            dK[i, j + 3, a, b] += _s3
+
+                for j in range(_jr, _j1):
+                    for a in range(2*RH + 1):
+                        for b in range(2*RW + 1):
+                            _s = _dt(0)
+                            for _f in range(H*W):
+                                _s += _dU_f[n, j, _f]*_pk[a, b, _f]
+                            dK[i, j, a, b] += _s
+        return
     _dt = dK.dtype.type
     for _o in prange(C * M):
         i = _o // M
@@ -213,7 +409,20 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _r = {}
     _r["U"] = _a["U"] = _check.buffer(out, "U", (_z["N"], _z["M"], _z["H"], _z["W"]), _dt)
-    forward_U(_a["B"], _a["K"], _a["X"], _a["U"], _z["N"], _z["C"], _z["M"], _z["H"], _z["W"], _z["RH"], _z["RW"])
+    forward_U(
+        _a["B"],
+        _a["K"],
+        _a["X"],
+        _a["U"],
+        _z["N"],
+        _z["C"],
+        _z["M"],
+        _z["H"],
+        _z["W"],
+        _z["RH"],
+        _z["RW"],
+        get_num_threads()
+    )
     _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["M"], _z["H"], _z["W"]), _dt)
     forward_Y(_a["U"], _a["Y"], _z["N"], _z["M"], _z["H"], _z["W"])
     return _r
@@ -246,10 +455,34 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         backward_dU(_a["dY"], _a["U"], _a["dU"], _z["N"], _z["M"], _z["H"], _z["W"])
     if "dX" in _need:
         _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
-        backward_dX(_a["K"], _a["dU"], _a["dX"], _z["N"], _z["C"], _z["M"], _z["H"], _z["W"], _z["RH"], _z["RW"])
+        backward_dX(
+            _a["K"],
+            _a["dU"],
+            _a["dX"],
+            _z["N"],
+            _z["C"],
+            _z["M"],
+            _z["H"],
+            _z["W"],
+            _z["RH"],
+            _z["RW"],
+            get_num_threads()
+        )
     if "dK" in _need:
         _g["dK"] = _a["dK"] = _check.buffer(out, "dK", (_z["C"], _z["M"], 2*_z["RH"] + 1, 2*_z["RW"] + 1), _dt)
-        backward_dK(_a["X"], _a["dU"], _a["dK"], _z["N"], _z["C"], _z["M"], _z["H"], _z["W"], _z["RH"], _z["RW"])
+        backward_dK(
+            _a["X"],
+            _a["dU"],
+            _a["dK"],
+            _z["N"],
+            _z["C"],
+            _z["M"],
+            _z["H"],
+            _z["W"],
+            _z["RH"],
+            _z["RW"],
+            get_num_threads()
+        )
     if "dB" in _need:
         _g["dB"] = _a["dB"] = _check.buffer(out, "dB", (_z["M"],), _dt)
         backward_dB(_a["dU"], _a["dB"], _z["N"], _z["M"], _z["H"], _z["W"])

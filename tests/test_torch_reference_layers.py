@@ -77,8 +77,9 @@ def test_same_padded_convolution(convention, kernel, folder):
     layer = builtin_layers()[f"conv_{convention}_relu_same"]
     rng = np.random.default_rng(0)
     kh, kw = kernel
-    arrays = {"X": rng.standard_normal((2, 3, 7, 6)), "K": rng.standard_normal((3, 4, kh, kw)),
-              "B": rng.standard_normal(4)}
+    # 5 input and 6 output maps: the Numba schedule's register blocks of 4 maps and the maps left over
+    arrays = {"X": rng.standard_normal((3, 5, 7, 6)), "K": rng.standard_normal((5, 6, kh, kw)),
+              "B": rng.standard_normal(6)}
 
     def reference(X, K, B):
         w = K.permute(1, 0, 2, 3)

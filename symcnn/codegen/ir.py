@@ -195,9 +195,10 @@ class Window:
     ``prange`` over the ``outer`` indices (``(name, extent)`` pairs) and
     blocks of the ``blocked`` index (two a thread: the driver passes the
     number of threads, ``_threads``); per block, ``init`` stores the target's
-    start, a ``buffer`` is allocated, and ``term`` runs (its ``fill`` packing
-    the window); ``flats`` are the reshaped views it reads. It runs when the
-    buffer has at most ``limit`` elements; the kernel's own schedule otherwise.
+    start, a ``buffer`` is allocated (zero-filled where it is ``zeroed``),
+    and ``term`` runs (its ``fill`` packing the window); ``flats`` are the
+    reshaped views it reads. It runs when the buffer has at most ``limit``
+    elements; the kernel's own schedule otherwise.
     """
 
     flats: tuple[tuple[str, str], ...]
@@ -208,6 +209,7 @@ class Window:
     init: Reduction
     term: Reduction
     limit: int = 0
+    zeroed: bool = False  #: the fill is clipped to the array (a padded window): the buffer starts at zero
 
 
 @dataclass(frozen=True)

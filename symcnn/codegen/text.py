@@ -37,6 +37,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["subscript"] = lambda name, table: f'{table}["{name}"]'
     env.filters["text"] = source_text
+    env.filters["factor"] = factor
     return env
 
 
@@ -96,3 +97,8 @@ def kernel_docstring(k: Kernel | RecordKernel, layer: str) -> str:
     """The docstring of kernel ``k`` of layer ``layer``."""
     paper = () if k.kind == "record" else closed_forms(layer, k.label, k.target)
     return docstring(k.label, k.formula, what(k), paper)
+
+
+def factor(code: str) -> str:
+    """A rendered expression made safe as a factor of a product: a sum gets its parentheses."""
+    return f"({code})" if " + " in code or " - " in code else code

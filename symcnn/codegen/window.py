@@ -89,7 +89,8 @@ def windowed(
     if len(summed) != 1 or len(plain) > 1 or any(t.guards for t in terms):
         return None
     t = terms[summed[0]]
-    bounds = {b.index: b for b in t.sums}
+    clipped = {b.index for b in t.sums if _extent(b) is None}
+    bounds = {b.index: _rectangle(b) for b in t.sums}
     bounds.update({f: Bound(f, (sp.S.Zero,), (e - 1,), (sp.S.Zero, e - 1)) for f, e in zip(free, shape)})
     extent = {s: _extent(b) for s, b in bounds.items()}
     if None in extent.values() or any(e.free_symbols & set(bounds) for e in extent.values()):
@@ -100,6 +101,8 @@ def windowed(
     if found is None:
         return None
     w, (y, x), (a, b) = found
+    if clipped and not _padded_window(clipped, w, (y, x), (a, b), reads + [lhs], bounds, extent):
+        return None
     holds = {s for e in w.indices for s in e.free_symbols if s in bounds}
     rest = [s for s in bounds if s not in holds]
     if len(rest) != 1 or rest[0] not in free:
@@ -124,7 +127,9 @@ def windowed(
     main = replace(reductions[summed[0]], nest=tuple(loop(bd) for bd in nest), guards=(),
                    lhs=scalar_code(flat.get(lhs, lhs)), partial=not into_rows, pack=None)
     main = hoisted(main, Term((), body))
-    fill = Fill(depth=len(seq), loops=tuple(loop(bounds[s]) for s in (a, b, y, x)),
+    fill_loops = [bounds[a], bounds[b], *_inside(w, (y, x), extent)] if clipped else \
+        [bounds[s] for s in (a, b, y, x)]
+    fill = Fill(depth=len(seq), loops=tuple(loop(bd) for bd in fill_loops),
                 store=f"{BUFFER}[{a}, {b}, {scalar_code(y * extent[x] + x)}] = {scalar_code(w)}")
     # `width` output maps at a time share each packed-window load; the maps left over run one by one.
     # Added into the target's rows (the forward equation), `width` taps along a kernel row at a time too.
@@ -151,7 +156,44 @@ def windowed(
         init=init,
         term=replace(main, fill=fill, jam=jam),
         limit=ROWS_LIMIT if into_rows else LIMIT,
+        zeroed=bool(clipped),
     )
+
+
+def _rectangle(b: Bound) -> Bound:
+    """The loop over its whole declared range ``0..hi`` (itself where it already runs it)."""
+    lo, hi = b.declared
+    return Bound(b.index, (sp.S.Zero,), (hi,), b.declared) if lo == 0 else b
+
+
+def _padded_window(clipped: set, w: sp.Indexed, rows: tuple, taps: tuple, reads: list, bounds: dict,
+                   extent: dict) -> bool:
+    """Whether a term whose ``clipped`` loops were clipped only to keep ``w`` inside its array can run
+    them over their whole ranges, reading ``w`` from a zero-filled packed window: a 'same' window.
+
+    Only the window's own loops (taps and rows) may be clipped; over the rectangle every other read
+    must stay in range (each index a loop whose declared range is the axis); and the window's rows
+    have the extents of the loops (zero padding, not a 'full' correlation, whose windows
+    :mod:`.pack` schedules).
+    """
+    if not clipped <= {*rows, *taps}:
+        return False
+    for r in reads:
+        axes = r.indices[:-2] if r is w else r.indices
+        for e, size in zip(axes, r.base.shape):
+            if e not in bounds or bounds[e].declared != (sp.S.Zero, sp.expand(size - 1)):
+                return False
+    return all(sp.expand(size - extent[f]) == 0 for f, size in zip(rows, w.base.shape[-2:]))
+
+
+def _inside(w: sp.Indexed, rows: tuple, extent: dict) -> list[Bound]:
+    """The row loops of a window's fill, clipped to where ``w[…, f + α(a), …]`` lies inside ``w``."""
+    out = []
+    for f, e, size in zip(rows, w.indices[-2:], w.base.shape[-2:]):
+        shift = sp.expand(e - f)
+        out.append(Bound(f, (sp.S.Zero, sp.expand(-shift)), (extent[f] - 1, sp.expand(size - 1 - shift)),
+                         (sp.S.Zero, extent[f] - 1)))
+    return out
 
 
 def _find(reads, lhs, loops: set, extent: dict, short: set):
