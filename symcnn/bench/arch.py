@@ -30,7 +30,8 @@ def step_flops(net: str, batch: int = 1) -> dict:
     for op in arch(net)["layers"]:
         macs = 0
         if op.kind in ("conv", "combo"):
-            h, w = h - op.k + 1, w - op.k + 1
+            if not op.same:
+                h, w = h - op.k + 1, w - op.k + 1
             macs = op.m * h * w * op.c * op.k * op.k
             c = op.m
         elif op.kind.startswith("pool"):

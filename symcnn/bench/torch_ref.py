@@ -80,7 +80,7 @@ class TorchNet:
         F, p = self.torch.nn.functional, self.params
         for op in self.spec["layers"]:
             if op.kind == "conv":
-                x = F.conv2d(x, p[f"{op.name}.K"], p[f"{op.name}.B"])
+                x = F.conv2d(x, p[f"{op.name}.K"], p[f"{op.name}.B"], padding=op.k // 2 if op.same else 0)
             elif op.kind == "combo":  # Σ_i α_ij (x_i ⋆ k_ij): one conv with α folded into the kernel
                 alpha = self.torch.softmax(p[f"{op.name}.c"], dim=0).t()
                 x = F.conv2d(x, alpha[:, :, None, None] * p[f"{op.name}.K"], p[f"{op.name}.B"])

@@ -21,6 +21,7 @@ import sys
 
 from ..backends import BACKENDS, DTYPES
 from ..errors import SymcnnError
+from ..runtime.arch import ARCH
 from .text import plain
 
 
@@ -35,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("bench", help="measure training throughput (and compare with PyTorch)",
                               description=plain(__doc__),
                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--net", default="dlt", choices=("dlt", "bouvrie", "lenet5", "combo"),
+    p.add_argument("--net", default="dlt", choices=tuple(ARCH),
                    help="preset network (default: %(default)s)")
     p.add_argument("--backend", default="all", choices=(*BACKENDS, "all", "none"),
                    help="symcnn backend(s) to time (none: only --compare torch; default: %(default)s)")

@@ -53,7 +53,8 @@ class Op:
 
     ``c, m`` are input and output maps of a conv/combo layer (or inputs and
     outputs of an fc layer), ``k`` the kernel size, ``s`` a pooling factor,
-    ``act`` the activation (sigmoid, relu, identity; ``None`` for none).
+    ``act`` the activation (sigmoid, relu, identity; ``None`` for none),
+    ``same`` a convolution zero-padded by ``k // 2`` on each side.
     """
 
     kind: str
@@ -64,6 +65,7 @@ class Op:
     k: int = 0
     s: int = 0
     init: str = "glorot"
+    same: bool = False  #: a conv with 'same' zero padding (odd k): its maps keep their size
 
 
 def _dlt_like(pool: str, conv2: str) -> list[Op]:
@@ -75,6 +77,19 @@ def _dlt_like(pool: str, conv2: str) -> list[Op]:
         Op(pool, "pool2", act, c=12, s=2),
         Op("flatten", "flatten"),
         Op("fc", "fc", "sigmoid", c=192, m=10),
+    ]
+
+
+def _vgg() -> list[Op]:
+    """Two VGG blocks (pairs of 3×3 'same' convs + ReLU, then max-pool 2) and two fc layers."""
+    conv = [("conv1", 1, 16), ("conv2", 16, 16), ("conv3", 16, 32), ("conv4", 32, 32)]
+    ops = [Op("conv", name, "relu", c=c, m=m, k=3, init="he", same=True) for name, c, m in conv]
+    return [
+        *ops[:2], Op("pool_max", "pool1", c=16, s=2),
+        *ops[2:], Op("pool_max", "pool2", c=32, s=2),
+        Op("flatten", "flatten"),
+        Op("fc", "fc1", "relu", c=32 * 7 * 7, m=128, init="he"),
+        Op("fc", "fc2", "identity", c=128, m=10),
     ]
 
 
@@ -96,6 +111,7 @@ ARCH: dict[str, dict] = {
         ],
         "loss": "softmax_ce",
     },
+    "vgg": {"layers": _vgg(), "loss": "softmax_ce"},
 }
 
 

@@ -17,6 +17,9 @@
            (``combo_sigmoid_pairs``: ``f(Σ_i α_ij (x_i ⋆ k_ij) + b_j)``, α = softmax(c)),
            with the entropy penalty ``−λ Σ α log α`` on c (``penalty_entropy``), the
            sparsity penalty that works under the softmax (docs/paper.md §6.4).
+``vgg``    A small VGG-style net of 3×3 'same' convolutions (zero-padded, ``conv_*_relu_same``):
+           conv 16 → conv 16 → max-pool 2 → conv 32 → conv 32 → max-pool 2 → fc 1568→128
+           ReLU → fc 128→10; softmax cross-entropy, momentum and a cosine schedule.
 =========  ==============================================================================
 
 Parameter (checkpoint) names: ``conv1.K`` (C, M, 5, 5), ``conv1.B`` (M,), ``pool1.beta``
@@ -40,7 +43,7 @@ from symcnn.runtime.network import Network, Penalty
 
 __all__ = ["CONVENTIONS", "PRESETS", "RECIPES", "build_network", "network_from_meta"]
 
-PRESETS = ("dlt", "bouvrie", "lenet5", "combo")
+PRESETS = ("dlt", "bouvrie", "lenet5", "combo", "vgg")
 CONVENTIONS = ("xcorr", "matlab")
 #: Default training recipe per preset: learning rate, its schedule, momentum, batch size, epochs.
 RECIPES = {
@@ -48,6 +51,7 @@ RECIPES = {
     "bouvrie": {"lr": 1.0, "schedule": "constant", "momentum": 0.0, "batch_size": 50, "epochs": 1},
     "lenet5": {"lr": 0.01, "schedule": "cosine", "momentum": 0.9, "batch_size": 64, "epochs": 10},
     "combo": {"lr": 1.0, "schedule": "constant", "momentum": 0.0, "batch_size": 50, "epochs": 1},
+    "vgg": {"lr": 0.02, "schedule": "cosine", "momentum": 0.9, "batch_size": 64, "epochs": 10},
 }
 
 
@@ -71,6 +75,8 @@ class _Builder:
         if op.kind == "flatten":
             return Flatten(op.name, "F" if convention == "matlab" else "C")
         if op.kind == "conv":
+            if op.same:
+                return self.layer(f"conv_{convention}_{op.act}_same", op.name, own)
             return self.layer(f"conv_{convention}_{op.act}", op.name, own, {"T": np.ones((op.c, op.m))})
         if op.kind == "combo":
             if convention == "matlab":
