@@ -82,6 +82,8 @@ class Loop:
     declared: tuple[str, str]
     constraints: tuple[Constraint, ...] = ()
     step: int = 1
+    #: the names its bounds depend on (sizes and outer indices), read off the SymPy bounds
+    depends: tuple[str, ...] = ()
 
     @property
     def range(self) -> str:

@@ -15,7 +15,6 @@ with SymPy; what leaves this module is plain strings.
 from __future__ import annotations
 
 import builtins
-import re
 from dataclasses import replace
 
 import sympy as sp
@@ -277,6 +276,7 @@ def _reduction(t: Term, free: tuple, shape: tuple, sizes: set) -> Reduction:
                 stop=tuple(scalar_code(sp.expand(e + 1)) for e in b.upper),
                 declared=(scalar_code(lo), scalar_code(sp.expand(hi - lo + 1))),
                 constraints=tuple(constraints),
+                depends=_depends(b),
             )
         )
     guards = tuple(scalar_code(g) for g in t.guards)
@@ -417,12 +417,7 @@ def _unit(access: Access, index: str) -> bool:
 
 
 def _bound_indices(loop: Loop, names: set[str]) -> set[str]:
-    text = " ".join(loop.lower + loop.stop)
-    return {n for n in names if _mentions(text, n)}
-
-
-def _mentions(text: str, name: str) -> bool:
-    return re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", text) is not None
+    return set(loop.depends) & names
 
 
 def _schedule(terms: list[Reduction]) -> list[Reduction]:
@@ -435,7 +430,7 @@ def _schedule(terms: list[Reduction]) -> list[Reduction]:
         for lp in t.loops:
             others = names - {lp.index}
             movable = not (_bound_indices(lp, others)) and not any(
-                _mentions(" ".join(o.lower + o.stop), lp.index) for o in t.loops if o.index != lp.index
+                lp.index in o.depends for o in t.loops if o.index != lp.index
             )
             if not movable and lp is not t.loops[-1]:
                 continue
@@ -695,7 +690,13 @@ def _loop(b: Bound) -> Loop:
         lower=tuple(scalar_code(e) for e in b.lower),
         stop=tuple(scalar_code(sp.expand(e + 1)) for e in b.upper),
         declared=(scalar_code(lo), scalar_code(sp.expand(hi - lo + 1))),
+        depends=_depends(b),
     )
+
+
+def _depends(b: Bound) -> tuple[str, ...]:
+    """The names a loop's bounds depend on, sorted."""
+    return tuple(sorted({str(s) for e in (*b.lower, *b.upper) for s in e.free_symbols}))
 
 
 def _hoisted(r: Reduction, t: Term) -> Reduction:

@@ -8,7 +8,7 @@ layer comes from the IR. Rendering is pure: same IR, same text.
 
 from __future__ import annotations
 
-import re
+import ast
 from dataclasses import dataclass
 
 import jinja2
@@ -89,7 +89,8 @@ def _numba_or_ufuncs(k: Kernel | RecordKernel, m: Module) -> str:
     plain = isinstance(k, Kernel) and k.parallel and len(k.terms) == 1
     if plain and not k.terms[0].loops and not k.terms[0].guards and k.name in m.scalar_only:
         text = render_numpy_kernel(k, m.layer)
-        if "_ops." not in text and "np.einsum" not in text:
+        used = _names_used(text)
+        if "_ops" not in used and "np.einsum" not in used:
             return text
     return render_numba_kernel(k, m.layer)
 
@@ -100,18 +101,30 @@ def render_module(m: Module, backend: str) -> str:
         kernels = [_numba_or_ufuncs(k, m) for k in m.forward + m.backward]
     else:
         kernels = [render_numpy_kernel(k, m.layer) for k in m.forward + m.backward]
-    joined = "\n".join(kernels)
+    used = _names_used("\n".join(kernels))
     uses = {
-        "math": re.search(r"\bmath\.", joined) is not None,
-        "prange": re.search(r"\bprange\(", joined) is not None,
+        "math": "math" in used,
+        "prange": "prange" in used,
         "threads": backend == "numba" and any(k.window for k in m.forward + m.backward),
-        "np": re.search(r"\bnp\.", joined) is not None,
-        "ops": "_ops." in joined,
+        "np": "np" in used,
+        "ops": "_ops" in used,
     }
     text = template(f"{backend}.py.j2").render(
         m=m, backend=backend, kernels=kernels, uses=uses, versions=versions()
     )
     return wrap_long_lines(tidy(text))
+
+
+def _names_used(source: str) -> set[str]:
+    """The global names the rendered kernels ``source`` read (and ``np.<attr>`` of each NumPy
+    attribute), from its syntax tree: what the module header must import."""
+    used = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Name):
+            used.add(node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            used.add(f"{node.value.id}.{node.attr}")
+    return used
 
 
 def tidy(text: str) -> str:
