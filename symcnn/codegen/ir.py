@@ -9,7 +9,29 @@ nests from it directly and :mod:`.vectorize` turns it into strided views and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+#: Source with holes, frozen from SymPy: text at even positions, the name of a hole at odd ones
+#: (``("np.exp(", "_r0_", ")")``). :func:`pieces` makes it, :func:`filled` fills it.
+Pieces = tuple[str, ...]
+#: What a hole's symbol name is wrapped in when SymPy prints it (no printer emits it otherwise).
+HOLE = "\x00"
+
+
+def hole(name: str) -> str:
+    """The symbol name that prints as hole ``name``."""
+    return f"{HOLE}{name}{HOLE}"
+
+
+def pieces(printed: str) -> Pieces:
+    """The printed source of an expression with :func:`hole` symbols, as :data:`Pieces`."""
+    return tuple(printed.split(HOLE))
+
+
+def filled(source: Pieces, operands: Mapping[str, str]) -> str:
+    """``source`` with each hole replaced by its operand."""
+    return "".join(operands[p] if k % 2 else p for k, p in enumerate(source))
 
 
 @dataclass(frozen=True)
@@ -45,17 +67,18 @@ class Factor:
     """One factor of a term's product body.
 
     ``scalar`` is the factor as Numba source (accesses written inline);
-    ``array`` is NumPy source in which access ``k`` appears as ``_r<k>_`` and
-    each index used as a value as ``_g_<name>_``; ``indices`` are those index names.
-    ``chain`` is the same value as ufunc steps into one buffer (:mod:`.ufuncs`),
-    or ``None`` where that needs a second buffer.
+    ``array`` is NumPy source in :data:`Pieces`, whose holes are access ``k``
+    (``_r<k>_``) and each index used as a value (``_g_<name>_``); ``indices``
+    are those index names. ``chain`` is the same value as ufunc steps into one
+    buffer (:mod:`.ufuncs`), each operand in pieces, or ``None`` where that
+    needs a second buffer.
     """
 
     scalar: str
-    array: str
+    array: Pieces
     accesses: tuple[Access, ...]
     indices: tuple[str, ...]
-    chain: tuple[tuple[str, tuple[str, ...]], ...] | None = None
+    chain: tuple[tuple[str, tuple[Pieces, ...]], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -64,9 +87,10 @@ class Constraint:
 
     ``implied`` says zero-padded reads of a factor already make the term
     vanish where it fails, so a vectorised kernel need not mask it.
+    ``array`` holds its index grids as holes ``_g_<name>_`` (:data:`Pieces`).
     """
 
-    array: str
+    array: Pieces
     indices: tuple[str, ...]
     implied: bool
 

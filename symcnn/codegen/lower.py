@@ -38,6 +38,8 @@ from .ir import (
     RecordKernel,
     Reduction,
     SizeRule,
+    hole,
+    pieces,
 )
 from .ir import Module as ModuleIR
 from .jam import jammed_pack
@@ -309,22 +311,23 @@ def _factors(body: sp.Expr, indices: set) -> list[tuple[sp.Expr, tuple[sp.Indexe
 
 
 def _factor(expr: sp.Expr, accesses: tuple[sp.Indexed, ...], indices: set) -> Factor:
-    holes = {a: sp.Symbol(f"_r{k}_") for k, a in enumerate(accesses)}
+    holes = {a: sp.Symbol(hole(f"_r{k}_")) for k, a in enumerate(accesses)}
     grid = sorted(expr.xreplace(holes).free_symbols & indices, key=str)
-    holed = expr.xreplace(holes).xreplace({i: sp.Symbol(f"_g_{i}_") for i in grid})
+    holed = expr.xreplace(holes).xreplace({i: sp.Symbol(hole(f"_g_{i}_")) for i in grid})
+    steps = chain(holed)
     return Factor(
         scalar=scalar_code(expr),
-        array=array_code(holed),
+        array=pieces(array_code(holed)),
         accesses=tuple(_access(a, indices) for a in accesses),
         indices=tuple(str(i) for i in grid),
-        chain=chain(holed),
+        chain=None if steps is None else tuple((name, tuple(map(pieces, ops))) for name, ops in steps),
     )
 
 
 def _constraint(rel: sp.Basic, indices: set, implied: bool) -> Constraint:
     grid = sorted(rel.free_symbols & indices, key=str)
-    holed = rel.xreplace({i: sp.Symbol(f"_g_{i}_") for i in grid})
-    return Constraint(array=array_code(holed), indices=tuple(str(i) for i in grid), implied=implied)
+    holed = rel.xreplace({i: sp.Symbol(hole(f"_g_{i}_")) for i in grid})
+    return Constraint(array=pieces(array_code(holed)), indices=tuple(str(i) for i in grid), implied=implied)
 
 
 def _access(a: sp.Indexed, indices: set) -> Access:

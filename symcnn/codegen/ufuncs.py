@@ -19,6 +19,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..model.functions import relu, sigmoid, step
+from .ir import HOLE
 from .printer import array_code
 
 #: ``(ufunc, operands)``: ``np.<ufunc>(*operands, out=@)``, ``@`` being the buffer.
@@ -38,8 +39,9 @@ _UNARY: dict[type, tuple[Step, ...]] = {
 
 BUFFER = "@"
 
-#: Name prefixes of the symbols standing for array reads and index grids in a factor (:mod:`.lower`).
-PLACEHOLDERS = ("_r", "_g_")
+#: What the names of the symbols standing for array reads and index grids in a factor start with
+#: (:func:`.ir.hole`).
+PLACEHOLDERS = (HOLE,)
 
 
 def chain(expr: sp.Expr) -> tuple[Step, ...] | None:

@@ -31,11 +31,12 @@ Python loop runs over pixels.
 
 from __future__ import annotations
 
-import re
+import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import GeneratedCodeError
-from .ir import Access, Index, Kernel, RecordKernel, Reduction
+from .ir import Access, Index, Kernel, RecordKernel, Reduction, filled
 from .text import environment, kernel_docstring
 from .ufuncs import BUFFER, Step, render
 
@@ -97,16 +98,18 @@ def _tuple(parts: list[str]) -> str:
 
 
 def _paren(e: str) -> str:
-    return e if re.fullmatch(r"\w+", e) else f"({e})"
+    return e if _word(e) else f"({e})"
+
+
+def _word(e: str) -> bool:
+    """A name or a number: letters, digits and underscores only."""
+    return bool(e) and all(c.isalnum() or c == "_" for c in e)
 
 
 def _product(extents: list[str]) -> str:
     return " * ".join(_paren(e) for e in extents) if extents else "1"
 
 
-def _view(a: Access, order: list[str], starts: dict, extents: dict, kernel: str) -> str:
-    """Source of ``_ops.view(A, axes, ranges, {key})`` reading ``a`` over the index axes ``order``."""
-    return f"_ops.view({_view_args(a, order, starts, extents, kernel)}, {{key}})"
 
 
 def _view_args(a: Access, order: list[str], starts: dict, extents: dict, kernel: str) -> str:
@@ -139,11 +142,7 @@ def _align(src: str, axes: list[str], target: list[str]) -> str:
 
 def op_name(src: str) -> str:
     """The array name at the start of operand source ``src`` (to tell scratch keys apart)."""
-    return re.match(r"\w+", src).group(0)
-
-
-def _fill(template: str, names: dict[str, str]) -> str:
-    return re.sub(r"_(?:r\d+|g_\w+?)_(?!\w)", lambda m: names[m.group(0)], template)
+    return "".join(itertools.takewhile(lambda c: c.isalnum() or c == "_", src))
 
 
 def _plain(a: Access, starts: dict, extents: dict) -> bool:
@@ -174,16 +173,25 @@ class _Term:
         self.pad: dict[str, tuple[str, str]] = {}  # an axis of the last product: (extent, padded extent)
         self.setup: list[tuple[str, str]] = []
 
-    def emit(self, prefix: str, value: str) -> str:
-        """A temporary ``_<prefix><n> = value``; ``{key}``, ``{key.x}`` in ``value`` become scratch keys."""
+    def emit(self, prefix: str, value: str | Callable[[str], str]) -> str:
+        """A temporary ``_<prefix><n> = value``; a callable ``value`` is given the temporary's name
+        (for the scratch keys :meth:`key` makes of it)."""
         name = self.names(prefix)
-        value = re.sub(r"\{key((?:\.\w+)?)\}", lambda m: f'"{self.k.name}.{name}{m.group(1)}"', value)
-        self.setup.append((name, value))
+        self.setup.append((name, value(name) if callable(value) else value))
         return name
+
+    def key(self, name: str, part: str = "") -> str:
+        """The scratch-buffer key of temporary ``name`` (and of its ``part``), as a string literal."""
+        return f'"{self.k.name}.{name}{"." + part if part else ""}"'
+
+    def view(self, a: Access, order: list[str]) -> str:
+        """A temporary ``_ops.view(A, axes, ranges, key)`` reading ``a`` over the index axes ``order``."""
+        args = _view_args(a, order, self.starts, self.extents, self.k.name)
+        return self.emit("v", lambda name: f"_ops.view({args}, {self.key(name)})")
 
     def evaluate(self, template: str, accesses, indices, order: list[str]) -> str:
         """A factor's NumPy expression over ``order``: accesses as arrays or views, indices as grids."""
-        return _fill(template, self.operands(accesses, indices, order))
+        return filled(template, self.operands(accesses, indices, order))
 
     def operands(self, accesses, indices, order: list[str]) -> dict[str, str]:
         """What each placeholder of a factor stands for: arrays, views (emitted here) and index grids."""
@@ -193,7 +201,7 @@ class _Term:
             if _plain(a, self.starts, self.extents) and set(axes) <= set(order):
                 subst[f"_r{j}_"] = _align(a.array, axes, order)
                 continue
-            subst[f"_r{j}_"] = self.emit("v", _view(a, order, self.starts, self.extents, self.k.name))
+            subst[f"_r{j}_"] = self.view(a, order)
         for u in indices:
             subst[f"_g_{u}_"] = self.emit(
                 "g", f"_ops.grid({self.starts[u]}, {self.extents[u]}, {order.index(u)}, {len(order)})"
@@ -210,7 +218,7 @@ class _Term:
             return ()
         if any(f.chain is None for f in t.factors):
             return ()
-        leaf = {n: _fill(f.chain[0][1][0], operands[n]) for n, f in enumerate(t.factors)
+        leaf = {n: filled(f.chain[0][1][0], operands[n]) for n, f in enumerate(t.factors)
                 if len(f.chain) == 1 and f.chain[0][0] == "positive"}
         computed = [n for n in range(len(t.factors)) if n not in leaf]
         if len(computed) > 1 or (not computed and len(leaf) < 2):
@@ -218,7 +226,7 @@ class _Term:
         if computed:
             (first,) = computed
             chain = t.factors[first].chain
-            steps = [(name, tuple(_fill(o, operands[first]) for o in ops)) for name, ops in chain]
+            steps = [(name, tuple(filled(o, operands[first]) for o in ops)) for name, ops in chain]
             rest = list(leaf.values())
         else:  # arrays before numbers, so the first product already has the target's shape
             order = sorted(leaf, key=lambda n: not t.factors[n].accesses)
@@ -230,7 +238,7 @@ class _Term:
         t = self.t
         if not t.loops:
             operands = [self.operands(f.accesses, f.indices, self.free) for f in t.factors]
-            parts = [_fill(f.array, o) for f, o in zip(t.factors, operands)]
+            parts = [filled(f.array, o) for f, o in zip(t.factors, operands)]
             parts += [f"({self.evaluate(c.array, (), c.indices, self.free)})" for c in t.guard_masks]
             value = " * ".join(f"({p})" for p in parts) if len(parts) > 1 else parts[0]
             return VTerm(tuple(self.setup), value, self.inplace(operands))
@@ -241,8 +249,8 @@ class _Term:
             mentioned = {v for a in f.accesses for ix in a.index for v, _ in ix.coeffs} | set(f.indices)
             used = [u for u in self.order if u in mentioned]
             if not used:  # a number: sizes, or array entries at constant indices
-                scale.append(_paren(_fill(f.array, {f"_r{j}_": a.text for j, a in enumerate(f.accesses)})))
-            elif f.array == "_r0_" and len(f.accesses) == 1 and not f.indices:
+                scale.append(_paren(filled(f.array, {f"_r{j}_": a.text for j, a in enumerate(f.accesses)})))
+            elif f.array == ("", "_r0_", "") and len(f.accesses) == 1 and not f.indices:
                 a = f.accesses[0]
                 if _plain(a, self.starts, self.extents):
                     ops.append(_Operand([ix.coeffs[0][0] for ix in a.index], src=a.array))
@@ -287,7 +295,8 @@ class _Term:
                 kept.append(op)
                 continue
             a, b = twin.access.array, op.access.array
-            both = self.emit("f", f"np.multiply({a}, {b}, out=_ops.scratch({{key}}, {a}.shape, {a}.dtype))")
+            both = self.emit("f", lambda name, a=a, b=b: f"np.multiply({a}, {b}, "
+                             f"out=_ops.scratch({self.key(name)}, {a}.shape, {a}.dtype))")
             twin.access = Access(both, twin.access.index, twin.access.extents)
         return kept
 
@@ -295,7 +304,7 @@ class _Term:
         """``op`` as an array over ``order`` (default: its own axes); views are built here."""
         order = list(op.axes) if order is None else order
         if op.access is not None:
-            return self.emit("v", _view(op.access, order, self.starts, self.extents, self.k.name))
+            return self.view(op.access, order)
         return _align(op.src, op.axes, order) if order != op.axes else op.src
 
     def scatter(self, ops: list[_Operand]) -> list[_Operand]:
@@ -396,7 +405,8 @@ class _Term:
         # else copied once as (summed, rest) and its rows added (NumPy sums strided small axes slowly)
         args = _view_args(op.access, lone + rest, self.starts, self.extents, self.k.name)
         zeros = f", zeros_from={op.padded}" if op.padded else ""
-        return _Operand(rest, src=self.emit("t", f"_ops.window_sum({args}, {len(lone)}, {{key}}{zeros})"))
+        return _Operand(rest, src=self.emit(
+            "t", lambda name: f"_ops.window_sum({args}, {len(lone)}, {self.key(name)}{zeros})"))
 
     def pair(self, a: _Operand, b: _Operand, rest: list[_Operand]) -> _Operand:
         keep = self.kept(a, b, rest)
@@ -431,24 +441,30 @@ class _Term:
             shape[-1] = "-1"
         padding = f", pad=({pad[0]}, {pad[1]})" if pad else ""
         dims = ", ".join(shape) if shape else "()"
-        value = f"_ops.product({left}, {right}, {{key}}{padding}).reshape({dims})"
+
+        def value(name: str) -> str:
+            return f"_ops.product({left(name)}, {right(name)}, {self.key(name)}{padding}).reshape({dims})"
+
         return _Operand(batch + fa + fb, src=self.emit("t", value), padded=pad[0] if pad else "")
 
-    def matrix(self, op: _Operand, batch: list[str], rows: list[str], cols: list[str]) -> str:
-        """``op`` as a (batch ×) rows × cols matrix: a reshape, a transposed reshape, or a copy."""
+    def matrix(self, op: _Operand, batch: list[str], rows: list[str], cols: list[str]) -> Callable[[str], str]:  # noqa: E501
+        """``op`` as a (batch ×) rows × cols matrix: a reshape, a transposed reshape, or a copy (whose
+        scratch key is made of the name of the product it feeds, given to the returned function)."""
         size = [_product([self.extents[u] for u in g]) for g in (batch, rows, cols)]
         shape = size if batch else size[1:]
         if op.access is not None:  # copied once: the im2col of a window view (kept for its transpose)
             args = _view_args(op.access, batch + rows + cols, self.starts, self.extents, self.k.name)
-            name = self.names("w")
-            return f"_ops.window_matrix({args}, {len(batch)}, {len(rows)}, {{key.{name}}})"
+            part = self.names("w")
+            counts = f"{len(batch)}, {len(rows)}"
+            return lambda name: f"_ops.window_matrix({args}, {counts}, {self.key(name, part)})"
         if op.axes == batch + rows + cols:
-            return f"{op.src}.reshape({', '.join(shape)})"
+            return lambda name: f"{op.src}.reshape({', '.join(shape)})"
         if op.axes == batch + cols + rows:
             swapped = [size[0], size[2], size[1]] if batch else [size[2], size[1]]
-            return f"{op.src}.reshape({', '.join(swapped)}).swapaxes(-1, -2)"
+            return lambda name: f"{op.src}.reshape({', '.join(swapped)}).swapaxes(-1, -2)"
         src = _align(op.src, op.axes, batch + rows + cols)
-        return f"_ops.matrix({src}, {len(batch)}, {len(rows)}, {{key.{op_name(op.src)}}})"
+        counts, part = f"{len(batch)}, {len(rows)}", op_name(op.src)
+        return lambda name: f"_ops.matrix({src}, {counts}, {self.key(name, part)})"
 
 
 def render_numpy_kernel(k: Kernel | RecordKernel, layer: str = "") -> str:
