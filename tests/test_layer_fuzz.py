@@ -2,12 +2,14 @@
 
 Each layer drawn by :mod:`fuzz_layers` is derived in-process, its NumPy module
 rendered and executed in memory, and its backward compared with central
-differences of its own forward (float64, relative, no absolute tolerance).
+differences of its own forward (float64, relative, no absolute tolerance) and
+with its plain twin (``--schedule plain``: the derived sums as plain loops).
 The Numba backend compiles slowly (seconds a layer): it is checked, against
-differences and against NumPy, on every ``NUMBA_EVERY``-th layer.
+differences and against the plain twin, on every ``NUMBA_EVERY``-th layer.
 
-``SYMCNN_FUZZ_LAYERS=N`` draws N layers instead of the default 220;
-``SYMCNN_FUZZ_NUMBA_EVERY=k`` checks Numba on every k-th (default 80).
+The default run draws :data:`QUICK` layers (Numba on every ``QUICK_NUMBA_EVERY``-th);
+the ``slow`` run draws ``SYMCNN_FUZZ_LAYERS`` (default 220), Numba on every
+``SYMCNN_FUZZ_NUMBA_EVERY``-th (default 20).
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ from fuzz_layers import layers
 from hypothesis import HealthCheck, Phase, given, settings
 
 from symcnn.codegen.checks import gradient_errors, random_arrays, relative_difference, run_backward, seeds
+from symcnn.codegen.plain import plain_module
 from symcnn.derive import derive
 from symcnn.model import Equation, Layer, Sum, array, indices, sizes
 from symcnn.verify.generated import load_source, module_sources
 
 EXAMPLES = int(os.environ.get("SYMCNN_FUZZ_LAYERS", "220"))
-NUMBA_EVERY = int(os.environ.get("SYMCNN_FUZZ_NUMBA_EVERY", "80"))
+NUMBA_EVERY = int(os.environ.get("SYMCNN_FUZZ_NUMBA_EVERY", "20"))
+QUICK, QUICK_NUMBA_EVERY = 24, 24
 #: Shrinking a failure can take minutes: ``SYMCNN_FUZZ_SHRINK=1`` asks for it.
 PHASES = tuple(Phase) if os.environ.get("SYMCNN_FUZZ_SHRINK") else (Phase.explicit, Phase.generate)
 TOL, AGREE = 1e-6, 1e-10
@@ -54,35 +58,43 @@ def check_module(mod, z: dict, seed: int = 0) -> float:
     return max(finite, default=0.0)
 
 
+def agree(ref, mod, z: dict, backend: str) -> None:
+    """``mod``'s forward arrays and gradients equal the plain twin ``ref``'s to :data:`AGREE`."""
+    hyper = {h: z[h] for h in ref.HYPER}
+    arrays = random_arrays(ref, z, np.random.default_rng(3))
+    w = seeds(ref, z, np.random.default_rng(4))
+    fa, fb = ref.forward(arrays, hyper), mod.forward(arrays, hyper)
+    ga, gb = run_backward(ref, arrays, hyper, w), run_backward(mod, arrays, hyper, w)
+    assert set(fa) == set(fb) and tuple(ga) == tuple(gb)
+    for name, value in {**fa, **ga}.items():
+        other = fb[name] if name in fb else gb[name]
+        assert relative_difference(other, value, 1e-300) <= AGREE, f"{backend} and plain differ in {name}"
+
+
 def check_layer(layer, numba: bool = False) -> float:
     d = derive(layer)
     texts = module_sources(d, ("numpy", "numba") if numba else ("numpy",))
     mod = load_source(texts["numpy"], "fuzz_numpy")
+    ref = load_source(plain_module(d), "fuzz_plain")
     z = concrete(mod, np.random.default_rng(len(STATS["keys"])))
     worst = check_module(mod, z)
     assert worst < TOL, f"numpy: relative error {worst:.2e} at {z}"
+    agree(ref, mod, z, "numpy")
     if numba:
         fast = load_source(texts["numba"], "fuzz_numba", tempfile.mkdtemp(prefix="symcnn-fuzz-"))
         err = check_module(fast, z)
         assert err < TOL, f"numba: relative error {err:.2e} at {z}"
-        hyper = {h: z[h] for h in mod.HYPER}
-        arrays = random_arrays(mod, z, np.random.default_rng(3))
-        w = seeds(mod, z, np.random.default_rng(4))
-        a, b = run_backward(mod, arrays, hyper, w), run_backward(fast, arrays, hyper, w)
-        for name in a:
-            assert relative_difference(b[name], a[name], 1e-300) <= AGREE, f"numba and numpy differ in {name}"
+        agree(ref, fast, z, "numba")
         worst = max(worst, err)
     return worst
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, phases=PHASES,
-          suppress_health_check=list(HealthCheck))
-@given(layers())
-def test_random_layers_derive_and_run_correctly(layer):
+def fuzz(layer, every: int) -> None:
+    """Check one drawn layer (Numba too on every ``every``-th distinct one) and keep the statistics."""
     key = layer.key()
     fresh = key not in STATS["keys"]
     STATS["keys"].add(key)
-    numba = fresh and len(STATS["keys"]) % NUMBA_EVERY == 1
+    numba = fresh and len(STATS["keys"]) % every == 1
     t0 = time.perf_counter()
     worst = check_layer(layer, numba)
     STATS["seconds"] += time.perf_counter() - t0
@@ -92,14 +104,39 @@ def test_random_layers_derive_and_run_correctly(layer):
         STATS["worst"], STATS["worst_layer"] = worst, layer
 
 
+SETTINGS = dict(deadline=None, derandomize=True, database=None, phases=PHASES,
+                suppress_health_check=list(HealthCheck))
+
+
+@settings(max_examples=QUICK, **SETTINGS)
+@given(layers())
+def test_random_layers_derive_and_run_correctly(layer):
+    fuzz(layer, QUICK_NUMBA_EVERY)
+
+
 def test_fuzzer_covered_enough_layers():
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        pytest.skip("the count is per process")
+    report()
+    assert len(STATS["keys"]) >= QUICK * 0.9 and STATS["numba"] >= 1
+
+
+@pytest.mark.slow  # about 1.4 s a layer, a few more seconds a Numba compile
+@settings(max_examples=EXAMPLES, **SETTINGS)
+@given(layers())
+def test_many_random_layers_derive_and_run_correctly(layer):
+    fuzz(layer, NUMBA_EVERY)
+
+
+@pytest.mark.slow
+def test_fuzzer_covered_many_layers():
+    report()
+    assert len(STATS["keys"]) >= min(200, EXAMPLES * 0.9) and STATS["numba"] >= EXAMPLES * 0.9 // NUMBA_EVERY
+
+
+def report() -> None:
     print(f"\nlayer fuzz: {len(STATS['keys'])} distinct layers ({STATS['runs']} runs, numba on "
           f"{STATS['numba']}), worst relative error {STATS['worst']:.1e}, {STATS['seconds']:.0f} s")
     if "worst_layer" in STATS:
         print("worst:", "; ".join(f"{e.lhs} = {e.rhs}" for e in STATS["worst_layer"].equations))
-    assert len(STATS["keys"]) >= min(200, EXAMPLES * 0.9)
 
 
 # -- failures the fuzzer found, each kept as a named regression ---------------------------------------
