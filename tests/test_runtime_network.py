@@ -182,6 +182,6 @@ def test_cosine_schedule_anneals_from_lr_towards_zero():
 
 def test_bad_preset_options_are_clear():
     with pytest.raises(GeneratedCodeError, match="unknown network"):
-        net_of("vgg")
+        net_of("alexnet")
     with pytest.raises(GeneratedCodeError, match="no matlab-convention layer"):
         net_of("combo", convention="matlab")
