@@ -102,6 +102,7 @@ def test_debug_shows_the_traceback(capsys, tmp_path):
     assert code == 1 and "Traceback" in err
 
 
+@pytest.mark.slow  # derives every built-in to compare
 def test_stale_generated_folder_is_reported(capsys, tmp_path):
     out = tmp_path / "gen"
     shutil.copytree(ROOT / "generated", out, ignore=shutil.ignore_patterns("__pycache__"))

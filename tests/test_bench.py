@@ -167,6 +167,7 @@ def test_initial_params_are_the_presets(net):
         np.testing.assert_array_equal(drawn[name], ours[name], err_msg=name)
 
 
+@pytest.mark.slow  # times and profiles every backend: about a minute
 def test_cli_json_has_the_fields(capsys):
     symcnn_net("dlt", "float32", "numba")
     symcnn_net("dlt", "float32", "numpy")
@@ -260,7 +261,8 @@ def _random_params(net, rng):
     return {k: v + 0.1 * rng.standard_normal(v.shape) for k, v in params.items()}
 
 
-@pytest.mark.parametrize("net", NETS)
+@pytest.mark.parametrize("net", [n if n in ("dlt", "lenet5") else pytest.param(n, marks=pytest.mark.slow)
+                                 for n in NETS])
 def test_torch_net_is_the_preset_and_its_gradients_match_finite_differences(net):
     pytest.importorskip("torch")
     from symcnn.bench.torch_ref import TorchNet

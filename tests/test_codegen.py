@@ -109,6 +109,7 @@ def test_ruff_finds_nothing_in_generated():
     assert result.returncode == 0, result.stdout
 
 
+@pytest.mark.slow  # derives every layer twice from an empty cache (CI also runs derive --check)
 def test_derive_twice_is_byte_identical_and_check_passes(tmp_path, capsys):
     spec = ROOT / "examples" / "custom_layers.py"
     out = tmp_path / "gen"

@@ -38,8 +38,7 @@ DEFAULT = dict(N=2, C=2, M=3, Ho=4, Wo=5, KH=2, KW=3, I=4, O=3, s=2, d=2, H=5, W
 #: The layers whose Numba modules the default run compiles: one of each kind the presets train
 #: with (a cold compile takes 1-170 s a layer on the loaded 2-core machine: MATLAB convolutions,
 #: connection-table combinations and the custom layers the longest); ``-m slow`` checks every layer.
-REPRESENTATIVE = {"conv_xcorr_sigmoid", "fc_sigmoid", "pool_max_relu", "pool_mean_plain",
-                  "loss_softmax_ce", "penalty_entropy"}
+REPRESENTATIVE = {"conv_xcorr_sigmoid", "pool_mean_plain", "loss_softmax_ce", "penalty_entropy"}
 
 
 def numba_layers(layers: list[str]) -> list:

@@ -25,10 +25,13 @@ from fuzz_layers import layers
 from hypothesis import HealthCheck, Phase, given, settings
 
 from symcnn.codegen.checks import gradient_errors, random_arrays, relative_difference, run_backward, seeds
+from symcnn.codegen.lower import lower
 from symcnn.codegen.plain import plain_module
+from symcnn.codegen.render import render_module
 from symcnn.derive import derive
+from symcnn.derive.cache import spec_hash
 from symcnn.model import Equation, Layer, Sum, array, indices, sizes
-from symcnn.verify.generated import load_source, module_sources
+from symcnn.verify.generated import load_source
 
 EXAMPLES = int(os.environ.get("SYMCNN_FUZZ_LAYERS", "220"))
 NUMBA_EVERY = int(os.environ.get("SYMCNN_FUZZ_NUMBA_EVERY", "20"))
@@ -73,9 +76,10 @@ def agree(ref, mod, z: dict, backend: str) -> None:
 
 def check_layer(layer, numba: bool = False) -> float:
     d = derive(layer)
-    texts = module_sources(d, ("numpy", "numba") if numba else ("numpy",))
+    module = lower(d, spec_hash(layer))  # as symcnn derive lowers it, once for every schedule
+    texts = {b: render_module(module, b) for b in (("numpy", "numba") if numba else ("numpy",))}
     mod = load_source(texts["numpy"], "fuzz_numpy")
-    ref = load_source(plain_module(d), "fuzz_plain")
+    ref = load_source(plain_module(d, module), "fuzz_plain")
     z = concrete(mod, np.random.default_rng(len(STATS["keys"])))
     worst = check_module(mod, z)
     assert worst < TOL, f"numpy: relative error {worst:.2e} at {z}"

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from symcnn.progress import Counter
 
@@ -79,6 +80,7 @@ def test_verify_shows_each_label_on_a_terminal_only(tmp_path):
         assert status == 0 and "verify 1/" not in err and "\r" not in err
 
 
+@pytest.mark.slow  # derives every built-in from an empty cache
 def test_derive_counts_layers_as_they_are_derived_and_rendered(tmp_path, monkeypatch):
     monkeypatch.setenv("SYMCNN_CACHE", str(tmp_path / "cache"))  # an empty cache: every layer is derived
     args = ["derive", "--spec", str(ROOT / "examples" / "custom_layers.py"), "--out", str(tmp_path / "g")]

@@ -43,7 +43,8 @@ def test_preset_gradients_match_finite_differences(name, convention):
         np.testing.assert_allclose(analytic, numeric, rtol=2e-6, atol=0, err_msg=pname)
 
 
-@pytest.mark.parametrize("name", PRESETS)
+@pytest.mark.parametrize("name", [n if n == "dlt" else pytest.param(n, marks=pytest.mark.slow)
+                                  for n in PRESETS])
 def test_backends_agree_on_whole_presets(name):
     rng = np.random.default_rng(5)
     nets = [net_of(name, backend) for backend in ("numba", "numpy")]

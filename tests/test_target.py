@@ -78,7 +78,7 @@ def folder(request, tmp_path_factory) -> Path:
     return out
 
 
-@pytest.mark.parametrize("layer", ["conv_xcorr_relu", "fc_relu"])
+@pytest.mark.parametrize("layer", [pytest.param("conv_xcorr_relu", marks=pytest.mark.slow), "fc_relu"])
 def test_both_targets_kernels_agree_with_numpy_and_finite_differences(folder, layer):
     ref = load_layer_module(layer, "numpy", folder)
     fast = load_layer_module(layer, "numba", folder)

@@ -71,8 +71,8 @@ def rel(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
 
 
-@pytest.mark.parametrize("convention", ["xcorr", "matlab"])
-@pytest.mark.parametrize("kernel", [(3, 3), (5, 3)])
+@pytest.mark.parametrize("convention", ["xcorr", pytest.param("matlab", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("kernel", [(3, 3), pytest.param((5, 3), marks=pytest.mark.slow)])
 def test_same_padded_convolution(convention, kernel, folder):
     layer = builtin_layers()[f"conv_{convention}_relu_same"]
     rng = np.random.default_rng(0)

@@ -73,10 +73,10 @@ def _kernel(k: Kernel, layer: str, target, free, terms: tuple[Term, ...], formul
     return "\n".join([head, doc, *body])
 
 
-def plain_module(d: Derivation) -> str:
-    """``<layer>_plain.py`` for one derivation."""
+def plain_module(d: Derivation, module: Module | None = None) -> str:
+    """``<layer>_plain.py`` for one derivation (``module``: its lowering, where already made)."""
     layer = d.layer
-    module: Module = lower(d, spec_hash(layer))
+    module = lower(d, spec_hash(layer)) if module is None else module
     kernels: list[str] = []
     forward: list[Kernel | RecordKernel] = []
     equations = iter(layer.equations)
