@@ -44,6 +44,7 @@ def assert_one_line(err: str, *needles: str) -> None:
 # --- usage mistakes: exit 2 with the usage line --------------------------------------------
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize(
     "argv",
     [("derive", "--bogus"), ("train", "--net", "alexnet"), ("train", "--epochs", "many"), ()],
@@ -216,6 +217,7 @@ def test_tampered_generated_module_is_refused(capsys, tmp_path):
 # --- shapes at a layer boundary ------------------------------------------------------------
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize(
     "change, needle",
     [
@@ -358,6 +360,7 @@ def test_a_second_derive_into_a_locked_folder_is_refused(work, cache):
 INJECT = "B1\"; __import__(\"os\").system(\"touch pwned\"); X = \""
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("label, doc", [(INJECT, "fine"), ("B1\nline two", 'doc """ with \\ and \n')])
 def test_labels_and_docs_cannot_inject_code(work, cache, label, doc):
     spec = GOOD_SPEC.replace('LAYERS = [conv("conv1d")]', f"LAYERS = [conv('conv1d', {label!r}, {doc!r})]")
@@ -446,6 +449,7 @@ def _add_member(path: Path, name: str, shape: tuple, inflated: int) -> None:
                 fh.write(chunk)
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("shape, inflated", [((3 * 2**28,), 2**29), ((2**40,), 2**22)])
 def test_checkpoint_bomb_is_refused_unread(work, cache, shape, inflated):
     model = work / "model.npz"
@@ -536,6 +540,7 @@ def _meta(**changes) -> str:
     return json.dumps({"symcnn_checkpoint": 1, "meta": {k: v for k, v in meta.items() if v is not None}})
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize(
     "meta_text, needle",
     [
@@ -564,6 +569,7 @@ def test_bad_checkpoint_metadata(work, cache, meta_text, needle):
 # --- 10: saving -----------------------------------------------------------------------------
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("target", ["nodir/ck.npz", "."])
 def test_unwritable_save_target_is_refused_before_training(work, cache, target):
     before = snapshot(work)
@@ -599,6 +605,7 @@ def test_ctrl_c_without_save_writes_into_the_cache_not_the_working_folder(work, 
 # --- 11: option values --------------------------------------------------------------------
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize(
     "option, value",
     [("--lr", "nan"), ("--lr", "-1"), ("--lr", "inf"), ("--momentum", "5"), ("--seed", "-1"),
@@ -617,6 +624,7 @@ def test_bad_option_values_are_usage_errors(work, cache, option, value):
 LAYERS_LINE = 'LAYERS = [conv("conv1d")]'
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize(
     "old, new, needle",
     [
@@ -681,6 +689,7 @@ def test_a_closed_pipe_ends_quietly(work, cache):
 # --- 14: degenerate inputs ----------------------------------------------------------------
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("split", ["train", "test"])
 def test_a_split_of_no_images_is_refused(work, cache, split):
     _data(work, **{split: 0})

@@ -191,6 +191,7 @@ def test_cli_json_has_the_fields(capsys):
     assert m["kernels_target"] == {"isa": "avx2", "block": 4}  # generated/ is rendered for the baseline
 
 
+@pytest.mark.slow  # compiles and times a whole preset
 def test_cli_text_report(capsys):
     symcnn_net("dlt", "float32")
     assert main(["bench", "--backend", "numba", "--steps", "2", "--windows", "2", "--no-peak"]) == 0

@@ -129,6 +129,7 @@ def test_derive_twice_is_byte_identical_and_check_passes(tmp_path, capsys):
     assert target.read_bytes() == first["strided_conv_numpy.py"]
 
 
+@pytest.mark.slow  # derives every built-in into a folder
 def test_failed_render_leaves_folder_intact(tmp_path, monkeypatch):
     spec = ROOT / "examples" / "custom_layers.py"
     out = tmp_path / "gen"

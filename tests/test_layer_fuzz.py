@@ -7,7 +7,7 @@ with its plain twin (``--schedule plain``: the derived sums as plain loops).
 The Numba backend compiles slowly (seconds a layer): it is checked, against
 differences and against the plain twin, on every ``NUMBA_EVERY``-th layer.
 
-The default run draws :data:`QUICK` layers (Numba on every ``QUICK_NUMBA_EVERY``-th);
+The default run draws :data:`QUICK` layers (NumPy and plain only);
 the ``slow`` run draws ``SYMCNN_FUZZ_LAYERS`` (default 220), Numba on every
 ``SYMCNN_FUZZ_NUMBA_EVERY``-th (default 20).
 """
@@ -35,7 +35,7 @@ from symcnn.verify.generated import load_source
 
 EXAMPLES = int(os.environ.get("SYMCNN_FUZZ_LAYERS", "220"))
 NUMBA_EVERY = int(os.environ.get("SYMCNN_FUZZ_NUMBA_EVERY", "20"))
-QUICK, QUICK_NUMBA_EVERY = 24, 24
+QUICK, QUICK_NUMBA_EVERY = 16, 10**9  # the default run checks NumPy and plain; Numba in the slow run
 #: Shrinking a failure can take minutes: ``SYMCNN_FUZZ_SHRINK=1`` asks for it.
 PHASES = tuple(Phase) if os.environ.get("SYMCNN_FUZZ_SHRINK") else (Phase.explicit, Phase.generate)
 TOL, AGREE = 1e-6, 1e-10
@@ -120,7 +120,7 @@ def test_random_layers_derive_and_run_correctly(layer):
 
 def test_fuzzer_covered_enough_layers():
     report()
-    assert len(STATS["keys"]) >= QUICK * 0.9 and STATS["numba"] >= 1
+    assert len(STATS["keys"]) >= QUICK * 0.9
 
 
 @pytest.mark.slow  # about 1.4 s a layer, a few more seconds a Numba compile

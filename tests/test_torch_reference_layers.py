@@ -71,8 +71,9 @@ def rel(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
 
 
-@pytest.mark.parametrize("convention", ["xcorr", pytest.param("matlab", marks=pytest.mark.slow)])
-@pytest.mark.parametrize("kernel", [(3, 3), pytest.param((5, 3), marks=pytest.mark.slow)])
+@pytest.mark.slow  # a Numba compile of the 'same' windows each: 20-40 s
+@pytest.mark.parametrize("convention", ["xcorr", "matlab"])
+@pytest.mark.parametrize("kernel", [(3, 3), (5, 3)])
 def test_same_padded_convolution(convention, kernel, folder):
     layer = builtin_layers()[f"conv_{convention}_relu_same"]
     rng = np.random.default_rng(0)
@@ -99,6 +100,7 @@ def test_local_response_norm(folder):
     compare(builtin_layers()["lrn"], arrays, {"R": 2}, reference, folder)
 
 
+@pytest.mark.slow
 def test_stride_dilation_padding_and_an_out_in_kernel(folder):
     rng = np.random.default_rng(2)
     s, d, P = 2, 2, 1  # X: 2·(4 - 1) + 2·(3 - 1) + 1 - 2 = 9 rows, 2·(3 - 1) + 2·(2 - 1) + 1 - 2 = 5 columns
