@@ -47,7 +47,7 @@ def forward_U(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B7] u_j^ℓ = Σ_{i∈M_j} x_i^{ℓ-1} ∗ k_ij^ℓ + b_j^ℓ  ('valid')
     """
-    if KH * KW * Ho*Wo <= 262144:  # the packed windows fit in cache
+    if Ho*KH*KW*Wo <= 262144:  # the packed windows fit in cache
         _dt = U.dtype.type
         _U_f = U.reshape(U.shape[0], U.shape[1], Ho*Wo)
         _n = N
@@ -229,7 +229,7 @@ def backward_dK(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
     """
-    if KH * KW * Ho*Wo <= 8192:  # the packed windows fit in cache
+    if Ho*KH*KW*Wo <= 8192:  # the packed windows fit in cache
         _dt = dK.dtype.type
         _dU_f = dU.reshape(dU.shape[0], dU.shape[1], Ho*Wo)
         _n = C

@@ -47,7 +47,7 @@ def forward_U(B, K, X, U, N, C, M, H, W, RH, RW, _threads):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B7] u_j^ℓ = Σ_{i∈M_j} x_i^{ℓ-1} ∗ k_ij^ℓ + b_j^ℓ  ('valid')
     """
-    if (2*RH + 1) * (2*RW + 1) * H*W <= 262144:  # the packed windows fit in cache
+    if H*W*(2*RH + 1)*(2*RW + 1) <= 262144:  # the packed windows fit in cache
         _dt = U.dtype.type
         _U_f = U.reshape(U.shape[0], U.shape[1], H*W)
         _n = N
@@ -176,7 +176,7 @@ def backward_dX(K, dU, dX, N, C, M, H, W, RH, RW, _threads):
     [B12] δ_j^ℓ = f'(u_j^ℓ) ∘ conv2(δ_j^{ℓ+1}, rot180(k_j^{ℓ+1}), 'full')
     [EX1] 3×3 input, 2×2 kernel, δ = [[1,1],[2,3]]: ∂E/∂x = conv2(δ, rot180(k), 'full'), centre 2.3
     """
-    if (2*RH + 1) * (2*RW + 1) * H*W <= 262144:  # the packed windows fit in cache
+    if H*W*(2*RH + 1)*(2*RW + 1) <= 262144:  # the packed windows fit in cache
         _dt = dX.dtype.type
         _dX_f = dX.reshape(dX.shape[0], dX.shape[1], H*W)
         _n = N
@@ -275,7 +275,7 @@ def backward_dK(X, dU, dK, N, C, M, H, W, RH, RW, _threads):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
     """
-    if (2*RH + 1) * (2*RW + 1) * H*W <= 8192:  # the packed windows fit in cache
+    if H*W*(2*RH + 1)*(2*RW + 1) <= 8192:  # the packed windows fit in cache
         _dt = dK.dtype.type
         _dU_f = dU.reshape(dU.shape[0], dU.shape[1], H*W)
         _n = C

@@ -235,6 +235,7 @@ class Window:
     init: Reduction
     term: Reduction
     limit: int = 0
+    size: str = ""  #: the buffer's element count, as source (what ``limit`` bounds)
     zeroed: bool = False  #: the fill is clipped to the array (a padded window): the buffer starts at zero
 
 

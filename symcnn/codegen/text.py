@@ -37,7 +37,6 @@ def environment() -> jinja2.Environment:
     )
     env.filters["subscript"] = lambda name, table: f'{table}["{name}"]'
     env.filters["text"] = source_text
-    env.filters["factor"] = factor
     return env
 
 
@@ -98,7 +97,3 @@ def kernel_docstring(k: Kernel | RecordKernel, layer: str) -> str:
     paper = () if k.kind == "record" else closed_forms(layer, k.label, k.target)
     return docstring(k.label, k.formula, what(k), paper)
 
-
-def factor(code: str) -> str:
-    """A rendered expression made safe as a factor of a product: a sum gets its parentheses."""
-    return f"({code})" if " + " in code or " - " in code else code

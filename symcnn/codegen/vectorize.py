@@ -31,7 +31,6 @@ Python loop runs over pixels.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -138,11 +137,6 @@ def _align(src: str, axes: list[str], target: list[str]) -> str:
     if not all(keep):
         src = f"{src}[{', '.join(':' if k else 'None' for k in keep)}]"
     return src
-
-
-def op_name(src: str) -> str:
-    """The array name at the start of operand source ``src`` (to tell scratch keys apart)."""
-    return "".join(itertools.takewhile(lambda c: c.isalnum() or c == "_", src))
 
 
 def _plain(a: Access, starts: dict, extents: dict) -> bool:
@@ -463,8 +457,8 @@ class _Term:
             swapped = [size[0], size[2], size[1]] if batch else [size[2], size[1]]
             return lambda name: f"{op.src}.reshape({', '.join(swapped)}).swapaxes(-1, -2)"
         src = _align(op.src, op.axes, batch + rows + cols)
-        counts, part = f"{len(batch)}, {len(rows)}", op_name(op.src)
-        return lambda name: f"_ops.matrix({src}, {counts}, {self.key(name, part)})"
+        counts = f"{len(batch)}, {len(rows)}"  # op.src: an array or a temporary, named (its scratch key)
+        return lambda name: f"_ops.matrix({src}, {counts}, {self.key(name, op.src)})"
 
 
 def render_numpy_kernel(k: Kernel | RecordKernel, layer: str = "") -> str:

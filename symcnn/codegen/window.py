@@ -153,6 +153,7 @@ def windowed(
         blocked=str(j),
         blocked_size=scalar_code(extent[j]),
         buffer=(scalar_code(extent[a]), scalar_code(extent[b]), scalar_code(run)),
+        size=scalar_code(extent[a] * extent[b] * run),
         init=init,
         term=replace(main, fill=fill, jam=jam),
         limit=ROWS_LIMIT if into_rows else LIMIT,
