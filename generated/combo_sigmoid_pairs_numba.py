@@ -76,6 +76,115 @@ def forward_U(B, alpha, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B14a] u_j^ℓ = Σ_i α_ij (x_i^{ℓ-1} ∗ k_i^ℓ) + b_j^ℓ
     """
+    if C*KH*KW >= 64 and C*KH*KW*Wo <= 262144:  # a long contraction in cache
+        _dt = U.dtype.type
+        _U_f = U.reshape(U.shape[0], U.shape[1], Ho*Wo)
+        _wk = np.empty((M, C*KH*KW), _dt)
+        for j in prange(M):
+            for i in range(C):
+                for a in range(KH):
+                    for b in range(KW):
+                        _wk[j, KW*(KH*i + a) + b] = _dt(K[i, j, a, b]*alpha[i, j])
+        _yc = max(1, 32768 // ((Wo) * (C*KH*KW)))  # the map rows a chunk packs
+        _n = N
+        _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
+        for _o in prange(_n * _nb):
+            _r = _o // _nb
+            n = _r % (N)
+            _j0 = (_o % _nb) * (M) // _nb
+            _j1 = (_o % _nb + 1) * (M) // _nb
+            for j in range(_j0, _j1):
+                _h1 = _dt(B[j])
+                for y in range(Ho):
+                    for x in range(Wo):
+                        U[n, j, y, x] = _h1
+            _pd = np.empty((_yc * Wo, C*KH*KW), _dt)
+            _jr = _j0 + (_j1 - _j0) // 4 * 4
+            for _y0 in range(0, Ho, _yc):
+                _y1 = min(Ho, _y0 + _yc)
+                _nf = (_y1 - _y0) * Wo
+                _fr = _nf // 2 * 2
+                for i in range(C):
+                    for a in range(KH):
+                        for b in range(KW):
+                            for y in range(_y0, _y1):
+                                for x in range(Wo):
+                                    _pd[-Wo*_y0 + Wo*y + x, KW*(KH*i + a) + b] = X[n, i, a + y, b + x]
+                for j in range(_j0, _jr, 4):
+                    for _f in range(0, _fr, 2):
+                        _s00 = _dt(0)
+                        _s01 = _dt(0)
+                        _s10 = _dt(0)
+                        _s11 = _dt(0)
+                        _s20 = _dt(0)
+                        _s21 = _dt(0)
+                        _s30 = _dt(0)
+                        _s31 = _dt(0)
+                        for _r in range(C*KH*KW):
+                            _p0 = _pd[_f, _r]
+                            _p1 = _pd[_f + 1, _r]
+                            _w = _wk[j, _r]
+                            _s00 += _w*_p0
+                            _s01 += _w*_p1
+                            _w = _wk[j + 1, _r]
+                            _s10 += _w*_p0
+                            _s11 += _w*_p1
+                            _w = _wk[j + 2, _r]
+                            _s20 += _w*_p0
+                            _s21 += _w*_p1
+                            _w = _wk[j + 3, _r]
+                            _s30 += _w*_p0
+                            _s31 += _w*_p1
+                        _U_f[n, j, Wo*_y0 + _f] += _s00
+                        _U_f[n, j, Wo*_y0 + _f + 1] += _s01
+                        _U_f[n, j + 1, Wo*_y0 + _f] += _s10
+                        _U_f[n, j + 1, Wo*_y0 + _f + 1] += _s11
+                        _U_f[n, j + 2, Wo*_y0 + _f] += _s20
+                        _U_f[n, j + 2, Wo*_y0 + _f + 1] += _s21
+                        _U_f[n, j + 3, Wo*_y0 + _f] += _s30
+                        _U_f[n, j + 3, Wo*_y0 + _f + 1] += _s31
+                for j in range(_j0, _jr, 4):
+                    for _f in range(_fr, _nf):
+                        _s00 = _dt(0)
+                        _s10 = _dt(0)
+                        _s20 = _dt(0)
+                        _s30 = _dt(0)
+                        for _r in range(C*KH*KW):
+                            _p0 = _pd[_f, _r]
+                            _w = _wk[j, _r]
+                            _s00 += _w*_p0
+                            _w = _wk[j + 1, _r]
+                            _s10 += _w*_p0
+                            _w = _wk[j + 2, _r]
+                            _s20 += _w*_p0
+                            _w = _wk[j + 3, _r]
+                            _s30 += _w*_p0
+                        _U_f[n, j, Wo*_y0 + _f] += _s00
+                        _U_f[n, j + 1, Wo*_y0 + _f] += _s10
+                        _U_f[n, j + 2, Wo*_y0 + _f] += _s20
+                        _U_f[n, j + 3, Wo*_y0 + _f] += _s30
+                for j in range(_jr, _j1):
+                    for _f in range(0, _fr, 2):
+                        _s00 = _dt(0)
+                        _s01 = _dt(0)
+                        for _r in range(C*KH*KW):
+                            _p0 = _pd[_f, _r]
+                            _p1 = _pd[_f + 1, _r]
+                            _w = _wk[j, _r]
+                            _s00 += _w*_p0
+                            _s01 += _w*_p1
+                        _U_f[n, j, Wo*_y0 + _f] += _s00
+                        _U_f[n, j, Wo*_y0 + _f + 1] += _s01
+                for j in range(_jr, _j1):
+                    for _f in range(_fr, _nf):
+                        _s00 = _dt(0)
+                        for _r in range(C*KH*KW):
+                            _p0 = _pd[_f, _r]
+                            _w = _wk[j, _r]
+                            _s00 += _w*_p0
+                        _U_f[n, j, Wo*_y0 + _f] += _s00
+
+        return
     if Ho*KH*KW*Wo <= 262144:  # the packed windows fit in cache
         _dt = U.dtype.type
         _U_f = U.reshape(U.shape[0], U.shape[1], Ho*Wo)

@@ -47,6 +47,119 @@ def forward_U(B, K, X, U, N, C, M, H, W, RH, RW, _threads):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B7] u_j^ℓ = Σ_{i∈M_j} x_i^{ℓ-1} ∗ k_ij^ℓ + b_j^ℓ  ('valid')
     """
+    if C*(2*RH + 1)*(2*RW + 1) >= 64 and C*W*(2*RH + 1)*(2*RW + 1) <= 262144:  # a long contraction in cache
+        _dt = U.dtype.type
+        _U_f = U.reshape(U.shape[0], U.shape[1], H*W)
+        _wk = np.empty((M, C*(2*RH + 1)*(2*RW + 1)), _dt)
+        for j in prange(M):
+            for i in range(C):
+                for a in range(2*RH + 1):
+                    for b in range(2*RW + 1):
+                        _wk[j, b + (2*RW + 1)*(a + i*(2*RH + 1))] = _dt(K[i, j, a, b])
+        _yc = max(1, 32768 // ((W) * (C*(2*RH + 1)*(2*RW + 1))))  # the map rows a chunk packs
+        _n = N
+        _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
+        for _o in prange(_n * _nb):
+            _r = _o // _nb
+            n = _r % (N)
+            _j0 = (_o % _nb) * (M) // _nb
+            _j1 = (_o % _nb + 1) * (M) // _nb
+            for j in range(_j0, _j1):
+                _h1 = _dt(B[j])
+                for y in range(H):
+                    for x in range(W):
+                        U[n, j, y, x] = _h1
+            _pd = np.empty((_yc * W, C*(2*RH + 1)*(2*RW + 1)), _dt)
+            _jr = _j0 + (_j1 - _j0) // 4 * 4
+            for _y0 in range(0, H, _yc):
+                _y1 = min(H, _y0 + _yc)
+                _nf = (_y1 - _y0) * W
+                _fr = _nf // 2 * 2
+                _pd[:, :] = 0.0
+                for i in range(C):
+                    for a in range(2*RH + 1):
+                        for b in range(2*RW + 1):
+                            for y in range(max(0, RH - a, _y0), min(H, H + RH - a, _y1)):
+                                for x in range(max(0, RW - b), min(W, RW + W - b)):
+                                    _pd[
+                                        -W*_y0 + W*y + x,
+                                        b + (2*RW + 1)*(a + i*(2*RH + 1))
+                                    ] = X[n, i, -RH + a + y, -RW + b + x]
+                for j in range(_j0, _jr, 4):
+                    for _f in range(0, _fr, 2):
+                        _s00 = _dt(0)
+                        _s01 = _dt(0)
+                        _s10 = _dt(0)
+                        _s11 = _dt(0)
+                        _s20 = _dt(0)
+                        _s21 = _dt(0)
+                        _s30 = _dt(0)
+                        _s31 = _dt(0)
+                        for _r in range(C*(2*RH + 1)*(2*RW + 1)):
+                            _p0 = _pd[_f, _r]
+                            _p1 = _pd[_f + 1, _r]
+                            _w = _wk[j, _r]
+                            _s00 += _w*_p0
+                            _s01 += _w*_p1
+                            _w = _wk[j + 1, _r]
+                            _s10 += _w*_p0
+                            _s11 += _w*_p1
+                            _w = _wk[j + 2, _r]
+                            _s20 += _w*_p0
+                            _s21 += _w*_p1
+                            _w = _wk[j + 3, _r]
+                            _s30 += _w*_p0
+                            _s31 += _w*_p1
+                        _U_f[n, j, W*_y0 + _f] += _s00
+                        _U_f[n, j, W*_y0 + _f + 1] += _s01
+                        _U_f[n, j + 1, W*_y0 + _f] += _s10
+                        _U_f[n, j + 1, W*_y0 + _f + 1] += _s11
+                        _U_f[n, j + 2, W*_y0 + _f] += _s20
+                        _U_f[n, j + 2, W*_y0 + _f + 1] += _s21
+                        _U_f[n, j + 3, W*_y0 + _f] += _s30
+                        _U_f[n, j + 3, W*_y0 + _f + 1] += _s31
+                for j in range(_j0, _jr, 4):
+                    for _f in range(_fr, _nf):
+                        _s00 = _dt(0)
+                        _s10 = _dt(0)
+                        _s20 = _dt(0)
+                        _s30 = _dt(0)
+                        for _r in range(C*(2*RH + 1)*(2*RW + 1)):
+                            _p0 = _pd[_f, _r]
+                            _w = _wk[j, _r]
+                            _s00 += _w*_p0
+                            _w = _wk[j + 1, _r]
+                            _s10 += _w*_p0
+                            _w = _wk[j + 2, _r]
+                            _s20 += _w*_p0
+                            _w = _wk[j + 3, _r]
+                            _s30 += _w*_p0
+                        _U_f[n, j, W*_y0 + _f] += _s00
+                        _U_f[n, j + 1, W*_y0 + _f] += _s10
+                        _U_f[n, j + 2, W*_y0 + _f] += _s20
+                        _U_f[n, j + 3, W*_y0 + _f] += _s30
+                for j in range(_jr, _j1):
+                    for _f in range(0, _fr, 2):
+                        _s00 = _dt(0)
+                        _s01 = _dt(0)
+                        for _r in range(C*(2*RH + 1)*(2*RW + 1)):
+                            _p0 = _pd[_f, _r]
+                            _p1 = _pd[_f + 1, _r]
+                            _w = _wk[j, _r]
+                            _s00 += _w*_p0
+                            _s01 += _w*_p1
+                        _U_f[n, j, W*_y0 + _f] += _s00
+                        _U_f[n, j, W*_y0 + _f + 1] += _s01
+                for j in range(_jr, _j1):
+                    for _f in range(_fr, _nf):
+                        _s00 = _dt(0)
+                        for _r in range(C*(2*RH + 1)*(2*RW + 1)):
+                            _p0 = _pd[_f, _r]
+                            _w = _wk[j, _r]
+                            _s00 += _w*_p0
+                        _U_f[n, j, W*_y0 + _f] += _s00
+
+        return
     if H*W*(2*RH + 1)*(2*RW + 1) <= 262144:  # the packed windows fit in cache
         _dt = U.dtype.type
         _U_f = U.reshape(U.shape[0], U.shape[1], H*W)
@@ -176,6 +289,119 @@ def backward_dX(K, dU, dX, N, C, M, H, W, RH, RW, _threads):
     [B12] δ_j^ℓ = f'(u_j^ℓ) ∘ conv2(δ_j^{ℓ+1}, rot180(k_j^{ℓ+1}), 'full')
     [EX1] 3×3 input, 2×2 kernel, δ = [[1,1],[2,3]]: ∂E/∂x = conv2(δ, rot180(k), 'full'), centre 2.3
     """
+    if M*(2*RH + 1)*(2*RW + 1) >= 64 and M*W*(2*RH + 1)*(2*RW + 1) <= 262144:  # a long contraction in cache
+        _dt = dX.dtype.type
+        _dX_f = dX.reshape(dX.shape[0], dX.shape[1], H*W)
+        _wk = np.empty((C, M*(2*RH + 1)*(2*RW + 1)), _dt)
+        for i in prange(C):
+            for j in range(M):
+                for a in range(2*RH + 1):
+                    for b in range(2*RW + 1):
+                        _wk[i, b + (2*RW + 1)*(a + j*(2*RH + 1))] = _dt(K[i, j, a, b])
+        _yc = max(1, 32768 // ((W) * (M*(2*RH + 1)*(2*RW + 1))))  # the map rows a chunk packs
+        _n = N
+        _nb = min(C, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
+        for _o in prange(_n * _nb):
+            _r = _o // _nb
+            n = _r % (N)
+            _j0 = (_o % _nb) * (C) // _nb
+            _j1 = (_o % _nb + 1) * (C) // _nb
+            _h0 = _dt(0)
+            for i in range(_j0, _j1):
+                for p in range(H):
+                    for q in range(W):
+                        dX[n, i, p, q] = _h0
+            _pd = np.empty((_yc * W, M*(2*RH + 1)*(2*RW + 1)), _dt)
+            _jr = _j0 + (_j1 - _j0) // 4 * 4
+            for _y0 in range(0, H, _yc):
+                _y1 = min(H, _y0 + _yc)
+                _nf = (_y1 - _y0) * W
+                _fr = _nf // 2 * 2
+                _pd[:, :] = 0.0
+                for j in range(M):
+                    for a in range(2*RH + 1):
+                        for b in range(2*RW + 1):
+                            for p in range(max(0, -RH + a, _y0), min(H, H - RH + a, _y1)):
+                                for q in range(max(0, -RW + b), min(W, -RW + W + b)):
+                                    _pd[
+                                        -W*_y0 + W*p + q,
+                                        b + (2*RW + 1)*(a + j*(2*RH + 1))
+                                    ] = dU[n, j, RH - a + p, RW - b + q]
+                for i in range(_j0, _jr, 4):
+                    for _f in range(0, _fr, 2):
+                        _s00 = _dt(0)
+                        _s01 = _dt(0)
+                        _s10 = _dt(0)
+                        _s11 = _dt(0)
+                        _s20 = _dt(0)
+                        _s21 = _dt(0)
+                        _s30 = _dt(0)
+                        _s31 = _dt(0)
+                        for _r in range(M*(2*RH + 1)*(2*RW + 1)):
+                            _p0 = _pd[_f, _r]
+                            _p1 = _pd[_f + 1, _r]
+                            _w = _wk[i, _r]
+                            _s00 += _w*_p0
+                            _s01 += _w*_p1
+                            _w = _wk[i + 1, _r]
+                            _s10 += _w*_p0
+                            _s11 += _w*_p1
+                            _w = _wk[i + 2, _r]
+                            _s20 += _w*_p0
+                            _s21 += _w*_p1
+                            _w = _wk[i + 3, _r]
+                            _s30 += _w*_p0
+                            _s31 += _w*_p1
+                        _dX_f[n, i, W*_y0 + _f] += _s00
+                        _dX_f[n, i, W*_y0 + _f + 1] += _s01
+                        _dX_f[n, i + 1, W*_y0 + _f] += _s10
+                        _dX_f[n, i + 1, W*_y0 + _f + 1] += _s11
+                        _dX_f[n, i + 2, W*_y0 + _f] += _s20
+                        _dX_f[n, i + 2, W*_y0 + _f + 1] += _s21
+                        _dX_f[n, i + 3, W*_y0 + _f] += _s30
+                        _dX_f[n, i + 3, W*_y0 + _f + 1] += _s31
+                for i in range(_j0, _jr, 4):
+                    for _f in range(_fr, _nf):
+                        _s00 = _dt(0)
+                        _s10 = _dt(0)
+                        _s20 = _dt(0)
+                        _s30 = _dt(0)
+                        for _r in range(M*(2*RH + 1)*(2*RW + 1)):
+                            _p0 = _pd[_f, _r]
+                            _w = _wk[i, _r]
+                            _s00 += _w*_p0
+                            _w = _wk[i + 1, _r]
+                            _s10 += _w*_p0
+                            _w = _wk[i + 2, _r]
+                            _s20 += _w*_p0
+                            _w = _wk[i + 3, _r]
+                            _s30 += _w*_p0
+                        _dX_f[n, i, W*_y0 + _f] += _s00
+                        _dX_f[n, i + 1, W*_y0 + _f] += _s10
+                        _dX_f[n, i + 2, W*_y0 + _f] += _s20
+                        _dX_f[n, i + 3, W*_y0 + _f] += _s30
+                for i in range(_jr, _j1):
+                    for _f in range(0, _fr, 2):
+                        _s00 = _dt(0)
+                        _s01 = _dt(0)
+                        for _r in range(M*(2*RH + 1)*(2*RW + 1)):
+                            _p0 = _pd[_f, _r]
+                            _p1 = _pd[_f + 1, _r]
+                            _w = _wk[i, _r]
+                            _s00 += _w*_p0
+                            _s01 += _w*_p1
+                        _dX_f[n, i, W*_y0 + _f] += _s00
+                        _dX_f[n, i, W*_y0 + _f + 1] += _s01
+                for i in range(_jr, _j1):
+                    for _f in range(_fr, _nf):
+                        _s00 = _dt(0)
+                        for _r in range(M*(2*RH + 1)*(2*RW + 1)):
+                            _p0 = _pd[_f, _r]
+                            _w = _wk[i, _r]
+                            _s00 += _w*_p0
+                        _dX_f[n, i, W*_y0 + _f] += _s00
+
+        return
     if H*W*(2*RH + 1)*(2*RW + 1) <= 262144:  # the packed windows fit in cache
         _dt = dX.dtype.type
         _dX_f = dX.reshape(dX.shape[0], dX.shape[1], H*W)

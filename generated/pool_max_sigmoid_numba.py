@@ -43,9 +43,9 @@ def record_S(X, S, s):
 
     S = block_argmax(X, s)
     """
-    S[...] = 0.0
     for _i0 in prange(X.shape[0]):
         for _i1 in range(X.shape[1]):
+            S[_i0, _i1] = 0.0
             for _y in range(X.shape[2] // (s)):
                 for _x in range(X.shape[3] // (s)):
                     _best = X[_i0, _i1, (s) * _y, (s) * _x]

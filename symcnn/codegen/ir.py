@@ -215,6 +215,47 @@ class Reduction:
 
 
 @dataclass(frozen=True)
+class DotBlock:
+    """One register block of :class:`Dot`: for ``j`` in ``j_range``, ``_f`` in ``f_range``, the ``sums``
+    start at zero, the contraction loop runs ``loads`` then ``steps`` (``(name, op, value)``), and the
+    ``stores`` add the sums into the target."""
+
+    j_range: str
+    f_range: str
+    sums: tuple[str, ...]
+    loads: tuple[tuple[str, str], ...]
+    steps: tuple[tuple[str, str, str], ...]
+    stores: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Dot:
+    """A window's contraction run as register-blocked inner products (:mod:`.dot`).
+
+    ``weights`` packs the factor beside the window into ``_wk`` (``weights_shape``) once a call, in a
+    ``prange`` over its first loop; per block of the :class:`Window`'s ``prange``, ``window`` packs the
+    windows of map rows ``_y0 ≤ y < _y1`` of one image into ``_pd`` (``chunk`` elements at most, whole
+    rows of ``width`` positions out of ``row``; zero-filled where the Window is ``zeroed``), and the
+    ``blocks`` run over them, a contraction of ``depth`` products. It runs when ``depth`` is at least
+    ``min_depth`` and ``size`` (one row: ``width·depth``) at most ``limit``.
+    """
+
+    weights: Fill
+    weights_shape: tuple[str, ...]
+    window: Fill
+    row: str
+    width: str
+    depth: str
+    size: str
+    min_depth: int
+    limit: int
+    chunk: int
+    jb: int
+    fb: int
+    blocks: tuple[DotBlock, ...]
+
+
+@dataclass(frozen=True)
 class Window:
     """The Numba schedule of a kernel reading a window reused across one index (:mod:`.window`).
 
@@ -237,6 +278,7 @@ class Window:
     limit: int = 0
     size: str = ""  #: the buffer's element count, as source (what ``limit`` bounds)
     zeroed: bool = False  #: the fill is clipped to the array (a padded window): the buffer starts at zero
+    dot: Dot | None = None  #: the inner-product schedule, where the contraction is long (:mod:`.dot`)
 
 
 @dataclass(frozen=True)

@@ -72,10 +72,11 @@ def lower(d: Derivation, spec_hash: str, target: Target = BASELINE) -> ModuleIR:
         terms = forward_terms(layer, eq)
         formula = forward_text(eq)
         name = f"forward_{eq.array.label}"
-        forward.append(_kernel(layer, name, "forward", eq.array, eq.free, terms, formula, target.block))
+        forward.append(_kernel(layer, name, "forward", eq.array, eq.free, terms, formula, target.block,
+                               target.dot))
     backward = [
         _kernel(layer, f"backward_{g.target.label}", "backward", g.target, g.free, g.terms, gradient_text(g),
-                target.block)
+                target.block, target.dot)
         for g in d.gradients
     ]
     specs = [ArraySpec(str(a.label), _shape(a), "") for a in arrays.values()]
@@ -183,7 +184,8 @@ def _symbols(e: sp.Basic, layer: Layer) -> set[sp.Symbol]:
     }
 
 
-def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: str, block: int) -> Kernel:
+def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: str, block: int,
+            dot: tuple[int, int]) -> Kernel:
     sizes = set(layer.sizes)
     symbols = set(free)
     for t in terms:
@@ -204,7 +206,8 @@ def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: s
     collapse = min(2, len(outer)) if _large(layer, free, shape, terms) else 0
     window = None
     if collapse:
-        window = windowed(target, free, shape, terms, reductions, _hoisted, _loop, _short_sizes(layer), block)
+        window = windowed(target, free, shape, terms, reductions, _hoisted, _loop, _short_sizes(layer), block,
+                          dot)
     tile = tiled(target, free, shape, terms, outer, inner, block) if collapse and window is None else None
     used: set[sp.Symbol] = set()
     for e in shape:

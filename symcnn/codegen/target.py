@@ -48,6 +48,14 @@ class Target:
         """The register block: the largest ``w`` with ``w²`` vectors in the register file."""
         return math.isqrt(self.registers)
 
+    @property
+    def dot(self) -> tuple[int, int]:
+        """The inner-product block ``(JB, FB)`` of a long contraction (:mod:`.dot`): ``JB·FB`` partial
+        sums, half the register file, the rest left to the loads and LLVM's interleaved copies;
+        ``FB = registers / 8`` flat positions (2 on AVX2, 4 on AVX-512), ``JB`` output maps."""
+        fb = max(1, self.registers // 8)
+        return self.registers // (2 * fb), fb
+
     def describe(self) -> str:
         """``avx2 (znver3): 8 float32 / 4 float64 lanes, 16 vector registers``."""
         return (f"{self.isa} ({self.cpu}): {self.lanes(4)} float32 / {self.lanes(8)} float64 lanes, "

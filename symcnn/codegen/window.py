@@ -37,6 +37,7 @@ from dataclasses import replace
 import sympy as sp
 
 from ..derive.terms import Bound, Term
+from .dot import Found, dotted
 from .ir import Fill, Loop, Reduction, Window
 from .jam import jammed, jammed_across
 from .pack import BUFFER, FLAT, extent_of, flattened, partner
@@ -78,11 +79,13 @@ def windowed(
     loop: Callable[[Bound], Loop],
     short: set[sp.Symbol],
     width: int,
+    blocks: tuple[int, int] = (4, 2),
 ) -> Window | None:
     """The packed-window schedule of a kernel (see the module doc), or ``None`` where it does not apply.
 
     ``short``: the sizes of parameters and hyper-parameters (kernel taps, map counts); ``width``: the
-    register block (:attr:`.target.Target.block`), steps of each jammed loop.
+    register block (:attr:`.target.Target.block`), steps of each jammed loop; ``blocks``: the
+    inner-product blocks of a long contraction (:attr:`.target.Target.dot`, :mod:`.dot`).
     """
     summed = [k for k, t in enumerate(terms) if t.sums]
     plain = [k for k, t in enumerate(terms) if not t.sums]
@@ -141,6 +144,11 @@ def windowed(
         jam = jammed(body, target, {j: width}, inside, True, at)
     rest = Bound(j, (sp.Symbol("_jr"),), block.upper, block.declared)
     main = replace(main, nest=main.nest[: len(seq)] + (loop(rest),) + main.nest[len(seq) + 1 :])
+    dot = None
+    if into_rows and flat_reads == {lhs}:
+        found = Found(t.body, w, (y, x), (a, b), j, tuple(seq), flat[lhs], bounds, extent,
+                      (*(bounds[s] for s in seq), *fill_loops))
+        dot = dotted(found, loop, blocks)
     init_body = terms[plain[0]].body if plain else sp.S.Zero
     init_loops = [block] + [bounds[f] for f in free if f not in par and f != j]
     init = replace(reductions[plain[0]] if plain else main, nest=tuple(loop(bd) for bd in init_loops),
@@ -158,6 +166,7 @@ def windowed(
         term=replace(main, fill=fill, jam=jam),
         limit=ROWS_LIMIT if into_rows else LIMIT,
         zeroed=bool(clipped),
+        dot=dot,
     )
 
 
