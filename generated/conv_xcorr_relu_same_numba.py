@@ -52,10 +52,10 @@ def forward_U(B, K, X, U, N, C, M, H, W, RH, RW, _threads):
         _U_f = U.reshape(U.shape[0], U.shape[1], H*W)
         _wk = np.empty((M, C*(2*RH + 1)*(2*RW + 1)), _dt)
         for j in prange(M):
-            for i in range(C):
-                for a in range(2*RH + 1):
-                    for b in range(2*RW + 1):
-                        _wk[j, b + (2*RW + 1)*(a + i*(2*RH + 1))] = _dt(K[i, j, a, b])
+            for a in range(2*RH + 1):
+                for b in range(2*RW + 1):
+                    for i in range(C):
+                        _wk[j, C*(a*(2*RW + 1) + b) + i] = _dt(K[i, j, a, b])
         _yc = max(1, 32768 // ((W) * (C*(2*RH + 1)*(2*RW + 1))))  # the map rows a chunk packs
         _n = N
         _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
@@ -76,15 +76,12 @@ def forward_U(B, K, X, U, N, C, M, H, W, RH, RW, _threads):
                 _nf = (_y1 - _y0) * W
                 _fr = _nf // 2 * 2
                 _pd[:, :] = 0.0
-                for i in range(C):
-                    for a in range(2*RH + 1):
-                        for b in range(2*RW + 1):
-                            for y in range(max(0, RH - a, _y0), min(H, H + RH - a, _y1)):
-                                for x in range(max(0, RW - b), min(W, RW + W - b)):
-                                    _pd[
-                                        -W*_y0 + W*y + x,
-                                        b + (2*RW + 1)*(a + i*(2*RH + 1))
-                                    ] = X[n, i, -RH + a + y, -RW + b + x]
+                for a in range(2*RH + 1):
+                    for b in range(2*RW + 1):
+                        for y in range(max(0, RH - a, _y0), min(H, H + RH - a, _y1)):
+                            for x in range(max(0, RW - b), min(W, RW + W - b)):
+                                for i in range(C):
+                                    _pd[-W*_y0 + W*y + x, C*(a*(2*RW + 1) + b) + i] = X[n, i, -RH + a + y, -RW + b + x]
                 for j in range(_j0, _jr, 4):
                     for _f in range(0, _fr, 2):
                         _s00 = _dt(0)
@@ -294,10 +291,10 @@ def backward_dX(K, dU, dX, N, C, M, H, W, RH, RW, _threads):
         _dX_f = dX.reshape(dX.shape[0], dX.shape[1], H*W)
         _wk = np.empty((C, M*(2*RH + 1)*(2*RW + 1)), _dt)
         for i in prange(C):
-            for j in range(M):
-                for a in range(2*RH + 1):
-                    for b in range(2*RW + 1):
-                        _wk[i, b + (2*RW + 1)*(a + j*(2*RH + 1))] = _dt(K[i, j, a, b])
+            for a in range(2*RH + 1):
+                for b in range(2*RW + 1):
+                    for j in range(M):
+                        _wk[i, M*(a*(2*RW + 1) + b) + j] = _dt(K[i, j, a, b])
         _yc = max(1, 32768 // ((W) * (M*(2*RH + 1)*(2*RW + 1))))  # the map rows a chunk packs
         _n = N
         _nb = min(C, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
@@ -318,15 +315,12 @@ def backward_dX(K, dU, dX, N, C, M, H, W, RH, RW, _threads):
                 _nf = (_y1 - _y0) * W
                 _fr = _nf // 2 * 2
                 _pd[:, :] = 0.0
-                for j in range(M):
-                    for a in range(2*RH + 1):
-                        for b in range(2*RW + 1):
-                            for p in range(max(0, -RH + a, _y0), min(H, H - RH + a, _y1)):
-                                for q in range(max(0, -RW + b), min(W, -RW + W + b)):
-                                    _pd[
-                                        -W*_y0 + W*p + q,
-                                        b + (2*RW + 1)*(a + j*(2*RH + 1))
-                                    ] = dU[n, j, RH - a + p, RW - b + q]
+                for a in range(2*RH + 1):
+                    for b in range(2*RW + 1):
+                        for p in range(max(0, -RH + a, _y0), min(H, H - RH + a, _y1)):
+                            for q in range(max(0, -RW + b), min(W, -RW + W + b)):
+                                for j in range(M):
+                                    _pd[-W*_y0 + W*p + q, M*(a*(2*RW + 1) + b) + j] = dU[n, j, RH - a + p, RW - b + q]
                 for i in range(_j0, _jr, 4):
                     for _f in range(0, _fr, 2):
                         _s00 = _dt(0)

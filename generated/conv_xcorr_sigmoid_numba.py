@@ -52,10 +52,10 @@ def forward_U(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
         _U_f = U.reshape(U.shape[0], U.shape[1], Ho*Wo)
         _wk = np.empty((M, C*KH*KW), _dt)
         for j in prange(M):
-            for i in range(C):
-                for a in range(KH):
-                    for b in range(KW):
-                        _wk[j, KW*(KH*i + a) + b] = _dt(K[i, j, a, b]*T[i, j])
+            for a in range(KH):
+                for b in range(KW):
+                    for i in range(C):
+                        _wk[j, C*(KW*a + b) + i] = _dt(K[i, j, a, b]*T[i, j])
         _yc = max(1, 32768 // ((Wo) * (C*KH*KW)))  # the map rows a chunk packs
         _n = N
         _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
@@ -75,12 +75,12 @@ def forward_U(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
                 _y1 = min(Ho, _y0 + _yc)
                 _nf = (_y1 - _y0) * Wo
                 _fr = _nf // 2 * 2
-                for i in range(C):
-                    for a in range(KH):
-                        for b in range(KW):
-                            for y in range(_y0, _y1):
-                                for x in range(Wo):
-                                    _pd[-Wo*_y0 + Wo*y + x, KW*(KH*i + a) + b] = X[n, i, a + y, b + x]
+                for a in range(KH):
+                    for b in range(KW):
+                        for y in range(_y0, _y1):
+                            for x in range(Wo):
+                                for i in range(C):
+                                    _pd[-Wo*_y0 + Wo*y + x, C*(KW*a + b) + i] = X[n, i, a + y, b + x]
                 for j in range(_j0, _jr, 4):
                     for _f in range(0, _fr, 2):
                         _s00 = _dt(0)

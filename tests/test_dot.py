@@ -18,11 +18,11 @@ def _runs(dot, sizes: dict) -> bool:
 
 def test_forward_packs_weights_and_windows_over_the_whole_contraction():
     dot = kernel("conv_xcorr_relu", "forward_U").window.dot
-    assert dot.weights.store == "_wk[j, KW*(KH*i + a) + b] = _dt(K[i, j, a, b]*T[i, j])"
-    assert [lp.index for lp in dot.weights.loops] == ["j", "i", "a", "b"]
-    assert dot.window.store == "_pd[-Wo*_y0 + Wo*y + x, KW*(KH*i + a) + b] = X[n, i, a + y, b + x]"
-    assert [lp.range for lp in dot.window.loops] == [
-        "range(C)", "range(KH)", "range(KW)", "range(_y0, _y1)", "range(Wo)"]  # a chunk of map rows
+    assert dot.weights.store == "_wk[j, C*(KW*a + b) + i] = _dt(K[i, j, a, b]*T[i, j])"
+    assert [lp.index for lp in dot.weights.loops] == ["j", "a", "b", "i"]
+    assert dot.window.store == "_pd[-Wo*_y0 + Wo*y + x, C*(KW*a + b) + i] = X[n, i, a + y, b + x]"
+    assert [lp.range for lp in dot.window.loops] == [  # a chunk of map rows; a run of input maps
+        "range(KH)", "range(KW)", "range(_y0, _y1)", "range(Wo)", "range(C)"]
     assert (dot.row, dot.width, dot.depth) == ("Ho", "Wo", "C*KH*KW")
     assert (dot.size, dot.min_depth, dot.limit, dot.chunk) == ("C*KH*KW*Wo", MIN_DEPTH, LIMIT, CHUNK)
     main = dot.blocks[0]
@@ -41,7 +41,7 @@ def test_a_padded_window_is_packed_inside_the_array_only():
     for name in ("forward_U", "backward_dX"):
         w = kernel("conv_xcorr_relu_same", name).window
         assert w.zeroed and w.dot is not None
-        y, x = w.dot.window.loops[-2:]
+        y, x = w.dot.window.loops[2:4]
         assert (len(y.lower), len(y.stop), len(x.lower), len(x.stop)) == (3, 3, 2, 2), (y, x)  # and chunked
 
 

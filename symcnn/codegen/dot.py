@@ -13,8 +13,10 @@ block,
     _wk[j, r] = h(i, j, a, b)                 (the factor of the body without the window)
     _pd[y·Wo + x, r] = X[n, i, a + y, b + x]  (the window; zero where a padded read leaves X)
 
-with ``r = (i·KH + a)·KW + b`` (two-dimensional buffers: LLVM vectorises the
+with ``r = (a·KW + b)·C + i``: two-dimensional buffers (LLVM vectorises the
 contraction over them, not over reshaped views of four-dimensional ones),
+the input maps innermost, so that the fill's inner loop writes a contiguous
+run of them (1.5x faster than a run of map positions, written a row apart),
 
 and ``JB × FB`` points (output maps × flat positions) run at once, ``JB·FB``
 partial sums live in vector registers over the contraction ``r``::
@@ -83,7 +85,7 @@ def dotted(f: Found, loop, blocks: tuple[int, int]) -> Dot | None:
     if factors.count(w) != 1:
         return None
     coef = sp.Mul(*[a for a in factors if a != w])
-    depth = (*f.seq, *f.taps)
+    depth = (*f.taps, *f.seq)  # the input maps innermost: the fill's inner loop writes a run of them
     allowed = {j, *depth}
     loops = set(f.bounds)
     if (coef.free_symbols & loops) - allowed or coef.has(FLAT) or w in coef.atoms(sp.Indexed):
@@ -92,7 +94,7 @@ def dotted(f: Found, loop, blocks: tuple[int, int]) -> Dot | None:
     size = sp.Mul(*[f.extent[s] for s in depth])
     wk, pd = sp.IndexedBase(WEIGHTS), sp.IndexedBase(WINDOWS)
     r = sp.S.Zero
-    for s in depth:  # the contraction's flat index, row-major: ((i·KH) + a)·KW + b
+    for s in depth:  # the contraction's flat index, row-major: (a·KW + b)·C + i
         r = r * f.extent[s] + s
     weights = Fill(0, tuple(loop(f.bounds[s]) for s in (j, *depth)),
                    f"{scalar_code(wk[j, r])} = _dt({scalar_code(coef)})")

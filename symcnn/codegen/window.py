@@ -147,7 +147,7 @@ def windowed(
     dot = None
     if into_rows and flat_reads == {lhs}:
         found = Found(t.body, w, (y, x), (a, b), j, tuple(seq), flat[lhs], bounds, extent,
-                      (*(bounds[s] for s in seq), *fill_loops))
+                      (*fill_loops, *(bounds[s] for s in seq)))
         dot = dotted(found, loop, blocks)
     init_body = terms[plain[0]].body if plain else sp.S.Zero
     init_loops = [block] + [bounds[f] for f in free if f not in par and f != j]
