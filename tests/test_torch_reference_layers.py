@@ -9,39 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from user_layers import strided_dilated_padded
 
 from symcnn.derive.engine import derive
-from symcnn.model import Equation, Layer, Sum, array, builtin_layers, indices, padded, sizes, tanh
+from symcnn.model import Layer, builtin_layers
 from symcnn.model.builtins import LRN_ALPHA, LRN_BETA, LRN_K
 from symcnn.verify.generated import load_backends
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 TOL = 1e-12
-
-
-def strided_dilated_padded() -> Layer:
-    """``U = Σ padded(X)[n, i, s·y + d·a - P, s·x + d·b - P] K[j, i, a, b]``: PyTorch's kernel order."""
-    N, C, M, Ho, Wo, KH, KW, s, d, P = sizes("N C M Ho Wo KH KW s d P")
-    n, j, y, x, i, a, b = indices("n j y x i a b")
-    X = array("X", (N, C, s * (Ho - 1) + d * (KH - 1) + 1 - 2 * P, s * (Wo - 1) + d * (KW - 1) + 1 - 2 * P))
-    K, B = array("K", (M, C, KH, KW)), array("B", (M,))
-    U, Y = array("U", (N, M, Ho, Wo)), array("Y", (N, M, Ho, Wo))
-    read = padded(X)[n, i, s * y + d * a - P, s * x + d * b - P]
-    return Layer(
-        name="conv_sdp",
-        sizes=(N, C, M, Ho, Wo, KH, KW, s, d, P),
-        hyper=(s, d, P),
-        inputs=(X,),
-        params=(K, B),
-        outputs=(Y,),
-        equations=(
-            Equation(
-                U[n, j, y, x], Sum(read * K[j, i, a, b], (i, 0, C - 1), (a, 0, KH - 1), (b, 0, KW - 1)) + B[j]
-            ),
-            Equation(Y[n, j, y, x], tanh(U[n, j, y, x])),
-        ),
-    )
 
 
 @pytest.fixture(scope="module")
@@ -102,10 +79,14 @@ def test_local_response_norm(folder):
 
 
 @pytest.mark.slow
-def test_stride_dilation_padding_and_an_out_in_kernel(folder):
+@pytest.mark.parametrize("s,d,P", [(2, 2, 1), (3, 2, 2), (2, 4, 3)], ids=["s2d2", "s3d2", "s2d4"])
+def test_stride_dilation_padding_and_an_out_in_kernel(folder, s, d, P):
+    """Stride and dilation both above one: the input sensitivity runs as a scatter (codegen/scatter.py),
+    with strides coprime to the dilation and not."""
     rng = np.random.default_rng(2)
-    s, d, P = 2, 2, 1  # X: 2·(4 - 1) + 2·(3 - 1) + 1 - 2 = 9 rows, 2·(3 - 1) + 2·(2 - 1) + 1 - 2 = 5 columns
-    arrays = {"X": rng.standard_normal((2, 3, 9, 5)), "K": rng.standard_normal((4, 3, 3, 2)),
+    Ho, Wo, KH, KW = 4, 3, 3, 2
+    rows, cols = s * (Ho - 1) + d * (KH - 1) + 1 - 2 * P, s * (Wo - 1) + d * (KW - 1) + 1 - 2 * P
+    arrays = {"X": rng.standard_normal((2, 3, rows, cols)), "K": rng.standard_normal((4, 3, KH, KW)),
               "B": rng.standard_normal(4)}
 
     def reference(X, K, B):

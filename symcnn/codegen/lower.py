@@ -45,6 +45,7 @@ from .ir import Module as ModuleIR
 from .jam import jammed_pack
 from .pack import BUFFER, FLAT, packed
 from .printer import array_code, scalar_code
+from .scatter import Scatter, scattered
 from .target import BASELINE, Target
 from .tile import tiled
 from .ufuncs import chain
@@ -202,13 +203,19 @@ def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: s
     shape = tuple(target.shape)
     reductions = [_reduction(t, free, shape, sizes) for t in terms]
     reductions = _schedule(reductions)
-    outer, inner, init, reductions = _plan(layer, str(target.label), free, shape, terms, reductions, block)
+    scatter = scattered(free, shape, terms, _short_sizes(layer))
+    if scatter is not None:
+        outer, inner, init, reductions = _scattered(str(target.label), free, scatter, reductions)
+    else:
+        outer, inner, init, reductions = _plan(layer, str(target.label), free, shape, terms, reductions,
+                                               block)
     collapse = min(2, len(outer)) if _large(layer, free, shape, terms) else 0
     window = None
-    if collapse:
+    if collapse and scatter is None:
         window = windowed(target, free, shape, terms, reductions, _hoisted, _loop, _short_sizes(layer), block,
                           dot)
     tile = tiled(target, free, shape, terms, outer, inner, block) if collapse and window is None else None
+    tile = None if scatter is not None else tile
     used: set[sp.Symbol] = set()
     for e in shape:
         used |= e.free_symbols
@@ -548,6 +555,19 @@ def _plan(
             r = _jam_pack(r, bounds, t, block)
         planned.append(r)
     return tuple(map(str, outer)), tuple(map(str, inner)), init, planned
+
+
+def _scattered(target_name: str, free: tuple, s: Scatter, reductions: list[Reduction]):
+    """The Numba plan of a scattered kernel (:mod:`.scatter`): the fixed free indices zeroed as the
+    target's rows, then each term's sums adding into the point its guards name; the NumPy backend
+    keeps reading each reduction's own loops and guard masks."""
+    planned = []
+    for r, t, nest, target in zip(reductions, s.terms, s.nests, s.targets):
+        lhs = f"{target_name}[{', '.join(scalar_code(e) for e in target)}]"
+        r = replace(r, nest=tuple(_loop(b) for b in nest), guards=(), lhs=lhs, partial=False)
+        planned.append(_hoisted(r, t))
+    outer = tuple(str(f) for f in free if f not in s.inner)
+    return outer, tuple(str(f) for f in free if f in s.inner), -1, planned
 
 
 def _jam_pack(r: Reduction, bounds: list[Bound], t: Term, block: int) -> Reduction:
