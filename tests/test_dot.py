@@ -67,7 +67,7 @@ def test_blocks_follow_the_register_file():
 #: 5×5 = 25 positions (odd), a batch of 3 (blocks of maps split between threads); a 'same' layer's
 #: input sensitivity sums over as many output maps (9·5·3) as its forward equation over input maps.
 SIZES = [
-    ("conv_xcorr_relu", dict(N=3, C=3, M=7, Ho=5, Wo=5, KH=5, KW=5)),
+    ("conv_xcorr_sigmoid", dict(N=3, C=3, M=7, Ho=5, Wo=5, KH=5, KW=5)),  # compiled by the default run anyway
     ("conv_matlab_tanh", dict(N=2, C=4, M=5, Ho=3, Wo=4, KH=4, KW=4)),
     ("combo_sigmoid_pairs", dict(N=2, C=3, M=6, Ho=3, Wo=3, KH=5, KW=5)),  # [B14a]: α·K the weights
     ("conv_xcorr_relu_same", dict(N=3, C=8, M=8, H=5, W=7, RH=1, RW=1)),
@@ -83,6 +83,7 @@ def test_a_large_map_is_packed_a_chunk_of_rows_at_a_time():
     assert rows < sizes["H"] and _runs(dot, sizes)
 
 
+@pytest.mark.sampled  # a Numba compile of each layer: the default run takes the first
 @pytest.mark.parametrize("layer,sizes", SIZES, ids=[f"{layer}-{sizes['N']}" for layer, sizes in SIZES])
 def test_inner_products_agree_with_numpy_and_finite_differences(layer, sizes):
     found = (kernel(layer, name).window for name in ("forward_U", "backward_dX"))
