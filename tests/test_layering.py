@@ -166,3 +166,18 @@ def test_no_new_codegen_module_matches_patterns_against_source():
     matching = {p.name for p in (PACKAGE / "codegen").glob("*.py") if _uses_re(p)}
     assert matching <= TEXT_MATCHING, sorted(matching - TEXT_MATCHING)
     assert not _uses_re(PACKAGE / "codegen" / "layout.py") and not _uses_re(PACKAGE / "codegen" / "plain.py")
+
+
+def test_no_codegen_stage_hands_its_private_functions_to_another():
+    """A stage imports the steps it shares (``codegen/nest.py``); none passes a ``_private`` function as
+    an argument to another module's function."""
+    found = []
+    for path in sorted((PACKAGE / "codegen").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        private = {n.name for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("_")}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                args = [*node.args, *(k.value for k in node.keywords)]
+                found += [f"{path.name}:{node.lineno} passes {a.id}" for a in args
+                          if isinstance(a, ast.Name) and a.id in private]
+    assert not found, found

@@ -6,7 +6,7 @@ import pytest
 import sympy as sp
 from test_generated import GENERATED, assert_agree, assert_gradients, case
 
-from symcnn.codegen.lower import _loop, lower
+from symcnn.codegen.lower import lower
 from symcnn.codegen.pack import packed
 from symcnn.derive.cache import cached_derive, spec_hash
 from symcnn.derive.terms import Bound, Term
@@ -65,7 +65,7 @@ NEST = [(j, M), (a, KH), (b, KW), (p, Ho), (q, Wo)]
 
 
 def test_packed_term_reads_one_flat_run():
-    bounds, term, lhs, pack = packed(_bounds(*NEST), Term((), dU[n, j, p, q]), "dX", (n, p + a, q + b), _loop)
+    bounds, term, lhs, pack = packed(_bounds(*NEST), Term((), dU[n, j, p, q]), "dX", (n, p + a, q + b))
     assert bounds[-1].index == sp.Symbol("_f", integer=True) and bounds[-1].upper == (Ho * Wo - 1,)
     assert str(term.body) == "_dU_f[n, j, _f]"
     assert lhs == "_pk[a, b, _f]"
@@ -81,13 +81,13 @@ def test_packed_term_reads_one_flat_run():
      dU[n, j, p, q], (n, p + a, q + b)),
 ])
 def test_packing_refuses_what_it_cannot_flatten(why, nest, body, index):
-    assert packed(_bounds(*nest), Term((), body), "dX", index, _loop) is None, why
+    assert packed(_bounds(*nest), Term((), body), "dX", index) is None, why
 
 
 def test_a_bounded_inner_loop_is_not_packed():
     nest = _bounds(*NEST)
     nest[-1] = Bound(q, (sp.S.Zero,), (sp.Min(Wo - 1, a),), (sp.S.Zero, Wo - 1))
-    assert packed(nest, Term((), dU[n, j, p, q]), "dX", (n, p + a, q + b), _loop) is None
+    assert packed(nest, Term((), dU[n, j, p, q]), "dX", (n, p + a, q + b)) is None
 
 
 @pytest.mark.slow  # each schedule variant compiles afresh

@@ -45,6 +45,7 @@ import sympy as sp
 
 from ..derive.terms import Bound
 from .ir import Dot, DotBlock, Fill
+from .nest import loop_of as loop
 from .pack import FLAT
 from .printer import scalar_code
 
@@ -77,7 +78,7 @@ class Found:
     fill: tuple[Bound, ...]  #: the window's fill loops (clipped to the array where it is padded)
 
 
-def dotted(f: Found, loop, blocks: tuple[int, int]) -> Dot | None:
+def dotted(f: Found, blocks: tuple[int, int]) -> Dot | None:
     """The inner-product schedule of a packed-window forward term, or ``None`` where the body is not the
     window times a factor of the contraction and ``j`` alone. ``blocks``: ``(JB, FB)``."""
     w, j = f.window, f.blocked

@@ -27,6 +27,7 @@ import sympy as sp
 
 from ..derive.terms import Bound
 from .ir import Jam, Loop
+from .nest import loop_of as loop
 from .pack import FLAT, extent_of
 from .printer import scalar_code
 
@@ -94,12 +95,11 @@ def jammed(body: sp.Expr, target: sp.Indexed, steps: dict[sp.Symbol, int], loops
 
 
 def jammed_across(body: sp.Expr, target: sp.Indexed, j: sp.Symbol, across: Bound, extent: sp.Expr,
-                  loops: list[Loop], loop, partial: bool, at: tuple[int, str, str, str], width: int) -> Jam:
+                  loops: list[Loop], partial: bool, at: tuple[int, str, str, str], width: int) -> Jam:
     """:func:`jammed` over ``j`` and the loop ``across`` (of ``extent``), ``width`` steps of each; the
     steps of ``across`` left over run jammed over ``j`` alone (``rest``).
 
-    ``loops``: the loops inside ``j``, ``across`` among them, the flat loop last;
-    ``loop`` turns a bound into an IR loop.
+    ``loops``: the loops inside ``j``, ``across`` among them, the flat loop last.
     """
     b = across.index
     k = next(n for n, lp in enumerate(loops) if lp.index == str(b))
@@ -114,7 +114,7 @@ def jammed_across(body: sp.Expr, target: sp.Indexed, j: sp.Symbol, across: Bound
     )
 
 
-def jammed_pack(bounds: list[Bound], body: sp.Expr, target: sp.Indexed, loop,
+def jammed_pack(bounds: list[Bound], body: sp.Expr, target: sp.Indexed,
                 width: int) -> tuple[Jam, Loop] | None:
     """A packed term [B12] (:mod:`.pack`) jammed ``width`` steps at a time over its outermost sum and
     the loop right outside the flat one, and the outermost loop left to run the steps the jam leaves;
@@ -128,7 +128,7 @@ def jammed_pack(bounds: list[Bound], body: sp.Expr, target: sp.Indexed, loop,
     if any(e.free_symbols & {x.index for x in bounds} for e in extents):
         return None
     at = (0, "0", grouped(scalar_code(extents[0])), "_jr")  # a start of 0 renders `_jr = end // JAM * JAM`
-    jam = jammed_across(body, target, j.index, b, extents[-2], [loop(x) for x in bounds[1:]], loop, False, at,
+    jam = jammed_across(body, target, j.index, b, extents[-2], [loop(x) for x in bounds[1:]], False, at,
                         width)
     return jam, loop(Bound(j.index, (sp.Symbol("_jr"),), j.upper, j.declared))
 

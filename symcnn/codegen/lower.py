@@ -31,7 +31,6 @@ from .ir import (
     ArraySpec,
     Constraint,
     Factor,
-    Hoist,
     Index,
     Kernel,
     Loop,
@@ -43,6 +42,7 @@ from .ir import (
 )
 from .ir import Module as ModuleIR
 from .jam import jammed_pack
+from .nest import depends, hoisted, loop_of
 from .pack import BUFFER, FLAT, packed
 from .printer import array_code, scalar_code
 from .scatter import Scatter, scattered
@@ -212,8 +212,7 @@ def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: s
     collapse = min(2, len(outer)) if _large(layer, free, shape, terms) else 0
     window = None
     if collapse and scatter is None:
-        window = windowed(target, free, shape, terms, reductions, _hoisted, _loop, _short_sizes(layer), block,
-                          dot)
+        window = windowed(target, free, shape, terms, reductions, _short_sizes(layer), block, dot)
     tile = tiled(target, free, shape, terms, outer, inner, block) if collapse and window is None else None
     tile = None if scatter is not None else tile
     used: set[sp.Symbol] = set()
@@ -288,7 +287,7 @@ def _reduction(t: Term, free: tuple, shape: tuple, sizes: set) -> Reduction:
                 stop=tuple(scalar_code(sp.expand(e + 1)) for e in b.upper),
                 declared=(scalar_code(lo), scalar_code(sp.expand(hi - lo + 1))),
                 constraints=tuple(constraints),
-                depends=_depends(b),
+                depends=depends(b),
             )
         )
     guards = tuple(scalar_code(g) for g in t.guards)
@@ -539,18 +538,18 @@ def _plan(
             bounds = [b for b in nest if b.index not in outer]
         bounds, t, target = _from_zero(bounds, t, free)
         lhs, pack = f"{target_name}[{', '.join(scalar_code(e) for e in target)}]", None
-        flat = packed(bounds, t, target_name, target, _loop) if accumulate and len(terms) == 1 else None
+        flat = packed(bounds, t, target_name, target) if accumulate and len(terms) == 1 else None
         if flat is not None:
             bounds, t, lhs, pack = flat
         r = replace(
             r,
-            nest=tuple(_loop(b) for b in bounds),
+            nest=tuple(loop_of(b) for b in bounds),
             guards=tuple(scalar_code(g) for g in t.guards),
             lhs=lhs,
             partial=bool(inner and last),
             pack=pack,
         )
-        r = _hoisted(r, t)
+        r = hoisted(r, t)
         if pack is not None:
             r = _jam_pack(r, bounds, t, block)
         planned.append(r)
@@ -564,8 +563,8 @@ def _scattered(target_name: str, free: tuple, s: Scatter, reductions: list[Reduc
     planned = []
     for r, t, nest, target in zip(reductions, s.terms, s.nests, s.targets):
         lhs = f"{target_name}[{', '.join(scalar_code(e) for e in target)}]"
-        r = replace(r, nest=tuple(_loop(b) for b in nest), guards=(), lhs=lhs, partial=False)
-        planned.append(_hoisted(r, t))
+        r = replace(r, nest=tuple(loop_of(b) for b in nest), guards=(), lhs=lhs, partial=False)
+        planned.append(hoisted(r, t))
     outer = tuple(str(f) for f in free if f not in s.inner)
     return outer, tuple(str(f) for f in free if f in s.inner), -1, planned
 
@@ -574,7 +573,7 @@ def _jam_pack(r: Reduction, bounds: list[Bound], t: Term, block: int) -> Reducti
     """A packed term (:mod:`.pack`) jammed over its outermost sum and a tap (:mod:`.jam`), where it can be."""
     index = {str(b.index): b.index for b in bounds}
     slot = sp.IndexedBase(BUFFER)[(*(index[lp.index] for lp in r.pack.unpack[:2]), FLAT)]
-    found = jammed_pack(bounds, t.body, slot, _loop, block)
+    found = jammed_pack(bounds, t.body, slot, block)
     if found is None:
         return r
     jam, first = found
@@ -628,11 +627,11 @@ def _split_floors(
         term = Term((), body, guards)
         r = replace(
             r,
-            nest=tuple(_loop(b) for b in bounds),
+            nest=tuple(loop_of(b) for b in bounds),
             guards=tuple(scalar_code(g) for g in guards),
             lhs=f"{target_name}[{', '.join(scalar_code(e) for e in target)}]",
         )
-        planned.append(_hoisted(r, term))
+        planned.append(hoisted(r, term))
     return tuple(map(str, outer)), tuple(map(str, inner)), init, planned
 
 
@@ -695,64 +694,6 @@ def _large(layer: Layer, free: tuple, shape: tuple, terms: tuple[Term, ...]) -> 
     loops = max(len(shape) + len(t.sums) for t in terms)
     summed = any(t.sums for t in terms)
     return most >= PARALLEL_LONG_LOOPS or (summed and most >= 1 and loops >= PARALLEL_LONG_LOOPS)
-
-
-def _bare(text: str) -> str:
-    """``text`` without parentheses around all of it."""
-    while text.startswith("(") and text.endswith(")"):
-        depth = 0
-        for k, ch in enumerate(text):
-            depth += {"(": 1, ")": -1}.get(ch, 0)
-            if depth == 0 and k < len(text) - 1:
-                return text
-        text = text[1:-1]
-    return text
-
-
-def _loop(b: Bound) -> Loop:
-    lo, hi = b.declared
-    return Loop(
-        index=str(b.index),
-        lower=tuple(scalar_code(e) for e in b.lower),
-        stop=tuple(scalar_code(sp.expand(e + 1)) for e in b.upper),
-        declared=(scalar_code(lo), scalar_code(sp.expand(hi - lo + 1))),
-        depends=_depends(b),
-    )
-
-
-def _depends(b: Bound) -> tuple[str, ...]:
-    """The names a loop's bounds depend on, sorted."""
-    return tuple(sorted({str(s) for e in (*b.lower, *b.upper) for s in e.free_symbols}))
-
-
-def _hoisted(r: Reduction, t: Term) -> Reduction:
-    """Compute each factor of the body right inside the deepest loop it depends on.
-
-    Hoisted products are cast to the target's dtype (``_dt``) so that a
-    ``float32`` kernel stays ``float32`` in its inner loop.
-    """
-    names = [lp.index for lp in r.nest]
-    depth_of: dict[int, list[sp.Expr]] = {}
-    for f in sp.Mul.make_args(t.body):
-        used = {str(s) for s in f.free_symbols} & set(names)
-        d = max((names.index(u) + 1 for u in used), default=0)
-        depth_of.setdefault(d, []).append(f)
-    inner = len(names)
-    hoists, carried = [], None
-    for d in sorted(depth_of):
-        if d == inner:
-            break
-        value = sp.Mul(*depth_of[d]) * (carried if carried is not None else 1)
-        carried = sp.Symbol(f"_h{d}")
-        hoists.append(Hoist(d, str(carried), f"_dt({_bare(scalar_code(value))})"))
-    body = sp.Mul(*depth_of.get(inner, [])) * (carried if carried is not None else 1)
-    temps, reduced = sp.cse(body, symbols=sp.numbered_symbols("_t"), optimizations=None)
-    return replace(
-        r,
-        hoists=tuple(hoists),
-        temps=tuple((str(s), scalar_code(e)) for s, e in temps),
-        body=scalar_code(reduced[0]),
-    )
 
 
 # -- sizes ----------------------------------------------------------------------------------------

@@ -22,12 +22,11 @@ innermost loops shifted by one loop index each, with rectangular bounds.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import sympy as sp
 
 from ..derive.terms import Bound, Term
-from .ir import Loop, Pack
+from .ir import Pack
+from .nest import loop_of
 from .printer import scalar_code
 
 #: The buffer a packed kernel accumulates into, and the flat index of its last axis.
@@ -56,11 +55,11 @@ def flattened(name: str, rank: int, run: str) -> str:
 
 
 def packed(
-    bounds: list[Bound], term: Term, target: str, index: tuple[sp.Expr, ...], loop: Callable[[Bound], Loop]
+    bounds: list[Bound], term: Term, target: str, index: tuple[sp.Expr, ...]
 ) -> tuple[list[Bound], Term, str, Pack] | None:
     """The term accumulated flat (see the module doc): its new bounds and body, the buffer element
     it adds to, and how the buffer is made and added into ``target[index]``; ``None`` where the
-    shape does not apply. ``loop`` turns a bound into an IR loop."""
+    shape does not apply."""
     if term.guards or len(bounds) < 4 or len(index) < 2:  # a target of rank 1 has no rows to pack
         return None
     outer, (bp, bq) = bounds[:-2], bounds[-2:]
@@ -99,7 +98,7 @@ def packed(
     pack = Pack(
         shape=tuple(scalar_code(e) for e in extents + [run]),
         flats=tuple((f"_{name}_f", flattened(name, rank, scalar_code(run))) for name, rank in views),
-        unpack=tuple(loop(b) for b in (loops[partners[0]], loops[partners[1]], bp, bq)),
+        unpack=tuple(loop_of(b) for b in (loops[partners[0]], loops[partners[1]], bp, bq)),
         store=f"{target}[{', '.join(scalar_code(e) for e in index)}] += "
         f"{slot}{scalar_code(p * eq + q)}]",
     )

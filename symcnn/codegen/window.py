@@ -31,15 +31,16 @@ the kernel keeps its own schedule for larger maps.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 
 import sympy as sp
 
 from ..derive.terms import Bound, Term
 from .dot import Found, dotted
-from .ir import Fill, Loop, Reduction, Window
+from .ir import Fill, Reduction, Window
 from .jam import jammed, jammed_across
+from .nest import hoisted
+from .nest import loop_of as loop
 from .pack import BUFFER, FLAT, extent_of, flattened, partner
 from .printer import scalar_code
 
@@ -75,8 +76,6 @@ def windowed(
     shape: tuple[sp.Expr, ...],
     terms: tuple[Term, ...],
     reductions: list[Reduction],
-    hoisted: Callable[[Reduction, Term], Reduction],
-    loop: Callable[[Bound], Loop],
     short: set[sp.Symbol],
     width: int,
     blocks: tuple[int, int] = (4, 2),
@@ -139,7 +138,7 @@ def windowed(
     target, at = flat.get(lhs, lhs), (len(seq), "_j0", "_j1", "_jr")
     inside = [loop(bounds[a]), loop(bounds[b]), loop(nest[-1])]
     if into_rows:
-        jam = jammed_across(body, target, j, bounds[b], extent[b], inside, loop, False, at, width)
+        jam = jammed_across(body, target, j, bounds[b], extent[b], inside, False, at, width)
     else:
         jam = jammed(body, target, {j: width}, inside, True, at)
     rest = Bound(j, (sp.Symbol("_jr"),), block.upper, block.declared)
@@ -148,7 +147,7 @@ def windowed(
     if into_rows and flat_reads == {lhs}:
         found = Found(t.body, w, (y, x), (a, b), j, tuple(seq), flat[lhs], bounds, extent,
                       (*fill_loops, *(bounds[s] for s in seq)))
-        dot = dotted(found, loop, blocks)
+        dot = dotted(found, blocks)
     init_body = terms[plain[0]].body if plain else sp.S.Zero
     init_loops = [block] + [bounds[f] for f in free if f not in par and f != j]
     init = replace(reductions[plain[0]] if plain else main, nest=tuple(loop(bd) for bd in init_loops),
