@@ -9,7 +9,7 @@ jammed, each step loads ``2·WIDTH`` values and does ``WIDTH²`` multiply-adds
 (2.5-2.7× on LeNet-5's first fully connected layer). ``WIDTH`` is the
 target's register block (:attr:`.target.Target.block`: 4 on AVX2, 5 on
 AVX-512), passed in as ``width``. Two forms, after the
-schedule :func:`~.lower._plan` chose:
+schedule :func:`~.order.plan` chose:
 
 *dot* — the sum ``r`` runs innermost into a scalar, ``U[n, k] = Σ_i W[k, i]·X[n, i]``
 [B1]. The two free indices ``p``, ``q`` are blocked; ``WIDTH²`` sums run
