@@ -121,26 +121,19 @@ def backward_dK(X, dU, dK, N, C, M, H, W, RH, RW):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
     """
-    _t0 = _ops.product(
-        _ops.matrix(dU.transpose(2, 3, 1, 0), 0, 3, "backward_dK._t0.dU"),
-        X.reshape(N, C * H * W),
-        "backward_dK._t0"
-    ).reshape(H, W, M, C, H, W)
-    _t1 = _ops.window_sum(
-        _t0,
-        (
-            (0, ((0, 1),), 1),
-            (0, ((1, 1),), 1),
-            (0, ((3, 1),), 1),
-            (0, ((2, 1),), 1),
-            (RH, ((4, -1), (0, 1)), 1),
-            (RW, ((5, -1), (1, 1)), 1)
+    _t1 = _ops.product(
+        _ops.window_matrix(
+            X,
+            ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (RH, ((1, -1), (4, 1)), 1), (RW, ((2, -1), (5, 1)), 1)),
+            ((0, C), (0, 2*RH + 1), (0, 2*RW + 1), (0, N), (0, H), (0, W)),
+            0,
+            3,
+            "backward_dK._t1._w0"
         ),
-        ((0, H), (0, W), (0, C), (0, M), (0, 2*RH + 1), (0, 2*RW + 1)),
-        2,
+        _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dK._t1.dU"),
         "backward_dK._t1"
-    )
-    dK[...] = _t1
+    ).reshape(C, 2*RH + 1, 2*RW + 1, M)
+    dK[...] = _t1.transpose(0, 3, 1, 2)
 
 
 def backward_dB(dU, dB, N, M, H, W):

@@ -340,6 +340,9 @@ class Kernel:
     init: int = -1
     window: Window | None = None
     tile: Tile | None = None
+    #: the indices whose extent holds a size that is no parameter's or hyper-parameter's (the batch,
+    #: map rows and columns), against kernel taps and map counts: how large a copy over them is
+    long: tuple[str, ...] = ()
 
     @property
     def accumulate(self) -> bool:

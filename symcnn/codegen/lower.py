@@ -241,7 +241,16 @@ def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: s
         init=init,
         window=window,
         tile=tile,
+        long=_long(free, shape, terms, short_sizes(layer)),
     )
+
+
+def _long(free: tuple, shape: tuple, terms: tuple[Term, ...], short: set) -> tuple[str, ...]:
+    """The free and summed indices whose extent holds a size not in ``short`` (:attr:`.ir.Kernel.long`)."""
+    extents = dict(zip(free, shape))
+    for t in terms:
+        extents.update({b.index: b.declared[1] - b.declared[0] for b in t.sums})
+    return tuple(sorted(str(u) for u, e in extents.items() if sp.sympify(e).free_symbols - short))
 
 
 def _rename_term(t: Term, rename: dict) -> Term:

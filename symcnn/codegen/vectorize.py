@@ -309,7 +309,10 @@ class _Term:
         instead, the sum over ``j`` is one product ``R[n,i,w,a]``; the window
         ``R[n,i,p-a,a]`` (zero-padded where ``p - a`` leaves it) then sums over
         ``a`` alone, a copy smaller by the extent of ``j``. Applied to a window
-        over bounded ('full') loops when its operand also sums an index it shares.
+        over bounded ('full') loops when its operand also sums an index it shares,
+        and the window's own summed indices are short (kernel taps): a 'same'
+        kernel gradient's window sums map rows, ``Σ_y X[…, a + y - R] dU[…, y]``,
+        and its products first would pair every row with every row.
         """
         bounded = {lp.index for lp in self.t.loops if lp.constraints}
         for n, op in enumerate(ops):
@@ -321,7 +324,7 @@ class _Term:
                 names = [u for u, _ in ix.coeffs]
                 outer = [u for u, c in ix.coeffs if u in self.free and c in ("1", "-1")]
                 if (ix.divisor == "1" and len(outer) == 1 and outer[0] not in others and len(names) > 1
-                        and set(names) - set(outer) <= bounded):
+                        and set(names) - set(outer) <= bounded - set(self.k.long)):
                     mixed[k] = outer[0]
             # the free index must vanish from the read with its axis: not one it also reads elsewhere
             elsewhere = {u for k, ix in enumerate(op.access.index) if k not in mixed for u, _ in ix.coeffs}
