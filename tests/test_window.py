@@ -6,7 +6,7 @@ import pytest
 from test_generated import GENERATED, assert_agree, case
 from test_pack import kernel
 
-from symcnn.codegen.window import LIMIT, ROWS_LIMIT
+from symcnn.codegen.window import LIMIT, ROWS_LIMIT, WIDE_LIMIT, WIDE_MAPS
 from symcnn.runtime.loader import load_layer_module
 
 
@@ -84,3 +84,13 @@ def test_both_schedules_agree_with_numpy(layer, maps):
     a, b = (load_layer_module(layer, backend, GENERATED) for backend in ("numpy", "numba"))
     arrays, hyper = case(a, sizes, seed=4)
     assert_agree(a, b, arrays, hyper)
+
+
+def test_many_output_maps_keep_the_packed_windows_up_to_an_l2_cache():
+    """Between the L1 and twice its size the kernel gradient packs its windows only for 16 maps or more."""
+    gradient, forward = kernel("conv_xcorr_sigmoid", "backward_dK"), kernel("conv_xcorr_sigmoid", "forward_U")
+    assert gradient.window.wide == (WIDE_LIMIT, WIDE_MAPS) == (2 * LIMIT, 16) and forward.window.wide == ()
+    a, b = (load_layer_module("conv_xcorr_sigmoid", backend, GENERATED) for backend in ("numpy", "numba"))
+    for maps in (17, 9):  # 19×19 outputs, 5×5 taps: 9,025 elements, between LIMIT and WIDE_LIMIT
+        arrays, hyper = case(a, dict(N=2, C=2, M=maps, Ho=19, Wo=19, KH=5, KW=5), seed=maps)
+        assert_agree(a, b, arrays, hyper)
