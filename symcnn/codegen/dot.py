@@ -7,19 +7,19 @@ contraction is long (LeNet-5's second convolution sums 20 maps × 5×5 taps,
 500 products a point; a VGG block's 3×3 'same' convolutions 144 or 288) the
 target's points are better computed as inner products along the whole
 contraction, both operands contiguous, as a matrix product's micro-kernel
-does. The weights are packed once a call, the windows of one image once a
-block,
+does. The weights are packed once a call; the windows of one image are
+packed a chunk of map rows at a time (:data:`CHUNK`):
 
     _wk[j, r] = h(i, j, a, b)                 (the factor of the body without the window)
     _pd[y·Wo + x, r] = X[n, i, a + y, b + x]  (the window; zero where a padded read leaves X)
 
-with ``r = (a·KW + b)·C + i``: two-dimensional buffers (LLVM vectorises the
-contraction over them, not over reshaped views of four-dimensional ones),
-the input maps innermost, so that the fill's inner loop writes a contiguous
-run of them (1.5x faster than a run of map positions, written a row apart),
-
-and ``JB × FB`` points (output maps × flat positions) run at once, ``JB·FB``
-partial sums live in vector registers over the contraction ``r``::
+with ``r = (a·KW + b)·C + i``. The buffers are two-dimensional (LLVM
+vectorises the contraction over them, not over reshaped views of
+four-dimensional ones), and the input maps are innermost, so that the fill's
+inner loop writes a contiguous run of them (1.5× faster than a run of map
+positions, written a row apart). Then ``JB × FB`` points (output maps × flat
+positions) run at once, their ``JB·FB`` partial sums in vector registers
+over the contraction ``r``::
 
     _s<m><l> += _wk[j + m, r] · _pd[_f + l, r]
     U_f[n, j + m, _f + l] += _s<m><l>
@@ -32,9 +32,11 @@ time while the contraction has at least :data:`MIN_DEPTH` products (shorter,
 its vector loop would be mostly remainder) and one map row's windows fit in a
 1 MiB L2 cache (:data:`LIMIT`); the packed-window schedule otherwise.
 
-It applies to the forward equation of the packed-window shape whose body is
-the window times a factor that holds only the contraction and the blocked
-index (``j``), and whose target is the only other read of the rows.
+It applies to a packed-window kernel that adds into the target's rows (a
+convolution's forward equation; a 'same' convolution's input sensitivity,
+which is one too) whose body is the window times a factor that holds only
+the contraction and the blocked index (``j``), and whose target is the only
+other read of the rows.
 """
 
 from __future__ import annotations

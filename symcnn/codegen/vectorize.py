@@ -310,9 +310,11 @@ class _Term:
         ``R[n,i,p-a,a]`` (zero-padded where ``p - a`` leaves it) then sums over
         ``a`` alone, a copy smaller by the extent of ``j``. Applied to a window
         over bounded ('full') loops when its operand also sums an index it shares,
-        and the window's own summed indices are short (kernel taps): a 'same'
-        kernel gradient's window sums map rows, ``Σ_y X[…, a + y - R] dU[…, y]``,
-        and its products first would pair every row with every row.
+        but not where a short free index (a kernel tap) moves the window along a
+        long summed one (map rows): a 'same' kernel gradient,
+        ``Σ_y X[…, a + y - R] dU[…, y]``, whose products first would pair every
+        row of ``X`` with every row of ``dU``. (A strided input sensitivity,
+        ``Σ_y K[…, p - s·y] dU[…, y]``, windows the kernel's short axis: kept.)
         """
         bounded = {lp.index for lp in self.t.loops if lp.constraints}
         for n, op in enumerate(ops):
@@ -323,8 +325,9 @@ class _Term:
             for k, ix in enumerate(op.access.index):
                 names = [u for u, _ in ix.coeffs]
                 outer = [u for u, c in ix.coeffs if u in self.free and c in ("1", "-1")]
+                rows = (set(names) - set(outer)) & set(self.k.long) and outer and outer[0] not in self.k.long
                 if (ix.divisor == "1" and len(outer) == 1 and outer[0] not in others and len(names) > 1
-                        and set(names) - set(outer) <= bounded - set(self.k.long)):
+                        and set(names) - set(outer) <= bounded and not rows):
                     mixed[k] = outer[0]
             # the free index must vanish from the read with its axis: not one it also reads elsewhere
             elsewhere = {u for k, ix in enumerate(op.access.index) if k not in mixed for u, _ in ix.coeffs}
