@@ -35,6 +35,7 @@ from .ir import (
     RecordKernel,
 )
 from .ir import Module as ModuleIR
+from .nest import is_long
 from .order import large, plan, scatter_plan, schedule, short_sizes
 from .printer import scalar_code
 from .reduction import reduction
@@ -196,18 +197,18 @@ def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: s
     shape = tuple(target.shape)
     reductions = [reduction(t, free, shape, sizes) for t in terms]
     reductions = schedule(reductions)
-    scatter = scattered(free, shape, terms, short_sizes(layer))
+    short = short_sizes(layer)
+    scatter = scattered(free, shape, terms, short)
     if scatter is not None:
         outer, inner, init, reductions = scatter_plan(str(target.label), free, scatter, reductions)
     else:
         outer, inner, init, reductions = plan(layer, str(target.label), free, shape, terms, reductions,
                                                block)
     collapse = min(2, len(outer)) if large(layer, free, shape, terms) else 0
-    window = None
+    window = tile = None
     if collapse and scatter is None:
-        window = windowed(target, free, shape, terms, reductions, short_sizes(layer), block, dot)
-    tile = tiled(target, free, shape, terms, outer, inner, block) if collapse and window is None else None
-    tile = None if scatter is not None else tile
+        window = windowed(target, free, shape, terms, reductions, short, block, dot)
+        tile = tiled(target, free, shape, terms, outer, inner, block) if window is None else None
     used: set[sp.Symbol] = set()
     for e in shape:
         used |= e.free_symbols
@@ -241,7 +242,7 @@ def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: s
         init=init,
         window=window,
         tile=tile,
-        long=_long(free, shape, terms, short_sizes(layer)),
+        long=_long(free, shape, terms, short),
     )
 
 
@@ -250,7 +251,7 @@ def _long(free: tuple, shape: tuple, terms: tuple[Term, ...], short: set) -> tup
     extents = dict(zip(free, shape))
     for t in terms:
         extents.update({b.index: b.declared[1] - b.declared[0] for b in t.sums})
-    return tuple(sorted(str(u) for u, e in extents.items() if sp.sympify(e).free_symbols - short))
+    return tuple(sorted(str(u) for u, e in extents.items() if is_long(e, short)))
 
 
 def _rename_term(t: Term, rename: dict) -> Term:

@@ -15,7 +15,7 @@ from ..derive.terms import Bound, Term
 from .ir import Hoist, Loop, Reduction
 from .printer import scalar_code
 
-__all__ = ["depends", "hoisted", "loop_of"]
+__all__ = ["depends", "hoisted", "is_long", "loop_of"]
 
 
 def _bare(text: str) -> str:
@@ -75,3 +75,9 @@ def hoisted(r: Reduction, t: Term) -> Reduction:
         temps=tuple((str(s), scalar_code(e)) for s, e in temps),
         body=scalar_code(reduced[0]),
     )
+
+
+def is_long(extent: sp.Expr, short: set) -> bool:
+    """Does a loop of this extent run over a size not in ``short`` (the parameters' and hyper-parameters'
+    sizes): the batch, map rows and columns, rather than kernel taps and map counts?"""
+    return bool(sp.sympify(extent).free_symbols - short)

@@ -19,7 +19,7 @@ from ..model.layer import Layer
 from .interchange import free_loops, reorder
 from .ir import Access, Loop, Reduction
 from .jam import jammed_pack
-from .nest import hoisted, loop_of
+from .nest import hoisted, is_long, loop_of
 from .pack import BUFFER, FLAT, packed
 from .printer import scalar_code
 from .scatter import Scatter
@@ -168,9 +168,9 @@ def scatter_plan(target_name: str, free: tuple, s: Scatter, reductions: list[Red
     target's rows, then each term's sums adding into the point its guards name; the NumPy backend
     keeps reading each reduction's own loops and guard masks."""
     planned = []
-    for r, t, nest, target in zip(reductions, s.terms, s.nests, s.targets):
+    for r, t, target in zip(reductions, s.terms, s.targets):
         lhs = f"{target_name}[{', '.join(scalar_code(e) for e in target)}]"
-        r = replace(r, nest=tuple(loop_of(b) for b in nest), guards=(), lhs=lhs, partial=False)
+        r = replace(r, nest=tuple(loop_of(b) for b in t.sums), guards=(), lhs=lhs, partial=False)
         planned.append(hoisted(r, t))
     outer = tuple(str(f) for f in free if f not in s.inner)
     return outer, tuple(str(f) for f in free if f in s.inner), -1, planned
@@ -294,7 +294,7 @@ def large(layer: Layer, free: tuple, shape: tuple, terms: tuple[Term, ...]) -> b
     short = short_sizes(layer)
 
     def long(e: sp.Expr) -> int:
-        return int(bool(sp.sympify(e).free_symbols - short))
+        return int(is_long(e, short))
 
     spread = sum(long(e) for e in shape)
     most = max(spread + sum(long(b.declared[1] - b.declared[0]) for b in t.sums) for t in terms)

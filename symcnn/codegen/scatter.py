@@ -32,14 +32,15 @@ import sympy as sp
 from ..derive.terms import Bound, Term
 from ..model.bounds import ceil_div, floor_div, is_positive_in_sizes
 from .interchange import reorder
+from .nest import is_long
 
 
 @dataclass(frozen=True)
 class Scatter:
-    """The free indices the sums fix (``inner``), and per term its loops and the target's indices."""
+    """The free indices the sums fix (``inner``), and per term the target's indices and the term without
+    guards, its sums in loop order with the guards' bounds."""
 
     inner: tuple[sp.Symbol, ...]
-    nests: tuple[tuple[Bound, ...], ...]
     targets: tuple[tuple[sp.Expr, ...], ...]
     terms: tuple[Term, ...]
 
@@ -57,7 +58,7 @@ def scattered(free: tuple, shape: tuple, terms: tuple[Term, ...], short: set) ->
         return None
     inner = tuple(f for f in free if f in fixed[0])
     extent = dict(zip(free, shape))
-    nests, targets, out = [], [], []
+    targets, out = [], []
     for t, fix in zip(terms, fixed):
         sums = {b.index: b for b in t.sums}
         last = []
@@ -76,10 +77,9 @@ def scattered(free: tuple, shape: tuple, terms: tuple[Term, ...], short: set) ->
             nest = reorder(list(sums.values()), order, {b.index: b.declared for b in sums.values()})
         except ValueError:
             return None
-        nests.append(tuple(nest))
         targets.append(tuple(fix.get(f, f) for f in free))
         out.append(Term(tuple(nest), t.body, ()))
-    return Scatter(inner, tuple(nests), tuple(targets), tuple(out))
+    return Scatter(inner, tuple(targets), tuple(out))
 
 
 def _fixing(t: Term, free: tuple) -> dict | None:
@@ -108,7 +108,7 @@ def _solved_for(e: sp.Expr, sums: dict, short: set, taken: list) -> sp.Symbol | 
         if u in taken or c.free_symbols & set(sums) or not is_positive_in_sizes(c):
             continue
         lo, hi = sums[u].declared
-        found.append((bool(sp.sympify(hi - lo).free_symbols - short), u))
+        found.append((is_long(hi - lo, short), u))
     return max(found, key=lambda x: x[0])[1] if found else None
 
 

@@ -83,7 +83,7 @@ def windowed(
     reductions: list[Reduction],
     short: set[sp.Symbol],
     width: int,
-    blocks: tuple[int, int] = (4, 2),
+    blocks: tuple[int, int],
 ) -> Window | None:
     """The packed-window schedule of a kernel (see the module doc), or ``None`` where it does not apply.
 
