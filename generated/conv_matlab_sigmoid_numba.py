@@ -37,7 +37,6 @@ SIZES = ("N", "C", "M", "Ho", "Wo", "KH", "KW")
 _check = _contract.Contract(LAYER, "X")
 
 
-@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def forward_U(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
     """[B7] forward equation for U.
 
@@ -48,188 +47,217 @@ def forward_U(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
     [B7] u_j^ℓ = Σ_{i∈M_j} x_i^{ℓ-1} ∗ k_ij^ℓ + b_j^ℓ  ('valid')
     """
     if C*KH*KW >= 64 and C*KH*KW*Wo <= 262144:  # a long contraction in cache
-        _dt = U.dtype.type
-        _U_f = U.reshape(U.shape[0], U.shape[1], Ho*Wo)
-        _wk = np.empty((M, C*KH*KW), _dt)
-        for j in prange(M):
+        forward_U_dot(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads)
+    elif Ho*KH*KW*Wo <= 262144:  # the packed windows fit in cache
+        forward_U_packed(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads)
+    else:
+        forward_U_loops(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW)
+
+
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+def forward_U_dot(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
+    """One schedule of forward_U, which picks it by the sizes: register-blocked inner products
+        (codegen/dot.py).
+
+    U[n, j, y, x] = B[j] + Σ_{i=0}^{C - 1} Σ_{a=0}^{KH - 1} Σ_{b=0}^{KW - 1} K[i, j, a, b]*T[i,
+        j]*X[n, i, KH - a + y - 1, KW - b + x - 1]
+    """
+    _dt = U.dtype.type
+    _U_f = U.reshape(U.shape[0], U.shape[1], Ho*Wo)
+    _wk = np.empty((M, C*KH*KW), _dt)
+    for j in prange(M):
+        for a in range(KH):
+            for b in range(KW):
+                for i in range(C):
+                    _wk[j, C*(KW*a + b) + i] = _dt(K[i, j, a, b]*T[i, j])
+    _yc = max(1, 32768 // ((Wo) * (C*KH*KW)))  # the map rows a chunk packs
+    _n = N
+    _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
+    for _o in prange(_n * _nb):
+        _r = _o // _nb
+        n = _r % (N)
+        _j0 = (_o % _nb) * (M) // _nb
+        _j1 = (_o % _nb + 1) * (M) // _nb
+        for j in range(_j0, _j1):
+            _h1 = _dt(B[j])
+            for y in range(Ho):
+                for x in range(Wo):
+                    U[n, j, y, x] = _h1
+        _pd = np.empty((_yc * Wo, C*KH*KW), _dt)
+        _jr = _j0 + (_j1 - _j0) // 4 * 4
+        for _y0 in range(0, Ho, _yc):
+            _y1 = min(Ho, _y0 + _yc)
+            _nf = (_y1 - _y0) * Wo
+            _fr = _nf // 2 * 2
             for a in range(KH):
                 for b in range(KW):
-                    for i in range(C):
-                        _wk[j, C*(KW*a + b) + i] = _dt(K[i, j, a, b]*T[i, j])
-        _yc = max(1, 32768 // ((Wo) * (C*KH*KW)))  # the map rows a chunk packs
-        _n = N
-        _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
-        for _o in prange(_n * _nb):
-            _r = _o // _nb
-            n = _r % (N)
-            _j0 = (_o % _nb) * (M) // _nb
-            _j1 = (_o % _nb + 1) * (M) // _nb
-            for j in range(_j0, _j1):
-                _h1 = _dt(B[j])
-                for y in range(Ho):
-                    for x in range(Wo):
-                        U[n, j, y, x] = _h1
-            _pd = np.empty((_yc * Wo, C*KH*KW), _dt)
+                    for y in range(_y0, _y1):
+                        for x in range(Wo):
+                            for i in range(C):
+                                _pd[-Wo*_y0 + Wo*y + x, C*(KW*a + b) + i] = X[n, i, KH - a + y - 1, KW - b + x - 1]
+            for j in range(_j0, _jr, 4):
+                for _f in range(0, _fr, 2):
+                    _s00 = _dt(0)
+                    _s01 = _dt(0)
+                    _s10 = _dt(0)
+                    _s11 = _dt(0)
+                    _s20 = _dt(0)
+                    _s21 = _dt(0)
+                    _s30 = _dt(0)
+                    _s31 = _dt(0)
+                    for _r in range(C*KH*KW):
+                        _p0 = _pd[_f, _r]
+                        _p1 = _pd[_f + 1, _r]
+                        _w = _wk[j, _r]
+                        _s00 += _w*_p0
+                        _s01 += _w*_p1
+                        _w = _wk[j + 1, _r]
+                        _s10 += _w*_p0
+                        _s11 += _w*_p1
+                        _w = _wk[j + 2, _r]
+                        _s20 += _w*_p0
+                        _s21 += _w*_p1
+                        _w = _wk[j + 3, _r]
+                        _s30 += _w*_p0
+                        _s31 += _w*_p1
+                    _U_f[n, j, Wo*_y0 + _f] += _s00
+                    _U_f[n, j, Wo*_y0 + _f + 1] += _s01
+                    _U_f[n, j + 1, Wo*_y0 + _f] += _s10
+                    _U_f[n, j + 1, Wo*_y0 + _f + 1] += _s11
+                    _U_f[n, j + 2, Wo*_y0 + _f] += _s20
+                    _U_f[n, j + 2, Wo*_y0 + _f + 1] += _s21
+                    _U_f[n, j + 3, Wo*_y0 + _f] += _s30
+                    _U_f[n, j + 3, Wo*_y0 + _f + 1] += _s31
+            for j in range(_j0, _jr, 4):
+                for _f in range(_fr, _nf):
+                    _s00 = _dt(0)
+                    _s10 = _dt(0)
+                    _s20 = _dt(0)
+                    _s30 = _dt(0)
+                    for _r in range(C*KH*KW):
+                        _p0 = _pd[_f, _r]
+                        _w = _wk[j, _r]
+                        _s00 += _w*_p0
+                        _w = _wk[j + 1, _r]
+                        _s10 += _w*_p0
+                        _w = _wk[j + 2, _r]
+                        _s20 += _w*_p0
+                        _w = _wk[j + 3, _r]
+                        _s30 += _w*_p0
+                    _U_f[n, j, Wo*_y0 + _f] += _s00
+                    _U_f[n, j + 1, Wo*_y0 + _f] += _s10
+                    _U_f[n, j + 2, Wo*_y0 + _f] += _s20
+                    _U_f[n, j + 3, Wo*_y0 + _f] += _s30
+            for j in range(_jr, _j1):
+                for _f in range(0, _fr, 2):
+                    _s00 = _dt(0)
+                    _s01 = _dt(0)
+                    for _r in range(C*KH*KW):
+                        _p0 = _pd[_f, _r]
+                        _p1 = _pd[_f + 1, _r]
+                        _w = _wk[j, _r]
+                        _s00 += _w*_p0
+                        _s01 += _w*_p1
+                    _U_f[n, j, Wo*_y0 + _f] += _s00
+                    _U_f[n, j, Wo*_y0 + _f + 1] += _s01
+            for j in range(_jr, _j1):
+                for _f in range(_fr, _nf):
+                    _s00 = _dt(0)
+                    for _r in range(C*KH*KW):
+                        _p0 = _pd[_f, _r]
+                        _w = _wk[j, _r]
+                        _s00 += _w*_p0
+                    _U_f[n, j, Wo*_y0 + _f] += _s00
+
+
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+def forward_U_packed(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
+    """One schedule of forward_U, which picks it by the sizes: packed windows (codegen/window.py).
+
+    U[n, j, y, x] = B[j] + Σ_{i=0}^{C - 1} Σ_{a=0}^{KH - 1} Σ_{b=0}^{KW - 1} K[i, j, a, b]*T[i,
+        j]*X[n, i, KH - a + y - 1, KW - b + x - 1]
+    """
+    _dt = U.dtype.type
+    _U_f = U.reshape(U.shape[0], U.shape[1], Ho*Wo)
+    _n = N
+    _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
+    for _o in prange(_n * _nb):
+        _r = _o // _nb
+        n = _r % (N)
+        _j0 = (_o % _nb) * (M) // _nb
+        _j1 = (_o % _nb + 1) * (M) // _nb
+        for j in range(_j0, _j1):
+            _h1 = _dt(B[j])
+            for y in range(Ho):
+                for x in range(Wo):
+                    U[n, j, y, x] = _h1
+        _pk = np.empty((KH, KW, Ho*Wo), _dt)
+        for i in range(C):
+            for a in range(KH):
+                for b in range(KW):
+                    for y in range(Ho):
+                        for x in range(Wo):
+                            _pk[a, b, Wo*y + x] = X[n, i, KH - a + y - 1, KW - b + x - 1]
+            _br = KW // 4 * 4
             _jr = _j0 + (_j1 - _j0) // 4 * 4
-            for _y0 in range(0, Ho, _yc):
-                _y1 = min(Ho, _y0 + _yc)
-                _nf = (_y1 - _y0) * Wo
-                _fr = _nf // 2 * 2
+            for j in range(_j0, _jr, 4):
+                for a in range(KH):
+                    for b in range(0, _br, 4):
+                        _k00 = _dt(K[i, j, a, b]*T[i, j])
+                        _k01 = _dt(K[i, j, a, b + 1]*T[i, j])
+                        _k02 = _dt(K[i, j, a, b + 2]*T[i, j])
+                        _k03 = _dt(K[i, j, a, b + 3]*T[i, j])
+                        _k10 = _dt(K[i, j + 1, a, b]*T[i, j + 1])
+                        _k11 = _dt(K[i, j + 1, a, b + 1]*T[i, j + 1])
+                        _k12 = _dt(K[i, j + 1, a, b + 2]*T[i, j + 1])
+                        _k13 = _dt(K[i, j + 1, a, b + 3]*T[i, j + 1])
+                        _k20 = _dt(K[i, j + 2, a, b]*T[i, j + 2])
+                        _k21 = _dt(K[i, j + 2, a, b + 1]*T[i, j + 2])
+                        _k22 = _dt(K[i, j + 2, a, b + 2]*T[i, j + 2])
+                        _k23 = _dt(K[i, j + 2, a, b + 3]*T[i, j + 2])
+                        _k30 = _dt(K[i, j + 3, a, b]*T[i, j + 3])
+                        _k31 = _dt(K[i, j + 3, a, b + 1]*T[i, j + 3])
+                        _k32 = _dt(K[i, j + 3, a, b + 2]*T[i, j + 3])
+                        _k33 = _dt(K[i, j + 3, a, b + 3]*T[i, j + 3])
+                        for _f in range(Ho*Wo):
+                            _w0 = _pk[a, b, _f]
+                            _w1 = _pk[a, b + 1, _f]
+                            _w2 = _pk[a, b + 2, _f]
+                            _w3 = _pk[a, b + 3, _f]
+                            _U_f[n, j, _f] += _k00*_w0 + _k01*_w1 + _k02*_w2 + _k03*_w3
+                            _U_f[n, j + 1, _f] += _k10*_w0 + _k11*_w1 + _k12*_w2 + _k13*_w3
+                            _U_f[n, j + 2, _f] += _k20*_w0 + _k21*_w1 + _k22*_w2 + _k23*_w3
+                            _U_f[n, j + 3, _f] += _k30*_w0 + _k31*_w1 + _k32*_w2 + _k33*_w3
+
+                for a in range(KH):
+                    for b in range(_br, KW):
+                        _k0 = _dt(K[i, j, a, b]*T[i, j])
+                        _k1 = _dt(K[i, j + 1, a, b]*T[i, j + 1])
+                        _k2 = _dt(K[i, j + 2, a, b]*T[i, j + 2])
+                        _k3 = _dt(K[i, j + 3, a, b]*T[i, j + 3])
+                        for _f in range(Ho*Wo):
+                            _w0 = _pk[a, b, _f]
+                            _U_f[n, j, _f] += _k0*_w0
+                            _U_f[n, j + 1, _f] += _k1*_w0
+                            _U_f[n, j + 2, _f] += _k2*_w0
+                            _U_f[n, j + 3, _f] += _k3*_w0
+
+            for j in range(_jr, _j1):
+                _h2 = _dt(T[i, j])
                 for a in range(KH):
                     for b in range(KW):
-                        for y in range(_y0, _y1):
-                            for x in range(Wo):
-                                for i in range(C):
-                                    _pd[-Wo*_y0 + Wo*y + x, C*(KW*a + b) + i] = X[n, i, KH - a + y - 1, KW - b + x - 1]
-                for j in range(_j0, _jr, 4):
-                    for _f in range(0, _fr, 2):
-                        _s00 = _dt(0)
-                        _s01 = _dt(0)
-                        _s10 = _dt(0)
-                        _s11 = _dt(0)
-                        _s20 = _dt(0)
-                        _s21 = _dt(0)
-                        _s30 = _dt(0)
-                        _s31 = _dt(0)
-                        for _r in range(C*KH*KW):
-                            _p0 = _pd[_f, _r]
-                            _p1 = _pd[_f + 1, _r]
-                            _w = _wk[j, _r]
-                            _s00 += _w*_p0
-                            _s01 += _w*_p1
-                            _w = _wk[j + 1, _r]
-                            _s10 += _w*_p0
-                            _s11 += _w*_p1
-                            _w = _wk[j + 2, _r]
-                            _s20 += _w*_p0
-                            _s21 += _w*_p1
-                            _w = _wk[j + 3, _r]
-                            _s30 += _w*_p0
-                            _s31 += _w*_p1
-                        _U_f[n, j, Wo*_y0 + _f] += _s00
-                        _U_f[n, j, Wo*_y0 + _f + 1] += _s01
-                        _U_f[n, j + 1, Wo*_y0 + _f] += _s10
-                        _U_f[n, j + 1, Wo*_y0 + _f + 1] += _s11
-                        _U_f[n, j + 2, Wo*_y0 + _f] += _s20
-                        _U_f[n, j + 2, Wo*_y0 + _f + 1] += _s21
-                        _U_f[n, j + 3, Wo*_y0 + _f] += _s30
-                        _U_f[n, j + 3, Wo*_y0 + _f + 1] += _s31
-                for j in range(_j0, _jr, 4):
-                    for _f in range(_fr, _nf):
-                        _s00 = _dt(0)
-                        _s10 = _dt(0)
-                        _s20 = _dt(0)
-                        _s30 = _dt(0)
-                        for _r in range(C*KH*KW):
-                            _p0 = _pd[_f, _r]
-                            _w = _wk[j, _r]
-                            _s00 += _w*_p0
-                            _w = _wk[j + 1, _r]
-                            _s10 += _w*_p0
-                            _w = _wk[j + 2, _r]
-                            _s20 += _w*_p0
-                            _w = _wk[j + 3, _r]
-                            _s30 += _w*_p0
-                        _U_f[n, j, Wo*_y0 + _f] += _s00
-                        _U_f[n, j + 1, Wo*_y0 + _f] += _s10
-                        _U_f[n, j + 2, Wo*_y0 + _f] += _s20
-                        _U_f[n, j + 3, Wo*_y0 + _f] += _s30
-                for j in range(_jr, _j1):
-                    for _f in range(0, _fr, 2):
-                        _s00 = _dt(0)
-                        _s01 = _dt(0)
-                        for _r in range(C*KH*KW):
-                            _p0 = _pd[_f, _r]
-                            _p1 = _pd[_f + 1, _r]
-                            _w = _wk[j, _r]
-                            _s00 += _w*_p0
-                            _s01 += _w*_p1
-                        _U_f[n, j, Wo*_y0 + _f] += _s00
-                        _U_f[n, j, Wo*_y0 + _f + 1] += _s01
-                for j in range(_jr, _j1):
-                    for _f in range(_fr, _nf):
-                        _s00 = _dt(0)
-                        for _r in range(C*KH*KW):
-                            _p0 = _pd[_f, _r]
-                            _w = _wk[j, _r]
-                            _s00 += _w*_p0
-                        _U_f[n, j, Wo*_y0 + _f] += _s00
+                        _h4 = _dt(_h2*K[i, j, a, b])
+                        for _f in range(Ho*Wo):
+                            _U_f[n, j, _f] += _h4*_pk[a, b, _f]
 
-        return
-    if Ho*KH*KW*Wo <= 262144:  # the packed windows fit in cache
-        _dt = U.dtype.type
-        _U_f = U.reshape(U.shape[0], U.shape[1], Ho*Wo)
-        _n = N
-        _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
-        for _o in prange(_n * _nb):
-            _r = _o // _nb
-            n = _r % (N)
-            _j0 = (_o % _nb) * (M) // _nb
-            _j1 = (_o % _nb + 1) * (M) // _nb
-            for j in range(_j0, _j1):
-                _h1 = _dt(B[j])
-                for y in range(Ho):
-                    for x in range(Wo):
-                        U[n, j, y, x] = _h1
-            _pk = np.empty((KH, KW, Ho*Wo), _dt)
-            for i in range(C):
-                for a in range(KH):
-                    for b in range(KW):
-                        for y in range(Ho):
-                            for x in range(Wo):
-                                _pk[a, b, Wo*y + x] = X[n, i, KH - a + y - 1, KW - b + x - 1]
-                _br = KW // 4 * 4
-                _jr = _j0 + (_j1 - _j0) // 4 * 4
-                for j in range(_j0, _jr, 4):
-                    for a in range(KH):
-                        for b in range(0, _br, 4):
-                            _k00 = _dt(K[i, j, a, b]*T[i, j])
-                            _k01 = _dt(K[i, j, a, b + 1]*T[i, j])
-                            _k02 = _dt(K[i, j, a, b + 2]*T[i, j])
-                            _k03 = _dt(K[i, j, a, b + 3]*T[i, j])
-                            _k10 = _dt(K[i, j + 1, a, b]*T[i, j + 1])
-                            _k11 = _dt(K[i, j + 1, a, b + 1]*T[i, j + 1])
-                            _k12 = _dt(K[i, j + 1, a, b + 2]*T[i, j + 1])
-                            _k13 = _dt(K[i, j + 1, a, b + 3]*T[i, j + 1])
-                            _k20 = _dt(K[i, j + 2, a, b]*T[i, j + 2])
-                            _k21 = _dt(K[i, j + 2, a, b + 1]*T[i, j + 2])
-                            _k22 = _dt(K[i, j + 2, a, b + 2]*T[i, j + 2])
-                            _k23 = _dt(K[i, j + 2, a, b + 3]*T[i, j + 2])
-                            _k30 = _dt(K[i, j + 3, a, b]*T[i, j + 3])
-                            _k31 = _dt(K[i, j + 3, a, b + 1]*T[i, j + 3])
-                            _k32 = _dt(K[i, j + 3, a, b + 2]*T[i, j + 3])
-                            _k33 = _dt(K[i, j + 3, a, b + 3]*T[i, j + 3])
-                            for _f in range(Ho*Wo):
-                                _w0 = _pk[a, b, _f]
-                                _w1 = _pk[a, b + 1, _f]
-                                _w2 = _pk[a, b + 2, _f]
-                                _w3 = _pk[a, b + 3, _f]
-                                _U_f[n, j, _f] += _k00*_w0 + _k01*_w1 + _k02*_w2 + _k03*_w3
-                                _U_f[n, j + 1, _f] += _k10*_w0 + _k11*_w1 + _k12*_w2 + _k13*_w3
-                                _U_f[n, j + 2, _f] += _k20*_w0 + _k21*_w1 + _k22*_w2 + _k23*_w3
-                                _U_f[n, j + 3, _f] += _k30*_w0 + _k31*_w1 + _k32*_w2 + _k33*_w3
 
-                    for a in range(KH):
-                        for b in range(_br, KW):
-                            _k0 = _dt(K[i, j, a, b]*T[i, j])
-                            _k1 = _dt(K[i, j + 1, a, b]*T[i, j + 1])
-                            _k2 = _dt(K[i, j + 2, a, b]*T[i, j + 2])
-                            _k3 = _dt(K[i, j + 3, a, b]*T[i, j + 3])
-                            for _f in range(Ho*Wo):
-                                _w0 = _pk[a, b, _f]
-                                _U_f[n, j, _f] += _k0*_w0
-                                _U_f[n, j + 1, _f] += _k1*_w0
-                                _U_f[n, j + 2, _f] += _k2*_w0
-                                _U_f[n, j + 3, _f] += _k3*_w0
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+def forward_U_loops(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW):
+    """One schedule of forward_U, which picks it by the sizes: loop nests.
 
-                for j in range(_jr, _j1):
-                    _h2 = _dt(T[i, j])
-                    for a in range(KH):
-                        for b in range(KW):
-                            _h4 = _dt(_h2*K[i, j, a, b])
-                            for _f in range(Ho*Wo):
-                                _U_f[n, j, _f] += _h4*_pk[a, b, _f]
-        return
+    U[n, j, y, x] = B[j] + Σ_{i=0}^{C - 1} Σ_{a=0}^{KH - 1} Σ_{b=0}^{KW - 1} K[i, j, a, b]*T[i,
+        j]*X[n, i, KH - a + y - 1, KW - b + x - 1]
+    """
     _dt = U.dtype.type
     for _o in prange(N * M):
         n = _o // M
@@ -353,7 +381,6 @@ def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
                         dX[n, i, KH + _p - a - 1, KW + _q - b - 1] += _pk[a, b, Wo*_p + _q]
 
 
-@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
 def backward_dK(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
     """[B7] gradient dK.
 
@@ -364,55 +391,75 @@ def backward_dK(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
     [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
     """
     if Ho*KH*KW*Wo <= 8192 or (Ho*KH*KW*Wo <= 16384 and M >= 16):
-        _dt = dK.dtype.type
-        _dU_f = dU.reshape(dU.shape[0], dU.shape[1], Ho*Wo)
-        _n = C
-        _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
-        for _o in prange(_n * _nb):
-            _r = _o // _nb
-            i = _r % (C)
-            _j0 = (_o % _nb) * (M) // _nb
-            _j1 = (_o % _nb + 1) * (M) // _nb
-            _h0 = _dt(0)
-            for j in range(_j0, _j1):
-                for a in range(KH):
-                    for b in range(KW):
-                        dK[i, j, a, b] = _h0
-            _pk = np.empty((KH, KW, Ho*Wo), _dt)
-            for n in range(N):
-                for a in range(KH):
-                    for b in range(KW):
-                        for y in range(Ho):
-                            for x in range(Wo):
-                                _pk[a, b, Wo*y + x] = X[n, i, KH - a + y - 1, KW - b + x - 1]
-                _jr = _j0 + (_j1 - _j0) // 4 * 4
-                for j in range(_j0, _jr, 4):
-                    for a in range(KH):
-                        for b in range(KW):
-                            _s0 = _dt(0)
-                            _s1 = _dt(0)
-                            _s2 = _dt(0)
-                            _s3 = _dt(0)
-                            for _f in range(Ho*Wo):
-                                _w0 = _pk[a, b, _f]
-                                _s0 += _w0*_dU_f[n, j, _f]
-                                _s1 += _w0*_dU_f[n, j + 1, _f]
-                                _s2 += _w0*_dU_f[n, j + 2, _f]
-                                _s3 += _w0*_dU_f[n, j + 3, _f]
-                            dK[i, j, a, b] += _s0*T[i, j]
-                            dK[i, j + 1, a, b] += _s1*T[i, j + 1]
-                            dK[i, j + 2, a, b] += _s2*T[i, j + 2]
-                            dK[i, j + 3, a, b] += _s3*T[i, j + 3]
+        backward_dK_packed(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads)
+    else:
+        backward_dK_loops(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW)
 
-                for j in range(_jr, _j1):
-                    _h2 = _dt(T[i, j])
-                    for a in range(KH):
-                        for b in range(KW):
-                            _s = _dt(0)
-                            for _f in range(Ho*Wo):
-                                _s += _h2*_dU_f[n, j, _f]*_pk[a, b, _f]
-                            dK[i, j, a, b] += _s
-        return
+
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+def backward_dK_packed(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
+    """One schedule of backward_dK, which picks it by the sizes: packed windows (codegen/window.py).
+
+    dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} T[i, j]*X[n, i, KH - a + y -
+        1, KW - b + x - 1]*dU[n, j, y, x]
+    """
+    _dt = dK.dtype.type
+    _dU_f = dU.reshape(dU.shape[0], dU.shape[1], Ho*Wo)
+    _n = C
+    _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
+    for _o in prange(_n * _nb):
+        _r = _o // _nb
+        i = _r % (C)
+        _j0 = (_o % _nb) * (M) // _nb
+        _j1 = (_o % _nb + 1) * (M) // _nb
+        _h0 = _dt(0)
+        for j in range(_j0, _j1):
+            for a in range(KH):
+                for b in range(KW):
+                    dK[i, j, a, b] = _h0
+        _pk = np.empty((KH, KW, Ho*Wo), _dt)
+        for n in range(N):
+            for a in range(KH):
+                for b in range(KW):
+                    for y in range(Ho):
+                        for x in range(Wo):
+                            _pk[a, b, Wo*y + x] = X[n, i, KH - a + y - 1, KW - b + x - 1]
+            _jr = _j0 + (_j1 - _j0) // 4 * 4
+            for j in range(_j0, _jr, 4):
+                for a in range(KH):
+                    for b in range(KW):
+                        _s0 = _dt(0)
+                        _s1 = _dt(0)
+                        _s2 = _dt(0)
+                        _s3 = _dt(0)
+                        for _f in range(Ho*Wo):
+                            _w0 = _pk[a, b, _f]
+                            _s0 += _w0*_dU_f[n, j, _f]
+                            _s1 += _w0*_dU_f[n, j + 1, _f]
+                            _s2 += _w0*_dU_f[n, j + 2, _f]
+                            _s3 += _w0*_dU_f[n, j + 3, _f]
+                        dK[i, j, a, b] += _s0*T[i, j]
+                        dK[i, j + 1, a, b] += _s1*T[i, j + 1]
+                        dK[i, j + 2, a, b] += _s2*T[i, j + 2]
+                        dK[i, j + 3, a, b] += _s3*T[i, j + 3]
+
+            for j in range(_jr, _j1):
+                _h2 = _dt(T[i, j])
+                for a in range(KH):
+                    for b in range(KW):
+                        _s = _dt(0)
+                        for _f in range(Ho*Wo):
+                            _s += _h2*_dU_f[n, j, _f]*_pk[a, b, _f]
+                        dK[i, j, a, b] += _s
+
+
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+def backward_dK_loops(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW):
+    """One schedule of backward_dK, which picks it by the sizes: loop nests.
+
+    dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} T[i, j]*X[n, i, KH - a + y -
+        1, KW - b + x - 1]*dU[n, j, y, x]
+    """
     _dt = dK.dtype.type
     for _o in prange(C * M):
         i = _o // M

@@ -20,7 +20,7 @@ from ..errors import GeneratedCodeError
 from . import text as _text
 from .ir import Kernel, Loop, Module, RecordKernel
 from .layout import wrap_long_lines
-from .text import TEMPLATES, docstring, environment, kernel_docstring, source_text
+from .text import TEMPLATES, docstring, environment, kernel_docstring, schedule_docstrings, source_text
 from .vectorize import render_numpy_kernel
 
 #: LLVM flags for Numba kernels with sums: reassociation lets a float sum vectorise; nothing
@@ -79,7 +79,8 @@ def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "") -> str:
         flags.append("parallel=True")
     if any(t.loops for t in k.terms):
         flags.append(f"fastmath={FASTMATH}")
-    return str(macros.kernel(k, doc, loops, inner, terms, ", ".join(flags))).rstrip("\n")
+    docs = schedule_docstrings(k) if k.window else {}
+    return str(macros.kernel(k, doc, docs, loops, inner, terms, ", ".join(flags))).rstrip("\n")
 
 
 def _numba_or_ufuncs(k: Kernel | RecordKernel, m: Module) -> str:

@@ -92,6 +92,25 @@ def what(k: Kernel | RecordKernel) -> str:
     return f"gradient {k.target}"
 
 
+#: How each compiled schedule of a kernel with a window runs (the kernel picks one by the sizes).
+SCHEDULES = {
+    "dot": "register-blocked inner products (codegen/dot.py)",
+    "packed": "packed windows (codegen/window.py)",
+    "loops": "loop nests",
+}
+
+
+def schedule_docstrings(k: Kernel, indent: str = "    ") -> dict[str, str]:
+    """The docstring of each compiled schedule of kernel ``k``: how it runs and the equation it computes."""
+    docs = {}
+    for name, how in SCHEDULES.items():
+        lines = [*_wrapped(f"One schedule of {k.name}, which picks it by the sizes: {how}."), "",
+                 *_wrapped(k.formula)]
+        body = "\n".join((indent + ln) if ln else "" for ln in lines)
+        docs[name] = f'{indent}"""{body.lstrip()}\n{indent}"""'
+    return docs
+
+
 def kernel_docstring(k: Kernel | RecordKernel, layer: str) -> str:
     """The docstring of kernel ``k`` of layer ``layer``."""
     paper = () if k.kind == "record" else closed_forms(layer, k.label, k.target)
