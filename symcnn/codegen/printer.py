@@ -10,6 +10,8 @@ Printed strings are what the IR holds.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE
@@ -85,11 +87,13 @@ _SCALAR = ScalarPrinter({"standard": "python3"})
 _ARRAY = ArrayPrinter({"standard": "python3"})
 
 
+@lru_cache(maxsize=1 << 14)  # a printer is a pure function of the expression; lowering asks again and again
 def scalar_code(expr: sp.Basic) -> str:
     """``expr`` as Python source for a Numba loop body."""
     return _SCALAR.doprint(expr)
 
 
+@lru_cache(maxsize=1 << 14)
 def array_code(expr: sp.Basic) -> str:
     """``expr`` as NumPy source over arrays."""
     return _ARRAY.doprint(expr)

@@ -9,6 +9,7 @@ bound the ``min``; the body holds no ``Sum`` and no ``KroneckerDelta``. A
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import sympy as sp
 
@@ -26,11 +27,11 @@ class Bound:
     upper: tuple[sp.Expr, ...]
     declared: tuple[sp.Expr, sp.Expr]
 
-    @property
+    @cached_property
     def lo(self) -> sp.Expr:
         return self.lower[0] if len(self.lower) == 1 else sp.Max(*self.lower)
 
-    @property
+    @cached_property
     def hi(self) -> sp.Expr:
         return self.upper[0] if len(self.upper) == 1 else sp.Min(*self.upper)
 

@@ -7,13 +7,19 @@ wrong yes — which is all bound pruning needs.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sympy as sp
 
 Ranges = dict[sp.Symbol, tuple[sp.Expr, sp.Expr]]
 
 
+@lru_cache(maxsize=1 << 14)
 def is_positive_in_sizes(expr: sp.Expr) -> bool:
     """True when ``expr`` > 0 for every value ≥ 1 of its (positive integer) symbols.
+
+    Remembered per expression (a symbol's assumptions are part of it): bound pruning asks
+    about the same coefficients and differences many times a layer.
 
     Substitutes ``s = 1 + s'`` with ``s' ≥ 0``: a numerator whose coefficients
     are all ≥ 0 with a positive constant term is positive; denominators must be
