@@ -5,6 +5,9 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import pytest  # noqa: E402
 
+#: Files whose tests take minutes in the slow run (the layer fuzz), run before the rest.
+LONGEST_FIRST = {"test_layer_fuzz.py"}
+
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
@@ -17,3 +20,14 @@ def pytest_collection_modifyitems(config, items):
         if key in seen:
             item.add_marker(pytest.mark.slow)
         seen.add(key)
+    # the longest file first, so that the workers (pytest-xdist, a file each) finish together
+    items.sort(key=lambda item: item.path.name not in LONGEST_FIRST)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print what tests recorded for the reader (``record_property``: the layer fuzz's coverage),
+    whichever worker ran them."""
+    for report in terminalreporter.stats.get("passed", []):
+        for name, text in getattr(report, "user_properties", ()):
+            if name == "layer fuzz":
+                terminalreporter.write_line(f"layer fuzz: {text}")

@@ -8,7 +8,7 @@ The Numba backend compiles slowly (seconds a layer): it is checked, against
 differences and against the plain twin, on every ``NUMBA_EVERY``-th layer.
 
 The default run draws :data:`QUICK` layers (NumPy and plain only);
-the ``slow`` run draws ``SYMCNN_FUZZ_LAYERS`` (default 220), Numba on every
+the ``slow`` run draws ``SYMCNN_FUZZ_LAYERS`` (default 240: at least 200 distinct), Numba on every
 ``SYMCNN_FUZZ_NUMBA_EVERY``-th (default 20).
 """
 
@@ -33,7 +33,7 @@ from symcnn.derive.cache import spec_hash
 from symcnn.model import Equation, Layer, Sum, array, indices, sizes
 from symcnn.verify.generated import load_source
 
-EXAMPLES = int(os.environ.get("SYMCNN_FUZZ_LAYERS", "220"))
+EXAMPLES = int(os.environ.get("SYMCNN_FUZZ_LAYERS", "240"))
 NUMBA_EVERY = int(os.environ.get("SYMCNN_FUZZ_NUMBA_EVERY", "20"))
 QUICK, QUICK_NUMBA_EVERY = 16, 10**9  # the default run checks NumPy and plain; Numba in the slow run
 #: Shrinking a failure can take minutes: ``SYMCNN_FUZZ_SHRINK=1`` asks for it.
@@ -118,8 +118,8 @@ def test_random_layers_derive_and_run_correctly(layer):
     fuzz(layer, QUICK_NUMBA_EVERY)
 
 
-def test_fuzzer_covered_enough_layers():
-    report()
+def test_fuzzer_covered_enough_layers(record_property):
+    record_property("layer fuzz", report())
     assert len(STATS["keys"]) >= QUICK * 0.9
 
 
@@ -131,16 +131,18 @@ def test_many_random_layers_derive_and_run_correctly(layer):
 
 
 @pytest.mark.slow
-def test_fuzzer_covered_many_layers():
-    report()
+def test_fuzzer_covered_many_layers(record_property):
+    record_property("layer fuzz", report())
     assert len(STATS["keys"]) >= min(200, EXAMPLES * 0.9) and STATS["numba"] >= EXAMPLES * 0.9 // NUMBA_EVERY
 
 
-def report() -> None:
-    print(f"\nlayer fuzz: {len(STATS['keys'])} distinct layers ({STATS['runs']} runs, numba on "
-          f"{STATS['numba']}), worst relative error {STATS['worst']:.1e}, {STATS['seconds']:.0f} s")
+def report() -> str:
+    """What the fuzzer covered; the run's summary prints it (conftest.py), from any worker."""
+    text = (f"{len(STATS['keys'])} distinct layers ({STATS['runs']} runs, numba on {STATS['numba']}), "
+            f"worst relative error {STATS['worst']:.1e}, {STATS['seconds']:.0f} s")
     if "worst_layer" in STATS:
-        print("worst:", "; ".join(f"{e.lhs} = {e.rhs}" for e in STATS["worst_layer"].equations))
+        text += "\nworst: " + "; ".join(f"{e.lhs} = {e.rhs}" for e in STATS["worst_layer"].equations)
+    return text
 
 
 # -- failures the fuzzer found, each kept as a named regression ---------------------------------------
