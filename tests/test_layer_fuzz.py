@@ -123,7 +123,7 @@ def test_fuzzer_covered_enough_layers(record_property):
     assert len(STATS["keys"]) >= QUICK * 0.9
 
 
-@pytest.mark.slow  # about 1.4 s a layer, a few more seconds a Numba compile
+@pytest.mark.slow  # about 1.2 s a layer on average (later draws are larger), seconds more a Numba compile
 @settings(max_examples=EXAMPLES, **SETTINGS)
 @given(layers())
 def test_many_random_layers_derive_and_run_correctly(layer):
