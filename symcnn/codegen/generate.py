@@ -125,8 +125,7 @@ def assemble(
     manifest = {**versions(), "target": {"isa": target.isa, "block": target.block}, "layers": info,
                 "files": entries}
     files[MANIFEST] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
-    check_parses(files)
-    return files
+    return files  # parsed by write_tree, before it writes any
 
 
 def check_parses(files: dict[str, str]) -> None:
@@ -274,9 +273,12 @@ def write_tree(files: dict[str, str], out: str | Path, check: bool = False) -> T
     extra). The manifest is written last.
     """
     out = Path(out)
-    check_parses(files)
     if check:
         return _compare(files, out)
+    # every module to be written parses, checked before the folder is touched; a module byte-identical
+    # to the file on disk is not written (it was parsed when it was)
+    unchanged = set(_compare(files, out).unchanged) if out.is_dir() else set()
+    check_parses({name: text for name, text in files.items() if name not in unchanged})
     try:
         _refuse_foreign(out)
         out.mkdir(parents=True, exist_ok=True)
@@ -284,6 +286,7 @@ def write_tree(files: dict[str, str], out: str | Path, check: bool = False) -> T
             report = _compare(files, out)
             _refuse_overwrite(out, report.stale)
             todo = sorted(report.stale + report.missing, key=lambda n: (n == MANIFEST, n))
+            check_parses({name: files[name] for name in todo if name in unchanged})  # changed since
             for name in todo:
                 atomic_write_text(out / name, files[name])
                 report.written.append(name)
