@@ -10,7 +10,10 @@ processes and then trains on kernels read from the cache:
 1. a *planning* child runs one training step on a two-image batch with every
    generated kernel replaced by a recorder, which notes the Numba types of
    its arguments (the kernels are compiled per dtype and layout, not size)
-   and computes nothing;
+   and computes nothing; a built-in kernel with several schedules picks one
+   by map counts and sizes, not the batch, so the plan holds the schedules
+   training reaches (one the plan missed compiles in-process: slower, never
+   wrong);
 2. :data:`JOBS` *compiling* children share the kernels it found, the
    longest sources first, and compile each for its types into the cache —
    one a core, so the compile takes about half the time of one process; the
