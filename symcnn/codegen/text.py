@@ -79,6 +79,11 @@ def docstring(
             lines += _wrapped(f"[{tag}] {text}")
     elif not label:
         lines += ["", "Derived from the layer's forward equation alone, as every built-in layer's is."]
+    return _quoted(lines, indent)
+
+
+def _quoted(lines: list[str], indent: str) -> str:
+    """``lines`` as a docstring at ``indent``, blank lines left empty."""
     body = "\n".join((indent + ln) if ln else "" for ln in lines)
     return f'{indent}"""{body.lstrip()}\n{indent}"""'
 
@@ -102,13 +107,9 @@ SCHEDULES = {
 
 def schedule_docstrings(k: Kernel, indent: str = "    ") -> dict[str, str]:
     """The docstring of each compiled schedule of kernel ``k``: how it runs and the equation it computes."""
-    docs = {}
-    for name, how in SCHEDULES.items():
-        lines = [*_wrapped(f"One schedule of {k.name}, which picks it by the sizes: {how}."), "",
-                 *_wrapped(k.formula)]
-        body = "\n".join((indent + ln) if ln else "" for ln in lines)
-        docs[name] = f'{indent}"""{body.lstrip()}\n{indent}"""'
-    return docs
+    return {name: _quoted([*_wrapped(f"One schedule of {k.name}, which picks it by the sizes: {how}."), "",
+                           *_wrapped(k.formula)], indent)
+            for name, how in SCHEDULES.items()}
 
 
 def kernel_docstring(k: Kernel | RecordKernel, layer: str) -> str:
