@@ -89,3 +89,21 @@ def test_the_plan_lists_each_kernel_a_step_calls_once_with_its_types(tmp_path):
     assert costs == sorted(costs, reverse=True)  # the longest first, dealt out in turn to the children
     (probe,) = (tmp_path / "cache").rglob("*.nbc")  # recorded, not compiled, but for the probe of the cache:
     assert f"{calls[-1][0][1]}-" in probe.name  # the shortest kernel (a miss, so the plan stands)
+
+
+def test_a_failed_child_stops_the_children_waiting_for_its_plan(tmp_path):
+    from symcnn.runtime.warmup import _children
+
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    waiting = {**SPEC, "plan": str(tmp_path / "never.pickle"), "claims": str(claims), "planner": False,
+               "parent": os.getpid(), "ticks": str(tmp_path / "ticks")}
+    failing = {**SPEC, "net": "no-such-net"}  # a training step of a net that does not exist
+    assert _children([failing, waiting]) is False  # returns: the waiting child was stopped, not waited for
+
+
+def test_each_kernel_is_claimed_by_one_child(tmp_path):
+    from symcnn.runtime.warmup import _claim
+
+    assert [_claim(str(tmp_path), "3"), _claim(str(tmp_path), "3"), _claim(str(tmp_path), "4")] == [
+        True, False, True]

@@ -14,16 +14,20 @@ processes and then trains on kernels read from the cache:
    by map counts and sizes, not the batch, so the plan holds the schedules
    training reaches (one the plan missed compiles in-process: slower, never
    wrong);
-2. :data:`JOBS` *compiling* children share the kernels it found, the
-   longest sources first, and compile each for its types into the cache —
-   one a core, so the compile takes about half the time of one process; the
-   first also compiles the SGD update's kernels (:mod:`.update`).
+2. then :data:`JOBS` children compile the kernels it found into the cache,
+   one a core, so the compile takes about half the time of one process. The
+   planning child is the first of them; the others start beside it and load
+   the network's modules while it plans. Each child takes the next kernel no
+   other has claimed (a file created once, ``O_EXCL``), the longest sources
+   first, so the children finish together whatever the kernels cost. The
+   SGD update's kernels (:mod:`.update`) need no plan: the second child
+   compiles them while the first plans.
 
 When the cache is already warm, the planning child finds its shortest kernel
-there and loads the rest itself: one child, about a second.
-If planning fails, one child runs a real training step instead, which
-compiles every kernel it calls; if that fails too, the kernels compile
-in-process as before: slower, never wrong.
+there and loads the rest itself, and the others find nothing to claim.
+If a child fails, the others are stopped and one child runs a real training
+step instead, which compiles every kernel it calls; if that fails too, the
+kernels compile in-process as before: slower, never wrong.
 
 ``python -m symcnn.runtime.warmup '<json>'`` is a child.
 """
@@ -70,23 +74,30 @@ def compile_ahead(
     report = progress or (lambda done, total, share: None)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="symcnn-warmup-") as tmp:
-        plan = Path(tmp) / "plan.pickle"
-        report(0, 0, 0.0)
-        if _children([{**spec, "plan": str(plan)}]):
-            calls = pickle.loads(plan.read_bytes())
-            ticks = [str(Path(tmp) / f"ticks-{k}") for k in range(JOBS)]
-            work = sum(cost for _, cost in calls) or 1
+        plan, claims = Path(tmp) / "plan.pickle", Path(tmp) / "claims"
+        claims.mkdir()
+        ticks = [str(Path(tmp) / f"ticks-{k}") for k in range(JOBS)]
 
-            def poll() -> None:
-                done, cost = _ticked(ticks)
-                report(done, len(calls), cost / work)
+        def poll() -> None:
+            calls = _planned(plan)
+            if calls is None:
+                report(0, 0, 0.0)
+                return
+            done, cost = _ticked(ticks)
+            report(done, len(calls), cost / (sum(c for _, c in calls) or 1))
 
-            if not calls or _children(
-                [{**spec, "compile": str(plan), "part": k, "parts": JOBS, "ticks": ticks[k]}
-                 for k in range(JOBS)], poll
-            ):
-                return time.perf_counter() - start
+        work = {**spec, "plan": str(plan), "claims": str(claims), "parent": os.getpid()}
+        if _children([{**work, "ticks": ticks[k], "planner": k == 0} for k in range(JOBS)], poll):
+            return time.perf_counter() - start
     return time.perf_counter() - start if _children([spec]) else None
+
+
+def _planned(plan: Path) -> list | None:
+    """The planning child's plan, or ``None`` while it plans (it appears whole: written, then renamed)."""
+    try:
+        return pickle.loads(plan.read_bytes())
+    except FileNotFoundError:
+        return None
 
 
 def _ticked(files: list[str]) -> tuple[int, int]:
@@ -103,20 +114,22 @@ def _ticked(files: list[str]) -> tuple[int, int]:
 
 
 def _children(specs: list[dict], poll: Callable[[], None] | None = None) -> bool:
-    """Run one child per spec, all at once, calling ``poll`` a few times a second; did every one succeed?"""
+    """Run one child per spec, all at once, calling ``poll`` a few times a second; did every one succeed?
+    The first to fail stops the others (they may be waiting for its plan)."""
     runs = [subprocess.Popen([sys.executable, "-m", __name__, json.dumps(s)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for s in specs]
     try:
-        while poll is not None and any(run.poll() is None for run in runs):
-            poll()
-            time.sleep(0.25)
-        ok = all([run.wait() == 0 for run in runs])
-    finally:  # interrupted (Ctrl-C): the children go with the parent
+        while any(run.poll() is None for run in runs) and not any(run.poll() for run in runs):
+            if poll is not None:
+                poll()
+            time.sleep(0.1 if poll is None else 0.25)
+        ok = all(run.poll() == 0 for run in runs)
+    finally:  # a child failed, or the parent was interrupted (Ctrl-C): the children go
         for run in runs:
             if run.poll() is None:
                 run.kill()
                 run.wait()
-    if poll is not None:
+    if poll is not None and ok:
         poll()  # the final count
     return ok
 
@@ -171,8 +184,10 @@ def _plan(spec: dict) -> None:
             _kernel(layer, name, spec).compile(types)
         _update_kernels(spec["dtype"])
         plan = []
-    with open(spec["plan"], "wb") as f:
+    partial = spec["plan"] + ".part"
+    with open(partial, "wb") as f:
         pickle.dump(plan, f)
+    os.replace(partial, spec["plan"])
 
 
 def _kernel(layer: str, name: str, spec: dict):
@@ -190,16 +205,35 @@ def _cached(call: tuple[str, str, tuple], spec: dict) -> bool:
 
 
 def _compile(spec: dict) -> None:
-    """Compile this child's share of the planned kernels (every ``parts``-th, longest first)."""
-    with open(spec["compile"], "rb") as f:
-        calls = pickle.load(f)
-    for (layer, name, types), cost in calls[spec["part"] :: spec["parts"]]:
-        _kernel(layer, name, spec).compile(types)
-        if spec.get("ticks"):
+    """Compile the planned kernels no other child has claimed, the longest first, and the update's
+    (a child that is not the planner loads the network's modules and compiles the update's kernels
+    while it waits for the plan)."""
+    if not spec["planner"]:  # while the planner plans: the network's modules, and the update's kernels
+        _network(spec)
+        if _claim(spec["claims"], "update"):
+            _update_kernels(spec["dtype"])
+    while (calls := _planned(Path(spec["plan"]))) is None:
+        if os.getppid() != spec["parent"]:  # the parent is gone: nobody will read what this compiles
+            sys.exit(1)
+        time.sleep(0.05)
+    if not calls:  # the planner found the cache warm and loaded every kernel
+        return
+    for k, ((layer, name, types), cost) in enumerate(calls):
+        if _claim(spec["claims"], str(k)):
+            _kernel(layer, name, spec).compile(types)
             with open(spec["ticks"], "a") as f:
                 f.write(f"{cost}\n")
-    if spec["part"] == 0:
+    if _claim(spec["claims"], "update"):
         _update_kernels(spec["dtype"])
+
+
+def _claim(folder: str, name: str) -> bool:
+    """Take ``name`` for this child: only the first to create its file in ``folder`` gets it."""
+    try:
+        os.close(os.open(os.path.join(folder, name), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
 
 
 def _update_kernels(dtype: str) -> None:
@@ -225,11 +259,11 @@ def _step(spec: dict) -> None:
 
 
 def _main(spec: dict) -> None:
-    if "plan" in spec:
+    if "plan" in spec and spec.get("planner", True):
         _plan(spec)
-    elif "compile" in spec:
+    if "claims" in spec:
         _compile(spec)
-    else:
+    elif "plan" not in spec:
         _step(spec)
 
 
