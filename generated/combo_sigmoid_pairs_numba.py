@@ -94,7 +94,7 @@ def forward_U_dot(B, alpha, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
     _dt = U.dtype.type
     _U_f = U.reshape(U.shape[0], U.shape[1], Ho*Wo)
     _wk = np.empty((M, C*KH*KW), _dt)
-    for j in prange(M):
+    for j in range(M):
         for a in range(KH):
             for b in range(KW):
                 for i in range(C):

@@ -65,7 +65,7 @@ def forward_U_dot(B, K, X, U, N, C, M, H, W, RH, RW, _threads):
     _dt = U.dtype.type
     _U_f = U.reshape(U.shape[0], U.shape[1], H*W)
     _wk = np.empty((M, C*(2*RH + 1)*(2*RW + 1)), _dt)
-    for j in prange(M):
+    for j in range(M):
         for a in range(2*RH + 1):
             for b in range(2*RW + 1):
                 for i in range(C):
@@ -332,7 +332,7 @@ def backward_dX_dot(K, dU, dX, N, C, M, H, W, RH, RW, _threads):
     _dt = dX.dtype.type
     _dX_f = dX.reshape(dX.shape[0], dX.shape[1], H*W)
     _wk = np.empty((C, M*(2*RH + 1)*(2*RW + 1)), _dt)
-    for i in prange(C):
+    for i in range(C):
         for a in range(2*RH + 1):
             for b in range(2*RW + 1):
                 for j in range(M):

@@ -232,8 +232,8 @@ class DotBlock:
 class Dot:
     """A window's contraction run as register-blocked inner products (:mod:`.dot`).
 
-    ``weights`` packs the factor beside the window into ``_wk`` (``weights_shape``) once a call, in a
-    ``prange`` over its first loop; per block of the :class:`Window`'s ``prange``, ``window`` packs the
+    ``weights`` packs the factor beside the window into ``_wk`` (``weights_shape``) once a call, in one
+    thread (a few thousand elements); per block of the :class:`Window`'s ``prange``, ``window`` packs the
     windows of map rows ``_y0 ≤ y < _y1`` of one image into ``_pd`` (``chunk`` elements at most, whole
     rows of ``width`` positions out of ``row``; zero-filled where the Window is ``zeroed``), and the
     ``blocks`` run over them, a contraction of ``depth`` products. It runs when ``depth`` is at least
