@@ -107,3 +107,14 @@ def test_each_kernel_is_claimed_by_one_child(tmp_path):
 
     assert [_claim(str(tmp_path), "3"), _claim(str(tmp_path), "3"), _claim(str(tmp_path), "4")] == [
         True, False, True]
+
+
+def test_work_done_meanwhile_that_fails_stops_the_children(tmp_path, monkeypatch):
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))  # a cold cache: the children would compile
+
+    def failing() -> None:
+        raise ValueError("no data")
+
+    with pytest.raises(ValueError, match="no data"):
+        compile_ahead("dlt", dtype="float32", meanwhile=failing)
+    assert not list(tmp_path.rglob("*.nbc"))  # stopped before any kernel was compiled

@@ -149,9 +149,23 @@ def run(args: argparse.Namespace) -> int:
     for split in ("train", "test"):
         if len(data.labels(split)) == 0:
             raise DataError(f"{data.source}: the {split} split holds no images")
-    x_train = data.images("train", args.dtype)[: args.limit, None]
-    t_train = data.one_hot("train", args.dtype)[: args.limit]
-    x_test, y_test = data.images("test", args.dtype)[:, None], data.labels("test")
+    ready: dict = {}
+
+    def prepare() -> None:
+        """The images and the network (no kernel runs): while the kernels compile, for numba."""
+        ready["train"] = (data.images("train", args.dtype)[: args.limit, None],
+                          data.one_hot("train", args.dtype)[: args.limit])
+        ready["test"] = data.images("test", args.dtype)[:, None], data.labels("test")
+        if layout:
+            from ..runtime.netspec import build_from_file
+
+            ready["net"] = build_from_file(layout, backend=args.backend, dtype=args.dtype, seed=args.seed,
+                                           generated=args.generated, trust=args.trust_generated)
+        else:
+            ready["net"] = build_network(args.net, backend=args.backend, dtype=args.dtype,
+                                         convention=args.convention, generated=args.generated,
+                                         trust=args.trust_generated, seed=args.seed)
+
     if args.backend == "numba":  # kernels compiled in-process run slower than cached ones
         print("compiling the Numba kernels (or loading them) in child processes", file=sys.stderr)
         counter = Counter("  compiled", enabled=False if args.json else None)
@@ -162,19 +176,14 @@ def run(args: argparse.Namespace) -> int:
         try:
             took = compile_ahead(args.net, dtype=args.dtype, convention=args.convention,
                                  generated=args.generated, trust=args.trust_generated, progress=progress,
-                                 net_spec=layout.meta() if layout else None)
+                                 net_spec=layout.meta() if layout else None, meanwhile=prepare)
         finally:
             counter.close()
         print(f"  done in {took:.1f} s" if took is not None else "  failed: compiling in-process",
               file=sys.stderr)
-    if layout:
-        from ..runtime.netspec import build_from_file
-
-        net = build_from_file(layout, backend=args.backend, dtype=args.dtype, seed=args.seed,
-                              generated=args.generated, trust=args.trust_generated)
     else:
-        net = build_network(args.net, backend=args.backend, dtype=args.dtype, convention=args.convention,
-                            generated=args.generated, trust=args.trust_generated, seed=args.seed)
+        prepare()
+    (x_train, t_train), (x_test, y_test), net = ready["train"], ready["test"], ready["net"]
     opt = SGD(net.parameters(), lr=recipe["lr"], momentum=recipe["momentum"])
     rng = np.random.default_rng([args.seed, 1])
     print(f"{data.describe()}; training on {len(x_train)}", file=sys.stderr)

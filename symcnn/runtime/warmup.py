@@ -60,6 +60,7 @@ def compile_ahead(
     trust: bool = False,
     net_spec: dict | None = None,
     progress: Callable[[int, int, float], None] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> float | None:
     """Compile (or load) every Numba kernel of preset ``net``'s training step in child processes.
 
@@ -67,7 +68,9 @@ def compile_ahead(
     ``progress(done, total, share)`` is called while the compiling children work (a few
     times a second): ``done`` of ``total`` kernels compiled, ``share`` the fraction of the
     work done (kernels weighted by their source length); ``(0, 0, 0.0)`` while planning.
-    Returns the children's wall time in seconds, or ``None`` if they failed.
+    ``meanwhile`` runs in this process once the children have started (loading the data, building
+    the network: work that calls no kernel); if it raises, the children are stopped and the error
+    propagates. Returns the children's wall time in seconds, or ``None`` if they failed.
     """
     spec = {"net": net, "dtype": dtype, "convention": convention,
             "generated": None if generated is None else str(generated), "trust": trust, "net_spec": net_spec}
@@ -87,7 +90,7 @@ def compile_ahead(
             report(done, len(calls), cost / (sum(c for _, c in calls) or 1))
 
         work = {**spec, "plan": str(plan), "claims": str(claims), "parent": os.getpid()}
-        if _children([{**work, "ticks": ticks[k], "planner": k == 0} for k in range(JOBS)], poll):
+        if _children([{**work, "ticks": ticks[k], "planner": k == 0} for k in range(JOBS)], poll, meanwhile):
             return time.perf_counter() - start
     return time.perf_counter() - start if _children([spec]) else None
 
@@ -113,18 +116,21 @@ def _ticked(files: list[str]) -> tuple[int, int]:
     return len(costs), sum(costs)
 
 
-def _children(specs: list[dict], poll: Callable[[], None] | None = None) -> bool:
-    """Run one child per spec, all at once, calling ``poll`` a few times a second; did every one succeed?
-    The first to fail stops the others (they may be waiting for its plan)."""
+def _children(specs: list[dict], poll: Callable[[], None] | None = None,
+              meanwhile: Callable[[], None] | None = None) -> bool:
+    """Run one child per spec, all at once, then ``meanwhile``, calling ``poll`` a few times a second;
+    did every one succeed? The first to fail stops the others (they may be waiting for its plan)."""
     runs = [subprocess.Popen([sys.executable, "-m", __name__, json.dumps(s)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for s in specs]
     try:
+        if meanwhile is not None:
+            meanwhile()
         while any(run.poll() is None for run in runs) and not any(run.poll() for run in runs):
             if poll is not None:
                 poll()
             time.sleep(0.1 if poll is None else 0.25)
         ok = all(run.poll() == 0 for run in runs)
-    finally:  # a child failed, or the parent was interrupted (Ctrl-C): the children go
+    finally:  # a child failed, ``meanwhile`` raised, or the parent was interrupted (Ctrl-C): the children go
         for run in runs:
             if run.poll() is None:
                 run.kill()
