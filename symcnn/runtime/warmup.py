@@ -65,7 +65,7 @@ def compile_ahead(
     """Compile (or load) every Numba kernel of preset ``net``'s training step in child processes.
 
     ``net_spec`` (a network file's :meth:`~symcnn.runtime.netfile.NetworkFile.meta`) replaces the preset.
-    ``progress(done, total, share)`` is called while the compiling children work (a few
+    ``progress(done, total, share)`` is called while the compiling children work (ten
     times a second): ``done`` of ``total`` kernels compiled, ``share`` the fraction of the
     work done (kernels weighted by their source length); ``(0, 0, 0.0)`` while planning.
     ``meanwhile`` runs in this process once the children have started (loading the data, building
@@ -118,7 +118,7 @@ def _ticked(files: list[str]) -> tuple[int, int]:
 
 def _children(specs: list[dict], poll: Callable[[], None] | None = None,
               meanwhile: Callable[[], None] | None = None) -> bool:
-    """Run one child per spec, all at once, then ``meanwhile``, calling ``poll`` a few times a second;
+    """Run one child per spec, all at once, then ``meanwhile``, calling ``poll`` ten times a second;
     did every one succeed? The first to fail stops the others (they may be waiting for its plan)."""
     runs = [subprocess.Popen([sys.executable, "-m", __name__, json.dumps(s)],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for s in specs]
@@ -128,7 +128,7 @@ def _children(specs: list[dict], poll: Callable[[], None] | None = None,
         while any(run.poll() is None for run in runs) and not any(run.poll() for run in runs):
             if poll is not None:
                 poll()
-            time.sleep(0.1 if poll is None else 0.25)
+            time.sleep(0.1)
         ok = all(run.poll() == 0 for run in runs)
     finally:  # a child failed, ``meanwhile`` raised, or the parent was interrupted (Ctrl-C): the children go
         for run in runs:
@@ -275,3 +275,5 @@ def _main(spec: dict) -> None:
 
 if __name__ == "__main__":
     _main(json.loads(sys.argv[1]))
+    sys.stdout.flush()
+    os._exit(0)  # done: the kernels are in the cache, and tearing down Numba's runtime only delays the parent
