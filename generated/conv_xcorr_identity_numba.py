@@ -128,40 +128,16 @@ def forward_U_dot(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
                     _U_f[n, j + 2, Wo*_y0 + _f + 1] += _s21
                     _U_f[n, j + 3, Wo*_y0 + _f] += _s30
                     _U_f[n, j + 3, Wo*_y0 + _f + 1] += _s31
-            for j in range(_j0, _jr, 4):
+            for j in range(_j0, _jr):
                 for _f in range(_fr, _nf):
                     _s00 = _dt(0)
-                    _s10 = _dt(0)
-                    _s20 = _dt(0)
-                    _s30 = _dt(0)
                     for _r in range(C*KH*KW):
                         _p0 = _pd[_f, _r]
                         _w = _wk[j, _r]
                         _s00 += _w*_p0
-                        _w = _wk[j + 1, _r]
-                        _s10 += _w*_p0
-                        _w = _wk[j + 2, _r]
-                        _s20 += _w*_p0
-                        _w = _wk[j + 3, _r]
-                        _s30 += _w*_p0
                     _U_f[n, j, Wo*_y0 + _f] += _s00
-                    _U_f[n, j + 1, Wo*_y0 + _f] += _s10
-                    _U_f[n, j + 2, Wo*_y0 + _f] += _s20
-                    _U_f[n, j + 3, Wo*_y0 + _f] += _s30
             for j in range(_jr, _j1):
-                for _f in range(0, _fr, 2):
-                    _s00 = _dt(0)
-                    _s01 = _dt(0)
-                    for _r in range(C*KH*KW):
-                        _p0 = _pd[_f, _r]
-                        _p1 = _pd[_f + 1, _r]
-                        _w = _wk[j, _r]
-                        _s00 += _w*_p0
-                        _s01 += _w*_p1
-                    _U_f[n, j, Wo*_y0 + _f] += _s00
-                    _U_f[n, j, Wo*_y0 + _f + 1] += _s01
-            for j in range(_jr, _j1):
-                for _f in range(_fr, _nf):
+                for _f in range(0, _nf):
                     _s00 = _dt(0)
                     for _r in range(C*KH*KW):
                         _p0 = _pd[_f, _r]

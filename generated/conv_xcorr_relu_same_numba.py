@@ -129,40 +129,16 @@ def forward_U_dot(B, K, X, U, N, C, M, H, W, RH, RW, _threads):
                     _U_f[n, j + 2, W*_y0 + _f + 1] += _s21
                     _U_f[n, j + 3, W*_y0 + _f] += _s30
                     _U_f[n, j + 3, W*_y0 + _f + 1] += _s31
-            for j in range(_j0, _jr, 4):
+            for j in range(_j0, _jr):
                 for _f in range(_fr, _nf):
                     _s00 = _dt(0)
-                    _s10 = _dt(0)
-                    _s20 = _dt(0)
-                    _s30 = _dt(0)
                     for _r in range(C*(2*RH + 1)*(2*RW + 1)):
                         _p0 = _pd[_f, _r]
                         _w = _wk[j, _r]
                         _s00 += _w*_p0
-                        _w = _wk[j + 1, _r]
-                        _s10 += _w*_p0
-                        _w = _wk[j + 2, _r]
-                        _s20 += _w*_p0
-                        _w = _wk[j + 3, _r]
-                        _s30 += _w*_p0
                     _U_f[n, j, W*_y0 + _f] += _s00
-                    _U_f[n, j + 1, W*_y0 + _f] += _s10
-                    _U_f[n, j + 2, W*_y0 + _f] += _s20
-                    _U_f[n, j + 3, W*_y0 + _f] += _s30
             for j in range(_jr, _j1):
-                for _f in range(0, _fr, 2):
-                    _s00 = _dt(0)
-                    _s01 = _dt(0)
-                    for _r in range(C*(2*RH + 1)*(2*RW + 1)):
-                        _p0 = _pd[_f, _r]
-                        _p1 = _pd[_f + 1, _r]
-                        _w = _wk[j, _r]
-                        _s00 += _w*_p0
-                        _s01 += _w*_p1
-                    _U_f[n, j, W*_y0 + _f] += _s00
-                    _U_f[n, j, W*_y0 + _f + 1] += _s01
-            for j in range(_jr, _j1):
-                for _f in range(_fr, _nf):
+                for _f in range(0, _nf):
                     _s00 = _dt(0)
                     for _r in range(C*(2*RH + 1)*(2*RW + 1)):
                         _p0 = _pd[_f, _r]
@@ -396,40 +372,16 @@ def backward_dX_dot(K, dU, dX, N, C, M, H, W, RH, RW, _threads):
                     _dX_f[n, i + 2, W*_y0 + _f + 1] += _s21
                     _dX_f[n, i + 3, W*_y0 + _f] += _s30
                     _dX_f[n, i + 3, W*_y0 + _f + 1] += _s31
-            for i in range(_j0, _jr, 4):
+            for i in range(_j0, _jr):
                 for _f in range(_fr, _nf):
                     _s00 = _dt(0)
-                    _s10 = _dt(0)
-                    _s20 = _dt(0)
-                    _s30 = _dt(0)
                     for _r in range(M*(2*RH + 1)*(2*RW + 1)):
                         _p0 = _pd[_f, _r]
                         _w = _wk[i, _r]
                         _s00 += _w*_p0
-                        _w = _wk[i + 1, _r]
-                        _s10 += _w*_p0
-                        _w = _wk[i + 2, _r]
-                        _s20 += _w*_p0
-                        _w = _wk[i + 3, _r]
-                        _s30 += _w*_p0
                     _dX_f[n, i, W*_y0 + _f] += _s00
-                    _dX_f[n, i + 1, W*_y0 + _f] += _s10
-                    _dX_f[n, i + 2, W*_y0 + _f] += _s20
-                    _dX_f[n, i + 3, W*_y0 + _f] += _s30
             for i in range(_jr, _j1):
-                for _f in range(0, _fr, 2):
-                    _s00 = _dt(0)
-                    _s01 = _dt(0)
-                    for _r in range(M*(2*RH + 1)*(2*RW + 1)):
-                        _p0 = _pd[_f, _r]
-                        _p1 = _pd[_f + 1, _r]
-                        _w = _wk[i, _r]
-                        _s00 += _w*_p0
-                        _s01 += _w*_p1
-                    _dX_f[n, i, W*_y0 + _f] += _s00
-                    _dX_f[n, i, W*_y0 + _f + 1] += _s01
-            for i in range(_jr, _j1):
-                for _f in range(_fr, _nf):
+                for _f in range(0, _nf):
                     _s00 = _dt(0)
                     for _r in range(M*(2*RH + 1)*(2*RW + 1)):
                         _p0 = _pd[_f, _r]

@@ -26,11 +26,15 @@ over the contraction ``r``::
 
 The blocks come from the target's register file
 (:attr:`.target.Target.dot`): half of it holds the sums, the rest the loads
-and the copies LLVM interleaves. The maps and positions a block leaves run
-``JB × 1``, ``1 × FB`` and ``1 × 1``. The kernel takes this schedule at run
-time while the contraction has at least :data:`MIN_DEPTH` products (shorter,
-its vector loop would be mostly remainder) and one map row's windows fit in a
-1 MiB L2 cache (:data:`LIMIT`); the packed-window schedule otherwise.
+and the copies LLVM interleaves. The maps and positions the blocks leave run
+one point at a time: they are few (LeNet-5's conv2 leaves 2 of its 50 maps,
+the presets' positions none), and ``JB × 1`` and ``1 × FB`` blocks for them
+cost Numba a quarter of the kernel's compile (forward_U_dot: 6.3-7.4 s with
+them, 4.9-5.1 s without; LeNet-5's conv2 forward, 2.34 and 2.40 ms). The
+kernel takes this schedule at run time while the contraction has at least
+:data:`MIN_DEPTH` products (shorter, its vector loop would be mostly
+remainder) and one map row's windows fit in a 1 MiB L2 cache
+(:data:`LIMIT`); the packed-window schedule otherwise.
 
 It applies to a packed-window kernel that adds into the target's rows (a
 convolution's forward equation; a 'same' convolution's input sensitivity,
@@ -120,7 +124,9 @@ def dotted(f: Found, blocks: tuple[int, int]) -> Dot | None:
         chunk=CHUNK,
         jb=jb,
         fb=fb,
-        blocks=tuple(_block(target, j, m, n, jb, fb) for m, n in ((jb, fb), (jb, 1), (1, fb), (1, 1))),
+        blocks=(_block(target, j, jb, fb, f"range(_j0, _jr, {jb})", f"range(0, _fr, {fb})"),
+                _block(target, j, 1, 1, "range(_j0, _jr)", "range(_fr, _nf)"),
+                _block(target, j, 1, 1, "range(_jr, _j1)", "range(0, _nf)")),
     )
 
 
@@ -131,8 +137,9 @@ def _chunked(b: Bound) -> Bound:
     return Bound(b.index, (*b.lower, Y0), (*b.upper, Y1 - 1), b.declared)
 
 
-def _block(target: sp.Indexed, j: sp.Symbol, jw: int, fw: int, jb: int, fb: int) -> DotBlock:
-    """``jw × fw`` points at once: the loads, sums and stores of one register block."""
+def _block(target: sp.Indexed, j: sp.Symbol, jw: int, fw: int, j_range: str, f_range: str) -> DotBlock:
+    """``jw × fw`` points at once, over ``j_range`` × ``f_range``: the loads, sums and stores of one
+    register block."""
     wk, pd = sp.IndexedBase(WEIGHTS), sp.IndexedBase(WINDOWS)
     sums = [[sp.Symbol(f"_s{m}{n}") for n in range(fw)] for m in range(jw)]
     loads = [(f"_p{n}", scalar_code(pd[FLAT + n, DEPTH])) for n in range(fw)]
@@ -142,10 +149,9 @@ def _block(target: sp.Indexed, j: sp.Symbol, jw: int, fw: int, jb: int, fb: int)
         steps += [(str(sums[m][n]), "+=", f"_w*_p{n}") for n in range(fw)]
     stores = tuple(f"{scalar_code(target.xreplace({j: j + m, FLAT: FLAT + n}))} += {sums[m][n]}"
                    for m in range(jw) for n in range(fw))
-    full_j, full_f = jw == jb, fw == fb
     return DotBlock(
-        j_range=f"range(_j0, _jr, {jw})" if full_j else "range(_jr, _j1)",
-        f_range=f"range(0, _fr, {fw})" if full_f else "range(_fr, _nf)",
+        j_range=j_range,
+        f_range=f_range,
         sums=tuple(str(s) for row in sums for s in row),
         loads=tuple(loads),
         steps=tuple(steps),
