@@ -315,7 +315,7 @@ def backward_dalpha(K, X, dU, dalpha, N, C, M, Ho, Wo, KH, KW, _threads):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B14c] ∂E/∂α_i = Σ_{u,v} ( δ^ℓ ∘ (x_i^{ℓ-1} ∗ k_i^ℓ) )_{uv}
     """
-    if Ho*KH*KW*Wo <= 8192 or (Ho*KH*KW*Wo <= 16384 and M >= 16):
+    if Ho*KH*KW*Wo <= 16384:  # the packed windows fit in cache
         backward_dalpha_packed(K, X, dU, dalpha, N, C, M, Ho, Wo, KH, KW, _threads)
     else:
         backward_dalpha_loops(K, X, dU, dalpha, N, C, M, Ho, Wo, KH, KW)
@@ -495,7 +495,7 @@ def backward_dK(alpha, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
     dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} X[n, i, a + y, b +
         x]*alpha[i, j]*dU[n, j, y, x]
     """
-    if Ho*KH*KW*Wo <= 8192 or (Ho*KH*KW*Wo <= 16384 and M >= 16):
+    if Ho*KH*KW*Wo <= 16384:  # the packed windows fit in cache
         backward_dK_packed(alpha, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads)
     else:
         backward_dK_loops(alpha, X, dU, dK, N, C, M, Ho, Wo, KH, KW)

@@ -340,7 +340,7 @@ def backward_dK(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
     """
-    if Ho*KH*KW*Wo <= 8192 or (Ho*KH*KW*Wo <= 16384 and M >= 16):
+    if Ho*KH*KW*Wo <= 16384:  # the packed windows fit in cache
         backward_dK_packed(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads)
     else:
         backward_dK_loops(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW)

@@ -502,7 +502,7 @@ def backward_dK(X, dU, dK, N, C, M, H, W, RH, RW, _threads):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
     """
-    if H*W*(2*RH + 1)*(2*RW + 1) <= 8192 or (H*W*(2*RH + 1)*(2*RW + 1) <= 16384 and M >= 16):
+    if H*W*(2*RH + 1)*(2*RW + 1) <= 16384:  # the packed windows fit in cache
         backward_dK_packed(X, dU, dK, N, C, M, H, W, RH, RW, _threads)
     else:
         backward_dK_loops(X, dU, dK, N, C, M, H, W, RH, RW)

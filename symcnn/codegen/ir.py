@@ -279,9 +279,6 @@ class Window:
     size: str = ""  #: the buffer's element count, as source (what ``limit`` bounds)
     zeroed: bool = False  #: the fill is clipped to the array (a padded window): the buffer starts at zero
     dot: Dot | None = None  #: the inner-product schedule, where the contraction is long (:mod:`.dot`)
-    #: ``(limit, maps)``: the schedule also runs while the buffer has at most ``limit`` elements and the
-    #: blocked index at least ``maps`` values
-    wide: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

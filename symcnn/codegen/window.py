@@ -25,7 +25,7 @@ rectangular; and exactly one more index, a free one (``j``), that ``W`` does
 not hold — what makes the packed window worth packing. The ``prange`` runs
 over ``W``'s other free indices and blocks of ``j``, enough blocks to give
 every thread two, so a convolution with one input map still runs in
-parallel. Only while the packed windows fit in the L1 cache (:data:`LIMIT`);
+parallel. Only while the packed windows fit in cache (:data:`LIMIT`);
 the kernel keeps its own schedule for larger maps.
 """
 
@@ -45,15 +45,13 @@ from .pack import BUFFER, FLAT, extent_of, flattened, partner
 from .printer import scalar_code
 
 #: The most elements the packed windows of one input map may have for the kernel gradient's schedule to
-#: run: 32 KiB of float32, what an L1 data cache holds. Larger (24×24 maps: 14,400) they are read from L2
-#: once per block of output maps, slower than the kernel's own schedule where the blocks are one or two
-#: maps (0.6× on dlt's first convolution), which then runs.
-LIMIT = 8192
-#: Up to twice that, an L2 cache's worth, the packed windows still pay where at least :data:`WIDE_MAPS`
-#: output maps share them (four register blocks): LeNet-5's first convolution (1→20 maps, 24×24,
-#: 14,400 elements) 0.71 → 0.53 ms; with 8 or 12 maps the two schedules tie, with 6 (dlt's) the
-#: packed one takes 1.4× as long.
-WIDE_LIMIT, WIDE_MAPS = 2 * LIMIT, 16
+#: run: 64 KiB of float32, twice an L1 data cache. Larger they are read from L2 once per block of output
+#: maps, slower than the kernel's own schedule. Up to this size the packed schedule runs for any number
+#: of output maps, although with few the loops would be a little faster (dlt's first convolution, 6
+#: maps of 24×24: 0.45 against 0.37 ms): every schedule a net reaches is one more function to compile
+#: (the loops: 2.5 s), which 0.08 ms a step pays back only after some 30,000 steps. LeNet-5's first
+#: convolution (20 maps): 0.71 against 1.25 ms.
+LIMIT = 16384
 #: The same for the forward equation, whose jam keeps four output rows in L1 and streams four packed
 #: rows for 16 multiply-adds: faster than its own schedule while the windows fit in a 1 MiB L2 cache
 #: (float32, batch 50-8: 1.3× on 24×24 maps with one output map block, 2.7-3.6× on 28×28 to 60×60,
@@ -169,7 +167,6 @@ def windowed(
         init=init,
         term=replace(main, fill=fill, jam=jam),
         limit=ROWS_LIMIT if into_rows else LIMIT,
-        wide=(WIDE_LIMIT, WIDE_MAPS) if not into_rows else (),
         zeroed=bool(clipped),
         dot=dot,
     )
