@@ -46,7 +46,7 @@ def forward_U(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B7] u_j^ℓ = Σ_{i∈M_j} x_i^{ℓ-1} ∗ k_ij^ℓ + b_j^ℓ  ('valid')
     """
-    if C*KH*KW >= 64 and C*KH*KW*Wo <= 262144:  # a long contraction in cache
+    if C*KH*KW >= 256 and C*KH*KW*Wo <= 262144:  # a long contraction in cache
         forward_U_dot(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads)
     elif Ho*KH*KW*Wo <= 262144:  # the packed windows fit in cache
         forward_U_packed(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads)

@@ -7,7 +7,7 @@ from test_generated import GENERATED, assert_agree, assert_gradients, case
 from test_pack import kernel
 from test_target import AVX2, AVX512, _kernel
 
-from symcnn.codegen.dot import CHUNK, LIMIT, MIN_DEPTH
+from symcnn.codegen.dot import CHUNK, LIMIT, MIN_DEPTH, MIN_DEPTH_UNPADDED
 from symcnn.runtime.loader import load_layer_module
 
 
@@ -24,7 +24,7 @@ def test_forward_packs_weights_and_windows_over_the_whole_contraction():
     assert [lp.range for lp in dot.window.loops] == [  # a chunk of map rows; a run of input maps
         "range(KH)", "range(KW)", "range(_y0, _y1)", "range(Wo)", "range(C)"]
     assert (dot.row, dot.width, dot.depth) == ("Ho", "Wo", "C*KH*KW")
-    assert (dot.size, dot.min_depth, dot.limit, dot.chunk) == ("C*KH*KW*Wo", MIN_DEPTH, LIMIT, CHUNK)
+    assert (dot.size, dot.min_depth, dot.limit, dot.chunk) == ("C*KH*KW*Wo", MIN_DEPTH_UNPADDED, LIMIT, CHUNK)
     main = dot.blocks[0]
     assert main.j_range == "range(_j0, _jr, 4)" and main.f_range == "range(0, _fr, 2)"
     assert main.loads == (("_p0", "_pd[_f, _r]"), ("_p1", "_pd[_f + 1, _r]"))
@@ -40,7 +40,7 @@ def test_a_padded_window_is_packed_inside_the_array_only():
     """'same' [B7] and its input sensitivity [B12]: the fill is clipped, the buffer starts at zero."""
     for name in ("forward_U", "backward_dX"):
         w = kernel("conv_xcorr_relu_same", name).window
-        assert w.zeroed and w.dot is not None
+        assert w.zeroed and w.dot is not None and w.dot.min_depth == MIN_DEPTH  # < MIN_DEPTH_UNPADDED
         y, x = w.dot.window.loops[2:4]
         assert (len(y.lower), len(y.stop), len(x.lower), len(x.stop)) == (3, 3, 2, 2), (y, x)  # and chunked
 
@@ -67,9 +67,9 @@ def test_blocks_follow_the_register_file():
 #: 5×5 = 25 positions (odd), a batch of 3 (blocks of maps split between threads); a 'same' layer's
 #: input sensitivity sums over as many output maps (9·5·3) as its forward equation over input maps.
 SIZES = [
-    ("conv_xcorr_sigmoid", dict(N=3, C=3, M=7, Ho=5, Wo=5, KH=5, KW=5)),  # compiled by the default run anyway
-    ("conv_matlab_tanh", dict(N=2, C=4, M=5, Ho=3, Wo=4, KH=4, KW=4)),
-    ("combo_sigmoid_pairs", dict(N=2, C=3, M=6, Ho=3, Wo=3, KH=5, KW=5)),  # [B14a]: α·K the weights
+    ("conv_xcorr_sigmoid", dict(N=3, C=11, M=7, Ho=5, Wo=5, KH=5, KW=5)),  # the default run compiles it
+    ("conv_matlab_tanh", dict(N=2, C=16, M=5, Ho=3, Wo=4, KH=4, KW=4)),
+    ("combo_sigmoid_pairs", dict(N=2, C=11, M=6, Ho=3, Wo=3, KH=5, KW=5)),  # [B14a]: α·K the weights
     ("conv_xcorr_relu_same", dict(N=3, C=8, M=8, H=5, W=7, RH=1, RW=1)),
     ("conv_matlab_relu_same", dict(N=2, C=5, M=9, H=4, W=3, RH=2, RW=1)),
     ("conv_xcorr_relu_same", dict(N=2, C=8, M=9, H=16, W=40, RH=1, RW=1)),  # two chunks of map rows

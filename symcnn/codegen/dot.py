@@ -32,9 +32,10 @@ the presets' positions none), and ``JB × 1`` and ``1 × FB`` blocks for them
 cost Numba a quarter of the kernel's compile (forward_U_dot: 6.3-7.4 s with
 them, 4.9-5.1 s without; LeNet-5's conv2 forward, 2.34 and 2.40 ms). The
 kernel takes this schedule at run time while the contraction has at least
-:data:`MIN_DEPTH` products (shorter, its vector loop would be mostly
-remainder) and one map row's windows fit in a 1 MiB L2 cache
-(:data:`LIMIT`); the packed-window schedule otherwise.
+:data:`MIN_DEPTH` products (:data:`MIN_DEPTH_UNPADDED` where the window is
+not padded; shorter, the packed windows run faster) and one map row's
+windows fit in a 1 MiB L2 cache (:data:`LIMIT`); the packed-window schedule
+otherwise.
 
 It applies to a packed-window kernel that adds into the target's rows (a
 convolution's forward equation; a 'same' convolution's input sensitivity,
@@ -55,8 +56,15 @@ from .nest import loop_of as loop
 from .pack import FLAT
 from .printer import scalar_code
 
-#: The fewest products a point's contraction must have: 8 AVX2 vectors of float32.
+#: The fewest products a point's contraction must have where the window is zero-padded (a 'same'
+#: convolution): 8 AVX2 vectors of float32. VGG's 3×3 taps over 16 maps (144 products) run 1.7× as fast
+#: as inner products than as packed windows, whose clipped fill is slow; over one map (9), 2.5× slower.
 MIN_DEPTH = 64
+#: The same where it is not: the packed windows keep up longer, their jam running 4 output maps × 4 taps
+#: along whole map rows. 5×5 taps on 8×8 outputs, 12 output maps, AMD Zen 3: over 6 input maps (150
+#: products, dlt's second convolution) packed windows ran 1.8× as fast, over 8 (200) 1.1×; over 16
+#: (400) the inner products 1.1×, over 20 (500, LeNet-5's) 1.2×.
+MIN_DEPTH_UNPADDED = 256
 #: The most elements one map row of packed windows may have: 1 MiB of float32, an L2 cache.
 LIMIT = 262144
 #: The elements of packed windows a block fills at a time, whole map rows: 128 KiB of float32, which
@@ -84,9 +92,11 @@ class Found:
     fill: tuple[Bound, ...]  #: the window's fill loops (clipped to the array where it is padded)
 
 
-def dotted(f: Found, blocks: tuple[int, int]) -> Dot | None:
+def dotted(f: Found, blocks: tuple[int, int], padded: bool) -> Dot | None:
     """The inner-product schedule of a packed-window forward term, or ``None`` where the body is not the
-    window times a factor of the contraction and ``j`` alone. ``blocks``: ``(JB, FB)``."""
+    window times a factor of the contraction and ``j`` alone. ``blocks``: ``(JB, FB)``; ``padded``: the
+    window is clipped to its array (its minimum depth is :data:`MIN_DEPTH`, else
+    :data:`MIN_DEPTH_UNPADDED`)."""
     w, j = f.window, f.blocked
     factors = sp.Mul.make_args(f.body)
     if factors.count(w) != 1:
@@ -119,7 +129,7 @@ def dotted(f: Found, blocks: tuple[int, int]) -> Dot | None:
         width=scalar_code(f.extent[x]),
         depth=scalar_code(size),
         size=scalar_code(f.extent[x] * size),
-        min_depth=MIN_DEPTH,
+        min_depth=MIN_DEPTH if padded else MIN_DEPTH_UNPADDED,
         limit=LIMIT,
         chunk=CHUNK,
         jb=jb,
@@ -159,4 +169,4 @@ def _block(target: sp.Indexed, j: sp.Symbol, jw: int, fw: int, j_range: str, f_r
     )
 
 
-__all__ = ["DEPTH", "LIMIT", "MIN_DEPTH", "WEIGHTS", "WINDOWS", "Found", "dotted"]
+__all__ = ["DEPTH", "LIMIT", "MIN_DEPTH", "MIN_DEPTH_UNPADDED", "WEIGHTS", "WINDOWS", "Found", "dotted"]

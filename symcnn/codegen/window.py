@@ -150,7 +150,7 @@ def windowed(
     if into_rows and flat_reads == {lhs}:
         found = Found(t.body, w, (y, x), (a, b), j, tuple(seq), flat[lhs], bounds, extent,
                       (*fill_loops, *(bounds[s] for s in seq)))
-        dot = dotted(found, blocks)
+        dot = dotted(found, blocks, bool(clipped))
     init_body = terms[plain[0]].body if plain else sp.S.Zero
     init_loops = [block] + [bounds[f] for f in free if f not in par and f != j]
     init = replace(reductions[plain[0]] if plain else main, nest=tuple(loop(bd) for bd in init_loops),
