@@ -138,7 +138,7 @@ def forward_U_dot(B, K, X, U, N, C, M, H, W, RH, RW, _threads):
                         _s00 += _w*_p0
                     _U_f[n, j, W*_y0 + _f] += _s00
             for j in range(_jr, _j1):
-                for _f in range(0, _nf):
+                for _f in range(_nf):
                     _s00 = _dt(0)
                     for _r in range(C*(2*RH + 1)*(2*RW + 1)):
                         _p0 = _pd[_f, _r]
@@ -381,7 +381,7 @@ def backward_dX_dot(K, dU, dX, N, C, M, H, W, RH, RW, _threads):
                         _s00 += _w*_p0
                     _dX_f[n, i, W*_y0 + _f] += _s00
             for i in range(_jr, _j1):
-                for _f in range(0, _nf):
+                for _f in range(_nf):
                     _s00 = _dt(0)
                     for _r in range(M*(2*RH + 1)*(2*RW + 1)):
                         _p0 = _pd[_f, _r]

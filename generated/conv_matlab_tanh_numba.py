@@ -137,7 +137,7 @@ def forward_U_dot(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
                         _s00 += _w*_p0
                     _U_f[n, j, Wo*_y0 + _f] += _s00
             for j in range(_jr, _j1):
-                for _f in range(0, _nf):
+                for _f in range(_nf):
                     _s00 = _dt(0)
                     for _r in range(C*KH*KW):
                         _p0 = _pd[_f, _r]

@@ -33,7 +33,7 @@ def test_forward_packs_weights_and_windows_over_the_whole_contraction():
     # the maps and positions the blocks leave, a point at a time: the blocked maps' last positions,
     # then every position of the maps left over
     assert [(len(b.sums), b.j_range, b.f_range) for b in dot.blocks[1:]] == [
-        (1, "range(_j0, _jr)", "range(_fr, _nf)"), (1, "range(_jr, _j1)", "range(0, _nf)")]
+        (1, "range(_j0, _jr)", "range(_fr, _nf)"), (1, "range(_jr, _j1)", "range(_nf)")]
 
 
 def test_a_padded_window_is_packed_inside_the_array_only():

@@ -136,7 +136,7 @@ def dotted(f: Found, blocks: tuple[int, int], padded: bool) -> Dot | None:
         fb=fb,
         blocks=(_block(target, j, jb, fb, f"range(_j0, _jr, {jb})", f"range(0, _fr, {fb})"),
                 _block(target, j, 1, 1, "range(_j0, _jr)", "range(_fr, _nf)"),
-                _block(target, j, 1, 1, "range(_jr, _j1)", "range(0, _nf)")),
+                _block(target, j, 1, 1, "range(_jr, _j1)", "range(_nf)")),
     )
 
 
