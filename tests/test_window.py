@@ -92,6 +92,6 @@ def test_few_output_maps_keep_the_packed_windows_up_to_twice_an_l1_cache():
     gradient = kernel("conv_xcorr_sigmoid", "backward_dK")
     assert 24 * 24 * 5 * 5 <= gradient.window.limit == LIMIT < 28 * 28 * 5 * 5
     a, b = (load_layer_module("conv_xcorr_sigmoid", backend, GENERATED) for backend in ("numpy", "numba"))
-    for maps in (17, 3):  # 19×19 outputs, 5×5 taps: 9,025 elements
+    for maps in (17, 3):  # 19×19 outputs, 5×5 taps: 9,025 elements, more than an L1 cache holds
         arrays, hyper = case(a, dict(N=2, C=2, M=maps, Ho=19, Wo=19, KH=5, KW=5), seed=maps)
         assert_agree(a, b, arrays, hyper)

@@ -81,13 +81,16 @@ def compile_ahead(
         claims.mkdir()
         ticks = [str(Path(tmp) / f"ticks-{k}") for k in range(JOBS)]
 
+        planned: list = []  # (kernels, their summed cost) once the plan is there: read once
+
         def poll() -> None:
-            calls = _planned(plan)
-            if calls is None:
+            if not planned and (calls := _planned(plan)) is not None:
+                planned.append((len(calls), sum(c for _, c in calls) or 1))
+            if not planned:
                 report(0, 0, 0.0)
                 return
             done, cost = _ticked(ticks)
-            report(done, len(calls), cost / (sum(c for _, c in calls) or 1))
+            report(done, planned[0][0], cost / planned[0][1])
 
         work = {**spec, "plan": str(plan), "claims": str(claims), "parent": os.getpid()}
         if _children([{**work, "ticks": ticks[k], "planner": k == 0} for k in range(JOBS)], poll, meanwhile):
@@ -125,7 +128,7 @@ def _children(specs: list[dict], poll: Callable[[], None] | None = None,
     try:
         if meanwhile is not None:
             meanwhile()
-        while any(run.poll() is None for run in runs) and not any(run.poll() for run in runs):
+        while None in (codes := [run.poll() for run in runs]) and not any(codes):  # running, none failed
             if poll is not None:
                 poll()
             time.sleep(0.1)
@@ -188,7 +191,7 @@ def _plan(spec: dict) -> None:
     if plan and _cached(plan[-1][0], spec):  # the shortest kernel came from the cache: the rest will too
         for (layer, name, types), _ in plan[:-1]:
             _kernel(layer, name, spec).compile(types)
-        _update_kernels(spec["dtype"])
+        _update_once(spec)
         plan = []
     partial = spec["plan"] + ".part"
     with open(partial, "wb") as f:
@@ -216,8 +219,7 @@ def _compile(spec: dict) -> None:
     while it waits for the plan)."""
     if not spec["planner"]:  # while the planner plans: the network's modules, and the update's kernels
         _network(spec)
-        if _claim(spec["claims"], "update"):
-            _update_kernels(spec["dtype"])
+        _update_once(spec)
     while (calls := _planned(Path(spec["plan"]))) is None:
         if os.getppid() != spec["parent"]:  # the parent is gone: nobody will read what this compiles
             sys.exit(1)
@@ -229,7 +231,12 @@ def _compile(spec: dict) -> None:
             _kernel(layer, name, spec).compile(types)
             with open(spec["ticks"], "a") as f:
                 f.write(f"{cost}\n")
-    if _claim(spec["claims"], "update"):
+    _update_once(spec)
+
+
+def _update_once(spec: dict) -> None:
+    """Compile (or load) the update's kernels, unless another child has claimed them."""
+    if "claims" not in spec or _claim(spec["claims"], "update"):
         _update_kernels(spec["dtype"])
 
 
