@@ -343,6 +343,9 @@ class Kernel:
     #: the indices whose extent holds a size that is no parameter's or hyper-parameter's (the batch,
     #: map rows and columns), against kernel taps and map counts: how large a copy over them is
     long: tuple[str, ...] = ()
+    #: each extent of ``shape`` as one factor of a product (in parentheses unless one name or number):
+    #: how a ``prange`` over collapsed free indices multiplies and divides by them
+    factors: tuple[str, ...] = ()
 
     @property
     def accumulate(self) -> bool:
@@ -355,6 +358,10 @@ class Kernel:
     @property
     def extent(self) -> dict[str, str]:
         return dict(zip(self.free, self.shape))
+
+    @property
+    def factor(self) -> dict[str, str]:
+        return dict(zip(self.free, self.factors))
 
     @property
     def parallel(self) -> bool:

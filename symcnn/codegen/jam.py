@@ -29,15 +29,10 @@ from ..derive.terms import Bound
 from .ir import Jam, Loop
 from .nest import loop_of as loop
 from .pack import FLAT, extent_of
-from .printer import scalar_code
+from .printer import factor_code, scalar_code
 
 #: The stop of a second jammed loop (the taps run JAM at a time).
 ACROSS_STOP = sp.Symbol("_br")
-
-
-def grouped(text: str) -> str:
-    """``text`` in parentheses unless it is one name or number."""
-    return text if text.isidentifier() or text.isdigit() else f"({text})"
 
 
 def split(body: sp.Expr, index: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
@@ -109,7 +104,7 @@ def jammed_across(body: sp.Expr, target: sp.Indexed, j: sp.Symbol, across: Bound
     left = loops[:k] + [loop(rest)] + loops[k + 1 :]
     return replace(
         jammed(body, target, {j: width, b: width}, main, partial, at),
-        head=((str(ACROSS_STOP), f"{grouped(scalar_code(extent))} // {width} * {width}"),),
+        head=((str(ACROSS_STOP), f"{factor_code(extent)} // {width} * {width}"),),
         rest=jammed(body, target, {j: width}, left, partial, at),
     )
 
@@ -127,10 +122,10 @@ def jammed_pack(bounds: list[Bound], body: sp.Expr, target: sp.Indexed,
         return None
     if any(e.free_symbols & {x.index for x in bounds} for e in extents):
         return None
-    at = (0, "0", grouped(scalar_code(extents[0])), "_jr")  # a start of 0 renders `_jr = end // JAM * JAM`
+    at = (0, "0", factor_code(extents[0]), "_jr")  # a start of 0 renders `_jr = end // JAM * JAM`
     jam = jammed_across(body, target, j.index, b, extents[-2], [loop(x) for x in bounds[1:]], False, at,
                         width)
     return jam, loop(Bound(j.index, (sp.Symbol("_jr"),), j.upper, j.declared))
 
 
-__all__ = ["grouped", "jammed", "jammed_across", "jammed_pack", "loaded", "split"]
+__all__ = ["jammed", "jammed_across", "jammed_pack", "loaded", "split"]

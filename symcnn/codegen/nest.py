@@ -13,21 +13,9 @@ import sympy as sp
 
 from ..derive.terms import Bound, Term
 from .ir import Hoist, Loop, Reduction
-from .printer import scalar_code
+from .printer import argument_code, scalar_code
 
 __all__ = ["depends", "hoisted", "is_long", "loop_of"]
-
-
-def _bare(text: str) -> str:
-    """``text`` without parentheses around all of it."""
-    while text.startswith("(") and text.endswith(")"):
-        depth = 0
-        for k, ch in enumerate(text):
-            depth += {"(": 1, ")": -1}.get(ch, 0)
-            if depth == 0 and k < len(text) - 1:
-                return text
-        text = text[1:-1]
-    return text
 
 
 def loop_of(b: Bound) -> Loop:
@@ -66,7 +54,7 @@ def hoisted(r: Reduction, t: Term) -> Reduction:
             break
         value = sp.Mul(*depth_of[d]) * (carried if carried is not None else 1)
         carried = sp.Symbol(f"_h{d}")
-        hoists.append(Hoist(d, str(carried), f"_dt({_bare(scalar_code(value))})"))
+        hoists.append(Hoist(d, str(carried), f"_dt({argument_code(value)})"))
     body = sp.Mul(*depth_of.get(inner, [])) * (carried if carried is not None else 1)
     temps, reduced = sp.cse(body, symbols=sp.numbered_symbols("_t"), optimizations=None)
     return replace(

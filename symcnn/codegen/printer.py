@@ -19,13 +19,23 @@ from sympy.printing.pycode import PythonCodePrinter
 
 
 class _IntegerMixin:
-    """Index arithmetic: ``floor(a/b)`` of integers is Python's ``a // b``."""
+    """Index arithmetic: ``floor(a/b)`` of integers is Python's ``a // b``.
+
+    A construct the printers write as a Python operator that binds less tightly than the
+    expression around it may (a quotient, a conditional) is written in parentheses
+    (:meth:`_enclosed`), except as the whole of what :meth:`doprint` prints with ``bare``.
+    """
+
+    _whole: sp.Basic | None = None
+
+    def _enclosed(self, expr: sp.Basic, text: str) -> str:
+        return text if expr is self._whole else f"({text})"
 
     def _print_floor(self, expr: sp.floor) -> str:
         num, den = sp.fraction(sp.together(expr.args[0]))
         if den == 1:
             return self._print(num)
-        return f"(({self._print(num)}) // ({self._print(den)}))"
+        return self._enclosed(expr, f"({self._print(num)}) // ({self._print(den)})")
 
     def _print_Rational(self, expr: sp.Rational) -> str:
         return f"{expr.p}/{expr.q}" if expr.q != 1 else str(expr.p)
@@ -34,17 +44,26 @@ class _IntegerMixin:
 class ScalarPrinter(_IntegerMixin, PythonCodePrinter):
     """Python source for one scalar, as Numba compiles it (``math`` functions, no NumPy arrays)."""
 
+    def doprint(self, expr: sp.Basic, assign_to: sp.Basic | None = None, bare: bool = False) -> str:
+        """``expr`` as source; ``bare``: without the parentheses that guard the whole of it inside a
+        larger expression (it is an argument of a call)."""
+        self._whole = expr if bare else None
+        try:
+            return super().doprint(expr, assign_to)
+        finally:
+            self._whole = None
+
     def _print_sigmoid(self, expr: sp.Expr) -> str:
-        return f"(1.0 / (1.0 + math.exp(-({self._print(expr.args[0])}))))"
+        return self._enclosed(expr, f"1.0 / (1.0 + math.exp(-({self._print(expr.args[0])})))")
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
         if expr.exp.is_Integer and expr.exp < 0:  # s**(-2) of an integer size is 0 in Numba
             denominator = self.parenthesize(sp.Pow(expr.base, -expr.exp), PRECEDENCE["Mul"], strict=True)
-            return f"(1 / {denominator})"
+            return self._enclosed(expr, f"1 / {denominator}")
         return super()._print_Pow(expr, rational)
 
     def _print_step(self, expr: sp.Expr) -> str:
-        return f"(1.0 if ({self._print(expr.args[0])}) > 0 else 0.0)"
+        return self._enclosed(expr, f"1.0 if ({self._print(expr.args[0])}) > 0 else 0.0")
 
     def _print_relu(self, expr: sp.Expr) -> str:
         return f"max({self._print(expr.args[0])}, 0.0)"
@@ -91,6 +110,21 @@ _ARRAY = ArrayPrinter({"standard": "python3"})
 def scalar_code(expr: sp.Basic) -> str:
     """``expr`` as Python source for a Numba loop body."""
     return _SCALAR.doprint(expr)
+
+
+@lru_cache(maxsize=1 << 14)
+def argument_code(expr: sp.Basic) -> str:
+    """``expr`` as Python source for a Numba loop body, as the whole argument of a call: no parentheses
+    around all of it."""
+    return _SCALAR.doprint(expr, bare=True)
+
+
+def factor_code(expr: sp.Basic) -> str:
+    """``expr`` as Python source for a Numba loop body, as one factor of a product or a quotient:
+    in parentheses unless it is one name or a number that is not negative."""
+    text = scalar_code(expr)
+    atom = isinstance(expr, sp.Symbol) or (isinstance(expr, sp.Integer) and expr >= 0)
+    return text if atom else f"({text})"
 
 
 @lru_cache(maxsize=1 << 14)

@@ -21,7 +21,7 @@ from . import text as _text
 from .ir import Kernel, Loop, Module, RecordKernel
 from .layout import wrap_long_lines
 from .text import TEMPLATES, docstring, environment, kernel_docstring, schedule_docstrings, source_text
-from .vectorize import render_numpy_kernel
+from .vectorize import render_numpy_kernel, render_vectorized, vectorize
 
 #: LLVM flags for Numba kernels with sums: reassociation lets a float sum vectorise; nothing
 #: that changes NaN or Inf handling.
@@ -48,14 +48,11 @@ class _Free:
     index: str
     extent: str
     parallel: bool = False
+    factor: str = ""  #: the extent as a factor of a product (collapsed loops)
 
     @property
     def range(self) -> str:
         return f"{'prange' if self.parallel else 'range'}({self.extent})"
-
-    @property
-    def extent_p(self) -> str:
-        return self.extent if self.extent.isidentifier() or self.extent.isdigit() else f"({self.extent})"
 
 
 def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "") -> str:
@@ -70,8 +67,9 @@ def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "") -> str:
         ]
         return str(macros.record(k, doc, lead)).rstrip("\n")
     extent = k.extent
-    loops = [_Free(f, extent[f]) for f in k.outer]
-    inner = [_Free(f, extent[f]) for f in k.inner]
+    factor = k.factor
+    loops = [_Free(f, extent[f], factor=factor[f]) for f in k.outer]
+    inner = [_Free(f, extent[f], factor=factor[f]) for f in k.inner]
     terms = [(t, "=" if n == k.init else "+=") for n, t in enumerate(k.terms)]
     terms.sort(key=lambda pair: pair[1] != "=")  # the initialising term first
     flags = ["cache=True"]
@@ -89,10 +87,9 @@ def _numba_or_ufuncs(k: Kernel | RecordKernel, m: Module) -> str:
     kernel (ufuncs over whole arrays, :mod:`.ufuncs`)."""
     plain = isinstance(k, Kernel) and k.parallel and len(k.terms) == 1
     if plain and not k.terms[0].loops and not k.terms[0].guards and k.name in m.scalar_only:
-        text = render_numpy_kernel(k, m.layer)
-        used = _names_used(text)
-        if "_ops" not in used and "np.einsum" not in used:
-            return text
+        vk = vectorize(k)
+        if vk.whole_arrays:
+            return render_vectorized(vk, m.layer)
     return render_numba_kernel(k, m.layer)
 
 

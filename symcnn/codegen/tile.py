@@ -37,9 +37,9 @@ import sympy as sp
 
 from ..derive.terms import Term
 from .ir import Block, Loop, Tile
-from .jam import grouped, loaded, split
+from .jam import loaded, split
 from .pack import extent_of
-from .printer import scalar_code
+from .printer import factor_code, scalar_code
 
 
 def tiled(
@@ -137,7 +137,7 @@ def _axpy(lhs, p, v, size, t: Term, r, extent, plain, width: int) -> Tile | None
     return Tile(
         blocked=((str(p), scalar_code(size[p])),),
         width=width,
-        head=((str(rr), f"{grouped(scalar_code(extent))} // {width} * {width}"),),
+        head=((str(rr), f"{factor_code(extent)} // {width} * {width}"),),
         blocks=tuple(blocks),
         stores=(),
         edges=(_edge(p, base, size[p], width),),

@@ -64,6 +64,12 @@ class VKernel:
     kernel: Kernel
     terms: tuple[VTerm, ...]
 
+    @property
+    def whole_arrays(self) -> bool:
+        """Is every term one expression over whole arrays, no view, index grid, product or scratch
+        buffer computed first (what a Numba module can call without NumPy's helpers)?"""
+        return not any(t.setup for t in self.terms)
+
 
 class _Names:
     def __init__(self) -> None:
@@ -472,4 +478,10 @@ def render_numpy_kernel(k: Kernel | RecordKernel, layer: str = "") -> str:
     doc = kernel_docstring(k, layer)
     if isinstance(k, RecordKernel):
         return str(macros.record(k, doc)).rstrip("\n")
-    return str(macros.kernel(vectorize(k), doc)).rstrip("\n")
+    return render_vectorized(vectorize(k), layer)
+
+
+def render_vectorized(vk: VKernel, layer: str = "") -> str:
+    """A vectorised kernel (:func:`vectorize`) as the NumPy backend's source."""
+    macros = environment().get_template("numpy_kernels.j2").module
+    return str(macros.kernel(vk, kernel_docstring(vk.kernel, layer))).rstrip("\n")
