@@ -104,7 +104,7 @@ def forward_U_dot(B, alpha, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
     _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
     for _o in prange(_n * _nb):
         _r = _o // _nb
-        n = _r % (N)
+        n = _r % N
         _j0 = (_o % _nb) * (M) // _nb
         _j1 = (_o % _nb + 1) * (M) // _nb
         for j in range(_j0, _j1):
@@ -188,7 +188,7 @@ def forward_U_packed(B, alpha, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
     _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
     for _o in prange(_n * _nb):
         _r = _o // _nb
-        n = _r % (N)
+        n = _r % N
         _j0 = (_o % _nb) * (M) // _nb
         _j1 = (_o % _nb + 1) * (M) // _nb
         for j in range(_j0, _j1):
@@ -335,7 +335,7 @@ def backward_dalpha_packed(K, X, dU, dalpha, N, C, M, Ho, Wo, KH, KW, _threads):
     _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
     for _o in prange(_n * _nb):
         _r = _o // _nb
-        i = _r % (C)
+        i = _r % C
         _j0 = (_o % _nb) * (M) // _nb
         _j1 = (_o % _nb + 1) * (M) // _nb
         _h0 = _dt(0)
@@ -514,7 +514,7 @@ def backward_dK_packed(alpha, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
     _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
     for _o in prange(_n * _nb):
         _r = _o // _nb
-        i = _r % (C)
+        i = _r % C
         _j0 = (_o % _nb) * (M) // _nb
         _j1 = (_o % _nb + 1) * (M) // _nb
         _h0 = _dt(0)

@@ -75,7 +75,7 @@ def forward_U_dot(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
     _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
     for _o in prange(_n * _nb):
         _r = _o // _nb
-        n = _r % (N)
+        n = _r % N
         _j0 = (_o % _nb) * (M) // _nb
         _j1 = (_o % _nb + 1) * (M) // _nb
         for j in range(_j0, _j1):
@@ -159,7 +159,7 @@ def forward_U_packed(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
     _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
     for _o in prange(_n * _nb):
         _r = _o // _nb
-        n = _r % (N)
+        n = _r % N
         _j0 = (_o % _nb) * (M) // _nb
         _j1 = (_o % _nb + 1) * (M) // _nb
         for j in range(_j0, _j1):
@@ -388,7 +388,7 @@ def backward_dK_packed(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
     _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
     for _o in prange(_n * _nb):
         _r = _o // _nb
-        i = _r % (C)
+        i = _r % C
         _j0 = (_o % _nb) * (M) // _nb
         _j1 = (_o % _nb + 1) * (M) // _nb
         _h0 = _dt(0)

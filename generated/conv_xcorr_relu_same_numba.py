@@ -75,7 +75,7 @@ def forward_U_dot(B, K, X, U, N, C, M, H, W, RH, RW, _threads):
     _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
     for _o in prange(_n * _nb):
         _r = _o // _nb
-        n = _r % (N)
+        n = _r % N
         _j0 = (_o % _nb) * (M) // _nb
         _j1 = (_o % _nb + 1) * (M) // _nb
         for j in range(_j0, _j1):
@@ -160,7 +160,7 @@ def forward_U_packed(B, K, X, U, N, C, M, H, W, RH, RW, _threads):
     _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
     for _o in prange(_n * _nb):
         _r = _o // _nb
-        n = _r % (N)
+        n = _r % N
         _j0 = (_o % _nb) * (M) // _nb
         _j1 = (_o % _nb + 1) * (M) // _nb
         for j in range(_j0, _j1):
@@ -318,7 +318,7 @@ def backward_dX_dot(K, dU, dX, N, C, M, H, W, RH, RW, _threads):
     _nb = min(C, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
     for _o in prange(_n * _nb):
         _r = _o // _nb
-        n = _r % (N)
+        n = _r % N
         _j0 = (_o % _nb) * (C) // _nb
         _j1 = (_o % _nb + 1) * (C) // _nb
         _h0 = _dt(0)
@@ -403,7 +403,7 @@ def backward_dX_packed(K, dU, dX, N, C, M, H, W, RH, RW, _threads):
     _nb = min(C, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
     for _o in prange(_n * _nb):
         _r = _o // _nb
-        n = _r % (N)
+        n = _r % N
         _j0 = (_o % _nb) * (C) // _nb
         _j1 = (_o % _nb + 1) * (C) // _nb
         _h0 = _dt(0)
@@ -521,7 +521,7 @@ def backward_dK_packed(X, dU, dK, N, C, M, H, W, RH, RW, _threads):
     _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
     for _o in prange(_n * _nb):
         _r = _o // _nb
-        i = _r % (C)
+        i = _r % C
         _j0 = (_o % _nb) * (M) // _nb
         _j1 = (_o % _nb + 1) * (M) // _nb
         _h0 = _dt(0)

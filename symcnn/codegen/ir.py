@@ -259,7 +259,8 @@ class Dot:
 class Window:
     """The Numba schedule of a kernel reading a window reused across one index (:mod:`.window`).
 
-    ``prange`` over the ``outer`` indices (``(name, extent)`` pairs) and
+    ``prange`` over the ``outer`` indices (``(name, extent)`` pairs, each extent a factor of a
+    product: :func:`~.printer.factor_code`) and
     blocks of the ``blocked`` index (two a thread: the driver passes the
     number of threads, ``_threads``); per block, ``init`` stores the target's
     start, a ``buffer`` is allocated (zero-filled where it is ``zeroed``),

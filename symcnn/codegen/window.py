@@ -42,7 +42,7 @@ from .jam import jammed, jammed_across
 from .nest import hoisted
 from .nest import loop_of as loop
 from .pack import BUFFER, FLAT, extent_of, flattened, partner
-from .printer import scalar_code
+from .printer import factor_code, scalar_code
 
 #: The most elements the packed windows of one input map may have for the kernel gradient's schedule to
 #: run: 64 KiB of float32, twice an L1 data cache. Larger they are read from L2 once per block of output
@@ -159,7 +159,7 @@ def windowed(
     return Window(
         flats=tuple((f"_{r.base.label}_f", flattened(str(r.base.label), len(r.indices), scalar_code(run)))
                     for r in sorted(flat_reads, key=sp.default_sort_key)),
-        outer=tuple((str(f), scalar_code(extent[f])) for f in par),
+        outer=tuple((str(f), factor_code(extent[f])) for f in par),
         blocked=str(j),
         blocked_size=scalar_code(extent[j]),
         buffer=(scalar_code(extent[a]), scalar_code(extent[b]), scalar_code(run)),
