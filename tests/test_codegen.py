@@ -15,6 +15,7 @@ import sympy as sp
 
 from symcnn.cli.main import main
 from symcnn.codegen.generate import derive_all, render_all, write_tree
+from symcnn.codegen.ir import Code
 from symcnn.codegen.lower import lower
 from symcnn.codegen.printer import array_code, scalar_code
 from symcnn.derive.cache import cached_derive, spec_hash
@@ -33,13 +34,15 @@ def files() -> dict[str, str]:
 
 
 def _plain(value, path="module"):
-    """Walk an IR value: only strings, ints, bools, None and tuples/dataclasses of them."""
+    """Walk an IR value: only strings, frozen code, ints, bools, None and tuples/dataclasses of them."""
     if dataclasses.is_dataclass(value):
         for f in dataclasses.fields(value):
             _plain(getattr(value, f.name), f"{path}.{f.name}")
     elif isinstance(value, tuple):
         for k, v in enumerate(value):
             _plain(v, f"{path}[{k}]")
+    elif type(value) is Code:
+        assert type(value.atom) is bool and (value.value is None or type(value.value) is int), path
     else:
         assert value is None or type(value) in (str, int, bool), f"{path} holds {type(value)}"
 

@@ -181,3 +181,27 @@ def test_no_codegen_stage_hands_its_private_functions_to_another():
                 found += [f"{path.name}:{node.lineno} passes {a.id}" for a in args
                           if isinstance(a, ast.Name) and a.id in private]
     assert not found, found
+
+
+#: str methods that would tell what printed source means by looking at its characters.
+_TEXT_TESTS = {"isidentifier", "isdigit", "isalnum", "isnumeric", "isdecimal"}
+
+
+def test_no_codegen_stage_reads_a_value_off_printed_source():
+    """Stages ask a frozen expression (:class:`symcnn.codegen.ir.Code`) whether it is one name or number and
+    which integer it is; none compares source with a number's text or tests its characters. (The layout
+    stage, which wraps the rendered module's long lines, works on text by design.)"""
+    found = []
+    for path in sorted((PACKAGE / "codegen").glob("*.py")):
+        if path.name == "layout.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in _TEXT_TESTS:
+                found.append(f"{path.name}:{node.lineno} .{node.attr}")
+            if isinstance(node, ast.Compare):
+                for side in (node.left, *node.comparators):
+                    values = side.elts if isinstance(side, (ast.Tuple, ast.List, ast.Set)) else [side]
+                    found += [f"{path.name}:{node.lineno} compares with {v.value!r}" for v in values
+                              if isinstance(v, ast.Constant) and isinstance(v.value, str)
+                              and v.value.lstrip("-").isdigit()]
+    assert not found, found

@@ -1,16 +1,54 @@
 """The loop/array IR between a derivation and the source it becomes.
 
-Everything here is plain data: strings of Python source and tuples of them,
-no SymPy objects. :mod:`.lower` builds it from a
+Everything here is plain data, no SymPy objects: SymPy is frozen when the
+lowering builds it. An expression a stage only places into source is
+:class:`Code`, its text as the printers wrote it, with what a stage may need
+to know of it (one name or number? which integer?) read off the SymPy
+expression, never off the text. :mod:`.lower` builds the IR from a
 :class:`~symcnn.derive.engine.Derivation`; the Numba template renders loop
 nests from it directly and :mod:`.vectorize` turns it into strided views and
-``einsum`` calls for NumPy. ``print(module)`` shows what a stage produced.
+products for NumPy. ``print(module)`` shows what a stage produced.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+
+class Code(str):
+    """One expression as Python source (a ``str``), frozen from SymPy by :func:`.printer.code`.
+
+    ``atom``: it is one name or an integer that is not negative, so it needs no parentheses as a factor;
+    ``value``: the integer it is, where it is one. Stages ask these, not the text.
+    """
+
+    atom: bool
+    value: int | None
+
+    def __new__(cls, text: str, atom: bool = False, value: int | None = None) -> Code:
+        self = super().__new__(cls, text)
+        self.atom, self.value = atom, value
+        return self
+
+    def __repr__(self) -> str:
+        return f"Code({str(self)!r})"
+
+    @property
+    def factor(self) -> str:
+        """The source as one factor of a product or quotient: in parentheses unless an atom."""
+        return str(self) if self.atom else f"({self})"
+
+
+def number(n: int) -> Code:
+    """The integer ``n`` as :class:`Code`."""
+    return Code(str(n), n >= 0, n)
+
+
+def name(text: str) -> Code:
+    """A name (an index, a size, a variable the stages introduce) as :class:`Code`."""
+    return Code(text, True)
+
 
 #: Source with holes, frozen from SymPy: text at even positions, the name of a hole at odd ones
 #: (``("np.exp(", "_r0_", ")")``). :func:`pieces` makes it, :func:`filled` fills it.
@@ -38,15 +76,27 @@ def filled(source: Pieces, operands: Mapping[str, str]) -> str:
 class Index:
     """One axis of an array access: ``(Σ coeff·index + offset) // divisor``.
 
-    ``coeffs`` pairs index names with coefficients (Python source in the
-    layer's sizes: ``"1"``, ``"-1"``, ``"s"``); ``text`` is the whole index as
-    source, for loops.
+    ``coeffs`` pairs index names with coefficients (in the layer's sizes: ``1``, ``-1``, ``s``);
+    ``text`` is the whole index as source, for loops. An index that is not affine has no coefficients,
+    offset or divisor: loops can read it, views cannot.
     """
 
-    coeffs: tuple[tuple[str, str], ...]
-    offset: str
-    divisor: str
+    coeffs: tuple[tuple[str, Code], ...]
+    offset: Code | None
+    divisor: Code | None
     text: str
+
+    @property
+    def affine(self) -> bool:
+        return self.divisor is not None
+
+    @property
+    def plain(self) -> str | None:
+        """The index name where the index is that one loop index itself, else ``None``."""
+        if len(self.coeffs) != 1 or self.offset.value != 0 or self.divisor.value != 1:
+            return None
+        u, c = self.coeffs[0]
+        return u if c.value == 1 else None
 
 
 @dataclass(frozen=True)
@@ -55,7 +105,7 @@ class Access:
 
     array: str
     index: tuple[Index, ...]
-    extents: tuple[str, ...] = ()
+    extents: tuple[Code, ...] = ()
 
     @property
     def text(self) -> str:
@@ -79,6 +129,7 @@ class Factor:
     accesses: tuple[Access, ...]
     indices: tuple[str, ...]
     chain: tuple[tuple[str, tuple[Pieces, ...]], ...] | None = None
+    atom: bool = False  #: the factor is one name or number (a size, a constant)
 
 
 @dataclass(frozen=True)
@@ -101,9 +152,9 @@ class Loop:
     range."""
 
     index: str
-    lower: tuple[str, ...]
-    stop: tuple[str, ...]
-    declared: tuple[str, str]
+    lower: tuple[Code, ...]
+    stop: tuple[Code, ...]
+    declared: tuple[Code, Code]
     constraints: tuple[Constraint, ...] = ()
     step: int = 1
     #: the names its bounds depend on (sizes and outer indices), read off the SymPy bounds
@@ -115,7 +166,7 @@ class Loop:
         hi = self.stop[0] if len(self.stop) == 1 else f"min({', '.join(self.stop)})"
         if self.step != 1:
             return f"range({lo}, {hi}, {self.step})"
-        return f"range({hi})" if lo == "0" else f"range({lo}, {hi})"
+        return f"range({hi})" if len(self.lower) == 1 and self.lower[0].value == 0 else f"range({lo}, {hi})"
 
 
 @dataclass(frozen=True)
@@ -169,7 +220,7 @@ class Jam:
 
     depth: int
     index: str
-    start: str
+    start: Code
     end: str
     stop: str
     width: int
@@ -329,7 +380,7 @@ class Kernel:
     kind: str
     target: str
     free: tuple[str, ...]
-    shape: tuple[str, ...]
+    shape: tuple[Code, ...]
     terms: tuple[Reduction, ...]
     reads: tuple[str, ...]
     sizes: tuple[str, ...]
@@ -344,9 +395,6 @@ class Kernel:
     #: the indices whose extent holds a size that is no parameter's or hyper-parameter's (the batch,
     #: map rows and columns), against kernel taps and map counts: how large a copy over them is
     long: tuple[str, ...] = ()
-    #: each extent of ``shape`` as one factor of a product (in parentheses unless one name or number):
-    #: how a ``prange`` over collapsed free indices multiplies and divides by them
-    factors: tuple[str, ...] = ()
 
     @property
     def accumulate(self) -> bool:
@@ -357,12 +405,8 @@ class Kernel:
         return self.reads + (self.target,) + self.sizes
 
     @property
-    def extent(self) -> dict[str, str]:
+    def extent(self) -> dict[str, Code]:
         return dict(zip(self.free, self.shape))
-
-    @property
-    def factor(self) -> dict[str, str]:
-        return dict(zip(self.free, self.factors))
 
     @property
     def parallel(self) -> bool:

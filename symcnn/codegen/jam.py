@@ -26,7 +26,7 @@ from dataclasses import replace
 import sympy as sp
 
 from ..derive.terms import Bound
-from .ir import Jam, Loop
+from .ir import Jam, Loop, number
 from .nest import loop_of as loop
 from .pack import FLAT, extent_of
 from .printer import factor_code, scalar_code
@@ -122,7 +122,7 @@ def jammed_pack(bounds: list[Bound], body: sp.Expr, target: sp.Indexed,
         return None
     if any(e.free_symbols & {x.index for x in bounds} for e in extents):
         return None
-    at = (0, "0", factor_code(extents[0]), "_jr")  # a start of 0 renders `_jr = end // JAM * JAM`
+    at = (0, number(0), factor_code(extents[0]), "_jr")  # a start of 0 renders `_jr = end // JAM * JAM`
     jam = jammed_across(body, target, j.index, b, extents[-2], [loop(x) for x in bounds[1:]], False, at,
                         width)
     return jam, loop(Bound(j.index, (sp.Symbol("_jr"),), j.upper, j.declared))

@@ -37,7 +37,7 @@ from .ir import (
 from .ir import Module as ModuleIR
 from .nest import is_long
 from .order import large, plan, scatter_plan, schedule, short_sizes
-from .printer import factor_code, scalar_code
+from .printer import code, scalar_code
 from .reduction import reduction
 from .scatter import scattered
 from .sizes import solve_sizes
@@ -230,8 +230,7 @@ def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: s
         kind=kind,
         target=str(target.label),
         free=tuple(str(f) for f in free),
-        shape=tuple(scalar_code(e) for e in shape),
-        factors=tuple(factor_code(e) for e in shape),
+        shape=tuple(code(e) for e in shape),
         terms=tuple(reductions),
         reads=tuple(reads),
         sizes=tuple(str(s) for s in layer.sizes if s in used),

@@ -13,7 +13,7 @@ import sympy as sp
 
 from ..derive.terms import Bound, Term
 from .ir import Hoist, Loop, Reduction
-from .printer import argument_code, scalar_code
+from .printer import argument_code, code, scalar_code
 
 __all__ = ["depends", "hoisted", "is_long", "loop_of"]
 
@@ -23,9 +23,9 @@ def loop_of(b: Bound) -> Loop:
     lo, hi = b.declared
     return Loop(
         index=str(b.index),
-        lower=tuple(scalar_code(e) for e in b.lower),
-        stop=tuple(scalar_code(sp.expand(e + 1)) for e in b.upper),
-        declared=(scalar_code(lo), scalar_code(sp.expand(hi - lo + 1))),
+        lower=tuple(code(e) for e in b.lower),
+        stop=tuple(code(sp.expand(e + 1)) for e in b.upper),
+        declared=(code(lo), code(sp.expand(hi - lo + 1))),
         depends=depends(b),
     )
 

@@ -32,7 +32,8 @@ def _unit(access: Access, index: str) -> bool:
     if not access.index:
         return False
     last = access.index[-1]
-    return last.divisor == "1" and dict(last.coeffs).get(index) in ("1", "-1")
+    step = dict(last.coeffs).get(index)
+    return last.affine and last.divisor.value == 1 and step is not None and step.value in (1, -1)
 
 
 def _bound_indices(loop: Loop, names: set[str]) -> set[str]:

@@ -17,6 +17,8 @@ from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.pycode import PythonCodePrinter
 
+from .ir import Code
+
 
 class _IntegerMixin:
     """Index arithmetic: ``floor(a/b)`` of integers is Python's ``a // b``.
@@ -119,12 +121,20 @@ def argument_code(expr: sp.Basic) -> str:
     return _SCALAR.doprint(expr, bare=True)
 
 
+@lru_cache(maxsize=1 << 14)
+def code(expr: sp.Basic) -> Code:
+    """``expr`` as Python source for a Numba loop body, frozen as :class:`~.ir.Code`: whether it is one
+    name or a number that is not negative, and the integer it is, read off the expression."""
+    expr = sp.sympify(expr)
+    value = int(expr) if isinstance(expr, sp.Integer) else None
+    atom = isinstance(expr, sp.Symbol) or (value is not None and value >= 0)
+    return Code(scalar_code(expr), atom, value)
+
+
 def factor_code(expr: sp.Basic) -> str:
     """``expr`` as Python source for a Numba loop body, as one factor of a product or a quotient:
     in parentheses unless it is one name or a number that is not negative."""
-    text = scalar_code(expr)
-    atom = isinstance(expr, sp.Symbol) or (isinstance(expr, sp.Integer) and expr >= 0)
-    return text if atom else f"({text})"
+    return code(expr).factor
 
 
 @lru_cache(maxsize=1 << 14)

@@ -13,7 +13,7 @@ import sympy as sp
 from ..derive.terms import Term
 from .ir import Access, Constraint, Factor, Index, Loop, Reduction, hole, pieces
 from .nest import depends
-from .printer import array_code, scalar_code
+from .printer import array_code, code, scalar_code
 from .ufuncs import chain
 
 __all__ = ["reduction"]
@@ -36,9 +36,9 @@ def reduction(t: Term, free: tuple, shape: tuple, sizes: set) -> Reduction:
         loops.append(
             Loop(
                 index=str(b.index),
-                lower=tuple(scalar_code(e) for e in b.lower),
-                stop=tuple(scalar_code(sp.expand(e + 1)) for e in b.upper),
-                declared=(scalar_code(lo), scalar_code(sp.expand(hi - lo + 1))),
+                lower=tuple(code(e) for e in b.lower),
+                stop=tuple(code(sp.expand(e + 1)) for e in b.upper),
+                declared=(code(lo), code(sp.expand(hi - lo + 1))),
                 constraints=tuple(constraints),
                 depends=depends(b),
             )
@@ -83,6 +83,7 @@ def _factor(expr: sp.Expr, accesses: tuple[sp.Indexed, ...], indices: set) -> Fa
         accesses=tuple(_access(a, indices) for a in accesses),
         indices=tuple(str(i) for i in grid),
         chain=None if steps is None else tuple((name, tuple(map(pieces, ops))) for name, ops in steps),
+        atom=code(expr).atom,
     )
 
 
@@ -93,7 +94,7 @@ def _constraint(rel: sp.Basic, indices: set, implied: bool) -> Constraint:
 
 
 def _access(a: sp.Indexed, indices: set) -> Access:
-    extents = tuple(scalar_code(s) for s in a.base.shape)
+    extents = tuple(code(s) for s in a.base.shape)
     return Access(str(a.base.label), tuple(_index(e, indices) for e in a.indices), extents)
 
 
@@ -105,11 +106,11 @@ def _index(e: sp.Expr, indices: set) -> Index:
         inner, divisor = sp.fraction(sp.together(e.args[0]))
     inner = sp.expand(inner)
     if inner.has(sp.floor, sp.Max, sp.Min) or not _affine(inner, indices):
-        return Index((), "", "", text)  # not affine: loops can read it, views cannot
+        return Index((), None, None, text)  # not affine: loops can read it, views cannot
     used = sorted(inner.free_symbols & indices, key=str)
-    coeffs = tuple((str(i), scalar_code(inner.coeff(i))) for i in used)
+    coeffs = tuple((str(i), code(inner.coeff(i))) for i in used)
     offset = sp.expand(inner - sum(inner.coeff(i) * i for i in used))
-    return Index(coeffs, scalar_code(offset), scalar_code(divisor), text)
+    return Index(coeffs, code(offset), code(divisor), text)
 
 
 def _affine(e: sp.Expr, indices: set) -> bool:

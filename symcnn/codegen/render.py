@@ -67,9 +67,8 @@ def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "") -> str:
         ]
         return str(macros.record(k, doc, lead)).rstrip("\n")
     extent = k.extent
-    factor = k.factor
-    loops = [_Free(f, extent[f], factor=factor[f]) for f in k.outer]
-    inner = [_Free(f, extent[f], factor=factor[f]) for f in k.inner]
+    loops = [_Free(f, extent[f], factor=extent[f].factor) for f in k.outer]
+    inner = [_Free(f, extent[f], factor=extent[f].factor) for f in k.inner]
     terms = [(t, "=" if n == k.init else "+=") for n, t in enumerate(k.terms)]
     terms.sort(key=lambda pair: pair[1] != "=")  # the initialising term first
     flags = ["cache=True"]

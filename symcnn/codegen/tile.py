@@ -36,10 +36,10 @@ from __future__ import annotations
 import sympy as sp
 
 from ..derive.terms import Term
-from .ir import Block, Loop, Tile
+from .ir import Block, Loop, Tile, name, number
 from .jam import loaded, split
 from .pack import extent_of
-from .printer import factor_code, scalar_code
+from .printer import code, factor_code, scalar_code
 
 
 def tiled(
@@ -76,13 +76,13 @@ def _code(pairs) -> tuple[tuple[str, str], ...]:
 
 def _whole(index: sp.Symbol, extent: sp.Expr) -> Loop:
     """``for index in range(extent)``."""
-    return Loop(str(index), ("0",), (scalar_code(extent),), ("0", scalar_code(extent)))
+    return Loop(str(index), (number(0),), (code(extent),), (number(0), code(extent)))
 
 
 def _edge(index: sp.Symbol, base: sp.Symbol, extent: sp.Expr, width: int) -> Loop:
     """``for index in range(base, min(base + width, extent))``: the kernel's own loop over one block."""
-    stop = (scalar_code(base + width), scalar_code(extent))
-    return Loop(str(index), (str(base),), stop, (str(base), str(width)))
+    stop = (code(base + width), code(extent))
+    return Loop(str(index), (name(str(base)),), stop, (name(str(base)), number(width)))
 
 
 def _dot(lhs, free, size, t: Term, r, extent, plain, width: int) -> Tile | None:

@@ -35,9 +35,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import GeneratedCodeError
-from .ir import Access, Index, Kernel, RecordKernel, Reduction, filled
+from .ir import Access, Code, Index, Kernel, RecordKernel, Reduction, filled, number
 from .text import environment, kernel_docstring
 from .ufuncs import BUFFER, Step, render
+
+ZERO, ONE = number(0), number(1)
 
 
 @dataclass(frozen=True)
@@ -102,26 +104,22 @@ def _tuple(parts: list[str]) -> str:
     return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 
 
-def _paren(e: str) -> str:
-    return e if _word(e) else f"({e})"
+def _product(extents: list[Code]) -> str:
+    return " * ".join(e.factor for e in extents) if extents else "1"
 
 
-def _word(e: str) -> bool:
-    """A name or a number: letters, digits and underscores only."""
-    return bool(e) and all(c.isalnum() or c == "_" for c in e)
 
 
-def _product(extents: list[str]) -> str:
-    return " * ".join(_paren(e) for e in extents) if extents else "1"
-
-
+def _plain_index(u: str) -> Index:
+    """Index ``u`` itself, as an axis of an access."""
+    return Index(((u, ONE),), ZERO, ONE, u)
 
 
 def _view_args(a: Access, order: list[str], starts: dict, extents: dict, kernel: str) -> str:
     """``A, axes, ranges``: the arguments of ``_ops.view`` and ``_ops.window_sum``, reading ``a``."""
     axes = []
     for ix in a.index:
-        if not ix.divisor:
+        if not ix.affine:
             raise GeneratedCodeError(
                 f"{kernel}: index {ix.text} of {a.array} is not affine; the NumPy backend cannot view it"
             )
@@ -149,10 +147,8 @@ def _plain(a: Access, starts: dict, extents: dict) -> bool:
     """Does ``a`` read its whole array at distinct plain indices (no view needed)?"""
     seen = set()
     for ix, n in zip(a.index, a.extents):
-        if len(ix.coeffs) != 1 or ix.offset != "0" or ix.divisor != "1":
-            return False
-        u, c = ix.coeffs[0]
-        if c != "1" or u in seen or starts[u] != "0" or extents[u] != n:
+        u = ix.plain if ix.affine else None
+        if u is None or u in seen or starts[u].value != 0 or extents[u] != n:
             return False
         seen.add(u)
     return len(a.index) == len(a.extents) and bool(a.index)
@@ -163,7 +159,7 @@ class _Term:
 
     def __init__(self, k: Kernel, t: Reduction, extent: dict[str, str], names: _Names) -> None:
         self.k, self.t, self.names = k, t, names
-        self.starts = {f: "0" for f in k.free}
+        self.starts = {f: ZERO for f in k.free}
         self.extents = dict(extent)
         for lp in t.loops:
             self.starts[lp.index], self.extents[lp.index] = lp.declared
@@ -249,7 +245,8 @@ class _Term:
             mentioned = {v for a in f.accesses for ix in a.index for v, _ in ix.coeffs} | set(f.indices)
             used = [u for u in self.order if u in mentioned]
             if not used:  # a number: sizes, or array entries at constant indices
-                scale.append(_paren(filled(f.array, {f"_r{j}_": a.text for j, a in enumerate(f.accesses)})))
+                value = filled(f.array, {f"_r{j}_": a.text for j, a in enumerate(f.accesses)})
+                scale.append(value if f.atom else f"({value})")
             elif f.array == ("", "_r0_", "") and len(f.accesses) == 1 and not f.indices:
                 a = f.accesses[0]
                 if _plain(a, self.starts, self.extents):
@@ -266,7 +263,7 @@ class _Term:
             src = self.evaluate(c.array, (), c.indices, axes)
             ops.append(_Operand(axes, src=self.emit("m", f"({src}).astype({self.k.target}.dtype)")))
         covered = {u for op in ops for u in op.axes}
-        scale += [_paren(self.extents[u]) for u in summed if u not in covered]
+        scale += [self.extents[u].factor for u in summed if u not in covered]
         if any(set(op.axes) & set(summed) for op in ops):
             for op in ops:
                 op.post = not (set(op.axes) & set(summed))
@@ -330,10 +327,10 @@ class _Term:
             mixed = {}
             for k, ix in enumerate(op.access.index):
                 names = [u for u, _ in ix.coeffs]
-                outer = [u for u, c in ix.coeffs if u in self.free and c in ("1", "-1")]
+                outer = [u for u, c in ix.coeffs if u in self.free and c.value in (1, -1)]
                 rows = (set(names) - set(outer)) & set(self.k.long) and outer and outer[0] not in self.k.long
-                if (ix.divisor == "1" and len(outer) == 1 and outer[0] not in others and len(names) > 1
-                        and set(names) - set(outer) <= bounded and not rows):
+                if (ix.affine and ix.divisor.value == 1 and len(outer) == 1 and outer[0] not in others
+                        and len(names) > 1 and set(names) - set(outer) <= bounded and not rows):
                     mixed[k] = outer[0]
             # the free index must vanish from the read with its axis: not one it also reads elsewhere
             elsewhere = {u for k, ix in enumerate(op.access.index) if k not in mixed for u, _ in ix.coeffs}
@@ -345,9 +342,9 @@ class _Term:
             fresh = {k: f"_w{n}_{k}" for k in mixed}
             for k, w in fresh.items():
                 self.order.append(w)
-                self.starts[w], self.extents[w] = "0", op.access.extents[k]
+                self.starts[w], self.extents[w] = ZERO, op.access.extents[k]
             index = tuple(
-                Index(((fresh[k], "1"),), "0", "1", fresh[k]) if k in mixed else ix
+                _plain_index(fresh[k]) if k in mixed else ix
                 for k, ix in enumerate(op.access.index)
             )
             read = Access(op.access.array, index, op.access.extents)
@@ -364,12 +361,13 @@ class _Term:
             self.keep = taps + keep + list(fresh.values())
             # the product's rows padded with zeros to the target's rows: each tap is then added as one run
             last = len(index) - 1
-            if mixed.get(last) == self.free[-1] and dict(op.access.index[last].coeffs)[self.free[-1]] == "1":
+            step = dict(op.access.index[last].coeffs).get(self.free[-1])
+            if mixed.get(last) == self.free[-1] and step.value == 1:
                 self.pad = {fresh[last]: (op.access.extents[last], self.extents[self.free[-1]])}
             (r,) = self.contract(ops[:n] + [first] + ops[n + 1 :])
             self.keep, self.pad = self.free, {}
             back = {w: op.access.index[k] for k, w in fresh.items()}
-            index = tuple(back.get(u, Index(((u, "1"),), "0", "1", u)) for u in r.axes)
+            index = tuple(back.get(u, _plain_index(u)) for u in r.axes)
             window = Access(r.src, index, tuple(self.extents[u] for u in r.axes))
             read_axes = {v for ix in index for v, _ in ix.coeffs}
             return [_Operand([u for u in self.order if u in read_axes], access=window, padded=r.padded)]

@@ -37,7 +37,7 @@ import sympy as sp
 
 from ..derive.terms import Bound, Term
 from .dot import Found, dotted
-from .ir import Fill, Reduction, Window
+from .ir import Fill, Reduction, Window, name
 from .jam import jammed, jammed_across
 from .nest import hoisted
 from .nest import loop_of as loop
@@ -138,7 +138,7 @@ def windowed(
                 store=f"{BUFFER}[{a}, {b}, {scalar_code(y * extent[x] + x)}] = {scalar_code(w)}")
     # `width` output maps at a time share each packed-window load; the maps left over run one by one.
     # Added into the target's rows (the forward equation), `width` taps along a kernel row at a time too.
-    target, at = flat.get(lhs, lhs), (len(seq), "_j0", "_j1", "_jr")
+    target, at = flat.get(lhs, lhs), (len(seq), name("_j0"), "_j1", "_jr")
     inside = [loop(bounds[a]), loop(bounds[b]), loop(nest[-1])]
     if into_rows:
         jam = jammed_across(body, target, j, bounds[b], extent[b], inside, False, at, width)
