@@ -356,26 +356,27 @@ def backward_dK_packed(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
     _dt = dK.dtype.type
     _dU_f = dU.reshape(dU.shape[0], dU.shape[1], Ho*Wo)
     _n = C
-    _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
+    _nb = min(N, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
+    _part = np.empty((_n * _nb, M, KH, KW), _dt)  # a slice a block
     for _o in prange(_n * _nb):
         _r = _o // _nb
         i = _r % C
-        _j0 = (_o % _nb) * (M) // _nb
-        _j1 = (_o % _nb + 1) * (M) // _nb
+        _j0 = (_o % _nb) * (N) // _nb
+        _j1 = (_o % _nb + 1) * (N) // _nb
         _h0 = _dt(0)
-        for j in range(_j0, _j1):
+        for j in range(M):
             for a in range(KH):
                 for b in range(KW):
-                    dK[i, j, a, b] = _h0
+                    _part[_o, j, a, b] = _h0
         _pk = np.empty((KH, KW, Ho*Wo), _dt)
-        for n in range(N):
+        for n in range(_j0, _j1):
             for a in range(KH):
                 for b in range(KW):
                     for y in range(Ho):
                         for x in range(Wo):
                             _pk[a, b, Wo*y + x] = X[n, i, a + y, b + x]
-            _jr = _j0 + (_j1 - _j0) // 4 * 4
-            for j in range(_j0, _jr, 4):
+            _jr = M // 4 * 4
+            for j in range(0, _jr, 4):
                 for a in range(KH):
                     for b in range(KW):
                         _s0 = _dt(0)
@@ -388,19 +389,27 @@ def backward_dK_packed(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
                             _s1 += _w0*_dU_f[n, j + 1, _f]
                             _s2 += _w0*_dU_f[n, j + 2, _f]
                             _s3 += _w0*_dU_f[n, j + 3, _f]
-                        dK[i, j, a, b] += _s0*T[i, j]
-                        dK[i, j + 1, a, b] += _s1*T[i, j + 1]
-                        dK[i, j + 2, a, b] += _s2*T[i, j + 2]
-                        dK[i, j + 3, a, b] += _s3*T[i, j + 3]
+                        _part[_o, j, a, b] += _s0*T[i, j]
+                        _part[_o, j + 1, a, b] += _s1*T[i, j + 1]
+                        _part[_o, j + 2, a, b] += _s2*T[i, j + 2]
+                        _part[_o, j + 3, a, b] += _s3*T[i, j + 3]
 
-            for j in range(_jr, _j1):
+            for j in range(_jr, M):
                 _h2 = _dt(T[i, j])
                 for a in range(KH):
                     for b in range(KW):
                         _s = _dt(0)
                         for _f in range(Ho*Wo):
                             _s += _h2*_dU_f[n, j, _f]*_pk[a, b, _f]
-                        dK[i, j, a, b] += _s
+                        _part[_o, j, a, b] += _s
+    _part_f = _part.reshape(_n * _nb, KH*KW*M)
+    _whole = dK.reshape(_n, KH*KW*M)
+    for _p in range(_n):  # the blocks' slices summed into the target
+        for _e in range(KH*KW*M):
+            _whole[_p, _e] = _part_f[_p * _nb, _e]
+        for _b in range(1, _nb):
+            for _e in range(KH*KW*M):
+                _whole[_p, _e] += _part_f[_p * _nb + _b, _e]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})

@@ -14,13 +14,16 @@ from symcnn.runtime.loader import load_layer_module
 def test_forward_and_kernel_gradient_reuse_the_packed_windows(layer):
     forward, gradient = kernel(layer, "forward_U"), kernel(layer, "backward_dK")
     assert forward.window.blocked == "j" and forward.window.outer == (("n", "N"),)
-    assert gradient.window.blocked == "j" and gradient.window.outer == (("i", "C"),)
+    # the kernel gradient's blocks split the images (each its own slice of the target), not the maps
+    assert gradient.window.blocked == "n" and gradient.window.outer == (("i", "C"),)
+    assert gradient.window.split.shape == ("M", "KH", "KW") and gradient.window.split.target == "dK"
     for w in (forward.window, gradient.window):
         assert w.buffer == ("KH", "KW", "Ho*Wo")
         assert w.term.fill.store.startswith("_pk[a, b, Wo*y + x] = X[n, i, ")
         assert w.term.nest[-1].index == "_f"
     assert forward.window.term.lhs == "_U_f[n, j, _f]" and not forward.window.term.partial
-    assert gradient.window.term.lhs == "dK[i, j, a, b]" and gradient.window.term.partial
+    assert gradient.window.term.lhs == "_part[_o, j, a, b]" and gradient.window.term.partial
+    assert forward.window.split is None
 
 
 def test_kernel_gradient_sums_four_output_maps_per_packed_load():
@@ -30,16 +33,18 @@ def test_kernel_gradient_sums_four_output_maps_per_packed_load():
     assert jam.temps[0] == ("_w0", "_pk[a, b, _f]")  # one load for the four sums
     assert [acc for acc, _ in jam.pre] == ["_s0", "_s1", "_s2", "_s3"]
     assert jam.updates[3] == ("_s3", "_w0*_dU_f[n, j + 3, _f]")
-    assert jam.stores[3] == "dK[i, j + 3, a, b] += _s3*T[i, j + 3]"
-    assert term.nest[1].range == "range(_jr, _j1)"  # the maps left over run one at a time
+    assert jam.stores[3] == "_part[_o, j + 3, a, b] += _s3*T[i, j + 3]"
+    assert term.nest[0].range == "range(_j0, _j1)"  # the block's images
+    assert term.nest[1].range == "range(_jr, M)"  # the maps left over run one at a time
 
 
 def test_combination_weight_gradient_sums_the_taps_too():
     """∂E/∂α [B14a] sums the taps with the kernel as a factor: the partial sums of four output maps
     are scaled by their kernel taps and added into one weight each."""
     w = kernel("combo_sigmoid_pairs", "backward_dalpha").window
-    assert w.blocked == "j" and w.outer == (("i", "C"),) and w.limit == LIMIT
-    assert w.term.jam.stores[3] == "dalpha[i, j + 3] += _s3*K[i, j + 3, a, b]"
+    assert w.blocked == "n" and w.outer == (("i", "C"),) and w.limit == LIMIT
+    assert w.term.jam.stores[3] == "_part[_o, j + 3] += _s3*K[i, j + 3, a, b]"
+    assert w.split.shape == ("M",) and w.split.size == "M" and w.split.target == "dalpha"
 
 
 def test_forward_adds_four_packed_loads_into_four_output_maps():

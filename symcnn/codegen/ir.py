@@ -307,6 +307,18 @@ class Dot:
 
 
 @dataclass(frozen=True)
+class Split:
+    """A kernel gradient's blocks over images (:mod:`.window`): block ``_o`` of the ``prange`` adds into
+    its own slice ``_part[_o]`` (of ``shape``, ``size`` elements); after the ``prange`` one thread sums
+    the slices of each value of the outer indices, which lead the ``target``, into it, one flat run at a
+    time."""
+
+    shape: tuple[str, ...]
+    size: str
+    target: str
+
+
+@dataclass(frozen=True)
 class Window:
     """The Numba schedule of a kernel reading a window reused across one index (:mod:`.window`).
 
@@ -331,6 +343,7 @@ class Window:
     size: str = ""  #: the buffer's element count, as source (what ``limit`` bounds)
     zeroed: bool = False  #: the fill is clipped to the array (a padded window): the buffer starts at zero
     dot: Dot | None = None  #: the inner-product schedule, where the contraction is long (:mod:`.dot`)
+    split: Split | None = None  #: the blocks split the images, not ``blocked``'s maps (a kernel gradient)
 
 
 @dataclass(frozen=True)
