@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 
 from symcnn.runtime.optim import SGD
-from symcnn.runtime.update import fusable
+from symcnn.runtime.update import PARALLEL, fusable, update
 
 
 def numpy_rule(p, g, s, v, mu):
@@ -62,3 +67,64 @@ def test_a_strided_gradient_takes_the_numpy_rule():
     assert not fusable(p, g, np.ones(()))
     SGD({"w": p}, lr=0.5).step({"w": g})
     np.testing.assert_array_equal(p, 1 - 0.5 * g)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+@pytest.mark.parametrize("per_weight", [False, True], ids=["one rate", "a rate per weight"])
+@pytest.mark.parametrize("size", [7, PARALLEL - 1, PARALLEL, 3 * PARALLEL + 5],
+                         ids=["tiny", "below", "at", "above"])
+def test_serial_and_parallel_kernels_are_the_numpy_rule(dtype, momentum, per_weight, size):
+    rng = np.random.default_rng(size)
+    p = rng.standard_normal(size).astype(dtype)
+    v = rng.standard_normal(size).astype(dtype) if momentum else None
+    s = rng.uniform(0, 2, size if per_weight else ()).astype(dtype)
+    ref_p, ref_v = p.copy(), None if v is None else v.copy()
+    for _ in range(2):
+        g = rng.standard_normal(size).astype(dtype)
+        update(p, g, s, v, momentum)
+        numpy_rule(ref_p, g, s, ref_v, np.dtype(dtype).type(momentum))
+        assert p.tobytes() == ref_p.tobytes()  # bit for bit, signed zeros and all
+        if momentum:
+            assert v.tobytes() == ref_v.tobytes()
+
+
+@pytest.mark.parametrize("size, kernel", [(PARALLEL - 1, "serial"), (PARALLEL, "parallel")])
+def test_arrays_from_the_threshold_on_take_the_parallel_kernels(monkeypatch, size, kernel):
+    from symcnn.runtime import update as module
+
+    calls = []
+    for name in ("sgd_step", "sgd_parallel", "momentum_step", "momentum_parallel"):
+        monkeypatch.setattr(module, name, lambda *args, _name=name: calls.append(_name))
+    p = np.ones(size, np.float32)
+    update(p, p, np.ones(1, np.float32), None, 0.0)
+    update(p, p, np.ones(1, np.float32), np.zeros_like(p), 0.5)
+    suffix = "step" if kernel == "serial" else "parallel"
+    assert calls == [f"sgd_{suffix}", f"momentum_{suffix}"]
+
+
+LOADS = textwrap.dedent("""
+    import numpy as np
+    from symcnn.runtime import update
+
+    for dtype in ("float32", "float64"):
+        for size in (update.PARALLEL - 1, update.PARALLEL):
+            p = np.ones(size, dtype)
+            for s in (np.ones((), dtype), np.ones(size, dtype)):
+                update.update(p, p.copy(), s, None, 0.0)
+                update.update(p, p.copy(), s, np.zeros_like(p), 0.9)
+    kernels = [update.sgd_step, update.momentum_step, update.sgd_parallel, update.momentum_parallel]
+    print(*[sum(k.stats.cache_hits.values()) for k in kernels])
+    print(*[sum(k.stats.cache_misses.values()) for k in kernels])
+""")
+
+
+def test_the_warm_up_compiles_the_kernels_the_update_calls(tmp_path):
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}  # a cold cache: only the warm-up fills it
+    for dtype in ("float32", "float64"):
+        warm = f"from symcnn.runtime.warmup import _update_kernels; _update_kernels({dtype!r})"
+        subprocess.run([sys.executable, "-c", warm], env=env, check=True, timeout=600)
+    done = subprocess.run([sys.executable, "-c", LOADS], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    counts = list(map(int, done.stdout.split()))
+    assert all(hits > 0 for hits in counts[:4]) and counts[4:] == [0, 0, 0, 0]

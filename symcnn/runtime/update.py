@@ -8,17 +8,25 @@ and written once, with the same roundings in the parameter's dtype (no
 contraction into fused multiply-adds: Numba's default), so the result is the
 NumPy rule's bit for bit.
 
-The kernels are serial: an update pass is bound by memory, not by the
-multipliers, and a serial Numba kernel compiled in the training process runs
-as fast as a cached one (unlike a ``parallel=True`` one, see :mod:`.warmup`).
+An array of :data:`PARALLEL` elements or more (LeNet-5's fc1 and fc2
+weights) is cut into one contiguous chunk a thread, each updated by the serial
+kernel: with momentum, fc1's 400 k float32 weights took 0.11-0.12 ms on one
+core and 0.09-0.10 ms on two. Below that (the biases, most kernels) a thread
+pool's launch costs more than it saves, and the array stays serial. A serial
+kernel runs as fast compiled in the training process as loaded from Numba's
+disk cache; a parallel one can run slower (see :mod:`.warmup`), so the
+warm-up compiles all four in a child process and training loads them.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import get_num_threads, njit, prange
 
-__all__ = ["momentum_step", "sgd_step", "update"]
+__all__ = ["PARALLEL", "momentum_parallel", "momentum_step", "sgd_parallel", "sgd_step", "update"]
+
+#: Arrays of this many elements or more are updated by every thread, each on its own contiguous chunk.
+PARALLEL = 1 << 15
 
 
 @njit(cache=True, nogil=True)
@@ -49,6 +57,26 @@ def momentum_step(p, g, v, s, mu):  # pragma: no cover - compiled
             p[i] += u
 
 
+@njit(cache=True, nogil=True, parallel=True)
+def sgd_parallel(p, g, s, chunks):  # pragma: no cover - compiled
+    """:func:`sgd_step` on ``chunks`` contiguous chunks at once (one a thread)."""
+    w = (p.size + chunks - 1) // chunks
+    for j in prange(chunks):
+        lo = min(p.size, j * w)
+        hi = min(p.size, lo + w)
+        sgd_step(p[lo:hi], g[lo:hi], s if s.size == 1 else s[lo:hi])
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def momentum_parallel(p, g, v, s, mu, chunks):  # pragma: no cover - compiled
+    """:func:`momentum_step` on ``chunks`` contiguous chunks at once (one a thread)."""
+    w = (p.size + chunks - 1) // chunks
+    for j in prange(chunks):
+        lo = min(p.size, j * w)
+        hi = min(p.size, lo + w)
+        momentum_step(p[lo:hi], g[lo:hi], v[lo:hi], s if s.size == 1 else s[lo:hi], mu)
+
+
 def fusable(p: np.ndarray, g: np.ndarray, s: np.ndarray, v: np.ndarray | None = None) -> bool:
     """Can :func:`update` run on these arrays: one dtype, C-contiguous (so flat views), ``g`` of ``p``'s
     shape, ``s`` one step size or one per element, ``p`` and ``v`` writable?"""
@@ -61,7 +89,13 @@ def update(p: np.ndarray, g: np.ndarray, s: np.ndarray, v: np.ndarray | None, mu
     """One update of ``p`` in place (and of its velocity ``v`` with momentum ``mu``, if given)."""
     flat = p.reshape(-1)
     step = s.reshape(-1)
-    if v is None:
-        sgd_step(flat, g.reshape(-1), step)
+    mu = p.dtype.type(mu)
+    if flat.size < PARALLEL:
+        if v is None:
+            sgd_step(flat, g.reshape(-1), step)
+        else:
+            momentum_step(flat, g.reshape(-1), v.reshape(-1), step, mu)
+    elif v is None:
+        sgd_parallel(flat, g.reshape(-1), step, get_num_threads())
     else:
-        momentum_step(flat, g.reshape(-1), v.reshape(-1), step, p.dtype.type(mu))
+        momentum_parallel(flat, g.reshape(-1), v.reshape(-1), step, mu, get_num_threads())

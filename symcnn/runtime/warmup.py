@@ -254,12 +254,14 @@ def _update_kernels(dtype: str) -> None:
     import numpy as np
     from numba import from_dtype, types
 
-    from symcnn.runtime.update import momentum_step, sgd_step
+    from symcnn.runtime.update import momentum_parallel, momentum_step, sgd_parallel, sgd_step
 
     scalar = from_dtype(np.dtype(dtype))
     flat = types.Array(scalar, 1, "C")
     sgd_step.compile((flat, flat, flat))
     momentum_step.compile((flat, flat, flat, flat, scalar))
+    sgd_parallel.compile((flat, flat, flat, types.intp))
+    momentum_parallel.compile((flat, flat, flat, flat, scalar, types.intp))
 
 
 def _step(spec: dict) -> None:
