@@ -301,27 +301,19 @@ def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
             for q in range(KW + Wo - 1):
                 dX[n, i, p, q] = _dt(0)
         _pk = np.zeros((KH, KW, Ho*Wo), _dt)
-        _br = KW // 4 * 4
+        _br = KW // 2 * 2
         _jr = M // 4 * 4
         for j in range(0, _jr, 4):
             for a in range(KH):
-                for b in range(0, _br, 4):
+                for b in range(0, _br, 2):
                     _k00 = _dt(K[i, j, a, b]*T[i, j])
                     _k01 = _dt(K[i, j, a, b + 1]*T[i, j])
-                    _k02 = _dt(K[i, j, a, b + 2]*T[i, j])
-                    _k03 = _dt(K[i, j, a, b + 3]*T[i, j])
                     _k10 = _dt(K[i, j + 1, a, b]*T[i, j + 1])
                     _k11 = _dt(K[i, j + 1, a, b + 1]*T[i, j + 1])
-                    _k12 = _dt(K[i, j + 1, a, b + 2]*T[i, j + 1])
-                    _k13 = _dt(K[i, j + 1, a, b + 3]*T[i, j + 1])
                     _k20 = _dt(K[i, j + 2, a, b]*T[i, j + 2])
                     _k21 = _dt(K[i, j + 2, a, b + 1]*T[i, j + 2])
-                    _k22 = _dt(K[i, j + 2, a, b + 2]*T[i, j + 2])
-                    _k23 = _dt(K[i, j + 2, a, b + 3]*T[i, j + 2])
                     _k30 = _dt(K[i, j + 3, a, b]*T[i, j + 3])
                     _k31 = _dt(K[i, j + 3, a, b + 1]*T[i, j + 3])
-                    _k32 = _dt(K[i, j + 3, a, b + 2]*T[i, j + 3])
-                    _k33 = _dt(K[i, j + 3, a, b + 3]*T[i, j + 3])
                     for _f in range(Ho*Wo):
                         _w0 = _dU_f[n, j, _f]
                         _w1 = _dU_f[n, j + 1, _f]
@@ -329,8 +321,6 @@ def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
                         _w3 = _dU_f[n, j + 3, _f]
                         _pk[a, b, _f] += _k00*_w0 + _k10*_w1 + _k20*_w2 + _k30*_w3
                         _pk[a, b + 1, _f] += _k01*_w0 + _k11*_w1 + _k21*_w2 + _k31*_w3
-                        _pk[a, b + 2, _f] += _k02*_w0 + _k12*_w1 + _k22*_w2 + _k32*_w3
-                        _pk[a, b + 3, _f] += _k03*_w0 + _k13*_w1 + _k23*_w2 + _k33*_w3
 
             for a in range(KH):
                 for b in range(_br, KW):

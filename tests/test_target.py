@@ -64,7 +64,8 @@ def test_avx512_blocks_are_wider_than_avx2_blocks():
         forward = _kernel("conv_xcorr_relu", "forward_U", t).window.term.jam
         assert forward.width == t.block and f"// {t.block} * {t.block}" in forward.head[0][1]
         assert _kernel("conv_xcorr_relu", "backward_dK", t).window.term.jam.width == t.block
-        assert _kernel("conv_xcorr_relu", "backward_dX", t).terms[0].jam.width == t.block
+        dx = _kernel("conv_xcorr_relu", "backward_dX", t).terms[0].jam  # JB maps × FB taps, as the dot
+        assert (dx.width, dx.loops[1].step) == t.dot
     assert (AVX2.block, AVX512.block) == (4, 5)
     # a 5×5 block: 25 sums in flight in the fully connected forward kernel, 16 on AVX2
     assert len(_kernel("fc_relu", "forward_U", AVX512).tile.blocks[0].updates) == 25

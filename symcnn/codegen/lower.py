@@ -203,7 +203,7 @@ def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: s
         outer, inner, init, reductions = scatter_plan(str(target.label), free, scatter, reductions)
     else:
         outer, inner, init, reductions = plan(layer, str(target.label), free, shape, terms, reductions,
-                                               block)
+                                               dot)
     collapse = min(2, len(outer)) if large(layer, free, shape, terms) else 0
     window = tile = None
     if collapse and scatter is None:

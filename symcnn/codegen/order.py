@@ -71,7 +71,7 @@ def plan(
     shape: tuple,
     terms: tuple[Term, ...],
     reductions: list[Reduction],
-    block: int,
+    blocks: tuple[int, int],
 ):
     """The Numba schedule: which index runs innermost, which free indices go inside the sums, what to hoist.
 
@@ -159,7 +159,7 @@ def plan(
         )
         r = hoisted(r, t)
         if pack is not None:
-            r = _jam_pack(r, bounds, t, block)
+            r = _jam_pack(r, bounds, t, blocks)
         planned.append(r)
     return tuple(map(str, outer)), tuple(map(str, inner)), init, planned
 
@@ -177,11 +177,11 @@ def scatter_plan(target_name: str, free: tuple, s: Scatter, reductions: list[Red
     return outer, tuple(str(f) for f in free if f in s.inner), -1, planned
 
 
-def _jam_pack(r: Reduction, bounds: list[Bound], t: Term, block: int) -> Reduction:
+def _jam_pack(r: Reduction, bounds: list[Bound], t: Term, blocks: tuple[int, int]) -> Reduction:
     """A packed term (:mod:`.pack`) jammed over its outermost sum and a tap (:mod:`.jam`), where it can be."""
     index = {str(b.index): b.index for b in bounds}
     slot = sp.IndexedBase(BUFFER)[(*(index[lp.index] for lp in r.pack.unpack[:2]), FLAT)]
-    found = jammed_pack(bounds, t.body, slot, block)
+    found = jammed_pack(bounds, t.body, slot, blocks)
     if found is None:
         return r
     jam, first = found
