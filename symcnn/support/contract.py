@@ -17,6 +17,8 @@ from symcnn.errors import ShapeError
 
 __all__ = ["ALIGN", "Contract", "aligned", "needed"]
 
+_FLOATS = frozenset(np.dtype(name) for name in DTYPES)
+
 
 class Contract:
     """The boundary checks of layer ``layer``, whose first given array is ``first`` (its dtype rules)."""
@@ -47,7 +49,7 @@ class Contract:
     def dtype(self, arrays: dict) -> np.dtype:
         """The float type of the layer's arrays: that of its first given array."""
         dtype = arrays[self.first].dtype
-        if dtype.name not in DTYPES:
+        if dtype not in _FLOATS:  # a set of dtypes: ``dtype.name`` is Python code in NumPy, 4 µs a call
             raise ShapeError(f"{self.layer}: arrays must be float32 or float64, got {dtype} for {self.first}")
         return dtype
 
