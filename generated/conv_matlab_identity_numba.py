@@ -366,10 +366,45 @@ def backward_dK_packed(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
                     for y in range(Ho):
                         for x in range(Wo):
                             _pk[a, b, Wo*y + x] = X[n, i, KH - a + y - 1, KW - b + x - 1]
+            _br = KW // 2 * 2
             _jr = M // 4 * 4
             for j in range(0, _jr, 4):
                 for a in range(KH):
-                    for b in range(KW):
+                    for b in range(0, _br, 2):
+                        _s00 = _dt(0)
+                        _s01 = _dt(0)
+                        _s10 = _dt(0)
+                        _s11 = _dt(0)
+                        _s20 = _dt(0)
+                        _s21 = _dt(0)
+                        _s30 = _dt(0)
+                        _s31 = _dt(0)
+                        for _f in range(Ho*Wo):
+                            _w0 = _dU_f[n, j, _f]
+                            _w1 = _pk[a, b, _f]
+                            _w2 = _pk[a, b + 1, _f]
+                            _w3 = _dU_f[n, j + 1, _f]
+                            _w4 = _dU_f[n, j + 2, _f]
+                            _w5 = _dU_f[n, j + 3, _f]
+                            _s00 += _w0*_w1
+                            _s01 += _w0*_w2
+                            _s10 += _w1*_w3
+                            _s11 += _w2*_w3
+                            _s20 += _w1*_w4
+                            _s21 += _w2*_w4
+                            _s30 += _w1*_w5
+                            _s31 += _w2*_w5
+                        _part[_o, j, a, b] += _s00*T[i, j]
+                        _part[_o, j, a, b + 1] += _s01*T[i, j]
+                        _part[_o, j + 1, a, b] += _s10*T[i, j + 1]
+                        _part[_o, j + 1, a, b + 1] += _s11*T[i, j + 1]
+                        _part[_o, j + 2, a, b] += _s20*T[i, j + 2]
+                        _part[_o, j + 2, a, b + 1] += _s21*T[i, j + 2]
+                        _part[_o, j + 3, a, b] += _s30*T[i, j + 3]
+                        _part[_o, j + 3, a, b + 1] += _s31*T[i, j + 3]
+
+                for a in range(KH):
+                    for b in range(_br, KW):
                         _s0 = _dt(0)
                         _s1 = _dt(0)
                         _s2 = _dt(0)

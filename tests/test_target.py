@@ -63,7 +63,8 @@ def test_avx512_blocks_are_wider_than_avx2_blocks():
         assert _kernel("fc_relu", "forward_U", t).tile.width == t.block
         forward = _kernel("conv_xcorr_relu", "forward_U", t).window.term.jam
         assert forward.width == t.block and f"// {t.block} * {t.block}" in forward.head[0][1]
-        assert _kernel("conv_xcorr_relu", "backward_dK", t).window.term.jam.width == t.block
+        dk = _kernel("conv_xcorr_relu", "backward_dK", t).window.term.jam  # JB maps × FB taps, as the dot
+        assert (dk.width, dk.loops[1].step) == t.dot
         dx = _kernel("conv_xcorr_relu", "backward_dX", t).terms[0].jam  # JB maps × FB taps, as the dot
         assert (dx.width, dx.loops[1].step) == t.dot
     assert (AVX2.block, AVX512.block) == (4, 5)

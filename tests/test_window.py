@@ -26,14 +26,19 @@ def test_forward_and_kernel_gradient_reuse_the_packed_windows(layer):
     assert forward.window.split is None
 
 
-def test_kernel_gradient_sums_four_output_maps_per_packed_load():
+def test_kernel_gradient_sums_four_output_maps_by_two_taps_per_packed_load():
+    """JB maps × FB taps of partial sums (the inner products' block, 4 × 2 on AVX2): two packed rows and
+    four rows of dU loaded for eight multiply-adds."""
     term = kernel("conv_xcorr_relu", "backward_dK").window.term
     jam = term.jam
     assert jam.width == 4 and jam.index == "j" and jam.depth == 1  # inside the loop over n
-    assert jam.temps[0] == ("_w0", "_pk[a, b, _f]")  # one load for the four sums
-    assert [acc for acc, _ in jam.pre] == ["_s0", "_s1", "_s2", "_s3"]
-    assert jam.updates[3] == ("_s3", "_w0*_dU_f[n, j + 3, _f]")
-    assert jam.stores[3] == "_part[_o, j + 3, a, b] += _s3*T[i, j + 3]"
+    assert jam.head == (("_br", "KW // 2 * 2"),) and jam.loops[1].step == 2
+    rows = [f"_dU_f[n, j{o}, _f]" for o in ("", " + 1", " + 2", " + 3")]
+    assert sorted(value for _, value in jam.temps) == sorted(["_pk[a, b, _f]", "_pk[a, b + 1, _f]", *rows])
+    assert [acc for acc, _ in jam.pre] == ["_s00", "_s01", "_s10", "_s11", "_s20", "_s21", "_s30", "_s31"]
+    assert jam.stores[-1] == "_part[_o, j + 3, a, b + 1] += _s31*T[i, j + 3]"
+    assert jam.rest.loops[1].range == "range(_br, KW)"  # the last tap of an odd row: four maps at a time
+    assert jam.rest.stores[3] == "_part[_o, j + 3, a, b] += _s3*T[i, j + 3]"
     assert term.nest[0].range == "range(_j0, _j1)"  # the block's images
     assert term.nest[1].range == "range(_jr, M)"  # the maps left over run one at a time
 
@@ -43,7 +48,7 @@ def test_combination_weight_gradient_sums_the_taps_too():
     are scaled by their kernel taps and added into one weight each."""
     w = kernel("combo_sigmoid_pairs", "backward_dalpha").window
     assert w.blocked == "n" and w.outer == (("i", "C"),) and w.limit == LIMIT
-    assert w.term.jam.stores[3] == "_part[_o, j + 3] += _s3*K[i, j + 3, a, b]"
+    assert w.term.jam.stores[-1] == "_part[_o, j + 3] += _s31*K[i, j + 3, a, b + 1]"
     assert w.split.shape == ("M",) and w.split.size == "M" and w.split.target == "dalpha"
 
 

@@ -45,7 +45,7 @@ import sympy as sp
 from ..derive.terms import Bound, Term
 from .dot import Found, dotted
 from .ir import Fill, Reduction, Split, Window, name, number
-from .jam import jammed, jammed_across
+from .jam import jammed_across
 from .nest import hoisted
 from .nest import loop_of as loop
 from .pack import BUFFER, FLAT, extent_of, flattened, partner
@@ -153,14 +153,16 @@ def windowed(
         [bounds[s] for s in (a, b, y, x)]
     fill = Fill(depth=len(seq), loops=tuple(loop(bd) for bd in fill_loops),
                 store=f"{BUFFER}[{a}, {b}, {scalar_code(y * extent[x] + x)}] = {scalar_code(w)}")
-    # `width` output maps at a time share each packed-window load; the maps left over run one by one.
-    # Added into the target's rows (the forward equation), `width` taps along a kernel row at a time too.
+    # Output maps share each packed-window load, several at a time; the maps left over run one by one.
+    # Added into the target's rows (the forward equation): `width` maps × `width` taps along a kernel row.
+    # Summed against rows (the kernel gradient): JB maps × FB taps of partial sums (Target.dot). LeNet-5's
+    # and dlt's convolutions, float32, AMD Zen 3: 1.00-1.45× as fast as four maps × one tap.
     at = (1, number(0), factor_code(extent[j]), "_jr") if split else (len(seq), name("_j0"), "_j1", "_jr")
     inside = [loop(bounds[a]), loop(bounds[b]), loop(nest[-1])]
     if into_rows:
         jam = jammed_across(body, target, j, bounds[b], extent[b], inside, False, at, width)
-    else:
-        jam = jammed(body, target, {j: width}, inside, True, at)
+    else:  # JB maps × FB taps of partial sums (Target.dot): 6 loads for 8 multiply-adds, not 5 for 4
+        jam = jammed_across(body, target, j, bounds[b], extent[b], inside, True, at, *blocks)
     k = 1 if split else len(seq)  # the position of j's loop in the nest
     rest = Bound(j, (sp.Symbol("_jr"),), (bounds[j] if split else block).upper, bounds[j].declared)
     main = replace(main, nest=main.nest[:k] + (loop(rest),) + main.nest[k + 1 :])
