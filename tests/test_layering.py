@@ -7,6 +7,7 @@ much as those at the top of a module: a lazy import is still a dependency.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -204,4 +205,10 @@ def test_no_codegen_stage_reads_a_value_off_printed_source():
                     found += [f"{path.name}:{node.lineno} compares with {v.value!r}" for v in values
                               if isinstance(v, ast.Constant) and isinstance(v.value, str)
                               and v.value.lstrip("-").isdigit()]
+    # the templates too: they are rendered from the same frozen values
+    number_text = re.compile(r"""[=!]= *["']-?\d+["']""")
+    for path in sorted((PACKAGE.parent / "templates").glob("*.j2")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if any(f".{test}(" in line for test in _TEXT_TESTS) or number_text.search(line):
+                found.append(f"{path.name}:{number}")
     assert not found, found

@@ -93,7 +93,7 @@ class Index:
     @property
     def plain(self) -> str | None:
         """The index name where the index is that one loop index itself, else ``None``."""
-        if len(self.coeffs) != 1 or self.offset.value != 0 or self.divisor.value != 1:
+        if not self.affine or len(self.coeffs) != 1 or self.offset.value != 0 or self.divisor.value != 1:
             return None
         u, c = self.coeffs[0]
         return u if c.value == 1 else None
@@ -434,7 +434,7 @@ class RecordKernel:
     target: str
     op: str
     source: str
-    factor: str
+    factor: Code
     rank: int
     shape: tuple[str, ...]
     sizes: tuple[str, ...]

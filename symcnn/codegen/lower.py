@@ -160,7 +160,7 @@ def _record(layer: Layer, r) -> RecordKernel:
         target=str(r.array.label),
         op=r.op,
         source=str(r.source.label),
-        factor=scalar_code(factor),
+        factor=code(factor),
         rank=len(r.source.shape),
         shape=tuple(scalar_code(s) for s in r.array.shape),
         sizes=tuple(str(s) for s in used),

@@ -108,8 +108,6 @@ def _product(extents: list[Code]) -> str:
     return " * ".join(e.factor for e in extents) if extents else "1"
 
 
-
-
 def _plain_index(u: str) -> Index:
     """Index ``u`` itself, as an axis of an access."""
     return Index(((u, ONE),), ZERO, ONE, u)
@@ -147,7 +145,7 @@ def _plain(a: Access, starts: dict, extents: dict) -> bool:
     """Does ``a`` read its whole array at distinct plain indices (no view needed)?"""
     seen = set()
     for ix, n in zip(a.index, a.extents):
-        u = ix.plain if ix.affine else None
+        u = ix.plain
         if u is None or u in seen or starts[u].value != 0 or extents[u] != n:
             return False
         seen.add(u)
@@ -472,10 +470,9 @@ class _Term:
 
 
 def render_numpy_kernel(k: Kernel | RecordKernel, layer: str = "") -> str:
-    macros = environment().get_template("numpy_kernels.j2").module
-    doc = kernel_docstring(k, layer)
     if isinstance(k, RecordKernel):
-        return str(macros.record(k, doc)).rstrip("\n")
+        macros = environment().get_template("numpy_kernels.j2").module
+        return str(macros.record(k, kernel_docstring(k, layer))).rstrip("\n")
     return render_vectorized(vectorize(k), layer)
 
 
