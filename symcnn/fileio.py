@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import re
 import tempfile
@@ -22,7 +23,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 __all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_with", "atomic_writer",
-           "remove_stale_temporaries"]
+           "remove_stale_temporaries", "text_sha256"]
+
+
+def text_sha256(text: str) -> str:
+    """The SHA-256 of ``text`` as UTF-8, as a manifest records a file's."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _fsync_dir(folder: Path) -> None:

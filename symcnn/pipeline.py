@@ -1,7 +1,9 @@
 """The stages of ``symcnn derive``, named and in order: derive → generate → report → write.
 
 - **derive** (:mod:`symcnn.derive`): each layer's gradients as bounded sums, cached by spec hash;
-- **generate** (:mod:`symcnn.codegen`): each layer's Numba and NumPy modules from its derivation;
+- **generate** (:mod:`symcnn.codegen`): each layer's Numba and NumPy modules from its derivation, by
+  :func:`symcnn.codegen.generate.render_layer` — the one road from a derivation to module text, which
+  ``symcnn verify --spec``, the plain schedule and the tests take too;
 - **report** (:mod:`symcnn.verify.report`): ``DERIVATIONS.md``, from the same derivations;
 - **write** (:func:`symcnn.codegen.generate.write_tree`): the folder, only files that changed.
 
@@ -151,11 +153,13 @@ class _Store:
 
 def build(
     layers: Iterable[Layer], out: Path | None = None, use_cache: bool = True, target: Target | None = None,
-    progress: Progress = _quiet,
+    progress: Progress = _quiet, report: bool = True,
 ) -> tuple[dict, dict]:
     """Every file of the generated folder, by name, and each file's stage key.
 
     ``out``: a folder written before, whose stamp may already hold some stages' outputs.
+    ``report=False`` leaves out ``DERIVATIONS.md`` (and so the proofs it runs): a network file's
+    custom layers are derived on first use, and their proof is ``symcnn verify --spec``'s.
     """
     from .codegen.generate import assemble
 
@@ -175,9 +179,9 @@ def build(
     file_keys: dict[str, str] = {}
     wanted = {layer.name: [f"{layer.name}_{b}.py" for b in BACKENDS] for layer in layers}
     found = {layer.name: store.get(keys.modules[layer.name], wanted[layer.name]) for layer in layers}
-    report = store.get(keys.report, [DERIVATIONS])
+    text = store.get(keys.report, [DERIVATIONS]) if report else {}
     pending = None
-    if report is None:  # the report and the modules need the same derivations, nothing else of each other
+    if text is None:  # the report and the modules need the same derivations, nothing else of each other
         rendering = any(f is None for f in found.values())
         pending = _start_report([derivation(layer) for layer in layers], rendering)
     for k, layer in enumerate(layers, 1):
@@ -192,10 +196,11 @@ def build(
         modules.update(files)
         file_keys.update(dict.fromkeys(files, key))
     if pending is not None:
-        report = {DERIVATIONS: pending()}
-        store.put(keys.report, report)
-    file_keys[DERIVATIONS] = keys.report
-    return assemble(layers, modules, report, hashes=hashes, target=target or BASELINE_TARGET()), file_keys
+        text = {DERIVATIONS: pending()}
+        store.put(keys.report, text)
+    if report:
+        file_keys[DERIVATIONS] = keys.report
+    return assemble(layers, modules, text, hashes=hashes, target=target or BASELINE_TARGET()), file_keys
 
 
 def _report_text(derivations: list[Derivation]) -> str:
@@ -239,21 +244,24 @@ def write_stamp(out: Path, files: dict[str, str], file_keys: dict[str, str]) -> 
 
 def build_plain(layers: Iterable[Layer], use_cache: bool = True) -> dict[str, str]:
     """Every file of a folder of the plain schedule: ``<layer>_plain.py``, ``__init__.py``, the manifest."""
-    from .codegen.generate import assemble
-    from .codegen.plain import SCHEDULE, render_plain
+    from .codegen.generate import PLAIN, assemble, render_layer
 
     layers = list(layers)
-    modules = render_plain([cached_derive(layer, use_cache) for layer in layers])
-    return assemble(layers, modules, backends=(SCHEDULE,))
+    modules: dict[str, str] = {}
+    for layer in layers:
+        modules.update(render_layer(cached_derive(layer, use_cache), (PLAIN,)))
+    return assemble(layers, modules, backends=(PLAIN,))
 
 
 def run_derive(
     layers: Iterable[Layer], out: str | Path, check: bool = False, use_cache: bool = True,
     schedule: str = "fast", target: Target | None = None, progress: Progress = _quiet,
+    report: bool = True,
 ):
     """``symcnn derive``: build every file and write (or, with ``check``, compare) the folder.
 
-    ``schedule="plain"`` writes the plain schedule (:mod:`symcnn.codegen.plain`) instead.
+    ``schedule="plain"`` writes the plain schedule (:mod:`symcnn.codegen.plain`) instead;
+    ``report=False`` leaves ``DERIVATIONS.md`` out (:func:`build`).
     """
     from .codegen.generate import write_tree
 
@@ -262,7 +270,7 @@ def run_derive(
     if schedule == "plain":
         report = write_tree(build_plain(layers, use_cache), out, check)
         return report, time.perf_counter() - start
-    files, file_keys = build(layers, None if check else out, use_cache, target, progress)
+    files, file_keys = build(layers, None if check else out, use_cache, target, progress, report)
     report = write_tree(files, out, check)
     if not check:
         write_stamp(out, files, file_keys)
@@ -272,7 +280,6 @@ def run_derive(
 def derive_spec(spec: Path, folder: Path) -> float:
     """Derive and generate the layers of the spec file ``spec`` into ``folder`` (a network file's
     custom layers, on first use); returns the seconds taken."""
-    from .codegen.generate import generate_tree
     from .model.spec import load_spec
 
-    return generate_tree(load_spec(spec), folder)[1]
+    return run_derive(load_spec(spec), folder, report=False)[1]

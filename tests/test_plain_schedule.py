@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 from symcnn.cli.main import main
-from symcnn.codegen import generate_tree
 from symcnn.codegen.checks import random_arrays, relative_difference, run_backward, seeds
 from symcnn.codegen.text import LINE_LIMIT
 from symcnn.model import builtin_layers
@@ -45,7 +44,7 @@ def plain_dir(tmp_path_factory) -> Path:
 def user_dir(request) -> Path:
     """The example layers' fast modules, in a folder that persists (as Numba's cache does)."""
     out = Path(request.config.cache.mkdir("symcnn_custom_layers"))
-    generate_tree(load_spec(EXAMPLES), out)
+    run_derive(load_spec(EXAMPLES), out, report=False)
     return out
 
 

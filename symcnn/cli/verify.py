@@ -43,7 +43,7 @@ def spec_main(args: argparse.Namespace) -> int:
     reports = [verify_layer(cached_derive(layer), backends) for layer in load_spec(args.spec)]
     if args.json:
         doc = [{"layer": r.layer, "holds": r.holds, "gradients": {v.gradient: v.text() for v in r.verdicts},
-                "errors": r.errors, "disagreement": r.disagreement} for r in reports]
+                "errors": r.errors, "disagreement": r.disagreement, "modules": r.modules} for r in reports]
         json.dump(doc, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:

@@ -1,7 +1,8 @@
 """Code generation's stages from derivations to files: lower → render → assemble → write.
 
-:func:`render_all` is pure (derivations in, ``{filename: text}`` out) and
-:func:`write_tree` is the only step that touches the disk: everything is
+:func:`render_layer` is the one road from a derivation to module text and
+:func:`assemble` makes a folder's files of them, both pure (``{filename: text}``
+out); :func:`write_tree` is the only step that touches the disk: everything is
 rendered in memory first, every module is parsed (:func:`ast.parse`) so a
 spec string that slipped past escaping can never write a module that does
 something else, then each file is replaced atomically, and only when its
@@ -26,8 +27,7 @@ import hashlib
 import json
 import os
 import textwrap
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,10 +35,10 @@ import sympy as sp
 
 from .. import __version__
 from ..backends import BACKENDS
-from ..derive.cache import cached_derive, spec_hash
+from ..derive.cache import spec_hash
 from ..derive.engine import Derivation, forward_terms
 from ..errors import GeneratedCodeError
-from ..fileio import atomic_write_text
+from ..fileio import atomic_write_text, text_sha256
 from ..model.functions import sigmoid
 from ..model.layer import Layer
 from .lower import lower
@@ -47,29 +47,10 @@ from .target import BASELINE, Target
 
 MANIFEST = "MANIFEST.json"
 DERIVATIONS = "DERIVATIONS.md"
+#: The schedule that prints every kernel as its derived sum (:mod:`.plain`), rendered like a backend.
+PLAIN = "plain"
 #: The first line of every generated module starts with this.
 HEADER = "# Produced by symcnn"
-
-
-#: ``progress(phase, k, total, name)``: called as step ``k`` of ``total`` of a phase
-#: ("derive", "prove", "render") begins on ``name`` (a layer, or a paper label).
-Progress = Callable[[str, int, int, str], None]
-
-
-def _quiet(phase: str, k: int, total: int, name: str) -> None:
-    pass
-
-
-def derive_all(
-    layers: Iterable[Layer], use_cache: bool = True, progress: Progress = _quiet
-) -> list[Derivation]:
-    """Derive every layer (through the on-disk cache unless ``use_cache`` is false)."""
-    layers = list(layers)
-    done = []
-    for k, layer in enumerate(layers, 1):
-        progress("derive", k, len(layers), layer.name)
-        done.append(cached_derive(layer, use_cache))
-    return done
 
 
 #: Functions LLVM calls one element at a time (the llvmlite wheel has no SVML), while NumPy's ufuncs
@@ -92,9 +73,22 @@ def render_layer(
 ) -> dict[str, str]:
     """One layer's modules, by file name: ``<layer>_<backend>.py`` for each backend; the Numba
     schedules sized for ``target`` (:data:`~.target.BASELINE` unless asked: the same files on every
-    machine)."""
-    module = dataclasses.replace(lower(d, spec_hash(d.layer), target), scalar_only=scalar_only(d))
-    return {f"{d.layer.name}_{backend}.py": render_module(module, backend) for backend in backends}
+    machine).
+
+    This is the one road from a derivation to module text: ``symcnn derive`` writes what it returns,
+    ``symcnn verify`` and ``symcnn.torch`` load it, and the plain schedule (``backends=("plain",)``)
+    comes out of it too. Every module carries the hash of the layer as written (``d.written``), the
+    hash the folder's manifest records, whatever sums the engine split into intermediates.
+    """
+    from .plain import plain_module
+
+    module = lower(d, spec_hash(d.written), target)  # once, for every backend and schedule
+    fast = dataclasses.replace(module, scalar_only=scalar_only(d))
+    return {
+        f"{d.written.name}_{backend}.py": plain_module(d, module) if backend == PLAIN
+        else render_module(fast, backend)
+        for backend in backends
+    }
 
 
 def assemble(
@@ -116,7 +110,7 @@ def assemble(
         files[name] = text if text.endswith("\n") else text + "\n"
     entries = {}
     for name in sorted(files):
-        entry = {"sha256": hashlib.sha256(files[name].encode()).hexdigest()}
+        entry = {"sha256": text_sha256(files[name])}
         for layer, about in info.items():
             for backend, fname in about["files"].items():
                 if fname == name:
@@ -138,18 +132,6 @@ def check_parses(files: dict[str, str]) -> None:
                 raise GeneratedCodeError(
                     f"{name}: generated module does not parse ({exc}); nothing was written"
                 ) from None
-
-
-def render_all(
-    derivations: list[Derivation], backends: tuple[str, ...] = BACKENDS, extra: dict[str, str] | None = None,
-    target: Target = BASELINE,
-) -> dict[str, str]:
-    """Every file of a generated folder, by name: modules, ``__init__.py``, manifest, and ``extra``;
-    the Numba schedules sized for ``target``."""
-    modules: dict[str, str] = {}
-    for d in derivations:
-        modules.update(render_layer(d, backends, target))
-    return assemble([d.layer for d in derivations], modules, extra, backends, target=target)
 
 
 def _package_init(layers: list[str]) -> str:
@@ -295,17 +277,3 @@ def write_tree(files: dict[str, str], out: str | Path, check: bool = False) -> T
     except OSError as exc:
         raise GeneratedCodeError(f"{out}: cannot write generated code: {exc}") from exc
     return report
-
-
-def generate_tree(
-    layers: Iterable[Layer], out: str | Path, check: bool = False, use_cache: bool = True,
-    extra: dict[str, str] | None = None, progress: Progress = _quiet, target: Target = BASELINE,
-) -> tuple[TreeReport, float]:
-    """Derive, render and write (or check) a generated folder; returns the report and seconds taken.
-
-    The report (``DERIVATIONS.md``) is not this stage's: :mod:`symcnn.pipeline` runs every stage.
-    """
-    start = time.perf_counter()
-    files = render_all(derive_all(layers, use_cache, progress), extra=extra, target=target)
-    report = write_tree(files, out, check)
-    return report, time.perf_counter() - start

@@ -76,7 +76,7 @@ def _kernel(k: Kernel, layer: str, target, free, terms: tuple[Term, ...], formul
 def plain_module(d: Derivation, module: Module | None = None) -> str:
     """``<layer>_plain.py`` for one derivation (``module``: its lowering, where already made)."""
     layer = d.layer
-    module = lower(d, spec_hash(layer)) if module is None else module
+    module = lower(d, spec_hash(d.written)) if module is None else module
     kernels: list[str] = []
     forward: list[Kernel | RecordKernel] = []
     equations = iter(layer.equations)

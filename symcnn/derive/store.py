@@ -21,6 +21,7 @@ import sympy as sp
 from ..model.functions import KNOWN_FUNCTIONS
 from ..model.layer import Layer
 from .engine import Derivation, grad_array
+from .split import split_sums
 from .terms import Bound, Gradient, Term
 
 FORMAT = 1
@@ -138,9 +139,10 @@ def load(text: str, layer: Layer, key: str) -> Derivation:
         raise StoreError(f"not JSON: {exc}") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("key") != key:
         raise StoreError("not a derivation of this spec")
+    derived = split_sums(layer)  # the layer the engine differentiated, intermediates and all
     try:
-        arrays = layer.arrays()
+        arrays = derived.arrays()
         gradients = tuple(_gradient(g, arrays) for g in doc["gradients"])
     except (KeyError, TypeError, AttributeError, IndexError) as exc:
         raise StoreError(f"malformed derivation: {exc!r}") from None
-    return Derivation(layer, tuple(grad_array(o) for o in layer.outputs), gradients)
+    return Derivation(derived, tuple(grad_array(o) for o in derived.outputs), gradients, layer)

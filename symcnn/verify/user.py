@@ -15,7 +15,8 @@ import numpy as np
 
 from ..codegen.checks import gradient_errors, random_arrays, relative_difference, run_backward, seeds
 from ..derive.engine import Derivation
-from .generated import BACKENDS, load_backends
+from ..fileio import text_sha256
+from .generated import BACKENDS, load_texts, module_sources
 from .oracle import Verdict, check
 
 #: A backend's gradient passes when its relative error against central differences is below this.
@@ -34,6 +35,8 @@ class LayerReport:
     verdicts: list[Verdict]
     errors: dict[str, dict[str, float]] = field(default_factory=dict)
     disagreement: float | None = None
+    #: The SHA-256 of each module checked, by file name: what ``symcnn derive``'s manifest records.
+    modules: dict[str, str] = field(default_factory=dict)
 
     @property
     def holds(self) -> bool:
@@ -94,10 +97,12 @@ def disagreement(a, b, sizes: list[dict[str, int]]) -> float:
 
 def verify_layer(d: Derivation, backends: tuple[str, ...] = BACKENDS, folder=None) -> LayerReport:
     """The oracle's verdicts on ``d`` and, for each backend asked for, its numerical checks."""
-    report = LayerReport(d.layer.name, check(d))
+    report = LayerReport(d.written.name, check(d))
     if not backends:
         return report
-    mods = load_backends(d, backends, folder)
+    texts = module_sources(d, backends)
+    report.modules = {f"{d.written.name}_{b}.py": text_sha256(t) for b, t in texts.items()}
+    mods = load_texts(d.written.name, texts, folder)
     sizes = numeric_sizes(next(iter(mods.values())))
     for backend, mod in mods.items():
         report.errors[backend] = backend_errors(mod, sizes)
