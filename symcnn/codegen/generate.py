@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import dataclasses
 import fcntl
 import hashlib
 import json
@@ -31,15 +30,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sympy as sp
-
 from .. import __version__
 from ..backends import BACKENDS
 from ..derive.cache import spec_hash
-from ..derive.engine import Derivation, forward_terms
+from ..derive.engine import Derivation
 from ..errors import GeneratedCodeError
 from ..fileio import atomic_write_text, text_sha256
-from ..model.functions import sigmoid
 from ..model.layer import Layer
 from .lower import lower
 from .render import render_module, versions
@@ -51,21 +47,6 @@ DERIVATIONS = "DERIVATIONS.md"
 PLAIN = "plain"
 #: The first line of every generated module starts with this.
 HEADER = "# Produced by symcnn"
-
-
-#: Functions LLVM calls one element at a time (the llvmlite wheel has no SVML), while NumPy's ufuncs
-#: run them in SIMD registers: 0.13 ms against 0.23 ms (two threads) for dlt's first sigmoid.
-SCALAR_ONLY = (sp.exp, sp.log, sp.tanh, sp.sinh, sp.cosh, sp.sin, sp.cos, sp.tan, sp.atan, sigmoid)
-
-
-def scalar_only(d: Derivation) -> tuple[str, ...]:
-    """The kernels (by name) of a layer whose terms call a :data:`SCALAR_ONLY` function."""
-    layer = d.layer
-    bodies = {f"forward_{eq.array.label}": forward_terms(layer, eq) for eq in layer.equations}
-    bodies.update({f"backward_{g.target.label}": g.terms for g in d.gradients})
-    return tuple(
-        name for name, terms in bodies.items() if any(t.body.has(*SCALAR_ONLY) for t in terms)
-    )
 
 
 def render_layer(
@@ -83,10 +64,9 @@ def render_layer(
     from .plain import plain_module
 
     module = lower(d, spec_hash(d.written), target)  # once, for every backend and schedule
-    fast = dataclasses.replace(module, scalar_only=scalar_only(d))
     return {
         f"{d.written.name}_{backend}.py": plain_module(d, module) if backend == PLAIN
-        else render_module(fast, backend)
+        else render_module(module, backend)
         for backend in backends
     }
 
