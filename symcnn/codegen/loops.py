@@ -254,8 +254,11 @@ def walk(node: Node) -> Iterator[Node]:
         yield from walk(c)
 
 
-def rewrite(node: Node, fn: Callable[[Node], Node]) -> Node:
-    """``node`` rebuilt bottom-up: each node's children rewritten first, then ``fn`` of the result."""
+def rewrite(node: Node | tuple[Node, ...], fn: Callable[[Node], Node]) -> Node | tuple[Node, ...]:
+    """``node`` (or each of a tuple of nodes, as a body is) rebuilt bottom-up: each node's children
+    rewritten first, then ``fn`` of the result."""
+    if isinstance(node, tuple):
+        return tuple(rewrite(n, fn) for n in node)
     changes = {}
     for f in dataclasses.fields(node):
         value = getattr(node, f.name)
@@ -266,7 +269,7 @@ def rewrite(node: Node, fn: Callable[[Node], Node]) -> Node:
     return fn(dataclasses.replace(node, **changes) if changes else node)
 
 
-def substitute(node: Node, values: Mapping[str, Expr]) -> Node:
+def substitute(node: Node | tuple[Node, ...], values: Mapping[str, Expr]) -> Node | tuple[Node, ...]:
     """``node`` with every :class:`Var` named in ``values`` replaced by its value."""
     return rewrite(node, lambda n: values.get(n.name, n) if isinstance(n, Var) else n)
 
@@ -293,7 +296,7 @@ def written(node: Node) -> frozenset[str]:
     return frozenset(out)
 
 
-def fold(node: Node) -> Node:
+def fold(node: Node | tuple[Node, ...]) -> Node | tuple[Node, ...]:
     """``node`` with integer constants of sums and products combined (``i + 0`` → ``i``, ``2*3`` → ``6``)."""
     return rewrite(node, fold_constants)
 
@@ -342,3 +345,15 @@ def times(a: Expr, b: Expr) -> Expr:
     if b == Int(1):
         return a
     return Mul((a, b))
+
+
+def minus(a: Expr, b: Expr) -> Expr:
+    """``a - b``, folded where both are integers or ``b`` is zero."""
+    if isinstance(b, Int):
+        return plus(a, Int(-b.value))
+    return Add((*(a.terms if isinstance(a, Add) else (a,)), Mul((Int(-1), b))))
+
+
+def with_body(s: Loop | If | Variant, body: tuple[Stmt, ...]) -> Loop | If | Variant:
+    """``s`` with its body replaced."""
+    return dataclasses.replace(s, body=body)

@@ -17,7 +17,7 @@ NumPy backend's, which are short loops already.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from ..derive.cache import spec_hash
 from ..derive.engine import Derivation, forward_terms
@@ -28,14 +28,12 @@ from .freeze import nest
 from .ir import Kernel, Module, RecordKernel
 from .layout import wrap_long_lines
 from .lower import lower
+from .passes import Pass
 from .render import tidy, versions
 from .text import environment, kernel_docstring_lines
 from .vectorize import render_numpy_kernel
 
 SCHEDULE = "plain"
-
-#: A schedule step: one loop tree to another that computes the same.
-Pass = Callable[[loops.Kernel], loops.Kernel]
 
 
 def kernel_trees(d: Derivation, module: Module) -> tuple[loops.Kernel | RecordKernel, ...]:
