@@ -9,6 +9,7 @@ Python (a hand-built kernel is executed against NumPy).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -180,3 +181,36 @@ def test_traversal_helpers():
     assert L.fold(L.Add((L.Real(1.0), i))) == L.Add((L.Real(1.0), i))  # a float sum keeps its order
     assert L.minus(L.Add((a, L.Int(1))), b) == L.Add((a, L.Int(1), L.Mul((L.Int(-1), b))))
     assert sum(isinstance(x, L.Loop) for x in L.walk(k)) == 3
+
+
+@pytest.mark.slow  # a parallel Numba compile: seconds
+def test_a_printed_parallel_unrolled_kernel_compiles_with_numba():
+    from numba import njit, prange
+
+    from symcnn.codegen.passes import unroll_innermost
+
+    plain = matvec()
+    parallel = dataclasses.replace(plain, body=(dataclasses.replace(plain.body[0], kind="parallel"),))
+    text = source(unroll_innermost(4)(parallel))
+    assert "prange(N)" in text and "X[n, i + 3]" in text
+    scope = {"math": math, "np": np, "prange": prange}
+    exec(text, scope)  # noqa: S102 - our own printed text
+    f = njit(parallel=True, cache=False)(scope["matvec"])
+    rng = np.random.default_rng(4)
+    W, X, Y = rng.standard_normal((3, 7)), rng.standard_normal((5, 7)), np.zeros((5, 3))
+    f(W, X, Y, 5, 7, 3)
+    np.testing.assert_allclose(Y, X @ W.T, rtol=1e-14, atol=0)
+
+
+def test_affine_accesses_are_read_off_the_tree():
+    p, q, s, y, KH = (L.Var(x) for x in ("p", "q", "s", "y", "KH"))
+    loop = {"a", "b", "p", "y"}
+    read = L.affine(L.Add((L.Mul((L.Int(-1), a)), p)), loop)  # dU[..., -a + p]
+    assert read.coeffs == (("a", L.Int(-1)), ("p", L.Int(1))) and read.offset == L.Int(0)
+    strided = L.affine(L.Add((L.Mul((s, y)), a, L.Int(-2))), loop)  # a stride is a coefficient
+    assert strided.coeff("y") == s and strided.coeff("a") == L.Int(1) and strided.offset == L.Int(-2)
+    scaled = L.affine(L.Mul((L.Int(2), L.Add((a, KH)))), loop)
+    assert scaled.coeffs == (("a", L.Int(2)),) and scaled.offset == L.Mul((L.Int(2), KH))
+    assert L.affine(KH, loop) == L.Affine((), KH)
+    assert L.affine(L.FloorDiv(p, s), loop) is None and L.affine(L.Mul((a, b)), loop) is None
+    assert L.affine(L.Load("T", (a,)), loop) is None and L.affine(L.Load("T", (q,)), loop).coeffs == ()

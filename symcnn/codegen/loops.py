@@ -19,7 +19,7 @@ array), :class:`Dispatch` (a variant picked by the sizes); a :class:`Kernel`
 is a named function of its parameters.
 
 :func:`rewrite`, :func:`substitute`, :func:`fold`, :func:`names` and :func:`written` are what
-passes build on.
+passes build on; :func:`affine` reads an array index as coefficients of loop indices and an offset.
 """
 
 from __future__ import annotations
@@ -357,3 +357,52 @@ def minus(a: Expr, b: Expr) -> Expr:
 def with_body(s: Loop | If | Variant, body: tuple[Stmt, ...]) -> Loop | If | Variant:
     """``s`` with its body replaced."""
     return dataclasses.replace(s, body=body)
+
+
+# ---- affine accesses -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Affine:
+    """``Σ coeff·index + offset``: an expression as a linear function of some loop indices, each
+    coefficient and the offset free of them (a size such as a stride may be a coefficient)."""
+
+    coeffs: tuple[tuple[str, Expr], ...]
+    offset: Expr
+
+    def coeff(self, index: str) -> Expr:
+        return dict(self.coeffs).get(index, Int(0))
+
+
+def affine(e: Expr, indices: frozenset[str] | set[str]) -> Affine | None:
+    """``e`` as an :class:`Affine` function of ``indices`` (coefficients in the order the indices first
+    appear), or ``None`` where it is not one: an index under a floor division, a power, a function or
+    an array read, or two index terms multiplied."""
+    if not names(e) & indices:
+        return Affine((), e)
+    if isinstance(e, Var):
+        return Affine(((e.name, Int(1)),), Int(0))
+    if isinstance(e, Add):
+        parts = [affine(t, indices) for t in e.terms]
+        if any(p is None for p in parts):
+            return None
+        coeffs: dict[str, Expr] = {}
+        offset: Expr = Int(0)
+        for p in parts:
+            for name, c in p.coeffs:
+                coeffs[name] = plus(coeffs[name], c) if name in coeffs else c
+            offset = plus(offset, p.offset)
+        return Affine(tuple(coeffs.items()), offset)
+    if isinstance(e, Mul):
+        varying = [f for f in e.factors if names(f) & indices]
+        if len(varying) != 1:
+            return None
+        scale: Expr = Int(1)
+        for f in e.factors:
+            scale = scale if f is varying[0] else times(scale, f)
+        inner = affine(varying[0], indices)
+        if inner is None:
+            return None
+        offset = Int(0) if inner.offset == Int(0) else times(scale, inner.offset)
+        return Affine(tuple((n, times(scale, c)) for n, c in inner.coeffs), offset)
+    return None
