@@ -6,7 +6,8 @@ per free index over its extent, a loop per sum over its derived bounds
 (clipped windows as ``max``/``min``, strides as floor divisions), guards as
 an ``if``; printed and run, the nests compute what NumPy computes. The
 unroll pass (symcnn/codegen/passes.py) keeps every kernel of every layer bit
-for bit the same, empty and short ranges included.
+for bit the same, empty and short ranges included; the interchange pass keeps
+a convolution's gradients up to rounding and refuses a swap that would not.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from symcnn.codegen.checks import random_arrays, run_backward, seeds
 from symcnn.codegen.emit import source
 from symcnn.codegen.freeze import freeze
 from symcnn.codegen.lower import lower
-from symcnn.codegen.passes import unroll_innermost
+from symcnn.codegen.passes import interchange, swap, unroll_innermost
 from symcnn.codegen.plain import kernel_trees, plain_module
 from symcnn.derive.cache import spec_hash
 from symcnn.model import builtin_layers, relu, sigmoid, step
@@ -162,3 +163,37 @@ def test_unrolled_kernels_equal_the_plain_ones_bit_for_bit(layer):
         np.testing.assert_array_equal(fa[name], fb[name], err_msg=name)
     for name in ga:
         np.testing.assert_array_equal(ga[name], gb[name], err_msg=name)
+
+
+def test_interchange_reorders_loops_and_keeps_what_they_compute():
+    d = cached_derive(LAYERS["conv_xcorr_sigmoid"])
+    module = lower(d, spec_hash(d.layer))
+    swapped = plain_module(d, module, passes=(interchange("j", "a"), interchange("n", "i")))
+    dX = swapped[swapped.index("def backward_dX"):]
+    assert "for i in range(C):\n        for n in range(N):" in dX  # two free indices of the target
+    assert "range(max(0, -Ho + p + 1), min(p, KH - 1) + 1):\n                        for j in range(M):" in dX
+    ref, mod = load_source(plain_module(d, module), "_ref_swap"), load_source(swapped, "_swapped")
+    z = {k: SIZES[k] for k in ref.SIZES}
+    rng = np.random.default_rng(5)
+    arrays, weights = random_arrays(ref, z, rng), seeds(ref, z, rng)
+    ga, gb = run_backward(ref, arrays, {}, weights), run_backward(mod, arrays, {}, weights)
+    for name in ga:  # the sums add in another order: equal up to rounding
+        assert np.max(np.abs(ga[name] - gb[name])) <= 1e-13 * np.max(np.abs(ga[name])), name
+
+
+def test_interchange_refuses_what_would_change_the_result():
+    i, j, t, M = L.Var("i"), L.Var("j"), L.Var("t"), L.Var("M")
+    x = L.Load("X", (i, j))
+
+    def nest(body, stop=M):
+        return L.Loop("i", L.Int(0), L.Var("N"), (L.Loop("j", L.Int(0), stop, body),))
+
+    assert swap(nest((L.Accumulate(t, x),))).index == "j"  # a reduction: any order
+    with pytest.raises(ValueError, match="bounds of j depend on i"):
+        swap(nest((L.Accumulate(t, x),), stop=i))  # a triangle
+    with pytest.raises(ValueError, match="t is read where it is written"):
+        swap(nest((L.Accumulate(t, L.Mul((x, t))),)))
+    with pytest.raises(ValueError, match="not indexed by both"):
+        swap(nest((L.Assign(L.Load("Y", (i,)), x),)))  # the last j wins: order matters
+    with pytest.raises(ValueError, match="not perfectly nested"):
+        swap(L.Loop("i", L.Int(0), L.Var("N"), (L.Local("t"), nest(()).body[0])))

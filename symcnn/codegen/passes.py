@@ -11,6 +11,10 @@ the first ``⌊(b - a)/k⌋·k`` iterations, each running ``k`` copies of the bo
 loop over the rest. Iterations run in the same order as before, so every
 sum adds the same numbers in the same order: the result is bit for bit the
 unpassed kernel's.
+
+:func:`interchange` swaps two perfectly nested loops (a reorder, as Halide
+and TVM call it) where that only changes the order of additions; the loop
+order a fast schedule wants is a list of such swaps.
 """
 
 from __future__ import annotations
@@ -79,3 +83,78 @@ def unroll(loop: L.Loop, k: int, taken: set[str]) -> tuple[L.Stmt, ...]:
     main = L.Loop(i, loop.start, split, (copies,), step=L.Int(k))
     rest = L.Loop(i, split, loop.stop, loop.body)
     return (*head, main, rest)
+
+
+def interchange(outer: str, inner: str) -> Pass:
+    """The pass swapping the loops over ``outer`` and ``inner`` wherever the one over ``inner`` is the
+    whole body of the one over ``outer`` (:func:`swap`); other loops are left as they are."""
+
+    def visit(node: L.Node) -> L.Node:
+        if isinstance(node, L.Loop) and node.index == outer and _nested(node, inner):
+            return swap(node)
+        return node
+
+    def run(kernel: L.Kernel) -> L.Kernel:
+        return L.rewrite(kernel, visit)
+
+    return run
+
+
+def _nested(loop: L.Loop, inner: str) -> bool:
+    return len(loop.body) == 1 and isinstance(loop.body[0], L.Loop) and loop.body[0].index == inner
+
+
+def swap(loop: L.Loop) -> L.Loop:
+    """``for i: for j: body`` as ``for j: for i: body``; each loop keeps its bounds and kind.
+
+    Refused (``ValueError``) unless it computes the same up to the order of additions: the inner loop's
+    bounds must not depend on the outer index, and the body may only set its own locals, add into a
+    reduction it does not otherwise read, or set an array it does not read at an element indexed by
+    both loop indices (so no two iterations write the same element).
+    """
+    if len(loop.body) != 1 or not isinstance(loop.body[0], L.Loop):
+        raise ValueError(f"the loop over {loop.index} is not perfectly nested around another")
+    inner = loop.body[0]
+    if loop.index in L.names(inner.start) | L.names(inner.stop) | L.names(inner.step):
+        raise ValueError(f"the bounds of {inner.index} depend on {loop.index}")
+    reason = _conflict(inner.body, loop.index, inner.index)
+    if reason:
+        raise ValueError(f"{loop.index} and {inner.index} cannot swap: {reason}")
+    return L.with_body(inner, (L.with_body(loop, inner.body),))
+
+
+def _conflict(body: tuple[L.Stmt, ...], i: str, j: str) -> str | None:
+    """Why iterations of the body over ``(i, j)`` could not run in another order, or ``None``."""
+    nodes = [n for s in body for n in L.walk(s)]
+    private = {n.name for n in nodes if isinstance(n, L.Local)}
+    read = {r for s in body for r in reads(s)}
+    for s in (n for n in nodes if isinstance(n, (L.Assign, L.Accumulate))):
+        name = s.target.name if isinstance(s.target, L.Var) else s.target.array
+        if name in private:
+            continue
+        if name in read:
+            return f"{name} is read where it is written"
+        if isinstance(s, L.Assign) and not (isinstance(s.target, L.Load)
+                                            and {L.Var(i), L.Var(j)} <= set(s.target.index)):
+            return f"{name} is set at an element not indexed by both"
+    return None
+
+
+def reads(s: L.Stmt) -> frozenset[str]:
+    """The scalars and arrays statement ``s`` reads: all but the local or array each store writes."""
+    if isinstance(s, (L.Assign, L.Accumulate)):
+        exprs = (s.value, *(s.target.index if isinstance(s.target, L.Load) else ()))
+        return frozenset().union(*(_read(e) for e in exprs))
+    if isinstance(s, L.Loop):
+        inside = frozenset().union(*(reads(b) for b in s.body))
+        return _read(s.start) | _read(s.stop) | _read(s.step) | inside
+    if isinstance(s, (L.If, L.Variant)):
+        return frozenset().union(*(_read(c) for c in s.conds), *(reads(b) for b in s.body))
+    if isinstance(s, L.Dispatch):
+        return frozenset().union(*(reads(v) for v in s.variants), *(reads(b) for b in s.default))
+    return frozenset().union(*(_read(x) for x in s.shape))  # a Local
+
+
+def _read(e: L.Expr) -> frozenset[str]:
+    return frozenset(n.name if isinstance(n, L.Var) else n.array
+                     for n in L.walk(e) if isinstance(n, (L.Var, L.Load)))
