@@ -47,7 +47,7 @@ def negated(e: L.Expr) -> L.Expr:
         return L.Rat(-e.p, e.q)
     head, rest = negated(e.factors[0]), e.factors[1:]
     factors = rest if head == L.Int(1) else (head, *rest)
-    return factors[0] if len(factors) == 1 else L.Mul(factors)
+    return L.Int(1) if not factors else factors[0] if len(factors) == 1 else L.Mul(factors)
 
 
 def _is_number(e: L.Expr) -> bool:
