@@ -134,8 +134,8 @@ def network_from_net_meta(meta: dict, *, backend: str | None = None, generated: 
     backend = backend or meta.get("backend", "numba")
     layers = [_placed(entry, backend, generated, custom, recorded, where) for entry in spec["layers"]]
     nf = NetworkFile(str(spec.get("file", "")), layers, spec.get("loss", "loss_softmax_ce"))
-    net = build_from_file(nf, backend=backend, dtype=meta.get("dtype", "float64"), generated=generated,
-                          trust=trust, log=log, budget=budget)
+    net = build_from_file(nf, backend=backend, dtype=meta.get("dtype", "float64"), generated=None,
+                          trust=trust, log=log, budget=budget)  # each entry says its folder now
     for layer, was in recorded.items():
         now = net.meta["spec_hashes"].get(layer)
         if now != was:
