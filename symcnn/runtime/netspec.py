@@ -25,7 +25,7 @@ from symcnn.runtime.budget import Budget, check, layer_cost
 from symcnn.runtime.layers import DTYPES, Flatten, Layer
 from symcnn.runtime.loader import declared_spec_hash, load_layer_module, resolve_folder
 from symcnn.runtime.metadata import check_meta
-from symcnn.runtime.netcheck import CUSTOM_KEYS
+from symcnn.runtime.netcheck import CUSTOM_KEYS, check_layers, check_loss
 from symcnn.runtime.netfile import RESERVED, NetworkFile, derived_folder
 from symcnn.runtime.network import Network
 
@@ -52,6 +52,8 @@ def build_from_file(
     if np.dtype(dtype).name not in DTYPES:
         raise GeneratedCodeError(f"unknown dtype {dtype!r}; choose float32 or float64")
     dtype = np.dtype(dtype).name
+    nf = NetworkFile(nf.path, check_layers(nf.layers, nf.path or "network", NetworkError),
+                     check_loss(nf.loss, nf.path or "network", NetworkError), nf.recipe)
     plan, loss, shape = _plan(nf, backend, generated, trust, log)
     budget = budget or Budget()
     itemsize = np.dtype(dtype).itemsize
