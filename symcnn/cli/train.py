@@ -103,11 +103,12 @@ def _network_file(args: argparse.Namespace):
 
 
 def _budget(args: argparse.Namespace, recipe: dict):
-    """The memory budget of training at the batch size asked for, and evaluating in batches beside."""
+    """The memory budget of training at the batch size asked for (no batch holds more images than
+    --limit or --max-images allow), and evaluating in batches beside."""
     from ..runtime.budget import EVAL_BATCH, Budget
 
-    return Budget(args.max_memory, batch=args.batch_size or recipe["batch_size"], training=True,
-                  eval_batch=EVAL_BATCH)
+    batch = min(args.batch_size or recipe["batch_size"], args.limit or args.max_images)
+    return Budget(args.max_memory, batch=batch, training=True, eval_batch=min(EVAL_BATCH, args.max_images))
 
 
 def check_writable(path: str | Path) -> None:
