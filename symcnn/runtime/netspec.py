@@ -130,7 +130,8 @@ def network_from_net_meta(meta: dict, *, backend: str | None = None, generated: 
     checkpoint recorded. A built-in layer comes from ``generated`` when it holds it, else the
     built-in folder.
     """
-    check_meta(meta, where)
+    if check_meta(meta, where)["net"] != NET_SPEC:
+        raise CheckpointError(f"{where}: not the checkpoint of a network file (net is {meta['net']!r:.40})")
     spec = meta["net_spec"]
     recorded = meta.get("spec_hashes") or {}
     backend = backend or meta.get("backend", "numba")
