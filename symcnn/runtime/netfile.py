@@ -25,7 +25,11 @@ parameter to ``"glorot"``, ``"he"`` or a number; by default arrays of two or
 more axes are Glorot-uniform, vectors zero. ``"constants"`` maps a constant to
 a value (a convolution's connection table ``T`` defaults to all ones).
 
-This module reads and checks the file and derives its spec files; building the
+The file is Python you name, so it runs; what it defines is then checked field
+by field (:mod:`symcnn.runtime.netcheck`: sizes whole numbers in 1..2**20, RECIPE
+values as the CLI options are), and a file or spec that is not a regular file of
+at most :data:`MAX_FILE_BYTES` (a FIFO, ``/dev/zero``) is refused unopened. This
+module reads and checks the file and derives its spec files; building the
 network is :mod:`symcnn.runtime.netspec`'s job.
 """
 
