@@ -99,6 +99,14 @@ def _check(code: int, err: str, peak: float, work: Path, before: dict, code_name
     assert snapshot(work) == before
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _imported() -> None:
+    """SymPy and code generation imported before any case (a network file's spec may be derived):
+    importing them under tracemalloc takes seconds."""
+    import symcnn.codegen.generate  # noqa: F401
+    import symcnn.model.spec  # noqa: F401
+
+
 @pytest.fixture
 def work(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "work"
