@@ -22,6 +22,7 @@ import sys
 from ..backends import BACKENDS, DTYPES
 from ..errors import SymcnnError
 from ..runtime.arch import ARCH
+from . import options
 from .text import plain
 
 
@@ -60,6 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="time `symcnn train --epochs 1` from empty caches and warm against PyTorch")
     p.add_argument("--data", metavar="DIR", help="with --cold: the training data folder (as symcnn train)")
     p.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
+    options.add_max_memory(p)
     p.add_argument("--generated", metavar="DIR",
                    help="folder of generated layer modules (default: generated/ of a checkout, "
                    "else the copy shipped in the package)")
@@ -97,6 +99,11 @@ def run(args: argparse.Namespace) -> int:
         raise SymcnnError("--backend none times nothing without --compare torch")
     if args.warmup < 0:
         raise SymcnnError(f"--warmup must be 0 or more, got {args.warmup}")
+    from ..runtime.budget import Budget
+    from ..runtime.presets import check_preset
+
+    check_preset(args.net, Budget(args.max_memory, batch=args.batch_size, training=True), dtype=args.dtype,
+                 backend="numpy" if "numpy" in backends or args.compare else "numba")
     cfg = BenchConfig(
         net=args.net, backends=backends, dtype=args.dtype, batch_size=args.batch_size,
         steps=args.steps, windows=args.windows, warmup=args.warmup, seed=args.seed,

@@ -33,6 +33,7 @@ __all__ = [
     "BACKENDS",
     "CONTRACT",
     "GENERATED_DIR",
+    "declared_spec_hash",
     "load_layer_module",
     "module_path",
     "read_manifest",
@@ -118,6 +119,17 @@ def module_path(layer: str, backend: str, folder: str | Path | None = None) -> P
     if not path.is_file():
         raise GeneratedCodeError(f"{path}: no generated {backend} module for layer {layer!r}")
     return path
+
+
+def declared_spec_hash(path: str | Path) -> str | None:
+    """The ``SPEC_HASH`` a generated module's text declares (read, not run); ``None`` if it declares none."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read(1 << 16)  # the constants come first, after the header and docstring
+    except (OSError, UnicodeDecodeError):
+        return None
+    match = _HASH_LINE.search(text)
+    return match.group(1).lower() if match else None
 
 
 def _check_hash(path: Path, layer: str, backend: str) -> None:
