@@ -66,7 +66,8 @@ def _hyper(module: ModuleType, hyper: Mapping[str, Any] | None) -> dict[str, int
         except TypeError:
             number = None
         if number is None or isinstance(value, bool) or number < 1:
-            raise ShapeError(f"{module.LAYER}: hyper-parameter {name!r} must be an integer >= 1, got {value!r}")
+            raise ShapeError(
+                f"{module.LAYER}: hyper-parameter {name!r} must be an integer >= 1, got {value!r}")
         found[name] = number
     return found
 

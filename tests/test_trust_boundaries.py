@@ -12,15 +12,14 @@
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
-
 from cli_helpers import snapshot, symcnn
+
 from symcnn.errors import ShapeError
 from symcnn.runtime.loader import load_layer_module
 

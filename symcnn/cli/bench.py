@@ -47,7 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=_positive, default=200,
                    help="timed steps per backend, over all windows (default 200)")
     p.add_argument("--windows", type=_positive, default=5, help="timed windows (default 5)")
-    p.add_argument("--warmup", type=options.nonnegative_int, default=3, help="untimed steps after the first (default 3)")
+    p.add_argument("--warmup", type=options.nonnegative_int, default=3,
+                   help="untimed steps after the first (default 3)")
     p.add_argument("--threads", type=_positive,
                    help="threads for Numba and PyTorch (default: Numba's, one per CPU)")
     p.add_argument("--seed", type=options.seed, default=0, help="seed of the weights and the batch")
