@@ -12,7 +12,10 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import json
 import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -36,11 +39,24 @@ LAYERS = [Layer("conv1d", (N, H, K), (X,), (W,), (U,),
 """
 
 
+@pytest.fixture(scope="module")
+def derived(tmp_path_factory) -> Path:
+    """SPEC derived once into ``g1`` with a cache of its own: each test copies the cache it may doctor."""
+    root = tmp_path_factory.mktemp("derived")
+    (root / "spec.py").write_text(SPEC)
+    r = symcnn("derive", "--spec", "spec.py", "--out", "g1", cwd=root, cache=root / "cache")
+    assert r.code == 0, r.err
+    return root
+
+
 @pytest.fixture
-def work(tmp_path) -> Path:
+def work(tmp_path, derived) -> Path:
+    """A working folder holding the spec and ``g1``, with ``tmp_path / "cache"`` a copy of the warm cache."""
     folder = tmp_path / "work"
     folder.mkdir()
     (folder / "spec.py").write_text(SPEC)
+    shutil.copytree(derived / "g1", folder / "g1")
+    shutil.copytree(derived / "cache", tmp_path / "cache")
     return folder
 
 
@@ -132,10 +148,10 @@ def test_a_derive_into_a_folder_another_is_writing_is_told_so(work, tmp_path):
     assert snapshot(work) == before
 
 
+@pytest.mark.slow
 def test_two_derives_at_once_never_blame_the_folder(work, tmp_path):
     """Run together into one new folder: each either writes it or is told another derive is writing."""
     cache = tmp_path / "cache"
-    assert symcnn("derive", "--spec", "spec.py", "--out", "warm", cwd=work, cache=cache).code == 0
     results = []
 
     def one() -> None:
@@ -160,3 +176,136 @@ def test_bench_negative_counts_are_usage_mistakes(work, tmp_path, option):
     r = symcnn("bench", option, "-1", cwd=work, cache=tmp_path / "cache")
     r.usage(option)
     assert snapshot(work) == before
+
+
+# --- 2-3: the cache holds data; what it holds is checked or rebuilt, never run -------------
+
+
+def _modules(folder: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in sorted(folder.glob("*_num*.py"))}
+
+
+def _planted(text: str, sentinel: Path) -> str:
+    """``text`` with a line that creates ``sentinel`` when the module is imported."""
+    head, rest = text.split("\n", 1)
+    return f"{head}\nopen({str(sentinel)!r}, 'w').close()\n{rest}"
+
+
+def test_a_planted_stage_cache_entry_is_never_written_out_or_run(work, tmp_path, monkeypatch):
+    """Module text under the exact key an earlier symcnn read from ``$SYMCNN_CACHE/stages/``."""
+    from symcnn import pipeline
+    from symcnn.codegen.target import named
+    from symcnn.model.spec import load_spec
+
+    cache, sentinel = tmp_path / "cache", tmp_path / "pwned"
+    real = _modules(work / "g1")
+    monkeypatch.chdir(work)
+    keys = pipeline.stage_keys(load_spec(work / "spec.py"), target=named("baseline"))
+    (cache / "stages").mkdir(parents=True, exist_ok=True)
+    for key in keys.modules.values():
+        planted = {name: _planted(text, sentinel) for name, text in real.items()}
+        (cache / "stages" / f"{key}.json").write_text(json.dumps(planted))
+    r = symcnn("derive", "--spec", "spec.py", "--out", "g2", cwd=work, cache=cache)
+    assert r.code == 0, r.err
+    assert _modules(work / "g2") == real
+    # the planted text in the folder itself: --check, which trusts no stamp and no cached text, says so
+    (work / "g2" / "conv1d_numpy.py").write_text(_planted(real["conv1d_numpy.py"], sentinel))
+    r = symcnn("derive", "--spec", "spec.py", "--out", "g2", "--check", cwd=work, cache=cache)
+    assert r.code == 1 and "stale: " in r.err and "conv1d_numpy.py" in r.err
+    for name in ("conv1d_numpy", "conv1d_numba"):
+        load_layer_module(name.rsplit("_", 1)[0], name.rsplit("_", 1)[1], work / "g1")
+    assert not sentinel.exists()
+
+
+def _doctor_derivation(cache: Path, edit) -> None:
+    """Apply ``edit`` to every srepr body of every derivation in ``cache``."""
+    entries = sorted(cache.glob("conv1d-*.json"))
+    assert entries
+    for entry in entries:
+        doc = json.loads(entry.read_text())
+        for g in doc["gradients"]:
+            for t in g["terms"]:
+                t["body"] = edit(t["body"])
+        entry.write_text(json.dumps(doc))
+
+
+@pytest.mark.sampled
+@pytest.mark.parametrize("name", ['dU[__import__("os").system("touch {s}")]', "import", "a b", "x" * 65,
+                                  "Q"])  # the last an identifier, but no array of the layer's
+def test_a_derivation_cache_entry_naming_a_bad_array_is_derived_again(work, tmp_path, name):
+    cache, sentinel = tmp_path / "cache", tmp_path / "pwned"
+    bad = name.format(s=sentinel)
+    _doctor_derivation(cache, lambda body: body.replace("Symbol('X'", f"Symbol({bad!r}"))
+    before = snapshot(work)
+    r = symcnn("derive", "--spec", "spec.py", "--out", "g2", cwd=work, cache=cache)
+    assert r.code == 0 and "Traceback" not in r.err, r.err
+    assert _modules(work / "g2") == _modules(work / "g1")
+    assert {k: v for k, v in snapshot(work).items() if not k.startswith("g2/")} == before
+    assert not sentinel.exists()
+
+
+def test_stored_text_is_bounded_before_it_is_rebuilt():
+    import sympy as sp
+
+    from symcnn.derive.store import MAX_NODES, StoreError, parse_srepr
+
+    symbols = [f"Symbol('x{i}')" for i in range(400)]
+    for text in (f"Max({', '.join(symbols)})", f"Min({', '.join(symbols[:9])})",
+                 f"Add({', '.join(symbols * (MAX_NODES // 1000))})", "Symbol('dU[__import__(1)]')",
+                 "IndexedBase('a.b')", "Symbol('x', integer=Symbol('y'))", "Symbol('x', 'y')"):
+        with pytest.raises(StoreError):
+            parse_srepr(text)
+    n = sp.Symbol("n", integer=True)
+    assert parse_srepr(sp.srepr(sp.Max(0, n - 2, 5 - n))) == sp.Max(0, n - 2, 5 - n)
+    assert parse_srepr(f"Add({', '.join(symbols[:200])})") == sum(sp.symbols("x0:200"), sp.S.Zero)
+
+
+def test_a_spec_layer_folder_in_the_cache_is_checked_on_every_use(work, tmp_path, monkeypatch):
+    """The folder ``derived_folder`` keeps in ``<cache>/layers/``, doctored with its manifest, is
+    compared with what the spec generates the next time it is used, and rewritten."""
+    from symcnn.pipeline import derive_spec
+    from symcnn.runtime.netfile import derived_folder
+
+    monkeypatch.setenv("SYMCNN_CACHE", str(tmp_path / "cache"))
+    sentinel = tmp_path / "pwned"
+    folder = derived_folder(work / "spec.py", derive=derive_spec)
+    module = folder / "conv1d_numpy.py"
+    real = module.read_text()
+    assert real == (work / "g1" / "conv1d_numpy.py").read_text()
+    module.write_text(_planted(real, sentinel))
+    manifest = json.loads((folder / "MANIFEST.json").read_text())
+    manifest["files"][module.name]["sha256"] = hashlib.sha256(module.read_bytes()).hexdigest()
+    (folder / "MANIFEST.json").write_text(json.dumps(manifest))
+    assert derived_folder(work / "spec.py", derive=derive_spec) == folder
+    assert module.read_text() == real
+    load_layer_module("conv1d", "numpy", folder)
+    assert not sentinel.exists()
+
+
+@pytest.mark.slow
+def test_a_net_spec_layer_planted_in_the_cache_never_runs(tmp_path):
+    """``<cache>/layers/`` holds what a network file's spec derived; a module doctored there (its
+    manifest too) is checked against the spec on the next use and rewritten, never run."""
+    from symcnn.runtime.datasets import EMBEDDED_DIR
+
+    work, cache, sentinel = tmp_path / "work", tmp_path / "cache", tmp_path / "pwned"
+    work.mkdir()
+    (work / "custom_layers.py").write_text((ROOT / "examples" / "custom_layers.py").read_text())
+    (work / "net.py").write_text(
+        'NETWORK = [{"name": "c", "layer": "dilated_conv", "spec": "custom_layers.py", "M": 2, '
+        '"KH": 3, "KW": 3, "d": 2}, {"layer": "flatten"}, {"name": "fc", "layer": "fc_identity", "O": 10}]\n'
+        'LOSS = "loss_softmax_ce"\n')
+    argv = ("train", "--net-spec", "net.py", "--backend", "numpy", "--limit", "8", "--epochs", "1",
+            "--batch-size", "8", "--data", str(EMBEDDED_DIR))
+    first = symcnn(*argv, cwd=work, cache=cache)
+    assert first.code == 0, first.err
+    (folder,) = (cache / "layers").iterdir()
+    module = folder / "dilated_conv_numpy.py"
+    real = module.read_text()
+    module.write_text(_planted(real, sentinel))
+    manifest = json.loads((folder / "MANIFEST.json").read_text())
+    manifest["files"][module.name]["sha256"] = hashlib.sha256(module.read_bytes()).hexdigest()
+    (folder / "MANIFEST.json").write_text(json.dumps(manifest))
+    again = symcnn(*argv, cwd=work, cache=cache)
+    assert again.code == 0, again.err
+    assert module.read_text() == real and not sentinel.exists()
