@@ -309,3 +309,99 @@ def test_a_net_spec_layer_planted_in_the_cache_never_runs(tmp_path):
     again = symcnn(*argv, cwd=work, cache=cache)
     assert again.code == 0, again.err
     assert module.read_text() == real and not sentinel.exists()
+
+
+# --- 7: a derive killed at any point leaves a folder that loads ---------------------------
+
+_LAYERS = ("fc_sigmoid", "fc_tanh", "loss_squared")
+
+
+def _generations() -> tuple[dict[str, str], dict[str, str]]:
+    """Two generations of a folder of NumPy modules: the second changes two layers and drops one."""
+    from symcnn.codegen.generate import assemble
+    from symcnn.model import builtin_layers
+
+    layers = builtin_layers()
+    modules = {f"{n}_numpy.py": (GENERATED / f"{n}_numpy.py").read_text() for n in _LAYERS}
+    old = assemble([layers[n] for n in _LAYERS], modules, backends=("numpy",))
+    changed = {k: v + "# the next generation\n" for k, v in modules.items() if not k.startswith("loss")}
+    new = assemble([layers[n] for n in _LAYERS[:2]], changed, backends=("numpy",))
+    return old, new
+
+
+def _killed_at(k: int, files: dict[str, str], out: Path) -> int:
+    """Run ``write_tree(files, out)`` in a forked child that SIGKILLs itself before its ``k``-th file-system
+    step (a temporary file made, synced, renamed or removed); the number of steps when it was not killed."""
+    import signal
+    import tempfile
+
+    from symcnn.codegen.generate import write_tree
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: count the steps, die at the k-th
+        os.close(read)
+        steps = [0]
+
+        def step(real):
+            def wrapped(*args, **kwargs):
+                if steps[0] == k:
+                    os.kill(os.getpid(), signal.SIGKILL)
+                steps[0] += 1
+                return real(*args, **kwargs)
+            return wrapped
+
+        os.replace, os.fsync, os.unlink = step(os.replace), step(os.fsync), step(os.unlink)
+        tempfile.mkstemp = step(tempfile.mkstemp)
+        try:
+            write_tree(files, out)
+            os.write(write, str(steps[0]).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    done = os.read(read, 64)
+    os.close(read)
+    _, status = os.waitpid(pid, 0)
+    return int(done) if done else -os.WTERMSIG(status) if os.WIFSIGNALED(status) else -1
+
+
+def _loads_its_generation(out: Path, old: dict[str, str], new: dict[str, str]) -> None:
+    """The manifest is the old one or the new one, and every layer it lists loads."""
+    from symcnn.errors import GeneratedCodeError
+
+    manifest = (out / "MANIFEST.json").read_text()
+    assert manifest in (old["MANIFEST.json"], new["MANIFEST.json"])
+    for layer in json.loads(manifest)["layers"]:
+        try:
+            load_layer_module(layer, "numpy", out)
+        except GeneratedCodeError as exc:
+            pytest.fail(f"killed mid-write, {layer} does not load: {exc}")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="kills a forked child")
+def test_a_derive_killed_at_any_step_leaves_a_folder_that_loads(tmp_path):
+    from symcnn.codegen.generate import write_tree
+
+    old, new = _generations()
+    steps = _killed_at(10**6, new, _fresh(tmp_path / "count", old))
+    assert steps > 10  # a journal, 3 files and a manifest, each made, synced and renamed; 2 removals
+    for k in range(steps):  # every step: the list is short (a seeded sample would do for a longer one)
+        out = _fresh(tmp_path / f"k{k}", old)
+        assert _killed_at(k, new, out) == -9
+        _loads_its_generation(out, old, new)
+        left = [p.name for p in out.iterdir() if p.name.endswith(".tmp") or p.name.startswith(".MANIFEST")]
+        checked = write_tree(new, out, check=True)
+        if left:  # --check counts what the killed derive left, and the next derive sweeps it
+            assert not checked.up_to_date and set(left) <= set(checked.extra)
+        again = write_tree(new, out)
+        assert {n for n in left if n.endswith(".tmp")} <= set(again.extra)  # counted as removed
+        assert sorted(p.name for p in out.iterdir() if p.name != "__pycache__") == sorted(new)
+        assert write_tree(new, out, check=True).up_to_date
+        _loads_its_generation(out, old, new)
+
+
+def _fresh(out: Path, files: dict[str, str]) -> Path:
+    from symcnn.codegen.generate import write_tree
+
+    write_tree(files, out)
+    return out

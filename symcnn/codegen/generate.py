@@ -275,14 +275,20 @@ def folder_lock(out: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _journal(out: Path, files: dict[str, str]) -> str:
-    """The journal of a write of ``files``: each file's new entry, and the entries of an interrupted
-    write's journal that a file on disk still matches (they stay loadable until replaced)."""
+def _journal(out: Path, files: dict[str, str], extra: list[str]) -> str:
+    """The journal of a write of ``files`` that removes ``extra``: each file's new entry; the old
+    manifest's entry of each file to be removed (so that a derive killed before removing it still
+    knows it wrote it); and the entries of an interrupted write's journal that a file on disk still
+    matches (they stay loadable until replaced)."""
     try:
         new = json.loads(files.get(MANIFEST, "")).get("files")
     except (ValueError, AttributeError):
         new = None
     entries: dict[str, list] = {n: [e] for n, e in (new if isinstance(new, dict) else {}).items()}
+    before = (_manifest(out) or {"files": {}})["files"]
+    for name in extra:
+        if isinstance(before.get(name), dict):
+            entries.setdefault(name, []).append(before[name])
     for name, old in journal_entries(out).items():
         on_disk = [e for e in old if e not in entries.get(name, []) and _ours(out / name, e.get("sha256"))]
         if on_disk and "/" not in name and not name.startswith("."):
@@ -295,7 +301,7 @@ def _replace(out: Path, files: dict[str, str], report: TreeReport) -> None:
     entries go to the journal first, the manifest last, and the journal once the manifest is there."""
     todo = sorted(report.stale + report.missing, key=lambda n: (n == MANIFEST, n))
     if todo or report.extra:
-        atomic_write_text(out / JOURNAL, _journal(out, files))
+        atomic_write_text(out / JOURNAL, _journal(out, files, report.extra))
     for name in todo:
         atomic_write_text(out / name, files[name])
         report.written.append(name)

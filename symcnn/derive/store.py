@@ -135,7 +135,8 @@ def _check_arrays(d: Derivation, layer: Layer) -> None:
     known |= {str(grad_array(a).label) for a in layer.arrays().values()}
     for g in d.gradients:
         for t in g.terms:
-            parts = (t.body, *t.guards, *(e for b in t.sums for e in (b.index, *b.lower, *b.upper, *b.declared)))
+            bounds = (e for b in t.sums for e in (b.index, *b.lower, *b.upper, *b.declared))
+            parts = (t.body, *t.guards, *bounds)
             for part in parts:
                 for base in sp.sympify(part).atoms(sp.IndexedBase):
                     if str(base.label) not in known:
