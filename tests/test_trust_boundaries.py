@@ -405,3 +405,36 @@ def _fresh(out: Path, files: dict[str, str]) -> Path:
 
     write_tree(files, out)
     return out
+
+
+@pytest.mark.slow
+def test_a_derive_process_killed_while_it_writes_leaves_a_folder_that_loads(work, tmp_path):
+    """``symcnn derive`` itself, SIGKILLed a seeded moment after its journal appears, alternating two
+    generations of the folder (their labels differ): every layer the manifest lists loads each time."""
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    cache = tmp_path / "cache"
+    spec_b = SPEC.replace('label="B1"', 'label="B1, again"')
+    out = work / "out"
+    assert symcnn("derive", "--spec", "spec.py", "--out", "out", cwd=work, cache=cache).code == 0
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SYMCNN_CACHE": str(cache)}
+    for seed in range(6):
+        (work / "spec.py").write_text(spec_b if seed % 2 == 0 else SPEC)
+        child = subprocess.Popen([sys.executable, "-m", "symcnn.cli", "derive", "--spec", "spec.py",
+                                  "--out", "out"], cwd=work, env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        while child.poll() is None and not (out / ".MANIFEST.pending.json").exists():
+            time.sleep(0.0005)
+        time.sleep(random.Random(seed).uniform(0, 0.004))
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        manifest = json.loads((out / "MANIFEST.json").read_text())
+        for layer in manifest["layers"]:
+            load_layer_module(layer, "numpy", out)
+    assert symcnn("derive", "--spec", "spec.py", "--out", "out", cwd=work, cache=cache).code == 0
+    assert symcnn("derive", "--spec", "spec.py", "--out", "out", "--check", cwd=work, cache=cache).code == 0
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp") or p.name.startswith(".MANIFEST")]
