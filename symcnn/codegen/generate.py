@@ -10,10 +10,14 @@ unchanged derive). A failure anywhere before writing leaves the folder as it
 was.
 
 Derive writes only into a new or empty folder or one a previous derive wrote
-(it holds symcnn's ``MANIFEST.json``), holds an exclusive lock on the folder
-while it writes, and removes a file only when it can prove it wrote it: a
-``.py`` file that starts with the generated header and whose SHA-256 is the
-one the manifest recorded.
+(it holds symcnn's ``MANIFEST.json``, or the journal of an unfinished
+write), holds an exclusive lock on the folder while it judges and writes it,
+and removes a file only when it can prove it wrote it: a ``.py`` file that
+starts with the generated header and whose SHA-256 is the one the manifest
+(or the journal) recorded. The new hashes are journalled before the first
+module is replaced and the manifest is written last (:mod:`symcnn.manifest`):
+a derive killed at any point leaves modules that load, and the next one (or
+``--check``) finds and sweeps its journal and temporary files.
 """
 
 from __future__ import annotations
