@@ -28,6 +28,8 @@ from symcnn.runtime.loader import load_layer_module
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "generated"
+#: A child's peak resident memory (what ``symcnn`` needs to refuse or rebuild, SymPy included).
+MEMORY_MB = 300
 
 SPEC = """
 from symcnn.model import Equation, Layer, Sum, array, indices, sizes
@@ -143,7 +145,7 @@ def test_a_derive_into_a_folder_another_is_writing_is_told_so(work, tmp_path):
         r = symcnn("derive", "--spec", "spec.py", "--out", "out", cwd=work, cache=cache)
     finally:
         os.close(fd)
-    assert r.code == 1
+    assert r.code == 1 and r.peak_mb < MEMORY_MB, r.peak_mb
     r.error_line("generated code error", "another `symcnn derive` is writing this folder")
     assert snapshot(work) == before
 
@@ -175,6 +177,7 @@ def test_bench_negative_counts_are_usage_mistakes(work, tmp_path, option):
     before = snapshot(work)
     r = symcnn("bench", option, "-1", cwd=work, cache=tmp_path / "cache")
     r.usage(option)
+    assert r.peak_mb < MEMORY_MB, r.peak_mb
     assert snapshot(work) == before
 
 
@@ -208,6 +211,7 @@ def test_a_planted_stage_cache_entry_is_never_written_out_or_run(work, tmp_path,
     r = symcnn("derive", "--spec", "spec.py", "--out", "g2", cwd=work, cache=cache)
     assert r.code == 0, r.err
     assert _modules(work / "g2") == real
+    assert r.peak_mb < MEMORY_MB, r.peak_mb
     # the planted text in the folder itself: --check, which trusts no stamp and no cached text, says so
     (work / "g2" / "conv1d_numpy.py").write_text(_planted(real["conv1d_numpy.py"], sentinel))
     r = symcnn("derive", "--spec", "spec.py", "--out", "g2", "--check", cwd=work, cache=cache)
@@ -239,6 +243,7 @@ def test_a_derivation_cache_entry_naming_a_bad_array_is_derived_again(work, tmp_
     before = snapshot(work)
     r = symcnn("derive", "--spec", "spec.py", "--out", "g2", cwd=work, cache=cache)
     assert r.code == 0 and "Traceback" not in r.err, r.err
+    assert r.peak_mb < MEMORY_MB, r.peak_mb
     assert _modules(work / "g2") == _modules(work / "g1")
     assert {k: v for k, v in snapshot(work).items() if not k.startswith("g2/")} == before
     assert not sentinel.exists()
