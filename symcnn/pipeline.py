@@ -9,12 +9,13 @@
 
 Code generation never sees the prover: this module hands the report to the
 writer as one more file. A stage's output is a function of the layer specs
-and of the source of the stages it runs, so each is kept under a key of
-exactly those (:func:`stage_keys`): in the cache folder, and in a stamp beside
-the folder written (``.symcnn-stamp.json``, not part of the generated tree).
-With nothing changed, ``symcnn derive`` reads the keys, finds every file
-already written under them, and neither derives, lowers nor proves anything.
-``--check`` trusts no stamp (only the cache folder, which CI starts empty);
+and of the source of the stages it runs, so each is recorded under a key of
+exactly those (:func:`stage_keys`) in a stamp beside the folder written
+(``.symcnn-stamp.json``, not part of the generated tree). With nothing
+changed, ``symcnn derive`` reads the keys, finds every file already written
+under them, and neither derives, lowers nor proves anything. The cache folder
+holds derivations only, never generated text (:class:`_Store`): a new folder,
+and ``--check``, which trusts no stamp, render and prove from the derivations;
 ``--no-cache`` trusts neither and derives, renders and proves everything.
 """
 
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING
 import symcnn
 
 from .backends import BACKENDS
-from .derive.cache import cache_dir, cached_derive, spec_hash
+from .derive.cache import cached_derive, spec_hash
 from .derive.engine import Derivation
 from .fileio import atomic_write_text
 from .model.layer import Layer
@@ -106,17 +107,24 @@ def stage_keys(
 
 
 class _Store:
-    """Stage outputs by key: the stamp of the folder written first, then the cache folder."""
+    """Stage outputs by key, taken only from the folder being written, as its stamp records them.
+
+    A file of ``out`` is reused when the stamp records it under the stage's key
+    and the file's SHA-256, computed here, is the one recorded: ``out`` is the
+    folder the user asked derive to write, whose modules they load anyway. The
+    cache folder keeps derivations (data, checked as they are read:
+    :mod:`symcnn.derive.store`), never generated text: text planted there would
+    be written out and run as source. Every stage the stamp does not hold runs.
+    """
 
     def __init__(self, out: Path | None, enabled: bool):
         self.enabled = enabled
-        self.root = cache_dir() / "stages"
         self.out = out
         self.stamp: dict = {}
         if out is not None and enabled:
             try:
                 self.stamp = json.loads((out / STAMP).read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):
                 self.stamp = {}
 
     def _from_out(self, name: str, key: str) -> str | None:
@@ -125,7 +133,7 @@ class _Store:
             return None
         try:
             text = (self.out / name).read_text(encoding="utf-8")
-        except OSError:
+        except (OSError, UnicodeDecodeError):
             return None
         return text if hashlib.sha256(text.encode()).hexdigest() == entry.get("sha256") else None
 
@@ -133,22 +141,10 @@ class _Store:
         if not self.enabled:
             return None
         found = {n: self._from_out(n, key) for n in names}
-        if all(v is not None for v in found.values()):
-            return found
-        try:
-            doc = json.loads((self.root / f"{key}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return doc if isinstance(doc, dict) and sorted(doc) == sorted(names) else None
+        return found if all(v is not None for v in found.values()) else None  # type: ignore[return-value]
 
     def put(self, key: str, files: dict[str, str]) -> None:
-        if not self.enabled:
-            return
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(self.root / f"{key}.json", json.dumps(files, sort_keys=True))
-        except OSError:
-            pass  # a read-only cache only costs time
+        """Nothing is kept outside the folder: the stamp :func:`write_stamp` writes records it."""
 
 
 def build(
@@ -279,7 +275,17 @@ def run_derive(
 
 def derive_spec(spec: Path, folder: Path) -> float:
     """Derive and generate the layers of the spec file ``spec`` into ``folder`` (a network file's
-    custom layers, on first use); returns the seconds taken."""
+    custom layers, kept in the cache folder); returns the seconds taken.
+
+    The folder is compared with what the spec generates on every use and rewritten where it
+    differs: a folder in the cache is data, and its modules run only as the spec makes them (its
+    stamp is not consulted; no proof report is written).
+    """
+    from .codegen.generate import write_tree
     from .model.spec import load_spec
 
-    return run_derive(load_spec(spec), folder, report=False)[1]
+    start = time.perf_counter()
+    files, _ = build(load_spec(spec), report=False)
+    if not write_tree(files, folder, check=True).up_to_date:
+        write_tree(files, folder)
+    return time.perf_counter() - start

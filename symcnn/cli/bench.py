@@ -47,10 +47,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=_positive, default=200,
                    help="timed steps per backend, over all windows (default 200)")
     p.add_argument("--windows", type=_positive, default=5, help="timed windows (default 5)")
-    p.add_argument("--warmup", type=int, default=3, help="untimed steps after the first (default 3)")
+    p.add_argument("--warmup", type=options.nonnegative_int, default=3,
+                   help="untimed steps after the first (default 3)")
     p.add_argument("--threads", type=_positive,
                    help="threads for Numba and PyTorch (default: Numba's, one per CPU)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the weights and the batch")
+    p.add_argument("--seed", type=options.seed, default=0, help="seed of the weights and the batch")
     p.add_argument("--compare", choices=("torch", "torch-compile"),
                    help="also time the same network in PyTorch eager (torch-compile: and torch.compile)")
     p.add_argument("--no-peak", action="store_true", help="skip measuring the matmul peak")
@@ -97,8 +98,6 @@ def run(args: argparse.Namespace) -> int:
     backends = {"all": BACKENDS, "none": ()}.get(args.backend, (args.backend,))
     if not backends and not args.compare:
         raise SymcnnError("--backend none times nothing without --compare torch")
-    if args.warmup < 0:
-        raise SymcnnError(f"--warmup must be 0 or more, got {args.warmup}")
     from ..runtime.budget import Budget
     from ..runtime.presets import check_preset
 

@@ -114,8 +114,9 @@ def derived_folder(
     """The folder holding the generated modules of the layer spec file ``spec``, derived on first use.
 
     The folder is ``<cache>/layers/<stem>-<hash of the file and symcnn's version>``:
-    an edited spec is derived anew (by ``derive``: the runtime holds no SymPy), an unchanged one is
-    read from the cache.
+    an edited spec is derived anew (by ``derive``: the runtime holds no SymPy). Given ``derive``, an
+    unchanged one is too, on every use: ``derive`` compares the folder with what the spec generates
+    and rewrites what differs, so a module planted in the cache folder never runs.
     """
     from symcnn.paths import cache_dir
 
@@ -127,13 +128,13 @@ def derived_folder(
         raise NetworkError(f"{spec}: layer spec file cannot be read: {exc}") from None
     key = hashlib.sha256(text + f"\nsymcnn={__version__}".encode()).hexdigest()[:16]
     folder = cache_dir() / "layers" / f"{spec.stem}-{key}"
-    if not (folder / "MANIFEST.json").is_file():  # the manifest is written last
-        if derive is None:
-            raise NetworkError(f"{spec}: its layers are not derived yet; "
-                               "`symcnn train --net-spec` derives them")
-        if log:
+    fresh = not (folder / "MANIFEST.json").is_file()  # the manifest is written last
+    if fresh and derive is None:
+        raise NetworkError(f"{spec}: its layers are not derived yet; `symcnn train --net-spec` derives them")
+    if derive is not None:  # on every use: the folder is in the cache, and is checked, never trusted
+        if fresh and log:
             log(f"deriving the layers of {spec} into {folder}")
         seconds = derive(spec, folder)
-        if log:
+        if fresh and log:
             log(f"  done in {seconds:.1f} s")
     return folder
