@@ -269,10 +269,10 @@ def run_derive(
     return report, time.perf_counter() - start
 
 
-def derive_spec(spec: Path, folder: Path) -> float:
+def derive_spec(spec: Path, folder: Path, progress: Progress = _quiet) -> float:
     """Derive and generate the layers of the spec file ``spec`` into ``folder`` (a network file's
-    custom layers, on first use); returns the seconds taken."""
+    custom layers, on first use); returns the seconds taken. ``progress`` as :data:`Progress`."""
     from .codegen.generate import generate_tree
     from .model.spec import load_spec
 
-    return generate_tree(load_spec(spec), folder)[1]
+    return generate_tree(load_spec(spec), folder, progress=progress)[1]
