@@ -42,6 +42,18 @@ class Derivation:
                 return g
         raise KeyError(wrt)
 
+    def _repr_latex_(self) -> str:
+        """Typeset in a notebook: the forward equations and derived gradients as display math."""
+        from .show import display_latex
+
+        return f"$${display_latex(self)}$$"
+
+    def _repr_markdown_(self) -> str:
+        """In a notebook's Markdown: the layer's name and doc line above :meth:`_repr_latex_`'s math."""
+        from .show import display_markdown
+
+        return display_markdown(self)
+
 
 def grad_array(a: sp.IndexedBase) -> sp.IndexedBase:
     """The array holding ∂E/∂a: ``dX`` for ``X``."""

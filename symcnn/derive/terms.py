@@ -88,3 +88,9 @@ class Gradient:
     @property
     def ranges(self) -> dict[sp.Symbol, tuple[sp.Expr, sp.Expr]]:
         return {f: (sp.S.Zero, s - 1) for f, s in zip(self.free, self.target.shape)}
+
+    def _repr_latex_(self) -> str:
+        """Typeset in a notebook (Jupyter calls this): the gradient as display math."""
+        from .show import gradient_display
+
+        return f"$${gradient_display(self)}$$"
