@@ -85,21 +85,25 @@ def _network_file(args: argparse.Namespace):
         return None
     if args.convention != "xcorr":
         raise SymcnnError("--convention applies to the presets; a network file names its layers")
-    from ..runtime.netfile import read_network_file
-    from ..runtime.netspec import build_from_file
+    quiet = False if args.json else None
+    with Ticker("reading", enabled=quiet) as ticker:
+        ticker.show(0, 0, args.net_spec)
+        from ..runtime.netfile import derived_folder, read_network_file
+        from ..runtime.netspec import build_from_file
 
-    layout = read_network_file(args.net_spec)
-    from ..pipeline import derive_spec
-    from ..runtime.netfile import derived_folder
+        layout = read_network_file(args.net_spec)
 
     def derive(spec: Path, folder: Path) -> float:
-        with Ticker("  derive", enabled=False if args.json else None) as ticker:
+        with Ticker("  derive", enabled=quiet) as ticker:
+            ticker.show(0, 0, "(loading SymPy)")
+            from ..pipeline import derive_spec
+
             return derive_spec(spec, folder, lambda phase, k, total, name: ticker.show(k, total, name))
 
     for entry in layout.layers:
         if "spec" in entry:  # derived here, on first use: the runtime that builds the net holds no SymPy
             derived_folder(entry["spec"], lambda line: print(line, file=sys.stderr), derive)
-    with Ticker("checking", enabled=False if args.json else None) as ticker:
+    with Ticker("checking", enabled=quiet) as ticker:
         ticker.show(0, 0, f"the network of {args.net_spec}")
         build_from_file(layout, backend=args.backend, dtype=args.dtype, generated=args.generated,
                         trust=args.trust_generated, log=lambda line: print(line, file=sys.stderr))
