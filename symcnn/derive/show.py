@@ -2,9 +2,7 @@
 
 Sums print outermost first, the way the paper writes them:
 ``dX[n, i, p, q] = Σ_{j=0}^{M-1} Σ_{a=max(0, p-Ho+1)}^{min(KH-1, p)} …``.
-:func:`display_latex` and :func:`display_markdown` are what a notebook shows for a
-:class:`~symcnn.derive.engine.Derivation` (its ``_repr_latex_`` and ``_repr_markdown_``):
-the equations typeset, one aligned block.
+What a notebook shows of a derivation (typeset math) is :mod:`.typeset`'s.
 """
 
 from __future__ import annotations
@@ -15,7 +13,10 @@ from sympy.printing.str import StrPrinter
 
 from ..model.layer import Equation, Layer
 from .engine import Derivation
-from .terms import Bound, Gradient, Term
+from .terms import Bound, Gradient, Term, gradient_latex, term_latex
+
+__all__ = ["equation_text", "forward_text", "gradient_latex", "gradient_text", "show", "term_latex",
+           "term_text"]
 
 
 class _Printer(StrPrinter):
@@ -69,25 +70,6 @@ def gradient_text(g: Gradient) -> str:
     return f"{_text(g.lhs)} = {rhs}"
 
 
-def _bound_latex(b: Bound) -> str:
-    lo = sp.latex(b.lower[0]) if len(b.lower) == 1 else sp.latex(sp.Max(*b.lower))
-    hi = sp.latex(b.upper[0]) if len(b.upper) == 1 else sp.latex(sp.Min(*b.upper))
-    return rf"\sum_{{{sp.latex(b.index)}={lo}}}^{{{hi}}}"
-
-
-def term_latex(t: Term) -> str:
-    parts = [_bound_latex(b) for b in t.sums]
-    if t.guards:
-        parts.append(r"\left[" + r" \wedge ".join(sp.latex(g) for g in t.guards) + r"\right]")
-    parts.append(sp.latex(t.body))
-    return " ".join(parts)
-
-
-def gradient_latex(g: Gradient) -> str:
-    rhs = " + ".join(term_latex(t) for t in g.terms) if g.terms else "0"
-    return f"{sp.latex(g.lhs)} = {rhs}"
-
-
 def forward_text(eq: Equation) -> str:
     """One forward equation as text, its sums written with Σ as the gradients' are."""
     return f"{_text(eq.lhs)} = {_text(eq.rhs)}"
@@ -118,43 +100,3 @@ def show(d: Derivation, latex: bool = False) -> str:
         lines.append("  " + (gradient_latex(g) if latex else gradient_text(g)))
     return "\n".join(lines)
 
-
-_TEXT_ESCAPES = {"\\": r"\textbackslash{}", "_": r"\_", "{": r"\{", "}": r"\}", "%": r"\%", "#": r"\#",
-                 "&": r"\&", "$": r"\$", "^": r"\^{}", "~": r"\~{}"}
-
-
-def tex_text(text: str) -> str:
-    """``text`` as LaTeX text-mode content: ``conv_xcorr`` → ``conv\\_xcorr``."""
-    return "".join(_TEXT_ESCAPES.get(c, c) for c in text)
-
-
-def _record_latex(layer: Layer) -> list[str]:
-    return [rf"{sp.latex(r.array)} &= \operatorname{{{tex_text(r.op)}}}\left({sp.latex(r.source)}, "
-            rf"{sp.latex(r.factor)}\right) && \text{{(recorded)}}" for r in layer.records]
-
-
-def display_latex(d: Derivation) -> str:
-    """The derivation as one LaTeX ``aligned`` block (no ``$$``): the forward equations, then the
-    derived gradients, each ``=`` aligned under the one before."""
-    layer = d.layer
-    rows = [r"&\text{forward}", *(f"{sp.latex(eq.lhs)} &= {sp.latex(eq.rhs)}" for eq in layer.equations),
-            *_record_latex(layer), r"&\text{backward}"]
-    for g in d.gradients:
-        rhs = " + ".join(term_latex(t) for t in g.terms) if g.terms else "0"
-        rows.append(f"{sp.latex(g.lhs)} &= {rhs}")
-    return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
-
-
-def gradient_display(g: Gradient) -> str:
-    """One gradient as a LaTeX ``aligned`` block, ``=`` its anchor (a notebook's ``_repr_latex_``)."""
-    rhs = " + ".join(term_latex(t) for t in g.terms) if g.terms else "0"
-    return f"\\begin{{aligned}}\n{sp.latex(g.lhs)} &= {rhs}\n\\end{{aligned}}"
-
-
-def display_markdown(d: Derivation) -> str:
-    """The derivation for a notebook's Markdown: the layer's name and doc line, then
-    :func:`display_latex` as display math."""
-    layer = d.layer
-    title = f"**layer `{layer.name}`**" + (f" [{layer.label}]" if layer.label else "")
-    doc = f" — {layer.doc}" if layer.doc else ""
-    return f"{title}{doc}\n\n$$\n{display_latex(d)}\n$$\n"
