@@ -258,8 +258,8 @@ def _plan(spec: dict) -> None:
     if plan:
         _doing(spec, "{}.{}".format(*plan[-1][0][:2]))
     if plan and _cached(plan[-1][0], spec):  # the shortest kernel came from the cache: the rest will too
-        _doing(spec, "loading from the cache")
-        for (layer, name, types), _ in plan[:-1]:
+        for (layer, name, types), _ in plan[:-1]:  # named too: one the cache lacks compiles here
+            _doing(spec, f"{layer}.{name}")
             _kernel(layer, name, spec).compile(types)
         _update_once(spec)
         plan = []
