@@ -273,9 +273,9 @@ def run_derive(
     return report, time.perf_counter() - start
 
 
-def derive_spec(spec: Path, folder: Path) -> float:
+def derive_spec(spec: Path, folder: Path, progress: Progress = _quiet) -> float:
     """Derive and generate the layers of the spec file ``spec`` into ``folder`` (a network file's
-    custom layers, kept in the cache folder); returns the seconds taken.
+    custom layers, kept in the cache folder); returns the seconds taken. ``progress`` as :data:`Progress`.
 
     The folder is compared with what the spec generates on every use and rewritten where it
     differs: a folder in the cache is data, and its modules run only as the spec makes them (its
@@ -285,7 +285,7 @@ def derive_spec(spec: Path, folder: Path) -> float:
     from .model.spec import load_spec
 
     start = time.perf_counter()
-    files, _ = build(load_spec(spec), report=False)
+    files, _ = build(load_spec(spec), progress=progress, report=False)
     if not write_tree(files, folder, check=True).up_to_date:
         write_tree(files, folder)
     return time.perf_counter() - start

@@ -24,6 +24,7 @@ from .flatten import Names, flatten
 from .fold import fold
 from .split import split_sums
 from .terms import Bound, Gradient, Term
+from .typeset import display_latex, display_markdown
 
 NICE = "pqrstuvw"
 
@@ -52,6 +53,14 @@ class Derivation:
             if g.wrt == wrt:
                 return g
         raise KeyError(wrt)
+
+    def _repr_latex_(self) -> str:
+        """Typeset in a notebook: the forward equations and derived gradients as display math."""
+        return f"$${display_latex(self.layer, self.gradients)}$$"
+
+    def _repr_markdown_(self) -> str:
+        """In a notebook's Markdown: the layer's name and doc line above :meth:`_repr_latex_`'s math."""
+        return display_markdown(self.layer, self.gradients)
 
 
 def grad_array(a: sp.IndexedBase) -> sp.IndexedBase:

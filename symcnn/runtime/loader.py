@@ -14,6 +14,13 @@ spec hash is the new generation's, and accepted (:mod:`symcnn.manifest`).
 Only the standard library is used here; the modules themselves import NumPy or
 Numba. Loaded modules are cached by path and modification time, so every
 network built in one process shares Numba's compiled kernels.
+
+A Numba kernel not in Numba's disk cache compiles on its first call, in the
+calling process, for seconds to tens of seconds. The first time that happens
+to a generated module's kernels, one line on stderr says so
+(``symcnn: compiling conv_xcorr_relu's Numba kernels in this process, first use
+only``), so a wait is never a silent one (``symcnn train`` compiles them in
+child processes beforehand: :mod:`symcnn.runtime.warmup`).
 """
 
 from __future__ import annotations
@@ -56,6 +63,11 @@ MANIFEST = "MANIFEST.json"
 _HASH_LINE = re.compile(r"""^SPEC_HASH\s*=\s*["']([0-9a-fA-F]+)["']""", re.MULTILINE)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CACHE: dict[tuple[str, int, int, bool], ModuleType] = {}
+#: Generated Numba modules loaded in this process (module name → layer), watched for compiles.
+_WATCHED: dict[str, str] = {}
+#: Layers whose first in-process compile has been announced.
+_ANNOUNCED: set[str] = set()
+_LISTENING: list[object] = []  # the Numba event listener, once installed
 
 
 def resolve_folder(folder: str | Path | None) -> Path:
@@ -237,5 +249,40 @@ def load_layer_module(
         raise GeneratedCodeError(
             f"{path}: says it is {module.LAYER!r} ({module.BACKEND}), expected {layer!r} ({backend})"
         )
+    if backend == "numba":
+        _watch_compiles(module)
     _CACHE[key] = module
     return module
+
+
+def compile_notice(layer: str) -> str:
+    """The line said when ``layer``'s kernels first compile in this process."""
+    return (f"symcnn: compiling {layer}'s Numba kernels in this process, first use only "
+            "(later runs load them from Numba's cache)")
+
+
+def _announce(dispatcher: Any) -> None:
+    """Say once per layer that a generated module's kernel compiles here (a Numba cache miss)."""
+    layer = _WATCHED.get(getattr(getattr(dispatcher, "py_func", None), "__module__", None) or "")
+    if layer is not None and layer not in _ANNOUNCED:
+        _ANNOUNCED.add(layer)
+        print(compile_notice(layer), file=sys.stderr, flush=True)
+
+
+def _watch_compiles(module: ModuleType) -> None:
+    """Announce the first compile of ``module``'s kernels (Numba's ``numba:compile`` event fires
+    only for a compile, never for a kernel loaded from the disk cache)."""
+    _WATCHED[module.__name__] = module.LAYER
+    if _LISTENING:
+        return
+    from numba.core import event
+
+    class Notice(event.Listener):
+        def on_start(self, ev: event.Event) -> None:
+            _announce(ev.data.get("dispatcher") if isinstance(ev.data, dict) else None)
+
+        def on_end(self, ev: event.Event) -> None:
+            pass
+
+    _LISTENING.append(Notice())
+    event.register("numba:compile", _LISTENING[0])

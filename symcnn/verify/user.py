@@ -57,6 +57,11 @@ class LayerReport:
             out.append(f"  numpy vs numba: {self.disagreement:.1e} relative — {ok}")
         return out
 
+    def _repr_markdown_(self) -> str:
+        """In a notebook: the verdict in bold, then each check on its own line."""
+        head, *rest = self.lines()
+        return "\n".join([f"**{head}**", "", *(f"- `{line.strip()}`" for line in rest)]) + "\n"
+
 
 def numeric_sizes(mod, count: int = 3, seed: int = 0) -> list[dict[str, int]]:
     """``count`` size assignments of a generated module under which every array is non-empty."""
