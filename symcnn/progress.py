@@ -8,10 +8,11 @@ machine-read output stay as they were. Only the standard library is used.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from typing import TextIO
 
-__all__ = ["Counter", "EpochBar"]
+__all__ = ["Counter", "EpochBar", "Heartbeat"]
 
 
 class Counter:
@@ -106,6 +107,60 @@ class EpochBar:
     def close(self) -> None:
         self.stream.write(("\r" if self.live else "") + self.line() + "\n")
         self.stream.flush()
+
+
+class Heartbeat:
+    """A line saying what a long step is doing and for how long, redrawn every ``period`` seconds.
+
+    ``with Heartbeat("verify") as beat: beat.say("batchnorm: size 2/5")`` — a
+    background thread redraws ``verify batchnorm: size 2/5 (12 s)`` while the
+    step runs, so a proof that takes a minute is never silent. Like
+    :class:`Counter`, drawn only on a terminal unless ``enabled`` says otherwise.
+    """
+
+    def __init__(self, what: str, *, stream: TextIO | None = None, enabled: bool | None = None,
+                 period: float = 1.0) -> None:
+        self.counter = Counter(what, stream=stream, enabled=enabled)
+        self.period = period
+        self.status = ""
+        self.start = time.perf_counter()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.counter.live
+
+    def line(self) -> str:
+        return f"{self.status} ({time.perf_counter() - self.start:.0f} s)"
+
+    def say(self, status: str) -> None:
+        """What is being done now; drawn at once, then kept fresh by the thread."""
+        self.status = status
+        self._draw()
+
+    def _draw(self) -> None:
+        with self._lock:
+            self.counter.show(0, 0, self.line())
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.period):
+            self._draw()
+
+    def __enter__(self) -> Heartbeat:
+        self.start = time.perf_counter()
+        if self.live:
+            self._thread = threading.Thread(target=self._beat, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        with self._lock:
+            self.counter.close()
 
 
 def _isatty(stream: TextIO) -> bool:

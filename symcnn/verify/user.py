@@ -9,12 +9,14 @@ each other), at three further sizes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..codegen.checks import gradient_errors, random_arrays, relative_difference, run_backward, seeds
 from ..derive.engine import Derivation
+from ..model.validate import unused_text
 from .generated import BACKENDS, load_backends
 from .oracle import Verdict, check
 
@@ -34,15 +36,26 @@ class LayerReport:
     verdicts: list[Verdict]
     errors: dict[str, dict[str, float]] = field(default_factory=dict)
     disagreement: float | None = None
+    #: what the spec's validator warns about: equations whose results reach no output
+    unused: str = ""
 
     @property
     def holds(self) -> bool:
+        return self.status == "verified"
+
+    @property
+    def status(self) -> str:
+        """``verified``; ``FAILED`` (a gradient refuted, a backend off); ``NOT PROVEN`` (out of time)."""
         fd = all(e < FD_TOL for errs in self.errors.values() for e in errs.values())
         agree = self.disagreement is None or self.disagreement <= AGREE_TOL
-        return all(v.holds for v in self.verdicts) and fd and agree
+        if not fd or not agree or any(v.refuted for v in self.verdicts):
+            return "FAILED"
+        return "verified" if all(v.holds for v in self.verdicts) else "NOT PROVEN"
 
     def lines(self) -> list[str]:
-        out = [f"layer {self.layer}: {'verified' if self.holds else 'FAILED'}"]
+        out = [f"layer {self.layer}: {self.status}"]
+        if self.unused:
+            out.append(f"  warning: {self.unused}")
         for v in self.verdicts:
             out.append(f"  {v.gradient}: {v.text()}")
         for backend, errs in self.errors.items():
@@ -92,14 +105,22 @@ def disagreement(a, b, sizes: list[dict[str, int]]) -> float:
     return worst
 
 
-def verify_layer(d: Derivation, backends: tuple[str, ...] = BACKENDS, folder=None) -> LayerReport:
-    """The oracle's verdicts on ``d`` and, for each backend asked for, its numerical checks."""
-    report = LayerReport(d.layer.name, check(d))
+def verify_layer(d: Derivation, backends: tuple[str, ...] = BACKENDS, folder=None,
+                 progress: Callable[[str], None] | None = None, use_cache: bool = True) -> LayerReport:
+    """The oracle's verdicts on ``d`` and, for each backend asked for, its numerical checks.
+
+    ``progress(text)`` hears each step as it begins.
+    """
+    say = progress or (lambda text: None)
+    verdicts = check(d, progress=say, use_cache=use_cache)
+    report = LayerReport(d.layer.name, verdicts, unused=unused_text(d.layer))
     if not backends:
         return report
+    say(f"{d.layer.name}: generating {', '.join(backends)}")
     mods = load_backends(d, backends, folder)
     sizes = numeric_sizes(next(iter(mods.values())))
     for backend, mod in mods.items():
+        say(f"{d.layer.name}: {backend} backend against central differences")
         report.errors[backend] = backend_errors(mod, sizes)
     if len(mods) > 1:
         report.disagreement = disagreement(mods["numpy"], mods["numba"], sizes)
