@@ -37,6 +37,8 @@ def limit(seconds: float, on_tick: Callable[[], None] = lambda: None) -> Iterato
         return
 
     def alarm(signum, frame) -> None:
+        # raised where the program is: should that be a finalizer, which drops it, the timer fires again
+        signal.setitimer(signal.ITIMER_REAL, 0.25)
         raise OutOfTime(f"{seconds:.0f} s")
 
     previous = signal.signal(signal.SIGALRM, alarm)

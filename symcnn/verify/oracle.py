@@ -262,13 +262,15 @@ def _check(d: Derivation, count: int, budget: float | None, progress: Callable[[
     names = [str(g.target.label) for g in d.gradients]
     tally = {name: _Tally() for name in names}
     layer = d.layer.name
-    say(f"{layer}: choosing sizes")
-    first, more, _, _ = sizes.choose(d, MAX_ENTRIES, MAX_ENTRIES_RANDOM, count)
-    every = first + more
+    first: list[dict] = []
+    every: list[dict] = []
     random_done: list[str] = []
     timed_out = ""
     try:
         with limit(budget - (time.monotonic() - start)) as tick:
+            say(f"{layer}: choosing sizes that reach every case of the bounds")
+            first, more, _, _ = sizes.choose(d, MAX_ENTRIES, MAX_ENTRIES_RANDOM, count)
+            every = first + more
             for k, env in enumerate(every, 1):
                 say(f"{layer}: randomized identity test, size {k}/{len(every)} ({where(env)})")
                 graph = identity.Graph.build(d, env, tick)

@@ -101,15 +101,20 @@ class _Plan:
         """``(read, window index, stride, window extent)`` of every strided read with a window."""
         out = []
         sizes = set(self.d.layer.sizes)
+        arrays = self.d.layer.arrays()
         for eq in self.d.layer.equations:
-            for e, extents in _reads(eq.rhs, {}):
-                e = sp.expand(e)
-                for i in e.free_symbols - sizes:
-                    c = e.coeff(i)
-                    if not c.free_symbols or not c.free_symbols <= sizes:
-                        continue
-                    out += [(str(e), str(j), c, ext) for j, ext in extents.items()
-                            if j != i and e.coeff(j) == 1]
+            for acc, is_padded, extents in _reads(eq.rhs, {}):
+                for e, axis in zip(acc.indices, arrays[str(acc.base.label)].shape):
+                    e = sp.expand(e)
+                    for i in e.free_symbols - sizes:
+                        c = e.coeff(i)
+                        c = -c if c.could_extract_minus_sign() else c
+                        if not c.free_symbols or not c.free_symbols <= sizes:
+                            continue
+                        out += [(str(e), str(j), c, ext) for j, ext in extents.items()
+                                if j != i and e.coeff(j) in (1, -1)]
+                        if is_padded:  # a gather over a padded kernel (a transposed convolution): its taps
+                            out.append((f"{acc.base.label}[…{e}…]", "its axis", c, axis))
         return out
 
 
@@ -196,14 +201,14 @@ def _stride_cases(plan: _Plan, env: Env) -> list[tuple]:
     for read, j, c, ext in plan.strides:
         s, n = int(c.xreplace(env)), int(ext.xreplace(env))
         if s > 1 and n > s:
-            out.append(("stride", read, j, "window larger than the stride"))
+            out.append(("stride", read, j, "more taps than the stride (they overlap)"))
         elif s > 1 and n < s:
-            out.append(("stride", read, j, "window smaller than the stride"))
+            out.append(("stride", read, j, "fewer taps than the stride (gaps)"))
     return out
 
 
-def _reads(e: sp.Basic, extents: dict):
-    """Every index expression of a read in ``e``, with the extents of the sums around it."""
+def _reads(e: sp.Basic, extents: dict, is_padded: bool = False):
+    """Every read in ``e`` (whether padded), with the extents of the sums around it."""
     if isinstance(e, sp.Sum):
         inner = dict(extents)
         for var, lo, hi in e.limits:
@@ -211,11 +216,10 @@ def _reads(e: sp.Basic, extents: dict):
         yield from _reads(e.function, inner)
         return
     if isinstance(e, padded):
-        yield from _reads(e.args[0], extents)
+        yield from _reads(e.args[0], extents, True)
         return
     if isinstance(e, sp.Indexed):
-        for idx in e.indices:
-            yield idx, extents
+        yield e, is_padded, extents
         return
     for a in e.args:
         yield from _reads(a, extents)
