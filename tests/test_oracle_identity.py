@@ -59,6 +59,8 @@ def test_a_root_is_the_same_unknown_for_the_same_radicand_and_powers_compose():
     r = modular.power(b, sp.Rational(-1, 2))
     assert r == modular.power(modular.unknown(12345), sp.Rational(-1, 2))  # same value, same root
     assert modular.power(b, sp.Rational(-3, 2)) == r.ipow(3)  # b^(-3/2) = (b^(-1/2))^3
+    assert modular.power(b, sp.Rational(1, 2)) * modular.power(b, sp.Rational(1, 4)) == modular.power(
+        b, sp.Rational(3, 4))
     assert modular.power(b, 2) == b * b
     assert modular.power(b, sp.Rational(1, 2)) != modular.power(modular.unknown(12346), sp.Rational(1, 2))
 
@@ -73,7 +75,7 @@ def test_a_root_of_a_sum_is_proven_by_the_randomized_identity_test(name):
                                                                                       verdicts]
     for v in verdicts:
         assert "randomized identity test at 3 sizes" in v.text() and "Schwartz–Zippel" in v.text()
-        assert 0 < v.bound < 1e-30 and v.points == 3
+        assert 0 < v.bound < 1e-20 and v.points == 3
 
 
 @pytest.mark.parametrize("factor", [sp.Rational(1001, 1000), -1])
@@ -201,3 +203,21 @@ def test_an_equation_that_reaches_no_output_is_warned_about_not_refused(tmp_path
     assert err.startswith("symcnn: warning: layer 'dead': Y reaches no output (outputs: U)")
     report = verify_layer(derive(layer), (), use_cache=False)
     assert report.holds and any("warning: Y reaches no output" in line for line in report.lines())
+
+
+def test_an_identity_that_needs_a_root_squared_is_not_proven_rather_than_refuted():
+    """``(S+1)^(-3/2)`` written as ``2 (S+1)^(-1/2) / (2S + 2)``: equal, but only through
+    ``t² = S + 1``, which the test does not use; float64 agrees, so the verdict is 'not proven'."""
+    d = derive(BATCHNORM["scaled_norm"])
+
+    def split(t):
+        def unmerged(e):
+            return 2 * e.base ** sp.Rational(-1, 2) / sp.expand(2 * e.base)
+
+        return replace(t, body=t.body.replace(lambda e: isinstance(e, sp.Pow) and e.exp == sp.Rational(-3, 2),
+                                              unmerged))
+
+    verdicts = {v.gradient: v for v in check(mutated(d, "S", split), use_cache=False)}
+    assert not verdicts["dS"].holds and not verdicts["dS"].refuted
+    assert verdicts["dS"].text().startswith("NOT PROVEN: not proven: dS[")
+    assert "yet agree in float64" in verdicts["dS"].text()

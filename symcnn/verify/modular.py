@@ -24,6 +24,8 @@ from fractions import Fraction
 import sympy as sp
 
 P = (1 << 61) - 1  # a Mersenne prime
+#: Roots ``b^(k/q)`` with ``q`` dividing this are powers of one unknown ``b^(1/ROOTS)`` (lcm of 1…16).
+ROOTS = 720720
 
 
 class Singular(ArithmeticError):
@@ -127,8 +129,9 @@ def power(base: Mod, exponent: sp.Expr, salt: int = 0) -> Mod:
         return base.ipow(int(e))
     if base.v == 0:
         raise Singular("a root of zero")
-    root = unknown(oracle(f"root{e.denominator}", base.v, salt=salt))
-    return root.ipow(e.numerator)
+    if ROOTS % e.denominator == 0:  # one unknown t = b^(1/ROOTS): b^(1/2) · b^(1/4) = b^(3/4) holds
+        return unknown(oracle("root", base.v, salt=salt)).ipow(e.numerator * (ROOTS // e.denominator))
+    return unknown(oracle(f"root{e.denominator}", base.v, salt=salt)).ipow(e.numerator)
 
 
 def function(name: str, args: list[Mod], salt: int = 0) -> Mod:

@@ -211,6 +211,7 @@ class _Tally:
     randomized: list[str] = field(default_factory=list)
     degree: int = 1
     unproven: str = ""
+    random_failed: str = ""
 
 
 def _symbolic(d: Derivation, env: dict, tally: dict[str, _Tally], tick: Callable[[], None]) -> None:
@@ -278,8 +279,10 @@ def _check(d: Derivation, count: int, budget: float | None, progress: Callable[[
                 for name, o in identity.identity_test(graph, POINTS, seed, tick).items():
                     t = tally[name]
                     t.degree = max(t.degree, o.degree)
-                    if not o.holds and not t.refuted:
+                    if o.refuted and not t.refuted:
                         t.refuted = o.detail
+                    elif not o.holds and not t.random_failed:
+                        t.random_failed = o.detail
                 random_done.append(where(env))
     except OutOfTime:
         timed_out = "randomized"
@@ -307,8 +310,11 @@ def _check(d: Derivation, count: int, budget: float | None, progress: Callable[[
                                "numeric checks below"))
             continue
         symbolic = tuple(t.symbolic) if len(t.symbolic) == len(first) else ()
-        randomized = tuple(x for x in random_done if x not in symbolic)
-        note = ""
+        if t.random_failed and not symbolic:
+            out.append(Verdict(name, False, texts, f"not proven: {t.random_failed}"))
+            continue
+        randomized = () if t.random_failed else tuple(x for x in random_done if x not in symbolic)
+        note = f"the randomized test at more sizes: {t.random_failed}" if t.random_failed else ""
         if symbolic_ok(d) and not symbolic:
             why = t.unproven or f"not finished within {SYMBOLIC_BUDGET:.0f} s"
             note = f"the exhaustive symbolic comparison: {why}"
