@@ -221,3 +221,18 @@ def test_an_identity_that_needs_a_root_squared_is_not_proven_rather_than_refuted
     assert not verdicts["dS"].holds and not verdicts["dS"].refuted
     assert verdicts["dS"].text().startswith("NOT PROVEN: not proven: dS[")
     assert "yet agree in float64" in verdicts["dS"].text()
+
+
+def test_a_budget_interrupts_a_long_computation_and_the_exhaustive_proof_falls_back(monkeypatch):
+    from symcnn.verify import oracle
+    from symcnn.verify.budget import OutOfTime, limit
+
+    t0 = time.perf_counter()
+    with pytest.raises(OutOfTime), limit(0.2):
+        while True:  # one long call, no tick: the timer ends it
+            sp.expand((sp.Symbol("a") + sp.Symbol("b") + 1) ** 400)
+    assert time.perf_counter() - t0 < 30
+    monkeypatch.setattr(oracle, "SYMBOLIC_BUDGET", 0.0)  # no time for the expansion: the randomized test
+    verdicts = check(derive(_clipped()), use_cache=False)
+    assert all(v.holds and v.method == "randomized" for v in verdicts)
+    assert all("the exhaustive symbolic comparison: not finished within 0 s" in v.text() for v in verdicts)
