@@ -24,7 +24,7 @@ from ..paths import cache_dir
 
 _HERE = Path(__file__).resolve().parent
 _FIELDS = {"gradient": str, "holds": bool, "sizes": list, "detail": str, "symbolic": list, "randomized": list,
-           "points": int, "bound": float, "refuted": bool}
+           "points": int, "bound": float, "refuted": bool, "cases": str}
 
 
 def _key(d: Derivation, count: int) -> str:

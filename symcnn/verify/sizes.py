@@ -272,3 +272,23 @@ def choose(d: Derivation, small_limit: int, large_limit: int, count: int = 3
         seen |= found
     more, reached = cover([er for er in reach if er[0] not in first], seen)
     return first, more, seen, reached
+
+
+def named(d: Derivation) -> set[tuple]:
+    """Every case the derived bounds name (some may be reached at no size: a clip that never binds)."""
+    plan = _Plan(d)
+    out = set().union(*(_possible(name, bounds, inner, guards)
+                        for name, _, bounds, (inner, guards) in plan.terms))
+    for read, j, _, _ in plan.strides:
+        out |= {("stride", read, j, side) for side in ("more taps than the stride (they overlap)",
+                                                       "fewer taps than the stride (gaps)")}
+    return out
+
+
+def summary(d: Derivation, reached: set[tuple]) -> str:
+    """How many of the cases the bounds name the chosen sizes reach."""
+    every = named(d) | reached
+    if not every:
+        return "the derived bounds split into no cases"
+    return (f"reach {len(reached)} of the {len(every)} cases of the derived bounds (max/min branches, "
+            "floors, guards, clipped windows, strides)")

@@ -56,6 +56,9 @@ class LayerReport:
         out = [f"layer {self.layer}: {self.status}"]
         if self.unused:
             out.append(f"  warning: {self.unused}")
+        cases = next((v.cases for v in self.verdicts if v.cases), "")
+        if cases:
+            out.append(f"  proof sizes: {cases}")
         for v in self.verdicts:
             out.append(f"  {v.gradient}: {v.text()}")
         for backend, errs in self.errors.items():
