@@ -236,3 +236,22 @@ def test_a_budget_interrupts_a_long_computation_and_the_exhaustive_proof_falls_b
     verdicts = check(derive(_clipped()), use_cache=False)
     assert all(v.holds and v.method == "randomized" for v in verdicts)
     assert all("the exhaustive symbolic comparison: not finished within 0 s" in v.text() for v in verdicts)
+
+
+def test_verify_spec_json_names_each_method_and_the_unused_equation(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    spec = tmp_path / "dead.py"
+    tests = str(ROOT / "tests")
+    spec.write_text(f"import sys\nsys.path.insert(0, {tests!r})\nfrom test_oracle_identity import _dead\n"
+                    "LAYERS = [_dead()]\n")
+    env = {"PYTHONPATH": str(ROOT), "SYMCNN_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    run = subprocess.run([sys.executable, "-m", "symcnn.cli.main", "verify", "--spec", str(spec), "--backend",
+                          "none", "--json"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    (doc,) = json.loads(run.stdout)
+    assert doc["status"] == "verified" and doc["unused"].startswith("Y reaches no output")
+    assert set(doc["methods"]) == {"dX", "dW"} and all(m == "symbolic" for m in doc["methods"].values())
+    assert run.stderr.count("symcnn: warning: layer 'dead': Y reaches no output") == 1
