@@ -141,7 +141,9 @@ class _Walker:
                 return int(e)
             if e.is_Rational:
                 return Fraction(int(e.p), int(e.q))
-            return Fraction(*(int(x) for x in sp.Rational(e).as_numer_denom()))
+            from .modular import decimal_fraction
+
+            return decimal_fraction(float(e))
         if isinstance(e, sp.Add):
             args = [self.run(a) for a in e.args]
             return sum(args[1:], args[0])

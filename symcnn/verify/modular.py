@@ -18,6 +18,7 @@ invents one, so agreement is a proof of the identity with that probability.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -105,10 +106,23 @@ def constant(x) -> Mod:
 
 
 def _fraction(x: sp.Basic) -> Fraction:
-    if isinstance(x, sp.Float):  # the exact binary value the float holds
-        return Fraction(*sp.Rational(x).as_numer_denom())
+    if isinstance(x, sp.Float):
+        return decimal_fraction(float(x))
     r = sp.Rational(x)
     return Fraction(int(r.p), int(r.q))
+
+
+def decimal_fraction(x: float) -> Fraction:
+    """The simplest fraction a float stands for: its mantissa's nearest fraction of denominator ≤ 10⁹.
+
+    ``1e-5`` is 1/100000, and ``1e-4/3`` is 1/30000 however its last bit was rounded, so the same
+    constant reached by two roundings (the derivation's and the oracle's) is one number here.
+    """
+    if x == 0 or not math.isfinite(x):
+        return Fraction(0) if x == 0 else Fraction(x)
+    k = math.floor(math.log10(abs(x)))
+    mantissa = Fraction(x) / Fraction(10) ** k
+    return mantissa.limit_denominator(10**9) * Fraction(10) ** k
 
 
 def oracle(tag: str, *values: int, salt: int = 0) -> int:
