@@ -16,7 +16,10 @@ every given entry and output seed drawn at random, the forward evaluated
 entry by entry, the oracle's adjoints and the derived bounded sums at those
 values. Agreement at ``k`` points proves the identity except with
 probability at most ``(d/p)^k`` (Schwartz–Zippel), ``d`` the degree bound of
-the difference; one disagreement refutes the derivation at that point.
+the difference. A disagreement is checked again in float64 at random real
+points: confirmed, it refutes the derivation; not confirmed (an identity that
+needs ``sqrt(b)² = b``, which the test does not use), the gradient is reported
+not proven, never refuted.
 """
 
 from __future__ import annotations

@@ -211,7 +211,6 @@ class _Tally:
 
     refuted: str = ""
     symbolic: list[str] = field(default_factory=list)
-    randomized: list[str] = field(default_factory=list)
     degree: int = 1
     unproven: str = ""
     random_failed: str = ""
@@ -260,6 +259,7 @@ def check(d: Derivation, count: int = 3, budget: float | None = None,
 
 def _check(d: Derivation, count: int, budget: float | None, progress: Callable[[str], None] | None
            ) -> list[Verdict]:
+    """The proof itself: sizes, the randomized test at all of them, the expansion at the small ones."""
     say = progress or (lambda text: None)
     budget = BUDGET if budget is None else budget
     start = time.monotonic()
@@ -269,7 +269,7 @@ def _check(d: Derivation, count: int, budget: float | None, progress: Callable[[
     first: list[dict] = []
     every: list[dict] = []
     random_done: list[str] = []
-    timed_out, cases = "", ""
+    timed_out, cases, left = "", "", SYMBOLIC_BUDGET
     try:
         with limit(budget - (time.monotonic() - start)) as tick:
             say(f"{layer}: choosing sizes that reach every case of the bounds")
@@ -320,8 +320,8 @@ def _check(d: Derivation, count: int, budget: float | None, progress: Callable[[
         randomized = () if t.random_failed else tuple(x for x in random_done if x not in symbolic)
         note = f"the randomized test at more sizes: {t.random_failed}" if t.random_failed else ""
         if symbolic_ok(d) and not symbolic:
-            why = t.unproven or f"not finished within {SYMBOLIC_BUDGET:.0f} s"
+            why = t.unproven or f"not finished within {max(left, 0):.0f} s"
             note = f"the exhaustive symbolic comparison: {why}"
         out.append(Verdict(name, True, texts, note, symbolic, randomized, POINTS, bound, cases=cases))
-    say(f"{layer}: proven in {spent:.1f} s")
+    say(f"{layer}: proof done in {spent:.1f} s")
     return out

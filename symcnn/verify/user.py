@@ -1,10 +1,12 @@
 """``symcnn verify --spec``: a proof for every layer a user writes.
 
 For each layer of a spec file: every derived gradient against the oracle of
-:mod:`.oracle` (SymPy ``diff`` of the expanded forward, exhaustively, at three
-or more concrete sizes), and every generated backend's backward against
-central differences of its own forward in float64 (and the backends against
-each other), at three further sizes.
+:mod:`.oracle` (at sizes chosen to reach every case of the derived bounds:
+exhaustively with a symbol per entry where the forward has no root, and by a
+randomized identity test, exact modulo a prime, at every size; each verdict
+names its method), and every generated backend's backward against central
+differences of its own forward in float64 (and the backends against each
+other), at three further sizes. A warning names equations that reach no output.
 """
 
 from __future__ import annotations
