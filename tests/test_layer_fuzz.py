@@ -27,13 +27,9 @@ from fuzz_layers import layers
 from hypothesis import HealthCheck, Phase, given, settings
 
 from symcnn.codegen.checks import gradient_errors, random_arrays, relative_difference, run_backward, seeds
-from symcnn.codegen.lower import lower
-from symcnn.codegen.plain import plain_module
-from symcnn.codegen.render import render_module
 from symcnn.derive import derive
-from symcnn.derive.cache import spec_hash
 from symcnn.model import Equation, Layer, Sum, array, indices, sizes
-from symcnn.verify.generated import load_source
+from symcnn.verify.generated import load_source, module_sources
 from symcnn.verify.oracle import check
 
 EXAMPLES = int(os.environ.get("SYMCNN_FUZZ_LAYERS", "240"))
@@ -80,10 +76,10 @@ def agree(ref, mod, z: dict, backend: str) -> None:
 
 def check_layer(layer, numba: bool = False) -> float:
     d = derive(layer)
-    module = lower(d, spec_hash(layer))  # as symcnn derive lowers it, once for every schedule
-    texts = {b: render_module(module, b) for b in (("numpy", "numba") if numba else ("numpy",))}
+    # the texts symcnn derive writes, from one lowering for every schedule
+    texts = module_sources(d, ("numpy", "plain", "numba") if numba else ("numpy", "plain"))
     mod = load_source(texts["numpy"], "fuzz_numpy")
-    ref = load_source(plain_module(d, module), "fuzz_plain")
+    ref = load_source(texts["plain"], "fuzz_plain")
     z = concrete(mod, np.random.default_rng(len(STATS["keys"])))
     worst = check_module(mod, z)
     assert worst < TOL, f"numpy: relative error {worst:.2e} at {z}"

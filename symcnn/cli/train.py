@@ -57,6 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="train on the first N training images only")
     p.add_argument("--max-images", type=options.positive_int, metavar="N", default=DEFAULT_MAX_IMAGES,
                    help=f"refuse a data split of more than N images (default {DEFAULT_MAX_IMAGES})")
+    options.add_max_memory(p)
     p.add_argument("--save", metavar="PATH", help="write the weights to this .npz after every epoch "
                    "(and on Ctrl-C; without it, Ctrl-C saves into the cache folder)")
     p.add_argument("--plot", metavar="DIR",
@@ -96,8 +97,18 @@ def _network_file(args: argparse.Namespace):
         if "spec" in entry:  # derived here, on first use: the runtime that builds the net holds no SymPy
             derived_folder(entry["spec"], lambda line: print(line, file=sys.stderr), derive_spec)
     build_from_file(layout, backend=args.backend, dtype=args.dtype, generated=args.generated,
-                    trust=args.trust_generated, log=lambda line: print(line, file=sys.stderr))
+                    trust=args.trust_generated, log=lambda line: print(line, file=sys.stderr),
+                    budget=_budget(args, layout.recipe))
     return layout
+
+
+def _budget(args: argparse.Namespace, recipe: dict):
+    """The memory budget of training at the batch size asked for (no batch holds more images than
+    --limit or --max-images allow), and evaluating in batches beside."""
+    from ..runtime.budget import EVAL_BATCH, Budget
+
+    batch = min(args.batch_size or recipe["batch_size"], args.limit or args.max_images)
+    return Budget(args.max_memory, batch=batch, training=True, eval_batch=min(EVAL_BATCH, args.max_images))
 
 
 def check_writable(path: str | Path) -> None:
@@ -140,6 +151,11 @@ def run(args: argparse.Namespace) -> int:
     _check_plotting(args.plot)
     layout = _network_file(args)
     recipe = dict(layout.recipe if layout else RECIPES[args.net])
+    if not layout:  # before the data is read or a kernel compiled (a network file's is checked as built)
+        from ..runtime.presets import check_preset
+
+        check_preset(args.net, _budget(args, recipe), dtype=args.dtype, convention=args.convention,
+                     backend=args.backend)
     for key in ("epochs", "batch_size", "lr", "momentum", "schedule"):
         if getattr(args, key) is not None:
             recipe[key] = getattr(args, key)
@@ -160,7 +176,8 @@ def run(args: argparse.Namespace) -> int:
             from ..runtime.netspec import build_from_file
 
             ready["net"] = build_from_file(layout, backend=args.backend, dtype=args.dtype, seed=args.seed,
-                                           generated=args.generated, trust=args.trust_generated)
+                                           generated=args.generated, trust=args.trust_generated,
+                                           budget=_budget(args, recipe))
         else:
             ready["net"] = build_network(args.net, backend=args.backend, dtype=args.dtype,
                                          convention=args.convention, generated=args.generated,

@@ -49,8 +49,8 @@ def spec_main(args: argparse.Namespace) -> int:
     if args.json:
         doc = [{"layer": r.layer, "holds": r.holds, "status": r.status,
                 "gradients": {v.gradient: v.text() for v in r.verdicts},
-                "methods": {v.gradient: v.method for v in r.verdicts},
-                "unused": r.unused, "errors": r.errors, "disagreement": r.disagreement} for r in reports]
+                "methods": {v.gradient: v.method for v in r.verdicts}, "unused": r.unused,
+                "errors": r.errors, "disagreement": r.disagreement, "modules": r.modules} for r in reports]
         json.dump(doc, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:

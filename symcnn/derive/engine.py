@@ -30,11 +30,22 @@ NICE = "pqrstuvw"
 
 @dataclass(frozen=True)
 class Derivation:
-    """A layer with its backward pass: gradients in the order they are computed."""
+    """A layer with its backward pass: gradients in the order they are computed.
+
+    ``layer`` is the layer the engine differentiated: the one written, or the one with its sums inside
+    nonlinear functions split into intermediates (:mod:`.split`). ``spec`` is always the layer as
+    written: its hash names the generated files, whatever the engine split.
+    """
 
     layer: Layer
     seeds: tuple[sp.IndexedBase, ...]
     gradients: tuple[Gradient, ...]
+    spec: Layer | None = None
+
+    @property
+    def written(self) -> Layer:
+        """The layer as its spec wrote it."""
+        return self.layer if self.spec is None else self.spec
 
     def gradient(self, wrt: str) -> Gradient:
         for g in self.gradients:
@@ -51,9 +62,9 @@ def grad_array(a: sp.IndexedBase) -> sp.IndexedBase:
 def derive(layer: Layer) -> Derivation:
     """Derive ∂E/∂(every input, parameter and intermediate) of ``layer``."""
     validate(layer)
-    split = split_sums(layer)
-    if split is not layer:  # a sum inside a nonlinear function: now an intermediate of its own
-        layer = split
+    written = layer
+    layer = split_sums(written)
+    if layer is not written:  # a sum inside a nonlinear function: now an intermediate of its own
         validate(layer)
     wanted = {a.label for a in layer.differentiable}
     pending: dict[str, list[Term]] = {}
@@ -68,7 +79,7 @@ def derive(layer: Layer) -> Derivation:
                 pending.setdefault(target.label, []).extend(terms)
     for a in layer.inputs + layer.params:
         done.append(_gradient(layer, a, pending.pop(a.label, [])))
-    return Derivation(layer, tuple(grad_array(o) for o in layer.outputs), tuple(done))
+    return Derivation(layer, tuple(grad_array(o) for o in layer.outputs), tuple(done), written)
 
 
 def forward_terms(layer: Layer, eq: Equation) -> tuple[Term, ...]:

@@ -7,7 +7,9 @@ hash each file was generated from (and the file's sha256). :func:`load_layer_mod
 other folder is tried. Before the file is executed its ``SPEC_HASH`` line is
 read as text and compared with the manifest, and its bytes with the
 manifest's sha256 when there is one; a mismatch (or a file the manifest does
-not list) is refused unless ``trust=True`` (``--trust-generated``).
+not list) is refused unless ``trust=True`` (``--trust-generated``). A module
+the journal of an unfinished ``symcnn derive`` lists with its exact sha256 and
+spec hash is the new generation's, and accepted (:mod:`symcnn.manifest`).
 
 Only the standard library is used here; the modules themselves import NumPy or
 Numba. Loaded modules are cached by path and modification time, so every
@@ -27,12 +29,14 @@ from typing import Any
 
 from symcnn.backends import BACKENDS
 from symcnn.errors import GeneratedCodeError
+from symcnn.manifest import journal_entries
 from symcnn.paths import generated_dir
 
 __all__ = [
     "BACKENDS",
     "CONTRACT",
     "GENERATED_DIR",
+    "declared_spec_hash",
     "load_layer_module",
     "module_path",
     "read_manifest",
@@ -120,6 +124,17 @@ def module_path(layer: str, backend: str, folder: str | Path | None = None) -> P
     return path
 
 
+def declared_spec_hash(path: str | Path) -> str | None:
+    """The ``SPEC_HASH`` a generated module's text declares (read, not run); ``None`` if it declares none."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read(1 << 16)  # the constants come first, after the header and docstring
+    except (OSError, UnicodeDecodeError):
+        return None
+    match = _HASH_LINE.search(text)
+    return match.group(1).lower() if match else None
+
+
 def _check_hash(path: Path, layer: str, backend: str) -> None:
     try:
         text = path.read_text(encoding="utf-8")
@@ -129,6 +144,8 @@ def _check_hash(path: Path, layer: str, backend: str) -> None:
     if match is None:
         raise GeneratedCodeError(f"{path}: no SPEC_HASH line; not a symcnn-generated module")
     manifest = read_manifest(path.parent)
+    if _journalled(path, text, match.group(1)):
+        return  # the new generation of a derive that is writing the folder, or was killed writing it
     if manifest is None:
         raise GeneratedCodeError(
             f"{path.parent}: no {MANIFEST}; cannot check generated code (--trust-generated skips this)"
@@ -150,6 +167,17 @@ def _check_hash(path: Path, layer: str, backend: str) -> None:
             f"{path}: contents differ from the sha256 in {MANIFEST} (edited after generation?); "
             "regenerate with `symcnn derive` (--trust-generated skips this)"
         )
+
+
+def _journalled(path: Path, text: str, spec_hash: str) -> bool:
+    """True when the journal of the folder's last write (:mod:`symcnn.manifest`) lists ``path``
+    with exactly this content and spec hash."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return any(
+        isinstance(e.get("sha256"), str) and e["sha256"].lower() == digest
+        and isinstance(e.get("spec_hash"), str) and e["spec_hash"].lower() == spec_hash.lower()
+        for e in journal_entries(path.parent).get(path.name, [])
+    )
 
 
 def _module_name(path: Path) -> str:

@@ -147,10 +147,13 @@ def _network(spec: dict):
     from symcnn.runtime.presets import build_network
 
     if spec.get("net_spec"):
-        from symcnn.runtime.netspec import network_from_net_meta
+        from symcnn.runtime.netfile import NetworkFile
+        from symcnn.runtime.netspec import build_from_file
 
-        return network_from_net_meta({"net_spec": spec["net_spec"], "dtype": spec["dtype"]}, backend="numba",
-                                     generated=spec["generated"], trust=spec["trust"])
+        layout = spec["net_spec"]  # the user's own network file, read and checked by the parent
+        nf = NetworkFile(layout["file"], layout["layers"], layout["loss"])
+        return build_from_file(nf, backend="numba", dtype=spec["dtype"], generated=spec["generated"],
+                               trust=spec["trust"])
     return build_network(spec["net"], backend="numba", dtype=spec["dtype"], convention=spec["convention"],
                          generated=spec["generated"], trust=spec["trust"])
 

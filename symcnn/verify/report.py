@@ -149,7 +149,7 @@ def derivations_markdown(
 
     ``on_claim(k, total, label)`` is called as the ``k``-th closed form's proof begins.
     """
-    names = {d.layer.name: d.layer.key() for d in derivations}
+    names = {d.written.name: d.written.key() for d in derivations}
     chosen = [c for c in claims() if names.get(c.layers[0]) == LAYERS[c.layers[0]].key()]
     results = []
     for k, c in enumerate(chosen, 1):

@@ -18,8 +18,9 @@ import numpy as np
 
 from ..codegen.checks import gradient_errors, random_arrays, relative_difference, run_backward, seeds
 from ..derive.engine import Derivation
+from ..fileio import text_sha256
 from ..model.validate import unused_text
-from .generated import BACKENDS, load_backends
+from .generated import BACKENDS, load_texts, module_sources
 from .oracle import Verdict, check
 
 #: A backend's gradient passes when its relative error against central differences is below this.
@@ -40,6 +41,8 @@ class LayerReport:
     disagreement: float | None = None
     #: what the spec's validator warns about: equations whose results reach no output
     unused: str = ""
+    #: The SHA-256 of each module checked, by file name: what ``symcnn derive``'s manifest records.
+    modules: dict[str, str] = field(default_factory=dict)
 
     @property
     def holds(self) -> bool:
@@ -117,15 +120,18 @@ def verify_layer(d: Derivation, backends: tuple[str, ...] = BACKENDS, folder=Non
     ``progress(text)`` hears each step as it begins.
     """
     say = progress or (lambda text: None)
+    name = d.written.name
     verdicts = check(d, progress=say, use_cache=use_cache)
-    report = LayerReport(d.layer.name, verdicts, unused=unused_text(d.layer))
+    report = LayerReport(name, verdicts, unused=unused_text(d.written))
     if not backends:
         return report
-    say(f"{d.layer.name}: generating {', '.join(backends)}")
-    mods = load_backends(d, backends, folder)
+    say(f"{name}: generating {', '.join(backends)}")
+    texts = module_sources(d, backends)
+    report.modules = {f"{name}_{b}.py": text_sha256(t) for b, t in texts.items()}
+    mods = load_texts(name, texts, folder)
     sizes = numeric_sizes(next(iter(mods.values())))
     for backend, mod in mods.items():
-        say(f"{d.layer.name}: {backend} backend against central differences")
+        say(f"{name}: {backend} backend against central differences")
         report.errors[backend] = backend_errors(mod, sizes)
     if len(mods) > 1:
         report.disagreement = disagreement(mods["numpy"], mods["numba"], sizes)
