@@ -14,7 +14,7 @@ import threading
 import time
 from typing import TextIO
 
-__all__ = ["Counter", "EpochBar", "Ticker", "columns"]
+__all__ = ["Counter", "EpochBar", "Heartbeat", "Ticker", "columns"]
 
 
 class Counter:
@@ -171,6 +171,37 @@ class EpochBar:
     def close(self) -> None:
         self.stream.write(("\r" if self.live else "") + self.line() + "\n")
         self.stream.flush()
+
+
+class Heartbeat(Ticker):
+    """A :class:`Ticker` of one long step whose status changes, timed from its start.
+
+    ``with Heartbeat("verify") as beat: beat.say("batchnorm: size 2/5")`` — the
+    thread redraws ``verify batchnorm: size 2/5 (12 s)`` while the step runs, so a
+    proof that takes a minute is never silent. Drawn only where a :class:`Counter` is.
+    """
+
+    def __init__(self, what: str, *, stream: TextIO | None = None, enabled: bool | None = None,
+                 period: float = 1.0) -> None:
+        super().__init__(what, stream=stream, enabled=enabled, every=period)
+        self.begun = time.perf_counter()
+
+    @property
+    def live(self) -> bool:
+        return self.counter.live
+
+    def __enter__(self) -> Heartbeat:
+        self.begun = time.perf_counter()
+        super().__enter__()
+        return self
+
+    def say(self, status: str) -> None:
+        """What is being done now; drawn at once, then kept fresh by the thread."""
+        self.show(0, 0, status)
+
+    def _draw(self) -> None:
+        if self._step is not None:
+            self.counter.show(0, 0, f"{self._step[2]} ({time.perf_counter() - self.begun:.0f} s)")
 
 
 def columns(stream: TextIO) -> int:
