@@ -48,7 +48,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--windows", type=_positive, default=5, help="timed windows (default 5)")
     p.add_argument("--warmup", type=int, default=3, help="untimed steps after the first (default 3)")
     p.add_argument("--threads", type=_positive,
-                   help="threads for Numba and PyTorch (default: Numba's, one per CPU)")
+                   help="threads for Numba and PyTorch (default: Numba one a free core, chosen as it runs; "
+                   "PyTorch as many as Numba's pool)")
+    p.add_argument("--one-thread", action="store_true",
+                   help="also time the numba backend held at one thread, in the same rounds")
+    p.add_argument("--contended", action="store_true",
+                   help="run one busy process of its own beside the timing (implies --one-thread)")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights and the batch")
     p.add_argument("--compare", choices=("torch", "torch-compile"),
                    help="also time the same network in PyTorch eager (torch-compile: and torch.compile)")
@@ -69,6 +74,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..runtime.threads import prepare
+
+    prepare()  # before Numba starts its thread pool
     def log(msg: str) -> None:
         if not args.json:
             print(f"bench: {msg}", file=sys.stderr, flush=True)
@@ -100,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
     cfg = BenchConfig(
         net=args.net, backends=backends, dtype=args.dtype, batch_size=args.batch_size,
         steps=args.steps, windows=args.windows, warmup=args.warmup, seed=args.seed,
-        threads=args.threads, compare_torch=args.compare is not None,
+        threads=args.threads, one_thread=args.one_thread, contended=args.contended,
+        compare_torch=args.compare is not None,
         compare_compiled=args.compare == "torch-compile",
         peak=not args.no_peak, layers=not args.no_layers,
         generated=args.generated, trust=args.trust_generated, log=log,

@@ -28,6 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="load generated modules even if their SPEC_HASH does not match MANIFEST.json")
     p.add_argument("--max-images", type=options.positive_int, metavar="N", default=DEFAULT_MAX_IMAGES,
                    help=f"refuse a data split of more than N images (default {DEFAULT_MAX_IMAGES})")
+    p.add_argument("--threads", type=options.positive_int, metavar="N",
+                   help="threads for the numba backend (default: one a free core, chosen as it runs)")
     p.add_argument("--plot", metavar="FILE.png",
                    help="draw the confusion matrix, classes named, into this PNG (needs matplotlib)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
@@ -66,6 +68,9 @@ def _derive_custom_layers(meta: dict) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..runtime.threads import governor, prepare
+
+    prepare()  # before Numba starts its thread pool
     from ..errors import CheckpointError, DataError
     from ..runtime.checkpoint import load_meta, load_npz
     from ..runtime.datasets import find_dataset
@@ -87,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
     if tuple(net.input_shape) != images.shape[1:]:
         raise CheckpointError(f"{args.model}: the network takes images of shape {tuple(net.input_shape)}, "
                               f"the data has {images.shape[1:]}")
-    error, matrix = evaluate(net, images, data.labels("test"))
+    tick = governor(net.meta.get("backend"), args.threads)  # Numba's threads before each batch
+    error, matrix = evaluate(net, images, data.labels("test"), before_batch=tick)
     if args.plot:
         from ..runtime.plots import plot_confusion
 

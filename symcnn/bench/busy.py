@@ -1,0 +1,34 @@
+"""One busy process beside a measurement: ``symcnn bench --contended``.
+
+A user trains beside a browser, a test run, a notebook server; the bench
+reproduces that with a process of its own that keeps one core busy with
+Python arithmetic (no threads, no BLAS, no I/O), started before the timed
+rounds and stopped, and waited for, after them, also when they fail or are
+interrupted.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["SPIN", "busy_process"]
+
+#: What the busy process runs: integer arithmetic forever, one core's worth.
+SPIN = "x = 1\nwhile True:\n    x = (x * 1103515245 + 12345) % 2147483648\n"
+
+
+@contextmanager
+def busy_process(settle: float = 0.2) -> Iterator[subprocess.Popen]:
+    """A process spinning on one core for the duration of the ``with`` block; killed and reaped after."""
+    proc = subprocess.Popen([sys.executable, "-c", SPIN], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(settle)  # it is running, and the scheduler has seen it
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait()

@@ -1,0 +1,204 @@
+"""Numba's threads, chosen so that they never lose to one thread on a busy machine.
+
+A ``parallel=True`` kernel is a fork-join region: Numba cuts its outer loop
+into one equal share a thread and the region ends when the last share does.
+A training step runs dozens of such regions of a fraction of a millisecond
+each. When another process is busy on one of the cores, the thread on that
+core gets the CPU only part of the time, in time slices of milliseconds, and
+every region waits for it: on this project's 2-core machine dlt's step ran
+5-20× slower on two threads than on one beside a single busy process. The
+OpenMP layer's default wait policy made it worse: a thread that has finished
+its share spins (libgomp: ``GOMP_SPINCOUNT``) and takes CPU from the very
+process the late thread shares its core with.
+
+So, at the cause:
+
+* :func:`prepare` sets OpenMP's wait policy to ``passive`` before Numba starts
+  its pool (libgomp reads it when it is loaded, at the first parallel kernel),
+  unless the user set one; the kernel-compiling child processes
+  (:mod:`.warmup`) inherit it through the environment;
+* :class:`ThreadGovernor` takes the thread count from the cores actually free:
+  before each step it looks, at most every :data:`INTERVAL` seconds, at the CPU
+  time other processes used since its last look (``/proc/stat`` minus this
+  process's own CPU time) and runs one thread per core they left free, never
+  fewer than one. It goes down at once and up only after two free intervals
+  in a row: a thread too many costs far more than a thread too few. A fixed
+  ``--threads N`` turns the governor off.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = [
+    "INTERVAL", "QUIET", "ThreadGovernor", "check_threads", "free_threads", "governor", "prepare", "settings",
+]
+
+#: Seconds between two looks at the machine's load.
+INTERVAL = 0.25
+#: A core counts as free while other processes use at most this fraction of it.
+QUIET = 0.2
+#: OpenMP's wait policy unless the user chose one: threads that wait sleep instead of spinning.
+WAIT_POLICY = "passive"
+
+
+def prepare() -> None:
+    """Set the threading environment before Numba starts its thread pool.
+
+    Only variables the user has not set are set (their choice wins); child processes inherit them.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", WAIT_POLICY)
+
+
+def check_threads(threads: int) -> None:
+    """Refuse a thread count Numba's pool cannot run, in one line."""
+    import numba
+
+    from symcnn.errors import SymcnnError
+
+    most = int(numba.config.NUMBA_NUM_THREADS)
+    if not 1 <= threads <= most:
+        raise SymcnnError(f"--threads {threads}: Numba's pool allows 1 to {most} on this machine")
+
+
+def settings() -> dict[str, str | None]:
+    """The threading layer Numba runs (or will choose) and OpenMP's wait policy, for reports."""
+    import numba
+
+    try:
+        layer = numba.threading_layer()
+    except ValueError:  # no parallel kernel has run yet: the configured choice
+        layer = numba.config.THREADING_LAYER
+    return {"threading_layer": layer, "wait_policy": os.environ.get("OMP_WAIT_POLICY") or "unset",
+            "spin_count": os.environ.get("GOMP_SPINCOUNT")}
+
+
+def cpu_count() -> int:
+    """CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _cpus() -> set[int] | None:
+    try:
+        return set(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return None
+
+
+def _busy_seconds(cpus: set[int] | None = None) -> float | None:
+    """CPU-seconds the CPUs ``cpus`` (default: all) spent busy since boot (user, nice, system, irq,
+    softirq; ``/proc/stat``), or None where there is no ``/proc/stat``."""
+    try:
+        with open("/proc/stat", encoding="ascii") as f:
+            lines = [line.split() for line in f if line.startswith("cpu")]
+    except OSError:
+        return None
+    ticks = 0
+    for fields in lines:
+        name = fields[0]
+        if (name == "cpu") if cpus is None else (name[3:].isdigit() and int(name[3:]) in cpus):
+            user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in fields[1:8])
+            ticks += user + nice + system + irq + softirq
+    return ticks / os.sysconf("SC_CLK_TCK") if lines else None
+
+
+def _own_seconds() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def free_threads(others: float, cores: int, most: int) -> int:
+    """Threads for ``cores`` CPUs of which other processes used ``others`` cores: one per free core
+    (a core is free while others take at most :data:`QUIET` of it), from 1 to ``most``."""
+    return max(1, min(most, int(cores - others + QUIET)))
+
+
+@dataclass
+class _Look:
+    wall: float
+    busy: float
+    own: float
+
+
+class ThreadGovernor:
+    """Sets Numba's thread count before each step: ``threads`` if given, else from the free cores.
+
+    Call :meth:`tick` before each step (it costs a clock read; a look at ``/proc/stat`` every
+    :data:`INTERVAL` seconds). Where ``/proc/stat`` is missing it keeps Numba's default.
+    """
+
+    def __init__(self, threads: int | None = None, interval: float = INTERVAL) -> None:
+        import numba
+
+        self._numba = numba
+        self.most = int(numba.config.NUMBA_NUM_THREADS)
+        self.fixed = threads
+        self.interval = interval
+        self.cpus = _cpus()
+        self.cores = len(self.cpus) if self.cpus else cpu_count()
+        self._last = self._look()
+        if threads is not None:
+            check_threads(threads)
+            self.threads = threads
+        elif self._last is None:  # no load to read: Numba's default
+            self.threads = int(numba.get_num_threads())
+        else:  # until the first look says the cores are free
+            self.threads = 1
+        self._free = 0  # free intervals in a row
+        self.changes = 0
+        self.steps: dict[int, int] = {}  # steps run at each thread count
+        numba.set_num_threads(self.threads)
+
+    @property
+    def mode(self) -> str:
+        return "fixed" if self.fixed is not None else "auto"
+
+    def _look(self) -> _Look | None:
+        busy = _busy_seconds(self.cpus)
+        return None if busy is None else _Look(time.perf_counter(), busy, _own_seconds())
+
+    def tick(self) -> int:
+        """Numba's thread count for the next step, set in Numba (a per-thread setting)."""
+        if self.fixed is None and self._last is not None:
+            now = time.perf_counter()
+            if now - self._last.wall >= self.interval:
+                self._update()
+        self._numba.set_num_threads(self.threads)
+        self.steps[self.threads] = self.steps.get(self.threads, 0) + 1
+        return self.threads
+
+    def report(self) -> dict:
+        """The mode (auto or fixed), the thread count now, the steps run at each count, the changes."""
+        return {"mode": self.mode, "threads": self.threads, "most": min(self.most, self.cores),
+                "steps_at": {str(k): v for k, v in sorted(self.steps.items())}, "changes": self.changes}
+
+    def _update(self) -> None:
+        look = self._look()
+        if look is None:
+            return
+        wall = max(look.wall - self._last.wall, 1e-9)
+        others = max(0.0, (look.busy - self._last.busy) - (look.own - self._last.own)) / wall
+        self._last = look
+        want = free_threads(others, self.cores, self.most)
+        if want < self.threads:  # a thread too many: down at once
+            self._free, self.threads, self.changes = 0, want, self.changes + 1
+        elif want > self.threads:  # up only after two free intervals in a row
+            self._free += 1
+            if self._free >= 2:
+                self._free, self.threads, self.changes = 0, want, self.changes + 1
+        else:
+            self._free = 0
+
+
+def governor(backend: str | None, threads: int | None = None) -> Callable[[], int] | None:
+    """The ``tick`` to call before each step of a ``backend`` network: a :class:`ThreadGovernor`'s
+    for Numba (``threads`` fixed, else one a free core), ``None`` for a backend with no thread pool."""
+    if backend != "numba":
+        return None
+    return ThreadGovernor(threads).tick
