@@ -7,12 +7,14 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import numba
 import numpy as np
 import pytest
 
 from symcnn.bench.busy import busy_process
+from symcnn.bench.report import render
 from symcnn.cli.main import main
 from symcnn.errors import SymcnnError
 from symcnn.runtime import threads
@@ -38,30 +40,72 @@ def test_one_thread_a_free_core():
 
 
 def _scripted(gov: ThreadGovernor, others: list[float], monkeypatch) -> list[int]:
-    """Tick ``gov`` once a simulated second, other processes using ``others[k]`` cores in second ``k``."""
+    """The threads the load allows, looking once a simulated second, other processes using ``others[k]``
+    cores in second ``k``."""
     looks = iter(_Look(float(k + 1), busy, 0.0) for k, busy in enumerate(np.cumsum(others)))
     monkeypatch.setattr(gov, "_look", lambda: next(looks))
     gov._last = _Look(0.0, 0.0, 0.0)
-    return [gov.tick() for _ in others]
+    allowed = []
+    for _ in others:
+        gov.tick()
+        gov.tock()
+        allowed.append(gov.allowed)
+    return allowed
 
 
-def test_the_governor_goes_down_at_once_and_up_after_two_free_intervals(monkeypatch):
+def test_the_load_rule_goes_down_at_once_and_up_after_two_free_looks(monkeypatch):
     gov = ThreadGovernor(interval=0.0)
-    if gov._last is None:
-        pytest.skip("no /proc/stat: the governor keeps Numba's default")
-    if min(gov.most, gov.cores) < 2:
-        pytest.skip("one CPU: nothing to choose")
     gov.cores = gov.most = 2
-    seen = _scripted(gov, [0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0], monkeypatch)
-    assert seen == [1, 2, 1, 1, 1, 1, 2, 2]
-    assert numba.get_num_threads() == 2 and gov.changes == 3
-    assert gov.report()["steps_at"] == {"1": 5, "2": 3} and gov.report()["mode"] == "auto"
+    assert _scripted(gov, [0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0], monkeypatch) == [1, 2, 1, 1, 1, 1, 2, 2]
+    assert gov.report()["mode"] == "auto"
+
+
+class _Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def perf_counter(self):
+        return self.now
+
+
+def _trial(gov: ThreadGovernor, clock: _Clock, seconds: dict[int, float], steps: int) -> list[int]:
+    """Run ``steps`` steps taking ``seconds[threads]`` each; the thread counts they ran with."""
+    ran = []
+    for _ in range(steps):
+        ran.append(gov.tick())
+        assert numba.get_num_threads() == ran[-1]
+        clock.now += seconds[ran[-1]]
+        gov.tock()
+    return ran
+
+
+def test_more_threads_only_while_a_trial_finds_them_faster(monkeypatch):
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("a pool of one thread: nothing to choose")
+    clock = _Clock()
+    monkeypatch.setattr(threads, "time", clock)
+    gov = ThreadGovernor(trial_every=1.0)
+    gov._last, gov.allowed = None, 2  # every core free, no load to read
+    # two threads faster: a trial of 3 + 3 alternate steps, then two threads
+    assert _trial(gov, clock, {1: 0.010, 2: 0.006}, 10) == [1, 2, 1, 2, 1, 2, 2, 2, 2, 2]
+    assert gov.best == 2 and gov.trials == gov.trials_won == 1
+    # a second later the pool loses (say, wake-ups costlier than the work): the next trial says one
+    clock.now += 1.0
+    assert _trial(gov, clock, {1: 0.010, 2: 0.050}, 10) == [1, 2, 1, 2, 1, 2, 1, 1, 1, 1]
+    assert gov.best == 1 and gov.trials == 2 and gov.trials_won == 1
+    assert gov.report()["steps_at"] == {"1": 10, "2": 10}
+    gov.allowed = 1  # the load took the spare core: one thread, no trial
+    assert _trial(gov, clock, {1: 0.010, 2: 0.050}, 3) == [1, 1, 1] and gov.trials == 2
 
 
 def test_a_fixed_count_is_kept_whatever_the_load(monkeypatch):
     gov = ThreadGovernor(1, interval=0.0)
     monkeypatch.setattr(gov, "_look", lambda: pytest.fail("a fixed count never looks at the load"))
-    assert [gov.tick() for _ in range(3)] == [1, 1, 1] and numba.get_num_threads() == 1
+    ran = []
+    for _ in range(3):
+        ran.append(gov.tick())
+        gov.tock()
+    assert ran == [1, 1, 1] and numba.get_num_threads() == 1 and gov.trials == 0
     assert gov.report()["mode"] == "fixed"
 
 
@@ -105,14 +149,13 @@ def test_the_busy_process_runs_inside_the_block_and_is_reaped_after():
 
 
 def test_bench_contended_starts_and_stops_its_busy_process(capsys):
-    pytest.importorskip("torch")
-    args = ["bench", "--backend", "none", "--compare", "torch", "--contended", "--steps", "2",
-            "--windows", "1", "--warmup", "0", "--json", "--no-peak"]
+    args = ["bench", "--backend", "numpy", "--contended", "--steps", "2", "--windows", "1", "--warmup", "0",
+            "--json", "--no-peak", "--no-layers"]
     assert main(args) == 0
     result = json.loads(capsys.readouterr().out)
     pid = result["contended"]["pid"]
     assert result["contended"]["exit"] is not None and _gone(pid)
-    assert result["machine"]["threading"]["wait_policy"] and result["results"]["torch"]["steps"] == 2
+    assert result["machine"]["threading"]["wait_policy"] and result["results"]["numpy"]["steps"] == 2
 
 
 class _Net:
@@ -130,16 +173,68 @@ def test_evaluate_runs_in_batches_and_counts_every_image():
     rng = np.random.default_rng(0)
     images = rng.integers(0, 10, (23, 1, 2, 2)).astype(np.float32)
     labels = rng.integers(0, 10, 23)
-    net, ticks = _Net(), []
-    error, matrix = evaluate(net, images, labels, batch_size=5, before_batch=lambda: ticks.append(1))
+    net = _Net()
+    gov = ThreadGovernor(1)
+    error, matrix = evaluate(net, images, labels, batch_size=5, threads=gov)
     predicted = (images.reshape(23, -1).sum(axis=1) % 10).astype(int)
     np.testing.assert_array_equal(matrix, confusion_matrix(labels, predicted, 10))
     assert error == np.mean(predicted != labels)
-    assert net.batches == [5, 5, 5, 5, 3] and len(ticks) == 5
+    assert net.batches == [5, 5, 5, 5, 3] and gov.report()["steps_at"] == {"1": 5}
     assert evaluate(_Net(), images[:0], labels[:0])[0] == 0.0
 
 
 def test_governor_is_for_numba_only():
     assert threads.governor("numpy", 1) is None
-    tick = threads.governor("numba", 1)
-    assert tick() == 1 and numba.get_num_threads() == 1
+    gov = threads.governor("numba", 1)
+    assert gov.tick() == 1 and numba.get_num_threads() == 1
+
+
+def test_evaluate_keeps_no_unfolded_windows_between_batches():
+    from symcnn.runtime.presets import build_network
+    from symcnn.support import numpy_ops
+
+    net = build_network("dlt", backend="numpy", dtype="float32")
+    images = np.random.default_rng(1).random((12, 1, 28, 28)).astype(np.float32)
+    net.forward(images[:4])
+    assert numpy_ops._WINDOWS.__dict__  # a forward pass keeps its windows for the backward pass
+    evaluate(net, images, np.zeros(12, dtype=int), batch_size=4)
+    assert not numpy_ops._WINDOWS.__dict__
+
+
+def test_the_busy_process_stops_when_the_bench_is_killed_outright():
+    code = ("import sys, time; from symcnn.bench.busy import busy_process\n"
+            "with busy_process(settle=0.0) as p:\n    print(p.pid, flush=True); time.sleep(60)\n")
+    bench = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        pid = int(bench.stdout.readline())
+    finally:
+        bench.kill()  # SIGKILL: no finally block runs in the bench
+        bench.wait()
+    for _ in range(100):
+        if _gone(pid) or _zombie(pid):
+            break
+        time.sleep(0.05)
+    assert _gone(pid) or _zombie(pid)  # exited (a zombie until init reaps it)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+@pytest.mark.slow  # compiles (or loads) and times the numba backend twice
+def test_bench_one_thread_times_numba_on_one_thread_beside_the_default(capsys):
+    args = ["bench", "--backend", "numba", "--one-thread", "--steps", "4", "--windows", "2", "--warmup", "0",
+            "--no-peak", "--no-layers", "--json"]
+    assert main(args) == 0
+    result = json.loads(capsys.readouterr().out)
+    default, one = result["results"]["numba"]["threading"], result["results"]["numba@1"]["threading"]
+    steps = 1 + 2 * (2 + 2)  # the first step; 2 untimed and 2 timed steps in each of 2 windows
+    assert default["mode"] == "auto" and sum(default["steps_at"].values()) == steps
+    assert one["mode"] == "fixed" and one["steps_at"] == {"1": steps}
+    assert one["threading_layer"] in ("omp", "tbb", "workqueue") and one["wait_policy"]
+    assert result["vs_one_thread"]["numba"]["ratio"] > 0 and "contended" not in result
+    assert "numba/numba@1" in render(result) and "OMP_WAIT_POLICY" in render(result)

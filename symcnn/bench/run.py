@@ -128,6 +128,7 @@ def symcnn_contender(cfg: BenchConfig, backend: str, x: np.ndarray, t: np.ndarra
         net.loss(x, t)  # forward
         net.backward()  # backward
         opt.step(net.gradients())  # update
+        governor.tock()
 
     info["threading"] = governor.report  # filled in as the steps run
     return Contender(name or backend, step, {"build_s": build_s, **info}), (net, opt)
@@ -427,10 +428,11 @@ def _ratios(ours: list[Window], theirs: list[Window], batch: int) -> dict[str, f
 
 
 def format_threading(t: dict[str, Any]) -> str:
-    """``threads auto (1 for 180 steps, 2 for 20; 3 changes), layer omp, OMP_WAIT_POLICY passive``."""
+    """``threads auto, … (1 for 180 steps, 2 for 20; more won 3 of 5 trials), layer omp, …``."""
     at = t.get("steps_at") or {}
     counts = ", ".join(f"{k} for {v} steps" for k, v in at.items())
-    how = (f"threads auto, one a free core of {t['most']} ({counts}; {t['changes']} changes)"
+    how = (f"threads auto, one a free core of {t['most']} while it beats one ({counts}; "
+           f"more won {t['trials_won']} of {t['trials']} trials)"
            if t.get("mode") == "auto" else f"threads fixed at {t.get('threads')}")
     spin = f", GOMP_SPINCOUNT {t['spin_count']}" if t.get("spin_count") else ""
     return f"{how}, layer {t.get('threading_layer')}, OMP_WAIT_POLICY {t.get('wait_policy')}{spin}"

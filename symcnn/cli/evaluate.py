@@ -92,8 +92,8 @@ def run(args: argparse.Namespace) -> int:
     if tuple(net.input_shape) != images.shape[1:]:
         raise CheckpointError(f"{args.model}: the network takes images of shape {tuple(net.input_shape)}, "
                               f"the data has {images.shape[1:]}")
-    tick = governor(net.meta.get("backend"), args.threads)  # Numba's threads before each batch
-    error, matrix = evaluate(net, images, data.labels("test"), before_batch=tick)
+    threads = governor(net.meta.get("backend"), args.threads)  # Numba's threads for each batch
+    error, matrix = evaluate(net, images, data.labels("test"), threads=threads)
     if args.plot:
         from ..runtime.plots import plot_confusion
 

@@ -196,7 +196,8 @@ def run(args: argparse.Namespace) -> int:
     (x_train, t_train), (x_test, y_test), net = ready["train"], ready["test"], ready["net"]
     opt = SGD(net.parameters(), lr=recipe["lr"], momentum=recipe["momentum"])
     rng = np.random.default_rng([args.seed, 1])
-    governor = threads_governor(args.backend, args.threads)
+    # Numba's threads for each step, and apart for the test set's batches (steps of another length)
+    governor, test_governor = (threads_governor(args.backend, args.threads) for _ in range(2))
     print(f"{data.describe()}; training on {len(x_train)}", file=sys.stderr)
     print(f"{net!r}\nrecipe: {recipe}", file=sys.stderr)
 
@@ -228,7 +229,7 @@ def run(args: argparse.Namespace) -> int:
                 loss, seen, stopped = train_epoch(
                     net, opt, x_train, t_train, recipe["batch_size"], rng,
                     epoch=epoch, on_batch=on_batch, stop=lambda: bool(interrupted), lr_at=lr_at,
-                    before_step=governor,
+                    threads=governor,
                 )
             except TrainingError as exc:
                 bar.close()
@@ -241,7 +242,7 @@ def run(args: argparse.Namespace) -> int:
                 _save(net, path, epoch=epoch - 1, partial_epoch_images=seen, seed=args.seed)
                 print(f"symcnn: saved checkpoint {path} (epoch {epoch}, {seen} images in)", file=sys.stderr)
                 return 130
-            error, _ = evaluate(net, x_test, y_test, before_batch=governor)
+            error, _ = evaluate(net, x_test, y_test, threads=test_governor)
             record = {"epoch": epoch, "train_loss": loss, "test_error": error,
                       "seconds": round(seconds, 3), "images_per_s": round(seen / seconds, 1)}
             history.append(record)

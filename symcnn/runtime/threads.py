@@ -22,15 +22,22 @@ So, at the cause:
   time other processes used since its last look (``/proc/stat`` minus this
   process's own CPU time) and runs one thread per core they left free, never
   fewer than one. It goes down at once and up only after two free intervals
-  in a row: a thread too many costs far more than a thread too few. A fixed
-  ``--threads N`` turns the governor off.
+  in a row: a thread too many costs far more than a thread too few;
+* and it keeps more than one thread only while that measurably beats one: a
+  trial every few seconds times a few steps on one thread against as many on
+  the free cores, alternately, and the faster keeps the count, so a pool that
+  loses for a reason no load figure shows (wake-ups costlier than the work,
+  a busy hyperthread sibling) goes back to one thread.
+
+A fixed ``--threads N`` turns the governor off.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import statistics
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = [
@@ -41,6 +48,10 @@ __all__ = [
 INTERVAL = 0.25
 #: A core counts as free while other processes use at most this fraction of it.
 QUIET = 0.2
+#: Seconds between two trials of more threads against one.
+TRIAL_EVERY = 5.0
+#: Steps on one thread, and as many on the free cores, in a trial.
+TRIAL_PAIRS = 3
 #: OpenMP's wait policy unless the user chose one: threads that wait sleep instead of spinning.
 WAIT_POLICY = "passive"
 
@@ -127,32 +138,42 @@ class _Look:
 
 
 class ThreadGovernor:
-    """Sets Numba's thread count before each step: ``threads`` if given, else from the free cores.
+    """Numba's thread count for each step: ``threads`` if given, else chosen as the steps run.
 
-    Call :meth:`tick` before each step (it costs a clock read; a look at ``/proc/stat`` every
-    :data:`INTERVAL` seconds). Where ``/proc/stat`` is missing it keeps Numba's default.
+    Call :meth:`tick` before each step and :meth:`tock` after it. Unfixed, the count is one a
+    free core (a look at ``/proc/stat`` every :data:`INTERVAL` seconds; down at once, up after
+    two free looks in a row), and more than one thread only while it measurably beats one: a
+    *trial* every :data:`TRIAL_EVERY` seconds runs :data:`TRIAL_PAIRS` steps on one thread and
+    as many on the free cores, alternately, and the faster median keeps the count until the
+    next. Where ``/proc/stat`` is missing every core counts as free and the trials decide.
     """
 
-    def __init__(self, threads: int | None = None, interval: float = INTERVAL) -> None:
+    def __init__(self, threads: int | None = None, interval: float = INTERVAL,
+                 trial_every: float = TRIAL_EVERY) -> None:
         import numba
 
         self._numba = numba
         self.most = int(numba.config.NUMBA_NUM_THREADS)
         self.fixed = threads
-        self.interval = interval
+        self.interval, self.trial_every = interval, trial_every
         self.cpus = _cpus()
         self.cores = len(self.cpus) if self.cpus else cpu_count()
         self._last = self._look()
         if threads is not None:
             check_threads(threads)
-            self.threads = threads
-        elif self._last is None:  # no load to read: Numba's default
-            self.threads = int(numba.get_num_threads())
-        else:  # until the first look says the cores are free
-            self.threads = 1
-        self._free = 0  # free intervals in a row
-        self.changes = 0
+        # threads the load allows: until the first looks say the cores are free, one
+        self.allowed = min(self.most, self.cores) if self._last is None else 1
+        self.threads = threads if threads is not None else 1
+        self.best: int | None = None  # the count the last trial chose, for ``self._tried`` allowed
+        self._tried = 0
+        self._trial: list[int] = []  # counts still to run in the trial under way
+        self._trial_step = False  # the step under way is a trial's
+        self._samples: dict[int, list[float]] = {}
+        self._trial_at = -math.inf
+        self._free = 0  # free looks in a row
+        self._start: float | None = None
         self.steps: dict[int, int] = {}  # steps run at each thread count
+        self.trials = self.trials_won = 0
         numba.set_num_threads(self.threads)
 
     @property
@@ -164,19 +185,51 @@ class ThreadGovernor:
         return None if busy is None else _Look(time.perf_counter(), busy, _own_seconds())
 
     def tick(self) -> int:
-        """Numba's thread count for the next step, set in Numba (a per-thread setting)."""
-        if self.fixed is None and self._last is not None:
-            now = time.perf_counter()
-            if now - self._last.wall >= self.interval:
+        """Set Numba's thread count for the step about to run (a per-thread setting); return it."""
+        now = time.perf_counter()
+        if self.fixed is None:
+            if self._last is not None and now - self._last.wall >= self.interval:
                 self._update()
+            self.threads = self._choose(now)
         self._numba.set_num_threads(self.threads)
         self.steps[self.threads] = self.steps.get(self.threads, 0) + 1
+        self._start = time.perf_counter()
         return self.threads
 
+    def tock(self) -> None:
+        """The step :meth:`tick` began has ended: its time counts in a trial under way."""
+        if self._start is None:
+            return
+        took, self._start = time.perf_counter() - self._start, None
+        if not self._trial_step:
+            return
+        self._samples.setdefault(self.threads, []).append(took)
+        if not self._trial:  # the trial's last step: the faster median wins
+            one, more = (statistics.median(self._samples.get(k) or [math.inf]) for k in (1, self._tried))
+            self.best = self._tried if more < one else 1
+            self.trials_won += self.best > 1
+            self._trial_step = False
+
+    def _choose(self, now: float) -> int:
+        if self.allowed <= 1:  # no core to spare: one thread, and any trial is off
+            self._trial, self._trial_step = [], False
+            return 1
+        if not self._trial and (self.best is None or self._tried != self.allowed
+                                or now - self._trial_at >= self.trial_every):
+            self._tried, self._trial_at, self._samples = self.allowed, now, {}
+            self._trial = [1, self.allowed] * TRIAL_PAIRS
+            self.trials += 1
+        if self._trial:
+            self._trial_step = True
+            return self._trial.pop(0)
+        self._trial_step = False
+        return min(self.best or 1, self.allowed)
+
     def report(self) -> dict:
-        """The mode (auto or fixed), the thread count now, the steps run at each count, the changes."""
+        """The mode (auto or fixed), the count now, the steps run at each count, the trials."""
         return {"mode": self.mode, "threads": self.threads, "most": min(self.most, self.cores),
-                "steps_at": {str(k): v for k, v in sorted(self.steps.items())}, "changes": self.changes}
+                "steps_at": {str(k): v for k, v in sorted(self.steps.items())},
+                "trials": self.trials, "trials_won": self.trials_won}
 
     def _update(self) -> None:
         look = self._look()
@@ -186,19 +239,19 @@ class ThreadGovernor:
         others = max(0.0, (look.busy - self._last.busy) - (look.own - self._last.own)) / wall
         self._last = look
         want = free_threads(others, self.cores, self.most)
-        if want < self.threads:  # a thread too many: down at once
-            self._free, self.threads, self.changes = 0, want, self.changes + 1
-        elif want > self.threads:  # up only after two free intervals in a row
+        if want < self.allowed:  # a thread too many: down at once
+            self._free, self.allowed = 0, want
+        elif want > self.allowed:  # up only after two free looks in a row
             self._free += 1
             if self._free >= 2:
-                self._free, self.threads, self.changes = 0, want, self.changes + 1
+                self._free, self.allowed = 0, want
         else:
             self._free = 0
 
 
-def governor(backend: str | None, threads: int | None = None) -> Callable[[], int] | None:
-    """The ``tick`` to call before each step of a ``backend`` network: a :class:`ThreadGovernor`'s
-    for Numba (``threads`` fixed, else one a free core), ``None`` for a backend with no thread pool."""
+def governor(backend: str | None, threads: int | None = None) -> ThreadGovernor | None:
+    """A :class:`ThreadGovernor` for a ``backend`` network (``threads`` fixed, else chosen as it
+    runs), ``None`` for a backend with no thread pool."""
     if backend != "numba":
         return None
-    return ThreadGovernor(threads).tick
+    return ThreadGovernor(threads)

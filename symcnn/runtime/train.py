@@ -16,6 +16,7 @@ from symcnn.errors import TrainingError
 from symcnn.progress import EpochBar
 from symcnn.runtime.network import Network
 from symcnn.runtime.optim import SGD
+from symcnn.runtime.threads import ThreadGovernor
 from symcnn.support.numpy_ops import forget_windows
 
 __all__ = ["confusion_matrix", "evaluate", "train_epoch"]
@@ -33,15 +34,15 @@ def train_epoch(
     stop: Callable[[], bool] = lambda: False,
     lr_at: Callable[[int], float] | None = None,
     progress: bool = False,
-    before_step: Callable[[], object] | None = None,
+    threads: ThreadGovernor | None = None,
 ) -> tuple[float, int, bool]:
     """One pass over ``images`` in a random order; return (mean loss, images seen, stopped early).
 
     ``on_batch(batch, images_done, loss)`` is called after each update (a progress
     callback); ``progress=True`` draws a bar on stderr instead or as well. When
     ``stop()`` turns true the loop ends after the current batch. ``lr_at(batch)``,
-    if given, sets the learning rate of each update (``batch`` counts from 1). ``before_step()``
-    runs before each batch (a :class:`~symcnn.runtime.threads.ThreadGovernor`'s ``tick``).
+    if given, sets the learning rate of each update (``batch`` counts from 1). ``threads``, if
+    given, sets Numba's thread count for each batch (:mod:`symcnn.runtime.threads`).
     """
     if progress:
         bar = EpochBar(epoch, 0, len(images), live=True)
@@ -54,15 +55,15 @@ def train_epoch(
 
         try:
             return train_epoch(net, opt, images, targets, batch_size, rng, epoch, on_batch, stop, lr_at,
-                               before_step=before_step)
+                               threads=threads)
         finally:
             bar.close()
     order = rng.permutation(len(images))
     total, seen = 0.0, 0
     for batch, start in enumerate(range(0, len(order), batch_size), 1):
         idx = order[start : start + batch_size]
-        if before_step is not None:
-            before_step()
+        if threads is not None:
+            threads.tick()
         loss = net.loss(images[idx], targets[idx])  # forward
         if not np.isfinite(loss):
             raise TrainingError(f"loss is {loss} at epoch {epoch}, batch {batch}; training stopped")
@@ -70,6 +71,8 @@ def train_epoch(
         if lr_at is not None:
             opt.set_lr(lr_at(batch))
         opt.step(net.gradients())  # update
+        if threads is not None:
+            threads.tock()
         total, seen = total + loss * len(idx), seen + len(idx)
         if on_batch is not None:
             on_batch(batch, seen, total / seen)
@@ -84,21 +87,23 @@ EVAL_BATCH = 200
 
 def evaluate(
     net: Network, images: np.ndarray, labels: np.ndarray, batch_size: int = EVAL_BATCH, classes: int = 10,
-    before_batch: Callable[[], object] | None = None,
+    threads: ThreadGovernor | None = None,
 ) -> tuple[float, np.ndarray]:
     """Return (error rate, confusion matrix) of ``net`` on ``images`` with integer ``labels``.
 
     The images go through the network ``batch_size`` at a time and only the confusion matrix
     is kept between batches (the NumPy backend's unfolded windows are dropped after each), so
-    memory does not grow with the test set (``images`` may be a memory map). ``before_batch()``
-    runs before each batch (a thread governor's ``tick``).
+    memory does not grow with the test set (``images`` may be a memory map). ``threads``, if given,
+    sets Numba's thread count for each batch.
     """
     matrix = np.zeros((classes, classes), dtype=np.int64)
     for start in range(0, len(images), batch_size):
-        if before_batch is not None:
-            before_batch()
+        if threads is not None:
+            threads.tick()
         batch = np.ascontiguousarray(images[start : start + batch_size])
         predicted = np.argmax(net.forward(batch), axis=1)
+        if threads is not None:
+            threads.tock()
         matrix += confusion_matrix(labels[start : start + batch_size], predicted, classes)
         forget_windows()  # kept for a backward pass that inference never runs
     seen = int(matrix.sum())
