@@ -53,10 +53,13 @@ def _scripted(gov: ThreadGovernor, others: list[float], monkeypatch) -> list[int
     return allowed
 
 
-def test_the_load_rule_goes_down_at_once_and_up_after_two_free_looks(monkeypatch):
+def test_the_count_tried_goes_down_at_once_and_up_after_two_free_looks(monkeypatch):
     gov = ThreadGovernor(interval=0.0)
-    gov.cores = gov.most = 2
-    assert _scripted(gov, [0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0], monkeypatch) == [1, 2, 1, 1, 1, 1, 2, 2]
+    gov.cores = gov.most = 4
+    gov.least = gov.allowed = 2
+    monkeypatch.setattr(gov, "_numba", type("Pool", (), {"set_num_threads": staticmethod(lambda n: None)}))
+    others = [0.0, 0.0, 3.0, 0.0, 3.0, 0.0, 0.0, 0.0]  # cores other processes used, second by second
+    assert _scripted(gov, others, monkeypatch) == [2, 4, 2, 2, 2, 2, 4, 4]  # never fewer than two tried
     assert gov.report()["mode"] == "auto"
 
 
@@ -94,7 +97,7 @@ def test_more_threads_only_while_a_trial_finds_them_faster(monkeypatch):
     assert _trial(gov, clock, {1: 0.010, 2: 0.050}, 10) == [1, 2, 1, 2, 1, 2, 1, 1, 1, 1]
     assert gov.best == 1 and gov.trials == 2 and gov.trials_won == 1
     assert gov.report()["steps_at"] == {"1": 10, "2": 10}
-    gov.allowed = 1  # the load took the spare core: one thread, no trial
+    gov.allowed = 1  # a machine of one core: one thread, no trial
     assert _trial(gov, clock, {1: 0.010, 2: 0.050}, 3) == [1, 1, 1] and gov.trials == 2
 
 

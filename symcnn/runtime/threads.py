@@ -2,14 +2,17 @@
 
 A ``parallel=True`` kernel is a fork-join region: Numba cuts its outer loop
 into one equal share a thread and the region ends when the last share does.
-A training step runs dozens of such regions of a fraction of a millisecond
-each. When another process is busy on one of the cores, the thread on that
-core gets the CPU only part of the time, in time slices of milliseconds, and
-every region waits for it: on this project's 2-core machine dlt's step ran
-5-20× slower on two threads than on one beside a single busy process. The
-OpenMP layer's default wait policy made it worse: a thread that has finished
-its share spins (libgomp: ``GOMP_SPINCOUNT``) and takes CPU from the very
-process the late thread shares its core with.
+A training step runs 16 (dlt) to 28 (lenet5) such regions of a fraction of a
+millisecond each. When another process is busy on one of the cores, the
+thread on that core gets the CPU only in the scheduler's time slices
+(milliseconds) and every region waits for it; OpenMP's default wait policy
+makes it worse: the thread that has finished its share spins (libgomp:
+``GOMP_SPINCOUNT``) and takes CPU from the very core the late thread waits
+for. Beside one busy process on this project's 2-core machine, dlt's step
+ran 16× slower on two threads than on one. Yet on a machine crowded with
+many runnable threads the scheduler shares the CPU per thread, and two
+threads that wait passively got twice the CPU of one and ran 1.4× faster.
+No load figure says which of the two a machine is in; a measurement does.
 
 So, at the cause:
 
@@ -17,17 +20,14 @@ So, at the cause:
   its pool (libgomp reads it when it is loaded, at the first parallel kernel),
   unless the user set one; the kernel-compiling child processes
   (:mod:`.warmup`) inherit it through the environment;
-* :class:`ThreadGovernor` takes the thread count from the cores actually free:
-  before each step it looks, at most every :data:`INTERVAL` seconds, at the CPU
-  time other processes used since its last look (``/proc/stat`` minus this
-  process's own CPU time) and runs one thread per core they left free, never
-  fewer than one. It goes down at once and up only after two free intervals
-  in a row: a thread too many costs far more than a thread too few;
-* and it keeps more than one thread only while that measurably beats one: a
-  trial every few seconds times a few steps on one thread against as many on
-  the free cores, alternately, and the faster keeps the count, so a pool that
-  loses for a reason no load figure shows (wake-ups costlier than the work,
-  a busy hyperthread sibling) goes back to one thread.
+* :class:`ThreadGovernor` runs more than one thread only while that
+  measurably beats one: a trial every few seconds times a few steps on one
+  thread against as many on more, alternately, and the faster median keeps
+  the count until the next trial. The count tried is one a free core, at
+  least two: before each step it looks, at most every :data:`INTERVAL`
+  seconds, at the CPU time other processes used on this process's CPUs
+  (``/proc/stat`` minus this process's own CPU time); down at once, up after
+  two free looks in a row.
 
 A fixed ``--threads N`` turns the governor off.
 """
@@ -140,12 +140,12 @@ class _Look:
 class ThreadGovernor:
     """Numba's thread count for each step: ``threads`` if given, else chosen as the steps run.
 
-    Call :meth:`tick` before each step and :meth:`tock` after it. Unfixed, the count is one a
-    free core (a look at ``/proc/stat`` every :data:`INTERVAL` seconds; down at once, up after
-    two free looks in a row), and more than one thread only while it measurably beats one: a
-    *trial* every :data:`TRIAL_EVERY` seconds runs :data:`TRIAL_PAIRS` steps on one thread and
-    as many on the free cores, alternately, and the faster median keeps the count until the
-    next. Where ``/proc/stat`` is missing every core counts as free and the trials decide.
+    Call :meth:`tick` before each step and :meth:`tock` after it. Unfixed, more than one thread
+    runs only while it measurably beats one: a *trial* every :data:`TRIAL_EVERY` seconds runs
+    :data:`TRIAL_PAIRS` steps on one thread and as many on ``allowed`` threads, alternately, and
+    the faster median keeps the count until the next. ``allowed`` is one a free core, at least
+    two (a look at ``/proc/stat`` every :data:`INTERVAL` seconds; down at once, up after two free
+    looks in a row); where ``/proc/stat`` is missing, every core.
     """
 
     def __init__(self, threads: int | None = None, interval: float = INTERVAL,
@@ -161,8 +161,9 @@ class ThreadGovernor:
         self._last = self._look()
         if threads is not None:
             check_threads(threads)
-        # threads the load allows: until the first looks say the cores are free, one
-        self.allowed = min(self.most, self.cores) if self._last is None else 1
+        self.least = min(2, self.most, self.cores)  # always tried against one thread, where there are two
+        # the count tried against one thread: one a free core (all where no load can be read), at least two
+        self.allowed = min(self.most, self.cores) if self._last is None else self.least
         self.threads = threads if threads is not None else 1
         self.best: int | None = None  # the count the last trial chose, for ``self._tried`` allowed
         self._tried = 0
@@ -238,7 +239,7 @@ class ThreadGovernor:
         wall = max(look.wall - self._last.wall, 1e-9)
         others = max(0.0, (look.busy - self._last.busy) - (look.own - self._last.own)) / wall
         self._last = look
-        want = free_threads(others, self.cores, self.most)
+        want = max(self.least, free_threads(others, self.cores, self.most))
         if want < self.allowed:  # a thread too many: down at once
             self._free, self.allowed = 0, want
         elif want > self.allowed:  # up only after two free looks in a row
