@@ -241,3 +241,10 @@ def test_bench_one_thread_times_numba_on_one_thread_beside_the_default(capsys):
     assert one["threading_layer"] in ("omp", "tbb", "workqueue") and one["wait_policy"]
     assert result["vs_one_thread"]["numba"]["ratio"] > 0 and "contended" not in result
     assert "numba/numba@1" in render(result) and "OMP_WAIT_POLICY" in render(result)
+
+
+def test_train_refuses_more_threads_than_the_pool_before_any_work(capsys):
+    too_many = str(numba.config.NUMBA_NUM_THREADS + 1)
+    assert main(["train", "--threads", too_many, "--limit", "10"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"--threads {too_many}" in err[0] and "compiling" not in err[0]

@@ -7,6 +7,12 @@ other processes used meanwhile (these machines are shared), the first step
 peak, and per-layer forward/backward times. ``--compare torch`` times the
 same network in PyTorch, from the same weights, in the same rounds.
 ``--compare torch-compile`` adds ``torch.compile`` (default mode) beside eager.
+Numba's threads are chosen as ``symcnn train`` chooses them (two or more only
+while a trial finds them faster than one) unless ``--threads`` fixes them;
+every result names the threading layer and OpenMP's wait policy.
+``--contended`` runs one busy process of the bench's own beside the timed
+rounds and, like ``--one-thread``, times the numba backend held at one thread
+in the same rounds.
 ``--derive`` instead times ``symcnn derive`` and ``symcnn verify`` cold and warm;
 ``--cold`` times ``symcnn train --net NET --epochs 1`` from empty caches and warm,
 against a PyTorch script training the same epoch, both whole processes.
@@ -48,8 +54,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--windows", type=_positive, default=5, help="timed windows (default 5)")
     p.add_argument("--warmup", type=int, default=3, help="untimed steps after the first (default 3)")
     p.add_argument("--threads", type=_positive,
-                   help="threads for Numba and PyTorch (default: Numba one a free core, chosen as it runs; "
-                   "PyTorch as many as Numba's pool)")
+                   help="threads for Numba and PyTorch (default: Numba's chosen as it runs, more than one "
+                   "only while faster than one; PyTorch as many as Numba's pool)")
     p.add_argument("--one-thread", action="store_true",
                    help="also time the numba backend held at one thread, in the same rounds")
     p.add_argument("--contended", action="store_true",

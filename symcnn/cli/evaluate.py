@@ -29,7 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--max-images", type=options.positive_int, metavar="N", default=DEFAULT_MAX_IMAGES,
                    help=f"refuse a data split of more than N images (default {DEFAULT_MAX_IMAGES})")
     p.add_argument("--threads", type=options.positive_int, metavar="N",
-                   help="threads for the numba backend (default: one a free core, chosen as it runs)")
+                   help="threads for the numba backend (default: chosen as it runs, more than one "
+                   "only while a trial finds them faster than one)")
     p.add_argument("--plot", metavar="FILE.png",
                    help="draw the confusion matrix, classes named, into this PNG (needs matplotlib)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")

@@ -63,7 +63,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="write loss.png (loss and test error curves) and kernels.png here (needs matplotlib)")
     p.add_argument("--json", action="store_true", help="one JSON object per epoch on stdout, nothing else")
     p.add_argument("--threads", type=options.positive_int, metavar="N",
-                   help="threads for the numba backend (default: one a free core, chosen as it trains)")
+                   help="threads for the numba backend (default: chosen as it trains, more than one "
+                   "only while a trial finds them faster than one)")
     p.add_argument("--generated", metavar="DIR",
                    help="folder of generated layer modules (default: generated/ of a checkout, "
                    "else the copy shipped in the package)")
