@@ -248,3 +248,22 @@ def test_train_refuses_more_threads_than_the_pool_before_any_work(capsys):
     assert main(["train", "--threads", too_many, "--limit", "10"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"--threads {too_many}" in err[0] and "compiling" not in err[0]
+
+
+def test_gradients_do_not_depend_on_the_threads_that_computed_them():
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("a pool of one thread")
+    from symcnn.runtime.arch import synthetic_batch
+    from symcnn.runtime.presets import build_network
+
+    net = build_network("dlt", backend="numba", dtype="float32")
+    x, t = synthetic_batch(10, "float32", seed=2)
+    grads = []
+    for count in (1, 2):  # the kernel gradient splits the images into blocks by the pool, not the threads
+        numba.set_num_threads(count)
+        loss = net.loss(x, t)
+        net.backward()
+        grads.append((loss, {k: v.copy() for k, v in net.gradients().items()}))
+    assert grads[0][0] == grads[1][0]
+    for name, g in grads[0][1].items():
+        np.testing.assert_array_equal(g, grads[1][1][name], err_msg=name)
