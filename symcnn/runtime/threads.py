@@ -52,6 +52,9 @@ QUIET = 0.2
 TRIAL_EVERY = 5.0
 #: Steps on one thread, and as many on the free cores, in a trial.
 TRIAL_PAIRS = 3
+#: More threads win a trial only with a median step at most this fraction of one thread's: a wrong
+#: win costs seconds of a losing pool, a wrong loss a few per cent.
+MARGIN = 0.95
 #: OpenMP's wait policy unless the user chose one: threads that wait sleep instead of spinning.
 WAIT_POLICY = "passive"
 
@@ -143,7 +146,8 @@ class ThreadGovernor:
     Call :meth:`tick` before each step and :meth:`tock` after it. Unfixed, more than one thread
     runs only while it measurably beats one: a *trial* every :data:`TRIAL_EVERY` seconds runs
     :data:`TRIAL_PAIRS` steps on one thread and as many on ``allowed`` threads, alternately, and
-    the faster median keeps the count until the next. ``allowed`` is one a free core, at least
+    the faster median (more threads by :data:`MARGIN`) keeps the count until the next.
+    ``allowed`` is one a free core, at least
     two (a look at ``/proc/stat`` every :data:`INTERVAL` seconds; down at once, up after two free
     looks in a row); where ``/proc/stat`` is missing, every core.
     """
@@ -205,9 +209,9 @@ class ThreadGovernor:
         if not self._trial_step:
             return
         self._samples.setdefault(self.threads, []).append(took)
-        if not self._trial:  # the trial's last step: the faster median wins
+        if not self._trial:  # the trial's last step: the faster median wins, one thread on a near tie
             one, more = (statistics.median(self._samples.get(k) or [math.inf]) for k in (1, self._tried))
-            self.best = self._tried if more < one else 1
+            self.best = self._tried if more <= MARGIN * one else 1
             self.trials_won += self.best > 1
             self._trial_step = False
 
