@@ -11,7 +11,7 @@ import sys
 import types
 
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import config as _numba_config, njit, prange
 
 from symcnn.support import contract as _contract
 
@@ -766,7 +766,7 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
         _z["Wo"],
         _z["KH"],
         _z["KW"],
-        get_num_threads()
+        _numba_config.NUMBA_NUM_THREADS
     )
     _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt, _a)
     forward_Y(_a["U"], _a["Y"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
@@ -817,7 +817,7 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
             _z["Wo"],
             _z["KH"],
             _z["KW"],
-            get_num_threads()
+            _numba_config.NUMBA_NUM_THREADS
         )
     if "dZ" in _need:
         _g["dZ"] = _a["dZ"] = _check.buffer(out, "dZ", (_z["M"],), _dt, _a)
@@ -857,7 +857,7 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
             _z["Wo"],
             _z["KH"],
             _z["KW"],
-            get_num_threads()
+            _numba_config.NUMBA_NUM_THREADS
         )
     if "dc" in _need:
         _g["dc"] = _a["dc"] = _check.buffer(out, "dc", (_z["C"], _z["M"]), _dt, _a)

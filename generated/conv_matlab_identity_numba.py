@@ -10,7 +10,7 @@ import sys
 import types
 
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import config as _numba_config, njit, prange
 
 from symcnn.support import contract as _contract
 
@@ -545,7 +545,7 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
         _z["Wo"],
         _z["KH"],
         _z["KW"],
-        get_num_threads()
+        _numba_config.NUMBA_NUM_THREADS
     )
     return _r
 
@@ -605,7 +605,7 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
             _z["Wo"],
             _z["KH"],
             _z["KW"],
-            get_num_threads()
+            _numba_config.NUMBA_NUM_THREADS
         )
     if "dB" in _need:
         _g["dB"] = _a["dB"] = _check.buffer(out, "dB", (_z["M"],), _dt, _a)

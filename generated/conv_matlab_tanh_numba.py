@@ -10,7 +10,7 @@ import sys
 import types
 
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import config as _numba_config, njit, prange
 
 from symcnn.support import contract as _contract
 
@@ -569,7 +569,7 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
         _z["Wo"],
         _z["KH"],
         _z["KW"],
-        get_num_threads()
+        _numba_config.NUMBA_NUM_THREADS
     )
     _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt, _a)
     forward_Y(_a["U"], _a["Y"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
@@ -636,7 +636,7 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
             _z["Wo"],
             _z["KH"],
             _z["KW"],
-            get_num_threads()
+            _numba_config.NUMBA_NUM_THREADS
         )
     if "dB" in _need:
         _g["dB"] = _a["dB"] = _check.buffer(out, "dB", (_z["M"],), _dt, _a)

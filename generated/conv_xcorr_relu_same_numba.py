@@ -10,7 +10,7 @@ import sys
 import types
 
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import config as _numba_config, njit, prange
 
 from symcnn.support import contract as _contract
 
@@ -712,7 +712,7 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
         _z["W"],
         _z["RH"],
         _z["RW"],
-        get_num_threads()
+        _numba_config.NUMBA_NUM_THREADS
     )
     _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["M"], _z["H"], _z["W"]), _dt, _a)
     forward_Y(_a["U"], _a["Y"], _z["N"], _z["M"], _z["H"], _z["W"])
@@ -757,7 +757,7 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
             _z["W"],
             _z["RH"],
             _z["RW"],
-            get_num_threads()
+            _numba_config.NUMBA_NUM_THREADS
         )
     if "dK" in _need:
         _g["dK"] = _a["dK"] = _check.buffer(out, "dK", (_z["C"], _z["M"], 2*_z["RH"] + 1, 2*_z["RW"] + 1), _dt, _a)
@@ -772,7 +772,7 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
             _z["W"],
             _z["RH"],
             _z["RW"],
-            get_num_threads()
+            _numba_config.NUMBA_NUM_THREADS
         )
     if "dB" in _need:
         _g["dB"] = _a["dB"] = _check.buffer(out, "dB", (_z["M"],), _dt, _a)

@@ -15,6 +15,13 @@ One measurement, in order:
 4. for each symcnn backend, a profiled pass times every layer's forward and
    backward kernel and the update.
 
+Numba's thread count is set before every step by a
+:class:`~symcnn.runtime.threads.ThreadGovernor`: ``threads`` if given, else
+one a free core, as in ``symcnn train``. ``one_thread`` adds a contender
+``numba@1``, the same network on one thread, timed in the same rounds;
+``contended`` runs one busy process of the bench's own beside the timed
+rounds (:mod:`symcnn.bench.busy`) and implies ``one_thread``.
+
 A training step is forward + loss + backward + SGD update on one synthetic
 batch (random images in [0, 1), random one-hot targets): throughput does not
 depend on the pixel values, and no data needs to be present.
@@ -38,11 +45,14 @@ from symcnn.bench.peak import matmul_peak, stream_bandwidth
 from symcnn.bench.timing import QUIET_CORES, Window, cpu_count, summarize, time_windows
 from symcnn.errors import SymcnnError
 from symcnn.runtime.arch import synthetic_batch
+from symcnn.runtime.threads import ThreadGovernor, check_threads, settings
 
 __all__ = ["BenchConfig", "format_report", "run_bench", "synthetic_batch"]
 
 TORCH = "torch"
 COMPILED = "torch-compile"
+#: The Numba backend held at one thread, beside the governed default.
+ONE_THREAD = "numba@1"
 
 
 @dataclass
@@ -59,21 +69,22 @@ class BenchConfig:
     compare_compiled: bool = False  # torch.compile beside eager
     peak: bool = True
     layers: bool = True
-    threads: int | None = None  # Numba's and PyTorch's threads (default: Numba's default)
+    threads: int | None = None  # Numba's and PyTorch's threads (default: one a free core for Numba)
+    one_thread: bool = False  # also time the Numba backend on one thread, in the same rounds
+    contended: bool = False  # one busy process beside the timed rounds (implies one_thread)
     generated: str | None = None
     trust: bool = False
     log: Callable[[str], None] = field(default=lambda msg: None)
 
 
 def numba_threads(threads: int | None = None) -> int:
-    """Numba's thread count, after setting it to ``threads`` if given."""
+    """Numba's most threads, or ``threads`` if given (checked against the pool's size)."""
     import numba
 
     if threads is not None:
-        if not 1 <= threads <= numba.config.NUMBA_NUM_THREADS:
-            raise SymcnnError(f"--threads {threads}: Numba allows 1 to {numba.config.NUMBA_NUM_THREADS}")
-        numba.set_num_threads(threads)
-    return int(numba.get_num_threads())
+        check_threads(threads)
+        return threads
+    return int(numba.config.NUMBA_NUM_THREADS)
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
@@ -92,28 +103,35 @@ class Contender:
     info: dict[str, Any]
 
 
-def symcnn_contender(cfg: BenchConfig, backend: str, x: np.ndarray, t: np.ndarray) -> tuple[Contender, Any]:
-    """A symcnn network of ``backend`` with a training step on ``(x, t)``; also returns (net, opt)."""
+def symcnn_contender(cfg: BenchConfig, backend: str, x: np.ndarray, t: np.ndarray,
+                     threads: int | None = None, name: str | None = None) -> tuple[Contender, Any]:
+    """A symcnn network of ``backend`` with a training step on ``(x, t)``; also returns (net, opt).
+
+    Numba's threads are set before each step: ``threads``, else ``cfg.threads``, else one a free core."""
     from symcnn.runtime.optim import SGD
     from symcnn.runtime.presets import RECIPES, build_network
     from symcnn.runtime.warmup import compile_ahead
 
     recipe = RECIPES[cfg.net]
     info: dict[str, Any] = {}
-    if backend == "numba":  # kernels compiled in-process run slower than cached ones (runtime.warmup)
+    if backend == "numba" and name is None:  # compiled in-process they run slower (runtime.warmup)
         info["compile_ahead_s"] = compile_ahead(cfg.net, dtype=cfg.dtype, generated=cfg.generated,
                                                 trust=cfg.trust)
     net, build_s = _timed(lambda: build_network(
         cfg.net, backend=backend, dtype=cfg.dtype, generated=cfg.generated, trust=cfg.trust, seed=cfg.seed
     ))
     opt = SGD(net.parameters(), lr=recipe["lr"], momentum=recipe["momentum"])
+    governor = ThreadGovernor(threads if threads is not None else cfg.threads)
 
     def step() -> None:
+        governor.tick()
         net.loss(x, t)  # forward
         net.backward()  # backward
         opt.step(net.gradients())  # update
+        governor.tock()
 
-    return Contender(backend, step, {"build_s": build_s, **info}), (net, opt)
+    info["threading"] = governor.report  # filled in as the steps run
+    return Contender(name or backend, step, {"build_s": build_s, **info}), (net, opt)
 
 
 def torch_contender(cfg: BenchConfig, params: dict[str, np.ndarray], threads: int,
@@ -247,6 +265,7 @@ def machine_info(cfg: BenchConfig, threads: int) -> dict[str, Any]:
 
         info["numba"] = numba.__version__
         info["numba_threading_layer"] = numba.config.THREADING_LAYER
+        info["threading"] = settings()
     except ImportError:  # pragma: no cover - numba is a dependency
         pass
     if cfg.peak:
@@ -294,6 +313,7 @@ def run_bench(cfg: BenchConfig) -> dict[str, Any]:
     from symcnn.bench.arch import initial_params
 
     threads = numba_threads(cfg.threads)
+    one_thread = (cfg.one_thread or cfg.contended) and "numba" in cfg.backends
     result: dict[str, Any] = {
         "symcnn": __version__,
         "net": cfg.net,
@@ -318,6 +338,10 @@ def run_bench(cfg: BenchConfig) -> dict[str, Any]:
         contenders.append(c)
         if params is None:
             params = {k: v.copy() for k, v in nets[backend][0].parameters().items()}
+    if one_thread:
+        cfg.log(f"building {cfg.net} (numba on one thread, {cfg.dtype})")
+        c, nets[ONE_THREAD] = symcnn_contender(cfg, "numba", x, t, threads=1, name=ONE_THREAD)
+        contenders.append(c)
     if cfg.compare_torch:
         if params is None:  # no symcnn network: the same draws the preset makes
             params = initial_params(cfg.net, cfg.seed, cfg.dtype)
@@ -336,12 +360,23 @@ def run_bench(cfg: BenchConfig) -> dict[str, Any]:
             c.step()
     names = ", ".join(c.name for c in contenders)
     cfg.log(f"timing {cfg.steps} steps in {cfg.windows} windows each: {names}")
-    timed = time_rounds(contenders, cfg.steps, cfg.windows)
+    if cfg.contended:
+        from symcnn.bench.busy import SPIN, busy_process
+
+        with busy_process() as busy:
+            cfg.log(f"one busy process beside the timing: pid {busy.pid}")
+            timed = time_rounds(contenders, cfg.steps, cfg.windows)
+        result["contended"] = {"pid": busy.pid, "command": SPIN, "exit": busy.returncode}
+    else:
+        timed = time_rounds(contenders, cfg.steps, cfg.windows)
+    result["machine"]["threading"] = settings()  # the layer Numba runs, now that kernels have run
 
     peak = result["machine"].get("matmul_peak", {}).get("gflops")
     result["results"] = {}
     for c in contenders:
         entry: dict[str, Any] = {"backend": c.name, **c.info, **summarize(timed[c.name], cfg.batch_size)}
+        if callable(entry.get("threading")):
+            entry["threading"] = {**entry["threading"](), **result["machine"]["threading"]}
         median_s = entry["step_ms"]["median"] / 1e3
         entry["first_step_overhead_s"] = max(0.0, entry["first_step_s"] - median_s)
         entry["gflops"] = flops["total"] / median_s / 1e9
@@ -352,9 +387,12 @@ def run_bench(cfg: BenchConfig) -> dict[str, Any]:
             entry["profile"] = profile_layers(net, opt, x, t, max(1, cfg.steps // max(cfg.windows, 1)))
             entry["profile"]["update_bound_ms"] = _update_bound(net, opt, cfg.dtype)
         result["results"][c.name] = entry
+    if one_thread:
+        result["vs_one_thread"] = {"numba": _ratios(timed["numba"], timed[ONE_THREAD], cfg.batch_size)}
     if cfg.compare_torch:
         result["vs_torch"] = {
-            b: _ratios(timed[b], timed[TORCH], cfg.batch_size) for b in cfg.backends
+            b: _ratios(timed[b], timed[TORCH], cfg.batch_size)
+            for b in (*cfg.backends, *([ONE_THREAD] if one_thread else []))
         }
         if COMPILED in timed:
             result["vs_torch_compile"] = {
@@ -387,6 +425,17 @@ def _ratios(ours: list[Window], theirs: list[Window], batch: int) -> dict[str, f
 
 
 # -- the report ----------------------------------------------------------------------------------
+
+
+def format_threading(t: dict[str, Any]) -> str:
+    """``threads auto, … (1 for 180 steps, 2 for 20; more won 3 of 5 trials), layer omp, …``."""
+    at = t.get("steps_at") or {}
+    counts = ", ".join(f"{k} for {v} steps" for k, v in at.items())
+    how = (f"threads auto, one a free core of {t['most']} while it beats one ({counts}; "
+           f"more won {t['trials_won']} of {t['trials']} trials)"
+           if t.get("mode") == "auto" else f"threads fixed at {t.get('threads')}")
+    spin = f", GOMP_SPINCOUNT {t['spin_count']}" if t.get("spin_count") else ""
+    return f"{how}, layer {t.get('threading_layer')}, OMP_WAIT_POLICY {t.get('wait_policy')}{spin}"
 
 
 def format_report(result: dict[str, Any]) -> str:
@@ -425,6 +474,15 @@ def format_report(result: dict[str, Any]) -> str:
         )
     lines.append("(others: CPU cores other processes used while timing, mean over windows; "
                  "1st step: first training step, with compilation or cache loading)")
+    for name, r in result["results"].items():
+        if r.get("threading"):
+            lines.append(f"{name}: {format_threading(r['threading'])}")
+    if "contended" in result:
+        lines.append(f"contended: one busy process of the bench's own (pid {result['contended']['pid']}, "
+                     "Python arithmetic on one core) ran beside the timed rounds, stopped after them")
+    for name, v in result.get("vs_one_thread", {}).items():
+        lines.append(f"{name}/{ONE_THREAD}: {v['ratio']:.2f}x  (per round: median {v['round_median']:.2f}, "
+                     f"min {v['round_min']:.2f}, max {v['round_max']:.2f}): the default threads against one")
     for name, r in result["results"].items():
         if "compile_ahead_s" in r:
             took = r["compile_ahead_s"]

@@ -7,6 +7,12 @@ other processes used meanwhile (these machines are shared), the first step
 peak, and per-layer forward/backward times. ``--compare torch`` times the
 same network in PyTorch, from the same weights, in the same rounds.
 ``--compare torch-compile`` adds ``torch.compile`` (default mode) beside eager.
+Numba's threads are chosen as ``symcnn train`` chooses them (two or more only
+while a trial finds them faster than one) unless ``--threads`` fixes them;
+every result names the threading layer and OpenMP's wait policy.
+``--contended`` runs one busy process of the bench's own beside the timed
+rounds and, like ``--one-thread``, times the numba backend held at one thread
+in the same rounds.
 ``--derive`` instead times ``symcnn derive`` and ``symcnn verify`` cold and warm;
 ``--cold`` times ``symcnn train --net NET --epochs 1`` from empty caches and warm,
 against a PyTorch script training the same epoch, both whole processes.
@@ -50,7 +56,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--warmup", type=options.nonnegative_int, default=3,
                    help="untimed steps after the first (default 3)")
     p.add_argument("--threads", type=_positive,
-                   help="threads for Numba and PyTorch (default: Numba's, one per CPU)")
+                   help="threads for Numba and PyTorch (default: Numba's chosen as it runs, more than one "
+                   "only while faster than one; PyTorch as many as Numba's pool)")
+    p.add_argument("--one-thread", action="store_true",
+                   help="also time the numba backend held at one thread, in the same rounds")
+    p.add_argument("--contended", action="store_true",
+                   help="run one busy process of its own beside the timing (implies --one-thread)")
     p.add_argument("--seed", type=options.seed, default=0, help="seed of the weights and the batch")
     p.add_argument("--compare", choices=("torch", "torch-compile"),
                    help="also time the same network in PyTorch eager (torch-compile: and torch.compile)")
@@ -72,6 +83,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..runtime.threads import prepare
+
+    prepare()  # before Numba starts its thread pool
     def log(msg: str) -> None:
         if not args.json:
             print(f"bench: {msg}", file=sys.stderr, flush=True)
@@ -106,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
     cfg = BenchConfig(
         net=args.net, backends=backends, dtype=args.dtype, batch_size=args.batch_size,
         steps=args.steps, windows=args.windows, warmup=args.warmup, seed=args.seed,
-        threads=args.threads, compare_torch=args.compare is not None,
+        threads=args.threads, one_thread=args.one_thread, contended=args.contended,
+        compare_torch=args.compare is not None,
         compare_compiled=args.compare == "torch-compile",
         peak=not args.no_peak, layers=not args.no_layers,
         generated=args.generated, trust=args.trust_generated, log=log,

@@ -38,6 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     options.add_max_memory(p)
     p.add_argument("--max-images", type=options.positive_int, metavar="N", default=DEFAULT_MAX_IMAGES,
                    help=f"refuse a data split of more than N images (default {DEFAULT_MAX_IMAGES})")
+    p.add_argument("--threads", type=options.positive_int, metavar="N",
+                   help="threads for the numba backend (default: chosen as it runs, more than one "
+                   "only while a trial finds them faster than one)")
     p.add_argument("--plot", metavar="FILE.png",
                    help="draw the confusion matrix, classes named, into this PNG (needs matplotlib)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
@@ -79,6 +82,9 @@ def _custom_folders(meta: dict, args: argparse.Namespace) -> list:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..runtime.threads import governor, prepare
+
+    prepare()  # before Numba starts its thread pool
     from ..errors import CheckpointError, DataError
     from ..runtime.budget import EVAL_BATCH, Budget
     from ..runtime.checkpoint import check_finite, load_meta, load_npz
@@ -103,7 +109,8 @@ def run(args: argparse.Namespace) -> int:
     if tuple(net.input_shape) != images.shape[1:]:
         raise CheckpointError(f"{args.model}: the network takes images of shape {tuple(net.input_shape)}, "
                               f"the data has {images.shape[1:]}")
-    error, matrix = evaluate(net, images, data.labels("test"))
+    threads = governor(net.meta.get("backend"), args.threads)  # Numba's threads for each batch
+    error, matrix = evaluate(net, images, data.labels("test"), threads=threads)
     if args.plot:
         from ..runtime.plots import plot_confusion
 

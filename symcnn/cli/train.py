@@ -63,6 +63,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--plot", metavar="DIR",
                    help="write loss.png (loss and test error curves) and kernels.png here (needs matplotlib)")
     p.add_argument("--json", action="store_true", help="one JSON object per epoch on stdout, nothing else")
+    p.add_argument("--threads", type=options.positive_int, metavar="N",
+                   help="threads for the numba backend (default: chosen as it trains, more than one "
+                   "only while a trial finds them faster than one)")
     p.add_argument("--generated", metavar="DIR",
                    help="folder of generated layer modules (default: generated/ of a checkout, "
                    "else the copy shipped in the package)")
@@ -171,6 +174,14 @@ def _save(net, path: str | Path, **meta) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..runtime.threads import governor as threads_governor
+    from ..runtime.threads import prepare
+
+    prepare()  # before Numba starts its thread pool
+    if args.threads is not None and args.backend == "numba":
+        from ..runtime.threads import check_threads
+
+        check_threads(args.threads)
     from ..runtime.datasets import find_dataset
     from ..runtime.optim import SGD, scheduled_lr
     from ..runtime.presets import RECIPES, build_network
@@ -239,6 +250,8 @@ def run(args: argparse.Namespace) -> int:
     (x_train, t_train), (x_test, y_test), net = ready["train"], ready["test"], ready["net"]
     opt = SGD(net.parameters(), lr=recipe["lr"], momentum=recipe["momentum"])
     rng = np.random.default_rng([args.seed, 1])
+    # Numba's threads for each step, and apart for the test set's batches (steps of another length)
+    governor, test_governor = (threads_governor(args.backend, args.threads) for _ in range(2))
     print(f"{data.describe()}; training on {len(x_train)}", file=sys.stderr)
     print(f"{net!r}\nrecipe: {recipe}", file=sys.stderr)
 
@@ -274,6 +287,7 @@ def run(args: argparse.Namespace) -> int:
                 loss, seen, stopped = train_epoch(
                     net, opt, x_train, t_train, recipe["batch_size"], rng,
                     epoch=epoch, on_batch=on_batch, stop=lambda: bool(interrupted), lr_at=lr_at,
+                    threads=governor,
                 )
             except TrainingError as exc:
                 first.stop()
@@ -290,7 +304,7 @@ def run(args: argparse.Namespace) -> int:
                 return 130
             with Ticker("evaluating", enabled=False if args.json else None) as ticker:
                 ticker.show(0, 0, f"{len(x_test)} test images")
-                error, _ = evaluate(net, x_test, y_test)
+                error, _ = evaluate(net, x_test, y_test, threads=test_governor)
             record = {"epoch": epoch, "train_loss": loss, "test_error": error,
                       "seconds": round(seconds, 3), "images_per_s": round(seen / seconds, 1)}
             history.append(record)

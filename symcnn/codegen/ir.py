@@ -324,8 +324,10 @@ class Window:
 
     ``prange`` over the ``outer`` indices (``(name, extent)`` pairs, each extent a factor of a
     product: :func:`~.printer.factor_code`) and
-    blocks of the ``blocked`` index (two a thread: the driver passes the
-    number of threads, ``_threads``); per block, ``init`` stores the target's
+    blocks of the ``blocked`` index (two a thread of the pool: the driver passes
+    the size of Numba's thread pool, ``_threads``, not the threads running now,
+    so the blocks, the order of their sums and the result do not change with
+    the count ``symcnn.runtime.threads`` chooses); per block, ``init`` stores the target's
     start, a ``buffer`` is allocated (zero-filled where it is ``zeroed``),
     and ``term`` runs (its ``fill`` packing the window); ``flats`` are the
     reshaped views it reads. It runs when the buffer has at most ``limit``

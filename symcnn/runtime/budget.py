@@ -41,8 +41,9 @@ __all__ = ["DEFAULT_MAX_MEMORY", "EVAL_BATCH", "Budget", "LayerCost", "check", "
 
 #: The memory a command may plan to use unless ``--max-memory`` says otherwise: 4 GiB.
 DEFAULT_MAX_MEMORY = 4 * 2**30
-#: Images per batch when a network is evaluated (:func:`symcnn.runtime.train.evaluate`).
-EVAL_BATCH = 1000
+#: Images a batch of :func:`symcnn.runtime.train.evaluate` holds: its memory is the network's for this
+#: many, whatever the test set.
+EVAL_BATCH = 200
 _UNITS = {"": 1, "B": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 
 

@@ -16,8 +16,11 @@ import numpy as np
 
 from symcnn.errors import TrainingError
 from symcnn.progress import EpochBar
+from symcnn.runtime.budget import EVAL_BATCH
 from symcnn.runtime.network import Network
 from symcnn.runtime.optim import SGD
+from symcnn.runtime.threads import ThreadGovernor
+from symcnn.support.numpy_ops import forget_windows
 
 __all__ = ["confusion_matrix", "evaluate", "train_epoch"]
 
@@ -34,13 +37,15 @@ def train_epoch(
     stop: Callable[[], bool] = lambda: False,
     lr_at: Callable[[int], float] | None = None,
     progress: bool = False,
+    threads: ThreadGovernor | None = None,
 ) -> tuple[float, int, bool]:
     """One pass over ``images`` in a random order; return (mean loss, images seen, stopped early).
 
     ``on_batch(batch, images_done, loss)`` is called after each update (a progress
     callback); ``progress=True`` draws a bar on stderr instead or as well. When
     ``stop()`` turns true the loop ends after the current batch. ``lr_at(batch)``,
-    if given, sets the learning rate of each update (``batch`` counts from 1).
+    if given, sets the learning rate of each update (``batch`` counts from 1). ``threads``, if
+    given, sets Numba's thread count for each batch (:mod:`symcnn.runtime.threads`).
     """
     if progress:
         bar = EpochBar(epoch, 0, len(images), live=True)
@@ -52,13 +57,16 @@ def train_epoch(
                 callback(batch, done, loss)
 
         try:
-            return train_epoch(net, opt, images, targets, batch_size, rng, epoch, on_batch, stop, lr_at)
+            return train_epoch(net, opt, images, targets, batch_size, rng, epoch, on_batch, stop, lr_at,
+                               threads=threads)
         finally:
             bar.close()
     order = rng.permutation(len(images))
     total, seen = 0.0, 0
     for batch, start in enumerate(range(0, len(order), batch_size), 1):
         idx = order[start : start + batch_size]
+        if threads is not None:
+            threads.tick()
         loss = net.loss(images[idx], targets[idx])  # forward
         if not np.isfinite(loss):
             raise TrainingError(f"loss is {loss} at epoch {epoch}, batch {batch}; training stopped")
@@ -66,6 +74,8 @@ def train_epoch(
         if lr_at is not None:
             opt.set_lr(lr_at(batch))
         opt.step(net.gradients())  # update
+        if threads is not None:
+            threads.tock()
         total, seen = total + loss * len(idx), seen + len(idx)
         if on_batch is not None:
             on_batch(batch, seen, total / seen)
@@ -85,12 +95,28 @@ def _check_weights(net: Network, epoch: int, batch: int) -> None:
 
 
 def evaluate(
-    net: Network, images: np.ndarray, labels: np.ndarray, batch_size: int = 1000, classes: int = 10
+    net: Network, images: np.ndarray, labels: np.ndarray, batch_size: int = EVAL_BATCH, classes: int = 10,
+    threads: ThreadGovernor | None = None,
 ) -> tuple[float, np.ndarray]:
-    """Return (error rate, confusion matrix) of ``net`` on ``images`` with integer ``labels``."""
-    predicted = net.predict(images, batch_size)
-    matrix = confusion_matrix(labels, predicted, classes)
-    error = float(np.mean(predicted != labels)) if len(labels) else 0.0
+    """Return (error rate, confusion matrix) of ``net`` on ``images`` with integer ``labels``.
+
+    The images go through the network ``batch_size`` at a time and only the confusion matrix
+    is kept between batches (the NumPy backend's unfolded windows are dropped after each), so
+    memory does not grow with the test set (``images`` may be a memory map). ``threads``, if given,
+    sets Numba's thread count for each batch.
+    """
+    matrix = np.zeros((classes, classes), dtype=np.int64)
+    for start in range(0, len(images), batch_size):
+        if threads is not None:
+            threads.tick()
+        batch = np.ascontiguousarray(images[start : start + batch_size])
+        predicted = np.argmax(net.forward(batch), axis=1)
+        if threads is not None:
+            threads.tock()
+        matrix += confusion_matrix(labels[start : start + batch_size], predicted, classes)
+        forget_windows()  # kept for a backward pass that inference never runs
+    seen = int(matrix.sum())
+    error = float((seen - np.trace(matrix)) / seen) if seen else 0.0
     return error, matrix
 
 

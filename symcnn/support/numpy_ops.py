@@ -20,8 +20,8 @@ from numpy.lib.stride_tricks import as_strided
 from .contract import aligned
 
 __all__ = [
-    "SHORT_ROWS", "TAP_WORK", "WINDOWS_KEPT", "grid", "matrix", "product", "rows_summed", "scratch", "view",
-    "window_matrix", "window_sum",
+    "SHORT_ROWS", "TAP_WORK", "WINDOWS_KEPT", "forget_windows", "grid", "matrix", "product", "rows_summed",
+    "scratch", "view", "window_matrix", "window_sum",
 ]
 
 
@@ -177,6 +177,12 @@ def window_matrix(a: np.ndarray, axes: tuple, ranges: tuple, batch: int, rows: i
 _WINDOWS = threading.local()
 #: Unfolded windows kept per thread (each with its own buffers): a few per layer of a net.
 WINDOWS_KEPT = 16
+
+
+def forget_windows() -> None:
+    """Drop the unfolded windows kept for a backward pass (this thread's): inference calls this
+    after each batch, so batches at new addresses do not fill the store with windows never reused."""
+    _WINDOWS.__dict__.clear()
 
 
 def _axis_signature(axes: tuple, j: int, extent: tuple) -> tuple:
