@@ -5,8 +5,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import pytest  # noqa: E402
 
-#: Files whose tests take minutes in the slow run (the layer fuzz), run before the rest.
-LONGEST_FIRST = {"test_layer_fuzz.py"}
+#: Files whose tests take minutes in the slow run (the layer fuzz, the docs' long blocks), run first.
+LONGEST_FIRST = {"test_layer_fuzz.py", "test_docs.py"}
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -68,23 +68,25 @@ def run_python(block: Block, state: Document) -> str:
     return printed.getvalue()
 
 
-def run_sh(block: Block, state: Document) -> str:
+def run_sh(block: Block, state: Document) -> tuple[str, ...]:
+    """What the block printed: on stdout, on stderr (progress, errors), and both."""
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
                PYTHONUNBUFFERED="1")
     done = subprocess.run(["bash", "-euo", "pipefail", "-c", block.text], cwd=state.folder, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=TIMEOUT)
-    assert done.returncode == block.exit, (
-        f"{block.name}: exit status {done.returncode}, the docs expect {block.exit}:\n{done.stdout}")
-    return done.stdout
+                          capture_output=True, text=True, timeout=TIMEOUT)
+    assert done.returncode == block.exit, (f"{block.name}: exit status {done.returncode}, the docs "
+                                           f"expect {block.exit}:\n{done.stdout}\n{done.stderr}")
+    return done.stdout, done.stderr, done.stdout + done.stderr
 
 
 def run(block: Block, state: Document) -> None:
-    printed = run_python(block, state) if block.language == "python" else run_sh(block, state)
+    printed = (run_python(block, state),) if block.language == "python" else run_sh(block, state)
     state.ran.add(block.line)
     if block.output is not None:
-        missing = matches(block.output.text, printed)
-        assert missing is None, (f"{block.output.name}: the output the docs show is not what "
-                                 f"{block.name} printed; not found:\n{missing}\n--- printed:\n{printed}")
+        missing = [matches(block.output.text, p) for p in printed]
+        assert None in missing, (f"{block.output.name}: the output the docs show is not what "
+                                 f"{block.name} printed; not found:\n{missing[0]}\n--- printed:\n"
+                                 + "\n--- on stderr:\n".join(printed[:2]))
 
 
 def _param(block: Block):
