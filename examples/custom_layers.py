@@ -1,6 +1,6 @@
 """Three layers that are not built in, defined by their forward equations alone.
 
-``symcnn derive --spec examples/custom_layers.py --out my_layers`` derives,
+``symcnn derive --spec examples/custom_layers.py --out out/my_layers`` derives,
 proves and generates both backends for them.
 """
 

@@ -5,8 +5,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import pytest  # noqa: E402
 
-#: Files whose tests take minutes in the slow run (the layer fuzz), run before the rest.
-LONGEST_FIRST = {"test_layer_fuzz.py"}
+#: Files whose tests take minutes in the slow run (the layer fuzz, the docs' long blocks), run first.
+LONGEST_FIRST = {"test_layer_fuzz.py", "test_docs.py"}
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -26,8 +26,15 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_terminal_summary(terminalreporter):
     """Print what tests recorded for the reader (``record_property``: the layer fuzz's coverage),
-    whichever worker ran them."""
+    whichever worker ran them, and how many of the docs' code blocks ran."""
+    blocks = outputs = 0
     for report in terminalreporter.stats.get("passed", []):
         for name, text in getattr(report, "user_properties", ()):
             if name == "layer fuzz":
                 terminalreporter.write_line(f"layer fuzz: {text}")
+            if name == "doc block":
+                blocks += 1
+                outputs += text == "output"
+    if blocks:
+        terminalreporter.write_line(f"doc blocks: {blocks + outputs} run and checked ({blocks} code blocks, "
+                                    f"{outputs} outputs compared with what their commands printed)")

@@ -3,20 +3,25 @@
 ``symcnn verify --spec`` and the tests run a user layer's generated NumPy and
 Numba modules without writing a generated folder: the NumPy module is executed
 from its text; the Numba module is written to a scratch folder first, since
-Numba's cache needs a file to key on.
+Numba's cache needs a file to key on. The scratch folder is named after the
+module's text, under the cache folder, so a module checked again (by a later
+``verify --spec`` or another test) loads its compiled kernels from Numba's
+cache instead of compiling them again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import sys
-import tempfile
 import types
 from pathlib import Path
 
 from ..backends import BACKENDS
 from ..codegen.target import BASELINE, Target
 from ..derive.engine import Derivation
+from ..fileio import atomic_write_text
+from ..paths import cache_dir
 
 
 def module_sources(
@@ -41,7 +46,9 @@ def load_source(text: str, name: str, folder: str | Path | None = None) -> types
         exec(compile(text, f"<generated {name}>", "exec"), mod.__dict__)  # noqa: S102 - our own output
         return mod
     path = Path(folder) / f"{name}.py"
-    path.write_text(text)
+    # rewritten only when it differs: a new mtime would make Numba's cache compile it again
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        atomic_write_text(path, text)
     spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
     sys.modules[name] = mod
@@ -52,10 +59,17 @@ def load_source(text: str, name: str, folder: str | Path | None = None) -> types
     return mod
 
 
+def scratch_folder(text: str) -> Path:
+    """The folder a generated Numba module of this ``text`` is loaded from: one per text, in the cache."""
+    folder = cache_dir() / "verify" / hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def load_backends(
     d: Derivation, backends: tuple[str, ...] = BACKENDS, folder: str | Path | None = None
 ) -> dict[str, types.ModuleType]:
-    """Each backend's generated module for ``d``, loaded (Numba's through ``folder`` or a temporary one)."""
+    """Each backend's generated module for ``d``, loaded (Numba's through ``folder`` or a scratch folder)."""
     return load_texts(d.written.name, module_sources(d, backends), folder)
 
 
@@ -67,7 +81,7 @@ def load_texts(
     for backend, text in texts.items():
         name = f"{layer}_{backend}"
         if backend == "numba":
-            where = folder if folder is not None else tempfile.mkdtemp(prefix="symcnn-verify-")
+            where = folder if folder is not None else scratch_folder(text)
             out[backend] = load_source(text, name, where)
         else:
             out[backend] = load_source(text, name)
