@@ -6,12 +6,12 @@ distributed training: :class:`symcnn.torch.GeneratedLayer` makes each generated 
 averages its gradients across processes like any other module's. Two processes on this
 machine (CPU, the gloo backend)::
 
-    torchrun --standalone --nproc_per_node 2 examples/ddp_train.py --out runs/ddp
+    torchrun --standalone --nproc_per_node 2 examples/ddp_train.py --out out/ddp
 
 and the same script on several machines, one ``torchrun`` on each::
 
     torchrun --nnodes 4 --nproc_per_node 2 --rdzv_backend c10d --rdzv_endpoint HOST:29400 \\
-        --rdzv_id fashion examples/ddp_train.py --out runs/ddp
+        --rdzv_id fashion examples/ddp_train.py --out out/ddp
 
 Each process trains on its own share of the embedded Fashion-MNIST subset
 (``symcnn/data``; ``--data DIR`` for another folder of IDX files) and writes its

@@ -1,9 +1,11 @@
-"""The stages of ``symcnn derive``, named and in order: derive → generate → report → write.
+"""The stages of ``symcnn derive``, named and in order: derive → lower and render → report → write
+(``model → derive → lower → render → write``, with ``verify`` beside them, as docs/generated-code.md
+names them).
 
 - **derive** (:mod:`symcnn.derive`): each layer's gradients as bounded sums, cached by spec hash;
-- **generate** (:mod:`symcnn.codegen`): each layer's Numba and NumPy modules from its derivation, by
-  :func:`symcnn.codegen.generate.render_layer` — the one road from a derivation to module text, which
-  ``symcnn verify --spec``, the plain schedule and the tests take too;
+- **lower and render** (:mod:`symcnn.codegen`): each layer's Numba and NumPy modules from its
+  derivation, by :func:`symcnn.codegen.generate.render_layer` — the one road from a derivation to
+  module text, which ``symcnn verify --spec``, the plain schedule and the tests take too;
 - **report** (:mod:`symcnn.verify.report`): ``DERIVATIONS.md``, from the same derivations;
 - **write** (:func:`symcnn.codegen.generate.write_tree`): the folder, only files that changed.
 
