@@ -99,7 +99,8 @@ _values = st.one_of(
 @FUZZ
 @given(option=st.sampled_from(_OPTIONS), value=_values)
 def test_fuzzed_train_options(tmp_path_factory, option, value):
-    """A value argparse takes goes on to a missing --data folder (exit 1); any other is exit 2."""
+    """A value argparse takes goes on to a missing --data folder (exit 1); any other is exit 2. A batch
+    too large for the memory budget is refused first, before any data is read (also exit 1)."""
     root = tmp_path_factory.mktemp("opts")
     work = root / "work"
     work.mkdir()
@@ -108,5 +109,7 @@ def test_fuzzed_train_options(tmp_path_factory, option, value):
                timeout=60)
     _check(r, work, before)
     assert r.code in (1, 2)
-    if r.code == 1:
+    if r.code == 1 and option == "--batch-size" and "memory error" in r.err:
+        r.error_line("memory error", "needs about", "--max-memory")
+    elif r.code == 1:
         r.error_line("data error", "no-such-folder")

@@ -10,6 +10,7 @@ with kernels corrupted on purpose to show the checks catch them.
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -268,8 +269,11 @@ def test_forward_writes_into_given_buffers(backend):
 def test_wrong_arrays_are_shape_errors(backend):
     mod = module("pool_max_sigmoid", backend, GENERATED)
     arrays, hyper = case(mod, DEFAULT)
-    with pytest.raises(ShapeError, match="rank"):
-        mod.forward({**arrays, "X": arrays["X"][0]}, hyper)
+    rank3 = arrays["X"][0]
+    with pytest.raises(ShapeError, match=re.escape(f"rank 4, got an array of rank 3, shape {rank3.shape}")):
+        mod.forward({**arrays, "X": rank3}, hyper)
+    with pytest.raises(ShapeError, match="rank 4, got a list"):
+        mod.forward({**arrays, "X": rank3.tolist()}, hyper)
     with pytest.raises(ShapeError, match="expected"):
         mod.forward({**arrays, "beta": np.ones(7)}, hyper)
     with pytest.raises(ShapeError, match="float32"):

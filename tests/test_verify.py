@@ -136,6 +136,7 @@ def test_verify_one_label_table(capsys):
     out = capsys.readouterr().out
     assert "B12 (MATLAB conv2 forward, connection table)" in out
     assert "§6.3 finding: summed over the connection table" in out
+    assert max(len(line) for line in out.splitlines()) <= 100  # fits a terminal, findings wrapped
 
 
 def test_verify_json(capsys):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 import time
 
 from ..errors import SymcnnError
@@ -63,28 +64,37 @@ def _sections(results) -> str:
     return ", ".join(sorted({f"§6.{r.claim.section6}" for r in results if r.claim.section6 and r.findings}))
 
 
+#: The report's width: every line of :func:`table` fits a terminal of this many columns.
+WIDTH = 100
+
+
+def _wrapped(text: str, indent: int) -> list[str]:
+    """``text`` indented by ``indent`` and wrapped to :data:`WIDTH` columns (long formulas broken too)."""
+    pad = " " * indent
+    return textwrap.wrap(text, WIDTH, initial_indent=pad, subsequent_indent=pad + "  ",
+                         break_on_hyphens=False) or [pad]
+
+
 def table(results) -> str:
-    rows = []
+    """One block a claim, within :data:`WIDTH` columns: label, verdict and time on its first line, the
+    closed form beneath, then the literal form's counterexample and each finding."""
+    lines = []
     for r in results:
-        rows.append((r.claim.name, r.claim.statement, r.verdict(), f"{r.seconds:.2f}s"))
-    w0 = max(len("label"), *(len(x[0]) for x in rows))
-    w1 = max(len("statement"), *(len(x[1]) for x in rows))
-    w2 = max(len("verdict"), *(len(x[2]) for x in rows))
-    lines = [f"{'label':<{w0}}  {'statement':<{w1}}  {'verdict':<{w2}}  time", "-" * (w0 + w1 + w2 + 12)]
-    for r, row in zip(results, rows):
-        lines.append(f"{row[0]:<{w0}}  {row[1]:<{w1}}  {row[2]:<{w2}}  {row[3]}")
-        pad = " " * (w0 + 2)
+        right = f"{r.verdict()}  {r.seconds:.2f}s"
+        room = WIDTH - len(right) - 2
+        name = r.claim.name if len(r.claim.name) <= room else r.claim.name[: room - 1] + "…"
+        lines.append(f"{name:<{room}}  {right}")
+        lines += _wrapped(r.claim.statement, 4)
         if not r.proof.holds:
-            lines.append(f"{pad}literal form: {r.proof.verdict()}")
+            lines += _wrapped(f"literal form: {r.proof.verdict()}", 4)
         for f in r.findings:
             tag = f"§6.{r.claim.section6} " if r.claim.section6 else ""
-            lines.append(f"{pad}{tag}finding: {f.text()}")
+            lines += _wrapped(f"{tag}finding: {f.text()}", 4)
         if r.findings and r.claim.note:
-            lines.append(f"{pad}note: {r.claim.note}")
+            lines += _wrapped(f"note: {r.claim.note}", 4)
         if r.failed:
-            lines.append(f"{pad}FAILED: no derived correction proves it")
+            lines += _wrapped("FAILED: no derived correction proves it", 4)
     return "\n".join(lines)
-
 
 def main(args: argparse.Namespace) -> int:
     from ..verify.paper import by_label, labels

@@ -30,8 +30,11 @@ class Contract:
         """``arrays[name]`` is present and a NumPy array of ``rank`` axes."""
         if name not in arrays:
             raise ShapeError(f"{self.layer}: array {name!r} is missing")
-        if not isinstance(arrays[name], np.ndarray) or arrays[name].ndim != rank:
-            raise ShapeError(f"{self.layer}: {name} must be a NumPy array of rank {rank}")
+        value = arrays[name]
+        if not isinstance(value, np.ndarray) or value.ndim != rank:
+            got = (f"an array of rank {value.ndim}, shape {value.shape}" if isinstance(value, np.ndarray)
+                   else f"a {type(value).__name__}")
+            raise ShapeError(f"{self.layer}: {name} must be a NumPy array of rank {rank}, got {got}")
 
     def hyper(self, hyper: dict, name: str) -> None:
         """Hyper-parameter ``name`` is given, and is an integer of at least 1 (a size: a pooling factor,
