@@ -10,7 +10,7 @@ import sympy as sp
 
 from ..errors import SpecError
 from .functions import ACTIVATIONS
-from .layer import Equation, Layer, Record, array, indices, sizes
+from .layer import Buffer, Equation, Layer, Record, array, indices, sizes
 from .padding import padded
 
 CONVENTIONS = ("xcorr", "matlab")
@@ -143,6 +143,50 @@ def local_response_norm() -> Layer:
         equations=(Equation(S[idx], window), Equation(Y[idx], X[idx] * scale ** (-LRN_BETA))),
         hyper=(R,),
         doc="local response normalisation across 2R + 1 maps (AlexNet)",
+    )
+
+
+#: PyTorch's defaults for batch normalisation (``torch.nn.BatchNorm2d``).
+BN_EPS, BN_MOMENTUM = 1e-5, 0.1
+
+
+def batchnorm(eps: float = BN_EPS, momentum: float = BN_MOMENTUM) -> Layer:
+    """Batch normalisation over ``(N, C, H, W)``, per map ``c`` (Ioffe and Szegedy, 2015).
+
+    Training: the mean ``Mean[c]`` and the biased variance ``Var[c]`` over ``n, y, x``,
+    ``Y = G[c]·(X − Mean[c])/sqrt(Var[c] + eps) + Bt[c]``. Each training step moves
+    the running mean ``RM`` and variance ``RV`` (buffers, starting at 0 and 1)
+    ``momentum`` of the way toward ``Mean`` and the unbiased variance
+    ``Var·M/(M − 1)``, ``M = N·H·W``, as PyTorch does; evaluation normalises with them.
+    """
+    N, C, H, W = sizes("N C H W")
+    n, c, y, x = indices("n c y x")
+    X, Y = array("X", (N, C, H, W)), array("Y", (N, C, H, W))
+    G, Bt = array("G", (C,)), array("Bt", (C,))
+    Mean, Var, RM, RV = (array(a, (C,)) for a in ("Mean", "Var", "RM", "RV"))
+    idx, over, m = (n, c, y, x), ((n, 0, N - 1), (y, 0, H - 1), (x, 0, W - 1)), N * H * W
+    eps, momentum = sp.Float(eps), sp.Float(momentum)
+
+    def normalised(mean: sp.IndexedBase, var: sp.IndexedBase) -> sp.Expr:
+        return G[c] * (X[idx] - mean[c]) / sp.sqrt(var[c] + eps) + Bt[c]
+
+    return Layer(
+        name="batchnorm",
+        sizes=(N, C, H, W),
+        inputs=(X,),
+        params=(G, Bt),
+        outputs=(Y,),
+        equations=(
+            Equation(Mean[c], sp.Sum(X[idx], *over) / m),
+            Equation(Var[c], sp.Sum((X[idx] - Mean[c]) ** 2, *over) / m),
+            Equation(Y[idx], normalised(Mean, Var)),
+        ),
+        buffers=(
+            Buffer(Equation(RM[c], (1 - momentum) * RM[c] + momentum * Mean[c]), 0.0),
+            Buffer(Equation(RV[c], (1 - momentum) * RV[c] + momentum * Var[c] * m / (m - 1)), 1.0),
+        ),
+        evaluation=(Equation(Y[idx], normalised(RM, RV)),),
+        doc="batch normalisation per map; running mean and variance for evaluation",
     )
 
 
@@ -334,7 +378,7 @@ def builtin_layers() -> dict[str, Layer]:
     layers = [fully_connected(a) for a in ("sigmoid", "tanh", "relu", "identity")]
     for conv in CONVENTIONS:
         layers += [conv2d(a, conv) for a in ("sigmoid", "tanh", "relu", "identity")]
-    layers += [conv2d_same("relu", conv) for conv in CONVENTIONS] + [local_response_norm()]
+    layers += [conv2d_same("relu", conv) for conv in CONVENTIONS] + [local_response_norm(), batchnorm()]
     layers += [subsample(d, "sigmoid") for d in DOWNS]
     layers += [subsample(d, affine=False) for d in DOWNS]
     layers += [subsample("max", "relu"), combination("sigmoid"), combination("sigmoid", True)]

@@ -59,7 +59,8 @@ def build_from_file(
         constants = {c: np.asarray(entry.get("constants", {}).get(c, np.ones(shapes[c])))
                      for c in module.CONSTANTS}
         hyper = {h: sizes[h] for h in module.HYPER}
-        layers.append(Layer(module, entry["name"], params, constants, hyper, dtype))
+        buffers = module.initial_buffers(sizes, dtype)  # a batch norm's running statistics: 0 and 1
+        layers.append(Layer(module, entry["name"], params, constants, hyper, dtype, buffers))
         hashes[module.LAYER] = module.SPEC_HASH
         shape, prev = tuple(shapes[module.OUTPUTS[0]]), entry
     loss = load_layer_module(nf.loss, backend, generated, trust)
