@@ -65,9 +65,8 @@ class Layer:
     layer's dtype; ``hyper`` gives its hyper-parameters (e.g. ``{"s": 2}``).
     After :meth:`backward`, ``grads[p]`` holds ``∂E/∂p`` for each parameter.
     ``frozen`` parameters (none of the built-in presets use it) stay fixed.
-    ``buffers`` gives the initial value of each of the module's ``BUFFERS``;
-    one not given is made by the module's ``initial_buffers`` on the first
-    forward pass.
+    ``buffers`` gives the initial value of each of the module's ``BUFFERS``
+    (copied; ``module.initial_buffers(sizes)`` makes them at the spec's initial values).
     """
 
     def __init__(
@@ -92,7 +91,7 @@ class Layer:
         self.params = {p: self._own(p, params, "parameter") for p in module.PARAMS}
         self.constants = {c: self._own(c, constants or {}, "constant") for c in module.CONSTANTS
                           if c in (constants or {})}
-        self.buffers = {b: self._own(b, buffers, "buffer") for b in module.BUFFERS if b in (buffers or {})}
+        self.buffers = {b: self._own(b, buffers or {}, "buffer") for b in module.BUFFERS}
         self.input = module.INPUTS[0] if module.INPUTS else None
         self.output = module.OUTPUTS[0]
         self.grads: dict[str, np.ndarray] = {}
@@ -135,9 +134,6 @@ class Layer:
                 raise ShapeError(f"layer {self.name}: no input {self.input!r} given")
             arrays[self.input] = x
         self._check(arrays)
-        if len(self.buffers) < len(self.module.BUFFERS):  # first pass: buffers not given start at their init
-            made = self.module.initial_buffers(self.module.sizes_of(arrays, self.hyper), self.dtype)
-            self.buffers = {b: self.buffers.get(b, made[b]) for b in self.module.BUFFERS}
         return arrays
 
     def forward(self, x: np.ndarray | None = None, **constants: np.ndarray) -> np.ndarray:
