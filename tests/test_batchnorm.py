@@ -121,9 +121,11 @@ def test_gradients_match_central_differences_where_it_normalises():
 # -- generated modules --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
-def test_generated_batchnorm_agrees_with_torch(backend):
-    mod = load_layer_module("batchnorm", backend, GENERATED)
+@pytest.mark.parametrize("layer, backend", [("batchnorm", "numpy"), ("batchnorm", "numba"),
+                                            ("batchnorm_relu", "numpy")])
+def test_generated_batchnorm_agrees_with_torch(layer, backend):
+    mod = load_layer_module(layer, backend, GENERATED)
+    act = F.relu if layer == "batchnorm_relu" else (lambda t: t)
     assert mod.BUFFERS == ("RM", "RV") and mod.EVALUATION == ("Y",)
     x, g, bt, dy = _case()
     given = {"X": x, "G": g, "Bt": bt}
@@ -134,7 +136,7 @@ def test_generated_batchnorm_agrees_with_torch(backend):
         made = mod.forward(given)
         mod.update_buffers({**given, **made, **state})
         xt, gt, bt_t = (torch.tensor(a, requires_grad=True) for a in (given["X"], g, bt))
-        want = F.batch_norm(xt, rm, rv, gt, bt_t, training=True, momentum=0.1, eps=1e-5)
+        want = act(F.batch_norm(xt, rm, rv, gt, bt_t, training=True, momentum=0.1, eps=1e-5))
         want.backward(torch.tensor(dy))
         grads = mod.backward({**given, **made, "dY": dy})
         _close(made["Y"], want)
@@ -143,8 +145,40 @@ def test_generated_batchnorm_agrees_with_torch(backend):
         _close(state["RM"], rm)
         _close(state["RV"], rv)
     out = mod.forward_eval({**given, "X": x, **state})
-    _close(out["Y"], F.batch_norm(torch.tensor(x), rm, rv, torch.tensor(g), torch.tensor(bt), training=False,
-                                  eps=1e-5))
+    _close(out["Y"], act(F.batch_norm(torch.tensor(x), rm, rv, torch.tensor(g), torch.tensor(bt),
+                                      training=False, eps=1e-5)))
+
+
+def _torch_block(t: dict, state: dict, training: bool):
+    """He et al.'s basic block in PyTorch: conv → bn → relu → conv → bn → + x → relu."""
+    u1 = F.conv2d(t["X"], t["K1"].transpose(0, 1), padding=1)  # K is (in, out, 3, 3)
+    h1 = F.relu(F.batch_norm(u1, state["RM1"], state["RV1"], t["G1"], t["B1"], training=training))
+    u2 = F.conv2d(h1, t["K2"].transpose(0, 1), padding=1)
+    return F.relu(F.batch_norm(u2, state["RM2"], state["RV2"], t["G2"], t["B2"], training=training) + t["X"])
+
+
+def test_generated_residual_block_agrees_with_torch():
+    mod = load_layer_module("resblock", "numpy", GENERATED)
+    rng = np.random.default_rng(4)
+    c = 3
+    given = {"X": rng.normal(size=(3, c, 6, 5)), "K1": rng.normal(0, 0.3, (c, c, 3, 3)),
+             "K2": rng.normal(0, 0.3, (c, c, 3, 3))}
+    given.update({p: rng.normal(size=c) for p in ("G1", "B1", "G2", "B2")})
+    state = mod.initial_buffers(mod.sizes_of(given))
+    theirs = {k: torch.tensor(v) for k, v in state.items()}
+    made = mod.forward(given)
+    mod.update_buffers({**given, **made, **state})
+    t = {k: torch.tensor(v, requires_grad=True) for k, v in given.items()}
+    want = _torch_block(t, theirs, True)
+    dy = rng.normal(size=want.shape)
+    want.backward(torch.tensor(dy))
+    _close(made["Y"], want)
+    grads = mod.backward({**given, **made, "dY": dy})
+    for name in given:
+        _close(grads["d" + name], t[name].grad)
+    for name in state:
+        _close(state[name], theirs[name])
+    _close(mod.forward_eval({**given, **state})["Y"], _torch_block(t, theirs, False))
 
 
 def test_a_layer_without_state_has_the_same_contract():
@@ -296,3 +330,39 @@ NETWORK = [
         assert np.array_equal(again.buffers()[name], value)
     assert np.array_equal(again.forward(x, training=False), net.forward(x, training=False))
 
+
+
+def test_resnet_preset_learns_and_its_checkpoint_keeps_the_running_statistics(tmp_path):
+    from symcnn.runtime import build_network, network_from_meta
+    from symcnn.runtime.optim import SGD
+
+    net = build_network("resnet", backend="numpy", dtype="float64", generated=GENERATED)
+    assert {"bn.RM", "block1.RM1", "block3.RV2"} <= set(net.buffers())
+    x, t = batch(np.random.default_rng(5), 8)
+    opt = SGD(net.parameters(), lr=0.05, momentum=0.9)
+    losses = []
+    for _ in range(6):
+        losses.append(net.loss(x, t))
+        net.backward()
+        net.update_buffers()
+        opt.step(net.gradients())
+    assert losses[-1] < 0.6 * losses[0]  # it fits one small batch (3.41 to 1.80 in six steps)
+    assert not np.array_equal(net.buffers()["block2.RV1"], np.ones(16))
+    net.save(tmp_path / "resnet.npz")
+    _, meta = load_npz(tmp_path / "resnet.npz")
+    again = network_from_meta(meta, generated=GENERATED)
+    again.load(tmp_path / "resnet.npz")
+    assert np.array_equal(again.forward(x, training=False), net.forward(x, training=False))
+    assert not np.allclose(net.forward(x, training=False), net.forward(x))  # running, not batch, statistics
+
+
+@pytest.mark.slow
+def test_resnet_gradients_match_central_differences():
+    from runtime_helpers import directional_check
+
+    from symcnn.runtime import build_network
+
+    net = build_network("resnet", backend="numpy", dtype="float64", generated=GENERATED, seed=1)
+    x, t = batch(np.random.default_rng(6), 3)
+    for name, derived, numeric in directional_check(net, x, t, np.random.default_rng(7)):
+        assert abs(derived - numeric) <= 1e-6 * max(1.0, abs(numeric)), name
