@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import keyword
+import math
 
 import sympy as sp
 
@@ -62,8 +63,8 @@ def check_structure(layer: object) -> None:
     for b in layer.buffers:
         if not isinstance(b.update, Equation):
             raise SpecError(name, "a buffer's update must be an Equation (use symcnn.model.equation)")
-        if isinstance(b.init, bool) or not isinstance(b.init, int | float):
-            raise SpecError(name, f"a buffer's init must be a number, not {type(b.init).__name__}")
+        if isinstance(b.init, bool) or not isinstance(b.init, int | float) or not math.isfinite(b.init):
+            raise SpecError(name, f"a buffer's init must be a finite number, not {b.init!r:.40}")
     for eq in layer.equations + tuple(layer.evaluation) + tuple(b.update for b in layer.buffers):
         if not isinstance(eq.lhs, sp.Indexed) or not isinstance(eq.rhs, sp.Expr):
             raise SpecError(name, "an equation must set an array element to a SymPy expression", eq.lhs)
