@@ -1,4 +1,4 @@
-# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer batchnorm_relu, spec hash 758f81c1bf0da7c3.
+# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer batchnorm_relu, spec hash ce18831bd62173eb.
 # Do not edit: `symcnn derive` rewrites this file and `symcnn derive --check` compares it.
 """batchnorm_relu: batch normalisation per map, then relu; running mean and variance for evaluation (Numba backend).
 
@@ -18,22 +18,22 @@ from symcnn.support import contract as _contract
 # Numba's on-disk cache records the name of the module a kernel was compiled in and imports
 # it by that name when the cache is read: one fixed name lets every importer share the cache.
 _module = sys.modules.get(__name__)
-__name__ = "symcnn_generated_batchnorm_relu_numba_758f81c1bf0da7c3"
+__name__ = "symcnn_generated_batchnorm_relu_numba_ce18831bd62173eb"
 if _module is not None:
     sys.modules.setdefault(__name__, _module)
 
 LAYER = "batchnorm_relu"
 LABEL = ""
 BACKEND = "numba"
-SPEC_HASH = "758f81c1bf0da7c3"
+SPEC_HASH = "ce18831bd62173eb"
 INPUTS = ("X",)
 PARAMS = ("G", "Bt")
 CONSTANTS = ()
 OUTPUTS = ("Y",)
 HYPER = ()
 RECORDS = ()
-INTERMEDIATES = ("Mean", "Var")
-GRADIENTS = ("dVar", "dMean", "dX", "dG", "dBt")
+INTERMEDIATES = ("Mean", "Var", "Z")
+GRADIENTS = ("dZ", "dVar", "dMean", "dX", "dG", "dBt")
 SIZES = ("N", "C", "H", "W")
 BUFFERS = ("RM", "RV")
 EVALUATION = ("Y",)
@@ -79,10 +79,10 @@ def forward_Var(Mean, X, Var, N, C, H, W):
 
 
 @njit(cache=True, parallel=True)
-def forward_Y(Bt, G, Mean, Var, X, Y, N, C, H, W):
-    """Forward equation for Y of a user layer (no label in docs/paper.md).
+def forward_Z(Bt, G, Mean, Var, X, Z, N, C, H, W):
+    """Forward equation for Z of a user layer (no label in docs/paper.md).
 
-    Y[n, c, y, x] = relu((-Mean[c] + X[n, c, y, x])*G[c]/sqrt(Var[c] + 1.0e-5) + Bt[c])
+    Z[n, c, y, x] = (-Mean[c] + X[n, c, y, x])*G[c]/sqrt(Var[c] + 1.0e-5) + Bt[c]
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
@@ -91,16 +91,47 @@ def forward_Y(Bt, G, Mean, Var, X, Y, N, C, H, W):
         c = _o % C
         for y in range(H):
             for x in range(W):
-                Y[n, c, y, x] = max((-Mean[c] + X[n, c, y, x])*G[c]/math.sqrt(Var[c] + 1.0e-5) + Bt[c], 0.0)
+                Z[n, c, y, x] = (-Mean[c] + X[n, c, y, x])*G[c]/math.sqrt(Var[c] + 1.0e-5) + Bt[c]
+
+
+@njit(cache=True, parallel=True)
+def forward_Y(Z, Y, N, C, H, W):
+    """Forward equation for Y of a user layer (no label in docs/paper.md).
+
+    Y[n, c, y, x] = relu(Z[n, c, y, x])
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
+    """
+    for _o in prange(N * C):
+        n = _o // C
+        c = _o % C
+        for y in range(H):
+            for x in range(W):
+                Y[n, c, y, x] = max(Z[n, c, y, x], 0.0)
+
+
+@njit(cache=True, parallel=True)
+def backward_dZ(dY, Z, dZ, N, C, H, W):
+    """Gradient dZ of a user layer (no label in docs/paper.md).
+
+    dZ[n, c, y, x] = step(Z[n, c, y, x])*dY[n, c, y, x]
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
+    """
+    for _o in prange(N * C):
+        n = _o // C
+        c = _o % C
+        for y in range(H):
+            for x in range(W):
+                dZ[n, c, y, x] = (1.0 if (Z[n, c, y, x]) > 0 else 0.0)*dY[n, c, y, x]
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
-def backward_dVar(Var, Mean, X, G, dY, Bt, dVar, N, C, H, W):
+def backward_dVar(Var, Mean, X, G, dZ, dVar, N, C, H, W):
     """Gradient dVar of a user layer (no label in docs/paper.md).
 
-    dVar[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} -(-Mean[c] + X[n, c, y,
-        x])*step((-Mean[c] + X[n, c, y, x])*G[c]/sqrt(Var[c] + 1.0e-5) + Bt[c])*G[c]*dY[n, c, y,
-        x]/(2*(Var[c] + 1.0e-5)**(3/2))
+    dVar[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} -(-Mean[c] + X[n, c, y, x])*G[c]*dZ[n,
+        c, y, x]/(2*(Var[c] + 1.0e-5)**(3/2))
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
@@ -112,18 +143,15 @@ def backward_dVar(Var, Mean, X, G, dY, Bt, dVar, N, C, H, W):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    _t0 = Var[c] + 1.0e-5
-                    _t1 = (-Mean[c] + X[n, c, y, x])*G[c]
-                    dVar[c] += _h0*_t1*(1.0 if (Bt[c] + _t1/math.sqrt(_t0)) > 0 else 0.0)*dY[n, c, y, x]/_t0**(3/2)
+                    dVar[c] += _h0*(-Mean[c] + X[n, c, y, x])*G[c]*dZ[n, c, y, x]/(Var[c] + 1.0e-5)**(3/2)
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
-def backward_dMean(Bt, G, Mean, Var, X, dVar, dY, dMean, N, C, H, W):
+def backward_dMean(G, Mean, Var, X, dVar, dZ, dMean, N, C, H, W):
     """Gradient dMean of a user layer (no label in docs/paper.md).
 
-    dMean[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} -step((-Mean[c] + X[n, c, y,
-        x])*G[c]/sqrt(Var[c] + 1.0e-5) + Bt[c])*G[c]*dY[n, c, y, x]/sqrt(Var[c] + 1.0e-5) +
-        2*(Mean[c] - X[n, c, y, x])*dVar[c]/(H*N*W)
+    dMean[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} -G[c]*dZ[n, c, y, x]/sqrt(Var[c] +
+        1.0e-5) + 2*(Mean[c] - X[n, c, y, x])*dVar[c]/(H*N*W)
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
@@ -134,18 +162,18 @@ def backward_dMean(Bt, G, Mean, Var, X, dVar, dY, dMean, N, C, H, W):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    _t0 = Mean[c] - X[n, c, y, x]
-                    _t1 = G[c]/math.sqrt(Var[c] + 1.0e-5)
-                    dMean[c] += -_t1*(1.0 if (-_t0*_t1 + Bt[c]) > 0 else 0.0)*dY[n, c, y, x] + 2*_t0*dVar[c]/(H*N*W)
+                    dMean[c] += (
+                        -G[c]*dZ[n, c, y, x]/math.sqrt(Var[c] + 1.0e-5)
+                        + 2*(Mean[c] - X[n, c, y, x])*dVar[c]/(H*N*W)
+                    )
 
 
 @njit(cache=True, parallel=True)
-def backward_dX(Bt, G, Mean, Var, X, dMean, dVar, dY, dX, N, C, H, W):
+def backward_dX(G, Mean, Var, X, dMean, dVar, dZ, dX, N, C, H, W):
     """Gradient dX of a user layer (no label in docs/paper.md).
 
-    dX[n, c, y, x] = step((-Mean[c] + X[n, c, y, x])*G[c]/sqrt(Var[c] + 1.0e-5) + Bt[c])*G[c]*dY[n,
-        c, y, x]/sqrt(Var[c] + 1.0e-5) + 2*(-Mean[c] + X[n, c, y, x])*dVar[c]/(H*N*W) +
-        dMean[c]/(H*N*W)
+    dX[n, c, y, x] = G[c]*dZ[n, c, y, x]/sqrt(Var[c] + 1.0e-5) + 2*(-Mean[c] + X[n, c, y,
+        x])*dVar[c]/(H*N*W) + dMean[c]/(H*N*W)
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
@@ -155,21 +183,18 @@ def backward_dX(Bt, G, Mean, Var, X, dMean, dVar, dY, dX, N, C, H, W):
         for y in range(H):
             for x in range(W):
                 _t0 = 1/(H*N*W)
-                _t1 = -Mean[c] + X[n, c, y, x]
-                _t2 = G[c]/math.sqrt(Var[c] + 1.0e-5)
                 dX[n, c, y, x] = (
-                    2*_t0*_t1*dVar[c]
+                    2*_t0*(-Mean[c] + X[n, c, y, x])*dVar[c]
                     + _t0*dMean[c]
-                    + _t2*(1.0 if (_t1*_t2 + Bt[c]) > 0 else 0.0)*dY[n, c, y, x]
+                    + G[c]*dZ[n, c, y, x]/math.sqrt(Var[c] + 1.0e-5)
                 )
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
-def backward_dG(Var, Mean, X, dY, Bt, G, dG, N, C, H, W):
+def backward_dG(Var, Mean, X, dZ, dG, N, C, H, W):
     """Gradient dG of a user layer (no label in docs/paper.md).
 
-    dG[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} (-Mean[c] + X[n, c, y,
-        x])*step((-Mean[c] + X[n, c, y, x])*G[c]/sqrt(Var[c] + 1.0e-5) + Bt[c])*dY[n, c, y,
+    dG[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} (-Mean[c] + X[n, c, y, x])*dZ[n, c, y,
         x]/sqrt(Var[c] + 1.0e-5)
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
@@ -181,29 +206,25 @@ def backward_dG(Var, Mean, X, dY, Bt, G, dG, N, C, H, W):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    _t0 = (-Mean[c] + X[n, c, y, x])/math.sqrt(Var[c] + 1.0e-5)
-                    dG[c] += _t0*(1.0 if (_t0*G[c] + Bt[c]) > 0 else 0.0)*dY[n, c, y, x]
+                    dG[c] += (-Mean[c] + X[n, c, y, x])*dZ[n, c, y, x]/math.sqrt(Var[c] + 1.0e-5)
 
 
-@njit(cache=True, fastmath={"contract", "reassoc"})
-def backward_dBt(dY, Bt, G, Mean, Var, X, dBt, N, C, H, W):
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+def backward_dBt(dZ, dBt, N, C, H, W):
     """Gradient dBt of a user layer (no label in docs/paper.md).
 
-    dBt[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} step((-Mean[c] + X[n, c, y,
-        x])*G[c]/sqrt(Var[c] + 1.0e-5) + Bt[c])*dY[n, c, y, x]
+    dBt[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} dZ[n, c, y, x]
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     _dt = dBt.dtype.type
-    for c in range(C):
-        dBt[c] = _dt(0)
-    for n in range(N):
-        for y in range(H):
-            for x in range(W):
-                for c in range(C):
-                    dBt[c] += (
-                        1.0 if ((-Mean[c] + X[n, c, y, x])*G[c]/math.sqrt(Var[c] + 1.0e-5) + Bt[c]) > 0 else 0.0
-                    )*dY[n, c, y, x]
+    for c in prange(C):
+        _acc = _dt(0)
+        for n in range(N):
+            for y in range(H):
+                for x in range(W):
+                    _acc += dZ[n, c, y, x]
+        dBt[c] = _acc
 
 
 @njit(cache=True, parallel=True)
@@ -278,9 +299,11 @@ def shapes(sizes: dict) -> dict[str, tuple]:
         "Bt": (_z["C"],),
         "Mean": (_z["C"],),
         "Var": (_z["C"],),
+        "Z": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "Y": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "RM": (_z["C"],),
         "RV": (_z["C"],),
+        "dZ": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "dVar": (_z["C"],),
         "dMean": (_z["C"],),
         "dX": (_z["N"], _z["C"], _z["H"], _z["W"]),
@@ -300,18 +323,21 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     forward_Mean(_a["X"], _a["Mean"], _z["N"], _z["C"], _z["H"], _z["W"])
     _r["Var"] = _a["Var"] = _check.buffer(out, "Var", (_z["C"],), _dt)
     forward_Var(_a["Mean"], _a["X"], _a["Var"], _z["N"], _z["C"], _z["H"], _z["W"])
+    _r["Z"] = _a["Z"] = _check.buffer(out, "Z", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+    forward_Z(_a["Bt"], _a["G"], _a["Mean"], _a["Var"], _a["X"], _a["Z"], _z["N"], _z["C"], _z["H"], _z["W"])
     _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
-    forward_Y(_a["Bt"], _a["G"], _a["Mean"], _a["Var"], _a["X"], _a["Y"], _z["N"], _z["C"], _z["H"], _z["W"])
+    forward_Y(_a["Z"], _a["Y"], _z["N"], _z["C"], _z["H"], _z["W"])
     return _r
 
 
 #: The gradients each gradient's kernel reads.
 _READS = {
-    "dVar": (),
-    "dMean": ("dVar",),
-    "dX": ("dMean", "dVar"),
-    "dG": (),
-    "dBt": (),
+    "dZ": (),
+    "dVar": ("dZ",),
+    "dMean": ("dVar", "dZ"),
+    "dX": ("dMean", "dVar", "dZ"),
+    "dG": ("dZ",),
+    "dBt": ("dZ",),
 }
 
 
@@ -326,34 +352,25 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _a["Mean"] = _check.array(arrays, "Mean", (_z["C"],), _dt)
     _a["Var"] = _check.array(arrays, "Var", (_z["C"],), _dt)
+    _a["Z"] = _check.array(arrays, "Z", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["Y"] = _check.array(arrays, "Y", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["dY"] = _check.array(arrays, "dY", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _g = {}
+    if "dZ" in _need:
+        _g["dZ"] = _a["dZ"] = _check.buffer(out, "dZ", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+        backward_dZ(_a["dY"], _a["Z"], _a["dZ"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dVar" in _need:
         _g["dVar"] = _a["dVar"] = _check.buffer(out, "dVar", (_z["C"],), _dt)
-        backward_dVar(
-            _a["Var"],
-            _a["Mean"],
-            _a["X"],
-            _a["G"],
-            _a["dY"],
-            _a["Bt"],
-            _a["dVar"],
-            _z["N"],
-            _z["C"],
-            _z["H"],
-            _z["W"]
-        )
+        backward_dVar(_a["Var"], _a["Mean"], _a["X"], _a["G"], _a["dZ"], _a["dVar"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dMean" in _need:
         _g["dMean"] = _a["dMean"] = _check.buffer(out, "dMean", (_z["C"],), _dt)
         backward_dMean(
-            _a["Bt"],
             _a["G"],
             _a["Mean"],
             _a["Var"],
             _a["X"],
             _a["dVar"],
-            _a["dY"],
+            _a["dZ"],
             _a["dMean"],
             _z["N"],
             _z["C"],
@@ -363,14 +380,13 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     if "dX" in _need:
         _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
         backward_dX(
-            _a["Bt"],
             _a["G"],
             _a["Mean"],
             _a["Var"],
             _a["X"],
             _a["dMean"],
             _a["dVar"],
-            _a["dY"],
+            _a["dZ"],
             _a["dX"],
             _z["N"],
             _z["C"],
@@ -379,34 +395,10 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         )
     if "dG" in _need:
         _g["dG"] = _a["dG"] = _check.buffer(out, "dG", (_z["C"],), _dt)
-        backward_dG(
-            _a["Var"],
-            _a["Mean"],
-            _a["X"],
-            _a["dY"],
-            _a["Bt"],
-            _a["G"],
-            _a["dG"],
-            _z["N"],
-            _z["C"],
-            _z["H"],
-            _z["W"]
-        )
+        backward_dG(_a["Var"], _a["Mean"], _a["X"], _a["dZ"], _a["dG"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dBt" in _need:
         _g["dBt"] = _a["dBt"] = _check.buffer(out, "dBt", (_z["C"],), _dt)
-        backward_dBt(
-            _a["dY"],
-            _a["Bt"],
-            _a["G"],
-            _a["Mean"],
-            _a["Var"],
-            _a["X"],
-            _a["dBt"],
-            _z["N"],
-            _z["C"],
-            _z["H"],
-            _z["W"]
-        )
+        backward_dBt(_a["dZ"], _a["dBt"], _z["N"], _z["C"], _z["H"], _z["W"])
     return _g
 
 
@@ -445,6 +437,7 @@ def update_buffers(arrays: dict, hyper: dict | None = None) -> None:
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _a["Mean"] = _check.array(arrays, "Mean", (_z["C"],), _dt)
     _a["Var"] = _check.array(arrays, "Var", (_z["C"],), _dt)
+    _a["Z"] = _check.array(arrays, "Z", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["Y"] = _check.array(arrays, "Y", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["RM"] = _check.array(arrays, "RM", (_z["C"],), _dt)
     _a["RV"] = _check.array(arrays, "RV", (_z["C"],), _dt)

@@ -1,4 +1,4 @@
-# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer batchnorm_relu, spec hash 758f81c1bf0da7c3.
+# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer batchnorm_relu, spec hash ce18831bd62173eb.
 # Do not edit: `symcnn derive` rewrites this file and `symcnn derive --check` compares it.
 """batchnorm_relu: batch normalisation per map, then relu; running mean and variance for evaluation (NumPy backend).
 
@@ -15,15 +15,15 @@ from symcnn.support import numpy_ops as _ops
 LAYER = "batchnorm_relu"
 LABEL = ""
 BACKEND = "numpy"
-SPEC_HASH = "758f81c1bf0da7c3"
+SPEC_HASH = "ce18831bd62173eb"
 INPUTS = ("X",)
 PARAMS = ("G", "Bt")
 CONSTANTS = ()
 OUTPUTS = ("Y",)
 HYPER = ()
 RECORDS = ()
-INTERMEDIATES = ("Mean", "Var")
-GRADIENTS = ("dVar", "dMean", "dX", "dG", "dBt")
+INTERMEDIATES = ("Mean", "Var", "Z")
+GRADIENTS = ("dZ", "dVar", "dMean", "dX", "dG", "dBt")
 SIZES = ("N", "C", "H", "W")
 BUFFERS = ("RM", "RV")
 EVALUATION = ("Y",)
@@ -53,121 +53,113 @@ def forward_Var(Mean, X, Var, N, C, H, W):
     Var[...] = (1/(H*N*W)) * _t1
 
 
-def forward_Y(Bt, G, Mean, Var, X, Y, N, C, H, W):
-    """Forward equation for Y of a user layer (no label in docs/paper.md).
+def forward_Z(Bt, G, Mean, Var, X, Z, N, C, H, W):
+    """Forward equation for Z of a user layer (no label in docs/paper.md).
 
-    Y[n, c, y, x] = relu((-Mean[c] + X[n, c, y, x])*G[c]/sqrt(Var[c] + 1.0e-5) + Bt[c])
+    Z[n, c, y, x] = (-Mean[c] + X[n, c, y, x])*G[c]/sqrt(Var[c] + 1.0e-5) + Bt[c]
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    Y[...] = np.maximum(
-        Bt[:, None, None] + G[:, None, None]*(-Mean[:, None, None] + X)/np.sqrt(Var[:, None, None] + 1.0e-5),
-        0
-    )
+    Z[...] = Bt[:, None, None] + G[:, None, None]*(-Mean[:, None, None] + X)/np.sqrt(Var[:, None, None] + 1.0e-5)
 
 
-def backward_dVar(Var, Mean, X, G, dY, Bt, dVar, N, C, H, W):
+def forward_Y(Z, Y, N, C, H, W):
+    """Forward equation for Y of a user layer (no label in docs/paper.md).
+
+    Y[n, c, y, x] = relu(Z[n, c, y, x])
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
+    """
+    np.maximum(Z, 0, out=Y)
+
+
+def backward_dZ(dY, Z, dZ, N, C, H, W):
+    """Gradient dZ of a user layer (no label in docs/paper.md).
+
+    dZ[n, c, y, x] = step(Z[n, c, y, x])*dY[n, c, y, x]
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
+    """
+    np.greater(Z, 0, out=dZ)
+    np.multiply(dZ, dY, out=dZ)
+
+
+def backward_dVar(Var, Mean, X, G, dZ, dVar, N, C, H, W):
     """Gradient dVar of a user layer (no label in docs/paper.md).
 
-    dVar[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} -(-Mean[c] + X[n, c, y,
-        x])*step((-Mean[c] + X[n, c, y, x])*G[c]/sqrt(Var[c] + 1.0e-5) + Bt[c])*G[c]*dY[n, c, y,
-        x]/(2*(Var[c] + 1.0e-5)**(3/2))
+    dVar[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} -(-Mean[c] + X[n, c, y, x])*G[c]*dZ[n,
+        c, y, x]/(2*(Var[c] + 1.0e-5)**(3/2))
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     _f0 = (Var + 1.0e-5)**(-3/2)
     _f1 = -Mean[:, None, None, None] + X.transpose(1, 0, 2, 3)
-    _f2 = np.greater(
-        Bt[:, None, None, None]
-        + G[:, None, None, None]*(-Mean[:, None, None, None] + X.transpose(1, 0, 2, 3))/np.sqrt(Var[:, None, None, None] + 1.0e-5),
-        0
-    )
-    _t3 = _f1.transpose(1, 0, 2, 3) * dY
-    _t4 = _ops.product(
-        _f2.reshape(C, 1, N * H * W),
-        _ops.matrix(_t3.transpose(1, 0, 2, 3), 1, 3, "backward_dVar._t4._t3"),
-        "backward_dVar._t4"
+    _t2 = _ops.product(
+        _f1.reshape(C, 1, N * H * W),
+        _ops.matrix(dZ.transpose(1, 0, 2, 3), 1, 3, "backward_dVar._t2.dZ"),
+        "backward_dVar._t2"
     ).reshape(C)
-    dVar[...] = (-1/2) * _t4 * _f0 * G
+    dVar[...] = (-1/2) * _t2 * _f0 * G
 
 
-def backward_dMean(Bt, G, Mean, Var, X, dVar, dY, dMean, N, C, H, W):
+def backward_dMean(G, Mean, Var, X, dVar, dZ, dMean, N, C, H, W):
     """Gradient dMean of a user layer (no label in docs/paper.md).
 
-    dMean[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} -step((-Mean[c] + X[n, c, y,
-        x])*G[c]/sqrt(Var[c] + 1.0e-5) + Bt[c])*G[c]*dY[n, c, y, x]/sqrt(Var[c] + 1.0e-5) +
-        2*(Mean[c] - X[n, c, y, x])*dVar[c]/(H*N*W)
+    dMean[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} -G[c]*dZ[n, c, y, x]/sqrt(Var[c] +
+        1.0e-5) + 2*(Mean[c] - X[n, c, y, x])*dVar[c]/(H*N*W)
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     _f0 = (
-        -G[:, None, None, None]*dY.transpose(1, 0, 2, 3)*np.greater(Bt[:, None, None, None] + G[:, None, None, None]*(-Mean[:, None, None, None] + X.transpose(1, 0, 2, 3))/np.sqrt(Var[:, None, None, None] + 1.0e-5), 0)/np.sqrt(Var[:, None, None, None] + 1.0e-5)
+        -G[:, None, None, None]*dZ.transpose(1, 0, 2, 3)/np.sqrt(Var[:, None, None, None] + 1.0e-5)
         + 2*dVar[:, None, None, None]*(Mean[:, None, None, None] - X.transpose(1, 0, 2, 3))/(H*N*W)
     )
     _t1 = _f0.sum(axis=(1, 2, 3))
     dMean[...] = _t1
 
 
-def backward_dX(Bt, G, Mean, Var, X, dMean, dVar, dY, dX, N, C, H, W):
+def backward_dX(G, Mean, Var, X, dMean, dVar, dZ, dX, N, C, H, W):
     """Gradient dX of a user layer (no label in docs/paper.md).
 
-    dX[n, c, y, x] = step((-Mean[c] + X[n, c, y, x])*G[c]/sqrt(Var[c] + 1.0e-5) + Bt[c])*G[c]*dY[n,
-        c, y, x]/sqrt(Var[c] + 1.0e-5) + 2*(-Mean[c] + X[n, c, y, x])*dVar[c]/(H*N*W) +
-        dMean[c]/(H*N*W)
+    dX[n, c, y, x] = G[c]*dZ[n, c, y, x]/sqrt(Var[c] + 1.0e-5) + 2*(-Mean[c] + X[n, c, y,
+        x])*dVar[c]/(H*N*W) + dMean[c]/(H*N*W)
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     dX[...] = (
-        G[:, None, None]*dY*np.greater(Bt[:, None, None] + G[:, None, None]*(-Mean[:, None, None] + X)/np.sqrt(Var[:, None, None] + 1.0e-5), 0)/np.sqrt(Var[:, None, None] + 1.0e-5)
+        G[:, None, None]*dZ/np.sqrt(Var[:, None, None] + 1.0e-5)
         + dMean[:, None, None]/(H*N*W)
         + 2*dVar[:, None, None]*(-Mean[:, None, None] + X)/(H*N*W)
     )
 
 
-def backward_dG(Var, Mean, X, dY, Bt, G, dG, N, C, H, W):
+def backward_dG(Var, Mean, X, dZ, dG, N, C, H, W):
     """Gradient dG of a user layer (no label in docs/paper.md).
 
-    dG[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} (-Mean[c] + X[n, c, y,
-        x])*step((-Mean[c] + X[n, c, y, x])*G[c]/sqrt(Var[c] + 1.0e-5) + Bt[c])*dY[n, c, y,
+    dG[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} (-Mean[c] + X[n, c, y, x])*dZ[n, c, y,
         x]/sqrt(Var[c] + 1.0e-5)
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     _f0 = 1/np.sqrt(Var + 1.0e-5)
     _f1 = -Mean[:, None, None, None] + X.transpose(1, 0, 2, 3)
-    _f2 = np.greater(
-        Bt[:, None, None, None]
-        + G[:, None, None, None]*(-Mean[:, None, None, None] + X.transpose(1, 0, 2, 3))/np.sqrt(Var[:, None, None, None] + 1.0e-5),
-        0
-    )
-    _t3 = _f1.transpose(1, 0, 2, 3) * dY
-    _t4 = _ops.product(
-        _f2.reshape(C, 1, N * H * W),
-        _ops.matrix(_t3.transpose(1, 0, 2, 3), 1, 3, "backward_dG._t4._t3"),
-        "backward_dG._t4"
+    _t2 = _ops.product(
+        _f1.reshape(C, 1, N * H * W),
+        _ops.matrix(dZ.transpose(1, 0, 2, 3), 1, 3, "backward_dG._t2.dZ"),
+        "backward_dG._t2"
     ).reshape(C)
-    dG[...] = _t4 * _f0
+    dG[...] = _t2 * _f0
 
 
-def backward_dBt(dY, Bt, G, Mean, Var, X, dBt, N, C, H, W):
+def backward_dBt(dZ, dBt, N, C, H, W):
     """Gradient dBt of a user layer (no label in docs/paper.md).
 
-    dBt[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} step((-Mean[c] + X[n, c, y,
-        x])*G[c]/sqrt(Var[c] + 1.0e-5) + Bt[c])*dY[n, c, y, x]
+    dBt[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} dZ[n, c, y, x]
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _f0 = np.greater(
-        Bt[:, None, None, None]
-        + G[:, None, None, None]*(-Mean[:, None, None, None] + X.transpose(1, 0, 2, 3))/np.sqrt(Var[:, None, None, None] + 1.0e-5),
-        0
-    )
-    _t1 = _ops.product(
-        _ops.matrix(dY.transpose(1, 0, 2, 3), 1, 0, "backward_dBt._t1.dY"),
-        _f0.reshape(C, N * H * W, 1),
-        "backward_dBt._t1"
-    ).reshape(C)
-    dBt[...] = _t1
+    _t0 = dZ.sum(axis=(0, 2, 3))
+    dBt[...] = _t0
 
 
 def evaluate_Y(Bt, G, RM, RV, X, Y, N, C, H, W):
@@ -234,9 +226,11 @@ def shapes(sizes: dict) -> dict[str, tuple]:
         "Bt": (_z["C"],),
         "Mean": (_z["C"],),
         "Var": (_z["C"],),
+        "Z": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "Y": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "RM": (_z["C"],),
         "RV": (_z["C"],),
+        "dZ": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "dVar": (_z["C"],),
         "dMean": (_z["C"],),
         "dX": (_z["N"], _z["C"], _z["H"], _z["W"]),
@@ -256,18 +250,21 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     forward_Mean(_a["X"], _a["Mean"], _z["N"], _z["C"], _z["H"], _z["W"])
     _r["Var"] = _a["Var"] = _check.buffer(out, "Var", (_z["C"],), _dt)
     forward_Var(_a["Mean"], _a["X"], _a["Var"], _z["N"], _z["C"], _z["H"], _z["W"])
+    _r["Z"] = _a["Z"] = _check.buffer(out, "Z", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+    forward_Z(_a["Bt"], _a["G"], _a["Mean"], _a["Var"], _a["X"], _a["Z"], _z["N"], _z["C"], _z["H"], _z["W"])
     _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
-    forward_Y(_a["Bt"], _a["G"], _a["Mean"], _a["Var"], _a["X"], _a["Y"], _z["N"], _z["C"], _z["H"], _z["W"])
+    forward_Y(_a["Z"], _a["Y"], _z["N"], _z["C"], _z["H"], _z["W"])
     return _r
 
 
 #: The gradients each gradient's kernel reads.
 _READS = {
-    "dVar": (),
-    "dMean": ("dVar",),
-    "dX": ("dMean", "dVar"),
-    "dG": (),
-    "dBt": (),
+    "dZ": (),
+    "dVar": ("dZ",),
+    "dMean": ("dVar", "dZ"),
+    "dX": ("dMean", "dVar", "dZ"),
+    "dG": ("dZ",),
+    "dBt": ("dZ",),
 }
 
 
@@ -282,34 +279,25 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _a["Mean"] = _check.array(arrays, "Mean", (_z["C"],), _dt)
     _a["Var"] = _check.array(arrays, "Var", (_z["C"],), _dt)
+    _a["Z"] = _check.array(arrays, "Z", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["Y"] = _check.array(arrays, "Y", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["dY"] = _check.array(arrays, "dY", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _g = {}
+    if "dZ" in _need:
+        _g["dZ"] = _a["dZ"] = _check.buffer(out, "dZ", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+        backward_dZ(_a["dY"], _a["Z"], _a["dZ"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dVar" in _need:
         _g["dVar"] = _a["dVar"] = _check.buffer(out, "dVar", (_z["C"],), _dt)
-        backward_dVar(
-            _a["Var"],
-            _a["Mean"],
-            _a["X"],
-            _a["G"],
-            _a["dY"],
-            _a["Bt"],
-            _a["dVar"],
-            _z["N"],
-            _z["C"],
-            _z["H"],
-            _z["W"]
-        )
+        backward_dVar(_a["Var"], _a["Mean"], _a["X"], _a["G"], _a["dZ"], _a["dVar"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dMean" in _need:
         _g["dMean"] = _a["dMean"] = _check.buffer(out, "dMean", (_z["C"],), _dt)
         backward_dMean(
-            _a["Bt"],
             _a["G"],
             _a["Mean"],
             _a["Var"],
             _a["X"],
             _a["dVar"],
-            _a["dY"],
+            _a["dZ"],
             _a["dMean"],
             _z["N"],
             _z["C"],
@@ -319,14 +307,13 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     if "dX" in _need:
         _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
         backward_dX(
-            _a["Bt"],
             _a["G"],
             _a["Mean"],
             _a["Var"],
             _a["X"],
             _a["dMean"],
             _a["dVar"],
-            _a["dY"],
+            _a["dZ"],
             _a["dX"],
             _z["N"],
             _z["C"],
@@ -335,34 +322,10 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         )
     if "dG" in _need:
         _g["dG"] = _a["dG"] = _check.buffer(out, "dG", (_z["C"],), _dt)
-        backward_dG(
-            _a["Var"],
-            _a["Mean"],
-            _a["X"],
-            _a["dY"],
-            _a["Bt"],
-            _a["G"],
-            _a["dG"],
-            _z["N"],
-            _z["C"],
-            _z["H"],
-            _z["W"]
-        )
+        backward_dG(_a["Var"], _a["Mean"], _a["X"], _a["dZ"], _a["dG"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dBt" in _need:
         _g["dBt"] = _a["dBt"] = _check.buffer(out, "dBt", (_z["C"],), _dt)
-        backward_dBt(
-            _a["dY"],
-            _a["Bt"],
-            _a["G"],
-            _a["Mean"],
-            _a["Var"],
-            _a["X"],
-            _a["dBt"],
-            _z["N"],
-            _z["C"],
-            _z["H"],
-            _z["W"]
-        )
+        backward_dBt(_a["dZ"], _a["dBt"], _z["N"], _z["C"], _z["H"], _z["W"])
     return _g
 
 
@@ -401,6 +364,7 @@ def update_buffers(arrays: dict, hyper: dict | None = None) -> None:
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _a["Mean"] = _check.array(arrays, "Mean", (_z["C"],), _dt)
     _a["Var"] = _check.array(arrays, "Var", (_z["C"],), _dt)
+    _a["Z"] = _check.array(arrays, "Z", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["Y"] = _check.array(arrays, "Y", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["RM"] = _check.array(arrays, "RM", (_z["C"],), _dt)
     _a["RV"] = _check.array(arrays, "RV", (_z["C"],), _dt)

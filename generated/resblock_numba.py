@@ -1,4 +1,4 @@
-# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer resblock, spec hash 9c3ffbace40e93e6.
+# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer resblock, spec hash 22b90c2a90c1c31c.
 # Do not edit: `symcnn derive` rewrites this file and `symcnn derive --check` compares it.
 """resblock: residual block: two 3×3 'same' convolutions with batch norm, identity shortcut (Numba backend).
 
@@ -19,22 +19,39 @@ from symcnn.support import contract as _contract
 # Numba's on-disk cache records the name of the module a kernel was compiled in and imports
 # it by that name when the cache is read: one fixed name lets every importer share the cache.
 _module = sys.modules.get(__name__)
-__name__ = "symcnn_generated_resblock_numba_9c3ffbace40e93e6"
+__name__ = "symcnn_generated_resblock_numba_22b90c2a90c1c31c"
 if _module is not None:
     sys.modules.setdefault(__name__, _module)
 
 LAYER = "resblock"
 LABEL = ""
 BACKEND = "numba"
-SPEC_HASH = "9c3ffbace40e93e6"
+SPEC_HASH = "22b90c2a90c1c31c"
 INPUTS = ("X",)
 PARAMS = ("K1", "G1", "B1", "K2", "G2", "B2")
 CONSTANTS = ()
 OUTPUTS = ("Y",)
 HYPER = ()
 RECORDS = ()
-INTERMEDIATES = ("U1", "M1", "V1", "H1", "U2", "M2", "V2")
-GRADIENTS = ("dV2", "dM2", "dU2", "dH1", "dV1", "dM1", "dU1", "dX", "dK1", "dG1", "dB1", "dK2", "dG2", "dB2")
+INTERMEDIATES = ("U1", "M1", "V1", "Z1", "H1", "U2", "M2", "V2", "Z2")
+GRADIENTS = (
+    "dZ2",
+    "dV2",
+    "dM2",
+    "dU2",
+    "dH1",
+    "dZ1",
+    "dV1",
+    "dM1",
+    "dU1",
+    "dX",
+    "dK1",
+    "dG1",
+    "dB1",
+    "dK2",
+    "dG2",
+    "dB2"
+)
 SIZES = ("N", "C", "H", "W")
 BUFFERS = ("RM1", "RV1", "RM2", "RV2")
 EVALUATION = ("EU1", "EH1", "EU2", "Y")
@@ -292,10 +309,10 @@ def forward_V1(M1, U1, V1, N, C, H, W):
 
 
 @njit(cache=True, parallel=True)
-def forward_H1(B1, G1, M1, U1, V1, H1, N, C, H, W):
-    """Forward equation for H1 of a user layer (no label in docs/paper.md).
+def forward_Z1(B1, G1, M1, U1, V1, Z1, N, C, H, W):
+    """Forward equation for Z1 of a user layer (no label in docs/paper.md).
 
-    H1[n, c, y, x] = relu((-M1[c] + U1[n, c, y, x])*G1[c]/sqrt(V1[c] + 1.0e-5) + B1[c])
+    Z1[n, c, y, x] = (-M1[c] + U1[n, c, y, x])*G1[c]/sqrt(V1[c] + 1.0e-5) + B1[c]
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
@@ -304,7 +321,23 @@ def forward_H1(B1, G1, M1, U1, V1, H1, N, C, H, W):
         c = _o % C
         for y in range(H):
             for x in range(W):
-                H1[n, c, y, x] = max((-M1[c] + U1[n, c, y, x])*G1[c]/math.sqrt(V1[c] + 1.0e-5) + B1[c], 0.0)
+                Z1[n, c, y, x] = (-M1[c] + U1[n, c, y, x])*G1[c]/math.sqrt(V1[c] + 1.0e-5) + B1[c]
+
+
+@njit(cache=True, parallel=True)
+def forward_H1(Z1, H1, N, C, H, W):
+    """Forward equation for H1 of a user layer (no label in docs/paper.md).
+
+    H1[n, c, y, x] = relu(Z1[n, c, y, x])
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
+    """
+    for _o in prange(N * C):
+        n = _o // C
+        c = _o % C
+        for y in range(H):
+            for x in range(W):
+                H1[n, c, y, x] = max(Z1[n, c, y, x], 0.0)
 
 
 def forward_U2(H1, K2, U2, N, C, H, W, _threads):
@@ -558,11 +591,10 @@ def forward_V2(M2, U2, V2, N, C, H, W):
 
 
 @njit(cache=True, parallel=True)
-def forward_Y(B2, G2, M2, U2, V2, X, Y, N, C, H, W):
-    """Forward equation for Y of a user layer (no label in docs/paper.md).
+def forward_Z2(B2, G2, M2, U2, V2, X, Z2, N, C, H, W):
+    """Forward equation for Z2 of a user layer (no label in docs/paper.md).
 
-    Y[n, c, y, x] = relu((-M2[c] + U2[n, c, y, x])*G2[c]/sqrt(V2[c] + 1.0e-5) + B2[c] + X[n, c, y,
-        x])
+    Z2[n, c, y, x] = (-M2[c] + U2[n, c, y, x])*G2[c]/sqrt(V2[c] + 1.0e-5) + B2[c] + X[n, c, y, x]
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
@@ -571,19 +603,47 @@ def forward_Y(B2, G2, M2, U2, V2, X, Y, N, C, H, W):
         c = _o % C
         for y in range(H):
             for x in range(W):
-                Y[n, c, y, x] = max(
-                    (-M2[c] + U2[n, c, y, x])*G2[c]/math.sqrt(V2[c] + 1.0e-5) + B2[c] + X[n, c, y, x],
-                    0.0
-                )
+                Z2[n, c, y, x] = (-M2[c] + U2[n, c, y, x])*G2[c]/math.sqrt(V2[c] + 1.0e-5) + B2[c] + X[n, c, y, x]
+
+
+@njit(cache=True, parallel=True)
+def forward_Y(Z2, Y, N, C, H, W):
+    """Forward equation for Y of a user layer (no label in docs/paper.md).
+
+    Y[n, c, y, x] = relu(Z2[n, c, y, x])
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
+    """
+    for _o in prange(N * C):
+        n = _o // C
+        c = _o % C
+        for y in range(H):
+            for x in range(W):
+                Y[n, c, y, x] = max(Z2[n, c, y, x], 0.0)
+
+
+@njit(cache=True, parallel=True)
+def backward_dZ2(dY, Z2, dZ2, N, C, H, W):
+    """Gradient dZ2 of a user layer (no label in docs/paper.md).
+
+    dZ2[n, c, y, x] = step(Z2[n, c, y, x])*dY[n, c, y, x]
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
+    """
+    for _o in prange(N * C):
+        n = _o // C
+        c = _o % C
+        for y in range(H):
+            for x in range(W):
+                dZ2[n, c, y, x] = (1.0 if (Z2[n, c, y, x]) > 0 else 0.0)*dY[n, c, y, x]
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
-def backward_dV2(V2, M2, U2, G2, dY, B2, X, dV2, N, C, H, W):
+def backward_dV2(V2, M2, U2, G2, dZ2, dV2, N, C, H, W):
     """Gradient dV2 of a user layer (no label in docs/paper.md).
 
-    dV2[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} -(-M2[c] + U2[n, c, y, x])*step((-M2[c]
-        + U2[n, c, y, x])*G2[c]/sqrt(V2[c] + 1.0e-5) + B2[c] + X[n, c, y, x])*G2[c]*dY[n, c, y,
-        x]/(2*(V2[c] + 1.0e-5)**(3/2))
+    dV2[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} -(-M2[c] + U2[n, c, y, x])*G2[c]*dZ2[n,
+        c, y, x]/(2*(V2[c] + 1.0e-5)**(3/2))
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
@@ -595,19 +655,14 @@ def backward_dV2(V2, M2, U2, G2, dY, B2, X, dV2, N, C, H, W):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    _t0 = V2[c] + 1.0e-5
-                    _t1 = (-M2[c] + U2[n, c, y, x])*G2[c]
-                    dV2[c] += _h0*_t1*(
-                        1.0 if (B2[c] + X[n, c, y, x] + _t1/math.sqrt(_t0)) > 0 else 0.0
-                    )*dY[n, c, y, x]/_t0**(3/2)
+                    dV2[c] += _h0*(-M2[c] + U2[n, c, y, x])*G2[c]*dZ2[n, c, y, x]/(V2[c] + 1.0e-5)**(3/2)
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
-def backward_dM2(B2, G2, M2, U2, V2, X, dV2, dY, dM2, N, C, H, W):
+def backward_dM2(G2, M2, U2, V2, dV2, dZ2, dM2, N, C, H, W):
     """Gradient dM2 of a user layer (no label in docs/paper.md).
 
-    dM2[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} -step((-M2[c] + U2[n, c, y,
-        x])*G2[c]/sqrt(V2[c] + 1.0e-5) + B2[c] + X[n, c, y, x])*G2[c]*dY[n, c, y, x]/sqrt(V2[c] +
+    dM2[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} -G2[c]*dZ2[n, c, y, x]/sqrt(V2[c] +
         1.0e-5) + 2*(M2[c] - U2[n, c, y, x])*dV2[c]/(H*N*W)
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
@@ -619,21 +674,18 @@ def backward_dM2(B2, G2, M2, U2, V2, X, dV2, dY, dM2, N, C, H, W):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    _t0 = M2[c] - U2[n, c, y, x]
-                    _t1 = G2[c]/math.sqrt(V2[c] + 1.0e-5)
                     dM2[c] += (
-                        -_t1*(1.0 if (-_t0*_t1 + B2[c] + X[n, c, y, x]) > 0 else 0.0)*dY[n, c, y, x]
-                        + 2*_t0*dV2[c]/(H*N*W)
+                        -G2[c]*dZ2[n, c, y, x]/math.sqrt(V2[c] + 1.0e-5)
+                        + 2*(M2[c] - U2[n, c, y, x])*dV2[c]/(H*N*W)
                     )
 
 
 @njit(cache=True, parallel=True)
-def backward_dU2(B2, G2, M2, U2, V2, X, dM2, dV2, dY, dU2, N, C, H, W):
+def backward_dU2(G2, M2, U2, V2, dM2, dV2, dZ2, dU2, N, C, H, W):
     """Gradient dU2 of a user layer (no label in docs/paper.md).
 
-    dU2[n, c, y, x] = step((-M2[c] + U2[n, c, y, x])*G2[c]/sqrt(V2[c] + 1.0e-5) + B2[c] + X[n, c, y,
-        x])*G2[c]*dY[n, c, y, x]/sqrt(V2[c] + 1.0e-5) + 2*(-M2[c] + U2[n, c, y, x])*dV2[c]/(H*N*W) +
-        dM2[c]/(H*N*W)
+    dU2[n, c, y, x] = G2[c]*dZ2[n, c, y, x]/sqrt(V2[c] + 1.0e-5) + 2*(-M2[c] + U2[n, c, y,
+        x])*dV2[c]/(H*N*W) + dM2[c]/(H*N*W)
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
@@ -643,12 +695,10 @@ def backward_dU2(B2, G2, M2, U2, V2, X, dM2, dV2, dY, dU2, N, C, H, W):
         for y in range(H):
             for x in range(W):
                 _t0 = 1/(H*N*W)
-                _t1 = -M2[c] + U2[n, c, y, x]
-                _t2 = G2[c]/math.sqrt(V2[c] + 1.0e-5)
                 dU2[n, c, y, x] = (
-                    2*_t0*_t1*dV2[c]
+                    2*_t0*(-M2[c] + U2[n, c, y, x])*dV2[c]
                     + _t0*dM2[c]
-                    + _t2*(1.0 if (_t1*_t2 + B2[c] + X[n, c, y, x]) > 0 else 0.0)*dY[n, c, y, x]
+                    + G2[c]*dZ2[n, c, y, x]/math.sqrt(V2[c] + 1.0e-5)
                 )
 
 
@@ -864,13 +914,28 @@ def backward_dH1_loops(K2, dU2, dH1, N, C, H, W):
                             dH1[n, i, y, x] += _h3*dU2[n, c, -a + y + 1, -b + x + 1]
 
 
+@njit(cache=True, parallel=True)
+def backward_dZ1(dH1, Z1, dZ1, N, C, H, W):
+    """Gradient dZ1 of a user layer (no label in docs/paper.md).
+
+    dZ1[n, c, y, x] = step(Z1[n, c, y, x])*dH1[n, c, y, x]
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
+    """
+    for _o in prange(N * C):
+        n = _o // C
+        c = _o % C
+        for y in range(H):
+            for x in range(W):
+                dZ1[n, c, y, x] = (1.0 if (Z1[n, c, y, x]) > 0 else 0.0)*dH1[n, c, y, x]
+
+
 @njit(cache=True, fastmath={"contract", "reassoc"})
-def backward_dV1(V1, M1, U1, G1, dH1, B1, dV1, N, C, H, W):
+def backward_dV1(V1, M1, U1, G1, dZ1, dV1, N, C, H, W):
     """Gradient dV1 of a user layer (no label in docs/paper.md).
 
-    dV1[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} -(-M1[c] + U1[n, c, y, x])*step((-M1[c]
-        + U1[n, c, y, x])*G1[c]/sqrt(V1[c] + 1.0e-5) + B1[c])*G1[c]*dH1[n, c, y, x]/(2*(V1[c] +
-        1.0e-5)**(3/2))
+    dV1[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} -(-M1[c] + U1[n, c, y, x])*G1[c]*dZ1[n,
+        c, y, x]/(2*(V1[c] + 1.0e-5)**(3/2))
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
@@ -882,18 +947,15 @@ def backward_dV1(V1, M1, U1, G1, dH1, B1, dV1, N, C, H, W):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    _t0 = V1[c] + 1.0e-5
-                    _t1 = (-M1[c] + U1[n, c, y, x])*G1[c]
-                    dV1[c] += _h0*_t1*(1.0 if (B1[c] + _t1/math.sqrt(_t0)) > 0 else 0.0)*dH1[n, c, y, x]/_t0**(3/2)
+                    dV1[c] += _h0*(-M1[c] + U1[n, c, y, x])*G1[c]*dZ1[n, c, y, x]/(V1[c] + 1.0e-5)**(3/2)
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
-def backward_dM1(B1, G1, M1, U1, V1, dH1, dV1, dM1, N, C, H, W):
+def backward_dM1(G1, M1, U1, V1, dV1, dZ1, dM1, N, C, H, W):
     """Gradient dM1 of a user layer (no label in docs/paper.md).
 
-    dM1[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} -step((-M1[c] + U1[n, c, y,
-        x])*G1[c]/sqrt(V1[c] + 1.0e-5) + B1[c])*G1[c]*dH1[n, c, y, x]/sqrt(V1[c] + 1.0e-5) +
-        2*(M1[c] - U1[n, c, y, x])*dV1[c]/(H*N*W)
+    dM1[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} -G1[c]*dZ1[n, c, y, x]/sqrt(V1[c] +
+        1.0e-5) + 2*(M1[c] - U1[n, c, y, x])*dV1[c]/(H*N*W)
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
@@ -904,17 +966,17 @@ def backward_dM1(B1, G1, M1, U1, V1, dH1, dV1, dM1, N, C, H, W):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    _t0 = M1[c] - U1[n, c, y, x]
-                    _t1 = G1[c]/math.sqrt(V1[c] + 1.0e-5)
-                    dM1[c] += -_t1*(1.0 if (-_t0*_t1 + B1[c]) > 0 else 0.0)*dH1[n, c, y, x] + 2*_t0*dV1[c]/(H*N*W)
+                    dM1[c] += (
+                        -G1[c]*dZ1[n, c, y, x]/math.sqrt(V1[c] + 1.0e-5)
+                        + 2*(M1[c] - U1[n, c, y, x])*dV1[c]/(H*N*W)
+                    )
 
 
 @njit(cache=True, parallel=True)
-def backward_dU1(B1, G1, M1, U1, V1, dH1, dM1, dV1, dU1, N, C, H, W):
+def backward_dU1(G1, M1, U1, V1, dM1, dV1, dZ1, dU1, N, C, H, W):
     """Gradient dU1 of a user layer (no label in docs/paper.md).
 
-    dU1[n, c, y, x] = step((-M1[c] + U1[n, c, y, x])*G1[c]/sqrt(V1[c] + 1.0e-5) +
-        B1[c])*G1[c]*dH1[n, c, y, x]/sqrt(V1[c] + 1.0e-5) + 2*(-M1[c] + U1[n, c, y,
+    dU1[n, c, y, x] = G1[c]*dZ1[n, c, y, x]/sqrt(V1[c] + 1.0e-5) + 2*(-M1[c] + U1[n, c, y,
         x])*dV1[c]/(H*N*W) + dM1[c]/(H*N*W)
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
@@ -925,40 +987,36 @@ def backward_dU1(B1, G1, M1, U1, V1, dH1, dM1, dV1, dU1, N, C, H, W):
         for y in range(H):
             for x in range(W):
                 _t0 = 1/(H*N*W)
-                _t1 = -M1[c] + U1[n, c, y, x]
-                _t2 = G1[c]/math.sqrt(V1[c] + 1.0e-5)
                 dU1[n, c, y, x] = (
-                    2*_t0*_t1*dV1[c]
+                    2*_t0*(-M1[c] + U1[n, c, y, x])*dV1[c]
                     + _t0*dM1[c]
-                    + _t2*(1.0 if (_t1*_t2 + B1[c]) > 0 else 0.0)*dH1[n, c, y, x]
+                    + G1[c]*dZ1[n, c, y, x]/math.sqrt(V1[c] + 1.0e-5)
                 )
 
 
-def backward_dX(dY, B2, G2, M2, U2, V2, X, K1, dU1, dX, N, C, H, W, _threads):
+def backward_dX(dZ2, K1, dU1, dX, N, C, H, W, _threads):
     """Gradient dX of a user layer (no label in docs/paper.md).
 
-    dX[n, i, y, x] = step((-M2[i] + U2[n, i, y, x])*G2[i]/sqrt(V2[i] + 1.0e-5) + B2[i] + X[n, i, y,
-        x])*dY[n, i, y, x] + Σ_{c=0}^{C - 1} Σ_{a=max(0, -H + y + 2)}^{min(2, y + 1)} Σ_{b=max(0, -W
-        + x + 2)}^{min(2, x + 1)} K1[i, c, a, b]*dU1[n, c, -a + y + 1, -b + x + 1]
+    dX[n, i, y, x] = dZ2[n, i, y, x] + Σ_{c=0}^{C - 1} Σ_{a=max(0, -H + y + 2)}^{min(2, y + 1)}
+        Σ_{b=max(0, -W + x + 2)}^{min(2, x + 1)} K1[i, c, a, b]*dU1[n, c, -a + y + 1, -b + x + 1]
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     if 9*C >= 64 and 9*C*W <= 262144:  # a long contraction in cache
-        backward_dX_dot(dY, B2, G2, M2, U2, V2, X, K1, dU1, dX, N, C, H, W, _threads)
+        backward_dX_dot(dZ2, K1, dU1, dX, N, C, H, W, _threads)
     elif 9*H*W <= 262144:  # the packed windows fit in cache
-        backward_dX_packed(dY, B2, G2, M2, U2, V2, X, K1, dU1, dX, N, C, H, W, _threads)
+        backward_dX_packed(dZ2, K1, dU1, dX, N, C, H, W, _threads)
     else:
-        backward_dX_loops(dY, B2, G2, M2, U2, V2, X, K1, dU1, dX, N, C, H, W)
+        backward_dX_loops(dZ2, K1, dU1, dX, N, C, H, W)
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
-def backward_dX_dot(dY, B2, G2, M2, U2, V2, X, K1, dU1, dX, N, C, H, W, _threads):
+def backward_dX_dot(dZ2, K1, dU1, dX, N, C, H, W, _threads):
     """One schedule of backward_dX, which picks it by the sizes: register-blocked inner products
         (codegen/dot.py).
 
-    dX[n, i, y, x] = step((-M2[i] + U2[n, i, y, x])*G2[i]/sqrt(V2[i] + 1.0e-5) + B2[i] + X[n, i, y,
-        x])*dY[n, i, y, x] + Σ_{c=0}^{C - 1} Σ_{a=max(0, -H + y + 2)}^{min(2, y + 1)} Σ_{b=max(0, -W
-        + x + 2)}^{min(2, x + 1)} K1[i, c, a, b]*dU1[n, c, -a + y + 1, -b + x + 1]
+    dX[n, i, y, x] = dZ2[n, i, y, x] + Σ_{c=0}^{C - 1} Σ_{a=max(0, -H + y + 2)}^{min(2, y + 1)}
+        Σ_{b=max(0, -W + x + 2)}^{min(2, x + 1)} K1[i, c, a, b]*dU1[n, c, -a + y + 1, -b + x + 1]
     """
     _dt = dX.dtype.type
     _dX_f = dX.reshape(dX.shape[0], dX.shape[1], H*W)
@@ -979,11 +1037,7 @@ def backward_dX_dot(dY, B2, G2, M2, U2, V2, X, K1, dU1, dX, N, C, H, W, _threads
         for i in range(_j0, _j1):
             for y in range(H):
                 for x in range(W):
-                    dX[n, i, y, x] = (
-                        1.0 if (
-                            (-M2[i] + U2[n, i, y, x])*G2[i]/math.sqrt(V2[i] + 1.0e-5) + B2[i] + X[n, i, y, x]
-                        ) > 0 else 0.0
-                    )*dY[n, i, y, x]
+                    dX[n, i, y, x] = dZ2[n, i, y, x]
         _pd = np.empty((_yc * W, 9*C), _dt)
         _jr = _j0 + (_j1 - _j0) // 4 * 4
         for _y0 in range(0, H, _yc):
@@ -1049,12 +1103,11 @@ def backward_dX_dot(dY, B2, G2, M2, U2, V2, X, K1, dU1, dX, N, C, H, W, _threads
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
-def backward_dX_packed(dY, B2, G2, M2, U2, V2, X, K1, dU1, dX, N, C, H, W, _threads):
+def backward_dX_packed(dZ2, K1, dU1, dX, N, C, H, W, _threads):
     """One schedule of backward_dX, which picks it by the sizes: packed windows (codegen/window.py).
 
-    dX[n, i, y, x] = step((-M2[i] + U2[n, i, y, x])*G2[i]/sqrt(V2[i] + 1.0e-5) + B2[i] + X[n, i, y,
-        x])*dY[n, i, y, x] + Σ_{c=0}^{C - 1} Σ_{a=max(0, -H + y + 2)}^{min(2, y + 1)} Σ_{b=max(0, -W
-        + x + 2)}^{min(2, x + 1)} K1[i, c, a, b]*dU1[n, c, -a + y + 1, -b + x + 1]
+    dX[n, i, y, x] = dZ2[n, i, y, x] + Σ_{c=0}^{C - 1} Σ_{a=max(0, -H + y + 2)}^{min(2, y + 1)}
+        Σ_{b=max(0, -W + x + 2)}^{min(2, x + 1)} K1[i, c, a, b]*dU1[n, c, -a + y + 1, -b + x + 1]
     """
     _dt = dX.dtype.type
     _dX_f = dX.reshape(dX.shape[0], dX.shape[1], H*W)
@@ -1068,11 +1121,7 @@ def backward_dX_packed(dY, B2, G2, M2, U2, V2, X, K1, dU1, dX, N, C, H, W, _thre
         for i in range(_j0, _j1):
             for y in range(H):
                 for x in range(W):
-                    dX[n, i, y, x] = (
-                        1.0 if (
-                            (-M2[i] + U2[n, i, y, x])*G2[i]/math.sqrt(V2[i] + 1.0e-5) + B2[i] + X[n, i, y, x]
-                        ) > 0 else 0.0
-                    )*dY[n, i, y, x]
+                    dX[n, i, y, x] = dZ2[n, i, y, x]
         _pk = np.zeros((3, 3, H*W), _dt)
         for c in range(C):
             for a in range(3):
@@ -1133,12 +1182,11 @@ def backward_dX_packed(dY, B2, G2, M2, U2, V2, X, K1, dU1, dX, N, C, H, W, _thre
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
-def backward_dX_loops(dY, B2, G2, M2, U2, V2, X, K1, dU1, dX, N, C, H, W):
+def backward_dX_loops(dZ2, K1, dU1, dX, N, C, H, W):
     """One schedule of backward_dX, which picks it by the sizes: loop nests.
 
-    dX[n, i, y, x] = step((-M2[i] + U2[n, i, y, x])*G2[i]/sqrt(V2[i] + 1.0e-5) + B2[i] + X[n, i, y,
-        x])*dY[n, i, y, x] + Σ_{c=0}^{C - 1} Σ_{a=max(0, -H + y + 2)}^{min(2, y + 1)} Σ_{b=max(0, -W
-        + x + 2)}^{min(2, x + 1)} K1[i, c, a, b]*dU1[n, c, -a + y + 1, -b + x + 1]
+    dX[n, i, y, x] = dZ2[n, i, y, x] + Σ_{c=0}^{C - 1} Σ_{a=max(0, -H + y + 2)}^{min(2, y + 1)}
+        Σ_{b=max(0, -W + x + 2)}^{min(2, x + 1)} K1[i, c, a, b]*dU1[n, c, -a + y + 1, -b + x + 1]
     """
     _dt = dX.dtype.type
     for _o in prange(N * C):
@@ -1146,11 +1194,7 @@ def backward_dX_loops(dY, B2, G2, M2, U2, V2, X, K1, dU1, dX, N, C, H, W):
         i = _o % C
         for y in range(H):
             for x in range(W):
-                dX[n, i, y, x] = (
-                    1.0 if (
-                        (-M2[i] + U2[n, i, y, x])*G2[i]/math.sqrt(V2[i] + 1.0e-5) + B2[i] + X[n, i, y, x]
-                    ) > 0 else 0.0
-                )*dY[n, i, y, x]
+                dX[n, i, y, x] = dZ2[n, i, y, x]
         for c in range(C):
             for a in range(max(0, 2 - H), min(3, H + 1)):
                 for b in range(max(0, 2 - W), min(3, W + 1)):
@@ -1299,11 +1343,11 @@ def backward_dK1_loops(X, dU1, dK1, N, C, H, W):
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
-def backward_dG1(V1, M1, U1, dH1, B1, G1, dG1, N, C, H, W):
+def backward_dG1(V1, M1, U1, dZ1, dG1, N, C, H, W):
     """Gradient dG1 of a user layer (no label in docs/paper.md).
 
-    dG1[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} (-M1[c] + U1[n, c, y, x])*step((-M1[c]
-        + U1[n, c, y, x])*G1[c]/sqrt(V1[c] + 1.0e-5) + B1[c])*dH1[n, c, y, x]/sqrt(V1[c] + 1.0e-5)
+    dG1[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} (-M1[c] + U1[n, c, y, x])*dZ1[n, c, y,
+        x]/sqrt(V1[c] + 1.0e-5)
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
@@ -1314,29 +1358,25 @@ def backward_dG1(V1, M1, U1, dH1, B1, G1, dG1, N, C, H, W):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    _t0 = (-M1[c] + U1[n, c, y, x])/math.sqrt(V1[c] + 1.0e-5)
-                    dG1[c] += _t0*(1.0 if (_t0*G1[c] + B1[c]) > 0 else 0.0)*dH1[n, c, y, x]
+                    dG1[c] += (-M1[c] + U1[n, c, y, x])*dZ1[n, c, y, x]/math.sqrt(V1[c] + 1.0e-5)
 
 
-@njit(cache=True, fastmath={"contract", "reassoc"})
-def backward_dB1(dH1, B1, G1, M1, U1, V1, dB1, N, C, H, W):
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+def backward_dB1(dZ1, dB1, N, C, H, W):
     """Gradient dB1 of a user layer (no label in docs/paper.md).
 
-    dB1[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} step((-M1[c] + U1[n, c, y,
-        x])*G1[c]/sqrt(V1[c] + 1.0e-5) + B1[c])*dH1[n, c, y, x]
+    dB1[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} dZ1[n, c, y, x]
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     _dt = dB1.dtype.type
-    for c in range(C):
-        dB1[c] = _dt(0)
-    for n in range(N):
-        for y in range(H):
-            for x in range(W):
-                for c in range(C):
-                    dB1[c] += (
-                        1.0 if ((-M1[c] + U1[n, c, y, x])*G1[c]/math.sqrt(V1[c] + 1.0e-5) + B1[c]) > 0 else 0.0
-                    )*dH1[n, c, y, x]
+    for c in prange(C):
+        _acc = _dt(0)
+        for n in range(N):
+            for y in range(H):
+                for x in range(W):
+                    _acc += dZ1[n, c, y, x]
+        dB1[c] = _acc
 
 
 def backward_dK2(H1, dU2, dK2, N, C, H, W, _threads):
@@ -1478,11 +1518,10 @@ def backward_dK2_loops(H1, dU2, dK2, N, C, H, W):
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
-def backward_dG2(V2, M2, U2, dY, B2, G2, X, dG2, N, C, H, W):
+def backward_dG2(V2, M2, U2, dZ2, dG2, N, C, H, W):
     """Gradient dG2 of a user layer (no label in docs/paper.md).
 
-    dG2[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} (-M2[c] + U2[n, c, y, x])*step((-M2[c]
-        + U2[n, c, y, x])*G2[c]/sqrt(V2[c] + 1.0e-5) + B2[c] + X[n, c, y, x])*dY[n, c, y,
+    dG2[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} (-M2[c] + U2[n, c, y, x])*dZ2[n, c, y,
         x]/sqrt(V2[c] + 1.0e-5)
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
@@ -1494,31 +1533,25 @@ def backward_dG2(V2, M2, U2, dY, B2, G2, X, dG2, N, C, H, W):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    _t0 = (-M2[c] + U2[n, c, y, x])/math.sqrt(V2[c] + 1.0e-5)
-                    dG2[c] += _t0*(1.0 if (_t0*G2[c] + B2[c] + X[n, c, y, x]) > 0 else 0.0)*dY[n, c, y, x]
+                    dG2[c] += (-M2[c] + U2[n, c, y, x])*dZ2[n, c, y, x]/math.sqrt(V2[c] + 1.0e-5)
 
 
-@njit(cache=True, fastmath={"contract", "reassoc"})
-def backward_dB2(dY, B2, G2, M2, U2, V2, X, dB2, N, C, H, W):
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+def backward_dB2(dZ2, dB2, N, C, H, W):
     """Gradient dB2 of a user layer (no label in docs/paper.md).
 
-    dB2[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} step((-M2[c] + U2[n, c, y,
-        x])*G2[c]/sqrt(V2[c] + 1.0e-5) + B2[c] + X[n, c, y, x])*dY[n, c, y, x]
+    dB2[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} dZ2[n, c, y, x]
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     _dt = dB2.dtype.type
-    for c in range(C):
-        dB2[c] = _dt(0)
-    for n in range(N):
-        for y in range(H):
-            for x in range(W):
-                for c in range(C):
-                    dB2[c] += (
-                        1.0 if (
-                            (-M2[c] + U2[n, c, y, x])*G2[c]/math.sqrt(V2[c] + 1.0e-5) + B2[c] + X[n, c, y, x]
-                        ) > 0 else 0.0
-                    )*dY[n, c, y, x]
+    for c in prange(C):
+        _acc = _dt(0)
+        for n in range(N):
+            for y in range(H):
+                for x in range(W):
+                    _acc += dZ2[n, c, y, x]
+        dB2[c] = _acc
 
 
 def evaluate_EU1(K1, X, EU1, N, C, H, W, _threads):
@@ -2075,10 +2108,12 @@ def shapes(sizes: dict) -> dict[str, tuple]:
         "U1": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "M1": (_z["C"],),
         "V1": (_z["C"],),
+        "Z1": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "H1": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "U2": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "M2": (_z["C"],),
         "V2": (_z["C"],),
+        "Z2": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "Y": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "RM1": (_z["C"],),
         "RV1": (_z["C"],),
@@ -2087,10 +2122,12 @@ def shapes(sizes: dict) -> dict[str, tuple]:
         "EU1": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "EH1": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "EU2": (_z["N"], _z["C"], _z["H"], _z["W"]),
+        "dZ2": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "dV2": (_z["C"],),
         "dM2": (_z["C"],),
         "dU2": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "dH1": (_z["N"], _z["C"], _z["H"], _z["W"]),
+        "dZ1": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "dV1": (_z["C"],),
         "dM1": (_z["C"],),
         "dU1": (_z["N"], _z["C"], _z["H"], _z["W"]),
@@ -2117,35 +2154,41 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     forward_M1(_a["U1"], _a["M1"], _z["N"], _z["C"], _z["H"], _z["W"])
     _r["V1"] = _a["V1"] = _check.buffer(out, "V1", (_z["C"],), _dt)
     forward_V1(_a["M1"], _a["U1"], _a["V1"], _z["N"], _z["C"], _z["H"], _z["W"])
+    _r["Z1"] = _a["Z1"] = _check.buffer(out, "Z1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+    forward_Z1(_a["B1"], _a["G1"], _a["M1"], _a["U1"], _a["V1"], _a["Z1"], _z["N"], _z["C"], _z["H"], _z["W"])
     _r["H1"] = _a["H1"] = _check.buffer(out, "H1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
-    forward_H1(_a["B1"], _a["G1"], _a["M1"], _a["U1"], _a["V1"], _a["H1"], _z["N"], _z["C"], _z["H"], _z["W"])
+    forward_H1(_a["Z1"], _a["H1"], _z["N"], _z["C"], _z["H"], _z["W"])
     _r["U2"] = _a["U2"] = _check.buffer(out, "U2", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     forward_U2(_a["H1"], _a["K2"], _a["U2"], _z["N"], _z["C"], _z["H"], _z["W"], get_num_threads())
     _r["M2"] = _a["M2"] = _check.buffer(out, "M2", (_z["C"],), _dt)
     forward_M2(_a["U2"], _a["M2"], _z["N"], _z["C"], _z["H"], _z["W"])
     _r["V2"] = _a["V2"] = _check.buffer(out, "V2", (_z["C"],), _dt)
     forward_V2(_a["M2"], _a["U2"], _a["V2"], _z["N"], _z["C"], _z["H"], _z["W"])
+    _r["Z2"] = _a["Z2"] = _check.buffer(out, "Z2", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+    forward_Z2(_a["B2"], _a["G2"], _a["M2"], _a["U2"], _a["V2"], _a["X"], _a["Z2"], _z["N"], _z["C"], _z["H"], _z["W"])
     _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
-    forward_Y(_a["B2"], _a["G2"], _a["M2"], _a["U2"], _a["V2"], _a["X"], _a["Y"], _z["N"], _z["C"], _z["H"], _z["W"])
+    forward_Y(_a["Z2"], _a["Y"], _z["N"], _z["C"], _z["H"], _z["W"])
     return _r
 
 
 #: The gradients each gradient's kernel reads.
 _READS = {
-    "dV2": (),
-    "dM2": ("dV2",),
-    "dU2": ("dM2", "dV2"),
+    "dZ2": (),
+    "dV2": ("dZ2",),
+    "dM2": ("dV2", "dZ2"),
+    "dU2": ("dM2", "dV2", "dZ2"),
     "dH1": ("dU2",),
-    "dV1": ("dH1",),
-    "dM1": ("dH1", "dV1"),
-    "dU1": ("dH1", "dM1", "dV1"),
-    "dX": ("dU1",),
+    "dZ1": ("dH1",),
+    "dV1": ("dZ1",),
+    "dM1": ("dV1", "dZ1"),
+    "dU1": ("dM1", "dV1", "dZ1"),
+    "dX": ("dZ2", "dU1"),
     "dK1": ("dU1",),
-    "dG1": ("dH1",),
-    "dB1": ("dH1",),
+    "dG1": ("dZ1",),
+    "dB1": ("dZ1",),
     "dK2": ("dU2",),
-    "dG2": (),
-    "dB2": (),
+    "dG2": ("dZ2",),
+    "dB2": ("dZ2",),
 }
 
 
@@ -2161,40 +2204,30 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     _a["U1"] = _check.array(arrays, "U1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["M1"] = _check.array(arrays, "M1", (_z["C"],), _dt)
     _a["V1"] = _check.array(arrays, "V1", (_z["C"],), _dt)
+    _a["Z1"] = _check.array(arrays, "Z1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["H1"] = _check.array(arrays, "H1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["U2"] = _check.array(arrays, "U2", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["M2"] = _check.array(arrays, "M2", (_z["C"],), _dt)
     _a["V2"] = _check.array(arrays, "V2", (_z["C"],), _dt)
+    _a["Z2"] = _check.array(arrays, "Z2", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["Y"] = _check.array(arrays, "Y", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["dY"] = _check.array(arrays, "dY", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _g = {}
+    if "dZ2" in _need:
+        _g["dZ2"] = _a["dZ2"] = _check.buffer(out, "dZ2", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+        backward_dZ2(_a["dY"], _a["Z2"], _a["dZ2"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dV2" in _need:
         _g["dV2"] = _a["dV2"] = _check.buffer(out, "dV2", (_z["C"],), _dt)
-        backward_dV2(
-            _a["V2"],
-            _a["M2"],
-            _a["U2"],
-            _a["G2"],
-            _a["dY"],
-            _a["B2"],
-            _a["X"],
-            _a["dV2"],
-            _z["N"],
-            _z["C"],
-            _z["H"],
-            _z["W"]
-        )
+        backward_dV2(_a["V2"], _a["M2"], _a["U2"], _a["G2"], _a["dZ2"], _a["dV2"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dM2" in _need:
         _g["dM2"] = _a["dM2"] = _check.buffer(out, "dM2", (_z["C"],), _dt)
         backward_dM2(
-            _a["B2"],
             _a["G2"],
             _a["M2"],
             _a["U2"],
             _a["V2"],
-            _a["X"],
             _a["dV2"],
-            _a["dY"],
+            _a["dZ2"],
             _a["dM2"],
             _z["N"],
             _z["C"],
@@ -2204,15 +2237,13 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     if "dU2" in _need:
         _g["dU2"] = _a["dU2"] = _check.buffer(out, "dU2", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
         backward_dU2(
-            _a["B2"],
             _a["G2"],
             _a["M2"],
             _a["U2"],
             _a["V2"],
-            _a["X"],
             _a["dM2"],
             _a["dV2"],
-            _a["dY"],
+            _a["dZ2"],
             _a["dU2"],
             _z["N"],
             _z["C"],
@@ -2222,31 +2253,21 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     if "dH1" in _need:
         _g["dH1"] = _a["dH1"] = _check.buffer(out, "dH1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
         backward_dH1(_a["K2"], _a["dU2"], _a["dH1"], _z["N"], _z["C"], _z["H"], _z["W"], get_num_threads())
+    if "dZ1" in _need:
+        _g["dZ1"] = _a["dZ1"] = _check.buffer(out, "dZ1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+        backward_dZ1(_a["dH1"], _a["Z1"], _a["dZ1"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dV1" in _need:
         _g["dV1"] = _a["dV1"] = _check.buffer(out, "dV1", (_z["C"],), _dt)
-        backward_dV1(
-            _a["V1"],
-            _a["M1"],
-            _a["U1"],
-            _a["G1"],
-            _a["dH1"],
-            _a["B1"],
-            _a["dV1"],
-            _z["N"],
-            _z["C"],
-            _z["H"],
-            _z["W"]
-        )
+        backward_dV1(_a["V1"], _a["M1"], _a["U1"], _a["G1"], _a["dZ1"], _a["dV1"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dM1" in _need:
         _g["dM1"] = _a["dM1"] = _check.buffer(out, "dM1", (_z["C"],), _dt)
         backward_dM1(
-            _a["B1"],
             _a["G1"],
             _a["M1"],
             _a["U1"],
             _a["V1"],
-            _a["dH1"],
             _a["dV1"],
+            _a["dZ1"],
             _a["dM1"],
             _z["N"],
             _z["C"],
@@ -2256,14 +2277,13 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     if "dU1" in _need:
         _g["dU1"] = _a["dU1"] = _check.buffer(out, "dU1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
         backward_dU1(
-            _a["B1"],
             _a["G1"],
             _a["M1"],
             _a["U1"],
             _a["V1"],
-            _a["dH1"],
             _a["dM1"],
             _a["dV1"],
+            _a["dZ1"],
             _a["dU1"],
             _z["N"],
             _z["C"],
@@ -2272,91 +2292,25 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         )
     if "dX" in _need:
         _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
-        backward_dX(
-            _a["dY"],
-            _a["B2"],
-            _a["G2"],
-            _a["M2"],
-            _a["U2"],
-            _a["V2"],
-            _a["X"],
-            _a["K1"],
-            _a["dU1"],
-            _a["dX"],
-            _z["N"],
-            _z["C"],
-            _z["H"],
-            _z["W"],
-            get_num_threads()
-        )
+        backward_dX(_a["dZ2"], _a["K1"], _a["dU1"], _a["dX"], _z["N"], _z["C"], _z["H"], _z["W"], get_num_threads())
     if "dK1" in _need:
         _g["dK1"] = _a["dK1"] = _check.buffer(out, "dK1", (_z["C"], _z["C"], 3, 3), _dt)
         backward_dK1(_a["X"], _a["dU1"], _a["dK1"], _z["N"], _z["C"], _z["H"], _z["W"], get_num_threads())
     if "dG1" in _need:
         _g["dG1"] = _a["dG1"] = _check.buffer(out, "dG1", (_z["C"],), _dt)
-        backward_dG1(
-            _a["V1"],
-            _a["M1"],
-            _a["U1"],
-            _a["dH1"],
-            _a["B1"],
-            _a["G1"],
-            _a["dG1"],
-            _z["N"],
-            _z["C"],
-            _z["H"],
-            _z["W"]
-        )
+        backward_dG1(_a["V1"], _a["M1"], _a["U1"], _a["dZ1"], _a["dG1"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dB1" in _need:
         _g["dB1"] = _a["dB1"] = _check.buffer(out, "dB1", (_z["C"],), _dt)
-        backward_dB1(
-            _a["dH1"],
-            _a["B1"],
-            _a["G1"],
-            _a["M1"],
-            _a["U1"],
-            _a["V1"],
-            _a["dB1"],
-            _z["N"],
-            _z["C"],
-            _z["H"],
-            _z["W"]
-        )
+        backward_dB1(_a["dZ1"], _a["dB1"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dK2" in _need:
         _g["dK2"] = _a["dK2"] = _check.buffer(out, "dK2", (_z["C"], _z["C"], 3, 3), _dt)
         backward_dK2(_a["H1"], _a["dU2"], _a["dK2"], _z["N"], _z["C"], _z["H"], _z["W"], get_num_threads())
     if "dG2" in _need:
         _g["dG2"] = _a["dG2"] = _check.buffer(out, "dG2", (_z["C"],), _dt)
-        backward_dG2(
-            _a["V2"],
-            _a["M2"],
-            _a["U2"],
-            _a["dY"],
-            _a["B2"],
-            _a["G2"],
-            _a["X"],
-            _a["dG2"],
-            _z["N"],
-            _z["C"],
-            _z["H"],
-            _z["W"]
-        )
+        backward_dG2(_a["V2"], _a["M2"], _a["U2"], _a["dZ2"], _a["dG2"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dB2" in _need:
         _g["dB2"] = _a["dB2"] = _check.buffer(out, "dB2", (_z["C"],), _dt)
-        backward_dB2(
-            _a["dY"],
-            _a["B2"],
-            _a["G2"],
-            _a["M2"],
-            _a["U2"],
-            _a["V2"],
-            _a["X"],
-            _a["dB2"],
-            _z["N"],
-            _z["C"],
-            _z["H"],
-            _z["W"]
-        )
+        backward_dB2(_a["dZ2"], _a["dB2"], _z["N"], _z["C"], _z["H"], _z["W"])
     return _g
 
 
@@ -2420,10 +2374,12 @@ def update_buffers(arrays: dict, hyper: dict | None = None) -> None:
     _a["U1"] = _check.array(arrays, "U1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["M1"] = _check.array(arrays, "M1", (_z["C"],), _dt)
     _a["V1"] = _check.array(arrays, "V1", (_z["C"],), _dt)
+    _a["Z1"] = _check.array(arrays, "Z1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["H1"] = _check.array(arrays, "H1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["U2"] = _check.array(arrays, "U2", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["M2"] = _check.array(arrays, "M2", (_z["C"],), _dt)
     _a["V2"] = _check.array(arrays, "V2", (_z["C"],), _dt)
+    _a["Z2"] = _check.array(arrays, "Z2", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["Y"] = _check.array(arrays, "Y", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["RM1"] = _check.array(arrays, "RM1", (_z["C"],), _dt)
     _a["RV1"] = _check.array(arrays, "RV1", (_z["C"],), _dt)

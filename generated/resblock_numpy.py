@@ -1,4 +1,4 @@
-# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer resblock, spec hash 9c3ffbace40e93e6.
+# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer resblock, spec hash 22b90c2a90c1c31c.
 # Do not edit: `symcnn derive` rewrites this file and `symcnn derive --check` compares it.
 """resblock: residual block: two 3×3 'same' convolutions with batch norm, identity shortcut (NumPy backend).
 
@@ -15,15 +15,32 @@ from symcnn.support import numpy_ops as _ops
 LAYER = "resblock"
 LABEL = ""
 BACKEND = "numpy"
-SPEC_HASH = "9c3ffbace40e93e6"
+SPEC_HASH = "22b90c2a90c1c31c"
 INPUTS = ("X",)
 PARAMS = ("K1", "G1", "B1", "K2", "G2", "B2")
 CONSTANTS = ()
 OUTPUTS = ("Y",)
 HYPER = ()
 RECORDS = ()
-INTERMEDIATES = ("U1", "M1", "V1", "H1", "U2", "M2", "V2")
-GRADIENTS = ("dV2", "dM2", "dU2", "dH1", "dV1", "dM1", "dU1", "dX", "dK1", "dG1", "dB1", "dK2", "dG2", "dB2")
+INTERMEDIATES = ("U1", "M1", "V1", "Z1", "H1", "U2", "M2", "V2", "Z2")
+GRADIENTS = (
+    "dZ2",
+    "dV2",
+    "dM2",
+    "dU2",
+    "dH1",
+    "dZ1",
+    "dV1",
+    "dM1",
+    "dU1",
+    "dX",
+    "dK1",
+    "dG1",
+    "dB1",
+    "dK2",
+    "dG2",
+    "dB2"
+)
 SIZES = ("N", "C", "H", "W")
 BUFFERS = ("RM1", "RV1", "RM2", "RV2")
 EVALUATION = ("EU1", "EH1", "EU2", "Y")
@@ -85,17 +102,24 @@ def forward_V1(M1, U1, V1, N, C, H, W):
     V1[...] = (1/(H*N*W)) * _t1
 
 
-def forward_H1(B1, G1, M1, U1, V1, H1, N, C, H, W):
-    """Forward equation for H1 of a user layer (no label in docs/paper.md).
+def forward_Z1(B1, G1, M1, U1, V1, Z1, N, C, H, W):
+    """Forward equation for Z1 of a user layer (no label in docs/paper.md).
 
-    H1[n, c, y, x] = relu((-M1[c] + U1[n, c, y, x])*G1[c]/sqrt(V1[c] + 1.0e-5) + B1[c])
+    Z1[n, c, y, x] = (-M1[c] + U1[n, c, y, x])*G1[c]/sqrt(V1[c] + 1.0e-5) + B1[c]
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    H1[...] = np.maximum(
-        B1[:, None, None] + G1[:, None, None]*(-M1[:, None, None] + U1)/np.sqrt(V1[:, None, None] + 1.0e-5),
-        0
-    )
+    Z1[...] = B1[:, None, None] + G1[:, None, None]*(-M1[:, None, None] + U1)/np.sqrt(V1[:, None, None] + 1.0e-5)
+
+
+def forward_H1(Z1, H1, N, C, H, W):
+    """Forward equation for H1 of a user layer (no label in docs/paper.md).
+
+    H1[n, c, y, x] = relu(Z1[n, c, y, x])
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
+    """
+    np.maximum(Z1, 0, out=H1)
 
 
 def forward_U2(H1, K2, U2, N, C, H, W):
@@ -153,74 +177,81 @@ def forward_V2(M2, U2, V2, N, C, H, W):
     V2[...] = (1/(H*N*W)) * _t1
 
 
-def forward_Y(B2, G2, M2, U2, V2, X, Y, N, C, H, W):
-    """Forward equation for Y of a user layer (no label in docs/paper.md).
+def forward_Z2(B2, G2, M2, U2, V2, X, Z2, N, C, H, W):
+    """Forward equation for Z2 of a user layer (no label in docs/paper.md).
 
-    Y[n, c, y, x] = relu((-M2[c] + U2[n, c, y, x])*G2[c]/sqrt(V2[c] + 1.0e-5) + B2[c] + X[n, c, y,
-        x])
+    Z2[n, c, y, x] = (-M2[c] + U2[n, c, y, x])*G2[c]/sqrt(V2[c] + 1.0e-5) + B2[c] + X[n, c, y, x]
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    Y[...] = np.maximum(
-        B2[:, None, None] + G2[:, None, None]*(-M2[:, None, None] + U2)/np.sqrt(V2[:, None, None] + 1.0e-5) + X,
-        0
-    )
+    Z2[...] = B2[:, None, None] + G2[:, None, None]*(-M2[:, None, None] + U2)/np.sqrt(V2[:, None, None] + 1.0e-5) + X
 
 
-def backward_dV2(V2, M2, U2, G2, dY, B2, X, dV2, N, C, H, W):
+def forward_Y(Z2, Y, N, C, H, W):
+    """Forward equation for Y of a user layer (no label in docs/paper.md).
+
+    Y[n, c, y, x] = relu(Z2[n, c, y, x])
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
+    """
+    np.maximum(Z2, 0, out=Y)
+
+
+def backward_dZ2(dY, Z2, dZ2, N, C, H, W):
+    """Gradient dZ2 of a user layer (no label in docs/paper.md).
+
+    dZ2[n, c, y, x] = step(Z2[n, c, y, x])*dY[n, c, y, x]
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
+    """
+    np.greater(Z2, 0, out=dZ2)
+    np.multiply(dZ2, dY, out=dZ2)
+
+
+def backward_dV2(V2, M2, U2, G2, dZ2, dV2, N, C, H, W):
     """Gradient dV2 of a user layer (no label in docs/paper.md).
 
-    dV2[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} -(-M2[c] + U2[n, c, y, x])*step((-M2[c]
-        + U2[n, c, y, x])*G2[c]/sqrt(V2[c] + 1.0e-5) + B2[c] + X[n, c, y, x])*G2[c]*dY[n, c, y,
-        x]/(2*(V2[c] + 1.0e-5)**(3/2))
+    dV2[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} -(-M2[c] + U2[n, c, y, x])*G2[c]*dZ2[n,
+        c, y, x]/(2*(V2[c] + 1.0e-5)**(3/2))
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     _f0 = (V2 + 1.0e-5)**(-3/2)
     _f1 = -M2[:, None, None, None] + U2.transpose(1, 0, 2, 3)
-    _f2 = np.greater(
-        B2[:, None, None, None]
-        + G2[:, None, None, None]*(-M2[:, None, None, None] + U2.transpose(1, 0, 2, 3))/np.sqrt(V2[:, None, None, None] + 1.0e-5)
-        + X.transpose(1, 0, 2, 3),
-        0
-    )
-    _t3 = _f1.transpose(1, 0, 2, 3) * dY
-    _t4 = _ops.product(
-        _f2.reshape(C, 1, N * H * W),
-        _ops.matrix(_t3.transpose(1, 0, 2, 3), 1, 3, "backward_dV2._t4._t3"),
-        "backward_dV2._t4"
+    _t2 = _ops.product(
+        _f1.reshape(C, 1, N * H * W),
+        _ops.matrix(dZ2.transpose(1, 0, 2, 3), 1, 3, "backward_dV2._t2.dZ2"),
+        "backward_dV2._t2"
     ).reshape(C)
-    dV2[...] = (-1/2) * _t4 * _f0 * G2
+    dV2[...] = (-1/2) * _t2 * _f0 * G2
 
 
-def backward_dM2(B2, G2, M2, U2, V2, X, dV2, dY, dM2, N, C, H, W):
+def backward_dM2(G2, M2, U2, V2, dV2, dZ2, dM2, N, C, H, W):
     """Gradient dM2 of a user layer (no label in docs/paper.md).
 
-    dM2[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} -step((-M2[c] + U2[n, c, y,
-        x])*G2[c]/sqrt(V2[c] + 1.0e-5) + B2[c] + X[n, c, y, x])*G2[c]*dY[n, c, y, x]/sqrt(V2[c] +
+    dM2[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} -G2[c]*dZ2[n, c, y, x]/sqrt(V2[c] +
         1.0e-5) + 2*(M2[c] - U2[n, c, y, x])*dV2[c]/(H*N*W)
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     _f0 = (
-        -G2[:, None, None, None]*dY.transpose(1, 0, 2, 3)*np.greater(B2[:, None, None, None] + G2[:, None, None, None]*(-M2[:, None, None, None] + U2.transpose(1, 0, 2, 3))/np.sqrt(V2[:, None, None, None] + 1.0e-5) + X.transpose(1, 0, 2, 3), 0)/np.sqrt(V2[:, None, None, None] + 1.0e-5)
+        -G2[:, None, None, None]*dZ2.transpose(1, 0, 2, 3)/np.sqrt(V2[:, None, None, None] + 1.0e-5)
         + 2*dV2[:, None, None, None]*(M2[:, None, None, None] - U2.transpose(1, 0, 2, 3))/(H*N*W)
     )
     _t1 = _f0.sum(axis=(1, 2, 3))
     dM2[...] = _t1
 
 
-def backward_dU2(B2, G2, M2, U2, V2, X, dM2, dV2, dY, dU2, N, C, H, W):
+def backward_dU2(G2, M2, U2, V2, dM2, dV2, dZ2, dU2, N, C, H, W):
     """Gradient dU2 of a user layer (no label in docs/paper.md).
 
-    dU2[n, c, y, x] = step((-M2[c] + U2[n, c, y, x])*G2[c]/sqrt(V2[c] + 1.0e-5) + B2[c] + X[n, c, y,
-        x])*G2[c]*dY[n, c, y, x]/sqrt(V2[c] + 1.0e-5) + 2*(-M2[c] + U2[n, c, y, x])*dV2[c]/(H*N*W) +
-        dM2[c]/(H*N*W)
+    dU2[n, c, y, x] = G2[c]*dZ2[n, c, y, x]/sqrt(V2[c] + 1.0e-5) + 2*(-M2[c] + U2[n, c, y,
+        x])*dV2[c]/(H*N*W) + dM2[c]/(H*N*W)
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     dU2[...] = (
-        G2[:, None, None]*dY*np.greater(B2[:, None, None] + G2[:, None, None]*(-M2[:, None, None] + U2)/np.sqrt(V2[:, None, None] + 1.0e-5) + X, 0)/np.sqrt(V2[:, None, None] + 1.0e-5)
+        G2[:, None, None]*dZ2/np.sqrt(V2[:, None, None] + 1.0e-5)
         + dM2[:, None, None]/(H*N*W)
         + 2*dV2[:, None, None]*(-M2[:, None, None] + U2)/(H*N*W)
     )
@@ -258,79 +289,75 @@ def backward_dH1(K2, dU2, dH1, N, C, H, W):
     dH1[...] = _t1
 
 
-def backward_dV1(V1, M1, U1, G1, dH1, B1, dV1, N, C, H, W):
+def backward_dZ1(dH1, Z1, dZ1, N, C, H, W):
+    """Gradient dZ1 of a user layer (no label in docs/paper.md).
+
+    dZ1[n, c, y, x] = step(Z1[n, c, y, x])*dH1[n, c, y, x]
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
+    """
+    np.greater(Z1, 0, out=dZ1)
+    np.multiply(dZ1, dH1, out=dZ1)
+
+
+def backward_dV1(V1, M1, U1, G1, dZ1, dV1, N, C, H, W):
     """Gradient dV1 of a user layer (no label in docs/paper.md).
 
-    dV1[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} -(-M1[c] + U1[n, c, y, x])*step((-M1[c]
-        + U1[n, c, y, x])*G1[c]/sqrt(V1[c] + 1.0e-5) + B1[c])*G1[c]*dH1[n, c, y, x]/(2*(V1[c] +
-        1.0e-5)**(3/2))
+    dV1[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} -(-M1[c] + U1[n, c, y, x])*G1[c]*dZ1[n,
+        c, y, x]/(2*(V1[c] + 1.0e-5)**(3/2))
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     _f0 = (V1 + 1.0e-5)**(-3/2)
     _f1 = -M1[:, None, None, None] + U1.transpose(1, 0, 2, 3)
-    _f2 = np.greater(
-        B1[:, None, None, None]
-        + G1[:, None, None, None]*(-M1[:, None, None, None] + U1.transpose(1, 0, 2, 3))/np.sqrt(V1[:, None, None, None] + 1.0e-5),
-        0
-    )
-    _t3 = _f1.transpose(1, 0, 2, 3) * dH1
-    _t4 = _ops.product(
-        _f2.reshape(C, 1, N * H * W),
-        _ops.matrix(_t3.transpose(1, 0, 2, 3), 1, 3, "backward_dV1._t4._t3"),
-        "backward_dV1._t4"
+    _t2 = _ops.product(
+        _f1.reshape(C, 1, N * H * W),
+        _ops.matrix(dZ1.transpose(1, 0, 2, 3), 1, 3, "backward_dV1._t2.dZ1"),
+        "backward_dV1._t2"
     ).reshape(C)
-    dV1[...] = (-1/2) * _t4 * _f0 * G1
+    dV1[...] = (-1/2) * _t2 * _f0 * G1
 
 
-def backward_dM1(B1, G1, M1, U1, V1, dH1, dV1, dM1, N, C, H, W):
+def backward_dM1(G1, M1, U1, V1, dV1, dZ1, dM1, N, C, H, W):
     """Gradient dM1 of a user layer (no label in docs/paper.md).
 
-    dM1[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} -step((-M1[c] + U1[n, c, y,
-        x])*G1[c]/sqrt(V1[c] + 1.0e-5) + B1[c])*G1[c]*dH1[n, c, y, x]/sqrt(V1[c] + 1.0e-5) +
-        2*(M1[c] - U1[n, c, y, x])*dV1[c]/(H*N*W)
+    dM1[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} -G1[c]*dZ1[n, c, y, x]/sqrt(V1[c] +
+        1.0e-5) + 2*(M1[c] - U1[n, c, y, x])*dV1[c]/(H*N*W)
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     _f0 = (
-        -G1[:, None, None, None]*dH1.transpose(1, 0, 2, 3)*np.greater(B1[:, None, None, None] + G1[:, None, None, None]*(-M1[:, None, None, None] + U1.transpose(1, 0, 2, 3))/np.sqrt(V1[:, None, None, None] + 1.0e-5), 0)/np.sqrt(V1[:, None, None, None] + 1.0e-5)
+        -G1[:, None, None, None]*dZ1.transpose(1, 0, 2, 3)/np.sqrt(V1[:, None, None, None] + 1.0e-5)
         + 2*dV1[:, None, None, None]*(M1[:, None, None, None] - U1.transpose(1, 0, 2, 3))/(H*N*W)
     )
     _t1 = _f0.sum(axis=(1, 2, 3))
     dM1[...] = _t1
 
 
-def backward_dU1(B1, G1, M1, U1, V1, dH1, dM1, dV1, dU1, N, C, H, W):
+def backward_dU1(G1, M1, U1, V1, dM1, dV1, dZ1, dU1, N, C, H, W):
     """Gradient dU1 of a user layer (no label in docs/paper.md).
 
-    dU1[n, c, y, x] = step((-M1[c] + U1[n, c, y, x])*G1[c]/sqrt(V1[c] + 1.0e-5) +
-        B1[c])*G1[c]*dH1[n, c, y, x]/sqrt(V1[c] + 1.0e-5) + 2*(-M1[c] + U1[n, c, y,
+    dU1[n, c, y, x] = G1[c]*dZ1[n, c, y, x]/sqrt(V1[c] + 1.0e-5) + 2*(-M1[c] + U1[n, c, y,
         x])*dV1[c]/(H*N*W) + dM1[c]/(H*N*W)
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     dU1[...] = (
-        G1[:, None, None]*dH1*np.greater(B1[:, None, None] + G1[:, None, None]*(-M1[:, None, None] + U1)/np.sqrt(V1[:, None, None] + 1.0e-5), 0)/np.sqrt(V1[:, None, None] + 1.0e-5)
+        G1[:, None, None]*dZ1/np.sqrt(V1[:, None, None] + 1.0e-5)
         + dM1[:, None, None]/(H*N*W)
         + 2*dV1[:, None, None]*(-M1[:, None, None] + U1)/(H*N*W)
     )
 
 
-def backward_dX(dY, B2, G2, M2, U2, V2, X, K1, dU1, dX, N, C, H, W):
+def backward_dX(dZ2, K1, dU1, dX, N, C, H, W):
     """Gradient dX of a user layer (no label in docs/paper.md).
 
-    dX[n, i, y, x] = step((-M2[i] + U2[n, i, y, x])*G2[i]/sqrt(V2[i] + 1.0e-5) + B2[i] + X[n, i, y,
-        x])*dY[n, i, y, x] + Σ_{c=0}^{C - 1} Σ_{a=max(0, -H + y + 2)}^{min(2, y + 1)} Σ_{b=max(0, -W
-        + x + 2)}^{min(2, x + 1)} K1[i, c, a, b]*dU1[n, c, -a + y + 1, -b + x + 1]
+    dX[n, i, y, x] = dZ2[n, i, y, x] + Σ_{c=0}^{C - 1} Σ_{a=max(0, -H + y + 2)}^{min(2, y + 1)}
+        Σ_{b=max(0, -W + x + 2)}^{min(2, x + 1)} K1[i, c, a, b]*dU1[n, c, -a + y + 1, -b + x + 1]
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    dX[...] = (dY) * (
-        np.greater(
-            B2[:, None, None] + G2[:, None, None]*(-M2[:, None, None] + U2)/np.sqrt(V2[:, None, None] + 1.0e-5) + X,
-            0
-        )
-    )
+    dX[...] = dZ2
     _t0 = _ops.product(
         _ops.matrix(K1.transpose(2, 3, 0, 1), 0, 3, "backward_dX._t0.K1"),
         _ops.matrix(dU1.transpose(1, 0, 2, 3), 0, 1, "backward_dX._t0.dU1"),
@@ -378,49 +405,33 @@ def backward_dK1(X, dU1, dK1, N, C, H, W):
     dK1[...] = _t1.transpose(0, 3, 1, 2)
 
 
-def backward_dG1(V1, M1, U1, dH1, B1, G1, dG1, N, C, H, W):
+def backward_dG1(V1, M1, U1, dZ1, dG1, N, C, H, W):
     """Gradient dG1 of a user layer (no label in docs/paper.md).
 
-    dG1[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} (-M1[c] + U1[n, c, y, x])*step((-M1[c]
-        + U1[n, c, y, x])*G1[c]/sqrt(V1[c] + 1.0e-5) + B1[c])*dH1[n, c, y, x]/sqrt(V1[c] + 1.0e-5)
+    dG1[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} (-M1[c] + U1[n, c, y, x])*dZ1[n, c, y,
+        x]/sqrt(V1[c] + 1.0e-5)
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     _f0 = 1/np.sqrt(V1 + 1.0e-5)
     _f1 = -M1[:, None, None, None] + U1.transpose(1, 0, 2, 3)
-    _f2 = np.greater(
-        B1[:, None, None, None]
-        + G1[:, None, None, None]*(-M1[:, None, None, None] + U1.transpose(1, 0, 2, 3))/np.sqrt(V1[:, None, None, None] + 1.0e-5),
-        0
-    )
-    _t3 = _f1.transpose(1, 0, 2, 3) * dH1
-    _t4 = _ops.product(
-        _f2.reshape(C, 1, N * H * W),
-        _ops.matrix(_t3.transpose(1, 0, 2, 3), 1, 3, "backward_dG1._t4._t3"),
-        "backward_dG1._t4"
+    _t2 = _ops.product(
+        _f1.reshape(C, 1, N * H * W),
+        _ops.matrix(dZ1.transpose(1, 0, 2, 3), 1, 3, "backward_dG1._t2.dZ1"),
+        "backward_dG1._t2"
     ).reshape(C)
-    dG1[...] = _t4 * _f0
+    dG1[...] = _t2 * _f0
 
 
-def backward_dB1(dH1, B1, G1, M1, U1, V1, dB1, N, C, H, W):
+def backward_dB1(dZ1, dB1, N, C, H, W):
     """Gradient dB1 of a user layer (no label in docs/paper.md).
 
-    dB1[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} step((-M1[c] + U1[n, c, y,
-        x])*G1[c]/sqrt(V1[c] + 1.0e-5) + B1[c])*dH1[n, c, y, x]
+    dB1[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} dZ1[n, c, y, x]
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _f0 = np.greater(
-        B1[:, None, None, None]
-        + G1[:, None, None, None]*(-M1[:, None, None, None] + U1.transpose(1, 0, 2, 3))/np.sqrt(V1[:, None, None, None] + 1.0e-5),
-        0
-    )
-    _t1 = _ops.product(
-        _ops.matrix(dH1.transpose(1, 0, 2, 3), 1, 0, "backward_dB1._t1.dH1"),
-        _f0.reshape(C, N * H * W, 1),
-        "backward_dB1._t1"
-    ).reshape(C)
-    dB1[...] = _t1
+    _t0 = dZ1.sum(axis=(0, 2, 3))
+    dB1[...] = _t0
 
 
 def backward_dK2(H1, dU2, dK2, N, C, H, W):
@@ -446,52 +457,33 @@ def backward_dK2(H1, dU2, dK2, N, C, H, W):
     dK2[...] = _t1.transpose(0, 3, 1, 2)
 
 
-def backward_dG2(V2, M2, U2, dY, B2, G2, X, dG2, N, C, H, W):
+def backward_dG2(V2, M2, U2, dZ2, dG2, N, C, H, W):
     """Gradient dG2 of a user layer (no label in docs/paper.md).
 
-    dG2[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} (-M2[c] + U2[n, c, y, x])*step((-M2[c]
-        + U2[n, c, y, x])*G2[c]/sqrt(V2[c] + 1.0e-5) + B2[c] + X[n, c, y, x])*dY[n, c, y,
+    dG2[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} (-M2[c] + U2[n, c, y, x])*dZ2[n, c, y,
         x]/sqrt(V2[c] + 1.0e-5)
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     _f0 = 1/np.sqrt(V2 + 1.0e-5)
     _f1 = -M2[:, None, None, None] + U2.transpose(1, 0, 2, 3)
-    _f2 = np.greater(
-        B2[:, None, None, None]
-        + G2[:, None, None, None]*(-M2[:, None, None, None] + U2.transpose(1, 0, 2, 3))/np.sqrt(V2[:, None, None, None] + 1.0e-5)
-        + X.transpose(1, 0, 2, 3),
-        0
-    )
-    _t3 = _f1.transpose(1, 0, 2, 3) * dY
-    _t4 = _ops.product(
-        _f2.reshape(C, 1, N * H * W),
-        _ops.matrix(_t3.transpose(1, 0, 2, 3), 1, 3, "backward_dG2._t4._t3"),
-        "backward_dG2._t4"
+    _t2 = _ops.product(
+        _f1.reshape(C, 1, N * H * W),
+        _ops.matrix(dZ2.transpose(1, 0, 2, 3), 1, 3, "backward_dG2._t2.dZ2"),
+        "backward_dG2._t2"
     ).reshape(C)
-    dG2[...] = _t4 * _f0
+    dG2[...] = _t2 * _f0
 
 
-def backward_dB2(dY, B2, G2, M2, U2, V2, X, dB2, N, C, H, W):
+def backward_dB2(dZ2, dB2, N, C, H, W):
     """Gradient dB2 of a user layer (no label in docs/paper.md).
 
-    dB2[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} step((-M2[c] + U2[n, c, y,
-        x])*G2[c]/sqrt(V2[c] + 1.0e-5) + B2[c] + X[n, c, y, x])*dY[n, c, y, x]
+    dB2[c] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} dZ2[n, c, y, x]
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _f0 = np.greater(
-        B2[:, None, None, None]
-        + G2[:, None, None, None]*(-M2[:, None, None, None] + U2.transpose(1, 0, 2, 3))/np.sqrt(V2[:, None, None, None] + 1.0e-5)
-        + X.transpose(1, 0, 2, 3),
-        0
-    )
-    _t1 = _ops.product(
-        _ops.matrix(dY.transpose(1, 0, 2, 3), 1, 0, "backward_dB2._t1.dY"),
-        _f0.reshape(C, N * H * W, 1),
-        "backward_dB2._t1"
-    ).reshape(C)
-    dB2[...] = _t1
+    _t0 = dZ2.sum(axis=(0, 2, 3))
+    dB2[...] = _t0
 
 
 def evaluate_EU1(K1, X, EU1, N, C, H, W):
@@ -669,10 +661,12 @@ def shapes(sizes: dict) -> dict[str, tuple]:
         "U1": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "M1": (_z["C"],),
         "V1": (_z["C"],),
+        "Z1": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "H1": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "U2": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "M2": (_z["C"],),
         "V2": (_z["C"],),
+        "Z2": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "Y": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "RM1": (_z["C"],),
         "RV1": (_z["C"],),
@@ -681,10 +675,12 @@ def shapes(sizes: dict) -> dict[str, tuple]:
         "EU1": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "EH1": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "EU2": (_z["N"], _z["C"], _z["H"], _z["W"]),
+        "dZ2": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "dV2": (_z["C"],),
         "dM2": (_z["C"],),
         "dU2": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "dH1": (_z["N"], _z["C"], _z["H"], _z["W"]),
+        "dZ1": (_z["N"], _z["C"], _z["H"], _z["W"]),
         "dV1": (_z["C"],),
         "dM1": (_z["C"],),
         "dU1": (_z["N"], _z["C"], _z["H"], _z["W"]),
@@ -711,35 +707,41 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     forward_M1(_a["U1"], _a["M1"], _z["N"], _z["C"], _z["H"], _z["W"])
     _r["V1"] = _a["V1"] = _check.buffer(out, "V1", (_z["C"],), _dt)
     forward_V1(_a["M1"], _a["U1"], _a["V1"], _z["N"], _z["C"], _z["H"], _z["W"])
+    _r["Z1"] = _a["Z1"] = _check.buffer(out, "Z1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+    forward_Z1(_a["B1"], _a["G1"], _a["M1"], _a["U1"], _a["V1"], _a["Z1"], _z["N"], _z["C"], _z["H"], _z["W"])
     _r["H1"] = _a["H1"] = _check.buffer(out, "H1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
-    forward_H1(_a["B1"], _a["G1"], _a["M1"], _a["U1"], _a["V1"], _a["H1"], _z["N"], _z["C"], _z["H"], _z["W"])
+    forward_H1(_a["Z1"], _a["H1"], _z["N"], _z["C"], _z["H"], _z["W"])
     _r["U2"] = _a["U2"] = _check.buffer(out, "U2", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     forward_U2(_a["H1"], _a["K2"], _a["U2"], _z["N"], _z["C"], _z["H"], _z["W"])
     _r["M2"] = _a["M2"] = _check.buffer(out, "M2", (_z["C"],), _dt)
     forward_M2(_a["U2"], _a["M2"], _z["N"], _z["C"], _z["H"], _z["W"])
     _r["V2"] = _a["V2"] = _check.buffer(out, "V2", (_z["C"],), _dt)
     forward_V2(_a["M2"], _a["U2"], _a["V2"], _z["N"], _z["C"], _z["H"], _z["W"])
+    _r["Z2"] = _a["Z2"] = _check.buffer(out, "Z2", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+    forward_Z2(_a["B2"], _a["G2"], _a["M2"], _a["U2"], _a["V2"], _a["X"], _a["Z2"], _z["N"], _z["C"], _z["H"], _z["W"])
     _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
-    forward_Y(_a["B2"], _a["G2"], _a["M2"], _a["U2"], _a["V2"], _a["X"], _a["Y"], _z["N"], _z["C"], _z["H"], _z["W"])
+    forward_Y(_a["Z2"], _a["Y"], _z["N"], _z["C"], _z["H"], _z["W"])
     return _r
 
 
 #: The gradients each gradient's kernel reads.
 _READS = {
-    "dV2": (),
-    "dM2": ("dV2",),
-    "dU2": ("dM2", "dV2"),
+    "dZ2": (),
+    "dV2": ("dZ2",),
+    "dM2": ("dV2", "dZ2"),
+    "dU2": ("dM2", "dV2", "dZ2"),
     "dH1": ("dU2",),
-    "dV1": ("dH1",),
-    "dM1": ("dH1", "dV1"),
-    "dU1": ("dH1", "dM1", "dV1"),
-    "dX": ("dU1",),
+    "dZ1": ("dH1",),
+    "dV1": ("dZ1",),
+    "dM1": ("dV1", "dZ1"),
+    "dU1": ("dM1", "dV1", "dZ1"),
+    "dX": ("dZ2", "dU1"),
     "dK1": ("dU1",),
-    "dG1": ("dH1",),
-    "dB1": ("dH1",),
+    "dG1": ("dZ1",),
+    "dB1": ("dZ1",),
     "dK2": ("dU2",),
-    "dG2": (),
-    "dB2": (),
+    "dG2": ("dZ2",),
+    "dB2": ("dZ2",),
 }
 
 
@@ -755,40 +757,30 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     _a["U1"] = _check.array(arrays, "U1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["M1"] = _check.array(arrays, "M1", (_z["C"],), _dt)
     _a["V1"] = _check.array(arrays, "V1", (_z["C"],), _dt)
+    _a["Z1"] = _check.array(arrays, "Z1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["H1"] = _check.array(arrays, "H1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["U2"] = _check.array(arrays, "U2", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["M2"] = _check.array(arrays, "M2", (_z["C"],), _dt)
     _a["V2"] = _check.array(arrays, "V2", (_z["C"],), _dt)
+    _a["Z2"] = _check.array(arrays, "Z2", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["Y"] = _check.array(arrays, "Y", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["dY"] = _check.array(arrays, "dY", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _g = {}
+    if "dZ2" in _need:
+        _g["dZ2"] = _a["dZ2"] = _check.buffer(out, "dZ2", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+        backward_dZ2(_a["dY"], _a["Z2"], _a["dZ2"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dV2" in _need:
         _g["dV2"] = _a["dV2"] = _check.buffer(out, "dV2", (_z["C"],), _dt)
-        backward_dV2(
-            _a["V2"],
-            _a["M2"],
-            _a["U2"],
-            _a["G2"],
-            _a["dY"],
-            _a["B2"],
-            _a["X"],
-            _a["dV2"],
-            _z["N"],
-            _z["C"],
-            _z["H"],
-            _z["W"]
-        )
+        backward_dV2(_a["V2"], _a["M2"], _a["U2"], _a["G2"], _a["dZ2"], _a["dV2"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dM2" in _need:
         _g["dM2"] = _a["dM2"] = _check.buffer(out, "dM2", (_z["C"],), _dt)
         backward_dM2(
-            _a["B2"],
             _a["G2"],
             _a["M2"],
             _a["U2"],
             _a["V2"],
-            _a["X"],
             _a["dV2"],
-            _a["dY"],
+            _a["dZ2"],
             _a["dM2"],
             _z["N"],
             _z["C"],
@@ -798,15 +790,13 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     if "dU2" in _need:
         _g["dU2"] = _a["dU2"] = _check.buffer(out, "dU2", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
         backward_dU2(
-            _a["B2"],
             _a["G2"],
             _a["M2"],
             _a["U2"],
             _a["V2"],
-            _a["X"],
             _a["dM2"],
             _a["dV2"],
-            _a["dY"],
+            _a["dZ2"],
             _a["dU2"],
             _z["N"],
             _z["C"],
@@ -816,31 +806,21 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     if "dH1" in _need:
         _g["dH1"] = _a["dH1"] = _check.buffer(out, "dH1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
         backward_dH1(_a["K2"], _a["dU2"], _a["dH1"], _z["N"], _z["C"], _z["H"], _z["W"])
+    if "dZ1" in _need:
+        _g["dZ1"] = _a["dZ1"] = _check.buffer(out, "dZ1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+        backward_dZ1(_a["dH1"], _a["Z1"], _a["dZ1"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dV1" in _need:
         _g["dV1"] = _a["dV1"] = _check.buffer(out, "dV1", (_z["C"],), _dt)
-        backward_dV1(
-            _a["V1"],
-            _a["M1"],
-            _a["U1"],
-            _a["G1"],
-            _a["dH1"],
-            _a["B1"],
-            _a["dV1"],
-            _z["N"],
-            _z["C"],
-            _z["H"],
-            _z["W"]
-        )
+        backward_dV1(_a["V1"], _a["M1"], _a["U1"], _a["G1"], _a["dZ1"], _a["dV1"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dM1" in _need:
         _g["dM1"] = _a["dM1"] = _check.buffer(out, "dM1", (_z["C"],), _dt)
         backward_dM1(
-            _a["B1"],
             _a["G1"],
             _a["M1"],
             _a["U1"],
             _a["V1"],
-            _a["dH1"],
             _a["dV1"],
+            _a["dZ1"],
             _a["dM1"],
             _z["N"],
             _z["C"],
@@ -850,14 +830,13 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     if "dU1" in _need:
         _g["dU1"] = _a["dU1"] = _check.buffer(out, "dU1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
         backward_dU1(
-            _a["B1"],
             _a["G1"],
             _a["M1"],
             _a["U1"],
             _a["V1"],
-            _a["dH1"],
             _a["dM1"],
             _a["dV1"],
+            _a["dZ1"],
             _a["dU1"],
             _z["N"],
             _z["C"],
@@ -866,90 +845,25 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         )
     if "dX" in _need:
         _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
-        backward_dX(
-            _a["dY"],
-            _a["B2"],
-            _a["G2"],
-            _a["M2"],
-            _a["U2"],
-            _a["V2"],
-            _a["X"],
-            _a["K1"],
-            _a["dU1"],
-            _a["dX"],
-            _z["N"],
-            _z["C"],
-            _z["H"],
-            _z["W"]
-        )
+        backward_dX(_a["dZ2"], _a["K1"], _a["dU1"], _a["dX"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dK1" in _need:
         _g["dK1"] = _a["dK1"] = _check.buffer(out, "dK1", (_z["C"], _z["C"], 3, 3), _dt)
         backward_dK1(_a["X"], _a["dU1"], _a["dK1"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dG1" in _need:
         _g["dG1"] = _a["dG1"] = _check.buffer(out, "dG1", (_z["C"],), _dt)
-        backward_dG1(
-            _a["V1"],
-            _a["M1"],
-            _a["U1"],
-            _a["dH1"],
-            _a["B1"],
-            _a["G1"],
-            _a["dG1"],
-            _z["N"],
-            _z["C"],
-            _z["H"],
-            _z["W"]
-        )
+        backward_dG1(_a["V1"], _a["M1"], _a["U1"], _a["dZ1"], _a["dG1"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dB1" in _need:
         _g["dB1"] = _a["dB1"] = _check.buffer(out, "dB1", (_z["C"],), _dt)
-        backward_dB1(
-            _a["dH1"],
-            _a["B1"],
-            _a["G1"],
-            _a["M1"],
-            _a["U1"],
-            _a["V1"],
-            _a["dB1"],
-            _z["N"],
-            _z["C"],
-            _z["H"],
-            _z["W"]
-        )
+        backward_dB1(_a["dZ1"], _a["dB1"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dK2" in _need:
         _g["dK2"] = _a["dK2"] = _check.buffer(out, "dK2", (_z["C"], _z["C"], 3, 3), _dt)
         backward_dK2(_a["H1"], _a["dU2"], _a["dK2"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dG2" in _need:
         _g["dG2"] = _a["dG2"] = _check.buffer(out, "dG2", (_z["C"],), _dt)
-        backward_dG2(
-            _a["V2"],
-            _a["M2"],
-            _a["U2"],
-            _a["dY"],
-            _a["B2"],
-            _a["G2"],
-            _a["X"],
-            _a["dG2"],
-            _z["N"],
-            _z["C"],
-            _z["H"],
-            _z["W"]
-        )
+        backward_dG2(_a["V2"], _a["M2"], _a["U2"], _a["dZ2"], _a["dG2"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dB2" in _need:
         _g["dB2"] = _a["dB2"] = _check.buffer(out, "dB2", (_z["C"],), _dt)
-        backward_dB2(
-            _a["dY"],
-            _a["B2"],
-            _a["G2"],
-            _a["M2"],
-            _a["U2"],
-            _a["V2"],
-            _a["X"],
-            _a["dB2"],
-            _z["N"],
-            _z["C"],
-            _z["H"],
-            _z["W"]
-        )
+        backward_dB2(_a["dZ2"], _a["dB2"], _z["N"], _z["C"], _z["H"], _z["W"])
     return _g
 
 
@@ -1013,10 +927,12 @@ def update_buffers(arrays: dict, hyper: dict | None = None) -> None:
     _a["U1"] = _check.array(arrays, "U1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["M1"] = _check.array(arrays, "M1", (_z["C"],), _dt)
     _a["V1"] = _check.array(arrays, "V1", (_z["C"],), _dt)
+    _a["Z1"] = _check.array(arrays, "Z1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["H1"] = _check.array(arrays, "H1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["U2"] = _check.array(arrays, "U2", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["M2"] = _check.array(arrays, "M2", (_z["C"],), _dt)
     _a["V2"] = _check.array(arrays, "V2", (_z["C"],), _dt)
+    _a["Z2"] = _check.array(arrays, "Z2", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["Y"] = _check.array(arrays, "Y", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _a["RM1"] = _check.array(arrays, "RM1", (_z["C"],), _dt)
     _a["RV1"] = _check.array(arrays, "RV1", (_z["C"],), _dt)

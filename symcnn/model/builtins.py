@@ -200,14 +200,19 @@ def batchnorm(activation: str = "identity", eps: float = BN_EPS, momentum: float
     G, Bt = array("G", (C,)), array("Bt", (C,))
     Mean, Var, RM, RV = (array(a, (C,)) for a in ("Mean", "Var", "RM", "RV"))
     idx, eps_ = (n, c, y, x), sp.Float(eps)
+    normalised = _normalised(X, G, Bt, Mean, Var, idx, eps_)
+    if ACTIVATIONS[activation] is None:
+        train: tuple[Equation, ...] = (Equation(Y[idx], normalised),)
+    else:  # normalised, then f, as equations of their own: f's derivative then reads Z, not the whole norm
+        Z = array("Z", (N, C, H, W))
+        train = (Equation(Z[idx], normalised), Equation(Y[idx], f(Z[idx])))
     return Layer(
         name="batchnorm" + ("" if activation == "identity" else f"_{activation}"),
         sizes=(N, C, H, W),
         inputs=(X,),
         params=(G, Bt),
         outputs=(Y,),
-        equations=(*_statistics(X, Mean, Var, idx),
-                   Equation(Y[idx], f(_normalised(X, G, Bt, Mean, Var, idx, eps_)))),
+        equations=(*_statistics(X, Mean, Var, idx), *train),
         buffers=_running(Mean, Var, RM, RV, N * H * W, sp.Float(momentum), c),
         evaluation=(Equation(Y[idx], f(_normalised(X, G, Bt, RM, RV, idx, eps_))),),
         doc="batch normalisation per map" + ("" if activation == "identity" else f", then {activation}")
@@ -229,8 +234,8 @@ def residual_block(eps: float = BN_EPS, momentum: float = BN_MOMENTUM) -> Layer:
     X = array("X", (N, C, H, W))
     K1, K2 = array("K1", (C, C, 3, 3)), array("K2", (C, C, 3, 3))
     G1, B1, G2, B2 = (array(name, (C,)) for name in ("G1", "B1", "G2", "B2"))
-    maps = ("U1", "H1", "U2", "Y", "EU1", "EH1", "EU2")
-    U1, H1, U2, Y, EU1, EH1, EU2 = (array(name, (N, C, H, W)) for name in maps)
+    maps = ("U1", "Z1", "H1", "U2", "Z2", "Y", "EU1", "EH1", "EU2")
+    U1, Z1, H1, U2, Z2, Y, EU1, EH1, EU2 = (array(name, (N, C, H, W)) for name in maps)
     M1, V1, M2, V2, RM1, RV1, RM2, RV2 = (
         array(name, (C,)) for name in ("M1", "V1", "M2", "V2", "RM1", "RV1", "RM2", "RV2")
     )
@@ -249,10 +254,12 @@ def residual_block(eps: float = BN_EPS, momentum: float = BN_MOMENTUM) -> Layer:
         equations=(
             Equation(U1[idx], conv(X, K1)),
             *_statistics(U1, M1, V1, idx),
-            Equation(H1[idx], relu(_normalised(U1, G1, B1, M1, V1, idx, eps_))),
+            Equation(Z1[idx], _normalised(U1, G1, B1, M1, V1, idx, eps_)),
+            Equation(H1[idx], relu(Z1[idx])),
             Equation(U2[idx], conv(H1, K2)),
             *_statistics(U2, M2, V2, idx),
-            Equation(Y[idx], relu(_normalised(U2, G2, B2, M2, V2, idx, eps_) + X[idx])),
+            Equation(Z2[idx], _normalised(U2, G2, B2, M2, V2, idx, eps_) + X[idx]),  # the shortcut
+            Equation(Y[idx], relu(Z2[idx])),
         ),
         buffers=(*_running(M1, V1, RM1, RV1, N * H * W, momentum_, c),
                  *_running(M2, V2, RM2, RV2, N * H * W, momentum_, c)),
