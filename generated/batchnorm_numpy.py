@@ -220,11 +220,11 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     _dt = _check.dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _r = {}
-    _r["Mean"] = _a["Mean"] = _check.buffer(out, "Mean", (_z["C"],), _dt)
+    _r["Mean"] = _a["Mean"] = _check.buffer(out, "Mean", (_z["C"],), _dt, _a)
     forward_Mean(_a["X"], _a["Mean"], _z["N"], _z["C"], _z["H"], _z["W"])
-    _r["Var"] = _a["Var"] = _check.buffer(out, "Var", (_z["C"],), _dt)
+    _r["Var"] = _a["Var"] = _check.buffer(out, "Var", (_z["C"],), _dt, _a)
     forward_Var(_a["Mean"], _a["X"], _a["Var"], _z["N"], _z["C"], _z["H"], _z["W"])
-    _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+    _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt, _a)
     forward_Y(_a["Bt"], _a["G"], _a["Mean"], _a["Var"], _a["X"], _a["Y"], _z["N"], _z["C"], _z["H"], _z["W"])
     return _r
 
@@ -254,10 +254,10 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     _a["dY"] = _check.array(arrays, "dY", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _g = {}
     if "dVar" in _need:
-        _g["dVar"] = _a["dVar"] = _check.buffer(out, "dVar", (_z["C"],), _dt)
+        _g["dVar"] = _a["dVar"] = _check.buffer(out, "dVar", (_z["C"],), _dt, _a)
         backward_dVar(_a["Var"], _a["Mean"], _a["X"], _a["G"], _a["dY"], _a["dVar"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dMean" in _need:
-        _g["dMean"] = _a["dMean"] = _check.buffer(out, "dMean", (_z["C"],), _dt)
+        _g["dMean"] = _a["dMean"] = _check.buffer(out, "dMean", (_z["C"],), _dt, _a)
         backward_dMean(
             _a["G"],
             _a["Mean"],
@@ -272,7 +272,7 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
             _z["W"]
         )
     if "dX" in _need:
-        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt, _a)
         backward_dX(
             _a["G"],
             _a["Mean"],
@@ -288,10 +288,10 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
             _z["W"]
         )
     if "dG" in _need:
-        _g["dG"] = _a["dG"] = _check.buffer(out, "dG", (_z["C"],), _dt)
+        _g["dG"] = _a["dG"] = _check.buffer(out, "dG", (_z["C"],), _dt, _a)
         backward_dG(_a["Var"], _a["Mean"], _a["X"], _a["dY"], _a["dG"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dBt" in _need:
-        _g["dBt"] = _a["dBt"] = _check.buffer(out, "dBt", (_z["C"],), _dt)
+        _g["dBt"] = _a["dBt"] = _check.buffer(out, "dBt", (_z["C"],), _dt, _a)
         backward_dBt(_a["dY"], _a["dBt"], _z["N"], _z["C"], _z["H"], _z["W"])
     return _g
 

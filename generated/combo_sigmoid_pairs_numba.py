@@ -750,11 +750,11 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     _dt = _check.dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _r = {}
-    _r["Z"] = _a["Z"] = _check.buffer(out, "Z", (_z["M"],), _dt)
+    _r["Z"] = _a["Z"] = _check.buffer(out, "Z", (_z["M"],), _dt, _a)
     forward_Z(_a["c"], _a["Z"], _z["C"], _z["M"])
-    _r["alpha"] = _a["alpha"] = _check.buffer(out, "alpha", (_z["C"], _z["M"]), _dt)
+    _r["alpha"] = _a["alpha"] = _check.buffer(out, "alpha", (_z["C"], _z["M"]), _dt, _a)
     forward_alpha(_a["Z"], _a["c"], _a["alpha"], _z["C"], _z["M"])
-    _r["U"] = _a["U"] = _check.buffer(out, "U", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
+    _r["U"] = _a["U"] = _check.buffer(out, "U", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt, _a)
     forward_U(
         _a["B"],
         _a["alpha"],
@@ -770,7 +770,7 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
         _z["KW"],
         get_num_threads()
     )
-    _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
+    _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt, _a)
     forward_Y(_a["U"], _a["Y"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     return _r
 
@@ -803,10 +803,10 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     _a["dY"] = _check.array(arrays, "dY", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
     _g = {}
     if "dU" in _need:
-        _g["dU"] = _a["dU"] = _check.buffer(out, "dU", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
+        _g["dU"] = _a["dU"] = _check.buffer(out, "dU", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt, _a)
         backward_dU(_a["Y"], _a["dY"], _a["dU"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     if "dalpha" in _need:
-        _g["dalpha"] = _a["dalpha"] = _check.buffer(out, "dalpha", (_z["C"], _z["M"]), _dt)
+        _g["dalpha"] = _a["dalpha"] = _check.buffer(out, "dalpha", (_z["C"], _z["M"]), _dt, _a)
         backward_dalpha(
             _a["K"],
             _a["X"],
@@ -822,14 +822,15 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
             get_num_threads()
         )
     if "dZ" in _need:
-        _g["dZ"] = _a["dZ"] = _check.buffer(out, "dZ", (_z["M"],), _dt)
+        _g["dZ"] = _a["dZ"] = _check.buffer(out, "dZ", (_z["M"],), _dt, _a)
         backward_dZ(_a["Z"], _a["alpha"], _a["dalpha"], _a["dZ"], _z["C"], _z["M"])
     if "dX" in _need:
         _g["dX"] = _a["dX"] = _check.buffer(
             out,
             "dX",
             (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
-            _dt
+            _dt,
+            _a
         )
         backward_dX(
             _a["alpha"],
@@ -845,7 +846,7 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
             _z["KW"]
         )
     if "dK" in _need:
-        _g["dK"] = _a["dK"] = _check.buffer(out, "dK", (_z["C"], _z["M"], _z["KH"], _z["KW"]), _dt)
+        _g["dK"] = _a["dK"] = _check.buffer(out, "dK", (_z["C"], _z["M"], _z["KH"], _z["KW"]), _dt, _a)
         backward_dK(
             _a["alpha"],
             _a["X"],
@@ -861,10 +862,10 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
             get_num_threads()
         )
     if "dc" in _need:
-        _g["dc"] = _a["dc"] = _check.buffer(out, "dc", (_z["C"], _z["M"]), _dt)
+        _g["dc"] = _a["dc"] = _check.buffer(out, "dc", (_z["C"], _z["M"]), _dt, _a)
         backward_dc(_a["alpha"], _a["c"], _a["dZ"], _a["dalpha"], _a["dc"], _z["C"], _z["M"])
     if "dB" in _need:
-        _g["dB"] = _a["dB"] = _check.buffer(out, "dB", (_z["M"],), _dt)
+        _g["dB"] = _a["dB"] = _check.buffer(out, "dB", (_z["M"],), _dt, _a)
         backward_dB(_a["dU"], _a["dB"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     return _g
 

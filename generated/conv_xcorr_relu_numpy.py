@@ -194,7 +194,7 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     _dt = _check.dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _r = {}
-    _r["U"] = _a["U"] = _check.buffer(out, "U", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
+    _r["U"] = _a["U"] = _check.buffer(out, "U", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt, _a)
     forward_U(
         _a["B"],
         _a["T"],
@@ -209,7 +209,7 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
         _z["KH"],
         _z["KW"]
     )
-    _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
+    _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt, _a)
     forward_Y(_a["U"], _a["Y"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     return _r
 
@@ -237,14 +237,15 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     _a["dY"] = _check.array(arrays, "dY", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
     _g = {}
     if "dU" in _need:
-        _g["dU"] = _a["dU"] = _check.buffer(out, "dU", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt)
+        _g["dU"] = _a["dU"] = _check.buffer(out, "dU", (_z["N"], _z["M"], _z["Ho"], _z["Wo"]), _dt, _a)
         backward_dU(_a["dY"], _a["U"], _a["dU"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     if "dX" in _need:
         _g["dX"] = _a["dX"] = _check.buffer(
             out,
             "dX",
             (_z["N"], _z["C"], _z["Ho"] + _z["KH"] - 1, _z["KW"] + _z["Wo"] - 1),
-            _dt
+            _dt,
+            _a
         )
         backward_dX(
             _a["T"],
@@ -260,7 +261,7 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
             _z["KW"]
         )
     if "dK" in _need:
-        _g["dK"] = _a["dK"] = _check.buffer(out, "dK", (_z["C"], _z["M"], _z["KH"], _z["KW"]), _dt)
+        _g["dK"] = _a["dK"] = _check.buffer(out, "dK", (_z["C"], _z["M"], _z["KH"], _z["KW"]), _dt, _a)
         backward_dK(
             _a["T"],
             _a["X"],
@@ -275,7 +276,7 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
             _z["KW"]
         )
     if "dB" in _need:
-        _g["dB"] = _a["dB"] = _check.buffer(out, "dB", (_z["M"],), _dt)
+        _g["dB"] = _a["dB"] = _check.buffer(out, "dB", (_z["M"],), _dt, _a)
         backward_dB(_a["dU"], _a["dB"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     return _g
 

@@ -198,9 +198,9 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     _dt = _check.dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _r = {}
-    _r["U"] = _a["U"] = _check.buffer(out, "U", (_z["N"], _z["M"], _z["H"], _z["W"]), _dt)
+    _r["U"] = _a["U"] = _check.buffer(out, "U", (_z["N"], _z["M"], _z["H"], _z["W"]), _dt, _a)
     forward_U(_a["B"], _a["K"], _a["X"], _a["U"], _z["N"], _z["C"], _z["M"], _z["H"], _z["W"], _z["RH"], _z["RW"])
-    _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["M"], _z["H"], _z["W"]), _dt)
+    _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["M"], _z["H"], _z["W"]), _dt, _a)
     forward_Y(_a["U"], _a["Y"], _z["N"], _z["M"], _z["H"], _z["W"])
     return _r
 
@@ -228,16 +228,16 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     _a["dY"] = _check.array(arrays, "dY", (_z["N"], _z["M"], _z["H"], _z["W"]), _dt)
     _g = {}
     if "dU" in _need:
-        _g["dU"] = _a["dU"] = _check.buffer(out, "dU", (_z["N"], _z["M"], _z["H"], _z["W"]), _dt)
+        _g["dU"] = _a["dU"] = _check.buffer(out, "dU", (_z["N"], _z["M"], _z["H"], _z["W"]), _dt, _a)
         backward_dU(_a["dY"], _a["U"], _a["dU"], _z["N"], _z["M"], _z["H"], _z["W"])
     if "dX" in _need:
-        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt, _a)
         backward_dX(_a["K"], _a["dU"], _a["dX"], _z["N"], _z["C"], _z["M"], _z["H"], _z["W"], _z["RH"], _z["RW"])
     if "dK" in _need:
-        _g["dK"] = _a["dK"] = _check.buffer(out, "dK", (_z["C"], _z["M"], 2*_z["RH"] + 1, 2*_z["RW"] + 1), _dt)
+        _g["dK"] = _a["dK"] = _check.buffer(out, "dK", (_z["C"], _z["M"], 2*_z["RH"] + 1, 2*_z["RW"] + 1), _dt, _a)
         backward_dK(_a["X"], _a["dU"], _a["dK"], _z["N"], _z["C"], _z["M"], _z["H"], _z["W"], _z["RH"], _z["RW"])
     if "dB" in _need:
-        _g["dB"] = _a["dB"] = _check.buffer(out, "dB", (_z["M"],), _dt)
+        _g["dB"] = _a["dB"] = _check.buffer(out, "dB", (_z["M"],), _dt, _a)
         backward_dB(_a["dU"], _a["dB"], _z["N"], _z["M"], _z["H"], _z["W"])
     return _g
 

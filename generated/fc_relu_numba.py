@@ -342,9 +342,9 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     _dt = _check.dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _r = {}
-    _r["U"] = _a["U"] = _check.buffer(out, "U", (_z["N"], _z["O"]), _dt)
+    _r["U"] = _a["U"] = _check.buffer(out, "U", (_z["N"], _z["O"]), _dt, _a)
     forward_U(_a["b"], _a["W"], _a["X"], _a["U"], _z["N"], _z["I"], _z["O"])
-    _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["O"]), _dt)
+    _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["O"]), _dt, _a)
     forward_Y(_a["U"], _a["Y"], _z["N"], _z["O"])
     return _r
 
@@ -372,16 +372,16 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     _a["dY"] = _check.array(arrays, "dY", (_z["N"], _z["O"]), _dt)
     _g = {}
     if "dU" in _need:
-        _g["dU"] = _a["dU"] = _check.buffer(out, "dU", (_z["N"], _z["O"]), _dt)
+        _g["dU"] = _a["dU"] = _check.buffer(out, "dU", (_z["N"], _z["O"]), _dt, _a)
         backward_dU(_a["dY"], _a["U"], _a["dU"], _z["N"], _z["O"])
     if "dX" in _need:
-        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["I"]), _dt)
+        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["I"]), _dt, _a)
         backward_dX(_a["W"], _a["dU"], _a["dX"], _z["N"], _z["I"], _z["O"])
     if "dW" in _need:
-        _g["dW"] = _a["dW"] = _check.buffer(out, "dW", (_z["O"], _z["I"]), _dt)
+        _g["dW"] = _a["dW"] = _check.buffer(out, "dW", (_z["O"], _z["I"]), _dt, _a)
         backward_dW(_a["X"], _a["dU"], _a["dW"], _z["N"], _z["I"], _z["O"])
     if "db" in _need:
-        _g["db"] = _a["db"] = _check.buffer(out, "db", (_z["O"],), _dt)
+        _g["db"] = _a["db"] = _check.buffer(out, "db", (_z["O"],), _dt, _a)
         backward_db(_a["dU"], _a["db"], _z["N"], _z["O"])
     return _g
 

@@ -109,7 +109,7 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     _dt = _check.dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _r = {}
-    _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["C"]), _dt)
+    _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["C"]), _dt, _a)
     forward_Y(_a["X"], _a["Y"], _z["N"], _z["C"], _z["H"], _z["W"])
     return _r
 
@@ -133,7 +133,7 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     _a["dY"] = _check.array(arrays, "dY", (_z["N"], _z["C"]), _dt)
     _g = {}
     if "dX" in _need:
-        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt, _a)
         backward_dX(_a["dY"], _a["dX"], _z["N"], _z["C"], _z["H"], _z["W"])
     return _g
 

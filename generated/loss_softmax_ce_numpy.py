@@ -120,11 +120,11 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     _dt = _check.dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _r = {}
-    _r["Mx"] = _a["Mx"] = _check.buffer(out, "Mx", (_z["N"],), _dt)
+    _r["Mx"] = _a["Mx"] = _check.buffer(out, "Mx", (_z["N"],), _dt, _a)
     record_Mx(_a["Y"], _a["Mx"])
-    _r["Z"] = _a["Z"] = _check.buffer(out, "Z", (_z["N"],), _dt)
+    _r["Z"] = _a["Z"] = _check.buffer(out, "Z", (_z["N"],), _dt, _a)
     forward_Z(_a["Mx"], _a["Y"], _a["Z"], _z["N"], _z["O"])
-    _r["L"] = _a["L"] = _check.buffer(out, "L", (_z["N"],), _dt)
+    _r["L"] = _a["L"] = _check.buffer(out, "L", (_z["N"],), _dt, _a)
     forward_L(_a["Mx"], _a["Y"], _a["Z"], _a["T"], _a["L"], _z["N"], _z["O"])
     return _r
 
@@ -151,10 +151,10 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     _a["dL"] = _check.array(arrays, "dL", (_z["N"],), _dt)
     _g = {}
     if "dZ" in _need:
-        _g["dZ"] = _a["dZ"] = _check.buffer(out, "dZ", (_z["N"],), _dt)
+        _g["dZ"] = _a["dZ"] = _check.buffer(out, "dZ", (_z["N"],), _dt, _a)
         backward_dZ(_a["Z"], _a["dL"], _a["T"], _a["dZ"], _z["N"], _z["O"])
     if "dY" in _need:
-        _g["dY"] = _a["dY"] = _check.buffer(out, "dY", (_z["N"], _z["O"]), _dt)
+        _g["dY"] = _a["dY"] = _check.buffer(out, "dY", (_z["N"], _z["O"]), _dt, _a)
         backward_dY(_a["Mx"], _a["T"], _a["Y"], _a["dL"], _a["dZ"], _a["dY"], _z["N"], _z["O"])
     return _g
 

@@ -106,7 +106,7 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     _dt = _check.dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _r = {}
-    _r["L"] = _a["L"] = _check.buffer(out, "L", (_z["N"],), _dt)
+    _r["L"] = _a["L"] = _check.buffer(out, "L", (_z["N"],), _dt, _a)
     forward_L(_a["T"], _a["Y"], _a["L"], _z["N"], _z["O"])
     return _r
 
@@ -130,7 +130,7 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     _a["dL"] = _check.array(arrays, "dL", (_z["N"],), _dt)
     _g = {}
     if "dY" in _need:
-        _g["dY"] = _a["dY"] = _check.buffer(out, "dY", (_z["N"], _z["O"]), _dt)
+        _g["dY"] = _a["dY"] = _check.buffer(out, "dY", (_z["N"], _z["O"]), _dt, _a)
         backward_dY(_a["T"], _a["Y"], _a["dL"], _a["dY"], _z["N"], _z["O"])
     return _g
 

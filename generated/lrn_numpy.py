@@ -141,9 +141,9 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     _dt = _check.dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _r = {}
-    _r["S"] = _a["S"] = _check.buffer(out, "S", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+    _r["S"] = _a["S"] = _check.buffer(out, "S", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt, _a)
     forward_S(_a["X"], _a["S"], _z["N"], _z["C"], _z["H"], _z["W"], _z["R"])
-    _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+    _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt, _a)
     forward_Y(_a["S"], _a["X"], _a["Y"], _z["N"], _z["C"], _z["H"], _z["W"], _z["R"])
     return _r
 
@@ -169,10 +169,10 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     _a["dY"] = _check.array(arrays, "dY", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _g = {}
     if "dS" in _need:
-        _g["dS"] = _a["dS"] = _check.buffer(out, "dS", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+        _g["dS"] = _a["dS"] = _check.buffer(out, "dS", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt, _a)
         backward_dS(_a["S"], _a["X"], _a["dY"], _a["dS"], _z["N"], _z["C"], _z["H"], _z["W"], _z["R"])
     if "dX" in _need:
-        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt, _a)
         backward_dX(_a["S"], _a["dY"], _a["X"], _a["dS"], _a["dX"], _z["N"], _z["C"], _z["H"], _z["W"], _z["R"])
     return _g
 

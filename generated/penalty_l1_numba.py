@@ -165,11 +165,11 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     _dt = _check.dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _r = {}
-    _r["Z"] = _a["Z"] = _check.buffer(out, "Z", (_z["M"],), _dt)
+    _r["Z"] = _a["Z"] = _check.buffer(out, "Z", (_z["M"],), _dt, _a)
     forward_Z(_a["c"], _a["Z"], _z["C"], _z["M"])
-    _r["alpha"] = _a["alpha"] = _check.buffer(out, "alpha", (_z["C"], _z["M"]), _dt)
+    _r["alpha"] = _a["alpha"] = _check.buffer(out, "alpha", (_z["C"], _z["M"]), _dt, _a)
     forward_alpha(_a["Z"], _a["c"], _a["alpha"], _z["C"], _z["M"])
-    _r["P"] = _a["P"] = _check.buffer(out, "P", (1,), _dt)
+    _r["P"] = _a["P"] = _check.buffer(out, "P", (1,), _dt, _a)
     forward_P(_a["alpha"], _a["lam"], _a["P"], _z["C"], _z["M"])
     return _r
 
@@ -197,13 +197,13 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     _a["dP"] = _check.array(arrays, "dP", (1,), _dt)
     _g = {}
     if "dalpha" in _need:
-        _g["dalpha"] = _a["dalpha"] = _check.buffer(out, "dalpha", (_z["C"], _z["M"]), _dt)
+        _g["dalpha"] = _a["dalpha"] = _check.buffer(out, "dalpha", (_z["C"], _z["M"]), _dt, _a)
         backward_dalpha(_a["dP"], _a["lam"], _a["alpha"], _a["dalpha"], _z["C"], _z["M"])
     if "dZ" in _need:
-        _g["dZ"] = _a["dZ"] = _check.buffer(out, "dZ", (_z["M"],), _dt)
+        _g["dZ"] = _a["dZ"] = _check.buffer(out, "dZ", (_z["M"],), _dt, _a)
         backward_dZ(_a["Z"], _a["alpha"], _a["dalpha"], _a["dZ"], _z["C"], _z["M"])
     if "dc" in _need:
-        _g["dc"] = _a["dc"] = _check.buffer(out, "dc", (_z["C"], _z["M"]), _dt)
+        _g["dc"] = _a["dc"] = _check.buffer(out, "dc", (_z["C"], _z["M"]), _dt, _a)
         backward_dc(_a["alpha"], _a["c"], _a["dZ"], _a["dalpha"], _a["dc"], _z["C"], _z["M"])
     return _g
 

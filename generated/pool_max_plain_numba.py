@@ -54,17 +54,17 @@ def record_S(X, S, s):
                         _r = 0
                         _q = 0
                         _v = X[_i0, _i1, 2 * _y, 2 * _x + 1]
-                        _t = _v > _best
+                        _t = (_v > _best) | ((_v != _v) & (_best == _best))
                         _best = _v if _t else _best
                         _r = 0 if _t else _r
                         _q = 1 if _t else _q
                         _v = X[_i0, _i1, 2 * _y + 1, 2 * _x]
-                        _t = _v > _best
+                        _t = (_v > _best) | ((_v != _v) & (_best == _best))
                         _best = _v if _t else _best
                         _r = 1 if _t else _r
                         _q = 0 if _t else _q
                         _v = X[_i0, _i1, 2 * _y + 1, 2 * _x + 1]
-                        _t = _v > _best
+                        _t = (_v > _best) | ((_v != _v) & (_best == _best))
                         _best = _v if _t else _best
                         _r = 1 if _t else _r
                         _q = 1 if _t else _q
@@ -78,7 +78,7 @@ def record_S(X, S, s):
                         for _dr in range(s):
                             for _dq in range(s):
                                 _v = X[_i0, _i1, (s) * _y + _dr, (s) * _x + _dq]
-                                if _v > _best:
+                                if _v > _best or (_v != _v and _best == _best):
                                     _best = _v
                                     _r = _dr
                                     _q = _dq
@@ -167,9 +167,9 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     _dt = _check.dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _r = {}
-    _r["S"] = _a["S"] = _check.buffer(out, "S", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt)
+    _r["S"] = _a["S"] = _check.buffer(out, "S", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt, _a)
     record_S(_a["X"], _a["S"], _z["s"])
-    _r["D"] = _a["D"] = _check.buffer(out, "D", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    _r["D"] = _a["D"] = _check.buffer(out, "D", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt, _a)
     forward_D(_a["S"], _a["X"], _a["D"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["s"])
     return _r
 
@@ -194,7 +194,7 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     _a["dD"] = _check.array(arrays, "dD", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
     _g = {}
     if "dX" in _need:
-        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt)
+        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt, _a)
         backward_dX(_a["S"], _a["dD"], _a["dX"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["s"])
     return _g
 

@@ -42,8 +42,9 @@ def record_S(X, S, s):
         np.maximum(_best, _x[..., _r::_s, _q::_s], out=_best)
     _free = np.ones(_best.shape, dtype=bool)
     S[...] = 0.0
-    for _r, _q in np.ndindex(_s, _s):  # the first position (row-major) holding its block's maximum
-        _hit = np.equal(_x[..., _r::_s, _q::_s], _best) & _free
+    for _r, _q in np.ndindex(_s, _s):  # the first position (row-major) holding its block's maximum,
+        _v = _x[..., _r::_s, _q::_s]  # or its first NaN: np.maximum made the block's maximum NaN
+        _hit = (np.equal(_v, _best) | np.isnan(_v)) & _free
         S[..., _r : _h * _s : _s, _q : _w * _s : _s] = _hit
         _free &= ~_hit
 
@@ -120,9 +121,9 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     _dt = _check.dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _r = {}
-    _r["S"] = _a["S"] = _check.buffer(out, "S", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt)
+    _r["S"] = _a["S"] = _check.buffer(out, "S", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt, _a)
     record_S(_a["X"], _a["S"], _z["s"])
-    _r["D"] = _a["D"] = _check.buffer(out, "D", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    _r["D"] = _a["D"] = _check.buffer(out, "D", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt, _a)
     forward_D(_a["S"], _a["X"], _a["D"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["s"])
     return _r
 
@@ -147,7 +148,7 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     _a["dD"] = _check.array(arrays, "dD", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
     _g = {}
     if "dX" in _need:
-        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt)
+        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt, _a)
         backward_dX(_a["S"], _a["dD"], _a["dX"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["s"])
     return _g
 

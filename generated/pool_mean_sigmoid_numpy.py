@@ -179,11 +179,11 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     _dt = _check.dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _r = {}
-    _r["D"] = _a["D"] = _check.buffer(out, "D", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    _r["D"] = _a["D"] = _check.buffer(out, "D", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt, _a)
     forward_D(_a["X"], _a["D"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["s"])
-    _r["U"] = _a["U"] = _check.buffer(out, "U", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    _r["U"] = _a["U"] = _check.buffer(out, "U", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt, _a)
     forward_U(_a["D"], _a["b"], _a["beta"], _a["U"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
-    _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt, _a)
     forward_Y(_a["U"], _a["Y"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
     return _r
 
@@ -213,19 +213,19 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     _a["dY"] = _check.array(arrays, "dY", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
     _g = {}
     if "dU" in _need:
-        _g["dU"] = _a["dU"] = _check.buffer(out, "dU", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+        _g["dU"] = _a["dU"] = _check.buffer(out, "dU", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt, _a)
         backward_dU(_a["Y"], _a["dY"], _a["dU"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
     if "dD" in _need:
-        _g["dD"] = _a["dD"] = _check.buffer(out, "dD", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+        _g["dD"] = _a["dD"] = _check.buffer(out, "dD", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt, _a)
         backward_dD(_a["beta"], _a["dU"], _a["dD"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
     if "dX" in _need:
-        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt)
+        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt, _a)
         backward_dX(_a["dD"], _a["dX"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["s"])
     if "dbeta" in _need:
-        _g["dbeta"] = _a["dbeta"] = _check.buffer(out, "dbeta", (_z["C"],), _dt)
+        _g["dbeta"] = _a["dbeta"] = _check.buffer(out, "dbeta", (_z["C"],), _dt, _a)
         backward_dbeta(_a["D"], _a["dU"], _a["dbeta"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
     if "db" in _need:
-        _g["db"] = _a["db"] = _check.buffer(out, "db", (_z["C"],), _dt)
+        _g["db"] = _a["db"] = _check.buffer(out, "db", (_z["C"],), _dt, _a)
         backward_db(_a["dU"], _a["db"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
     return _g
 

@@ -116,7 +116,7 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     _dt = _check.dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _r = {}
-    _r["D"] = _a["D"] = _check.buffer(out, "D", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
+    _r["D"] = _a["D"] = _check.buffer(out, "D", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt, _a)
     forward_D(_a["X"], _a["D"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["s"])
     return _r
 
@@ -140,7 +140,7 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     _a["dD"] = _check.array(arrays, "dD", (_z["N"], _z["C"], _z["Ho"], _z["Wo"]), _dt)
     _g = {}
     if "dX" in _need:
-        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt)
+        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt, _a)
         backward_dX(_a["dD"], _a["dX"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["s"])
     return _g
 

@@ -701,25 +701,25 @@ def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) ->
     _dt = _check.dtype(arrays)
     _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
     _r = {}
-    _r["U1"] = _a["U1"] = _check.buffer(out, "U1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+    _r["U1"] = _a["U1"] = _check.buffer(out, "U1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt, _a)
     forward_U1(_a["K1"], _a["X"], _a["U1"], _z["N"], _z["C"], _z["H"], _z["W"])
-    _r["M1"] = _a["M1"] = _check.buffer(out, "M1", (_z["C"],), _dt)
+    _r["M1"] = _a["M1"] = _check.buffer(out, "M1", (_z["C"],), _dt, _a)
     forward_M1(_a["U1"], _a["M1"], _z["N"], _z["C"], _z["H"], _z["W"])
-    _r["V1"] = _a["V1"] = _check.buffer(out, "V1", (_z["C"],), _dt)
+    _r["V1"] = _a["V1"] = _check.buffer(out, "V1", (_z["C"],), _dt, _a)
     forward_V1(_a["M1"], _a["U1"], _a["V1"], _z["N"], _z["C"], _z["H"], _z["W"])
-    _r["Z1"] = _a["Z1"] = _check.buffer(out, "Z1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+    _r["Z1"] = _a["Z1"] = _check.buffer(out, "Z1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt, _a)
     forward_Z1(_a["B1"], _a["G1"], _a["M1"], _a["U1"], _a["V1"], _a["Z1"], _z["N"], _z["C"], _z["H"], _z["W"])
-    _r["H1"] = _a["H1"] = _check.buffer(out, "H1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+    _r["H1"] = _a["H1"] = _check.buffer(out, "H1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt, _a)
     forward_H1(_a["Z1"], _a["H1"], _z["N"], _z["C"], _z["H"], _z["W"])
-    _r["U2"] = _a["U2"] = _check.buffer(out, "U2", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+    _r["U2"] = _a["U2"] = _check.buffer(out, "U2", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt, _a)
     forward_U2(_a["H1"], _a["K2"], _a["U2"], _z["N"], _z["C"], _z["H"], _z["W"])
-    _r["M2"] = _a["M2"] = _check.buffer(out, "M2", (_z["C"],), _dt)
+    _r["M2"] = _a["M2"] = _check.buffer(out, "M2", (_z["C"],), _dt, _a)
     forward_M2(_a["U2"], _a["M2"], _z["N"], _z["C"], _z["H"], _z["W"])
-    _r["V2"] = _a["V2"] = _check.buffer(out, "V2", (_z["C"],), _dt)
+    _r["V2"] = _a["V2"] = _check.buffer(out, "V2", (_z["C"],), _dt, _a)
     forward_V2(_a["M2"], _a["U2"], _a["V2"], _z["N"], _z["C"], _z["H"], _z["W"])
-    _r["Z2"] = _a["Z2"] = _check.buffer(out, "Z2", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+    _r["Z2"] = _a["Z2"] = _check.buffer(out, "Z2", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt, _a)
     forward_Z2(_a["B2"], _a["G2"], _a["M2"], _a["U2"], _a["V2"], _a["X"], _a["Z2"], _z["N"], _z["C"], _z["H"], _z["W"])
-    _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+    _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt, _a)
     forward_Y(_a["Z2"], _a["Y"], _z["N"], _z["C"], _z["H"], _z["W"])
     return _r
 
@@ -767,13 +767,13 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
     _a["dY"] = _check.array(arrays, "dY", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
     _g = {}
     if "dZ2" in _need:
-        _g["dZ2"] = _a["dZ2"] = _check.buffer(out, "dZ2", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+        _g["dZ2"] = _a["dZ2"] = _check.buffer(out, "dZ2", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt, _a)
         backward_dZ2(_a["dY"], _a["Z2"], _a["dZ2"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dV2" in _need:
-        _g["dV2"] = _a["dV2"] = _check.buffer(out, "dV2", (_z["C"],), _dt)
+        _g["dV2"] = _a["dV2"] = _check.buffer(out, "dV2", (_z["C"],), _dt, _a)
         backward_dV2(_a["V2"], _a["M2"], _a["U2"], _a["G2"], _a["dZ2"], _a["dV2"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dM2" in _need:
-        _g["dM2"] = _a["dM2"] = _check.buffer(out, "dM2", (_z["C"],), _dt)
+        _g["dM2"] = _a["dM2"] = _check.buffer(out, "dM2", (_z["C"],), _dt, _a)
         backward_dM2(
             _a["G2"],
             _a["M2"],
@@ -788,7 +788,7 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
             _z["W"]
         )
     if "dU2" in _need:
-        _g["dU2"] = _a["dU2"] = _check.buffer(out, "dU2", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+        _g["dU2"] = _a["dU2"] = _check.buffer(out, "dU2", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt, _a)
         backward_dU2(
             _a["G2"],
             _a["M2"],
@@ -804,16 +804,16 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
             _z["W"]
         )
     if "dH1" in _need:
-        _g["dH1"] = _a["dH1"] = _check.buffer(out, "dH1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+        _g["dH1"] = _a["dH1"] = _check.buffer(out, "dH1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt, _a)
         backward_dH1(_a["K2"], _a["dU2"], _a["dH1"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dZ1" in _need:
-        _g["dZ1"] = _a["dZ1"] = _check.buffer(out, "dZ1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+        _g["dZ1"] = _a["dZ1"] = _check.buffer(out, "dZ1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt, _a)
         backward_dZ1(_a["dH1"], _a["Z1"], _a["dZ1"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dV1" in _need:
-        _g["dV1"] = _a["dV1"] = _check.buffer(out, "dV1", (_z["C"],), _dt)
+        _g["dV1"] = _a["dV1"] = _check.buffer(out, "dV1", (_z["C"],), _dt, _a)
         backward_dV1(_a["V1"], _a["M1"], _a["U1"], _a["G1"], _a["dZ1"], _a["dV1"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dM1" in _need:
-        _g["dM1"] = _a["dM1"] = _check.buffer(out, "dM1", (_z["C"],), _dt)
+        _g["dM1"] = _a["dM1"] = _check.buffer(out, "dM1", (_z["C"],), _dt, _a)
         backward_dM1(
             _a["G1"],
             _a["M1"],
@@ -828,7 +828,7 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
             _z["W"]
         )
     if "dU1" in _need:
-        _g["dU1"] = _a["dU1"] = _check.buffer(out, "dU1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+        _g["dU1"] = _a["dU1"] = _check.buffer(out, "dU1", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt, _a)
         backward_dU1(
             _a["G1"],
             _a["M1"],
@@ -844,25 +844,25 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
             _z["W"]
         )
     if "dX" in _need:
-        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt, _a)
         backward_dX(_a["dZ2"], _a["K1"], _a["dU1"], _a["dX"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dK1" in _need:
-        _g["dK1"] = _a["dK1"] = _check.buffer(out, "dK1", (_z["C"], _z["C"], 3, 3), _dt)
+        _g["dK1"] = _a["dK1"] = _check.buffer(out, "dK1", (_z["C"], _z["C"], 3, 3), _dt, _a)
         backward_dK1(_a["X"], _a["dU1"], _a["dK1"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dG1" in _need:
-        _g["dG1"] = _a["dG1"] = _check.buffer(out, "dG1", (_z["C"],), _dt)
+        _g["dG1"] = _a["dG1"] = _check.buffer(out, "dG1", (_z["C"],), _dt, _a)
         backward_dG1(_a["V1"], _a["M1"], _a["U1"], _a["dZ1"], _a["dG1"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dB1" in _need:
-        _g["dB1"] = _a["dB1"] = _check.buffer(out, "dB1", (_z["C"],), _dt)
+        _g["dB1"] = _a["dB1"] = _check.buffer(out, "dB1", (_z["C"],), _dt, _a)
         backward_dB1(_a["dZ1"], _a["dB1"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dK2" in _need:
-        _g["dK2"] = _a["dK2"] = _check.buffer(out, "dK2", (_z["C"], _z["C"], 3, 3), _dt)
+        _g["dK2"] = _a["dK2"] = _check.buffer(out, "dK2", (_z["C"], _z["C"], 3, 3), _dt, _a)
         backward_dK2(_a["H1"], _a["dU2"], _a["dK2"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dG2" in _need:
-        _g["dG2"] = _a["dG2"] = _check.buffer(out, "dG2", (_z["C"],), _dt)
+        _g["dG2"] = _a["dG2"] = _check.buffer(out, "dG2", (_z["C"],), _dt, _a)
         backward_dG2(_a["V2"], _a["M2"], _a["U2"], _a["dZ2"], _a["dG2"], _z["N"], _z["C"], _z["H"], _z["W"])
     if "dB2" in _need:
-        _g["dB2"] = _a["dB2"] = _check.buffer(out, "dB2", (_z["C"],), _dt)
+        _g["dB2"] = _a["dB2"] = _check.buffer(out, "dB2", (_z["C"],), _dt, _a)
         backward_dB2(_a["dZ2"], _a["dB2"], _z["N"], _z["C"], _z["H"], _z["W"])
     return _g
 

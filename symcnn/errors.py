@@ -68,3 +68,9 @@ class UsageError(SymcnnError):
     """Options that cannot go together; the CLI prints the usage line and exits with status 2."""
 
     kind = "usage error"
+
+
+class BudgetError(SymcnnError):
+    """A network, batch or file that would need more memory than the budget (``--max-memory``)."""
+
+    kind = "memory error"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import re
 import tempfile
@@ -21,11 +22,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_with", "atomic_writer",
-           "remove_stale_temporaries"]
+__all__ = ["TEMPORARY", "atomic_write_bytes", "atomic_write_text", "atomic_write_with", "atomic_writer",
+           "fsync_dir", "remove_stale_temporaries", "remove_stale_temporaries_in", "stale_temporaries_in",
+           "text_sha256"]
 
 
-def _fsync_dir(folder: Path) -> None:
+def text_sha256(text: str) -> str:
+    """The SHA-256 of ``text`` as UTF-8, as a manifest records a file's."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def fsync_dir(folder: Path) -> None:
     """Best-effort fsync of a folder so the rename itself is durable."""
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -39,13 +46,31 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+#: A temporary file :func:`atomic_writer` makes: ``.NAME.XXXXXXXX.tmp`` (``tempfile.mkstemp``'s 8 characters).
+TEMPORARY = re.compile(r"\..+\.[A-Za-z0-9_]{8}\.tmp")
+
+
 def remove_stale_temporaries(dest: Path) -> list[Path]:
     """Remove ``.NAME.*.tmp`` files next to ``dest`` that no writer holds locked; return them."""
     folder = dest.parent if str(dest.parent) else Path(".")
     pattern = re.compile(re.escape(f".{dest.name}.") + r"[A-Za-z0-9_]{8}\.tmp")
+    return _remove_unlocked(folder, pattern)
+
+
+def remove_stale_temporaries_in(folder: Path) -> list[Path]:
+    """Remove every temporary file (:data:`TEMPORARY`) in ``folder`` that no writer holds locked."""
+    return _remove_unlocked(folder, TEMPORARY)
+
+
+def stale_temporaries_in(folder: Path) -> list[Path]:
+    """The temporary files (:data:`TEMPORARY`) in ``folder`` that no writer holds locked, left as they are."""
+    return _remove_unlocked(folder, TEMPORARY, remove=False)
+
+
+def _remove_unlocked(folder: Path, pattern: re.Pattern, remove: bool = True) -> list[Path]:
     removed = []
     try:
-        candidates = [p for p in folder.iterdir() if pattern.fullmatch(p.name)]
+        candidates = sorted(p for p in folder.iterdir() if pattern.fullmatch(p.name))
     except OSError:
         return removed
     for path in candidates:
@@ -56,7 +81,8 @@ def remove_stale_temporaries(dest: Path) -> list[Path]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held by a live writer: leave it
             if path.is_file() and not path.is_symlink():
-                path.unlink()
+                if remove:
+                    path.unlink()
                 removed.append(path)
         except OSError:
             pass
@@ -90,7 +116,7 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    _fsync_dir(folder)
+    fsync_dir(folder)
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:

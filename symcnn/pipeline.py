@@ -1,18 +1,21 @@
 """The stages of ``symcnn derive``, named and in order: derive → generate → report → write.
 
 - **derive** (:mod:`symcnn.derive`): each layer's gradients as bounded sums, cached by spec hash;
-- **generate** (:mod:`symcnn.codegen`): each layer's Numba and NumPy modules from its derivation;
+- **generate** (:mod:`symcnn.codegen`): each layer's Numba and NumPy modules from its derivation, by
+  :func:`symcnn.codegen.generate.render_layer` — the one road from a derivation to module text, which
+  ``symcnn verify --spec``, the plain schedule and the tests take too;
 - **report** (:mod:`symcnn.verify.report`): ``DERIVATIONS.md``, from the same derivations;
 - **write** (:func:`symcnn.codegen.generate.write_tree`): the folder, only files that changed.
 
 Code generation never sees the prover: this module hands the report to the
 writer as one more file. A stage's output is a function of the layer specs
-and of the source of the stages it runs, so each is kept under a key of
-exactly those (:func:`stage_keys`): in the cache folder, and in a stamp beside
-the folder written (``.symcnn-stamp.json``, not part of the generated tree).
-With nothing changed, ``symcnn derive`` reads the keys, finds every file
-already written under them, and neither derives, lowers nor proves anything.
-``--check`` trusts no stamp (only the cache folder, which CI starts empty);
+and of the source of the stages it runs, so each is recorded under a key of
+exactly those (:func:`stage_keys`) in a stamp beside the folder written
+(``.symcnn-stamp.json``, not part of the generated tree). With nothing
+changed, ``symcnn derive`` reads the keys, finds every file already written
+under them, and neither derives, lowers nor proves anything. The cache folder
+holds derivations only, never generated text (:class:`_Store`): a new folder,
+and ``--check``, which trusts no stamp, render and prove from the derivations;
 ``--no-cache`` trusts neither and derives, renders and proves everything.
 """
 
@@ -32,7 +35,7 @@ from typing import TYPE_CHECKING
 import symcnn
 
 from .backends import BACKENDS
-from .derive.cache import cache_dir, cached_derive, spec_hash
+from .derive.cache import cached_derive, spec_hash
 from .derive.engine import Derivation
 from .fileio import atomic_write_text
 from .model.layer import Layer
@@ -104,17 +107,24 @@ def stage_keys(
 
 
 class _Store:
-    """Stage outputs by key: the stamp of the folder written first, then the cache folder."""
+    """Stage outputs by key, taken only from the folder being written, as its stamp records them.
+
+    A file of ``out`` is reused when the stamp records it under the stage's key
+    and the file's SHA-256, computed here, is the one recorded: ``out`` is the
+    folder the user asked derive to write, whose modules they load anyway. The
+    cache folder keeps derivations (data, checked as they are read:
+    :mod:`symcnn.derive.store`), never generated text: text planted there would
+    be written out and run as source. Every stage the stamp does not hold runs.
+    """
 
     def __init__(self, out: Path | None, enabled: bool):
         self.enabled = enabled
-        self.root = cache_dir() / "stages"
         self.out = out
         self.stamp: dict = {}
         if out is not None and enabled:
             try:
                 self.stamp = json.loads((out / STAMP).read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):
                 self.stamp = {}
 
     def _from_out(self, name: str, key: str) -> str | None:
@@ -123,7 +133,7 @@ class _Store:
             return None
         try:
             text = (self.out / name).read_text(encoding="utf-8")
-        except OSError:
+        except (OSError, UnicodeDecodeError):
             return None
         return text if hashlib.sha256(text.encode()).hexdigest() == entry.get("sha256") else None
 
@@ -131,31 +141,21 @@ class _Store:
         if not self.enabled:
             return None
         found = {n: self._from_out(n, key) for n in names}
-        if all(v is not None for v in found.values()):
-            return found
-        try:
-            doc = json.loads((self.root / f"{key}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return doc if isinstance(doc, dict) and sorted(doc) == sorted(names) else None
+        return found if all(v is not None for v in found.values()) else None  # type: ignore[return-value]
 
     def put(self, key: str, files: dict[str, str]) -> None:
-        if not self.enabled:
-            return
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(self.root / f"{key}.json", json.dumps(files, sort_keys=True))
-        except OSError:
-            pass  # a read-only cache only costs time
+        """Nothing is kept outside the folder: the stamp :func:`write_stamp` writes records it."""
 
 
 def build(
     layers: Iterable[Layer], out: Path | None = None, use_cache: bool = True, target: Target | None = None,
-    progress: Progress = _quiet,
+    progress: Progress = _quiet, report: bool = True,
 ) -> tuple[dict, dict]:
     """Every file of the generated folder, by name, and each file's stage key.
 
     ``out``: a folder written before, whose stamp may already hold some stages' outputs.
+    ``report=False`` leaves out ``DERIVATIONS.md`` (and so the proofs it runs): a network file's
+    custom layers are derived on first use, and their proof is ``symcnn verify --spec``'s.
     """
     from .codegen.generate import assemble
 
@@ -175,9 +175,9 @@ def build(
     file_keys: dict[str, str] = {}
     wanted = {layer.name: [f"{layer.name}_{b}.py" for b in BACKENDS] for layer in layers}
     found = {layer.name: store.get(keys.modules[layer.name], wanted[layer.name]) for layer in layers}
-    report = store.get(keys.report, [DERIVATIONS])
+    text = store.get(keys.report, [DERIVATIONS]) if report else {}
     pending = None
-    if report is None:  # the report and the modules need the same derivations, nothing else of each other
+    if text is None:  # the report and the modules need the same derivations, nothing else of each other
         rendering = any(f is None for f in found.values())
         pending = _start_report([derivation(layer) for layer in layers], rendering)
     for k, layer in enumerate(layers, 1):
@@ -192,10 +192,11 @@ def build(
         modules.update(files)
         file_keys.update(dict.fromkeys(files, key))
     if pending is not None:
-        report = {DERIVATIONS: pending()}
-        store.put(keys.report, report)
-    file_keys[DERIVATIONS] = keys.report
-    return assemble(layers, modules, report, hashes=hashes, target=target or BASELINE_TARGET()), file_keys
+        text = {DERIVATIONS: pending()}
+        store.put(keys.report, text)
+    if report:
+        file_keys[DERIVATIONS] = keys.report
+    return assemble(layers, modules, text, hashes=hashes, target=target or BASELINE_TARGET()), file_keys
 
 
 def _report_text(derivations: list[Derivation]) -> str:
@@ -239,21 +240,24 @@ def write_stamp(out: Path, files: dict[str, str], file_keys: dict[str, str]) -> 
 
 def build_plain(layers: Iterable[Layer], use_cache: bool = True) -> dict[str, str]:
     """Every file of a folder of the plain schedule: ``<layer>_plain.py``, ``__init__.py``, the manifest."""
-    from .codegen.generate import assemble
-    from .codegen.plain import SCHEDULE, render_plain
+    from .codegen.generate import PLAIN, assemble, render_layer
 
     layers = list(layers)
-    modules = render_plain([cached_derive(layer, use_cache) for layer in layers])
-    return assemble(layers, modules, backends=(SCHEDULE,))
+    modules: dict[str, str] = {}
+    for layer in layers:
+        modules.update(render_layer(cached_derive(layer, use_cache), (PLAIN,)))
+    return assemble(layers, modules, backends=(PLAIN,))
 
 
 def run_derive(
     layers: Iterable[Layer], out: str | Path, check: bool = False, use_cache: bool = True,
     schedule: str = "fast", target: Target | None = None, progress: Progress = _quiet,
+    report: bool = True,
 ):
     """``symcnn derive``: build every file and write (or, with ``check``, compare) the folder.
 
-    ``schedule="plain"`` writes the plain schedule (:mod:`symcnn.codegen.plain`) instead.
+    ``schedule="plain"`` writes the plain schedule (:mod:`symcnn.codegen.plain`) instead;
+    ``report=False`` leaves ``DERIVATIONS.md`` out (:func:`build`).
     """
     from .codegen.generate import write_tree
 
@@ -262,17 +266,26 @@ def run_derive(
     if schedule == "plain":
         report = write_tree(build_plain(layers, use_cache), out, check)
         return report, time.perf_counter() - start
-    files, file_keys = build(layers, None if check else out, use_cache, target, progress)
+    files, file_keys = build(layers, None if check else out, use_cache, target, progress, report)
     report = write_tree(files, out, check)
     if not check:
         write_stamp(out, files, file_keys)
     return report, time.perf_counter() - start
 
 
-def derive_spec(spec: Path, folder: Path) -> float:
+def derive_spec(spec: Path, folder: Path, progress: Progress = _quiet) -> float:
     """Derive and generate the layers of the spec file ``spec`` into ``folder`` (a network file's
-    custom layers, on first use); returns the seconds taken."""
-    from .codegen.generate import generate_tree
+    custom layers, kept in the cache folder); returns the seconds taken. ``progress`` as :data:`Progress`.
+
+    The folder is compared with what the spec generates on every use and rewritten where it
+    differs: a folder in the cache is data, and its modules run only as the spec makes them (its
+    stamp is not consulted; no proof report is written).
+    """
+    from .codegen.generate import write_tree
     from .model.spec import load_spec
 
-    return generate_tree(load_spec(spec), folder)[1]
+    start = time.perf_counter()
+    files, _ = build(load_spec(spec), progress=progress, report=False)
+    if not write_tree(files, folder, check=True).up_to_date:
+        write_tree(files, folder)
+    return time.perf_counter() - start

@@ -7,11 +7,14 @@ machine-read output stay as they were. Only the standard library is used.
 
 from __future__ import annotations
 
+import io
+import os
 import sys
+import threading
 import time
 from typing import TextIO
 
-__all__ = ["Counter", "EpochBar"]
+__all__ = ["Counter", "EpochBar", "Heartbeat", "Ticker", "columns"]
 
 
 class Counter:
@@ -30,12 +33,14 @@ class Counter:
         self.last = ""
 
     def text(
-        self, done: int, total: int, name: str = "", eta: bool = False, share: float | None = None
+        self, done: int, total: int, name: str = "", eta: bool = False, share: float | None = None,
+        after: str = "",
     ) -> str:
         """The line for ``done`` of ``total`` (``total`` 0: no count yet), without drawing it.
 
         With ``eta``, the time left is extrapolated from the time since counting began and
-        ``share``, the fraction of the work done (default ``done / total``).
+        ``share``, the fraction of the work done (default ``done / total``). ``after`` ends the
+        line (what is being worked on now, say), cut to the terminal's width.
         """
         parts = [self.what]
         if total:
@@ -48,15 +53,20 @@ class Counter:
         if eta and total and done < total and share and 0 < share < 1 and self.start is not None:
             left = (time.perf_counter() - self.start) * (1 - share) / share
             parts.append(f"(ETA {left:.0f} s)")
-        return " ".join(parts)
+        line = " ".join(parts)
+        if after:
+            room = columns(self.stream) - 1 - len(line) - 2
+            line += "; " + (after if len(after) <= room else after[: max(room - 1, 0)] + "…")
+        return line
 
     def show(
-        self, done: int, total: int, name: str = "", eta: bool = False, share: float | None = None
+        self, done: int, total: int, name: str = "", eta: bool = False, share: float | None = None,
+        after: str = "",
     ) -> None:
         """Redraw the line (a no-op when not live, or when the text is unchanged)."""
         if not self.live:
             return
-        line = self.text(done, total, name, eta, share)
+        line = self.text(done, total, name, eta, share, after)
         if line == self.last:
             return
         self.last = line
@@ -70,6 +80,61 @@ class Counter:
             self.stream.write("\r" + " " * self.width + "\r")
             self.stream.flush()
         self.width, self.last = 0, ""
+
+
+class Ticker:
+    """A :class:`Counter` whose line also shows the seconds its current step has taken, redrawn
+    every ``every`` seconds from a thread while the ticker is open (``with Ticker(...) as t``):
+    a step that takes long is never a silent one. Draws only where the counter would."""
+
+    def __init__(self, what: str, *, stream: TextIO | None = None, enabled: bool | None = None,
+                 every: float = 0.5) -> None:
+        self.counter = Counter(what, stream=stream, enabled=enabled)
+        self.every = every
+        self._step: tuple[int, int, str, float] | None = None  # done, total, name, since when
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> Ticker:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> Ticker:
+        """Begin redrawing (on a terminal); :meth:`stop` ends it and erases the line."""
+        if self.counter.live and self._thread is None:
+            self._thread = threading.Thread(target=self._tick, daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        with self._lock:
+            self._step = None
+            self.counter.close()
+
+    def show(self, done: int, total: int, name: str = "", what: str | None = None) -> None:
+        """Begin step ``done`` of ``total`` on ``name`` (``what`` renames the counted work)."""
+        with self._lock:
+            if what is not None:
+                self.counter.what = what
+            self._step = (done, total, name, time.perf_counter())
+            self._draw()
+
+    def _draw(self) -> None:
+        if self._step is not None:
+            done, total, name, since = self._step
+            self.counter.show(done, total, name, after=f"{time.perf_counter() - since:.0f} s")
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self.every):
+            with self._lock:
+                self._draw()
 
 
 class EpochBar:
@@ -106,6 +171,45 @@ class EpochBar:
     def close(self) -> None:
         self.stream.write(("\r" if self.live else "") + self.line() + "\n")
         self.stream.flush()
+
+
+class Heartbeat(Ticker):
+    """A :class:`Ticker` of one long step whose status changes, timed from its start.
+
+    ``with Heartbeat("verify") as beat: beat.say("batchnorm: size 2/5")`` — the
+    thread redraws ``verify batchnorm: size 2/5 (12 s)`` while the step runs, so a
+    proof that takes a minute is never silent. Drawn only where a :class:`Counter` is.
+    """
+
+    def __init__(self, what: str, *, stream: TextIO | None = None, enabled: bool | None = None,
+                 period: float = 1.0) -> None:
+        super().__init__(what, stream=stream, enabled=enabled, every=period)
+        self.begun = time.perf_counter()
+
+    @property
+    def live(self) -> bool:
+        return self.counter.live
+
+    def __enter__(self) -> Heartbeat:
+        self.begun = time.perf_counter()
+        super().__enter__()
+        return self
+
+    def say(self, status: str) -> None:
+        """What is being done now; drawn at once, then kept fresh by the thread."""
+        self.show(0, 0, status)
+
+    def _draw(self) -> None:
+        if self._step is not None:
+            self.counter.show(0, 0, f"{self._step[2]} ({time.perf_counter() - self.begun:.0f} s)")
+
+
+def columns(stream: TextIO) -> int:
+    """The width of the terminal ``stream`` writes to (80 when it has none)."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError, io.UnsupportedOperation):
+        return 80
 
 
 def _isatty(stream: TextIO) -> bool:

@@ -23,6 +23,7 @@ equations and updates them, in ``model.eval()`` its evaluation equations.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
@@ -60,6 +61,21 @@ def _view(module: ModuleType, name: str, tensor: Any) -> np.ndarray:
     return tensor.detach().contiguous().numpy()
 
 
+def _hyper(module: ModuleType, hyper: Mapping[str, Any] | None) -> dict[str, int]:
+    """The hyper-parameters as ints: each an integer of at least 1 (``2.9`` is refused, not truncated)."""
+    found = {}
+    for name, value in (hyper or {}).items():
+        try:
+            number = operator.index(value)
+        except TypeError:
+            number = None
+        if number is None or isinstance(value, bool) or number < 1:
+            raise ShapeError(
+                f"{module.LAYER}: hyper-parameter {name!r} must be an integer >= 1, got {value!r}")
+        found[name] = number
+    return found
+
+
 class GeneratedFunction(torch.autograd.Function):
     """``apply(module, hyper, constants, *tensors)``: one generated layer as an autograd function.
 
@@ -77,19 +93,23 @@ class GeneratedFunction(torch.autograd.Function):
         if len(tensors) != len(names):
             raise ShapeError(f"{module.LAYER}: given {len(tensors)} tensors, expected {', '.join(names)}")
         arrays = {name: _view(module, name, t) for name, t in zip(names, tensors)}
-        arrays.update({c: _view(module, c, v) for c, v in (constants or {}).items()})
-        hyper = {k: int(v) for k, v in (hyper or {}).items()}
+        fixed = [v for v in (constants or {}).values() if isinstance(v, torch.Tensor)]
+        # a constant given as an array is copied: nothing can change what the backward reads
+        arrays.update({c: _view(module, c, v).copy() if isinstance(v, np.ndarray) else _view(module, c, v)
+                       for c, v in (constants or {}).items()})
+        hyper = _hyper(module, hyper)
         made = module.forward(arrays, hyper)
         outputs = tuple(torch.from_numpy(made[o]) for o in module.OUTPUTS)
         ctx.module, ctx.hyper, ctx.names = module, hyper, names
         ctx.arrays = {**arrays, **made}  # views on the tensors' memory, kept for the backward
-        ctx.save_for_backward(*tensors, *outputs)  # so that an in-place change to any is caught
+        # saved, so that an in-place change to an input, output or constant tensor is caught
+        ctx.save_for_backward(*tensors, *outputs, *fixed)
         return outputs[0] if len(outputs) == 1 else outputs
 
     @staticmethod
     @once_differentiable
     def backward(ctx: Any, *grads: torch.Tensor | None) -> tuple:
-        _ = ctx.saved_tensors  # raises if an input or output was modified in place since the forward
+        _ = ctx.saved_tensors  # raises if an input, output or constant tensor changed in place since
         module, arrays = ctx.module, dict(ctx.arrays)
         for name, grad in zip(module.OUTPUTS, grads):
             seed = np.zeros_like(arrays[name]) if grad is None else _view(module, "d" + name, grad)
@@ -141,7 +161,7 @@ class GeneratedLayer(torch.nn.Module):
                  buffers: Mapping[str, Any] | None = None) -> None:
         super().__init__()
         self.module = module
-        self.hyper = {k: int(v) for k, v in (hyper or {}).items()}
+        self.hyper = _hyper(module, hyper)
         if set(self.hyper) != set(module.HYPER):
             raise ShapeError(f"{module.LAYER}: hyper-parameters {sorted(self.hyper)}, "
                              f"expected {list(module.HYPER)}")

@@ -18,11 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from symcnn.codegen import generate_tree
 from symcnn.codegen.checks import gradient_errors, random_arrays, relative_difference, run_backward, seeds
 from symcnn.errors import ShapeError
 from symcnn.model import builtin_layers
 from symcnn.model.spec import load_spec
+from symcnn.pipeline import run_derive
 from symcnn.runtime.loader import load_layer_module
 from symcnn.support import numpy_ops
 
@@ -50,7 +50,7 @@ def numba_layers(layers: list[str]) -> list:
 def user_dir(request) -> Path:
     """examples/custom_layers.py generated into a folder that persists, so Numba's cache does too."""
     out = Path(request.config.cache.mkdir("symcnn_custom_layers"))
-    generate_tree(load_spec(EXAMPLES), out)
+    run_derive(load_spec(EXAMPLES), out, report=False)
     return out
 
 

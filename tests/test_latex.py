@@ -1,4 +1,6 @@
-"""Every math block symcnn writes renders: DERIVATIONS.md and ``symcnn derive --show --latex``.
+"""Every math block symcnn writes renders: DERIVATIONS.md, ``symcnn derive --show --latex`` and what a
+notebook shows of a derivation, a gradient and a paper claim's result (``_repr_latex_``,
+``_repr_markdown_``).
 
 The blocks go through KaTeX itself (``tests/katex_check.js`` under Node, in
 strict mode: any parse error or non-standard construct fails), which rejects
@@ -53,6 +55,37 @@ def _show_blocks() -> list[str]:
     return blocks
 
 
+def _notebook_blocks() -> list[str]:
+    """The display math of a notebook's view of every built-in derivation, one of its gradients, and
+    each paper claim's result (a proof is not run: the claim's side is what is typeset)."""
+    from symcnn.verify.paper import claims
+    from symcnn.verify.proofs import Check, Proof
+    from symcnn.verify.run import Result
+
+    blocks = []
+    for layer in builtin_layers().values():
+        d = cached_derive(layer)
+        blocks += [d._repr_latex_(), d._repr_markdown_(), d.gradients[-1]._repr_latex_()]
+    for claim in claims():
+        blocks.append(Result(claim, Proof(claim.closed, True, checks=[Check("N=1", True)]))._repr_markdown_())
+    found = [m for b in blocks for m in re.findall(r"\$\$\n?(.*?)\n?\$\$", b, re.S)]
+    assert len(found) == len(blocks)  # each holds exactly one display block
+    return found
+
+
+def test_a_derivation_shows_typeset_in_a_notebook():
+    layer = builtin_layers()["conv_xcorr_sigmoid"]
+    d = cached_derive(layer)
+    tex = d._repr_latex_()
+    assert tex.startswith("$$\\begin{aligned}") and tex.endswith("\\end{aligned}$$")
+    for g in d.gradients:  # every derived gradient, aligned at its '=', as --show --latex prints it
+        assert gradient_latex(g).replace(" = ", " &= ", 1) in tex
+    for eq in equation_text(layer, latex=True):
+        assert eq.replace(" = ", " &= ", 1) in tex
+    md = d._repr_markdown_()
+    assert md.startswith("**layer `conv_xcorr_sigmoid`** [B7]") and tex[2:-2] in md
+
+
 def _report_blocks() -> list[str]:
     text = (ROOT / "generated" / "DERIVATIONS.md").read_text(encoding="utf-8")
     return re.findall(r"^\$\$\n(.*?)\n\$\$$", text, re.S | re.M)
@@ -60,9 +93,9 @@ def _report_blocks() -> list[str]:
 
 @pytest.fixture(scope="module")
 def blocks() -> list[str]:
-    report, show = _report_blocks(), _show_blocks()
-    assert len(report) > 150 and len(show) > 100
-    return report + show
+    report, show, notebook = _report_blocks(), _show_blocks(), _notebook_blocks()
+    assert len(report) > 150 and len(show) > 100 and len(notebook) > 60
+    return report + show + notebook
 
 
 def _katex() -> dict:

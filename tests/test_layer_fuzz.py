@@ -9,7 +9,9 @@ differences and against the plain twin, on every ``NUMBA_EVERY``-th layer.
 
 The default run draws :data:`QUICK` layers (NumPy and plain only);
 the ``slow`` run draws ``SYMCNN_FUZZ_LAYERS`` (default 240: at least 200 distinct), Numba on every
-``SYMCNN_FUZZ_NUMBA_EVERY``-th (default 20).
+``SYMCNN_FUZZ_NUMBA_EVERY``-th (default 20). Every ``SYMCNN_FUZZ_ORACLE_EVERY``-th distinct layer
+(default 4 in the default run, 12 in the slow one) is also proven against the oracle
+(:func:`symcnn.verify.oracle.check`): every gradient must be proven within the proof's budget.
 """
 
 from __future__ import annotations
@@ -25,21 +27,19 @@ from fuzz_layers import layers
 from hypothesis import HealthCheck, Phase, given, settings
 
 from symcnn.codegen.checks import gradient_errors, random_arrays, relative_difference, run_backward, seeds
-from symcnn.codegen.lower import lower
-from symcnn.codegen.plain import plain_module
-from symcnn.codegen.render import render_module
 from symcnn.derive import derive
-from symcnn.derive.cache import spec_hash
 from symcnn.model import Equation, Layer, Sum, array, indices, sizes
-from symcnn.verify.generated import load_source
+from symcnn.verify.generated import load_source, module_sources
+from symcnn.verify.oracle import check
 
 EXAMPLES = int(os.environ.get("SYMCNN_FUZZ_LAYERS", "240"))
 NUMBA_EVERY = int(os.environ.get("SYMCNN_FUZZ_NUMBA_EVERY", "20"))
-QUICK, QUICK_NUMBA_EVERY = 16, 10**9  # the default run checks NumPy and plain; Numba in the slow run
+ORACLE_EVERY = int(os.environ.get("SYMCNN_FUZZ_ORACLE_EVERY", "12"))
+QUICK, QUICK_NUMBA_EVERY, QUICK_ORACLE_EVERY = 16, 10**9, 4  # the default run: NumPy and plain; Numba slow
 #: Shrinking a failure can take minutes: ``SYMCNN_FUZZ_SHRINK=1`` asks for it.
 PHASES = tuple(Phase) if os.environ.get("SYMCNN_FUZZ_SHRINK") else (Phase.explicit, Phase.generate)
 TOL, AGREE = 1e-6, 1e-10
-STATS: dict = {"keys": set(), "worst": 0.0, "numba": 0, "seconds": 0.0, "runs": 0}
+STATS: dict = {"keys": set(), "worst": 0.0, "numba": 0, "seconds": 0.0, "runs": 0, "proven": {}}
 
 
 def concrete(mod, rng) -> dict:
@@ -76,10 +76,10 @@ def agree(ref, mod, z: dict, backend: str) -> None:
 
 def check_layer(layer, numba: bool = False) -> float:
     d = derive(layer)
-    module = lower(d, spec_hash(layer))  # as symcnn derive lowers it, once for every schedule
-    texts = {b: render_module(module, b) for b in (("numpy", "numba") if numba else ("numpy",))}
+    # the texts symcnn derive writes, from one lowering for every schedule
+    texts = module_sources(d, ("numpy", "plain", "numba") if numba else ("numpy", "plain"))
     mod = load_source(texts["numpy"], "fuzz_numpy")
-    ref = load_source(plain_module(d, module), "fuzz_plain")
+    ref = load_source(texts["plain"], "fuzz_plain")
     z = concrete(mod, np.random.default_rng(len(STATS["keys"])))
     worst = check_module(mod, z)
     assert worst < TOL, f"numpy: relative error {worst:.2e} at {z}"
@@ -93,13 +93,24 @@ def check_layer(layer, numba: bool = False) -> float:
     return worst
 
 
-def fuzz(layer, every: int) -> None:
-    """Check one drawn layer (Numba too on every ``every``-th distinct one) and keep the statistics."""
+def prove(layer) -> None:
+    """The oracle's verdict on every gradient of ``layer``: each proven, by a method it names, in time."""
+    verdicts = check(derive(layer), use_cache=False)
+    assert verdicts and all(v.holds for v in verdicts), [f"{v.gradient}: {v.text()}" for v in verdicts]
+    for v in verdicts:
+        STATS["proven"][v.method] = STATS["proven"].get(v.method, 0) + 1
+
+
+def fuzz(layer, every: int, oracle_every: int) -> None:
+    """Check one drawn layer (Numba too on every ``every``-th distinct one, the oracle's proof on every
+    ``oracle_every``-th) and keep the statistics."""
     key = layer.key()
     fresh = key not in STATS["keys"]
     STATS["keys"].add(key)
     numba = fresh and len(STATS["keys"]) % every == 1
     t0 = time.perf_counter()
+    if fresh and len(STATS["keys"]) % oracle_every == 1 % oracle_every:
+        prove(layer)
     worst = check_layer(layer, numba)
     STATS["seconds"] += time.perf_counter() - t0
     STATS["runs"] += 1
@@ -115,19 +126,20 @@ SETTINGS = dict(deadline=None, derandomize=True, database=None, phases=PHASES,
 @settings(max_examples=QUICK, **SETTINGS)
 @given(layers())
 def test_random_layers_derive_and_run_correctly(layer):
-    fuzz(layer, QUICK_NUMBA_EVERY)
+    fuzz(layer, QUICK_NUMBA_EVERY, QUICK_ORACLE_EVERY)
 
 
 def test_fuzzer_covered_enough_layers(record_property):
     record_property("layer fuzz", report())
     assert len(STATS["keys"]) >= QUICK * 0.9
+    assert sum(STATS["proven"].values()) >= 4  # gradients of the sampled layers, proven by the oracle
 
 
 @pytest.mark.slow  # about 1.2 s a layer on average (later draws are larger), seconds more a Numba compile
 @settings(max_examples=EXAMPLES, **SETTINGS)
 @given(layers())
 def test_many_random_layers_derive_and_run_correctly(layer):
-    fuzz(layer, NUMBA_EVERY)
+    fuzz(layer, NUMBA_EVERY, ORACLE_EVERY)
 
 
 @pytest.mark.slow
@@ -140,6 +152,9 @@ def report() -> str:
     """What the fuzzer covered; the run's summary prints it (conftest.py), from any worker."""
     text = (f"{len(STATS['keys'])} distinct layers ({STATS['runs']} runs, numba on {STATS['numba']}), "
             f"worst relative error {STATS['worst']:.1e}, {STATS['seconds']:.0f} s")
+    if STATS["proven"]:
+        text += "; gradients proven against the oracle: " + ", ".join(
+            f"{n} {method}" for method, n in sorted(STATS["proven"].items()))
     if "worst_layer" in STATS:
         text += "\nworst: " + "; ".join(f"{e.lhs} = {e.rhs}" for e in STATS["worst_layer"].equations)
     return text

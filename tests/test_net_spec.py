@@ -137,7 +137,10 @@ def test_the_example_trains_saves_and_evaluates(fresh_cache, tmp_path, capsys):
     arrays, meta = load_npz(model)
     assert meta["net"] == "net-spec" and meta["net_spec"]["layers"][0]["layer"] == "dilated_conv"
     assert arrays["conv1.K"].shape == (1, 8, 3, 3) and arrays["fc.W"].shape == (10, 400)
-    assert main(["evaluate", "--model", str(model), "--json", *COMMON]) == 0
+    assert main(["evaluate", "--model", str(model), "--json", *COMMON]) == 1  # its custom layer is not run
+    assert "--spec FILE" in capsys.readouterr().err
+    spec = str(ROOT / "examples" / "custom_layers.py")
+    assert main(["evaluate", "--model", str(model), "--json", "--spec", spec, *COMMON]) == 0
     evaluated = json.loads(capsys.readouterr().out)
     assert evaluated["net"] == "net-spec" and evaluated["test_error"] == record["test_error"]
 
@@ -147,14 +150,14 @@ def test_a_checkpoint_whose_custom_layer_changed_is_refused(fresh_cache, tmp_pat
     shutil.copy(ROOT / "examples" / "custom_layers.py", spec)
     net_path = tmp_path / "my_network.py"
     shutil.copy(ROOT / "examples" / "my_network.py", net_path)
-    derived_folder(spec, derive=derive_spec)  # as `symcnn train` and `evaluate` do: no SymPy in runtime
+    folder = derived_folder(spec, derive=derive_spec)  # as `symcnn train` and `evaluate` do
     net = build(net_path)
     meta = dict(net.meta)
-    assert network_from_meta(meta, generated=GENERATED).param_spec() == net.param_spec()
+    assert network_from_meta(meta, generated=GENERATED, custom=[folder]).param_spec() == net.param_spec()
     spec.write_text(spec.read_text().replace("tanh(U[n, j, y, x])", "U[n, j, y, x] * U[n, j, y, x]"))
-    derived_folder(spec, derive=derive_spec)
-    with pytest.raises(CheckpointError, match="layer dilated_conv was trained with spec hash"):
-        network_from_meta(meta, generated=GENERATED)
+    changed = derived_folder(spec, derive=derive_spec)
+    with pytest.raises(CheckpointError, match="'conv1' \\(dilated_conv\\) was trained with spec hash"):
+        network_from_meta(meta, generated=GENERATED, custom=[changed])
 
 
 def test_missing_network_file():

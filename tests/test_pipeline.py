@@ -37,9 +37,20 @@ def test_nothing_changed_means_no_stage_runs(written, monkeypatch, tmp_path):
 def test_a_hand_edited_file_is_not_trusted(written, monkeypatch):
     path = written / "fc_sigmoid_numpy.py"
     path.write_text(path.read_text() + "# edited\n")
-    monkeypatch.setattr(generate, "render_layer", _refuse)  # the cache folder still has the true text
+    calls = []
+    real = generate.render_layer
+    monkeypatch.setattr(generate, "render_layer",
+                        lambda d, *a, **k: calls.append(d.layer.name) or real(d, *a, **k))
     again, _ = pipeline.run_derive(LAYERS, written)
     assert again.written == ["fc_sigmoid_numpy.py"] and "# edited" not in path.read_text()
+    assert calls == ["fc_sigmoid"]  # rendered again from its derivation; the other layer's stamp held
+
+
+def test_the_cache_folder_holds_no_generated_text(written, tmp_path):
+    """Only derivations are kept in the cache; generated modules live in the folder written."""
+    kept = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    assert kept and all(p.parent == tmp_path / "cache" and p.suffix == ".json" for p in kept)
+    assert not any("def forward" in p.read_text() for p in kept)
 
 
 def test_check_trusts_no_stamp(written, monkeypatch, tmp_path):

@@ -16,12 +16,17 @@ import numpy as np
 import pytest
 
 from symcnn.cli.main import main
-from symcnn.codegen import generate_tree
+from symcnn.codegen import loops
 from symcnn.codegen.checks import random_arrays, relative_difference, run_backward, seeds
+from symcnn.codegen.emit import source
+from symcnn.codegen.layout import wrap_long_lines
+from symcnn.codegen.lower import lower
+from symcnn.codegen.plain import kernel_trees, plain_module
 from symcnn.codegen.text import LINE_LIMIT
+from symcnn.derive.cache import spec_hash
 from symcnn.model import builtin_layers
 from symcnn.model.spec import load_spec
-from symcnn.pipeline import run_derive
+from symcnn.pipeline import cached_derive, run_derive
 from symcnn.runtime.loader import load_layer_module
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +50,7 @@ def plain_dir(tmp_path_factory) -> Path:
 def user_dir(request) -> Path:
     """The example layers' fast modules, in a folder that persists (as Numba's cache does)."""
     out = Path(request.config.cache.mkdir("symcnn_custom_layers"))
-    generate_tree(load_spec(EXAMPLES), out)
+    run_derive(load_spec(EXAMPLES), out, report=False)
     return out
 
 
@@ -94,6 +99,18 @@ def test_a_wrong_bound_in_the_plain_twin_is_caught(plain_dir, tmp_path):
     (tmp_path / "conv_xcorr_sigmoid_plain.py").write_text(short)
     wrong = differences(fast("conv_xcorr_sigmoid", "numpy", GENERATED), plain("conv_xcorr_sigmoid", tmp_path))
     assert wrong["dX"] > 1e-3 and wrong["dK"] <= TOL
+
+
+@pytest.mark.parametrize("layer", ["conv_xcorr_sigmoid", "pool_max_relu", "padded_conv"])
+def test_plain_kernels_are_the_lowered_loop_trees_printed(layer, plain_dir):
+    """``--schedule plain`` is the loop tree lowering builds, with no pass: each kernel is that tree printed,
+    and rendering again gives the same bytes. (Lines over the limit are wrapped, as in every module.)"""
+    spec = {x.name: x for x in [*builtin_layers().values(), *load_spec(EXAMPLES)]}[layer]
+    d = cached_derive(spec)
+    text = (plain_dir / f"{layer}_plain.py").read_text()
+    trees = [k for k in kernel_trees(d, lower(d, spec_hash(spec))) if isinstance(k, loops.Kernel)]
+    assert len(trees) >= 3 and all(f"\n\n{wrap_long_lines(source(t))}\n" in text for t in trees)
+    assert plain_module(d) == text
 
 
 def test_plain_kernels_state_their_equation_and_the_paper(plain_dir):

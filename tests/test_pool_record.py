@@ -27,15 +27,16 @@ def argmax_mask(X: np.ndarray, s: int) -> np.ndarray:
 
 
 def scan_mask(X: np.ndarray, s: int) -> np.ndarray:
-    """The rule as a scan of each block in row-major order: a later element takes the 1 only when it is
-    strictly greater than the best so far (so a NaN never takes it, and a NaN first element keeps it)."""
+    """The rule as a scan of each block in row-major order: a later element takes the 1 when it is
+    greater than the best so far, or is a NaN while the best is not (so the first NaN keeps it)."""
     S = np.zeros_like(X)
     for n, c in np.ndindex(X.shape[:2]):
         for y, x in np.ndindex(X.shape[2] // s, X.shape[3] // s):
             best, at = X[n, c, s * y, s * x], (0, 0)
             for r, q in np.ndindex(s, s):
-                if X[n, c, s * y + r, s * x + q] > best:
-                    best, at = X[n, c, s * y + r, s * x + q], (r, q)
+                v = X[n, c, s * y + r, s * x + q]
+                if v > best or (np.isnan(v) and not np.isnan(best)):
+                    best, at = v, (r, q)
             S[n, c, s * y + at[0], s * x + at[1]] = 1
     return S
 
@@ -65,12 +66,49 @@ def test_record_is_the_first_maximum_of_each_block(layer, dtype, s, shape, backe
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("s", [2, 3])
-def test_the_numba_record_passes_over_nans(dtype, s):
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_a_nan_is_its_blocks_maximum_on_both_backends(dtype, s, backend):
+    """NaN propagates, as in NumPy's argmax and PyTorch's max_pool2d: the first NaN of a block takes the 1."""
     rng = np.random.default_rng(5)
     X = rng.standard_normal((2, 3, 4 * s, 3 * s)).astype(dtype)
-    X[rng.random(X.shape) < 0.3] = np.nan
+    X[rng.random(X.shape) < 0.2] = np.nan
     X[0, 0, 0, 0] = np.nan  # a NaN first element keeps the 1
     X[0, 0, 0, 1:s] = 5.0
-    S = record("pool_max_plain", "numba", X, s)
+    X[0, 1, :s, :s] = 1.0
+    X[0, 1, s - 1, s - 1] = np.nan  # a NaN last element takes it from a larger number
+    S = record("pool_max_plain", backend, X, s)
     assert S[0, 0, 0, 0] == 1 and S[0, 0, :s, :s].sum() == 1
-    assert S.tobytes() == scan_mask(X, s).tobytes()
+    assert S[0, 1, s - 1, s - 1] == 1 and S[0, 1, :s, :s].sum() == 1
+    assert S.tobytes() == argmax_mask(X, s).tobytes() == scan_mask(X, s).tobytes()
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_pooling_a_window_with_a_nan_agrees_across_backends(layer):
+    """The forward output is NaN where a window holds one, and dX the same on both backends."""
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((2, 3, 8, 6))
+    X[0, 0, 1, 1] = X[1, 2, 4, 5] = np.nan
+    results = []
+    for backend in ("numba", "numpy"):
+        mod = load_layer_module(layer, backend, GENERATED)
+        arrays = {"X": X, **{p: np.ones(3) for p in mod.PARAMS}}
+        fwd = mod.forward(arrays, {"s": 2})
+        seeds = {"d" + o: np.ones_like(fwd[o]) for o in mod.OUTPUTS}
+        results.append((fwd, mod.backward({**arrays, **fwd, **seeds}, {"s": 2})))
+    (f1, b1), (f2, b2) = results
+    assert np.isnan(f1["D"][0, 0, 0, 0]) and np.isnan(f1["D"][1, 2, 2, 2])
+    for name in f1:
+        np.testing.assert_allclose(f1[name], f2[name], rtol=1e-12, equal_nan=True)
+    for name in b1:
+        np.testing.assert_allclose(b1[name], b2[name], rtol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("s", [0, -1, 2.9, 2.0, True, "2"])
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_a_pooling_factor_that_is_not_a_whole_size_is_refused(backend, s):
+    from symcnn.errors import ShapeError
+
+    mod = load_layer_module("pool_max_plain", backend, GENERATED)
+    with pytest.raises(ShapeError, match="hyper-parameter 's' must be an integer >= 1") as info:
+        mod.forward({"X": np.ones((1, 1, 4, 4))}, {"s": s})
+    assert "\n" not in str(info.value)

@@ -13,12 +13,12 @@ import sympy as sp
 from test_generated import case
 from user_layers import strided_dilated_padded
 
-from symcnn.codegen import generate_tree
 from symcnn.codegen.checks import relative_difference
 from symcnn.codegen.lower import lower
 from symcnn.codegen.scatter import scattered
 from symcnn.derive.cache import cached_derive, spec_hash
 from symcnn.derive.terms import Bound, Term
+from symcnn.pipeline import run_derive
 from symcnn.runtime.loader import load_layer_module
 
 
@@ -60,7 +60,7 @@ def test_other_guards_keep_the_kernel_as_derived():
 def test_the_scatter_adds_what_numpy_sums(layer, tmp_path_factory, s, d, P):
     """The Numba kernel run as Python (its ``py_func``: no compile) against the NumPy backend's masks."""
     folder = tmp_path_factory.mktemp(f"scatter_{s}{d}{P}")
-    generate_tree([layer], folder)
+    run_derive([layer], folder, report=False)
     ref, fast = (load_layer_module("conv_sdp", backend, folder) for backend in ("numpy", "numba"))
     sizes = dict(N=2, C=2, M=3, Ho=3, Wo=2, KH=3, KW=2, s=s, d=d, P=P)
     arrays, _ = case(ref, sizes, seed=3)

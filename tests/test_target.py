@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 from test_generated import assert_agree, assert_gradients, case
 
-from symcnn.codegen import generate_tree, target
+from symcnn.codegen import target
 from symcnn.codegen.lower import lower
 from symcnn.codegen.target import BASELINE, TARGETS, Target
 from symcnn.derive.cache import cached_derive, spec_hash
 from symcnn.model import builtin_layers
+from symcnn.pipeline import run_derive
 from symcnn.runtime.loader import load_layer_module
 
 LAYERS = builtin_layers()
@@ -78,7 +79,8 @@ def test_avx512_blocks_are_wider_than_avx2_blocks():
                                         pytest.param("avx512", marks=pytest.mark.slow)])
 def folder(request, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp(f"generated_{request.param}")
-    generate_tree([LAYERS["conv_xcorr_relu"], LAYERS["fc_relu"]], out, target=TARGETS[request.param])
+    layers = [LAYERS["conv_xcorr_relu"], LAYERS["fc_relu"]]
+    run_derive(layers, out, target=TARGETS[request.param], report=False)
     return out
 
 

@@ -22,6 +22,7 @@ import sys
 from ..backends import BACKENDS, DTYPES
 from ..errors import SymcnnError
 from ..runtime.arch import ARCH
+from . import options
 from .text import plain
 
 
@@ -46,10 +47,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=_positive, default=200,
                    help="timed steps per backend, over all windows (default 200)")
     p.add_argument("--windows", type=_positive, default=5, help="timed windows (default 5)")
-    p.add_argument("--warmup", type=int, default=3, help="untimed steps after the first (default 3)")
+    p.add_argument("--warmup", type=options.nonnegative_int, default=3,
+                   help="untimed steps after the first (default 3)")
     p.add_argument("--threads", type=_positive,
                    help="threads for Numba and PyTorch (default: Numba's, one per CPU)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the weights and the batch")
+    p.add_argument("--seed", type=options.seed, default=0, help="seed of the weights and the batch")
     p.add_argument("--compare", choices=("torch", "torch-compile"),
                    help="also time the same network in PyTorch eager (torch-compile: and torch.compile)")
     p.add_argument("--no-peak", action="store_true", help="skip measuring the matmul peak")
@@ -60,6 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="time `symcnn train --epochs 1` from empty caches and warm against PyTorch")
     p.add_argument("--data", metavar="DIR", help="with --cold: the training data folder (as symcnn train)")
     p.add_argument("--json", action="store_true", help="print one JSON object, nothing else")
+    options.add_max_memory(p)
     p.add_argument("--generated", metavar="DIR",
                    help="folder of generated layer modules (default: generated/ of a checkout, "
                    "else the copy shipped in the package)")
@@ -95,8 +98,11 @@ def run(args: argparse.Namespace) -> int:
     backends = {"all": BACKENDS, "none": ()}.get(args.backend, (args.backend,))
     if not backends and not args.compare:
         raise SymcnnError("--backend none times nothing without --compare torch")
-    if args.warmup < 0:
-        raise SymcnnError(f"--warmup must be 0 or more, got {args.warmup}")
+    from ..runtime.budget import Budget
+    from ..runtime.presets import check_preset
+
+    check_preset(args.net, Budget(args.max_memory, batch=args.batch_size, training=True), dtype=args.dtype,
+                 backend="numpy" if "numpy" in backends or args.compare else "numba")
     cfg = BenchConfig(
         net=args.net, backends=backends, dtype=args.dtype, batch_size=args.batch_size,
         steps=args.steps, windows=args.windows, warmup=args.warmup, seed=args.seed,

@@ -118,9 +118,15 @@ def _verdicts(layers: list, use_cache: bool) -> int:
     """A user's layers: each gradient against SymPy's diff of the expanded forward, the NumPy
     backend against central differences (``symcnn verify --spec`` checks Numba too)."""
     from ..derive.cache import cached_derive
+    from ..progress import Heartbeat
     from ..verify.user import verify_layer
 
-    reports = [verify_layer(cached_derive(layer, use_cache), ("numpy",)) for layer in layers]
+    with Heartbeat("verify") as beat:
+        reports = []
+        for k, layer in enumerate(layers, 1):
+            beat.say(f"{k}/{len(layers)} {layer.name}")
+            reports.append(verify_layer(cached_derive(layer, use_cache), ("numpy",), progress=beat.say,
+                                        use_cache=use_cache))
     for r in reports:
         print("\n".join(r.lines()))
     print("numba backend: checked by `symcnn verify --spec`")

@@ -1,4 +1,10 @@
-"""``symcnn evaluate``: test error and confusion matrix of a saved model."""
+"""``symcnn evaluate``: test error and confusion matrix of a saved model.
+
+A checkpoint is data: nothing it names is run. A network file's custom layer is
+loaded only from a spec file (``--spec FILE``) or a derived folder (``--generated
+DIR``) named on this command line, and only if its spec hash is the one the
+checkpoint recorded; a checkpoint that needs one and is given none is refused.
+"""
 
 from __future__ import annotations
 
@@ -24,8 +30,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--generated", metavar="DIR",
                    help="folder of generated layer modules (default: generated/ of a checkout, "
                    "else the copy shipped in the package)")
+    p.add_argument("--spec", metavar="FILE", action="append", default=[],
+                   help="a spec file defining a custom layer of a network-file checkpoint: derived (it is "
+                   "code you trust) and used if its spec hash is the one recorded; may be repeated")
     p.add_argument("--trust-generated", action="store_true",
                    help="load generated modules even if their SPEC_HASH does not match MANIFEST.json")
+    options.add_max_memory(p)
     p.add_argument("--max-images", type=options.positive_int, metavar="N", default=DEFAULT_MAX_IMAGES,
                    help=f"refuse a data split of more than N images (default {DEFAULT_MAX_IMAGES})")
     p.add_argument("--plot", metavar="FILE.png",
@@ -52,33 +62,39 @@ def _pyplot() -> None:
     check()
 
 
-def _derive_custom_layers(meta: dict) -> None:
-    """A network file's layers from spec files, derived here if the cache lost them
-    (the runtime holds no SymPy)."""
-    if meta.get("net") != "net-spec" or not isinstance(meta.get("net_spec"), dict):
-        return
+def _custom_folders(meta: dict, args: argparse.Namespace) -> list:
+    """The folders a network-file checkpoint's custom layers may come from: the ``--spec`` files
+    (derived here, on first use: the runtime holds no SymPy) and ``--generated``. Only these are
+    run; the paths the checkpoint records are not even read. Empty when it has no custom layer."""
+    from ..runtime.netcheck import custom_layers
+
+    if meta.get("net") != "net-spec" or not custom_layers(meta["net_spec"]["layers"]):
+        return []
     from ..pipeline import derive_spec
     from ..runtime.netfile import derived_folder
 
-    for entry in meta["net_spec"].get("layers") or ():
-        if isinstance(entry, dict) and isinstance(entry.get("spec"), str):
-            derived_folder(entry["spec"], lambda line: print(line, file=sys.stderr), derive_spec)
+    derived = [derived_folder(Path(spec).absolute(), lambda line: print(line, file=sys.stderr), derive_spec)
+               for spec in args.spec]
+    return [*derived, *([args.generated] if args.generated else [])]
 
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import CheckpointError, DataError
-    from ..runtime.checkpoint import load_meta, load_npz
+    from ..runtime.budget import EVAL_BATCH, Budget
+    from ..runtime.checkpoint import check_finite, load_meta, load_npz
     from ..runtime.datasets import find_dataset
+    from ..runtime.metadata import check_meta
     from ..runtime.presets import network_from_meta
     from ..runtime.train import evaluate
 
     if args.plot:
         _pyplot()  # before the evaluation: a missing matplotlib is reported at once
-    meta = load_meta(args.model)  # the network first, then only the arrays it needs are inflated
-    _derive_custom_layers(meta)
+    meta = check_meta(load_meta(args.model), args.model)  # the network first, then only its arrays
     net = network_from_meta(meta, backend=args.backend, generated=args.generated, trust=args.trust_generated,
-                            where=args.model)
+                            where=args.model, custom=_custom_folders(meta, args),
+                            budget=Budget(args.max_memory, batch=EVAL_BATCH))
     arrays, meta = load_npz(args.model, net.param_spec())
+    check_finite(arrays, args.model)
     net.set_parameters(arrays, args.model)
     data = find_dataset(args.data, max_images=args.max_images)
     images = data.images("test", net.dtype)[:, None]

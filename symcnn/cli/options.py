@@ -68,3 +68,22 @@ def momentum(text: str) -> float:
     if not 0 <= value < 1:
         raise argparse.ArgumentTypeError(f"{value} is not in [0, 1)")
     return value
+
+
+def memory_size(text: str) -> int:
+    """Bytes, as ``4G``, ``512M`` or ``300000000`` (binary units) (``--max-memory``)."""
+    from ..runtime.budget import parse_bytes
+
+    try:
+        return parse_bytes(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_max_memory(parser: argparse.ArgumentParser) -> None:
+    """``--max-memory``: the memory budget a network's estimated bytes are held to."""
+    from ..runtime.budget import DEFAULT_MAX_MEMORY
+
+    parser.add_argument("--max-memory", type=memory_size, metavar="SIZE", default=DEFAULT_MAX_MEMORY,
+                        help="refuse a network whose parameters, activations and workspace are estimated "
+                        f"above SIZE, before allocating them (default {DEFAULT_MAX_MEMORY // 2**30}G)")

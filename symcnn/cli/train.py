@@ -20,7 +20,7 @@ import numpy as np
 
 from ..backends import BACKENDS, DTYPES
 from ..errors import DataError, SymcnnError, TrainingError
-from ..progress import Counter, EpochBar
+from ..progress import Counter, EpochBar, Ticker, columns
 from ..runtime.idx import DEFAULT_MAX_IMAGES
 from ..runtime.presets import PRESETS
 from . import options
@@ -57,6 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="train on the first N training images only")
     p.add_argument("--max-images", type=options.positive_int, metavar="N", default=DEFAULT_MAX_IMAGES,
                    help=f"refuse a data split of more than N images (default {DEFAULT_MAX_IMAGES})")
+    options.add_max_memory(p)
     p.add_argument("--save", metavar="PATH", help="write the weights to this .npz after every epoch "
                    "(and on Ctrl-C; without it, Ctrl-C saves into the cache folder)")
     p.add_argument("--plot", metavar="DIR",
@@ -85,19 +86,58 @@ def _network_file(args: argparse.Namespace):
         return None
     if args.convention != "xcorr":
         raise SymcnnError("--convention applies to the presets; a network file names its layers")
-    from ..runtime.netfile import read_network_file
-    from ..runtime.netspec import build_from_file
+    quiet = False if args.json else None
+    with Ticker("reading", enabled=quiet) as ticker:
+        ticker.show(0, 0, args.net_spec)
+        from ..runtime.netfile import derived_folder, read_network_file
+        from ..runtime.netspec import build_from_file
 
-    layout = read_network_file(args.net_spec)
-    from ..pipeline import derive_spec
-    from ..runtime.netfile import derived_folder
+        layout = read_network_file(args.net_spec)
+
+    def derive(spec: Path, folder: Path) -> float:
+        with Ticker("  derive", enabled=quiet) as ticker:
+            ticker.show(0, 0, "(loading SymPy)")
+            from ..pipeline import derive_spec
+
+            return derive_spec(spec, folder, lambda phase, k, total, name: ticker.show(k, total, name))
 
     for entry in layout.layers:
         if "spec" in entry:  # derived here, on first use: the runtime that builds the net holds no SymPy
-            derived_folder(entry["spec"], lambda line: print(line, file=sys.stderr), derive_spec)
-    build_from_file(layout, backend=args.backend, dtype=args.dtype, generated=args.generated,
-                    trust=args.trust_generated, log=lambda line: print(line, file=sys.stderr))
+            derived_folder(entry["spec"], lambda line: print(line, file=sys.stderr), derive)
+    with Ticker("checking", enabled=quiet) as ticker:
+        ticker.show(0, 0, f"the network of {args.net_spec}")
+        build_from_file(layout, backend=args.backend, dtype=args.dtype, generated=args.generated,
+                        trust=args.trust_generated, log=lambda line: print(line, file=sys.stderr),
+                        budget=_budget(args, layout.recipe))
     return layout
+
+
+def _budget(args: argparse.Namespace, recipe: dict):
+    """The memory budget of training at the batch size asked for (no batch holds more images than
+    --limit or --max-images allow), and evaluating in batches beside."""
+    from ..runtime.budget import EVAL_BATCH, Budget
+
+    batch = min(args.batch_size or recipe["batch_size"], args.limit or args.max_images)
+    return Budget(args.max_memory, batch=batch, training=True, eval_batch=min(EVAL_BATCH, args.max_images))
+
+
+def busy_text(working: list[tuple[str, float]], width: int) -> str:
+    """What the compiling children work on, and for how long, in ``width`` characters:
+    ``now fc_relu.backward_dW 12 s, forward_U 3 s`` (names shortened, never the seconds: they
+    change every second, so a long compile still redraws the line)."""
+    if not working:
+        return ""
+    room = (width - len("now ")) // len(working) - len(", ")
+    items = []
+    for what, seconds in working:
+        clock = f" {seconds:.0f} s"
+        keep = max(room - len(clock), 8)
+        if len(what) > keep:  # the kernel's name without its layer's, else cut in the middle
+            what = what.rpartition(".")[2]
+        if len(what) > keep:
+            what = what[: (keep - 1) // 2] + "…" + what[len(what) - (keep - 1 - (keep - 1) // 2):]
+        items.append(what + clock)
+    return "now " + ", ".join(items)
 
 
 def check_writable(path: str | Path) -> None:
@@ -140,6 +180,11 @@ def run(args: argparse.Namespace) -> int:
     _check_plotting(args.plot)
     layout = _network_file(args)
     recipe = dict(layout.recipe if layout else RECIPES[args.net])
+    if not layout:  # before the data is read or a kernel compiled (a network file's is checked as built)
+        from ..runtime.presets import check_preset
+
+        check_preset(args.net, _budget(args, recipe), dtype=args.dtype, convention=args.convention,
+                     backend=args.backend)
     for key in ("epochs", "batch_size", "lr", "momentum", "schedule"):
         if getattr(args, key) is not None:
             recipe[key] = getattr(args, key)
@@ -160,7 +205,8 @@ def run(args: argparse.Namespace) -> int:
             from ..runtime.netspec import build_from_file
 
             ready["net"] = build_from_file(layout, backend=args.backend, dtype=args.dtype, seed=args.seed,
-                                           generated=args.generated, trust=args.trust_generated)
+                                           generated=args.generated, trust=args.trust_generated,
+                                           budget=_budget(args, recipe))
         else:
             ready["net"] = build_network(args.net, backend=args.backend, dtype=args.dtype,
                                          convention=args.convention, generated=args.generated,
@@ -169,14 +215,21 @@ def run(args: argparse.Namespace) -> int:
     if args.backend == "numba":  # kernels compiled in-process run slower than cached ones
         print("compiling the Numba kernels (or loading them) in child processes", file=sys.stderr)
         counter = Counter("  compiled", enabled=False if args.json else None)
+        began, now = time.perf_counter(), []
+
+        def compiling(working: list[tuple[str, float]]) -> None:
+            now[:] = working
 
         def progress(done: int, total: int, share: float) -> None:
-            counter.show(done, total, "kernels" if total else "(planning)", eta=True, share=share)
+            name = "kernels" if total else f"(planning, {time.perf_counter() - began:.0f} s)"
+            width = columns(counter.stream) - 1 - len(counter.text(done, total, name, True, share)) - 2
+            counter.show(done, total, name, eta=True, share=share, after=busy_text(now, width))
 
         try:
             took = compile_ahead(args.net, dtype=args.dtype, convention=args.convention,
                                  generated=args.generated, trust=args.trust_generated, progress=progress,
-                                 net_spec=layout.meta() if layout else None, meanwhile=prepare)
+                                 net_spec=layout.meta() if layout else None, meanwhile=prepare,
+                                 compiling=compiling)
         finally:
             counter.close()
         print(f"  done in {took:.1f} s" if took is not None else "  failed: compiling in-process",
@@ -203,8 +256,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         for epoch in range(1, recipe["epochs"] + 1):
             bar = EpochBar(epoch, recipe["epochs"], len(x_train))
+            # the first batch loads the kernels from the cache: its own line until the bar's
+            first = Ticker(f"epoch {epoch}", enabled=False if args.json else bar.live).start()
+            first.show(0, len(x_train), "first batch")
 
-            def on_batch(batch, done, loss, bar=bar):
+            def on_batch(batch, done, loss, bar=bar, first=first):
+                first.stop()
                 bar.update(batch, done, loss)
                 batch_losses.append(loss)
 
@@ -219,17 +276,21 @@ def run(args: argparse.Namespace) -> int:
                     epoch=epoch, on_batch=on_batch, stop=lambda: bool(interrupted), lr_at=lr_at,
                 )
             except TrainingError as exc:
+                first.stop()
                 bar.close()
                 kept = f"; last good checkpoint kept: {saved}" if saved else "; no checkpoint was saved"
                 raise TrainingError(f"{exc}{kept}") from exc
             seconds = time.perf_counter() - start
+            first.stop()
             bar.close()
             if stopped:
                 path = args.save or interrupt_path(args.net)
                 _save(net, path, epoch=epoch - 1, partial_epoch_images=seen, seed=args.seed)
                 print(f"symcnn: saved checkpoint {path} (epoch {epoch}, {seen} images in)", file=sys.stderr)
                 return 130
-            error, _ = evaluate(net, x_test, y_test)
+            with Ticker("evaluating", enabled=False if args.json else None) as ticker:
+                ticker.show(0, 0, f"{len(x_test)} test images")
+                error, _ = evaluate(net, x_test, y_test)
             record = {"epoch": epoch, "train_loss": loss, "test_error": error,
                       "seconds": round(seconds, 3), "images_per_s": round(seen / seconds, 1)}
             history.append(record)

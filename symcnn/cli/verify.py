@@ -13,7 +13,7 @@ import sys
 import time
 
 from ..errors import SymcnnError
-from ..progress import Counter
+from ..progress import Heartbeat
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,10 +40,17 @@ def spec_main(args: argparse.Namespace) -> int:
     from ..verify.user import verify_layer
 
     backends = {"all": BACKENDS, "none": ()}.get(args.backend, (args.backend,))
-    reports = [verify_layer(cached_derive(layer), backends) for layer in load_spec(args.spec)]
+    layers = load_spec(args.spec)
+    with Heartbeat("verify", enabled=False if args.json else None) as beat:
+        reports = []
+        for k, layer in enumerate(layers, 1):
+            beat.say(f"{k}/{len(layers)} {layer.name}: deriving")
+            reports.append(verify_layer(cached_derive(layer), backends, progress=beat.say))
     if args.json:
-        doc = [{"layer": r.layer, "holds": r.holds, "gradients": {v.gradient: v.text() for v in r.verdicts},
-                "errors": r.errors, "disagreement": r.disagreement} for r in reports]
+        doc = [{"layer": r.layer, "holds": r.holds, "status": r.status,
+                "gradients": {v.gradient: v.text() for v in r.verdicts},
+                "methods": {v.gradient: v.method for v in r.verdicts}, "unused": r.unused,
+                "errors": r.errors, "disagreement": r.disagreement, "modules": r.modules} for r in reports]
         json.dump(doc, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
@@ -88,11 +95,8 @@ def main(args: argparse.Namespace) -> int:
     if args.label and not by_label(args.label):
         raise SymcnnError(f"no label {args.label!r}; choose from {', '.join(labels())}")
     t0 = time.perf_counter()
-    counter = Counter("verify", enabled=False if args.json else None)
-    try:
-        results = run(args.label, on_claim=lambda k, n, name: counter.show(k, n, name))
-    finally:
-        counter.close()
+    with Heartbeat("verify", enabled=False if args.json else None) as beat:
+        results = run(args.label, on_claim=lambda k, n, name: beat.say(f"{k}/{n} {name}"))
     total = time.perf_counter() - t0
     failed = [r for r in results if r.failed]
     if args.json:

@@ -6,11 +6,12 @@ choose in :mod:`.window` (a window packed once, reused across output maps)
 and :mod:`.pack` (a window target accumulated flat), and the in-place ufunc
 chains of elementwise terms in :mod:`.ufuncs`; :mod:`.vectorize` (IR →
 strided views and BLAS products for NumPy), :mod:`.render` (IR → source
-through the Jinja templates in ``templates/``) and :mod:`.generate` (render
-everything, then write a folder atomically). :mod:`.checks` holds the
+through the Jinja templates in ``templates/``) and :mod:`.generate`
+(:func:`~.generate.render_layer`, the one road from a derivation to module
+text, and the atomic write of a folder). :mod:`.checks` holds the
 numerical checks the tests run on generated modules.
 """
 
-from .generate import derive_all, generate_tree, render_all, write_tree
+from .generate import assemble, render_layer, write_tree
 
-__all__ = ["derive_all", "generate_tree", "render_all", "write_tree"]
+__all__ = ["assemble", "render_layer", "write_tree"]

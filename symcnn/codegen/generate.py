@@ -1,7 +1,8 @@
 """Code generation's stages from derivations to files: lower → render → assemble → write.
 
-:func:`render_all` is pure (derivations in, ``{filename: text}`` out) and
-:func:`write_tree` is the only step that touches the disk: everything is
+:func:`render_layer` is the one road from a derivation to module text and
+:func:`assemble` makes a folder's files of them, both pure (``{filename: text}``
+out); :func:`write_tree` is the only step that touches the disk: everything is
 rendered in memory first, every module is parsed (:func:`ast.parse`) so a
 spec string that slipped past escaping can never write a module that does
 something else, then each file is replaced atomically, and only when its
@@ -10,36 +11,42 @@ unchanged derive). A failure anywhere before writing leaves the folder as it
 was.
 
 Derive writes only into a new or empty folder or one a previous derive wrote
-(it holds symcnn's ``MANIFEST.json``), holds an exclusive lock on the folder
-while it writes, and removes a file only when it can prove it wrote it: a
-``.py`` file that starts with the generated header and whose SHA-256 is the
-one the manifest recorded.
+(it holds symcnn's ``MANIFEST.json``, or the journal of an unfinished
+write), holds an exclusive lock on the folder while it judges and writes it,
+and removes a file only when it can prove it wrote it: a ``.py`` file that
+starts with the generated header and whose SHA-256 is the one the manifest
+(or the journal) recorded. The new hashes are journalled before the first
+module is replaced and the manifest is written last (:mod:`symcnn.manifest`):
+a derive killed at any point leaves modules that load, and the next one (or
+``--check``) finds and sweeps its journal and temporary files.
 """
 
 from __future__ import annotations
 
 import ast
 import contextlib
-import dataclasses
 import fcntl
 import hashlib
 import json
 import os
 import textwrap
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sympy as sp
-
 from .. import __version__
 from ..backends import BACKENDS
-from ..derive.cache import cached_derive, spec_hash
-from ..derive.engine import Derivation, forward_terms
+from ..derive.cache import spec_hash
+from ..derive.engine import Derivation
 from ..errors import GeneratedCodeError
-from ..fileio import atomic_write_text
-from ..model.functions import sigmoid
+from ..fileio import (
+    atomic_write_text,
+    fsync_dir,
+    remove_stale_temporaries_in,
+    stale_temporaries_in,
+    text_sha256,
+)
+from ..manifest import JOURNAL, journal_entries, read_doc
 from ..model.layer import Layer
 from .lower import lower
 from .render import render_module, versions
@@ -47,44 +54,10 @@ from .target import BASELINE, Target
 
 MANIFEST = "MANIFEST.json"
 DERIVATIONS = "DERIVATIONS.md"
+#: The schedule that prints every kernel as its derived sum (:mod:`.plain`), rendered like a backend.
+PLAIN = "plain"
 #: The first line of every generated module starts with this.
 HEADER = "# Produced by symcnn"
-
-
-#: ``progress(phase, k, total, name)``: called as step ``k`` of ``total`` of a phase
-#: ("derive", "prove", "render") begins on ``name`` (a layer, or a paper label).
-Progress = Callable[[str, int, int, str], None]
-
-
-def _quiet(phase: str, k: int, total: int, name: str) -> None:
-    pass
-
-
-def derive_all(
-    layers: Iterable[Layer], use_cache: bool = True, progress: Progress = _quiet
-) -> list[Derivation]:
-    """Derive every layer (through the on-disk cache unless ``use_cache`` is false)."""
-    layers = list(layers)
-    done = []
-    for k, layer in enumerate(layers, 1):
-        progress("derive", k, len(layers), layer.name)
-        done.append(cached_derive(layer, use_cache))
-    return done
-
-
-#: Functions LLVM calls one element at a time (the llvmlite wheel has no SVML), while NumPy's ufuncs
-#: run them in SIMD registers: 0.13 ms against 0.23 ms (two threads) for dlt's first sigmoid.
-SCALAR_ONLY = (sp.exp, sp.log, sp.tanh, sp.sinh, sp.cosh, sp.sin, sp.cos, sp.tan, sp.atan, sigmoid)
-
-
-def scalar_only(d: Derivation) -> tuple[str, ...]:
-    """The kernels (by name) of a layer whose terms call a :data:`SCALAR_ONLY` function."""
-    layer = d.layer
-    bodies = {f"forward_{eq.array.label}": forward_terms(layer, eq) for eq in layer.equations}
-    bodies.update({f"backward_{g.target.label}": g.terms for g in d.gradients})
-    return tuple(
-        name for name, terms in bodies.items() if any(t.body.has(*SCALAR_ONLY) for t in terms)
-    )
 
 
 def render_layer(
@@ -92,9 +65,21 @@ def render_layer(
 ) -> dict[str, str]:
     """One layer's modules, by file name: ``<layer>_<backend>.py`` for each backend; the Numba
     schedules sized for ``target`` (:data:`~.target.BASELINE` unless asked: the same files on every
-    machine)."""
-    module = dataclasses.replace(lower(d, spec_hash(d.layer), target), scalar_only=scalar_only(d))
-    return {f"{d.layer.name}_{backend}.py": render_module(module, backend) for backend in backends}
+    machine).
+
+    This is the one road from a derivation to module text: ``symcnn derive`` writes what it returns,
+    ``symcnn verify`` and ``symcnn.torch`` load it, and the plain schedule (``backends=("plain",)``)
+    comes out of it too. Every module carries the hash of the layer as written (``d.written``), the
+    hash the folder's manifest records, whatever sums the engine split into intermediates.
+    """
+    from .plain import plain_module
+
+    module = lower(d, spec_hash(d.written), target)  # once, for every backend and schedule
+    return {
+        f"{d.written.name}_{backend}.py": plain_module(d, module) if backend == PLAIN
+        else render_module(module, backend)
+        for backend in backends
+    }
 
 
 def assemble(
@@ -116,7 +101,7 @@ def assemble(
         files[name] = text if text.endswith("\n") else text + "\n"
     entries = {}
     for name in sorted(files):
-        entry = {"sha256": hashlib.sha256(files[name].encode()).hexdigest()}
+        entry = {"sha256": text_sha256(files[name])}
         for layer, about in info.items():
             for backend, fname in about["files"].items():
                 if fname == name:
@@ -138,18 +123,6 @@ def check_parses(files: dict[str, str]) -> None:
                 raise GeneratedCodeError(
                     f"{name}: generated module does not parse ({exc}); nothing was written"
                 ) from None
-
-
-def render_all(
-    derivations: list[Derivation], backends: tuple[str, ...] = BACKENDS, extra: dict[str, str] | None = None,
-    target: Target = BASELINE,
-) -> dict[str, str]:
-    """Every file of a generated folder, by name: modules, ``__init__.py``, manifest, and ``extra``;
-    the Numba schedules sized for ``target``."""
-    modules: dict[str, str] = {}
-    for d in derivations:
-        modules.update(render_layer(d, backends, target))
-    return assemble([d.layer for d in derivations], modules, extra, backends, target=target)
 
 
 def _package_init(layers: list[str]) -> str:
@@ -180,13 +153,16 @@ class TreeReport:
 
 def _manifest(out: Path) -> dict | None:
     """The folder's ``MANIFEST.json`` when it is one symcnn wrote, else ``None``."""
-    try:
-        doc = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
-        return None
-    if isinstance(doc, dict) and "symcnn" in doc and isinstance(doc.get("files"), dict):
+    doc = read_doc(out / MANIFEST)
+    if doc is not None and "symcnn" in doc and isinstance(doc.get("files"), dict):
         return doc
     return None
+
+
+def _derived(out: Path) -> bool:
+    """True when a derive wrote ``out``, or began to: it holds symcnn's manifest or journal."""
+    doc = read_doc(out / JOURNAL)
+    return _manifest(out) is not None or (doc is not None and "symcnn" in doc)
 
 
 def _ours(path: Path, sha256: object) -> bool:
@@ -201,15 +177,23 @@ def _ours(path: Path, sha256: object) -> bool:
 
 
 def _previous_files(out: Path) -> set[str]:
-    """Modules a previous derive wrote that are still exactly as it wrote them."""
-    doc = _manifest(out) or {"files": {}}
+    """Modules a previous derive wrote (or an interrupted one began to) still exactly as it wrote them."""
+    entries: dict[str, list] = {n: [e] for n, e in (_manifest(out) or {"files": {}})["files"].items()}
+    for name, more in journal_entries(out).items():
+        entries.setdefault(name, []).extend(more)
     found = set()
-    for name, entry in doc["files"].items():
+    for name, candidates in entries.items():
         plain = isinstance(name, str) and name.endswith(".py") and "/" not in name and "\\" not in name
-        if plain and not name.startswith(".") and isinstance(entry, dict):
-            if _ours(out / name, entry.get("sha256")):
+        if plain and not name.startswith("."):
+            if any(isinstance(e, dict) and _ours(out / name, e.get("sha256")) for e in candidates):
                 found.add(name)
     return found
+
+
+def _leftovers(out: Path) -> list[str]:
+    """What an interrupted derive left behind: its journal and its temporary files."""
+    names = [p.name for p in stale_temporaries_in(out)]
+    return sorted(names + ([JOURNAL] if (out / JOURNAL).exists() else []))
 
 
 def _compare(files: dict[str, str], out: Path) -> TreeReport:
@@ -229,10 +213,8 @@ def _compare(files: dict[str, str], out: Path) -> TreeReport:
 
 
 def _refuse_foreign(out: Path) -> None:
-    """Refuse a folder that holds files but no manifest of symcnn's: derive did not write it."""
-    if out.exists() and not out.is_dir():
-        raise GeneratedCodeError(f"{out}: not a folder")
-    if not out.is_dir() or _manifest(out) is not None:
+    """Refuse a folder that holds files but no manifest (or journal) of symcnn's: derive did not write it."""
+    if not out.is_dir() or _derived(out):
         return
     others = sorted(p.name for p in out.iterdir() if p.name != "__pycache__")
     if others:
@@ -265,47 +247,75 @@ def folder_lock(out: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def _journal(out: Path, files: dict[str, str], extra: list[str]) -> str:
+    """The journal of a write of ``files`` that removes ``extra``: each file's new entry; the old
+    manifest's entry of each file to be removed (so that a derive killed before removing it still
+    knows it wrote it); and the entries of an interrupted write's journal that a file on disk still
+    matches (they stay loadable until replaced)."""
+    try:
+        new = json.loads(files.get(MANIFEST, "")).get("files")
+    except (ValueError, AttributeError):
+        new = None
+    entries: dict[str, list] = {n: [e] for n, e in (new if isinstance(new, dict) else {}).items()}
+    before = (_manifest(out) or {"files": {}})["files"]
+    for name in extra:
+        if isinstance(before.get(name), dict):
+            entries.setdefault(name, []).append(before[name])
+    for name, old in journal_entries(out).items():
+        on_disk = [e for e in old if e not in entries.get(name, []) and _ours(out / name, e.get("sha256"))]
+        if on_disk and "/" not in name and not name.startswith("."):
+            entries.setdefault(name, []).extend(on_disk)
+    return json.dumps({**versions(), "files": entries}, indent=1, sort_keys=True) + "\n"
+
+
+def _replace(out: Path, files: dict[str, str], report: TreeReport) -> None:
+    """Write ``report``'s stale and missing files and remove its extra ones, journalled: the new
+    entries go to the journal first, the manifest last, and the journal once the manifest is there."""
+    todo = sorted(report.stale + report.missing, key=lambda n: (n == MANIFEST, n))
+    if todo or report.extra:
+        atomic_write_text(out / JOURNAL, _journal(out, files, report.extra))
+    for name in todo:
+        atomic_write_text(out / name, files[name])
+        report.written.append(name)
+    for name in report.extra:
+        (out / name).unlink(missing_ok=True)
+    if (out / JOURNAL).exists():
+        (out / JOURNAL).unlink()
+        fsync_dir(out)
+
+
 def write_tree(files: dict[str, str], out: str | Path, check: bool = False) -> TreeReport:
     """Make ``out`` hold exactly ``files``; with ``check``, only compare and report.
 
     Generated modules a previous manifest listed that are no longer generated,
     and are unchanged since, are removed (or, with ``check``, reported as
-    extra). The manifest is written last.
+    extra), and so are an interrupted derive's temporary files and journal.
+    The folder is locked first, the new hashes journalled (:mod:`symcnn.manifest`)
+    before any module is replaced, and the manifest written last: killed at any
+    point, every module in the folder is the old generation's or the new one's
+    and loads.
     """
     out = Path(out)
     if check:
-        return _compare(files, out)
+        report = _compare(files, out)
+        report.extra += _leftovers(out) if out.is_dir() else []
+        return report
     # every module to be written parses, checked before the folder is touched; a module byte-identical
     # to the file on disk is not written (it was parsed when it was)
     unchanged = set(_compare(files, out).unchanged) if out.is_dir() else set()
     check_parses({name: text for name, text in files.items() if name not in unchanged})
+    if out.exists() and not out.is_dir():
+        raise GeneratedCodeError(f"{out}: not a folder")
     try:
-        _refuse_foreign(out)
         out.mkdir(parents=True, exist_ok=True)
-        with folder_lock(out):
+        with folder_lock(out):  # first: a derive writing here has not written its manifest yet
+            _refuse_foreign(out)
             report = _compare(files, out)
             _refuse_overwrite(out, report.stale)
-            todo = sorted(report.stale + report.missing, key=lambda n: (n == MANIFEST, n))
-            check_parses({name: files[name] for name in todo if name in unchanged})  # changed since
-            for name in todo:
-                atomic_write_text(out / name, files[name])
-                report.written.append(name)
-            for name in report.extra:
-                (out / name).unlink(missing_ok=True)
+            check_parses({name: files[name] for name in report.stale + report.missing if name in unchanged})
+            swept = [p.name for p in remove_stale_temporaries_in(out)]
+            _replace(out, files, report)
+            report.extra = sorted(report.extra + swept)
     except OSError as exc:
         raise GeneratedCodeError(f"{out}: cannot write generated code: {exc}") from exc
     return report
-
-
-def generate_tree(
-    layers: Iterable[Layer], out: str | Path, check: bool = False, use_cache: bool = True,
-    extra: dict[str, str] | None = None, progress: Progress = _quiet, target: Target = BASELINE,
-) -> tuple[TreeReport, float]:
-    """Derive, render and write (or check) a generated folder; returns the report and seconds taken.
-
-    The report (``DERIVATIONS.md``) is not this stage's: :mod:`symcnn.pipeline` runs every stage.
-    """
-    start = time.perf_counter()
-    files = render_all(derive_all(layers, use_cache, progress), extra=extra, target=target)
-    report = write_tree(files, out, check)
-    return report, time.perf_counter() - start

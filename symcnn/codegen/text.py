@@ -67,6 +67,13 @@ def docstring(
     label: str, formula: str, what: str, paper: tuple[tuple[str, str], ...] = (), indent: str = "    "
 ) -> str:
     """A kernel's docstring: the label, the equation it computes, then the paper's closed forms."""
+    return _quoted(docstring_lines(label, formula, what, paper), indent)
+
+
+def docstring_lines(
+    label: str, formula: str, what: str, paper: tuple[tuple[str, str], ...] = ()
+) -> list[str]:
+    """The lines of :func:`docstring`, escaped and wrapped, not yet indented or quoted."""
     label, what = source_text(label), source_text(what)
     if label:
         lines = [f"[{label}] {what}.", ""]
@@ -79,7 +86,7 @@ def docstring(
             lines += _wrapped(f"[{tag}] {text}")
     elif not label:
         lines += ["", "Derived from the layer's forward equation alone, as every built-in layer's is."]
-    return _quoted(lines, indent)
+    return lines
 
 
 def _quoted(lines: list[str], indent: str) -> str:
@@ -118,6 +125,11 @@ def schedule_docstrings(k: Kernel, indent: str = "    ") -> dict[str, str]:
 
 def kernel_docstring(k: Kernel | RecordKernel, layer: str) -> str:
     """The docstring of kernel ``k`` of layer ``layer``."""
+    return _quoted(kernel_docstring_lines(k, layer), "    ")
+
+
+def kernel_docstring_lines(k: Kernel | RecordKernel, layer: str) -> list[str]:
+    """The lines of :func:`kernel_docstring`, escaped and wrapped, not yet indented or quoted."""
     paper = () if k.kind == "record" else closed_forms(layer, k.label, k.target)
-    return docstring(k.label, k.formula, what(k), paper)
+    return docstring_lines(k.label, k.formula, what(k), paper)
 

@@ -44,7 +44,7 @@ def cached_derive(layer: Layer, use_cache: bool = True) -> Derivation:
     key = cache_key(layer)
     path = cache_dir() / f"{layer.name}-{spec_hash(layer)}-{key[:16]}-{__version__}.json"
     try:
-        if path.is_file() and path.stat().st_size <= 64 * store.MAX_TEXT:
+        if path.is_file() and path.stat().st_size <= store.MAX_DOC:
             return store.load(path.read_text(encoding="utf-8"), layer, key)
     except (OSError, UnicodeDecodeError, store.StoreError):
         pass  # a damaged or foreign cache entry is re-derived, never trusted

@@ -24,23 +24,43 @@ from .flatten import Names, flatten
 from .fold import fold
 from .split import split_sums
 from .terms import Bound, Gradient, Term
+from .typeset import display_latex, display_markdown
 
 NICE = "pqrstuvw"
 
 
 @dataclass(frozen=True)
 class Derivation:
-    """A layer with its backward pass: gradients in the order they are computed."""
+    """A layer with its backward pass: gradients in the order they are computed.
+
+    ``layer`` is the layer the engine differentiated: the one written, or the one with its sums inside
+    nonlinear functions split into intermediates (:mod:`.split`). ``spec`` is always the layer as
+    written: its hash names the generated files, whatever the engine split.
+    """
 
     layer: Layer
     seeds: tuple[sp.IndexedBase, ...]
     gradients: tuple[Gradient, ...]
+    spec: Layer | None = None
+
+    @property
+    def written(self) -> Layer:
+        """The layer as its spec wrote it."""
+        return self.layer if self.spec is None else self.spec
 
     def gradient(self, wrt: str) -> Gradient:
         for g in self.gradients:
             if g.wrt == wrt:
                 return g
         raise KeyError(wrt)
+
+    def _repr_latex_(self) -> str:
+        """Typeset in a notebook: the forward equations and derived gradients as display math."""
+        return f"$${display_latex(self.layer, self.gradients)}$$"
+
+    def _repr_markdown_(self) -> str:
+        """In a notebook's Markdown: the layer's name and doc line above :meth:`_repr_latex_`'s math."""
+        return display_markdown(self.layer, self.gradients)
 
 
 def grad_array(a: sp.IndexedBase) -> sp.IndexedBase:
@@ -51,9 +71,9 @@ def grad_array(a: sp.IndexedBase) -> sp.IndexedBase:
 def derive(layer: Layer) -> Derivation:
     """Derive ∂E/∂(every input, parameter and intermediate) of ``layer``."""
     validate(layer)
-    split = split_sums(layer)
-    if split is not layer:  # a sum inside a nonlinear function: now an intermediate of its own
-        layer = split
+    written = layer
+    layer = split_sums(written)
+    if layer is not written:  # a sum inside a nonlinear function: now an intermediate of its own
         validate(layer)
     wanted = {a.label for a in layer.differentiable}
     pending: dict[str, list[Term]] = {}
@@ -68,7 +88,7 @@ def derive(layer: Layer) -> Derivation:
                 pending.setdefault(target.label, []).extend(terms)
     for a in layer.inputs + layer.params:
         done.append(_gradient(layer, a, pending.pop(a.label, [])))
-    return Derivation(layer, tuple(grad_array(o) for o in layer.outputs), tuple(done))
+    return Derivation(layer, tuple(grad_array(o) for o in layer.outputs), tuple(done), written)
 
 
 def forward_terms(layer: Layer, eq: Equation) -> tuple[Term, ...]:

@@ -2,6 +2,7 @@
 
 Sums print outermost first, the way the paper writes them:
 ``dX[n, i, p, q] = Σ_{j=0}^{M-1} Σ_{a=max(0, p-Ho+1)}^{min(KH-1, p)} …``.
+What a notebook shows of a derivation (typeset math) is :mod:`.typeset`'s.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ from sympy.printing.str import StrPrinter
 
 from ..model.layer import Equation, Layer
 from .engine import Derivation
-from .terms import Bound, Gradient, Term
+from .terms import Bound, Gradient, Term, gradient_latex, term_latex
+
+__all__ = ["equation_text", "forward_text", "gradient_latex", "gradient_text", "show", "term_latex",
+           "term_text"]
 
 
 class _Printer(StrPrinter):
@@ -66,25 +70,6 @@ def gradient_text(g: Gradient) -> str:
     return f"{_text(g.lhs)} = {rhs}"
 
 
-def _bound_latex(b: Bound) -> str:
-    lo = sp.latex(b.lower[0]) if len(b.lower) == 1 else sp.latex(sp.Max(*b.lower))
-    hi = sp.latex(b.upper[0]) if len(b.upper) == 1 else sp.latex(sp.Min(*b.upper))
-    return rf"\sum_{{{sp.latex(b.index)}={lo}}}^{{{hi}}}"
-
-
-def term_latex(t: Term) -> str:
-    parts = [_bound_latex(b) for b in t.sums]
-    if t.guards:
-        parts.append(r"\left[" + r" \wedge ".join(sp.latex(g) for g in t.guards) + r"\right]")
-    parts.append(sp.latex(t.body))
-    return " ".join(parts)
-
-
-def gradient_latex(g: Gradient) -> str:
-    rhs = " + ".join(term_latex(t) for t in g.terms) if g.terms else "0"
-    return f"{sp.latex(g.lhs)} = {rhs}"
-
-
 def forward_text(eq: Equation) -> str:
     """One forward equation as text, its sums written with Σ as the gradients' are."""
     return f"{_text(eq.lhs)} = {_text(eq.rhs)}"
@@ -114,3 +99,4 @@ def show(d: Derivation, latex: bool = False) -> str:
     for g in d.gradients:
         lines.append("  " + (gradient_latex(g) if latex else gradient_text(g)))
     return "\n".join(lines)
+

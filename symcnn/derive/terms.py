@@ -88,3 +88,30 @@ class Gradient:
     @property
     def ranges(self) -> dict[sp.Symbol, tuple[sp.Expr, sp.Expr]]:
         return {f: (sp.S.Zero, s - 1) for f, s in zip(self.free, self.target.shape)}
+
+    def _repr_latex_(self) -> str:
+        """Typeset in a notebook (Jupyter calls this): the gradient as display math, ``=`` aligned."""
+        rhs = " + ".join(term_latex(t) for t in self.terms) if self.terms else "0"
+        return f"$$\\begin{{aligned}}\n{sp.latex(self.lhs)} &= {rhs}\n\\end{{aligned}}$$"
+
+
+def bound_latex(b: Bound) -> str:
+    """One bounded sum's sign: ``\\sum_{a=\\max(0, …)}^{\\min(…)}``."""
+    lo = sp.latex(b.lower[0]) if len(b.lower) == 1 else sp.latex(sp.Max(*b.lower))
+    hi = sp.latex(b.upper[0]) if len(b.upper) == 1 else sp.latex(sp.Min(*b.upper))
+    return rf"\sum_{{{sp.latex(b.index)}={lo}}}^{{{hi}}}"
+
+
+def term_latex(t: Term) -> str:
+    """One term in LaTeX: its sums outermost first, its guards, its body."""
+    parts = [bound_latex(b) for b in t.sums]
+    if t.guards:
+        parts.append(r"\left[" + r" \wedge ".join(sp.latex(g) for g in t.guards) + r"\right]")
+    parts.append(sp.latex(t.body))
+    return " ".join(parts)
+
+
+def gradient_latex(g: Gradient) -> str:
+    """One gradient in LaTeX: ``lhs = term + term …``."""
+    rhs = " + ".join(term_latex(t) for t in g.terms) if g.terms else "0"
+    return f"{sp.latex(g.lhs)} = {rhs}"

@@ -56,7 +56,8 @@ class Record:
     """An array the forward pass records with a primitive, held constant when differentiating.
 
     ``op`` is ``"block_argmax"`` (a 0/1 selector marking the first maximum of
-    each ``factor×factor`` block of the last two axes of ``source``; max-pooling
+    each ``factor×factor`` block of the last two axes of ``source``, or its first
+    NaN, as NumPy's ``argmax`` and PyTorch's ``max_pool2d`` do; max-pooling
     is the sum of ``selector ∘ x`` over a block) or ``"row_max"`` (the maximum
     over the last axis, a shift that keeps a softmax from overflowing).
     """

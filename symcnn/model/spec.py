@@ -20,7 +20,7 @@ def load_spec(path: str | Path) -> list[Layer]:
 
     The spec is Python and runs with the user's rights: it is trusted code, like a ``setup.py``.
     """
-    from .validate import check_structure  # validate imports the derive package, which imports this one
+    from .validate import check_structure, warn_unused  # validate imports derive, which imports this one
 
     path = Path(path)
     where = str(path)
@@ -48,6 +48,7 @@ def load_spec(path: str | Path) -> list[Layer]:
         raise SpecError(where, "defines no layers (list them in LAYERS)")
     for layer in layers:
         check_structure(layer)
+        warn_unused(layer)
     names = [layer.name for layer in layers]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

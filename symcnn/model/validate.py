@@ -9,6 +9,8 @@ from __future__ import annotations
 import builtins
 import keyword
 import math
+import sys
+from typing import TextIO
 
 import sympy as sp
 
@@ -281,3 +283,30 @@ def _check_reachable(layer: Layer) -> None:
     for out in layer.outputs:
         if out.label not in live:
             raise SpecError(layer.name, "no differentiable path from any input or parameter", out)
+
+
+def unused_equations(layer: Layer) -> tuple[str, ...]:
+    """The arrays whose equations reach no output: computed, then never read on the way to one."""
+    live = {out.label for out in layer.outputs}
+    for eq in reversed(layer.equations):
+        if eq.array.label in live:
+            live |= {a.base.label for a in eq.rhs.atoms(sp.Indexed)}
+    return tuple(str(eq.array.label) for eq in layer.equations if eq.array.label not in live)
+
+
+def unused_text(layer: Layer) -> str:
+    """One sentence on the equations that reach no output, or ``""``."""
+    dead = unused_equations(layer)
+    if not dead:
+        return ""
+    outs = ", ".join(str(o.label) for o in layer.outputs)
+    what = ", ".join(dead)
+    verb = "reaches" if len(dead) == 1 else "reach"
+    return f"{what} {verb} no output (outputs: {outs}): computed but never used"
+
+
+def warn_unused(layer: Layer, stream: TextIO | None = None) -> None:
+    """A one-line warning on stderr (not an error) when some equation's result reaches no output."""
+    text = unused_text(layer)
+    if text:
+        print(f"symcnn: warning: layer {layer.name!r}: {text}", file=stream or sys.stderr)

@@ -24,8 +24,8 @@ import numpy as np
 from symcnn.errors import CheckpointError
 from symcnn.fileio import atomic_writer
 
-__all__ = ["FORMAT_VERSION", "MAX_BYTES", "META_KEY", "ExpectedSpec", "load_meta", "load_npz", "read_headers",
-           "save_npz"]
+__all__ = ["FORMAT_VERSION", "MAX_BYTES", "META_KEY", "ExpectedSpec", "check_finite", "load_meta", "load_npz",
+           "read_headers", "save_npz"]
 
 #: Reserved array name holding the JSON metadata.
 META_KEY = "__meta__"
@@ -242,6 +242,16 @@ def load_npz(
     if expected is not None:
         _check_expected(name, arrays, expected)
     return arrays, meta
+
+
+def check_finite(arrays: Mapping[str, np.ndarray], where: str) -> None:
+    """Refuse weights holding NaN or Inf (a training that diverged): they can only predict garbage."""
+    for name in sorted(arrays):
+        arr = arrays[name]
+        if arr.dtype.kind in "fc" and not np.isfinite(arr).all():
+            bad = int(arr.size - np.count_nonzero(np.isfinite(arr)))
+            raise CheckpointError(f"{where}: array {name!r} holds {bad} non-finite values (NaN or Inf) of "
+                                  f"{arr.size}; the training that wrote it diverged")
 
 
 def load_meta(path: str | os.PathLike[str]) -> dict[str, Any]:

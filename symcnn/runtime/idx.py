@@ -86,8 +86,13 @@ def _parse_header(name: str, handle: BinaryIO) -> tuple[tuple[int, ...], int]:
     return shape, 4 + 4 * ndim
 
 
-def _payload_size(name: str, shape: tuple[int, ...], max_items: int | None = None) -> int:
-    """Return the number of payload bytes ``shape`` promises, refusing absurd sizes."""
+def _payload_size(name: str, shape: tuple[int, ...], max_items: int | None = None,
+                  item_shape: tuple[int, ...] | None = None) -> int:
+    """Return the number of payload bytes ``shape`` promises, refusing absurd sizes and,
+    with ``item_shape``, any other shape of an item."""
+    if item_shape is not None and tuple(shape[1:]) != tuple(item_shape):
+        want = "(N" + "".join(f", {d}" for d in item_shape) + ")"
+        raise DataError(f"{name}: header shape {shape}, expected {want}; refused before reading its data")
     if max_items is not None and shape and shape[0] > max_items:
         raise DataError(
             f"{name}: header promises {shape[0]} items, more than the {max_items} allowed "
@@ -124,12 +129,12 @@ def _read_payload(name: str, handle: BinaryIO, shape: tuple[int, ...], size: int
     return out.reshape(shape)
 
 
-def _read_gzip(path: Path, max_items: int | None) -> np.ndarray:
+def _read_gzip(path: Path, max_items: int | None, item_shape: tuple[int, ...] | None) -> np.ndarray:
     name = str(path)
     try:
         with gzip.open(path, "rb") as handle:
             shape, _ = _parse_header(name, handle)
-            size = _payload_size(name, shape, max_items)
+            size = _payload_size(name, shape, max_items, item_shape)
             return _read_payload(name, handle, shape, size)
     except gzip.BadGzipFile as exc:
         raise DataError(f"{name}: not a valid gzip file ({exc})") from exc
@@ -139,12 +144,12 @@ def _read_gzip(path: Path, max_items: int | None) -> np.ndarray:
         raise DataError(f"{name}: corrupt gzip data ({exc})") from exc
 
 
-def _read_raw(path: Path, max_items: int | None) -> np.ndarray:
+def _read_raw(path: Path, max_items: int | None, item_shape: tuple[int, ...] | None) -> np.ndarray:
     name = str(path)
     with open(path, "rb") as handle:
         file_size = os.fstat(handle.fileno()).st_size
         shape, header = _parse_header(name, handle)
-        size = _payload_size(name, shape, max_items)
+        size = _payload_size(name, shape, max_items, item_shape)
         expected = header + size
         if file_size < expected:
             raise DataError(
@@ -159,11 +164,13 @@ def _read_raw(path: Path, max_items: int | None) -> np.ndarray:
         return _read_payload(name, handle, shape, size)
 
 
-def read_idx(path: str | os.PathLike[str], max_items: int | None = None) -> np.ndarray:
+def read_idx(path: str | os.PathLike[str], max_items: int | None = None,
+             item_shape: tuple[int, ...] | None = None) -> np.ndarray:
     """Read an IDX file (gzip'ed when its name ends in ``.gz``) as a uint8 array.
 
     With ``max_items``, a header promising more items along its first axis is
-    refused before any data is read.
+    refused before any data is read; with ``item_shape``, so is a header whose
+    items (the axes after the first) have another shape.
 
     The array's shape is the one in the file's header. Raises :class:`DataError`
     naming the file when it is missing, unreadable, not gzip though named
@@ -173,8 +180,8 @@ def read_idx(path: str | os.PathLike[str], max_items: int | None = None) -> np.n
     p = Path(path)
     try:
         if p.name.endswith(".gz"):
-            return _read_gzip(p, max_items)
-        return _read_raw(p, max_items)
+            return _read_gzip(p, max_items, item_shape)
+        return _read_raw(p, max_items, item_shape)
     except DataError:
         raise
     except FileNotFoundError as exc:
@@ -219,8 +226,8 @@ def load_split(
     (:data:`DEFAULT_MAX_IMAGES`; ``None`` for no limit but the reader's byte limit).
     """
     image_path, label_path = split_paths(folder, split)
-    images = read_idx(image_path, max_images)
-    labels = read_idx(label_path, max_images)
+    images = read_idx(image_path, max_images, item_shape=(28, 28))  # a (1000, 1000, 1000) header: refused
+    labels = read_idx(label_path, max_images, item_shape=())
     if images.ndim != 3 or images.shape[1:] != (28, 28):
         raise DataError(f"{image_path}: images of shape {images.shape}, expected (N, 28, 28)")
     if labels.ndim != 1:

@@ -7,11 +7,20 @@ hash each file was generated from (and the file's sha256). :func:`load_layer_mod
 other folder is tried. Before the file is executed its ``SPEC_HASH`` line is
 read as text and compared with the manifest, and its bytes with the
 manifest's sha256 when there is one; a mismatch (or a file the manifest does
-not list) is refused unless ``trust=True`` (``--trust-generated``).
+not list) is refused unless ``trust=True`` (``--trust-generated``). A module
+the journal of an unfinished ``symcnn derive`` lists with its exact sha256 and
+spec hash is the new generation's, and accepted (:mod:`symcnn.manifest`).
 
 Only the standard library is used here; the modules themselves import NumPy or
 Numba. Loaded modules are cached by path and modification time, so every
 network built in one process shares Numba's compiled kernels.
+
+A Numba kernel not in Numba's disk cache compiles on its first call, in the
+calling process, for seconds to tens of seconds. The first time that happens
+to a generated module's kernels, one line on stderr says so
+(``symcnn: compiling conv_xcorr_relu's Numba kernels in this process, first use
+only``), so a wait is never a silent one (``symcnn train`` compiles them in
+child processes beforehand: :mod:`symcnn.runtime.warmup`).
 """
 
 from __future__ import annotations
@@ -27,12 +36,14 @@ from typing import Any
 
 from symcnn.backends import BACKENDS
 from symcnn.errors import GeneratedCodeError
+from symcnn.manifest import journal_entries
 from symcnn.paths import generated_dir
 
 __all__ = [
     "BACKENDS",
     "CONTRACT",
     "GENERATED_DIR",
+    "declared_spec_hash",
     "load_layer_module",
     "module_path",
     "read_manifest",
@@ -53,6 +64,11 @@ MANIFEST = "MANIFEST.json"
 _HASH_LINE = re.compile(r"""^SPEC_HASH\s*=\s*["']([0-9a-fA-F]+)["']""", re.MULTILINE)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CACHE: dict[tuple[str, int, int, bool], ModuleType] = {}
+#: Generated Numba modules loaded in this process (module name → layer), watched for compiles.
+_WATCHED: dict[str, str] = {}
+#: Layers whose first in-process compile has been announced.
+_ANNOUNCED: set[str] = set()
+_LISTENING: list[object] = []  # the Numba event listener, once installed
 
 
 def resolve_folder(folder: str | Path | None) -> Path:
@@ -121,6 +137,17 @@ def module_path(layer: str, backend: str, folder: str | Path | None = None) -> P
     return path
 
 
+def declared_spec_hash(path: str | Path) -> str | None:
+    """The ``SPEC_HASH`` a generated module's text declares (read, not run); ``None`` if it declares none."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read(1 << 16)  # the constants come first, after the header and docstring
+    except (OSError, UnicodeDecodeError):
+        return None
+    match = _HASH_LINE.search(text)
+    return match.group(1).lower() if match else None
+
+
 def _check_hash(path: Path, layer: str, backend: str) -> None:
     try:
         text = path.read_text(encoding="utf-8")
@@ -130,6 +157,8 @@ def _check_hash(path: Path, layer: str, backend: str) -> None:
     if match is None:
         raise GeneratedCodeError(f"{path}: no SPEC_HASH line; not a symcnn-generated module")
     manifest = read_manifest(path.parent)
+    if _journalled(path, text, match.group(1)):
+        return  # the new generation of a derive that is writing the folder, or was killed writing it
     if manifest is None:
         raise GeneratedCodeError(
             f"{path.parent}: no {MANIFEST}; cannot check generated code (--trust-generated skips this)"
@@ -151,6 +180,17 @@ def _check_hash(path: Path, layer: str, backend: str) -> None:
             f"{path}: contents differ from the sha256 in {MANIFEST} (edited after generation?); "
             "regenerate with `symcnn derive` (--trust-generated skips this)"
         )
+
+
+def _journalled(path: Path, text: str, spec_hash: str) -> bool:
+    """True when the journal of the folder's last write (:mod:`symcnn.manifest`) lists ``path``
+    with exactly this content and spec hash."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return any(
+        isinstance(e.get("sha256"), str) and e["sha256"].lower() == digest
+        and isinstance(e.get("spec_hash"), str) and e["spec_hash"].lower() == spec_hash.lower()
+        for e in journal_entries(path.parent).get(path.name, [])
+    )
 
 
 def _module_name(path: Path) -> str:
@@ -210,5 +250,40 @@ def load_layer_module(
         raise GeneratedCodeError(
             f"{path}: says it is {module.LAYER!r} ({module.BACKEND}), expected {layer!r} ({backend})"
         )
+    if backend == "numba":
+        _watch_compiles(module)
     _CACHE[key] = module
     return module
+
+
+def compile_notice(layer: str) -> str:
+    """The line said when ``layer``'s kernels first compile in this process."""
+    return (f"symcnn: compiling {layer}'s Numba kernels in this process, first use only "
+            "(later runs load them from Numba's cache)")
+
+
+def _announce(dispatcher: Any) -> None:
+    """Say once per layer that a generated module's kernel compiles here (a Numba cache miss)."""
+    layer = _WATCHED.get(getattr(getattr(dispatcher, "py_func", None), "__module__", None) or "")
+    if layer is not None and layer not in _ANNOUNCED:
+        _ANNOUNCED.add(layer)
+        print(compile_notice(layer), file=sys.stderr, flush=True)
+
+
+def _watch_compiles(module: ModuleType) -> None:
+    """Announce the first compile of ``module``'s kernels (Numba's ``numba:compile`` event fires
+    only for a compile, never for a kernel loaded from the disk cache)."""
+    _WATCHED[module.__name__] = module.LAYER
+    if _LISTENING:
+        return
+    from numba.core import event
+
+    class Notice(event.Listener):
+        def on_start(self, ev: event.Event) -> None:
+            _announce(ev.data.get("dispatcher") if isinstance(ev.data, dict) else None)
+
+        def on_end(self, ev: event.Event) -> None:
+            pass
+
+    _LISTENING.append(Notice())
+    event.register("numba:compile", _LISTENING[0])

@@ -9,11 +9,21 @@ parameters and :data:`MAX_ACTIVATIONS` values per image and layer.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from symcnn.backends import BACKENDS, DTYPES
 from symcnn.errors import CheckpointError
+from symcnn.runtime.netcheck import (
+    LOSSES,
+    MAX_LAYERS,
+    MAX_NAME,
+    MAX_PATH,
+    check_layers,
+    check_loss,
+    custom_layers,
+    is_number,
+    show,
+)
 
 __all__ = ["MAX_ACTIVATIONS", "MAX_PARAMS", "check_meta"]
 
@@ -28,7 +38,7 @@ _CHOICES = {"dtype": DTYPES, "convention": ("xcorr", "matlab"), "backend": BACKE
 def _int(meta: dict, key: str, lo: int, hi: int, where: str) -> int:
     value = meta.get(key)
     if type(value) is not int or not lo <= value <= hi:
-        raise CheckpointError(f"{where}: metadata {key!r} is {value!r:.60}, expected an integer {lo}..{hi}")
+        raise CheckpointError(f"{where}: metadata {key!r} is {show(value)}, expected an integer {lo}..{hi}")
     return value
 
 
@@ -48,7 +58,7 @@ def _dlt_layout(meta: dict, where: str) -> None:
         elif kind == "s":
             size //= _int(spec, "scale", 1, size, at)
         else:
-            raise CheckpointError(f"{at} has type {kind!r:.40}, expected 'c' or 's'")
+            raise CheckpointError(f"{at} has type {show(kind)}, expected 'c' or 's'")
         if size < 1 or params > MAX_PARAMS or maps * size * size > MAX_ACTIVATIONS:
             raise CheckpointError(f"{at}: the layout leaves no image, needs over {MAX_PARAMS} parameters "
                                   f"or over {MAX_ACTIVATIONS} values per image")
@@ -63,13 +73,52 @@ def check_meta(meta: Any, where: str) -> dict:
         raise CheckpointError(f"{where}: metadata is not a JSON object")
     for key, choices in _CHOICES.items():
         if key in meta and meta[key] not in choices:
-            raise CheckpointError(f"{where}: metadata {key!r} is {meta[key]!r:.60}; choose from {choices}")
+            raise CheckpointError(f"{where}: metadata {key!r} is {show(meta[key])}; choose from {choices}")
     if "combo_lambda" in meta:
         lam = meta["combo_lambda"]
-        if type(lam) not in (int, float) or not math.isfinite(lam) or lam < 0:
-            raise CheckpointError(f"{where}: metadata 'combo_lambda' is {lam!r:.60}, not a number >= 0")
+        if not is_number(lam) or lam < 0:
+            raise CheckpointError(f"{where}: metadata 'combo_lambda' is {show(lam)}, not a number >= 0")
     if not isinstance(meta.get("net"), str):
-        raise CheckpointError(f"{where}: metadata 'net' is {meta.get('net')!r:.60}, expected a network name")
+        raise CheckpointError(f"{where}: metadata 'net' is {show(meta.get('net'))}, expected a network name")
     if meta["net"] == "dlt-custom":
         _dlt_layout(meta, where)
+    if "spec_hashes" in meta:
+        _spec_hashes(meta["spec_hashes"], where)
+    if meta["net"] == "net-spec":
+        _net_spec(meta, where)
     return meta
+
+
+def _spec_hashes(hashes: Any, where: str) -> None:
+    if type(hashes) is not dict or len(hashes) > 2 * MAX_LAYERS:
+        raise CheckpointError(f"{where}: metadata 'spec_hashes' is {show(hashes)}, expected a dict "
+                              "from layer names to hashes")
+    for layer, digest in hashes.items():
+        ok_name = type(layer) is str and 0 < len(layer) <= MAX_NAME and layer.isidentifier()
+        if not ok_name or type(digest) is not str or not 1 <= len(digest) <= 64 or not _hex(digest):
+            raise CheckpointError(f"{where}: metadata 'spec_hashes' maps {show(layer)} to {show(digest)}, "
+                                  "expected a layer name and a hex digest")
+
+
+def _hex(text: str) -> bool:
+    return all(c in "0123456789abcdefABCDEF" for c in text)
+
+
+def _net_spec(meta: dict, where: str) -> None:
+    """A network file's layers as a checkpoint records them, checked as a network file's are;
+    every custom layer must come with its spec hash (the only way its code is checked)."""
+    spec = meta.get("net_spec")
+    if type(spec) is not dict or any(key not in ("file", "layers", "loss") for key in spec):
+        raise CheckpointError(f"{where}: metadata 'net_spec' is {show(spec)}, expected a dict of "
+                              "'file', 'layers' and 'loss'")
+    file = spec.get("file", "")
+    if type(file) is not str or len(file) > MAX_PATH:
+        raise CheckpointError(f"{where}: metadata 'net_spec' file is {show(file)}, expected a path")
+    layers = check_layers(spec.get("layers"), f"{where}: net_spec", CheckpointError)
+    check_loss(spec.get("loss", LOSSES[0]), f"{where}: net_spec", CheckpointError)
+    hashes = meta.get("spec_hashes") or {}
+    for entry in custom_layers(layers):
+        if entry["layer"] not in hashes:
+            raise CheckpointError(f"{where}: custom layer {entry['layer']!r} has no recorded spec hash, "
+                                  "so no code can be checked against it")
+    spec["layers"] = layers

@@ -25,7 +25,11 @@ parameter to ``"glorot"``, ``"he"`` or a number; by default arrays of two or
 more axes are Glorot-uniform, vectors zero. ``"constants"`` maps a constant to
 a value (a convolution's connection table ``T`` defaults to all ones).
 
-This module reads and checks the file and derives its spec files; building the
+The file is Python you name, so it runs; what it defines is then checked field
+by field (:mod:`symcnn.runtime.netcheck`: sizes whole numbers in 1..2**20, RECIPE
+values as the CLI options are), and a file or spec that is not a regular file of
+at most :data:`MAX_FILE_BYTES` (a FIFO, ``/dev/zero``) is refused unopened. This
+module reads and checks the file and derives its spec files; building the
 network is :mod:`symcnn.runtime.netspec`'s job.
 """
 
@@ -33,6 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import runpy
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,13 +45,13 @@ from typing import Any
 
 from symcnn import __version__
 from symcnn.errors import NetworkError, SymcnnError
+from symcnn.runtime.netcheck import LOSSES, RESERVED, check_layers, check_loss, check_recipe
 
-__all__ = ["DEFAULT_RECIPE", "LOSSES", "RESERVED", "NetworkFile", "derived_folder", "read_network_file"]
+__all__ = ["DEFAULT_RECIPE", "LOSSES", "MAX_FILE_BYTES", "RESERVED", "NetworkFile", "derived_folder",
+           "read_network_file", "regular_file"]
 
-#: Keys of a layer entry that are not sizes.
-RESERVED = ("name", "layer", "spec", "generated", "init", "constants")
-#: Built-in losses a network file may end in.
-LOSSES = ("loss_softmax_ce", "loss_squared")
+#: The largest network or layer spec file read (a spec is Python source: the examples are 2 KB).
+MAX_FILE_BYTES = 1 << 20
 #: Training recipe of a network file that gives none (keys a RECIPE may set).
 DEFAULT_RECIPE = {"lr": 0.01, "schedule": "constant", "momentum": 0.9, "batch_size": 64, "epochs": 1}
 
@@ -65,58 +70,38 @@ class NetworkFile:
         return {"file": self.path, "layers": self.layers, "loss": self.loss}
 
 
+def regular_file(path: Path, what: str, limit: int = MAX_FILE_BYTES) -> None:
+    """Refuse ``path`` unless it is a regular file of at most ``limit`` bytes (a FIFO or ``/dev/zero``
+    is refused before it is opened: reading either would hang or never end)."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise NetworkError(f"{path}: no such {what}" if isinstance(exc, FileNotFoundError)
+                           else f"{path}: {what} cannot be read: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise NetworkError(f"{path}: {what} is not a regular file")
+    if info.st_size > limit:
+        raise NetworkError(f"{path}: {what} of {info.st_size} bytes; at most {limit}")
+
+
 def read_network_file(path: str | Path) -> NetworkFile:
-    """Run the network file ``path`` and check its ``NETWORK``, ``LOSS`` and ``RECIPE``."""
+    """Run the network file ``path`` and check its ``NETWORK``, ``LOSS`` and ``RECIPE`` field by field."""
     path = Path(path)
     where = f"{path}"
-    if not path.is_file():
-        raise NetworkError(f"{where}: no such network file")
+    regular_file(path, "network file")
     try:
         found = runpy.run_path(str(path), run_name="symcnn_network_file")
     except SymcnnError:
         raise
     except Exception as exc:  # the user's file failed: say where, not a traceback
-        raise NetworkError(f"{where}: the file raised {type(exc).__name__}: {exc}") from None
+        raise NetworkError(f"{where}: the file raised {type(exc).__name__}: {str(exc)[:200]}") from None
     network = found.get("NETWORK")
-    if not isinstance(network, (list, tuple)) or not network:
+    if type(network) not in (list, tuple) or not network:
         raise NetworkError(f"{where}: defines no NETWORK (a list with one dict per layer)")
-    layers = [_entry(where, k, entry, path.parent) for k, entry in enumerate(network, 1)]
-    names = [e["name"] for e in layers]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise NetworkError(f"{where}: layer names must be unique, {dupes[0]!r} is used twice")
-    loss = found.get("LOSS", "loss_softmax_ce")
-    if loss not in LOSSES:
-        raise NetworkError(f"{where}: LOSS {loss!r}; choose from {', '.join(LOSSES)}")
-    return NetworkFile(str(path.resolve()), layers, loss, _recipe(where, found.get("RECIPE", {})))
-
-
-def _entry(where: str, k: int, entry: Any, home: Path) -> dict[str, Any]:
-    if not isinstance(entry, dict) or not isinstance(entry.get("layer"), str):
-        raise NetworkError(f"{where}: NETWORK[{k - 1}] is not a dict with a 'layer' name")
-    out = dict(entry)
-    out.setdefault("name", "flatten" if entry["layer"] == "flatten" else f"layer{k}")
-    name = out["name"]
-    if not isinstance(name, str) or not name.isidentifier():
-        raise NetworkError(f"{where}: layer name {name!r} is not a plain identifier")
-    if "spec" in out and "generated" in out:
-        raise NetworkError(f"{where}: layer {name!r} gives both 'spec' and 'generated'; choose one")
-    for key in ("spec", "generated"):
-        if key in out:
-            out[key] = str((home / out[key]).resolve())
-    for key, value in out.items():
-        if key not in RESERVED and (isinstance(value, bool) or not isinstance(value, int)):
-            raise NetworkError(f"{where}: layer {name!r}: size {key} = {value!r} is not a whole number")
-    for key in ("init", "constants"):
-        if not isinstance(out.get(key, {}), dict):
-            raise NetworkError(f"{where}: layer {name!r}: {key!r} must be a dict")
-    return out
-
-
-def _recipe(where: str, recipe: Any) -> dict[str, Any]:
-    if not isinstance(recipe, dict) or set(recipe) - set(DEFAULT_RECIPE):
-        raise NetworkError(f"{where}: RECIPE must be a dict with keys from {', '.join(DEFAULT_RECIPE)}")
-    return {**DEFAULT_RECIPE, **recipe}
+    layers = check_layers(network, where, NetworkError, home=path.parent)
+    loss = check_loss(found.get("LOSS", "loss_softmax_ce"), where, NetworkError)
+    recipe = check_recipe(found.get("RECIPE", {}), DEFAULT_RECIPE, where, NetworkError)
+    return NetworkFile(str(path.resolve()), layers, loss, recipe)
 
 
 #: ``derive(spec, folder)``: derive a spec file's layers into a folder (:func:`symcnn.pipeline.derive_spec`).
@@ -129,25 +114,27 @@ def derived_folder(
     """The folder holding the generated modules of the layer spec file ``spec``, derived on first use.
 
     The folder is ``<cache>/layers/<stem>-<hash of the file and symcnn's version>``:
-    an edited spec is derived anew (by ``derive``: the runtime holds no SymPy), an unchanged one is
-    read from the cache.
+    an edited spec is derived anew (by ``derive``: the runtime holds no SymPy). Given ``derive``, an
+    unchanged one is too, on every use: ``derive`` compares the folder with what the spec generates
+    and rewrites what differs, so a module planted in the cache folder never runs.
     """
     from symcnn.paths import cache_dir
 
     spec = Path(spec)
+    regular_file(spec, "layer spec file")
     try:
         text = spec.read_bytes()
     except OSError as exc:
         raise NetworkError(f"{spec}: layer spec file cannot be read: {exc}") from None
     key = hashlib.sha256(text + f"\nsymcnn={__version__}".encode()).hexdigest()[:16]
     folder = cache_dir() / "layers" / f"{spec.stem}-{key}"
-    if not (folder / "MANIFEST.json").is_file():  # the manifest is written last
-        if derive is None:
-            raise NetworkError(f"{spec}: its layers are not derived yet; "
-                               "`symcnn train --net-spec` derives them")
-        if log:
+    fresh = not (folder / "MANIFEST.json").is_file()  # the manifest is written last
+    if fresh and derive is None:
+        raise NetworkError(f"{spec}: its layers are not derived yet; `symcnn train --net-spec` derives them")
+    if derive is not None:  # on every use: the folder is in the cache, and is checked, never trusted
+        if fresh and log:
             log(f"deriving the layers of {spec} into {folder}")
         seconds = derive(spec, folder)
-        if log:
+        if fresh and log:
             log(f"  done in {seconds:.1f} s")
     return folder

@@ -12,7 +12,7 @@ there is such an error.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -21,8 +21,11 @@ import numpy as np
 
 from symcnn.errors import CheckpointError, GeneratedCodeError, NetworkError
 from symcnn.runtime.arch import CLASSES, INPUT_SHAPE, glorot, he
+from symcnn.runtime.budget import Budget, check, layer_cost
 from symcnn.runtime.layers import DTYPES, Flatten, Layer
-from symcnn.runtime.loader import load_layer_module, resolve_folder
+from symcnn.runtime.loader import declared_spec_hash, load_layer_module, resolve_folder
+from symcnn.runtime.metadata import check_meta
+from symcnn.runtime.netcheck import CUSTOM_KEYS, check_layers, check_loss
 from symcnn.runtime.netfile import RESERVED, NetworkFile, derived_folder
 from symcnn.runtime.network import Network
 
@@ -39,57 +42,138 @@ Log = Callable[[str], None]
 def build_from_file(
     nf: NetworkFile, *, backend: str = "numba", dtype: str = "float64", seed: int = 0,
     generated: str | Path | None = None, trust: bool = False, log: Log | None = None,
+    budget: Budget | None = None,
 ) -> Network:
-    """The network ``nf`` lists, its weights drawn from ``numpy.random.default_rng(seed)``."""
+    """The network ``nf`` lists, its weights drawn from ``numpy.random.default_rng(seed)``.
+
+    Every layer's sizes are read off the chain and its bytes estimated against ``budget``
+    (default: :class:`~symcnn.runtime.budget.Budget`, one image) before any array is allocated.
+    """
     if np.dtype(dtype).name not in DTYPES:
         raise GeneratedCodeError(f"unknown dtype {dtype!r}; choose float32 or float64")
     dtype = np.dtype(dtype).name
+    nf = NetworkFile(nf.path, check_layers(nf.layers, nf.path or "network", NetworkError),
+                     check_loss(nf.loss, nf.path or "network", NetworkError), nf.recipe)
+    plan, loss, shape = _plan(nf, backend, generated, trust, log)
+    budget = budget or Budget()
+    itemsize = np.dtype(dtype).itemsize
+    costs = [layer_cost(module, entry["name"], sizes, itemsize, backend, budget)
+             for entry, module, sizes in plan if module is not None]
+    where = f"network {Path(nf.path).name}" if nf.path else "the network"
+    check(costs, budget, int(np.prod(INPUT_SHAPE)), itemsize, where)
     rng = np.random.default_rng(seed)
-    shape, prev, layers, hashes = (_PROBE_N, *INPUT_SHAPE), None, [], {}
-    for entry in nf.layers:
-        if entry["layer"] == "flatten":
+    layers, hashes = [], {}
+    for entry, module, sizes in plan:
+        if module is None:
             layers.append(Flatten(entry["name"], "C"))
-            shape, prev = (shape[0], int(np.prod(shape[1:]))), entry
             continue
-        module = _module(entry, backend, generated, trust, log)
-        sizes = resolve_sizes(module, _given(entry, module), shape, _who(entry, module), _from(prev, shape))
         shapes = module.shapes(sizes)
-        params = {p: _initial(entry, p, shapes[p], shape[1], shapes[module.OUTPUTS[0]][1], rng)
+        maps_in = shapes[module.INPUTS[0]][1]
+        params = {p: _initial(entry, p, shapes[p], maps_in, shapes[module.OUTPUTS[0]][1], rng)
                   for p in module.PARAMS}
-        constants = {c: np.asarray(entry.get("constants", {}).get(c, np.ones(shapes[c])))
-                     for c in module.CONSTANTS}
+        constants = {c: _constant(entry, c, shapes[c]) for c in module.CONSTANTS}
         hyper = {h: sizes[h] for h in module.HYPER}
         buffers = module.initial_buffers(sizes, dtype)  # a batch norm's running statistics: 0 and 1
         layers.append(Layer(module, entry["name"], params, constants, hyper, dtype, buffers))
         hashes[module.LAYER] = module.SPEC_HASH
-        shape, prev = tuple(shapes[module.OUTPUTS[0]]), entry
-    loss = load_layer_module(nf.loss, backend, generated, trust)
-    want = (shape[0], CLASSES)
-    if shape != want:
-        raise NetworkError(f"the loss {nf.loss} cannot take the output of {_from(prev, shape)}: "
-                           f"it takes (N, {CLASSES}), a score for each of the {CLASSES} classes"
-                           + _flatten_hint(len(shape), 2))
     hashes[loss.LAYER] = loss.SPEC_HASH
     meta = {"net": NET_SPEC, "backend": backend, "dtype": dtype, "spec_hashes": dict(sorted(hashes.items())),
             "net_spec": nf.meta()}
     return Network(layers, Layer(loss, "loss", {}, dtype=dtype), input_shape=INPUT_SHAPE, meta=meta)
 
 
+def _plan(nf: NetworkFile, backend: str, generated: Any, trust: bool, log: Log | None):
+    """Each entry with its module (None: flatten) and sizes at :data:`_PROBE_N` images, the loss
+    module, and the output shape; nothing is allocated."""
+    shape, prev, plan = (_PROBE_N, *INPUT_SHAPE), None, []
+    for entry in nf.layers:
+        if entry["layer"] == "flatten":
+            shape = (shape[0], int(np.prod(shape[1:])))
+            plan.append((entry, None, {}))
+            prev = entry
+            continue
+        module = _module(entry, backend, generated, trust, log)
+        sizes = resolve_sizes(module, _given(entry, module), shape, _who(entry, module), _from(prev, shape))
+        plan.append((entry, module, sizes))
+        shape, prev = tuple(module.shapes(sizes)[module.OUTPUTS[0]]), entry
+    loss = load_layer_module(nf.loss, backend, generated, trust)
+    want = (shape[0], CLASSES)
+    if shape != want:
+        raise NetworkError(f"the loss {nf.loss} cannot take the output of {_from(prev, shape)}: "
+                           f"it takes (N, {CLASSES}), a score for each of the {CLASSES} classes"
+                           + _flatten_hint(len(shape), 2))
+    return plan, loss, shape
+
+
+def _constant(entry: dict, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """``entry["constants"][name]`` (a number fills the array) of ``shape``, else ones."""
+    value = entry.get("constants", {}).get(name)
+    if value is None:
+        return np.ones(shape)
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim == 0:
+        return np.full(shape, float(arr))
+    if arr.shape != tuple(shape):
+        raise NetworkError(f"layer {entry['name']!r}: constant {name!r} has shape {arr.shape}, "
+                           f"expected {tuple(shape)}")
+    return arr
+
+
 def network_from_net_meta(meta: dict, *, backend: str | None = None, generated: str | Path | None = None,
-                          trust: bool = False, log: Log | None = None) -> Network:
-    """Rebuild the (untrained) network a checkpoint's ``net_spec`` metadata records."""
-    spec = meta.get("net_spec")
-    if not isinstance(spec, dict) or not isinstance(spec.get("layers"), list):
-        raise CheckpointError("checkpoint of a network file records no 'net_spec' layers")
-    nf = NetworkFile(str(spec.get("file", "?")), spec["layers"], spec.get("loss", "loss_softmax_ce"))
-    net = build_from_file(nf, backend=backend or meta.get("backend", "numba"),
-                          dtype=meta.get("dtype", "float64"), generated=generated, trust=trust, log=log)
-    for layer, was in (meta.get("spec_hashes") or {}).items():
+                          trust: bool = False, log: Log | None = None, custom: Sequence[str | Path] = (),
+                          budget: Budget | None = None, where: str = "checkpoint") -> Network:
+    """Rebuild the (untrained) network a checkpoint's ``net_spec`` metadata records.
+
+    The metadata is data: it must have passed :func:`~symcnn.runtime.metadata.check_meta`, and no
+    path it records is used. A custom layer (one its entry gives ``spec`` or ``generated`` for) is
+    loaded only from the folders in ``custom``, which the user named (``evaluate --spec FILE``, derived,
+    and ``--generated DIR``), and only if the ``SPEC_HASH`` its module declares is the one the
+    checkpoint recorded. A built-in layer comes from ``generated`` when it holds it, else the
+    built-in folder.
+    """
+    if check_meta(meta, where)["net"] != NET_SPEC:
+        raise CheckpointError(f"{where}: not the checkpoint of a network file (net is {meta['net']!r:.40})")
+    spec = meta["net_spec"]
+    recorded = meta.get("spec_hashes") or {}
+    backend = backend or meta.get("backend", "numba")
+    layers = [_placed(entry, backend, generated, custom, recorded, where) for entry in spec["layers"]]
+    nf = NetworkFile(str(spec.get("file", "")), layers, spec.get("loss", "loss_softmax_ce"))
+    net = build_from_file(nf, backend=backend, dtype=meta.get("dtype", "float64"), generated=None,
+                          trust=trust, log=log, budget=budget)  # each entry says its folder now
+    for layer, was in recorded.items():
         now = net.meta["spec_hashes"].get(layer)
         if now != was:
-            raise CheckpointError(f"layer {layer} was trained with spec hash {was}, but now derives {now} "
-                                  f"(its spec changed since the checkpoint was saved)")
+            raise CheckpointError(f"{where}: layer {layer} was trained with spec hash {was}, but now "
+                                  f"derives {now} (its spec changed since the checkpoint was saved)")
+    net.meta["net_spec"] = spec
     return net
+
+
+def _placed(entry: dict, backend: str, generated: Any, custom: Sequence[str | Path], recorded: dict,
+            where: str) -> dict:
+    """A checkpoint's layer entry pointing at the folder its module is loaded from: never one the
+    checkpoint names."""
+    out = {k: v for k, v in entry.items() if k not in CUSTOM_KEYS}
+    if entry["layer"] == "flatten":
+        return out
+    filename = f"{entry['layer']}_{backend}.py"
+    if not any(key in entry for key in CUSTOM_KEYS):
+        mine = generated is not None and (Path(generated) / filename).is_file()
+        return {**out, "generated": str(generated)} if mine else out
+    for folder in custom:
+        path = Path(folder) / filename
+        if path.is_file():
+            declared, want = declared_spec_hash(path), recorded[entry["layer"]].lower()
+            if declared != want:
+                raise CheckpointError(
+                    f"{where}: layer {entry['name']!r} ({entry['layer']}) was trained with spec hash {want}, "
+                    f"but {path} declares {declared}; pass the spec it was trained with")
+            return {**out, "generated": str(folder)}
+    named = f" (none of {', '.join(str(f) for f in custom)} holds {filename})" if custom else ""
+    raise CheckpointError(
+        f"{where}: layer {entry['name']!r} is the custom layer {entry['layer']!r}, whose code the checkpoint "
+        f"does not carry and symcnn does not run from it{named}; pass --spec FILE (the spec file that "
+        "defines it) or --generated DIR (a folder `symcnn derive --spec FILE --out DIR` wrote)")
 
 
 def _module(entry: dict, backend: str, generated: Any, trust: bool, log: Log | None) -> ModuleType:

@@ -36,18 +36,20 @@ DeepLearnToolbox's ``k{i}{j}`` as is (true convolution); in ``xcorr`` it is ``ro
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from symcnn.errors import GeneratedCodeError
 from symcnn.runtime.arch import CLASSES, COMBO_LAMBDA, INPUT_SHAPE, Op, arch, glorot, he, initial_params
+from symcnn.runtime.budget import EVAL_BATCH, Budget, estimate_network
 from symcnn.runtime.layers import DTYPES, Flatten, Layer
 from symcnn.runtime.loader import BACKENDS, load_layer_module
 from symcnn.runtime.metadata import check_meta
 from symcnn.runtime.network import Network, Penalty
 
-__all__ = ["CONVENTIONS", "PRESETS", "RECIPES", "build_network", "network_from_meta"]
+__all__ = ["CONVENTIONS", "PRESETS", "RECIPES", "build_network", "check_preset", "network_from_meta"]
 
 PRESETS = ("dlt", "bouvrie", "lenet5", "combo", "vgg", "resnet")
 CONVENTIONS = ("xcorr", "matlab")
@@ -171,11 +173,17 @@ def _resnet(b: _Builder, convention: str, seed: int) -> Network:
 
 def network_from_meta(
     meta: dict, *, backend: str | None = None, generated: str | Path | None = None, trust: bool = False,
-    where: str = "checkpoint",
+    where: str = "checkpoint", custom: Sequence[str | Path] = (), budget: Budget | None = None,
 ) -> Network:
-    """Rebuild the (untrained) network a checkpoint's metadata describes (checked by :mod:`.metadata`)."""
+    """Rebuild the (untrained) network a checkpoint's metadata describes (checked by :mod:`.metadata`).
+
+    Nothing the metadata names is run: a network file's custom layers come only from the folders
+    in ``custom`` (see :func:`~symcnn.runtime.netspec.network_from_net_meta`). The network is held
+    to ``budget`` (evaluation in batches of 1 000 by default) before its activations exist.
+    """
     check_meta(meta, where)
     net = meta.get("net")
+    budget = budget or Budget(batch=EVAL_BATCH)
     options = {
         "backend": backend or meta.get("backend", "numba"),
         "dtype": meta.get("dtype", "float64"),
@@ -186,15 +194,31 @@ def network_from_meta(
     if net == "net-spec":  # a network file's net: its layers are in the metadata
         from symcnn.runtime.netspec import network_from_net_meta
 
-        return network_from_net_meta(meta, backend=backend, generated=generated, trust=trust)
+        return network_from_net_meta(meta, backend=backend, generated=generated, trust=trust, custom=custom,
+                                     budget=budget, where=where)
     if net == "dlt-custom":
         from symcnn.runtime.dlt import from_dlt
 
-        return from_dlt(_blank_dlt(meta), **options)
-    if net not in PRESETS:
+        built = from_dlt(_blank_dlt(meta), **options)
+    elif net in PRESETS:
+        extra = {"combo_lambda": meta["combo_lambda"]} if "combo_lambda" in meta else {}
+        built = build_network(net, **options, **extra)
+    else:
         raise GeneratedCodeError(f"checkpoint is of network {net!r}, which symcnn cannot rebuild")
-    extra = {"combo_lambda": meta["combo_lambda"]} if "combo_lambda" in meta else {}
-    return build_network(net, **options, **extra)
+    estimate_network(built, budget, options["backend"], f"{where}: network {net}")
+    return built
+
+
+def check_preset(name: str, budget: Budget, *, dtype: str = "float32", convention: str = "xcorr",
+                 backend: str = "numpy") -> int:
+    """Refuse preset ``name`` at ``budget`` before its activations exist; its estimated bytes.
+
+    The preset is built with the NumPy modules (its parameters are small; the shapes are the
+    same in every backend) and dropped again.
+    """
+    conv = convention if name != "combo" else "xcorr"
+    net = build_network(name, backend="numpy", dtype=dtype, convention=conv)
+    return estimate_network(net, budget, backend, f"network {name}")
 
 
 def _blank_dlt(meta: dict) -> dict:

@@ -3,7 +3,9 @@
 :func:`train_epoch` is the whole algorithm; everything else (progress bars,
 checkpoints, JSON lines, Ctrl-C) is left to the caller through ``on_batch``
 and ``stop``. A NaN or Inf loss stops training with a :class:`TrainingError`
-naming the epoch and batch, before the bad gradients touch the weights.
+naming the epoch and batch, before the bad gradients touch the weights; an
+update that leaves a weight NaN or Inf (the last batch's, whose loss no later
+batch computes) stops it too, so no caller saves a diverged network.
 """
 
 from __future__ import annotations
@@ -69,8 +71,18 @@ def train_epoch(
         if on_batch is not None:
             on_batch(batch, seen, total / seen)
         if stop():
+            _check_weights(net, epoch, batch)
             return total / seen, seen, True
+    _check_weights(net, epoch, -(-len(order) // batch_size))
     return total / max(seen, 1), seen, False
+
+
+def _check_weights(net: Network, epoch: int, batch: int) -> None:
+    """Refuse weights an update made non-finite (each batch's loss catches it for the batch before)."""
+    for name, arr in net.parameters().items():
+        if not np.isfinite(arr).all():
+            raise TrainingError(f"weights {name} became NaN or Inf in the update of epoch {epoch}, "
+                                f"batch {batch}; training stopped (try a lower --lr)")
 
 
 def evaluate(

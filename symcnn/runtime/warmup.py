@@ -23,6 +23,10 @@ processes and then trains on kernels read from the cache:
    SGD update's kernels (:mod:`.update`) need no plan: the second child
    compiles them while the first plans.
 
+Each child names the kernel it is compiling in a small file of its own (its
+tick file's name + ``.now``), so the parent can say which kernels are
+compiling and for how long, not only how many are done.
+
 When the cache is already warm, the planning child finds its shortest kernel
 there and loads the rest itself, and the others find nothing to claim.
 If a child fails, the others are stopped and one child runs a real training
@@ -41,8 +45,10 @@ import pickle
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 #: Images in the planning child's training step: kernels are compiled per dtype and layout, not per size.
@@ -61,6 +67,7 @@ def compile_ahead(
     net_spec: dict | None = None,
     progress: Callable[[int, int, float], None] | None = None,
     meanwhile: Callable[[], None] | None = None,
+    compiling: Callable[[list[tuple[str, float]]], None] | None = None,
 ) -> float | None:
     """Compile (or load) every Numba kernel of preset ``net``'s training step in child processes.
 
@@ -68,6 +75,8 @@ def compile_ahead(
     ``progress(done, total, share)`` is called while the compiling children work (ten
     times a second): ``done`` of ``total`` kernels compiled, ``share`` the fraction of the
     work done (kernels weighted by their source length); ``(0, 0, 0.0)`` while planning.
+    ``compiling(now)`` is called just before it with what the children are working on:
+    ``(kernel, seconds so far)`` a busy child, ``"conv_xcorr_sigmoid.backward_dK_packed"`` say.
     ``meanwhile`` runs in this process once the children have started (loading the data, building
     the network: work that calls no kernel); if it raises, the children are stopped and the error
     propagates. Returns the children's wall time in seconds, or ``None`` if they failed.
@@ -75,6 +84,7 @@ def compile_ahead(
     spec = {"net": net, "dtype": dtype, "convention": convention,
             "generated": None if generated is None else str(generated), "trust": trust, "net_spec": net_spec}
     report = progress or (lambda done, total, share: None)
+    busy = compiling or (lambda now: None)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="symcnn-warmup-") as tmp:
         plan, claims = Path(tmp) / "plan.pickle", Path(tmp) / "claims"
@@ -82,8 +92,10 @@ def compile_ahead(
         ticks = [str(Path(tmp) / f"ticks-{k}") for k in range(JOBS)]
 
         planned: list = []  # (kernels, their summed cost) once the plan is there: read once
+        since: dict[str, tuple[str, float]] = {}  # a child's tick file: (what it works on, since when)
 
         def poll() -> None:
+            busy(_working(ticks, since))
             if not planned and (calls := _planned(plan)) is not None:
                 planned.append((len(calls), sum(c for _, c in calls) or 1))
             if not planned:
@@ -95,7 +107,13 @@ def compile_ahead(
         work = {**spec, "plan": str(plan), "claims": str(claims), "parent": os.getpid()}
         if _children([{**work, "ticks": ticks[k], "planner": k == 0} for k in range(JOBS)], poll, meanwhile):
             return time.perf_counter() - start
-    return time.perf_counter() - start if _children([spec]) else None
+    again = time.perf_counter()
+
+    def alone() -> None:  # one child compiles what a real step calls: say how long it has taken so far
+        busy([("one training step in one child", time.perf_counter() - again)])
+        report(0, 0, 0.0)
+
+    return time.perf_counter() - start if _children([spec], alone) else None
 
 
 def _planned(plan: Path) -> list | None:
@@ -104,6 +122,33 @@ def _planned(plan: Path) -> list | None:
         return pickle.loads(plan.read_bytes())
     except FileNotFoundError:
         return None
+
+
+def _working(files: list[str], since: dict[str, tuple[str, float]]) -> list[tuple[str, float]]:
+    """What each busy child is compiling (from its ``.now`` file) and for how long, by this process's
+    clock; ``since`` keeps, per child, what it was last seen doing and from when."""
+    now, out = time.perf_counter(), []
+    for name in files:
+        try:
+            doing = Path(name + ".now").read_text()
+        except FileNotFoundError:
+            doing = ""
+        if not doing:
+            since.pop(name, None)
+            continue
+        if since.get(name, ("",))[0] != doing:
+            since[name] = (doing, now)
+        out.append((doing, now - since[name][1]))
+    return out
+
+
+def _doing(spec: dict, what: str) -> None:
+    """Say (in this child's ``.now`` file) what it works on now; ``""``: nothing worth naming."""
+    if "ticks" in spec:
+        partial = spec["ticks"] + ".now.part"
+        with open(partial, "w") as f:
+            f.write(what)
+        os.replace(partial, spec["ticks"] + ".now")
 
 
 def _ticked(files: list[str]) -> tuple[int, int]:
@@ -127,7 +172,8 @@ def _children(specs: list[dict], poll: Callable[[], None] | None = None,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for s in specs]
     try:
         if meanwhile is not None:
-            meanwhile()
+            with _polling(poll):
+                meanwhile()
         while None in (codes := [run.poll() for run in runs]) and not any(codes):  # running, none failed
             if poll is not None:
                 poll()
@@ -143,14 +189,38 @@ def _children(specs: list[dict], poll: Callable[[], None] | None = None,
     return ok
 
 
+@contextmanager
+def _polling(poll: Callable[[], None] | None) -> Iterator[None]:
+    """Call ``poll`` ten times a second from a thread while the body runs (``meanwhile``: the
+    progress shown goes on while this process loads the data)."""
+    done = threading.Event()
+
+    def loop() -> None:
+        while not done.wait(0.1):
+            poll()
+
+    thread = threading.Thread(target=loop, daemon=True) if poll is not None else None
+    if thread is not None:
+        thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        if thread is not None:
+            thread.join()
+
+
 def _network(spec: dict):
     from symcnn.runtime.presets import build_network
 
     if spec.get("net_spec"):
-        from symcnn.runtime.netspec import network_from_net_meta
+        from symcnn.runtime.netfile import NetworkFile
+        from symcnn.runtime.netspec import build_from_file
 
-        return network_from_net_meta({"net_spec": spec["net_spec"], "dtype": spec["dtype"]}, backend="numba",
-                                     generated=spec["generated"], trust=spec["trust"])
+        layout = spec["net_spec"]  # the user's own network file, read and checked by the parent
+        nf = NetworkFile(layout["file"], layout["layers"], layout["loss"])
+        return build_from_file(nf, backend="numba", dtype=spec["dtype"], generated=spec["generated"],
+                               trust=spec["trust"])
     return build_network(spec["net"], backend="numba", dtype=spec["dtype"], convention=spec["convention"],
                          generated=spec["generated"], trust=spec["trust"])
 
@@ -188,21 +258,33 @@ def _plan(spec: dict) -> None:
     for module, name, kernel in kept:
         setattr(module, name, kernel)
     plan = sorted(calls.items(), key=lambda kv: -kv[1])
+    if plan:
+        _doing(spec, "{}.{}".format(*plan[-1][0][:2]))
     if plan and _cached(plan[-1][0], spec):  # the shortest kernel came from the cache: the rest will too
-        for (layer, name, types), _ in plan[:-1]:
+        for (layer, name, types), _ in plan[:-1]:  # named too: one the cache lacks compiles here
+            _doing(spec, f"{layer}.{name}")
             _kernel(layer, name, spec).compile(types)
         _update_once(spec)
         plan = []
+    _doing(spec, "")
     partial = spec["plan"] + ".part"
     with open(partial, "wb") as f:
         pickle.dump(plan, f)
     os.replace(partial, spec["plan"])
 
 
-def _kernel(layer: str, name: str, spec: dict):
-    from symcnn.runtime.loader import load_layer_module
+_MODULES: dict[str, dict] = {}  # a child's network's generated modules by layer, per spec
 
-    return getattr(load_layer_module(layer, "numba", spec["generated"], trust=spec["trust"]), name)
+
+def _kernel(layer: str, name: str, spec: dict):
+    """Kernel ``name`` of the network's module of ``layer``: a network file's own layers come from
+    their derived folder, not ``spec["generated"]``, so the module is the one the network loaded."""
+    key = json.dumps([spec.get(k) for k in ("net", "dtype", "convention", "generated", "trust", "net_spec")])
+    if key not in _MODULES:
+        net = _network(spec)
+        layers = [*net.layers, net.loss_layer, *(p.layer for p in net.penalties)]
+        _MODULES[key] = {m.LAYER: m for m in (getattr(x, "module", None) for x in layers) if m}
+    return getattr(_MODULES[key][layer], name)
 
 
 def _cached(call: tuple[str, str, tuple], spec: dict) -> bool:
@@ -228,16 +310,20 @@ def _compile(spec: dict) -> None:
         return
     for k, ((layer, name, types), cost) in enumerate(calls):
         if _claim(spec["claims"], str(k)):
+            _doing(spec, f"{layer}.{name}")
             _kernel(layer, name, spec).compile(types)
             with open(spec["ticks"], "a") as f:
                 f.write(f"{cost}\n")
+    _doing(spec, "")
     _update_once(spec)
 
 
 def _update_once(spec: dict) -> None:
     """Compile (or load) the update's kernels, unless another child has claimed them."""
     if "claims" not in spec or _claim(spec["claims"], "update"):
+        _doing(spec, "update (SGD's kernels)")
         _update_kernels(spec["dtype"])
+        _doing(spec, "")
 
 
 def _claim(folder: str, name: str) -> bool:

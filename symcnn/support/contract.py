@@ -34,9 +34,13 @@ class Contract:
             raise ShapeError(f"{self.layer}: {name} must be a NumPy array of rank {rank}")
 
     def hyper(self, hyper: dict, name: str) -> None:
-        """Hyper-parameter ``name`` is given."""
+        """Hyper-parameter ``name`` is given, and is an integer of at least 1 (a size: a pooling factor,
+        a dilation); ``2.9`` is refused, not truncated."""
         if name not in hyper:
             raise ShapeError(f"{self.layer}: hyper-parameter '{name}' is missing")
+        value = hyper[name]
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+            raise ShapeError(f"{self.layer}: hyper-parameter '{name}' must be an integer >= 1, got {value!r}")
 
     def positive(self, sizes: dict) -> None:
         """Every size read off the shapes is at least 1."""
@@ -70,10 +74,20 @@ class Contract:
             raise ShapeError(f"{self.layer}: {name} must be C-contiguous")
         return a
 
-    def buffer(self, out: dict | None, name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
-        """The caller's buffer ``out[name]`` (checked) if given, else a new array (:func:`aligned`)."""
+    def buffer(self, out: dict | None, name: str, shape: tuple, dtype: np.dtype,
+               read: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
+        """The caller's buffer ``out[name]`` (checked) if given, else a new array (:func:`aligned`).
+
+        A caller's buffer must not share memory with any array of ``read`` (what the pass reads and
+        has made so far): a kernel writing into an input it reads would corrupt the other results.
+        """
         if out is not None and name in out:
-            return self.checked(out[name], name, shape, dtype)
+            given = self.checked(out[name], name, shape, dtype)
+            for other, a in (read or {}).items():
+                if np.may_share_memory(given, a) and np.shares_memory(given, a):
+                    raise ShapeError(f"{self.layer}: out[{name!r}] shares memory with {other}; "
+                                     "give each output its own buffer")
+            return given
         return aligned(shape, dtype)
 
 

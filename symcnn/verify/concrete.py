@@ -1,9 +1,12 @@
 """Evaluate index-notation expressions at concrete sizes.
 
-Two modes share one walker: *symbolic*, where every array entry is its own
+Three modes share one walker: *symbolic*, where every array entry is its own
 SymPy symbol and the result is a polynomial (or rational function) in them —
-what ``expand(derived − closed) == 0`` is checked on — and *numeric*, with
-random float64 entries, a quick pre-check before the symbolic expansion.
+what ``expand(derived − closed) == 0`` is checked on — *numeric*, with
+random float64 entries, a quick pre-check before the symbolic expansion, and
+*exact in a field* (``Env.field``, e.g. :mod:`.modular`): constants as exact
+fractions, arithmetic on the entries' own number type, powers and functions
+by the field's rules.
 Reading outside an array is an error: a closed form or a derivation that
 indexes off its map is wrong, not zero.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 import sympy as sp
@@ -40,9 +44,11 @@ class Env:
     arrays: dict[str, np.ndarray]
     scalars: dict[sp.Symbol, int] = field(default_factory=dict)
     numeric: bool = False
+    #: exact mode: ``pow(base, exponent)`` and ``function(name, args)`` for the entries' number type
+    field: object | None = None
 
     def bind(self, values: dict[sp.Symbol, int]) -> Env:
-        return Env(self.arrays, {**self.scalars, **values}, self.numeric)
+        return Env(self.arrays, {**self.scalars, **values}, self.numeric, self.field)
 
 
 def entry_symbols(name: str, shape: tuple[int, ...], positive: bool = False) -> np.ndarray:
@@ -67,6 +73,11 @@ class _Walker:
     def run(self, e):
         if not isinstance(e, sp.Basic):
             return e
+        if self.env.field is not None:
+            return self._exact(e)
+        return self._walk(e)
+
+    def _walk(self, e):
         if e.is_Symbol:
             if e in self.vars:
                 return self.vars[e]
@@ -84,7 +95,8 @@ class _Walker:
         if isinstance(e, sp.Indexed):
             return self._indexed(e)
         if isinstance(e, padded):  # zero where the read leaves its array
-            return self._indexed(e.args[0], outside=0.0 if self.env.numeric else sp.S.Zero)
+            outside = 0 if self.env.field is not None else 0.0 if self.env.numeric else sp.S.Zero
+            return self._indexed(e.args[0], outside=outside)
         if isinstance(e, sp.Sum):
             return self._sum(e.function, list(e.limits))
         if isinstance(e, sp.Add):
@@ -120,6 +132,38 @@ class _Walker:
                 return NUMERIC[e.func](*args)
             return e.func(*args)
         raise TypeError(f"cannot evaluate {type(e).__name__}: {e}")
+
+    def _exact(self, e):
+        """Exact mode: numbers as ``int``/``Fraction``, the rest by the field's rules."""
+        f = self.env.field
+        if e.is_Number:
+            if e.is_Integer:
+                return int(e)
+            if e.is_Rational:
+                return Fraction(int(e.p), int(e.q))
+            from .modular import decimal_fraction
+
+            return decimal_fraction(float(e))
+        if isinstance(e, sp.Add):
+            args = [self.run(a) for a in e.args]
+            return sum(args[1:], args[0])
+        if isinstance(e, sp.Mul):
+            out = 1
+            for a in e.args:
+                out = out * self.run(a)
+            return out
+        if isinstance(e, sp.Pow):
+            b = self.run(e.base)
+            if isinstance(b, (int, Fraction)) and e.exp.is_Integer:
+                return Fraction(b) ** int(e.exp)
+            return f.power(b, e.exp)
+        if isinstance(e, sp.Sum):
+            return self._sum(e.function, list(e.limits))
+        if isinstance(e, sp.Function) and not isinstance(
+            e, (sp.Max, sp.Min, sp.floor, sp.ceiling, sp.KroneckerDelta, sp.Piecewise)
+        ):
+            return f.function(e.func.__name__, [self.run(a) for a in e.args])
+        return self._walk(e)  # symbols, reads, and the integer functions of indices
 
     def _int(self, e) -> int:
         if e.is_Integer:
@@ -165,6 +209,8 @@ class _Walker:
             self.vars.pop(var, None)
         else:
             self.vars[var] = saved
+        if self.env.field is not None:
+            return sum(parts[1:], parts[0]) if parts else 0
         if self.env.numeric:
             return float(sum(parts)) if parts else 0.0
         return sp.Add(*parts) if parts else sp.S.Zero

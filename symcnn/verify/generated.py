@@ -15,17 +15,19 @@ import types
 from pathlib import Path
 
 from ..backends import BACKENDS
+from ..codegen.target import BASELINE, Target
 from ..derive.engine import Derivation
 
 
-def module_sources(d: Derivation, backends: tuple[str, ...] = BACKENDS) -> dict[str, str]:
-    """The text of each backend's module for ``d``, exactly as ``symcnn derive`` writes it."""
-    from ..codegen.lower import lower
-    from ..codegen.render import render_module
-    from ..derive.cache import spec_hash
+def module_sources(
+    d: Derivation, backends: tuple[str, ...] = BACKENDS, target: Target = BASELINE
+) -> dict[str, str]:
+    """The text of each backend's module for ``d``: :func:`~symcnn.codegen.generate.render_layer`'s,
+    the very text ``symcnn derive`` writes."""
+    from ..codegen.generate import render_layer
 
-    module = lower(d, spec_hash(d.layer))
-    return {b: render_module(module, b) for b in backends}
+    files = render_layer(d, backends, target)
+    return {b: files[f"{d.written.name}_{b}.py"] for b in backends}
 
 
 def load_source(text: str, name: str, folder: str | Path | None = None) -> types.ModuleType:
@@ -54,9 +56,16 @@ def load_backends(
     d: Derivation, backends: tuple[str, ...] = BACKENDS, folder: str | Path | None = None
 ) -> dict[str, types.ModuleType]:
     """Each backend's generated module for ``d``, loaded (Numba's through ``folder`` or a temporary one)."""
+    return load_texts(d.written.name, module_sources(d, backends), folder)
+
+
+def load_texts(
+    layer: str, texts: dict[str, str], folder: str | Path | None = None
+) -> dict[str, types.ModuleType]:
+    """Load each backend's module text ``texts[backend]`` of ``layer`` (Numba's through a file)."""
     out = {}
-    for backend, text in module_sources(d, backends).items():
-        name = f"{d.layer.name}_{backend}"
+    for backend, text in texts.items():
+        name = f"{layer}_{backend}"
         if backend == "numba":
             where = folder if folder is not None else tempfile.mkdtemp(prefix="symcnn-verify-")
             out[backend] = load_source(text, name, where)

@@ -62,7 +62,7 @@ class Proof:
             return f"proven for all sizes (and checked {how} at {len(self.checks)} sizes)"
         if not exhaustive:
             return "agrees in float64 at sizes " + "; ".join(c.config for c in self.checks)
-        return "proven at sizes " + "; ".join(c.config for c in self.checks)
+        return "proven exhaustively, a symbol per entry, at sizes " + "; ".join(c.config for c in self.checks)
 
 
 # ---- concrete -----------------------------------------------------------------------------------

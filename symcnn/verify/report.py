@@ -100,7 +100,7 @@ def _layer_section(d: Derivation, results: list[Result], everywhere: list[Result
     for r in (r for r in mine if r.claim.gradient == "forward"):
         out += _claim_block(r) + [""]
     out += ["### Backward", ""]
-    oracle = {} if _builtin(d) else {v.gradient: v for v in check(d)}
+    oracle = {} if _builtin(d) else {v.gradient: v for v in _proven(d)}
     for g in d.gradients:
         out += [_math(gradient_latex(g)), ""]
         for r in (r for r in mine if r.claim.gradient == str(g.target.label)):
@@ -114,6 +114,14 @@ def _layer_section(d: Derivation, results: list[Result], everywhere: list[Result
             where = ", ".join(f"`{s}`" for s in same)
             out += [f"The paper's closed forms for [{layer.label}] are checked on {where}.", ""]
     return out
+
+
+def _proven(d: Derivation) -> list:
+    """The oracle's verdicts on a user's layer, with a line on stderr (on a terminal) while it proves."""
+    from ..progress import Heartbeat
+
+    with Heartbeat("prove") as beat:
+        return check(d, progress=beat.say)
 
 
 def _builtin(d: Derivation) -> bool:
@@ -141,7 +149,7 @@ def derivations_markdown(
 
     ``on_claim(k, total, label)`` is called as the ``k``-th closed form's proof begins.
     """
-    names = {d.layer.name: d.layer.key() for d in derivations}
+    names = {d.written.name: d.written.key() for d in derivations}
     chosen = [c for c in claims() if names.get(c.layers[0]) == LAYERS[c.layers[0]].key()]
     results = []
     for k, c in enumerate(chosen, 1):

@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import sympy as sp
+
 from .findings import Finding, correct, vanishes
 from .paper import Claim, by_label, claims
 from .proofs import Proof, prove
@@ -37,6 +39,17 @@ class Result:
         if self.proof.holds:
             return "proven for all sizes" if self.proof.symbolic else self.proof.verdict()
         return "refuted"
+
+    def _repr_markdown_(self) -> str:
+        """In a notebook: the claim, the derivation's side typeset, the closed form and the verdict."""
+        c = self.claim
+        detail = self.proof.verdict() if self.proof.checks else "not proven"
+        more = "" if detail == self.verdict() else f" ({detail})"
+        lines = [f"**[{c.label}]**" + (f" {c.case}" if c.case else "") + f": {c.statement}", "",
+                 "derived:", "", f"$${sp.latex(c.derived)}$$", "", f"closed form: `{c.closed}`", "",
+                 f"verdict: **{self.verdict()}**{more}"]
+        lines += [f"- {f.kind}: `{f.text()}`" for f in self.findings]
+        return "\n".join(lines) + "\n"
 
     def as_dict(self) -> dict:
         c = self.claim

@@ -1,0 +1,105 @@
+"""Lowering: a derivation's bounded sums as the plain loop nest; SymPy is frozen here, once.
+
+:func:`nest` builds the loop tree (:mod:`.loops`) of ``target[free] = Σ terms``
+and nothing else: a free index of the target is a loop over its extent; each
+term's sums are loops over their derived bounds (the ``max`` of the lower
+ends, the ``min`` of the upper ends plus one), outermost first; a term's
+guards are an :class:`~.loops.If` inside them; its body is accumulated into a
+local, which is then stored. An elementwise equation (one term, no sum, no
+guard) stores its body directly. Nothing is interchanged, hoisted, packed or
+unrolled: that is what passes do. The tree, printed, is ``--schedule plain``.
+
+:func:`freeze` turns one SymPy expression into a :data:`~.loops.Expr`; past
+this module no stage sees SymPy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+import sympy as sp
+
+from ..derive.terms import Term
+from ..model.functions import relu, sigmoid, step
+from . import loops as L
+
+#: The local every point of a target with sums accumulates into.
+ACC = "_acc"
+
+#: SymPy's functions by the :class:`~.loops.Call` name they freeze to.
+_FUNCTIONS = {
+    sp.exp: "exp", sp.log: "log", sp.tanh: "tanh", sp.Abs: "abs", sp.sign: "sign",
+    sigmoid: "sigmoid", relu: "relu", step: "step", sp.Max: "max", sp.Min: "min",
+}
+_RELATIONS = {
+    sp.Equality: "==", sp.Unequality: "!=", sp.StrictLessThan: "<", sp.LessThan: "<=",
+    sp.StrictGreaterThan: ">", sp.GreaterThan: ">=",
+}
+
+
+@lru_cache(maxsize=1 << 14)  # a pure function of the expression; every kernel asks for its sizes again
+def freeze(expr: sp.Basic) -> L.Expr:
+    """``expr`` as a loop-tree expression: sums and products in the order SymPy prints them."""
+    if isinstance(expr, sp.Integer):
+        return L.Int(int(expr))
+    if isinstance(expr, sp.Rational):
+        return L.Rat(int(expr.p), int(expr.q))
+    if isinstance(expr, sp.Float):
+        return L.Real(float(expr))
+    if isinstance(expr, sp.Symbol):
+        return L.Var(expr.name)
+    if isinstance(expr, sp.Indexed):
+        return L.Load(str(expr.base.label), tuple(freeze(i) for i in expr.indices))
+    if isinstance(expr, sp.IndexedBase):
+        return L.Load(str(expr.label), ())
+    if isinstance(expr, sp.Add):
+        return L.Add(tuple(freeze(t) for t in expr.as_ordered_terms()))
+    if isinstance(expr, sp.Mul):
+        return L.Mul(tuple(freeze(f) for f in expr.as_ordered_factors()))
+    if isinstance(expr, sp.Pow):
+        if expr.base == sp.E:
+            return L.Call("exp", (freeze(expr.exp),))
+        return L.Pow(freeze(expr.base), freeze(expr.exp))
+    if isinstance(expr, sp.floor):  # of an integer quotient: Python's //
+        num, den = sp.fraction(sp.together(expr.args[0]))
+        return freeze(num) if den == 1 else L.FloorDiv(freeze(num), freeze(den))
+    if type(expr) in _FUNCTIONS:
+        return L.Call(_FUNCTIONS[type(expr)], tuple(freeze(a) for a in expr.args))
+    if type(expr) in _RELATIONS:
+        return L.Cmp(_RELATIONS[type(expr)], freeze(expr.lhs), freeze(expr.rhs))
+    raise ValueError(f"the loop tree has no node for {type(expr).__name__}: {expr}")
+
+
+def conditions(guards: Sequence[sp.Basic]) -> tuple[L.Expr, ...]:
+    """A term's guards as the conditions of an :class:`~.loops.If`, a conjunction taken apart."""
+    out: list[L.Expr] = []
+    for g in guards:
+        out += conditions(g.args) if isinstance(g, sp.And) else [freeze(g)]
+    return tuple(out)
+
+
+def term_nest(t: Term, acc: L.Var) -> L.Stmt:
+    """``acc += Σ_sums [guards] body``: the term's sums as loops, outermost first."""
+    body: L.Stmt = L.Accumulate(acc, freeze(t.body))
+    if t.guards:
+        body = L.If(conditions(t.guards), (body,))
+    for b in reversed(t.sums):
+        body = L.Loop(str(b.index), freeze(b.lo), freeze(b.hi + 1), (body,))
+    return body
+
+
+def nest(
+    name: str, params: tuple[str, ...], target: sp.IndexedBase, free: tuple[sp.Symbol, ...],
+    terms: tuple[Term, ...], doc: tuple[str, ...] = (),
+) -> L.Kernel:
+    """The plain loop nest of ``target[free] = Σ terms`` as kernel ``name(params)``."""
+    store = L.Load(str(target.label), tuple(L.Var(str(f)) for f in free))
+    if len(terms) == 1 and not terms[0].sums and not terms[0].guards:  # elementwise: no accumulator
+        inner: tuple[L.Stmt, ...] = (L.Assign(store, freeze(terms[0].body)),)
+    else:
+        acc = L.Var(ACC)
+        inner = (L.Local(ACC), *(term_nest(t, acc) for t in terms), L.Assign(store, acc))
+    for f, extent in reversed(tuple(zip(free, target.shape, strict=True))):
+        inner = (L.Loop(str(f), L.Int(0), freeze(extent), inner),)
+    return L.Kernel(name, params, inner, doc)

@@ -1,0 +1,408 @@
+"""The loop tree: kernels as loops, stores and guards over small typed expressions.
+
+Lowering (:mod:`.freeze`) turns a derivation's bounded sums into this tree and
+is the last place SymPy is seen; the printer (:mod:`.emit`) turns it into
+source; a schedule is a pass ``Kernel → Kernel`` in between (:mod:`.passes`).
+Every node is a frozen dataclass: hashable, comparable, and printable for
+debugging (``repr``, or as source: ``print(emit.source(node))``); no node
+holds a statement as a string.
+
+Expressions: :class:`Int`, :class:`Rat`, :class:`Real` (numbers), :class:`Var`
+(an index, a size or a local scalar), :class:`Load` (an array element),
+:class:`Add`, :class:`Mul`, :class:`Pow`, :class:`FloorDiv`, :class:`Call` (a
+known function, by name) and :class:`Cmp` (a relation, for guards).
+
+Statements: :class:`Loop` (serial, parallel or unrolled; start, stop, step),
+:class:`Assign` and :class:`Accumulate` (a store into a local or an array
+element), :class:`If` (a guard), :class:`Local` (a zero-filled local scalar or
+array), :class:`Dispatch` (a variant picked by the sizes); a :class:`Kernel`
+is a named function of its parameters.
+
+:func:`rewrite`, :func:`substitute`, :func:`fold`, :func:`names` and :func:`written` are what
+passes build on; :func:`affine` reads an array index as coefficients of loop indices and an offset.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Union
+
+#: The functions a :class:`Call` may name: the layer functions of :mod:`symcnn.model.functions` and the
+#: few others SymPy writes into a body or a bound.
+FUNCTIONS = frozenset({"exp", "log", "tanh", "sigmoid", "relu", "step", "sign", "abs", "max", "min"})
+#: How a :class:`Loop` runs: one iteration after another, spread over threads (Numba's ``prange``), or
+#: written out once per iteration by the printer (constant bounds only).
+KINDS = frozenset({"serial", "parallel", "unrolled"})
+#: The relations a :class:`Cmp` may state, as Python writes them.
+RELATIONS = frozenset({"==", "!=", "<", "<=", ">", ">="})
+
+
+class Node:
+    """Base of every node; :func:`symcnn.codegen.emit.source` prints any node as Python source."""
+
+
+# ---- expressions -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class Int(Node):
+    """An integer constant."""
+
+    value: int
+
+    def __repr__(self) -> str:
+        return f"Int({self.value})"
+
+
+@dataclass(frozen=True)
+class Rat(Node):
+    """The rational constant ``p/q`` (``q > 1``), as Python's true division computes it."""
+
+    p: int
+    q: int
+
+    def __post_init__(self) -> None:
+        if self.q <= 1:
+            raise ValueError(f"Rat({self.p}, {self.q}): the denominator must exceed 1")
+
+
+@dataclass(frozen=True)
+class Real(Node):
+    """A floating-point constant."""
+
+    value: float
+
+
+@dataclass(frozen=True, repr=False)
+class Var(Node):
+    """A scalar by name: a loop index, a size, a local."""
+
+    name: str
+
+    def __repr__(self) -> str:
+        return f"Var({self.name!r})"
+
+
+@dataclass(frozen=True)
+class Load(Node):
+    """``array[index, …]``; no index reads a 0-d array (``array[()]``)."""
+
+    array: str
+    index: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Add(Node):
+    """The sum of ``terms``, added left to right."""
+
+    terms: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Mul(Node):
+    """The product of ``factors``, a numeric coefficient (if any) first."""
+
+    factors: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Pow(Node):
+    """``base ** exp``; a negative number ``exp`` prints as a true division ``1/base**-exp``."""
+
+    base: Expr
+    exp: Expr
+
+
+@dataclass(frozen=True)
+class FloorDiv(Node):
+    """``num // den``: integer division rounding down, as ``floor(num/den)`` of integers is."""
+
+    num: Expr
+    den: Expr
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    """A known function (:data:`FUNCTIONS`) of ``args``."""
+
+    fn: str
+    args: tuple[Expr, ...]
+
+    def __post_init__(self) -> None:
+        if self.fn not in FUNCTIONS:
+            raise ValueError(f"Call: unknown function {self.fn!r}")
+
+
+@dataclass(frozen=True)
+class Cmp(Node):
+    """``left op right``, a relation (:data:`RELATIONS`); true or false, for a guard."""
+
+    op: str
+    left: Expr
+    right: Expr
+
+    def __post_init__(self) -> None:
+        if self.op not in RELATIONS:
+            raise ValueError(f"Cmp: unknown relation {self.op!r}")
+
+
+Expr = Union[Int, Rat, Real, Var, Load, Add, Mul, Pow, FloorDiv, Call, Cmp]  # noqa: UP007 - a runtime alias
+
+
+# ---- statements ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Loop(Node):
+    """``for index in range(start, stop, step): body``, run as ``kind`` says (:data:`KINDS`)."""
+
+    index: str
+    start: Expr
+    stop: Expr
+    body: tuple[Stmt, ...]
+    step: Expr = Int(1)
+    kind: str = "serial"
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"Loop: unknown kind {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class Assign(Node):
+    """``target = value``: a local scalar (:class:`Var`) or an array element (:class:`Load`) is set."""
+
+    target: Var | Load
+    value: Expr
+
+
+@dataclass(frozen=True)
+class Accumulate(Node):
+    """``target += value``."""
+
+    target: Var | Load
+    value: Expr
+
+
+@dataclass(frozen=True)
+class If(Node):
+    """``if all(conds): body``."""
+
+    conds: tuple[Expr, ...]
+    body: tuple[Stmt, ...]
+
+
+@dataclass(frozen=True)
+class Local(Node):
+    """A local, zero-filled: a scalar (no ``shape``) or an array of ``shape``, with ``like``'s dtype
+    where given (else float64)."""
+
+    name: str
+    shape: tuple[Expr, ...] = ()
+    like: str | None = None
+
+
+@dataclass(frozen=True)
+class Variant(Node):
+    """One branch of a :class:`Dispatch`: ``body`` runs when all ``conds`` hold."""
+
+    conds: tuple[Expr, ...]
+    body: tuple[Stmt, ...]
+
+
+@dataclass(frozen=True)
+class Dispatch(Node):
+    """The first variant whose conditions the sizes meet runs, else ``default``."""
+
+    variants: tuple[Variant, ...]
+    default: tuple[Stmt, ...]
+
+
+Stmt = Union[Loop, Assign, Accumulate, If, Local, Dispatch]  # noqa: UP007 - a runtime alias
+
+
+@dataclass(frozen=True)
+class Kernel(Node):
+    """``def name(params): body``; ``doc``: its docstring's lines, as source (escaped, wrapped)."""
+
+    name: str
+    params: tuple[str, ...]
+    body: tuple[Stmt, ...]
+    doc: tuple[str, ...] = ()
+
+
+# ---- traversal -----------------------------------------------------------------------------------
+
+
+def children(node: Node) -> Iterator[Node]:
+    """The nodes ``node`` holds, in field order."""
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        if isinstance(value, Node):
+            yield value
+        elif isinstance(value, tuple):
+            yield from (v for v in value if isinstance(v, Node))
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """``node`` and every node below it, parents before children."""
+    yield node
+    for c in children(node):
+        yield from walk(c)
+
+
+def rewrite(node: Node | tuple[Node, ...], fn: Callable[[Node], Node]) -> Node | tuple[Node, ...]:
+    """``node`` (or each of a tuple of nodes, as a body is) rebuilt bottom-up: each node's children
+    rewritten first, then ``fn`` of the result."""
+    if isinstance(node, tuple):
+        return tuple(rewrite(n, fn) for n in node)
+    changes = {}
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        if isinstance(value, Node):
+            changes[f.name] = rewrite(value, fn)
+        elif isinstance(value, tuple) and any(isinstance(v, Node) for v in value):
+            changes[f.name] = tuple(rewrite(v, fn) if isinstance(v, Node) else v for v in value)
+    return fn(dataclasses.replace(node, **changes) if changes else node)
+
+
+def substitute(node: Node | tuple[Node, ...], values: Mapping[str, Expr]) -> Node | tuple[Node, ...]:
+    """``node`` with every :class:`Var` named in ``values`` replaced by its value."""
+    return rewrite(node, lambda n: values.get(n.name, n) if isinstance(n, Var) else n)
+
+
+def names(node: Node) -> frozenset[str]:
+    """The scalar names ``node`` reads or binds: every :class:`Var` and every loop index."""
+    out = set()
+    for n in walk(node):
+        if isinstance(n, Var):
+            out.add(n.name)
+        elif isinstance(n, Loop):
+            out.add(n.index)
+    return frozenset(out)
+
+
+def written(node: Node) -> frozenset[str]:
+    """The arrays and locals ``node`` stores into (a loop index is not counted)."""
+    out = set()
+    for n in walk(node):
+        if isinstance(n, (Assign, Accumulate)):
+            out.add(n.target.array if isinstance(n.target, Load) else n.target.name)
+        elif isinstance(n, Local):
+            out.add(n.name)
+    return frozenset(out)
+
+
+def fold(node: Node | tuple[Node, ...]) -> Node | tuple[Node, ...]:
+    """``node`` with integer constants of sums and products combined (``i + 0`` → ``i``, ``2*3`` → ``6``)."""
+    return rewrite(node, fold_constants)
+
+
+def fold_constants(n: Node) -> Node:
+    """One node's integer constants combined, its children as they are (:func:`fold` takes all)."""
+    if isinstance(n, Add):
+        ints = [t.value for t in n.terms if isinstance(t, Int)]
+        if len(ints) < 2 and 0 not in ints:  # nothing to fold: the order of a float sum is kept
+            return n
+        first = next(k for k, t in enumerate(n.terms) if isinstance(t, Int))
+        total = (Int(sum(ints)),) if sum(ints) else ()
+        terms = tuple(t for t in n.terms[:first]) + total + tuple(
+            t for t in n.terms[first:] if not isinstance(t, Int))
+        return Int(0) if not terms else terms[0] if len(terms) == 1 else Add(terms)
+    if isinstance(n, Mul):
+        ints = [f.value for f in n.factors if isinstance(f, Int)]
+        if len(ints) < 2 and not {0, 1} & set(ints):
+            return n
+        product = math.prod(ints)
+        rest = tuple(f for f in n.factors if not isinstance(f, Int))
+        if product == 0 and all(isinstance(f, (Int, Var, FloorDiv)) for f in rest):  # integer-valued
+            return Int(0)
+        factors = ((Int(product),) if product != 1 or not rest else ()) + rest
+        return factors[0] if len(factors) == 1 else Mul(factors)
+    return n
+
+
+def plus(a: Expr, b: Expr) -> Expr:
+    """``a + b``, folded where both are integers or either is zero."""
+    if isinstance(a, Int) and isinstance(b, Int):
+        return Int(a.value + b.value)
+    if b == Int(0):
+        return a
+    if a == Int(0):
+        return b
+    return Add((a, b))
+
+
+def times(a: Expr, b: Expr) -> Expr:
+    """``a * b``, folded where both are integers or either is one."""
+    if isinstance(a, Int) and isinstance(b, Int):
+        return Int(a.value * b.value)
+    if a == Int(1):
+        return b
+    if b == Int(1):
+        return a
+    return Mul((a, b))
+
+
+def minus(a: Expr, b: Expr) -> Expr:
+    """``a - b``, folded where both are integers or ``b`` is zero."""
+    if isinstance(b, Int):
+        return plus(a, Int(-b.value))
+    return Add((*(a.terms if isinstance(a, Add) else (a,)), Mul((Int(-1), b))))
+
+
+def with_body(s: Loop | If | Variant, body: tuple[Stmt, ...]) -> Loop | If | Variant:
+    """``s`` with its body replaced."""
+    return dataclasses.replace(s, body=body)
+
+
+# ---- affine accesses -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Affine:
+    """``Σ coeff·index + offset``: an expression as a linear function of some loop indices, each
+    coefficient and the offset free of them (a size such as a stride may be a coefficient)."""
+
+    coeffs: tuple[tuple[str, Expr], ...]
+    offset: Expr
+
+    def coeff(self, index: str) -> Expr:
+        return dict(self.coeffs).get(index, Int(0))
+
+
+def affine(e: Expr, indices: frozenset[str] | set[str]) -> Affine | None:
+    """``e`` as an :class:`Affine` function of ``indices`` (coefficients in the order the indices first
+    appear), or ``None`` where it is not one: an index under a floor division, a power, a function or
+    an array read, or two index terms multiplied."""
+    if not names(e) & indices:
+        return Affine((), e)
+    if isinstance(e, Var):
+        return Affine(((e.name, Int(1)),), Int(0))
+    if isinstance(e, Add):
+        parts = [affine(t, indices) for t in e.terms]
+        if any(p is None for p in parts):
+            return None
+        coeffs: dict[str, Expr] = {}
+        offset: Expr = Int(0)
+        for p in parts:
+            for name, c in p.coeffs:
+                coeffs[name] = plus(coeffs[name], c) if name in coeffs else c
+            offset = plus(offset, p.offset)
+        return Affine(tuple(coeffs.items()), offset)
+    if isinstance(e, Mul):
+        varying = [f for f in e.factors if names(f) & indices]
+        if len(varying) != 1:
+            return None
+        scale: Expr = Int(1)
+        for f in e.factors:
+            scale = scale if f is varying[0] else times(scale, f)
+        inner = affine(varying[0], indices)
+        if inner is None:
+            return None
+        offset = Int(0) if inner.offset == Int(0) else times(scale, inner.offset)
+        return Affine(tuple((n, times(scale, c)) for n, c in inner.coeffs), offset)
+    return None
