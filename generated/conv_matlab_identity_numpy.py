@@ -22,6 +22,8 @@ RECORDS = ()
 INTERMEDIATES = ()
 GRADIENTS = ("dX", "dK", "dB")
 SIZES = ("N", "C", "M", "Ho", "Wo", "KH", "KW")
+BUFFERS = ()
+EVALUATION = ()
 _check = _contract.Contract(LAYER, "X")
 
 
@@ -250,3 +252,17 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         _g["dB"] = _a["dB"] = _check.buffer(out, "dB", (_z["M"],), _dt, _a)
         backward_dB(_a["dU"], _a["dB"], _z["N"], _z["M"], _z["Ho"], _z["Wo"])
     return _g
+
+
+def initial_buffers(sizes: dict, dtype="float64") -> dict:
+    """New buffers of conv_matlab_identity for these sizes, each at its initial value (none: it keeps no state)."""
+    return {}
+
+
+def forward_eval(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Evaluation-mode forward pass of conv_matlab_identity: the same equations as in training."""
+    return forward(arrays, hyper, out)
+
+
+def update_buffers(arrays: dict, hyper: dict | None = None) -> None:
+    """conv_matlab_identity keeps no buffers: nothing to update."""

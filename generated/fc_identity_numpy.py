@@ -22,6 +22,8 @@ RECORDS = ()
 INTERMEDIATES = ()
 GRADIENTS = ("dX", "dW", "db")
 SIZES = ("N", "I", "O")
+BUFFERS = ()
+EVALUATION = ()
 _check = _contract.Contract(LAYER, "X")
 
 
@@ -148,3 +150,17 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         _g["db"] = _a["db"] = _check.buffer(out, "db", (_z["O"],), _dt, _a)
         backward_db(_a["dU"], _a["db"], _z["N"], _z["O"])
     return _g
+
+
+def initial_buffers(sizes: dict, dtype="float64") -> dict:
+    """New buffers of fc_identity for these sizes, each at its initial value (none: it keeps no state)."""
+    return {}
+
+
+def forward_eval(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Evaluation-mode forward pass of fc_identity: the same equations as in training."""
+    return forward(arrays, hyper, out)
+
+
+def update_buffers(arrays: dict, hyper: dict | None = None) -> None:
+    """fc_identity keeps no buffers: nothing to update."""

@@ -24,6 +24,8 @@ RECORDS = ("Mx",)
 INTERMEDIATES = ("Z",)
 GRADIENTS = ("dZ", "dY")
 SIZES = ("N", "O")
+BUFFERS = ()
+EVALUATION = ()
 _check = _contract.Contract(LAYER, "Y")
 
 
@@ -155,3 +157,17 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         _g["dY"] = _a["dY"] = _check.buffer(out, "dY", (_z["N"], _z["O"]), _dt, _a)
         backward_dY(_a["Mx"], _a["T"], _a["Y"], _a["dL"], _a["dZ"], _a["dY"], _z["N"], _z["O"])
     return _g
+
+
+def initial_buffers(sizes: dict, dtype="float64") -> dict:
+    """New buffers of loss_softmax_ce for these sizes, each at its initial value (none: it keeps no state)."""
+    return {}
+
+
+def forward_eval(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Evaluation-mode forward pass of loss_softmax_ce: the same equations as in training."""
+    return forward(arrays, hyper, out)
+
+
+def update_buffers(arrays: dict, hyper: dict | None = None) -> None:
+    """loss_softmax_ce keeps no buffers: nothing to update."""

@@ -25,6 +25,8 @@ RECORDS = ()
 INTERMEDIATES = ("S",)
 GRADIENTS = ("dS", "dX")
 SIZES = ("N", "C", "H", "W", "R")
+BUFFERS = ()
+EVALUATION = ()
 _check = _contract.Contract(LAYER, "X")
 
 
@@ -173,3 +175,17 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt, _a)
         backward_dX(_a["S"], _a["dY"], _a["X"], _a["dS"], _a["dX"], _z["N"], _z["C"], _z["H"], _z["W"], _z["R"])
     return _g
+
+
+def initial_buffers(sizes: dict, dtype="float64") -> dict:
+    """New buffers of lrn for these sizes, each at its initial value (none: it keeps no state)."""
+    return {}
+
+
+def forward_eval(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Evaluation-mode forward pass of lrn: the same equations as in training."""
+    return forward(arrays, hyper, out)
+
+
+def update_buffers(arrays: dict, hyper: dict | None = None) -> None:
+    """lrn keeps no buffers: nothing to update."""

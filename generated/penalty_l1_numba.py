@@ -35,6 +35,8 @@ RECORDS = ()
 INTERMEDIATES = ("Z", "alpha")
 GRADIENTS = ("dalpha", "dZ", "dc")
 SIZES = ("C", "M")
+BUFFERS = ()
+EVALUATION = ()
 _check = _contract.Contract(LAYER, "c")
 
 
@@ -204,6 +206,20 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         _g["dc"] = _a["dc"] = _check.buffer(out, "dc", (_z["C"], _z["M"]), _dt, _a)
         backward_dc(_a["alpha"], _a["c"], _a["dZ"], _a["dalpha"], _a["dc"], _z["C"], _z["M"])
     return _g
+
+
+def initial_buffers(sizes: dict, dtype="float64") -> dict:
+    """New buffers of penalty_l1 for these sizes, each at its initial value (none: it keeps no state)."""
+    return {}
+
+
+def forward_eval(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Evaluation-mode forward pass of penalty_l1: the same equations as in training."""
+    return forward(arrays, hyper, out)
+
+
+def update_buffers(arrays: dict, hyper: dict | None = None) -> None:
+    """penalty_l1 keeps no buffers: nothing to update."""
 
 
 if __name__ not in sys.modules:  # executed without a sys.modules entry (module_from_spec alone):

@@ -33,6 +33,8 @@ RECORDS = ("S",)
 INTERMEDIATES = ("D", "U")
 GRADIENTS = ("dU", "dD", "dX", "dbeta", "db")
 SIZES = ("N", "C", "Ho", "Wo", "s")
+BUFFERS = ()
+EVALUATION = ()
 _check = _contract.Contract(LAYER, "X")
 
 
@@ -326,6 +328,20 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         _g["db"] = _a["db"] = _check.buffer(out, "db", (_z["C"],), _dt, _a)
         backward_db(_a["dU"], _a["db"], _z["N"], _z["C"], _z["Ho"], _z["Wo"])
     return _g
+
+
+def initial_buffers(sizes: dict, dtype="float64") -> dict:
+    """New buffers of pool_max_relu for these sizes, each at its initial value (none: it keeps no state)."""
+    return {}
+
+
+def forward_eval(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Evaluation-mode forward pass of pool_max_relu: the same equations as in training."""
+    return forward(arrays, hyper, out)
+
+
+def update_buffers(arrays: dict, hyper: dict | None = None) -> None:
+    """pool_max_relu keeps no buffers: nothing to update."""
 
 
 if __name__ not in sys.modules:  # executed without a sys.modules entry (module_from_spec alone):

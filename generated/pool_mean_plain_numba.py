@@ -33,6 +33,8 @@ RECORDS = ()
 INTERMEDIATES = ()
 GRADIENTS = ("dX",)
 SIZES = ("N", "C", "Ho", "Wo", "s")
+BUFFERS = ()
+EVALUATION = ()
 _check = _contract.Contract(LAYER, "X")
 
 
@@ -143,6 +145,20 @@ def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, w
         _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["Ho"]*_z["s"], _z["Wo"]*_z["s"]), _dt, _a)
         backward_dX(_a["dD"], _a["dX"], _z["N"], _z["C"], _z["Ho"], _z["Wo"], _z["s"])
     return _g
+
+
+def initial_buffers(sizes: dict, dtype="float64") -> dict:
+    """New buffers of pool_mean_plain for these sizes, each at its initial value (none: it keeps no state)."""
+    return {}
+
+
+def forward_eval(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Evaluation-mode forward pass of pool_mean_plain: the same equations as in training."""
+    return forward(arrays, hyper, out)
+
+
+def update_buffers(arrays: dict, hyper: dict | None = None) -> None:
+    """pool_mean_plain keeps no buffers: nothing to update."""
 
 
 if __name__ not in sys.modules:  # executed without a sys.modules entry (module_from_spec alone):

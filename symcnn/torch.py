@@ -15,6 +15,10 @@ Importing ``symcnn`` never imports PyTorch; importing this module does::
     conv = GeneratedLayer.load("conv_xcorr_relu", {"K": torch.randn(1, 6, 5, 5) * 0.1,
                                                    "B": torch.zeros(6)}, constants={"T": torch.ones(1, 6)})
     y = conv(x)            # x: (N, 1, 28, 28) float32 or float64; y.backward(...) fills conv.K.grad
+
+A layer with state (the built-in ``batchnorm``) keeps its buffers as the
+module's registered buffers: in ``model.train()`` it runs its training
+equations and updates them, in ``model.eval()`` its evaluation equations.
 """
 
 from __future__ import annotations
@@ -122,6 +126,18 @@ def apply_layer(module: ModuleType, *tensors: torch.Tensor, hyper: Mapping[str, 
     return GeneratedFunction.apply(module, hyper, constants, *tensors)
 
 
+class _Training(GeneratedFunction):
+    """:class:`GeneratedFunction` that then updates the layer's buffers, given among ``constants``, in place
+    from the arrays the forward pass made (the module's ``update_buffers``); its backward is the same."""
+
+    @staticmethod
+    def forward(ctx: Any, module: ModuleType, hyper: Mapping[str, int] | None,
+                constants: Mapping[str, Any] | None, *tensors: torch.Tensor) -> Any:
+        outputs = GeneratedFunction.forward(ctx, module, hyper, constants, *tensors)
+        module.update_buffers(ctx.arrays, ctx.hyper)
+        return outputs
+
+
 class GeneratedLayer(torch.nn.Module):
     """A generated layer holding its parameters as ``nn.Parameter``\\ s, named as in the module.
 
@@ -130,10 +146,19 @@ class GeneratedLayer(torch.nn.Module):
     ``T``; a loss's targets may instead be passed to :meth:`forward`), kept
     as buffers; ``hyper`` its hyper-parameters (a pooling factor ``s``, a
     dilation ``d``). ``forward(*inputs, **constants)`` returns the outputs.
+
+    A layer with state buffers (``module.BUFFERS``: a batch norm's running
+    mean and variance) holds them as buffers too, from ``buffers`` or, where not
+    given, at the module's initial values on the first forward pass. In
+    training mode each forward pass updates them; in evaluation mode the
+    layer's evaluation equations (``module.EVALUATION``) run instead of its
+    training equations. symcnn derives no gradient of evaluation equations:
+    their outputs do not require grad.
     """
 
     def __init__(self, module: ModuleType, params: Mapping[str, Any],
-                 constants: Mapping[str, Any] | None = None, hyper: Mapping[str, int] | None = None) -> None:
+                 constants: Mapping[str, Any] | None = None, hyper: Mapping[str, int] | None = None,
+                 buffers: Mapping[str, Any] | None = None) -> None:
         super().__init__()
         self.module = module
         self.hyper = _hyper(module, hyper)
@@ -149,19 +174,61 @@ class GeneratedLayer(torch.nn.Module):
             if c not in module.CONSTANTS:
                 raise ShapeError(f"{module.LAYER}: {c!r} is not a constant of it {list(module.CONSTANTS)}")
             self.register_buffer(c, torch.as_tensor(value).detach().clone())
+        state = getattr(module, "BUFFERS", ())
+        for b in buffers or {}:
+            if b not in state:
+                raise ShapeError(f"{module.LAYER}: {b!r} is not a buffer of it {list(state)}")
+        for b in state:
+            given = (buffers or {}).get(b)
+            self.register_buffer(b, None if given is None else torch.as_tensor(given).detach().clone())
 
     @classmethod
     def load(cls, layer: str, params: Mapping[str, Any], *, constants: Mapping[str, Any] | None = None,
              hyper: Mapping[str, int] | None = None, backend: str = "numpy",
-             generated: str | Path | None = None, trust: bool = False) -> GeneratedLayer:
+             generated: str | Path | None = None, trust: bool = False,
+             buffers: Mapping[str, Any] | None = None) -> GeneratedLayer:
         """The layer ``layer`` of ``generated`` (default ``generated/``), e.g. a ``derive --out`` folder."""
-        return cls(load_module(layer, backend, generated, trust), params, constants, hyper)
+        return cls(load_module(layer, backend, generated, trust), params, constants, hyper, buffers)
 
     def forward(self, *inputs: torch.Tensor, **constants: Any) -> Any:
         fixed = {c: getattr(self, c) for c in self.module.CONSTANTS if c in self._buffers}
         fixed.update(constants)
         params = [getattr(self, p) for p in self.module.PARAMS]
-        return GeneratedFunction.apply(self.module, self.hyper, fixed, *inputs, *params)
+        state = tuple(getattr(self.module, "BUFFERS", ()))
+        if not state:
+            return GeneratedFunction.apply(self.module, self.hyper, fixed, *inputs, *params)
+        self._start_buffers(inputs, params, fixed)
+        fixed.update({b: getattr(self, b) for b in state})
+        if self.training:
+            return _Training.apply(self.module, self.hyper, fixed, *inputs, *params)
+        if not self.module.EVALUATION:  # the training equations serve in both modes
+            return GeneratedFunction.apply(self.module, self.hyper, fixed, *inputs, *params)
+        return self._evaluate(inputs, params, fixed)
+
+    def _arrays(self, inputs: tuple, params: list, fixed: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        names = tuple(self.module.INPUTS) + tuple(self.module.PARAMS)
+        if len(inputs) + len(params) != len(names):
+            raise ShapeError(f"{self.module.LAYER}: given {len(inputs)} inputs, expected "
+                             f"{', '.join(self.module.INPUTS)}")
+        arrays = {n: _view(self.module, n, t) for n, t in zip(names, (*inputs, *params))}
+        arrays.update({c: _view(self.module, c, v) for c, v in fixed.items()})
+        return arrays
+
+    def _start_buffers(self, inputs: tuple, params: list, fixed: Mapping[str, Any]) -> None:
+        """Buffers not given start at the module's initial values, sized by the first inputs."""
+        missing = [b for b in self.module.BUFFERS if getattr(self, b) is None]
+        if missing:
+            arrays = self._arrays(inputs, params, fixed)
+            sizes = self.module.sizes_of(arrays, self.hyper)
+            made = self.module.initial_buffers(sizes, arrays[self.module.INPUTS[0]].dtype)
+            for b in missing:
+                setattr(self, b, torch.from_numpy(np.array(made[b])))
+
+    def _evaluate(self, inputs: tuple, params: list, fixed: Mapping[str, Any]) -> Any:
+        """The evaluation equations' outputs (no autograd graph: no gradient of them is derived)."""
+        made = self.module.forward_eval(self._arrays(inputs, params, fixed), self.hyper)
+        outputs = tuple(torch.from_numpy(made[o]) for o in self.module.OUTPUTS)
+        return outputs[0] if len(outputs) == 1 else outputs
 
     def extra_repr(self) -> str:
         hyper = f", hyper={self.hyper}" if self.hyper else ""

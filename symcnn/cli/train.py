@@ -21,8 +21,8 @@ import numpy as np
 from ..backends import BACKENDS, DTYPES
 from ..errors import DataError, SymcnnError, TrainingError
 from ..progress import Counter, EpochBar, Ticker, columns
-from ..runtime.arch import ARCH
 from ..runtime.idx import DEFAULT_MAX_IMAGES
+from ..runtime.presets import PRESETS
 from . import options
 from .text import plain
 
@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("train", help="train a preset network on (Fashion-)MNIST",
                               description=plain(__doc__),
                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--net", default="dlt", choices=tuple(ARCH),
+    p.add_argument("--net", default="dlt", choices=PRESETS,
                    help="preset network (default: %(default)s)")
     p.add_argument("--net-spec", metavar="FILE.py",
                    help="train the network this file lists in NETWORK = [...] instead of a preset")

@@ -499,6 +499,13 @@ class Module:
     #: Kernels whose scalar code calls a function LLVM evaluates one element at a time (exp, log,
     #: tanh, …): the Numba backend renders such a kernel with NumPy's ufuncs where it is elementwise.
     scalar_only: tuple[str, ...] = ()
+    #: The layer's state: its buffers, their initial values (source), the arrays its evaluation
+    #: equations define; the kernels of those equations, and each buffer's update (in ``buffers`` order).
+    buffers: tuple[str, ...] = ()
+    initial: tuple[str, ...] = ()
+    evaluation: tuple[str, ...] = ()
+    evaluate: tuple[Kernel, ...] = ()
+    update: tuple[Kernel, ...] = ()
 
     def array(self, name: str) -> ArraySpec:
         return next(a for a in self.arrays if a.name == name)

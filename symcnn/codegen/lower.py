@@ -28,7 +28,7 @@ from ..derive.show import forward_text, gradient_text
 from ..derive.terms import Bound, Term
 from ..errors import SpecError
 from ..model.functions import sigmoid
-from ..model.layer import Layer
+from ..model.layer import Equation, Layer
 from ..model.validate import RESERVED, check_name
 from .ir import (
     ArraySpec,
@@ -50,7 +50,7 @@ from .window import windowed
 TAKEN = RESERVED | set(dir(builtins)) | {
     "LAYER", "LABEL", "BACKEND", "SPEC_HASH", "INPUTS", "PARAMS", "CONSTANTS", "OUTPUTS",
     "HYPER", "RECORDS", "INTERMEDIATES", "GRADIENTS", "SIZES", "ShapeError", "forward",
-    "backward", "sizes_of",
+    "backward", "sizes_of", "BUFFERS", "EVALUATION", "forward_eval", "update_buffers", "initial_buffers",
 }  # fmt: skip
 
 #: Functions LLVM calls one element at a time (the llvmlite wheel has no SVML), while NumPy's ufuncs
@@ -82,6 +82,12 @@ def lower(d: Derivation, spec_hash: str, target: Target = BASELINE) -> ModuleIR:
         for g in d.gradients
     ]
     scalar_only += [f"backward_{g.target.label}" for g in d.gradients if _calls_scalar_only(g.terms)]
+    evaluate = [
+        _kernel(layer, f"evaluate_{eq.array.label}", "evaluate", eq.array, eq.free, forward_terms(layer, eq),
+                forward_text(eq), target.block, target.dot)
+        for eq in layer.evaluation
+    ]
+    update = [_update(layer, b.update, target) for b in layer.buffers]
     specs = [ArraySpec(str(a.label), _shape(a), "") for a in arrays.values()]
     specs += [ArraySpec(str(g.target.label), _shape(g.target), "") for g in d.gradients]
     specs += [ArraySpec(str(s.label), _shape(s), "") for s in d.seeds]
@@ -105,7 +111,21 @@ def lower(d: Derivation, spec_hash: str, target: Target = BASELINE) -> ModuleIR:
         forward=tuple(forward),
         backward=tuple(backward),
         scalar_only=tuple(scalar_only),
+        buffers=_labels(b.array for b in layer.buffers),
+        initial=tuple(repr(float(b.init)) for b in layer.buffers),
+        evaluation=_labels(eq.array for eq in layer.evaluation),
+        evaluate=tuple(evaluate),
+        update=tuple(update),
     )
+
+
+def _update(layer: Layer, eq: Equation, target: Target) -> Kernel:
+    """A buffer's update ``B[f] = rhs`` as a kernel into a new array ``_next_B`` (``rhs`` reads the old ``B``;
+    the driver copies the new values in once every update has run)."""
+    new = sp.IndexedBase(f"_next_{eq.array.label}", shape=eq.array.shape, real=True)
+    into = Equation(new[eq.free], eq.rhs)
+    return _kernel(layer, f"update_{eq.array.label}", "update", new, eq.free, forward_terms(layer, into),
+                   forward_text(eq), target.block, target.dot)
 
 
 def _calls_scalar_only(terms: tuple[Term, ...]) -> bool:

@@ -94,15 +94,16 @@ def _numba_or_ufuncs(k: Kernel | RecordKernel, m: Module) -> str:
 
 def render_module(m: Module, backend: str) -> str:
     """One generated module, ``<layer>_<backend>.py``."""
+    every = m.forward + m.backward + m.evaluate + m.update
     if backend == "numba":
-        kernels = [_numba_or_ufuncs(k, m) for k in m.forward + m.backward]
+        kernels = [_numba_or_ufuncs(k, m) for k in every]
     else:
-        kernels = [render_numpy_kernel(k, m.layer) for k in m.forward + m.backward]
+        kernels = [render_numpy_kernel(k, m.layer) for k in every]
     used = _names_used("\n".join(kernels))
     uses = {
         "math": "math" in used,
         "prange": "prange" in used,
-        "threads": backend == "numba" and any(k.window for k in m.forward + m.backward),
+        "threads": backend == "numba" and any(k.window for k in every),
         "np": "np" in used,
         "ops": "_ops" in used,
     }

@@ -101,6 +101,10 @@ def what(k: Kernel | RecordKernel) -> str:
         return f"forward record {k.target}"
     if k.kind == "forward":
         return f"forward equation for {k.target}"
+    if k.kind == "evaluate":
+        return f"evaluation equation for {k.target}"
+    if k.kind == "update":
+        return f"training update of buffer {k.target.removeprefix('_next_')}"
     return f"gradient {k.target}"
 
 

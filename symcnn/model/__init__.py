@@ -9,10 +9,11 @@ from sympy import Sum, exp, log, tanh
 
 from .builtins import builtin_layers
 from .functions import relu, sigmoid, step
-from .layer import Equation, Layer, Record, array, equation, indices, sizes
+from .layer import Buffer, Equation, Layer, Record, array, equation, indices, sizes
 from .padding import padded
 
 __all__ = [
+    "Buffer",
     "Equation",
     "Layer",
     "Record",

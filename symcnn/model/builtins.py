@@ -9,8 +9,8 @@ from __future__ import annotations
 import sympy as sp
 
 from ..errors import SpecError
-from .functions import ACTIVATIONS
-from .layer import Equation, Layer, Record, array, indices, sizes
+from .functions import ACTIVATIONS, relu
+from .layer import Buffer, Equation, Layer, Record, array, indices, sizes
 from .padding import padded
 
 CONVENTIONS = ("xcorr", "matlab")
@@ -143,6 +143,149 @@ def local_response_norm() -> Layer:
         equations=(Equation(S[idx], window), Equation(Y[idx], X[idx] * scale ** (-LRN_BETA))),
         hyper=(R,),
         doc="local response normalisation across 2R + 1 maps (AlexNet)",
+    )
+
+
+#: PyTorch's defaults for batch normalisation (``torch.nn.BatchNorm2d``).
+BN_EPS, BN_MOMENTUM = 1e-5, 0.1
+
+
+def _normalised(
+    u: sp.IndexedBase, g: sp.IndexedBase, bt: sp.IndexedBase, mean: sp.IndexedBase, var: sp.IndexedBase,
+    idx: tuple[sp.Symbol, ...], eps: sp.Float,
+) -> sp.Expr:
+    """``G[c]·(U − mean[c])/sqrt(var[c] + eps) + Bt[c]`` at ``idx = (n, c, y, x)``."""
+    c = idx[1]
+    return g[c] * (u[idx] - mean[c]) / sp.sqrt(var[c] + eps) + bt[c]
+
+
+def _statistics(
+    u: sp.IndexedBase, mean: sp.IndexedBase, var: sp.IndexedBase, idx: tuple[sp.Symbol, ...]
+) -> tuple[Equation, Equation]:
+    """The batch's mean and biased variance of ``u`` per map, over ``n, y, x``."""
+    n, c, y, x = idx
+    N, _, H, W = u.shape
+    over = ((n, 0, N - 1), (y, 0, H - 1), (x, 0, W - 1))
+    return (Equation(mean[c], sp.Sum(u[idx], *over) / (N * H * W)),
+            Equation(var[c], sp.Sum((u[idx] - mean[c]) ** 2, *over) / (N * H * W)))
+
+
+def _running(
+    mean: sp.IndexedBase, var: sp.IndexedBase, rm: sp.IndexedBase, rv: sp.IndexedBase, count: sp.Expr,
+    momentum: sp.Float, c: sp.Symbol,
+) -> tuple[Buffer, Buffer]:
+    """Running mean and variance (from 0 and 1), moved ``momentum`` of the way toward the batch's mean
+    and unbiased variance ``var·count/(count − 1)`` each training step, as PyTorch does."""
+    return (Buffer(Equation(rm[c], (1 - momentum) * rm[c] + momentum * mean[c]), 0.0),
+            Buffer(Equation(rv[c], (1 - momentum) * rv[c] + momentum * var[c] * count / (count - 1)), 1.0))
+
+
+def batchnorm(activation: str = "identity", eps: float = BN_EPS, momentum: float = BN_MOMENTUM) -> Layer:
+    """Batch normalisation over ``(N, C, H, W)``, per map ``c`` (Ioffe and Szegedy, 2015), then ``f``.
+
+    Training: the mean ``Mean[c]`` and the biased variance ``Var[c]`` over
+    ``n, y, x``, ``Y = f(G[c]·(X − Mean[c])/sqrt(Var[c] + eps) + Bt[c])``. Each
+    training step moves the running mean ``RM`` and variance ``RV`` (buffers,
+    starting at 0 and 1) ``momentum`` of the way toward ``Mean`` and the
+    unbiased variance ``Var·M/(M − 1)``, ``M = N·H·W``, as PyTorch does;
+    evaluation normalises with them.
+    """
+    if activation not in ACTIVATIONS:
+        choices = ", ".join(ACTIVATIONS)
+        raise SpecError("batchnorm", f"unknown activation {activation!r}; choose from {choices}")
+    f = ACTIVATIONS[activation] or (lambda e: e)
+    N, C, H, W = sizes("N C H W")
+    n, c, y, x = indices("n c y x")
+    X, Y = array("X", (N, C, H, W)), array("Y", (N, C, H, W))
+    G, Bt = array("G", (C,)), array("Bt", (C,))
+    Mean, Var, RM, RV = (array(a, (C,)) for a in ("Mean", "Var", "RM", "RV"))
+    idx, eps_ = (n, c, y, x), sp.Float(eps)
+    normalised = _normalised(X, G, Bt, Mean, Var, idx, eps_)
+    if ACTIVATIONS[activation] is None:
+        train: tuple[Equation, ...] = (Equation(Y[idx], normalised),)
+    else:  # normalised, then f, as equations of their own: f's derivative then reads Z, not the whole norm
+        Z = array("Z", (N, C, H, W))
+        train = (Equation(Z[idx], normalised), Equation(Y[idx], f(Z[idx])))
+    return Layer(
+        name="batchnorm" + ("" if activation == "identity" else f"_{activation}"),
+        sizes=(N, C, H, W),
+        inputs=(X,),
+        params=(G, Bt),
+        outputs=(Y,),
+        equations=(*_statistics(X, Mean, Var, idx), *train),
+        buffers=_running(Mean, Var, RM, RV, N * H * W, sp.Float(momentum), c),
+        evaluation=(Equation(Y[idx], f(_normalised(X, G, Bt, RM, RV, idx, eps_))),),
+        doc="batch normalisation per map" + ("" if activation == "identity" else f", then {activation}")
+        + "; running mean and variance for evaluation",
+    )
+
+
+def residual_block(eps: float = BN_EPS, momentum: float = BN_MOMENTUM) -> Layer:
+    """A residual block of two 3×3 'same' convolutions with batch norm and an identity shortcut.
+
+    ``H1 = relu(bn1(K1 ⋆ X))``, ``Y = relu(bn2(K2 ⋆ H1) + X)`` (He et al., 2016), ``C`` maps in and out;
+    the convolutions correlate ``padded(X)`` and have no bias (the batch norm's ``Bt`` is one). One
+    layer, so the shortcut's gradient is derived with the rest; evaluation runs the same chain with
+    the running statistics of both batch norms.
+    """
+    N, C, H, W = sizes("N C H W")
+    n, c, y, x, i, a, b = indices("n c y x i a b")
+    idx, eps_ = (n, c, y, x), sp.Float(eps)
+    X = array("X", (N, C, H, W))
+    K1, K2 = array("K1", (C, C, 3, 3)), array("K2", (C, C, 3, 3))
+    G1, B1, G2, B2 = (array(name, (C,)) for name in ("G1", "B1", "G2", "B2"))
+    maps = ("U1", "Z1", "H1", "U2", "Z2", "Y", "EU1", "EH1", "EU2")
+    U1, Z1, H1, U2, Z2, Y, EU1, EH1, EU2 = (array(name, (N, C, H, W)) for name in maps)
+    M1, V1, M2, V2, RM1, RV1, RM2, RV2 = (
+        array(name, (C,)) for name in ("M1", "V1", "M2", "V2", "RM1", "RV1", "RM2", "RV2")
+    )
+
+    def conv(src: sp.IndexedBase, k: sp.IndexedBase) -> sp.Expr:
+        pixel = padded(src)[n, i, y + a - 1, x + b - 1]
+        return sp.Sum(pixel * k[i, c, a, b], (i, 0, C - 1), (a, 0, 2), (b, 0, 2))
+
+    momentum_ = sp.Float(momentum)
+    return Layer(
+        name="resblock",
+        sizes=(N, C, H, W),
+        inputs=(X,),
+        params=(K1, G1, B1, K2, G2, B2),
+        outputs=(Y,),
+        equations=(
+            Equation(U1[idx], conv(X, K1)),
+            *_statistics(U1, M1, V1, idx),
+            Equation(Z1[idx], _normalised(U1, G1, B1, M1, V1, idx, eps_)),
+            Equation(H1[idx], relu(Z1[idx])),
+            Equation(U2[idx], conv(H1, K2)),
+            *_statistics(U2, M2, V2, idx),
+            Equation(Z2[idx], _normalised(U2, G2, B2, M2, V2, idx, eps_) + X[idx]),  # the shortcut
+            Equation(Y[idx], relu(Z2[idx])),
+        ),
+        buffers=(*_running(M1, V1, RM1, RV1, N * H * W, momentum_, c),
+                 *_running(M2, V2, RM2, RV2, N * H * W, momentum_, c)),
+        evaluation=(
+            Equation(EU1[idx], conv(X, K1)),
+            Equation(EH1[idx], relu(_normalised(EU1, G1, B1, RM1, RV1, idx, eps_))),
+            Equation(EU2[idx], conv(EH1, K2)),
+            Equation(Y[idx], relu(_normalised(EU2, G2, B2, RM2, RV2, idx, eps_) + X[idx])),
+        ),
+        doc="residual block: two 3×3 'same' convolutions with batch norm, identity shortcut",
+    )
+
+
+def global_average_pool() -> Layer:
+    """``Y[n, c] = Σ_{y, x} X[n, c, y, x] / (H·W)``: each map's mean, a feature vector for a classifier."""
+    N, C, H, W = sizes("N C H W")
+    n, c, y, x = indices("n c y x")
+    X, Y = array("X", (N, C, H, W)), array("Y", (N, C))
+    return Layer(
+        name="global_avg_pool",
+        sizes=(N, C, H, W),
+        inputs=(X,),
+        params=(),
+        outputs=(Y,),
+        equations=(Equation(Y[n, c], sp.Sum(X[n, c, y, x], (y, 0, H - 1), (x, 0, W - 1)) / (H * W)),),
+        doc="global average pooling: the mean of each map",
     )
 
 
@@ -335,6 +478,8 @@ def builtin_layers() -> dict[str, Layer]:
     for conv in CONVENTIONS:
         layers += [conv2d(a, conv) for a in ("sigmoid", "tanh", "relu", "identity")]
     layers += [conv2d_same("relu", conv) for conv in CONVENTIONS] + [local_response_norm()]
+    layers += [conv2d_same("identity"), batchnorm(), batchnorm("relu"), residual_block()]
+    layers += [global_average_pool()]
     layers += [subsample(d, "sigmoid") for d in DOWNS]
     layers += [subsample(d, affine=False) for d in DOWNS]
     layers += [subsample("max", "relu"), combination("sigmoid"), combination("sigmoid", True)]

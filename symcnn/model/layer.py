@@ -5,6 +5,12 @@ A layer is an ordered list of equations ``A[i, j, …] = rhs`` over SymPy
 symbols. Every index of the left-hand side ranges over the array's extent;
 every other index is bound by a ``Sum`` with explicit limits. This is the
 form in which [B1], [B7], [B11] and [B14a] are written.
+
+A layer may also keep state that is no gradient: :class:`Buffer` arrays (a
+batch norm's running mean and variance), each with its update rule, applied
+after a training forward pass, and ``evaluation`` equations the layer runs in
+evaluation mode instead of its training ``equations``. Gradients are derived
+from the training equations only; updates and evaluation are forward-only.
 """
 
 from __future__ import annotations
@@ -63,11 +69,33 @@ class Record:
 
 
 @dataclass(frozen=True)
+class Buffer:
+    """An array the layer keeps between calls, neither input, parameter nor gradient.
+
+    ``update`` is ``B[f] = rhs``: after each training forward pass, ``B`` takes
+    the value of ``rhs``, which reads the old ``B``, the given arrays and any
+    array the forward pass made (a running mean:
+    ``RM[c] = (1 - m)·RM[c] + m·Mu[c]``). Every buffer's new value is computed
+    from the old values before any is replaced. ``init`` fills a new buffer.
+    """
+
+    update: Equation
+    init: float = 0.0
+
+    @property
+    def array(self) -> sp.IndexedBase:
+        return self.update.array
+
+
+@dataclass(frozen=True)
 class Layer:
     """One layer: its arrays by role and the forward equations that relate them.
 
     ``hyper`` are size symbols fixed when the layer is built (pooling factor,
     stride, dilation); every other size is read off the arrays' shapes.
+    ``buffers`` are its state (:class:`Buffer`); ``evaluation``, if given, the
+    equations that replace ``equations`` in evaluation mode: they read the
+    given arrays and the buffers, and define every output.
     """
 
     name: str
@@ -82,6 +110,8 @@ class Layer:
     label: str = ""
     doc: str = ""
     meta: tuple[tuple[str, str], ...] = field(default=())
+    buffers: tuple[Buffer, ...] = ()
+    evaluation: tuple[Equation, ...] = ()
 
     @property
     def intermediates(self) -> tuple[sp.IndexedBase, ...]:
@@ -100,6 +130,8 @@ class Layer:
             + self.constants
             + tuple(r.array for r in self.records)
             + tuple(e.array for e in self.equations)
+            + tuple(b.array for b in self.buffers)
+            + tuple(e.array for e in self.evaluation)
         )
         return {str(a.label): a for a in every}
 
@@ -112,6 +144,9 @@ class Layer:
             *(f"{role}:{a.label}{tuple(a.shape)}" for role, group in self._roles() for a in group),
             *(f"record:{r.array.label}={r.op}({r.source.label},{r.factor})" for r in self.records),
             *(f"eq:{sp.srepr(e.lhs)}={sp.srepr(e.rhs)}" for e in self.equations),
+            *(f"buffer:{tuple(b.array.shape)}={b.init!r}:{sp.srepr(b.update.lhs)}={sp.srepr(b.update.rhs)}"
+              for b in self.buffers),
+            *(f"eval:{sp.srepr(e.lhs)}={sp.srepr(e.rhs)}" for e in self.evaluation),
         ]
         return "\n".join(parts)
 

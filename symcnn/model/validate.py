@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import keyword
+import math
 import sys
 from typing import TextIO
 
@@ -16,7 +17,7 @@ import sympy as sp
 from ..errors import SpecError
 from .bounds import nonnegative
 from .functions import KNOWN_FUNCTIONS
-from .layer import Equation, Layer, Record
+from .layer import Buffer, Equation, Layer, Record
 from .padding import as_factor, padded, padded_reads
 
 #: Names the generated modules use themselves: imports, the drivers' arguments and module constants,
@@ -25,6 +26,7 @@ RESERVED = {
     "np", "nb", "numba", "numpy", "prange", "njit", "math", "sizes", "out", "arrays", "hyper", "wanted",
     "forward", "backward", "sizes_of", "LAYER", "LABEL", "BACKEND", "SPEC_HASH", "INPUTS", "PARAMS",
     "CONSTANTS", "OUTPUTS", "HYPER", "RECORDS", "INTERMEDIATES", "GRADIENTS", "SIZES",
+    "BUFFERS", "EVALUATION", "forward_eval", "update_buffers", "initial_buffers",
 } | set(dir(builtins))
 #: Longest layer name: ``<name>_numba.py`` must fit a 255-byte file name with room to spare.
 MAX_NAME = 100
@@ -54,12 +56,18 @@ def check_structure(layer: object) -> None:
     check_name(name, "layer", name)
     arrays = sp.IndexedBase
     fields = {"sizes": sp.Symbol, "hyper": sp.Symbol, "inputs": arrays, "params": arrays, "outputs": arrays,
-              "constants": arrays, "equations": Equation, "records": Record}
+              "constants": arrays, "equations": Equation, "records": Record, "buffers": Buffer,
+              "evaluation": Equation}
     for field, kind in fields.items():
         value = getattr(layer, field)
         if not isinstance(value, tuple | list) or not all(isinstance(v, kind) for v in value):
             raise SpecError(name, f"{field} must be a tuple of {kind.__name__} (use the symcnn.model API)")
-    for eq in layer.equations:
+    for b in layer.buffers:
+        if not isinstance(b.update, Equation):
+            raise SpecError(name, "a buffer's update must be an Equation (use symcnn.model.equation)")
+        if isinstance(b.init, bool) or not isinstance(b.init, int | float) or not math.isfinite(b.init):
+            raise SpecError(name, f"a buffer's init must be a finite number, not {b.init!r:.40}")
+    for eq in layer.equations + tuple(layer.evaluation) + tuple(b.update for b in layer.buffers):
         if not isinstance(eq.lhs, sp.Indexed) or not isinstance(eq.rhs, sp.Expr):
             raise SpecError(name, "an equation must set an array element to a SymPy expression", eq.lhs)
     for field in ("label", "doc"):
@@ -92,6 +100,26 @@ def validate(layer: Layer) -> None:
         if out.label not in {e.array.label for e in layer.equations}:
             raise SpecError(name, "an output must be defined by an equation", out)
     _check_reachable(layer)
+    _check_state(layer, defined, sizes)
+
+
+def _check_state(layer: Layer, trained: set, sizes: set) -> None:
+    """Buffer updates read what a training pass made; evaluation equations read the given arrays and the
+    buffers, and define every output."""
+    name = layer.name
+    buffers = {b.array.label for b in layer.buffers}
+    for b in layer.buffers:
+        _check_equation(layer, b.update, trained | buffers, sizes)
+    given = {a.label for a in layer.inputs + layer.params + layer.constants}
+    given |= {r.array.label for r in layer.records} | buffers
+    defined = set(given)
+    for eq in layer.evaluation:
+        _check_equation(layer, eq, defined, sizes)
+        defined.add(eq.array.label)
+    made = {eq.array.label for eq in layer.evaluation}
+    for out in layer.outputs if layer.evaluation else ():
+        if out.label not in made:
+            raise SpecError(name, "the evaluation equations must define every output", out)
 
 
 def _check_arrays(layer: Layer) -> None:
@@ -114,6 +142,30 @@ def _check_arrays(layer: Layer) -> None:
     for label in defined:
         if label in seen or defined.count(label) > 1:
             raise SpecError(layer.name, "an array is defined twice", label)
+    _check_state_arrays(layer, seen | set(defined))
+
+
+def _check_state_arrays(layer: Layer, taken: set[str]) -> None:
+    """Buffers have names of their own; an evaluation equation defines an output (of the same shape) or
+    an array of its own, once."""
+    shapes = {str(a.label): tuple(a.shape) for a in layer.outputs}
+    buffers = [str(b.array.label) for b in layer.buffers]
+    for label in buffers:
+        if label in taken or buffers.count(label) > 1:
+            raise SpecError(layer.name, "a buffer's name is taken by another array", label)
+    evaluated = [str(e.array.label) for e in layer.evaluation]
+    for eq, label in zip(layer.evaluation, evaluated):
+        if evaluated.count(label) > 1 or label in buffers or (label in taken and label not in shapes):
+            raise SpecError(layer.name, "an evaluation equation defines an output or a new array once", label)
+        if label in shapes and tuple(eq.array.shape) != shapes[label]:
+            raise SpecError(layer.name, "an output has another shape in evaluation", label)
+    for a in [b.array for b in layer.buffers] + [e.array for e in layer.evaluation]:
+        check_name(layer.name, "array", str(a.label))
+        if a.shape is None:
+            raise SpecError(layer.name, "every array needs a shape", a.label)
+        extra = set().union(*(sp.sympify(s).free_symbols for s in a.shape)) - set(layer.sizes)
+        if extra:
+            raise SpecError(layer.name, f"undeclared size symbol {sorted(map(str, extra))}", a.label)
 
 
 def _check_equation(layer: Layer, eq, defined: set, sizes: set) -> None:

@@ -1,9 +1,12 @@
 """A generated layer wrapped as an object: parameters, gradients and buffers.
 
 :class:`Layer` owns one generated module (its ``forward``/``backward``
-kernels), the layer's parameters, constants and hyper-parameters, and the
-output buffers it hands back to the kernels on the next call with the same
-input shape, so a training loop allocates nothing after its first batch.
+kernels), the layer's parameters, constants and hyper-parameters, its state
+buffers where its spec declares some (a batch norm's running statistics:
+updated by :meth:`Layer.update_buffers` after a training pass, read by
+:meth:`Layer.forward_eval`), and the output arrays it hands back to the
+kernels on the next call with the same input shape, so a training loop
+allocates nothing after its first batch.
 
 Arrays are checked once per call here, at the layer boundary (rank, shape,
 dtype, C-contiguity); the kernels themselves do no checking in their loops.
@@ -62,6 +65,8 @@ class Layer:
     layer's dtype; ``hyper`` gives its hyper-parameters (e.g. ``{"s": 2}``).
     After :meth:`backward`, ``grads[p]`` holds ``∂E/∂p`` for each parameter.
     ``frozen`` parameters (none of the built-in presets use it) stay fixed.
+    ``buffers`` gives the initial value of each of the module's ``BUFFERS``
+    (copied; ``module.initial_buffers(sizes)`` makes them at the spec's initial values).
     """
 
     def __init__(
@@ -72,6 +77,7 @@ class Layer:
         constants: Mapping[str, np.ndarray] | None = None,
         hyper: Mapping[str, int] | None = None,
         dtype: str | np.dtype = "float64",
+        buffers: Mapping[str, np.ndarray] | None = None,
     ) -> None:
         self.module, self.name, self.kind = module, name, module.LAYER
         self.dtype = np.dtype(dtype)
@@ -85,6 +91,7 @@ class Layer:
         self.params = {p: self._own(p, params, "parameter") for p in module.PARAMS}
         self.constants = {c: self._own(c, constants or {}, "constant") for c in module.CONSTANTS
                           if c in (constants or {})}
+        self.buffers = {b: self._own(b, buffers or {}, "buffer") for b in module.BUFFERS}
         self.input = module.INPUTS[0] if module.INPUTS else None
         self.output = module.OUTPUTS[0]
         self.grads: dict[str, np.ndarray] = {}
@@ -93,6 +100,8 @@ class Layer:
         self.seed: np.ndarray | None = None  # ∂E/∂output the last backward was given
         self._fwd_out: dict[tuple[int, ...], dict[str, np.ndarray]] = {}
         self._bwd_out: dict[tuple[int, ...], dict[str, np.ndarray]] = {}
+        self._eval_out: dict[tuple[int, ...], dict[str, np.ndarray]] = {}
+        self._trained = False  # whether self.arrays are a training pass's, which update_buffers reads
 
     def _own(self, key: str, given: Mapping[str, np.ndarray], what: str) -> np.ndarray:
         if key not in given:
@@ -116,12 +125,7 @@ class Layer:
             cache.pop(next(iter(cache)))
         cache[key] = result
 
-    def forward(self, x: np.ndarray | None = None, **constants: np.ndarray) -> np.ndarray:
-        """Run the forward kernel on input ``x``; return the layer's output array.
-
-        The returned array is a buffer that the next call with the same input
-        shape overwrites; copy it to keep it.
-        """
+    def _given(self, x: np.ndarray | None, constants: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         arrays = dict(self.params)
         arrays.update(self.constants)
         arrays.update(constants)
@@ -129,13 +133,42 @@ class Layer:
             if x is None:
                 raise ShapeError(f"layer {self.name}: no input {self.input!r} given")
             arrays[self.input] = x
-        key = tuple(np.shape(x)) if x is not None else ()
         self._check(arrays)
+        return arrays
+
+    def forward(self, x: np.ndarray | None = None, **constants: np.ndarray) -> np.ndarray:
+        """Run the forward kernel (the training equations) on input ``x``; return the layer's output array.
+
+        The returned array is a buffer that the next call with the same input
+        shape overwrites; copy it to keep it.
+        """
+        arrays = self._given(x, constants)
+        key = tuple(np.shape(x)) if x is not None else ()
         result = self.module.forward(arrays, self.hyper, self._buffers(self._fwd_out, key))
         self._keep(self._fwd_out, key, result)
         arrays.update(result)
-        self.arrays = arrays
+        self.arrays, self._trained = arrays, True
         return result[self.output]
+
+    def forward_eval(self, x: np.ndarray | None = None, **constants: np.ndarray) -> np.ndarray:
+        """The output in evaluation mode: the layer's evaluation equations, reading its buffers (the
+        training equations where it has none). Nothing of it can be back-propagated."""
+        arrays = self._given(x, constants)
+        arrays.update(self.buffers)
+        key = tuple(np.shape(x)) if x is not None else ()
+        result = self.module.forward_eval(arrays, self.hyper, self._buffers(self._eval_out, key))
+        self._keep(self._eval_out, key, result)
+        arrays.update(result)
+        self.arrays, self._trained = arrays, False
+        return result[self.output]
+
+    def update_buffers(self) -> None:
+        """Update the buffers from the last training forward pass (no-op for a layer without any)."""
+        if not self.module.BUFFERS:
+            return
+        if not self._trained:
+            raise ShapeError(f"layer {self.name}: buffers are updated after a training forward pass")
+        self.module.update_buffers({**self.arrays, **self.buffers}, self.hyper)
 
     def backward(self, seed: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         """Back-propagate ``seed`` (∂E/∂output); fill :attr:`grads`; return ∂E/∂input.
@@ -171,6 +204,7 @@ class Flatten:
 
     kind = "flatten"
     params: dict[str, np.ndarray] = {}
+    buffers: dict[str, np.ndarray] = {}
     grads: dict[str, np.ndarray] = {}
 
     def __init__(self, name: str = "flatten", order: str = "C") -> None:
@@ -186,6 +220,8 @@ class Flatten:
         if self.order == "F":
             x = x.transpose(0, 1, 3, 2)
         return np.ascontiguousarray(x).reshape(x.shape[0], -1)
+
+    forward_eval = forward
 
     def backward(self, seed: np.ndarray) -> np.ndarray:
         n, c, h, w = self.shape

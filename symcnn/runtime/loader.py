@@ -56,7 +56,8 @@ GENERATED_DIR = generated_dir()
 #: Names every generated module defines (the contract with ``symcnn.codegen``).
 CONTRACT = (
     "LAYER", "LABEL", "BACKEND", "SPEC_HASH", "INPUTS", "PARAMS", "CONSTANTS", "OUTPUTS",
-    "HYPER", "RECORDS", "INTERMEDIATES", "GRADIENTS", "SIZES", "sizes_of", "forward", "backward",
+    "HYPER", "RECORDS", "INTERMEDIATES", "GRADIENTS", "SIZES", "BUFFERS", "EVALUATION", "sizes_of", "forward",
+    "backward", "forward_eval", "update_buffers", "initial_buffers",
 )
 MANIFEST = "MANIFEST.json"
 

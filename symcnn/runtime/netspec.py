@@ -73,7 +73,8 @@ def build_from_file(
                   for p in module.PARAMS}
         constants = {c: _constant(entry, c, shapes[c]) for c in module.CONSTANTS}
         hyper = {h: sizes[h] for h in module.HYPER}
-        layers.append(Layer(module, entry["name"], params, constants, hyper, dtype))
+        buffers = module.initial_buffers(sizes, dtype)  # a batch norm's running statistics: 0 and 1
+        layers.append(Layer(module, entry["name"], params, constants, hyper, dtype, buffers))
         hashes[module.LAYER] = module.SPEC_HASH
     hashes[loss.LAYER] = loss.SPEC_HASH
     meta = {"net": NET_SPEC, "backend": backend, "dtype": dtype, "spec_hashes": dict(sorted(hashes.items())),

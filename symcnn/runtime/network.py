@@ -6,7 +6,9 @@ over the batch) and any penalty terms; ``backward`` seeds the loss with
 with 1, then runs every layer's generated backward kernel in reverse.
 
 Parameter names are ``<layer>.<array>`` (``conv1.K``, ``fc.W``, …); these are
-also the keys of a saved checkpoint.
+also the keys of a saved checkpoint, beside the layers' state buffers, named
+alike (``bn1.RM``). A training step updates the buffers (:meth:`Network.update_buffers`);
+:meth:`Network.predict` runs the layers' evaluation equations, which read them.
 """
 
 from __future__ import annotations
@@ -58,11 +60,12 @@ class Network:
 
     # -- the three steps of training -------------------------------------------------------------
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        """The network's output for the batch ``x`` of shape ``(N, *input_shape)``."""
+    def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
+        """The network's output for the batch ``x`` of shape ``(N, *input_shape)``; ``training=False``
+        runs each layer's evaluation equations (a batch norm's running statistics) instead."""
         check_array("network input", "x", x, (None, *self.input_shape), self.dtype)
         for layer in self.layers:
-            x = layer.forward(x)
+            x = layer.forward(x) if training else layer.forward_eval(x)
         return x
 
     def loss(self, x: np.ndarray, targets: np.ndarray) -> float:
@@ -88,6 +91,12 @@ class Network:
             pen.layer.backward(np.ones(1, dtype=self.dtype))
             pen.owner.grads[pen.param] = pen.owner.grads[pen.param] + pen.layer.grads[pen.param]
 
+    def update_buffers(self) -> None:
+        """Update every layer's state buffers from the last :meth:`loss` (a training step's last part)."""
+        for layer in self.layers:
+            if isinstance(layer, Layer):
+                layer.update_buffers()
+
     # -- parameters and checkpoints --------------------------------------------------------------
 
     def parameters(self) -> dict[str, np.ndarray]:
@@ -98,13 +107,21 @@ class Network:
         """The gradients of the last :meth:`backward`, keyed like :meth:`parameters`."""
         return {f"{layer.name}.{p}": layer.grads[p] for layer in self.layers for p in layer.params}
 
+    def buffers(self) -> dict[str, np.ndarray]:
+        """The live state buffers (not trained by gradients), by ``<layer>.<name>``."""
+        return {f"{layer.name}.{b}": arr for layer in self.layers for b, arr in layer.buffers.items()}
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Everything a checkpoint holds: :meth:`parameters` and :meth:`buffers`."""
+        return {**self.parameters(), **self.buffers()}
+
     def param_spec(self) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
-        """``{name: (shape, dtype)}`` of every parameter, the layout a checkpoint must have."""
-        return {k: (v.shape, v.dtype) for k, v in self.parameters().items()}
+        """``{name: (shape, dtype)}`` of every parameter and buffer, the layout a checkpoint must have."""
+        return {k: (v.shape, v.dtype) for k, v in self.state().items()}
 
     def set_parameters(self, arrays: Mapping[str, np.ndarray], where: str = "parameters") -> None:
-        """Copy ``arrays`` into the parameters after checking names, shapes and dtypes."""
-        params = self.parameters()
+        """Copy ``arrays`` into the parameters and buffers after checking names, shapes and dtypes."""
+        params = self.state()
         for name in sorted(set(params) | set(arrays)):
             if name not in arrays:
                 raise CheckpointError(f"{where}: missing array {name!r}")
@@ -119,8 +136,8 @@ class Network:
             arr[...] = arrays[name]
 
     def save(self, path: str | os.PathLike[str], **meta: Any) -> None:
-        """Write the parameters and ``self.meta`` (plus ``meta``) to an ``.npz`` checkpoint."""
-        save_npz(path, self.parameters(), {**self.meta, **meta})
+        """Write the parameters, the buffers and ``self.meta`` (plus ``meta``) to an ``.npz`` checkpoint."""
+        save_npz(path, self.state(), {**self.meta, **meta})
 
     def load(self, path: str | os.PathLike[str]) -> dict[str, Any]:
         """Load the parameters of a checkpoint, validated against this network; return its meta."""
@@ -131,8 +148,9 @@ class Network:
     # -- inference -------------------------------------------------------------------------------
 
     def predict(self, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
-        """Class indices (argmax of the output) for the images ``x``, in batches."""
-        out = [np.argmax(self.forward(x[i : i + batch_size]), axis=1) for i in range(0, len(x), batch_size)]
+        """Class indices (argmax of the evaluation-mode output) for the images ``x``, in batches."""
+        out = [np.argmax(self.forward(x[i : i + batch_size], training=False), axis=1)
+               for i in range(0, len(x), batch_size)]
         return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
     def activations(self) -> dict[str, np.ndarray]:

@@ -20,6 +20,12 @@
 ``vgg``    A small VGG-style net of 3×3 'same' convolutions (zero-padded, ``conv_*_relu_same``):
            conv 16 → conv 16 → max-pool 2 → conv 32 → conv 32 → max-pool 2 → fc 1568→128
            ReLU → fc 128→10; softmax cross-entropy, momentum and a cosine schedule.
+``resnet`` A small residual net with batch norm (xcorr only): stem conv 16@3×3 'same'
+           (``conv_xcorr_identity_same``) → batch norm + ReLU (``batchnorm_relu``) →
+           max-pool 2 → three residual blocks of 16 maps at 14×14 (``resblock``: two 3×3
+           'same' convolutions with batch norm, identity shortcut) → global average pooling
+           → fc 16→10; softmax cross-entropy, momentum and a cosine schedule. Its batch norms'
+           running statistics (``bn.RM``, ``block1.RV2``, …) are saved with the weights.
 =========  ==============================================================================
 
 Parameter (checkpoint) names: ``conv1.K`` (C, M, 5, 5), ``conv1.B`` (M,), ``pool1.beta``
@@ -36,7 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from symcnn.errors import GeneratedCodeError
-from symcnn.runtime.arch import COMBO_LAMBDA, INPUT_SHAPE, Op, arch, initial_params
+from symcnn.runtime.arch import CLASSES, COMBO_LAMBDA, INPUT_SHAPE, Op, arch, glorot, he, initial_params
 from symcnn.runtime.budget import EVAL_BATCH, Budget, estimate_network
 from symcnn.runtime.layers import DTYPES, Flatten, Layer
 from symcnn.runtime.loader import BACKENDS, load_layer_module
@@ -45,7 +51,7 @@ from symcnn.runtime.network import Network, Penalty
 
 __all__ = ["CONVENTIONS", "PRESETS", "RECIPES", "build_network", "check_preset", "network_from_meta"]
 
-PRESETS = ("dlt", "bouvrie", "lenet5", "combo", "vgg")
+PRESETS = ("dlt", "bouvrie", "lenet5", "combo", "vgg", "resnet")
 CONVENTIONS = ("xcorr", "matlab")
 #: Default training recipe per preset: learning rate, its schedule, momentum, batch size, epochs.
 RECIPES = {
@@ -54,7 +60,10 @@ RECIPES = {
     "lenet5": {"lr": 0.01, "schedule": "cosine", "momentum": 0.9, "batch_size": 64, "epochs": 10},
     "combo": {"lr": 1.0, "schedule": "constant", "momentum": 0.0, "batch_size": 50, "epochs": 1},
     "vgg": {"lr": 0.02, "schedule": "cosine", "momentum": 0.9, "batch_size": 64, "epochs": 10},
+    "resnet": {"lr": 0.05, "schedule": "cosine", "momentum": 0.9, "batch_size": 64, "epochs": 10},
 }
+#: The ``resnet`` preset's maps and residual blocks.
+RESNET_MAPS, RESNET_BLOCKS = 16, 3
 
 
 class _Builder:
@@ -66,10 +75,33 @@ class _Builder:
         self.backend, self.dtype, self.generated, self.trust = backend, dtype, generated, trust
         self.hashes: dict[str, str] = {}
 
-    def layer(self, kind: str, name: str, params=None, constants=None, hyper=None) -> Layer:
+    def layer(self, kind: str, name: str, params=None, constants=None, hyper=None, sizes=None) -> Layer:
+        """Layer ``name`` of generated layer ``kind``; its buffers (if any) at their initial values for
+        ``sizes``."""
         module = load_layer_module(kind, self.backend, self.generated, self.trust)
         self.hashes[kind] = module.SPEC_HASH
-        return Layer(module, name, params or {}, constants, hyper, self.dtype)
+        buffers = module.initial_buffers(sizes or {}, self.dtype) if module.BUFFERS else None
+        return Layer(module, name, params or {}, constants, hyper, self.dtype, buffers)
+
+    def resnet(self, seed: int) -> list[Layer]:
+        """The ``resnet`` preset's layers, He-initialised (from ``seed``); batch norms start at γ = 1, β = 0.
+
+        A residual block is one derived layer (``resblock``) whose last equation adds its input:
+        the network stays a chain, and the shortcut's gradient is derived with the rest of the block.
+        """
+        rng, c = np.random.default_rng(seed), RESNET_MAPS
+        ones, zeros = np.ones(c), np.zeros(c)
+        layers = [
+            self.layer("conv_xcorr_identity_same", "stem", {"K": he(rng, (1, c, 3, 3), 9), "B": zeros}),
+            self.layer("batchnorm_relu", "bn", {"G": ones, "Bt": zeros}, sizes={"C": c}),
+            self.layer("pool_max_plain", "pool", hyper={"s": 2}),
+        ]
+        for k in range(1, RESNET_BLOCKS + 1):
+            params = {"K1": he(rng, (c, c, 3, 3), 9 * c), "G1": ones, "B1": zeros,
+                      "K2": he(rng, (c, c, 3, 3), 9 * c), "G2": ones, "B2": zeros}
+            layers.append(self.layer("resblock", f"block{k}", params, sizes={"C": c}))
+        fc = {"W": glorot(rng, (CLASSES, c), c, CLASSES), "b": np.zeros(CLASSES)}
+        return layers + [self.layer("global_avg_pool", "gap"), self.layer("fc_identity", "fc", fc)]
 
     def op(self, op: Op, convention: str, params: dict[str, np.ndarray]) -> Layer | Flatten:
         """The generated layer (or flatten step) of one :class:`Op`, with its initial ``params``."""
@@ -110,6 +142,8 @@ def build_network(
     if np.dtype(dtype).name not in DTYPES:
         raise GeneratedCodeError(f"unknown dtype {dtype!r}; choose float32 or float64")
     dtype = np.dtype(dtype).name
+    if name == "resnet":
+        return _resnet(_Builder(backend, dtype, generated, trust), convention, seed)
     spec = arch(name)
     params = initial_params(name, seed, "float64")
     b = _Builder(backend, dtype, generated, trust)
@@ -125,6 +159,16 @@ def build_network(
     if name == "combo":
         meta["combo_lambda"] = combo_lambda
     return Network(layers, loss, penalties, input_shape=INPUT_SHAPE, meta=meta)
+
+
+def _resnet(b: _Builder, convention: str, seed: int) -> Network:
+    if convention != "xcorr":
+        raise GeneratedCodeError("the resnet net has no matlab-convention layers; use --convention xcorr")
+    layers = b.resnet(seed)
+    loss = b.layer("loss_softmax_ce", "loss")
+    meta = {"net": "resnet", "convention": convention, "backend": b.backend, "dtype": b.dtype,
+            "spec_hashes": dict(sorted(b.hashes.items()))}
+    return Network(layers, loss, input_shape=INPUT_SHAPE, meta=meta)
 
 
 def network_from_meta(

@@ -1,4 +1,4 @@
-"""The training loop: forward, backward, update — and evaluation.
+"""The training loop: forward, backward, update (of the weights and of state buffers) — and evaluation.
 
 :func:`train_epoch` is the whole algorithm; everything else (progress bars,
 checkpoints, JSON lines, Ctrl-C) is left to the caller through ``on_batch``
@@ -71,6 +71,7 @@ def train_epoch(
         if not np.isfinite(loss):
             raise TrainingError(f"loss is {loss} at epoch {epoch}, batch {batch}; training stopped")
         net.backward()  # backward
+        net.update_buffers()  # running statistics, from this batch's forward pass
         if lr_at is not None:
             opt.set_lr(lr_at(batch))
         opt.step(net.gradients())  # update

@@ -1,0 +1,765 @@
+# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer conv_xcorr_identity_same, spec hash 16a15ec93494bad1.
+# Do not edit: `symcnn derive` rewrites this file and `symcnn derive --check` compares it.
+"""conv_xcorr_identity_same [B7]: convolution (xcorr), 'same' zero padding (Numba backend).
+
+Forward and backward kernels derived by symcnn; `forward` and `backward` run
+them on batched arrays. See docs/paper.md [B7].
+"""
+
+import sys
+import types
+
+import numpy as np
+from numba import config as _numba_config, njit, prange
+
+from symcnn.support import contract as _contract
+
+# Numba's on-disk cache records the name of the module a kernel was compiled in and imports
+# it by that name when the cache is read: one fixed name lets every importer share the cache.
+_module = sys.modules.get(__name__)
+__name__ = "symcnn_generated_conv_xcorr_identity_same_numba_16a15ec93494bad1"
+if _module is not None:
+    sys.modules.setdefault(__name__, _module)
+
+LAYER = "conv_xcorr_identity_same"
+LABEL = "B7"
+BACKEND = "numba"
+SPEC_HASH = "16a15ec93494bad1"
+INPUTS = ("X",)
+PARAMS = ("K", "B")
+CONSTANTS = ()
+OUTPUTS = ("U",)
+HYPER = ()
+RECORDS = ()
+INTERMEDIATES = ()
+GRADIENTS = ("dX", "dK", "dB")
+SIZES = ("N", "C", "M", "H", "W", "RH", "RW")
+BUFFERS = ()
+EVALUATION = ()
+_check = _contract.Contract(LAYER, "X")
+
+
+def forward_U(B, K, X, U, N, C, M, H, W, RH, RW, _threads):
+    """[B7] forward equation for U.
+
+    U[n, j, y, x] = B[j] + Σ_{i=0}^{C - 1} Σ_{a=0}^{2*RH} Σ_{b=0}^{2*RW} padded(X[n, i, -RH + a + y,
+        -RW + b + x])*K[i, j, a, b]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B7] u_j^ℓ = Σ_{i∈M_j} x_i^{ℓ-1} ∗ k_ij^ℓ + b_j^ℓ  ('valid')
+    """
+    if C*(2*RH + 1)*(2*RW + 1) >= 64 and C*W*(2*RH + 1)*(2*RW + 1) <= 262144:  # a long contraction in cache
+        forward_U_dot(B, K, X, U, N, C, M, H, W, RH, RW, _threads)
+    elif H*W*(2*RH + 1)*(2*RW + 1) <= 262144:  # the packed windows fit in cache
+        forward_U_packed(B, K, X, U, N, C, M, H, W, RH, RW, _threads)
+    else:
+        forward_U_loops(B, K, X, U, N, C, M, H, W, RH, RW)
+
+
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+def forward_U_dot(B, K, X, U, N, C, M, H, W, RH, RW, _threads):
+    """One schedule of forward_U, which picks it by the sizes: register-blocked inner products
+        (codegen/dot.py).
+
+    U[n, j, y, x] = B[j] + Σ_{i=0}^{C - 1} Σ_{a=0}^{2*RH} Σ_{b=0}^{2*RW} padded(X[n, i, -RH + a + y,
+        -RW + b + x])*K[i, j, a, b]
+    """
+    _dt = U.dtype.type
+    _U_f = U.reshape(U.shape[0], U.shape[1], H*W)
+    _wk = np.empty((M, C*(2*RH + 1)*(2*RW + 1)), _dt)
+    for j in range(M):
+        for a in range(2*RH + 1):
+            for b in range(2*RW + 1):
+                for i in range(C):
+                    _wk[j, C*(a*(2*RW + 1) + b) + i] = _dt(K[i, j, a, b])
+    _yc = max(1, 32768 // ((W) * (C*(2*RH + 1)*(2*RW + 1))))  # the map rows a chunk packs
+    _n = N
+    _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
+    for _o in prange(_n * _nb):
+        _r = _o // _nb
+        n = _r % N
+        _j0 = (_o % _nb) * (M) // _nb
+        _j1 = (_o % _nb + 1) * (M) // _nb
+        for j in range(_j0, _j1):
+            _h1 = _dt(B[j])
+            for y in range(H):
+                for x in range(W):
+                    U[n, j, y, x] = _h1
+        _pd = np.empty((_yc * W, C*(2*RH + 1)*(2*RW + 1)), _dt)
+        _jr = _j0 + (_j1 - _j0) // 4 * 4
+        for _y0 in range(0, H, _yc):
+            _y1 = min(H, _y0 + _yc)
+            _nf = (_y1 - _y0) * W
+            _fr = _nf // 2 * 2
+            _pd[:, :] = 0.0
+            for a in range(2*RH + 1):
+                for b in range(2*RW + 1):
+                    for y in range(max(0, RH - a, _y0), min(H, H + RH - a, _y1)):
+                        for x in range(max(0, RW - b), min(W, RW + W - b)):
+                            for i in range(C):
+                                _pd[-W*_y0 + W*y + x, C*(a*(2*RW + 1) + b) + i] = X[n, i, -RH + a + y, -RW + b + x]
+            for j in range(_j0, _jr, 4):
+                for _f in range(0, _fr, 2):
+                    _s00 = _dt(0)
+                    _s01 = _dt(0)
+                    _s10 = _dt(0)
+                    _s11 = _dt(0)
+                    _s20 = _dt(0)
+                    _s21 = _dt(0)
+                    _s30 = _dt(0)
+                    _s31 = _dt(0)
+                    for _r in range(C*(2*RH + 1)*(2*RW + 1)):
+                        _p0 = _pd[_f, _r]
+                        _p1 = _pd[_f + 1, _r]
+                        _w = _wk[j, _r]
+                        _s00 += _w*_p0
+                        _s01 += _w*_p1
+                        _w = _wk[j + 1, _r]
+                        _s10 += _w*_p0
+                        _s11 += _w*_p1
+                        _w = _wk[j + 2, _r]
+                        _s20 += _w*_p0
+                        _s21 += _w*_p1
+                        _w = _wk[j + 3, _r]
+                        _s30 += _w*_p0
+                        _s31 += _w*_p1
+                    _U_f[n, j, W*_y0 + _f] += _s00
+                    _U_f[n, j, W*_y0 + _f + 1] += _s01
+                    _U_f[n, j + 1, W*_y0 + _f] += _s10
+                    _U_f[n, j + 1, W*_y0 + _f + 1] += _s11
+                    _U_f[n, j + 2, W*_y0 + _f] += _s20
+                    _U_f[n, j + 2, W*_y0 + _f + 1] += _s21
+                    _U_f[n, j + 3, W*_y0 + _f] += _s30
+                    _U_f[n, j + 3, W*_y0 + _f + 1] += _s31
+            for j in range(_j0, _jr):
+                for _f in range(_fr, _nf):
+                    _s00 = _dt(0)
+                    for _r in range(C*(2*RH + 1)*(2*RW + 1)):
+                        _p0 = _pd[_f, _r]
+                        _w = _wk[j, _r]
+                        _s00 += _w*_p0
+                    _U_f[n, j, W*_y0 + _f] += _s00
+            for j in range(_jr, _j1):
+                for _f in range(_nf):
+                    _s00 = _dt(0)
+                    for _r in range(C*(2*RH + 1)*(2*RW + 1)):
+                        _p0 = _pd[_f, _r]
+                        _w = _wk[j, _r]
+                        _s00 += _w*_p0
+                    _U_f[n, j, W*_y0 + _f] += _s00
+
+
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+def forward_U_packed(B, K, X, U, N, C, M, H, W, RH, RW, _threads):
+    """One schedule of forward_U, which picks it by the sizes: packed windows (codegen/window.py).
+
+    U[n, j, y, x] = B[j] + Σ_{i=0}^{C - 1} Σ_{a=0}^{2*RH} Σ_{b=0}^{2*RW} padded(X[n, i, -RH + a + y,
+        -RW + b + x])*K[i, j, a, b]
+    """
+    _dt = U.dtype.type
+    _U_f = U.reshape(U.shape[0], U.shape[1], H*W)
+    _n = N
+    _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
+    for _o in prange(_n * _nb):
+        _r = _o // _nb
+        n = _r % N
+        _j0 = (_o % _nb) * (M) // _nb
+        _j1 = (_o % _nb + 1) * (M) // _nb
+        for j in range(_j0, _j1):
+            _h1 = _dt(B[j])
+            for y in range(H):
+                for x in range(W):
+                    U[n, j, y, x] = _h1
+        _pk = np.zeros((2*RH + 1, 2*RW + 1, H*W), _dt)
+        for i in range(C):
+            for a in range(2*RH + 1):
+                for b in range(2*RW + 1):
+                    for y in range(max(0, RH - a), min(H, H + RH - a)):
+                        for x in range(max(0, RW - b), min(W, RW + W - b)):
+                            _pk[a, b, W*y + x] = X[n, i, -RH + a + y, -RW + b + x]
+            _br = (2*RW + 1) // 4 * 4
+            _jr = _j0 + (_j1 - _j0) // 4 * 4
+            for j in range(_j0, _jr, 4):
+                for a in range(2*RH + 1):
+                    for b in range(0, _br, 4):
+                        _k00 = _dt(K[i, j, a, b])
+                        _k01 = _dt(K[i, j, a, b + 1])
+                        _k02 = _dt(K[i, j, a, b + 2])
+                        _k03 = _dt(K[i, j, a, b + 3])
+                        _k10 = _dt(K[i, j + 1, a, b])
+                        _k11 = _dt(K[i, j + 1, a, b + 1])
+                        _k12 = _dt(K[i, j + 1, a, b + 2])
+                        _k13 = _dt(K[i, j + 1, a, b + 3])
+                        _k20 = _dt(K[i, j + 2, a, b])
+                        _k21 = _dt(K[i, j + 2, a, b + 1])
+                        _k22 = _dt(K[i, j + 2, a, b + 2])
+                        _k23 = _dt(K[i, j + 2, a, b + 3])
+                        _k30 = _dt(K[i, j + 3, a, b])
+                        _k31 = _dt(K[i, j + 3, a, b + 1])
+                        _k32 = _dt(K[i, j + 3, a, b + 2])
+                        _k33 = _dt(K[i, j + 3, a, b + 3])
+                        for _f in range(H*W):
+                            _w0 = _pk[a, b, _f]
+                            _w1 = _pk[a, b + 1, _f]
+                            _w2 = _pk[a, b + 2, _f]
+                            _w3 = _pk[a, b + 3, _f]
+                            _U_f[n, j, _f] += _k00*_w0 + _k01*_w1 + _k02*_w2 + _k03*_w3
+                            _U_f[n, j + 1, _f] += _k10*_w0 + _k11*_w1 + _k12*_w2 + _k13*_w3
+                            _U_f[n, j + 2, _f] += _k20*_w0 + _k21*_w1 + _k22*_w2 + _k23*_w3
+                            _U_f[n, j + 3, _f] += _k30*_w0 + _k31*_w1 + _k32*_w2 + _k33*_w3
+
+                for a in range(2*RH + 1):
+                    for b in range(_br, 2*RW + 1):
+                        _k0 = _dt(K[i, j, a, b])
+                        _k1 = _dt(K[i, j + 1, a, b])
+                        _k2 = _dt(K[i, j + 2, a, b])
+                        _k3 = _dt(K[i, j + 3, a, b])
+                        for _f in range(H*W):
+                            _w0 = _pk[a, b, _f]
+                            _U_f[n, j, _f] += _k0*_w0
+                            _U_f[n, j + 1, _f] += _k1*_w0
+                            _U_f[n, j + 2, _f] += _k2*_w0
+                            _U_f[n, j + 3, _f] += _k3*_w0
+
+            for j in range(_jr, _j1):
+                for a in range(2*RH + 1):
+                    for b in range(2*RW + 1):
+                        _h4 = _dt(K[i, j, a, b])
+                        for _f in range(H*W):
+                            _U_f[n, j, _f] += _h4*_pk[a, b, _f]
+
+
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+def forward_U_loops(B, K, X, U, N, C, M, H, W, RH, RW):
+    """One schedule of forward_U, which picks it by the sizes: loop nests.
+
+    U[n, j, y, x] = B[j] + Σ_{i=0}^{C - 1} Σ_{a=0}^{2*RH} Σ_{b=0}^{2*RW} padded(X[n, i, -RH + a + y,
+        -RW + b + x])*K[i, j, a, b]
+    """
+    _dt = U.dtype.type
+    for _o in prange(N * M):
+        n = _o // M
+        j = _o % M
+        _h0 = _dt(B[j])
+        for y in range(H):
+            for x in range(W):
+                U[n, j, y, x] = _h0
+        for i in range(C):
+            for a in range(max(0, -H + RH + 1), min(2*RH + 1, H + RH)):
+                for b in range(max(0, RW - W + 1), min(2*RW + 1, RW + W)):
+                    _h3 = _dt(K[i, j, a, b])
+                    for y in range(max(0, RH - a), min(H, H + RH - a)):
+                        for x in range(max(0, RW - b), min(W, RW + W - b)):
+                            U[n, j, y, x] += _h3*X[n, i, -RH + a + y, -RW + b + x]
+
+
+def backward_dX(K, dU, dX, N, C, M, H, W, RH, RW, _threads):
+    """[B7] gradient dX.
+
+    dX[n, i, p, q] = Σ_{j=0}^{M - 1} Σ_{a=max(0, -H + RH + p + 1)}^{min(2*RH, RH + p)} Σ_{b=max(0,
+        RW - W + q + 1)}^{min(2*RW, RW + q)} K[i, j, a, b]*dU[n, j, RH - a + p, RW - b + q]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B12] δ_j^ℓ = f'(u_j^ℓ) ∘ conv2(δ_j^{ℓ+1}, rot180(k_j^{ℓ+1}), 'full')
+    [EX1] 3×3 input, 2×2 kernel, δ = [[1,1],[2,3]]: ∂E/∂x = conv2(δ, rot180(k), 'full'), centre 2.3
+    """
+    if M*(2*RH + 1)*(2*RW + 1) >= 64 and M*W*(2*RH + 1)*(2*RW + 1) <= 262144:  # a long contraction in cache
+        backward_dX_dot(K, dU, dX, N, C, M, H, W, RH, RW, _threads)
+    elif H*W*(2*RH + 1)*(2*RW + 1) <= 262144:  # the packed windows fit in cache
+        backward_dX_packed(K, dU, dX, N, C, M, H, W, RH, RW, _threads)
+    else:
+        backward_dX_loops(K, dU, dX, N, C, M, H, W, RH, RW)
+
+
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+def backward_dX_dot(K, dU, dX, N, C, M, H, W, RH, RW, _threads):
+    """One schedule of backward_dX, which picks it by the sizes: register-blocked inner products
+        (codegen/dot.py).
+
+    dX[n, i, p, q] = Σ_{j=0}^{M - 1} Σ_{a=max(0, -H + RH + p + 1)}^{min(2*RH, RH + p)} Σ_{b=max(0,
+        RW - W + q + 1)}^{min(2*RW, RW + q)} K[i, j, a, b]*dU[n, j, RH - a + p, RW - b + q]
+    """
+    _dt = dX.dtype.type
+    _dX_f = dX.reshape(dX.shape[0], dX.shape[1], H*W)
+    _wk = np.empty((C, M*(2*RH + 1)*(2*RW + 1)), _dt)
+    for i in range(C):
+        for a in range(2*RH + 1):
+            for b in range(2*RW + 1):
+                for j in range(M):
+                    _wk[i, M*(a*(2*RW + 1) + b) + j] = _dt(K[i, j, a, b])
+    _yc = max(1, 32768 // ((W) * (M*(2*RH + 1)*(2*RW + 1))))  # the map rows a chunk packs
+    _n = N
+    _nb = min(C, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
+    for _o in prange(_n * _nb):
+        _r = _o // _nb
+        n = _r % N
+        _j0 = (_o % _nb) * (C) // _nb
+        _j1 = (_o % _nb + 1) * (C) // _nb
+        _h0 = _dt(0)
+        for i in range(_j0, _j1):
+            for p in range(H):
+                for q in range(W):
+                    dX[n, i, p, q] = _h0
+        _pd = np.empty((_yc * W, M*(2*RH + 1)*(2*RW + 1)), _dt)
+        _jr = _j0 + (_j1 - _j0) // 4 * 4
+        for _y0 in range(0, H, _yc):
+            _y1 = min(H, _y0 + _yc)
+            _nf = (_y1 - _y0) * W
+            _fr = _nf // 2 * 2
+            _pd[:, :] = 0.0
+            for a in range(2*RH + 1):
+                for b in range(2*RW + 1):
+                    for p in range(max(0, -RH + a, _y0), min(H, H - RH + a, _y1)):
+                        for q in range(max(0, -RW + b), min(W, -RW + W + b)):
+                            for j in range(M):
+                                _pd[-W*_y0 + W*p + q, M*(a*(2*RW + 1) + b) + j] = dU[n, j, RH - a + p, RW - b + q]
+            for i in range(_j0, _jr, 4):
+                for _f in range(0, _fr, 2):
+                    _s00 = _dt(0)
+                    _s01 = _dt(0)
+                    _s10 = _dt(0)
+                    _s11 = _dt(0)
+                    _s20 = _dt(0)
+                    _s21 = _dt(0)
+                    _s30 = _dt(0)
+                    _s31 = _dt(0)
+                    for _r in range(M*(2*RH + 1)*(2*RW + 1)):
+                        _p0 = _pd[_f, _r]
+                        _p1 = _pd[_f + 1, _r]
+                        _w = _wk[i, _r]
+                        _s00 += _w*_p0
+                        _s01 += _w*_p1
+                        _w = _wk[i + 1, _r]
+                        _s10 += _w*_p0
+                        _s11 += _w*_p1
+                        _w = _wk[i + 2, _r]
+                        _s20 += _w*_p0
+                        _s21 += _w*_p1
+                        _w = _wk[i + 3, _r]
+                        _s30 += _w*_p0
+                        _s31 += _w*_p1
+                    _dX_f[n, i, W*_y0 + _f] += _s00
+                    _dX_f[n, i, W*_y0 + _f + 1] += _s01
+                    _dX_f[n, i + 1, W*_y0 + _f] += _s10
+                    _dX_f[n, i + 1, W*_y0 + _f + 1] += _s11
+                    _dX_f[n, i + 2, W*_y0 + _f] += _s20
+                    _dX_f[n, i + 2, W*_y0 + _f + 1] += _s21
+                    _dX_f[n, i + 3, W*_y0 + _f] += _s30
+                    _dX_f[n, i + 3, W*_y0 + _f + 1] += _s31
+            for i in range(_j0, _jr):
+                for _f in range(_fr, _nf):
+                    _s00 = _dt(0)
+                    for _r in range(M*(2*RH + 1)*(2*RW + 1)):
+                        _p0 = _pd[_f, _r]
+                        _w = _wk[i, _r]
+                        _s00 += _w*_p0
+                    _dX_f[n, i, W*_y0 + _f] += _s00
+            for i in range(_jr, _j1):
+                for _f in range(_nf):
+                    _s00 = _dt(0)
+                    for _r in range(M*(2*RH + 1)*(2*RW + 1)):
+                        _p0 = _pd[_f, _r]
+                        _w = _wk[i, _r]
+                        _s00 += _w*_p0
+                    _dX_f[n, i, W*_y0 + _f] += _s00
+
+
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+def backward_dX_packed(K, dU, dX, N, C, M, H, W, RH, RW, _threads):
+    """One schedule of backward_dX, which picks it by the sizes: packed windows (codegen/window.py).
+
+    dX[n, i, p, q] = Σ_{j=0}^{M - 1} Σ_{a=max(0, -H + RH + p + 1)}^{min(2*RH, RH + p)} Σ_{b=max(0,
+        RW - W + q + 1)}^{min(2*RW, RW + q)} K[i, j, a, b]*dU[n, j, RH - a + p, RW - b + q]
+    """
+    _dt = dX.dtype.type
+    _dX_f = dX.reshape(dX.shape[0], dX.shape[1], H*W)
+    _n = N
+    _nb = min(C, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
+    for _o in prange(_n * _nb):
+        _r = _o // _nb
+        n = _r % N
+        _j0 = (_o % _nb) * (C) // _nb
+        _j1 = (_o % _nb + 1) * (C) // _nb
+        _h0 = _dt(0)
+        for i in range(_j0, _j1):
+            for p in range(H):
+                for q in range(W):
+                    dX[n, i, p, q] = _h0
+        _pk = np.zeros((2*RH + 1, 2*RW + 1, H*W), _dt)
+        for j in range(M):
+            for a in range(2*RH + 1):
+                for b in range(2*RW + 1):
+                    for p in range(max(0, -RH + a), min(H, H - RH + a)):
+                        for q in range(max(0, -RW + b), min(W, -RW + W + b)):
+                            _pk[a, b, W*p + q] = dU[n, j, RH - a + p, RW - b + q]
+            _br = (2*RW + 1) // 4 * 4
+            _jr = _j0 + (_j1 - _j0) // 4 * 4
+            for i in range(_j0, _jr, 4):
+                for a in range(2*RH + 1):
+                    for b in range(0, _br, 4):
+                        _k00 = _dt(K[i, j, a, b])
+                        _k01 = _dt(K[i, j, a, b + 1])
+                        _k02 = _dt(K[i, j, a, b + 2])
+                        _k03 = _dt(K[i, j, a, b + 3])
+                        _k10 = _dt(K[i + 1, j, a, b])
+                        _k11 = _dt(K[i + 1, j, a, b + 1])
+                        _k12 = _dt(K[i + 1, j, a, b + 2])
+                        _k13 = _dt(K[i + 1, j, a, b + 3])
+                        _k20 = _dt(K[i + 2, j, a, b])
+                        _k21 = _dt(K[i + 2, j, a, b + 1])
+                        _k22 = _dt(K[i + 2, j, a, b + 2])
+                        _k23 = _dt(K[i + 2, j, a, b + 3])
+                        _k30 = _dt(K[i + 3, j, a, b])
+                        _k31 = _dt(K[i + 3, j, a, b + 1])
+                        _k32 = _dt(K[i + 3, j, a, b + 2])
+                        _k33 = _dt(K[i + 3, j, a, b + 3])
+                        for _f in range(H*W):
+                            _w0 = _pk[a, b, _f]
+                            _w1 = _pk[a, b + 1, _f]
+                            _w2 = _pk[a, b + 2, _f]
+                            _w3 = _pk[a, b + 3, _f]
+                            _dX_f[n, i, _f] += _k00*_w0 + _k01*_w1 + _k02*_w2 + _k03*_w3
+                            _dX_f[n, i + 1, _f] += _k10*_w0 + _k11*_w1 + _k12*_w2 + _k13*_w3
+                            _dX_f[n, i + 2, _f] += _k20*_w0 + _k21*_w1 + _k22*_w2 + _k23*_w3
+                            _dX_f[n, i + 3, _f] += _k30*_w0 + _k31*_w1 + _k32*_w2 + _k33*_w3
+
+                for a in range(2*RH + 1):
+                    for b in range(_br, 2*RW + 1):
+                        _k0 = _dt(K[i, j, a, b])
+                        _k1 = _dt(K[i + 1, j, a, b])
+                        _k2 = _dt(K[i + 2, j, a, b])
+                        _k3 = _dt(K[i + 3, j, a, b])
+                        for _f in range(H*W):
+                            _w0 = _pk[a, b, _f]
+                            _dX_f[n, i, _f] += _k0*_w0
+                            _dX_f[n, i + 1, _f] += _k1*_w0
+                            _dX_f[n, i + 2, _f] += _k2*_w0
+                            _dX_f[n, i + 3, _f] += _k3*_w0
+
+            for i in range(_jr, _j1):
+                for a in range(2*RH + 1):
+                    for b in range(2*RW + 1):
+                        _h4 = _dt(K[i, j, a, b])
+                        for _f in range(H*W):
+                            _dX_f[n, i, _f] += _h4*_pk[a, b, _f]
+
+
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+def backward_dX_loops(K, dU, dX, N, C, M, H, W, RH, RW):
+    """One schedule of backward_dX, which picks it by the sizes: loop nests.
+
+    dX[n, i, p, q] = Σ_{j=0}^{M - 1} Σ_{a=max(0, -H + RH + p + 1)}^{min(2*RH, RH + p)} Σ_{b=max(0,
+        RW - W + q + 1)}^{min(2*RW, RW + q)} K[i, j, a, b]*dU[n, j, RH - a + p, RW - b + q]
+    """
+    _dt = dX.dtype.type
+    for _o in prange(N * C):
+        n = _o // C
+        i = _o % C
+        for p in range(H):
+            for q in range(W):
+                dX[n, i, p, q] = _dt(0)
+        for j in range(M):
+            for a in range(max(0, -H + RH + 1), min(2*RH + 1, H + RH)):
+                for b in range(max(0, RW - W + 1), min(2*RW + 1, RW + W)):
+                    _h3 = _dt(K[i, j, a, b])
+                    for p in range(max(0, -RH + a), min(H, H - RH + a)):
+                        for q in range(max(0, -RW + b), min(W, -RW + W + b)):
+                            dX[n, i, p, q] += _h3*dU[n, j, RH - a + p, RW - b + q]
+
+
+def backward_dK(X, dU, dK, N, C, M, H, W, RH, RW, _threads):
+    """[B7] gradient dK.
+
+    dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=max(0, RH - a)}^{min(H - 1, H + RH - a - 1)} Σ_{x=max(0,
+        RW - b)}^{min(W - 1, RW + W - b - 1)} X[n, i, -RH + a + y, -RW + b + x]*dU[n, j, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
+    """
+    if H*W*(2*RH + 1)*(2*RW + 1) <= 16384:  # the packed windows fit in cache
+        backward_dK_packed(X, dU, dK, N, C, M, H, W, RH, RW, _threads)
+    else:
+        backward_dK_loops(X, dU, dK, N, C, M, H, W, RH, RW)
+
+
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+def backward_dK_packed(X, dU, dK, N, C, M, H, W, RH, RW, _threads):
+    """One schedule of backward_dK, which picks it by the sizes: packed windows (codegen/window.py).
+
+    dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=max(0, RH - a)}^{min(H - 1, H + RH - a - 1)} Σ_{x=max(0,
+        RW - b)}^{min(W - 1, RW + W - b - 1)} X[n, i, -RH + a + y, -RW + b + x]*dU[n, j, y, x]
+    """
+    _dt = dK.dtype.type
+    _dU_f = dU.reshape(dU.shape[0], dU.shape[1], H*W)
+    _n = C
+    _nb = min(N, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
+    _part = np.empty((_n * _nb, M, 2*RH + 1, 2*RW + 1), _dt)  # a slice a block
+    for _o in prange(_n * _nb):
+        _r = _o // _nb
+        i = _r % C
+        _j0 = (_o % _nb) * (N) // _nb
+        _j1 = (_o % _nb + 1) * (N) // _nb
+        _h0 = _dt(0)
+        for j in range(M):
+            for a in range(2*RH + 1):
+                for b in range(2*RW + 1):
+                    _part[_o, j, a, b] = _h0
+        _pk = np.zeros((2*RH + 1, 2*RW + 1, H*W), _dt)
+        for n in range(_j0, _j1):
+            for a in range(2*RH + 1):
+                for b in range(2*RW + 1):
+                    for y in range(max(0, RH - a), min(H, H + RH - a)):
+                        for x in range(max(0, RW - b), min(W, RW + W - b)):
+                            _pk[a, b, W*y + x] = X[n, i, -RH + a + y, -RW + b + x]
+            _br = (2*RW + 1) // 2 * 2
+            _jr = M // 4 * 4
+            for j in range(0, _jr, 4):
+                for a in range(2*RH + 1):
+                    for b in range(0, _br, 2):
+                        _s00 = _dt(0)
+                        _s01 = _dt(0)
+                        _s10 = _dt(0)
+                        _s11 = _dt(0)
+                        _s20 = _dt(0)
+                        _s21 = _dt(0)
+                        _s30 = _dt(0)
+                        _s31 = _dt(0)
+                        for _f in range(H*W):
+                            _w0 = _dU_f[n, j, _f]
+                            _w1 = _pk[a, b, _f]
+                            _w2 = _pk[a, b + 1, _f]
+                            _w3 = _dU_f[n, j + 1, _f]
+                            _w4 = _dU_f[n, j + 2, _f]
+                            _w5 = _dU_f[n, j + 3, _f]
+                            _s00 += _w0*_w1
+                            _s01 += _w0*_w2
+                            _s10 += _w1*_w3
+                            _s11 += _w2*_w3
+                            _s20 += _w1*_w4
+                            _s21 += _w2*_w4
+                            _s30 += _w1*_w5
+                            _s31 += _w2*_w5
+                        _part[_o, j, a, b] += _s00
+                        _part[_o, j, a, b + 1] += _s01
+                        _part[_o, j + 1, a, b] += _s10
+                        _part[_o, j + 1, a, b + 1] += _s11
+                        _part[_o, j + 2, a, b] += _s20
+                        _part[_o, j + 2, a, b + 1] += _s21
+                        _part[_o, j + 3, a, b] += _s30
+                        _part[_o, j + 3, a, b + 1] += _s31
+
+                for a in range(2*RH + 1):
+                    for b in range(_br, 2*RW + 1):
+                        _s0 = _dt(0)
+                        _s1 = _dt(0)
+                        _s2 = _dt(0)
+                        _s3 = _dt(0)
+                        for _f in range(H*W):
+                            _w0 = _pk[a, b, _f]
+                            _s0 += _w0*_dU_f[n, j, _f]
+                            _s1 += _w0*_dU_f[n, j + 1, _f]
+                            _s2 += _w0*_dU_f[n, j + 2, _f]
+                            _s3 += _w0*_dU_f[n, j + 3, _f]
+                        _part[_o, j, a, b] += _s0
+                        _part[_o, j + 1, a, b] += _s1
+                        _part[_o, j + 2, a, b] += _s2
+                        _part[_o, j + 3, a, b] += _s3
+
+            for j in range(_jr, M):
+                for a in range(2*RH + 1):
+                    for b in range(2*RW + 1):
+                        _s = _dt(0)
+                        for _f in range(H*W):
+                            _s += _dU_f[n, j, _f]*_pk[a, b, _f]
+                        _part[_o, j, a, b] += _s
+    _part_f = _part.reshape(_n * _nb, M*(2*RH + 1)*(2*RW + 1))
+    _whole = dK.reshape(_n, M*(2*RH + 1)*(2*RW + 1))
+    for _p in range(_n):  # the blocks' slices summed into the target
+        for _e in range(M*(2*RH + 1)*(2*RW + 1)):
+            _whole[_p, _e] = _part_f[_p * _nb, _e]
+        for _b in range(1, _nb):
+            for _e in range(M*(2*RH + 1)*(2*RW + 1)):
+                _whole[_p, _e] += _part_f[_p * _nb + _b, _e]
+
+
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+def backward_dK_loops(X, dU, dK, N, C, M, H, W, RH, RW):
+    """One schedule of backward_dK, which picks it by the sizes: loop nests.
+
+    dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=max(0, RH - a)}^{min(H - 1, H + RH - a - 1)} Σ_{x=max(0,
+        RW - b)}^{min(W - 1, RW + W - b - 1)} X[n, i, -RH + a + y, -RW + b + x]*dU[n, j, y, x]
+    """
+    _dt = dK.dtype.type
+    for _o in prange(C * M):
+        i = _o // M
+        j = _o % M
+        for a in range(2*RH + 1):
+            for b in range(2*RW + 1):
+                dK[i, j, a, b] = _dt(0)
+        for n in range(N):
+            for y in range(H):
+                for a in range(max(0, RH - y), min(2*RH + 1, H + RH - y)):
+                    for b in range(max(0, RW - W + 1), min(2*RW + 1, RW + W)):
+                        _s = _dt(0)
+                        for x in range(max(0, RW - b), min(W, RW + W - b)):
+                            _s += X[n, i, -RH + a + y, -RW + b + x]*dU[n, j, y, x]
+                        dK[i, j, a, b] += _s
+
+
+@njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
+def backward_dB(dU, dB, N, M, H, W):
+    """[B7] gradient dB.
+
+    dB[j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} dU[n, j, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B9] ∂E/∂b_j = Σ_{u,v} (δ_j^ℓ)_{uv}
+    """
+    _dt = dB.dtype.type
+    for j in prange(M):
+        _acc = _dt(0)
+        for n in range(N):
+            for y in range(H):
+                for x in range(W):
+                    _acc += dU[n, j, y, x]
+        dB[j] = _acc
+
+
+def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
+    """Every size of conv_xcorr_identity_same, read off the shapes of its inputs, parameters and constants."""
+    hyper = {} if hyper is None else hyper
+    _check.rank(arrays, "X", 4)
+    _check.rank(arrays, "K", 4)
+    _check.rank(arrays, "B", 1)
+    N = arrays["X"].shape[0]
+    C = arrays["X"].shape[1]
+    H = arrays["X"].shape[2]
+    W = arrays["X"].shape[3]
+    M = arrays["K"].shape[1]
+    RH = (arrays["K"].shape[2] - 1) // (2)
+    RW = (arrays["K"].shape[3] - 1) // (2)
+    _z = {"N": N, "C": C, "M": M, "H": H, "W": W, "RH": RH, "RW": RW}
+    _check.positive(_z)
+    _dt = _check.dtype(arrays)
+    _check.array(arrays, "X", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+    _check.array(arrays, "K", (_z["C"], _z["M"], 2*_z["RH"] + 1, 2*_z["RW"] + 1), _dt)
+    _check.array(arrays, "B", (_z["M"],), _dt)
+    return _z
+
+
+def shapes(sizes: dict) -> dict[str, tuple]:
+    """The shape of every array of conv_xcorr_identity_same for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
+    _z = sizes
+    return {
+        "X": (_z["N"], _z["C"], _z["H"], _z["W"]),
+        "K": (_z["C"], _z["M"], 2*_z["RH"] + 1, 2*_z["RW"] + 1),
+        "B": (_z["M"],),
+        "U": (_z["N"], _z["M"], _z["H"], _z["W"]),
+        "dX": (_z["N"], _z["C"], _z["H"], _z["W"]),
+        "dK": (_z["C"], _z["M"], 2*_z["RH"] + 1, 2*_z["RW"] + 1),
+        "dB": (_z["M"],),
+        "dU": (_z["N"], _z["M"], _z["H"], _z["W"]),
+    }
+
+
+def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Forward pass of conv_xcorr_identity_same [B7]: every record, intermediate and output array."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _check.dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _r = {}
+    _r["U"] = _a["U"] = _check.buffer(out, "U", (_z["N"], _z["M"], _z["H"], _z["W"]), _dt, _a)
+    forward_U(
+        _a["B"],
+        _a["K"],
+        _a["X"],
+        _a["U"],
+        _z["N"],
+        _z["C"],
+        _z["M"],
+        _z["H"],
+        _z["W"],
+        _z["RH"],
+        _z["RW"],
+        _numba_config.NUMBA_NUM_THREADS
+    )
+    return _r
+
+
+#: The gradients each gradient's kernel reads.
+_READS = {
+    "dX": (),
+    "dK": (),
+    "dB": (),
+}
+
+
+def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, wanted=None) -> dict:
+    """Backward pass of conv_xcorr_identity_same [B7]: the gradients in GRADIENTS, in that order.
+
+    ``wanted`` (default: all) names the gradients the caller needs; kernels no one needs are skipped.
+    """
+    _need = _contract.needed(GRADIENTS, _READS, wanted)
+    _z = sizes_of(arrays, hyper)
+    _dt = _check.dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _a["U"] = _check.array(arrays, "U", (_z["N"], _z["M"], _z["H"], _z["W"]), _dt)
+    _a["dU"] = _check.array(arrays, "dU", (_z["N"], _z["M"], _z["H"], _z["W"]), _dt)
+    _g = {}
+    if "dX" in _need:
+        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt, _a)
+        backward_dX(
+            _a["K"],
+            _a["dU"],
+            _a["dX"],
+            _z["N"],
+            _z["C"],
+            _z["M"],
+            _z["H"],
+            _z["W"],
+            _z["RH"],
+            _z["RW"],
+            _numba_config.NUMBA_NUM_THREADS
+        )
+    if "dK" in _need:
+        _g["dK"] = _a["dK"] = _check.buffer(out, "dK", (_z["C"], _z["M"], 2*_z["RH"] + 1, 2*_z["RW"] + 1), _dt, _a)
+        backward_dK(
+            _a["X"],
+            _a["dU"],
+            _a["dK"],
+            _z["N"],
+            _z["C"],
+            _z["M"],
+            _z["H"],
+            _z["W"],
+            _z["RH"],
+            _z["RW"],
+            _numba_config.NUMBA_NUM_THREADS
+        )
+    if "dB" in _need:
+        _g["dB"] = _a["dB"] = _check.buffer(out, "dB", (_z["M"],), _dt, _a)
+        backward_dB(_a["dU"], _a["dB"], _z["N"], _z["M"], _z["H"], _z["W"])
+    return _g
+
+
+def initial_buffers(sizes: dict, dtype="float64") -> dict:
+    """New buffers of conv_xcorr_identity_same for these sizes, each at its initial value (none: it keeps no state)."""
+    return {}
+
+
+def forward_eval(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Evaluation-mode forward pass of conv_xcorr_identity_same: the same equations as in training."""
+    return forward(arrays, hyper, out)
+
+
+def update_buffers(arrays: dict, hyper: dict | None = None) -> None:
+    """conv_xcorr_identity_same keeps no buffers: nothing to update."""
+
+
+if __name__ not in sys.modules:  # executed without a sys.modules entry (module_from_spec alone):
+    # a kernel compiled now would be cached under "<dynamic>", which no later import can find
+    sys.modules[__name__] = types.ModuleType(__name__)
+    sys.modules[__name__].__dict__.update(globals())

@@ -1,0 +1,128 @@
+# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer global_avg_pool, spec hash c5eaba3151faa150.
+# Do not edit: `symcnn derive` rewrites this file and `symcnn derive --check` compares it.
+"""global_avg_pool: global average pooling: the mean of each map (NumPy backend).
+
+Forward and backward kernels derived by symcnn, vectorised: affine reads are
+strided views, sums are matrix products. A user layer (no label in
+docs/paper.md): its gradients are derived from its forward equations alone.
+"""
+
+import numpy as np
+
+from symcnn.support import contract as _contract
+
+LAYER = "global_avg_pool"
+LABEL = ""
+BACKEND = "numpy"
+SPEC_HASH = "c5eaba3151faa150"
+INPUTS = ("X",)
+PARAMS = ()
+CONSTANTS = ()
+OUTPUTS = ("Y",)
+HYPER = ()
+RECORDS = ()
+INTERMEDIATES = ()
+GRADIENTS = ("dX",)
+SIZES = ("N", "C", "H", "W")
+BUFFERS = ()
+EVALUATION = ()
+_check = _contract.Contract(LAYER, "X")
+
+
+def forward_Y(X, Y, N, C, H, W):
+    """Forward equation for Y of a user layer (no label in docs/paper.md).
+
+    Y[n, c] = (Σ_{y=0}^{H - 1} Σ_{x=0}^{W - 1} X[n, c, y, x])/(H*W)
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
+    """
+    _t0 = X.sum(axis=(2, 3))
+    Y[...] = (1/(H*W)) * _t0
+
+
+def backward_dX(dY, dX, N, C, H, W):
+    """Gradient dX of a user layer (no label in docs/paper.md).
+
+    dX[n, c, y, x] = dY[n, c]/(H*W)
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
+    """
+    np.multiply(dY[:, :, None, None], 1/(H*W), out=dX)
+
+
+def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:
+    """Every size of global_avg_pool, read off the shapes of its inputs, parameters and constants."""
+    hyper = {} if hyper is None else hyper
+    _check.rank(arrays, "X", 4)
+    N = arrays["X"].shape[0]
+    C = arrays["X"].shape[1]
+    H = arrays["X"].shape[2]
+    W = arrays["X"].shape[3]
+    _z = {"N": N, "C": C, "H": H, "W": W}
+    _check.positive(_z)
+    _dt = _check.dtype(arrays)
+    _check.array(arrays, "X", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt)
+    return _z
+
+
+def shapes(sizes: dict) -> dict[str, tuple]:
+    """The shape of every array of global_avg_pool for these sizes.
+
+    Given, recorded, computed, seeds and gradients.
+    """
+    _z = sizes
+    return {
+        "X": (_z["N"], _z["C"], _z["H"], _z["W"]),
+        "Y": (_z["N"], _z["C"]),
+        "dX": (_z["N"], _z["C"], _z["H"], _z["W"]),
+        "dY": (_z["N"], _z["C"]),
+    }
+
+
+def forward(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Forward pass of global_avg_pool: every record, intermediate and output array."""
+    _z = sizes_of(arrays, hyper)
+    _dt = _check.dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _r = {}
+    _r["Y"] = _a["Y"] = _check.buffer(out, "Y", (_z["N"], _z["C"]), _dt, _a)
+    forward_Y(_a["X"], _a["Y"], _z["N"], _z["C"], _z["H"], _z["W"])
+    return _r
+
+
+#: The gradients each gradient's kernel reads.
+_READS = {
+    "dX": (),
+}
+
+
+def backward(arrays: dict, hyper: dict | None = None, out: dict | None = None, wanted=None) -> dict:
+    """Backward pass of global_avg_pool: the gradients in GRADIENTS, in that order.
+
+    ``wanted`` (default: all) names the gradients the caller needs; kernels no one needs are skipped.
+    """
+    _need = _contract.needed(GRADIENTS, _READS, wanted)
+    _z = sizes_of(arrays, hyper)
+    _dt = _check.dtype(arrays)
+    _a = {_name: arrays[_name] for _name in INPUTS + PARAMS + CONSTANTS}
+    _a["Y"] = _check.array(arrays, "Y", (_z["N"], _z["C"]), _dt)
+    _a["dY"] = _check.array(arrays, "dY", (_z["N"], _z["C"]), _dt)
+    _g = {}
+    if "dX" in _need:
+        _g["dX"] = _a["dX"] = _check.buffer(out, "dX", (_z["N"], _z["C"], _z["H"], _z["W"]), _dt, _a)
+        backward_dX(_a["dY"], _a["dX"], _z["N"], _z["C"], _z["H"], _z["W"])
+    return _g
+
+
+def initial_buffers(sizes: dict, dtype="float64") -> dict:
+    """New buffers of global_avg_pool for these sizes, each at its initial value (none: it keeps no state)."""
+    return {}
+
+
+def forward_eval(arrays: dict, hyper: dict | None = None, out: dict | None = None) -> dict:
+    """Evaluation-mode forward pass of global_avg_pool: the same equations as in training."""
+    return forward(arrays, hyper, out)
+
+
+def update_buffers(arrays: dict, hyper: dict | None = None) -> None:
+    """global_avg_pool keeps no buffers: nothing to update."""
