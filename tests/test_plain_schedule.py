@@ -79,6 +79,14 @@ def differences(a, b, seed: int = 0) -> dict[str, float]:
     data = max(float(np.max(np.abs(v))) for v in (*arrays.values(), *fa.values(), *weights.values()))
     floor = 64 * np.finfo(np.float64).eps * data  # below this a value is rounding of the data
     both = {**{k: (fa[k], fb[k]) for k in fa}, **{k: (ga[k], gb[k]) for k in ga}}
+    if a.BUFFERS:  # a layer with state: its evaluation mode, and a training step's update of the buffers
+        state = {k: v + rng.random(v.shape) for k, v in a.initial_buffers(z).items()}
+        ea, eb = a.forward_eval({**arrays, **state}, hyper), b.forward_eval({**arrays, **state}, hyper)
+        both.update({f"evaluation {k}": (ea[k], eb[k]) for k in a.EVALUATION})
+        na, nb = ({**arrays, **f, **{k: v.copy() for k, v in state.items()}} for f in (fa, fb))
+        a.update_buffers(na, hyper)
+        b.update_buffers(nb, hyper)
+        both.update({f"updated {k}": (na[k], nb[k]) for k in a.BUFFERS})
     return {k: relative_difference(x, y, floor) for k, (x, y) in both.items()}
 
 

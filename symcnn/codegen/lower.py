@@ -119,13 +119,18 @@ def lower(d: Derivation, spec_hash: str, target: Target = BASELINE) -> ModuleIR:
     )
 
 
-def _update(layer: Layer, eq: Equation, target: Target) -> Kernel:
-    """A buffer's update ``B[f] = rhs`` as a kernel into a new array ``_next_B`` (``rhs`` reads the old ``B``;
-    the driver copies the new values in once every update has run)."""
+def update_equation(eq: Equation) -> Equation:
+    """A buffer's update ``B[f] = rhs`` written into a new array: ``_next_B[f] = rhs`` (``rhs`` reads the
+    old ``B``; the driver copies the new values in once every update has run)."""
     new = sp.IndexedBase(f"_next_{eq.array.label}", shape=eq.array.shape, real=True)
-    into = Equation(new[eq.free], eq.rhs)
-    return _kernel(layer, f"update_{eq.array.label}", "update", new, eq.free, forward_terms(layer, into),
-                   forward_text(eq), target.block, target.dot)
+    return Equation(new[eq.free], eq.rhs)
+
+
+def _update(layer: Layer, eq: Equation, target: Target) -> Kernel:
+    """A buffer's update as a kernel into ``_next_B`` (:func:`update_equation`)."""
+    into = update_equation(eq)
+    return _kernel(layer, f"update_{eq.array.label}", "update", into.array, eq.free,
+                   forward_terms(layer, into), forward_text(eq), target.block, target.dot)
 
 
 def _calls_scalar_only(terms: tuple[Term, ...]) -> bool:

@@ -27,7 +27,7 @@ from .emit import source
 from .freeze import nest
 from .ir import Kernel, Module, RecordKernel
 from .layout import wrap_long_lines
-from .lower import lower
+from .lower import lower, update_equation
 from .passes import Pass
 from .render import tidy, versions
 from .text import environment, kernel_docstring_lines
@@ -50,6 +50,12 @@ def kernel_trees(d: Derivation, module: Module) -> tuple[loops.Kernel | RecordKe
         out.append(_tree(k, layer.name, eq.array, eq.free, forward_terms(layer, eq), forward_text(eq)))
     for k, g in zip(module.backward, d.gradients, strict=True):
         out.append(_tree(k, layer.name, g.target, g.free, g.terms, gradient_text(g)))
+    for k, eq in zip(module.evaluate, layer.evaluation, strict=True):  # a layer with state's other mode
+        out.append(_tree(k, layer.name, eq.array, eq.free, forward_terms(layer, eq), forward_text(eq)))
+    for k, b in zip(module.update, layer.buffers, strict=True):  # each into ``_next_B``, as the fast one
+        into = update_equation(b.update)
+        out.append(_tree(k, layer.name, into.array, into.free, forward_terms(layer, into),
+                         forward_text(b.update)))
     return tuple(out)
 
 
@@ -74,13 +80,15 @@ def plain_module(d: Derivation, module: Module | None = None, passes: Sequence[P
         for step in passes:
             tree = step(tree)
         kernels.append(source(tree))
-    kernels_of = (*module.forward, *module.backward)
+    kernels_of = (*module.forward, *module.backward, *module.evaluate, *module.update)
     plain = {k.name: dataclasses.replace(k, window=None, tile=None)
              for k in kernels_of if not isinstance(k, RecordKernel)}
     m = dataclasses.replace(
         module,
         forward=tuple(plain.get(k.name, k) for k in module.forward),
         backward=tuple(plain[k.name] for k in module.backward),
+        evaluate=tuple(plain[k.name] for k in module.evaluate),
+        update=tuple(plain[k.name] for k in module.update),
     )
     text = environment().get_template("plain.py.j2").render(
         m=m, backend=SCHEDULE, kernels=kernels, versions=versions()
