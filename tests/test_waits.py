@@ -156,3 +156,18 @@ def test_a_kernel_compiled_in_this_process_is_announced_once(tmp_path):
     assert cold.stderr.count(compile_notice("fc_identity")) == 1, cold.stderr
     warm = subprocess.run(child, env=env, capture_output=True, text=True, timeout=300)
     assert warm.returncode == 0 and "compiling" not in warm.stderr, warm.stderr  # loaded from the cache
+
+
+@pytest.mark.slow  # cold: SymPy derives and proves each layer (~20 s on 2 cores)
+@pytest.mark.parametrize("command", [
+    ["derive", "--spec", "examples/batchnorm.py", "--out", "{tmp}/out"],
+    ["verify", "--spec", "examples/custom_layers.py", "--backend", "numpy"],
+], ids=["derive-spec", "verify-spec"])
+def test_a_cold_derive_or_verify_of_a_spec_is_never_silent(tmp_path, command):
+    env = {**os.environ, "SYMCNN_CACHE": str(tmp_path / "cache"), "PYTHONUNBUFFERED": "1", "COLUMNS": "100"}
+    cmd = [sys.executable, "-m", "symcnn.cli.main", *(c.format(tmp=tmp_path) for c in command)]
+    status, out, times = _pty_run(cmd, env, ROOT)
+    assert status == 0, out[-2000:]
+    assert "verified" in out, out[-2000:]
+    gap, at = _widest_gap(times)
+    assert gap <= LIVELY, f"silent for {gap:.1f} s until {at:.1f} s of {times[-1]:.1f} s:\n{out[-3000:]}"
