@@ -241,7 +241,7 @@ def test_a_network_file_that_is_a_fifo_is_refused_not_waited_on(work, cache):
 @pytest.mark.parametrize("argv, needles", [
     (("train", "--net", "vgg", "--batch-size", "1000000000"), ("memory error", "network vgg", "bytes")),
     (("bench", "--batch-size", "1000000", "--backend", "numpy", "--no-peak"), ("memory error", "dlt")),
-    (("train", "--net", "lenet5", "--max-memory", "100M"), ("100.0 MiB budget", "'conv")),
+    (("train", "--net", "lenet5", "--max-memory", "50M"), ("50.0 MiB budget", "'conv")),
     (("evaluate", "--model", "model.npz", "--max-memory", "10M"), ("memory error", "10.0 MiB")),
 ])
 def test_a_network_over_the_memory_budget_is_refused_before_allocating(work, cache, trained, argv, needles):
