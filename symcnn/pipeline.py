@@ -39,7 +39,7 @@ import symcnn
 from .backends import BACKENDS
 from .derive.cache import cached_derive, spec_hash
 from .derive.engine import Derivation
-from .fileio import atomic_write_text
+from .fileio import atomic_write_text, text_sha256
 from .model.layer import Layer
 
 if TYPE_CHECKING:
@@ -137,16 +137,13 @@ class _Store:
             text = (self.out / name).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return None
-        return text if hashlib.sha256(text.encode()).hexdigest() == entry.get("sha256") else None
+        return text if text_sha256(text) == entry.get("sha256") else None
 
     def get(self, key: str, names: list[str]) -> dict[str, str] | None:
         if not self.enabled:
             return None
         found = {n: self._from_out(n, key) for n in names}
         return found if all(v is not None for v in found.values()) else None  # type: ignore[return-value]
-
-    def put(self, key: str, files: dict[str, str]) -> None:
-        """Nothing is kept outside the folder: the stamp :func:`write_stamp` writes records it."""
 
 
 def build(
@@ -190,12 +187,10 @@ def build(
             from .codegen.generate import render_layer
 
             files = render_layer(derivation(layer), target=target or BASELINE_TARGET())
-            store.put(key, files)
         modules.update(files)
         file_keys.update(dict.fromkeys(files, key))
     if pending is not None:
         text = {DERIVATIONS: pending()}
-        store.put(keys.report, text)
     if report:
         file_keys[DERIVATIONS] = keys.report
     return assemble(layers, modules, text, hashes=hashes, target=target or BASELINE_TARGET()), file_keys
@@ -231,7 +226,7 @@ def _start_report(derivations: list[Derivation], overlap: bool) -> Callable[[], 
 def write_stamp(out: Path, files: dict[str, str], file_keys: dict[str, str]) -> None:
     """Record under which key each file in ``out`` was made, for the next :func:`build`."""
     stamp = {
-        name: {"key": key, "sha256": hashlib.sha256(files[name].encode()).hexdigest()}
+        name: {"key": key, "sha256": text_sha256(files[name])}
         for name, key in sorted(file_keys.items())
     }
     try:
