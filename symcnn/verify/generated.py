@@ -11,7 +11,6 @@ cache instead of compiling them again.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import sys
 import types
@@ -20,7 +19,7 @@ from pathlib import Path
 from ..backends import BACKENDS
 from ..codegen.target import BASELINE, Target
 from ..derive.engine import Derivation
-from ..fileio import atomic_write_text
+from ..fileio import atomic_write_text, text_sha256
 from ..paths import cache_dir
 
 
@@ -61,7 +60,7 @@ def load_source(text: str, name: str, folder: str | Path | None = None) -> types
 
 def scratch_folder(text: str) -> Path:
     """The folder a generated Numba module of this ``text`` is loaded from: one per text, in the cache."""
-    folder = cache_dir() / "verify" / hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+    folder = cache_dir() / "verify" / text_sha256(text)[:20]
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
