@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
-from symcnn.runtime.warmup import compile_ahead
+from symcnn.runtime.warmup import _described, _planned, _signature, compile_ahead
 
 PARENT = textwrap.dedent("""
     import numpy as np
@@ -55,11 +54,11 @@ def test_training_process_loads_every_kernel_from_the_cache(tmp_path):
     hits, misses = map(int, done.stdout.split())
     assert hits > 0 and misses == 0
     # the cache is warm now: the planning child loads every kernel itself and plans no compiling
-    plan = tmp_path / "plan.pickle"
+    plan = tmp_path / "plan.json"
     child = [sys.executable, "-m", "symcnn.runtime.warmup", json.dumps({**SPEC, "plan": str(plan)})]
     done = subprocess.run(child, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    assert pickle.loads(plan.read_bytes()) == []
+    assert json.loads(plan.read_text()) == []
 
 
 def test_a_failed_child_is_reported_not_raised():
@@ -67,13 +66,13 @@ def test_a_failed_child_is_reported_not_raised():
 
 
 def test_the_plan_lists_each_kernel_a_step_calls_once_with_its_types(tmp_path):
-    plan = tmp_path / "plan.pickle"
+    plan = tmp_path / "plan.json"
     spec = {**SPEC, "plan": str(plan)}
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
     done = subprocess.run([sys.executable, "-m", "symcnn.runtime.warmup", json.dumps(spec)], env=env,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    calls = pickle.loads(plan.read_bytes())
+    calls = _planned(plan)  # JSON: data the parent reads without importing or running anything
     kernels = [(layer, name) for (layer, name, _), _ in calls]
     assert len(set(kernels)) == len(kernels)  # both convolutions share one module and one signature
     # conv1 (one input map) and conv2 (six: 150 products a point) both reach the packed windows: only
@@ -84,7 +83,7 @@ def test_the_plan_lists_each_kernel_a_step_calls_once_with_its_types(tmp_path):
     assert {("pool_mean_plain", "forward_D"), ("fc_sigmoid", "backward_dW"), ("loss_squared", "forward_L"),
             } <= set(kernels)
     types = {(layer, name): t for (layer, name, t), _ in calls}[("conv_xcorr_sigmoid", "forward_U_packed")]
-    assert [str(t) for t in types[:4]] == ["array(float32, 1d, C)", "array(float32, 2d, C)",
+    assert [str(t) for t in _signature(types[:4])] == ["array(float32, 1d, C)", "array(float32, 2d, C)",
                                            "array(float32, 4d, C)", "array(float32, 4d, C)"]
     costs = [cost for _, cost in calls]
     assert costs == sorted(costs, reverse=True)  # the longest first, dealt out in turn to the children
@@ -97,7 +96,7 @@ def test_a_failed_child_stops_the_children_waiting_for_its_plan(tmp_path):
 
     claims = tmp_path / "claims"
     claims.mkdir()
-    waiting = {**SPEC, "plan": str(tmp_path / "never.pickle"), "claims": str(claims), "planner": False,
+    waiting = {**SPEC, "plan": str(tmp_path / "never.json"), "claims": str(claims), "planner": False,
                "parent": os.getpid(), "ticks": str(tmp_path / "ticks")}
     failing = {**SPEC, "net": "no-such-net"}  # a training step of a net that does not exist
     assert _children([failing, waiting]) is False  # returns: the waiting child was stopped, not waited for
@@ -119,3 +118,30 @@ def test_work_done_meanwhile_that_fails_stops_the_children(tmp_path, monkeypatch
     with pytest.raises(ValueError, match="no data"):
         compile_ahead("dlt", dtype="float32", meanwhile=failing)
     assert not list(tmp_path.rglob("*.nbc"))  # stopped before any kernel was compiled
+
+
+def test_argument_types_go_through_the_plan_as_data_and_come_back_the_same():
+    import numba
+    import numpy as np
+
+    args = [np.zeros((2, 3), "float32"), np.zeros(4)[::2], np.zeros((2, 2), order="F"), 3, 0.5,
+            np.float32(1.0), np.int64(2), True]
+    ro = np.zeros(3)
+    ro.setflags(write=False)
+    for a in [*args, ro]:
+        t = numba.typeof(a)
+        assert _signature([json.loads(json.dumps(_described(t)))]) == (t,)
+    assert _described(numba.typeof((1, 2))) is None  # a tuple is left out of the plan, not guessed
+
+
+def test_reading_the_plan_imports_nothing(tmp_path):
+    """The parent reads the plan from a thread while its main thread may be importing Numba: a read
+    that imported Numba too raced that import (a partially initialised module)."""
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps([[["fc_sigmoid", "forward_U", [["array", "<f4", 2, "C", False]]], 120]]))
+    code = ("import sys; from symcnn.runtime.warmup import _planned; "
+            f"print(_planned(__import__('pathlib').Path({str(plan)!r}))); print('numba' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == [
+        "[(('fc_sigmoid', 'forward_U', (['array', '<f4', 2, 'C', False],)), 120)]", "False"]

@@ -41,7 +41,6 @@ from __future__ import annotations
 import inspect
 import json
 import os
-import pickle
 import subprocess
 import sys
 import tempfile
@@ -87,7 +86,7 @@ def compile_ahead(
     busy = compiling or (lambda now: None)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="symcnn-warmup-") as tmp:
-        plan, claims = Path(tmp) / "plan.pickle", Path(tmp) / "claims"
+        plan, claims = Path(tmp) / "plan.json", Path(tmp) / "claims"
         claims.mkdir()
         ticks = [str(Path(tmp) / f"ticks-{k}") for k in range(JOBS)]
 
@@ -117,11 +116,45 @@ def compile_ahead(
 
 
 def _planned(plan: Path) -> list | None:
-    """The planning child's plan, or ``None`` while it plans (it appears whole: written, then renamed)."""
+    """The planning child's plan, or ``None`` while it plans (it appears whole: written, then renamed).
+
+    The plan is JSON: ``[[layer, kernel, [argument type, ...]], cost]`` a call, each argument type
+    described by :func:`_described`. It is data: reading it imports nothing and runs nothing (the
+    parent reads it from a thread while its main thread may be importing Numba).
+    """
     try:
-        return pickle.loads(plan.read_bytes())
+        calls = json.loads(plan.read_text())
     except FileNotFoundError:
         return None
+    return [((layer, name, tuple(types)), cost) for (layer, name, types), cost in calls]
+
+
+def _described(t) -> tuple | None:
+    """A Numba argument type as JSON data: ``["array", dtype, ndim, layout, readonly]`` or
+    ``["scalar", dtype]``; ``None`` for any other type (that call is left out of the plan and
+    compiles in the training process: slower, never wrong)."""
+    from numba import types
+    from numba.np.numpy_support import as_dtype
+
+    if isinstance(t, types.Array):
+        return ("array", as_dtype(t.dtype).str, t.ndim, t.layout, not t.mutable)
+    if isinstance(t, (types.Number, types.Boolean)):
+        return ("scalar", as_dtype(t).str)
+    return None
+
+
+def _signature(described) -> tuple:
+    """The Numba argument types :func:`_described` describes, one each."""
+    import numpy as np
+    from numba import from_dtype, types
+
+    def one(d):
+        if d[0] == "array":
+            _, dtype, ndim, layout, readonly = d
+            return types.Array(from_dtype(np.dtype(dtype)), int(ndim), str(layout), readonly=bool(readonly))
+        return from_dtype(np.dtype(d[1]))
+
+    return tuple(one(d) for d in described)
 
 
 def _working(files: list[str], since: dict[str, tuple[str, float]]) -> list[tuple[str, float]]:
@@ -250,26 +283,27 @@ def _plan(spec: dict) -> None:
                 cost = len(inspect.getsource(kernel.py_func))
 
                 def record(*args, _layer=module.LAYER, _name=name, _cost=cost):
-                    calls[(_layer, _name, tuple(numba.typeof(a) for a in args))] = _cost
+                    calls[(_layer, _name, tuple(_described(numba.typeof(a)) for a in args))] = _cost
 
                 setattr(module, name, record)
                 kept.append((module, name, kernel))
     _forward_backward(net, spec)
     for module, name, kernel in kept:
         setattr(module, name, kernel)
-    plan = sorted(calls.items(), key=lambda kv: -kv[1])
+    ordered = sorted(calls.items(), key=lambda kv: -kv[1])
+    plan = [(call, cost) for call, cost in ordered if None not in call[2]]
     if plan:
         _doing(spec, "{}.{}".format(*plan[-1][0][:2]))
     if plan and _cached(plan[-1][0], spec):  # the shortest kernel came from the cache: the rest will too
         for (layer, name, types), _ in plan[:-1]:  # named too: one the cache lacks compiles here
             _doing(spec, f"{layer}.{name}")
-            _kernel(layer, name, spec).compile(types)
+            _kernel(layer, name, spec).compile(_signature(types))
         _update_once(spec)
         plan = []
     _doing(spec, "")
     partial = spec["plan"] + ".part"
-    with open(partial, "wb") as f:
-        pickle.dump(plan, f)
+    with open(partial, "w") as f:
+        json.dump([[list(call), cost] for call, cost in plan], f)
     os.replace(partial, spec["plan"])
 
 
@@ -291,7 +325,7 @@ def _cached(call: tuple[str, str, tuple], spec: dict) -> bool:
     """Load or compile one kernel; did it come from the disk cache?"""
     layer, name, types = call
     kernel = _kernel(layer, name, spec)
-    kernel.compile(types)
+    kernel.compile(_signature(types))
     return sum(kernel.stats.cache_hits.values()) > 0
 
 
@@ -311,7 +345,7 @@ def _compile(spec: dict) -> None:
     for k, ((layer, name, types), cost) in enumerate(calls):
         if _claim(spec["claims"], str(k)):
             _doing(spec, f"{layer}.{name}")
-            _kernel(layer, name, spec).compile(types)
+            _kernel(layer, name, spec).compile(_signature(types))
             with open(spec["ticks"], "a") as f:
                 f.write(f"{cost}\n")
     _doing(spec, "")
