@@ -1,5 +1,5 @@
-"""Numba's threads: one a free core, the wait policy set before the pool, the bench's busy process,
-and evaluation in bounded batches [runtime.threads, bench.busy, runtime.train]."""
+"""Numba's threads (and the BLAS pool's): one a free core, the wait policy set before the pool, the
+bench's busy process, and evaluation in bounded batches [runtime.threads, bench.busy, runtime.train]."""
 
 from __future__ import annotations
 
@@ -18,15 +18,18 @@ from symcnn.bench.report import render
 from symcnn.cli.main import main
 from symcnn.errors import SymcnnError
 from symcnn.runtime import threads
+from symcnn.runtime.blas import blas_threads, set_blas_threads
 from symcnn.runtime.threads import ThreadGovernor, _Look, free_threads, prepare, settings
 from symcnn.runtime.train import confusion_matrix, evaluate
 
 
 @pytest.fixture(autouse=True)
 def _numba_threads_restored():
-    before = numba.get_num_threads()
+    before, blas_before = numba.get_num_threads(), blas_threads()
     yield
     numba.set_num_threads(before)
+    if blas_before is not None:
+        set_blas_threads(blas_before)
 
 
 def test_one_thread_a_free_core():
@@ -186,10 +189,20 @@ def test_evaluate_runs_in_batches_and_counts_every_image():
     assert evaluate(_Net(), images[:0], labels[:0])[0] == 0.0
 
 
-def test_governor_is_for_numba_only():
-    assert threads.governor("numpy", 1) is None
+def test_governor_is_for_the_backends_with_a_thread_pool():
+    assert threads.governor("torch", 1) is None
     gov = threads.governor("numba", 1)
     assert gov.tick() == 1 and numba.get_num_threads() == 1
+
+
+def test_the_blas_pool_runs_the_count_the_governor_chose():
+    if blas_threads() is None:
+        pytest.skip("no BLAS library found in this process")
+    gov = threads.governor("numpy", 1)
+    assert gov.tick() == 1 and blas_threads() == 1
+    set_blas_threads(2)
+    gov.tick()  # set again before every step, whoever changed it
+    assert blas_threads() == 1
 
 
 def test_evaluate_keeps_no_unfolded_windows_between_batches():

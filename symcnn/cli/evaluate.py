@@ -39,7 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--max-images", type=options.positive_int, metavar="N", default=DEFAULT_MAX_IMAGES,
                    help=f"refuse a data split of more than N images (default {DEFAULT_MAX_IMAGES})")
     p.add_argument("--threads", type=options.positive_int, metavar="N",
-                   help="threads for the numba backend (default: chosen as it runs, more than one "
+                   help="threads for the numba backend's kernels, the numpy backend's BLAS products "
+                   "(default: chosen as it runs, more than one "
                    "only while a trial finds them faster than one)")
     p.add_argument("--plot", metavar="FILE.png",
                    help="draw the confusion matrix, classes named, into this PNG (needs matplotlib)")

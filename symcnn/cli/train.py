@@ -64,7 +64,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="write loss.png (loss and test error curves) and kernels.png here (needs matplotlib)")
     p.add_argument("--json", action="store_true", help="one JSON object per epoch on stdout, nothing else")
     p.add_argument("--threads", type=options.positive_int, metavar="N",
-                   help="threads for the numba backend (default: chosen as it trains, more than one "
+                   help="threads for the numba backend's kernels, the numpy backend's BLAS products "
+                   "(default: chosen as it trains, more than one "
                    "only while a trial finds them faster than one)")
     p.add_argument("--generated", metavar="DIR",
                    help="folder of generated layer modules (default: generated/ of a checkout, "
@@ -178,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
     from ..runtime.threads import prepare
 
     prepare()  # before Numba starts its thread pool
-    if args.threads is not None and args.backend == "numba":
+    if args.threads is not None and args.backend in ("numba", "numpy"):
         from ..runtime.threads import check_threads
 
         check_threads(args.threads)

@@ -29,7 +29,9 @@ So, at the cause:
   (``/proc/stat`` minus this process's own CPU time); down at once, up after
   two free looks in a row.
 
-A fixed ``--threads N`` turns the governor off.
+A fixed ``--threads N`` turns the governor off. The count a step runs is given
+to the BLAS pool behind NumPy's products too (:mod:`.blas`): the NumPy
+backend's threads are OpenBLAS's, and they spin alike.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ import os
 import statistics
 import time
 from dataclasses import dataclass
+
+from .blas import set_blas_threads
 
 __all__ = [
     "INTERVAL", "QUIET", "ThreadGovernor", "check_threads", "free_threads", "governor", "prepare", "settings",
@@ -179,7 +183,12 @@ class ThreadGovernor:
         self._start: float | None = None
         self.steps: dict[int, int] = {}  # steps run at each thread count
         self.trials = self.trials_won = 0
-        numba.set_num_threads(self.threads)
+        self._apply()
+
+    def _apply(self) -> None:
+        """Numba's pool (a per-thread setting) and the BLAS pool (process-wide) on ``self.threads``."""
+        self._numba.set_num_threads(self.threads)
+        set_blas_threads(self.threads)
 
     @property
     def mode(self) -> str:
@@ -190,13 +199,13 @@ class ThreadGovernor:
         return None if busy is None else _Look(time.perf_counter(), busy, _own_seconds())
 
     def tick(self) -> int:
-        """Set Numba's thread count for the step about to run (a per-thread setting); return it."""
+        """Set Numba's and the BLAS pool's thread count for the step about to run; return it."""
         now = time.perf_counter()
         if self.fixed is None:
             if self._last is not None and now - self._last.wall >= self.interval:
                 self._update()
             self.threads = self._choose(now)
-        self._numba.set_num_threads(self.threads)
+        self._apply()
         self.steps[self.threads] = self.steps.get(self.threads, 0) + 1
         self._start = time.perf_counter()
         return self.threads
@@ -256,7 +265,7 @@ class ThreadGovernor:
 
 def governor(backend: str | None, threads: int | None = None) -> ThreadGovernor | None:
     """A :class:`ThreadGovernor` for a ``backend`` network (``threads`` fixed, else chosen as it
-    runs), ``None`` for a backend with no thread pool."""
-    if backend != "numba":
+    runs): Numba's pool, or NumPy's BLAS pool; ``None`` for a backend with no thread pool."""
+    if backend not in ("numba", "numpy"):
         return None
     return ThreadGovernor(threads)
