@@ -39,28 +39,46 @@ def forward_U(B, K, X, U, N, C, M, H, W, RH, RW):
     [B7] u_j^ℓ = Σ_{i∈M_j} x_i^{ℓ-1} ∗ k_ij^ℓ + b_j^ℓ  ('valid')
     """
     U[...] = B[:, None, None]
-    _t0 = _ops.product(
-        _ops.matrix(K.transpose(2, 3, 1, 0), 0, 3, "forward_U._t0.K"),
-        _ops.matrix(X.transpose(1, 0, 2, 3), 0, 1, "forward_U._t0.X"),
-        "forward_U._t0",
-        pad=(W, W)
-    ).reshape(2*RH + 1, 2*RW + 1, M, N, H, -1)
-    _t1 = _ops.window_sum(
-        _t0,
-        (
-            (0, ((0, 1),), 1),
-            (0, ((1, 1),), 1),
-            (0, ((3, 1),), 1),
-            (0, ((2, 1),), 1),
-            (-RH, ((0, 1), (4, 1)), 1),
-            (-RW, ((1, 1), (5, 1)), 1)
-        ),
-        ((0, 2*RH + 1), (0, 2*RW + 1), (0, N), (0, M), (0, H), (0, W)),
-        2,
-        "forward_U._t1",
-        zeros_from=W
-    )
-    U[...] += _t1
+    if _ops.windows_first(
+        (2*RH + 1) * (2*RW + 1) * M * N * H * W + (2*RH + 1) * (2*RW + 1) * N * M * H * W,
+        N * H * W * C * (2*RH + 1) * (2*RW + 1) + N * H * W * M
+    ):
+        _t3 = _ops.product(
+            _ops.window_matrix(
+                X,
+                ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (-RH, ((4, 1), (1, 1)), 1), (-RW, ((5, 1), (2, 1)), 1)),
+                ((0, N), (0, H), (0, W), (0, C), (0, 2*RH + 1), (0, 2*RW + 1)),
+                0,
+                3,
+                "forward_U._t3._w2"
+            ),
+            _ops.matrix(K.transpose(0, 2, 3, 1), 0, 3, "forward_U._t3.K"),
+            "forward_U._t3"
+        ).reshape(N, H, W, M)
+        U[...] += _t3.transpose(0, 3, 1, 2)
+    else:
+        _t0 = _ops.product(
+            _ops.matrix(K.transpose(2, 3, 1, 0), 0, 3, "forward_U._t0.K"),
+            _ops.matrix(X.transpose(1, 0, 2, 3), 0, 1, "forward_U._t0.X"),
+            "forward_U._t0",
+            pad=(W, W)
+        ).reshape(2*RH + 1, 2*RW + 1, M, N, H, -1)
+        _t1 = _ops.window_sum(
+            _t0,
+            (
+                (0, ((0, 1),), 1),
+                (0, ((1, 1),), 1),
+                (0, ((3, 1),), 1),
+                (0, ((2, 1),), 1),
+                (-RH, ((0, 1), (4, 1)), 1),
+                (-RW, ((1, 1), (5, 1)), 1)
+            ),
+            ((0, 2*RH + 1), (0, 2*RW + 1), (0, N), (0, M), (0, H), (0, W)),
+            2,
+            "forward_U._t1",
+            zeros_from=W
+        )
+        U[...] += _t1
 
 
 def forward_Y(U, Y, N, M, H, W):
@@ -90,28 +108,46 @@ def backward_dX(K, dU, dX, N, C, M, H, W, RH, RW):
     [B12] δ_j^ℓ = f'(u_j^ℓ) ∘ conv2(δ_j^{ℓ+1}, rot180(k_j^{ℓ+1}), 'full')
     [EX1] 3×3 input, 2×2 kernel, δ = [[1,1],[2,3]]: ∂E/∂x = conv2(δ, rot180(k), 'full'), centre 2.3
     """
-    _t0 = _ops.product(
-        _ops.matrix(K.transpose(2, 3, 0, 1), 0, 3, "backward_dX._t0.K"),
-        _ops.matrix(dU.transpose(1, 0, 2, 3), 0, 1, "backward_dX._t0.dU"),
-        "backward_dX._t0",
-        pad=(W, W)
-    ).reshape(2*RH + 1, 2*RW + 1, C, N, H, -1)
-    _t1 = _ops.window_sum(
-        _t0,
-        (
-            (0, ((0, 1),), 1),
-            (0, ((1, 1),), 1),
-            (0, ((3, 1),), 1),
-            (0, ((2, 1),), 1),
-            (RH, ((0, -1), (4, 1)), 1),
-            (RW, ((1, -1), (5, 1)), 1)
-        ),
-        ((0, 2*RH + 1), (0, 2*RW + 1), (0, N), (0, C), (0, H), (0, W)),
-        2,
-        "backward_dX._t1",
-        zeros_from=W
-    )
-    dX[...] = _t1
+    if _ops.windows_first(
+        (2*RH + 1) * (2*RW + 1) * C * N * H * W + (2*RH + 1) * (2*RW + 1) * N * C * H * W,
+        N * H * W * M * (2*RH + 1) * (2*RW + 1) + N * H * W * C
+    ):
+        _t3 = _ops.product(
+            _ops.window_matrix(
+                dU,
+                ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (RH, ((4, -1), (1, 1)), 1), (RW, ((5, -1), (2, 1)), 1)),
+                ((0, N), (0, H), (0, W), (0, M), (0, 2*RH + 1), (0, 2*RW + 1)),
+                0,
+                3,
+                "backward_dX._t3._w2"
+            ),
+            K.reshape(C, M * (2*RH + 1) * (2*RW + 1)).swapaxes(-1, -2),
+            "backward_dX._t3"
+        ).reshape(N, H, W, C)
+        dX[...] = _t3.transpose(0, 3, 1, 2)
+    else:
+        _t0 = _ops.product(
+            _ops.matrix(K.transpose(2, 3, 0, 1), 0, 3, "backward_dX._t0.K"),
+            _ops.matrix(dU.transpose(1, 0, 2, 3), 0, 1, "backward_dX._t0.dU"),
+            "backward_dX._t0",
+            pad=(W, W)
+        ).reshape(2*RH + 1, 2*RW + 1, C, N, H, -1)
+        _t1 = _ops.window_sum(
+            _t0,
+            (
+                (0, ((0, 1),), 1),
+                (0, ((1, 1),), 1),
+                (0, ((3, 1),), 1),
+                (0, ((2, 1),), 1),
+                (RH, ((0, -1), (4, 1)), 1),
+                (RW, ((1, -1), (5, 1)), 1)
+            ),
+            ((0, 2*RH + 1), (0, 2*RW + 1), (0, N), (0, C), (0, H), (0, W)),
+            2,
+            "backward_dX._t1",
+            zeros_from=W
+        )
+        dX[...] = _t1
 
 
 def backward_dK(X, dU, dK, N, C, M, H, W, RH, RW):

@@ -86,29 +86,48 @@ def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
     [B12] δ_j^ℓ = f'(u_j^ℓ) ∘ conv2(δ_j^{ℓ+1}, rot180(k_j^{ℓ+1}), 'full')
     [EX1] 3×3 input, 2×2 kernel, δ = [[1,1],[2,3]]: ∂E/∂x = conv2(δ, rot180(k), 'full'), centre 2.3
     """
-    _t0 = T[:, :, None, None] * K
-    _t1 = _ops.product(
-        _ops.matrix(_t0.transpose(2, 3, 0, 1), 0, 3, "backward_dX._t1._t0"),
-        _ops.matrix(dU.transpose(1, 0, 2, 3), 0, 1, "backward_dX._t1.dU"),
-        "backward_dX._t1",
-        pad=(Wo, KW + Wo - 1)
-    ).reshape(KH, KW, C, N, Ho, -1)
-    _t2 = _ops.window_sum(
-        _t1,
-        (
-            (0, ((0, 1),), 1),
-            (0, ((1, 1),), 1),
-            (0, ((3, 1),), 1),
-            (0, ((2, 1),), 1),
-            (0, ((0, -1), (4, 1)), 1),
-            (0, ((1, -1), (5, 1)), 1)
-        ),
-        ((0, KH), (0, KW), (0, N), (0, C), (0, Ho + KH - 1), (0, KW + Wo - 1)),
-        2,
-        "backward_dX._t2",
-        zeros_from=Wo
-    )
-    dX[...] = _t2
+    if _ops.windows_first(
+        KH * KW * C * N * Ho * Wo + KH * KW * N * C * (Ho + KH - 1) * (KW + Wo - 1),
+        N * (Ho + KH - 1) * (KW + Wo - 1) * M * KH * KW + N * (Ho + KH - 1) * (KW + Wo - 1) * C
+    ):
+        _t3 = T[:, :, None, None] * K
+        _t5 = _ops.product(
+            _ops.window_matrix(
+                dU,
+                ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (0, ((4, -1), (1, 1)), 1), (0, ((5, -1), (2, 1)), 1)),
+                ((0, N), (0, Ho + KH - 1), (0, KW + Wo - 1), (0, M), (0, KH), (0, KW)),
+                0,
+                3,
+                "backward_dX._t5._w4"
+            ),
+            _t3.reshape(C, M * KH * KW).swapaxes(-1, -2),
+            "backward_dX._t5"
+        ).reshape(N, Ho + KH - 1, KW + Wo - 1, C)
+        dX[...] = _t5.transpose(0, 3, 1, 2)
+    else:
+        _t0 = T[:, :, None, None] * K
+        _t1 = _ops.product(
+            _ops.matrix(_t0.transpose(2, 3, 0, 1), 0, 3, "backward_dX._t1._t0"),
+            _ops.matrix(dU.transpose(1, 0, 2, 3), 0, 1, "backward_dX._t1.dU"),
+            "backward_dX._t1",
+            pad=(Wo, KW + Wo - 1)
+        ).reshape(KH, KW, C, N, Ho, -1)
+        _t2 = _ops.window_sum(
+            _t1,
+            (
+                (0, ((0, 1),), 1),
+                (0, ((1, 1),), 1),
+                (0, ((3, 1),), 1),
+                (0, ((2, 1),), 1),
+                (0, ((0, -1), (4, 1)), 1),
+                (0, ((1, -1), (5, 1)), 1)
+            ),
+            ((0, KH), (0, KW), (0, N), (0, C), (0, Ho + KH - 1), (0, KW + Wo - 1)),
+            2,
+            "backward_dX._t2",
+            zeros_from=Wo
+        )
+        dX[...] = _t2
 
 
 def backward_dK(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW):

@@ -55,28 +55,43 @@ def forward_U1(K1, X, U1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _t0 = _ops.product(
-        _ops.matrix(K1.transpose(2, 3, 1, 0), 0, 3, "forward_U1._t0.K1"),
-        _ops.matrix(X.transpose(1, 0, 2, 3), 0, 1, "forward_U1._t0.X"),
-        "forward_U1._t0",
-        pad=(W, W)
-    ).reshape(3, 3, C, N, H, -1)
-    _t1 = _ops.window_sum(
-        _t0,
-        (
-            (0, ((0, 1),), 1),
-            (0, ((1, 1),), 1),
-            (0, ((3, 1),), 1),
-            (0, ((2, 1),), 1),
-            (-1, ((0, 1), (4, 1)), 1),
-            (-1, ((1, 1), (5, 1)), 1)
-        ),
-        ((0, 3), (0, 3), (0, N), (0, C), (0, H), (0, W)),
-        2,
-        "forward_U1._t1",
-        zeros_from=W
-    )
-    U1[...] = _t1
+    if _ops.windows_first(3 * 3 * C * N * H * W + 3 * 3 * N * C * H * W, N * H * W * C * 3 * 3 + N * H * W * C):
+        _t3 = _ops.product(
+            _ops.window_matrix(
+                X,
+                ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (-1, ((4, 1), (1, 1)), 1), (-1, ((5, 1), (2, 1)), 1)),
+                ((0, N), (0, H), (0, W), (0, C), (0, 3), (0, 3)),
+                0,
+                3,
+                "forward_U1._t3._w2"
+            ),
+            _ops.matrix(K1.transpose(0, 2, 3, 1), 0, 3, "forward_U1._t3.K1"),
+            "forward_U1._t3"
+        ).reshape(N, H, W, C)
+        U1[...] = _t3.transpose(0, 3, 1, 2)
+    else:
+        _t0 = _ops.product(
+            _ops.matrix(K1.transpose(2, 3, 1, 0), 0, 3, "forward_U1._t0.K1"),
+            _ops.matrix(X.transpose(1, 0, 2, 3), 0, 1, "forward_U1._t0.X"),
+            "forward_U1._t0",
+            pad=(W, W)
+        ).reshape(3, 3, C, N, H, -1)
+        _t1 = _ops.window_sum(
+            _t0,
+            (
+                (0, ((0, 1),), 1),
+                (0, ((1, 1),), 1),
+                (0, ((3, 1),), 1),
+                (0, ((2, 1),), 1),
+                (-1, ((0, 1), (4, 1)), 1),
+                (-1, ((1, 1), (5, 1)), 1)
+            ),
+            ((0, 3), (0, 3), (0, N), (0, C), (0, H), (0, W)),
+            2,
+            "forward_U1._t1",
+            zeros_from=W
+        )
+        U1[...] = _t1
 
 
 def forward_M1(U1, M1, N, C, H, W):
@@ -130,28 +145,43 @@ def forward_U2(H1, K2, U2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _t0 = _ops.product(
-        _ops.matrix(K2.transpose(2, 3, 1, 0), 0, 3, "forward_U2._t0.K2"),
-        _ops.matrix(H1.transpose(1, 0, 2, 3), 0, 1, "forward_U2._t0.H1"),
-        "forward_U2._t0",
-        pad=(W, W)
-    ).reshape(3, 3, C, N, H, -1)
-    _t1 = _ops.window_sum(
-        _t0,
-        (
-            (0, ((0, 1),), 1),
-            (0, ((1, 1),), 1),
-            (0, ((3, 1),), 1),
-            (0, ((2, 1),), 1),
-            (-1, ((0, 1), (4, 1)), 1),
-            (-1, ((1, 1), (5, 1)), 1)
-        ),
-        ((0, 3), (0, 3), (0, N), (0, C), (0, H), (0, W)),
-        2,
-        "forward_U2._t1",
-        zeros_from=W
-    )
-    U2[...] = _t1
+    if _ops.windows_first(3 * 3 * C * N * H * W + 3 * 3 * N * C * H * W, N * H * W * C * 3 * 3 + N * H * W * C):
+        _t3 = _ops.product(
+            _ops.window_matrix(
+                H1,
+                ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (-1, ((4, 1), (1, 1)), 1), (-1, ((5, 1), (2, 1)), 1)),
+                ((0, N), (0, H), (0, W), (0, C), (0, 3), (0, 3)),
+                0,
+                3,
+                "forward_U2._t3._w2"
+            ),
+            _ops.matrix(K2.transpose(0, 2, 3, 1), 0, 3, "forward_U2._t3.K2"),
+            "forward_U2._t3"
+        ).reshape(N, H, W, C)
+        U2[...] = _t3.transpose(0, 3, 1, 2)
+    else:
+        _t0 = _ops.product(
+            _ops.matrix(K2.transpose(2, 3, 1, 0), 0, 3, "forward_U2._t0.K2"),
+            _ops.matrix(H1.transpose(1, 0, 2, 3), 0, 1, "forward_U2._t0.H1"),
+            "forward_U2._t0",
+            pad=(W, W)
+        ).reshape(3, 3, C, N, H, -1)
+        _t1 = _ops.window_sum(
+            _t0,
+            (
+                (0, ((0, 1),), 1),
+                (0, ((1, 1),), 1),
+                (0, ((3, 1),), 1),
+                (0, ((2, 1),), 1),
+                (-1, ((0, 1), (4, 1)), 1),
+                (-1, ((1, 1), (5, 1)), 1)
+            ),
+            ((0, 3), (0, 3), (0, N), (0, C), (0, H), (0, W)),
+            2,
+            "forward_U2._t1",
+            zeros_from=W
+        )
+        U2[...] = _t1
 
 
 def forward_M2(U2, M2, N, C, H, W):
@@ -265,28 +295,43 @@ def backward_dH1(K2, dU2, dH1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _t0 = _ops.product(
-        _ops.matrix(K2.transpose(2, 3, 0, 1), 0, 3, "backward_dH1._t0.K2"),
-        _ops.matrix(dU2.transpose(1, 0, 2, 3), 0, 1, "backward_dH1._t0.dU2"),
-        "backward_dH1._t0",
-        pad=(W, W)
-    ).reshape(3, 3, C, N, H, -1)
-    _t1 = _ops.window_sum(
-        _t0,
-        (
-            (0, ((0, 1),), 1),
-            (0, ((1, 1),), 1),
-            (0, ((3, 1),), 1),
-            (0, ((2, 1),), 1),
-            (1, ((0, -1), (4, 1)), 1),
-            (1, ((1, -1), (5, 1)), 1)
-        ),
-        ((0, 3), (0, 3), (0, N), (0, C), (0, H), (0, W)),
-        2,
-        "backward_dH1._t1",
-        zeros_from=W
-    )
-    dH1[...] = _t1
+    if _ops.windows_first(3 * 3 * C * N * H * W + 3 * 3 * N * C * H * W, N * H * W * C * 3 * 3 + N * H * W * C):
+        _t3 = _ops.product(
+            _ops.window_matrix(
+                dU2,
+                ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (1, ((4, -1), (1, 1)), 1), (1, ((5, -1), (2, 1)), 1)),
+                ((0, N), (0, H), (0, W), (0, C), (0, 3), (0, 3)),
+                0,
+                3,
+                "backward_dH1._t3._w2"
+            ),
+            K2.reshape(C, C * 3 * 3).swapaxes(-1, -2),
+            "backward_dH1._t3"
+        ).reshape(N, H, W, C)
+        dH1[...] = _t3.transpose(0, 3, 1, 2)
+    else:
+        _t0 = _ops.product(
+            _ops.matrix(K2.transpose(2, 3, 0, 1), 0, 3, "backward_dH1._t0.K2"),
+            _ops.matrix(dU2.transpose(1, 0, 2, 3), 0, 1, "backward_dH1._t0.dU2"),
+            "backward_dH1._t0",
+            pad=(W, W)
+        ).reshape(3, 3, C, N, H, -1)
+        _t1 = _ops.window_sum(
+            _t0,
+            (
+                (0, ((0, 1),), 1),
+                (0, ((1, 1),), 1),
+                (0, ((3, 1),), 1),
+                (0, ((2, 1),), 1),
+                (1, ((0, -1), (4, 1)), 1),
+                (1, ((1, -1), (5, 1)), 1)
+            ),
+            ((0, 3), (0, 3), (0, N), (0, C), (0, H), (0, W)),
+            2,
+            "backward_dH1._t1",
+            zeros_from=W
+        )
+        dH1[...] = _t1
 
 
 def backward_dZ1(dH1, Z1, dZ1, N, C, H, W):
@@ -358,28 +403,43 @@ def backward_dX(dZ2, K1, dU1, dX, N, C, H, W):
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     dX[...] = dZ2
-    _t0 = _ops.product(
-        _ops.matrix(K1.transpose(2, 3, 0, 1), 0, 3, "backward_dX._t0.K1"),
-        _ops.matrix(dU1.transpose(1, 0, 2, 3), 0, 1, "backward_dX._t0.dU1"),
-        "backward_dX._t0",
-        pad=(W, W)
-    ).reshape(3, 3, C, N, H, -1)
-    _t1 = _ops.window_sum(
-        _t0,
-        (
-            (0, ((0, 1),), 1),
-            (0, ((1, 1),), 1),
-            (0, ((3, 1),), 1),
-            (0, ((2, 1),), 1),
-            (1, ((0, -1), (4, 1)), 1),
-            (1, ((1, -1), (5, 1)), 1)
-        ),
-        ((0, 3), (0, 3), (0, N), (0, C), (0, H), (0, W)),
-        2,
-        "backward_dX._t1",
-        zeros_from=W
-    )
-    dX[...] += _t1
+    if _ops.windows_first(3 * 3 * C * N * H * W + 3 * 3 * N * C * H * W, N * H * W * C * 3 * 3 + N * H * W * C):
+        _t3 = _ops.product(
+            _ops.window_matrix(
+                dU1,
+                ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (1, ((4, -1), (1, 1)), 1), (1, ((5, -1), (2, 1)), 1)),
+                ((0, N), (0, H), (0, W), (0, C), (0, 3), (0, 3)),
+                0,
+                3,
+                "backward_dX._t3._w2"
+            ),
+            K1.reshape(C, C * 3 * 3).swapaxes(-1, -2),
+            "backward_dX._t3"
+        ).reshape(N, H, W, C)
+        dX[...] += _t3.transpose(0, 3, 1, 2)
+    else:
+        _t0 = _ops.product(
+            _ops.matrix(K1.transpose(2, 3, 0, 1), 0, 3, "backward_dX._t0.K1"),
+            _ops.matrix(dU1.transpose(1, 0, 2, 3), 0, 1, "backward_dX._t0.dU1"),
+            "backward_dX._t0",
+            pad=(W, W)
+        ).reshape(3, 3, C, N, H, -1)
+        _t1 = _ops.window_sum(
+            _t0,
+            (
+                (0, ((0, 1),), 1),
+                (0, ((1, 1),), 1),
+                (0, ((3, 1),), 1),
+                (0, ((2, 1),), 1),
+                (1, ((0, -1), (4, 1)), 1),
+                (1, ((1, -1), (5, 1)), 1)
+            ),
+            ((0, 3), (0, 3), (0, N), (0, C), (0, H), (0, W)),
+            2,
+            "backward_dX._t1",
+            zeros_from=W
+        )
+        dX[...] += _t1
 
 
 def backward_dK1(X, dU1, dK1, N, C, H, W):
@@ -494,28 +554,43 @@ def evaluate_EU1(K1, X, EU1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _t0 = _ops.product(
-        _ops.matrix(K1.transpose(2, 3, 1, 0), 0, 3, "evaluate_EU1._t0.K1"),
-        _ops.matrix(X.transpose(1, 0, 2, 3), 0, 1, "evaluate_EU1._t0.X"),
-        "evaluate_EU1._t0",
-        pad=(W, W)
-    ).reshape(3, 3, C, N, H, -1)
-    _t1 = _ops.window_sum(
-        _t0,
-        (
-            (0, ((0, 1),), 1),
-            (0, ((1, 1),), 1),
-            (0, ((3, 1),), 1),
-            (0, ((2, 1),), 1),
-            (-1, ((0, 1), (4, 1)), 1),
-            (-1, ((1, 1), (5, 1)), 1)
-        ),
-        ((0, 3), (0, 3), (0, N), (0, C), (0, H), (0, W)),
-        2,
-        "evaluate_EU1._t1",
-        zeros_from=W
-    )
-    EU1[...] = _t1
+    if _ops.windows_first(3 * 3 * C * N * H * W + 3 * 3 * N * C * H * W, N * H * W * C * 3 * 3 + N * H * W * C):
+        _t3 = _ops.product(
+            _ops.window_matrix(
+                X,
+                ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (-1, ((4, 1), (1, 1)), 1), (-1, ((5, 1), (2, 1)), 1)),
+                ((0, N), (0, H), (0, W), (0, C), (0, 3), (0, 3)),
+                0,
+                3,
+                "evaluate_EU1._t3._w2"
+            ),
+            _ops.matrix(K1.transpose(0, 2, 3, 1), 0, 3, "evaluate_EU1._t3.K1"),
+            "evaluate_EU1._t3"
+        ).reshape(N, H, W, C)
+        EU1[...] = _t3.transpose(0, 3, 1, 2)
+    else:
+        _t0 = _ops.product(
+            _ops.matrix(K1.transpose(2, 3, 1, 0), 0, 3, "evaluate_EU1._t0.K1"),
+            _ops.matrix(X.transpose(1, 0, 2, 3), 0, 1, "evaluate_EU1._t0.X"),
+            "evaluate_EU1._t0",
+            pad=(W, W)
+        ).reshape(3, 3, C, N, H, -1)
+        _t1 = _ops.window_sum(
+            _t0,
+            (
+                (0, ((0, 1),), 1),
+                (0, ((1, 1),), 1),
+                (0, ((3, 1),), 1),
+                (0, ((2, 1),), 1),
+                (-1, ((0, 1), (4, 1)), 1),
+                (-1, ((1, 1), (5, 1)), 1)
+            ),
+            ((0, 3), (0, 3), (0, N), (0, C), (0, H), (0, W)),
+            2,
+            "evaluate_EU1._t1",
+            zeros_from=W
+        )
+        EU1[...] = _t1
 
 
 def evaluate_EH1(B1, EU1, G1, RM1, RV1, EH1, N, C, H, W):
@@ -539,28 +614,43 @@ def evaluate_EU2(EH1, K2, EU2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _t0 = _ops.product(
-        _ops.matrix(K2.transpose(2, 3, 1, 0), 0, 3, "evaluate_EU2._t0.K2"),
-        _ops.matrix(EH1.transpose(1, 0, 2, 3), 0, 1, "evaluate_EU2._t0.EH1"),
-        "evaluate_EU2._t0",
-        pad=(W, W)
-    ).reshape(3, 3, C, N, H, -1)
-    _t1 = _ops.window_sum(
-        _t0,
-        (
-            (0, ((0, 1),), 1),
-            (0, ((1, 1),), 1),
-            (0, ((3, 1),), 1),
-            (0, ((2, 1),), 1),
-            (-1, ((0, 1), (4, 1)), 1),
-            (-1, ((1, 1), (5, 1)), 1)
-        ),
-        ((0, 3), (0, 3), (0, N), (0, C), (0, H), (0, W)),
-        2,
-        "evaluate_EU2._t1",
-        zeros_from=W
-    )
-    EU2[...] = _t1
+    if _ops.windows_first(3 * 3 * C * N * H * W + 3 * 3 * N * C * H * W, N * H * W * C * 3 * 3 + N * H * W * C):
+        _t3 = _ops.product(
+            _ops.window_matrix(
+                EH1,
+                ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (-1, ((4, 1), (1, 1)), 1), (-1, ((5, 1), (2, 1)), 1)),
+                ((0, N), (0, H), (0, W), (0, C), (0, 3), (0, 3)),
+                0,
+                3,
+                "evaluate_EU2._t3._w2"
+            ),
+            _ops.matrix(K2.transpose(0, 2, 3, 1), 0, 3, "evaluate_EU2._t3.K2"),
+            "evaluate_EU2._t3"
+        ).reshape(N, H, W, C)
+        EU2[...] = _t3.transpose(0, 3, 1, 2)
+    else:
+        _t0 = _ops.product(
+            _ops.matrix(K2.transpose(2, 3, 1, 0), 0, 3, "evaluate_EU2._t0.K2"),
+            _ops.matrix(EH1.transpose(1, 0, 2, 3), 0, 1, "evaluate_EU2._t0.EH1"),
+            "evaluate_EU2._t0",
+            pad=(W, W)
+        ).reshape(3, 3, C, N, H, -1)
+        _t1 = _ops.window_sum(
+            _t0,
+            (
+                (0, ((0, 1),), 1),
+                (0, ((1, 1),), 1),
+                (0, ((3, 1),), 1),
+                (0, ((2, 1),), 1),
+                (-1, ((0, 1), (4, 1)), 1),
+                (-1, ((1, 1), (5, 1)), 1)
+            ),
+            ((0, 3), (0, 3), (0, N), (0, C), (0, H), (0, W)),
+            2,
+            "evaluate_EU2._t1",
+            zeros_from=W
+        )
+        EU2[...] = _t1
 
 
 def evaluate_Y(B2, EU2, G2, RM2, RV2, X, Y, N, C, H, W):

@@ -28,6 +28,7 @@ from symcnn.model import builtin_layers
 from symcnn.model.spec import load_spec
 from symcnn.pipeline import cached_derive, run_derive
 from symcnn.runtime.loader import load_layer_module
+from symcnn.support import numpy_ops
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "generated"
@@ -97,6 +98,53 @@ def test_fast_kernels_equal_their_plain_twins(layer, backend, plain_dir, user_di
     assert ref.GRADIENTS == mod.GRADIENTS and ref.SPEC_HASH == mod.SPEC_HASH
     bad = {k: v for k, v in differences(mod, ref).items() if not v <= TOL}
     assert not bad, f"{layer} ({backend}) against plain: {bad}"
+
+
+def two_plans(layer: str, user_dir: Path) -> bool:
+    """Does some kernel of the layer's NumPy module pick between two plans at run time?"""
+    return "_ops.windows_first(" in Path(fast(layer, "numpy", user_dir).__file__).read_text()
+
+
+@pytest.mark.parametrize("plan", ["windows", "products"])
+@pytest.mark.parametrize("layer", BUILTINS + CUSTOM)
+def test_both_plans_of_a_numpy_kernel_equal_the_plain_twin(layer, plan, plain_dir, user_dir, monkeypatch):
+    """A term that can be contracted products first also has its windows unfolded; the sizes pick one
+    at run time, so each is proved here, forced, on the same arrays as above."""
+    if not two_plans(layer, user_dir):
+        pytest.skip(f"{layer}: one plan a term")
+    monkeypatch.setattr(numpy_ops, "PLAN", plan)
+    ref, mod = plain(layer, plain_dir), fast(layer, "numpy", user_dir)
+    bad = {k: v for k, v in differences(mod, ref).items() if not v <= TOL}
+    assert not bad, f"{layer} (numpy, {plan} first) against plain: {bad}"
+
+
+def test_convolutions_have_two_plans():
+    assert {n for n in BUILTINS if n.startswith("conv_")} <= {n for n in BUILTINS if two_plans(n, GENERATED)}
+
+
+def test_the_sizes_pick_the_plan_that_moves_fewer_elements(monkeypatch):
+    """LeNet-5's conv2 input sensitivity (5×5, 50 channels into 20): products first; a 3×3 'same'
+    convolution of 16 channels into 16 (the vgg preset's conv2): its windows unfolded, both ways."""
+    picked = []
+
+    def spy(products: int, windows: int) -> bool:
+        picked.append(first(products, windows))
+        return picked[-1]
+
+    first = numpy_ops.windows_first
+    monkeypatch.setattr(numpy_ops, "windows_first", spy)
+    for layer, sizes, expected in (
+        ("conv_xcorr_relu", dict(N=1, C=20, M=50, Ho=8, Wo=8, KH=5, KW=5), [False]),
+        ("conv_xcorr_relu_same", dict(N=1, C=16, M=16, H=28, W=28, RH=1, RW=1), [True, True]),
+    ):
+        mod = fast(layer, "numpy", GENERATED)
+        picked.clear()
+        z, rng = {k: v for k, v in {**SIZES, **sizes}.items() if k in mod.SIZES}, np.random.default_rng(0)
+        run_backward(mod, random_arrays(mod, z, rng), {}, seeds(mod, z, rng))  # forward, then backward
+        assert picked == expected, layer
+    assert numpy_ops.windows_first(10, 9) and not numpy_ops.windows_first(9, 10)
+    monkeypatch.setattr(numpy_ops, "PLAN", "products")
+    assert not first(10, 1)
 
 
 def test_a_wrong_bound_in_the_plain_twin_is_caught(plain_dir, tmp_path):

@@ -23,7 +23,11 @@ steps printed as plain NumPy:
 * operands over target indices only multiply the result afterwards.
 
 The pair contracted first is the one with the smallest result (fewest
-axes), then the most indices summed. A loop bound that padding does not
+axes), then the most indices summed. Where a window can be contracted
+products first (:meth:`_Term.scatter`), both plans are printed and the
+module picks one by the sizes at run time (:func:`symcnn.support.numpy_ops.windows_first`):
+each plan's cost is the elements its products write and its window copies
+and window sums read, a sum of products of the sizes. A loop bound that padding does not
 already enforce becomes a 0/1 mask operand over the indices it mentions;
 guards likewise. Terms without sums are plain broadcast expressions. No
 Python loop runs over pixels.
@@ -48,11 +52,16 @@ class VTerm:
 
     ``into``: ufunc steps (:mod:`.ufuncs`) that store the value in the target
     without temporaries, for an elementwise term; empty where it has none.
+    ``windows``: the same term with its windows unfolded (im2col) where this one
+    contracts products first; ``cost`` and ``windows.cost``, the elements each
+    plan moves, decide between them at run time.
     """
 
     setup: tuple[tuple[str, str], ...]
     value: str
     into: tuple[Step, ...] = ()
+    cost: str = ""
+    windows: VTerm | None = None
 
     def stored(self, target: str) -> list[str]:
         """Statements storing the value in ``target``: the ufunc chain, or one assignment."""
@@ -161,8 +170,12 @@ class _Term:
         self.extents = dict(extent)
         for lp in t.loops:
             self.starts[lp.index], self.extents[lp.index] = lp.declared
+        self.extent = extent
         self.free = list(k.free)
         self.order = self.free + [lp.index for lp in t.loops]
+        self.products_first = True  # may a window be contracted products first (scatter)?
+        self.scattered = False  # was one?
+        self.moved: list[str] = []  # the elements each product writes, each window copy or sum reads
         self.keep = self.free  # the indices the contraction in progress must not sum
         self.pad: dict[str, tuple[str, str]] = {}  # an axis of the last product: (extent, padded extent)
         self.setup: list[tuple[str, str]] = []
@@ -270,7 +283,16 @@ class _Term:
         parts = [_align(self.materialize(op), op.axes, self.free) for op in last]
         if scale:
             parts.insert(0, scale[0] if len(scale) == 1 else "(" + " * ".join(scale) + ")")
-        return VTerm(tuple(self.setup), " * ".join(parts) if parts else "0.0")
+        value = " * ".join(parts) if parts else "0.0"
+        if not self.scattered:
+            return VTerm(tuple(self.setup), value, cost=self.moved_cost())
+        unfolded = _Term(self.k, t, self.extent, self.names)
+        unfolded.products_first = False
+        return VTerm(tuple(self.setup), value, cost=self.moved_cost(), windows=unfolded.build())
+
+    def moved_cost(self) -> str:
+        """The elements this plan moves, as source: a sum of products of sizes."""
+        return " + ".join(self.moved) if self.moved else "0"
 
     # -- the contraction plan --------------------------------------------------------------------
 
@@ -317,6 +339,8 @@ class _Term:
         row of ``X`` with every row of ``dU``. (A strided input sensitivity,
         ``Σ_y K[…, p - s·y] dU[…, y]``, windows the kernel's short axis: kept.)
         """
+        if not self.products_first:
+            return ops
         bounded = {lp.index for lp in self.t.loops if lp.constraints}
         for n, op in enumerate(ops):
             if op.access is None:
@@ -363,7 +387,7 @@ class _Term:
             if mixed.get(last) == self.free[-1] and step.value == 1:
                 self.pad = {fresh[last]: (op.access.extents[last], self.extents[self.free[-1]])}
             (r,) = self.contract(ops[:n] + [first] + ops[n + 1 :])
-            self.keep, self.pad = self.free, {}
+            self.keep, self.pad, self.scattered = self.free, {}, True
             back = {w: op.access.index[k] for k, w in fresh.items()}
             index = tuple(back.get(u, _plain_index(u)) for u in r.axes)
             window = Access(r.src, index, tuple(self.extents[u] for u in r.axes))
@@ -406,6 +430,7 @@ class _Term:
         # a window: one slice added per value of the summed indices where the reads are slices,
         # else copied once as (summed, rest) and its rows added (NumPy sums strided small axes slowly)
         args = _view_args(op.access, lone + rest, self.starts, self.extents, self.k.name)
+        self.moved.append(_product([self.extents[u] for u in lone + rest]))
         zeros = f", zeros_from={op.padded}" if op.padded else ""
         return _Operand(rest, src=self.emit(
             "t", lambda name: f"_ops.window_sum({args}, {len(lone)}, {self.key(name)}{zeros})"))
@@ -438,6 +463,7 @@ class _Term:
         left = self.matrix(a, batch, fa, summed)
         right = self.matrix(b, batch, summed, fb)
         shape = [self.extents[u] for u in batch + fa + fb]
+        self.moved.append(_product(shape))
         pad = self.pad.get(fb[-1]) if fb and not rest else None
         if pad:  # the last product of a 'full' correlation: its rows padded if short (see scatter)
             shape[-1] = "-1"
@@ -456,6 +482,7 @@ class _Term:
         shape = size if batch else size[1:]
         if op.access is not None:  # copied once: the im2col of a window view (kept for its transpose)
             args = _view_args(op.access, batch + rows + cols, self.starts, self.extents, self.k.name)
+            self.moved.append(_product([self.extents[u] for u in batch + rows + cols]))
             part = self.names("w")
             counts = f"{len(batch)}, {len(rows)}"
             return lambda name: f"_ops.window_matrix({args}, {counts}, {self.key(name, part)})"
