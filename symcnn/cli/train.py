@@ -179,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
     from ..runtime.threads import prepare
 
     prepare()  # before Numba starts its thread pool
-    if args.threads is not None and args.backend in ("numba", "numpy"):
+    if args.threads is not None and args.backend in BACKENDS:  # each has a thread pool
         from ..runtime.threads import check_threads
 
         check_threads(args.threads)

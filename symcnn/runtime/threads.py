@@ -42,6 +42,7 @@ import statistics
 import time
 from dataclasses import dataclass
 
+from ..backends import BACKENDS
 from .blas import set_blas_threads
 
 __all__ = [
@@ -266,6 +267,6 @@ class ThreadGovernor:
 def governor(backend: str | None, threads: int | None = None) -> ThreadGovernor | None:
     """A :class:`ThreadGovernor` for a ``backend`` network (``threads`` fixed, else chosen as it
     runs): Numba's pool, or NumPy's BLAS pool; ``None`` for a backend with no thread pool."""
-    if backend not in ("numba", "numpy"):
+    if backend not in BACKENDS:
         return None
     return ThreadGovernor(threads)
