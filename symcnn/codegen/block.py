@@ -144,7 +144,7 @@ def _integral(e: L.Expr) -> bool:
     return all(isinstance(n, (L.Int, L.Var, L.Add, L.Mul, L.FloorDiv)) for n in L.walk(e))
 
 
-def _joined(n: L.Node) -> L.Node:
+def joined(n: L.Node) -> L.Node:
     """An integer sum (product) with its inner sums' terms (products' factors) joined in
     (``a + (b + 1)`` → ``a + b + 1``); a float sum keeps its grouping, which fixes its order of additions."""
     for kind, parts in ((L.Add, "terms"), (L.Mul, "factors")):
@@ -206,7 +206,7 @@ def pad(array: str, extents: Sequence[L.Expr], like: str, slack: int) -> Pass:
 
         def flat(y: L.Expr, x: L.Expr) -> L.Expr:
             row, column = simplified(L.Add((y, top))), simplified(L.Add((x, left)))
-            return _joined(L.Add((L.Mul((L.Var(WIDTH), row)), column)))
+            return joined(L.Add((L.Mul((L.Var(WIDTH), row)), column)))
 
         def visit(n: L.Node) -> L.Node:
             if isinstance(n, L.Loop) and n.index in clipped:
@@ -404,7 +404,7 @@ class _Blocker:
                 return values[n.name]
             return n
 
-        return L.fold(L.rewrite(L.rewrite(node, visit), _joined))
+        return L.fold(L.rewrite(L.rewrite(node, visit), joined))
 
     def _name(self, name: str, deps: frozenset[str], u: int, v: int) -> str:
         suffix = (f"_{u}" if self.o in deps else "") + (f"_{v}" if self.i in deps else "")
@@ -619,7 +619,7 @@ def outer_product(tree: L.Kernel, shapes: Mapping[str, Sequence[L.Expr]], maps: 
                 start, stop = _unclipped(lp, every) or (lp.start, lp.stop)
                 depth = L.times(depth, simplified(L.minus(stop, start)))
             conds = (L.Cmp(">=", inner.stop, L.Int(maps)),
-                     L.Cmp("<=", L.rewrite(depth, _joined), L.Int(DEPTH)))
+                     L.Cmp("<=", L.rewrite(depth, joined), L.Int(DEPTH)))
             return Blocked(dataclasses.replace(kernel, name=name), conds)
     except ValueError:
         return None
