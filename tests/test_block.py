@@ -58,8 +58,8 @@ def arrays_for(d, kernel: loops.Kernel, sizes: dict[str, int], seed: int = 0) ->
     return {p: rng.standard_normal(shape[p]) for p in kernel.params if p in shape}
 
 
-def agree(d, plain: loops.Kernel, passed: loops.Kernel, out: str) -> None:
-    for sizes in SIZES:
+def agree(d, plain: loops.Kernel, passed: loops.Kernel, out: str, every=SIZES) -> None:
+    for sizes in every:
         arrays = arrays_for(d, plain, sizes)
         want, got = run(plain, arrays, sizes, out), run(passed, arrays, sizes, out)
         assert not np.isnan(want).any()
@@ -169,3 +169,24 @@ def test_slp_is_on_while_a_kernel_compiles_and_only_then():
     k = slp(Kernel())
     assert k.compile("f4(f4)") == "compiled"
     assert seen == [("f4(f4)", 1)] and config.SLP_VECTORIZE == before
+
+
+def test_every_built_in_blocked_variant_equals_its_plain_nest():
+    """Each register-blocked kernel that symcnn derive ships (8 × 8, for AVX2), run as Python at sizes
+    that reach it, against its plain nest: the 'same' convolutions and the residual block's."""
+    from symcnn.model import builtin_layers
+
+    sizes = dict(N=2, C=9, M=10, H=3, W=5, RH=1, RW=1)
+    checked = []
+    for layer in builtin_layers().values():
+        d = cached_derive(layer)
+        module = lower(d, spec_hash(d.written))
+        trees = {t.name: t for t in kernel_trees(d, module) if isinstance(t, loops.Kernel)}
+        for name, b in blocked_variants(d, module, TARGETS["avx2"]).items():
+            plain = trees[name]
+            out = next(n.target.array for n in loops.walk(plain)
+                       if isinstance(n, loops.Assign) and isinstance(n.target, loops.Load))
+            assert all(eval(source(c), {}, dict(sizes)) for c in b.conds)  # noqa: S307 - it runs here
+            agree(d, plain, b.kernel, out, [sizes])
+            checked.append(f"{layer.name}.{name}")
+    assert len(checked) >= 8 and "resblock.forward_U1" in checked
