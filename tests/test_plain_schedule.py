@@ -67,9 +67,9 @@ def fast(layer: str, backend: str, user_dir: Path):
     return load_layer_module(layer, backend, user_dir if layer in CUSTOM else GENERATED)
 
 
-def differences(a, b, seed: int = 0) -> dict[str, float]:
+def differences(a, b, seed: int = 0, sizes: dict[str, int] = SIZES) -> dict[str, float]:
     """Relative difference of every forward array and every gradient of modules ``a`` and ``b``."""
-    z = {k: SIZES[k] for k in a.SIZES}
+    z = {k: sizes[k] for k in a.SIZES}
     hyper = {h: z[h] for h in a.HYPER}
     rng = np.random.default_rng(seed)
     arrays = random_arrays(a, z, rng)
@@ -145,6 +145,21 @@ def test_the_sizes_pick_the_plan_that_moves_fewer_elements(monkeypatch):
     assert numpy_ops.windows_first(10, 9) and not numpy_ops.windows_first(9, 10)
     monkeypatch.setattr(numpy_ops, "PLAN", "products")
     assert not first(10, 1)
+
+
+#: Sizes at which a 'same' convolution's forward pass and input gradient take their register-blocked
+#: schedule (codegen/block.py): 9 and 10 maps (a block of 8 and a rest), rows the position blocks do not
+#: divide.
+BLOCKED = {**SIZES, "C": 9, "M": 10, "H": 5, "W": 3, "RH": 1, "RW": 1}
+
+
+@pytest.mark.slow
+def test_register_blocked_kernels_equal_their_plain_twins(plain_dir, user_dir):
+    layer = "conv_xcorr_relu_same"
+    ref, mod = plain(layer, plain_dir), fast(layer, "numba", user_dir)
+    bad = {k: v for k, v in differences(mod, ref, sizes=BLOCKED).items() if not v <= TOL}
+    assert not bad, f"{layer} (register-blocked) against plain: {bad}"
+    assert mod.forward_U_block.signatures and mod.backward_dX_block.signatures  # they ran
 
 
 def test_a_wrong_bound_in_the_plain_twin_is_caught(plain_dir, tmp_path):

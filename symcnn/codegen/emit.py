@@ -22,7 +22,7 @@ COND, AND, CMP, ADD, MUL, NEG, POW, ATOM = range(8)
 
 #: Functions printed as one call of a ``math`` function or a builtin, by :class:`~.loops.Call` name.
 _CALLS = {"exp": "math.exp", "log": "math.log", "tanh": "math.tanh", "sign": "np.sign",
-          "abs": "abs", "max": "max", "min": "min"}
+          "abs": "abs", "max": "max", "min": "min", "unsigned": "np.uint64"}
 
 
 def source(node: L.Node, depth: int = 0) -> str:
@@ -181,7 +181,8 @@ class Printer:
 
     def _lines_Local(self, s: L.Local, depth: int) -> list[str]:
         if not s.shape:
-            return [INDENT * depth + f"{s.name} = 0.0"]
+            zero = f"{s.like}.dtype.type(0)" if s.like else "0.0"
+            return [INDENT * depth + f"{s.name} = {zero}"]
         shape = ", ".join(self.expr(x)[0] for x in s.shape) + ("," if len(s.shape) == 1 else "")
         dtype = f", dtype={s.like}.dtype" if s.like else ""
         return [INDENT * depth + f"{s.name} = np.zeros(({shape}){dtype})"]

@@ -73,11 +73,13 @@ def render_layer(
     hash the folder's manifest records, whatever sums the engine split into intermediates.
     """
     from .plain import plain_module
+    from .variants import blocked_variants
 
     module = lower(d, spec_hash(d.written), target)  # once, for every backend and schedule
+    blocks = blocked_variants(d, module, target) if "numba" in backends else {}
     return {
         f"{d.written.name}_{backend}.py": plain_module(d, module) if backend == PLAIN
-        else render_module(module, backend)
+        else render_module(module, backend, blocks if backend == "numba" else None)
         for backend in backends
     }
 

@@ -32,7 +32,10 @@ from typing import Union
 
 #: The functions a :class:`Call` may name: the layer functions of :mod:`symcnn.model.functions` and the
 #: few others SymPy writes into a body or a bound.
-FUNCTIONS = frozenset({"exp", "log", "tanh", "sigmoid", "relu", "step", "sign", "abs", "max", "min"})
+#: ``unsigned`` marks an array index a pass has proven non-negative (:func:`.block.unsigned`): Numba
+#: then reads the element without its negative-index wrap-around, which keeps LLVM from vectorising.
+FUNCTIONS = frozenset({"exp", "log", "tanh", "sigmoid", "relu", "step", "sign", "abs", "max", "min",
+                       "unsigned"})
 #: How a :class:`Loop` runs: one iteration after another, spread over threads (Numba's ``prange``), or
 #: written out once per iteration by the printer (constant bounds only).
 KINDS = frozenset({"serial", "parallel", "unrolled"})

@@ -9,6 +9,7 @@ layer comes from the IR. Rendering is pure: same IR, same text.
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import jinja2
@@ -17,7 +18,10 @@ import sympy as sp
 from .. import __version__
 from ..backends import BACKENDS
 from ..errors import GeneratedCodeError
+from . import loops as L
 from . import text as _text
+from .block import Blocked
+from .emit import source
 from .ir import Kernel, Loop, Module, RecordKernel
 from .layout import wrap_long_lines
 from .text import TEMPLATES, docstring, environment, kernel_docstring, schedule_docstrings, source_text
@@ -26,6 +30,9 @@ from .vectorize import render_numpy_kernel, render_vectorized, vectorize
 #: LLVM flags for Numba kernels with sums: reassociation lets a float sum vectorise; nothing
 #: that changes NaN or Inf handling.
 FASTMATH = '{"contract", "reassoc"}'
+#: LLVM flags for a register-blocked kernel (:mod:`.block`): multiply-adds fused, nothing reassociated
+#: (with ``reassoc`` LLVM vectorises the contraction loop as a reduction instead of the block's scalars).
+FASTMATH_BLOCK = '{"contract"}'
 
 
 def template(name: str) -> jinja2.Template:
@@ -55,7 +62,10 @@ class _Free:
         return f"{'prange' if self.parallel else 'range'}({self.extent})"
 
 
-def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "") -> str:
+def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "", block: Blocked | None = None) -> str:
+    """Kernel ``k`` as Numba source; with ``block``, its register-blocked variant comes first in the
+    dispatch, printed from its loop tree and compiled with LLVM's SLP vectoriser
+    (:mod:`symcnn.support.vector`)."""
     macros = template("numba_kernels.j2").module
     doc = kernel_docstring(k, layer)
     if isinstance(k, RecordKernel):
@@ -77,10 +87,16 @@ def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "") -> str:
     if any(t.loops for t in k.terms):
         flags.append(f"fastmath={FASTMATH}")
     docs = schedule_docstrings(k) if k.window else {}
-    return str(macros.kernel(k, doc, docs, loops, inner, terms, ", ".join(flags))).rstrip("\n")
+    blocked = None
+    if block is not None:
+        blocked = {"cond": source(L.If(block.conds, ())).removeprefix("if ").removesuffix(":\n    pass"),
+                   "name": block.kernel.name,
+                   "text": f"@_slp\n@njit(cache=True, parallel=True, fastmath={FASTMATH_BLOCK})\n"
+                           + source(block.kernel)}
+    return str(macros.kernel(k, doc, docs, loops, inner, terms, ", ".join(flags), blocked)).rstrip("\n")
 
 
-def _numba_or_ufuncs(k: Kernel | RecordKernel, m: Module) -> str:
+def _numba_or_ufuncs(k: Kernel | RecordKernel, m: Module, blocks: Mapping[str, Blocked]) -> str:
     """The Numba kernel, or for a large elementwise kernel (one worth a parallel loop) calling a
     function LLVM cannot vectorise (``m.scalar_only``, from the derivation), the NumPy backend's
     kernel (ufuncs over whole arrays, :mod:`.ufuncs`)."""
@@ -89,14 +105,15 @@ def _numba_or_ufuncs(k: Kernel | RecordKernel, m: Module) -> str:
         vk = vectorize(k)
         if vk.whole_arrays:
             return render_vectorized(vk, m.layer)
-    return render_numba_kernel(k, m.layer)
+    return render_numba_kernel(k, m.layer, blocks.get(k.name))
 
 
-def render_module(m: Module, backend: str) -> str:
-    """One generated module, ``<layer>_<backend>.py``."""
+def render_module(m: Module, backend: str, blocks: Mapping[str, Blocked] | None = None) -> str:
+    """One generated module, ``<layer>_<backend>.py``; ``blocks``: the register-blocked variants of
+    its kernels by name (:mod:`.variants`), which the Numba backend dispatches to first."""
     every = m.forward + m.backward + m.evaluate + m.update
     if backend == "numba":
-        kernels = [_numba_or_ufuncs(k, m) for k in every]
+        kernels = [_numba_or_ufuncs(k, m, blocks or {}) for k in every]
     else:
         kernels = [render_numpy_kernel(k, m.layer) for k in every]
     used = _names_used("\n".join(kernels))
@@ -106,6 +123,7 @@ def render_module(m: Module, backend: str) -> str:
         "threads": backend == "numba" and any(k.window for k in every),
         "np": "np" in used,
         "ops": "_ops" in used,
+        "slp": "_slp" in used,
     }
     text = template(f"{backend}.py.j2").render(
         m=m, backend=backend, kernels=kernels, uses=uses, versions=versions()

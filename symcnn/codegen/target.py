@@ -4,15 +4,17 @@ The Numba schedules unroll and jam a term over ``w`` steps of two loops
 (:mod:`.jam`, :mod:`.tile`, :mod:`.window`): ``w²`` partial sums or target
 rows are live at once, one vector register each, while the flat loop runs
 vectorised ``lanes`` wide. The register block is therefore the largest ``w``
-whose ``w²`` vectors fit the register file, ``w = ⌊√registers⌋``:
+whose ``w²`` vectors fit the register file, ``w = ⌊√registers⌋``. The
+outer-product block of a short contraction (:mod:`.block`, :attr:`Target.outer`)
+is ``maps × positions`` scalars:
 
-=========  ==========  ===============  ==========  =====
-ISA        vector bits float32 lanes    registers   block
-=========  ==========  ===============  ==========  =====
-SSE2       128         4                16          4
-AVX2       256         8                16          4
-AVX-512    512         16               32          5
-=========  ==========  ===============  ==========  =====
+=========  ==========  ===============  ==========  =====  =============
+ISA        vector bits float32 lanes    registers   block  outer product
+=========  ==========  ===============  ==========  =====  =============
+SSE2       128         4                16          4      8 × 8
+AVX2       256         8                16          4      8 × 8
+AVX-512    512         16               32          5      4 × 16
+=========  ==========  ===============  ==========  =====  =============
 
 :func:`host` reads the ISA from LLVM's view of this CPU (llvmlite's host
 features, or Numba's ``NUMBA_CPU_NAME``/``NUMBA_CPU_FEATURES`` when set, as
@@ -55,6 +57,15 @@ class Target:
         ``FB = registers / 8`` flat positions (2 on AVX2, 4 on AVX-512), ``JB`` output maps."""
         fb = max(1, self.registers // 8)
         return self.registers // (2 * fb), fb
+
+    @property
+    def outer(self) -> tuple[int, int]:
+        """The outer-product block ``(maps, positions)`` of a short contraction (:mod:`.block`): 64
+        partial sums, ``maps × positions``. On 256-bit ISAs 8 maps by 8 positions (8 vectors of
+        sums; 16 spilled in a standalone test on AVX2); with 512-bit registers LLVM loads the 16
+        positions as one vector and broadcasts each of 4 weights, which measured a little faster on
+        Zen 4 than 8 × 8 (whose positions it permuted into place)."""
+        return (8, 8) if self.vector_bits <= 256 else (4, 16)
 
     def describe(self) -> str:
         """``avx2 (znver3): 8 float32 / 4 float64 lanes, 16 vector registers``."""
