@@ -293,6 +293,21 @@ def test_training_steps_update_buffers_and_predict_reads_them(tmp_path):
     assert np.array_equal(fresh.forward(x, training=False), scores)
 
 
+def test_the_test_error_reads_the_running_statistics():
+    """``evaluate`` (train's test error and ``symcnn evaluate``) runs the evaluation equations: the
+    labels are the running statistics' predictions, which this batch's own statistics do not give."""
+    from symcnn.runtime.train import evaluate
+
+    net = _net()
+    bn = net.layers[1]
+    bn.buffers["RM"][...], bn.buffers["RV"][...] = 0.5, 0.01  # far from any batch's statistics
+    x, _ = batch(np.random.default_rng(3), 40)
+    labels = net.predict(x)
+    assert (np.argmax(net.forward(x), axis=1) != labels).any()  # training mode would score otherwise
+    error, matrix = evaluate(net, x, labels, batch_size=16)
+    assert error == 0.0 and matrix.trace() == 40
+
+
 def test_a_runtime_layer_needs_its_buffers():
     bn = load_layer_module("batchnorm", "numpy", GENERATED)
     with pytest.raises(ShapeError, match="missing buffer 'RM'"):
