@@ -65,6 +65,17 @@ def test_spec_hash_covers_buffers_and_evaluation():
     again = dataclasses.replace(base, buffers=(base.buffers[0], var))
     assert spec_hash(again) != spec_hash(base)
     assert spec_hash(batchnorm()) == spec_hash(base)
+    assert spec_hash(dataclasses.replace(base, init={"G": 2.0})) != spec_hash(base)  # the module's PARAM_INIT
+
+
+def test_a_batchnorm_declares_its_scale_starts_at_one():
+    assert batchnorm().init == (("G", 1.0),)
+    assert builtin_layers()["resblock"].init == (("G1", 1.0), ("G2", 1.0))
+    assert _scaled(init={"S": 2}).init == (("S", 2),)  # a dict, as a spec writes it, kept as pairs
+    validate(_scaled(init={"S": 2}))
+    for backend in ("numpy", "numba"):
+        assert load_layer_module("batchnorm_relu", backend, GENERATED).PARAM_INIT == {"G": 1.0}
+    assert load_layer_module("fc_identity", "numpy", GENERATED).PARAM_INIT == {}
 
 
 def _scaled(**change) -> Layer:
@@ -101,6 +112,10 @@ def test_a_minimal_stateful_layer_validates():
     (lambda X, S, Y, R, n: {"buffers": ("R",)}, "buffers must be a tuple of Buffer"),
     (lambda X, S, Y, R, n: {"evaluation": (Equation(R[n], X[n]), Equation(Y[n], X[n]))},
      "defines an output or a new array"),
+    (lambda X, S, Y, R, n: {"init": {"R": 1.0}}, "'R', which is not a parameter"),
+    (lambda X, S, Y, R, n: {"init": {"S": "one"}}, "init of 'S' must be a finite number"),
+    (lambda X, S, Y, R, n: {"init": {"S": True}}, "init of 'S' must be a finite number"),
+    (lambda X, S, Y, R, n: {"init": ("S",)}, "init must map parameter names to numbers"),
 ])
 def test_bad_state_is_a_spec_error(change, message):
     base = _scaled()
@@ -306,6 +321,25 @@ def test_the_test_error_reads_the_running_statistics():
     assert (np.argmax(net.forward(x), axis=1) != labels).any()  # training mode would score otherwise
     error, matrix = evaluate(net, x, labels, batch_size=16)
     assert error == 0.0 and matrix.trace() == 40
+
+
+def test_a_network_file_starts_each_batchnorm_scale_at_one_unless_told(tmp_path):
+    path = tmp_path / "net.py"
+    path.write_text("""
+NETWORK = [
+    {"name": "conv", "layer": "conv_xcorr_relu_same", "M": 2, "RH": 1, "RW": 1},
+    {"name": "bn", "layer": "batchnorm"},
+    {"name": "block", "layer": "resblock", "init": {"G2": 0.5}},
+    {"name": "bn2", "layer": "batchnorm", "init": {"G": "he", "Bt": 0.25}},
+    {"layer": "flatten"},
+    {"name": "fc", "layer": "fc_identity", "O": 10},
+]
+""")
+    net = build_from_file(read_network_file(path), backend="numpy", generated=GENERATED)
+    p = net.parameters()
+    assert np.array_equal(p["bn.G"], np.ones(2)) and np.array_equal(p["bn.Bt"], np.zeros(2))
+    assert np.array_equal(p["block.G1"], np.ones(2)) and np.array_equal(p["block.G2"], np.full(2, 0.5))
+    assert not np.array_equal(p["bn2.G"], np.ones(2)) and np.array_equal(p["bn2.Bt"], np.full(2, 0.25))
 
 
 def test_a_runtime_layer_needs_its_buffers():
