@@ -78,6 +78,26 @@ def test_a_batchnorm_declares_its_scale_starts_at_one():
     assert load_layer_module("fc_identity", "numpy", GENERATED).PARAM_INIT == {}
 
 
+def test_the_report_and_show_print_the_buffer_updates_and_the_evaluation_equations():
+    from symcnn.derive.show import show
+    from symcnn.verify.report import _state_section
+
+    section = "\n".join(_state_section(batchnorm("relu")))
+    assert "### Buffer updates" in section and "### Evaluation" in section
+    assert "{RM}_{c} \\leftarrow 0.1 {Mean}_{c} + 0.9 {RM}_{c}" in section
+    assert "{RV}_{c} \\leftarrow" in section and "{Var}_{c}" in section
+    assert "{RM}_{c}" in section.split("### Evaluation")[1]  # evaluation normalises with the running mean
+    assert "`G` = 1.0" in section
+    assert _state_section(_scaled(buffers=(), evaluation=())) == []
+    text = show(derive(batchnorm()))
+    assert "RV[c] ← 0.1*H*N*W*Var[c]/(H*N*W - 1) + 0.9*RV[c]    (initially 1.0)" in text
+    assert "Y[n, c, y, x] = (-RM[c] + X[n, c, y, x])*G[c]/sqrt(RV[c] + 1.0e-5) + Bt[c]" in text
+    report = (GENERATED / "DERIVATIONS.md").read_text()  # what `symcnn derive` wrote
+    block = report.split("## `resblock`")[1].split("\n## ")[0]
+    assert "### Buffer updates" in block and "{RV_{2}}_{c} \\leftarrow" in block
+    assert "{EU_{1}}_{n,c,y,x} =" in block.split("### Evaluation")[1]
+
+
 def _scaled(**change) -> Layer:
     """``Y = X·S``, a running mean ``R`` of ``Y``, evaluation ``Y = X·R``: the smallest stateful layer."""
     (N,) = sizes("N")
