@@ -409,7 +409,7 @@ def test_resnet_preset_learns_and_its_checkpoint_keeps_the_running_statistics(tm
 
     net = build_network("resnet", backend="numpy", dtype="float64", generated=GENERATED)
     assert {"bn.RM", "bn2.RV", "block1.RM1", "block3.RV2"} <= set(net.buffers())
-    assert net.buffers()["block1.RV1"].shape == (16,) and net.buffers()["block3.RV2"].shape == (32,)
+    assert net.buffers()["block1.RV1"].shape == (16,) and net.buffers()["block3.RV2"].shape == (48,)
     x, t = batch(np.random.default_rng(5), 8)
     opt = SGD(net.parameters(), lr=0.05, momentum=0.9)
     losses = []
@@ -419,7 +419,7 @@ def test_resnet_preset_learns_and_its_checkpoint_keeps_the_running_statistics(tm
         net.update_buffers()
         opt.step(net.gradients())
     assert losses[-1] < 0.6 * losses[0]  # it fits one small batch
-    assert not np.array_equal(net.buffers()["block2.RV1"], np.ones(32))
+    assert not np.array_equal(net.buffers()["block2.RV1"], np.ones(48))
     net.save(tmp_path / "resnet.npz")
     _, meta = load_npz(tmp_path / "resnet.npz")
     again = network_from_meta(meta, generated=GENERATED)

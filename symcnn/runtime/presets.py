@@ -23,9 +23,9 @@
 ``resnet`` A small residual net with batch norm (xcorr only), two stages: stem conv 16@3×3
            'same' (``conv_xcorr_identity_same``) → batch norm + ReLU (``batchnorm_relu``) →
            max-pool 2 → a residual block of 16 maps at 14×14 (``resblock``: two 3×3 'same'
-           convolutions with batch norm, identity shortcut) → max-pool 2 → conv 32@3×3 'same'
-           → batch norm + ReLU → two residual blocks of 32 maps at 7×7 → global average
-           pooling → fc 32→10; softmax cross-entropy, momentum and a cosine schedule. Its batch
+           convolutions with batch norm, identity shortcut) → max-pool 2 → conv 48@3×3 'same'
+           → batch norm + ReLU → two residual blocks of 48 maps at 7×7 → global average
+           pooling → fc 48→10; softmax cross-entropy, momentum and a cosine schedule. Its batch
            norms' running statistics (``bn.RM``, ``block1.RV2``, …) are saved with the weights.
 =========  ==============================================================================
 
@@ -65,7 +65,7 @@ RECIPES = {
 }
 #: The ``resnet`` preset's stages: maps and residual blocks of each; every stage after the first
 #: starts with a max-pool 2 and a 3×3 'same' convolution (with batch norm and ReLU) to its maps.
-RESNET_STAGES = ((16, 1), (32, 2))
+RESNET_STAGES = ((16, 1), (48, 2))
 
 
 class _Builder:
