@@ -1,4 +1,4 @@
-# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer batchnorm, spec hash 5d543a8d5a14bbef.
+# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer batchnorm, spec hash db063267909df13c.
 # Do not edit: `symcnn derive` rewrites this file and `symcnn derive --check` compares it.
 """batchnorm: batch normalisation per map; running mean and variance for evaluation (Numba backend).
 
@@ -18,14 +18,14 @@ from symcnn.support import contract as _contract
 # Numba's on-disk cache records the name of the module a kernel was compiled in and imports
 # it by that name when the cache is read: one fixed name lets every importer share the cache.
 _module = sys.modules.get(__name__)
-__name__ = "symcnn_generated_batchnorm_numba_5d543a8d5a14bbef"
+__name__ = "symcnn_generated_batchnorm_numba_db063267909df13c"
 if _module is not None:
     sys.modules.setdefault(__name__, _module)
 
 LAYER = "batchnorm"
 LABEL = ""
 BACKEND = "numba"
-SPEC_HASH = "5d543a8d5a14bbef"
+SPEC_HASH = "db063267909df13c"
 INPUTS = ("X",)
 PARAMS = ("G", "Bt")
 CONSTANTS = ()
@@ -37,6 +37,7 @@ GRADIENTS = ("dVar", "dMean", "dX", "dG", "dBt")
 SIZES = ("N", "C", "H", "W")
 BUFFERS = ("RM", "RV")
 EVALUATION = ("Y",)
+PARAM_INIT = {"G": 1.0}
 _check = _contract.Contract(LAYER, "X")
 
 

@@ -1,4 +1,4 @@
-# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer batchnorm, spec hash 5d543a8d5a14bbef.
+# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer batchnorm, spec hash db063267909df13c.
 # Do not edit: `symcnn derive` rewrites this file and `symcnn derive --check` compares it.
 """batchnorm: batch normalisation per map; running mean and variance for evaluation (NumPy backend).
 
@@ -15,7 +15,7 @@ from symcnn.support import numpy_ops as _ops
 LAYER = "batchnorm"
 LABEL = ""
 BACKEND = "numpy"
-SPEC_HASH = "5d543a8d5a14bbef"
+SPEC_HASH = "db063267909df13c"
 INPUTS = ("X",)
 PARAMS = ("G", "Bt")
 CONSTANTS = ()
@@ -27,6 +27,7 @@ GRADIENTS = ("dVar", "dMean", "dX", "dG", "dBt")
 SIZES = ("N", "C", "H", "W")
 BUFFERS = ("RM", "RV")
 EVALUATION = ("Y",)
+PARAM_INIT = {"G": 1.0}
 _check = _contract.Contract(LAYER, "X")
 
 

@@ -1,4 +1,4 @@
-# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer batchnorm_relu, spec hash ce18831bd62173eb.
+# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer batchnorm_relu, spec hash 175ea49f24baedee.
 # Do not edit: `symcnn derive` rewrites this file and `symcnn derive --check` compares it.
 """batchnorm_relu: batch normalisation per map, then relu; running mean and variance for evaluation (Numba backend).
 
@@ -18,14 +18,14 @@ from symcnn.support import contract as _contract
 # Numba's on-disk cache records the name of the module a kernel was compiled in and imports
 # it by that name when the cache is read: one fixed name lets every importer share the cache.
 _module = sys.modules.get(__name__)
-__name__ = "symcnn_generated_batchnorm_relu_numba_ce18831bd62173eb"
+__name__ = "symcnn_generated_batchnorm_relu_numba_175ea49f24baedee"
 if _module is not None:
     sys.modules.setdefault(__name__, _module)
 
 LAYER = "batchnorm_relu"
 LABEL = ""
 BACKEND = "numba"
-SPEC_HASH = "ce18831bd62173eb"
+SPEC_HASH = "175ea49f24baedee"
 INPUTS = ("X",)
 PARAMS = ("G", "Bt")
 CONSTANTS = ()
@@ -37,6 +37,7 @@ GRADIENTS = ("dZ", "dVar", "dMean", "dX", "dG", "dBt")
 SIZES = ("N", "C", "H", "W")
 BUFFERS = ("RM", "RV")
 EVALUATION = ("Y",)
+PARAM_INIT = {"G": 1.0}
 _check = _contract.Contract(LAYER, "X")
 
 

@@ -1,4 +1,4 @@
-# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer batchnorm_relu, spec hash ce18831bd62173eb.
+# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer batchnorm_relu, spec hash 175ea49f24baedee.
 # Do not edit: `symcnn derive` rewrites this file and `symcnn derive --check` compares it.
 """batchnorm_relu: batch normalisation per map, then relu; running mean and variance for evaluation (NumPy backend).
 
@@ -15,7 +15,7 @@ from symcnn.support import numpy_ops as _ops
 LAYER = "batchnorm_relu"
 LABEL = ""
 BACKEND = "numpy"
-SPEC_HASH = "ce18831bd62173eb"
+SPEC_HASH = "175ea49f24baedee"
 INPUTS = ("X",)
 PARAMS = ("G", "Bt")
 CONSTANTS = ()
@@ -27,6 +27,7 @@ GRADIENTS = ("dZ", "dVar", "dMean", "dX", "dG", "dBt")
 SIZES = ("N", "C", "H", "W")
 BUFFERS = ("RM", "RV")
 EVALUATION = ("Y",)
+PARAM_INIT = {"G": 1.0}
 _check = _contract.Contract(LAYER, "X")
 
 

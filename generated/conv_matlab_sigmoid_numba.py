@@ -36,6 +36,7 @@ GRADIENTS = ("dU", "dX", "dK", "dB")
 SIZES = ("N", "C", "M", "Ho", "Wo", "KH", "KW")
 BUFFERS = ()
 EVALUATION = ()
+PARAM_INIT = {}
 _check = _contract.Contract(LAYER, "X")
 
 

@@ -37,6 +37,7 @@ GRADIENTS = ("dX", "dK", "dB")
 SIZES = ("N", "C", "M", "H", "W", "RH", "RW")
 BUFFERS = ()
 EVALUATION = ()
+PARAM_INIT = {}
 _check = _contract.Contract(LAYER, "X")
 
 

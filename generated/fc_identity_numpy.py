@@ -24,6 +24,7 @@ GRADIENTS = ("dX", "dW", "db")
 SIZES = ("N", "I", "O")
 BUFFERS = ()
 EVALUATION = ()
+PARAM_INIT = {}
 _check = _contract.Contract(LAYER, "X")
 
 

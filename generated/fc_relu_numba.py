@@ -35,6 +35,7 @@ GRADIENTS = ("dU", "dX", "dW", "db")
 SIZES = ("N", "I", "O")
 BUFFERS = ()
 EVALUATION = ()
+PARAM_INIT = {}
 _check = _contract.Contract(LAYER, "X")
 
 

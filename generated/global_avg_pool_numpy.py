@@ -26,6 +26,7 @@ GRADIENTS = ("dX",)
 SIZES = ("N", "C", "H", "W")
 BUFFERS = ()
 EVALUATION = ()
+PARAM_INIT = {}
 _check = _contract.Contract(LAYER, "X")
 
 

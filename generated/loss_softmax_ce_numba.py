@@ -36,6 +36,7 @@ GRADIENTS = ("dZ", "dY")
 SIZES = ("N", "O")
 BUFFERS = ()
 EVALUATION = ()
+PARAM_INIT = {}
 _check = _contract.Contract(LAYER, "Y")
 
 

@@ -35,6 +35,7 @@ GRADIENTS = ("dY",)
 SIZES = ("N", "O")
 BUFFERS = ()
 EVALUATION = ()
+PARAM_INIT = {}
 _check = _contract.Contract(LAYER, "Y")
 
 

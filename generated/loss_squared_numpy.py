@@ -25,6 +25,7 @@ GRADIENTS = ("dY",)
 SIZES = ("N", "O")
 BUFFERS = ()
 EVALUATION = ()
+PARAM_INIT = {}
 _check = _contract.Contract(LAYER, "Y")
 
 

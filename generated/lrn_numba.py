@@ -36,6 +36,7 @@ GRADIENTS = ("dS", "dX")
 SIZES = ("N", "C", "H", "W", "R")
 BUFFERS = ()
 EVALUATION = ()
+PARAM_INIT = {}
 _check = _contract.Contract(LAYER, "X")
 
 

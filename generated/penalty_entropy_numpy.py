@@ -26,6 +26,7 @@ GRADIENTS = ("dalpha", "dZ", "dc")
 SIZES = ("C", "M")
 BUFFERS = ()
 EVALUATION = ()
+PARAM_INIT = {}
 _check = _contract.Contract(LAYER, "c")
 
 

@@ -26,6 +26,7 @@ GRADIENTS = ("dU", "dD", "dX", "dbeta", "db")
 SIZES = ("N", "C", "Ho", "Wo", "s")
 BUFFERS = ()
 EVALUATION = ()
+PARAM_INIT = {}
 _check = _contract.Contract(LAYER, "X")
 
 

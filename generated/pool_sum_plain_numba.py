@@ -35,6 +35,7 @@ GRADIENTS = ("dX",)
 SIZES = ("N", "C", "Ho", "Wo", "s")
 BUFFERS = ()
 EVALUATION = ()
+PARAM_INIT = {}
 _check = _contract.Contract(LAYER, "X")
 
 

@@ -1,4 +1,4 @@
-# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer resblock, spec hash 22b90c2a90c1c31c.
+# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer resblock, spec hash 527d5e3b4bccb9c9.
 # Do not edit: `symcnn derive` rewrites this file and `symcnn derive --check` compares it.
 """resblock: residual block: two 3×3 'same' convolutions with batch norm, identity shortcut (Numba backend).
 
@@ -20,14 +20,14 @@ from symcnn.support.vector import slp as _slp
 # Numba's on-disk cache records the name of the module a kernel was compiled in and imports
 # it by that name when the cache is read: one fixed name lets every importer share the cache.
 _module = sys.modules.get(__name__)
-__name__ = "symcnn_generated_resblock_numba_22b90c2a90c1c31c"
+__name__ = "symcnn_generated_resblock_numba_527d5e3b4bccb9c9"
 if _module is not None:
     sys.modules.setdefault(__name__, _module)
 
 LAYER = "resblock"
 LABEL = ""
 BACKEND = "numba"
-SPEC_HASH = "22b90c2a90c1c31c"
+SPEC_HASH = "527d5e3b4bccb9c9"
 INPUTS = ("X",)
 PARAMS = ("K1", "G1", "B1", "K2", "G2", "B2")
 CONSTANTS = ()
@@ -56,6 +56,7 @@ GRADIENTS = (
 SIZES = ("N", "C", "H", "W")
 BUFFERS = ("RM1", "RV1", "RM2", "RV2")
 EVALUATION = ("EU1", "EH1", "EU2", "Y")
+PARAM_INIT = {"G1": 1.0, "G2": 1.0}
 _check = _contract.Contract(LAYER, "X")
 
 

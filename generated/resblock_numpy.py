@@ -1,4 +1,4 @@
-# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer resblock, spec hash 22b90c2a90c1c31c.
+# Produced by symcnn 0.1.0 with SymPy 1.14.0 from layer resblock, spec hash 527d5e3b4bccb9c9.
 # Do not edit: `symcnn derive` rewrites this file and `symcnn derive --check` compares it.
 """resblock: residual block: two 3×3 'same' convolutions with batch norm, identity shortcut (NumPy backend).
 
@@ -15,7 +15,7 @@ from symcnn.support import numpy_ops as _ops
 LAYER = "resblock"
 LABEL = ""
 BACKEND = "numpy"
-SPEC_HASH = "22b90c2a90c1c31c"
+SPEC_HASH = "527d5e3b4bccb9c9"
 INPUTS = ("X",)
 PARAMS = ("K1", "G1", "B1", "K2", "G2", "B2")
 CONSTANTS = ()
@@ -44,6 +44,7 @@ GRADIENTS = (
 SIZES = ("N", "C", "H", "W")
 BUFFERS = ("RM1", "RV1", "RM2", "RV2")
 EVALUATION = ("EU1", "EH1", "EU2", "Y")
+PARAM_INIT = {"G1": 1.0, "G2": 1.0}
 _check = _contract.Contract(LAYER, "X")
 
 

@@ -165,13 +165,14 @@ def test_bench_contended_starts_and_stops_its_busy_process(capsys):
 
 
 class _Net:
-    """A network whose forward pass records the batch sizes it was given."""
+    """A network whose forward pass records the batch sizes it was given, and in which mode."""
 
     def __init__(self):
-        self.batches = []
+        self.batches, self.training = [], []
 
-    def forward(self, x):
+    def forward(self, x, training=True):
         self.batches.append(len(x))
+        self.training.append(training)
         return np.eye(10)[(x.reshape(len(x), -1).sum(axis=1) % 10).astype(int)]
 
 
@@ -186,6 +187,7 @@ def test_evaluate_runs_in_batches_and_counts_every_image():
     np.testing.assert_array_equal(matrix, confusion_matrix(labels, predicted, 10))
     assert error == np.mean(predicted != labels)
     assert net.batches == [5, 5, 5, 5, 3] and gov.report()["steps_at"] == {"1": 5}
+    assert net.training == [False] * 5  # evaluation equations: a batch norm's running statistics
     assert evaluate(_Net(), images[:0], labels[:0])[0] == 0.0
 
 

@@ -91,6 +91,25 @@ def test_the_plan_lists_each_kernel_a_step_calls_once_with_its_types(tmp_path):
     assert f"{calls[-1][0][1]}-" in probe.name  # the shortest kernel (a miss, so the plan stands)
 
 
+def test_the_plan_holds_the_buffer_update_and_evaluation_kernels_of_stateful_layers(tmp_path):
+    """Training calls a batch norm's buffer update every step and its evaluation equations on the test
+    set: planned with the rest, they compile in the children, not in the training process."""
+    plan = tmp_path / "plan.json"
+    spec = {**SPEC, "net": "resnet", "plan": str(plan)}
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-m", "symcnn.runtime.warmup", json.dumps(spec)], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    kernels = {(layer, name) for (layer, name, _), _ in _planned(plan)}
+    stateful = {("batchnorm_relu", "update_RM"), ("batchnorm_relu", "update_RV"),
+                ("batchnorm_relu", "evaluate_Y"), ("resblock", "update_RM1"), ("resblock", "update_RV2"),
+                ("resblock", "evaluate_EH1"), ("resblock", "evaluate_Y")}
+    assert stateful <= kernels
+    # a layer without buffers evaluates with its training kernels: nothing more is planned for it
+    assert not any(name.startswith(("evaluate_", "update_")) for layer, name in kernels
+                   if layer not in ("batchnorm_relu", "resblock"))
+
+
 def test_a_failed_child_stops_the_children_waiting_for_its_plan(tmp_path):
     from symcnn.runtime.warmup import _children
 

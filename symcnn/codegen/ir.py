@@ -506,6 +506,8 @@ class Module:
     evaluation: tuple[str, ...] = ()
     evaluate: tuple[Kernel, ...] = ()
     update: tuple[Kernel, ...] = ()
+    #: The starting values the spec declares for some parameters (source), as ``(name, value)`` pairs.
+    param_init: tuple[tuple[str, str], ...] = ()
 
     def array(self, name: str) -> ArraySpec:
         return next(a for a in self.arrays if a.name == name)

@@ -51,6 +51,7 @@ TAKEN = RESERVED | set(dir(builtins)) | {
     "LAYER", "LABEL", "BACKEND", "SPEC_HASH", "INPUTS", "PARAMS", "CONSTANTS", "OUTPUTS",
     "HYPER", "RECORDS", "INTERMEDIATES", "GRADIENTS", "SIZES", "ShapeError", "forward",
     "backward", "sizes_of", "BUFFERS", "EVALUATION", "forward_eval", "update_buffers", "initial_buffers",
+    "PARAM_INIT",
 }  # fmt: skip
 
 #: Functions LLVM calls one element at a time (the llvmlite wheel has no SVML), while NumPy's ufuncs
@@ -116,6 +117,7 @@ def lower(d: Derivation, spec_hash: str, target: Target = BASELINE) -> ModuleIR:
         evaluation=_labels(eq.array for eq in layer.evaluation),
         evaluate=tuple(evaluate),
         update=tuple(update),
+        param_init=tuple((p, repr(float(v))) for p, v in layer.init),
     )
 
 

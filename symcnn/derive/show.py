@@ -15,8 +15,8 @@ from ..model.layer import Equation, Layer
 from .engine import Derivation
 from .terms import Bound, Gradient, Term, gradient_latex, term_latex
 
-__all__ = ["equation_text", "forward_text", "gradient_latex", "gradient_text", "show", "term_latex",
-           "term_text"]
+__all__ = ["equation_text", "evaluation_text", "forward_text", "gradient_latex", "gradient_text", "show",
+           "term_latex", "term_text", "update_text"]
 
 
 class _Printer(StrPrinter):
@@ -85,6 +85,26 @@ def equation_text(layer: Layer, latex: bool = False) -> list[str]:
     return out
 
 
+def update_text(layer: Layer, latex: bool = False) -> list[str]:
+    """Each buffer's update rule, applied after a training forward pass, and its starting value:
+    ``RM[c] ← 0.1*Mean[c] + 0.9*RM[c]    (initially 0.0)``."""
+    out = []
+    for b in layer.buffers:
+        eq = b.update
+        if latex:
+            out.append(f"{sp.latex(eq.lhs)} \\leftarrow {sp.latex(eq.rhs)}"
+                       f" \\qquad (\\text{{initially }} {sp.latex(sp.Float(b.init))})")
+        else:
+            out.append(f"{_text(eq.lhs)} ← {_text(eq.rhs)}    (initially {float(b.init)!r})")
+    return out
+
+
+def evaluation_text(layer: Layer, latex: bool = False) -> list[str]:
+    """The equations evaluation mode runs instead of the training ones (they read the buffers)."""
+    return [f"{sp.latex(eq.lhs)} = {sp.latex(eq.rhs)}" if latex else forward_text(eq)
+            for eq in layer.evaluation]
+
+
 def show(d: Derivation, latex: bool = False) -> str:
     """The whole derivation of one layer, for ``symcnn derive --show``."""
     layer = d.layer
@@ -98,5 +118,13 @@ def show(d: Derivation, latex: bool = False) -> str:
     lines.append("backward:")
     for g in d.gradients:
         lines.append("  " + (gradient_latex(g) if latex else gradient_text(g)))
+    if layer.buffers:
+        lines.append("buffer updates (after each training forward pass):")
+        lines += [f"  {e}" for e in update_text(layer, latex)]
+    if layer.evaluation:
+        lines.append("evaluation (instead of the forward equations, reading the buffers):")
+        lines += [f"  {e}" for e in evaluation_text(layer, latex)]
+    if layer.init:
+        lines.append("initial parameters: " + ", ".join(f"{p} = {v!r}" for p, v in layer.init))
     return "\n".join(lines)
 

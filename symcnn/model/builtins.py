@@ -215,6 +215,7 @@ def batchnorm(activation: str = "identity", eps: float = BN_EPS, momentum: float
         equations=(*_statistics(X, Mean, Var, idx), *train),
         buffers=_running(Mean, Var, RM, RV, N * H * W, sp.Float(momentum), c),
         evaluation=(Equation(Y[idx], f(_normalised(X, G, Bt, RM, RV, idx, eps_))),),
+        init={"G": 1.0},  # the identity scale: it starts as a plain standardisation
         doc="batch normalisation per map" + ("" if activation == "identity" else f", then {activation}")
         + "; running mean and variance for evaluation",
     )
@@ -269,6 +270,7 @@ def residual_block(eps: float = BN_EPS, momentum: float = BN_MOMENTUM) -> Layer:
             Equation(EU2[idx], conv(EH1, K2)),
             Equation(Y[idx], relu(_normalised(EU2, G2, B2, RM2, RV2, idx, eps_) + X[idx])),
         ),
+        init={"G1": 1.0, "G2": 1.0},  # both batch norms start at the identity scale
         doc="residual block: two 3×3 'same' convolutions with batch norm, identity shortcut",
     )
 

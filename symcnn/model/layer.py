@@ -15,6 +15,7 @@ from the training equations only; updates and evaluation are forward-only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -95,7 +96,10 @@ class Layer:
     stride, dilation); every other size is read off the arrays' shapes.
     ``buffers`` are its state (:class:`Buffer`); ``evaluation``, if given, the
     equations that replace ``equations`` in evaluation mode: they read the
-    given arrays and the buffers, and define every output.
+    given arrays and the buffers, and define every output. ``init`` gives a
+    parameter's starting value where it has one of its own (a batch norm's
+    scale ``G``: 1), as ``{"G": 1.0}`` or pairs; a network starts every other
+    parameter at its default (Glorot for arrays, 0 for vectors).
     """
 
     name: str
@@ -112,6 +116,11 @@ class Layer:
     meta: tuple[tuple[str, str], ...] = field(default=())
     buffers: tuple[Buffer, ...] = ()
     evaluation: tuple[Equation, ...] = ()
+    init: tuple[tuple[str, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        if isinstance(self.init, Mapping):  # a dict, as a spec writes it: kept as sorted pairs (hashable)
+            object.__setattr__(self, "init", tuple(sorted(self.init.items())))
 
     @property
     def intermediates(self) -> tuple[sp.IndexedBase, ...]:
@@ -147,6 +156,7 @@ class Layer:
             *(f"buffer:{tuple(b.array.shape)}={b.init!r}:{sp.srepr(b.update.lhs)}={sp.srepr(b.update.rhs)}"
               for b in self.buffers),
             *(f"eval:{sp.srepr(e.lhs)}={sp.srepr(e.rhs)}" for e in self.evaluation),
+            *(f"init:{p}={v!r}" for p, v in self.init),
         ]
         return "\n".join(parts)
 

@@ -67,12 +67,29 @@ def check_structure(layer: object) -> None:
             raise SpecError(name, "a buffer's update must be an Equation (use symcnn.model.equation)")
         if isinstance(b.init, bool) or not isinstance(b.init, int | float) or not math.isfinite(b.init):
             raise SpecError(name, f"a buffer's init must be a finite number, not {b.init!r:.40}")
+    _check_init(name, layer)
     for eq in layer.equations + tuple(layer.evaluation) + tuple(b.update for b in layer.buffers):
         if not isinstance(eq.lhs, sp.Indexed) or not isinstance(eq.rhs, sp.Expr):
             raise SpecError(name, "an equation must set an array element to a SymPy expression", eq.lhs)
     for field in ("label", "doc"):
         if not isinstance(getattr(layer, field), str):
             raise SpecError(name, f"{field} must be a string")
+
+
+def _check_init(name: str, layer: Layer) -> None:
+    """``init``: pairs of a parameter's name and a finite number, each parameter at most once."""
+    if not isinstance(layer.init, tuple) or not all(isinstance(p, tuple) and len(p) == 2 for p in layer.init):
+        raise SpecError(name, "init must map parameter names to numbers, e.g. init={'G': 1.0}")
+    params = [str(p.label) for p in layer.params if isinstance(p, sp.IndexedBase)]
+    seen = [p for p, _ in layer.init]
+    for param, value in layer.init:
+        if param not in params:
+            raise SpecError(name, f"init names {param!r:.40}, which is not a parameter of the layer "
+                            f"(parameters: {', '.join(params) or 'none'})")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise SpecError(name, f"the init of {param!r} must be a finite number, not {value!r:.40}")
+    if len(set(seen)) != len(seen):
+        raise SpecError(name, "init names a parameter twice")
 
 
 def validate(layer: Layer) -> None:

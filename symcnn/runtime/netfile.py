@@ -21,8 +21,9 @@ exactly as ``symcnn derive --spec FILE --out DIR`` would; ``"generated": DIR``
 takes an already derived folder instead. Every other key is one of the
 layer's sizes or hyper-parameters; sizes its input fixes (batch, channels,
 height, width) are read off the previous layer's output. ``"init"`` maps a
-parameter to ``"glorot"``, ``"he"`` or a number; by default arrays of two or
-more axes are Glorot-uniform, vectors zero. ``"constants"`` maps a constant to
+parameter to ``"glorot"``, ``"he"`` or a number; by default a parameter starts
+where the layer's spec says (``init``: a batch norm's ``G`` at 1), else arrays of
+two or more axes are Glorot-uniform, vectors zero. ``"constants"`` maps a constant to
 a value (a convolution's connection table ``T`` defaults to all ones).
 
 The file is Python you name, so it runs; what it defines is then checked field

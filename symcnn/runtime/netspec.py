@@ -69,7 +69,8 @@ def build_from_file(
             continue
         shapes = module.shapes(sizes)
         maps_in = shapes[module.INPUTS[0]][1]
-        params = {p: _initial(entry, p, shapes[p], maps_in, shapes[module.OUTPUTS[0]][1], rng)
+        declared = getattr(module, "PARAM_INIT", {})  # a module derived before specs declared any: none
+        params = {p: _initial(entry, p, shapes[p], maps_in, shapes[module.OUTPUTS[0]][1], rng, declared)
                   for p in module.PARAMS}
         constants = {c: _constant(entry, c, shapes[c]) for c in module.CONSTANTS}
         hyper = {h: sizes[h] for h in module.HYPER}
@@ -303,12 +304,15 @@ def _from(prev: dict | None, shape: tuple[int, ...]) -> str:
 
 
 def _initial(entry: dict, name: str, shape: tuple[int, ...], maps_in: int, maps_out: int,
-             rng: np.random.Generator) -> np.ndarray:
-    """``entry["init"][name]`` (a number, ``"glorot"`` or ``"he"``), else Glorot for arrays, 0 for vectors.
+             rng: np.random.Generator, declared: dict[str, float] | None = None) -> np.ndarray:
+    """``entry["init"][name]`` (a number, ``"glorot"`` or ``"he"``), else the value the layer's spec
+    declares for it (``declared``, the module's ``PARAM_INIT``: a batch norm's ``G`` starts at 1),
+    else Glorot for arrays, 0 for vectors.
 
     Fans: the parameter's entries per output map (fan in) and per input map (fan out).
     """
-    how = entry.get("init", {}).get(name, "glorot" if len(shape) >= 2 else 0.0)
+    default = (declared or {}).get(name, "glorot" if len(shape) >= 2 else 0.0)
+    how = entry.get("init", {}).get(name, default)
     size = int(np.prod(shape))
     fan_in, fan_out = max(1, size // max(1, maps_out)), max(1, size // max(1, maps_in))
     if how == "glorot":

@@ -20,12 +20,13 @@
 ``vgg``    A small VGG-style net of 3×3 'same' convolutions (zero-padded, ``conv_*_relu_same``):
            conv 16 → conv 16 → max-pool 2 → conv 32 → conv 32 → max-pool 2 → fc 1568→128
            ReLU → fc 128→10; softmax cross-entropy, momentum and a cosine schedule.
-``resnet`` A small residual net with batch norm (xcorr only): stem conv 16@3×3 'same'
-           (``conv_xcorr_identity_same``) → batch norm + ReLU (``batchnorm_relu``) →
-           max-pool 2 → three residual blocks of 16 maps at 14×14 (``resblock``: two 3×3
-           'same' convolutions with batch norm, identity shortcut) → global average pooling
-           → fc 16→10; softmax cross-entropy, momentum and a cosine schedule. Its batch norms'
-           running statistics (``bn.RM``, ``block1.RV2``, …) are saved with the weights.
+``resnet`` A small residual net with batch norm (xcorr only), two stages: stem conv 16@3×3
+           'same' (``conv_xcorr_identity_same``) → batch norm + ReLU (``batchnorm_relu``) →
+           max-pool 2 → a residual block of 16 maps at 14×14 (``resblock``: two 3×3 'same'
+           convolutions with batch norm, identity shortcut) → max-pool 2 → conv 48@3×3 'same'
+           → batch norm + ReLU → two residual blocks of 48 maps at 7×7 → global average
+           pooling → fc 48→10; softmax cross-entropy, momentum and a cosine schedule. Its batch
+           norms' running statistics (``bn.RM``, ``block1.RV2``, …) are saved with the weights.
 =========  ==============================================================================
 
 Parameter (checkpoint) names: ``conv1.K`` (C, M, 5, 5), ``conv1.B`` (M,), ``pool1.beta``
@@ -62,8 +63,9 @@ RECIPES = {
     "vgg": {"lr": 0.02, "schedule": "cosine", "momentum": 0.9, "batch_size": 64, "epochs": 10},
     "resnet": {"lr": 0.05, "schedule": "cosine", "momentum": 0.9, "batch_size": 64, "epochs": 10},
 }
-#: The ``resnet`` preset's maps and residual blocks.
-RESNET_MAPS, RESNET_BLOCKS = 16, 3
+#: The ``resnet`` preset's stages: maps and residual blocks of each; every stage after the first
+#: starts with a max-pool 2 and a 3×3 'same' convolution (with batch norm and ReLU) to its maps.
+RESNET_STAGES = ((16, 1), (48, 2))
 
 
 class _Builder:
@@ -88,18 +90,32 @@ class _Builder:
 
         A residual block is one derived layer (``resblock``) whose last equation adds its input:
         the network stays a chain, and the shortcut's gradient is derived with the rest of the block.
+        A stage after the first halves the maps' sides (max-pool 2) and widens them with a 3×3 'same'
+        convolution, batch norm and ReLU (``pool2``, ``conv2``, ``bn2``) before its blocks.
         """
-        rng, c = np.random.default_rng(seed), RESNET_MAPS
-        ones, zeros = np.ones(c), np.zeros(c)
+        rng, c = np.random.default_rng(seed), RESNET_STAGES[0][0]
         layers = [
-            self.layer("conv_xcorr_identity_same", "stem", {"K": he(rng, (1, c, 3, 3), 9), "B": zeros}),
-            self.layer("batchnorm_relu", "bn", {"G": ones, "Bt": zeros}, sizes={"C": c}),
+            self.layer("conv_xcorr_identity_same", "stem", {"K": he(rng, (1, c, 3, 3), 9), "B": np.zeros(c)}),
+            self.layer("batchnorm_relu", "bn", {"G": np.ones(c), "Bt": np.zeros(c)}, sizes={"C": c}),
             self.layer("pool_max_plain", "pool", hyper={"s": 2}),
         ]
-        for k in range(1, RESNET_BLOCKS + 1):
-            params = {"K1": he(rng, (c, c, 3, 3), 9 * c), "G1": ones, "B1": zeros,
-                      "K2": he(rng, (c, c, 3, 3), 9 * c), "G2": ones, "B2": zeros}
-            layers.append(self.layer("resblock", f"block{k}", params, sizes={"C": c}))
+        block = 0
+        for stage, (maps, blocks) in enumerate(RESNET_STAGES, 1):
+            if stage > 1:
+                conv = {"K": he(rng, (c, maps, 3, 3), 9 * c), "B": np.zeros(maps)}
+                layers += [
+                    self.layer("pool_max_plain", f"pool{stage}", hyper={"s": 2}),
+                    self.layer("conv_xcorr_identity_same", f"conv{stage}", conv),
+                    self.layer("batchnorm_relu", f"bn{stage}", {"G": np.ones(maps), "Bt": np.zeros(maps)},
+                               sizes={"C": maps}),
+                ]
+                c = maps
+            ones, zeros = np.ones(c), np.zeros(c)
+            for _ in range(blocks):
+                block += 1
+                params = {"K1": he(rng, (c, c, 3, 3), 9 * c), "G1": ones, "B1": zeros,
+                          "K2": he(rng, (c, c, 3, 3), 9 * c), "G2": ones, "B2": zeros}
+                layers.append(self.layer("resblock", f"block{block}", params, sizes={"C": c}))
         fc = {"W": glorot(rng, (CLASSES, c), c, CLASSES), "b": np.zeros(CLASSES)}
         return layers + [self.layer("global_avg_pool", "gap"), self.layer("fc_identity", "fc", fc)]
 

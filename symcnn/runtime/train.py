@@ -103,15 +103,16 @@ def evaluate(
 
     The images go through the network ``batch_size`` at a time and only the confusion matrix
     is kept between batches (the NumPy backend's unfolded windows are dropped after each), so
-    memory does not grow with the test set (``images`` may be a memory map). ``threads``, if given,
-    sets Numba's thread count for each batch.
+    memory does not grow with the test set (``images`` may be a memory map). The layers run their
+    evaluation equations (a batch norm reads its running statistics, not the test batch's).
+    ``threads``, if given, sets Numba's thread count for each batch.
     """
     matrix = np.zeros((classes, classes), dtype=np.int64)
     for start in range(0, len(images), batch_size):
         if threads is not None:
             threads.tick()
         batch = np.ascontiguousarray(images[start : start + batch_size])
-        predicted = np.argmax(net.forward(batch), axis=1)
+        predicted = np.argmax(net.forward(batch, training=False), axis=1)  # a batch norm's running statistics
         if threads is not None:
             threads.tock()
         matrix += confusion_matrix(labels[start : start + batch_size], predicted, classes)

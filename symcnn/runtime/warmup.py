@@ -7,9 +7,11 @@ compiled the kernels and 20-21 ms in every later one, for the whole run. A
 first ``symcnn train`` therefore compiles the network's kernels in child
 processes and then trains on kernels read from the cache:
 
-1. a *planning* child runs one training step on a two-image batch with every
-   generated kernel replaced by a recorder, which notes the Numba types of
-   its arguments (the kernels are compiled per dtype and layout, not size)
+1. a *planning* child runs one training step on a two-image batch (forward,
+   backward, the update of stateful layers' buffers, and an evaluation-mode
+   forward pass, as the test set's) with every generated kernel replaced by a
+   recorder, which notes the Numba types of its arguments (the kernels are
+   compiled per dtype and layout, not size)
    and computes nothing; a built-in kernel with several schedules picks one
    by map counts and sizes, not the batch, so the plan holds the schedules
    training reaches (one the plan missed compiles in-process: slower, never
@@ -259,12 +261,16 @@ def _network(spec: dict):
 
 
 def _forward_backward(net, spec: dict) -> None:
-    """The network's forward and backward pass on a synthetic batch of :data:`BATCH` images."""
+    """What training calls on a synthetic batch of :data:`BATCH` images: the network's forward and
+    backward pass, its state buffers' update (a batch norm's running statistics) and its
+    evaluation-mode forward pass (the test set's), so stateful layers' kernels are planned too."""
     from symcnn.runtime.arch import synthetic_batch
 
     x, t = synthetic_batch(BATCH, spec["dtype"])
     net.loss(x, t)
     net.backward()
+    net.update_buffers()
+    net.forward(x, training=False)
 
 
 def _plan(spec: dict) -> None:
@@ -385,7 +391,8 @@ def _update_kernels(dtype: str) -> None:
 
 
 def _step(spec: dict) -> None:
-    """One real training step of the preset on a synthetic batch: compiles every kernel it calls."""
+    """One real training step of the preset on a synthetic batch (and an evaluation pass): compiles
+    every kernel they call."""
     from symcnn.runtime.optim import SGD
 
     net = _network(spec)

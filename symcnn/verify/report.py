@@ -18,7 +18,7 @@ from collections.abc import Callable
 import sympy as sp
 
 from ..derive import Derivation
-from ..derive.show import equation_text, gradient_latex
+from ..derive.show import equation_text, evaluation_text, gradient_latex, update_text
 from .oracle import check
 from .paper import LAYERS, Claim, claims
 from .run import Result, run_claim
@@ -108,11 +108,34 @@ def _layer_section(d: Derivation, results: list[Result], everywhere: list[Result
         if str(g.target.label) in oracle:
             v = oracle[str(g.target.label)]
             out += [f"Verdict against SymPy's `diff` of the expanded forward: **{v.text()}**.", ""]
+    out += _state_section(layer)
     if not mine:
         same = sorted({r.claim.layers[0] for r in everywhere if r.claim.label == layer.label} - {layer.name})
         if same:
             where = ", ".join(f"`{s}`" for s in same)
             out += [f"The paper's closed forms for [{layer.label}] are checked on {where}.", ""]
+    return out
+
+
+def _state_section(layer) -> list[str]:
+    """A stateful layer's buffer updates and evaluation equations (forward-only: no gradient flows
+    through them), and the parameters' declared starting values; nothing for any other layer."""
+    out = []
+    if layer.buffers:
+        out += ["### Buffer updates", "",
+                "After each training forward pass, every buffer takes its new value (all computed from "
+                "the old values first); no gradient flows through these.", ""]
+        for e in update_text(layer, latex=True):
+            out += [_math(e), ""]
+    if layer.evaluation:
+        out += ["### Evaluation", "",
+                "Evaluation mode (`predict`, `symcnn evaluate`, a torch module's `eval()`) runs these "
+                "instead of the forward equations; they read the buffers.", ""]
+        for e in evaluation_text(layer, latex=True):
+            out += [_math(e), ""]
+    if layer.init:
+        starts = ", ".join(f"`{p}` = {v!r}" for p, v in layer.init)
+        out += [f"Declared starting values: {starts} (other parameters: the network's default).", ""]
     return out
 
 
