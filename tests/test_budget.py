@@ -103,6 +103,7 @@ def test_a_numpy_constant_becomes_plain_json():
     ({"lr": "fast"}, "'lr' is 'fast'"), ({"lr": float("inf")}, "'lr' is inf"), ({"batch_size": 0}, "is 0"),
     ({"batch_size": True}, "is True"), ({"momentum": 1}, "'momentum' is 1"), ({"epochs": -1}, "is -1"),
     ({"schedule": ["cosine"]}, "'schedule' is a list of 1"), ({"speed": 1}, "keys from"),
+    ({"weight_decay": -0.1}, "'weight_decay' is -0.1"), ({"augment": "rotate"}, "'augment' is 'rotate'"),
 ])
 def test_a_recipe_is_checked_as_the_options_are(recipe, message):
     with pytest.raises(NetworkError, match=message):

@@ -205,3 +205,14 @@ def test_train_takes_a_schedule_and_names_it_in_the_recipe(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["train", *COMMON, "--schedule", "step"])
     assert exit_info.value.code == 2
+
+
+def test_train_takes_weight_decay_and_augmentation_and_names_them_in_the_recipe(capsys):
+    rc = main(["train", *COMMON, "--net", "dlt", "--backend", "numpy", "--limit", "60", "--epochs", "1",
+               "--weight-decay", "0.001", "--augment", "shift-flip", "--json"])
+    assert rc == 0
+    assert "'weight_decay': 0.001, 'augment': 'shift-flip'" in capsys.readouterr().err
+    for bad in (["--weight-decay", "1"], ["--augment", "rotate"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["train", *COMMON, *bad])
+        assert exit_info.value.code == 2

@@ -62,12 +62,15 @@ def learning_rate(text: str) -> float:
     return value
 
 
-def momentum(text: str) -> float:
-    """A momentum in [0, 1)."""
+def fraction(text: str) -> float:
+    """A number in [0, 1): a momentum, a weight decay."""
     value = _float(text)
     if not 0 <= value < 1:
         raise argparse.ArgumentTypeError(f"{value} is not in [0, 1)")
     return value
+
+
+momentum = weight_decay = fraction
 
 
 def memory_size(text: str) -> int:

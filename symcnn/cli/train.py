@@ -21,6 +21,7 @@ import numpy as np
 from ..backends import BACKENDS, DTYPES
 from ..errors import DataError, SymcnnError, TrainingError
 from ..progress import Counter, EpochBar, Ticker, columns
+from ..runtime.augment import AUGMENTS
 from ..runtime.idx import DEFAULT_MAX_IMAGES
 from ..runtime.presets import PRESETS
 from . import options
@@ -50,6 +51,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--momentum", type=options.momentum, help="momentum in [0, 1) (default: the preset's)")
     p.add_argument("--schedule", choices=("constant", "cosine"),
                    help="learning-rate schedule over the run (default: the preset's)")
+    p.add_argument("--weight-decay", type=options.weight_decay, metavar="L",
+                   help="L2 weight decay in [0, 1) on kernels and weight matrices (default: the preset's)")
+    p.add_argument("--augment", choices=AUGMENTS,
+                   help="vary the training images: shift-flip mirrors each at random and shifts it "
+                   "by up to 2 pixels (default: the preset's)")
     p.add_argument("--seed", type=options.seed, default=0, help="seed of the weights and the batch order")
     p.add_argument("--data", metavar="DIR", help="folder of MNIST-style IDX files "
                    "(default: /usr/share/datasets/fashion-mnist, else the embedded subset)")
@@ -183,6 +189,7 @@ def run(args: argparse.Namespace) -> int:
         from ..runtime.threads import check_threads
 
         check_threads(args.threads)
+    from ..runtime.augment import augmenter
     from ..runtime.datasets import find_dataset
     from ..runtime.optim import SGD, scheduled_lr
     from ..runtime.presets import RECIPES, build_network
@@ -197,7 +204,7 @@ def run(args: argparse.Namespace) -> int:
 
         check_preset(args.net, _budget(args, recipe), dtype=args.dtype, convention=args.convention,
                      backend=args.backend)
-    for key in ("epochs", "batch_size", "lr", "momentum", "schedule"):
+    for key in ("epochs", "batch_size", "lr", "momentum", "schedule", "weight_decay", "augment"):
         if getattr(args, key) is not None:
             recipe[key] = getattr(args, key)
     if args.save:
@@ -249,7 +256,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         prepare()
     (x_train, t_train), (x_test, y_test), net = ready["train"], ready["test"], ready["net"]
-    opt = SGD(net.parameters(), lr=recipe["lr"], momentum=recipe["momentum"])
+    opt = SGD(net.parameters(), lr=recipe["lr"], momentum=recipe["momentum"],
+              weight_decay=recipe.get("weight_decay", 0.0))
     rng = np.random.default_rng([args.seed, 1])
     # Numba's threads for each step, and apart for the test set's batches (steps of another length)
     governor, test_governor = (threads_governor(args.backend, args.threads) for _ in range(2))
@@ -288,7 +296,7 @@ def run(args: argparse.Namespace) -> int:
                 loss, seen, stopped = train_epoch(
                     net, opt, x_train, t_train, recipe["batch_size"], rng,
                     epoch=epoch, on_batch=on_batch, stop=lambda: bool(interrupted), lr_at=lr_at,
-                    threads=governor,
+                    threads=governor, augment=augmenter(recipe.get("augment", "none")),
                 )
             except TrainingError as exc:
                 first.stop()

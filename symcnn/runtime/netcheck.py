@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from symcnn.errors import SymcnnError
+from symcnn.runtime.augment import AUGMENTS
 
 __all__ = [
     "CUSTOM_KEYS", "LOSSES", "MAX_LAYERS", "MAX_SIZE", "RECIPE_KEYS", "RESERVED", "check_layers",
@@ -45,7 +46,7 @@ MAX_DEPTH, MAX_VALUES = 8, 2**20
 #: The largest magnitude of a number in ``init``, ``constants`` or a recipe.
 MAX_NUMBER = 1e300
 #: What a RECIPE may set, checked by :func:`check_recipe`.
-RECIPE_KEYS = ("lr", "schedule", "momentum", "batch_size", "epochs")
+RECIPE_KEYS = ("lr", "schedule", "momentum", "batch_size", "epochs", "weight_decay", "augment")
 #: The most images a batch and the most epochs a recipe may ask for.
 MAX_BATCH, MAX_EPOCHS = 2**31 - 1, 100_000
 
@@ -208,6 +209,13 @@ def check_recipe(recipe: Any, defaults: dict, where: str, error: type[SymcnnErro
          f"a whole number in 0..{MAX_EPOCHS}")
     need("schedule", type(out["schedule"]) is str and out["schedule"] in ("constant", "cosine"),
          "'constant' or 'cosine'")
+    if "weight_decay" in out:
+        need("weight_decay", is_number(out["weight_decay"]) and 0 <= out["weight_decay"] < 1,
+             "a number in [0, 1)")
+        out["weight_decay"] = float(out["weight_decay"])
+    if "augment" in out:
+        need("augment", type(out["augment"]) is str and out["augment"] in AUGMENTS,
+             " or ".join(repr(a) for a in AUGMENTS))
     out["lr"], out["momentum"] = float(out["lr"]), float(out["momentum"])
     return out
 

@@ -33,9 +33,12 @@ class SGD:
         lr: float,
         momentum: float = 0.0,
         rates: Mapping[str, float | np.ndarray] | None = None,
+        weight_decay: float = 0.0,
     ) -> None:
         if not 0 <= momentum < 1:
             raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+        if not 0 <= weight_decay < 1:
+            raise ValueError(f"weight decay must be in [0, 1), got {weight_decay}")
         self.params, self.lr, self.momentum = dict(params), float(lr), float(momentum)
         unknown = sorted(set(rates or {}) - set(self.params))
         if unknown:
@@ -49,6 +52,9 @@ class SGD:
         self.step_size: dict[str, np.ndarray] = {}
         self.set_lr(self.lr)
         self.velocity = {name: np.zeros_like(p) for name, p in self.params.items()} if momentum else {}
+        # L2 weight decay λ/2·Σw² on the weights (kernels, matrices: 2 or more axes), not on biases or scales
+        self.decay = {name: p.dtype.type(weight_decay) for name, p in self.params.items()
+                      if weight_decay and p.ndim >= 2}
 
     def set_lr(self, lr: float) -> None:
         """Make ``lr`` the global rate η from the next :meth:`step` on (a schedule calls this)."""
@@ -66,6 +72,8 @@ class SGD:
 
         for name, p in self.params.items():
             g, v = grads[name], self.velocity.get(name)
+            if name in self.decay:
+                g = g + self.decay[name] * p  # ∂/∂w of E + λ/2·Σw²
             if fusable(p, g, self.step_size[name], v):
                 update(p, g, self.step_size[name], v, self.momentum)
                 continue

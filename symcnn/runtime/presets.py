@@ -54,14 +54,16 @@ __all__ = ["CONVENTIONS", "PRESETS", "RECIPES", "build_network", "check_preset",
 
 PRESETS = ("dlt", "bouvrie", "lenet5", "combo", "vgg", "resnet")
 CONVENTIONS = ("xcorr", "matlab")
-#: Default training recipe per preset: learning rate, its schedule, momentum, batch size, epochs.
+#: Default training recipe per preset: learning rate, its schedule, momentum, batch size, epochs; and,
+#: where given, weight decay and the training images' augmentation (:mod:`.augment`).
 RECIPES = {
     "dlt": {"lr": 1.0, "schedule": "constant", "momentum": 0.0, "batch_size": 50, "epochs": 1},
     "bouvrie": {"lr": 1.0, "schedule": "constant", "momentum": 0.0, "batch_size": 50, "epochs": 1},
     "lenet5": {"lr": 0.01, "schedule": "cosine", "momentum": 0.9, "batch_size": 64, "epochs": 10},
     "combo": {"lr": 1.0, "schedule": "constant", "momentum": 0.0, "batch_size": 50, "epochs": 1},
     "vgg": {"lr": 0.02, "schedule": "cosine", "momentum": 0.9, "batch_size": 64, "epochs": 10},
-    "resnet": {"lr": 0.05, "schedule": "cosine", "momentum": 0.9, "batch_size": 64, "epochs": 10},
+    "resnet": {"lr": 0.05, "schedule": "cosine", "momentum": 0.9, "batch_size": 64, "epochs": 10,
+               "weight_decay": 5e-4, "augment": "shift-flip"},
 }
 #: The ``resnet`` preset's stages: maps and residual blocks of each; every stage after the first
 #: starts with a max-pool 2 and a 3×3 'same' convolution (with batch norm and ReLU) to its maps.

@@ -38,6 +38,7 @@ def train_epoch(
     lr_at: Callable[[int], float] | None = None,
     progress: bool = False,
     threads: ThreadGovernor | None = None,
+    augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
 ) -> tuple[float, int, bool]:
     """One pass over ``images`` in a random order; return (mean loss, images seen, stopped early).
 
@@ -45,7 +46,8 @@ def train_epoch(
     callback); ``progress=True`` draws a bar on stderr instead or as well. When
     ``stop()`` turns true the loop ends after the current batch. ``lr_at(batch)``,
     if given, sets the learning rate of each update (``batch`` counts from 1). ``threads``, if
-    given, sets Numba's thread count for each batch (:mod:`symcnn.runtime.threads`).
+    given, sets Numba's thread count for each batch (:mod:`symcnn.runtime.threads`). ``augment``, if
+    given, varies each batch's images (:mod:`symcnn.runtime.augment`) before the forward pass.
     """
     if progress:
         bar = EpochBar(epoch, 0, len(images), live=True)
@@ -58,7 +60,7 @@ def train_epoch(
 
         try:
             return train_epoch(net, opt, images, targets, batch_size, rng, epoch, on_batch, stop, lr_at,
-                               threads=threads)
+                               threads=threads, augment=augment)
         finally:
             bar.close()
     order = rng.permutation(len(images))
@@ -67,7 +69,8 @@ def train_epoch(
         idx = order[start : start + batch_size]
         if threads is not None:
             threads.tick()
-        loss = net.loss(images[idx], targets[idx])  # forward
+        batch_images = images[idx] if augment is None else augment(images[idx], rng)
+        loss = net.loss(batch_images, targets[idx])  # forward
         if not np.isfinite(loss):
             raise TrainingError(f"loss is {loss} at epoch {epoch}, batch {batch}; training stopped")
         net.backward()  # backward
