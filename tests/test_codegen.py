@@ -145,11 +145,11 @@ def test_failed_render_leaves_folder_intact(tmp_path, monkeypatch):
     gen = importlib.import_module("symcnn.codegen.generate")
     real = gen.render_module
 
-    def failing(module, backend):
+    def failing(module, backend, *blocks):
         calls.append(backend)
         if len(calls) == 3:
             raise RuntimeError("render failed halfway")
-        return real(module, backend) + "# changed\n"
+        return real(module, backend, *blocks) + "# changed\n"
 
     monkeypatch.setattr(gen, "render_module", failing)
     with pytest.raises(RuntimeError):
