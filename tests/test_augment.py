@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from symcnn.errors import NetworkError
-from symcnn.runtime.augment import augmenter, shift_flip
+from symcnn.runtime.augment import augmenter, flip, shift_flip
 from symcnn.runtime.netcheck import check_recipe
 from symcnn.runtime.netfile import DEFAULT_RECIPE
 from symcnn.runtime.optim import SGD
@@ -37,8 +37,16 @@ def test_each_image_is_itself_mirrored_or_not_and_moved_by_at_most_the_shift():
     assert np.array_equal(*again)  # the seed decides
 
 
+def test_flip_mirrors_some_images_and_moves_none():
+    images = np.random.default_rng(0).random((50, 1, 4, 3))
+    made = flip(images, np.random.default_rng(2))
+    mirrored = [np.array_equal(m, i[..., ::-1]) for i, m in zip(images, made)]
+    assert all(mirrored[k] or np.array_equal(made[k], images[k]) for k in range(50))
+    assert 10 < sum(mirrored) < 40
+
+
 def test_none_names_no_augmentation_and_an_unknown_name_is_refused():
-    assert augmenter("none") is None and augmenter("shift-flip") is shift_flip
+    assert augmenter("none") is None and augmenter("shift-flip") is shift_flip and augmenter("flip") is flip
     with pytest.raises(ValueError, match="unknown augmentation 'rotate'"):
         augmenter("rotate")
 

@@ -54,8 +54,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--weight-decay", type=options.weight_decay, metavar="L",
                    help="L2 weight decay in [0, 1) on kernels and weight matrices (default: the preset's)")
     p.add_argument("--augment", choices=AUGMENTS,
-                   help="vary the training images: shift-flip mirrors each at random and shifts it "
-                   "by up to 2 pixels (default: the preset's)")
+                   help="vary the training images: flip mirrors each at random, shift-flip also moves "
+                   "it by up to 2 pixels (default: the preset's)")
     p.add_argument("--seed", type=options.seed, default=0, help="seed of the weights and the batch order")
     p.add_argument("--data", metavar="DIR", help="folder of MNIST-style IDX files "
                    "(default: /usr/share/datasets/fashion-mnist, else the embedded subset)")

@@ -10,10 +10,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["AUGMENTS", "augmenter", "shift_flip"]
+__all__ = ["AUGMENTS", "augmenter", "flip", "shift_flip"]
 
 #: What a recipe's ``augment`` may name.
-AUGMENTS = ("none", "shift-flip")
+AUGMENTS = ("none", "flip", "shift-flip")
+
+
+def flip(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A copy of ``images`` (N, C, H, W), each mirrored left to right with probability 1/2."""
+    return shift_flip(images, rng, shift=0)
 
 
 def shift_flip(images: np.ndarray, rng: np.random.Generator, shift: int = 2) -> np.ndarray:
@@ -33,4 +38,4 @@ def augmenter(name: str) -> Callable[[np.ndarray, np.random.Generator], np.ndarr
     """The function a recipe's ``augment`` names; ``None`` for ``"none"``."""
     if name not in AUGMENTS:
         raise ValueError(f"unknown augmentation {name!r}; choose from {', '.join(AUGMENTS)}")
-    return None if name == "none" else shift_flip
+    return {"none": None, "flip": flip, "shift-flip": shift_flip}[name]
