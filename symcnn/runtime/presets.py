@@ -62,7 +62,8 @@ RECIPES = {
     "lenet5": {"lr": 0.01, "schedule": "cosine", "momentum": 0.9, "batch_size": 64, "epochs": 10},
     "combo": {"lr": 1.0, "schedule": "constant", "momentum": 0.0, "batch_size": 50, "epochs": 1},
     "vgg": {"lr": 0.02, "schedule": "cosine", "momentum": 0.9, "batch_size": 64, "epochs": 10},
-    "resnet": {"lr": 0.05, "schedule": "cosine", "momentum": 0.9, "batch_size": 64, "epochs": 10},
+    "resnet": {"lr": 0.05, "schedule": "cosine", "momentum": 0.9, "batch_size": 64, "epochs": 10,
+               "weight_decay": 5e-4, "augment": "flip"},
 }
 #: The ``resnet`` preset's stages: maps and residual blocks of each; every stage after the first
 #: starts with a max-pool 2 and a 3×3 'same' convolution (with batch norm and ReLU) to its maps.
