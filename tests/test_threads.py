@@ -95,13 +95,38 @@ def test_more_threads_only_while_a_trial_finds_them_faster(monkeypatch):
     # two threads faster: a trial of 3 + 3 alternate steps, then two threads
     assert _trial(gov, clock, {1: 0.010, 2: 0.006}, 10) == [1, 2, 1, 2, 1, 2, 2, 2, 2, 2]
     assert gov.best == 2 and gov.trials == gov.trials_won == 1
-    # a second later the pool loses (say, wake-ups costlier than the work): the next trial says one
+    # a second later the pool loses, narrowly (say, wake-ups as costly as the work): one thread
     clock.now += 1.0
-    assert _trial(gov, clock, {1: 0.010, 2: 0.050}, 10) == [1, 2, 1, 2, 1, 2, 1, 1, 1, 1]
+    assert _trial(gov, clock, {1: 0.010, 2: 0.0099}, 10) == [1, 2, 1, 2, 1, 2, 1, 1, 1, 1]
     assert gov.best == 1 and gov.trials == 2 and gov.trials_won == 1
     assert gov.report()["steps_at"] == {"1": 10, "2": 10}
     gov.allowed = 1  # a machine of one core: one thread, no trial
     assert _trial(gov, clock, {1: 0.010, 2: 0.050}, 3) == [1, 1, 1] and gov.trials == 2
+
+
+def test_a_trial_lost_by_far_ends_at_once_and_the_next_comes_later(monkeypatch):
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("a pool of one thread: nothing to choose")
+    clock = _Clock()
+    monkeypatch.setattr(threads, "time", clock)
+    gov = ThreadGovernor(trial_every=1.0)
+    gov._last, gov.allowed = None, 2
+    busy = {1: 0.010, 2: 0.100}  # beside a busy process: two threads wait on the scheduler
+    assert _trial(gov, clock, busy, 4) == [1, 2, 1, 1]  # one step on two threads, and the trial is lost
+    starts = [gov._trial_at]
+    for _ in range(40):  # 40 simulated seconds, a step a second
+        clock.now += 1.0
+        _trial(gov, clock, busy, 2)
+        if gov._trial_at != starts[-1]:
+            starts.append(gov._trial_at)
+    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    assert len(gaps) == 4 and all(w <= g < w + 1.5 for g, w in zip(gaps, (2, 4, 8, 16)))  # doubling waits
+    assert gov.steps[2] == 5 and gov.trials == 5 and gov.trials_won == 0
+    gov._idle_looks = 1  # a second look at an idle machine: trials at their first cadence again
+    monkeypatch.setattr(gov, "_look", lambda: _Look(clock.now, 0.0, 0.0))
+    gov._last = _Look(clock.now - 1.0, 0.0, 0.0)
+    gov._update()
+    assert gov._wait == gov.trial_every
 
 
 def test_a_fixed_count_is_kept_whatever_the_load(monkeypatch):

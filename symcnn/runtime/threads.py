@@ -23,7 +23,10 @@ So, at the cause:
 * :class:`ThreadGovernor` runs more than one thread only while that
   measurably beats one: a trial every few seconds times a few steps on one
   thread against as many on more, alternately, and the faster median keeps
-  the count until the next trial. The count tried is one a free core, at
+  the count until the next trial. A trial whose steps on more threads lose
+  by far ends at once, and trials that keep losing come less and less often
+  (the wait doubles after each, up to :data:`TRIAL_MOST` seconds), so a
+  machine that stays busy pays for almost none. The count tried is one a free core, at
   least two: before each step it looks, at most every :data:`INTERVAL`
   seconds, at the CPU time other processes used on this process's CPUs
   (``/proc/stat`` minus this process's own CPU time); down at once, up after
@@ -60,6 +63,13 @@ TRIAL_PAIRS = 3
 #: More threads win a trial only with a median step at most this fraction of one thread's: a wrong
 #: win costs seconds of a losing pool, a wrong loss a few per cent.
 MARGIN = 0.95
+#: A trial ends at once, lost, when a step on more threads takes this many times the slowest step on
+#: one: beside a busy process a step on two threads can take ten times one thread's, and two more
+#: such steps would cost more than the trial could win back.
+EARLY_LOSS = 2.0
+#: Seconds between trials grow twice as long after each lost trial, up to this; a won trial, or a
+#: load that drops, brings them back to :data:`TRIAL_EVERY`.
+TRIAL_MOST = 80.0
 #: OpenMP's wait policy unless the user chose one: threads that wait sleep instead of spinning.
 WAIT_POLICY = "passive"
 
@@ -151,7 +161,10 @@ class ThreadGovernor:
     Call :meth:`tick` before each step and :meth:`tock` after it. Unfixed, more than one thread
     runs only while it measurably beats one: a *trial* every :data:`TRIAL_EVERY` seconds runs
     :data:`TRIAL_PAIRS` steps on one thread and as many on ``allowed`` threads, alternately, and
-    the faster median (more threads by :data:`MARGIN`) keeps the count until the next.
+    the faster median (more threads by :data:`MARGIN`) keeps the count until the next. A step on
+    more threads slower than :data:`EARLY_LOSS` times one thread's ends the trial there, lost; each
+    lost trial doubles the wait to the next (up to :data:`TRIAL_MOST` s), a won one or two looks
+    at an idle machine bring it back.
     ``allowed`` is one a free core, at least
     two (a look at ``/proc/stat`` every :data:`INTERVAL` seconds; down at once, up after two free
     looks in a row); where ``/proc/stat`` is missing, every core.
@@ -180,6 +193,8 @@ class ThreadGovernor:
         self._trial_step = False  # the step under way is a trial's
         self._samples: dict[int, list[float]] = {}
         self._trial_at = -math.inf
+        self._wait = trial_every  # seconds from one trial to the next: doubled by each lost trial
+        self._idle_looks = 0  # looks in a row that found every core free
         self._free = 0  # free looks in a row
         self._start: float | None = None
         self.steps: dict[int, int] = {}  # steps run at each thread count
@@ -219,10 +234,13 @@ class ThreadGovernor:
         if not self._trial_step:
             return
         self._samples.setdefault(self.threads, []).append(took)
+        if self.threads > 1 and took > EARLY_LOSS * max(self._samples.get(1) or [math.inf]):
+            self._trial = []  # lost by far: the rest of the trial would only cost
         if not self._trial:  # the trial's last step: the faster median wins, one thread on a near tie
             one, more = (statistics.median(self._samples.get(k) or [math.inf]) for k in (1, self._tried))
             self.best = self._tried if more <= MARGIN * one else 1
             self.trials_won += self.best > 1
+            self._wait = self.trial_every if self.best > 1 else min(TRIAL_MOST, 2 * self._wait)
             self._trial_step = False
 
     def _choose(self, now: float) -> int:
@@ -230,7 +248,7 @@ class ThreadGovernor:
             self._trial, self._trial_step = [], False
             return 1
         if not self._trial and (self.best is None or self._tried != self.allowed
-                                or now - self._trial_at >= self.trial_every):
+                                or now - self._trial_at >= self._wait):
             self._tried, self._trial_at, self._samples = self.allowed, now, {}
             self._trial = [1, self.allowed] * TRIAL_PAIRS
             self.trials += 1
@@ -253,7 +271,11 @@ class ThreadGovernor:
         wall = max(look.wall - self._last.wall, 1e-9)
         others = max(0.0, (look.busy - self._last.busy) - (look.own - self._last.own)) / wall
         self._last = look
-        want = max(self.least, free_threads(others, self.cores, self.most))
+        free = free_threads(others, self.cores, self.most)
+        self._idle_looks = self._idle_looks + 1 if free >= min(self.cores, self.most) else 0
+        if self._idle_looks == 2:  # the load has gone: trials at their first cadence again
+            self._wait = self.trial_every
+        want = max(self.least, free)
         if want < self.allowed:  # a thread too many: down at once
             self._free, self.allowed = 0, want
         elif want > self.allowed:  # up only after two free looks in a row
