@@ -130,7 +130,7 @@ def backward_dU(Y, dY, dU, N, M, Ho, Wo):
 
     dU[n, j, y, x] = (1 - Y[n, j, y, x])*Y[n, j, y, x]*dY[n, j, y, x]
     """
-    for _o in prange(N * M):
+    for _o in prange(N*M):
         n = _o // M
         j = _o % M
         for y in range(Ho):
@@ -166,11 +166,10 @@ def backward_dalpha(V, dU, dalpha, N, C, M, Ho, Wo):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B14c] ∂E/∂α_i = Σ_{u,v} ( δ^ℓ ∘ (x_i^{ℓ-1} ∗ k_i^ℓ) )_{uv}
     """
-    _dt = dalpha.dtype.type
-    for _o in prange(C * M):
+    for _o in prange(C*M):
         i = _o // M
         j = _o % M
-        _acc = _dt(0)
+        _acc = dalpha.dtype.type(0)
         for n in range(N):
             for y in range(Ho):
                 for x in range(Wo):
@@ -264,9 +263,8 @@ def backward_dB(dU, dB, N, M, Ho, Wo):
 
     dB[j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} dU[n, j, y, x]
     """
-    _dt = dB.dtype.type
     for j in prange(M):
-        _acc = _dt(0)
+        _acc = dB.dtype.type(0)
         for n in range(N):
             for y in range(Ho):
                 for x in range(Wo):

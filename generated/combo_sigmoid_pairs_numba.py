@@ -301,7 +301,7 @@ def backward_dU(Y, dY, dU, N, M, Ho, Wo):
 
     dU[n, j, y, x] = (1 - Y[n, j, y, x])*Y[n, j, y, x]*dY[n, j, y, x]
     """
-    for _o in prange(N * M):
+    for _o in prange(N*M):
         n = _o // M
         j = _o % M
         for y in range(Ho):
@@ -685,9 +685,8 @@ def backward_dB(dU, dB, N, M, Ho, Wo):
 
     dB[j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} dU[n, j, y, x]
     """
-    _dt = dB.dtype.type
     for j in prange(M):
-        _acc = _dt(0)
+        _acc = dB.dtype.type(0)
         for n in range(N):
             for y in range(Ho):
                 for x in range(Wo):

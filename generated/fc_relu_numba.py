@@ -144,7 +144,7 @@ def backward_dU(dY, U, dU, N, O):
     """
     for n in range(N):
         for k in range(O):
-            dU[n, k] = (1.0 if (U[n, k]) > 0 else 0.0)*dY[n, k]
+            dU[n, k] = (1.0 if U[n, k] > 0 else 0.0)*dY[n, k]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})

@@ -131,7 +131,7 @@ def forward_Y(U, Y, N, O):
     """
     for n in range(N):
         for k in range(O):
-            Y[n, k] = (1.0 / (1.0 + math.exp(-(U[n, k]))))
+            Y[n, k] = 1.0 / (1.0 + math.exp(-U[n, k]))
 
 
 @njit(cache=True)

@@ -67,7 +67,7 @@ def backward_dX(dY, dX, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(H):

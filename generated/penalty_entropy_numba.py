@@ -71,13 +71,12 @@ def forward_P(Z, c, lam, alpha, P, C, M):
 
     P[z] = -lam[0]*Σ_{i=0}^{C - 1} Σ_{j=0}^{M - 1} (-log(Z[j]) + c[i, j])*alpha[i, j]
     """
-    _dt = P.dtype.type
     for z in range(1):
-        _acc = _dt(0)
-        _h0 = _dt(-lam[0])
+        _acc = P.dtype.type(0)
+        _h = P.dtype.type(-lam[0])
         for i in range(C):
             for j in range(M):
-                _acc += _h0*(-math.log(Z[j]) + c[i, j])*alpha[i, j]
+                _acc += (-math.log(Z[j]) + c[i, j])*alpha[i, j]*_h
         P[z] = _acc
 
 

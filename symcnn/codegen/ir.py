@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from . import loops as L
+
 
 class Code(str):
     """One expression as Python source (a ``str``), frozen from SymPy by :func:`.printer.code`.
@@ -410,6 +412,8 @@ class Kernel:
     #: the indices whose extent holds a size that is no parameter's or hyper-parameter's (the batch,
     #: map rows and columns), against kernel taps and map counts: how large a copy over them is
     long: tuple[str, ...] = ()
+    #: the indices renamed so as not to shadow an array, a size or a builtin (``b`` → ``b_``): old, new
+    renamed: tuple[tuple[str, str], ...] = ()
 
     @property
     def accumulate(self) -> bool:
@@ -442,6 +446,7 @@ class RecordKernel:
     sizes: tuple[str, ...]
     label: str
     formula: str
+    frozen: L.Expr = L.Int(1)  #: the factor as a loop-tree expression (:func:`.freeze.freeze`)
 
     kind = "record"
     window = None
