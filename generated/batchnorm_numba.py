@@ -55,7 +55,7 @@ def forward_Mean(X, Mean, N, C, H, W):
         for n in range(N):
             for y in range(H):
                 for x in range(W):
-                    _acc += X[n, c, y, x]*_h
+                    _acc += _h*X[n, c, y, x]
         Mean[c] = _acc
 
 
@@ -67,15 +67,14 @@ def forward_Var(Mean, X, Var, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = Var.dtype.type
     for c in range(C):
-        Var[c] = _dt(0)
-    _h0 = _dt(1/(H*N*W))
+        Var[c] = Var.dtype.type(0)
+    _h = Var.dtype.type(1/(H*N*W))
     for n in range(N):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    Var[c] += _h0*(-Mean[c] + X[n, c, y, x])**2
+                    Var[c] += _h*(-Mean[c] + X[n, c, y, x])**2
 
 
 @njit(cache=True, parallel=True)
@@ -103,15 +102,14 @@ def backward_dVar(Var, Mean, X, G, dY, dVar, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = dVar.dtype.type
     for c in range(C):
-        dVar[c] = _dt(0)
-    _h0 = _dt(-1/2)
+        dVar[c] = dVar.dtype.type(0)
+    _h = dVar.dtype.type(-1/2)
     for n in range(N):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    dVar[c] += _h0*(-Mean[c] + X[n, c, y, x])*G[c]*dY[n, c, y, x]/(Var[c] + 1.0e-5)**(3/2)
+                    dVar[c] += _h*(-Mean[c] + X[n, c, y, x])*G[c]*dY[n, c, y, x]/(Var[c] + 1e-05)**(3/2)
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
@@ -123,15 +121,14 @@ def backward_dMean(G, Mean, Var, X, dVar, dY, dMean, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = dMean.dtype.type
     for c in range(C):
-        dMean[c] = _dt(0)
+        dMean[c] = dMean.dtype.type(0)
     for n in range(N):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
                     dMean[c] += (
-                        -G[c]*dY[n, c, y, x]/math.sqrt(Var[c] + 1.0e-5)
+                        -G[c]*dY[n, c, y, x]/math.sqrt(Var[c] + 1e-05)
                         + 2*(Mean[c] - X[n, c, y, x])*dVar[c]/(H*N*W)
                     )
 
@@ -169,14 +166,13 @@ def backward_dG(Var, Mean, X, dY, dG, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = dG.dtype.type
     for c in range(C):
-        dG[c] = _dt(0)
+        dG[c] = dG.dtype.type(0)
     for n in range(N):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    dG[c] += (-Mean[c] + X[n, c, y, x])*dY[n, c, y, x]/math.sqrt(Var[c] + 1.0e-5)
+                    dG[c] += (-Mean[c] + X[n, c, y, x])*dY[n, c, y, x]/math.sqrt(Var[c] + 1e-05)
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})

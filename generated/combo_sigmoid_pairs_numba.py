@@ -47,9 +47,8 @@ def forward_Z(c, Z, C, M):
 
     Z[j] = Σ_{k=0}^{C - 1} exp(c[k, j])
     """
-    _dt = Z.dtype.type
     for j in range(M):
-        Z[j] = _dt(0)
+        Z[j] = Z.dtype.type(0)
     for k in range(C):
         for j in range(M):
             Z[j] += math.exp(c[k, j])
@@ -452,13 +451,12 @@ def backward_dZ(Z, alpha, dalpha, dZ, C, M):
 
     dZ[j] = Σ_{i=0}^{C - 1} -alpha[i, j]*dalpha[i, j]/Z[j]
     """
-    _dt = dZ.dtype.type
     for j in range(M):
-        dZ[j] = _dt(0)
-    _h0 = _dt(-1)
+        dZ[j] = dZ.dtype.type(0)
+    _h = dZ.dtype.type(-1)
     for i in range(C):
         for j in range(M):
-            dZ[j] += _h0*alpha[i, j]*dalpha[i, j]/Z[j]
+            dZ[j] += _h*alpha[i, j]*dalpha[i, j]/Z[j]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})

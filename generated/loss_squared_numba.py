@@ -52,7 +52,7 @@ def forward_L(T, Y, L, N, O):
         _acc = L.dtype.type(0)
         _h = L.dtype.type(1/2)
         for k in range(O):
-            _acc += (-T[n, k] + Y[n, k])**2*_h
+            _acc += _h*(-T[n, k] + Y[n, k])**2
         L[n] = _acc
 
 

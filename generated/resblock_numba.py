@@ -619,7 +619,7 @@ def forward_M1(U1, M1, N, C, H, W):
         for n in range(N):
             for y in range(H):
                 for x in range(W):
-                    _acc += U1[n, c, y, x]*_h
+                    _acc += _h*U1[n, c, y, x]
         M1[c] = _acc
 
 
@@ -631,15 +631,14 @@ def forward_V1(M1, U1, V1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = V1.dtype.type
     for c in range(C):
-        V1[c] = _dt(0)
-    _h0 = _dt(1/(H*N*W))
+        V1[c] = V1.dtype.type(0)
+    _h = V1.dtype.type(1/(H*N*W))
     for n in range(N):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    V1[c] += _h0*(-M1[c] + U1[n, c, y, x])**2
+                    V1[c] += _h*(-M1[c] + U1[n, c, y, x])**2
 
 
 @njit(cache=True, parallel=True)
@@ -1233,7 +1232,7 @@ def forward_M2(U2, M2, N, C, H, W):
         for n in range(N):
             for y in range(H):
                 for x in range(W):
-                    _acc += U2[n, c, y, x]*_h
+                    _acc += _h*U2[n, c, y, x]
         M2[c] = _acc
 
 
@@ -1245,15 +1244,14 @@ def forward_V2(M2, U2, V2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = V2.dtype.type
     for c in range(C):
-        V2[c] = _dt(0)
-    _h0 = _dt(1/(H*N*W))
+        V2[c] = V2.dtype.type(0)
+    _h = V2.dtype.type(1/(H*N*W))
     for n in range(N):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    V2[c] += _h0*(-M2[c] + U2[n, c, y, x])**2
+                    V2[c] += _h*(-M2[c] + U2[n, c, y, x])**2
 
 
 @njit(cache=True, parallel=True)
@@ -1313,15 +1311,14 @@ def backward_dV2(V2, M2, U2, G2, dZ2, dV2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = dV2.dtype.type
     for c in range(C):
-        dV2[c] = _dt(0)
-    _h0 = _dt(-1/2)
+        dV2[c] = dV2.dtype.type(0)
+    _h = dV2.dtype.type(-1/2)
     for n in range(N):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    dV2[c] += _h0*(-M2[c] + U2[n, c, y, x])*G2[c]*dZ2[n, c, y, x]/(V2[c] + 1.0e-5)**(3/2)
+                    dV2[c] += _h*(-M2[c] + U2[n, c, y, x])*G2[c]*dZ2[n, c, y, x]/(V2[c] + 1e-05)**(3/2)
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
@@ -1333,15 +1330,14 @@ def backward_dM2(G2, M2, U2, V2, dV2, dZ2, dM2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = dM2.dtype.type
     for c in range(C):
-        dM2[c] = _dt(0)
+        dM2[c] = dM2.dtype.type(0)
     for n in range(N):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
                     dM2[c] += (
-                        -G2[c]*dZ2[n, c, y, x]/math.sqrt(V2[c] + 1.0e-5)
+                        -G2[c]*dZ2[n, c, y, x]/math.sqrt(V2[c] + 1e-05)
                         + 2*(M2[c] - U2[n, c, y, x])*dV2[c]/(H*N*W)
                     )
 
@@ -1940,15 +1936,14 @@ def backward_dV1(V1, M1, U1, G1, dZ1, dV1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = dV1.dtype.type
     for c in range(C):
-        dV1[c] = _dt(0)
-    _h0 = _dt(-1/2)
+        dV1[c] = dV1.dtype.type(0)
+    _h = dV1.dtype.type(-1/2)
     for n in range(N):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    dV1[c] += _h0*(-M1[c] + U1[n, c, y, x])*G1[c]*dZ1[n, c, y, x]/(V1[c] + 1.0e-5)**(3/2)
+                    dV1[c] += _h*(-M1[c] + U1[n, c, y, x])*G1[c]*dZ1[n, c, y, x]/(V1[c] + 1e-05)**(3/2)
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
@@ -1960,15 +1955,14 @@ def backward_dM1(G1, M1, U1, V1, dV1, dZ1, dM1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = dM1.dtype.type
     for c in range(C):
-        dM1[c] = _dt(0)
+        dM1[c] = dM1.dtype.type(0)
     for n in range(N):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
                     dM1[c] += (
-                        -G1[c]*dZ1[n, c, y, x]/math.sqrt(V1[c] + 1.0e-5)
+                        -G1[c]*dZ1[n, c, y, x]/math.sqrt(V1[c] + 1e-05)
                         + 2*(M1[c] - U1[n, c, y, x])*dV1[c]/(H*N*W)
                     )
 
@@ -2354,14 +2348,13 @@ def backward_dG1(V1, M1, U1, dZ1, dG1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = dG1.dtype.type
     for c in range(C):
-        dG1[c] = _dt(0)
+        dG1[c] = dG1.dtype.type(0)
     for n in range(N):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    dG1[c] += (-M1[c] + U1[n, c, y, x])*dZ1[n, c, y, x]/math.sqrt(V1[c] + 1.0e-5)
+                    dG1[c] += (-M1[c] + U1[n, c, y, x])*dZ1[n, c, y, x]/math.sqrt(V1[c] + 1e-05)
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -2528,14 +2521,13 @@ def backward_dG2(V2, M2, U2, dZ2, dG2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = dG2.dtype.type
     for c in range(C):
-        dG2[c] = _dt(0)
+        dG2[c] = dG2.dtype.type(0)
     for n in range(N):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    dG2[c] += (-M2[c] + U2[n, c, y, x])*dZ2[n, c, y, x]/math.sqrt(V2[c] + 1.0e-5)
+                    dG2[c] += (-M2[c] + U2[n, c, y, x])*dZ2[n, c, y, x]/math.sqrt(V2[c] + 1e-05)
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})

@@ -98,3 +98,28 @@ def test_row_max_tree():
     assert np.array_equal(M, Y.max(axis=1))
     with pytest.raises(ValueError, match="unknown primitive"):
         record_tree("median", "rec", ("Y", "M"), "Y", "M", 2, L.Int(1))
+
+
+def test_in_place_sums_into_the_target_with_its_free_loops_innermost():
+    """``db[k] = Σ_n dU[n, k]`` as the plain nest and summed in place, hoisted: the same numbers."""
+    from symcnn.codegen.passes import hoist, in_place
+
+    n, k = L.Var("n"), L.Var("k")
+    step = L.Accumulate(L.Var("_acc"), L.Mul((L.Int(3), L.Load("dU", (n, k)))))
+    sums = L.Loop("n", L.Int(0), L.Var("N"), (step,))
+    point = (L.Local("_acc"), sums, L.Assign(L.Load("db", (k,)), L.Var("_acc")))
+    plain = L.Kernel("k", ("dU", "db", "N", "O"), (L.Loop("k", L.Int(0), L.Var("O"), point),))
+    tree = hoist("db")(in_place(plain))
+    assert [type(s).__name__ for s in tree.body] == ["Loop", "Assign", "Loop"]  # zero, _h, the sum
+    assert tree.body[2].body[0].index == "k"  # the free loop inside the sum
+    dU = np.random.default_rng(1).standard_normal((5, 4))
+    for t in (plain, tree):
+        env = {}
+        exec(source(t), env)
+        db = np.full(4, 7.0)
+        env["k"](dU, db, 5, 4)
+        assert np.allclose(db, 3 * dU.sum(axis=0))
+    tied = L.Kernel("k", plain.params, (L.Loop("k", L.Int(0), L.Var("O"), (
+        L.Local("_acc"), L.Loop("n", L.Int(0), k, (step,)), point[2])),))
+    with pytest.raises(ValueError, match="tied"):
+        in_place(tied)

@@ -286,11 +286,12 @@ def hoist(like: str) -> Pass:
     """The pass computing each factor of a sum's product right inside the deepest of the sum's loops it
     depends on [B7].
 
-    A sum is a chain of loops, each the whole body of the one around it (an innermost guard may sit
-    between), ending in one ``acc += f₁·f₂·…`` into a local. The factors that depend on none of the
-    chain's loops are multiplied into ``_h`` before it, those that depend on the first loop only into
-    ``_h1`` right inside it (times ``_h``), and so on; the innermost product reads the last. Each hoisted
-    product is cast to ``like``'s dtype (:class:`~.loops.Cast`), so a float32 kernel stays float32.
+    A sum is a chain of loops and guards, each the whole body of the one around it, ending in one
+    ``acc += f₁·f₂·…`` (into a local, or an array element where the sum runs in place). The factors
+    that depend on none of the chain's loops are multiplied into ``_h`` before it, those that depend
+    on the first loop only into ``_h1`` right inside it (``_h`` times them), and so on; the innermost
+    product starts with the last. Each hoisted product is cast to ``like``'s dtype
+    (:class:`~.loops.Cast`), so a float32 kernel stays float32.
     The products are the same numbers, multiplied in another grouping."""
 
     def run(kernel: L.Kernel) -> L.Kernel:
@@ -317,15 +318,13 @@ def _hoist_block(body: tuple[L.Stmt, ...], like: str, taken: set[str]) -> tuple[
 
 
 def _chain(s: L.Stmt) -> list[L.Loop] | None:
-    """The loops of a sum starting at ``s`` (:func:`hoist`), or ``None`` where ``s`` is not one."""
+    """The loops of a sum starting at ``s`` (:func:`hoist`), or ``None`` where ``s`` is not one: loops and
+    guards, each the whole body of the one around it, down to one accumulation."""
     loops: list[L.Loop] = []
-    while isinstance(s, L.Loop) and len(s.body) == 1:
-        loops.append(s)
+    while isinstance(s, (L.Loop, L.If)) and len(s.body) == 1:
+        loops += [s] if isinstance(s, L.Loop) else []
         s = s.body[0]
-    if isinstance(s, L.If) and len(s.body) == 1:
-        s = s.body[0]
-    ok = loops and isinstance(s, L.Accumulate) and isinstance(s.target, L.Var)
-    return loops if ok else None
+    return loops if loops and isinstance(s, L.Accumulate) else None
 
 
 def _hoisted(s: L.Loop, chain: list[L.Loop], like: str, taken: set[str]) -> list[L.Stmt]:
@@ -342,12 +341,12 @@ def _hoisted(s: L.Loop, chain: list[L.Loop], like: str, taken: set[str]) -> list
     for d in sorted(at):
         if d == inner:
             break
-        product = at[d] + ([carried] if carried is not None else [])
+        product = ([carried] if carried is not None else []) + at[d]
         carried = L.Var(fresh(f"_h{d or ''}", taken))
         named[d] = L.Assign(carried, L.Cast(product[0] if len(product) == 1 else L.Mul(tuple(product)), like))
     if not named:
         return [s]
-    rest = at.get(inner, []) + ([carried] if carried is not None else [])
+    rest = ([carried] if carried is not None else []) + at.get(inner, [])
     value = rest[0] if len(rest) == 1 else L.Mul(tuple(rest))
 
     def rebuild(n: L.Stmt, depth: int) -> tuple[L.Stmt, ...]:
@@ -360,3 +359,51 @@ def _hoisted(s: L.Loop, chain: list[L.Loop], like: str, taken: set[str]) -> list
         return (L.Accumulate(n.target, value),)
 
     return [*((named[0],) if 0 in named else ()), *rebuild(s, 0)]
+
+
+def in_place(kernel: L.Kernel) -> L.Kernel:
+    """The pass summing straight into the target, its free loops innermost: a plain nest
+    ``for free: acc = 0; Σ… acc += v; target[free] = acc`` becomes ``for free: target[free] = 0`` and,
+    for each sum, ``Σ… for free: target[free] += v`` (the loop order a target read along its last
+    axis wants, every element added in the same order as before).
+
+    Refused (``ValueError``) unless the kernel is such a nest whose sums are chains of loops (:func:`hoist`)
+    with bounds free of the free indices, and the free loops' bounds free of the sums' indices."""
+    free: list[L.Loop] = []
+    body = kernel.body
+    while len(body) == 1 and isinstance(body[0], L.Loop):
+        free.append(body[0])
+        body = body[0].body
+    if len(body) < 3 or not isinstance(body[0], L.Local) or body[0].shape \
+            or not isinstance(body[-1], L.Assign) or body[-1].value != L.Var(body[0].name):
+        raise ValueError(f"{kernel.name}: not a sum into a local stored at each point")
+    acc, store = body[0].name, body[-1].target
+    indices = {lp.index for lp in free}
+    extents = frozenset().union(*(L.names(lp.start) | L.names(lp.stop) for lp in free))
+
+    def around(stmts: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
+        for lp in reversed(free):
+            stmts = (L.with_body(lp, stmts),)
+        return stmts
+
+    def sunk(s: L.Stmt) -> L.Stmt:
+        if isinstance(s, L.Loop):
+            if (L.names(s.start) | L.names(s.stop) | L.names(s.step)) & indices or s.index in extents:
+                raise ValueError(f"{kernel.name}: the loop over {s.index} and the free loops are tied")
+            return L.with_body(s, (sunk(s.body[0]),))
+        return around((into_target(s),))[0]
+
+    def into_target(s: L.Stmt) -> L.Stmt:
+        if isinstance(s, L.If):
+            return L.with_body(s, (into_target(s.body[0]),))
+        if isinstance(s, L.Accumulate) and s.target == L.Var(acc):
+            return L.Accumulate(store, s.value)
+        raise ValueError(f"{kernel.name}: a sum that is not a chain of loops")
+
+    sums = []
+    for s in body[1:-1]:
+        if _chain(s) is None:
+            raise ValueError(f"{kernel.name}: a sum that is not a chain of loops")
+        sums.append(sunk(s))
+    zero = around((L.Assign(store, L.Cast(L.Int(0), store.array)),))
+    return L.Kernel(kernel.name, kernel.params, (*zero, *sums), kernel.doc)

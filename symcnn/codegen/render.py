@@ -25,7 +25,7 @@ from .block import Blocked
 from .emit import source
 from .ir import Kernel, Loop, Module, RecordKernel
 from .layout import wrap_long_lines
-from .passes import Pass, common, hoist, parallel, typed_locals
+from .passes import Pass, common, hoist, in_place, parallel, typed_locals
 from .records import record_tree
 from .text import (
     TEMPLATES,
@@ -65,12 +65,11 @@ class _Free:
 
     index: str
     extent: str
-    parallel: bool = False
     factor: str = ""  #: the extent as a factor of a product (collapsed loops)
 
     @property
     def range(self) -> str:
-        return f"{'prange' if self.parallel else 'range'}({self.extent})"
+        return f"range({self.extent})"
 
 
 def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "", block: Blocked | None = None,
@@ -126,16 +125,30 @@ def is_pointwise(k: Kernel) -> bool:
                     and [lp.index for lp in t.nest] == [lp.index for lp in t.loops] for t in k.terms))
 
 
+def is_summed_in_place(k: Kernel) -> bool:
+    """Whether ``k`` adds every sum straight into its target, all its free loops inside the sums in
+    their own order and the sums in their derived order and bounds, and nothing else: no parallel
+    loop, window, tile, initialising term, partial sum, packing or jam."""
+    return (not k.window and not k.tile and k.accumulate and not k.outer and tuple(k.inner) == tuple(k.free)
+            and k.init < 0 and not k.collapse
+            and all(t.loops and not (t.partial or t.pack or t.fill or t.jam)
+                    and t.nest[: len(t.loops)] == t.loops
+                    and [lp.index for lp in t.nest[len(t.loops):]] == list(k.inner) for t in k.terms))
+
+
 def tree_passes(k: Kernel) -> tuple[Pass, ...] | None:
     """The passes that make kernel ``k``'s plain nest (:mod:`.freeze`) its Numba schedule, or ``None``
     where the template prints it (from the fast IR): an elementwise kernel has its subexpressions named
     once and its first ``k.collapse`` free loops run over threads; a pointwise one (:func:`is_pointwise`)
     also accumulates in the target's dtype and has its factors hoisted out of the loops they do not
-    depend on."""
+    depend on; one summed in place (:func:`is_summed_in_place`) adds into the target, its free loops
+    innermost, its factors hoisted."""
     if is_elementwise(k):
         return (common, parallel(k.collapse))
     if is_pointwise(k):
         return (typed_locals(k.target), hoist(k.target), common, parallel(k.collapse))
+    if is_summed_in_place(k):
+        return (in_place, hoist(k.target), common)
     return None
 
 
