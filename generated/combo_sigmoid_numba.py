@@ -74,16 +74,15 @@ def forward_V(K, X, V, N, C, Ho, Wo, KH, KW):
 
     V[n, i, y, x] = Σ_{a=0}^{KH - 1} Σ_{b=0}^{KW - 1} K[i, a, b]*X[n, i, a + y, b + x]
     """
-    _dt = V.dtype.type
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         i = _o % C
         for y in range(Ho):
             for x in range(Wo):
-                V[n, i, y, x] = _dt(0)
+                V[n, i, y, x] = V.dtype.type(0)
         for a in range(KH):
             for b in range(KW):
-                _h2 = _dt(K[i, a, b])
+                _h2 = V.dtype.type(K[i, a, b])
                 for y in range(Ho):
                     for x in range(Wo):
                         V[n, i, y, x] += _h2*X[n, i, a + y, b + x]
@@ -143,15 +142,14 @@ def backward_dV(alpha, dU, dV, N, C, M, Ho, Wo):
 
     dV[n, i, y, x] = Σ_{j=0}^{M - 1} alpha[i, j]*dU[n, j, y, x]
     """
-    _dt = dV.dtype.type
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         i = _o % C
         for y in range(Ho):
             for x in range(Wo):
-                dV[n, i, y, x] = _dt(0)
+                dV[n, i, y, x] = dV.dtype.type(0)
             for j in range(M):
-                _h1 = _dt(alpha[i, j])
+                _h1 = dV.dtype.type(alpha[i, j])
                 for x in range(Wo):
                     dV[n, i, y, x] += _h1*dU[n, j, y, x]
 

@@ -109,7 +109,7 @@ def test_in_place_sums_into_the_target_with_its_free_loops_innermost():
     sums = L.Loop("n", L.Int(0), L.Var("N"), (step,))
     point = (L.Local("_acc"), sums, L.Assign(L.Load("db", (k,)), L.Var("_acc")))
     plain = L.Kernel("k", ("dU", "db", "N", "O"), (L.Loop("k", L.Int(0), L.Var("O"), point),))
-    tree = hoist("db")(in_place(plain))
+    tree = hoist("db")(in_place()(plain))
     assert [type(s).__name__ for s in tree.body] == ["Loop", "Assign", "Loop"]  # zero, _h, the sum
     assert tree.body[2].body[0].index == "k"  # the free loop inside the sum
     dU = np.random.default_rng(1).standard_normal((5, 4))
@@ -122,4 +122,4 @@ def test_in_place_sums_into_the_target_with_its_free_loops_innermost():
     tied = L.Kernel("k", plain.params, (L.Loop("k", L.Int(0), L.Var("O"), (
         L.Local("_acc"), L.Loop("n", L.Int(0), k, (step,)), point[2])),))
     with pytest.raises(ValueError, match="tied"):
-        in_place(tied)
+        in_place()(tied)

@@ -361,22 +361,32 @@ def _hoisted(s: L.Loop, chain: list[L.Loop], like: str, taken: set[str]) -> list
     return [*((named[0],) if 0 in named else ()), *rebuild(s, 0)]
 
 
-def in_place(kernel: L.Kernel) -> L.Kernel:
-    """The pass summing straight into the target, its free loops innermost: a plain nest
-    ``for free: acc = 0; Σ… acc += v; target[free] = acc`` becomes ``for free: target[free] = 0`` and,
-    for each sum, ``Σ… for free: target[free] += v`` (the loop order a target read along its last
-    axis wants, every element added in the same order as before).
+def in_place(outer: int = 0) -> Pass:
+    """The pass summing straight into the target, its free loops but the first ``outer`` innermost: a
+    plain nest ``for free: acc = 0; Σ… acc += v; target[free] = acc`` becomes, inside the ``outer``
+    loops, ``for rest: target[free] = 0`` and, for each sum, ``Σ… for rest: target[free] += v`` (the
+    loop order a target read along its last axis wants, every element added in the same order).
 
-    Refused (``ValueError``) unless the kernel is such a nest whose sums are chains of loops (:func:`hoist`)
-    with bounds free of the free indices, and the free loops' bounds free of the sums' indices."""
+    Refused (``ValueError``) unless the kernel is such a nest whose sums are chains of loops
+    (:func:`hoist`) with bounds free of the free indices, and the free loops' bounds free of the sums'
+    indices."""
+
+    def run(kernel: L.Kernel) -> L.Kernel:
+        return _in_place(kernel, outer)
+
+    return run
+
+
+def _in_place(kernel: L.Kernel, outer: int) -> L.Kernel:
     free: list[L.Loop] = []
     body = kernel.body
     while len(body) == 1 and isinstance(body[0], L.Loop):
         free.append(body[0])
         body = body[0].body
-    if len(body) < 3 or not isinstance(body[0], L.Local) or body[0].shape \
+    if len(body) < 3 or len(free) < outer or not isinstance(body[0], L.Local) or body[0].shape \
             or not isinstance(body[-1], L.Assign) or body[-1].value != L.Var(body[0].name):
         raise ValueError(f"{kernel.name}: not a sum into a local stored at each point")
+    kept, free = free[:outer], free[outer:]
     acc, store = body[0].name, body[-1].target
     indices = {lp.index for lp in free}
     extents = frozenset().union(*(L.names(lp.start) | L.names(lp.stop) for lp in free))
@@ -405,5 +415,7 @@ def in_place(kernel: L.Kernel) -> L.Kernel:
         if _chain(s) is None:
             raise ValueError(f"{kernel.name}: a sum that is not a chain of loops")
         sums.append(sunk(s))
-    zero = around((L.Assign(store, L.Cast(L.Int(0), store.array)),))
-    return L.Kernel(kernel.name, kernel.params, (*zero, *sums), kernel.doc)
+    out = (*around((L.Assign(store, L.Cast(L.Int(0), store.array)),)), *sums)
+    for lp in reversed(kept):
+        out = (L.with_body(lp, out),)
+    return L.Kernel(kernel.name, kernel.params, out, kernel.doc)

@@ -126,11 +126,11 @@ def is_pointwise(k: Kernel) -> bool:
 
 
 def is_summed_in_place(k: Kernel) -> bool:
-    """Whether ``k`` adds every sum straight into its target, all its free loops inside the sums in
-    their own order and the sums in their derived order and bounds, and nothing else: no parallel
-    loop, window, tile, initialising term, partial sum, packing or jam."""
-    return (not k.window and not k.tile and k.accumulate and not k.outer and tuple(k.inner) == tuple(k.free)
-            and k.init < 0 and not k.collapse
+    """Whether ``k`` adds every sum straight into its target, the free loops after its ``outer`` ones
+    inside the sums in their own order, the sums in their derived order and bounds, and nothing else:
+    no window, tile, initialising term, partial sum, packing or jam."""
+    return (not k.window and not k.tile and k.accumulate and (*k.outer, *k.inner) == tuple(k.free)
+            and k.init < 0
             and all(t.loops and not (t.partial or t.pack or t.fill or t.jam)
                     and t.nest[: len(t.loops)] == t.loops
                     and [lp.index for lp in t.nest[len(t.loops):]] == list(k.inner) for t in k.terms))
@@ -141,14 +141,14 @@ def tree_passes(k: Kernel) -> tuple[Pass, ...] | None:
     where the template prints it (from the fast IR): an elementwise kernel has its subexpressions named
     once and its first ``k.collapse`` free loops run over threads; a pointwise one (:func:`is_pointwise`)
     also accumulates in the target's dtype and has its factors hoisted out of the loops they do not
-    depend on; one summed in place (:func:`is_summed_in_place`) adds into the target, its free loops
-    innermost, its factors hoisted."""
+    depend on; one summed in place (:func:`is_summed_in_place`) adds into the target, its inner free
+    loops innermost, its factors hoisted, its outer ones over threads as the elementwise ones."""
     if is_elementwise(k):
         return (common, parallel(k.collapse))
     if is_pointwise(k):
         return (typed_locals(k.target), hoist(k.target), common, parallel(k.collapse))
     if is_summed_in_place(k):
-        return (in_place, hoist(k.target), common)
+        return (in_place(len(k.outer)), hoist(k.target), common, parallel(k.collapse))
     return None
 
 
