@@ -49,14 +49,13 @@ def forward_Mean(X, Mean, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = Mean.dtype.type
     for c in prange(C):
-        _acc = _dt(0)
-        _h0 = _dt(1/(H*N*W))
+        _acc = Mean.dtype.type(0)
+        _h = Mean.dtype.type(1/(H*N*W))
         for n in range(N):
             for y in range(H):
                 for x in range(W):
-                    _acc += _h0*X[n, c, y, x]
+                    _acc += _h*X[n, c, y, x]
         Mean[c] = _acc
 
 
@@ -68,15 +67,14 @@ def forward_Var(Mean, X, Var, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = Var.dtype.type
     for c in range(C):
-        Var[c] = _dt(0)
-    _h0 = _dt(1/(H*N*W))
+        Var[c] = Var.dtype.type(0)
+    _h = Var.dtype.type(1/(H*N*W))
     for n in range(N):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    Var[c] += _h0*(-Mean[c] + X[n, c, y, x])**2
+                    Var[c] += _h*(-Mean[c] + X[n, c, y, x])**2
 
 
 @njit(cache=True, parallel=True)
@@ -87,12 +85,12 @@ def forward_Z(Bt, G, Mean, Var, X, Z, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(H):
             for x in range(W):
-                Z[n, c, y, x] = (-Mean[c] + X[n, c, y, x])*G[c]/math.sqrt(Var[c] + 1.0e-5) + Bt[c]
+                Z[n, c, y, x] = (-Mean[c] + X[n, c, y, x])*G[c]/math.sqrt(Var[c] + 1e-05) + Bt[c]
 
 
 @njit(cache=True, parallel=True)
@@ -103,7 +101,7 @@ def forward_Y(Z, Y, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(H):
@@ -119,12 +117,12 @@ def backward_dZ(dY, Z, dZ, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(H):
             for x in range(W):
-                dZ[n, c, y, x] = (1.0 if (Z[n, c, y, x]) > 0 else 0.0)*dY[n, c, y, x]
+                dZ[n, c, y, x] = (1.0 if Z[n, c, y, x] > 0 else 0.0)*dY[n, c, y, x]
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
@@ -136,15 +134,14 @@ def backward_dVar(Var, Mean, X, G, dZ, dVar, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = dVar.dtype.type
     for c in range(C):
-        dVar[c] = _dt(0)
-    _h0 = _dt(-1/2)
+        dVar[c] = dVar.dtype.type(0)
+    _h = dVar.dtype.type(-1/2)
     for n in range(N):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    dVar[c] += _h0*(-Mean[c] + X[n, c, y, x])*G[c]*dZ[n, c, y, x]/(Var[c] + 1.0e-5)**(3/2)
+                    dVar[c] += _h*(-Mean[c] + X[n, c, y, x])*G[c]*dZ[n, c, y, x]/(Var[c] + 1e-05)**(3/2)
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
@@ -156,15 +153,14 @@ def backward_dMean(G, Mean, Var, X, dVar, dZ, dMean, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = dMean.dtype.type
     for c in range(C):
-        dMean[c] = _dt(0)
+        dMean[c] = dMean.dtype.type(0)
     for n in range(N):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
                     dMean[c] += (
-                        -G[c]*dZ[n, c, y, x]/math.sqrt(Var[c] + 1.0e-5)
+                        -G[c]*dZ[n, c, y, x]/math.sqrt(Var[c] + 1e-05)
                         + 2*(Mean[c] - X[n, c, y, x])*dVar[c]/(H*N*W)
                     )
 
@@ -178,16 +174,18 @@ def backward_dX(G, Mean, Var, X, dMean, dVar, dZ, dX, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(H):
             for x in range(W):
-                _t0 = 1/(H*N*W)
+                _t = 1/H
+                _t1 = 1/N
+                _t2 = 1/W
                 dX[n, c, y, x] = (
-                    2*_t0*(-Mean[c] + X[n, c, y, x])*dVar[c]
-                    + _t0*dMean[c]
-                    + G[c]*dZ[n, c, y, x]/math.sqrt(Var[c] + 1.0e-5)
+                    G[c]*dZ[n, c, y, x]/math.sqrt(Var[c] + 1e-05)
+                    + 2*_t*_t1*_t2*(-Mean[c] + X[n, c, y, x])*dVar[c]
+                    + _t*_t1*_t2*dMean[c]
                 )
 
 
@@ -200,14 +198,13 @@ def backward_dG(Var, Mean, X, dZ, dG, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = dG.dtype.type
     for c in range(C):
-        dG[c] = _dt(0)
+        dG[c] = dG.dtype.type(0)
     for n in range(N):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    dG[c] += (-Mean[c] + X[n, c, y, x])*dZ[n, c, y, x]/math.sqrt(Var[c] + 1.0e-5)
+                    dG[c] += (-Mean[c] + X[n, c, y, x])*dZ[n, c, y, x]/math.sqrt(Var[c] + 1e-05)
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -218,9 +215,8 @@ def backward_dBt(dZ, dBt, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = dBt.dtype.type
     for c in prange(C):
-        _acc = _dt(0)
+        _acc = dBt.dtype.type(0)
         for n in range(N):
             for y in range(H):
                 for x in range(W):
@@ -236,12 +232,12 @@ def evaluate_Y(Bt, G, RM, RV, X, Y, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(H):
             for x in range(W):
-                Y[n, c, y, x] = max((-RM[c] + X[n, c, y, x])*G[c]/math.sqrt(RV[c] + 1.0e-5) + Bt[c], 0.0)
+                Y[n, c, y, x] = max((-RM[c] + X[n, c, y, x])*G[c]/math.sqrt(RV[c] + 1e-05) + Bt[c], 0.0)
 
 
 @njit(cache=True)
@@ -265,8 +261,7 @@ def update_RV(RV, Var, _next_RV, N, C, H, W):
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     for c in range(C):
-        _t0 = H*N*W
-        _next_RV[c] = 0.1*_t0*Var[c]/(_t0 - 1) + 0.9*RV[c]
+        _next_RV[c] = 0.1*H*N*W*Var[c]/(H*N*W - 1) + 0.9*RV[c]
 
 
 def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:

@@ -47,9 +47,8 @@ def forward_Z(c, Z, C, M):
 
     Z[j] = Σ_{k=0}^{C - 1} exp(c[k, j])
     """
-    _dt = Z.dtype.type
     for j in range(M):
-        Z[j] = _dt(0)
+        Z[j] = Z.dtype.type(0)
     for k in range(C):
         for j in range(M):
             Z[j] += math.exp(c[k, j])
@@ -75,16 +74,15 @@ def forward_V(K, X, V, N, C, Ho, Wo, KH, KW):
 
     V[n, i, y, x] = Σ_{a=0}^{KH - 1} Σ_{b=0}^{KW - 1} K[i, a, b]*X[n, i, a + y, b + x]
     """
-    _dt = V.dtype.type
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         i = _o % C
         for y in range(Ho):
             for x in range(Wo):
-                V[n, i, y, x] = _dt(0)
+                V[n, i, y, x] = V.dtype.type(0)
         for a in range(KH):
             for b in range(KW):
-                _h2 = _dt(K[i, a, b])
+                _h2 = V.dtype.type(K[i, a, b])
                 for y in range(Ho):
                     for x in range(Wo):
                         V[n, i, y, x] += _h2*X[n, i, a + y, b + x]
@@ -130,7 +128,7 @@ def backward_dU(Y, dY, dU, N, M, Ho, Wo):
 
     dU[n, j, y, x] = (1 - Y[n, j, y, x])*Y[n, j, y, x]*dY[n, j, y, x]
     """
-    for _o in prange(N * M):
+    for _o in prange(N*M):
         n = _o // M
         j = _o % M
         for y in range(Ho):
@@ -144,15 +142,14 @@ def backward_dV(alpha, dU, dV, N, C, M, Ho, Wo):
 
     dV[n, i, y, x] = Σ_{j=0}^{M - 1} alpha[i, j]*dU[n, j, y, x]
     """
-    _dt = dV.dtype.type
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         i = _o % C
         for y in range(Ho):
             for x in range(Wo):
-                dV[n, i, y, x] = _dt(0)
+                dV[n, i, y, x] = dV.dtype.type(0)
             for j in range(M):
-                _h1 = _dt(alpha[i, j])
+                _h1 = dV.dtype.type(alpha[i, j])
                 for x in range(Wo):
                     dV[n, i, y, x] += _h1*dU[n, j, y, x]
 
@@ -166,11 +163,10 @@ def backward_dalpha(V, dU, dalpha, N, C, M, Ho, Wo):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B14c] ∂E/∂α_i = Σ_{u,v} ( δ^ℓ ∘ (x_i^{ℓ-1} ∗ k_i^ℓ) )_{uv}
     """
-    _dt = dalpha.dtype.type
-    for _o in prange(C * M):
+    for _o in prange(C*M):
         i = _o // M
         j = _o % M
-        _acc = _dt(0)
+        _acc = dalpha.dtype.type(0)
         for n in range(N):
             for y in range(Ho):
                 for x in range(Wo):
@@ -184,13 +180,12 @@ def backward_dZ(Z, alpha, dalpha, dZ, C, M):
 
     dZ[j] = Σ_{i=0}^{C - 1} -alpha[i, j]*dalpha[i, j]/Z[j]
     """
-    _dt = dZ.dtype.type
     for j in range(M):
-        dZ[j] = _dt(0)
-    _h0 = _dt(-1)
+        dZ[j] = dZ.dtype.type(0)
+    _h = dZ.dtype.type(-1)
     for i in range(C):
         for j in range(M):
-            dZ[j] += _h0*alpha[i, j]*dalpha[i, j]/Z[j]
+            dZ[j] += _h*alpha[i, j]*dalpha[i, j]/Z[j]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -264,9 +259,8 @@ def backward_dB(dU, dB, N, M, Ho, Wo):
 
     dB[j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} dU[n, j, y, x]
     """
-    _dt = dB.dtype.type
     for j in prange(M):
-        _acc = _dt(0)
+        _acc = dB.dtype.type(0)
         for n in range(N):
             for y in range(Ho):
                 for x in range(Wo):

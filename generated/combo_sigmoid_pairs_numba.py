@@ -47,9 +47,8 @@ def forward_Z(c, Z, C, M):
 
     Z[j] = Σ_{k=0}^{C - 1} exp(c[k, j])
     """
-    _dt = Z.dtype.type
     for j in range(M):
-        Z[j] = _dt(0)
+        Z[j] = Z.dtype.type(0)
     for k in range(C):
         for j in range(M):
             Z[j] += math.exp(c[k, j])
@@ -301,7 +300,7 @@ def backward_dU(Y, dY, dU, N, M, Ho, Wo):
 
     dU[n, j, y, x] = (1 - Y[n, j, y, x])*Y[n, j, y, x]*dY[n, j, y, x]
     """
-    for _o in prange(N * M):
+    for _o in prange(N*M):
         n = _o // M
         j = _o % M
         for y in range(Ho):
@@ -452,13 +451,12 @@ def backward_dZ(Z, alpha, dalpha, dZ, C, M):
 
     dZ[j] = Σ_{i=0}^{C - 1} -alpha[i, j]*dalpha[i, j]/Z[j]
     """
-    _dt = dZ.dtype.type
     for j in range(M):
-        dZ[j] = _dt(0)
-    _h0 = _dt(-1)
+        dZ[j] = dZ.dtype.type(0)
+    _h = dZ.dtype.type(-1)
     for i in range(C):
         for j in range(M):
-            dZ[j] += _h0*alpha[i, j]*dalpha[i, j]/Z[j]
+            dZ[j] += _h*alpha[i, j]*dalpha[i, j]/Z[j]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -685,9 +683,8 @@ def backward_dB(dU, dB, N, M, Ho, Wo):
 
     dB[j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} dU[n, j, y, x]
     """
-    _dt = dB.dtype.type
     for j in prange(M):
-        _acc = _dt(0)
+        _acc = dB.dtype.type(0)
         for n in range(N):
             for y in range(Ho):
                 for x in range(Wo):

@@ -475,9 +475,8 @@ def backward_dB(dU, dB, N, M, Ho, Wo):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B9] ∂E/∂b_j = Σ_{u,v} (δ_j^ℓ)_{uv}
     """
-    _dt = dB.dtype.type
     for j in prange(M):
-        _acc = _dt(0)
+        _acc = dB.dtype.type(0)
         for n in range(N):
             for y in range(Ho):
                 for x in range(Wo):

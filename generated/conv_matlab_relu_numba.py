@@ -261,7 +261,7 @@ def forward_Y(U, Y, N, M, Ho, Wo):
 
     Y[n, j, y, x] = relu(U[n, j, y, x])
     """
-    for _o in prange(N * M):
+    for _o in prange(N*M):
         n = _o // M
         j = _o % M
         for y in range(Ho):
@@ -275,12 +275,12 @@ def backward_dU(dY, U, dU, N, M, Ho, Wo):
 
     dU[n, j, y, x] = step(U[n, j, y, x])*dY[n, j, y, x]
     """
-    for _o in prange(N * M):
+    for _o in prange(N*M):
         n = _o // M
         j = _o % M
         for y in range(Ho):
             for x in range(Wo):
-                dU[n, j, y, x] = (1.0 if (U[n, j, y, x]) > 0 else 0.0)*dY[n, j, y, x]
+                dU[n, j, y, x] = (1.0 if U[n, j, y, x] > 0 else 0.0)*dY[n, j, y, x]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -503,9 +503,8 @@ def backward_dB(dU, dB, N, M, Ho, Wo):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B9] ∂E/∂b_j = Σ_{u,v} (δ_j^ℓ)_{uv}
     """
-    _dt = dB.dtype.type
     for j in prange(M):
-        _acc = _dt(0)
+        _acc = dB.dtype.type(0)
         for n in range(N):
             for y in range(Ho):
                 for x in range(Wo):

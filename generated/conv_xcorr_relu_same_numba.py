@@ -660,7 +660,7 @@ def forward_Y(U, Y, N, M, H, W):
 
     Y[n, j, y, x] = relu(U[n, j, y, x])
     """
-    for _o in prange(N * M):
+    for _o in prange(N*M):
         n = _o // M
         j = _o % M
         for y in range(H):
@@ -674,12 +674,12 @@ def backward_dU(dY, U, dU, N, M, H, W):
 
     dU[n, j, y, x] = step(U[n, j, y, x])*dY[n, j, y, x]
     """
-    for _o in prange(N * M):
+    for _o in prange(N*M):
         n = _o // M
         j = _o % M
         for y in range(H):
             for x in range(W):
-                dU[n, j, y, x] = (1.0 if (U[n, j, y, x]) > 0 else 0.0)*dY[n, j, y, x]
+                dU[n, j, y, x] = (1.0 if U[n, j, y, x] > 0 else 0.0)*dY[n, j, y, x]
 
 
 def backward_dX(K, dU, dX, N, C, M, H, W, RH, RW, _threads):
@@ -1379,9 +1379,8 @@ def backward_dB(dU, dB, N, M, H, W):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B9] ∂E/∂b_j = Σ_{u,v} (δ_j^ℓ)_{uv}
     """
-    _dt = dB.dtype.type
     for j in prange(M):
-        _acc = _dt(0)
+        _acc = dB.dtype.type(0)
         for n in range(N):
             for y in range(H):
                 for x in range(W):

@@ -144,7 +144,7 @@ def backward_dU(dY, U, dU, N, O):
     """
     for n in range(N):
         for k in range(O):
-            dU[n, k] = (1.0 if (U[n, k]) > 0 else 0.0)*dY[n, k]
+            dU[n, k] = (1.0 if U[n, k] > 0 else 0.0)*dY[n, k]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -291,9 +291,8 @@ def backward_db(dU, db, N, O):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B3] ∂E/∂b = δ = ∂E/∂u
     """
-    _dt = db.dtype.type
     for k in range(O):
-        db[k] = _dt(0)
+        db[k] = db.dtype.type(0)
     for n in range(N):
         for k in range(O):
             db[k] += dU[n, k]

@@ -131,7 +131,7 @@ def forward_Y(U, Y, N, O):
     """
     for n in range(N):
         for k in range(O):
-            Y[n, k] = (1.0 / (1.0 + math.exp(-(U[n, k]))))
+            Y[n, k] = 1.0 / (1.0 + math.exp(-U[n, k]))
 
 
 @njit(cache=True)
@@ -292,9 +292,8 @@ def backward_db(dU, db, N, O):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B3] ∂E/∂b = δ = ∂E/∂u
     """
-    _dt = db.dtype.type
     for k in range(O):
-        db[k] = _dt(0)
+        db[k] = db.dtype.type(0)
     for n in range(N):
         for k in range(O):
             db[k] += dU[n, k]

@@ -292,9 +292,8 @@ def backward_db(dU, db, N, O):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B3] ∂E/∂b = δ = ∂E/∂u
     """
-    _dt = db.dtype.type
     for k in range(O):
-        db[k] = _dt(0)
+        db[k] = db.dtype.type(0)
     for n in range(N):
         for k in range(O):
             db[k] += dU[n, k]

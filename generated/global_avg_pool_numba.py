@@ -48,15 +48,14 @@ def forward_Y(X, Y, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = Y.dtype.type
     for n in prange(N):
         for c in range(C):
-            Y[n, c] = _dt(0)
-        _h0 = _dt(1/(H*W))
+            Y[n, c] = Y.dtype.type(0)
+        _h = Y.dtype.type(1/(H*W))
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    Y[n, c] += _h0*X[n, c, y, x]
+                    Y[n, c] += _h*X[n, c, y, x]
 
 
 @njit(cache=True, parallel=True)
@@ -67,7 +66,7 @@ def backward_dX(dY, dX, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(H):

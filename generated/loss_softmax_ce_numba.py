@@ -59,9 +59,8 @@ def forward_Z(Mx, Y, Z, N, O):
 
     Z[n] = Σ_{k=0}^{O - 1} exp(-Mx[n] + Y[n, k])
     """
-    _dt = Z.dtype.type
     for n in range(N):
-        Z[n] = _dt(0)
+        Z[n] = Z.dtype.type(0)
     for k in range(O):
         for n in range(N):
             Z[n] += math.exp(-Mx[n] + Y[n, k])
@@ -76,13 +75,12 @@ def forward_L(Mx, Y, Z, T, L, N, O):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B2] E^n = ½ Σ_k (t_k^n − y_k^n)²
     """
-    _dt = L.dtype.type
     for n in range(N):
-        L[n] = _dt(0)
-    _h0 = _dt(-1)
+        L[n] = L.dtype.type(0)
+    _h = L.dtype.type(-1)
     for k in range(O):
         for n in range(N):
-            L[n] += _h0*(-math.log(Z[n]) - Mx[n] + Y[n, k])*T[n, k]
+            L[n] += _h*(-math.log(Z[n]) - Mx[n] + Y[n, k])*T[n, k]
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
@@ -91,9 +89,8 @@ def backward_dZ(Z, dL, T, dZ, N, O):
 
     dZ[n] = Σ_{k=0}^{O - 1} T[n, k]*dL[n]/Z[n]
     """
-    _dt = dZ.dtype.type
     for n in range(N):
-        dZ[n] = _dt(0)
+        dZ[n] = dZ.dtype.type(0)
     for k in range(O):
         for n in range(N):
             dZ[n] += T[n, k]*dL[n]/Z[n]

@@ -48,12 +48,11 @@ def forward_L(T, Y, L, N, O):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B2] E^n = ½ Σ_k (t_k^n − y_k^n)²
     """
-    _dt = L.dtype.type
     for n in range(N):
-        _acc = _dt(0)
-        _h0 = _dt(1/2)
+        _acc = L.dtype.type(0)
+        _h = L.dtype.type(1/2)
         for k in range(O):
-            _acc += _h0*(-T[n, k] + Y[n, k])**2
+            _acc += _h*(-T[n, k] + Y[n, k])**2
         L[n] = _acc
 
 

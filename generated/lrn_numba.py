@@ -69,12 +69,12 @@ def forward_Y(S, X, Y, N, C, H, W, R):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(H):
             for x in range(W):
-                Y[n, c, y, x] = X[n, c, y, x]/(2 + (1/10000)*S[n, c, y, x]/(2*R + 1))**(3/4)
+                Y[n, c, y, x] = X[n, c, y, x]/(2 + S[n, c, y, x]/(10000*(2*R + 1)))**(3/4)
 
 
 @njit(cache=True, parallel=True)
@@ -86,13 +86,13 @@ def backward_dS(S, X, dY, dS, N, C, H, W, R):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(H):
             for x in range(W):
-                _t0 = (1 / (2*R + 1))
-                dS[n, c, y, x] = -3/40000*_t0*X[n, c, y, x]*dY[n, c, y, x]/((1/10000)*_t0*S[n, c, y, x] + 2)**(7/4)
+                _t = 1/(2*R + 1)
+                dS[n, c, y, x] = -3*_t*X[n, c, y, x]*dY[n, c, y, x]/(40000*(2 + _t*S[n, c, y, x]/10000)**(7/4))
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})

@@ -46,9 +46,8 @@ def forward_Z(c, Z, C, M):
 
     Z[j] = Σ_{k=0}^{C - 1} exp(c[k, j])
     """
-    _dt = Z.dtype.type
     for j in range(M):
-        Z[j] = _dt(0)
+        Z[j] = Z.dtype.type(0)
     for k in range(C):
         for j in range(M):
             Z[j] += math.exp(c[k, j])
@@ -71,13 +70,12 @@ def forward_P(Z, c, lam, alpha, P, C, M):
 
     P[z] = -lam[0]*Σ_{i=0}^{C - 1} Σ_{j=0}^{M - 1} (-log(Z[j]) + c[i, j])*alpha[i, j]
     """
-    _dt = P.dtype.type
     for z in range(1):
-        _acc = _dt(0)
-        _h0 = _dt(-lam[0])
+        _acc = P.dtype.type(0)
+        _h = P.dtype.type(-lam[0])
         for i in range(C):
             for j in range(M):
-                _acc += _h0*(-math.log(Z[j]) + c[i, j])*alpha[i, j]
+                _acc += _h*(-math.log(Z[j]) + c[i, j])*alpha[i, j]
         P[z] = _acc
 
 
@@ -98,13 +96,12 @@ def backward_dZ(Z, alpha, dP, dalpha, lam, dZ, C, M):
 
     dZ[j] = Σ_{i=0}^{C - 1} alpha[i, j]*dP[0]*lam[0]/Z[j] - alpha[i, j]*dalpha[i, j]/Z[j]
     """
-    _dt = dZ.dtype.type
     for j in range(M):
-        dZ[j] = _dt(0)
+        dZ[j] = dZ.dtype.type(0)
     for i in range(C):
         for j in range(M):
-            _t0 = alpha[i, j]/Z[j]
-            dZ[j] += _t0*dP[0]*lam[0] - _t0*dalpha[i, j]
+            _t = 1/Z[j]
+            dZ[j] += _t*alpha[i, j]*dP[0]*lam[0] - _t*alpha[i, j]*dalpha[i, j]
 
 
 @njit(cache=True)

@@ -47,9 +47,8 @@ def forward_Z(c, Z, C, M):
 
     Z[j] = Σ_{k=0}^{C - 1} exp(c[k, j])
     """
-    _dt = Z.dtype.type
     for j in range(M):
-        Z[j] = _dt(0)
+        Z[j] = Z.dtype.type(0)
     for k in range(C):
         for j in range(M):
             Z[j] += math.exp(c[k, j])
@@ -72,13 +71,12 @@ def forward_P(alpha, lam, P, C, M):
 
     P[z] = lam[0]*(Σ_{i=0}^{C - 1} Σ_{j=0}^{M - 1} Abs(alpha[i, j]))
     """
-    _dt = P.dtype.type
     for z in range(1):
-        P[z] = _dt(0)
-    _h0 = _dt(lam[0])
+        P[z] = P.dtype.type(0)
+    _h = P.dtype.type(lam[0])
     for i in range(C):
         for j in range(M):
-            _h2 = _dt(_h0*abs(alpha[i, j]))
+            _h2 = P.dtype.type(_h*abs(alpha[i, j]))
             for z in range(1):
                 P[z] += _h2
 
@@ -103,13 +101,12 @@ def backward_dZ(Z, alpha, dalpha, dZ, C, M):
 
     dZ[j] = Σ_{i=0}^{C - 1} -alpha[i, j]*dalpha[i, j]/Z[j]
     """
-    _dt = dZ.dtype.type
     for j in range(M):
-        dZ[j] = _dt(0)
-    _h0 = _dt(-1)
+        dZ[j] = dZ.dtype.type(0)
+    _h = dZ.dtype.type(-1)
     for i in range(C):
         for j in range(M):
-            dZ[j] += _h0*alpha[i, j]*dalpha[i, j]/Z[j]
+            dZ[j] += _h*alpha[i, j]*dalpha[i, j]/Z[j]
 
 
 @njit(cache=True)

@@ -51,39 +51,39 @@ def record_S(X, S, s):
             if s == 2:
                 for _y in range(X.shape[2] // 2):
                     for _x in range(X.shape[3] // 2):
-                        _best = X[_i0, _i1, 2 * _y, 2 * _x]
+                        _best = X[_i0, _i1, 2*_y, 2*_x]
                         _r = 0
                         _q = 0
-                        _v = X[_i0, _i1, 2 * _y, 2 * _x + 1]
+                        _v = X[_i0, _i1, 2*_y, 2*_x + 1]
                         _t = (_v > _best) | ((_v != _v) & (_best == _best))
                         _best = _v if _t else _best
                         _r = 0 if _t else _r
                         _q = 1 if _t else _q
-                        _v = X[_i0, _i1, 2 * _y + 1, 2 * _x]
+                        _v = X[_i0, _i1, 2*_y + 1, 2*_x]
                         _t = (_v > _best) | ((_v != _v) & (_best == _best))
                         _best = _v if _t else _best
                         _r = 1 if _t else _r
                         _q = 0 if _t else _q
-                        _v = X[_i0, _i1, 2 * _y + 1, 2 * _x + 1]
+                        _v = X[_i0, _i1, 2*_y + 1, 2*_x + 1]
                         _t = (_v > _best) | ((_v != _v) & (_best == _best))
                         _best = _v if _t else _best
                         _r = 1 if _t else _r
                         _q = 1 if _t else _q
-                        S[_i0, _i1, 2 * _y + _r, 2 * _x + _q] = 1.0
+                        S[_i0, _i1, 2*_y + _r, 2*_x + _q] = 1.0
             else:
-                for _y in range(X.shape[2] // (s)):
-                    for _x in range(X.shape[3] // (s)):
-                        _best = X[_i0, _i1, (s) * _y, (s) * _x]
+                for _y in range(X.shape[2] // s):
+                    for _x in range(X.shape[3] // s):
+                        _best = X[_i0, _i1, s*_y, s*_x]
                         _r = 0
                         _q = 0
                         for _dr in range(s):
                             for _dq in range(s):
-                                _v = X[_i0, _i1, (s) * _y + _dr, (s) * _x + _dq]
+                                _v = X[_i0, _i1, s*_y + _dr, s*_x + _dq]
                                 if _v > _best or (_v != _v and _best == _best):
                                     _best = _v
                                     _r = _dr
                                     _q = _dq
-                        S[_i0, _i1, (s) * _y + _r, (s) * _x + _q] = 1.0
+                        S[_i0, _i1, s*_y + _r, s*_x + _q] = 1.0
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})

@@ -51,39 +51,39 @@ def record_S(X, S, s):
             if s == 2:
                 for _y in range(X.shape[2] // 2):
                     for _x in range(X.shape[3] // 2):
-                        _best = X[_i0, _i1, 2 * _y, 2 * _x]
+                        _best = X[_i0, _i1, 2*_y, 2*_x]
                         _r = 0
                         _q = 0
-                        _v = X[_i0, _i1, 2 * _y, 2 * _x + 1]
+                        _v = X[_i0, _i1, 2*_y, 2*_x + 1]
                         _t = (_v > _best) | ((_v != _v) & (_best == _best))
                         _best = _v if _t else _best
                         _r = 0 if _t else _r
                         _q = 1 if _t else _q
-                        _v = X[_i0, _i1, 2 * _y + 1, 2 * _x]
+                        _v = X[_i0, _i1, 2*_y + 1, 2*_x]
                         _t = (_v > _best) | ((_v != _v) & (_best == _best))
                         _best = _v if _t else _best
                         _r = 1 if _t else _r
                         _q = 0 if _t else _q
-                        _v = X[_i0, _i1, 2 * _y + 1, 2 * _x + 1]
+                        _v = X[_i0, _i1, 2*_y + 1, 2*_x + 1]
                         _t = (_v > _best) | ((_v != _v) & (_best == _best))
                         _best = _v if _t else _best
                         _r = 1 if _t else _r
                         _q = 1 if _t else _q
-                        S[_i0, _i1, 2 * _y + _r, 2 * _x + _q] = 1.0
+                        S[_i0, _i1, 2*_y + _r, 2*_x + _q] = 1.0
             else:
-                for _y in range(X.shape[2] // (s)):
-                    for _x in range(X.shape[3] // (s)):
-                        _best = X[_i0, _i1, (s) * _y, (s) * _x]
+                for _y in range(X.shape[2] // s):
+                    for _x in range(X.shape[3] // s):
+                        _best = X[_i0, _i1, s*_y, s*_x]
                         _r = 0
                         _q = 0
                         for _dr in range(s):
                             for _dq in range(s):
-                                _v = X[_i0, _i1, (s) * _y + _dr, (s) * _x + _dq]
+                                _v = X[_i0, _i1, s*_y + _dr, s*_x + _dq]
                                 if _v > _best or (_v != _v and _best == _best):
                                     _best = _v
                                     _r = _dr
                                     _q = _dq
-                        S[_i0, _i1, (s) * _y + _r, (s) * _x + _q] = 1.0
+                        S[_i0, _i1, s*_y + _r, s*_x + _q] = 1.0
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -118,7 +118,7 @@ def forward_U(D, b, beta, U, N, C, Ho, Wo):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B11] u_j^ℓ = β_j^ℓ down(x_j^{ℓ-1}) + b_j^ℓ  (down sums each n×n block)
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(Ho):
@@ -132,7 +132,7 @@ def forward_Y(U, Y, N, C, Ho, Wo):
 
     Y[n, c, y, x] = relu(U[n, c, y, x])
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(Ho):
@@ -146,12 +146,12 @@ def backward_dU(dY, U, dU, N, C, Ho, Wo):
 
     dU[n, c, y, x] = step(U[n, c, y, x])*dY[n, c, y, x]
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(Ho):
             for x in range(Wo):
-                dU[n, c, y, x] = (1.0 if (U[n, c, y, x]) > 0 else 0.0)*dY[n, c, y, x]
+                dU[n, c, y, x] = (1.0 if U[n, c, y, x] > 0 else 0.0)*dY[n, c, y, x]
 
 
 @njit(cache=True, parallel=True)
@@ -160,7 +160,7 @@ def backward_dD(beta, dU, dD, N, C, Ho, Wo):
 
     dD[n, c, y, x] = beta[c]*dU[n, c, y, x]
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(Ho):
@@ -198,9 +198,8 @@ def backward_dbeta(D, dU, dbeta, N, C, Ho, Wo):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B13] ∂E/∂β_j = Σ_{u,v} (δ_j^ℓ ∘ d_j^ℓ)_{uv},  d_j^ℓ = down(x_j^{ℓ-1})
     """
-    _dt = dbeta.dtype.type
     for c in prange(C):
-        _acc = _dt(0)
+        _acc = dbeta.dtype.type(0)
         for n in range(N):
             for y in range(Ho):
                 for x in range(Wo):
@@ -217,9 +216,8 @@ def backward_db(dU, db, N, C, Ho, Wo):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B13] ∂E/∂b_j = Σ_{u,v} (δ_j^ℓ)_{uv}
     """
-    _dt = db.dtype.type
     for c in prange(C):
-        _acc = _dt(0)
+        _acc = db.dtype.type(0)
         for n in range(N):
             for y in range(Ho):
                 for x in range(Wo):

@@ -45,19 +45,18 @@ def forward_D(X, D, N, C, Ho, Wo, s):
 
     D[n, c, y, x] = (Σ_{r=0}^{s - 1} Σ_{q=0}^{s - 1} X[n, c, r + s*y, q + s*x])/s**2
     """
-    _dt = D.dtype.type
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(Ho):
             for x in range(Wo):
-                D[n, c, y, x] = _dt(0)
-        _h0 = _dt(1 / s**2)
+                D[n, c, y, x] = D.dtype.type(0)
+        _h = D.dtype.type(1/s**2)
         for r in range(s):
             for q in range(s):
                 for y in range(Ho):
                     for x in range(Wo):
-                        D[n, c, y, x] += _h0*X[n, c, r + s*y, q + s*x]
+                        D[n, c, y, x] += _h*X[n, c, r + s*y, q + s*x]
 
 
 @njit(cache=True, parallel=True)

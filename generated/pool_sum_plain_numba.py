@@ -45,13 +45,12 @@ def forward_D(X, D, N, C, Ho, Wo, s):
 
     D[n, c, y, x] = Σ_{r=0}^{s - 1} Σ_{q=0}^{s - 1} X[n, c, r + s*y, q + s*x]
     """
-    _dt = D.dtype.type
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(Ho):
             for x in range(Wo):
-                D[n, c, y, x] = _dt(0)
+                D[n, c, y, x] = D.dtype.type(0)
         for r in range(s):
             for q in range(s):
                 for y in range(Ho):

@@ -46,13 +46,12 @@ def forward_D(X, D, N, C, Ho, Wo, s):
 
     D[n, c, y, x] = Σ_{r=0}^{s - 1} Σ_{q=0}^{s - 1} X[n, c, r + s*y, q + s*x]
     """
-    _dt = D.dtype.type
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(Ho):
             for x in range(Wo):
-                D[n, c, y, x] = _dt(0)
+                D[n, c, y, x] = D.dtype.type(0)
         for r in range(s):
             for q in range(s):
                 for y in range(Ho):
@@ -69,7 +68,7 @@ def forward_U(D, b, beta, U, N, C, Ho, Wo):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B11] u_j^ℓ = β_j^ℓ down(x_j^{ℓ-1}) + b_j^ℓ  (down sums each n×n block)
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(Ho):
@@ -94,7 +93,7 @@ def backward_dU(Y, dY, dU, N, C, Ho, Wo):
 
     dU[n, c, y, x] = (1 - Y[n, c, y, x])*Y[n, c, y, x]*dY[n, c, y, x]
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(Ho):
@@ -108,7 +107,7 @@ def backward_dD(beta, dU, dD, N, C, Ho, Wo):
 
     dD[n, c, y, x] = beta[c]*dU[n, c, y, x]
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(Ho):
@@ -146,9 +145,8 @@ def backward_dbeta(D, dU, dbeta, N, C, Ho, Wo):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B13] ∂E/∂β_j = Σ_{u,v} (δ_j^ℓ ∘ d_j^ℓ)_{uv},  d_j^ℓ = down(x_j^{ℓ-1})
     """
-    _dt = dbeta.dtype.type
     for c in prange(C):
-        _acc = _dt(0)
+        _acc = dbeta.dtype.type(0)
         for n in range(N):
             for y in range(Ho):
                 for x in range(Wo):
@@ -165,9 +163,8 @@ def backward_db(dU, db, N, C, Ho, Wo):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B13] ∂E/∂b_j = Σ_{u,v} (δ_j^ℓ)_{uv}
     """
-    _dt = db.dtype.type
     for c in prange(C):
-        _acc = _dt(0)
+        _acc = db.dtype.type(0)
         for n in range(N):
             for y in range(Ho):
                 for x in range(Wo):

@@ -613,14 +613,13 @@ def forward_M1(U1, M1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = M1.dtype.type
     for c in prange(C):
-        _acc = _dt(0)
-        _h0 = _dt(1/(H*N*W))
+        _acc = M1.dtype.type(0)
+        _h = M1.dtype.type(1/(H*N*W))
         for n in range(N):
             for y in range(H):
                 for x in range(W):
-                    _acc += _h0*U1[n, c, y, x]
+                    _acc += _h*U1[n, c, y, x]
         M1[c] = _acc
 
 
@@ -632,15 +631,14 @@ def forward_V1(M1, U1, V1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = V1.dtype.type
     for c in range(C):
-        V1[c] = _dt(0)
-    _h0 = _dt(1/(H*N*W))
+        V1[c] = V1.dtype.type(0)
+    _h = V1.dtype.type(1/(H*N*W))
     for n in range(N):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    V1[c] += _h0*(-M1[c] + U1[n, c, y, x])**2
+                    V1[c] += _h*(-M1[c] + U1[n, c, y, x])**2
 
 
 @njit(cache=True, parallel=True)
@@ -651,12 +649,12 @@ def forward_Z1(B1, G1, M1, U1, V1, Z1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(H):
             for x in range(W):
-                Z1[n, c, y, x] = (-M1[c] + U1[n, c, y, x])*G1[c]/math.sqrt(V1[c] + 1.0e-5) + B1[c]
+                Z1[n, c, y, x] = (-M1[c] + U1[n, c, y, x])*G1[c]/math.sqrt(V1[c] + 1e-05) + B1[c]
 
 
 @njit(cache=True, parallel=True)
@@ -667,7 +665,7 @@ def forward_H1(Z1, H1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(H):
@@ -1228,14 +1226,13 @@ def forward_M2(U2, M2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = M2.dtype.type
     for c in prange(C):
-        _acc = _dt(0)
-        _h0 = _dt(1/(H*N*W))
+        _acc = M2.dtype.type(0)
+        _h = M2.dtype.type(1/(H*N*W))
         for n in range(N):
             for y in range(H):
                 for x in range(W):
-                    _acc += _h0*U2[n, c, y, x]
+                    _acc += _h*U2[n, c, y, x]
         M2[c] = _acc
 
 
@@ -1247,15 +1244,14 @@ def forward_V2(M2, U2, V2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = V2.dtype.type
     for c in range(C):
-        V2[c] = _dt(0)
-    _h0 = _dt(1/(H*N*W))
+        V2[c] = V2.dtype.type(0)
+    _h = V2.dtype.type(1/(H*N*W))
     for n in range(N):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    V2[c] += _h0*(-M2[c] + U2[n, c, y, x])**2
+                    V2[c] += _h*(-M2[c] + U2[n, c, y, x])**2
 
 
 @njit(cache=True, parallel=True)
@@ -1266,12 +1262,12 @@ def forward_Z2(B2, G2, M2, U2, V2, X, Z2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(H):
             for x in range(W):
-                Z2[n, c, y, x] = (-M2[c] + U2[n, c, y, x])*G2[c]/math.sqrt(V2[c] + 1.0e-5) + B2[c] + X[n, c, y, x]
+                Z2[n, c, y, x] = (-M2[c] + U2[n, c, y, x])*G2[c]/math.sqrt(V2[c] + 1e-05) + B2[c] + X[n, c, y, x]
 
 
 @njit(cache=True, parallel=True)
@@ -1282,7 +1278,7 @@ def forward_Y(Z2, Y, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(H):
@@ -1298,12 +1294,12 @@ def backward_dZ2(dY, Z2, dZ2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(H):
             for x in range(W):
-                dZ2[n, c, y, x] = (1.0 if (Z2[n, c, y, x]) > 0 else 0.0)*dY[n, c, y, x]
+                dZ2[n, c, y, x] = (1.0 if Z2[n, c, y, x] > 0 else 0.0)*dY[n, c, y, x]
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
@@ -1315,15 +1311,14 @@ def backward_dV2(V2, M2, U2, G2, dZ2, dV2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = dV2.dtype.type
     for c in range(C):
-        dV2[c] = _dt(0)
-    _h0 = _dt(-1/2)
+        dV2[c] = dV2.dtype.type(0)
+    _h = dV2.dtype.type(-1/2)
     for n in range(N):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    dV2[c] += _h0*(-M2[c] + U2[n, c, y, x])*G2[c]*dZ2[n, c, y, x]/(V2[c] + 1.0e-5)**(3/2)
+                    dV2[c] += _h*(-M2[c] + U2[n, c, y, x])*G2[c]*dZ2[n, c, y, x]/(V2[c] + 1e-05)**(3/2)
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
@@ -1335,15 +1330,14 @@ def backward_dM2(G2, M2, U2, V2, dV2, dZ2, dM2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = dM2.dtype.type
     for c in range(C):
-        dM2[c] = _dt(0)
+        dM2[c] = dM2.dtype.type(0)
     for n in range(N):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
                     dM2[c] += (
-                        -G2[c]*dZ2[n, c, y, x]/math.sqrt(V2[c] + 1.0e-5)
+                        -G2[c]*dZ2[n, c, y, x]/math.sqrt(V2[c] + 1e-05)
                         + 2*(M2[c] - U2[n, c, y, x])*dV2[c]/(H*N*W)
                     )
 
@@ -1357,16 +1351,18 @@ def backward_dU2(G2, M2, U2, V2, dM2, dV2, dZ2, dU2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(H):
             for x in range(W):
-                _t0 = 1/(H*N*W)
+                _t = 1/H
+                _t1 = 1/N
+                _t2 = 1/W
                 dU2[n, c, y, x] = (
-                    2*_t0*(-M2[c] + U2[n, c, y, x])*dV2[c]
-                    + _t0*dM2[c]
-                    + G2[c]*dZ2[n, c, y, x]/math.sqrt(V2[c] + 1.0e-5)
+                    G2[c]*dZ2[n, c, y, x]/math.sqrt(V2[c] + 1e-05)
+                    + 2*_t*_t1*_t2*(-M2[c] + U2[n, c, y, x])*dV2[c]
+                    + _t*_t1*_t2*dM2[c]
                 )
 
 
@@ -1923,12 +1919,12 @@ def backward_dZ1(dH1, Z1, dZ1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(H):
             for x in range(W):
-                dZ1[n, c, y, x] = (1.0 if (Z1[n, c, y, x]) > 0 else 0.0)*dH1[n, c, y, x]
+                dZ1[n, c, y, x] = (1.0 if Z1[n, c, y, x] > 0 else 0.0)*dH1[n, c, y, x]
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
@@ -1940,15 +1936,14 @@ def backward_dV1(V1, M1, U1, G1, dZ1, dV1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = dV1.dtype.type
     for c in range(C):
-        dV1[c] = _dt(0)
-    _h0 = _dt(-1/2)
+        dV1[c] = dV1.dtype.type(0)
+    _h = dV1.dtype.type(-1/2)
     for n in range(N):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    dV1[c] += _h0*(-M1[c] + U1[n, c, y, x])*G1[c]*dZ1[n, c, y, x]/(V1[c] + 1.0e-5)**(3/2)
+                    dV1[c] += _h*(-M1[c] + U1[n, c, y, x])*G1[c]*dZ1[n, c, y, x]/(V1[c] + 1e-05)**(3/2)
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
@@ -1960,15 +1955,14 @@ def backward_dM1(G1, M1, U1, V1, dV1, dZ1, dM1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = dM1.dtype.type
     for c in range(C):
-        dM1[c] = _dt(0)
+        dM1[c] = dM1.dtype.type(0)
     for n in range(N):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
                     dM1[c] += (
-                        -G1[c]*dZ1[n, c, y, x]/math.sqrt(V1[c] + 1.0e-5)
+                        -G1[c]*dZ1[n, c, y, x]/math.sqrt(V1[c] + 1e-05)
                         + 2*(M1[c] - U1[n, c, y, x])*dV1[c]/(H*N*W)
                     )
 
@@ -1982,16 +1976,18 @@ def backward_dU1(G1, M1, U1, V1, dM1, dV1, dZ1, dU1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(H):
             for x in range(W):
-                _t0 = 1/(H*N*W)
+                _t = 1/H
+                _t1 = 1/N
+                _t2 = 1/W
                 dU1[n, c, y, x] = (
-                    2*_t0*(-M1[c] + U1[n, c, y, x])*dV1[c]
-                    + _t0*dM1[c]
-                    + G1[c]*dZ1[n, c, y, x]/math.sqrt(V1[c] + 1.0e-5)
+                    G1[c]*dZ1[n, c, y, x]/math.sqrt(V1[c] + 1e-05)
+                    + 2*_t*_t1*_t2*(-M1[c] + U1[n, c, y, x])*dV1[c]
+                    + _t*_t1*_t2*dM1[c]
                 )
 
 
@@ -2352,14 +2348,13 @@ def backward_dG1(V1, M1, U1, dZ1, dG1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = dG1.dtype.type
     for c in range(C):
-        dG1[c] = _dt(0)
+        dG1[c] = dG1.dtype.type(0)
     for n in range(N):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    dG1[c] += (-M1[c] + U1[n, c, y, x])*dZ1[n, c, y, x]/math.sqrt(V1[c] + 1.0e-5)
+                    dG1[c] += (-M1[c] + U1[n, c, y, x])*dZ1[n, c, y, x]/math.sqrt(V1[c] + 1e-05)
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -2370,9 +2365,8 @@ def backward_dB1(dZ1, dB1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = dB1.dtype.type
     for c in prange(C):
-        _acc = _dt(0)
+        _acc = dB1.dtype.type(0)
         for n in range(N):
             for y in range(H):
                 for x in range(W):
@@ -2527,14 +2521,13 @@ def backward_dG2(V2, M2, U2, dZ2, dG2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = dG2.dtype.type
     for c in range(C):
-        dG2[c] = _dt(0)
+        dG2[c] = dG2.dtype.type(0)
     for n in range(N):
         for y in range(H):
             for x in range(W):
                 for c in range(C):
-                    dG2[c] += (-M2[c] + U2[n, c, y, x])*dZ2[n, c, y, x]/math.sqrt(V2[c] + 1.0e-5)
+                    dG2[c] += (-M2[c] + U2[n, c, y, x])*dZ2[n, c, y, x]/math.sqrt(V2[c] + 1e-05)
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -2545,9 +2538,8 @@ def backward_dB2(dZ2, dB2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _dt = dB2.dtype.type
     for c in prange(C):
-        _acc = _dt(0)
+        _acc = dB2.dtype.type(0)
         for n in range(N):
             for y in range(H):
                 for x in range(W):
@@ -2775,12 +2767,12 @@ def evaluate_EH1(B1, EU1, G1, RM1, RV1, EH1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(H):
             for x in range(W):
-                EH1[n, c, y, x] = max((EU1[n, c, y, x] - RM1[c])*G1[c]/math.sqrt(RV1[c] + 1.0e-5) + B1[c], 0.0)
+                EH1[n, c, y, x] = max((EU1[n, c, y, x] - RM1[c])*G1[c]/math.sqrt(RV1[c] + 1e-05) + B1[c], 0.0)
 
 
 def evaluate_EU2(EH1, K2, EU2, N, C, H, W, _threads):
@@ -3004,13 +2996,13 @@ def evaluate_Y(B2, EU2, G2, RM2, RV2, X, Y, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(H):
             for x in range(W):
                 Y[n, c, y, x] = max(
-                    (EU2[n, c, y, x] - RM2[c])*G2[c]/math.sqrt(RV2[c] + 1.0e-5) + B2[c] + X[n, c, y, x],
+                    (EU2[n, c, y, x] - RM2[c])*G2[c]/math.sqrt(RV2[c] + 1e-05) + B2[c] + X[n, c, y, x],
                     0.0
                 )
 
@@ -3036,8 +3028,7 @@ def update_RV1(RV1, V1, _next_RV1, N, C, H, W):
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     for c in range(C):
-        _t0 = H*N*W
-        _next_RV1[c] = 0.1*_t0*V1[c]/(_t0 - 1) + 0.9*RV1[c]
+        _next_RV1[c] = 0.1*H*N*W*V1[c]/(H*N*W - 1) + 0.9*RV1[c]
 
 
 @njit(cache=True)
@@ -3061,8 +3052,7 @@ def update_RV2(RV2, V2, _next_RV2, N, C, H, W):
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     for c in range(C):
-        _t0 = H*N*W
-        _next_RV2[c] = 0.1*_t0*V2[c]/(_t0 - 1) + 0.9*RV2[c]
+        _next_RV2[c] = 0.1*H*N*W*V2[c]/(H*N*W - 1) + 0.9*RV2[c]
 
 
 def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:

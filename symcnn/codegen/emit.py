@@ -18,7 +18,9 @@ from . import loops as L
 INDENT = "    "
 
 #: Python's binding strengths, loosest first, for the operators the printer writes.
-COND, AND, CMP, ADD, MUL, NEG, POW, ATOM = range(8)
+COND, OR, AND, CMP, BOR, BAND, ADD, MUL, NEG, POW, ATOM = range(11)
+#: The strength of each :class:`~.loops.Logic` connective.
+_LOGIC = {"or": OR, "and": AND, "|": BOR, "&": BAND}
 
 #: Functions printed as one call of a ``math`` function or a builtin, by :class:`~.loops.Call` name.
 _CALLS = {"exp": "math.exp", "log": "math.log", "tanh": "math.tanh", "sign": "np.sign",
@@ -122,10 +124,15 @@ class Printer:
     def _print_Pow(self, e: L.Pow) -> tuple[str, int]:
         if _is_number(e.exp) and is_negative(e.exp):  # true division: an integer size to -2 is 0 in Numba
             return self._print_Mul(L.Mul((e,)))
+        if e.exp == L.Rat(1, 2):  # a square root: LLVM's sqrt, not a pow
+            return f"math.sqrt({self.expr(e.base)[0]})", ATOM
         return f"{self.operand(e.base, POW)}**{self.operand(e.exp, POW)}", POW
 
     def _print_FloorDiv(self, e: L.FloorDiv) -> tuple[str, int]:
         return f"{self.operand(e.num, MUL - 1)} // {self.operand(e.den, MUL)}", MUL
+
+    def _print_Mod(self, e: L.Mod) -> tuple[str, int]:
+        return f"{self.operand(e.num, MUL - 1)} % {self.operand(e.den, MUL)}", MUL
 
     def _print_Call(self, e: L.Call) -> tuple[str, int]:
         args = ", ".join(self.expr(a)[0] for a in e.args)
@@ -140,7 +147,27 @@ class Printer:
     def _print_Cmp(self, e: L.Cmp) -> tuple[str, int]:
         return f"{self.operand(e.left, CMP)} {e.op} {self.operand(e.right, CMP)}", CMP
 
+    def _print_Shape(self, e: L.Shape) -> tuple[str, int]:
+        return f"{e.array}.shape[{e.axis}]", ATOM
+
+    def _print_Logic(self, e: L.Logic) -> tuple[str, int]:
+        strength = _LOGIC[e.op]
+        # a connective inside another is parenthesised even where precedence would not need it: read
+        # ``a | (b & c)``, not ``a | b & c``
+        parts = (f"({self.expr(a)[0]})" if isinstance(a, L.Logic) else self.operand(a, strength)
+                 for a in e.args)
+        return f" {e.op} ".join(parts), strength
+
+    def _print_Cast(self, e: L.Cast) -> tuple[str, int]:
+        return f"{e.like}.dtype.type({self.expr(e.value)[0]})", ATOM
+
+    def _print_Select(self, e: L.Select) -> tuple[str, int]:
+        then, cond, other = (self.operand(x, COND) for x in (e.then, e.cond, e.other))
+        return f"{then} if {cond} else {other}", COND
+
     def conds(self, conds: tuple[L.Expr, ...]) -> str:
+        if len(conds) == 1:
+            return self.expr(conds[0])[0]
         return " and ".join(self.operand(c, AND) for c in conds)
 
     # ---- statements: lines at a depth ---------------------------------------------------------

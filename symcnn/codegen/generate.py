@@ -48,6 +48,7 @@ from ..fileio import (
 )
 from ..manifest import JOURNAL, journal_entries, read_doc
 from ..model.layer import Layer
+from . import loops as L
 from .lower import lower
 from .render import render_module, versions
 from .target import BASELINE, Target
@@ -72,14 +73,17 @@ def render_layer(
     comes out of it too. Every module carries the hash of the layer as written (``d.written``), the
     hash the folder's manifest records, whatever sums the engine split into intermediates.
     """
-    from .plain import plain_module
+    from .plain import kernel_trees, plain_module
     from .variants import blocked_variants
 
     module = lower(d, spec_hash(d.written), target)  # once, for every backend and schedule
     blocks = blocked_variants(d, module, target) if "numba" in backends else {}
+    trees = {t.name: t for t in kernel_trees(d, module) if isinstance(t, L.Kernel)} if "numba" in backends \
+        else {}
     return {
         f"{d.written.name}_{backend}.py": plain_module(d, module) if backend == PLAIN
-        else render_module(module, backend, blocks if backend == "numba" else None)
+        else render_module(module, backend, blocks, trees) if backend == "numba"
+        else render_module(module, backend)
         for backend in backends
     }
 

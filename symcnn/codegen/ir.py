@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from . import loops as L
+
 
 class Code(str):
     """One expression as Python source (a ``str``), frozen from SymPy by :func:`.printer.code`.
@@ -410,6 +412,8 @@ class Kernel:
     #: the indices whose extent holds a size that is no parameter's or hyper-parameter's (the batch,
     #: map rows and columns), against kernel taps and map counts: how large a copy over them is
     long: tuple[str, ...] = ()
+    #: the indices renamed so as not to shadow an array, a size or a builtin (``b`` → ``b_``): old, new
+    renamed: tuple[tuple[str, str], ...] = ()
 
     @property
     def accumulate(self) -> bool:
@@ -442,6 +446,7 @@ class RecordKernel:
     sizes: tuple[str, ...]
     label: str
     formula: str
+    frozen: L.Expr = L.Int(1)  #: the factor as a loop-tree expression (:func:`.freeze.freeze`)
 
     kind = "record"
     window = None
@@ -511,3 +516,26 @@ class Module:
 
     def array(self, name: str) -> ArraySpec:
         return next(a for a in self.arrays if a.name == name)
+
+    def shape(self, name: str) -> str:
+        """Array ``name``'s shape as a tuple over the drivers' sizes dict ``_z``."""
+        shape = self.array(name).shape
+        return f"({', '.join(shape)}{',' if len(shape) == 1 else ''})"
+
+    def call(self, k: Kernel | RecordKernel, backend: str) -> str:
+        """The drivers' call of kernel ``k``: its arrays from ``_a``, its sizes from ``_z``, and Numba's
+        thread count for a kernel that splits its work by it (a window schedule)."""
+        args = [f'_a["{a}"]' for a in (*k.reads, k.target)] + [f'_z["{s}"]' for s in k.sizes]
+        if backend == "numba" and k.window:
+            args.append("_numba_config.NUMBA_NUM_THREADS")
+        return f"{k.name}({', '.join(args)})"
+
+    def gradients_read(self, k: Kernel) -> str:
+        """The gradients gradient kernel ``k`` reads, as a tuple of strings."""
+        names = [f'"{r}"' for r in k.reads if r in self.gradients]
+        return f"({', '.join(names)}{',' if len(names) == 1 else ''})"
+
+    @property
+    def evaluation_kernels(self) -> tuple[Kernel | RecordKernel, ...]:
+        """What the evaluation-mode forward pass runs: the records, then the evaluation equations."""
+        return (*(k for k in self.forward if k.kind == "record"), *self.evaluate)

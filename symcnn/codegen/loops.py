@@ -9,8 +9,11 @@ holds a statement as a string.
 
 Expressions: :class:`Int`, :class:`Rat`, :class:`Real` (numbers), :class:`Var`
 (an index, a size or a local scalar), :class:`Load` (an array element),
-:class:`Add`, :class:`Mul`, :class:`Pow`, :class:`FloorDiv`, :class:`Call` (a
-known function, by name) and :class:`Cmp` (a relation, for guards).
+:class:`Shape` (an array's extent along an axis), :class:`Add`, :class:`Mul`,
+:class:`Pow`, :class:`FloorDiv`, :class:`Mod`, :class:`Call` (a known function, by name),
+:class:`Cmp` (a relation, for guards), :class:`Logic` (relations joined, with
+or without short-circuit), :class:`Cast` (to an array's dtype) and :class:`Select` (one of two values by a
+condition, branch-free).
 
 Statements: :class:`Loop` (serial, parallel or unrolled; start, stop, step),
 :class:`Assign` and :class:`Accumulate` (a store into a local or an array
@@ -41,6 +44,9 @@ FUNCTIONS = frozenset({"exp", "log", "tanh", "sigmoid", "relu", "step", "sign", 
 KINDS = frozenset({"serial", "parallel", "unrolled"})
 #: The relations a :class:`Cmp` may state, as Python writes them.
 RELATIONS = frozenset({"==", "!=", "<", "<=", ">", ">="})
+#: How a :class:`Logic` joins truth values: ``and`` / ``or`` short-circuit (a branch each), ``&`` / ``|``
+#: evaluate every operand (no branch: what a select wants).
+CONNECTIVES = frozenset({"and", "or", "&", "|"})
 
 
 class Node:
@@ -128,6 +134,14 @@ class FloorDiv(Node):
 
 
 @dataclass(frozen=True)
+class Mod(Node):
+    """``num % den``: the remainder :class:`FloorDiv` leaves (non-negative for a positive ``den``)."""
+
+    num: Expr
+    den: Expr
+
+
+@dataclass(frozen=True)
 class Call(Node):
     """A known function (:data:`FUNCTIONS`) of ``args``."""
 
@@ -152,7 +166,47 @@ class Cmp(Node):
             raise ValueError(f"Cmp: unknown relation {self.op!r}")
 
 
-Expr = Union[Int, Rat, Real, Var, Load, Add, Mul, Pow, FloorDiv, Call, Cmp]  # noqa: UP007 - a runtime alias
+@dataclass(frozen=True)
+class Shape(Node):
+    """``array.shape[axis]``: the extent of an argument array, for a kernel whose sizes are not parameters."""
+
+    array: str
+    axis: int
+
+
+@dataclass(frozen=True)
+class Logic(Node):
+    """``args`` joined by ``op`` (:data:`CONNECTIVES`), left to right."""
+
+    op: str
+    args: tuple[Expr, ...]
+
+    def __post_init__(self) -> None:
+        if self.op not in CONNECTIVES or len(self.args) < 2:
+            raise ValueError(f"Logic: {self.op!r} of {len(self.args)} operands")
+
+
+@dataclass(frozen=True)
+class Cast(Node):
+    """``value`` as a scalar of array ``like``'s dtype (``like.dtype.type(value)``): a float32 kernel's
+    constants stay float32."""
+
+    value: Expr
+    like: str
+
+
+@dataclass(frozen=True)
+class Select(Node):
+    """``then if cond else other``: both are plain values, so LLVM may compile it without a branch."""
+
+    cond: Expr
+    then: Expr
+    other: Expr
+
+
+Expr = Union[  # noqa: UP007 - a runtime alias
+    Int, Rat, Real, Var, Load, Shape, Add, Mul, Pow, FloorDiv, Mod, Call, Cmp, Logic, Cast, Select,
+]
 
 
 # ---- statements ----------------------------------------------------------------------------------
@@ -275,6 +329,18 @@ def rewrite(node: Node | tuple[Node, ...], fn: Callable[[Node], Node]) -> Node |
 def substitute(node: Node | tuple[Node, ...], values: Mapping[str, Expr]) -> Node | tuple[Node, ...]:
     """``node`` with every :class:`Var` named in ``values`` replaced by its value."""
     return rewrite(node, lambda n: values.get(n.name, n) if isinstance(n, Var) else n)
+
+
+def rename(node: Node | tuple[Node, ...], new: Mapping[str, str]) -> Node | tuple[Node, ...]:
+    """``node`` with every scalar and loop index named in ``new`` called by its new name."""
+    def one(n: Node) -> Node:
+        if isinstance(n, Var) and n.name in new:
+            return Var(new[n.name])
+        if isinstance(n, Loop) and n.index in new:
+            return dataclasses.replace(n, index=new[n.index])
+        return n
+
+    return rewrite(node, one) if new else node
 
 
 def names(node: Node) -> frozenset[str]:

@@ -30,6 +30,7 @@ from ..errors import SpecError
 from ..model.functions import sigmoid
 from ..model.layer import Equation, Layer
 from ..model.validate import RESERVED, check_name
+from .freeze import freeze
 from .ir import (
     ArraySpec,
     Kernel,
@@ -206,6 +207,7 @@ def _record(layer: Layer, r) -> RecordKernel:
         sizes=tuple(str(s) for s in used),
         label=layer.label,
         formula=f"{r.array.label} = {r.op}({r.source.label}, {r.factor})",
+        frozen=freeze(factor),
     )
 
 
@@ -283,6 +285,7 @@ def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: s
         window=window,
         tile=tile,
         long=_long(free, shape, terms, short),
+        renamed=tuple(sorted((str(a), str(b)) for a, b in rename.items())),
     )
 
 

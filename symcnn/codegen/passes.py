@@ -158,3 +158,264 @@ def reads(s: L.Stmt) -> frozenset[str]:
 def _read(e: L.Expr) -> frozenset[str]:
     return frozenset(n.name if isinstance(n, L.Var) else n.array
                      for n in L.walk(e) if isinstance(n, (L.Var, L.Load)))
+
+
+def parallel(collapse: int) -> Pass:
+    """The pass running a kernel's outermost loops over threads: the first loop (``collapse`` 1), or the
+    first two fused into one loop over their product (``collapse`` 2: an index ``_o`` split back into
+    both by ``//`` and ``%``, so a small first extent still fills the threads); 0 leaves it serial.
+
+    Refused (``ValueError``) unless the loops start at 0 with unit steps, the second's bounds do not
+    depend on the first, and no two iterations touch one element (:func:`_shared`)."""
+    if collapse not in (0, 1, 2):
+        raise ValueError(f"parallel over {collapse} loops: 0, 1 or 2")
+
+    def run(kernel: L.Kernel) -> L.Kernel:
+        if not collapse:
+            return kernel
+        if len(kernel.body) != 1 or not isinstance(kernel.body[0], L.Loop):
+            raise ValueError(f"{kernel.name}: no outermost loop to run in parallel")
+        outer = kernel.body[0]
+        loops = [outer]
+        if collapse == 2:
+            if len(outer.body) != 1 or not isinstance(outer.body[0], L.Loop):
+                raise ValueError(f"{kernel.name}: the loop over {outer.index} is not around another")
+            loops.append(outer.body[0])
+        for lp in loops:
+            if lp.start != L.Int(0) or lp.step != L.Int(1) or lp.kind != "serial":
+                raise ValueError(f"{kernel.name}: the loop over {lp.index} is not a plain range from 0")
+        reason = _shared(loops[-1].body, {lp.index for lp in loops})
+        if reason:
+            raise ValueError(f"{kernel.name}: its iterations cannot run in parallel: {reason}")
+        if collapse == 1:
+            return L.Kernel(kernel.name, kernel.params, (_kind(outer, "parallel"),), kernel.doc)
+        inner = loops[1]
+        if outer.index in L.names(inner.stop):
+            raise ValueError(f"{kernel.name}: the extent of {inner.index} depends on {outer.index}")
+        taken = set(L.names(kernel)) | set(kernel.params) | L.written(kernel)
+        o = L.Var(fresh("_o", taken))
+        split = (L.Assign(L.Var(outer.index), L.FloorDiv(o, inner.stop)),
+                 L.Assign(L.Var(inner.index), L.Mod(o, inner.stop)))
+        extent = L.times(outer.stop, inner.stop)
+        fused = L.Loop(o.name, L.Int(0), extent, (*split, *inner.body), kind="parallel")
+        return L.Kernel(kernel.name, kernel.params, (fused,), kernel.doc)
+
+    return run
+
+
+def _kind(loop: L.Loop, kind: str) -> L.Loop:
+    return L.Loop(loop.index, loop.start, loop.stop, loop.body, loop.step, kind)
+
+
+def _shared(body: tuple[L.Stmt, ...], indices: set[str]) -> str | None:
+    """Why iterations over ``indices`` of ``body`` would share an element, or ``None``: every array it
+    stores into is stored at elements indexed by all of ``indices`` and not read (a scalar the body
+    sets is each iteration's own: Numba's ``prange`` makes it private)."""
+    nodes = [n for s in body for n in L.walk(s)]
+    read = {r for s in body for r in reads(s)}
+    for s in (n for n in nodes if isinstance(n, (L.Assign, L.Accumulate))):
+        if isinstance(s.target, L.Var):
+            continue
+        if s.target.array in read:
+            return f"{s.target.array} is read where it is written"
+        if not {L.Var(i) for i in indices} <= set(s.target.index):
+            return f"{s.target.array} is stored at an element not indexed by {sorted(indices)}"
+    return None
+
+
+def common(kernel: L.Kernel) -> L.Kernel:
+    """The pass naming each subexpression a store computes more than once: ``_tN = e`` right before the
+    store, which then reads ``_tN`` (common subexpression elimination, as SymPy's ``cse`` does for the
+    template kernels). The largest repeated subexpression is named first; names and array reads are
+    not, as they cost nothing to repeat."""
+    taken = set(L.names(kernel)) | set(kernel.params) | L.written(kernel)
+
+    def block(body: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
+        out: list[L.Stmt] = []
+        for s in body:
+            if isinstance(s, (L.Assign, L.Accumulate)):
+                out += _named(s, taken)
+            elif isinstance(s, (L.Loop, L.If, L.Variant)):
+                out.append(L.with_body(s, block(s.body)))
+            elif isinstance(s, L.Dispatch):
+                variants = tuple(L.Variant(v.conds, block(v.body)) for v in s.variants)
+                out.append(L.Dispatch(variants, block(s.default)))
+            else:
+                out.append(s)
+        return tuple(out)
+
+    return L.Kernel(kernel.name, kernel.params, block(kernel.body), kernel.doc)
+
+
+_CHEAP = (L.Var, L.Load, L.Int, L.Rat, L.Real, L.Shape)
+
+
+def _named(s: L.Assign | L.Accumulate, taken: set[str]) -> list[L.Stmt]:
+    """``s`` preceded by the temporaries of its value's repeated subexpressions."""
+    temps: list[L.Stmt] = []
+    value = s.value
+    while True:
+        seen: dict[L.Node, int] = {}
+        for n in L.walk(value):
+            if not isinstance(n, _CHEAP):
+                seen[n] = seen.get(n, 0) + 1
+        repeated = [n for n, c in seen.items() if c > 1]
+        if not repeated:
+            break
+        best = max(repeated, key=lambda n: sum(1 for _ in L.walk(n)))
+        name = fresh("_t", taken)
+        temps.append(L.Assign(L.Var(name), best))
+        value = L.rewrite(value, lambda n, best=best, name=name: L.Var(name) if n == best else n)
+    return [*temps, type(s)(s.target, value)]
+
+
+def typed_locals(like: str) -> Pass:
+    """The pass giving every zero-filled local without a dtype array ``like``'s (a float32 kernel
+    accumulates in float32, as the template kernels do)."""
+
+    def visit(n: L.Node) -> L.Node:
+        return L.Local(n.name, n.shape, like) if isinstance(n, L.Local) and n.like is None else n
+
+    def run(kernel: L.Kernel) -> L.Kernel:
+        return L.rewrite(kernel, visit)
+
+    return run
+
+
+def hoist(like: str) -> Pass:
+    """The pass computing each factor of a sum's product right inside the deepest of the sum's loops it
+    depends on [B7].
+
+    A sum is a chain of loops and guards, each the whole body of the one around it, ending in one
+    ``acc += f₁·f₂·…`` (into a local, or an array element where the sum runs in place). The factors
+    that depend on none of the chain's loops are multiplied into ``_h`` before it, those that depend
+    on the first loop only into ``_h1`` right inside it (``_h`` times them), and so on; the innermost
+    product starts with the last. Each hoisted product is cast to ``like``'s dtype
+    (:class:`~.loops.Cast`), so a float32 kernel stays float32.
+    The products are the same numbers, multiplied in another grouping."""
+
+    def run(kernel: L.Kernel) -> L.Kernel:
+        taken = set(L.names(kernel)) | set(kernel.params) | L.written(kernel)
+        return L.Kernel(kernel.name, kernel.params, _hoist_block(kernel.body, like, taken), kernel.doc)
+
+    return run
+
+
+def _hoist_block(body: tuple[L.Stmt, ...], like: str, taken: set[str]) -> tuple[L.Stmt, ...]:
+    out: list[L.Stmt] = []
+    for s in body:
+        chain = _chain(s)
+        if chain is not None:
+            out += _hoisted(s, chain, like, taken)
+        elif isinstance(s, (L.Loop, L.If, L.Variant)):
+            out.append(L.with_body(s, _hoist_block(s.body, like, taken)))
+        elif isinstance(s, L.Dispatch):
+            variants = tuple(L.Variant(v.conds, _hoist_block(v.body, like, taken)) for v in s.variants)
+            out.append(L.Dispatch(variants, _hoist_block(s.default, like, taken)))
+        else:
+            out.append(s)
+    return tuple(out)
+
+
+def _chain(s: L.Stmt) -> list[L.Loop] | None:
+    """The loops of a sum starting at ``s`` (:func:`hoist`), or ``None`` where ``s`` is not one: loops and
+    guards, each the whole body of the one around it, down to one accumulation."""
+    loops: list[L.Loop] = []
+    while isinstance(s, (L.Loop, L.If)) and len(s.body) == 1:
+        loops += [s] if isinstance(s, L.Loop) else []
+        s = s.body[0]
+    return loops if loops and isinstance(s, L.Accumulate) else None
+
+
+def _hoisted(s: L.Loop, chain: list[L.Loop], like: str, taken: set[str]) -> list[L.Stmt]:
+    indices = [lp.index for lp in chain]
+    step = next(n for n in L.walk(s) if isinstance(n, L.Accumulate))
+    factors = step.value.factors if isinstance(step.value, L.Mul) else (step.value,)
+    at: dict[int, list[L.Expr]] = {}
+    for f in factors:
+        used = L.names(f) & set(indices)
+        at.setdefault(max((indices.index(u) + 1 for u in used), default=0), []).append(f)
+    inner = len(indices)
+    named: dict[int, L.Assign] = {}
+    carried: L.Expr | None = None
+    for d in sorted(at):
+        if d == inner:
+            break
+        product = ([carried] if carried is not None else []) + at[d]
+        carried = L.Var(fresh(f"_h{d or ''}", taken))
+        named[d] = L.Assign(carried, L.Cast(product[0] if len(product) == 1 else L.Mul(tuple(product)), like))
+    if not named:
+        return [s]
+    rest = ([carried] if carried is not None else []) + at.get(inner, [])
+    value = rest[0] if len(rest) == 1 else L.Mul(tuple(rest))
+
+    def rebuild(n: L.Stmt, depth: int) -> tuple[L.Stmt, ...]:
+        if isinstance(n, L.Loop):
+            body = rebuild(n.body[0], depth + 1)
+            n = L.with_body(n, ((named[depth + 1],) if depth + 1 in named else ()) + body)
+            return (n,)
+        if isinstance(n, L.If):
+            return (L.with_body(n, rebuild(n.body[0], depth)),)
+        return (L.Accumulate(n.target, value),)
+
+    return [*((named[0],) if 0 in named else ()), *rebuild(s, 0)]
+
+
+def in_place(outer: int = 0) -> Pass:
+    """The pass summing straight into the target, its free loops but the first ``outer`` innermost: a
+    plain nest ``for free: acc = 0; Σ… acc += v; target[free] = acc`` becomes, inside the ``outer``
+    loops, ``for rest: target[free] = 0`` and, for each sum, ``Σ… for rest: target[free] += v`` (the
+    loop order a target read along its last axis wants, every element added in the same order).
+
+    Refused (``ValueError``) unless the kernel is such a nest whose sums are chains of loops
+    (:func:`hoist`) with bounds free of the free indices, and the free loops' bounds free of the sums'
+    indices."""
+
+    def run(kernel: L.Kernel) -> L.Kernel:
+        return _in_place(kernel, outer)
+
+    return run
+
+
+def _in_place(kernel: L.Kernel, outer: int) -> L.Kernel:
+    free: list[L.Loop] = []
+    body = kernel.body
+    while len(body) == 1 and isinstance(body[0], L.Loop):
+        free.append(body[0])
+        body = body[0].body
+    if len(body) < 3 or len(free) < outer or not isinstance(body[0], L.Local) or body[0].shape \
+            or not isinstance(body[-1], L.Assign) or body[-1].value != L.Var(body[0].name):
+        raise ValueError(f"{kernel.name}: not a sum into a local stored at each point")
+    kept, free = free[:outer], free[outer:]
+    acc, store = body[0].name, body[-1].target
+    indices = {lp.index for lp in free}
+    extents = frozenset().union(*(L.names(lp.start) | L.names(lp.stop) for lp in free))
+
+    def around(stmts: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
+        for lp in reversed(free):
+            stmts = (L.with_body(lp, stmts),)
+        return stmts
+
+    def sunk(s: L.Stmt) -> L.Stmt:
+        if isinstance(s, L.Loop):
+            if (L.names(s.start) | L.names(s.stop) | L.names(s.step)) & indices or s.index in extents:
+                raise ValueError(f"{kernel.name}: the loop over {s.index} and the free loops are tied")
+            return L.with_body(s, (sunk(s.body[0]),))
+        return around((into_target(s),))[0]
+
+    def into_target(s: L.Stmt) -> L.Stmt:
+        if isinstance(s, L.If):
+            return L.with_body(s, (into_target(s.body[0]),))
+        if isinstance(s, L.Accumulate) and s.target == L.Var(acc):
+            return L.Accumulate(store, s.value)
+        raise ValueError(f"{kernel.name}: a sum that is not a chain of loops")
+
+    sums = []
+    for s in body[1:-1]:
+        if _chain(s) is None:
+            raise ValueError(f"{kernel.name}: a sum that is not a chain of loops")
+        sums.append(sunk(s))
+    out = (*around((L.Assign(store, L.Cast(L.Int(0), store.array)),)), *sums)
+    for lp in reversed(kept):
+        out = (L.with_body(lp, out),)
+    return L.Kernel(kernel.name, kernel.params, out, kernel.doc)

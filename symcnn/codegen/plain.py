@@ -38,7 +38,8 @@ SCHEDULE = "plain"
 
 def kernel_trees(d: Derivation, module: Module) -> tuple[loops.Kernel | RecordKernel, ...]:
     """Every kernel of ``module`` in order: each equation and each gradient as its plain loop nest
-    (:func:`.freeze.nest`); a forward record stays the fast IR's record."""
+    (:func:`.freeze.nest`), its indices named as ``module`` names them; a forward record stays the fast
+    IR's record."""
     layer = d.layer
     out: list[loops.Kernel | RecordKernel] = []
     equations = iter(layer.equations)
@@ -61,7 +62,8 @@ def kernel_trees(d: Derivation, module: Module) -> tuple[loops.Kernel | RecordKe
 
 def _tree(k: Kernel, layer: str, target, free, terms, formula: str) -> loops.Kernel:
     doc = kernel_docstring_lines(dataclasses.replace(k, formula=formula), layer)
-    return nest(k.name, k.args, target, free, terms, tuple(doc))
+    tree = nest(k.name, k.args, target, free, terms, tuple(doc))
+    return loops.rename(tree, dict(k.renamed))  # the names the fast kernel gives its indices
 
 
 def plain_module(d: Derivation, module: Module | None = None, passes: Sequence[Pass] = ()) -> str:

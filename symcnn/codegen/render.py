@@ -19,12 +19,23 @@ from .. import __version__
 from ..backends import BACKENDS
 from ..errors import GeneratedCodeError
 from . import loops as L
+from . import records
 from . import text as _text
 from .block import Blocked
 from .emit import source
 from .ir import Kernel, Loop, Module, RecordKernel
 from .layout import wrap_long_lines
-from .text import TEMPLATES, docstring, environment, kernel_docstring, schedule_docstrings, source_text
+from .passes import Pass, common, hoist, in_place, parallel, typed_locals
+from .records import record_tree
+from .text import (
+    TEMPLATES,
+    docstring,
+    environment,
+    kernel_docstring,
+    kernel_docstring_lines,
+    schedule_docstrings,
+    source_text,
+)
 from .vectorize import render_numpy_kernel, render_vectorized, vectorize
 
 #: LLVM flags for Numba kernels with sums: reassociation lets a float sum vectorise; nothing
@@ -54,28 +65,32 @@ class _Free:
 
     index: str
     extent: str
-    parallel: bool = False
     factor: str = ""  #: the extent as a factor of a product (collapsed loops)
 
     @property
     def range(self) -> str:
-        return f"{'prange' if self.parallel else 'range'}({self.extent})"
+        return f"range({self.extent})"
 
 
-def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "", block: Blocked | None = None) -> str:
+def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "", block: Blocked | None = None,
+                        tree: L.Kernel | None = None) -> str:
     """Kernel ``k`` as Numba source; with ``block``, its register-blocked variant comes first in the
     dispatch, printed from its loop tree and compiled with LLVM's SLP vectoriser
-    (:mod:`symcnn.support.vector`)."""
+    (:mod:`symcnn.support.vector`). ``tree``: its plain nest (:mod:`.freeze`), which an elementwise
+    kernel is printed from, after the passes of :func:`elementwise_passes`."""
+    if isinstance(k, RecordKernel):
+        return record_source(k, layer)
+    passes = tree_passes(k)
+    if passes is not None:
+        if tree is None:
+            raise ValueError(f"{k.name}: this kernel is printed from its plain nest: none given")
+        for step in passes:
+            tree = step(tree)
+        flags = ["cache=True", *(["parallel=True"] if k.parallel else []),
+                 *([f"fastmath={FASTMATH}"] if any(t.loops for t in k.terms) else [])]
+        return f"@njit({', '.join(flags)})\n" + source(tree)
     macros = template("numba_kernels.j2").module
     doc = kernel_docstring(k, layer)
-    if isinstance(k, RecordKernel):
-        blocked = 2 if k.op == "block_argmax" else 1
-        # records over whole feature maps (batch, channel, height, width) run their batch in parallel
-        lead = [
-            _Free(f"_i{a}", f"{k.source}.shape[{a}]", parallel=a == 0 and k.rank >= 4)
-            for a in range(k.rank - blocked)
-        ]
-        return str(macros.record(k, doc, lead)).rstrip("\n")
     extent = k.extent
     loops = [_Free(f, extent[f], factor=extent[f].factor) for f in k.outer]
     inner = [_Free(f, extent[f], factor=extent[f].factor) for f in k.inner]
@@ -96,7 +111,57 @@ def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "", block: Blocke
     return str(macros.kernel(k, doc, docs, loops, inner, terms, ", ".join(flags), blocked)).rstrip("\n")
 
 
-def _numba_or_ufuncs(k: Kernel | RecordKernel, m: Module, blocks: Mapping[str, Blocked]) -> str:
+def is_elementwise(k: Kernel) -> bool:
+    """Whether ``k`` stores one term with no sum and no guard at each point, with no other schedule."""
+    return (not k.window and not k.tile and not k.accumulate and len(k.terms) == 1
+            and not k.terms[0].loops and not k.terms[0].guards)
+
+
+def is_pointwise(k: Kernel) -> bool:
+    """Whether ``k`` sums each point of its target in turn, its sums in their derived order: no window,
+    tile, accumulation in place, partial sum, packing or jam."""
+    return (not k.window and not k.tile and not k.accumulate and tuple(k.outer) == tuple(k.free)
+            and all(not (t.partial or t.pack or t.fill or t.jam)
+                    and [lp.index for lp in t.nest] == [lp.index for lp in t.loops] for t in k.terms))
+
+
+def is_summed_in_place(k: Kernel) -> bool:
+    """Whether ``k`` adds every sum straight into its target, the free loops after its ``outer`` ones
+    inside the sums in their own order, the sums in their derived order and bounds, and nothing else:
+    no window, tile, initialising term, partial sum, packing or jam."""
+    return (not k.window and not k.tile and k.accumulate and (*k.outer, *k.inner) == tuple(k.free)
+            and k.init < 0
+            and all(t.loops and not (t.partial or t.pack or t.fill or t.jam)
+                    and t.nest[: len(t.loops)] == t.loops
+                    and [lp.index for lp in t.nest[len(t.loops):]] == list(k.inner) for t in k.terms))
+
+
+def tree_passes(k: Kernel) -> tuple[Pass, ...] | None:
+    """The passes that make kernel ``k``'s plain nest (:mod:`.freeze`) its Numba schedule, or ``None``
+    where the template prints it (from the fast IR): an elementwise kernel has its subexpressions named
+    once and its first ``k.collapse`` free loops run over threads; a pointwise one (:func:`is_pointwise`)
+    also accumulates in the target's dtype and has its factors hoisted out of the loops they do not
+    depend on; one summed in place (:func:`is_summed_in_place`) adds into the target, its inner free
+    loops innermost, its factors hoisted, its outer ones over threads as the elementwise ones."""
+    if is_elementwise(k):
+        return (common, parallel(k.collapse))
+    if is_pointwise(k):
+        return (typed_locals(k.target), hoist(k.target), common, parallel(k.collapse))
+    if is_summed_in_place(k):
+        return (in_place(len(k.outer)), hoist(k.target), common, parallel(k.collapse))
+    return None
+
+
+def record_source(k: RecordKernel, layer: str = "") -> str:
+    """Record kernel ``k`` as Numba source: its loop tree (:mod:`.records`), printed."""
+    tree = record_tree(k.op, k.name, k.args, k.source, k.target, k.rank, k.frozen,
+                       tuple(kernel_docstring_lines(k, layer)))
+    flags = "cache=True, parallel=True" if records.parallel(k.rank) else "cache=True"
+    return f"@njit({flags})\n" + source(tree)
+
+
+def _numba_or_ufuncs(k: Kernel | RecordKernel, m: Module, blocks: Mapping[str, Blocked],
+                     trees: Mapping[str, L.Kernel]) -> str:
     """The Numba kernel, or for a large elementwise kernel (one worth a parallel loop) calling a
     function LLVM cannot vectorise (``m.scalar_only``, from the derivation), the NumPy backend's
     kernel (ufuncs over whole arrays, :mod:`.ufuncs`)."""
@@ -105,15 +170,18 @@ def _numba_or_ufuncs(k: Kernel | RecordKernel, m: Module, blocks: Mapping[str, B
         vk = vectorize(k)
         if vk.whole_arrays:
             return render_vectorized(vk, m.layer)
-    return render_numba_kernel(k, m.layer, blocks.get(k.name))
+    return render_numba_kernel(k, m.layer, blocks.get(k.name), trees.get(k.name))
 
 
-def render_module(m: Module, backend: str, blocks: Mapping[str, Blocked] | None = None) -> str:
+def render_module(m: Module, backend: str, blocks: Mapping[str, Blocked] | None = None,
+                  trees: Mapping[str, L.Kernel] | None = None) -> str:
     """One generated module, ``<layer>_<backend>.py``; ``blocks``: the register-blocked variants of
-    its kernels by name (:mod:`.variants`), which the Numba backend dispatches to first."""
+    its kernels by name (:mod:`.variants`), which the Numba backend dispatches to first; ``trees``:
+    the plain nests of its kernels by name (:func:`.plain.kernel_trees`), which the Numba backend
+    prints the kernels it schedules by passes from."""
     every = m.forward + m.backward + m.evaluate + m.update
     if backend == "numba":
-        kernels = [_numba_or_ufuncs(k, m, blocks or {}) for k in every]
+        kernels = [_numba_or_ufuncs(k, m, blocks or {}, trees or {}) for k in every]
     else:
         kernels = [render_numpy_kernel(k, m.layer) for k in every]
     used = _names_used("\n".join(kernels))

@@ -1,0 +1,125 @@
+"""Nodes and passes the record and elementwise kernels are printed with (symcnn/codegen/records.py,
+passes.py): selects and connectives print with the parentheses they need, ``parallel`` fuses loops or
+refuses iterations that share an element, ``common`` names repeated subexpressions, and the record trees,
+printed and run as Python, mark each block's first maximum with NaN counting as the maximum."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from symcnn.codegen import loops as L
+from symcnn.codegen.emit import source
+from symcnn.codegen.passes import common, parallel
+from symcnn.codegen.records import record_tree
+
+a, b, t = L.Var("a"), L.Var("b"), L.Var("t")
+
+
+def test_connectives_and_selects_print_what_the_tree_means():
+    nan = L.Logic("&", (L.Cmp("!=", a, a), L.Cmp("==", b, b)))
+    assert source(L.Logic("|", (L.Cmp(">", a, b), nan))) == "(a > b) | ((a != a) & (b == b))"
+    assert source(L.Logic("or", (L.Cmp(">", a, b), L.Logic("and", (L.Cmp("<", a, b), t))))) \
+        == "a > b or (a < b and t)"
+    assert source(L.Select(t, a, L.Add((b, L.Int(1))))) == "a if t else b + 1"
+    assert source(L.Mul((L.Int(2), L.Select(t, a, b)))) == "2*(a if t else b)"
+    assert source(L.Mod(L.Add((a, b)), L.Var("M"))) == "(a + b) % M"
+    assert source(L.Shape("X", 2)) == "X.shape[2]"
+    assert source(L.Pow(a, L.Rat(1, 2))) == "math.sqrt(a)"
+    with pytest.raises(ValueError, match="operands"):
+        L.Logic("|", (a,))
+
+
+def _nest(store: L.Stmt) -> L.Kernel:
+    inner = L.Loop("j", L.Int(0), L.Var("M"), (store,))
+    return L.Kernel("k", ("X", "Y", "N", "M"), (L.Loop("i", L.Int(0), L.Var("N"), (inner,)),))
+
+
+def test_parallel_fuses_two_loops_and_computes_the_same():
+    twice = L.Mul((L.Int(2), L.Load("X", (L.Var("j"), L.Var("i")))))
+    k = _nest(L.Assign(L.Load("Y", (L.Var("i"), L.Var("j"))), twice))
+    fused = parallel(2)(k)
+    assert fused.body[0].kind == "parallel" and fused.body[0].index == "_o"
+    assert parallel(1)(k).body[0].kind == "parallel" and parallel(0)(k) == k
+    X = np.arange(12.0).reshape(4, 3)
+    for tree in (k, fused):
+        env = {"prange": range}
+        exec(source(tree), env)
+        Y = np.zeros((3, 4))
+        env["k"](X, Y, 3, 4)
+        assert np.array_equal(Y, 2 * X.T)
+
+
+def test_parallel_refuses_iterations_that_share_an_element():
+    shared = _nest(L.Accumulate(L.Load("Y", (L.Var("i"),)), L.Load("X", (L.Var("i"), L.Var("j")))))
+    with pytest.raises(ValueError, match="not indexed by"):
+        parallel(2)(shared)
+    assert parallel(1)(shared).body[0].kind == "parallel"  # each i owns Y[i]
+    reread = _nest(L.Assign(L.Load("Y", (L.Var("i"), L.Var("j"))), L.Load("Y", (L.Var("j"), L.Var("i")))))
+    with pytest.raises(ValueError, match="read where it is written"):
+        parallel(1)(reread)
+
+
+def test_common_names_a_repeated_subexpression_once():
+    e = L.Call("exp", (L.Load("X", (L.Var("i"),)),))
+    k = L.Kernel("k", ("X", "Y"), (L.Assign(L.Load("Y", (L.Var("i"),)), L.Add((e, L.Mul((e, e))))),))
+    assert source(common(k).body[0]) == "_t = math.exp(X[i])"
+    assert source(common(k).body[1]) == "Y[i] = _t + _t*_t"
+    assert common(common(k)) == common(k)
+
+
+@pytest.mark.parametrize("s", [2, 3])
+@pytest.mark.parametrize("factor", ["constant", "size"])
+def test_record_trees_mark_each_blocks_first_maximum(s, factor):
+    f = L.Int(s) if factor == "constant" else L.Var("s")
+    params = ("X", "S") if factor == "constant" else ("X", "S", "s")
+    env = {"prange": range, "math": __import__("math")}
+    exec(source(record_tree("block_argmax", "rec", params, "X", "S", 4, f)), env)
+    rng = np.random.default_rng(s)
+    X = rng.integers(-2, 2, (2, 2, 2 * s + 1, 3 * s)).astype(float)  # ties, and a row no block covers
+    X[0, 0, 0, 0], X[0, 0, 0, 1] = np.nan, 9.0  # a first NaN keeps the 1
+    X[1, 1, s - 1, s - 1] = np.nan  # a later NaN takes it from a larger number
+    S = np.full_like(X, 7.0)
+    env["rec"](X, S, *(() if factor == "constant" else (s,)))
+    blocks = X[:, :, : 2 * s, :].reshape(2, 2, 2, s, 3, s).transpose(0, 1, 2, 4, 3, 5)
+    blocks = blocks.reshape(2, 2, 2, 3, s * s)
+    hit = np.eye(s * s)[blocks.argmax(axis=-1)].reshape(2, 2, 2, 3, s, s).transpose(0, 1, 2, 4, 3, 5)
+    expected = np.zeros_like(X)
+    expected[:, :, : 2 * s, :] = hit.reshape(2, 2, 2 * s, 3 * s)
+    assert np.array_equal(S, expected)
+
+
+def test_row_max_tree():
+    env = {"prange": range}
+    exec(source(record_tree("row_max", "rec", ("Y", "M"), "Y", "M", 2, L.Int(1))), env)
+    Y = np.random.default_rng(0).standard_normal((4, 5))
+    M = np.zeros(4)
+    env["rec"](Y, M)
+    assert np.array_equal(M, Y.max(axis=1))
+    with pytest.raises(ValueError, match="unknown primitive"):
+        record_tree("median", "rec", ("Y", "M"), "Y", "M", 2, L.Int(1))
+
+
+def test_in_place_sums_into_the_target_with_its_free_loops_innermost():
+    """``db[k] = Σ_n dU[n, k]`` as the plain nest and summed in place, hoisted: the same numbers."""
+    from symcnn.codegen.passes import hoist, in_place
+
+    n, k = L.Var("n"), L.Var("k")
+    step = L.Accumulate(L.Var("_acc"), L.Mul((L.Int(3), L.Load("dU", (n, k)))))
+    sums = L.Loop("n", L.Int(0), L.Var("N"), (step,))
+    point = (L.Local("_acc"), sums, L.Assign(L.Load("db", (k,)), L.Var("_acc")))
+    plain = L.Kernel("k", ("dU", "db", "N", "O"), (L.Loop("k", L.Int(0), L.Var("O"), point),))
+    tree = hoist("db")(in_place()(plain))
+    assert [type(s).__name__ for s in tree.body] == ["Loop", "Assign", "Loop"]  # zero, _h, the sum
+    assert tree.body[2].body[0].index == "k"  # the free loop inside the sum
+    dU = np.random.default_rng(1).standard_normal((5, 4))
+    for t in (plain, tree):
+        env = {}
+        exec(source(t), env)
+        db = np.full(4, 7.0)
+        env["k"](dU, db, 5, 4)
+        assert np.allclose(db, 3 * dU.sum(axis=0))
+    tied = L.Kernel("k", plain.params, (L.Loop("k", L.Int(0), L.Var("O"), (
+        L.Local("_acc"), L.Loop("n", L.Int(0), k, (step,)), point[2])),))
+    with pytest.raises(ValueError, match="tied"):
+        in_place()(tied)
