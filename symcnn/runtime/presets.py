@@ -20,9 +20,9 @@
 ``vgg``    A small VGG-style net of 3×3 'same' convolutions (zero-padded, ``conv_*_relu_same``):
            conv 16 → conv 16 → max-pool 2 → conv 32 → conv 32 → max-pool 2 → fc 1568→128
            ReLU → fc 128→10; softmax cross-entropy, momentum and a cosine schedule.
-``resnet`` A small residual net with batch norm (xcorr only), two stages: stem conv 16@3×3
+``resnet`` A small residual net with batch norm (xcorr only), two stages: stem conv 32@3×3
            'same' (``conv_xcorr_identity_same``) → batch norm + ReLU (``batchnorm_relu``) →
-           max-pool 2 → a residual block of 16 maps at 14×14 (``resblock``: two 3×3 'same'
+           max-pool 2 → a residual block of 32 maps at 14×14 (``resblock``: two 3×3 'same'
            convolutions with batch norm, identity shortcut) → max-pool 2 → conv 48@3×3 'same'
            → batch norm + ReLU → two residual blocks of 48 maps at 7×7 → global average
            pooling → fc 48→10; softmax cross-entropy, momentum and a cosine schedule. Its batch
@@ -62,12 +62,12 @@ RECIPES = {
     "lenet5": {"lr": 0.01, "schedule": "cosine", "momentum": 0.9, "batch_size": 64, "epochs": 10},
     "combo": {"lr": 1.0, "schedule": "constant", "momentum": 0.0, "batch_size": 50, "epochs": 1},
     "vgg": {"lr": 0.02, "schedule": "cosine", "momentum": 0.9, "batch_size": 64, "epochs": 10},
-    "resnet": {"lr": 0.05, "schedule": "cosine", "momentum": 0.9, "batch_size": 64, "epochs": 10,
+    "resnet": {"lr": 0.1, "schedule": "cosine", "momentum": 0.9, "batch_size": 64, "epochs": 10,
                "weight_decay": 5e-4, "augment": "flip"},
 }
 #: The ``resnet`` preset's stages: maps and residual blocks of each; every stage after the first
 #: starts with a max-pool 2 and a 3×3 'same' convolution (with batch norm and ReLU) to its maps.
-RESNET_STAGES = ((16, 1), (48, 2))
+RESNET_STAGES = ((32, 1), (48, 2))
 
 
 class _Builder:
