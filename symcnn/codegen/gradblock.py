@@ -27,8 +27,11 @@ Kernel`` and each refusing (``ValueError``) a tree not of its shape, are:
    taps × lanes) into named scalars, each distinct read loaded once a step.
 6. :func:`.block.unsigned` marks the buffers' indices non-negative.
 
-:func:`kernel_gradient` composes them, sized by :attr:`.target.Target.gradient`.
-Numba compiles the result with LLVM's SLP vectoriser on and without
+:func:`kernel_gradient` composes them, sized by :attr:`.target.Target.gradient`
+(4 maps × 3 taps × 8 lanes: 96 scalars), and the dispatch runs it where
+there is a whole block of maps, a row of taps is the block's 3 (a 3×3
+kernel), and the partial targets (:data:`PARTS` slices × 8 lanes of ``C·M·9``)
+stay small. Numba compiles it with LLVM's SLP vectoriser on and without
 ``reassoc``, as the forward block. The sum runs in another order than the
 plain nest's (slices of images, interleaved positions), so it differs from
 ``--schedule plain`` by round-off.
@@ -421,6 +424,10 @@ class _Jam:
 # ---- the schedule ---------------------------------------------------------------------------------
 
 
+def _indices(kernel: L.Kernel) -> frozenset[str]:
+    return frozenset(n.index for n in L.walk(kernel) if isinstance(n, L.Loop))
+
+
 def kernel_gradient(tree: L.Kernel, shapes: Mapping[str, Sequence[L.Expr]], maps: int, taps: int,
                     width: int, name: str) -> Blocked | None:
     """The plain nest ``tree`` of ``T[i, j, a, b] = Σ_n Σ_y Σ_x X[n, i, …]·δ[n, j, y, x]`` (the input read
@@ -445,25 +452,19 @@ def kernel_gradient(tree: L.Kernel, shapes: Mapping[str, Sequence[L.Expr]], maps
                 continue
             kernel = split(images, PARTS, target)(tree)
             kernel = pad(inp.array, shapes[inp.array], target, width, loop=images)(kernel)
-            steps = (widen(delta.array, shapes[delta.array], target, width, images),
-                     hoist(BUFFER, images), hoist(DELTA, images), flatten((BUFFER, DELTA)))
-            for step in steps:
+            for step in (widen(delta.array, shapes[delta.array], target, width, images),
+                         hoist(BUFFER, images), hoist(DELTA, images)):
                 kernel = step(kernel)
-            position = next(n.index for n in L.walk(kernel) if isinstance(n, L.Loop)
-                            and n.index.startswith("_f"))
-            steps = (lanes(position, width, DELTA), interchange(j, a))
-            for step in steps:
-                kernel = step(kernel)
-            lane = next(n.index for n in L.walk(kernel) if isinstance(n, L.Loop) and n.index.startswith("_l")
-                        and n.stop == L.Int(width) and any(isinstance(m, L.Loop) and m.index.startswith("_g")
-                                                           for m in L.walk(n)))
-            taps_loop = next(n for n in L.walk(kernel) if isinstance(n, L.Loop) and n.index == b
-                             and n.kind == "serial" and len(n.body) == 1)
+            before, kernel = _indices(kernel), flatten((BUFFER, DELTA))(kernel)
+            (position,) = _indices(kernel) - before  # the fused loop over positions
+            kernel = interchange(j, a)(lanes(position, width, DELTA)(kernel))
+            (lane,) = {n.body[0].index for n in L.walk(kernel) if isinstance(n, L.Loop) and n.index == b
+                       and len(n.body) == 1 and isinstance(n.body[0], L.Loop)}  # the lanes, inside the taps
             for step in (jam([(j, maps), (b, taps), (lane, width)], target), unsigned(BUFFER),
                          unsigned(DELTA)):
                 kernel = step(kernel)
             size = L.Mul(tuple(lp.stop for lp in nest))
-            row = simplified(L.minus(taps_loop.stop, taps_loop.start))
+            row = simplified(L.minus(nest[3].stop, nest[3].start))
             if isinstance(row, L.Int) and row.value != taps:
                 return None
             conds = (L.Cmp(">=", nest[1].stop, L.Int(maps)),
