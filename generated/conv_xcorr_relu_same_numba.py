@@ -78,7 +78,7 @@ def forward_U_block(B, K, X, U, N, C, M, H, W, RH, RW):
             for _k2 in range(2*RH + 1):
                 for _k3 in range(2*RW + 1):
                     _kp[_k1 // 8, _k0, _k2, _k3, _k1 - 8*(_k1 // 8)] = K[_k0, _k1, _k2, _k3]
-    _wp = 2*RW + W
+    _wp = RW + W
     for n in prange(N):
         _xp = np.zeros((C, (H + 2*RH + 1)*_wp + 8), dtype=U.dtype)
         for _c0 in range(C):
@@ -721,7 +721,7 @@ def backward_dX_block(K, dU, dX, N, C, M, H, W, RH, RW):
             for _k2 in range(2*RH + 1):
                 for _k3 in range(2*RW + 1):
                     _kp[_k0 // 8, _k1, _k2, _k3, _k0 - 8*(_k0 // 8)] = K[_k0, _k1, _k2, _k3]
-    _wp = 2*RW + W
+    _wp = RW + W
     for n in prange(N):
         _xp = np.zeros((M, (H + 2*RH + 1)*_wp + 8), dtype=dX.dtype)
         for _c0 in range(M):
@@ -1260,7 +1260,7 @@ def backward_dK_block(X, dU, dK, N, C, M, H, W, RH, RW):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
     """
-    _wp = 2*RW + W
+    _wp = RW + W
     _np = min(N, 8)
     _part = np.zeros((_np, C, M, 2*RH + 1, 2*RW + 1, 8), dtype=dK.dtype)
     for _t in prange(_np):

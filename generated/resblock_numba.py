@@ -95,7 +95,7 @@ def forward_U1_block(K1, X, U1, N, C, H, W):
             for _k2 in range(3):
                 for _k3 in range(3):
                     _kp[_k1 // 8, _k0, _k2, _k3, _k1 - 8*(_k1 // 8)] = K1[_k0, _k1, _k2, _k3]
-    _wp = W + 2
+    _wp = W + 1
     for n in prange(N):
         _xp = np.zeros((C, (H + 3)*_wp + 8), dtype=U1.dtype)
         for _c0 in range(C):
@@ -710,7 +710,7 @@ def forward_U2_block(H1, K2, U2, N, C, H, W):
             for _k2 in range(3):
                 for _k3 in range(3):
                     _kp[_k1 // 8, _k0, _k2, _k3, _k1 - 8*(_k1 // 8)] = K2[_k0, _k1, _k2, _k3]
-    _wp = W + 2
+    _wp = W + 1
     for n in prange(N):
         _xp = np.zeros((C, (H + 3)*_wp + 8), dtype=U2.dtype)
         for _c0 in range(C):
@@ -1405,7 +1405,7 @@ def backward_dH1_block(K2, dU2, dH1, N, C, H, W):
             for _k2 in range(3):
                 for _k3 in range(3):
                     _kp[_k0 // 8, _k1, _k2, _k3, _k0 - 8*(_k0 // 8)] = K2[_k0, _k1, _k2, _k3]
-    _wp = W + 2
+    _wp = W + 1
     for n in prange(N):
         _xp = np.zeros((C, (H + 3)*_wp + 8), dtype=dH1.dtype)
         for _c0 in range(C):
@@ -2232,7 +2232,7 @@ def backward_dK1_block(X, dU1, dK1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _wp = W + 2
+    _wp = W + 1
     _np = min(N, 8)
     _part = np.zeros((_np, C, C, 3, 3, 8), dtype=dK1.dtype)
     for _t in prange(_np):
@@ -2788,7 +2788,7 @@ def backward_dK2_block(H1, dU2, dK2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _wp = W + 2
+    _wp = W + 1
     _np = min(N, 8)
     _part = np.zeros((_np, C, C, 3, 3, 8), dtype=dK2.dtype)
     for _t in prange(_np):

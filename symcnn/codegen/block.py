@@ -183,9 +183,11 @@ def pad(array: str, extents: Sequence[L.Expr], like: str, slack: int, loop: str 
     flattened, instead of through clipped loops.
 
     The copy, :data:`BUFFER`, holds ``array[n, …, y, x]`` at ``[…, WIDTH·(y + top) + x + left]``,
-    zeros around it, ``WIDTH`` and the border read off the extremes of the reads over the
-    loops' unclipped ranges, then a row of zeros and ``slack`` more (so that a block of ``slack``
-    positions may run past the last row: :func:`register_block`); it has ``like``'s dtype. Every
+    zeros around it: ``WIDTH`` is a row and one band of zeros that ends it and starts the next row
+    (``left`` wide where ``left`` and ``right`` are the same, else both), the border read off the
+    extremes of the reads over the loops' unclipped ranges, then a row of zeros and ``slack`` more
+    (so that a block of ``slack`` positions may run past the last row: :func:`register_block`); it
+    has ``like``'s dtype. Every
     loop whose clip keeps a read of ``array`` in bounds runs over its whole range: the reads it adds
     are zeros.
     """
@@ -215,7 +217,8 @@ def pad(array: str, extents: Sequence[L.Expr], like: str, slack: int, loop: str 
         if len(border) != 1:
             raise ValueError(f"{kernel.name}: the reads of {array} need different borders")
         ((top, bottom), (left, right)), = border
-        width = simplified(L.Add((extents[-1], left, right)))
+        band = left if left == right else L.Add((left, right))  # one band of zeros ends a row, starts one
+        width = simplified(L.Add((extents[-1], band)))
         rows = simplified(L.Add((extents[-2], top, bottom)))
 
         def flat(y: L.Expr, x: L.Expr) -> L.Expr:
