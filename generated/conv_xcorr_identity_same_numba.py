@@ -78,7 +78,7 @@ def forward_U_block(B, K, X, U, N, C, M, H, W, RH, RW):
             for _k2 in range(2*RH + 1):
                 for _k3 in range(2*RW + 1):
                     _kp[_k1 // 8, _k0, _k2, _k3, _k1 - 8*(_k1 // 8)] = K[_k0, _k1, _k2, _k3]
-    _wp = 2*RW + W
+    _wp = RW + W
     for n in prange(N):
         _xp = np.zeros((C, (H + 2*RH + 1)*_wp + 8), dtype=U.dtype)
         for _c0 in range(C):

@@ -78,7 +78,7 @@ def forward_U_block(B, K, X, U, N, C, M, H, W, RH, RW):
             for _k2 in range(2*RH + 1):
                 for _k3 in range(2*RW + 1):
                     _kp[_k1 // 8, _k0, _k2, _k3, _k1 - 8*(_k1 // 8)] = K[_k0, _k1, _k2, _k3]
-    _wp = 2*RW + W
+    _wp = RW + W
     for n in prange(N):
         _xp = np.zeros((C, (H + 2*RH + 1)*_wp + 8), dtype=U.dtype)
         for _c0 in range(C):
@@ -721,7 +721,7 @@ def backward_dX_block(K, dU, dX, N, C, M, H, W, RH, RW):
             for _k2 in range(2*RH + 1):
                 for _k3 in range(2*RW + 1):
                     _kp[_k0 // 8, _k1, _k2, _k3, _k0 - 8*(_k0 // 8)] = K[_k0, _k1, _k2, _k3]
-    _wp = 2*RW + W
+    _wp = RW + W
     for n in prange(N):
         _xp = np.zeros((M, (H + 2*RH + 1)*_wp + 8), dtype=dX.dtype)
         for _c0 in range(M):
@@ -1240,10 +1240,393 @@ def backward_dK(X, dU, dK, N, C, M, H, W, RH, RW, _threads):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
     """
-    if H*W*(2*RH + 1)*(2*RW + 1) <= 16384:  # the packed windows fit in cache
+    if M >= 4 and 2*RW + 1 == 3 and C*M*(2*RH + 1)*(2*RW + 1) <= 36864:  # a small target: blocked lane sums
+        backward_dK_block(X, dU, dK, N, C, M, H, W, RH, RW)
+    elif H*W*(2*RH + 1)*(2*RW + 1) <= 16384:  # the packed windows fit in cache
         backward_dK_packed(X, dU, dK, N, C, M, H, W, RH, RW, _threads)
     else:
         backward_dK_loops(X, dU, dK, N, C, M, H, W, RH, RW)
+
+
+@_slp
+@njit(cache=True, parallel=True, fastmath={"contract"})
+def backward_dK_block(X, dU, dK, N, C, M, H, W, RH, RW):
+    """One schedule of backward_dK, which picks it by the sizes: register-blocked lane
+    sums over images and positions (codegen/gradblock.py).
+
+    dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=max(0, RH - a)}^{min(H - 1, H + RH - a - 1)} Σ_{x=max(0,
+        RW - b)}^{min(W - 1, RW + W - b - 1)} X[n, i, -RH + a + y, -RW + b + x]*dU[n, j, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
+    """
+    _wp = RW + W
+    _np = min(N, 8)
+    _part = np.zeros((_np, C, M, 2*RH + 1, 2*RW + 1, 8), dtype=dK.dtype)
+    for _t in prange(_np):
+        _xp = np.zeros((C, (H + 2*RH + 1)*_wp + 8), dtype=dK.dtype)
+        _dp = np.zeros((M, H*_wp + 8), dtype=dK.dtype)
+        for n in range(_t*N // _np, (_t + 1)*N // _np):
+            for _d0 in range(M):
+                for _d1 in range(H):
+                    for _d2 in range(W):
+                        _dp[_d0, np.uint64(_wp*_d1 + _d2)] = dU[n, _d0, _d1, _d2]
+            for _c0 in range(C):
+                for _c1 in range(H):
+                    for _c2 in range(W):
+                        _xp[_c0, np.uint64(_wp*(RH + _c1) + RW + _c2)] = X[n, _c0, _c1, _c2]
+            for i in range(C):
+                for a in range(2*RH + 1):
+                    _j_split = (M // 4)*4
+                    for j in range(0, _j_split, 4):
+                        for b in range(0, 2*RW + 1, 3):
+                            _acc_0_0_0 = dK.dtype.type(0)
+                            _acc_0_0_1 = dK.dtype.type(0)
+                            _acc_0_0_2 = dK.dtype.type(0)
+                            _acc_0_0_3 = dK.dtype.type(0)
+                            _acc_0_0_4 = dK.dtype.type(0)
+                            _acc_0_0_5 = dK.dtype.type(0)
+                            _acc_0_0_6 = dK.dtype.type(0)
+                            _acc_0_0_7 = dK.dtype.type(0)
+                            _acc_0_1_0 = dK.dtype.type(0)
+                            _acc_0_1_1 = dK.dtype.type(0)
+                            _acc_0_1_2 = dK.dtype.type(0)
+                            _acc_0_1_3 = dK.dtype.type(0)
+                            _acc_0_1_4 = dK.dtype.type(0)
+                            _acc_0_1_5 = dK.dtype.type(0)
+                            _acc_0_1_6 = dK.dtype.type(0)
+                            _acc_0_1_7 = dK.dtype.type(0)
+                            _acc_0_2_0 = dK.dtype.type(0)
+                            _acc_0_2_1 = dK.dtype.type(0)
+                            _acc_0_2_2 = dK.dtype.type(0)
+                            _acc_0_2_3 = dK.dtype.type(0)
+                            _acc_0_2_4 = dK.dtype.type(0)
+                            _acc_0_2_5 = dK.dtype.type(0)
+                            _acc_0_2_6 = dK.dtype.type(0)
+                            _acc_0_2_7 = dK.dtype.type(0)
+                            _acc_1_0_0 = dK.dtype.type(0)
+                            _acc_1_0_1 = dK.dtype.type(0)
+                            _acc_1_0_2 = dK.dtype.type(0)
+                            _acc_1_0_3 = dK.dtype.type(0)
+                            _acc_1_0_4 = dK.dtype.type(0)
+                            _acc_1_0_5 = dK.dtype.type(0)
+                            _acc_1_0_6 = dK.dtype.type(0)
+                            _acc_1_0_7 = dK.dtype.type(0)
+                            _acc_1_1_0 = dK.dtype.type(0)
+                            _acc_1_1_1 = dK.dtype.type(0)
+                            _acc_1_1_2 = dK.dtype.type(0)
+                            _acc_1_1_3 = dK.dtype.type(0)
+                            _acc_1_1_4 = dK.dtype.type(0)
+                            _acc_1_1_5 = dK.dtype.type(0)
+                            _acc_1_1_6 = dK.dtype.type(0)
+                            _acc_1_1_7 = dK.dtype.type(0)
+                            _acc_1_2_0 = dK.dtype.type(0)
+                            _acc_1_2_1 = dK.dtype.type(0)
+                            _acc_1_2_2 = dK.dtype.type(0)
+                            _acc_1_2_3 = dK.dtype.type(0)
+                            _acc_1_2_4 = dK.dtype.type(0)
+                            _acc_1_2_5 = dK.dtype.type(0)
+                            _acc_1_2_6 = dK.dtype.type(0)
+                            _acc_1_2_7 = dK.dtype.type(0)
+                            _acc_2_0_0 = dK.dtype.type(0)
+                            _acc_2_0_1 = dK.dtype.type(0)
+                            _acc_2_0_2 = dK.dtype.type(0)
+                            _acc_2_0_3 = dK.dtype.type(0)
+                            _acc_2_0_4 = dK.dtype.type(0)
+                            _acc_2_0_5 = dK.dtype.type(0)
+                            _acc_2_0_6 = dK.dtype.type(0)
+                            _acc_2_0_7 = dK.dtype.type(0)
+                            _acc_2_1_0 = dK.dtype.type(0)
+                            _acc_2_1_1 = dK.dtype.type(0)
+                            _acc_2_1_2 = dK.dtype.type(0)
+                            _acc_2_1_3 = dK.dtype.type(0)
+                            _acc_2_1_4 = dK.dtype.type(0)
+                            _acc_2_1_5 = dK.dtype.type(0)
+                            _acc_2_1_6 = dK.dtype.type(0)
+                            _acc_2_1_7 = dK.dtype.type(0)
+                            _acc_2_2_0 = dK.dtype.type(0)
+                            _acc_2_2_1 = dK.dtype.type(0)
+                            _acc_2_2_2 = dK.dtype.type(0)
+                            _acc_2_2_3 = dK.dtype.type(0)
+                            _acc_2_2_4 = dK.dtype.type(0)
+                            _acc_2_2_5 = dK.dtype.type(0)
+                            _acc_2_2_6 = dK.dtype.type(0)
+                            _acc_2_2_7 = dK.dtype.type(0)
+                            _acc_3_0_0 = dK.dtype.type(0)
+                            _acc_3_0_1 = dK.dtype.type(0)
+                            _acc_3_0_2 = dK.dtype.type(0)
+                            _acc_3_0_3 = dK.dtype.type(0)
+                            _acc_3_0_4 = dK.dtype.type(0)
+                            _acc_3_0_5 = dK.dtype.type(0)
+                            _acc_3_0_6 = dK.dtype.type(0)
+                            _acc_3_0_7 = dK.dtype.type(0)
+                            _acc_3_1_0 = dK.dtype.type(0)
+                            _acc_3_1_1 = dK.dtype.type(0)
+                            _acc_3_1_2 = dK.dtype.type(0)
+                            _acc_3_1_3 = dK.dtype.type(0)
+                            _acc_3_1_4 = dK.dtype.type(0)
+                            _acc_3_1_5 = dK.dtype.type(0)
+                            _acc_3_1_6 = dK.dtype.type(0)
+                            _acc_3_1_7 = dK.dtype.type(0)
+                            _acc_3_2_0 = dK.dtype.type(0)
+                            _acc_3_2_1 = dK.dtype.type(0)
+                            _acc_3_2_2 = dK.dtype.type(0)
+                            _acc_3_2_3 = dK.dtype.type(0)
+                            _acc_3_2_4 = dK.dtype.type(0)
+                            _acc_3_2_5 = dK.dtype.type(0)
+                            _acc_3_2_6 = dK.dtype.type(0)
+                            _acc_3_2_7 = dK.dtype.type(0)
+                            for _g in range((H*_wp + 7) // 8):
+                                _r = _xp[i, np.uint64(_wp*a + b + 8*_g)]
+                                _r1 = _xp[i, np.uint64(_wp*a + b + 8*_g + 1)]
+                                _r2 = _xp[i, np.uint64(_wp*a + b + 8*_g + 2)]
+                                _r3 = _xp[i, np.uint64(_wp*a + b + 8*_g + 3)]
+                                _r4 = _xp[i, np.uint64(_wp*a + b + 8*_g + 4)]
+                                _r5 = _xp[i, np.uint64(_wp*a + b + 8*_g + 5)]
+                                _r6 = _xp[i, np.uint64(_wp*a + b + 8*_g + 6)]
+                                _r7 = _xp[i, np.uint64(_wp*a + b + 8*_g + 7)]
+                                _r8 = _xp[i, np.uint64(_wp*a + b + 8*_g + 8)]
+                                _r9 = _xp[i, np.uint64(_wp*a + b + 8*_g + 9)]
+                                _r10 = _dp[j, np.uint64(8*_g)]
+                                _r11 = _dp[j, np.uint64(8*_g + 1)]
+                                _r12 = _dp[j, np.uint64(8*_g + 2)]
+                                _r13 = _dp[j, np.uint64(8*_g + 3)]
+                                _r14 = _dp[j, np.uint64(8*_g + 4)]
+                                _r15 = _dp[j, np.uint64(8*_g + 5)]
+                                _r16 = _dp[j, np.uint64(8*_g + 6)]
+                                _r17 = _dp[j, np.uint64(8*_g + 7)]
+                                _r18 = _dp[j + 1, np.uint64(8*_g)]
+                                _r19 = _dp[j + 1, np.uint64(8*_g + 1)]
+                                _r20 = _dp[j + 1, np.uint64(8*_g + 2)]
+                                _r21 = _dp[j + 1, np.uint64(8*_g + 3)]
+                                _r22 = _dp[j + 1, np.uint64(8*_g + 4)]
+                                _r23 = _dp[j + 1, np.uint64(8*_g + 5)]
+                                _r24 = _dp[j + 1, np.uint64(8*_g + 6)]
+                                _r25 = _dp[j + 1, np.uint64(8*_g + 7)]
+                                _r26 = _dp[j + 2, np.uint64(8*_g)]
+                                _r27 = _dp[j + 2, np.uint64(8*_g + 1)]
+                                _r28 = _dp[j + 2, np.uint64(8*_g + 2)]
+                                _r29 = _dp[j + 2, np.uint64(8*_g + 3)]
+                                _r30 = _dp[j + 2, np.uint64(8*_g + 4)]
+                                _r31 = _dp[j + 2, np.uint64(8*_g + 5)]
+                                _r32 = _dp[j + 2, np.uint64(8*_g + 6)]
+                                _r33 = _dp[j + 2, np.uint64(8*_g + 7)]
+                                _r34 = _dp[j + 3, np.uint64(8*_g)]
+                                _r35 = _dp[j + 3, np.uint64(8*_g + 1)]
+                                _r36 = _dp[j + 3, np.uint64(8*_g + 2)]
+                                _r37 = _dp[j + 3, np.uint64(8*_g + 3)]
+                                _r38 = _dp[j + 3, np.uint64(8*_g + 4)]
+                                _r39 = _dp[j + 3, np.uint64(8*_g + 5)]
+                                _r40 = _dp[j + 3, np.uint64(8*_g + 6)]
+                                _r41 = _dp[j + 3, np.uint64(8*_g + 7)]
+                                _acc_0_0_0 += _r*_r10
+                                _acc_0_0_1 += _r1*_r11
+                                _acc_0_0_2 += _r2*_r12
+                                _acc_0_0_3 += _r3*_r13
+                                _acc_0_0_4 += _r4*_r14
+                                _acc_0_0_5 += _r5*_r15
+                                _acc_0_0_6 += _r6*_r16
+                                _acc_0_0_7 += _r7*_r17
+                                _acc_0_1_0 += _r1*_r10
+                                _acc_0_1_1 += _r2*_r11
+                                _acc_0_1_2 += _r3*_r12
+                                _acc_0_1_3 += _r4*_r13
+                                _acc_0_1_4 += _r5*_r14
+                                _acc_0_1_5 += _r6*_r15
+                                _acc_0_1_6 += _r7*_r16
+                                _acc_0_1_7 += _r8*_r17
+                                _acc_0_2_0 += _r2*_r10
+                                _acc_0_2_1 += _r3*_r11
+                                _acc_0_2_2 += _r4*_r12
+                                _acc_0_2_3 += _r5*_r13
+                                _acc_0_2_4 += _r6*_r14
+                                _acc_0_2_5 += _r7*_r15
+                                _acc_0_2_6 += _r8*_r16
+                                _acc_0_2_7 += _r9*_r17
+                                _acc_1_0_0 += _r*_r18
+                                _acc_1_0_1 += _r1*_r19
+                                _acc_1_0_2 += _r2*_r20
+                                _acc_1_0_3 += _r3*_r21
+                                _acc_1_0_4 += _r4*_r22
+                                _acc_1_0_5 += _r5*_r23
+                                _acc_1_0_6 += _r6*_r24
+                                _acc_1_0_7 += _r7*_r25
+                                _acc_1_1_0 += _r1*_r18
+                                _acc_1_1_1 += _r2*_r19
+                                _acc_1_1_2 += _r3*_r20
+                                _acc_1_1_3 += _r4*_r21
+                                _acc_1_1_4 += _r5*_r22
+                                _acc_1_1_5 += _r6*_r23
+                                _acc_1_1_6 += _r7*_r24
+                                _acc_1_1_7 += _r8*_r25
+                                _acc_1_2_0 += _r2*_r18
+                                _acc_1_2_1 += _r3*_r19
+                                _acc_1_2_2 += _r4*_r20
+                                _acc_1_2_3 += _r5*_r21
+                                _acc_1_2_4 += _r6*_r22
+                                _acc_1_2_5 += _r7*_r23
+                                _acc_1_2_6 += _r8*_r24
+                                _acc_1_2_7 += _r9*_r25
+                                _acc_2_0_0 += _r*_r26
+                                _acc_2_0_1 += _r1*_r27
+                                _acc_2_0_2 += _r2*_r28
+                                _acc_2_0_3 += _r3*_r29
+                                _acc_2_0_4 += _r4*_r30
+                                _acc_2_0_5 += _r5*_r31
+                                _acc_2_0_6 += _r6*_r32
+                                _acc_2_0_7 += _r7*_r33
+                                _acc_2_1_0 += _r1*_r26
+                                _acc_2_1_1 += _r2*_r27
+                                _acc_2_1_2 += _r3*_r28
+                                _acc_2_1_3 += _r4*_r29
+                                _acc_2_1_4 += _r5*_r30
+                                _acc_2_1_5 += _r6*_r31
+                                _acc_2_1_6 += _r7*_r32
+                                _acc_2_1_7 += _r8*_r33
+                                _acc_2_2_0 += _r2*_r26
+                                _acc_2_2_1 += _r3*_r27
+                                _acc_2_2_2 += _r4*_r28
+                                _acc_2_2_3 += _r5*_r29
+                                _acc_2_2_4 += _r6*_r30
+                                _acc_2_2_5 += _r7*_r31
+                                _acc_2_2_6 += _r8*_r32
+                                _acc_2_2_7 += _r9*_r33
+                                _acc_3_0_0 += _r*_r34
+                                _acc_3_0_1 += _r1*_r35
+                                _acc_3_0_2 += _r2*_r36
+                                _acc_3_0_3 += _r3*_r37
+                                _acc_3_0_4 += _r4*_r38
+                                _acc_3_0_5 += _r5*_r39
+                                _acc_3_0_6 += _r6*_r40
+                                _acc_3_0_7 += _r7*_r41
+                                _acc_3_1_0 += _r1*_r34
+                                _acc_3_1_1 += _r2*_r35
+                                _acc_3_1_2 += _r3*_r36
+                                _acc_3_1_3 += _r4*_r37
+                                _acc_3_1_4 += _r5*_r38
+                                _acc_3_1_5 += _r6*_r39
+                                _acc_3_1_6 += _r7*_r40
+                                _acc_3_1_7 += _r8*_r41
+                                _acc_3_2_0 += _r2*_r34
+                                _acc_3_2_1 += _r3*_r35
+                                _acc_3_2_2 += _r4*_r36
+                                _acc_3_2_3 += _r5*_r37
+                                _acc_3_2_4 += _r6*_r38
+                                _acc_3_2_5 += _r7*_r39
+                                _acc_3_2_6 += _r8*_r40
+                                _acc_3_2_7 += _r9*_r41
+                            _part[_t, i, j, a, b, 0] += _acc_0_0_0
+                            _part[_t, i, j, a, b, 1] += _acc_0_0_1
+                            _part[_t, i, j, a, b, 2] += _acc_0_0_2
+                            _part[_t, i, j, a, b, 3] += _acc_0_0_3
+                            _part[_t, i, j, a, b, 4] += _acc_0_0_4
+                            _part[_t, i, j, a, b, 5] += _acc_0_0_5
+                            _part[_t, i, j, a, b, 6] += _acc_0_0_6
+                            _part[_t, i, j, a, b, 7] += _acc_0_0_7
+                            _part[_t, i, j, a, b + 1, 0] += _acc_0_1_0
+                            _part[_t, i, j, a, b + 1, 1] += _acc_0_1_1
+                            _part[_t, i, j, a, b + 1, 2] += _acc_0_1_2
+                            _part[_t, i, j, a, b + 1, 3] += _acc_0_1_3
+                            _part[_t, i, j, a, b + 1, 4] += _acc_0_1_4
+                            _part[_t, i, j, a, b + 1, 5] += _acc_0_1_5
+                            _part[_t, i, j, a, b + 1, 6] += _acc_0_1_6
+                            _part[_t, i, j, a, b + 1, 7] += _acc_0_1_7
+                            _part[_t, i, j, a, b + 2, 0] += _acc_0_2_0
+                            _part[_t, i, j, a, b + 2, 1] += _acc_0_2_1
+                            _part[_t, i, j, a, b + 2, 2] += _acc_0_2_2
+                            _part[_t, i, j, a, b + 2, 3] += _acc_0_2_3
+                            _part[_t, i, j, a, b + 2, 4] += _acc_0_2_4
+                            _part[_t, i, j, a, b + 2, 5] += _acc_0_2_5
+                            _part[_t, i, j, a, b + 2, 6] += _acc_0_2_6
+                            _part[_t, i, j, a, b + 2, 7] += _acc_0_2_7
+                            _part[_t, i, j + 1, a, b, 0] += _acc_1_0_0
+                            _part[_t, i, j + 1, a, b, 1] += _acc_1_0_1
+                            _part[_t, i, j + 1, a, b, 2] += _acc_1_0_2
+                            _part[_t, i, j + 1, a, b, 3] += _acc_1_0_3
+                            _part[_t, i, j + 1, a, b, 4] += _acc_1_0_4
+                            _part[_t, i, j + 1, a, b, 5] += _acc_1_0_5
+                            _part[_t, i, j + 1, a, b, 6] += _acc_1_0_6
+                            _part[_t, i, j + 1, a, b, 7] += _acc_1_0_7
+                            _part[_t, i, j + 1, a, b + 1, 0] += _acc_1_1_0
+                            _part[_t, i, j + 1, a, b + 1, 1] += _acc_1_1_1
+                            _part[_t, i, j + 1, a, b + 1, 2] += _acc_1_1_2
+                            _part[_t, i, j + 1, a, b + 1, 3] += _acc_1_1_3
+                            _part[_t, i, j + 1, a, b + 1, 4] += _acc_1_1_4
+                            _part[_t, i, j + 1, a, b + 1, 5] += _acc_1_1_5
+                            _part[_t, i, j + 1, a, b + 1, 6] += _acc_1_1_6
+                            _part[_t, i, j + 1, a, b + 1, 7] += _acc_1_1_7
+                            _part[_t, i, j + 1, a, b + 2, 0] += _acc_1_2_0
+                            _part[_t, i, j + 1, a, b + 2, 1] += _acc_1_2_1
+                            _part[_t, i, j + 1, a, b + 2, 2] += _acc_1_2_2
+                            _part[_t, i, j + 1, a, b + 2, 3] += _acc_1_2_3
+                            _part[_t, i, j + 1, a, b + 2, 4] += _acc_1_2_4
+                            _part[_t, i, j + 1, a, b + 2, 5] += _acc_1_2_5
+                            _part[_t, i, j + 1, a, b + 2, 6] += _acc_1_2_6
+                            _part[_t, i, j + 1, a, b + 2, 7] += _acc_1_2_7
+                            _part[_t, i, j + 2, a, b, 0] += _acc_2_0_0
+                            _part[_t, i, j + 2, a, b, 1] += _acc_2_0_1
+                            _part[_t, i, j + 2, a, b, 2] += _acc_2_0_2
+                            _part[_t, i, j + 2, a, b, 3] += _acc_2_0_3
+                            _part[_t, i, j + 2, a, b, 4] += _acc_2_0_4
+                            _part[_t, i, j + 2, a, b, 5] += _acc_2_0_5
+                            _part[_t, i, j + 2, a, b, 6] += _acc_2_0_6
+                            _part[_t, i, j + 2, a, b, 7] += _acc_2_0_7
+                            _part[_t, i, j + 2, a, b + 1, 0] += _acc_2_1_0
+                            _part[_t, i, j + 2, a, b + 1, 1] += _acc_2_1_1
+                            _part[_t, i, j + 2, a, b + 1, 2] += _acc_2_1_2
+                            _part[_t, i, j + 2, a, b + 1, 3] += _acc_2_1_3
+                            _part[_t, i, j + 2, a, b + 1, 4] += _acc_2_1_4
+                            _part[_t, i, j + 2, a, b + 1, 5] += _acc_2_1_5
+                            _part[_t, i, j + 2, a, b + 1, 6] += _acc_2_1_6
+                            _part[_t, i, j + 2, a, b + 1, 7] += _acc_2_1_7
+                            _part[_t, i, j + 2, a, b + 2, 0] += _acc_2_2_0
+                            _part[_t, i, j + 2, a, b + 2, 1] += _acc_2_2_1
+                            _part[_t, i, j + 2, a, b + 2, 2] += _acc_2_2_2
+                            _part[_t, i, j + 2, a, b + 2, 3] += _acc_2_2_3
+                            _part[_t, i, j + 2, a, b + 2, 4] += _acc_2_2_4
+                            _part[_t, i, j + 2, a, b + 2, 5] += _acc_2_2_5
+                            _part[_t, i, j + 2, a, b + 2, 6] += _acc_2_2_6
+                            _part[_t, i, j + 2, a, b + 2, 7] += _acc_2_2_7
+                            _part[_t, i, j + 3, a, b, 0] += _acc_3_0_0
+                            _part[_t, i, j + 3, a, b, 1] += _acc_3_0_1
+                            _part[_t, i, j + 3, a, b, 2] += _acc_3_0_2
+                            _part[_t, i, j + 3, a, b, 3] += _acc_3_0_3
+                            _part[_t, i, j + 3, a, b, 4] += _acc_3_0_4
+                            _part[_t, i, j + 3, a, b, 5] += _acc_3_0_5
+                            _part[_t, i, j + 3, a, b, 6] += _acc_3_0_6
+                            _part[_t, i, j + 3, a, b, 7] += _acc_3_0_7
+                            _part[_t, i, j + 3, a, b + 1, 0] += _acc_3_1_0
+                            _part[_t, i, j + 3, a, b + 1, 1] += _acc_3_1_1
+                            _part[_t, i, j + 3, a, b + 1, 2] += _acc_3_1_2
+                            _part[_t, i, j + 3, a, b + 1, 3] += _acc_3_1_3
+                            _part[_t, i, j + 3, a, b + 1, 4] += _acc_3_1_4
+                            _part[_t, i, j + 3, a, b + 1, 5] += _acc_3_1_5
+                            _part[_t, i, j + 3, a, b + 1, 6] += _acc_3_1_6
+                            _part[_t, i, j + 3, a, b + 1, 7] += _acc_3_1_7
+                            _part[_t, i, j + 3, a, b + 2, 0] += _acc_3_2_0
+                            _part[_t, i, j + 3, a, b + 2, 1] += _acc_3_2_1
+                            _part[_t, i, j + 3, a, b + 2, 2] += _acc_3_2_2
+                            _part[_t, i, j + 3, a, b + 2, 3] += _acc_3_2_3
+                            _part[_t, i, j + 3, a, b + 2, 4] += _acc_3_2_4
+                            _part[_t, i, j + 3, a, b + 2, 5] += _acc_3_2_5
+                            _part[_t, i, j + 3, a, b + 2, 6] += _acc_3_2_6
+                            _part[_t, i, j + 3, a, b + 2, 7] += _acc_3_2_7
+                    for j in range(_j_split, M):
+                        for b in range(2*RW + 1):
+                            for _l in range(8):
+                                _acc = 0.0
+                                for _g in range((H*_wp + 7) // 8):
+                                    _acc += _xp[i, np.uint64(_wp*a + b + 8*_g + _l)]*_dp[j, np.uint64(8*_g + _l)]
+                                _part[_t, i, j, a, b, _l] += _acc
+    for i in range(C):
+        for a in range(2*RH + 1):
+            for j in range(M):
+                for b in range(2*RW + 1):
+                    _acc = 0.0
+                    for _t in range(_np):
+                        for _l1 in range(8):
+                            _acc += _part[_t, i, j, a, b, _l1]
+                    dK[i, j, a, b] = _acc
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})

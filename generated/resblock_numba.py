@@ -95,7 +95,7 @@ def forward_U1_block(K1, X, U1, N, C, H, W):
             for _k2 in range(3):
                 for _k3 in range(3):
                     _kp[_k1 // 8, _k0, _k2, _k3, _k1 - 8*(_k1 // 8)] = K1[_k0, _k1, _k2, _k3]
-    _wp = W + 2
+    _wp = W + 1
     for n in prange(N):
         _xp = np.zeros((C, (H + 3)*_wp + 8), dtype=U1.dtype)
         for _c0 in range(C):
@@ -708,7 +708,7 @@ def forward_U2_block(H1, K2, U2, N, C, H, W):
             for _k2 in range(3):
                 for _k3 in range(3):
                     _kp[_k1 // 8, _k0, _k2, _k3, _k1 - 8*(_k1 // 8)] = K2[_k0, _k1, _k2, _k3]
-    _wp = W + 2
+    _wp = W + 1
     for n in prange(N):
         _xp = np.zeros((C, (H + 3)*_wp + 8), dtype=U2.dtype)
         for _c0 in range(C):
@@ -1401,7 +1401,7 @@ def backward_dH1_block(K2, dU2, dH1, N, C, H, W):
             for _k2 in range(3):
                 for _k3 in range(3):
                     _kp[_k0 // 8, _k1, _k2, _k3, _k0 - 8*(_k0 // 8)] = K2[_k0, _k1, _k2, _k3]
-    _wp = W + 2
+    _wp = W + 1
     for n in prange(N):
         _xp = np.zeros((C, (H + 3)*_wp + 8), dtype=dH1.dtype)
         for _c0 in range(C):
@@ -2209,10 +2209,391 @@ def backward_dK1(X, dU1, dK1, N, C, H, W, _threads):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    if 9*H*W <= 16384:  # the packed windows fit in cache
+    if C >= 4 and C*C*3*3 <= 36864:  # a small target: blocked lane sums
+        backward_dK1_block(X, dU1, dK1, N, C, H, W)
+    elif 9*H*W <= 16384:  # the packed windows fit in cache
         backward_dK1_packed(X, dU1, dK1, N, C, H, W, _threads)
     else:
         backward_dK1_loops(X, dU1, dK1, N, C, H, W)
+
+
+@_slp
+@njit(cache=True, parallel=True, fastmath={"contract"})
+def backward_dK1_block(X, dU1, dK1, N, C, H, W):
+    """One schedule of backward_dK1, which picks it by the sizes: register-blocked lane
+    sums over images and positions (codegen/gradblock.py).
+
+    dK1[i, c, a, b] = Σ_{n=0}^{N - 1} Σ_{y=max(0, 1 - a)}^{min(H - 1, H - a)} Σ_{x=max(0, 1 -
+        b)}^{min(W - 1, W - b)} X[n, i, a + y - 1, b + x - 1]*dU1[n, c, y, x]
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
+    """
+    _wp = W + 1
+    _np = min(N, 8)
+    _part = np.zeros((_np, C, C, 3, 3, 8), dtype=dK1.dtype)
+    for _t in prange(_np):
+        _xp = np.zeros((C, (H + 3)*_wp + 8), dtype=dK1.dtype)
+        _dp = np.zeros((C, H*_wp + 8), dtype=dK1.dtype)
+        for n in range(_t*N // _np, (_t + 1)*N // _np):
+            for _d0 in range(C):
+                for _d1 in range(H):
+                    for _d2 in range(W):
+                        _dp[_d0, np.uint64(_wp*_d1 + _d2)] = dU1[n, _d0, _d1, _d2]
+            for _c0 in range(C):
+                for _c1 in range(H):
+                    for _c2 in range(W):
+                        _xp[_c0, np.uint64(_wp*(_c1 + 1) + _c2 + 1)] = X[n, _c0, _c1, _c2]
+            for i in range(C):
+                for a in range(3):
+                    _c_split = (C // 4)*4
+                    for c in range(0, _c_split, 4):
+                        _acc_0_0_0 = dK1.dtype.type(0)
+                        _acc_0_0_1 = dK1.dtype.type(0)
+                        _acc_0_0_2 = dK1.dtype.type(0)
+                        _acc_0_0_3 = dK1.dtype.type(0)
+                        _acc_0_0_4 = dK1.dtype.type(0)
+                        _acc_0_0_5 = dK1.dtype.type(0)
+                        _acc_0_0_6 = dK1.dtype.type(0)
+                        _acc_0_0_7 = dK1.dtype.type(0)
+                        _acc_0_1_0 = dK1.dtype.type(0)
+                        _acc_0_1_1 = dK1.dtype.type(0)
+                        _acc_0_1_2 = dK1.dtype.type(0)
+                        _acc_0_1_3 = dK1.dtype.type(0)
+                        _acc_0_1_4 = dK1.dtype.type(0)
+                        _acc_0_1_5 = dK1.dtype.type(0)
+                        _acc_0_1_6 = dK1.dtype.type(0)
+                        _acc_0_1_7 = dK1.dtype.type(0)
+                        _acc_0_2_0 = dK1.dtype.type(0)
+                        _acc_0_2_1 = dK1.dtype.type(0)
+                        _acc_0_2_2 = dK1.dtype.type(0)
+                        _acc_0_2_3 = dK1.dtype.type(0)
+                        _acc_0_2_4 = dK1.dtype.type(0)
+                        _acc_0_2_5 = dK1.dtype.type(0)
+                        _acc_0_2_6 = dK1.dtype.type(0)
+                        _acc_0_2_7 = dK1.dtype.type(0)
+                        _acc_1_0_0 = dK1.dtype.type(0)
+                        _acc_1_0_1 = dK1.dtype.type(0)
+                        _acc_1_0_2 = dK1.dtype.type(0)
+                        _acc_1_0_3 = dK1.dtype.type(0)
+                        _acc_1_0_4 = dK1.dtype.type(0)
+                        _acc_1_0_5 = dK1.dtype.type(0)
+                        _acc_1_0_6 = dK1.dtype.type(0)
+                        _acc_1_0_7 = dK1.dtype.type(0)
+                        _acc_1_1_0 = dK1.dtype.type(0)
+                        _acc_1_1_1 = dK1.dtype.type(0)
+                        _acc_1_1_2 = dK1.dtype.type(0)
+                        _acc_1_1_3 = dK1.dtype.type(0)
+                        _acc_1_1_4 = dK1.dtype.type(0)
+                        _acc_1_1_5 = dK1.dtype.type(0)
+                        _acc_1_1_6 = dK1.dtype.type(0)
+                        _acc_1_1_7 = dK1.dtype.type(0)
+                        _acc_1_2_0 = dK1.dtype.type(0)
+                        _acc_1_2_1 = dK1.dtype.type(0)
+                        _acc_1_2_2 = dK1.dtype.type(0)
+                        _acc_1_2_3 = dK1.dtype.type(0)
+                        _acc_1_2_4 = dK1.dtype.type(0)
+                        _acc_1_2_5 = dK1.dtype.type(0)
+                        _acc_1_2_6 = dK1.dtype.type(0)
+                        _acc_1_2_7 = dK1.dtype.type(0)
+                        _acc_2_0_0 = dK1.dtype.type(0)
+                        _acc_2_0_1 = dK1.dtype.type(0)
+                        _acc_2_0_2 = dK1.dtype.type(0)
+                        _acc_2_0_3 = dK1.dtype.type(0)
+                        _acc_2_0_4 = dK1.dtype.type(0)
+                        _acc_2_0_5 = dK1.dtype.type(0)
+                        _acc_2_0_6 = dK1.dtype.type(0)
+                        _acc_2_0_7 = dK1.dtype.type(0)
+                        _acc_2_1_0 = dK1.dtype.type(0)
+                        _acc_2_1_1 = dK1.dtype.type(0)
+                        _acc_2_1_2 = dK1.dtype.type(0)
+                        _acc_2_1_3 = dK1.dtype.type(0)
+                        _acc_2_1_4 = dK1.dtype.type(0)
+                        _acc_2_1_5 = dK1.dtype.type(0)
+                        _acc_2_1_6 = dK1.dtype.type(0)
+                        _acc_2_1_7 = dK1.dtype.type(0)
+                        _acc_2_2_0 = dK1.dtype.type(0)
+                        _acc_2_2_1 = dK1.dtype.type(0)
+                        _acc_2_2_2 = dK1.dtype.type(0)
+                        _acc_2_2_3 = dK1.dtype.type(0)
+                        _acc_2_2_4 = dK1.dtype.type(0)
+                        _acc_2_2_5 = dK1.dtype.type(0)
+                        _acc_2_2_6 = dK1.dtype.type(0)
+                        _acc_2_2_7 = dK1.dtype.type(0)
+                        _acc_3_0_0 = dK1.dtype.type(0)
+                        _acc_3_0_1 = dK1.dtype.type(0)
+                        _acc_3_0_2 = dK1.dtype.type(0)
+                        _acc_3_0_3 = dK1.dtype.type(0)
+                        _acc_3_0_4 = dK1.dtype.type(0)
+                        _acc_3_0_5 = dK1.dtype.type(0)
+                        _acc_3_0_6 = dK1.dtype.type(0)
+                        _acc_3_0_7 = dK1.dtype.type(0)
+                        _acc_3_1_0 = dK1.dtype.type(0)
+                        _acc_3_1_1 = dK1.dtype.type(0)
+                        _acc_3_1_2 = dK1.dtype.type(0)
+                        _acc_3_1_3 = dK1.dtype.type(0)
+                        _acc_3_1_4 = dK1.dtype.type(0)
+                        _acc_3_1_5 = dK1.dtype.type(0)
+                        _acc_3_1_6 = dK1.dtype.type(0)
+                        _acc_3_1_7 = dK1.dtype.type(0)
+                        _acc_3_2_0 = dK1.dtype.type(0)
+                        _acc_3_2_1 = dK1.dtype.type(0)
+                        _acc_3_2_2 = dK1.dtype.type(0)
+                        _acc_3_2_3 = dK1.dtype.type(0)
+                        _acc_3_2_4 = dK1.dtype.type(0)
+                        _acc_3_2_5 = dK1.dtype.type(0)
+                        _acc_3_2_6 = dK1.dtype.type(0)
+                        _acc_3_2_7 = dK1.dtype.type(0)
+                        for _g in range((H*_wp + 7) // 8):
+                            _r = _xp[i, np.uint64(_wp*a + 8*_g)]
+                            _r1 = _xp[i, np.uint64(_wp*a + 8*_g + 1)]
+                            _r2 = _xp[i, np.uint64(_wp*a + 8*_g + 2)]
+                            _r3 = _xp[i, np.uint64(_wp*a + 8*_g + 3)]
+                            _r4 = _xp[i, np.uint64(_wp*a + 8*_g + 4)]
+                            _r5 = _xp[i, np.uint64(_wp*a + 8*_g + 5)]
+                            _r6 = _xp[i, np.uint64(_wp*a + 8*_g + 6)]
+                            _r7 = _xp[i, np.uint64(_wp*a + 8*_g + 7)]
+                            _r8 = _xp[i, np.uint64(_wp*a + 8*_g + 8)]
+                            _r9 = _xp[i, np.uint64(_wp*a + 8*_g + 9)]
+                            _r10 = _dp[c, np.uint64(8*_g)]
+                            _r11 = _dp[c, np.uint64(8*_g + 1)]
+                            _r12 = _dp[c, np.uint64(8*_g + 2)]
+                            _r13 = _dp[c, np.uint64(8*_g + 3)]
+                            _r14 = _dp[c, np.uint64(8*_g + 4)]
+                            _r15 = _dp[c, np.uint64(8*_g + 5)]
+                            _r16 = _dp[c, np.uint64(8*_g + 6)]
+                            _r17 = _dp[c, np.uint64(8*_g + 7)]
+                            _r18 = _dp[c + 1, np.uint64(8*_g)]
+                            _r19 = _dp[c + 1, np.uint64(8*_g + 1)]
+                            _r20 = _dp[c + 1, np.uint64(8*_g + 2)]
+                            _r21 = _dp[c + 1, np.uint64(8*_g + 3)]
+                            _r22 = _dp[c + 1, np.uint64(8*_g + 4)]
+                            _r23 = _dp[c + 1, np.uint64(8*_g + 5)]
+                            _r24 = _dp[c + 1, np.uint64(8*_g + 6)]
+                            _r25 = _dp[c + 1, np.uint64(8*_g + 7)]
+                            _r26 = _dp[c + 2, np.uint64(8*_g)]
+                            _r27 = _dp[c + 2, np.uint64(8*_g + 1)]
+                            _r28 = _dp[c + 2, np.uint64(8*_g + 2)]
+                            _r29 = _dp[c + 2, np.uint64(8*_g + 3)]
+                            _r30 = _dp[c + 2, np.uint64(8*_g + 4)]
+                            _r31 = _dp[c + 2, np.uint64(8*_g + 5)]
+                            _r32 = _dp[c + 2, np.uint64(8*_g + 6)]
+                            _r33 = _dp[c + 2, np.uint64(8*_g + 7)]
+                            _r34 = _dp[c + 3, np.uint64(8*_g)]
+                            _r35 = _dp[c + 3, np.uint64(8*_g + 1)]
+                            _r36 = _dp[c + 3, np.uint64(8*_g + 2)]
+                            _r37 = _dp[c + 3, np.uint64(8*_g + 3)]
+                            _r38 = _dp[c + 3, np.uint64(8*_g + 4)]
+                            _r39 = _dp[c + 3, np.uint64(8*_g + 5)]
+                            _r40 = _dp[c + 3, np.uint64(8*_g + 6)]
+                            _r41 = _dp[c + 3, np.uint64(8*_g + 7)]
+                            _acc_0_0_0 += _r*_r10
+                            _acc_0_0_1 += _r1*_r11
+                            _acc_0_0_2 += _r2*_r12
+                            _acc_0_0_3 += _r3*_r13
+                            _acc_0_0_4 += _r4*_r14
+                            _acc_0_0_5 += _r5*_r15
+                            _acc_0_0_6 += _r6*_r16
+                            _acc_0_0_7 += _r7*_r17
+                            _acc_0_1_0 += _r1*_r10
+                            _acc_0_1_1 += _r2*_r11
+                            _acc_0_1_2 += _r3*_r12
+                            _acc_0_1_3 += _r4*_r13
+                            _acc_0_1_4 += _r5*_r14
+                            _acc_0_1_5 += _r6*_r15
+                            _acc_0_1_6 += _r7*_r16
+                            _acc_0_1_7 += _r8*_r17
+                            _acc_0_2_0 += _r2*_r10
+                            _acc_0_2_1 += _r3*_r11
+                            _acc_0_2_2 += _r4*_r12
+                            _acc_0_2_3 += _r5*_r13
+                            _acc_0_2_4 += _r6*_r14
+                            _acc_0_2_5 += _r7*_r15
+                            _acc_0_2_6 += _r8*_r16
+                            _acc_0_2_7 += _r9*_r17
+                            _acc_1_0_0 += _r*_r18
+                            _acc_1_0_1 += _r1*_r19
+                            _acc_1_0_2 += _r2*_r20
+                            _acc_1_0_3 += _r3*_r21
+                            _acc_1_0_4 += _r4*_r22
+                            _acc_1_0_5 += _r5*_r23
+                            _acc_1_0_6 += _r6*_r24
+                            _acc_1_0_7 += _r7*_r25
+                            _acc_1_1_0 += _r1*_r18
+                            _acc_1_1_1 += _r2*_r19
+                            _acc_1_1_2 += _r3*_r20
+                            _acc_1_1_3 += _r4*_r21
+                            _acc_1_1_4 += _r5*_r22
+                            _acc_1_1_5 += _r6*_r23
+                            _acc_1_1_6 += _r7*_r24
+                            _acc_1_1_7 += _r8*_r25
+                            _acc_1_2_0 += _r2*_r18
+                            _acc_1_2_1 += _r3*_r19
+                            _acc_1_2_2 += _r4*_r20
+                            _acc_1_2_3 += _r5*_r21
+                            _acc_1_2_4 += _r6*_r22
+                            _acc_1_2_5 += _r7*_r23
+                            _acc_1_2_6 += _r8*_r24
+                            _acc_1_2_7 += _r9*_r25
+                            _acc_2_0_0 += _r*_r26
+                            _acc_2_0_1 += _r1*_r27
+                            _acc_2_0_2 += _r2*_r28
+                            _acc_2_0_3 += _r3*_r29
+                            _acc_2_0_4 += _r4*_r30
+                            _acc_2_0_5 += _r5*_r31
+                            _acc_2_0_6 += _r6*_r32
+                            _acc_2_0_7 += _r7*_r33
+                            _acc_2_1_0 += _r1*_r26
+                            _acc_2_1_1 += _r2*_r27
+                            _acc_2_1_2 += _r3*_r28
+                            _acc_2_1_3 += _r4*_r29
+                            _acc_2_1_4 += _r5*_r30
+                            _acc_2_1_5 += _r6*_r31
+                            _acc_2_1_6 += _r7*_r32
+                            _acc_2_1_7 += _r8*_r33
+                            _acc_2_2_0 += _r2*_r26
+                            _acc_2_2_1 += _r3*_r27
+                            _acc_2_2_2 += _r4*_r28
+                            _acc_2_2_3 += _r5*_r29
+                            _acc_2_2_4 += _r6*_r30
+                            _acc_2_2_5 += _r7*_r31
+                            _acc_2_2_6 += _r8*_r32
+                            _acc_2_2_7 += _r9*_r33
+                            _acc_3_0_0 += _r*_r34
+                            _acc_3_0_1 += _r1*_r35
+                            _acc_3_0_2 += _r2*_r36
+                            _acc_3_0_3 += _r3*_r37
+                            _acc_3_0_4 += _r4*_r38
+                            _acc_3_0_5 += _r5*_r39
+                            _acc_3_0_6 += _r6*_r40
+                            _acc_3_0_7 += _r7*_r41
+                            _acc_3_1_0 += _r1*_r34
+                            _acc_3_1_1 += _r2*_r35
+                            _acc_3_1_2 += _r3*_r36
+                            _acc_3_1_3 += _r4*_r37
+                            _acc_3_1_4 += _r5*_r38
+                            _acc_3_1_5 += _r6*_r39
+                            _acc_3_1_6 += _r7*_r40
+                            _acc_3_1_7 += _r8*_r41
+                            _acc_3_2_0 += _r2*_r34
+                            _acc_3_2_1 += _r3*_r35
+                            _acc_3_2_2 += _r4*_r36
+                            _acc_3_2_3 += _r5*_r37
+                            _acc_3_2_4 += _r6*_r38
+                            _acc_3_2_5 += _r7*_r39
+                            _acc_3_2_6 += _r8*_r40
+                            _acc_3_2_7 += _r9*_r41
+                        _part[_t, i, c, a, 0, 0] += _acc_0_0_0
+                        _part[_t, i, c, a, 0, 1] += _acc_0_0_1
+                        _part[_t, i, c, a, 0, 2] += _acc_0_0_2
+                        _part[_t, i, c, a, 0, 3] += _acc_0_0_3
+                        _part[_t, i, c, a, 0, 4] += _acc_0_0_4
+                        _part[_t, i, c, a, 0, 5] += _acc_0_0_5
+                        _part[_t, i, c, a, 0, 6] += _acc_0_0_6
+                        _part[_t, i, c, a, 0, 7] += _acc_0_0_7
+                        _part[_t, i, c, a, 1, 0] += _acc_0_1_0
+                        _part[_t, i, c, a, 1, 1] += _acc_0_1_1
+                        _part[_t, i, c, a, 1, 2] += _acc_0_1_2
+                        _part[_t, i, c, a, 1, 3] += _acc_0_1_3
+                        _part[_t, i, c, a, 1, 4] += _acc_0_1_4
+                        _part[_t, i, c, a, 1, 5] += _acc_0_1_5
+                        _part[_t, i, c, a, 1, 6] += _acc_0_1_6
+                        _part[_t, i, c, a, 1, 7] += _acc_0_1_7
+                        _part[_t, i, c, a, 2, 0] += _acc_0_2_0
+                        _part[_t, i, c, a, 2, 1] += _acc_0_2_1
+                        _part[_t, i, c, a, 2, 2] += _acc_0_2_2
+                        _part[_t, i, c, a, 2, 3] += _acc_0_2_3
+                        _part[_t, i, c, a, 2, 4] += _acc_0_2_4
+                        _part[_t, i, c, a, 2, 5] += _acc_0_2_5
+                        _part[_t, i, c, a, 2, 6] += _acc_0_2_6
+                        _part[_t, i, c, a, 2, 7] += _acc_0_2_7
+                        _part[_t, i, c + 1, a, 0, 0] += _acc_1_0_0
+                        _part[_t, i, c + 1, a, 0, 1] += _acc_1_0_1
+                        _part[_t, i, c + 1, a, 0, 2] += _acc_1_0_2
+                        _part[_t, i, c + 1, a, 0, 3] += _acc_1_0_3
+                        _part[_t, i, c + 1, a, 0, 4] += _acc_1_0_4
+                        _part[_t, i, c + 1, a, 0, 5] += _acc_1_0_5
+                        _part[_t, i, c + 1, a, 0, 6] += _acc_1_0_6
+                        _part[_t, i, c + 1, a, 0, 7] += _acc_1_0_7
+                        _part[_t, i, c + 1, a, 1, 0] += _acc_1_1_0
+                        _part[_t, i, c + 1, a, 1, 1] += _acc_1_1_1
+                        _part[_t, i, c + 1, a, 1, 2] += _acc_1_1_2
+                        _part[_t, i, c + 1, a, 1, 3] += _acc_1_1_3
+                        _part[_t, i, c + 1, a, 1, 4] += _acc_1_1_4
+                        _part[_t, i, c + 1, a, 1, 5] += _acc_1_1_5
+                        _part[_t, i, c + 1, a, 1, 6] += _acc_1_1_6
+                        _part[_t, i, c + 1, a, 1, 7] += _acc_1_1_7
+                        _part[_t, i, c + 1, a, 2, 0] += _acc_1_2_0
+                        _part[_t, i, c + 1, a, 2, 1] += _acc_1_2_1
+                        _part[_t, i, c + 1, a, 2, 2] += _acc_1_2_2
+                        _part[_t, i, c + 1, a, 2, 3] += _acc_1_2_3
+                        _part[_t, i, c + 1, a, 2, 4] += _acc_1_2_4
+                        _part[_t, i, c + 1, a, 2, 5] += _acc_1_2_5
+                        _part[_t, i, c + 1, a, 2, 6] += _acc_1_2_6
+                        _part[_t, i, c + 1, a, 2, 7] += _acc_1_2_7
+                        _part[_t, i, c + 2, a, 0, 0] += _acc_2_0_0
+                        _part[_t, i, c + 2, a, 0, 1] += _acc_2_0_1
+                        _part[_t, i, c + 2, a, 0, 2] += _acc_2_0_2
+                        _part[_t, i, c + 2, a, 0, 3] += _acc_2_0_3
+                        _part[_t, i, c + 2, a, 0, 4] += _acc_2_0_4
+                        _part[_t, i, c + 2, a, 0, 5] += _acc_2_0_5
+                        _part[_t, i, c + 2, a, 0, 6] += _acc_2_0_6
+                        _part[_t, i, c + 2, a, 0, 7] += _acc_2_0_7
+                        _part[_t, i, c + 2, a, 1, 0] += _acc_2_1_0
+                        _part[_t, i, c + 2, a, 1, 1] += _acc_2_1_1
+                        _part[_t, i, c + 2, a, 1, 2] += _acc_2_1_2
+                        _part[_t, i, c + 2, a, 1, 3] += _acc_2_1_3
+                        _part[_t, i, c + 2, a, 1, 4] += _acc_2_1_4
+                        _part[_t, i, c + 2, a, 1, 5] += _acc_2_1_5
+                        _part[_t, i, c + 2, a, 1, 6] += _acc_2_1_6
+                        _part[_t, i, c + 2, a, 1, 7] += _acc_2_1_7
+                        _part[_t, i, c + 2, a, 2, 0] += _acc_2_2_0
+                        _part[_t, i, c + 2, a, 2, 1] += _acc_2_2_1
+                        _part[_t, i, c + 2, a, 2, 2] += _acc_2_2_2
+                        _part[_t, i, c + 2, a, 2, 3] += _acc_2_2_3
+                        _part[_t, i, c + 2, a, 2, 4] += _acc_2_2_4
+                        _part[_t, i, c + 2, a, 2, 5] += _acc_2_2_5
+                        _part[_t, i, c + 2, a, 2, 6] += _acc_2_2_6
+                        _part[_t, i, c + 2, a, 2, 7] += _acc_2_2_7
+                        _part[_t, i, c + 3, a, 0, 0] += _acc_3_0_0
+                        _part[_t, i, c + 3, a, 0, 1] += _acc_3_0_1
+                        _part[_t, i, c + 3, a, 0, 2] += _acc_3_0_2
+                        _part[_t, i, c + 3, a, 0, 3] += _acc_3_0_3
+                        _part[_t, i, c + 3, a, 0, 4] += _acc_3_0_4
+                        _part[_t, i, c + 3, a, 0, 5] += _acc_3_0_5
+                        _part[_t, i, c + 3, a, 0, 6] += _acc_3_0_6
+                        _part[_t, i, c + 3, a, 0, 7] += _acc_3_0_7
+                        _part[_t, i, c + 3, a, 1, 0] += _acc_3_1_0
+                        _part[_t, i, c + 3, a, 1, 1] += _acc_3_1_1
+                        _part[_t, i, c + 3, a, 1, 2] += _acc_3_1_2
+                        _part[_t, i, c + 3, a, 1, 3] += _acc_3_1_3
+                        _part[_t, i, c + 3, a, 1, 4] += _acc_3_1_4
+                        _part[_t, i, c + 3, a, 1, 5] += _acc_3_1_5
+                        _part[_t, i, c + 3, a, 1, 6] += _acc_3_1_6
+                        _part[_t, i, c + 3, a, 1, 7] += _acc_3_1_7
+                        _part[_t, i, c + 3, a, 2, 0] += _acc_3_2_0
+                        _part[_t, i, c + 3, a, 2, 1] += _acc_3_2_1
+                        _part[_t, i, c + 3, a, 2, 2] += _acc_3_2_2
+                        _part[_t, i, c + 3, a, 2, 3] += _acc_3_2_3
+                        _part[_t, i, c + 3, a, 2, 4] += _acc_3_2_4
+                        _part[_t, i, c + 3, a, 2, 5] += _acc_3_2_5
+                        _part[_t, i, c + 3, a, 2, 6] += _acc_3_2_6
+                        _part[_t, i, c + 3, a, 2, 7] += _acc_3_2_7
+                    for c in range(_c_split, C):
+                        for b in range(3):
+                            for _l in range(8):
+                                _acc = 0.0
+                                for _g in range((H*_wp + 7) // 8):
+                                    _acc += _xp[i, np.uint64(_wp*a + b + 8*_g + _l)]*_dp[c, np.uint64(8*_g + _l)]
+                                _part[_t, i, c, a, b, _l] += _acc
+    for i in range(C):
+        for a in range(3):
+            for c in range(C):
+                for b in range(3):
+                    _acc = 0.0
+                    for _t in range(_np):
+                        for _l1 in range(8):
+                            _acc += _part[_t, i, c, a, b, _l1]
+                    dK1[i, c, a, b] = _acc
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -2382,10 +2763,391 @@ def backward_dK2(H1, dU2, dK2, N, C, H, W, _threads):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    if 9*H*W <= 16384:  # the packed windows fit in cache
+    if C >= 4 and C*C*3*3 <= 36864:  # a small target: blocked lane sums
+        backward_dK2_block(H1, dU2, dK2, N, C, H, W)
+    elif 9*H*W <= 16384:  # the packed windows fit in cache
         backward_dK2_packed(H1, dU2, dK2, N, C, H, W, _threads)
     else:
         backward_dK2_loops(H1, dU2, dK2, N, C, H, W)
+
+
+@_slp
+@njit(cache=True, parallel=True, fastmath={"contract"})
+def backward_dK2_block(H1, dU2, dK2, N, C, H, W):
+    """One schedule of backward_dK2, which picks it by the sizes: register-blocked lane
+    sums over images and positions (codegen/gradblock.py).
+
+    dK2[i, c, a, b] = Σ_{n=0}^{N - 1} Σ_{y=max(0, 1 - a)}^{min(H - 1, H - a)} Σ_{x=max(0, 1 -
+        b)}^{min(W - 1, W - b)} H1[n, i, a + y - 1, b + x - 1]*dU2[n, c, y, x]
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
+    """
+    _wp = W + 1
+    _np = min(N, 8)
+    _part = np.zeros((_np, C, C, 3, 3, 8), dtype=dK2.dtype)
+    for _t in prange(_np):
+        _xp = np.zeros((C, (H + 3)*_wp + 8), dtype=dK2.dtype)
+        _dp = np.zeros((C, H*_wp + 8), dtype=dK2.dtype)
+        for n in range(_t*N // _np, (_t + 1)*N // _np):
+            for _d0 in range(C):
+                for _d1 in range(H):
+                    for _d2 in range(W):
+                        _dp[_d0, np.uint64(_wp*_d1 + _d2)] = dU2[n, _d0, _d1, _d2]
+            for _c0 in range(C):
+                for _c1 in range(H):
+                    for _c2 in range(W):
+                        _xp[_c0, np.uint64(_wp*(_c1 + 1) + _c2 + 1)] = H1[n, _c0, _c1, _c2]
+            for i in range(C):
+                for a in range(3):
+                    _c_split = (C // 4)*4
+                    for c in range(0, _c_split, 4):
+                        _acc_0_0_0 = dK2.dtype.type(0)
+                        _acc_0_0_1 = dK2.dtype.type(0)
+                        _acc_0_0_2 = dK2.dtype.type(0)
+                        _acc_0_0_3 = dK2.dtype.type(0)
+                        _acc_0_0_4 = dK2.dtype.type(0)
+                        _acc_0_0_5 = dK2.dtype.type(0)
+                        _acc_0_0_6 = dK2.dtype.type(0)
+                        _acc_0_0_7 = dK2.dtype.type(0)
+                        _acc_0_1_0 = dK2.dtype.type(0)
+                        _acc_0_1_1 = dK2.dtype.type(0)
+                        _acc_0_1_2 = dK2.dtype.type(0)
+                        _acc_0_1_3 = dK2.dtype.type(0)
+                        _acc_0_1_4 = dK2.dtype.type(0)
+                        _acc_0_1_5 = dK2.dtype.type(0)
+                        _acc_0_1_6 = dK2.dtype.type(0)
+                        _acc_0_1_7 = dK2.dtype.type(0)
+                        _acc_0_2_0 = dK2.dtype.type(0)
+                        _acc_0_2_1 = dK2.dtype.type(0)
+                        _acc_0_2_2 = dK2.dtype.type(0)
+                        _acc_0_2_3 = dK2.dtype.type(0)
+                        _acc_0_2_4 = dK2.dtype.type(0)
+                        _acc_0_2_5 = dK2.dtype.type(0)
+                        _acc_0_2_6 = dK2.dtype.type(0)
+                        _acc_0_2_7 = dK2.dtype.type(0)
+                        _acc_1_0_0 = dK2.dtype.type(0)
+                        _acc_1_0_1 = dK2.dtype.type(0)
+                        _acc_1_0_2 = dK2.dtype.type(0)
+                        _acc_1_0_3 = dK2.dtype.type(0)
+                        _acc_1_0_4 = dK2.dtype.type(0)
+                        _acc_1_0_5 = dK2.dtype.type(0)
+                        _acc_1_0_6 = dK2.dtype.type(0)
+                        _acc_1_0_7 = dK2.dtype.type(0)
+                        _acc_1_1_0 = dK2.dtype.type(0)
+                        _acc_1_1_1 = dK2.dtype.type(0)
+                        _acc_1_1_2 = dK2.dtype.type(0)
+                        _acc_1_1_3 = dK2.dtype.type(0)
+                        _acc_1_1_4 = dK2.dtype.type(0)
+                        _acc_1_1_5 = dK2.dtype.type(0)
+                        _acc_1_1_6 = dK2.dtype.type(0)
+                        _acc_1_1_7 = dK2.dtype.type(0)
+                        _acc_1_2_0 = dK2.dtype.type(0)
+                        _acc_1_2_1 = dK2.dtype.type(0)
+                        _acc_1_2_2 = dK2.dtype.type(0)
+                        _acc_1_2_3 = dK2.dtype.type(0)
+                        _acc_1_2_4 = dK2.dtype.type(0)
+                        _acc_1_2_5 = dK2.dtype.type(0)
+                        _acc_1_2_6 = dK2.dtype.type(0)
+                        _acc_1_2_7 = dK2.dtype.type(0)
+                        _acc_2_0_0 = dK2.dtype.type(0)
+                        _acc_2_0_1 = dK2.dtype.type(0)
+                        _acc_2_0_2 = dK2.dtype.type(0)
+                        _acc_2_0_3 = dK2.dtype.type(0)
+                        _acc_2_0_4 = dK2.dtype.type(0)
+                        _acc_2_0_5 = dK2.dtype.type(0)
+                        _acc_2_0_6 = dK2.dtype.type(0)
+                        _acc_2_0_7 = dK2.dtype.type(0)
+                        _acc_2_1_0 = dK2.dtype.type(0)
+                        _acc_2_1_1 = dK2.dtype.type(0)
+                        _acc_2_1_2 = dK2.dtype.type(0)
+                        _acc_2_1_3 = dK2.dtype.type(0)
+                        _acc_2_1_4 = dK2.dtype.type(0)
+                        _acc_2_1_5 = dK2.dtype.type(0)
+                        _acc_2_1_6 = dK2.dtype.type(0)
+                        _acc_2_1_7 = dK2.dtype.type(0)
+                        _acc_2_2_0 = dK2.dtype.type(0)
+                        _acc_2_2_1 = dK2.dtype.type(0)
+                        _acc_2_2_2 = dK2.dtype.type(0)
+                        _acc_2_2_3 = dK2.dtype.type(0)
+                        _acc_2_2_4 = dK2.dtype.type(0)
+                        _acc_2_2_5 = dK2.dtype.type(0)
+                        _acc_2_2_6 = dK2.dtype.type(0)
+                        _acc_2_2_7 = dK2.dtype.type(0)
+                        _acc_3_0_0 = dK2.dtype.type(0)
+                        _acc_3_0_1 = dK2.dtype.type(0)
+                        _acc_3_0_2 = dK2.dtype.type(0)
+                        _acc_3_0_3 = dK2.dtype.type(0)
+                        _acc_3_0_4 = dK2.dtype.type(0)
+                        _acc_3_0_5 = dK2.dtype.type(0)
+                        _acc_3_0_6 = dK2.dtype.type(0)
+                        _acc_3_0_7 = dK2.dtype.type(0)
+                        _acc_3_1_0 = dK2.dtype.type(0)
+                        _acc_3_1_1 = dK2.dtype.type(0)
+                        _acc_3_1_2 = dK2.dtype.type(0)
+                        _acc_3_1_3 = dK2.dtype.type(0)
+                        _acc_3_1_4 = dK2.dtype.type(0)
+                        _acc_3_1_5 = dK2.dtype.type(0)
+                        _acc_3_1_6 = dK2.dtype.type(0)
+                        _acc_3_1_7 = dK2.dtype.type(0)
+                        _acc_3_2_0 = dK2.dtype.type(0)
+                        _acc_3_2_1 = dK2.dtype.type(0)
+                        _acc_3_2_2 = dK2.dtype.type(0)
+                        _acc_3_2_3 = dK2.dtype.type(0)
+                        _acc_3_2_4 = dK2.dtype.type(0)
+                        _acc_3_2_5 = dK2.dtype.type(0)
+                        _acc_3_2_6 = dK2.dtype.type(0)
+                        _acc_3_2_7 = dK2.dtype.type(0)
+                        for _g in range((H*_wp + 7) // 8):
+                            _r = _xp[i, np.uint64(_wp*a + 8*_g)]
+                            _r1 = _xp[i, np.uint64(_wp*a + 8*_g + 1)]
+                            _r2 = _xp[i, np.uint64(_wp*a + 8*_g + 2)]
+                            _r3 = _xp[i, np.uint64(_wp*a + 8*_g + 3)]
+                            _r4 = _xp[i, np.uint64(_wp*a + 8*_g + 4)]
+                            _r5 = _xp[i, np.uint64(_wp*a + 8*_g + 5)]
+                            _r6 = _xp[i, np.uint64(_wp*a + 8*_g + 6)]
+                            _r7 = _xp[i, np.uint64(_wp*a + 8*_g + 7)]
+                            _r8 = _xp[i, np.uint64(_wp*a + 8*_g + 8)]
+                            _r9 = _xp[i, np.uint64(_wp*a + 8*_g + 9)]
+                            _r10 = _dp[c, np.uint64(8*_g)]
+                            _r11 = _dp[c, np.uint64(8*_g + 1)]
+                            _r12 = _dp[c, np.uint64(8*_g + 2)]
+                            _r13 = _dp[c, np.uint64(8*_g + 3)]
+                            _r14 = _dp[c, np.uint64(8*_g + 4)]
+                            _r15 = _dp[c, np.uint64(8*_g + 5)]
+                            _r16 = _dp[c, np.uint64(8*_g + 6)]
+                            _r17 = _dp[c, np.uint64(8*_g + 7)]
+                            _r18 = _dp[c + 1, np.uint64(8*_g)]
+                            _r19 = _dp[c + 1, np.uint64(8*_g + 1)]
+                            _r20 = _dp[c + 1, np.uint64(8*_g + 2)]
+                            _r21 = _dp[c + 1, np.uint64(8*_g + 3)]
+                            _r22 = _dp[c + 1, np.uint64(8*_g + 4)]
+                            _r23 = _dp[c + 1, np.uint64(8*_g + 5)]
+                            _r24 = _dp[c + 1, np.uint64(8*_g + 6)]
+                            _r25 = _dp[c + 1, np.uint64(8*_g + 7)]
+                            _r26 = _dp[c + 2, np.uint64(8*_g)]
+                            _r27 = _dp[c + 2, np.uint64(8*_g + 1)]
+                            _r28 = _dp[c + 2, np.uint64(8*_g + 2)]
+                            _r29 = _dp[c + 2, np.uint64(8*_g + 3)]
+                            _r30 = _dp[c + 2, np.uint64(8*_g + 4)]
+                            _r31 = _dp[c + 2, np.uint64(8*_g + 5)]
+                            _r32 = _dp[c + 2, np.uint64(8*_g + 6)]
+                            _r33 = _dp[c + 2, np.uint64(8*_g + 7)]
+                            _r34 = _dp[c + 3, np.uint64(8*_g)]
+                            _r35 = _dp[c + 3, np.uint64(8*_g + 1)]
+                            _r36 = _dp[c + 3, np.uint64(8*_g + 2)]
+                            _r37 = _dp[c + 3, np.uint64(8*_g + 3)]
+                            _r38 = _dp[c + 3, np.uint64(8*_g + 4)]
+                            _r39 = _dp[c + 3, np.uint64(8*_g + 5)]
+                            _r40 = _dp[c + 3, np.uint64(8*_g + 6)]
+                            _r41 = _dp[c + 3, np.uint64(8*_g + 7)]
+                            _acc_0_0_0 += _r*_r10
+                            _acc_0_0_1 += _r1*_r11
+                            _acc_0_0_2 += _r2*_r12
+                            _acc_0_0_3 += _r3*_r13
+                            _acc_0_0_4 += _r4*_r14
+                            _acc_0_0_5 += _r5*_r15
+                            _acc_0_0_6 += _r6*_r16
+                            _acc_0_0_7 += _r7*_r17
+                            _acc_0_1_0 += _r1*_r10
+                            _acc_0_1_1 += _r2*_r11
+                            _acc_0_1_2 += _r3*_r12
+                            _acc_0_1_3 += _r4*_r13
+                            _acc_0_1_4 += _r5*_r14
+                            _acc_0_1_5 += _r6*_r15
+                            _acc_0_1_6 += _r7*_r16
+                            _acc_0_1_7 += _r8*_r17
+                            _acc_0_2_0 += _r2*_r10
+                            _acc_0_2_1 += _r3*_r11
+                            _acc_0_2_2 += _r4*_r12
+                            _acc_0_2_3 += _r5*_r13
+                            _acc_0_2_4 += _r6*_r14
+                            _acc_0_2_5 += _r7*_r15
+                            _acc_0_2_6 += _r8*_r16
+                            _acc_0_2_7 += _r9*_r17
+                            _acc_1_0_0 += _r*_r18
+                            _acc_1_0_1 += _r1*_r19
+                            _acc_1_0_2 += _r2*_r20
+                            _acc_1_0_3 += _r3*_r21
+                            _acc_1_0_4 += _r4*_r22
+                            _acc_1_0_5 += _r5*_r23
+                            _acc_1_0_6 += _r6*_r24
+                            _acc_1_0_7 += _r7*_r25
+                            _acc_1_1_0 += _r1*_r18
+                            _acc_1_1_1 += _r2*_r19
+                            _acc_1_1_2 += _r3*_r20
+                            _acc_1_1_3 += _r4*_r21
+                            _acc_1_1_4 += _r5*_r22
+                            _acc_1_1_5 += _r6*_r23
+                            _acc_1_1_6 += _r7*_r24
+                            _acc_1_1_7 += _r8*_r25
+                            _acc_1_2_0 += _r2*_r18
+                            _acc_1_2_1 += _r3*_r19
+                            _acc_1_2_2 += _r4*_r20
+                            _acc_1_2_3 += _r5*_r21
+                            _acc_1_2_4 += _r6*_r22
+                            _acc_1_2_5 += _r7*_r23
+                            _acc_1_2_6 += _r8*_r24
+                            _acc_1_2_7 += _r9*_r25
+                            _acc_2_0_0 += _r*_r26
+                            _acc_2_0_1 += _r1*_r27
+                            _acc_2_0_2 += _r2*_r28
+                            _acc_2_0_3 += _r3*_r29
+                            _acc_2_0_4 += _r4*_r30
+                            _acc_2_0_5 += _r5*_r31
+                            _acc_2_0_6 += _r6*_r32
+                            _acc_2_0_7 += _r7*_r33
+                            _acc_2_1_0 += _r1*_r26
+                            _acc_2_1_1 += _r2*_r27
+                            _acc_2_1_2 += _r3*_r28
+                            _acc_2_1_3 += _r4*_r29
+                            _acc_2_1_4 += _r5*_r30
+                            _acc_2_1_5 += _r6*_r31
+                            _acc_2_1_6 += _r7*_r32
+                            _acc_2_1_7 += _r8*_r33
+                            _acc_2_2_0 += _r2*_r26
+                            _acc_2_2_1 += _r3*_r27
+                            _acc_2_2_2 += _r4*_r28
+                            _acc_2_2_3 += _r5*_r29
+                            _acc_2_2_4 += _r6*_r30
+                            _acc_2_2_5 += _r7*_r31
+                            _acc_2_2_6 += _r8*_r32
+                            _acc_2_2_7 += _r9*_r33
+                            _acc_3_0_0 += _r*_r34
+                            _acc_3_0_1 += _r1*_r35
+                            _acc_3_0_2 += _r2*_r36
+                            _acc_3_0_3 += _r3*_r37
+                            _acc_3_0_4 += _r4*_r38
+                            _acc_3_0_5 += _r5*_r39
+                            _acc_3_0_6 += _r6*_r40
+                            _acc_3_0_7 += _r7*_r41
+                            _acc_3_1_0 += _r1*_r34
+                            _acc_3_1_1 += _r2*_r35
+                            _acc_3_1_2 += _r3*_r36
+                            _acc_3_1_3 += _r4*_r37
+                            _acc_3_1_4 += _r5*_r38
+                            _acc_3_1_5 += _r6*_r39
+                            _acc_3_1_6 += _r7*_r40
+                            _acc_3_1_7 += _r8*_r41
+                            _acc_3_2_0 += _r2*_r34
+                            _acc_3_2_1 += _r3*_r35
+                            _acc_3_2_2 += _r4*_r36
+                            _acc_3_2_3 += _r5*_r37
+                            _acc_3_2_4 += _r6*_r38
+                            _acc_3_2_5 += _r7*_r39
+                            _acc_3_2_6 += _r8*_r40
+                            _acc_3_2_7 += _r9*_r41
+                        _part[_t, i, c, a, 0, 0] += _acc_0_0_0
+                        _part[_t, i, c, a, 0, 1] += _acc_0_0_1
+                        _part[_t, i, c, a, 0, 2] += _acc_0_0_2
+                        _part[_t, i, c, a, 0, 3] += _acc_0_0_3
+                        _part[_t, i, c, a, 0, 4] += _acc_0_0_4
+                        _part[_t, i, c, a, 0, 5] += _acc_0_0_5
+                        _part[_t, i, c, a, 0, 6] += _acc_0_0_6
+                        _part[_t, i, c, a, 0, 7] += _acc_0_0_7
+                        _part[_t, i, c, a, 1, 0] += _acc_0_1_0
+                        _part[_t, i, c, a, 1, 1] += _acc_0_1_1
+                        _part[_t, i, c, a, 1, 2] += _acc_0_1_2
+                        _part[_t, i, c, a, 1, 3] += _acc_0_1_3
+                        _part[_t, i, c, a, 1, 4] += _acc_0_1_4
+                        _part[_t, i, c, a, 1, 5] += _acc_0_1_5
+                        _part[_t, i, c, a, 1, 6] += _acc_0_1_6
+                        _part[_t, i, c, a, 1, 7] += _acc_0_1_7
+                        _part[_t, i, c, a, 2, 0] += _acc_0_2_0
+                        _part[_t, i, c, a, 2, 1] += _acc_0_2_1
+                        _part[_t, i, c, a, 2, 2] += _acc_0_2_2
+                        _part[_t, i, c, a, 2, 3] += _acc_0_2_3
+                        _part[_t, i, c, a, 2, 4] += _acc_0_2_4
+                        _part[_t, i, c, a, 2, 5] += _acc_0_2_5
+                        _part[_t, i, c, a, 2, 6] += _acc_0_2_6
+                        _part[_t, i, c, a, 2, 7] += _acc_0_2_7
+                        _part[_t, i, c + 1, a, 0, 0] += _acc_1_0_0
+                        _part[_t, i, c + 1, a, 0, 1] += _acc_1_0_1
+                        _part[_t, i, c + 1, a, 0, 2] += _acc_1_0_2
+                        _part[_t, i, c + 1, a, 0, 3] += _acc_1_0_3
+                        _part[_t, i, c + 1, a, 0, 4] += _acc_1_0_4
+                        _part[_t, i, c + 1, a, 0, 5] += _acc_1_0_5
+                        _part[_t, i, c + 1, a, 0, 6] += _acc_1_0_6
+                        _part[_t, i, c + 1, a, 0, 7] += _acc_1_0_7
+                        _part[_t, i, c + 1, a, 1, 0] += _acc_1_1_0
+                        _part[_t, i, c + 1, a, 1, 1] += _acc_1_1_1
+                        _part[_t, i, c + 1, a, 1, 2] += _acc_1_1_2
+                        _part[_t, i, c + 1, a, 1, 3] += _acc_1_1_3
+                        _part[_t, i, c + 1, a, 1, 4] += _acc_1_1_4
+                        _part[_t, i, c + 1, a, 1, 5] += _acc_1_1_5
+                        _part[_t, i, c + 1, a, 1, 6] += _acc_1_1_6
+                        _part[_t, i, c + 1, a, 1, 7] += _acc_1_1_7
+                        _part[_t, i, c + 1, a, 2, 0] += _acc_1_2_0
+                        _part[_t, i, c + 1, a, 2, 1] += _acc_1_2_1
+                        _part[_t, i, c + 1, a, 2, 2] += _acc_1_2_2
+                        _part[_t, i, c + 1, a, 2, 3] += _acc_1_2_3
+                        _part[_t, i, c + 1, a, 2, 4] += _acc_1_2_4
+                        _part[_t, i, c + 1, a, 2, 5] += _acc_1_2_5
+                        _part[_t, i, c + 1, a, 2, 6] += _acc_1_2_6
+                        _part[_t, i, c + 1, a, 2, 7] += _acc_1_2_7
+                        _part[_t, i, c + 2, a, 0, 0] += _acc_2_0_0
+                        _part[_t, i, c + 2, a, 0, 1] += _acc_2_0_1
+                        _part[_t, i, c + 2, a, 0, 2] += _acc_2_0_2
+                        _part[_t, i, c + 2, a, 0, 3] += _acc_2_0_3
+                        _part[_t, i, c + 2, a, 0, 4] += _acc_2_0_4
+                        _part[_t, i, c + 2, a, 0, 5] += _acc_2_0_5
+                        _part[_t, i, c + 2, a, 0, 6] += _acc_2_0_6
+                        _part[_t, i, c + 2, a, 0, 7] += _acc_2_0_7
+                        _part[_t, i, c + 2, a, 1, 0] += _acc_2_1_0
+                        _part[_t, i, c + 2, a, 1, 1] += _acc_2_1_1
+                        _part[_t, i, c + 2, a, 1, 2] += _acc_2_1_2
+                        _part[_t, i, c + 2, a, 1, 3] += _acc_2_1_3
+                        _part[_t, i, c + 2, a, 1, 4] += _acc_2_1_4
+                        _part[_t, i, c + 2, a, 1, 5] += _acc_2_1_5
+                        _part[_t, i, c + 2, a, 1, 6] += _acc_2_1_6
+                        _part[_t, i, c + 2, a, 1, 7] += _acc_2_1_7
+                        _part[_t, i, c + 2, a, 2, 0] += _acc_2_2_0
+                        _part[_t, i, c + 2, a, 2, 1] += _acc_2_2_1
+                        _part[_t, i, c + 2, a, 2, 2] += _acc_2_2_2
+                        _part[_t, i, c + 2, a, 2, 3] += _acc_2_2_3
+                        _part[_t, i, c + 2, a, 2, 4] += _acc_2_2_4
+                        _part[_t, i, c + 2, a, 2, 5] += _acc_2_2_5
+                        _part[_t, i, c + 2, a, 2, 6] += _acc_2_2_6
+                        _part[_t, i, c + 2, a, 2, 7] += _acc_2_2_7
+                        _part[_t, i, c + 3, a, 0, 0] += _acc_3_0_0
+                        _part[_t, i, c + 3, a, 0, 1] += _acc_3_0_1
+                        _part[_t, i, c + 3, a, 0, 2] += _acc_3_0_2
+                        _part[_t, i, c + 3, a, 0, 3] += _acc_3_0_3
+                        _part[_t, i, c + 3, a, 0, 4] += _acc_3_0_4
+                        _part[_t, i, c + 3, a, 0, 5] += _acc_3_0_5
+                        _part[_t, i, c + 3, a, 0, 6] += _acc_3_0_6
+                        _part[_t, i, c + 3, a, 0, 7] += _acc_3_0_7
+                        _part[_t, i, c + 3, a, 1, 0] += _acc_3_1_0
+                        _part[_t, i, c + 3, a, 1, 1] += _acc_3_1_1
+                        _part[_t, i, c + 3, a, 1, 2] += _acc_3_1_2
+                        _part[_t, i, c + 3, a, 1, 3] += _acc_3_1_3
+                        _part[_t, i, c + 3, a, 1, 4] += _acc_3_1_4
+                        _part[_t, i, c + 3, a, 1, 5] += _acc_3_1_5
+                        _part[_t, i, c + 3, a, 1, 6] += _acc_3_1_6
+                        _part[_t, i, c + 3, a, 1, 7] += _acc_3_1_7
+                        _part[_t, i, c + 3, a, 2, 0] += _acc_3_2_0
+                        _part[_t, i, c + 3, a, 2, 1] += _acc_3_2_1
+                        _part[_t, i, c + 3, a, 2, 2] += _acc_3_2_2
+                        _part[_t, i, c + 3, a, 2, 3] += _acc_3_2_3
+                        _part[_t, i, c + 3, a, 2, 4] += _acc_3_2_4
+                        _part[_t, i, c + 3, a, 2, 5] += _acc_3_2_5
+                        _part[_t, i, c + 3, a, 2, 6] += _acc_3_2_6
+                        _part[_t, i, c + 3, a, 2, 7] += _acc_3_2_7
+                    for c in range(_c_split, C):
+                        for b in range(3):
+                            for _l in range(8):
+                                _acc = 0.0
+                                for _g in range((H*_wp + 7) // 8):
+                                    _acc += _xp[i, np.uint64(_wp*a + b + 8*_g + _l)]*_dp[c, np.uint64(8*_g + _l)]
+                                _part[_t, i, c, a, b, _l] += _acc
+    for i in range(C):
+        for a in range(3):
+            for c in range(C):
+                for b in range(3):
+                    _acc = 0.0
+                    for _t in range(_np):
+                        for _l1 in range(8):
+                            _acc += _part[_t, i, c, a, b, _l1]
+                    dK2[i, c, a, b] = _acc
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})

@@ -151,8 +151,8 @@ def test_the_sizes_pick_the_plan_that_moves_fewer_elements(monkeypatch):
 
 
 #: Sizes at which a 'same' convolution's forward pass and input gradient take their register-blocked
-#: schedule (codegen/block.py): 9 and 10 maps (a block of 8 and a rest), rows the position blocks do not
-#: divide.
+#: schedule (codegen/block.py), and its kernel gradient its lane sums (codegen/gradblock.py): 9 and 10
+#: maps (a block of 8 or 4 and a rest), rows the position blocks and lanes do not divide.
 BLOCKED = {**SIZES, "C": 9, "M": 10, "H": 5, "W": 3, "RH": 1, "RW": 1}
 
 
@@ -163,6 +163,7 @@ def test_register_blocked_kernels_equal_their_plain_twins(plain_dir, user_dir):
     bad = {k: v for k, v in differences(mod, ref, sizes=BLOCKED).items() if not v <= TOL}
     assert not bad, f"{layer} (register-blocked) against plain: {bad}"
     assert mod.forward_U_block.signatures and mod.backward_dX_block.signatures  # they ran
+    assert mod.backward_dK_block.signatures
 
 
 def test_a_wrong_bound_in_the_plain_twin_is_caught(plain_dir, tmp_path):

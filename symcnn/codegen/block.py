@@ -155,6 +155,19 @@ def joined(n: L.Node) -> L.Node:
     return n
 
 
+def only_loop(kernel: L.Kernel, index: str) -> L.Loop:
+    """The one loop over ``index`` in ``kernel``; ``ValueError`` where there is none or more than one."""
+    found = [n for n in L.walk(kernel) if isinstance(n, L.Loop) and n.index == index]
+    if len(found) != 1:
+        raise ValueError(f"{kernel.name}: {len(found)} loops over {index}, not one")
+    return found[0]
+
+
+def replaced(body: tuple[L.Stmt, ...], old: L.Stmt, new: L.Stmt) -> tuple[L.Stmt, ...]:
+    """``body`` with the statement ``old`` (by identity, at any depth) replaced by ``new``."""
+    return _spliced(body, lambda s: (new,) if s is old else None)
+
+
 def _outer(kernel: L.Kernel) -> L.Loop:
     if len(kernel.body) != 1 or not isinstance(kernel.body[0], L.Loop):
         raise ValueError(f"{kernel.name}: not one loop nest")
@@ -164,20 +177,23 @@ def _outer(kernel: L.Kernel) -> L.Loop:
 # ---- 1. pad -------------------------------------------------------------------------------------------
 
 
-def pad(array: str, extents: Sequence[L.Expr], like: str, slack: int) -> Pass:
-    """The pass reading ``array`` (of shape ``extents``; its first index the outermost loop's) from a
-    zero-bordered copy of one iteration's slice, rows flattened, instead of through clipped loops.
+def pad(array: str, extents: Sequence[L.Expr], like: str, slack: int, loop: str | None = None) -> Pass:
+    """The pass reading ``array`` (of shape ``extents``; its first index the outermost loop's, or that
+    of the loop over ``loop`` where given) from a zero-bordered copy of one iteration's slice, rows
+    flattened, instead of through clipped loops.
 
     The copy, :data:`BUFFER`, holds ``array[n, …, y, x]`` at ``[…, WIDTH·(y + top) + x + left]``,
-    zeros around it, ``WIDTH`` and the border read off the extremes of the reads over the
-    loops' unclipped ranges, then a row of zeros and ``slack`` more (so that a block of ``slack``
-    positions may run past the last row: :func:`register_block`); it has ``like``'s dtype. Every
+    zeros around it: ``WIDTH`` is a row and one band of zeros that ends it and starts the next row
+    (``left`` wide where ``left`` and ``right`` are the same, else both), the border read off the
+    extremes of the reads over the loops' unclipped ranges, then a row of zeros and ``slack`` more
+    (so that a block of ``slack`` positions may run past the last row: :func:`register_block`); it
+    has ``like``'s dtype. Every
     loop whose clip keeps a read of ``array`` in bounds runs over its whole range: the reads it adds
     are zeros.
     """
 
     def run(kernel: L.Kernel) -> L.Kernel:
-        outer = _outer(kernel)
+        outer = _outer(kernel) if loop is None else only_loop(kernel, loop)
         reads = loads(outer, array)
         if not reads or any(r.index[0] != L.Var(outer.index) or len(r.index) != len(extents) for r in reads):
             raise ValueError(f"{kernel.name}: {array} is not read per iteration of the outer loop")
@@ -201,7 +217,8 @@ def pad(array: str, extents: Sequence[L.Expr], like: str, slack: int) -> Pass:
         if len(border) != 1:
             raise ValueError(f"{kernel.name}: the reads of {array} need different borders")
         ((top, bottom), (left, right)), = border
-        width = simplified(L.Add((extents[-1], left, right)))
+        band = left if left == right else L.Add((left, right))  # one band of zeros ends a row, starts one
+        width = simplified(L.Add((extents[-1], band)))
         rows = simplified(L.Add((extents[-2], top, bottom)))
 
         def flat(y: L.Expr, x: L.Expr) -> L.Expr:
@@ -225,7 +242,8 @@ def pad(array: str, extents: Sequence[L.Expr], like: str, slack: int) -> Pass:
         size = L.Add((L.Mul((simplified(L.plus(rows, L.Int(1))), L.Var(WIDTH))), L.Int(slack)))
         buffer = L.Local(BUFFER, (*extents[1:-2], size), like)
         body = (buffer, fill, *L.rewrite(outer.body, visit))
-        return dataclasses.replace(kernel, body=(L.Assign(L.Var(WIDTH), width), L.with_body(outer, body)))
+        rest = replaced(kernel.body, outer, L.with_body(outer, body))
+        return dataclasses.replace(kernel, body=(L.Assign(L.Var(WIDTH), width), *rest))
 
     return run
 
@@ -233,42 +251,45 @@ def pad(array: str, extents: Sequence[L.Expr], like: str, slack: int) -> Pass:
 # ---- 2. flatten ---------------------------------------------------------------------------------------
 
 
-def flatten(buffer: str = BUFFER, width: str = WIDTH) -> Pass:
+def flatten(buffer: str | tuple[str, ...] = BUFFER, width: str = WIDTH) -> Pass:
     """The pass fusing the two perfectly nested loops ``y``, ``x`` (both from 0) whose indices the reads
-    of ``buffer`` take as ``width·y + x`` into one loop over ``f = width·y + x``, ``f < Y·width``.
+    of ``buffer`` (or of each of several) take as ``width·y + x`` into one loop over
+    ``f = width·y + x``, ``f < Y·width``.
 
-    ``y`` and ``x`` become locals of ``f``; the reads of ``buffer`` read at ``f``; a store into an array
-    is guarded by ``x < X``, so the positions past a row's end are computed and dropped. Refused where
-    another array's read depends on ``y`` or ``x`` (it could run out of bounds there).
+    ``y`` and ``x`` become locals of ``f`` (where anything still reads them); the reads of ``buffer``
+    read at ``f``; a store into an array is guarded by ``x < X``, so the positions past a row's end are
+    computed and dropped. Refused where another array's read depends on ``y`` or ``x`` (it could run
+    out of bounds there).
     """
+    buffers = (buffer,) if isinstance(buffer, str) else buffer
 
     def visit_all(kernel: L.Kernel) -> L.Kernel:
         done = []
 
         def visit(n: L.Node) -> L.Node:
-            if isinstance(n, L.Loop) and _fusable(n, buffer, width):
+            if isinstance(n, L.Loop) and _fusable(n, buffers, width):
                 done.append(n.index)
-                return _fused(n, buffer, width, taken)
+                return _fused(n, buffers, width, taken)
             return n
 
         taken = set(L.names(kernel)) | set(kernel.params) | L.written(kernel)
         out = L.rewrite(kernel, visit)
         if not done:
-            raise ValueError(f"{kernel.name}: no two loops read {buffer} as {width}·y + x")
+            raise ValueError(f"{kernel.name}: no two loops read {', '.join(buffers)} as {width}·y + x")
         return out
 
     return visit_all
 
 
-def _fusable(loop: L.Loop, buffer: str, width: str) -> bool:
+def _fusable(loop: L.Loop, buffers: tuple[str, ...], width: str) -> bool:
     if len(loop.body) != 1 or not isinstance(loop.body[0], L.Loop):
         return False
     inner = loop.body[0]
     if loop.start != L.Int(0) or inner.start != L.Int(0) or loop.step != L.Int(1) or inner.step != L.Int(1):
         return False
     y, x = loop.index, inner.index
-    reads = loads(inner.body, buffer)
-    if not reads:
+    reads = [r for b in buffers for r in loads(inner.body, b)]
+    if not reads or not all(loads(inner.body, b) for b in buffers):
         return False
     for r in reads:
         form = L.affine(r.index[-1], {y, x})
@@ -276,26 +297,29 @@ def _fusable(loop: L.Loop, buffer: str, width: str) -> bool:
             return False
     nodes = [n for s in inner.body for n in L.walk(s)]
     stored = {id(n.target) for n in nodes if isinstance(n, (L.Assign, L.Accumulate))}
-    return not any(isinstance(n, L.Load) and n.array != buffer and id(n) not in stored
+    return not any(isinstance(n, L.Load) and n.array not in buffers and id(n) not in stored
                    and L.names(n) & {y, x} for n in nodes)
 
 
-def _fused(loop: L.Loop, buffer: str, width: str, taken: set[str]) -> L.Loop:
+def _fused(loop: L.Loop, buffers: tuple[str, ...], width: str, taken: set[str]) -> L.Loop:
     inner = loop.body[0]
     y, x, f = loop.index, inner.index, fresh("_f", taken)
     at = {y: L.Int(0), x: L.Var(f)}
 
     def visit(n: L.Node) -> L.Node:
-        if isinstance(n, L.Load) and n.array == buffer:
+        if isinstance(n, L.Load) and n.array in buffers:
             return L.Load(n.array, (*n.index[:-1], L.fold(L.substitute(n.index[-1], at))))
         if isinstance(n, (L.Assign, L.Accumulate)) and isinstance(n.target, L.Load):
             return L.If((L.Cmp("<", L.Var(x), inner.stop),), (n,))
         return n
 
+    body = L.rewrite(inner.body, visit)
+    used = frozenset().union(*(L.names(s) for s in body))
     head = (L.Assign(L.Var(y), L.FloorDiv(L.Var(f), L.Var(width))),
             L.Assign(L.Var(x), L.minus(L.Var(f), L.times(L.Var(width), L.Var(y)))))
-    stop = L.Mul((loop.stop, L.Var(width)))
-    return L.Loop(f, L.Int(0), stop, (*head, *L.rewrite(inner.body, visit)))
+    head = head if used & {y, x} else ()  # no guard and no other read needs the row or column
+    stop = L.Mul((simplified(loop.stop), L.Var(width)))
+    return L.Loop(f, L.Int(0), stop, (*head, *body))
 
 
 # ---- 3. register block --------------------------------------------------------------------------------
@@ -568,10 +592,12 @@ def unsigned(array: str) -> Pass:
 
 @dataclass(frozen=True)
 class Blocked:
-    """A kernel's register-blocked variant and the conditions on the sizes under which it runs."""
+    """A kernel's register-blocked variant, the conditions on the sizes under which it runs, and what
+    the dispatch's comment says of it."""
 
     kernel: L.Kernel
     conds: tuple[L.Expr, ...]
+    note: str = "a short contraction: register-blocked outer products"
 
 
 #: The longest contraction (products a point) the block takes: beyond it, the inner products of

@@ -105,7 +105,7 @@ def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "", block: Blocke
     blocked = None
     if block is not None:
         blocked = {"cond": source(L.If(block.conds, ())).removeprefix("if ").removesuffix(":\n    pass"),
-                   "name": block.kernel.name,
+                   "name": block.kernel.name, "note": block.note,
                    "text": f"@_slp\n@njit(cache=True, parallel=True, fastmath={FASTMATH_BLOCK})\n"
                            + source(block.kernel)}
     return str(macros.kernel(k, doc, docs, loops, inner, terms, ", ".join(flags), blocked)).rstrip("\n")
