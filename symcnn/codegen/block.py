@@ -165,7 +165,7 @@ def only_loop(kernel: L.Kernel, index: str) -> L.Loop:
 
 def replaced(body: tuple[L.Stmt, ...], old: L.Stmt, new: L.Stmt) -> tuple[L.Stmt, ...]:
     """``body`` with the statement ``old`` (by identity, at any depth) replaced by ``new``."""
-    return _spliced(body, lambda s: (new,) if s is old else None)
+    return L.splice(body, lambda s: (new,) if s is old else None)
 
 
 def _outer(kernel: L.Kernel) -> L.Loop:
@@ -348,27 +348,12 @@ def register_block(outer: str, maps: int, inner: str, positions: int, like: str)
             return None
 
         taken = set(L.names(kernel)) | set(kernel.params) | L.written(kernel)
-        out = dataclasses.replace(kernel, body=_spliced(kernel.body, replace))
+        out = dataclasses.replace(kernel, body=L.splice(kernel.body, replace))
         if not done:
             raise ValueError(f"{kernel.name}: no loop over {inner} is the whole body of one over {outer}")
         return out
 
     return run
-
-
-def _spliced(body: tuple[L.Stmt, ...], replace) -> tuple[L.Stmt, ...]:
-    """``body`` with each statement ``s`` for which ``replace(s)`` gives statements replaced by them,
-    at any depth."""
-    out: list[L.Stmt] = []
-    for s in body:
-        new = replace(s)
-        if new is not None:
-            out += new
-        elif isinstance(s, (L.Loop, L.If)):
-            out.append(L.with_body(s, _spliced(s.body, replace)))
-        else:
-            out.append(s)
-    return tuple(out)
 
 
 class _Blocker:

@@ -188,15 +188,8 @@ def hoist(buffer: str, loop: str) -> Pass:
 
 
 def _spliced_before(body: tuple[L.Stmt, ...], old: L.Stmt, new: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
-    out: list[L.Stmt] = []
-    for s in body:
-        if s is old:
-            out += new
-        elif isinstance(s, (L.Loop, L.If)):
-            out.append(L.with_body(s, _spliced_before(s.body, old, new)))
-        else:
-            out.append(s)
-    return tuple(out)
+    """``body`` with the statement ``old`` (by identity, at any depth) replaced by the statements ``new``."""
+    return L.splice(body, lambda s: new if s is old else None)
 
 
 # ---- 4. lanes -------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Union
 
@@ -426,6 +426,25 @@ def minus(a: Expr, b: Expr) -> Expr:
 def with_body(s: Loop | If | Variant, body: tuple[Stmt, ...]) -> Loop | If | Variant:
     """``s`` with its body replaced."""
     return dataclasses.replace(s, body=body)
+
+
+def splice(body: tuple[Stmt, ...], replace: Callable[[Stmt], Iterable[Stmt] | None]) -> tuple[Stmt, ...]:
+    """``body`` with each statement ``s`` for which ``replace(s)`` gives statements replaced by them, at any
+    depth: inside loops, guards and each variant of a dispatch; ``replace`` sees statements in the order
+    they run in the source, outermost first."""
+    out: list[Stmt] = []
+    for s in body:
+        new = replace(s)
+        if new is not None:
+            out += new
+        elif isinstance(s, (Loop, If, Variant)):
+            out.append(with_body(s, splice(s.body, replace)))
+        elif isinstance(s, Dispatch):
+            out.append(Dispatch(tuple(with_body(v, splice(v.body, replace)) for v in s.variants),
+                                splice(s.default, replace)))
+        else:
+            out.append(s)
+    return tuple(out)
 
 
 # ---- affine accesses -----------------------------------------------------------------------------

@@ -43,18 +43,8 @@ def _innermost(s: L.Stmt) -> bool:
 
 
 def _unroll_block(body: tuple[L.Stmt, ...], k: int, taken: set[str]) -> tuple[L.Stmt, ...]:
-    out: list[L.Stmt] = []
-    for s in body:
-        if _innermost(s) and s.kind == "serial" and s.step == L.Int(1):
-            out += unroll(s, k, taken)
-        elif isinstance(s, (L.Loop, L.If, L.Variant)):
-            out.append(L.with_body(s, _unroll_block(s.body, k, taken)))
-        elif isinstance(s, L.Dispatch):
-            variants = tuple(L.Variant(v.conds, _unroll_block(v.body, k, taken)) for v in s.variants)
-            out.append(L.Dispatch(variants, _unroll_block(s.default, k, taken)))
-        else:
-            out.append(s)
-    return tuple(out)
+    return L.splice(body, lambda s: unroll(s, k, taken)
+                    if _innermost(s) and s.kind == "serial" and s.step == L.Int(1) else None)
 
 
 def fresh(base: str, taken: set[str]) -> str:
@@ -229,22 +219,9 @@ def common(kernel: L.Kernel) -> L.Kernel:
     template kernels). The largest repeated subexpression is named first; names and array reads are
     not, as they cost nothing to repeat."""
     taken = set(L.names(kernel)) | set(kernel.params) | L.written(kernel)
-
-    def block(body: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
-        out: list[L.Stmt] = []
-        for s in body:
-            if isinstance(s, (L.Assign, L.Accumulate)):
-                out += _named(s, taken)
-            elif isinstance(s, (L.Loop, L.If, L.Variant)):
-                out.append(L.with_body(s, block(s.body)))
-            elif isinstance(s, L.Dispatch):
-                variants = tuple(L.Variant(v.conds, block(v.body)) for v in s.variants)
-                out.append(L.Dispatch(variants, block(s.default)))
-            else:
-                out.append(s)
-        return tuple(out)
-
-    return L.Kernel(kernel.name, kernel.params, block(kernel.body), kernel.doc)
+    stores = (L.Assign, L.Accumulate)
+    body = L.splice(kernel.body, lambda s: _named(s, taken) if isinstance(s, stores) else None)
+    return L.Kernel(kernel.name, kernel.params, body, kernel.doc)
 
 
 _CHEAP = (L.Var, L.Load, L.Int, L.Rat, L.Real, L.Shape)
@@ -302,19 +279,11 @@ def hoist(like: str) -> Pass:
 
 
 def _hoist_block(body: tuple[L.Stmt, ...], like: str, taken: set[str]) -> tuple[L.Stmt, ...]:
-    out: list[L.Stmt] = []
-    for s in body:
+    def replace(s: L.Stmt) -> list[L.Stmt] | None:
         chain = _chain(s)
-        if chain is not None:
-            out += _hoisted(s, chain, like, taken)
-        elif isinstance(s, (L.Loop, L.If, L.Variant)):
-            out.append(L.with_body(s, _hoist_block(s.body, like, taken)))
-        elif isinstance(s, L.Dispatch):
-            variants = tuple(L.Variant(v.conds, _hoist_block(v.body, like, taken)) for v in s.variants)
-            out.append(L.Dispatch(variants, _hoist_block(s.default, like, taken)))
-        else:
-            out.append(s)
-    return tuple(out)
+        return None if chain is None else _hoisted(s, chain, like, taken)
+
+    return L.splice(body, replace)
 
 
 def _chain(s: L.Stmt) -> list[L.Loop] | None:
