@@ -62,7 +62,7 @@ class Printer:
     def text(self, node: L.Node, depth: int = 0) -> str:
         if isinstance(node, L.Kernel):
             return self.kernel(node, depth)
-        if isinstance(node, (L.Loop, L.Assign, L.Accumulate, L.If, L.Local, L.Dispatch)):
+        if isinstance(node, (L.Loop, L.Assign, L.Accumulate, L.If, L.Local, L.Dispatch, L.Invoke)):
             return "\n".join(self.lines(node, depth))
         return self.expr(node)[0]
 
@@ -165,6 +165,18 @@ class Printer:
         then, cond, other = (self.operand(x, COND) for x in (e.then, e.cond, e.other))
         return f"{then} if {cond} else {other}", COND
 
+    def _print_DType(self, e: L.DType) -> tuple[str, int]:
+        return f"{e.like}.dtype.type", ATOM
+
+    def _print_Typed(self, e: L.Typed) -> tuple[str, int]:
+        return f"{e.dtype}({self.expr(e.value)[0]})", ATOM
+
+    def _print_Reshape(self, e: L.Reshape) -> tuple[str, int]:
+        return f"{e.array}.reshape({', '.join(self.expr(x)[0] for x in e.shape)})", ATOM
+
+    def _print_Slice(self, e: L.Slice) -> tuple[str, int]:
+        return ":", ATOM
+
     def conds(self, conds: tuple[L.Expr, ...]) -> str:
         if len(conds) == 1:
             return self.expr(conds[0])[0]
@@ -193,10 +205,14 @@ class Printer:
         else:
             span = self.expr(s.stop)[0]
         loop = "prange" if s.kind == "parallel" else "range"
-        return [INDENT * depth + f"for {s.index} in {loop}({span}):", *self.block(s.body, depth + 1)]
+        head = INDENT * depth + f"for {s.index} in {loop}({span}):" + _note(s.note)
+        return [head, *self.block(s.body, depth + 1)]
 
     def _lines_Assign(self, s: L.Assign, depth: int) -> list[str]:
-        return [INDENT * depth + f"{self.expr(s.target)[0]} = {self.expr(s.value)[0]}"]
+        return [INDENT * depth + f"{self.expr(s.target)[0]} = {self.expr(s.value)[0]}" + _note(s.note)]
+
+    def _lines_Invoke(self, s: L.Invoke, depth: int) -> list[str]:
+        return [INDENT * depth + f"{s.fn}({', '.join(self.expr(a)[0] for a in s.args)})"]
 
     def _lines_Accumulate(self, s: L.Accumulate, depth: int) -> list[str]:
         return [INDENT * depth + f"{self.expr(s.target)[0]} += {self.expr(s.value)[0]}"]
@@ -208,18 +224,19 @@ class Printer:
 
     def _lines_Local(self, s: L.Local, depth: int) -> list[str]:
         if not s.shape:
-            zero = f"{s.like}.dtype.type(0)" if s.like else "0.0"
-            return [INDENT * depth + f"{s.name} = {zero}"]
+            zero = f"{s.dtype}(0)" if s.dtype else f"{s.like}.dtype.type(0)" if s.like else "0.0"
+            return [INDENT * depth + f"{s.name} = {zero}" + _note(s.note)]
         shape = ", ".join(self.expr(x)[0] for x in s.shape) + ("," if len(s.shape) == 1 else "")
-        dtype = f", dtype={s.like}.dtype" if s.like else ""
-        return [INDENT * depth + f"{s.name} = np.zeros(({shape}){dtype})"]
+        dtype = f", {s.dtype}" if s.dtype else f", dtype={s.like}.dtype" if s.like else ""
+        fill = "zeros" if s.zeroed else "empty"
+        return [INDENT * depth + f"{s.name} = np.{fill}(({shape}){dtype})" + _note(s.note)]
 
     def _lines_Dispatch(self, s: L.Dispatch, depth: int) -> list[str]:
         if not s.variants:
             return self.block(s.default, depth)
         out = []
         for k, v in enumerate(s.variants):
-            head = f"{'elif' if k else 'if'} {self.conds(v.conds)}:"
+            head = f"{'elif' if k else 'if'} {self.conds(v.conds)}:" + _note(v.note)
             out += [INDENT * depth + head, *self.block(v.body, depth + 1)]
         return out + [INDENT * depth + "else:", *self.block(s.default, depth + 1)]
 
@@ -232,6 +249,11 @@ class Printer:
             body = "\n".join((pad + ln) if ln else "" for ln in k.doc)
             head.append(f'{pad}"""{body.lstrip()}\n{pad}"""')
         return "\n".join(head + self.block(k.body, depth + 1))
+
+
+def _note(note: str) -> str:
+    """A statement's comment, after its line."""
+    return f"  # {note}" if note else ""
 
 
 _PRINTER = Printer()

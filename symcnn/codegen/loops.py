@@ -12,8 +12,9 @@ Expressions: :class:`Int`, :class:`Rat`, :class:`Real` (numbers), :class:`Var`
 :class:`Shape` (an array's extent along an axis), :class:`Add`, :class:`Mul`,
 :class:`Pow`, :class:`FloorDiv`, :class:`Mod`, :class:`Call` (a known function, by name),
 :class:`Cmp` (a relation, for guards), :class:`Logic` (relations joined, with
-or without short-circuit), :class:`Cast` (to an array's dtype) and :class:`Select` (one of two values by a
-condition, branch-free).
+or without short-circuit), :class:`Cast` (to an array's dtype), :class:`Select` (one of two values by a
+condition, branch-free), :class:`DType` and :class:`Typed` (an array's scalar type, held in a local, and
+a value converted to it), :class:`Reshape` (a view with other axes) and :class:`Slice` (a whole axis).
 
 Statements: :class:`Loop` (serial, parallel or unrolled; start, stop, step),
 :class:`Assign` and :class:`Accumulate` (a store into a local or an array
@@ -204,8 +205,37 @@ class Select(Node):
     other: Expr
 
 
+@dataclass(frozen=True)
+class DType(Node):
+    """``like.dtype.type``: the scalar type of array ``like``'s elements (held in a local, ``_dt``)."""
+
+    like: str
+
+
+@dataclass(frozen=True)
+class Typed(Node):
+    """``dtype(value)``: ``value`` as a scalar of the type local ``dtype`` holds (:class:`DType`)."""
+
+    value: Expr
+    dtype: str
+
+
+@dataclass(frozen=True)
+class Reshape(Node):
+    """``array.reshape(shape…)``: a view of a contiguous array with other axes (a flat run, say)."""
+
+    array: str
+    shape: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Slice(Node):
+    """A whole axis as one index of a :class:`Load` (``a[:, :]``): a store into every element."""
+
+
 Expr = Union[  # noqa: UP007 - a runtime alias
-    Int, Rat, Real, Var, Load, Shape, Add, Mul, Pow, FloorDiv, Mod, Call, Cmp, Logic, Cast, Select,
+    Int, Rat, Real, Var, Load, Shape, Add, Mul, Pow, FloorDiv, Mod, Call, Cmp, Logic, Cast, Select, DType,
+    Typed, Reshape, Slice,
 ]
 
 
@@ -222,6 +252,7 @@ class Loop(Node):
     body: tuple[Stmt, ...]
     step: Expr = Int(1)
     kind: str = "serial"
+    note: str = ""  #: a comment on its header: why it is there
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -234,6 +265,7 @@ class Assign(Node):
 
     target: Var | Load
     value: Expr
+    note: str = ""  #: a comment on its line
 
 
 @dataclass(frozen=True)
@@ -255,11 +287,15 @@ class If(Node):
 @dataclass(frozen=True)
 class Local(Node):
     """A local, zero-filled: a scalar (no ``shape``) or an array of ``shape``, with ``like``'s dtype
-    where given (else float64)."""
+    where given (else float64), or the type local ``dtype`` holds (:class:`DType`). An array not
+    ``zeroed`` is left as allocated (``np.empty``): every element is stored before it is read."""
 
     name: str
     shape: tuple[Expr, ...] = ()
     like: str | None = None
+    dtype: str | None = None
+    zeroed: bool = True
+    note: str = ""  #: a comment on its line
 
 
 @dataclass(frozen=True)
@@ -268,6 +304,15 @@ class Variant(Node):
 
     conds: tuple[Expr, ...]
     body: tuple[Stmt, ...]
+    note: str = ""  #: a comment on its condition: when it is the right one
+
+
+@dataclass(frozen=True)
+class Invoke(Node):
+    """``fn(args…)``: another kernel of the module called (a :class:`Dispatch` picking a variant)."""
+
+    fn: str
+    args: tuple[Expr, ...]
 
 
 @dataclass(frozen=True)
@@ -278,7 +323,7 @@ class Dispatch(Node):
     default: tuple[Stmt, ...]
 
 
-Stmt = Union[Loop, Assign, Accumulate, If, Local, Dispatch]  # noqa: UP007 - a runtime alias
+Stmt = Union[Loop, Assign, Accumulate, If, Local, Dispatch, Invoke]  # noqa: UP007 - a runtime alias
 
 
 @dataclass(frozen=True)
