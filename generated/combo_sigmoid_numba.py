@@ -98,7 +98,7 @@ def forward_U(B, alpha, V, U, N, C, M, Ho, Wo):
     [B14a] u_j^ℓ = Σ_i α_ij (x_i^{ℓ-1} ∗ k_i^ℓ) + b_j^ℓ
     """
     _dt = U.dtype.type
-    for _o in prange(N * M):
+    for _o in prange(N*M):
         n = _o // M
         j = _o % M
         for y in range(Ho):
@@ -197,7 +197,7 @@ def backward_dX(K, dV, dX, N, C, Ho, Wo, KH, KW):
     """
     _dt = dX.dtype.type
     _dV_f = dV.reshape(dV.shape[0], dV.shape[1], Ho*Wo)
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         i = _o % C
         for p in range(Ho + KH - 1):

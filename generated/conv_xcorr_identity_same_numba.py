@@ -473,25 +473,25 @@ def forward_U_dot(B, K, X, U, N, C, M, H, W, RH, RW, _threads):
             for b in range(2*RW + 1):
                 for i in range(C):
                     _wk[j, C*(a*(2*RW + 1) + b) + i] = _dt(K[i, j, a, b])
-    _yc = max(1, 32768 // ((W) * (C*(2*RH + 1)*(2*RW + 1))))  # the map rows a chunk packs
+    _yc = max(1, 32768 // (W*(C*(2*RH + 1)*(2*RW + 1))))  # the map rows a chunk packs
     _n = N
-    _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
-    for _o in prange(_n * _nb):
+    _nb = min(M, max(1, (2*_threads + _n - 1) // _n))  # two blocks a thread
+    for _o in prange(_n*_nb):
         _r = _o // _nb
         n = _r % N
-        _j0 = (_o % _nb) * (M) // _nb
-        _j1 = (_o % _nb + 1) * (M) // _nb
+        _j0 = (_o % _nb)*M // _nb
+        _j1 = (_o % _nb + 1)*M // _nb
         for j in range(_j0, _j1):
             _h1 = _dt(B[j])
             for y in range(H):
                 for x in range(W):
                     U[n, j, y, x] = _h1
-        _pd = np.empty((_yc * W, C*(2*RH + 1)*(2*RW + 1)), _dt)
-        _jr = _j0 + (_j1 - _j0) // 4 * 4
+        _pd = np.empty((_yc*W, C*(2*RH + 1)*(2*RW + 1)), _dt)
+        _jr = _j0 + ((_j1 - _j0) // 4)*4
         for _y0 in range(0, H, _yc):
             _y1 = min(H, _y0 + _yc)
-            _nf = (_y1 - _y0) * W
-            _fr = _nf // 2 * 2
+            _nf = (_y1 - _y0)*W
+            _fr = (_nf // 2)*2
             _pd[:, :] = 0.0
             for a in range(2*RH + 1):
                 for b in range(2*RW + 1):
@@ -560,12 +560,12 @@ def forward_U_packed(B, K, X, U, N, C, M, H, W, RH, RW, _threads):
     _dt = U.dtype.type
     _U_f = U.reshape(U.shape[0], U.shape[1], H*W)
     _n = N
-    _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
-    for _o in prange(_n * _nb):
+    _nb = min(M, max(1, (2*_threads + _n - 1) // _n))  # two blocks a thread
+    for _o in prange(_n*_nb):
         _r = _o // _nb
         n = _r % N
-        _j0 = (_o % _nb) * (M) // _nb
-        _j1 = (_o % _nb + 1) * (M) // _nb
+        _j0 = (_o % _nb)*M // _nb
+        _j1 = (_o % _nb + 1)*M // _nb
         for j in range(_j0, _j1):
             _h1 = _dt(B[j])
             for y in range(H):
@@ -578,8 +578,8 @@ def forward_U_packed(B, K, X, U, N, C, M, H, W, RH, RW, _threads):
                     for y in range(max(0, RH - a), min(H, H + RH - a)):
                         for x in range(max(0, RW - b), min(W, RW + W - b)):
                             _pk[a, b, W*y + x] = X[n, i, -RH + a + y, -RW + b + x]
-            _br = (2*RW + 1) // 4 * 4
-            _jr = _j0 + (_j1 - _j0) // 4 * 4
+            _br = ((2*RW + 1) // 4)*4
+            _jr = _j0 + ((_j1 - _j0) // 4)*4
             for j in range(_j0, _jr, 4):
                 for a in range(2*RH + 1):
                     for b in range(0, _br, 4):
@@ -608,7 +608,6 @@ def forward_U_packed(B, K, X, U, N, C, M, H, W, RH, RW, _threads):
                             _U_f[n, j + 1, _f] += _k10*_w0 + _k11*_w1 + _k12*_w2 + _k13*_w3
                             _U_f[n, j + 2, _f] += _k20*_w0 + _k21*_w1 + _k22*_w2 + _k23*_w3
                             _U_f[n, j + 3, _f] += _k30*_w0 + _k31*_w1 + _k32*_w2 + _k33*_w3
-
                 for a in range(2*RH + 1):
                     for b in range(_br, 2*RW + 1):
                         _k0 = _dt(K[i, j, a, b])
@@ -621,7 +620,6 @@ def forward_U_packed(B, K, X, U, N, C, M, H, W, RH, RW, _threads):
                             _U_f[n, j + 1, _f] += _k1*_w0
                             _U_f[n, j + 2, _f] += _k2*_w0
                             _U_f[n, j + 3, _f] += _k3*_w0
-
             for j in range(_jr, _j1):
                 for a in range(2*RH + 1):
                     for b in range(2*RW + 1):
@@ -638,7 +636,7 @@ def forward_U_loops(B, K, X, U, N, C, M, H, W, RH, RW):
         -RW + b + x])*K[i, j, a, b]
     """
     _dt = U.dtype.type
-    for _o in prange(N * M):
+    for _o in prange(N*M):
         n = _o // M
         j = _o % M
         _h0 = _dt(B[j])
@@ -688,25 +686,25 @@ def backward_dX_dot(K, dU, dX, N, C, M, H, W, RH, RW, _threads):
             for b in range(2*RW + 1):
                 for j in range(M):
                     _wk[i, M*(a*(2*RW + 1) + b) + j] = _dt(K[i, j, a, b])
-    _yc = max(1, 32768 // ((W) * (M*(2*RH + 1)*(2*RW + 1))))  # the map rows a chunk packs
+    _yc = max(1, 32768 // (W*(M*(2*RH + 1)*(2*RW + 1))))  # the map rows a chunk packs
     _n = N
-    _nb = min(C, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
-    for _o in prange(_n * _nb):
+    _nb = min(C, max(1, (2*_threads + _n - 1) // _n))  # two blocks a thread
+    for _o in prange(_n*_nb):
         _r = _o // _nb
         n = _r % N
-        _j0 = (_o % _nb) * (C) // _nb
-        _j1 = (_o % _nb + 1) * (C) // _nb
+        _j0 = (_o % _nb)*C // _nb
+        _j1 = (_o % _nb + 1)*C // _nb
         _h0 = _dt(0)
         for i in range(_j0, _j1):
             for p in range(H):
                 for q in range(W):
                     dX[n, i, p, q] = _h0
-        _pd = np.empty((_yc * W, M*(2*RH + 1)*(2*RW + 1)), _dt)
-        _jr = _j0 + (_j1 - _j0) // 4 * 4
+        _pd = np.empty((_yc*W, M*(2*RH + 1)*(2*RW + 1)), _dt)
+        _jr = _j0 + ((_j1 - _j0) // 4)*4
         for _y0 in range(0, H, _yc):
             _y1 = min(H, _y0 + _yc)
-            _nf = (_y1 - _y0) * W
-            _fr = _nf // 2 * 2
+            _nf = (_y1 - _y0)*W
+            _fr = (_nf // 2)*2
             _pd[:, :] = 0.0
             for a in range(2*RH + 1):
                 for b in range(2*RW + 1):
@@ -775,12 +773,12 @@ def backward_dX_packed(K, dU, dX, N, C, M, H, W, RH, RW, _threads):
     _dt = dX.dtype.type
     _dX_f = dX.reshape(dX.shape[0], dX.shape[1], H*W)
     _n = N
-    _nb = min(C, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
-    for _o in prange(_n * _nb):
+    _nb = min(C, max(1, (2*_threads + _n - 1) // _n))  # two blocks a thread
+    for _o in prange(_n*_nb):
         _r = _o // _nb
         n = _r % N
-        _j0 = (_o % _nb) * (C) // _nb
-        _j1 = (_o % _nb + 1) * (C) // _nb
+        _j0 = (_o % _nb)*C // _nb
+        _j1 = (_o % _nb + 1)*C // _nb
         _h0 = _dt(0)
         for i in range(_j0, _j1):
             for p in range(H):
@@ -793,8 +791,8 @@ def backward_dX_packed(K, dU, dX, N, C, M, H, W, RH, RW, _threads):
                     for p in range(max(0, -RH + a), min(H, H - RH + a)):
                         for q in range(max(0, -RW + b), min(W, -RW + W + b)):
                             _pk[a, b, W*p + q] = dU[n, j, RH - a + p, RW - b + q]
-            _br = (2*RW + 1) // 4 * 4
-            _jr = _j0 + (_j1 - _j0) // 4 * 4
+            _br = ((2*RW + 1) // 4)*4
+            _jr = _j0 + ((_j1 - _j0) // 4)*4
             for i in range(_j0, _jr, 4):
                 for a in range(2*RH + 1):
                     for b in range(0, _br, 4):
@@ -823,7 +821,6 @@ def backward_dX_packed(K, dU, dX, N, C, M, H, W, RH, RW, _threads):
                             _dX_f[n, i + 1, _f] += _k10*_w0 + _k11*_w1 + _k12*_w2 + _k13*_w3
                             _dX_f[n, i + 2, _f] += _k20*_w0 + _k21*_w1 + _k22*_w2 + _k23*_w3
                             _dX_f[n, i + 3, _f] += _k30*_w0 + _k31*_w1 + _k32*_w2 + _k33*_w3
-
                 for a in range(2*RH + 1):
                     for b in range(_br, 2*RW + 1):
                         _k0 = _dt(K[i, j, a, b])
@@ -836,7 +833,6 @@ def backward_dX_packed(K, dU, dX, N, C, M, H, W, RH, RW, _threads):
                             _dX_f[n, i + 1, _f] += _k1*_w0
                             _dX_f[n, i + 2, _f] += _k2*_w0
                             _dX_f[n, i + 3, _f] += _k3*_w0
-
             for i in range(_jr, _j1):
                 for a in range(2*RH + 1):
                     for b in range(2*RW + 1):
@@ -853,7 +849,7 @@ def backward_dX_loops(K, dU, dX, N, C, M, H, W, RH, RW):
         RW - W + q + 1)}^{min(2*RW, RW + q)} K[i, j, a, b]*dU[n, j, RH - a + p, RW - b + q]
     """
     _dt = dX.dtype.type
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         i = _o % C
         for p in range(H):
@@ -893,13 +889,13 @@ def backward_dK_packed(X, dU, dK, N, C, M, H, W, RH, RW, _threads):
     _dt = dK.dtype.type
     _dU_f = dU.reshape(dU.shape[0], dU.shape[1], H*W)
     _n = C
-    _nb = min(N, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
-    _part = np.empty((_n * _nb, M, 2*RH + 1, 2*RW + 1), _dt)  # a slice a block
-    for _o in prange(_n * _nb):
+    _nb = min(N, max(1, (2*_threads + _n - 1) // _n))  # two blocks a thread
+    _part = np.empty((_n*_nb, M, 2*RH + 1, 2*RW + 1), _dt)  # a slice a block
+    for _o in prange(_n*_nb):
         _r = _o // _nb
         i = _r % C
-        _j0 = (_o % _nb) * (N) // _nb
-        _j1 = (_o % _nb + 1) * (N) // _nb
+        _j0 = (_o % _nb)*N // _nb
+        _j1 = (_o % _nb + 1)*N // _nb
         _h0 = _dt(0)
         for j in range(M):
             for a in range(2*RH + 1):
@@ -912,8 +908,8 @@ def backward_dK_packed(X, dU, dK, N, C, M, H, W, RH, RW, _threads):
                     for y in range(max(0, RH - a), min(H, H + RH - a)):
                         for x in range(max(0, RW - b), min(W, RW + W - b)):
                             _pk[a, b, W*y + x] = X[n, i, -RH + a + y, -RW + b + x]
-            _br = (2*RW + 1) // 2 * 2
-            _jr = M // 4 * 4
+            _br = ((2*RW + 1) // 2)*2
+            _jr = (M // 4)*4
             for j in range(0, _jr, 4):
                 for a in range(2*RH + 1):
                     for b in range(0, _br, 2):
@@ -948,7 +944,6 @@ def backward_dK_packed(X, dU, dK, N, C, M, H, W, RH, RW, _threads):
                         _part[_o, j + 2, a, b + 1] += _s21
                         _part[_o, j + 3, a, b] += _s30
                         _part[_o, j + 3, a, b + 1] += _s31
-
                 for a in range(2*RH + 1):
                     for b in range(_br, 2*RW + 1):
                         _s0 = _dt(0)
@@ -965,7 +960,6 @@ def backward_dK_packed(X, dU, dK, N, C, M, H, W, RH, RW, _threads):
                         _part[_o, j + 1, a, b] += _s1
                         _part[_o, j + 2, a, b] += _s2
                         _part[_o, j + 3, a, b] += _s3
-
             for j in range(_jr, M):
                 for a in range(2*RH + 1):
                     for b in range(2*RW + 1):
@@ -973,14 +967,14 @@ def backward_dK_packed(X, dU, dK, N, C, M, H, W, RH, RW, _threads):
                         for _f in range(H*W):
                             _s += _dU_f[n, j, _f]*_pk[a, b, _f]
                         _part[_o, j, a, b] += _s
-    _part_f = _part.reshape(_n * _nb, M*(2*RH + 1)*(2*RW + 1))
+    _part_f = _part.reshape(_n*_nb, M*(2*RH + 1)*(2*RW + 1))
     _whole = dK.reshape(_n, M*(2*RH + 1)*(2*RW + 1))
     for _p in range(_n):  # the blocks' slices summed into the target
         for _e in range(M*(2*RH + 1)*(2*RW + 1)):
-            _whole[_p, _e] = _part_f[_p * _nb, _e]
+            _whole[_p, _e] = _part_f[_p*_nb, _e]
         for _b in range(1, _nb):
             for _e in range(M*(2*RH + 1)*(2*RW + 1)):
-                _whole[_p, _e] += _part_f[_p * _nb + _b, _e]
+                _whole[_p, _e] += _part_f[_p*_nb + _b, _e]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -991,7 +985,7 @@ def backward_dK_loops(X, dU, dK, N, C, M, H, W, RH, RW):
         RW - b)}^{min(W - 1, RW + W - b - 1)} X[n, i, -RH + a + y, -RW + b + x]*dU[n, j, y, x]
     """
     _dt = dK.dtype.type
-    for _o in prange(C * M):
+    for _o in prange(C*M):
         i = _o // M
         j = _o % M
         for a in range(2*RH + 1):

@@ -73,25 +73,25 @@ def forward_U_dot(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
             for b in range(KW):
                 for i in range(C):
                     _wk[j, C*(KW*a + b) + i] = _dt(K[i, j, a, b]*T[i, j])
-    _yc = max(1, 32768 // ((Wo) * (C*KH*KW)))  # the map rows a chunk packs
+    _yc = max(1, 32768 // (Wo*(C*KH*KW)))  # the map rows a chunk packs
     _n = N
-    _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
-    for _o in prange(_n * _nb):
+    _nb = min(M, max(1, (2*_threads + _n - 1) // _n))  # two blocks a thread
+    for _o in prange(_n*_nb):
         _r = _o // _nb
         n = _r % N
-        _j0 = (_o % _nb) * (M) // _nb
-        _j1 = (_o % _nb + 1) * (M) // _nb
+        _j0 = (_o % _nb)*M // _nb
+        _j1 = (_o % _nb + 1)*M // _nb
         for j in range(_j0, _j1):
             _h1 = _dt(B[j])
             for y in range(Ho):
                 for x in range(Wo):
                     U[n, j, y, x] = _h1
-        _pd = np.empty((_yc * Wo, C*KH*KW), _dt)
-        _jr = _j0 + (_j1 - _j0) // 4 * 4
+        _pd = np.empty((_yc*Wo, C*KH*KW), _dt)
+        _jr = _j0 + ((_j1 - _j0) // 4)*4
         for _y0 in range(0, Ho, _yc):
             _y1 = min(Ho, _y0 + _yc)
-            _nf = (_y1 - _y0) * Wo
-            _fr = _nf // 2 * 2
+            _nf = (_y1 - _y0)*Wo
+            _fr = (_nf // 2)*2
             for a in range(KH):
                 for b in range(KW):
                     for y in range(_y0, _y1):
@@ -159,12 +159,12 @@ def forward_U_packed(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
     _dt = U.dtype.type
     _U_f = U.reshape(U.shape[0], U.shape[1], Ho*Wo)
     _n = N
-    _nb = min(M, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
-    for _o in prange(_n * _nb):
+    _nb = min(M, max(1, (2*_threads + _n - 1) // _n))  # two blocks a thread
+    for _o in prange(_n*_nb):
         _r = _o // _nb
         n = _r % N
-        _j0 = (_o % _nb) * (M) // _nb
-        _j1 = (_o % _nb + 1) * (M) // _nb
+        _j0 = (_o % _nb)*M // _nb
+        _j1 = (_o % _nb + 1)*M // _nb
         for j in range(_j0, _j1):
             _h1 = _dt(B[j])
             for y in range(Ho):
@@ -177,8 +177,8 @@ def forward_U_packed(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
                     for y in range(Ho):
                         for x in range(Wo):
                             _pk[a, b, Wo*y + x] = X[n, i, a + y, b + x]
-            _br = KW // 4 * 4
-            _jr = _j0 + (_j1 - _j0) // 4 * 4
+            _br = (KW // 4)*4
+            _jr = _j0 + ((_j1 - _j0) // 4)*4
             for j in range(_j0, _jr, 4):
                 for a in range(KH):
                     for b in range(0, _br, 4):
@@ -207,7 +207,6 @@ def forward_U_packed(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
                             _U_f[n, j + 1, _f] += _k10*_w0 + _k11*_w1 + _k12*_w2 + _k13*_w3
                             _U_f[n, j + 2, _f] += _k20*_w0 + _k21*_w1 + _k22*_w2 + _k23*_w3
                             _U_f[n, j + 3, _f] += _k30*_w0 + _k31*_w1 + _k32*_w2 + _k33*_w3
-
                 for a in range(KH):
                     for b in range(_br, KW):
                         _k0 = _dt(K[i, j, a, b]*T[i, j])
@@ -220,7 +219,6 @@ def forward_U_packed(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
                             _U_f[n, j + 1, _f] += _k1*_w0
                             _U_f[n, j + 2, _f] += _k2*_w0
                             _U_f[n, j + 3, _f] += _k3*_w0
-
             for j in range(_jr, _j1):
                 _h2 = _dt(T[i, j])
                 for a in range(KH):
@@ -238,7 +236,7 @@ def forward_U_loops(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW):
         j]*X[n, i, a + y, b + x]
     """
     _dt = U.dtype.type
-    for _o in prange(N * M):
+    for _o in prange(N*M):
         n = _o // M
         j = _o % M
         _h0 = _dt(B[j])
@@ -290,15 +288,15 @@ def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
     """
     _dt = dX.dtype.type
     _dU_f = dU.reshape(dU.shape[0], dU.shape[1], Ho*Wo)
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         i = _o % C
         for p in range(Ho + KH - 1):
             for q in range(KW + Wo - 1):
                 dX[n, i, p, q] = _dt(0)
         _pk = np.zeros((KH, KW, Ho*Wo), _dt)
-        _br = KW // 2 * 2
-        _jr = M // 4 * 4
+        _br = (KW // 2)*2
+        _jr = (M // 4)*4
         for j in range(0, _jr, 4):
             for a in range(KH):
                 for b in range(0, _br, 2):
@@ -317,7 +315,6 @@ def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
                         _w3 = _dU_f[n, j + 3, _f]
                         _pk[a, b, _f] += _k00*_w0 + _k10*_w1 + _k20*_w2 + _k30*_w3
                         _pk[a, b + 1, _f] += _k01*_w0 + _k11*_w1 + _k21*_w2 + _k31*_w3
-
             for a in range(KH):
                 for b in range(_br, KW):
                     _k0 = _dt(K[i, j, a, b]*T[i, j])
@@ -331,7 +328,6 @@ def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
                             + _k2*_dU_f[n, j + 2, _f]
                             + _k3*_dU_f[n, j + 3, _f]
                         )
-
         for j in range(_jr, M):
             _h1 = _dt(T[i, j])
             for a in range(KH):
@@ -371,13 +367,13 @@ def backward_dK_packed(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
     _dt = dK.dtype.type
     _dU_f = dU.reshape(dU.shape[0], dU.shape[1], Ho*Wo)
     _n = C
-    _nb = min(N, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
-    _part = np.empty((_n * _nb, M, KH, KW), _dt)  # a slice a block
-    for _o in prange(_n * _nb):
+    _nb = min(N, max(1, (2*_threads + _n - 1) // _n))  # two blocks a thread
+    _part = np.empty((_n*_nb, M, KH, KW), _dt)  # a slice a block
+    for _o in prange(_n*_nb):
         _r = _o // _nb
         i = _r % C
-        _j0 = (_o % _nb) * (N) // _nb
-        _j1 = (_o % _nb + 1) * (N) // _nb
+        _j0 = (_o % _nb)*N // _nb
+        _j1 = (_o % _nb + 1)*N // _nb
         _h0 = _dt(0)
         for j in range(M):
             for a in range(KH):
@@ -390,8 +386,8 @@ def backward_dK_packed(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
                     for y in range(Ho):
                         for x in range(Wo):
                             _pk[a, b, Wo*y + x] = X[n, i, a + y, b + x]
-            _br = KW // 2 * 2
-            _jr = M // 4 * 4
+            _br = (KW // 2)*2
+            _jr = (M // 4)*4
             for j in range(0, _jr, 4):
                 for a in range(KH):
                     for b in range(0, _br, 2):
@@ -426,7 +422,6 @@ def backward_dK_packed(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
                         _part[_o, j + 2, a, b + 1] += _s21*T[i, j + 2]
                         _part[_o, j + 3, a, b] += _s30*T[i, j + 3]
                         _part[_o, j + 3, a, b + 1] += _s31*T[i, j + 3]
-
                 for a in range(KH):
                     for b in range(_br, KW):
                         _s0 = _dt(0)
@@ -443,7 +438,6 @@ def backward_dK_packed(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
                         _part[_o, j + 1, a, b] += _s1*T[i, j + 1]
                         _part[_o, j + 2, a, b] += _s2*T[i, j + 2]
                         _part[_o, j + 3, a, b] += _s3*T[i, j + 3]
-
             for j in range(_jr, M):
                 _h2 = _dt(T[i, j])
                 for a in range(KH):
@@ -452,14 +446,14 @@ def backward_dK_packed(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
                         for _f in range(Ho*Wo):
                             _s += _h2*_dU_f[n, j, _f]*_pk[a, b, _f]
                         _part[_o, j, a, b] += _s
-    _part_f = _part.reshape(_n * _nb, KH*KW*M)
+    _part_f = _part.reshape(_n*_nb, KH*KW*M)
     _whole = dK.reshape(_n, KH*KW*M)
     for _p in range(_n):  # the blocks' slices summed into the target
         for _e in range(KH*KW*M):
-            _whole[_p, _e] = _part_f[_p * _nb, _e]
+            _whole[_p, _e] = _part_f[_p*_nb, _e]
         for _b in range(1, _nb):
             for _e in range(KH*KW*M):
-                _whole[_p, _e] += _part_f[_p * _nb + _b, _e]
+                _whole[_p, _e] += _part_f[_p*_nb + _b, _e]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -470,7 +464,7 @@ def backward_dK_loops(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW):
         x]*dU[n, j, y, x]
     """
     _dt = dK.dtype.type
-    for _o in prange(C * M):
+    for _o in prange(C*M):
         i = _o // M
         j = _o % M
         for a in range(KH):

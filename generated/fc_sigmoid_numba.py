@@ -51,9 +51,9 @@ def forward_U(b, W, X, U, N, I, O):
     """
     _dt = U.dtype.type
     _nq = (O + 3) // 4
-    for _o in prange((N + 3) // 4 * _nq):
-        _p0 = _o // _nq * 4
-        _q0 = _o % _nq * 4
+    for _o in prange(((N + 3) // 4)*_nq):
+        _p0 = (_o // _nq)*4
+        _q0 = (_o % _nq)*4
         if _p0 + 4 <= N and _q0 + 4 <= O:
             _s0 = _dt(0)
             _s1 = _dt(0)
@@ -96,7 +96,6 @@ def forward_U(b, W, X, U, N, I, O):
                 _s13 += _w2*_w7
                 _s14 += _w3*_w7
                 _s15 += _w4*_w7
-
             U[_p0, _q0] = _s0 + b[_q0]
             U[_p0, _q0 + 1] = _s1 + b[_q0 + 1]
             U[_p0, _q0 + 2] = _s2 + b[_q0 + 2]
@@ -156,15 +155,14 @@ def backward_dX(W, dU, dX, N, I, O):
     """
     _dt = dX.dtype.type
     for _o in prange((N + 3) // 4):
-        _p0 = _o * 4
+        _p0 = _o*4
         if _p0 + 4 <= N:
-            _rr = O // 4 * 4
+            _rr = (O // 4)*4
             for i in range(I):
                 dX[_p0, i] = _dt(0)
                 dX[_p0 + 1, i] = _dt(0)
                 dX[_p0 + 2, i] = _dt(0)
                 dX[_p0 + 3, i] = _dt(0)
-
             for k in range(0, _rr, 4):
                 _c00 = _dt(dU[_p0, k])
                 _c01 = _dt(dU[_p0, k + 1])
@@ -191,7 +189,6 @@ def backward_dX(W, dU, dX, N, I, O):
                     dX[_p0 + 1, i] += _c10*_w0 + _c11*_w1 + _c12*_w2 + _c13*_w3
                     dX[_p0 + 2, i] += _c20*_w0 + _c21*_w1 + _c22*_w2 + _c23*_w3
                     dX[_p0 + 3, i] += _c30*_w0 + _c31*_w1 + _c32*_w2 + _c33*_w3
-
             for k in range(_rr, O):
                 _c00 = _dt(dU[_p0, k])
                 _c10 = _dt(dU[_p0 + 1, k])
@@ -203,7 +200,6 @@ def backward_dX(W, dU, dX, N, I, O):
                     dX[_p0 + 1, i] += _c10*_w0
                     dX[_p0 + 2, i] += _c20*_w0
                     dX[_p0 + 3, i] += _c30*_w0
-
         else:
             for n in range(_p0, min(_p0 + 4, N)):
                 for i in range(I):
@@ -225,15 +221,14 @@ def backward_dW(X, dU, dW, N, I, O):
     """
     _dt = dW.dtype.type
     for _o in prange((O + 3) // 4):
-        _p0 = _o * 4
+        _p0 = _o*4
         if _p0 + 4 <= O:
-            _rr = N // 4 * 4
+            _rr = (N // 4)*4
             for i in range(I):
                 dW[_p0, i] = _dt(0)
                 dW[_p0 + 1, i] = _dt(0)
                 dW[_p0 + 2, i] = _dt(0)
                 dW[_p0 + 3, i] = _dt(0)
-
             for n in range(0, _rr, 4):
                 _c00 = _dt(dU[n, _p0])
                 _c01 = _dt(dU[n + 1, _p0])
@@ -260,7 +255,6 @@ def backward_dW(X, dU, dW, N, I, O):
                     dW[_p0 + 1, i] += _c10*_w0 + _c11*_w1 + _c12*_w2 + _c13*_w3
                     dW[_p0 + 2, i] += _c20*_w0 + _c21*_w1 + _c22*_w2 + _c23*_w3
                     dW[_p0 + 3, i] += _c30*_w0 + _c31*_w1 + _c32*_w2 + _c33*_w3
-
             for n in range(_rr, N):
                 _c00 = _dt(dU[n, _p0])
                 _c10 = _dt(dU[n, _p0 + 1])
@@ -272,7 +266,6 @@ def backward_dW(X, dU, dW, N, I, O):
                     dW[_p0 + 1, i] += _c10*_w0
                     dW[_p0 + 2, i] += _c20*_w0
                     dW[_p0 + 3, i] += _c30*_w0
-
         else:
             for k in range(_p0, min(_p0 + 4, O)):
                 for i in range(I):

@@ -49,7 +49,7 @@ def forward_S(X, S, N, C, H, W, R):
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     _dt = S.dtype.type
-    for _o in prange(N * H):
+    for _o in prange(N*H):
         n = _o // H
         y = _o % H
         for c in range(C):
@@ -105,7 +105,7 @@ def backward_dX(S, dY, X, dS, dX, N, C, H, W, R):
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     _dt = dX.dtype.type
-    for _o in prange(N * H):
+    for _o in prange(N*H):
         n = _o // H
         y = _o % H
         for c in range(C):

@@ -125,7 +125,7 @@ def backward_dX(dD, dX, N, C, Ho, Wo, s):
     [B8] δ_j^ℓ = β_j^{ℓ+1} ( f'(u_j^ℓ) ∘ up(δ_j^{ℓ+1}) ),  up(x) = x ⊗ 1_{n×n}
     """
     _dt = dX.dtype.type
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for _p in range(Ho):

@@ -425,25 +425,25 @@ def forward_U1_dot(K1, X, U1, N, C, H, W, _threads):
             for b in range(3):
                 for i in range(C):
                     _wk[c, C*(3*a + b) + i] = _dt(K1[i, c, a, b])
-    _yc = max(1, 32768 // ((W) * (9*C)))  # the map rows a chunk packs
+    _yc = max(1, 32768 // (W*(9*C)))  # the map rows a chunk packs
     _n = N
-    _nb = min(C, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
-    for _o in prange(_n * _nb):
+    _nb = min(C, max(1, (2*_threads + _n - 1) // _n))  # two blocks a thread
+    for _o in prange(_n*_nb):
         _r = _o // _nb
         n = _r % N
-        _j0 = (_o % _nb) * (C) // _nb
-        _j1 = (_o % _nb + 1) * (C) // _nb
+        _j0 = (_o % _nb)*C // _nb
+        _j1 = (_o % _nb + 1)*C // _nb
         _h0 = _dt(0)
         for c in range(_j0, _j1):
             for y in range(H):
                 for x in range(W):
                     U1[n, c, y, x] = _h0
-        _pd = np.empty((_yc * W, 9*C), _dt)
-        _jr = _j0 + (_j1 - _j0) // 4 * 4
+        _pd = np.empty((_yc*W, 9*C), _dt)
+        _jr = _j0 + ((_j1 - _j0) // 4)*4
         for _y0 in range(0, H, _yc):
             _y1 = min(H, _y0 + _yc)
-            _nf = (_y1 - _y0) * W
-            _fr = _nf // 2 * 2
+            _nf = (_y1 - _y0)*W
+            _fr = (_nf // 2)*2
             _pd[:, :] = 0.0
             for a in range(3):
                 for b in range(3):
@@ -512,12 +512,12 @@ def forward_U1_packed(K1, X, U1, N, C, H, W, _threads):
     _dt = U1.dtype.type
     _U1_f = U1.reshape(U1.shape[0], U1.shape[1], H*W)
     _n = N
-    _nb = min(C, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
-    for _o in prange(_n * _nb):
+    _nb = min(C, max(1, (2*_threads + _n - 1) // _n))  # two blocks a thread
+    for _o in prange(_n*_nb):
         _r = _o // _nb
         n = _r % N
-        _j0 = (_o % _nb) * (C) // _nb
-        _j1 = (_o % _nb + 1) * (C) // _nb
+        _j0 = (_o % _nb)*C // _nb
+        _j1 = (_o % _nb + 1)*C // _nb
         _h0 = _dt(0)
         for c in range(_j0, _j1):
             for y in range(H):
@@ -530,8 +530,8 @@ def forward_U1_packed(K1, X, U1, N, C, H, W, _threads):
                     for y in range(max(0, 1 - a), min(H, H - a + 1)):
                         for x in range(max(0, 1 - b), min(W, W - b + 1)):
                             _pk[a, b, W*y + x] = X[n, i, a + y - 1, b + x - 1]
-            _br = 3 // 4 * 4
-            _jr = _j0 + (_j1 - _j0) // 4 * 4
+            _br = (3 // 4)*4
+            _jr = _j0 + ((_j1 - _j0) // 4)*4
             for c in range(_j0, _jr, 4):
                 for a in range(3):
                     for b in range(0, _br, 4):
@@ -560,7 +560,6 @@ def forward_U1_packed(K1, X, U1, N, C, H, W, _threads):
                             _U1_f[n, c + 1, _f] += _k10*_w0 + _k11*_w1 + _k12*_w2 + _k13*_w3
                             _U1_f[n, c + 2, _f] += _k20*_w0 + _k21*_w1 + _k22*_w2 + _k23*_w3
                             _U1_f[n, c + 3, _f] += _k30*_w0 + _k31*_w1 + _k32*_w2 + _k33*_w3
-
                 for a in range(3):
                     for b in range(_br, 3):
                         _k0 = _dt(K1[i, c, a, b])
@@ -573,7 +572,6 @@ def forward_U1_packed(K1, X, U1, N, C, H, W, _threads):
                             _U1_f[n, c + 1, _f] += _k1*_w0
                             _U1_f[n, c + 2, _f] += _k2*_w0
                             _U1_f[n, c + 3, _f] += _k3*_w0
-
             for c in range(_jr, _j1):
                 for a in range(3):
                     for b in range(3):
@@ -590,7 +588,7 @@ def forward_U1_loops(K1, X, U1, N, C, H, W):
         1])*K1[i, c, a, b]
     """
     _dt = U1.dtype.type
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(H):
@@ -1038,25 +1036,25 @@ def forward_U2_dot(H1, K2, U2, N, C, H, W, _threads):
             for b in range(3):
                 for i in range(C):
                     _wk[c, C*(3*a + b) + i] = _dt(K2[i, c, a, b])
-    _yc = max(1, 32768 // ((W) * (9*C)))  # the map rows a chunk packs
+    _yc = max(1, 32768 // (W*(9*C)))  # the map rows a chunk packs
     _n = N
-    _nb = min(C, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
-    for _o in prange(_n * _nb):
+    _nb = min(C, max(1, (2*_threads + _n - 1) // _n))  # two blocks a thread
+    for _o in prange(_n*_nb):
         _r = _o // _nb
         n = _r % N
-        _j0 = (_o % _nb) * (C) // _nb
-        _j1 = (_o % _nb + 1) * (C) // _nb
+        _j0 = (_o % _nb)*C // _nb
+        _j1 = (_o % _nb + 1)*C // _nb
         _h0 = _dt(0)
         for c in range(_j0, _j1):
             for y in range(H):
                 for x in range(W):
                     U2[n, c, y, x] = _h0
-        _pd = np.empty((_yc * W, 9*C), _dt)
-        _jr = _j0 + (_j1 - _j0) // 4 * 4
+        _pd = np.empty((_yc*W, 9*C), _dt)
+        _jr = _j0 + ((_j1 - _j0) // 4)*4
         for _y0 in range(0, H, _yc):
             _y1 = min(H, _y0 + _yc)
-            _nf = (_y1 - _y0) * W
-            _fr = _nf // 2 * 2
+            _nf = (_y1 - _y0)*W
+            _fr = (_nf // 2)*2
             _pd[:, :] = 0.0
             for a in range(3):
                 for b in range(3):
@@ -1125,12 +1123,12 @@ def forward_U2_packed(H1, K2, U2, N, C, H, W, _threads):
     _dt = U2.dtype.type
     _U2_f = U2.reshape(U2.shape[0], U2.shape[1], H*W)
     _n = N
-    _nb = min(C, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
-    for _o in prange(_n * _nb):
+    _nb = min(C, max(1, (2*_threads + _n - 1) // _n))  # two blocks a thread
+    for _o in prange(_n*_nb):
         _r = _o // _nb
         n = _r % N
-        _j0 = (_o % _nb) * (C) // _nb
-        _j1 = (_o % _nb + 1) * (C) // _nb
+        _j0 = (_o % _nb)*C // _nb
+        _j1 = (_o % _nb + 1)*C // _nb
         _h0 = _dt(0)
         for c in range(_j0, _j1):
             for y in range(H):
@@ -1143,8 +1141,8 @@ def forward_U2_packed(H1, K2, U2, N, C, H, W, _threads):
                     for y in range(max(0, 1 - a), min(H, H - a + 1)):
                         for x in range(max(0, 1 - b), min(W, W - b + 1)):
                             _pk[a, b, W*y + x] = H1[n, i, a + y - 1, b + x - 1]
-            _br = 3 // 4 * 4
-            _jr = _j0 + (_j1 - _j0) // 4 * 4
+            _br = (3 // 4)*4
+            _jr = _j0 + ((_j1 - _j0) // 4)*4
             for c in range(_j0, _jr, 4):
                 for a in range(3):
                     for b in range(0, _br, 4):
@@ -1173,7 +1171,6 @@ def forward_U2_packed(H1, K2, U2, N, C, H, W, _threads):
                             _U2_f[n, c + 1, _f] += _k10*_w0 + _k11*_w1 + _k12*_w2 + _k13*_w3
                             _U2_f[n, c + 2, _f] += _k20*_w0 + _k21*_w1 + _k22*_w2 + _k23*_w3
                             _U2_f[n, c + 3, _f] += _k30*_w0 + _k31*_w1 + _k32*_w2 + _k33*_w3
-
                 for a in range(3):
                     for b in range(_br, 3):
                         _k0 = _dt(K2[i, c, a, b])
@@ -1186,7 +1183,6 @@ def forward_U2_packed(H1, K2, U2, N, C, H, W, _threads):
                             _U2_f[n, c + 1, _f] += _k1*_w0
                             _U2_f[n, c + 2, _f] += _k2*_w0
                             _U2_f[n, c + 3, _f] += _k3*_w0
-
             for c in range(_jr, _j1):
                 for a in range(3):
                     for b in range(3):
@@ -1203,7 +1199,7 @@ def forward_U2_loops(H1, K2, U2, N, C, H, W):
         1])*K2[i, c, a, b]
     """
     _dt = U2.dtype.type
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(H):
@@ -1731,25 +1727,25 @@ def backward_dH1_dot(K2, dU2, dH1, N, C, H, W, _threads):
             for b in range(3):
                 for c in range(C):
                     _wk[i, C*(3*a + b) + c] = _dt(K2[i, c, a, b])
-    _yc = max(1, 32768 // ((W) * (9*C)))  # the map rows a chunk packs
+    _yc = max(1, 32768 // (W*(9*C)))  # the map rows a chunk packs
     _n = N
-    _nb = min(C, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
-    for _o in prange(_n * _nb):
+    _nb = min(C, max(1, (2*_threads + _n - 1) // _n))  # two blocks a thread
+    for _o in prange(_n*_nb):
         _r = _o // _nb
         n = _r % N
-        _j0 = (_o % _nb) * (C) // _nb
-        _j1 = (_o % _nb + 1) * (C) // _nb
+        _j0 = (_o % _nb)*C // _nb
+        _j1 = (_o % _nb + 1)*C // _nb
         _h0 = _dt(0)
         for i in range(_j0, _j1):
             for y in range(H):
                 for x in range(W):
                     dH1[n, i, y, x] = _h0
-        _pd = np.empty((_yc * W, 9*C), _dt)
-        _jr = _j0 + (_j1 - _j0) // 4 * 4
+        _pd = np.empty((_yc*W, 9*C), _dt)
+        _jr = _j0 + ((_j1 - _j0) // 4)*4
         for _y0 in range(0, H, _yc):
             _y1 = min(H, _y0 + _yc)
-            _nf = (_y1 - _y0) * W
-            _fr = _nf // 2 * 2
+            _nf = (_y1 - _y0)*W
+            _fr = (_nf // 2)*2
             _pd[:, :] = 0.0
             for a in range(3):
                 for b in range(3):
@@ -1818,12 +1814,12 @@ def backward_dH1_packed(K2, dU2, dH1, N, C, H, W, _threads):
     _dt = dH1.dtype.type
     _dH1_f = dH1.reshape(dH1.shape[0], dH1.shape[1], H*W)
     _n = N
-    _nb = min(C, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
-    for _o in prange(_n * _nb):
+    _nb = min(C, max(1, (2*_threads + _n - 1) // _n))  # two blocks a thread
+    for _o in prange(_n*_nb):
         _r = _o // _nb
         n = _r % N
-        _j0 = (_o % _nb) * (C) // _nb
-        _j1 = (_o % _nb + 1) * (C) // _nb
+        _j0 = (_o % _nb)*C // _nb
+        _j1 = (_o % _nb + 1)*C // _nb
         _h0 = _dt(0)
         for i in range(_j0, _j1):
             for y in range(H):
@@ -1836,8 +1832,8 @@ def backward_dH1_packed(K2, dU2, dH1, N, C, H, W, _threads):
                     for y in range(max(0, a - 1), min(H, H + a - 1)):
                         for x in range(max(0, b - 1), min(W, W + b - 1)):
                             _pk[a, b, W*y + x] = dU2[n, c, -a + y + 1, -b + x + 1]
-            _br = 3 // 4 * 4
-            _jr = _j0 + (_j1 - _j0) // 4 * 4
+            _br = (3 // 4)*4
+            _jr = _j0 + ((_j1 - _j0) // 4)*4
             for i in range(_j0, _jr, 4):
                 for a in range(3):
                     for b in range(0, _br, 4):
@@ -1866,7 +1862,6 @@ def backward_dH1_packed(K2, dU2, dH1, N, C, H, W, _threads):
                             _dH1_f[n, i + 1, _f] += _k10*_w0 + _k11*_w1 + _k12*_w2 + _k13*_w3
                             _dH1_f[n, i + 2, _f] += _k20*_w0 + _k21*_w1 + _k22*_w2 + _k23*_w3
                             _dH1_f[n, i + 3, _f] += _k30*_w0 + _k31*_w1 + _k32*_w2 + _k33*_w3
-
                 for a in range(3):
                     for b in range(_br, 3):
                         _k0 = _dt(K2[i, c, a, b])
@@ -1879,7 +1874,6 @@ def backward_dH1_packed(K2, dU2, dH1, N, C, H, W, _threads):
                             _dH1_f[n, i + 1, _f] += _k1*_w0
                             _dH1_f[n, i + 2, _f] += _k2*_w0
                             _dH1_f[n, i + 3, _f] += _k3*_w0
-
             for i in range(_jr, _j1):
                 for a in range(3):
                     for b in range(3):
@@ -1896,7 +1890,7 @@ def backward_dH1_loops(K2, dU2, dH1, N, C, H, W):
         2)}^{min(2, x + 1)} K2[i, c, a, b]*dU2[n, c, -a + y + 1, -b + x + 1]
     """
     _dt = dH1.dtype.type
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         i = _o % C
         for y in range(H):
@@ -2023,24 +2017,24 @@ def backward_dX_dot(dZ2, K1, dU1, dX, N, C, H, W, _threads):
             for b in range(3):
                 for c in range(C):
                     _wk[i, C*(3*a + b) + c] = _dt(K1[i, c, a, b])
-    _yc = max(1, 32768 // ((W) * (9*C)))  # the map rows a chunk packs
+    _yc = max(1, 32768 // (W*(9*C)))  # the map rows a chunk packs
     _n = N
-    _nb = min(C, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
-    for _o in prange(_n * _nb):
+    _nb = min(C, max(1, (2*_threads + _n - 1) // _n))  # two blocks a thread
+    for _o in prange(_n*_nb):
         _r = _o // _nb
         n = _r % N
-        _j0 = (_o % _nb) * (C) // _nb
-        _j1 = (_o % _nb + 1) * (C) // _nb
+        _j0 = (_o % _nb)*C // _nb
+        _j1 = (_o % _nb + 1)*C // _nb
         for i in range(_j0, _j1):
             for y in range(H):
                 for x in range(W):
                     dX[n, i, y, x] = dZ2[n, i, y, x]
-        _pd = np.empty((_yc * W, 9*C), _dt)
-        _jr = _j0 + (_j1 - _j0) // 4 * 4
+        _pd = np.empty((_yc*W, 9*C), _dt)
+        _jr = _j0 + ((_j1 - _j0) // 4)*4
         for _y0 in range(0, H, _yc):
             _y1 = min(H, _y0 + _yc)
-            _nf = (_y1 - _y0) * W
-            _fr = _nf // 2 * 2
+            _nf = (_y1 - _y0)*W
+            _fr = (_nf // 2)*2
             _pd[:, :] = 0.0
             for a in range(3):
                 for b in range(3):
@@ -2109,12 +2103,12 @@ def backward_dX_packed(dZ2, K1, dU1, dX, N, C, H, W, _threads):
     _dt = dX.dtype.type
     _dX_f = dX.reshape(dX.shape[0], dX.shape[1], H*W)
     _n = N
-    _nb = min(C, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
-    for _o in prange(_n * _nb):
+    _nb = min(C, max(1, (2*_threads + _n - 1) // _n))  # two blocks a thread
+    for _o in prange(_n*_nb):
         _r = _o // _nb
         n = _r % N
-        _j0 = (_o % _nb) * (C) // _nb
-        _j1 = (_o % _nb + 1) * (C) // _nb
+        _j0 = (_o % _nb)*C // _nb
+        _j1 = (_o % _nb + 1)*C // _nb
         for i in range(_j0, _j1):
             for y in range(H):
                 for x in range(W):
@@ -2126,8 +2120,8 @@ def backward_dX_packed(dZ2, K1, dU1, dX, N, C, H, W, _threads):
                     for y in range(max(0, a - 1), min(H, H + a - 1)):
                         for x in range(max(0, b - 1), min(W, W + b - 1)):
                             _pk[a, b, W*y + x] = dU1[n, c, -a + y + 1, -b + x + 1]
-            _br = 3 // 4 * 4
-            _jr = _j0 + (_j1 - _j0) // 4 * 4
+            _br = (3 // 4)*4
+            _jr = _j0 + ((_j1 - _j0) // 4)*4
             for i in range(_j0, _jr, 4):
                 for a in range(3):
                     for b in range(0, _br, 4):
@@ -2156,7 +2150,6 @@ def backward_dX_packed(dZ2, K1, dU1, dX, N, C, H, W, _threads):
                             _dX_f[n, i + 1, _f] += _k10*_w0 + _k11*_w1 + _k12*_w2 + _k13*_w3
                             _dX_f[n, i + 2, _f] += _k20*_w0 + _k21*_w1 + _k22*_w2 + _k23*_w3
                             _dX_f[n, i + 3, _f] += _k30*_w0 + _k31*_w1 + _k32*_w2 + _k33*_w3
-
                 for a in range(3):
                     for b in range(_br, 3):
                         _k0 = _dt(K1[i, c, a, b])
@@ -2169,7 +2162,6 @@ def backward_dX_packed(dZ2, K1, dU1, dX, N, C, H, W, _threads):
                             _dX_f[n, i + 1, _f] += _k1*_w0
                             _dX_f[n, i + 2, _f] += _k2*_w0
                             _dX_f[n, i + 3, _f] += _k3*_w0
-
             for i in range(_jr, _j1):
                 for a in range(3):
                     for b in range(3):
@@ -2186,7 +2178,7 @@ def backward_dX_loops(dZ2, K1, dU1, dX, N, C, H, W):
         Σ_{b=max(0, -W + x + 2)}^{min(2, x + 1)} K1[i, c, a, b]*dU1[n, c, -a + y + 1, -b + x + 1]
     """
     _dt = dX.dtype.type
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         i = _o % C
         for y in range(H):
@@ -2606,13 +2598,13 @@ def backward_dK1_packed(X, dU1, dK1, N, C, H, W, _threads):
     _dt = dK1.dtype.type
     _dU1_f = dU1.reshape(dU1.shape[0], dU1.shape[1], H*W)
     _n = C
-    _nb = min(N, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
-    _part = np.empty((_n * _nb, C, 3, 3), _dt)  # a slice a block
-    for _o in prange(_n * _nb):
+    _nb = min(N, max(1, (2*_threads + _n - 1) // _n))  # two blocks a thread
+    _part = np.empty((_n*_nb, C, 3, 3), _dt)  # a slice a block
+    for _o in prange(_n*_nb):
         _r = _o // _nb
         i = _r % C
-        _j0 = (_o % _nb) * (N) // _nb
-        _j1 = (_o % _nb + 1) * (N) // _nb
+        _j0 = (_o % _nb)*N // _nb
+        _j1 = (_o % _nb + 1)*N // _nb
         _h0 = _dt(0)
         for c in range(C):
             for a in range(3):
@@ -2625,8 +2617,8 @@ def backward_dK1_packed(X, dU1, dK1, N, C, H, W, _threads):
                     for y in range(max(0, 1 - a), min(H, H - a + 1)):
                         for x in range(max(0, 1 - b), min(W, W - b + 1)):
                             _pk[a, b, W*y + x] = X[n, i, a + y - 1, b + x - 1]
-            _br = 3 // 2 * 2
-            _jr = C // 4 * 4
+            _br = (3 // 2)*2
+            _jr = (C // 4)*4
             for c in range(0, _jr, 4):
                 for a in range(3):
                     for b in range(0, _br, 2):
@@ -2661,7 +2653,6 @@ def backward_dK1_packed(X, dU1, dK1, N, C, H, W, _threads):
                         _part[_o, c + 2, a, b + 1] += _s21
                         _part[_o, c + 3, a, b] += _s30
                         _part[_o, c + 3, a, b + 1] += _s31
-
                 for a in range(3):
                     for b in range(_br, 3):
                         _s0 = _dt(0)
@@ -2678,7 +2669,6 @@ def backward_dK1_packed(X, dU1, dK1, N, C, H, W, _threads):
                         _part[_o, c + 1, a, b] += _s1
                         _part[_o, c + 2, a, b] += _s2
                         _part[_o, c + 3, a, b] += _s3
-
             for c in range(_jr, C):
                 for a in range(3):
                     for b in range(3):
@@ -2686,14 +2676,14 @@ def backward_dK1_packed(X, dU1, dK1, N, C, H, W, _threads):
                         for _f in range(H*W):
                             _s += _dU1_f[n, c, _f]*_pk[a, b, _f]
                         _part[_o, c, a, b] += _s
-    _part_f = _part.reshape(_n * _nb, 9*C)
+    _part_f = _part.reshape(_n*_nb, 9*C)
     _whole = dK1.reshape(_n, 9*C)
     for _p in range(_n):  # the blocks' slices summed into the target
         for _e in range(9*C):
-            _whole[_p, _e] = _part_f[_p * _nb, _e]
+            _whole[_p, _e] = _part_f[_p*_nb, _e]
         for _b in range(1, _nb):
             for _e in range(9*C):
-                _whole[_p, _e] += _part_f[_p * _nb + _b, _e]
+                _whole[_p, _e] += _part_f[_p*_nb + _b, _e]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -2704,7 +2694,7 @@ def backward_dK1_loops(X, dU1, dK1, N, C, H, W):
         b)}^{min(W - 1, W - b)} X[n, i, a + y - 1, b + x - 1]*dU1[n, c, y, x]
     """
     _dt = dK1.dtype.type
-    for _o in prange(C * C):
+    for _o in prange(C*C):
         i = _o // C
         c = _o % C
         for a in range(3):
@@ -3160,13 +3150,13 @@ def backward_dK2_packed(H1, dU2, dK2, N, C, H, W, _threads):
     _dt = dK2.dtype.type
     _dU2_f = dU2.reshape(dU2.shape[0], dU2.shape[1], H*W)
     _n = C
-    _nb = min(N, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
-    _part = np.empty((_n * _nb, C, 3, 3), _dt)  # a slice a block
-    for _o in prange(_n * _nb):
+    _nb = min(N, max(1, (2*_threads + _n - 1) // _n))  # two blocks a thread
+    _part = np.empty((_n*_nb, C, 3, 3), _dt)  # a slice a block
+    for _o in prange(_n*_nb):
         _r = _o // _nb
         i = _r % C
-        _j0 = (_o % _nb) * (N) // _nb
-        _j1 = (_o % _nb + 1) * (N) // _nb
+        _j0 = (_o % _nb)*N // _nb
+        _j1 = (_o % _nb + 1)*N // _nb
         _h0 = _dt(0)
         for c in range(C):
             for a in range(3):
@@ -3179,8 +3169,8 @@ def backward_dK2_packed(H1, dU2, dK2, N, C, H, W, _threads):
                     for y in range(max(0, 1 - a), min(H, H - a + 1)):
                         for x in range(max(0, 1 - b), min(W, W - b + 1)):
                             _pk[a, b, W*y + x] = H1[n, i, a + y - 1, b + x - 1]
-            _br = 3 // 2 * 2
-            _jr = C // 4 * 4
+            _br = (3 // 2)*2
+            _jr = (C // 4)*4
             for c in range(0, _jr, 4):
                 for a in range(3):
                     for b in range(0, _br, 2):
@@ -3215,7 +3205,6 @@ def backward_dK2_packed(H1, dU2, dK2, N, C, H, W, _threads):
                         _part[_o, c + 2, a, b + 1] += _s21
                         _part[_o, c + 3, a, b] += _s30
                         _part[_o, c + 3, a, b + 1] += _s31
-
                 for a in range(3):
                     for b in range(_br, 3):
                         _s0 = _dt(0)
@@ -3232,7 +3221,6 @@ def backward_dK2_packed(H1, dU2, dK2, N, C, H, W, _threads):
                         _part[_o, c + 1, a, b] += _s1
                         _part[_o, c + 2, a, b] += _s2
                         _part[_o, c + 3, a, b] += _s3
-
             for c in range(_jr, C):
                 for a in range(3):
                     for b in range(3):
@@ -3240,14 +3228,14 @@ def backward_dK2_packed(H1, dU2, dK2, N, C, H, W, _threads):
                         for _f in range(H*W):
                             _s += _dU2_f[n, c, _f]*_pk[a, b, _f]
                         _part[_o, c, a, b] += _s
-    _part_f = _part.reshape(_n * _nb, 9*C)
+    _part_f = _part.reshape(_n*_nb, 9*C)
     _whole = dK2.reshape(_n, 9*C)
     for _p in range(_n):  # the blocks' slices summed into the target
         for _e in range(9*C):
-            _whole[_p, _e] = _part_f[_p * _nb, _e]
+            _whole[_p, _e] = _part_f[_p*_nb, _e]
         for _b in range(1, _nb):
             for _e in range(9*C):
-                _whole[_p, _e] += _part_f[_p * _nb + _b, _e]
+                _whole[_p, _e] += _part_f[_p*_nb + _b, _e]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -3258,7 +3246,7 @@ def backward_dK2_loops(H1, dU2, dK2, N, C, H, W):
         b)}^{min(W - 1, W - b)} H1[n, i, a + y - 1, b + x - 1]*dU2[n, c, y, x]
     """
     _dt = dK2.dtype.type
-    for _o in prange(C * C):
+    for _o in prange(C*C):
         i = _o // C
         c = _o % C
         for a in range(3):
@@ -3341,25 +3329,25 @@ def evaluate_EU1_dot(K1, X, EU1, N, C, H, W, _threads):
             for b in range(3):
                 for i in range(C):
                     _wk[c, C*(3*a + b) + i] = _dt(K1[i, c, a, b])
-    _yc = max(1, 32768 // ((W) * (9*C)))  # the map rows a chunk packs
+    _yc = max(1, 32768 // (W*(9*C)))  # the map rows a chunk packs
     _n = N
-    _nb = min(C, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
-    for _o in prange(_n * _nb):
+    _nb = min(C, max(1, (2*_threads + _n - 1) // _n))  # two blocks a thread
+    for _o in prange(_n*_nb):
         _r = _o // _nb
         n = _r % N
-        _j0 = (_o % _nb) * (C) // _nb
-        _j1 = (_o % _nb + 1) * (C) // _nb
+        _j0 = (_o % _nb)*C // _nb
+        _j1 = (_o % _nb + 1)*C // _nb
         _h0 = _dt(0)
         for c in range(_j0, _j1):
             for y in range(H):
                 for x in range(W):
                     EU1[n, c, y, x] = _h0
-        _pd = np.empty((_yc * W, 9*C), _dt)
-        _jr = _j0 + (_j1 - _j0) // 4 * 4
+        _pd = np.empty((_yc*W, 9*C), _dt)
+        _jr = _j0 + ((_j1 - _j0) // 4)*4
         for _y0 in range(0, H, _yc):
             _y1 = min(H, _y0 + _yc)
-            _nf = (_y1 - _y0) * W
-            _fr = _nf // 2 * 2
+            _nf = (_y1 - _y0)*W
+            _fr = (_nf // 2)*2
             _pd[:, :] = 0.0
             for a in range(3):
                 for b in range(3):
@@ -3428,12 +3416,12 @@ def evaluate_EU1_packed(K1, X, EU1, N, C, H, W, _threads):
     _dt = EU1.dtype.type
     _EU1_f = EU1.reshape(EU1.shape[0], EU1.shape[1], H*W)
     _n = N
-    _nb = min(C, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
-    for _o in prange(_n * _nb):
+    _nb = min(C, max(1, (2*_threads + _n - 1) // _n))  # two blocks a thread
+    for _o in prange(_n*_nb):
         _r = _o // _nb
         n = _r % N
-        _j0 = (_o % _nb) * (C) // _nb
-        _j1 = (_o % _nb + 1) * (C) // _nb
+        _j0 = (_o % _nb)*C // _nb
+        _j1 = (_o % _nb + 1)*C // _nb
         _h0 = _dt(0)
         for c in range(_j0, _j1):
             for y in range(H):
@@ -3446,8 +3434,8 @@ def evaluate_EU1_packed(K1, X, EU1, N, C, H, W, _threads):
                     for y in range(max(0, 1 - a), min(H, H - a + 1)):
                         for x in range(max(0, 1 - b), min(W, W - b + 1)):
                             _pk[a, b, W*y + x] = X[n, i, a + y - 1, b + x - 1]
-            _br = 3 // 4 * 4
-            _jr = _j0 + (_j1 - _j0) // 4 * 4
+            _br = (3 // 4)*4
+            _jr = _j0 + ((_j1 - _j0) // 4)*4
             for c in range(_j0, _jr, 4):
                 for a in range(3):
                     for b in range(0, _br, 4):
@@ -3476,7 +3464,6 @@ def evaluate_EU1_packed(K1, X, EU1, N, C, H, W, _threads):
                             _EU1_f[n, c + 1, _f] += _k10*_w0 + _k11*_w1 + _k12*_w2 + _k13*_w3
                             _EU1_f[n, c + 2, _f] += _k20*_w0 + _k21*_w1 + _k22*_w2 + _k23*_w3
                             _EU1_f[n, c + 3, _f] += _k30*_w0 + _k31*_w1 + _k32*_w2 + _k33*_w3
-
                 for a in range(3):
                     for b in range(_br, 3):
                         _k0 = _dt(K1[i, c, a, b])
@@ -3489,7 +3476,6 @@ def evaluate_EU1_packed(K1, X, EU1, N, C, H, W, _threads):
                             _EU1_f[n, c + 1, _f] += _k1*_w0
                             _EU1_f[n, c + 2, _f] += _k2*_w0
                             _EU1_f[n, c + 3, _f] += _k3*_w0
-
             for c in range(_jr, _j1):
                 for a in range(3):
                     for b in range(3):
@@ -3506,7 +3492,7 @@ def evaluate_EU1_loops(K1, X, EU1, N, C, H, W):
         1])*K1[i, c, a, b]
     """
     _dt = EU1.dtype.type
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(H):
@@ -3569,25 +3555,25 @@ def evaluate_EU2_dot(EH1, K2, EU2, N, C, H, W, _threads):
             for b in range(3):
                 for i in range(C):
                     _wk[c, C*(3*a + b) + i] = _dt(K2[i, c, a, b])
-    _yc = max(1, 32768 // ((W) * (9*C)))  # the map rows a chunk packs
+    _yc = max(1, 32768 // (W*(9*C)))  # the map rows a chunk packs
     _n = N
-    _nb = min(C, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
-    for _o in prange(_n * _nb):
+    _nb = min(C, max(1, (2*_threads + _n - 1) // _n))  # two blocks a thread
+    for _o in prange(_n*_nb):
         _r = _o // _nb
         n = _r % N
-        _j0 = (_o % _nb) * (C) // _nb
-        _j1 = (_o % _nb + 1) * (C) // _nb
+        _j0 = (_o % _nb)*C // _nb
+        _j1 = (_o % _nb + 1)*C // _nb
         _h0 = _dt(0)
         for c in range(_j0, _j1):
             for y in range(H):
                 for x in range(W):
                     EU2[n, c, y, x] = _h0
-        _pd = np.empty((_yc * W, 9*C), _dt)
-        _jr = _j0 + (_j1 - _j0) // 4 * 4
+        _pd = np.empty((_yc*W, 9*C), _dt)
+        _jr = _j0 + ((_j1 - _j0) // 4)*4
         for _y0 in range(0, H, _yc):
             _y1 = min(H, _y0 + _yc)
-            _nf = (_y1 - _y0) * W
-            _fr = _nf // 2 * 2
+            _nf = (_y1 - _y0)*W
+            _fr = (_nf // 2)*2
             _pd[:, :] = 0.0
             for a in range(3):
                 for b in range(3):
@@ -3656,12 +3642,12 @@ def evaluate_EU2_packed(EH1, K2, EU2, N, C, H, W, _threads):
     _dt = EU2.dtype.type
     _EU2_f = EU2.reshape(EU2.shape[0], EU2.shape[1], H*W)
     _n = N
-    _nb = min(C, max(1, (2 * _threads + _n - 1) // _n))  # two blocks a thread
-    for _o in prange(_n * _nb):
+    _nb = min(C, max(1, (2*_threads + _n - 1) // _n))  # two blocks a thread
+    for _o in prange(_n*_nb):
         _r = _o // _nb
         n = _r % N
-        _j0 = (_o % _nb) * (C) // _nb
-        _j1 = (_o % _nb + 1) * (C) // _nb
+        _j0 = (_o % _nb)*C // _nb
+        _j1 = (_o % _nb + 1)*C // _nb
         _h0 = _dt(0)
         for c in range(_j0, _j1):
             for y in range(H):
@@ -3674,8 +3660,8 @@ def evaluate_EU2_packed(EH1, K2, EU2, N, C, H, W, _threads):
                     for y in range(max(0, 1 - a), min(H, H - a + 1)):
                         for x in range(max(0, 1 - b), min(W, W - b + 1)):
                             _pk[a, b, W*y + x] = EH1[n, i, a + y - 1, b + x - 1]
-            _br = 3 // 4 * 4
-            _jr = _j0 + (_j1 - _j0) // 4 * 4
+            _br = (3 // 4)*4
+            _jr = _j0 + ((_j1 - _j0) // 4)*4
             for c in range(_j0, _jr, 4):
                 for a in range(3):
                     for b in range(0, _br, 4):
@@ -3704,7 +3690,6 @@ def evaluate_EU2_packed(EH1, K2, EU2, N, C, H, W, _threads):
                             _EU2_f[n, c + 1, _f] += _k10*_w0 + _k11*_w1 + _k12*_w2 + _k13*_w3
                             _EU2_f[n, c + 2, _f] += _k20*_w0 + _k21*_w1 + _k22*_w2 + _k23*_w3
                             _EU2_f[n, c + 3, _f] += _k30*_w0 + _k31*_w1 + _k32*_w2 + _k33*_w3
-
                 for a in range(3):
                     for b in range(_br, 3):
                         _k0 = _dt(K2[i, c, a, b])
@@ -3717,7 +3702,6 @@ def evaluate_EU2_packed(EH1, K2, EU2, N, C, H, W, _threads):
                             _EU2_f[n, c + 1, _f] += _k1*_w0
                             _EU2_f[n, c + 2, _f] += _k2*_w0
                             _EU2_f[n, c + 3, _f] += _k3*_w0
-
             for c in range(_jr, _j1):
                 for a in range(3):
                     for b in range(3):
@@ -3734,7 +3718,7 @@ def evaluate_EU2_loops(EH1, K2, EU2, N, C, H, W):
         1])*K2[i, c, a, b]
     """
     _dt = EU2.dtype.type
-    for _o in prange(N * C):
+    for _o in prange(N*C):
         n = _o // C
         c = _o % C
         for y in range(H):

@@ -1,16 +1,17 @@
 """Rendering: IR modules → Python source, through the Jinja templates in ``templates/``
 (:func:`symcnn.paths.templates_dir`).
 
-The templates hold the scaffolding (header, imports, contract, decorators,
-the shape of a loop nest or an einsum call); everything that varies with the
-layer comes from the IR. Rendering is pure: same IR, same text.
+The templates hold the scaffolding (header, imports, contract, drivers, the
+shape of an einsum call); every Numba kernel is printed from a loop tree
+(:mod:`.emit`): its plain nest after the passes of :func:`tree_passes`, or the
+schedule the fast IR records for it (:mod:`.schedule_tree`). Rendering is
+pure: same IR, same text.
 """
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import jinja2
 import sympy as sp
@@ -20,6 +21,7 @@ from ..backends import BACKENDS
 from ..errors import GeneratedCodeError
 from . import loops as L
 from . import records
+from . import schedule_tree as S
 from . import text as _text
 from .block import Blocked
 from .emit import source
@@ -31,9 +33,8 @@ from .text import (
     TEMPLATES,
     docstring,
     environment,
-    kernel_docstring,
     kernel_docstring_lines,
-    schedule_docstrings,
+    schedule_docstring_lines,
     source_text,
 )
 from .vectorize import render_numpy_kernel, render_vectorized, vectorize
@@ -59,25 +60,13 @@ def versions() -> dict[str, str]:
     return {"symcnn": __version__, "sympy": sp.__version__}
 
 
-@dataclass(frozen=True)
-class _Free:
-    """A free-index loop as the templates see it."""
-
-    index: str
-    extent: str
-    factor: str = ""  #: the extent as a factor of a product (collapsed loops)
-
-    @property
-    def range(self) -> str:
-        return f"range({self.extent})"
-
-
 def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "", block: Blocked | None = None,
                         tree: L.Kernel | None = None) -> str:
     """Kernel ``k`` as Numba source; with ``block``, its register-blocked variant comes first in the
     dispatch, printed from its loop tree and compiled with LLVM's SLP vectoriser
-    (:mod:`symcnn.support.vector`). ``tree``: its plain nest (:mod:`.freeze`), which an elementwise
-    kernel is printed from, after the passes of :func:`elementwise_passes`."""
+    (:mod:`symcnn.support.vector`). ``tree``: its plain nest (:mod:`.freeze`), which a kernel that
+    :func:`tree_passes` schedules is printed from, after those passes; any other kernel is printed
+    from the tree of the schedule the fast IR records (:func:`schedule_source`)."""
     if isinstance(k, RecordKernel):
         return record_source(k, layer)
     passes = tree_passes(k)
@@ -86,29 +75,39 @@ def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "", block: Blocke
             raise ValueError(f"{k.name}: this kernel is printed from its plain nest: none given")
         for step in passes:
             tree = step(tree)
-        flags = ["cache=True", *(["parallel=True"] if k.parallel else []),
-                 *([f"fastmath={FASTMATH}"] if any(t.loops for t in k.terms) else [])]
-        return f"@njit({', '.join(flags)})\n" + source(tree)
-    macros = template("numba_kernels.j2").module
-    doc = kernel_docstring(k, layer)
-    extent = k.extent
-    loops = [_Free(f, extent[f], factor=extent[f].factor) for f in k.outer]
-    inner = [_Free(f, extent[f], factor=extent[f].factor) for f in k.inner]
-    terms = [(t, "=" if n == k.init else "+=") for n, t in enumerate(k.terms)]
-    terms.sort(key=lambda pair: pair[1] != "=")  # the initialising term first
-    flags = ["cache=True"]
-    if k.parallel:
-        flags.append("parallel=True")
-    if any(t.loops for t in k.terms):
-        flags.append(f"fastmath={FASTMATH}")
-    docs = schedule_docstrings(k) if k.window else {}
-    blocked = None
+        return _njit(k) + source(tree)
+    return schedule_source(k, layer, block)
+
+
+def schedule_source(k: Kernel, layer: str = "", block: Blocked | None = None) -> str:
+    """Kernel ``k`` with the schedule the fast IR records for it (:mod:`.schedule_tree`), as Numba
+    source: one compiled function, or for a window a Python function picking one of its compiled
+    schedules by the sizes (``block``'s variant first)."""
+    njit = _njit(k)
+    args = k.args
+    doc = tuple(kernel_docstring_lines(k, layer))
+    if not k.window:
+        return njit + source(L.Kernel(k.name, args, S.body(k), doc))
+    w, docs = k.window, schedule_docstring_lines(k)
+    picked = (block.conds, block.note, block.kernel.name) if block is not None else None
+    out = [source(S.dispatch(k, args, picked, doc))]
     if block is not None:
-        blocked = {"cond": source(L.If(block.conds, ())).removeprefix("if ").removesuffix(":\n    pass"),
-                   "name": block.kernel.name, "note": block.note,
-                   "text": f"@_slp\n@njit(cache=True, parallel=True, fastmath={FASTMATH_BLOCK})\n"
-                           + source(block.kernel)}
-    return str(macros.kernel(k, doc, docs, loops, inner, terms, ", ".join(flags), blocked)).rstrip("\n")
+        slp = f"@_slp\n@njit(cache=True, parallel=True, fastmath={FASTMATH_BLOCK})\n"
+        out.append(slp + source(block.kernel))
+    threads = (*args, "_threads")
+    if w.dot:
+        out.append(njit + source(L.Kernel(f"{k.name}_dot", threads, S.dotted(k, w, w.dot), docs["dot"])))
+    out.append(njit + source(L.Kernel(f"{k.name}_packed", threads, S.windowed(k, w), docs["packed"])))
+    out.append(njit + source(L.Kernel(f"{k.name}_loops", args, S.body(k), docs["loops"])))
+    return "\n\n\n".join(out)
+
+
+def _njit(k: Kernel) -> str:
+    """The decorator compiling kernel ``k``: in parallel where it has a ``prange``, with
+    :data:`FASTMATH` where it sums."""
+    flags = ["cache=True", *(["parallel=True"] if k.parallel else []),
+             *([f"fastmath={FASTMATH}"] if any(t.loops for t in k.terms) else [])]
+    return f"@njit({', '.join(flags)})\n"
 
 
 def is_elementwise(k: Kernel) -> bool:
@@ -138,11 +137,12 @@ def is_summed_in_place(k: Kernel) -> bool:
 
 def tree_passes(k: Kernel) -> tuple[Pass, ...] | None:
     """The passes that make kernel ``k``'s plain nest (:mod:`.freeze`) its Numba schedule, or ``None``
-    where the template prints it (from the fast IR): an elementwise kernel has its subexpressions named
-    once and its first ``k.collapse`` free loops run over threads; a pointwise one (:func:`is_pointwise`)
-    also accumulates in the target's dtype and has its factors hoisted out of the loops they do not
-    depend on; one summed in place (:func:`is_summed_in_place`) adds into the target, its inner free
-    loops innermost, its factors hoisted, its outer ones over threads as the elementwise ones."""
+    where it keeps the schedule the fast IR records (:mod:`.schedule_tree`): an elementwise kernel
+    has its subexpressions named once and its first ``k.collapse`` free loops run over threads; a
+    pointwise one (:func:`is_pointwise`) also accumulates in the target's dtype and has its factors
+    hoisted out of the loops they do not depend on; one summed in place (:func:`is_summed_in_place`)
+    adds into the target, its inner free loops innermost, its factors hoisted, its outer ones over
+    threads as the elementwise ones."""
     if is_elementwise(k):
         return (common, parallel(k.collapse))
     if is_pointwise(k):

@@ -116,10 +116,11 @@ SCHEDULES = {
 }
 
 
-def schedule_docstrings(k: Kernel, indent: str = "    ") -> dict[str, str]:
-    """The docstring of each compiled schedule of kernel ``k``: how it runs and the equation it computes."""
-    return {name: _quoted([*_wrapped(f"One schedule of {k.name}, which picks it by the sizes: {how}."), "",
-                           *_wrapped(k.formula)], indent)
+def schedule_docstring_lines(k: Kernel) -> dict[str, tuple[str, ...]]:
+    """The docstring lines of each compiled schedule of kernel ``k`` (how it runs and the equation it
+    computes), escaped and wrapped, not yet indented or quoted."""
+    return {name: (*_wrapped(f"One schedule of {k.name}, which picks it by the sizes: {how}."), "",
+                   *_wrapped(k.formula))
             for name, how in SCHEDULES.items()}
 
 

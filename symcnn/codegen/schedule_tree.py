@@ -1,0 +1,296 @@
+"""The fast IR's schedules as loop trees (:mod:`.loops`), printed by :mod:`.emit`.
+
+A kernel the passes of :func:`.render.tree_passes` do not schedule keeps the
+schedule the fast IR records for it: a packed :class:`~.ir.Window` (with its
+:class:`~.ir.Dot` inner products and :class:`~.ir.Split` partial sums), a
+:class:`~.ir.Tile` of targets, or each term's own nest, with its hoists,
+:class:`~.ir.Fill`, :class:`~.ir.Jam`, :class:`~.ir.Pack` and partial sum.
+Each function here turns one of those records into statements, their text read
+into typed nodes by :mod:`.parse`; :func:`kernels` puts a kernel's functions
+together: one kernel, or for a window a dispatch by the sizes and one function
+a schedule (Numba compiles only those a call reaches).
+"""
+
+from __future__ import annotations
+
+from . import ir
+from . import loops as L
+from .parse import expr, loop_header, over, stmt
+
+_DT = "_dt"
+_O, _N, _NB, _R = L.Var("_o"), L.Var("_n"), L.Var("_nb"), L.Var("_r")
+_ZERO = L.Typed(L.Int(0), _DT)
+
+
+def _set(name: str, value: str | L.Expr, note: str = "") -> L.Assign:
+    return L.Assign(L.Var(name), expr(value) if isinstance(value, str) else value, note)
+
+
+def _sets(pairs: tuple[tuple[str, str], ...]) -> tuple[L.Stmt, ...]:
+    return tuple(_set(name, value) for name, value in pairs)
+
+
+def loop(lp: ir.Loop, body: tuple[L.Stmt, ...]) -> L.Loop:
+    """``for`` over IR loop ``lp``: its range from the largest lower bound to the smallest stop."""
+    lower = tuple(expr(x) for x in lp.lower)
+    stop = tuple(expr(x) for x in lp.stop)
+    return L.Loop(lp.index, lower[0] if len(lower) == 1 else L.Call("max", lower),
+                  stop[0] if len(stop) == 1 else L.Call("min", stop), body, L.Int(lp.step))
+
+
+def nest(loops: tuple[ir.Loop, ...] | list, body: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
+    """``body`` inside ``loops``, the first outermost."""
+    for lp in reversed(loops):
+        body = (loop(lp, body),)
+    return body
+
+
+def _update(acc: str, op: str, value: L.Expr) -> L.Stmt:
+    target = expr(acc)
+    return L.Assign(target, value) if op == "=" else L.Accumulate(target, value)
+
+
+def accumulate(t: ir.Reduction, acc: str, op: str = "+=") -> tuple[L.Stmt, ...]:
+    """One term's innermost statements: its CSE temporaries, then ``acc op body`` under its guards."""
+    update = _update(acc, op, expr(t.body))
+    guarded = L.If(tuple(expr(g) for g in t.guards), (update,)) if t.guards else update
+    return (*_sets(t.temps), guarded)
+
+
+def jam_part(j: ir.Jam) -> tuple[L.Stmt, ...]:
+    """One copy set of a :class:`~.ir.Jam`: its loops around the ``pre`` values, the flat loop of
+    temporaries and updates, and the stores."""
+    flat = loop(j.flat, (*_sets(j.temps), *(L.Accumulate(expr(t), expr(v)) for t, v in j.updates)))
+    return nest(j.loops, (*_sets(j.pre), flat, *(stmt(s) for s in j.stores)))
+
+
+def jammed(j: ir.Jam) -> tuple[L.Stmt, ...]:
+    """A term unrolled ``j.width`` times over ``j.index`` and jammed, up to the last whole copy set."""
+    width = L.Int(j.width)
+    whole = L.Mul((L.FloorDiv(expr(j.end), width), width))
+    stop = whole if j.start.value == 0 else L.Add(
+        (expr(j.start), L.Mul((L.FloorDiv(L.Add((expr(j.end), L.Mul((L.Int(-1), expr(j.start))))),
+                                           width), width))))
+    body = jam_part(j) + (jam_part(j.rest) if j.rest else ())
+    return (*_sets(j.head), _set(j.stop, stop), L.Loop(j.index, expr(j.start), L.Var(j.stop), body, width))
+
+
+def term(t: ir.Reduction, acc: str, op: str = "+=", d: int = 0) -> tuple[L.Stmt, ...]:
+    """A term's loop nest from depth ``d`` on, each hoisted factor right inside the loop it depends on."""
+    out: list[L.Stmt] = [_set(h.name, h.value) for h in t.hoists if h.depth == d]
+    if t.fill and t.fill.depth == d:
+        out += nest(t.fill.loops, (stmt(t.fill.store),))
+    if t.jam and t.jam.depth == d:
+        out += jammed(t.jam)
+    if t.partial and d == len(t.nest) - 1:
+        out += [_set("_s", _ZERO), loop(t.nest[d], accumulate(t, "_s")), _update(acc, op, L.Var("_s"))]
+    elif d < len(t.nest):
+        out.append(loop(t.nest[d], term(t, acc, op, d + 1)))
+    else:
+        out += accumulate(t, acc, op)
+    return tuple(out)
+
+
+def _free(index: str, extent: str, body: tuple[L.Stmt, ...], kind: str = "serial") -> L.Loop:
+    return L.Loop(index, L.Int(0), expr(extent), body, kind=kind)
+
+
+def _free_nest(k: ir.Kernel, indices: tuple[str, ...], body: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
+    for f in reversed(indices):
+        body = (_free(f, k.extent[f], body),)
+    return body
+
+
+def outer(k: ir.Kernel, body: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
+    """The free loops around one point's ``body``: the leading ``k.collapse`` fused into one ``prange``."""
+    loops = k.outer
+    if k.collapse == 2:
+        f0, f1 = (expr(k.extent[f].factor) for f in loops[:2])
+        split = (_set(loops[0], L.FloorDiv(_O, f1)), _set(loops[1], L.Mod(_O, f1)))
+        return (L.Loop("_o", L.Int(0), L.Mul((f0, f1)), (*split, *_free_nest(k, loops[2:], body)),
+                       kind="parallel"),)
+    if k.collapse == 1:
+        return (_free(loops[0], k.extent[loops[0]], _free_nest(k, loops[1:], body), "parallel"),)
+    return _free_nest(k, loops, body)
+
+
+def point(k: ir.Kernel, terms: list[tuple[ir.Reduction, str]]) -> tuple[L.Stmt, ...]:
+    """What one point (one value of the outer free indices) of kernel ``k`` runs."""
+    lhs = f"{k.target}[{', '.join(k.free)}]"
+    if not k.accumulate:
+        sums = [s for t, _ in terms for s in term(t, "_acc")]
+        return (_set("_acc", _ZERO), *sums, L.Assign(expr(lhs), L.Var("_acc")))
+    out: list[L.Stmt] = []
+    if k.init < 0:
+        out += _free_nest(k, k.inner, (L.Assign(expr(lhs), _ZERO),))
+    for t, op in terms:
+        if t.pack:
+            out.append(L.Local("_pk", tuple(expr(x) for x in t.pack.shape), dtype=_DT))
+        out += term(t, t.lhs, op)
+        if t.pack:
+            out += nest(t.pack.unpack, (stmt(t.pack.store),))
+    return tuple(out)
+
+
+def _ordered(k: ir.Kernel) -> list[tuple[ir.Reduction, str]]:
+    """``(term, "=" or "+=")`` in the order they run: the initialising term first."""
+    terms = [(t, "=" if n == k.init else "+=") for n, t in enumerate(k.terms)]
+    return sorted(terms, key=lambda pair: pair[1] != "=")
+
+
+def _dtype(k: ir.Kernel) -> L.Assign:
+    return _set(_DT, L.DType(k.target))
+
+
+def body(k: ir.Kernel) -> tuple[L.Stmt, ...]:
+    """A kernel's own schedule: tiled, or the free loops around each point's terms."""
+    terms = _ordered(k)
+    if k.tile:
+        return tiled(k, k.tile, terms)
+    flats = [s for t, _ in terms if t.pack for s in _sets(t.pack.flats)] if k.accumulate else []
+    return (_dtype(k), *flats, *outer(k, point(k, terms)))
+
+
+def _blocks(width: int, extent: str) -> L.Expr:
+    """``(extent + width - 1) // width``: the blocks of ``width`` covering ``extent``."""
+    return L.FloorDiv(L.Add((expr(extent), L.Int(width - 1))), L.Int(width))
+
+
+def _fits(start: str, width: int, extent: str) -> L.Cmp:
+    return L.Cmp("<=", L.Add((L.Var(start), L.Int(width))), expr(extent))
+
+
+def tiled(k: ir.Kernel, tl: ir.Tile, terms: list[tuple[ir.Reduction, str]]) -> tuple[L.Stmt, ...]:
+    """Blocks of targets unrolled and jammed (:mod:`.tile`); a block cut by an edge runs point by point."""
+    w = L.Int(tl.width)
+    whole: list[L.Stmt] = list(_sets(tl.head))
+    for b in tl.blocks:
+        inner = block(b)
+        whole += (loop_header(b.loop, inner),) if b.loop else inner
+    whole += [stmt(s) for s in tl.stores]
+    edges = nest(tl.edges, point(k, terms))
+    (p, p_extent), *rest = tl.blocked
+    if rest:
+        q_extent = rest[0][1]
+        nq = L.Var("_nq")
+        head = (_set("_p0", L.Mul((L.FloorDiv(_O, nq), w))), _set("_q0", L.Mul((L.Mod(_O, nq), w))))
+        conds = (_fits("_p0", tl.width, p_extent), _fits("_q0", tl.width, q_extent))
+        pick = L.Dispatch((L.Variant(conds, tuple(whole)),), edges)
+        run = L.Loop("_o", L.Int(0), L.Mul((_blocks(tl.width, p_extent), nq)), (*head, pick), kind="parallel")
+        return (_dtype(k), _set("_nq", _blocks(tl.width, q_extent)), run)
+    pick = L.Dispatch((L.Variant((_fits("_p0", tl.width, p_extent),), tuple(whole)),), edges)
+    run = L.Loop("_o", L.Int(0), _blocks(tl.width, p_extent), (_set("_p0", L.Mul((_O, w))), pick),
+                 kind="parallel")
+    return (_dtype(k), run)
+
+
+def block(b: ir.Block) -> tuple[L.Stmt, ...]:
+    """One :class:`~.ir.Block` of a tile: its ``pre`` values, then its inner loop."""
+    updates = tuple(_update(t, op, expr(v)) for t, op, v in b.updates)
+    return (*_sets(b.pre), loop(b.inner, (*_sets(b.temps), *updates)))
+
+
+def blocks_of(k: ir.Kernel, w: ir.Window, inside: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
+    """The ``prange`` of a Window over its outer indices and blocks of one, each block's target started,
+    then ``inside``."""
+    size = expr(w.blocked_size)
+    n = L.Mul(tuple(expr(x) for _, x in w.outer)) if len(w.outer) > 1 else \
+        expr(w.outer[0][1]) if w.outer else L.Int(1)
+    threads = L.FloorDiv(L.Add((L.Mul((L.Int(2), L.Var("_threads"))), _N, L.Int(-1))), _N)
+    out: list[L.Stmt] = [_set("_n", n),
+                         _set("_nb", L.Call("min", (size, L.Call("max", (L.Int(1), threads)))),
+                              "two blocks a thread")]
+    if w.split:
+        out.append(L.Local("_part", (L.Mul((_N, _NB)), *(expr(x) for x in w.split.shape)), dtype=_DT,
+                           zeroed=False, note="a slice a block"))
+    split: list[L.Stmt] = [_set("_r", L.FloorDiv(_O, _NB))]
+    for pos, (name, extent) in enumerate(reversed(w.outer)):
+        split.append(_set(name, L.Mod(_R, expr(extent))))
+        if pos < len(w.outer) - 1:
+            split.append(_set("_r", L.FloorDiv(_R, expr(extent))))
+    block_no = L.Mod(_O, _NB)
+    split += [_set("_j0", L.FloorDiv(L.Mul((block_no, size)), _NB)),
+              _set("_j1", L.FloorDiv(L.Mul((L.Add((block_no, L.Int(1))), size)), _NB))]
+    run = L.Loop("_o", L.Int(0), L.Mul((_N, _NB)), (*split, *term(w.init, w.init.lhs, "="), *inside),
+                 kind="parallel")
+    return (*out, run)
+
+
+def windowed(k: ir.Kernel, w: ir.Window) -> tuple[L.Stmt, ...]:
+    """The packed-window schedule (:mod:`.window`): blocks of the prange each pack their windows into
+    ``_pk`` and run the term; with a :class:`~.ir.Split`, the blocks' slices summed after."""
+    pk = L.Local("_pk", tuple(expr(x) for x in w.buffer), dtype=_DT, zeroed=w.zeroed)
+    out = [_dtype(k), *_sets(w.flats), *blocks_of(k, w, (pk, *term(w.term, w.term.lhs, "+=")))]
+    if w.split:
+        out += _summed(w.split)
+    return tuple(out)
+
+
+def _summed(sp: ir.Split) -> tuple[L.Stmt, ...]:
+    """The blocks' slices ``_part`` summed into the split's target, one flat run at a time."""
+    size = expr(sp.size)
+    p, b, e = L.Var("_p"), L.Var("_b"), L.Var("_e")
+    first = L.Mul((p, _NB))
+    copy = L.Loop("_e", L.Int(0), size, (L.Assign(L.Load("_whole", (p, e)), L.Load("_part_f", (first, e))),))
+    add = L.Loop("_e", L.Int(0), size, (L.Accumulate(L.Load("_whole", (p, e)),
+                                                     L.Load("_part_f", (L.Add((first, b)), e))),))
+    return (_set("_part_f", L.Reshape("_part", (L.Mul((_N, _NB)), size))),
+            _set("_whole", L.Reshape(sp.target, (_N, size))),
+            L.Loop("_p", L.Int(0), _N, (copy, L.Loop("_b", L.Int(1), _NB, (add,))),
+                   note="the blocks' slices summed into the target"))
+
+
+def dotted(k: ir.Kernel, w: ir.Window, d: ir.Dot) -> tuple[L.Stmt, ...]:
+    """The inner-product schedule (:mod:`.dot`): weights packed once, in one thread (a second prange would
+    cost a second outlined function to compile, for a copy of a few thousand weights); one image's
+    windows a block, packed a chunk of map rows at a time into ``_pd`` and run as register blocks."""
+    width, depth, row = expr(d.width), expr(d.depth), expr(d.row)
+    first = d.weights.loops[0]
+    weights = (L.Local("_wk", tuple(expr(x) for x in d.weights_shape), dtype=_DT, zeroed=False),
+               L.Loop(first.index, L.Int(0), expr(d.weights_shape[0]),
+                      nest(d.weights.loops[1:], (stmt(d.weights.store),))))
+    chunk = L.Call("max", (L.Int(1), L.FloorDiv(L.Int(d.chunk), L.Mul((width, depth)))))
+    y0, y1, nf = L.Var("_y0"), L.Var("_y1"), L.Var("_nf")
+    rows: list[L.Stmt] = [
+        _set("_y1", L.Call("min", (row, L.Add((y0, L.Var("_yc")))))),
+        _set("_nf", L.Mul((L.Add((y1, L.Mul((L.Int(-1), y0)))), width))),
+        _set("_fr", L.Mul((L.FloorDiv(nf, L.Int(d.fb)), L.Int(d.fb))))]
+    if w.zeroed:
+        rows.append(L.Assign(L.Load("_pd", (L.Slice(), L.Slice())), L.Real(0.0)))
+    rows += nest(d.window.loops, (stmt(d.window.store),))
+    rows += [over(w.blocked, b.j_range, (over("_f", b.f_range, dot_block(b, depth)),)) for b in d.blocks]
+    j0, j1 = L.Var("_j0"), L.Var("_j1")
+    inside = (L.Local("_pd", (L.Mul((L.Var("_yc"), width)), depth), dtype=_DT, zeroed=False),
+              _set("_jr", L.Add((j0, L.Mul((L.FloorDiv(L.Add((j1, L.Mul((L.Int(-1), j0)))), L.Int(d.jb)),
+                                            L.Int(d.jb)))))),
+              L.Loop("_y0", L.Int(0), row, tuple(rows), L.Var("_yc")))
+    return (_dtype(k), *_sets(w.flats), *weights, _set("_yc", chunk, "the map rows a chunk packs"),
+            *blocks_of(k, w, inside))
+
+
+def dot_block(b: ir.DotBlock, depth: L.Expr) -> tuple[L.Stmt, ...]:
+    """One register block of :class:`~.ir.Dot`: its sums started, the contraction, the sums stored."""
+    steps = tuple(_update(name, op, expr(value)) for name, op, value in b.steps)
+    return (*(_set(s, _ZERO) for s in b.sums), L.Loop("_r", L.Int(0), depth, (*_sets(b.loads), *steps)),
+            *(stmt(s) for s in b.stores))
+
+
+def dispatch(k: ir.Kernel, args: tuple[str, ...], block: tuple[tuple[L.Expr, ...], str, str] | None,
+             doc: tuple[str, ...]) -> L.Kernel:
+    """The Python function a window kernel is: the first of its schedules whose sizes fit runs.
+    ``block``: the register-blocked variant's conditions, note and name, tried first."""
+    w, d = k.window, k.window.dot
+    call = tuple(L.Var(a) for a in args)
+    threads = (*call, L.Var("_threads"))
+    variants = []
+    if block:
+        conds, note, name = block
+        variants.append(L.Variant(conds, (L.Invoke(name, call),), note))
+    if d:
+        conds = (L.Cmp(">=", expr(d.depth), L.Int(d.min_depth)), L.Cmp("<=", expr(d.size), L.Int(d.limit)))
+        dot = (L.Invoke(f"{k.name}_dot", threads),)
+        variants.append(L.Variant(conds, dot, "a long contraction in cache"))
+    variants.append(L.Variant((L.Cmp("<=", expr(w.size), L.Int(w.limit)),),
+                              (L.Invoke(f"{k.name}_packed", threads),), "the packed windows fit in cache"))
+    pick = L.Dispatch(tuple(variants), (L.Invoke(f"{k.name}_loops", call),))
+    return L.Kernel(k.name, (*args, "_threads"), (pick,), doc)
