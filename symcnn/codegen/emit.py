@@ -119,7 +119,9 @@ class Printer:
             out += f"/{self.operand(den[0], MUL)}"
         elif den:
             out += "/({})".format("*".join(self.operand(f, MUL) for f in den))
-        return sign + out, NEG if sign else MUL
+        # ``-a`` binds as a negation; ``-a*b`` is ``(-a)*b``, a product, which a quotient's right operand
+        # must enclose
+        return sign + out, NEG if sign and len(num) == 1 and not den else MUL
 
     def _print_Pow(self, e: L.Pow) -> tuple[str, int]:
         if _is_number(e.exp) and is_negative(e.exp):  # true division: an integer size to -2 is 0 in Numba

@@ -29,13 +29,13 @@ _BUILTINS = frozenset({"max", "min", "abs"})
 @lru_cache(maxsize=1 << 14)
 def expr(text: str) -> L.Expr:
     """The expression ``text`` (Python source) as a loop-tree expression."""
-    return _expr(ast.parse(text.strip(), mode="eval").body, text)
+    return _expr(_parsed(text, "eval").body, text)
 
 
 @lru_cache(maxsize=1 << 12)
 def stmt(text: str) -> L.Stmt:
     """The store ``text`` (``target = value`` or ``target += value``) as a loop-tree statement."""
-    tree = ast.parse(text.strip()).body
+    tree = _parsed(text, "exec").body
     if len(tree) != 1:
         raise ValueError(f"not one statement: {text!r}")
     s = tree[0]
@@ -44,6 +44,13 @@ def stmt(text: str) -> L.Stmt:
     if isinstance(s, ast.AugAssign) and isinstance(s.op, ast.Add):
         return L.Accumulate(_target(s.target, text), _expr(s.value, text))
     raise ValueError(f"not a store: {text!r}")
+
+
+def _parsed(text: str, mode: str) -> ast.AST:
+    try:
+        return ast.parse(text.strip(), mode=mode)
+    except SyntaxError as exc:
+        raise ValueError(f"not Python source: {text!r}") from exc
 
 
 def loop_header(text: str, body: tuple[L.Stmt, ...]) -> L.Loop:
