@@ -5,9 +5,9 @@ lowering builds it. An expression a stage only places into source is
 :class:`Code`, its text as the printers wrote it, with what a stage may need
 to know of it (one name or number? which integer?) read off the SymPy
 expression, never off the text. :mod:`.lower` builds the IR from a
-:class:`~symcnn.derive.engine.Derivation`; the Numba template renders loop
-nests from it directly and :mod:`.vectorize` turns it into strided views and
-products for NumPy. ``print(module)`` shows what a stage produced.
+:class:`~symcnn.derive.engine.Derivation`; :mod:`.schedule_tree` turns the
+schedules it records into loop trees for Numba and :mod:`.vectorize` turns it
+into strided views and products for NumPy. ``print(module)`` shows what a stage produced.
 """
 
 from __future__ import annotations

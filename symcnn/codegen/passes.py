@@ -216,7 +216,7 @@ def _shared(body: tuple[L.Stmt, ...], indices: set[str]) -> str | None:
 def common(kernel: L.Kernel) -> L.Kernel:
     """The pass naming each subexpression a store computes more than once: ``_tN = e`` right before the
     store, which then reads ``_tN`` (common subexpression elimination, as SymPy's ``cse`` does for the
-    template kernels). The largest repeated subexpression is named first; names and array reads are
+    fast IR's schedules). The largest repeated subexpression is named first; names and array reads are
     not, as they cost nothing to repeat."""
     taken = set(L.names(kernel)) | set(kernel.params) | L.written(kernel)
     stores = (L.Assign, L.Accumulate)
@@ -248,7 +248,7 @@ def _named(s: L.Assign | L.Accumulate, taken: set[str]) -> list[L.Stmt]:
 
 def typed_locals(like: str) -> Pass:
     """The pass giving every zero-filled local without a dtype array ``like``'s (a float32 kernel
-    accumulates in float32, as the template kernels do)."""
+    accumulates in float32, as the fast IR's schedules do)."""
 
     def visit(n: L.Node) -> L.Node:
         return L.Local(n.name, n.shape, like) if isinstance(n, L.Local) and n.like is None else n
