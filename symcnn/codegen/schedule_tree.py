@@ -38,7 +38,7 @@ def loop(lp: ir.Loop, body: tuple[L.Stmt, ...]) -> L.Loop:
                   stop[0] if len(stop) == 1 else L.Call("min", stop), body, L.Int(lp.step))
 
 
-def nest(loops: tuple[ir.Loop, ...] | list, body: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
+def nest(loops: tuple[ir.Loop, ...], body: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
     """``body`` inside ``loops``, the first outermost."""
     for lp in reversed(loops):
         body = (loop(lp, body),)
@@ -169,7 +169,7 @@ def tiled(k: ir.Kernel, tl: ir.Tile, terms: list[tuple[ir.Reduction, str]]) -> t
         whole += (loop_header(b.loop, inner),) if b.loop else inner
     whole += [stmt(s) for s in tl.stores]
     edges = nest(tl.edges, point(k, terms))
-    (p, p_extent), *rest = tl.blocked
+    (_, p_extent), *rest = tl.blocked
     if rest:
         q_extent = rest[0][1]
         nq = L.Var("_nq")
@@ -190,7 +190,7 @@ def block(b: ir.Block) -> tuple[L.Stmt, ...]:
     return (*_sets(b.pre), loop(b.inner, (*_sets(b.temps), *updates)))
 
 
-def blocks_of(k: ir.Kernel, w: ir.Window, inside: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
+def blocks_of(w: ir.Window, inside: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
     """The ``prange`` of a Window over its outer indices and blocks of one, each block's target started,
     then ``inside``."""
     size = expr(w.blocked_size)
@@ -220,7 +220,7 @@ def windowed(k: ir.Kernel, w: ir.Window) -> tuple[L.Stmt, ...]:
     """The packed-window schedule (:mod:`.window`): blocks of the prange each pack their windows into
     ``_pk`` and run the term; with a :class:`~.ir.Split`, the blocks' slices summed after."""
     pk = L.Local("_pk", tuple(expr(x) for x in w.buffer), dtype=_DT, zeroed=w.zeroed)
-    out = [_dtype(k), *_sets(w.flats), *blocks_of(k, w, (pk, *term(w.term, w.term.lhs, "+=")))]
+    out = [_dtype(k), *_sets(w.flats), *blocks_of(w, (pk, *term(w.term, w.term.lhs, "+=")))]
     if w.split:
         out += _summed(w.split)
     return tuple(out)
@@ -265,7 +265,7 @@ def dotted(k: ir.Kernel, w: ir.Window, d: ir.Dot) -> tuple[L.Stmt, ...]:
                                             L.Int(d.jb)))))),
               L.Loop("_y0", L.Int(0), row, tuple(rows), L.Var("_yc")))
     return (_dtype(k), *_sets(w.flats), *weights, _set("_yc", chunk, "the map rows a chunk packs"),
-            *blocks_of(k, w, inside))
+            *blocks_of(w, inside))
 
 
 def dot_block(b: ir.DotBlock, depth: L.Expr) -> tuple[L.Stmt, ...]:
