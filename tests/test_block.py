@@ -19,7 +19,7 @@ from symcnn.codegen import block, loops
 from symcnn.codegen.emit import source
 from symcnn.codegen.lower import lower
 from symcnn.codegen.plain import kernel_trees
-from symcnn.codegen.target import TARGETS
+from symcnn.codegen.target import TARGETS, carried
 from symcnn.codegen.variants import blocked_variants, shapes
 from symcnn.derive.cache import cached_derive, spec_hash
 from symcnn.model import builtins
@@ -128,8 +128,10 @@ def test_the_outer_product_schedule_equals_the_plain_nest(kernel, out, conventio
 def test_only_a_clipped_short_contraction_is_blocked(conv):
     d, module, trees = conv  # the kernel gradient's block is codegen/gradblock.py's (tests/test_gradblock.py)
     assert set(blocked_variants(d, module, TARGETS["avx2"])) == {"forward_U", "backward_dX", "backward_dK"}
-    b = blocked_variants(d, module, TARGETS["avx2"])["forward_U"]
+    wide, b = blocked_variants(d, module, TARGETS["avx2"])["forward_U"]
     assert [source(c) for c in b.conds] == ["M >= 8", "C*(2*RH + 1)*(2*RW + 1) <= 512"]
+    assert [source(c) for c in wide.conds] == ["_VECTOR_BITS >= 512", *(source(c) for c in b.conds)]
+    assert (b.kernel.name, wide.kernel.name) == ("forward_U_block", "forward_U_block512")
     assert block.outer_product(trees["backward_dK"], shapes(d), 8, 8, "x") is None  # sums over images
     valid, vmodule, vtrees = layer_trees(same=False)
     assert block.outer_product(vtrees["forward_U"], shapes(valid), 8, 8, "x") is None  # nothing clipped
@@ -148,11 +150,28 @@ def test_a_pass_refuses_a_tree_not_of_its_shape(conv):
 
 
 def test_the_block_is_sized_by_the_target():
-    assert TARGETS["avx2"].outer == (8, 8)
-    assert TARGETS["avx512"].outer == (4, 16)
+    assert TARGETS["avx2"].outer == TARGETS["sse2"].outer == (8, 8)
+    assert TARGETS["avx512"].outer == (8, 16)
     for t in TARGETS.values():
         maps, positions = t.outer
-        assert maps * positions == 64
+        assert positions * 32 >= t.vector_bits  # a map's positions fill at least one float32 vector
+
+
+def test_a_folder_carries_the_block_of_each_wider_isa_widest_first():
+    assert [t.isa for t in carried(TARGETS["avx2"])] == ["avx512", "avx2"]
+    assert [t.isa for t in carried(TARGETS["sse2"])] == ["avx512", "sse2"]  # avx, avx2: sse2's block
+    assert [t.isa for t in carried(TARGETS["avx512"])] == ["avx512"]
+
+
+def test_the_vector_width_read_at_import_is_the_widest_isa_numba_compiles_for(monkeypatch):
+    from numba.core import config
+
+    from symcnn.support import vector
+
+    for features, bits in (("+avx2,+avx512f,+fma", 512), ("+avx2,-avx512f,+fma", 256), ("+sse2", 128)):
+        monkeypatch.setattr(config, "CPU_FEATURES", features)
+        monkeypatch.setattr(vector, "_BITS", [])
+        assert vector.vector_bits() == bits
 
 
 def test_slp_is_on_while_a_kernel_compiles_and_only_then():
@@ -172,8 +191,9 @@ def test_slp_is_on_while_a_kernel_compiles_and_only_then():
 
 
 def test_every_built_in_blocked_variant_equals_its_plain_nest():
-    """Each register-blocked kernel that symcnn derive ships (8 × 8, for AVX2), run as Python at sizes
-    that reach it, against its plain nest: the 'same' convolutions and the residual block's."""
+    """Each register-blocked kernel that symcnn derive ships (8 × 8 for AVX2, 8 × 16 for AVX-512), run as
+    Python at sizes that reach it, against its plain nest: the 'same' convolutions and the residual
+    block's."""
     from symcnn.model import builtin_layers
 
     sizes = dict(N=2, C=9, M=10, H=3, W=5, RH=1, RW=1)
@@ -182,12 +202,15 @@ def test_every_built_in_blocked_variant_equals_its_plain_nest():
         d = cached_derive(layer)
         module = lower(d, spec_hash(d.written))
         trees = {t.name: t for t in kernel_trees(d, module) if isinstance(t, loops.Kernel)}
-        for name, b in blocked_variants(d, module, TARGETS["avx2"]).items():
+        for name, variants in blocked_variants(d, module, TARGETS["avx2"]).items():
             plain = trees[name]
             out = next(n.target.array for n in loops.walk(plain)
                        if isinstance(n, loops.Assign) and isinstance(n.target, loops.Load))
-            assert all(eval(source(c), {}, dict(sizes)) for c in b.conds)  # noqa: S307 - it runs here
-            agree(d, plain, b.kernel, out, [sizes])
-            checked.append(f"{layer.name}.{name}")
-    assert len(checked) >= 12 and {"resblock.forward_U1", "resblock.backward_dK2",
-                                    "conv_xcorr_relu_same.backward_dK"} <= set(checked)
+            for b in variants:
+                reached = dict(sizes, _VECTOR_BITS=512)
+                assert all(eval(source(c), {}, reached) for c in b.conds)  # noqa: S307 - it runs here
+                agree(d, plain, b.kernel, out, [sizes])
+                checked.append(f"{layer.name}.{b.kernel.name}")
+    assert len(checked) >= 20 and {"resblock.forward_U1_block", "resblock.forward_U1_block512",
+                                    "resblock.backward_dK2_block", "conv_xcorr_relu_same.backward_dK_block",
+                                    "conv_xcorr_relu_same.backward_dX_block512"} <= set(checked)

@@ -60,9 +60,9 @@ def versions() -> dict[str, str]:
     return {"symcnn": __version__, "sympy": sp.__version__}
 
 
-def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "", block: Blocked | None = None,
+def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "", blocks: tuple[Blocked, ...] = (),
                         tree: L.Kernel | None = None) -> str:
-    """Kernel ``k`` as Numba source; with ``block``, its register-blocked variant comes first in the
+    """Kernel ``k`` as Numba source; with ``blocks``, its register-blocked variants come first in the
     dispatch, printed from its loop tree and compiled with LLVM's SLP vectoriser
     (:mod:`symcnn.support.vector`). ``tree``: its plain nest (:mod:`.freeze`), which a kernel that
     :func:`tree_passes` schedules is printed from, after those passes; any other kernel is printed
@@ -76,24 +76,23 @@ def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "", block: Blocke
         for step in passes:
             tree = step(tree)
         return _njit(k) + source(tree)
-    return schedule_source(k, layer, block)
+    return schedule_source(k, layer, blocks)
 
 
-def schedule_source(k: Kernel, layer: str = "", block: Blocked | None = None) -> str:
+def schedule_source(k: Kernel, layer: str = "", blocks: tuple[Blocked, ...] = ()) -> str:
     """Kernel ``k`` with the schedule the fast IR records for it (:mod:`.schedule_tree`), as Numba
     source: one compiled function, or for a window a Python function picking one of its compiled
-    schedules by the sizes (``block``'s variant first)."""
+    schedules by the sizes (``blocks``' variants first)."""
     njit = _njit(k)
     args = k.args
     doc = tuple(kernel_docstring_lines(k, layer))
     if not k.window:
         return njit + source(L.Kernel(k.name, args, S.body(k), doc))
     w, docs = k.window, schedule_docstring_lines(k)
-    picked = (block.conds, block.note, block.kernel.name) if block is not None else None
+    picked = tuple((b.conds, b.note, b.kernel.name) for b in blocks)
     out = [source(S.dispatch(k, args, picked, doc))]
-    if block is not None:
-        slp = f"@_slp\n@njit(cache=True, parallel=True, fastmath={FASTMATH_BLOCK})\n"
-        out.append(slp + source(block.kernel))
+    slp = f"@_slp\n@njit(cache=True, parallel=True, fastmath={FASTMATH_BLOCK})\n"
+    out += [slp + source(b.kernel) for b in blocks]
     threads = (*args, "_threads")
     if w.dot:
         out.append(njit + source(L.Kernel(f"{k.name}_dot", threads, S.dotted(k, w, w.dot), docs["dot"])))
@@ -160,7 +159,7 @@ def record_source(k: RecordKernel, layer: str = "") -> str:
     return f"@njit({flags})\n" + source(tree)
 
 
-def _numba_or_ufuncs(k: Kernel | RecordKernel, m: Module, blocks: Mapping[str, Blocked],
+def _numba_or_ufuncs(k: Kernel | RecordKernel, m: Module, blocks: Mapping[str, tuple[Blocked, ...]],
                      trees: Mapping[str, L.Kernel]) -> str:
     """The Numba kernel, or for a large elementwise kernel (one worth a parallel loop) calling a
     function LLVM cannot vectorise (``m.scalar_only``, from the derivation), the NumPy backend's
@@ -170,10 +169,10 @@ def _numba_or_ufuncs(k: Kernel | RecordKernel, m: Module, blocks: Mapping[str, B
         vk = vectorize(k)
         if vk.whole_arrays:
             return render_vectorized(vk, m.layer)
-    return render_numba_kernel(k, m.layer, blocks.get(k.name), trees.get(k.name))
+    return render_numba_kernel(k, m.layer, blocks.get(k.name, ()), trees.get(k.name))
 
 
-def render_module(m: Module, backend: str, blocks: Mapping[str, Blocked] | None = None,
+def render_module(m: Module, backend: str, blocks: Mapping[str, tuple[Blocked, ...]] | None = None,
                   trees: Mapping[str, L.Kernel] | None = None) -> str:
     """One generated module, ``<layer>_<backend>.py``; ``blocks``: the register-blocked variants of
     its kernels by name (:mod:`.variants`), which the Numba backend dispatches to first; ``trees``:
@@ -192,6 +191,7 @@ def render_module(m: Module, backend: str, blocks: Mapping[str, Blocked] | None 
         "np": "np" in used,
         "ops": "_ops" in used,
         "slp": "_slp" in used,
+        "vector_bits": "_VECTOR_BITS" in used,
     }
     text = template(f"{backend}.py.j2").render(
         m=m, backend=backend, kernels=kernels, uses=uses, versions=versions()

@@ -275,16 +275,15 @@ def dot_block(b: ir.DotBlock, depth: L.Expr) -> tuple[L.Stmt, ...]:
             *(stmt(s) for s in b.stores))
 
 
-def dispatch(k: ir.Kernel, args: tuple[str, ...], block: tuple[tuple[L.Expr, ...], str, str] | None,
+def dispatch(k: ir.Kernel, args: tuple[str, ...], blocks: tuple[tuple[tuple[L.Expr, ...], str, str], ...],
              doc: tuple[str, ...]) -> L.Kernel:
     """The Python function a window kernel is: the first of its schedules whose sizes fit runs.
-    ``block``: the register-blocked variant's conditions, note and name, tried first."""
+    ``blocks``: the register-blocked variants' conditions, notes and names, tried first, in order."""
     w, d = k.window, k.window.dot
     call = tuple(L.Var(a) for a in args)
     threads = (*call, L.Var("_threads"))
     variants = []
-    if block:
-        conds, note, name = block
+    for conds, note, name in blocks:
         variants.append(L.Variant(conds, (L.Invoke(name, call),), note))
     if d:
         conds = (L.Cmp(">=", expr(d.depth), L.Int(d.min_depth)), L.Cmp("<=", expr(d.size), L.Int(d.limit)))

@@ -14,15 +14,18 @@ ISA        vector bits float32 lanes    registers   block  outer product
 =========  ==========  ===============  ==========  =====  =============
 SSE2       128         4                16          4      8 × 8
 AVX2       256         8                16          4      8 × 8
-AVX-512    512         16               32          5      4 × 16
+AVX-512    512         16               32          5      8 × 16
 =========  ==========  ===============  ==========  =====  =============
 
 :func:`host` reads the ISA from LLVM's view of this CPU (llvmlite's host
 features, or Numba's ``NUMBA_CPU_NAME``/``NUMBA_CPU_FEATURES`` when set, as
 Numba itself compiles for them). ``generated/`` is rendered for
 :data:`BASELINE` on every machine, so that it is the same files everywhere
-(``symcnn derive --check``); ``symcnn derive --target host --out DIR`` renders
-a folder for the machine at hand (``--generated DIR`` runs it).
+(``symcnn derive --check``), and carries the outer-product block of each
+wider ISA beside the baseline's (:func:`carried`): a module picks, at import,
+the widest its machine's vectors run (:func:`symcnn.support.vector.vector_bits`).
+``symcnn derive --target host --out DIR`` renders a folder for the machine at
+hand (``--generated DIR`` runs it).
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["BASELINE", "ISAS", "TARGETS", "Target", "host", "named"]
+from ..support.vector import ISAS, cpu_features
+
+__all__ = ["BASELINE", "ISAS", "TARGETS", "Target", "carried", "host", "named"]
 
 
 @dataclass(frozen=True)
@@ -61,12 +66,13 @@ class Target:
 
     @property
     def outer(self) -> tuple[int, int]:
-        """The outer-product block ``(maps, positions)`` of a short contraction (:mod:`.block`): 64
-        partial sums, ``maps × positions``. On 256-bit ISAs 8 maps by 8 positions (8 vectors of
-        sums; 16 spilled in a standalone test on AVX2); with 512-bit registers LLVM loads the 16
-        positions as one vector and broadcasts each of 4 weights, which measured a little faster on
-        Zen 4 than 8 × 8 (whose positions it permuted into place)."""
-        return (8, 8) if self.vector_bits <= 256 else (4, 16)
+        """The outer-product block ``(maps, positions)`` of a short contraction (:mod:`.block`):
+        ``maps`` vectors of ``positions`` partial sums. On 256-bit ISAs 8 maps by 8 positions (16 maps
+        spilled in a standalone test on AVX2). With 512-bit registers 8 maps by 16 positions: each map's
+        16 positions one vector, each weight broadcast. The 8 × 8 block compiled for AVX-512 is packed
+        two maps a vector, with a permute per multiply-add; 4 × 16 keeps too few sums in flight.
+        MEASURED"""
+        return (8, 8) if self.vector_bits <= 256 else (8, 16)
 
     @property
     def gradient(self) -> tuple[int, int, int]:
@@ -83,13 +89,6 @@ class Target:
                 f"{self.registers} vector registers")
 
 
-#: LLVM feature → (ISA, vector bits, vector registers), widest first: the first one the CPU has wins.
-ISAS: tuple[tuple[str, str, int, int], ...] = (
-    ("avx512f", "avx512", 512, 32),
-    ("avx2", "avx2", 256, 16),
-    ("avx", "avx", 256, 16),
-    ("sse2", "sse2", 128, 16),
-)
 #: Each ISA's description, by name.
 TARGETS: dict[str, Target] = {isa: Target(isa, bits, regs) for _, isa, bits, regs in ISAS}
 #: What ``generated/`` is rendered for on every machine: x86-64-v3 (AVX2 with FMA), the widest ISA
@@ -97,25 +96,21 @@ TARGETS: dict[str, Target] = {isa: Target(isa, bits, regs) for _, isa, bits, reg
 BASELINE = TARGETS["avx2"]
 
 
-def _features() -> tuple[str, set[str]]:
-    """The CPU name and features Numba compiles for."""
-    import llvmlite.binding as ll
-
-    try:
-        from numba.core import config
-        name, given = config.CPU_NAME, config.CPU_FEATURES
-    except ImportError:  # pragma: no cover - Numba is a dependency; llvmlite alone suffices
-        name, given = None, None
-    if given:
-        on = {f[1:] for f in given.split(",") if f.startswith("+")}
-    else:
-        on = {k for k, v in ll.get_host_cpu_features().items() if v}
-    return (name if name and name != "host" else ll.get_host_cpu_name()), on
+def carried(target: Target) -> tuple[Target, ...]:
+    """The targets whose outer-product blocks a folder rendered for ``target`` carries, widest first:
+    ``target`` and each wider ISA whose block differs. Each block runs where the machine's vectors are
+    at least as wide as its target's, so the baseline's folder is the same files everywhere and runs the
+    block sized for AVX-512 where the CPU has it."""
+    by_block = {target.outer: target}
+    for t in sorted(TARGETS.values(), key=lambda t: t.vector_bits):
+        if t.vector_bits > target.vector_bits:
+            by_block.setdefault(t.outer, t)
+    return tuple(sorted(by_block.values(), key=lambda t: -t.vector_bits))
 
 
 def host() -> Target:
     """This machine's target, from the features LLVM reports for it."""
-    cpu, on = _features()
+    cpu, on = cpu_features()
     for feature, isa, bits, regs in ISAS:
         if feature in on:
             return Target(isa, bits, regs, cpu)

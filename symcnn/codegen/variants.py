@@ -3,7 +3,9 @@
 A kernel the Numba backend already dispatches by the sizes (one with a
 window schedule) whose plain nest (:mod:`.freeze`) the passes of
 :func:`.block.outer_product` accept gets a ``<kernel>_block`` variant, sized
-by :attr:`.target.Target.outer`; one whose nest the passes of
+by :attr:`.target.Target.outer` (and, for each wider ISA the folder carries,
+:func:`.target.carried`, a ``<kernel>_block<bits>`` variant sized for it, run
+where the machine's vectors are that wide: :data:`VECTOR_BITS`); one whose nest the passes of
 :func:`.gradblock.kernel_gradient` accept instead (a 'same' convolution's
 kernel gradient) gets one sized by :attr:`.target.Target.gradient`. The
 dispatch runs it first where its conditions hold. Every other kernel has none.
@@ -18,9 +20,13 @@ from .freeze import freeze
 from .gradblock import kernel_gradient
 from .ir import Kernel, Module
 from .plain import kernel_trees
-from .target import Target
+from .target import Target, carried
 
-__all__ = ["blocked_variants", "shapes"]
+__all__ = ["VECTOR_BITS", "blocked_variants", "shapes"]
+
+#: The module constant holding the width of this machine's vector registers, in bits
+#: (:func:`symcnn.support.vector.vector_bits`, read at import).
+VECTOR_BITS = "_VECTOR_BITS"
 
 #: The lines the variant's docstring starts with: an outer product's, a kernel gradient's.
 DOC = ("One schedule of {name}, which picks it by the sizes: register-blocked outer",
@@ -37,21 +43,46 @@ def shapes(d: Derivation) -> dict[str, tuple[L.Expr, ...]]:
     return {str(a.label): tuple(freeze(s) for s in a.shape) for a in arrays}
 
 
-def blocked_variants(d: Derivation, module: Module, target: Target) -> dict[str, Blocked]:
-    """The blocked variant of each kernel of ``module`` that has one, by kernel name."""
+def blocked_variants(d: Derivation, module: Module, target: Target) -> dict[str, tuple[Blocked, ...]]:
+    """The blocked variants of each kernel of ``module`` that has any, by kernel name, in the order the
+    dispatch tries them: widest vectors first."""
     windowed = {k.name for k in (*module.forward, *module.backward) if isinstance(k, Kernel) and k.window}
     if not windowed:
         return {}
     sizes = shapes(d)
-    maps, positions = target.outer
-    out: dict[str, Blocked] = {}
+    out: dict[str, tuple[Blocked, ...]] = {}
     for tree in kernel_trees(d, module):
         if isinstance(tree, L.Kernel) and tree.name in windowed:
-            b, lines = outer_product(tree, sizes, maps, positions, f"{tree.name}_block"), DOC
-            if b is None:
-                b, lines = kernel_gradient(tree, sizes, *target.gradient, f"{tree.name}_block"), DOC_GRADIENT
-            if b is not None:
-                doc = (lines[0].format(name=tree.name), lines[1], *tree.doc[1:])
-                kernel = L.Kernel(b.kernel.name, b.kernel.params, b.kernel.body, doc)
-                out[tree.name] = Blocked(kernel, b.conds, b.note)
+            found = _outer_products(tree, sizes, target) or _kernel_gradient(tree, sizes, target)
+            if found:
+                out[tree.name] = found
     return out
+
+
+def _outer_products(tree: L.Kernel, sizes: dict, target: Target) -> tuple[Blocked, ...]:
+    """``tree``'s outer-product blocks, one for each target the folder carries (:func:`.carried`);
+    those of wider targets than ``target`` run only where the machine's vectors are as wide."""
+    out = []
+    for t in carried(target):
+        name = f"{tree.name}_block" if t is target else f"{tree.name}_block{t.vector_bits}"
+        b = outer_product(tree, sizes, *t.outer, name)
+        if b is None:
+            return ()
+        if t is not target:
+            wide = L.Cmp(">=", L.Var(VECTOR_BITS), L.Int(t.vector_bits))
+            b = Blocked(b.kernel, (wide, *b.conds), f"a short contraction on {t.vector_bits}-bit vectors")
+        lines = DOC if t is target else (DOC[0], f"{DOC[1][:-1]}, sized for {t.vector_bits}-bit vectors.")
+        out.append(_documented(b, tree, lines))
+    return tuple(out)
+
+
+def _kernel_gradient(tree: L.Kernel, sizes: dict, target: Target) -> tuple[Blocked, ...]:
+    """``tree``'s kernel-gradient block (the same on every ISA), if the passes accept it."""
+    b = kernel_gradient(tree, sizes, *target.gradient, f"{tree.name}_block")
+    return () if b is None else (_documented(b, tree, DOC_GRADIENT),)
+
+
+def _documented(b: Blocked, tree: L.Kernel, lines: tuple[str, str]) -> Blocked:
+    """``b`` with its docstring: ``lines``, then the equation ``tree`` documents."""
+    doc = (lines[0].format(name=tree.name), lines[1], *tree.doc[1:])
+    return Blocked(L.Kernel(b.kernel.name, b.kernel.params, b.kernel.body, doc), b.conds, b.note)

@@ -1,4 +1,4 @@
-"""LLVM's SLP vectoriser for the kernels that need it, and no others.
+"""LLVM's SLP vectoriser for the kernels that need it, and no others; the vector width Numba compiles for.
 
 A register-blocked kernel (``<kernel>_block``, :mod:`symcnn.codegen.block`)
 holds its partial sums in dozens of named scalars; LLVM's loop vectoriser
@@ -15,7 +15,15 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["slp"]
+__all__ = ["ISAS", "cpu_features", "slp", "vector_bits"]
+
+#: LLVM feature → (ISA, vector bits, vector registers), widest first: the first one the CPU has wins.
+ISAS: tuple[tuple[str, str, int, int], ...] = (
+    ("avx512f", "avx512", 512, 32),
+    ("avx2", "avx2", 256, 16),
+    ("avx", "avx", 256, 16),
+    ("sse2", "sse2", 128, 16),
+)
 
 
 def slp(kernel: Any) -> Any:
@@ -36,3 +44,30 @@ def slp(kernel: Any) -> Any:
 
     kernel.compile = compile_slp
     return kernel
+
+
+def cpu_features() -> tuple[str, set[str]]:
+    """The CPU name and features Numba compiles for: ``NUMBA_CPU_NAME``/``NUMBA_CPU_FEATURES`` when
+    set (as Numba itself reads them), else what llvmlite reports for this machine."""
+    import llvmlite.binding as ll
+    from numba.core import config
+
+    name, given = config.CPU_NAME, config.CPU_FEATURES
+    if given:
+        on = {f[1:] for f in given.split(",") if f.startswith("+")}
+    else:
+        on = {k for k, v in ll.get_host_cpu_features().items() if v}
+    return (name if name and name != "host" else ll.get_host_cpu_name()), on
+
+
+_BITS: list[int] = []
+
+
+def vector_bits() -> int:
+    """The widest vector registers, in bits, of the ISA Numba compiles for here (512 with AVX-512,
+    256 with AVX2, 128 with SSE2; 64 with none): a generated module reads it once, at import, to
+    pick the register block sized for this machine's vectors."""
+    if not _BITS:
+        _, on = cpu_features()
+        _BITS.append(next((bits for feature, _, bits, _ in ISAS if feature in on), 64))
+    return _BITS[0]
