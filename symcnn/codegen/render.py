@@ -11,9 +11,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib.metadata import version
 
 import jinja2
-import sympy as sp
 
 from .. import __version__
 from ..backends import BACKENDS
@@ -56,7 +56,7 @@ def template(name: str) -> jinja2.Template:
 
 
 def versions() -> dict[str, str]:
-    return {"symcnn": __version__, "sympy": sp.__version__}
+    return {"symcnn": __version__, "sympy": version("sympy")}
 
 
 @dataclass(frozen=True)
