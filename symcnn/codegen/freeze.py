@@ -10,7 +10,9 @@ guard) stores its body directly. Nothing is interchanged, hoisted, packed or
 unrolled: that is what passes do. The tree, printed, is ``--schedule plain``.
 
 :func:`freeze` turns one SymPy expression into a :data:`~.loops.Expr`; past
-this module no stage sees SymPy.
+this module no stage sees SymPy. :func:`elementwise` freezes an elementwise
+expression for :mod:`.ufuncs`: its structure, with the operands NumPy reads as
+they are printed once.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import sympy as sp
 from ..derive.terms import Term
 from ..model.functions import relu, sigmoid, step
 from . import loops as L
+from .ir import HOLE, Code, Elementwise
+from .printer import array_code
 
 #: The local every point of a target with sums accumulates into.
 ACC = "_acc"
@@ -103,3 +107,45 @@ def nest(
     for f, extent in reversed(tuple(zip(free, target.shape, strict=True))):
         inner = (L.Loop(str(f), L.Int(0), freeze(extent), inner),)
     return L.Kernel(name, params, inner, doc)
+
+
+@lru_cache(maxsize=1 << 14)
+def elementwise(expr: sp.Expr) -> Code | Elementwise:
+    """``expr`` frozen for :func:`.ufuncs.chain`: an operand NumPy reads as it is (an array read, an
+    index grid, a number: :func:`_operand`) as its printed :class:`~.ir.Code`, anything else as an
+    :class:`~.ir.Elementwise` node over its arguments, in SymPy's order."""
+    if _operand(expr):
+        return Code(array_code(expr), False, int(expr) if isinstance(expr, sp.Integer) else None)
+    if isinstance(expr, sp.Add | sp.Mul):
+        args = tuple(elementwise(a) for a in expr.args)
+        if isinstance(expr, sp.Add):
+            return Elementwise("add", args)
+        rest = elementwise(sp.Mul(*expr.args[1:])) if expr.args[0] == -1 else None
+        return Elementwise("mul", args, rest)
+    if isinstance(expr, sp.Pow):
+        return _power(*expr.args)
+    if type(expr) in _FUNCTIONS and len(expr.args) == 1:
+        return Elementwise(_FUNCTIONS[type(expr)], (elementwise(expr.args[0]),))
+    return Elementwise("other", ())
+
+
+def _operand(e: sp.Expr) -> bool:
+    """An operand printed as it is: an array, an index grid (a :func:`.ir.hole` symbol), or a number
+    (sizes included)."""
+    if e.is_Atom or isinstance(e, sp.Indexed):
+        return True
+    return not e.atoms(sp.Indexed) and not any(str(s).startswith(HOLE) for s in e.free_symbols)
+
+
+def _power(base: sp.Expr, exp: sp.Expr) -> Elementwise:
+    """``base ** exp`` by what a ufunc does with it: ``1/x``, ``x²``, ``√x``, a number power, or nothing."""
+    frozen = elementwise(base)
+    if exp == -1:
+        return Elementwise("reciprocal", (frozen,))
+    if exp == 2:
+        return Elementwise("square", (frozen,))
+    if exp == sp.Rational(1, 2):
+        return Elementwise("sqrt", (frozen,))
+    if exp.is_number:
+        return Elementwise("power", (frozen, elementwise(exp)))
+    return Elementwise("other", (frozen,))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..derive.terms import Term
+from .freeze import elementwise
 from .ir import Access, Constraint, Factor, Index, Loop, Reduction, hole, pieces
 from .nest import depends
 from .printer import array_code, code, scalar_code
@@ -76,7 +77,7 @@ def _factor(expr: sp.Expr, accesses: tuple[sp.Indexed, ...], indices: set) -> Fa
     holes = {a: sp.Symbol(hole(f"_r{k}_")) for k, a in enumerate(accesses)}
     grid = sorted(expr.xreplace(holes).free_symbols & indices, key=str)
     holed = expr.xreplace(holes).xreplace({i: sp.Symbol(hole(f"_g_{i}_")) for i in grid})
-    steps = chain(holed)
+    steps = chain(elementwise(holed))
     return Factor(
         scalar=scalar_code(expr),
         array=pieces(array_code(holed)),
