@@ -12,21 +12,26 @@ unrolled: that is what passes do. The tree, printed, is ``--schedule plain``.
 :func:`freeze` turns one SymPy expression into a :data:`~.loops.Expr`; past
 this module no stage sees SymPy. :func:`elementwise` freezes an elementwise
 expression for :mod:`.ufuncs`: its structure, with the operands NumPy reads as
-they are printed once.
+they are printed once. :func:`loop_of` freezes a derived bound into an
+:class:`.ir.Loop` of the schedules' IR (printed ends, the names they depend
+on) and :func:`hoisted` prints a term's body into the statements of its nest,
+each factor at the depth of the loops it reads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 
 import sympy as sp
 
-from ..derive.terms import Term
+from ..derive.terms import Bound, Term
 from ..model.functions import relu, sigmoid, step
+from . import ir
 from . import loops as L
 from .ir import HOLE, Code, Elementwise
-from .printer import array_code
+from .printer import argument_code, array_code, code, scalar_code
 
 #: The local every point of a target with sums accumulates into.
 ACC = "_acc"
@@ -149,3 +154,53 @@ def _power(base: sp.Expr, exp: sp.Expr) -> Elementwise:
     if exp.is_number:
         return Elementwise("power", (frozen, elementwise(exp)))
     return Elementwise("other", (frozen,))
+
+
+# -- the schedules' IR: a bound as a loop, a body as the statements of its nest ---------------------
+
+
+def loop_of(b: Bound) -> ir.Loop:
+    """The IR loop of a derived bound: ``max`` of its lower ends, ``min`` of its upper ones."""
+    lo, hi = b.declared
+    return ir.Loop(
+        index=str(b.index),
+        lower=tuple(code(e) for e in b.lower),
+        stop=tuple(code(sp.expand(e + 1)) for e in b.upper),
+        declared=(code(lo), code(sp.expand(hi - lo + 1))),
+        depends=depends(b),
+    )
+
+
+def depends(b: Bound) -> tuple[str, ...]:
+    """The names a loop's bounds depend on, sorted."""
+    return tuple(sorted({str(s) for e in (*b.lower, *b.upper) for s in e.free_symbols}))
+
+
+def hoisted(r: ir.Reduction, t: Term) -> ir.Reduction:
+    """Compute each factor of the body right inside the deepest loop it depends on.
+
+    Hoisted products are cast to the target's dtype (``_dt``) so that a
+    ``float32`` kernel stays ``float32`` in its inner loop.
+    """
+    names = [lp.index for lp in r.nest]
+    depth_of: dict[int, list[sp.Expr]] = {}
+    for f in sp.Mul.make_args(t.body):
+        used = {str(s) for s in f.free_symbols} & set(names)
+        d = max((names.index(u) + 1 for u in used), default=0)
+        depth_of.setdefault(d, []).append(f)
+    inner = len(names)
+    hoists, carried = [], None
+    for d in sorted(depth_of):
+        if d == inner:
+            break
+        value = sp.Mul(*depth_of[d]) * (carried if carried is not None else 1)
+        carried = sp.Symbol(f"_h{d}")
+        hoists.append(ir.Hoist(d, str(carried), f"_dt({argument_code(value)})"))
+    body = sp.Mul(*depth_of.get(inner, [])) * (carried if carried is not None else 1)
+    temps, reduced = sp.cse(body, symbols=sp.numbered_symbols("_t"), optimizations=None)
+    return replace(
+        r,
+        hoists=tuple(hoists),
+        temps=tuple((str(s), scalar_code(e)) for s, e in temps),
+        body=scalar_code(reduced[0]),
+    )

@@ -332,7 +332,8 @@ def _long(free: tuple, shape: tuple, terms: tuple[Term, ...], short: set) -> tup
     extents = dict(zip(free, shape))
     for t in terms:
         extents.update({b.index: b.declared[1] - b.declared[0] for b in t.sums})
-    return tuple(sorted(str(u) for u, e in extents.items() if is_long(e, short)))
+    names = {str(s) for s in short}
+    return tuple(sorted(str(u) for u, e in extents.items() if is_long(freeze(sp.sympify(e)), names)))
 
 
 def _rename_term(t: Term, rename: dict) -> Term:

@@ -11,9 +11,8 @@ from __future__ import annotations
 import sympy as sp
 
 from ..derive.terms import Term
-from .freeze import elementwise
+from .freeze import depends, elementwise
 from .ir import Access, Constraint, Factor, Index, Loop, Reduction, hole, pieces
-from .nest import depends
 from .printer import array_code, code, scalar_code
 from .ufuncs import chain
 
