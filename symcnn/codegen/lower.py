@@ -4,7 +4,7 @@ Each forward equation (through :func:`~symcnn.derive.engine.forward_terms`)
 and each gradient is already a sum of bounded-sum terms. :func:`lower` checks
 the names, then runs, per kernel:
 
-1. :mod:`.reduction` — each term as loops with printed bounds, factors, the
+1. :func:`.freeze.reduction` — each term frozen as loops with printed bounds, factors, the
    affine structure of every array access, the common subexpressions of its
    scalar body (what the NumPy backend vectorises from);
 2. :mod:`.order` — the Numba loop order: free indices outermost (the leading
@@ -31,7 +31,7 @@ from ..errors import SpecError
 from ..model.functions import sigmoid
 from ..model.layer import Equation, Layer
 from ..model.validate import RESERVED, check_name
-from .freeze import freeze
+from .freeze import freeze, reduction
 from .ir import (
     ArraySpec,
     Kernel,
@@ -42,7 +42,6 @@ from .ir import Module as ModuleIR
 from .nest import is_long
 from .order import large, plan, scatter_plan, schedule, short_sizes
 from .printer import code, scalar_code
-from .reduction import reduction
 from .scatter import scattered
 from .target import BASELINE, Target
 from .tile import tiled

@@ -1,7 +1,7 @@
 """The Numba loop order of a kernel: which index runs innermost, which free indices go inside the
 sums, what is hoisted [B7], [B8], [B12].
 
-Stage two of the lowering (after :mod:`.reduction`, before the schedules :mod:`.window`,
+Stage two of the lowering (after :func:`.freeze.reduction`, before the schedules :mod:`.window`,
 :mod:`.dot`, :mod:`.tile` and :mod:`.scatter`'s plan): :func:`schedule` moves each term's
 contiguous index innermost, :func:`plan` decides accumulation and re-derives the bounds by
 Fourier–Motzkin elimination (:mod:`.interchange`), :func:`scatter_plan` runs a scattered kernel,
