@@ -1,6 +1,7 @@
 """Lowering a derivation into the loop tree (symcnn/codegen/freeze.py), and a first pass over it.
 
-SymPy expressions freeze into loop-tree expressions, and nothing else in the
+SymPy expressions freeze into loop-tree expressions (and elementwise factors
+into the operands and operations a ufunc chain reads), and nothing else in the
 tree's modules sees SymPy. Built-in layers lower to the plain nest: a loop
 per free index over its extent, a loop per sum over its derived bounds
 (clipped windows as ``max``/``min``, strides as floor divisions), guards as
@@ -23,8 +24,10 @@ from test_plain_schedule import EXAMPLES, SIZES
 from symcnn.codegen import loops as L
 from symcnn.codegen.checks import random_arrays, run_backward, seeds
 from symcnn.codegen.emit import source
-from symcnn.codegen.freeze import freeze
+from symcnn.codegen.freeze import elementwise, freeze
+from symcnn.codegen.ir import Code, Elementwise, hole
 from symcnn.codegen.lower import lower
+from symcnn.codegen.nest import is_long
 from symcnn.codegen.passes import interchange, swap, unroll_innermost
 from symcnn.codegen.plain import kernel_trees, plain_module
 from symcnn.derive.cache import spec_hash
@@ -53,9 +56,27 @@ def test_sympy_freezes_into_tree_expressions():
         freeze(sp.sin(p))
 
 
+def test_an_elementwise_factor_freezes_into_printed_operands_and_operations():
+    Y, D, Z = (sp.Symbol(hole(name)) for name in ("_r0_", "_r1_", "_r2_"))  # array reads, as lowered
+    frozen = elementwise(sigmoid(Y) * D)
+    assert frozen.kind == "mul" and sorted(type(a).__name__ for a in frozen.args) == ["Code", "Elementwise"]
+    (computed,) = [a for a in frozen.args if isinstance(a, Elementwise)]
+    assert computed == Elementwise("sigmoid", (Code(hole("_r0_")),))
+    negated = elementwise(-Y * D)  # a product led by -1 carries the product of the rest
+    assert negated.args[0].value == -1 and negated.rest == elementwise(Y * D)
+    assert isinstance(elementwise(s**2), Code) and elementwise(s**2) == "s**2"  # sizes only: one operand
+    powers = [elementwise(e).kind for e in (1 / (Z + 2), (Z + 2) ** 2, sp.sqrt(Z), Z**3, Z**s, sp.sin(Z))]
+    assert powers == ["reciprocal", "square", "sqrt", "power", "other", "other"]
+
+
+def test_a_loop_is_long_where_its_frozen_extent_holds_a_size_no_parameter_has():
+    H = sp.Symbol("H", integer=True)
+    assert is_long(freeze(H - KH + 1), {"KH"}) and not is_long(freeze(KH * s), {"KH", "s"})
+
+
 def test_only_the_lowering_imports_sympy():
     graph = import_graph()
-    tree = {f"symcnn.codegen.{m}" for m in ("loops", "emit", "passes", "plain")}
+    tree = {f"symcnn.codegen.{m}" for m in ("loops", "emit", "passes", "plain", "render", "ufuncs", "nest")}
     assert not {m for m in tree if "sympy" in graph[m]}
     assert "sympy" in graph["symcnn.codegen.freeze"]
 

@@ -10,19 +10,37 @@ guard) stores its body directly. Nothing is interchanged, hoisted, packed or
 unrolled: that is what passes do. The tree, printed, is ``--schedule plain``.
 
 :func:`freeze` turns one SymPy expression into a :data:`~.loops.Expr`; past
-this module no stage sees SymPy.
+this module no stage sees SymPy. :func:`elementwise` freezes an elementwise
+expression for :mod:`.ufuncs`: its structure, with the operands NumPy reads as
+they are printed once. :func:`loop_of` freezes a derived bound into an
+:class:`.ir.Loop` of the schedules' IR (printed ends, the names they depend
+on) and :func:`hoisted` prints a term's body into the statements of its nest,
+each factor at the depth of the loops it reads.
+
+:func:`reduction` freezes one derived term into the schedules' IR: its loops,
+its factors (Numba source, NumPy source with holes, the ufunc chain), each
+array access as affine :class:`~.ir.Index` forms, and the constraints its
+bounds and guards put on the indices. What leaves it is the
+:class:`~.ir.Reduction` both backends start from; the Numba schedule
+(:mod:`.order`) picks its loop order and the NumPy one (:mod:`.vectorize`)
+its array operations from it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 
 import sympy as sp
 
-from ..derive.terms import Term
+from ..derive.terms import Bound, Term
 from ..model.functions import relu, sigmoid, step
+from . import ir
 from . import loops as L
+from .ir import HOLE, Code, Elementwise
+from .printer import argument_code, array_code, code, scalar_code
+from .ufuncs import chain
 
 #: The local every point of a target with sums accumulates into.
 ACC = "_acc"
@@ -103,3 +121,254 @@ def nest(
     for f, extent in reversed(tuple(zip(free, target.shape, strict=True))):
         inner = (L.Loop(str(f), L.Int(0), freeze(extent), inner),)
     return L.Kernel(name, params, inner, doc)
+
+
+@lru_cache(maxsize=1 << 14)
+def elementwise(expr: sp.Expr) -> Code | Elementwise:
+    """``expr`` frozen for :func:`.ufuncs.chain`: an operand NumPy reads as it is (an array read, an
+    index grid, a number: :func:`_operand`) as its printed :class:`~.ir.Code`, anything else as an
+    :class:`~.ir.Elementwise` node over its arguments, in SymPy's order."""
+    if _operand(expr):
+        return Code(array_code(expr), False, int(expr) if isinstance(expr, sp.Integer) else None)
+    if isinstance(expr, sp.Add | sp.Mul):
+        args = tuple(elementwise(a) for a in expr.args)
+        if isinstance(expr, sp.Add):
+            return Elementwise("add", args)
+        rest = elementwise(sp.Mul(*expr.args[1:])) if expr.args[0] == -1 else None
+        return Elementwise("mul", args, rest)
+    if isinstance(expr, sp.Pow):
+        return _power(*expr.args)
+    if type(expr) in _FUNCTIONS and len(expr.args) == 1:
+        return Elementwise(_FUNCTIONS[type(expr)], (elementwise(expr.args[0]),))
+    return Elementwise("other", ())
+
+
+def _operand(e: sp.Expr) -> bool:
+    """An operand printed as it is: an array, an index grid (a :func:`.ir.hole` symbol), or a number
+    (sizes included)."""
+    if e.is_Atom or isinstance(e, sp.Indexed):
+        return True
+    return not e.atoms(sp.Indexed) and not any(str(s).startswith(HOLE) for s in e.free_symbols)
+
+
+def _power(base: sp.Expr, exp: sp.Expr) -> Elementwise:
+    """``base ** exp`` by what a ufunc does with it: ``1/x``, ``x²``, ``√x``, a number power, or nothing."""
+    frozen = elementwise(base)
+    if exp == -1:
+        return Elementwise("reciprocal", (frozen,))
+    if exp == 2:
+        return Elementwise("square", (frozen,))
+    if exp == sp.Rational(1, 2):
+        return Elementwise("sqrt", (frozen,))
+    if exp.is_number:
+        return Elementwise("power", (frozen, elementwise(exp)))
+    return Elementwise("other", (frozen,))
+
+
+# -- the schedules' IR: a bound as a loop, a body as the statements of its nest ---------------------
+
+
+def loop_of(b: Bound) -> ir.Loop:
+    """The IR loop of a derived bound: ``max`` of its lower ends, ``min`` of its upper ones."""
+    lo, hi = b.declared
+    return ir.Loop(
+        index=str(b.index),
+        lower=tuple(code(e) for e in b.lower),
+        stop=tuple(code(sp.expand(e + 1)) for e in b.upper),
+        declared=(code(lo), code(sp.expand(hi - lo + 1))),
+        depends=depends(b),
+    )
+
+
+def depends(b: Bound) -> tuple[str, ...]:
+    """The names a loop's bounds depend on, sorted."""
+    return tuple(sorted({str(s) for e in (*b.lower, *b.upper) for s in e.free_symbols}))
+
+
+def hoisted(r: ir.Reduction, t: Term) -> ir.Reduction:
+    """Compute each factor of the body right inside the deepest loop it depends on.
+
+    Hoisted products are cast to the target's dtype (``_dt``) so that a
+    ``float32`` kernel stays ``float32`` in its inner loop.
+    """
+    names = [lp.index for lp in r.nest]
+    depth_of: dict[int, list[sp.Expr]] = {}
+    for f in sp.Mul.make_args(t.body):
+        used = {str(s) for s in f.free_symbols} & set(names)
+        d = max((names.index(u) + 1 for u in used), default=0)
+        depth_of.setdefault(d, []).append(f)
+    inner = len(names)
+    hoists, carried = [], None
+    for d in sorted(depth_of):
+        if d == inner:
+            break
+        value = sp.Mul(*depth_of[d]) * (carried if carried is not None else 1)
+        carried = sp.Symbol(f"_h{d}")
+        hoists.append(ir.Hoist(d, str(carried), f"_dt({argument_code(value)})"))
+    body = sp.Mul(*depth_of.get(inner, [])) * (carried if carried is not None else 1)
+    temps, reduced = sp.cse(body, symbols=sp.numbered_symbols("_t"), optimizations=None)
+    return replace(
+        r,
+        hoists=tuple(hoists),
+        temps=tuple((str(s), scalar_code(e)) for s, e in temps),
+        body=scalar_code(reduced[0]),
+    )
+
+
+# -- the schedules' IR: one derived term ------------------------------------------------------------
+
+
+def reduction(t: Term, free: tuple, shape: tuple, sizes: set) -> ir.Reduction:
+    """One derived term frozen as the :class:`~.ir.Reduction` both backends start from [B7], [B12]: its
+    loops with printed bounds, its body split into factors, every array access's affine structure, the
+    constraints its bounds and guards put on the indices."""
+    indices = set(free) | {b.index for b in t.sums}
+    factors = _factors(t.body, indices)
+    accesses = [a for f in factors for a in f[1]]
+    loops = []
+    for b in t.sums:
+        lo, hi = b.declared
+        constraints = []
+        for e in b.lower:
+            if sp.expand(e - lo) != 0:
+                constraints.append(_constraint(sp.Ge(b.index, e), indices, _implied(b.index - e, accesses)))
+        for e in b.upper:
+            if sp.expand(e - hi) != 0:
+                constraints.append(_constraint(sp.Le(b.index, e), indices, _implied(e - b.index, accesses)))
+        loops.append(
+            ir.Loop(
+                index=str(b.index),
+                lower=tuple(code(e) for e in b.lower),
+                stop=tuple(code(sp.expand(e + 1)) for e in b.upper),
+                declared=(code(lo), code(sp.expand(hi - lo + 1))),
+                constraints=tuple(constraints),
+                depends=depends(b),
+            )
+        )
+    guards = tuple(scalar_code(g) for g in t.guards)
+    masks = tuple(_constraint(g, indices, False) for g in t.guards)
+    body = sp.Mul(*[f[0] for f in factors])
+    temps, reduced = sp.cse(body, symbols=sp.numbered_symbols("_t"), optimizations=None)
+    return ir.Reduction(
+        loops=tuple(loops),
+        guards=guards,
+        guard_masks=masks,
+        factors=tuple(_factor(expr, acc, indices) for expr, acc in factors),
+        temps=tuple((str(s), scalar_code(e)) for s, e in temps),
+        body=scalar_code(reduced[0]),
+    )
+
+
+def _factors(body: sp.Expr, indices: set) -> list[tuple[sp.Expr, tuple[sp.Indexed, ...]]]:
+    """Split a product into factors; factors free of arrays and indices merge into one constant."""
+    const = sp.S.One
+    out = []
+    for f in sp.Mul.make_args(body):
+        acc = tuple(sorted(f.atoms(sp.Indexed), key=sp.default_sort_key))
+        if not acc and not (f.free_symbols & indices):
+            const *= f
+        else:
+            out.append((f, acc))
+    if const != 1 or not out:
+        out.insert(0, (const, ()))
+    return out
+
+
+def _factor(expr: sp.Expr, accesses: tuple[sp.Indexed, ...], indices: set) -> ir.Factor:
+    holes = {a: sp.Symbol(ir.hole(f"_r{k}_")) for k, a in enumerate(accesses)}
+    grid = sorted(expr.xreplace(holes).free_symbols & indices, key=str)
+    holed = expr.xreplace(holes).xreplace({i: sp.Symbol(ir.hole(f"_g_{i}_")) for i in grid})
+    steps = chain(elementwise(holed))
+    return ir.Factor(
+        scalar=scalar_code(expr),
+        array=ir.pieces(array_code(holed)),
+        accesses=tuple(_access(a, indices) for a in accesses),
+        indices=tuple(str(i) for i in grid),
+        chain=None if steps is None else tuple((name, tuple(map(ir.pieces, ops))) for name, ops in steps),
+        atom=code(expr).atom,
+    )
+
+
+def _constraint(rel: sp.Basic, indices: set, implied: bool) -> ir.Constraint:
+    grid = sorted(rel.free_symbols & indices, key=str)
+    holed = rel.xreplace({i: sp.Symbol(ir.hole(f"_g_{i}_")) for i in grid})
+    return ir.Constraint(array=ir.pieces(array_code(holed)), indices=tuple(str(i) for i in grid),
+                         implied=implied)
+
+
+def _access(a: sp.Indexed, indices: set) -> ir.Access:
+    extents = tuple(code(s) for s in a.base.shape)
+    return ir.Access(str(a.base.label), tuple(_index(e, indices) for e in a.indices), extents)
+
+
+def _index(e: sp.Expr, indices: set) -> ir.Index:
+    text = scalar_code(e)
+    divisor = sp.S.One
+    inner = e
+    if isinstance(e, sp.floor):
+        inner, divisor = sp.fraction(sp.together(e.args[0]))
+    inner = sp.expand(inner)
+    if inner.has(sp.floor, sp.Max, sp.Min) or not _affine(inner, indices):
+        return ir.Index((), None, None, text)  # not affine: loops can read it, views cannot
+    used = sorted(inner.free_symbols & indices, key=str)
+    coeffs = tuple((str(i), code(inner.coeff(i))) for i in used)
+    offset = sp.expand(inner - sum(inner.coeff(i) * i for i in used))
+    return ir.Index(coeffs, code(offset), code(divisor), text)
+
+
+def _affine(e: sp.Expr, indices: set) -> bool:
+    used = e.free_symbols & indices
+    if not used:
+        return True
+    poly = sp.Poly(e, *sorted(used, key=str))
+    return poly.total_degree() <= 1 and not any(c.free_symbols & indices for c in poly.coeffs())
+
+
+def _implied(slack: sp.Expr, accesses: list[sp.Indexed]) -> bool:
+    """Is ``slack ≥ 0`` exactly the condition that some access stays inside its array?
+
+    Reads outside an array are zero once it is padded, and a factor that
+    reads zero makes the whole product vanish, so such a bound needs no mask.
+    ``slack`` may hold ``floor``: ``m ≥ floor(g)`` ⇔ ``m + 1 > g``.
+    """
+    forms = _integer_forms(slack)
+    if forms is None:
+        return False
+    for a in accesses:
+        for e, extent in zip(a.indices, a.base.shape):
+            if e.has(sp.floor):
+                continue
+            for side in (sp.expand(e), sp.expand(extent - 1 - e)):
+                if _proportional(forms, side):
+                    return True
+    return False
+
+
+def _proportional(form: sp.Expr, side: sp.Expr) -> bool:
+    """``form == c·side`` for a number ``c > 0`` (both linear in their symbols)."""
+    for sym in sorted(side.free_symbols, key=str):
+        k = side.coeff(sym)
+        if k.is_number and k != 0:
+            c = form.coeff(sym) / k
+            return bool(c.is_number and c > 0 and sp.expand(form - c * side) == 0)
+    return False
+
+
+def _integer_forms(slack: sp.Expr) -> sp.Expr | None:
+    """``slack ≥ 0`` rewritten as ``L ≥ 0`` with ``L`` an integer-valued form free of ``floor``."""
+    floors = list(slack.atoms(sp.floor))
+    if not floors:
+        return sp.expand(slack)
+    if len(floors) != 1:
+        return None
+    fl = floors[0]
+    coeff = sp.expand(slack).coeff(fl)
+    rest = sp.expand(slack - coeff * fl)
+    if rest.has(sp.floor) or coeff not in (1, -1):
+        return None
+    g = fl.args[0]
+    _, den = sp.fraction(sp.together(g))
+    if coeff == -1:  # rest - floor(g) ≥ 0 ⇔ rest ≥ floor(g) ⇔ rest + 1 > g ⇔ den·(rest + 1 - g) - 1 ≥ 0
+        return sp.expand(den * (rest + 1 - g) - 1)
+    # floor(g) + rest ≥ 0 ⇔ floor(g) ≥ -rest ⇔ g ≥ -rest ⇔ den·(g + rest) ≥ 0
+    return sp.expand(den * (g + rest))

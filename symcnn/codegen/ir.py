@@ -75,6 +75,23 @@ def filled(source: Pieces, operands: Mapping[str, str]) -> str:
 
 
 @dataclass(frozen=True)
+class Elementwise:
+    """An elementwise expression frozen for :mod:`.ufuncs`: ``kind`` applied to ``args``.
+
+    Frozen by :func:`.freeze.elementwise`; an operand printed as it is (an array read, an index grid,
+    a number) is a :class:`Code` leaf, its text as :func:`.printer.array_code` prints it and
+    ``value`` the integer it is. ``kind`` is ``add`` or ``mul`` (``args`` in SymPy's order), a
+    power (``reciprocal``, ``square``, ``sqrt`` of its one argument; ``power`` of a base by a number
+    leaf), a function of one argument by its :class:`~.loops.Call` name, or ``other`` (nothing a
+    chain can run). ``rest``: of a product whose first factor is ``-1``, the product of the others.
+    """
+
+    kind: str
+    args: tuple[Code | Elementwise, ...]
+    rest: Code | Elementwise | None = None
+
+
+@dataclass(frozen=True)
 class Index:
     """One axis of an array access: ``(Σ coeff·index + offset) // divisor``.
 

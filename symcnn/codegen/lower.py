@@ -4,7 +4,7 @@ Each forward equation (through :func:`~symcnn.derive.engine.forward_terms`)
 and each gradient is already a sum of bounded-sum terms. :func:`lower` checks
 the names, then runs, per kernel:
 
-1. :mod:`.reduction` — each term as loops with printed bounds, factors, the
+1. :func:`.freeze.reduction` — each term frozen as loops with printed bounds, factors, the
    affine structure of every array access, the common subexpressions of its
    scalar body (what the NumPy backend vectorises from);
 2. :mod:`.order` — the Numba loop order: free indices outermost (the leading
@@ -14,7 +14,8 @@ the names, then runs, per kernel:
 3. the schedules — :mod:`.window` (with :mod:`.dot` and :mod:`.jam`),
    :mod:`.tile`, :mod:`.pack` — where their shapes are found.
 
-Sizes of the module contract are solved once, with SymPy (:mod:`.sizes`).
+Sizes of the module contract are solved here, once, with SymPy (:func:`solve_sizes`): reading them off
+the model's shapes is lowering the contract, not a stage over the IR.
 """
 
 from __future__ import annotations
@@ -30,19 +31,18 @@ from ..errors import SpecError
 from ..model.functions import sigmoid
 from ..model.layer import Equation, Layer
 from ..model.validate import RESERVED, check_name
-from .freeze import freeze
+from .freeze import freeze, reduction
 from .ir import (
     ArraySpec,
     Kernel,
     RecordKernel,
+    SizeRule,
 )
 from .ir import Module as ModuleIR
 from .nest import is_long
 from .order import large, plan, scatter_plan, schedule, short_sizes
 from .printer import code, scalar_code
-from .reduction import reduction
 from .scatter import scattered
-from .sizes import solve_sizes
 from .target import BASELINE, Target
 from .tile import tiled
 from .window import windowed
@@ -59,7 +59,7 @@ TAKEN = RESERVED | set(dir(builtins)) | {
 #: run them in SIMD registers: 0.13 ms against 0.23 ms (two threads) for dlt's first sigmoid.
 SCALAR_ONLY = (sp.exp, sp.log, sp.tanh, sp.sinh, sp.cosh, sp.sin, sp.cos, sp.tan, sp.atan, sigmoid)
 
-__all__ = ["lower", "TAKEN"]
+__all__ = ["lower", "solve_sizes", "TAKEN"]
 
 
 def lower(d: Derivation, spec_hash: str, target: Target = BASELINE) -> ModuleIR:
@@ -142,6 +142,43 @@ def _calls_scalar_only(terms: tuple[Term, ...]) -> bool:
 
 def _labels(group) -> tuple[str, ...]:
     return tuple(str(a.label) for a in group)
+
+
+# -- sizes ----------------------------------------------------------------------------------------
+
+
+def solve_sizes(layer: Layer) -> tuple[SizeRule, ...]:
+    """Each size of the module contract as an expression in the given arrays' shapes (``hyper`` sizes
+    from ``hyper``), solved with SymPy [B7]."""
+    rules = [SizeRule(str(h), f'int(hyper["{h}"])', True) for h in layer.hyper]
+    known = set(layer.hyper)
+    given = layer.inputs + layer.params + layer.constants
+    progress = True
+    while progress and known != set(layer.sizes):
+        progress = False
+        for a in given:
+            for k, e in enumerate(a.shape):
+                unknown = e.free_symbols - known
+                if len(unknown) != 1:
+                    continue
+                (u,) = unknown
+                if sp.degree(e, u) != 1:
+                    continue
+                extent = sp.Symbol(f'arrays["{a.label}"].shape[{k}]')
+                (sol,) = sp.solve(sp.Eq(e, extent), u)
+                num, den = sp.fraction(sp.together(sol))
+                expr = scalar_code(num) if den == 1 else f"({scalar_code(num)}) // ({scalar_code(den)})"
+                rules.append(SizeRule(str(u), expr, False))
+                known.add(u)
+                progress = True
+    missing = [str(s) for s in layer.sizes if s not in known]
+    if missing:
+        raise SpecError(
+            layer.name,
+            f"size {missing[0]} cannot be read off any input, parameter or constant shape; "
+            "make it a hyper-parameter",
+        )
+    return tuple(rules)
 
 
 # -- names ----------------------------------------------------------------------------------------
@@ -294,7 +331,8 @@ def _long(free: tuple, shape: tuple, terms: tuple[Term, ...], short: set) -> tup
     extents = dict(zip(free, shape))
     for t in terms:
         extents.update({b.index: b.declared[1] - b.declared[0] for b in t.sums})
-    return tuple(sorted(str(u) for u, e in extents.items() if is_long(e, short)))
+    names = {str(s) for s in short}
+    return tuple(sorted(str(u) for u, e in extents.items() if is_long(freeze(sp.sympify(e)), names)))
 
 
 def _rename_term(t: Term, rename: dict) -> Term:

@@ -1,7 +1,7 @@
 """The Numba loop order of a kernel: which index runs innermost, which free indices go inside the
 sums, what is hoisted [B7], [B8], [B12].
 
-Stage two of the lowering (after :mod:`.reduction`, before the schedules :mod:`.window`,
+Stage two of the lowering (after :func:`.freeze.reduction`, before the schedules :mod:`.window`,
 :mod:`.dot`, :mod:`.tile` and :mod:`.scatter`'s plan): :func:`schedule` moves each term's
 contiguous index innermost, :func:`plan` decides accumulation and re-derives the bounds by
 Fourier–Motzkin elimination (:mod:`.interchange`), :func:`scatter_plan` runs a scattered kernel,
@@ -16,10 +16,11 @@ import sympy as sp
 
 from ..derive.terms import Bound, Term
 from ..model.layer import Layer
+from .freeze import freeze, hoisted, loop_of
 from .interchange import free_loops, reorder
 from .ir import Access, Loop, Reduction
 from .jam import jammed_pack
-from .nest import hoisted, is_long, loop_of
+from .nest import is_long
 from .pack import BUFFER, FLAT, packed
 from .printer import scalar_code
 from .scatter import Scatter
@@ -292,10 +293,10 @@ def large(layer: Layer, free: tuple, shape: tuple, terms: tuple[Term, ...]) -> b
     hyper-parameter's (the batch, the image height and width): a kernel over
     whole feature maps has three, a fully connected layer's one.
     """
-    short = short_sizes(layer)
+    short = {str(s) for s in short_sizes(layer)}
 
     def long(e: sp.Expr) -> int:
-        return int(is_long(e, short))
+        return int(is_long(freeze(sp.sympify(e)), short))
 
     spread = sum(long(e) for e in shape)
     most = max(spread + sum(long(b.declared[1] - b.declared[0]) for b in t.sums) for t in terms)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Mapping
+from importlib.metadata import version
 
 import jinja2
-import sympy as sp
 
 from .. import __version__
 from ..backends import BACKENDS
@@ -57,7 +57,7 @@ def template(name: str) -> jinja2.Template:
 
 
 def versions() -> dict[str, str]:
-    return {"symcnn": __version__, "sympy": sp.__version__}
+    return {"symcnn": __version__, "sympy": version("sympy")}
 
 
 def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "", blocks: tuple[Blocked, ...] = (),

@@ -31,6 +31,7 @@ import sympy as sp
 
 from ..derive.terms import Bound, Term
 from ..model.bounds import ceil_div, floor_div, is_positive_in_sizes
+from .freeze import freeze
 from .interchange import reorder
 from .nest import is_long
 
@@ -108,7 +109,7 @@ def _solved_for(e: sp.Expr, sums: dict, short: set, taken: list) -> sp.Symbol | 
         if u in taken or c.free_symbols & set(sums) or not is_positive_in_sizes(c):
             continue
         lo, hi = sums[u].declared
-        found.append((is_long(hi - lo, short), u))
+        found.append((is_long(freeze(hi - lo), {str(s) for s in short}), u))
     return max(found, key=lambda x: x[0])[1] if found else None
 
 
