@@ -53,7 +53,7 @@ def forward_U(B, K, X, U, N, C, M, H, W, RH, RW, _threads):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B7] u_j^ℓ = Σ_{i∈M_j} x_i^{ℓ-1} ∗ k_ij^ℓ + b_j^ℓ  ('valid')
     """
-    if _VECTOR_BITS >= 512 and M >= 8 and C*(2*RH + 1)*(2*RW + 1) <= 512:  # a short contraction on 512-bit vectors
+    if _VECTOR_BITS >= 512 and M >= 8 and C*(2*RH + 1)*(2*RW + 1) <= 512:  # 512-bit vectors
         forward_U_block512(B, K, X, U, N, C, M, H, W, RH, RW)
     elif M >= 8 and C*(2*RH + 1)*(2*RW + 1) <= 512:  # a short contraction: register-blocked outer products
         forward_U_block(B, K, X, U, N, C, M, H, W, RH, RW)
@@ -65,7 +65,6 @@ def forward_U(B, K, X, U, N, C, M, H, W, RH, RW, _threads):
         forward_U_loops(B, K, X, U, N, C, M, H, W, RH, RW)
 
 
-@_slp
 @njit(cache=True, parallel=True, fastmath={"contract"})
 def forward_U_block512(B, K, X, U, N, C, M, H, W, RH, RW):
     """One schedule of forward_U, which picks it by the sizes: register-blocked outer
@@ -85,728 +84,735 @@ def forward_U_block512(B, K, X, U, N, C, M, H, W, RH, RW):
                     _kp[_k1 // 8, _k0, _k2, _k3, _k1 - 8*(_k1 // 8)] = K[_k0, _k1, _k2, _k3]
     _wp = RW + W
     for n in prange(N):
-        _xp = np.zeros((C, (H + 2*RH + 1)*_wp + 16), dtype=U.dtype)
-        for _c0 in range(C):
-            for _c1 in range(H):
-                for _c2 in range(W):
-                    _xp[_c0, np.uint64(_wp*(RH + _c1) + RW + _c2)] = X[n, _c0, _c1, _c2]
-        _j_split = (M // 8)*8
-        for j in range(0, _j_split, 8):
-            for _f in range(0, H*_wp, 16):
-                y_0 = _f // _wp
-                y_1 = (_f + 1) // _wp
-                y_2 = (_f + 2) // _wp
-                y_3 = (_f + 3) // _wp
-                y_4 = (_f + 4) // _wp
-                y_5 = (_f + 5) // _wp
-                y_6 = (_f + 6) // _wp
-                y_7 = (_f + 7) // _wp
-                y_8 = (_f + 8) // _wp
-                y_9 = (_f + 9) // _wp
-                y_10 = (_f + 10) // _wp
-                y_11 = (_f + 11) // _wp
-                y_12 = (_f + 12) // _wp
-                y_13 = (_f + 13) // _wp
-                y_14 = (_f + 14) // _wp
-                y_15 = (_f + 15) // _wp
-                x_0 = _f - _wp*y_0
-                x_1 = _f + 1 - _wp*y_1
-                x_2 = _f + 2 - _wp*y_2
-                x_3 = _f + 3 - _wp*y_3
-                x_4 = _f + 4 - _wp*y_4
-                x_5 = _f + 5 - _wp*y_5
-                x_6 = _f + 6 - _wp*y_6
-                x_7 = _f + 7 - _wp*y_7
-                x_8 = _f + 8 - _wp*y_8
-                x_9 = _f + 9 - _wp*y_9
-                x_10 = _f + 10 - _wp*y_10
-                x_11 = _f + 11 - _wp*y_11
-                x_12 = _f + 12 - _wp*y_12
-                x_13 = _f + 13 - _wp*y_13
-                x_14 = _f + 14 - _wp*y_14
-                x_15 = _f + 15 - _wp*y_15
-                _acc_0_0 = U.dtype.type(0)
-                _acc_0_1 = U.dtype.type(0)
-                _acc_0_2 = U.dtype.type(0)
-                _acc_0_3 = U.dtype.type(0)
-                _acc_0_4 = U.dtype.type(0)
-                _acc_0_5 = U.dtype.type(0)
-                _acc_0_6 = U.dtype.type(0)
-                _acc_0_7 = U.dtype.type(0)
-                _acc_0_8 = U.dtype.type(0)
-                _acc_0_9 = U.dtype.type(0)
-                _acc_0_10 = U.dtype.type(0)
-                _acc_0_11 = U.dtype.type(0)
-                _acc_0_12 = U.dtype.type(0)
-                _acc_0_13 = U.dtype.type(0)
-                _acc_0_14 = U.dtype.type(0)
-                _acc_0_15 = U.dtype.type(0)
-                _acc_1_0 = U.dtype.type(0)
-                _acc_1_1 = U.dtype.type(0)
-                _acc_1_2 = U.dtype.type(0)
-                _acc_1_3 = U.dtype.type(0)
-                _acc_1_4 = U.dtype.type(0)
-                _acc_1_5 = U.dtype.type(0)
-                _acc_1_6 = U.dtype.type(0)
-                _acc_1_7 = U.dtype.type(0)
-                _acc_1_8 = U.dtype.type(0)
-                _acc_1_9 = U.dtype.type(0)
-                _acc_1_10 = U.dtype.type(0)
-                _acc_1_11 = U.dtype.type(0)
-                _acc_1_12 = U.dtype.type(0)
-                _acc_1_13 = U.dtype.type(0)
-                _acc_1_14 = U.dtype.type(0)
-                _acc_1_15 = U.dtype.type(0)
-                _acc_2_0 = U.dtype.type(0)
-                _acc_2_1 = U.dtype.type(0)
-                _acc_2_2 = U.dtype.type(0)
-                _acc_2_3 = U.dtype.type(0)
-                _acc_2_4 = U.dtype.type(0)
-                _acc_2_5 = U.dtype.type(0)
-                _acc_2_6 = U.dtype.type(0)
-                _acc_2_7 = U.dtype.type(0)
-                _acc_2_8 = U.dtype.type(0)
-                _acc_2_9 = U.dtype.type(0)
-                _acc_2_10 = U.dtype.type(0)
-                _acc_2_11 = U.dtype.type(0)
-                _acc_2_12 = U.dtype.type(0)
-                _acc_2_13 = U.dtype.type(0)
-                _acc_2_14 = U.dtype.type(0)
-                _acc_2_15 = U.dtype.type(0)
-                _acc_3_0 = U.dtype.type(0)
-                _acc_3_1 = U.dtype.type(0)
-                _acc_3_2 = U.dtype.type(0)
-                _acc_3_3 = U.dtype.type(0)
-                _acc_3_4 = U.dtype.type(0)
-                _acc_3_5 = U.dtype.type(0)
-                _acc_3_6 = U.dtype.type(0)
-                _acc_3_7 = U.dtype.type(0)
-                _acc_3_8 = U.dtype.type(0)
-                _acc_3_9 = U.dtype.type(0)
-                _acc_3_10 = U.dtype.type(0)
-                _acc_3_11 = U.dtype.type(0)
-                _acc_3_12 = U.dtype.type(0)
-                _acc_3_13 = U.dtype.type(0)
-                _acc_3_14 = U.dtype.type(0)
-                _acc_3_15 = U.dtype.type(0)
-                _acc_4_0 = U.dtype.type(0)
-                _acc_4_1 = U.dtype.type(0)
-                _acc_4_2 = U.dtype.type(0)
-                _acc_4_3 = U.dtype.type(0)
-                _acc_4_4 = U.dtype.type(0)
-                _acc_4_5 = U.dtype.type(0)
-                _acc_4_6 = U.dtype.type(0)
-                _acc_4_7 = U.dtype.type(0)
-                _acc_4_8 = U.dtype.type(0)
-                _acc_4_9 = U.dtype.type(0)
-                _acc_4_10 = U.dtype.type(0)
-                _acc_4_11 = U.dtype.type(0)
-                _acc_4_12 = U.dtype.type(0)
-                _acc_4_13 = U.dtype.type(0)
-                _acc_4_14 = U.dtype.type(0)
-                _acc_4_15 = U.dtype.type(0)
-                _acc_5_0 = U.dtype.type(0)
-                _acc_5_1 = U.dtype.type(0)
-                _acc_5_2 = U.dtype.type(0)
-                _acc_5_3 = U.dtype.type(0)
-                _acc_5_4 = U.dtype.type(0)
-                _acc_5_5 = U.dtype.type(0)
-                _acc_5_6 = U.dtype.type(0)
-                _acc_5_7 = U.dtype.type(0)
-                _acc_5_8 = U.dtype.type(0)
-                _acc_5_9 = U.dtype.type(0)
-                _acc_5_10 = U.dtype.type(0)
-                _acc_5_11 = U.dtype.type(0)
-                _acc_5_12 = U.dtype.type(0)
-                _acc_5_13 = U.dtype.type(0)
-                _acc_5_14 = U.dtype.type(0)
-                _acc_5_15 = U.dtype.type(0)
-                _acc_6_0 = U.dtype.type(0)
-                _acc_6_1 = U.dtype.type(0)
-                _acc_6_2 = U.dtype.type(0)
-                _acc_6_3 = U.dtype.type(0)
-                _acc_6_4 = U.dtype.type(0)
-                _acc_6_5 = U.dtype.type(0)
-                _acc_6_6 = U.dtype.type(0)
-                _acc_6_7 = U.dtype.type(0)
-                _acc_6_8 = U.dtype.type(0)
-                _acc_6_9 = U.dtype.type(0)
-                _acc_6_10 = U.dtype.type(0)
-                _acc_6_11 = U.dtype.type(0)
-                _acc_6_12 = U.dtype.type(0)
-                _acc_6_13 = U.dtype.type(0)
-                _acc_6_14 = U.dtype.type(0)
-                _acc_6_15 = U.dtype.type(0)
-                _acc_7_0 = U.dtype.type(0)
-                _acc_7_1 = U.dtype.type(0)
-                _acc_7_2 = U.dtype.type(0)
-                _acc_7_3 = U.dtype.type(0)
-                _acc_7_4 = U.dtype.type(0)
-                _acc_7_5 = U.dtype.type(0)
-                _acc_7_6 = U.dtype.type(0)
-                _acc_7_7 = U.dtype.type(0)
-                _acc_7_8 = U.dtype.type(0)
-                _acc_7_9 = U.dtype.type(0)
-                _acc_7_10 = U.dtype.type(0)
-                _acc_7_11 = U.dtype.type(0)
-                _acc_7_12 = U.dtype.type(0)
-                _acc_7_13 = U.dtype.type(0)
-                _acc_7_14 = U.dtype.type(0)
-                _acc_7_15 = U.dtype.type(0)
-                _acc_0_0 += B[j]
-                _acc_0_1 += B[j]
-                _acc_0_2 += B[j]
-                _acc_0_3 += B[j]
-                _acc_0_4 += B[j]
-                _acc_0_5 += B[j]
-                _acc_0_6 += B[j]
-                _acc_0_7 += B[j]
-                _acc_0_8 += B[j]
-                _acc_0_9 += B[j]
-                _acc_0_10 += B[j]
-                _acc_0_11 += B[j]
-                _acc_0_12 += B[j]
-                _acc_0_13 += B[j]
-                _acc_0_14 += B[j]
-                _acc_0_15 += B[j]
-                _acc_1_0 += B[j + 1]
-                _acc_1_1 += B[j + 1]
-                _acc_1_2 += B[j + 1]
-                _acc_1_3 += B[j + 1]
-                _acc_1_4 += B[j + 1]
-                _acc_1_5 += B[j + 1]
-                _acc_1_6 += B[j + 1]
-                _acc_1_7 += B[j + 1]
-                _acc_1_8 += B[j + 1]
-                _acc_1_9 += B[j + 1]
-                _acc_1_10 += B[j + 1]
-                _acc_1_11 += B[j + 1]
-                _acc_1_12 += B[j + 1]
-                _acc_1_13 += B[j + 1]
-                _acc_1_14 += B[j + 1]
-                _acc_1_15 += B[j + 1]
-                _acc_2_0 += B[j + 2]
-                _acc_2_1 += B[j + 2]
-                _acc_2_2 += B[j + 2]
-                _acc_2_3 += B[j + 2]
-                _acc_2_4 += B[j + 2]
-                _acc_2_5 += B[j + 2]
-                _acc_2_6 += B[j + 2]
-                _acc_2_7 += B[j + 2]
-                _acc_2_8 += B[j + 2]
-                _acc_2_9 += B[j + 2]
-                _acc_2_10 += B[j + 2]
-                _acc_2_11 += B[j + 2]
-                _acc_2_12 += B[j + 2]
-                _acc_2_13 += B[j + 2]
-                _acc_2_14 += B[j + 2]
-                _acc_2_15 += B[j + 2]
-                _acc_3_0 += B[j + 3]
-                _acc_3_1 += B[j + 3]
-                _acc_3_2 += B[j + 3]
-                _acc_3_3 += B[j + 3]
-                _acc_3_4 += B[j + 3]
-                _acc_3_5 += B[j + 3]
-                _acc_3_6 += B[j + 3]
-                _acc_3_7 += B[j + 3]
-                _acc_3_8 += B[j + 3]
-                _acc_3_9 += B[j + 3]
-                _acc_3_10 += B[j + 3]
-                _acc_3_11 += B[j + 3]
-                _acc_3_12 += B[j + 3]
-                _acc_3_13 += B[j + 3]
-                _acc_3_14 += B[j + 3]
-                _acc_3_15 += B[j + 3]
-                _acc_4_0 += B[j + 4]
-                _acc_4_1 += B[j + 4]
-                _acc_4_2 += B[j + 4]
-                _acc_4_3 += B[j + 4]
-                _acc_4_4 += B[j + 4]
-                _acc_4_5 += B[j + 4]
-                _acc_4_6 += B[j + 4]
-                _acc_4_7 += B[j + 4]
-                _acc_4_8 += B[j + 4]
-                _acc_4_9 += B[j + 4]
-                _acc_4_10 += B[j + 4]
-                _acc_4_11 += B[j + 4]
-                _acc_4_12 += B[j + 4]
-                _acc_4_13 += B[j + 4]
-                _acc_4_14 += B[j + 4]
-                _acc_4_15 += B[j + 4]
-                _acc_5_0 += B[j + 5]
-                _acc_5_1 += B[j + 5]
-                _acc_5_2 += B[j + 5]
-                _acc_5_3 += B[j + 5]
-                _acc_5_4 += B[j + 5]
-                _acc_5_5 += B[j + 5]
-                _acc_5_6 += B[j + 5]
-                _acc_5_7 += B[j + 5]
-                _acc_5_8 += B[j + 5]
-                _acc_5_9 += B[j + 5]
-                _acc_5_10 += B[j + 5]
-                _acc_5_11 += B[j + 5]
-                _acc_5_12 += B[j + 5]
-                _acc_5_13 += B[j + 5]
-                _acc_5_14 += B[j + 5]
-                _acc_5_15 += B[j + 5]
-                _acc_6_0 += B[j + 6]
-                _acc_6_1 += B[j + 6]
-                _acc_6_2 += B[j + 6]
-                _acc_6_3 += B[j + 6]
-                _acc_6_4 += B[j + 6]
-                _acc_6_5 += B[j + 6]
-                _acc_6_6 += B[j + 6]
-                _acc_6_7 += B[j + 6]
-                _acc_6_8 += B[j + 6]
-                _acc_6_9 += B[j + 6]
-                _acc_6_10 += B[j + 6]
-                _acc_6_11 += B[j + 6]
-                _acc_6_12 += B[j + 6]
-                _acc_6_13 += B[j + 6]
-                _acc_6_14 += B[j + 6]
-                _acc_6_15 += B[j + 6]
-                _acc_7_0 += B[j + 7]
-                _acc_7_1 += B[j + 7]
-                _acc_7_2 += B[j + 7]
-                _acc_7_3 += B[j + 7]
-                _acc_7_4 += B[j + 7]
-                _acc_7_5 += B[j + 7]
-                _acc_7_6 += B[j + 7]
-                _acc_7_7 += B[j + 7]
-                _acc_7_8 += B[j + 7]
-                _acc_7_9 += B[j + 7]
-                _acc_7_10 += B[j + 7]
-                _acc_7_11 += B[j + 7]
-                _acc_7_12 += B[j + 7]
-                _acc_7_13 += B[j + 7]
-                _acc_7_14 += B[j + 7]
-                _acc_7_15 += B[j + 7]
-                for i in range(C):
-                    for a in range(2*RH + 1):
-                        for b in range(2*RW + 1):
-                            _r = _kp[j // 8, i, a, b, 0]
-                            _r1 = _kp[j // 8, i, a, b, 1]
-                            _r2 = _kp[j // 8, i, a, b, 2]
-                            _r3 = _kp[j // 8, i, a, b, 3]
-                            _r4 = _kp[j // 8, i, a, b, 4]
-                            _r5 = _kp[j // 8, i, a, b, 5]
-                            _r6 = _kp[j // 8, i, a, b, 6]
-                            _r7 = _kp[j // 8, i, a, b, 7]
-                            _r8 = _xp[i, np.uint64(_wp*a + b + _f)]
-                            _r9 = _xp[i, np.uint64(_wp*a + b + _f + 1)]
-                            _r10 = _xp[i, np.uint64(_wp*a + b + _f + 2)]
-                            _r11 = _xp[i, np.uint64(_wp*a + b + _f + 3)]
-                            _r12 = _xp[i, np.uint64(_wp*a + b + _f + 4)]
-                            _r13 = _xp[i, np.uint64(_wp*a + b + _f + 5)]
-                            _r14 = _xp[i, np.uint64(_wp*a + b + _f + 6)]
-                            _r15 = _xp[i, np.uint64(_wp*a + b + _f + 7)]
-                            _r16 = _xp[i, np.uint64(_wp*a + b + _f + 8)]
-                            _r17 = _xp[i, np.uint64(_wp*a + b + _f + 9)]
-                            _r18 = _xp[i, np.uint64(_wp*a + b + _f + 10)]
-                            _r19 = _xp[i, np.uint64(_wp*a + b + _f + 11)]
-                            _r20 = _xp[i, np.uint64(_wp*a + b + _f + 12)]
-                            _r21 = _xp[i, np.uint64(_wp*a + b + _f + 13)]
-                            _r22 = _xp[i, np.uint64(_wp*a + b + _f + 14)]
-                            _r23 = _xp[i, np.uint64(_wp*a + b + _f + 15)]
-                            _acc_0_0 += _r*_r8
-                            _acc_0_1 += _r*_r9
-                            _acc_0_2 += _r*_r10
-                            _acc_0_3 += _r*_r11
-                            _acc_0_4 += _r*_r12
-                            _acc_0_5 += _r*_r13
-                            _acc_0_6 += _r*_r14
-                            _acc_0_7 += _r*_r15
-                            _acc_0_8 += _r*_r16
-                            _acc_0_9 += _r*_r17
-                            _acc_0_10 += _r*_r18
-                            _acc_0_11 += _r*_r19
-                            _acc_0_12 += _r*_r20
-                            _acc_0_13 += _r*_r21
-                            _acc_0_14 += _r*_r22
-                            _acc_0_15 += _r*_r23
-                            _acc_1_0 += _r1*_r8
-                            _acc_1_1 += _r1*_r9
-                            _acc_1_2 += _r1*_r10
-                            _acc_1_3 += _r1*_r11
-                            _acc_1_4 += _r1*_r12
-                            _acc_1_5 += _r1*_r13
-                            _acc_1_6 += _r1*_r14
-                            _acc_1_7 += _r1*_r15
-                            _acc_1_8 += _r1*_r16
-                            _acc_1_9 += _r1*_r17
-                            _acc_1_10 += _r1*_r18
-                            _acc_1_11 += _r1*_r19
-                            _acc_1_12 += _r1*_r20
-                            _acc_1_13 += _r1*_r21
-                            _acc_1_14 += _r1*_r22
-                            _acc_1_15 += _r1*_r23
-                            _acc_2_0 += _r2*_r8
-                            _acc_2_1 += _r2*_r9
-                            _acc_2_2 += _r2*_r10
-                            _acc_2_3 += _r2*_r11
-                            _acc_2_4 += _r2*_r12
-                            _acc_2_5 += _r2*_r13
-                            _acc_2_6 += _r2*_r14
-                            _acc_2_7 += _r2*_r15
-                            _acc_2_8 += _r2*_r16
-                            _acc_2_9 += _r2*_r17
-                            _acc_2_10 += _r2*_r18
-                            _acc_2_11 += _r2*_r19
-                            _acc_2_12 += _r2*_r20
-                            _acc_2_13 += _r2*_r21
-                            _acc_2_14 += _r2*_r22
-                            _acc_2_15 += _r2*_r23
-                            _acc_3_0 += _r3*_r8
-                            _acc_3_1 += _r3*_r9
-                            _acc_3_2 += _r3*_r10
-                            _acc_3_3 += _r3*_r11
-                            _acc_3_4 += _r3*_r12
-                            _acc_3_5 += _r3*_r13
-                            _acc_3_6 += _r3*_r14
-                            _acc_3_7 += _r3*_r15
-                            _acc_3_8 += _r3*_r16
-                            _acc_3_9 += _r3*_r17
-                            _acc_3_10 += _r3*_r18
-                            _acc_3_11 += _r3*_r19
-                            _acc_3_12 += _r3*_r20
-                            _acc_3_13 += _r3*_r21
-                            _acc_3_14 += _r3*_r22
-                            _acc_3_15 += _r3*_r23
-                            _acc_4_0 += _r4*_r8
-                            _acc_4_1 += _r4*_r9
-                            _acc_4_2 += _r4*_r10
-                            _acc_4_3 += _r4*_r11
-                            _acc_4_4 += _r4*_r12
-                            _acc_4_5 += _r4*_r13
-                            _acc_4_6 += _r4*_r14
-                            _acc_4_7 += _r4*_r15
-                            _acc_4_8 += _r4*_r16
-                            _acc_4_9 += _r4*_r17
-                            _acc_4_10 += _r4*_r18
-                            _acc_4_11 += _r4*_r19
-                            _acc_4_12 += _r4*_r20
-                            _acc_4_13 += _r4*_r21
-                            _acc_4_14 += _r4*_r22
-                            _acc_4_15 += _r4*_r23
-                            _acc_5_0 += _r5*_r8
-                            _acc_5_1 += _r5*_r9
-                            _acc_5_2 += _r5*_r10
-                            _acc_5_3 += _r5*_r11
-                            _acc_5_4 += _r5*_r12
-                            _acc_5_5 += _r5*_r13
-                            _acc_5_6 += _r5*_r14
-                            _acc_5_7 += _r5*_r15
-                            _acc_5_8 += _r5*_r16
-                            _acc_5_9 += _r5*_r17
-                            _acc_5_10 += _r5*_r18
-                            _acc_5_11 += _r5*_r19
-                            _acc_5_12 += _r5*_r20
-                            _acc_5_13 += _r5*_r21
-                            _acc_5_14 += _r5*_r22
-                            _acc_5_15 += _r5*_r23
-                            _acc_6_0 += _r6*_r8
-                            _acc_6_1 += _r6*_r9
-                            _acc_6_2 += _r6*_r10
-                            _acc_6_3 += _r6*_r11
-                            _acc_6_4 += _r6*_r12
-                            _acc_6_5 += _r6*_r13
-                            _acc_6_6 += _r6*_r14
-                            _acc_6_7 += _r6*_r15
-                            _acc_6_8 += _r6*_r16
-                            _acc_6_9 += _r6*_r17
-                            _acc_6_10 += _r6*_r18
-                            _acc_6_11 += _r6*_r19
-                            _acc_6_12 += _r6*_r20
-                            _acc_6_13 += _r6*_r21
-                            _acc_6_14 += _r6*_r22
-                            _acc_6_15 += _r6*_r23
-                            _acc_7_0 += _r7*_r8
-                            _acc_7_1 += _r7*_r9
-                            _acc_7_2 += _r7*_r10
-                            _acc_7_3 += _r7*_r11
-                            _acc_7_4 += _r7*_r12
-                            _acc_7_5 += _r7*_r13
-                            _acc_7_6 += _r7*_r14
-                            _acc_7_7 += _r7*_r15
-                            _acc_7_8 += _r7*_r16
-                            _acc_7_9 += _r7*_r17
-                            _acc_7_10 += _r7*_r18
-                            _acc_7_11 += _r7*_r19
-                            _acc_7_12 += _r7*_r20
-                            _acc_7_13 += _r7*_r21
-                            _acc_7_14 += _r7*_r22
-                            _acc_7_15 += _r7*_r23
-                if x_0 < W:
-                    U[n, j, y_0, x_0] = _acc_0_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U[n, j, y_1, x_1] = _acc_0_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U[n, j, y_2, x_2] = _acc_0_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U[n, j, y_3, x_3] = _acc_0_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U[n, j, y_4, x_4] = _acc_0_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U[n, j, y_5, x_5] = _acc_0_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U[n, j, y_6, x_6] = _acc_0_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U[n, j, y_7, x_7] = _acc_0_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    U[n, j, y_8, x_8] = _acc_0_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    U[n, j, y_9, x_9] = _acc_0_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    U[n, j, y_10, x_10] = _acc_0_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    U[n, j, y_11, x_11] = _acc_0_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    U[n, j, y_12, x_12] = _acc_0_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    U[n, j, y_13, x_13] = _acc_0_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    U[n, j, y_14, x_14] = _acc_0_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    U[n, j, y_15, x_15] = _acc_0_15
-                if x_0 < W:
-                    U[n, j + 1, y_0, x_0] = _acc_1_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U[n, j + 1, y_1, x_1] = _acc_1_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U[n, j + 1, y_2, x_2] = _acc_1_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U[n, j + 1, y_3, x_3] = _acc_1_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U[n, j + 1, y_4, x_4] = _acc_1_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U[n, j + 1, y_5, x_5] = _acc_1_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U[n, j + 1, y_6, x_6] = _acc_1_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U[n, j + 1, y_7, x_7] = _acc_1_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    U[n, j + 1, y_8, x_8] = _acc_1_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    U[n, j + 1, y_9, x_9] = _acc_1_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    U[n, j + 1, y_10, x_10] = _acc_1_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    U[n, j + 1, y_11, x_11] = _acc_1_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    U[n, j + 1, y_12, x_12] = _acc_1_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    U[n, j + 1, y_13, x_13] = _acc_1_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    U[n, j + 1, y_14, x_14] = _acc_1_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    U[n, j + 1, y_15, x_15] = _acc_1_15
-                if x_0 < W:
-                    U[n, j + 2, y_0, x_0] = _acc_2_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U[n, j + 2, y_1, x_1] = _acc_2_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U[n, j + 2, y_2, x_2] = _acc_2_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U[n, j + 2, y_3, x_3] = _acc_2_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U[n, j + 2, y_4, x_4] = _acc_2_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U[n, j + 2, y_5, x_5] = _acc_2_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U[n, j + 2, y_6, x_6] = _acc_2_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U[n, j + 2, y_7, x_7] = _acc_2_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    U[n, j + 2, y_8, x_8] = _acc_2_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    U[n, j + 2, y_9, x_9] = _acc_2_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    U[n, j + 2, y_10, x_10] = _acc_2_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    U[n, j + 2, y_11, x_11] = _acc_2_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    U[n, j + 2, y_12, x_12] = _acc_2_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    U[n, j + 2, y_13, x_13] = _acc_2_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    U[n, j + 2, y_14, x_14] = _acc_2_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    U[n, j + 2, y_15, x_15] = _acc_2_15
-                if x_0 < W:
-                    U[n, j + 3, y_0, x_0] = _acc_3_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U[n, j + 3, y_1, x_1] = _acc_3_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U[n, j + 3, y_2, x_2] = _acc_3_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U[n, j + 3, y_3, x_3] = _acc_3_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U[n, j + 3, y_4, x_4] = _acc_3_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U[n, j + 3, y_5, x_5] = _acc_3_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U[n, j + 3, y_6, x_6] = _acc_3_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U[n, j + 3, y_7, x_7] = _acc_3_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    U[n, j + 3, y_8, x_8] = _acc_3_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    U[n, j + 3, y_9, x_9] = _acc_3_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    U[n, j + 3, y_10, x_10] = _acc_3_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    U[n, j + 3, y_11, x_11] = _acc_3_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    U[n, j + 3, y_12, x_12] = _acc_3_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    U[n, j + 3, y_13, x_13] = _acc_3_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    U[n, j + 3, y_14, x_14] = _acc_3_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    U[n, j + 3, y_15, x_15] = _acc_3_15
-                if x_0 < W:
-                    U[n, j + 4, y_0, x_0] = _acc_4_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U[n, j + 4, y_1, x_1] = _acc_4_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U[n, j + 4, y_2, x_2] = _acc_4_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U[n, j + 4, y_3, x_3] = _acc_4_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U[n, j + 4, y_4, x_4] = _acc_4_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U[n, j + 4, y_5, x_5] = _acc_4_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U[n, j + 4, y_6, x_6] = _acc_4_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U[n, j + 4, y_7, x_7] = _acc_4_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    U[n, j + 4, y_8, x_8] = _acc_4_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    U[n, j + 4, y_9, x_9] = _acc_4_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    U[n, j + 4, y_10, x_10] = _acc_4_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    U[n, j + 4, y_11, x_11] = _acc_4_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    U[n, j + 4, y_12, x_12] = _acc_4_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    U[n, j + 4, y_13, x_13] = _acc_4_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    U[n, j + 4, y_14, x_14] = _acc_4_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    U[n, j + 4, y_15, x_15] = _acc_4_15
-                if x_0 < W:
-                    U[n, j + 5, y_0, x_0] = _acc_5_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U[n, j + 5, y_1, x_1] = _acc_5_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U[n, j + 5, y_2, x_2] = _acc_5_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U[n, j + 5, y_3, x_3] = _acc_5_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U[n, j + 5, y_4, x_4] = _acc_5_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U[n, j + 5, y_5, x_5] = _acc_5_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U[n, j + 5, y_6, x_6] = _acc_5_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U[n, j + 5, y_7, x_7] = _acc_5_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    U[n, j + 5, y_8, x_8] = _acc_5_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    U[n, j + 5, y_9, x_9] = _acc_5_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    U[n, j + 5, y_10, x_10] = _acc_5_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    U[n, j + 5, y_11, x_11] = _acc_5_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    U[n, j + 5, y_12, x_12] = _acc_5_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    U[n, j + 5, y_13, x_13] = _acc_5_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    U[n, j + 5, y_14, x_14] = _acc_5_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    U[n, j + 5, y_15, x_15] = _acc_5_15
-                if x_0 < W:
-                    U[n, j + 6, y_0, x_0] = _acc_6_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U[n, j + 6, y_1, x_1] = _acc_6_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U[n, j + 6, y_2, x_2] = _acc_6_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U[n, j + 6, y_3, x_3] = _acc_6_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U[n, j + 6, y_4, x_4] = _acc_6_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U[n, j + 6, y_5, x_5] = _acc_6_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U[n, j + 6, y_6, x_6] = _acc_6_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U[n, j + 6, y_7, x_7] = _acc_6_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    U[n, j + 6, y_8, x_8] = _acc_6_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    U[n, j + 6, y_9, x_9] = _acc_6_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    U[n, j + 6, y_10, x_10] = _acc_6_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    U[n, j + 6, y_11, x_11] = _acc_6_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    U[n, j + 6, y_12, x_12] = _acc_6_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    U[n, j + 6, y_13, x_13] = _acc_6_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    U[n, j + 6, y_14, x_14] = _acc_6_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    U[n, j + 6, y_15, x_15] = _acc_6_15
-                if x_0 < W:
-                    U[n, j + 7, y_0, x_0] = _acc_7_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U[n, j + 7, y_1, x_1] = _acc_7_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U[n, j + 7, y_2, x_2] = _acc_7_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U[n, j + 7, y_3, x_3] = _acc_7_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U[n, j + 7, y_4, x_4] = _acc_7_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U[n, j + 7, y_5, x_5] = _acc_7_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U[n, j + 7, y_6, x_6] = _acc_7_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U[n, j + 7, y_7, x_7] = _acc_7_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    U[n, j + 7, y_8, x_8] = _acc_7_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    U[n, j + 7, y_9, x_9] = _acc_7_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    U[n, j + 7, y_10, x_10] = _acc_7_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    U[n, j + 7, y_11, x_11] = _acc_7_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    U[n, j + 7, y_12, x_12] = _acc_7_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    U[n, j + 7, y_13, x_13] = _acc_7_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    U[n, j + 7, y_14, x_14] = _acc_7_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    U[n, j + 7, y_15, x_15] = _acc_7_15
-        for j in range(_j_split, M):
-            for _f in range(H*_wp):
-                y = _f // _wp
-                x = _f - _wp*y
-                _acc = 0.0
-                _acc += B[j]
-                for i in range(C):
-                    for a in range(2*RH + 1):
-                        for b in range(2*RW + 1):
-                            _acc += K[i, j, a, b]*_xp[i, np.uint64(_wp*a + b + _f)]
-                if x < W:
-                    U[n, j, y, x] = _acc
+        forward_U_block512_one(B, C, H, K, M, RH, RW, U, W, X, _kp, _wp, n)
 
 
 @_slp
+@njit(cache=True, fastmath={"contract"})
+def forward_U_block512_one(B, C, H, K, M, RH, RW, U, W, X, _kp, _wp, n):
+    """One iteration of forward_U_block512's parallel loop over n, compiled as a function of its own.
+    """
+    _xp = np.zeros((C, (H + 2*RH + 1)*_wp + 16), dtype=U.dtype)
+    for _c0 in range(C):
+        for _c1 in range(H):
+            for _c2 in range(W):
+                _xp[_c0, np.uint64(_wp*(RH + _c1) + RW + _c2)] = X[n, _c0, _c1, _c2]
+    _j_split = (M // 8)*8
+    for j in range(0, _j_split, 8):
+        for _f in range(0, H*_wp, 16):
+            y_0 = _f // _wp
+            y_1 = (_f + 1) // _wp
+            y_2 = (_f + 2) // _wp
+            y_3 = (_f + 3) // _wp
+            y_4 = (_f + 4) // _wp
+            y_5 = (_f + 5) // _wp
+            y_6 = (_f + 6) // _wp
+            y_7 = (_f + 7) // _wp
+            y_8 = (_f + 8) // _wp
+            y_9 = (_f + 9) // _wp
+            y_10 = (_f + 10) // _wp
+            y_11 = (_f + 11) // _wp
+            y_12 = (_f + 12) // _wp
+            y_13 = (_f + 13) // _wp
+            y_14 = (_f + 14) // _wp
+            y_15 = (_f + 15) // _wp
+            x_0 = _f - _wp*y_0
+            x_1 = _f + 1 - _wp*y_1
+            x_2 = _f + 2 - _wp*y_2
+            x_3 = _f + 3 - _wp*y_3
+            x_4 = _f + 4 - _wp*y_4
+            x_5 = _f + 5 - _wp*y_5
+            x_6 = _f + 6 - _wp*y_6
+            x_7 = _f + 7 - _wp*y_7
+            x_8 = _f + 8 - _wp*y_8
+            x_9 = _f + 9 - _wp*y_9
+            x_10 = _f + 10 - _wp*y_10
+            x_11 = _f + 11 - _wp*y_11
+            x_12 = _f + 12 - _wp*y_12
+            x_13 = _f + 13 - _wp*y_13
+            x_14 = _f + 14 - _wp*y_14
+            x_15 = _f + 15 - _wp*y_15
+            _acc_0_0 = U.dtype.type(0)
+            _acc_0_1 = U.dtype.type(0)
+            _acc_0_2 = U.dtype.type(0)
+            _acc_0_3 = U.dtype.type(0)
+            _acc_0_4 = U.dtype.type(0)
+            _acc_0_5 = U.dtype.type(0)
+            _acc_0_6 = U.dtype.type(0)
+            _acc_0_7 = U.dtype.type(0)
+            _acc_0_8 = U.dtype.type(0)
+            _acc_0_9 = U.dtype.type(0)
+            _acc_0_10 = U.dtype.type(0)
+            _acc_0_11 = U.dtype.type(0)
+            _acc_0_12 = U.dtype.type(0)
+            _acc_0_13 = U.dtype.type(0)
+            _acc_0_14 = U.dtype.type(0)
+            _acc_0_15 = U.dtype.type(0)
+            _acc_1_0 = U.dtype.type(0)
+            _acc_1_1 = U.dtype.type(0)
+            _acc_1_2 = U.dtype.type(0)
+            _acc_1_3 = U.dtype.type(0)
+            _acc_1_4 = U.dtype.type(0)
+            _acc_1_5 = U.dtype.type(0)
+            _acc_1_6 = U.dtype.type(0)
+            _acc_1_7 = U.dtype.type(0)
+            _acc_1_8 = U.dtype.type(0)
+            _acc_1_9 = U.dtype.type(0)
+            _acc_1_10 = U.dtype.type(0)
+            _acc_1_11 = U.dtype.type(0)
+            _acc_1_12 = U.dtype.type(0)
+            _acc_1_13 = U.dtype.type(0)
+            _acc_1_14 = U.dtype.type(0)
+            _acc_1_15 = U.dtype.type(0)
+            _acc_2_0 = U.dtype.type(0)
+            _acc_2_1 = U.dtype.type(0)
+            _acc_2_2 = U.dtype.type(0)
+            _acc_2_3 = U.dtype.type(0)
+            _acc_2_4 = U.dtype.type(0)
+            _acc_2_5 = U.dtype.type(0)
+            _acc_2_6 = U.dtype.type(0)
+            _acc_2_7 = U.dtype.type(0)
+            _acc_2_8 = U.dtype.type(0)
+            _acc_2_9 = U.dtype.type(0)
+            _acc_2_10 = U.dtype.type(0)
+            _acc_2_11 = U.dtype.type(0)
+            _acc_2_12 = U.dtype.type(0)
+            _acc_2_13 = U.dtype.type(0)
+            _acc_2_14 = U.dtype.type(0)
+            _acc_2_15 = U.dtype.type(0)
+            _acc_3_0 = U.dtype.type(0)
+            _acc_3_1 = U.dtype.type(0)
+            _acc_3_2 = U.dtype.type(0)
+            _acc_3_3 = U.dtype.type(0)
+            _acc_3_4 = U.dtype.type(0)
+            _acc_3_5 = U.dtype.type(0)
+            _acc_3_6 = U.dtype.type(0)
+            _acc_3_7 = U.dtype.type(0)
+            _acc_3_8 = U.dtype.type(0)
+            _acc_3_9 = U.dtype.type(0)
+            _acc_3_10 = U.dtype.type(0)
+            _acc_3_11 = U.dtype.type(0)
+            _acc_3_12 = U.dtype.type(0)
+            _acc_3_13 = U.dtype.type(0)
+            _acc_3_14 = U.dtype.type(0)
+            _acc_3_15 = U.dtype.type(0)
+            _acc_4_0 = U.dtype.type(0)
+            _acc_4_1 = U.dtype.type(0)
+            _acc_4_2 = U.dtype.type(0)
+            _acc_4_3 = U.dtype.type(0)
+            _acc_4_4 = U.dtype.type(0)
+            _acc_4_5 = U.dtype.type(0)
+            _acc_4_6 = U.dtype.type(0)
+            _acc_4_7 = U.dtype.type(0)
+            _acc_4_8 = U.dtype.type(0)
+            _acc_4_9 = U.dtype.type(0)
+            _acc_4_10 = U.dtype.type(0)
+            _acc_4_11 = U.dtype.type(0)
+            _acc_4_12 = U.dtype.type(0)
+            _acc_4_13 = U.dtype.type(0)
+            _acc_4_14 = U.dtype.type(0)
+            _acc_4_15 = U.dtype.type(0)
+            _acc_5_0 = U.dtype.type(0)
+            _acc_5_1 = U.dtype.type(0)
+            _acc_5_2 = U.dtype.type(0)
+            _acc_5_3 = U.dtype.type(0)
+            _acc_5_4 = U.dtype.type(0)
+            _acc_5_5 = U.dtype.type(0)
+            _acc_5_6 = U.dtype.type(0)
+            _acc_5_7 = U.dtype.type(0)
+            _acc_5_8 = U.dtype.type(0)
+            _acc_5_9 = U.dtype.type(0)
+            _acc_5_10 = U.dtype.type(0)
+            _acc_5_11 = U.dtype.type(0)
+            _acc_5_12 = U.dtype.type(0)
+            _acc_5_13 = U.dtype.type(0)
+            _acc_5_14 = U.dtype.type(0)
+            _acc_5_15 = U.dtype.type(0)
+            _acc_6_0 = U.dtype.type(0)
+            _acc_6_1 = U.dtype.type(0)
+            _acc_6_2 = U.dtype.type(0)
+            _acc_6_3 = U.dtype.type(0)
+            _acc_6_4 = U.dtype.type(0)
+            _acc_6_5 = U.dtype.type(0)
+            _acc_6_6 = U.dtype.type(0)
+            _acc_6_7 = U.dtype.type(0)
+            _acc_6_8 = U.dtype.type(0)
+            _acc_6_9 = U.dtype.type(0)
+            _acc_6_10 = U.dtype.type(0)
+            _acc_6_11 = U.dtype.type(0)
+            _acc_6_12 = U.dtype.type(0)
+            _acc_6_13 = U.dtype.type(0)
+            _acc_6_14 = U.dtype.type(0)
+            _acc_6_15 = U.dtype.type(0)
+            _acc_7_0 = U.dtype.type(0)
+            _acc_7_1 = U.dtype.type(0)
+            _acc_7_2 = U.dtype.type(0)
+            _acc_7_3 = U.dtype.type(0)
+            _acc_7_4 = U.dtype.type(0)
+            _acc_7_5 = U.dtype.type(0)
+            _acc_7_6 = U.dtype.type(0)
+            _acc_7_7 = U.dtype.type(0)
+            _acc_7_8 = U.dtype.type(0)
+            _acc_7_9 = U.dtype.type(0)
+            _acc_7_10 = U.dtype.type(0)
+            _acc_7_11 = U.dtype.type(0)
+            _acc_7_12 = U.dtype.type(0)
+            _acc_7_13 = U.dtype.type(0)
+            _acc_7_14 = U.dtype.type(0)
+            _acc_7_15 = U.dtype.type(0)
+            _acc_0_0 += B[j]
+            _acc_0_1 += B[j]
+            _acc_0_2 += B[j]
+            _acc_0_3 += B[j]
+            _acc_0_4 += B[j]
+            _acc_0_5 += B[j]
+            _acc_0_6 += B[j]
+            _acc_0_7 += B[j]
+            _acc_0_8 += B[j]
+            _acc_0_9 += B[j]
+            _acc_0_10 += B[j]
+            _acc_0_11 += B[j]
+            _acc_0_12 += B[j]
+            _acc_0_13 += B[j]
+            _acc_0_14 += B[j]
+            _acc_0_15 += B[j]
+            _acc_1_0 += B[j + 1]
+            _acc_1_1 += B[j + 1]
+            _acc_1_2 += B[j + 1]
+            _acc_1_3 += B[j + 1]
+            _acc_1_4 += B[j + 1]
+            _acc_1_5 += B[j + 1]
+            _acc_1_6 += B[j + 1]
+            _acc_1_7 += B[j + 1]
+            _acc_1_8 += B[j + 1]
+            _acc_1_9 += B[j + 1]
+            _acc_1_10 += B[j + 1]
+            _acc_1_11 += B[j + 1]
+            _acc_1_12 += B[j + 1]
+            _acc_1_13 += B[j + 1]
+            _acc_1_14 += B[j + 1]
+            _acc_1_15 += B[j + 1]
+            _acc_2_0 += B[j + 2]
+            _acc_2_1 += B[j + 2]
+            _acc_2_2 += B[j + 2]
+            _acc_2_3 += B[j + 2]
+            _acc_2_4 += B[j + 2]
+            _acc_2_5 += B[j + 2]
+            _acc_2_6 += B[j + 2]
+            _acc_2_7 += B[j + 2]
+            _acc_2_8 += B[j + 2]
+            _acc_2_9 += B[j + 2]
+            _acc_2_10 += B[j + 2]
+            _acc_2_11 += B[j + 2]
+            _acc_2_12 += B[j + 2]
+            _acc_2_13 += B[j + 2]
+            _acc_2_14 += B[j + 2]
+            _acc_2_15 += B[j + 2]
+            _acc_3_0 += B[j + 3]
+            _acc_3_1 += B[j + 3]
+            _acc_3_2 += B[j + 3]
+            _acc_3_3 += B[j + 3]
+            _acc_3_4 += B[j + 3]
+            _acc_3_5 += B[j + 3]
+            _acc_3_6 += B[j + 3]
+            _acc_3_7 += B[j + 3]
+            _acc_3_8 += B[j + 3]
+            _acc_3_9 += B[j + 3]
+            _acc_3_10 += B[j + 3]
+            _acc_3_11 += B[j + 3]
+            _acc_3_12 += B[j + 3]
+            _acc_3_13 += B[j + 3]
+            _acc_3_14 += B[j + 3]
+            _acc_3_15 += B[j + 3]
+            _acc_4_0 += B[j + 4]
+            _acc_4_1 += B[j + 4]
+            _acc_4_2 += B[j + 4]
+            _acc_4_3 += B[j + 4]
+            _acc_4_4 += B[j + 4]
+            _acc_4_5 += B[j + 4]
+            _acc_4_6 += B[j + 4]
+            _acc_4_7 += B[j + 4]
+            _acc_4_8 += B[j + 4]
+            _acc_4_9 += B[j + 4]
+            _acc_4_10 += B[j + 4]
+            _acc_4_11 += B[j + 4]
+            _acc_4_12 += B[j + 4]
+            _acc_4_13 += B[j + 4]
+            _acc_4_14 += B[j + 4]
+            _acc_4_15 += B[j + 4]
+            _acc_5_0 += B[j + 5]
+            _acc_5_1 += B[j + 5]
+            _acc_5_2 += B[j + 5]
+            _acc_5_3 += B[j + 5]
+            _acc_5_4 += B[j + 5]
+            _acc_5_5 += B[j + 5]
+            _acc_5_6 += B[j + 5]
+            _acc_5_7 += B[j + 5]
+            _acc_5_8 += B[j + 5]
+            _acc_5_9 += B[j + 5]
+            _acc_5_10 += B[j + 5]
+            _acc_5_11 += B[j + 5]
+            _acc_5_12 += B[j + 5]
+            _acc_5_13 += B[j + 5]
+            _acc_5_14 += B[j + 5]
+            _acc_5_15 += B[j + 5]
+            _acc_6_0 += B[j + 6]
+            _acc_6_1 += B[j + 6]
+            _acc_6_2 += B[j + 6]
+            _acc_6_3 += B[j + 6]
+            _acc_6_4 += B[j + 6]
+            _acc_6_5 += B[j + 6]
+            _acc_6_6 += B[j + 6]
+            _acc_6_7 += B[j + 6]
+            _acc_6_8 += B[j + 6]
+            _acc_6_9 += B[j + 6]
+            _acc_6_10 += B[j + 6]
+            _acc_6_11 += B[j + 6]
+            _acc_6_12 += B[j + 6]
+            _acc_6_13 += B[j + 6]
+            _acc_6_14 += B[j + 6]
+            _acc_6_15 += B[j + 6]
+            _acc_7_0 += B[j + 7]
+            _acc_7_1 += B[j + 7]
+            _acc_7_2 += B[j + 7]
+            _acc_7_3 += B[j + 7]
+            _acc_7_4 += B[j + 7]
+            _acc_7_5 += B[j + 7]
+            _acc_7_6 += B[j + 7]
+            _acc_7_7 += B[j + 7]
+            _acc_7_8 += B[j + 7]
+            _acc_7_9 += B[j + 7]
+            _acc_7_10 += B[j + 7]
+            _acc_7_11 += B[j + 7]
+            _acc_7_12 += B[j + 7]
+            _acc_7_13 += B[j + 7]
+            _acc_7_14 += B[j + 7]
+            _acc_7_15 += B[j + 7]
+            for i in range(C):
+                for a in range(2*RH + 1):
+                    for b in range(2*RW + 1):
+                        _r = _kp[j // 8, i, a, b, 0]
+                        _r1 = _kp[j // 8, i, a, b, 1]
+                        _r2 = _kp[j // 8, i, a, b, 2]
+                        _r3 = _kp[j // 8, i, a, b, 3]
+                        _r4 = _kp[j // 8, i, a, b, 4]
+                        _r5 = _kp[j // 8, i, a, b, 5]
+                        _r6 = _kp[j // 8, i, a, b, 6]
+                        _r7 = _kp[j // 8, i, a, b, 7]
+                        _r8 = _xp[i, np.uint64(_wp*a + b + _f)]
+                        _r9 = _xp[i, np.uint64(_wp*a + b + _f + 1)]
+                        _r10 = _xp[i, np.uint64(_wp*a + b + _f + 2)]
+                        _r11 = _xp[i, np.uint64(_wp*a + b + _f + 3)]
+                        _r12 = _xp[i, np.uint64(_wp*a + b + _f + 4)]
+                        _r13 = _xp[i, np.uint64(_wp*a + b + _f + 5)]
+                        _r14 = _xp[i, np.uint64(_wp*a + b + _f + 6)]
+                        _r15 = _xp[i, np.uint64(_wp*a + b + _f + 7)]
+                        _r16 = _xp[i, np.uint64(_wp*a + b + _f + 8)]
+                        _r17 = _xp[i, np.uint64(_wp*a + b + _f + 9)]
+                        _r18 = _xp[i, np.uint64(_wp*a + b + _f + 10)]
+                        _r19 = _xp[i, np.uint64(_wp*a + b + _f + 11)]
+                        _r20 = _xp[i, np.uint64(_wp*a + b + _f + 12)]
+                        _r21 = _xp[i, np.uint64(_wp*a + b + _f + 13)]
+                        _r22 = _xp[i, np.uint64(_wp*a + b + _f + 14)]
+                        _r23 = _xp[i, np.uint64(_wp*a + b + _f + 15)]
+                        _acc_0_0 += _r*_r8
+                        _acc_0_1 += _r*_r9
+                        _acc_0_2 += _r*_r10
+                        _acc_0_3 += _r*_r11
+                        _acc_0_4 += _r*_r12
+                        _acc_0_5 += _r*_r13
+                        _acc_0_6 += _r*_r14
+                        _acc_0_7 += _r*_r15
+                        _acc_0_8 += _r*_r16
+                        _acc_0_9 += _r*_r17
+                        _acc_0_10 += _r*_r18
+                        _acc_0_11 += _r*_r19
+                        _acc_0_12 += _r*_r20
+                        _acc_0_13 += _r*_r21
+                        _acc_0_14 += _r*_r22
+                        _acc_0_15 += _r*_r23
+                        _acc_1_0 += _r1*_r8
+                        _acc_1_1 += _r1*_r9
+                        _acc_1_2 += _r1*_r10
+                        _acc_1_3 += _r1*_r11
+                        _acc_1_4 += _r1*_r12
+                        _acc_1_5 += _r1*_r13
+                        _acc_1_6 += _r1*_r14
+                        _acc_1_7 += _r1*_r15
+                        _acc_1_8 += _r1*_r16
+                        _acc_1_9 += _r1*_r17
+                        _acc_1_10 += _r1*_r18
+                        _acc_1_11 += _r1*_r19
+                        _acc_1_12 += _r1*_r20
+                        _acc_1_13 += _r1*_r21
+                        _acc_1_14 += _r1*_r22
+                        _acc_1_15 += _r1*_r23
+                        _acc_2_0 += _r2*_r8
+                        _acc_2_1 += _r2*_r9
+                        _acc_2_2 += _r2*_r10
+                        _acc_2_3 += _r2*_r11
+                        _acc_2_4 += _r2*_r12
+                        _acc_2_5 += _r2*_r13
+                        _acc_2_6 += _r2*_r14
+                        _acc_2_7 += _r2*_r15
+                        _acc_2_8 += _r2*_r16
+                        _acc_2_9 += _r2*_r17
+                        _acc_2_10 += _r2*_r18
+                        _acc_2_11 += _r2*_r19
+                        _acc_2_12 += _r2*_r20
+                        _acc_2_13 += _r2*_r21
+                        _acc_2_14 += _r2*_r22
+                        _acc_2_15 += _r2*_r23
+                        _acc_3_0 += _r3*_r8
+                        _acc_3_1 += _r3*_r9
+                        _acc_3_2 += _r3*_r10
+                        _acc_3_3 += _r3*_r11
+                        _acc_3_4 += _r3*_r12
+                        _acc_3_5 += _r3*_r13
+                        _acc_3_6 += _r3*_r14
+                        _acc_3_7 += _r3*_r15
+                        _acc_3_8 += _r3*_r16
+                        _acc_3_9 += _r3*_r17
+                        _acc_3_10 += _r3*_r18
+                        _acc_3_11 += _r3*_r19
+                        _acc_3_12 += _r3*_r20
+                        _acc_3_13 += _r3*_r21
+                        _acc_3_14 += _r3*_r22
+                        _acc_3_15 += _r3*_r23
+                        _acc_4_0 += _r4*_r8
+                        _acc_4_1 += _r4*_r9
+                        _acc_4_2 += _r4*_r10
+                        _acc_4_3 += _r4*_r11
+                        _acc_4_4 += _r4*_r12
+                        _acc_4_5 += _r4*_r13
+                        _acc_4_6 += _r4*_r14
+                        _acc_4_7 += _r4*_r15
+                        _acc_4_8 += _r4*_r16
+                        _acc_4_9 += _r4*_r17
+                        _acc_4_10 += _r4*_r18
+                        _acc_4_11 += _r4*_r19
+                        _acc_4_12 += _r4*_r20
+                        _acc_4_13 += _r4*_r21
+                        _acc_4_14 += _r4*_r22
+                        _acc_4_15 += _r4*_r23
+                        _acc_5_0 += _r5*_r8
+                        _acc_5_1 += _r5*_r9
+                        _acc_5_2 += _r5*_r10
+                        _acc_5_3 += _r5*_r11
+                        _acc_5_4 += _r5*_r12
+                        _acc_5_5 += _r5*_r13
+                        _acc_5_6 += _r5*_r14
+                        _acc_5_7 += _r5*_r15
+                        _acc_5_8 += _r5*_r16
+                        _acc_5_9 += _r5*_r17
+                        _acc_5_10 += _r5*_r18
+                        _acc_5_11 += _r5*_r19
+                        _acc_5_12 += _r5*_r20
+                        _acc_5_13 += _r5*_r21
+                        _acc_5_14 += _r5*_r22
+                        _acc_5_15 += _r5*_r23
+                        _acc_6_0 += _r6*_r8
+                        _acc_6_1 += _r6*_r9
+                        _acc_6_2 += _r6*_r10
+                        _acc_6_3 += _r6*_r11
+                        _acc_6_4 += _r6*_r12
+                        _acc_6_5 += _r6*_r13
+                        _acc_6_6 += _r6*_r14
+                        _acc_6_7 += _r6*_r15
+                        _acc_6_8 += _r6*_r16
+                        _acc_6_9 += _r6*_r17
+                        _acc_6_10 += _r6*_r18
+                        _acc_6_11 += _r6*_r19
+                        _acc_6_12 += _r6*_r20
+                        _acc_6_13 += _r6*_r21
+                        _acc_6_14 += _r6*_r22
+                        _acc_6_15 += _r6*_r23
+                        _acc_7_0 += _r7*_r8
+                        _acc_7_1 += _r7*_r9
+                        _acc_7_2 += _r7*_r10
+                        _acc_7_3 += _r7*_r11
+                        _acc_7_4 += _r7*_r12
+                        _acc_7_5 += _r7*_r13
+                        _acc_7_6 += _r7*_r14
+                        _acc_7_7 += _r7*_r15
+                        _acc_7_8 += _r7*_r16
+                        _acc_7_9 += _r7*_r17
+                        _acc_7_10 += _r7*_r18
+                        _acc_7_11 += _r7*_r19
+                        _acc_7_12 += _r7*_r20
+                        _acc_7_13 += _r7*_r21
+                        _acc_7_14 += _r7*_r22
+                        _acc_7_15 += _r7*_r23
+            if x_0 < W:
+                U[n, j, y_0, x_0] = _acc_0_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U[n, j, y_1, x_1] = _acc_0_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U[n, j, y_2, x_2] = _acc_0_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U[n, j, y_3, x_3] = _acc_0_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U[n, j, y_4, x_4] = _acc_0_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U[n, j, y_5, x_5] = _acc_0_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U[n, j, y_6, x_6] = _acc_0_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U[n, j, y_7, x_7] = _acc_0_7
+            if _f + 8 < H*_wp and x_8 < W:
+                U[n, j, y_8, x_8] = _acc_0_8
+            if _f + 9 < H*_wp and x_9 < W:
+                U[n, j, y_9, x_9] = _acc_0_9
+            if _f + 10 < H*_wp and x_10 < W:
+                U[n, j, y_10, x_10] = _acc_0_10
+            if _f + 11 < H*_wp and x_11 < W:
+                U[n, j, y_11, x_11] = _acc_0_11
+            if _f + 12 < H*_wp and x_12 < W:
+                U[n, j, y_12, x_12] = _acc_0_12
+            if _f + 13 < H*_wp and x_13 < W:
+                U[n, j, y_13, x_13] = _acc_0_13
+            if _f + 14 < H*_wp and x_14 < W:
+                U[n, j, y_14, x_14] = _acc_0_14
+            if _f + 15 < H*_wp and x_15 < W:
+                U[n, j, y_15, x_15] = _acc_0_15
+            if x_0 < W:
+                U[n, j + 1, y_0, x_0] = _acc_1_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U[n, j + 1, y_1, x_1] = _acc_1_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U[n, j + 1, y_2, x_2] = _acc_1_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U[n, j + 1, y_3, x_3] = _acc_1_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U[n, j + 1, y_4, x_4] = _acc_1_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U[n, j + 1, y_5, x_5] = _acc_1_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U[n, j + 1, y_6, x_6] = _acc_1_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U[n, j + 1, y_7, x_7] = _acc_1_7
+            if _f + 8 < H*_wp and x_8 < W:
+                U[n, j + 1, y_8, x_8] = _acc_1_8
+            if _f + 9 < H*_wp and x_9 < W:
+                U[n, j + 1, y_9, x_9] = _acc_1_9
+            if _f + 10 < H*_wp and x_10 < W:
+                U[n, j + 1, y_10, x_10] = _acc_1_10
+            if _f + 11 < H*_wp and x_11 < W:
+                U[n, j + 1, y_11, x_11] = _acc_1_11
+            if _f + 12 < H*_wp and x_12 < W:
+                U[n, j + 1, y_12, x_12] = _acc_1_12
+            if _f + 13 < H*_wp and x_13 < W:
+                U[n, j + 1, y_13, x_13] = _acc_1_13
+            if _f + 14 < H*_wp and x_14 < W:
+                U[n, j + 1, y_14, x_14] = _acc_1_14
+            if _f + 15 < H*_wp and x_15 < W:
+                U[n, j + 1, y_15, x_15] = _acc_1_15
+            if x_0 < W:
+                U[n, j + 2, y_0, x_0] = _acc_2_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U[n, j + 2, y_1, x_1] = _acc_2_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U[n, j + 2, y_2, x_2] = _acc_2_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U[n, j + 2, y_3, x_3] = _acc_2_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U[n, j + 2, y_4, x_4] = _acc_2_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U[n, j + 2, y_5, x_5] = _acc_2_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U[n, j + 2, y_6, x_6] = _acc_2_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U[n, j + 2, y_7, x_7] = _acc_2_7
+            if _f + 8 < H*_wp and x_8 < W:
+                U[n, j + 2, y_8, x_8] = _acc_2_8
+            if _f + 9 < H*_wp and x_9 < W:
+                U[n, j + 2, y_9, x_9] = _acc_2_9
+            if _f + 10 < H*_wp and x_10 < W:
+                U[n, j + 2, y_10, x_10] = _acc_2_10
+            if _f + 11 < H*_wp and x_11 < W:
+                U[n, j + 2, y_11, x_11] = _acc_2_11
+            if _f + 12 < H*_wp and x_12 < W:
+                U[n, j + 2, y_12, x_12] = _acc_2_12
+            if _f + 13 < H*_wp and x_13 < W:
+                U[n, j + 2, y_13, x_13] = _acc_2_13
+            if _f + 14 < H*_wp and x_14 < W:
+                U[n, j + 2, y_14, x_14] = _acc_2_14
+            if _f + 15 < H*_wp and x_15 < W:
+                U[n, j + 2, y_15, x_15] = _acc_2_15
+            if x_0 < W:
+                U[n, j + 3, y_0, x_0] = _acc_3_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U[n, j + 3, y_1, x_1] = _acc_3_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U[n, j + 3, y_2, x_2] = _acc_3_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U[n, j + 3, y_3, x_3] = _acc_3_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U[n, j + 3, y_4, x_4] = _acc_3_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U[n, j + 3, y_5, x_5] = _acc_3_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U[n, j + 3, y_6, x_6] = _acc_3_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U[n, j + 3, y_7, x_7] = _acc_3_7
+            if _f + 8 < H*_wp and x_8 < W:
+                U[n, j + 3, y_8, x_8] = _acc_3_8
+            if _f + 9 < H*_wp and x_9 < W:
+                U[n, j + 3, y_9, x_9] = _acc_3_9
+            if _f + 10 < H*_wp and x_10 < W:
+                U[n, j + 3, y_10, x_10] = _acc_3_10
+            if _f + 11 < H*_wp and x_11 < W:
+                U[n, j + 3, y_11, x_11] = _acc_3_11
+            if _f + 12 < H*_wp and x_12 < W:
+                U[n, j + 3, y_12, x_12] = _acc_3_12
+            if _f + 13 < H*_wp and x_13 < W:
+                U[n, j + 3, y_13, x_13] = _acc_3_13
+            if _f + 14 < H*_wp and x_14 < W:
+                U[n, j + 3, y_14, x_14] = _acc_3_14
+            if _f + 15 < H*_wp and x_15 < W:
+                U[n, j + 3, y_15, x_15] = _acc_3_15
+            if x_0 < W:
+                U[n, j + 4, y_0, x_0] = _acc_4_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U[n, j + 4, y_1, x_1] = _acc_4_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U[n, j + 4, y_2, x_2] = _acc_4_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U[n, j + 4, y_3, x_3] = _acc_4_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U[n, j + 4, y_4, x_4] = _acc_4_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U[n, j + 4, y_5, x_5] = _acc_4_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U[n, j + 4, y_6, x_6] = _acc_4_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U[n, j + 4, y_7, x_7] = _acc_4_7
+            if _f + 8 < H*_wp and x_8 < W:
+                U[n, j + 4, y_8, x_8] = _acc_4_8
+            if _f + 9 < H*_wp and x_9 < W:
+                U[n, j + 4, y_9, x_9] = _acc_4_9
+            if _f + 10 < H*_wp and x_10 < W:
+                U[n, j + 4, y_10, x_10] = _acc_4_10
+            if _f + 11 < H*_wp and x_11 < W:
+                U[n, j + 4, y_11, x_11] = _acc_4_11
+            if _f + 12 < H*_wp and x_12 < W:
+                U[n, j + 4, y_12, x_12] = _acc_4_12
+            if _f + 13 < H*_wp and x_13 < W:
+                U[n, j + 4, y_13, x_13] = _acc_4_13
+            if _f + 14 < H*_wp and x_14 < W:
+                U[n, j + 4, y_14, x_14] = _acc_4_14
+            if _f + 15 < H*_wp and x_15 < W:
+                U[n, j + 4, y_15, x_15] = _acc_4_15
+            if x_0 < W:
+                U[n, j + 5, y_0, x_0] = _acc_5_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U[n, j + 5, y_1, x_1] = _acc_5_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U[n, j + 5, y_2, x_2] = _acc_5_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U[n, j + 5, y_3, x_3] = _acc_5_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U[n, j + 5, y_4, x_4] = _acc_5_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U[n, j + 5, y_5, x_5] = _acc_5_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U[n, j + 5, y_6, x_6] = _acc_5_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U[n, j + 5, y_7, x_7] = _acc_5_7
+            if _f + 8 < H*_wp and x_8 < W:
+                U[n, j + 5, y_8, x_8] = _acc_5_8
+            if _f + 9 < H*_wp and x_9 < W:
+                U[n, j + 5, y_9, x_9] = _acc_5_9
+            if _f + 10 < H*_wp and x_10 < W:
+                U[n, j + 5, y_10, x_10] = _acc_5_10
+            if _f + 11 < H*_wp and x_11 < W:
+                U[n, j + 5, y_11, x_11] = _acc_5_11
+            if _f + 12 < H*_wp and x_12 < W:
+                U[n, j + 5, y_12, x_12] = _acc_5_12
+            if _f + 13 < H*_wp and x_13 < W:
+                U[n, j + 5, y_13, x_13] = _acc_5_13
+            if _f + 14 < H*_wp and x_14 < W:
+                U[n, j + 5, y_14, x_14] = _acc_5_14
+            if _f + 15 < H*_wp and x_15 < W:
+                U[n, j + 5, y_15, x_15] = _acc_5_15
+            if x_0 < W:
+                U[n, j + 6, y_0, x_0] = _acc_6_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U[n, j + 6, y_1, x_1] = _acc_6_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U[n, j + 6, y_2, x_2] = _acc_6_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U[n, j + 6, y_3, x_3] = _acc_6_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U[n, j + 6, y_4, x_4] = _acc_6_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U[n, j + 6, y_5, x_5] = _acc_6_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U[n, j + 6, y_6, x_6] = _acc_6_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U[n, j + 6, y_7, x_7] = _acc_6_7
+            if _f + 8 < H*_wp and x_8 < W:
+                U[n, j + 6, y_8, x_8] = _acc_6_8
+            if _f + 9 < H*_wp and x_9 < W:
+                U[n, j + 6, y_9, x_9] = _acc_6_9
+            if _f + 10 < H*_wp and x_10 < W:
+                U[n, j + 6, y_10, x_10] = _acc_6_10
+            if _f + 11 < H*_wp and x_11 < W:
+                U[n, j + 6, y_11, x_11] = _acc_6_11
+            if _f + 12 < H*_wp and x_12 < W:
+                U[n, j + 6, y_12, x_12] = _acc_6_12
+            if _f + 13 < H*_wp and x_13 < W:
+                U[n, j + 6, y_13, x_13] = _acc_6_13
+            if _f + 14 < H*_wp and x_14 < W:
+                U[n, j + 6, y_14, x_14] = _acc_6_14
+            if _f + 15 < H*_wp and x_15 < W:
+                U[n, j + 6, y_15, x_15] = _acc_6_15
+            if x_0 < W:
+                U[n, j + 7, y_0, x_0] = _acc_7_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U[n, j + 7, y_1, x_1] = _acc_7_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U[n, j + 7, y_2, x_2] = _acc_7_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U[n, j + 7, y_3, x_3] = _acc_7_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U[n, j + 7, y_4, x_4] = _acc_7_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U[n, j + 7, y_5, x_5] = _acc_7_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U[n, j + 7, y_6, x_6] = _acc_7_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U[n, j + 7, y_7, x_7] = _acc_7_7
+            if _f + 8 < H*_wp and x_8 < W:
+                U[n, j + 7, y_8, x_8] = _acc_7_8
+            if _f + 9 < H*_wp and x_9 < W:
+                U[n, j + 7, y_9, x_9] = _acc_7_9
+            if _f + 10 < H*_wp and x_10 < W:
+                U[n, j + 7, y_10, x_10] = _acc_7_10
+            if _f + 11 < H*_wp and x_11 < W:
+                U[n, j + 7, y_11, x_11] = _acc_7_11
+            if _f + 12 < H*_wp and x_12 < W:
+                U[n, j + 7, y_12, x_12] = _acc_7_12
+            if _f + 13 < H*_wp and x_13 < W:
+                U[n, j + 7, y_13, x_13] = _acc_7_13
+            if _f + 14 < H*_wp and x_14 < W:
+                U[n, j + 7, y_14, x_14] = _acc_7_14
+            if _f + 15 < H*_wp and x_15 < W:
+                U[n, j + 7, y_15, x_15] = _acc_7_15
+    for j in range(_j_split, M):
+        for _f in range(H*_wp):
+            y = _f // _wp
+            x = _f - _wp*y
+            _acc = 0.0
+            _acc += B[j]
+            for i in range(C):
+                for a in range(2*RH + 1):
+                    for b in range(2*RW + 1):
+                        _acc += K[i, j, a, b]*_xp[i, np.uint64(_wp*a + b + _f)]
+            if x < W:
+                U[n, j, y, x] = _acc
+
+
 @njit(cache=True, parallel=True, fastmath={"contract"})
 def forward_U_block(B, K, X, U, N, C, M, H, W, RH, RW):
     """One schedule of forward_U, which picks it by the sizes: register-blocked outer
@@ -826,381 +832,389 @@ def forward_U_block(B, K, X, U, N, C, M, H, W, RH, RW):
                     _kp[_k1 // 8, _k0, _k2, _k3, _k1 - 8*(_k1 // 8)] = K[_k0, _k1, _k2, _k3]
     _wp = RW + W
     for n in prange(N):
-        _xp = np.zeros((C, (H + 2*RH + 1)*_wp + 8), dtype=U.dtype)
-        for _c0 in range(C):
-            for _c1 in range(H):
-                for _c2 in range(W):
-                    _xp[_c0, np.uint64(_wp*(RH + _c1) + RW + _c2)] = X[n, _c0, _c1, _c2]
-        _j_split = (M // 8)*8
-        for j in range(0, _j_split, 8):
-            for _f in range(0, H*_wp, 8):
-                y_0 = _f // _wp
-                y_1 = (_f + 1) // _wp
-                y_2 = (_f + 2) // _wp
-                y_3 = (_f + 3) // _wp
-                y_4 = (_f + 4) // _wp
-                y_5 = (_f + 5) // _wp
-                y_6 = (_f + 6) // _wp
-                y_7 = (_f + 7) // _wp
-                x_0 = _f - _wp*y_0
-                x_1 = _f + 1 - _wp*y_1
-                x_2 = _f + 2 - _wp*y_2
-                x_3 = _f + 3 - _wp*y_3
-                x_4 = _f + 4 - _wp*y_4
-                x_5 = _f + 5 - _wp*y_5
-                x_6 = _f + 6 - _wp*y_6
-                x_7 = _f + 7 - _wp*y_7
-                _acc_0_0 = U.dtype.type(0)
-                _acc_0_1 = U.dtype.type(0)
-                _acc_0_2 = U.dtype.type(0)
-                _acc_0_3 = U.dtype.type(0)
-                _acc_0_4 = U.dtype.type(0)
-                _acc_0_5 = U.dtype.type(0)
-                _acc_0_6 = U.dtype.type(0)
-                _acc_0_7 = U.dtype.type(0)
-                _acc_1_0 = U.dtype.type(0)
-                _acc_1_1 = U.dtype.type(0)
-                _acc_1_2 = U.dtype.type(0)
-                _acc_1_3 = U.dtype.type(0)
-                _acc_1_4 = U.dtype.type(0)
-                _acc_1_5 = U.dtype.type(0)
-                _acc_1_6 = U.dtype.type(0)
-                _acc_1_7 = U.dtype.type(0)
-                _acc_2_0 = U.dtype.type(0)
-                _acc_2_1 = U.dtype.type(0)
-                _acc_2_2 = U.dtype.type(0)
-                _acc_2_3 = U.dtype.type(0)
-                _acc_2_4 = U.dtype.type(0)
-                _acc_2_5 = U.dtype.type(0)
-                _acc_2_6 = U.dtype.type(0)
-                _acc_2_7 = U.dtype.type(0)
-                _acc_3_0 = U.dtype.type(0)
-                _acc_3_1 = U.dtype.type(0)
-                _acc_3_2 = U.dtype.type(0)
-                _acc_3_3 = U.dtype.type(0)
-                _acc_3_4 = U.dtype.type(0)
-                _acc_3_5 = U.dtype.type(0)
-                _acc_3_6 = U.dtype.type(0)
-                _acc_3_7 = U.dtype.type(0)
-                _acc_4_0 = U.dtype.type(0)
-                _acc_4_1 = U.dtype.type(0)
-                _acc_4_2 = U.dtype.type(0)
-                _acc_4_3 = U.dtype.type(0)
-                _acc_4_4 = U.dtype.type(0)
-                _acc_4_5 = U.dtype.type(0)
-                _acc_4_6 = U.dtype.type(0)
-                _acc_4_7 = U.dtype.type(0)
-                _acc_5_0 = U.dtype.type(0)
-                _acc_5_1 = U.dtype.type(0)
-                _acc_5_2 = U.dtype.type(0)
-                _acc_5_3 = U.dtype.type(0)
-                _acc_5_4 = U.dtype.type(0)
-                _acc_5_5 = U.dtype.type(0)
-                _acc_5_6 = U.dtype.type(0)
-                _acc_5_7 = U.dtype.type(0)
-                _acc_6_0 = U.dtype.type(0)
-                _acc_6_1 = U.dtype.type(0)
-                _acc_6_2 = U.dtype.type(0)
-                _acc_6_3 = U.dtype.type(0)
-                _acc_6_4 = U.dtype.type(0)
-                _acc_6_5 = U.dtype.type(0)
-                _acc_6_6 = U.dtype.type(0)
-                _acc_6_7 = U.dtype.type(0)
-                _acc_7_0 = U.dtype.type(0)
-                _acc_7_1 = U.dtype.type(0)
-                _acc_7_2 = U.dtype.type(0)
-                _acc_7_3 = U.dtype.type(0)
-                _acc_7_4 = U.dtype.type(0)
-                _acc_7_5 = U.dtype.type(0)
-                _acc_7_6 = U.dtype.type(0)
-                _acc_7_7 = U.dtype.type(0)
-                _acc_0_0 += B[j]
-                _acc_0_1 += B[j]
-                _acc_0_2 += B[j]
-                _acc_0_3 += B[j]
-                _acc_0_4 += B[j]
-                _acc_0_5 += B[j]
-                _acc_0_6 += B[j]
-                _acc_0_7 += B[j]
-                _acc_1_0 += B[j + 1]
-                _acc_1_1 += B[j + 1]
-                _acc_1_2 += B[j + 1]
-                _acc_1_3 += B[j + 1]
-                _acc_1_4 += B[j + 1]
-                _acc_1_5 += B[j + 1]
-                _acc_1_6 += B[j + 1]
-                _acc_1_7 += B[j + 1]
-                _acc_2_0 += B[j + 2]
-                _acc_2_1 += B[j + 2]
-                _acc_2_2 += B[j + 2]
-                _acc_2_3 += B[j + 2]
-                _acc_2_4 += B[j + 2]
-                _acc_2_5 += B[j + 2]
-                _acc_2_6 += B[j + 2]
-                _acc_2_7 += B[j + 2]
-                _acc_3_0 += B[j + 3]
-                _acc_3_1 += B[j + 3]
-                _acc_3_2 += B[j + 3]
-                _acc_3_3 += B[j + 3]
-                _acc_3_4 += B[j + 3]
-                _acc_3_5 += B[j + 3]
-                _acc_3_6 += B[j + 3]
-                _acc_3_7 += B[j + 3]
-                _acc_4_0 += B[j + 4]
-                _acc_4_1 += B[j + 4]
-                _acc_4_2 += B[j + 4]
-                _acc_4_3 += B[j + 4]
-                _acc_4_4 += B[j + 4]
-                _acc_4_5 += B[j + 4]
-                _acc_4_6 += B[j + 4]
-                _acc_4_7 += B[j + 4]
-                _acc_5_0 += B[j + 5]
-                _acc_5_1 += B[j + 5]
-                _acc_5_2 += B[j + 5]
-                _acc_5_3 += B[j + 5]
-                _acc_5_4 += B[j + 5]
-                _acc_5_5 += B[j + 5]
-                _acc_5_6 += B[j + 5]
-                _acc_5_7 += B[j + 5]
-                _acc_6_0 += B[j + 6]
-                _acc_6_1 += B[j + 6]
-                _acc_6_2 += B[j + 6]
-                _acc_6_3 += B[j + 6]
-                _acc_6_4 += B[j + 6]
-                _acc_6_5 += B[j + 6]
-                _acc_6_6 += B[j + 6]
-                _acc_6_7 += B[j + 6]
-                _acc_7_0 += B[j + 7]
-                _acc_7_1 += B[j + 7]
-                _acc_7_2 += B[j + 7]
-                _acc_7_3 += B[j + 7]
-                _acc_7_4 += B[j + 7]
-                _acc_7_5 += B[j + 7]
-                _acc_7_6 += B[j + 7]
-                _acc_7_7 += B[j + 7]
-                for i in range(C):
-                    for a in range(2*RH + 1):
-                        for b in range(2*RW + 1):
-                            _r = _kp[j // 8, i, a, b, 0]
-                            _r1 = _kp[j // 8, i, a, b, 1]
-                            _r2 = _kp[j // 8, i, a, b, 2]
-                            _r3 = _kp[j // 8, i, a, b, 3]
-                            _r4 = _kp[j // 8, i, a, b, 4]
-                            _r5 = _kp[j // 8, i, a, b, 5]
-                            _r6 = _kp[j // 8, i, a, b, 6]
-                            _r7 = _kp[j // 8, i, a, b, 7]
-                            _r8 = _xp[i, np.uint64(_wp*a + b + _f)]
-                            _r9 = _xp[i, np.uint64(_wp*a + b + _f + 1)]
-                            _r10 = _xp[i, np.uint64(_wp*a + b + _f + 2)]
-                            _r11 = _xp[i, np.uint64(_wp*a + b + _f + 3)]
-                            _r12 = _xp[i, np.uint64(_wp*a + b + _f + 4)]
-                            _r13 = _xp[i, np.uint64(_wp*a + b + _f + 5)]
-                            _r14 = _xp[i, np.uint64(_wp*a + b + _f + 6)]
-                            _r15 = _xp[i, np.uint64(_wp*a + b + _f + 7)]
-                            _acc_0_0 += _r*_r8
-                            _acc_0_1 += _r*_r9
-                            _acc_0_2 += _r*_r10
-                            _acc_0_3 += _r*_r11
-                            _acc_0_4 += _r*_r12
-                            _acc_0_5 += _r*_r13
-                            _acc_0_6 += _r*_r14
-                            _acc_0_7 += _r*_r15
-                            _acc_1_0 += _r1*_r8
-                            _acc_1_1 += _r1*_r9
-                            _acc_1_2 += _r1*_r10
-                            _acc_1_3 += _r1*_r11
-                            _acc_1_4 += _r1*_r12
-                            _acc_1_5 += _r1*_r13
-                            _acc_1_6 += _r1*_r14
-                            _acc_1_7 += _r1*_r15
-                            _acc_2_0 += _r2*_r8
-                            _acc_2_1 += _r2*_r9
-                            _acc_2_2 += _r2*_r10
-                            _acc_2_3 += _r2*_r11
-                            _acc_2_4 += _r2*_r12
-                            _acc_2_5 += _r2*_r13
-                            _acc_2_6 += _r2*_r14
-                            _acc_2_7 += _r2*_r15
-                            _acc_3_0 += _r3*_r8
-                            _acc_3_1 += _r3*_r9
-                            _acc_3_2 += _r3*_r10
-                            _acc_3_3 += _r3*_r11
-                            _acc_3_4 += _r3*_r12
-                            _acc_3_5 += _r3*_r13
-                            _acc_3_6 += _r3*_r14
-                            _acc_3_7 += _r3*_r15
-                            _acc_4_0 += _r4*_r8
-                            _acc_4_1 += _r4*_r9
-                            _acc_4_2 += _r4*_r10
-                            _acc_4_3 += _r4*_r11
-                            _acc_4_4 += _r4*_r12
-                            _acc_4_5 += _r4*_r13
-                            _acc_4_6 += _r4*_r14
-                            _acc_4_7 += _r4*_r15
-                            _acc_5_0 += _r5*_r8
-                            _acc_5_1 += _r5*_r9
-                            _acc_5_2 += _r5*_r10
-                            _acc_5_3 += _r5*_r11
-                            _acc_5_4 += _r5*_r12
-                            _acc_5_5 += _r5*_r13
-                            _acc_5_6 += _r5*_r14
-                            _acc_5_7 += _r5*_r15
-                            _acc_6_0 += _r6*_r8
-                            _acc_6_1 += _r6*_r9
-                            _acc_6_2 += _r6*_r10
-                            _acc_6_3 += _r6*_r11
-                            _acc_6_4 += _r6*_r12
-                            _acc_6_5 += _r6*_r13
-                            _acc_6_6 += _r6*_r14
-                            _acc_6_7 += _r6*_r15
-                            _acc_7_0 += _r7*_r8
-                            _acc_7_1 += _r7*_r9
-                            _acc_7_2 += _r7*_r10
-                            _acc_7_3 += _r7*_r11
-                            _acc_7_4 += _r7*_r12
-                            _acc_7_5 += _r7*_r13
-                            _acc_7_6 += _r7*_r14
-                            _acc_7_7 += _r7*_r15
-                if x_0 < W:
-                    U[n, j, y_0, x_0] = _acc_0_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U[n, j, y_1, x_1] = _acc_0_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U[n, j, y_2, x_2] = _acc_0_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U[n, j, y_3, x_3] = _acc_0_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U[n, j, y_4, x_4] = _acc_0_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U[n, j, y_5, x_5] = _acc_0_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U[n, j, y_6, x_6] = _acc_0_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U[n, j, y_7, x_7] = _acc_0_7
-                if x_0 < W:
-                    U[n, j + 1, y_0, x_0] = _acc_1_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U[n, j + 1, y_1, x_1] = _acc_1_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U[n, j + 1, y_2, x_2] = _acc_1_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U[n, j + 1, y_3, x_3] = _acc_1_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U[n, j + 1, y_4, x_4] = _acc_1_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U[n, j + 1, y_5, x_5] = _acc_1_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U[n, j + 1, y_6, x_6] = _acc_1_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U[n, j + 1, y_7, x_7] = _acc_1_7
-                if x_0 < W:
-                    U[n, j + 2, y_0, x_0] = _acc_2_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U[n, j + 2, y_1, x_1] = _acc_2_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U[n, j + 2, y_2, x_2] = _acc_2_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U[n, j + 2, y_3, x_3] = _acc_2_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U[n, j + 2, y_4, x_4] = _acc_2_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U[n, j + 2, y_5, x_5] = _acc_2_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U[n, j + 2, y_6, x_6] = _acc_2_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U[n, j + 2, y_7, x_7] = _acc_2_7
-                if x_0 < W:
-                    U[n, j + 3, y_0, x_0] = _acc_3_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U[n, j + 3, y_1, x_1] = _acc_3_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U[n, j + 3, y_2, x_2] = _acc_3_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U[n, j + 3, y_3, x_3] = _acc_3_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U[n, j + 3, y_4, x_4] = _acc_3_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U[n, j + 3, y_5, x_5] = _acc_3_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U[n, j + 3, y_6, x_6] = _acc_3_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U[n, j + 3, y_7, x_7] = _acc_3_7
-                if x_0 < W:
-                    U[n, j + 4, y_0, x_0] = _acc_4_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U[n, j + 4, y_1, x_1] = _acc_4_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U[n, j + 4, y_2, x_2] = _acc_4_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U[n, j + 4, y_3, x_3] = _acc_4_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U[n, j + 4, y_4, x_4] = _acc_4_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U[n, j + 4, y_5, x_5] = _acc_4_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U[n, j + 4, y_6, x_6] = _acc_4_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U[n, j + 4, y_7, x_7] = _acc_4_7
-                if x_0 < W:
-                    U[n, j + 5, y_0, x_0] = _acc_5_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U[n, j + 5, y_1, x_1] = _acc_5_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U[n, j + 5, y_2, x_2] = _acc_5_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U[n, j + 5, y_3, x_3] = _acc_5_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U[n, j + 5, y_4, x_4] = _acc_5_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U[n, j + 5, y_5, x_5] = _acc_5_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U[n, j + 5, y_6, x_6] = _acc_5_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U[n, j + 5, y_7, x_7] = _acc_5_7
-                if x_0 < W:
-                    U[n, j + 6, y_0, x_0] = _acc_6_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U[n, j + 6, y_1, x_1] = _acc_6_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U[n, j + 6, y_2, x_2] = _acc_6_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U[n, j + 6, y_3, x_3] = _acc_6_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U[n, j + 6, y_4, x_4] = _acc_6_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U[n, j + 6, y_5, x_5] = _acc_6_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U[n, j + 6, y_6, x_6] = _acc_6_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U[n, j + 6, y_7, x_7] = _acc_6_7
-                if x_0 < W:
-                    U[n, j + 7, y_0, x_0] = _acc_7_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U[n, j + 7, y_1, x_1] = _acc_7_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U[n, j + 7, y_2, x_2] = _acc_7_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U[n, j + 7, y_3, x_3] = _acc_7_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U[n, j + 7, y_4, x_4] = _acc_7_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U[n, j + 7, y_5, x_5] = _acc_7_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U[n, j + 7, y_6, x_6] = _acc_7_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U[n, j + 7, y_7, x_7] = _acc_7_7
-        for j in range(_j_split, M):
-            for _f in range(H*_wp):
-                y = _f // _wp
-                x = _f - _wp*y
-                _acc = 0.0
-                _acc += B[j]
-                for i in range(C):
-                    for a in range(2*RH + 1):
-                        for b in range(2*RW + 1):
-                            _acc += K[i, j, a, b]*_xp[i, np.uint64(_wp*a + b + _f)]
-                if x < W:
-                    U[n, j, y, x] = _acc
+        forward_U_block_one(B, C, H, K, M, RH, RW, U, W, X, _kp, _wp, n)
+
+
+@_slp
+@njit(cache=True, fastmath={"contract"})
+def forward_U_block_one(B, C, H, K, M, RH, RW, U, W, X, _kp, _wp, n):
+    """One iteration of forward_U_block's parallel loop over n, compiled as a function of its own.
+    """
+    _xp = np.zeros((C, (H + 2*RH + 1)*_wp + 8), dtype=U.dtype)
+    for _c0 in range(C):
+        for _c1 in range(H):
+            for _c2 in range(W):
+                _xp[_c0, np.uint64(_wp*(RH + _c1) + RW + _c2)] = X[n, _c0, _c1, _c2]
+    _j_split = (M // 8)*8
+    for j in range(0, _j_split, 8):
+        for _f in range(0, H*_wp, 8):
+            y_0 = _f // _wp
+            y_1 = (_f + 1) // _wp
+            y_2 = (_f + 2) // _wp
+            y_3 = (_f + 3) // _wp
+            y_4 = (_f + 4) // _wp
+            y_5 = (_f + 5) // _wp
+            y_6 = (_f + 6) // _wp
+            y_7 = (_f + 7) // _wp
+            x_0 = _f - _wp*y_0
+            x_1 = _f + 1 - _wp*y_1
+            x_2 = _f + 2 - _wp*y_2
+            x_3 = _f + 3 - _wp*y_3
+            x_4 = _f + 4 - _wp*y_4
+            x_5 = _f + 5 - _wp*y_5
+            x_6 = _f + 6 - _wp*y_6
+            x_7 = _f + 7 - _wp*y_7
+            _acc_0_0 = U.dtype.type(0)
+            _acc_0_1 = U.dtype.type(0)
+            _acc_0_2 = U.dtype.type(0)
+            _acc_0_3 = U.dtype.type(0)
+            _acc_0_4 = U.dtype.type(0)
+            _acc_0_5 = U.dtype.type(0)
+            _acc_0_6 = U.dtype.type(0)
+            _acc_0_7 = U.dtype.type(0)
+            _acc_1_0 = U.dtype.type(0)
+            _acc_1_1 = U.dtype.type(0)
+            _acc_1_2 = U.dtype.type(0)
+            _acc_1_3 = U.dtype.type(0)
+            _acc_1_4 = U.dtype.type(0)
+            _acc_1_5 = U.dtype.type(0)
+            _acc_1_6 = U.dtype.type(0)
+            _acc_1_7 = U.dtype.type(0)
+            _acc_2_0 = U.dtype.type(0)
+            _acc_2_1 = U.dtype.type(0)
+            _acc_2_2 = U.dtype.type(0)
+            _acc_2_3 = U.dtype.type(0)
+            _acc_2_4 = U.dtype.type(0)
+            _acc_2_5 = U.dtype.type(0)
+            _acc_2_6 = U.dtype.type(0)
+            _acc_2_7 = U.dtype.type(0)
+            _acc_3_0 = U.dtype.type(0)
+            _acc_3_1 = U.dtype.type(0)
+            _acc_3_2 = U.dtype.type(0)
+            _acc_3_3 = U.dtype.type(0)
+            _acc_3_4 = U.dtype.type(0)
+            _acc_3_5 = U.dtype.type(0)
+            _acc_3_6 = U.dtype.type(0)
+            _acc_3_7 = U.dtype.type(0)
+            _acc_4_0 = U.dtype.type(0)
+            _acc_4_1 = U.dtype.type(0)
+            _acc_4_2 = U.dtype.type(0)
+            _acc_4_3 = U.dtype.type(0)
+            _acc_4_4 = U.dtype.type(0)
+            _acc_4_5 = U.dtype.type(0)
+            _acc_4_6 = U.dtype.type(0)
+            _acc_4_7 = U.dtype.type(0)
+            _acc_5_0 = U.dtype.type(0)
+            _acc_5_1 = U.dtype.type(0)
+            _acc_5_2 = U.dtype.type(0)
+            _acc_5_3 = U.dtype.type(0)
+            _acc_5_4 = U.dtype.type(0)
+            _acc_5_5 = U.dtype.type(0)
+            _acc_5_6 = U.dtype.type(0)
+            _acc_5_7 = U.dtype.type(0)
+            _acc_6_0 = U.dtype.type(0)
+            _acc_6_1 = U.dtype.type(0)
+            _acc_6_2 = U.dtype.type(0)
+            _acc_6_3 = U.dtype.type(0)
+            _acc_6_4 = U.dtype.type(0)
+            _acc_6_5 = U.dtype.type(0)
+            _acc_6_6 = U.dtype.type(0)
+            _acc_6_7 = U.dtype.type(0)
+            _acc_7_0 = U.dtype.type(0)
+            _acc_7_1 = U.dtype.type(0)
+            _acc_7_2 = U.dtype.type(0)
+            _acc_7_3 = U.dtype.type(0)
+            _acc_7_4 = U.dtype.type(0)
+            _acc_7_5 = U.dtype.type(0)
+            _acc_7_6 = U.dtype.type(0)
+            _acc_7_7 = U.dtype.type(0)
+            _acc_0_0 += B[j]
+            _acc_0_1 += B[j]
+            _acc_0_2 += B[j]
+            _acc_0_3 += B[j]
+            _acc_0_4 += B[j]
+            _acc_0_5 += B[j]
+            _acc_0_6 += B[j]
+            _acc_0_7 += B[j]
+            _acc_1_0 += B[j + 1]
+            _acc_1_1 += B[j + 1]
+            _acc_1_2 += B[j + 1]
+            _acc_1_3 += B[j + 1]
+            _acc_1_4 += B[j + 1]
+            _acc_1_5 += B[j + 1]
+            _acc_1_6 += B[j + 1]
+            _acc_1_7 += B[j + 1]
+            _acc_2_0 += B[j + 2]
+            _acc_2_1 += B[j + 2]
+            _acc_2_2 += B[j + 2]
+            _acc_2_3 += B[j + 2]
+            _acc_2_4 += B[j + 2]
+            _acc_2_5 += B[j + 2]
+            _acc_2_6 += B[j + 2]
+            _acc_2_7 += B[j + 2]
+            _acc_3_0 += B[j + 3]
+            _acc_3_1 += B[j + 3]
+            _acc_3_2 += B[j + 3]
+            _acc_3_3 += B[j + 3]
+            _acc_3_4 += B[j + 3]
+            _acc_3_5 += B[j + 3]
+            _acc_3_6 += B[j + 3]
+            _acc_3_7 += B[j + 3]
+            _acc_4_0 += B[j + 4]
+            _acc_4_1 += B[j + 4]
+            _acc_4_2 += B[j + 4]
+            _acc_4_3 += B[j + 4]
+            _acc_4_4 += B[j + 4]
+            _acc_4_5 += B[j + 4]
+            _acc_4_6 += B[j + 4]
+            _acc_4_7 += B[j + 4]
+            _acc_5_0 += B[j + 5]
+            _acc_5_1 += B[j + 5]
+            _acc_5_2 += B[j + 5]
+            _acc_5_3 += B[j + 5]
+            _acc_5_4 += B[j + 5]
+            _acc_5_5 += B[j + 5]
+            _acc_5_6 += B[j + 5]
+            _acc_5_7 += B[j + 5]
+            _acc_6_0 += B[j + 6]
+            _acc_6_1 += B[j + 6]
+            _acc_6_2 += B[j + 6]
+            _acc_6_3 += B[j + 6]
+            _acc_6_4 += B[j + 6]
+            _acc_6_5 += B[j + 6]
+            _acc_6_6 += B[j + 6]
+            _acc_6_7 += B[j + 6]
+            _acc_7_0 += B[j + 7]
+            _acc_7_1 += B[j + 7]
+            _acc_7_2 += B[j + 7]
+            _acc_7_3 += B[j + 7]
+            _acc_7_4 += B[j + 7]
+            _acc_7_5 += B[j + 7]
+            _acc_7_6 += B[j + 7]
+            _acc_7_7 += B[j + 7]
+            for i in range(C):
+                for a in range(2*RH + 1):
+                    for b in range(2*RW + 1):
+                        _r = _kp[j // 8, i, a, b, 0]
+                        _r1 = _kp[j // 8, i, a, b, 1]
+                        _r2 = _kp[j // 8, i, a, b, 2]
+                        _r3 = _kp[j // 8, i, a, b, 3]
+                        _r4 = _kp[j // 8, i, a, b, 4]
+                        _r5 = _kp[j // 8, i, a, b, 5]
+                        _r6 = _kp[j // 8, i, a, b, 6]
+                        _r7 = _kp[j // 8, i, a, b, 7]
+                        _r8 = _xp[i, np.uint64(_wp*a + b + _f)]
+                        _r9 = _xp[i, np.uint64(_wp*a + b + _f + 1)]
+                        _r10 = _xp[i, np.uint64(_wp*a + b + _f + 2)]
+                        _r11 = _xp[i, np.uint64(_wp*a + b + _f + 3)]
+                        _r12 = _xp[i, np.uint64(_wp*a + b + _f + 4)]
+                        _r13 = _xp[i, np.uint64(_wp*a + b + _f + 5)]
+                        _r14 = _xp[i, np.uint64(_wp*a + b + _f + 6)]
+                        _r15 = _xp[i, np.uint64(_wp*a + b + _f + 7)]
+                        _acc_0_0 += _r*_r8
+                        _acc_0_1 += _r*_r9
+                        _acc_0_2 += _r*_r10
+                        _acc_0_3 += _r*_r11
+                        _acc_0_4 += _r*_r12
+                        _acc_0_5 += _r*_r13
+                        _acc_0_6 += _r*_r14
+                        _acc_0_7 += _r*_r15
+                        _acc_1_0 += _r1*_r8
+                        _acc_1_1 += _r1*_r9
+                        _acc_1_2 += _r1*_r10
+                        _acc_1_3 += _r1*_r11
+                        _acc_1_4 += _r1*_r12
+                        _acc_1_5 += _r1*_r13
+                        _acc_1_6 += _r1*_r14
+                        _acc_1_7 += _r1*_r15
+                        _acc_2_0 += _r2*_r8
+                        _acc_2_1 += _r2*_r9
+                        _acc_2_2 += _r2*_r10
+                        _acc_2_3 += _r2*_r11
+                        _acc_2_4 += _r2*_r12
+                        _acc_2_5 += _r2*_r13
+                        _acc_2_6 += _r2*_r14
+                        _acc_2_7 += _r2*_r15
+                        _acc_3_0 += _r3*_r8
+                        _acc_3_1 += _r3*_r9
+                        _acc_3_2 += _r3*_r10
+                        _acc_3_3 += _r3*_r11
+                        _acc_3_4 += _r3*_r12
+                        _acc_3_5 += _r3*_r13
+                        _acc_3_6 += _r3*_r14
+                        _acc_3_7 += _r3*_r15
+                        _acc_4_0 += _r4*_r8
+                        _acc_4_1 += _r4*_r9
+                        _acc_4_2 += _r4*_r10
+                        _acc_4_3 += _r4*_r11
+                        _acc_4_4 += _r4*_r12
+                        _acc_4_5 += _r4*_r13
+                        _acc_4_6 += _r4*_r14
+                        _acc_4_7 += _r4*_r15
+                        _acc_5_0 += _r5*_r8
+                        _acc_5_1 += _r5*_r9
+                        _acc_5_2 += _r5*_r10
+                        _acc_5_3 += _r5*_r11
+                        _acc_5_4 += _r5*_r12
+                        _acc_5_5 += _r5*_r13
+                        _acc_5_6 += _r5*_r14
+                        _acc_5_7 += _r5*_r15
+                        _acc_6_0 += _r6*_r8
+                        _acc_6_1 += _r6*_r9
+                        _acc_6_2 += _r6*_r10
+                        _acc_6_3 += _r6*_r11
+                        _acc_6_4 += _r6*_r12
+                        _acc_6_5 += _r6*_r13
+                        _acc_6_6 += _r6*_r14
+                        _acc_6_7 += _r6*_r15
+                        _acc_7_0 += _r7*_r8
+                        _acc_7_1 += _r7*_r9
+                        _acc_7_2 += _r7*_r10
+                        _acc_7_3 += _r7*_r11
+                        _acc_7_4 += _r7*_r12
+                        _acc_7_5 += _r7*_r13
+                        _acc_7_6 += _r7*_r14
+                        _acc_7_7 += _r7*_r15
+            if x_0 < W:
+                U[n, j, y_0, x_0] = _acc_0_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U[n, j, y_1, x_1] = _acc_0_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U[n, j, y_2, x_2] = _acc_0_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U[n, j, y_3, x_3] = _acc_0_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U[n, j, y_4, x_4] = _acc_0_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U[n, j, y_5, x_5] = _acc_0_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U[n, j, y_6, x_6] = _acc_0_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U[n, j, y_7, x_7] = _acc_0_7
+            if x_0 < W:
+                U[n, j + 1, y_0, x_0] = _acc_1_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U[n, j + 1, y_1, x_1] = _acc_1_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U[n, j + 1, y_2, x_2] = _acc_1_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U[n, j + 1, y_3, x_3] = _acc_1_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U[n, j + 1, y_4, x_4] = _acc_1_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U[n, j + 1, y_5, x_5] = _acc_1_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U[n, j + 1, y_6, x_6] = _acc_1_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U[n, j + 1, y_7, x_7] = _acc_1_7
+            if x_0 < W:
+                U[n, j + 2, y_0, x_0] = _acc_2_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U[n, j + 2, y_1, x_1] = _acc_2_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U[n, j + 2, y_2, x_2] = _acc_2_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U[n, j + 2, y_3, x_3] = _acc_2_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U[n, j + 2, y_4, x_4] = _acc_2_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U[n, j + 2, y_5, x_5] = _acc_2_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U[n, j + 2, y_6, x_6] = _acc_2_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U[n, j + 2, y_7, x_7] = _acc_2_7
+            if x_0 < W:
+                U[n, j + 3, y_0, x_0] = _acc_3_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U[n, j + 3, y_1, x_1] = _acc_3_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U[n, j + 3, y_2, x_2] = _acc_3_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U[n, j + 3, y_3, x_3] = _acc_3_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U[n, j + 3, y_4, x_4] = _acc_3_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U[n, j + 3, y_5, x_5] = _acc_3_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U[n, j + 3, y_6, x_6] = _acc_3_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U[n, j + 3, y_7, x_7] = _acc_3_7
+            if x_0 < W:
+                U[n, j + 4, y_0, x_0] = _acc_4_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U[n, j + 4, y_1, x_1] = _acc_4_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U[n, j + 4, y_2, x_2] = _acc_4_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U[n, j + 4, y_3, x_3] = _acc_4_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U[n, j + 4, y_4, x_4] = _acc_4_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U[n, j + 4, y_5, x_5] = _acc_4_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U[n, j + 4, y_6, x_6] = _acc_4_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U[n, j + 4, y_7, x_7] = _acc_4_7
+            if x_0 < W:
+                U[n, j + 5, y_0, x_0] = _acc_5_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U[n, j + 5, y_1, x_1] = _acc_5_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U[n, j + 5, y_2, x_2] = _acc_5_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U[n, j + 5, y_3, x_3] = _acc_5_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U[n, j + 5, y_4, x_4] = _acc_5_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U[n, j + 5, y_5, x_5] = _acc_5_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U[n, j + 5, y_6, x_6] = _acc_5_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U[n, j + 5, y_7, x_7] = _acc_5_7
+            if x_0 < W:
+                U[n, j + 6, y_0, x_0] = _acc_6_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U[n, j + 6, y_1, x_1] = _acc_6_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U[n, j + 6, y_2, x_2] = _acc_6_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U[n, j + 6, y_3, x_3] = _acc_6_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U[n, j + 6, y_4, x_4] = _acc_6_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U[n, j + 6, y_5, x_5] = _acc_6_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U[n, j + 6, y_6, x_6] = _acc_6_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U[n, j + 6, y_7, x_7] = _acc_6_7
+            if x_0 < W:
+                U[n, j + 7, y_0, x_0] = _acc_7_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U[n, j + 7, y_1, x_1] = _acc_7_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U[n, j + 7, y_2, x_2] = _acc_7_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U[n, j + 7, y_3, x_3] = _acc_7_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U[n, j + 7, y_4, x_4] = _acc_7_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U[n, j + 7, y_5, x_5] = _acc_7_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U[n, j + 7, y_6, x_6] = _acc_7_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U[n, j + 7, y_7, x_7] = _acc_7_7
+    for j in range(_j_split, M):
+        for _f in range(H*_wp):
+            y = _f // _wp
+            x = _f - _wp*y
+            _acc = 0.0
+            _acc += B[j]
+            for i in range(C):
+                for a in range(2*RH + 1):
+                    for b in range(2*RW + 1):
+                        _acc += K[i, j, a, b]*_xp[i, np.uint64(_wp*a + b + _f)]
+            if x < W:
+                U[n, j, y, x] = _acc
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -1436,7 +1450,7 @@ def backward_dX(K, dU, dX, N, C, M, H, W, RH, RW, _threads):
     [B12] δ_j^ℓ = f'(u_j^ℓ) ∘ conv2(δ_j^{ℓ+1}, rot180(k_j^{ℓ+1}), 'full')
     [EX1] 3×3 input, 2×2 kernel, δ = [[1,1],[2,3]]: ∂E/∂x = conv2(δ, rot180(k), 'full'), centre 2.3
     """
-    if _VECTOR_BITS >= 512 and C >= 8 and M*(2*RH + 1)*(2*RW + 1) <= 512:  # a short contraction on 512-bit vectors
+    if _VECTOR_BITS >= 512 and C >= 8 and M*(2*RH + 1)*(2*RW + 1) <= 512:  # 512-bit vectors
         backward_dX_block512(K, dU, dX, N, C, M, H, W, RH, RW)
     elif C >= 8 and M*(2*RH + 1)*(2*RW + 1) <= 512:  # a short contraction: register-blocked outer products
         backward_dX_block(K, dU, dX, N, C, M, H, W, RH, RW)
@@ -1448,7 +1462,6 @@ def backward_dX(K, dU, dX, N, C, M, H, W, RH, RW, _threads):
         backward_dX_loops(K, dU, dX, N, C, M, H, W, RH, RW)
 
 
-@_slp
 @njit(cache=True, parallel=True, fastmath={"contract"})
 def backward_dX_block512(K, dU, dX, N, C, M, H, W, RH, RW):
     """One schedule of backward_dX, which picks it by the sizes: register-blocked outer
@@ -1469,599 +1482,606 @@ def backward_dX_block512(K, dU, dX, N, C, M, H, W, RH, RW):
                     _kp[_k0 // 8, _k1, _k2, _k3, _k0 - 8*(_k0 // 8)] = K[_k0, _k1, _k2, _k3]
     _wp = RW + W
     for n in prange(N):
-        _xp = np.zeros((M, (H + 2*RH + 1)*_wp + 16), dtype=dX.dtype)
-        for _c0 in range(M):
-            for _c1 in range(H):
-                for _c2 in range(W):
-                    _xp[_c0, np.uint64(_wp*(RH + _c1) + RW + _c2)] = dU[n, _c0, _c1, _c2]
-        _i_split = (C // 8)*8
-        for i in range(0, _i_split, 8):
-            for _f in range(0, H*_wp, 16):
-                p_0 = _f // _wp
-                p_1 = (_f + 1) // _wp
-                p_2 = (_f + 2) // _wp
-                p_3 = (_f + 3) // _wp
-                p_4 = (_f + 4) // _wp
-                p_5 = (_f + 5) // _wp
-                p_6 = (_f + 6) // _wp
-                p_7 = (_f + 7) // _wp
-                p_8 = (_f + 8) // _wp
-                p_9 = (_f + 9) // _wp
-                p_10 = (_f + 10) // _wp
-                p_11 = (_f + 11) // _wp
-                p_12 = (_f + 12) // _wp
-                p_13 = (_f + 13) // _wp
-                p_14 = (_f + 14) // _wp
-                p_15 = (_f + 15) // _wp
-                q_0 = _f - _wp*p_0
-                q_1 = _f + 1 - _wp*p_1
-                q_2 = _f + 2 - _wp*p_2
-                q_3 = _f + 3 - _wp*p_3
-                q_4 = _f + 4 - _wp*p_4
-                q_5 = _f + 5 - _wp*p_5
-                q_6 = _f + 6 - _wp*p_6
-                q_7 = _f + 7 - _wp*p_7
-                q_8 = _f + 8 - _wp*p_8
-                q_9 = _f + 9 - _wp*p_9
-                q_10 = _f + 10 - _wp*p_10
-                q_11 = _f + 11 - _wp*p_11
-                q_12 = _f + 12 - _wp*p_12
-                q_13 = _f + 13 - _wp*p_13
-                q_14 = _f + 14 - _wp*p_14
-                q_15 = _f + 15 - _wp*p_15
-                _acc_0_0 = dX.dtype.type(0)
-                _acc_0_1 = dX.dtype.type(0)
-                _acc_0_2 = dX.dtype.type(0)
-                _acc_0_3 = dX.dtype.type(0)
-                _acc_0_4 = dX.dtype.type(0)
-                _acc_0_5 = dX.dtype.type(0)
-                _acc_0_6 = dX.dtype.type(0)
-                _acc_0_7 = dX.dtype.type(0)
-                _acc_0_8 = dX.dtype.type(0)
-                _acc_0_9 = dX.dtype.type(0)
-                _acc_0_10 = dX.dtype.type(0)
-                _acc_0_11 = dX.dtype.type(0)
-                _acc_0_12 = dX.dtype.type(0)
-                _acc_0_13 = dX.dtype.type(0)
-                _acc_0_14 = dX.dtype.type(0)
-                _acc_0_15 = dX.dtype.type(0)
-                _acc_1_0 = dX.dtype.type(0)
-                _acc_1_1 = dX.dtype.type(0)
-                _acc_1_2 = dX.dtype.type(0)
-                _acc_1_3 = dX.dtype.type(0)
-                _acc_1_4 = dX.dtype.type(0)
-                _acc_1_5 = dX.dtype.type(0)
-                _acc_1_6 = dX.dtype.type(0)
-                _acc_1_7 = dX.dtype.type(0)
-                _acc_1_8 = dX.dtype.type(0)
-                _acc_1_9 = dX.dtype.type(0)
-                _acc_1_10 = dX.dtype.type(0)
-                _acc_1_11 = dX.dtype.type(0)
-                _acc_1_12 = dX.dtype.type(0)
-                _acc_1_13 = dX.dtype.type(0)
-                _acc_1_14 = dX.dtype.type(0)
-                _acc_1_15 = dX.dtype.type(0)
-                _acc_2_0 = dX.dtype.type(0)
-                _acc_2_1 = dX.dtype.type(0)
-                _acc_2_2 = dX.dtype.type(0)
-                _acc_2_3 = dX.dtype.type(0)
-                _acc_2_4 = dX.dtype.type(0)
-                _acc_2_5 = dX.dtype.type(0)
-                _acc_2_6 = dX.dtype.type(0)
-                _acc_2_7 = dX.dtype.type(0)
-                _acc_2_8 = dX.dtype.type(0)
-                _acc_2_9 = dX.dtype.type(0)
-                _acc_2_10 = dX.dtype.type(0)
-                _acc_2_11 = dX.dtype.type(0)
-                _acc_2_12 = dX.dtype.type(0)
-                _acc_2_13 = dX.dtype.type(0)
-                _acc_2_14 = dX.dtype.type(0)
-                _acc_2_15 = dX.dtype.type(0)
-                _acc_3_0 = dX.dtype.type(0)
-                _acc_3_1 = dX.dtype.type(0)
-                _acc_3_2 = dX.dtype.type(0)
-                _acc_3_3 = dX.dtype.type(0)
-                _acc_3_4 = dX.dtype.type(0)
-                _acc_3_5 = dX.dtype.type(0)
-                _acc_3_6 = dX.dtype.type(0)
-                _acc_3_7 = dX.dtype.type(0)
-                _acc_3_8 = dX.dtype.type(0)
-                _acc_3_9 = dX.dtype.type(0)
-                _acc_3_10 = dX.dtype.type(0)
-                _acc_3_11 = dX.dtype.type(0)
-                _acc_3_12 = dX.dtype.type(0)
-                _acc_3_13 = dX.dtype.type(0)
-                _acc_3_14 = dX.dtype.type(0)
-                _acc_3_15 = dX.dtype.type(0)
-                _acc_4_0 = dX.dtype.type(0)
-                _acc_4_1 = dX.dtype.type(0)
-                _acc_4_2 = dX.dtype.type(0)
-                _acc_4_3 = dX.dtype.type(0)
-                _acc_4_4 = dX.dtype.type(0)
-                _acc_4_5 = dX.dtype.type(0)
-                _acc_4_6 = dX.dtype.type(0)
-                _acc_4_7 = dX.dtype.type(0)
-                _acc_4_8 = dX.dtype.type(0)
-                _acc_4_9 = dX.dtype.type(0)
-                _acc_4_10 = dX.dtype.type(0)
-                _acc_4_11 = dX.dtype.type(0)
-                _acc_4_12 = dX.dtype.type(0)
-                _acc_4_13 = dX.dtype.type(0)
-                _acc_4_14 = dX.dtype.type(0)
-                _acc_4_15 = dX.dtype.type(0)
-                _acc_5_0 = dX.dtype.type(0)
-                _acc_5_1 = dX.dtype.type(0)
-                _acc_5_2 = dX.dtype.type(0)
-                _acc_5_3 = dX.dtype.type(0)
-                _acc_5_4 = dX.dtype.type(0)
-                _acc_5_5 = dX.dtype.type(0)
-                _acc_5_6 = dX.dtype.type(0)
-                _acc_5_7 = dX.dtype.type(0)
-                _acc_5_8 = dX.dtype.type(0)
-                _acc_5_9 = dX.dtype.type(0)
-                _acc_5_10 = dX.dtype.type(0)
-                _acc_5_11 = dX.dtype.type(0)
-                _acc_5_12 = dX.dtype.type(0)
-                _acc_5_13 = dX.dtype.type(0)
-                _acc_5_14 = dX.dtype.type(0)
-                _acc_5_15 = dX.dtype.type(0)
-                _acc_6_0 = dX.dtype.type(0)
-                _acc_6_1 = dX.dtype.type(0)
-                _acc_6_2 = dX.dtype.type(0)
-                _acc_6_3 = dX.dtype.type(0)
-                _acc_6_4 = dX.dtype.type(0)
-                _acc_6_5 = dX.dtype.type(0)
-                _acc_6_6 = dX.dtype.type(0)
-                _acc_6_7 = dX.dtype.type(0)
-                _acc_6_8 = dX.dtype.type(0)
-                _acc_6_9 = dX.dtype.type(0)
-                _acc_6_10 = dX.dtype.type(0)
-                _acc_6_11 = dX.dtype.type(0)
-                _acc_6_12 = dX.dtype.type(0)
-                _acc_6_13 = dX.dtype.type(0)
-                _acc_6_14 = dX.dtype.type(0)
-                _acc_6_15 = dX.dtype.type(0)
-                _acc_7_0 = dX.dtype.type(0)
-                _acc_7_1 = dX.dtype.type(0)
-                _acc_7_2 = dX.dtype.type(0)
-                _acc_7_3 = dX.dtype.type(0)
-                _acc_7_4 = dX.dtype.type(0)
-                _acc_7_5 = dX.dtype.type(0)
-                _acc_7_6 = dX.dtype.type(0)
-                _acc_7_7 = dX.dtype.type(0)
-                _acc_7_8 = dX.dtype.type(0)
-                _acc_7_9 = dX.dtype.type(0)
-                _acc_7_10 = dX.dtype.type(0)
-                _acc_7_11 = dX.dtype.type(0)
-                _acc_7_12 = dX.dtype.type(0)
-                _acc_7_13 = dX.dtype.type(0)
-                _acc_7_14 = dX.dtype.type(0)
-                _acc_7_15 = dX.dtype.type(0)
-                for j in range(M):
-                    for a in range(2*RH + 1):
-                        for b in range(2*RW + 1):
-                            _r = _kp[i // 8, j, a, b, 0]
-                            _r1 = _kp[i // 8, j, a, b, 1]
-                            _r2 = _kp[i // 8, j, a, b, 2]
-                            _r3 = _kp[i // 8, j, a, b, 3]
-                            _r4 = _kp[i // 8, j, a, b, 4]
-                            _r5 = _kp[i // 8, j, a, b, 5]
-                            _r6 = _kp[i // 8, j, a, b, 6]
-                            _r7 = _kp[i // 8, j, a, b, 7]
-                            _r8 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f)]
-                            _r9 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 1)]
-                            _r10 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 2)]
-                            _r11 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 3)]
-                            _r12 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 4)]
-                            _r13 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 5)]
-                            _r14 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 6)]
-                            _r15 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 7)]
-                            _r16 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 8)]
-                            _r17 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 9)]
-                            _r18 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 10)]
-                            _r19 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 11)]
-                            _r20 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 12)]
-                            _r21 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 13)]
-                            _r22 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 14)]
-                            _r23 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 15)]
-                            _acc_0_0 += _r*_r8
-                            _acc_0_1 += _r*_r9
-                            _acc_0_2 += _r*_r10
-                            _acc_0_3 += _r*_r11
-                            _acc_0_4 += _r*_r12
-                            _acc_0_5 += _r*_r13
-                            _acc_0_6 += _r*_r14
-                            _acc_0_7 += _r*_r15
-                            _acc_0_8 += _r*_r16
-                            _acc_0_9 += _r*_r17
-                            _acc_0_10 += _r*_r18
-                            _acc_0_11 += _r*_r19
-                            _acc_0_12 += _r*_r20
-                            _acc_0_13 += _r*_r21
-                            _acc_0_14 += _r*_r22
-                            _acc_0_15 += _r*_r23
-                            _acc_1_0 += _r1*_r8
-                            _acc_1_1 += _r1*_r9
-                            _acc_1_2 += _r1*_r10
-                            _acc_1_3 += _r1*_r11
-                            _acc_1_4 += _r1*_r12
-                            _acc_1_5 += _r1*_r13
-                            _acc_1_6 += _r1*_r14
-                            _acc_1_7 += _r1*_r15
-                            _acc_1_8 += _r1*_r16
-                            _acc_1_9 += _r1*_r17
-                            _acc_1_10 += _r1*_r18
-                            _acc_1_11 += _r1*_r19
-                            _acc_1_12 += _r1*_r20
-                            _acc_1_13 += _r1*_r21
-                            _acc_1_14 += _r1*_r22
-                            _acc_1_15 += _r1*_r23
-                            _acc_2_0 += _r2*_r8
-                            _acc_2_1 += _r2*_r9
-                            _acc_2_2 += _r2*_r10
-                            _acc_2_3 += _r2*_r11
-                            _acc_2_4 += _r2*_r12
-                            _acc_2_5 += _r2*_r13
-                            _acc_2_6 += _r2*_r14
-                            _acc_2_7 += _r2*_r15
-                            _acc_2_8 += _r2*_r16
-                            _acc_2_9 += _r2*_r17
-                            _acc_2_10 += _r2*_r18
-                            _acc_2_11 += _r2*_r19
-                            _acc_2_12 += _r2*_r20
-                            _acc_2_13 += _r2*_r21
-                            _acc_2_14 += _r2*_r22
-                            _acc_2_15 += _r2*_r23
-                            _acc_3_0 += _r3*_r8
-                            _acc_3_1 += _r3*_r9
-                            _acc_3_2 += _r3*_r10
-                            _acc_3_3 += _r3*_r11
-                            _acc_3_4 += _r3*_r12
-                            _acc_3_5 += _r3*_r13
-                            _acc_3_6 += _r3*_r14
-                            _acc_3_7 += _r3*_r15
-                            _acc_3_8 += _r3*_r16
-                            _acc_3_9 += _r3*_r17
-                            _acc_3_10 += _r3*_r18
-                            _acc_3_11 += _r3*_r19
-                            _acc_3_12 += _r3*_r20
-                            _acc_3_13 += _r3*_r21
-                            _acc_3_14 += _r3*_r22
-                            _acc_3_15 += _r3*_r23
-                            _acc_4_0 += _r4*_r8
-                            _acc_4_1 += _r4*_r9
-                            _acc_4_2 += _r4*_r10
-                            _acc_4_3 += _r4*_r11
-                            _acc_4_4 += _r4*_r12
-                            _acc_4_5 += _r4*_r13
-                            _acc_4_6 += _r4*_r14
-                            _acc_4_7 += _r4*_r15
-                            _acc_4_8 += _r4*_r16
-                            _acc_4_9 += _r4*_r17
-                            _acc_4_10 += _r4*_r18
-                            _acc_4_11 += _r4*_r19
-                            _acc_4_12 += _r4*_r20
-                            _acc_4_13 += _r4*_r21
-                            _acc_4_14 += _r4*_r22
-                            _acc_4_15 += _r4*_r23
-                            _acc_5_0 += _r5*_r8
-                            _acc_5_1 += _r5*_r9
-                            _acc_5_2 += _r5*_r10
-                            _acc_5_3 += _r5*_r11
-                            _acc_5_4 += _r5*_r12
-                            _acc_5_5 += _r5*_r13
-                            _acc_5_6 += _r5*_r14
-                            _acc_5_7 += _r5*_r15
-                            _acc_5_8 += _r5*_r16
-                            _acc_5_9 += _r5*_r17
-                            _acc_5_10 += _r5*_r18
-                            _acc_5_11 += _r5*_r19
-                            _acc_5_12 += _r5*_r20
-                            _acc_5_13 += _r5*_r21
-                            _acc_5_14 += _r5*_r22
-                            _acc_5_15 += _r5*_r23
-                            _acc_6_0 += _r6*_r8
-                            _acc_6_1 += _r6*_r9
-                            _acc_6_2 += _r6*_r10
-                            _acc_6_3 += _r6*_r11
-                            _acc_6_4 += _r6*_r12
-                            _acc_6_5 += _r6*_r13
-                            _acc_6_6 += _r6*_r14
-                            _acc_6_7 += _r6*_r15
-                            _acc_6_8 += _r6*_r16
-                            _acc_6_9 += _r6*_r17
-                            _acc_6_10 += _r6*_r18
-                            _acc_6_11 += _r6*_r19
-                            _acc_6_12 += _r6*_r20
-                            _acc_6_13 += _r6*_r21
-                            _acc_6_14 += _r6*_r22
-                            _acc_6_15 += _r6*_r23
-                            _acc_7_0 += _r7*_r8
-                            _acc_7_1 += _r7*_r9
-                            _acc_7_2 += _r7*_r10
-                            _acc_7_3 += _r7*_r11
-                            _acc_7_4 += _r7*_r12
-                            _acc_7_5 += _r7*_r13
-                            _acc_7_6 += _r7*_r14
-                            _acc_7_7 += _r7*_r15
-                            _acc_7_8 += _r7*_r16
-                            _acc_7_9 += _r7*_r17
-                            _acc_7_10 += _r7*_r18
-                            _acc_7_11 += _r7*_r19
-                            _acc_7_12 += _r7*_r20
-                            _acc_7_13 += _r7*_r21
-                            _acc_7_14 += _r7*_r22
-                            _acc_7_15 += _r7*_r23
-                if q_0 < W:
-                    dX[n, i, p_0, q_0] = _acc_0_0
-                if _f + 1 < H*_wp and q_1 < W:
-                    dX[n, i, p_1, q_1] = _acc_0_1
-                if _f + 2 < H*_wp and q_2 < W:
-                    dX[n, i, p_2, q_2] = _acc_0_2
-                if _f + 3 < H*_wp and q_3 < W:
-                    dX[n, i, p_3, q_3] = _acc_0_3
-                if _f + 4 < H*_wp and q_4 < W:
-                    dX[n, i, p_4, q_4] = _acc_0_4
-                if _f + 5 < H*_wp and q_5 < W:
-                    dX[n, i, p_5, q_5] = _acc_0_5
-                if _f + 6 < H*_wp and q_6 < W:
-                    dX[n, i, p_6, q_6] = _acc_0_6
-                if _f + 7 < H*_wp and q_7 < W:
-                    dX[n, i, p_7, q_7] = _acc_0_7
-                if _f + 8 < H*_wp and q_8 < W:
-                    dX[n, i, p_8, q_8] = _acc_0_8
-                if _f + 9 < H*_wp and q_9 < W:
-                    dX[n, i, p_9, q_9] = _acc_0_9
-                if _f + 10 < H*_wp and q_10 < W:
-                    dX[n, i, p_10, q_10] = _acc_0_10
-                if _f + 11 < H*_wp and q_11 < W:
-                    dX[n, i, p_11, q_11] = _acc_0_11
-                if _f + 12 < H*_wp and q_12 < W:
-                    dX[n, i, p_12, q_12] = _acc_0_12
-                if _f + 13 < H*_wp and q_13 < W:
-                    dX[n, i, p_13, q_13] = _acc_0_13
-                if _f + 14 < H*_wp and q_14 < W:
-                    dX[n, i, p_14, q_14] = _acc_0_14
-                if _f + 15 < H*_wp and q_15 < W:
-                    dX[n, i, p_15, q_15] = _acc_0_15
-                if q_0 < W:
-                    dX[n, i + 1, p_0, q_0] = _acc_1_0
-                if _f + 1 < H*_wp and q_1 < W:
-                    dX[n, i + 1, p_1, q_1] = _acc_1_1
-                if _f + 2 < H*_wp and q_2 < W:
-                    dX[n, i + 1, p_2, q_2] = _acc_1_2
-                if _f + 3 < H*_wp and q_3 < W:
-                    dX[n, i + 1, p_3, q_3] = _acc_1_3
-                if _f + 4 < H*_wp and q_4 < W:
-                    dX[n, i + 1, p_4, q_4] = _acc_1_4
-                if _f + 5 < H*_wp and q_5 < W:
-                    dX[n, i + 1, p_5, q_5] = _acc_1_5
-                if _f + 6 < H*_wp and q_6 < W:
-                    dX[n, i + 1, p_6, q_6] = _acc_1_6
-                if _f + 7 < H*_wp and q_7 < W:
-                    dX[n, i + 1, p_7, q_7] = _acc_1_7
-                if _f + 8 < H*_wp and q_8 < W:
-                    dX[n, i + 1, p_8, q_8] = _acc_1_8
-                if _f + 9 < H*_wp and q_9 < W:
-                    dX[n, i + 1, p_9, q_9] = _acc_1_9
-                if _f + 10 < H*_wp and q_10 < W:
-                    dX[n, i + 1, p_10, q_10] = _acc_1_10
-                if _f + 11 < H*_wp and q_11 < W:
-                    dX[n, i + 1, p_11, q_11] = _acc_1_11
-                if _f + 12 < H*_wp and q_12 < W:
-                    dX[n, i + 1, p_12, q_12] = _acc_1_12
-                if _f + 13 < H*_wp and q_13 < W:
-                    dX[n, i + 1, p_13, q_13] = _acc_1_13
-                if _f + 14 < H*_wp and q_14 < W:
-                    dX[n, i + 1, p_14, q_14] = _acc_1_14
-                if _f + 15 < H*_wp and q_15 < W:
-                    dX[n, i + 1, p_15, q_15] = _acc_1_15
-                if q_0 < W:
-                    dX[n, i + 2, p_0, q_0] = _acc_2_0
-                if _f + 1 < H*_wp and q_1 < W:
-                    dX[n, i + 2, p_1, q_1] = _acc_2_1
-                if _f + 2 < H*_wp and q_2 < W:
-                    dX[n, i + 2, p_2, q_2] = _acc_2_2
-                if _f + 3 < H*_wp and q_3 < W:
-                    dX[n, i + 2, p_3, q_3] = _acc_2_3
-                if _f + 4 < H*_wp and q_4 < W:
-                    dX[n, i + 2, p_4, q_4] = _acc_2_4
-                if _f + 5 < H*_wp and q_5 < W:
-                    dX[n, i + 2, p_5, q_5] = _acc_2_5
-                if _f + 6 < H*_wp and q_6 < W:
-                    dX[n, i + 2, p_6, q_6] = _acc_2_6
-                if _f + 7 < H*_wp and q_7 < W:
-                    dX[n, i + 2, p_7, q_7] = _acc_2_7
-                if _f + 8 < H*_wp and q_8 < W:
-                    dX[n, i + 2, p_8, q_8] = _acc_2_8
-                if _f + 9 < H*_wp and q_9 < W:
-                    dX[n, i + 2, p_9, q_9] = _acc_2_9
-                if _f + 10 < H*_wp and q_10 < W:
-                    dX[n, i + 2, p_10, q_10] = _acc_2_10
-                if _f + 11 < H*_wp and q_11 < W:
-                    dX[n, i + 2, p_11, q_11] = _acc_2_11
-                if _f + 12 < H*_wp and q_12 < W:
-                    dX[n, i + 2, p_12, q_12] = _acc_2_12
-                if _f + 13 < H*_wp and q_13 < W:
-                    dX[n, i + 2, p_13, q_13] = _acc_2_13
-                if _f + 14 < H*_wp and q_14 < W:
-                    dX[n, i + 2, p_14, q_14] = _acc_2_14
-                if _f + 15 < H*_wp and q_15 < W:
-                    dX[n, i + 2, p_15, q_15] = _acc_2_15
-                if q_0 < W:
-                    dX[n, i + 3, p_0, q_0] = _acc_3_0
-                if _f + 1 < H*_wp and q_1 < W:
-                    dX[n, i + 3, p_1, q_1] = _acc_3_1
-                if _f + 2 < H*_wp and q_2 < W:
-                    dX[n, i + 3, p_2, q_2] = _acc_3_2
-                if _f + 3 < H*_wp and q_3 < W:
-                    dX[n, i + 3, p_3, q_3] = _acc_3_3
-                if _f + 4 < H*_wp and q_4 < W:
-                    dX[n, i + 3, p_4, q_4] = _acc_3_4
-                if _f + 5 < H*_wp and q_5 < W:
-                    dX[n, i + 3, p_5, q_5] = _acc_3_5
-                if _f + 6 < H*_wp and q_6 < W:
-                    dX[n, i + 3, p_6, q_6] = _acc_3_6
-                if _f + 7 < H*_wp and q_7 < W:
-                    dX[n, i + 3, p_7, q_7] = _acc_3_7
-                if _f + 8 < H*_wp and q_8 < W:
-                    dX[n, i + 3, p_8, q_8] = _acc_3_8
-                if _f + 9 < H*_wp and q_9 < W:
-                    dX[n, i + 3, p_9, q_9] = _acc_3_9
-                if _f + 10 < H*_wp and q_10 < W:
-                    dX[n, i + 3, p_10, q_10] = _acc_3_10
-                if _f + 11 < H*_wp and q_11 < W:
-                    dX[n, i + 3, p_11, q_11] = _acc_3_11
-                if _f + 12 < H*_wp and q_12 < W:
-                    dX[n, i + 3, p_12, q_12] = _acc_3_12
-                if _f + 13 < H*_wp and q_13 < W:
-                    dX[n, i + 3, p_13, q_13] = _acc_3_13
-                if _f + 14 < H*_wp and q_14 < W:
-                    dX[n, i + 3, p_14, q_14] = _acc_3_14
-                if _f + 15 < H*_wp and q_15 < W:
-                    dX[n, i + 3, p_15, q_15] = _acc_3_15
-                if q_0 < W:
-                    dX[n, i + 4, p_0, q_0] = _acc_4_0
-                if _f + 1 < H*_wp and q_1 < W:
-                    dX[n, i + 4, p_1, q_1] = _acc_4_1
-                if _f + 2 < H*_wp and q_2 < W:
-                    dX[n, i + 4, p_2, q_2] = _acc_4_2
-                if _f + 3 < H*_wp and q_3 < W:
-                    dX[n, i + 4, p_3, q_3] = _acc_4_3
-                if _f + 4 < H*_wp and q_4 < W:
-                    dX[n, i + 4, p_4, q_4] = _acc_4_4
-                if _f + 5 < H*_wp and q_5 < W:
-                    dX[n, i + 4, p_5, q_5] = _acc_4_5
-                if _f + 6 < H*_wp and q_6 < W:
-                    dX[n, i + 4, p_6, q_6] = _acc_4_6
-                if _f + 7 < H*_wp and q_7 < W:
-                    dX[n, i + 4, p_7, q_7] = _acc_4_7
-                if _f + 8 < H*_wp and q_8 < W:
-                    dX[n, i + 4, p_8, q_8] = _acc_4_8
-                if _f + 9 < H*_wp and q_9 < W:
-                    dX[n, i + 4, p_9, q_9] = _acc_4_9
-                if _f + 10 < H*_wp and q_10 < W:
-                    dX[n, i + 4, p_10, q_10] = _acc_4_10
-                if _f + 11 < H*_wp and q_11 < W:
-                    dX[n, i + 4, p_11, q_11] = _acc_4_11
-                if _f + 12 < H*_wp and q_12 < W:
-                    dX[n, i + 4, p_12, q_12] = _acc_4_12
-                if _f + 13 < H*_wp and q_13 < W:
-                    dX[n, i + 4, p_13, q_13] = _acc_4_13
-                if _f + 14 < H*_wp and q_14 < W:
-                    dX[n, i + 4, p_14, q_14] = _acc_4_14
-                if _f + 15 < H*_wp and q_15 < W:
-                    dX[n, i + 4, p_15, q_15] = _acc_4_15
-                if q_0 < W:
-                    dX[n, i + 5, p_0, q_0] = _acc_5_0
-                if _f + 1 < H*_wp and q_1 < W:
-                    dX[n, i + 5, p_1, q_1] = _acc_5_1
-                if _f + 2 < H*_wp and q_2 < W:
-                    dX[n, i + 5, p_2, q_2] = _acc_5_2
-                if _f + 3 < H*_wp and q_3 < W:
-                    dX[n, i + 5, p_3, q_3] = _acc_5_3
-                if _f + 4 < H*_wp and q_4 < W:
-                    dX[n, i + 5, p_4, q_4] = _acc_5_4
-                if _f + 5 < H*_wp and q_5 < W:
-                    dX[n, i + 5, p_5, q_5] = _acc_5_5
-                if _f + 6 < H*_wp and q_6 < W:
-                    dX[n, i + 5, p_6, q_6] = _acc_5_6
-                if _f + 7 < H*_wp and q_7 < W:
-                    dX[n, i + 5, p_7, q_7] = _acc_5_7
-                if _f + 8 < H*_wp and q_8 < W:
-                    dX[n, i + 5, p_8, q_8] = _acc_5_8
-                if _f + 9 < H*_wp and q_9 < W:
-                    dX[n, i + 5, p_9, q_9] = _acc_5_9
-                if _f + 10 < H*_wp and q_10 < W:
-                    dX[n, i + 5, p_10, q_10] = _acc_5_10
-                if _f + 11 < H*_wp and q_11 < W:
-                    dX[n, i + 5, p_11, q_11] = _acc_5_11
-                if _f + 12 < H*_wp and q_12 < W:
-                    dX[n, i + 5, p_12, q_12] = _acc_5_12
-                if _f + 13 < H*_wp and q_13 < W:
-                    dX[n, i + 5, p_13, q_13] = _acc_5_13
-                if _f + 14 < H*_wp and q_14 < W:
-                    dX[n, i + 5, p_14, q_14] = _acc_5_14
-                if _f + 15 < H*_wp and q_15 < W:
-                    dX[n, i + 5, p_15, q_15] = _acc_5_15
-                if q_0 < W:
-                    dX[n, i + 6, p_0, q_0] = _acc_6_0
-                if _f + 1 < H*_wp and q_1 < W:
-                    dX[n, i + 6, p_1, q_1] = _acc_6_1
-                if _f + 2 < H*_wp and q_2 < W:
-                    dX[n, i + 6, p_2, q_2] = _acc_6_2
-                if _f + 3 < H*_wp and q_3 < W:
-                    dX[n, i + 6, p_3, q_3] = _acc_6_3
-                if _f + 4 < H*_wp and q_4 < W:
-                    dX[n, i + 6, p_4, q_4] = _acc_6_4
-                if _f + 5 < H*_wp and q_5 < W:
-                    dX[n, i + 6, p_5, q_5] = _acc_6_5
-                if _f + 6 < H*_wp and q_6 < W:
-                    dX[n, i + 6, p_6, q_6] = _acc_6_6
-                if _f + 7 < H*_wp and q_7 < W:
-                    dX[n, i + 6, p_7, q_7] = _acc_6_7
-                if _f + 8 < H*_wp and q_8 < W:
-                    dX[n, i + 6, p_8, q_8] = _acc_6_8
-                if _f + 9 < H*_wp and q_9 < W:
-                    dX[n, i + 6, p_9, q_9] = _acc_6_9
-                if _f + 10 < H*_wp and q_10 < W:
-                    dX[n, i + 6, p_10, q_10] = _acc_6_10
-                if _f + 11 < H*_wp and q_11 < W:
-                    dX[n, i + 6, p_11, q_11] = _acc_6_11
-                if _f + 12 < H*_wp and q_12 < W:
-                    dX[n, i + 6, p_12, q_12] = _acc_6_12
-                if _f + 13 < H*_wp and q_13 < W:
-                    dX[n, i + 6, p_13, q_13] = _acc_6_13
-                if _f + 14 < H*_wp and q_14 < W:
-                    dX[n, i + 6, p_14, q_14] = _acc_6_14
-                if _f + 15 < H*_wp and q_15 < W:
-                    dX[n, i + 6, p_15, q_15] = _acc_6_15
-                if q_0 < W:
-                    dX[n, i + 7, p_0, q_0] = _acc_7_0
-                if _f + 1 < H*_wp and q_1 < W:
-                    dX[n, i + 7, p_1, q_1] = _acc_7_1
-                if _f + 2 < H*_wp and q_2 < W:
-                    dX[n, i + 7, p_2, q_2] = _acc_7_2
-                if _f + 3 < H*_wp and q_3 < W:
-                    dX[n, i + 7, p_3, q_3] = _acc_7_3
-                if _f + 4 < H*_wp and q_4 < W:
-                    dX[n, i + 7, p_4, q_4] = _acc_7_4
-                if _f + 5 < H*_wp and q_5 < W:
-                    dX[n, i + 7, p_5, q_5] = _acc_7_5
-                if _f + 6 < H*_wp and q_6 < W:
-                    dX[n, i + 7, p_6, q_6] = _acc_7_6
-                if _f + 7 < H*_wp and q_7 < W:
-                    dX[n, i + 7, p_7, q_7] = _acc_7_7
-                if _f + 8 < H*_wp and q_8 < W:
-                    dX[n, i + 7, p_8, q_8] = _acc_7_8
-                if _f + 9 < H*_wp and q_9 < W:
-                    dX[n, i + 7, p_9, q_9] = _acc_7_9
-                if _f + 10 < H*_wp and q_10 < W:
-                    dX[n, i + 7, p_10, q_10] = _acc_7_10
-                if _f + 11 < H*_wp and q_11 < W:
-                    dX[n, i + 7, p_11, q_11] = _acc_7_11
-                if _f + 12 < H*_wp and q_12 < W:
-                    dX[n, i + 7, p_12, q_12] = _acc_7_12
-                if _f + 13 < H*_wp and q_13 < W:
-                    dX[n, i + 7, p_13, q_13] = _acc_7_13
-                if _f + 14 < H*_wp and q_14 < W:
-                    dX[n, i + 7, p_14, q_14] = _acc_7_14
-                if _f + 15 < H*_wp and q_15 < W:
-                    dX[n, i + 7, p_15, q_15] = _acc_7_15
-        for i in range(_i_split, C):
-            for _f in range(H*_wp):
-                p = _f // _wp
-                q = _f - _wp*p
-                _acc = 0.0
-                for j in range(M):
-                    for a in range(2*RH + 1):
-                        for b in range(2*RW + 1):
-                            _acc += K[i, j, a, b]*_xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f)]
-                if q < W:
-                    dX[n, i, p, q] = _acc
+        backward_dX_block512_one(C, H, K, M, RH, RW, W, _kp, _wp, dU, dX, n)
 
 
 @_slp
+@njit(cache=True, fastmath={"contract"})
+def backward_dX_block512_one(C, H, K, M, RH, RW, W, _kp, _wp, dU, dX, n):
+    """One iteration of backward_dX_block512's parallel loop over n, compiled as a function of its own.
+    """
+    _xp = np.zeros((M, (H + 2*RH + 1)*_wp + 16), dtype=dX.dtype)
+    for _c0 in range(M):
+        for _c1 in range(H):
+            for _c2 in range(W):
+                _xp[_c0, np.uint64(_wp*(RH + _c1) + RW + _c2)] = dU[n, _c0, _c1, _c2]
+    _i_split = (C // 8)*8
+    for i in range(0, _i_split, 8):
+        for _f in range(0, H*_wp, 16):
+            p_0 = _f // _wp
+            p_1 = (_f + 1) // _wp
+            p_2 = (_f + 2) // _wp
+            p_3 = (_f + 3) // _wp
+            p_4 = (_f + 4) // _wp
+            p_5 = (_f + 5) // _wp
+            p_6 = (_f + 6) // _wp
+            p_7 = (_f + 7) // _wp
+            p_8 = (_f + 8) // _wp
+            p_9 = (_f + 9) // _wp
+            p_10 = (_f + 10) // _wp
+            p_11 = (_f + 11) // _wp
+            p_12 = (_f + 12) // _wp
+            p_13 = (_f + 13) // _wp
+            p_14 = (_f + 14) // _wp
+            p_15 = (_f + 15) // _wp
+            q_0 = _f - _wp*p_0
+            q_1 = _f + 1 - _wp*p_1
+            q_2 = _f + 2 - _wp*p_2
+            q_3 = _f + 3 - _wp*p_3
+            q_4 = _f + 4 - _wp*p_4
+            q_5 = _f + 5 - _wp*p_5
+            q_6 = _f + 6 - _wp*p_6
+            q_7 = _f + 7 - _wp*p_7
+            q_8 = _f + 8 - _wp*p_8
+            q_9 = _f + 9 - _wp*p_9
+            q_10 = _f + 10 - _wp*p_10
+            q_11 = _f + 11 - _wp*p_11
+            q_12 = _f + 12 - _wp*p_12
+            q_13 = _f + 13 - _wp*p_13
+            q_14 = _f + 14 - _wp*p_14
+            q_15 = _f + 15 - _wp*p_15
+            _acc_0_0 = dX.dtype.type(0)
+            _acc_0_1 = dX.dtype.type(0)
+            _acc_0_2 = dX.dtype.type(0)
+            _acc_0_3 = dX.dtype.type(0)
+            _acc_0_4 = dX.dtype.type(0)
+            _acc_0_5 = dX.dtype.type(0)
+            _acc_0_6 = dX.dtype.type(0)
+            _acc_0_7 = dX.dtype.type(0)
+            _acc_0_8 = dX.dtype.type(0)
+            _acc_0_9 = dX.dtype.type(0)
+            _acc_0_10 = dX.dtype.type(0)
+            _acc_0_11 = dX.dtype.type(0)
+            _acc_0_12 = dX.dtype.type(0)
+            _acc_0_13 = dX.dtype.type(0)
+            _acc_0_14 = dX.dtype.type(0)
+            _acc_0_15 = dX.dtype.type(0)
+            _acc_1_0 = dX.dtype.type(0)
+            _acc_1_1 = dX.dtype.type(0)
+            _acc_1_2 = dX.dtype.type(0)
+            _acc_1_3 = dX.dtype.type(0)
+            _acc_1_4 = dX.dtype.type(0)
+            _acc_1_5 = dX.dtype.type(0)
+            _acc_1_6 = dX.dtype.type(0)
+            _acc_1_7 = dX.dtype.type(0)
+            _acc_1_8 = dX.dtype.type(0)
+            _acc_1_9 = dX.dtype.type(0)
+            _acc_1_10 = dX.dtype.type(0)
+            _acc_1_11 = dX.dtype.type(0)
+            _acc_1_12 = dX.dtype.type(0)
+            _acc_1_13 = dX.dtype.type(0)
+            _acc_1_14 = dX.dtype.type(0)
+            _acc_1_15 = dX.dtype.type(0)
+            _acc_2_0 = dX.dtype.type(0)
+            _acc_2_1 = dX.dtype.type(0)
+            _acc_2_2 = dX.dtype.type(0)
+            _acc_2_3 = dX.dtype.type(0)
+            _acc_2_4 = dX.dtype.type(0)
+            _acc_2_5 = dX.dtype.type(0)
+            _acc_2_6 = dX.dtype.type(0)
+            _acc_2_7 = dX.dtype.type(0)
+            _acc_2_8 = dX.dtype.type(0)
+            _acc_2_9 = dX.dtype.type(0)
+            _acc_2_10 = dX.dtype.type(0)
+            _acc_2_11 = dX.dtype.type(0)
+            _acc_2_12 = dX.dtype.type(0)
+            _acc_2_13 = dX.dtype.type(0)
+            _acc_2_14 = dX.dtype.type(0)
+            _acc_2_15 = dX.dtype.type(0)
+            _acc_3_0 = dX.dtype.type(0)
+            _acc_3_1 = dX.dtype.type(0)
+            _acc_3_2 = dX.dtype.type(0)
+            _acc_3_3 = dX.dtype.type(0)
+            _acc_3_4 = dX.dtype.type(0)
+            _acc_3_5 = dX.dtype.type(0)
+            _acc_3_6 = dX.dtype.type(0)
+            _acc_3_7 = dX.dtype.type(0)
+            _acc_3_8 = dX.dtype.type(0)
+            _acc_3_9 = dX.dtype.type(0)
+            _acc_3_10 = dX.dtype.type(0)
+            _acc_3_11 = dX.dtype.type(0)
+            _acc_3_12 = dX.dtype.type(0)
+            _acc_3_13 = dX.dtype.type(0)
+            _acc_3_14 = dX.dtype.type(0)
+            _acc_3_15 = dX.dtype.type(0)
+            _acc_4_0 = dX.dtype.type(0)
+            _acc_4_1 = dX.dtype.type(0)
+            _acc_4_2 = dX.dtype.type(0)
+            _acc_4_3 = dX.dtype.type(0)
+            _acc_4_4 = dX.dtype.type(0)
+            _acc_4_5 = dX.dtype.type(0)
+            _acc_4_6 = dX.dtype.type(0)
+            _acc_4_7 = dX.dtype.type(0)
+            _acc_4_8 = dX.dtype.type(0)
+            _acc_4_9 = dX.dtype.type(0)
+            _acc_4_10 = dX.dtype.type(0)
+            _acc_4_11 = dX.dtype.type(0)
+            _acc_4_12 = dX.dtype.type(0)
+            _acc_4_13 = dX.dtype.type(0)
+            _acc_4_14 = dX.dtype.type(0)
+            _acc_4_15 = dX.dtype.type(0)
+            _acc_5_0 = dX.dtype.type(0)
+            _acc_5_1 = dX.dtype.type(0)
+            _acc_5_2 = dX.dtype.type(0)
+            _acc_5_3 = dX.dtype.type(0)
+            _acc_5_4 = dX.dtype.type(0)
+            _acc_5_5 = dX.dtype.type(0)
+            _acc_5_6 = dX.dtype.type(0)
+            _acc_5_7 = dX.dtype.type(0)
+            _acc_5_8 = dX.dtype.type(0)
+            _acc_5_9 = dX.dtype.type(0)
+            _acc_5_10 = dX.dtype.type(0)
+            _acc_5_11 = dX.dtype.type(0)
+            _acc_5_12 = dX.dtype.type(0)
+            _acc_5_13 = dX.dtype.type(0)
+            _acc_5_14 = dX.dtype.type(0)
+            _acc_5_15 = dX.dtype.type(0)
+            _acc_6_0 = dX.dtype.type(0)
+            _acc_6_1 = dX.dtype.type(0)
+            _acc_6_2 = dX.dtype.type(0)
+            _acc_6_3 = dX.dtype.type(0)
+            _acc_6_4 = dX.dtype.type(0)
+            _acc_6_5 = dX.dtype.type(0)
+            _acc_6_6 = dX.dtype.type(0)
+            _acc_6_7 = dX.dtype.type(0)
+            _acc_6_8 = dX.dtype.type(0)
+            _acc_6_9 = dX.dtype.type(0)
+            _acc_6_10 = dX.dtype.type(0)
+            _acc_6_11 = dX.dtype.type(0)
+            _acc_6_12 = dX.dtype.type(0)
+            _acc_6_13 = dX.dtype.type(0)
+            _acc_6_14 = dX.dtype.type(0)
+            _acc_6_15 = dX.dtype.type(0)
+            _acc_7_0 = dX.dtype.type(0)
+            _acc_7_1 = dX.dtype.type(0)
+            _acc_7_2 = dX.dtype.type(0)
+            _acc_7_3 = dX.dtype.type(0)
+            _acc_7_4 = dX.dtype.type(0)
+            _acc_7_5 = dX.dtype.type(0)
+            _acc_7_6 = dX.dtype.type(0)
+            _acc_7_7 = dX.dtype.type(0)
+            _acc_7_8 = dX.dtype.type(0)
+            _acc_7_9 = dX.dtype.type(0)
+            _acc_7_10 = dX.dtype.type(0)
+            _acc_7_11 = dX.dtype.type(0)
+            _acc_7_12 = dX.dtype.type(0)
+            _acc_7_13 = dX.dtype.type(0)
+            _acc_7_14 = dX.dtype.type(0)
+            _acc_7_15 = dX.dtype.type(0)
+            for j in range(M):
+                for a in range(2*RH + 1):
+                    for b in range(2*RW + 1):
+                        _r = _kp[i // 8, j, a, b, 0]
+                        _r1 = _kp[i // 8, j, a, b, 1]
+                        _r2 = _kp[i // 8, j, a, b, 2]
+                        _r3 = _kp[i // 8, j, a, b, 3]
+                        _r4 = _kp[i // 8, j, a, b, 4]
+                        _r5 = _kp[i // 8, j, a, b, 5]
+                        _r6 = _kp[i // 8, j, a, b, 6]
+                        _r7 = _kp[i // 8, j, a, b, 7]
+                        _r8 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f)]
+                        _r9 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 1)]
+                        _r10 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 2)]
+                        _r11 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 3)]
+                        _r12 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 4)]
+                        _r13 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 5)]
+                        _r14 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 6)]
+                        _r15 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 7)]
+                        _r16 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 8)]
+                        _r17 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 9)]
+                        _r18 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 10)]
+                        _r19 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 11)]
+                        _r20 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 12)]
+                        _r21 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 13)]
+                        _r22 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 14)]
+                        _r23 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 15)]
+                        _acc_0_0 += _r*_r8
+                        _acc_0_1 += _r*_r9
+                        _acc_0_2 += _r*_r10
+                        _acc_0_3 += _r*_r11
+                        _acc_0_4 += _r*_r12
+                        _acc_0_5 += _r*_r13
+                        _acc_0_6 += _r*_r14
+                        _acc_0_7 += _r*_r15
+                        _acc_0_8 += _r*_r16
+                        _acc_0_9 += _r*_r17
+                        _acc_0_10 += _r*_r18
+                        _acc_0_11 += _r*_r19
+                        _acc_0_12 += _r*_r20
+                        _acc_0_13 += _r*_r21
+                        _acc_0_14 += _r*_r22
+                        _acc_0_15 += _r*_r23
+                        _acc_1_0 += _r1*_r8
+                        _acc_1_1 += _r1*_r9
+                        _acc_1_2 += _r1*_r10
+                        _acc_1_3 += _r1*_r11
+                        _acc_1_4 += _r1*_r12
+                        _acc_1_5 += _r1*_r13
+                        _acc_1_6 += _r1*_r14
+                        _acc_1_7 += _r1*_r15
+                        _acc_1_8 += _r1*_r16
+                        _acc_1_9 += _r1*_r17
+                        _acc_1_10 += _r1*_r18
+                        _acc_1_11 += _r1*_r19
+                        _acc_1_12 += _r1*_r20
+                        _acc_1_13 += _r1*_r21
+                        _acc_1_14 += _r1*_r22
+                        _acc_1_15 += _r1*_r23
+                        _acc_2_0 += _r2*_r8
+                        _acc_2_1 += _r2*_r9
+                        _acc_2_2 += _r2*_r10
+                        _acc_2_3 += _r2*_r11
+                        _acc_2_4 += _r2*_r12
+                        _acc_2_5 += _r2*_r13
+                        _acc_2_6 += _r2*_r14
+                        _acc_2_7 += _r2*_r15
+                        _acc_2_8 += _r2*_r16
+                        _acc_2_9 += _r2*_r17
+                        _acc_2_10 += _r2*_r18
+                        _acc_2_11 += _r2*_r19
+                        _acc_2_12 += _r2*_r20
+                        _acc_2_13 += _r2*_r21
+                        _acc_2_14 += _r2*_r22
+                        _acc_2_15 += _r2*_r23
+                        _acc_3_0 += _r3*_r8
+                        _acc_3_1 += _r3*_r9
+                        _acc_3_2 += _r3*_r10
+                        _acc_3_3 += _r3*_r11
+                        _acc_3_4 += _r3*_r12
+                        _acc_3_5 += _r3*_r13
+                        _acc_3_6 += _r3*_r14
+                        _acc_3_7 += _r3*_r15
+                        _acc_3_8 += _r3*_r16
+                        _acc_3_9 += _r3*_r17
+                        _acc_3_10 += _r3*_r18
+                        _acc_3_11 += _r3*_r19
+                        _acc_3_12 += _r3*_r20
+                        _acc_3_13 += _r3*_r21
+                        _acc_3_14 += _r3*_r22
+                        _acc_3_15 += _r3*_r23
+                        _acc_4_0 += _r4*_r8
+                        _acc_4_1 += _r4*_r9
+                        _acc_4_2 += _r4*_r10
+                        _acc_4_3 += _r4*_r11
+                        _acc_4_4 += _r4*_r12
+                        _acc_4_5 += _r4*_r13
+                        _acc_4_6 += _r4*_r14
+                        _acc_4_7 += _r4*_r15
+                        _acc_4_8 += _r4*_r16
+                        _acc_4_9 += _r4*_r17
+                        _acc_4_10 += _r4*_r18
+                        _acc_4_11 += _r4*_r19
+                        _acc_4_12 += _r4*_r20
+                        _acc_4_13 += _r4*_r21
+                        _acc_4_14 += _r4*_r22
+                        _acc_4_15 += _r4*_r23
+                        _acc_5_0 += _r5*_r8
+                        _acc_5_1 += _r5*_r9
+                        _acc_5_2 += _r5*_r10
+                        _acc_5_3 += _r5*_r11
+                        _acc_5_4 += _r5*_r12
+                        _acc_5_5 += _r5*_r13
+                        _acc_5_6 += _r5*_r14
+                        _acc_5_7 += _r5*_r15
+                        _acc_5_8 += _r5*_r16
+                        _acc_5_9 += _r5*_r17
+                        _acc_5_10 += _r5*_r18
+                        _acc_5_11 += _r5*_r19
+                        _acc_5_12 += _r5*_r20
+                        _acc_5_13 += _r5*_r21
+                        _acc_5_14 += _r5*_r22
+                        _acc_5_15 += _r5*_r23
+                        _acc_6_0 += _r6*_r8
+                        _acc_6_1 += _r6*_r9
+                        _acc_6_2 += _r6*_r10
+                        _acc_6_3 += _r6*_r11
+                        _acc_6_4 += _r6*_r12
+                        _acc_6_5 += _r6*_r13
+                        _acc_6_6 += _r6*_r14
+                        _acc_6_7 += _r6*_r15
+                        _acc_6_8 += _r6*_r16
+                        _acc_6_9 += _r6*_r17
+                        _acc_6_10 += _r6*_r18
+                        _acc_6_11 += _r6*_r19
+                        _acc_6_12 += _r6*_r20
+                        _acc_6_13 += _r6*_r21
+                        _acc_6_14 += _r6*_r22
+                        _acc_6_15 += _r6*_r23
+                        _acc_7_0 += _r7*_r8
+                        _acc_7_1 += _r7*_r9
+                        _acc_7_2 += _r7*_r10
+                        _acc_7_3 += _r7*_r11
+                        _acc_7_4 += _r7*_r12
+                        _acc_7_5 += _r7*_r13
+                        _acc_7_6 += _r7*_r14
+                        _acc_7_7 += _r7*_r15
+                        _acc_7_8 += _r7*_r16
+                        _acc_7_9 += _r7*_r17
+                        _acc_7_10 += _r7*_r18
+                        _acc_7_11 += _r7*_r19
+                        _acc_7_12 += _r7*_r20
+                        _acc_7_13 += _r7*_r21
+                        _acc_7_14 += _r7*_r22
+                        _acc_7_15 += _r7*_r23
+            if q_0 < W:
+                dX[n, i, p_0, q_0] = _acc_0_0
+            if _f + 1 < H*_wp and q_1 < W:
+                dX[n, i, p_1, q_1] = _acc_0_1
+            if _f + 2 < H*_wp and q_2 < W:
+                dX[n, i, p_2, q_2] = _acc_0_2
+            if _f + 3 < H*_wp and q_3 < W:
+                dX[n, i, p_3, q_3] = _acc_0_3
+            if _f + 4 < H*_wp and q_4 < W:
+                dX[n, i, p_4, q_4] = _acc_0_4
+            if _f + 5 < H*_wp and q_5 < W:
+                dX[n, i, p_5, q_5] = _acc_0_5
+            if _f + 6 < H*_wp and q_6 < W:
+                dX[n, i, p_6, q_6] = _acc_0_6
+            if _f + 7 < H*_wp and q_7 < W:
+                dX[n, i, p_7, q_7] = _acc_0_7
+            if _f + 8 < H*_wp and q_8 < W:
+                dX[n, i, p_8, q_8] = _acc_0_8
+            if _f + 9 < H*_wp and q_9 < W:
+                dX[n, i, p_9, q_9] = _acc_0_9
+            if _f + 10 < H*_wp and q_10 < W:
+                dX[n, i, p_10, q_10] = _acc_0_10
+            if _f + 11 < H*_wp and q_11 < W:
+                dX[n, i, p_11, q_11] = _acc_0_11
+            if _f + 12 < H*_wp and q_12 < W:
+                dX[n, i, p_12, q_12] = _acc_0_12
+            if _f + 13 < H*_wp and q_13 < W:
+                dX[n, i, p_13, q_13] = _acc_0_13
+            if _f + 14 < H*_wp and q_14 < W:
+                dX[n, i, p_14, q_14] = _acc_0_14
+            if _f + 15 < H*_wp and q_15 < W:
+                dX[n, i, p_15, q_15] = _acc_0_15
+            if q_0 < W:
+                dX[n, i + 1, p_0, q_0] = _acc_1_0
+            if _f + 1 < H*_wp and q_1 < W:
+                dX[n, i + 1, p_1, q_1] = _acc_1_1
+            if _f + 2 < H*_wp and q_2 < W:
+                dX[n, i + 1, p_2, q_2] = _acc_1_2
+            if _f + 3 < H*_wp and q_3 < W:
+                dX[n, i + 1, p_3, q_3] = _acc_1_3
+            if _f + 4 < H*_wp and q_4 < W:
+                dX[n, i + 1, p_4, q_4] = _acc_1_4
+            if _f + 5 < H*_wp and q_5 < W:
+                dX[n, i + 1, p_5, q_5] = _acc_1_5
+            if _f + 6 < H*_wp and q_6 < W:
+                dX[n, i + 1, p_6, q_6] = _acc_1_6
+            if _f + 7 < H*_wp and q_7 < W:
+                dX[n, i + 1, p_7, q_7] = _acc_1_7
+            if _f + 8 < H*_wp and q_8 < W:
+                dX[n, i + 1, p_8, q_8] = _acc_1_8
+            if _f + 9 < H*_wp and q_9 < W:
+                dX[n, i + 1, p_9, q_9] = _acc_1_9
+            if _f + 10 < H*_wp and q_10 < W:
+                dX[n, i + 1, p_10, q_10] = _acc_1_10
+            if _f + 11 < H*_wp and q_11 < W:
+                dX[n, i + 1, p_11, q_11] = _acc_1_11
+            if _f + 12 < H*_wp and q_12 < W:
+                dX[n, i + 1, p_12, q_12] = _acc_1_12
+            if _f + 13 < H*_wp and q_13 < W:
+                dX[n, i + 1, p_13, q_13] = _acc_1_13
+            if _f + 14 < H*_wp and q_14 < W:
+                dX[n, i + 1, p_14, q_14] = _acc_1_14
+            if _f + 15 < H*_wp and q_15 < W:
+                dX[n, i + 1, p_15, q_15] = _acc_1_15
+            if q_0 < W:
+                dX[n, i + 2, p_0, q_0] = _acc_2_0
+            if _f + 1 < H*_wp and q_1 < W:
+                dX[n, i + 2, p_1, q_1] = _acc_2_1
+            if _f + 2 < H*_wp and q_2 < W:
+                dX[n, i + 2, p_2, q_2] = _acc_2_2
+            if _f + 3 < H*_wp and q_3 < W:
+                dX[n, i + 2, p_3, q_3] = _acc_2_3
+            if _f + 4 < H*_wp and q_4 < W:
+                dX[n, i + 2, p_4, q_4] = _acc_2_4
+            if _f + 5 < H*_wp and q_5 < W:
+                dX[n, i + 2, p_5, q_5] = _acc_2_5
+            if _f + 6 < H*_wp and q_6 < W:
+                dX[n, i + 2, p_6, q_6] = _acc_2_6
+            if _f + 7 < H*_wp and q_7 < W:
+                dX[n, i + 2, p_7, q_7] = _acc_2_7
+            if _f + 8 < H*_wp and q_8 < W:
+                dX[n, i + 2, p_8, q_8] = _acc_2_8
+            if _f + 9 < H*_wp and q_9 < W:
+                dX[n, i + 2, p_9, q_9] = _acc_2_9
+            if _f + 10 < H*_wp and q_10 < W:
+                dX[n, i + 2, p_10, q_10] = _acc_2_10
+            if _f + 11 < H*_wp and q_11 < W:
+                dX[n, i + 2, p_11, q_11] = _acc_2_11
+            if _f + 12 < H*_wp and q_12 < W:
+                dX[n, i + 2, p_12, q_12] = _acc_2_12
+            if _f + 13 < H*_wp and q_13 < W:
+                dX[n, i + 2, p_13, q_13] = _acc_2_13
+            if _f + 14 < H*_wp and q_14 < W:
+                dX[n, i + 2, p_14, q_14] = _acc_2_14
+            if _f + 15 < H*_wp and q_15 < W:
+                dX[n, i + 2, p_15, q_15] = _acc_2_15
+            if q_0 < W:
+                dX[n, i + 3, p_0, q_0] = _acc_3_0
+            if _f + 1 < H*_wp and q_1 < W:
+                dX[n, i + 3, p_1, q_1] = _acc_3_1
+            if _f + 2 < H*_wp and q_2 < W:
+                dX[n, i + 3, p_2, q_2] = _acc_3_2
+            if _f + 3 < H*_wp and q_3 < W:
+                dX[n, i + 3, p_3, q_3] = _acc_3_3
+            if _f + 4 < H*_wp and q_4 < W:
+                dX[n, i + 3, p_4, q_4] = _acc_3_4
+            if _f + 5 < H*_wp and q_5 < W:
+                dX[n, i + 3, p_5, q_5] = _acc_3_5
+            if _f + 6 < H*_wp and q_6 < W:
+                dX[n, i + 3, p_6, q_6] = _acc_3_6
+            if _f + 7 < H*_wp and q_7 < W:
+                dX[n, i + 3, p_7, q_7] = _acc_3_7
+            if _f + 8 < H*_wp and q_8 < W:
+                dX[n, i + 3, p_8, q_8] = _acc_3_8
+            if _f + 9 < H*_wp and q_9 < W:
+                dX[n, i + 3, p_9, q_9] = _acc_3_9
+            if _f + 10 < H*_wp and q_10 < W:
+                dX[n, i + 3, p_10, q_10] = _acc_3_10
+            if _f + 11 < H*_wp and q_11 < W:
+                dX[n, i + 3, p_11, q_11] = _acc_3_11
+            if _f + 12 < H*_wp and q_12 < W:
+                dX[n, i + 3, p_12, q_12] = _acc_3_12
+            if _f + 13 < H*_wp and q_13 < W:
+                dX[n, i + 3, p_13, q_13] = _acc_3_13
+            if _f + 14 < H*_wp and q_14 < W:
+                dX[n, i + 3, p_14, q_14] = _acc_3_14
+            if _f + 15 < H*_wp and q_15 < W:
+                dX[n, i + 3, p_15, q_15] = _acc_3_15
+            if q_0 < W:
+                dX[n, i + 4, p_0, q_0] = _acc_4_0
+            if _f + 1 < H*_wp and q_1 < W:
+                dX[n, i + 4, p_1, q_1] = _acc_4_1
+            if _f + 2 < H*_wp and q_2 < W:
+                dX[n, i + 4, p_2, q_2] = _acc_4_2
+            if _f + 3 < H*_wp and q_3 < W:
+                dX[n, i + 4, p_3, q_3] = _acc_4_3
+            if _f + 4 < H*_wp and q_4 < W:
+                dX[n, i + 4, p_4, q_4] = _acc_4_4
+            if _f + 5 < H*_wp and q_5 < W:
+                dX[n, i + 4, p_5, q_5] = _acc_4_5
+            if _f + 6 < H*_wp and q_6 < W:
+                dX[n, i + 4, p_6, q_6] = _acc_4_6
+            if _f + 7 < H*_wp and q_7 < W:
+                dX[n, i + 4, p_7, q_7] = _acc_4_7
+            if _f + 8 < H*_wp and q_8 < W:
+                dX[n, i + 4, p_8, q_8] = _acc_4_8
+            if _f + 9 < H*_wp and q_9 < W:
+                dX[n, i + 4, p_9, q_9] = _acc_4_9
+            if _f + 10 < H*_wp and q_10 < W:
+                dX[n, i + 4, p_10, q_10] = _acc_4_10
+            if _f + 11 < H*_wp and q_11 < W:
+                dX[n, i + 4, p_11, q_11] = _acc_4_11
+            if _f + 12 < H*_wp and q_12 < W:
+                dX[n, i + 4, p_12, q_12] = _acc_4_12
+            if _f + 13 < H*_wp and q_13 < W:
+                dX[n, i + 4, p_13, q_13] = _acc_4_13
+            if _f + 14 < H*_wp and q_14 < W:
+                dX[n, i + 4, p_14, q_14] = _acc_4_14
+            if _f + 15 < H*_wp and q_15 < W:
+                dX[n, i + 4, p_15, q_15] = _acc_4_15
+            if q_0 < W:
+                dX[n, i + 5, p_0, q_0] = _acc_5_0
+            if _f + 1 < H*_wp and q_1 < W:
+                dX[n, i + 5, p_1, q_1] = _acc_5_1
+            if _f + 2 < H*_wp and q_2 < W:
+                dX[n, i + 5, p_2, q_2] = _acc_5_2
+            if _f + 3 < H*_wp and q_3 < W:
+                dX[n, i + 5, p_3, q_3] = _acc_5_3
+            if _f + 4 < H*_wp and q_4 < W:
+                dX[n, i + 5, p_4, q_4] = _acc_5_4
+            if _f + 5 < H*_wp and q_5 < W:
+                dX[n, i + 5, p_5, q_5] = _acc_5_5
+            if _f + 6 < H*_wp and q_6 < W:
+                dX[n, i + 5, p_6, q_6] = _acc_5_6
+            if _f + 7 < H*_wp and q_7 < W:
+                dX[n, i + 5, p_7, q_7] = _acc_5_7
+            if _f + 8 < H*_wp and q_8 < W:
+                dX[n, i + 5, p_8, q_8] = _acc_5_8
+            if _f + 9 < H*_wp and q_9 < W:
+                dX[n, i + 5, p_9, q_9] = _acc_5_9
+            if _f + 10 < H*_wp and q_10 < W:
+                dX[n, i + 5, p_10, q_10] = _acc_5_10
+            if _f + 11 < H*_wp and q_11 < W:
+                dX[n, i + 5, p_11, q_11] = _acc_5_11
+            if _f + 12 < H*_wp and q_12 < W:
+                dX[n, i + 5, p_12, q_12] = _acc_5_12
+            if _f + 13 < H*_wp and q_13 < W:
+                dX[n, i + 5, p_13, q_13] = _acc_5_13
+            if _f + 14 < H*_wp and q_14 < W:
+                dX[n, i + 5, p_14, q_14] = _acc_5_14
+            if _f + 15 < H*_wp and q_15 < W:
+                dX[n, i + 5, p_15, q_15] = _acc_5_15
+            if q_0 < W:
+                dX[n, i + 6, p_0, q_0] = _acc_6_0
+            if _f + 1 < H*_wp and q_1 < W:
+                dX[n, i + 6, p_1, q_1] = _acc_6_1
+            if _f + 2 < H*_wp and q_2 < W:
+                dX[n, i + 6, p_2, q_2] = _acc_6_2
+            if _f + 3 < H*_wp and q_3 < W:
+                dX[n, i + 6, p_3, q_3] = _acc_6_3
+            if _f + 4 < H*_wp and q_4 < W:
+                dX[n, i + 6, p_4, q_4] = _acc_6_4
+            if _f + 5 < H*_wp and q_5 < W:
+                dX[n, i + 6, p_5, q_5] = _acc_6_5
+            if _f + 6 < H*_wp and q_6 < W:
+                dX[n, i + 6, p_6, q_6] = _acc_6_6
+            if _f + 7 < H*_wp and q_7 < W:
+                dX[n, i + 6, p_7, q_7] = _acc_6_7
+            if _f + 8 < H*_wp and q_8 < W:
+                dX[n, i + 6, p_8, q_8] = _acc_6_8
+            if _f + 9 < H*_wp and q_9 < W:
+                dX[n, i + 6, p_9, q_9] = _acc_6_9
+            if _f + 10 < H*_wp and q_10 < W:
+                dX[n, i + 6, p_10, q_10] = _acc_6_10
+            if _f + 11 < H*_wp and q_11 < W:
+                dX[n, i + 6, p_11, q_11] = _acc_6_11
+            if _f + 12 < H*_wp and q_12 < W:
+                dX[n, i + 6, p_12, q_12] = _acc_6_12
+            if _f + 13 < H*_wp and q_13 < W:
+                dX[n, i + 6, p_13, q_13] = _acc_6_13
+            if _f + 14 < H*_wp and q_14 < W:
+                dX[n, i + 6, p_14, q_14] = _acc_6_14
+            if _f + 15 < H*_wp and q_15 < W:
+                dX[n, i + 6, p_15, q_15] = _acc_6_15
+            if q_0 < W:
+                dX[n, i + 7, p_0, q_0] = _acc_7_0
+            if _f + 1 < H*_wp and q_1 < W:
+                dX[n, i + 7, p_1, q_1] = _acc_7_1
+            if _f + 2 < H*_wp and q_2 < W:
+                dX[n, i + 7, p_2, q_2] = _acc_7_2
+            if _f + 3 < H*_wp and q_3 < W:
+                dX[n, i + 7, p_3, q_3] = _acc_7_3
+            if _f + 4 < H*_wp and q_4 < W:
+                dX[n, i + 7, p_4, q_4] = _acc_7_4
+            if _f + 5 < H*_wp and q_5 < W:
+                dX[n, i + 7, p_5, q_5] = _acc_7_5
+            if _f + 6 < H*_wp and q_6 < W:
+                dX[n, i + 7, p_6, q_6] = _acc_7_6
+            if _f + 7 < H*_wp and q_7 < W:
+                dX[n, i + 7, p_7, q_7] = _acc_7_7
+            if _f + 8 < H*_wp and q_8 < W:
+                dX[n, i + 7, p_8, q_8] = _acc_7_8
+            if _f + 9 < H*_wp and q_9 < W:
+                dX[n, i + 7, p_9, q_9] = _acc_7_9
+            if _f + 10 < H*_wp and q_10 < W:
+                dX[n, i + 7, p_10, q_10] = _acc_7_10
+            if _f + 11 < H*_wp and q_11 < W:
+                dX[n, i + 7, p_11, q_11] = _acc_7_11
+            if _f + 12 < H*_wp and q_12 < W:
+                dX[n, i + 7, p_12, q_12] = _acc_7_12
+            if _f + 13 < H*_wp and q_13 < W:
+                dX[n, i + 7, p_13, q_13] = _acc_7_13
+            if _f + 14 < H*_wp and q_14 < W:
+                dX[n, i + 7, p_14, q_14] = _acc_7_14
+            if _f + 15 < H*_wp and q_15 < W:
+                dX[n, i + 7, p_15, q_15] = _acc_7_15
+    for i in range(_i_split, C):
+        for _f in range(H*_wp):
+            p = _f // _wp
+            q = _f - _wp*p
+            _acc = 0.0
+            for j in range(M):
+                for a in range(2*RH + 1):
+                    for b in range(2*RW + 1):
+                        _acc += K[i, j, a, b]*_xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f)]
+            if q < W:
+                dX[n, i, p, q] = _acc
+
+
 @njit(cache=True, parallel=True, fastmath={"contract"})
 def backward_dX_block(K, dU, dX, N, C, M, H, W, RH, RW):
     """One schedule of backward_dX, which picks it by the sizes: register-blocked outer
@@ -2082,316 +2102,324 @@ def backward_dX_block(K, dU, dX, N, C, M, H, W, RH, RW):
                     _kp[_k0 // 8, _k1, _k2, _k3, _k0 - 8*(_k0 // 8)] = K[_k0, _k1, _k2, _k3]
     _wp = RW + W
     for n in prange(N):
-        _xp = np.zeros((M, (H + 2*RH + 1)*_wp + 8), dtype=dX.dtype)
-        for _c0 in range(M):
-            for _c1 in range(H):
-                for _c2 in range(W):
-                    _xp[_c0, np.uint64(_wp*(RH + _c1) + RW + _c2)] = dU[n, _c0, _c1, _c2]
-        _i_split = (C // 8)*8
-        for i in range(0, _i_split, 8):
-            for _f in range(0, H*_wp, 8):
-                p_0 = _f // _wp
-                p_1 = (_f + 1) // _wp
-                p_2 = (_f + 2) // _wp
-                p_3 = (_f + 3) // _wp
-                p_4 = (_f + 4) // _wp
-                p_5 = (_f + 5) // _wp
-                p_6 = (_f + 6) // _wp
-                p_7 = (_f + 7) // _wp
-                q_0 = _f - _wp*p_0
-                q_1 = _f + 1 - _wp*p_1
-                q_2 = _f + 2 - _wp*p_2
-                q_3 = _f + 3 - _wp*p_3
-                q_4 = _f + 4 - _wp*p_4
-                q_5 = _f + 5 - _wp*p_5
-                q_6 = _f + 6 - _wp*p_6
-                q_7 = _f + 7 - _wp*p_7
-                _acc_0_0 = dX.dtype.type(0)
-                _acc_0_1 = dX.dtype.type(0)
-                _acc_0_2 = dX.dtype.type(0)
-                _acc_0_3 = dX.dtype.type(0)
-                _acc_0_4 = dX.dtype.type(0)
-                _acc_0_5 = dX.dtype.type(0)
-                _acc_0_6 = dX.dtype.type(0)
-                _acc_0_7 = dX.dtype.type(0)
-                _acc_1_0 = dX.dtype.type(0)
-                _acc_1_1 = dX.dtype.type(0)
-                _acc_1_2 = dX.dtype.type(0)
-                _acc_1_3 = dX.dtype.type(0)
-                _acc_1_4 = dX.dtype.type(0)
-                _acc_1_5 = dX.dtype.type(0)
-                _acc_1_6 = dX.dtype.type(0)
-                _acc_1_7 = dX.dtype.type(0)
-                _acc_2_0 = dX.dtype.type(0)
-                _acc_2_1 = dX.dtype.type(0)
-                _acc_2_2 = dX.dtype.type(0)
-                _acc_2_3 = dX.dtype.type(0)
-                _acc_2_4 = dX.dtype.type(0)
-                _acc_2_5 = dX.dtype.type(0)
-                _acc_2_6 = dX.dtype.type(0)
-                _acc_2_7 = dX.dtype.type(0)
-                _acc_3_0 = dX.dtype.type(0)
-                _acc_3_1 = dX.dtype.type(0)
-                _acc_3_2 = dX.dtype.type(0)
-                _acc_3_3 = dX.dtype.type(0)
-                _acc_3_4 = dX.dtype.type(0)
-                _acc_3_5 = dX.dtype.type(0)
-                _acc_3_6 = dX.dtype.type(0)
-                _acc_3_7 = dX.dtype.type(0)
-                _acc_4_0 = dX.dtype.type(0)
-                _acc_4_1 = dX.dtype.type(0)
-                _acc_4_2 = dX.dtype.type(0)
-                _acc_4_3 = dX.dtype.type(0)
-                _acc_4_4 = dX.dtype.type(0)
-                _acc_4_5 = dX.dtype.type(0)
-                _acc_4_6 = dX.dtype.type(0)
-                _acc_4_7 = dX.dtype.type(0)
-                _acc_5_0 = dX.dtype.type(0)
-                _acc_5_1 = dX.dtype.type(0)
-                _acc_5_2 = dX.dtype.type(0)
-                _acc_5_3 = dX.dtype.type(0)
-                _acc_5_4 = dX.dtype.type(0)
-                _acc_5_5 = dX.dtype.type(0)
-                _acc_5_6 = dX.dtype.type(0)
-                _acc_5_7 = dX.dtype.type(0)
-                _acc_6_0 = dX.dtype.type(0)
-                _acc_6_1 = dX.dtype.type(0)
-                _acc_6_2 = dX.dtype.type(0)
-                _acc_6_3 = dX.dtype.type(0)
-                _acc_6_4 = dX.dtype.type(0)
-                _acc_6_5 = dX.dtype.type(0)
-                _acc_6_6 = dX.dtype.type(0)
-                _acc_6_7 = dX.dtype.type(0)
-                _acc_7_0 = dX.dtype.type(0)
-                _acc_7_1 = dX.dtype.type(0)
-                _acc_7_2 = dX.dtype.type(0)
-                _acc_7_3 = dX.dtype.type(0)
-                _acc_7_4 = dX.dtype.type(0)
-                _acc_7_5 = dX.dtype.type(0)
-                _acc_7_6 = dX.dtype.type(0)
-                _acc_7_7 = dX.dtype.type(0)
-                for j in range(M):
-                    for a in range(2*RH + 1):
-                        for b in range(2*RW + 1):
-                            _r = _kp[i // 8, j, a, b, 0]
-                            _r1 = _kp[i // 8, j, a, b, 1]
-                            _r2 = _kp[i // 8, j, a, b, 2]
-                            _r3 = _kp[i // 8, j, a, b, 3]
-                            _r4 = _kp[i // 8, j, a, b, 4]
-                            _r5 = _kp[i // 8, j, a, b, 5]
-                            _r6 = _kp[i // 8, j, a, b, 6]
-                            _r7 = _kp[i // 8, j, a, b, 7]
-                            _r8 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f)]
-                            _r9 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 1)]
-                            _r10 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 2)]
-                            _r11 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 3)]
-                            _r12 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 4)]
-                            _r13 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 5)]
-                            _r14 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 6)]
-                            _r15 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 7)]
-                            _acc_0_0 += _r*_r8
-                            _acc_0_1 += _r*_r9
-                            _acc_0_2 += _r*_r10
-                            _acc_0_3 += _r*_r11
-                            _acc_0_4 += _r*_r12
-                            _acc_0_5 += _r*_r13
-                            _acc_0_6 += _r*_r14
-                            _acc_0_7 += _r*_r15
-                            _acc_1_0 += _r1*_r8
-                            _acc_1_1 += _r1*_r9
-                            _acc_1_2 += _r1*_r10
-                            _acc_1_3 += _r1*_r11
-                            _acc_1_4 += _r1*_r12
-                            _acc_1_5 += _r1*_r13
-                            _acc_1_6 += _r1*_r14
-                            _acc_1_7 += _r1*_r15
-                            _acc_2_0 += _r2*_r8
-                            _acc_2_1 += _r2*_r9
-                            _acc_2_2 += _r2*_r10
-                            _acc_2_3 += _r2*_r11
-                            _acc_2_4 += _r2*_r12
-                            _acc_2_5 += _r2*_r13
-                            _acc_2_6 += _r2*_r14
-                            _acc_2_7 += _r2*_r15
-                            _acc_3_0 += _r3*_r8
-                            _acc_3_1 += _r3*_r9
-                            _acc_3_2 += _r3*_r10
-                            _acc_3_3 += _r3*_r11
-                            _acc_3_4 += _r3*_r12
-                            _acc_3_5 += _r3*_r13
-                            _acc_3_6 += _r3*_r14
-                            _acc_3_7 += _r3*_r15
-                            _acc_4_0 += _r4*_r8
-                            _acc_4_1 += _r4*_r9
-                            _acc_4_2 += _r4*_r10
-                            _acc_4_3 += _r4*_r11
-                            _acc_4_4 += _r4*_r12
-                            _acc_4_5 += _r4*_r13
-                            _acc_4_6 += _r4*_r14
-                            _acc_4_7 += _r4*_r15
-                            _acc_5_0 += _r5*_r8
-                            _acc_5_1 += _r5*_r9
-                            _acc_5_2 += _r5*_r10
-                            _acc_5_3 += _r5*_r11
-                            _acc_5_4 += _r5*_r12
-                            _acc_5_5 += _r5*_r13
-                            _acc_5_6 += _r5*_r14
-                            _acc_5_7 += _r5*_r15
-                            _acc_6_0 += _r6*_r8
-                            _acc_6_1 += _r6*_r9
-                            _acc_6_2 += _r6*_r10
-                            _acc_6_3 += _r6*_r11
-                            _acc_6_4 += _r6*_r12
-                            _acc_6_5 += _r6*_r13
-                            _acc_6_6 += _r6*_r14
-                            _acc_6_7 += _r6*_r15
-                            _acc_7_0 += _r7*_r8
-                            _acc_7_1 += _r7*_r9
-                            _acc_7_2 += _r7*_r10
-                            _acc_7_3 += _r7*_r11
-                            _acc_7_4 += _r7*_r12
-                            _acc_7_5 += _r7*_r13
-                            _acc_7_6 += _r7*_r14
-                            _acc_7_7 += _r7*_r15
-                if q_0 < W:
-                    dX[n, i, p_0, q_0] = _acc_0_0
-                if _f + 1 < H*_wp and q_1 < W:
-                    dX[n, i, p_1, q_1] = _acc_0_1
-                if _f + 2 < H*_wp and q_2 < W:
-                    dX[n, i, p_2, q_2] = _acc_0_2
-                if _f + 3 < H*_wp and q_3 < W:
-                    dX[n, i, p_3, q_3] = _acc_0_3
-                if _f + 4 < H*_wp and q_4 < W:
-                    dX[n, i, p_4, q_4] = _acc_0_4
-                if _f + 5 < H*_wp and q_5 < W:
-                    dX[n, i, p_5, q_5] = _acc_0_5
-                if _f + 6 < H*_wp and q_6 < W:
-                    dX[n, i, p_6, q_6] = _acc_0_6
-                if _f + 7 < H*_wp and q_7 < W:
-                    dX[n, i, p_7, q_7] = _acc_0_7
-                if q_0 < W:
-                    dX[n, i + 1, p_0, q_0] = _acc_1_0
-                if _f + 1 < H*_wp and q_1 < W:
-                    dX[n, i + 1, p_1, q_1] = _acc_1_1
-                if _f + 2 < H*_wp and q_2 < W:
-                    dX[n, i + 1, p_2, q_2] = _acc_1_2
-                if _f + 3 < H*_wp and q_3 < W:
-                    dX[n, i + 1, p_3, q_3] = _acc_1_3
-                if _f + 4 < H*_wp and q_4 < W:
-                    dX[n, i + 1, p_4, q_4] = _acc_1_4
-                if _f + 5 < H*_wp and q_5 < W:
-                    dX[n, i + 1, p_5, q_5] = _acc_1_5
-                if _f + 6 < H*_wp and q_6 < W:
-                    dX[n, i + 1, p_6, q_6] = _acc_1_6
-                if _f + 7 < H*_wp and q_7 < W:
-                    dX[n, i + 1, p_7, q_7] = _acc_1_7
-                if q_0 < W:
-                    dX[n, i + 2, p_0, q_0] = _acc_2_0
-                if _f + 1 < H*_wp and q_1 < W:
-                    dX[n, i + 2, p_1, q_1] = _acc_2_1
-                if _f + 2 < H*_wp and q_2 < W:
-                    dX[n, i + 2, p_2, q_2] = _acc_2_2
-                if _f + 3 < H*_wp and q_3 < W:
-                    dX[n, i + 2, p_3, q_3] = _acc_2_3
-                if _f + 4 < H*_wp and q_4 < W:
-                    dX[n, i + 2, p_4, q_4] = _acc_2_4
-                if _f + 5 < H*_wp and q_5 < W:
-                    dX[n, i + 2, p_5, q_5] = _acc_2_5
-                if _f + 6 < H*_wp and q_6 < W:
-                    dX[n, i + 2, p_6, q_6] = _acc_2_6
-                if _f + 7 < H*_wp and q_7 < W:
-                    dX[n, i + 2, p_7, q_7] = _acc_2_7
-                if q_0 < W:
-                    dX[n, i + 3, p_0, q_0] = _acc_3_0
-                if _f + 1 < H*_wp and q_1 < W:
-                    dX[n, i + 3, p_1, q_1] = _acc_3_1
-                if _f + 2 < H*_wp and q_2 < W:
-                    dX[n, i + 3, p_2, q_2] = _acc_3_2
-                if _f + 3 < H*_wp and q_3 < W:
-                    dX[n, i + 3, p_3, q_3] = _acc_3_3
-                if _f + 4 < H*_wp and q_4 < W:
-                    dX[n, i + 3, p_4, q_4] = _acc_3_4
-                if _f + 5 < H*_wp and q_5 < W:
-                    dX[n, i + 3, p_5, q_5] = _acc_3_5
-                if _f + 6 < H*_wp and q_6 < W:
-                    dX[n, i + 3, p_6, q_6] = _acc_3_6
-                if _f + 7 < H*_wp and q_7 < W:
-                    dX[n, i + 3, p_7, q_7] = _acc_3_7
-                if q_0 < W:
-                    dX[n, i + 4, p_0, q_0] = _acc_4_0
-                if _f + 1 < H*_wp and q_1 < W:
-                    dX[n, i + 4, p_1, q_1] = _acc_4_1
-                if _f + 2 < H*_wp and q_2 < W:
-                    dX[n, i + 4, p_2, q_2] = _acc_4_2
-                if _f + 3 < H*_wp and q_3 < W:
-                    dX[n, i + 4, p_3, q_3] = _acc_4_3
-                if _f + 4 < H*_wp and q_4 < W:
-                    dX[n, i + 4, p_4, q_4] = _acc_4_4
-                if _f + 5 < H*_wp and q_5 < W:
-                    dX[n, i + 4, p_5, q_5] = _acc_4_5
-                if _f + 6 < H*_wp and q_6 < W:
-                    dX[n, i + 4, p_6, q_6] = _acc_4_6
-                if _f + 7 < H*_wp and q_7 < W:
-                    dX[n, i + 4, p_7, q_7] = _acc_4_7
-                if q_0 < W:
-                    dX[n, i + 5, p_0, q_0] = _acc_5_0
-                if _f + 1 < H*_wp and q_1 < W:
-                    dX[n, i + 5, p_1, q_1] = _acc_5_1
-                if _f + 2 < H*_wp and q_2 < W:
-                    dX[n, i + 5, p_2, q_2] = _acc_5_2
-                if _f + 3 < H*_wp and q_3 < W:
-                    dX[n, i + 5, p_3, q_3] = _acc_5_3
-                if _f + 4 < H*_wp and q_4 < W:
-                    dX[n, i + 5, p_4, q_4] = _acc_5_4
-                if _f + 5 < H*_wp and q_5 < W:
-                    dX[n, i + 5, p_5, q_5] = _acc_5_5
-                if _f + 6 < H*_wp and q_6 < W:
-                    dX[n, i + 5, p_6, q_6] = _acc_5_6
-                if _f + 7 < H*_wp and q_7 < W:
-                    dX[n, i + 5, p_7, q_7] = _acc_5_7
-                if q_0 < W:
-                    dX[n, i + 6, p_0, q_0] = _acc_6_0
-                if _f + 1 < H*_wp and q_1 < W:
-                    dX[n, i + 6, p_1, q_1] = _acc_6_1
-                if _f + 2 < H*_wp and q_2 < W:
-                    dX[n, i + 6, p_2, q_2] = _acc_6_2
-                if _f + 3 < H*_wp and q_3 < W:
-                    dX[n, i + 6, p_3, q_3] = _acc_6_3
-                if _f + 4 < H*_wp and q_4 < W:
-                    dX[n, i + 6, p_4, q_4] = _acc_6_4
-                if _f + 5 < H*_wp and q_5 < W:
-                    dX[n, i + 6, p_5, q_5] = _acc_6_5
-                if _f + 6 < H*_wp and q_6 < W:
-                    dX[n, i + 6, p_6, q_6] = _acc_6_6
-                if _f + 7 < H*_wp and q_7 < W:
-                    dX[n, i + 6, p_7, q_7] = _acc_6_7
-                if q_0 < W:
-                    dX[n, i + 7, p_0, q_0] = _acc_7_0
-                if _f + 1 < H*_wp and q_1 < W:
-                    dX[n, i + 7, p_1, q_1] = _acc_7_1
-                if _f + 2 < H*_wp and q_2 < W:
-                    dX[n, i + 7, p_2, q_2] = _acc_7_2
-                if _f + 3 < H*_wp and q_3 < W:
-                    dX[n, i + 7, p_3, q_3] = _acc_7_3
-                if _f + 4 < H*_wp and q_4 < W:
-                    dX[n, i + 7, p_4, q_4] = _acc_7_4
-                if _f + 5 < H*_wp and q_5 < W:
-                    dX[n, i + 7, p_5, q_5] = _acc_7_5
-                if _f + 6 < H*_wp and q_6 < W:
-                    dX[n, i + 7, p_6, q_6] = _acc_7_6
-                if _f + 7 < H*_wp and q_7 < W:
-                    dX[n, i + 7, p_7, q_7] = _acc_7_7
-        for i in range(_i_split, C):
-            for _f in range(H*_wp):
-                p = _f // _wp
-                q = _f - _wp*p
-                _acc = 0.0
-                for j in range(M):
-                    for a in range(2*RH + 1):
-                        for b in range(2*RW + 1):
-                            _acc += K[i, j, a, b]*_xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f)]
-                if q < W:
-                    dX[n, i, p, q] = _acc
+        backward_dX_block_one(C, H, K, M, RH, RW, W, _kp, _wp, dU, dX, n)
+
+
+@_slp
+@njit(cache=True, fastmath={"contract"})
+def backward_dX_block_one(C, H, K, M, RH, RW, W, _kp, _wp, dU, dX, n):
+    """One iteration of backward_dX_block's parallel loop over n, compiled as a function of its own.
+    """
+    _xp = np.zeros((M, (H + 2*RH + 1)*_wp + 8), dtype=dX.dtype)
+    for _c0 in range(M):
+        for _c1 in range(H):
+            for _c2 in range(W):
+                _xp[_c0, np.uint64(_wp*(RH + _c1) + RW + _c2)] = dU[n, _c0, _c1, _c2]
+    _i_split = (C // 8)*8
+    for i in range(0, _i_split, 8):
+        for _f in range(0, H*_wp, 8):
+            p_0 = _f // _wp
+            p_1 = (_f + 1) // _wp
+            p_2 = (_f + 2) // _wp
+            p_3 = (_f + 3) // _wp
+            p_4 = (_f + 4) // _wp
+            p_5 = (_f + 5) // _wp
+            p_6 = (_f + 6) // _wp
+            p_7 = (_f + 7) // _wp
+            q_0 = _f - _wp*p_0
+            q_1 = _f + 1 - _wp*p_1
+            q_2 = _f + 2 - _wp*p_2
+            q_3 = _f + 3 - _wp*p_3
+            q_4 = _f + 4 - _wp*p_4
+            q_5 = _f + 5 - _wp*p_5
+            q_6 = _f + 6 - _wp*p_6
+            q_7 = _f + 7 - _wp*p_7
+            _acc_0_0 = dX.dtype.type(0)
+            _acc_0_1 = dX.dtype.type(0)
+            _acc_0_2 = dX.dtype.type(0)
+            _acc_0_3 = dX.dtype.type(0)
+            _acc_0_4 = dX.dtype.type(0)
+            _acc_0_5 = dX.dtype.type(0)
+            _acc_0_6 = dX.dtype.type(0)
+            _acc_0_7 = dX.dtype.type(0)
+            _acc_1_0 = dX.dtype.type(0)
+            _acc_1_1 = dX.dtype.type(0)
+            _acc_1_2 = dX.dtype.type(0)
+            _acc_1_3 = dX.dtype.type(0)
+            _acc_1_4 = dX.dtype.type(0)
+            _acc_1_5 = dX.dtype.type(0)
+            _acc_1_6 = dX.dtype.type(0)
+            _acc_1_7 = dX.dtype.type(0)
+            _acc_2_0 = dX.dtype.type(0)
+            _acc_2_1 = dX.dtype.type(0)
+            _acc_2_2 = dX.dtype.type(0)
+            _acc_2_3 = dX.dtype.type(0)
+            _acc_2_4 = dX.dtype.type(0)
+            _acc_2_5 = dX.dtype.type(0)
+            _acc_2_6 = dX.dtype.type(0)
+            _acc_2_7 = dX.dtype.type(0)
+            _acc_3_0 = dX.dtype.type(0)
+            _acc_3_1 = dX.dtype.type(0)
+            _acc_3_2 = dX.dtype.type(0)
+            _acc_3_3 = dX.dtype.type(0)
+            _acc_3_4 = dX.dtype.type(0)
+            _acc_3_5 = dX.dtype.type(0)
+            _acc_3_6 = dX.dtype.type(0)
+            _acc_3_7 = dX.dtype.type(0)
+            _acc_4_0 = dX.dtype.type(0)
+            _acc_4_1 = dX.dtype.type(0)
+            _acc_4_2 = dX.dtype.type(0)
+            _acc_4_3 = dX.dtype.type(0)
+            _acc_4_4 = dX.dtype.type(0)
+            _acc_4_5 = dX.dtype.type(0)
+            _acc_4_6 = dX.dtype.type(0)
+            _acc_4_7 = dX.dtype.type(0)
+            _acc_5_0 = dX.dtype.type(0)
+            _acc_5_1 = dX.dtype.type(0)
+            _acc_5_2 = dX.dtype.type(0)
+            _acc_5_3 = dX.dtype.type(0)
+            _acc_5_4 = dX.dtype.type(0)
+            _acc_5_5 = dX.dtype.type(0)
+            _acc_5_6 = dX.dtype.type(0)
+            _acc_5_7 = dX.dtype.type(0)
+            _acc_6_0 = dX.dtype.type(0)
+            _acc_6_1 = dX.dtype.type(0)
+            _acc_6_2 = dX.dtype.type(0)
+            _acc_6_3 = dX.dtype.type(0)
+            _acc_6_4 = dX.dtype.type(0)
+            _acc_6_5 = dX.dtype.type(0)
+            _acc_6_6 = dX.dtype.type(0)
+            _acc_6_7 = dX.dtype.type(0)
+            _acc_7_0 = dX.dtype.type(0)
+            _acc_7_1 = dX.dtype.type(0)
+            _acc_7_2 = dX.dtype.type(0)
+            _acc_7_3 = dX.dtype.type(0)
+            _acc_7_4 = dX.dtype.type(0)
+            _acc_7_5 = dX.dtype.type(0)
+            _acc_7_6 = dX.dtype.type(0)
+            _acc_7_7 = dX.dtype.type(0)
+            for j in range(M):
+                for a in range(2*RH + 1):
+                    for b in range(2*RW + 1):
+                        _r = _kp[i // 8, j, a, b, 0]
+                        _r1 = _kp[i // 8, j, a, b, 1]
+                        _r2 = _kp[i // 8, j, a, b, 2]
+                        _r3 = _kp[i // 8, j, a, b, 3]
+                        _r4 = _kp[i // 8, j, a, b, 4]
+                        _r5 = _kp[i // 8, j, a, b, 5]
+                        _r6 = _kp[i // 8, j, a, b, 6]
+                        _r7 = _kp[i // 8, j, a, b, 7]
+                        _r8 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f)]
+                        _r9 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 1)]
+                        _r10 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 2)]
+                        _r11 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 3)]
+                        _r12 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 4)]
+                        _r13 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 5)]
+                        _r14 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 6)]
+                        _r15 = _xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f + 7)]
+                        _acc_0_0 += _r*_r8
+                        _acc_0_1 += _r*_r9
+                        _acc_0_2 += _r*_r10
+                        _acc_0_3 += _r*_r11
+                        _acc_0_4 += _r*_r12
+                        _acc_0_5 += _r*_r13
+                        _acc_0_6 += _r*_r14
+                        _acc_0_7 += _r*_r15
+                        _acc_1_0 += _r1*_r8
+                        _acc_1_1 += _r1*_r9
+                        _acc_1_2 += _r1*_r10
+                        _acc_1_3 += _r1*_r11
+                        _acc_1_4 += _r1*_r12
+                        _acc_1_5 += _r1*_r13
+                        _acc_1_6 += _r1*_r14
+                        _acc_1_7 += _r1*_r15
+                        _acc_2_0 += _r2*_r8
+                        _acc_2_1 += _r2*_r9
+                        _acc_2_2 += _r2*_r10
+                        _acc_2_3 += _r2*_r11
+                        _acc_2_4 += _r2*_r12
+                        _acc_2_5 += _r2*_r13
+                        _acc_2_6 += _r2*_r14
+                        _acc_2_7 += _r2*_r15
+                        _acc_3_0 += _r3*_r8
+                        _acc_3_1 += _r3*_r9
+                        _acc_3_2 += _r3*_r10
+                        _acc_3_3 += _r3*_r11
+                        _acc_3_4 += _r3*_r12
+                        _acc_3_5 += _r3*_r13
+                        _acc_3_6 += _r3*_r14
+                        _acc_3_7 += _r3*_r15
+                        _acc_4_0 += _r4*_r8
+                        _acc_4_1 += _r4*_r9
+                        _acc_4_2 += _r4*_r10
+                        _acc_4_3 += _r4*_r11
+                        _acc_4_4 += _r4*_r12
+                        _acc_4_5 += _r4*_r13
+                        _acc_4_6 += _r4*_r14
+                        _acc_4_7 += _r4*_r15
+                        _acc_5_0 += _r5*_r8
+                        _acc_5_1 += _r5*_r9
+                        _acc_5_2 += _r5*_r10
+                        _acc_5_3 += _r5*_r11
+                        _acc_5_4 += _r5*_r12
+                        _acc_5_5 += _r5*_r13
+                        _acc_5_6 += _r5*_r14
+                        _acc_5_7 += _r5*_r15
+                        _acc_6_0 += _r6*_r8
+                        _acc_6_1 += _r6*_r9
+                        _acc_6_2 += _r6*_r10
+                        _acc_6_3 += _r6*_r11
+                        _acc_6_4 += _r6*_r12
+                        _acc_6_5 += _r6*_r13
+                        _acc_6_6 += _r6*_r14
+                        _acc_6_7 += _r6*_r15
+                        _acc_7_0 += _r7*_r8
+                        _acc_7_1 += _r7*_r9
+                        _acc_7_2 += _r7*_r10
+                        _acc_7_3 += _r7*_r11
+                        _acc_7_4 += _r7*_r12
+                        _acc_7_5 += _r7*_r13
+                        _acc_7_6 += _r7*_r14
+                        _acc_7_7 += _r7*_r15
+            if q_0 < W:
+                dX[n, i, p_0, q_0] = _acc_0_0
+            if _f + 1 < H*_wp and q_1 < W:
+                dX[n, i, p_1, q_1] = _acc_0_1
+            if _f + 2 < H*_wp and q_2 < W:
+                dX[n, i, p_2, q_2] = _acc_0_2
+            if _f + 3 < H*_wp and q_3 < W:
+                dX[n, i, p_3, q_3] = _acc_0_3
+            if _f + 4 < H*_wp and q_4 < W:
+                dX[n, i, p_4, q_4] = _acc_0_4
+            if _f + 5 < H*_wp and q_5 < W:
+                dX[n, i, p_5, q_5] = _acc_0_5
+            if _f + 6 < H*_wp and q_6 < W:
+                dX[n, i, p_6, q_6] = _acc_0_6
+            if _f + 7 < H*_wp and q_7 < W:
+                dX[n, i, p_7, q_7] = _acc_0_7
+            if q_0 < W:
+                dX[n, i + 1, p_0, q_0] = _acc_1_0
+            if _f + 1 < H*_wp and q_1 < W:
+                dX[n, i + 1, p_1, q_1] = _acc_1_1
+            if _f + 2 < H*_wp and q_2 < W:
+                dX[n, i + 1, p_2, q_2] = _acc_1_2
+            if _f + 3 < H*_wp and q_3 < W:
+                dX[n, i + 1, p_3, q_3] = _acc_1_3
+            if _f + 4 < H*_wp and q_4 < W:
+                dX[n, i + 1, p_4, q_4] = _acc_1_4
+            if _f + 5 < H*_wp and q_5 < W:
+                dX[n, i + 1, p_5, q_5] = _acc_1_5
+            if _f + 6 < H*_wp and q_6 < W:
+                dX[n, i + 1, p_6, q_6] = _acc_1_6
+            if _f + 7 < H*_wp and q_7 < W:
+                dX[n, i + 1, p_7, q_7] = _acc_1_7
+            if q_0 < W:
+                dX[n, i + 2, p_0, q_0] = _acc_2_0
+            if _f + 1 < H*_wp and q_1 < W:
+                dX[n, i + 2, p_1, q_1] = _acc_2_1
+            if _f + 2 < H*_wp and q_2 < W:
+                dX[n, i + 2, p_2, q_2] = _acc_2_2
+            if _f + 3 < H*_wp and q_3 < W:
+                dX[n, i + 2, p_3, q_3] = _acc_2_3
+            if _f + 4 < H*_wp and q_4 < W:
+                dX[n, i + 2, p_4, q_4] = _acc_2_4
+            if _f + 5 < H*_wp and q_5 < W:
+                dX[n, i + 2, p_5, q_5] = _acc_2_5
+            if _f + 6 < H*_wp and q_6 < W:
+                dX[n, i + 2, p_6, q_6] = _acc_2_6
+            if _f + 7 < H*_wp and q_7 < W:
+                dX[n, i + 2, p_7, q_7] = _acc_2_7
+            if q_0 < W:
+                dX[n, i + 3, p_0, q_0] = _acc_3_0
+            if _f + 1 < H*_wp and q_1 < W:
+                dX[n, i + 3, p_1, q_1] = _acc_3_1
+            if _f + 2 < H*_wp and q_2 < W:
+                dX[n, i + 3, p_2, q_2] = _acc_3_2
+            if _f + 3 < H*_wp and q_3 < W:
+                dX[n, i + 3, p_3, q_3] = _acc_3_3
+            if _f + 4 < H*_wp and q_4 < W:
+                dX[n, i + 3, p_4, q_4] = _acc_3_4
+            if _f + 5 < H*_wp and q_5 < W:
+                dX[n, i + 3, p_5, q_5] = _acc_3_5
+            if _f + 6 < H*_wp and q_6 < W:
+                dX[n, i + 3, p_6, q_6] = _acc_3_6
+            if _f + 7 < H*_wp and q_7 < W:
+                dX[n, i + 3, p_7, q_7] = _acc_3_7
+            if q_0 < W:
+                dX[n, i + 4, p_0, q_0] = _acc_4_0
+            if _f + 1 < H*_wp and q_1 < W:
+                dX[n, i + 4, p_1, q_1] = _acc_4_1
+            if _f + 2 < H*_wp and q_2 < W:
+                dX[n, i + 4, p_2, q_2] = _acc_4_2
+            if _f + 3 < H*_wp and q_3 < W:
+                dX[n, i + 4, p_3, q_3] = _acc_4_3
+            if _f + 4 < H*_wp and q_4 < W:
+                dX[n, i + 4, p_4, q_4] = _acc_4_4
+            if _f + 5 < H*_wp and q_5 < W:
+                dX[n, i + 4, p_5, q_5] = _acc_4_5
+            if _f + 6 < H*_wp and q_6 < W:
+                dX[n, i + 4, p_6, q_6] = _acc_4_6
+            if _f + 7 < H*_wp and q_7 < W:
+                dX[n, i + 4, p_7, q_7] = _acc_4_7
+            if q_0 < W:
+                dX[n, i + 5, p_0, q_0] = _acc_5_0
+            if _f + 1 < H*_wp and q_1 < W:
+                dX[n, i + 5, p_1, q_1] = _acc_5_1
+            if _f + 2 < H*_wp and q_2 < W:
+                dX[n, i + 5, p_2, q_2] = _acc_5_2
+            if _f + 3 < H*_wp and q_3 < W:
+                dX[n, i + 5, p_3, q_3] = _acc_5_3
+            if _f + 4 < H*_wp and q_4 < W:
+                dX[n, i + 5, p_4, q_4] = _acc_5_4
+            if _f + 5 < H*_wp and q_5 < W:
+                dX[n, i + 5, p_5, q_5] = _acc_5_5
+            if _f + 6 < H*_wp and q_6 < W:
+                dX[n, i + 5, p_6, q_6] = _acc_5_6
+            if _f + 7 < H*_wp and q_7 < W:
+                dX[n, i + 5, p_7, q_7] = _acc_5_7
+            if q_0 < W:
+                dX[n, i + 6, p_0, q_0] = _acc_6_0
+            if _f + 1 < H*_wp and q_1 < W:
+                dX[n, i + 6, p_1, q_1] = _acc_6_1
+            if _f + 2 < H*_wp and q_2 < W:
+                dX[n, i + 6, p_2, q_2] = _acc_6_2
+            if _f + 3 < H*_wp and q_3 < W:
+                dX[n, i + 6, p_3, q_3] = _acc_6_3
+            if _f + 4 < H*_wp and q_4 < W:
+                dX[n, i + 6, p_4, q_4] = _acc_6_4
+            if _f + 5 < H*_wp and q_5 < W:
+                dX[n, i + 6, p_5, q_5] = _acc_6_5
+            if _f + 6 < H*_wp and q_6 < W:
+                dX[n, i + 6, p_6, q_6] = _acc_6_6
+            if _f + 7 < H*_wp and q_7 < W:
+                dX[n, i + 6, p_7, q_7] = _acc_6_7
+            if q_0 < W:
+                dX[n, i + 7, p_0, q_0] = _acc_7_0
+            if _f + 1 < H*_wp and q_1 < W:
+                dX[n, i + 7, p_1, q_1] = _acc_7_1
+            if _f + 2 < H*_wp and q_2 < W:
+                dX[n, i + 7, p_2, q_2] = _acc_7_2
+            if _f + 3 < H*_wp and q_3 < W:
+                dX[n, i + 7, p_3, q_3] = _acc_7_3
+            if _f + 4 < H*_wp and q_4 < W:
+                dX[n, i + 7, p_4, q_4] = _acc_7_4
+            if _f + 5 < H*_wp and q_5 < W:
+                dX[n, i + 7, p_5, q_5] = _acc_7_5
+            if _f + 6 < H*_wp and q_6 < W:
+                dX[n, i + 7, p_6, q_6] = _acc_7_6
+            if _f + 7 < H*_wp and q_7 < W:
+                dX[n, i + 7, p_7, q_7] = _acc_7_7
+    for i in range(_i_split, C):
+        for _f in range(H*_wp):
+            p = _f // _wp
+            q = _f - _wp*p
+            _acc = 0.0
+            for j in range(M):
+                for a in range(2*RH + 1):
+                    for b in range(2*RW + 1):
+                        _acc += K[i, j, a, b]*_xp[j, np.uint64(_wp*(2*RH - a) + 2*RW - b + _f)]
+            if q < W:
+                dX[n, i, p, q] = _acc
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -2605,7 +2633,6 @@ def backward_dK(X, dU, dK, N, C, M, H, W, RH, RW, _threads):
         backward_dK_loops(X, dU, dK, N, C, M, H, W, RH, RW)
 
 
-@_slp
 @njit(cache=True, parallel=True, fastmath={"contract"})
 def backward_dK_block(X, dU, dK, N, C, M, H, W, RH, RW):
     """One schedule of backward_dK, which picks it by the sizes: register-blocked lane
@@ -2621,360 +2648,7 @@ def backward_dK_block(X, dU, dK, N, C, M, H, W, RH, RW):
     _np = min(N, 8)
     _part = np.zeros((_np, C, M, 2*RH + 1, 2*RW + 1, 8), dtype=dK.dtype)
     for _t in prange(_np):
-        _xp = np.zeros((C, (H + 2*RH + 1)*_wp + 8), dtype=dK.dtype)
-        _dp = np.zeros((M, H*_wp + 8), dtype=dK.dtype)
-        for n in range(_t*N // _np, (_t + 1)*N // _np):
-            for _d0 in range(M):
-                for _d1 in range(H):
-                    for _d2 in range(W):
-                        _dp[_d0, np.uint64(_wp*_d1 + _d2)] = dU[n, _d0, _d1, _d2]
-            for _c0 in range(C):
-                for _c1 in range(H):
-                    for _c2 in range(W):
-                        _xp[_c0, np.uint64(_wp*(RH + _c1) + RW + _c2)] = X[n, _c0, _c1, _c2]
-            for i in range(C):
-                for a in range(2*RH + 1):
-                    _j_split = (M // 4)*4
-                    for j in range(0, _j_split, 4):
-                        for b in range(0, 2*RW + 1, 3):
-                            _acc_0_0_0 = dK.dtype.type(0)
-                            _acc_0_0_1 = dK.dtype.type(0)
-                            _acc_0_0_2 = dK.dtype.type(0)
-                            _acc_0_0_3 = dK.dtype.type(0)
-                            _acc_0_0_4 = dK.dtype.type(0)
-                            _acc_0_0_5 = dK.dtype.type(0)
-                            _acc_0_0_6 = dK.dtype.type(0)
-                            _acc_0_0_7 = dK.dtype.type(0)
-                            _acc_0_1_0 = dK.dtype.type(0)
-                            _acc_0_1_1 = dK.dtype.type(0)
-                            _acc_0_1_2 = dK.dtype.type(0)
-                            _acc_0_1_3 = dK.dtype.type(0)
-                            _acc_0_1_4 = dK.dtype.type(0)
-                            _acc_0_1_5 = dK.dtype.type(0)
-                            _acc_0_1_6 = dK.dtype.type(0)
-                            _acc_0_1_7 = dK.dtype.type(0)
-                            _acc_0_2_0 = dK.dtype.type(0)
-                            _acc_0_2_1 = dK.dtype.type(0)
-                            _acc_0_2_2 = dK.dtype.type(0)
-                            _acc_0_2_3 = dK.dtype.type(0)
-                            _acc_0_2_4 = dK.dtype.type(0)
-                            _acc_0_2_5 = dK.dtype.type(0)
-                            _acc_0_2_6 = dK.dtype.type(0)
-                            _acc_0_2_7 = dK.dtype.type(0)
-                            _acc_1_0_0 = dK.dtype.type(0)
-                            _acc_1_0_1 = dK.dtype.type(0)
-                            _acc_1_0_2 = dK.dtype.type(0)
-                            _acc_1_0_3 = dK.dtype.type(0)
-                            _acc_1_0_4 = dK.dtype.type(0)
-                            _acc_1_0_5 = dK.dtype.type(0)
-                            _acc_1_0_6 = dK.dtype.type(0)
-                            _acc_1_0_7 = dK.dtype.type(0)
-                            _acc_1_1_0 = dK.dtype.type(0)
-                            _acc_1_1_1 = dK.dtype.type(0)
-                            _acc_1_1_2 = dK.dtype.type(0)
-                            _acc_1_1_3 = dK.dtype.type(0)
-                            _acc_1_1_4 = dK.dtype.type(0)
-                            _acc_1_1_5 = dK.dtype.type(0)
-                            _acc_1_1_6 = dK.dtype.type(0)
-                            _acc_1_1_7 = dK.dtype.type(0)
-                            _acc_1_2_0 = dK.dtype.type(0)
-                            _acc_1_2_1 = dK.dtype.type(0)
-                            _acc_1_2_2 = dK.dtype.type(0)
-                            _acc_1_2_3 = dK.dtype.type(0)
-                            _acc_1_2_4 = dK.dtype.type(0)
-                            _acc_1_2_5 = dK.dtype.type(0)
-                            _acc_1_2_6 = dK.dtype.type(0)
-                            _acc_1_2_7 = dK.dtype.type(0)
-                            _acc_2_0_0 = dK.dtype.type(0)
-                            _acc_2_0_1 = dK.dtype.type(0)
-                            _acc_2_0_2 = dK.dtype.type(0)
-                            _acc_2_0_3 = dK.dtype.type(0)
-                            _acc_2_0_4 = dK.dtype.type(0)
-                            _acc_2_0_5 = dK.dtype.type(0)
-                            _acc_2_0_6 = dK.dtype.type(0)
-                            _acc_2_0_7 = dK.dtype.type(0)
-                            _acc_2_1_0 = dK.dtype.type(0)
-                            _acc_2_1_1 = dK.dtype.type(0)
-                            _acc_2_1_2 = dK.dtype.type(0)
-                            _acc_2_1_3 = dK.dtype.type(0)
-                            _acc_2_1_4 = dK.dtype.type(0)
-                            _acc_2_1_5 = dK.dtype.type(0)
-                            _acc_2_1_6 = dK.dtype.type(0)
-                            _acc_2_1_7 = dK.dtype.type(0)
-                            _acc_2_2_0 = dK.dtype.type(0)
-                            _acc_2_2_1 = dK.dtype.type(0)
-                            _acc_2_2_2 = dK.dtype.type(0)
-                            _acc_2_2_3 = dK.dtype.type(0)
-                            _acc_2_2_4 = dK.dtype.type(0)
-                            _acc_2_2_5 = dK.dtype.type(0)
-                            _acc_2_2_6 = dK.dtype.type(0)
-                            _acc_2_2_7 = dK.dtype.type(0)
-                            _acc_3_0_0 = dK.dtype.type(0)
-                            _acc_3_0_1 = dK.dtype.type(0)
-                            _acc_3_0_2 = dK.dtype.type(0)
-                            _acc_3_0_3 = dK.dtype.type(0)
-                            _acc_3_0_4 = dK.dtype.type(0)
-                            _acc_3_0_5 = dK.dtype.type(0)
-                            _acc_3_0_6 = dK.dtype.type(0)
-                            _acc_3_0_7 = dK.dtype.type(0)
-                            _acc_3_1_0 = dK.dtype.type(0)
-                            _acc_3_1_1 = dK.dtype.type(0)
-                            _acc_3_1_2 = dK.dtype.type(0)
-                            _acc_3_1_3 = dK.dtype.type(0)
-                            _acc_3_1_4 = dK.dtype.type(0)
-                            _acc_3_1_5 = dK.dtype.type(0)
-                            _acc_3_1_6 = dK.dtype.type(0)
-                            _acc_3_1_7 = dK.dtype.type(0)
-                            _acc_3_2_0 = dK.dtype.type(0)
-                            _acc_3_2_1 = dK.dtype.type(0)
-                            _acc_3_2_2 = dK.dtype.type(0)
-                            _acc_3_2_3 = dK.dtype.type(0)
-                            _acc_3_2_4 = dK.dtype.type(0)
-                            _acc_3_2_5 = dK.dtype.type(0)
-                            _acc_3_2_6 = dK.dtype.type(0)
-                            _acc_3_2_7 = dK.dtype.type(0)
-                            for _g in range((H*_wp + 7) // 8):
-                                _r = _xp[i, np.uint64(_wp*a + b + 8*_g)]
-                                _r1 = _xp[i, np.uint64(_wp*a + b + 8*_g + 1)]
-                                _r2 = _xp[i, np.uint64(_wp*a + b + 8*_g + 2)]
-                                _r3 = _xp[i, np.uint64(_wp*a + b + 8*_g + 3)]
-                                _r4 = _xp[i, np.uint64(_wp*a + b + 8*_g + 4)]
-                                _r5 = _xp[i, np.uint64(_wp*a + b + 8*_g + 5)]
-                                _r6 = _xp[i, np.uint64(_wp*a + b + 8*_g + 6)]
-                                _r7 = _xp[i, np.uint64(_wp*a + b + 8*_g + 7)]
-                                _r8 = _xp[i, np.uint64(_wp*a + b + 8*_g + 8)]
-                                _r9 = _xp[i, np.uint64(_wp*a + b + 8*_g + 9)]
-                                _r10 = _dp[j, np.uint64(8*_g)]
-                                _r11 = _dp[j, np.uint64(8*_g + 1)]
-                                _r12 = _dp[j, np.uint64(8*_g + 2)]
-                                _r13 = _dp[j, np.uint64(8*_g + 3)]
-                                _r14 = _dp[j, np.uint64(8*_g + 4)]
-                                _r15 = _dp[j, np.uint64(8*_g + 5)]
-                                _r16 = _dp[j, np.uint64(8*_g + 6)]
-                                _r17 = _dp[j, np.uint64(8*_g + 7)]
-                                _r18 = _dp[j + 1, np.uint64(8*_g)]
-                                _r19 = _dp[j + 1, np.uint64(8*_g + 1)]
-                                _r20 = _dp[j + 1, np.uint64(8*_g + 2)]
-                                _r21 = _dp[j + 1, np.uint64(8*_g + 3)]
-                                _r22 = _dp[j + 1, np.uint64(8*_g + 4)]
-                                _r23 = _dp[j + 1, np.uint64(8*_g + 5)]
-                                _r24 = _dp[j + 1, np.uint64(8*_g + 6)]
-                                _r25 = _dp[j + 1, np.uint64(8*_g + 7)]
-                                _r26 = _dp[j + 2, np.uint64(8*_g)]
-                                _r27 = _dp[j + 2, np.uint64(8*_g + 1)]
-                                _r28 = _dp[j + 2, np.uint64(8*_g + 2)]
-                                _r29 = _dp[j + 2, np.uint64(8*_g + 3)]
-                                _r30 = _dp[j + 2, np.uint64(8*_g + 4)]
-                                _r31 = _dp[j + 2, np.uint64(8*_g + 5)]
-                                _r32 = _dp[j + 2, np.uint64(8*_g + 6)]
-                                _r33 = _dp[j + 2, np.uint64(8*_g + 7)]
-                                _r34 = _dp[j + 3, np.uint64(8*_g)]
-                                _r35 = _dp[j + 3, np.uint64(8*_g + 1)]
-                                _r36 = _dp[j + 3, np.uint64(8*_g + 2)]
-                                _r37 = _dp[j + 3, np.uint64(8*_g + 3)]
-                                _r38 = _dp[j + 3, np.uint64(8*_g + 4)]
-                                _r39 = _dp[j + 3, np.uint64(8*_g + 5)]
-                                _r40 = _dp[j + 3, np.uint64(8*_g + 6)]
-                                _r41 = _dp[j + 3, np.uint64(8*_g + 7)]
-                                _acc_0_0_0 += _r*_r10
-                                _acc_0_0_1 += _r1*_r11
-                                _acc_0_0_2 += _r2*_r12
-                                _acc_0_0_3 += _r3*_r13
-                                _acc_0_0_4 += _r4*_r14
-                                _acc_0_0_5 += _r5*_r15
-                                _acc_0_0_6 += _r6*_r16
-                                _acc_0_0_7 += _r7*_r17
-                                _acc_0_1_0 += _r1*_r10
-                                _acc_0_1_1 += _r2*_r11
-                                _acc_0_1_2 += _r3*_r12
-                                _acc_0_1_3 += _r4*_r13
-                                _acc_0_1_4 += _r5*_r14
-                                _acc_0_1_5 += _r6*_r15
-                                _acc_0_1_6 += _r7*_r16
-                                _acc_0_1_7 += _r8*_r17
-                                _acc_0_2_0 += _r2*_r10
-                                _acc_0_2_1 += _r3*_r11
-                                _acc_0_2_2 += _r4*_r12
-                                _acc_0_2_3 += _r5*_r13
-                                _acc_0_2_4 += _r6*_r14
-                                _acc_0_2_5 += _r7*_r15
-                                _acc_0_2_6 += _r8*_r16
-                                _acc_0_2_7 += _r9*_r17
-                                _acc_1_0_0 += _r*_r18
-                                _acc_1_0_1 += _r1*_r19
-                                _acc_1_0_2 += _r2*_r20
-                                _acc_1_0_3 += _r3*_r21
-                                _acc_1_0_4 += _r4*_r22
-                                _acc_1_0_5 += _r5*_r23
-                                _acc_1_0_6 += _r6*_r24
-                                _acc_1_0_7 += _r7*_r25
-                                _acc_1_1_0 += _r1*_r18
-                                _acc_1_1_1 += _r2*_r19
-                                _acc_1_1_2 += _r3*_r20
-                                _acc_1_1_3 += _r4*_r21
-                                _acc_1_1_4 += _r5*_r22
-                                _acc_1_1_5 += _r6*_r23
-                                _acc_1_1_6 += _r7*_r24
-                                _acc_1_1_7 += _r8*_r25
-                                _acc_1_2_0 += _r2*_r18
-                                _acc_1_2_1 += _r3*_r19
-                                _acc_1_2_2 += _r4*_r20
-                                _acc_1_2_3 += _r5*_r21
-                                _acc_1_2_4 += _r6*_r22
-                                _acc_1_2_5 += _r7*_r23
-                                _acc_1_2_6 += _r8*_r24
-                                _acc_1_2_7 += _r9*_r25
-                                _acc_2_0_0 += _r*_r26
-                                _acc_2_0_1 += _r1*_r27
-                                _acc_2_0_2 += _r2*_r28
-                                _acc_2_0_3 += _r3*_r29
-                                _acc_2_0_4 += _r4*_r30
-                                _acc_2_0_5 += _r5*_r31
-                                _acc_2_0_6 += _r6*_r32
-                                _acc_2_0_7 += _r7*_r33
-                                _acc_2_1_0 += _r1*_r26
-                                _acc_2_1_1 += _r2*_r27
-                                _acc_2_1_2 += _r3*_r28
-                                _acc_2_1_3 += _r4*_r29
-                                _acc_2_1_4 += _r5*_r30
-                                _acc_2_1_5 += _r6*_r31
-                                _acc_2_1_6 += _r7*_r32
-                                _acc_2_1_7 += _r8*_r33
-                                _acc_2_2_0 += _r2*_r26
-                                _acc_2_2_1 += _r3*_r27
-                                _acc_2_2_2 += _r4*_r28
-                                _acc_2_2_3 += _r5*_r29
-                                _acc_2_2_4 += _r6*_r30
-                                _acc_2_2_5 += _r7*_r31
-                                _acc_2_2_6 += _r8*_r32
-                                _acc_2_2_7 += _r9*_r33
-                                _acc_3_0_0 += _r*_r34
-                                _acc_3_0_1 += _r1*_r35
-                                _acc_3_0_2 += _r2*_r36
-                                _acc_3_0_3 += _r3*_r37
-                                _acc_3_0_4 += _r4*_r38
-                                _acc_3_0_5 += _r5*_r39
-                                _acc_3_0_6 += _r6*_r40
-                                _acc_3_0_7 += _r7*_r41
-                                _acc_3_1_0 += _r1*_r34
-                                _acc_3_1_1 += _r2*_r35
-                                _acc_3_1_2 += _r3*_r36
-                                _acc_3_1_3 += _r4*_r37
-                                _acc_3_1_4 += _r5*_r38
-                                _acc_3_1_5 += _r6*_r39
-                                _acc_3_1_6 += _r7*_r40
-                                _acc_3_1_7 += _r8*_r41
-                                _acc_3_2_0 += _r2*_r34
-                                _acc_3_2_1 += _r3*_r35
-                                _acc_3_2_2 += _r4*_r36
-                                _acc_3_2_3 += _r5*_r37
-                                _acc_3_2_4 += _r6*_r38
-                                _acc_3_2_5 += _r7*_r39
-                                _acc_3_2_6 += _r8*_r40
-                                _acc_3_2_7 += _r9*_r41
-                            _part[_t, i, j, a, b, 0] += _acc_0_0_0
-                            _part[_t, i, j, a, b, 1] += _acc_0_0_1
-                            _part[_t, i, j, a, b, 2] += _acc_0_0_2
-                            _part[_t, i, j, a, b, 3] += _acc_0_0_3
-                            _part[_t, i, j, a, b, 4] += _acc_0_0_4
-                            _part[_t, i, j, a, b, 5] += _acc_0_0_5
-                            _part[_t, i, j, a, b, 6] += _acc_0_0_6
-                            _part[_t, i, j, a, b, 7] += _acc_0_0_7
-                            _part[_t, i, j, a, b + 1, 0] += _acc_0_1_0
-                            _part[_t, i, j, a, b + 1, 1] += _acc_0_1_1
-                            _part[_t, i, j, a, b + 1, 2] += _acc_0_1_2
-                            _part[_t, i, j, a, b + 1, 3] += _acc_0_1_3
-                            _part[_t, i, j, a, b + 1, 4] += _acc_0_1_4
-                            _part[_t, i, j, a, b + 1, 5] += _acc_0_1_5
-                            _part[_t, i, j, a, b + 1, 6] += _acc_0_1_6
-                            _part[_t, i, j, a, b + 1, 7] += _acc_0_1_7
-                            _part[_t, i, j, a, b + 2, 0] += _acc_0_2_0
-                            _part[_t, i, j, a, b + 2, 1] += _acc_0_2_1
-                            _part[_t, i, j, a, b + 2, 2] += _acc_0_2_2
-                            _part[_t, i, j, a, b + 2, 3] += _acc_0_2_3
-                            _part[_t, i, j, a, b + 2, 4] += _acc_0_2_4
-                            _part[_t, i, j, a, b + 2, 5] += _acc_0_2_5
-                            _part[_t, i, j, a, b + 2, 6] += _acc_0_2_6
-                            _part[_t, i, j, a, b + 2, 7] += _acc_0_2_7
-                            _part[_t, i, j + 1, a, b, 0] += _acc_1_0_0
-                            _part[_t, i, j + 1, a, b, 1] += _acc_1_0_1
-                            _part[_t, i, j + 1, a, b, 2] += _acc_1_0_2
-                            _part[_t, i, j + 1, a, b, 3] += _acc_1_0_3
-                            _part[_t, i, j + 1, a, b, 4] += _acc_1_0_4
-                            _part[_t, i, j + 1, a, b, 5] += _acc_1_0_5
-                            _part[_t, i, j + 1, a, b, 6] += _acc_1_0_6
-                            _part[_t, i, j + 1, a, b, 7] += _acc_1_0_7
-                            _part[_t, i, j + 1, a, b + 1, 0] += _acc_1_1_0
-                            _part[_t, i, j + 1, a, b + 1, 1] += _acc_1_1_1
-                            _part[_t, i, j + 1, a, b + 1, 2] += _acc_1_1_2
-                            _part[_t, i, j + 1, a, b + 1, 3] += _acc_1_1_3
-                            _part[_t, i, j + 1, a, b + 1, 4] += _acc_1_1_4
-                            _part[_t, i, j + 1, a, b + 1, 5] += _acc_1_1_5
-                            _part[_t, i, j + 1, a, b + 1, 6] += _acc_1_1_6
-                            _part[_t, i, j + 1, a, b + 1, 7] += _acc_1_1_7
-                            _part[_t, i, j + 1, a, b + 2, 0] += _acc_1_2_0
-                            _part[_t, i, j + 1, a, b + 2, 1] += _acc_1_2_1
-                            _part[_t, i, j + 1, a, b + 2, 2] += _acc_1_2_2
-                            _part[_t, i, j + 1, a, b + 2, 3] += _acc_1_2_3
-                            _part[_t, i, j + 1, a, b + 2, 4] += _acc_1_2_4
-                            _part[_t, i, j + 1, a, b + 2, 5] += _acc_1_2_5
-                            _part[_t, i, j + 1, a, b + 2, 6] += _acc_1_2_6
-                            _part[_t, i, j + 1, a, b + 2, 7] += _acc_1_2_7
-                            _part[_t, i, j + 2, a, b, 0] += _acc_2_0_0
-                            _part[_t, i, j + 2, a, b, 1] += _acc_2_0_1
-                            _part[_t, i, j + 2, a, b, 2] += _acc_2_0_2
-                            _part[_t, i, j + 2, a, b, 3] += _acc_2_0_3
-                            _part[_t, i, j + 2, a, b, 4] += _acc_2_0_4
-                            _part[_t, i, j + 2, a, b, 5] += _acc_2_0_5
-                            _part[_t, i, j + 2, a, b, 6] += _acc_2_0_6
-                            _part[_t, i, j + 2, a, b, 7] += _acc_2_0_7
-                            _part[_t, i, j + 2, a, b + 1, 0] += _acc_2_1_0
-                            _part[_t, i, j + 2, a, b + 1, 1] += _acc_2_1_1
-                            _part[_t, i, j + 2, a, b + 1, 2] += _acc_2_1_2
-                            _part[_t, i, j + 2, a, b + 1, 3] += _acc_2_1_3
-                            _part[_t, i, j + 2, a, b + 1, 4] += _acc_2_1_4
-                            _part[_t, i, j + 2, a, b + 1, 5] += _acc_2_1_5
-                            _part[_t, i, j + 2, a, b + 1, 6] += _acc_2_1_6
-                            _part[_t, i, j + 2, a, b + 1, 7] += _acc_2_1_7
-                            _part[_t, i, j + 2, a, b + 2, 0] += _acc_2_2_0
-                            _part[_t, i, j + 2, a, b + 2, 1] += _acc_2_2_1
-                            _part[_t, i, j + 2, a, b + 2, 2] += _acc_2_2_2
-                            _part[_t, i, j + 2, a, b + 2, 3] += _acc_2_2_3
-                            _part[_t, i, j + 2, a, b + 2, 4] += _acc_2_2_4
-                            _part[_t, i, j + 2, a, b + 2, 5] += _acc_2_2_5
-                            _part[_t, i, j + 2, a, b + 2, 6] += _acc_2_2_6
-                            _part[_t, i, j + 2, a, b + 2, 7] += _acc_2_2_7
-                            _part[_t, i, j + 3, a, b, 0] += _acc_3_0_0
-                            _part[_t, i, j + 3, a, b, 1] += _acc_3_0_1
-                            _part[_t, i, j + 3, a, b, 2] += _acc_3_0_2
-                            _part[_t, i, j + 3, a, b, 3] += _acc_3_0_3
-                            _part[_t, i, j + 3, a, b, 4] += _acc_3_0_4
-                            _part[_t, i, j + 3, a, b, 5] += _acc_3_0_5
-                            _part[_t, i, j + 3, a, b, 6] += _acc_3_0_6
-                            _part[_t, i, j + 3, a, b, 7] += _acc_3_0_7
-                            _part[_t, i, j + 3, a, b + 1, 0] += _acc_3_1_0
-                            _part[_t, i, j + 3, a, b + 1, 1] += _acc_3_1_1
-                            _part[_t, i, j + 3, a, b + 1, 2] += _acc_3_1_2
-                            _part[_t, i, j + 3, a, b + 1, 3] += _acc_3_1_3
-                            _part[_t, i, j + 3, a, b + 1, 4] += _acc_3_1_4
-                            _part[_t, i, j + 3, a, b + 1, 5] += _acc_3_1_5
-                            _part[_t, i, j + 3, a, b + 1, 6] += _acc_3_1_6
-                            _part[_t, i, j + 3, a, b + 1, 7] += _acc_3_1_7
-                            _part[_t, i, j + 3, a, b + 2, 0] += _acc_3_2_0
-                            _part[_t, i, j + 3, a, b + 2, 1] += _acc_3_2_1
-                            _part[_t, i, j + 3, a, b + 2, 2] += _acc_3_2_2
-                            _part[_t, i, j + 3, a, b + 2, 3] += _acc_3_2_3
-                            _part[_t, i, j + 3, a, b + 2, 4] += _acc_3_2_4
-                            _part[_t, i, j + 3, a, b + 2, 5] += _acc_3_2_5
-                            _part[_t, i, j + 3, a, b + 2, 6] += _acc_3_2_6
-                            _part[_t, i, j + 3, a, b + 2, 7] += _acc_3_2_7
-                    for j in range(_j_split, M):
-                        for b in range(2*RW + 1):
-                            for _l in range(8):
-                                _acc = 0.0
-                                for _g in range((H*_wp + 7) // 8):
-                                    _acc += _xp[i, np.uint64(_wp*a + b + 8*_g + _l)]*_dp[j, np.uint64(8*_g + _l)]
-                                _part[_t, i, j, a, b, _l] += _acc
+        backward_dK_block_one(C, H, M, N, RH, RW, W, X, _np, _part, _t, _wp, dK, dU)
     for i in range(C):
         for a in range(2*RH + 1):
             for j in range(M):
@@ -2984,6 +2658,367 @@ def backward_dK_block(X, dU, dK, N, C, M, H, W, RH, RW):
                         for _l1 in range(8):
                             _acc += _part[_t, i, j, a, b, _l1]
                     dK[i, j, a, b] = _acc
+
+
+@_slp
+@njit(cache=True, fastmath={"contract"})
+def backward_dK_block_one(C, H, M, N, RH, RW, W, X, _np, _part, _t, _wp, dK, dU):
+    """One iteration of backward_dK_block's parallel loop over _t, compiled as a function of its own.
+    """
+    _xp = np.zeros((C, (H + 2*RH + 1)*_wp + 8), dtype=dK.dtype)
+    _dp = np.zeros((M, H*_wp + 8), dtype=dK.dtype)
+    for n in range(_t*N // _np, (_t + 1)*N // _np):
+        for _d0 in range(M):
+            for _d1 in range(H):
+                for _d2 in range(W):
+                    _dp[_d0, np.uint64(_wp*_d1 + _d2)] = dU[n, _d0, _d1, _d2]
+        for _c0 in range(C):
+            for _c1 in range(H):
+                for _c2 in range(W):
+                    _xp[_c0, np.uint64(_wp*(RH + _c1) + RW + _c2)] = X[n, _c0, _c1, _c2]
+        for i in range(C):
+            for a in range(2*RH + 1):
+                _j_split = (M // 4)*4
+                for j in range(0, _j_split, 4):
+                    for b in range(0, 2*RW + 1, 3):
+                        _acc_0_0_0 = dK.dtype.type(0)
+                        _acc_0_0_1 = dK.dtype.type(0)
+                        _acc_0_0_2 = dK.dtype.type(0)
+                        _acc_0_0_3 = dK.dtype.type(0)
+                        _acc_0_0_4 = dK.dtype.type(0)
+                        _acc_0_0_5 = dK.dtype.type(0)
+                        _acc_0_0_6 = dK.dtype.type(0)
+                        _acc_0_0_7 = dK.dtype.type(0)
+                        _acc_0_1_0 = dK.dtype.type(0)
+                        _acc_0_1_1 = dK.dtype.type(0)
+                        _acc_0_1_2 = dK.dtype.type(0)
+                        _acc_0_1_3 = dK.dtype.type(0)
+                        _acc_0_1_4 = dK.dtype.type(0)
+                        _acc_0_1_5 = dK.dtype.type(0)
+                        _acc_0_1_6 = dK.dtype.type(0)
+                        _acc_0_1_7 = dK.dtype.type(0)
+                        _acc_0_2_0 = dK.dtype.type(0)
+                        _acc_0_2_1 = dK.dtype.type(0)
+                        _acc_0_2_2 = dK.dtype.type(0)
+                        _acc_0_2_3 = dK.dtype.type(0)
+                        _acc_0_2_4 = dK.dtype.type(0)
+                        _acc_0_2_5 = dK.dtype.type(0)
+                        _acc_0_2_6 = dK.dtype.type(0)
+                        _acc_0_2_7 = dK.dtype.type(0)
+                        _acc_1_0_0 = dK.dtype.type(0)
+                        _acc_1_0_1 = dK.dtype.type(0)
+                        _acc_1_0_2 = dK.dtype.type(0)
+                        _acc_1_0_3 = dK.dtype.type(0)
+                        _acc_1_0_4 = dK.dtype.type(0)
+                        _acc_1_0_5 = dK.dtype.type(0)
+                        _acc_1_0_6 = dK.dtype.type(0)
+                        _acc_1_0_7 = dK.dtype.type(0)
+                        _acc_1_1_0 = dK.dtype.type(0)
+                        _acc_1_1_1 = dK.dtype.type(0)
+                        _acc_1_1_2 = dK.dtype.type(0)
+                        _acc_1_1_3 = dK.dtype.type(0)
+                        _acc_1_1_4 = dK.dtype.type(0)
+                        _acc_1_1_5 = dK.dtype.type(0)
+                        _acc_1_1_6 = dK.dtype.type(0)
+                        _acc_1_1_7 = dK.dtype.type(0)
+                        _acc_1_2_0 = dK.dtype.type(0)
+                        _acc_1_2_1 = dK.dtype.type(0)
+                        _acc_1_2_2 = dK.dtype.type(0)
+                        _acc_1_2_3 = dK.dtype.type(0)
+                        _acc_1_2_4 = dK.dtype.type(0)
+                        _acc_1_2_5 = dK.dtype.type(0)
+                        _acc_1_2_6 = dK.dtype.type(0)
+                        _acc_1_2_7 = dK.dtype.type(0)
+                        _acc_2_0_0 = dK.dtype.type(0)
+                        _acc_2_0_1 = dK.dtype.type(0)
+                        _acc_2_0_2 = dK.dtype.type(0)
+                        _acc_2_0_3 = dK.dtype.type(0)
+                        _acc_2_0_4 = dK.dtype.type(0)
+                        _acc_2_0_5 = dK.dtype.type(0)
+                        _acc_2_0_6 = dK.dtype.type(0)
+                        _acc_2_0_7 = dK.dtype.type(0)
+                        _acc_2_1_0 = dK.dtype.type(0)
+                        _acc_2_1_1 = dK.dtype.type(0)
+                        _acc_2_1_2 = dK.dtype.type(0)
+                        _acc_2_1_3 = dK.dtype.type(0)
+                        _acc_2_1_4 = dK.dtype.type(0)
+                        _acc_2_1_5 = dK.dtype.type(0)
+                        _acc_2_1_6 = dK.dtype.type(0)
+                        _acc_2_1_7 = dK.dtype.type(0)
+                        _acc_2_2_0 = dK.dtype.type(0)
+                        _acc_2_2_1 = dK.dtype.type(0)
+                        _acc_2_2_2 = dK.dtype.type(0)
+                        _acc_2_2_3 = dK.dtype.type(0)
+                        _acc_2_2_4 = dK.dtype.type(0)
+                        _acc_2_2_5 = dK.dtype.type(0)
+                        _acc_2_2_6 = dK.dtype.type(0)
+                        _acc_2_2_7 = dK.dtype.type(0)
+                        _acc_3_0_0 = dK.dtype.type(0)
+                        _acc_3_0_1 = dK.dtype.type(0)
+                        _acc_3_0_2 = dK.dtype.type(0)
+                        _acc_3_0_3 = dK.dtype.type(0)
+                        _acc_3_0_4 = dK.dtype.type(0)
+                        _acc_3_0_5 = dK.dtype.type(0)
+                        _acc_3_0_6 = dK.dtype.type(0)
+                        _acc_3_0_7 = dK.dtype.type(0)
+                        _acc_3_1_0 = dK.dtype.type(0)
+                        _acc_3_1_1 = dK.dtype.type(0)
+                        _acc_3_1_2 = dK.dtype.type(0)
+                        _acc_3_1_3 = dK.dtype.type(0)
+                        _acc_3_1_4 = dK.dtype.type(0)
+                        _acc_3_1_5 = dK.dtype.type(0)
+                        _acc_3_1_6 = dK.dtype.type(0)
+                        _acc_3_1_7 = dK.dtype.type(0)
+                        _acc_3_2_0 = dK.dtype.type(0)
+                        _acc_3_2_1 = dK.dtype.type(0)
+                        _acc_3_2_2 = dK.dtype.type(0)
+                        _acc_3_2_3 = dK.dtype.type(0)
+                        _acc_3_2_4 = dK.dtype.type(0)
+                        _acc_3_2_5 = dK.dtype.type(0)
+                        _acc_3_2_6 = dK.dtype.type(0)
+                        _acc_3_2_7 = dK.dtype.type(0)
+                        for _g in range((H*_wp + 7) // 8):
+                            _r = _xp[i, np.uint64(_wp*a + b + 8*_g)]
+                            _r1 = _xp[i, np.uint64(_wp*a + b + 8*_g + 1)]
+                            _r2 = _xp[i, np.uint64(_wp*a + b + 8*_g + 2)]
+                            _r3 = _xp[i, np.uint64(_wp*a + b + 8*_g + 3)]
+                            _r4 = _xp[i, np.uint64(_wp*a + b + 8*_g + 4)]
+                            _r5 = _xp[i, np.uint64(_wp*a + b + 8*_g + 5)]
+                            _r6 = _xp[i, np.uint64(_wp*a + b + 8*_g + 6)]
+                            _r7 = _xp[i, np.uint64(_wp*a + b + 8*_g + 7)]
+                            _r8 = _xp[i, np.uint64(_wp*a + b + 8*_g + 8)]
+                            _r9 = _xp[i, np.uint64(_wp*a + b + 8*_g + 9)]
+                            _r10 = _dp[j, np.uint64(8*_g)]
+                            _r11 = _dp[j, np.uint64(8*_g + 1)]
+                            _r12 = _dp[j, np.uint64(8*_g + 2)]
+                            _r13 = _dp[j, np.uint64(8*_g + 3)]
+                            _r14 = _dp[j, np.uint64(8*_g + 4)]
+                            _r15 = _dp[j, np.uint64(8*_g + 5)]
+                            _r16 = _dp[j, np.uint64(8*_g + 6)]
+                            _r17 = _dp[j, np.uint64(8*_g + 7)]
+                            _r18 = _dp[j + 1, np.uint64(8*_g)]
+                            _r19 = _dp[j + 1, np.uint64(8*_g + 1)]
+                            _r20 = _dp[j + 1, np.uint64(8*_g + 2)]
+                            _r21 = _dp[j + 1, np.uint64(8*_g + 3)]
+                            _r22 = _dp[j + 1, np.uint64(8*_g + 4)]
+                            _r23 = _dp[j + 1, np.uint64(8*_g + 5)]
+                            _r24 = _dp[j + 1, np.uint64(8*_g + 6)]
+                            _r25 = _dp[j + 1, np.uint64(8*_g + 7)]
+                            _r26 = _dp[j + 2, np.uint64(8*_g)]
+                            _r27 = _dp[j + 2, np.uint64(8*_g + 1)]
+                            _r28 = _dp[j + 2, np.uint64(8*_g + 2)]
+                            _r29 = _dp[j + 2, np.uint64(8*_g + 3)]
+                            _r30 = _dp[j + 2, np.uint64(8*_g + 4)]
+                            _r31 = _dp[j + 2, np.uint64(8*_g + 5)]
+                            _r32 = _dp[j + 2, np.uint64(8*_g + 6)]
+                            _r33 = _dp[j + 2, np.uint64(8*_g + 7)]
+                            _r34 = _dp[j + 3, np.uint64(8*_g)]
+                            _r35 = _dp[j + 3, np.uint64(8*_g + 1)]
+                            _r36 = _dp[j + 3, np.uint64(8*_g + 2)]
+                            _r37 = _dp[j + 3, np.uint64(8*_g + 3)]
+                            _r38 = _dp[j + 3, np.uint64(8*_g + 4)]
+                            _r39 = _dp[j + 3, np.uint64(8*_g + 5)]
+                            _r40 = _dp[j + 3, np.uint64(8*_g + 6)]
+                            _r41 = _dp[j + 3, np.uint64(8*_g + 7)]
+                            _acc_0_0_0 += _r*_r10
+                            _acc_0_0_1 += _r1*_r11
+                            _acc_0_0_2 += _r2*_r12
+                            _acc_0_0_3 += _r3*_r13
+                            _acc_0_0_4 += _r4*_r14
+                            _acc_0_0_5 += _r5*_r15
+                            _acc_0_0_6 += _r6*_r16
+                            _acc_0_0_7 += _r7*_r17
+                            _acc_0_1_0 += _r1*_r10
+                            _acc_0_1_1 += _r2*_r11
+                            _acc_0_1_2 += _r3*_r12
+                            _acc_0_1_3 += _r4*_r13
+                            _acc_0_1_4 += _r5*_r14
+                            _acc_0_1_5 += _r6*_r15
+                            _acc_0_1_6 += _r7*_r16
+                            _acc_0_1_7 += _r8*_r17
+                            _acc_0_2_0 += _r2*_r10
+                            _acc_0_2_1 += _r3*_r11
+                            _acc_0_2_2 += _r4*_r12
+                            _acc_0_2_3 += _r5*_r13
+                            _acc_0_2_4 += _r6*_r14
+                            _acc_0_2_5 += _r7*_r15
+                            _acc_0_2_6 += _r8*_r16
+                            _acc_0_2_7 += _r9*_r17
+                            _acc_1_0_0 += _r*_r18
+                            _acc_1_0_1 += _r1*_r19
+                            _acc_1_0_2 += _r2*_r20
+                            _acc_1_0_3 += _r3*_r21
+                            _acc_1_0_4 += _r4*_r22
+                            _acc_1_0_5 += _r5*_r23
+                            _acc_1_0_6 += _r6*_r24
+                            _acc_1_0_7 += _r7*_r25
+                            _acc_1_1_0 += _r1*_r18
+                            _acc_1_1_1 += _r2*_r19
+                            _acc_1_1_2 += _r3*_r20
+                            _acc_1_1_3 += _r4*_r21
+                            _acc_1_1_4 += _r5*_r22
+                            _acc_1_1_5 += _r6*_r23
+                            _acc_1_1_6 += _r7*_r24
+                            _acc_1_1_7 += _r8*_r25
+                            _acc_1_2_0 += _r2*_r18
+                            _acc_1_2_1 += _r3*_r19
+                            _acc_1_2_2 += _r4*_r20
+                            _acc_1_2_3 += _r5*_r21
+                            _acc_1_2_4 += _r6*_r22
+                            _acc_1_2_5 += _r7*_r23
+                            _acc_1_2_6 += _r8*_r24
+                            _acc_1_2_7 += _r9*_r25
+                            _acc_2_0_0 += _r*_r26
+                            _acc_2_0_1 += _r1*_r27
+                            _acc_2_0_2 += _r2*_r28
+                            _acc_2_0_3 += _r3*_r29
+                            _acc_2_0_4 += _r4*_r30
+                            _acc_2_0_5 += _r5*_r31
+                            _acc_2_0_6 += _r6*_r32
+                            _acc_2_0_7 += _r7*_r33
+                            _acc_2_1_0 += _r1*_r26
+                            _acc_2_1_1 += _r2*_r27
+                            _acc_2_1_2 += _r3*_r28
+                            _acc_2_1_3 += _r4*_r29
+                            _acc_2_1_4 += _r5*_r30
+                            _acc_2_1_5 += _r6*_r31
+                            _acc_2_1_6 += _r7*_r32
+                            _acc_2_1_7 += _r8*_r33
+                            _acc_2_2_0 += _r2*_r26
+                            _acc_2_2_1 += _r3*_r27
+                            _acc_2_2_2 += _r4*_r28
+                            _acc_2_2_3 += _r5*_r29
+                            _acc_2_2_4 += _r6*_r30
+                            _acc_2_2_5 += _r7*_r31
+                            _acc_2_2_6 += _r8*_r32
+                            _acc_2_2_7 += _r9*_r33
+                            _acc_3_0_0 += _r*_r34
+                            _acc_3_0_1 += _r1*_r35
+                            _acc_3_0_2 += _r2*_r36
+                            _acc_3_0_3 += _r3*_r37
+                            _acc_3_0_4 += _r4*_r38
+                            _acc_3_0_5 += _r5*_r39
+                            _acc_3_0_6 += _r6*_r40
+                            _acc_3_0_7 += _r7*_r41
+                            _acc_3_1_0 += _r1*_r34
+                            _acc_3_1_1 += _r2*_r35
+                            _acc_3_1_2 += _r3*_r36
+                            _acc_3_1_3 += _r4*_r37
+                            _acc_3_1_4 += _r5*_r38
+                            _acc_3_1_5 += _r6*_r39
+                            _acc_3_1_6 += _r7*_r40
+                            _acc_3_1_7 += _r8*_r41
+                            _acc_3_2_0 += _r2*_r34
+                            _acc_3_2_1 += _r3*_r35
+                            _acc_3_2_2 += _r4*_r36
+                            _acc_3_2_3 += _r5*_r37
+                            _acc_3_2_4 += _r6*_r38
+                            _acc_3_2_5 += _r7*_r39
+                            _acc_3_2_6 += _r8*_r40
+                            _acc_3_2_7 += _r9*_r41
+                        _part[_t, i, j, a, b, 0] += _acc_0_0_0
+                        _part[_t, i, j, a, b, 1] += _acc_0_0_1
+                        _part[_t, i, j, a, b, 2] += _acc_0_0_2
+                        _part[_t, i, j, a, b, 3] += _acc_0_0_3
+                        _part[_t, i, j, a, b, 4] += _acc_0_0_4
+                        _part[_t, i, j, a, b, 5] += _acc_0_0_5
+                        _part[_t, i, j, a, b, 6] += _acc_0_0_6
+                        _part[_t, i, j, a, b, 7] += _acc_0_0_7
+                        _part[_t, i, j, a, b + 1, 0] += _acc_0_1_0
+                        _part[_t, i, j, a, b + 1, 1] += _acc_0_1_1
+                        _part[_t, i, j, a, b + 1, 2] += _acc_0_1_2
+                        _part[_t, i, j, a, b + 1, 3] += _acc_0_1_3
+                        _part[_t, i, j, a, b + 1, 4] += _acc_0_1_4
+                        _part[_t, i, j, a, b + 1, 5] += _acc_0_1_5
+                        _part[_t, i, j, a, b + 1, 6] += _acc_0_1_6
+                        _part[_t, i, j, a, b + 1, 7] += _acc_0_1_7
+                        _part[_t, i, j, a, b + 2, 0] += _acc_0_2_0
+                        _part[_t, i, j, a, b + 2, 1] += _acc_0_2_1
+                        _part[_t, i, j, a, b + 2, 2] += _acc_0_2_2
+                        _part[_t, i, j, a, b + 2, 3] += _acc_0_2_3
+                        _part[_t, i, j, a, b + 2, 4] += _acc_0_2_4
+                        _part[_t, i, j, a, b + 2, 5] += _acc_0_2_5
+                        _part[_t, i, j, a, b + 2, 6] += _acc_0_2_6
+                        _part[_t, i, j, a, b + 2, 7] += _acc_0_2_7
+                        _part[_t, i, j + 1, a, b, 0] += _acc_1_0_0
+                        _part[_t, i, j + 1, a, b, 1] += _acc_1_0_1
+                        _part[_t, i, j + 1, a, b, 2] += _acc_1_0_2
+                        _part[_t, i, j + 1, a, b, 3] += _acc_1_0_3
+                        _part[_t, i, j + 1, a, b, 4] += _acc_1_0_4
+                        _part[_t, i, j + 1, a, b, 5] += _acc_1_0_5
+                        _part[_t, i, j + 1, a, b, 6] += _acc_1_0_6
+                        _part[_t, i, j + 1, a, b, 7] += _acc_1_0_7
+                        _part[_t, i, j + 1, a, b + 1, 0] += _acc_1_1_0
+                        _part[_t, i, j + 1, a, b + 1, 1] += _acc_1_1_1
+                        _part[_t, i, j + 1, a, b + 1, 2] += _acc_1_1_2
+                        _part[_t, i, j + 1, a, b + 1, 3] += _acc_1_1_3
+                        _part[_t, i, j + 1, a, b + 1, 4] += _acc_1_1_4
+                        _part[_t, i, j + 1, a, b + 1, 5] += _acc_1_1_5
+                        _part[_t, i, j + 1, a, b + 1, 6] += _acc_1_1_6
+                        _part[_t, i, j + 1, a, b + 1, 7] += _acc_1_1_7
+                        _part[_t, i, j + 1, a, b + 2, 0] += _acc_1_2_0
+                        _part[_t, i, j + 1, a, b + 2, 1] += _acc_1_2_1
+                        _part[_t, i, j + 1, a, b + 2, 2] += _acc_1_2_2
+                        _part[_t, i, j + 1, a, b + 2, 3] += _acc_1_2_3
+                        _part[_t, i, j + 1, a, b + 2, 4] += _acc_1_2_4
+                        _part[_t, i, j + 1, a, b + 2, 5] += _acc_1_2_5
+                        _part[_t, i, j + 1, a, b + 2, 6] += _acc_1_2_6
+                        _part[_t, i, j + 1, a, b + 2, 7] += _acc_1_2_7
+                        _part[_t, i, j + 2, a, b, 0] += _acc_2_0_0
+                        _part[_t, i, j + 2, a, b, 1] += _acc_2_0_1
+                        _part[_t, i, j + 2, a, b, 2] += _acc_2_0_2
+                        _part[_t, i, j + 2, a, b, 3] += _acc_2_0_3
+                        _part[_t, i, j + 2, a, b, 4] += _acc_2_0_4
+                        _part[_t, i, j + 2, a, b, 5] += _acc_2_0_5
+                        _part[_t, i, j + 2, a, b, 6] += _acc_2_0_6
+                        _part[_t, i, j + 2, a, b, 7] += _acc_2_0_7
+                        _part[_t, i, j + 2, a, b + 1, 0] += _acc_2_1_0
+                        _part[_t, i, j + 2, a, b + 1, 1] += _acc_2_1_1
+                        _part[_t, i, j + 2, a, b + 1, 2] += _acc_2_1_2
+                        _part[_t, i, j + 2, a, b + 1, 3] += _acc_2_1_3
+                        _part[_t, i, j + 2, a, b + 1, 4] += _acc_2_1_4
+                        _part[_t, i, j + 2, a, b + 1, 5] += _acc_2_1_5
+                        _part[_t, i, j + 2, a, b + 1, 6] += _acc_2_1_6
+                        _part[_t, i, j + 2, a, b + 1, 7] += _acc_2_1_7
+                        _part[_t, i, j + 2, a, b + 2, 0] += _acc_2_2_0
+                        _part[_t, i, j + 2, a, b + 2, 1] += _acc_2_2_1
+                        _part[_t, i, j + 2, a, b + 2, 2] += _acc_2_2_2
+                        _part[_t, i, j + 2, a, b + 2, 3] += _acc_2_2_3
+                        _part[_t, i, j + 2, a, b + 2, 4] += _acc_2_2_4
+                        _part[_t, i, j + 2, a, b + 2, 5] += _acc_2_2_5
+                        _part[_t, i, j + 2, a, b + 2, 6] += _acc_2_2_6
+                        _part[_t, i, j + 2, a, b + 2, 7] += _acc_2_2_7
+                        _part[_t, i, j + 3, a, b, 0] += _acc_3_0_0
+                        _part[_t, i, j + 3, a, b, 1] += _acc_3_0_1
+                        _part[_t, i, j + 3, a, b, 2] += _acc_3_0_2
+                        _part[_t, i, j + 3, a, b, 3] += _acc_3_0_3
+                        _part[_t, i, j + 3, a, b, 4] += _acc_3_0_4
+                        _part[_t, i, j + 3, a, b, 5] += _acc_3_0_5
+                        _part[_t, i, j + 3, a, b, 6] += _acc_3_0_6
+                        _part[_t, i, j + 3, a, b, 7] += _acc_3_0_7
+                        _part[_t, i, j + 3, a, b + 1, 0] += _acc_3_1_0
+                        _part[_t, i, j + 3, a, b + 1, 1] += _acc_3_1_1
+                        _part[_t, i, j + 3, a, b + 1, 2] += _acc_3_1_2
+                        _part[_t, i, j + 3, a, b + 1, 3] += _acc_3_1_3
+                        _part[_t, i, j + 3, a, b + 1, 4] += _acc_3_1_4
+                        _part[_t, i, j + 3, a, b + 1, 5] += _acc_3_1_5
+                        _part[_t, i, j + 3, a, b + 1, 6] += _acc_3_1_6
+                        _part[_t, i, j + 3, a, b + 1, 7] += _acc_3_1_7
+                        _part[_t, i, j + 3, a, b + 2, 0] += _acc_3_2_0
+                        _part[_t, i, j + 3, a, b + 2, 1] += _acc_3_2_1
+                        _part[_t, i, j + 3, a, b + 2, 2] += _acc_3_2_2
+                        _part[_t, i, j + 3, a, b + 2, 3] += _acc_3_2_3
+                        _part[_t, i, j + 3, a, b + 2, 4] += _acc_3_2_4
+                        _part[_t, i, j + 3, a, b + 2, 5] += _acc_3_2_5
+                        _part[_t, i, j + 3, a, b + 2, 6] += _acc_3_2_6
+                        _part[_t, i, j + 3, a, b + 2, 7] += _acc_3_2_7
+                for j in range(_j_split, M):
+                    for b in range(2*RW + 1):
+                        for _l in range(8):
+                            _acc = 0.0
+                            for _g in range((H*_wp + 7) // 8):
+                                _acc += _xp[i, np.uint64(_wp*a + b + 8*_g + _l)]*_dp[j, np.uint64(8*_g + _l)]
+                            _part[_t, i, j, a, b, _l] += _acc
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})

@@ -71,7 +71,7 @@ def forward_U1(K1, X, U1, N, C, H, W, _threads):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    if _VECTOR_BITS >= 512 and C >= 8 and 9*C <= 512:  # a short contraction on 512-bit vectors
+    if _VECTOR_BITS >= 512 and C >= 8 and 9*C <= 512:  # 512-bit vectors
         forward_U1_block512(K1, X, U1, N, C, H, W)
     elif C >= 8 and 9*C <= 512:  # a short contraction: register-blocked outer products
         forward_U1_block(K1, X, U1, N, C, H, W)
@@ -83,7 +83,6 @@ def forward_U1(K1, X, U1, N, C, H, W, _threads):
         forward_U1_loops(K1, X, U1, N, C, H, W)
 
 
-@_slp
 @njit(cache=True, parallel=True, fastmath={"contract"})
 def forward_U1_block512(K1, X, U1, N, C, H, W):
     """One schedule of forward_U1, which picks it by the sizes: register-blocked outer
@@ -102,599 +101,606 @@ def forward_U1_block512(K1, X, U1, N, C, H, W):
                     _kp[_k1 // 8, _k0, _k2, _k3, _k1 - 8*(_k1 // 8)] = K1[_k0, _k1, _k2, _k3]
     _wp = W + 1
     for n in prange(N):
-        _xp = np.zeros((C, (H + 3)*_wp + 16), dtype=U1.dtype)
-        for _c0 in range(C):
-            for _c1 in range(H):
-                for _c2 in range(W):
-                    _xp[_c0, np.uint64(_wp*(_c1 + 1) + _c2 + 1)] = X[n, _c0, _c1, _c2]
-        _c_split = (C // 8)*8
-        for c in range(0, _c_split, 8):
-            for _f in range(0, H*_wp, 16):
-                y_0 = _f // _wp
-                y_1 = (_f + 1) // _wp
-                y_2 = (_f + 2) // _wp
-                y_3 = (_f + 3) // _wp
-                y_4 = (_f + 4) // _wp
-                y_5 = (_f + 5) // _wp
-                y_6 = (_f + 6) // _wp
-                y_7 = (_f + 7) // _wp
-                y_8 = (_f + 8) // _wp
-                y_9 = (_f + 9) // _wp
-                y_10 = (_f + 10) // _wp
-                y_11 = (_f + 11) // _wp
-                y_12 = (_f + 12) // _wp
-                y_13 = (_f + 13) // _wp
-                y_14 = (_f + 14) // _wp
-                y_15 = (_f + 15) // _wp
-                x_0 = _f - _wp*y_0
-                x_1 = _f + 1 - _wp*y_1
-                x_2 = _f + 2 - _wp*y_2
-                x_3 = _f + 3 - _wp*y_3
-                x_4 = _f + 4 - _wp*y_4
-                x_5 = _f + 5 - _wp*y_5
-                x_6 = _f + 6 - _wp*y_6
-                x_7 = _f + 7 - _wp*y_7
-                x_8 = _f + 8 - _wp*y_8
-                x_9 = _f + 9 - _wp*y_9
-                x_10 = _f + 10 - _wp*y_10
-                x_11 = _f + 11 - _wp*y_11
-                x_12 = _f + 12 - _wp*y_12
-                x_13 = _f + 13 - _wp*y_13
-                x_14 = _f + 14 - _wp*y_14
-                x_15 = _f + 15 - _wp*y_15
-                _acc_0_0 = U1.dtype.type(0)
-                _acc_0_1 = U1.dtype.type(0)
-                _acc_0_2 = U1.dtype.type(0)
-                _acc_0_3 = U1.dtype.type(0)
-                _acc_0_4 = U1.dtype.type(0)
-                _acc_0_5 = U1.dtype.type(0)
-                _acc_0_6 = U1.dtype.type(0)
-                _acc_0_7 = U1.dtype.type(0)
-                _acc_0_8 = U1.dtype.type(0)
-                _acc_0_9 = U1.dtype.type(0)
-                _acc_0_10 = U1.dtype.type(0)
-                _acc_0_11 = U1.dtype.type(0)
-                _acc_0_12 = U1.dtype.type(0)
-                _acc_0_13 = U1.dtype.type(0)
-                _acc_0_14 = U1.dtype.type(0)
-                _acc_0_15 = U1.dtype.type(0)
-                _acc_1_0 = U1.dtype.type(0)
-                _acc_1_1 = U1.dtype.type(0)
-                _acc_1_2 = U1.dtype.type(0)
-                _acc_1_3 = U1.dtype.type(0)
-                _acc_1_4 = U1.dtype.type(0)
-                _acc_1_5 = U1.dtype.type(0)
-                _acc_1_6 = U1.dtype.type(0)
-                _acc_1_7 = U1.dtype.type(0)
-                _acc_1_8 = U1.dtype.type(0)
-                _acc_1_9 = U1.dtype.type(0)
-                _acc_1_10 = U1.dtype.type(0)
-                _acc_1_11 = U1.dtype.type(0)
-                _acc_1_12 = U1.dtype.type(0)
-                _acc_1_13 = U1.dtype.type(0)
-                _acc_1_14 = U1.dtype.type(0)
-                _acc_1_15 = U1.dtype.type(0)
-                _acc_2_0 = U1.dtype.type(0)
-                _acc_2_1 = U1.dtype.type(0)
-                _acc_2_2 = U1.dtype.type(0)
-                _acc_2_3 = U1.dtype.type(0)
-                _acc_2_4 = U1.dtype.type(0)
-                _acc_2_5 = U1.dtype.type(0)
-                _acc_2_6 = U1.dtype.type(0)
-                _acc_2_7 = U1.dtype.type(0)
-                _acc_2_8 = U1.dtype.type(0)
-                _acc_2_9 = U1.dtype.type(0)
-                _acc_2_10 = U1.dtype.type(0)
-                _acc_2_11 = U1.dtype.type(0)
-                _acc_2_12 = U1.dtype.type(0)
-                _acc_2_13 = U1.dtype.type(0)
-                _acc_2_14 = U1.dtype.type(0)
-                _acc_2_15 = U1.dtype.type(0)
-                _acc_3_0 = U1.dtype.type(0)
-                _acc_3_1 = U1.dtype.type(0)
-                _acc_3_2 = U1.dtype.type(0)
-                _acc_3_3 = U1.dtype.type(0)
-                _acc_3_4 = U1.dtype.type(0)
-                _acc_3_5 = U1.dtype.type(0)
-                _acc_3_6 = U1.dtype.type(0)
-                _acc_3_7 = U1.dtype.type(0)
-                _acc_3_8 = U1.dtype.type(0)
-                _acc_3_9 = U1.dtype.type(0)
-                _acc_3_10 = U1.dtype.type(0)
-                _acc_3_11 = U1.dtype.type(0)
-                _acc_3_12 = U1.dtype.type(0)
-                _acc_3_13 = U1.dtype.type(0)
-                _acc_3_14 = U1.dtype.type(0)
-                _acc_3_15 = U1.dtype.type(0)
-                _acc_4_0 = U1.dtype.type(0)
-                _acc_4_1 = U1.dtype.type(0)
-                _acc_4_2 = U1.dtype.type(0)
-                _acc_4_3 = U1.dtype.type(0)
-                _acc_4_4 = U1.dtype.type(0)
-                _acc_4_5 = U1.dtype.type(0)
-                _acc_4_6 = U1.dtype.type(0)
-                _acc_4_7 = U1.dtype.type(0)
-                _acc_4_8 = U1.dtype.type(0)
-                _acc_4_9 = U1.dtype.type(0)
-                _acc_4_10 = U1.dtype.type(0)
-                _acc_4_11 = U1.dtype.type(0)
-                _acc_4_12 = U1.dtype.type(0)
-                _acc_4_13 = U1.dtype.type(0)
-                _acc_4_14 = U1.dtype.type(0)
-                _acc_4_15 = U1.dtype.type(0)
-                _acc_5_0 = U1.dtype.type(0)
-                _acc_5_1 = U1.dtype.type(0)
-                _acc_5_2 = U1.dtype.type(0)
-                _acc_5_3 = U1.dtype.type(0)
-                _acc_5_4 = U1.dtype.type(0)
-                _acc_5_5 = U1.dtype.type(0)
-                _acc_5_6 = U1.dtype.type(0)
-                _acc_5_7 = U1.dtype.type(0)
-                _acc_5_8 = U1.dtype.type(0)
-                _acc_5_9 = U1.dtype.type(0)
-                _acc_5_10 = U1.dtype.type(0)
-                _acc_5_11 = U1.dtype.type(0)
-                _acc_5_12 = U1.dtype.type(0)
-                _acc_5_13 = U1.dtype.type(0)
-                _acc_5_14 = U1.dtype.type(0)
-                _acc_5_15 = U1.dtype.type(0)
-                _acc_6_0 = U1.dtype.type(0)
-                _acc_6_1 = U1.dtype.type(0)
-                _acc_6_2 = U1.dtype.type(0)
-                _acc_6_3 = U1.dtype.type(0)
-                _acc_6_4 = U1.dtype.type(0)
-                _acc_6_5 = U1.dtype.type(0)
-                _acc_6_6 = U1.dtype.type(0)
-                _acc_6_7 = U1.dtype.type(0)
-                _acc_6_8 = U1.dtype.type(0)
-                _acc_6_9 = U1.dtype.type(0)
-                _acc_6_10 = U1.dtype.type(0)
-                _acc_6_11 = U1.dtype.type(0)
-                _acc_6_12 = U1.dtype.type(0)
-                _acc_6_13 = U1.dtype.type(0)
-                _acc_6_14 = U1.dtype.type(0)
-                _acc_6_15 = U1.dtype.type(0)
-                _acc_7_0 = U1.dtype.type(0)
-                _acc_7_1 = U1.dtype.type(0)
-                _acc_7_2 = U1.dtype.type(0)
-                _acc_7_3 = U1.dtype.type(0)
-                _acc_7_4 = U1.dtype.type(0)
-                _acc_7_5 = U1.dtype.type(0)
-                _acc_7_6 = U1.dtype.type(0)
-                _acc_7_7 = U1.dtype.type(0)
-                _acc_7_8 = U1.dtype.type(0)
-                _acc_7_9 = U1.dtype.type(0)
-                _acc_7_10 = U1.dtype.type(0)
-                _acc_7_11 = U1.dtype.type(0)
-                _acc_7_12 = U1.dtype.type(0)
-                _acc_7_13 = U1.dtype.type(0)
-                _acc_7_14 = U1.dtype.type(0)
-                _acc_7_15 = U1.dtype.type(0)
-                for i in range(C):
-                    for a in range(3):
-                        for b in range(3):
-                            _r = _kp[c // 8, i, a, b, 0]
-                            _r1 = _kp[c // 8, i, a, b, 1]
-                            _r2 = _kp[c // 8, i, a, b, 2]
-                            _r3 = _kp[c // 8, i, a, b, 3]
-                            _r4 = _kp[c // 8, i, a, b, 4]
-                            _r5 = _kp[c // 8, i, a, b, 5]
-                            _r6 = _kp[c // 8, i, a, b, 6]
-                            _r7 = _kp[c // 8, i, a, b, 7]
-                            _r8 = _xp[i, np.uint64(_wp*a + b + _f)]
-                            _r9 = _xp[i, np.uint64(_wp*a + b + _f + 1)]
-                            _r10 = _xp[i, np.uint64(_wp*a + b + _f + 2)]
-                            _r11 = _xp[i, np.uint64(_wp*a + b + _f + 3)]
-                            _r12 = _xp[i, np.uint64(_wp*a + b + _f + 4)]
-                            _r13 = _xp[i, np.uint64(_wp*a + b + _f + 5)]
-                            _r14 = _xp[i, np.uint64(_wp*a + b + _f + 6)]
-                            _r15 = _xp[i, np.uint64(_wp*a + b + _f + 7)]
-                            _r16 = _xp[i, np.uint64(_wp*a + b + _f + 8)]
-                            _r17 = _xp[i, np.uint64(_wp*a + b + _f + 9)]
-                            _r18 = _xp[i, np.uint64(_wp*a + b + _f + 10)]
-                            _r19 = _xp[i, np.uint64(_wp*a + b + _f + 11)]
-                            _r20 = _xp[i, np.uint64(_wp*a + b + _f + 12)]
-                            _r21 = _xp[i, np.uint64(_wp*a + b + _f + 13)]
-                            _r22 = _xp[i, np.uint64(_wp*a + b + _f + 14)]
-                            _r23 = _xp[i, np.uint64(_wp*a + b + _f + 15)]
-                            _acc_0_0 += _r*_r8
-                            _acc_0_1 += _r*_r9
-                            _acc_0_2 += _r*_r10
-                            _acc_0_3 += _r*_r11
-                            _acc_0_4 += _r*_r12
-                            _acc_0_5 += _r*_r13
-                            _acc_0_6 += _r*_r14
-                            _acc_0_7 += _r*_r15
-                            _acc_0_8 += _r*_r16
-                            _acc_0_9 += _r*_r17
-                            _acc_0_10 += _r*_r18
-                            _acc_0_11 += _r*_r19
-                            _acc_0_12 += _r*_r20
-                            _acc_0_13 += _r*_r21
-                            _acc_0_14 += _r*_r22
-                            _acc_0_15 += _r*_r23
-                            _acc_1_0 += _r1*_r8
-                            _acc_1_1 += _r1*_r9
-                            _acc_1_2 += _r1*_r10
-                            _acc_1_3 += _r1*_r11
-                            _acc_1_4 += _r1*_r12
-                            _acc_1_5 += _r1*_r13
-                            _acc_1_6 += _r1*_r14
-                            _acc_1_7 += _r1*_r15
-                            _acc_1_8 += _r1*_r16
-                            _acc_1_9 += _r1*_r17
-                            _acc_1_10 += _r1*_r18
-                            _acc_1_11 += _r1*_r19
-                            _acc_1_12 += _r1*_r20
-                            _acc_1_13 += _r1*_r21
-                            _acc_1_14 += _r1*_r22
-                            _acc_1_15 += _r1*_r23
-                            _acc_2_0 += _r2*_r8
-                            _acc_2_1 += _r2*_r9
-                            _acc_2_2 += _r2*_r10
-                            _acc_2_3 += _r2*_r11
-                            _acc_2_4 += _r2*_r12
-                            _acc_2_5 += _r2*_r13
-                            _acc_2_6 += _r2*_r14
-                            _acc_2_7 += _r2*_r15
-                            _acc_2_8 += _r2*_r16
-                            _acc_2_9 += _r2*_r17
-                            _acc_2_10 += _r2*_r18
-                            _acc_2_11 += _r2*_r19
-                            _acc_2_12 += _r2*_r20
-                            _acc_2_13 += _r2*_r21
-                            _acc_2_14 += _r2*_r22
-                            _acc_2_15 += _r2*_r23
-                            _acc_3_0 += _r3*_r8
-                            _acc_3_1 += _r3*_r9
-                            _acc_3_2 += _r3*_r10
-                            _acc_3_3 += _r3*_r11
-                            _acc_3_4 += _r3*_r12
-                            _acc_3_5 += _r3*_r13
-                            _acc_3_6 += _r3*_r14
-                            _acc_3_7 += _r3*_r15
-                            _acc_3_8 += _r3*_r16
-                            _acc_3_9 += _r3*_r17
-                            _acc_3_10 += _r3*_r18
-                            _acc_3_11 += _r3*_r19
-                            _acc_3_12 += _r3*_r20
-                            _acc_3_13 += _r3*_r21
-                            _acc_3_14 += _r3*_r22
-                            _acc_3_15 += _r3*_r23
-                            _acc_4_0 += _r4*_r8
-                            _acc_4_1 += _r4*_r9
-                            _acc_4_2 += _r4*_r10
-                            _acc_4_3 += _r4*_r11
-                            _acc_4_4 += _r4*_r12
-                            _acc_4_5 += _r4*_r13
-                            _acc_4_6 += _r4*_r14
-                            _acc_4_7 += _r4*_r15
-                            _acc_4_8 += _r4*_r16
-                            _acc_4_9 += _r4*_r17
-                            _acc_4_10 += _r4*_r18
-                            _acc_4_11 += _r4*_r19
-                            _acc_4_12 += _r4*_r20
-                            _acc_4_13 += _r4*_r21
-                            _acc_4_14 += _r4*_r22
-                            _acc_4_15 += _r4*_r23
-                            _acc_5_0 += _r5*_r8
-                            _acc_5_1 += _r5*_r9
-                            _acc_5_2 += _r5*_r10
-                            _acc_5_3 += _r5*_r11
-                            _acc_5_4 += _r5*_r12
-                            _acc_5_5 += _r5*_r13
-                            _acc_5_6 += _r5*_r14
-                            _acc_5_7 += _r5*_r15
-                            _acc_5_8 += _r5*_r16
-                            _acc_5_9 += _r5*_r17
-                            _acc_5_10 += _r5*_r18
-                            _acc_5_11 += _r5*_r19
-                            _acc_5_12 += _r5*_r20
-                            _acc_5_13 += _r5*_r21
-                            _acc_5_14 += _r5*_r22
-                            _acc_5_15 += _r5*_r23
-                            _acc_6_0 += _r6*_r8
-                            _acc_6_1 += _r6*_r9
-                            _acc_6_2 += _r6*_r10
-                            _acc_6_3 += _r6*_r11
-                            _acc_6_4 += _r6*_r12
-                            _acc_6_5 += _r6*_r13
-                            _acc_6_6 += _r6*_r14
-                            _acc_6_7 += _r6*_r15
-                            _acc_6_8 += _r6*_r16
-                            _acc_6_9 += _r6*_r17
-                            _acc_6_10 += _r6*_r18
-                            _acc_6_11 += _r6*_r19
-                            _acc_6_12 += _r6*_r20
-                            _acc_6_13 += _r6*_r21
-                            _acc_6_14 += _r6*_r22
-                            _acc_6_15 += _r6*_r23
-                            _acc_7_0 += _r7*_r8
-                            _acc_7_1 += _r7*_r9
-                            _acc_7_2 += _r7*_r10
-                            _acc_7_3 += _r7*_r11
-                            _acc_7_4 += _r7*_r12
-                            _acc_7_5 += _r7*_r13
-                            _acc_7_6 += _r7*_r14
-                            _acc_7_7 += _r7*_r15
-                            _acc_7_8 += _r7*_r16
-                            _acc_7_9 += _r7*_r17
-                            _acc_7_10 += _r7*_r18
-                            _acc_7_11 += _r7*_r19
-                            _acc_7_12 += _r7*_r20
-                            _acc_7_13 += _r7*_r21
-                            _acc_7_14 += _r7*_r22
-                            _acc_7_15 += _r7*_r23
-                if x_0 < W:
-                    U1[n, c, y_0, x_0] = _acc_0_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U1[n, c, y_1, x_1] = _acc_0_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U1[n, c, y_2, x_2] = _acc_0_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U1[n, c, y_3, x_3] = _acc_0_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U1[n, c, y_4, x_4] = _acc_0_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U1[n, c, y_5, x_5] = _acc_0_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U1[n, c, y_6, x_6] = _acc_0_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U1[n, c, y_7, x_7] = _acc_0_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    U1[n, c, y_8, x_8] = _acc_0_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    U1[n, c, y_9, x_9] = _acc_0_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    U1[n, c, y_10, x_10] = _acc_0_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    U1[n, c, y_11, x_11] = _acc_0_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    U1[n, c, y_12, x_12] = _acc_0_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    U1[n, c, y_13, x_13] = _acc_0_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    U1[n, c, y_14, x_14] = _acc_0_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    U1[n, c, y_15, x_15] = _acc_0_15
-                if x_0 < W:
-                    U1[n, c + 1, y_0, x_0] = _acc_1_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U1[n, c + 1, y_1, x_1] = _acc_1_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U1[n, c + 1, y_2, x_2] = _acc_1_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U1[n, c + 1, y_3, x_3] = _acc_1_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U1[n, c + 1, y_4, x_4] = _acc_1_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U1[n, c + 1, y_5, x_5] = _acc_1_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U1[n, c + 1, y_6, x_6] = _acc_1_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U1[n, c + 1, y_7, x_7] = _acc_1_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    U1[n, c + 1, y_8, x_8] = _acc_1_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    U1[n, c + 1, y_9, x_9] = _acc_1_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    U1[n, c + 1, y_10, x_10] = _acc_1_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    U1[n, c + 1, y_11, x_11] = _acc_1_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    U1[n, c + 1, y_12, x_12] = _acc_1_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    U1[n, c + 1, y_13, x_13] = _acc_1_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    U1[n, c + 1, y_14, x_14] = _acc_1_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    U1[n, c + 1, y_15, x_15] = _acc_1_15
-                if x_0 < W:
-                    U1[n, c + 2, y_0, x_0] = _acc_2_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U1[n, c + 2, y_1, x_1] = _acc_2_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U1[n, c + 2, y_2, x_2] = _acc_2_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U1[n, c + 2, y_3, x_3] = _acc_2_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U1[n, c + 2, y_4, x_4] = _acc_2_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U1[n, c + 2, y_5, x_5] = _acc_2_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U1[n, c + 2, y_6, x_6] = _acc_2_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U1[n, c + 2, y_7, x_7] = _acc_2_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    U1[n, c + 2, y_8, x_8] = _acc_2_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    U1[n, c + 2, y_9, x_9] = _acc_2_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    U1[n, c + 2, y_10, x_10] = _acc_2_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    U1[n, c + 2, y_11, x_11] = _acc_2_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    U1[n, c + 2, y_12, x_12] = _acc_2_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    U1[n, c + 2, y_13, x_13] = _acc_2_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    U1[n, c + 2, y_14, x_14] = _acc_2_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    U1[n, c + 2, y_15, x_15] = _acc_2_15
-                if x_0 < W:
-                    U1[n, c + 3, y_0, x_0] = _acc_3_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U1[n, c + 3, y_1, x_1] = _acc_3_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U1[n, c + 3, y_2, x_2] = _acc_3_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U1[n, c + 3, y_3, x_3] = _acc_3_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U1[n, c + 3, y_4, x_4] = _acc_3_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U1[n, c + 3, y_5, x_5] = _acc_3_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U1[n, c + 3, y_6, x_6] = _acc_3_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U1[n, c + 3, y_7, x_7] = _acc_3_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    U1[n, c + 3, y_8, x_8] = _acc_3_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    U1[n, c + 3, y_9, x_9] = _acc_3_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    U1[n, c + 3, y_10, x_10] = _acc_3_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    U1[n, c + 3, y_11, x_11] = _acc_3_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    U1[n, c + 3, y_12, x_12] = _acc_3_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    U1[n, c + 3, y_13, x_13] = _acc_3_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    U1[n, c + 3, y_14, x_14] = _acc_3_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    U1[n, c + 3, y_15, x_15] = _acc_3_15
-                if x_0 < W:
-                    U1[n, c + 4, y_0, x_0] = _acc_4_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U1[n, c + 4, y_1, x_1] = _acc_4_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U1[n, c + 4, y_2, x_2] = _acc_4_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U1[n, c + 4, y_3, x_3] = _acc_4_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U1[n, c + 4, y_4, x_4] = _acc_4_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U1[n, c + 4, y_5, x_5] = _acc_4_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U1[n, c + 4, y_6, x_6] = _acc_4_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U1[n, c + 4, y_7, x_7] = _acc_4_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    U1[n, c + 4, y_8, x_8] = _acc_4_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    U1[n, c + 4, y_9, x_9] = _acc_4_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    U1[n, c + 4, y_10, x_10] = _acc_4_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    U1[n, c + 4, y_11, x_11] = _acc_4_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    U1[n, c + 4, y_12, x_12] = _acc_4_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    U1[n, c + 4, y_13, x_13] = _acc_4_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    U1[n, c + 4, y_14, x_14] = _acc_4_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    U1[n, c + 4, y_15, x_15] = _acc_4_15
-                if x_0 < W:
-                    U1[n, c + 5, y_0, x_0] = _acc_5_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U1[n, c + 5, y_1, x_1] = _acc_5_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U1[n, c + 5, y_2, x_2] = _acc_5_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U1[n, c + 5, y_3, x_3] = _acc_5_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U1[n, c + 5, y_4, x_4] = _acc_5_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U1[n, c + 5, y_5, x_5] = _acc_5_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U1[n, c + 5, y_6, x_6] = _acc_5_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U1[n, c + 5, y_7, x_7] = _acc_5_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    U1[n, c + 5, y_8, x_8] = _acc_5_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    U1[n, c + 5, y_9, x_9] = _acc_5_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    U1[n, c + 5, y_10, x_10] = _acc_5_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    U1[n, c + 5, y_11, x_11] = _acc_5_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    U1[n, c + 5, y_12, x_12] = _acc_5_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    U1[n, c + 5, y_13, x_13] = _acc_5_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    U1[n, c + 5, y_14, x_14] = _acc_5_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    U1[n, c + 5, y_15, x_15] = _acc_5_15
-                if x_0 < W:
-                    U1[n, c + 6, y_0, x_0] = _acc_6_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U1[n, c + 6, y_1, x_1] = _acc_6_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U1[n, c + 6, y_2, x_2] = _acc_6_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U1[n, c + 6, y_3, x_3] = _acc_6_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U1[n, c + 6, y_4, x_4] = _acc_6_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U1[n, c + 6, y_5, x_5] = _acc_6_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U1[n, c + 6, y_6, x_6] = _acc_6_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U1[n, c + 6, y_7, x_7] = _acc_6_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    U1[n, c + 6, y_8, x_8] = _acc_6_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    U1[n, c + 6, y_9, x_9] = _acc_6_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    U1[n, c + 6, y_10, x_10] = _acc_6_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    U1[n, c + 6, y_11, x_11] = _acc_6_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    U1[n, c + 6, y_12, x_12] = _acc_6_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    U1[n, c + 6, y_13, x_13] = _acc_6_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    U1[n, c + 6, y_14, x_14] = _acc_6_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    U1[n, c + 6, y_15, x_15] = _acc_6_15
-                if x_0 < W:
-                    U1[n, c + 7, y_0, x_0] = _acc_7_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U1[n, c + 7, y_1, x_1] = _acc_7_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U1[n, c + 7, y_2, x_2] = _acc_7_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U1[n, c + 7, y_3, x_3] = _acc_7_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U1[n, c + 7, y_4, x_4] = _acc_7_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U1[n, c + 7, y_5, x_5] = _acc_7_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U1[n, c + 7, y_6, x_6] = _acc_7_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U1[n, c + 7, y_7, x_7] = _acc_7_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    U1[n, c + 7, y_8, x_8] = _acc_7_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    U1[n, c + 7, y_9, x_9] = _acc_7_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    U1[n, c + 7, y_10, x_10] = _acc_7_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    U1[n, c + 7, y_11, x_11] = _acc_7_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    U1[n, c + 7, y_12, x_12] = _acc_7_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    U1[n, c + 7, y_13, x_13] = _acc_7_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    U1[n, c + 7, y_14, x_14] = _acc_7_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    U1[n, c + 7, y_15, x_15] = _acc_7_15
-        for c in range(_c_split, C):
-            for _f in range(H*_wp):
-                y = _f // _wp
-                x = _f - _wp*y
-                _acc = 0.0
-                for i in range(C):
-                    for a in range(3):
-                        for b in range(3):
-                            _acc += K1[i, c, a, b]*_xp[i, np.uint64(_wp*a + b + _f)]
-                if x < W:
-                    U1[n, c, y, x] = _acc
+        forward_U1_block512_one(C, H, K1, U1, W, X, _kp, _wp, n)
 
 
 @_slp
+@njit(cache=True, fastmath={"contract"})
+def forward_U1_block512_one(C, H, K1, U1, W, X, _kp, _wp, n):
+    """One iteration of forward_U1_block512's parallel loop over n, compiled as a function of its own.
+    """
+    _xp = np.zeros((C, (H + 3)*_wp + 16), dtype=U1.dtype)
+    for _c0 in range(C):
+        for _c1 in range(H):
+            for _c2 in range(W):
+                _xp[_c0, np.uint64(_wp*(_c1 + 1) + _c2 + 1)] = X[n, _c0, _c1, _c2]
+    _c_split = (C // 8)*8
+    for c in range(0, _c_split, 8):
+        for _f in range(0, H*_wp, 16):
+            y_0 = _f // _wp
+            y_1 = (_f + 1) // _wp
+            y_2 = (_f + 2) // _wp
+            y_3 = (_f + 3) // _wp
+            y_4 = (_f + 4) // _wp
+            y_5 = (_f + 5) // _wp
+            y_6 = (_f + 6) // _wp
+            y_7 = (_f + 7) // _wp
+            y_8 = (_f + 8) // _wp
+            y_9 = (_f + 9) // _wp
+            y_10 = (_f + 10) // _wp
+            y_11 = (_f + 11) // _wp
+            y_12 = (_f + 12) // _wp
+            y_13 = (_f + 13) // _wp
+            y_14 = (_f + 14) // _wp
+            y_15 = (_f + 15) // _wp
+            x_0 = _f - _wp*y_0
+            x_1 = _f + 1 - _wp*y_1
+            x_2 = _f + 2 - _wp*y_2
+            x_3 = _f + 3 - _wp*y_3
+            x_4 = _f + 4 - _wp*y_4
+            x_5 = _f + 5 - _wp*y_5
+            x_6 = _f + 6 - _wp*y_6
+            x_7 = _f + 7 - _wp*y_7
+            x_8 = _f + 8 - _wp*y_8
+            x_9 = _f + 9 - _wp*y_9
+            x_10 = _f + 10 - _wp*y_10
+            x_11 = _f + 11 - _wp*y_11
+            x_12 = _f + 12 - _wp*y_12
+            x_13 = _f + 13 - _wp*y_13
+            x_14 = _f + 14 - _wp*y_14
+            x_15 = _f + 15 - _wp*y_15
+            _acc_0_0 = U1.dtype.type(0)
+            _acc_0_1 = U1.dtype.type(0)
+            _acc_0_2 = U1.dtype.type(0)
+            _acc_0_3 = U1.dtype.type(0)
+            _acc_0_4 = U1.dtype.type(0)
+            _acc_0_5 = U1.dtype.type(0)
+            _acc_0_6 = U1.dtype.type(0)
+            _acc_0_7 = U1.dtype.type(0)
+            _acc_0_8 = U1.dtype.type(0)
+            _acc_0_9 = U1.dtype.type(0)
+            _acc_0_10 = U1.dtype.type(0)
+            _acc_0_11 = U1.dtype.type(0)
+            _acc_0_12 = U1.dtype.type(0)
+            _acc_0_13 = U1.dtype.type(0)
+            _acc_0_14 = U1.dtype.type(0)
+            _acc_0_15 = U1.dtype.type(0)
+            _acc_1_0 = U1.dtype.type(0)
+            _acc_1_1 = U1.dtype.type(0)
+            _acc_1_2 = U1.dtype.type(0)
+            _acc_1_3 = U1.dtype.type(0)
+            _acc_1_4 = U1.dtype.type(0)
+            _acc_1_5 = U1.dtype.type(0)
+            _acc_1_6 = U1.dtype.type(0)
+            _acc_1_7 = U1.dtype.type(0)
+            _acc_1_8 = U1.dtype.type(0)
+            _acc_1_9 = U1.dtype.type(0)
+            _acc_1_10 = U1.dtype.type(0)
+            _acc_1_11 = U1.dtype.type(0)
+            _acc_1_12 = U1.dtype.type(0)
+            _acc_1_13 = U1.dtype.type(0)
+            _acc_1_14 = U1.dtype.type(0)
+            _acc_1_15 = U1.dtype.type(0)
+            _acc_2_0 = U1.dtype.type(0)
+            _acc_2_1 = U1.dtype.type(0)
+            _acc_2_2 = U1.dtype.type(0)
+            _acc_2_3 = U1.dtype.type(0)
+            _acc_2_4 = U1.dtype.type(0)
+            _acc_2_5 = U1.dtype.type(0)
+            _acc_2_6 = U1.dtype.type(0)
+            _acc_2_7 = U1.dtype.type(0)
+            _acc_2_8 = U1.dtype.type(0)
+            _acc_2_9 = U1.dtype.type(0)
+            _acc_2_10 = U1.dtype.type(0)
+            _acc_2_11 = U1.dtype.type(0)
+            _acc_2_12 = U1.dtype.type(0)
+            _acc_2_13 = U1.dtype.type(0)
+            _acc_2_14 = U1.dtype.type(0)
+            _acc_2_15 = U1.dtype.type(0)
+            _acc_3_0 = U1.dtype.type(0)
+            _acc_3_1 = U1.dtype.type(0)
+            _acc_3_2 = U1.dtype.type(0)
+            _acc_3_3 = U1.dtype.type(0)
+            _acc_3_4 = U1.dtype.type(0)
+            _acc_3_5 = U1.dtype.type(0)
+            _acc_3_6 = U1.dtype.type(0)
+            _acc_3_7 = U1.dtype.type(0)
+            _acc_3_8 = U1.dtype.type(0)
+            _acc_3_9 = U1.dtype.type(0)
+            _acc_3_10 = U1.dtype.type(0)
+            _acc_3_11 = U1.dtype.type(0)
+            _acc_3_12 = U1.dtype.type(0)
+            _acc_3_13 = U1.dtype.type(0)
+            _acc_3_14 = U1.dtype.type(0)
+            _acc_3_15 = U1.dtype.type(0)
+            _acc_4_0 = U1.dtype.type(0)
+            _acc_4_1 = U1.dtype.type(0)
+            _acc_4_2 = U1.dtype.type(0)
+            _acc_4_3 = U1.dtype.type(0)
+            _acc_4_4 = U1.dtype.type(0)
+            _acc_4_5 = U1.dtype.type(0)
+            _acc_4_6 = U1.dtype.type(0)
+            _acc_4_7 = U1.dtype.type(0)
+            _acc_4_8 = U1.dtype.type(0)
+            _acc_4_9 = U1.dtype.type(0)
+            _acc_4_10 = U1.dtype.type(0)
+            _acc_4_11 = U1.dtype.type(0)
+            _acc_4_12 = U1.dtype.type(0)
+            _acc_4_13 = U1.dtype.type(0)
+            _acc_4_14 = U1.dtype.type(0)
+            _acc_4_15 = U1.dtype.type(0)
+            _acc_5_0 = U1.dtype.type(0)
+            _acc_5_1 = U1.dtype.type(0)
+            _acc_5_2 = U1.dtype.type(0)
+            _acc_5_3 = U1.dtype.type(0)
+            _acc_5_4 = U1.dtype.type(0)
+            _acc_5_5 = U1.dtype.type(0)
+            _acc_5_6 = U1.dtype.type(0)
+            _acc_5_7 = U1.dtype.type(0)
+            _acc_5_8 = U1.dtype.type(0)
+            _acc_5_9 = U1.dtype.type(0)
+            _acc_5_10 = U1.dtype.type(0)
+            _acc_5_11 = U1.dtype.type(0)
+            _acc_5_12 = U1.dtype.type(0)
+            _acc_5_13 = U1.dtype.type(0)
+            _acc_5_14 = U1.dtype.type(0)
+            _acc_5_15 = U1.dtype.type(0)
+            _acc_6_0 = U1.dtype.type(0)
+            _acc_6_1 = U1.dtype.type(0)
+            _acc_6_2 = U1.dtype.type(0)
+            _acc_6_3 = U1.dtype.type(0)
+            _acc_6_4 = U1.dtype.type(0)
+            _acc_6_5 = U1.dtype.type(0)
+            _acc_6_6 = U1.dtype.type(0)
+            _acc_6_7 = U1.dtype.type(0)
+            _acc_6_8 = U1.dtype.type(0)
+            _acc_6_9 = U1.dtype.type(0)
+            _acc_6_10 = U1.dtype.type(0)
+            _acc_6_11 = U1.dtype.type(0)
+            _acc_6_12 = U1.dtype.type(0)
+            _acc_6_13 = U1.dtype.type(0)
+            _acc_6_14 = U1.dtype.type(0)
+            _acc_6_15 = U1.dtype.type(0)
+            _acc_7_0 = U1.dtype.type(0)
+            _acc_7_1 = U1.dtype.type(0)
+            _acc_7_2 = U1.dtype.type(0)
+            _acc_7_3 = U1.dtype.type(0)
+            _acc_7_4 = U1.dtype.type(0)
+            _acc_7_5 = U1.dtype.type(0)
+            _acc_7_6 = U1.dtype.type(0)
+            _acc_7_7 = U1.dtype.type(0)
+            _acc_7_8 = U1.dtype.type(0)
+            _acc_7_9 = U1.dtype.type(0)
+            _acc_7_10 = U1.dtype.type(0)
+            _acc_7_11 = U1.dtype.type(0)
+            _acc_7_12 = U1.dtype.type(0)
+            _acc_7_13 = U1.dtype.type(0)
+            _acc_7_14 = U1.dtype.type(0)
+            _acc_7_15 = U1.dtype.type(0)
+            for i in range(C):
+                for a in range(3):
+                    for b in range(3):
+                        _r = _kp[c // 8, i, a, b, 0]
+                        _r1 = _kp[c // 8, i, a, b, 1]
+                        _r2 = _kp[c // 8, i, a, b, 2]
+                        _r3 = _kp[c // 8, i, a, b, 3]
+                        _r4 = _kp[c // 8, i, a, b, 4]
+                        _r5 = _kp[c // 8, i, a, b, 5]
+                        _r6 = _kp[c // 8, i, a, b, 6]
+                        _r7 = _kp[c // 8, i, a, b, 7]
+                        _r8 = _xp[i, np.uint64(_wp*a + b + _f)]
+                        _r9 = _xp[i, np.uint64(_wp*a + b + _f + 1)]
+                        _r10 = _xp[i, np.uint64(_wp*a + b + _f + 2)]
+                        _r11 = _xp[i, np.uint64(_wp*a + b + _f + 3)]
+                        _r12 = _xp[i, np.uint64(_wp*a + b + _f + 4)]
+                        _r13 = _xp[i, np.uint64(_wp*a + b + _f + 5)]
+                        _r14 = _xp[i, np.uint64(_wp*a + b + _f + 6)]
+                        _r15 = _xp[i, np.uint64(_wp*a + b + _f + 7)]
+                        _r16 = _xp[i, np.uint64(_wp*a + b + _f + 8)]
+                        _r17 = _xp[i, np.uint64(_wp*a + b + _f + 9)]
+                        _r18 = _xp[i, np.uint64(_wp*a + b + _f + 10)]
+                        _r19 = _xp[i, np.uint64(_wp*a + b + _f + 11)]
+                        _r20 = _xp[i, np.uint64(_wp*a + b + _f + 12)]
+                        _r21 = _xp[i, np.uint64(_wp*a + b + _f + 13)]
+                        _r22 = _xp[i, np.uint64(_wp*a + b + _f + 14)]
+                        _r23 = _xp[i, np.uint64(_wp*a + b + _f + 15)]
+                        _acc_0_0 += _r*_r8
+                        _acc_0_1 += _r*_r9
+                        _acc_0_2 += _r*_r10
+                        _acc_0_3 += _r*_r11
+                        _acc_0_4 += _r*_r12
+                        _acc_0_5 += _r*_r13
+                        _acc_0_6 += _r*_r14
+                        _acc_0_7 += _r*_r15
+                        _acc_0_8 += _r*_r16
+                        _acc_0_9 += _r*_r17
+                        _acc_0_10 += _r*_r18
+                        _acc_0_11 += _r*_r19
+                        _acc_0_12 += _r*_r20
+                        _acc_0_13 += _r*_r21
+                        _acc_0_14 += _r*_r22
+                        _acc_0_15 += _r*_r23
+                        _acc_1_0 += _r1*_r8
+                        _acc_1_1 += _r1*_r9
+                        _acc_1_2 += _r1*_r10
+                        _acc_1_3 += _r1*_r11
+                        _acc_1_4 += _r1*_r12
+                        _acc_1_5 += _r1*_r13
+                        _acc_1_6 += _r1*_r14
+                        _acc_1_7 += _r1*_r15
+                        _acc_1_8 += _r1*_r16
+                        _acc_1_9 += _r1*_r17
+                        _acc_1_10 += _r1*_r18
+                        _acc_1_11 += _r1*_r19
+                        _acc_1_12 += _r1*_r20
+                        _acc_1_13 += _r1*_r21
+                        _acc_1_14 += _r1*_r22
+                        _acc_1_15 += _r1*_r23
+                        _acc_2_0 += _r2*_r8
+                        _acc_2_1 += _r2*_r9
+                        _acc_2_2 += _r2*_r10
+                        _acc_2_3 += _r2*_r11
+                        _acc_2_4 += _r2*_r12
+                        _acc_2_5 += _r2*_r13
+                        _acc_2_6 += _r2*_r14
+                        _acc_2_7 += _r2*_r15
+                        _acc_2_8 += _r2*_r16
+                        _acc_2_9 += _r2*_r17
+                        _acc_2_10 += _r2*_r18
+                        _acc_2_11 += _r2*_r19
+                        _acc_2_12 += _r2*_r20
+                        _acc_2_13 += _r2*_r21
+                        _acc_2_14 += _r2*_r22
+                        _acc_2_15 += _r2*_r23
+                        _acc_3_0 += _r3*_r8
+                        _acc_3_1 += _r3*_r9
+                        _acc_3_2 += _r3*_r10
+                        _acc_3_3 += _r3*_r11
+                        _acc_3_4 += _r3*_r12
+                        _acc_3_5 += _r3*_r13
+                        _acc_3_6 += _r3*_r14
+                        _acc_3_7 += _r3*_r15
+                        _acc_3_8 += _r3*_r16
+                        _acc_3_9 += _r3*_r17
+                        _acc_3_10 += _r3*_r18
+                        _acc_3_11 += _r3*_r19
+                        _acc_3_12 += _r3*_r20
+                        _acc_3_13 += _r3*_r21
+                        _acc_3_14 += _r3*_r22
+                        _acc_3_15 += _r3*_r23
+                        _acc_4_0 += _r4*_r8
+                        _acc_4_1 += _r4*_r9
+                        _acc_4_2 += _r4*_r10
+                        _acc_4_3 += _r4*_r11
+                        _acc_4_4 += _r4*_r12
+                        _acc_4_5 += _r4*_r13
+                        _acc_4_6 += _r4*_r14
+                        _acc_4_7 += _r4*_r15
+                        _acc_4_8 += _r4*_r16
+                        _acc_4_9 += _r4*_r17
+                        _acc_4_10 += _r4*_r18
+                        _acc_4_11 += _r4*_r19
+                        _acc_4_12 += _r4*_r20
+                        _acc_4_13 += _r4*_r21
+                        _acc_4_14 += _r4*_r22
+                        _acc_4_15 += _r4*_r23
+                        _acc_5_0 += _r5*_r8
+                        _acc_5_1 += _r5*_r9
+                        _acc_5_2 += _r5*_r10
+                        _acc_5_3 += _r5*_r11
+                        _acc_5_4 += _r5*_r12
+                        _acc_5_5 += _r5*_r13
+                        _acc_5_6 += _r5*_r14
+                        _acc_5_7 += _r5*_r15
+                        _acc_5_8 += _r5*_r16
+                        _acc_5_9 += _r5*_r17
+                        _acc_5_10 += _r5*_r18
+                        _acc_5_11 += _r5*_r19
+                        _acc_5_12 += _r5*_r20
+                        _acc_5_13 += _r5*_r21
+                        _acc_5_14 += _r5*_r22
+                        _acc_5_15 += _r5*_r23
+                        _acc_6_0 += _r6*_r8
+                        _acc_6_1 += _r6*_r9
+                        _acc_6_2 += _r6*_r10
+                        _acc_6_3 += _r6*_r11
+                        _acc_6_4 += _r6*_r12
+                        _acc_6_5 += _r6*_r13
+                        _acc_6_6 += _r6*_r14
+                        _acc_6_7 += _r6*_r15
+                        _acc_6_8 += _r6*_r16
+                        _acc_6_9 += _r6*_r17
+                        _acc_6_10 += _r6*_r18
+                        _acc_6_11 += _r6*_r19
+                        _acc_6_12 += _r6*_r20
+                        _acc_6_13 += _r6*_r21
+                        _acc_6_14 += _r6*_r22
+                        _acc_6_15 += _r6*_r23
+                        _acc_7_0 += _r7*_r8
+                        _acc_7_1 += _r7*_r9
+                        _acc_7_2 += _r7*_r10
+                        _acc_7_3 += _r7*_r11
+                        _acc_7_4 += _r7*_r12
+                        _acc_7_5 += _r7*_r13
+                        _acc_7_6 += _r7*_r14
+                        _acc_7_7 += _r7*_r15
+                        _acc_7_8 += _r7*_r16
+                        _acc_7_9 += _r7*_r17
+                        _acc_7_10 += _r7*_r18
+                        _acc_7_11 += _r7*_r19
+                        _acc_7_12 += _r7*_r20
+                        _acc_7_13 += _r7*_r21
+                        _acc_7_14 += _r7*_r22
+                        _acc_7_15 += _r7*_r23
+            if x_0 < W:
+                U1[n, c, y_0, x_0] = _acc_0_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U1[n, c, y_1, x_1] = _acc_0_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U1[n, c, y_2, x_2] = _acc_0_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U1[n, c, y_3, x_3] = _acc_0_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U1[n, c, y_4, x_4] = _acc_0_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U1[n, c, y_5, x_5] = _acc_0_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U1[n, c, y_6, x_6] = _acc_0_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U1[n, c, y_7, x_7] = _acc_0_7
+            if _f + 8 < H*_wp and x_8 < W:
+                U1[n, c, y_8, x_8] = _acc_0_8
+            if _f + 9 < H*_wp and x_9 < W:
+                U1[n, c, y_9, x_9] = _acc_0_9
+            if _f + 10 < H*_wp and x_10 < W:
+                U1[n, c, y_10, x_10] = _acc_0_10
+            if _f + 11 < H*_wp and x_11 < W:
+                U1[n, c, y_11, x_11] = _acc_0_11
+            if _f + 12 < H*_wp and x_12 < W:
+                U1[n, c, y_12, x_12] = _acc_0_12
+            if _f + 13 < H*_wp and x_13 < W:
+                U1[n, c, y_13, x_13] = _acc_0_13
+            if _f + 14 < H*_wp and x_14 < W:
+                U1[n, c, y_14, x_14] = _acc_0_14
+            if _f + 15 < H*_wp and x_15 < W:
+                U1[n, c, y_15, x_15] = _acc_0_15
+            if x_0 < W:
+                U1[n, c + 1, y_0, x_0] = _acc_1_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U1[n, c + 1, y_1, x_1] = _acc_1_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U1[n, c + 1, y_2, x_2] = _acc_1_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U1[n, c + 1, y_3, x_3] = _acc_1_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U1[n, c + 1, y_4, x_4] = _acc_1_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U1[n, c + 1, y_5, x_5] = _acc_1_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U1[n, c + 1, y_6, x_6] = _acc_1_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U1[n, c + 1, y_7, x_7] = _acc_1_7
+            if _f + 8 < H*_wp and x_8 < W:
+                U1[n, c + 1, y_8, x_8] = _acc_1_8
+            if _f + 9 < H*_wp and x_9 < W:
+                U1[n, c + 1, y_9, x_9] = _acc_1_9
+            if _f + 10 < H*_wp and x_10 < W:
+                U1[n, c + 1, y_10, x_10] = _acc_1_10
+            if _f + 11 < H*_wp and x_11 < W:
+                U1[n, c + 1, y_11, x_11] = _acc_1_11
+            if _f + 12 < H*_wp and x_12 < W:
+                U1[n, c + 1, y_12, x_12] = _acc_1_12
+            if _f + 13 < H*_wp and x_13 < W:
+                U1[n, c + 1, y_13, x_13] = _acc_1_13
+            if _f + 14 < H*_wp and x_14 < W:
+                U1[n, c + 1, y_14, x_14] = _acc_1_14
+            if _f + 15 < H*_wp and x_15 < W:
+                U1[n, c + 1, y_15, x_15] = _acc_1_15
+            if x_0 < W:
+                U1[n, c + 2, y_0, x_0] = _acc_2_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U1[n, c + 2, y_1, x_1] = _acc_2_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U1[n, c + 2, y_2, x_2] = _acc_2_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U1[n, c + 2, y_3, x_3] = _acc_2_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U1[n, c + 2, y_4, x_4] = _acc_2_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U1[n, c + 2, y_5, x_5] = _acc_2_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U1[n, c + 2, y_6, x_6] = _acc_2_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U1[n, c + 2, y_7, x_7] = _acc_2_7
+            if _f + 8 < H*_wp and x_8 < W:
+                U1[n, c + 2, y_8, x_8] = _acc_2_8
+            if _f + 9 < H*_wp and x_9 < W:
+                U1[n, c + 2, y_9, x_9] = _acc_2_9
+            if _f + 10 < H*_wp and x_10 < W:
+                U1[n, c + 2, y_10, x_10] = _acc_2_10
+            if _f + 11 < H*_wp and x_11 < W:
+                U1[n, c + 2, y_11, x_11] = _acc_2_11
+            if _f + 12 < H*_wp and x_12 < W:
+                U1[n, c + 2, y_12, x_12] = _acc_2_12
+            if _f + 13 < H*_wp and x_13 < W:
+                U1[n, c + 2, y_13, x_13] = _acc_2_13
+            if _f + 14 < H*_wp and x_14 < W:
+                U1[n, c + 2, y_14, x_14] = _acc_2_14
+            if _f + 15 < H*_wp and x_15 < W:
+                U1[n, c + 2, y_15, x_15] = _acc_2_15
+            if x_0 < W:
+                U1[n, c + 3, y_0, x_0] = _acc_3_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U1[n, c + 3, y_1, x_1] = _acc_3_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U1[n, c + 3, y_2, x_2] = _acc_3_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U1[n, c + 3, y_3, x_3] = _acc_3_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U1[n, c + 3, y_4, x_4] = _acc_3_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U1[n, c + 3, y_5, x_5] = _acc_3_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U1[n, c + 3, y_6, x_6] = _acc_3_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U1[n, c + 3, y_7, x_7] = _acc_3_7
+            if _f + 8 < H*_wp and x_8 < W:
+                U1[n, c + 3, y_8, x_8] = _acc_3_8
+            if _f + 9 < H*_wp and x_9 < W:
+                U1[n, c + 3, y_9, x_9] = _acc_3_9
+            if _f + 10 < H*_wp and x_10 < W:
+                U1[n, c + 3, y_10, x_10] = _acc_3_10
+            if _f + 11 < H*_wp and x_11 < W:
+                U1[n, c + 3, y_11, x_11] = _acc_3_11
+            if _f + 12 < H*_wp and x_12 < W:
+                U1[n, c + 3, y_12, x_12] = _acc_3_12
+            if _f + 13 < H*_wp and x_13 < W:
+                U1[n, c + 3, y_13, x_13] = _acc_3_13
+            if _f + 14 < H*_wp and x_14 < W:
+                U1[n, c + 3, y_14, x_14] = _acc_3_14
+            if _f + 15 < H*_wp and x_15 < W:
+                U1[n, c + 3, y_15, x_15] = _acc_3_15
+            if x_0 < W:
+                U1[n, c + 4, y_0, x_0] = _acc_4_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U1[n, c + 4, y_1, x_1] = _acc_4_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U1[n, c + 4, y_2, x_2] = _acc_4_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U1[n, c + 4, y_3, x_3] = _acc_4_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U1[n, c + 4, y_4, x_4] = _acc_4_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U1[n, c + 4, y_5, x_5] = _acc_4_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U1[n, c + 4, y_6, x_6] = _acc_4_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U1[n, c + 4, y_7, x_7] = _acc_4_7
+            if _f + 8 < H*_wp and x_8 < W:
+                U1[n, c + 4, y_8, x_8] = _acc_4_8
+            if _f + 9 < H*_wp and x_9 < W:
+                U1[n, c + 4, y_9, x_9] = _acc_4_9
+            if _f + 10 < H*_wp and x_10 < W:
+                U1[n, c + 4, y_10, x_10] = _acc_4_10
+            if _f + 11 < H*_wp and x_11 < W:
+                U1[n, c + 4, y_11, x_11] = _acc_4_11
+            if _f + 12 < H*_wp and x_12 < W:
+                U1[n, c + 4, y_12, x_12] = _acc_4_12
+            if _f + 13 < H*_wp and x_13 < W:
+                U1[n, c + 4, y_13, x_13] = _acc_4_13
+            if _f + 14 < H*_wp and x_14 < W:
+                U1[n, c + 4, y_14, x_14] = _acc_4_14
+            if _f + 15 < H*_wp and x_15 < W:
+                U1[n, c + 4, y_15, x_15] = _acc_4_15
+            if x_0 < W:
+                U1[n, c + 5, y_0, x_0] = _acc_5_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U1[n, c + 5, y_1, x_1] = _acc_5_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U1[n, c + 5, y_2, x_2] = _acc_5_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U1[n, c + 5, y_3, x_3] = _acc_5_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U1[n, c + 5, y_4, x_4] = _acc_5_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U1[n, c + 5, y_5, x_5] = _acc_5_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U1[n, c + 5, y_6, x_6] = _acc_5_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U1[n, c + 5, y_7, x_7] = _acc_5_7
+            if _f + 8 < H*_wp and x_8 < W:
+                U1[n, c + 5, y_8, x_8] = _acc_5_8
+            if _f + 9 < H*_wp and x_9 < W:
+                U1[n, c + 5, y_9, x_9] = _acc_5_9
+            if _f + 10 < H*_wp and x_10 < W:
+                U1[n, c + 5, y_10, x_10] = _acc_5_10
+            if _f + 11 < H*_wp and x_11 < W:
+                U1[n, c + 5, y_11, x_11] = _acc_5_11
+            if _f + 12 < H*_wp and x_12 < W:
+                U1[n, c + 5, y_12, x_12] = _acc_5_12
+            if _f + 13 < H*_wp and x_13 < W:
+                U1[n, c + 5, y_13, x_13] = _acc_5_13
+            if _f + 14 < H*_wp and x_14 < W:
+                U1[n, c + 5, y_14, x_14] = _acc_5_14
+            if _f + 15 < H*_wp and x_15 < W:
+                U1[n, c + 5, y_15, x_15] = _acc_5_15
+            if x_0 < W:
+                U1[n, c + 6, y_0, x_0] = _acc_6_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U1[n, c + 6, y_1, x_1] = _acc_6_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U1[n, c + 6, y_2, x_2] = _acc_6_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U1[n, c + 6, y_3, x_3] = _acc_6_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U1[n, c + 6, y_4, x_4] = _acc_6_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U1[n, c + 6, y_5, x_5] = _acc_6_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U1[n, c + 6, y_6, x_6] = _acc_6_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U1[n, c + 6, y_7, x_7] = _acc_6_7
+            if _f + 8 < H*_wp and x_8 < W:
+                U1[n, c + 6, y_8, x_8] = _acc_6_8
+            if _f + 9 < H*_wp and x_9 < W:
+                U1[n, c + 6, y_9, x_9] = _acc_6_9
+            if _f + 10 < H*_wp and x_10 < W:
+                U1[n, c + 6, y_10, x_10] = _acc_6_10
+            if _f + 11 < H*_wp and x_11 < W:
+                U1[n, c + 6, y_11, x_11] = _acc_6_11
+            if _f + 12 < H*_wp and x_12 < W:
+                U1[n, c + 6, y_12, x_12] = _acc_6_12
+            if _f + 13 < H*_wp and x_13 < W:
+                U1[n, c + 6, y_13, x_13] = _acc_6_13
+            if _f + 14 < H*_wp and x_14 < W:
+                U1[n, c + 6, y_14, x_14] = _acc_6_14
+            if _f + 15 < H*_wp and x_15 < W:
+                U1[n, c + 6, y_15, x_15] = _acc_6_15
+            if x_0 < W:
+                U1[n, c + 7, y_0, x_0] = _acc_7_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U1[n, c + 7, y_1, x_1] = _acc_7_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U1[n, c + 7, y_2, x_2] = _acc_7_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U1[n, c + 7, y_3, x_3] = _acc_7_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U1[n, c + 7, y_4, x_4] = _acc_7_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U1[n, c + 7, y_5, x_5] = _acc_7_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U1[n, c + 7, y_6, x_6] = _acc_7_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U1[n, c + 7, y_7, x_7] = _acc_7_7
+            if _f + 8 < H*_wp and x_8 < W:
+                U1[n, c + 7, y_8, x_8] = _acc_7_8
+            if _f + 9 < H*_wp and x_9 < W:
+                U1[n, c + 7, y_9, x_9] = _acc_7_9
+            if _f + 10 < H*_wp and x_10 < W:
+                U1[n, c + 7, y_10, x_10] = _acc_7_10
+            if _f + 11 < H*_wp and x_11 < W:
+                U1[n, c + 7, y_11, x_11] = _acc_7_11
+            if _f + 12 < H*_wp and x_12 < W:
+                U1[n, c + 7, y_12, x_12] = _acc_7_12
+            if _f + 13 < H*_wp and x_13 < W:
+                U1[n, c + 7, y_13, x_13] = _acc_7_13
+            if _f + 14 < H*_wp and x_14 < W:
+                U1[n, c + 7, y_14, x_14] = _acc_7_14
+            if _f + 15 < H*_wp and x_15 < W:
+                U1[n, c + 7, y_15, x_15] = _acc_7_15
+    for c in range(_c_split, C):
+        for _f in range(H*_wp):
+            y = _f // _wp
+            x = _f - _wp*y
+            _acc = 0.0
+            for i in range(C):
+                for a in range(3):
+                    for b in range(3):
+                        _acc += K1[i, c, a, b]*_xp[i, np.uint64(_wp*a + b + _f)]
+            if x < W:
+                U1[n, c, y, x] = _acc
+
+
 @njit(cache=True, parallel=True, fastmath={"contract"})
 def forward_U1_block(K1, X, U1, N, C, H, W):
     """One schedule of forward_U1, which picks it by the sizes: register-blocked outer
@@ -713,316 +719,324 @@ def forward_U1_block(K1, X, U1, N, C, H, W):
                     _kp[_k1 // 8, _k0, _k2, _k3, _k1 - 8*(_k1 // 8)] = K1[_k0, _k1, _k2, _k3]
     _wp = W + 1
     for n in prange(N):
-        _xp = np.zeros((C, (H + 3)*_wp + 8), dtype=U1.dtype)
-        for _c0 in range(C):
-            for _c1 in range(H):
-                for _c2 in range(W):
-                    _xp[_c0, np.uint64(_wp*(_c1 + 1) + _c2 + 1)] = X[n, _c0, _c1, _c2]
-        _c_split = (C // 8)*8
-        for c in range(0, _c_split, 8):
-            for _f in range(0, H*_wp, 8):
-                y_0 = _f // _wp
-                y_1 = (_f + 1) // _wp
-                y_2 = (_f + 2) // _wp
-                y_3 = (_f + 3) // _wp
-                y_4 = (_f + 4) // _wp
-                y_5 = (_f + 5) // _wp
-                y_6 = (_f + 6) // _wp
-                y_7 = (_f + 7) // _wp
-                x_0 = _f - _wp*y_0
-                x_1 = _f + 1 - _wp*y_1
-                x_2 = _f + 2 - _wp*y_2
-                x_3 = _f + 3 - _wp*y_3
-                x_4 = _f + 4 - _wp*y_4
-                x_5 = _f + 5 - _wp*y_5
-                x_6 = _f + 6 - _wp*y_6
-                x_7 = _f + 7 - _wp*y_7
-                _acc_0_0 = U1.dtype.type(0)
-                _acc_0_1 = U1.dtype.type(0)
-                _acc_0_2 = U1.dtype.type(0)
-                _acc_0_3 = U1.dtype.type(0)
-                _acc_0_4 = U1.dtype.type(0)
-                _acc_0_5 = U1.dtype.type(0)
-                _acc_0_6 = U1.dtype.type(0)
-                _acc_0_7 = U1.dtype.type(0)
-                _acc_1_0 = U1.dtype.type(0)
-                _acc_1_1 = U1.dtype.type(0)
-                _acc_1_2 = U1.dtype.type(0)
-                _acc_1_3 = U1.dtype.type(0)
-                _acc_1_4 = U1.dtype.type(0)
-                _acc_1_5 = U1.dtype.type(0)
-                _acc_1_6 = U1.dtype.type(0)
-                _acc_1_7 = U1.dtype.type(0)
-                _acc_2_0 = U1.dtype.type(0)
-                _acc_2_1 = U1.dtype.type(0)
-                _acc_2_2 = U1.dtype.type(0)
-                _acc_2_3 = U1.dtype.type(0)
-                _acc_2_4 = U1.dtype.type(0)
-                _acc_2_5 = U1.dtype.type(0)
-                _acc_2_6 = U1.dtype.type(0)
-                _acc_2_7 = U1.dtype.type(0)
-                _acc_3_0 = U1.dtype.type(0)
-                _acc_3_1 = U1.dtype.type(0)
-                _acc_3_2 = U1.dtype.type(0)
-                _acc_3_3 = U1.dtype.type(0)
-                _acc_3_4 = U1.dtype.type(0)
-                _acc_3_5 = U1.dtype.type(0)
-                _acc_3_6 = U1.dtype.type(0)
-                _acc_3_7 = U1.dtype.type(0)
-                _acc_4_0 = U1.dtype.type(0)
-                _acc_4_1 = U1.dtype.type(0)
-                _acc_4_2 = U1.dtype.type(0)
-                _acc_4_3 = U1.dtype.type(0)
-                _acc_4_4 = U1.dtype.type(0)
-                _acc_4_5 = U1.dtype.type(0)
-                _acc_4_6 = U1.dtype.type(0)
-                _acc_4_7 = U1.dtype.type(0)
-                _acc_5_0 = U1.dtype.type(0)
-                _acc_5_1 = U1.dtype.type(0)
-                _acc_5_2 = U1.dtype.type(0)
-                _acc_5_3 = U1.dtype.type(0)
-                _acc_5_4 = U1.dtype.type(0)
-                _acc_5_5 = U1.dtype.type(0)
-                _acc_5_6 = U1.dtype.type(0)
-                _acc_5_7 = U1.dtype.type(0)
-                _acc_6_0 = U1.dtype.type(0)
-                _acc_6_1 = U1.dtype.type(0)
-                _acc_6_2 = U1.dtype.type(0)
-                _acc_6_3 = U1.dtype.type(0)
-                _acc_6_4 = U1.dtype.type(0)
-                _acc_6_5 = U1.dtype.type(0)
-                _acc_6_6 = U1.dtype.type(0)
-                _acc_6_7 = U1.dtype.type(0)
-                _acc_7_0 = U1.dtype.type(0)
-                _acc_7_1 = U1.dtype.type(0)
-                _acc_7_2 = U1.dtype.type(0)
-                _acc_7_3 = U1.dtype.type(0)
-                _acc_7_4 = U1.dtype.type(0)
-                _acc_7_5 = U1.dtype.type(0)
-                _acc_7_6 = U1.dtype.type(0)
-                _acc_7_7 = U1.dtype.type(0)
-                for i in range(C):
-                    for a in range(3):
-                        for b in range(3):
-                            _r = _kp[c // 8, i, a, b, 0]
-                            _r1 = _kp[c // 8, i, a, b, 1]
-                            _r2 = _kp[c // 8, i, a, b, 2]
-                            _r3 = _kp[c // 8, i, a, b, 3]
-                            _r4 = _kp[c // 8, i, a, b, 4]
-                            _r5 = _kp[c // 8, i, a, b, 5]
-                            _r6 = _kp[c // 8, i, a, b, 6]
-                            _r7 = _kp[c // 8, i, a, b, 7]
-                            _r8 = _xp[i, np.uint64(_wp*a + b + _f)]
-                            _r9 = _xp[i, np.uint64(_wp*a + b + _f + 1)]
-                            _r10 = _xp[i, np.uint64(_wp*a + b + _f + 2)]
-                            _r11 = _xp[i, np.uint64(_wp*a + b + _f + 3)]
-                            _r12 = _xp[i, np.uint64(_wp*a + b + _f + 4)]
-                            _r13 = _xp[i, np.uint64(_wp*a + b + _f + 5)]
-                            _r14 = _xp[i, np.uint64(_wp*a + b + _f + 6)]
-                            _r15 = _xp[i, np.uint64(_wp*a + b + _f + 7)]
-                            _acc_0_0 += _r*_r8
-                            _acc_0_1 += _r*_r9
-                            _acc_0_2 += _r*_r10
-                            _acc_0_3 += _r*_r11
-                            _acc_0_4 += _r*_r12
-                            _acc_0_5 += _r*_r13
-                            _acc_0_6 += _r*_r14
-                            _acc_0_7 += _r*_r15
-                            _acc_1_0 += _r1*_r8
-                            _acc_1_1 += _r1*_r9
-                            _acc_1_2 += _r1*_r10
-                            _acc_1_3 += _r1*_r11
-                            _acc_1_4 += _r1*_r12
-                            _acc_1_5 += _r1*_r13
-                            _acc_1_6 += _r1*_r14
-                            _acc_1_7 += _r1*_r15
-                            _acc_2_0 += _r2*_r8
-                            _acc_2_1 += _r2*_r9
-                            _acc_2_2 += _r2*_r10
-                            _acc_2_3 += _r2*_r11
-                            _acc_2_4 += _r2*_r12
-                            _acc_2_5 += _r2*_r13
-                            _acc_2_6 += _r2*_r14
-                            _acc_2_7 += _r2*_r15
-                            _acc_3_0 += _r3*_r8
-                            _acc_3_1 += _r3*_r9
-                            _acc_3_2 += _r3*_r10
-                            _acc_3_3 += _r3*_r11
-                            _acc_3_4 += _r3*_r12
-                            _acc_3_5 += _r3*_r13
-                            _acc_3_6 += _r3*_r14
-                            _acc_3_7 += _r3*_r15
-                            _acc_4_0 += _r4*_r8
-                            _acc_4_1 += _r4*_r9
-                            _acc_4_2 += _r4*_r10
-                            _acc_4_3 += _r4*_r11
-                            _acc_4_4 += _r4*_r12
-                            _acc_4_5 += _r4*_r13
-                            _acc_4_6 += _r4*_r14
-                            _acc_4_7 += _r4*_r15
-                            _acc_5_0 += _r5*_r8
-                            _acc_5_1 += _r5*_r9
-                            _acc_5_2 += _r5*_r10
-                            _acc_5_3 += _r5*_r11
-                            _acc_5_4 += _r5*_r12
-                            _acc_5_5 += _r5*_r13
-                            _acc_5_6 += _r5*_r14
-                            _acc_5_7 += _r5*_r15
-                            _acc_6_0 += _r6*_r8
-                            _acc_6_1 += _r6*_r9
-                            _acc_6_2 += _r6*_r10
-                            _acc_6_3 += _r6*_r11
-                            _acc_6_4 += _r6*_r12
-                            _acc_6_5 += _r6*_r13
-                            _acc_6_6 += _r6*_r14
-                            _acc_6_7 += _r6*_r15
-                            _acc_7_0 += _r7*_r8
-                            _acc_7_1 += _r7*_r9
-                            _acc_7_2 += _r7*_r10
-                            _acc_7_3 += _r7*_r11
-                            _acc_7_4 += _r7*_r12
-                            _acc_7_5 += _r7*_r13
-                            _acc_7_6 += _r7*_r14
-                            _acc_7_7 += _r7*_r15
-                if x_0 < W:
-                    U1[n, c, y_0, x_0] = _acc_0_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U1[n, c, y_1, x_1] = _acc_0_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U1[n, c, y_2, x_2] = _acc_0_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U1[n, c, y_3, x_3] = _acc_0_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U1[n, c, y_4, x_4] = _acc_0_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U1[n, c, y_5, x_5] = _acc_0_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U1[n, c, y_6, x_6] = _acc_0_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U1[n, c, y_7, x_7] = _acc_0_7
-                if x_0 < W:
-                    U1[n, c + 1, y_0, x_0] = _acc_1_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U1[n, c + 1, y_1, x_1] = _acc_1_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U1[n, c + 1, y_2, x_2] = _acc_1_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U1[n, c + 1, y_3, x_3] = _acc_1_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U1[n, c + 1, y_4, x_4] = _acc_1_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U1[n, c + 1, y_5, x_5] = _acc_1_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U1[n, c + 1, y_6, x_6] = _acc_1_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U1[n, c + 1, y_7, x_7] = _acc_1_7
-                if x_0 < W:
-                    U1[n, c + 2, y_0, x_0] = _acc_2_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U1[n, c + 2, y_1, x_1] = _acc_2_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U1[n, c + 2, y_2, x_2] = _acc_2_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U1[n, c + 2, y_3, x_3] = _acc_2_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U1[n, c + 2, y_4, x_4] = _acc_2_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U1[n, c + 2, y_5, x_5] = _acc_2_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U1[n, c + 2, y_6, x_6] = _acc_2_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U1[n, c + 2, y_7, x_7] = _acc_2_7
-                if x_0 < W:
-                    U1[n, c + 3, y_0, x_0] = _acc_3_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U1[n, c + 3, y_1, x_1] = _acc_3_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U1[n, c + 3, y_2, x_2] = _acc_3_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U1[n, c + 3, y_3, x_3] = _acc_3_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U1[n, c + 3, y_4, x_4] = _acc_3_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U1[n, c + 3, y_5, x_5] = _acc_3_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U1[n, c + 3, y_6, x_6] = _acc_3_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U1[n, c + 3, y_7, x_7] = _acc_3_7
-                if x_0 < W:
-                    U1[n, c + 4, y_0, x_0] = _acc_4_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U1[n, c + 4, y_1, x_1] = _acc_4_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U1[n, c + 4, y_2, x_2] = _acc_4_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U1[n, c + 4, y_3, x_3] = _acc_4_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U1[n, c + 4, y_4, x_4] = _acc_4_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U1[n, c + 4, y_5, x_5] = _acc_4_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U1[n, c + 4, y_6, x_6] = _acc_4_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U1[n, c + 4, y_7, x_7] = _acc_4_7
-                if x_0 < W:
-                    U1[n, c + 5, y_0, x_0] = _acc_5_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U1[n, c + 5, y_1, x_1] = _acc_5_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U1[n, c + 5, y_2, x_2] = _acc_5_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U1[n, c + 5, y_3, x_3] = _acc_5_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U1[n, c + 5, y_4, x_4] = _acc_5_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U1[n, c + 5, y_5, x_5] = _acc_5_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U1[n, c + 5, y_6, x_6] = _acc_5_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U1[n, c + 5, y_7, x_7] = _acc_5_7
-                if x_0 < W:
-                    U1[n, c + 6, y_0, x_0] = _acc_6_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U1[n, c + 6, y_1, x_1] = _acc_6_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U1[n, c + 6, y_2, x_2] = _acc_6_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U1[n, c + 6, y_3, x_3] = _acc_6_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U1[n, c + 6, y_4, x_4] = _acc_6_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U1[n, c + 6, y_5, x_5] = _acc_6_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U1[n, c + 6, y_6, x_6] = _acc_6_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U1[n, c + 6, y_7, x_7] = _acc_6_7
-                if x_0 < W:
-                    U1[n, c + 7, y_0, x_0] = _acc_7_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U1[n, c + 7, y_1, x_1] = _acc_7_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U1[n, c + 7, y_2, x_2] = _acc_7_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U1[n, c + 7, y_3, x_3] = _acc_7_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U1[n, c + 7, y_4, x_4] = _acc_7_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U1[n, c + 7, y_5, x_5] = _acc_7_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U1[n, c + 7, y_6, x_6] = _acc_7_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U1[n, c + 7, y_7, x_7] = _acc_7_7
-        for c in range(_c_split, C):
-            for _f in range(H*_wp):
-                y = _f // _wp
-                x = _f - _wp*y
-                _acc = 0.0
-                for i in range(C):
-                    for a in range(3):
-                        for b in range(3):
-                            _acc += K1[i, c, a, b]*_xp[i, np.uint64(_wp*a + b + _f)]
-                if x < W:
-                    U1[n, c, y, x] = _acc
+        forward_U1_block_one(C, H, K1, U1, W, X, _kp, _wp, n)
+
+
+@_slp
+@njit(cache=True, fastmath={"contract"})
+def forward_U1_block_one(C, H, K1, U1, W, X, _kp, _wp, n):
+    """One iteration of forward_U1_block's parallel loop over n, compiled as a function of its own.
+    """
+    _xp = np.zeros((C, (H + 3)*_wp + 8), dtype=U1.dtype)
+    for _c0 in range(C):
+        for _c1 in range(H):
+            for _c2 in range(W):
+                _xp[_c0, np.uint64(_wp*(_c1 + 1) + _c2 + 1)] = X[n, _c0, _c1, _c2]
+    _c_split = (C // 8)*8
+    for c in range(0, _c_split, 8):
+        for _f in range(0, H*_wp, 8):
+            y_0 = _f // _wp
+            y_1 = (_f + 1) // _wp
+            y_2 = (_f + 2) // _wp
+            y_3 = (_f + 3) // _wp
+            y_4 = (_f + 4) // _wp
+            y_5 = (_f + 5) // _wp
+            y_6 = (_f + 6) // _wp
+            y_7 = (_f + 7) // _wp
+            x_0 = _f - _wp*y_0
+            x_1 = _f + 1 - _wp*y_1
+            x_2 = _f + 2 - _wp*y_2
+            x_3 = _f + 3 - _wp*y_3
+            x_4 = _f + 4 - _wp*y_4
+            x_5 = _f + 5 - _wp*y_5
+            x_6 = _f + 6 - _wp*y_6
+            x_7 = _f + 7 - _wp*y_7
+            _acc_0_0 = U1.dtype.type(0)
+            _acc_0_1 = U1.dtype.type(0)
+            _acc_0_2 = U1.dtype.type(0)
+            _acc_0_3 = U1.dtype.type(0)
+            _acc_0_4 = U1.dtype.type(0)
+            _acc_0_5 = U1.dtype.type(0)
+            _acc_0_6 = U1.dtype.type(0)
+            _acc_0_7 = U1.dtype.type(0)
+            _acc_1_0 = U1.dtype.type(0)
+            _acc_1_1 = U1.dtype.type(0)
+            _acc_1_2 = U1.dtype.type(0)
+            _acc_1_3 = U1.dtype.type(0)
+            _acc_1_4 = U1.dtype.type(0)
+            _acc_1_5 = U1.dtype.type(0)
+            _acc_1_6 = U1.dtype.type(0)
+            _acc_1_7 = U1.dtype.type(0)
+            _acc_2_0 = U1.dtype.type(0)
+            _acc_2_1 = U1.dtype.type(0)
+            _acc_2_2 = U1.dtype.type(0)
+            _acc_2_3 = U1.dtype.type(0)
+            _acc_2_4 = U1.dtype.type(0)
+            _acc_2_5 = U1.dtype.type(0)
+            _acc_2_6 = U1.dtype.type(0)
+            _acc_2_7 = U1.dtype.type(0)
+            _acc_3_0 = U1.dtype.type(0)
+            _acc_3_1 = U1.dtype.type(0)
+            _acc_3_2 = U1.dtype.type(0)
+            _acc_3_3 = U1.dtype.type(0)
+            _acc_3_4 = U1.dtype.type(0)
+            _acc_3_5 = U1.dtype.type(0)
+            _acc_3_6 = U1.dtype.type(0)
+            _acc_3_7 = U1.dtype.type(0)
+            _acc_4_0 = U1.dtype.type(0)
+            _acc_4_1 = U1.dtype.type(0)
+            _acc_4_2 = U1.dtype.type(0)
+            _acc_4_3 = U1.dtype.type(0)
+            _acc_4_4 = U1.dtype.type(0)
+            _acc_4_5 = U1.dtype.type(0)
+            _acc_4_6 = U1.dtype.type(0)
+            _acc_4_7 = U1.dtype.type(0)
+            _acc_5_0 = U1.dtype.type(0)
+            _acc_5_1 = U1.dtype.type(0)
+            _acc_5_2 = U1.dtype.type(0)
+            _acc_5_3 = U1.dtype.type(0)
+            _acc_5_4 = U1.dtype.type(0)
+            _acc_5_5 = U1.dtype.type(0)
+            _acc_5_6 = U1.dtype.type(0)
+            _acc_5_7 = U1.dtype.type(0)
+            _acc_6_0 = U1.dtype.type(0)
+            _acc_6_1 = U1.dtype.type(0)
+            _acc_6_2 = U1.dtype.type(0)
+            _acc_6_3 = U1.dtype.type(0)
+            _acc_6_4 = U1.dtype.type(0)
+            _acc_6_5 = U1.dtype.type(0)
+            _acc_6_6 = U1.dtype.type(0)
+            _acc_6_7 = U1.dtype.type(0)
+            _acc_7_0 = U1.dtype.type(0)
+            _acc_7_1 = U1.dtype.type(0)
+            _acc_7_2 = U1.dtype.type(0)
+            _acc_7_3 = U1.dtype.type(0)
+            _acc_7_4 = U1.dtype.type(0)
+            _acc_7_5 = U1.dtype.type(0)
+            _acc_7_6 = U1.dtype.type(0)
+            _acc_7_7 = U1.dtype.type(0)
+            for i in range(C):
+                for a in range(3):
+                    for b in range(3):
+                        _r = _kp[c // 8, i, a, b, 0]
+                        _r1 = _kp[c // 8, i, a, b, 1]
+                        _r2 = _kp[c // 8, i, a, b, 2]
+                        _r3 = _kp[c // 8, i, a, b, 3]
+                        _r4 = _kp[c // 8, i, a, b, 4]
+                        _r5 = _kp[c // 8, i, a, b, 5]
+                        _r6 = _kp[c // 8, i, a, b, 6]
+                        _r7 = _kp[c // 8, i, a, b, 7]
+                        _r8 = _xp[i, np.uint64(_wp*a + b + _f)]
+                        _r9 = _xp[i, np.uint64(_wp*a + b + _f + 1)]
+                        _r10 = _xp[i, np.uint64(_wp*a + b + _f + 2)]
+                        _r11 = _xp[i, np.uint64(_wp*a + b + _f + 3)]
+                        _r12 = _xp[i, np.uint64(_wp*a + b + _f + 4)]
+                        _r13 = _xp[i, np.uint64(_wp*a + b + _f + 5)]
+                        _r14 = _xp[i, np.uint64(_wp*a + b + _f + 6)]
+                        _r15 = _xp[i, np.uint64(_wp*a + b + _f + 7)]
+                        _acc_0_0 += _r*_r8
+                        _acc_0_1 += _r*_r9
+                        _acc_0_2 += _r*_r10
+                        _acc_0_3 += _r*_r11
+                        _acc_0_4 += _r*_r12
+                        _acc_0_5 += _r*_r13
+                        _acc_0_6 += _r*_r14
+                        _acc_0_7 += _r*_r15
+                        _acc_1_0 += _r1*_r8
+                        _acc_1_1 += _r1*_r9
+                        _acc_1_2 += _r1*_r10
+                        _acc_1_3 += _r1*_r11
+                        _acc_1_4 += _r1*_r12
+                        _acc_1_5 += _r1*_r13
+                        _acc_1_6 += _r1*_r14
+                        _acc_1_7 += _r1*_r15
+                        _acc_2_0 += _r2*_r8
+                        _acc_2_1 += _r2*_r9
+                        _acc_2_2 += _r2*_r10
+                        _acc_2_3 += _r2*_r11
+                        _acc_2_4 += _r2*_r12
+                        _acc_2_5 += _r2*_r13
+                        _acc_2_6 += _r2*_r14
+                        _acc_2_7 += _r2*_r15
+                        _acc_3_0 += _r3*_r8
+                        _acc_3_1 += _r3*_r9
+                        _acc_3_2 += _r3*_r10
+                        _acc_3_3 += _r3*_r11
+                        _acc_3_4 += _r3*_r12
+                        _acc_3_5 += _r3*_r13
+                        _acc_3_6 += _r3*_r14
+                        _acc_3_7 += _r3*_r15
+                        _acc_4_0 += _r4*_r8
+                        _acc_4_1 += _r4*_r9
+                        _acc_4_2 += _r4*_r10
+                        _acc_4_3 += _r4*_r11
+                        _acc_4_4 += _r4*_r12
+                        _acc_4_5 += _r4*_r13
+                        _acc_4_6 += _r4*_r14
+                        _acc_4_7 += _r4*_r15
+                        _acc_5_0 += _r5*_r8
+                        _acc_5_1 += _r5*_r9
+                        _acc_5_2 += _r5*_r10
+                        _acc_5_3 += _r5*_r11
+                        _acc_5_4 += _r5*_r12
+                        _acc_5_5 += _r5*_r13
+                        _acc_5_6 += _r5*_r14
+                        _acc_5_7 += _r5*_r15
+                        _acc_6_0 += _r6*_r8
+                        _acc_6_1 += _r6*_r9
+                        _acc_6_2 += _r6*_r10
+                        _acc_6_3 += _r6*_r11
+                        _acc_6_4 += _r6*_r12
+                        _acc_6_5 += _r6*_r13
+                        _acc_6_6 += _r6*_r14
+                        _acc_6_7 += _r6*_r15
+                        _acc_7_0 += _r7*_r8
+                        _acc_7_1 += _r7*_r9
+                        _acc_7_2 += _r7*_r10
+                        _acc_7_3 += _r7*_r11
+                        _acc_7_4 += _r7*_r12
+                        _acc_7_5 += _r7*_r13
+                        _acc_7_6 += _r7*_r14
+                        _acc_7_7 += _r7*_r15
+            if x_0 < W:
+                U1[n, c, y_0, x_0] = _acc_0_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U1[n, c, y_1, x_1] = _acc_0_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U1[n, c, y_2, x_2] = _acc_0_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U1[n, c, y_3, x_3] = _acc_0_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U1[n, c, y_4, x_4] = _acc_0_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U1[n, c, y_5, x_5] = _acc_0_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U1[n, c, y_6, x_6] = _acc_0_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U1[n, c, y_7, x_7] = _acc_0_7
+            if x_0 < W:
+                U1[n, c + 1, y_0, x_0] = _acc_1_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U1[n, c + 1, y_1, x_1] = _acc_1_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U1[n, c + 1, y_2, x_2] = _acc_1_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U1[n, c + 1, y_3, x_3] = _acc_1_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U1[n, c + 1, y_4, x_4] = _acc_1_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U1[n, c + 1, y_5, x_5] = _acc_1_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U1[n, c + 1, y_6, x_6] = _acc_1_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U1[n, c + 1, y_7, x_7] = _acc_1_7
+            if x_0 < W:
+                U1[n, c + 2, y_0, x_0] = _acc_2_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U1[n, c + 2, y_1, x_1] = _acc_2_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U1[n, c + 2, y_2, x_2] = _acc_2_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U1[n, c + 2, y_3, x_3] = _acc_2_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U1[n, c + 2, y_4, x_4] = _acc_2_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U1[n, c + 2, y_5, x_5] = _acc_2_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U1[n, c + 2, y_6, x_6] = _acc_2_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U1[n, c + 2, y_7, x_7] = _acc_2_7
+            if x_0 < W:
+                U1[n, c + 3, y_0, x_0] = _acc_3_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U1[n, c + 3, y_1, x_1] = _acc_3_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U1[n, c + 3, y_2, x_2] = _acc_3_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U1[n, c + 3, y_3, x_3] = _acc_3_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U1[n, c + 3, y_4, x_4] = _acc_3_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U1[n, c + 3, y_5, x_5] = _acc_3_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U1[n, c + 3, y_6, x_6] = _acc_3_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U1[n, c + 3, y_7, x_7] = _acc_3_7
+            if x_0 < W:
+                U1[n, c + 4, y_0, x_0] = _acc_4_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U1[n, c + 4, y_1, x_1] = _acc_4_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U1[n, c + 4, y_2, x_2] = _acc_4_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U1[n, c + 4, y_3, x_3] = _acc_4_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U1[n, c + 4, y_4, x_4] = _acc_4_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U1[n, c + 4, y_5, x_5] = _acc_4_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U1[n, c + 4, y_6, x_6] = _acc_4_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U1[n, c + 4, y_7, x_7] = _acc_4_7
+            if x_0 < W:
+                U1[n, c + 5, y_0, x_0] = _acc_5_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U1[n, c + 5, y_1, x_1] = _acc_5_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U1[n, c + 5, y_2, x_2] = _acc_5_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U1[n, c + 5, y_3, x_3] = _acc_5_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U1[n, c + 5, y_4, x_4] = _acc_5_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U1[n, c + 5, y_5, x_5] = _acc_5_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U1[n, c + 5, y_6, x_6] = _acc_5_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U1[n, c + 5, y_7, x_7] = _acc_5_7
+            if x_0 < W:
+                U1[n, c + 6, y_0, x_0] = _acc_6_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U1[n, c + 6, y_1, x_1] = _acc_6_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U1[n, c + 6, y_2, x_2] = _acc_6_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U1[n, c + 6, y_3, x_3] = _acc_6_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U1[n, c + 6, y_4, x_4] = _acc_6_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U1[n, c + 6, y_5, x_5] = _acc_6_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U1[n, c + 6, y_6, x_6] = _acc_6_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U1[n, c + 6, y_7, x_7] = _acc_6_7
+            if x_0 < W:
+                U1[n, c + 7, y_0, x_0] = _acc_7_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U1[n, c + 7, y_1, x_1] = _acc_7_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U1[n, c + 7, y_2, x_2] = _acc_7_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U1[n, c + 7, y_3, x_3] = _acc_7_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U1[n, c + 7, y_4, x_4] = _acc_7_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U1[n, c + 7, y_5, x_5] = _acc_7_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U1[n, c + 7, y_6, x_6] = _acc_7_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U1[n, c + 7, y_7, x_7] = _acc_7_7
+    for c in range(_c_split, C):
+        for _f in range(H*_wp):
+            y = _f // _wp
+            x = _f - _wp*y
+            _acc = 0.0
+            for i in range(C):
+                for a in range(3):
+                    for b in range(3):
+                        _acc += K1[i, c, a, b]*_xp[i, np.uint64(_wp*a + b + _f)]
+            if x < W:
+                U1[n, c, y, x] = _acc
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -1295,7 +1309,7 @@ def forward_U2(H1, K2, U2, N, C, H, W, _threads):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    if _VECTOR_BITS >= 512 and C >= 8 and 9*C <= 512:  # a short contraction on 512-bit vectors
+    if _VECTOR_BITS >= 512 and C >= 8 and 9*C <= 512:  # 512-bit vectors
         forward_U2_block512(H1, K2, U2, N, C, H, W)
     elif C >= 8 and 9*C <= 512:  # a short contraction: register-blocked outer products
         forward_U2_block(H1, K2, U2, N, C, H, W)
@@ -1307,7 +1321,6 @@ def forward_U2(H1, K2, U2, N, C, H, W, _threads):
         forward_U2_loops(H1, K2, U2, N, C, H, W)
 
 
-@_slp
 @njit(cache=True, parallel=True, fastmath={"contract"})
 def forward_U2_block512(H1, K2, U2, N, C, H, W):
     """One schedule of forward_U2, which picks it by the sizes: register-blocked outer
@@ -1326,599 +1339,606 @@ def forward_U2_block512(H1, K2, U2, N, C, H, W):
                     _kp[_k1 // 8, _k0, _k2, _k3, _k1 - 8*(_k1 // 8)] = K2[_k0, _k1, _k2, _k3]
     _wp = W + 1
     for n in prange(N):
-        _xp = np.zeros((C, (H + 3)*_wp + 16), dtype=U2.dtype)
-        for _c0 in range(C):
-            for _c1 in range(H):
-                for _c2 in range(W):
-                    _xp[_c0, np.uint64(_wp*(_c1 + 1) + _c2 + 1)] = H1[n, _c0, _c1, _c2]
-        _c_split = (C // 8)*8
-        for c in range(0, _c_split, 8):
-            for _f in range(0, H*_wp, 16):
-                y_0 = _f // _wp
-                y_1 = (_f + 1) // _wp
-                y_2 = (_f + 2) // _wp
-                y_3 = (_f + 3) // _wp
-                y_4 = (_f + 4) // _wp
-                y_5 = (_f + 5) // _wp
-                y_6 = (_f + 6) // _wp
-                y_7 = (_f + 7) // _wp
-                y_8 = (_f + 8) // _wp
-                y_9 = (_f + 9) // _wp
-                y_10 = (_f + 10) // _wp
-                y_11 = (_f + 11) // _wp
-                y_12 = (_f + 12) // _wp
-                y_13 = (_f + 13) // _wp
-                y_14 = (_f + 14) // _wp
-                y_15 = (_f + 15) // _wp
-                x_0 = _f - _wp*y_0
-                x_1 = _f + 1 - _wp*y_1
-                x_2 = _f + 2 - _wp*y_2
-                x_3 = _f + 3 - _wp*y_3
-                x_4 = _f + 4 - _wp*y_4
-                x_5 = _f + 5 - _wp*y_5
-                x_6 = _f + 6 - _wp*y_6
-                x_7 = _f + 7 - _wp*y_7
-                x_8 = _f + 8 - _wp*y_8
-                x_9 = _f + 9 - _wp*y_9
-                x_10 = _f + 10 - _wp*y_10
-                x_11 = _f + 11 - _wp*y_11
-                x_12 = _f + 12 - _wp*y_12
-                x_13 = _f + 13 - _wp*y_13
-                x_14 = _f + 14 - _wp*y_14
-                x_15 = _f + 15 - _wp*y_15
-                _acc_0_0 = U2.dtype.type(0)
-                _acc_0_1 = U2.dtype.type(0)
-                _acc_0_2 = U2.dtype.type(0)
-                _acc_0_3 = U2.dtype.type(0)
-                _acc_0_4 = U2.dtype.type(0)
-                _acc_0_5 = U2.dtype.type(0)
-                _acc_0_6 = U2.dtype.type(0)
-                _acc_0_7 = U2.dtype.type(0)
-                _acc_0_8 = U2.dtype.type(0)
-                _acc_0_9 = U2.dtype.type(0)
-                _acc_0_10 = U2.dtype.type(0)
-                _acc_0_11 = U2.dtype.type(0)
-                _acc_0_12 = U2.dtype.type(0)
-                _acc_0_13 = U2.dtype.type(0)
-                _acc_0_14 = U2.dtype.type(0)
-                _acc_0_15 = U2.dtype.type(0)
-                _acc_1_0 = U2.dtype.type(0)
-                _acc_1_1 = U2.dtype.type(0)
-                _acc_1_2 = U2.dtype.type(0)
-                _acc_1_3 = U2.dtype.type(0)
-                _acc_1_4 = U2.dtype.type(0)
-                _acc_1_5 = U2.dtype.type(0)
-                _acc_1_6 = U2.dtype.type(0)
-                _acc_1_7 = U2.dtype.type(0)
-                _acc_1_8 = U2.dtype.type(0)
-                _acc_1_9 = U2.dtype.type(0)
-                _acc_1_10 = U2.dtype.type(0)
-                _acc_1_11 = U2.dtype.type(0)
-                _acc_1_12 = U2.dtype.type(0)
-                _acc_1_13 = U2.dtype.type(0)
-                _acc_1_14 = U2.dtype.type(0)
-                _acc_1_15 = U2.dtype.type(0)
-                _acc_2_0 = U2.dtype.type(0)
-                _acc_2_1 = U2.dtype.type(0)
-                _acc_2_2 = U2.dtype.type(0)
-                _acc_2_3 = U2.dtype.type(0)
-                _acc_2_4 = U2.dtype.type(0)
-                _acc_2_5 = U2.dtype.type(0)
-                _acc_2_6 = U2.dtype.type(0)
-                _acc_2_7 = U2.dtype.type(0)
-                _acc_2_8 = U2.dtype.type(0)
-                _acc_2_9 = U2.dtype.type(0)
-                _acc_2_10 = U2.dtype.type(0)
-                _acc_2_11 = U2.dtype.type(0)
-                _acc_2_12 = U2.dtype.type(0)
-                _acc_2_13 = U2.dtype.type(0)
-                _acc_2_14 = U2.dtype.type(0)
-                _acc_2_15 = U2.dtype.type(0)
-                _acc_3_0 = U2.dtype.type(0)
-                _acc_3_1 = U2.dtype.type(0)
-                _acc_3_2 = U2.dtype.type(0)
-                _acc_3_3 = U2.dtype.type(0)
-                _acc_3_4 = U2.dtype.type(0)
-                _acc_3_5 = U2.dtype.type(0)
-                _acc_3_6 = U2.dtype.type(0)
-                _acc_3_7 = U2.dtype.type(0)
-                _acc_3_8 = U2.dtype.type(0)
-                _acc_3_9 = U2.dtype.type(0)
-                _acc_3_10 = U2.dtype.type(0)
-                _acc_3_11 = U2.dtype.type(0)
-                _acc_3_12 = U2.dtype.type(0)
-                _acc_3_13 = U2.dtype.type(0)
-                _acc_3_14 = U2.dtype.type(0)
-                _acc_3_15 = U2.dtype.type(0)
-                _acc_4_0 = U2.dtype.type(0)
-                _acc_4_1 = U2.dtype.type(0)
-                _acc_4_2 = U2.dtype.type(0)
-                _acc_4_3 = U2.dtype.type(0)
-                _acc_4_4 = U2.dtype.type(0)
-                _acc_4_5 = U2.dtype.type(0)
-                _acc_4_6 = U2.dtype.type(0)
-                _acc_4_7 = U2.dtype.type(0)
-                _acc_4_8 = U2.dtype.type(0)
-                _acc_4_9 = U2.dtype.type(0)
-                _acc_4_10 = U2.dtype.type(0)
-                _acc_4_11 = U2.dtype.type(0)
-                _acc_4_12 = U2.dtype.type(0)
-                _acc_4_13 = U2.dtype.type(0)
-                _acc_4_14 = U2.dtype.type(0)
-                _acc_4_15 = U2.dtype.type(0)
-                _acc_5_0 = U2.dtype.type(0)
-                _acc_5_1 = U2.dtype.type(0)
-                _acc_5_2 = U2.dtype.type(0)
-                _acc_5_3 = U2.dtype.type(0)
-                _acc_5_4 = U2.dtype.type(0)
-                _acc_5_5 = U2.dtype.type(0)
-                _acc_5_6 = U2.dtype.type(0)
-                _acc_5_7 = U2.dtype.type(0)
-                _acc_5_8 = U2.dtype.type(0)
-                _acc_5_9 = U2.dtype.type(0)
-                _acc_5_10 = U2.dtype.type(0)
-                _acc_5_11 = U2.dtype.type(0)
-                _acc_5_12 = U2.dtype.type(0)
-                _acc_5_13 = U2.dtype.type(0)
-                _acc_5_14 = U2.dtype.type(0)
-                _acc_5_15 = U2.dtype.type(0)
-                _acc_6_0 = U2.dtype.type(0)
-                _acc_6_1 = U2.dtype.type(0)
-                _acc_6_2 = U2.dtype.type(0)
-                _acc_6_3 = U2.dtype.type(0)
-                _acc_6_4 = U2.dtype.type(0)
-                _acc_6_5 = U2.dtype.type(0)
-                _acc_6_6 = U2.dtype.type(0)
-                _acc_6_7 = U2.dtype.type(0)
-                _acc_6_8 = U2.dtype.type(0)
-                _acc_6_9 = U2.dtype.type(0)
-                _acc_6_10 = U2.dtype.type(0)
-                _acc_6_11 = U2.dtype.type(0)
-                _acc_6_12 = U2.dtype.type(0)
-                _acc_6_13 = U2.dtype.type(0)
-                _acc_6_14 = U2.dtype.type(0)
-                _acc_6_15 = U2.dtype.type(0)
-                _acc_7_0 = U2.dtype.type(0)
-                _acc_7_1 = U2.dtype.type(0)
-                _acc_7_2 = U2.dtype.type(0)
-                _acc_7_3 = U2.dtype.type(0)
-                _acc_7_4 = U2.dtype.type(0)
-                _acc_7_5 = U2.dtype.type(0)
-                _acc_7_6 = U2.dtype.type(0)
-                _acc_7_7 = U2.dtype.type(0)
-                _acc_7_8 = U2.dtype.type(0)
-                _acc_7_9 = U2.dtype.type(0)
-                _acc_7_10 = U2.dtype.type(0)
-                _acc_7_11 = U2.dtype.type(0)
-                _acc_7_12 = U2.dtype.type(0)
-                _acc_7_13 = U2.dtype.type(0)
-                _acc_7_14 = U2.dtype.type(0)
-                _acc_7_15 = U2.dtype.type(0)
-                for i in range(C):
-                    for a in range(3):
-                        for b in range(3):
-                            _r = _xp[i, np.uint64(_wp*a + b + _f)]
-                            _r1 = _xp[i, np.uint64(_wp*a + b + _f + 1)]
-                            _r2 = _xp[i, np.uint64(_wp*a + b + _f + 2)]
-                            _r3 = _xp[i, np.uint64(_wp*a + b + _f + 3)]
-                            _r4 = _xp[i, np.uint64(_wp*a + b + _f + 4)]
-                            _r5 = _xp[i, np.uint64(_wp*a + b + _f + 5)]
-                            _r6 = _xp[i, np.uint64(_wp*a + b + _f + 6)]
-                            _r7 = _xp[i, np.uint64(_wp*a + b + _f + 7)]
-                            _r8 = _xp[i, np.uint64(_wp*a + b + _f + 8)]
-                            _r9 = _xp[i, np.uint64(_wp*a + b + _f + 9)]
-                            _r10 = _xp[i, np.uint64(_wp*a + b + _f + 10)]
-                            _r11 = _xp[i, np.uint64(_wp*a + b + _f + 11)]
-                            _r12 = _xp[i, np.uint64(_wp*a + b + _f + 12)]
-                            _r13 = _xp[i, np.uint64(_wp*a + b + _f + 13)]
-                            _r14 = _xp[i, np.uint64(_wp*a + b + _f + 14)]
-                            _r15 = _xp[i, np.uint64(_wp*a + b + _f + 15)]
-                            _r16 = _kp[c // 8, i, a, b, 0]
-                            _r17 = _kp[c // 8, i, a, b, 1]
-                            _r18 = _kp[c // 8, i, a, b, 2]
-                            _r19 = _kp[c // 8, i, a, b, 3]
-                            _r20 = _kp[c // 8, i, a, b, 4]
-                            _r21 = _kp[c // 8, i, a, b, 5]
-                            _r22 = _kp[c // 8, i, a, b, 6]
-                            _r23 = _kp[c // 8, i, a, b, 7]
-                            _acc_0_0 += _r*_r16
-                            _acc_0_1 += _r1*_r16
-                            _acc_0_2 += _r2*_r16
-                            _acc_0_3 += _r3*_r16
-                            _acc_0_4 += _r4*_r16
-                            _acc_0_5 += _r5*_r16
-                            _acc_0_6 += _r6*_r16
-                            _acc_0_7 += _r7*_r16
-                            _acc_0_8 += _r8*_r16
-                            _acc_0_9 += _r9*_r16
-                            _acc_0_10 += _r10*_r16
-                            _acc_0_11 += _r11*_r16
-                            _acc_0_12 += _r12*_r16
-                            _acc_0_13 += _r13*_r16
-                            _acc_0_14 += _r14*_r16
-                            _acc_0_15 += _r15*_r16
-                            _acc_1_0 += _r*_r17
-                            _acc_1_1 += _r1*_r17
-                            _acc_1_2 += _r2*_r17
-                            _acc_1_3 += _r3*_r17
-                            _acc_1_4 += _r4*_r17
-                            _acc_1_5 += _r5*_r17
-                            _acc_1_6 += _r6*_r17
-                            _acc_1_7 += _r7*_r17
-                            _acc_1_8 += _r8*_r17
-                            _acc_1_9 += _r9*_r17
-                            _acc_1_10 += _r10*_r17
-                            _acc_1_11 += _r11*_r17
-                            _acc_1_12 += _r12*_r17
-                            _acc_1_13 += _r13*_r17
-                            _acc_1_14 += _r14*_r17
-                            _acc_1_15 += _r15*_r17
-                            _acc_2_0 += _r*_r18
-                            _acc_2_1 += _r1*_r18
-                            _acc_2_2 += _r2*_r18
-                            _acc_2_3 += _r3*_r18
-                            _acc_2_4 += _r4*_r18
-                            _acc_2_5 += _r5*_r18
-                            _acc_2_6 += _r6*_r18
-                            _acc_2_7 += _r7*_r18
-                            _acc_2_8 += _r8*_r18
-                            _acc_2_9 += _r9*_r18
-                            _acc_2_10 += _r10*_r18
-                            _acc_2_11 += _r11*_r18
-                            _acc_2_12 += _r12*_r18
-                            _acc_2_13 += _r13*_r18
-                            _acc_2_14 += _r14*_r18
-                            _acc_2_15 += _r15*_r18
-                            _acc_3_0 += _r*_r19
-                            _acc_3_1 += _r1*_r19
-                            _acc_3_2 += _r2*_r19
-                            _acc_3_3 += _r3*_r19
-                            _acc_3_4 += _r4*_r19
-                            _acc_3_5 += _r5*_r19
-                            _acc_3_6 += _r6*_r19
-                            _acc_3_7 += _r7*_r19
-                            _acc_3_8 += _r8*_r19
-                            _acc_3_9 += _r9*_r19
-                            _acc_3_10 += _r10*_r19
-                            _acc_3_11 += _r11*_r19
-                            _acc_3_12 += _r12*_r19
-                            _acc_3_13 += _r13*_r19
-                            _acc_3_14 += _r14*_r19
-                            _acc_3_15 += _r15*_r19
-                            _acc_4_0 += _r*_r20
-                            _acc_4_1 += _r1*_r20
-                            _acc_4_2 += _r2*_r20
-                            _acc_4_3 += _r3*_r20
-                            _acc_4_4 += _r4*_r20
-                            _acc_4_5 += _r5*_r20
-                            _acc_4_6 += _r6*_r20
-                            _acc_4_7 += _r7*_r20
-                            _acc_4_8 += _r8*_r20
-                            _acc_4_9 += _r9*_r20
-                            _acc_4_10 += _r10*_r20
-                            _acc_4_11 += _r11*_r20
-                            _acc_4_12 += _r12*_r20
-                            _acc_4_13 += _r13*_r20
-                            _acc_4_14 += _r14*_r20
-                            _acc_4_15 += _r15*_r20
-                            _acc_5_0 += _r*_r21
-                            _acc_5_1 += _r1*_r21
-                            _acc_5_2 += _r2*_r21
-                            _acc_5_3 += _r3*_r21
-                            _acc_5_4 += _r4*_r21
-                            _acc_5_5 += _r5*_r21
-                            _acc_5_6 += _r6*_r21
-                            _acc_5_7 += _r7*_r21
-                            _acc_5_8 += _r8*_r21
-                            _acc_5_9 += _r9*_r21
-                            _acc_5_10 += _r10*_r21
-                            _acc_5_11 += _r11*_r21
-                            _acc_5_12 += _r12*_r21
-                            _acc_5_13 += _r13*_r21
-                            _acc_5_14 += _r14*_r21
-                            _acc_5_15 += _r15*_r21
-                            _acc_6_0 += _r*_r22
-                            _acc_6_1 += _r1*_r22
-                            _acc_6_2 += _r2*_r22
-                            _acc_6_3 += _r3*_r22
-                            _acc_6_4 += _r4*_r22
-                            _acc_6_5 += _r5*_r22
-                            _acc_6_6 += _r6*_r22
-                            _acc_6_7 += _r7*_r22
-                            _acc_6_8 += _r8*_r22
-                            _acc_6_9 += _r9*_r22
-                            _acc_6_10 += _r10*_r22
-                            _acc_6_11 += _r11*_r22
-                            _acc_6_12 += _r12*_r22
-                            _acc_6_13 += _r13*_r22
-                            _acc_6_14 += _r14*_r22
-                            _acc_6_15 += _r15*_r22
-                            _acc_7_0 += _r*_r23
-                            _acc_7_1 += _r1*_r23
-                            _acc_7_2 += _r2*_r23
-                            _acc_7_3 += _r3*_r23
-                            _acc_7_4 += _r4*_r23
-                            _acc_7_5 += _r5*_r23
-                            _acc_7_6 += _r6*_r23
-                            _acc_7_7 += _r7*_r23
-                            _acc_7_8 += _r8*_r23
-                            _acc_7_9 += _r9*_r23
-                            _acc_7_10 += _r10*_r23
-                            _acc_7_11 += _r11*_r23
-                            _acc_7_12 += _r12*_r23
-                            _acc_7_13 += _r13*_r23
-                            _acc_7_14 += _r14*_r23
-                            _acc_7_15 += _r15*_r23
-                if x_0 < W:
-                    U2[n, c, y_0, x_0] = _acc_0_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U2[n, c, y_1, x_1] = _acc_0_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U2[n, c, y_2, x_2] = _acc_0_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U2[n, c, y_3, x_3] = _acc_0_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U2[n, c, y_4, x_4] = _acc_0_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U2[n, c, y_5, x_5] = _acc_0_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U2[n, c, y_6, x_6] = _acc_0_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U2[n, c, y_7, x_7] = _acc_0_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    U2[n, c, y_8, x_8] = _acc_0_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    U2[n, c, y_9, x_9] = _acc_0_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    U2[n, c, y_10, x_10] = _acc_0_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    U2[n, c, y_11, x_11] = _acc_0_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    U2[n, c, y_12, x_12] = _acc_0_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    U2[n, c, y_13, x_13] = _acc_0_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    U2[n, c, y_14, x_14] = _acc_0_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    U2[n, c, y_15, x_15] = _acc_0_15
-                if x_0 < W:
-                    U2[n, c + 1, y_0, x_0] = _acc_1_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U2[n, c + 1, y_1, x_1] = _acc_1_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U2[n, c + 1, y_2, x_2] = _acc_1_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U2[n, c + 1, y_3, x_3] = _acc_1_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U2[n, c + 1, y_4, x_4] = _acc_1_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U2[n, c + 1, y_5, x_5] = _acc_1_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U2[n, c + 1, y_6, x_6] = _acc_1_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U2[n, c + 1, y_7, x_7] = _acc_1_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    U2[n, c + 1, y_8, x_8] = _acc_1_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    U2[n, c + 1, y_9, x_9] = _acc_1_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    U2[n, c + 1, y_10, x_10] = _acc_1_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    U2[n, c + 1, y_11, x_11] = _acc_1_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    U2[n, c + 1, y_12, x_12] = _acc_1_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    U2[n, c + 1, y_13, x_13] = _acc_1_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    U2[n, c + 1, y_14, x_14] = _acc_1_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    U2[n, c + 1, y_15, x_15] = _acc_1_15
-                if x_0 < W:
-                    U2[n, c + 2, y_0, x_0] = _acc_2_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U2[n, c + 2, y_1, x_1] = _acc_2_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U2[n, c + 2, y_2, x_2] = _acc_2_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U2[n, c + 2, y_3, x_3] = _acc_2_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U2[n, c + 2, y_4, x_4] = _acc_2_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U2[n, c + 2, y_5, x_5] = _acc_2_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U2[n, c + 2, y_6, x_6] = _acc_2_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U2[n, c + 2, y_7, x_7] = _acc_2_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    U2[n, c + 2, y_8, x_8] = _acc_2_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    U2[n, c + 2, y_9, x_9] = _acc_2_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    U2[n, c + 2, y_10, x_10] = _acc_2_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    U2[n, c + 2, y_11, x_11] = _acc_2_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    U2[n, c + 2, y_12, x_12] = _acc_2_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    U2[n, c + 2, y_13, x_13] = _acc_2_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    U2[n, c + 2, y_14, x_14] = _acc_2_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    U2[n, c + 2, y_15, x_15] = _acc_2_15
-                if x_0 < W:
-                    U2[n, c + 3, y_0, x_0] = _acc_3_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U2[n, c + 3, y_1, x_1] = _acc_3_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U2[n, c + 3, y_2, x_2] = _acc_3_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U2[n, c + 3, y_3, x_3] = _acc_3_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U2[n, c + 3, y_4, x_4] = _acc_3_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U2[n, c + 3, y_5, x_5] = _acc_3_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U2[n, c + 3, y_6, x_6] = _acc_3_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U2[n, c + 3, y_7, x_7] = _acc_3_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    U2[n, c + 3, y_8, x_8] = _acc_3_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    U2[n, c + 3, y_9, x_9] = _acc_3_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    U2[n, c + 3, y_10, x_10] = _acc_3_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    U2[n, c + 3, y_11, x_11] = _acc_3_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    U2[n, c + 3, y_12, x_12] = _acc_3_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    U2[n, c + 3, y_13, x_13] = _acc_3_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    U2[n, c + 3, y_14, x_14] = _acc_3_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    U2[n, c + 3, y_15, x_15] = _acc_3_15
-                if x_0 < W:
-                    U2[n, c + 4, y_0, x_0] = _acc_4_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U2[n, c + 4, y_1, x_1] = _acc_4_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U2[n, c + 4, y_2, x_2] = _acc_4_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U2[n, c + 4, y_3, x_3] = _acc_4_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U2[n, c + 4, y_4, x_4] = _acc_4_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U2[n, c + 4, y_5, x_5] = _acc_4_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U2[n, c + 4, y_6, x_6] = _acc_4_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U2[n, c + 4, y_7, x_7] = _acc_4_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    U2[n, c + 4, y_8, x_8] = _acc_4_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    U2[n, c + 4, y_9, x_9] = _acc_4_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    U2[n, c + 4, y_10, x_10] = _acc_4_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    U2[n, c + 4, y_11, x_11] = _acc_4_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    U2[n, c + 4, y_12, x_12] = _acc_4_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    U2[n, c + 4, y_13, x_13] = _acc_4_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    U2[n, c + 4, y_14, x_14] = _acc_4_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    U2[n, c + 4, y_15, x_15] = _acc_4_15
-                if x_0 < W:
-                    U2[n, c + 5, y_0, x_0] = _acc_5_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U2[n, c + 5, y_1, x_1] = _acc_5_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U2[n, c + 5, y_2, x_2] = _acc_5_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U2[n, c + 5, y_3, x_3] = _acc_5_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U2[n, c + 5, y_4, x_4] = _acc_5_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U2[n, c + 5, y_5, x_5] = _acc_5_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U2[n, c + 5, y_6, x_6] = _acc_5_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U2[n, c + 5, y_7, x_7] = _acc_5_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    U2[n, c + 5, y_8, x_8] = _acc_5_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    U2[n, c + 5, y_9, x_9] = _acc_5_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    U2[n, c + 5, y_10, x_10] = _acc_5_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    U2[n, c + 5, y_11, x_11] = _acc_5_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    U2[n, c + 5, y_12, x_12] = _acc_5_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    U2[n, c + 5, y_13, x_13] = _acc_5_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    U2[n, c + 5, y_14, x_14] = _acc_5_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    U2[n, c + 5, y_15, x_15] = _acc_5_15
-                if x_0 < W:
-                    U2[n, c + 6, y_0, x_0] = _acc_6_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U2[n, c + 6, y_1, x_1] = _acc_6_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U2[n, c + 6, y_2, x_2] = _acc_6_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U2[n, c + 6, y_3, x_3] = _acc_6_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U2[n, c + 6, y_4, x_4] = _acc_6_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U2[n, c + 6, y_5, x_5] = _acc_6_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U2[n, c + 6, y_6, x_6] = _acc_6_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U2[n, c + 6, y_7, x_7] = _acc_6_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    U2[n, c + 6, y_8, x_8] = _acc_6_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    U2[n, c + 6, y_9, x_9] = _acc_6_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    U2[n, c + 6, y_10, x_10] = _acc_6_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    U2[n, c + 6, y_11, x_11] = _acc_6_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    U2[n, c + 6, y_12, x_12] = _acc_6_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    U2[n, c + 6, y_13, x_13] = _acc_6_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    U2[n, c + 6, y_14, x_14] = _acc_6_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    U2[n, c + 6, y_15, x_15] = _acc_6_15
-                if x_0 < W:
-                    U2[n, c + 7, y_0, x_0] = _acc_7_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U2[n, c + 7, y_1, x_1] = _acc_7_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U2[n, c + 7, y_2, x_2] = _acc_7_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U2[n, c + 7, y_3, x_3] = _acc_7_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U2[n, c + 7, y_4, x_4] = _acc_7_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U2[n, c + 7, y_5, x_5] = _acc_7_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U2[n, c + 7, y_6, x_6] = _acc_7_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U2[n, c + 7, y_7, x_7] = _acc_7_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    U2[n, c + 7, y_8, x_8] = _acc_7_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    U2[n, c + 7, y_9, x_9] = _acc_7_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    U2[n, c + 7, y_10, x_10] = _acc_7_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    U2[n, c + 7, y_11, x_11] = _acc_7_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    U2[n, c + 7, y_12, x_12] = _acc_7_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    U2[n, c + 7, y_13, x_13] = _acc_7_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    U2[n, c + 7, y_14, x_14] = _acc_7_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    U2[n, c + 7, y_15, x_15] = _acc_7_15
-        for c in range(_c_split, C):
-            for _f in range(H*_wp):
-                y = _f // _wp
-                x = _f - _wp*y
-                _acc = 0.0
-                for i in range(C):
-                    for a in range(3):
-                        for b in range(3):
-                            _acc += _xp[i, np.uint64(_wp*a + b + _f)]*K2[i, c, a, b]
-                if x < W:
-                    U2[n, c, y, x] = _acc
+        forward_U2_block512_one(C, H, H1, K2, U2, W, _kp, _wp, n)
 
 
 @_slp
+@njit(cache=True, fastmath={"contract"})
+def forward_U2_block512_one(C, H, H1, K2, U2, W, _kp, _wp, n):
+    """One iteration of forward_U2_block512's parallel loop over n, compiled as a function of its own.
+    """
+    _xp = np.zeros((C, (H + 3)*_wp + 16), dtype=U2.dtype)
+    for _c0 in range(C):
+        for _c1 in range(H):
+            for _c2 in range(W):
+                _xp[_c0, np.uint64(_wp*(_c1 + 1) + _c2 + 1)] = H1[n, _c0, _c1, _c2]
+    _c_split = (C // 8)*8
+    for c in range(0, _c_split, 8):
+        for _f in range(0, H*_wp, 16):
+            y_0 = _f // _wp
+            y_1 = (_f + 1) // _wp
+            y_2 = (_f + 2) // _wp
+            y_3 = (_f + 3) // _wp
+            y_4 = (_f + 4) // _wp
+            y_5 = (_f + 5) // _wp
+            y_6 = (_f + 6) // _wp
+            y_7 = (_f + 7) // _wp
+            y_8 = (_f + 8) // _wp
+            y_9 = (_f + 9) // _wp
+            y_10 = (_f + 10) // _wp
+            y_11 = (_f + 11) // _wp
+            y_12 = (_f + 12) // _wp
+            y_13 = (_f + 13) // _wp
+            y_14 = (_f + 14) // _wp
+            y_15 = (_f + 15) // _wp
+            x_0 = _f - _wp*y_0
+            x_1 = _f + 1 - _wp*y_1
+            x_2 = _f + 2 - _wp*y_2
+            x_3 = _f + 3 - _wp*y_3
+            x_4 = _f + 4 - _wp*y_4
+            x_5 = _f + 5 - _wp*y_5
+            x_6 = _f + 6 - _wp*y_6
+            x_7 = _f + 7 - _wp*y_7
+            x_8 = _f + 8 - _wp*y_8
+            x_9 = _f + 9 - _wp*y_9
+            x_10 = _f + 10 - _wp*y_10
+            x_11 = _f + 11 - _wp*y_11
+            x_12 = _f + 12 - _wp*y_12
+            x_13 = _f + 13 - _wp*y_13
+            x_14 = _f + 14 - _wp*y_14
+            x_15 = _f + 15 - _wp*y_15
+            _acc_0_0 = U2.dtype.type(0)
+            _acc_0_1 = U2.dtype.type(0)
+            _acc_0_2 = U2.dtype.type(0)
+            _acc_0_3 = U2.dtype.type(0)
+            _acc_0_4 = U2.dtype.type(0)
+            _acc_0_5 = U2.dtype.type(0)
+            _acc_0_6 = U2.dtype.type(0)
+            _acc_0_7 = U2.dtype.type(0)
+            _acc_0_8 = U2.dtype.type(0)
+            _acc_0_9 = U2.dtype.type(0)
+            _acc_0_10 = U2.dtype.type(0)
+            _acc_0_11 = U2.dtype.type(0)
+            _acc_0_12 = U2.dtype.type(0)
+            _acc_0_13 = U2.dtype.type(0)
+            _acc_0_14 = U2.dtype.type(0)
+            _acc_0_15 = U2.dtype.type(0)
+            _acc_1_0 = U2.dtype.type(0)
+            _acc_1_1 = U2.dtype.type(0)
+            _acc_1_2 = U2.dtype.type(0)
+            _acc_1_3 = U2.dtype.type(0)
+            _acc_1_4 = U2.dtype.type(0)
+            _acc_1_5 = U2.dtype.type(0)
+            _acc_1_6 = U2.dtype.type(0)
+            _acc_1_7 = U2.dtype.type(0)
+            _acc_1_8 = U2.dtype.type(0)
+            _acc_1_9 = U2.dtype.type(0)
+            _acc_1_10 = U2.dtype.type(0)
+            _acc_1_11 = U2.dtype.type(0)
+            _acc_1_12 = U2.dtype.type(0)
+            _acc_1_13 = U2.dtype.type(0)
+            _acc_1_14 = U2.dtype.type(0)
+            _acc_1_15 = U2.dtype.type(0)
+            _acc_2_0 = U2.dtype.type(0)
+            _acc_2_1 = U2.dtype.type(0)
+            _acc_2_2 = U2.dtype.type(0)
+            _acc_2_3 = U2.dtype.type(0)
+            _acc_2_4 = U2.dtype.type(0)
+            _acc_2_5 = U2.dtype.type(0)
+            _acc_2_6 = U2.dtype.type(0)
+            _acc_2_7 = U2.dtype.type(0)
+            _acc_2_8 = U2.dtype.type(0)
+            _acc_2_9 = U2.dtype.type(0)
+            _acc_2_10 = U2.dtype.type(0)
+            _acc_2_11 = U2.dtype.type(0)
+            _acc_2_12 = U2.dtype.type(0)
+            _acc_2_13 = U2.dtype.type(0)
+            _acc_2_14 = U2.dtype.type(0)
+            _acc_2_15 = U2.dtype.type(0)
+            _acc_3_0 = U2.dtype.type(0)
+            _acc_3_1 = U2.dtype.type(0)
+            _acc_3_2 = U2.dtype.type(0)
+            _acc_3_3 = U2.dtype.type(0)
+            _acc_3_4 = U2.dtype.type(0)
+            _acc_3_5 = U2.dtype.type(0)
+            _acc_3_6 = U2.dtype.type(0)
+            _acc_3_7 = U2.dtype.type(0)
+            _acc_3_8 = U2.dtype.type(0)
+            _acc_3_9 = U2.dtype.type(0)
+            _acc_3_10 = U2.dtype.type(0)
+            _acc_3_11 = U2.dtype.type(0)
+            _acc_3_12 = U2.dtype.type(0)
+            _acc_3_13 = U2.dtype.type(0)
+            _acc_3_14 = U2.dtype.type(0)
+            _acc_3_15 = U2.dtype.type(0)
+            _acc_4_0 = U2.dtype.type(0)
+            _acc_4_1 = U2.dtype.type(0)
+            _acc_4_2 = U2.dtype.type(0)
+            _acc_4_3 = U2.dtype.type(0)
+            _acc_4_4 = U2.dtype.type(0)
+            _acc_4_5 = U2.dtype.type(0)
+            _acc_4_6 = U2.dtype.type(0)
+            _acc_4_7 = U2.dtype.type(0)
+            _acc_4_8 = U2.dtype.type(0)
+            _acc_4_9 = U2.dtype.type(0)
+            _acc_4_10 = U2.dtype.type(0)
+            _acc_4_11 = U2.dtype.type(0)
+            _acc_4_12 = U2.dtype.type(0)
+            _acc_4_13 = U2.dtype.type(0)
+            _acc_4_14 = U2.dtype.type(0)
+            _acc_4_15 = U2.dtype.type(0)
+            _acc_5_0 = U2.dtype.type(0)
+            _acc_5_1 = U2.dtype.type(0)
+            _acc_5_2 = U2.dtype.type(0)
+            _acc_5_3 = U2.dtype.type(0)
+            _acc_5_4 = U2.dtype.type(0)
+            _acc_5_5 = U2.dtype.type(0)
+            _acc_5_6 = U2.dtype.type(0)
+            _acc_5_7 = U2.dtype.type(0)
+            _acc_5_8 = U2.dtype.type(0)
+            _acc_5_9 = U2.dtype.type(0)
+            _acc_5_10 = U2.dtype.type(0)
+            _acc_5_11 = U2.dtype.type(0)
+            _acc_5_12 = U2.dtype.type(0)
+            _acc_5_13 = U2.dtype.type(0)
+            _acc_5_14 = U2.dtype.type(0)
+            _acc_5_15 = U2.dtype.type(0)
+            _acc_6_0 = U2.dtype.type(0)
+            _acc_6_1 = U2.dtype.type(0)
+            _acc_6_2 = U2.dtype.type(0)
+            _acc_6_3 = U2.dtype.type(0)
+            _acc_6_4 = U2.dtype.type(0)
+            _acc_6_5 = U2.dtype.type(0)
+            _acc_6_6 = U2.dtype.type(0)
+            _acc_6_7 = U2.dtype.type(0)
+            _acc_6_8 = U2.dtype.type(0)
+            _acc_6_9 = U2.dtype.type(0)
+            _acc_6_10 = U2.dtype.type(0)
+            _acc_6_11 = U2.dtype.type(0)
+            _acc_6_12 = U2.dtype.type(0)
+            _acc_6_13 = U2.dtype.type(0)
+            _acc_6_14 = U2.dtype.type(0)
+            _acc_6_15 = U2.dtype.type(0)
+            _acc_7_0 = U2.dtype.type(0)
+            _acc_7_1 = U2.dtype.type(0)
+            _acc_7_2 = U2.dtype.type(0)
+            _acc_7_3 = U2.dtype.type(0)
+            _acc_7_4 = U2.dtype.type(0)
+            _acc_7_5 = U2.dtype.type(0)
+            _acc_7_6 = U2.dtype.type(0)
+            _acc_7_7 = U2.dtype.type(0)
+            _acc_7_8 = U2.dtype.type(0)
+            _acc_7_9 = U2.dtype.type(0)
+            _acc_7_10 = U2.dtype.type(0)
+            _acc_7_11 = U2.dtype.type(0)
+            _acc_7_12 = U2.dtype.type(0)
+            _acc_7_13 = U2.dtype.type(0)
+            _acc_7_14 = U2.dtype.type(0)
+            _acc_7_15 = U2.dtype.type(0)
+            for i in range(C):
+                for a in range(3):
+                    for b in range(3):
+                        _r = _xp[i, np.uint64(_wp*a + b + _f)]
+                        _r1 = _xp[i, np.uint64(_wp*a + b + _f + 1)]
+                        _r2 = _xp[i, np.uint64(_wp*a + b + _f + 2)]
+                        _r3 = _xp[i, np.uint64(_wp*a + b + _f + 3)]
+                        _r4 = _xp[i, np.uint64(_wp*a + b + _f + 4)]
+                        _r5 = _xp[i, np.uint64(_wp*a + b + _f + 5)]
+                        _r6 = _xp[i, np.uint64(_wp*a + b + _f + 6)]
+                        _r7 = _xp[i, np.uint64(_wp*a + b + _f + 7)]
+                        _r8 = _xp[i, np.uint64(_wp*a + b + _f + 8)]
+                        _r9 = _xp[i, np.uint64(_wp*a + b + _f + 9)]
+                        _r10 = _xp[i, np.uint64(_wp*a + b + _f + 10)]
+                        _r11 = _xp[i, np.uint64(_wp*a + b + _f + 11)]
+                        _r12 = _xp[i, np.uint64(_wp*a + b + _f + 12)]
+                        _r13 = _xp[i, np.uint64(_wp*a + b + _f + 13)]
+                        _r14 = _xp[i, np.uint64(_wp*a + b + _f + 14)]
+                        _r15 = _xp[i, np.uint64(_wp*a + b + _f + 15)]
+                        _r16 = _kp[c // 8, i, a, b, 0]
+                        _r17 = _kp[c // 8, i, a, b, 1]
+                        _r18 = _kp[c // 8, i, a, b, 2]
+                        _r19 = _kp[c // 8, i, a, b, 3]
+                        _r20 = _kp[c // 8, i, a, b, 4]
+                        _r21 = _kp[c // 8, i, a, b, 5]
+                        _r22 = _kp[c // 8, i, a, b, 6]
+                        _r23 = _kp[c // 8, i, a, b, 7]
+                        _acc_0_0 += _r*_r16
+                        _acc_0_1 += _r1*_r16
+                        _acc_0_2 += _r2*_r16
+                        _acc_0_3 += _r3*_r16
+                        _acc_0_4 += _r4*_r16
+                        _acc_0_5 += _r5*_r16
+                        _acc_0_6 += _r6*_r16
+                        _acc_0_7 += _r7*_r16
+                        _acc_0_8 += _r8*_r16
+                        _acc_0_9 += _r9*_r16
+                        _acc_0_10 += _r10*_r16
+                        _acc_0_11 += _r11*_r16
+                        _acc_0_12 += _r12*_r16
+                        _acc_0_13 += _r13*_r16
+                        _acc_0_14 += _r14*_r16
+                        _acc_0_15 += _r15*_r16
+                        _acc_1_0 += _r*_r17
+                        _acc_1_1 += _r1*_r17
+                        _acc_1_2 += _r2*_r17
+                        _acc_1_3 += _r3*_r17
+                        _acc_1_4 += _r4*_r17
+                        _acc_1_5 += _r5*_r17
+                        _acc_1_6 += _r6*_r17
+                        _acc_1_7 += _r7*_r17
+                        _acc_1_8 += _r8*_r17
+                        _acc_1_9 += _r9*_r17
+                        _acc_1_10 += _r10*_r17
+                        _acc_1_11 += _r11*_r17
+                        _acc_1_12 += _r12*_r17
+                        _acc_1_13 += _r13*_r17
+                        _acc_1_14 += _r14*_r17
+                        _acc_1_15 += _r15*_r17
+                        _acc_2_0 += _r*_r18
+                        _acc_2_1 += _r1*_r18
+                        _acc_2_2 += _r2*_r18
+                        _acc_2_3 += _r3*_r18
+                        _acc_2_4 += _r4*_r18
+                        _acc_2_5 += _r5*_r18
+                        _acc_2_6 += _r6*_r18
+                        _acc_2_7 += _r7*_r18
+                        _acc_2_8 += _r8*_r18
+                        _acc_2_9 += _r9*_r18
+                        _acc_2_10 += _r10*_r18
+                        _acc_2_11 += _r11*_r18
+                        _acc_2_12 += _r12*_r18
+                        _acc_2_13 += _r13*_r18
+                        _acc_2_14 += _r14*_r18
+                        _acc_2_15 += _r15*_r18
+                        _acc_3_0 += _r*_r19
+                        _acc_3_1 += _r1*_r19
+                        _acc_3_2 += _r2*_r19
+                        _acc_3_3 += _r3*_r19
+                        _acc_3_4 += _r4*_r19
+                        _acc_3_5 += _r5*_r19
+                        _acc_3_6 += _r6*_r19
+                        _acc_3_7 += _r7*_r19
+                        _acc_3_8 += _r8*_r19
+                        _acc_3_9 += _r9*_r19
+                        _acc_3_10 += _r10*_r19
+                        _acc_3_11 += _r11*_r19
+                        _acc_3_12 += _r12*_r19
+                        _acc_3_13 += _r13*_r19
+                        _acc_3_14 += _r14*_r19
+                        _acc_3_15 += _r15*_r19
+                        _acc_4_0 += _r*_r20
+                        _acc_4_1 += _r1*_r20
+                        _acc_4_2 += _r2*_r20
+                        _acc_4_3 += _r3*_r20
+                        _acc_4_4 += _r4*_r20
+                        _acc_4_5 += _r5*_r20
+                        _acc_4_6 += _r6*_r20
+                        _acc_4_7 += _r7*_r20
+                        _acc_4_8 += _r8*_r20
+                        _acc_4_9 += _r9*_r20
+                        _acc_4_10 += _r10*_r20
+                        _acc_4_11 += _r11*_r20
+                        _acc_4_12 += _r12*_r20
+                        _acc_4_13 += _r13*_r20
+                        _acc_4_14 += _r14*_r20
+                        _acc_4_15 += _r15*_r20
+                        _acc_5_0 += _r*_r21
+                        _acc_5_1 += _r1*_r21
+                        _acc_5_2 += _r2*_r21
+                        _acc_5_3 += _r3*_r21
+                        _acc_5_4 += _r4*_r21
+                        _acc_5_5 += _r5*_r21
+                        _acc_5_6 += _r6*_r21
+                        _acc_5_7 += _r7*_r21
+                        _acc_5_8 += _r8*_r21
+                        _acc_5_9 += _r9*_r21
+                        _acc_5_10 += _r10*_r21
+                        _acc_5_11 += _r11*_r21
+                        _acc_5_12 += _r12*_r21
+                        _acc_5_13 += _r13*_r21
+                        _acc_5_14 += _r14*_r21
+                        _acc_5_15 += _r15*_r21
+                        _acc_6_0 += _r*_r22
+                        _acc_6_1 += _r1*_r22
+                        _acc_6_2 += _r2*_r22
+                        _acc_6_3 += _r3*_r22
+                        _acc_6_4 += _r4*_r22
+                        _acc_6_5 += _r5*_r22
+                        _acc_6_6 += _r6*_r22
+                        _acc_6_7 += _r7*_r22
+                        _acc_6_8 += _r8*_r22
+                        _acc_6_9 += _r9*_r22
+                        _acc_6_10 += _r10*_r22
+                        _acc_6_11 += _r11*_r22
+                        _acc_6_12 += _r12*_r22
+                        _acc_6_13 += _r13*_r22
+                        _acc_6_14 += _r14*_r22
+                        _acc_6_15 += _r15*_r22
+                        _acc_7_0 += _r*_r23
+                        _acc_7_1 += _r1*_r23
+                        _acc_7_2 += _r2*_r23
+                        _acc_7_3 += _r3*_r23
+                        _acc_7_4 += _r4*_r23
+                        _acc_7_5 += _r5*_r23
+                        _acc_7_6 += _r6*_r23
+                        _acc_7_7 += _r7*_r23
+                        _acc_7_8 += _r8*_r23
+                        _acc_7_9 += _r9*_r23
+                        _acc_7_10 += _r10*_r23
+                        _acc_7_11 += _r11*_r23
+                        _acc_7_12 += _r12*_r23
+                        _acc_7_13 += _r13*_r23
+                        _acc_7_14 += _r14*_r23
+                        _acc_7_15 += _r15*_r23
+            if x_0 < W:
+                U2[n, c, y_0, x_0] = _acc_0_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U2[n, c, y_1, x_1] = _acc_0_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U2[n, c, y_2, x_2] = _acc_0_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U2[n, c, y_3, x_3] = _acc_0_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U2[n, c, y_4, x_4] = _acc_0_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U2[n, c, y_5, x_5] = _acc_0_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U2[n, c, y_6, x_6] = _acc_0_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U2[n, c, y_7, x_7] = _acc_0_7
+            if _f + 8 < H*_wp and x_8 < W:
+                U2[n, c, y_8, x_8] = _acc_0_8
+            if _f + 9 < H*_wp and x_9 < W:
+                U2[n, c, y_9, x_9] = _acc_0_9
+            if _f + 10 < H*_wp and x_10 < W:
+                U2[n, c, y_10, x_10] = _acc_0_10
+            if _f + 11 < H*_wp and x_11 < W:
+                U2[n, c, y_11, x_11] = _acc_0_11
+            if _f + 12 < H*_wp and x_12 < W:
+                U2[n, c, y_12, x_12] = _acc_0_12
+            if _f + 13 < H*_wp and x_13 < W:
+                U2[n, c, y_13, x_13] = _acc_0_13
+            if _f + 14 < H*_wp and x_14 < W:
+                U2[n, c, y_14, x_14] = _acc_0_14
+            if _f + 15 < H*_wp and x_15 < W:
+                U2[n, c, y_15, x_15] = _acc_0_15
+            if x_0 < W:
+                U2[n, c + 1, y_0, x_0] = _acc_1_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U2[n, c + 1, y_1, x_1] = _acc_1_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U2[n, c + 1, y_2, x_2] = _acc_1_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U2[n, c + 1, y_3, x_3] = _acc_1_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U2[n, c + 1, y_4, x_4] = _acc_1_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U2[n, c + 1, y_5, x_5] = _acc_1_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U2[n, c + 1, y_6, x_6] = _acc_1_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U2[n, c + 1, y_7, x_7] = _acc_1_7
+            if _f + 8 < H*_wp and x_8 < W:
+                U2[n, c + 1, y_8, x_8] = _acc_1_8
+            if _f + 9 < H*_wp and x_9 < W:
+                U2[n, c + 1, y_9, x_9] = _acc_1_9
+            if _f + 10 < H*_wp and x_10 < W:
+                U2[n, c + 1, y_10, x_10] = _acc_1_10
+            if _f + 11 < H*_wp and x_11 < W:
+                U2[n, c + 1, y_11, x_11] = _acc_1_11
+            if _f + 12 < H*_wp and x_12 < W:
+                U2[n, c + 1, y_12, x_12] = _acc_1_12
+            if _f + 13 < H*_wp and x_13 < W:
+                U2[n, c + 1, y_13, x_13] = _acc_1_13
+            if _f + 14 < H*_wp and x_14 < W:
+                U2[n, c + 1, y_14, x_14] = _acc_1_14
+            if _f + 15 < H*_wp and x_15 < W:
+                U2[n, c + 1, y_15, x_15] = _acc_1_15
+            if x_0 < W:
+                U2[n, c + 2, y_0, x_0] = _acc_2_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U2[n, c + 2, y_1, x_1] = _acc_2_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U2[n, c + 2, y_2, x_2] = _acc_2_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U2[n, c + 2, y_3, x_3] = _acc_2_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U2[n, c + 2, y_4, x_4] = _acc_2_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U2[n, c + 2, y_5, x_5] = _acc_2_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U2[n, c + 2, y_6, x_6] = _acc_2_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U2[n, c + 2, y_7, x_7] = _acc_2_7
+            if _f + 8 < H*_wp and x_8 < W:
+                U2[n, c + 2, y_8, x_8] = _acc_2_8
+            if _f + 9 < H*_wp and x_9 < W:
+                U2[n, c + 2, y_9, x_9] = _acc_2_9
+            if _f + 10 < H*_wp and x_10 < W:
+                U2[n, c + 2, y_10, x_10] = _acc_2_10
+            if _f + 11 < H*_wp and x_11 < W:
+                U2[n, c + 2, y_11, x_11] = _acc_2_11
+            if _f + 12 < H*_wp and x_12 < W:
+                U2[n, c + 2, y_12, x_12] = _acc_2_12
+            if _f + 13 < H*_wp and x_13 < W:
+                U2[n, c + 2, y_13, x_13] = _acc_2_13
+            if _f + 14 < H*_wp and x_14 < W:
+                U2[n, c + 2, y_14, x_14] = _acc_2_14
+            if _f + 15 < H*_wp and x_15 < W:
+                U2[n, c + 2, y_15, x_15] = _acc_2_15
+            if x_0 < W:
+                U2[n, c + 3, y_0, x_0] = _acc_3_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U2[n, c + 3, y_1, x_1] = _acc_3_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U2[n, c + 3, y_2, x_2] = _acc_3_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U2[n, c + 3, y_3, x_3] = _acc_3_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U2[n, c + 3, y_4, x_4] = _acc_3_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U2[n, c + 3, y_5, x_5] = _acc_3_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U2[n, c + 3, y_6, x_6] = _acc_3_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U2[n, c + 3, y_7, x_7] = _acc_3_7
+            if _f + 8 < H*_wp and x_8 < W:
+                U2[n, c + 3, y_8, x_8] = _acc_3_8
+            if _f + 9 < H*_wp and x_9 < W:
+                U2[n, c + 3, y_9, x_9] = _acc_3_9
+            if _f + 10 < H*_wp and x_10 < W:
+                U2[n, c + 3, y_10, x_10] = _acc_3_10
+            if _f + 11 < H*_wp and x_11 < W:
+                U2[n, c + 3, y_11, x_11] = _acc_3_11
+            if _f + 12 < H*_wp and x_12 < W:
+                U2[n, c + 3, y_12, x_12] = _acc_3_12
+            if _f + 13 < H*_wp and x_13 < W:
+                U2[n, c + 3, y_13, x_13] = _acc_3_13
+            if _f + 14 < H*_wp and x_14 < W:
+                U2[n, c + 3, y_14, x_14] = _acc_3_14
+            if _f + 15 < H*_wp and x_15 < W:
+                U2[n, c + 3, y_15, x_15] = _acc_3_15
+            if x_0 < W:
+                U2[n, c + 4, y_0, x_0] = _acc_4_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U2[n, c + 4, y_1, x_1] = _acc_4_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U2[n, c + 4, y_2, x_2] = _acc_4_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U2[n, c + 4, y_3, x_3] = _acc_4_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U2[n, c + 4, y_4, x_4] = _acc_4_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U2[n, c + 4, y_5, x_5] = _acc_4_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U2[n, c + 4, y_6, x_6] = _acc_4_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U2[n, c + 4, y_7, x_7] = _acc_4_7
+            if _f + 8 < H*_wp and x_8 < W:
+                U2[n, c + 4, y_8, x_8] = _acc_4_8
+            if _f + 9 < H*_wp and x_9 < W:
+                U2[n, c + 4, y_9, x_9] = _acc_4_9
+            if _f + 10 < H*_wp and x_10 < W:
+                U2[n, c + 4, y_10, x_10] = _acc_4_10
+            if _f + 11 < H*_wp and x_11 < W:
+                U2[n, c + 4, y_11, x_11] = _acc_4_11
+            if _f + 12 < H*_wp and x_12 < W:
+                U2[n, c + 4, y_12, x_12] = _acc_4_12
+            if _f + 13 < H*_wp and x_13 < W:
+                U2[n, c + 4, y_13, x_13] = _acc_4_13
+            if _f + 14 < H*_wp and x_14 < W:
+                U2[n, c + 4, y_14, x_14] = _acc_4_14
+            if _f + 15 < H*_wp and x_15 < W:
+                U2[n, c + 4, y_15, x_15] = _acc_4_15
+            if x_0 < W:
+                U2[n, c + 5, y_0, x_0] = _acc_5_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U2[n, c + 5, y_1, x_1] = _acc_5_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U2[n, c + 5, y_2, x_2] = _acc_5_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U2[n, c + 5, y_3, x_3] = _acc_5_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U2[n, c + 5, y_4, x_4] = _acc_5_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U2[n, c + 5, y_5, x_5] = _acc_5_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U2[n, c + 5, y_6, x_6] = _acc_5_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U2[n, c + 5, y_7, x_7] = _acc_5_7
+            if _f + 8 < H*_wp and x_8 < W:
+                U2[n, c + 5, y_8, x_8] = _acc_5_8
+            if _f + 9 < H*_wp and x_9 < W:
+                U2[n, c + 5, y_9, x_9] = _acc_5_9
+            if _f + 10 < H*_wp and x_10 < W:
+                U2[n, c + 5, y_10, x_10] = _acc_5_10
+            if _f + 11 < H*_wp and x_11 < W:
+                U2[n, c + 5, y_11, x_11] = _acc_5_11
+            if _f + 12 < H*_wp and x_12 < W:
+                U2[n, c + 5, y_12, x_12] = _acc_5_12
+            if _f + 13 < H*_wp and x_13 < W:
+                U2[n, c + 5, y_13, x_13] = _acc_5_13
+            if _f + 14 < H*_wp and x_14 < W:
+                U2[n, c + 5, y_14, x_14] = _acc_5_14
+            if _f + 15 < H*_wp and x_15 < W:
+                U2[n, c + 5, y_15, x_15] = _acc_5_15
+            if x_0 < W:
+                U2[n, c + 6, y_0, x_0] = _acc_6_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U2[n, c + 6, y_1, x_1] = _acc_6_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U2[n, c + 6, y_2, x_2] = _acc_6_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U2[n, c + 6, y_3, x_3] = _acc_6_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U2[n, c + 6, y_4, x_4] = _acc_6_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U2[n, c + 6, y_5, x_5] = _acc_6_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U2[n, c + 6, y_6, x_6] = _acc_6_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U2[n, c + 6, y_7, x_7] = _acc_6_7
+            if _f + 8 < H*_wp and x_8 < W:
+                U2[n, c + 6, y_8, x_8] = _acc_6_8
+            if _f + 9 < H*_wp and x_9 < W:
+                U2[n, c + 6, y_9, x_9] = _acc_6_9
+            if _f + 10 < H*_wp and x_10 < W:
+                U2[n, c + 6, y_10, x_10] = _acc_6_10
+            if _f + 11 < H*_wp and x_11 < W:
+                U2[n, c + 6, y_11, x_11] = _acc_6_11
+            if _f + 12 < H*_wp and x_12 < W:
+                U2[n, c + 6, y_12, x_12] = _acc_6_12
+            if _f + 13 < H*_wp and x_13 < W:
+                U2[n, c + 6, y_13, x_13] = _acc_6_13
+            if _f + 14 < H*_wp and x_14 < W:
+                U2[n, c + 6, y_14, x_14] = _acc_6_14
+            if _f + 15 < H*_wp and x_15 < W:
+                U2[n, c + 6, y_15, x_15] = _acc_6_15
+            if x_0 < W:
+                U2[n, c + 7, y_0, x_0] = _acc_7_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U2[n, c + 7, y_1, x_1] = _acc_7_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U2[n, c + 7, y_2, x_2] = _acc_7_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U2[n, c + 7, y_3, x_3] = _acc_7_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U2[n, c + 7, y_4, x_4] = _acc_7_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U2[n, c + 7, y_5, x_5] = _acc_7_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U2[n, c + 7, y_6, x_6] = _acc_7_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U2[n, c + 7, y_7, x_7] = _acc_7_7
+            if _f + 8 < H*_wp and x_8 < W:
+                U2[n, c + 7, y_8, x_8] = _acc_7_8
+            if _f + 9 < H*_wp and x_9 < W:
+                U2[n, c + 7, y_9, x_9] = _acc_7_9
+            if _f + 10 < H*_wp and x_10 < W:
+                U2[n, c + 7, y_10, x_10] = _acc_7_10
+            if _f + 11 < H*_wp and x_11 < W:
+                U2[n, c + 7, y_11, x_11] = _acc_7_11
+            if _f + 12 < H*_wp and x_12 < W:
+                U2[n, c + 7, y_12, x_12] = _acc_7_12
+            if _f + 13 < H*_wp and x_13 < W:
+                U2[n, c + 7, y_13, x_13] = _acc_7_13
+            if _f + 14 < H*_wp and x_14 < W:
+                U2[n, c + 7, y_14, x_14] = _acc_7_14
+            if _f + 15 < H*_wp and x_15 < W:
+                U2[n, c + 7, y_15, x_15] = _acc_7_15
+    for c in range(_c_split, C):
+        for _f in range(H*_wp):
+            y = _f // _wp
+            x = _f - _wp*y
+            _acc = 0.0
+            for i in range(C):
+                for a in range(3):
+                    for b in range(3):
+                        _acc += _xp[i, np.uint64(_wp*a + b + _f)]*K2[i, c, a, b]
+            if x < W:
+                U2[n, c, y, x] = _acc
+
+
 @njit(cache=True, parallel=True, fastmath={"contract"})
 def forward_U2_block(H1, K2, U2, N, C, H, W):
     """One schedule of forward_U2, which picks it by the sizes: register-blocked outer
@@ -1937,316 +1957,324 @@ def forward_U2_block(H1, K2, U2, N, C, H, W):
                     _kp[_k1 // 8, _k0, _k2, _k3, _k1 - 8*(_k1 // 8)] = K2[_k0, _k1, _k2, _k3]
     _wp = W + 1
     for n in prange(N):
-        _xp = np.zeros((C, (H + 3)*_wp + 8), dtype=U2.dtype)
-        for _c0 in range(C):
-            for _c1 in range(H):
-                for _c2 in range(W):
-                    _xp[_c0, np.uint64(_wp*(_c1 + 1) + _c2 + 1)] = H1[n, _c0, _c1, _c2]
-        _c_split = (C // 8)*8
-        for c in range(0, _c_split, 8):
-            for _f in range(0, H*_wp, 8):
-                y_0 = _f // _wp
-                y_1 = (_f + 1) // _wp
-                y_2 = (_f + 2) // _wp
-                y_3 = (_f + 3) // _wp
-                y_4 = (_f + 4) // _wp
-                y_5 = (_f + 5) // _wp
-                y_6 = (_f + 6) // _wp
-                y_7 = (_f + 7) // _wp
-                x_0 = _f - _wp*y_0
-                x_1 = _f + 1 - _wp*y_1
-                x_2 = _f + 2 - _wp*y_2
-                x_3 = _f + 3 - _wp*y_3
-                x_4 = _f + 4 - _wp*y_4
-                x_5 = _f + 5 - _wp*y_5
-                x_6 = _f + 6 - _wp*y_6
-                x_7 = _f + 7 - _wp*y_7
-                _acc_0_0 = U2.dtype.type(0)
-                _acc_0_1 = U2.dtype.type(0)
-                _acc_0_2 = U2.dtype.type(0)
-                _acc_0_3 = U2.dtype.type(0)
-                _acc_0_4 = U2.dtype.type(0)
-                _acc_0_5 = U2.dtype.type(0)
-                _acc_0_6 = U2.dtype.type(0)
-                _acc_0_7 = U2.dtype.type(0)
-                _acc_1_0 = U2.dtype.type(0)
-                _acc_1_1 = U2.dtype.type(0)
-                _acc_1_2 = U2.dtype.type(0)
-                _acc_1_3 = U2.dtype.type(0)
-                _acc_1_4 = U2.dtype.type(0)
-                _acc_1_5 = U2.dtype.type(0)
-                _acc_1_6 = U2.dtype.type(0)
-                _acc_1_7 = U2.dtype.type(0)
-                _acc_2_0 = U2.dtype.type(0)
-                _acc_2_1 = U2.dtype.type(0)
-                _acc_2_2 = U2.dtype.type(0)
-                _acc_2_3 = U2.dtype.type(0)
-                _acc_2_4 = U2.dtype.type(0)
-                _acc_2_5 = U2.dtype.type(0)
-                _acc_2_6 = U2.dtype.type(0)
-                _acc_2_7 = U2.dtype.type(0)
-                _acc_3_0 = U2.dtype.type(0)
-                _acc_3_1 = U2.dtype.type(0)
-                _acc_3_2 = U2.dtype.type(0)
-                _acc_3_3 = U2.dtype.type(0)
-                _acc_3_4 = U2.dtype.type(0)
-                _acc_3_5 = U2.dtype.type(0)
-                _acc_3_6 = U2.dtype.type(0)
-                _acc_3_7 = U2.dtype.type(0)
-                _acc_4_0 = U2.dtype.type(0)
-                _acc_4_1 = U2.dtype.type(0)
-                _acc_4_2 = U2.dtype.type(0)
-                _acc_4_3 = U2.dtype.type(0)
-                _acc_4_4 = U2.dtype.type(0)
-                _acc_4_5 = U2.dtype.type(0)
-                _acc_4_6 = U2.dtype.type(0)
-                _acc_4_7 = U2.dtype.type(0)
-                _acc_5_0 = U2.dtype.type(0)
-                _acc_5_1 = U2.dtype.type(0)
-                _acc_5_2 = U2.dtype.type(0)
-                _acc_5_3 = U2.dtype.type(0)
-                _acc_5_4 = U2.dtype.type(0)
-                _acc_5_5 = U2.dtype.type(0)
-                _acc_5_6 = U2.dtype.type(0)
-                _acc_5_7 = U2.dtype.type(0)
-                _acc_6_0 = U2.dtype.type(0)
-                _acc_6_1 = U2.dtype.type(0)
-                _acc_6_2 = U2.dtype.type(0)
-                _acc_6_3 = U2.dtype.type(0)
-                _acc_6_4 = U2.dtype.type(0)
-                _acc_6_5 = U2.dtype.type(0)
-                _acc_6_6 = U2.dtype.type(0)
-                _acc_6_7 = U2.dtype.type(0)
-                _acc_7_0 = U2.dtype.type(0)
-                _acc_7_1 = U2.dtype.type(0)
-                _acc_7_2 = U2.dtype.type(0)
-                _acc_7_3 = U2.dtype.type(0)
-                _acc_7_4 = U2.dtype.type(0)
-                _acc_7_5 = U2.dtype.type(0)
-                _acc_7_6 = U2.dtype.type(0)
-                _acc_7_7 = U2.dtype.type(0)
-                for i in range(C):
-                    for a in range(3):
-                        for b in range(3):
-                            _r = _xp[i, np.uint64(_wp*a + b + _f)]
-                            _r1 = _xp[i, np.uint64(_wp*a + b + _f + 1)]
-                            _r2 = _xp[i, np.uint64(_wp*a + b + _f + 2)]
-                            _r3 = _xp[i, np.uint64(_wp*a + b + _f + 3)]
-                            _r4 = _xp[i, np.uint64(_wp*a + b + _f + 4)]
-                            _r5 = _xp[i, np.uint64(_wp*a + b + _f + 5)]
-                            _r6 = _xp[i, np.uint64(_wp*a + b + _f + 6)]
-                            _r7 = _xp[i, np.uint64(_wp*a + b + _f + 7)]
-                            _r8 = _kp[c // 8, i, a, b, 0]
-                            _r9 = _kp[c // 8, i, a, b, 1]
-                            _r10 = _kp[c // 8, i, a, b, 2]
-                            _r11 = _kp[c // 8, i, a, b, 3]
-                            _r12 = _kp[c // 8, i, a, b, 4]
-                            _r13 = _kp[c // 8, i, a, b, 5]
-                            _r14 = _kp[c // 8, i, a, b, 6]
-                            _r15 = _kp[c // 8, i, a, b, 7]
-                            _acc_0_0 += _r*_r8
-                            _acc_0_1 += _r1*_r8
-                            _acc_0_2 += _r2*_r8
-                            _acc_0_3 += _r3*_r8
-                            _acc_0_4 += _r4*_r8
-                            _acc_0_5 += _r5*_r8
-                            _acc_0_6 += _r6*_r8
-                            _acc_0_7 += _r7*_r8
-                            _acc_1_0 += _r*_r9
-                            _acc_1_1 += _r1*_r9
-                            _acc_1_2 += _r2*_r9
-                            _acc_1_3 += _r3*_r9
-                            _acc_1_4 += _r4*_r9
-                            _acc_1_5 += _r5*_r9
-                            _acc_1_6 += _r6*_r9
-                            _acc_1_7 += _r7*_r9
-                            _acc_2_0 += _r*_r10
-                            _acc_2_1 += _r1*_r10
-                            _acc_2_2 += _r2*_r10
-                            _acc_2_3 += _r3*_r10
-                            _acc_2_4 += _r4*_r10
-                            _acc_2_5 += _r5*_r10
-                            _acc_2_6 += _r6*_r10
-                            _acc_2_7 += _r7*_r10
-                            _acc_3_0 += _r*_r11
-                            _acc_3_1 += _r1*_r11
-                            _acc_3_2 += _r2*_r11
-                            _acc_3_3 += _r3*_r11
-                            _acc_3_4 += _r4*_r11
-                            _acc_3_5 += _r5*_r11
-                            _acc_3_6 += _r6*_r11
-                            _acc_3_7 += _r7*_r11
-                            _acc_4_0 += _r*_r12
-                            _acc_4_1 += _r1*_r12
-                            _acc_4_2 += _r2*_r12
-                            _acc_4_3 += _r3*_r12
-                            _acc_4_4 += _r4*_r12
-                            _acc_4_5 += _r5*_r12
-                            _acc_4_6 += _r6*_r12
-                            _acc_4_7 += _r7*_r12
-                            _acc_5_0 += _r*_r13
-                            _acc_5_1 += _r1*_r13
-                            _acc_5_2 += _r2*_r13
-                            _acc_5_3 += _r3*_r13
-                            _acc_5_4 += _r4*_r13
-                            _acc_5_5 += _r5*_r13
-                            _acc_5_6 += _r6*_r13
-                            _acc_5_7 += _r7*_r13
-                            _acc_6_0 += _r*_r14
-                            _acc_6_1 += _r1*_r14
-                            _acc_6_2 += _r2*_r14
-                            _acc_6_3 += _r3*_r14
-                            _acc_6_4 += _r4*_r14
-                            _acc_6_5 += _r5*_r14
-                            _acc_6_6 += _r6*_r14
-                            _acc_6_7 += _r7*_r14
-                            _acc_7_0 += _r*_r15
-                            _acc_7_1 += _r1*_r15
-                            _acc_7_2 += _r2*_r15
-                            _acc_7_3 += _r3*_r15
-                            _acc_7_4 += _r4*_r15
-                            _acc_7_5 += _r5*_r15
-                            _acc_7_6 += _r6*_r15
-                            _acc_7_7 += _r7*_r15
-                if x_0 < W:
-                    U2[n, c, y_0, x_0] = _acc_0_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U2[n, c, y_1, x_1] = _acc_0_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U2[n, c, y_2, x_2] = _acc_0_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U2[n, c, y_3, x_3] = _acc_0_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U2[n, c, y_4, x_4] = _acc_0_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U2[n, c, y_5, x_5] = _acc_0_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U2[n, c, y_6, x_6] = _acc_0_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U2[n, c, y_7, x_7] = _acc_0_7
-                if x_0 < W:
-                    U2[n, c + 1, y_0, x_0] = _acc_1_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U2[n, c + 1, y_1, x_1] = _acc_1_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U2[n, c + 1, y_2, x_2] = _acc_1_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U2[n, c + 1, y_3, x_3] = _acc_1_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U2[n, c + 1, y_4, x_4] = _acc_1_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U2[n, c + 1, y_5, x_5] = _acc_1_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U2[n, c + 1, y_6, x_6] = _acc_1_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U2[n, c + 1, y_7, x_7] = _acc_1_7
-                if x_0 < W:
-                    U2[n, c + 2, y_0, x_0] = _acc_2_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U2[n, c + 2, y_1, x_1] = _acc_2_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U2[n, c + 2, y_2, x_2] = _acc_2_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U2[n, c + 2, y_3, x_3] = _acc_2_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U2[n, c + 2, y_4, x_4] = _acc_2_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U2[n, c + 2, y_5, x_5] = _acc_2_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U2[n, c + 2, y_6, x_6] = _acc_2_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U2[n, c + 2, y_7, x_7] = _acc_2_7
-                if x_0 < W:
-                    U2[n, c + 3, y_0, x_0] = _acc_3_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U2[n, c + 3, y_1, x_1] = _acc_3_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U2[n, c + 3, y_2, x_2] = _acc_3_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U2[n, c + 3, y_3, x_3] = _acc_3_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U2[n, c + 3, y_4, x_4] = _acc_3_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U2[n, c + 3, y_5, x_5] = _acc_3_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U2[n, c + 3, y_6, x_6] = _acc_3_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U2[n, c + 3, y_7, x_7] = _acc_3_7
-                if x_0 < W:
-                    U2[n, c + 4, y_0, x_0] = _acc_4_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U2[n, c + 4, y_1, x_1] = _acc_4_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U2[n, c + 4, y_2, x_2] = _acc_4_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U2[n, c + 4, y_3, x_3] = _acc_4_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U2[n, c + 4, y_4, x_4] = _acc_4_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U2[n, c + 4, y_5, x_5] = _acc_4_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U2[n, c + 4, y_6, x_6] = _acc_4_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U2[n, c + 4, y_7, x_7] = _acc_4_7
-                if x_0 < W:
-                    U2[n, c + 5, y_0, x_0] = _acc_5_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U2[n, c + 5, y_1, x_1] = _acc_5_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U2[n, c + 5, y_2, x_2] = _acc_5_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U2[n, c + 5, y_3, x_3] = _acc_5_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U2[n, c + 5, y_4, x_4] = _acc_5_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U2[n, c + 5, y_5, x_5] = _acc_5_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U2[n, c + 5, y_6, x_6] = _acc_5_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U2[n, c + 5, y_7, x_7] = _acc_5_7
-                if x_0 < W:
-                    U2[n, c + 6, y_0, x_0] = _acc_6_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U2[n, c + 6, y_1, x_1] = _acc_6_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U2[n, c + 6, y_2, x_2] = _acc_6_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U2[n, c + 6, y_3, x_3] = _acc_6_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U2[n, c + 6, y_4, x_4] = _acc_6_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U2[n, c + 6, y_5, x_5] = _acc_6_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U2[n, c + 6, y_6, x_6] = _acc_6_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U2[n, c + 6, y_7, x_7] = _acc_6_7
-                if x_0 < W:
-                    U2[n, c + 7, y_0, x_0] = _acc_7_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    U2[n, c + 7, y_1, x_1] = _acc_7_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    U2[n, c + 7, y_2, x_2] = _acc_7_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    U2[n, c + 7, y_3, x_3] = _acc_7_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    U2[n, c + 7, y_4, x_4] = _acc_7_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    U2[n, c + 7, y_5, x_5] = _acc_7_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    U2[n, c + 7, y_6, x_6] = _acc_7_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    U2[n, c + 7, y_7, x_7] = _acc_7_7
-        for c in range(_c_split, C):
-            for _f in range(H*_wp):
-                y = _f // _wp
-                x = _f - _wp*y
-                _acc = 0.0
-                for i in range(C):
-                    for a in range(3):
-                        for b in range(3):
-                            _acc += _xp[i, np.uint64(_wp*a + b + _f)]*K2[i, c, a, b]
-                if x < W:
-                    U2[n, c, y, x] = _acc
+        forward_U2_block_one(C, H, H1, K2, U2, W, _kp, _wp, n)
+
+
+@_slp
+@njit(cache=True, fastmath={"contract"})
+def forward_U2_block_one(C, H, H1, K2, U2, W, _kp, _wp, n):
+    """One iteration of forward_U2_block's parallel loop over n, compiled as a function of its own.
+    """
+    _xp = np.zeros((C, (H + 3)*_wp + 8), dtype=U2.dtype)
+    for _c0 in range(C):
+        for _c1 in range(H):
+            for _c2 in range(W):
+                _xp[_c0, np.uint64(_wp*(_c1 + 1) + _c2 + 1)] = H1[n, _c0, _c1, _c2]
+    _c_split = (C // 8)*8
+    for c in range(0, _c_split, 8):
+        for _f in range(0, H*_wp, 8):
+            y_0 = _f // _wp
+            y_1 = (_f + 1) // _wp
+            y_2 = (_f + 2) // _wp
+            y_3 = (_f + 3) // _wp
+            y_4 = (_f + 4) // _wp
+            y_5 = (_f + 5) // _wp
+            y_6 = (_f + 6) // _wp
+            y_7 = (_f + 7) // _wp
+            x_0 = _f - _wp*y_0
+            x_1 = _f + 1 - _wp*y_1
+            x_2 = _f + 2 - _wp*y_2
+            x_3 = _f + 3 - _wp*y_3
+            x_4 = _f + 4 - _wp*y_4
+            x_5 = _f + 5 - _wp*y_5
+            x_6 = _f + 6 - _wp*y_6
+            x_7 = _f + 7 - _wp*y_7
+            _acc_0_0 = U2.dtype.type(0)
+            _acc_0_1 = U2.dtype.type(0)
+            _acc_0_2 = U2.dtype.type(0)
+            _acc_0_3 = U2.dtype.type(0)
+            _acc_0_4 = U2.dtype.type(0)
+            _acc_0_5 = U2.dtype.type(0)
+            _acc_0_6 = U2.dtype.type(0)
+            _acc_0_7 = U2.dtype.type(0)
+            _acc_1_0 = U2.dtype.type(0)
+            _acc_1_1 = U2.dtype.type(0)
+            _acc_1_2 = U2.dtype.type(0)
+            _acc_1_3 = U2.dtype.type(0)
+            _acc_1_4 = U2.dtype.type(0)
+            _acc_1_5 = U2.dtype.type(0)
+            _acc_1_6 = U2.dtype.type(0)
+            _acc_1_7 = U2.dtype.type(0)
+            _acc_2_0 = U2.dtype.type(0)
+            _acc_2_1 = U2.dtype.type(0)
+            _acc_2_2 = U2.dtype.type(0)
+            _acc_2_3 = U2.dtype.type(0)
+            _acc_2_4 = U2.dtype.type(0)
+            _acc_2_5 = U2.dtype.type(0)
+            _acc_2_6 = U2.dtype.type(0)
+            _acc_2_7 = U2.dtype.type(0)
+            _acc_3_0 = U2.dtype.type(0)
+            _acc_3_1 = U2.dtype.type(0)
+            _acc_3_2 = U2.dtype.type(0)
+            _acc_3_3 = U2.dtype.type(0)
+            _acc_3_4 = U2.dtype.type(0)
+            _acc_3_5 = U2.dtype.type(0)
+            _acc_3_6 = U2.dtype.type(0)
+            _acc_3_7 = U2.dtype.type(0)
+            _acc_4_0 = U2.dtype.type(0)
+            _acc_4_1 = U2.dtype.type(0)
+            _acc_4_2 = U2.dtype.type(0)
+            _acc_4_3 = U2.dtype.type(0)
+            _acc_4_4 = U2.dtype.type(0)
+            _acc_4_5 = U2.dtype.type(0)
+            _acc_4_6 = U2.dtype.type(0)
+            _acc_4_7 = U2.dtype.type(0)
+            _acc_5_0 = U2.dtype.type(0)
+            _acc_5_1 = U2.dtype.type(0)
+            _acc_5_2 = U2.dtype.type(0)
+            _acc_5_3 = U2.dtype.type(0)
+            _acc_5_4 = U2.dtype.type(0)
+            _acc_5_5 = U2.dtype.type(0)
+            _acc_5_6 = U2.dtype.type(0)
+            _acc_5_7 = U2.dtype.type(0)
+            _acc_6_0 = U2.dtype.type(0)
+            _acc_6_1 = U2.dtype.type(0)
+            _acc_6_2 = U2.dtype.type(0)
+            _acc_6_3 = U2.dtype.type(0)
+            _acc_6_4 = U2.dtype.type(0)
+            _acc_6_5 = U2.dtype.type(0)
+            _acc_6_6 = U2.dtype.type(0)
+            _acc_6_7 = U2.dtype.type(0)
+            _acc_7_0 = U2.dtype.type(0)
+            _acc_7_1 = U2.dtype.type(0)
+            _acc_7_2 = U2.dtype.type(0)
+            _acc_7_3 = U2.dtype.type(0)
+            _acc_7_4 = U2.dtype.type(0)
+            _acc_7_5 = U2.dtype.type(0)
+            _acc_7_6 = U2.dtype.type(0)
+            _acc_7_7 = U2.dtype.type(0)
+            for i in range(C):
+                for a in range(3):
+                    for b in range(3):
+                        _r = _xp[i, np.uint64(_wp*a + b + _f)]
+                        _r1 = _xp[i, np.uint64(_wp*a + b + _f + 1)]
+                        _r2 = _xp[i, np.uint64(_wp*a + b + _f + 2)]
+                        _r3 = _xp[i, np.uint64(_wp*a + b + _f + 3)]
+                        _r4 = _xp[i, np.uint64(_wp*a + b + _f + 4)]
+                        _r5 = _xp[i, np.uint64(_wp*a + b + _f + 5)]
+                        _r6 = _xp[i, np.uint64(_wp*a + b + _f + 6)]
+                        _r7 = _xp[i, np.uint64(_wp*a + b + _f + 7)]
+                        _r8 = _kp[c // 8, i, a, b, 0]
+                        _r9 = _kp[c // 8, i, a, b, 1]
+                        _r10 = _kp[c // 8, i, a, b, 2]
+                        _r11 = _kp[c // 8, i, a, b, 3]
+                        _r12 = _kp[c // 8, i, a, b, 4]
+                        _r13 = _kp[c // 8, i, a, b, 5]
+                        _r14 = _kp[c // 8, i, a, b, 6]
+                        _r15 = _kp[c // 8, i, a, b, 7]
+                        _acc_0_0 += _r*_r8
+                        _acc_0_1 += _r1*_r8
+                        _acc_0_2 += _r2*_r8
+                        _acc_0_3 += _r3*_r8
+                        _acc_0_4 += _r4*_r8
+                        _acc_0_5 += _r5*_r8
+                        _acc_0_6 += _r6*_r8
+                        _acc_0_7 += _r7*_r8
+                        _acc_1_0 += _r*_r9
+                        _acc_1_1 += _r1*_r9
+                        _acc_1_2 += _r2*_r9
+                        _acc_1_3 += _r3*_r9
+                        _acc_1_4 += _r4*_r9
+                        _acc_1_5 += _r5*_r9
+                        _acc_1_6 += _r6*_r9
+                        _acc_1_7 += _r7*_r9
+                        _acc_2_0 += _r*_r10
+                        _acc_2_1 += _r1*_r10
+                        _acc_2_2 += _r2*_r10
+                        _acc_2_3 += _r3*_r10
+                        _acc_2_4 += _r4*_r10
+                        _acc_2_5 += _r5*_r10
+                        _acc_2_6 += _r6*_r10
+                        _acc_2_7 += _r7*_r10
+                        _acc_3_0 += _r*_r11
+                        _acc_3_1 += _r1*_r11
+                        _acc_3_2 += _r2*_r11
+                        _acc_3_3 += _r3*_r11
+                        _acc_3_4 += _r4*_r11
+                        _acc_3_5 += _r5*_r11
+                        _acc_3_6 += _r6*_r11
+                        _acc_3_7 += _r7*_r11
+                        _acc_4_0 += _r*_r12
+                        _acc_4_1 += _r1*_r12
+                        _acc_4_2 += _r2*_r12
+                        _acc_4_3 += _r3*_r12
+                        _acc_4_4 += _r4*_r12
+                        _acc_4_5 += _r5*_r12
+                        _acc_4_6 += _r6*_r12
+                        _acc_4_7 += _r7*_r12
+                        _acc_5_0 += _r*_r13
+                        _acc_5_1 += _r1*_r13
+                        _acc_5_2 += _r2*_r13
+                        _acc_5_3 += _r3*_r13
+                        _acc_5_4 += _r4*_r13
+                        _acc_5_5 += _r5*_r13
+                        _acc_5_6 += _r6*_r13
+                        _acc_5_7 += _r7*_r13
+                        _acc_6_0 += _r*_r14
+                        _acc_6_1 += _r1*_r14
+                        _acc_6_2 += _r2*_r14
+                        _acc_6_3 += _r3*_r14
+                        _acc_6_4 += _r4*_r14
+                        _acc_6_5 += _r5*_r14
+                        _acc_6_6 += _r6*_r14
+                        _acc_6_7 += _r7*_r14
+                        _acc_7_0 += _r*_r15
+                        _acc_7_1 += _r1*_r15
+                        _acc_7_2 += _r2*_r15
+                        _acc_7_3 += _r3*_r15
+                        _acc_7_4 += _r4*_r15
+                        _acc_7_5 += _r5*_r15
+                        _acc_7_6 += _r6*_r15
+                        _acc_7_7 += _r7*_r15
+            if x_0 < W:
+                U2[n, c, y_0, x_0] = _acc_0_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U2[n, c, y_1, x_1] = _acc_0_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U2[n, c, y_2, x_2] = _acc_0_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U2[n, c, y_3, x_3] = _acc_0_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U2[n, c, y_4, x_4] = _acc_0_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U2[n, c, y_5, x_5] = _acc_0_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U2[n, c, y_6, x_6] = _acc_0_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U2[n, c, y_7, x_7] = _acc_0_7
+            if x_0 < W:
+                U2[n, c + 1, y_0, x_0] = _acc_1_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U2[n, c + 1, y_1, x_1] = _acc_1_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U2[n, c + 1, y_2, x_2] = _acc_1_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U2[n, c + 1, y_3, x_3] = _acc_1_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U2[n, c + 1, y_4, x_4] = _acc_1_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U2[n, c + 1, y_5, x_5] = _acc_1_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U2[n, c + 1, y_6, x_6] = _acc_1_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U2[n, c + 1, y_7, x_7] = _acc_1_7
+            if x_0 < W:
+                U2[n, c + 2, y_0, x_0] = _acc_2_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U2[n, c + 2, y_1, x_1] = _acc_2_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U2[n, c + 2, y_2, x_2] = _acc_2_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U2[n, c + 2, y_3, x_3] = _acc_2_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U2[n, c + 2, y_4, x_4] = _acc_2_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U2[n, c + 2, y_5, x_5] = _acc_2_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U2[n, c + 2, y_6, x_6] = _acc_2_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U2[n, c + 2, y_7, x_7] = _acc_2_7
+            if x_0 < W:
+                U2[n, c + 3, y_0, x_0] = _acc_3_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U2[n, c + 3, y_1, x_1] = _acc_3_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U2[n, c + 3, y_2, x_2] = _acc_3_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U2[n, c + 3, y_3, x_3] = _acc_3_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U2[n, c + 3, y_4, x_4] = _acc_3_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U2[n, c + 3, y_5, x_5] = _acc_3_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U2[n, c + 3, y_6, x_6] = _acc_3_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U2[n, c + 3, y_7, x_7] = _acc_3_7
+            if x_0 < W:
+                U2[n, c + 4, y_0, x_0] = _acc_4_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U2[n, c + 4, y_1, x_1] = _acc_4_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U2[n, c + 4, y_2, x_2] = _acc_4_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U2[n, c + 4, y_3, x_3] = _acc_4_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U2[n, c + 4, y_4, x_4] = _acc_4_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U2[n, c + 4, y_5, x_5] = _acc_4_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U2[n, c + 4, y_6, x_6] = _acc_4_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U2[n, c + 4, y_7, x_7] = _acc_4_7
+            if x_0 < W:
+                U2[n, c + 5, y_0, x_0] = _acc_5_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U2[n, c + 5, y_1, x_1] = _acc_5_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U2[n, c + 5, y_2, x_2] = _acc_5_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U2[n, c + 5, y_3, x_3] = _acc_5_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U2[n, c + 5, y_4, x_4] = _acc_5_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U2[n, c + 5, y_5, x_5] = _acc_5_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U2[n, c + 5, y_6, x_6] = _acc_5_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U2[n, c + 5, y_7, x_7] = _acc_5_7
+            if x_0 < W:
+                U2[n, c + 6, y_0, x_0] = _acc_6_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U2[n, c + 6, y_1, x_1] = _acc_6_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U2[n, c + 6, y_2, x_2] = _acc_6_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U2[n, c + 6, y_3, x_3] = _acc_6_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U2[n, c + 6, y_4, x_4] = _acc_6_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U2[n, c + 6, y_5, x_5] = _acc_6_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U2[n, c + 6, y_6, x_6] = _acc_6_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U2[n, c + 6, y_7, x_7] = _acc_6_7
+            if x_0 < W:
+                U2[n, c + 7, y_0, x_0] = _acc_7_0
+            if _f + 1 < H*_wp and x_1 < W:
+                U2[n, c + 7, y_1, x_1] = _acc_7_1
+            if _f + 2 < H*_wp and x_2 < W:
+                U2[n, c + 7, y_2, x_2] = _acc_7_2
+            if _f + 3 < H*_wp and x_3 < W:
+                U2[n, c + 7, y_3, x_3] = _acc_7_3
+            if _f + 4 < H*_wp and x_4 < W:
+                U2[n, c + 7, y_4, x_4] = _acc_7_4
+            if _f + 5 < H*_wp and x_5 < W:
+                U2[n, c + 7, y_5, x_5] = _acc_7_5
+            if _f + 6 < H*_wp and x_6 < W:
+                U2[n, c + 7, y_6, x_6] = _acc_7_6
+            if _f + 7 < H*_wp and x_7 < W:
+                U2[n, c + 7, y_7, x_7] = _acc_7_7
+    for c in range(_c_split, C):
+        for _f in range(H*_wp):
+            y = _f // _wp
+            x = _f - _wp*y
+            _acc = 0.0
+            for i in range(C):
+                for a in range(3):
+                    for b in range(3):
+                        _acc += _xp[i, np.uint64(_wp*a + b + _f)]*K2[i, c, a, b]
+            if x < W:
+                U2[n, c, y, x] = _acc
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -2599,7 +2627,7 @@ def backward_dH1(K2, dU2, dH1, N, C, H, W, _threads):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    if _VECTOR_BITS >= 512 and C >= 8 and 9*C <= 512:  # a short contraction on 512-bit vectors
+    if _VECTOR_BITS >= 512 and C >= 8 and 9*C <= 512:  # 512-bit vectors
         backward_dH1_block512(K2, dU2, dH1, N, C, H, W)
     elif C >= 8 and 9*C <= 512:  # a short contraction: register-blocked outer products
         backward_dH1_block(K2, dU2, dH1, N, C, H, W)
@@ -2611,7 +2639,6 @@ def backward_dH1(K2, dU2, dH1, N, C, H, W, _threads):
         backward_dH1_loops(K2, dU2, dH1, N, C, H, W)
 
 
-@_slp
 @njit(cache=True, parallel=True, fastmath={"contract"})
 def backward_dH1_block512(K2, dU2, dH1, N, C, H, W):
     """One schedule of backward_dH1, which picks it by the sizes: register-blocked outer
@@ -2630,599 +2657,606 @@ def backward_dH1_block512(K2, dU2, dH1, N, C, H, W):
                     _kp[_k0 // 8, _k1, _k2, _k3, _k0 - 8*(_k0 // 8)] = K2[_k0, _k1, _k2, _k3]
     _wp = W + 1
     for n in prange(N):
-        _xp = np.zeros((C, (H + 3)*_wp + 16), dtype=dH1.dtype)
-        for _c0 in range(C):
-            for _c1 in range(H):
-                for _c2 in range(W):
-                    _xp[_c0, np.uint64(_wp*(_c1 + 1) + _c2 + 1)] = dU2[n, _c0, _c1, _c2]
-        _i_split = (C // 8)*8
-        for i in range(0, _i_split, 8):
-            for _f in range(0, H*_wp, 16):
-                y_0 = _f // _wp
-                y_1 = (_f + 1) // _wp
-                y_2 = (_f + 2) // _wp
-                y_3 = (_f + 3) // _wp
-                y_4 = (_f + 4) // _wp
-                y_5 = (_f + 5) // _wp
-                y_6 = (_f + 6) // _wp
-                y_7 = (_f + 7) // _wp
-                y_8 = (_f + 8) // _wp
-                y_9 = (_f + 9) // _wp
-                y_10 = (_f + 10) // _wp
-                y_11 = (_f + 11) // _wp
-                y_12 = (_f + 12) // _wp
-                y_13 = (_f + 13) // _wp
-                y_14 = (_f + 14) // _wp
-                y_15 = (_f + 15) // _wp
-                x_0 = _f - _wp*y_0
-                x_1 = _f + 1 - _wp*y_1
-                x_2 = _f + 2 - _wp*y_2
-                x_3 = _f + 3 - _wp*y_3
-                x_4 = _f + 4 - _wp*y_4
-                x_5 = _f + 5 - _wp*y_5
-                x_6 = _f + 6 - _wp*y_6
-                x_7 = _f + 7 - _wp*y_7
-                x_8 = _f + 8 - _wp*y_8
-                x_9 = _f + 9 - _wp*y_9
-                x_10 = _f + 10 - _wp*y_10
-                x_11 = _f + 11 - _wp*y_11
-                x_12 = _f + 12 - _wp*y_12
-                x_13 = _f + 13 - _wp*y_13
-                x_14 = _f + 14 - _wp*y_14
-                x_15 = _f + 15 - _wp*y_15
-                _acc_0_0 = dH1.dtype.type(0)
-                _acc_0_1 = dH1.dtype.type(0)
-                _acc_0_2 = dH1.dtype.type(0)
-                _acc_0_3 = dH1.dtype.type(0)
-                _acc_0_4 = dH1.dtype.type(0)
-                _acc_0_5 = dH1.dtype.type(0)
-                _acc_0_6 = dH1.dtype.type(0)
-                _acc_0_7 = dH1.dtype.type(0)
-                _acc_0_8 = dH1.dtype.type(0)
-                _acc_0_9 = dH1.dtype.type(0)
-                _acc_0_10 = dH1.dtype.type(0)
-                _acc_0_11 = dH1.dtype.type(0)
-                _acc_0_12 = dH1.dtype.type(0)
-                _acc_0_13 = dH1.dtype.type(0)
-                _acc_0_14 = dH1.dtype.type(0)
-                _acc_0_15 = dH1.dtype.type(0)
-                _acc_1_0 = dH1.dtype.type(0)
-                _acc_1_1 = dH1.dtype.type(0)
-                _acc_1_2 = dH1.dtype.type(0)
-                _acc_1_3 = dH1.dtype.type(0)
-                _acc_1_4 = dH1.dtype.type(0)
-                _acc_1_5 = dH1.dtype.type(0)
-                _acc_1_6 = dH1.dtype.type(0)
-                _acc_1_7 = dH1.dtype.type(0)
-                _acc_1_8 = dH1.dtype.type(0)
-                _acc_1_9 = dH1.dtype.type(0)
-                _acc_1_10 = dH1.dtype.type(0)
-                _acc_1_11 = dH1.dtype.type(0)
-                _acc_1_12 = dH1.dtype.type(0)
-                _acc_1_13 = dH1.dtype.type(0)
-                _acc_1_14 = dH1.dtype.type(0)
-                _acc_1_15 = dH1.dtype.type(0)
-                _acc_2_0 = dH1.dtype.type(0)
-                _acc_2_1 = dH1.dtype.type(0)
-                _acc_2_2 = dH1.dtype.type(0)
-                _acc_2_3 = dH1.dtype.type(0)
-                _acc_2_4 = dH1.dtype.type(0)
-                _acc_2_5 = dH1.dtype.type(0)
-                _acc_2_6 = dH1.dtype.type(0)
-                _acc_2_7 = dH1.dtype.type(0)
-                _acc_2_8 = dH1.dtype.type(0)
-                _acc_2_9 = dH1.dtype.type(0)
-                _acc_2_10 = dH1.dtype.type(0)
-                _acc_2_11 = dH1.dtype.type(0)
-                _acc_2_12 = dH1.dtype.type(0)
-                _acc_2_13 = dH1.dtype.type(0)
-                _acc_2_14 = dH1.dtype.type(0)
-                _acc_2_15 = dH1.dtype.type(0)
-                _acc_3_0 = dH1.dtype.type(0)
-                _acc_3_1 = dH1.dtype.type(0)
-                _acc_3_2 = dH1.dtype.type(0)
-                _acc_3_3 = dH1.dtype.type(0)
-                _acc_3_4 = dH1.dtype.type(0)
-                _acc_3_5 = dH1.dtype.type(0)
-                _acc_3_6 = dH1.dtype.type(0)
-                _acc_3_7 = dH1.dtype.type(0)
-                _acc_3_8 = dH1.dtype.type(0)
-                _acc_3_9 = dH1.dtype.type(0)
-                _acc_3_10 = dH1.dtype.type(0)
-                _acc_3_11 = dH1.dtype.type(0)
-                _acc_3_12 = dH1.dtype.type(0)
-                _acc_3_13 = dH1.dtype.type(0)
-                _acc_3_14 = dH1.dtype.type(0)
-                _acc_3_15 = dH1.dtype.type(0)
-                _acc_4_0 = dH1.dtype.type(0)
-                _acc_4_1 = dH1.dtype.type(0)
-                _acc_4_2 = dH1.dtype.type(0)
-                _acc_4_3 = dH1.dtype.type(0)
-                _acc_4_4 = dH1.dtype.type(0)
-                _acc_4_5 = dH1.dtype.type(0)
-                _acc_4_6 = dH1.dtype.type(0)
-                _acc_4_7 = dH1.dtype.type(0)
-                _acc_4_8 = dH1.dtype.type(0)
-                _acc_4_9 = dH1.dtype.type(0)
-                _acc_4_10 = dH1.dtype.type(0)
-                _acc_4_11 = dH1.dtype.type(0)
-                _acc_4_12 = dH1.dtype.type(0)
-                _acc_4_13 = dH1.dtype.type(0)
-                _acc_4_14 = dH1.dtype.type(0)
-                _acc_4_15 = dH1.dtype.type(0)
-                _acc_5_0 = dH1.dtype.type(0)
-                _acc_5_1 = dH1.dtype.type(0)
-                _acc_5_2 = dH1.dtype.type(0)
-                _acc_5_3 = dH1.dtype.type(0)
-                _acc_5_4 = dH1.dtype.type(0)
-                _acc_5_5 = dH1.dtype.type(0)
-                _acc_5_6 = dH1.dtype.type(0)
-                _acc_5_7 = dH1.dtype.type(0)
-                _acc_5_8 = dH1.dtype.type(0)
-                _acc_5_9 = dH1.dtype.type(0)
-                _acc_5_10 = dH1.dtype.type(0)
-                _acc_5_11 = dH1.dtype.type(0)
-                _acc_5_12 = dH1.dtype.type(0)
-                _acc_5_13 = dH1.dtype.type(0)
-                _acc_5_14 = dH1.dtype.type(0)
-                _acc_5_15 = dH1.dtype.type(0)
-                _acc_6_0 = dH1.dtype.type(0)
-                _acc_6_1 = dH1.dtype.type(0)
-                _acc_6_2 = dH1.dtype.type(0)
-                _acc_6_3 = dH1.dtype.type(0)
-                _acc_6_4 = dH1.dtype.type(0)
-                _acc_6_5 = dH1.dtype.type(0)
-                _acc_6_6 = dH1.dtype.type(0)
-                _acc_6_7 = dH1.dtype.type(0)
-                _acc_6_8 = dH1.dtype.type(0)
-                _acc_6_9 = dH1.dtype.type(0)
-                _acc_6_10 = dH1.dtype.type(0)
-                _acc_6_11 = dH1.dtype.type(0)
-                _acc_6_12 = dH1.dtype.type(0)
-                _acc_6_13 = dH1.dtype.type(0)
-                _acc_6_14 = dH1.dtype.type(0)
-                _acc_6_15 = dH1.dtype.type(0)
-                _acc_7_0 = dH1.dtype.type(0)
-                _acc_7_1 = dH1.dtype.type(0)
-                _acc_7_2 = dH1.dtype.type(0)
-                _acc_7_3 = dH1.dtype.type(0)
-                _acc_7_4 = dH1.dtype.type(0)
-                _acc_7_5 = dH1.dtype.type(0)
-                _acc_7_6 = dH1.dtype.type(0)
-                _acc_7_7 = dH1.dtype.type(0)
-                _acc_7_8 = dH1.dtype.type(0)
-                _acc_7_9 = dH1.dtype.type(0)
-                _acc_7_10 = dH1.dtype.type(0)
-                _acc_7_11 = dH1.dtype.type(0)
-                _acc_7_12 = dH1.dtype.type(0)
-                _acc_7_13 = dH1.dtype.type(0)
-                _acc_7_14 = dH1.dtype.type(0)
-                _acc_7_15 = dH1.dtype.type(0)
-                for c in range(C):
-                    for a in range(3):
-                        for b in range(3):
-                            _r = _kp[i // 8, c, a, b, 0]
-                            _r1 = _kp[i // 8, c, a, b, 1]
-                            _r2 = _kp[i // 8, c, a, b, 2]
-                            _r3 = _kp[i // 8, c, a, b, 3]
-                            _r4 = _kp[i // 8, c, a, b, 4]
-                            _r5 = _kp[i // 8, c, a, b, 5]
-                            _r6 = _kp[i // 8, c, a, b, 6]
-                            _r7 = _kp[i // 8, c, a, b, 7]
-                            _r8 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 2)]
-                            _r9 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 3)]
-                            _r10 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 4)]
-                            _r11 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 5)]
-                            _r12 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 6)]
-                            _r13 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 7)]
-                            _r14 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 8)]
-                            _r15 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 9)]
-                            _r16 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 10)]
-                            _r17 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 11)]
-                            _r18 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 12)]
-                            _r19 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 13)]
-                            _r20 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 14)]
-                            _r21 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 15)]
-                            _r22 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 16)]
-                            _r23 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 17)]
-                            _acc_0_0 += _r*_r8
-                            _acc_0_1 += _r*_r9
-                            _acc_0_2 += _r*_r10
-                            _acc_0_3 += _r*_r11
-                            _acc_0_4 += _r*_r12
-                            _acc_0_5 += _r*_r13
-                            _acc_0_6 += _r*_r14
-                            _acc_0_7 += _r*_r15
-                            _acc_0_8 += _r*_r16
-                            _acc_0_9 += _r*_r17
-                            _acc_0_10 += _r*_r18
-                            _acc_0_11 += _r*_r19
-                            _acc_0_12 += _r*_r20
-                            _acc_0_13 += _r*_r21
-                            _acc_0_14 += _r*_r22
-                            _acc_0_15 += _r*_r23
-                            _acc_1_0 += _r1*_r8
-                            _acc_1_1 += _r1*_r9
-                            _acc_1_2 += _r1*_r10
-                            _acc_1_3 += _r1*_r11
-                            _acc_1_4 += _r1*_r12
-                            _acc_1_5 += _r1*_r13
-                            _acc_1_6 += _r1*_r14
-                            _acc_1_7 += _r1*_r15
-                            _acc_1_8 += _r1*_r16
-                            _acc_1_9 += _r1*_r17
-                            _acc_1_10 += _r1*_r18
-                            _acc_1_11 += _r1*_r19
-                            _acc_1_12 += _r1*_r20
-                            _acc_1_13 += _r1*_r21
-                            _acc_1_14 += _r1*_r22
-                            _acc_1_15 += _r1*_r23
-                            _acc_2_0 += _r2*_r8
-                            _acc_2_1 += _r2*_r9
-                            _acc_2_2 += _r2*_r10
-                            _acc_2_3 += _r2*_r11
-                            _acc_2_4 += _r2*_r12
-                            _acc_2_5 += _r2*_r13
-                            _acc_2_6 += _r2*_r14
-                            _acc_2_7 += _r2*_r15
-                            _acc_2_8 += _r2*_r16
-                            _acc_2_9 += _r2*_r17
-                            _acc_2_10 += _r2*_r18
-                            _acc_2_11 += _r2*_r19
-                            _acc_2_12 += _r2*_r20
-                            _acc_2_13 += _r2*_r21
-                            _acc_2_14 += _r2*_r22
-                            _acc_2_15 += _r2*_r23
-                            _acc_3_0 += _r3*_r8
-                            _acc_3_1 += _r3*_r9
-                            _acc_3_2 += _r3*_r10
-                            _acc_3_3 += _r3*_r11
-                            _acc_3_4 += _r3*_r12
-                            _acc_3_5 += _r3*_r13
-                            _acc_3_6 += _r3*_r14
-                            _acc_3_7 += _r3*_r15
-                            _acc_3_8 += _r3*_r16
-                            _acc_3_9 += _r3*_r17
-                            _acc_3_10 += _r3*_r18
-                            _acc_3_11 += _r3*_r19
-                            _acc_3_12 += _r3*_r20
-                            _acc_3_13 += _r3*_r21
-                            _acc_3_14 += _r3*_r22
-                            _acc_3_15 += _r3*_r23
-                            _acc_4_0 += _r4*_r8
-                            _acc_4_1 += _r4*_r9
-                            _acc_4_2 += _r4*_r10
-                            _acc_4_3 += _r4*_r11
-                            _acc_4_4 += _r4*_r12
-                            _acc_4_5 += _r4*_r13
-                            _acc_4_6 += _r4*_r14
-                            _acc_4_7 += _r4*_r15
-                            _acc_4_8 += _r4*_r16
-                            _acc_4_9 += _r4*_r17
-                            _acc_4_10 += _r4*_r18
-                            _acc_4_11 += _r4*_r19
-                            _acc_4_12 += _r4*_r20
-                            _acc_4_13 += _r4*_r21
-                            _acc_4_14 += _r4*_r22
-                            _acc_4_15 += _r4*_r23
-                            _acc_5_0 += _r5*_r8
-                            _acc_5_1 += _r5*_r9
-                            _acc_5_2 += _r5*_r10
-                            _acc_5_3 += _r5*_r11
-                            _acc_5_4 += _r5*_r12
-                            _acc_5_5 += _r5*_r13
-                            _acc_5_6 += _r5*_r14
-                            _acc_5_7 += _r5*_r15
-                            _acc_5_8 += _r5*_r16
-                            _acc_5_9 += _r5*_r17
-                            _acc_5_10 += _r5*_r18
-                            _acc_5_11 += _r5*_r19
-                            _acc_5_12 += _r5*_r20
-                            _acc_5_13 += _r5*_r21
-                            _acc_5_14 += _r5*_r22
-                            _acc_5_15 += _r5*_r23
-                            _acc_6_0 += _r6*_r8
-                            _acc_6_1 += _r6*_r9
-                            _acc_6_2 += _r6*_r10
-                            _acc_6_3 += _r6*_r11
-                            _acc_6_4 += _r6*_r12
-                            _acc_6_5 += _r6*_r13
-                            _acc_6_6 += _r6*_r14
-                            _acc_6_7 += _r6*_r15
-                            _acc_6_8 += _r6*_r16
-                            _acc_6_9 += _r6*_r17
-                            _acc_6_10 += _r6*_r18
-                            _acc_6_11 += _r6*_r19
-                            _acc_6_12 += _r6*_r20
-                            _acc_6_13 += _r6*_r21
-                            _acc_6_14 += _r6*_r22
-                            _acc_6_15 += _r6*_r23
-                            _acc_7_0 += _r7*_r8
-                            _acc_7_1 += _r7*_r9
-                            _acc_7_2 += _r7*_r10
-                            _acc_7_3 += _r7*_r11
-                            _acc_7_4 += _r7*_r12
-                            _acc_7_5 += _r7*_r13
-                            _acc_7_6 += _r7*_r14
-                            _acc_7_7 += _r7*_r15
-                            _acc_7_8 += _r7*_r16
-                            _acc_7_9 += _r7*_r17
-                            _acc_7_10 += _r7*_r18
-                            _acc_7_11 += _r7*_r19
-                            _acc_7_12 += _r7*_r20
-                            _acc_7_13 += _r7*_r21
-                            _acc_7_14 += _r7*_r22
-                            _acc_7_15 += _r7*_r23
-                if x_0 < W:
-                    dH1[n, i, y_0, x_0] = _acc_0_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    dH1[n, i, y_1, x_1] = _acc_0_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    dH1[n, i, y_2, x_2] = _acc_0_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    dH1[n, i, y_3, x_3] = _acc_0_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    dH1[n, i, y_4, x_4] = _acc_0_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    dH1[n, i, y_5, x_5] = _acc_0_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    dH1[n, i, y_6, x_6] = _acc_0_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    dH1[n, i, y_7, x_7] = _acc_0_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    dH1[n, i, y_8, x_8] = _acc_0_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    dH1[n, i, y_9, x_9] = _acc_0_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    dH1[n, i, y_10, x_10] = _acc_0_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    dH1[n, i, y_11, x_11] = _acc_0_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    dH1[n, i, y_12, x_12] = _acc_0_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    dH1[n, i, y_13, x_13] = _acc_0_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    dH1[n, i, y_14, x_14] = _acc_0_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    dH1[n, i, y_15, x_15] = _acc_0_15
-                if x_0 < W:
-                    dH1[n, i + 1, y_0, x_0] = _acc_1_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    dH1[n, i + 1, y_1, x_1] = _acc_1_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    dH1[n, i + 1, y_2, x_2] = _acc_1_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    dH1[n, i + 1, y_3, x_3] = _acc_1_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    dH1[n, i + 1, y_4, x_4] = _acc_1_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    dH1[n, i + 1, y_5, x_5] = _acc_1_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    dH1[n, i + 1, y_6, x_6] = _acc_1_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    dH1[n, i + 1, y_7, x_7] = _acc_1_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    dH1[n, i + 1, y_8, x_8] = _acc_1_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    dH1[n, i + 1, y_9, x_9] = _acc_1_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    dH1[n, i + 1, y_10, x_10] = _acc_1_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    dH1[n, i + 1, y_11, x_11] = _acc_1_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    dH1[n, i + 1, y_12, x_12] = _acc_1_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    dH1[n, i + 1, y_13, x_13] = _acc_1_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    dH1[n, i + 1, y_14, x_14] = _acc_1_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    dH1[n, i + 1, y_15, x_15] = _acc_1_15
-                if x_0 < W:
-                    dH1[n, i + 2, y_0, x_0] = _acc_2_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    dH1[n, i + 2, y_1, x_1] = _acc_2_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    dH1[n, i + 2, y_2, x_2] = _acc_2_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    dH1[n, i + 2, y_3, x_3] = _acc_2_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    dH1[n, i + 2, y_4, x_4] = _acc_2_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    dH1[n, i + 2, y_5, x_5] = _acc_2_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    dH1[n, i + 2, y_6, x_6] = _acc_2_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    dH1[n, i + 2, y_7, x_7] = _acc_2_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    dH1[n, i + 2, y_8, x_8] = _acc_2_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    dH1[n, i + 2, y_9, x_9] = _acc_2_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    dH1[n, i + 2, y_10, x_10] = _acc_2_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    dH1[n, i + 2, y_11, x_11] = _acc_2_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    dH1[n, i + 2, y_12, x_12] = _acc_2_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    dH1[n, i + 2, y_13, x_13] = _acc_2_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    dH1[n, i + 2, y_14, x_14] = _acc_2_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    dH1[n, i + 2, y_15, x_15] = _acc_2_15
-                if x_0 < W:
-                    dH1[n, i + 3, y_0, x_0] = _acc_3_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    dH1[n, i + 3, y_1, x_1] = _acc_3_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    dH1[n, i + 3, y_2, x_2] = _acc_3_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    dH1[n, i + 3, y_3, x_3] = _acc_3_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    dH1[n, i + 3, y_4, x_4] = _acc_3_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    dH1[n, i + 3, y_5, x_5] = _acc_3_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    dH1[n, i + 3, y_6, x_6] = _acc_3_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    dH1[n, i + 3, y_7, x_7] = _acc_3_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    dH1[n, i + 3, y_8, x_8] = _acc_3_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    dH1[n, i + 3, y_9, x_9] = _acc_3_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    dH1[n, i + 3, y_10, x_10] = _acc_3_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    dH1[n, i + 3, y_11, x_11] = _acc_3_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    dH1[n, i + 3, y_12, x_12] = _acc_3_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    dH1[n, i + 3, y_13, x_13] = _acc_3_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    dH1[n, i + 3, y_14, x_14] = _acc_3_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    dH1[n, i + 3, y_15, x_15] = _acc_3_15
-                if x_0 < W:
-                    dH1[n, i + 4, y_0, x_0] = _acc_4_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    dH1[n, i + 4, y_1, x_1] = _acc_4_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    dH1[n, i + 4, y_2, x_2] = _acc_4_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    dH1[n, i + 4, y_3, x_3] = _acc_4_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    dH1[n, i + 4, y_4, x_4] = _acc_4_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    dH1[n, i + 4, y_5, x_5] = _acc_4_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    dH1[n, i + 4, y_6, x_6] = _acc_4_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    dH1[n, i + 4, y_7, x_7] = _acc_4_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    dH1[n, i + 4, y_8, x_8] = _acc_4_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    dH1[n, i + 4, y_9, x_9] = _acc_4_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    dH1[n, i + 4, y_10, x_10] = _acc_4_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    dH1[n, i + 4, y_11, x_11] = _acc_4_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    dH1[n, i + 4, y_12, x_12] = _acc_4_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    dH1[n, i + 4, y_13, x_13] = _acc_4_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    dH1[n, i + 4, y_14, x_14] = _acc_4_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    dH1[n, i + 4, y_15, x_15] = _acc_4_15
-                if x_0 < W:
-                    dH1[n, i + 5, y_0, x_0] = _acc_5_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    dH1[n, i + 5, y_1, x_1] = _acc_5_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    dH1[n, i + 5, y_2, x_2] = _acc_5_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    dH1[n, i + 5, y_3, x_3] = _acc_5_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    dH1[n, i + 5, y_4, x_4] = _acc_5_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    dH1[n, i + 5, y_5, x_5] = _acc_5_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    dH1[n, i + 5, y_6, x_6] = _acc_5_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    dH1[n, i + 5, y_7, x_7] = _acc_5_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    dH1[n, i + 5, y_8, x_8] = _acc_5_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    dH1[n, i + 5, y_9, x_9] = _acc_5_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    dH1[n, i + 5, y_10, x_10] = _acc_5_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    dH1[n, i + 5, y_11, x_11] = _acc_5_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    dH1[n, i + 5, y_12, x_12] = _acc_5_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    dH1[n, i + 5, y_13, x_13] = _acc_5_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    dH1[n, i + 5, y_14, x_14] = _acc_5_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    dH1[n, i + 5, y_15, x_15] = _acc_5_15
-                if x_0 < W:
-                    dH1[n, i + 6, y_0, x_0] = _acc_6_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    dH1[n, i + 6, y_1, x_1] = _acc_6_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    dH1[n, i + 6, y_2, x_2] = _acc_6_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    dH1[n, i + 6, y_3, x_3] = _acc_6_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    dH1[n, i + 6, y_4, x_4] = _acc_6_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    dH1[n, i + 6, y_5, x_5] = _acc_6_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    dH1[n, i + 6, y_6, x_6] = _acc_6_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    dH1[n, i + 6, y_7, x_7] = _acc_6_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    dH1[n, i + 6, y_8, x_8] = _acc_6_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    dH1[n, i + 6, y_9, x_9] = _acc_6_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    dH1[n, i + 6, y_10, x_10] = _acc_6_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    dH1[n, i + 6, y_11, x_11] = _acc_6_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    dH1[n, i + 6, y_12, x_12] = _acc_6_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    dH1[n, i + 6, y_13, x_13] = _acc_6_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    dH1[n, i + 6, y_14, x_14] = _acc_6_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    dH1[n, i + 6, y_15, x_15] = _acc_6_15
-                if x_0 < W:
-                    dH1[n, i + 7, y_0, x_0] = _acc_7_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    dH1[n, i + 7, y_1, x_1] = _acc_7_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    dH1[n, i + 7, y_2, x_2] = _acc_7_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    dH1[n, i + 7, y_3, x_3] = _acc_7_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    dH1[n, i + 7, y_4, x_4] = _acc_7_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    dH1[n, i + 7, y_5, x_5] = _acc_7_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    dH1[n, i + 7, y_6, x_6] = _acc_7_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    dH1[n, i + 7, y_7, x_7] = _acc_7_7
-                if _f + 8 < H*_wp and x_8 < W:
-                    dH1[n, i + 7, y_8, x_8] = _acc_7_8
-                if _f + 9 < H*_wp and x_9 < W:
-                    dH1[n, i + 7, y_9, x_9] = _acc_7_9
-                if _f + 10 < H*_wp and x_10 < W:
-                    dH1[n, i + 7, y_10, x_10] = _acc_7_10
-                if _f + 11 < H*_wp and x_11 < W:
-                    dH1[n, i + 7, y_11, x_11] = _acc_7_11
-                if _f + 12 < H*_wp and x_12 < W:
-                    dH1[n, i + 7, y_12, x_12] = _acc_7_12
-                if _f + 13 < H*_wp and x_13 < W:
-                    dH1[n, i + 7, y_13, x_13] = _acc_7_13
-                if _f + 14 < H*_wp and x_14 < W:
-                    dH1[n, i + 7, y_14, x_14] = _acc_7_14
-                if _f + 15 < H*_wp and x_15 < W:
-                    dH1[n, i + 7, y_15, x_15] = _acc_7_15
-        for i in range(_i_split, C):
-            for _f in range(H*_wp):
-                y = _f // _wp
-                x = _f - _wp*y
-                _acc = 0.0
-                for c in range(C):
-                    for a in range(3):
-                        for b in range(3):
-                            _acc += K2[i, c, a, b]*_xp[c, np.uint64(_wp*(-a + 2) - b + _f + 2)]
-                if x < W:
-                    dH1[n, i, y, x] = _acc
+        backward_dH1_block512_one(C, H, K2, W, _kp, _wp, dH1, dU2, n)
 
 
 @_slp
+@njit(cache=True, fastmath={"contract"})
+def backward_dH1_block512_one(C, H, K2, W, _kp, _wp, dH1, dU2, n):
+    """One iteration of backward_dH1_block512's parallel loop over n, compiled as a function of its own.
+    """
+    _xp = np.zeros((C, (H + 3)*_wp + 16), dtype=dH1.dtype)
+    for _c0 in range(C):
+        for _c1 in range(H):
+            for _c2 in range(W):
+                _xp[_c0, np.uint64(_wp*(_c1 + 1) + _c2 + 1)] = dU2[n, _c0, _c1, _c2]
+    _i_split = (C // 8)*8
+    for i in range(0, _i_split, 8):
+        for _f in range(0, H*_wp, 16):
+            y_0 = _f // _wp
+            y_1 = (_f + 1) // _wp
+            y_2 = (_f + 2) // _wp
+            y_3 = (_f + 3) // _wp
+            y_4 = (_f + 4) // _wp
+            y_5 = (_f + 5) // _wp
+            y_6 = (_f + 6) // _wp
+            y_7 = (_f + 7) // _wp
+            y_8 = (_f + 8) // _wp
+            y_9 = (_f + 9) // _wp
+            y_10 = (_f + 10) // _wp
+            y_11 = (_f + 11) // _wp
+            y_12 = (_f + 12) // _wp
+            y_13 = (_f + 13) // _wp
+            y_14 = (_f + 14) // _wp
+            y_15 = (_f + 15) // _wp
+            x_0 = _f - _wp*y_0
+            x_1 = _f + 1 - _wp*y_1
+            x_2 = _f + 2 - _wp*y_2
+            x_3 = _f + 3 - _wp*y_3
+            x_4 = _f + 4 - _wp*y_4
+            x_5 = _f + 5 - _wp*y_5
+            x_6 = _f + 6 - _wp*y_6
+            x_7 = _f + 7 - _wp*y_7
+            x_8 = _f + 8 - _wp*y_8
+            x_9 = _f + 9 - _wp*y_9
+            x_10 = _f + 10 - _wp*y_10
+            x_11 = _f + 11 - _wp*y_11
+            x_12 = _f + 12 - _wp*y_12
+            x_13 = _f + 13 - _wp*y_13
+            x_14 = _f + 14 - _wp*y_14
+            x_15 = _f + 15 - _wp*y_15
+            _acc_0_0 = dH1.dtype.type(0)
+            _acc_0_1 = dH1.dtype.type(0)
+            _acc_0_2 = dH1.dtype.type(0)
+            _acc_0_3 = dH1.dtype.type(0)
+            _acc_0_4 = dH1.dtype.type(0)
+            _acc_0_5 = dH1.dtype.type(0)
+            _acc_0_6 = dH1.dtype.type(0)
+            _acc_0_7 = dH1.dtype.type(0)
+            _acc_0_8 = dH1.dtype.type(0)
+            _acc_0_9 = dH1.dtype.type(0)
+            _acc_0_10 = dH1.dtype.type(0)
+            _acc_0_11 = dH1.dtype.type(0)
+            _acc_0_12 = dH1.dtype.type(0)
+            _acc_0_13 = dH1.dtype.type(0)
+            _acc_0_14 = dH1.dtype.type(0)
+            _acc_0_15 = dH1.dtype.type(0)
+            _acc_1_0 = dH1.dtype.type(0)
+            _acc_1_1 = dH1.dtype.type(0)
+            _acc_1_2 = dH1.dtype.type(0)
+            _acc_1_3 = dH1.dtype.type(0)
+            _acc_1_4 = dH1.dtype.type(0)
+            _acc_1_5 = dH1.dtype.type(0)
+            _acc_1_6 = dH1.dtype.type(0)
+            _acc_1_7 = dH1.dtype.type(0)
+            _acc_1_8 = dH1.dtype.type(0)
+            _acc_1_9 = dH1.dtype.type(0)
+            _acc_1_10 = dH1.dtype.type(0)
+            _acc_1_11 = dH1.dtype.type(0)
+            _acc_1_12 = dH1.dtype.type(0)
+            _acc_1_13 = dH1.dtype.type(0)
+            _acc_1_14 = dH1.dtype.type(0)
+            _acc_1_15 = dH1.dtype.type(0)
+            _acc_2_0 = dH1.dtype.type(0)
+            _acc_2_1 = dH1.dtype.type(0)
+            _acc_2_2 = dH1.dtype.type(0)
+            _acc_2_3 = dH1.dtype.type(0)
+            _acc_2_4 = dH1.dtype.type(0)
+            _acc_2_5 = dH1.dtype.type(0)
+            _acc_2_6 = dH1.dtype.type(0)
+            _acc_2_7 = dH1.dtype.type(0)
+            _acc_2_8 = dH1.dtype.type(0)
+            _acc_2_9 = dH1.dtype.type(0)
+            _acc_2_10 = dH1.dtype.type(0)
+            _acc_2_11 = dH1.dtype.type(0)
+            _acc_2_12 = dH1.dtype.type(0)
+            _acc_2_13 = dH1.dtype.type(0)
+            _acc_2_14 = dH1.dtype.type(0)
+            _acc_2_15 = dH1.dtype.type(0)
+            _acc_3_0 = dH1.dtype.type(0)
+            _acc_3_1 = dH1.dtype.type(0)
+            _acc_3_2 = dH1.dtype.type(0)
+            _acc_3_3 = dH1.dtype.type(0)
+            _acc_3_4 = dH1.dtype.type(0)
+            _acc_3_5 = dH1.dtype.type(0)
+            _acc_3_6 = dH1.dtype.type(0)
+            _acc_3_7 = dH1.dtype.type(0)
+            _acc_3_8 = dH1.dtype.type(0)
+            _acc_3_9 = dH1.dtype.type(0)
+            _acc_3_10 = dH1.dtype.type(0)
+            _acc_3_11 = dH1.dtype.type(0)
+            _acc_3_12 = dH1.dtype.type(0)
+            _acc_3_13 = dH1.dtype.type(0)
+            _acc_3_14 = dH1.dtype.type(0)
+            _acc_3_15 = dH1.dtype.type(0)
+            _acc_4_0 = dH1.dtype.type(0)
+            _acc_4_1 = dH1.dtype.type(0)
+            _acc_4_2 = dH1.dtype.type(0)
+            _acc_4_3 = dH1.dtype.type(0)
+            _acc_4_4 = dH1.dtype.type(0)
+            _acc_4_5 = dH1.dtype.type(0)
+            _acc_4_6 = dH1.dtype.type(0)
+            _acc_4_7 = dH1.dtype.type(0)
+            _acc_4_8 = dH1.dtype.type(0)
+            _acc_4_9 = dH1.dtype.type(0)
+            _acc_4_10 = dH1.dtype.type(0)
+            _acc_4_11 = dH1.dtype.type(0)
+            _acc_4_12 = dH1.dtype.type(0)
+            _acc_4_13 = dH1.dtype.type(0)
+            _acc_4_14 = dH1.dtype.type(0)
+            _acc_4_15 = dH1.dtype.type(0)
+            _acc_5_0 = dH1.dtype.type(0)
+            _acc_5_1 = dH1.dtype.type(0)
+            _acc_5_2 = dH1.dtype.type(0)
+            _acc_5_3 = dH1.dtype.type(0)
+            _acc_5_4 = dH1.dtype.type(0)
+            _acc_5_5 = dH1.dtype.type(0)
+            _acc_5_6 = dH1.dtype.type(0)
+            _acc_5_7 = dH1.dtype.type(0)
+            _acc_5_8 = dH1.dtype.type(0)
+            _acc_5_9 = dH1.dtype.type(0)
+            _acc_5_10 = dH1.dtype.type(0)
+            _acc_5_11 = dH1.dtype.type(0)
+            _acc_5_12 = dH1.dtype.type(0)
+            _acc_5_13 = dH1.dtype.type(0)
+            _acc_5_14 = dH1.dtype.type(0)
+            _acc_5_15 = dH1.dtype.type(0)
+            _acc_6_0 = dH1.dtype.type(0)
+            _acc_6_1 = dH1.dtype.type(0)
+            _acc_6_2 = dH1.dtype.type(0)
+            _acc_6_3 = dH1.dtype.type(0)
+            _acc_6_4 = dH1.dtype.type(0)
+            _acc_6_5 = dH1.dtype.type(0)
+            _acc_6_6 = dH1.dtype.type(0)
+            _acc_6_7 = dH1.dtype.type(0)
+            _acc_6_8 = dH1.dtype.type(0)
+            _acc_6_9 = dH1.dtype.type(0)
+            _acc_6_10 = dH1.dtype.type(0)
+            _acc_6_11 = dH1.dtype.type(0)
+            _acc_6_12 = dH1.dtype.type(0)
+            _acc_6_13 = dH1.dtype.type(0)
+            _acc_6_14 = dH1.dtype.type(0)
+            _acc_6_15 = dH1.dtype.type(0)
+            _acc_7_0 = dH1.dtype.type(0)
+            _acc_7_1 = dH1.dtype.type(0)
+            _acc_7_2 = dH1.dtype.type(0)
+            _acc_7_3 = dH1.dtype.type(0)
+            _acc_7_4 = dH1.dtype.type(0)
+            _acc_7_5 = dH1.dtype.type(0)
+            _acc_7_6 = dH1.dtype.type(0)
+            _acc_7_7 = dH1.dtype.type(0)
+            _acc_7_8 = dH1.dtype.type(0)
+            _acc_7_9 = dH1.dtype.type(0)
+            _acc_7_10 = dH1.dtype.type(0)
+            _acc_7_11 = dH1.dtype.type(0)
+            _acc_7_12 = dH1.dtype.type(0)
+            _acc_7_13 = dH1.dtype.type(0)
+            _acc_7_14 = dH1.dtype.type(0)
+            _acc_7_15 = dH1.dtype.type(0)
+            for c in range(C):
+                for a in range(3):
+                    for b in range(3):
+                        _r = _kp[i // 8, c, a, b, 0]
+                        _r1 = _kp[i // 8, c, a, b, 1]
+                        _r2 = _kp[i // 8, c, a, b, 2]
+                        _r3 = _kp[i // 8, c, a, b, 3]
+                        _r4 = _kp[i // 8, c, a, b, 4]
+                        _r5 = _kp[i // 8, c, a, b, 5]
+                        _r6 = _kp[i // 8, c, a, b, 6]
+                        _r7 = _kp[i // 8, c, a, b, 7]
+                        _r8 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 2)]
+                        _r9 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 3)]
+                        _r10 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 4)]
+                        _r11 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 5)]
+                        _r12 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 6)]
+                        _r13 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 7)]
+                        _r14 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 8)]
+                        _r15 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 9)]
+                        _r16 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 10)]
+                        _r17 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 11)]
+                        _r18 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 12)]
+                        _r19 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 13)]
+                        _r20 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 14)]
+                        _r21 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 15)]
+                        _r22 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 16)]
+                        _r23 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 17)]
+                        _acc_0_0 += _r*_r8
+                        _acc_0_1 += _r*_r9
+                        _acc_0_2 += _r*_r10
+                        _acc_0_3 += _r*_r11
+                        _acc_0_4 += _r*_r12
+                        _acc_0_5 += _r*_r13
+                        _acc_0_6 += _r*_r14
+                        _acc_0_7 += _r*_r15
+                        _acc_0_8 += _r*_r16
+                        _acc_0_9 += _r*_r17
+                        _acc_0_10 += _r*_r18
+                        _acc_0_11 += _r*_r19
+                        _acc_0_12 += _r*_r20
+                        _acc_0_13 += _r*_r21
+                        _acc_0_14 += _r*_r22
+                        _acc_0_15 += _r*_r23
+                        _acc_1_0 += _r1*_r8
+                        _acc_1_1 += _r1*_r9
+                        _acc_1_2 += _r1*_r10
+                        _acc_1_3 += _r1*_r11
+                        _acc_1_4 += _r1*_r12
+                        _acc_1_5 += _r1*_r13
+                        _acc_1_6 += _r1*_r14
+                        _acc_1_7 += _r1*_r15
+                        _acc_1_8 += _r1*_r16
+                        _acc_1_9 += _r1*_r17
+                        _acc_1_10 += _r1*_r18
+                        _acc_1_11 += _r1*_r19
+                        _acc_1_12 += _r1*_r20
+                        _acc_1_13 += _r1*_r21
+                        _acc_1_14 += _r1*_r22
+                        _acc_1_15 += _r1*_r23
+                        _acc_2_0 += _r2*_r8
+                        _acc_2_1 += _r2*_r9
+                        _acc_2_2 += _r2*_r10
+                        _acc_2_3 += _r2*_r11
+                        _acc_2_4 += _r2*_r12
+                        _acc_2_5 += _r2*_r13
+                        _acc_2_6 += _r2*_r14
+                        _acc_2_7 += _r2*_r15
+                        _acc_2_8 += _r2*_r16
+                        _acc_2_9 += _r2*_r17
+                        _acc_2_10 += _r2*_r18
+                        _acc_2_11 += _r2*_r19
+                        _acc_2_12 += _r2*_r20
+                        _acc_2_13 += _r2*_r21
+                        _acc_2_14 += _r2*_r22
+                        _acc_2_15 += _r2*_r23
+                        _acc_3_0 += _r3*_r8
+                        _acc_3_1 += _r3*_r9
+                        _acc_3_2 += _r3*_r10
+                        _acc_3_3 += _r3*_r11
+                        _acc_3_4 += _r3*_r12
+                        _acc_3_5 += _r3*_r13
+                        _acc_3_6 += _r3*_r14
+                        _acc_3_7 += _r3*_r15
+                        _acc_3_8 += _r3*_r16
+                        _acc_3_9 += _r3*_r17
+                        _acc_3_10 += _r3*_r18
+                        _acc_3_11 += _r3*_r19
+                        _acc_3_12 += _r3*_r20
+                        _acc_3_13 += _r3*_r21
+                        _acc_3_14 += _r3*_r22
+                        _acc_3_15 += _r3*_r23
+                        _acc_4_0 += _r4*_r8
+                        _acc_4_1 += _r4*_r9
+                        _acc_4_2 += _r4*_r10
+                        _acc_4_3 += _r4*_r11
+                        _acc_4_4 += _r4*_r12
+                        _acc_4_5 += _r4*_r13
+                        _acc_4_6 += _r4*_r14
+                        _acc_4_7 += _r4*_r15
+                        _acc_4_8 += _r4*_r16
+                        _acc_4_9 += _r4*_r17
+                        _acc_4_10 += _r4*_r18
+                        _acc_4_11 += _r4*_r19
+                        _acc_4_12 += _r4*_r20
+                        _acc_4_13 += _r4*_r21
+                        _acc_4_14 += _r4*_r22
+                        _acc_4_15 += _r4*_r23
+                        _acc_5_0 += _r5*_r8
+                        _acc_5_1 += _r5*_r9
+                        _acc_5_2 += _r5*_r10
+                        _acc_5_3 += _r5*_r11
+                        _acc_5_4 += _r5*_r12
+                        _acc_5_5 += _r5*_r13
+                        _acc_5_6 += _r5*_r14
+                        _acc_5_7 += _r5*_r15
+                        _acc_5_8 += _r5*_r16
+                        _acc_5_9 += _r5*_r17
+                        _acc_5_10 += _r5*_r18
+                        _acc_5_11 += _r5*_r19
+                        _acc_5_12 += _r5*_r20
+                        _acc_5_13 += _r5*_r21
+                        _acc_5_14 += _r5*_r22
+                        _acc_5_15 += _r5*_r23
+                        _acc_6_0 += _r6*_r8
+                        _acc_6_1 += _r6*_r9
+                        _acc_6_2 += _r6*_r10
+                        _acc_6_3 += _r6*_r11
+                        _acc_6_4 += _r6*_r12
+                        _acc_6_5 += _r6*_r13
+                        _acc_6_6 += _r6*_r14
+                        _acc_6_7 += _r6*_r15
+                        _acc_6_8 += _r6*_r16
+                        _acc_6_9 += _r6*_r17
+                        _acc_6_10 += _r6*_r18
+                        _acc_6_11 += _r6*_r19
+                        _acc_6_12 += _r6*_r20
+                        _acc_6_13 += _r6*_r21
+                        _acc_6_14 += _r6*_r22
+                        _acc_6_15 += _r6*_r23
+                        _acc_7_0 += _r7*_r8
+                        _acc_7_1 += _r7*_r9
+                        _acc_7_2 += _r7*_r10
+                        _acc_7_3 += _r7*_r11
+                        _acc_7_4 += _r7*_r12
+                        _acc_7_5 += _r7*_r13
+                        _acc_7_6 += _r7*_r14
+                        _acc_7_7 += _r7*_r15
+                        _acc_7_8 += _r7*_r16
+                        _acc_7_9 += _r7*_r17
+                        _acc_7_10 += _r7*_r18
+                        _acc_7_11 += _r7*_r19
+                        _acc_7_12 += _r7*_r20
+                        _acc_7_13 += _r7*_r21
+                        _acc_7_14 += _r7*_r22
+                        _acc_7_15 += _r7*_r23
+            if x_0 < W:
+                dH1[n, i, y_0, x_0] = _acc_0_0
+            if _f + 1 < H*_wp and x_1 < W:
+                dH1[n, i, y_1, x_1] = _acc_0_1
+            if _f + 2 < H*_wp and x_2 < W:
+                dH1[n, i, y_2, x_2] = _acc_0_2
+            if _f + 3 < H*_wp and x_3 < W:
+                dH1[n, i, y_3, x_3] = _acc_0_3
+            if _f + 4 < H*_wp and x_4 < W:
+                dH1[n, i, y_4, x_4] = _acc_0_4
+            if _f + 5 < H*_wp and x_5 < W:
+                dH1[n, i, y_5, x_5] = _acc_0_5
+            if _f + 6 < H*_wp and x_6 < W:
+                dH1[n, i, y_6, x_6] = _acc_0_6
+            if _f + 7 < H*_wp and x_7 < W:
+                dH1[n, i, y_7, x_7] = _acc_0_7
+            if _f + 8 < H*_wp and x_8 < W:
+                dH1[n, i, y_8, x_8] = _acc_0_8
+            if _f + 9 < H*_wp and x_9 < W:
+                dH1[n, i, y_9, x_9] = _acc_0_9
+            if _f + 10 < H*_wp and x_10 < W:
+                dH1[n, i, y_10, x_10] = _acc_0_10
+            if _f + 11 < H*_wp and x_11 < W:
+                dH1[n, i, y_11, x_11] = _acc_0_11
+            if _f + 12 < H*_wp and x_12 < W:
+                dH1[n, i, y_12, x_12] = _acc_0_12
+            if _f + 13 < H*_wp and x_13 < W:
+                dH1[n, i, y_13, x_13] = _acc_0_13
+            if _f + 14 < H*_wp and x_14 < W:
+                dH1[n, i, y_14, x_14] = _acc_0_14
+            if _f + 15 < H*_wp and x_15 < W:
+                dH1[n, i, y_15, x_15] = _acc_0_15
+            if x_0 < W:
+                dH1[n, i + 1, y_0, x_0] = _acc_1_0
+            if _f + 1 < H*_wp and x_1 < W:
+                dH1[n, i + 1, y_1, x_1] = _acc_1_1
+            if _f + 2 < H*_wp and x_2 < W:
+                dH1[n, i + 1, y_2, x_2] = _acc_1_2
+            if _f + 3 < H*_wp and x_3 < W:
+                dH1[n, i + 1, y_3, x_3] = _acc_1_3
+            if _f + 4 < H*_wp and x_4 < W:
+                dH1[n, i + 1, y_4, x_4] = _acc_1_4
+            if _f + 5 < H*_wp and x_5 < W:
+                dH1[n, i + 1, y_5, x_5] = _acc_1_5
+            if _f + 6 < H*_wp and x_6 < W:
+                dH1[n, i + 1, y_6, x_6] = _acc_1_6
+            if _f + 7 < H*_wp and x_7 < W:
+                dH1[n, i + 1, y_7, x_7] = _acc_1_7
+            if _f + 8 < H*_wp and x_8 < W:
+                dH1[n, i + 1, y_8, x_8] = _acc_1_8
+            if _f + 9 < H*_wp and x_9 < W:
+                dH1[n, i + 1, y_9, x_9] = _acc_1_9
+            if _f + 10 < H*_wp and x_10 < W:
+                dH1[n, i + 1, y_10, x_10] = _acc_1_10
+            if _f + 11 < H*_wp and x_11 < W:
+                dH1[n, i + 1, y_11, x_11] = _acc_1_11
+            if _f + 12 < H*_wp and x_12 < W:
+                dH1[n, i + 1, y_12, x_12] = _acc_1_12
+            if _f + 13 < H*_wp and x_13 < W:
+                dH1[n, i + 1, y_13, x_13] = _acc_1_13
+            if _f + 14 < H*_wp and x_14 < W:
+                dH1[n, i + 1, y_14, x_14] = _acc_1_14
+            if _f + 15 < H*_wp and x_15 < W:
+                dH1[n, i + 1, y_15, x_15] = _acc_1_15
+            if x_0 < W:
+                dH1[n, i + 2, y_0, x_0] = _acc_2_0
+            if _f + 1 < H*_wp and x_1 < W:
+                dH1[n, i + 2, y_1, x_1] = _acc_2_1
+            if _f + 2 < H*_wp and x_2 < W:
+                dH1[n, i + 2, y_2, x_2] = _acc_2_2
+            if _f + 3 < H*_wp and x_3 < W:
+                dH1[n, i + 2, y_3, x_3] = _acc_2_3
+            if _f + 4 < H*_wp and x_4 < W:
+                dH1[n, i + 2, y_4, x_4] = _acc_2_4
+            if _f + 5 < H*_wp and x_5 < W:
+                dH1[n, i + 2, y_5, x_5] = _acc_2_5
+            if _f + 6 < H*_wp and x_6 < W:
+                dH1[n, i + 2, y_6, x_6] = _acc_2_6
+            if _f + 7 < H*_wp and x_7 < W:
+                dH1[n, i + 2, y_7, x_7] = _acc_2_7
+            if _f + 8 < H*_wp and x_8 < W:
+                dH1[n, i + 2, y_8, x_8] = _acc_2_8
+            if _f + 9 < H*_wp and x_9 < W:
+                dH1[n, i + 2, y_9, x_9] = _acc_2_9
+            if _f + 10 < H*_wp and x_10 < W:
+                dH1[n, i + 2, y_10, x_10] = _acc_2_10
+            if _f + 11 < H*_wp and x_11 < W:
+                dH1[n, i + 2, y_11, x_11] = _acc_2_11
+            if _f + 12 < H*_wp and x_12 < W:
+                dH1[n, i + 2, y_12, x_12] = _acc_2_12
+            if _f + 13 < H*_wp and x_13 < W:
+                dH1[n, i + 2, y_13, x_13] = _acc_2_13
+            if _f + 14 < H*_wp and x_14 < W:
+                dH1[n, i + 2, y_14, x_14] = _acc_2_14
+            if _f + 15 < H*_wp and x_15 < W:
+                dH1[n, i + 2, y_15, x_15] = _acc_2_15
+            if x_0 < W:
+                dH1[n, i + 3, y_0, x_0] = _acc_3_0
+            if _f + 1 < H*_wp and x_1 < W:
+                dH1[n, i + 3, y_1, x_1] = _acc_3_1
+            if _f + 2 < H*_wp and x_2 < W:
+                dH1[n, i + 3, y_2, x_2] = _acc_3_2
+            if _f + 3 < H*_wp and x_3 < W:
+                dH1[n, i + 3, y_3, x_3] = _acc_3_3
+            if _f + 4 < H*_wp and x_4 < W:
+                dH1[n, i + 3, y_4, x_4] = _acc_3_4
+            if _f + 5 < H*_wp and x_5 < W:
+                dH1[n, i + 3, y_5, x_5] = _acc_3_5
+            if _f + 6 < H*_wp and x_6 < W:
+                dH1[n, i + 3, y_6, x_6] = _acc_3_6
+            if _f + 7 < H*_wp and x_7 < W:
+                dH1[n, i + 3, y_7, x_7] = _acc_3_7
+            if _f + 8 < H*_wp and x_8 < W:
+                dH1[n, i + 3, y_8, x_8] = _acc_3_8
+            if _f + 9 < H*_wp and x_9 < W:
+                dH1[n, i + 3, y_9, x_9] = _acc_3_9
+            if _f + 10 < H*_wp and x_10 < W:
+                dH1[n, i + 3, y_10, x_10] = _acc_3_10
+            if _f + 11 < H*_wp and x_11 < W:
+                dH1[n, i + 3, y_11, x_11] = _acc_3_11
+            if _f + 12 < H*_wp and x_12 < W:
+                dH1[n, i + 3, y_12, x_12] = _acc_3_12
+            if _f + 13 < H*_wp and x_13 < W:
+                dH1[n, i + 3, y_13, x_13] = _acc_3_13
+            if _f + 14 < H*_wp and x_14 < W:
+                dH1[n, i + 3, y_14, x_14] = _acc_3_14
+            if _f + 15 < H*_wp and x_15 < W:
+                dH1[n, i + 3, y_15, x_15] = _acc_3_15
+            if x_0 < W:
+                dH1[n, i + 4, y_0, x_0] = _acc_4_0
+            if _f + 1 < H*_wp and x_1 < W:
+                dH1[n, i + 4, y_1, x_1] = _acc_4_1
+            if _f + 2 < H*_wp and x_2 < W:
+                dH1[n, i + 4, y_2, x_2] = _acc_4_2
+            if _f + 3 < H*_wp and x_3 < W:
+                dH1[n, i + 4, y_3, x_3] = _acc_4_3
+            if _f + 4 < H*_wp and x_4 < W:
+                dH1[n, i + 4, y_4, x_4] = _acc_4_4
+            if _f + 5 < H*_wp and x_5 < W:
+                dH1[n, i + 4, y_5, x_5] = _acc_4_5
+            if _f + 6 < H*_wp and x_6 < W:
+                dH1[n, i + 4, y_6, x_6] = _acc_4_6
+            if _f + 7 < H*_wp and x_7 < W:
+                dH1[n, i + 4, y_7, x_7] = _acc_4_7
+            if _f + 8 < H*_wp and x_8 < W:
+                dH1[n, i + 4, y_8, x_8] = _acc_4_8
+            if _f + 9 < H*_wp and x_9 < W:
+                dH1[n, i + 4, y_9, x_9] = _acc_4_9
+            if _f + 10 < H*_wp and x_10 < W:
+                dH1[n, i + 4, y_10, x_10] = _acc_4_10
+            if _f + 11 < H*_wp and x_11 < W:
+                dH1[n, i + 4, y_11, x_11] = _acc_4_11
+            if _f + 12 < H*_wp and x_12 < W:
+                dH1[n, i + 4, y_12, x_12] = _acc_4_12
+            if _f + 13 < H*_wp and x_13 < W:
+                dH1[n, i + 4, y_13, x_13] = _acc_4_13
+            if _f + 14 < H*_wp and x_14 < W:
+                dH1[n, i + 4, y_14, x_14] = _acc_4_14
+            if _f + 15 < H*_wp and x_15 < W:
+                dH1[n, i + 4, y_15, x_15] = _acc_4_15
+            if x_0 < W:
+                dH1[n, i + 5, y_0, x_0] = _acc_5_0
+            if _f + 1 < H*_wp and x_1 < W:
+                dH1[n, i + 5, y_1, x_1] = _acc_5_1
+            if _f + 2 < H*_wp and x_2 < W:
+                dH1[n, i + 5, y_2, x_2] = _acc_5_2
+            if _f + 3 < H*_wp and x_3 < W:
+                dH1[n, i + 5, y_3, x_3] = _acc_5_3
+            if _f + 4 < H*_wp and x_4 < W:
+                dH1[n, i + 5, y_4, x_4] = _acc_5_4
+            if _f + 5 < H*_wp and x_5 < W:
+                dH1[n, i + 5, y_5, x_5] = _acc_5_5
+            if _f + 6 < H*_wp and x_6 < W:
+                dH1[n, i + 5, y_6, x_6] = _acc_5_6
+            if _f + 7 < H*_wp and x_7 < W:
+                dH1[n, i + 5, y_7, x_7] = _acc_5_7
+            if _f + 8 < H*_wp and x_8 < W:
+                dH1[n, i + 5, y_8, x_8] = _acc_5_8
+            if _f + 9 < H*_wp and x_9 < W:
+                dH1[n, i + 5, y_9, x_9] = _acc_5_9
+            if _f + 10 < H*_wp and x_10 < W:
+                dH1[n, i + 5, y_10, x_10] = _acc_5_10
+            if _f + 11 < H*_wp and x_11 < W:
+                dH1[n, i + 5, y_11, x_11] = _acc_5_11
+            if _f + 12 < H*_wp and x_12 < W:
+                dH1[n, i + 5, y_12, x_12] = _acc_5_12
+            if _f + 13 < H*_wp and x_13 < W:
+                dH1[n, i + 5, y_13, x_13] = _acc_5_13
+            if _f + 14 < H*_wp and x_14 < W:
+                dH1[n, i + 5, y_14, x_14] = _acc_5_14
+            if _f + 15 < H*_wp and x_15 < W:
+                dH1[n, i + 5, y_15, x_15] = _acc_5_15
+            if x_0 < W:
+                dH1[n, i + 6, y_0, x_0] = _acc_6_0
+            if _f + 1 < H*_wp and x_1 < W:
+                dH1[n, i + 6, y_1, x_1] = _acc_6_1
+            if _f + 2 < H*_wp and x_2 < W:
+                dH1[n, i + 6, y_2, x_2] = _acc_6_2
+            if _f + 3 < H*_wp and x_3 < W:
+                dH1[n, i + 6, y_3, x_3] = _acc_6_3
+            if _f + 4 < H*_wp and x_4 < W:
+                dH1[n, i + 6, y_4, x_4] = _acc_6_4
+            if _f + 5 < H*_wp and x_5 < W:
+                dH1[n, i + 6, y_5, x_5] = _acc_6_5
+            if _f + 6 < H*_wp and x_6 < W:
+                dH1[n, i + 6, y_6, x_6] = _acc_6_6
+            if _f + 7 < H*_wp and x_7 < W:
+                dH1[n, i + 6, y_7, x_7] = _acc_6_7
+            if _f + 8 < H*_wp and x_8 < W:
+                dH1[n, i + 6, y_8, x_8] = _acc_6_8
+            if _f + 9 < H*_wp and x_9 < W:
+                dH1[n, i + 6, y_9, x_9] = _acc_6_9
+            if _f + 10 < H*_wp and x_10 < W:
+                dH1[n, i + 6, y_10, x_10] = _acc_6_10
+            if _f + 11 < H*_wp and x_11 < W:
+                dH1[n, i + 6, y_11, x_11] = _acc_6_11
+            if _f + 12 < H*_wp and x_12 < W:
+                dH1[n, i + 6, y_12, x_12] = _acc_6_12
+            if _f + 13 < H*_wp and x_13 < W:
+                dH1[n, i + 6, y_13, x_13] = _acc_6_13
+            if _f + 14 < H*_wp and x_14 < W:
+                dH1[n, i + 6, y_14, x_14] = _acc_6_14
+            if _f + 15 < H*_wp and x_15 < W:
+                dH1[n, i + 6, y_15, x_15] = _acc_6_15
+            if x_0 < W:
+                dH1[n, i + 7, y_0, x_0] = _acc_7_0
+            if _f + 1 < H*_wp and x_1 < W:
+                dH1[n, i + 7, y_1, x_1] = _acc_7_1
+            if _f + 2 < H*_wp and x_2 < W:
+                dH1[n, i + 7, y_2, x_2] = _acc_7_2
+            if _f + 3 < H*_wp and x_3 < W:
+                dH1[n, i + 7, y_3, x_3] = _acc_7_3
+            if _f + 4 < H*_wp and x_4 < W:
+                dH1[n, i + 7, y_4, x_4] = _acc_7_4
+            if _f + 5 < H*_wp and x_5 < W:
+                dH1[n, i + 7, y_5, x_5] = _acc_7_5
+            if _f + 6 < H*_wp and x_6 < W:
+                dH1[n, i + 7, y_6, x_6] = _acc_7_6
+            if _f + 7 < H*_wp and x_7 < W:
+                dH1[n, i + 7, y_7, x_7] = _acc_7_7
+            if _f + 8 < H*_wp and x_8 < W:
+                dH1[n, i + 7, y_8, x_8] = _acc_7_8
+            if _f + 9 < H*_wp and x_9 < W:
+                dH1[n, i + 7, y_9, x_9] = _acc_7_9
+            if _f + 10 < H*_wp and x_10 < W:
+                dH1[n, i + 7, y_10, x_10] = _acc_7_10
+            if _f + 11 < H*_wp and x_11 < W:
+                dH1[n, i + 7, y_11, x_11] = _acc_7_11
+            if _f + 12 < H*_wp and x_12 < W:
+                dH1[n, i + 7, y_12, x_12] = _acc_7_12
+            if _f + 13 < H*_wp and x_13 < W:
+                dH1[n, i + 7, y_13, x_13] = _acc_7_13
+            if _f + 14 < H*_wp and x_14 < W:
+                dH1[n, i + 7, y_14, x_14] = _acc_7_14
+            if _f + 15 < H*_wp and x_15 < W:
+                dH1[n, i + 7, y_15, x_15] = _acc_7_15
+    for i in range(_i_split, C):
+        for _f in range(H*_wp):
+            y = _f // _wp
+            x = _f - _wp*y
+            _acc = 0.0
+            for c in range(C):
+                for a in range(3):
+                    for b in range(3):
+                        _acc += K2[i, c, a, b]*_xp[c, np.uint64(_wp*(-a + 2) - b + _f + 2)]
+            if x < W:
+                dH1[n, i, y, x] = _acc
+
+
 @njit(cache=True, parallel=True, fastmath={"contract"})
 def backward_dH1_block(K2, dU2, dH1, N, C, H, W):
     """One schedule of backward_dH1, which picks it by the sizes: register-blocked outer
@@ -3241,316 +3275,324 @@ def backward_dH1_block(K2, dU2, dH1, N, C, H, W):
                     _kp[_k0 // 8, _k1, _k2, _k3, _k0 - 8*(_k0 // 8)] = K2[_k0, _k1, _k2, _k3]
     _wp = W + 1
     for n in prange(N):
-        _xp = np.zeros((C, (H + 3)*_wp + 8), dtype=dH1.dtype)
-        for _c0 in range(C):
-            for _c1 in range(H):
-                for _c2 in range(W):
-                    _xp[_c0, np.uint64(_wp*(_c1 + 1) + _c2 + 1)] = dU2[n, _c0, _c1, _c2]
-        _i_split = (C // 8)*8
-        for i in range(0, _i_split, 8):
-            for _f in range(0, H*_wp, 8):
-                y_0 = _f // _wp
-                y_1 = (_f + 1) // _wp
-                y_2 = (_f + 2) // _wp
-                y_3 = (_f + 3) // _wp
-                y_4 = (_f + 4) // _wp
-                y_5 = (_f + 5) // _wp
-                y_6 = (_f + 6) // _wp
-                y_7 = (_f + 7) // _wp
-                x_0 = _f - _wp*y_0
-                x_1 = _f + 1 - _wp*y_1
-                x_2 = _f + 2 - _wp*y_2
-                x_3 = _f + 3 - _wp*y_3
-                x_4 = _f + 4 - _wp*y_4
-                x_5 = _f + 5 - _wp*y_5
-                x_6 = _f + 6 - _wp*y_6
-                x_7 = _f + 7 - _wp*y_7
-                _acc_0_0 = dH1.dtype.type(0)
-                _acc_0_1 = dH1.dtype.type(0)
-                _acc_0_2 = dH1.dtype.type(0)
-                _acc_0_3 = dH1.dtype.type(0)
-                _acc_0_4 = dH1.dtype.type(0)
-                _acc_0_5 = dH1.dtype.type(0)
-                _acc_0_6 = dH1.dtype.type(0)
-                _acc_0_7 = dH1.dtype.type(0)
-                _acc_1_0 = dH1.dtype.type(0)
-                _acc_1_1 = dH1.dtype.type(0)
-                _acc_1_2 = dH1.dtype.type(0)
-                _acc_1_3 = dH1.dtype.type(0)
-                _acc_1_4 = dH1.dtype.type(0)
-                _acc_1_5 = dH1.dtype.type(0)
-                _acc_1_6 = dH1.dtype.type(0)
-                _acc_1_7 = dH1.dtype.type(0)
-                _acc_2_0 = dH1.dtype.type(0)
-                _acc_2_1 = dH1.dtype.type(0)
-                _acc_2_2 = dH1.dtype.type(0)
-                _acc_2_3 = dH1.dtype.type(0)
-                _acc_2_4 = dH1.dtype.type(0)
-                _acc_2_5 = dH1.dtype.type(0)
-                _acc_2_6 = dH1.dtype.type(0)
-                _acc_2_7 = dH1.dtype.type(0)
-                _acc_3_0 = dH1.dtype.type(0)
-                _acc_3_1 = dH1.dtype.type(0)
-                _acc_3_2 = dH1.dtype.type(0)
-                _acc_3_3 = dH1.dtype.type(0)
-                _acc_3_4 = dH1.dtype.type(0)
-                _acc_3_5 = dH1.dtype.type(0)
-                _acc_3_6 = dH1.dtype.type(0)
-                _acc_3_7 = dH1.dtype.type(0)
-                _acc_4_0 = dH1.dtype.type(0)
-                _acc_4_1 = dH1.dtype.type(0)
-                _acc_4_2 = dH1.dtype.type(0)
-                _acc_4_3 = dH1.dtype.type(0)
-                _acc_4_4 = dH1.dtype.type(0)
-                _acc_4_5 = dH1.dtype.type(0)
-                _acc_4_6 = dH1.dtype.type(0)
-                _acc_4_7 = dH1.dtype.type(0)
-                _acc_5_0 = dH1.dtype.type(0)
-                _acc_5_1 = dH1.dtype.type(0)
-                _acc_5_2 = dH1.dtype.type(0)
-                _acc_5_3 = dH1.dtype.type(0)
-                _acc_5_4 = dH1.dtype.type(0)
-                _acc_5_5 = dH1.dtype.type(0)
-                _acc_5_6 = dH1.dtype.type(0)
-                _acc_5_7 = dH1.dtype.type(0)
-                _acc_6_0 = dH1.dtype.type(0)
-                _acc_6_1 = dH1.dtype.type(0)
-                _acc_6_2 = dH1.dtype.type(0)
-                _acc_6_3 = dH1.dtype.type(0)
-                _acc_6_4 = dH1.dtype.type(0)
-                _acc_6_5 = dH1.dtype.type(0)
-                _acc_6_6 = dH1.dtype.type(0)
-                _acc_6_7 = dH1.dtype.type(0)
-                _acc_7_0 = dH1.dtype.type(0)
-                _acc_7_1 = dH1.dtype.type(0)
-                _acc_7_2 = dH1.dtype.type(0)
-                _acc_7_3 = dH1.dtype.type(0)
-                _acc_7_4 = dH1.dtype.type(0)
-                _acc_7_5 = dH1.dtype.type(0)
-                _acc_7_6 = dH1.dtype.type(0)
-                _acc_7_7 = dH1.dtype.type(0)
-                for c in range(C):
-                    for a in range(3):
-                        for b in range(3):
-                            _r = _kp[i // 8, c, a, b, 0]
-                            _r1 = _kp[i // 8, c, a, b, 1]
-                            _r2 = _kp[i // 8, c, a, b, 2]
-                            _r3 = _kp[i // 8, c, a, b, 3]
-                            _r4 = _kp[i // 8, c, a, b, 4]
-                            _r5 = _kp[i // 8, c, a, b, 5]
-                            _r6 = _kp[i // 8, c, a, b, 6]
-                            _r7 = _kp[i // 8, c, a, b, 7]
-                            _r8 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 2)]
-                            _r9 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 3)]
-                            _r10 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 4)]
-                            _r11 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 5)]
-                            _r12 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 6)]
-                            _r13 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 7)]
-                            _r14 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 8)]
-                            _r15 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 9)]
-                            _acc_0_0 += _r*_r8
-                            _acc_0_1 += _r*_r9
-                            _acc_0_2 += _r*_r10
-                            _acc_0_3 += _r*_r11
-                            _acc_0_4 += _r*_r12
-                            _acc_0_5 += _r*_r13
-                            _acc_0_6 += _r*_r14
-                            _acc_0_7 += _r*_r15
-                            _acc_1_0 += _r1*_r8
-                            _acc_1_1 += _r1*_r9
-                            _acc_1_2 += _r1*_r10
-                            _acc_1_3 += _r1*_r11
-                            _acc_1_4 += _r1*_r12
-                            _acc_1_5 += _r1*_r13
-                            _acc_1_6 += _r1*_r14
-                            _acc_1_7 += _r1*_r15
-                            _acc_2_0 += _r2*_r8
-                            _acc_2_1 += _r2*_r9
-                            _acc_2_2 += _r2*_r10
-                            _acc_2_3 += _r2*_r11
-                            _acc_2_4 += _r2*_r12
-                            _acc_2_5 += _r2*_r13
-                            _acc_2_6 += _r2*_r14
-                            _acc_2_7 += _r2*_r15
-                            _acc_3_0 += _r3*_r8
-                            _acc_3_1 += _r3*_r9
-                            _acc_3_2 += _r3*_r10
-                            _acc_3_3 += _r3*_r11
-                            _acc_3_4 += _r3*_r12
-                            _acc_3_5 += _r3*_r13
-                            _acc_3_6 += _r3*_r14
-                            _acc_3_7 += _r3*_r15
-                            _acc_4_0 += _r4*_r8
-                            _acc_4_1 += _r4*_r9
-                            _acc_4_2 += _r4*_r10
-                            _acc_4_3 += _r4*_r11
-                            _acc_4_4 += _r4*_r12
-                            _acc_4_5 += _r4*_r13
-                            _acc_4_6 += _r4*_r14
-                            _acc_4_7 += _r4*_r15
-                            _acc_5_0 += _r5*_r8
-                            _acc_5_1 += _r5*_r9
-                            _acc_5_2 += _r5*_r10
-                            _acc_5_3 += _r5*_r11
-                            _acc_5_4 += _r5*_r12
-                            _acc_5_5 += _r5*_r13
-                            _acc_5_6 += _r5*_r14
-                            _acc_5_7 += _r5*_r15
-                            _acc_6_0 += _r6*_r8
-                            _acc_6_1 += _r6*_r9
-                            _acc_6_2 += _r6*_r10
-                            _acc_6_3 += _r6*_r11
-                            _acc_6_4 += _r6*_r12
-                            _acc_6_5 += _r6*_r13
-                            _acc_6_6 += _r6*_r14
-                            _acc_6_7 += _r6*_r15
-                            _acc_7_0 += _r7*_r8
-                            _acc_7_1 += _r7*_r9
-                            _acc_7_2 += _r7*_r10
-                            _acc_7_3 += _r7*_r11
-                            _acc_7_4 += _r7*_r12
-                            _acc_7_5 += _r7*_r13
-                            _acc_7_6 += _r7*_r14
-                            _acc_7_7 += _r7*_r15
-                if x_0 < W:
-                    dH1[n, i, y_0, x_0] = _acc_0_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    dH1[n, i, y_1, x_1] = _acc_0_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    dH1[n, i, y_2, x_2] = _acc_0_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    dH1[n, i, y_3, x_3] = _acc_0_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    dH1[n, i, y_4, x_4] = _acc_0_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    dH1[n, i, y_5, x_5] = _acc_0_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    dH1[n, i, y_6, x_6] = _acc_0_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    dH1[n, i, y_7, x_7] = _acc_0_7
-                if x_0 < W:
-                    dH1[n, i + 1, y_0, x_0] = _acc_1_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    dH1[n, i + 1, y_1, x_1] = _acc_1_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    dH1[n, i + 1, y_2, x_2] = _acc_1_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    dH1[n, i + 1, y_3, x_3] = _acc_1_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    dH1[n, i + 1, y_4, x_4] = _acc_1_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    dH1[n, i + 1, y_5, x_5] = _acc_1_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    dH1[n, i + 1, y_6, x_6] = _acc_1_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    dH1[n, i + 1, y_7, x_7] = _acc_1_7
-                if x_0 < W:
-                    dH1[n, i + 2, y_0, x_0] = _acc_2_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    dH1[n, i + 2, y_1, x_1] = _acc_2_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    dH1[n, i + 2, y_2, x_2] = _acc_2_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    dH1[n, i + 2, y_3, x_3] = _acc_2_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    dH1[n, i + 2, y_4, x_4] = _acc_2_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    dH1[n, i + 2, y_5, x_5] = _acc_2_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    dH1[n, i + 2, y_6, x_6] = _acc_2_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    dH1[n, i + 2, y_7, x_7] = _acc_2_7
-                if x_0 < W:
-                    dH1[n, i + 3, y_0, x_0] = _acc_3_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    dH1[n, i + 3, y_1, x_1] = _acc_3_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    dH1[n, i + 3, y_2, x_2] = _acc_3_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    dH1[n, i + 3, y_3, x_3] = _acc_3_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    dH1[n, i + 3, y_4, x_4] = _acc_3_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    dH1[n, i + 3, y_5, x_5] = _acc_3_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    dH1[n, i + 3, y_6, x_6] = _acc_3_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    dH1[n, i + 3, y_7, x_7] = _acc_3_7
-                if x_0 < W:
-                    dH1[n, i + 4, y_0, x_0] = _acc_4_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    dH1[n, i + 4, y_1, x_1] = _acc_4_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    dH1[n, i + 4, y_2, x_2] = _acc_4_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    dH1[n, i + 4, y_3, x_3] = _acc_4_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    dH1[n, i + 4, y_4, x_4] = _acc_4_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    dH1[n, i + 4, y_5, x_5] = _acc_4_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    dH1[n, i + 4, y_6, x_6] = _acc_4_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    dH1[n, i + 4, y_7, x_7] = _acc_4_7
-                if x_0 < W:
-                    dH1[n, i + 5, y_0, x_0] = _acc_5_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    dH1[n, i + 5, y_1, x_1] = _acc_5_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    dH1[n, i + 5, y_2, x_2] = _acc_5_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    dH1[n, i + 5, y_3, x_3] = _acc_5_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    dH1[n, i + 5, y_4, x_4] = _acc_5_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    dH1[n, i + 5, y_5, x_5] = _acc_5_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    dH1[n, i + 5, y_6, x_6] = _acc_5_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    dH1[n, i + 5, y_7, x_7] = _acc_5_7
-                if x_0 < W:
-                    dH1[n, i + 6, y_0, x_0] = _acc_6_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    dH1[n, i + 6, y_1, x_1] = _acc_6_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    dH1[n, i + 6, y_2, x_2] = _acc_6_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    dH1[n, i + 6, y_3, x_3] = _acc_6_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    dH1[n, i + 6, y_4, x_4] = _acc_6_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    dH1[n, i + 6, y_5, x_5] = _acc_6_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    dH1[n, i + 6, y_6, x_6] = _acc_6_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    dH1[n, i + 6, y_7, x_7] = _acc_6_7
-                if x_0 < W:
-                    dH1[n, i + 7, y_0, x_0] = _acc_7_0
-                if _f + 1 < H*_wp and x_1 < W:
-                    dH1[n, i + 7, y_1, x_1] = _acc_7_1
-                if _f + 2 < H*_wp and x_2 < W:
-                    dH1[n, i + 7, y_2, x_2] = _acc_7_2
-                if _f + 3 < H*_wp and x_3 < W:
-                    dH1[n, i + 7, y_3, x_3] = _acc_7_3
-                if _f + 4 < H*_wp and x_4 < W:
-                    dH1[n, i + 7, y_4, x_4] = _acc_7_4
-                if _f + 5 < H*_wp and x_5 < W:
-                    dH1[n, i + 7, y_5, x_5] = _acc_7_5
-                if _f + 6 < H*_wp and x_6 < W:
-                    dH1[n, i + 7, y_6, x_6] = _acc_7_6
-                if _f + 7 < H*_wp and x_7 < W:
-                    dH1[n, i + 7, y_7, x_7] = _acc_7_7
-        for i in range(_i_split, C):
-            for _f in range(H*_wp):
-                y = _f // _wp
-                x = _f - _wp*y
-                _acc = 0.0
-                for c in range(C):
-                    for a in range(3):
-                        for b in range(3):
-                            _acc += K2[i, c, a, b]*_xp[c, np.uint64(_wp*(-a + 2) - b + _f + 2)]
-                if x < W:
-                    dH1[n, i, y, x] = _acc
+        backward_dH1_block_one(C, H, K2, W, _kp, _wp, dH1, dU2, n)
+
+
+@_slp
+@njit(cache=True, fastmath={"contract"})
+def backward_dH1_block_one(C, H, K2, W, _kp, _wp, dH1, dU2, n):
+    """One iteration of backward_dH1_block's parallel loop over n, compiled as a function of its own.
+    """
+    _xp = np.zeros((C, (H + 3)*_wp + 8), dtype=dH1.dtype)
+    for _c0 in range(C):
+        for _c1 in range(H):
+            for _c2 in range(W):
+                _xp[_c0, np.uint64(_wp*(_c1 + 1) + _c2 + 1)] = dU2[n, _c0, _c1, _c2]
+    _i_split = (C // 8)*8
+    for i in range(0, _i_split, 8):
+        for _f in range(0, H*_wp, 8):
+            y_0 = _f // _wp
+            y_1 = (_f + 1) // _wp
+            y_2 = (_f + 2) // _wp
+            y_3 = (_f + 3) // _wp
+            y_4 = (_f + 4) // _wp
+            y_5 = (_f + 5) // _wp
+            y_6 = (_f + 6) // _wp
+            y_7 = (_f + 7) // _wp
+            x_0 = _f - _wp*y_0
+            x_1 = _f + 1 - _wp*y_1
+            x_2 = _f + 2 - _wp*y_2
+            x_3 = _f + 3 - _wp*y_3
+            x_4 = _f + 4 - _wp*y_4
+            x_5 = _f + 5 - _wp*y_5
+            x_6 = _f + 6 - _wp*y_6
+            x_7 = _f + 7 - _wp*y_7
+            _acc_0_0 = dH1.dtype.type(0)
+            _acc_0_1 = dH1.dtype.type(0)
+            _acc_0_2 = dH1.dtype.type(0)
+            _acc_0_3 = dH1.dtype.type(0)
+            _acc_0_4 = dH1.dtype.type(0)
+            _acc_0_5 = dH1.dtype.type(0)
+            _acc_0_6 = dH1.dtype.type(0)
+            _acc_0_7 = dH1.dtype.type(0)
+            _acc_1_0 = dH1.dtype.type(0)
+            _acc_1_1 = dH1.dtype.type(0)
+            _acc_1_2 = dH1.dtype.type(0)
+            _acc_1_3 = dH1.dtype.type(0)
+            _acc_1_4 = dH1.dtype.type(0)
+            _acc_1_5 = dH1.dtype.type(0)
+            _acc_1_6 = dH1.dtype.type(0)
+            _acc_1_7 = dH1.dtype.type(0)
+            _acc_2_0 = dH1.dtype.type(0)
+            _acc_2_1 = dH1.dtype.type(0)
+            _acc_2_2 = dH1.dtype.type(0)
+            _acc_2_3 = dH1.dtype.type(0)
+            _acc_2_4 = dH1.dtype.type(0)
+            _acc_2_5 = dH1.dtype.type(0)
+            _acc_2_6 = dH1.dtype.type(0)
+            _acc_2_7 = dH1.dtype.type(0)
+            _acc_3_0 = dH1.dtype.type(0)
+            _acc_3_1 = dH1.dtype.type(0)
+            _acc_3_2 = dH1.dtype.type(0)
+            _acc_3_3 = dH1.dtype.type(0)
+            _acc_3_4 = dH1.dtype.type(0)
+            _acc_3_5 = dH1.dtype.type(0)
+            _acc_3_6 = dH1.dtype.type(0)
+            _acc_3_7 = dH1.dtype.type(0)
+            _acc_4_0 = dH1.dtype.type(0)
+            _acc_4_1 = dH1.dtype.type(0)
+            _acc_4_2 = dH1.dtype.type(0)
+            _acc_4_3 = dH1.dtype.type(0)
+            _acc_4_4 = dH1.dtype.type(0)
+            _acc_4_5 = dH1.dtype.type(0)
+            _acc_4_6 = dH1.dtype.type(0)
+            _acc_4_7 = dH1.dtype.type(0)
+            _acc_5_0 = dH1.dtype.type(0)
+            _acc_5_1 = dH1.dtype.type(0)
+            _acc_5_2 = dH1.dtype.type(0)
+            _acc_5_3 = dH1.dtype.type(0)
+            _acc_5_4 = dH1.dtype.type(0)
+            _acc_5_5 = dH1.dtype.type(0)
+            _acc_5_6 = dH1.dtype.type(0)
+            _acc_5_7 = dH1.dtype.type(0)
+            _acc_6_0 = dH1.dtype.type(0)
+            _acc_6_1 = dH1.dtype.type(0)
+            _acc_6_2 = dH1.dtype.type(0)
+            _acc_6_3 = dH1.dtype.type(0)
+            _acc_6_4 = dH1.dtype.type(0)
+            _acc_6_5 = dH1.dtype.type(0)
+            _acc_6_6 = dH1.dtype.type(0)
+            _acc_6_7 = dH1.dtype.type(0)
+            _acc_7_0 = dH1.dtype.type(0)
+            _acc_7_1 = dH1.dtype.type(0)
+            _acc_7_2 = dH1.dtype.type(0)
+            _acc_7_3 = dH1.dtype.type(0)
+            _acc_7_4 = dH1.dtype.type(0)
+            _acc_7_5 = dH1.dtype.type(0)
+            _acc_7_6 = dH1.dtype.type(0)
+            _acc_7_7 = dH1.dtype.type(0)
+            for c in range(C):
+                for a in range(3):
+                    for b in range(3):
+                        _r = _kp[i // 8, c, a, b, 0]
+                        _r1 = _kp[i // 8, c, a, b, 1]
+                        _r2 = _kp[i // 8, c, a, b, 2]
+                        _r3 = _kp[i // 8, c, a, b, 3]
+                        _r4 = _kp[i // 8, c, a, b, 4]
+                        _r5 = _kp[i // 8, c, a, b, 5]
+                        _r6 = _kp[i // 8, c, a, b, 6]
+                        _r7 = _kp[i // 8, c, a, b, 7]
+                        _r8 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 2)]
+                        _r9 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 3)]
+                        _r10 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 4)]
+                        _r11 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 5)]
+                        _r12 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 6)]
+                        _r13 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 7)]
+                        _r14 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 8)]
+                        _r15 = _xp[c, np.uint64(_wp*(-a + 2) - b + _f + 9)]
+                        _acc_0_0 += _r*_r8
+                        _acc_0_1 += _r*_r9
+                        _acc_0_2 += _r*_r10
+                        _acc_0_3 += _r*_r11
+                        _acc_0_4 += _r*_r12
+                        _acc_0_5 += _r*_r13
+                        _acc_0_6 += _r*_r14
+                        _acc_0_7 += _r*_r15
+                        _acc_1_0 += _r1*_r8
+                        _acc_1_1 += _r1*_r9
+                        _acc_1_2 += _r1*_r10
+                        _acc_1_3 += _r1*_r11
+                        _acc_1_4 += _r1*_r12
+                        _acc_1_5 += _r1*_r13
+                        _acc_1_6 += _r1*_r14
+                        _acc_1_7 += _r1*_r15
+                        _acc_2_0 += _r2*_r8
+                        _acc_2_1 += _r2*_r9
+                        _acc_2_2 += _r2*_r10
+                        _acc_2_3 += _r2*_r11
+                        _acc_2_4 += _r2*_r12
+                        _acc_2_5 += _r2*_r13
+                        _acc_2_6 += _r2*_r14
+                        _acc_2_7 += _r2*_r15
+                        _acc_3_0 += _r3*_r8
+                        _acc_3_1 += _r3*_r9
+                        _acc_3_2 += _r3*_r10
+                        _acc_3_3 += _r3*_r11
+                        _acc_3_4 += _r3*_r12
+                        _acc_3_5 += _r3*_r13
+                        _acc_3_6 += _r3*_r14
+                        _acc_3_7 += _r3*_r15
+                        _acc_4_0 += _r4*_r8
+                        _acc_4_1 += _r4*_r9
+                        _acc_4_2 += _r4*_r10
+                        _acc_4_3 += _r4*_r11
+                        _acc_4_4 += _r4*_r12
+                        _acc_4_5 += _r4*_r13
+                        _acc_4_6 += _r4*_r14
+                        _acc_4_7 += _r4*_r15
+                        _acc_5_0 += _r5*_r8
+                        _acc_5_1 += _r5*_r9
+                        _acc_5_2 += _r5*_r10
+                        _acc_5_3 += _r5*_r11
+                        _acc_5_4 += _r5*_r12
+                        _acc_5_5 += _r5*_r13
+                        _acc_5_6 += _r5*_r14
+                        _acc_5_7 += _r5*_r15
+                        _acc_6_0 += _r6*_r8
+                        _acc_6_1 += _r6*_r9
+                        _acc_6_2 += _r6*_r10
+                        _acc_6_3 += _r6*_r11
+                        _acc_6_4 += _r6*_r12
+                        _acc_6_5 += _r6*_r13
+                        _acc_6_6 += _r6*_r14
+                        _acc_6_7 += _r6*_r15
+                        _acc_7_0 += _r7*_r8
+                        _acc_7_1 += _r7*_r9
+                        _acc_7_2 += _r7*_r10
+                        _acc_7_3 += _r7*_r11
+                        _acc_7_4 += _r7*_r12
+                        _acc_7_5 += _r7*_r13
+                        _acc_7_6 += _r7*_r14
+                        _acc_7_7 += _r7*_r15
+            if x_0 < W:
+                dH1[n, i, y_0, x_0] = _acc_0_0
+            if _f + 1 < H*_wp and x_1 < W:
+                dH1[n, i, y_1, x_1] = _acc_0_1
+            if _f + 2 < H*_wp and x_2 < W:
+                dH1[n, i, y_2, x_2] = _acc_0_2
+            if _f + 3 < H*_wp and x_3 < W:
+                dH1[n, i, y_3, x_3] = _acc_0_3
+            if _f + 4 < H*_wp and x_4 < W:
+                dH1[n, i, y_4, x_4] = _acc_0_4
+            if _f + 5 < H*_wp and x_5 < W:
+                dH1[n, i, y_5, x_5] = _acc_0_5
+            if _f + 6 < H*_wp and x_6 < W:
+                dH1[n, i, y_6, x_6] = _acc_0_6
+            if _f + 7 < H*_wp and x_7 < W:
+                dH1[n, i, y_7, x_7] = _acc_0_7
+            if x_0 < W:
+                dH1[n, i + 1, y_0, x_0] = _acc_1_0
+            if _f + 1 < H*_wp and x_1 < W:
+                dH1[n, i + 1, y_1, x_1] = _acc_1_1
+            if _f + 2 < H*_wp and x_2 < W:
+                dH1[n, i + 1, y_2, x_2] = _acc_1_2
+            if _f + 3 < H*_wp and x_3 < W:
+                dH1[n, i + 1, y_3, x_3] = _acc_1_3
+            if _f + 4 < H*_wp and x_4 < W:
+                dH1[n, i + 1, y_4, x_4] = _acc_1_4
+            if _f + 5 < H*_wp and x_5 < W:
+                dH1[n, i + 1, y_5, x_5] = _acc_1_5
+            if _f + 6 < H*_wp and x_6 < W:
+                dH1[n, i + 1, y_6, x_6] = _acc_1_6
+            if _f + 7 < H*_wp and x_7 < W:
+                dH1[n, i + 1, y_7, x_7] = _acc_1_7
+            if x_0 < W:
+                dH1[n, i + 2, y_0, x_0] = _acc_2_0
+            if _f + 1 < H*_wp and x_1 < W:
+                dH1[n, i + 2, y_1, x_1] = _acc_2_1
+            if _f + 2 < H*_wp and x_2 < W:
+                dH1[n, i + 2, y_2, x_2] = _acc_2_2
+            if _f + 3 < H*_wp and x_3 < W:
+                dH1[n, i + 2, y_3, x_3] = _acc_2_3
+            if _f + 4 < H*_wp and x_4 < W:
+                dH1[n, i + 2, y_4, x_4] = _acc_2_4
+            if _f + 5 < H*_wp and x_5 < W:
+                dH1[n, i + 2, y_5, x_5] = _acc_2_5
+            if _f + 6 < H*_wp and x_6 < W:
+                dH1[n, i + 2, y_6, x_6] = _acc_2_6
+            if _f + 7 < H*_wp and x_7 < W:
+                dH1[n, i + 2, y_7, x_7] = _acc_2_7
+            if x_0 < W:
+                dH1[n, i + 3, y_0, x_0] = _acc_3_0
+            if _f + 1 < H*_wp and x_1 < W:
+                dH1[n, i + 3, y_1, x_1] = _acc_3_1
+            if _f + 2 < H*_wp and x_2 < W:
+                dH1[n, i + 3, y_2, x_2] = _acc_3_2
+            if _f + 3 < H*_wp and x_3 < W:
+                dH1[n, i + 3, y_3, x_3] = _acc_3_3
+            if _f + 4 < H*_wp and x_4 < W:
+                dH1[n, i + 3, y_4, x_4] = _acc_3_4
+            if _f + 5 < H*_wp and x_5 < W:
+                dH1[n, i + 3, y_5, x_5] = _acc_3_5
+            if _f + 6 < H*_wp and x_6 < W:
+                dH1[n, i + 3, y_6, x_6] = _acc_3_6
+            if _f + 7 < H*_wp and x_7 < W:
+                dH1[n, i + 3, y_7, x_7] = _acc_3_7
+            if x_0 < W:
+                dH1[n, i + 4, y_0, x_0] = _acc_4_0
+            if _f + 1 < H*_wp and x_1 < W:
+                dH1[n, i + 4, y_1, x_1] = _acc_4_1
+            if _f + 2 < H*_wp and x_2 < W:
+                dH1[n, i + 4, y_2, x_2] = _acc_4_2
+            if _f + 3 < H*_wp and x_3 < W:
+                dH1[n, i + 4, y_3, x_3] = _acc_4_3
+            if _f + 4 < H*_wp and x_4 < W:
+                dH1[n, i + 4, y_4, x_4] = _acc_4_4
+            if _f + 5 < H*_wp and x_5 < W:
+                dH1[n, i + 4, y_5, x_5] = _acc_4_5
+            if _f + 6 < H*_wp and x_6 < W:
+                dH1[n, i + 4, y_6, x_6] = _acc_4_6
+            if _f + 7 < H*_wp and x_7 < W:
+                dH1[n, i + 4, y_7, x_7] = _acc_4_7
+            if x_0 < W:
+                dH1[n, i + 5, y_0, x_0] = _acc_5_0
+            if _f + 1 < H*_wp and x_1 < W:
+                dH1[n, i + 5, y_1, x_1] = _acc_5_1
+            if _f + 2 < H*_wp and x_2 < W:
+                dH1[n, i + 5, y_2, x_2] = _acc_5_2
+            if _f + 3 < H*_wp and x_3 < W:
+                dH1[n, i + 5, y_3, x_3] = _acc_5_3
+            if _f + 4 < H*_wp and x_4 < W:
+                dH1[n, i + 5, y_4, x_4] = _acc_5_4
+            if _f + 5 < H*_wp and x_5 < W:
+                dH1[n, i + 5, y_5, x_5] = _acc_5_5
+            if _f + 6 < H*_wp and x_6 < W:
+                dH1[n, i + 5, y_6, x_6] = _acc_5_6
+            if _f + 7 < H*_wp and x_7 < W:
+                dH1[n, i + 5, y_7, x_7] = _acc_5_7
+            if x_0 < W:
+                dH1[n, i + 6, y_0, x_0] = _acc_6_0
+            if _f + 1 < H*_wp and x_1 < W:
+                dH1[n, i + 6, y_1, x_1] = _acc_6_1
+            if _f + 2 < H*_wp and x_2 < W:
+                dH1[n, i + 6, y_2, x_2] = _acc_6_2
+            if _f + 3 < H*_wp and x_3 < W:
+                dH1[n, i + 6, y_3, x_3] = _acc_6_3
+            if _f + 4 < H*_wp and x_4 < W:
+                dH1[n, i + 6, y_4, x_4] = _acc_6_4
+            if _f + 5 < H*_wp and x_5 < W:
+                dH1[n, i + 6, y_5, x_5] = _acc_6_5
+            if _f + 6 < H*_wp and x_6 < W:
+                dH1[n, i + 6, y_6, x_6] = _acc_6_6
+            if _f + 7 < H*_wp and x_7 < W:
+                dH1[n, i + 6, y_7, x_7] = _acc_6_7
+            if x_0 < W:
+                dH1[n, i + 7, y_0, x_0] = _acc_7_0
+            if _f + 1 < H*_wp and x_1 < W:
+                dH1[n, i + 7, y_1, x_1] = _acc_7_1
+            if _f + 2 < H*_wp and x_2 < W:
+                dH1[n, i + 7, y_2, x_2] = _acc_7_2
+            if _f + 3 < H*_wp and x_3 < W:
+                dH1[n, i + 7, y_3, x_3] = _acc_7_3
+            if _f + 4 < H*_wp and x_4 < W:
+                dH1[n, i + 7, y_4, x_4] = _acc_7_4
+            if _f + 5 < H*_wp and x_5 < W:
+                dH1[n, i + 7, y_5, x_5] = _acc_7_5
+            if _f + 6 < H*_wp and x_6 < W:
+                dH1[n, i + 7, y_6, x_6] = _acc_7_6
+            if _f + 7 < H*_wp and x_7 < W:
+                dH1[n, i + 7, y_7, x_7] = _acc_7_7
+    for i in range(_i_split, C):
+        for _f in range(H*_wp):
+            y = _f // _wp
+            x = _f - _wp*y
+            _acc = 0.0
+            for c in range(C):
+                for a in range(3):
+                    for b in range(3):
+                        _acc += K2[i, c, a, b]*_xp[c, np.uint64(_wp*(-a + 2) - b + _f + 2)]
+            if x < W:
+                dH1[n, i, y, x] = _acc
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -4051,7 +4093,6 @@ def backward_dK1(X, dU1, dK1, N, C, H, W, _threads):
         backward_dK1_loops(X, dU1, dK1, N, C, H, W)
 
 
-@_slp
 @njit(cache=True, parallel=True, fastmath={"contract"})
 def backward_dK1_block(X, dU1, dK1, N, C, H, W):
     """One schedule of backward_dK1, which picks it by the sizes: register-blocked lane
@@ -4066,359 +4107,7 @@ def backward_dK1_block(X, dU1, dK1, N, C, H, W):
     _np = min(N, 8)
     _part = np.zeros((_np, C, C, 3, 3, 8), dtype=dK1.dtype)
     for _t in prange(_np):
-        _xp = np.zeros((C, (H + 3)*_wp + 8), dtype=dK1.dtype)
-        _dp = np.zeros((C, H*_wp + 8), dtype=dK1.dtype)
-        for n in range(_t*N // _np, (_t + 1)*N // _np):
-            for _d0 in range(C):
-                for _d1 in range(H):
-                    for _d2 in range(W):
-                        _dp[_d0, np.uint64(_wp*_d1 + _d2)] = dU1[n, _d0, _d1, _d2]
-            for _c0 in range(C):
-                for _c1 in range(H):
-                    for _c2 in range(W):
-                        _xp[_c0, np.uint64(_wp*(_c1 + 1) + _c2 + 1)] = X[n, _c0, _c1, _c2]
-            for i in range(C):
-                for a in range(3):
-                    _c_split = (C // 4)*4
-                    for c in range(0, _c_split, 4):
-                        _acc_0_0_0 = dK1.dtype.type(0)
-                        _acc_0_0_1 = dK1.dtype.type(0)
-                        _acc_0_0_2 = dK1.dtype.type(0)
-                        _acc_0_0_3 = dK1.dtype.type(0)
-                        _acc_0_0_4 = dK1.dtype.type(0)
-                        _acc_0_0_5 = dK1.dtype.type(0)
-                        _acc_0_0_6 = dK1.dtype.type(0)
-                        _acc_0_0_7 = dK1.dtype.type(0)
-                        _acc_0_1_0 = dK1.dtype.type(0)
-                        _acc_0_1_1 = dK1.dtype.type(0)
-                        _acc_0_1_2 = dK1.dtype.type(0)
-                        _acc_0_1_3 = dK1.dtype.type(0)
-                        _acc_0_1_4 = dK1.dtype.type(0)
-                        _acc_0_1_5 = dK1.dtype.type(0)
-                        _acc_0_1_6 = dK1.dtype.type(0)
-                        _acc_0_1_7 = dK1.dtype.type(0)
-                        _acc_0_2_0 = dK1.dtype.type(0)
-                        _acc_0_2_1 = dK1.dtype.type(0)
-                        _acc_0_2_2 = dK1.dtype.type(0)
-                        _acc_0_2_3 = dK1.dtype.type(0)
-                        _acc_0_2_4 = dK1.dtype.type(0)
-                        _acc_0_2_5 = dK1.dtype.type(0)
-                        _acc_0_2_6 = dK1.dtype.type(0)
-                        _acc_0_2_7 = dK1.dtype.type(0)
-                        _acc_1_0_0 = dK1.dtype.type(0)
-                        _acc_1_0_1 = dK1.dtype.type(0)
-                        _acc_1_0_2 = dK1.dtype.type(0)
-                        _acc_1_0_3 = dK1.dtype.type(0)
-                        _acc_1_0_4 = dK1.dtype.type(0)
-                        _acc_1_0_5 = dK1.dtype.type(0)
-                        _acc_1_0_6 = dK1.dtype.type(0)
-                        _acc_1_0_7 = dK1.dtype.type(0)
-                        _acc_1_1_0 = dK1.dtype.type(0)
-                        _acc_1_1_1 = dK1.dtype.type(0)
-                        _acc_1_1_2 = dK1.dtype.type(0)
-                        _acc_1_1_3 = dK1.dtype.type(0)
-                        _acc_1_1_4 = dK1.dtype.type(0)
-                        _acc_1_1_5 = dK1.dtype.type(0)
-                        _acc_1_1_6 = dK1.dtype.type(0)
-                        _acc_1_1_7 = dK1.dtype.type(0)
-                        _acc_1_2_0 = dK1.dtype.type(0)
-                        _acc_1_2_1 = dK1.dtype.type(0)
-                        _acc_1_2_2 = dK1.dtype.type(0)
-                        _acc_1_2_3 = dK1.dtype.type(0)
-                        _acc_1_2_4 = dK1.dtype.type(0)
-                        _acc_1_2_5 = dK1.dtype.type(0)
-                        _acc_1_2_6 = dK1.dtype.type(0)
-                        _acc_1_2_7 = dK1.dtype.type(0)
-                        _acc_2_0_0 = dK1.dtype.type(0)
-                        _acc_2_0_1 = dK1.dtype.type(0)
-                        _acc_2_0_2 = dK1.dtype.type(0)
-                        _acc_2_0_3 = dK1.dtype.type(0)
-                        _acc_2_0_4 = dK1.dtype.type(0)
-                        _acc_2_0_5 = dK1.dtype.type(0)
-                        _acc_2_0_6 = dK1.dtype.type(0)
-                        _acc_2_0_7 = dK1.dtype.type(0)
-                        _acc_2_1_0 = dK1.dtype.type(0)
-                        _acc_2_1_1 = dK1.dtype.type(0)
-                        _acc_2_1_2 = dK1.dtype.type(0)
-                        _acc_2_1_3 = dK1.dtype.type(0)
-                        _acc_2_1_4 = dK1.dtype.type(0)
-                        _acc_2_1_5 = dK1.dtype.type(0)
-                        _acc_2_1_6 = dK1.dtype.type(0)
-                        _acc_2_1_7 = dK1.dtype.type(0)
-                        _acc_2_2_0 = dK1.dtype.type(0)
-                        _acc_2_2_1 = dK1.dtype.type(0)
-                        _acc_2_2_2 = dK1.dtype.type(0)
-                        _acc_2_2_3 = dK1.dtype.type(0)
-                        _acc_2_2_4 = dK1.dtype.type(0)
-                        _acc_2_2_5 = dK1.dtype.type(0)
-                        _acc_2_2_6 = dK1.dtype.type(0)
-                        _acc_2_2_7 = dK1.dtype.type(0)
-                        _acc_3_0_0 = dK1.dtype.type(0)
-                        _acc_3_0_1 = dK1.dtype.type(0)
-                        _acc_3_0_2 = dK1.dtype.type(0)
-                        _acc_3_0_3 = dK1.dtype.type(0)
-                        _acc_3_0_4 = dK1.dtype.type(0)
-                        _acc_3_0_5 = dK1.dtype.type(0)
-                        _acc_3_0_6 = dK1.dtype.type(0)
-                        _acc_3_0_7 = dK1.dtype.type(0)
-                        _acc_3_1_0 = dK1.dtype.type(0)
-                        _acc_3_1_1 = dK1.dtype.type(0)
-                        _acc_3_1_2 = dK1.dtype.type(0)
-                        _acc_3_1_3 = dK1.dtype.type(0)
-                        _acc_3_1_4 = dK1.dtype.type(0)
-                        _acc_3_1_5 = dK1.dtype.type(0)
-                        _acc_3_1_6 = dK1.dtype.type(0)
-                        _acc_3_1_7 = dK1.dtype.type(0)
-                        _acc_3_2_0 = dK1.dtype.type(0)
-                        _acc_3_2_1 = dK1.dtype.type(0)
-                        _acc_3_2_2 = dK1.dtype.type(0)
-                        _acc_3_2_3 = dK1.dtype.type(0)
-                        _acc_3_2_4 = dK1.dtype.type(0)
-                        _acc_3_2_5 = dK1.dtype.type(0)
-                        _acc_3_2_6 = dK1.dtype.type(0)
-                        _acc_3_2_7 = dK1.dtype.type(0)
-                        for _g in range((H*_wp + 7) // 8):
-                            _r = _xp[i, np.uint64(_wp*a + 8*_g)]
-                            _r1 = _xp[i, np.uint64(_wp*a + 8*_g + 1)]
-                            _r2 = _xp[i, np.uint64(_wp*a + 8*_g + 2)]
-                            _r3 = _xp[i, np.uint64(_wp*a + 8*_g + 3)]
-                            _r4 = _xp[i, np.uint64(_wp*a + 8*_g + 4)]
-                            _r5 = _xp[i, np.uint64(_wp*a + 8*_g + 5)]
-                            _r6 = _xp[i, np.uint64(_wp*a + 8*_g + 6)]
-                            _r7 = _xp[i, np.uint64(_wp*a + 8*_g + 7)]
-                            _r8 = _xp[i, np.uint64(_wp*a + 8*_g + 8)]
-                            _r9 = _xp[i, np.uint64(_wp*a + 8*_g + 9)]
-                            _r10 = _dp[c, np.uint64(8*_g)]
-                            _r11 = _dp[c, np.uint64(8*_g + 1)]
-                            _r12 = _dp[c, np.uint64(8*_g + 2)]
-                            _r13 = _dp[c, np.uint64(8*_g + 3)]
-                            _r14 = _dp[c, np.uint64(8*_g + 4)]
-                            _r15 = _dp[c, np.uint64(8*_g + 5)]
-                            _r16 = _dp[c, np.uint64(8*_g + 6)]
-                            _r17 = _dp[c, np.uint64(8*_g + 7)]
-                            _r18 = _dp[c + 1, np.uint64(8*_g)]
-                            _r19 = _dp[c + 1, np.uint64(8*_g + 1)]
-                            _r20 = _dp[c + 1, np.uint64(8*_g + 2)]
-                            _r21 = _dp[c + 1, np.uint64(8*_g + 3)]
-                            _r22 = _dp[c + 1, np.uint64(8*_g + 4)]
-                            _r23 = _dp[c + 1, np.uint64(8*_g + 5)]
-                            _r24 = _dp[c + 1, np.uint64(8*_g + 6)]
-                            _r25 = _dp[c + 1, np.uint64(8*_g + 7)]
-                            _r26 = _dp[c + 2, np.uint64(8*_g)]
-                            _r27 = _dp[c + 2, np.uint64(8*_g + 1)]
-                            _r28 = _dp[c + 2, np.uint64(8*_g + 2)]
-                            _r29 = _dp[c + 2, np.uint64(8*_g + 3)]
-                            _r30 = _dp[c + 2, np.uint64(8*_g + 4)]
-                            _r31 = _dp[c + 2, np.uint64(8*_g + 5)]
-                            _r32 = _dp[c + 2, np.uint64(8*_g + 6)]
-                            _r33 = _dp[c + 2, np.uint64(8*_g + 7)]
-                            _r34 = _dp[c + 3, np.uint64(8*_g)]
-                            _r35 = _dp[c + 3, np.uint64(8*_g + 1)]
-                            _r36 = _dp[c + 3, np.uint64(8*_g + 2)]
-                            _r37 = _dp[c + 3, np.uint64(8*_g + 3)]
-                            _r38 = _dp[c + 3, np.uint64(8*_g + 4)]
-                            _r39 = _dp[c + 3, np.uint64(8*_g + 5)]
-                            _r40 = _dp[c + 3, np.uint64(8*_g + 6)]
-                            _r41 = _dp[c + 3, np.uint64(8*_g + 7)]
-                            _acc_0_0_0 += _r*_r10
-                            _acc_0_0_1 += _r1*_r11
-                            _acc_0_0_2 += _r2*_r12
-                            _acc_0_0_3 += _r3*_r13
-                            _acc_0_0_4 += _r4*_r14
-                            _acc_0_0_5 += _r5*_r15
-                            _acc_0_0_6 += _r6*_r16
-                            _acc_0_0_7 += _r7*_r17
-                            _acc_0_1_0 += _r1*_r10
-                            _acc_0_1_1 += _r2*_r11
-                            _acc_0_1_2 += _r3*_r12
-                            _acc_0_1_3 += _r4*_r13
-                            _acc_0_1_4 += _r5*_r14
-                            _acc_0_1_5 += _r6*_r15
-                            _acc_0_1_6 += _r7*_r16
-                            _acc_0_1_7 += _r8*_r17
-                            _acc_0_2_0 += _r2*_r10
-                            _acc_0_2_1 += _r3*_r11
-                            _acc_0_2_2 += _r4*_r12
-                            _acc_0_2_3 += _r5*_r13
-                            _acc_0_2_4 += _r6*_r14
-                            _acc_0_2_5 += _r7*_r15
-                            _acc_0_2_6 += _r8*_r16
-                            _acc_0_2_7 += _r9*_r17
-                            _acc_1_0_0 += _r*_r18
-                            _acc_1_0_1 += _r1*_r19
-                            _acc_1_0_2 += _r2*_r20
-                            _acc_1_0_3 += _r3*_r21
-                            _acc_1_0_4 += _r4*_r22
-                            _acc_1_0_5 += _r5*_r23
-                            _acc_1_0_6 += _r6*_r24
-                            _acc_1_0_7 += _r7*_r25
-                            _acc_1_1_0 += _r1*_r18
-                            _acc_1_1_1 += _r2*_r19
-                            _acc_1_1_2 += _r3*_r20
-                            _acc_1_1_3 += _r4*_r21
-                            _acc_1_1_4 += _r5*_r22
-                            _acc_1_1_5 += _r6*_r23
-                            _acc_1_1_6 += _r7*_r24
-                            _acc_1_1_7 += _r8*_r25
-                            _acc_1_2_0 += _r2*_r18
-                            _acc_1_2_1 += _r3*_r19
-                            _acc_1_2_2 += _r4*_r20
-                            _acc_1_2_3 += _r5*_r21
-                            _acc_1_2_4 += _r6*_r22
-                            _acc_1_2_5 += _r7*_r23
-                            _acc_1_2_6 += _r8*_r24
-                            _acc_1_2_7 += _r9*_r25
-                            _acc_2_0_0 += _r*_r26
-                            _acc_2_0_1 += _r1*_r27
-                            _acc_2_0_2 += _r2*_r28
-                            _acc_2_0_3 += _r3*_r29
-                            _acc_2_0_4 += _r4*_r30
-                            _acc_2_0_5 += _r5*_r31
-                            _acc_2_0_6 += _r6*_r32
-                            _acc_2_0_7 += _r7*_r33
-                            _acc_2_1_0 += _r1*_r26
-                            _acc_2_1_1 += _r2*_r27
-                            _acc_2_1_2 += _r3*_r28
-                            _acc_2_1_3 += _r4*_r29
-                            _acc_2_1_4 += _r5*_r30
-                            _acc_2_1_5 += _r6*_r31
-                            _acc_2_1_6 += _r7*_r32
-                            _acc_2_1_7 += _r8*_r33
-                            _acc_2_2_0 += _r2*_r26
-                            _acc_2_2_1 += _r3*_r27
-                            _acc_2_2_2 += _r4*_r28
-                            _acc_2_2_3 += _r5*_r29
-                            _acc_2_2_4 += _r6*_r30
-                            _acc_2_2_5 += _r7*_r31
-                            _acc_2_2_6 += _r8*_r32
-                            _acc_2_2_7 += _r9*_r33
-                            _acc_3_0_0 += _r*_r34
-                            _acc_3_0_1 += _r1*_r35
-                            _acc_3_0_2 += _r2*_r36
-                            _acc_3_0_3 += _r3*_r37
-                            _acc_3_0_4 += _r4*_r38
-                            _acc_3_0_5 += _r5*_r39
-                            _acc_3_0_6 += _r6*_r40
-                            _acc_3_0_7 += _r7*_r41
-                            _acc_3_1_0 += _r1*_r34
-                            _acc_3_1_1 += _r2*_r35
-                            _acc_3_1_2 += _r3*_r36
-                            _acc_3_1_3 += _r4*_r37
-                            _acc_3_1_4 += _r5*_r38
-                            _acc_3_1_5 += _r6*_r39
-                            _acc_3_1_6 += _r7*_r40
-                            _acc_3_1_7 += _r8*_r41
-                            _acc_3_2_0 += _r2*_r34
-                            _acc_3_2_1 += _r3*_r35
-                            _acc_3_2_2 += _r4*_r36
-                            _acc_3_2_3 += _r5*_r37
-                            _acc_3_2_4 += _r6*_r38
-                            _acc_3_2_5 += _r7*_r39
-                            _acc_3_2_6 += _r8*_r40
-                            _acc_3_2_7 += _r9*_r41
-                        _part[_t, i, c, a, 0, 0] += _acc_0_0_0
-                        _part[_t, i, c, a, 0, 1] += _acc_0_0_1
-                        _part[_t, i, c, a, 0, 2] += _acc_0_0_2
-                        _part[_t, i, c, a, 0, 3] += _acc_0_0_3
-                        _part[_t, i, c, a, 0, 4] += _acc_0_0_4
-                        _part[_t, i, c, a, 0, 5] += _acc_0_0_5
-                        _part[_t, i, c, a, 0, 6] += _acc_0_0_6
-                        _part[_t, i, c, a, 0, 7] += _acc_0_0_7
-                        _part[_t, i, c, a, 1, 0] += _acc_0_1_0
-                        _part[_t, i, c, a, 1, 1] += _acc_0_1_1
-                        _part[_t, i, c, a, 1, 2] += _acc_0_1_2
-                        _part[_t, i, c, a, 1, 3] += _acc_0_1_3
-                        _part[_t, i, c, a, 1, 4] += _acc_0_1_4
-                        _part[_t, i, c, a, 1, 5] += _acc_0_1_5
-                        _part[_t, i, c, a, 1, 6] += _acc_0_1_6
-                        _part[_t, i, c, a, 1, 7] += _acc_0_1_7
-                        _part[_t, i, c, a, 2, 0] += _acc_0_2_0
-                        _part[_t, i, c, a, 2, 1] += _acc_0_2_1
-                        _part[_t, i, c, a, 2, 2] += _acc_0_2_2
-                        _part[_t, i, c, a, 2, 3] += _acc_0_2_3
-                        _part[_t, i, c, a, 2, 4] += _acc_0_2_4
-                        _part[_t, i, c, a, 2, 5] += _acc_0_2_5
-                        _part[_t, i, c, a, 2, 6] += _acc_0_2_6
-                        _part[_t, i, c, a, 2, 7] += _acc_0_2_7
-                        _part[_t, i, c + 1, a, 0, 0] += _acc_1_0_0
-                        _part[_t, i, c + 1, a, 0, 1] += _acc_1_0_1
-                        _part[_t, i, c + 1, a, 0, 2] += _acc_1_0_2
-                        _part[_t, i, c + 1, a, 0, 3] += _acc_1_0_3
-                        _part[_t, i, c + 1, a, 0, 4] += _acc_1_0_4
-                        _part[_t, i, c + 1, a, 0, 5] += _acc_1_0_5
-                        _part[_t, i, c + 1, a, 0, 6] += _acc_1_0_6
-                        _part[_t, i, c + 1, a, 0, 7] += _acc_1_0_7
-                        _part[_t, i, c + 1, a, 1, 0] += _acc_1_1_0
-                        _part[_t, i, c + 1, a, 1, 1] += _acc_1_1_1
-                        _part[_t, i, c + 1, a, 1, 2] += _acc_1_1_2
-                        _part[_t, i, c + 1, a, 1, 3] += _acc_1_1_3
-                        _part[_t, i, c + 1, a, 1, 4] += _acc_1_1_4
-                        _part[_t, i, c + 1, a, 1, 5] += _acc_1_1_5
-                        _part[_t, i, c + 1, a, 1, 6] += _acc_1_1_6
-                        _part[_t, i, c + 1, a, 1, 7] += _acc_1_1_7
-                        _part[_t, i, c + 1, a, 2, 0] += _acc_1_2_0
-                        _part[_t, i, c + 1, a, 2, 1] += _acc_1_2_1
-                        _part[_t, i, c + 1, a, 2, 2] += _acc_1_2_2
-                        _part[_t, i, c + 1, a, 2, 3] += _acc_1_2_3
-                        _part[_t, i, c + 1, a, 2, 4] += _acc_1_2_4
-                        _part[_t, i, c + 1, a, 2, 5] += _acc_1_2_5
-                        _part[_t, i, c + 1, a, 2, 6] += _acc_1_2_6
-                        _part[_t, i, c + 1, a, 2, 7] += _acc_1_2_7
-                        _part[_t, i, c + 2, a, 0, 0] += _acc_2_0_0
-                        _part[_t, i, c + 2, a, 0, 1] += _acc_2_0_1
-                        _part[_t, i, c + 2, a, 0, 2] += _acc_2_0_2
-                        _part[_t, i, c + 2, a, 0, 3] += _acc_2_0_3
-                        _part[_t, i, c + 2, a, 0, 4] += _acc_2_0_4
-                        _part[_t, i, c + 2, a, 0, 5] += _acc_2_0_5
-                        _part[_t, i, c + 2, a, 0, 6] += _acc_2_0_6
-                        _part[_t, i, c + 2, a, 0, 7] += _acc_2_0_7
-                        _part[_t, i, c + 2, a, 1, 0] += _acc_2_1_0
-                        _part[_t, i, c + 2, a, 1, 1] += _acc_2_1_1
-                        _part[_t, i, c + 2, a, 1, 2] += _acc_2_1_2
-                        _part[_t, i, c + 2, a, 1, 3] += _acc_2_1_3
-                        _part[_t, i, c + 2, a, 1, 4] += _acc_2_1_4
-                        _part[_t, i, c + 2, a, 1, 5] += _acc_2_1_5
-                        _part[_t, i, c + 2, a, 1, 6] += _acc_2_1_6
-                        _part[_t, i, c + 2, a, 1, 7] += _acc_2_1_7
-                        _part[_t, i, c + 2, a, 2, 0] += _acc_2_2_0
-                        _part[_t, i, c + 2, a, 2, 1] += _acc_2_2_1
-                        _part[_t, i, c + 2, a, 2, 2] += _acc_2_2_2
-                        _part[_t, i, c + 2, a, 2, 3] += _acc_2_2_3
-                        _part[_t, i, c + 2, a, 2, 4] += _acc_2_2_4
-                        _part[_t, i, c + 2, a, 2, 5] += _acc_2_2_5
-                        _part[_t, i, c + 2, a, 2, 6] += _acc_2_2_6
-                        _part[_t, i, c + 2, a, 2, 7] += _acc_2_2_7
-                        _part[_t, i, c + 3, a, 0, 0] += _acc_3_0_0
-                        _part[_t, i, c + 3, a, 0, 1] += _acc_3_0_1
-                        _part[_t, i, c + 3, a, 0, 2] += _acc_3_0_2
-                        _part[_t, i, c + 3, a, 0, 3] += _acc_3_0_3
-                        _part[_t, i, c + 3, a, 0, 4] += _acc_3_0_4
-                        _part[_t, i, c + 3, a, 0, 5] += _acc_3_0_5
-                        _part[_t, i, c + 3, a, 0, 6] += _acc_3_0_6
-                        _part[_t, i, c + 3, a, 0, 7] += _acc_3_0_7
-                        _part[_t, i, c + 3, a, 1, 0] += _acc_3_1_0
-                        _part[_t, i, c + 3, a, 1, 1] += _acc_3_1_1
-                        _part[_t, i, c + 3, a, 1, 2] += _acc_3_1_2
-                        _part[_t, i, c + 3, a, 1, 3] += _acc_3_1_3
-                        _part[_t, i, c + 3, a, 1, 4] += _acc_3_1_4
-                        _part[_t, i, c + 3, a, 1, 5] += _acc_3_1_5
-                        _part[_t, i, c + 3, a, 1, 6] += _acc_3_1_6
-                        _part[_t, i, c + 3, a, 1, 7] += _acc_3_1_7
-                        _part[_t, i, c + 3, a, 2, 0] += _acc_3_2_0
-                        _part[_t, i, c + 3, a, 2, 1] += _acc_3_2_1
-                        _part[_t, i, c + 3, a, 2, 2] += _acc_3_2_2
-                        _part[_t, i, c + 3, a, 2, 3] += _acc_3_2_3
-                        _part[_t, i, c + 3, a, 2, 4] += _acc_3_2_4
-                        _part[_t, i, c + 3, a, 2, 5] += _acc_3_2_5
-                        _part[_t, i, c + 3, a, 2, 6] += _acc_3_2_6
-                        _part[_t, i, c + 3, a, 2, 7] += _acc_3_2_7
-                    for c in range(_c_split, C):
-                        for b in range(3):
-                            for _l in range(8):
-                                _acc = 0.0
-                                for _g in range((H*_wp + 7) // 8):
-                                    _acc += _xp[i, np.uint64(_wp*a + b + 8*_g + _l)]*_dp[c, np.uint64(8*_g + _l)]
-                                _part[_t, i, c, a, b, _l] += _acc
+        backward_dK1_block_one(C, H, N, W, X, _np, _part, _t, _wp, dK1, dU1)
     for i in range(C):
         for a in range(3):
             for c in range(C):
@@ -4428,6 +4117,366 @@ def backward_dK1_block(X, dU1, dK1, N, C, H, W):
                         for _l1 in range(8):
                             _acc += _part[_t, i, c, a, b, _l1]
                     dK1[i, c, a, b] = _acc
+
+
+@_slp
+@njit(cache=True, fastmath={"contract"})
+def backward_dK1_block_one(C, H, N, W, X, _np, _part, _t, _wp, dK1, dU1):
+    """One iteration of backward_dK1_block's parallel loop over _t, compiled as a function of its own.
+    """
+    _xp = np.zeros((C, (H + 3)*_wp + 8), dtype=dK1.dtype)
+    _dp = np.zeros((C, H*_wp + 8), dtype=dK1.dtype)
+    for n in range(_t*N // _np, (_t + 1)*N // _np):
+        for _d0 in range(C):
+            for _d1 in range(H):
+                for _d2 in range(W):
+                    _dp[_d0, np.uint64(_wp*_d1 + _d2)] = dU1[n, _d0, _d1, _d2]
+        for _c0 in range(C):
+            for _c1 in range(H):
+                for _c2 in range(W):
+                    _xp[_c0, np.uint64(_wp*(_c1 + 1) + _c2 + 1)] = X[n, _c0, _c1, _c2]
+        for i in range(C):
+            for a in range(3):
+                _c_split = (C // 4)*4
+                for c in range(0, _c_split, 4):
+                    _acc_0_0_0 = dK1.dtype.type(0)
+                    _acc_0_0_1 = dK1.dtype.type(0)
+                    _acc_0_0_2 = dK1.dtype.type(0)
+                    _acc_0_0_3 = dK1.dtype.type(0)
+                    _acc_0_0_4 = dK1.dtype.type(0)
+                    _acc_0_0_5 = dK1.dtype.type(0)
+                    _acc_0_0_6 = dK1.dtype.type(0)
+                    _acc_0_0_7 = dK1.dtype.type(0)
+                    _acc_0_1_0 = dK1.dtype.type(0)
+                    _acc_0_1_1 = dK1.dtype.type(0)
+                    _acc_0_1_2 = dK1.dtype.type(0)
+                    _acc_0_1_3 = dK1.dtype.type(0)
+                    _acc_0_1_4 = dK1.dtype.type(0)
+                    _acc_0_1_5 = dK1.dtype.type(0)
+                    _acc_0_1_6 = dK1.dtype.type(0)
+                    _acc_0_1_7 = dK1.dtype.type(0)
+                    _acc_0_2_0 = dK1.dtype.type(0)
+                    _acc_0_2_1 = dK1.dtype.type(0)
+                    _acc_0_2_2 = dK1.dtype.type(0)
+                    _acc_0_2_3 = dK1.dtype.type(0)
+                    _acc_0_2_4 = dK1.dtype.type(0)
+                    _acc_0_2_5 = dK1.dtype.type(0)
+                    _acc_0_2_6 = dK1.dtype.type(0)
+                    _acc_0_2_7 = dK1.dtype.type(0)
+                    _acc_1_0_0 = dK1.dtype.type(0)
+                    _acc_1_0_1 = dK1.dtype.type(0)
+                    _acc_1_0_2 = dK1.dtype.type(0)
+                    _acc_1_0_3 = dK1.dtype.type(0)
+                    _acc_1_0_4 = dK1.dtype.type(0)
+                    _acc_1_0_5 = dK1.dtype.type(0)
+                    _acc_1_0_6 = dK1.dtype.type(0)
+                    _acc_1_0_7 = dK1.dtype.type(0)
+                    _acc_1_1_0 = dK1.dtype.type(0)
+                    _acc_1_1_1 = dK1.dtype.type(0)
+                    _acc_1_1_2 = dK1.dtype.type(0)
+                    _acc_1_1_3 = dK1.dtype.type(0)
+                    _acc_1_1_4 = dK1.dtype.type(0)
+                    _acc_1_1_5 = dK1.dtype.type(0)
+                    _acc_1_1_6 = dK1.dtype.type(0)
+                    _acc_1_1_7 = dK1.dtype.type(0)
+                    _acc_1_2_0 = dK1.dtype.type(0)
+                    _acc_1_2_1 = dK1.dtype.type(0)
+                    _acc_1_2_2 = dK1.dtype.type(0)
+                    _acc_1_2_3 = dK1.dtype.type(0)
+                    _acc_1_2_4 = dK1.dtype.type(0)
+                    _acc_1_2_5 = dK1.dtype.type(0)
+                    _acc_1_2_6 = dK1.dtype.type(0)
+                    _acc_1_2_7 = dK1.dtype.type(0)
+                    _acc_2_0_0 = dK1.dtype.type(0)
+                    _acc_2_0_1 = dK1.dtype.type(0)
+                    _acc_2_0_2 = dK1.dtype.type(0)
+                    _acc_2_0_3 = dK1.dtype.type(0)
+                    _acc_2_0_4 = dK1.dtype.type(0)
+                    _acc_2_0_5 = dK1.dtype.type(0)
+                    _acc_2_0_6 = dK1.dtype.type(0)
+                    _acc_2_0_7 = dK1.dtype.type(0)
+                    _acc_2_1_0 = dK1.dtype.type(0)
+                    _acc_2_1_1 = dK1.dtype.type(0)
+                    _acc_2_1_2 = dK1.dtype.type(0)
+                    _acc_2_1_3 = dK1.dtype.type(0)
+                    _acc_2_1_4 = dK1.dtype.type(0)
+                    _acc_2_1_5 = dK1.dtype.type(0)
+                    _acc_2_1_6 = dK1.dtype.type(0)
+                    _acc_2_1_7 = dK1.dtype.type(0)
+                    _acc_2_2_0 = dK1.dtype.type(0)
+                    _acc_2_2_1 = dK1.dtype.type(0)
+                    _acc_2_2_2 = dK1.dtype.type(0)
+                    _acc_2_2_3 = dK1.dtype.type(0)
+                    _acc_2_2_4 = dK1.dtype.type(0)
+                    _acc_2_2_5 = dK1.dtype.type(0)
+                    _acc_2_2_6 = dK1.dtype.type(0)
+                    _acc_2_2_7 = dK1.dtype.type(0)
+                    _acc_3_0_0 = dK1.dtype.type(0)
+                    _acc_3_0_1 = dK1.dtype.type(0)
+                    _acc_3_0_2 = dK1.dtype.type(0)
+                    _acc_3_0_3 = dK1.dtype.type(0)
+                    _acc_3_0_4 = dK1.dtype.type(0)
+                    _acc_3_0_5 = dK1.dtype.type(0)
+                    _acc_3_0_6 = dK1.dtype.type(0)
+                    _acc_3_0_7 = dK1.dtype.type(0)
+                    _acc_3_1_0 = dK1.dtype.type(0)
+                    _acc_3_1_1 = dK1.dtype.type(0)
+                    _acc_3_1_2 = dK1.dtype.type(0)
+                    _acc_3_1_3 = dK1.dtype.type(0)
+                    _acc_3_1_4 = dK1.dtype.type(0)
+                    _acc_3_1_5 = dK1.dtype.type(0)
+                    _acc_3_1_6 = dK1.dtype.type(0)
+                    _acc_3_1_7 = dK1.dtype.type(0)
+                    _acc_3_2_0 = dK1.dtype.type(0)
+                    _acc_3_2_1 = dK1.dtype.type(0)
+                    _acc_3_2_2 = dK1.dtype.type(0)
+                    _acc_3_2_3 = dK1.dtype.type(0)
+                    _acc_3_2_4 = dK1.dtype.type(0)
+                    _acc_3_2_5 = dK1.dtype.type(0)
+                    _acc_3_2_6 = dK1.dtype.type(0)
+                    _acc_3_2_7 = dK1.dtype.type(0)
+                    for _g in range((H*_wp + 7) // 8):
+                        _r = _xp[i, np.uint64(_wp*a + 8*_g)]
+                        _r1 = _xp[i, np.uint64(_wp*a + 8*_g + 1)]
+                        _r2 = _xp[i, np.uint64(_wp*a + 8*_g + 2)]
+                        _r3 = _xp[i, np.uint64(_wp*a + 8*_g + 3)]
+                        _r4 = _xp[i, np.uint64(_wp*a + 8*_g + 4)]
+                        _r5 = _xp[i, np.uint64(_wp*a + 8*_g + 5)]
+                        _r6 = _xp[i, np.uint64(_wp*a + 8*_g + 6)]
+                        _r7 = _xp[i, np.uint64(_wp*a + 8*_g + 7)]
+                        _r8 = _xp[i, np.uint64(_wp*a + 8*_g + 8)]
+                        _r9 = _xp[i, np.uint64(_wp*a + 8*_g + 9)]
+                        _r10 = _dp[c, np.uint64(8*_g)]
+                        _r11 = _dp[c, np.uint64(8*_g + 1)]
+                        _r12 = _dp[c, np.uint64(8*_g + 2)]
+                        _r13 = _dp[c, np.uint64(8*_g + 3)]
+                        _r14 = _dp[c, np.uint64(8*_g + 4)]
+                        _r15 = _dp[c, np.uint64(8*_g + 5)]
+                        _r16 = _dp[c, np.uint64(8*_g + 6)]
+                        _r17 = _dp[c, np.uint64(8*_g + 7)]
+                        _r18 = _dp[c + 1, np.uint64(8*_g)]
+                        _r19 = _dp[c + 1, np.uint64(8*_g + 1)]
+                        _r20 = _dp[c + 1, np.uint64(8*_g + 2)]
+                        _r21 = _dp[c + 1, np.uint64(8*_g + 3)]
+                        _r22 = _dp[c + 1, np.uint64(8*_g + 4)]
+                        _r23 = _dp[c + 1, np.uint64(8*_g + 5)]
+                        _r24 = _dp[c + 1, np.uint64(8*_g + 6)]
+                        _r25 = _dp[c + 1, np.uint64(8*_g + 7)]
+                        _r26 = _dp[c + 2, np.uint64(8*_g)]
+                        _r27 = _dp[c + 2, np.uint64(8*_g + 1)]
+                        _r28 = _dp[c + 2, np.uint64(8*_g + 2)]
+                        _r29 = _dp[c + 2, np.uint64(8*_g + 3)]
+                        _r30 = _dp[c + 2, np.uint64(8*_g + 4)]
+                        _r31 = _dp[c + 2, np.uint64(8*_g + 5)]
+                        _r32 = _dp[c + 2, np.uint64(8*_g + 6)]
+                        _r33 = _dp[c + 2, np.uint64(8*_g + 7)]
+                        _r34 = _dp[c + 3, np.uint64(8*_g)]
+                        _r35 = _dp[c + 3, np.uint64(8*_g + 1)]
+                        _r36 = _dp[c + 3, np.uint64(8*_g + 2)]
+                        _r37 = _dp[c + 3, np.uint64(8*_g + 3)]
+                        _r38 = _dp[c + 3, np.uint64(8*_g + 4)]
+                        _r39 = _dp[c + 3, np.uint64(8*_g + 5)]
+                        _r40 = _dp[c + 3, np.uint64(8*_g + 6)]
+                        _r41 = _dp[c + 3, np.uint64(8*_g + 7)]
+                        _acc_0_0_0 += _r*_r10
+                        _acc_0_0_1 += _r1*_r11
+                        _acc_0_0_2 += _r2*_r12
+                        _acc_0_0_3 += _r3*_r13
+                        _acc_0_0_4 += _r4*_r14
+                        _acc_0_0_5 += _r5*_r15
+                        _acc_0_0_6 += _r6*_r16
+                        _acc_0_0_7 += _r7*_r17
+                        _acc_0_1_0 += _r1*_r10
+                        _acc_0_1_1 += _r2*_r11
+                        _acc_0_1_2 += _r3*_r12
+                        _acc_0_1_3 += _r4*_r13
+                        _acc_0_1_4 += _r5*_r14
+                        _acc_0_1_5 += _r6*_r15
+                        _acc_0_1_6 += _r7*_r16
+                        _acc_0_1_7 += _r8*_r17
+                        _acc_0_2_0 += _r2*_r10
+                        _acc_0_2_1 += _r3*_r11
+                        _acc_0_2_2 += _r4*_r12
+                        _acc_0_2_3 += _r5*_r13
+                        _acc_0_2_4 += _r6*_r14
+                        _acc_0_2_5 += _r7*_r15
+                        _acc_0_2_6 += _r8*_r16
+                        _acc_0_2_7 += _r9*_r17
+                        _acc_1_0_0 += _r*_r18
+                        _acc_1_0_1 += _r1*_r19
+                        _acc_1_0_2 += _r2*_r20
+                        _acc_1_0_3 += _r3*_r21
+                        _acc_1_0_4 += _r4*_r22
+                        _acc_1_0_5 += _r5*_r23
+                        _acc_1_0_6 += _r6*_r24
+                        _acc_1_0_7 += _r7*_r25
+                        _acc_1_1_0 += _r1*_r18
+                        _acc_1_1_1 += _r2*_r19
+                        _acc_1_1_2 += _r3*_r20
+                        _acc_1_1_3 += _r4*_r21
+                        _acc_1_1_4 += _r5*_r22
+                        _acc_1_1_5 += _r6*_r23
+                        _acc_1_1_6 += _r7*_r24
+                        _acc_1_1_7 += _r8*_r25
+                        _acc_1_2_0 += _r2*_r18
+                        _acc_1_2_1 += _r3*_r19
+                        _acc_1_2_2 += _r4*_r20
+                        _acc_1_2_3 += _r5*_r21
+                        _acc_1_2_4 += _r6*_r22
+                        _acc_1_2_5 += _r7*_r23
+                        _acc_1_2_6 += _r8*_r24
+                        _acc_1_2_7 += _r9*_r25
+                        _acc_2_0_0 += _r*_r26
+                        _acc_2_0_1 += _r1*_r27
+                        _acc_2_0_2 += _r2*_r28
+                        _acc_2_0_3 += _r3*_r29
+                        _acc_2_0_4 += _r4*_r30
+                        _acc_2_0_5 += _r5*_r31
+                        _acc_2_0_6 += _r6*_r32
+                        _acc_2_0_7 += _r7*_r33
+                        _acc_2_1_0 += _r1*_r26
+                        _acc_2_1_1 += _r2*_r27
+                        _acc_2_1_2 += _r3*_r28
+                        _acc_2_1_3 += _r4*_r29
+                        _acc_2_1_4 += _r5*_r30
+                        _acc_2_1_5 += _r6*_r31
+                        _acc_2_1_6 += _r7*_r32
+                        _acc_2_1_7 += _r8*_r33
+                        _acc_2_2_0 += _r2*_r26
+                        _acc_2_2_1 += _r3*_r27
+                        _acc_2_2_2 += _r4*_r28
+                        _acc_2_2_3 += _r5*_r29
+                        _acc_2_2_4 += _r6*_r30
+                        _acc_2_2_5 += _r7*_r31
+                        _acc_2_2_6 += _r8*_r32
+                        _acc_2_2_7 += _r9*_r33
+                        _acc_3_0_0 += _r*_r34
+                        _acc_3_0_1 += _r1*_r35
+                        _acc_3_0_2 += _r2*_r36
+                        _acc_3_0_3 += _r3*_r37
+                        _acc_3_0_4 += _r4*_r38
+                        _acc_3_0_5 += _r5*_r39
+                        _acc_3_0_6 += _r6*_r40
+                        _acc_3_0_7 += _r7*_r41
+                        _acc_3_1_0 += _r1*_r34
+                        _acc_3_1_1 += _r2*_r35
+                        _acc_3_1_2 += _r3*_r36
+                        _acc_3_1_3 += _r4*_r37
+                        _acc_3_1_4 += _r5*_r38
+                        _acc_3_1_5 += _r6*_r39
+                        _acc_3_1_6 += _r7*_r40
+                        _acc_3_1_7 += _r8*_r41
+                        _acc_3_2_0 += _r2*_r34
+                        _acc_3_2_1 += _r3*_r35
+                        _acc_3_2_2 += _r4*_r36
+                        _acc_3_2_3 += _r5*_r37
+                        _acc_3_2_4 += _r6*_r38
+                        _acc_3_2_5 += _r7*_r39
+                        _acc_3_2_6 += _r8*_r40
+                        _acc_3_2_7 += _r9*_r41
+                    _part[_t, i, c, a, 0, 0] += _acc_0_0_0
+                    _part[_t, i, c, a, 0, 1] += _acc_0_0_1
+                    _part[_t, i, c, a, 0, 2] += _acc_0_0_2
+                    _part[_t, i, c, a, 0, 3] += _acc_0_0_3
+                    _part[_t, i, c, a, 0, 4] += _acc_0_0_4
+                    _part[_t, i, c, a, 0, 5] += _acc_0_0_5
+                    _part[_t, i, c, a, 0, 6] += _acc_0_0_6
+                    _part[_t, i, c, a, 0, 7] += _acc_0_0_7
+                    _part[_t, i, c, a, 1, 0] += _acc_0_1_0
+                    _part[_t, i, c, a, 1, 1] += _acc_0_1_1
+                    _part[_t, i, c, a, 1, 2] += _acc_0_1_2
+                    _part[_t, i, c, a, 1, 3] += _acc_0_1_3
+                    _part[_t, i, c, a, 1, 4] += _acc_0_1_4
+                    _part[_t, i, c, a, 1, 5] += _acc_0_1_5
+                    _part[_t, i, c, a, 1, 6] += _acc_0_1_6
+                    _part[_t, i, c, a, 1, 7] += _acc_0_1_7
+                    _part[_t, i, c, a, 2, 0] += _acc_0_2_0
+                    _part[_t, i, c, a, 2, 1] += _acc_0_2_1
+                    _part[_t, i, c, a, 2, 2] += _acc_0_2_2
+                    _part[_t, i, c, a, 2, 3] += _acc_0_2_3
+                    _part[_t, i, c, a, 2, 4] += _acc_0_2_4
+                    _part[_t, i, c, a, 2, 5] += _acc_0_2_5
+                    _part[_t, i, c, a, 2, 6] += _acc_0_2_6
+                    _part[_t, i, c, a, 2, 7] += _acc_0_2_7
+                    _part[_t, i, c + 1, a, 0, 0] += _acc_1_0_0
+                    _part[_t, i, c + 1, a, 0, 1] += _acc_1_0_1
+                    _part[_t, i, c + 1, a, 0, 2] += _acc_1_0_2
+                    _part[_t, i, c + 1, a, 0, 3] += _acc_1_0_3
+                    _part[_t, i, c + 1, a, 0, 4] += _acc_1_0_4
+                    _part[_t, i, c + 1, a, 0, 5] += _acc_1_0_5
+                    _part[_t, i, c + 1, a, 0, 6] += _acc_1_0_6
+                    _part[_t, i, c + 1, a, 0, 7] += _acc_1_0_7
+                    _part[_t, i, c + 1, a, 1, 0] += _acc_1_1_0
+                    _part[_t, i, c + 1, a, 1, 1] += _acc_1_1_1
+                    _part[_t, i, c + 1, a, 1, 2] += _acc_1_1_2
+                    _part[_t, i, c + 1, a, 1, 3] += _acc_1_1_3
+                    _part[_t, i, c + 1, a, 1, 4] += _acc_1_1_4
+                    _part[_t, i, c + 1, a, 1, 5] += _acc_1_1_5
+                    _part[_t, i, c + 1, a, 1, 6] += _acc_1_1_6
+                    _part[_t, i, c + 1, a, 1, 7] += _acc_1_1_7
+                    _part[_t, i, c + 1, a, 2, 0] += _acc_1_2_0
+                    _part[_t, i, c + 1, a, 2, 1] += _acc_1_2_1
+                    _part[_t, i, c + 1, a, 2, 2] += _acc_1_2_2
+                    _part[_t, i, c + 1, a, 2, 3] += _acc_1_2_3
+                    _part[_t, i, c + 1, a, 2, 4] += _acc_1_2_4
+                    _part[_t, i, c + 1, a, 2, 5] += _acc_1_2_5
+                    _part[_t, i, c + 1, a, 2, 6] += _acc_1_2_6
+                    _part[_t, i, c + 1, a, 2, 7] += _acc_1_2_7
+                    _part[_t, i, c + 2, a, 0, 0] += _acc_2_0_0
+                    _part[_t, i, c + 2, a, 0, 1] += _acc_2_0_1
+                    _part[_t, i, c + 2, a, 0, 2] += _acc_2_0_2
+                    _part[_t, i, c + 2, a, 0, 3] += _acc_2_0_3
+                    _part[_t, i, c + 2, a, 0, 4] += _acc_2_0_4
+                    _part[_t, i, c + 2, a, 0, 5] += _acc_2_0_5
+                    _part[_t, i, c + 2, a, 0, 6] += _acc_2_0_6
+                    _part[_t, i, c + 2, a, 0, 7] += _acc_2_0_7
+                    _part[_t, i, c + 2, a, 1, 0] += _acc_2_1_0
+                    _part[_t, i, c + 2, a, 1, 1] += _acc_2_1_1
+                    _part[_t, i, c + 2, a, 1, 2] += _acc_2_1_2
+                    _part[_t, i, c + 2, a, 1, 3] += _acc_2_1_3
+                    _part[_t, i, c + 2, a, 1, 4] += _acc_2_1_4
+                    _part[_t, i, c + 2, a, 1, 5] += _acc_2_1_5
+                    _part[_t, i, c + 2, a, 1, 6] += _acc_2_1_6
+                    _part[_t, i, c + 2, a, 1, 7] += _acc_2_1_7
+                    _part[_t, i, c + 2, a, 2, 0] += _acc_2_2_0
+                    _part[_t, i, c + 2, a, 2, 1] += _acc_2_2_1
+                    _part[_t, i, c + 2, a, 2, 2] += _acc_2_2_2
+                    _part[_t, i, c + 2, a, 2, 3] += _acc_2_2_3
+                    _part[_t, i, c + 2, a, 2, 4] += _acc_2_2_4
+                    _part[_t, i, c + 2, a, 2, 5] += _acc_2_2_5
+                    _part[_t, i, c + 2, a, 2, 6] += _acc_2_2_6
+                    _part[_t, i, c + 2, a, 2, 7] += _acc_2_2_7
+                    _part[_t, i, c + 3, a, 0, 0] += _acc_3_0_0
+                    _part[_t, i, c + 3, a, 0, 1] += _acc_3_0_1
+                    _part[_t, i, c + 3, a, 0, 2] += _acc_3_0_2
+                    _part[_t, i, c + 3, a, 0, 3] += _acc_3_0_3
+                    _part[_t, i, c + 3, a, 0, 4] += _acc_3_0_4
+                    _part[_t, i, c + 3, a, 0, 5] += _acc_3_0_5
+                    _part[_t, i, c + 3, a, 0, 6] += _acc_3_0_6
+                    _part[_t, i, c + 3, a, 0, 7] += _acc_3_0_7
+                    _part[_t, i, c + 3, a, 1, 0] += _acc_3_1_0
+                    _part[_t, i, c + 3, a, 1, 1] += _acc_3_1_1
+                    _part[_t, i, c + 3, a, 1, 2] += _acc_3_1_2
+                    _part[_t, i, c + 3, a, 1, 3] += _acc_3_1_3
+                    _part[_t, i, c + 3, a, 1, 4] += _acc_3_1_4
+                    _part[_t, i, c + 3, a, 1, 5] += _acc_3_1_5
+                    _part[_t, i, c + 3, a, 1, 6] += _acc_3_1_6
+                    _part[_t, i, c + 3, a, 1, 7] += _acc_3_1_7
+                    _part[_t, i, c + 3, a, 2, 0] += _acc_3_2_0
+                    _part[_t, i, c + 3, a, 2, 1] += _acc_3_2_1
+                    _part[_t, i, c + 3, a, 2, 2] += _acc_3_2_2
+                    _part[_t, i, c + 3, a, 2, 3] += _acc_3_2_3
+                    _part[_t, i, c + 3, a, 2, 4] += _acc_3_2_4
+                    _part[_t, i, c + 3, a, 2, 5] += _acc_3_2_5
+                    _part[_t, i, c + 3, a, 2, 6] += _acc_3_2_6
+                    _part[_t, i, c + 3, a, 2, 7] += _acc_3_2_7
+                for c in range(_c_split, C):
+                    for b in range(3):
+                        for _l in range(8):
+                            _acc = 0.0
+                            for _g in range((H*_wp + 7) // 8):
+                                _acc += _xp[i, np.uint64(_wp*a + b + 8*_g + _l)]*_dp[c, np.uint64(8*_g + _l)]
+                            _part[_t, i, c, a, b, _l] += _acc
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -4603,7 +4652,6 @@ def backward_dK2(H1, dU2, dK2, N, C, H, W, _threads):
         backward_dK2_loops(H1, dU2, dK2, N, C, H, W)
 
 
-@_slp
 @njit(cache=True, parallel=True, fastmath={"contract"})
 def backward_dK2_block(H1, dU2, dK2, N, C, H, W):
     """One schedule of backward_dK2, which picks it by the sizes: register-blocked lane
@@ -4618,359 +4666,7 @@ def backward_dK2_block(H1, dU2, dK2, N, C, H, W):
     _np = min(N, 8)
     _part = np.zeros((_np, C, C, 3, 3, 8), dtype=dK2.dtype)
     for _t in prange(_np):
-        _xp = np.zeros((C, (H + 3)*_wp + 8), dtype=dK2.dtype)
-        _dp = np.zeros((C, H*_wp + 8), dtype=dK2.dtype)
-        for n in range(_t*N // _np, (_t + 1)*N // _np):
-            for _d0 in range(C):
-                for _d1 in range(H):
-                    for _d2 in range(W):
-                        _dp[_d0, np.uint64(_wp*_d1 + _d2)] = dU2[n, _d0, _d1, _d2]
-            for _c0 in range(C):
-                for _c1 in range(H):
-                    for _c2 in range(W):
-                        _xp[_c0, np.uint64(_wp*(_c1 + 1) + _c2 + 1)] = H1[n, _c0, _c1, _c2]
-            for i in range(C):
-                for a in range(3):
-                    _c_split = (C // 4)*4
-                    for c in range(0, _c_split, 4):
-                        _acc_0_0_0 = dK2.dtype.type(0)
-                        _acc_0_0_1 = dK2.dtype.type(0)
-                        _acc_0_0_2 = dK2.dtype.type(0)
-                        _acc_0_0_3 = dK2.dtype.type(0)
-                        _acc_0_0_4 = dK2.dtype.type(0)
-                        _acc_0_0_5 = dK2.dtype.type(0)
-                        _acc_0_0_6 = dK2.dtype.type(0)
-                        _acc_0_0_7 = dK2.dtype.type(0)
-                        _acc_0_1_0 = dK2.dtype.type(0)
-                        _acc_0_1_1 = dK2.dtype.type(0)
-                        _acc_0_1_2 = dK2.dtype.type(0)
-                        _acc_0_1_3 = dK2.dtype.type(0)
-                        _acc_0_1_4 = dK2.dtype.type(0)
-                        _acc_0_1_5 = dK2.dtype.type(0)
-                        _acc_0_1_6 = dK2.dtype.type(0)
-                        _acc_0_1_7 = dK2.dtype.type(0)
-                        _acc_0_2_0 = dK2.dtype.type(0)
-                        _acc_0_2_1 = dK2.dtype.type(0)
-                        _acc_0_2_2 = dK2.dtype.type(0)
-                        _acc_0_2_3 = dK2.dtype.type(0)
-                        _acc_0_2_4 = dK2.dtype.type(0)
-                        _acc_0_2_5 = dK2.dtype.type(0)
-                        _acc_0_2_6 = dK2.dtype.type(0)
-                        _acc_0_2_7 = dK2.dtype.type(0)
-                        _acc_1_0_0 = dK2.dtype.type(0)
-                        _acc_1_0_1 = dK2.dtype.type(0)
-                        _acc_1_0_2 = dK2.dtype.type(0)
-                        _acc_1_0_3 = dK2.dtype.type(0)
-                        _acc_1_0_4 = dK2.dtype.type(0)
-                        _acc_1_0_5 = dK2.dtype.type(0)
-                        _acc_1_0_6 = dK2.dtype.type(0)
-                        _acc_1_0_7 = dK2.dtype.type(0)
-                        _acc_1_1_0 = dK2.dtype.type(0)
-                        _acc_1_1_1 = dK2.dtype.type(0)
-                        _acc_1_1_2 = dK2.dtype.type(0)
-                        _acc_1_1_3 = dK2.dtype.type(0)
-                        _acc_1_1_4 = dK2.dtype.type(0)
-                        _acc_1_1_5 = dK2.dtype.type(0)
-                        _acc_1_1_6 = dK2.dtype.type(0)
-                        _acc_1_1_7 = dK2.dtype.type(0)
-                        _acc_1_2_0 = dK2.dtype.type(0)
-                        _acc_1_2_1 = dK2.dtype.type(0)
-                        _acc_1_2_2 = dK2.dtype.type(0)
-                        _acc_1_2_3 = dK2.dtype.type(0)
-                        _acc_1_2_4 = dK2.dtype.type(0)
-                        _acc_1_2_5 = dK2.dtype.type(0)
-                        _acc_1_2_6 = dK2.dtype.type(0)
-                        _acc_1_2_7 = dK2.dtype.type(0)
-                        _acc_2_0_0 = dK2.dtype.type(0)
-                        _acc_2_0_1 = dK2.dtype.type(0)
-                        _acc_2_0_2 = dK2.dtype.type(0)
-                        _acc_2_0_3 = dK2.dtype.type(0)
-                        _acc_2_0_4 = dK2.dtype.type(0)
-                        _acc_2_0_5 = dK2.dtype.type(0)
-                        _acc_2_0_6 = dK2.dtype.type(0)
-                        _acc_2_0_7 = dK2.dtype.type(0)
-                        _acc_2_1_0 = dK2.dtype.type(0)
-                        _acc_2_1_1 = dK2.dtype.type(0)
-                        _acc_2_1_2 = dK2.dtype.type(0)
-                        _acc_2_1_3 = dK2.dtype.type(0)
-                        _acc_2_1_4 = dK2.dtype.type(0)
-                        _acc_2_1_5 = dK2.dtype.type(0)
-                        _acc_2_1_6 = dK2.dtype.type(0)
-                        _acc_2_1_7 = dK2.dtype.type(0)
-                        _acc_2_2_0 = dK2.dtype.type(0)
-                        _acc_2_2_1 = dK2.dtype.type(0)
-                        _acc_2_2_2 = dK2.dtype.type(0)
-                        _acc_2_2_3 = dK2.dtype.type(0)
-                        _acc_2_2_4 = dK2.dtype.type(0)
-                        _acc_2_2_5 = dK2.dtype.type(0)
-                        _acc_2_2_6 = dK2.dtype.type(0)
-                        _acc_2_2_7 = dK2.dtype.type(0)
-                        _acc_3_0_0 = dK2.dtype.type(0)
-                        _acc_3_0_1 = dK2.dtype.type(0)
-                        _acc_3_0_2 = dK2.dtype.type(0)
-                        _acc_3_0_3 = dK2.dtype.type(0)
-                        _acc_3_0_4 = dK2.dtype.type(0)
-                        _acc_3_0_5 = dK2.dtype.type(0)
-                        _acc_3_0_6 = dK2.dtype.type(0)
-                        _acc_3_0_7 = dK2.dtype.type(0)
-                        _acc_3_1_0 = dK2.dtype.type(0)
-                        _acc_3_1_1 = dK2.dtype.type(0)
-                        _acc_3_1_2 = dK2.dtype.type(0)
-                        _acc_3_1_3 = dK2.dtype.type(0)
-                        _acc_3_1_4 = dK2.dtype.type(0)
-                        _acc_3_1_5 = dK2.dtype.type(0)
-                        _acc_3_1_6 = dK2.dtype.type(0)
-                        _acc_3_1_7 = dK2.dtype.type(0)
-                        _acc_3_2_0 = dK2.dtype.type(0)
-                        _acc_3_2_1 = dK2.dtype.type(0)
-                        _acc_3_2_2 = dK2.dtype.type(0)
-                        _acc_3_2_3 = dK2.dtype.type(0)
-                        _acc_3_2_4 = dK2.dtype.type(0)
-                        _acc_3_2_5 = dK2.dtype.type(0)
-                        _acc_3_2_6 = dK2.dtype.type(0)
-                        _acc_3_2_7 = dK2.dtype.type(0)
-                        for _g in range((H*_wp + 7) // 8):
-                            _r = _xp[i, np.uint64(_wp*a + 8*_g)]
-                            _r1 = _xp[i, np.uint64(_wp*a + 8*_g + 1)]
-                            _r2 = _xp[i, np.uint64(_wp*a + 8*_g + 2)]
-                            _r3 = _xp[i, np.uint64(_wp*a + 8*_g + 3)]
-                            _r4 = _xp[i, np.uint64(_wp*a + 8*_g + 4)]
-                            _r5 = _xp[i, np.uint64(_wp*a + 8*_g + 5)]
-                            _r6 = _xp[i, np.uint64(_wp*a + 8*_g + 6)]
-                            _r7 = _xp[i, np.uint64(_wp*a + 8*_g + 7)]
-                            _r8 = _xp[i, np.uint64(_wp*a + 8*_g + 8)]
-                            _r9 = _xp[i, np.uint64(_wp*a + 8*_g + 9)]
-                            _r10 = _dp[c, np.uint64(8*_g)]
-                            _r11 = _dp[c, np.uint64(8*_g + 1)]
-                            _r12 = _dp[c, np.uint64(8*_g + 2)]
-                            _r13 = _dp[c, np.uint64(8*_g + 3)]
-                            _r14 = _dp[c, np.uint64(8*_g + 4)]
-                            _r15 = _dp[c, np.uint64(8*_g + 5)]
-                            _r16 = _dp[c, np.uint64(8*_g + 6)]
-                            _r17 = _dp[c, np.uint64(8*_g + 7)]
-                            _r18 = _dp[c + 1, np.uint64(8*_g)]
-                            _r19 = _dp[c + 1, np.uint64(8*_g + 1)]
-                            _r20 = _dp[c + 1, np.uint64(8*_g + 2)]
-                            _r21 = _dp[c + 1, np.uint64(8*_g + 3)]
-                            _r22 = _dp[c + 1, np.uint64(8*_g + 4)]
-                            _r23 = _dp[c + 1, np.uint64(8*_g + 5)]
-                            _r24 = _dp[c + 1, np.uint64(8*_g + 6)]
-                            _r25 = _dp[c + 1, np.uint64(8*_g + 7)]
-                            _r26 = _dp[c + 2, np.uint64(8*_g)]
-                            _r27 = _dp[c + 2, np.uint64(8*_g + 1)]
-                            _r28 = _dp[c + 2, np.uint64(8*_g + 2)]
-                            _r29 = _dp[c + 2, np.uint64(8*_g + 3)]
-                            _r30 = _dp[c + 2, np.uint64(8*_g + 4)]
-                            _r31 = _dp[c + 2, np.uint64(8*_g + 5)]
-                            _r32 = _dp[c + 2, np.uint64(8*_g + 6)]
-                            _r33 = _dp[c + 2, np.uint64(8*_g + 7)]
-                            _r34 = _dp[c + 3, np.uint64(8*_g)]
-                            _r35 = _dp[c + 3, np.uint64(8*_g + 1)]
-                            _r36 = _dp[c + 3, np.uint64(8*_g + 2)]
-                            _r37 = _dp[c + 3, np.uint64(8*_g + 3)]
-                            _r38 = _dp[c + 3, np.uint64(8*_g + 4)]
-                            _r39 = _dp[c + 3, np.uint64(8*_g + 5)]
-                            _r40 = _dp[c + 3, np.uint64(8*_g + 6)]
-                            _r41 = _dp[c + 3, np.uint64(8*_g + 7)]
-                            _acc_0_0_0 += _r*_r10
-                            _acc_0_0_1 += _r1*_r11
-                            _acc_0_0_2 += _r2*_r12
-                            _acc_0_0_3 += _r3*_r13
-                            _acc_0_0_4 += _r4*_r14
-                            _acc_0_0_5 += _r5*_r15
-                            _acc_0_0_6 += _r6*_r16
-                            _acc_0_0_7 += _r7*_r17
-                            _acc_0_1_0 += _r1*_r10
-                            _acc_0_1_1 += _r2*_r11
-                            _acc_0_1_2 += _r3*_r12
-                            _acc_0_1_3 += _r4*_r13
-                            _acc_0_1_4 += _r5*_r14
-                            _acc_0_1_5 += _r6*_r15
-                            _acc_0_1_6 += _r7*_r16
-                            _acc_0_1_7 += _r8*_r17
-                            _acc_0_2_0 += _r2*_r10
-                            _acc_0_2_1 += _r3*_r11
-                            _acc_0_2_2 += _r4*_r12
-                            _acc_0_2_3 += _r5*_r13
-                            _acc_0_2_4 += _r6*_r14
-                            _acc_0_2_5 += _r7*_r15
-                            _acc_0_2_6 += _r8*_r16
-                            _acc_0_2_7 += _r9*_r17
-                            _acc_1_0_0 += _r*_r18
-                            _acc_1_0_1 += _r1*_r19
-                            _acc_1_0_2 += _r2*_r20
-                            _acc_1_0_3 += _r3*_r21
-                            _acc_1_0_4 += _r4*_r22
-                            _acc_1_0_5 += _r5*_r23
-                            _acc_1_0_6 += _r6*_r24
-                            _acc_1_0_7 += _r7*_r25
-                            _acc_1_1_0 += _r1*_r18
-                            _acc_1_1_1 += _r2*_r19
-                            _acc_1_1_2 += _r3*_r20
-                            _acc_1_1_3 += _r4*_r21
-                            _acc_1_1_4 += _r5*_r22
-                            _acc_1_1_5 += _r6*_r23
-                            _acc_1_1_6 += _r7*_r24
-                            _acc_1_1_7 += _r8*_r25
-                            _acc_1_2_0 += _r2*_r18
-                            _acc_1_2_1 += _r3*_r19
-                            _acc_1_2_2 += _r4*_r20
-                            _acc_1_2_3 += _r5*_r21
-                            _acc_1_2_4 += _r6*_r22
-                            _acc_1_2_5 += _r7*_r23
-                            _acc_1_2_6 += _r8*_r24
-                            _acc_1_2_7 += _r9*_r25
-                            _acc_2_0_0 += _r*_r26
-                            _acc_2_0_1 += _r1*_r27
-                            _acc_2_0_2 += _r2*_r28
-                            _acc_2_0_3 += _r3*_r29
-                            _acc_2_0_4 += _r4*_r30
-                            _acc_2_0_5 += _r5*_r31
-                            _acc_2_0_6 += _r6*_r32
-                            _acc_2_0_7 += _r7*_r33
-                            _acc_2_1_0 += _r1*_r26
-                            _acc_2_1_1 += _r2*_r27
-                            _acc_2_1_2 += _r3*_r28
-                            _acc_2_1_3 += _r4*_r29
-                            _acc_2_1_4 += _r5*_r30
-                            _acc_2_1_5 += _r6*_r31
-                            _acc_2_1_6 += _r7*_r32
-                            _acc_2_1_7 += _r8*_r33
-                            _acc_2_2_0 += _r2*_r26
-                            _acc_2_2_1 += _r3*_r27
-                            _acc_2_2_2 += _r4*_r28
-                            _acc_2_2_3 += _r5*_r29
-                            _acc_2_2_4 += _r6*_r30
-                            _acc_2_2_5 += _r7*_r31
-                            _acc_2_2_6 += _r8*_r32
-                            _acc_2_2_7 += _r9*_r33
-                            _acc_3_0_0 += _r*_r34
-                            _acc_3_0_1 += _r1*_r35
-                            _acc_3_0_2 += _r2*_r36
-                            _acc_3_0_3 += _r3*_r37
-                            _acc_3_0_4 += _r4*_r38
-                            _acc_3_0_5 += _r5*_r39
-                            _acc_3_0_6 += _r6*_r40
-                            _acc_3_0_7 += _r7*_r41
-                            _acc_3_1_0 += _r1*_r34
-                            _acc_3_1_1 += _r2*_r35
-                            _acc_3_1_2 += _r3*_r36
-                            _acc_3_1_3 += _r4*_r37
-                            _acc_3_1_4 += _r5*_r38
-                            _acc_3_1_5 += _r6*_r39
-                            _acc_3_1_6 += _r7*_r40
-                            _acc_3_1_7 += _r8*_r41
-                            _acc_3_2_0 += _r2*_r34
-                            _acc_3_2_1 += _r3*_r35
-                            _acc_3_2_2 += _r4*_r36
-                            _acc_3_2_3 += _r5*_r37
-                            _acc_3_2_4 += _r6*_r38
-                            _acc_3_2_5 += _r7*_r39
-                            _acc_3_2_6 += _r8*_r40
-                            _acc_3_2_7 += _r9*_r41
-                        _part[_t, i, c, a, 0, 0] += _acc_0_0_0
-                        _part[_t, i, c, a, 0, 1] += _acc_0_0_1
-                        _part[_t, i, c, a, 0, 2] += _acc_0_0_2
-                        _part[_t, i, c, a, 0, 3] += _acc_0_0_3
-                        _part[_t, i, c, a, 0, 4] += _acc_0_0_4
-                        _part[_t, i, c, a, 0, 5] += _acc_0_0_5
-                        _part[_t, i, c, a, 0, 6] += _acc_0_0_6
-                        _part[_t, i, c, a, 0, 7] += _acc_0_0_7
-                        _part[_t, i, c, a, 1, 0] += _acc_0_1_0
-                        _part[_t, i, c, a, 1, 1] += _acc_0_1_1
-                        _part[_t, i, c, a, 1, 2] += _acc_0_1_2
-                        _part[_t, i, c, a, 1, 3] += _acc_0_1_3
-                        _part[_t, i, c, a, 1, 4] += _acc_0_1_4
-                        _part[_t, i, c, a, 1, 5] += _acc_0_1_5
-                        _part[_t, i, c, a, 1, 6] += _acc_0_1_6
-                        _part[_t, i, c, a, 1, 7] += _acc_0_1_7
-                        _part[_t, i, c, a, 2, 0] += _acc_0_2_0
-                        _part[_t, i, c, a, 2, 1] += _acc_0_2_1
-                        _part[_t, i, c, a, 2, 2] += _acc_0_2_2
-                        _part[_t, i, c, a, 2, 3] += _acc_0_2_3
-                        _part[_t, i, c, a, 2, 4] += _acc_0_2_4
-                        _part[_t, i, c, a, 2, 5] += _acc_0_2_5
-                        _part[_t, i, c, a, 2, 6] += _acc_0_2_6
-                        _part[_t, i, c, a, 2, 7] += _acc_0_2_7
-                        _part[_t, i, c + 1, a, 0, 0] += _acc_1_0_0
-                        _part[_t, i, c + 1, a, 0, 1] += _acc_1_0_1
-                        _part[_t, i, c + 1, a, 0, 2] += _acc_1_0_2
-                        _part[_t, i, c + 1, a, 0, 3] += _acc_1_0_3
-                        _part[_t, i, c + 1, a, 0, 4] += _acc_1_0_4
-                        _part[_t, i, c + 1, a, 0, 5] += _acc_1_0_5
-                        _part[_t, i, c + 1, a, 0, 6] += _acc_1_0_6
-                        _part[_t, i, c + 1, a, 0, 7] += _acc_1_0_7
-                        _part[_t, i, c + 1, a, 1, 0] += _acc_1_1_0
-                        _part[_t, i, c + 1, a, 1, 1] += _acc_1_1_1
-                        _part[_t, i, c + 1, a, 1, 2] += _acc_1_1_2
-                        _part[_t, i, c + 1, a, 1, 3] += _acc_1_1_3
-                        _part[_t, i, c + 1, a, 1, 4] += _acc_1_1_4
-                        _part[_t, i, c + 1, a, 1, 5] += _acc_1_1_5
-                        _part[_t, i, c + 1, a, 1, 6] += _acc_1_1_6
-                        _part[_t, i, c + 1, a, 1, 7] += _acc_1_1_7
-                        _part[_t, i, c + 1, a, 2, 0] += _acc_1_2_0
-                        _part[_t, i, c + 1, a, 2, 1] += _acc_1_2_1
-                        _part[_t, i, c + 1, a, 2, 2] += _acc_1_2_2
-                        _part[_t, i, c + 1, a, 2, 3] += _acc_1_2_3
-                        _part[_t, i, c + 1, a, 2, 4] += _acc_1_2_4
-                        _part[_t, i, c + 1, a, 2, 5] += _acc_1_2_5
-                        _part[_t, i, c + 1, a, 2, 6] += _acc_1_2_6
-                        _part[_t, i, c + 1, a, 2, 7] += _acc_1_2_7
-                        _part[_t, i, c + 2, a, 0, 0] += _acc_2_0_0
-                        _part[_t, i, c + 2, a, 0, 1] += _acc_2_0_1
-                        _part[_t, i, c + 2, a, 0, 2] += _acc_2_0_2
-                        _part[_t, i, c + 2, a, 0, 3] += _acc_2_0_3
-                        _part[_t, i, c + 2, a, 0, 4] += _acc_2_0_4
-                        _part[_t, i, c + 2, a, 0, 5] += _acc_2_0_5
-                        _part[_t, i, c + 2, a, 0, 6] += _acc_2_0_6
-                        _part[_t, i, c + 2, a, 0, 7] += _acc_2_0_7
-                        _part[_t, i, c + 2, a, 1, 0] += _acc_2_1_0
-                        _part[_t, i, c + 2, a, 1, 1] += _acc_2_1_1
-                        _part[_t, i, c + 2, a, 1, 2] += _acc_2_1_2
-                        _part[_t, i, c + 2, a, 1, 3] += _acc_2_1_3
-                        _part[_t, i, c + 2, a, 1, 4] += _acc_2_1_4
-                        _part[_t, i, c + 2, a, 1, 5] += _acc_2_1_5
-                        _part[_t, i, c + 2, a, 1, 6] += _acc_2_1_6
-                        _part[_t, i, c + 2, a, 1, 7] += _acc_2_1_7
-                        _part[_t, i, c + 2, a, 2, 0] += _acc_2_2_0
-                        _part[_t, i, c + 2, a, 2, 1] += _acc_2_2_1
-                        _part[_t, i, c + 2, a, 2, 2] += _acc_2_2_2
-                        _part[_t, i, c + 2, a, 2, 3] += _acc_2_2_3
-                        _part[_t, i, c + 2, a, 2, 4] += _acc_2_2_4
-                        _part[_t, i, c + 2, a, 2, 5] += _acc_2_2_5
-                        _part[_t, i, c + 2, a, 2, 6] += _acc_2_2_6
-                        _part[_t, i, c + 2, a, 2, 7] += _acc_2_2_7
-                        _part[_t, i, c + 3, a, 0, 0] += _acc_3_0_0
-                        _part[_t, i, c + 3, a, 0, 1] += _acc_3_0_1
-                        _part[_t, i, c + 3, a, 0, 2] += _acc_3_0_2
-                        _part[_t, i, c + 3, a, 0, 3] += _acc_3_0_3
-                        _part[_t, i, c + 3, a, 0, 4] += _acc_3_0_4
-                        _part[_t, i, c + 3, a, 0, 5] += _acc_3_0_5
-                        _part[_t, i, c + 3, a, 0, 6] += _acc_3_0_6
-                        _part[_t, i, c + 3, a, 0, 7] += _acc_3_0_7
-                        _part[_t, i, c + 3, a, 1, 0] += _acc_3_1_0
-                        _part[_t, i, c + 3, a, 1, 1] += _acc_3_1_1
-                        _part[_t, i, c + 3, a, 1, 2] += _acc_3_1_2
-                        _part[_t, i, c + 3, a, 1, 3] += _acc_3_1_3
-                        _part[_t, i, c + 3, a, 1, 4] += _acc_3_1_4
-                        _part[_t, i, c + 3, a, 1, 5] += _acc_3_1_5
-                        _part[_t, i, c + 3, a, 1, 6] += _acc_3_1_6
-                        _part[_t, i, c + 3, a, 1, 7] += _acc_3_1_7
-                        _part[_t, i, c + 3, a, 2, 0] += _acc_3_2_0
-                        _part[_t, i, c + 3, a, 2, 1] += _acc_3_2_1
-                        _part[_t, i, c + 3, a, 2, 2] += _acc_3_2_2
-                        _part[_t, i, c + 3, a, 2, 3] += _acc_3_2_3
-                        _part[_t, i, c + 3, a, 2, 4] += _acc_3_2_4
-                        _part[_t, i, c + 3, a, 2, 5] += _acc_3_2_5
-                        _part[_t, i, c + 3, a, 2, 6] += _acc_3_2_6
-                        _part[_t, i, c + 3, a, 2, 7] += _acc_3_2_7
-                    for c in range(_c_split, C):
-                        for b in range(3):
-                            for _l in range(8):
-                                _acc = 0.0
-                                for _g in range((H*_wp + 7) // 8):
-                                    _acc += _xp[i, np.uint64(_wp*a + b + 8*_g + _l)]*_dp[c, np.uint64(8*_g + _l)]
-                                _part[_t, i, c, a, b, _l] += _acc
+        backward_dK2_block_one(C, H, H1, N, W, _np, _part, _t, _wp, dK2, dU2)
     for i in range(C):
         for a in range(3):
             for c in range(C):
@@ -4980,6 +4676,366 @@ def backward_dK2_block(H1, dU2, dK2, N, C, H, W):
                         for _l1 in range(8):
                             _acc += _part[_t, i, c, a, b, _l1]
                     dK2[i, c, a, b] = _acc
+
+
+@_slp
+@njit(cache=True, fastmath={"contract"})
+def backward_dK2_block_one(C, H, H1, N, W, _np, _part, _t, _wp, dK2, dU2):
+    """One iteration of backward_dK2_block's parallel loop over _t, compiled as a function of its own.
+    """
+    _xp = np.zeros((C, (H + 3)*_wp + 8), dtype=dK2.dtype)
+    _dp = np.zeros((C, H*_wp + 8), dtype=dK2.dtype)
+    for n in range(_t*N // _np, (_t + 1)*N // _np):
+        for _d0 in range(C):
+            for _d1 in range(H):
+                for _d2 in range(W):
+                    _dp[_d0, np.uint64(_wp*_d1 + _d2)] = dU2[n, _d0, _d1, _d2]
+        for _c0 in range(C):
+            for _c1 in range(H):
+                for _c2 in range(W):
+                    _xp[_c0, np.uint64(_wp*(_c1 + 1) + _c2 + 1)] = H1[n, _c0, _c1, _c2]
+        for i in range(C):
+            for a in range(3):
+                _c_split = (C // 4)*4
+                for c in range(0, _c_split, 4):
+                    _acc_0_0_0 = dK2.dtype.type(0)
+                    _acc_0_0_1 = dK2.dtype.type(0)
+                    _acc_0_0_2 = dK2.dtype.type(0)
+                    _acc_0_0_3 = dK2.dtype.type(0)
+                    _acc_0_0_4 = dK2.dtype.type(0)
+                    _acc_0_0_5 = dK2.dtype.type(0)
+                    _acc_0_0_6 = dK2.dtype.type(0)
+                    _acc_0_0_7 = dK2.dtype.type(0)
+                    _acc_0_1_0 = dK2.dtype.type(0)
+                    _acc_0_1_1 = dK2.dtype.type(0)
+                    _acc_0_1_2 = dK2.dtype.type(0)
+                    _acc_0_1_3 = dK2.dtype.type(0)
+                    _acc_0_1_4 = dK2.dtype.type(0)
+                    _acc_0_1_5 = dK2.dtype.type(0)
+                    _acc_0_1_6 = dK2.dtype.type(0)
+                    _acc_0_1_7 = dK2.dtype.type(0)
+                    _acc_0_2_0 = dK2.dtype.type(0)
+                    _acc_0_2_1 = dK2.dtype.type(0)
+                    _acc_0_2_2 = dK2.dtype.type(0)
+                    _acc_0_2_3 = dK2.dtype.type(0)
+                    _acc_0_2_4 = dK2.dtype.type(0)
+                    _acc_0_2_5 = dK2.dtype.type(0)
+                    _acc_0_2_6 = dK2.dtype.type(0)
+                    _acc_0_2_7 = dK2.dtype.type(0)
+                    _acc_1_0_0 = dK2.dtype.type(0)
+                    _acc_1_0_1 = dK2.dtype.type(0)
+                    _acc_1_0_2 = dK2.dtype.type(0)
+                    _acc_1_0_3 = dK2.dtype.type(0)
+                    _acc_1_0_4 = dK2.dtype.type(0)
+                    _acc_1_0_5 = dK2.dtype.type(0)
+                    _acc_1_0_6 = dK2.dtype.type(0)
+                    _acc_1_0_7 = dK2.dtype.type(0)
+                    _acc_1_1_0 = dK2.dtype.type(0)
+                    _acc_1_1_1 = dK2.dtype.type(0)
+                    _acc_1_1_2 = dK2.dtype.type(0)
+                    _acc_1_1_3 = dK2.dtype.type(0)
+                    _acc_1_1_4 = dK2.dtype.type(0)
+                    _acc_1_1_5 = dK2.dtype.type(0)
+                    _acc_1_1_6 = dK2.dtype.type(0)
+                    _acc_1_1_7 = dK2.dtype.type(0)
+                    _acc_1_2_0 = dK2.dtype.type(0)
+                    _acc_1_2_1 = dK2.dtype.type(0)
+                    _acc_1_2_2 = dK2.dtype.type(0)
+                    _acc_1_2_3 = dK2.dtype.type(0)
+                    _acc_1_2_4 = dK2.dtype.type(0)
+                    _acc_1_2_5 = dK2.dtype.type(0)
+                    _acc_1_2_6 = dK2.dtype.type(0)
+                    _acc_1_2_7 = dK2.dtype.type(0)
+                    _acc_2_0_0 = dK2.dtype.type(0)
+                    _acc_2_0_1 = dK2.dtype.type(0)
+                    _acc_2_0_2 = dK2.dtype.type(0)
+                    _acc_2_0_3 = dK2.dtype.type(0)
+                    _acc_2_0_4 = dK2.dtype.type(0)
+                    _acc_2_0_5 = dK2.dtype.type(0)
+                    _acc_2_0_6 = dK2.dtype.type(0)
+                    _acc_2_0_7 = dK2.dtype.type(0)
+                    _acc_2_1_0 = dK2.dtype.type(0)
+                    _acc_2_1_1 = dK2.dtype.type(0)
+                    _acc_2_1_2 = dK2.dtype.type(0)
+                    _acc_2_1_3 = dK2.dtype.type(0)
+                    _acc_2_1_4 = dK2.dtype.type(0)
+                    _acc_2_1_5 = dK2.dtype.type(0)
+                    _acc_2_1_6 = dK2.dtype.type(0)
+                    _acc_2_1_7 = dK2.dtype.type(0)
+                    _acc_2_2_0 = dK2.dtype.type(0)
+                    _acc_2_2_1 = dK2.dtype.type(0)
+                    _acc_2_2_2 = dK2.dtype.type(0)
+                    _acc_2_2_3 = dK2.dtype.type(0)
+                    _acc_2_2_4 = dK2.dtype.type(0)
+                    _acc_2_2_5 = dK2.dtype.type(0)
+                    _acc_2_2_6 = dK2.dtype.type(0)
+                    _acc_2_2_7 = dK2.dtype.type(0)
+                    _acc_3_0_0 = dK2.dtype.type(0)
+                    _acc_3_0_1 = dK2.dtype.type(0)
+                    _acc_3_0_2 = dK2.dtype.type(0)
+                    _acc_3_0_3 = dK2.dtype.type(0)
+                    _acc_3_0_4 = dK2.dtype.type(0)
+                    _acc_3_0_5 = dK2.dtype.type(0)
+                    _acc_3_0_6 = dK2.dtype.type(0)
+                    _acc_3_0_7 = dK2.dtype.type(0)
+                    _acc_3_1_0 = dK2.dtype.type(0)
+                    _acc_3_1_1 = dK2.dtype.type(0)
+                    _acc_3_1_2 = dK2.dtype.type(0)
+                    _acc_3_1_3 = dK2.dtype.type(0)
+                    _acc_3_1_4 = dK2.dtype.type(0)
+                    _acc_3_1_5 = dK2.dtype.type(0)
+                    _acc_3_1_6 = dK2.dtype.type(0)
+                    _acc_3_1_7 = dK2.dtype.type(0)
+                    _acc_3_2_0 = dK2.dtype.type(0)
+                    _acc_3_2_1 = dK2.dtype.type(0)
+                    _acc_3_2_2 = dK2.dtype.type(0)
+                    _acc_3_2_3 = dK2.dtype.type(0)
+                    _acc_3_2_4 = dK2.dtype.type(0)
+                    _acc_3_2_5 = dK2.dtype.type(0)
+                    _acc_3_2_6 = dK2.dtype.type(0)
+                    _acc_3_2_7 = dK2.dtype.type(0)
+                    for _g in range((H*_wp + 7) // 8):
+                        _r = _xp[i, np.uint64(_wp*a + 8*_g)]
+                        _r1 = _xp[i, np.uint64(_wp*a + 8*_g + 1)]
+                        _r2 = _xp[i, np.uint64(_wp*a + 8*_g + 2)]
+                        _r3 = _xp[i, np.uint64(_wp*a + 8*_g + 3)]
+                        _r4 = _xp[i, np.uint64(_wp*a + 8*_g + 4)]
+                        _r5 = _xp[i, np.uint64(_wp*a + 8*_g + 5)]
+                        _r6 = _xp[i, np.uint64(_wp*a + 8*_g + 6)]
+                        _r7 = _xp[i, np.uint64(_wp*a + 8*_g + 7)]
+                        _r8 = _xp[i, np.uint64(_wp*a + 8*_g + 8)]
+                        _r9 = _xp[i, np.uint64(_wp*a + 8*_g + 9)]
+                        _r10 = _dp[c, np.uint64(8*_g)]
+                        _r11 = _dp[c, np.uint64(8*_g + 1)]
+                        _r12 = _dp[c, np.uint64(8*_g + 2)]
+                        _r13 = _dp[c, np.uint64(8*_g + 3)]
+                        _r14 = _dp[c, np.uint64(8*_g + 4)]
+                        _r15 = _dp[c, np.uint64(8*_g + 5)]
+                        _r16 = _dp[c, np.uint64(8*_g + 6)]
+                        _r17 = _dp[c, np.uint64(8*_g + 7)]
+                        _r18 = _dp[c + 1, np.uint64(8*_g)]
+                        _r19 = _dp[c + 1, np.uint64(8*_g + 1)]
+                        _r20 = _dp[c + 1, np.uint64(8*_g + 2)]
+                        _r21 = _dp[c + 1, np.uint64(8*_g + 3)]
+                        _r22 = _dp[c + 1, np.uint64(8*_g + 4)]
+                        _r23 = _dp[c + 1, np.uint64(8*_g + 5)]
+                        _r24 = _dp[c + 1, np.uint64(8*_g + 6)]
+                        _r25 = _dp[c + 1, np.uint64(8*_g + 7)]
+                        _r26 = _dp[c + 2, np.uint64(8*_g)]
+                        _r27 = _dp[c + 2, np.uint64(8*_g + 1)]
+                        _r28 = _dp[c + 2, np.uint64(8*_g + 2)]
+                        _r29 = _dp[c + 2, np.uint64(8*_g + 3)]
+                        _r30 = _dp[c + 2, np.uint64(8*_g + 4)]
+                        _r31 = _dp[c + 2, np.uint64(8*_g + 5)]
+                        _r32 = _dp[c + 2, np.uint64(8*_g + 6)]
+                        _r33 = _dp[c + 2, np.uint64(8*_g + 7)]
+                        _r34 = _dp[c + 3, np.uint64(8*_g)]
+                        _r35 = _dp[c + 3, np.uint64(8*_g + 1)]
+                        _r36 = _dp[c + 3, np.uint64(8*_g + 2)]
+                        _r37 = _dp[c + 3, np.uint64(8*_g + 3)]
+                        _r38 = _dp[c + 3, np.uint64(8*_g + 4)]
+                        _r39 = _dp[c + 3, np.uint64(8*_g + 5)]
+                        _r40 = _dp[c + 3, np.uint64(8*_g + 6)]
+                        _r41 = _dp[c + 3, np.uint64(8*_g + 7)]
+                        _acc_0_0_0 += _r*_r10
+                        _acc_0_0_1 += _r1*_r11
+                        _acc_0_0_2 += _r2*_r12
+                        _acc_0_0_3 += _r3*_r13
+                        _acc_0_0_4 += _r4*_r14
+                        _acc_0_0_5 += _r5*_r15
+                        _acc_0_0_6 += _r6*_r16
+                        _acc_0_0_7 += _r7*_r17
+                        _acc_0_1_0 += _r1*_r10
+                        _acc_0_1_1 += _r2*_r11
+                        _acc_0_1_2 += _r3*_r12
+                        _acc_0_1_3 += _r4*_r13
+                        _acc_0_1_4 += _r5*_r14
+                        _acc_0_1_5 += _r6*_r15
+                        _acc_0_1_6 += _r7*_r16
+                        _acc_0_1_7 += _r8*_r17
+                        _acc_0_2_0 += _r2*_r10
+                        _acc_0_2_1 += _r3*_r11
+                        _acc_0_2_2 += _r4*_r12
+                        _acc_0_2_3 += _r5*_r13
+                        _acc_0_2_4 += _r6*_r14
+                        _acc_0_2_5 += _r7*_r15
+                        _acc_0_2_6 += _r8*_r16
+                        _acc_0_2_7 += _r9*_r17
+                        _acc_1_0_0 += _r*_r18
+                        _acc_1_0_1 += _r1*_r19
+                        _acc_1_0_2 += _r2*_r20
+                        _acc_1_0_3 += _r3*_r21
+                        _acc_1_0_4 += _r4*_r22
+                        _acc_1_0_5 += _r5*_r23
+                        _acc_1_0_6 += _r6*_r24
+                        _acc_1_0_7 += _r7*_r25
+                        _acc_1_1_0 += _r1*_r18
+                        _acc_1_1_1 += _r2*_r19
+                        _acc_1_1_2 += _r3*_r20
+                        _acc_1_1_3 += _r4*_r21
+                        _acc_1_1_4 += _r5*_r22
+                        _acc_1_1_5 += _r6*_r23
+                        _acc_1_1_6 += _r7*_r24
+                        _acc_1_1_7 += _r8*_r25
+                        _acc_1_2_0 += _r2*_r18
+                        _acc_1_2_1 += _r3*_r19
+                        _acc_1_2_2 += _r4*_r20
+                        _acc_1_2_3 += _r5*_r21
+                        _acc_1_2_4 += _r6*_r22
+                        _acc_1_2_5 += _r7*_r23
+                        _acc_1_2_6 += _r8*_r24
+                        _acc_1_2_7 += _r9*_r25
+                        _acc_2_0_0 += _r*_r26
+                        _acc_2_0_1 += _r1*_r27
+                        _acc_2_0_2 += _r2*_r28
+                        _acc_2_0_3 += _r3*_r29
+                        _acc_2_0_4 += _r4*_r30
+                        _acc_2_0_5 += _r5*_r31
+                        _acc_2_0_6 += _r6*_r32
+                        _acc_2_0_7 += _r7*_r33
+                        _acc_2_1_0 += _r1*_r26
+                        _acc_2_1_1 += _r2*_r27
+                        _acc_2_1_2 += _r3*_r28
+                        _acc_2_1_3 += _r4*_r29
+                        _acc_2_1_4 += _r5*_r30
+                        _acc_2_1_5 += _r6*_r31
+                        _acc_2_1_6 += _r7*_r32
+                        _acc_2_1_7 += _r8*_r33
+                        _acc_2_2_0 += _r2*_r26
+                        _acc_2_2_1 += _r3*_r27
+                        _acc_2_2_2 += _r4*_r28
+                        _acc_2_2_3 += _r5*_r29
+                        _acc_2_2_4 += _r6*_r30
+                        _acc_2_2_5 += _r7*_r31
+                        _acc_2_2_6 += _r8*_r32
+                        _acc_2_2_7 += _r9*_r33
+                        _acc_3_0_0 += _r*_r34
+                        _acc_3_0_1 += _r1*_r35
+                        _acc_3_0_2 += _r2*_r36
+                        _acc_3_0_3 += _r3*_r37
+                        _acc_3_0_4 += _r4*_r38
+                        _acc_3_0_5 += _r5*_r39
+                        _acc_3_0_6 += _r6*_r40
+                        _acc_3_0_7 += _r7*_r41
+                        _acc_3_1_0 += _r1*_r34
+                        _acc_3_1_1 += _r2*_r35
+                        _acc_3_1_2 += _r3*_r36
+                        _acc_3_1_3 += _r4*_r37
+                        _acc_3_1_4 += _r5*_r38
+                        _acc_3_1_5 += _r6*_r39
+                        _acc_3_1_6 += _r7*_r40
+                        _acc_3_1_7 += _r8*_r41
+                        _acc_3_2_0 += _r2*_r34
+                        _acc_3_2_1 += _r3*_r35
+                        _acc_3_2_2 += _r4*_r36
+                        _acc_3_2_3 += _r5*_r37
+                        _acc_3_2_4 += _r6*_r38
+                        _acc_3_2_5 += _r7*_r39
+                        _acc_3_2_6 += _r8*_r40
+                        _acc_3_2_7 += _r9*_r41
+                    _part[_t, i, c, a, 0, 0] += _acc_0_0_0
+                    _part[_t, i, c, a, 0, 1] += _acc_0_0_1
+                    _part[_t, i, c, a, 0, 2] += _acc_0_0_2
+                    _part[_t, i, c, a, 0, 3] += _acc_0_0_3
+                    _part[_t, i, c, a, 0, 4] += _acc_0_0_4
+                    _part[_t, i, c, a, 0, 5] += _acc_0_0_5
+                    _part[_t, i, c, a, 0, 6] += _acc_0_0_6
+                    _part[_t, i, c, a, 0, 7] += _acc_0_0_7
+                    _part[_t, i, c, a, 1, 0] += _acc_0_1_0
+                    _part[_t, i, c, a, 1, 1] += _acc_0_1_1
+                    _part[_t, i, c, a, 1, 2] += _acc_0_1_2
+                    _part[_t, i, c, a, 1, 3] += _acc_0_1_3
+                    _part[_t, i, c, a, 1, 4] += _acc_0_1_4
+                    _part[_t, i, c, a, 1, 5] += _acc_0_1_5
+                    _part[_t, i, c, a, 1, 6] += _acc_0_1_6
+                    _part[_t, i, c, a, 1, 7] += _acc_0_1_7
+                    _part[_t, i, c, a, 2, 0] += _acc_0_2_0
+                    _part[_t, i, c, a, 2, 1] += _acc_0_2_1
+                    _part[_t, i, c, a, 2, 2] += _acc_0_2_2
+                    _part[_t, i, c, a, 2, 3] += _acc_0_2_3
+                    _part[_t, i, c, a, 2, 4] += _acc_0_2_4
+                    _part[_t, i, c, a, 2, 5] += _acc_0_2_5
+                    _part[_t, i, c, a, 2, 6] += _acc_0_2_6
+                    _part[_t, i, c, a, 2, 7] += _acc_0_2_7
+                    _part[_t, i, c + 1, a, 0, 0] += _acc_1_0_0
+                    _part[_t, i, c + 1, a, 0, 1] += _acc_1_0_1
+                    _part[_t, i, c + 1, a, 0, 2] += _acc_1_0_2
+                    _part[_t, i, c + 1, a, 0, 3] += _acc_1_0_3
+                    _part[_t, i, c + 1, a, 0, 4] += _acc_1_0_4
+                    _part[_t, i, c + 1, a, 0, 5] += _acc_1_0_5
+                    _part[_t, i, c + 1, a, 0, 6] += _acc_1_0_6
+                    _part[_t, i, c + 1, a, 0, 7] += _acc_1_0_7
+                    _part[_t, i, c + 1, a, 1, 0] += _acc_1_1_0
+                    _part[_t, i, c + 1, a, 1, 1] += _acc_1_1_1
+                    _part[_t, i, c + 1, a, 1, 2] += _acc_1_1_2
+                    _part[_t, i, c + 1, a, 1, 3] += _acc_1_1_3
+                    _part[_t, i, c + 1, a, 1, 4] += _acc_1_1_4
+                    _part[_t, i, c + 1, a, 1, 5] += _acc_1_1_5
+                    _part[_t, i, c + 1, a, 1, 6] += _acc_1_1_6
+                    _part[_t, i, c + 1, a, 1, 7] += _acc_1_1_7
+                    _part[_t, i, c + 1, a, 2, 0] += _acc_1_2_0
+                    _part[_t, i, c + 1, a, 2, 1] += _acc_1_2_1
+                    _part[_t, i, c + 1, a, 2, 2] += _acc_1_2_2
+                    _part[_t, i, c + 1, a, 2, 3] += _acc_1_2_3
+                    _part[_t, i, c + 1, a, 2, 4] += _acc_1_2_4
+                    _part[_t, i, c + 1, a, 2, 5] += _acc_1_2_5
+                    _part[_t, i, c + 1, a, 2, 6] += _acc_1_2_6
+                    _part[_t, i, c + 1, a, 2, 7] += _acc_1_2_7
+                    _part[_t, i, c + 2, a, 0, 0] += _acc_2_0_0
+                    _part[_t, i, c + 2, a, 0, 1] += _acc_2_0_1
+                    _part[_t, i, c + 2, a, 0, 2] += _acc_2_0_2
+                    _part[_t, i, c + 2, a, 0, 3] += _acc_2_0_3
+                    _part[_t, i, c + 2, a, 0, 4] += _acc_2_0_4
+                    _part[_t, i, c + 2, a, 0, 5] += _acc_2_0_5
+                    _part[_t, i, c + 2, a, 0, 6] += _acc_2_0_6
+                    _part[_t, i, c + 2, a, 0, 7] += _acc_2_0_7
+                    _part[_t, i, c + 2, a, 1, 0] += _acc_2_1_0
+                    _part[_t, i, c + 2, a, 1, 1] += _acc_2_1_1
+                    _part[_t, i, c + 2, a, 1, 2] += _acc_2_1_2
+                    _part[_t, i, c + 2, a, 1, 3] += _acc_2_1_3
+                    _part[_t, i, c + 2, a, 1, 4] += _acc_2_1_4
+                    _part[_t, i, c + 2, a, 1, 5] += _acc_2_1_5
+                    _part[_t, i, c + 2, a, 1, 6] += _acc_2_1_6
+                    _part[_t, i, c + 2, a, 1, 7] += _acc_2_1_7
+                    _part[_t, i, c + 2, a, 2, 0] += _acc_2_2_0
+                    _part[_t, i, c + 2, a, 2, 1] += _acc_2_2_1
+                    _part[_t, i, c + 2, a, 2, 2] += _acc_2_2_2
+                    _part[_t, i, c + 2, a, 2, 3] += _acc_2_2_3
+                    _part[_t, i, c + 2, a, 2, 4] += _acc_2_2_4
+                    _part[_t, i, c + 2, a, 2, 5] += _acc_2_2_5
+                    _part[_t, i, c + 2, a, 2, 6] += _acc_2_2_6
+                    _part[_t, i, c + 2, a, 2, 7] += _acc_2_2_7
+                    _part[_t, i, c + 3, a, 0, 0] += _acc_3_0_0
+                    _part[_t, i, c + 3, a, 0, 1] += _acc_3_0_1
+                    _part[_t, i, c + 3, a, 0, 2] += _acc_3_0_2
+                    _part[_t, i, c + 3, a, 0, 3] += _acc_3_0_3
+                    _part[_t, i, c + 3, a, 0, 4] += _acc_3_0_4
+                    _part[_t, i, c + 3, a, 0, 5] += _acc_3_0_5
+                    _part[_t, i, c + 3, a, 0, 6] += _acc_3_0_6
+                    _part[_t, i, c + 3, a, 0, 7] += _acc_3_0_7
+                    _part[_t, i, c + 3, a, 1, 0] += _acc_3_1_0
+                    _part[_t, i, c + 3, a, 1, 1] += _acc_3_1_1
+                    _part[_t, i, c + 3, a, 1, 2] += _acc_3_1_2
+                    _part[_t, i, c + 3, a, 1, 3] += _acc_3_1_3
+                    _part[_t, i, c + 3, a, 1, 4] += _acc_3_1_4
+                    _part[_t, i, c + 3, a, 1, 5] += _acc_3_1_5
+                    _part[_t, i, c + 3, a, 1, 6] += _acc_3_1_6
+                    _part[_t, i, c + 3, a, 1, 7] += _acc_3_1_7
+                    _part[_t, i, c + 3, a, 2, 0] += _acc_3_2_0
+                    _part[_t, i, c + 3, a, 2, 1] += _acc_3_2_1
+                    _part[_t, i, c + 3, a, 2, 2] += _acc_3_2_2
+                    _part[_t, i, c + 3, a, 2, 3] += _acc_3_2_3
+                    _part[_t, i, c + 3, a, 2, 4] += _acc_3_2_4
+                    _part[_t, i, c + 3, a, 2, 5] += _acc_3_2_5
+                    _part[_t, i, c + 3, a, 2, 6] += _acc_3_2_6
+                    _part[_t, i, c + 3, a, 2, 7] += _acc_3_2_7
+                for c in range(_c_split, C):
+                    for b in range(3):
+                        for _l in range(8):
+                            _acc = 0.0
+                            for _g in range((H*_wp + 7) // 8):
+                                _acc += _xp[i, np.uint64(_wp*a + b + 8*_g + _l)]*_dp[c, np.uint64(8*_g + _l)]
+                            _part[_t, i, c, a, b, _l] += _acc
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})

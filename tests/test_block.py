@@ -42,10 +42,13 @@ def conv():
     return layer_trees()
 
 
-def run(kernel: loops.Kernel, arrays: dict[str, np.ndarray], sizes: dict[str, int], out: str) -> np.ndarray:
-    """``kernel`` executed as Python source; the array ``out`` it writes (NaN where it writes nothing)."""
+def run(kernel: loops.Kernel, arrays: dict[str, np.ndarray], sizes: dict[str, int], out: str,
+        called: tuple[loops.Kernel, ...] = ()) -> np.ndarray:
+    """``kernel`` executed as Python source (beside the kernels it ``called``); the array ``out`` it
+    writes (NaN where it writes nothing)."""
     space = {"np": np, "math": math, "prange": range}
-    exec(source(kernel), space)  # noqa: S102 - the kernel's own printed source, run as a test
+    for k in (*called, kernel):
+        exec(source(k), space)  # noqa: S102 - the kernel's own printed source, run as a test
     given = {**{k: v.copy() for k, v in arrays.items()}, out: np.full_like(arrays[out], np.nan)}
     space[kernel.name](**{p: given[p] if p in given else sizes[p] for p in kernel.params})
     return given[out]
@@ -58,10 +61,11 @@ def arrays_for(d, kernel: loops.Kernel, sizes: dict[str, int], seed: int = 0) ->
     return {p: rng.standard_normal(shape[p]) for p in kernel.params if p in shape}
 
 
-def agree(d, plain: loops.Kernel, passed: loops.Kernel, out: str, every=SIZES) -> None:
+def agree(d, plain: loops.Kernel, passed: loops.Kernel, out: str, every=SIZES,
+          called: tuple[loops.Kernel, ...] = ()) -> None:
     for sizes in every:
         arrays = arrays_for(d, plain, sizes)
-        want, got = run(plain, arrays, sizes, out), run(passed, arrays, sizes, out)
+        want, got = run(plain, arrays, sizes, out), run(passed, arrays, sizes, out, called)
         assert not np.isnan(want).any()
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=f"{passed.name} at {sizes}")
 
@@ -161,6 +165,7 @@ def test_a_folder_carries_the_block_of_each_wider_isa_widest_first():
     assert [t.isa for t in carried(TARGETS["avx2"])] == ["avx512", "avx2"]
     assert [t.isa for t in carried(TARGETS["sse2"])] == ["avx512", "sse2"]  # avx, avx2: sse2's block
     assert [t.isa for t in carried(TARGETS["avx512"])] == ["avx512"]
+    assert [t.isa for t in carried(TARGETS["avx2"], "gradient")] == ["avx2"]  # the same on every ISA
 
 
 def test_the_vector_width_read_at_import_is_the_widest_isa_numba_compiles_for(monkeypatch):
@@ -209,7 +214,8 @@ def test_every_built_in_blocked_variant_equals_its_plain_nest():
             for b in variants:
                 reached = dict(sizes, _VECTOR_BITS=512)
                 assert all(eval(source(c), {}, reached) for c in b.conds)  # noqa: S307 - it runs here
-                agree(d, plain, b.kernel, out, [sizes])
+                assert b.body is not None and b.body.name == f"{b.kernel.name}_one"  # the block, outlined
+                agree(d, plain, b.kernel, out, [sizes], (b.body,))
                 checked.append(f"{layer.name}.{b.kernel.name}")
     assert len(checked) >= 20 and {"resblock.forward_U1_block", "resblock.forward_U1_block512",
                                     "resblock.backward_dK2_block", "conv_xcorr_relu_same.backward_dK_block",

@@ -157,13 +157,17 @@ BLOCKED = {**SIZES, "C": 9, "M": 10, "H": 5, "W": 3, "RH": 1, "RW": 1}
 
 
 @pytest.mark.slow
-def test_register_blocked_kernels_equal_their_plain_twins(plain_dir, user_dir):
+@pytest.mark.parametrize("bits, suffix", [(256, "_block"), (512, "_block512")])
+def test_register_blocked_kernels_equal_their_plain_twins(plain_dir, user_dir, monkeypatch, bits, suffix):
+    """The blocks sized for AVX2 and those for AVX-512, each picked as on a machine of that width
+    (any x86 runs both: only their speed depends on the width)."""
     layer = "conv_xcorr_relu_same"
     ref, mod = plain(layer, plain_dir), fast(layer, "numba", user_dir)
+    monkeypatch.setitem(mod.forward_U.__globals__, "_VECTOR_BITS", bits)
     bad = {k: v for k, v in differences(mod, ref, sizes=BLOCKED).items() if not v <= TOL}
-    assert not bad, f"{layer} (register-blocked) against plain: {bad}"
-    assert mod.forward_U_block.signatures and mod.backward_dX_block.signatures  # they ran
-    assert mod.backward_dK_block.signatures
+    assert not bad, f"{layer} (register-blocked, {bits}-bit) against plain: {bad}"
+    for kernel in ("forward_U" + suffix, "backward_dX" + suffix, "backward_dK_block"):
+        assert getattr(mod, kernel).signatures, kernel  # it ran
 
 
 def test_a_wrong_bound_in_the_plain_twin_is_caught(plain_dir, tmp_path):

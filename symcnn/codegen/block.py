@@ -577,12 +577,14 @@ def unsigned(array: str) -> Pass:
 
 @dataclass(frozen=True)
 class Blocked:
-    """A kernel's register-blocked variant, the conditions on the sizes under which it runs, and what
-    the dispatch's comment says of it."""
+    """A kernel's register-blocked variant, the conditions on the sizes under which it runs, what the
+    dispatch's comment says of it, and the kernel its parallel loop's body is (:func:`.passes.outlined`:
+    the block itself, compiled on its own with LLVM's SLP vectoriser), if it was outlined."""
 
     kernel: L.Kernel
     conds: tuple[L.Expr, ...]
     note: str = "a short contraction: register-blocked outer products"
+    body: L.Kernel | None = None
 
 
 #: The longest contraction (products a point) the block takes: beyond it, the inner products of

@@ -388,3 +388,48 @@ def _in_place(kernel: L.Kernel, outer: int) -> L.Kernel:
     for lp in reversed(kept):
         out = (L.with_body(lp, out),)
     return L.Kernel(kernel.name, kernel.params, out, kernel.doc)
+
+
+def outlined(kernel: L.Kernel, name: str) -> tuple[L.Kernel, L.Kernel]:
+    """``kernel`` with the body of its parallel loop moved into kernel ``name`` (called once an
+    iteration with the loop index and every name the body reads from outside it), and that kernel.
+
+    Numba's parallel passes copy and propagate the whole body of a ``prange`` once per block of it:
+    over a register block's hundreds of named scalars. On the AMD EPYC here an 8 × 16 outer-product
+    block compiled in 66 s with its body in the loop and in 25 s outlined; an 8 × 8 one in 30 s and
+    12.5 s."""
+    ((k, loop),) = [(k, s) for k, s in enumerate(kernel.body)
+                    if isinstance(s, L.Loop) and s.kind == "parallel"]
+    outside = set(kernel.params) | {n for s in kernel.body[:k] for n in _bound(s)}
+    params = tuple(sorted((_referenced(loop.body) & outside) | {loop.index}))
+    call = L.Invoke(name, tuple(L.Var(p) for p in params))
+    body = (*kernel.body[:k], L.with_body(loop, (call,)), *kernel.body[k + 1:])
+    inner = L.Kernel(name, params, loop.body, (f"One iteration of {kernel.name}'s parallel loop over "
+                                                f"{loop.index}, compiled as a function of its own.",))
+    return L.Kernel(kernel.name, kernel.params, body, kernel.doc), inner
+
+
+def _bound(s: L.Stmt) -> frozenset[str]:
+    """The names statement ``s`` binds for what follows it: locals, arrays and scalars it assigns."""
+    out = set(L.written(s))
+    out |= {n.name for n in L.walk(s) if isinstance(n, L.Local)}
+    out |= {n.target.name for n in L.walk(s) if isinstance(n, L.Assign) and isinstance(n.target, L.Var)}
+    return frozenset(out)
+
+
+def _referenced(body: tuple[L.Stmt, ...]) -> frozenset[str]:
+    """Every name ``body`` reads: scalars, arrays, and the locals a type or an allocation is read from."""
+    out: set[str] = set()
+    for s in body:
+        for n in L.walk(s):
+            if isinstance(n, L.Var):
+                out.add(n.name)
+            elif isinstance(n, (L.Load, L.Shape, L.Reshape)):
+                out.add(n.array)
+            elif isinstance(n, (L.Cast, L.DType)):
+                out.add(n.like)
+            elif isinstance(n, L.Typed):
+                out.add(n.dtype)
+            elif isinstance(n, L.Local):
+                out |= {v for v in (n.like, n.dtype) if v}
+    return frozenset(out)

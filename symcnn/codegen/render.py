@@ -91,8 +91,9 @@ def schedule_source(k: Kernel, layer: str = "", blocks: tuple[Blocked, ...] = ()
     w, docs = k.window, schedule_docstring_lines(k)
     picked = tuple((b.conds, b.note, b.kernel.name) for b in blocks)
     out = [source(S.dispatch(k, args, picked, doc))]
-    slp = f"@_slp\n@njit(cache=True, parallel=True, fastmath={FASTMATH_BLOCK})\n"
-    out += [slp + source(b.kernel) for b in blocks]
+    for b in blocks:  # the parallel loop, then its body: the block, vectorised by LLVM's SLP pass
+        out.append(f"@njit(cache=True, parallel=True, fastmath={FASTMATH_BLOCK})\n" + source(b.kernel))
+        out.append(f"@_slp\n@njit(cache=True, fastmath={FASTMATH_BLOCK})\n" + source(b.body))
     threads = (*args, "_threads")
     if w.dot:
         out.append(njit + source(L.Kernel(f"{k.name}_dot", threads, S.dotted(k, w, w.dot), docs["dot"])))

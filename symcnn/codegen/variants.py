@@ -13,12 +13,15 @@ dispatch runs it first where its conditions hold. Every other kernel has none.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..derive.engine import Derivation
 from . import loops as L
 from .block import Blocked, outer_product
 from .freeze import freeze
 from .gradblock import kernel_gradient
 from .ir import Kernel, Module
+from .passes import outlined
 from .plain import kernel_trees
 from .target import Target, carried
 
@@ -60,29 +63,43 @@ def blocked_variants(d: Derivation, module: Module, target: Target) -> dict[str,
 
 
 def _outer_products(tree: L.Kernel, sizes: dict, target: Target) -> tuple[Blocked, ...]:
-    """``tree``'s outer-product blocks, one for each target the folder carries (:func:`.carried`);
-    those of wider targets than ``target`` run only where the machine's vectors are as wide."""
-    out = []
-    for t in carried(target):
-        name = f"{tree.name}_block" if t is target else f"{tree.name}_block{t.vector_bits}"
-        b = outer_product(tree, sizes, *t.outer, name)
-        if b is None:
-            return ()
-        if t is not target:
-            wide = L.Cmp(">=", L.Var(VECTOR_BITS), L.Int(t.vector_bits))
-            b = Blocked(b.kernel, (wide, *b.conds), f"a short contraction on {t.vector_bits}-bit vectors")
-        lines = DOC if t is target else (DOC[0], f"{DOC[1][:-1]}, sized for {t.vector_bits}-bit vectors.")
-        out.append(_documented(b, tree, lines))
-    return tuple(out)
+    """``tree``'s outer-product blocks (:func:`.block.outer_product`), one for each target the folder
+    carries."""
+    return _per_target(tree, target, "outer", DOC,
+                       lambda t, name: outer_product(tree, sizes, *t.outer, name))
 
 
 def _kernel_gradient(tree: L.Kernel, sizes: dict, target: Target) -> tuple[Blocked, ...]:
-    """``tree``'s kernel-gradient block (the same on every ISA), if the passes accept it."""
-    b = kernel_gradient(tree, sizes, *target.gradient, f"{tree.name}_block")
-    return () if b is None else (_documented(b, tree, DOC_GRADIENT),)
+    """``tree``'s kernel-gradient blocks (:func:`.gradblock.kernel_gradient`), one for each target the
+    folder carries."""
+    return _per_target(tree, target, "gradient", DOC_GRADIENT,
+                       lambda t, name: kernel_gradient(tree, sizes, *t.gradient, name))
+
+
+def _per_target(tree: L.Kernel, target: Target, block: str, lines: tuple[str, str],
+                build: Callable[[Target, str], Blocked | None]) -> tuple[Blocked, ...]:
+    """The variant ``build`` makes of ``tree`` for each target carried for ``block``
+    (:func:`.target.carried`), widest first; those of targets wider than ``target`` run only where
+    the machine's vectors are as wide (:data:`VECTOR_BITS`). None if ``target``'s is refused."""
+    out = []
+    for t in carried(target, block):
+        name = f"{tree.name}_block" if t is target else f"{tree.name}_block{t.vector_bits}"
+        b = build(t, name)
+        if b is None:
+            return ()
+        doc = lines
+        if t is not target:
+            wide = L.Cmp(">=", L.Var(VECTOR_BITS), L.Int(t.vector_bits))
+            b = Blocked(b.kernel, (wide, *b.conds), f"{t.vector_bits}-bit vectors")
+            doc = (lines[0], f"{lines[1][:-1]}, sized for {t.vector_bits}-bit vectors.")
+        out.append(_documented(b, tree, doc))
+    return tuple(out)
 
 
 def _documented(b: Blocked, tree: L.Kernel, lines: tuple[str, str]) -> Blocked:
-    """``b`` with its docstring: ``lines``, then the equation ``tree`` documents."""
+    """``b`` with its docstring (``lines``, then the equation ``tree`` documents) and the body of its
+    parallel loop outlined (:func:`.passes.outlined`)."""
     doc = (lines[0].format(name=tree.name), lines[1], *tree.doc[1:])
-    return Blocked(L.Kernel(b.kernel.name, b.kernel.params, b.kernel.body, doc), b.conds, b.note)
+    named = L.Kernel(b.kernel.name, b.kernel.params, b.kernel.body, doc)
+    kernel, body = outlined(named, f"{b.kernel.name}_one")
+    return Blocked(kernel, b.conds, b.note, body)
