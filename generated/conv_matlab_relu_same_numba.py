@@ -90,7 +90,14 @@ def forward_U_block512(B, K, X, U, N, C, M, H, W, RH, RW):
 @_slp
 @njit(cache=True, fastmath={"contract"})
 def forward_U_block512_one(B, C, H, K, M, RH, RW, U, W, X, _kp, _wp, n):
-    """One iteration of forward_U_block512's parallel loop over n, compiled as a function of its own.
+    """One iteration of forward_U_block512's parallel loop over n, compiled as a
+    function of its own (codegen/passes.py, outlined).
+
+    U[n, j, y, x] = B[j] + Σ_{i=0}^{C - 1} Σ_{a=0}^{2*RH} Σ_{b=0}^{2*RW} padded(X[n, i, RH - a + y,
+        RW - b + x])*K[i, j, a, b]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B7] u_j^ℓ = Σ_{i∈M_j} x_i^{ℓ-1} ∗ k_ij^ℓ + b_j^ℓ  ('valid')
     """
     _xp = np.zeros((C, (H + 2*RH + 1)*_wp + 16), dtype=U.dtype)
     for _c0 in range(C):
@@ -838,7 +845,14 @@ def forward_U_block(B, K, X, U, N, C, M, H, W, RH, RW):
 @_slp
 @njit(cache=True, fastmath={"contract"})
 def forward_U_block_one(B, C, H, K, M, RH, RW, U, W, X, _kp, _wp, n):
-    """One iteration of forward_U_block's parallel loop over n, compiled as a function of its own.
+    """One iteration of forward_U_block's parallel loop over n, compiled as a
+    function of its own (codegen/passes.py, outlined).
+
+    U[n, j, y, x] = B[j] + Σ_{i=0}^{C - 1} Σ_{a=0}^{2*RH} Σ_{b=0}^{2*RW} padded(X[n, i, RH - a + y,
+        RW - b + x])*K[i, j, a, b]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B7] u_j^ℓ = Σ_{i∈M_j} x_i^{ℓ-1} ∗ k_ij^ℓ + b_j^ℓ  ('valid')
     """
     _xp = np.zeros((C, (H + 2*RH + 1)*_wp + 8), dtype=U.dtype)
     for _c0 in range(C):
@@ -1488,7 +1502,15 @@ def backward_dX_block512(K, dU, dX, N, C, M, H, W, RH, RW):
 @_slp
 @njit(cache=True, fastmath={"contract"})
 def backward_dX_block512_one(C, H, K, M, RH, RW, W, _kp, _wp, dU, dX, n):
-    """One iteration of backward_dX_block512's parallel loop over n, compiled as a function of its own.
+    """One iteration of backward_dX_block512's parallel loop over n, compiled as a
+    function of its own (codegen/passes.py, outlined).
+
+    dX[n, i, p, q] = Σ_{j=0}^{M - 1} Σ_{a=max(0, RH - p)}^{min(2*RH, H + RH - p - 1)} Σ_{b=max(0, RW
+        - q)}^{min(2*RW, RW + W - q - 1)} K[i, j, a, b]*dU[n, j, -RH + a + p, -RW + b + q]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B12] δ_j^ℓ = f'(u_j^ℓ) ∘ conv2(δ_j^{ℓ+1}, rot180(k_j^{ℓ+1}), 'full')
+    [EX1] 3×3 input, 2×2 kernel, δ = [[1,1],[2,3]]: ∂E/∂x = conv2(δ, rot180(k), 'full'), centre 2.3
     """
     _xp = np.zeros((M, (H + 2*RH + 1)*_wp + 16), dtype=dX.dtype)
     for _c0 in range(M):
@@ -2108,7 +2130,15 @@ def backward_dX_block(K, dU, dX, N, C, M, H, W, RH, RW):
 @_slp
 @njit(cache=True, fastmath={"contract"})
 def backward_dX_block_one(C, H, K, M, RH, RW, W, _kp, _wp, dU, dX, n):
-    """One iteration of backward_dX_block's parallel loop over n, compiled as a function of its own.
+    """One iteration of backward_dX_block's parallel loop over n, compiled as a
+    function of its own (codegen/passes.py, outlined).
+
+    dX[n, i, p, q] = Σ_{j=0}^{M - 1} Σ_{a=max(0, RH - p)}^{min(2*RH, H + RH - p - 1)} Σ_{b=max(0, RW
+        - q)}^{min(2*RW, RW + W - q - 1)} K[i, j, a, b]*dU[n, j, -RH + a + p, -RW + b + q]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B12] δ_j^ℓ = f'(u_j^ℓ) ∘ conv2(δ_j^{ℓ+1}, rot180(k_j^{ℓ+1}), 'full')
+    [EX1] 3×3 input, 2×2 kernel, δ = [[1,1],[2,3]]: ∂E/∂x = conv2(δ, rot180(k), 'full'), centre 2.3
     """
     _xp = np.zeros((M, (H + 2*RH + 1)*_wp + 8), dtype=dX.dtype)
     for _c0 in range(M):
@@ -2663,7 +2693,14 @@ def backward_dK_block(X, dU, dK, N, C, M, H, W, RH, RW):
 @_slp
 @njit(cache=True, fastmath={"contract"})
 def backward_dK_block_one(C, H, M, N, RH, RW, W, X, _np, _part, _t, _wp, dK, dU):
-    """One iteration of backward_dK_block's parallel loop over _t, compiled as a function of its own.
+    """One iteration of backward_dK_block's parallel loop over _t, compiled as a
+    function of its own (codegen/passes.py, outlined).
+
+    dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=max(0, -RH + a)}^{min(H - 1, H - RH + a - 1)} Σ_{x=max(0,
+        -RW + b)}^{min(W - 1, -RW + W + b - 1)} X[n, i, RH - a + y, RW - b + x]*dU[n, j, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
     """
     _xp = np.zeros((C, (H + 2*RH + 1)*_wp + 8), dtype=dK.dtype)
     _dp = np.zeros((M, H*_wp + 8), dtype=dK.dtype)

@@ -90,7 +90,14 @@ def forward_U_block512(B, K, X, U, N, C, M, H, W, RH, RW):
 @_slp
 @njit(cache=True, fastmath={"contract"})
 def forward_U_block512_one(B, C, H, K, M, RH, RW, U, W, X, _kp, _wp, n):
-    """One iteration of forward_U_block512's parallel loop over n, compiled as a function of its own.
+    """One iteration of forward_U_block512's parallel loop over n, compiled as a
+    function of its own (codegen/passes.py, outlined).
+
+    U[n, j, y, x] = B[j] + Σ_{i=0}^{C - 1} Σ_{a=0}^{2*RH} Σ_{b=0}^{2*RW} padded(X[n, i, -RH + a + y,
+        -RW + b + x])*K[i, j, a, b]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B7] u_j^ℓ = Σ_{i∈M_j} x_i^{ℓ-1} ∗ k_ij^ℓ + b_j^ℓ  ('valid')
     """
     _xp = np.zeros((C, (H + 2*RH + 1)*_wp + 16), dtype=U.dtype)
     for _c0 in range(C):
@@ -838,7 +845,14 @@ def forward_U_block(B, K, X, U, N, C, M, H, W, RH, RW):
 @_slp
 @njit(cache=True, fastmath={"contract"})
 def forward_U_block_one(B, C, H, K, M, RH, RW, U, W, X, _kp, _wp, n):
-    """One iteration of forward_U_block's parallel loop over n, compiled as a function of its own.
+    """One iteration of forward_U_block's parallel loop over n, compiled as a
+    function of its own (codegen/passes.py, outlined).
+
+    U[n, j, y, x] = B[j] + Σ_{i=0}^{C - 1} Σ_{a=0}^{2*RH} Σ_{b=0}^{2*RW} padded(X[n, i, -RH + a + y,
+        -RW + b + x])*K[i, j, a, b]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B7] u_j^ℓ = Σ_{i∈M_j} x_i^{ℓ-1} ∗ k_ij^ℓ + b_j^ℓ  ('valid')
     """
     _xp = np.zeros((C, (H + 2*RH + 1)*_wp + 8), dtype=U.dtype)
     for _c0 in range(C):

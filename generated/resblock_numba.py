@@ -107,7 +107,13 @@ def forward_U1_block512(K1, X, U1, N, C, H, W):
 @_slp
 @njit(cache=True, fastmath={"contract"})
 def forward_U1_block512_one(C, H, K1, U1, W, X, _kp, _wp, n):
-    """One iteration of forward_U1_block512's parallel loop over n, compiled as a function of its own.
+    """One iteration of forward_U1_block512's parallel loop over n, compiled as a
+    function of its own (codegen/passes.py, outlined).
+
+    U1[n, c, y, x] = Σ_{i=0}^{C - 1} Σ_{a=0}^{2} Σ_{b=0}^{2} padded(X[n, i, a + y - 1, b + x -
+        1])*K1[i, c, a, b]
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     _xp = np.zeros((C, (H + 3)*_wp + 16), dtype=U1.dtype)
     for _c0 in range(C):
@@ -725,7 +731,13 @@ def forward_U1_block(K1, X, U1, N, C, H, W):
 @_slp
 @njit(cache=True, fastmath={"contract"})
 def forward_U1_block_one(C, H, K1, U1, W, X, _kp, _wp, n):
-    """One iteration of forward_U1_block's parallel loop over n, compiled as a function of its own.
+    """One iteration of forward_U1_block's parallel loop over n, compiled as a
+    function of its own (codegen/passes.py, outlined).
+
+    U1[n, c, y, x] = Σ_{i=0}^{C - 1} Σ_{a=0}^{2} Σ_{b=0}^{2} padded(X[n, i, a + y - 1, b + x -
+        1])*K1[i, c, a, b]
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     _xp = np.zeros((C, (H + 3)*_wp + 8), dtype=U1.dtype)
     for _c0 in range(C):
@@ -1345,7 +1357,13 @@ def forward_U2_block512(H1, K2, U2, N, C, H, W):
 @_slp
 @njit(cache=True, fastmath={"contract"})
 def forward_U2_block512_one(C, H, H1, K2, U2, W, _kp, _wp, n):
-    """One iteration of forward_U2_block512's parallel loop over n, compiled as a function of its own.
+    """One iteration of forward_U2_block512's parallel loop over n, compiled as a
+    function of its own (codegen/passes.py, outlined).
+
+    U2[n, c, y, x] = Σ_{i=0}^{C - 1} Σ_{a=0}^{2} Σ_{b=0}^{2} padded(H1[n, i, a + y - 1, b + x -
+        1])*K2[i, c, a, b]
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     _xp = np.zeros((C, (H + 3)*_wp + 16), dtype=U2.dtype)
     for _c0 in range(C):
@@ -1963,7 +1981,13 @@ def forward_U2_block(H1, K2, U2, N, C, H, W):
 @_slp
 @njit(cache=True, fastmath={"contract"})
 def forward_U2_block_one(C, H, H1, K2, U2, W, _kp, _wp, n):
-    """One iteration of forward_U2_block's parallel loop over n, compiled as a function of its own.
+    """One iteration of forward_U2_block's parallel loop over n, compiled as a
+    function of its own (codegen/passes.py, outlined).
+
+    U2[n, c, y, x] = Σ_{i=0}^{C - 1} Σ_{a=0}^{2} Σ_{b=0}^{2} padded(H1[n, i, a + y - 1, b + x -
+        1])*K2[i, c, a, b]
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     _xp = np.zeros((C, (H + 3)*_wp + 8), dtype=U2.dtype)
     for _c0 in range(C):
@@ -2663,7 +2687,13 @@ def backward_dH1_block512(K2, dU2, dH1, N, C, H, W):
 @_slp
 @njit(cache=True, fastmath={"contract"})
 def backward_dH1_block512_one(C, H, K2, W, _kp, _wp, dH1, dU2, n):
-    """One iteration of backward_dH1_block512's parallel loop over n, compiled as a function of its own.
+    """One iteration of backward_dH1_block512's parallel loop over n, compiled as a
+    function of its own (codegen/passes.py, outlined).
+
+    dH1[n, i, y, x] = Σ_{c=0}^{C - 1} Σ_{a=max(0, -H + y + 2)}^{min(2, y + 1)} Σ_{b=max(0, -W + x +
+        2)}^{min(2, x + 1)} K2[i, c, a, b]*dU2[n, c, -a + y + 1, -b + x + 1]
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     _xp = np.zeros((C, (H + 3)*_wp + 16), dtype=dH1.dtype)
     for _c0 in range(C):
@@ -3281,7 +3311,13 @@ def backward_dH1_block(K2, dU2, dH1, N, C, H, W):
 @_slp
 @njit(cache=True, fastmath={"contract"})
 def backward_dH1_block_one(C, H, K2, W, _kp, _wp, dH1, dU2, n):
-    """One iteration of backward_dH1_block's parallel loop over n, compiled as a function of its own.
+    """One iteration of backward_dH1_block's parallel loop over n, compiled as a
+    function of its own (codegen/passes.py, outlined).
+
+    dH1[n, i, y, x] = Σ_{c=0}^{C - 1} Σ_{a=max(0, -H + y + 2)}^{min(2, y + 1)} Σ_{b=max(0, -W + x +
+        2)}^{min(2, x + 1)} K2[i, c, a, b]*dU2[n, c, -a + y + 1, -b + x + 1]
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     _xp = np.zeros((C, (H + 3)*_wp + 8), dtype=dH1.dtype)
     for _c0 in range(C):
@@ -4122,7 +4158,13 @@ def backward_dK1_block(X, dU1, dK1, N, C, H, W):
 @_slp
 @njit(cache=True, fastmath={"contract"})
 def backward_dK1_block_one(C, H, N, W, X, _np, _part, _t, _wp, dK1, dU1):
-    """One iteration of backward_dK1_block's parallel loop over _t, compiled as a function of its own.
+    """One iteration of backward_dK1_block's parallel loop over _t, compiled as a
+    function of its own (codegen/passes.py, outlined).
+
+    dK1[i, c, a, b] = Σ_{n=0}^{N - 1} Σ_{y=max(0, 1 - a)}^{min(H - 1, H - a)} Σ_{x=max(0, 1 -
+        b)}^{min(W - 1, W - b)} X[n, i, a + y - 1, b + x - 1]*dU1[n, c, y, x]
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     _xp = np.zeros((C, (H + 3)*_wp + 8), dtype=dK1.dtype)
     _dp = np.zeros((C, H*_wp + 8), dtype=dK1.dtype)
@@ -4681,7 +4723,13 @@ def backward_dK2_block(H1, dU2, dK2, N, C, H, W):
 @_slp
 @njit(cache=True, fastmath={"contract"})
 def backward_dK2_block_one(C, H, H1, N, W, _np, _part, _t, _wp, dK2, dU2):
-    """One iteration of backward_dK2_block's parallel loop over _t, compiled as a function of its own.
+    """One iteration of backward_dK2_block's parallel loop over _t, compiled as a
+    function of its own (codegen/passes.py, outlined).
+
+    dK2[i, c, a, b] = Σ_{n=0}^{N - 1} Σ_{y=max(0, 1 - a)}^{min(H - 1, H - a)} Σ_{x=max(0, 1 -
+        b)}^{min(W - 1, W - b)} H1[n, i, a + y - 1, b + x - 1]*dU2[n, c, y, x]
+
+    Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     _xp = np.zeros((C, (H + 3)*_wp + 8), dtype=dK2.dtype)
     _dp = np.zeros((C, H*_wp + 8), dtype=dK2.dtype)

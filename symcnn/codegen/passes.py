@@ -404,8 +404,9 @@ def outlined(kernel: L.Kernel, name: str) -> tuple[L.Kernel, L.Kernel]:
     params = tuple(sorted((_referenced(loop.body) & outside) | {loop.index}))
     call = L.Invoke(name, tuple(L.Var(p) for p in params))
     body = (*kernel.body[:k], L.with_body(loop, (call,)), *kernel.body[k + 1:])
-    inner = L.Kernel(name, params, loop.body, (f"One iteration of {kernel.name}'s parallel loop over "
-                                                f"{loop.index}, compiled as a function of its own.",))
+    doc = (f"One iteration of {kernel.name}'s parallel loop over {loop.index}, compiled as a",
+           "function of its own (codegen/passes.py, outlined).", *kernel.doc[2:])
+    inner = L.Kernel(name, params, loop.body, doc)
     return L.Kernel(kernel.name, kernel.params, body, kernel.doc), inner
 
 
