@@ -38,7 +38,7 @@ def test_descriptions_give_lanes_and_registers():
     (set(), "scalar"),
 ])
 def test_host_takes_the_widest_isa_llvm_reports(monkeypatch, features, isa):
-    monkeypatch.setattr(target, "_features", lambda: ("somecpu", features))
+    monkeypatch.setattr(target, "cpu_features", lambda: ("somecpu", features))
     found = target.host()
     assert found.isa == isa and found.cpu == "somecpu"
 
