@@ -22,6 +22,7 @@ from symcnn.bench.run import profile_layers, summarize, synthetic_batch
 from symcnn.bench.timing import machine_busy, time_windows
 from symcnn.cli.main import main
 from symcnn.errors import GeneratedCodeError, SymcnnError
+from symcnn.support.vector import vector_bits
 
 NETS = tuple(ARCH)
 
@@ -198,6 +199,7 @@ def test_cli_text_report(capsys):
     out = capsys.readouterr().out
     assert "img/s median" in out and "numba" in out and "conv2" in out
     assert "isa: " in out and "kernels sized for avx2 (block 4)" in out
+    assert f"outer-product blocks for {vector_bits()}-bit vectors" in out
 
 
 # -- the PyTorch reference -----------------------------------------------------------------------

@@ -278,10 +278,11 @@ def _isa(cfg: BenchConfig) -> dict[str, Any]:
     """The host's vector ISA as the schedules see it, and the one the generated kernels were sized for."""
     from symcnn.codegen.target import host
     from symcnn.runtime.loader import read_manifest, resolve_folder
+    from symcnn.support.vector import vector_bits
 
     t = host()
     info: dict[str, Any] = {"isa": t.isa, "llvm_cpu": t.cpu, "f32_lanes": t.lanes(4),
-                            "vector_registers": t.registers, "block": t.block}
+                            "vector_registers": t.registers, "block": t.block, "vector_bits": vector_bits()}
     try:
         info["kernels_target"] = (read_manifest(resolve_folder(cfg.generated)) or {}).get("target")
     except SymcnnError:
@@ -451,7 +452,8 @@ def format_report(result: dict[str, Any]) -> str:
         kt = m.get("kernels_target") or {}
         lines.append(f"isa: {m['isa']} ({m['llvm_cpu']}), {m['f32_lanes']} float32 lanes, "
                      f"{m['vector_registers']} vector registers, register block {m['block']}; "
-                     f"kernels sized for {kt.get('isa', 'unrecorded')} (block {kt.get('block', '?')})")
+                     f"kernels sized for {kt.get('isa', 'unrecorded')} (block {kt.get('block', '?')}), "
+                     f"outer-product blocks for {m.get('vector_bits', '?')}-bit vectors")
     if "matmul_peak" in m:
         p = m["matmul_peak"]
         lines.append(f"matmul peak: {p['gflops']:.1f} GFLOP/s {p['dtype']} "
