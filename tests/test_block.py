@@ -175,8 +175,9 @@ def test_the_vector_width_read_at_import_is_the_widest_isa_numba_compiles_for(mo
 
     for features, bits in (("+avx2,+avx512f,+fma", 512), ("+avx2,-avx512f,+fma", 256), ("+sse2", 128)):
         monkeypatch.setattr(config, "CPU_FEATURES", features)
-        monkeypatch.setattr(vector, "_BITS", [])
+        vector.vector_bits.cache_clear()
         assert vector.vector_bits() == bits
+    vector.vector_bits.cache_clear()  # the next caller reads this machine again
 
 
 def test_slp_is_on_while_a_kernel_compiles_and_only_then():

@@ -400,7 +400,7 @@ def outlined(kernel: L.Kernel, name: str) -> tuple[L.Kernel, L.Kernel]:
     12.5 s."""
     ((k, loop),) = [(k, s) for k, s in enumerate(kernel.body)
                     if isinstance(s, L.Loop) and s.kind == "parallel"]
-    outside = set(kernel.params) | {n for s in kernel.body[:k] for n in _bound(s)}
+    outside = set(kernel.params) | {n for s in kernel.body[:k] for n in L.written(s)}
     params = tuple(sorted((_referenced(loop.body) & outside) | {loop.index}))
     call = L.Invoke(name, tuple(L.Var(p) for p in params))
     body = (*kernel.body[:k], L.with_body(loop, (call,)), *kernel.body[k + 1:])
@@ -408,14 +408,6 @@ def outlined(kernel: L.Kernel, name: str) -> tuple[L.Kernel, L.Kernel]:
            "function of its own (codegen/passes.py, outlined).", *kernel.doc[2:])
     inner = L.Kernel(name, params, loop.body, doc)
     return L.Kernel(kernel.name, kernel.params, body, kernel.doc), inner
-
-
-def _bound(s: L.Stmt) -> frozenset[str]:
-    """The names statement ``s`` binds for what follows it: locals, arrays and scalars it assigns."""
-    out = set(L.written(s))
-    out |= {n.name for n in L.walk(s) if isinstance(n, L.Local)}
-    out |= {n.target.name for n in L.walk(s) if isinstance(n, L.Assign) and isinstance(n.target, L.Var)}
-    return frozenset(out)
 
 
 def _referenced(body: tuple[L.Stmt, ...]) -> frozenset[str]:

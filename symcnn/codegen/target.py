@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..support.vector import ISAS, cpu_features
+from ..support.vector import ISAS, cpu_features, widest
 
 __all__ = ["BASELINE", "ISAS", "TARGETS", "Target", "carried", "host", "named"]
 
@@ -113,10 +113,8 @@ def carried(target: Target, block: str = "outer") -> tuple[Target, ...]:
 def host() -> Target:
     """This machine's target, from the features LLVM reports for it."""
     cpu, on = cpu_features()
-    for feature, isa, bits, regs in ISAS:
-        if feature in on:
-            return Target(isa, bits, regs, cpu)
-    return Target("scalar", 64, 16, cpu)
+    isa, bits, regs = widest(on)
+    return Target(isa, bits, regs, cpu)
 
 
 def named(name: str) -> Target:

@@ -13,9 +13,10 @@ for every other kernel in the process.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-__all__ = ["ISAS", "cpu_features", "slp", "vector_bits"]
+__all__ = ["ISAS", "cpu_features", "slp", "vector_bits", "widest"]
 
 #: LLVM feature → (ISA, vector bits, vector registers), widest first: the first one the CPU has wins.
 ISAS: tuple[tuple[str, str, int, int], ...] = (
@@ -60,14 +61,16 @@ def cpu_features() -> tuple[str, set[str]]:
     return (name if name and name != "host" else ll.get_host_cpu_name()), on
 
 
-_BITS: list[int] = []
+def widest(features: set[str]) -> tuple[str, int, int]:
+    """The widest ISA of :data:`ISAS` among ``features``: its name, vector bits and vector registers
+    (``("scalar", 64, 16)`` with none)."""
+    return next(((isa, bits, regs) for feature, isa, bits, regs in ISAS if feature in features),
+                ("scalar", 64, 16))
 
 
+@functools.cache
 def vector_bits() -> int:
     """The widest vector registers, in bits, of the ISA Numba compiles for here (512 with AVX-512,
     256 with AVX2, 128 with SSE2; 64 with none): a generated module reads it once, at import, to
     pick the register block sized for this machine's vectors."""
-    if not _BITS:
-        _, on = cpu_features()
-        _BITS.append(next((bits for feature, _, bits, _ in ISAS if feature in on), 64))
-    return _BITS[0]
+    return widest(cpu_features()[1])[1]
