@@ -2656,7 +2656,7 @@ def backward_dK(X, dU, dK, N, C, M, H, W, RH, RW, _threads):
     [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
     """
     if M >= 4 and 2*RW + 1 == 3 and C*M*(2*RH + 1)*(2*RW + 1) <= 36864:  # a small target: blocked lane sums
-        backward_dK_block(X, dU, dK, N, C, M, H, W, RH, RW)
+        backward_dK_block(X, dU, dK, N, C, M, H, W, RH, RW, _threads)
     elif H*W*(2*RH + 1)*(2*RW + 1) <= 16384:  # the packed windows fit in cache
         backward_dK_packed(X, dU, dK, N, C, M, H, W, RH, RW, _threads)
     else:
@@ -2664,7 +2664,7 @@ def backward_dK(X, dU, dK, N, C, M, H, W, RH, RW, _threads):
 
 
 @njit(cache=True, parallel=True, fastmath={"contract"})
-def backward_dK_block(X, dU, dK, N, C, M, H, W, RH, RW):
+def backward_dK_block(X, dU, dK, N, C, M, H, W, RH, RW, _threads):
     """One schedule of backward_dK, which picks it by the sizes: register-blocked lane
     sums over images and positions (codegen/gradblock.py).
 
@@ -2675,7 +2675,7 @@ def backward_dK_block(X, dU, dK, N, C, M, H, W, RH, RW):
     [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
     """
     _wp = RW + W
-    _np = min(N, 8)
+    _np = min(N, _threads, 8)
     _part = np.zeros((_np, C, M, 2*RH + 1, 2*RW + 1, 8), dtype=dK.dtype)
     for _t in prange(_np):
         backward_dK_block_one(C, H, M, N, RH, RW, W, X, _np, _part, _t, _wp, dK, dU)

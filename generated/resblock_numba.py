@@ -4122,7 +4122,7 @@ def backward_dK1(X, dU1, dK1, N, C, H, W, _threads):
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     if C >= 4 and C*C*3*3 <= 36864:  # a small target: blocked lane sums
-        backward_dK1_block(X, dU1, dK1, N, C, H, W)
+        backward_dK1_block(X, dU1, dK1, N, C, H, W, _threads)
     elif 9*H*W <= 16384:  # the packed windows fit in cache
         backward_dK1_packed(X, dU1, dK1, N, C, H, W, _threads)
     else:
@@ -4130,7 +4130,7 @@ def backward_dK1(X, dU1, dK1, N, C, H, W, _threads):
 
 
 @njit(cache=True, parallel=True, fastmath={"contract"})
-def backward_dK1_block(X, dU1, dK1, N, C, H, W):
+def backward_dK1_block(X, dU1, dK1, N, C, H, W, _threads):
     """One schedule of backward_dK1, which picks it by the sizes: register-blocked lane
     sums over images and positions (codegen/gradblock.py).
 
@@ -4140,7 +4140,7 @@ def backward_dK1_block(X, dU1, dK1, N, C, H, W):
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     _wp = W + 1
-    _np = min(N, 8)
+    _np = min(N, _threads, 8)
     _part = np.zeros((_np, C, C, 3, 3, 8), dtype=dK1.dtype)
     for _t in prange(_np):
         backward_dK1_block_one(C, H, N, W, X, _np, _part, _t, _wp, dK1, dU1)
@@ -4687,7 +4687,7 @@ def backward_dK2(H1, dU2, dK2, N, C, H, W, _threads):
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     if C >= 4 and C*C*3*3 <= 36864:  # a small target: blocked lane sums
-        backward_dK2_block(H1, dU2, dK2, N, C, H, W)
+        backward_dK2_block(H1, dU2, dK2, N, C, H, W, _threads)
     elif 9*H*W <= 16384:  # the packed windows fit in cache
         backward_dK2_packed(H1, dU2, dK2, N, C, H, W, _threads)
     else:
@@ -4695,7 +4695,7 @@ def backward_dK2(H1, dU2, dK2, N, C, H, W, _threads):
 
 
 @njit(cache=True, parallel=True, fastmath={"contract"})
-def backward_dK2_block(H1, dU2, dK2, N, C, H, W):
+def backward_dK2_block(H1, dU2, dK2, N, C, H, W, _threads):
     """One schedule of backward_dK2, which picks it by the sizes: register-blocked lane
     sums over images and positions (codegen/gradblock.py).
 
@@ -4705,7 +4705,7 @@ def backward_dK2_block(H1, dU2, dK2, N, C, H, W):
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     _wp = W + 1
-    _np = min(N, 8)
+    _np = min(N, _threads, 8)
     _part = np.zeros((_np, C, C, 3, 3, 8), dtype=dK2.dtype)
     for _t in prange(_np):
         backward_dK2_block_one(C, H, H1, N, W, _np, _part, _t, _wp, dK2, dU2)

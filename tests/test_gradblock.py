@@ -102,9 +102,12 @@ def test_the_schedule_equals_the_plain_nest(convention):
     assert [source(c) for c in b.conds] == ["M >= 4", "2*RW + 1 == 3", "C*M*(2*RH + 1)*(2*RW + 1) <= 36864"]
     text = source(b.kernel)
     assert "prange(_np)" in text and "np.uint64(" in text and "_acc_3_2_7" in text
+    # one slice of images a thread of the pool the dispatch passes, at most PARTS
+    assert b.kernel.params[-1] == gradblock.POOL and "_np = min(N, _threads, 8)" in text
     reached = [s for s in SIZES if all(eval(source(c), {}, dict(s)) for c in b.conds)]  # noqa: S307
     assert reached == SIZES[:3]
-    agree(d, trees["backward_dK"], b.kernel, "dK", reached)
+    for pool in (1, 2, 16):
+        agree(d, trees["backward_dK"], b.kernel, "dK", [{**s, gradblock.POOL: pool} for s in reached])
 
 
 def test_the_block_is_chosen_by_the_target_and_only_for_a_clipped_gradient(conv):

@@ -9,9 +9,10 @@ that ``lanes`` consecutive positions load as one vector from each operand
 and each update is one vector multiply-add. The passes, each ``Kernel →
 Kernel`` and each refusing (``ValueError``) a tree not of its shape, are:
 
-1. :func:`split` sums the images in ``parts`` slices across threads, each
-   into its own partial target ``_part[t, …]``, which a nest after the
-   parallel loop adds up (the window schedule's split of a reduction).
+1. :func:`split` sums the images in slices across threads, one a thread of
+   Numba's pool (at most :data:`PARTS`), each into its own partial target
+   ``_part[t, …]``, which a nest after the parallel loop adds up (the window
+   schedule's split of a reduction).
 2. :func:`.block.pad` copies an image's input into a zero-bordered buffer
    with rows of ``_wp`` elements; :func:`widen` copies its δ into rows of the
    same length, zeros past each row's end; :func:`hoist` allocates both once
@@ -30,8 +31,8 @@ Kernel`` and each refusing (``ValueError``) a tree not of its shape, are:
 :func:`kernel_gradient` composes them, sized by :attr:`.target.Target.gradient`
 (4 maps × 3 taps × 8 lanes: 96 scalars), and the dispatch runs it where
 there is a whole block of maps, a row of taps is the block's 3 (a 3×3
-kernel), and the partial targets (:data:`PARTS` slices × 8 lanes of ``C·M·9``)
-stay small. Numba compiles it with LLVM's SLP vectoriser on and without
+kernel), and the partial targets (at most :data:`PARTS` slices × 8 lanes of
+``C·M·9``) stay small. Numba compiles it with LLVM's SLP vectoriser on and without
 ``reassoc``, as the forward block. The sum runs in another order than the
 plain nest's (slices of images, interleaved positions), so it differs from
 ``--schedule plain`` by round-off.
@@ -47,13 +48,17 @@ from . import loops as L
 from .block import BUFFER, WIDTH, Blocked, flatten, joined, only_loop, pad, replaced, simplified, unsigned
 from .passes import Pass, fresh, interchange
 
-__all__ = ["DELTA", "PART", "hoist", "jam", "kernel_gradient", "lanes", "split", "widen"]
+__all__ = ["DELTA", "PART", "PARTS", "POOL", "hoist", "jam", "kernel_gradient", "lanes", "split", "widen"]
 
 #: The partial target of each slice of images; the buffer of δ in rows of ``_wp``.
 PART, DELTA = "_part", "_dp"
-#: The number of slices of images the threads share (two a thread on four threads): each adds into
-#: its own partial target, ``PARTS·C·M·taps·lanes`` elements read once by the final sum.
+#: The most slices of images the threads share: one a thread of Numba's pool (:data:`POOL`, so that
+#: the slices and the order of the sums do not change with the threads running now), each adding into its
+#: own partial target, ``slices·C·M·taps·lanes`` elements read once by the final sum. On two threads
+#: two slices rather than eight made vgg's kernel gradients 7-25 % faster (the final sum is serial).
 PARTS = 8
+#: The parameter the dispatch passes the size of Numba's thread pool in.
+POOL = "_threads"
 #: The largest ``C·M·taps`` the block takes: its partial targets stay under a few megabytes.
 TARGET = 36864
 #: What the dispatch says of the variant.
@@ -80,11 +85,12 @@ def _nested(loops: Sequence[L.Loop], body: tuple[L.Stmt, ...]) -> tuple[L.Stmt, 
     return body
 
 
-def split(index: str, parts: int, like: str) -> Pass:
-    """The pass summing the reduction loop over ``index`` in ``parts`` slices across threads.
+def split(index: str, parts: int, like: str, pool: str | None = None) -> Pass:
+    """The pass summing the reduction loop over ``index`` in at most ``parts`` slices across threads.
 
     The tree must be ``for free…: _acc = 0; for index: …; T[free…] = _acc`` (the plain nest of a
-    gradient summed over images). It becomes: ``_np = min(trips, parts)`` slices, each (a ``prange``
+    gradient summed over images). It becomes: ``_np = min(trips, parts)`` slices (``min(trips, pool,
+    parts)`` with ``pool`` a new last parameter, the threads to share them), each (a ``prange``
     iteration) adding its images' sums into ``_part[t, free…]`` (zero-filled, ``like``'s dtype), then
     ``T[free…] = Σ_t _part[t, free…]``.
     """
@@ -114,11 +120,13 @@ def split(index: str, parts: int, like: str) -> Pass:
         images = L.Loop(index, edge(L.Var(t)), edge(L.Add((L.Var(t), L.Int(1)))),
                         _nested(nest, (acc, *reduction.body, L.Accumulate(slot, L.Var(acc.name)))))
         total = (acc, L.Loop(t, L.Int(0), L.Var(count), (L.Accumulate(L.Var(acc.name), slot),)), store)
-        body = (L.Assign(L.Var(count), L.Call("min", (trips, L.Int(parts)))),
+        most = (trips, *((L.Var(pool),) if pool else ()), L.Int(parts))
+        body = (L.Assign(L.Var(count), L.Call("min", most)),
                 L.Local(PART, (L.Var(count), *(lp.stop for lp in nest)), like),
                 L.Loop(t, L.Int(0), L.Var(count), (images,), kind="parallel"),
                 *_nested(nest, total))
-        return dataclasses.replace(kernel, body=body)
+        params = (*kernel.params, pool) if pool else kernel.params
+        return dataclasses.replace(kernel, params=params, body=body)
 
     return run
 
@@ -443,7 +451,7 @@ def kernel_gradient(tree: L.Kernel, shapes: Mapping[str, Sequence[L.Expr]], maps
         for inp, delta in (factors, tuple(reversed(factors))):
             if inp.index[1] != L.Var(i) or delta.index[1] != L.Var(j):
                 continue
-            kernel = split(images, PARTS, target)(tree)
+            kernel = split(images, PARTS, target, POOL)(tree)
             kernel = pad(inp.array, shapes[inp.array], target, width, loop=images)(kernel)
             for step in (widen(delta.array, shapes[delta.array], target, width, images),
                          hoist(BUFFER, images), hoist(DELTA, images)):

@@ -89,7 +89,7 @@ def schedule_source(k: Kernel, layer: str = "", blocks: tuple[Blocked, ...] = ()
     if not k.window:
         return njit + source(L.Kernel(k.name, args, S.body(k), doc))
     w, docs = k.window, schedule_docstring_lines(k)
-    picked = tuple((b.conds, b.note, b.kernel.name) for b in blocks)
+    picked = tuple((b.conds, b.note, b.kernel) for b in blocks)
     out = [source(S.dispatch(k, args, picked, doc))]
     for b in blocks:  # the parallel loop, then its body: the block, vectorised by LLVM's SLP pass
         out.append(f"@njit(cache=True, parallel=True, fastmath={FASTMATH_BLOCK})\n" + source(b.kernel))

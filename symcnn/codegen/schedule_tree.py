@@ -275,16 +275,17 @@ def dot_block(b: ir.DotBlock, depth: L.Expr) -> tuple[L.Stmt, ...]:
             *(stmt(s) for s in b.stores))
 
 
-def dispatch(k: ir.Kernel, args: tuple[str, ...], blocks: tuple[tuple[tuple[L.Expr, ...], str, str], ...],
-             doc: tuple[str, ...]) -> L.Kernel:
+def dispatch(k: ir.Kernel, args: tuple[str, ...],
+             blocks: tuple[tuple[tuple[L.Expr, ...], str, L.Kernel], ...], doc: tuple[str, ...]) -> L.Kernel:
     """The Python function a window kernel is: the first of its schedules whose sizes fit runs.
-    ``blocks``: the register-blocked variants' conditions, notes and names, tried first, in order."""
+    ``blocks``: the register-blocked variants' conditions, notes and kernels, tried first, in order;
+    each is called with its parameters (``args``, and ``_threads`` where it takes the pool's size)."""
     w, d = k.window, k.window.dot
     call = tuple(L.Var(a) for a in args)
     threads = (*call, L.Var("_threads"))
     variants = []
-    for conds, note, name in blocks:
-        variants.append(L.Variant(conds, (L.Invoke(name, call),), note))
+    for conds, note, kernel in blocks:
+        variants.append(L.Variant(conds, (L.Invoke(kernel.name, tuple(map(L.Var, kernel.params))),), note))
     if d:
         conds = (L.Cmp(">=", expr(d.depth), L.Int(d.min_depth)), L.Cmp("<=", expr(d.size), L.Int(d.limit)))
         dot = (L.Invoke(f"{k.name}_dot", threads),)
