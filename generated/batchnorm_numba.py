@@ -49,13 +49,13 @@ def forward_Mean(X, Mean, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _X_r = X.reshape(X.shape[0], X.shape[1], X.shape[2]*X.shape[3])
     for c in prange(C):
         _acc = Mean.dtype.type(0)
         _h = Mean.dtype.type(1/(H*N*W))
         for n in range(N):
-            for y in range(H):
-                for x in range(W):
-                    _acc += _h*X[n, c, y, x]
+            for _f in range(H*W):
+                _acc += _h*_X_r[n, c, _f]
         Mean[c] = _acc
 
 
@@ -67,14 +67,14 @@ def forward_Var(Mean, X, Var, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _X_r = X.reshape(X.shape[0], X.shape[1], X.shape[2]*X.shape[3])
     for c in range(C):
         Var[c] = Var.dtype.type(0)
     _h = Var.dtype.type(1/(H*N*W))
     for n in range(N):
-        for y in range(H):
-            for x in range(W):
-                for c in range(C):
-                    Var[c] += _h*(-Mean[c] + X[n, c, y, x])**2
+        for _f in range(H*W):
+            for c in range(C):
+                Var[c] += _h*(-Mean[c] + _X_r[n, c, _f])**2
 
 
 @njit(cache=True, parallel=True)
@@ -85,12 +85,13 @@ def forward_Y(Bt, G, Mean, Var, X, Y, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _Y_r = Y.reshape(Y.shape[0], Y.shape[1], Y.shape[2]*Y.shape[3])
+    _X_r = X.reshape(X.shape[0], X.shape[1], X.shape[2]*X.shape[3])
     for _o in prange(N*C):
         n = _o // C
         c = _o % C
-        for y in range(H):
-            for x in range(W):
-                Y[n, c, y, x] = (-Mean[c] + X[n, c, y, x])*G[c]/math.sqrt(Var[c] + 1e-05) + Bt[c]
+        for _f in range(H*W):
+            _Y_r[n, c, _f] = (-Mean[c] + _X_r[n, c, _f])*G[c]/math.sqrt(Var[c] + 1e-05) + Bt[c]
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
@@ -102,14 +103,15 @@ def backward_dVar(Var, Mean, X, G, dY, dVar, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _X_r = X.reshape(X.shape[0], X.shape[1], X.shape[2]*X.shape[3])
+    _dY_r = dY.reshape(dY.shape[0], dY.shape[1], dY.shape[2]*dY.shape[3])
     for c in range(C):
         dVar[c] = dVar.dtype.type(0)
     _h = dVar.dtype.type(-1/2)
     for n in range(N):
-        for y in range(H):
-            for x in range(W):
-                for c in range(C):
-                    dVar[c] += _h*(-Mean[c] + X[n, c, y, x])*G[c]*dY[n, c, y, x]/(Var[c] + 1e-05)**(3/2)
+        for _f in range(H*W):
+            for c in range(C):
+                dVar[c] += _h*(-Mean[c] + _X_r[n, c, _f])*G[c]*_dY_r[n, c, _f]/(Var[c] + 1e-05)**(3/2)
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
@@ -121,16 +123,17 @@ def backward_dMean(G, Mean, Var, X, dVar, dY, dMean, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _dY_r = dY.reshape(dY.shape[0], dY.shape[1], dY.shape[2]*dY.shape[3])
+    _X_r = X.reshape(X.shape[0], X.shape[1], X.shape[2]*X.shape[3])
     for c in range(C):
         dMean[c] = dMean.dtype.type(0)
     for n in range(N):
-        for y in range(H):
-            for x in range(W):
-                for c in range(C):
-                    dMean[c] += (
-                        -G[c]*dY[n, c, y, x]/math.sqrt(Var[c] + 1e-05)
-                        + 2*(Mean[c] - X[n, c, y, x])*dVar[c]/(H*N*W)
-                    )
+        for _f in range(H*W):
+            for c in range(C):
+                dMean[c] += (
+                    -G[c]*_dY_r[n, c, _f]/math.sqrt(Var[c] + 1e-05)
+                    + 2*(Mean[c] - _X_r[n, c, _f])*dVar[c]/(H*N*W)
+                )
 
 
 @njit(cache=True, parallel=True)
@@ -142,19 +145,21 @@ def backward_dX(G, Mean, Var, X, dMean, dVar, dY, dX, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _dX_r = dX.reshape(dX.shape[0], dX.shape[1], dX.shape[2]*dX.shape[3])
+    _dY_r = dY.reshape(dY.shape[0], dY.shape[1], dY.shape[2]*dY.shape[3])
+    _X_r = X.reshape(X.shape[0], X.shape[1], X.shape[2]*X.shape[3])
     for _o in prange(N*C):
         n = _o // C
         c = _o % C
-        for y in range(H):
-            for x in range(W):
-                _t = 1/H
-                _t1 = 1/N
-                _t2 = 1/W
-                dX[n, c, y, x] = (
-                    G[c]*dY[n, c, y, x]/math.sqrt(Var[c] + 1e-05)
-                    + 2*_t*_t1*_t2*(-Mean[c] + X[n, c, y, x])*dVar[c]
-                    + _t*_t1*_t2*dMean[c]
-                )
+        for _f in range(H*W):
+            _t = 1/H
+            _t1 = 1/N
+            _t2 = 1/W
+            _dX_r[n, c, _f] = (
+                G[c]*_dY_r[n, c, _f]/math.sqrt(Var[c] + 1e-05)
+                + 2*_t*_t1*_t2*(-Mean[c] + _X_r[n, c, _f])*dVar[c]
+                + _t*_t1*_t2*dMean[c]
+            )
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
@@ -166,13 +171,14 @@ def backward_dG(Var, Mean, X, dY, dG, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _X_r = X.reshape(X.shape[0], X.shape[1], X.shape[2]*X.shape[3])
+    _dY_r = dY.reshape(dY.shape[0], dY.shape[1], dY.shape[2]*dY.shape[3])
     for c in range(C):
         dG[c] = dG.dtype.type(0)
     for n in range(N):
-        for y in range(H):
-            for x in range(W):
-                for c in range(C):
-                    dG[c] += (-Mean[c] + X[n, c, y, x])*dY[n, c, y, x]/math.sqrt(Var[c] + 1e-05)
+        for _f in range(H*W):
+            for c in range(C):
+                dG[c] += (-Mean[c] + _X_r[n, c, _f])*_dY_r[n, c, _f]/math.sqrt(Var[c] + 1e-05)
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -183,12 +189,12 @@ def backward_dBt(dY, dBt, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _dY_r = dY.reshape(dY.shape[0], dY.shape[1], dY.shape[2]*dY.shape[3])
     for c in prange(C):
         _acc = dBt.dtype.type(0)
         for n in range(N):
-            for y in range(H):
-                for x in range(W):
-                    _acc += dY[n, c, y, x]
+            for _f in range(H*W):
+                _acc += _dY_r[n, c, _f]
         dBt[c] = _acc
 
 
@@ -200,12 +206,13 @@ def evaluate_Y(Bt, G, RM, RV, X, Y, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _Y_r = Y.reshape(Y.shape[0], Y.shape[1], Y.shape[2]*Y.shape[3])
+    _X_r = X.reshape(X.shape[0], X.shape[1], X.shape[2]*X.shape[3])
     for _o in prange(N*C):
         n = _o // C
         c = _o % C
-        for y in range(H):
-            for x in range(W):
-                Y[n, c, y, x] = (-RM[c] + X[n, c, y, x])*G[c]/math.sqrt(RV[c] + 1e-05) + Bt[c]
+        for _f in range(H*W):
+            _Y_r[n, c, _f] = (-RM[c] + _X_r[n, c, _f])*G[c]/math.sqrt(RV[c] + 1e-05) + Bt[c]
 
 
 @njit(cache=True)

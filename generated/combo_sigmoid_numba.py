@@ -74,12 +74,12 @@ def forward_V(K, X, V, N, C, Ho, Wo, KH, KW):
 
     V[n, i, y, x] = Σ_{a=0}^{KH - 1} Σ_{b=0}^{KW - 1} K[i, a, b]*X[n, i, a + y, b + x]
     """
+    _V_r = V.reshape(V.shape[0], V.shape[1], V.shape[2]*V.shape[3])
     for _o in prange(N*C):
         n = _o // C
         i = _o % C
-        for y in range(Ho):
-            for x in range(Wo):
-                V[n, i, y, x] = V.dtype.type(0)
+        for _f in range(Ho*Wo):
+            _V_r[n, i, _f] = V.dtype.type(0)
         for a in range(KH):
             for b in range(KW):
                 _h2 = V.dtype.type(K[i, a, b])
@@ -128,12 +128,14 @@ def backward_dU(Y, dY, dU, N, M, Ho, Wo):
 
     dU[n, j, y, x] = (1 - Y[n, j, y, x])*Y[n, j, y, x]*dY[n, j, y, x]
     """
+    _dU_r = dU.reshape(dU.shape[0], dU.shape[1], dU.shape[2]*dU.shape[3])
+    _Y_r = Y.reshape(Y.shape[0], Y.shape[1], Y.shape[2]*Y.shape[3])
+    _dY_r = dY.reshape(dY.shape[0], dY.shape[1], dY.shape[2]*dY.shape[3])
     for _o in prange(N*M):
         n = _o // M
         j = _o % M
-        for y in range(Ho):
-            for x in range(Wo):
-                dU[n, j, y, x] = (1 - Y[n, j, y, x])*Y[n, j, y, x]*dY[n, j, y, x]
+        for _f in range(Ho*Wo):
+            _dU_r[n, j, _f] = (1 - _Y_r[n, j, _f])*_Y_r[n, j, _f]*_dY_r[n, j, _f]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -163,14 +165,15 @@ def backward_dalpha(V, dU, dalpha, N, C, M, Ho, Wo):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B14c] ∂E/∂α_i = Σ_{u,v} ( δ^ℓ ∘ (x_i^{ℓ-1} ∗ k_i^ℓ) )_{uv}
     """
+    _V_r = V.reshape(V.shape[0], V.shape[1], V.shape[2]*V.shape[3])
+    _dU_r = dU.reshape(dU.shape[0], dU.shape[1], dU.shape[2]*dU.shape[3])
     for _o in prange(C*M):
         i = _o // M
         j = _o % M
         _acc = dalpha.dtype.type(0)
         for n in range(N):
-            for y in range(Ho):
-                for x in range(Wo):
-                    _acc += V[n, i, y, x]*dU[n, j, y, x]
+            for _f in range(Ho*Wo):
+                _acc += _V_r[n, i, _f]*_dU_r[n, j, _f]
         dalpha[i, j] = _acc
 
 
@@ -195,14 +198,14 @@ def backward_dX(K, dV, dX, N, C, Ho, Wo, KH, KW):
     dX[n, i, p, q] = Σ_{a=max(0, -Ho + p + 1)}^{min(KH - 1, p)} Σ_{b=max(0, -Wo + q + 1)}^{min(KW -
         1, q)} K[i, a, b]*dV[n, i, -a + p, -b + q]
     """
+    _dX_r = dX.reshape(dX.shape[0], dX.shape[1], dX.shape[2]*dX.shape[3])
     _dt = dX.dtype.type
     _dV_f = dV.reshape(dV.shape[0], dV.shape[1], Ho*Wo)
     for _o in prange(N*C):
         n = _o // C
         i = _o % C
-        for p in range(Ho + KH - 1):
-            for q in range(KW + Wo - 1):
-                dX[n, i, p, q] = _dt(0)
+        for _f1 in range((Ho + KH - 1)*(KW + Wo - 1)):
+            _dX_r[n, i, _f1] = _dt(0)
         _pk = np.zeros((KH, KW, Ho*Wo), _dt)
         for a in range(KH):
             for b in range(KW):
@@ -223,11 +226,11 @@ def backward_dK(X, dV, dK, N, C, Ho, Wo, KH, KW):
     dK[i, a, b] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} X[n, i, a + y, b + x]*dV[n, i,
         y, x]
     """
+    _dK_r = dK.reshape(dK.shape[0], dK.shape[1]*dK.shape[2])
     _dt = dK.dtype.type
     for i in prange(C):
-        for a in range(KH):
-            for b in range(KW):
-                dK[i, a, b] = _dt(0)
+        for _f in range(KH*KW):
+            _dK_r[i, _f] = _dt(0)
         for n in range(N):
             for y in range(Ho):
                 for a in range(KH):
@@ -259,12 +262,12 @@ def backward_dB(dU, dB, N, M, Ho, Wo):
 
     dB[j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} dU[n, j, y, x]
     """
+    _dU_r = dU.reshape(dU.shape[0], dU.shape[1], dU.shape[2]*dU.shape[3])
     for j in prange(M):
         _acc = dB.dtype.type(0)
         for n in range(N):
-            for y in range(Ho):
-                for x in range(Wo):
-                    _acc += dU[n, j, y, x]
+            for _f in range(Ho*Wo):
+                _acc += _dU_r[n, j, _f]
         dB[j] = _acc
 
 

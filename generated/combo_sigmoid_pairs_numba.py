@@ -298,12 +298,14 @@ def backward_dU(Y, dY, dU, N, M, Ho, Wo):
 
     dU[n, j, y, x] = (1 - Y[n, j, y, x])*Y[n, j, y, x]*dY[n, j, y, x]
     """
+    _dU_r = dU.reshape(dU.shape[0], dU.shape[1], dU.shape[2]*dU.shape[3])
+    _Y_r = Y.reshape(Y.shape[0], Y.shape[1], Y.shape[2]*Y.shape[3])
+    _dY_r = dY.reshape(dY.shape[0], dY.shape[1], dY.shape[2]*dY.shape[3])
     for _o in prange(N*M):
         n = _o // M
         j = _o % M
-        for y in range(Ho):
-            for x in range(Wo):
-                dU[n, j, y, x] = (1 - Y[n, j, y, x])*Y[n, j, y, x]*dY[n, j, y, x]
+        for _f in range(Ho*Wo):
+            _dU_r[n, j, _f] = (1 - _Y_r[n, j, _f])*_Y_r[n, j, _f]*_dY_r[n, j, _f]
 
 
 def backward_dalpha(K, X, dU, dalpha, N, C, M, Ho, Wo, KH, KW, _threads):
@@ -462,14 +464,14 @@ def backward_dX(alpha, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
     dX[n, i, p, q] = Σ_{j=0}^{M - 1} Σ_{a=max(0, -Ho + p + 1)}^{min(KH - 1, p)} Σ_{b=max(0, -Wo + q
         + 1)}^{min(KW - 1, q)} K[i, j, a, b]*alpha[i, j]*dU[n, j, -a + p, -b + q]
     """
+    _dX_r = dX.reshape(dX.shape[0], dX.shape[1], dX.shape[2]*dX.shape[3])
     _dt = dX.dtype.type
     _dU_f = dU.reshape(dU.shape[0], dU.shape[1], Ho*Wo)
     for _o in prange(N*C):
         n = _o // C
         i = _o % C
-        for p in range(Ho + KH - 1):
-            for q in range(KW + Wo - 1):
-                dX[n, i, p, q] = _dt(0)
+        for _f1 in range((Ho + KH - 1)*(KW + Wo - 1)):
+            _dX_r[n, i, _f1] = _dt(0)
         _pk = np.zeros((KH, KW, Ho*Wo), _dt)
         _br = (KW // 2)*2
         _jr = (M // 4)*4
@@ -675,12 +677,12 @@ def backward_dB(dU, dB, N, M, Ho, Wo):
 
     dB[j] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} dU[n, j, y, x]
     """
+    _dU_r = dU.reshape(dU.shape[0], dU.shape[1], dU.shape[2]*dU.shape[3])
     for j in prange(M):
         _acc = dB.dtype.type(0)
         for n in range(N):
-            for y in range(Ho):
-                for x in range(Wo):
-                    _acc += dU[n, j, y, x]
+            for _f in range(Ho*Wo):
+                _acc += _dU_r[n, j, _f]
         dB[j] = _acc
 
 

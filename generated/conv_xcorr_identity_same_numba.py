@@ -1784,12 +1784,12 @@ def backward_dB(dU, dB, N, M, H, W):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B9] ∂E/∂b_j = Σ_{u,v} (δ_j^ℓ)_{uv}
     """
+    _dU_r = dU.reshape(dU.shape[0], dU.shape[1], dU.shape[2]*dU.shape[3])
     for j in prange(M):
         _acc = dB.dtype.type(0)
         for n in range(N):
-            for y in range(H):
-                for x in range(W):
-                    _acc += dU[n, j, y, x]
+            for _f in range(H*W):
+                _acc += _dU_r[n, j, _f]
         dB[j] = _acc
 
 

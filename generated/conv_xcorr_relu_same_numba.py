@@ -1432,12 +1432,13 @@ def forward_Y(U, Y, N, M, H, W):
 
     Y[n, j, y, x] = relu(U[n, j, y, x])
     """
+    _Y_r = Y.reshape(Y.shape[0], Y.shape[1], Y.shape[2]*Y.shape[3])
+    _U_r = U.reshape(U.shape[0], U.shape[1], U.shape[2]*U.shape[3])
     for _o in prange(N*M):
         n = _o // M
         j = _o % M
-        for y in range(H):
-            for x in range(W):
-                Y[n, j, y, x] = max(U[n, j, y, x], 0.0)
+        for _f in range(H*W):
+            _Y_r[n, j, _f] = max(_U_r[n, j, _f], 0.0)
 
 
 @njit(cache=True, parallel=True)
@@ -1446,12 +1447,14 @@ def backward_dU(dY, U, dU, N, M, H, W):
 
     dU[n, j, y, x] = step(U[n, j, y, x])*dY[n, j, y, x]
     """
+    _dU_r = dU.reshape(dU.shape[0], dU.shape[1], dU.shape[2]*dU.shape[3])
+    _U_r = U.reshape(U.shape[0], U.shape[1], U.shape[2]*U.shape[3])
+    _dY_r = dY.reshape(dY.shape[0], dY.shape[1], dY.shape[2]*dY.shape[3])
     for _o in prange(N*M):
         n = _o // M
         j = _o % M
-        for y in range(H):
-            for x in range(W):
-                dU[n, j, y, x] = (1.0 if U[n, j, y, x] > 0 else 0.0)*dY[n, j, y, x]
+        for _f in range(H*W):
+            _dU_r[n, j, _f] = (1.0 if _U_r[n, j, _f] > 0 else 0.0)*_dY_r[n, j, _f]
 
 
 def backward_dX(K, dU, dX, N, C, M, H, W, RH, RW, _threads):
@@ -3189,12 +3192,12 @@ def backward_dB(dU, dB, N, M, H, W):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B9] ∂E/∂b_j = Σ_{u,v} (δ_j^ℓ)_{uv}
     """
+    _dU_r = dU.reshape(dU.shape[0], dU.shape[1], dU.shape[2]*dU.shape[3])
     for j in prange(M):
         _acc = dB.dtype.type(0)
         for n in range(N):
-            for y in range(H):
-                for x in range(W):
-                    _acc += dU[n, j, y, x]
+            for _f in range(H*W):
+                _acc += _dU_r[n, j, _f]
         dB[j] = _acc
 
 

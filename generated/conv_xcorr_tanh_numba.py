@@ -267,12 +267,14 @@ def backward_dU(Y, dY, dU, N, M, Ho, Wo):
 
     dU[n, j, y, x] = (1 - Y[n, j, y, x]**2)*dY[n, j, y, x]
     """
+    _dU_r = dU.reshape(dU.shape[0], dU.shape[1], dU.shape[2]*dU.shape[3])
+    _Y_r = Y.reshape(Y.shape[0], Y.shape[1], Y.shape[2]*Y.shape[3])
+    _dY_r = dY.reshape(dY.shape[0], dY.shape[1], dY.shape[2]*dY.shape[3])
     for _o in prange(N*M):
         n = _o // M
         j = _o % M
-        for y in range(Ho):
-            for x in range(Wo):
-                dU[n, j, y, x] = (1 - Y[n, j, y, x]**2)*dY[n, j, y, x]
+        for _f in range(Ho*Wo):
+            _dU_r[n, j, _f] = (1 - _Y_r[n, j, _f]**2)*_dY_r[n, j, _f]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -286,14 +288,14 @@ def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
     [B12] δ_j^ℓ = f'(u_j^ℓ) ∘ conv2(δ_j^{ℓ+1}, rot180(k_j^{ℓ+1}), 'full')
     [EX1] 3×3 input, 2×2 kernel, δ = [[1,1],[2,3]]: ∂E/∂x = conv2(δ, rot180(k), 'full'), centre 2.3
     """
+    _dX_r = dX.reshape(dX.shape[0], dX.shape[1], dX.shape[2]*dX.shape[3])
     _dt = dX.dtype.type
     _dU_f = dU.reshape(dU.shape[0], dU.shape[1], Ho*Wo)
     for _o in prange(N*C):
         n = _o // C
         i = _o % C
-        for p in range(Ho + KH - 1):
-            for q in range(KW + Wo - 1):
-                dX[n, i, p, q] = _dt(0)
+        for _f1 in range((Ho + KH - 1)*(KW + Wo - 1)):
+            _dX_r[n, i, _f1] = _dt(0)
         _pk = np.zeros((KH, KW, Ho*Wo), _dt)
         _br = (KW // 2)*2
         _jr = (M // 4)*4
@@ -490,12 +492,12 @@ def backward_dB(dU, dB, N, M, Ho, Wo):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B9] ∂E/∂b_j = Σ_{u,v} (δ_j^ℓ)_{uv}
     """
+    _dU_r = dU.reshape(dU.shape[0], dU.shape[1], dU.shape[2]*dU.shape[3])
     for j in prange(M):
         _acc = dB.dtype.type(0)
         for n in range(N):
-            for y in range(Ho):
-                for x in range(Wo):
-                    _acc += dU[n, j, y, x]
+            for _f in range(Ho*Wo):
+                _acc += _dU_r[n, j, _f]
         dB[j] = _acc
 
 

@@ -128,9 +128,10 @@ def forward_Y(U, Y, N, O):
 
     Y[n, k] = sigmoid(U[n, k])
     """
-    for n in range(N):
-        for k in range(O):
-            Y[n, k] = 1.0 / (1.0 + math.exp(-U[n, k]))
+    _Y_r = Y.reshape(Y.shape[0]*Y.shape[1])
+    _U_r = U.reshape(U.shape[0]*U.shape[1])
+    for _f in range(N*O):
+        _Y_r[_f] = 1.0 / (1.0 + math.exp(-_U_r[_f]))
 
 
 @njit(cache=True)
@@ -142,9 +143,11 @@ def backward_dU(Y, dY, dU, N, O):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B5] δ^ℓ = (W^{ℓ+1})ᵀ δ^{ℓ+1} ∘ f'(u^ℓ)
     """
-    for n in range(N):
-        for k in range(O):
-            dU[n, k] = (1 - Y[n, k])*Y[n, k]*dY[n, k]
+    _dU_r = dU.reshape(dU.shape[0]*dU.shape[1])
+    _Y_r = Y.reshape(Y.shape[0]*Y.shape[1])
+    _dY_r = dY.reshape(dY.shape[0]*dY.shape[1])
+    for _f in range(N*O):
+        _dU_r[_f] = (1 - _Y_r[_f])*_Y_r[_f]*_dY_r[_f]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})

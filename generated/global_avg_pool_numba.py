@@ -48,14 +48,14 @@ def forward_Y(X, Y, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _X_r = X.reshape(X.shape[0], X.shape[1], X.shape[2]*X.shape[3])
     for n in prange(N):
         for c in range(C):
             Y[n, c] = Y.dtype.type(0)
         _h = Y.dtype.type(1/(H*W))
-        for y in range(H):
-            for x in range(W):
-                for c in range(C):
-                    Y[n, c] += _h*X[n, c, y, x]
+        for _f in range(H*W):
+            for c in range(C):
+                Y[n, c] += _h*_X_r[n, c, _f]
 
 
 @njit(cache=True, parallel=True)
@@ -66,12 +66,12 @@ def backward_dX(dY, dX, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _dX_r = dX.reshape(dX.shape[0], dX.shape[1], dX.shape[2]*dX.shape[3])
     for _o in prange(N*C):
         n = _o // C
         c = _o % C
-        for y in range(H):
-            for x in range(W):
-                dX[n, c, y, x] = dY[n, c]/(H*W)
+        for _f in range(H*W):
+            _dX_r[n, c, _f] = dY[n, c]/(H*W)
 
 
 def sizes_of(arrays: dict, hyper: dict | None = None) -> dict[str, int]:

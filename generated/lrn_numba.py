@@ -69,12 +69,14 @@ def forward_Y(S, X, Y, N, C, H, W, R):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _Y_r = Y.reshape(Y.shape[0], Y.shape[1], Y.shape[2]*Y.shape[3])
+    _S_r = S.reshape(S.shape[0], S.shape[1], S.shape[2]*S.shape[3])
+    _X_r = X.reshape(X.shape[0], X.shape[1], X.shape[2]*X.shape[3])
     for _o in prange(N*C):
         n = _o // C
         c = _o % C
-        for y in range(H):
-            for x in range(W):
-                Y[n, c, y, x] = X[n, c, y, x]/(2 + S[n, c, y, x]/(10000*(2*R + 1)))**(3/4)
+        for _f in range(H*W):
+            _Y_r[n, c, _f] = _X_r[n, c, _f]/(2 + _S_r[n, c, _f]/(10000*(2*R + 1)))**(3/4)
 
 
 @njit(cache=True, parallel=True)
@@ -86,13 +88,16 @@ def backward_dS(S, X, dY, dS, N, C, H, W, R):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _dS_r = dS.reshape(dS.shape[0], dS.shape[1], dS.shape[2]*dS.shape[3])
+    _S_r = S.reshape(S.shape[0], S.shape[1], S.shape[2]*S.shape[3])
+    _X_r = X.reshape(X.shape[0], X.shape[1], X.shape[2]*X.shape[3])
+    _dY_r = dY.reshape(dY.shape[0], dY.shape[1], dY.shape[2]*dY.shape[3])
     for _o in prange(N*C):
         n = _o // C
         c = _o % C
-        for y in range(H):
-            for x in range(W):
-                _t = 1/(2*R + 1)
-                dS[n, c, y, x] = -3*_t*X[n, c, y, x]*dY[n, c, y, x]/(40000*(2 + _t*S[n, c, y, x]/10000)**(7/4))
+        for _f in range(H*W):
+            _t = 1/(2*R + 1)
+            _dS_r[n, c, _f] = -3*_t*_X_r[n, c, _f]*_dY_r[n, c, _f]/(40000*(2 + _t*_S_r[n, c, _f]/10000)**(7/4))
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})

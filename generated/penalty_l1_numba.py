@@ -71,14 +71,14 @@ def forward_P(alpha, lam, P, C, M):
 
     P[z] = lam[0]*(Σ_{i=0}^{C - 1} Σ_{j=0}^{M - 1} Abs(alpha[i, j]))
     """
+    _alpha_r = alpha.reshape(alpha.shape[0]*alpha.shape[1])
     for z in range(1):
         P[z] = P.dtype.type(0)
     _h = P.dtype.type(lam[0])
-    for i in range(C):
-        for j in range(M):
-            _h2 = P.dtype.type(_h*abs(alpha[i, j]))
-            for z in range(1):
-                P[z] += _h2
+    for _f in range(C*M):
+        _h2 = P.dtype.type(_h*abs(_alpha_r[_f]))
+        for z in range(1):
+            P[z] += _h2
 
 
 @njit(cache=True)
@@ -90,9 +90,10 @@ def backward_dalpha(dP, lam, alpha, dalpha, C, M):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B14e] Ω = λ Σ_ij |α_ij|:  ∂Ω/∂α_i = λ sign(α_i)
     """
-    for i in range(C):
-        for j in range(M):
-            dalpha[i, j] = np.sign(alpha[i, j])*dP[0]*lam[0]
+    _dalpha_r = dalpha.reshape(dalpha.shape[0]*dalpha.shape[1])
+    _alpha_r = alpha.reshape(alpha.shape[0]*alpha.shape[1])
+    for _f in range(C*M):
+        _dalpha_r[_f] = np.sign(_alpha_r[_f])*dP[0]*lam[0]
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})

@@ -93,13 +93,13 @@ def forward_D(S, X, D, N, C, Ho, Wo, s):
     D[n, c, y, x] = Σ_{r=0}^{s - 1} Σ_{q=0}^{s - 1} S[n, c, r + s*y, q + s*x]*X[n, c, r + s*y, q +
         s*x]
     """
+    _D_r = D.reshape(D.shape[0], D.shape[1], D.shape[2]*D.shape[3])
     _dt = D.dtype.type
     for _o in prange(N*C):
         n = _o // C
         c = _o % C
-        for y in range(Ho):
-            for x in range(Wo):
-                D[n, c, y, x] = _dt(0)
+        for _f in range(Ho*Wo):
+            _D_r[n, c, _f] = _dt(0)
         for r in range(s):
             for y in range(Ho):
                 for x in range(Wo):
@@ -118,12 +118,13 @@ def forward_U(D, b, beta, U, N, C, Ho, Wo):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B11] u_j^ℓ = β_j^ℓ down(x_j^{ℓ-1}) + b_j^ℓ  (down sums each n×n block)
     """
+    _U_r = U.reshape(U.shape[0], U.shape[1], U.shape[2]*U.shape[3])
+    _D_r = D.reshape(D.shape[0], D.shape[1], D.shape[2]*D.shape[3])
     for _o in prange(N*C):
         n = _o // C
         c = _o % C
-        for y in range(Ho):
-            for x in range(Wo):
-                U[n, c, y, x] = D[n, c, y, x]*beta[c] + b[c]
+        for _f in range(Ho*Wo):
+            _U_r[n, c, _f] = _D_r[n, c, _f]*beta[c] + b[c]
 
 
 @njit(cache=True, parallel=True)
@@ -132,12 +133,13 @@ def forward_Y(U, Y, N, C, Ho, Wo):
 
     Y[n, c, y, x] = relu(U[n, c, y, x])
     """
+    _Y_r = Y.reshape(Y.shape[0], Y.shape[1], Y.shape[2]*Y.shape[3])
+    _U_r = U.reshape(U.shape[0], U.shape[1], U.shape[2]*U.shape[3])
     for _o in prange(N*C):
         n = _o // C
         c = _o % C
-        for y in range(Ho):
-            for x in range(Wo):
-                Y[n, c, y, x] = max(U[n, c, y, x], 0.0)
+        for _f in range(Ho*Wo):
+            _Y_r[n, c, _f] = max(_U_r[n, c, _f], 0.0)
 
 
 @njit(cache=True, parallel=True)
@@ -146,12 +148,14 @@ def backward_dU(dY, U, dU, N, C, Ho, Wo):
 
     dU[n, c, y, x] = step(U[n, c, y, x])*dY[n, c, y, x]
     """
+    _dU_r = dU.reshape(dU.shape[0], dU.shape[1], dU.shape[2]*dU.shape[3])
+    _U_r = U.reshape(U.shape[0], U.shape[1], U.shape[2]*U.shape[3])
+    _dY_r = dY.reshape(dY.shape[0], dY.shape[1], dY.shape[2]*dY.shape[3])
     for _o in prange(N*C):
         n = _o // C
         c = _o % C
-        for y in range(Ho):
-            for x in range(Wo):
-                dU[n, c, y, x] = (1.0 if U[n, c, y, x] > 0 else 0.0)*dY[n, c, y, x]
+        for _f in range(Ho*Wo):
+            _dU_r[n, c, _f] = (1.0 if _U_r[n, c, _f] > 0 else 0.0)*_dY_r[n, c, _f]
 
 
 @njit(cache=True, parallel=True)
@@ -160,12 +164,13 @@ def backward_dD(beta, dU, dD, N, C, Ho, Wo):
 
     dD[n, c, y, x] = beta[c]*dU[n, c, y, x]
     """
+    _dD_r = dD.reshape(dD.shape[0], dD.shape[1], dD.shape[2]*dD.shape[3])
+    _dU_r = dU.reshape(dU.shape[0], dU.shape[1], dU.shape[2]*dU.shape[3])
     for _o in prange(N*C):
         n = _o // C
         c = _o % C
-        for y in range(Ho):
-            for x in range(Wo):
-                dD[n, c, y, x] = beta[c]*dU[n, c, y, x]
+        for _f in range(Ho*Wo):
+            _dD_r[n, c, _f] = beta[c]*_dU_r[n, c, _f]
 
 
 @njit(cache=True, parallel=True)
@@ -198,12 +203,13 @@ def backward_dbeta(D, dU, dbeta, N, C, Ho, Wo):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B13] ∂E/∂β_j = Σ_{u,v} (δ_j^ℓ ∘ d_j^ℓ)_{uv},  d_j^ℓ = down(x_j^{ℓ-1})
     """
+    _D_r = D.reshape(D.shape[0], D.shape[1], D.shape[2]*D.shape[3])
+    _dU_r = dU.reshape(dU.shape[0], dU.shape[1], dU.shape[2]*dU.shape[3])
     for c in prange(C):
         _acc = dbeta.dtype.type(0)
         for n in range(N):
-            for y in range(Ho):
-                for x in range(Wo):
-                    _acc += D[n, c, y, x]*dU[n, c, y, x]
+            for _f in range(Ho*Wo):
+                _acc += _D_r[n, c, _f]*_dU_r[n, c, _f]
         dbeta[c] = _acc
 
 
@@ -216,12 +222,12 @@ def backward_db(dU, db, N, C, Ho, Wo):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B13] ∂E/∂b_j = Σ_{u,v} (δ_j^ℓ)_{uv}
     """
+    _dU_r = dU.reshape(dU.shape[0], dU.shape[1], dU.shape[2]*dU.shape[3])
     for c in prange(C):
         _acc = db.dtype.type(0)
         for n in range(N):
-            for y in range(Ho):
-                for x in range(Wo):
-                    _acc += dU[n, c, y, x]
+            for _f in range(Ho*Wo):
+                _acc += _dU_r[n, c, _f]
         db[c] = _acc
 
 

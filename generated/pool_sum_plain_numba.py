@@ -45,12 +45,12 @@ def forward_D(X, D, N, C, Ho, Wo, s):
 
     D[n, c, y, x] = Σ_{r=0}^{s - 1} Σ_{q=0}^{s - 1} X[n, c, r + s*y, q + s*x]
     """
+    _D_r = D.reshape(D.shape[0], D.shape[1], D.shape[2]*D.shape[3])
     for _o in prange(N*C):
         n = _o // C
         c = _o % C
-        for y in range(Ho):
-            for x in range(Wo):
-                D[n, c, y, x] = D.dtype.type(0)
+        for _f in range(Ho*Wo):
+            _D_r[n, c, _f] = D.dtype.type(0)
         for r in range(s):
             for q in range(s):
                 for y in range(Ho):

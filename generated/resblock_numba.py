@@ -1253,13 +1253,13 @@ def forward_M1(U1, M1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _U1_r = U1.reshape(U1.shape[0], U1.shape[1], U1.shape[2]*U1.shape[3])
     for c in prange(C):
         _acc = M1.dtype.type(0)
         _h = M1.dtype.type(1/(H*N*W))
         for n in range(N):
-            for y in range(H):
-                for x in range(W):
-                    _acc += _h*U1[n, c, y, x]
+            for _f in range(H*W):
+                _acc += _h*_U1_r[n, c, _f]
         M1[c] = _acc
 
 
@@ -1271,14 +1271,14 @@ def forward_V1(M1, U1, V1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _U1_r = U1.reshape(U1.shape[0], U1.shape[1], U1.shape[2]*U1.shape[3])
     for c in range(C):
         V1[c] = V1.dtype.type(0)
     _h = V1.dtype.type(1/(H*N*W))
     for n in range(N):
-        for y in range(H):
-            for x in range(W):
-                for c in range(C):
-                    V1[c] += _h*(-M1[c] + U1[n, c, y, x])**2
+        for _f in range(H*W):
+            for c in range(C):
+                V1[c] += _h*(-M1[c] + _U1_r[n, c, _f])**2
 
 
 @njit(cache=True, parallel=True)
@@ -1289,12 +1289,13 @@ def forward_Z1(B1, G1, M1, U1, V1, Z1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _Z1_r = Z1.reshape(Z1.shape[0], Z1.shape[1], Z1.shape[2]*Z1.shape[3])
+    _U1_r = U1.reshape(U1.shape[0], U1.shape[1], U1.shape[2]*U1.shape[3])
     for _o in prange(N*C):
         n = _o // C
         c = _o % C
-        for y in range(H):
-            for x in range(W):
-                Z1[n, c, y, x] = (-M1[c] + U1[n, c, y, x])*G1[c]/math.sqrt(V1[c] + 1e-05) + B1[c]
+        for _f in range(H*W):
+            _Z1_r[n, c, _f] = (-M1[c] + _U1_r[n, c, _f])*G1[c]/math.sqrt(V1[c] + 1e-05) + B1[c]
 
 
 @njit(cache=True, parallel=True)
@@ -1305,12 +1306,13 @@ def forward_H1(Z1, H1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _H1_r = H1.reshape(H1.shape[0], H1.shape[1], H1.shape[2]*H1.shape[3])
+    _Z1_r = Z1.reshape(Z1.shape[0], Z1.shape[1], Z1.shape[2]*Z1.shape[3])
     for _o in prange(N*C):
         n = _o // C
         c = _o % C
-        for y in range(H):
-            for x in range(W):
-                H1[n, c, y, x] = max(Z1[n, c, y, x], 0.0)
+        for _f in range(H*W):
+            _H1_r[n, c, _f] = max(_Z1_r[n, c, _f], 0.0)
 
 
 def forward_U2(H1, K2, U2, N, C, H, W, _threads):
@@ -2503,13 +2505,13 @@ def forward_M2(U2, M2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _U2_r = U2.reshape(U2.shape[0], U2.shape[1], U2.shape[2]*U2.shape[3])
     for c in prange(C):
         _acc = M2.dtype.type(0)
         _h = M2.dtype.type(1/(H*N*W))
         for n in range(N):
-            for y in range(H):
-                for x in range(W):
-                    _acc += _h*U2[n, c, y, x]
+            for _f in range(H*W):
+                _acc += _h*_U2_r[n, c, _f]
         M2[c] = _acc
 
 
@@ -2521,14 +2523,14 @@ def forward_V2(M2, U2, V2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _U2_r = U2.reshape(U2.shape[0], U2.shape[1], U2.shape[2]*U2.shape[3])
     for c in range(C):
         V2[c] = V2.dtype.type(0)
     _h = V2.dtype.type(1/(H*N*W))
     for n in range(N):
-        for y in range(H):
-            for x in range(W):
-                for c in range(C):
-                    V2[c] += _h*(-M2[c] + U2[n, c, y, x])**2
+        for _f in range(H*W):
+            for c in range(C):
+                V2[c] += _h*(-M2[c] + _U2_r[n, c, _f])**2
 
 
 @njit(cache=True, parallel=True)
@@ -2539,12 +2541,14 @@ def forward_Z2(B2, G2, M2, U2, V2, X, Z2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _Z2_r = Z2.reshape(Z2.shape[0], Z2.shape[1], Z2.shape[2]*Z2.shape[3])
+    _U2_r = U2.reshape(U2.shape[0], U2.shape[1], U2.shape[2]*U2.shape[3])
+    _X_r = X.reshape(X.shape[0], X.shape[1], X.shape[2]*X.shape[3])
     for _o in prange(N*C):
         n = _o // C
         c = _o % C
-        for y in range(H):
-            for x in range(W):
-                Z2[n, c, y, x] = (-M2[c] + U2[n, c, y, x])*G2[c]/math.sqrt(V2[c] + 1e-05) + B2[c] + X[n, c, y, x]
+        for _f in range(H*W):
+            _Z2_r[n, c, _f] = (-M2[c] + _U2_r[n, c, _f])*G2[c]/math.sqrt(V2[c] + 1e-05) + B2[c] + _X_r[n, c, _f]
 
 
 @njit(cache=True, parallel=True)
@@ -2555,12 +2559,13 @@ def forward_Y(Z2, Y, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _Y_r = Y.reshape(Y.shape[0], Y.shape[1], Y.shape[2]*Y.shape[3])
+    _Z2_r = Z2.reshape(Z2.shape[0], Z2.shape[1], Z2.shape[2]*Z2.shape[3])
     for _o in prange(N*C):
         n = _o // C
         c = _o % C
-        for y in range(H):
-            for x in range(W):
-                Y[n, c, y, x] = max(Z2[n, c, y, x], 0.0)
+        for _f in range(H*W):
+            _Y_r[n, c, _f] = max(_Z2_r[n, c, _f], 0.0)
 
 
 @njit(cache=True, parallel=True)
@@ -2571,12 +2576,14 @@ def backward_dZ2(dY, Z2, dZ2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _dZ2_r = dZ2.reshape(dZ2.shape[0], dZ2.shape[1], dZ2.shape[2]*dZ2.shape[3])
+    _Z2_r = Z2.reshape(Z2.shape[0], Z2.shape[1], Z2.shape[2]*Z2.shape[3])
+    _dY_r = dY.reshape(dY.shape[0], dY.shape[1], dY.shape[2]*dY.shape[3])
     for _o in prange(N*C):
         n = _o // C
         c = _o % C
-        for y in range(H):
-            for x in range(W):
-                dZ2[n, c, y, x] = (1.0 if Z2[n, c, y, x] > 0 else 0.0)*dY[n, c, y, x]
+        for _f in range(H*W):
+            _dZ2_r[n, c, _f] = (1.0 if _Z2_r[n, c, _f] > 0 else 0.0)*_dY_r[n, c, _f]
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
@@ -2588,14 +2595,15 @@ def backward_dV2(V2, M2, U2, G2, dZ2, dV2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _U2_r = U2.reshape(U2.shape[0], U2.shape[1], U2.shape[2]*U2.shape[3])
+    _dZ2_r = dZ2.reshape(dZ2.shape[0], dZ2.shape[1], dZ2.shape[2]*dZ2.shape[3])
     for c in range(C):
         dV2[c] = dV2.dtype.type(0)
     _h = dV2.dtype.type(-1/2)
     for n in range(N):
-        for y in range(H):
-            for x in range(W):
-                for c in range(C):
-                    dV2[c] += _h*(-M2[c] + U2[n, c, y, x])*G2[c]*dZ2[n, c, y, x]/(V2[c] + 1e-05)**(3/2)
+        for _f in range(H*W):
+            for c in range(C):
+                dV2[c] += _h*(-M2[c] + _U2_r[n, c, _f])*G2[c]*_dZ2_r[n, c, _f]/(V2[c] + 1e-05)**(3/2)
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
@@ -2607,16 +2615,14 @@ def backward_dM2(G2, M2, U2, V2, dV2, dZ2, dM2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _dZ2_r = dZ2.reshape(dZ2.shape[0], dZ2.shape[1], dZ2.shape[2]*dZ2.shape[3])
+    _U2_r = U2.reshape(U2.shape[0], U2.shape[1], U2.shape[2]*U2.shape[3])
     for c in range(C):
         dM2[c] = dM2.dtype.type(0)
     for n in range(N):
-        for y in range(H):
-            for x in range(W):
-                for c in range(C):
-                    dM2[c] += (
-                        -G2[c]*dZ2[n, c, y, x]/math.sqrt(V2[c] + 1e-05)
-                        + 2*(M2[c] - U2[n, c, y, x])*dV2[c]/(H*N*W)
-                    )
+        for _f in range(H*W):
+            for c in range(C):
+                dM2[c] += -G2[c]*_dZ2_r[n, c, _f]/math.sqrt(V2[c] + 1e-05) + 2*(M2[c] - _U2_r[n, c, _f])*dV2[c]/(H*N*W)
 
 
 @njit(cache=True, parallel=True)
@@ -2628,19 +2634,21 @@ def backward_dU2(G2, M2, U2, V2, dM2, dV2, dZ2, dU2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _dU2_r = dU2.reshape(dU2.shape[0], dU2.shape[1], dU2.shape[2]*dU2.shape[3])
+    _dZ2_r = dZ2.reshape(dZ2.shape[0], dZ2.shape[1], dZ2.shape[2]*dZ2.shape[3])
+    _U2_r = U2.reshape(U2.shape[0], U2.shape[1], U2.shape[2]*U2.shape[3])
     for _o in prange(N*C):
         n = _o // C
         c = _o % C
-        for y in range(H):
-            for x in range(W):
-                _t = 1/H
-                _t1 = 1/N
-                _t2 = 1/W
-                dU2[n, c, y, x] = (
-                    G2[c]*dZ2[n, c, y, x]/math.sqrt(V2[c] + 1e-05)
-                    + 2*_t*_t1*_t2*(-M2[c] + U2[n, c, y, x])*dV2[c]
-                    + _t*_t1*_t2*dM2[c]
-                )
+        for _f in range(H*W):
+            _t = 1/H
+            _t1 = 1/N
+            _t2 = 1/W
+            _dU2_r[n, c, _f] = (
+                G2[c]*_dZ2_r[n, c, _f]/math.sqrt(V2[c] + 1e-05)
+                + 2*_t*_t1*_t2*(-M2[c] + _U2_r[n, c, _f])*dV2[c]
+                + _t*_t1*_t2*dM2[c]
+            )
 
 
 def backward_dH1(K2, dU2, dH1, N, C, H, W, _threads):
@@ -3833,12 +3841,14 @@ def backward_dZ1(dH1, Z1, dZ1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _dZ1_r = dZ1.reshape(dZ1.shape[0], dZ1.shape[1], dZ1.shape[2]*dZ1.shape[3])
+    _Z1_r = Z1.reshape(Z1.shape[0], Z1.shape[1], Z1.shape[2]*Z1.shape[3])
+    _dH1_r = dH1.reshape(dH1.shape[0], dH1.shape[1], dH1.shape[2]*dH1.shape[3])
     for _o in prange(N*C):
         n = _o // C
         c = _o % C
-        for y in range(H):
-            for x in range(W):
-                dZ1[n, c, y, x] = (1.0 if Z1[n, c, y, x] > 0 else 0.0)*dH1[n, c, y, x]
+        for _f in range(H*W):
+            _dZ1_r[n, c, _f] = (1.0 if _Z1_r[n, c, _f] > 0 else 0.0)*_dH1_r[n, c, _f]
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
@@ -3850,14 +3860,15 @@ def backward_dV1(V1, M1, U1, G1, dZ1, dV1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _U1_r = U1.reshape(U1.shape[0], U1.shape[1], U1.shape[2]*U1.shape[3])
+    _dZ1_r = dZ1.reshape(dZ1.shape[0], dZ1.shape[1], dZ1.shape[2]*dZ1.shape[3])
     for c in range(C):
         dV1[c] = dV1.dtype.type(0)
     _h = dV1.dtype.type(-1/2)
     for n in range(N):
-        for y in range(H):
-            for x in range(W):
-                for c in range(C):
-                    dV1[c] += _h*(-M1[c] + U1[n, c, y, x])*G1[c]*dZ1[n, c, y, x]/(V1[c] + 1e-05)**(3/2)
+        for _f in range(H*W):
+            for c in range(C):
+                dV1[c] += _h*(-M1[c] + _U1_r[n, c, _f])*G1[c]*_dZ1_r[n, c, _f]/(V1[c] + 1e-05)**(3/2)
 
 
 @njit(cache=True, fastmath={"contract", "reassoc"})
@@ -3869,16 +3880,14 @@ def backward_dM1(G1, M1, U1, V1, dV1, dZ1, dM1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _dZ1_r = dZ1.reshape(dZ1.shape[0], dZ1.shape[1], dZ1.shape[2]*dZ1.shape[3])
+    _U1_r = U1.reshape(U1.shape[0], U1.shape[1], U1.shape[2]*U1.shape[3])
     for c in range(C):
         dM1[c] = dM1.dtype.type(0)
     for n in range(N):
-        for y in range(H):
-            for x in range(W):
-                for c in range(C):
-                    dM1[c] += (
-                        -G1[c]*dZ1[n, c, y, x]/math.sqrt(V1[c] + 1e-05)
-                        + 2*(M1[c] - U1[n, c, y, x])*dV1[c]/(H*N*W)
-                    )
+        for _f in range(H*W):
+            for c in range(C):
+                dM1[c] += -G1[c]*_dZ1_r[n, c, _f]/math.sqrt(V1[c] + 1e-05) + 2*(M1[c] - _U1_r[n, c, _f])*dV1[c]/(H*N*W)
 
 
 @njit(cache=True, parallel=True)
@@ -3890,19 +3899,21 @@ def backward_dU1(G1, M1, U1, V1, dM1, dV1, dZ1, dU1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _dU1_r = dU1.reshape(dU1.shape[0], dU1.shape[1], dU1.shape[2]*dU1.shape[3])
+    _dZ1_r = dZ1.reshape(dZ1.shape[0], dZ1.shape[1], dZ1.shape[2]*dZ1.shape[3])
+    _U1_r = U1.reshape(U1.shape[0], U1.shape[1], U1.shape[2]*U1.shape[3])
     for _o in prange(N*C):
         n = _o // C
         c = _o % C
-        for y in range(H):
-            for x in range(W):
-                _t = 1/H
-                _t1 = 1/N
-                _t2 = 1/W
-                dU1[n, c, y, x] = (
-                    G1[c]*dZ1[n, c, y, x]/math.sqrt(V1[c] + 1e-05)
-                    + 2*_t*_t1*_t2*(-M1[c] + U1[n, c, y, x])*dV1[c]
-                    + _t*_t1*_t2*dM1[c]
-                )
+        for _f in range(H*W):
+            _t = 1/H
+            _t1 = 1/N
+            _t2 = 1/W
+            _dU1_r[n, c, _f] = (
+                G1[c]*_dZ1_r[n, c, _f]/math.sqrt(V1[c] + 1e-05)
+                + 2*_t*_t1*_t2*(-M1[c] + _U1_r[n, c, _f])*dV1[c]
+                + _t*_t1*_t2*dM1[c]
+            )
 
 
 def backward_dX(dZ2, K1, dU1, dX, N, C, H, W, _threads):
@@ -4652,13 +4663,14 @@ def backward_dG1(V1, M1, U1, dZ1, dG1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _U1_r = U1.reshape(U1.shape[0], U1.shape[1], U1.shape[2]*U1.shape[3])
+    _dZ1_r = dZ1.reshape(dZ1.shape[0], dZ1.shape[1], dZ1.shape[2]*dZ1.shape[3])
     for c in range(C):
         dG1[c] = dG1.dtype.type(0)
     for n in range(N):
-        for y in range(H):
-            for x in range(W):
-                for c in range(C):
-                    dG1[c] += (-M1[c] + U1[n, c, y, x])*dZ1[n, c, y, x]/math.sqrt(V1[c] + 1e-05)
+        for _f in range(H*W):
+            for c in range(C):
+                dG1[c] += (-M1[c] + _U1_r[n, c, _f])*_dZ1_r[n, c, _f]/math.sqrt(V1[c] + 1e-05)
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -4669,12 +4681,12 @@ def backward_dB1(dZ1, dB1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _dZ1_r = dZ1.reshape(dZ1.shape[0], dZ1.shape[1], dZ1.shape[2]*dZ1.shape[3])
     for c in prange(C):
         _acc = dB1.dtype.type(0)
         for n in range(N):
-            for y in range(H):
-                for x in range(W):
-                    _acc += dZ1[n, c, y, x]
+            for _f in range(H*W):
+                _acc += _dZ1_r[n, c, _f]
         dB1[c] = _acc
 
 
@@ -5217,13 +5229,14 @@ def backward_dG2(V2, M2, U2, dZ2, dG2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _U2_r = U2.reshape(U2.shape[0], U2.shape[1], U2.shape[2]*U2.shape[3])
+    _dZ2_r = dZ2.reshape(dZ2.shape[0], dZ2.shape[1], dZ2.shape[2]*dZ2.shape[3])
     for c in range(C):
         dG2[c] = dG2.dtype.type(0)
     for n in range(N):
-        for y in range(H):
-            for x in range(W):
-                for c in range(C):
-                    dG2[c] += (-M2[c] + U2[n, c, y, x])*dZ2[n, c, y, x]/math.sqrt(V2[c] + 1e-05)
+        for _f in range(H*W):
+            for c in range(C):
+                dG2[c] += (-M2[c] + _U2_r[n, c, _f])*_dZ2_r[n, c, _f]/math.sqrt(V2[c] + 1e-05)
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -5234,12 +5247,12 @@ def backward_dB2(dZ2, dB2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
+    _dZ2_r = dZ2.reshape(dZ2.shape[0], dZ2.shape[1], dZ2.shape[2]*dZ2.shape[3])
     for c in prange(C):
         _acc = dB2.dtype.type(0)
         for n in range(N):
-            for y in range(H):
-                for x in range(W):
-                    _acc += dZ2[n, c, y, x]
+            for _f in range(H*W):
+                _acc += _dZ2_r[n, c, _f]
         dB2[c] = _acc
 
 

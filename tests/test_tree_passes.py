@@ -10,7 +10,7 @@ import pytest
 
 from symcnn.codegen import loops as L
 from symcnn.codegen.emit import source
-from symcnn.codegen.passes import common, parallel
+from symcnn.codegen.passes import common, merged_rows, parallel
 from symcnn.codegen.records import record_tree
 
 a, b, t = L.Var("a"), L.Var("b"), L.Var("t")
@@ -123,3 +123,47 @@ def test_in_place_sums_into_the_target_with_its_free_loops_innermost():
         L.Local("_acc"), L.Loop("n", L.Int(0), k, (step,)), point[2])),))
     with pytest.raises(ValueError, match="tied"):
         in_place()(tied)
+
+
+def _rows(body: tuple[L.Stmt, ...]) -> L.Kernel:
+    """``for n: <body>`` inside ``for y < H: for x < W``: a kernel over maps of H × W."""
+    x = L.Loop("x", L.Int(0), L.Var("W"), body)
+    y = L.Loop("y", L.Int(0), L.Var("H"), (x,))
+    return L.Kernel("k", ("A", "B", "S", "N", "H", "W"), (L.Loop("n", L.Int(0), L.Var("N"), (y,)),))
+
+
+def test_merged_rows_walk_a_map_as_one_run_and_compute_the_same():
+    """A sum over a map's positions and an elementwise store: one loop over H·W, each array read
+    through a view with its last two axes merged, the same numbers added in the same order."""
+    n, y, x = L.Var("n"), L.Var("y"), L.Var("x")
+    a, b = L.Load("A", (n, y, x)), L.Load("B", (n, y, x))
+    k = _rows((L.Assign(b, L.Mul((L.Int(3), a))), L.Accumulate(L.Load("S", (n,)), a)))
+    shapes = {"A": (L.Var("N"), L.Var("H"), L.Var("W")), "B": (L.Var("N"), L.Var("H"), L.Var("W"))}
+    merged = merged_rows({**shapes, "S": (L.Var("N"),)})(k)
+    text = source(merged)
+    assert "_A_r = A.reshape(A.shape[0], A.shape[1]*A.shape[2])" in text
+    assert "for _f in range(H*W):" in text and "_B_r[n, _f] = 3*_A_r[n, _f]" in text
+    assert "for y in" not in text and "S[n] += _A_r[n, _f]" in text
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((2, 3, 5))
+    for tree in (k, merged):
+        env = {}
+        exec(source(tree), env)
+        B, S = np.zeros_like(A), np.zeros(2)
+        env["k"](A, B, S, 2, 3, 5)
+        assert np.array_equal(B, 3 * A) and np.array_equal(S, A.sum(axis=(1, 2)))
+
+
+def test_merged_rows_keep_rows_they_cannot_merge():
+    """Left as they are: rows shorter than the array's (a window inside it), an index read anywhere else
+    than as the last two, an array of unknown shape."""
+    n, y, x = L.Var("n"), L.Var("y"), L.Var("x")
+    a = L.Load("A", (n, y, x))
+    wide = {"A": (L.Var("N"), L.Var("H"), L.Add((L.Var("W"), L.Int(1)))),
+            "B": (L.Var("N"), L.Var("H"), L.Var("W"))}
+    square = {"A": (L.Var("N"), L.Var("H"), L.Var("W")), "B": (L.Var("N"), L.Var("H"), L.Var("W"))}
+    for k, shapes in ((_rows((L.Assign(L.Load("B", (n, y, x)), a),)), wide),
+                      (_rows((L.Assign(L.Load("B", (n, y, x)), L.Mul((y, a))),)), square),
+                      (_rows((L.Assign(L.Load("B", (n, x, y)), a),)), square),
+                      (_rows((L.Assign(L.Load("B", (n, y, x)), a),)), {"B": square["B"]})):
+        assert merged_rows(shapes)(k) == k

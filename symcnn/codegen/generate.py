@@ -74,7 +74,7 @@ def render_layer(
     hash the folder's manifest records, whatever sums the engine split into intermediates.
     """
     from .plain import kernel_trees, plain_module
-    from .variants import blocked_variants
+    from .variants import blocked_variants, shapes
 
     module = lower(d, spec_hash(d.written), target)  # once, for every backend and schedule
     blocks = blocked_variants(d, module, target) if "numba" in backends else {}
@@ -82,7 +82,7 @@ def render_layer(
         else {}
     return {
         f"{d.written.name}_{backend}.py": plain_module(d, module) if backend == PLAIN
-        else render_module(module, backend, blocks, trees) if backend == "numba"
+        else render_module(module, backend, blocks, trees, shapes(d, seeds=True)) if backend == "numba"
         else render_module(module, backend)
         for backend in backends
     }

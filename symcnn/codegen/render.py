@@ -27,7 +27,7 @@ from .block import Blocked
 from .emit import source
 from .ir import Kernel, Loop, Module, RecordKernel
 from .layout import wrap_long_lines
-from .passes import Pass, common, hoist, in_place, parallel, typed_locals
+from .passes import Pass, common, hoist, in_place, merged_rows, parallel, typed_locals
 from .records import record_tree
 from .text import (
     TEMPLATES,
@@ -61,33 +61,38 @@ def versions() -> dict[str, str]:
 
 
 def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "", blocks: tuple[Blocked, ...] = (),
-                        tree: L.Kernel | None = None) -> str:
+                        tree: L.Kernel | None = None, shapes: Mapping[str, tuple[L.Expr, ...]] | None = None,
+                        ) -> str:
     """Kernel ``k`` as Numba source; with ``blocks``, its register-blocked variants come first in the
     dispatch, printed from its loop tree and compiled with LLVM's SLP vectoriser
     (:mod:`symcnn.support.vector`). ``tree``: its plain nest (:mod:`.freeze`), which a kernel that
     :func:`tree_passes` schedules is printed from, after those passes; any other kernel is printed
-    from the tree of the schedule the fast IR records (:func:`schedule_source`)."""
+    from the tree of the schedule the fast IR records (:func:`schedule_source`). ``shapes``: the
+    layer's arrays' extents, by name, which :func:`.passes.merged_rows` reads."""
     if isinstance(k, RecordKernel):
         return record_source(k, layer)
-    passes = tree_passes(k)
+    passes = tree_passes(k, shapes)
     if passes is not None:
         if tree is None:
             raise ValueError(f"{k.name}: this kernel is printed from its plain nest: none given")
         for step in passes:
             tree = step(tree)
         return _njit(k) + source(tree)
-    return schedule_source(k, layer, blocks)
+    return schedule_source(k, layer, blocks, shapes)
 
 
-def schedule_source(k: Kernel, layer: str = "", blocks: tuple[Blocked, ...] = ()) -> str:
+def schedule_source(k: Kernel, layer: str = "", blocks: tuple[Blocked, ...] = (),
+                    shapes: Mapping[str, tuple[L.Expr, ...]] | None = None) -> str:
     """Kernel ``k`` with the schedule the fast IR records for it (:mod:`.schedule_tree`), as Numba
     source: one compiled function, or for a window a Python function picking one of its compiled
-    schedules by the sizes (``blocks``' variants first)."""
+    schedules by the sizes (``blocks``' variants first). With the arrays' ``shapes``, a kernel of one
+    function runs a map's rows as one loop (:func:`.passes.merged_rows`)."""
     njit = _njit(k)
     args = k.args
     doc = tuple(kernel_docstring_lines(k, layer))
     if not k.window:
-        return njit + source(L.Kernel(k.name, args, S.body(k), doc))
+        tree = L.Kernel(k.name, args, S.body(k), doc)
+        return njit + source(merged_rows(shapes)(tree) if shapes is not None else tree)
     w, docs = k.window, schedule_docstring_lines(k)
     picked = tuple((b.conds, b.note, b.kernel) for b in blocks)
     out = [source(S.dispatch(k, args, picked, doc))]
@@ -135,20 +140,22 @@ def is_summed_in_place(k: Kernel) -> bool:
                     and [lp.index for lp in t.nest[len(t.loops):]] == list(k.inner) for t in k.terms))
 
 
-def tree_passes(k: Kernel) -> tuple[Pass, ...] | None:
+def tree_passes(k: Kernel, shapes: Mapping[str, tuple[L.Expr, ...]] | None = None) -> tuple[Pass, ...] | None:
     """The passes that make kernel ``k``'s plain nest (:mod:`.freeze`) its Numba schedule, or ``None``
     where it keeps the schedule the fast IR records (:mod:`.schedule_tree`): an elementwise kernel
     has its subexpressions named once and its first ``k.collapse`` free loops run over threads; a
     pointwise one (:func:`is_pointwise`) also accumulates in the target's dtype and has its factors
     hoisted out of the loops they do not depend on; one summed in place (:func:`is_summed_in_place`)
     adds into the target, its inner free loops innermost, its factors hoisted, its outer ones over
-    threads as the elementwise ones."""
+    threads as the elementwise ones. With the arrays' ``shapes``, each then runs a map's rows as one
+    loop (:func:`.passes.merged_rows`)."""
+    rows = (merged_rows(shapes),) if shapes is not None else ()
     if is_elementwise(k):
-        return (common, parallel(k.collapse))
+        return (common, parallel(k.collapse), *rows)
     if is_pointwise(k):
-        return (typed_locals(k.target), hoist(k.target), common, parallel(k.collapse))
+        return (typed_locals(k.target), hoist(k.target), common, parallel(k.collapse), *rows)
     if is_summed_in_place(k):
-        return (in_place(len(k.outer)), hoist(k.target), common, parallel(k.collapse))
+        return (in_place(len(k.outer)), hoist(k.target), common, parallel(k.collapse), *rows)
     return None
 
 
@@ -161,7 +168,7 @@ def record_source(k: RecordKernel, layer: str = "") -> str:
 
 
 def _numba_or_ufuncs(k: Kernel | RecordKernel, m: Module, blocks: Mapping[str, tuple[Blocked, ...]],
-                     trees: Mapping[str, L.Kernel]) -> str:
+                     trees: Mapping[str, L.Kernel], shapes: Mapping[str, tuple[L.Expr, ...]] | None) -> str:
     """The Numba kernel, or for a large elementwise kernel (one worth a parallel loop) calling a
     function LLVM cannot vectorise (``m.scalar_only``, from the derivation), the NumPy backend's
     kernel (ufuncs over whole arrays, :mod:`.ufuncs`)."""
@@ -170,18 +177,19 @@ def _numba_or_ufuncs(k: Kernel | RecordKernel, m: Module, blocks: Mapping[str, t
         vk = vectorize(k)
         if vk.whole_arrays:
             return render_vectorized(vk, m.layer)
-    return render_numba_kernel(k, m.layer, blocks.get(k.name, ()), trees.get(k.name))
+    return render_numba_kernel(k, m.layer, blocks.get(k.name, ()), trees.get(k.name), shapes)
 
 
 def render_module(m: Module, backend: str, blocks: Mapping[str, tuple[Blocked, ...]] | None = None,
-                  trees: Mapping[str, L.Kernel] | None = None) -> str:
+                  trees: Mapping[str, L.Kernel] | None = None,
+                  shapes: Mapping[str, tuple[L.Expr, ...]] | None = None) -> str:
     """One generated module, ``<layer>_<backend>.py``; ``blocks``: the register-blocked variants of
     its kernels by name (:mod:`.variants`), which the Numba backend dispatches to first; ``trees``:
     the plain nests of its kernels by name (:func:`.plain.kernel_trees`), which the Numba backend
-    prints the kernels it schedules by passes from."""
+    prints the kernels it schedules by passes from; ``shapes``: the extents of the layer's arrays."""
     every = m.forward + m.backward + m.evaluate + m.update
     if backend == "numba":
-        kernels = [_numba_or_ufuncs(k, m, blocks or {}, trees or {}) for k in every]
+        kernels = [_numba_or_ufuncs(k, m, blocks or {}, trees or {}, shapes) for k in every]
     else:
         kernels = [render_numpy_kernel(k, m.layer) for k in every]
     used = _names_used("\n".join(kernels))

@@ -38,11 +38,12 @@ DOC_GRADIENT = ("One schedule of {name}, which picks it by the sizes: register-b
                 "sums over images and positions (codegen/gradblock.py).")
 
 
-def shapes(d: Derivation) -> dict[str, tuple[L.Expr, ...]]:
-    """Every array's shape of the layer and its gradients, frozen."""
+def shapes(d: Derivation, seeds: bool = False) -> dict[str, tuple[L.Expr, ...]]:
+    """Every array's shape of the layer and its gradients (and, with ``seeds``, of its outputs'
+    sensitivities, which the backward pass is given), frozen."""
     layer = d.layer
     arrays = [*layer.inputs, *layer.params, *layer.constants, *layer.outputs,
-                                    *layer.intermediates, *(g.target for g in d.gradients)]
+              *layer.intermediates, *(d.seeds if seeds else ()), *(g.target for g in d.gradients)]
     return {str(a.label): tuple(freeze(s) for s in a.shape) for a in arrays}
 
 
