@@ -94,19 +94,34 @@ def forward_D(S, X, D, N, C, Ho, Wo, s):
         s*x]
     """
     _D_r = D.reshape(D.shape[0], D.shape[1], D.shape[2]*D.shape[3])
-    _dt = D.dtype.type
-    for _o in prange(N*C):
-        n = _o // C
-        c = _o % C
-        for _f in range(Ho*Wo):
-            _D_r[n, c, _f] = _dt(0)
-        for r in range(s):
-            for y in range(Ho):
-                for x in range(Wo):
-                    _s = _dt(0)
-                    for q in range(s):
-                        _s += S[n, c, r + s*y, q + s*x]*X[n, c, r + s*y, q + s*x]
-                    D[n, c, y, x] += _s
+    if s == 2:  # a constant factor
+        _dt = D.dtype.type
+        for _o in prange(N*C):
+            n = _o // C
+            c = _o % C
+            for _f in range(Ho*Wo):
+                _D_r[n, c, _f] = _dt(0)
+            for r in range(2):
+                for y in range(Ho):
+                    for x in range(Wo):
+                        _s = _dt(0)
+                        for q in range(2):
+                            _s += S[n, c, r + 2*y, q + 2*x]*X[n, c, r + 2*y, q + 2*x]
+                        D[n, c, y, x] += _s
+    else:
+        _dt = D.dtype.type
+        for _o in prange(N*C):
+            n = _o // C
+            c = _o % C
+            for _f1 in range(Ho*Wo):
+                _D_r[n, c, _f1] = _dt(0)
+            for r in range(s):
+                for y in range(Ho):
+                    for x in range(Wo):
+                        _s = _dt(0)
+                        for q in range(s):
+                            _s += S[n, c, r + s*y, q + s*x]*X[n, c, r + s*y, q + s*x]
+                        D[n, c, y, x] += _s
 
 
 @njit(cache=True, parallel=True)
@@ -182,16 +197,28 @@ def backward_dX(S, dD, dX, N, C, Ho, Wo, s):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B8] δ_j^ℓ = β_j^{ℓ+1} ( f'(u_j^ℓ) ∘ up(δ_j^{ℓ+1}) ),  up(x) = x ⊗ 1_{n×n}
     """
-    _dt = dX.dtype.type
-    for _o in prange(N*C):
-        n = _o // C
-        c = _o % C
-        for _p in range(Ho):
-            for _p_r in range(s):
-                for _q in range(Wo):
-                    _h3 = _dt(dD[n, c, _p, _q])
-                    for _q_r in range(s):
-                        dX[n, c, _p*s + _p_r, _q*s + _q_r] = _h3*S[n, c, _p*s + _p_r, _q*s + _q_r]
+    if s == 2:  # a constant factor
+        _dt = dX.dtype.type
+        for _o in prange(N*C):
+            n = _o // C
+            c = _o % C
+            for _p in range(Ho):
+                for _p_r in range(2):
+                    for _q in range(Wo):
+                        _h3 = _dt(dD[n, c, _p, _q])
+                        for _q_r in range(2):
+                            dX[n, c, _p*2 + _p_r, _q*2 + _q_r] = _h3*S[n, c, _p*2 + _p_r, _q*2 + _q_r]
+    else:
+        _dt = dX.dtype.type
+        for _o in prange(N*C):
+            n = _o // C
+            c = _o % C
+            for _p in range(Ho):
+                for _p_r in range(s):
+                    for _q in range(Wo):
+                        _h3 = _dt(dD[n, c, _p, _q])
+                        for _q_r in range(s):
+                            dX[n, c, _p*s + _p_r, _q*s + _q_r] = _h3*S[n, c, _p*s + _p_r, _q*s + _q_r]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})

@@ -10,7 +10,7 @@ import pytest
 
 from symcnn.codegen import loops as L
 from symcnn.codegen.emit import source
-from symcnn.codegen.passes import common, merged_rows, parallel
+from symcnn.codegen.passes import common, merged_rows, parallel, specialized
 from symcnn.codegen.records import record_tree
 
 a, b, t = L.Var("a"), L.Var("b"), L.Var("t")
@@ -167,3 +167,24 @@ def test_merged_rows_keep_rows_they_cannot_merge():
                       (_rows((L.Assign(L.Load("B", (n, x, y)), a),)), square),
                       (_rows((L.Assign(L.Load("B", (n, y, x)), a),)), {"B": square["B"]})):
         assert merged_rows(shapes)(k) == k
+
+
+def test_specialized_runs_a_body_with_the_size_constant_where_it_has_that_value():
+    """A pooled sum over ``range(s)`` gets a second body for ``s == 2``, ``s`` folded into it; both
+    bodies compute the same, and a kernel with no loop over ``s`` is left as it is."""
+    y, r = L.Var("y"), L.Var("r")
+    at = L.Add((L.Mul((L.Var("s"), y)), r))
+    inner = L.Loop("r", L.Int(0), L.Var("s"), (L.Accumulate(L.Load("D", (y,)), L.Load("X", (at,))),))
+    k = L.Kernel("k", ("X", "D", "Ho", "s"), (L.Loop("y", L.Int(0), L.Var("Ho"), (inner,)),))
+    two = specialized("s", 2)(k)
+    text = source(two)
+    assert text.count("if s == 2:") == 1 and "for r in range(2):" in text and "X[2*y + r]" in text
+    assert "for r in range(s):" in text.split("else:")[1]
+    X = np.arange(12.0)
+    for s_ in (2, 3):
+        env = {}
+        exec(source(two), env)
+        D = np.zeros(12 // s_)
+        env["k"](X, D, 12 // s_, s_)
+        assert np.array_equal(D, X.reshape(-1, s_).sum(axis=1))
+    assert specialized("H", 2)(k) == k

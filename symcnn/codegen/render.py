@@ -27,7 +27,7 @@ from .block import Blocked
 from .emit import source
 from .ir import Kernel, Loop, Module, RecordKernel
 from .layout import wrap_long_lines
-from .passes import Pass, common, hoist, in_place, merged_rows, parallel, typed_locals
+from .passes import Pass, common, hoist, in_place, merged_rows, parallel, specialized, typed_locals
 from .records import record_tree
 from .text import (
     TEMPLATES,
@@ -62,13 +62,14 @@ def versions() -> dict[str, str]:
 
 def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "", blocks: tuple[Blocked, ...] = (),
                         tree: L.Kernel | None = None, shapes: Mapping[str, tuple[L.Expr, ...]] | None = None,
-                        ) -> str:
+                        hyper: tuple[str, ...] = ()) -> str:
     """Kernel ``k`` as Numba source; with ``blocks``, its register-blocked variants come first in the
     dispatch, printed from its loop tree and compiled with LLVM's SLP vectoriser
     (:mod:`symcnn.support.vector`). ``tree``: its plain nest (:mod:`.freeze`), which a kernel that
     :func:`tree_passes` schedules is printed from, after those passes; any other kernel is printed
     from the tree of the schedule the fast IR records (:func:`schedule_source`). ``shapes``: the
-    layer's arrays' extents, by name, which :func:`.passes.merged_rows` reads."""
+    layer's arrays' extents, by name, which :func:`.passes.merged_rows` reads; ``hyper``: the layer's
+    hyper-parameters, which :func:`finished` specialises."""
     if isinstance(k, RecordKernel):
         return record_source(k, layer)
     passes = tree_passes(k, shapes)
@@ -77,22 +78,22 @@ def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "", blocks: tuple
             raise ValueError(f"{k.name}: this kernel is printed from its plain nest: none given")
         for step in passes:
             tree = step(tree)
-        return _njit(k) + source(tree)
-    return schedule_source(k, layer, blocks, shapes)
+        return _njit(k) + source(finished(tree, shapes, hyper))
+    return schedule_source(k, layer, blocks, shapes, hyper)
 
 
 def schedule_source(k: Kernel, layer: str = "", blocks: tuple[Blocked, ...] = (),
-                    shapes: Mapping[str, tuple[L.Expr, ...]] | None = None) -> str:
+                    shapes: Mapping[str, tuple[L.Expr, ...]] | None = None,
+                    hyper: tuple[str, ...] = ()) -> str:
     """Kernel ``k`` with the schedule the fast IR records for it (:mod:`.schedule_tree`), as Numba
     source: one compiled function, or for a window a Python function picking one of its compiled
-    schedules by the sizes (``blocks``' variants first). With the arrays' ``shapes``, a kernel of one
-    function runs a map's rows as one loop (:func:`.passes.merged_rows`)."""
+    schedules by the sizes (``blocks``' variants first). A kernel of one function is
+    :func:`finished`."""
     njit = _njit(k)
     args = k.args
     doc = tuple(kernel_docstring_lines(k, layer))
     if not k.window:
-        tree = L.Kernel(k.name, args, S.body(k), doc)
-        return njit + source(merged_rows(shapes)(tree) if shapes is not None else tree)
+        return njit + source(finished(L.Kernel(k.name, args, S.body(k), doc), shapes, hyper))
     w, docs = k.window, schedule_docstring_lines(k)
     picked = tuple((b.conds, b.note, b.kernel) for b in blocks)
     out = [source(S.dispatch(k, args, picked, doc))]
@@ -147,16 +148,29 @@ def tree_passes(k: Kernel, shapes: Mapping[str, tuple[L.Expr, ...]] | None = Non
     pointwise one (:func:`is_pointwise`) also accumulates in the target's dtype and has its factors
     hoisted out of the loops they do not depend on; one summed in place (:func:`is_summed_in_place`)
     adds into the target, its inner free loops innermost, its factors hoisted, its outer ones over
-    threads as the elementwise ones. With the arrays' ``shapes``, each then runs a map's rows as one
-    loop (:func:`.passes.merged_rows`)."""
-    rows = (merged_rows(shapes),) if shapes is not None else ()
+    threads as the elementwise ones. Each is then :func:`finished`."""
     if is_elementwise(k):
-        return (common, parallel(k.collapse), *rows)
+        return (common, parallel(k.collapse))
     if is_pointwise(k):
-        return (typed_locals(k.target), hoist(k.target), common, parallel(k.collapse), *rows)
+        return (typed_locals(k.target), hoist(k.target), common, parallel(k.collapse))
     if is_summed_in_place(k):
-        return (in_place(len(k.outer)), hoist(k.target), common, parallel(k.collapse), *rows)
+        return (in_place(len(k.outer)), hoist(k.target), common, parallel(k.collapse))
     return None
+
+
+#: The value a hyper-parameter that is a loop's extent is specialised to (:func:`.passes.specialized`):
+#: pooling by 2, the factor of every preset.
+SPECIALISED = 2
+
+
+def finished(tree: L.Kernel, shapes: Mapping[str, tuple[L.Expr, ...]] | None,
+             hyper: tuple[str, ...] = ()) -> L.Kernel:
+    """The passes every kernel of one function ends with: a body for each hyper-parameter that is a
+    loop's extent at :data:`SPECIALISED` (:func:`.passes.specialized`), then, with the arrays'
+    ``shapes``, a map's rows run as one loop (:func:`.passes.merged_rows`)."""
+    for h in hyper:
+        tree = specialized(h, SPECIALISED)(tree)
+    return merged_rows(shapes)(tree) if shapes is not None else tree
 
 
 def record_source(k: RecordKernel, layer: str = "") -> str:
@@ -177,7 +191,7 @@ def _numba_or_ufuncs(k: Kernel | RecordKernel, m: Module, blocks: Mapping[str, t
         vk = vectorize(k)
         if vk.whole_arrays:
             return render_vectorized(vk, m.layer)
-    return render_numba_kernel(k, m.layer, blocks.get(k.name, ()), trees.get(k.name), shapes)
+    return render_numba_kernel(k, m.layer, blocks.get(k.name, ()), trees.get(k.name), shapes, m.hyper)
 
 
 def render_module(m: Module, backend: str, blocks: Mapping[str, tuple[Blocked, ...]] | None = None,
