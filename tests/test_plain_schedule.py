@@ -100,6 +100,18 @@ def test_fast_kernels_equal_their_plain_twins(layer, backend, plain_dir, user_di
     assert not bad, f"{layer} ({backend}) against plain: {bad}"
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("layer", ["pool_max_plain", "pool_mean_plain", "pool_sum_plain"])
+def test_pooling_by_other_factors_equals_the_plain_twin(layer, plain_dir, user_dir):
+    """The Numba pooling kernels carry a body for a factor of 2 (codegen/passes.py, specialized); at 3
+    the other body runs, at 2 (above) the specialised one: both equal the plain nest."""
+    ref, mod = plain(layer, plain_dir), fast(layer, "numba", user_dir)
+    assert "if s == 2:" in Path(mod.__file__).read_text()
+    sizes = {**SIZES, "s": 3}
+    bad = {k: v for k, v in differences(mod, ref, sizes=sizes).items() if not v <= TOL}
+    assert not bad, f"{layer} (numba, s = 3) against plain: {bad}"
+
+
 def two_plans(layer: str, user_dir: Path) -> bool:
     """Does some kernel of the layer's NumPy module pick between two plans at run time?"""
     return "_ops.windows_first(" in Path(fast(layer, "numpy", user_dir).__file__).read_text()
