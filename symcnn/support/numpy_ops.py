@@ -280,10 +280,11 @@ def _flat_plan(shape: tuple, axes: tuple, ranges: tuple, rows: int) -> tuple | N
     Each image is copied into a zero-padded buffer of rows ``Wp`` long (the source
     columns every window reads); the window of a tap is then one run of ``Ho·Wp``
     elements of the flattened image, a whole row per output row, the ``Wp - Wo``
-    columns past the last position included (computed and dropped). ``None`` unless the view is such a correlation: ``a`` 4-D, its axis 0
-    read at the image index and axis 1 at a channel index, each whole; axes 2 and 3
-    at ``offset + position + c·tap`` with ``c = ±1``, no divisor; the window's side
-    holding the image holding exactly (image, row position, column position).
+    columns past the last position included (computed and dropped). ``None`` unless
+    the view is such a correlation: ``a`` 4-D, its axis 0 read at the image index and
+    axis 1 at a channel index, each whole; axes 2 and 3 at ``offset + position + c·tap``
+    with ``c = ±1``, no divisor; the window's side holding the image holding exactly
+    (image, row position, column position), in that order.
 
     Returns ``(p_rows, (N, C, Ho, Wo, Hb, Wp), (r0, r1, c0, c1, h0, w0), q_shape,
     q_strides, base)``: ``p_rows`` if the image side is ``W``'s rows; the buffer
@@ -348,11 +349,12 @@ def _flat_product(a: np.ndarray, plan: tuple, other: np.ndarray, first: bool, ke
     g = max(1, min(n, chunk // (taps * length * size)))
     padded = scratch(key + ".pad", (g, c, hb, wp), a.dtype)
     padded[...] = 0
-    cols = scratch(key + ".cols", (taps, g * length), a.dtype)
-    windows = as_strided(padded.reshape(-1)[base:], q_shape + (g, length),
-                         tuple(s * size for s in q_strides) + (c * hb * wp * size, size), writeable=False)
+    flat, image = padded.reshape(-1)[base:], c * hb * wp * size
+    tap_strides = tuple(s * size for s in q_strides)
     chunks = [(n0, min(g, n - n0)) for n0 in range(0, n, g)]
     if p_rows == first:  # the taps are summed: the result is over (other's free axis, images, positions)
+        cols = scratch(key + ".cols", (taps, g * length), a.dtype)
+        windows = as_strided(flat, q_shape + (g, length), tap_strides + (image, size), writeable=False)
         left = other.T if first else other
         out = scratch(key, (left.shape[0], n, ho, wp), a.dtype)
         flat_out = out.reshape(left.shape[0], n * length)
@@ -367,13 +369,12 @@ def _flat_product(a: np.ndarray, plan: tuple, other: np.ndarray, first: bool, ke
     sens = other.T if first else other
     plane = ho * wo
     kept = scratch(key + ".kept", (taps, g * plane), a.dtype)
-    rows = as_strided(padded.reshape(-1)[base:], q_shape + (g, ho, wo), writeable=False,
-                      strides=tuple(s * size for s in q_strides) + (c * hb * wp * size, wp * size, size))
+    windows = as_strided(flat, q_shape + (g, ho, wo), tap_strides + (image, wp * size, size), writeable=False)
     total = scratch(key, (taps, sens.shape[0]), a.dtype)
     part = scratch(key + ".part", (taps, sens.shape[0]), a.dtype)
     for n0, m in chunks:
         padded[:m, :, h0 : h0 + r1 - r0, w0 : w0 + c1 - c0] = a[n0 : n0 + m, :, r0:r1, c0:c1]
-        np.copyto(kept.reshape(q_shape + (g, ho, wo))[..., :m, :, :], rows[..., :m, :, :])
+        np.copyto(kept.reshape(q_shape + (g, ho, wo))[..., :m, :, :], windows[..., :m, :, :])
         np.matmul(kept[:, : m * plane], sens[:, n0 * plane : (n0 + m) * plane].T, out=part if n0 else total)
         if n0:
             total += part
