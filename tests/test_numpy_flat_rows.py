@@ -127,6 +127,7 @@ def test_chunks_that_do_not_divide_the_batch(monkeypatch):
     x, k = rng.standard_normal((n, c, h, w)), rng.standard_normal((c, m, 3, 3))
     du = rng.standard_normal((n, m, h, w))
     spec = reads(n, c, m, h, w, 3, 3, True)
+    monkeypatch.setattr(ops, "BLAS_THREADS", 1)  # chunks for one thread (else the batch is one)
     monkeypatch.setattr(ops, "FLAT_CHUNK", 3 * c * 9 * h * (w + 2) * 8)  # 3 images a chunk
     monkeypatch.setattr(ops, "FLAT_SUM_CHUNK", 2 * c * 9 * h * (w + 2) * 8)
     forward = lambda: ops.window_product(x, *spec["forward"], 3, k.transpose(0, 2, 3, 1).reshape(-1, m),  # noqa: E731
@@ -192,3 +193,19 @@ def test_float32_takes_flat_rows_float64_and_wasteful_rows_do_not(monkeypatch):
         k = rng.standard_normal((c * kh * kw, m)).astype(dtype)
         ops.window_product(x, *reads(*shape)["forward"], 3, k, True, "t.d")
         assert len(called) == expected, (dtype, shape)
+
+
+def test_the_governed_blas_pool_sizes_the_chunks(monkeypatch):
+    """The threads the runtime gives the BLAS pool reach the NumPy kernels, which take images a few at a
+    time only on one thread."""
+    from symcnn.runtime.blas import blas_threads, set_blas_threads
+
+    monkeypatch.setattr(ops, "BLAS_THREADS", None)
+    before = blas_threads() or 1
+    try:
+        set_blas_threads(1)
+        assert ops.BLAS_THREADS == 1
+        set_blas_threads(2)
+        assert ops.BLAS_THREADS == 2
+    finally:
+        set_blas_threads(before)

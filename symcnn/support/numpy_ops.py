@@ -21,9 +21,9 @@ from numpy.lib.stride_tricks import as_strided
 from .contract import aligned
 
 __all__ = [
-    "FLAT_CHUNK", "FLAT_ROWS", "FLAT_SUM_CHUNK", "FLAT_WASTE", "PLAN", "SHORT_ROWS", "TAP_WORK",
-    "WINDOWS_KEPT", "forget_windows", "grid", "matrix", "product", "rows_summed", "scratch", "view",
-    "window_matrix", "window_product", "window_sum", "windows_first",
+    "BLAS_THREADS", "FLAT_CHUNK", "FLAT_ROWS", "FLAT_SUM_CHUNK", "FLAT_WASTE", "PLAN", "SHORT_ROWS",
+    "TAP_WORK", "WINDOWS_KEPT", "forget_windows", "grid", "matrix", "product", "rows_summed", "scratch",
+    "view", "window_matrix", "window_product", "window_sum", "windows_first",
 ]
 
 
@@ -271,6 +271,12 @@ FLAT_WASTE = 6
 FLAT_CHUNK = 1 << 19
 #: The same where the images are summed (a kernel gradient): longer products, fewer partial sums.
 FLAT_SUM_CHUNK = 1 << 21
+#: The threads of the BLAS pool, as :func:`symcnn.runtime.blas.set_blas_threads` last set them;
+#: ``None``: not known (OpenBLAS's default is a thread a core). Chunks are for one thread: a pool of
+#: several wakes for every product, and beside one busy process each of vgg conv2's 50 per-image
+#: products waited for it (forward 4.5 ms on one thread, 386 ms on two; one product for the batch:
+#: 17 ms). With more than one thread, or not known, the batch is one chunk.
+BLAS_THREADS: int | None = None
 
 
 @functools.lru_cache(maxsize=256)
@@ -333,7 +339,8 @@ def _flat_plan(shape: tuple, axes: tuple, ranges: tuple, rows: int) -> tuple | N
 
 
 def _flat_product(a: np.ndarray, plan: tuple, other: np.ndarray, first: bool, key: str) -> np.ndarray:
-    """:func:`window_product` on flat rows, :data:`FLAT_CHUNK` bytes of windows at a time.
+    """:func:`window_product` on flat rows, :data:`FLAT_CHUNK` bytes of windows at a time (on one
+    BLAS thread, :data:`BLAS_THREADS`; else the whole batch at once).
 
     Per chunk of ``g`` images: their padded copy, one strided copy of the windows as a
     matrix over (taps) × (images, positions), and one product. Summed over the taps (a
@@ -346,7 +353,7 @@ def _flat_product(a: np.ndarray, plan: tuple, other: np.ndarray, first: bool, ke
     p_rows, (n, c, ho, wo, hb, wp), (r0, r1, c0, c1, h0, w0), q_shape, q_strides, base = plan
     taps, length, size = math.prod(q_shape), ho * wp, a.dtype.itemsize
     chunk = FLAT_CHUNK if p_rows == first else FLAT_SUM_CHUNK
-    g = max(1, min(n, chunk // (taps * length * size)))
+    g = max(1, min(n, chunk // (taps * length * size))) if BLAS_THREADS == 1 else n
     padded = scratch(key + ".pad", (g, c, hb, wp), a.dtype)
     padded[...] = 0
     flat, image = padded.reshape(-1)[base:], c * hb * wp * size
