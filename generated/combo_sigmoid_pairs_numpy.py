@@ -62,19 +62,16 @@ def forward_U(B, alpha, K, X, U, N, C, M, Ho, Wo, KH, KW):
     """
     U[...] = B[:, None, None]
     _t0 = alpha[:, :, None, None] * K
-    _t2 = _ops.product(
-        _ops.window_matrix(
-            X,
-            ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (0, ((4, 1), (1, 1)), 1), (0, ((5, 1), (2, 1)), 1)),
-            ((0, N), (0, Ho), (0, Wo), (0, C), (0, KH), (0, KW)),
-            0,
-            3,
-            "forward_U._t2._w1"
-        ),
-        _ops.matrix(_t0.transpose(0, 2, 3, 1), 0, 3, "forward_U._t2._t0"),
-        "forward_U._t2"
+    _t1 = _ops.window_product(
+        X,
+        ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (0, ((4, 1), (1, 1)), 1), (0, ((5, 1), (2, 1)), 1)),
+        ((0, N), (0, Ho), (0, Wo), (0, C), (0, KH), (0, KW)),
+        3,
+        _ops.matrix(_t0.transpose(0, 2, 3, 1), 0, 3, "forward_U._t1._t0"),
+        True,
+        "forward_U._t1"
     ).reshape(N, Ho, Wo, M)
-    U[...] += _t2.transpose(0, 3, 1, 2)
+    U[...] += _t1.transpose(0, 3, 1, 2)
 
 
 def forward_Y(U, Y, N, M, Ho, Wo):
@@ -107,24 +104,21 @@ def backward_dalpha(K, X, dU, dalpha, N, C, M, Ho, Wo, KH, KW):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B14c] ∂E/∂α_i = Σ_{u,v} ( δ^ℓ ∘ (x_i^{ℓ-1} ∗ k_i^ℓ) )_{uv}
     """
-    _t1 = _ops.product(
-        _ops.window_matrix(
-            X,
-            ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (0, ((1, 1), (4, 1)), 1), (0, ((2, 1), (5, 1)), 1)),
-            ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)),
-            0,
-            3,
-            "backward_dalpha._t1._w0"
-        ),
-        _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dalpha._t1.dU"),
-        "backward_dalpha._t1"
+    _t0 = _ops.window_product(
+        X,
+        ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (0, ((1, 1), (4, 1)), 1), (0, ((2, 1), (5, 1)), 1)),
+        ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)),
+        3,
+        _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dalpha._t0.dU"),
+        True,
+        "backward_dalpha._t0"
     ).reshape(C, KH, KW, M)
-    _t2 = _ops.product(
+    _t1 = _ops.product(
         K.reshape(C * M, 1, KH * KW),
-        _ops.matrix(_t1.transpose(0, 3, 1, 2), 2, 2, "backward_dalpha._t2._t1"),
-        "backward_dalpha._t2"
+        _ops.matrix(_t0.transpose(0, 3, 1, 2), 2, 2, "backward_dalpha._t1._t0"),
+        "backward_dalpha._t1"
     ).reshape(C, M)
-    dalpha[...] = _t2
+    dalpha[...] = _t1
 
 
 def backward_dZ(Z, alpha, dalpha, dZ, C, M):
@@ -152,19 +146,16 @@ def backward_dX(alpha, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
         N * (Ho + KH - 1) * (KW + Wo - 1) * M * KH * KW + N * (Ho + KH - 1) * (KW + Wo - 1) * C
     ):
         _t3 = alpha[:, :, None, None] * K
-        _t5 = _ops.product(
-            _ops.window_matrix(
-                dU,
-                ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (0, ((4, -1), (1, 1)), 1), (0, ((5, -1), (2, 1)), 1)),
-                ((0, N), (0, Ho + KH - 1), (0, KW + Wo - 1), (0, M), (0, KH), (0, KW)),
-                0,
-                3,
-                "backward_dX._t5._w4"
-            ),
+        _t4 = _ops.window_product(
+            dU,
+            ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (0, ((4, -1), (1, 1)), 1), (0, ((5, -1), (2, 1)), 1)),
+            ((0, N), (0, Ho + KH - 1), (0, KW + Wo - 1), (0, M), (0, KH), (0, KW)),
+            3,
             _t3.reshape(C, M * KH * KW).swapaxes(-1, -2),
-            "backward_dX._t5"
+            True,
+            "backward_dX._t4"
         ).reshape(N, Ho + KH - 1, KW + Wo - 1, C)
-        dX[...] = _t5.transpose(0, 3, 1, 2)
+        dX[...] = _t4.transpose(0, 3, 1, 2)
     else:
         _t0 = alpha[:, :, None, None] * K
         _t1 = _ops.product(
@@ -197,19 +188,16 @@ def backward_dK(alpha, X, dU, dK, N, C, M, Ho, Wo, KH, KW):
     dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} X[n, i, a + y, b +
         x]*alpha[i, j]*dU[n, j, y, x]
     """
-    _t1 = _ops.product(
-        _ops.window_matrix(
-            X,
-            ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (0, ((1, 1), (4, 1)), 1), (0, ((2, 1), (5, 1)), 1)),
-            ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)),
-            0,
-            3,
-            "backward_dK._t1._w0"
-        ),
-        _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dK._t1.dU"),
-        "backward_dK._t1"
+    _t0 = _ops.window_product(
+        X,
+        ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (0, ((1, 1), (4, 1)), 1), (0, ((2, 1), (5, 1)), 1)),
+        ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)),
+        3,
+        _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dK._t0.dU"),
+        True,
+        "backward_dK._t0"
     ).reshape(C, KH, KW, M)
-    dK[...] = _t1.transpose(0, 3, 1, 2) * alpha[:, :, None, None]
+    dK[...] = _t0.transpose(0, 3, 1, 2) * alpha[:, :, None, None]
 
 
 def backward_dc(alpha, c, dZ, dalpha, dc, C, M):

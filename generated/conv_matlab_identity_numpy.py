@@ -39,19 +39,16 @@ def forward_U(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW):
     """
     U[...] = B[:, None, None]
     _t0 = T[:, :, None, None] * K
-    _t2 = _ops.product(
-        _ops.window_matrix(
-            X,
-            ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (KH - 1, ((4, -1), (1, 1)), 1), (KW - 1, ((5, -1), (2, 1)), 1)),
-            ((0, N), (0, Ho), (0, Wo), (0, C), (0, KH), (0, KW)),
-            0,
-            3,
-            "forward_U._t2._w1"
-        ),
-        _ops.matrix(_t0.transpose(0, 2, 3, 1), 0, 3, "forward_U._t2._t0"),
-        "forward_U._t2"
+    _t1 = _ops.window_product(
+        X,
+        ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (KH - 1, ((4, -1), (1, 1)), 1), (KW - 1, ((5, -1), (2, 1)), 1)),
+        ((0, N), (0, Ho), (0, Wo), (0, C), (0, KH), (0, KW)),
+        3,
+        _ops.matrix(_t0.transpose(0, 2, 3, 1), 0, 3, "forward_U._t1._t0"),
+        True,
+        "forward_U._t1"
     ).reshape(N, Ho, Wo, M)
-    U[...] += _t2.transpose(0, 3, 1, 2)
+    U[...] += _t1.transpose(0, 3, 1, 2)
 
 
 def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
@@ -70,19 +67,16 @@ def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
         N * (Ho + KH - 1) * (KW + Wo - 1) * M * KH * KW + N * (Ho + KH - 1) * (KW + Wo - 1) * C
     ):
         _t3 = T[:, :, None, None] * K
-        _t5 = _ops.product(
-            _ops.window_matrix(
-                dU,
-                ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (1 - KH, ((4, 1), (1, 1)), 1), (1 - KW, ((5, 1), (2, 1)), 1)),
-                ((0, N), (0, Ho + KH - 1), (0, KW + Wo - 1), (0, M), (0, KH), (0, KW)),
-                0,
-                3,
-                "backward_dX._t5._w4"
-            ),
+        _t4 = _ops.window_product(
+            dU,
+            ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (1 - KH, ((4, 1), (1, 1)), 1), (1 - KW, ((5, 1), (2, 1)), 1)),
+            ((0, N), (0, Ho + KH - 1), (0, KW + Wo - 1), (0, M), (0, KH), (0, KW)),
+            3,
             _t3.reshape(C, M * KH * KW).swapaxes(-1, -2),
-            "backward_dX._t5"
+            True,
+            "backward_dX._t4"
         ).reshape(N, Ho + KH - 1, KW + Wo - 1, C)
-        dX[...] = _t5.transpose(0, 3, 1, 2)
+        dX[...] = _t4.transpose(0, 3, 1, 2)
     else:
         _t0 = T[:, :, None, None] * K
         _t1 = _ops.product(
@@ -118,19 +112,16 @@ def backward_dK(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
     """
-    _t1 = _ops.product(
-        _ops.window_matrix(
-            X,
-            ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (KH - 1, ((1, -1), (4, 1)), 1), (KW - 1, ((2, -1), (5, 1)), 1)),
-            ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)),
-            0,
-            3,
-            "backward_dK._t1._w0"
-        ),
-        _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dK._t1.dU"),
-        "backward_dK._t1"
+    _t0 = _ops.window_product(
+        X,
+        ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (KH - 1, ((1, -1), (4, 1)), 1), (KW - 1, ((2, -1), (5, 1)), 1)),
+        ((0, C), (0, KH), (0, KW), (0, N), (0, Ho), (0, Wo)),
+        3,
+        _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dK._t0.dU"),
+        True,
+        "backward_dK._t0"
     ).reshape(C, KH, KW, M)
-    dK[...] = _t1.transpose(0, 3, 1, 2) * T[:, :, None, None]
+    dK[...] = _t0.transpose(0, 3, 1, 2) * T[:, :, None, None]
 
 
 def backward_dB(dU, dB, N, M, Ho, Wo):

@@ -44,19 +44,16 @@ def forward_U(B, K, X, U, N, C, M, H, W, RH, RW):
         (2*RH + 1) * (2*RW + 1) * M * N * H * W + (2*RH + 1) * (2*RW + 1) * N * M * H * W,
         N * H * W * C * (2*RH + 1) * (2*RW + 1) + N * H * W * M
     ):
-        _t3 = _ops.product(
-            _ops.window_matrix(
-                X,
-                ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (RH, ((4, -1), (1, 1)), 1), (RW, ((5, -1), (2, 1)), 1)),
-                ((0, N), (0, H), (0, W), (0, C), (0, 2*RH + 1), (0, 2*RW + 1)),
-                0,
-                3,
-                "forward_U._t3._w2"
-            ),
-            _ops.matrix(K.transpose(0, 2, 3, 1), 0, 3, "forward_U._t3.K"),
-            "forward_U._t3"
+        _t2 = _ops.window_product(
+            X,
+            ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (RH, ((4, -1), (1, 1)), 1), (RW, ((5, -1), (2, 1)), 1)),
+            ((0, N), (0, H), (0, W), (0, C), (0, 2*RH + 1), (0, 2*RW + 1)),
+            3,
+            _ops.matrix(K.transpose(0, 2, 3, 1), 0, 3, "forward_U._t2.K"),
+            True,
+            "forward_U._t2"
         ).reshape(N, H, W, M)
-        U[...] += _t3.transpose(0, 3, 1, 2)
+        U[...] += _t2.transpose(0, 3, 1, 2)
     else:
         _t0 = _ops.product(
             _ops.matrix(K.transpose(2, 3, 1, 0), 0, 3, "forward_U._t0.K"),
@@ -113,19 +110,16 @@ def backward_dX(K, dU, dX, N, C, M, H, W, RH, RW):
         (2*RH + 1) * (2*RW + 1) * C * N * H * W + (2*RH + 1) * (2*RW + 1) * N * C * H * W,
         N * H * W * M * (2*RH + 1) * (2*RW + 1) + N * H * W * C
     ):
-        _t3 = _ops.product(
-            _ops.window_matrix(
-                dU,
-                ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (-RH, ((4, 1), (1, 1)), 1), (-RW, ((5, 1), (2, 1)), 1)),
-                ((0, N), (0, H), (0, W), (0, M), (0, 2*RH + 1), (0, 2*RW + 1)),
-                0,
-                3,
-                "backward_dX._t3._w2"
-            ),
+        _t2 = _ops.window_product(
+            dU,
+            ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (-RH, ((4, 1), (1, 1)), 1), (-RW, ((5, 1), (2, 1)), 1)),
+            ((0, N), (0, H), (0, W), (0, M), (0, 2*RH + 1), (0, 2*RW + 1)),
+            3,
             K.reshape(C, M * (2*RH + 1) * (2*RW + 1)).swapaxes(-1, -2),
-            "backward_dX._t3"
+            True,
+            "backward_dX._t2"
         ).reshape(N, H, W, C)
-        dX[...] = _t3.transpose(0, 3, 1, 2)
+        dX[...] = _t2.transpose(0, 3, 1, 2)
     else:
         _t0 = _ops.product(
             _ops.matrix(K.transpose(2, 3, 0, 1), 0, 3, "backward_dX._t0.K"),
@@ -160,19 +154,16 @@ def backward_dK(X, dU, dK, N, C, M, H, W, RH, RW):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
     """
-    _t1 = _ops.product(
-        _ops.window_matrix(
-            X,
-            ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (RH, ((1, -1), (4, 1)), 1), (RW, ((2, -1), (5, 1)), 1)),
-            ((0, C), (0, 2*RH + 1), (0, 2*RW + 1), (0, N), (0, H), (0, W)),
-            0,
-            3,
-            "backward_dK._t1._w0"
-        ),
-        _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dK._t1.dU"),
-        "backward_dK._t1"
+    _t0 = _ops.window_product(
+        X,
+        ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (RH, ((1, -1), (4, 1)), 1), (RW, ((2, -1), (5, 1)), 1)),
+        ((0, C), (0, 2*RH + 1), (0, 2*RW + 1), (0, N), (0, H), (0, W)),
+        3,
+        _ops.matrix(dU.transpose(0, 2, 3, 1), 0, 3, "backward_dK._t0.dU"),
+        True,
+        "backward_dK._t0"
     ).reshape(C, 2*RH + 1, 2*RW + 1, M)
-    dK[...] = _t1.transpose(0, 3, 1, 2)
+    dK[...] = _t0.transpose(0, 3, 1, 2)
 
 
 def backward_dB(dU, dB, N, M, H, W):

@@ -57,19 +57,16 @@ def forward_U1(K1, X, U1, N, C, H, W):
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     if _ops.windows_first(3 * 3 * C * N * H * W + 3 * 3 * N * C * H * W, N * H * W * C * 3 * 3 + N * H * W * C):
-        _t3 = _ops.product(
-            _ops.window_matrix(
-                X,
-                ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (-1, ((4, 1), (1, 1)), 1), (-1, ((5, 1), (2, 1)), 1)),
-                ((0, N), (0, H), (0, W), (0, C), (0, 3), (0, 3)),
-                0,
-                3,
-                "forward_U1._t3._w2"
-            ),
-            _ops.matrix(K1.transpose(0, 2, 3, 1), 0, 3, "forward_U1._t3.K1"),
-            "forward_U1._t3"
+        _t2 = _ops.window_product(
+            X,
+            ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (-1, ((4, 1), (1, 1)), 1), (-1, ((5, 1), (2, 1)), 1)),
+            ((0, N), (0, H), (0, W), (0, C), (0, 3), (0, 3)),
+            3,
+            _ops.matrix(K1.transpose(0, 2, 3, 1), 0, 3, "forward_U1._t2.K1"),
+            True,
+            "forward_U1._t2"
         ).reshape(N, H, W, C)
-        U1[...] = _t3.transpose(0, 3, 1, 2)
+        U1[...] = _t2.transpose(0, 3, 1, 2)
     else:
         _t0 = _ops.product(
             _ops.matrix(K1.transpose(2, 3, 1, 0), 0, 3, "forward_U1._t0.K1"),
@@ -147,19 +144,16 @@ def forward_U2(H1, K2, U2, N, C, H, W):
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     if _ops.windows_first(3 * 3 * C * N * H * W + 3 * 3 * N * C * H * W, N * H * W * C * 3 * 3 + N * H * W * C):
-        _t3 = _ops.product(
-            _ops.window_matrix(
-                H1,
-                ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (-1, ((4, 1), (1, 1)), 1), (-1, ((5, 1), (2, 1)), 1)),
-                ((0, N), (0, H), (0, W), (0, C), (0, 3), (0, 3)),
-                0,
-                3,
-                "forward_U2._t3._w2"
-            ),
-            _ops.matrix(K2.transpose(0, 2, 3, 1), 0, 3, "forward_U2._t3.K2"),
-            "forward_U2._t3"
+        _t2 = _ops.window_product(
+            H1,
+            ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (-1, ((4, 1), (1, 1)), 1), (-1, ((5, 1), (2, 1)), 1)),
+            ((0, N), (0, H), (0, W), (0, C), (0, 3), (0, 3)),
+            3,
+            _ops.matrix(K2.transpose(0, 2, 3, 1), 0, 3, "forward_U2._t2.K2"),
+            True,
+            "forward_U2._t2"
         ).reshape(N, H, W, C)
-        U2[...] = _t3.transpose(0, 3, 1, 2)
+        U2[...] = _t2.transpose(0, 3, 1, 2)
     else:
         _t0 = _ops.product(
             _ops.matrix(K2.transpose(2, 3, 1, 0), 0, 3, "forward_U2._t0.K2"),
@@ -297,19 +291,16 @@ def backward_dH1(K2, dU2, dH1, N, C, H, W):
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     if _ops.windows_first(3 * 3 * C * N * H * W + 3 * 3 * N * C * H * W, N * H * W * C * 3 * 3 + N * H * W * C):
-        _t3 = _ops.product(
-            _ops.window_matrix(
-                dU2,
-                ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (1, ((4, -1), (1, 1)), 1), (1, ((5, -1), (2, 1)), 1)),
-                ((0, N), (0, H), (0, W), (0, C), (0, 3), (0, 3)),
-                0,
-                3,
-                "backward_dH1._t3._w2"
-            ),
+        _t2 = _ops.window_product(
+            dU2,
+            ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (1, ((4, -1), (1, 1)), 1), (1, ((5, -1), (2, 1)), 1)),
+            ((0, N), (0, H), (0, W), (0, C), (0, 3), (0, 3)),
+            3,
             K2.reshape(C, C * 3 * 3).swapaxes(-1, -2),
-            "backward_dH1._t3"
+            True,
+            "backward_dH1._t2"
         ).reshape(N, H, W, C)
-        dH1[...] = _t3.transpose(0, 3, 1, 2)
+        dH1[...] = _t2.transpose(0, 3, 1, 2)
     else:
         _t0 = _ops.product(
             _ops.matrix(K2.transpose(2, 3, 0, 1), 0, 3, "backward_dH1._t0.K2"),
@@ -405,19 +396,16 @@ def backward_dX(dZ2, K1, dU1, dX, N, C, H, W):
     """
     dX[...] = dZ2
     if _ops.windows_first(3 * 3 * C * N * H * W + 3 * 3 * N * C * H * W, N * H * W * C * 3 * 3 + N * H * W * C):
-        _t3 = _ops.product(
-            _ops.window_matrix(
-                dU1,
-                ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (1, ((4, -1), (1, 1)), 1), (1, ((5, -1), (2, 1)), 1)),
-                ((0, N), (0, H), (0, W), (0, C), (0, 3), (0, 3)),
-                0,
-                3,
-                "backward_dX._t3._w2"
-            ),
+        _t2 = _ops.window_product(
+            dU1,
+            ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (1, ((4, -1), (1, 1)), 1), (1, ((5, -1), (2, 1)), 1)),
+            ((0, N), (0, H), (0, W), (0, C), (0, 3), (0, 3)),
+            3,
             K1.reshape(C, C * 3 * 3).swapaxes(-1, -2),
-            "backward_dX._t3"
+            True,
+            "backward_dX._t2"
         ).reshape(N, H, W, C)
-        dX[...] += _t3.transpose(0, 3, 1, 2)
+        dX[...] += _t2.transpose(0, 3, 1, 2)
     else:
         _t0 = _ops.product(
             _ops.matrix(K1.transpose(2, 3, 0, 1), 0, 3, "backward_dX._t0.K1"),
@@ -451,19 +439,16 @@ def backward_dK1(X, dU1, dK1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _t1 = _ops.product(
-        _ops.window_matrix(
-            X,
-            ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (-1, ((1, 1), (4, 1)), 1), (-1, ((2, 1), (5, 1)), 1)),
-            ((0, C), (0, 3), (0, 3), (0, N), (0, H), (0, W)),
-            0,
-            3,
-            "backward_dK1._t1._w0"
-        ),
-        _ops.matrix(dU1.transpose(0, 2, 3, 1), 0, 3, "backward_dK1._t1.dU1"),
-        "backward_dK1._t1"
+    _t0 = _ops.window_product(
+        X,
+        ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (-1, ((1, 1), (4, 1)), 1), (-1, ((2, 1), (5, 1)), 1)),
+        ((0, C), (0, 3), (0, 3), (0, N), (0, H), (0, W)),
+        3,
+        _ops.matrix(dU1.transpose(0, 2, 3, 1), 0, 3, "backward_dK1._t0.dU1"),
+        True,
+        "backward_dK1._t0"
     ).reshape(C, 3, 3, C)
-    dK1[...] = _t1.transpose(0, 3, 1, 2)
+    dK1[...] = _t0.transpose(0, 3, 1, 2)
 
 
 def backward_dG1(V1, M1, U1, dZ1, dG1, N, C, H, W):
@@ -503,19 +488,16 @@ def backward_dK2(H1, dU2, dK2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    _t1 = _ops.product(
-        _ops.window_matrix(
-            H1,
-            ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (-1, ((1, 1), (4, 1)), 1), (-1, ((2, 1), (5, 1)), 1)),
-            ((0, C), (0, 3), (0, 3), (0, N), (0, H), (0, W)),
-            0,
-            3,
-            "backward_dK2._t1._w0"
-        ),
-        _ops.matrix(dU2.transpose(0, 2, 3, 1), 0, 3, "backward_dK2._t1.dU2"),
-        "backward_dK2._t1"
+    _t0 = _ops.window_product(
+        H1,
+        ((0, ((3, 1),), 1), (0, ((0, 1),), 1), (-1, ((1, 1), (4, 1)), 1), (-1, ((2, 1), (5, 1)), 1)),
+        ((0, C), (0, 3), (0, 3), (0, N), (0, H), (0, W)),
+        3,
+        _ops.matrix(dU2.transpose(0, 2, 3, 1), 0, 3, "backward_dK2._t0.dU2"),
+        True,
+        "backward_dK2._t0"
     ).reshape(C, 3, 3, C)
-    dK2[...] = _t1.transpose(0, 3, 1, 2)
+    dK2[...] = _t0.transpose(0, 3, 1, 2)
 
 
 def backward_dG2(V2, M2, U2, dZ2, dG2, N, C, H, W):
@@ -556,19 +538,16 @@ def evaluate_EU1(K1, X, EU1, N, C, H, W):
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     if _ops.windows_first(3 * 3 * C * N * H * W + 3 * 3 * N * C * H * W, N * H * W * C * 3 * 3 + N * H * W * C):
-        _t3 = _ops.product(
-            _ops.window_matrix(
-                X,
-                ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (-1, ((4, 1), (1, 1)), 1), (-1, ((5, 1), (2, 1)), 1)),
-                ((0, N), (0, H), (0, W), (0, C), (0, 3), (0, 3)),
-                0,
-                3,
-                "evaluate_EU1._t3._w2"
-            ),
-            _ops.matrix(K1.transpose(0, 2, 3, 1), 0, 3, "evaluate_EU1._t3.K1"),
-            "evaluate_EU1._t3"
+        _t2 = _ops.window_product(
+            X,
+            ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (-1, ((4, 1), (1, 1)), 1), (-1, ((5, 1), (2, 1)), 1)),
+            ((0, N), (0, H), (0, W), (0, C), (0, 3), (0, 3)),
+            3,
+            _ops.matrix(K1.transpose(0, 2, 3, 1), 0, 3, "evaluate_EU1._t2.K1"),
+            True,
+            "evaluate_EU1._t2"
         ).reshape(N, H, W, C)
-        EU1[...] = _t3.transpose(0, 3, 1, 2)
+        EU1[...] = _t2.transpose(0, 3, 1, 2)
     else:
         _t0 = _ops.product(
             _ops.matrix(K1.transpose(2, 3, 1, 0), 0, 3, "evaluate_EU1._t0.K1"),
@@ -616,19 +595,16 @@ def evaluate_EU2(EH1, K2, EU2, N, C, H, W):
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     if _ops.windows_first(3 * 3 * C * N * H * W + 3 * 3 * N * C * H * W, N * H * W * C * 3 * 3 + N * H * W * C):
-        _t3 = _ops.product(
-            _ops.window_matrix(
-                EH1,
-                ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (-1, ((4, 1), (1, 1)), 1), (-1, ((5, 1), (2, 1)), 1)),
-                ((0, N), (0, H), (0, W), (0, C), (0, 3), (0, 3)),
-                0,
-                3,
-                "evaluate_EU2._t3._w2"
-            ),
-            _ops.matrix(K2.transpose(0, 2, 3, 1), 0, 3, "evaluate_EU2._t3.K2"),
-            "evaluate_EU2._t3"
+        _t2 = _ops.window_product(
+            EH1,
+            ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (-1, ((4, 1), (1, 1)), 1), (-1, ((5, 1), (2, 1)), 1)),
+            ((0, N), (0, H), (0, W), (0, C), (0, 3), (0, 3)),
+            3,
+            _ops.matrix(K2.transpose(0, 2, 3, 1), 0, 3, "evaluate_EU2._t2.K2"),
+            True,
+            "evaluate_EU2._t2"
         ).reshape(N, H, W, C)
-        EU2[...] = _t3.transpose(0, 3, 1, 2)
+        EU2[...] = _t2.transpose(0, 3, 1, 2)
     else:
         _t0 = _ops.product(
             _ops.matrix(K2.transpose(2, 3, 1, 0), 0, 3, "evaluate_EU2._t0.K2"),

@@ -123,14 +123,14 @@ WINDOWED = [n for n in BUILTINS if window_sums(n, GENERATED)]
 def test_products_come_first_only_where_the_window_sums_short_indices(user_dir):
     """A window read ``W[…, p - a]`` may be contracted first and summed over ``a`` after ('full' and
     strided input sensitivities: the window moves along taps or the kernel's short axis); a 'same'
-    kernel gradient, ``Σ_y X[…, a + y - R]·dU[…, y]``, is one im2col product instead: contracted
+    kernel gradient, ``Σ_y X[…, a + y - R]·dU[…, y]``, is one product of its windows instead: contracted
     first, every row of X would meet every row of dU."""
     def kernel_text(layer: str, name: str, folder: Path) -> str:
         text = Path(module(layer, "numpy", folder).__file__).read_text()
         return text[text.index(f"def {name}("):].split("\ndef ", 1)[0]
 
     assert "_ops.window_sum(" not in kernel_text("conv_xcorr_relu_same", "backward_dK", GENERATED)
-    assert "_ops.window_matrix(" in kernel_text("conv_xcorr_relu_same", "backward_dK", GENERATED)
+    assert "_ops.window_product(" in kernel_text("conv_xcorr_relu_same", "backward_dK", GENERATED)
     assert "_ops.window_sum(" in kernel_text("conv_xcorr_relu", "backward_dX", GENERATED)
     strided = folder_of("strided_conv", user_dir)
     assert "_ops.window_sum(" in kernel_text("strided_conv", "backward_dX", strided)

@@ -133,6 +133,30 @@ def test_both_plans_of_a_numpy_kernel_equal_the_plain_twin(layer, plan, plain_di
     assert not bad, f"{layer} (numpy, {plan} first) against plain: {bad}"
 
 
+def window_products(layer: str, user_dir: Path) -> bool:
+    """Does some kernel of the layer's NumPy module multiply a window view by an array?"""
+    return "_ops.window_product(" in Path(fast(layer, "numpy", user_dir).__file__).read_text()
+
+
+#: The built-ins whose NumPy module multiplies windows (read from generated/).
+FLAT = [layer for layer in BUILTINS if window_products(layer, GENERATED)]
+
+
+@pytest.mark.parametrize("layer", FLAT)
+def test_windows_on_flat_rows_equal_the_plain_twin(layer, plain_dir, user_dir, monkeypatch):
+    """A correlation's windows read a few images at a time on flat rows (``numpy_ops.window_product``,
+    float32 by default) are proved here in float64, forced on, with every plan unfolding its windows."""
+    monkeypatch.setattr(numpy_ops, "FLAT_ROWS", True)
+    monkeypatch.setattr(numpy_ops, "PLAN", "windows")
+    ref, mod = plain(layer, plain_dir), fast(layer, "numpy", user_dir)
+    bad = {k: v for k, v in differences(mod, ref).items() if not v <= TOL}
+    assert not bad, f"{layer} (numpy, flat rows) against plain: {bad}"
+
+
+def test_every_convolution_multiplies_windows():
+    assert {n for n in BUILTINS if n.startswith("conv_")} <= set(FLAT)
+
+
 def test_convolutions_have_two_plans():
     assert {n for n in BUILTINS if n.startswith("conv_")} <= {n for n in BUILTINS if two_plans(n, GENERATED)}
 

@@ -460,11 +460,13 @@ class _Term:
         rank = {u: n for n, u in enumerate(self.keep + [u for u in self.order if u not in self.keep])}
         fa = sorted((u for u in a.axes if u not in both), key=lambda u: rank[u])
         fb = sorted((u for u in b.axes if u not in both), key=lambda u: rank[u])
+        shape = [self.extents[u] for u in batch + fa + fb]
+        pad = self.pad.get(fb[-1]) if fb and not rest else None
+        if not batch and not pad and (a.access is None) != (b.access is None):
+            return self.window_product(a, b, fa, summed, fb, shape)
         left = self.matrix(a, batch, fa, summed)
         right = self.matrix(b, batch, summed, fb)
-        shape = [self.extents[u] for u in batch + fa + fb]
         self.moved.append(_product(shape))
-        pad = self.pad.get(fb[-1]) if fb and not rest else None
         if pad:  # the last product of a 'full' correlation: its rows padded if short (see scatter)
             shape[-1] = "-1"
         padding = f", pad=({pad[0]}, {pad[1]})" if pad else ""
@@ -474,6 +476,28 @@ class _Term:
             return f"_ops.product({left(name)}, {right(name)}, {self.key(name)}{padding}).reshape({dims})"
 
         return _Operand(batch + fa + fb, src=self.emit("t", value), padded=pad[0] if pad else "")
+
+    def window_product(self, a: _Operand, b: _Operand, fa: list[str], summed: list[str], fb: list[str],
+                       shape: list[Code]) -> _Operand:
+        """The product of a window view and an array, as one ``_ops.window_product``: the view's
+        axes, offsets and ranges go to it as they would to ``window_matrix``, so at run time it may
+        take a correlation's windows a few images at a time on flat rows instead of unfolding them
+        all (:func:`symcnn.support.numpy_ops.window_product`)."""
+        first = a.access is not None
+        window, other = (a, b) if first else (b, a)
+        order = fa + summed if first else summed + fb
+        args = _view_args(window.access, order, self.starts, self.extents, self.k.name)
+        self.moved.append(_product([self.extents[u] for u in order]))
+        rows = len(fa) if first else len(summed)
+        matrix = self.matrix(other, [], summed, fb) if first else self.matrix(other, [], fa, summed)
+        self.moved.append(_product(shape))
+        dims = ", ".join(shape) if shape else "()"
+
+        def value(name: str) -> str:
+            return (f"_ops.window_product({args}, {rows}, {matrix(name)}, {first}, {self.key(name)})"
+                    f".reshape({dims})")
+
+        return _Operand(fa + fb, src=self.emit("t", value))
 
     def matrix(self, op: _Operand, batch: list[str], rows: list[str], cols: list[str]) -> Callable[[str], str]:  # noqa: E501
         """``op`` as a (batch ×) rows × cols matrix: a reshape, a transposed reshape, or a copy (whose

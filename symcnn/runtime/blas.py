@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import functools
 
+from ..support import numpy_ops
+
 __all__ = ["blas_threads", "set_blas_threads"]
 
 
@@ -31,7 +33,9 @@ def _pools() -> tuple:
 
 
 def set_blas_threads(threads: int) -> None:
-    """Run BLAS products on ``threads`` threads (every BLAS library NumPy loaded)."""
+    """Run BLAS products on ``threads`` threads (every BLAS library NumPy loaded); the NumPy kernels'
+    products are sized for them (:data:`symcnn.support.numpy_ops.BLAS_THREADS`)."""
+    numpy_ops.BLAS_THREADS = threads
     for pool in _pools():
         if pool.get_num_threads() != threads:  # a microsecond each: asked before every step
             pool.set_num_threads(threads)

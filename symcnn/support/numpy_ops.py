@@ -2,8 +2,8 @@
 
 Every generated ``<layer>_numpy.py`` imports this module as ``_ops`` and its
 kernels call ``_ops.view``, ``_ops.matrix``, ``_ops.product``,
-``_ops.window_sum``, ``_ops.rows_summed``, ``_ops.grid``, ``_ops.scratch`` and
-``_ops.windows_first`` (which of a term's two plans runs, by the sizes);
+``_ops.window_product``, ``_ops.window_sum``, ``_ops.rows_summed``, ``_ops.grid``,
+``_ops.scratch`` and ``_ops.windows_first`` (which of a term's two plans runs, by the sizes);
 the plan of which to call, with what, comes from the derivation
 (:mod:`symcnn.codegen.vectorize`). NumPy only: no SymPy at run time.
 """
@@ -21,8 +21,9 @@ from numpy.lib.stride_tricks import as_strided
 from .contract import aligned
 
 __all__ = [
-    "PLAN", "SHORT_ROWS", "TAP_WORK", "WINDOWS_KEPT", "forget_windows", "grid", "matrix", "product",
-    "rows_summed", "scratch", "view", "window_matrix", "window_sum", "windows_first",
+    "BLAS_THREADS", "FLAT_CHUNK", "FLAT_ROWS", "FLAT_SUM_CHUNK", "FLAT_WASTE", "PLAN", "SHORT_ROWS",
+    "TAP_WORK", "WINDOWS_KEPT", "forget_windows", "grid", "matrix", "product", "rows_summed", "scratch",
+    "view", "window_matrix", "window_product", "window_sum", "windows_first",
 ]
 
 
@@ -230,6 +231,161 @@ def product(left: np.ndarray, right: np.ndarray, key: str, pad: tuple[int, int] 
 def _transposed(m: np.ndarray) -> bool:
     """Is matrix ``m`` the transpose of a row-major one (and not row-major itself)?"""
     return m.T.flags.c_contiguous and not m.flags.c_contiguous
+
+
+def window_product(
+    a: np.ndarray, axes: tuple, ranges: tuple, rows: int, other: np.ndarray, first: bool, key: str
+) -> np.ndarray:
+    """``W @ other`` (``first``) or ``other @ W``, ``W = window_matrix(a, axes, ranges, 0, rows, …)``.
+
+    Where the windows are a 2-D correlation's — ``a[n, i, h₀ + y + s·a', w₀ + x + t·b']``
+    (``s, t = ±1``) with the image ``n`` and the positions ``(y, x)``, in that order, on
+    one side of ``W`` and the channel and taps on the other (:func:`_flat_plan`) — the
+    product runs a few images at a time on flat rows (:func:`_flat_product`) and never
+    unfolds the whole batch; the result then comes split into the window's axes (a
+    view), so the caller's ``.reshape`` to the term's axes costs nothing. Otherwise,
+    for dtypes other than float32 (:data:`FLAT_ROWS`) and where too many columns would be
+    dropped (:data:`FLAT_WASTE`), it is :func:`product` of :func:`window_matrix`.
+    """
+    flat = FLAT_ROWS if FLAT_ROWS is not None else a.dtype == other.dtype == np.float32
+    plan = _flat_plan(a.shape, axes, ranges, rows) if flat and a.dtype == other.dtype else None
+    if plan is not None and FLAT_ROWS is None:
+        wo, wp = plan[1][3], plan[1][5]
+        plan = plan if FLAT_WASTE * (wp - wo) < wo else None
+    if plan is None:
+        w = window_matrix(a, axes, ranges, 0, rows, key + ".w")
+        return product(w, other, key) if first else product(other, w, key)
+    return _flat_product(a, plan, other, first, key)
+
+
+#: Forces :func:`window_product`'s flat-row path on (``True``, any dtype) or off (``False``);
+#: ``None``: on for float32, where it was measured faster.
+FLAT_ROWS: bool | None = None
+#: Flat rows only where fewer than one column in ``FLAT_WASTE`` is computed and dropped. Measured
+#: (one thread, float32, batch 50): 3×3 'same' on 28² (2 dropped per 28) and 14² (2 per 14) gain,
+#: forward and input sensitivity 1.1-2×; 5×5 'valid' on 28² (4 per 24) and 12² (4 per 8) lose,
+#: their kernel gradient no longer reusing the forward's unfolded windows (:func:`window_matrix`).
+FLAT_WASTE = 6
+#: The bytes of windows :func:`_flat_product` unfolds per product where the taps are summed: images
+#: are taken a few at a time so that their windows and the product stay in a core's L2 cache.
+FLAT_CHUNK = 1 << 19
+#: The same where the images are summed (a kernel gradient): longer products, fewer partial sums.
+FLAT_SUM_CHUNK = 1 << 21
+#: The threads of the BLAS pool, as :func:`symcnn.runtime.blas.set_blas_threads` last set them;
+#: ``None``: not known (OpenBLAS's default is a thread a core). Chunks are for one thread: a pool of
+#: several wakes for every product, and beside one busy process each of vgg conv2's 50 per-image
+#: products waited for it (forward 4.5 ms on one thread, 386 ms on two; one product for the batch:
+#: 17 ms). With more than one thread, or not known, the batch is one chunk.
+BLAS_THREADS: int | None = None
+
+
+@functools.lru_cache(maxsize=256)
+def _flat_plan(shape: tuple, axes: tuple, ranges: tuple, rows: int) -> tuple | None:
+    """How :func:`_flat_product` reads the windows of ``view(a, axes, ranges)`` on flat rows.
+
+    Each image is copied into a zero-padded buffer of rows ``Wp`` long (the source
+    columns every window reads); the window of a tap is then one run of ``Ho·Wp``
+    elements of the flattened image, a whole row per output row, the ``Wp - Wo``
+    columns past the last position included (computed and dropped). ``None`` unless
+    the view is such a correlation: ``a`` 4-D, its axis 0 read at the image index and
+    axis 1 at a channel index, each whole; axes 2 and 3 at ``offset + position + c·tap``
+    with ``c = ±1``, no divisor; the window's side holding the image holding exactly
+    (image, row position, column position), in that order.
+
+    Returns ``(p_rows, (N, C, Ho, Wo, Hb, Wp), (r0, r1, c0, c1, h0, w0), q_shape,
+    q_strides, base)``: ``p_rows`` if the image side is ``W``'s rows; the buffer
+    ``Hb × Wp`` per channel; source rows ``r0:r1``, columns ``c0:c1`` go to buffer
+    rows and columns from ``h0``, ``w0``; the other side's extents in view order
+    and their strides (in elements) in an image's buffer, from element ``base``.
+    """
+    if len(shape) != 4 or len(axes) != 4 or len(ranges) != 6:
+        return None
+    plain = []
+    for k in (0, 1):
+        offset, coeffs, divisor = axes[k]
+        if offset != 0 or divisor != 1 or len(coeffs) != 1 or coeffs[0][1] != 1:
+            return None
+        j = coeffs[0][0]
+        if ranges[j] != (0, shape[k]):
+            return None
+        plain.append(j)
+    n, c = plain
+    side = set(range(rows)) if n < rows else set(range(rows, len(ranges)))
+    reads = []  # per spatial axis: (position index, tap index, tap coefficient, first tap offset)
+    for offset, coeffs, divisor in axes[2:]:
+        if divisor != 1 or len(coeffs) != 2:
+            return None
+        (j0, c0), (j1, c1) = coeffs
+        (y, cy), (t, ct) = ((j0, c0), (j1, c1)) if j0 in side else ((j1, c1), (j0, c0))
+        if y not in side or t in side or cy != 1 or ct not in (1, -1):
+            return None
+        reads.append((y, t, ct, offset + ranges[y][0] + ct * ranges[t][0]))
+    (y, ta, ca, oa), (x, tb, cb, ob) = reads
+    if sorted(side) != [n, y, x] or c in side or len({c, ta, tb}) != 3:
+        return None
+    ho, wo = ranges[y][1], ranges[x][1]
+    ka, kb = ranges[ta][1], ranges[tb][1]
+    lo_h, hi_h = min(oa, oa + ca * (ka - 1)), max(oa, oa + ca * (ka - 1)) + ho - 1
+    lo_w, hi_w = min(ob, ob + cb * (kb - 1)), max(ob, ob + cb * (kb - 1)) + wo - 1
+    wp, hb = hi_w - lo_w + 1, hi_h - lo_h + 2  # one more row: the last window's dropped columns
+    r0, r1, c0, c1 = max(lo_h, 0), min(hi_h + 1, shape[2]), max(lo_w, 0), min(hi_w + 1, shape[3])
+    if r0 >= r1 or c0 >= c1:
+        return None
+    q = [j for j in range(len(ranges)) if j not in side]
+    step = {c: hb * wp, ta: ca * wp, tb: cb}
+    base = (oa - lo_h) * wp + (ob - lo_w)
+    return (n < rows, (shape[0], shape[1], ho, wo, hb, wp), (r0, r1, c0, c1, r0 - lo_h, c0 - lo_w),
+            tuple(ranges[j][1] for j in q), tuple(step[j] for j in q), base)
+
+
+def _flat_product(a: np.ndarray, plan: tuple, other: np.ndarray, first: bool, key: str) -> np.ndarray:
+    """:func:`window_product` on flat rows, :data:`FLAT_CHUNK` bytes of windows at a time (on one
+    BLAS thread, :data:`BLAS_THREADS`; else the whole batch at once).
+
+    Per chunk of ``g`` images: their padded copy, one strided copy of the windows as a
+    matrix over (taps) × (images, positions), and one product. Summed over the taps (a
+    forward pass [B7], an input sensitivity [B12]), the windows are ``g·Ho·Wp`` columns,
+    one contiguous run per tap and image, and each chunk's product fills its columns of
+    the result, whose dropped columns the returned view leaves out. Summed over the images
+    and positions (a kernel gradient [B10]), the windows are copied without their dropped
+    columns, so that ``other`` is read as it is, and the chunks' products add up.
+    """
+    p_rows, (n, c, ho, wo, hb, wp), (r0, r1, c0, c1, h0, w0), q_shape, q_strides, base = plan
+    taps, length, size = math.prod(q_shape), ho * wp, a.dtype.itemsize
+    chunk = FLAT_CHUNK if p_rows == first else FLAT_SUM_CHUNK
+    g = max(1, min(n, chunk // (taps * length * size))) if BLAS_THREADS == 1 else n
+    padded = scratch(key + ".pad", (g, c, hb, wp), a.dtype)
+    padded[...] = 0
+    flat, image = padded.reshape(-1)[base:], c * hb * wp * size
+    tap_strides = tuple(s * size for s in q_strides)
+    chunks = [(n0, min(g, n - n0)) for n0 in range(0, n, g)]
+    if p_rows == first:  # the taps are summed: the result is over (other's free axis, images, positions)
+        cols = scratch(key + ".cols", (taps, g * length), a.dtype)
+        windows = as_strided(flat, q_shape + (g, length), tap_strides + (image, size), writeable=False)
+        left = other.T if first else other
+        out = scratch(key, (left.shape[0], n, ho, wp), a.dtype)
+        flat_out = out.reshape(left.shape[0], n * length)
+        for n0, m in chunks:
+            padded[:m, :, h0 : h0 + r1 - r0, w0 : w0 + c1 - c0] = a[n0 : n0 + m, :, r0:r1, c0:c1]
+            np.copyto(cols.reshape(q_shape + (g, length))[..., :m, :], windows[..., :m, :])
+            np.matmul(left, cols[:, : m * length], out=flat_out[:, n0 * length : (n0 + m) * length])
+        result = out[..., :wo]
+        return result.transpose(1, 2, 3, 0) if first else result
+    # the images and positions are summed: the windows copied without their dropped columns, so that
+    # other's rows (or columns) along the images and positions are read as they are
+    sens = other.T if first else other
+    plane = ho * wo
+    kept = scratch(key + ".kept", (taps, g * plane), a.dtype)
+    windows = as_strided(flat, q_shape + (g, ho, wo), tap_strides + (image, wp * size, size), writeable=False)
+    total = scratch(key, (taps, sens.shape[0]), a.dtype)
+    part = scratch(key + ".part", (taps, sens.shape[0]), a.dtype)
+    for n0, m in chunks:
+        padded[:m, :, h0 : h0 + r1 - r0, w0 : w0 + c1 - c0] = a[n0 : n0 + m, :, r0:r1, c0:c1]
+        np.copyto(kept.reshape(q_shape + (g, ho, wo))[..., :m, :, :], windows[..., :m, :, :])
+        np.matmul(kept[:, : m * plane], sens[:, n0 * plane : (n0 + m) * plane].T, out=part if n0 else total)
+        if n0:
+            total += part
+    return total if first else total.T
 
 
 def rows_summed(m: np.ndarray, key: str) -> np.ndarray:
