@@ -123,3 +123,44 @@ def test_in_place_sums_into_the_target_with_its_free_loops_innermost():
         L.Local("_acc"), L.Loop("n", L.Int(0), k, (step,)), point[2])),))
     with pytest.raises(ValueError, match="tied"):
         in_place()(tied)
+
+
+#: The passes over the loop tree and the schedules ported onto frozen terms: none may reach SymPy.
+SYMPY_FREE = ("passes", "block", "gradblock", "tile", "schedule_tree")
+
+
+def _imports(module: str) -> tuple[set[str], set[str]]:
+    """The top-level packages and the ``symcnn.codegen`` modules ``symcnn.codegen.<module>`` imports."""
+    import ast
+    from pathlib import Path
+
+    import symcnn.codegen
+
+    tree = ast.parse((Path(symcnn.codegen.__file__).parent / f"{module}.py").read_text())
+    packages, siblings = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            packages |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 1:
+                siblings |= {node.module} if node.module else {a.name for a in node.names}
+            elif node.level == 0:
+                packages.add(node.module.split(".")[0])
+            else:
+                packages.add("symcnn")  # a module outside codegen: not checked, so refused
+    return packages, siblings
+
+
+@pytest.mark.parametrize("module", SYMPY_FREE)
+def test_passes_reach_no_sympy(module):
+    """A pass reads frozen terms and builds loop-tree nodes: neither it nor any codegen module it imports,
+    however indirectly, imports SymPy (#25)."""
+    todo, seen = [module], set()
+    while todo:
+        m = todo.pop()
+        if m in seen:
+            continue
+        seen.add(m)
+        packages, siblings = _imports(m)
+        assert not packages & {"sympy", "symcnn"}, f"{module} reaches {sorted(packages)} through {m}"
+        todo += sorted(siblings)

@@ -97,6 +97,23 @@ def conditions(guards: Sequence[sp.Basic]) -> tuple[L.Expr, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=1 << 12)
+def frozen(t: Term) -> ir.Frozen:
+    """Derived term ``t`` frozen once for the schedules (:class:`~.ir.Frozen`): each sum's lower ends, its
+    stops (upper ends + 1) and its declared start and extent, the body and the guards, as loop-tree
+    expressions; what SymPy expands here no schedule has to."""
+    sums = []
+    for b in t.sums:
+        lo, hi = b.declared
+        sums.append(ir.Sum(
+            str(b.index),
+            tuple(freeze(e) for e in b.lower),
+            tuple(freeze(sp.expand(e + 1)) for e in b.upper),
+            (freeze(lo), freeze(sp.expand(hi - lo + 1))),
+        ))
+    return ir.Frozen(tuple(sums), freeze(t.body), conditions(t.guards))
+
+
 def term_nest(t: Term, acc: L.Var) -> L.Stmt:
     """``acc += Σ_sums [guards] body``: the term's sums as loops, outermost first."""
     body: L.Stmt = L.Accumulate(acc, freeze(t.body))

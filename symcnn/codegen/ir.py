@@ -254,6 +254,34 @@ class Jam:
 
 
 @dataclass(frozen=True)
+class Sum:
+    """One bounded sum of a derived term, frozen (:func:`.freeze.frozen`): ``index`` runs from the
+    ``max`` of ``lower`` up to (not including) the ``min`` of ``stop``; ``declared``: ``(start, extent)``
+    of the range it was declared with."""
+
+    index: str
+    lower: tuple[L.Expr, ...]
+    stop: tuple[L.Expr, ...]
+    declared: tuple[L.Expr, L.Expr]
+
+    @property
+    def extent(self) -> L.Expr | None:
+        """The extent of a loop ``range(E)`` (one lower bound, zero; one stop), else ``None``."""
+        return self.stop[0] if self.lower == (L.Int(0),) and len(self.stop) == 1 else None
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """A derived term ``Σ_sums [guards] body`` frozen once, at lowering (:func:`.freeze.frozen`): what the
+    schedules read instead of SymPy. ``body`` is a product as SymPy orders its factors; array reads are
+    :class:`~.loops.Load` nodes whose indices :func:`.loops.affine` reads."""
+
+    sums: tuple[Sum, ...]
+    body: L.Expr
+    guards: tuple[L.Expr, ...] = ()
+
+
+@dataclass(frozen=True)
 class Reduction:
     """One term: ``Σ_loops [guards] Π factors``; ``body`` the product as Numba source after CSE.
 
@@ -368,34 +396,19 @@ class Window:
 
 
 @dataclass(frozen=True)
-class Block:
-    """``loop`` (a ``for`` header, or none), then ``pre`` (``name = value``), then the ``inner`` loop
-    running ``temps`` and ``updates`` (``target op value``)."""
-
-    loop: str
-    pre: tuple[tuple[str, str], ...]
-    inner: Loop
-    temps: tuple[tuple[str, str], ...]
-    updates: tuple[tuple[str, str, str], ...]
-
-
-@dataclass(frozen=True)
 class Tile:
     """The Numba schedule of a kernel unrolled over a block of targets and jammed (:mod:`.tile`).
 
     ``prange`` over blocks of ``width`` along each ``blocked`` free index
     (``(name, extent)`` pairs; their starts are ``_p0``, ``_q0``). A whole
-    block runs ``head`` (``name = value``), its ``blocks`` in order, then
-    ``stores``; a block cut by an edge runs the kernel's own schedule inside
-    the ``edges`` loops.
+    block runs ``whole``; a block cut by an edge runs the kernel's own schedule
+    inside the ``edges`` loops (their bodies empty).
     """
 
-    blocked: tuple[tuple[str, str], ...]
+    blocked: tuple[tuple[str, L.Expr], ...]
     width: int
-    head: tuple[tuple[str, str], ...]
-    blocks: tuple[Block, ...]
-    stores: tuple[str, ...]
-    edges: tuple[Loop, ...]
+    whole: tuple[L.Stmt, ...]
+    edges: tuple[L.Loop, ...]
 
 
 @dataclass(frozen=True)

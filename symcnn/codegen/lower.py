@@ -12,7 +12,8 @@ the names, then runs, per kernel:
    innermost, the target accumulated in place where its own last index does
    that better; or :mod:`.scatter`'s, where guards fix free indices;
 3. the schedules — :mod:`.window` (with :mod:`.dot` and :mod:`.jam`),
-   :mod:`.tile`, :mod:`.pack` — where their shapes are found.
+   :mod:`.tile`, :mod:`.pack` — where their shapes are found; :mod:`.tile` reads the terms
+   frozen once (:func:`.freeze.frozen`), not SymPy.
 
 Sizes of the module contract are solved here, once, with SymPy (:func:`solve_sizes`): reading them off
 the model's shapes is lowering the contract, not a stage over the IR.
@@ -31,7 +32,7 @@ from ..errors import SpecError
 from ..model.functions import sigmoid
 from ..model.layer import Equation, Layer
 from ..model.validate import RESERVED, check_name
-from .freeze import freeze, reduction
+from .freeze import freeze, frozen, reduction
 from .ir import (
     ArraySpec,
     Kernel,
@@ -287,7 +288,8 @@ def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: s
     window = tile = None
     if collapse and scatter is None:
         window = windowed(target, free, shape, terms, reductions, short, block, dot)
-        tile = tiled(target, free, shape, terms, outer, inner, block) if window is None else None
+        tile = tiled(str(target.label), tuple(map(str, free)), tuple(freeze(e) for e in shape),
+                     tuple(frozen(t) for t in terms), outer, inner, block) if window is None else None
     used: set[sp.Symbol] = set()
     for e in shape:
         used |= e.free_symbols

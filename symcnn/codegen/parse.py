@@ -53,14 +53,6 @@ def _parsed(text: str, mode: str) -> ast.AST:
         raise ValueError(f"not Python source: {text!r}") from exc
 
 
-def loop_header(text: str, body: tuple[L.Stmt, ...]) -> L.Loop:
-    """The ``for`` header ``text`` (``for i in range(…):``) around ``body``."""
-    tree = ast.parse(text.strip() + "\n    pass").body[0]
-    if not isinstance(tree, ast.For) or not isinstance(tree.target, ast.Name):
-        raise ValueError(f"not a loop header: {text!r}")
-    return over(tree.target.id, ast.unparse(tree.iter), body)
-
-
 def over(index: str, span: str, body: tuple[L.Stmt, ...]) -> L.Loop:
     """``for index in span: body``, ``span`` the source of a ``range(…)`` call."""
     call = ast.parse(span.strip(), mode="eval").body

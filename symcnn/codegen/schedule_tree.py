@@ -3,9 +3,9 @@
 A kernel the passes of :func:`.render.tree_passes` do not schedule keeps the
 schedule the fast IR records for it: a packed :class:`~.ir.Window` (with its
 :class:`~.ir.Dot` inner products and :class:`~.ir.Split` partial sums), a
-:class:`~.ir.Tile` of targets, or each term's own nest, with its hoists,
-:class:`~.ir.Fill`, :class:`~.ir.Jam`, :class:`~.ir.Pack` and partial sum.
-Each function here turns one of those records into statements, their text read
+:class:`~.ir.Tile` of targets (built as loop-tree statements by :mod:`.tile`), or each term's own nest,
+with its hoists, :class:`~.ir.Fill`, :class:`~.ir.Jam`, :class:`~.ir.Pack` and partial sum.
+Each function here turns one of those records into statements, the text the others hold read
 into typed nodes by :mod:`.parse`; :func:`kernels` puts a kernel's functions
 together: one kernel, or for a window a dispatch by the sizes and one function
 a schedule (Numba compiles only those a call reaches).
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from . import ir
 from . import loops as L
-from .parse import expr, loop_header, over, stmt
+from .parse import expr, over, stmt
 
 _DT = "_dt"
 _O, _N, _NB, _R = L.Var("_o"), L.Var("_n"), L.Var("_nb"), L.Var("_r")
@@ -151,43 +151,35 @@ def body(k: ir.Kernel) -> tuple[L.Stmt, ...]:
     return (_dtype(k), *flats, *outer(k, point(k, terms)))
 
 
-def _blocks(width: int, extent: str) -> L.Expr:
+def _blocks(width: int, extent: L.Expr) -> L.Expr:
     """``(extent + width - 1) // width``: the blocks of ``width`` covering ``extent``."""
-    return L.FloorDiv(L.Add((expr(extent), L.Int(width - 1))), L.Int(width))
+    return L.FloorDiv(L.Add((extent, L.Int(width - 1))), L.Int(width))
 
 
-def _fits(start: str, width: int, extent: str) -> L.Cmp:
-    return L.Cmp("<=", L.Add((L.Var(start), L.Int(width))), expr(extent))
+def _fits(start: str, width: int, extent: L.Expr) -> L.Cmp:
+    return L.Cmp("<=", L.Add((L.Var(start), L.Int(width))), extent)
 
 
 def tiled(k: ir.Kernel, tl: ir.Tile, terms: list[tuple[ir.Reduction, str]]) -> tuple[L.Stmt, ...]:
-    """Blocks of targets unrolled and jammed (:mod:`.tile`); a block cut by an edge runs point by point."""
+    """Blocks of targets unrolled and jammed (:mod:`.tile`, built as loop-tree statements there); a block
+    cut by an edge runs point by point."""
     w = L.Int(tl.width)
-    whole: list[L.Stmt] = list(_sets(tl.head))
-    for b in tl.blocks:
-        inner = block(b)
-        whole += (loop_header(b.loop, inner),) if b.loop else inner
-    whole += [stmt(s) for s in tl.stores]
-    edges = nest(tl.edges, point(k, terms))
+    edges = point(k, terms)
+    for lp in reversed(tl.edges):
+        edges = (L.with_body(lp, edges),)
     (_, p_extent), *rest = tl.blocked
     if rest:
         q_extent = rest[0][1]
         nq = L.Var("_nq")
         head = (_set("_p0", L.Mul((L.FloorDiv(_O, nq), w))), _set("_q0", L.Mul((L.Mod(_O, nq), w))))
         conds = (_fits("_p0", tl.width, p_extent), _fits("_q0", tl.width, q_extent))
-        pick = L.Dispatch((L.Variant(conds, tuple(whole)),), edges)
+        pick = L.Dispatch((L.Variant(conds, tl.whole),), edges)
         run = L.Loop("_o", L.Int(0), L.Mul((_blocks(tl.width, p_extent), nq)), (*head, pick), kind="parallel")
         return (_dtype(k), _set("_nq", _blocks(tl.width, q_extent)), run)
-    pick = L.Dispatch((L.Variant((_fits("_p0", tl.width, p_extent),), tuple(whole)),), edges)
+    pick = L.Dispatch((L.Variant((_fits("_p0", tl.width, p_extent),), tl.whole),), edges)
     run = L.Loop("_o", L.Int(0), _blocks(tl.width, p_extent), (_set("_p0", L.Mul((_O, w))), pick),
                  kind="parallel")
     return (_dtype(k), run)
-
-
-def block(b: ir.Block) -> tuple[L.Stmt, ...]:
-    """One :class:`~.ir.Block` of a tile: its ``pre`` values, then its inner loop."""
-    updates = tuple(_update(t, op, expr(v)) for t, op, v in b.updates)
-    return (*_sets(b.pre), loop(b.inner, (*_sets(b.temps), *updates)))
 
 
 def blocks_of(w: ir.Window, inside: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:

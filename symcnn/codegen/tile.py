@@ -29,25 +29,35 @@ The block's edges (sizes that are not multiples of ``WIDTH``) run the
 kernel's own schedule. Applies to kernels with two free indices and one term
 with one rectangular sum (at most one term without sums: the bias), no
 guards; convolutions take the window schedule (:mod:`.window`) instead.
+
+A pass over the frozen terms (:class:`~.ir.Frozen`), no SymPy: it reads the
+body's factors and reads (:class:`~.loops.Load`), substitutes the block's
+starts into them and builds the block's statements as loop-tree nodes
+(:attr:`.ir.Tile.whole`), ordered as SymPy orders a product or a sum of
+integer multiples of names (:func:`.loops.product`, :func:`.loops.linear`).
 """
 
 from __future__ import annotations
 
-import sympy as sp
+import dataclasses
+from collections.abc import Iterable, Mapping
 
-from ..derive.terms import Term
-from .ir import Block, Loop, Tile, name, number
-from .jam import loaded, split
-from .pack import extent_of
-from .printer import code, factor_code, scalar_code
+from . import loops as L
+from .ir import Frozen, Tile
+
+#: The local holding the target's dtype, and zero as one.
+_DT = "_dt"
+_ZERO = L.Typed(L.Int(0), _DT)
+#: Expressions that cost nothing to repeat: never named by :func:`shared`.
+_CHEAP = (L.Var, L.Load, L.Int, L.Rat, L.Real, L.Shape)
 
 
 def tiled(
-    target: sp.IndexedBase, free: tuple[sp.Symbol, ...], shape: tuple[sp.Expr, ...],
-    terms: tuple[Term, ...], outer: tuple[str, ...], inner: tuple[str, ...], width: int,
+    target: str, free: tuple[str, ...], shape: tuple[L.Expr, ...], terms: tuple[Frozen, ...],
+    outer: tuple[str, ...], inner: tuple[str, ...], width: int,
 ) -> Tile | None:
-    """The blocked schedule of a kernel (see the module doc), ``width`` targets (and sum steps) along
-    each blocked index, or ``None`` where it does not apply."""
+    """The blocked schedule of a kernel ``target[free] = Σ terms`` (see the module doc), ``width``
+    targets (and sum steps) along each blocked index, or ``None`` where it does not apply."""
     summed = [t for t in terms if t.sums]
     plain = [t for t in terms if not t.sums]
     if len(free) != 2 or len(summed) != 1 or len(summed[0].sums) != 1 or len(plain) > 1:
@@ -56,92 +66,155 @@ def tiled(
     if any(u.guards for u in terms):
         return None
     (bound,) = t.sums
-    r, extent = bound.index, extent_of(bound)
-    if extent is None or bound.declared[0] != 0 or extent.free_symbols & ({r} | set(free)):
+    r, extent = bound.index, bound.extent
+    if extent is None or bound.declared[0] != L.Int(0) or L.names(extent) & {r, *free}:
         return None
-    size = dict(zip(free, shape))
-    names = [str(f) for f in free]
-    if not inner and list(outer) == names:
-        return _dot(target[free], free, size, t, r, extent, plain, width)
+    size = dict(zip(free, shape, strict=True))
+    lhs = L.Load(target, tuple(L.Var(f) for f in free))
+    start = plain[0].body if plain else L.Int(0)
+    if not inner and tuple(outer) == tuple(free):
+        return _dot(lhs, free, size, t.body, r, extent, start, width)
     if len(outer) == 1 and len(inner) == 1:
-        p = free[names.index(outer[0])]
-        v = free[names.index(inner[0])]
-        return _axpy(target[free], p, v, size, t, r, extent, plain, width)
+        return _axpy(lhs, outer[0], inner[0], size, t.body, r, extent, start, width)
     return None
 
 
-def _code(pairs) -> tuple[tuple[str, str], ...]:
-    return tuple((str(n), scalar_code(e)) for n, e in pairs)
+def split(body: L.Expr, index: str) -> tuple[L.Expr, L.Expr]:
+    """``body`` as (the product of its factors holding ``index``, the product of the rest)."""
+    fs = L.factors(body)
+    return (L.product(f for f in fs if index in L.names(f)),
+            L.product(f for f in fs if index not in L.names(f)))
 
 
-def _whole(index: sp.Symbol, extent: sp.Expr) -> Loop:
-    """``for index in range(extent)``."""
-    return Loop(str(index), (number(0),), (code(extent),), (number(0), code(extent)))
+def at(e: L.Expr, values: Mapping[str, L.Expr]) -> L.Expr:
+    """``e`` with the indices in ``values`` substituted, each array index summed up again
+    (:func:`.loops.linear`: ``p`` at ``_p0 + 1`` in ``2*p`` is ``2*_p0 + 2``)."""
+    def index(n: L.Node) -> L.Node:
+        return L.Load(n.array, tuple(L.linear(i) for i in n.index)) if isinstance(n, L.Load) else n
+
+    return L.rewrite(L.substitute(e, values), index)
 
 
-def _edge(index: sp.Symbol, base: sp.Symbol, extent: sp.Expr, width: int) -> Loop:
-    """``for index in range(base, min(base + width, extent))``: the kernel's own loop over one block."""
-    stop = (code(base + width), code(extent))
-    return Loop(str(index), (name(str(base)),), stop, (name(str(base)), number(width)))
+def loaded(values: list[L.Expr]) -> tuple[list[tuple[str, L.Expr]], list[L.Expr]]:
+    """Every array read of the copies ``values`` loaded once into a local ``_w<k>`` (in the order the
+    copies read them, each copy's by array) — LLVM cannot prove the copies' stores leave them be — then
+    the common subexpressions of what is left (:func:`shared`): ``(temporaries, values)``."""
+    seen = [n for e in values for n in sorted((n for n in L.walk(e) if isinstance(n, L.Load)),
+                                              key=lambda a: a.array)]
+    name = {r: L.Var(f"_w{k}") for k, r in enumerate(dict.fromkeys(seen))}
+    swapped = [L.rewrite(e, lambda n: name.get(n, n) if isinstance(n, L.Load) else n) for e in values]
+    temps, out = shared([L.product(L.factors(e)) for e in swapped])
+    return [(v.name, r) for r, v in name.items()] + temps, out
 
 
-def _dot(lhs, free, size, t: Term, r, extent, plain, width: int) -> Tile | None:
+def shared(values: list[L.Expr], prefix: str = "_t") -> tuple[list[tuple[str, L.Expr]], list[L.Expr]]:
+    """Each subexpression ``values`` compute more than once named ``<prefix><k>``, the largest first:
+    ``(temporaries, values)``. Names, reads and numbers are not named (they cost nothing to repeat),
+    nor is anything inside a read's index (an address, LLVM's to share)."""
+    temps: list[tuple[str, L.Expr]] = []
+    while True:
+        seen: dict[L.Node, int] = {}
+        for v in values:
+            for n in _outside_reads(v):
+                if not isinstance(n, _CHEAP):
+                    seen[n] = seen.get(n, 0) + 1
+        repeated = [n for n, c in seen.items() if c > 1]
+        if not repeated:
+            return temps, values
+        best = max(repeated, key=lambda n: sum(1 for _ in L.walk(n)))
+        name = L.Var(f"{prefix}{len(temps)}")
+        temps.append((name.name, best))
+        values = [_replaced(v, best, name) for v in values]
+
+
+def _outside_reads(e: L.Node) -> Iterable[L.Node]:
+    """``e`` and the nodes below it, parents first, not entering a read's index."""
+    yield e
+    if not isinstance(e, L.Load):
+        for c in L.children(e):
+            yield from _outside_reads(c)
+
+
+def _replaced(e: L.Expr, old: L.Expr, new: L.Expr) -> L.Expr:
+    """``e`` with ``old`` replaced by ``new`` where :func:`_outside_reads` sees it."""
+    if e == old:
+        return new
+    if isinstance(e, L.Load) or not any(True for _ in L.children(e)):
+        return e
+    changes = {}
+    for f in dataclasses.fields(e):
+        value = getattr(e, f.name)
+        if isinstance(value, L.Node):
+            changes[f.name] = _replaced(value, old, new)
+        elif isinstance(value, tuple):
+            changes[f.name] = tuple(_replaced(v, old, new) if isinstance(v, L.Node) else v for v in value)
+    return dataclasses.replace(e, **changes)
+
+
+def _sum(terms: Iterable[L.Expr]) -> L.Expr:
+    out = [u for t in terms for u in (t.terms if isinstance(t, L.Add) else (t,)) if u != L.Int(0)]
+    return L.Int(0) if not out else out[0] if len(out) == 1 else L.Add(tuple(out))
+
+
+def _sets(pairs: Iterable[tuple[str, L.Expr]]) -> tuple[L.Stmt, ...]:
+    return tuple(L.Assign(L.Var(n), e) for n, e in pairs)
+
+
+def _edge(index: str, base: L.Var, extent: L.Expr, width: int) -> L.Loop:
+    """``for index in range(base, min(base + width, extent))`` (body empty): the kernel's own loop over
+    one block."""
+    return L.Loop(index, base, L.Call("min", (L.plus(base, L.Int(width)), extent)), ())
+
+
+def _dot(lhs: L.Load, free: tuple[str, ...], size: dict, body: L.Expr, r: str, extent: L.Expr,
+         start: L.Expr, width: int) -> Tile | None:
     p, q = free
-    inner, outer = split(t.body, r)
-    if any({p, q} <= a.free_symbols for a in inner.atoms(sp.Indexed)):
+    inner, outer = split(body, r)
+    if any({p, q} <= L.names(a) for a in L.walk(inner) if isinstance(a, L.Load)):
         return None  # a read holding both blocked indices: nothing to share
-    base = sp.Symbol("_p0"), sp.Symbol("_q0")
-    at = [{p: base[0] + m, q: base[1] + n} for m in range(width) for n in range(width)]
-    sums = [sp.Symbol(f"_s{k}") for k in range(len(at))]
-    temps, values = loaded([inner.xreplace(s) for s in at], every=True)
-    start = sp.Add(*[u.body for u in plain])
-    stores = tuple(f"{scalar_code(lhs.xreplace(s))} = {scalar_code((start + outer * acc).xreplace(s))}"
-                   for s, acc in zip(at, sums))
-    block = Block("", (), _whole(r, extent), _code(temps), tuple((str(acc), "+=", scalar_code(e))
-                                                  for acc, e in zip(sums, values)))
+    base = L.Var("_p0"), L.Var("_q0")
+    points = [{p: L.plus(base[0], L.Int(m)), q: L.plus(base[1], L.Int(n))}
+              for m in range(width) for n in range(width)]
+    sums = [L.Var(f"_s{k}") for k in range(len(points))]
+    temps, values = loaded([at(inner, s) for s in points])
+    stores = tuple(L.Assign(at(lhs, s), _sum((L.product((at(outer, s), acc)), at(start, s))))
+                   for s, acc in zip(points, sums))
+    steps = (L.Accumulate(acc, v) for acc, v in zip(sums, values, strict=True))
+    run = L.Loop(r, L.Int(0), extent, (*_sets(temps), *steps))
     return Tile(
-        blocked=((str(p), scalar_code(size[p])), (str(q), scalar_code(size[q]))),
+        blocked=((p, size[p]), (q, size[q])),
         width=width,
-        head=tuple((str(acc), "_dt(0)") for acc in sums),
-        blocks=(block,),
-        stores=stores,
+        whole=(*(L.Assign(acc, _ZERO) for acc in sums), run, *stores),
         edges=(_edge(p, base[0], size[p], width), _edge(q, base[1], size[q], width)),
     )
 
 
-def _axpy(lhs, p, v, size, t: Term, r, extent, plain, width: int) -> Tile | None:
-    row, coeff = split(t.body, v)
-    if p in row.free_symbols or r not in row.free_symbols:
+def _axpy(lhs: L.Load, p: str, v: str, size: dict, body: L.Expr, r: str, extent: L.Expr,
+          start: L.Expr, width: int) -> Tile | None:
+    row, coeff = split(body, v)
+    if p in L.names(row) or r not in L.names(row):
         return None  # the rows would not share their loads
-    base, rr = sp.Symbol("_p0"), sp.Symbol("_rr")
-    rows = [{p: base + m} for m in range(width)]
-    vloop = _whole(v, size[v])
-    start = plain[0].body if plain else sp.S.Zero
-    zeros = tuple((scalar_code(lhs.xreplace(s)), "=", f"_dt({scalar_code(start.xreplace(s))})") for s in rows)
-    init = Block("", (), vloop, (), zeros)
-    blocks = [init]
-    for across, head in ((width, f"for {r} in range(0, {rr}, {width}):"), (1, f"for {r} in range({rr}, "
-                                                                           f"{scalar_code(extent)}):")):
-        steps = [{r: r + n} for n in range(across)]
-        coeffs = [[sp.Symbol(f"_c{m}{n}") for n in range(across)] for m in range(width)]
-        at = [{**rows[m], **steps[n]} for m in range(width) for n in range(across)]
-        pre, cvalues = sp.cse([coeff.xreplace(s) for s in at], symbols=sp.numbered_symbols("_u"),
-                              optimizations=None)
-        pre = _code(pre) + tuple((str(c), f"_dt({scalar_code(e)})")
-                                 for c, e in zip([c for cs in coeffs for c in cs], cvalues))
-        temps, rows_at = loaded([row.xreplace(s) for s in steps], every=True)
-        updates = tuple((scalar_code(lhs.xreplace(rows[m])), "+=",
-                         scalar_code(sp.Add(*[coeffs[m][n] * rows_at[n] for n in range(across)])))
+    base, rr = L.Var("_p0"), L.Var("_rr")
+    rows = [{p: L.plus(base, L.Int(m))} for m in range(width)]
+
+    def over_v(stmts: tuple[L.Stmt, ...]) -> L.Loop:
+        return L.Loop(v, L.Int(0), size[v], stmts)
+
+    whole: list[L.Stmt] = [L.Assign(rr, L.Mul((L.FloorDiv(extent, L.Int(width)), L.Int(width)))),
+                           over_v(tuple(L.Assign(at(lhs, s), L.Typed(at(start, s), _DT)) for s in rows))]
+    for across, lo, hi in ((width, L.Int(0), rr), (1, rr, extent)):
+        steps = [{r: L.plus(L.Var(r), L.Int(n))} for n in range(across)]
+        coeffs = [[L.Var(f"_c{m}{n}") for n in range(across)] for m in range(width)]
+        points = [{**rows[m], **steps[n]} for m in range(width) for n in range(across)]
+        pre, cvalues = shared([at(coeff, s) for s in points], "_u")
+        pre += [(c.name, L.Typed(e, _DT)) for c, e in zip([c for cs in coeffs for c in cs], cvalues)]
+        temps, rows_at = loaded([at(row, s) for s in steps])
+        updates = tuple(L.Accumulate(at(lhs, rows[m]),
+                                     _sum(L.product((coeffs[m][n], rows_at[n])) for n in range(across)))
                         for m in range(width))
-        blocks.append(Block(head, pre, vloop, _code(temps), updates))
-    return Tile(
-        blocked=((str(p), scalar_code(size[p])),),
-        width=width,
-        head=((str(rr), f"{factor_code(extent)} // {width} * {width}"),),
-        blocks=tuple(blocks),
-        stores=(),
-        edges=(_edge(p, base, size[p], width),),
-    )
+        whole.append(L.Loop(r, lo, hi, (*_sets(pre), over_v((*_sets(temps), *updates))), L.Int(across)))
+    return Tile(blocked=((p, size[p]),), width=width, whole=tuple(whole),
+                edges=(_edge(p, base, size[p], width),))
 
 
-__all__ = ["tiled"]
+__all__ = ["at", "loaded", "shared", "split", "tiled"]
