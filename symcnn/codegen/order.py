@@ -4,8 +4,9 @@ sums, what is hoisted [B7], [B8], [B12].
 Stage two of the lowering (after :func:`.freeze.reduction`, before the schedules :mod:`.window`,
 :mod:`.dot`, :mod:`.tile` and :mod:`.scatter`'s plan): :func:`schedule` moves each term's
 contiguous index innermost, :func:`plan` decides accumulation and re-derives the bounds by
-Fourier–Motzkin elimination (:mod:`.interchange`), :func:`scatter_plan` runs a scattered kernel,
-and :func:`large` says whether a kernel is worth a ``prange``.
+Fourier–Motzkin elimination (:mod:`.interchange`, over the bounds frozen: :func:`.freeze.reordered`),
+:func:`scatter_plan` runs a scattered kernel, and :func:`large` says whether a kernel is worth a
+``prange``.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ import sympy as sp
 
 from ..derive.terms import Bound, Term
 from ..model.layer import Layer
-from .freeze import freeze, hoisted, loop_of
-from .interchange import free_loops, reorder
+from .freeze import freeze, hoisted, loop_of, reordered
 from .ir import Access, Loop, Reduction
 from .jam import jammed_pack
 from .nest import is_long
@@ -139,10 +139,10 @@ def plan(
             last = [max(sums, key=lambda b: key(t, r, b))]
             sums = [b for b in sums if b not in last]
         order = list(outer) + sums + list(inner) + last
-        nest = free_loops(free, shape) + list(t.sums)
+        nest = _free_loops(free, shape) + list(t.sums)
         nest = [b for b in nest if b.index in order]
         try:
-            bounds = reorder(nest, order, {b.index: b.declared for b in nest})[len(outer) :]
+            bounds = reordered(nest, order)[len(outer) :]
         except ValueError:  # a bound the elimination cannot handle: keep the derivation's order
             bounds = [b for b in nest if b.index not in outer]
         bounds, t, target = _from_zero(bounds, t, free)
@@ -163,6 +163,11 @@ def plan(
             r = _jam_pack(r, bounds, t, blocks)
         planned.append(r)
     return tuple(map(str, outer)), tuple(map(str, inner)), init, planned
+
+
+def _free_loops(free: tuple[sp.Symbol, ...], shape: tuple[sp.Expr, ...]) -> list[Bound]:
+    """The loops over a kernel's free indices, as bounds ``0 .. extent-1``."""
+    return [Bound(f, (sp.S.Zero,), (s - 1,), (sp.S.Zero, s - 1)) for f, s in zip(free, shape)]
 
 
 def scatter_plan(target_name: str, free: tuple, s: Scatter, reductions: list[Reduction]):

@@ -31,8 +31,7 @@ import sympy as sp
 
 from ..derive.terms import Bound, Term
 from ..model.bounds import ceil_div, floor_div, is_positive_in_sizes
-from .freeze import freeze
-from .interchange import reorder
+from .freeze import freeze, reordered
 from .nest import is_long
 
 
@@ -75,7 +74,7 @@ def scattered(free: tuple, shape: tuple, terms: tuple[Term, ...], short: set) ->
             last.append(u)
         order = [s for s in sums if s not in last] + last
         try:
-            nest = reorder(list(sums.values()), order, {b.index: b.declared for b in sums.values()})
+            nest = reordered(list(sums.values()), order)
         except ValueError:
             return None
         targets.append(tuple(fix.get(f, f) for f in free))
