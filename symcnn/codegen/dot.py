@@ -51,8 +51,8 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..derive.terms import Bound
+from .freeze import loop_of as loop
 from .ir import Dot, DotBlock, Fill
-from .nest import loop_of as loop
 from .pack import FLAT
 from .printer import scalar_code
 

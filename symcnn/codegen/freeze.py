@@ -139,16 +139,32 @@ def thaw(e: L.Expr, symbols: Mapping[str, sp.Symbol]) -> sp.Expr:
     raise ValueError(f"no SymPy form for {type(e).__name__}")
 
 
+def symbols_of(bounds: Sequence[Bound]) -> dict[str, sp.Symbol]:
+    """The symbols of derived bounds by name: what :func:`thawed` gives a frozen name back as."""
+    return {str(s): s for b in bounds for e in (b.index, *b.lower, *b.upper, *b.declared)
+            for s in e.free_symbols}
+
+
+def sizes_of(symbols: Mapping[str, sp.Symbol]) -> set[str]:
+    """The names among ``symbols`` that are positive integers (sizes): what the frozen bound algebra
+    (:mod:`.forms`) may take as positive."""
+    return {n for n, s in symbols.items() if s.is_integer and s.is_positive}
+
+
+def thawed(s: ir.Sum, symbols: Mapping[str, sp.Symbol], declared: tuple[sp.Expr, sp.Expr]) -> Bound:
+    """A frozen sum as a derived bound again (its declared range as given), for the stages that still
+    read SymPy."""
+    return Bound(symbols[s.index], tuple(sp.expand(thaw(e, symbols)) for e in s.lower),
+                 tuple(sp.expand(thaw(e, symbols) - 1) for e in s.stop), declared)
+
+
 def reordered(nest: Sequence[Bound], order: Sequence[sp.Symbol]) -> list[Bound]:
     """:func:`.interchange.reorder` of a nest of derived bounds, for the stages that still read SymPy
-    (:mod:`.order`, :mod:`.scatter`): the nest frozen, reordered, and its bounds thawed."""
-    symbols = {str(s): s for b in nest for e in (b.index, *b.lower, *b.upper, *b.declared)
-               for s in e.free_symbols}
-    sizes = {n for n, s in symbols.items() if s.is_integer and s.is_positive}
-    out = reorder([frozen_sum(b) for b in nest], [str(v) for v in order], sizes)
+    (:mod:`.order`): the nest frozen, reordered, and its bounds thawed."""
+    symbols = symbols_of(nest)
+    out = reorder([frozen_sum(b) for b in nest], [str(v) for v in order], sizes_of(symbols))
     declared = {str(b.index): b.declared for b in nest}
-    return [Bound(symbols[s.index], tuple(sp.expand(thaw(e, symbols)) for e in s.lower),
-                  tuple(sp.expand(thaw(e, symbols) - 1) for e in s.stop), declared[s.index]) for s in out]
+    return [thawed(s, symbols, declared[s.index]) for s in out]
 
 
 def term_nest(t: Term, acc: L.Var) -> L.Stmt:

@@ -26,8 +26,8 @@ from dataclasses import replace
 import sympy as sp
 
 from ..derive.terms import Bound
+from .freeze import loop_of as loop
 from .ir import Jam, Loop, number
-from .nest import loop_of as loop
 from .pack import FLAT, extent_of
 from .printer import factor_code, scalar_code
 

@@ -17,7 +17,9 @@ import sympy as sp
 
 from ..derive.terms import Bound, Term
 from ..model.layer import Layer
-from .freeze import freeze, hoisted, loop_of, reordered
+from . import loops as L
+from .emit import source
+from .freeze import freeze, hoisted, loop_of, reordered, symbols_of, thawed
 from .ir import Access, Loop, Reduction
 from .jam import jammed_pack
 from .nest import is_long
@@ -170,17 +172,21 @@ def _free_loops(free: tuple[sp.Symbol, ...], shape: tuple[sp.Expr, ...]) -> list
     return [Bound(f, (sp.S.Zero,), (s - 1,), (sp.S.Zero, s - 1)) for f, s in zip(free, shape)]
 
 
-def scatter_plan(target_name: str, free: tuple, s: Scatter, reductions: list[Reduction]):
+def scatter_plan(target_name: str, free: tuple, s: Scatter, terms: tuple[Term, ...],
+                 reductions: list[Reduction]):
     """The Numba plan of a scattered kernel (:mod:`.scatter`): the fixed free indices zeroed as the
     target's rows, then each term's sums adding into the point its guards name; the NumPy backend
     keeps reading each reduction's own loops and guard masks."""
     planned = []
-    for r, t, target in zip(reductions, s.terms, s.targets):
-        lhs = f"{target_name}[{', '.join(scalar_code(e) for e in target)}]"
-        r = replace(r, nest=tuple(loop_of(b) for b in t.sums), guards=(), lhs=lhs, partial=False)
-        planned.append(hoisted(r, t))
-    outer = tuple(str(f) for f in free if f not in s.inner)
-    return outer, tuple(str(f) for f in free if f in s.inner), -1, planned
+    for r, t, target, sums in zip(reductions, terms, s.targets, s.sums, strict=True):
+        symbols = {**symbols_of(t.sums), **{str(x): x for e in t.guards for x in e.free_symbols}}
+        declared = {str(b.index): b.declared for b in t.sums}
+        bounds = tuple(thawed(b, symbols, declared[b.index]) for b in sums)
+        lhs = source(L.Load(target_name, target))
+        r = replace(r, nest=tuple(loop_of(b) for b in bounds), guards=(), lhs=lhs, partial=False)
+        planned.append(hoisted(r, Term(bounds, t.body)))
+    outer = tuple(str(f) for f in free if str(f) not in s.inner)
+    return outer, tuple(str(f) for f in free if str(f) in s.inner), -1, planned
 
 
 def _jam_pack(r: Reduction, bounds: list[Bound], t: Term, blocks: tuple[int, int]) -> Reduction:

@@ -25,8 +25,8 @@ from __future__ import annotations
 import sympy as sp
 
 from ..derive.terms import Bound, Term
+from .freeze import loop_of
 from .ir import Pack
-from .nest import loop_of
 from .printer import scalar_code
 
 #: The buffer a packed kernel accumulates into, and the flat index of its last axis.

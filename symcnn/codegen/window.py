@@ -44,10 +44,10 @@ import sympy as sp
 
 from ..derive.terms import Bound, Term
 from .dot import Found, dotted
+from .freeze import hoisted
+from .freeze import loop_of as loop
 from .ir import Fill, Reduction, Split, Window, name, number
 from .jam import jammed_across
-from .nest import hoisted
-from .nest import loop_of as loop
 from .pack import BUFFER, FLAT, extent_of, flattened, partner
 from .printer import factor_code, scalar_code
 
