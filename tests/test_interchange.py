@@ -109,6 +109,6 @@ def test_a_strided_bound_is_eliminated_through_its_floor():
     (y_loop, p_loop) = out
     assert y_loop.index == "y" and p_loop.index == "p"
     assert [source(e) for e in p_loop.lower] == ["0", "-P + s*y"] and p_loop.stop == (H,)
-    assert source(y_loop.stop[-1]) == "1 + (-1 + H + P) // s"  # y ≤ floor((H - 1 + P)/s)
+    assert source(y_loop.stop[-1]) == "(H + P - 1) // s + 1"  # y ≤ floor((H - 1 + P)/s)
     with pytest.raises(ValueError, match="sign"):
         reorder(nest, ["y", "p"], {"P", "H", "Y"})  # a stride not known positive

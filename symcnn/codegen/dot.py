@@ -53,7 +53,7 @@ import sympy as sp
 from ..derive.terms import Bound
 from .freeze import loop_of as loop
 from .ir import Dot, DotBlock, Fill
-from .pack import FLAT
+from .jam import FLAT
 from .printer import scalar_code
 
 #: The fewest products a point's contraction must have where the window is zero-padded (a 'same'

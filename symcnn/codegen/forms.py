@@ -129,8 +129,17 @@ class Form:
         return out
 
     def expr(self) -> L.Expr:
-        """The form as a loop-tree expression (a floor as a floor division of integer forms)."""
-        terms = [_term_expr(m, c) for m, c in self.terms]
+        """The form as a loop-tree expression in the order SymPy prints it (a floor as a floor
+        division of integer forms): terms by their powers of the atoms, names sorted before floors,
+        highest first (SymPy's ``lex``), the number last; in a term, the coefficient first."""
+        gens = sorted({g for m, _ in self.terms for g, _e in m}, key=_gen_key)
+
+        def powers(m: Monomial) -> tuple[int, ...]:
+            held = dict(m)
+            return tuple(held.get(g, 0) for g in gens)
+
+        ordered = sorted(self.terms, key=lambda t: powers(t[0]), reverse=True)
+        terms = [_term_expr(m, c) for m, c in ordered]
         return L.Int(0) if not terms else terms[0] if len(terms) == 1 else L.Add(tuple(terms))
 
 

@@ -206,10 +206,10 @@ class Pack:
     ``store`` runs inside the ``unpack`` loops and adds it into the target.
     """
 
-    shape: tuple[str, ...]
-    flats: tuple[tuple[str, str], ...]
-    unpack: tuple[Loop, ...]
-    store: str
+    shape: tuple[L.Expr, ...]
+    flats: tuple[tuple[str, L.Reshape], ...]
+    unpack: tuple[L.Loop, ...]  #: their bodies empty
+    store: L.Accumulate
 
 
 @dataclass(frozen=True)

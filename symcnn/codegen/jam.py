@@ -26,13 +26,22 @@ from dataclasses import replace
 import sympy as sp
 
 from ..derive.terms import Bound
+from . import pack
 from .freeze import loop_of as loop
 from .ir import Jam, Loop, number
-from .pack import FLAT, extent_of
 from .printer import factor_code, scalar_code
 
+#: The flat index of a packed map (:mod:`.pack`), as the schedules that still read SymPy name it.
+FLAT = sp.Symbol(pack.FLAT, integer=True)
 #: The stop of a second jammed loop (the taps run JAM at a time).
 ACROSS_STOP = sp.Symbol("_br")
+
+
+def extent_of(b: Bound) -> sp.Expr | None:
+    """The extent of a loop ``range(E)`` with ``E`` free of loop indices, else ``None``."""
+    if b.lower != (sp.S.Zero,) or len(b.upper) != 1:
+        return None
+    return sp.expand(b.upper[0] + 1)
 
 
 def split(body: sp.Expr, index: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
@@ -135,4 +144,4 @@ def jammed_pack(bounds: list[Bound], body: sp.Expr, target: sp.Indexed,
     return jam, loop(Bound(j.index, (sp.Symbol("_jr"),), j.upper, j.declared))
 
 
-__all__ = ["jammed", "jammed_across", "jammed_pack", "loaded", "split"]
+__all__ = ["FLAT", "extent_of", "jammed", "jammed_across", "jammed_pack", "loaded", "split"]

@@ -19,11 +19,11 @@ from ..derive.terms import Bound, Term
 from ..model.layer import Layer
 from . import loops as L
 from .emit import source
-from .freeze import freeze, hoisted, loop_of, reordered, symbols_of, thawed
+from .freeze import freeze, frozen_sum, hoisted, loop_of, reordered, symbols_of, thaw, thawed
 from .ir import Access, Loop, Reduction
-from .jam import jammed_pack
+from .jam import FLAT, jammed_pack
 from .nest import is_long
-from .pack import BUFFER, FLAT, packed
+from .pack import BUFFER, packed
 from .printer import scalar_code
 from .scatter import Scatter
 
@@ -149,7 +149,7 @@ def plan(
             bounds = [b for b in nest if b.index not in outer]
         bounds, t, target = _from_zero(bounds, t, free)
         lhs, pack = f"{target_name}[{', '.join(scalar_code(e) for e in target)}]", None
-        flat = packed(bounds, t, target_name, target) if accumulate and len(terms) == 1 else None
+        flat = _packed(bounds, t, target_name, target) if accumulate and len(terms) == 1 else None
         if flat is not None:
             bounds, t, lhs, pack = flat
         r = replace(
@@ -187,6 +187,24 @@ def scatter_plan(target_name: str, free: tuple, s: Scatter, terms: tuple[Term, .
         planned.append(hoisted(r, Term(bounds, t.body)))
     outer = tuple(str(f) for f in free if str(f) not in s.inner)
     return outer, tuple(str(f) for f in free if str(f) in s.inner), -1, planned
+
+
+def _packed(bounds: list[Bound], t: Term, target_name: str, target: tuple):
+    """:func:`.pack.packed` of a derived term, read off its frozen sums and body: its new bounds and term
+    thawed for the stages that still read SymPy, the buffer element it adds to, the pack; or ``None``."""
+    shapes = {str(a.base.label): tuple(freeze(s) for s in a.base.shape)
+              for a in t.body.atoms(sp.Indexed) if a.base.shape is not None}
+    found = packed([frozen_sum(b) for b in bounds], freeze(t.body), bool(t.guards), shapes, target_name,
+                   tuple(freeze(sp.sympify(e)) for e in target))
+    if found is None:
+        return None
+    run = sp.expand(thaw(found.sums[-1].declared[1], symbols_of(bounds)))
+    p, q = bounds[-2].index, bounds[-1].index
+    views = dict(found.views)
+    body = t.body.xreplace({a: sp.IndexedBase(views[str(a.base.label)])[(*a.indices[:-2], FLAT)]
+                            for a in t.body.atoms(sp.Indexed) if a.free_symbols & {p, q}})
+    flat = Bound(FLAT, (sp.S.Zero,), (run - 1,), (sp.S.Zero, run - 1))
+    return [*bounds[:-2], flat], Term(t.sums, body, t.guards), source(found.slot), found.pack
 
 
 def _jam_pack(r: Reduction, bounds: list[Bound], t: Term, blocks: tuple[int, int]) -> Reduction:

@@ -4,7 +4,8 @@ A kernel the passes of :func:`.render.tree_passes` do not schedule keeps the
 schedule the fast IR records for it: a packed :class:`~.ir.Window` (with its
 :class:`~.ir.Dot` inner products and :class:`~.ir.Split` partial sums), a
 :class:`~.ir.Tile` of targets (built as loop-tree statements by :mod:`.tile`), or each term's own nest,
-with its hoists, :class:`~.ir.Fill`, :class:`~.ir.Jam`, :class:`~.ir.Pack` and partial sum.
+with its hoists, :class:`~.ir.Fill`, :class:`~.ir.Jam`, :class:`~.ir.Pack` (tree nodes, from :mod:`.pack`)
+and partial sum.
 Each function here turns one of those records into statements, the text the others hold read
 into typed nodes by :mod:`.parse`; :func:`kernels` puts a kernel's functions
 together: one kernel, or for a window a dispatch by the sizes and one function
@@ -42,6 +43,13 @@ def nest(loops: tuple[ir.Loop, ...], body: tuple[L.Stmt, ...]) -> tuple[L.Stmt, 
     """``body`` inside ``loops``, the first outermost."""
     for lp in reversed(loops):
         body = (loop(lp, body),)
+    return body
+
+
+def _around(loops: tuple[L.Loop, ...], body: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
+    """``body`` inside ``loops`` (their own bodies empty), the first outermost."""
+    for lp in reversed(loops):
+        body = (L.with_body(lp, body),)
     return body
 
 
@@ -125,10 +133,10 @@ def point(k: ir.Kernel, terms: list[tuple[ir.Reduction, str]]) -> tuple[L.Stmt, 
         out += _free_nest(k, k.inner, (L.Assign(expr(lhs), _ZERO),))
     for t, op in terms:
         if t.pack:
-            out.append(L.Local("_pk", tuple(expr(x) for x in t.pack.shape), dtype=_DT))
+            out.append(L.Local("_pk", t.pack.shape, dtype=_DT))
         out += term(t, t.lhs, op)
         if t.pack:
-            out += nest(t.pack.unpack, (stmt(t.pack.store),))
+            out += _around(t.pack.unpack, (t.pack.store,))
     return tuple(out)
 
 
@@ -164,9 +172,7 @@ def tiled(k: ir.Kernel, tl: ir.Tile, terms: list[tuple[ir.Reduction, str]]) -> t
     """Blocks of targets unrolled and jammed (:mod:`.tile`, built as loop-tree statements there); a block
     cut by an edge runs point by point."""
     w = L.Int(tl.width)
-    edges = point(k, terms)
-    for lp in reversed(tl.edges):
-        edges = (L.with_body(lp, edges),)
+    edges = _around(tl.edges, point(k, terms))
     (_, p_extent), *rest = tl.blocked
     if rest:
         q_extent = rest[0][1]

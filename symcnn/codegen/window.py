@@ -47,8 +47,8 @@ from .dot import Found, dotted
 from .freeze import hoisted
 from .freeze import loop_of as loop
 from .ir import Fill, Reduction, Split, Window, name, number
-from .jam import jammed_across
-from .pack import BUFFER, FLAT, extent_of, flattened, partner
+from .jam import FLAT, extent_of, jammed_across
+from .pack import BUFFER
 from .printer import factor_code, scalar_code
 
 #: The most elements the packed windows of one input map may have for the kernel gradient's schedule to
@@ -69,7 +69,7 @@ PART, BLOCK = "_part", sp.Symbol("_o", integer=True)
 
 
 def _extent(b: Bound) -> sp.Expr | None:
-    """:func:`~.pack.extent_of` a loop that runs its whole declared range."""
+    """:func:`~.jam.extent_of` a loop that runs its whole declared range."""
     extent = extent_of(b)
     return extent if extent is not None and b.declared == (sp.S.Zero, b.upper[0]) else None
 
@@ -252,6 +252,20 @@ def _find(reads, lhs, loops: set, extent: dict, short: set):
             if a is not None and b is not None and len({a, b, y, x}) == 4 and long:
                 found.append((w, (y, x), (a, b)))
     return found[0] if len(found) == 1 else None
+
+
+def partner(shift: sp.Expr, loops) -> sp.Symbol | None:
+    """The one loop index a window's shift moves with (``a`` in ``_p + a``, ``KH - a - 1``)."""
+    moving = [s for s in shift.free_symbols if s in loops]
+    if len(moving) != 1 or sp.degree(shift, moving[0]) != 1:
+        return None
+    return moving[0]
+
+
+def flattened(name: str, rank: int, run: str) -> str:
+    """``name`` reshaped with its last two axes as one (C order: a view, no copy)."""
+    dims = [f"{name}.shape[{k}]" for k in range(rank - 2)] + [run]
+    return f"{name}.reshape({', '.join(dims)})"
 
 
 __all__ = ["BUFFER", "windowed"]
