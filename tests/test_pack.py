@@ -6,6 +6,7 @@ import pytest
 import sympy as sp
 from test_generated import GENERATED, assert_agree, assert_gradients, case
 
+from symcnn.codegen import loops as L
 from symcnn.codegen.emit import source
 from symcnn.codegen.freeze import freeze, frozen_sum
 from symcnn.codegen.lower import lower
@@ -37,13 +38,17 @@ def test_input_sensitivity_of_a_convolution_is_packed(layer):
 def test_packed_term_adds_four_output_maps_into_two_taps():
     (term,) = kernel("conv_xcorr_relu", "backward_dX").terms
     jam = term.jam
-    assert jam.index == "j" and jam.depth == 0 and jam.end == "M" and jam.width == 4
+    assert jam.index == "j" and jam.depth == 0 and source(jam.end) == "M" and jam.width == 4
     assert term.nest[0].range == "range(_jr, M)"  # the maps the jam leaves
-    assert [value for _, value in jam.temps] == [f"_dU_f[n, j{o}, _f]" for o in ("", " + 1", " + 2", " + 3")]
-    assert jam.updates[1] == ("_pk[a, b + 1, _f]", "_k01*_w0 + _k11*_w1 + _k21*_w2 + _k31*_w3")
-    assert len(jam.updates) == 2 and jam.loops[1].step == 2  # 4 maps × 2 taps: 8 coefficients (AVX2)
-    assert jam.head == (("_br", "KW // 2 * 2"),)
-    assert jam.rest.loops[-1].range == "range(_br, KW)"
+    assert [source(value) for _, value in jam.temps] == [f"_dU_f[n, j{o}, _f]"
+                                                         for o in ("", " + 1", " + 2", " + 3")]
+    target, value = jam.updates[1]
+    assert source(target) == "_pk[a, b + 1, _f]"
+    assert source(value) == "_k01*_w0 + _k11*_w1 + _k21*_w2 + _k31*_w3"
+    assert len(jam.updates) == 2 and jam.loops[1].step == L.Int(2)  # 4 maps × 2 taps: 8 coefficients (AVX2)
+    assert [(name, source(value)) for name, value in jam.head] == [("_br", "(KW // 2)*2")]
+    rest = jam.rest.loops[-1]
+    assert (rest.index, source(rest.start), source(rest.stop)) == ("b", "_br", "KW")
 
 
 @pytest.mark.parametrize("layer,name", [

@@ -51,10 +51,21 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..derive.terms import Bound
+from . import pack
 from .freeze import loop_of as loop
 from .ir import Dot, DotBlock, Fill
-from .jam import FLAT
 from .printer import scalar_code
+
+#: The flat index of a packed map (:mod:`.pack`), as the schedules that still read SymPy name it.
+FLAT = sp.Symbol(pack.FLAT, integer=True)
+
+
+def extent_of(b: Bound) -> sp.Expr | None:
+    """The extent of a loop ``range(E)`` with ``E`` free of loop indices, else ``None``."""
+    if b.lower != (sp.S.Zero,) or len(b.upper) != 1:
+        return None
+    return sp.expand(b.upper[0] + 1)
+
 
 #: The fewest products a point's contraction must have where the window is zero-padded (a 'same'
 #: convolution): 8 AVX2 vectors of float32. VGG's 3×3 taps over 16 maps (144 products) run 1.7× as fast

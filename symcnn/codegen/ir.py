@@ -223,7 +223,7 @@ class Fill:
 
 @dataclass(frozen=True)
 class Jam:
-    """A term unrolled ``width`` times over one loop and jammed (:mod:`.window`).
+    """A term unrolled ``width`` times over one loop and jammed (:mod:`.jam`), as loop-tree nodes.
 
     Right inside the first ``depth`` loops of a term's nest, ``stop`` is set
     to the last multiple of ``width`` from ``start`` below ``end`` and ``for
@@ -239,17 +239,17 @@ class Jam:
 
     depth: int
     index: str
-    start: Code
-    end: str
+    start: L.Expr
+    end: L.Expr
     stop: str
     width: int
-    loops: tuple[Loop, ...]
-    flat: Loop
-    pre: tuple[tuple[str, str], ...]
-    temps: tuple[tuple[str, str], ...]
-    updates: tuple[tuple[str, str], ...]
-    stores: tuple[str, ...]
-    head: tuple[tuple[str, str], ...] = ()
+    loops: tuple[L.Loop, ...]  #: their bodies empty
+    flat: L.Loop  #: its body empty
+    pre: tuple[tuple[str, L.Expr], ...]
+    temps: tuple[tuple[str, L.Expr], ...]
+    updates: tuple[tuple[L.Var | L.Load, L.Expr], ...]
+    stores: tuple[L.Accumulate, ...]
+    head: tuple[tuple[str, L.Expr], ...] = ()
     rest: Jam | None = None
 
 

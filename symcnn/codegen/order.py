@@ -18,10 +18,11 @@ import sympy as sp
 from ..derive.terms import Bound, Term
 from ..model.layer import Layer
 from . import loops as L
+from .dot import FLAT
 from .emit import source
 from .freeze import freeze, frozen_sum, hoisted, loop_of, reordered, symbols_of, thaw, thawed
 from .ir import Access, Loop, Reduction
-from .jam import FLAT, jammed_pack
+from .jam import jammed_pack
 from .nest import is_long
 from .pack import BUFFER, packed
 from .printer import scalar_code
@@ -209,12 +210,12 @@ def _packed(bounds: list[Bound], t: Term, target_name: str, target: tuple):
 
 def _jam_pack(r: Reduction, bounds: list[Bound], t: Term, blocks: tuple[int, int]) -> Reduction:
     """A packed term (:mod:`.pack`) jammed over its outermost sum and a tap (:mod:`.jam`), where it can be."""
-    index = {str(b.index): b.index for b in bounds}
-    slot = sp.IndexedBase(BUFFER)[(*(index[lp.index] for lp in r.pack.unpack[:2]), FLAT)]
-    found = jammed_pack(bounds, t.body, slot, blocks)
-    if found is None:
+    slot = L.Load(BUFFER, (*(L.Var(lp.index) for lp in r.pack.unpack[:2]), L.Var(FLAT.name)))
+    jam = jammed_pack([frozen_sum(b) for b in bounds], freeze(t.body), slot, blocks)
+    if jam is None:
         return r
-    jam, first = found
+    j = bounds[0]
+    first = loop_of(Bound(j.index, (sp.Symbol("_jr"),), j.upper, j.declared))
     return replace(r, jam=jam, nest=(first,) + r.nest[1:])
 
 

@@ -27,7 +27,7 @@ def _set(name: str, value: str | L.Expr, note: str = "") -> L.Assign:
     return L.Assign(L.Var(name), expr(value) if isinstance(value, str) else value, note)
 
 
-def _sets(pairs: tuple[tuple[str, str], ...]) -> tuple[L.Stmt, ...]:
+def _sets(pairs: tuple[tuple[str, str | L.Expr], ...]) -> tuple[L.Stmt, ...]:
     return tuple(_set(name, value) for name, value in pairs)
 
 
@@ -68,19 +68,18 @@ def accumulate(t: ir.Reduction, acc: str, op: str = "+=") -> tuple[L.Stmt, ...]:
 def jam_part(j: ir.Jam) -> tuple[L.Stmt, ...]:
     """One copy set of a :class:`~.ir.Jam`: its loops around the ``pre`` values, the flat loop of
     temporaries and updates, and the stores."""
-    flat = loop(j.flat, (*_sets(j.temps), *(L.Accumulate(expr(t), expr(v)) for t, v in j.updates)))
-    return nest(j.loops, (*_sets(j.pre), flat, *(stmt(s) for s in j.stores)))
+    flat = L.with_body(j.flat, (*_sets(j.temps), *(L.Accumulate(t, v) for t, v in j.updates)))
+    return _around(j.loops, (*_sets(j.pre), flat, *j.stores))
 
 
 def jammed(j: ir.Jam) -> tuple[L.Stmt, ...]:
     """A term unrolled ``j.width`` times over ``j.index`` and jammed, up to the last whole copy set."""
     width = L.Int(j.width)
-    whole = L.Mul((L.FloorDiv(expr(j.end), width), width))
-    stop = whole if j.start.value == 0 else L.Add(
-        (expr(j.start), L.Mul((L.FloorDiv(L.Add((expr(j.end), L.Mul((L.Int(-1), expr(j.start))))),
-                                           width), width))))
+    whole = L.Mul((L.FloorDiv(j.end, width), width))
+    stop = whole if j.start == L.Int(0) else L.Add(
+        (j.start, L.Mul((L.FloorDiv(L.Add((j.end, L.Mul((L.Int(-1), j.start)))), width), width))))
     body = jam_part(j) + (jam_part(j.rest) if j.rest else ())
-    return (*_sets(j.head), _set(j.stop, stop), L.Loop(j.index, expr(j.start), L.Var(j.stop), body, width))
+    return (*_sets(j.head), _set(j.stop, stop), L.Loop(j.index, j.start, L.Var(j.stop), body, width))
 
 
 def term(t: ir.Reduction, acc: str, op: str = "+=", d: int = 0) -> tuple[L.Stmt, ...]:

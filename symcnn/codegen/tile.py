@@ -39,17 +39,15 @@ integer multiples of names (:func:`.loops.product`, :func:`.loops.linear`).
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from . import loops as L
+from .copies import at, loaded, shared, split
 from .ir import Frozen, Tile
 
 #: The local holding the target's dtype, and zero as one.
 _DT = "_dt"
 _ZERO = L.Typed(L.Int(0), _DT)
-#: Expressions that cost nothing to repeat: never named by :func:`shared`.
-_CHEAP = (L.Var, L.Load, L.Int, L.Rat, L.Real, L.Shape)
 
 
 def tiled(
@@ -79,78 +77,6 @@ def tiled(
     return None
 
 
-def split(body: L.Expr, index: str) -> tuple[L.Expr, L.Expr]:
-    """``body`` as (the product of its factors holding ``index``, the product of the rest)."""
-    fs = L.factors(body)
-    return (L.product(f for f in fs if index in L.names(f)),
-            L.product(f for f in fs if index not in L.names(f)))
-
-
-def at(e: L.Expr, values: Mapping[str, L.Expr]) -> L.Expr:
-    """``e`` with the indices in ``values`` substituted, each array index summed up again
-    (:func:`.loops.linear`: ``p`` at ``_p0 + 1`` in ``2*p`` is ``2*_p0 + 2``)."""
-    def index(n: L.Node) -> L.Node:
-        return L.Load(n.array, tuple(L.linear(i) for i in n.index)) if isinstance(n, L.Load) else n
-
-    return L.rewrite(L.substitute(e, values), index)
-
-
-def loaded(values: list[L.Expr]) -> tuple[list[tuple[str, L.Expr]], list[L.Expr]]:
-    """Every array read of the copies ``values`` loaded once into a local ``_w<k>`` (in the order the
-    copies read them, each copy's by array) — LLVM cannot prove the copies' stores leave them be — then
-    the common subexpressions of what is left (:func:`shared`): ``(temporaries, values)``."""
-    seen = [n for e in values for n in sorted((n for n in L.walk(e) if isinstance(n, L.Load)),
-                                              key=lambda a: a.array)]
-    name = {r: L.Var(f"_w{k}") for k, r in enumerate(dict.fromkeys(seen))}
-    swapped = [L.rewrite(e, lambda n: name.get(n, n) if isinstance(n, L.Load) else n) for e in values]
-    temps, out = shared([L.product(L.factors(e)) for e in swapped])
-    return [(v.name, r) for r, v in name.items()] + temps, out
-
-
-def shared(values: list[L.Expr], prefix: str = "_t") -> tuple[list[tuple[str, L.Expr]], list[L.Expr]]:
-    """Each subexpression ``values`` compute more than once named ``<prefix><k>``, the largest first:
-    ``(temporaries, values)``. Names, reads and numbers are not named (they cost nothing to repeat),
-    nor is anything inside a read's index (an address, LLVM's to share)."""
-    temps: list[tuple[str, L.Expr]] = []
-    while True:
-        seen: dict[L.Node, int] = {}
-        for v in values:
-            for n in _outside_reads(v):
-                if not isinstance(n, _CHEAP):
-                    seen[n] = seen.get(n, 0) + 1
-        repeated = [n for n, c in seen.items() if c > 1]
-        if not repeated:
-            return temps, values
-        best = max(repeated, key=lambda n: sum(1 for _ in L.walk(n)))
-        name = L.Var(f"{prefix}{len(temps)}")
-        temps.append((name.name, best))
-        values = [_replaced(v, best, name) for v in values]
-
-
-def _outside_reads(e: L.Node) -> Iterable[L.Node]:
-    """``e`` and the nodes below it, parents first, not entering a read's index."""
-    yield e
-    if not isinstance(e, L.Load):
-        for c in L.children(e):
-            yield from _outside_reads(c)
-
-
-def _replaced(e: L.Expr, old: L.Expr, new: L.Expr) -> L.Expr:
-    """``e`` with ``old`` replaced by ``new`` where :func:`_outside_reads` sees it."""
-    if e == old:
-        return new
-    if isinstance(e, L.Load) or not any(True for _ in L.children(e)):
-        return e
-    changes = {}
-    for f in dataclasses.fields(e):
-        value = getattr(e, f.name)
-        if isinstance(value, L.Node):
-            changes[f.name] = _replaced(value, old, new)
-        elif isinstance(value, tuple):
-            changes[f.name] = tuple(_replaced(v, old, new) if isinstance(v, L.Node) else v for v in value)
-    return dataclasses.replace(e, **changes)
-
-
 def _sum(terms: Iterable[L.Expr]) -> L.Expr:
     out = [u for t in terms for u in (t.terms if isinstance(t, L.Add) else (t,)) if u != L.Int(0)]
     return L.Int(0) if not out else out[0] if len(out) == 1 else L.Add(tuple(out))
@@ -176,7 +102,7 @@ def _dot(lhs: L.Load, free: tuple[str, ...], size: dict, body: L.Expr, r: str, e
     points = [{p: L.plus(base[0], L.Int(m)), q: L.plus(base[1], L.Int(n))}
               for m in range(width) for n in range(width)]
     sums = [L.Var(f"_s{k}") for k in range(len(points))]
-    temps, values = loaded([at(inner, s) for s in points])
+    temps, values = loaded([at(inner, s) for s in points], every=True)
     stores = tuple(L.Assign(at(lhs, s), _sum((L.product((at(outer, s), acc)), at(start, s))))
                    for s, acc in zip(points, sums))
     steps = (L.Accumulate(acc, v) for acc, v in zip(sums, values, strict=True))
@@ -208,7 +134,7 @@ def _axpy(lhs: L.Load, p: str, v: str, size: dict, body: L.Expr, r: str, extent:
         points = [{**rows[m], **steps[n]} for m in range(width) for n in range(across)]
         pre, cvalues = shared([at(coeff, s) for s in points], "_u")
         pre += [(c.name, L.Typed(e, _DT)) for c, e in zip([c for cs in coeffs for c in cs], cvalues)]
-        temps, rows_at = loaded([at(row, s) for s in steps])
+        temps, rows_at = loaded([at(row, s) for s in steps], every=True)
         updates = tuple(L.Accumulate(at(lhs, rows[m]),
                                      _sum(L.product((coeffs[m][n], rows_at[n])) for n in range(across)))
                         for m in range(width))
@@ -217,4 +143,4 @@ def _axpy(lhs: L.Load, p: str, v: str, size: dict, body: L.Expr, r: str, extent:
                 edges=(_edge(p, base, size[p], width),))
 
 
-__all__ = ["at", "loaded", "shared", "split", "tiled"]
+__all__ = ["tiled"]

@@ -43,12 +43,14 @@ from dataclasses import replace
 import sympy as sp
 
 from ..derive.terms import Bound, Term
-from .dot import Found, dotted
-from .freeze import hoisted
+from . import loops as L
+from .dot import FLAT, Found, dotted, extent_of
+from .freeze import freeze, frozen_sum, hoisted
 from .freeze import loop_of as loop
-from .ir import Fill, Reduction, Split, Window, name, number
-from .jam import FLAT, extent_of, jammed_across
+from .ir import Fill, Reduction, Split, Window
+from .jam import jammed_across
 from .pack import BUFFER
+from .pack import loop as tree_loop
 from .printer import factor_code, scalar_code
 
 #: The most elements the packed windows of one input map may have for the kernel gradient's schedule to
@@ -69,7 +71,7 @@ PART, BLOCK = "_part", sp.Symbol("_o", integer=True)
 
 
 def _extent(b: Bound) -> sp.Expr | None:
-    """:func:`~.jam.extent_of` a loop that runs its whole declared range."""
+    """:func:`~.dot.extent_of` a loop that runs its whole declared range."""
     extent = extent_of(b)
     return extent if extent is not None and b.declared == (sp.S.Zero, b.upper[0]) else None
 
@@ -157,12 +159,13 @@ def windowed(
     # Added into the target's rows (the forward equation): `width` maps × `width` taps along a kernel row.
     # Summed against rows (the kernel gradient): JB maps × FB taps of partial sums (Target.dot). LeNet-5's
     # and dlt's convolutions, float32, AMD Zen 3: 1.00-1.45× as fast as four maps × one tap.
-    at = (1, number(0), factor_code(extent[j]), "_jr") if split else (len(seq), name("_j0"), "_j1", "_jr")
-    inside = [loop(bounds[a]), loop(bounds[b]), loop(nest[-1])]
+    at = (1, L.Int(0), freeze(extent[j]), "_jr") if split else (len(seq), L.Var("_j0"), L.Var("_j1"), "_jr")
+    inside = [tree_loop(frozen_sum(x)) for x in (bounds[a], bounds[b], nest[-1])]
+    frozen_args = (freeze(body), freeze(target), str(j), frozen_sum(bounds[b]), freeze(extent[b]), inside)
     if into_rows:
-        jam = jammed_across(body, target, j, bounds[b], extent[b], inside, False, at, width)
+        jam = jammed_across(*frozen_args, False, at, width)
     else:  # JB maps × FB taps of partial sums (Target.dot): 6 loads for 8 multiply-adds, not 5 for 4
-        jam = jammed_across(body, target, j, bounds[b], extent[b], inside, True, at, *blocks)
+        jam = jammed_across(*frozen_args, True, at, *blocks)
     k = 1 if split else len(seq)  # the position of j's loop in the nest
     rest = Bound(j, (sp.Symbol("_jr"),), (bounds[j] if split else block).upper, bounds[j].declared)
     main = replace(main, nest=main.nest[:k] + (loop(rest),) + main.nest[k + 1 :])
