@@ -19,6 +19,25 @@ from symcnn.runtime.loader import load_layer_module
 LAYERS = builtin_layers()
 
 
+def text(x):
+    """A record's loop-tree nodes as source, tuples kept: what a test compares against."""
+    if isinstance(x, tuple):
+        return tuple(text(v) for v in x)
+    return source(x) if isinstance(x, L.Node) else x
+
+
+def span(lp: L.Loop) -> str:
+    """A loop's ``range(…)``, as its header prints it."""
+    header = source(L.with_body(lp, (L.Assign(L.Var("_"), L.Int(0)),))).splitlines()[0]
+    return header.split(" in ", 1)[1].rstrip(":")
+
+
+def loops_of(nest) -> list[L.Loop]:
+    """The loops of a nest (a statement or a tuple of them), outermost first."""
+    stmts = nest if isinstance(nest, tuple) else (nest,)
+    return [n for s in stmts for n in L.walk(s) if isinstance(n, L.Loop)]
+
+
 def kernel(layer: str, name: str):
     """The IR kernel ``name`` of built-in ``layer``, lowered."""
     module = lower(cached_derive(LAYERS[layer]), spec_hash(LAYERS[layer]))

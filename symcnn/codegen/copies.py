@@ -7,9 +7,11 @@ orders a product (:func:`.loops.product`) so the source is what SymPy's ``cse`` 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable, Mapping
 
 from . import loops as L
+from .emit import source
 
 #: Expressions that cost nothing to repeat: never named by :func:`shared`.
 _CHEAP = (L.Var, L.Load, L.Int, L.Rat, L.Real, L.Shape)
@@ -24,9 +26,9 @@ def split(body: L.Expr, index: str) -> tuple[L.Expr, L.Expr]:
 
 def at(e: L.Expr, values: Mapping[str, L.Expr]) -> L.Expr:
     """``e`` with the indices in ``values`` substituted, each array index summed up again
-    (:func:`.loops.linear`: ``p`` at ``_p0 + 1`` in ``2*p`` is ``2*_p0 + 2``)."""
+    (:func:`canonical`: ``p`` at ``_p0 + 1`` in ``2*p`` is ``2*_p0 + 2``)."""
     def index(n: L.Node) -> L.Node:
-        return L.Load(n.array, tuple(L.linear(i) for i in n.index)) if isinstance(n, L.Load) else n
+        return L.Load(n.array, tuple(canonical(i) for i in n.index)) if isinstance(n, L.Load) else n
 
     return L.rewrite(L.substitute(e, values), index)
 
@@ -89,4 +91,71 @@ def _replaced(e: L.Expr, old: L.Expr, new: L.Expr) -> L.Expr:
     return dataclasses.replace(e, **changes)
 
 
-__all__ = ["at", "loaded", "shared", "split"]
+def canonical(e: L.Expr) -> L.Expr:
+    """A sum of products of names, integers and other factors (a sum in a product, a read) as SymPy
+    writes it: like terms combined, an integer multiplying one sum distributed into it, equal factors
+    as a power, and in the order SymPy prints (:func:`plus`, :func:`times`); other nodes as they are."""
+    if isinstance(e, L.Add):
+        return plus(*(canonical(t) for t in e.terms))
+    if isinstance(e, L.Mul):
+        return times(*(canonical(f) for f in e.factors))
+    return e
+
+
+def times(*fs: L.Expr) -> L.Expr:
+    """The product of ``fs`` as SymPy writes it: the integer coefficient first, then names by name, then
+    other factors by their source, a factor repeated as its power; an integer times one sum distributed."""
+    flat = [g for f in fs for g in L.factors(f)]
+    coeff = math.prod(f.value for f in flat if isinstance(f, L.Int))
+    rest = [f for f in flat if not isinstance(f, L.Int)]
+    if coeff == 0:
+        return L.Int(0)
+    if len(rest) == 1 and isinstance(rest[0], L.Add) and coeff != 1:
+        return plus(*(times(L.Int(coeff), t) for t in rest[0].terms))
+    count: dict[L.Expr, int] = {}
+    for f in rest:
+        count[f] = count.get(f, 0) + 1
+    powered = [f if k == 1 else L.Pow(f, L.Int(k)) for f, k in count.items()]
+    named = sorted((f for f in powered if isinstance(f, L.Var)), key=lambda v: v.name)
+    other = sorted((f for f in powered if not isinstance(f, L.Var)), key=source)
+    out = ([L.Int(coeff)] if coeff != 1 else []) + named + other
+    return L.Int(1) if not out else out[0] if len(out) == 1 else L.Mul(tuple(out))
+
+
+def _term(t: L.Expr) -> tuple[int, tuple[L.Expr, ...]]:
+    """A term as its integer coefficient and its other factors."""
+    fs = L.factors(t)
+    return (math.prod(f.value for f in fs if isinstance(f, L.Int)),
+            tuple(f for f in fs if not isinstance(f, L.Int)))
+
+
+def plus(*ts: L.Expr) -> L.Expr:
+    """The sum of ``ts`` as SymPy writes it: like terms combined, then in SymPy's ``lex`` order over its
+    atoms (names by name, then other factors by their source), highest powers first, the integer last."""
+    flat = [u for t in ts for u in (t.terms if isinstance(t, L.Add) else (t,))]
+    total: dict[tuple[L.Expr, ...], int] = {}
+    for t in flat:
+        c, rest = _term(t)
+        key = tuple(sorted(rest, key=lambda f: (not isinstance(f, L.Var), source(f))))
+        total[key] = total.get(key, 0) + c
+    terms = [(c, key) for key, c in total.items() if c]
+
+    def atom(f: L.Expr) -> tuple[L.Expr, int]:
+        return (f.base, f.exp.value) if isinstance(f, L.Pow) and isinstance(f.exp, L.Int) else (f, 1)
+
+    gens = sorted({atom(f)[0] for _, key in terms for f in key},
+                  key=lambda g: (not isinstance(g, L.Var), g.name if isinstance(g, L.Var) else source(g)))
+
+    def powers(key: tuple[L.Expr, ...]) -> tuple[int, ...]:
+        held: dict[L.Expr, int] = {}
+        for f in key:
+            g, k = atom(f)
+            held[g] = held.get(g, 0) + k
+        return tuple(held.get(g, 0) for g in gens)
+
+    terms.sort(key=lambda t: powers(t[1]), reverse=True)
+    out = [times(L.Int(c), *key) for c, key in terms]
+    return L.Int(0) if not out else out[0] if len(out) == 1 else L.Add(tuple(out))
+
+
+__all__ = ["at", "canonical", "loaded", "plus", "shared", "split", "times"]

@@ -40,11 +40,14 @@ from . import ir
 from . import loops as L
 from .interchange import reorder
 from .ir import HOLE, Code, Elementwise
+from .pack import FLAT as FLAT_NAME
 from .printer import argument_code, array_code, code, scalar_code
 from .ufuncs import chain
 
 #: The local every point of a target with sums accumulates into.
 ACC = "_acc"
+#: The flat index of a packed map (:data:`.pack.FLAT`), as the stages that still read SymPy name it.
+FLAT = sp.Symbol(FLAT_NAME, integer=True)
 
 #: SymPy's functions by the :class:`~.loops.Call` name they freeze to.
 _FUNCTIONS = {

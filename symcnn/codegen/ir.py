@@ -314,16 +314,16 @@ class Reduction:
 
 @dataclass(frozen=True)
 class DotBlock:
-    """One register block of :class:`Dot`: for ``j`` in ``j_range``, ``_f`` in ``f_range``, the ``sums``
-    start at zero, the contraction loop runs ``loads`` then ``steps`` (``(name, op, value)``), and the
-    ``stores`` add the sums into the target."""
+    """One register block of :class:`Dot`, as loop-tree nodes: inside ``j_loop`` and ``f_loop``, the
+    ``sums`` start at zero, the contraction loop runs ``loads`` then ``steps``, and the ``stores`` add the
+    sums into the target."""
 
-    j_range: str
-    f_range: str
+    j_loop: L.Loop  #: its body empty
+    f_loop: L.Loop  #: its body empty
     sums: tuple[str, ...]
-    loads: tuple[tuple[str, str], ...]
-    steps: tuple[tuple[str, str, str], ...]
-    stores: tuple[str, ...]
+    loads: tuple[tuple[str, L.Expr], ...]
+    steps: tuple[L.Stmt, ...]
+    stores: tuple[L.Stmt, ...]
 
 
 @dataclass(frozen=True)
@@ -338,13 +338,13 @@ class Dot:
     ``min_depth`` and ``size`` (one row: ``width·depth``) at most ``limit``.
     """
 
-    weights: Fill
-    weights_shape: tuple[str, ...]
-    window: Fill
-    row: str
-    width: str
-    depth: str
-    size: str
+    weights: L.Loop  #: the nest that packs the weights
+    weights_shape: tuple[L.Expr, ...]
+    window: tuple[L.Stmt, ...]  #: the nest that packs a chunk of windows
+    row: L.Expr
+    width: L.Expr
+    depth: L.Expr
+    size: L.Expr
     min_depth: int
     limit: int
     chunk: int

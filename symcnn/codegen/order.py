@@ -18,9 +18,8 @@ import sympy as sp
 from ..derive.terms import Bound, Term
 from ..model.layer import Layer
 from . import loops as L
-from .dot import FLAT
 from .emit import source
-from .freeze import freeze, frozen_sum, hoisted, loop_of, reordered, symbols_of, thaw, thawed
+from .freeze import FLAT, freeze, frozen_sum, hoisted, loop_of, reordered, symbols_of, thaw, thawed
 from .ir import Access, Loop, Reduction
 from .jam import jammed_pack
 from .nest import is_long

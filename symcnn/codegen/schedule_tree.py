@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from . import ir
 from . import loops as L
-from .parse import expr, over, stmt
+from .parse import expr, stmt
 
 _DT = "_dt"
 _O, _N, _NB, _R = L.Var("_o"), L.Var("_n"), L.Var("_nb"), L.Var("_r")
@@ -241,11 +241,8 @@ def dotted(k: ir.Kernel, w: ir.Window, d: ir.Dot) -> tuple[L.Stmt, ...]:
     """The inner-product schedule (:mod:`.dot`): weights packed once, in one thread (a second prange would
     cost a second outlined function to compile, for a copy of a few thousand weights); one image's
     windows a block, packed a chunk of map rows at a time into ``_pd`` and run as register blocks."""
-    width, depth, row = expr(d.width), expr(d.depth), expr(d.row)
-    first = d.weights.loops[0]
-    weights = (L.Local("_wk", tuple(expr(x) for x in d.weights_shape), dtype=_DT, zeroed=False),
-               L.Loop(first.index, L.Int(0), expr(d.weights_shape[0]),
-                      nest(d.weights.loops[1:], (stmt(d.weights.store),))))
+    width, depth, row = d.width, d.depth, d.row
+    weights = (L.Local("_wk", d.weights_shape, dtype=_DT, zeroed=False), d.weights)
     chunk = L.Call("max", (L.Int(1), L.FloorDiv(L.Int(d.chunk), L.Mul((width, depth)))))
     y0, y1, nf = L.Var("_y0"), L.Var("_y1"), L.Var("_nf")
     rows: list[L.Stmt] = [
@@ -254,8 +251,8 @@ def dotted(k: ir.Kernel, w: ir.Window, d: ir.Dot) -> tuple[L.Stmt, ...]:
         _set("_fr", L.Mul((L.FloorDiv(nf, L.Int(d.fb)), L.Int(d.fb))))]
     if w.zeroed:
         rows.append(L.Assign(L.Load("_pd", (L.Slice(), L.Slice())), L.Real(0.0)))
-    rows += nest(d.window.loops, (stmt(d.window.store),))
-    rows += [over(w.blocked, b.j_range, (over("_f", b.f_range, dot_block(b, depth)),)) for b in d.blocks]
+    rows += d.window
+    rows += [L.with_body(b.j_loop, (L.with_body(b.f_loop, dot_block(b, depth)),)) for b in d.blocks]
     j0, j1 = L.Var("_j0"), L.Var("_j1")
     inside = (L.Local("_pd", (L.Mul((L.Var("_yc"), width)), depth), dtype=_DT, zeroed=False),
               _set("_jr", L.Add((j0, L.Mul((L.FloorDiv(L.Add((j1, L.Mul((L.Int(-1), j0)))), L.Int(d.jb)),
@@ -267,9 +264,8 @@ def dotted(k: ir.Kernel, w: ir.Window, d: ir.Dot) -> tuple[L.Stmt, ...]:
 
 def dot_block(b: ir.DotBlock, depth: L.Expr) -> tuple[L.Stmt, ...]:
     """One register block of :class:`~.ir.Dot`: its sums started, the contraction, the sums stored."""
-    steps = tuple(_update(name, op, expr(value)) for name, op, value in b.steps)
-    return (*(_set(s, _ZERO) for s in b.sums), L.Loop("_r", L.Int(0), depth, (*_sets(b.loads), *steps)),
-            *(stmt(s) for s in b.stores))
+    return (*(_set(s, _ZERO) for s in b.sums), L.Loop("_r", L.Int(0), depth, (*_sets(b.loads), *b.steps)),
+            *b.stores)
 
 
 def dispatch(k: ir.Kernel, args: tuple[str, ...], blocks: tuple[tuple[tuple[L.Expr, ...], str, str], ...],
@@ -283,7 +279,7 @@ def dispatch(k: ir.Kernel, args: tuple[str, ...], blocks: tuple[tuple[tuple[L.Ex
     for conds, note, name in blocks:
         variants.append(L.Variant(conds, (L.Invoke(name, call),), note))
     if d:
-        conds = (L.Cmp(">=", expr(d.depth), L.Int(d.min_depth)), L.Cmp("<=", expr(d.size), L.Int(d.limit)))
+        conds = (L.Cmp(">=", d.depth, L.Int(d.min_depth)), L.Cmp("<=", d.size, L.Int(d.limit)))
         dot = (L.Invoke(f"{k.name}_dot", threads),)
         variants.append(L.Variant(conds, dot, "a long contraction in cache"))
     variants.append(L.Variant((L.Cmp("<=", expr(w.size), L.Int(w.limit)),),

@@ -44,8 +44,8 @@ import sympy as sp
 
 from ..derive.terms import Bound, Term
 from . import loops as L
-from .dot import FLAT, Found, dotted, extent_of
-from .freeze import freeze, frozen_sum, hoisted
+from .dot import Found, dotted
+from .freeze import FLAT, freeze, frozen_sum, hoisted
 from .freeze import loop_of as loop
 from .ir import Fill, Reduction, Split, Window
 from .jam import jammed_across
@@ -71,7 +71,7 @@ PART, BLOCK = "_part", sp.Symbol("_o", integer=True)
 
 
 def _extent(b: Bound) -> sp.Expr | None:
-    """:func:`~.dot.extent_of` a loop that runs its whole declared range."""
+    """:func:`extent_of` a loop that runs its whole declared range."""
     extent = extent_of(b)
     return extent if extent is not None and b.declared == (sp.S.Zero, b.upper[0]) else None
 
@@ -171,8 +171,11 @@ def windowed(
     main = replace(main, nest=main.nest[:k] + (loop(rest),) + main.nest[k + 1 :])
     dot = None
     if into_rows and flat_reads == {lhs}:
-        found = Found(t.body, w, (y, x), (a, b), j, tuple(seq), flat[lhs], bounds, extent,
-                      (*fill_loops, *(bounds[s] for s in seq)))
+        found = Found(freeze(t.body), freeze(w), (str(y), str(x)), (str(a), str(b)), str(j),
+                      tuple(map(str, seq)), freeze(flat[lhs]),
+                      {str(i): frozen_sum(bd) for i, bd in bounds.items()},
+                      {str(i): freeze(e) for i, e in extent.items()},
+                      tuple(frozen_sum(bd) for bd in (*fill_loops, *(bounds[s] for s in seq))))
         dot = dotted(found, blocks, bool(clipped))
     init_body = terms[plain[0]].body if plain else sp.S.Zero
     if split:
@@ -255,6 +258,13 @@ def _find(reads, lhs, loops: set, extent: dict, short: set):
             if a is not None and b is not None and len({a, b, y, x}) == 4 and long:
                 found.append((w, (y, x), (a, b)))
     return found[0] if len(found) == 1 else None
+
+
+def extent_of(b: Bound) -> sp.Expr | None:
+    """The extent of a loop ``range(E)`` with ``E`` free of loop indices, else ``None``."""
+    if b.lower != (sp.S.Zero,) or len(b.upper) != 1:
+        return None
+    return sp.expand(b.upper[0] + 1)
 
 
 def partner(shift: sp.Expr, loops) -> sp.Symbol | None:
