@@ -1,7 +1,10 @@
 """The loop/array IR between a derivation and the source it becomes.
 
 Everything here is plain data, no SymPy objects: SymPy is frozen when the
-lowering builds it. An expression a stage only places into source is
+lowering builds it. A derived term is frozen once (:class:`Frozen`,
+:class:`Sum`) for the schedules that read loop-tree expressions, and their
+records (:class:`Tile`, :class:`Pack`, :class:`Jam`, :class:`Dot`) hold
+:mod:`.loops` nodes. Elsewhere an expression a stage only places into source is
 :class:`Code`, its text as the printers wrote it, with what a stage may need
 to know of it (one name or number? which integer?) read off the SymPy
 expression, never off the text. :mod:`.lower` builds the IR from a

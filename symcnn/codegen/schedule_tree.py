@@ -3,11 +3,14 @@
 A kernel the passes of :func:`.render.tree_passes` do not schedule keeps the
 schedule the fast IR records for it: a packed :class:`~.ir.Window` (with its
 :class:`~.ir.Dot` inner products and :class:`~.ir.Split` partial sums), a
-:class:`~.ir.Tile` of targets (built as loop-tree statements by :mod:`.tile`), or each term's own nest,
-with its hoists, :class:`~.ir.Fill`, :class:`~.ir.Jam`, :class:`~.ir.Pack` (tree nodes, from :mod:`.pack`)
-and partial sum.
-Each function here turns one of those records into statements, the text the others hold read
-into typed nodes by :mod:`.parse`; :func:`kernels` puts a kernel's functions
+:class:`~.ir.Tile` of targets, or each term's own nest, with its hoists,
+:class:`~.ir.Fill`, :class:`~.ir.Jam`, :class:`~.ir.Pack` and partial sum.
+Each function here turns one of those records into statements:
+:class:`~.ir.Tile`, :class:`~.ir.Pack`, :class:`~.ir.Jam` and
+:class:`~.ir.Dot` hold loop-tree nodes already (built from frozen terms by
+:mod:`.tile`, :mod:`.pack`, :mod:`.jam`, :mod:`.dot`); the text the others
+hold (a reduction's loops and body, a window's sizes, a fill) is read into
+typed nodes by :mod:`.parse`. :func:`kernels` puts a kernel's functions
 together: one kernel, or for a window a dispatch by the sizes and one function
 a schedule (Numba compiles only those a call reaches).
 """
