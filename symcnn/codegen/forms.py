@@ -30,7 +30,7 @@ from . import loops as L
 
 #: One atom of a monomial: a name, or the floor of a form.
 Gen = Union[str, "Floor"]  # noqa: UP007 - a runtime alias
-#: A product of atoms, each to a non-zero power, in :func:`_gen_key` order.
+#: A product of atoms, each to a non-zero power, in :func:`gen_key` order.
 Monomial = tuple[tuple[Gen, int], ...]
 #: Ranges of indices by name: ``(lowest, highest)``.
 Ranges = Mapping[str, tuple["Form", "Form"]]
@@ -132,7 +132,7 @@ class Form:
         """The form as a loop-tree expression in the order SymPy prints it (a floor as a floor
         division of integer forms): terms by their powers of the atoms, names sorted before floors,
         highest first (SymPy's ``lex``), the number last; in a term, the coefficient first."""
-        gens = sorted({g for m, _ in self.terms for g, _e in m}, key=_gen_key)
+        gens = sorted({g for m, _ in self.terms for g, _e in m}, key=gen_key)
 
         def powers(m: Monomial) -> tuple[int, ...]:
             held = dict(m)
@@ -235,16 +235,17 @@ def _floor_expr(fl: Floor) -> L.Expr:
     return L.FloorDiv(num.expr(), den.expr())
 
 
-def _gen_key(g: Gen) -> tuple:
+def gen_key(g: Gen) -> tuple:
+    """The order of atoms in a monomial: names by name, then floors."""
     return (0, g) if isinstance(g, str) else (1, tuple((_mono_key(m), c) for m, c in g.arg.terms))
 
 
 def _mono_key(m: Monomial) -> tuple:
-    return tuple((_gen_key(g), e) for g, e in m)
+    return tuple((gen_key(g), e) for g, e in m)
 
 
 def _mono(items: Iterable[tuple[Gen, int]]) -> Monomial:
-    return tuple(sorted(((g, e) for g, e in items if e), key=lambda t: _gen_key(t[0])))
+    return tuple(sorted(((g, e) for g, e in items if e), key=lambda t: gen_key(t[0])))
 
 
 def _mono_mul(a: Monomial, b: Monomial) -> Monomial:
