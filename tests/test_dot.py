@@ -4,35 +4,41 @@ from __future__ import annotations
 
 import pytest
 from test_generated import GENERATED, assert_agree, assert_gradients, case
-from test_pack import kernel
+from test_pack import kernel, loops_of, span, text
 from test_target import AVX2, AVX512, _kernel
 
+from symcnn.codegen import loops as L
 from symcnn.codegen.dot import CHUNK, LIMIT, MIN_DEPTH, MIN_DEPTH_UNPADDED
+from symcnn.codegen.emit import source
 from symcnn.runtime.loader import load_layer_module
 
 
 def _runs(dot, sizes: dict) -> bool:
     """Whether the kernel takes the inner-product schedule at these sizes (its run-time test)."""
-    return eval(dot.depth, {}, dict(sizes)) >= dot.min_depth and eval(dot.size, {}, dict(sizes)) <= dot.limit
+    depth, size = (eval(source(e), {}, dict(sizes)) for e in (dot.depth, dot.size))
+    return depth >= dot.min_depth and size <= dot.limit
 
 
 def test_forward_packs_weights_and_windows_over_the_whole_contraction():
     dot = kernel("conv_xcorr_relu", "forward_U").window.dot
-    assert dot.weights.store == "_wk[j, C*(KW*a + b) + i] = _dt(K[i, j, a, b]*T[i, j])"
-    assert [lp.index for lp in dot.weights.loops] == ["j", "a", "b", "i"]
-    assert dot.window.store == "_pd[-Wo*_y0 + Wo*y + x, C*(KW*a + b) + i] = X[n, i, a + y, b + x]"
-    assert [lp.range for lp in dot.window.loops] == [  # a chunk of map rows; a run of input maps
+    assert source(dot.weights).splitlines()[-1].strip() == \
+        "_wk[j, C*(KW*a + b) + i] = _dt(K[i, j, a, b]*T[i, j])"
+    assert [lp.index for lp in loops_of(dot.weights)] == ["j", "a", "b", "i"]
+    assert source(dot.window[0]).splitlines()[-1].strip() == \
+        "_pd[-Wo*_y0 + Wo*y + x, C*(KW*a + b) + i] = X[n, i, a + y, b + x]"
+    assert [span(lp) for lp in loops_of(dot.window)] == [  # a chunk of map rows; a run of input maps
         "range(KH)", "range(KW)", "range(_y0, _y1)", "range(Wo)", "range(C)"]
-    assert (dot.row, dot.width, dot.depth) == ("Ho", "Wo", "C*KH*KW")
-    assert (dot.size, dot.min_depth, dot.limit, dot.chunk) == ("C*KH*KW*Wo", MIN_DEPTH_UNPADDED, LIMIT, CHUNK)
+    assert text((dot.row, dot.width, dot.depth)) == ("Ho", "Wo", "C*KH*KW")
+    assert (text(dot.size), dot.min_depth, dot.limit, dot.chunk) == ("C*KH*KW*Wo", MIN_DEPTH_UNPADDED, LIMIT,
+                                                                     CHUNK)
     main = dot.blocks[0]
-    assert main.j_range == "range(_j0, _jr, 4)" and main.f_range == "range(0, _fr, 2)"
-    assert main.loads == (("_p0", "_pd[_f, _r]"), ("_p1", "_pd[_f + 1, _r]"))
-    assert main.steps[:3] == (("_w", "=", "_wk[j, _r]"), ("_s00", "+=", "_w*_p0"), ("_s01", "+=", "_w*_p1"))
-    assert main.stores[-1] == "_U_f[n, j + 3, Wo*_y0 + _f + 1] += _s31"
+    assert span(main.j_loop) == "range(_j0, _jr, 4)" and span(main.f_loop) == "range(0, _fr, 2)"
+    assert text(main.loads) == (("_p0", "_pd[_f, _r]"), ("_p1", "_pd[_f + 1, _r]"))
+    assert text(main.steps[:3]) == ("_w = _wk[j, _r]", "_s00 += _w*_p0", "_s01 += _w*_p1")
+    assert text(main.stores[-1]) == "_U_f[n, j + 3, Wo*_y0 + _f + 1] += _s31"
     # the maps and positions the blocks leave, a point at a time: the blocked maps' last positions,
     # then every position of the maps left over
-    assert [(len(b.sums), b.j_range, b.f_range) for b in dot.blocks[1:]] == [
+    assert [(len(b.sums), span(b.j_loop), span(b.f_loop)) for b in dot.blocks[1:]] == [
         (1, "range(_j0, _jr)", "range(_fr, _nf)"), (1, "range(_jr, _j1)", "range(_nf)")]
 
 
@@ -41,8 +47,9 @@ def test_a_padded_window_is_packed_inside_the_array_only():
     for name in ("forward_U", "backward_dX"):
         w = kernel("conv_xcorr_relu_same", name).window
         assert w.zeroed and w.dot is not None and w.dot.min_depth == MIN_DEPTH  # < MIN_DEPTH_UNPADDED
-        y, x = w.dot.window.loops[2:4]
-        assert (len(y.lower), len(y.stop), len(x.lower), len(x.stop)) == (3, 3, 2, 2), (y, x)  # and chunked
+        y, x = loops_of(w.dot.window)[2:4]
+        ends = [len(e.args) if isinstance(e, L.Call) else 1 for lp in (y, x) for e in (lp.start, lp.stop)]
+        assert ends == [3, 3, 2, 2], (y, x)  # clipped, and chunked
 
 
 @pytest.mark.parametrize("layer,name", [
@@ -79,7 +86,7 @@ SIZES = [
 def test_a_large_map_is_packed_a_chunk_of_rows_at_a_time():
     dot = kernel("conv_xcorr_relu_same", "forward_U").window.dot
     sizes = SIZES[-1][1]
-    rows = max(1, CHUNK // eval(f"({dot.width}) * ({dot.depth})", {}, dict(sizes)))
+    rows = max(1, CHUNK // eval(f"({source(dot.width)}) * ({source(dot.depth)})", {}, dict(sizes)))
     assert rows < sizes["H"] and _runs(dot, sizes)
 
 

@@ -13,7 +13,10 @@ import sympy as sp
 from test_generated import case
 from user_layers import strided_dilated_padded
 
+from symcnn.codegen import loops as L
 from symcnn.codegen.checks import relative_difference
+from symcnn.codegen.emit import source
+from symcnn.codegen.freeze import frozen
 from symcnn.codegen.lower import lower
 from symcnn.codegen.scatter import scattered
 from symcnn.derive.cache import cached_derive, spec_hash
@@ -44,16 +47,23 @@ def test_the_derived_gradient_has_guards_the_kernel_has_none(layer, dx):
     assert y.lower == ("0", "((P - a*d - 1) // (s)) + 1") and len(y.stop) == 2, y
 
 
+def _scattered(term: Term):
+    """The scatter schedule of ``target[n, p] = term``, read off the frozen term."""
+    shape = (L.Var("N"), L.Var("H"))
+    return scattered(("n", "p"), shape, (frozen(term),), set(), {"N", "H", "K"})
+
+
 def test_other_guards_keep_the_kernel_as_derived():
     n, p, a = sp.symbols("n p a", integer=True)
     X = sp.IndexedBase("X")
     bound = Bound(a, (sp.S.Zero,), (sp.Symbol("K") - 1,), (sp.S.Zero, sp.Symbol("K") - 1))
-    less = Term((bound,), X[n, a], (sp.Lt(p, 2 * a),))
-    assert scattered((n, p), (sp.Symbol("N"), sp.Symbol("H")), (less,), set()) is None
-    free_only = Term((bound,), X[n, a], (sp.Eq(p, n),))  # fixed by another free index, not the sums
-    assert scattered((n, p), (sp.Symbol("N"), sp.Symbol("H")), (free_only,), set()) is None
-    unguarded = Term((bound,), X[n, a], ())
-    assert scattered((n, p), (sp.Symbol("N"), sp.Symbol("H")), (unguarded,), set()) is None
+    assert _scattered(Term((bound,), X[n, a], (sp.Lt(p, 2 * a),))) is None
+    assert _scattered(Term((bound,), X[n, a], (sp.Eq(p, n),))) is None  # fixed by another free index
+    assert _scattered(Term((bound,), X[n, a], ())) is None
+    fixed = _scattered(Term((bound,), X[n, a], (sp.Eq(p, 2 * a + 1),)))  # p = 2a + 1 < H: a < H/2
+    assert fixed.inner == ("p",) and [source(e) for e in fixed.targets[0]] == ["n", "2*a + 1"]
+    ((a_loop,),) = fixed.sums
+    assert [source(e) for e in a_loop.stop] == ["K", "H // 2"]
 
 
 @pytest.mark.parametrize("s,d,P", [(2, 2, 1), (3, 2, 0), (2, 4, 3)], ids=["s2d2", "s3d2", "s2d4"])

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from test_generated import assert_agree, assert_gradients, case
 
+from symcnn.codegen import loops as L
 from symcnn.codegen import target
+from symcnn.codegen.emit import source
 from symcnn.codegen.lower import lower
 from symcnn.codegen.target import BASELINE, TARGETS, Target
 from symcnn.derive.cache import cached_derive, spec_hash
@@ -63,15 +65,16 @@ def test_avx512_blocks_are_wider_than_avx2_blocks():
     for t in (AVX2, AVX512):
         assert _kernel("fc_relu", "forward_U", t).tile.width == t.block
         forward = _kernel("conv_xcorr_relu", "forward_U", t).window.term.jam
-        assert forward.width == t.block and f"// {t.block} * {t.block}" in forward.head[0][1]
+        assert forward.width == t.block and source(forward.head[0][1]) == f"(KW // {t.block})*{t.block}"
         dk = _kernel("conv_xcorr_relu", "backward_dK", t).window.term.jam  # JB maps × FB taps, as the dot
-        assert (dk.width, dk.loops[1].step) == t.dot
+        assert (dk.width, dk.loops[1].step.value) == t.dot
         dx = _kernel("conv_xcorr_relu", "backward_dX", t).terms[0].jam  # JB maps × FB taps, as the dot
-        assert (dx.width, dx.loops[1].step) == t.dot
+        assert (dx.width, dx.loops[1].step.value) == t.dot
     assert (AVX2.block, AVX512.block) == (4, 5)
     # a 5×5 block: 25 sums in flight in the fully connected forward kernel, 16 on AVX2
-    assert len(_kernel("fc_relu", "forward_U", AVX512).tile.blocks[0].updates) == 25
-    assert len(_kernel("fc_relu", "forward_U", AVX2).tile.blocks[0].updates) == 16
+    for t, sums in ((AVX512, 25), (AVX2, 16)):
+        (run,) = [s for s in _kernel("fc_relu", "forward_U", t).tile.whole if isinstance(s, L.Loop)]
+        assert sum(isinstance(s, L.Accumulate) for s in run.body) == sums
 
 
 # Slow: a Numba compile per target (the default run checks the two targets' block sizes, above)

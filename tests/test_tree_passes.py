@@ -188,3 +188,46 @@ def test_specialized_runs_a_body_with_the_size_constant_where_it_has_that_value(
         env["k"](X, D, 12 // s_, s_)
         assert np.array_equal(D, X.reshape(-1, s_).sum(axis=1))
     assert specialized("H", 2)(k) == k
+
+
+#: The passes over the loop tree and the schedules ported onto frozen terms: none may reach SymPy.
+SYMPY_FREE = ("passes", "block", "gradblock", "tile", "interchange", "forms", "scatter",
+              "pack", "jam", "copies", "dot",
+              "schedule_tree")
+
+
+def _imports(module: str) -> tuple[set[str], set[str]]:
+    """The top-level packages and the ``symcnn.codegen`` modules ``symcnn.codegen.<module>`` imports."""
+    import ast
+    from pathlib import Path
+
+    import symcnn.codegen
+
+    tree = ast.parse((Path(symcnn.codegen.__file__).parent / f"{module}.py").read_text())
+    packages, siblings = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            packages |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 1:
+                siblings |= {node.module} if node.module else {a.name for a in node.names}
+            elif node.level == 0:
+                packages.add(node.module.split(".")[0])
+            else:
+                packages.add("symcnn")  # a module outside codegen: not checked, so refused
+    return packages, siblings
+
+
+@pytest.mark.parametrize("module", SYMPY_FREE)
+def test_passes_reach_no_sympy(module):
+    """A pass reads frozen terms and builds loop-tree nodes: neither it nor any codegen module it imports,
+    however indirectly, imports SymPy (#25)."""
+    todo, seen = [module], set()
+    while todo:
+        m = todo.pop()
+        if m in seen:
+            continue
+        seen.add(m)
+        packages, siblings = _imports(m)
+        assert not packages & {"sympy", "symcnn"}, f"{module} reaches {sorted(packages)} through {m}"
+        todo += sorted(siblings)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 from test_generated import GENERATED, assert_agree, case
-from test_pack import kernel
+from test_pack import kernel, span, text
 
+from symcnn.codegen import loops as L
 from symcnn.codegen.window import LIMIT, ROWS_LIMIT
 from symcnn.runtime.loader import load_layer_module
 
@@ -32,13 +33,14 @@ def test_kernel_gradient_sums_four_output_maps_by_two_taps_per_packed_load():
     term = kernel("conv_xcorr_relu", "backward_dK").window.term
     jam = term.jam
     assert jam.width == 4 and jam.index == "j" and jam.depth == 1  # inside the loop over n
-    assert jam.head == (("_br", "KW // 2 * 2"),) and jam.loops[1].step == 2
+    assert text(jam.head) == (("_br", "(KW // 2)*2"),) and jam.loops[1].step == L.Int(2)
     rows = [f"_dU_f[n, j{o}, _f]" for o in ("", " + 1", " + 2", " + 3")]
-    assert sorted(value for _, value in jam.temps) == sorted(["_pk[a, b, _f]", "_pk[a, b + 1, _f]", *rows])
+    temps = sorted(value for _, value in text(jam.temps))
+    assert temps == sorted(["_pk[a, b, _f]", "_pk[a, b + 1, _f]", *rows])
     assert [acc for acc, _ in jam.pre] == ["_s00", "_s01", "_s10", "_s11", "_s20", "_s21", "_s30", "_s31"]
-    assert jam.stores[-1] == "_part[_o, j + 3, a, b + 1] += _s31*T[i, j + 3]"
-    assert jam.rest.loops[1].range == "range(_br, KW)"  # the last tap of an odd row: four maps at a time
-    assert jam.rest.stores[3] == "_part[_o, j + 3, a, b] += _s3*T[i, j + 3]"
+    assert text(jam.stores[-1]) == "_part[_o, j + 3, a, b + 1] += _s31*T[i, j + 3]"
+    assert span(jam.rest.loops[1]) == "range(_br, KW)"  # the last tap of an odd row: four maps at a time
+    assert text(jam.rest.stores[3]) == "_part[_o, j + 3, a, b] += _s3*T[i, j + 3]"
     assert term.nest[0].range == "range(_j0, _j1)"  # the block's images
     assert term.nest[1].range == "range(_jr, M)"  # the maps left over run one at a time
 
@@ -48,7 +50,7 @@ def test_combination_weight_gradient_sums_the_taps_too():
     are scaled by their kernel taps and added into one weight each."""
     w = kernel("combo_sigmoid_pairs", "backward_dalpha").window
     assert w.blocked == "n" and w.outer == (("i", "C"),) and w.limit == LIMIT
-    assert w.term.jam.stores[-1] == "_part[_o, j + 3] += _s31*K[i, j + 3, a, b + 1]"
+    assert text(w.term.jam.stores[-1]) == "_part[_o, j + 3] += _s31*K[i, j + 3, a, b + 1]"
     assert w.split.shape == ("M",) and w.split.size == "M" and w.split.target == "dalpha"
 
 
@@ -56,16 +58,17 @@ def test_forward_adds_four_packed_loads_into_four_output_maps():
     term = kernel("conv_xcorr_relu", "forward_U").window.term
     jam = term.jam
     assert jam.width == 4 and jam.depth == 1  # inside the loop over input maps
-    assert jam.head == (("_br", "KW // 4 * 4"),) and jam.loops[1].range == "range(0, _br, 4)"
-    assert jam.pre[6] == ("_k12", "_dt(K[i, j + 1, a, b + 2]*T[i, j + 1])")  # 16 coefficients
-    assert [value for _, value in jam.temps] == [f"_pk[a, b{o}, _f]" for o in ("", " + 1", " + 2", " + 3")]
-    assert jam.updates[3] == ("_U_f[n, j + 3, _f]", "_k30*_w0 + _k31*_w1 + _k32*_w2 + _k33*_w3")
+    assert text(jam.head) == (("_br", "(KW // 4)*4"),) and span(jam.loops[1]) == "range(0, _br, 4)"
+    assert text(jam.pre[6]) == ("_k12", "_dt(K[i, j + 1, a, b + 2]*T[i, j + 1])")  # 16 coefficients
+    taps = [f"_pk[a, b{o}, _f]" for o in ("", " + 1", " + 2", " + 3")]
+    assert [value for _, value in text(jam.temps)] == taps
+    assert text(jam.updates[3]) == ("_U_f[n, j + 3, _f]", "_k30*_w0 + _k31*_w1 + _k32*_w2 + _k33*_w3")
     assert jam.stores == ()
     rest = jam.rest  # the taps past the last multiple of four: one packed load into four maps
-    assert rest.loops[1].range == "range(_br, KW)"
-    assert rest.pre[3] == ("_k3", "_dt(K[i, j + 3, a, b]*T[i, j + 3])")
-    assert rest.temps[0] == ("_w0", "_pk[a, b, _f]")
-    assert rest.updates[3] == ("_U_f[n, j + 3, _f]", "_k3*_w0")
+    assert span(rest.loops[1]) == "range(_br, KW)"
+    assert text(rest.pre[3]) == ("_k3", "_dt(K[i, j + 3, a, b]*T[i, j + 3])")
+    assert text(rest.temps[0]) == ("_w0", "_pk[a, b, _f]")
+    assert text(rest.updates[3]) == ("_U_f[n, j + 3, _f]", "_k3*_w0")
 
 
 @pytest.mark.parametrize("layer,name", [

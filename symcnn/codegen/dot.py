@@ -42,19 +42,20 @@ convolution's forward equation; a 'same' convolution's input sensitivity,
 which is one too) whose body is the window times a factor that holds only
 the contraction and the blocked index (``j``), and whose target is the only
 other read of the rows.
+
+A pass over the frozen term and loops :mod:`.window` found (:class:`Found`),
+no SymPy: the :class:`~.ir.Dot` it records holds loop-tree nodes, its
+indices and extents written as SymPy wrote them (:func:`.copies.canonical`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sympy as sp
-
-from ..derive.terms import Bound
-from .ir import Dot, DotBlock, Fill
-from .nest import loop_of as loop
-from .pack import FLAT
-from .printer import scalar_code
+from . import loops as L
+from .copies import at, canonical, plus, times
+from .ir import Dot, DotBlock, Sum
+from .pack import FLAT, loop
 
 #: The fewest products a point's contraction must have where the window is zero-padded (a 'same'
 #: convolution): 8 AVX2 vectors of float32. VGG's 3×3 taps over 16 maps (144 products) run 1.7× as fast
@@ -71,25 +72,31 @@ LIMIT = 262144
 #: an L2 cache holds beside the packed weights (a 28×28 map's 3×3 windows over 16 maps are 450 KiB).
 CHUNK = 32768
 #: The packed weights and windows, and the contraction's flat index.
-WEIGHTS, WINDOWS, DEPTH = "_wk", "_pd", sp.Symbol("_r", integer=True)
+WEIGHTS, WINDOWS, DEPTH = "_wk", "_pd", "_r"
 #: The map rows of the chunk a block packs: ``_y0 ≤ y < _y1``.
-Y0, Y1 = sp.Symbol("_y0", integer=True), sp.Symbol("_y1", integer=True)
+Y0, Y1 = "_y0", "_y1"
 
 
 @dataclass(frozen=True)
 class Found:
-    """The packed-window analysis :func:`dotted` starts from (:func:`.window.windowed` finds it)."""
+    """The packed-window analysis :func:`dotted` starts from (:func:`.window.windowed` finds it), frozen."""
 
-    body: sp.Expr  #: the term's body
-    window: sp.Indexed  #: the window read
-    rows: tuple[sp.Symbol, sp.Symbol]  #: its flat pair ``(y, x)``
-    taps: tuple[sp.Symbol, sp.Symbol]  #: its partner pair ``(a, b)``
-    blocked: sp.Symbol  #: the index the window does not hold (``j``)
-    seq: tuple[sp.Symbol, ...]  #: the other sums (input maps)
-    target: sp.Indexed  #: the target's flat read ``U_f[n, j, _f]``
-    bounds: dict  #: index → rectangular :class:`~..derive.terms.Bound`
-    extent: dict  #: index → extent
-    fill: tuple[Bound, ...]  #: the window's fill loops (clipped to the array where it is padded)
+    body: L.Expr  #: the term's body
+    window: L.Load  #: the window read
+    rows: tuple[str, str]  #: its flat pair ``(y, x)``
+    taps: tuple[str, str]  #: its partner pair ``(a, b)``
+    blocked: str  #: the index the window does not hold (``j``)
+    seq: tuple[str, ...]  #: the other sums (input maps)
+    target: L.Load  #: the target's flat read ``U_f[n, j, _f]``
+    bounds: dict[str, Sum]  #: index → rectangular sum
+    extent: dict[str, L.Expr]  #: index → extent
+    fill: tuple[Sum, ...]  #: the window's fill loops (clipped to the array where it is padded)
+
+
+def _around(loops: list[L.Loop], body: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
+    for lp in reversed(loops):
+        body = (L.with_body(lp, body),)
+    return body
 
 
 def dotted(f: Found, blocks: tuple[int, int], padded: bool) -> Dot | None:
@@ -98,75 +105,72 @@ def dotted(f: Found, blocks: tuple[int, int], padded: bool) -> Dot | None:
     window is clipped to its array (its minimum depth is :data:`MIN_DEPTH`, else
     :data:`MIN_DEPTH_UNPADDED`)."""
     w, j = f.window, f.blocked
-    factors = sp.Mul.make_args(f.body)
+    factors = L.factors(f.body)
     if factors.count(w) != 1:
         return None
-    coef = sp.Mul(*[a for a in factors if a != w])
+    coef = L.product(a for a in factors if a != w)
     depth = (*f.taps, *f.seq)  # the input maps innermost: the fill's inner loop writes a run of them
     allowed = {j, *depth}
-    loops = set(f.bounds)
-    if (coef.free_symbols & loops) - allowed or coef.has(FLAT) or w in coef.atoms(sp.Indexed):
+    names = L.names(coef)
+    if (names & set(f.bounds)) - allowed or FLAT in names or w in L.walk(coef):
         return None
-    flat = f.rows[0] * f.extent[f.rows[1]] + f.rows[1]
-    size = sp.Mul(*[f.extent[s] for s in depth])
-    wk, pd = sp.IndexedBase(WEIGHTS), sp.IndexedBase(WINDOWS)
-    r = sp.S.Zero
-    for s in depth:  # the contraction's flat index, row-major: (a·KW + b)·C + i
-        r = r * f.extent[s] + s
-    weights = Fill(0, tuple(loop(f.bounds[s]) for s in (j, *depth)),
-                   f"{scalar_code(wk[j, r])} = _dt({scalar_code(coef)})")
     y, x = f.rows
+    size = times(*(f.extent[s] for s in depth))
+    r: L.Expr = L.Int(0)
+    for s in depth:  # the contraction's flat index, row-major: (a·KW + b)·C + i
+        r = plus(times(r, f.extent[s]), L.Var(s))
+    weights_loops = [loop(f.bounds[s]) for s in (j, *depth)]
+    store = L.Assign(L.Load(WEIGHTS, (L.Var(j), r)), L.Typed(coef, "_dt"))
+    weights = L.Loop(j, L.Int(0), f.extent[j], _around(weights_loops[1:], (store,)))
     fill = [_chunked(b) if b.index == y else b for b in f.fill]
-    store = f"{scalar_code(pd[flat - Y0 * f.extent[x], r])} = {scalar_code(w)}"
-    window = Fill(0, tuple(loop(b) for b in fill), store)
-    target = f.target.xreplace({FLAT: FLAT + Y0 * f.extent[x]})
+    row = plus(times(L.Var(y), f.extent[x]), L.Var(x), times(L.Int(-1), L.Var(Y0), f.extent[x]))
+    window = _around([loop(b) for b in fill], (L.Assign(L.Load(WINDOWS, (row, r)), w),))
+    target = at(f.target, {FLAT: plus(L.Var(FLAT), times(L.Var(Y0), f.extent[x]))})
     jb, fb = blocks
+    j0, jr, j1, fr, nf = (L.Var(n) for n in ("_j0", "_jr", "_j1", "_fr", "_nf"))
     return Dot(
         weights=weights,
-        weights_shape=(scalar_code(f.extent[j]), scalar_code(size)),
+        weights_shape=(f.extent[j], size),
         window=window,
-        row=scalar_code(f.extent[y]),
-        width=scalar_code(f.extent[x]),
-        depth=scalar_code(size),
-        size=scalar_code(f.extent[x] * size),
+        row=f.extent[y],
+        width=f.extent[x],
+        depth=size,
+        size=times(f.extent[x], size),
         min_depth=MIN_DEPTH if padded else MIN_DEPTH_UNPADDED,
         limit=LIMIT,
         chunk=CHUNK,
         jb=jb,
         fb=fb,
-        blocks=(_block(target, j, jb, fb, f"range(_j0, _jr, {jb})", f"range(0, _fr, {fb})"),
-                _block(target, j, 1, 1, "range(_j0, _jr)", "range(_fr, _nf)"),
-                _block(target, j, 1, 1, "range(_jr, _j1)", "range(_nf)")),
+        blocks=(_block(target, j, jb, fb, L.Loop(j, j0, jr, (), L.Int(jb)),
+                       L.Loop(FLAT, L.Int(0), fr, (), L.Int(fb))),
+                _block(target, j, 1, 1, L.Loop(j, j0, jr, ()), L.Loop(FLAT, fr, nf, ())),
+                _block(target, j, 1, 1, L.Loop(j, jr, j1, ()), L.Loop(FLAT, L.Int(0), nf, ()))),
     )
 
 
-def _chunked(b: Bound) -> Bound:
+def _chunked(b: Sum) -> Sum:
     """The fill's loop over map rows, cut to the chunk ``_y0 ≤ y < _y1`` (inside the declared range)."""
-    if (b.lower, b.upper) == ((b.declared[0],), (b.declared[1],)):
-        return Bound(b.index, (Y0,), (Y1 - 1,), b.declared)
-    return Bound(b.index, (*b.lower, Y0), (*b.upper, Y1 - 1), b.declared)
+    start, extent = b.declared
+    if b.lower == (start,) and len(b.stop) == 1 and canonical(b.stop[0]) == plus(start, extent):
+        return Sum(b.index, (L.Var(Y0),), (L.Var(Y1),), b.declared)
+    return Sum(b.index, (*b.lower, L.Var(Y0)), (*b.stop, L.Var(Y1)), b.declared)
 
 
-def _block(target: sp.Indexed, j: sp.Symbol, jw: int, fw: int, j_range: str, f_range: str) -> DotBlock:
-    """``jw × fw`` points at once, over ``j_range`` × ``f_range``: the loads, sums and stores of one
-    register block."""
-    wk, pd = sp.IndexedBase(WEIGHTS), sp.IndexedBase(WINDOWS)
-    sums = [[sp.Symbol(f"_s{m}{n}") for n in range(fw)] for m in range(jw)]
-    loads = [(f"_p{n}", scalar_code(pd[FLAT + n, DEPTH])) for n in range(fw)]
-    steps = []
+def _block(target: L.Load, j: str, jw: int, fw: int, j_loop: L.Loop, f_loop: L.Loop) -> DotBlock:
+    """``jw × fw`` points at once, over ``j_loop`` × ``f_loop`` (their bodies empty): the loads, sums and
+    stores of one register block."""
+    sums = [[f"_s{m}{n}" for n in range(fw)] for m in range(jw)]
+    f, r = L.Var(FLAT), L.Var(DEPTH)
+    loads = tuple((f"_p{n}", L.Load(WINDOWS, (L.plus(f, L.Int(n)), r))) for n in range(fw))
+    steps: list[L.Stmt] = []
     for m in range(jw):
-        steps.append(("_w", "=", scalar_code(wk[j + m, DEPTH])))
-        steps += [(str(sums[m][n]), "+=", f"_w*_p{n}") for n in range(fw)]
-    stores = tuple(f"{scalar_code(target.xreplace({j: j + m, FLAT: FLAT + n}))} += {sums[m][n]}"
+        steps.append(L.Assign(L.Var("_w"), L.Load(WEIGHTS, (L.plus(L.Var(j), L.Int(m)), r))))
+        steps += [L.Accumulate(L.Var(sums[m][n]), L.Mul((L.Var("_w"), L.Var(f"_p{n}")))) for n in range(fw)]
+    stores = tuple(L.Accumulate(at(target, {j: L.plus(L.Var(j), L.Int(m)), FLAT: L.plus(f, L.Int(n))}),
+                                L.Var(sums[m][n]))
                    for m in range(jw) for n in range(fw))
-    return DotBlock(
-        j_range=j_range,
-        f_range=f_range,
-        sums=tuple(str(s) for row in sums for s in row),
-        loads=tuple(loads),
-        steps=tuple(steps),
-        stores=stores,
-    )
+    return DotBlock(j_loop=j_loop, f_loop=f_loop, sums=tuple(s for row in sums for s in row), loads=loads,
+                    steps=tuple(steps), stores=stores)
 
 
 __all__ = ["DEPTH", "LIMIT", "MIN_DEPTH", "MIN_DEPTH_UNPADDED", "WEIGHTS", "WINDOWS", "Found", "dotted"]

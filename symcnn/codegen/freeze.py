@@ -28,7 +28,7 @@ its array operations from it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
@@ -38,12 +38,16 @@ from ..derive.terms import Bound, Term
 from ..model.functions import relu, sigmoid, step
 from . import ir
 from . import loops as L
+from .interchange import reorder
 from .ir import HOLE, Code, Elementwise
+from .pack import FLAT as FLAT_NAME
 from .printer import argument_code, array_code, code, scalar_code
 from .ufuncs import chain
 
 #: The local every point of a target with sums accumulates into.
 ACC = "_acc"
+#: The flat index of a packed map (:data:`.pack.FLAT`), as the stages that still read SymPy name it.
+FLAT = sp.Symbol(FLAT_NAME, integer=True)
 
 #: SymPy's functions by the :class:`~.loops.Call` name they freeze to.
 _FUNCTIONS = {
@@ -95,6 +99,75 @@ def conditions(guards: Sequence[sp.Basic]) -> tuple[L.Expr, ...]:
     for g in guards:
         out += conditions(g.args) if isinstance(g, sp.And) else [freeze(g)]
     return tuple(out)
+
+
+def frozen_sum(b: Bound) -> ir.Sum:
+    """One derived sum frozen (:class:`~.ir.Sum`): its lower ends, its stops (upper ends + 1), its
+    declared start and extent."""
+    lo, hi = b.declared
+    return ir.Sum(
+        str(b.index),
+        tuple(freeze(e) for e in b.lower),
+        tuple(freeze(sp.expand(e + 1)) for e in b.upper),
+        (freeze(lo), freeze(sp.expand(hi - lo + 1))),
+    )
+
+
+@lru_cache(maxsize=1 << 12)
+def frozen(t: Term) -> ir.Frozen:
+    """Derived term ``t`` frozen once for the schedules (:class:`~.ir.Frozen`): its sums
+    (:func:`frozen_sum`), body and guards as loop-tree expressions; what SymPy expands here no schedule
+    has to."""
+    return ir.Frozen(tuple(frozen_sum(b) for b in t.sums), freeze(t.body), conditions(t.guards))
+
+
+def thaw(e: L.Expr, symbols: Mapping[str, sp.Symbol]) -> sp.Expr:
+    """A frozen integer expression as SymPy again, each name the symbol ``symbols`` gives it (its
+    assumptions kept), a floor division as ``floor`` of the expanded quotient, as
+    :func:`symcnn.model.bounds.floor_div` builds one."""
+    if isinstance(e, L.Int):
+        return sp.Integer(e.value)
+    if isinstance(e, L.Rat):
+        return sp.Rational(e.p, e.q)
+    if isinstance(e, L.Var):
+        return symbols[e.name]
+    if isinstance(e, L.Add):
+        return sp.Add(*(thaw(t, symbols) for t in e.terms))
+    if isinstance(e, L.Mul):
+        return sp.Mul(*(thaw(f, symbols) for f in e.factors))
+    if isinstance(e, L.Pow):
+        return sp.Pow(thaw(e.base, symbols), thaw(e.exp, symbols))
+    if isinstance(e, L.FloorDiv):
+        return sp.floor(sp.expand(thaw(e.num, symbols) / thaw(e.den, symbols)))
+    raise ValueError(f"no SymPy form for {type(e).__name__}")
+
+
+def symbols_of(bounds: Sequence[Bound]) -> dict[str, sp.Symbol]:
+    """The symbols of derived bounds by name: what :func:`thawed` gives a frozen name back as."""
+    return {str(s): s for b in bounds for e in (b.index, *b.lower, *b.upper, *b.declared)
+            for s in e.free_symbols}
+
+
+def sizes_of(symbols: Mapping[str, sp.Symbol]) -> set[str]:
+    """The names among ``symbols`` that are positive integers (sizes): what the frozen bound algebra
+    (:mod:`.forms`) may take as positive."""
+    return {n for n, s in symbols.items() if s.is_integer and s.is_positive}
+
+
+def thawed(s: ir.Sum, symbols: Mapping[str, sp.Symbol], declared: tuple[sp.Expr, sp.Expr]) -> Bound:
+    """A frozen sum as a derived bound again (its declared range as given), for the stages that still
+    read SymPy."""
+    return Bound(symbols[s.index], tuple(sp.expand(thaw(e, symbols)) for e in s.lower),
+                 tuple(sp.expand(thaw(e, symbols) - 1) for e in s.stop), declared)
+
+
+def reordered(nest: Sequence[Bound], order: Sequence[sp.Symbol]) -> list[Bound]:
+    """:func:`.interchange.reorder` of a nest of derived bounds, for the stages that still read SymPy
+    (:mod:`.order`): the nest frozen, reordered, and its bounds thawed."""
+    symbols = symbols_of(nest)
+    out = reorder([frozen_sum(b) for b in nest], [str(v) for v in order], sizes_of(symbols))
+    declared = {str(b.index): b.declared for b in nest}
+    return [thawed(s, symbols, declared[s.index]) for s in out]
 
 
 def term_nest(t: Term, acc: L.Var) -> L.Stmt:

@@ -1,7 +1,10 @@
 """The loop/array IR between a derivation and the source it becomes.
 
 Everything here is plain data, no SymPy objects: SymPy is frozen when the
-lowering builds it. An expression a stage only places into source is
+lowering builds it. A derived term is frozen once (:class:`Frozen`,
+:class:`Sum`) for the schedules that read loop-tree expressions, and their
+records (:class:`Tile`, :class:`Pack`, :class:`Jam`, :class:`Dot`) hold
+:mod:`.loops` nodes. Elsewhere an expression a stage only places into source is
 :class:`Code`, its text as the printers wrote it, with what a stage may need
 to know of it (one name or number? which integer?) read off the SymPy
 expression, never off the text. :mod:`.lower` builds the IR from a
@@ -206,10 +209,10 @@ class Pack:
     ``store`` runs inside the ``unpack`` loops and adds it into the target.
     """
 
-    shape: tuple[str, ...]
-    flats: tuple[tuple[str, str], ...]
-    unpack: tuple[Loop, ...]
-    store: str
+    shape: tuple[L.Expr, ...]
+    flats: tuple[tuple[str, L.Reshape], ...]
+    unpack: tuple[L.Loop, ...]  #: their bodies empty
+    store: L.Accumulate
 
 
 @dataclass(frozen=True)
@@ -223,7 +226,7 @@ class Fill:
 
 @dataclass(frozen=True)
 class Jam:
-    """A term unrolled ``width`` times over one loop and jammed (:mod:`.window`).
+    """A term unrolled ``width`` times over one loop and jammed (:mod:`.jam`), as loop-tree nodes.
 
     Right inside the first ``depth`` loops of a term's nest, ``stop`` is set
     to the last multiple of ``width`` from ``start`` below ``end`` and ``for
@@ -239,18 +242,46 @@ class Jam:
 
     depth: int
     index: str
-    start: Code
-    end: str
+    start: L.Expr
+    end: L.Expr
     stop: str
     width: int
-    loops: tuple[Loop, ...]
-    flat: Loop
-    pre: tuple[tuple[str, str], ...]
-    temps: tuple[tuple[str, str], ...]
-    updates: tuple[tuple[str, str], ...]
-    stores: tuple[str, ...]
-    head: tuple[tuple[str, str], ...] = ()
+    loops: tuple[L.Loop, ...]  #: their bodies empty
+    flat: L.Loop  #: its body empty
+    pre: tuple[tuple[str, L.Expr], ...]
+    temps: tuple[tuple[str, L.Expr], ...]
+    updates: tuple[tuple[L.Var | L.Load, L.Expr], ...]
+    stores: tuple[L.Accumulate, ...]
+    head: tuple[tuple[str, L.Expr], ...] = ()
     rest: Jam | None = None
+
+
+@dataclass(frozen=True)
+class Sum:
+    """One bounded sum of a derived term, frozen (:func:`.freeze.frozen`): ``index`` runs from the
+    ``max`` of ``lower`` up to (not including) the ``min`` of ``stop``; ``declared``: ``(start, extent)``
+    of the range it was declared with."""
+
+    index: str
+    lower: tuple[L.Expr, ...]
+    stop: tuple[L.Expr, ...]
+    declared: tuple[L.Expr, L.Expr]
+
+    @property
+    def extent(self) -> L.Expr | None:
+        """The extent of a loop ``range(E)`` (one lower bound, zero; one stop), else ``None``."""
+        return self.stop[0] if self.lower == (L.Int(0),) and len(self.stop) == 1 else None
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """A derived term ``Σ_sums [guards] body`` frozen once, at lowering (:func:`.freeze.frozen`): what the
+    schedules read instead of SymPy. ``body`` is a product as SymPy orders its factors; array reads are
+    :class:`~.loops.Load` nodes whose indices :func:`.loops.affine` reads."""
+
+    sums: tuple[Sum, ...]
+    body: L.Expr
+    guards: tuple[L.Expr, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -286,16 +317,16 @@ class Reduction:
 
 @dataclass(frozen=True)
 class DotBlock:
-    """One register block of :class:`Dot`: for ``j`` in ``j_range``, ``_f`` in ``f_range``, the ``sums``
-    start at zero, the contraction loop runs ``loads`` then ``steps`` (``(name, op, value)``), and the
-    ``stores`` add the sums into the target."""
+    """One register block of :class:`Dot`, as loop-tree nodes: inside ``j_loop`` and ``f_loop``, the
+    ``sums`` start at zero, the contraction loop runs ``loads`` then ``steps``, and the ``stores`` add the
+    sums into the target."""
 
-    j_range: str
-    f_range: str
+    j_loop: L.Loop  #: its body empty
+    f_loop: L.Loop  #: its body empty
     sums: tuple[str, ...]
-    loads: tuple[tuple[str, str], ...]
-    steps: tuple[tuple[str, str, str], ...]
-    stores: tuple[str, ...]
+    loads: tuple[tuple[str, L.Expr], ...]
+    steps: tuple[L.Stmt, ...]
+    stores: tuple[L.Stmt, ...]
 
 
 @dataclass(frozen=True)
@@ -310,13 +341,13 @@ class Dot:
     ``min_depth`` and ``size`` (one row: ``width·depth``) at most ``limit``.
     """
 
-    weights: Fill
-    weights_shape: tuple[str, ...]
-    window: Fill
-    row: str
-    width: str
-    depth: str
-    size: str
+    weights: L.Loop  #: the nest that packs the weights
+    weights_shape: tuple[L.Expr, ...]
+    window: tuple[L.Stmt, ...]  #: the nest that packs a chunk of windows
+    row: L.Expr
+    width: L.Expr
+    depth: L.Expr
+    size: L.Expr
     min_depth: int
     limit: int
     chunk: int
@@ -368,34 +399,19 @@ class Window:
 
 
 @dataclass(frozen=True)
-class Block:
-    """``loop`` (a ``for`` header, or none), then ``pre`` (``name = value``), then the ``inner`` loop
-    running ``temps`` and ``updates`` (``target op value``)."""
-
-    loop: str
-    pre: tuple[tuple[str, str], ...]
-    inner: Loop
-    temps: tuple[tuple[str, str], ...]
-    updates: tuple[tuple[str, str, str], ...]
-
-
-@dataclass(frozen=True)
 class Tile:
     """The Numba schedule of a kernel unrolled over a block of targets and jammed (:mod:`.tile`).
 
     ``prange`` over blocks of ``width`` along each ``blocked`` free index
     (``(name, extent)`` pairs; their starts are ``_p0``, ``_q0``). A whole
-    block runs ``head`` (``name = value``), its ``blocks`` in order, then
-    ``stores``; a block cut by an edge runs the kernel's own schedule inside
-    the ``edges`` loops.
+    block runs ``whole``; a block cut by an edge runs the kernel's own schedule
+    inside the ``edges`` loops (their bodies empty).
     """
 
-    blocked: tuple[tuple[str, str], ...]
+    blocked: tuple[tuple[str, L.Expr], ...]
     width: int
-    head: tuple[tuple[str, str], ...]
-    blocks: tuple[Block, ...]
-    stores: tuple[str, ...]
-    edges: tuple[Loop, ...]
+    whole: tuple[L.Stmt, ...]
+    edges: tuple[L.Loop, ...]
 
 
 @dataclass(frozen=True)

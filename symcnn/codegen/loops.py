@@ -23,7 +23,9 @@ array), :class:`Dispatch` (a variant picked by the sizes); a :class:`Kernel`
 is a named function of its parameters.
 
 :func:`rewrite`, :func:`substitute`, :func:`fold`, :func:`names` and :func:`written` are what
-passes build on; :func:`affine` reads an array index as coefficients of loop indices and an offset.
+passes build on; :func:`affine` reads an array index as coefficients of loop indices and an offset;
+:func:`product` and :func:`linear` build a product and an integer affine form in the order SymPy prints
+them, so a schedule that builds nodes prints what one that printed SymPy did.
 """
 
 from __future__ import annotations
@@ -466,6 +468,41 @@ def minus(a: Expr, b: Expr) -> Expr:
     if isinstance(b, Int):
         return plus(a, Int(-b.value))
     return Add((*(a.terms if isinstance(a, Add) else (a,)), Mul((Int(-1), b))))
+
+
+def factors(e: Expr) -> tuple[Expr, ...]:
+    """``e`` as the factors of a product: a :class:`Mul`'s, else ``e`` alone."""
+    return e.factors if isinstance(e, Mul) else (e,)
+
+
+def product(fs: Iterable[Expr]) -> Expr:
+    """The product of ``fs`` in the order SymPy prints one: an integer coefficient (the integers
+    multiplied) and other numbers first, then names by name, then the rest as given; one factor alone is
+    itself, none is 1."""
+    fs = [g for f in fs for g in factors(f)]
+    coeff = math.prod(f.value for f in fs if isinstance(f, Int))
+    numbers = [f for f in fs if isinstance(f, (Rat, Real))]
+    named = sorted((f for f in fs if isinstance(f, Var)), key=lambda v: v.name)
+    rest = [f for f in fs if not isinstance(f, (Int, Rat, Real, Var))]
+    if coeff == 0:
+        return Int(0)
+    out = ([Int(coeff)] if coeff != 1 else []) + numbers + named + rest
+    return Int(1) if not out else out[0] if len(out) == 1 else Mul(tuple(out))
+
+
+def linear(e: Expr) -> Expr:
+    """``e`` in the order SymPy prints a sum of integer multiples of names and an integer: the names
+    sorted, the integer last (``q + 1 + p`` → ``p + q + 1``, ``2*(p + 1)`` → ``2*p + 2``); any other
+    expression as it is."""
+    form = affine(e, names(e))
+    if form is None or not all(isinstance(c, Int) for c in (form.offset, *dict(form.coeffs).values())):
+        return e
+    terms: list[Expr] = []
+    for name, c in sorted(form.coeffs):
+        if c.value:
+            terms.append(Var(name) if c.value == 1 else Mul((c, Var(name))))
+    terms += [form.offset] if form.offset.value else []
+    return Int(0) if not terms else terms[0] if len(terms) == 1 else Add(tuple(terms))
 
 
 def with_body(s: Loop | If | Variant, body: tuple[Stmt, ...]) -> Loop | If | Variant:

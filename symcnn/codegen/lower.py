@@ -10,9 +10,11 @@ the names, then runs, per kernel:
 2. :mod:`.order` — the Numba loop order: free indices outermost (the leading
    ones fused into one ``prange``), the index that walks the last axis
    innermost, the target accumulated in place where its own last index does
-   that better; or :mod:`.scatter`'s, where guards fix free indices;
+   that better; or :mod:`.scatter`'s, where guards fix free indices (read off the terms frozen
+   once, :func:`.freeze.frozen`, as :mod:`.tile` reads them);
 3. the schedules — :mod:`.window` (with :mod:`.dot` and :mod:`.jam`),
-   :mod:`.tile`, :mod:`.pack` — where their shapes are found.
+   :mod:`.tile`, :mod:`.pack` — where their shapes are found; :mod:`.tile` reads the terms
+   frozen once (:func:`.freeze.frozen`), not SymPy.
 
 Sizes of the module contract are solved here, once, with SymPy (:func:`solve_sizes`): reading them off
 the model's shapes is lowering the contract, not a stage over the IR.
@@ -31,7 +33,7 @@ from ..errors import SpecError
 from ..model.functions import sigmoid
 from ..model.layer import Equation, Layer
 from ..model.validate import RESERVED, check_name
-from .freeze import freeze, reduction
+from .freeze import freeze, frozen, reduction
 from .ir import (
     ArraySpec,
     Kernel,
@@ -277,9 +279,13 @@ def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: s
     reductions = [reduction(t, free, shape, sizes) for t in terms]
     reductions = schedule(reductions)
     short = short_sizes(layer)
-    scatter = scattered(free, shape, terms, short)
+    frozen_shape = tuple(freeze(e) for e in shape)
+    frozen_terms = tuple(frozen(t) for t in terms)
+    bounds = [x for t in terms for x in (*t.guards, *(y for b in t.sums for y in (*b.lower, *b.upper)))]
+    positive = {str(s) for e in (*shape, *bounds) for s in e.free_symbols if s.is_integer and s.is_positive}
+    scatter = scattered(tuple(map(str, free)), frozen_shape, frozen_terms, {str(s) for s in short}, positive)
     if scatter is not None:
-        outer, inner, init, reductions = scatter_plan(str(target.label), free, scatter, reductions)
+        outer, inner, init, reductions = scatter_plan(str(target.label), free, scatter, terms, reductions)
     else:
         outer, inner, init, reductions = plan(layer, str(target.label), free, shape, terms, reductions,
                                                dot)
@@ -287,7 +293,8 @@ def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: s
     window = tile = None
     if collapse and scatter is None:
         window = windowed(target, free, shape, terms, reductions, short, block, dot)
-        tile = tiled(target, free, shape, terms, outer, inner, block) if window is None else None
+        tile = tiled(str(target.label), tuple(map(str, free)), frozen_shape, frozen_terms, outer, inner,
+                     block) if window is None else None
     used: set[sp.Symbol] = set()
     for e in shape:
         used |= e.free_symbols

@@ -4,8 +4,9 @@ sums, what is hoisted [B7], [B8], [B12].
 Stage two of the lowering (after :func:`.freeze.reduction`, before the schedules :mod:`.window`,
 :mod:`.dot`, :mod:`.tile` and :mod:`.scatter`'s plan): :func:`schedule` moves each term's
 contiguous index innermost, :func:`plan` decides accumulation and re-derives the bounds by
-Fourier–Motzkin elimination (:mod:`.interchange`), :func:`scatter_plan` runs a scattered kernel,
-and :func:`large` says whether a kernel is worth a ``prange``.
+Fourier–Motzkin elimination (:mod:`.interchange`, over the bounds frozen: :func:`.freeze.reordered`),
+:func:`scatter_plan` runs a scattered kernel, and :func:`large` says whether a kernel is worth a
+``prange``.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ import sympy as sp
 
 from ..derive.terms import Bound, Term
 from ..model.layer import Layer
-from .freeze import freeze, hoisted, loop_of
-from .interchange import free_loops, reorder
+from . import loops as L
+from .emit import source
+from .freeze import FLAT, freeze, frozen_sum, hoisted, loop_of, reordered, symbols_of, thaw, thawed
 from .ir import Access, Loop, Reduction
 from .jam import jammed_pack
 from .nest import is_long
-from .pack import BUFFER, FLAT, packed
+from .pack import BUFFER, packed
 from .printer import scalar_code
 from .scatter import Scatter
 
@@ -139,15 +141,15 @@ def plan(
             last = [max(sums, key=lambda b: key(t, r, b))]
             sums = [b for b in sums if b not in last]
         order = list(outer) + sums + list(inner) + last
-        nest = free_loops(free, shape) + list(t.sums)
+        nest = _free_loops(free, shape) + list(t.sums)
         nest = [b for b in nest if b.index in order]
         try:
-            bounds = reorder(nest, order, {b.index: b.declared for b in nest})[len(outer) :]
+            bounds = reordered(nest, order)[len(outer) :]
         except ValueError:  # a bound the elimination cannot handle: keep the derivation's order
             bounds = [b for b in nest if b.index not in outer]
         bounds, t, target = _from_zero(bounds, t, free)
         lhs, pack = f"{target_name}[{', '.join(scalar_code(e) for e in target)}]", None
-        flat = packed(bounds, t, target_name, target) if accumulate and len(terms) == 1 else None
+        flat = _packed(bounds, t, target_name, target) if accumulate and len(terms) == 1 else None
         if flat is not None:
             bounds, t, lhs, pack = flat
         r = replace(
@@ -165,27 +167,54 @@ def plan(
     return tuple(map(str, outer)), tuple(map(str, inner)), init, planned
 
 
-def scatter_plan(target_name: str, free: tuple, s: Scatter, reductions: list[Reduction]):
+def _free_loops(free: tuple[sp.Symbol, ...], shape: tuple[sp.Expr, ...]) -> list[Bound]:
+    """The loops over a kernel's free indices, as bounds ``0 .. extent-1``."""
+    return [Bound(f, (sp.S.Zero,), (s - 1,), (sp.S.Zero, s - 1)) for f, s in zip(free, shape)]
+
+
+def scatter_plan(target_name: str, free: tuple, s: Scatter, terms: tuple[Term, ...],
+                 reductions: list[Reduction]):
     """The Numba plan of a scattered kernel (:mod:`.scatter`): the fixed free indices zeroed as the
     target's rows, then each term's sums adding into the point its guards name; the NumPy backend
     keeps reading each reduction's own loops and guard masks."""
     planned = []
-    for r, t, target in zip(reductions, s.terms, s.targets):
-        lhs = f"{target_name}[{', '.join(scalar_code(e) for e in target)}]"
-        r = replace(r, nest=tuple(loop_of(b) for b in t.sums), guards=(), lhs=lhs, partial=False)
-        planned.append(hoisted(r, t))
-    outer = tuple(str(f) for f in free if f not in s.inner)
-    return outer, tuple(str(f) for f in free if f in s.inner), -1, planned
+    for r, t, target, sums in zip(reductions, terms, s.targets, s.sums, strict=True):
+        symbols = {**symbols_of(t.sums), **{str(x): x for e in t.guards for x in e.free_symbols}}
+        declared = {str(b.index): b.declared for b in t.sums}
+        bounds = tuple(thawed(b, symbols, declared[b.index]) for b in sums)
+        lhs = source(L.Load(target_name, target))
+        r = replace(r, nest=tuple(loop_of(b) for b in bounds), guards=(), lhs=lhs, partial=False)
+        planned.append(hoisted(r, Term(bounds, t.body)))
+    outer = tuple(str(f) for f in free if str(f) not in s.inner)
+    return outer, tuple(str(f) for f in free if str(f) in s.inner), -1, planned
+
+
+def _packed(bounds: list[Bound], t: Term, target_name: str, target: tuple):
+    """:func:`.pack.packed` of a derived term, read off its frozen sums and body: its new bounds and term
+    thawed for the stages that still read SymPy, the buffer element it adds to, the pack; or ``None``."""
+    shapes = {str(a.base.label): tuple(freeze(s) for s in a.base.shape)
+              for a in t.body.atoms(sp.Indexed) if a.base.shape is not None}
+    found = packed([frozen_sum(b) for b in bounds], freeze(t.body), bool(t.guards), shapes, target_name,
+                   tuple(freeze(sp.sympify(e)) for e in target))
+    if found is None:
+        return None
+    run = sp.expand(thaw(found.sums[-1].declared[1], symbols_of(bounds)))
+    p, q = bounds[-2].index, bounds[-1].index
+    views = dict(found.views)
+    body = t.body.xreplace({a: sp.IndexedBase(views[str(a.base.label)])[(*a.indices[:-2], FLAT)]
+                            for a in t.body.atoms(sp.Indexed) if a.free_symbols & {p, q}})
+    flat = Bound(FLAT, (sp.S.Zero,), (run - 1,), (sp.S.Zero, run - 1))
+    return [*bounds[:-2], flat], Term(t.sums, body, t.guards), source(found.slot), found.pack
 
 
 def _jam_pack(r: Reduction, bounds: list[Bound], t: Term, blocks: tuple[int, int]) -> Reduction:
     """A packed term (:mod:`.pack`) jammed over its outermost sum and a tap (:mod:`.jam`), where it can be."""
-    index = {str(b.index): b.index for b in bounds}
-    slot = sp.IndexedBase(BUFFER)[(*(index[lp.index] for lp in r.pack.unpack[:2]), FLAT)]
-    found = jammed_pack(bounds, t.body, slot, blocks)
-    if found is None:
+    slot = L.Load(BUFFER, (*(L.Var(lp.index) for lp in r.pack.unpack[:2]), L.Var(FLAT.name)))
+    jam = jammed_pack([frozen_sum(b) for b in bounds], freeze(t.body), slot, blocks)
+    if jam is None:
         return r
-    jam, first = found
+    j = bounds[0]
+    first = loop_of(Bound(j.index, (sp.Symbol("_jr"),), j.upper, j.declared))
     return replace(r, jam=jam, nest=(first,) + r.nest[1:])
 
 

@@ -18,91 +18,108 @@ that run,
 and adds the buffer into the shifted windows of the target once, after the
 sums (1.3-2x on an 8×8 map). Applies to one term whose target reads the two
 innermost loops shifted by one loop index each, with rectangular bounds.
+
+A pass over frozen sums and a frozen body (:mod:`.ir`, :mod:`.loops`), no
+SymPy: shifts and extents are integer forms (:mod:`.forms`), and the
+:class:`~.ir.Pack` it records holds loop-tree nodes.
 """
 
 from __future__ import annotations
 
-import sympy as sp
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-from ..derive.terms import Bound, Term
-from .ir import Pack
-from .nest import loop_of
-from .printer import scalar_code
+from . import forms as F
+from . import loops as L
+from .ir import Pack, Sum
 
-#: The buffer a packed kernel accumulates into, and the flat index of its last axis.
-BUFFER, FLAT = "_pk", sp.Symbol("_f", integer=True)
-
-
-def extent_of(b: Bound) -> sp.Expr | None:
-    """The extent of a loop ``range(E)`` with ``E`` free of loop indices, else ``None``."""
-    if b.lower != (sp.S.Zero,) or len(b.upper) != 1:
-        return None
-    return sp.expand(b.upper[0] + 1)
+#: The buffer a packed kernel accumulates into, and the name of the flat index of its last axis.
+BUFFER, FLAT = "_pk", "_f"
 
 
-def partner(shift: sp.Expr, loops) -> sp.Symbol | None:
+@dataclass(frozen=True)
+class Packed:
+    """A term accumulated flat: its sums (the outer ones as they were, the flat one last), the reads it
+    makes flat (``(array, view)``: ``array[…, p, q]`` read as ``view[…, _f]``), the buffer element it adds
+    to, and the :class:`~.ir.Pack` that makes and empties the buffer."""
+
+    sums: tuple[Sum, ...]
+    views: tuple[tuple[str, str], ...]
+    slot: L.Load
+    pack: Pack
+
+
+def loop(s: Sum) -> L.Loop:
+    """``for`` over a frozen sum, its body empty: from the largest lower end to the smallest stop."""
+    lower = s.lower[0] if len(s.lower) == 1 else L.Call("max", s.lower)
+    stop = s.stop[0] if len(s.stop) == 1 else L.Call("min", s.stop)
+    return L.Loop(s.index, lower, stop, ())
+
+
+def partner(shift: F.Form, loops: Mapping[str, Sum]) -> str | None:
     """The one loop index a window's shift moves with (``a`` in ``_p + a``, ``KH - a - 1``)."""
-    moving = [s for s in shift.free_symbols if s in loops]
-    if len(moving) != 1 or sp.degree(shift, moving[0]) != 1:
+    moving = sorted(shift.names() & set(loops))
+    if len(moving) != 1 or max(dict(m).get(moving[0], 0) for m, _ in shift.terms) != 1:
         return None
     return moving[0]
 
 
-def flattened(name: str, rank: int, run: str) -> str:
+def flattened(name: str, rank: int, run: L.Expr) -> L.Reshape:
     """``name`` reshaped with its last two axes as one (C order: a view, no copy)."""
-    dims = [f"{name}.shape[{k}]" for k in range(rank - 2)] + [run]
-    return f"{name}.reshape({', '.join(dims)})"
+    return L.Reshape(name, (*(L.Shape(name, k) for k in range(rank - 2)), run))
 
 
-def packed(
-    bounds: list[Bound], term: Term, target: str, index: tuple[sp.Expr, ...]
-) -> tuple[list[Bound], Term, str, Pack] | None:
-    """The term accumulated flat (see the module doc): its new bounds and body, the buffer element
-    it adds to, and how the buffer is made and added into ``target[index]``; ``None`` where the
-    shape does not apply."""
-    if term.guards or len(bounds) < 4 or len(index) < 2:  # a target of rank 1 has no rows to pack
+def packed(bounds: list[Sum], body: L.Expr, guarded: bool, shapes: Mapping[str, tuple[L.Expr, ...]],
+           target: str, index: tuple[L.Expr, ...]) -> Packed | None:
+    """The term ``Σ body`` over ``bounds`` accumulated flat into ``target[index]`` (see the module doc);
+    ``shapes``: the extents of the arrays it reads. ``None`` where the shape does not apply."""
+    if guarded or len(bounds) < 4 or len(index) < 2:  # a target of rank 1 has no rows to pack
         return None
     outer, (bp, bq) = bounds[:-2], bounds[-2:]
     p, q = bp.index, bq.index
-    ep, eq = extent_of(bp), extent_of(bq)
+    ep, eq = bp.extent, bq.extent
     loops = {b.index: b for b in outer}
-    if ep is None or eq is None or (ep.free_symbols | eq.free_symbols) & (set(loops) | {p, q}):
+    if ep is None or eq is None or (L.names(ep) | L.names(eq)) & (set(loops) | {p, q}):
         return None
-    if any(e.free_symbols & {p, q} for e in index[:-2]):
+    if any(L.names(e) & {p, q} for e in index[:-2]):
         return None
-    shifts = (sp.expand(index[-2] - p), sp.expand(index[-1] - q))
-    if any(s.free_symbols & {p, q} for s in shifts):
+    try:
+        shifts = (F.of(index[-2]) - F.name(p), F.of(index[-1]) - F.name(q))
+    except ValueError:
+        return None
+    if any(s.names() & {p, q} for s in shifts):
         return None
     partners = [partner(s, loops) for s in shifts]
     if None in partners or partners[0] == partners[1]:
         return None
-    extents = [extent_of(loops[a]) for a in partners]
-    if None in extents or any(e.free_symbols & set(loops) for e in extents):
+    extents = [loops[a].extent for a in partners]
+    if None in extents or any(L.names(e) & set(loops) for e in extents):
         return None
-    flat: dict[sp.Indexed, sp.Indexed] = {}
-    for a in term.body.atoms(sp.Indexed):
-        if not a.free_symbols & {p, q}:
+    views: dict[str, int] = {}
+    for a in (n for n in L.walk(body) if isinstance(n, L.Load)):
+        if not L.names(a) & {p, q}:
             continue
-        if a.indices[-2:] != (p, q) or any(e.free_symbols & {p, q} for e in a.indices[:-2]):
+        if a.index[-2:] != (L.Var(p), L.Var(q)) or any(L.names(e) & {p, q} for e in a.index[:-2]):
             return None
-        if sp.expand(a.base.shape[-2] - ep) != 0 or sp.expand(a.base.shape[-1] - eq) != 0:
+        extent = shapes.get(a.array, ())
+        if len(extent) < 2 or F.of(extent[-2]) != F.of(ep) or F.of(extent[-1]) != F.of(eq):
             return None
-        flat[a] = sp.IndexedBase(f"_{a.base.label}_f")[(*a.indices[:-2], FLAT)]
-    if not flat:
+        views[a.array] = len(a.index)
+    if not views:
         return None
-    run = sp.expand(ep * eq)
-    body = term.body.xreplace(flat)
-    new_bounds = list(outer) + [Bound(FLAT, (sp.S.Zero,), (run - 1,), (sp.S.Zero, run - 1))]
-    slot = f"{BUFFER}[{partners[0]}, {partners[1]}, "
-    views = sorted({(str(a.base.label), len(a.indices)) for a in flat})
+    run = (F.of(ep) * F.of(eq)).expr()
+    flat = Sum(FLAT, (L.Int(0),), (run,), (L.Int(0), run))
+    buffer = (L.Var(partners[0]), L.Var(partners[1]))
+    at = (F.name(p) * F.of(eq) + F.name(q)).expr() if len(F.of(eq).terms) == 1 else \
+        L.Add((L.Mul((L.Var(p), eq)), L.Var(q)))  # SymPy keeps a product with a sum unexpanded
     pack = Pack(
-        shape=tuple(scalar_code(e) for e in extents + [run]),
-        flats=tuple((f"_{name}_f", flattened(name, rank, scalar_code(run))) for name, rank in views),
-        unpack=tuple(loop_of(b) for b in (loops[partners[0]], loops[partners[1]], bp, bq)),
-        store=f"{target}[{', '.join(scalar_code(e) for e in index)}] += "
-        f"{slot}{scalar_code(p * eq + q)}]",
+        shape=(*extents, run),
+        flats=tuple((f"_{name}_f", flattened(name, rank, run)) for name, rank in sorted(views.items())),
+        unpack=tuple(loop(b) for b in (loops[partners[0]], loops[partners[1]], bp, bq)),
+        store=L.Accumulate(L.Load(target, index), L.Load(BUFFER, (*buffer, at))),
     )
-    return new_bounds, Term(term.sums, body, term.guards), f"{slot}{FLAT}]", pack
+    return Packed((*outer, flat), tuple((name, f"_{name}_f") for name in sorted(views)),
+                  L.Load(BUFFER, (*buffer, L.Var(FLAT))), pack)
 
 
-__all__ = ["BUFFER", "FLAT", "extent_of", "flattened", "packed", "partner"]
+__all__ = ["BUFFER", "FLAT", "Packed", "flattened", "loop", "packed", "partner"]

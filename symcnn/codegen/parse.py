@@ -1,8 +1,11 @@
 """Source text of the fast IR as loop-tree nodes (:mod:`.loops`).
 
-The schedules (:mod:`.window`, :mod:`.dot`, :mod:`.jam`, :mod:`.pack`, :mod:`.tile`)
-record their expressions and stores as the text SymPy's printer wrote
-(:class:`~.ir.Code`). :func:`expr` and :func:`stmt` read such text back, with
+The stages that still read SymPy (:mod:`.order`, :mod:`.window`) record a
+reduction's loops, body, temporaries, hoists and target, a window's sizes and
+its fill as the text SymPy's printer wrote (:class:`~.ir.Code`); the
+schedules that read frozen terms (:mod:`.tile`, :mod:`.pack`, :mod:`.jam`,
+:mod:`.dot`) record tree nodes and need no reading back. :func:`expr` and
+:func:`stmt` read such text back, with
 Python's own parser, into typed nodes, so a schedule is printed from its tree
 (:mod:`.schedule_tree`) like every other kernel. The tree means what the text
 means: each operator becomes the node of that operator, operands in the order
@@ -51,26 +54,6 @@ def _parsed(text: str, mode: str) -> ast.AST:
         return ast.parse(text.strip(), mode=mode)
     except SyntaxError as exc:
         raise ValueError(f"not Python source: {text!r}") from exc
-
-
-def loop_header(text: str, body: tuple[L.Stmt, ...]) -> L.Loop:
-    """The ``for`` header ``text`` (``for i in range(…):``) around ``body``."""
-    tree = ast.parse(text.strip() + "\n    pass").body[0]
-    if not isinstance(tree, ast.For) or not isinstance(tree.target, ast.Name):
-        raise ValueError(f"not a loop header: {text!r}")
-    return over(tree.target.id, ast.unparse(tree.iter), body)
-
-
-def over(index: str, span: str, body: tuple[L.Stmt, ...]) -> L.Loop:
-    """``for index in span: body``, ``span`` the source of a ``range(…)`` call."""
-    call = ast.parse(span.strip(), mode="eval").body
-    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "range"
-            and 1 <= len(call.args) <= 3 and not call.keywords):
-        raise ValueError(f"not a range: {span!r}")
-    bounds = [_expr(a, span) for a in call.args]
-    if len(bounds) == 1:
-        bounds.insert(0, L.Int(0))
-    return L.Loop(index, bounds[0], bounds[1], body, *bounds[2:])
 
 
 def _target(node: ast.expr, text: str) -> L.Var | L.Load:

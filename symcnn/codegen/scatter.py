@@ -25,91 +25,114 @@ steps of the ``prange`` add into the same point.
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 
-import sympy as sp
-
-from ..derive.terms import Bound, Term
-from ..model.bounds import ceil_div, floor_div, is_positive_in_sizes
-from .freeze import freeze
+from . import forms as F
+from . import loops as L
 from .interchange import reorder
+from .ir import Frozen, Sum
 from .nest import is_long
 
 
 @dataclass(frozen=True)
 class Scatter:
-    """The free indices the sums fix (``inner``), and per term the target's indices and the term without
-    guards, its sums in loop order with the guards' bounds."""
+    """The free indices the sums fix (``inner``), and per term the target's indices and the term's sums in
+    loop order with the guards' bounds (its guards gone)."""
 
-    inner: tuple[sp.Symbol, ...]
-    targets: tuple[tuple[sp.Expr, ...], ...]
-    terms: tuple[Term, ...]
+    inner: tuple[str, ...]
+    targets: tuple[tuple[L.Expr, ...], ...]
+    sums: tuple[tuple[Sum, ...], ...]
 
 
-def scattered(free: tuple, shape: tuple, terms: tuple[Term, ...], short: set) -> Scatter | None:
+def scattered(free: tuple[str, ...], shape: tuple[L.Expr, ...], terms: tuple[Frozen, ...], short: Set[str],
+              sizes: Set[str]) -> Scatter | None:
     """The scatter schedule of a kernel (see the module doc), or ``None`` where it does not apply.
 
     ``short``: the sizes of parameters and hyper-parameters; a guard bounds a sum index over a map
-    (a long extent) before a tap.
+    (a long extent) before a tap. ``sizes``: the names that are positive integers.
     """
     if not terms or any(not t.sums or not t.guards for t in terms):
         return None
     fixed = [_fixing(t, free) for t in terms]
-    if None in fixed or len({tuple(sorted(f, key=str)) for f in fixed}) != 1:
+    if None in fixed or len({tuple(sorted(f)) for f in fixed}) != 1:
         return None
     inner = tuple(f for f in free if f in fixed[0])
-    extent = dict(zip(free, shape))
+    extent = {f: F.of(e) for f, e in zip(free, shape, strict=True)}
     targets, out = [], []
     for t, fix in zip(terms, fixed):
         sums = {b.index: b for b in t.sums}
-        last = []
-        for f, e in fix.items():
-            u = _solved_for(e, sums, short, last)
+        last: list[str] = []
+        for f, (_, form) in fix.items():
+            u = _solved_for(form, sums, short, sizes, last)
             if u is None:
                 return None
-            c = sp.expand(e).coeff(u)
-            rest = sp.expand(e - c * u)
+            c = form.coeff(u)
+            rest = form - c * F.name(u)
             b = sums[u]
-            sums[u] = Bound(u, (*b.lower, ceil_div(-rest, c)), (*b.upper, floor_div(extent[f] - 1 - rest, c)),
-                            b.declared)
+            try:
+                lower = F.ceil_div(-rest, c)
+                upper = F.floor_div(extent[f] - 1 - rest, c)
+            except ValueError:  # a coefficient of more than one term: no exact division
+                return None
+            sums[u] = Sum(u, (*b.lower, lower.expr()), (*b.stop, (upper + 1).expr()), b.declared)
             last.append(u)
         order = [s for s in sums if s not in last] + last
         try:
-            nest = reorder(list(sums.values()), order, {b.index: b.declared for b in sums.values()})
+            nest = reorder(list(sums.values()), order, sizes)
         except ValueError:
             return None
-        targets.append(tuple(fix.get(f, f) for f in free))
-        out.append(Term(tuple(nest), t.body, ()))
+        targets.append(tuple(fix[f][0] if f in fix else L.Var(f) for f in free))
+        out.append(tuple(nest))
     return Scatter(inner, tuple(targets), tuple(out))
 
 
-def _fixing(t: Term, free: tuple) -> dict | None:
-    """``{f: e}`` for the guards ``f = e`` of ``t``, or ``None`` if a guard is anything else."""
+def _fixing(t: Frozen, free: tuple[str, ...]) -> dict[str, tuple[L.Expr, F.Form]] | None:
+    """``{f: (e, e as a form)}`` for the guards ``f = e`` of ``t``, ``e`` of degree one in the sums, or
+    ``None`` if a guard is anything else."""
     sums = {b.index for b in t.sums}
-    fix = {}
+    fix: dict[str, tuple[L.Expr, F.Form]] = {}
     for g in t.guards:
-        if not isinstance(g, sp.Eq):
+        if not (isinstance(g, L.Cmp) and g.op == "=="):
             return None
-        for f, e in ((g.lhs, g.rhs), (g.rhs, g.lhs)):
-            if f in free and f not in fix and not e.free_symbols & set(free) and e.free_symbols & sums:
-                if sp.Poly(e, *sorted(e.free_symbols & sums, key=str)).total_degree() == 1:
-                    fix[f] = e
+        for f, e in ((g.left, g.right), (g.right, g.left)):
+            used = L.names(e)
+            if (isinstance(f, L.Var) and f.name in free and f.name not in fix and not used & set(free)
+                    and used & sums):
+                form = _form(e)
+                if form is not None and _degree(form, sums) == 1:
+                    fix[f.name] = (e, form)
                     break
         else:
             return None
     return fix
 
 
-def _solved_for(e: sp.Expr, sums: dict, short: set, taken: list) -> sp.Symbol | None:
+def _form(e: L.Expr) -> F.Form | None:
+    try:
+        return F.of(e)
+    except ValueError:
+        return None
+
+
+def _degree(form: F.Form, indices: set[str]) -> int:
+    """The total degree of ``form`` in ``indices`` (floors count as of degree zero)."""
+    return max((sum(p for g, p in m if g in indices) for m, _ in form.terms), default=0)
+
+
+def _solved_for(e: F.Form, sums: dict[str, Sum], short: Set[str], sizes: Set[str],
+                taken: list[str]) -> str | None:
     """The sum index of ``e`` whose bounds take the guard: one with a coefficient positive in the sizes,
     a map index (long extent) before a tap."""
     found = []
-    for u in sorted(e.free_symbols & set(sums), key=str):
-        c = sp.expand(e).coeff(u)
-        if u in taken or c.free_symbols & set(sums) or not is_positive_in_sizes(c):
+    for u in sorted(e.names() & set(sums)):
+        try:
+            c = e.coeff(u)
+        except ValueError:
             continue
-        lo, hi = sums[u].declared
-        found.append((is_long(freeze(hi - lo), {str(s) for s in short}), u))
+        if u in taken or c.names() & set(sums) or not F.positive(c, frozenset(sizes)):
+            continue
+        found.append((is_long(sums[u].declared[1], short), u))
     return max(found, key=lambda x: x[0])[1] if found else None
 
 

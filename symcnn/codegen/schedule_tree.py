@@ -5,8 +5,12 @@ schedule the fast IR records for it: a packed :class:`~.ir.Window` (with its
 :class:`~.ir.Dot` inner products and :class:`~.ir.Split` partial sums), a
 :class:`~.ir.Tile` of targets, or each term's own nest, with its hoists,
 :class:`~.ir.Fill`, :class:`~.ir.Jam`, :class:`~.ir.Pack` and partial sum.
-Each function here turns one of those records into statements, their text read
-into typed nodes by :mod:`.parse`; :func:`kernels` puts a kernel's functions
+Each function here turns one of those records into statements:
+:class:`~.ir.Tile`, :class:`~.ir.Pack`, :class:`~.ir.Jam` and
+:class:`~.ir.Dot` hold loop-tree nodes already (built from frozen terms by
+:mod:`.tile`, :mod:`.pack`, :mod:`.jam`, :mod:`.dot`); the text the others
+hold (a reduction's loops and body, a window's sizes, a fill) is read into
+typed nodes by :mod:`.parse`. :func:`kernels` puts a kernel's functions
 together: one kernel, or for a window a dispatch by the sizes and one function
 a schedule (Numba compiles only those a call reaches).
 """
@@ -15,7 +19,7 @@ from __future__ import annotations
 
 from . import ir
 from . import loops as L
-from .parse import expr, loop_header, over, stmt
+from .parse import expr, stmt
 
 _DT = "_dt"
 _O, _N, _NB, _R = L.Var("_o"), L.Var("_n"), L.Var("_nb"), L.Var("_r")
@@ -26,7 +30,7 @@ def _set(name: str, value: str | L.Expr, note: str = "") -> L.Assign:
     return L.Assign(L.Var(name), expr(value) if isinstance(value, str) else value, note)
 
 
-def _sets(pairs: tuple[tuple[str, str], ...]) -> tuple[L.Stmt, ...]:
+def _sets(pairs: tuple[tuple[str, str | L.Expr], ...]) -> tuple[L.Stmt, ...]:
     return tuple(_set(name, value) for name, value in pairs)
 
 
@@ -45,6 +49,13 @@ def nest(loops: tuple[ir.Loop, ...], body: tuple[L.Stmt, ...]) -> tuple[L.Stmt, 
     return body
 
 
+def _around(loops: tuple[L.Loop, ...], body: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
+    """``body`` inside ``loops`` (their own bodies empty), the first outermost."""
+    for lp in reversed(loops):
+        body = (L.with_body(lp, body),)
+    return body
+
+
 def _update(acc: str, op: str, value: L.Expr) -> L.Stmt:
     target = expr(acc)
     return L.Assign(target, value) if op == "=" else L.Accumulate(target, value)
@@ -60,19 +71,18 @@ def accumulate(t: ir.Reduction, acc: str, op: str = "+=") -> tuple[L.Stmt, ...]:
 def jam_part(j: ir.Jam) -> tuple[L.Stmt, ...]:
     """One copy set of a :class:`~.ir.Jam`: its loops around the ``pre`` values, the flat loop of
     temporaries and updates, and the stores."""
-    flat = loop(j.flat, (*_sets(j.temps), *(L.Accumulate(expr(t), expr(v)) for t, v in j.updates)))
-    return nest(j.loops, (*_sets(j.pre), flat, *(stmt(s) for s in j.stores)))
+    flat = L.with_body(j.flat, (*_sets(j.temps), *(L.Accumulate(t, v) for t, v in j.updates)))
+    return _around(j.loops, (*_sets(j.pre), flat, *j.stores))
 
 
 def jammed(j: ir.Jam) -> tuple[L.Stmt, ...]:
     """A term unrolled ``j.width`` times over ``j.index`` and jammed, up to the last whole copy set."""
     width = L.Int(j.width)
-    whole = L.Mul((L.FloorDiv(expr(j.end), width), width))
-    stop = whole if j.start.value == 0 else L.Add(
-        (expr(j.start), L.Mul((L.FloorDiv(L.Add((expr(j.end), L.Mul((L.Int(-1), expr(j.start))))),
-                                           width), width))))
+    whole = L.Mul((L.FloorDiv(j.end, width), width))
+    stop = whole if j.start == L.Int(0) else L.Add(
+        (j.start, L.Mul((L.FloorDiv(L.Add((j.end, L.Mul((L.Int(-1), j.start)))), width), width))))
     body = jam_part(j) + (jam_part(j.rest) if j.rest else ())
-    return (*_sets(j.head), _set(j.stop, stop), L.Loop(j.index, expr(j.start), L.Var(j.stop), body, width))
+    return (*_sets(j.head), _set(j.stop, stop), L.Loop(j.index, j.start, L.Var(j.stop), body, width))
 
 
 def term(t: ir.Reduction, acc: str, op: str = "+=", d: int = 0) -> tuple[L.Stmt, ...]:
@@ -125,10 +135,10 @@ def point(k: ir.Kernel, terms: list[tuple[ir.Reduction, str]]) -> tuple[L.Stmt, 
         out += _free_nest(k, k.inner, (L.Assign(expr(lhs), _ZERO),))
     for t, op in terms:
         if t.pack:
-            out.append(L.Local("_pk", tuple(expr(x) for x in t.pack.shape), dtype=_DT))
+            out.append(L.Local("_pk", t.pack.shape, dtype=_DT))
         out += term(t, t.lhs, op)
         if t.pack:
-            out += nest(t.pack.unpack, (stmt(t.pack.store),))
+            out += _around(t.pack.unpack, (t.pack.store,))
     return tuple(out)
 
 
@@ -151,43 +161,33 @@ def body(k: ir.Kernel) -> tuple[L.Stmt, ...]:
     return (_dtype(k), *flats, *outer(k, point(k, terms)))
 
 
-def _blocks(width: int, extent: str) -> L.Expr:
+def _blocks(width: int, extent: L.Expr) -> L.Expr:
     """``(extent + width - 1) // width``: the blocks of ``width`` covering ``extent``."""
-    return L.FloorDiv(L.Add((expr(extent), L.Int(width - 1))), L.Int(width))
+    return L.FloorDiv(L.Add((extent, L.Int(width - 1))), L.Int(width))
 
 
-def _fits(start: str, width: int, extent: str) -> L.Cmp:
-    return L.Cmp("<=", L.Add((L.Var(start), L.Int(width))), expr(extent))
+def _fits(start: str, width: int, extent: L.Expr) -> L.Cmp:
+    return L.Cmp("<=", L.Add((L.Var(start), L.Int(width))), extent)
 
 
 def tiled(k: ir.Kernel, tl: ir.Tile, terms: list[tuple[ir.Reduction, str]]) -> tuple[L.Stmt, ...]:
-    """Blocks of targets unrolled and jammed (:mod:`.tile`); a block cut by an edge runs point by point."""
+    """Blocks of targets unrolled and jammed (:mod:`.tile`, built as loop-tree statements there); a block
+    cut by an edge runs point by point."""
     w = L.Int(tl.width)
-    whole: list[L.Stmt] = list(_sets(tl.head))
-    for b in tl.blocks:
-        inner = block(b)
-        whole += (loop_header(b.loop, inner),) if b.loop else inner
-    whole += [stmt(s) for s in tl.stores]
-    edges = nest(tl.edges, point(k, terms))
+    edges = _around(tl.edges, point(k, terms))
     (_, p_extent), *rest = tl.blocked
     if rest:
         q_extent = rest[0][1]
         nq = L.Var("_nq")
         head = (_set("_p0", L.Mul((L.FloorDiv(_O, nq), w))), _set("_q0", L.Mul((L.Mod(_O, nq), w))))
         conds = (_fits("_p0", tl.width, p_extent), _fits("_q0", tl.width, q_extent))
-        pick = L.Dispatch((L.Variant(conds, tuple(whole)),), edges)
+        pick = L.Dispatch((L.Variant(conds, tl.whole),), edges)
         run = L.Loop("_o", L.Int(0), L.Mul((_blocks(tl.width, p_extent), nq)), (*head, pick), kind="parallel")
         return (_dtype(k), _set("_nq", _blocks(tl.width, q_extent)), run)
-    pick = L.Dispatch((L.Variant((_fits("_p0", tl.width, p_extent),), tuple(whole)),), edges)
+    pick = L.Dispatch((L.Variant((_fits("_p0", tl.width, p_extent),), tl.whole),), edges)
     run = L.Loop("_o", L.Int(0), _blocks(tl.width, p_extent), (_set("_p0", L.Mul((_O, w))), pick),
                  kind="parallel")
     return (_dtype(k), run)
-
-
-def block(b: ir.Block) -> tuple[L.Stmt, ...]:
-    """One :class:`~.ir.Block` of a tile: its ``pre`` values, then its inner loop."""
-    updates = tuple(_update(t, op, expr(v)) for t, op, v in b.updates)
-    return (*_sets(b.pre), loop(b.inner, (*_sets(b.temps), *updates)))
 
 
 def blocks_of(w: ir.Window, inside: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
@@ -244,11 +244,8 @@ def dotted(k: ir.Kernel, w: ir.Window, d: ir.Dot) -> tuple[L.Stmt, ...]:
     """The inner-product schedule (:mod:`.dot`): weights packed once, in one thread (a second prange would
     cost a second outlined function to compile, for a copy of a few thousand weights); one image's
     windows a block, packed a chunk of map rows at a time into ``_pd`` and run as register blocks."""
-    width, depth, row = expr(d.width), expr(d.depth), expr(d.row)
-    first = d.weights.loops[0]
-    weights = (L.Local("_wk", tuple(expr(x) for x in d.weights_shape), dtype=_DT, zeroed=False),
-               L.Loop(first.index, L.Int(0), expr(d.weights_shape[0]),
-                      nest(d.weights.loops[1:], (stmt(d.weights.store),))))
+    width, depth, row = d.width, d.depth, d.row
+    weights = (L.Local("_wk", d.weights_shape, dtype=_DT, zeroed=False), d.weights)
     chunk = L.Call("max", (L.Int(1), L.FloorDiv(L.Int(d.chunk), L.Mul((width, depth)))))
     y0, y1, nf = L.Var("_y0"), L.Var("_y1"), L.Var("_nf")
     rows: list[L.Stmt] = [
@@ -257,8 +254,8 @@ def dotted(k: ir.Kernel, w: ir.Window, d: ir.Dot) -> tuple[L.Stmt, ...]:
         _set("_fr", L.Mul((L.FloorDiv(nf, L.Int(d.fb)), L.Int(d.fb))))]
     if w.zeroed:
         rows.append(L.Assign(L.Load("_pd", (L.Slice(), L.Slice())), L.Real(0.0)))
-    rows += nest(d.window.loops, (stmt(d.window.store),))
-    rows += [over(w.blocked, b.j_range, (over("_f", b.f_range, dot_block(b, depth)),)) for b in d.blocks]
+    rows += d.window
+    rows += [L.with_body(b.j_loop, (L.with_body(b.f_loop, dot_block(b, depth)),)) for b in d.blocks]
     j0, j1 = L.Var("_j0"), L.Var("_j1")
     inside = (L.Local("_pd", (L.Mul((L.Var("_yc"), width)), depth), dtype=_DT, zeroed=False),
               _set("_jr", L.Add((j0, L.Mul((L.FloorDiv(L.Add((j1, L.Mul((L.Int(-1), j0)))), L.Int(d.jb)),
@@ -270,9 +267,8 @@ def dotted(k: ir.Kernel, w: ir.Window, d: ir.Dot) -> tuple[L.Stmt, ...]:
 
 def dot_block(b: ir.DotBlock, depth: L.Expr) -> tuple[L.Stmt, ...]:
     """One register block of :class:`~.ir.Dot`: its sums started, the contraction, the sums stored."""
-    steps = tuple(_update(name, op, expr(value)) for name, op, value in b.steps)
-    return (*(_set(s, _ZERO) for s in b.sums), L.Loop("_r", L.Int(0), depth, (*_sets(b.loads), *steps)),
-            *(stmt(s) for s in b.stores))
+    return (*(_set(s, _ZERO) for s in b.sums), L.Loop("_r", L.Int(0), depth, (*_sets(b.loads), *b.steps)),
+            *b.stores)
 
 
 def dispatch(k: ir.Kernel, args: tuple[str, ...],
@@ -287,7 +283,7 @@ def dispatch(k: ir.Kernel, args: tuple[str, ...],
     for conds, note, kernel in blocks:
         variants.append(L.Variant(conds, (L.Invoke(kernel.name, tuple(map(L.Var, kernel.params))),), note))
     if d:
-        conds = (L.Cmp(">=", expr(d.depth), L.Int(d.min_depth)), L.Cmp("<=", expr(d.size), L.Int(d.limit)))
+        conds = (L.Cmp(">=", d.depth, L.Int(d.min_depth)), L.Cmp("<=", d.size, L.Int(d.limit)))
         dot = (L.Invoke(f"{k.name}_dot", threads),)
         variants.append(L.Variant(conds, dot, "a long contraction in cache"))
     variants.append(L.Variant((L.Cmp("<=", expr(w.size), L.Int(w.limit)),),

@@ -29,25 +29,33 @@ The block's edges (sizes that are not multiples of ``WIDTH``) run the
 kernel's own schedule. Applies to kernels with two free indices and one term
 with one rectangular sum (at most one term without sums: the bias), no
 guards; convolutions take the window schedule (:mod:`.window`) instead.
+
+A pass over the frozen terms (:class:`~.ir.Frozen`), no SymPy: it reads the
+body's factors and reads (:class:`~.loops.Load`), substitutes the block's
+starts into them and builds the block's statements as loop-tree nodes
+(:attr:`.ir.Tile.whole`), ordered as SymPy orders a product or a sum of
+integer multiples of names (:func:`.loops.product`, :func:`.loops.linear`).
 """
 
 from __future__ import annotations
 
-import sympy as sp
+from collections.abc import Iterable
 
-from ..derive.terms import Term
-from .ir import Block, Loop, Tile, name, number
-from .jam import loaded, split
-from .pack import extent_of
-from .printer import code, factor_code, scalar_code
+from . import loops as L
+from .copies import at, loaded, shared, split
+from .ir import Frozen, Tile
+
+#: The local holding the target's dtype, and zero as one.
+_DT = "_dt"
+_ZERO = L.Typed(L.Int(0), _DT)
 
 
 def tiled(
-    target: sp.IndexedBase, free: tuple[sp.Symbol, ...], shape: tuple[sp.Expr, ...],
-    terms: tuple[Term, ...], outer: tuple[str, ...], inner: tuple[str, ...], width: int,
+    target: str, free: tuple[str, ...], shape: tuple[L.Expr, ...], terms: tuple[Frozen, ...],
+    outer: tuple[str, ...], inner: tuple[str, ...], width: int,
 ) -> Tile | None:
-    """The blocked schedule of a kernel (see the module doc), ``width`` targets (and sum steps) along
-    each blocked index, or ``None`` where it does not apply."""
+    """The blocked schedule of a kernel ``target[free] = Σ terms`` (see the module doc), ``width``
+    targets (and sum steps) along each blocked index, or ``None`` where it does not apply."""
     summed = [t for t in terms if t.sums]
     plain = [t for t in terms if not t.sums]
     if len(free) != 2 or len(summed) != 1 or len(summed[0].sums) != 1 or len(plain) > 1:
@@ -56,92 +64,83 @@ def tiled(
     if any(u.guards for u in terms):
         return None
     (bound,) = t.sums
-    r, extent = bound.index, extent_of(bound)
-    if extent is None or bound.declared[0] != 0 or extent.free_symbols & ({r} | set(free)):
+    r, extent = bound.index, bound.extent
+    if extent is None or bound.declared[0] != L.Int(0) or L.names(extent) & {r, *free}:
         return None
-    size = dict(zip(free, shape))
-    names = [str(f) for f in free]
-    if not inner and list(outer) == names:
-        return _dot(target[free], free, size, t, r, extent, plain, width)
+    size = dict(zip(free, shape, strict=True))
+    lhs = L.Load(target, tuple(L.Var(f) for f in free))
+    start = plain[0].body if plain else L.Int(0)
+    if not inner and tuple(outer) == tuple(free):
+        return _dot(lhs, free, size, t.body, r, extent, start, width)
     if len(outer) == 1 and len(inner) == 1:
-        p = free[names.index(outer[0])]
-        v = free[names.index(inner[0])]
-        return _axpy(target[free], p, v, size, t, r, extent, plain, width)
+        return _axpy(lhs, outer[0], inner[0], size, t.body, r, extent, start, width)
     return None
 
 
-def _code(pairs) -> tuple[tuple[str, str], ...]:
-    return tuple((str(n), scalar_code(e)) for n, e in pairs)
+def _sum(terms: Iterable[L.Expr]) -> L.Expr:
+    out = [u for t in terms for u in (t.terms if isinstance(t, L.Add) else (t,)) if u != L.Int(0)]
+    return L.Int(0) if not out else out[0] if len(out) == 1 else L.Add(tuple(out))
 
 
-def _whole(index: sp.Symbol, extent: sp.Expr) -> Loop:
-    """``for index in range(extent)``."""
-    return Loop(str(index), (number(0),), (code(extent),), (number(0), code(extent)))
+def _sets(pairs: Iterable[tuple[str, L.Expr]]) -> tuple[L.Stmt, ...]:
+    return tuple(L.Assign(L.Var(n), e) for n, e in pairs)
 
 
-def _edge(index: sp.Symbol, base: sp.Symbol, extent: sp.Expr, width: int) -> Loop:
-    """``for index in range(base, min(base + width, extent))``: the kernel's own loop over one block."""
-    stop = (code(base + width), code(extent))
-    return Loop(str(index), (name(str(base)),), stop, (name(str(base)), number(width)))
+def _edge(index: str, base: L.Var, extent: L.Expr, width: int) -> L.Loop:
+    """``for index in range(base, min(base + width, extent))`` (body empty): the kernel's own loop over
+    one block."""
+    return L.Loop(index, base, L.Call("min", (L.plus(base, L.Int(width)), extent)), ())
 
 
-def _dot(lhs, free, size, t: Term, r, extent, plain, width: int) -> Tile | None:
+def _dot(lhs: L.Load, free: tuple[str, ...], size: dict, body: L.Expr, r: str, extent: L.Expr,
+         start: L.Expr, width: int) -> Tile | None:
     p, q = free
-    inner, outer = split(t.body, r)
-    if any({p, q} <= a.free_symbols for a in inner.atoms(sp.Indexed)):
+    inner, outer = split(body, r)
+    if any({p, q} <= L.names(a) for a in L.walk(inner) if isinstance(a, L.Load)):
         return None  # a read holding both blocked indices: nothing to share
-    base = sp.Symbol("_p0"), sp.Symbol("_q0")
-    at = [{p: base[0] + m, q: base[1] + n} for m in range(width) for n in range(width)]
-    sums = [sp.Symbol(f"_s{k}") for k in range(len(at))]
-    temps, values = loaded([inner.xreplace(s) for s in at], every=True)
-    start = sp.Add(*[u.body for u in plain])
-    stores = tuple(f"{scalar_code(lhs.xreplace(s))} = {scalar_code((start + outer * acc).xreplace(s))}"
-                   for s, acc in zip(at, sums))
-    block = Block("", (), _whole(r, extent), _code(temps), tuple((str(acc), "+=", scalar_code(e))
-                                                  for acc, e in zip(sums, values)))
+    base = L.Var("_p0"), L.Var("_q0")
+    points = [{p: L.plus(base[0], L.Int(m)), q: L.plus(base[1], L.Int(n))}
+              for m in range(width) for n in range(width)]
+    sums = [L.Var(f"_s{k}") for k in range(len(points))]
+    temps, values = loaded([at(inner, s) for s in points], every=True)
+    stores = tuple(L.Assign(at(lhs, s), _sum((L.product((at(outer, s), acc)), at(start, s))))
+                   for s, acc in zip(points, sums))
+    steps = (L.Accumulate(acc, v) for acc, v in zip(sums, values, strict=True))
+    run = L.Loop(r, L.Int(0), extent, (*_sets(temps), *steps))
     return Tile(
-        blocked=((str(p), scalar_code(size[p])), (str(q), scalar_code(size[q]))),
+        blocked=((p, size[p]), (q, size[q])),
         width=width,
-        head=tuple((str(acc), "_dt(0)") for acc in sums),
-        blocks=(block,),
-        stores=stores,
+        whole=(*(L.Assign(acc, _ZERO) for acc in sums), run, *stores),
         edges=(_edge(p, base[0], size[p], width), _edge(q, base[1], size[q], width)),
     )
 
 
-def _axpy(lhs, p, v, size, t: Term, r, extent, plain, width: int) -> Tile | None:
-    row, coeff = split(t.body, v)
-    if p in row.free_symbols or r not in row.free_symbols:
+def _axpy(lhs: L.Load, p: str, v: str, size: dict, body: L.Expr, r: str, extent: L.Expr,
+          start: L.Expr, width: int) -> Tile | None:
+    row, coeff = split(body, v)
+    if p in L.names(row) or r not in L.names(row):
         return None  # the rows would not share their loads
-    base, rr = sp.Symbol("_p0"), sp.Symbol("_rr")
-    rows = [{p: base + m} for m in range(width)]
-    vloop = _whole(v, size[v])
-    start = plain[0].body if plain else sp.S.Zero
-    zeros = tuple((scalar_code(lhs.xreplace(s)), "=", f"_dt({scalar_code(start.xreplace(s))})") for s in rows)
-    init = Block("", (), vloop, (), zeros)
-    blocks = [init]
-    for across, head in ((width, f"for {r} in range(0, {rr}, {width}):"), (1, f"for {r} in range({rr}, "
-                                                                           f"{scalar_code(extent)}):")):
-        steps = [{r: r + n} for n in range(across)]
-        coeffs = [[sp.Symbol(f"_c{m}{n}") for n in range(across)] for m in range(width)]
-        at = [{**rows[m], **steps[n]} for m in range(width) for n in range(across)]
-        pre, cvalues = sp.cse([coeff.xreplace(s) for s in at], symbols=sp.numbered_symbols("_u"),
-                              optimizations=None)
-        pre = _code(pre) + tuple((str(c), f"_dt({scalar_code(e)})")
-                                 for c, e in zip([c for cs in coeffs for c in cs], cvalues))
-        temps, rows_at = loaded([row.xreplace(s) for s in steps], every=True)
-        updates = tuple((scalar_code(lhs.xreplace(rows[m])), "+=",
-                         scalar_code(sp.Add(*[coeffs[m][n] * rows_at[n] for n in range(across)])))
+    base, rr = L.Var("_p0"), L.Var("_rr")
+    rows = [{p: L.plus(base, L.Int(m))} for m in range(width)]
+
+    def over_v(stmts: tuple[L.Stmt, ...]) -> L.Loop:
+        return L.Loop(v, L.Int(0), size[v], stmts)
+
+    whole: list[L.Stmt] = [L.Assign(rr, L.Mul((L.FloorDiv(extent, L.Int(width)), L.Int(width)))),
+                           over_v(tuple(L.Assign(at(lhs, s), L.Typed(at(start, s), _DT)) for s in rows))]
+    for across, lo, hi in ((width, L.Int(0), rr), (1, rr, extent)):
+        steps = [{r: L.plus(L.Var(r), L.Int(n))} for n in range(across)]
+        coeffs = [[L.Var(f"_c{m}{n}") for n in range(across)] for m in range(width)]
+        points = [{**rows[m], **steps[n]} for m in range(width) for n in range(across)]
+        pre, cvalues = shared([at(coeff, s) for s in points], "_u")
+        pre += [(c.name, L.Typed(e, _DT)) for c, e in zip([c for cs in coeffs for c in cs], cvalues)]
+        temps, rows_at = loaded([at(row, s) for s in steps], every=True)
+        updates = tuple(L.Accumulate(at(lhs, rows[m]),
+                                     _sum(L.product((coeffs[m][n], rows_at[n])) for n in range(across)))
                         for m in range(width))
-        blocks.append(Block(head, pre, vloop, _code(temps), updates))
-    return Tile(
-        blocked=((str(p), scalar_code(size[p])),),
-        width=width,
-        head=((str(rr), f"{factor_code(extent)} // {width} * {width}"),),
-        blocks=tuple(blocks),
-        stores=(),
-        edges=(_edge(p, base, size[p], width),),
-    )
+        whole.append(L.Loop(r, lo, hi, (*_sets(pre), over_v((*_sets(temps), *updates))), L.Int(across)))
+    return Tile(blocked=((p, size[p]),), width=width, whole=tuple(whole),
+                edges=(_edge(p, base, size[p], width),))
 
 
 __all__ = ["tiled"]

@@ -43,12 +43,14 @@ from dataclasses import replace
 import sympy as sp
 
 from ..derive.terms import Bound, Term
+from . import loops as L
 from .dot import Found, dotted
-from .ir import Fill, Reduction, Split, Window, name, number
+from .freeze import FLAT, freeze, frozen_sum, hoisted
+from .freeze import loop_of as loop
+from .ir import Fill, Reduction, Split, Window
 from .jam import jammed_across
-from .nest import hoisted
-from .nest import loop_of as loop
-from .pack import BUFFER, FLAT, extent_of, flattened, partner
+from .pack import BUFFER
+from .pack import loop as tree_loop
 from .printer import factor_code, scalar_code
 
 #: The most elements the packed windows of one input map may have for the kernel gradient's schedule to
@@ -69,7 +71,7 @@ PART, BLOCK = "_part", sp.Symbol("_o", integer=True)
 
 
 def _extent(b: Bound) -> sp.Expr | None:
-    """:func:`~.pack.extent_of` a loop that runs its whole declared range."""
+    """:func:`extent_of` a loop that runs its whole declared range."""
     extent = extent_of(b)
     return extent if extent is not None and b.declared == (sp.S.Zero, b.upper[0]) else None
 
@@ -157,19 +159,23 @@ def windowed(
     # Added into the target's rows (the forward equation): `width` maps × `width` taps along a kernel row.
     # Summed against rows (the kernel gradient): JB maps × FB taps of partial sums (Target.dot). LeNet-5's
     # and dlt's convolutions, float32, AMD Zen 3: 1.00-1.45× as fast as four maps × one tap.
-    at = (1, number(0), factor_code(extent[j]), "_jr") if split else (len(seq), name("_j0"), "_j1", "_jr")
-    inside = [loop(bounds[a]), loop(bounds[b]), loop(nest[-1])]
+    at = (1, L.Int(0), freeze(extent[j]), "_jr") if split else (len(seq), L.Var("_j0"), L.Var("_j1"), "_jr")
+    inside = [tree_loop(frozen_sum(x)) for x in (bounds[a], bounds[b], nest[-1])]
+    frozen_args = (freeze(body), freeze(target), str(j), frozen_sum(bounds[b]), freeze(extent[b]), inside)
     if into_rows:
-        jam = jammed_across(body, target, j, bounds[b], extent[b], inside, False, at, width)
+        jam = jammed_across(*frozen_args, False, at, width)
     else:  # JB maps × FB taps of partial sums (Target.dot): 6 loads for 8 multiply-adds, not 5 for 4
-        jam = jammed_across(body, target, j, bounds[b], extent[b], inside, True, at, *blocks)
+        jam = jammed_across(*frozen_args, True, at, *blocks)
     k = 1 if split else len(seq)  # the position of j's loop in the nest
     rest = Bound(j, (sp.Symbol("_jr"),), (bounds[j] if split else block).upper, bounds[j].declared)
     main = replace(main, nest=main.nest[:k] + (loop(rest),) + main.nest[k + 1 :])
     dot = None
     if into_rows and flat_reads == {lhs}:
-        found = Found(t.body, w, (y, x), (a, b), j, tuple(seq), flat[lhs], bounds, extent,
-                      (*fill_loops, *(bounds[s] for s in seq)))
+        found = Found(freeze(t.body), freeze(w), (str(y), str(x)), (str(a), str(b)), str(j),
+                      tuple(map(str, seq)), freeze(flat[lhs]),
+                      {str(i): frozen_sum(bd) for i, bd in bounds.items()},
+                      {str(i): freeze(e) for i, e in extent.items()},
+                      tuple(frozen_sum(bd) for bd in (*fill_loops, *(bounds[s] for s in seq))))
         dot = dotted(found, blocks, bool(clipped))
     init_body = terms[plain[0]].body if plain else sp.S.Zero
     if split:
@@ -252,6 +258,27 @@ def _find(reads, lhs, loops: set, extent: dict, short: set):
             if a is not None and b is not None and len({a, b, y, x}) == 4 and long:
                 found.append((w, (y, x), (a, b)))
     return found[0] if len(found) == 1 else None
+
+
+def extent_of(b: Bound) -> sp.Expr | None:
+    """The extent of a loop ``range(E)`` with ``E`` free of loop indices, else ``None``."""
+    if b.lower != (sp.S.Zero,) or len(b.upper) != 1:
+        return None
+    return sp.expand(b.upper[0] + 1)
+
+
+def partner(shift: sp.Expr, loops) -> sp.Symbol | None:
+    """The one loop index a window's shift moves with (``a`` in ``_p + a``, ``KH - a - 1``)."""
+    moving = [s for s in shift.free_symbols if s in loops]
+    if len(moving) != 1 or sp.degree(shift, moving[0]) != 1:
+        return None
+    return moving[0]
+
+
+def flattened(name: str, rank: int, run: str) -> str:
+    """``name`` reshaped with its last two axes as one (C order: a view, no copy)."""
+    dims = [f"{name}.shape[{k}]" for k in range(rank - 2)] + [run]
+    return f"{name}.reshape({', '.join(dims)})"
 
 
 __all__ = ["BUFFER", "windowed"]
