@@ -195,48 +195,10 @@ def test_float32_takes_flat_rows_float64_and_wasteful_rows_do_not(monkeypatch):
         assert len(called) == expected, (dtype, shape)
 
 
-@pytest.mark.parametrize("threads", [2, 3, 8])
-def test_shares_of_the_batch_on_threads_of_their_own(threads, monkeypatch):
-    """With a BLAS pool of several threads the images are cut into one share a thread, each run on a
-    thread of its own with BLAS on one thread (entered once a call): the forward pass and input
-    sensitivity fill the same columns as on one thread, bit for bit; the kernel gradient adds the
-    shares' sums (round-off apart). Eight threads for seven images: seven shares of one."""
-    n, c, m, h, w = 7, 3, 4, 6, 5
-    rng = np.random.default_rng(8)
-    x, k = rng.standard_normal((n, c, h, w)), rng.standard_normal((c, m, 3, 3))
-    du = rng.standard_normal((n, m, h, w))
-    spec = reads(n, c, m, h, w, 3, 3, True)
-    entered = []
-
-    class One:
-        def __enter__(self):
-            entered.append(1)
-
-        def __exit__(self, *exc):
-            return False
-
-    monkeypatch.setattr(ops, "FLAT_ROWS", True)
-    monkeypatch.setattr(ops, "ONE_BLAS_THREAD", One)
-    monkeypatch.setattr(ops, "FLAT_CHUNK", 2 * c * 9 * h * (w + 2) * 8)  # 2 images a chunk
-    monkeypatch.setattr(ops, "FLAT_SUM_CHUNK", 2 * c * 9 * h * (w + 2) * 8)
-    weights, sens = k.transpose(0, 2, 3, 1).reshape(-1, m), du.transpose(0, 2, 3, 1).reshape(-1, m)
-    out = {}
-    for pool in (1, threads):
-        monkeypatch.setattr(ops, "BLAS_THREADS", pool)
-        forward = ops.window_product(x, *spec["forward"], 3, weights, True, "t.sf").reshape(n, h, w, m)
-        gradient = ops.window_product(x, *spec["gradient"], 3, sens, True, "t.sg").reshape(c, 3, 3, m)
-        out[pool] = forward.copy(), gradient.copy()
-    assert len(entered) == 2  # once a call, only with several threads
-    assert np.array_equal(out[threads][0], out[1][0])
-    np.testing.assert_allclose(out[threads][1], out[1][1], rtol=1e-12, atol=1e-12)
-    want = correlation(x, k, True).transpose(0, 2, 3, 1)
-    np.testing.assert_allclose(out[1][0], want, rtol=1e-12, atol=1e-12)
-
-
 def test_the_governed_blas_pool_sizes_the_chunks(monkeypatch):
     """The threads the runtime gives the BLAS pool reach the NumPy kernels, which take images a few at a
     time only on one thread."""
-    from symcnn.runtime.blas import blas_threads, one_blas_thread, set_blas_threads
+    from symcnn.runtime.blas import blas_threads, set_blas_threads
 
     monkeypatch.setattr(ops, "BLAS_THREADS", None)
     before = blas_threads() or 1
@@ -245,10 +207,5 @@ def test_the_governed_blas_pool_sizes_the_chunks(monkeypatch):
         assert ops.BLAS_THREADS == 1
         set_blas_threads(2)
         assert ops.BLAS_THREADS == 2
-        assert ops.ONE_BLAS_THREAD is one_blas_thread  # the shares' products run on one BLAS thread
-        if blas_threads() == 2:  # a BLAS library whose pool can grow to two
-            with one_blas_thread():
-                assert blas_threads() == 1
-            assert blas_threads() == 2
     finally:
         set_blas_threads(before)

@@ -16,13 +16,11 @@ pools are touched (not OpenMP's, which PyTorch shares).
 
 from __future__ import annotations
 
-import contextlib
 import functools
-from collections.abc import Iterator
 
 from ..support import numpy_ops
 
-__all__ = ["blas_threads", "one_blas_thread", "set_blas_threads"]
+__all__ = ["blas_threads", "set_blas_threads"]
 
 
 @functools.cache
@@ -41,25 +39,6 @@ def set_blas_threads(threads: int) -> None:
     for pool in _pools():
         if pool.get_num_threads() != threads:  # a microsecond each: asked before every step
             pool.set_num_threads(threads)
-
-
-@contextlib.contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """BLAS products on one thread inside the block (each of the NumPy kernels' own threads then runs
-    its products alone: :func:`symcnn.support.numpy_ops._shares`), the pools' counts restored after."""
-    pools = [(pool, pool.get_num_threads()) for pool in _pools()]
-    for pool, count in pools:
-        if count != 1:
-            pool.set_num_threads(1)
-    try:
-        yield
-    finally:
-        for pool, count in pools:
-            if count != 1:
-                pool.set_num_threads(count)
-
-
-numpy_ops.ONE_BLAS_THREAD = one_blas_thread
 
 
 def blas_threads() -> int | None:

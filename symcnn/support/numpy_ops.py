@@ -10,7 +10,6 @@ the plan of which to call, with what, comes from the derivation
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
 import math
@@ -340,7 +339,8 @@ def _flat_plan(shape: tuple, axes: tuple, ranges: tuple, rows: int) -> tuple | N
 
 
 def _flat_product(a: np.ndarray, plan: tuple, other: np.ndarray, first: bool, key: str) -> np.ndarray:
-    """:func:`window_product` on flat rows, :data:`FLAT_CHUNK` bytes of windows at a time.
+    """:func:`window_product` on flat rows, :data:`FLAT_CHUNK` bytes of windows at a time (on one
+    BLAS thread, :data:`BLAS_THREADS`; else the whole batch at once).
 
     Per chunk of ``g`` images: their padded copy, one strided copy of the windows as a
     matrix over (taps) × (images, positions), and one product. Summed over the taps (a
@@ -349,101 +349,43 @@ def _flat_product(a: np.ndarray, plan: tuple, other: np.ndarray, first: bool, ke
     the result, whose dropped columns the returned view leaves out. Summed over the images
     and positions (a kernel gradient [B10]), the windows are copied without their dropped
     columns, so that ``other`` is read as it is, and the chunks' products add up.
-
-    With a BLAS pool of ``T > 1`` threads (:data:`BLAS_THREADS`) the images are cut into ``T``
-    shares, each run by a thread of its own (:func:`_shares`) with BLAS on one thread: a pool
-    woken for every small product loses to one thread; ``T`` single-threaded products at once
-    do not. Where the pool's size is not known, the batch is one chunk.
     """
     p_rows, (n, c, ho, wo, hb, wp), (r0, r1, c0, c1, h0, w0), q_shape, q_strides, base = plan
     taps, length, size = math.prod(q_shape), ho * wp, a.dtype.itemsize
     chunk = FLAT_CHUNK if p_rows == first else FLAT_SUM_CHUNK
-    g = max(1, min(n, chunk // (taps * length * size))) if BLAS_THREADS else n
+    g = max(1, min(n, chunk // (taps * length * size))) if BLAS_THREADS == 1 else n
+    padded = scratch(key + ".pad", (g, c, hb, wp), a.dtype)
+    padded[...] = 0
+    flat, image = padded.reshape(-1)[base:], c * hb * wp * size
     tap_strides = tuple(s * size for s in q_strides)
-
-    def windows_of(m0: int, m: int, k: str) -> tuple[np.ndarray, np.ndarray]:
-        """This thread's padded buffer holding images ``m0 … m0 + m - 1``, and its flat view."""
-        padded = scratch(key + ".pad" + k, (g, c, hb, wp), a.dtype)
-        padded[:m, :, h0 : h0 + r1 - r0, w0 : w0 + c1 - c0] = a[m0 : m0 + m, :, r0:r1, c0:c1]
-        return padded, padded.reshape(-1)[base:]
-
-    image = c * hb * wp * size
+    chunks = [(n0, min(g, n - n0)) for n0 in range(0, n, g)]
     if p_rows == first:  # the taps are summed: the result is over (other's free axis, images, positions)
+        cols = scratch(key + ".cols", (taps, g * length), a.dtype)
+        windows = as_strided(flat, q_shape + (g, length), tap_strides + (image, size), writeable=False)
         left = other.T if first else other
         out = scratch(key, (left.shape[0], n, ho, wp), a.dtype)
         flat_out = out.reshape(left.shape[0], n * length)
-
-        def summed_taps(lo: int, hi: int, k: str) -> None:
-            cols = scratch(key + ".cols" + k, (taps, g * length), a.dtype)
-            scratch(key + ".pad" + k, (g, c, hb, wp), a.dtype)[...] = 0  # its border: zeros
-            for n0 in range(lo, hi, g):
-                m = min(g, hi - n0)
-                _, flat = windows_of(n0, m, k)
-                windows = as_strided(flat, q_shape + (g, length), tap_strides + (image, size),
-                                     writeable=False)
-                np.copyto(cols.reshape(q_shape + (g, length))[..., :m, :], windows[..., :m, :])
-                np.matmul(left, cols[:, : m * length], out=flat_out[:, n0 * length : (n0 + m) * length])
-
-        _shares(n, summed_taps)
+        for n0, m in chunks:
+            padded[:m, :, h0 : h0 + r1 - r0, w0 : w0 + c1 - c0] = a[n0 : n0 + m, :, r0:r1, c0:c1]
+            np.copyto(cols.reshape(q_shape + (g, length))[..., :m, :], windows[..., :m, :])
+            np.matmul(left, cols[:, : m * length], out=flat_out[:, n0 * length : (n0 + m) * length])
         result = out[..., :wo]
         return result.transpose(1, 2, 3, 0) if first else result
     # the images and positions are summed: the windows copied without their dropped columns, so that
     # other's rows (or columns) along the images and positions are read as they are
     sens = other.T if first else other
     plane = ho * wo
-    totals = {}
-
-    def summed_images(lo: int, hi: int, k: str) -> None:
-        kept = scratch(key + ".kept" + k, (taps, g * plane), a.dtype)
-        total = totals[k] = scratch(key + k, (taps, sens.shape[0]), a.dtype)
-        part = scratch(key + ".part" + k, (taps, sens.shape[0]), a.dtype)
-        scratch(key + ".pad" + k, (g, c, hb, wp), a.dtype)[...] = 0  # its border: zeros
-        for n0 in range(lo, hi, g):
-            m = min(g, hi - n0)
-            _, flat = windows_of(n0, m, k)
-            windows = as_strided(flat, q_shape + (g, ho, wo), tap_strides + (image, wp * size, size),
-                                 writeable=False)
-            np.copyto(kept.reshape(q_shape + (g, ho, wo))[..., :m, :, :], windows[..., :m, :, :])
-            np.matmul(kept[:, : m * plane], sens[:, n0 * plane : (n0 + m) * plane].T,
-                      out=part if n0 > lo else total)
-            if n0 > lo:
-                total += part
-
-    keys = _shares(n, summed_images)
-    total = totals[keys[0]]
-    for k in keys[1:]:
-        total += totals[k]
+    kept = scratch(key + ".kept", (taps, g * plane), a.dtype)
+    windows = as_strided(flat, q_shape + (g, ho, wo), tap_strides + (image, wp * size, size), writeable=False)
+    total = scratch(key, (taps, sens.shape[0]), a.dtype)
+    part = scratch(key + ".part", (taps, sens.shape[0]), a.dtype)
+    for n0, m in chunks:
+        padded[:m, :, h0 : h0 + r1 - r0, w0 : w0 + c1 - c0] = a[n0 : n0 + m, :, r0:r1, c0:c1]
+        np.copyto(kept.reshape(q_shape + (g, ho, wo))[..., :m, :, :], windows[..., :m, :, :])
+        np.matmul(kept[:, : m * plane], sens[:, n0 * plane : (n0 + m) * plane].T, out=part if n0 else total)
+        if n0:
+            total += part
     return total if first else total.T
-
-
-def _shares(n: int, run) -> list[str]:
-    """``run(lo, hi, k)`` over the images ``lo … hi - 1`` of each share: one share on this thread, or
-    with a BLAS pool of ``T > 1`` threads (:data:`BLAS_THREADS`), ``T`` shares at once, each on a thread
-    of :func:`_workers` with BLAS on one thread (:data:`ONE_BLAS_THREAD`). ``k`` names a share's
-    buffers; the shares' keys are returned in order."""
-    t = BLAS_THREADS if BLAS_THREADS and BLAS_THREADS > 1 and n > 1 else 1
-    if t == 1:
-        run(0, n, "")
-        return [""]
-    t = min(t, n)
-    bounds = [(k * n // t, (k + 1) * n // t, f".{k}") for k in range(t)]
-    with ONE_BLAS_THREAD():
-        for f in [_workers(t).submit(run, *b) for b in bounds]:
-            f.result()
-    return [k for _, _, k in bounds]
-
-
-@functools.cache
-def _workers(t: int):
-    """A pool of ``t`` threads for :func:`_shares`, kept for the process."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    return ThreadPoolExecutor(max_workers=t, thread_name_prefix="symcnn-blas")
-
-
-#: A context in which BLAS products run on one thread: :mod:`symcnn.runtime.blas` sets it to its own;
-#: alone, the library's pool is left as it is.
-ONE_BLAS_THREAD = contextlib.nullcontext
 
 
 def rows_summed(m: np.ndarray, key: str) -> np.ndarray:
