@@ -35,25 +35,7 @@ def record_S(X, S, s):
 
     S = block_argmax(X, s)
     """
-    _s = s
-    _h, _w = X.shape[-2] // _s, X.shape[-1] // _s
-    _x = X[..., : _h * _s, : _w * _s]
-    _best = _x[..., 0::_s, 0::_s].copy()
-    for _r, _q in np.ndindex(_s, _s):  # the block maxima, one strided slice per block position
-        np.maximum(_best, _x[..., _r::_s, _q::_s], out=_best)
-    _nan = bool(np.isnan(_best).any())  # np.maximum made a block's maximum NaN where it holds one
-    _free = np.ones(_best.shape, dtype=bool)
-    _hit = np.empty(_best.shape, dtype=bool)
-    S[..., _h * _s :, :] = 0.0  # the rows and columns no block covers
-    S[..., :, _w * _s :] = 0.0
-    for _r, _q in np.ndindex(_s, _s):  # the first position (row-major) holding its block's maximum,
-        _v = _x[..., _r::_s, _q::_s]  # or its first NaN
-        np.equal(_v, _best, out=_hit)
-        if _nan:
-            _hit |= np.isnan(_v)
-        _hit &= _free
-        S[..., _r : _h * _s : _s, _q : _w * _s : _s] = _hit
-        np.greater(_free, _hit, out=_free)  # free and not hit
+    _ops.block_argmax(X, S, s)
 
 
 def forward_D(S, X, D, N, C, Ho, Wo, s):

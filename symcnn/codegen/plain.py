@@ -93,7 +93,8 @@ def plain_module(d: Derivation, module: Module | None = None, passes: Sequence[P
         update=tuple(plain[k.name] for k in module.update),
     )
     text = environment().get_template("plain.py.j2").render(
-        m=m, backend=SCHEDULE, kernels=kernels, versions=versions()
+        m=m, backend=SCHEDULE, kernels=kernels, versions=versions(),
+        ops=any("_ops." in k for k in kernels),  # a record the NumPy backend's operations compute
     )
     return wrap_long_lines(tidy(text))
 

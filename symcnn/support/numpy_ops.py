@@ -1,7 +1,8 @@
 """The array operations generated NumPy kernels are written in: views, window sums, products.
 
 Every generated ``<layer>_numpy.py`` imports this module as ``_ops`` and its
-kernels call ``_ops.view``, ``_ops.matrix``, ``_ops.product``,
+kernels call ``_ops.view``, ``_ops.matrix``, ``_ops.product``, ``_ops.block_argmax`` (the
+max-pooling record),
 ``_ops.window_product``, ``_ops.window_sum``, ``_ops.rows_summed``, ``_ops.grid``,
 ``_ops.scratch`` and ``_ops.windows_first`` (which of a term's two plans runs, by the sizes);
 the plan of which to call, with what, comes from the derivation
@@ -22,8 +23,8 @@ from .contract import aligned
 
 __all__ = [
     "BLAS_THREADS", "FLAT_CHUNK", "FLAT_ROWS", "FLAT_SUM_CHUNK", "FLAT_WASTE", "PLAN", "SHORT_ROWS",
-    "TAP_WORK", "WINDOWS_KEPT", "forget_windows", "grid", "matrix", "product", "rows_summed", "scratch",
-    "view", "window_matrix", "window_product", "window_sum", "windows_first",
+    "TAP_WORK", "WINDOWS_KEPT", "block_argmax", "forget_windows", "grid", "matrix", "product", "rows_summed",
+    "scratch", "view", "window_matrix", "window_product", "window_sum", "windows_first",
 ]
 
 
@@ -391,6 +392,34 @@ def _flat_product(a: np.ndarray, plan: tuple, other: np.ndarray, first: bool, ke
 def rows_summed(m: np.ndarray, key: str) -> np.ndarray:
     """The sum of the rows of matrix ``m``, into scratch ``key``."""
     return np.add.reduce(m, axis=0, out=scratch(key, m.shape[1:], m.dtype))
+
+
+def block_argmax(x: np.ndarray, out: np.ndarray, s: int) -> None:
+    """The record ``out = block_argmax(x, s)`` [B11]: over the last two axes, 1 at the first position
+    (row-major) of each ``s × s`` block holding its maximum, a NaN counting as the maximum (its first
+    NaN), 0 elsewhere, the rows and columns no block covers included.
+
+    The block maxima come from one strided slice per block position; then each position, in order,
+    takes the 1 where it holds its block's maximum (or a NaN) and no earlier one did.
+    """
+    h, w = x.shape[-2] // s, x.shape[-1] // s
+    blocks = x[..., : h * s, : w * s]
+    best = blocks[..., 0::s, 0::s].copy()
+    for r, q in np.ndindex(s, s):
+        np.maximum(best, blocks[..., r::s, q::s], out=best)
+    nan = bool(np.isnan(best).any())  # np.maximum made a block's maximum NaN where it holds one
+    free = np.ones(best.shape, dtype=bool)
+    hit = np.empty(best.shape, dtype=bool)
+    out[..., h * s :, :] = 0.0
+    out[..., :, w * s :] = 0.0
+    for r, q in np.ndindex(s, s):
+        v = blocks[..., r::s, q::s]
+        np.equal(v, best, out=hit)
+        if nan:
+            hit |= np.isnan(v)
+        hit &= free
+        out[..., r : h * s : s, q : w * s : s] = hit
+        np.greater(free, hit, out=free)  # free and not hit
 
 
 def window_sum(
