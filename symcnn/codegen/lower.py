@@ -292,7 +292,10 @@ def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: s
     collapse = min(2, len(outer)) if large(layer, free, shape, terms) else 0
     window = tile = None
     if collapse and scatter is None:
-        window = windowed(target, free, shape, terms, reductions, short, block, dot)
+        shapes = {str(a.base.label): tuple(freeze(e) for e in a.base.shape)
+                  for t in terms for a in t.body.atoms(sp.Indexed) if a.base.shape is not None}
+        window = windowed(str(target.label), tuple(map(str, free)), frozen_shape, frozen_terms, reductions,
+                          shapes, {str(s) for s in short}, block, dot)
         tile = tiled(str(target.label), tuple(map(str, free)), frozen_shape, frozen_terms, outer, inner,
                      block) if window is None else None
     used: set[sp.Symbol] = set()

@@ -1,8 +1,9 @@
 """Source text of the fast IR as loop-tree nodes (:mod:`.loops`).
 
-The stages that still read SymPy (:mod:`.order`, :mod:`.window`) record a
-reduction's loops, body, temporaries, hoists and target, a window's sizes and
-its fill as the text SymPy's printer wrote (:class:`~.ir.Code`); the
+The stage that still reads SymPy (:mod:`.order`) records a reduction's
+loops, body, temporaries, hoists and target as the text SymPy's printer wrote
+(:class:`~.ir.Code`), and :mod:`.window` a window's sizes, its fill and its
+reductions as the same text printed from frozen terms (:mod:`.hoist`); the
 schedules that read frozen terms (:mod:`.tile`, :mod:`.pack`, :mod:`.jam`,
 :mod:`.dot`) record tree nodes and need no reading back. :func:`expr` and
 :func:`stmt` read such text back, with
