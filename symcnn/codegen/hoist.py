@@ -1,5 +1,5 @@
 """A frozen term's loops and body as the records of the fast IR (:class:`~.ir.Loop`, :class:`~.ir.Reduction`),
-no SymPy: what :mod:`.window` records.
+no SymPy: what :mod:`.order` and :mod:`.window` record.
 
 :func:`loop` records a frozen sum (:class:`~.ir.Sum`) as an :class:`~.ir.Loop`; :func:`hoisted` places
 each factor of a frozen body right inside the deepest loop of a nest it reads and names the common
