@@ -131,7 +131,8 @@ class Form:
     def expr(self) -> L.Expr:
         """The form as a loop-tree expression in the order SymPy prints it (a floor as a floor
         division of integer forms): terms by their powers of the atoms, names sorted before floors,
-        highest first (SymPy's ``lex``), the number last; in a term, the coefficient first."""
+        highest first (SymPy's ``lex``), the number last (but first before one negative multiple of one
+        power: ``1 - a``, as SymPy writes it); in a term, the coefficient first."""
         gens = sorted({g for m, _ in self.terms for g, _e in m}, key=gen_key)
 
         def powers(m: Monomial) -> tuple[int, ...]:
@@ -139,6 +140,9 @@ class Form:
             return tuple(held.get(g, 0) for g in gens)
 
         ordered = sorted(self.terms, key=lambda t: powers(t[0]), reverse=True)
+        if len(ordered) == 2 and not ordered[1][0] and ordered[1][1] > 0 and ordered[0][1] < 0 \
+                and len(ordered[0][0]) == 1:
+            ordered.reverse()  # SymPy's exception: a positive number, then a negative multiple of one power
         terms = [_term_expr(m, c) for m, c in ordered]
         return L.Int(0) if not terms else terms[0] if len(terms) == 1 else L.Add(tuple(terms))
 
@@ -218,6 +222,11 @@ def of(e: L.Expr) -> Form:
     if isinstance(e, L.FloorDiv):
         return floor(of(e.num) / of(e.den))
     raise ValueError(f"no integer form for {type(e).__name__}")
+
+
+def expanded(e: L.Expr) -> L.Expr:
+    """An integer expression expanded, as SymPy's ``expand`` writes it (:meth:`Form.expr`)."""
+    return of(e).expr()
 
 
 def _term_expr(m: Monomial, c: Fraction) -> L.Expr:

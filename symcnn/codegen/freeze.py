@@ -12,10 +12,8 @@ unrolled: that is what passes do. The tree, printed, is ``--schedule plain``.
 :func:`freeze` turns one SymPy expression into a :data:`~.loops.Expr`; past
 this module no stage sees SymPy. :func:`elementwise` freezes an elementwise
 expression for :mod:`.ufuncs`: its structure, with the operands NumPy reads as
-they are printed once. :func:`loop_of` freezes a derived bound into an
-:class:`.ir.Loop` of the schedules' IR (printed ends, the names they depend
-on) and :func:`hoisted` prints a term's body into the statements of its nest,
-each factor at the depth of the loops it reads.
+they are printed once. :func:`frozen` freezes a derived term once for the
+schedules (:class:`~.ir.Frozen`): its sums, body and guards.
 
 :func:`reduction` freezes one derived term into the schedules' IR: its loops,
 its factors (Numba source, NumPy source with holes, the ufunc chain), each
@@ -28,8 +26,7 @@ its array operations from it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
 from functools import lru_cache
 
 import sympy as sp
@@ -38,16 +35,12 @@ from ..derive.terms import Bound, Term
 from ..model.functions import relu, sigmoid, step
 from . import ir
 from . import loops as L
-from .interchange import reorder
 from .ir import HOLE, Code, Elementwise
-from .pack import FLAT as FLAT_NAME
-from .printer import argument_code, array_code, code, scalar_code
+from .printer import array_code, code, scalar_code
 from .ufuncs import chain
 
 #: The local every point of a target with sums accumulates into.
 ACC = "_acc"
-#: The flat index of a packed map (:data:`.pack.FLAT`), as the stages that still read SymPy name it.
-FLAT = sp.Symbol(FLAT_NAME, integer=True)
 
 #: SymPy's functions by the :class:`~.loops.Call` name they freeze to.
 _FUNCTIONS = {
@@ -121,55 +114,6 @@ def frozen(t: Term) -> ir.Frozen:
     return ir.Frozen(tuple(frozen_sum(b) for b in t.sums), freeze(t.body), conditions(t.guards))
 
 
-def thaw(e: L.Expr, symbols: Mapping[str, sp.Symbol]) -> sp.Expr:
-    """A frozen integer expression as SymPy again, each name the symbol ``symbols`` gives it (its
-    assumptions kept), a floor division as ``floor`` of the expanded quotient, as
-    :func:`symcnn.model.bounds.floor_div` builds one."""
-    if isinstance(e, L.Int):
-        return sp.Integer(e.value)
-    if isinstance(e, L.Rat):
-        return sp.Rational(e.p, e.q)
-    if isinstance(e, L.Var):
-        return symbols[e.name]
-    if isinstance(e, L.Add):
-        return sp.Add(*(thaw(t, symbols) for t in e.terms))
-    if isinstance(e, L.Mul):
-        return sp.Mul(*(thaw(f, symbols) for f in e.factors))
-    if isinstance(e, L.Pow):
-        return sp.Pow(thaw(e.base, symbols), thaw(e.exp, symbols))
-    if isinstance(e, L.FloorDiv):
-        return sp.floor(sp.expand(thaw(e.num, symbols) / thaw(e.den, symbols)))
-    raise ValueError(f"no SymPy form for {type(e).__name__}")
-
-
-def symbols_of(bounds: Sequence[Bound]) -> dict[str, sp.Symbol]:
-    """The symbols of derived bounds by name: what :func:`thawed` gives a frozen name back as."""
-    return {str(s): s for b in bounds for e in (b.index, *b.lower, *b.upper, *b.declared)
-            for s in e.free_symbols}
-
-
-def sizes_of(symbols: Mapping[str, sp.Symbol]) -> set[str]:
-    """The names among ``symbols`` that are positive integers (sizes): what the frozen bound algebra
-    (:mod:`.forms`) may take as positive."""
-    return {n for n, s in symbols.items() if s.is_integer and s.is_positive}
-
-
-def thawed(s: ir.Sum, symbols: Mapping[str, sp.Symbol], declared: tuple[sp.Expr, sp.Expr]) -> Bound:
-    """A frozen sum as a derived bound again (its declared range as given), for the stages that still
-    read SymPy."""
-    return Bound(symbols[s.index], tuple(sp.expand(thaw(e, symbols)) for e in s.lower),
-                 tuple(sp.expand(thaw(e, symbols) - 1) for e in s.stop), declared)
-
-
-def reordered(nest: Sequence[Bound], order: Sequence[sp.Symbol]) -> list[Bound]:
-    """:func:`.interchange.reorder` of a nest of derived bounds, for the stages that still read SymPy
-    (:mod:`.order`): the nest frozen, reordered, and its bounds thawed."""
-    symbols = symbols_of(nest)
-    out = reorder([frozen_sum(b) for b in nest], [str(v) for v in order], sizes_of(symbols))
-    declared = {str(b.index): b.declared for b in nest}
-    return [thawed(s, symbols, declared[s.index]) for s in out]
-
-
 def term_nest(t: Term, acc: L.Var) -> L.Stmt:
     """``acc += Σ_sums [guards] body``: the term's sums as loops, outermost first."""
     body: L.Stmt = L.Accumulate(acc, freeze(t.body))
@@ -238,57 +182,12 @@ def _power(base: sp.Expr, exp: sp.Expr) -> Elementwise:
     return Elementwise("other", (frozen,))
 
 
-# -- the schedules' IR: a bound as a loop, a body as the statements of its nest ---------------------
+# -- the schedules' IR: one derived term ------------------------------------------------------------
 
 
-def loop_of(b: Bound) -> ir.Loop:
-    """The IR loop of a derived bound: ``max`` of its lower ends, ``min`` of its upper ones."""
-    lo, hi = b.declared
-    return ir.Loop(
-        index=str(b.index),
-        lower=tuple(code(e) for e in b.lower),
-        stop=tuple(code(sp.expand(e + 1)) for e in b.upper),
-        declared=(code(lo), code(sp.expand(hi - lo + 1))),
-        depends=depends(b),
-    )
-
-
-def depends(b: Bound) -> tuple[str, ...]:
+def _depends(b: Bound) -> tuple[str, ...]:
     """The names a loop's bounds depend on, sorted."""
     return tuple(sorted({str(s) for e in (*b.lower, *b.upper) for s in e.free_symbols}))
-
-
-def hoisted(r: ir.Reduction, t: Term) -> ir.Reduction:
-    """Compute each factor of the body right inside the deepest loop it depends on.
-
-    Hoisted products are cast to the target's dtype (``_dt``) so that a
-    ``float32`` kernel stays ``float32`` in its inner loop.
-    """
-    names = [lp.index for lp in r.nest]
-    depth_of: dict[int, list[sp.Expr]] = {}
-    for f in sp.Mul.make_args(t.body):
-        used = {str(s) for s in f.free_symbols} & set(names)
-        d = max((names.index(u) + 1 for u in used), default=0)
-        depth_of.setdefault(d, []).append(f)
-    inner = len(names)
-    hoists, carried = [], None
-    for d in sorted(depth_of):
-        if d == inner:
-            break
-        value = sp.Mul(*depth_of[d]) * (carried if carried is not None else 1)
-        carried = sp.Symbol(f"_h{d}")
-        hoists.append(ir.Hoist(d, str(carried), f"_dt({argument_code(value)})"))
-    body = sp.Mul(*depth_of.get(inner, [])) * (carried if carried is not None else 1)
-    temps, reduced = sp.cse(body, symbols=sp.numbered_symbols("_t"), optimizations=None)
-    return replace(
-        r,
-        hoists=tuple(hoists),
-        temps=tuple((str(s), scalar_code(e)) for s, e in temps),
-        body=scalar_code(reduced[0]),
-    )
-
-
-# -- the schedules' IR: one derived term ------------------------------------------------------------
 
 
 def reduction(t: Term, free: tuple, shape: tuple, sizes: set) -> ir.Reduction:
@@ -315,7 +214,7 @@ def reduction(t: Term, free: tuple, shape: tuple, sizes: set) -> ir.Reduction:
                 stop=tuple(code(sp.expand(e + 1)) for e in b.upper),
                 declared=(code(lo), code(sp.expand(hi - lo + 1))),
                 constraints=tuple(constraints),
-                depends=depends(b),
+                depends=_depends(b),
             )
         )
     guards = tuple(scalar_code(g) for g in t.guards)

@@ -42,7 +42,7 @@ from .ir import (
 )
 from .ir import Module as ModuleIR
 from .nest import is_long
-from .order import large, plan, scatter_plan, schedule, short_sizes
+from .order import large, plan, scatter_plan, schedule
 from .printer import code, scalar_code
 from .scatter import scattered
 from .target import BASELINE, Target
@@ -283,17 +283,24 @@ def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: s
     frozen_terms = tuple(frozen(t) for t in terms)
     bounds = [x for t in terms for x in (*t.guards, *(y for b in t.sums for y in (*b.lower, *b.upper)))]
     positive = {str(s) for e in (*shape, *bounds) for s in e.free_symbols if s.is_integer and s.is_positive}
-    scatter = scattered(tuple(map(str, free)), frozen_shape, frozen_terms, {str(s) for s in short}, positive)
+    names, short_names = tuple(map(str, free)), {str(s) for s in short}
+    scatter = scattered(names, frozen_shape, frozen_terms, short_names, positive)
+    shapes = {str(a.base.label): tuple(freeze(e) for e in a.base.shape)
+              for t in terms for a in t.body.atoms(sp.Indexed) if a.base.shape is not None}
     if scatter is not None:
-        outer, inner, init, reductions = scatter_plan(str(target.label), free, scatter, terms, reductions)
+        outer, inner, init, reductions = scatter_plan(str(target.label), names, scatter, frozen_terms,
+                                                       reductions)
     else:
-        outer, inner, init, reductions = plan(layer, str(target.label), free, shape, terms, reductions,
-                                               dot)
-    collapse = min(2, len(outer)) if large(layer, free, shape, terms) else 0
+        declared = {str(s) for t in terms for b in t.sums for e in b.declared for s in e.free_symbols
+                    if s.is_integer and s.is_positive}
+        outer, inner, init, reductions = plan(str(target.label), names, frozen_shape, frozen_terms,
+                                               reductions, dot, short_names, positive | declared, shapes)
+    collapse = min(2, len(outer)) if large(names, frozen_shape, frozen_terms, short_names) else 0
     window = tile = None
     if collapse and scatter is None:
-        window = windowed(target, free, shape, terms, reductions, short, block, dot)
-        tile = tiled(str(target.label), tuple(map(str, free)), frozen_shape, frozen_terms, outer, inner,
+        window = windowed(str(target.label), names, frozen_shape, frozen_terms, reductions, shapes,
+                          short_names, block, dot)
+        tile = tiled(str(target.label), names, frozen_shape, frozen_terms, outer, inner,
                      block) if window is None else None
     used: set[sp.Symbol] = set()
     for e in shape:
@@ -331,6 +338,15 @@ def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: s
         long=_long(free, shape, terms, short),
         renamed=tuple(sorted((str(a), str(b)) for a, b in rename.items())),
     )
+
+
+def short_sizes(layer: Layer) -> set[sp.Symbol]:
+    """Sizes of parameters and hyper-parameters: kernel taps, channel and unit counts, pool factors."""
+    short = set(layer.hyper)
+    for a in layer.params:
+        for e in a.shape:
+            short |= e.free_symbols
+    return short
 
 
 def _long(free: tuple, shape: tuple, terms: tuple[Term, ...], short: set) -> tuple[str, ...]:

@@ -1,10 +1,11 @@
 """Source text of the fast IR as loop-tree nodes (:mod:`.loops`).
 
-The stages that still read SymPy (:mod:`.order`, :mod:`.window`) record a
-reduction's loops, body, temporaries, hoists and target, a window's sizes and
-its fill as the text SymPy's printer wrote (:class:`~.ir.Code`); the
-schedules that read frozen terms (:mod:`.tile`, :mod:`.pack`, :mod:`.jam`,
-:mod:`.dot`) record tree nodes and need no reading back. :func:`expr` and
+The loop order (:mod:`.order`) and the window schedule (:mod:`.window`)
+record a reduction's loops, body, temporaries, hoists and target, a window's
+sizes and its fill as source text (:class:`~.ir.Code`), printed from frozen
+terms as SymPy's printer wrote it (:mod:`.hoist`); the other schedules
+(:mod:`.tile`, :mod:`.pack`, :mod:`.jam`, :mod:`.dot`) record tree nodes and
+need no reading back. :func:`expr` and
 :func:`stmt` read such text back, with
 Python's own parser, into typed nodes, so a schedule is printed from its tree
 (:mod:`.schedule_tree`) like every other kernel. The tree means what the text

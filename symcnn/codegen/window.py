@@ -34,24 +34,27 @@ float32, two threads, AMD Zen 3: 0.29 → 0.15 ms; LeNet-5's (20 maps) 0.52 →
 0.37 ms; with 20 input maps a block holds every image, and the time is
 unchanged. Only while the packed windows fit in cache (:data:`LIMIT`); the
 kernel keeps its own schedule for larger maps.
+
+A pass over the frozen term (:class:`~.ir.Frozen`), no SymPy: the window and its partners are read off
+the reads' indices as integer forms (:mod:`.forms`), the sizes compared as forms, and the records'
+loops and bodies written by :mod:`.hoist`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
-import sympy as sp
-
-from ..derive.terms import Bound, Term
+from . import forms as F
 from . import loops as L
+from .copies import plus, times
 from .dot import Found, dotted
-from .freeze import FLAT, freeze, frozen_sum, hoisted
-from .freeze import loop_of as loop
-from .ir import Fill, Reduction, Split, Window
+from .emit import source
+from .hoist import code, hoisted, loop, product
+from .ir import Fill, Frozen, Reduction, Split, Sum, Window
 from .jam import jammed_across
-from .pack import BUFFER
+from .pack import BUFFER, FLAT, flattened, partner
 from .pack import loop as tree_loop
-from .printer import factor_code, scalar_code
 
 #: The most elements the packed windows of one input map may have for the kernel gradient's schedule to
 #: run: 64 KiB of float32, twice an L1 data cache. Larger they are read from L2 once per block of output
@@ -67,136 +70,157 @@ LIMIT = 16384
 #: 1.7× on 96×96).
 ROWS_LIMIT = 262144
 #: Where the kernel gradient's blocks add (one slice a block), and the prange's index (a block's slice).
-PART, BLOCK = "_part", sp.Symbol("_o", integer=True)
+PART, BLOCK = "_part", L.Var("_o")
+_ZERO, _FLAT = L.Int(0), L.Var(FLAT)
 
 
-def _extent(b: Bound) -> sp.Expr | None:
-    """:func:`extent_of` a loop that runs its whole declared range."""
-    extent = extent_of(b)
-    return extent if extent is not None and b.declared == (sp.S.Zero, b.upper[0]) else None
+def _same(a: L.Expr, b: L.Expr) -> bool:
+    """Are two integer expressions equal once expanded?"""
+    return F.of(a) == F.of(b)
 
 
-def _split(e: sp.Expr, flat: sp.Symbol, loops: set) -> sp.Symbol | None:
+def _extent(s: Sum) -> L.Expr | None:
+    """The extent of a loop ``range(E)`` that runs its whole declared range, else ``None``."""
+    extent = s.extent
+    lo, declared = s.declared
+    return extent if extent is not None and lo == _ZERO and _same(declared, extent) else None
+
+
+def _whole(index: str, extent: L.Expr) -> Sum:
+    """The loop ``0 .. extent-1`` over a free index."""
+    extent = F.expanded(extent)
+    return Sum(index, (_ZERO,), (extent,), (_ZERO, extent))
+
+
+def _split(e: L.Expr, flat: str, loops: Mapping[str, Sum]) -> str | None:
     """``a`` if ``e`` is ``flat + α(a)`` with ``α`` affine in the one loop index ``a``, else ``None``."""
-    rest = sp.expand(e - flat)
-    if rest.free_symbols & {flat} or sp.expand(e).coeff(flat) != 1:
+    try:
+        form = F.of(e)
+        coeff = form.coeff(flat)
+    except ValueError:  # not an integer form, or flat to another power
+        return None
+    rest = form - F.name(flat)
+    if flat in rest.names() or coeff != F.const(1):
         return None
     return partner(rest, loops)
 
 
 def windowed(
-    target: sp.IndexedBase,
-    free: tuple[sp.Symbol, ...],
-    shape: tuple[sp.Expr, ...],
-    terms: tuple[Term, ...],
+    target: str,
+    free: tuple[str, ...],
+    shape: tuple[L.Expr, ...],
+    terms: tuple[Frozen, ...],
     reductions: list[Reduction],
-    short: set[sp.Symbol],
+    shapes: Mapping[str, tuple[L.Expr, ...]],
+    short: set[str],
     width: int,
     blocks: tuple[int, int],
 ) -> Window | None:
-    """The packed-window schedule of a kernel (see the module doc), or ``None`` where it does not apply.
+    """The packed-window schedule of a kernel ``target[free] = Σ terms`` (see the module doc), or ``None``
+    where it does not apply.
 
-    ``short``: the sizes of parameters and hyper-parameters (kernel taps, map counts); ``width``: the
-    register block (:attr:`.target.Target.block`), steps of each jammed loop; ``blocks``: the
-    inner-product blocks of a long contraction (:attr:`.target.Target.dot`, :mod:`.dot`).
+    ``shape``: the target's extents; ``shapes``: the extents of the arrays the terms read; ``short``: the
+    sizes of parameters and hyper-parameters (kernel taps, map counts); ``width``: the register block
+    (:attr:`.target.Target.block`), steps of each jammed loop; ``blocks``: the inner-product blocks of a
+    long contraction (:attr:`.target.Target.dot`, :mod:`.dot`).
     """
     summed = [k for k, t in enumerate(terms) if t.sums]
     plain = [k for k, t in enumerate(terms) if not t.sums]
     if len(summed) != 1 or len(plain) > 1 or any(t.guards for t in terms):
         return None
     t = terms[summed[0]]
-    clipped = {b.index for b in t.sums if _extent(b) is None}
-    bounds = {b.index: _rectangle(b) for b in t.sums}
-    bounds.update({f: Bound(f, (sp.S.Zero,), (e - 1,), (sp.S.Zero, e - 1)) for f, e in zip(free, shape)})
-    extent = {s: _extent(b) for s, b in bounds.items()}
-    if None in extent.values() or any(e.free_symbols & set(bounds) for e in extent.values()):
+    clipped = {s.index for s in t.sums if _extent(s) is None}
+    bounds = {s.index: _rectangle(s) for s in t.sums}
+    bounds.update({f: _whole(f, e) for f, e in zip(free, shape)})
+    extent = {i: _extent(s) for i, s in bounds.items()}
+    if None in extent.values() or any(L.names(e) & set(bounds) for e in extent.values()):
         return None
-    reads = sorted(t.body.atoms(sp.Indexed), key=sp.default_sort_key)
-    lhs = target[free]
-    found = _find(reads, lhs, set(bounds), extent, short)
+    reads = sorted({n for n in L.walk(t.body) if isinstance(n, L.Load)}, key=source)  # as SymPy sorts them
+    lhs = L.Load(target, tuple(L.Var(f) for f in free))
+    shape_of = {**shapes, target: shape}
+    if any(r.array not in shape_of for r in reads):
+        return None
+    found = _find(reads, lhs, bounds, extent, short)
     if found is None:
         return None
     w, (y, x), (a, b) = found
-    if clipped and not _padded_window(clipped, w, (y, x), (a, b), reads + [lhs], bounds, extent):
+    if clipped and not _padded_window(clipped, w, (y, x), (a, b), [*reads, lhs], bounds, extent, shape_of):
         return None
-    holds = {s for e in w.indices for s in e.free_symbols if s in bounds}
+    holds = {s for e in w.index for s in L.names(e) if s in bounds}
     rest = [s for s in bounds if s not in holds]
     if len(rest) != 1 or rest[0] not in free:
         return None
     (j,) = rest
-    flat_reads = {r for r in reads + [lhs] if r is not w and r.free_symbols & {y, x}}
-    if any(r.indices[-2:] != (y, x) or r.free_symbols & {a, b} for r in flat_reads):
+    flat_reads = [r for r in dict.fromkeys([*reads, lhs]) if r != w and L.names(r) & {y, x}]
+    if any(r.index[-2:] != (L.Var(y), L.Var(x)) or L.names(r) & {a, b} for r in flat_reads):
         return None
-    if any(sp.expand(r.base.shape[-2] - extent[y]) or sp.expand(r.base.shape[-1] - extent[x])
+    if any(not _same(shape_of[r.array][-2], extent[y]) or not _same(shape_of[r.array][-1], extent[x])
            for r in flat_reads):
         return None
     into_rows = lhs in flat_reads  # the forward equation: the target walks the rows
     par = [f for f in free if f in holds and f not in (a, b, y, x)]
     seq = [s for s in bounds if s in holds and s not in free and s not in (a, b, y, x)]
-    run = sp.expand(extent[y] * extent[x])
-    flat = {r: sp.IndexedBase(f"_{r.base.label}_f")[(*r.indices[:-2], FLAT)] for r in flat_reads}
-    packed = sp.IndexedBase(BUFFER)[a, b, FLAT]
+    run = F.expanded(L.Mul((extent[y], extent[x])))
+    flat = {r: L.Load(f"_{r.array}_f", (*r.index[:-2], _FLAT)) for r in flat_reads}
+    packed = L.Load(BUFFER, (L.Var(a), L.Var(b), _FLAT))
     # The kernel gradient splits the images among the blocks (each adds into its own slice of the target,
     # summed after the prange), the forward equation its output maps: blocks of maps would pack the same
     # windows once each.
-    split = not into_rows and len(seq) == 1 and not plain and lhs.indices[: len(par)] == tuple(par)
-    b0, b1 = sp.Symbol("_j0"), sp.Symbol("_j1")
+    split = not into_rows and len(seq) == 1 and not plain and lhs.index[: len(par)] == tuple(map(L.Var, par))
     lead = seq[0] if split else j
-    block = Bound(lead, (b0,), (b1 - 1,), bounds[lead].declared)
-    body = t.body.xreplace({**flat, w: packed})
+    block = Sum(lead, (L.Var("_j0"),), (L.Var("_j1"),), bounds[lead].declared)
+    swap = {**flat, w: packed}
+    body = product(L.factors(L.rewrite(t.body, lambda n: swap.get(n, n) if isinstance(n, L.Load) else n)))
     nest = [block, bounds[j]] if split else [bounds[s] for s in seq] + [block]
-    nest += [bounds[a], bounds[b], Bound(FLAT, (sp.S.Zero,), (run - 1,), (sp.S.Zero, run - 1))]
-    kept = [e for e in lhs.indices if e not in par]
-    target = sp.IndexedBase(PART)[(BLOCK, *kept)] if split else flat.get(lhs, lhs)
-    main = replace(reductions[summed[0]], nest=tuple(loop(bd) for bd in nest), guards=(),
-                   lhs=scalar_code(target), partial=not into_rows, pack=None)
-    main = hoisted(main, Term((), body))
-    fill_loops = [bounds[a], bounds[b], *_inside(w, (y, x), extent)] if clipped else \
+    nest += [bounds[a], bounds[b], Sum(FLAT, (_ZERO,), (run,), (_ZERO, run))]
+    kept = [e for e in lhs.index if e.name not in par]
+    slot = L.Load(PART, (BLOCK, *kept)) if split else flat.get(lhs, lhs)
+    main = replace(reductions[summed[0]], nest=tuple(loop(s) for s in nest), guards=(), lhs=source(slot),
+                   partial=not into_rows, pack=None)
+    main = hoisted(main, body)
+    fill_loops = [bounds[a], bounds[b], *_inside(w, (y, x), extent, shape_of[w.array])] if clipped else \
         [bounds[s] for s in (a, b, y, x)]
-    fill = Fill(depth=len(seq), loops=tuple(loop(bd) for bd in fill_loops),
-                store=f"{BUFFER}[{a}, {b}, {scalar_code(y * extent[x] + x)}] = {scalar_code(w)}")
+    store = L.Assign(L.Load(BUFFER, (L.Var(a), L.Var(b), plus(times(L.Var(y), extent[x]), L.Var(x)))), w)
+    fill = Fill(depth=len(seq), loops=tuple(loop(s) for s in fill_loops), store=source(store))
     # Output maps share each packed-window load, several at a time; the maps left over run one by one.
     # Added into the target's rows (the forward equation): `width` maps × `width` taps along a kernel row.
     # Summed against rows (the kernel gradient): JB maps × FB taps of partial sums (Target.dot). LeNet-5's
     # and dlt's convolutions, float32, AMD Zen 3: 1.00-1.45× as fast as four maps × one tap.
-    at = (1, L.Int(0), freeze(extent[j]), "_jr") if split else (len(seq), L.Var("_j0"), L.Var("_j1"), "_jr")
-    inside = [tree_loop(frozen_sum(x)) for x in (bounds[a], bounds[b], nest[-1])]
-    frozen_args = (freeze(body), freeze(target), str(j), frozen_sum(bounds[b]), freeze(extent[b]), inside)
+    at = (1, _ZERO, extent[j], "_jr") if split else (len(seq), L.Var("_j0"), L.Var("_j1"), "_jr")
+    inside = [tree_loop(s) for s in (bounds[a], bounds[b], nest[-1])]
+    frozen_args = (body, slot, j, bounds[b], extent[b], inside)
     if into_rows:
         jam = jammed_across(*frozen_args, False, at, width)
     else:  # JB maps × FB taps of partial sums (Target.dot): 6 loads for 8 multiply-adds, not 5 for 4
         jam = jammed_across(*frozen_args, True, at, *blocks)
     k = 1 if split else len(seq)  # the position of j's loop in the nest
-    rest = Bound(j, (sp.Symbol("_jr"),), (bounds[j] if split else block).upper, bounds[j].declared)
-    main = replace(main, nest=main.nest[:k] + (loop(rest),) + main.nest[k + 1 :])
+    left = Sum(j, (L.Var("_jr"),), (bounds[j] if split else block).stop, bounds[j].declared)
+    main = replace(main, nest=main.nest[:k] + (loop(left),) + main.nest[k + 1 :])
     dot = None
-    if into_rows and flat_reads == {lhs}:
-        found = Found(freeze(t.body), freeze(w), (str(y), str(x)), (str(a), str(b)), str(j),
-                      tuple(map(str, seq)), freeze(flat[lhs]),
-                      {str(i): frozen_sum(bd) for i, bd in bounds.items()},
-                      {str(i): freeze(e) for i, e in extent.items()},
-                      tuple(frozen_sum(bd) for bd in (*fill_loops, *(bounds[s] for s in seq))))
+    if into_rows and flat_reads == [lhs]:
+        found = Found(t.body, w, (y, x), (a, b), j, tuple(seq), flat[lhs], dict(bounds), dict(extent),
+                      tuple((*fill_loops, *(bounds[s] for s in seq))))
         dot = dotted(found, blocks, bool(clipped))
-    init_body = terms[plain[0]].body if plain else sp.S.Zero
+    init_body = terms[plain[0]].body if plain else _ZERO
     if split:
-        init_loops = [bounds[e] for e in kept]
+        init_loops = [bounds[e.name] for e in kept]
     else:
         init_loops = [block] + [bounds[f] for f in free if f not in par and f != j]
-    init = replace(reductions[plain[0]] if plain else main, nest=tuple(loop(bd) for bd in init_loops),
-                   guards=(), lhs=scalar_code(target if split else lhs), partial=False, pack=None, fill=None)
-    init = hoisted(init, Term((), init_body))
+    init = replace(reductions[plain[0]] if plain else main, nest=tuple(loop(s) for s in init_loops),
+                   guards=(), lhs=source(slot if split else lhs), partial=False, pack=None, fill=None)
+    init = hoisted(init, init_body)
     parts = None
     if split:
-        parts = Split(shape=tuple(scalar_code(extent[e]) for e in kept),
-                      size=scalar_code(sp.Mul(*[extent[e] for e in kept])), target=str(lhs.base.label))
+        parts = Split(shape=tuple(source(extent[e.name]) for e in kept),
+                      size=source(times(*(extent[e.name] for e in kept))), target=target)
     return Window(
-        flats=tuple((f"_{r.base.label}_f", flattened(str(r.base.label), len(r.indices), scalar_code(run)))
-                    for r in sorted(flat_reads, key=sp.default_sort_key)),
-        outer=tuple((str(f), factor_code(extent[f])) for f in par),
-        blocked=str(lead),
-        blocked_size=scalar_code(extent[lead]),
-        buffer=(scalar_code(extent[a]), scalar_code(extent[b]), scalar_code(run)),
-        size=scalar_code(extent[a] * extent[b] * run),
+        flats=tuple((f"_{r.array}_f", source(flattened(r.array, len(r.index), run)))
+                    for r in sorted(flat_reads, key=source)),
+        outer=tuple((f, code(extent[f]).factor) for f in par),
+        blocked=lead,
+        blocked_size=source(extent[lead]),
+        buffer=(source(extent[a]), source(extent[b]), source(run)),
+        size=source(times(extent[a], extent[b], run)),
         init=init,
         term=replace(main, fill=fill, jam=jam),
         limit=ROWS_LIMIT if into_rows else LIMIT,
@@ -206,14 +230,15 @@ def windowed(
     )
 
 
-def _rectangle(b: Bound) -> Bound:
-    """The loop over its whole declared range ``0..hi`` (itself where it already runs it)."""
-    lo, hi = b.declared
-    return Bound(b.index, (sp.S.Zero,), (hi,), b.declared) if lo == 0 else b
+def _rectangle(s: Sum) -> Sum:
+    """The loop over its whole declared range ``0..extent-1`` (itself where it already runs it)."""
+    lo, extent = s.declared
+    return Sum(s.index, (_ZERO,), (extent,), s.declared) if lo == _ZERO else s
 
 
-def _padded_window(clipped: set, w: sp.Indexed, rows: tuple, taps: tuple, reads: list, bounds: dict,
-                   extent: dict) -> bool:
+def _padded_window(clipped: set[str], w: L.Load, rows: tuple[str, str], taps: tuple[str, str],
+                   reads: list[L.Load], bounds: Mapping[str, Sum], extent: Mapping[str, L.Expr],
+                   shapes: Mapping[str, tuple[L.Expr, ...]]) -> bool:
     """Whether a term whose ``clipped`` loops were clipped only to keep ``w`` inside its array can run
     them over their whole ranges, reading ``w`` from a zero-filled packed window: a 'same' window.
 
@@ -225,60 +250,44 @@ def _padded_window(clipped: set, w: sp.Indexed, rows: tuple, taps: tuple, reads:
     if not clipped <= {*rows, *taps}:
         return False
     for r in reads:
-        axes = r.indices[:-2] if r is w else r.indices
-        for e, size in zip(axes, r.base.shape):
-            if e not in bounds or bounds[e].declared != (sp.S.Zero, sp.expand(size - 1)):
+        axes = r.index[:-2] if r == w else r.index
+        for e, size in zip(axes, shapes[r.array]):
+            if not isinstance(e, L.Var) or e.name not in bounds:
                 return False
-    return all(sp.expand(size - extent[f]) == 0 for f, size in zip(rows, w.base.shape[-2:]))
+            lo, declared = bounds[e.name].declared
+            if lo != _ZERO or not _same(declared, size):
+                return False
+    return all(_same(size, extent[f]) for f, size in zip(rows, shapes[w.array][-2:]))
 
 
-def _inside(w: sp.Indexed, rows: tuple, extent: dict) -> list[Bound]:
+def _inside(w: L.Load, rows: tuple[str, str], extent: Mapping[str, L.Expr],
+            shape: tuple[L.Expr, ...]) -> list[Sum]:
     """The row loops of a window's fill, clipped to where ``w[…, f + α(a), …]`` lies inside ``w``."""
     out = []
-    for f, e, size in zip(rows, w.indices[-2:], w.base.shape[-2:]):
-        shift = sp.expand(e - f)
-        out.append(Bound(f, (sp.S.Zero, sp.expand(-shift)), (extent[f] - 1, sp.expand(size - 1 - shift)),
-                         (sp.S.Zero, extent[f] - 1)))
+    for f, e, size in zip(rows, w.index[-2:], shape[-2:]):
+        shift = F.of(e) - F.name(f)
+        out.append(Sum(f, (_ZERO, (-shift).expr()), (extent[f], (F.of(size) - shift).expr()),
+                       (_ZERO, extent[f])))
     return out
 
 
-def _find(reads, lhs, loops: set, extent: dict, short: set):
+def _find(reads: list[L.Load], lhs: L.Load, loops: Mapping[str, Sum], extent: Mapping[str, L.Expr],
+          short: set[str]) -> tuple[L.Load, tuple[str, str], tuple[str, str]] | None:
     """The window read and its flat and partner indices ``((y, x), (a, b))``, if exactly one read is one.
 
     ``a + y`` reads as ``y`` shifted by ``a`` or ``a`` by ``y``: the flat pair is the one whose
     extents are not parameter or hyper-parameter sizes only (map rows, not kernel taps).
     """
-    rows = {(r.indices[-2], r.indices[-1]) for r in reads + [lhs]
-            if len(r.indices) >= 2 and all(isinstance(e, sp.Symbol) for e in r.indices[-2:])}
+    rows = {(r.index[-2].name, r.index[-1].name) for r in [*reads, lhs]
+            if len(r.index) >= 2 and all(isinstance(e, L.Var) for e in r.index[-2:])}
     found = []
     for w in reads:
-        for y, x in sorted(rows, key=str) if len(w.indices) >= 2 else ():
-            a, b = _split(w.indices[-2], y, loops), _split(w.indices[-1], x, loops)
-            long = (extent[y].free_symbols | extent[x].free_symbols) - short
+        for y, x in sorted(rows, key=lambda p: f"({p[0]}, {p[1]})") if len(w.index) >= 2 else ():
+            a, b = _split(w.index[-2], y, loops), _split(w.index[-1], x, loops)
+            long = (L.names(extent[y]) | L.names(extent[x])) - short
             if a is not None and b is not None and len({a, b, y, x}) == 4 and long:
                 found.append((w, (y, x), (a, b)))
     return found[0] if len(found) == 1 else None
-
-
-def extent_of(b: Bound) -> sp.Expr | None:
-    """The extent of a loop ``range(E)`` with ``E`` free of loop indices, else ``None``."""
-    if b.lower != (sp.S.Zero,) or len(b.upper) != 1:
-        return None
-    return sp.expand(b.upper[0] + 1)
-
-
-def partner(shift: sp.Expr, loops) -> sp.Symbol | None:
-    """The one loop index a window's shift moves with (``a`` in ``_p + a``, ``KH - a - 1``)."""
-    moving = [s for s in shift.free_symbols if s in loops]
-    if len(moving) != 1 or sp.degree(shift, moving[0]) != 1:
-        return None
-    return moving[0]
-
-
-def flattened(name: str, rank: int, run: str) -> str:
-    """``name`` reshaped with its last two axes as one (C order: a view, no copy)."""
-    dims = [f"{name}.shape[{k}]" for k in range(rank - 2)] + [run]
-    return f"{name}.reshape({', '.join(dims)})"
 
 
 __all__ = ["BUFFER", "windowed"]
