@@ -317,7 +317,7 @@ CORRUPTIONS = [  # (layer, backend, text in the generated module, what replaces 
     # a 'full' bound cut short in the loop version of [B12]
     ("conv_xcorr_identity", "numba", "for _p in range(Ho):", "for _p in range(Ho - 1):"),
     # the activation derivative without its factor Y
-    ("fc_sigmoid", "numba", "\n            dU[n, k] = (1 - Y[n, k])*Y[n, k]*", "\n            dU[n, k] = (1 - Y[n, k])*"),  # noqa: E501
+    ("fc_sigmoid", "numba", "_dU_r[_f] = (1 - _Y_r[_f])*_Y_r[_f]*", "_dU_r[_f] = (1 - _Y_r[_f])*"),
 ]
 
 
