@@ -93,12 +93,6 @@ class Found:
     fill: tuple[Sum, ...]  #: the window's fill loops (clipped to the array where it is padded)
 
 
-def _around(loops: list[L.Loop], body: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
-    for lp in reversed(loops):
-        body = (L.with_body(lp, body),)
-    return body
-
-
 def dotted(f: Found, blocks: tuple[int, int], padded: bool) -> Dot | None:
     """The inner-product schedule of a packed-window forward term, or ``None`` where the body is not the
     window times a factor of the contraction and ``j`` alone. ``blocks``: ``(JB, FB)``; ``padded``: the
@@ -121,10 +115,10 @@ def dotted(f: Found, blocks: tuple[int, int], padded: bool) -> Dot | None:
         r = plus(times(r, f.extent[s]), L.Var(s))
     weights_loops = [loop(f.bounds[s]) for s in (j, *depth)]
     store = L.Assign(L.Load(WEIGHTS, (L.Var(j), r)), L.Typed(coef, "_dt"))
-    weights = L.Loop(j, L.Int(0), f.extent[j], _around(weights_loops[1:], (store,)))
+    weights = L.Loop(j, L.Int(0), f.extent[j], L.inside(weights_loops[1:], (store,)))
     fill = [_chunked(b) if b.index == y else b for b in f.fill]
     row = plus(times(L.Var(y), f.extent[x]), L.Var(x), times(L.Int(-1), L.Var(Y0), f.extent[x]))
-    window = _around([loop(b) for b in fill], (L.Assign(L.Load(WINDOWS, (row, r)), w),))
+    window = L.inside([loop(b) for b in fill], (L.Assign(L.Load(WINDOWS, (row, r)), w),))
     target = at(f.target, {FLAT: plus(L.Var(FLAT), times(L.Var(Y0), f.extent[x]))})
     jb, fb = blocks
     j0, jr, j1, fr, nf = (L.Var(n) for n in ("_j0", "_jr", "_j1", "_fr", "_nf"))

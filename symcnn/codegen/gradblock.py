@@ -78,13 +78,6 @@ def _free_nest(kernel: L.Kernel) -> tuple[list[L.Loop], tuple[L.Stmt, ...]]:
     return nest, nest[-1].body
 
 
-def _nested(loops: Sequence[L.Loop], body: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
-    """``body`` inside copies of ``loops`` (outermost first), each keeping its bounds and kind."""
-    for lp in reversed(loops):
-        body = (L.with_body(lp, body),)
-    return body
-
-
 def split(index: str, parts: int, like: str, pool: str | None = None) -> Pass:
     """The pass summing the reduction loop over ``index`` in at most ``parts`` slices across threads.
 
@@ -118,13 +111,13 @@ def split(index: str, parts: int, like: str, pool: str | None = None) -> Pass:
             return L.FloorDiv(L.Mul((k, trips)), L.Var(count))
 
         images = L.Loop(index, edge(L.Var(t)), edge(L.Add((L.Var(t), L.Int(1)))),
-                        _nested(nest, (acc, *reduction.body, L.Accumulate(slot, L.Var(acc.name)))))
+                        L.inside(nest, (acc, *reduction.body, L.Accumulate(slot, L.Var(acc.name)))))
         total = (acc, L.Loop(t, L.Int(0), L.Var(count), (L.Accumulate(L.Var(acc.name), slot),)), store)
         most = (trips, *((L.Var(pool),) if pool else ()), L.Int(parts))
         body = (L.Assign(L.Var(count), L.Call("min", most)),
                 L.Local(PART, (L.Var(count), *(lp.stop for lp in nest)), like),
                 L.Loop(t, L.Int(0), L.Var(count), (images,), kind="parallel"),
-                *_nested(nest, total))
+                *L.inside(nest, total))
         params = (*kernel.params, pool) if pool else kernel.params
         return dataclasses.replace(kernel, params=params, body=body)
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Union
 
@@ -508,6 +508,13 @@ def linear(e: Expr) -> Expr:
 def with_body(s: Loop | If | Variant, body: tuple[Stmt, ...]) -> Loop | If | Variant:
     """``s`` with its body replaced."""
     return dataclasses.replace(s, body=body)
+
+
+def inside(loops: Sequence[Loop], body: tuple[Stmt, ...]) -> tuple[Stmt, ...]:
+    """``body`` inside copies of ``loops`` (the first outermost), each keeping its bounds and kind."""
+    for lp in reversed(loops):
+        body = (with_body(lp, body),)
+    return body
 
 
 def splice(body: tuple[Stmt, ...], replace: Callable[[Stmt], Iterable[Stmt] | None]) -> tuple[Stmt, ...]:

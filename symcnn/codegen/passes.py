@@ -450,17 +450,12 @@ def _in_place(kernel: L.Kernel, outer: int) -> L.Kernel:
     indices = {lp.index for lp in free}
     extents = frozenset().union(*(L.names(lp.start) | L.names(lp.stop) for lp in free))
 
-    def around(stmts: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
-        for lp in reversed(free):
-            stmts = (L.with_body(lp, stmts),)
-        return stmts
-
     def sunk(s: L.Stmt) -> L.Stmt:
         if isinstance(s, L.Loop):
             if (L.names(s.start) | L.names(s.stop) | L.names(s.step)) & indices or s.index in extents:
                 raise ValueError(f"{kernel.name}: the loop over {s.index} and the free loops are tied")
             return L.with_body(s, (sunk(s.body[0]),))
-        return around((into_target(s),))[0]
+        return L.inside(free, (into_target(s),))[0]
 
     def into_target(s: L.Stmt) -> L.Stmt:
         if isinstance(s, L.If):
@@ -474,10 +469,8 @@ def _in_place(kernel: L.Kernel, outer: int) -> L.Kernel:
         if _chain(s) is None:
             raise ValueError(f"{kernel.name}: a sum that is not a chain of loops")
         sums.append(sunk(s))
-    out = (*around((L.Assign(store, L.Cast(L.Int(0), store.array)),)), *sums)
-    for lp in reversed(kept):
-        out = (L.with_body(lp, out),)
-    return L.Kernel(kernel.name, kernel.params, out, kernel.doc)
+    out = (*L.inside(free, (L.Assign(store, L.Cast(L.Int(0), store.array)),)), *sums)
+    return L.Kernel(kernel.name, kernel.params, L.inside(kept, out), kernel.doc)
 
 
 def outlined(kernel: L.Kernel, name: str) -> tuple[L.Kernel, L.Kernel]:

@@ -49,13 +49,6 @@ def nest(loops: tuple[ir.Loop, ...], body: tuple[L.Stmt, ...]) -> tuple[L.Stmt, 
     return body
 
 
-def _around(loops: tuple[L.Loop, ...], body: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
-    """``body`` inside ``loops`` (their own bodies empty), the first outermost."""
-    for lp in reversed(loops):
-        body = (L.with_body(lp, body),)
-    return body
-
-
 def _update(acc: str, op: str, value: L.Expr) -> L.Stmt:
     target = expr(acc)
     return L.Assign(target, value) if op == "=" else L.Accumulate(target, value)
@@ -72,7 +65,7 @@ def jam_part(j: ir.Jam) -> tuple[L.Stmt, ...]:
     """One copy set of a :class:`~.ir.Jam`: its loops around the ``pre`` values, the flat loop of
     temporaries and updates, and the stores."""
     flat = L.with_body(j.flat, (*_sets(j.temps), *(L.Accumulate(t, v) for t, v in j.updates)))
-    return _around(j.loops, (*_sets(j.pre), flat, *j.stores))
+    return L.inside(j.loops, (*_sets(j.pre), flat, *j.stores))
 
 
 def jammed(j: ir.Jam) -> tuple[L.Stmt, ...]:
@@ -138,7 +131,7 @@ def point(k: ir.Kernel, terms: list[tuple[ir.Reduction, str]]) -> tuple[L.Stmt, 
             out.append(L.Local("_pk", t.pack.shape, dtype=_DT))
         out += term(t, t.lhs, op)
         if t.pack:
-            out += _around(t.pack.unpack, (t.pack.store,))
+            out += L.inside(t.pack.unpack, (t.pack.store,))
     return tuple(out)
 
 
@@ -174,7 +167,7 @@ def tiled(k: ir.Kernel, tl: ir.Tile, terms: list[tuple[ir.Reduction, str]]) -> t
     """Blocks of targets unrolled and jammed (:mod:`.tile`, built as loop-tree statements there); a block
     cut by an edge runs point by point."""
     w = L.Int(tl.width)
-    edges = _around(tl.edges, point(k, terms))
+    edges = L.inside(tl.edges, point(k, terms))
     (_, p_extent), *rest = tl.blocked
     if rest:
         q_extent = rest[0][1]
