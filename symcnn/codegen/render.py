@@ -72,7 +72,7 @@ def render_numba_kernel(k: Kernel | RecordKernel, layer: str = "", blocks: tuple
     hyper-parameters, which :func:`finished` specialises."""
     if isinstance(k, RecordKernel):
         return record_source(k, layer)
-    passes = tree_passes(k, shapes)
+    passes = tree_passes(k)
     if passes is not None:
         if tree is None:
             raise ValueError(f"{k.name}: this kernel is printed from its plain nest: none given")
@@ -141,7 +141,7 @@ def is_summed_in_place(k: Kernel) -> bool:
                     and [lp.index for lp in t.nest[len(t.loops):]] == list(k.inner) for t in k.terms))
 
 
-def tree_passes(k: Kernel, shapes: Mapping[str, tuple[L.Expr, ...]] | None = None) -> tuple[Pass, ...] | None:
+def tree_passes(k: Kernel) -> tuple[Pass, ...] | None:
     """The passes that make kernel ``k``'s plain nest (:mod:`.freeze`) its Numba schedule, or ``None``
     where it keeps the schedule the fast IR records (:mod:`.schedule_tree`): an elementwise kernel
     has its subexpressions named once and its first ``k.collapse`` free loops run over threads; a
