@@ -120,41 +120,10 @@ def forward_U1_block512_one(C, H, K1, U1, W, X, _kp, _wp, n):
         for _c1 in range(H):
             for _c2 in range(W):
                 _xp[_c0, np.uint64(_wp*(_c1 + 1) + _c2 + 1)] = X[n, _c0, _c1, _c2]
+    _up = np.empty((C, H*_wp + 16), dtype=U1.dtype)
     _c_split = (C // 8)*8
     for c in range(0, _c_split, 8):
         for _f in range(0, H*_wp, 16):
-            y_0 = _f // _wp
-            y_1 = (_f + 1) // _wp
-            y_2 = (_f + 2) // _wp
-            y_3 = (_f + 3) // _wp
-            y_4 = (_f + 4) // _wp
-            y_5 = (_f + 5) // _wp
-            y_6 = (_f + 6) // _wp
-            y_7 = (_f + 7) // _wp
-            y_8 = (_f + 8) // _wp
-            y_9 = (_f + 9) // _wp
-            y_10 = (_f + 10) // _wp
-            y_11 = (_f + 11) // _wp
-            y_12 = (_f + 12) // _wp
-            y_13 = (_f + 13) // _wp
-            y_14 = (_f + 14) // _wp
-            y_15 = (_f + 15) // _wp
-            x_0 = _f - _wp*y_0
-            x_1 = _f + 1 - _wp*y_1
-            x_2 = _f + 2 - _wp*y_2
-            x_3 = _f + 3 - _wp*y_3
-            x_4 = _f + 4 - _wp*y_4
-            x_5 = _f + 5 - _wp*y_5
-            x_6 = _f + 6 - _wp*y_6
-            x_7 = _f + 7 - _wp*y_7
-            x_8 = _f + 8 - _wp*y_8
-            x_9 = _f + 9 - _wp*y_9
-            x_10 = _f + 10 - _wp*y_10
-            x_11 = _f + 11 - _wp*y_11
-            x_12 = _f + 12 - _wp*y_12
-            x_13 = _f + 13 - _wp*y_13
-            x_14 = _f + 14 - _wp*y_14
-            x_15 = _f + 15 - _wp*y_15
             _acc_0_0 = U1.dtype.type(0)
             _acc_0_1 = U1.dtype.type(0)
             _acc_0_2 = U1.dtype.type(0)
@@ -438,273 +407,146 @@ def forward_U1_block512_one(C, H, K1, U1, W, X, _kp, _wp, n):
                         _acc_7_13 += _r7*_r21
                         _acc_7_14 += _r7*_r22
                         _acc_7_15 += _r7*_r23
-            if x_0 < W:
-                U1[n, c, y_0, x_0] = _acc_0_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U1[n, c, y_1, x_1] = _acc_0_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U1[n, c, y_2, x_2] = _acc_0_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U1[n, c, y_3, x_3] = _acc_0_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U1[n, c, y_4, x_4] = _acc_0_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U1[n, c, y_5, x_5] = _acc_0_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U1[n, c, y_6, x_6] = _acc_0_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U1[n, c, y_7, x_7] = _acc_0_7
-            if _f + 8 < H*_wp and x_8 < W:
-                U1[n, c, y_8, x_8] = _acc_0_8
-            if _f + 9 < H*_wp and x_9 < W:
-                U1[n, c, y_9, x_9] = _acc_0_9
-            if _f + 10 < H*_wp and x_10 < W:
-                U1[n, c, y_10, x_10] = _acc_0_10
-            if _f + 11 < H*_wp and x_11 < W:
-                U1[n, c, y_11, x_11] = _acc_0_11
-            if _f + 12 < H*_wp and x_12 < W:
-                U1[n, c, y_12, x_12] = _acc_0_12
-            if _f + 13 < H*_wp and x_13 < W:
-                U1[n, c, y_13, x_13] = _acc_0_13
-            if _f + 14 < H*_wp and x_14 < W:
-                U1[n, c, y_14, x_14] = _acc_0_14
-            if _f + 15 < H*_wp and x_15 < W:
-                U1[n, c, y_15, x_15] = _acc_0_15
-            if x_0 < W:
-                U1[n, c + 1, y_0, x_0] = _acc_1_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U1[n, c + 1, y_1, x_1] = _acc_1_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U1[n, c + 1, y_2, x_2] = _acc_1_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U1[n, c + 1, y_3, x_3] = _acc_1_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U1[n, c + 1, y_4, x_4] = _acc_1_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U1[n, c + 1, y_5, x_5] = _acc_1_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U1[n, c + 1, y_6, x_6] = _acc_1_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U1[n, c + 1, y_7, x_7] = _acc_1_7
-            if _f + 8 < H*_wp and x_8 < W:
-                U1[n, c + 1, y_8, x_8] = _acc_1_8
-            if _f + 9 < H*_wp and x_9 < W:
-                U1[n, c + 1, y_9, x_9] = _acc_1_9
-            if _f + 10 < H*_wp and x_10 < W:
-                U1[n, c + 1, y_10, x_10] = _acc_1_10
-            if _f + 11 < H*_wp and x_11 < W:
-                U1[n, c + 1, y_11, x_11] = _acc_1_11
-            if _f + 12 < H*_wp and x_12 < W:
-                U1[n, c + 1, y_12, x_12] = _acc_1_12
-            if _f + 13 < H*_wp and x_13 < W:
-                U1[n, c + 1, y_13, x_13] = _acc_1_13
-            if _f + 14 < H*_wp and x_14 < W:
-                U1[n, c + 1, y_14, x_14] = _acc_1_14
-            if _f + 15 < H*_wp and x_15 < W:
-                U1[n, c + 1, y_15, x_15] = _acc_1_15
-            if x_0 < W:
-                U1[n, c + 2, y_0, x_0] = _acc_2_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U1[n, c + 2, y_1, x_1] = _acc_2_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U1[n, c + 2, y_2, x_2] = _acc_2_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U1[n, c + 2, y_3, x_3] = _acc_2_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U1[n, c + 2, y_4, x_4] = _acc_2_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U1[n, c + 2, y_5, x_5] = _acc_2_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U1[n, c + 2, y_6, x_6] = _acc_2_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U1[n, c + 2, y_7, x_7] = _acc_2_7
-            if _f + 8 < H*_wp and x_8 < W:
-                U1[n, c + 2, y_8, x_8] = _acc_2_8
-            if _f + 9 < H*_wp and x_9 < W:
-                U1[n, c + 2, y_9, x_9] = _acc_2_9
-            if _f + 10 < H*_wp and x_10 < W:
-                U1[n, c + 2, y_10, x_10] = _acc_2_10
-            if _f + 11 < H*_wp and x_11 < W:
-                U1[n, c + 2, y_11, x_11] = _acc_2_11
-            if _f + 12 < H*_wp and x_12 < W:
-                U1[n, c + 2, y_12, x_12] = _acc_2_12
-            if _f + 13 < H*_wp and x_13 < W:
-                U1[n, c + 2, y_13, x_13] = _acc_2_13
-            if _f + 14 < H*_wp and x_14 < W:
-                U1[n, c + 2, y_14, x_14] = _acc_2_14
-            if _f + 15 < H*_wp and x_15 < W:
-                U1[n, c + 2, y_15, x_15] = _acc_2_15
-            if x_0 < W:
-                U1[n, c + 3, y_0, x_0] = _acc_3_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U1[n, c + 3, y_1, x_1] = _acc_3_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U1[n, c + 3, y_2, x_2] = _acc_3_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U1[n, c + 3, y_3, x_3] = _acc_3_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U1[n, c + 3, y_4, x_4] = _acc_3_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U1[n, c + 3, y_5, x_5] = _acc_3_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U1[n, c + 3, y_6, x_6] = _acc_3_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U1[n, c + 3, y_7, x_7] = _acc_3_7
-            if _f + 8 < H*_wp and x_8 < W:
-                U1[n, c + 3, y_8, x_8] = _acc_3_8
-            if _f + 9 < H*_wp and x_9 < W:
-                U1[n, c + 3, y_9, x_9] = _acc_3_9
-            if _f + 10 < H*_wp and x_10 < W:
-                U1[n, c + 3, y_10, x_10] = _acc_3_10
-            if _f + 11 < H*_wp and x_11 < W:
-                U1[n, c + 3, y_11, x_11] = _acc_3_11
-            if _f + 12 < H*_wp and x_12 < W:
-                U1[n, c + 3, y_12, x_12] = _acc_3_12
-            if _f + 13 < H*_wp and x_13 < W:
-                U1[n, c + 3, y_13, x_13] = _acc_3_13
-            if _f + 14 < H*_wp and x_14 < W:
-                U1[n, c + 3, y_14, x_14] = _acc_3_14
-            if _f + 15 < H*_wp and x_15 < W:
-                U1[n, c + 3, y_15, x_15] = _acc_3_15
-            if x_0 < W:
-                U1[n, c + 4, y_0, x_0] = _acc_4_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U1[n, c + 4, y_1, x_1] = _acc_4_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U1[n, c + 4, y_2, x_2] = _acc_4_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U1[n, c + 4, y_3, x_3] = _acc_4_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U1[n, c + 4, y_4, x_4] = _acc_4_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U1[n, c + 4, y_5, x_5] = _acc_4_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U1[n, c + 4, y_6, x_6] = _acc_4_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U1[n, c + 4, y_7, x_7] = _acc_4_7
-            if _f + 8 < H*_wp and x_8 < W:
-                U1[n, c + 4, y_8, x_8] = _acc_4_8
-            if _f + 9 < H*_wp and x_9 < W:
-                U1[n, c + 4, y_9, x_9] = _acc_4_9
-            if _f + 10 < H*_wp and x_10 < W:
-                U1[n, c + 4, y_10, x_10] = _acc_4_10
-            if _f + 11 < H*_wp and x_11 < W:
-                U1[n, c + 4, y_11, x_11] = _acc_4_11
-            if _f + 12 < H*_wp and x_12 < W:
-                U1[n, c + 4, y_12, x_12] = _acc_4_12
-            if _f + 13 < H*_wp and x_13 < W:
-                U1[n, c + 4, y_13, x_13] = _acc_4_13
-            if _f + 14 < H*_wp and x_14 < W:
-                U1[n, c + 4, y_14, x_14] = _acc_4_14
-            if _f + 15 < H*_wp and x_15 < W:
-                U1[n, c + 4, y_15, x_15] = _acc_4_15
-            if x_0 < W:
-                U1[n, c + 5, y_0, x_0] = _acc_5_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U1[n, c + 5, y_1, x_1] = _acc_5_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U1[n, c + 5, y_2, x_2] = _acc_5_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U1[n, c + 5, y_3, x_3] = _acc_5_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U1[n, c + 5, y_4, x_4] = _acc_5_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U1[n, c + 5, y_5, x_5] = _acc_5_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U1[n, c + 5, y_6, x_6] = _acc_5_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U1[n, c + 5, y_7, x_7] = _acc_5_7
-            if _f + 8 < H*_wp and x_8 < W:
-                U1[n, c + 5, y_8, x_8] = _acc_5_8
-            if _f + 9 < H*_wp and x_9 < W:
-                U1[n, c + 5, y_9, x_9] = _acc_5_9
-            if _f + 10 < H*_wp and x_10 < W:
-                U1[n, c + 5, y_10, x_10] = _acc_5_10
-            if _f + 11 < H*_wp and x_11 < W:
-                U1[n, c + 5, y_11, x_11] = _acc_5_11
-            if _f + 12 < H*_wp and x_12 < W:
-                U1[n, c + 5, y_12, x_12] = _acc_5_12
-            if _f + 13 < H*_wp and x_13 < W:
-                U1[n, c + 5, y_13, x_13] = _acc_5_13
-            if _f + 14 < H*_wp and x_14 < W:
-                U1[n, c + 5, y_14, x_14] = _acc_5_14
-            if _f + 15 < H*_wp and x_15 < W:
-                U1[n, c + 5, y_15, x_15] = _acc_5_15
-            if x_0 < W:
-                U1[n, c + 6, y_0, x_0] = _acc_6_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U1[n, c + 6, y_1, x_1] = _acc_6_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U1[n, c + 6, y_2, x_2] = _acc_6_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U1[n, c + 6, y_3, x_3] = _acc_6_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U1[n, c + 6, y_4, x_4] = _acc_6_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U1[n, c + 6, y_5, x_5] = _acc_6_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U1[n, c + 6, y_6, x_6] = _acc_6_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U1[n, c + 6, y_7, x_7] = _acc_6_7
-            if _f + 8 < H*_wp and x_8 < W:
-                U1[n, c + 6, y_8, x_8] = _acc_6_8
-            if _f + 9 < H*_wp and x_9 < W:
-                U1[n, c + 6, y_9, x_9] = _acc_6_9
-            if _f + 10 < H*_wp and x_10 < W:
-                U1[n, c + 6, y_10, x_10] = _acc_6_10
-            if _f + 11 < H*_wp and x_11 < W:
-                U1[n, c + 6, y_11, x_11] = _acc_6_11
-            if _f + 12 < H*_wp and x_12 < W:
-                U1[n, c + 6, y_12, x_12] = _acc_6_12
-            if _f + 13 < H*_wp and x_13 < W:
-                U1[n, c + 6, y_13, x_13] = _acc_6_13
-            if _f + 14 < H*_wp and x_14 < W:
-                U1[n, c + 6, y_14, x_14] = _acc_6_14
-            if _f + 15 < H*_wp and x_15 < W:
-                U1[n, c + 6, y_15, x_15] = _acc_6_15
-            if x_0 < W:
-                U1[n, c + 7, y_0, x_0] = _acc_7_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U1[n, c + 7, y_1, x_1] = _acc_7_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U1[n, c + 7, y_2, x_2] = _acc_7_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U1[n, c + 7, y_3, x_3] = _acc_7_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U1[n, c + 7, y_4, x_4] = _acc_7_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U1[n, c + 7, y_5, x_5] = _acc_7_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U1[n, c + 7, y_6, x_6] = _acc_7_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U1[n, c + 7, y_7, x_7] = _acc_7_7
-            if _f + 8 < H*_wp and x_8 < W:
-                U1[n, c + 7, y_8, x_8] = _acc_7_8
-            if _f + 9 < H*_wp and x_9 < W:
-                U1[n, c + 7, y_9, x_9] = _acc_7_9
-            if _f + 10 < H*_wp and x_10 < W:
-                U1[n, c + 7, y_10, x_10] = _acc_7_10
-            if _f + 11 < H*_wp and x_11 < W:
-                U1[n, c + 7, y_11, x_11] = _acc_7_11
-            if _f + 12 < H*_wp and x_12 < W:
-                U1[n, c + 7, y_12, x_12] = _acc_7_12
-            if _f + 13 < H*_wp and x_13 < W:
-                U1[n, c + 7, y_13, x_13] = _acc_7_13
-            if _f + 14 < H*_wp and x_14 < W:
-                U1[n, c + 7, y_14, x_14] = _acc_7_14
-            if _f + 15 < H*_wp and x_15 < W:
-                U1[n, c + 7, y_15, x_15] = _acc_7_15
+            _up[c, np.uint64(_f)] = _acc_0_0
+            _up[c, np.uint64(_f + 1)] = _acc_0_1
+            _up[c, np.uint64(_f + 2)] = _acc_0_2
+            _up[c, np.uint64(_f + 3)] = _acc_0_3
+            _up[c, np.uint64(_f + 4)] = _acc_0_4
+            _up[c, np.uint64(_f + 5)] = _acc_0_5
+            _up[c, np.uint64(_f + 6)] = _acc_0_6
+            _up[c, np.uint64(_f + 7)] = _acc_0_7
+            _up[c, np.uint64(_f + 8)] = _acc_0_8
+            _up[c, np.uint64(_f + 9)] = _acc_0_9
+            _up[c, np.uint64(_f + 10)] = _acc_0_10
+            _up[c, np.uint64(_f + 11)] = _acc_0_11
+            _up[c, np.uint64(_f + 12)] = _acc_0_12
+            _up[c, np.uint64(_f + 13)] = _acc_0_13
+            _up[c, np.uint64(_f + 14)] = _acc_0_14
+            _up[c, np.uint64(_f + 15)] = _acc_0_15
+            _up[c + 1, np.uint64(_f)] = _acc_1_0
+            _up[c + 1, np.uint64(_f + 1)] = _acc_1_1
+            _up[c + 1, np.uint64(_f + 2)] = _acc_1_2
+            _up[c + 1, np.uint64(_f + 3)] = _acc_1_3
+            _up[c + 1, np.uint64(_f + 4)] = _acc_1_4
+            _up[c + 1, np.uint64(_f + 5)] = _acc_1_5
+            _up[c + 1, np.uint64(_f + 6)] = _acc_1_6
+            _up[c + 1, np.uint64(_f + 7)] = _acc_1_7
+            _up[c + 1, np.uint64(_f + 8)] = _acc_1_8
+            _up[c + 1, np.uint64(_f + 9)] = _acc_1_9
+            _up[c + 1, np.uint64(_f + 10)] = _acc_1_10
+            _up[c + 1, np.uint64(_f + 11)] = _acc_1_11
+            _up[c + 1, np.uint64(_f + 12)] = _acc_1_12
+            _up[c + 1, np.uint64(_f + 13)] = _acc_1_13
+            _up[c + 1, np.uint64(_f + 14)] = _acc_1_14
+            _up[c + 1, np.uint64(_f + 15)] = _acc_1_15
+            _up[c + 2, np.uint64(_f)] = _acc_2_0
+            _up[c + 2, np.uint64(_f + 1)] = _acc_2_1
+            _up[c + 2, np.uint64(_f + 2)] = _acc_2_2
+            _up[c + 2, np.uint64(_f + 3)] = _acc_2_3
+            _up[c + 2, np.uint64(_f + 4)] = _acc_2_4
+            _up[c + 2, np.uint64(_f + 5)] = _acc_2_5
+            _up[c + 2, np.uint64(_f + 6)] = _acc_2_6
+            _up[c + 2, np.uint64(_f + 7)] = _acc_2_7
+            _up[c + 2, np.uint64(_f + 8)] = _acc_2_8
+            _up[c + 2, np.uint64(_f + 9)] = _acc_2_9
+            _up[c + 2, np.uint64(_f + 10)] = _acc_2_10
+            _up[c + 2, np.uint64(_f + 11)] = _acc_2_11
+            _up[c + 2, np.uint64(_f + 12)] = _acc_2_12
+            _up[c + 2, np.uint64(_f + 13)] = _acc_2_13
+            _up[c + 2, np.uint64(_f + 14)] = _acc_2_14
+            _up[c + 2, np.uint64(_f + 15)] = _acc_2_15
+            _up[c + 3, np.uint64(_f)] = _acc_3_0
+            _up[c + 3, np.uint64(_f + 1)] = _acc_3_1
+            _up[c + 3, np.uint64(_f + 2)] = _acc_3_2
+            _up[c + 3, np.uint64(_f + 3)] = _acc_3_3
+            _up[c + 3, np.uint64(_f + 4)] = _acc_3_4
+            _up[c + 3, np.uint64(_f + 5)] = _acc_3_5
+            _up[c + 3, np.uint64(_f + 6)] = _acc_3_6
+            _up[c + 3, np.uint64(_f + 7)] = _acc_3_7
+            _up[c + 3, np.uint64(_f + 8)] = _acc_3_8
+            _up[c + 3, np.uint64(_f + 9)] = _acc_3_9
+            _up[c + 3, np.uint64(_f + 10)] = _acc_3_10
+            _up[c + 3, np.uint64(_f + 11)] = _acc_3_11
+            _up[c + 3, np.uint64(_f + 12)] = _acc_3_12
+            _up[c + 3, np.uint64(_f + 13)] = _acc_3_13
+            _up[c + 3, np.uint64(_f + 14)] = _acc_3_14
+            _up[c + 3, np.uint64(_f + 15)] = _acc_3_15
+            _up[c + 4, np.uint64(_f)] = _acc_4_0
+            _up[c + 4, np.uint64(_f + 1)] = _acc_4_1
+            _up[c + 4, np.uint64(_f + 2)] = _acc_4_2
+            _up[c + 4, np.uint64(_f + 3)] = _acc_4_3
+            _up[c + 4, np.uint64(_f + 4)] = _acc_4_4
+            _up[c + 4, np.uint64(_f + 5)] = _acc_4_5
+            _up[c + 4, np.uint64(_f + 6)] = _acc_4_6
+            _up[c + 4, np.uint64(_f + 7)] = _acc_4_7
+            _up[c + 4, np.uint64(_f + 8)] = _acc_4_8
+            _up[c + 4, np.uint64(_f + 9)] = _acc_4_9
+            _up[c + 4, np.uint64(_f + 10)] = _acc_4_10
+            _up[c + 4, np.uint64(_f + 11)] = _acc_4_11
+            _up[c + 4, np.uint64(_f + 12)] = _acc_4_12
+            _up[c + 4, np.uint64(_f + 13)] = _acc_4_13
+            _up[c + 4, np.uint64(_f + 14)] = _acc_4_14
+            _up[c + 4, np.uint64(_f + 15)] = _acc_4_15
+            _up[c + 5, np.uint64(_f)] = _acc_5_0
+            _up[c + 5, np.uint64(_f + 1)] = _acc_5_1
+            _up[c + 5, np.uint64(_f + 2)] = _acc_5_2
+            _up[c + 5, np.uint64(_f + 3)] = _acc_5_3
+            _up[c + 5, np.uint64(_f + 4)] = _acc_5_4
+            _up[c + 5, np.uint64(_f + 5)] = _acc_5_5
+            _up[c + 5, np.uint64(_f + 6)] = _acc_5_6
+            _up[c + 5, np.uint64(_f + 7)] = _acc_5_7
+            _up[c + 5, np.uint64(_f + 8)] = _acc_5_8
+            _up[c + 5, np.uint64(_f + 9)] = _acc_5_9
+            _up[c + 5, np.uint64(_f + 10)] = _acc_5_10
+            _up[c + 5, np.uint64(_f + 11)] = _acc_5_11
+            _up[c + 5, np.uint64(_f + 12)] = _acc_5_12
+            _up[c + 5, np.uint64(_f + 13)] = _acc_5_13
+            _up[c + 5, np.uint64(_f + 14)] = _acc_5_14
+            _up[c + 5, np.uint64(_f + 15)] = _acc_5_15
+            _up[c + 6, np.uint64(_f)] = _acc_6_0
+            _up[c + 6, np.uint64(_f + 1)] = _acc_6_1
+            _up[c + 6, np.uint64(_f + 2)] = _acc_6_2
+            _up[c + 6, np.uint64(_f + 3)] = _acc_6_3
+            _up[c + 6, np.uint64(_f + 4)] = _acc_6_4
+            _up[c + 6, np.uint64(_f + 5)] = _acc_6_5
+            _up[c + 6, np.uint64(_f + 6)] = _acc_6_6
+            _up[c + 6, np.uint64(_f + 7)] = _acc_6_7
+            _up[c + 6, np.uint64(_f + 8)] = _acc_6_8
+            _up[c + 6, np.uint64(_f + 9)] = _acc_6_9
+            _up[c + 6, np.uint64(_f + 10)] = _acc_6_10
+            _up[c + 6, np.uint64(_f + 11)] = _acc_6_11
+            _up[c + 6, np.uint64(_f + 12)] = _acc_6_12
+            _up[c + 6, np.uint64(_f + 13)] = _acc_6_13
+            _up[c + 6, np.uint64(_f + 14)] = _acc_6_14
+            _up[c + 6, np.uint64(_f + 15)] = _acc_6_15
+            _up[c + 7, np.uint64(_f)] = _acc_7_0
+            _up[c + 7, np.uint64(_f + 1)] = _acc_7_1
+            _up[c + 7, np.uint64(_f + 2)] = _acc_7_2
+            _up[c + 7, np.uint64(_f + 3)] = _acc_7_3
+            _up[c + 7, np.uint64(_f + 4)] = _acc_7_4
+            _up[c + 7, np.uint64(_f + 5)] = _acc_7_5
+            _up[c + 7, np.uint64(_f + 6)] = _acc_7_6
+            _up[c + 7, np.uint64(_f + 7)] = _acc_7_7
+            _up[c + 7, np.uint64(_f + 8)] = _acc_7_8
+            _up[c + 7, np.uint64(_f + 9)] = _acc_7_9
+            _up[c + 7, np.uint64(_f + 10)] = _acc_7_10
+            _up[c + 7, np.uint64(_f + 11)] = _acc_7_11
+            _up[c + 7, np.uint64(_f + 12)] = _acc_7_12
+            _up[c + 7, np.uint64(_f + 13)] = _acc_7_13
+            _up[c + 7, np.uint64(_f + 14)] = _acc_7_14
+            _up[c + 7, np.uint64(_f + 15)] = _acc_7_15
     for c in range(_c_split, C):
         for _f in range(H*_wp):
-            y = _f // _wp
-            x = _f - _wp*y
             _acc = 0.0
             for i in range(C):
                 for a in range(3):
                     for b in range(3):
                         _acc += K1[i, c, a, b]*_xp[i, np.uint64(_wp*a + b + _f)]
-            if x < W:
-                U1[n, c, y, x] = _acc
+            _up[c, np.uint64(_f)] = _acc
+    for _s0 in range(C):
+        for _s1 in range(H):
+            for _s2 in range(W):
+                U1[n, _s0, _s1, _s2] = _up[_s0, np.uint64(_wp*_s1 + _s2)]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract"})
@@ -744,25 +586,10 @@ def forward_U1_block_one(C, H, K1, U1, W, X, _kp, _wp, n):
         for _c1 in range(H):
             for _c2 in range(W):
                 _xp[_c0, np.uint64(_wp*(_c1 + 1) + _c2 + 1)] = X[n, _c0, _c1, _c2]
+    _up = np.empty((C, H*_wp + 8), dtype=U1.dtype)
     _c_split = (C // 8)*8
     for c in range(0, _c_split, 8):
         for _f in range(0, H*_wp, 8):
-            y_0 = _f // _wp
-            y_1 = (_f + 1) // _wp
-            y_2 = (_f + 2) // _wp
-            y_3 = (_f + 3) // _wp
-            y_4 = (_f + 4) // _wp
-            y_5 = (_f + 5) // _wp
-            y_6 = (_f + 6) // _wp
-            y_7 = (_f + 7) // _wp
-            x_0 = _f - _wp*y_0
-            x_1 = _f + 1 - _wp*y_1
-            x_2 = _f + 2 - _wp*y_2
-            x_3 = _f + 3 - _wp*y_3
-            x_4 = _f + 4 - _wp*y_4
-            x_5 = _f + 5 - _wp*y_5
-            x_6 = _f + 6 - _wp*y_6
-            x_7 = _f + 7 - _wp*y_7
             _acc_0_0 = U1.dtype.type(0)
             _acc_0_1 = U1.dtype.type(0)
             _acc_0_2 = U1.dtype.type(0)
@@ -910,145 +737,82 @@ def forward_U1_block_one(C, H, K1, U1, W, X, _kp, _wp, n):
                         _acc_7_5 += _r7*_r13
                         _acc_7_6 += _r7*_r14
                         _acc_7_7 += _r7*_r15
-            if x_0 < W:
-                U1[n, c, y_0, x_0] = _acc_0_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U1[n, c, y_1, x_1] = _acc_0_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U1[n, c, y_2, x_2] = _acc_0_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U1[n, c, y_3, x_3] = _acc_0_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U1[n, c, y_4, x_4] = _acc_0_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U1[n, c, y_5, x_5] = _acc_0_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U1[n, c, y_6, x_6] = _acc_0_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U1[n, c, y_7, x_7] = _acc_0_7
-            if x_0 < W:
-                U1[n, c + 1, y_0, x_0] = _acc_1_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U1[n, c + 1, y_1, x_1] = _acc_1_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U1[n, c + 1, y_2, x_2] = _acc_1_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U1[n, c + 1, y_3, x_3] = _acc_1_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U1[n, c + 1, y_4, x_4] = _acc_1_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U1[n, c + 1, y_5, x_5] = _acc_1_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U1[n, c + 1, y_6, x_6] = _acc_1_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U1[n, c + 1, y_7, x_7] = _acc_1_7
-            if x_0 < W:
-                U1[n, c + 2, y_0, x_0] = _acc_2_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U1[n, c + 2, y_1, x_1] = _acc_2_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U1[n, c + 2, y_2, x_2] = _acc_2_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U1[n, c + 2, y_3, x_3] = _acc_2_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U1[n, c + 2, y_4, x_4] = _acc_2_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U1[n, c + 2, y_5, x_5] = _acc_2_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U1[n, c + 2, y_6, x_6] = _acc_2_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U1[n, c + 2, y_7, x_7] = _acc_2_7
-            if x_0 < W:
-                U1[n, c + 3, y_0, x_0] = _acc_3_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U1[n, c + 3, y_1, x_1] = _acc_3_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U1[n, c + 3, y_2, x_2] = _acc_3_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U1[n, c + 3, y_3, x_3] = _acc_3_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U1[n, c + 3, y_4, x_4] = _acc_3_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U1[n, c + 3, y_5, x_5] = _acc_3_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U1[n, c + 3, y_6, x_6] = _acc_3_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U1[n, c + 3, y_7, x_7] = _acc_3_7
-            if x_0 < W:
-                U1[n, c + 4, y_0, x_0] = _acc_4_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U1[n, c + 4, y_1, x_1] = _acc_4_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U1[n, c + 4, y_2, x_2] = _acc_4_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U1[n, c + 4, y_3, x_3] = _acc_4_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U1[n, c + 4, y_4, x_4] = _acc_4_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U1[n, c + 4, y_5, x_5] = _acc_4_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U1[n, c + 4, y_6, x_6] = _acc_4_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U1[n, c + 4, y_7, x_7] = _acc_4_7
-            if x_0 < W:
-                U1[n, c + 5, y_0, x_0] = _acc_5_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U1[n, c + 5, y_1, x_1] = _acc_5_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U1[n, c + 5, y_2, x_2] = _acc_5_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U1[n, c + 5, y_3, x_3] = _acc_5_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U1[n, c + 5, y_4, x_4] = _acc_5_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U1[n, c + 5, y_5, x_5] = _acc_5_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U1[n, c + 5, y_6, x_6] = _acc_5_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U1[n, c + 5, y_7, x_7] = _acc_5_7
-            if x_0 < W:
-                U1[n, c + 6, y_0, x_0] = _acc_6_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U1[n, c + 6, y_1, x_1] = _acc_6_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U1[n, c + 6, y_2, x_2] = _acc_6_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U1[n, c + 6, y_3, x_3] = _acc_6_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U1[n, c + 6, y_4, x_4] = _acc_6_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U1[n, c + 6, y_5, x_5] = _acc_6_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U1[n, c + 6, y_6, x_6] = _acc_6_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U1[n, c + 6, y_7, x_7] = _acc_6_7
-            if x_0 < W:
-                U1[n, c + 7, y_0, x_0] = _acc_7_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U1[n, c + 7, y_1, x_1] = _acc_7_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U1[n, c + 7, y_2, x_2] = _acc_7_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U1[n, c + 7, y_3, x_3] = _acc_7_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U1[n, c + 7, y_4, x_4] = _acc_7_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U1[n, c + 7, y_5, x_5] = _acc_7_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U1[n, c + 7, y_6, x_6] = _acc_7_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U1[n, c + 7, y_7, x_7] = _acc_7_7
+            _up[c, np.uint64(_f)] = _acc_0_0
+            _up[c, np.uint64(_f + 1)] = _acc_0_1
+            _up[c, np.uint64(_f + 2)] = _acc_0_2
+            _up[c, np.uint64(_f + 3)] = _acc_0_3
+            _up[c, np.uint64(_f + 4)] = _acc_0_4
+            _up[c, np.uint64(_f + 5)] = _acc_0_5
+            _up[c, np.uint64(_f + 6)] = _acc_0_6
+            _up[c, np.uint64(_f + 7)] = _acc_0_7
+            _up[c + 1, np.uint64(_f)] = _acc_1_0
+            _up[c + 1, np.uint64(_f + 1)] = _acc_1_1
+            _up[c + 1, np.uint64(_f + 2)] = _acc_1_2
+            _up[c + 1, np.uint64(_f + 3)] = _acc_1_3
+            _up[c + 1, np.uint64(_f + 4)] = _acc_1_4
+            _up[c + 1, np.uint64(_f + 5)] = _acc_1_5
+            _up[c + 1, np.uint64(_f + 6)] = _acc_1_6
+            _up[c + 1, np.uint64(_f + 7)] = _acc_1_7
+            _up[c + 2, np.uint64(_f)] = _acc_2_0
+            _up[c + 2, np.uint64(_f + 1)] = _acc_2_1
+            _up[c + 2, np.uint64(_f + 2)] = _acc_2_2
+            _up[c + 2, np.uint64(_f + 3)] = _acc_2_3
+            _up[c + 2, np.uint64(_f + 4)] = _acc_2_4
+            _up[c + 2, np.uint64(_f + 5)] = _acc_2_5
+            _up[c + 2, np.uint64(_f + 6)] = _acc_2_6
+            _up[c + 2, np.uint64(_f + 7)] = _acc_2_7
+            _up[c + 3, np.uint64(_f)] = _acc_3_0
+            _up[c + 3, np.uint64(_f + 1)] = _acc_3_1
+            _up[c + 3, np.uint64(_f + 2)] = _acc_3_2
+            _up[c + 3, np.uint64(_f + 3)] = _acc_3_3
+            _up[c + 3, np.uint64(_f + 4)] = _acc_3_4
+            _up[c + 3, np.uint64(_f + 5)] = _acc_3_5
+            _up[c + 3, np.uint64(_f + 6)] = _acc_3_6
+            _up[c + 3, np.uint64(_f + 7)] = _acc_3_7
+            _up[c + 4, np.uint64(_f)] = _acc_4_0
+            _up[c + 4, np.uint64(_f + 1)] = _acc_4_1
+            _up[c + 4, np.uint64(_f + 2)] = _acc_4_2
+            _up[c + 4, np.uint64(_f + 3)] = _acc_4_3
+            _up[c + 4, np.uint64(_f + 4)] = _acc_4_4
+            _up[c + 4, np.uint64(_f + 5)] = _acc_4_5
+            _up[c + 4, np.uint64(_f + 6)] = _acc_4_6
+            _up[c + 4, np.uint64(_f + 7)] = _acc_4_7
+            _up[c + 5, np.uint64(_f)] = _acc_5_0
+            _up[c + 5, np.uint64(_f + 1)] = _acc_5_1
+            _up[c + 5, np.uint64(_f + 2)] = _acc_5_2
+            _up[c + 5, np.uint64(_f + 3)] = _acc_5_3
+            _up[c + 5, np.uint64(_f + 4)] = _acc_5_4
+            _up[c + 5, np.uint64(_f + 5)] = _acc_5_5
+            _up[c + 5, np.uint64(_f + 6)] = _acc_5_6
+            _up[c + 5, np.uint64(_f + 7)] = _acc_5_7
+            _up[c + 6, np.uint64(_f)] = _acc_6_0
+            _up[c + 6, np.uint64(_f + 1)] = _acc_6_1
+            _up[c + 6, np.uint64(_f + 2)] = _acc_6_2
+            _up[c + 6, np.uint64(_f + 3)] = _acc_6_3
+            _up[c + 6, np.uint64(_f + 4)] = _acc_6_4
+            _up[c + 6, np.uint64(_f + 5)] = _acc_6_5
+            _up[c + 6, np.uint64(_f + 6)] = _acc_6_6
+            _up[c + 6, np.uint64(_f + 7)] = _acc_6_7
+            _up[c + 7, np.uint64(_f)] = _acc_7_0
+            _up[c + 7, np.uint64(_f + 1)] = _acc_7_1
+            _up[c + 7, np.uint64(_f + 2)] = _acc_7_2
+            _up[c + 7, np.uint64(_f + 3)] = _acc_7_3
+            _up[c + 7, np.uint64(_f + 4)] = _acc_7_4
+            _up[c + 7, np.uint64(_f + 5)] = _acc_7_5
+            _up[c + 7, np.uint64(_f + 6)] = _acc_7_6
+            _up[c + 7, np.uint64(_f + 7)] = _acc_7_7
     for c in range(_c_split, C):
         for _f in range(H*_wp):
-            y = _f // _wp
-            x = _f - _wp*y
             _acc = 0.0
             for i in range(C):
                 for a in range(3):
                     for b in range(3):
                         _acc += K1[i, c, a, b]*_xp[i, np.uint64(_wp*a + b + _f)]
-            if x < W:
-                U1[n, c, y, x] = _acc
+            _up[c, np.uint64(_f)] = _acc
+    for _s0 in range(C):
+        for _s1 in range(H):
+            for _s2 in range(W):
+                U1[n, _s0, _s1, _s2] = _up[_s0, np.uint64(_wp*_s1 + _s2)]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -1372,41 +1136,10 @@ def forward_U2_block512_one(C, H, H1, K2, U2, W, _kp, _wp, n):
         for _c1 in range(H):
             for _c2 in range(W):
                 _xp[_c0, np.uint64(_wp*(_c1 + 1) + _c2 + 1)] = H1[n, _c0, _c1, _c2]
+    _up = np.empty((C, H*_wp + 16), dtype=U2.dtype)
     _c_split = (C // 8)*8
     for c in range(0, _c_split, 8):
         for _f in range(0, H*_wp, 16):
-            y_0 = _f // _wp
-            y_1 = (_f + 1) // _wp
-            y_2 = (_f + 2) // _wp
-            y_3 = (_f + 3) // _wp
-            y_4 = (_f + 4) // _wp
-            y_5 = (_f + 5) // _wp
-            y_6 = (_f + 6) // _wp
-            y_7 = (_f + 7) // _wp
-            y_8 = (_f + 8) // _wp
-            y_9 = (_f + 9) // _wp
-            y_10 = (_f + 10) // _wp
-            y_11 = (_f + 11) // _wp
-            y_12 = (_f + 12) // _wp
-            y_13 = (_f + 13) // _wp
-            y_14 = (_f + 14) // _wp
-            y_15 = (_f + 15) // _wp
-            x_0 = _f - _wp*y_0
-            x_1 = _f + 1 - _wp*y_1
-            x_2 = _f + 2 - _wp*y_2
-            x_3 = _f + 3 - _wp*y_3
-            x_4 = _f + 4 - _wp*y_4
-            x_5 = _f + 5 - _wp*y_5
-            x_6 = _f + 6 - _wp*y_6
-            x_7 = _f + 7 - _wp*y_7
-            x_8 = _f + 8 - _wp*y_8
-            x_9 = _f + 9 - _wp*y_9
-            x_10 = _f + 10 - _wp*y_10
-            x_11 = _f + 11 - _wp*y_11
-            x_12 = _f + 12 - _wp*y_12
-            x_13 = _f + 13 - _wp*y_13
-            x_14 = _f + 14 - _wp*y_14
-            x_15 = _f + 15 - _wp*y_15
             _acc_0_0 = U2.dtype.type(0)
             _acc_0_1 = U2.dtype.type(0)
             _acc_0_2 = U2.dtype.type(0)
@@ -1690,273 +1423,146 @@ def forward_U2_block512_one(C, H, H1, K2, U2, W, _kp, _wp, n):
                         _acc_7_13 += _r13*_r23
                         _acc_7_14 += _r14*_r23
                         _acc_7_15 += _r15*_r23
-            if x_0 < W:
-                U2[n, c, y_0, x_0] = _acc_0_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U2[n, c, y_1, x_1] = _acc_0_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U2[n, c, y_2, x_2] = _acc_0_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U2[n, c, y_3, x_3] = _acc_0_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U2[n, c, y_4, x_4] = _acc_0_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U2[n, c, y_5, x_5] = _acc_0_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U2[n, c, y_6, x_6] = _acc_0_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U2[n, c, y_7, x_7] = _acc_0_7
-            if _f + 8 < H*_wp and x_8 < W:
-                U2[n, c, y_8, x_8] = _acc_0_8
-            if _f + 9 < H*_wp and x_9 < W:
-                U2[n, c, y_9, x_9] = _acc_0_9
-            if _f + 10 < H*_wp and x_10 < W:
-                U2[n, c, y_10, x_10] = _acc_0_10
-            if _f + 11 < H*_wp and x_11 < W:
-                U2[n, c, y_11, x_11] = _acc_0_11
-            if _f + 12 < H*_wp and x_12 < W:
-                U2[n, c, y_12, x_12] = _acc_0_12
-            if _f + 13 < H*_wp and x_13 < W:
-                U2[n, c, y_13, x_13] = _acc_0_13
-            if _f + 14 < H*_wp and x_14 < W:
-                U2[n, c, y_14, x_14] = _acc_0_14
-            if _f + 15 < H*_wp and x_15 < W:
-                U2[n, c, y_15, x_15] = _acc_0_15
-            if x_0 < W:
-                U2[n, c + 1, y_0, x_0] = _acc_1_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U2[n, c + 1, y_1, x_1] = _acc_1_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U2[n, c + 1, y_2, x_2] = _acc_1_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U2[n, c + 1, y_3, x_3] = _acc_1_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U2[n, c + 1, y_4, x_4] = _acc_1_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U2[n, c + 1, y_5, x_5] = _acc_1_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U2[n, c + 1, y_6, x_6] = _acc_1_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U2[n, c + 1, y_7, x_7] = _acc_1_7
-            if _f + 8 < H*_wp and x_8 < W:
-                U2[n, c + 1, y_8, x_8] = _acc_1_8
-            if _f + 9 < H*_wp and x_9 < W:
-                U2[n, c + 1, y_9, x_9] = _acc_1_9
-            if _f + 10 < H*_wp and x_10 < W:
-                U2[n, c + 1, y_10, x_10] = _acc_1_10
-            if _f + 11 < H*_wp and x_11 < W:
-                U2[n, c + 1, y_11, x_11] = _acc_1_11
-            if _f + 12 < H*_wp and x_12 < W:
-                U2[n, c + 1, y_12, x_12] = _acc_1_12
-            if _f + 13 < H*_wp and x_13 < W:
-                U2[n, c + 1, y_13, x_13] = _acc_1_13
-            if _f + 14 < H*_wp and x_14 < W:
-                U2[n, c + 1, y_14, x_14] = _acc_1_14
-            if _f + 15 < H*_wp and x_15 < W:
-                U2[n, c + 1, y_15, x_15] = _acc_1_15
-            if x_0 < W:
-                U2[n, c + 2, y_0, x_0] = _acc_2_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U2[n, c + 2, y_1, x_1] = _acc_2_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U2[n, c + 2, y_2, x_2] = _acc_2_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U2[n, c + 2, y_3, x_3] = _acc_2_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U2[n, c + 2, y_4, x_4] = _acc_2_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U2[n, c + 2, y_5, x_5] = _acc_2_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U2[n, c + 2, y_6, x_6] = _acc_2_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U2[n, c + 2, y_7, x_7] = _acc_2_7
-            if _f + 8 < H*_wp and x_8 < W:
-                U2[n, c + 2, y_8, x_8] = _acc_2_8
-            if _f + 9 < H*_wp and x_9 < W:
-                U2[n, c + 2, y_9, x_9] = _acc_2_9
-            if _f + 10 < H*_wp and x_10 < W:
-                U2[n, c + 2, y_10, x_10] = _acc_2_10
-            if _f + 11 < H*_wp and x_11 < W:
-                U2[n, c + 2, y_11, x_11] = _acc_2_11
-            if _f + 12 < H*_wp and x_12 < W:
-                U2[n, c + 2, y_12, x_12] = _acc_2_12
-            if _f + 13 < H*_wp and x_13 < W:
-                U2[n, c + 2, y_13, x_13] = _acc_2_13
-            if _f + 14 < H*_wp and x_14 < W:
-                U2[n, c + 2, y_14, x_14] = _acc_2_14
-            if _f + 15 < H*_wp and x_15 < W:
-                U2[n, c + 2, y_15, x_15] = _acc_2_15
-            if x_0 < W:
-                U2[n, c + 3, y_0, x_0] = _acc_3_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U2[n, c + 3, y_1, x_1] = _acc_3_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U2[n, c + 3, y_2, x_2] = _acc_3_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U2[n, c + 3, y_3, x_3] = _acc_3_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U2[n, c + 3, y_4, x_4] = _acc_3_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U2[n, c + 3, y_5, x_5] = _acc_3_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U2[n, c + 3, y_6, x_6] = _acc_3_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U2[n, c + 3, y_7, x_7] = _acc_3_7
-            if _f + 8 < H*_wp and x_8 < W:
-                U2[n, c + 3, y_8, x_8] = _acc_3_8
-            if _f + 9 < H*_wp and x_9 < W:
-                U2[n, c + 3, y_9, x_9] = _acc_3_9
-            if _f + 10 < H*_wp and x_10 < W:
-                U2[n, c + 3, y_10, x_10] = _acc_3_10
-            if _f + 11 < H*_wp and x_11 < W:
-                U2[n, c + 3, y_11, x_11] = _acc_3_11
-            if _f + 12 < H*_wp and x_12 < W:
-                U2[n, c + 3, y_12, x_12] = _acc_3_12
-            if _f + 13 < H*_wp and x_13 < W:
-                U2[n, c + 3, y_13, x_13] = _acc_3_13
-            if _f + 14 < H*_wp and x_14 < W:
-                U2[n, c + 3, y_14, x_14] = _acc_3_14
-            if _f + 15 < H*_wp and x_15 < W:
-                U2[n, c + 3, y_15, x_15] = _acc_3_15
-            if x_0 < W:
-                U2[n, c + 4, y_0, x_0] = _acc_4_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U2[n, c + 4, y_1, x_1] = _acc_4_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U2[n, c + 4, y_2, x_2] = _acc_4_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U2[n, c + 4, y_3, x_3] = _acc_4_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U2[n, c + 4, y_4, x_4] = _acc_4_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U2[n, c + 4, y_5, x_5] = _acc_4_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U2[n, c + 4, y_6, x_6] = _acc_4_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U2[n, c + 4, y_7, x_7] = _acc_4_7
-            if _f + 8 < H*_wp and x_8 < W:
-                U2[n, c + 4, y_8, x_8] = _acc_4_8
-            if _f + 9 < H*_wp and x_9 < W:
-                U2[n, c + 4, y_9, x_9] = _acc_4_9
-            if _f + 10 < H*_wp and x_10 < W:
-                U2[n, c + 4, y_10, x_10] = _acc_4_10
-            if _f + 11 < H*_wp and x_11 < W:
-                U2[n, c + 4, y_11, x_11] = _acc_4_11
-            if _f + 12 < H*_wp and x_12 < W:
-                U2[n, c + 4, y_12, x_12] = _acc_4_12
-            if _f + 13 < H*_wp and x_13 < W:
-                U2[n, c + 4, y_13, x_13] = _acc_4_13
-            if _f + 14 < H*_wp and x_14 < W:
-                U2[n, c + 4, y_14, x_14] = _acc_4_14
-            if _f + 15 < H*_wp and x_15 < W:
-                U2[n, c + 4, y_15, x_15] = _acc_4_15
-            if x_0 < W:
-                U2[n, c + 5, y_0, x_0] = _acc_5_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U2[n, c + 5, y_1, x_1] = _acc_5_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U2[n, c + 5, y_2, x_2] = _acc_5_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U2[n, c + 5, y_3, x_3] = _acc_5_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U2[n, c + 5, y_4, x_4] = _acc_5_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U2[n, c + 5, y_5, x_5] = _acc_5_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U2[n, c + 5, y_6, x_6] = _acc_5_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U2[n, c + 5, y_7, x_7] = _acc_5_7
-            if _f + 8 < H*_wp and x_8 < W:
-                U2[n, c + 5, y_8, x_8] = _acc_5_8
-            if _f + 9 < H*_wp and x_9 < W:
-                U2[n, c + 5, y_9, x_9] = _acc_5_9
-            if _f + 10 < H*_wp and x_10 < W:
-                U2[n, c + 5, y_10, x_10] = _acc_5_10
-            if _f + 11 < H*_wp and x_11 < W:
-                U2[n, c + 5, y_11, x_11] = _acc_5_11
-            if _f + 12 < H*_wp and x_12 < W:
-                U2[n, c + 5, y_12, x_12] = _acc_5_12
-            if _f + 13 < H*_wp and x_13 < W:
-                U2[n, c + 5, y_13, x_13] = _acc_5_13
-            if _f + 14 < H*_wp and x_14 < W:
-                U2[n, c + 5, y_14, x_14] = _acc_5_14
-            if _f + 15 < H*_wp and x_15 < W:
-                U2[n, c + 5, y_15, x_15] = _acc_5_15
-            if x_0 < W:
-                U2[n, c + 6, y_0, x_0] = _acc_6_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U2[n, c + 6, y_1, x_1] = _acc_6_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U2[n, c + 6, y_2, x_2] = _acc_6_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U2[n, c + 6, y_3, x_3] = _acc_6_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U2[n, c + 6, y_4, x_4] = _acc_6_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U2[n, c + 6, y_5, x_5] = _acc_6_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U2[n, c + 6, y_6, x_6] = _acc_6_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U2[n, c + 6, y_7, x_7] = _acc_6_7
-            if _f + 8 < H*_wp and x_8 < W:
-                U2[n, c + 6, y_8, x_8] = _acc_6_8
-            if _f + 9 < H*_wp and x_9 < W:
-                U2[n, c + 6, y_9, x_9] = _acc_6_9
-            if _f + 10 < H*_wp and x_10 < W:
-                U2[n, c + 6, y_10, x_10] = _acc_6_10
-            if _f + 11 < H*_wp and x_11 < W:
-                U2[n, c + 6, y_11, x_11] = _acc_6_11
-            if _f + 12 < H*_wp and x_12 < W:
-                U2[n, c + 6, y_12, x_12] = _acc_6_12
-            if _f + 13 < H*_wp and x_13 < W:
-                U2[n, c + 6, y_13, x_13] = _acc_6_13
-            if _f + 14 < H*_wp and x_14 < W:
-                U2[n, c + 6, y_14, x_14] = _acc_6_14
-            if _f + 15 < H*_wp and x_15 < W:
-                U2[n, c + 6, y_15, x_15] = _acc_6_15
-            if x_0 < W:
-                U2[n, c + 7, y_0, x_0] = _acc_7_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U2[n, c + 7, y_1, x_1] = _acc_7_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U2[n, c + 7, y_2, x_2] = _acc_7_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U2[n, c + 7, y_3, x_3] = _acc_7_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U2[n, c + 7, y_4, x_4] = _acc_7_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U2[n, c + 7, y_5, x_5] = _acc_7_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U2[n, c + 7, y_6, x_6] = _acc_7_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U2[n, c + 7, y_7, x_7] = _acc_7_7
-            if _f + 8 < H*_wp and x_8 < W:
-                U2[n, c + 7, y_8, x_8] = _acc_7_8
-            if _f + 9 < H*_wp and x_9 < W:
-                U2[n, c + 7, y_9, x_9] = _acc_7_9
-            if _f + 10 < H*_wp and x_10 < W:
-                U2[n, c + 7, y_10, x_10] = _acc_7_10
-            if _f + 11 < H*_wp and x_11 < W:
-                U2[n, c + 7, y_11, x_11] = _acc_7_11
-            if _f + 12 < H*_wp and x_12 < W:
-                U2[n, c + 7, y_12, x_12] = _acc_7_12
-            if _f + 13 < H*_wp and x_13 < W:
-                U2[n, c + 7, y_13, x_13] = _acc_7_13
-            if _f + 14 < H*_wp and x_14 < W:
-                U2[n, c + 7, y_14, x_14] = _acc_7_14
-            if _f + 15 < H*_wp and x_15 < W:
-                U2[n, c + 7, y_15, x_15] = _acc_7_15
+            _up[c, np.uint64(_f)] = _acc_0_0
+            _up[c, np.uint64(_f + 1)] = _acc_0_1
+            _up[c, np.uint64(_f + 2)] = _acc_0_2
+            _up[c, np.uint64(_f + 3)] = _acc_0_3
+            _up[c, np.uint64(_f + 4)] = _acc_0_4
+            _up[c, np.uint64(_f + 5)] = _acc_0_5
+            _up[c, np.uint64(_f + 6)] = _acc_0_6
+            _up[c, np.uint64(_f + 7)] = _acc_0_7
+            _up[c, np.uint64(_f + 8)] = _acc_0_8
+            _up[c, np.uint64(_f + 9)] = _acc_0_9
+            _up[c, np.uint64(_f + 10)] = _acc_0_10
+            _up[c, np.uint64(_f + 11)] = _acc_0_11
+            _up[c, np.uint64(_f + 12)] = _acc_0_12
+            _up[c, np.uint64(_f + 13)] = _acc_0_13
+            _up[c, np.uint64(_f + 14)] = _acc_0_14
+            _up[c, np.uint64(_f + 15)] = _acc_0_15
+            _up[c + 1, np.uint64(_f)] = _acc_1_0
+            _up[c + 1, np.uint64(_f + 1)] = _acc_1_1
+            _up[c + 1, np.uint64(_f + 2)] = _acc_1_2
+            _up[c + 1, np.uint64(_f + 3)] = _acc_1_3
+            _up[c + 1, np.uint64(_f + 4)] = _acc_1_4
+            _up[c + 1, np.uint64(_f + 5)] = _acc_1_5
+            _up[c + 1, np.uint64(_f + 6)] = _acc_1_6
+            _up[c + 1, np.uint64(_f + 7)] = _acc_1_7
+            _up[c + 1, np.uint64(_f + 8)] = _acc_1_8
+            _up[c + 1, np.uint64(_f + 9)] = _acc_1_9
+            _up[c + 1, np.uint64(_f + 10)] = _acc_1_10
+            _up[c + 1, np.uint64(_f + 11)] = _acc_1_11
+            _up[c + 1, np.uint64(_f + 12)] = _acc_1_12
+            _up[c + 1, np.uint64(_f + 13)] = _acc_1_13
+            _up[c + 1, np.uint64(_f + 14)] = _acc_1_14
+            _up[c + 1, np.uint64(_f + 15)] = _acc_1_15
+            _up[c + 2, np.uint64(_f)] = _acc_2_0
+            _up[c + 2, np.uint64(_f + 1)] = _acc_2_1
+            _up[c + 2, np.uint64(_f + 2)] = _acc_2_2
+            _up[c + 2, np.uint64(_f + 3)] = _acc_2_3
+            _up[c + 2, np.uint64(_f + 4)] = _acc_2_4
+            _up[c + 2, np.uint64(_f + 5)] = _acc_2_5
+            _up[c + 2, np.uint64(_f + 6)] = _acc_2_6
+            _up[c + 2, np.uint64(_f + 7)] = _acc_2_7
+            _up[c + 2, np.uint64(_f + 8)] = _acc_2_8
+            _up[c + 2, np.uint64(_f + 9)] = _acc_2_9
+            _up[c + 2, np.uint64(_f + 10)] = _acc_2_10
+            _up[c + 2, np.uint64(_f + 11)] = _acc_2_11
+            _up[c + 2, np.uint64(_f + 12)] = _acc_2_12
+            _up[c + 2, np.uint64(_f + 13)] = _acc_2_13
+            _up[c + 2, np.uint64(_f + 14)] = _acc_2_14
+            _up[c + 2, np.uint64(_f + 15)] = _acc_2_15
+            _up[c + 3, np.uint64(_f)] = _acc_3_0
+            _up[c + 3, np.uint64(_f + 1)] = _acc_3_1
+            _up[c + 3, np.uint64(_f + 2)] = _acc_3_2
+            _up[c + 3, np.uint64(_f + 3)] = _acc_3_3
+            _up[c + 3, np.uint64(_f + 4)] = _acc_3_4
+            _up[c + 3, np.uint64(_f + 5)] = _acc_3_5
+            _up[c + 3, np.uint64(_f + 6)] = _acc_3_6
+            _up[c + 3, np.uint64(_f + 7)] = _acc_3_7
+            _up[c + 3, np.uint64(_f + 8)] = _acc_3_8
+            _up[c + 3, np.uint64(_f + 9)] = _acc_3_9
+            _up[c + 3, np.uint64(_f + 10)] = _acc_3_10
+            _up[c + 3, np.uint64(_f + 11)] = _acc_3_11
+            _up[c + 3, np.uint64(_f + 12)] = _acc_3_12
+            _up[c + 3, np.uint64(_f + 13)] = _acc_3_13
+            _up[c + 3, np.uint64(_f + 14)] = _acc_3_14
+            _up[c + 3, np.uint64(_f + 15)] = _acc_3_15
+            _up[c + 4, np.uint64(_f)] = _acc_4_0
+            _up[c + 4, np.uint64(_f + 1)] = _acc_4_1
+            _up[c + 4, np.uint64(_f + 2)] = _acc_4_2
+            _up[c + 4, np.uint64(_f + 3)] = _acc_4_3
+            _up[c + 4, np.uint64(_f + 4)] = _acc_4_4
+            _up[c + 4, np.uint64(_f + 5)] = _acc_4_5
+            _up[c + 4, np.uint64(_f + 6)] = _acc_4_6
+            _up[c + 4, np.uint64(_f + 7)] = _acc_4_7
+            _up[c + 4, np.uint64(_f + 8)] = _acc_4_8
+            _up[c + 4, np.uint64(_f + 9)] = _acc_4_9
+            _up[c + 4, np.uint64(_f + 10)] = _acc_4_10
+            _up[c + 4, np.uint64(_f + 11)] = _acc_4_11
+            _up[c + 4, np.uint64(_f + 12)] = _acc_4_12
+            _up[c + 4, np.uint64(_f + 13)] = _acc_4_13
+            _up[c + 4, np.uint64(_f + 14)] = _acc_4_14
+            _up[c + 4, np.uint64(_f + 15)] = _acc_4_15
+            _up[c + 5, np.uint64(_f)] = _acc_5_0
+            _up[c + 5, np.uint64(_f + 1)] = _acc_5_1
+            _up[c + 5, np.uint64(_f + 2)] = _acc_5_2
+            _up[c + 5, np.uint64(_f + 3)] = _acc_5_3
+            _up[c + 5, np.uint64(_f + 4)] = _acc_5_4
+            _up[c + 5, np.uint64(_f + 5)] = _acc_5_5
+            _up[c + 5, np.uint64(_f + 6)] = _acc_5_6
+            _up[c + 5, np.uint64(_f + 7)] = _acc_5_7
+            _up[c + 5, np.uint64(_f + 8)] = _acc_5_8
+            _up[c + 5, np.uint64(_f + 9)] = _acc_5_9
+            _up[c + 5, np.uint64(_f + 10)] = _acc_5_10
+            _up[c + 5, np.uint64(_f + 11)] = _acc_5_11
+            _up[c + 5, np.uint64(_f + 12)] = _acc_5_12
+            _up[c + 5, np.uint64(_f + 13)] = _acc_5_13
+            _up[c + 5, np.uint64(_f + 14)] = _acc_5_14
+            _up[c + 5, np.uint64(_f + 15)] = _acc_5_15
+            _up[c + 6, np.uint64(_f)] = _acc_6_0
+            _up[c + 6, np.uint64(_f + 1)] = _acc_6_1
+            _up[c + 6, np.uint64(_f + 2)] = _acc_6_2
+            _up[c + 6, np.uint64(_f + 3)] = _acc_6_3
+            _up[c + 6, np.uint64(_f + 4)] = _acc_6_4
+            _up[c + 6, np.uint64(_f + 5)] = _acc_6_5
+            _up[c + 6, np.uint64(_f + 6)] = _acc_6_6
+            _up[c + 6, np.uint64(_f + 7)] = _acc_6_7
+            _up[c + 6, np.uint64(_f + 8)] = _acc_6_8
+            _up[c + 6, np.uint64(_f + 9)] = _acc_6_9
+            _up[c + 6, np.uint64(_f + 10)] = _acc_6_10
+            _up[c + 6, np.uint64(_f + 11)] = _acc_6_11
+            _up[c + 6, np.uint64(_f + 12)] = _acc_6_12
+            _up[c + 6, np.uint64(_f + 13)] = _acc_6_13
+            _up[c + 6, np.uint64(_f + 14)] = _acc_6_14
+            _up[c + 6, np.uint64(_f + 15)] = _acc_6_15
+            _up[c + 7, np.uint64(_f)] = _acc_7_0
+            _up[c + 7, np.uint64(_f + 1)] = _acc_7_1
+            _up[c + 7, np.uint64(_f + 2)] = _acc_7_2
+            _up[c + 7, np.uint64(_f + 3)] = _acc_7_3
+            _up[c + 7, np.uint64(_f + 4)] = _acc_7_4
+            _up[c + 7, np.uint64(_f + 5)] = _acc_7_5
+            _up[c + 7, np.uint64(_f + 6)] = _acc_7_6
+            _up[c + 7, np.uint64(_f + 7)] = _acc_7_7
+            _up[c + 7, np.uint64(_f + 8)] = _acc_7_8
+            _up[c + 7, np.uint64(_f + 9)] = _acc_7_9
+            _up[c + 7, np.uint64(_f + 10)] = _acc_7_10
+            _up[c + 7, np.uint64(_f + 11)] = _acc_7_11
+            _up[c + 7, np.uint64(_f + 12)] = _acc_7_12
+            _up[c + 7, np.uint64(_f + 13)] = _acc_7_13
+            _up[c + 7, np.uint64(_f + 14)] = _acc_7_14
+            _up[c + 7, np.uint64(_f + 15)] = _acc_7_15
     for c in range(_c_split, C):
         for _f in range(H*_wp):
-            y = _f // _wp
-            x = _f - _wp*y
             _acc = 0.0
             for i in range(C):
                 for a in range(3):
                     for b in range(3):
                         _acc += _xp[i, np.uint64(_wp*a + b + _f)]*K2[i, c, a, b]
-            if x < W:
-                U2[n, c, y, x] = _acc
+            _up[c, np.uint64(_f)] = _acc
+    for _s0 in range(C):
+        for _s1 in range(H):
+            for _s2 in range(W):
+                U2[n, _s0, _s1, _s2] = _up[_s0, np.uint64(_wp*_s1 + _s2)]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract"})
@@ -1996,25 +1602,10 @@ def forward_U2_block_one(C, H, H1, K2, U2, W, _kp, _wp, n):
         for _c1 in range(H):
             for _c2 in range(W):
                 _xp[_c0, np.uint64(_wp*(_c1 + 1) + _c2 + 1)] = H1[n, _c0, _c1, _c2]
+    _up = np.empty((C, H*_wp + 8), dtype=U2.dtype)
     _c_split = (C // 8)*8
     for c in range(0, _c_split, 8):
         for _f in range(0, H*_wp, 8):
-            y_0 = _f // _wp
-            y_1 = (_f + 1) // _wp
-            y_2 = (_f + 2) // _wp
-            y_3 = (_f + 3) // _wp
-            y_4 = (_f + 4) // _wp
-            y_5 = (_f + 5) // _wp
-            y_6 = (_f + 6) // _wp
-            y_7 = (_f + 7) // _wp
-            x_0 = _f - _wp*y_0
-            x_1 = _f + 1 - _wp*y_1
-            x_2 = _f + 2 - _wp*y_2
-            x_3 = _f + 3 - _wp*y_3
-            x_4 = _f + 4 - _wp*y_4
-            x_5 = _f + 5 - _wp*y_5
-            x_6 = _f + 6 - _wp*y_6
-            x_7 = _f + 7 - _wp*y_7
             _acc_0_0 = U2.dtype.type(0)
             _acc_0_1 = U2.dtype.type(0)
             _acc_0_2 = U2.dtype.type(0)
@@ -2162,145 +1753,82 @@ def forward_U2_block_one(C, H, H1, K2, U2, W, _kp, _wp, n):
                         _acc_7_5 += _r5*_r15
                         _acc_7_6 += _r6*_r15
                         _acc_7_7 += _r7*_r15
-            if x_0 < W:
-                U2[n, c, y_0, x_0] = _acc_0_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U2[n, c, y_1, x_1] = _acc_0_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U2[n, c, y_2, x_2] = _acc_0_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U2[n, c, y_3, x_3] = _acc_0_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U2[n, c, y_4, x_4] = _acc_0_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U2[n, c, y_5, x_5] = _acc_0_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U2[n, c, y_6, x_6] = _acc_0_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U2[n, c, y_7, x_7] = _acc_0_7
-            if x_0 < W:
-                U2[n, c + 1, y_0, x_0] = _acc_1_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U2[n, c + 1, y_1, x_1] = _acc_1_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U2[n, c + 1, y_2, x_2] = _acc_1_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U2[n, c + 1, y_3, x_3] = _acc_1_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U2[n, c + 1, y_4, x_4] = _acc_1_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U2[n, c + 1, y_5, x_5] = _acc_1_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U2[n, c + 1, y_6, x_6] = _acc_1_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U2[n, c + 1, y_7, x_7] = _acc_1_7
-            if x_0 < W:
-                U2[n, c + 2, y_0, x_0] = _acc_2_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U2[n, c + 2, y_1, x_1] = _acc_2_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U2[n, c + 2, y_2, x_2] = _acc_2_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U2[n, c + 2, y_3, x_3] = _acc_2_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U2[n, c + 2, y_4, x_4] = _acc_2_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U2[n, c + 2, y_5, x_5] = _acc_2_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U2[n, c + 2, y_6, x_6] = _acc_2_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U2[n, c + 2, y_7, x_7] = _acc_2_7
-            if x_0 < W:
-                U2[n, c + 3, y_0, x_0] = _acc_3_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U2[n, c + 3, y_1, x_1] = _acc_3_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U2[n, c + 3, y_2, x_2] = _acc_3_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U2[n, c + 3, y_3, x_3] = _acc_3_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U2[n, c + 3, y_4, x_4] = _acc_3_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U2[n, c + 3, y_5, x_5] = _acc_3_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U2[n, c + 3, y_6, x_6] = _acc_3_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U2[n, c + 3, y_7, x_7] = _acc_3_7
-            if x_0 < W:
-                U2[n, c + 4, y_0, x_0] = _acc_4_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U2[n, c + 4, y_1, x_1] = _acc_4_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U2[n, c + 4, y_2, x_2] = _acc_4_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U2[n, c + 4, y_3, x_3] = _acc_4_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U2[n, c + 4, y_4, x_4] = _acc_4_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U2[n, c + 4, y_5, x_5] = _acc_4_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U2[n, c + 4, y_6, x_6] = _acc_4_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U2[n, c + 4, y_7, x_7] = _acc_4_7
-            if x_0 < W:
-                U2[n, c + 5, y_0, x_0] = _acc_5_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U2[n, c + 5, y_1, x_1] = _acc_5_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U2[n, c + 5, y_2, x_2] = _acc_5_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U2[n, c + 5, y_3, x_3] = _acc_5_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U2[n, c + 5, y_4, x_4] = _acc_5_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U2[n, c + 5, y_5, x_5] = _acc_5_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U2[n, c + 5, y_6, x_6] = _acc_5_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U2[n, c + 5, y_7, x_7] = _acc_5_7
-            if x_0 < W:
-                U2[n, c + 6, y_0, x_0] = _acc_6_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U2[n, c + 6, y_1, x_1] = _acc_6_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U2[n, c + 6, y_2, x_2] = _acc_6_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U2[n, c + 6, y_3, x_3] = _acc_6_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U2[n, c + 6, y_4, x_4] = _acc_6_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U2[n, c + 6, y_5, x_5] = _acc_6_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U2[n, c + 6, y_6, x_6] = _acc_6_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U2[n, c + 6, y_7, x_7] = _acc_6_7
-            if x_0 < W:
-                U2[n, c + 7, y_0, x_0] = _acc_7_0
-            if _f + 1 < H*_wp and x_1 < W:
-                U2[n, c + 7, y_1, x_1] = _acc_7_1
-            if _f + 2 < H*_wp and x_2 < W:
-                U2[n, c + 7, y_2, x_2] = _acc_7_2
-            if _f + 3 < H*_wp and x_3 < W:
-                U2[n, c + 7, y_3, x_3] = _acc_7_3
-            if _f + 4 < H*_wp and x_4 < W:
-                U2[n, c + 7, y_4, x_4] = _acc_7_4
-            if _f + 5 < H*_wp and x_5 < W:
-                U2[n, c + 7, y_5, x_5] = _acc_7_5
-            if _f + 6 < H*_wp and x_6 < W:
-                U2[n, c + 7, y_6, x_6] = _acc_7_6
-            if _f + 7 < H*_wp and x_7 < W:
-                U2[n, c + 7, y_7, x_7] = _acc_7_7
+            _up[c, np.uint64(_f)] = _acc_0_0
+            _up[c, np.uint64(_f + 1)] = _acc_0_1
+            _up[c, np.uint64(_f + 2)] = _acc_0_2
+            _up[c, np.uint64(_f + 3)] = _acc_0_3
+            _up[c, np.uint64(_f + 4)] = _acc_0_4
+            _up[c, np.uint64(_f + 5)] = _acc_0_5
+            _up[c, np.uint64(_f + 6)] = _acc_0_6
+            _up[c, np.uint64(_f + 7)] = _acc_0_7
+            _up[c + 1, np.uint64(_f)] = _acc_1_0
+            _up[c + 1, np.uint64(_f + 1)] = _acc_1_1
+            _up[c + 1, np.uint64(_f + 2)] = _acc_1_2
+            _up[c + 1, np.uint64(_f + 3)] = _acc_1_3
+            _up[c + 1, np.uint64(_f + 4)] = _acc_1_4
+            _up[c + 1, np.uint64(_f + 5)] = _acc_1_5
+            _up[c + 1, np.uint64(_f + 6)] = _acc_1_6
+            _up[c + 1, np.uint64(_f + 7)] = _acc_1_7
+            _up[c + 2, np.uint64(_f)] = _acc_2_0
+            _up[c + 2, np.uint64(_f + 1)] = _acc_2_1
+            _up[c + 2, np.uint64(_f + 2)] = _acc_2_2
+            _up[c + 2, np.uint64(_f + 3)] = _acc_2_3
+            _up[c + 2, np.uint64(_f + 4)] = _acc_2_4
+            _up[c + 2, np.uint64(_f + 5)] = _acc_2_5
+            _up[c + 2, np.uint64(_f + 6)] = _acc_2_6
+            _up[c + 2, np.uint64(_f + 7)] = _acc_2_7
+            _up[c + 3, np.uint64(_f)] = _acc_3_0
+            _up[c + 3, np.uint64(_f + 1)] = _acc_3_1
+            _up[c + 3, np.uint64(_f + 2)] = _acc_3_2
+            _up[c + 3, np.uint64(_f + 3)] = _acc_3_3
+            _up[c + 3, np.uint64(_f + 4)] = _acc_3_4
+            _up[c + 3, np.uint64(_f + 5)] = _acc_3_5
+            _up[c + 3, np.uint64(_f + 6)] = _acc_3_6
+            _up[c + 3, np.uint64(_f + 7)] = _acc_3_7
+            _up[c + 4, np.uint64(_f)] = _acc_4_0
+            _up[c + 4, np.uint64(_f + 1)] = _acc_4_1
+            _up[c + 4, np.uint64(_f + 2)] = _acc_4_2
+            _up[c + 4, np.uint64(_f + 3)] = _acc_4_3
+            _up[c + 4, np.uint64(_f + 4)] = _acc_4_4
+            _up[c + 4, np.uint64(_f + 5)] = _acc_4_5
+            _up[c + 4, np.uint64(_f + 6)] = _acc_4_6
+            _up[c + 4, np.uint64(_f + 7)] = _acc_4_7
+            _up[c + 5, np.uint64(_f)] = _acc_5_0
+            _up[c + 5, np.uint64(_f + 1)] = _acc_5_1
+            _up[c + 5, np.uint64(_f + 2)] = _acc_5_2
+            _up[c + 5, np.uint64(_f + 3)] = _acc_5_3
+            _up[c + 5, np.uint64(_f + 4)] = _acc_5_4
+            _up[c + 5, np.uint64(_f + 5)] = _acc_5_5
+            _up[c + 5, np.uint64(_f + 6)] = _acc_5_6
+            _up[c + 5, np.uint64(_f + 7)] = _acc_5_7
+            _up[c + 6, np.uint64(_f)] = _acc_6_0
+            _up[c + 6, np.uint64(_f + 1)] = _acc_6_1
+            _up[c + 6, np.uint64(_f + 2)] = _acc_6_2
+            _up[c + 6, np.uint64(_f + 3)] = _acc_6_3
+            _up[c + 6, np.uint64(_f + 4)] = _acc_6_4
+            _up[c + 6, np.uint64(_f + 5)] = _acc_6_5
+            _up[c + 6, np.uint64(_f + 6)] = _acc_6_6
+            _up[c + 6, np.uint64(_f + 7)] = _acc_6_7
+            _up[c + 7, np.uint64(_f)] = _acc_7_0
+            _up[c + 7, np.uint64(_f + 1)] = _acc_7_1
+            _up[c + 7, np.uint64(_f + 2)] = _acc_7_2
+            _up[c + 7, np.uint64(_f + 3)] = _acc_7_3
+            _up[c + 7, np.uint64(_f + 4)] = _acc_7_4
+            _up[c + 7, np.uint64(_f + 5)] = _acc_7_5
+            _up[c + 7, np.uint64(_f + 6)] = _acc_7_6
+            _up[c + 7, np.uint64(_f + 7)] = _acc_7_7
     for c in range(_c_split, C):
         for _f in range(H*_wp):
-            y = _f // _wp
-            x = _f - _wp*y
             _acc = 0.0
             for i in range(C):
                 for a in range(3):
                     for b in range(3):
                         _acc += _xp[i, np.uint64(_wp*a + b + _f)]*K2[i, c, a, b]
-            if x < W:
-                U2[n, c, y, x] = _acc
+            _up[c, np.uint64(_f)] = _acc
+    for _s0 in range(C):
+        for _s1 in range(H):
+            for _s2 in range(W):
+                U2[n, _s0, _s1, _s2] = _up[_s0, np.uint64(_wp*_s1 + _s2)]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -2708,41 +2236,10 @@ def backward_dH1_block512_one(C, H, K2, W, _kp, _wp, dH1, dU2, n):
         for _c1 in range(H):
             for _c2 in range(W):
                 _xp[_c0, np.uint64(_wp*(_c1 + 1) + _c2 + 1)] = dU2[n, _c0, _c1, _c2]
+    _up = np.empty((C, H*_wp + 16), dtype=dH1.dtype)
     _i_split = (C // 8)*8
     for i in range(0, _i_split, 8):
         for _f in range(0, H*_wp, 16):
-            y_0 = _f // _wp
-            y_1 = (_f + 1) // _wp
-            y_2 = (_f + 2) // _wp
-            y_3 = (_f + 3) // _wp
-            y_4 = (_f + 4) // _wp
-            y_5 = (_f + 5) // _wp
-            y_6 = (_f + 6) // _wp
-            y_7 = (_f + 7) // _wp
-            y_8 = (_f + 8) // _wp
-            y_9 = (_f + 9) // _wp
-            y_10 = (_f + 10) // _wp
-            y_11 = (_f + 11) // _wp
-            y_12 = (_f + 12) // _wp
-            y_13 = (_f + 13) // _wp
-            y_14 = (_f + 14) // _wp
-            y_15 = (_f + 15) // _wp
-            x_0 = _f - _wp*y_0
-            x_1 = _f + 1 - _wp*y_1
-            x_2 = _f + 2 - _wp*y_2
-            x_3 = _f + 3 - _wp*y_3
-            x_4 = _f + 4 - _wp*y_4
-            x_5 = _f + 5 - _wp*y_5
-            x_6 = _f + 6 - _wp*y_6
-            x_7 = _f + 7 - _wp*y_7
-            x_8 = _f + 8 - _wp*y_8
-            x_9 = _f + 9 - _wp*y_9
-            x_10 = _f + 10 - _wp*y_10
-            x_11 = _f + 11 - _wp*y_11
-            x_12 = _f + 12 - _wp*y_12
-            x_13 = _f + 13 - _wp*y_13
-            x_14 = _f + 14 - _wp*y_14
-            x_15 = _f + 15 - _wp*y_15
             _acc_0_0 = dH1.dtype.type(0)
             _acc_0_1 = dH1.dtype.type(0)
             _acc_0_2 = dH1.dtype.type(0)
@@ -3026,273 +2523,146 @@ def backward_dH1_block512_one(C, H, K2, W, _kp, _wp, dH1, dU2, n):
                         _acc_7_13 += _r7*_r21
                         _acc_7_14 += _r7*_r22
                         _acc_7_15 += _r7*_r23
-            if x_0 < W:
-                dH1[n, i, y_0, x_0] = _acc_0_0
-            if _f + 1 < H*_wp and x_1 < W:
-                dH1[n, i, y_1, x_1] = _acc_0_1
-            if _f + 2 < H*_wp and x_2 < W:
-                dH1[n, i, y_2, x_2] = _acc_0_2
-            if _f + 3 < H*_wp and x_3 < W:
-                dH1[n, i, y_3, x_3] = _acc_0_3
-            if _f + 4 < H*_wp and x_4 < W:
-                dH1[n, i, y_4, x_4] = _acc_0_4
-            if _f + 5 < H*_wp and x_5 < W:
-                dH1[n, i, y_5, x_5] = _acc_0_5
-            if _f + 6 < H*_wp and x_6 < W:
-                dH1[n, i, y_6, x_6] = _acc_0_6
-            if _f + 7 < H*_wp and x_7 < W:
-                dH1[n, i, y_7, x_7] = _acc_0_7
-            if _f + 8 < H*_wp and x_8 < W:
-                dH1[n, i, y_8, x_8] = _acc_0_8
-            if _f + 9 < H*_wp and x_9 < W:
-                dH1[n, i, y_9, x_9] = _acc_0_9
-            if _f + 10 < H*_wp and x_10 < W:
-                dH1[n, i, y_10, x_10] = _acc_0_10
-            if _f + 11 < H*_wp and x_11 < W:
-                dH1[n, i, y_11, x_11] = _acc_0_11
-            if _f + 12 < H*_wp and x_12 < W:
-                dH1[n, i, y_12, x_12] = _acc_0_12
-            if _f + 13 < H*_wp and x_13 < W:
-                dH1[n, i, y_13, x_13] = _acc_0_13
-            if _f + 14 < H*_wp and x_14 < W:
-                dH1[n, i, y_14, x_14] = _acc_0_14
-            if _f + 15 < H*_wp and x_15 < W:
-                dH1[n, i, y_15, x_15] = _acc_0_15
-            if x_0 < W:
-                dH1[n, i + 1, y_0, x_0] = _acc_1_0
-            if _f + 1 < H*_wp and x_1 < W:
-                dH1[n, i + 1, y_1, x_1] = _acc_1_1
-            if _f + 2 < H*_wp and x_2 < W:
-                dH1[n, i + 1, y_2, x_2] = _acc_1_2
-            if _f + 3 < H*_wp and x_3 < W:
-                dH1[n, i + 1, y_3, x_3] = _acc_1_3
-            if _f + 4 < H*_wp and x_4 < W:
-                dH1[n, i + 1, y_4, x_4] = _acc_1_4
-            if _f + 5 < H*_wp and x_5 < W:
-                dH1[n, i + 1, y_5, x_5] = _acc_1_5
-            if _f + 6 < H*_wp and x_6 < W:
-                dH1[n, i + 1, y_6, x_6] = _acc_1_6
-            if _f + 7 < H*_wp and x_7 < W:
-                dH1[n, i + 1, y_7, x_7] = _acc_1_7
-            if _f + 8 < H*_wp and x_8 < W:
-                dH1[n, i + 1, y_8, x_8] = _acc_1_8
-            if _f + 9 < H*_wp and x_9 < W:
-                dH1[n, i + 1, y_9, x_9] = _acc_1_9
-            if _f + 10 < H*_wp and x_10 < W:
-                dH1[n, i + 1, y_10, x_10] = _acc_1_10
-            if _f + 11 < H*_wp and x_11 < W:
-                dH1[n, i + 1, y_11, x_11] = _acc_1_11
-            if _f + 12 < H*_wp and x_12 < W:
-                dH1[n, i + 1, y_12, x_12] = _acc_1_12
-            if _f + 13 < H*_wp and x_13 < W:
-                dH1[n, i + 1, y_13, x_13] = _acc_1_13
-            if _f + 14 < H*_wp and x_14 < W:
-                dH1[n, i + 1, y_14, x_14] = _acc_1_14
-            if _f + 15 < H*_wp and x_15 < W:
-                dH1[n, i + 1, y_15, x_15] = _acc_1_15
-            if x_0 < W:
-                dH1[n, i + 2, y_0, x_0] = _acc_2_0
-            if _f + 1 < H*_wp and x_1 < W:
-                dH1[n, i + 2, y_1, x_1] = _acc_2_1
-            if _f + 2 < H*_wp and x_2 < W:
-                dH1[n, i + 2, y_2, x_2] = _acc_2_2
-            if _f + 3 < H*_wp and x_3 < W:
-                dH1[n, i + 2, y_3, x_3] = _acc_2_3
-            if _f + 4 < H*_wp and x_4 < W:
-                dH1[n, i + 2, y_4, x_4] = _acc_2_4
-            if _f + 5 < H*_wp and x_5 < W:
-                dH1[n, i + 2, y_5, x_5] = _acc_2_5
-            if _f + 6 < H*_wp and x_6 < W:
-                dH1[n, i + 2, y_6, x_6] = _acc_2_6
-            if _f + 7 < H*_wp and x_7 < W:
-                dH1[n, i + 2, y_7, x_7] = _acc_2_7
-            if _f + 8 < H*_wp and x_8 < W:
-                dH1[n, i + 2, y_8, x_8] = _acc_2_8
-            if _f + 9 < H*_wp and x_9 < W:
-                dH1[n, i + 2, y_9, x_9] = _acc_2_9
-            if _f + 10 < H*_wp and x_10 < W:
-                dH1[n, i + 2, y_10, x_10] = _acc_2_10
-            if _f + 11 < H*_wp and x_11 < W:
-                dH1[n, i + 2, y_11, x_11] = _acc_2_11
-            if _f + 12 < H*_wp and x_12 < W:
-                dH1[n, i + 2, y_12, x_12] = _acc_2_12
-            if _f + 13 < H*_wp and x_13 < W:
-                dH1[n, i + 2, y_13, x_13] = _acc_2_13
-            if _f + 14 < H*_wp and x_14 < W:
-                dH1[n, i + 2, y_14, x_14] = _acc_2_14
-            if _f + 15 < H*_wp and x_15 < W:
-                dH1[n, i + 2, y_15, x_15] = _acc_2_15
-            if x_0 < W:
-                dH1[n, i + 3, y_0, x_0] = _acc_3_0
-            if _f + 1 < H*_wp and x_1 < W:
-                dH1[n, i + 3, y_1, x_1] = _acc_3_1
-            if _f + 2 < H*_wp and x_2 < W:
-                dH1[n, i + 3, y_2, x_2] = _acc_3_2
-            if _f + 3 < H*_wp and x_3 < W:
-                dH1[n, i + 3, y_3, x_3] = _acc_3_3
-            if _f + 4 < H*_wp and x_4 < W:
-                dH1[n, i + 3, y_4, x_4] = _acc_3_4
-            if _f + 5 < H*_wp and x_5 < W:
-                dH1[n, i + 3, y_5, x_5] = _acc_3_5
-            if _f + 6 < H*_wp and x_6 < W:
-                dH1[n, i + 3, y_6, x_6] = _acc_3_6
-            if _f + 7 < H*_wp and x_7 < W:
-                dH1[n, i + 3, y_7, x_7] = _acc_3_7
-            if _f + 8 < H*_wp and x_8 < W:
-                dH1[n, i + 3, y_8, x_8] = _acc_3_8
-            if _f + 9 < H*_wp and x_9 < W:
-                dH1[n, i + 3, y_9, x_9] = _acc_3_9
-            if _f + 10 < H*_wp and x_10 < W:
-                dH1[n, i + 3, y_10, x_10] = _acc_3_10
-            if _f + 11 < H*_wp and x_11 < W:
-                dH1[n, i + 3, y_11, x_11] = _acc_3_11
-            if _f + 12 < H*_wp and x_12 < W:
-                dH1[n, i + 3, y_12, x_12] = _acc_3_12
-            if _f + 13 < H*_wp and x_13 < W:
-                dH1[n, i + 3, y_13, x_13] = _acc_3_13
-            if _f + 14 < H*_wp and x_14 < W:
-                dH1[n, i + 3, y_14, x_14] = _acc_3_14
-            if _f + 15 < H*_wp and x_15 < W:
-                dH1[n, i + 3, y_15, x_15] = _acc_3_15
-            if x_0 < W:
-                dH1[n, i + 4, y_0, x_0] = _acc_4_0
-            if _f + 1 < H*_wp and x_1 < W:
-                dH1[n, i + 4, y_1, x_1] = _acc_4_1
-            if _f + 2 < H*_wp and x_2 < W:
-                dH1[n, i + 4, y_2, x_2] = _acc_4_2
-            if _f + 3 < H*_wp and x_3 < W:
-                dH1[n, i + 4, y_3, x_3] = _acc_4_3
-            if _f + 4 < H*_wp and x_4 < W:
-                dH1[n, i + 4, y_4, x_4] = _acc_4_4
-            if _f + 5 < H*_wp and x_5 < W:
-                dH1[n, i + 4, y_5, x_5] = _acc_4_5
-            if _f + 6 < H*_wp and x_6 < W:
-                dH1[n, i + 4, y_6, x_6] = _acc_4_6
-            if _f + 7 < H*_wp and x_7 < W:
-                dH1[n, i + 4, y_7, x_7] = _acc_4_7
-            if _f + 8 < H*_wp and x_8 < W:
-                dH1[n, i + 4, y_8, x_8] = _acc_4_8
-            if _f + 9 < H*_wp and x_9 < W:
-                dH1[n, i + 4, y_9, x_9] = _acc_4_9
-            if _f + 10 < H*_wp and x_10 < W:
-                dH1[n, i + 4, y_10, x_10] = _acc_4_10
-            if _f + 11 < H*_wp and x_11 < W:
-                dH1[n, i + 4, y_11, x_11] = _acc_4_11
-            if _f + 12 < H*_wp and x_12 < W:
-                dH1[n, i + 4, y_12, x_12] = _acc_4_12
-            if _f + 13 < H*_wp and x_13 < W:
-                dH1[n, i + 4, y_13, x_13] = _acc_4_13
-            if _f + 14 < H*_wp and x_14 < W:
-                dH1[n, i + 4, y_14, x_14] = _acc_4_14
-            if _f + 15 < H*_wp and x_15 < W:
-                dH1[n, i + 4, y_15, x_15] = _acc_4_15
-            if x_0 < W:
-                dH1[n, i + 5, y_0, x_0] = _acc_5_0
-            if _f + 1 < H*_wp and x_1 < W:
-                dH1[n, i + 5, y_1, x_1] = _acc_5_1
-            if _f + 2 < H*_wp and x_2 < W:
-                dH1[n, i + 5, y_2, x_2] = _acc_5_2
-            if _f + 3 < H*_wp and x_3 < W:
-                dH1[n, i + 5, y_3, x_3] = _acc_5_3
-            if _f + 4 < H*_wp and x_4 < W:
-                dH1[n, i + 5, y_4, x_4] = _acc_5_4
-            if _f + 5 < H*_wp and x_5 < W:
-                dH1[n, i + 5, y_5, x_5] = _acc_5_5
-            if _f + 6 < H*_wp and x_6 < W:
-                dH1[n, i + 5, y_6, x_6] = _acc_5_6
-            if _f + 7 < H*_wp and x_7 < W:
-                dH1[n, i + 5, y_7, x_7] = _acc_5_7
-            if _f + 8 < H*_wp and x_8 < W:
-                dH1[n, i + 5, y_8, x_8] = _acc_5_8
-            if _f + 9 < H*_wp and x_9 < W:
-                dH1[n, i + 5, y_9, x_9] = _acc_5_9
-            if _f + 10 < H*_wp and x_10 < W:
-                dH1[n, i + 5, y_10, x_10] = _acc_5_10
-            if _f + 11 < H*_wp and x_11 < W:
-                dH1[n, i + 5, y_11, x_11] = _acc_5_11
-            if _f + 12 < H*_wp and x_12 < W:
-                dH1[n, i + 5, y_12, x_12] = _acc_5_12
-            if _f + 13 < H*_wp and x_13 < W:
-                dH1[n, i + 5, y_13, x_13] = _acc_5_13
-            if _f + 14 < H*_wp and x_14 < W:
-                dH1[n, i + 5, y_14, x_14] = _acc_5_14
-            if _f + 15 < H*_wp and x_15 < W:
-                dH1[n, i + 5, y_15, x_15] = _acc_5_15
-            if x_0 < W:
-                dH1[n, i + 6, y_0, x_0] = _acc_6_0
-            if _f + 1 < H*_wp and x_1 < W:
-                dH1[n, i + 6, y_1, x_1] = _acc_6_1
-            if _f + 2 < H*_wp and x_2 < W:
-                dH1[n, i + 6, y_2, x_2] = _acc_6_2
-            if _f + 3 < H*_wp and x_3 < W:
-                dH1[n, i + 6, y_3, x_3] = _acc_6_3
-            if _f + 4 < H*_wp and x_4 < W:
-                dH1[n, i + 6, y_4, x_4] = _acc_6_4
-            if _f + 5 < H*_wp and x_5 < W:
-                dH1[n, i + 6, y_5, x_5] = _acc_6_5
-            if _f + 6 < H*_wp and x_6 < W:
-                dH1[n, i + 6, y_6, x_6] = _acc_6_6
-            if _f + 7 < H*_wp and x_7 < W:
-                dH1[n, i + 6, y_7, x_7] = _acc_6_7
-            if _f + 8 < H*_wp and x_8 < W:
-                dH1[n, i + 6, y_8, x_8] = _acc_6_8
-            if _f + 9 < H*_wp and x_9 < W:
-                dH1[n, i + 6, y_9, x_9] = _acc_6_9
-            if _f + 10 < H*_wp and x_10 < W:
-                dH1[n, i + 6, y_10, x_10] = _acc_6_10
-            if _f + 11 < H*_wp and x_11 < W:
-                dH1[n, i + 6, y_11, x_11] = _acc_6_11
-            if _f + 12 < H*_wp and x_12 < W:
-                dH1[n, i + 6, y_12, x_12] = _acc_6_12
-            if _f + 13 < H*_wp and x_13 < W:
-                dH1[n, i + 6, y_13, x_13] = _acc_6_13
-            if _f + 14 < H*_wp and x_14 < W:
-                dH1[n, i + 6, y_14, x_14] = _acc_6_14
-            if _f + 15 < H*_wp and x_15 < W:
-                dH1[n, i + 6, y_15, x_15] = _acc_6_15
-            if x_0 < W:
-                dH1[n, i + 7, y_0, x_0] = _acc_7_0
-            if _f + 1 < H*_wp and x_1 < W:
-                dH1[n, i + 7, y_1, x_1] = _acc_7_1
-            if _f + 2 < H*_wp and x_2 < W:
-                dH1[n, i + 7, y_2, x_2] = _acc_7_2
-            if _f + 3 < H*_wp and x_3 < W:
-                dH1[n, i + 7, y_3, x_3] = _acc_7_3
-            if _f + 4 < H*_wp and x_4 < W:
-                dH1[n, i + 7, y_4, x_4] = _acc_7_4
-            if _f + 5 < H*_wp and x_5 < W:
-                dH1[n, i + 7, y_5, x_5] = _acc_7_5
-            if _f + 6 < H*_wp and x_6 < W:
-                dH1[n, i + 7, y_6, x_6] = _acc_7_6
-            if _f + 7 < H*_wp and x_7 < W:
-                dH1[n, i + 7, y_7, x_7] = _acc_7_7
-            if _f + 8 < H*_wp and x_8 < W:
-                dH1[n, i + 7, y_8, x_8] = _acc_7_8
-            if _f + 9 < H*_wp and x_9 < W:
-                dH1[n, i + 7, y_9, x_9] = _acc_7_9
-            if _f + 10 < H*_wp and x_10 < W:
-                dH1[n, i + 7, y_10, x_10] = _acc_7_10
-            if _f + 11 < H*_wp and x_11 < W:
-                dH1[n, i + 7, y_11, x_11] = _acc_7_11
-            if _f + 12 < H*_wp and x_12 < W:
-                dH1[n, i + 7, y_12, x_12] = _acc_7_12
-            if _f + 13 < H*_wp and x_13 < W:
-                dH1[n, i + 7, y_13, x_13] = _acc_7_13
-            if _f + 14 < H*_wp and x_14 < W:
-                dH1[n, i + 7, y_14, x_14] = _acc_7_14
-            if _f + 15 < H*_wp and x_15 < W:
-                dH1[n, i + 7, y_15, x_15] = _acc_7_15
+            _up[i, np.uint64(_f)] = _acc_0_0
+            _up[i, np.uint64(_f + 1)] = _acc_0_1
+            _up[i, np.uint64(_f + 2)] = _acc_0_2
+            _up[i, np.uint64(_f + 3)] = _acc_0_3
+            _up[i, np.uint64(_f + 4)] = _acc_0_4
+            _up[i, np.uint64(_f + 5)] = _acc_0_5
+            _up[i, np.uint64(_f + 6)] = _acc_0_6
+            _up[i, np.uint64(_f + 7)] = _acc_0_7
+            _up[i, np.uint64(_f + 8)] = _acc_0_8
+            _up[i, np.uint64(_f + 9)] = _acc_0_9
+            _up[i, np.uint64(_f + 10)] = _acc_0_10
+            _up[i, np.uint64(_f + 11)] = _acc_0_11
+            _up[i, np.uint64(_f + 12)] = _acc_0_12
+            _up[i, np.uint64(_f + 13)] = _acc_0_13
+            _up[i, np.uint64(_f + 14)] = _acc_0_14
+            _up[i, np.uint64(_f + 15)] = _acc_0_15
+            _up[i + 1, np.uint64(_f)] = _acc_1_0
+            _up[i + 1, np.uint64(_f + 1)] = _acc_1_1
+            _up[i + 1, np.uint64(_f + 2)] = _acc_1_2
+            _up[i + 1, np.uint64(_f + 3)] = _acc_1_3
+            _up[i + 1, np.uint64(_f + 4)] = _acc_1_4
+            _up[i + 1, np.uint64(_f + 5)] = _acc_1_5
+            _up[i + 1, np.uint64(_f + 6)] = _acc_1_6
+            _up[i + 1, np.uint64(_f + 7)] = _acc_1_7
+            _up[i + 1, np.uint64(_f + 8)] = _acc_1_8
+            _up[i + 1, np.uint64(_f + 9)] = _acc_1_9
+            _up[i + 1, np.uint64(_f + 10)] = _acc_1_10
+            _up[i + 1, np.uint64(_f + 11)] = _acc_1_11
+            _up[i + 1, np.uint64(_f + 12)] = _acc_1_12
+            _up[i + 1, np.uint64(_f + 13)] = _acc_1_13
+            _up[i + 1, np.uint64(_f + 14)] = _acc_1_14
+            _up[i + 1, np.uint64(_f + 15)] = _acc_1_15
+            _up[i + 2, np.uint64(_f)] = _acc_2_0
+            _up[i + 2, np.uint64(_f + 1)] = _acc_2_1
+            _up[i + 2, np.uint64(_f + 2)] = _acc_2_2
+            _up[i + 2, np.uint64(_f + 3)] = _acc_2_3
+            _up[i + 2, np.uint64(_f + 4)] = _acc_2_4
+            _up[i + 2, np.uint64(_f + 5)] = _acc_2_5
+            _up[i + 2, np.uint64(_f + 6)] = _acc_2_6
+            _up[i + 2, np.uint64(_f + 7)] = _acc_2_7
+            _up[i + 2, np.uint64(_f + 8)] = _acc_2_8
+            _up[i + 2, np.uint64(_f + 9)] = _acc_2_9
+            _up[i + 2, np.uint64(_f + 10)] = _acc_2_10
+            _up[i + 2, np.uint64(_f + 11)] = _acc_2_11
+            _up[i + 2, np.uint64(_f + 12)] = _acc_2_12
+            _up[i + 2, np.uint64(_f + 13)] = _acc_2_13
+            _up[i + 2, np.uint64(_f + 14)] = _acc_2_14
+            _up[i + 2, np.uint64(_f + 15)] = _acc_2_15
+            _up[i + 3, np.uint64(_f)] = _acc_3_0
+            _up[i + 3, np.uint64(_f + 1)] = _acc_3_1
+            _up[i + 3, np.uint64(_f + 2)] = _acc_3_2
+            _up[i + 3, np.uint64(_f + 3)] = _acc_3_3
+            _up[i + 3, np.uint64(_f + 4)] = _acc_3_4
+            _up[i + 3, np.uint64(_f + 5)] = _acc_3_5
+            _up[i + 3, np.uint64(_f + 6)] = _acc_3_6
+            _up[i + 3, np.uint64(_f + 7)] = _acc_3_7
+            _up[i + 3, np.uint64(_f + 8)] = _acc_3_8
+            _up[i + 3, np.uint64(_f + 9)] = _acc_3_9
+            _up[i + 3, np.uint64(_f + 10)] = _acc_3_10
+            _up[i + 3, np.uint64(_f + 11)] = _acc_3_11
+            _up[i + 3, np.uint64(_f + 12)] = _acc_3_12
+            _up[i + 3, np.uint64(_f + 13)] = _acc_3_13
+            _up[i + 3, np.uint64(_f + 14)] = _acc_3_14
+            _up[i + 3, np.uint64(_f + 15)] = _acc_3_15
+            _up[i + 4, np.uint64(_f)] = _acc_4_0
+            _up[i + 4, np.uint64(_f + 1)] = _acc_4_1
+            _up[i + 4, np.uint64(_f + 2)] = _acc_4_2
+            _up[i + 4, np.uint64(_f + 3)] = _acc_4_3
+            _up[i + 4, np.uint64(_f + 4)] = _acc_4_4
+            _up[i + 4, np.uint64(_f + 5)] = _acc_4_5
+            _up[i + 4, np.uint64(_f + 6)] = _acc_4_6
+            _up[i + 4, np.uint64(_f + 7)] = _acc_4_7
+            _up[i + 4, np.uint64(_f + 8)] = _acc_4_8
+            _up[i + 4, np.uint64(_f + 9)] = _acc_4_9
+            _up[i + 4, np.uint64(_f + 10)] = _acc_4_10
+            _up[i + 4, np.uint64(_f + 11)] = _acc_4_11
+            _up[i + 4, np.uint64(_f + 12)] = _acc_4_12
+            _up[i + 4, np.uint64(_f + 13)] = _acc_4_13
+            _up[i + 4, np.uint64(_f + 14)] = _acc_4_14
+            _up[i + 4, np.uint64(_f + 15)] = _acc_4_15
+            _up[i + 5, np.uint64(_f)] = _acc_5_0
+            _up[i + 5, np.uint64(_f + 1)] = _acc_5_1
+            _up[i + 5, np.uint64(_f + 2)] = _acc_5_2
+            _up[i + 5, np.uint64(_f + 3)] = _acc_5_3
+            _up[i + 5, np.uint64(_f + 4)] = _acc_5_4
+            _up[i + 5, np.uint64(_f + 5)] = _acc_5_5
+            _up[i + 5, np.uint64(_f + 6)] = _acc_5_6
+            _up[i + 5, np.uint64(_f + 7)] = _acc_5_7
+            _up[i + 5, np.uint64(_f + 8)] = _acc_5_8
+            _up[i + 5, np.uint64(_f + 9)] = _acc_5_9
+            _up[i + 5, np.uint64(_f + 10)] = _acc_5_10
+            _up[i + 5, np.uint64(_f + 11)] = _acc_5_11
+            _up[i + 5, np.uint64(_f + 12)] = _acc_5_12
+            _up[i + 5, np.uint64(_f + 13)] = _acc_5_13
+            _up[i + 5, np.uint64(_f + 14)] = _acc_5_14
+            _up[i + 5, np.uint64(_f + 15)] = _acc_5_15
+            _up[i + 6, np.uint64(_f)] = _acc_6_0
+            _up[i + 6, np.uint64(_f + 1)] = _acc_6_1
+            _up[i + 6, np.uint64(_f + 2)] = _acc_6_2
+            _up[i + 6, np.uint64(_f + 3)] = _acc_6_3
+            _up[i + 6, np.uint64(_f + 4)] = _acc_6_4
+            _up[i + 6, np.uint64(_f + 5)] = _acc_6_5
+            _up[i + 6, np.uint64(_f + 6)] = _acc_6_6
+            _up[i + 6, np.uint64(_f + 7)] = _acc_6_7
+            _up[i + 6, np.uint64(_f + 8)] = _acc_6_8
+            _up[i + 6, np.uint64(_f + 9)] = _acc_6_9
+            _up[i + 6, np.uint64(_f + 10)] = _acc_6_10
+            _up[i + 6, np.uint64(_f + 11)] = _acc_6_11
+            _up[i + 6, np.uint64(_f + 12)] = _acc_6_12
+            _up[i + 6, np.uint64(_f + 13)] = _acc_6_13
+            _up[i + 6, np.uint64(_f + 14)] = _acc_6_14
+            _up[i + 6, np.uint64(_f + 15)] = _acc_6_15
+            _up[i + 7, np.uint64(_f)] = _acc_7_0
+            _up[i + 7, np.uint64(_f + 1)] = _acc_7_1
+            _up[i + 7, np.uint64(_f + 2)] = _acc_7_2
+            _up[i + 7, np.uint64(_f + 3)] = _acc_7_3
+            _up[i + 7, np.uint64(_f + 4)] = _acc_7_4
+            _up[i + 7, np.uint64(_f + 5)] = _acc_7_5
+            _up[i + 7, np.uint64(_f + 6)] = _acc_7_6
+            _up[i + 7, np.uint64(_f + 7)] = _acc_7_7
+            _up[i + 7, np.uint64(_f + 8)] = _acc_7_8
+            _up[i + 7, np.uint64(_f + 9)] = _acc_7_9
+            _up[i + 7, np.uint64(_f + 10)] = _acc_7_10
+            _up[i + 7, np.uint64(_f + 11)] = _acc_7_11
+            _up[i + 7, np.uint64(_f + 12)] = _acc_7_12
+            _up[i + 7, np.uint64(_f + 13)] = _acc_7_13
+            _up[i + 7, np.uint64(_f + 14)] = _acc_7_14
+            _up[i + 7, np.uint64(_f + 15)] = _acc_7_15
     for i in range(_i_split, C):
         for _f in range(H*_wp):
-            y = _f // _wp
-            x = _f - _wp*y
             _acc = 0.0
             for c in range(C):
                 for a in range(3):
                     for b in range(3):
                         _acc += K2[i, c, a, b]*_xp[c, np.uint64(_wp*(-a + 2) - b + _f + 2)]
-            if x < W:
-                dH1[n, i, y, x] = _acc
+            _up[i, np.uint64(_f)] = _acc
+    for _s0 in range(C):
+        for _s1 in range(H):
+            for _s2 in range(W):
+                dH1[n, _s0, _s1, _s2] = _up[_s0, np.uint64(_wp*_s1 + _s2)]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract"})
@@ -3332,25 +2702,10 @@ def backward_dH1_block_one(C, H, K2, W, _kp, _wp, dH1, dU2, n):
         for _c1 in range(H):
             for _c2 in range(W):
                 _xp[_c0, np.uint64(_wp*(_c1 + 1) + _c2 + 1)] = dU2[n, _c0, _c1, _c2]
+    _up = np.empty((C, H*_wp + 8), dtype=dH1.dtype)
     _i_split = (C // 8)*8
     for i in range(0, _i_split, 8):
         for _f in range(0, H*_wp, 8):
-            y_0 = _f // _wp
-            y_1 = (_f + 1) // _wp
-            y_2 = (_f + 2) // _wp
-            y_3 = (_f + 3) // _wp
-            y_4 = (_f + 4) // _wp
-            y_5 = (_f + 5) // _wp
-            y_6 = (_f + 6) // _wp
-            y_7 = (_f + 7) // _wp
-            x_0 = _f - _wp*y_0
-            x_1 = _f + 1 - _wp*y_1
-            x_2 = _f + 2 - _wp*y_2
-            x_3 = _f + 3 - _wp*y_3
-            x_4 = _f + 4 - _wp*y_4
-            x_5 = _f + 5 - _wp*y_5
-            x_6 = _f + 6 - _wp*y_6
-            x_7 = _f + 7 - _wp*y_7
             _acc_0_0 = dH1.dtype.type(0)
             _acc_0_1 = dH1.dtype.type(0)
             _acc_0_2 = dH1.dtype.type(0)
@@ -3498,145 +2853,82 @@ def backward_dH1_block_one(C, H, K2, W, _kp, _wp, dH1, dU2, n):
                         _acc_7_5 += _r7*_r13
                         _acc_7_6 += _r7*_r14
                         _acc_7_7 += _r7*_r15
-            if x_0 < W:
-                dH1[n, i, y_0, x_0] = _acc_0_0
-            if _f + 1 < H*_wp and x_1 < W:
-                dH1[n, i, y_1, x_1] = _acc_0_1
-            if _f + 2 < H*_wp and x_2 < W:
-                dH1[n, i, y_2, x_2] = _acc_0_2
-            if _f + 3 < H*_wp and x_3 < W:
-                dH1[n, i, y_3, x_3] = _acc_0_3
-            if _f + 4 < H*_wp and x_4 < W:
-                dH1[n, i, y_4, x_4] = _acc_0_4
-            if _f + 5 < H*_wp and x_5 < W:
-                dH1[n, i, y_5, x_5] = _acc_0_5
-            if _f + 6 < H*_wp and x_6 < W:
-                dH1[n, i, y_6, x_6] = _acc_0_6
-            if _f + 7 < H*_wp and x_7 < W:
-                dH1[n, i, y_7, x_7] = _acc_0_7
-            if x_0 < W:
-                dH1[n, i + 1, y_0, x_0] = _acc_1_0
-            if _f + 1 < H*_wp and x_1 < W:
-                dH1[n, i + 1, y_1, x_1] = _acc_1_1
-            if _f + 2 < H*_wp and x_2 < W:
-                dH1[n, i + 1, y_2, x_2] = _acc_1_2
-            if _f + 3 < H*_wp and x_3 < W:
-                dH1[n, i + 1, y_3, x_3] = _acc_1_3
-            if _f + 4 < H*_wp and x_4 < W:
-                dH1[n, i + 1, y_4, x_4] = _acc_1_4
-            if _f + 5 < H*_wp and x_5 < W:
-                dH1[n, i + 1, y_5, x_5] = _acc_1_5
-            if _f + 6 < H*_wp and x_6 < W:
-                dH1[n, i + 1, y_6, x_6] = _acc_1_6
-            if _f + 7 < H*_wp and x_7 < W:
-                dH1[n, i + 1, y_7, x_7] = _acc_1_7
-            if x_0 < W:
-                dH1[n, i + 2, y_0, x_0] = _acc_2_0
-            if _f + 1 < H*_wp and x_1 < W:
-                dH1[n, i + 2, y_1, x_1] = _acc_2_1
-            if _f + 2 < H*_wp and x_2 < W:
-                dH1[n, i + 2, y_2, x_2] = _acc_2_2
-            if _f + 3 < H*_wp and x_3 < W:
-                dH1[n, i + 2, y_3, x_3] = _acc_2_3
-            if _f + 4 < H*_wp and x_4 < W:
-                dH1[n, i + 2, y_4, x_4] = _acc_2_4
-            if _f + 5 < H*_wp and x_5 < W:
-                dH1[n, i + 2, y_5, x_5] = _acc_2_5
-            if _f + 6 < H*_wp and x_6 < W:
-                dH1[n, i + 2, y_6, x_6] = _acc_2_6
-            if _f + 7 < H*_wp and x_7 < W:
-                dH1[n, i + 2, y_7, x_7] = _acc_2_7
-            if x_0 < W:
-                dH1[n, i + 3, y_0, x_0] = _acc_3_0
-            if _f + 1 < H*_wp and x_1 < W:
-                dH1[n, i + 3, y_1, x_1] = _acc_3_1
-            if _f + 2 < H*_wp and x_2 < W:
-                dH1[n, i + 3, y_2, x_2] = _acc_3_2
-            if _f + 3 < H*_wp and x_3 < W:
-                dH1[n, i + 3, y_3, x_3] = _acc_3_3
-            if _f + 4 < H*_wp and x_4 < W:
-                dH1[n, i + 3, y_4, x_4] = _acc_3_4
-            if _f + 5 < H*_wp and x_5 < W:
-                dH1[n, i + 3, y_5, x_5] = _acc_3_5
-            if _f + 6 < H*_wp and x_6 < W:
-                dH1[n, i + 3, y_6, x_6] = _acc_3_6
-            if _f + 7 < H*_wp and x_7 < W:
-                dH1[n, i + 3, y_7, x_7] = _acc_3_7
-            if x_0 < W:
-                dH1[n, i + 4, y_0, x_0] = _acc_4_0
-            if _f + 1 < H*_wp and x_1 < W:
-                dH1[n, i + 4, y_1, x_1] = _acc_4_1
-            if _f + 2 < H*_wp and x_2 < W:
-                dH1[n, i + 4, y_2, x_2] = _acc_4_2
-            if _f + 3 < H*_wp and x_3 < W:
-                dH1[n, i + 4, y_3, x_3] = _acc_4_3
-            if _f + 4 < H*_wp and x_4 < W:
-                dH1[n, i + 4, y_4, x_4] = _acc_4_4
-            if _f + 5 < H*_wp and x_5 < W:
-                dH1[n, i + 4, y_5, x_5] = _acc_4_5
-            if _f + 6 < H*_wp and x_6 < W:
-                dH1[n, i + 4, y_6, x_6] = _acc_4_6
-            if _f + 7 < H*_wp and x_7 < W:
-                dH1[n, i + 4, y_7, x_7] = _acc_4_7
-            if x_0 < W:
-                dH1[n, i + 5, y_0, x_0] = _acc_5_0
-            if _f + 1 < H*_wp and x_1 < W:
-                dH1[n, i + 5, y_1, x_1] = _acc_5_1
-            if _f + 2 < H*_wp and x_2 < W:
-                dH1[n, i + 5, y_2, x_2] = _acc_5_2
-            if _f + 3 < H*_wp and x_3 < W:
-                dH1[n, i + 5, y_3, x_3] = _acc_5_3
-            if _f + 4 < H*_wp and x_4 < W:
-                dH1[n, i + 5, y_4, x_4] = _acc_5_4
-            if _f + 5 < H*_wp and x_5 < W:
-                dH1[n, i + 5, y_5, x_5] = _acc_5_5
-            if _f + 6 < H*_wp and x_6 < W:
-                dH1[n, i + 5, y_6, x_6] = _acc_5_6
-            if _f + 7 < H*_wp and x_7 < W:
-                dH1[n, i + 5, y_7, x_7] = _acc_5_7
-            if x_0 < W:
-                dH1[n, i + 6, y_0, x_0] = _acc_6_0
-            if _f + 1 < H*_wp and x_1 < W:
-                dH1[n, i + 6, y_1, x_1] = _acc_6_1
-            if _f + 2 < H*_wp and x_2 < W:
-                dH1[n, i + 6, y_2, x_2] = _acc_6_2
-            if _f + 3 < H*_wp and x_3 < W:
-                dH1[n, i + 6, y_3, x_3] = _acc_6_3
-            if _f + 4 < H*_wp and x_4 < W:
-                dH1[n, i + 6, y_4, x_4] = _acc_6_4
-            if _f + 5 < H*_wp and x_5 < W:
-                dH1[n, i + 6, y_5, x_5] = _acc_6_5
-            if _f + 6 < H*_wp and x_6 < W:
-                dH1[n, i + 6, y_6, x_6] = _acc_6_6
-            if _f + 7 < H*_wp and x_7 < W:
-                dH1[n, i + 6, y_7, x_7] = _acc_6_7
-            if x_0 < W:
-                dH1[n, i + 7, y_0, x_0] = _acc_7_0
-            if _f + 1 < H*_wp and x_1 < W:
-                dH1[n, i + 7, y_1, x_1] = _acc_7_1
-            if _f + 2 < H*_wp and x_2 < W:
-                dH1[n, i + 7, y_2, x_2] = _acc_7_2
-            if _f + 3 < H*_wp and x_3 < W:
-                dH1[n, i + 7, y_3, x_3] = _acc_7_3
-            if _f + 4 < H*_wp and x_4 < W:
-                dH1[n, i + 7, y_4, x_4] = _acc_7_4
-            if _f + 5 < H*_wp and x_5 < W:
-                dH1[n, i + 7, y_5, x_5] = _acc_7_5
-            if _f + 6 < H*_wp and x_6 < W:
-                dH1[n, i + 7, y_6, x_6] = _acc_7_6
-            if _f + 7 < H*_wp and x_7 < W:
-                dH1[n, i + 7, y_7, x_7] = _acc_7_7
+            _up[i, np.uint64(_f)] = _acc_0_0
+            _up[i, np.uint64(_f + 1)] = _acc_0_1
+            _up[i, np.uint64(_f + 2)] = _acc_0_2
+            _up[i, np.uint64(_f + 3)] = _acc_0_3
+            _up[i, np.uint64(_f + 4)] = _acc_0_4
+            _up[i, np.uint64(_f + 5)] = _acc_0_5
+            _up[i, np.uint64(_f + 6)] = _acc_0_6
+            _up[i, np.uint64(_f + 7)] = _acc_0_7
+            _up[i + 1, np.uint64(_f)] = _acc_1_0
+            _up[i + 1, np.uint64(_f + 1)] = _acc_1_1
+            _up[i + 1, np.uint64(_f + 2)] = _acc_1_2
+            _up[i + 1, np.uint64(_f + 3)] = _acc_1_3
+            _up[i + 1, np.uint64(_f + 4)] = _acc_1_4
+            _up[i + 1, np.uint64(_f + 5)] = _acc_1_5
+            _up[i + 1, np.uint64(_f + 6)] = _acc_1_6
+            _up[i + 1, np.uint64(_f + 7)] = _acc_1_7
+            _up[i + 2, np.uint64(_f)] = _acc_2_0
+            _up[i + 2, np.uint64(_f + 1)] = _acc_2_1
+            _up[i + 2, np.uint64(_f + 2)] = _acc_2_2
+            _up[i + 2, np.uint64(_f + 3)] = _acc_2_3
+            _up[i + 2, np.uint64(_f + 4)] = _acc_2_4
+            _up[i + 2, np.uint64(_f + 5)] = _acc_2_5
+            _up[i + 2, np.uint64(_f + 6)] = _acc_2_6
+            _up[i + 2, np.uint64(_f + 7)] = _acc_2_7
+            _up[i + 3, np.uint64(_f)] = _acc_3_0
+            _up[i + 3, np.uint64(_f + 1)] = _acc_3_1
+            _up[i + 3, np.uint64(_f + 2)] = _acc_3_2
+            _up[i + 3, np.uint64(_f + 3)] = _acc_3_3
+            _up[i + 3, np.uint64(_f + 4)] = _acc_3_4
+            _up[i + 3, np.uint64(_f + 5)] = _acc_3_5
+            _up[i + 3, np.uint64(_f + 6)] = _acc_3_6
+            _up[i + 3, np.uint64(_f + 7)] = _acc_3_7
+            _up[i + 4, np.uint64(_f)] = _acc_4_0
+            _up[i + 4, np.uint64(_f + 1)] = _acc_4_1
+            _up[i + 4, np.uint64(_f + 2)] = _acc_4_2
+            _up[i + 4, np.uint64(_f + 3)] = _acc_4_3
+            _up[i + 4, np.uint64(_f + 4)] = _acc_4_4
+            _up[i + 4, np.uint64(_f + 5)] = _acc_4_5
+            _up[i + 4, np.uint64(_f + 6)] = _acc_4_6
+            _up[i + 4, np.uint64(_f + 7)] = _acc_4_7
+            _up[i + 5, np.uint64(_f)] = _acc_5_0
+            _up[i + 5, np.uint64(_f + 1)] = _acc_5_1
+            _up[i + 5, np.uint64(_f + 2)] = _acc_5_2
+            _up[i + 5, np.uint64(_f + 3)] = _acc_5_3
+            _up[i + 5, np.uint64(_f + 4)] = _acc_5_4
+            _up[i + 5, np.uint64(_f + 5)] = _acc_5_5
+            _up[i + 5, np.uint64(_f + 6)] = _acc_5_6
+            _up[i + 5, np.uint64(_f + 7)] = _acc_5_7
+            _up[i + 6, np.uint64(_f)] = _acc_6_0
+            _up[i + 6, np.uint64(_f + 1)] = _acc_6_1
+            _up[i + 6, np.uint64(_f + 2)] = _acc_6_2
+            _up[i + 6, np.uint64(_f + 3)] = _acc_6_3
+            _up[i + 6, np.uint64(_f + 4)] = _acc_6_4
+            _up[i + 6, np.uint64(_f + 5)] = _acc_6_5
+            _up[i + 6, np.uint64(_f + 6)] = _acc_6_6
+            _up[i + 6, np.uint64(_f + 7)] = _acc_6_7
+            _up[i + 7, np.uint64(_f)] = _acc_7_0
+            _up[i + 7, np.uint64(_f + 1)] = _acc_7_1
+            _up[i + 7, np.uint64(_f + 2)] = _acc_7_2
+            _up[i + 7, np.uint64(_f + 3)] = _acc_7_3
+            _up[i + 7, np.uint64(_f + 4)] = _acc_7_4
+            _up[i + 7, np.uint64(_f + 5)] = _acc_7_5
+            _up[i + 7, np.uint64(_f + 6)] = _acc_7_6
+            _up[i + 7, np.uint64(_f + 7)] = _acc_7_7
     for i in range(_i_split, C):
         for _f in range(H*_wp):
-            y = _f // _wp
-            x = _f - _wp*y
             _acc = 0.0
             for c in range(C):
                 for a in range(3):
                     for b in range(3):
                         _acc += K2[i, c, a, b]*_xp[c, np.uint64(_wp*(-a + 2) - b + _f + 2)]
-            if x < W:
-                dH1[n, i, y, x] = _acc
+            _up[i, np.uint64(_f)] = _acc
+    for _s0 in range(C):
+        for _s1 in range(H):
+            for _s2 in range(W):
+                dH1[n, _s0, _s1, _s2] = _up[_s0, np.uint64(_wp*_s1 + _s2)]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})

@@ -97,6 +97,24 @@ def test_flatten_fuses_the_positions_and_guards_the_stores(conv):
     agree(d, trees["forward_U"], flat, "U")
 
 
+@pytest.mark.parametrize("kernel, source_array, out", [("forward_U", "X", "U"), ("backward_dX", "dU", "dX")])
+def test_stage_stores_the_points_side_by_side_and_copies_the_rows_after(conv, kernel, source_array, out):
+    d, _, trees = conv
+    flat = block.flatten()(block.pad(source_array, shapes(d)[source_array], out, 3)(trees[kernel]))
+    staged = block.stage(out, out, 3)(flat)
+    text = source(staged)
+    guard = "if x < W:" if out == "U" else "if q < W:"
+    assert guard in source(flat) and guard not in text and "//" not in text
+    assert f"{block.STAGE}[{'j' if out == 'U' else 'i'}, _f] = _acc" in text
+    assert f"{out}[n, _s0, _s1, _s2] = {block.STAGE}[_s0, _wp*_s1 + _s2]" in text
+    agree(d, trees[kernel], staged, out)
+    blocked = block.register_block("j" if out == "U" else "i", 4, "_f", 3, out, (block.STAGE,))(staged)
+    assert "if _f + 2 < H*_wp" not in source(blocked)  # the buffer holds the block's slack
+    agree(d, trees[kernel], blocked, out)
+    with pytest.raises(ValueError, match="is not stored once"):
+        block.stage(out, out, 3)(trees[kernel])  # not flattened: no loop over _wp·y + x
+
+
 def test_register_block_jams_named_scalars_and_keeps_a_rest(conv):
     d, _, trees = conv
     flat = block.flatten()(block.pad("X", shapes(d)["X"], "U", 3)(trees["forward_U"]))

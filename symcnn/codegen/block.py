@@ -19,10 +19,13 @@ of the shape it needs; :func:`outer_product` composes them:
    over ``f = width·y + x < H·width``: the reads of the flattened buffer
    become ``… + f``, unit stride; the ``width - W`` positions past a row's
    end read the border and are computed but never stored.
+   :func:`stage` stores the points into a flat buffer at ``[j, f]`` instead, with
+   no guard, and copies its rows into the target after the map loop: a block's
+   points then go to memory a vector at a time, not one guarded scalar each.
 3. :func:`register_block` strip-mines the map loop by ``maps`` and the
-   position loop by ``positions`` and jams the copies: one accumulator, one
-   store and one guard per copy, each distinct array read once a step into
-   a scalar. Map blocks left over run the unblocked nest.
+   position loop by ``positions`` and jams the copies: one accumulator and
+   one store per copy, each distinct array read once a step into a scalar.
+   Map blocks left over run the unblocked nest.
 4. :func:`pack` gathers the weights of each block of ``maps`` maps so that
    the ``maps`` a step reads are contiguous: ``K[i, j + u, a, b]`` is read as
    ``_kp[j // maps, i, a, b, u]``.
@@ -49,10 +52,11 @@ from dataclasses import dataclass
 from . import loops as L
 from .passes import Pass, fresh
 
-__all__ = ["BUFFER", "PACKED", "WIDTH", "flatten", "pack", "pad", "parallel", "register_block"]
+__all__ = ["BUFFER", "PACKED", "STAGE", "WIDTH", "flatten", "pack", "pad", "parallel", "register_block",
+           "stage"]
 
-#: The padded, flattened input buffer; its row length; the packed weights.
-BUFFER, WIDTH, PACKED = "_xp", "_wp", "_kp"
+#: The padded, flattened input buffer; its row length; the packed weights; the flat output buffer.
+BUFFER, WIDTH, PACKED, STAGE = "_xp", "_wp", "_kp", "_up"
 
 
 # ---- integer linear forms: the bounds and pads of a padded read, simplified -------------------------
@@ -322,10 +326,89 @@ def _fused(loop: L.Loop, buffers: tuple[str, ...], width: str, taken: set[str]) 
     return L.Loop(f, L.Int(0), stop, (*head, *body))
 
 
+# ---- 2b. stage ----------------------------------------------------------------------------------------
+
+
+def stage(array: str, like: str, slack: int, width: str = WIDTH) -> Pass:
+    """The pass storing the points of ``array`` that a loop fused by :func:`flatten` computes into a
+    flat buffer, :data:`STAGE`, at ``[j, f]`` (``j`` the enclosing loop's index), with no guard, and
+    copying its rows into ``array`` after that loop, ``X`` points a row.
+
+    Stored where :func:`flatten` left them, a block's points go one scalar at a time, each behind a
+    test of its column (and its row and column computed by a division); stored side by side, they
+    go a vector at a time. The buffer holds ``slack`` points past the last row, so that a block of
+    ``slack`` positions (:func:`register_block`) may store past it; ``like``'s dtype, not zeroed
+    (every point the copy reads is stored first). Refused where ``array`` is not stored, alone and
+    guarded by its column, in a loop over ``f = width·y + x`` that is the whole body of a loop from 0.
+    """
+
+    def run(kernel: L.Kernel) -> L.Kernel:
+        found = [n for n in L.walk(kernel) if isinstance(n, L.Loop) and len(n.body) == 1
+                 and isinstance(n.body[0], L.Loop) and _staged_store(n.body[0], array, width)]
+        if len(found) != 1 or found[0].start != L.Int(0):
+            raise ValueError(f"{kernel.name}: {array} is not stored once from a loop over {width}·y + x")
+        maps = found[0]
+        positions = maps.body[0]
+        guard = _staged_store(positions, array, width)
+        rows = _rows(positions.stop, width)
+        taken = set(L.names(kernel)) | set(kernel.params) | L.written(kernel)
+        j, y, x = maps.index, *(s.target.name for s in positions.body[:2])
+        (column,), (store,) = guard.conds, guard.body
+        flat = L.Load(STAGE, (L.Var(j), L.Var(positions.index)))
+        body = L.splice(positions.body, lambda s: (L.Assign(flat, store.value),) if s is guard else None)
+        if not frozenset().union(*(L.names(s) for s in body[2:])) & {y, x}:
+            body = body[2:]  # the row and column were read only by the store's index and guard
+        c = [fresh(f"_s{k}", taken) for k in range(3)]
+        at = {j: L.Var(c[0]), y: L.Var(c[1]), x: L.Var(c[2])}
+        copy: L.Stmt = L.Assign(
+            L.rewrite(store.target, lambda n: at.get(n.name, n) if isinstance(n, L.Var) else n),
+            L.Load(STAGE, (L.Var(c[0]), joined(L.Add((L.Mul((L.Var(width), L.Var(c[1]))), L.Var(c[2])))))))
+        for index, stop in reversed(tuple(zip(c, (maps.stop, rows, column.right), strict=True))):
+            copy = L.Loop(index, L.Int(0), stop, (copy,))
+        size = L.Add((L.Mul((rows, L.Var(width))), L.Int(slack)))
+        new = (L.Local(STAGE, (maps.stop, size), like, zeroed=False),
+               L.with_body(maps, (L.with_body(positions, body),)), copy)
+        return dataclasses.replace(kernel, body=L.splice(kernel.body, lambda s: new if s is maps else None))
+
+    return run
+
+
+def _staged_store(loop: L.Loop, array: str, width: str) -> L.If | None:
+    """The one guarded store of ``array`` at the end of a loop :func:`flatten` fused (its row and
+    column computed first), or ``None``."""
+    body = loop.body
+    if len(body) < 3 or not all(isinstance(s, L.Assign) and isinstance(s.target, L.Var) for s in body[:2]):
+        return None
+    y, x = body[0].target.name, body[1].target.name
+    if body[0].value != L.FloorDiv(L.Var(loop.index), L.Var(width)):
+        return None
+    last = body[-1]
+    if not (isinstance(last, L.If) and len(last.conds) == 1 and len(last.body) == 1
+            and last.conds[0] == L.Cmp("<", L.Var(x), last.conds[0].right)):
+        return None
+    store = last.body[0]
+    if not (isinstance(store, L.Assign) and isinstance(store.target, L.Load) and store.target.array == array
+            and store.target.index[-2:] == (L.Var(y), L.Var(x))):
+        return None
+    others = [n for s in body[2:-1] for n in L.walk(s)
+              if isinstance(n, (L.Assign, L.Accumulate)) and isinstance(n.target, L.Load)]
+    return None if others else last
+
+
+def _rows(stop: L.Expr, width: str) -> L.Expr:
+    """The rows of a fused loop's ``rows·width`` stop."""
+    if isinstance(stop, L.Mul) and L.Var(width) in stop.factors:
+        rest = list(stop.factors)
+        rest.remove(L.Var(width))
+        return rest[0] if len(rest) == 1 else L.Mul(tuple(rest))
+    raise ValueError(f"the fused loop's stop {stop} is not rows·{width}")
+
+
 # ---- 3. register block --------------------------------------------------------------------------------
 
 
-def register_block(outer: str, maps: int, inner: str, positions: int, like: str) -> Pass:
+def register_block(outer: str, maps: int, inner: str, positions: int, like: str,
+                   slack: tuple[str, ...] = ()) -> Pass:
     """The pass blocking ``for outer: for inner: body`` by ``maps × positions`` into scalars.
 
     The ``outer`` loop steps by ``maps`` over its whole blocks (the rest run the nest as it was); the
@@ -334,7 +417,8 @@ def register_block(outer: str, maps: int, inner: str, positions: int, like: str)
     local of ``body`` (accumulators and the locals of ``inner``) gets one copy per block element it
     depends on, named ``<local>_<u>_<v>``, ``like``'s dtype; statements around the contraction run
     once per copy; in the contraction's innermost loop every distinct array read of the copies is
-    loaded once into a scalar, then each copy's update runs.
+    loaded once into a scalar, then each copy's update runs. A store into an array of ``slack``
+    (which holds ``positions`` points past the inner loop's end: :func:`stage`) is not guarded.
     """
 
     def run(kernel: L.Kernel) -> L.Kernel:
@@ -344,7 +428,7 @@ def register_block(outer: str, maps: int, inner: str, positions: int, like: str)
             if isinstance(n, L.Loop) and n.index == outer and len(n.body) == 1 \
                     and isinstance(n.body[0], L.Loop) and n.body[0].index == inner:
                 done.append(n)
-                return _Blocker(n, maps, positions, like, taken).blocked()
+                return _Blocker(n, maps, positions, like, taken, slack).blocked()
             return None
 
         taken = set(L.names(kernel)) | set(kernel.params) | L.written(kernel)
@@ -359,8 +443,9 @@ def register_block(outer: str, maps: int, inner: str, positions: int, like: str)
 class _Blocker:
     """One ``outer × inner`` nest, blocked: copies named by the block indices each depends on."""
 
-    def __init__(self, loop: L.Loop, maps: int, positions: int, like: str, taken: set[str]):
-        self.loop, self.inner = loop, loop.body[0]
+    def __init__(self, loop: L.Loop, maps: int, positions: int, like: str, taken: set[str],
+                 slack: tuple[str, ...] = ()):
+        self.loop, self.inner, self.slack = loop, loop.body[0], slack
         self.o, self.i = loop.index, self.inner.index
         self.maps, self.positions, self.like, self.taken = maps, positions, like, taken
         body = self.inner.body
@@ -439,7 +524,7 @@ class _Blocker:
         out = []
         for u, v in self.copies(deps):
             copy = self.rename(s, u, v)
-            if self._stores(s) and v:  # a copy past the inner loop's end stores nothing
+            if self._stores(s, self.slack) and v:  # a copy past the inner loop's end stores nothing
                 within = L.Cmp("<", L.plus(L.Var(self.i), L.Int(v)), self.inner.stop)
                 copy = L.If((within, *copy.conds), copy.body) if isinstance(copy, L.If) \
                     else L.If((within,), (copy,))
@@ -457,9 +542,10 @@ class _Blocker:
         return out
 
     @staticmethod
-    def _stores(s: L.Stmt) -> bool:
+    def _stores(s: L.Stmt, slack: tuple[str, ...] = ()) -> bool:
+        """Whether ``s`` stores into an array (one not of ``slack``)."""
         return any(isinstance(n, (L.Assign, L.Accumulate)) and isinstance(n.target, L.Load)
-                   for n in L.walk(s))
+                   and n.target.array not in slack for n in L.walk(s))
 
     def _jammed(self, nest: L.Loop) -> L.Loop:
         """The contraction nest once, its innermost body the copies' updates, each read loaded once."""
@@ -615,11 +701,11 @@ def outer_product(tree: L.Kernel, shapes: Mapping[str, Sequence[L.Expr]], maps: 
                 padded = pad(inp.array, shapes[inp.array], target, positions)(tree)
             except (ValueError, KeyError):
                 continue
-            flat = flatten()(padded)
+            flat = stage(target, target, positions)(flatten()(padded))
             fused = next(n for n in L.walk(flat) if isinstance(n, L.Loop) and n.index == inner.index)
-            steps = (register_block(inner.index, maps, fused.body[0].index, positions, target),
+            steps = (register_block(inner.index, maps, fused.body[0].index, positions, target, (STAGE,)),
                      pack(weights.array, shapes[weights.array], inner.index, maps, target),
-                     parallel(outer.index), unsigned(BUFFER))
+                     parallel(outer.index), unsigned(BUFFER), unsigned(STAGE))
             kernel = flat
             for step in steps:
                 kernel = step(kernel)
