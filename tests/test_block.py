@@ -220,7 +220,7 @@ def test_every_built_in_blocked_variant_equals_its_plain_nest():
     block's."""
     from symcnn.model import builtin_layers
 
-    sizes = dict(N=2, C=9, M=10, H=3, W=5, RH=1, RW=1, _threads=2)  # a pool of two threads
+    sizes = dict(N=2, C=10, M=10, H=3, W=5, RH=1, RW=1, _threads=2)  # a pool of two threads
     checked = []
     for layer in builtin_layers().values():
         d = cached_derive(layer)

@@ -26,11 +26,13 @@ from symcnn.runtime.loader import load_layer_module
 from tests.test_block import agree, layer_trees
 
 GENERATED = Path(__file__).resolve().parent.parent / "generated"
-#: Odd sizes: one image and three (slices of 1 and of 0–1 images), 5 and 10 maps (a block of 4 and a
-#: rest), rows of positions that are no multiple of the 8 lanes, five rows of taps; last, five taps a
-#: row, which the block's dispatch refuses (its taps come three at a time).
-SIZES = [dict(N=1, C=3, M=10, H=4, W=5, RH=1, RW=1), dict(N=3, C=2, M=5, H=3, W=2, RH=2, RW=1),
-         dict(N=3, C=1, M=4, H=1, W=1, RH=1, RW=1), dict(N=2, C=2, M=4, H=3, W=4, RH=1, RW=2)]
+#: Odd sizes: one image and three (slices of 1 and of 0–1 images); 5 input maps (a block of 4 and a
+#: rest), 3 (the rest only) and 8; 10 output maps (blocks of 2, and in the rest 4 + 4 + 2); rows of
+#: positions that are no multiple of the 8 lanes; five rows of taps, five taps a row. Last, an odd
+#: number of output maps, which the block's dispatch refuses (it sums them two at a time).
+SIZES = [dict(N=1, C=5, M=10, H=4, W=5, RH=1, RW=1), dict(N=3, C=3, M=6, H=3, W=2, RH=2, RW=1),
+         dict(N=3, C=8, M=4, H=1, W=1, RH=1, RW=1), dict(N=2, C=2, M=4, H=3, W=4, RH=1, RW=2),
+         dict(N=2, C=4, M=5, H=3, W=3, RH=1, RW=1)]
 
 
 @pytest.fixture(scope="module")
@@ -80,45 +82,52 @@ def test_lanes_interleave_the_positions_into_a_last_index_of_the_partial_sum(con
     agree(d, trees["backward_dK"], laned, "dK", SIZES)
 
 
-def test_jam_names_a_scalar_a_map_tap_and_lane(conv):
+def test_jam_names_a_scalar_an_input_map_output_map_and_lane(conv):
     d, _, trees = conv
     laned = gradblock.lanes("_f", 4, gradblock.DELTA)(early(d, trees["backward_dK"]))
-    jammed = gradblock.jam([("j", 2), ("b", 3), ("_l", 4)], "dK")(interchange("j", "a")(laned))
+    for outer, inner in (("j", "a"), ("i", "a"), ("j", "b"), ("i", "b")):
+        laned = interchange(outer, inner)(laned)
+    jammed = gradblock.jam([("i", 2), ("j", 2), ("_l", 4)], "dK")(laned)
     text = source(jammed)
-    assert "for j in range(0, _j_split, 2):" in text and "for j in range(_j_split, M):" in text
-    assert "_acc_1_2_3 = dK.dtype.type(0)" in text
-    assert "_part[_t, i, j + 1, a, b + 2, 3] += _acc_1_2_3" in text
-    assert "for _l in" not in text.split("for j in range(_j_split, M)")[0]  # the lanes are one block
+    assert "for i in range(0, _i_split, 2):" in text and "for i in range(_i_split, C):" in text
+    assert "_acc_1_1_3 = dK.dtype.type(0)" in text
+    assert "_part[_t, i + 1, j + 1, a, b, 3] += _acc_1_1_3" in text
+    assert "for _l in" not in text.split("for i in range(_i_split, C)")[0]  # the lanes are one block
     body = text.split("for _g in")[1].split("_part[")[0]
-    assert body.count("= _xp[") == 3 + 4 - 1 and body.count("= _dp[") == 2 * 4  # each read once a step
-    agree(d, trees["backward_dK"], jammed, "dK", SIZES[:3])
+    assert body.count("= _xp[") == 2 * 4 and body.count("= _dp[") == 2 * 4  # each read once a step
+    even = [s for s in SIZES if s["M"] % 2 == 0]
+    agree(d, trees["backward_dK"], jammed, "dK", even)
+    rest = gradblock.jam([("j", 4), ("_l", 4)], "dK")(jammed)  # only the input maps left over are a nest
+    assert "_acc_3_3 = dK.dtype.type(0)" in source(rest)
+    agree(d, trees["backward_dK"], rest, "dK", even)
 
 
 @pytest.mark.parametrize("convention", ["xcorr", "matlab"])
 def test_the_schedule_equals_the_plain_nest(convention):
     d, _, trees = layer_trees(convention)
-    b = gradblock.kernel_gradient(trees["backward_dK"], shapes(d), 4, 3, 8, "backward_dK_block")
+    b = gradblock.kernel_gradient(trees["backward_dK"], shapes(d), 4, 2, 8, "backward_dK_block")
     assert b is not None and b.note == gradblock.NOTE
-    assert [source(c) for c in b.conds] == ["M >= 4", "2*RW + 1 == 3", "C*M*(2*RH + 1)*(2*RW + 1) <= 36864"]
+    assert [source(c) for c in b.conds] == ["M % 2 == 0", "C*M*(2*RH + 1)*(2*RW + 1) <= 36864"]
     text = source(b.kernel)
-    assert "prange(_np)" in text and "np.uint64(" in text and "_acc_3_2_7" in text
+    assert "prange(_np)" in text and "np.uint64(" in text and "_acc_3_1_7" in text
+    assert "_acc_3_7 = dK.dtype.type(0)" in text  # the input maps left over, 4 output maps at a time
     # one slice of images a thread of the pool the dispatch passes, at most PARTS
     assert b.kernel.params[-1] == gradblock.POOL and "_np = min(N, _threads, 8)" in text
     reached = [s for s in SIZES if all(eval(source(c), {}, dict(s)) for c in b.conds)]  # noqa: S307
-    assert reached == SIZES[:3]
+    assert reached == SIZES[:4]
     for pool in (1, 2, 16):
         agree(d, trees["backward_dK"], b.kernel, "dK", [{**s, gradblock.POOL: pool} for s in reached])
 
 
 def test_the_block_is_chosen_by_the_target_and_only_for_a_clipped_gradient(conv):
     d, module, trees = conv
-    assert TARGETS["avx2"].gradient == TARGETS["avx512"].gradient == (4, 3, 8)
+    assert TARGETS["avx2"].gradient == TARGETS["avx512"].gradient == (4, 2, 8)
     (only,) = blocked_variants(d, module, TARGETS["avx2"])["backward_dK"]  # the same on every ISA
     assert only.kernel.name == "backward_dK_block"
     assert "codegen/gradblock.py" in only.kernel.doc[1]
-    assert gradblock.kernel_gradient(trees["forward_U"], shapes(d), 4, 3, 8, "x") is None
+    assert gradblock.kernel_gradient(trees["forward_U"], shapes(d), 4, 2, 8, "x") is None
     valid, _, vtrees = layer_trees(same=False)  # 'valid': nothing is clipped, nothing to pad
-    assert gradblock.kernel_gradient(vtrees["backward_dK"], shapes(valid), 4, 3, 8, "x") is None
+    assert gradblock.kernel_gradient(vtrees["backward_dK"], shapes(valid), 4, 2, 8, "x") is None
 
 
 def test_each_pass_refuses_a_tree_not_of_its_shape(conv):
@@ -150,10 +159,11 @@ def test_each_pass_refuses_a_tree_not_of_its_shape(conv):
 @pytest.mark.slow
 def test_the_compiled_block_matches_finite_differences():
     """The Numba module symcnn ships, at sizes where its kernel gradient takes the block (three images
-    in slices, 10 maps: a block of 4 and a rest), against central differences of its own forward pass."""
+    in slices, 5 input maps: a block of 4 and a rest; 10 output maps), against central differences of
+    its own forward pass."""
     mod = load_layer_module("conv_xcorr_relu_same", "numba", GENERATED)
     kernel = "backward_dK_block"
-    sizes = dict(N=3, C=3, M=10, H=5, W=3, RH=1, RW=1)
+    sizes = dict(N=3, C=5, M=10, H=5, W=3, RH=1, RW=1)
     arrays = random_arrays(mod, sizes, np.random.default_rng(0))
     errors = gradient_errors(mod, arrays, {}, np.random.default_rng(1))
     assert set(errors) >= {"K", "X"} and all(e < 1e-6 for e in errors.values()), errors

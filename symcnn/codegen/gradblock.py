@@ -23,16 +23,19 @@ Kernel`` and each refusing (``ValueError``) a tree not of its shape, are:
 4. :func:`lanes` splits that loop into ``lanes`` interleaved sums, each into
    its own element of a new last index of the partial target: ``f =
    lanes·g + l``; the steps past the end read the zeros ``widen`` leaves.
-5. :func:`.passes.interchange` moves the row of taps ``a`` outside the
-   output maps ``j``, and :func:`jam` blocks ``j × b × l`` (maps × a row's
-   taps × lanes) into named scalars, each distinct read loaded once a step.
+5. :func:`.passes.interchange` moves the taps ``a``, ``b`` outside the maps
+   ``i``, ``j``, and :func:`jam` blocks ``i × j × l`` (input maps × output
+   maps × lanes) into named scalars, each distinct read loaded once a step:
+   one vector of each input map at the tap's shift and one of each output
+   map's δ, no shuffles. The input maps left over (fewer than a block) are
+   jammed by :data:`REST` output maps × lanes.
 6. :func:`.block.unsigned` marks the buffers' indices non-negative.
 
 :func:`kernel_gradient` composes them, sized by :attr:`.target.Target.gradient`
-(4 maps × 3 taps × 8 lanes: 96 scalars), and the dispatch runs it where
-there is a whole block of maps, a row of taps is the block's 3 (a 3×3
-kernel), and the partial targets (at most :data:`PARTS` slices × 8 lanes of
-``C·M·9``) stay small. Numba compiles it with LLVM's SLP vectoriser on and without
+(4 input maps × 2 output maps × 8 lanes: 64 scalars), and the dispatch runs it
+where the output maps come in whole blocks and the partial targets (at most
+:data:`PARTS` slices × 8 lanes of ``C·M·taps``) stay small; any kernel size.
+Numba compiles it with LLVM's SLP vectoriser on and without
 ``reassoc``, as the forward block. The sum runs in another order than the
 plain nest's (slices of images, interleaved positions), so it differs from
 ``--schedule plain`` by round-off.
@@ -45,7 +48,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 
 from . import loops as L
-from .block import BUFFER, WIDTH, Blocked, flatten, joined, only_loop, pad, replaced, simplified, unsigned
+from .block import BUFFER, WIDTH, Blocked, flatten, joined, only_loop, pad, replaced, unsigned
 from .passes import Pass, fresh, interchange
 
 __all__ = ["DELTA", "PART", "PARTS", "POOL", "hoist", "jam", "kernel_gradient", "lanes", "split", "widen"]
@@ -63,6 +66,8 @@ POOL = "_threads"
 TARGET = 36864
 #: What the dispatch says of the variant.
 NOTE = "a small target: blocked lane sums"
+#: The output maps a block of the input maps left over (fewer than a block) sums at once.
+REST = 4
 
 
 # ---- 1. split -------------------------------------------------------------------------------------
@@ -422,13 +427,14 @@ def _indices(kernel: L.Kernel) -> frozenset[str]:
     return frozenset(n.index for n in L.walk(kernel) if isinstance(n, L.Loop))
 
 
-def kernel_gradient(tree: L.Kernel, shapes: Mapping[str, Sequence[L.Expr]], maps: int, taps: int,
+def kernel_gradient(tree: L.Kernel, shapes: Mapping[str, Sequence[L.Expr]], inputs: int, outputs: int,
                     width: int, name: str) -> Blocked | None:
     """The plain nest ``tree`` of ``T[i, j, a, b] = Σ_n Σ_y Σ_x X[n, i, …]·δ[n, j, y, x]`` (the input read
-    through loops clipped to its bounds) blocked by ``maps × taps × width`` lanes as kernel ``name``:
-    :func:`split`, :func:`.block.pad`, :func:`widen`, :func:`hoist`, :func:`.block.flatten`,
-    :func:`lanes`, :func:`.passes.interchange`, :func:`jam`, :func:`.block.unsigned` in turn; ``None``
-    where the tree is not of that shape (a pass refuses it)."""
+    through loops clipped to its bounds) blocked by ``inputs × outputs`` maps and ``width`` lanes as
+    kernel ``name``: :func:`split`, :func:`.block.pad`, :func:`widen`, :func:`hoist`,
+    :func:`.block.flatten`, :func:`lanes`, :func:`.passes.interchange` (the taps outermost), :func:`jam`
+    (the input maps left over jammed by :data:`REST` output maps), :func:`.block.unsigned` in turn;
+    ``None`` where the tree is not of that shape (a pass refuses it)."""
     try:
         nest, body = _free_nest(tree)
         sums = [n for n in L.walk(tree) if isinstance(n, L.Accumulate) and isinstance(n.value, L.Mul)]
@@ -451,18 +457,16 @@ def kernel_gradient(tree: L.Kernel, shapes: Mapping[str, Sequence[L.Expr]], maps
                 kernel = step(kernel)
             before, kernel = _indices(kernel), flatten((BUFFER, DELTA))(kernel)
             (position,) = _indices(kernel) - before  # the fused loop over positions
-            kernel = interchange(j, a)(lanes(position, width, DELTA)(kernel))
-            (lane,) = {n.body[0].index for n in L.walk(kernel) if isinstance(n, L.Loop) and n.index == b
-                       and len(n.body) == 1 and isinstance(n.body[0], L.Loop)}  # the lanes, inside the taps
-            for step in (jam([(j, maps), (b, taps), (lane, width)], target), unsigned(BUFFER),
-                         unsigned(DELTA)):
+            kernel = lanes(position, width, DELTA)(kernel)
+            for outer, inner in ((j, a), (i, a), (j, b), (i, b)):  # i, j, a, b → a, b, i, j
+                kernel = interchange(outer, inner)(kernel)
+            (lane,) = {n.body[0].index for n in L.walk(kernel) if isinstance(n, L.Loop) and n.index == j
+                       and len(n.body) == 1 and isinstance(n.body[0], L.Loop)}  # the lanes, inside the maps
+            for step in (jam([(i, inputs), (j, outputs), (lane, width)], target),
+                         jam([(j, REST), (lane, width)], target), unsigned(BUFFER), unsigned(DELTA)):
                 kernel = step(kernel)
             size = L.Mul(tuple(lp.stop for lp in nest))
-            row = simplified(L.minus(nest[3].stop, nest[3].start))
-            if isinstance(row, L.Int) and row.value != taps:
-                return None
-            conds = (L.Cmp(">=", nest[1].stop, L.Int(maps)),
-                     *(() if isinstance(row, L.Int) else (L.Cmp("==", row, L.Int(taps)),)),
+            conds = (L.Cmp("==", L.Mod(nest[1].stop, L.Int(outputs)), L.Int(0)),
                      L.Cmp("<=", size, L.Int(TARGET)))
             return Blocked(dataclasses.replace(kernel, name=name), conds, NOTE)
     except (ValueError, KeyError):  # a pass refused it, or an array has no known shape

@@ -7,14 +7,14 @@ vectorised ``lanes`` wide. The register block is therefore the largest ``w``
 whose ``w²`` vectors fit the register file, ``w = ⌊√registers⌋``. The
 outer-product block of a short contraction (:mod:`.block`, :attr:`Target.outer`)
 is ``maps × positions`` scalars; the kernel gradient's (:mod:`.gradblock`,
-:attr:`Target.gradient`) ``maps × taps × lanes``:
+:attr:`Target.gradient`) ``inputs × outputs × lanes``:
 
 =========  ==========  ===============  ==========  =====  =============  =============
 ISA        vector bits float32 lanes    registers   block  outer product  kernel grad.
 =========  ==========  ===============  ==========  =====  =============  =============
-SSE2       128         4                16          4      8 × 8          4 × 3 × 8
-AVX2       256         8                16          4      8 × 8          4 × 3 × 8
-AVX-512    512         16               32          5      8 × 16         4 × 3 × 8
+SSE2       128         4                16          4      8 × 8          4 × 2 × 8
+AVX2       256         8                16          4      8 × 8          4 × 2 × 8
+AVX-512    512         16               32          5      8 × 16         4 × 2 × 8
 =========  ==========  ===============  ==========  =====  =============  =============
 
 :func:`host` reads the ISA from LLVM's view of this CPU (llvmlite's host
@@ -70,20 +70,19 @@ class Target:
         ``maps`` vectors of ``positions`` partial sums. On 256-bit ISAs 8 maps by 8 positions (16 maps
         spilled in a standalone test on AVX2). With 512-bit registers 8 maps by 16 positions: each map's
         16 positions one vector, each weight broadcast. The 8 × 8 block compiled for AVX-512 is packed
-        two maps a vector, with a permute per multiply-add; 4 × 16 keeps too few sums in flight.
-        MEASURED"""
+        two maps a vector, with a permute per multiply-add; 4 × 16 keeps too few sums in flight."""
         return (8, 8) if self.vector_bits <= 256 else (8, 16)
 
     @property
     def gradient(self) -> tuple[int, int, int]:
-        """The block ``(maps, taps, lanes)`` of a 'same' convolution's kernel gradient
-        (:mod:`.gradblock`): ``maps × taps`` outputs, each summed in ``lanes`` interleaved partial sums
-        of consecutive positions, 96 scalars. 8 lanes (one 256-bit vector of float32) on every ISA: on
-        Zen 4 (AVX-512) 4 maps × 3 taps × 8 lanes measured 69 GFLOP/s against 54 for 2 × 3 × 16 and
-        53 for 2 × 3 × 8 (48 scalars), in a standalone test on one thread. 8 × 3 × 8, which AVX-512's
-        32 registers hold, ran the vgg preset's 'same' convolutions 15-30 % faster still (59-76
-        GFLOP/s against 42-64), but took Numba 68 s to compile, against 17 s."""
-        return (4, 3, 8)
+        """The block ``(inputs, outputs, lanes)`` of a 'same' convolution's kernel gradient
+        (:mod:`.gradblock`): for one tap, ``inputs × outputs`` maps, each summed in ``lanes``
+        interleaved partial sums of consecutive positions: 64 scalars, 8 vectors of sums, a step
+        loading one vector of each map. On Zen 4, one thread, vgg's convolutions: 4 × 2 × 8 ran
+        3-10 % faster than the 4 maps × 3 taps × 8 lanes block before it (which built its taps'
+        shifted vectors by shuffles) and compiled in 12 s against 17; 4 × 4 × 8 ran 17-23 % faster
+        but took 40-60 s to compile."""
+        return (4, 2, 8)
 
     def describe(self) -> str:
         """``avx2 (znver3): 8 float32 / 4 float64 lanes, 16 vector registers``."""
