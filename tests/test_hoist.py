@@ -1,11 +1,12 @@
 """A frozen body hoisted into a nest (symcnn/codegen/hoist.py) is recorded as hoisting the SymPy term did
 before the schedules were frozen (:func:`sympy_hoisted`, kept here as the reference): the same hoists at
-the same depths, temporaries and body, each read back as the same tree; a frozen sum is the loop its
-SymPy bound was; and a sum expanded as an integer form is written as SymPy writes it (forms.Form.expr)."""
+the same depths, temporaries and body, each printing as the same Python syntax tree as SymPy's printer
+wrote; a frozen sum prints the bounds its SymPy bound did; and a sum expanded as an integer form is
+written as SymPy writes it (forms.Form.expr)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+import ast
 
 import pytest
 import sympy as sp
@@ -14,7 +15,6 @@ from symcnn.codegen import forms as F
 from symcnn.codegen import hoist, ir
 from symcnn.codegen.emit import source
 from symcnn.codegen.freeze import freeze, frozen_sum
-from symcnn.codegen.parse import expr
 from symcnn.codegen.printer import argument_code, code, scalar_code
 from symcnn.derive.terms import Bound
 
@@ -23,35 +23,30 @@ N, M, H, KH = sp.symbols("N M H KH", integer=True, positive=True)
 K, P, X, A, B = (sp.IndexedBase(n) for n in ("K", "_pk", "X", "A", "B"))
 
 
-def loop_of(b: Bound) -> ir.Loop:
-    """The IR loop of a derived bound, printed by SymPy: ``max`` of its lower ends, ``min`` of its upper
-    ones."""
+def printed_bounds(b: Bound) -> tuple:
+    """A derived bound's lower ends, stops and declared start and extent, as SymPy's printer writes them."""
     lo, hi = b.declared
-    return ir.Loop(index=str(b.index), lower=tuple(code(e) for e in b.lower),
-                   stop=tuple(code(sp.expand(e + 1)) for e in b.upper),
-                   declared=(code(lo), code(sp.expand(hi - lo + 1))),
-                   depends=tuple(sorted({str(s) for e in (*b.lower, *b.upper) for s in e.free_symbols})))
+    return (tuple(code(e) for e in b.lower), tuple(code(sp.expand(e + 1)) for e in b.upper),
+            (code(lo), code(sp.expand(hi - lo + 1))))
 
 
-def sympy_hoisted(r: ir.Reduction, body: sp.Expr) -> ir.Reduction:
-    """Each factor of ``body`` right inside the deepest loop of ``r.nest`` it depends on, cast to ``_dt``;
-    the rest through SymPy's ``cse``: the hoisting of SymPy terms the frozen one replaces."""
-    names = [lp.index for lp in r.nest]
+def sympy_hoisted(nest: tuple[str, ...], body: sp.Expr) -> tuple:
+    """Each factor of ``body`` right inside the deepest loop of ``nest`` it depends on, cast to ``_dt``;
+    the rest through SymPy's ``cse``: the hoisting of SymPy terms the frozen one replaces, as source."""
     depth_of: dict[int, list[sp.Expr]] = {}
     for f in sp.Mul.make_args(body):
-        used = {str(s) for s in f.free_symbols} & set(names)
-        depth_of.setdefault(max((names.index(u) + 1 for u in used), default=0), []).append(f)
+        used = {str(s) for s in f.free_symbols} & set(nest)
+        depth_of.setdefault(max((nest.index(u) + 1 for u in used), default=0), []).append(f)
     hoists, carried = [], None
     for d in sorted(depth_of):
-        if d == len(names):
+        if d == len(nest):
             break
         value = sp.Mul(*depth_of[d]) * (carried if carried is not None else 1)
         carried = sp.Symbol(f"_h{d}")
-        hoists.append(ir.Hoist(d, str(carried), f"_dt({argument_code(value)})"))
-    rest = sp.Mul(*depth_of.get(len(names), [])) * (carried if carried is not None else 1)
+        hoists.append((d, str(carried), f"_dt({argument_code(value)})"))
+    rest = sp.Mul(*depth_of.get(len(nest), [])) * (carried if carried is not None else 1)
     temps, reduced = sp.cse(rest, symbols=sp.numbered_symbols("_t"), optimizations=None)
-    return replace(r, hoists=tuple(hoists), temps=tuple((str(s), scalar_code(e)) for s, e in temps),
-                   body=scalar_code(reduced[0]))
+    return (tuple(hoists), tuple((str(s), scalar_code(e)) for s, e in temps), scalar_code(reduced[0]))
 
 
 NEST = tuple(Bound(s, (sp.S.Zero,), (N - 1,), (sp.S.Zero, N - 1)) for s in (i, j, a, b, f))
@@ -67,20 +62,29 @@ BODIES = [
 ]
 
 
-def _parsed(r: ir.Reduction) -> tuple:
-    return (tuple((h.depth, h.name, expr(h.value)) for h in r.hoists),
-            tuple((n, expr(v)) for n, v in r.temps), expr(r.body))
+def _tree(text: str) -> str:
+    """The Python syntax tree of an expression's source."""
+    return ast.dump(ast.parse(text, mode="eval"))
+
+
+def _trees(hoists, temps, body) -> tuple:
+    return (tuple((d, n, _tree(v)) for d, n, v in hoists), tuple((n, _tree(v)) for n, v in temps),
+            _tree(body))
 
 
 @pytest.mark.parametrize("body", BODIES, ids=str)
 def test_frozen_hoisting_records_what_sympys_does(body):
-    r = ir.Reduction((), (), (), (), (), "", nest=tuple(loop_of(bd) for bd in NEST))
-    assert _parsed(hoist.hoisted(r, freeze(body))) == _parsed(sympy_hoisted(r, body))
+    r = hoist.hoisted(ir.Reduction((), (), (), (), nest=tuple(frozen_sum(bd) for bd in NEST)), freeze(body))
+    printed = (tuple((h.depth, h.name, source(h.value)) for h in r.hoists),
+               tuple((n, source(v)) for n, v in r.temps), source(r.body))
+    assert _trees(*printed) == _trees(*sympy_hoisted(tuple(str(bd.index) for bd in NEST), body))
 
 
-def test_a_frozen_sum_is_the_loop_sympys_bound_is():
+def test_a_frozen_sum_prints_the_bounds_sympys_bound_does():
     bound = Bound(a, (sp.S.Zero, 1 - b), (KH - 1, H - b), (sp.S.Zero, KH - 1))
-    assert hoist.loop(frozen_sum(bound)) == loop_of(bound)
+    s = frozen_sum(bound)
+    assert (tuple(map(source, s.lower)), tuple(map(source, s.stop)), tuple(map(source, s.declared))) \
+        == printed_bounds(bound)
 
 
 @pytest.mark.parametrize("e", [1 - a, 2 - a - b, H - a + 1, 1 - 2 * a, 3 - a * KH, 1 - H, 1 - a**2, a - 1,

@@ -7,8 +7,10 @@ import sympy as sp
 from test_generated import GENERATED, assert_agree, assert_gradients, case
 
 from symcnn.codegen import loops as L
+from symcnn.codegen import schedule_tree as S
 from symcnn.codegen.emit import source
 from symcnn.codegen.freeze import freeze, frozen_sum
+from symcnn.codegen.ir import Sum
 from symcnn.codegen.lower import lower
 from symcnn.codegen.pack import packed
 from symcnn.derive.cache import cached_derive, spec_hash
@@ -26,8 +28,9 @@ def text(x):
     return source(x) if isinstance(x, L.Node) else x
 
 
-def span(lp: L.Loop) -> str:
-    """A loop's ``range(…)``, as its header prints it."""
+def span(lp: L.Loop | Sum) -> str:
+    """A loop's ``range(…)`` (or a frozen sum's, as its loop), as its header prints it."""
+    lp = S.loop(lp, ()) if isinstance(lp, Sum) else lp
     header = source(L.with_body(lp, (L.Assign(L.Var("_"), L.Int(0)),))).splitlines()[0]
     return header.split(" in ", 1)[1].rstrip(":")
 
@@ -48,8 +51,8 @@ def kernel(layer: str, name: str):
 def test_input_sensitivity_of_a_convolution_is_packed(layer):
     (term,) = kernel(layer, "backward_dX").terms
     assert term.pack is not None
-    assert term.nest[-1].index == "_f" and term.nest[-1].range == "range(Ho*Wo)"
-    assert term.lhs.startswith("_pk[")
+    assert term.nest[-1].index == "_f" and span(term.nest[-1]) == "range(Ho*Wo)"
+    assert source(term.lhs).startswith("_pk[")
     assert [lp.index for lp in term.pack.unpack][-2:] == ["_p", "_q"]
     assert source(term.pack.store).startswith("dX[n, i, ")
 
@@ -58,7 +61,7 @@ def test_packed_term_adds_four_output_maps_into_two_taps():
     (term,) = kernel("conv_xcorr_relu", "backward_dX").terms
     jam = term.jam
     assert jam.index == "j" and jam.depth == 0 and source(jam.end) == "M" and jam.width == 4
-    assert term.nest[0].range == "range(_jr, M)"  # the maps the jam leaves
+    assert span(term.nest[0]) == "range(_jr, M)"  # the maps the jam leaves
     assert [source(value) for _, value in jam.temps] == [f"_dU_f[n, j{o}, _f]"
                                                          for o in ("", " + 1", " + 2", " + 3")]
     target, value = jam.updates[1]

@@ -14,16 +14,16 @@ from symcnn.runtime.loader import load_layer_module
 @pytest.mark.parametrize("layer", ["conv_xcorr_relu", "conv_matlab_sigmoid", "combo_sigmoid_pairs"])
 def test_forward_and_kernel_gradient_reuse_the_packed_windows(layer):
     forward, gradient = kernel(layer, "forward_U"), kernel(layer, "backward_dK")
-    assert forward.window.blocked == "j" and forward.window.outer == (("n", "N"),)
+    assert forward.window.blocked == "j" and text(forward.window.outer) == (("n", "N"),)
     # the kernel gradient's blocks split the images (each its own slice of the target), not the maps
-    assert gradient.window.blocked == "n" and gradient.window.outer == (("i", "C"),)
-    assert gradient.window.split.shape == ("M", "KH", "KW") and gradient.window.split.target == "dK"
+    assert gradient.window.blocked == "n" and text(gradient.window.outer) == (("i", "C"),)
+    assert text(gradient.window.split.shape) == ("M", "KH", "KW") and gradient.window.split.target == "dK"
     for w in (forward.window, gradient.window):
-        assert w.buffer == ("KH", "KW", "Ho*Wo")
-        assert w.term.fill.store.startswith("_pk[a, b, Wo*y + x] = X[n, i, ")
+        assert text(w.buffer) == ("KH", "KW", "Ho*Wo")
+        assert text(w.term.fill.store).startswith("_pk[a, b, Wo*y + x] = X[n, i, ")
         assert w.term.nest[-1].index == "_f"
-    assert forward.window.term.lhs == "_U_f[n, j, _f]" and not forward.window.term.partial
-    assert gradient.window.term.lhs == "_part[_o, j, a, b]" and gradient.window.term.partial
+    assert text(forward.window.term.lhs) == "_U_f[n, j, _f]" and not forward.window.term.partial
+    assert text(gradient.window.term.lhs) == "_part[_o, j, a, b]" and gradient.window.term.partial
     assert forward.window.split is None
 
 
@@ -41,17 +41,17 @@ def test_kernel_gradient_sums_four_output_maps_by_two_taps_per_packed_load():
     assert text(jam.stores[-1]) == "_part[_o, j + 3, a, b + 1] += _s31*T[i, j + 3]"
     assert span(jam.rest.loops[1]) == "range(_br, KW)"  # the last tap of an odd row: four maps at a time
     assert text(jam.rest.stores[3]) == "_part[_o, j + 3, a, b] += _s3*T[i, j + 3]"
-    assert term.nest[0].range == "range(_j0, _j1)"  # the block's images
-    assert term.nest[1].range == "range(_jr, M)"  # the maps left over run one at a time
+    assert span(term.nest[0]) == "range(_j0, _j1)"  # the block's images
+    assert span(term.nest[1]) == "range(_jr, M)"  # the maps left over run one at a time
 
 
 def test_combination_weight_gradient_sums_the_taps_too():
     """∂E/∂α [B14a] sums the taps with the kernel as a factor: the partial sums of four output maps
     are scaled by their kernel taps and added into one weight each."""
     w = kernel("combo_sigmoid_pairs", "backward_dalpha").window
-    assert w.blocked == "n" and w.outer == (("i", "C"),) and w.limit == LIMIT
+    assert w.blocked == "n" and text(w.outer) == (("i", "C"),) and w.limit == LIMIT
     assert text(w.term.jam.stores[-1]) == "_part[_o, j + 3] += _s31*K[i, j + 3, a, b + 1]"
-    assert w.split.shape == ("M",) and w.split.size == "M" and w.split.target == "dalpha"
+    assert text(w.split.shape) == ("M",) and text(w.split.size) == "M" and w.split.target == "dalpha"
 
 
 def test_forward_adds_four_packed_loads_into_four_output_maps():

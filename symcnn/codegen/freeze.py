@@ -192,8 +192,9 @@ def _depends(b: Bound) -> tuple[str, ...]:
 
 def reduction(t: Term, free: tuple, shape: tuple, sizes: set) -> ir.Reduction:
     """One derived term frozen as the :class:`~.ir.Reduction` both backends start from [B7], [B12]: its
-    loops with printed bounds, its body split into factors, every array access's affine structure, the
-    constraints its bounds and guards put on the indices."""
+    loops with printed bounds and frozen (:func:`frozen_sum`), its guards, its body split into factors,
+    every array access's affine structure, the constraints its bounds and guards put on the indices;
+    the Numba schedule (:mod:`.order`) fills in its nest and body."""
     indices = set(free) | {b.index for b in t.sums}
     factors = _factors(t.body, indices)
     accesses = [a for f in factors for a in f[1]]
@@ -217,17 +218,13 @@ def reduction(t: Term, free: tuple, shape: tuple, sizes: set) -> ir.Reduction:
                 depends=_depends(b),
             )
         )
-    guards = tuple(scalar_code(g) for g in t.guards)
     masks = tuple(_constraint(g, indices, False) for g in t.guards)
-    body = sp.Mul(*[f[0] for f in factors])
-    temps, reduced = sp.cse(body, symbols=sp.numbered_symbols("_t"), optimizations=None)
     return ir.Reduction(
         loops=tuple(loops),
-        guards=guards,
+        guards=conditions(t.guards),
         guard_masks=masks,
         factors=tuple(_factor(expr, acc, indices) for expr, acc in factors),
-        temps=tuple((str(s), scalar_code(e)) for s, e in temps),
-        body=scalar_code(reduced[0]),
+        sums=tuple(frozen_sum(b) for b in t.sums),
     )
 
 

@@ -1,12 +1,11 @@
-"""A frozen term's loops and body as the records of the fast IR (:class:`~.ir.Loop`, :class:`~.ir.Reduction`),
+"""A frozen term's body as the Numba schedule records it (:class:`~.ir.Reduction`), as loop-tree nodes,
 no SymPy: what :mod:`.order` and :mod:`.window` record.
 
-:func:`loop` records a frozen sum (:class:`~.ir.Sum`) as an :class:`~.ir.Loop`; :func:`hoisted` places
-each factor of a frozen body right inside the deepest loop of a nest it reads and names the common
-subexpressions of what is left innermost (:func:`.copies.shared`), and records both as source;
-:func:`text` writes that source so that it reads back (:mod:`.parse`) as what SymPy's printer wrote
-before the schedules were frozen, and :func:`product` orders a product's factors as SymPy prints them:
-``generated/`` stays byte-identical.
+:func:`hoisted` places each factor of a frozen body right inside the deepest loop of a nest it reads
+and names the common subexpressions of what is left innermost (:func:`.copies.shared`);
+:func:`written` writes its numbers as SymPy's code printer wrote them before the schedules were
+frozen, and :func:`product` orders a product's factors as SymPy prints them: ``generated/`` stays
+byte-identical.
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ def _quotient(c: Fraction) -> L.Expr:
 
 
 def _denominator(f: L.Expr) -> L.Expr:
-    """A factor :func:`text` wrote to a negative rational power ``(p/q)`` back as ``**Rat(p, q)``,
+    """A factor :func:`written` writes to a negative rational power ``(p/q)`` back as ``**Rat(p, q)``,
     which :mod:`.emit` writes as a denominator."""
     if isinstance(f, L.Pow) and isinstance(f.exp, L.Mul) and len(f.exp.factors) == 2:
         p, inverse = f.exp.factors
@@ -42,11 +41,11 @@ def _denominator(f: L.Expr) -> L.Expr:
     return f
 
 
-def text(e: L.Node) -> str:
-    """``e`` as source that reads back (:func:`.parse.expr`) as what SymPy's printer wrote for it: a
-    product's rational coefficient and a rational exponent (not a square root's) written as that printer
-    writes them (``(1/2)*x``, ``x**(-3/4)``), where :mod:`.emit` would write ``x/2``; a factor to a
-    negative rational power stays a denominator (``y/x**(3/4)``), as that printer writes one."""
+def written(e: L.Expr) -> L.Expr:
+    """``e`` with its numbers as SymPy's code printer writes them: a product's rational coefficient and
+    a rational exponent (not a square root's) as a quotient of integers (``(1/2)*x``, ``x**(-3/4)``),
+    where :mod:`.emit` would write a :class:`~.loops.Rat` as ``x/2``; a factor to a negative rational
+    power stays a denominator (``y/x**(3/4)``), as that printer writes one."""
     def numbers(n: L.Node) -> L.Node:
         if isinstance(n, L.Pow) and isinstance(n.exp, L.Rat) and not (abs(n.exp.p) == 1 and n.exp.q == 2):
             return L.Pow(n.base, _quotient(Fraction(n.exp.p, n.exp.q)))
@@ -59,23 +58,7 @@ def text(e: L.Node) -> str:
             factors = (_quotient(c), *(f for f in factors if not isinstance(f, (L.Int, L.Rat))))
         return L.Mul(factors)
 
-    return source(L.rewrite(e, numbers))
-
-
-def code(e: L.Expr) -> ir.Code:
-    """``e`` as :class:`~.ir.Code`: its source, whether it is one name or an integer that is not
-    negative, the integer it is."""
-    value = e.value if isinstance(e, L.Int) else None
-    return ir.Code(source(e), isinstance(e, L.Var) or (value is not None and value >= 0), value)
-
-
-def loop(s: ir.Sum) -> ir.Loop:
-    """A frozen sum as an IR loop: ``max`` of its lower ends, ``min`` of its stops, the names its ends
-    read."""
-    ends = (*s.lower, *s.stop)
-    return ir.Loop(index=s.index, lower=tuple(code(e) for e in s.lower), stop=tuple(code(e) for e in s.stop),
-                   declared=(code(s.declared[0]), code(s.declared[1])),
-                   depends=tuple(sorted(set().union(*(L.names(e) for e in ends)))))
+    return L.rewrite(e, numbers)
 
 
 def product(fs: Iterable[L.Expr]) -> L.Expr:
@@ -118,11 +101,12 @@ def hoisted(r: ir.Reduction, body: L.Expr) -> ir.Reduction:
             break
         value = product([*depth_of[d], *([carried] if carried is not None else [])])
         carried = L.Var(f"_h{d}")
-        hoists.append(ir.Hoist(d, carried.name, f"{_DT}({text(value)})"))
+        hoists.append(ir.Hoist(d, carried.name, L.Typed(written(value), _DT)))
     rest = product([*depth_of.get(inner, []), *([carried] if carried is not None else [])])
     temps, (reduced,) = shared([rest])
-    return replace(r, hoists=tuple(hoists), temps=tuple((n, text(e)) for n, e in temps),
-                   body=text(reduced))
+    return replace(r, hoists=tuple(hoists), temps=tuple((n, written(e)) for n, e in temps),
+                   body=written(reduced))
 
 
-__all__ = ["code", "hoisted", "loop", "product", "text"]
+
+__all__ = ["hoisted", "product", "written"]

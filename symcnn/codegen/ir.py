@@ -2,12 +2,14 @@
 
 Everything here is plain data, no SymPy objects: SymPy is frozen when the
 lowering builds it. A derived term is frozen once (:class:`Frozen`,
-:class:`Sum`) for the schedules that read loop-tree expressions, and their
-records (:class:`Tile`, :class:`Pack`, :class:`Jam`, :class:`Dot`) hold
-:mod:`.loops` nodes. Elsewhere an expression a stage only places into source is
-:class:`Code`, its text as the printers wrote it, with what a stage may need
-to know of it (one name or number? which integer?) read off the SymPy
-expression, never off the text. :mod:`.lower` builds the IR from a
+:class:`Sum`) for the Numba schedules, which read loop-tree expressions, and
+every record they fill (a :class:`Reduction`'s nest, hoists and body,
+:class:`Window`, :class:`Tile`, :class:`Pack`, :class:`Jam`, :class:`Dot`)
+holds frozen sums and :mod:`.loops` nodes, no source text. What the NumPy
+backend reads (:class:`Loop`, :class:`Factor`, :class:`Constraint`) is
+:class:`Code` and :data:`Pieces`, its text as the printers wrote it, with what
+a stage may need to know of it (one name or number? which integer?) read off
+the SymPy expression, never off the text. :mod:`.lower` builds the IR from a
 :class:`~symcnn.derive.engine.Derivation`; :mod:`.schedule_tree` turns the
 schedules it records into loop trees for Numba and :mod:`.vectorize` turns it
 into strided views and products for NumPy. ``print(module)`` shows what a stage produced.
@@ -170,25 +172,16 @@ class Constraint:
 
 @dataclass(frozen=True)
 class Loop:
-    """``for index in range(max(lower…), min(stop…)[, step])``; ``declared``: ``(start, extent)`` of its
-    range."""
+    """``for index in range(max(lower…), min(stop…))``, one sum of a term as the NumPy backend reads it
+    (:mod:`.vectorize`), its bounds as printed source; ``declared``: ``(start, extent)`` of its range."""
 
     index: str
     lower: tuple[Code, ...]
     stop: tuple[Code, ...]
     declared: tuple[Code, Code]
     constraints: tuple[Constraint, ...] = ()
-    step: int = 1
     #: the names its bounds depend on (sizes and outer indices), read off the SymPy bounds
     depends: tuple[str, ...] = ()
-
-    @property
-    def range(self) -> str:
-        lo = self.lower[0] if len(self.lower) == 1 else f"max({', '.join(self.lower)})"
-        hi = self.stop[0] if len(self.stop) == 1 else f"min({', '.join(self.stop)})"
-        if self.step != 1:
-            return f"range({lo}, {hi}, {self.step})"
-        return f"range({hi})" if len(self.lower) == 1 and self.lower[0].value == 0 else f"range({lo}, {hi})"
 
 
 @dataclass(frozen=True)
@@ -197,7 +190,7 @@ class Hoist:
 
     depth: int
     name: str
-    value: str
+    value: L.Expr
 
 
 @dataclass(frozen=True)
@@ -220,8 +213,8 @@ class Fill:
     """``store`` run inside ``loops``, right inside the first ``depth`` loops of a term's nest."""
 
     depth: int
-    loops: tuple[Loop, ...]
-    store: str
+    loops: tuple[Sum, ...]
+    store: L.Assign
 
 
 @dataclass(frozen=True)
@@ -286,29 +279,30 @@ class Frozen:
 
 @dataclass(frozen=True)
 class Reduction:
-    """One term: ``Σ_loops [guards] Π factors``; ``body`` the product as Numba source after CSE.
+    """One term: ``Σ_loops [guards] Π factors``.
 
-    ``loops`` are the term's sums (what :mod:`.vectorize` reads). ``nest`` is
-    the order Numba runs them in (with the kernel's ``inner`` free indices
-    interleaved, bounds re-derived by :func:`~.interchange.reorder`);
-    ``hoists`` are the factors taken out of inner loops, ``temps`` and
-    ``body`` the product left innermost, ``lhs`` the target element it adds
-    to in the nest's own index names. ``partial``: the innermost loop is a
-    sum, added into ``lhs`` once it is complete. ``pack``: ``lhs`` is an
-    element of a flat buffer, added into the target after the sums.
-    ``fill``: statements (packing a window) run at one depth of the nest;
-    ``jam``: the term unrolled over one loop, run before that loop.
+    ``loops`` are the term's sums as the NumPy backend reads them (:mod:`.vectorize`), ``sums`` the
+    same sums frozen (:class:`Sum`), ``guards`` its conditions. The Numba schedule (:mod:`.order`,
+    :mod:`.window`) fills the rest, as loop-tree nodes: ``nest`` is the order Numba runs the sums in
+    (with the kernel's ``inner`` free indices interleaved, bounds re-derived by
+    :func:`~.interchange.reorder`); ``hoists`` are the factors taken out of inner loops, ``temps``
+    and ``body`` the product left innermost, ``lhs`` the target element it adds to in the nest's own
+    index names. ``partial``: the innermost loop is a sum, added into ``lhs`` once it is complete.
+    ``pack``: ``lhs`` is an element of a flat buffer, added into the target after the sums.
+    ``fill``: statements (packing a window) run at one depth of the nest; ``jam``: the term unrolled
+    over one loop, run before that loop.
     """
 
     loops: tuple[Loop, ...]
-    guards: tuple[str, ...]
+    guards: tuple[L.Expr, ...]
     guard_masks: tuple[Constraint, ...]
     factors: tuple[Factor, ...]
-    temps: tuple[tuple[str, str], ...]
-    body: str
-    nest: tuple[Loop, ...] = ()
+    sums: tuple[Sum, ...] = ()
+    temps: tuple[tuple[str, L.Expr], ...] = ()
+    body: L.Expr = L.Int(1)
+    nest: tuple[Sum, ...] = ()
     hoists: tuple[Hoist, ...] = ()
-    lhs: str = ""
+    lhs: L.Load | None = None
     partial: bool = False
     pack: Pack | None = None
     fill: Fill | None = None
@@ -363,8 +357,8 @@ class Split:
     the slices of each value of the outer indices, which lead the ``target``, into it, one flat run at a
     time."""
 
-    shape: tuple[str, ...]
-    size: str
+    shape: tuple[L.Expr, ...]
+    size: L.Expr
     target: str
 
 
@@ -372,8 +366,7 @@ class Split:
 class Window:
     """The Numba schedule of a kernel reading a window reused across one index (:mod:`.window`).
 
-    ``prange`` over the ``outer`` indices (``(name, extent)`` pairs, each extent a factor of a
-    product: :func:`~.printer.factor_code`) and
+    ``prange`` over the ``outer`` indices (``(name, extent)`` pairs) and
     blocks of the ``blocked`` index (two a thread of the pool: the driver passes
     the size of Numba's thread pool, ``_threads``, not the threads running now,
     so the blocks, the order of their sums and the result do not change with
@@ -384,15 +377,15 @@ class Window:
     elements; the kernel's own schedule otherwise.
     """
 
-    flats: tuple[tuple[str, str], ...]
-    outer: tuple[tuple[str, str], ...]
+    flats: tuple[tuple[str, L.Reshape], ...]
+    outer: tuple[tuple[str, L.Expr], ...]
     blocked: str
-    blocked_size: str
-    buffer: tuple[str, ...]
+    blocked_size: L.Expr
+    buffer: tuple[L.Expr, ...]
     init: Reduction
     term: Reduction
+    size: L.Expr  #: the buffer's element count (what ``limit`` bounds)
     limit: int = 0
-    size: str = ""  #: the buffer's element count, as source (what ``limit`` bounds)
     zeroed: bool = False  #: the fill is clipped to the array (a padded window): the buffer starts at zero
     dot: Dot | None = None  #: the inner-product schedule, where the contraction is long (:mod:`.dot`)
     split: Split | None = None  #: the blocks split the images, not ``blocked``'s maps (a kernel gradient)
@@ -431,6 +424,8 @@ class Kernel:
     target: str
     free: tuple[str, ...]
     shape: tuple[Code, ...]
+    #: the same extents frozen (:func:`.freeze.freeze`): what the Numba schedules loop over
+    extents: tuple[L.Expr, ...]
     terms: tuple[Reduction, ...]
     reads: tuple[str, ...]
     sizes: tuple[str, ...]
@@ -457,8 +452,9 @@ class Kernel:
         return self.reads + (self.target,) + self.sizes
 
     @property
-    def extent(self) -> dict[str, Code]:
-        return dict(zip(self.free, self.shape))
+    def extent(self) -> dict[str, L.Expr]:
+        """Each free index's extent, frozen."""
+        return dict(zip(self.free, self.extents))
 
     @property
     def parallel(self) -> bool:

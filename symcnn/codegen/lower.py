@@ -33,6 +33,7 @@ from ..errors import SpecError
 from ..model.functions import sigmoid
 from ..model.layer import Equation, Layer
 from ..model.validate import RESERVED, check_name
+from . import loops as L
 from .freeze import freeze, frozen, reduction
 from .ir import (
     ArraySpec,
@@ -324,6 +325,7 @@ def _kernel(layer, name, kind, target, free, terms: tuple[Term, ...], formula: s
         target=str(target.label),
         free=tuple(str(f) for f in free),
         shape=tuple(code(e) for e in shape),
+        extents=tuple(map(L.fold, frozen_shape)),  # -2*P as SymPy prints it, not its factors -1, 2, P
         terms=tuple(reductions),
         reads=tuple(reads),
         sizes=tuple(str(s) for s in layer.sizes if s in used),

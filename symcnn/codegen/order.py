@@ -9,8 +9,8 @@ Fourier–Motzkin elimination (:mod:`.interchange`), :func:`scatter_plan` runs a
 
 A pass over the terms frozen once (:class:`~.ir.Frozen`), no SymPy: bounds are shifted and divided as
 integer forms (:mod:`.forms`), bodies substituted as loop-tree expressions and written in the order
-SymPy writes them (:func:`.copies.canonical`, :func:`.hoist.product`), and the records' loops and bodies
-written by :mod:`.hoist`.
+SymPy writes them (:func:`.copies.canonical`, :func:`.hoist.product`); the records hold the frozen sums
+as their nests and loop-tree nodes as guards, targets and bodies (:mod:`.hoist`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from fractions import Fraction
 from . import forms as F
 from . import loops as L
 from .copies import canonical, plus, times
-from .emit import source
-from .hoist import hoisted, loop, product, text
+from .hoist import hoisted, product, written
 from .interchange import reorder
 from .ir import Access, Frozen, Loop, Reduction, Sum
 from .jam import jammed_pack
@@ -156,7 +155,7 @@ def plan(
         except ValueError:  # a bound the elimination cannot handle: keep the derivation's order
             bounds = [s for s in nest if s.index not in outer]
         bounds, body, guards, index = _from_zero(bounds, t, free)
-        lhs, pack = source(L.Load(target, index)), None
+        lhs, pack = L.Load(target, index), None
         flat = None
         if accumulate and len(terms) == 1:
             flat = _packed(bounds, body, guards, target, index, shapes)
@@ -164,8 +163,8 @@ def plan(
             bounds, body, lhs, pack = flat
         r = replace(
             r,
-            nest=tuple(loop(s) for s in bounds),
-            guards=tuple(text(g) for g in guards),
+            nest=tuple(bounds),
+            guards=tuple(map(written, guards)),
             lhs=lhs,
             partial=bool(inner and last),
             pack=pack,
@@ -206,8 +205,7 @@ def scatter_plan(target: str, free: tuple[str, ...], s: Scatter, terms: tuple[Fr
         declared = {b.index: b.declared for b in t.sums}
         bounds = tuple(Sum(b.index, tuple(map(F.expanded, b.lower)), tuple(map(F.expanded, b.stop)),
                            declared[b.index]) for b in sums)
-        lhs = source(L.Load(target, point))
-        r = replace(r, nest=tuple(loop(b) for b in bounds), guards=(), lhs=lhs, partial=False)
+        r = replace(r, nest=bounds, guards=(), lhs=L.Load(target, point), partial=False)
         planned.append(hoisted(r, t.body))
     outer = tuple(f for f in free if f not in s.inner)
     return outer, tuple(f for f in free if f in s.inner), -1, planned
@@ -231,7 +229,7 @@ def _packed(bounds: list[Sum], body: L.Expr, guards: tuple[L.Expr, ...], target:
 
     flat_body = product(L.factors(L.rewrite(body, flat)))
     whole = Sum(FLAT, (_ZERO,), (run,), (_ZERO, run))
-    return [*bounds[:-2], whole], flat_body, source(found.slot), found.pack
+    return [*bounds[:-2], whole], flat_body, found.slot, found.pack
 
 
 def _jam_pack(r: Reduction, bounds: list[Sum], body: L.Expr, blocks: tuple[int, int]) -> Reduction:
@@ -241,7 +239,7 @@ def _jam_pack(r: Reduction, bounds: list[Sum], body: L.Expr, blocks: tuple[int, 
     if jam is None:
         return r
     j = bounds[0]
-    first = loop(Sum(j.index, (L.Var("_jr"),), j.stop, j.declared))
+    first = Sum(j.index, (L.Var("_jr"),), j.stop, j.declared)
     return replace(r, jam=jam, nest=(first,) + r.nest[1:])
 
 
@@ -272,7 +270,6 @@ def _split_floors(target: str, free: tuple[str, ...], shape: tuple[L.Expr, ...],
     up-sampling of a pooling layer's gradient. Applies when ``p``'s extent is
     a multiple of ``s``; other kernels keep one loop per free index.
     """
-    plain = (free, (), -1, reductions)
     split: dict[str, tuple[L.Expr, L.Expr]] = {}
     for f, e in zip(free, shape):
         floors = [n for t in terms for n in L.walk(t.body) if isinstance(n, L.FloorDiv) and f in L.names(n)]
@@ -283,7 +280,8 @@ def _split_floors(target: str, free: tuple[str, ...], shape: tuple[L.Expr, ...],
         if quotient is not None and (not isinstance(s, L.Int) or s.value > 1):
             split[f] = (s, quotient.expr())
     if not split:
-        return plain
+        return free, (), -1, [hoisted(replace(r, guards=tuple(map(written, t.guards))), t.body)
+                              for t, r in zip(terms, reductions)]
     outer = tuple(f for f in free if f not in split)
     inner = tuple(f for f in free if f in split)
     init = next((k for k, t in enumerate(terms) if not t.guards), -1)
@@ -306,9 +304,9 @@ def _split_floors(target: str, free: tuple[str, ...], shape: tuple[L.Expr, ...],
         point = tuple(value.get(f, L.Var(f)) for f in free)
         r = replace(
             r,
-            nest=tuple(loop(b) for b in bounds),
-            guards=tuple(text(g) for g in guards),
-            lhs=source(L.Load(target, point)),
+            nest=tuple(bounds),
+            guards=tuple(map(written, guards)),
+            lhs=L.Load(target, point),
         )
         planned.append(hoisted(r, body))
     return outer, inner, init, planned

@@ -25,7 +25,7 @@ from . import schedule_tree as S
 from . import text as _text
 from .block import Blocked
 from .emit import source
-from .ir import Kernel, Loop, Module, RecordKernel
+from .ir import Kernel, Loop, Module, RecordKernel, Reduction
 from .layout import wrap_long_lines
 from .passes import Pass, common, hoist, in_place, merged_rows, parallel, specialized, typed_locals
 from .records import record_tree
@@ -136,9 +136,16 @@ def is_summed_in_place(k: Kernel) -> bool:
     no window, tile, initialising term, partial sum, packing or jam."""
     return (not k.window and not k.tile and k.accumulate and (*k.outer, *k.inner) == tuple(k.free)
             and k.init < 0
-            and all(t.loops and not (t.partial or t.pack or t.fill or t.jam)
-                    and t.nest[: len(t.loops)] == t.loops
+            and all(t.loops and not (t.partial or t.pack or t.fill or t.jam) and _own_sums(t)
                     and [lp.index for lp in t.nest[len(t.loops):]] == list(k.inner) for t in k.terms))
+
+
+def _own_sums(t: Reduction) -> bool:
+    """Whether ``t``'s nest starts with its own sums in the order of its loops, each as it was derived
+    (the same frozen sum) and none with a constraint on its indices: each runs its whole declared range."""
+    own = {s.index: s for s in t.sums}
+    return t.nest[: len(t.loops)] == tuple(own[lp.index] for lp in t.loops) \
+        and not any(lp.constraints for lp in t.loops)
 
 
 def tree_passes(k: Kernel) -> tuple[Pass, ...] | None:

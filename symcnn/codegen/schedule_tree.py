@@ -5,13 +5,12 @@ schedule the fast IR records for it: a packed :class:`~.ir.Window` (with its
 :class:`~.ir.Dot` inner products and :class:`~.ir.Split` partial sums), a
 :class:`~.ir.Tile` of targets, or each term's own nest, with its hoists,
 :class:`~.ir.Fill`, :class:`~.ir.Jam`, :class:`~.ir.Pack` and partial sum.
-Each function here turns one of those records into statements:
-:class:`~.ir.Tile`, :class:`~.ir.Pack`, :class:`~.ir.Jam` and
-:class:`~.ir.Dot` hold loop-tree nodes already (built from frozen terms by
-:mod:`.tile`, :mod:`.pack`, :mod:`.jam`, :mod:`.dot`); the text the others
-hold (a reduction's loops and body, a window's sizes, a fill) is read into
-typed nodes by :mod:`.parse`. :func:`kernels` puts a kernel's functions
-together: one kernel, or for a window a dispatch by the sizes and one function
+Each function here turns one of those records into statements; every record
+holds loop-tree nodes, built from the frozen terms (:class:`~.ir.Frozen`) by
+:mod:`.order`, :mod:`.window`, :mod:`.tile`, :mod:`.pack`, :mod:`.jam` and
+:mod:`.dot`: a reduction's nest is its frozen sums (:class:`~.ir.Sum`), its
+guards, hoists, body and target are expressions. :func:`dispatch` puts a
+window kernel's functions together: a dispatch by the sizes and one function
 a schedule (Numba compiles only those a call reaches).
 """
 
@@ -19,45 +18,42 @@ from __future__ import annotations
 
 from . import ir
 from . import loops as L
-from .parse import expr, stmt
 
 _DT = "_dt"
 _O, _N, _NB, _R = L.Var("_o"), L.Var("_n"), L.Var("_nb"), L.Var("_r")
+_ACC, _S = L.Var("_acc"), L.Var("_s")
 _ZERO = L.Typed(L.Int(0), _DT)
 
 
-def _set(name: str, value: str | L.Expr, note: str = "") -> L.Assign:
-    return L.Assign(L.Var(name), expr(value) if isinstance(value, str) else value, note)
+def _set(name: str, value: L.Expr, note: str = "") -> L.Assign:
+    return L.Assign(L.Var(name), value, note)
 
 
-def _sets(pairs: tuple[tuple[str, str | L.Expr], ...]) -> tuple[L.Stmt, ...]:
+def _sets(pairs: tuple[tuple[str, L.Expr], ...]) -> tuple[L.Stmt, ...]:
     return tuple(_set(name, value) for name, value in pairs)
 
 
-def loop(lp: ir.Loop, body: tuple[L.Stmt, ...]) -> L.Loop:
-    """``for`` over IR loop ``lp``: its range from the largest lower bound to the smallest stop."""
-    lower = tuple(expr(x) for x in lp.lower)
-    stop = tuple(expr(x) for x in lp.stop)
-    return L.Loop(lp.index, lower[0] if len(lower) == 1 else L.Call("max", lower),
-                  stop[0] if len(stop) == 1 else L.Call("min", stop), body, L.Int(lp.step))
+def loop(s: ir.Sum, body: tuple[L.Stmt, ...]) -> L.Loop:
+    """``for`` over frozen sum ``s``: its range from the largest lower bound to the smallest stop."""
+    return L.Loop(s.index, s.lower[0] if len(s.lower) == 1 else L.Call("max", s.lower),
+                  s.stop[0] if len(s.stop) == 1 else L.Call("min", s.stop), body)
 
 
-def nest(loops: tuple[ir.Loop, ...], body: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
+def nest(loops: tuple[ir.Sum, ...], body: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
     """``body`` inside ``loops``, the first outermost."""
     for lp in reversed(loops):
         body = (loop(lp, body),)
     return body
 
 
-def _update(acc: str, op: str, value: L.Expr) -> L.Stmt:
-    target = expr(acc)
-    return L.Assign(target, value) if op == "=" else L.Accumulate(target, value)
+def _update(acc: L.Var | L.Load, op: str, value: L.Expr) -> L.Stmt:
+    return L.Assign(acc, value) if op == "=" else L.Accumulate(acc, value)
 
 
-def accumulate(t: ir.Reduction, acc: str, op: str = "+=") -> tuple[L.Stmt, ...]:
+def accumulate(t: ir.Reduction, acc: L.Var | L.Load, op: str = "+=") -> tuple[L.Stmt, ...]:
     """One term's innermost statements: its CSE temporaries, then ``acc op body`` under its guards."""
-    update = _update(acc, op, expr(t.body))
-    guarded = L.If(tuple(expr(g) for g in t.guards), (update,)) if t.guards else update
+    update = _update(acc, op, t.body)
+    guarded = L.If(t.guards, (update,)) if t.guards else update
     return (*_sets(t.temps), guarded)
 
 
@@ -78,15 +74,15 @@ def jammed(j: ir.Jam) -> tuple[L.Stmt, ...]:
     return (*_sets(j.head), _set(j.stop, stop), L.Loop(j.index, j.start, L.Var(j.stop), body, width))
 
 
-def term(t: ir.Reduction, acc: str, op: str = "+=", d: int = 0) -> tuple[L.Stmt, ...]:
+def term(t: ir.Reduction, acc: L.Var | L.Load, op: str = "+=", d: int = 0) -> tuple[L.Stmt, ...]:
     """A term's loop nest from depth ``d`` on, each hoisted factor right inside the loop it depends on."""
     out: list[L.Stmt] = [_set(h.name, h.value) for h in t.hoists if h.depth == d]
     if t.fill and t.fill.depth == d:
-        out += nest(t.fill.loops, (stmt(t.fill.store),))
+        out += nest(t.fill.loops, (t.fill.store,))
     if t.jam and t.jam.depth == d:
         out += jammed(t.jam)
     if t.partial and d == len(t.nest) - 1:
-        out += [_set("_s", _ZERO), loop(t.nest[d], accumulate(t, "_s")), _update(acc, op, L.Var("_s"))]
+        out += [_set("_s", _ZERO), loop(t.nest[d], accumulate(t, _S)), _update(acc, op, _S)]
     elif d < len(t.nest):
         out.append(loop(t.nest[d], term(t, acc, op, d + 1)))
     else:
@@ -94,8 +90,8 @@ def term(t: ir.Reduction, acc: str, op: str = "+=", d: int = 0) -> tuple[L.Stmt,
     return tuple(out)
 
 
-def _free(index: str, extent: str, body: tuple[L.Stmt, ...], kind: str = "serial") -> L.Loop:
-    return L.Loop(index, L.Int(0), expr(extent), body, kind=kind)
+def _free(index: str, extent: L.Expr, body: tuple[L.Stmt, ...], kind: str = "serial") -> L.Loop:
+    return L.Loop(index, L.Int(0), extent, body, kind=kind)
 
 
 def _free_nest(k: ir.Kernel, indices: tuple[str, ...], body: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
@@ -108,7 +104,7 @@ def outer(k: ir.Kernel, body: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
     """The free loops around one point's ``body``: the leading ``k.collapse`` fused into one ``prange``."""
     loops = k.outer
     if k.collapse == 2:
-        f0, f1 = (expr(k.extent[f].factor) for f in loops[:2])
+        f0, f1 = (k.extent[f] for f in loops[:2])
         split = (_set(loops[0], L.FloorDiv(_O, f1)), _set(loops[1], L.Mod(_O, f1)))
         return (L.Loop("_o", L.Int(0), L.Mul((f0, f1)), (*split, *_free_nest(k, loops[2:], body)),
                        kind="parallel"),)
@@ -119,13 +115,13 @@ def outer(k: ir.Kernel, body: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
 
 def point(k: ir.Kernel, terms: list[tuple[ir.Reduction, str]]) -> tuple[L.Stmt, ...]:
     """What one point (one value of the outer free indices) of kernel ``k`` runs."""
-    lhs = f"{k.target}[{', '.join(k.free)}]"
+    lhs = L.Load(k.target, tuple(map(L.Var, k.free)))
     if not k.accumulate:
-        sums = [s for t, _ in terms for s in term(t, "_acc")]
-        return (_set("_acc", _ZERO), *sums, L.Assign(expr(lhs), L.Var("_acc")))
+        sums = [s for t, _ in terms for s in term(t, _ACC)]
+        return (_set(_ACC.name, _ZERO), *sums, L.Assign(lhs, _ACC))
     out: list[L.Stmt] = []
     if k.init < 0:
-        out += _free_nest(k, k.inner, (L.Assign(expr(lhs), _ZERO),))
+        out += _free_nest(k, k.inner, (L.Assign(lhs, _ZERO),))
     for t, op in terms:
         if t.pack:
             out.append(L.Local("_pk", t.pack.shape, dtype=_DT))
@@ -186,21 +182,20 @@ def tiled(k: ir.Kernel, tl: ir.Tile, terms: list[tuple[ir.Reduction, str]]) -> t
 def blocks_of(w: ir.Window, inside: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
     """The ``prange`` of a Window over its outer indices and blocks of one, each block's target started,
     then ``inside``."""
-    size = expr(w.blocked_size)
-    n = L.Mul(tuple(expr(x) for _, x in w.outer)) if len(w.outer) > 1 else \
-        expr(w.outer[0][1]) if w.outer else L.Int(1)
+    size = w.blocked_size
+    n = L.Mul(tuple(x for _, x in w.outer)) if len(w.outer) > 1 else w.outer[0][1] if w.outer else L.Int(1)
     threads = L.FloorDiv(L.Add((L.Mul((L.Int(2), L.Var("_threads"))), _N, L.Int(-1))), _N)
     out: list[L.Stmt] = [_set("_n", n),
                          _set("_nb", L.Call("min", (size, L.Call("max", (L.Int(1), threads)))),
                               "two blocks a thread")]
     if w.split:
-        out.append(L.Local("_part", (L.Mul((_N, _NB)), *(expr(x) for x in w.split.shape)), dtype=_DT,
+        out.append(L.Local("_part", (L.Mul((_N, _NB)), *w.split.shape), dtype=_DT,
                            zeroed=False, note="a slice a block"))
     split: list[L.Stmt] = [_set("_r", L.FloorDiv(_O, _NB))]
     for pos, (name, extent) in enumerate(reversed(w.outer)):
-        split.append(_set(name, L.Mod(_R, expr(extent))))
+        split.append(_set(name, L.Mod(_R, extent)))
         if pos < len(w.outer) - 1:
-            split.append(_set("_r", L.FloorDiv(_R, expr(extent))))
+            split.append(_set("_r", L.FloorDiv(_R, extent)))
     block_no = L.Mod(_O, _NB)
     split += [_set("_j0", L.FloorDiv(L.Mul((block_no, size)), _NB)),
               _set("_j1", L.FloorDiv(L.Mul((L.Add((block_no, L.Int(1))), size)), _NB))]
@@ -212,7 +207,7 @@ def blocks_of(w: ir.Window, inside: tuple[L.Stmt, ...]) -> tuple[L.Stmt, ...]:
 def windowed(k: ir.Kernel, w: ir.Window) -> tuple[L.Stmt, ...]:
     """The packed-window schedule (:mod:`.window`): blocks of the prange each pack their windows into
     ``_pk`` and run the term; with a :class:`~.ir.Split`, the blocks' slices summed after."""
-    pk = L.Local("_pk", tuple(expr(x) for x in w.buffer), dtype=_DT, zeroed=w.zeroed)
+    pk = L.Local("_pk", w.buffer, dtype=_DT, zeroed=w.zeroed)
     out = [_dtype(k), *_sets(w.flats), *blocks_of(w, (pk, *term(w.term, w.term.lhs, "+=")))]
     if w.split:
         out += _summed(w.split)
@@ -221,7 +216,7 @@ def windowed(k: ir.Kernel, w: ir.Window) -> tuple[L.Stmt, ...]:
 
 def _summed(sp: ir.Split) -> tuple[L.Stmt, ...]:
     """The blocks' slices ``_part`` summed into the split's target, one flat run at a time."""
-    size = expr(sp.size)
+    size = sp.size
     p, b, e = L.Var("_p"), L.Var("_b"), L.Var("_e")
     first = L.Mul((p, _NB))
     copy = L.Loop("_e", L.Int(0), size, (L.Assign(L.Load("_whole", (p, e)), L.Load("_part_f", (first, e))),))
@@ -279,7 +274,7 @@ def dispatch(k: ir.Kernel, args: tuple[str, ...],
         conds = (L.Cmp(">=", d.depth, L.Int(d.min_depth)), L.Cmp("<=", d.size, L.Int(d.limit)))
         dot = (L.Invoke(f"{k.name}_dot", threads),)
         variants.append(L.Variant(conds, dot, "a long contraction in cache"))
-    variants.append(L.Variant((L.Cmp("<=", expr(w.size), L.Int(w.limit)),),
+    variants.append(L.Variant((L.Cmp("<=", w.size, L.Int(w.limit)),),
                               (L.Invoke(f"{k.name}_packed", threads),), "the packed windows fit in cache"))
     pick = L.Dispatch(tuple(variants), (L.Invoke(f"{k.name}_loops", call),))
     return L.Kernel(k.name, (*args, "_threads"), (pick,), doc)

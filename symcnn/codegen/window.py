@@ -36,8 +36,8 @@ unchanged. Only while the packed windows fit in cache (:data:`LIMIT`); the
 kernel keeps its own schedule for larger maps.
 
 A pass over the frozen term (:class:`~.ir.Frozen`), no SymPy: the window and its partners are read off
-the reads' indices as integer forms (:mod:`.forms`), the sizes compared as forms, and the records'
-loops and bodies written by :mod:`.hoist`.
+the reads' indices as integer forms (:mod:`.forms`), the sizes compared as forms; the records hold the
+frozen sums as their nests and loop-tree nodes as sizes, stores and bodies (:mod:`.hoist`).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from . import loops as L
 from .copies import plus, times
 from .dot import Found, dotted
 from .emit import source
-from .hoist import code, hoisted, loop, product
+from .hoist import hoisted, product
 from .ir import Fill, Frozen, Reduction, Split, Sum, Window
 from .jam import jammed_across
 from .pack import BUFFER, FLAT, flattened, partner
@@ -175,13 +175,13 @@ def windowed(
     nest += [bounds[a], bounds[b], Sum(FLAT, (_ZERO,), (run,), (_ZERO, run))]
     kept = [e for e in lhs.index if e.name not in par]
     slot = L.Load(PART, (BLOCK, *kept)) if split else flat.get(lhs, lhs)
-    main = replace(reductions[summed[0]], nest=tuple(loop(s) for s in nest), guards=(), lhs=source(slot),
-                   partial=not into_rows, pack=None)
+    main = replace(reductions[summed[0]], nest=tuple(nest), guards=(), lhs=slot, partial=not into_rows,
+                   pack=None)
     main = hoisted(main, body)
     fill_loops = [bounds[a], bounds[b], *_inside(w, (y, x), extent, shape_of[w.array])] if clipped else \
         [bounds[s] for s in (a, b, y, x)]
     store = L.Assign(L.Load(BUFFER, (L.Var(a), L.Var(b), plus(times(L.Var(y), extent[x]), L.Var(x)))), w)
-    fill = Fill(depth=len(seq), loops=tuple(loop(s) for s in fill_loops), store=source(store))
+    fill = Fill(depth=len(seq), loops=tuple(fill_loops), store=store)
     # Output maps share each packed-window load, several at a time; the maps left over run one by one.
     # Added into the target's rows (the forward equation): `width` maps × `width` taps along a kernel row.
     # Summed against rows (the kernel gradient): JB maps × FB taps of partial sums (Target.dot). LeNet-5's
@@ -195,7 +195,7 @@ def windowed(
         jam = jammed_across(*frozen_args, True, at, *blocks)
     k = 1 if split else len(seq)  # the position of j's loop in the nest
     left = Sum(j, (L.Var("_jr"),), (bounds[j] if split else block).stop, bounds[j].declared)
-    main = replace(main, nest=main.nest[:k] + (loop(left),) + main.nest[k + 1 :])
+    main = replace(main, nest=main.nest[:k] + (left,) + main.nest[k + 1 :])
     dot = None
     if into_rows and flat_reads == [lhs]:
         found = Found(t.body, w, (y, x), (a, b), j, tuple(seq), flat[lhs], dict(bounds), dict(extent),
@@ -206,21 +206,21 @@ def windowed(
         init_loops = [bounds[e.name] for e in kept]
     else:
         init_loops = [block] + [bounds[f] for f in free if f not in par and f != j]
-    init = replace(reductions[plain[0]] if plain else main, nest=tuple(loop(s) for s in init_loops),
-                   guards=(), lhs=source(slot if split else lhs), partial=False, pack=None, fill=None)
+    init = replace(reductions[plain[0]] if plain else main, nest=tuple(init_loops), guards=(),
+                   lhs=slot if split else lhs, partial=False, pack=None, fill=None)
     init = hoisted(init, init_body)
     parts = None
     if split:
-        parts = Split(shape=tuple(source(extent[e.name]) for e in kept),
-                      size=source(times(*(extent[e.name] for e in kept))), target=target)
+        parts = Split(shape=tuple(extent[e.name] for e in kept), size=times(*(extent[e.name] for e in kept)),
+                      target=target)
     return Window(
-        flats=tuple((f"_{r.array}_f", source(flattened(r.array, len(r.index), run)))
+        flats=tuple((f"_{r.array}_f", flattened(r.array, len(r.index), run))
                     for r in sorted(flat_reads, key=source)),
-        outer=tuple((f, code(extent[f]).factor) for f in par),
+        outer=tuple((f, extent[f]) for f in par),
         blocked=lead,
-        blocked_size=source(extent[lead]),
-        buffer=(source(extent[a]), source(extent[b]), source(run)),
-        size=source(times(extent[a], extent[b], run)),
+        blocked_size=extent[lead],
+        buffer=(extent[a], extent[b], run),
+        size=times(extent[a], extent[b], run),
         init=init,
         term=replace(main, fill=fill, jam=jam),
         limit=ROWS_LIMIT if into_rows else LIMIT,
