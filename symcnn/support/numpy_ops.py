@@ -23,8 +23,9 @@ from .contract import aligned
 
 __all__ = [
     "BLAS_THREADS", "FLAT_CHUNK", "FLAT_ROWS", "FLAT_SUM_CHUNK", "FLAT_WASTE", "PLAN", "SHORT_ROWS",
-    "TAP_WORK", "WINDOWS_KEPT", "block_argmax", "forget_windows", "grid", "matrix", "product", "rows_summed",
-    "scratch", "view", "window_matrix", "window_product", "window_sum", "windows_first",
+    "SMALL_COLUMNS", "SMALL_PRODUCT", "TAP_WORK", "WINDOWS_KEPT", "block_argmax", "forget_windows", "grid",
+    "matrix", "product", "rows_summed", "scratch", "view", "window_matrix", "window_product", "window_sum",
+    "windows_first",
 ]
 
 
@@ -270,8 +271,17 @@ FLAT_WASTE = 6
 #: The bytes of windows :func:`_flat_product` unfolds per product where the taps are summed: images
 #: are taken a few at a time so that their windows and the product stay in a core's L2 cache.
 FLAT_CHUNK = 1 << 19
-#: The same where the images are summed (a kernel gradient): longer products, fewer partial sums.
-FLAT_SUM_CHUNK = 1 << 21
+#: The most ``m·n·k`` of a product that a chunk of a kernel gradient (:func:`_stacked_sums`) or a
+#: block of a long product (:func:`_blocked`) runs: OpenBLAS (0.3.31) runs products of at most 100³
+#: on its small-matrix kernels, which pack nothing. One thread, float32, AMD EPYC Zen 4: 32×960 by
+#: 960×32 87 GFLOP/s, 32×992 by 992×32 49; 16×3890 by 3890×16 98, 16×3922 by 3922×16 35.
+SMALL_PRODUCT = 1_000_000
+#: The most bytes of a kernel gradient's chunk, its stacked images and rows of the other operand: half
+#: a core's L2 cache.
+FLAT_SUM_CHUNK = 1 << 19
+#: The narrowest block of columns :func:`_blocked` splits a product into: narrower, one product packed
+#: once runs faster (64×576 by 576×27 blocks: 68 against 90 GFLOP/s; 32×288 by 288×108: 95 against 86).
+SMALL_COLUMNS = 96
 #: The threads of the BLAS pool, as :func:`symcnn.runtime.blas.set_blas_threads` last set them;
 #: ``None``: not known (OpenBLAS's default is a thread a core). Chunks are for one thread: a pool of
 #: several wakes for every product, and beside one busy process each of vgg conv2's 50 per-image
@@ -294,10 +304,11 @@ def _flat_plan(shape: tuple, axes: tuple, ranges: tuple, rows: int) -> tuple | N
     (image, row position, column position), in that order.
 
     Returns ``(p_rows, (N, C, Ho, Wo, Hb, Wp), (r0, r1, c0, c1, h0, w0), q_shape,
-    q_strides, base)``: ``p_rows`` if the image side is ``W``'s rows; the buffer
+    q_strides, base, stack)``: ``p_rows`` if the image side is ``W``'s rows; the buffer
     ``Hb × Wp`` per channel; source rows ``r0:r1``, columns ``c0:c1`` go to buffer
     rows and columns from ``h0``, ``w0``; the other side's extents in view order
-    and their strides (in elements) in an image's buffer, from element ``base``.
+    and their strides (in elements) in an image's buffer, from element ``base``;
+    ``stack``, the same windows with the images stacked (:func:`_stacked_plan`).
     """
     if len(shape) != 4 or len(axes) != 4 or len(ranges) != 6:
         return None
@@ -335,58 +346,112 @@ def _flat_plan(shape: tuple, axes: tuple, ranges: tuple, rows: int) -> tuple | N
     q = [j for j in range(len(ranges)) if j not in side]
     step = {c: hb * wp, ta: ca * wp, tb: cb}
     base = (oa - lo_h) * wp + (ob - lo_w)
-    return (n < rows, (shape[0], shape[1], ho, wo, hb, wp), (r0, r1, c0, c1, r0 - lo_h, c0 - lo_w),
-            tuple(ranges[j][1] for j in q), tuple(step[j] for j in q), base)
+    h0, w0 = r0 - lo_h, c0 - lo_w
+    # stacked: an image's rows every `period` rows of `width` columns, sharing its zero rows and columns
+    # with its neighbours' (a window of valid positions reads rows 0..hi_h-lo_h and columns 0..hi_w-lo_w
+    # of its image; the next image's data starts at row `period + h0`, a next row's at column `w0`)
+    period, width = max(hi_h - lo_h + 1 - h0, h0 + r1 - r0), max(hi_w - lo_w + 1 - w0, w0 + c1 - c0)
+    stacked = {c: 0, ta: ca * width, tb: cb}  # a tap's step in a channel's stacked rows
+    stack = (period, width, (oa - lo_h) * width + (ob - lo_w), q.index(c), tuple(stacked[j] for j in q))
+    return (n < rows, (shape[0], shape[1], ho, wo, hb, wp), (r0, r1, c0, c1, h0, w0),
+            tuple(ranges[j][1] for j in q), tuple(step[j] for j in q), base, stack)
 
 
 def _flat_product(a: np.ndarray, plan: tuple, other: np.ndarray, first: bool, key: str) -> np.ndarray:
     """:func:`window_product` on flat rows, :data:`FLAT_CHUNK` bytes of windows at a time (on one
     BLAS thread, :data:`BLAS_THREADS`; else the whole batch at once).
 
-    Per chunk of ``g`` images: their padded copy, one strided copy of the windows as a
-    matrix over (taps) × (images, positions), and one product. Summed over the taps (a
-    forward pass [B7], an input sensitivity [B12]), the windows are ``g·Ho·Wp`` columns,
-    one contiguous run per tap and image, and each chunk's product fills its columns of
-    the result, whose dropped columns the returned view leaves out. Summed over the images
-    and positions (a kernel gradient [B10]), the windows are copied without their dropped
-    columns, so that ``other`` is read as it is, and the chunks' products add up.
+    Summed over the taps (a forward pass [B7], an input sensitivity [B12]), per chunk of
+    ``g`` images: their padded copy, one strided copy of the windows as a matrix over
+    (taps) × (images, positions), ``g·Ho·Wp`` columns, one contiguous run per tap and
+    image, and one product, which fills its columns of the result, whose dropped columns
+    the returned view leaves out. Summed over the images and positions (a kernel gradient
+    [B10]): :func:`_stacked_sums`.
     """
-    p_rows, (n, c, ho, wo, hb, wp), (r0, r1, c0, c1, h0, w0), q_shape, q_strides, base = plan
+    p_rows, (n, c, ho, wo, hb, wp), (r0, r1, c0, c1, h0, w0), q_shape, q_strides, base, _ = plan
+    if p_rows != first:
+        total = _stacked_sums(a, plan, other.T if first else other, key)
+        return total if first else total.T
     taps, length, size = math.prod(q_shape), ho * wp, a.dtype.itemsize
-    chunk = FLAT_CHUNK if p_rows == first else FLAT_SUM_CHUNK
-    g = max(1, min(n, chunk // (taps * length * size))) if BLAS_THREADS == 1 else n
+    g = max(1, min(n, FLAT_CHUNK // (taps * length * size))) if BLAS_THREADS == 1 else n
     padded = scratch(key + ".pad", (g, c, hb, wp), a.dtype)
     padded[...] = 0
     flat, image = padded.reshape(-1)[base:], c * hb * wp * size
     tap_strides = tuple(s * size for s in q_strides)
     chunks = [(n0, min(g, n - n0)) for n0 in range(0, n, g)]
-    if p_rows == first:  # the taps are summed: the result is over (other's free axis, images, positions)
-        cols = scratch(key + ".cols", (taps, g * length), a.dtype)
-        windows = as_strided(flat, q_shape + (g, length), tap_strides + (image, size), writeable=False)
-        left = other.T if first else other
-        out = scratch(key, (left.shape[0], n, ho, wp), a.dtype)
-        flat_out = out.reshape(left.shape[0], n * length)
-        for n0, m in chunks:
-            padded[:m, :, h0 : h0 + r1 - r0, w0 : w0 + c1 - c0] = a[n0 : n0 + m, :, r0:r1, c0:c1]
-            np.copyto(cols.reshape(q_shape + (g, length))[..., :m, :], windows[..., :m, :])
-            np.matmul(left, cols[:, : m * length], out=flat_out[:, n0 * length : (n0 + m) * length])
-        result = out[..., :wo]
-        return result.transpose(1, 2, 3, 0) if first else result
-    # the images and positions are summed: the windows copied without their dropped columns, so that
-    # other's rows (or columns) along the images and positions are read as they are
-    sens = other.T if first else other
-    plane = ho * wo
-    kept = scratch(key + ".kept", (taps, g * plane), a.dtype)
-    windows = as_strided(flat, q_shape + (g, ho, wo), tap_strides + (image, wp * size, size), writeable=False)
-    total = scratch(key, (taps, sens.shape[0]), a.dtype)
-    part = scratch(key + ".part", (taps, sens.shape[0]), a.dtype)
+    cols = scratch(key + ".cols", (taps, g * length), a.dtype)
+    windows = as_strided(flat, q_shape + (g, length), tap_strides + (image, size), writeable=False)
+    left = other.T if first else other
+    out = scratch(key, (left.shape[0], n, ho, wp), a.dtype)
+    flat_out = out.reshape(left.shape[0], n * length)
     for n0, m in chunks:
         padded[:m, :, h0 : h0 + r1 - r0, w0 : w0 + c1 - c0] = a[n0 : n0 + m, :, r0:r1, c0:c1]
-        np.copyto(kept.reshape(q_shape + (g, ho, wo))[..., :m, :, :], windows[..., :m, :, :])
-        np.matmul(kept[:, : m * plane], sens[:, n0 * plane : (n0 + m) * plane].T, out=part if n0 else total)
-        if n0:
-            total += part
-    return total if first else total.T
+        np.copyto(cols.reshape(q_shape + (g, length))[..., :m, :], windows[..., :m, :])
+        _blocked(left, cols[:, : m * length], flat_out[:, n0 * length : (n0 + m) * length])
+    result = out[..., :wo]
+    return result.transpose(1, 2, 3, 0) if first else result
+
+
+def _blocked(left: np.ndarray, right: np.ndarray, out: np.ndarray) -> None:
+    """``out[...] = left @ right``, ``right``'s columns in blocks of at most ``SMALL_PRODUCT / (rows ·
+    inner)``, one product each (all the whole blocks in one ``np.matmul``), where such a block is at
+    least :data:`SMALL_COLUMNS` wide; else one product.
+
+    A thin ``left`` (a convolution's kernels, 16 maps × 144 taps) times a long ``right`` (its windows)
+    is what a packed product does worst and OpenBLAS's small-matrix kernels well: one thread, float32,
+    AMD EPYC Zen 4, 16×144 by 144×420 at 101 GFLOP/s, by 144×840 at 73.
+    """
+    rows, inner = left.shape
+    cols = right.shape[1]
+    width = SMALL_PRODUCT // max(1, rows * inner)
+    if width < SMALL_COLUMNS or width >= cols:
+        np.matmul(left, right, out=out)
+        return
+    blocks = cols // width
+    whole = blocks * width
+    np.matmul(left, right[:, :whole].reshape(inner, blocks, width).swapaxes(0, 1),
+              out=out[:, :whole].reshape(rows, blocks, width).swapaxes(0, 1))
+    if whole < cols:
+        np.matmul(left, right[:, whole:], out=out[:, whole:])
+
+
+def _stacked_sums(a: np.ndarray, plan: tuple, sens: np.ndarray, key: str) -> np.ndarray:
+    """:func:`_flat_product` summed over the images and positions (a kernel gradient [B10]): the matrix
+    over (taps) × ``sens``'s rows, with ``sens`` over (its rows) × (images, positions).
+
+    A few images at a time (:data:`SMALL_PRODUCT`), channel by channel, are copied into one stack of
+    zero-bordered rows (each image ``period`` rows of ``width`` columns, sharing its zero rows and
+    columns with its neighbours: :func:`_flat_plan`), and ``sens`` into rows over the same positions,
+    zero at those no window has. For each tap, the windows of every channel are then one run of the
+    stack, from the tap's offset: a strided matrix (channels) × (positions) that BLAS reads in place.
+    So a chunk is one product a tap (a stack of them in one ``np.matmul``) and no window is copied;
+    the positions a window covers past its image (its dropped rows and columns) meet the zeros of
+    ``sens``.
+    """
+    _, (n, c, ho, wo, _, _), (r0, r1, c0, c1, h0, w0), q_shape, _, _, stack = plan
+    period, width, base, channel, steps = stack
+    free, plane, image, size = sens.shape[0], ho * wo, period * width, a.dtype.itemsize
+    g = max(1, min(n, SMALL_PRODUCT // (c * free * image), FLAT_SUM_CHUNK // ((c + free) * image * size)))
+    chunks = [(n0, min(g, n - n0)) for n0 in range(0, n, g)]
+    taps = [k for k in range(len(q_shape)) if k != channel]
+    length = base + sum(max(0, steps[k] * (q_shape[k] - 1)) for k in taps) + g * image
+    stacked = scratch(key + ".stack", (c, length), a.dtype)
+    stacked[...] = 0
+    images = stacked[:, : g * image].reshape(c, g, period, width)
+    rows = scratch(key + ".rows", (free, g * image), a.dtype)
+    rows[...] = 0
+    positions = rows.reshape(free, g, period, width)
+    extents = tuple(q_shape[k] for k in taps)
+    windows = as_strided(stacked.reshape(-1)[base:], extents + (c, g * image),
+                         tuple(steps[k] * size for k in taps) + (length * size, size), writeable=False)
+    parts = scratch(key + ".parts", (len(chunks),) + extents + (c, free), a.dtype)
+    for i, (n0, m) in enumerate(chunks):
+        source = a[n0 : n0 + m, :, r0:r1, c0:c1].swapaxes(0, 1)
+        images[:, :m, h0 : h0 + r1 - r0, w0 : w0 + c1 - c0] = source
+        positions[:, :m, :ho, :wo] = sens[:, n0 * plane : (n0 + m) * plane].reshape(free, m, ho, wo)
+        np.matmul(windows[..., : m * image], rows[:, : m * image].T, out=parts[i])
+    total = np.add.reduce(parts, axis=0, out=scratch(key, extents + (c, free), a.dtype))
+    return np.moveaxis(total, -2, channel).reshape(math.prod(q_shape), free)
 
 
 def rows_summed(m: np.ndarray, key: str) -> np.ndarray:
