@@ -56,6 +56,7 @@ def test_stacked_sums_equal_the_unfolded_product(case, images, dtype, monkeypatc
     # `images` images a chunk, the last one short where that does not divide the batch
     monkeypatch.setattr(ops, "SMALL_PRODUCT", images * c * m * period * width)
     monkeypatch.setattr(ops, "FLAT_ROWS", True)
+    monkeypatch.setattr(ops, "BLAS_THREADS", 1)
     rng = np.random.default_rng(n * h + w)
     a = rng.standard_normal((n, c, h, w)).astype(dtype)
     sens = rng.standard_normal((n * ho * wo, m)).astype(dtype)
@@ -70,8 +71,11 @@ def test_stacked_sums_equal_the_unfolded_product(case, images, dtype, monkeypatc
     np.testing.assert_allclose(got, sens.T @ unfolded.T, **tol)
 
 
-def test_a_chunk_holds_as_many_images_as_its_product_and_cache_allow(monkeypatch):
-    """The chunk: at most SMALL_PRODUCT for each tap's product, FLAT_SUM_CHUNK bytes of stack and rows."""
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_chunk_holds_as_many_images_as_its_product_and_cache_allow(threads, monkeypatch):
+    """The chunk: at most SMALL_PRODUCT for each tap's product, FLAT_SUM_CHUNK bytes of stack and rows;
+    on a BLAS pool of two threads the whole batch, so that the pool shares each tap's product."""
+    monkeypatch.setattr(ops, "BLAS_THREADS", threads)
     n, c, m, h, w = 50, 16, 16, 28, 28
     axes, ranges = gradient_read(n, c, 3, 3, (-1, -1), (1, 1), (h, w))
     plan = ops._flat_plan((n, c, h, w), axes, ranges, 3)
@@ -83,8 +87,11 @@ def test_a_chunk_holds_as_many_images_as_its_product_and_cache_allow(monkeypatch
     ops._stacked_sums(a, plan, np.zeros((m, n * h * w), np.float32), "t.chunk")
     (rows,) = [shape for key, shape in seen if key == "t.chunk.rows"]
     g = rows[1] // (period * width)
-    assert g == min(ops.SMALL_PRODUCT // (c * m * period * width),
-                    ops.FLAT_SUM_CHUNK // ((c + m) * period * width * 4)) == 4
+    if threads == 1:
+        assert g == min(ops.SMALL_PRODUCT // (c * m * period * width),
+                        ops.FLAT_SUM_CHUNK // ((c + m) * period * width * 4)) == 4
+    else:
+        assert g == n
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -93,6 +100,7 @@ def test_a_chunk_holds_as_many_images_as_its_product_and_cache_allow(monkeypatch
 def test_blocked_product_equals_one_product(shape, width, dtype, monkeypatch):
     """Columns in blocks of ``width`` (the last one short, or none), into a strided target."""
     rows, inner, cols = shape
+    monkeypatch.setattr(ops, "BLAS_THREADS", 1)
     monkeypatch.setattr(ops, "SMALL_COLUMNS", 1)
     monkeypatch.setattr(ops, "SMALL_PRODUCT", width * rows * inner)
     rng = np.random.default_rng(math.prod(shape) + width)
@@ -106,7 +114,9 @@ def test_blocked_product_equals_one_product(shape, width, dtype, monkeypatch):
 
 
 def test_blocks_only_where_wide_enough(monkeypatch):
-    """A block narrower than SMALL_COLUMNS: one product (no stacked ``np.matmul``)."""
+    """A block narrower than SMALL_COLUMNS, or a BLAS pool of several threads: one product (no stacked
+    ``np.matmul``)."""
+    monkeypatch.setattr(ops, "BLAS_THREADS", 1)
     calls = []
     real = np.matmul
     monkeypatch.setattr(ops.np, "matmul", lambda x, y, out: calls.append(y.ndim) or real(x, y, out=out))
@@ -120,6 +130,10 @@ def test_blocks_only_where_wide_enough(monkeypatch):
     calls.clear()
     ops._blocked(left[:16, :144], np.ones((144, 1000), np.float32), np.empty((16, 1000), np.float32))
     assert calls == [3, 2]  # two whole blocks of 434 in one product, then the 132 left
+    calls.clear()
+    monkeypatch.setattr(ops, "BLAS_THREADS", 2)
+    ops._blocked(left[:16, :144], np.ones((144, 1000), np.float32), np.empty((16, 1000), np.float32))
+    assert calls == [2]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -129,6 +143,7 @@ def test_a_forward_pass_in_blocks_equals_the_unfolded_product(first, dtype, monk
     windows give."""
     n, c, m, h, w = 3, 2, 3, 5, 7
     monkeypatch.setattr(ops, "FLAT_ROWS", True)
+    monkeypatch.setattr(ops, "BLAS_THREADS", 1)
     monkeypatch.setattr(ops, "SMALL_COLUMNS", 1)
     monkeypatch.setattr(ops, "SMALL_PRODUCT", 5 * m * c * 9)
     axes, ranges = gradient_read(n, c, 3, 3, (-1, -1), (1, 1), (h, w), images_first=first)

@@ -416,7 +416,8 @@ def _flat_product(a: np.ndarray, plan: tuple, other: np.ndarray, first: bool, ke
 def _blocked(left: np.ndarray, right: np.ndarray, out: np.ndarray) -> None:
     """``out[...] = left @ right``, ``right``'s columns in blocks of at most ``SMALL_PRODUCT / (rows ·
     inner)``, one product each (all the whole blocks in one ``np.matmul``), where such a block is at
-    least :data:`SMALL_COLUMNS` wide; else one product.
+    least :data:`SMALL_COLUMNS` wide; else, or on a BLAS pool of several threads (which a small-matrix
+    kernel leaves idle), one product.
 
     A thin ``left`` (a convolution's kernels, 16 maps × 144 taps) times a long ``right`` (its windows)
     is what a packed product does worst and OpenBLAS's small-matrix kernels well: one thread, float32,
@@ -425,7 +426,7 @@ def _blocked(left: np.ndarray, right: np.ndarray, out: np.ndarray) -> None:
     rows, inner = left.shape
     cols = right.shape[1]
     width = SMALL_PRODUCT // max(1, rows * inner)
-    if width < SMALL_COLUMNS or width >= cols:
+    if width < SMALL_COLUMNS or width >= cols or BLAS_THREADS != 1:
         np.matmul(left, right, out=out)
         return
     blocks = cols // width
@@ -440,19 +441,21 @@ def _stacked_sums(a: np.ndarray, plan: tuple, sens: np.ndarray, key: str) -> np.
     """:func:`_flat_product` summed over the images and positions (a kernel gradient [B10]): the matrix
     over (taps) × ``sens``'s rows, with ``sens`` over (its rows) × (images, positions).
 
-    A few images at a time (:data:`SMALL_PRODUCT`), channel by channel, are copied into one stack of
-    zero-bordered rows (each image ``period`` rows of ``width`` columns, sharing its zero rows and
-    columns with its neighbours: :func:`_flat_plan`), and ``sens`` into rows over the same positions,
-    zero at those no window has. For each tap, the windows of every channel are then one run of the
-    stack, from the tap's offset: a strided matrix (channels) × (positions) that BLAS reads in place.
-    So a chunk is one product a tap (a stack of them in one ``np.matmul``) and no window is copied;
-    the positions a window covers past its image (its dropped rows and columns) meet the zeros of
-    ``sens``.
+    A few images at a time (:data:`SMALL_PRODUCT`, :data:`FLAT_SUM_CHUNK`; on one BLAS thread,
+    :data:`BLAS_THREADS`, else the whole batch at once), channel by channel, are copied into one
+    stack of zero-bordered rows (each image ``period`` rows of ``width`` columns, sharing its zero
+    rows and columns with its neighbours: :func:`_flat_plan`), and ``sens`` into rows over the same
+    positions, zero at those no window has. For each tap, the windows of every channel are then one
+    run of the stack, from the tap's offset: a strided matrix (channels) × (positions) that BLAS
+    reads in place. So a chunk is one product a tap (a stack of them in one ``np.matmul``) and no
+    window is copied; the positions a window covers past its image (its dropped rows and columns)
+    meet the zeros of ``sens``.
     """
     _, (n, c, ho, wo, _, _), (r0, r1, c0, c1, h0, w0), q_shape, _, _, stack = plan
     period, width, base, channel, steps = stack
     free, plane, image, size = sens.shape[0], ho * wo, period * width, a.dtype.itemsize
-    g = max(1, min(n, SMALL_PRODUCT // (c * free * image), FLAT_SUM_CHUNK // ((c + free) * image * size)))
+    g = min(n, SMALL_PRODUCT // (c * free * image), FLAT_SUM_CHUNK // ((c + free) * image * size))
+    g = max(1, g) if BLAS_THREADS == 1 else n
     chunks = [(n0, min(g, n - n0)) for n0 in range(0, n, g)]
     taps = [k for k in range(len(q_shape)) if k != channel]
     length = base + sum(max(0, steps[k] * (q_shape[k] - 1)) for k in taps) + g * image
