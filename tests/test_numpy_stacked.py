@@ -1,4 +1,4 @@
-"""A kernel gradient's windows summed on stacked images, and long products in blocks, equal plain products.
+"""Stacked kernel gradients, long products in blocks and the max-pooling record equal plain references.
 
 :func:`symcnn.support.numpy_ops._stacked_sums` stacks a few images at a time into
 zero-bordered rows shared with their neighbours and takes each tap's windows in place;
@@ -6,7 +6,8 @@ zero-bordered rows shared with their neighbours and takes each tap's windows in 
 Both are checked against the plain reference: the window view (``_ops.view``, zero
 where the read leaves the array) unfolded and multiplied by ``@`` — on odd sizes, taps
 read forwards and backwards, 'same', 'valid' and 'full' offsets, chunks that do not
-divide the batch, float32 and float64.
+divide the batch, float32 and float64. :func:`symcnn.support.numpy_ops.block_argmax`
+is checked against NumPy's ``argmax`` of each block.
 """
 
 from __future__ import annotations
@@ -186,3 +187,24 @@ def test_an_input_sensitivity_on_flat_rows_unfolds_where_that_moves_fewer(c, m, 
     k, du = np.zeros((c, m, 3, 3), np.float32), np.zeros((n, m, h, h), np.float32)
     conv.backward_dX(k, du, np.empty((n, c, h, h), np.float32), n, c, m, h, h, 1, 1)
     assert picked == [expected]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, s", [((2, 3, 7, 9), 2), ((3, 2, 9, 7), 3), ((2, 1, 4, 4), 2),
+                                      ((1, 2, 5, 5), 1)])
+def test_block_argmax_marks_the_first_maximum_of_each_block(shape, s, dtype):
+    """One 1 a block at its first maximum (row-major), a NaN counting as the maximum, ties (a ReLU's
+    zeros) to the first; 0 elsewhere, over rows and columns no block covers too; whatever ``out`` held."""
+    rng = np.random.default_rng(sum(shape) + s)
+    x = np.maximum(rng.integers(-2, 3, shape), 0).astype(dtype)  # many ties
+    x.reshape(-1)[::11] = np.nan
+    out = np.full(shape, 7.0, dtype)
+    ops.block_argmax(x, out, s)
+    n, c, h, w = shape
+    ho, wo = h // s, w // s
+    blocks = x[:, :, : ho * s, : wo * s].reshape(n, c, ho, s, wo, s).transpose(0, 1, 2, 4, 3, 5)
+    first = blocks.reshape(n, c, ho, wo, s * s).argmax(axis=-1)  # NumPy's argmax: the first NaN, else maximum
+    hit = np.eye(s * s, dtype=dtype)[first].reshape(n, c, ho, wo, s, s).transpose(0, 1, 2, 4, 3, 5)
+    expected = np.zeros(shape, dtype)
+    expected[:, :, : ho * s, : wo * s] = hit.reshape(n, c, ho * s, wo * s)
+    assert out.dtype == dtype and np.array_equal(out, expected)

@@ -489,26 +489,32 @@ def block_argmax(x: np.ndarray, out: np.ndarray, s: int) -> None:
     NaN), 0 elsewhere, the rows and columns no block covers included.
 
     The block maxima come from one strided slice per block position; then each position, in order,
-    takes the 1 where it holds its block's maximum (or a NaN) and no earlier one did.
+    takes the 1 where it holds its block's maximum (or a NaN) and no earlier one did. Its 0s and 1s
+    are written from the mask's bytes read as ``uint8``: NumPy casts those to floats four times as
+    fast as booleans (into a strided quarter of vgg's first pooling, 0.14 against 0.61 ms).
     """
     h, w = x.shape[-2] // s, x.shape[-1] // s
     blocks = x[..., : h * s, : w * s]
     best = blocks[..., 0::s, 0::s].copy()
-    for r, q in np.ndindex(s, s):
+    for r, q in list(np.ndindex(s, s))[1:]:
         np.maximum(best, blocks[..., r::s, q::s], out=best)
     nan = bool(np.isnan(best).any())  # np.maximum made a block's maximum NaN where it holds one
-    free = np.ones(best.shape, dtype=bool)
+    free = np.empty(best.shape, dtype=bool)  # no earlier position took the block
     hit = np.empty(best.shape, dtype=bool)
     out[..., h * s :, :] = 0.0
     out[..., :, w * s :] = 0.0
-    for r, q in np.ndindex(s, s):
+    for k, (r, q) in enumerate(np.ndindex(s, s)):
         v = blocks[..., r::s, q::s]
         np.equal(v, best, out=hit)
         if nan:
             hit |= np.isnan(v)
-        hit &= free
-        out[..., r : h * s : s, q : w * s : s] = hit
-        np.greater(free, hit, out=free)  # free and not hit
+        if k:
+            hit &= free
+        np.copyto(out[..., r : h * s : s, q : w * s : s], hit.view(np.uint8), casting="unsafe")
+        if k == 0:
+            np.logical_not(hit, out=free)
+        elif k < s * s - 1:
+            np.greater(free, hit, out=free)  # free and not hit
 
 
 def window_sum(
