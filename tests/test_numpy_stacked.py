@@ -108,7 +108,7 @@ def test_blocked_product_equals_one_product(shape, width, dtype, monkeypatch):
     left = rng.standard_normal((inner, rows)).astype(dtype).T  # a transposed view, as the kernels pass it
     right = rng.standard_normal((inner, cols + 3)).astype(dtype)[:, 2 : 2 + cols]
     out = np.full((rows, cols + 5), np.nan, dtype)
-    ops._blocked(left, right, out[:, 1 : 1 + cols])
+    ops._blocked(left, right)(out[:, 1 : 1 + cols])
     tol = dict(rtol=1e-5, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(out[:, 1 : 1 + cols], left @ right, **tol)
     assert np.isnan(out[:, 0]).all() and np.isnan(out[:, 1 + cols :]).all()  # nothing written outside
@@ -123,17 +123,17 @@ def test_blocks_only_where_wide_enough(monkeypatch):
     monkeypatch.setattr(ops.np, "matmul", lambda x, y, out: calls.append(y.ndim) or real(x, y, out=out))
     left, right = np.ones((64, 576), np.float32), np.ones((576, 300), np.float32)
     out = np.empty((64, 300), np.float32)
-    ops._blocked(left, right, out)  # 10⁶ / (64·576) = 27 columns a block: too narrow
+    ops._blocked(left, right)(out)  # 10⁶ / (64·576) = 27 columns a block: too narrow
     assert calls == [2]
     calls.clear()
-    ops._blocked(left[:16, :144], right[:144], out[:16])  # 434 columns a block: wider than 300
+    ops._blocked(left[:16, :144], right[:144])(out[:16])  # 434 columns a block: wider than 300
     assert calls == [2]
     calls.clear()
-    ops._blocked(left[:16, :144], np.ones((144, 1000), np.float32), np.empty((16, 1000), np.float32))
+    ops._blocked(left[:16, :144], np.ones((144, 1000), np.float32))(np.empty((16, 1000), np.float32))
     assert calls == [3, 2]  # two whole blocks of 434 in one product, then the 132 left
     calls.clear()
     monkeypatch.setattr(ops, "BLAS_THREADS", 2)
-    ops._blocked(left[:16, :144], np.ones((144, 1000), np.float32), np.empty((16, 1000), np.float32))
+    ops._blocked(left[:16, :144], np.ones((144, 1000), np.float32))(np.empty((16, 1000), np.float32))
     assert calls == [2]
 
 

@@ -16,6 +16,7 @@ import functools
 import itertools
 import math
 import threading
+from collections.abc import Callable
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -405,36 +406,46 @@ def _flat_product(a: np.ndarray, plan: tuple, other: np.ndarray, first: bool, ke
     left = other.T if first else other
     out = scratch(key, (left.shape[0], n, ho, wp), a.dtype)
     flat_out = out.reshape(left.shape[0], n * length)
+    views = {}  # per chunk size, the views a chunk writes and reads: made once a call, not once a chunk
     for n0, m in chunks:
-        padded[:m, :, h0 : h0 + r1 - r0, w0 : w0 + c1 - c0] = a[n0 : n0 + m, :, r0:r1, c0:c1]
-        np.copyto(cols.reshape(q_shape + (g, length))[..., :m, :], windows[..., :m, :])
-        _blocked(left, cols[:, : m * length], flat_out[:, n0 * length : (n0 + m) * length])
+        if m not in views:
+            views[m] = (padded[:m, :, h0 : h0 + r1 - r0, w0 : w0 + c1 - c0],
+                        cols.reshape(q_shape + (g, length))[..., :m, :], windows[..., :m, :],
+                        _blocked(left, cols[:, : m * length]))
+        inside, unfolded, taps_of, product = views[m]
+        inside[...] = a[n0 : n0 + m, :, r0:r1, c0:c1]
+        np.copyto(unfolded, taps_of)
+        product(flat_out[:, n0 * length : (n0 + m) * length])
     result = out[..., :wo]
     return result.transpose(1, 2, 3, 0) if first else result
 
 
-def _blocked(left: np.ndarray, right: np.ndarray, out: np.ndarray) -> None:
-    """``out[...] = left @ right``, ``right``'s columns in blocks of at most ``SMALL_PRODUCT / (rows ·
-    inner)``, one product each (all the whole blocks in one ``np.matmul``), where such a block is at
-    least :data:`SMALL_COLUMNS` wide; else, or on a BLAS pool of several threads (which a small-matrix
-    kernel leaves idle), one product.
+def _blocked(left: np.ndarray, right: np.ndarray) -> Callable[[np.ndarray], None]:
+    """A call ``product(out)`` storing ``left @ right`` in ``out``, ``right``'s columns in blocks of at
+    most ``SMALL_PRODUCT / (rows · inner)``, one product each (all the whole blocks in one
+    ``np.matmul``), where such a block is at least :data:`SMALL_COLUMNS` wide; else, or on a BLAS pool
+    of several threads (which a small-matrix kernel leaves idle), one product.
 
     A thin ``left`` (a convolution's kernels, 16 maps × 144 taps) times a long ``right`` (its windows)
     is what a packed product does worst and OpenBLAS's small-matrix kernels well: one thread, float32,
-    AMD EPYC Zen 4, 16×144 by 144×420 at 101 GFLOP/s, by 144×840 at 73.
+    AMD EPYC Zen 4, 16×144 by 144×420 at 101 GFLOP/s, by 144×840 at 73. The views of ``right`` are made
+    once, for the chunks that each fill it anew.
     """
     rows, inner = left.shape
     cols = right.shape[1]
     width = SMALL_PRODUCT // max(1, rows * inner)
     if width < SMALL_COLUMNS or width >= cols or BLAS_THREADS != 1:
-        np.matmul(left, right, out=out)
-        return
+        return lambda out: np.matmul(left, right, out=out)
     blocks = cols // width
     whole = blocks * width
-    np.matmul(left, right[:, :whole].reshape(inner, blocks, width).swapaxes(0, 1),
-              out=out[:, :whole].reshape(rows, blocks, width).swapaxes(0, 1))
-    if whole < cols:
-        np.matmul(left, right[:, whole:], out=out[:, whole:])
+    stacked, rest = right[:, :whole].reshape(inner, blocks, width).swapaxes(0, 1), right[:, whole:]
+
+    def product(out: np.ndarray) -> None:
+        np.matmul(left, stacked, out=out[:, :whole].reshape(rows, blocks, width).swapaxes(0, 1))
+        if whole < cols:
+            np.matmul(left, rest, out=out[:, whole:])
+
+    return product
 
 
 def _stacked_sums(a: np.ndarray, plan: tuple, sens: np.ndarray, key: str) -> np.ndarray:
