@@ -115,7 +115,7 @@ def test_blocked_product_equals_one_product(shape, width, dtype, monkeypatch):
 
 
 def test_blocks_only_where_wide_enough(monkeypatch):
-    """A block narrower than SMALL_COLUMNS, or a BLAS pool of several threads: one product (no stacked
+    """No block of SMALL_COLUMNS fits, or a BLAS pool of several threads: one product (no stacked
     ``np.matmul``)."""
     monkeypatch.setattr(ops, "BLAS_THREADS", 1)
     calls = []
@@ -126,11 +126,11 @@ def test_blocks_only_where_wide_enough(monkeypatch):
     ops._blocked(left, right)(out)  # 10⁶ / (64·576) = 27 columns a block: too narrow
     assert calls == [2]
     calls.clear()
-    ops._blocked(left[:16, :144], right[:144])(out[:16])  # 434 columns a block: wider than 300
+    ops._blocked(left[:16, :144], right[:144])(out[:16])  # 384 columns a block: wider than 300
     assert calls == [2]
     calls.clear()
     ops._blocked(left[:16, :144], np.ones((144, 1000), np.float32))(np.empty((16, 1000), np.float32))
-    assert calls == [3, 2]  # two whole blocks of 434 in one product, then the 132 left
+    assert calls == [3, 2]  # two whole blocks of 384 (at most 434, in 64s) in one product, then 232
     calls.clear()
     monkeypatch.setattr(ops, "BLAS_THREADS", 2)
     ops._blocked(left[:16, :144], np.ones((144, 1000), np.float32))(np.empty((16, 1000), np.float32))

@@ -301,9 +301,11 @@ SMALL_PRODUCT = 1_000_000
 #: The most bytes of a kernel gradient's chunk, its stacked images and rows of the other operand: half
 #: a core's L2 cache.
 FLAT_SUM_CHUNK = 1 << 19
-#: The narrowest block of columns :func:`_blocked` splits a product into: narrower, one product packed
-#: once runs faster (64×576 by 576×27 blocks: 68 against 90 GFLOP/s; 32×288 by 288×108: 95 against 86).
-SMALL_COLUMNS = 96
+#: :func:`_blocked`'s blocks of columns are a multiple of this, whole groups of vectors: one thread,
+#: 32×144 by 144×896 in blocks of 192 columns 77 µs, of 217 97 µs; 32×288 by 288×448, 64 columns 76 µs,
+#: 108 82 µs. Narrower than this, one product packed once runs faster (64×576 by 576×27 blocks: 68
+#: against 90 GFLOP/s).
+SMALL_COLUMNS = 64
 #: The threads of the BLAS pool, as :func:`symcnn.runtime.blas.set_blas_threads` last set them;
 #: ``None``: not known (OpenBLAS's default is a thread a core). Chunks are for one thread: a pool of
 #: several wakes for every product, and beside one busy process each of vgg conv2's 50 per-image
@@ -422,9 +424,9 @@ def _flat_product(a: np.ndarray, plan: tuple, other: np.ndarray, first: bool, ke
 
 def _blocked(left: np.ndarray, right: np.ndarray) -> Callable[[np.ndarray], None]:
     """A call ``product(out)`` storing ``left @ right`` in ``out``, ``right``'s columns in blocks of at
-    most ``SMALL_PRODUCT / (rows · inner)``, one product each (all the whole blocks in one
-    ``np.matmul``), where such a block is at least :data:`SMALL_COLUMNS` wide; else, or on a BLAS pool
-    of several threads (which a small-matrix kernel leaves idle), one product.
+    most ``SMALL_PRODUCT / (rows · inner)``, a multiple of :data:`SMALL_COLUMNS`, one product each (all
+    the whole blocks in one ``np.matmul``); where no such block fits, or on a BLAS pool of several
+    threads (which a small-matrix kernel leaves idle), one product.
 
     A thin ``left`` (a convolution's kernels, 16 maps × 144 taps) times a long ``right`` (its windows)
     is what a packed product does worst and OpenBLAS's small-matrix kernels well: one thread, float32,
@@ -433,8 +435,8 @@ def _blocked(left: np.ndarray, right: np.ndarray) -> Callable[[np.ndarray], None
     """
     rows, inner = left.shape
     cols = right.shape[1]
-    width = SMALL_PRODUCT // max(1, rows * inner)
-    if width < SMALL_COLUMNS or width >= cols or BLAS_THREADS != 1:
+    width = SMALL_PRODUCT // max(1, rows * inner) // SMALL_COLUMNS * SMALL_COLUMNS
+    if not width or width >= cols or BLAS_THREADS != 1:
         return lambda out: np.matmul(left, right, out=out)
     blocks = cols // width
     whole = blocks * width
