@@ -42,7 +42,13 @@ def forward_U(B, K, X, U, N, C, M, H, W, RH, RW):
     U[...] = B[:, None, None]
     if _ops.windows_first(
         (2*RH + 1) * (2*RW + 1) * M * N * H * W + (2*RH + 1) * (2*RW + 1) * N * M * H * W,
-        N * H * W * C * (2*RH + 1) * (2*RW + 1) + N * H * W * M
+        _ops.window_moved(
+            X,
+            ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (RH, ((4, -1), (1, 1)), 1), (RW, ((5, -1), (2, 1)), 1)),
+            ((0, N), (0, H), (0, W), (0, C), (0, 2*RH + 1), (0, 2*RW + 1)),
+            3
+        )
+        + N * H * W * M
     ):
         _t2 = _ops.window_product(
             X,
@@ -108,7 +114,13 @@ def backward_dX(K, dU, dX, N, C, M, H, W, RH, RW):
     """
     if _ops.windows_first(
         (2*RH + 1) * (2*RW + 1) * C * N * H * W + (2*RH + 1) * (2*RW + 1) * N * C * H * W,
-        N * H * W * M * (2*RH + 1) * (2*RW + 1) + N * H * W * C
+        _ops.window_moved(
+            dU,
+            ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (-RH, ((4, 1), (1, 1)), 1), (-RW, ((5, 1), (2, 1)), 1)),
+            ((0, N), (0, H), (0, W), (0, M), (0, 2*RH + 1), (0, 2*RW + 1)),
+            3
+        )
+        + N * H * W * C
     ):
         _t2 = _ops.window_product(
             dU,

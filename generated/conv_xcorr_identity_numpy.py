@@ -63,7 +63,13 @@ def backward_dX(T, K, dU, dX, N, C, M, Ho, Wo, KH, KW):
     """
     if _ops.windows_first(
         KH * KW * C * N * Ho * Wo + KH * KW * N * C * (Ho + KH - 1) * (KW + Wo - 1),
-        N * (Ho + KH - 1) * (KW + Wo - 1) * M * KH * KW + N * (Ho + KH - 1) * (KW + Wo - 1) * C
+        _ops.window_moved(
+            dU,
+            ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (0, ((4, -1), (1, 1)), 1), (0, ((5, -1), (2, 1)), 1)),
+            ((0, N), (0, Ho + KH - 1), (0, KW + Wo - 1), (0, M), (0, KH), (0, KW)),
+            3
+        )
+        + N * (Ho + KH - 1) * (KW + Wo - 1) * C
     ):
         _t3 = T[:, :, None, None] * K
         _t4 = _ops.window_product(

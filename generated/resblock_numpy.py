@@ -56,7 +56,16 @@ def forward_U1(K1, X, U1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    if _ops.windows_first(3 * 3 * C * N * H * W + 3 * 3 * N * C * H * W, N * H * W * C * 3 * 3 + N * H * W * C):
+    if _ops.windows_first(
+        3 * 3 * C * N * H * W + 3 * 3 * N * C * H * W,
+        _ops.window_moved(
+            X,
+            ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (-1, ((4, 1), (1, 1)), 1), (-1, ((5, 1), (2, 1)), 1)),
+            ((0, N), (0, H), (0, W), (0, C), (0, 3), (0, 3)),
+            3
+        )
+        + N * H * W * C
+    ):
         _t2 = _ops.window_product(
             X,
             ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (-1, ((4, 1), (1, 1)), 1), (-1, ((5, 1), (2, 1)), 1)),
@@ -143,7 +152,16 @@ def forward_U2(H1, K2, U2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    if _ops.windows_first(3 * 3 * C * N * H * W + 3 * 3 * N * C * H * W, N * H * W * C * 3 * 3 + N * H * W * C):
+    if _ops.windows_first(
+        3 * 3 * C * N * H * W + 3 * 3 * N * C * H * W,
+        _ops.window_moved(
+            H1,
+            ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (-1, ((4, 1), (1, 1)), 1), (-1, ((5, 1), (2, 1)), 1)),
+            ((0, N), (0, H), (0, W), (0, C), (0, 3), (0, 3)),
+            3
+        )
+        + N * H * W * C
+    ):
         _t2 = _ops.window_product(
             H1,
             ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (-1, ((4, 1), (1, 1)), 1), (-1, ((5, 1), (2, 1)), 1)),
@@ -290,7 +308,16 @@ def backward_dH1(K2, dU2, dH1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    if _ops.windows_first(3 * 3 * C * N * H * W + 3 * 3 * N * C * H * W, N * H * W * C * 3 * 3 + N * H * W * C):
+    if _ops.windows_first(
+        3 * 3 * C * N * H * W + 3 * 3 * N * C * H * W,
+        _ops.window_moved(
+            dU2,
+            ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (1, ((4, -1), (1, 1)), 1), (1, ((5, -1), (2, 1)), 1)),
+            ((0, N), (0, H), (0, W), (0, C), (0, 3), (0, 3)),
+            3
+        )
+        + N * H * W * C
+    ):
         _t2 = _ops.window_product(
             dU2,
             ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (1, ((4, -1), (1, 1)), 1), (1, ((5, -1), (2, 1)), 1)),
@@ -395,7 +422,16 @@ def backward_dX(dZ2, K1, dU1, dX, N, C, H, W):
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
     dX[...] = dZ2
-    if _ops.windows_first(3 * 3 * C * N * H * W + 3 * 3 * N * C * H * W, N * H * W * C * 3 * 3 + N * H * W * C):
+    if _ops.windows_first(
+        3 * 3 * C * N * H * W + 3 * 3 * N * C * H * W,
+        _ops.window_moved(
+            dU1,
+            ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (1, ((4, -1), (1, 1)), 1), (1, ((5, -1), (2, 1)), 1)),
+            ((0, N), (0, H), (0, W), (0, C), (0, 3), (0, 3)),
+            3
+        )
+        + N * H * W * C
+    ):
         _t2 = _ops.window_product(
             dU1,
             ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (1, ((4, -1), (1, 1)), 1), (1, ((5, -1), (2, 1)), 1)),
@@ -537,7 +573,16 @@ def evaluate_EU1(K1, X, EU1, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    if _ops.windows_first(3 * 3 * C * N * H * W + 3 * 3 * N * C * H * W, N * H * W * C * 3 * 3 + N * H * W * C):
+    if _ops.windows_first(
+        3 * 3 * C * N * H * W + 3 * 3 * N * C * H * W,
+        _ops.window_moved(
+            X,
+            ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (-1, ((4, 1), (1, 1)), 1), (-1, ((5, 1), (2, 1)), 1)),
+            ((0, N), (0, H), (0, W), (0, C), (0, 3), (0, 3)),
+            3
+        )
+        + N * H * W * C
+    ):
         _t2 = _ops.window_product(
             X,
             ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (-1, ((4, 1), (1, 1)), 1), (-1, ((5, 1), (2, 1)), 1)),
@@ -594,7 +639,16 @@ def evaluate_EU2(EH1, K2, EU2, N, C, H, W):
 
     Derived from the layer's forward equation alone, as every built-in layer's is.
     """
-    if _ops.windows_first(3 * 3 * C * N * H * W + 3 * 3 * N * C * H * W, N * H * W * C * 3 * 3 + N * H * W * C):
+    if _ops.windows_first(
+        3 * 3 * C * N * H * W + 3 * 3 * N * C * H * W,
+        _ops.window_moved(
+            EH1,
+            ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (-1, ((4, 1), (1, 1)), 1), (-1, ((5, 1), (2, 1)), 1)),
+            ((0, N), (0, H), (0, W), (0, C), (0, 3), (0, 3)),
+            3
+        )
+        + N * H * W * C
+    ):
         _t2 = _ops.window_product(
             EH1,
             ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (-1, ((4, 1), (1, 1)), 1), (-1, ((5, 1), (2, 1)), 1)),

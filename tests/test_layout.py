@@ -22,6 +22,7 @@ SAMPLES = [
     f"            _pk[a, b, _f] += {_TERMS} - _k9*_dU_f[n]",
     "    x = (" + " + ".join(f"alpha_beta_gamma_{k}" for k in range(6)) + ")",
     "    y = table[" + "_".join(["index_number"] * 11) + "]",
+    f"    z = _ops.windows_first(N * H * W * M, _ops.window_moved(X, ({_ARGS}), 3) + N * H * W * C)",
 ]
 
 

@@ -129,7 +129,7 @@ def test_chunks_that_do_not_divide_the_batch(monkeypatch):
     spec = reads(n, c, m, h, w, 3, 3, True)
     monkeypatch.setattr(ops, "BLAS_THREADS", 1)  # chunks for one thread (else the batch is one)
     monkeypatch.setattr(ops, "FLAT_CHUNK", 3 * c * 9 * h * (w + 2) * 8)  # 3 images a chunk
-    monkeypatch.setattr(ops, "FLAT_SUM_CHUNK", 2 * c * 9 * h * (w + 2) * 8)
+    monkeypatch.setattr(ops, "SMALL_PRODUCT", 2 * c * m * (h + 1) * (w + 1))  # 2 images a chunk
     forward = lambda: ops.window_product(x, *spec["forward"], 3, k.transpose(0, 2, 3, 1).reshape(-1, m),  # noqa: E731
                                          True, "t.cf").reshape(n, h, w, m)
     gradient = lambda: ops.window_product(x, *spec["gradient"], 3, du.transpose(0, 2, 3, 1).reshape(-1, m),  # noqa: E731

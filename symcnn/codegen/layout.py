@@ -84,10 +84,11 @@ def _wrap(stmt: str, indent: str, limit: int, inside: bool = False) -> list[str]
     assign = None if inside else next(ops, None)
     start = assign.end[1] if assign is not None else 0
     terms = _split_at(stmt, tokens, start, len(stmt), "+") if (inside or assign is not None) else []
-    if len(terms) > 1:  # a long sum: one term a line
-        lines = [indent + INDENT + terms[0], *(indent + INDENT + t for t in terms[1:])]
+    if len(terms) > 1:  # a long sum: one term a line, each wrapped in its brackets if still long
+        inner = indent if inside else indent + INDENT
+        lines = [ln for t in terms for ln in _wrap(t, inner, limit, inside=True)]
         if inside:
-            return [ln[len(INDENT):] for ln in lines]
+            return lines
         return [indent + stmt[:start] + " (", *lines, indent + ")"]
     bracket = _widest_bracket(tokens)
     if bracket is not None and bracket[1] - bracket[0] > 2:

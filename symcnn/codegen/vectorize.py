@@ -27,7 +27,9 @@ axes), then the most indices summed. Where a window can be contracted
 products first (:meth:`_Term.scatter`), both plans are printed and the
 module picks one by the sizes at run time (:func:`symcnn.support.numpy_ops.windows_first`):
 each plan's cost is the elements its products write and its window copies
-and window sums read, a sum of products of the sizes. A loop bound that padding does not
+and window sums read, a sum of products of the sizes (the windows of a window
+product counted by :func:`symcnn.support.numpy_ops.window_moved`, which knows
+whether they go on flat rows, within a core's cache). A loop bound that padding does not
 already enforce becomes a 0/1 mask operand over the indices it mentions;
 guards likewise. Terms without sums are plain broadcast expressions. No
 Python loop runs over pixels.
@@ -487,8 +489,8 @@ class _Term:
         window, other = (a, b) if first else (b, a)
         order = fa + summed if first else summed + fb
         args = _view_args(window.access, order, self.starts, self.extents, self.k.name)
-        self.moved.append(_product([self.extents[u] for u in order]))
         rows = len(fa) if first else len(summed)
+        self.moved.append(f"_ops.window_moved({args}, {rows})")  # fewer where its windows are on flat rows
         matrix = self.matrix(other, [], summed, fb) if first else self.matrix(other, [], fa, summed)
         self.moved.append(_product(shape))
         dims = ", ".join(shape) if shape else "()"

@@ -4,7 +4,8 @@ Every generated ``<layer>_numpy.py`` imports this module as ``_ops`` and its
 kernels call ``_ops.view``, ``_ops.matrix``, ``_ops.product``, ``_ops.block_argmax`` (the
 max-pooling record),
 ``_ops.window_product``, ``_ops.window_sum``, ``_ops.rows_summed``, ``_ops.grid``,
-``_ops.scratch`` and ``_ops.windows_first`` (which of a term's two plans runs, by the sizes);
+``_ops.scratch`` and ``_ops.windows_first`` (which of a term's two plans runs, by the sizes,
+counting a window product's elements with ``_ops.window_moved``);
 the plan of which to call, with what, comes from the derivation
 (:mod:`symcnn.codegen.vectorize`). NumPy only: no SymPy at run time.
 """
@@ -15,6 +16,7 @@ import functools
 import itertools
 import math
 import threading
+from collections.abc import Callable
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -22,9 +24,10 @@ from numpy.lib.stride_tricks import as_strided
 from .contract import aligned
 
 __all__ = [
-    "BLAS_THREADS", "FLAT_CHUNK", "FLAT_ROWS", "FLAT_SUM_CHUNK", "FLAT_WASTE", "PLAN", "SHORT_ROWS",
-    "TAP_WORK", "WINDOWS_KEPT", "block_argmax", "forget_windows", "grid", "matrix", "product", "rows_summed",
-    "scratch", "view", "window_matrix", "window_product", "window_sum", "windows_first",
+    "BLAS_THREADS", "FLAT_CHUNK", "FLAT_COPY", "FLAT_ROWS", "FLAT_SUM_CHUNK", "FLAT_WASTE", "PLAN",
+    "SHORT_ROWS", "SMALL_COLUMNS", "SMALL_PRODUCT", "TAP_WORK", "WINDOWS_KEPT", "block_argmax",
+    "forget_windows", "grid", "matrix", "product", "rows_summed", "scratch", "view", "window_matrix",
+    "window_moved", "window_product", "window_sum", "windows_first",
 ]
 
 
@@ -248,17 +251,37 @@ def window_product(
     for dtypes other than float32 (:data:`FLAT_ROWS`) and where too many columns would be
     dropped (:data:`FLAT_WASTE`), it is :func:`product` of :func:`window_matrix`.
     """
-    flat = FLAT_ROWS if FLAT_ROWS is not None else a.dtype == other.dtype == np.float32
-    plan = _flat_plan(a.shape, axes, ranges, rows) if flat and a.dtype == other.dtype else None
-    if plan is not None and FLAT_ROWS is None:
-        wo, wp = plan[1][3], plan[1][5]
-        plan = plan if FLAT_WASTE * (wp - wo) < wo else None
+    plan = _flat_for(a, axes, ranges, rows) if a.dtype == other.dtype else None
     if plan is None:
         w = window_matrix(a, axes, ranges, 0, rows, key + ".w")
         return product(w, other, key) if first else product(other, w, key)
     return _flat_product(a, plan, other, first, key)
 
 
+def _flat_for(a: np.ndarray, axes: tuple, ranges: tuple, rows: int) -> tuple | None:
+    """The flat-row plan :func:`window_product` takes for these windows of ``a`` (times an operand of
+    ``a``'s dtype), ``None`` where it unfolds them."""
+    flat = FLAT_ROWS if FLAT_ROWS is not None else a.dtype == np.float32
+    plan = _flat_plan(a.shape, axes, ranges, rows) if flat else None
+    if plan is not None and FLAT_ROWS is None:
+        wo, wp = plan[1][3], plan[1][5]
+        plan = plan if FLAT_WASTE * (wp - wo) < wo else None
+    return plan
+
+
+def window_moved(a: np.ndarray, axes: tuple, ranges: tuple, rows: int) -> float:
+    """The elements :func:`window_product` moves to read these windows of ``a``, for :func:`windows_first`:
+    unfolded, the windows; on flat rows, ``a`` once (into its padded chunks) and the windows at
+    :data:`FLAT_COPY` an element, copied chunk by chunk within a core's cache."""
+    windows = math.prod(extent for _, extent in ranges)
+    return windows if _flat_for(a, axes, ranges, rows) is None else a.size + FLAT_COPY * windows
+
+
+#: What an element of windows copied on flat rows counts against one moved through memory, in the
+#: plans' costs (:func:`window_moved`). One thread, float32, batch 50, vgg's input sensitivities: conv3's
+#: (32 maps into 16 on 14²) 1.8 ms on flat rows against 3.0 products first, conv1's (16 into 1 on 28²)
+#: 1.9 against 0.67; any weight from 0.01 to 0.8 orders both so.
+FLAT_COPY = 0.25
 #: Forces :func:`window_product`'s flat-row path on (``True``, any dtype) or off (``False``);
 #: ``None``: on for float32, where it was measured faster.
 FLAT_ROWS: bool | None = None
@@ -270,8 +293,19 @@ FLAT_WASTE = 6
 #: The bytes of windows :func:`_flat_product` unfolds per product where the taps are summed: images
 #: are taken a few at a time so that their windows and the product stay in a core's L2 cache.
 FLAT_CHUNK = 1 << 19
-#: The same where the images are summed (a kernel gradient): longer products, fewer partial sums.
-FLAT_SUM_CHUNK = 1 << 21
+#: The most ``m·n·k`` of a product that a chunk of a kernel gradient (:func:`_stacked_sums`) or a
+#: block of a long product (:func:`_blocked`) runs: OpenBLAS (0.3.31) runs products of at most 100³
+#: on its small-matrix kernels, which pack nothing. One thread, float32, AMD EPYC Zen 4: 32×960 by
+#: 960×32 87 GFLOP/s, 32×992 by 992×32 49; 16×3890 by 3890×16 98, 16×3922 by 3922×16 35.
+SMALL_PRODUCT = 1_000_000
+#: The most bytes of a kernel gradient's chunk, its stacked images and rows of the other operand: half
+#: a core's L2 cache.
+FLAT_SUM_CHUNK = 1 << 19
+#: :func:`_blocked`'s blocks of columns are a multiple of this, whole groups of vectors: one thread,
+#: 32×144 by 144×896 in blocks of 192 columns 77 µs, of 217 97 µs; 32×288 by 288×448, 64 columns 76 µs,
+#: 108 82 µs. Narrower than this, one product packed once runs faster (64×576 by 576×27 blocks: 68
+#: against 90 GFLOP/s).
+SMALL_COLUMNS = 64
 #: The threads of the BLAS pool, as :func:`symcnn.runtime.blas.set_blas_threads` last set them;
 #: ``None``: not known (OpenBLAS's default is a thread a core). Chunks are for one thread: a pool of
 #: several wakes for every product, and beside one busy process each of vgg conv2's 50 per-image
@@ -294,10 +328,11 @@ def _flat_plan(shape: tuple, axes: tuple, ranges: tuple, rows: int) -> tuple | N
     (image, row position, column position), in that order.
 
     Returns ``(p_rows, (N, C, Ho, Wo, Hb, Wp), (r0, r1, c0, c1, h0, w0), q_shape,
-    q_strides, base)``: ``p_rows`` if the image side is ``W``'s rows; the buffer
+    q_strides, base, stack)``: ``p_rows`` if the image side is ``W``'s rows; the buffer
     ``Hb × Wp`` per channel; source rows ``r0:r1``, columns ``c0:c1`` go to buffer
     rows and columns from ``h0``, ``w0``; the other side's extents in view order
-    and their strides (in elements) in an image's buffer, from element ``base``.
+    and their strides (in elements) in an image's buffer, from element ``base``;
+    ``stack``, the same windows with the images stacked (:func:`_stacked_plan`).
     """
     if len(shape) != 4 or len(axes) != 4 or len(ranges) != 6:
         return None
@@ -335,58 +370,125 @@ def _flat_plan(shape: tuple, axes: tuple, ranges: tuple, rows: int) -> tuple | N
     q = [j for j in range(len(ranges)) if j not in side]
     step = {c: hb * wp, ta: ca * wp, tb: cb}
     base = (oa - lo_h) * wp + (ob - lo_w)
-    return (n < rows, (shape[0], shape[1], ho, wo, hb, wp), (r0, r1, c0, c1, r0 - lo_h, c0 - lo_w),
-            tuple(ranges[j][1] for j in q), tuple(step[j] for j in q), base)
+    h0, w0 = r0 - lo_h, c0 - lo_w
+    # stacked: an image's rows every `period` rows of `width` columns, sharing its zero rows and columns
+    # with its neighbours' (a window of valid positions reads rows 0..hi_h-lo_h and columns 0..hi_w-lo_w
+    # of its image; the next image's data starts at row `period + h0`, a next row's at column `w0`)
+    period, width = max(hi_h - lo_h + 1 - h0, h0 + r1 - r0), max(hi_w - lo_w + 1 - w0, w0 + c1 - c0)
+    stacked = {c: 0, ta: ca * width, tb: cb}  # a tap's step in a channel's stacked rows
+    stack = (period, width, (oa - lo_h) * width + (ob - lo_w), q.index(c), tuple(stacked[j] for j in q))
+    return (n < rows, (shape[0], shape[1], ho, wo, hb, wp), (r0, r1, c0, c1, h0, w0),
+            tuple(ranges[j][1] for j in q), tuple(step[j] for j in q), base, stack)
 
 
 def _flat_product(a: np.ndarray, plan: tuple, other: np.ndarray, first: bool, key: str) -> np.ndarray:
     """:func:`window_product` on flat rows, :data:`FLAT_CHUNK` bytes of windows at a time (on one
     BLAS thread, :data:`BLAS_THREADS`; else the whole batch at once).
 
-    Per chunk of ``g`` images: their padded copy, one strided copy of the windows as a
-    matrix over (taps) × (images, positions), and one product. Summed over the taps (a
-    forward pass [B7], an input sensitivity [B12]), the windows are ``g·Ho·Wp`` columns,
-    one contiguous run per tap and image, and each chunk's product fills its columns of
-    the result, whose dropped columns the returned view leaves out. Summed over the images
-    and positions (a kernel gradient [B10]), the windows are copied without their dropped
-    columns, so that ``other`` is read as it is, and the chunks' products add up.
+    Summed over the taps (a forward pass [B7], an input sensitivity [B12]), per chunk of
+    ``g`` images: their padded copy, one strided copy of the windows as a matrix over
+    (taps) × (images, positions), ``g·Ho·Wp`` columns, one contiguous run per tap and
+    image, and one product, which fills its columns of the result, whose dropped columns
+    the returned view leaves out. Summed over the images and positions (a kernel gradient
+    [B10]): :func:`_stacked_sums`.
     """
-    p_rows, (n, c, ho, wo, hb, wp), (r0, r1, c0, c1, h0, w0), q_shape, q_strides, base = plan
+    p_rows, (n, c, ho, wo, hb, wp), (r0, r1, c0, c1, h0, w0), q_shape, q_strides, base, _ = plan
+    if p_rows != first:
+        total = _stacked_sums(a, plan, other.T if first else other, key)
+        return total if first else total.T
     taps, length, size = math.prod(q_shape), ho * wp, a.dtype.itemsize
-    chunk = FLAT_CHUNK if p_rows == first else FLAT_SUM_CHUNK
-    g = max(1, min(n, chunk // (taps * length * size))) if BLAS_THREADS == 1 else n
+    g = max(1, min(n, FLAT_CHUNK // (taps * length * size))) if BLAS_THREADS == 1 else n
     padded = scratch(key + ".pad", (g, c, hb, wp), a.dtype)
     padded[...] = 0
     flat, image = padded.reshape(-1)[base:], c * hb * wp * size
     tap_strides = tuple(s * size for s in q_strides)
     chunks = [(n0, min(g, n - n0)) for n0 in range(0, n, g)]
-    if p_rows == first:  # the taps are summed: the result is over (other's free axis, images, positions)
-        cols = scratch(key + ".cols", (taps, g * length), a.dtype)
-        windows = as_strided(flat, q_shape + (g, length), tap_strides + (image, size), writeable=False)
-        left = other.T if first else other
-        out = scratch(key, (left.shape[0], n, ho, wp), a.dtype)
-        flat_out = out.reshape(left.shape[0], n * length)
-        for n0, m in chunks:
-            padded[:m, :, h0 : h0 + r1 - r0, w0 : w0 + c1 - c0] = a[n0 : n0 + m, :, r0:r1, c0:c1]
-            np.copyto(cols.reshape(q_shape + (g, length))[..., :m, :], windows[..., :m, :])
-            np.matmul(left, cols[:, : m * length], out=flat_out[:, n0 * length : (n0 + m) * length])
-        result = out[..., :wo]
-        return result.transpose(1, 2, 3, 0) if first else result
-    # the images and positions are summed: the windows copied without their dropped columns, so that
-    # other's rows (or columns) along the images and positions are read as they are
-    sens = other.T if first else other
-    plane = ho * wo
-    kept = scratch(key + ".kept", (taps, g * plane), a.dtype)
-    windows = as_strided(flat, q_shape + (g, ho, wo), tap_strides + (image, wp * size, size), writeable=False)
-    total = scratch(key, (taps, sens.shape[0]), a.dtype)
-    part = scratch(key + ".part", (taps, sens.shape[0]), a.dtype)
+    cols = scratch(key + ".cols", (taps, g * length), a.dtype)
+    windows = as_strided(flat, q_shape + (g, length), tap_strides + (image, size), writeable=False)
+    left = other.T if first else other
+    out = scratch(key, (left.shape[0], n, ho, wp), a.dtype)
+    flat_out = out.reshape(left.shape[0], n * length)
+    views = {}  # per chunk size, the views a chunk writes and reads: made once a call, not once a chunk
     for n0, m in chunks:
-        padded[:m, :, h0 : h0 + r1 - r0, w0 : w0 + c1 - c0] = a[n0 : n0 + m, :, r0:r1, c0:c1]
-        np.copyto(kept.reshape(q_shape + (g, ho, wo))[..., :m, :, :], windows[..., :m, :, :])
-        np.matmul(kept[:, : m * plane], sens[:, n0 * plane : (n0 + m) * plane].T, out=part if n0 else total)
-        if n0:
-            total += part
-    return total if first else total.T
+        if m not in views:
+            views[m] = (padded[:m, :, h0 : h0 + r1 - r0, w0 : w0 + c1 - c0],
+                        cols.reshape(q_shape + (g, length))[..., :m, :], windows[..., :m, :],
+                        _blocked(left, cols[:, : m * length]))
+        inside, unfolded, taps_of, product = views[m]
+        inside[...] = a[n0 : n0 + m, :, r0:r1, c0:c1]
+        np.copyto(unfolded, taps_of)
+        product(flat_out[:, n0 * length : (n0 + m) * length])
+    result = out[..., :wo]
+    return result.transpose(1, 2, 3, 0) if first else result
+
+
+def _blocked(left: np.ndarray, right: np.ndarray) -> Callable[[np.ndarray], None]:
+    """A call ``product(out)`` storing ``left @ right`` in ``out``, ``right``'s columns in blocks of at
+    most ``SMALL_PRODUCT / (rows · inner)``, a multiple of :data:`SMALL_COLUMNS`, one product each (all
+    the whole blocks in one ``np.matmul``); where no such block fits, or on a BLAS pool of several
+    threads (which a small-matrix kernel leaves idle), one product.
+
+    A thin ``left`` (a convolution's kernels, 16 maps × 144 taps) times a long ``right`` (its windows)
+    is what a packed product does worst and OpenBLAS's small-matrix kernels well: one thread, float32,
+    AMD EPYC Zen 4, 16×144 by 144×420 at 101 GFLOP/s, by 144×840 at 73. The views of ``right`` are made
+    once, for the chunks that each fill it anew.
+    """
+    rows, inner = left.shape
+    cols = right.shape[1]
+    width = SMALL_PRODUCT // max(1, rows * inner) // SMALL_COLUMNS * SMALL_COLUMNS
+    if not width or width >= cols or BLAS_THREADS != 1:
+        return lambda out: np.matmul(left, right, out=out)
+    blocks = cols // width
+    whole = blocks * width
+    stacked, rest = right[:, :whole].reshape(inner, blocks, width).swapaxes(0, 1), right[:, whole:]
+
+    def product(out: np.ndarray) -> None:
+        np.matmul(left, stacked, out=out[:, :whole].reshape(rows, blocks, width).swapaxes(0, 1))
+        if whole < cols:
+            np.matmul(left, rest, out=out[:, whole:])
+
+    return product
+
+
+def _stacked_sums(a: np.ndarray, plan: tuple, sens: np.ndarray, key: str) -> np.ndarray:
+    """:func:`_flat_product` summed over the images and positions (a kernel gradient [B10]): the matrix
+    over (taps) × ``sens``'s rows, with ``sens`` over (its rows) × (images, positions).
+
+    A few images at a time (:data:`SMALL_PRODUCT`, :data:`FLAT_SUM_CHUNK`; on one BLAS thread,
+    :data:`BLAS_THREADS`, else the whole batch at once), channel by channel, are copied into one
+    stack of zero-bordered rows (each image ``period`` rows of ``width`` columns, sharing its zero
+    rows and columns with its neighbours: :func:`_flat_plan`), and ``sens`` into rows over the same
+    positions, zero at those no window has. For each tap, the windows of every channel are then one
+    run of the stack, from the tap's offset: a strided matrix (channels) × (positions) that BLAS
+    reads in place. So a chunk is one product a tap (a stack of them in one ``np.matmul``) and no
+    window is copied; the positions a window covers past its image (its dropped rows and columns)
+    meet the zeros of ``sens``.
+    """
+    _, (n, c, ho, wo, _, _), (r0, r1, c0, c1, h0, w0), q_shape, _, _, stack = plan
+    period, width, base, channel, steps = stack
+    free, plane, image, size = sens.shape[0], ho * wo, period * width, a.dtype.itemsize
+    g = min(n, SMALL_PRODUCT // (c * free * image), FLAT_SUM_CHUNK // ((c + free) * image * size))
+    g = max(1, g) if BLAS_THREADS == 1 else n
+    chunks = [(n0, min(g, n - n0)) for n0 in range(0, n, g)]
+    taps = [k for k in range(len(q_shape)) if k != channel]
+    length = base + sum(max(0, steps[k] * (q_shape[k] - 1)) for k in taps) + g * image
+    stacked = scratch(key + ".stack", (c, length), a.dtype)
+    stacked[...] = 0
+    images = stacked[:, : g * image].reshape(c, g, period, width)
+    rows = scratch(key + ".rows", (free, g * image), a.dtype)
+    rows[...] = 0
+    positions = rows.reshape(free, g, period, width)
+    extents = tuple(q_shape[k] for k in taps)
+    windows = as_strided(stacked.reshape(-1)[base:], extents + (c, g * image),
+                         tuple(steps[k] * size for k in taps) + (length * size, size), writeable=False)
+    parts = scratch(key + ".parts", (len(chunks),) + extents + (c, free), a.dtype)
+    for i, (n0, m) in enumerate(chunks):
+        source = a[n0 : n0 + m, :, r0:r1, c0:c1].swapaxes(0, 1)
+        images[:, :m, h0 : h0 + r1 - r0, w0 : w0 + c1 - c0] = source
+        positions[:, :m, :ho, :wo] = sens[:, n0 * plane : (n0 + m) * plane].reshape(free, m, ho, wo)
+        np.matmul(windows[..., : m * image], rows[:, : m * image].T, out=parts[i])
+    total = np.add.reduce(parts, axis=0, out=scratch(key, extents + (c, free), a.dtype))
+    return np.moveaxis(total, -2, channel).reshape(math.prod(q_shape), free)
 
 
 def rows_summed(m: np.ndarray, key: str) -> np.ndarray:
@@ -400,26 +502,32 @@ def block_argmax(x: np.ndarray, out: np.ndarray, s: int) -> None:
     NaN), 0 elsewhere, the rows and columns no block covers included.
 
     The block maxima come from one strided slice per block position; then each position, in order,
-    takes the 1 where it holds its block's maximum (or a NaN) and no earlier one did.
+    takes the 1 where it holds its block's maximum (or a NaN) and no earlier one did. Its 0s and 1s
+    are written from the mask's bytes read as ``uint8``: NumPy casts those to floats four times as
+    fast as booleans (into a strided quarter of vgg's first pooling, 0.14 against 0.61 ms).
     """
     h, w = x.shape[-2] // s, x.shape[-1] // s
     blocks = x[..., : h * s, : w * s]
     best = blocks[..., 0::s, 0::s].copy()
-    for r, q in np.ndindex(s, s):
+    for r, q in list(np.ndindex(s, s))[1:]:
         np.maximum(best, blocks[..., r::s, q::s], out=best)
     nan = bool(np.isnan(best).any())  # np.maximum made a block's maximum NaN where it holds one
-    free = np.ones(best.shape, dtype=bool)
+    free = np.empty(best.shape, dtype=bool)  # no earlier position took the block
     hit = np.empty(best.shape, dtype=bool)
     out[..., h * s :, :] = 0.0
     out[..., :, w * s :] = 0.0
-    for r, q in np.ndindex(s, s):
+    for k, (r, q) in enumerate(np.ndindex(s, s)):
         v = blocks[..., r::s, q::s]
         np.equal(v, best, out=hit)
         if nan:
             hit |= np.isnan(v)
-        hit &= free
-        out[..., r : h * s : s, q : w * s : s] = hit
-        np.greater(free, hit, out=free)  # free and not hit
+        if k:
+            hit &= free
+        np.copyto(out[..., r : h * s : s, q : w * s : s], hit.view(np.uint8), casting="unsafe")
+        if k == 0:
+            np.logical_not(hit, out=free)
+        elif k < s * s - 1:
+            np.greater(free, hit, out=free)  # free and not hit
 
 
 def window_sum(
