@@ -1263,10 +1263,384 @@ def backward_dK(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
     """
-    if Ho*KH*KW*Wo <= 16384:  # the packed windows fit in cache
+    if M >= 8 and C*KH*KW >= 256 and C*M*KH*KW <= 36864 and C*(Ho + KH - 1)*KW*Wo <= 262144:  # a valid convolution's small target: blocked lane sums
+        backward_dK_block(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads)
+    elif Ho*KH*KW*Wo <= 16384:  # the packed windows fit in cache
         backward_dK_packed(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads)
     else:
         backward_dK_loops(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW)
+
+
+@njit(cache=True, parallel=True, fastmath={"contract"})
+def backward_dK_block(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
+    """One schedule of backward_dK, which picks it by the sizes: register-blocked lane
+    sums over shifted copies of the input (codegen/validgrad.py).
+
+    dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} T[i, j]*X[n, i, a + y, b +
+        x]*dU[n, j, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
+    """
+    _wp = Wo
+    _np = min(N, _threads, 8)
+    _part = np.zeros((_np, C, M, KH, KW, 8), dtype=dK.dtype)
+    for _t in prange(_np):
+        backward_dK_block_one(C, Ho, KH, KW, M, N, Wo, X, _np, _part, _t, _wp, dK, dU)
+    for i in range(C):
+        for a in range(KH):
+            for b in range(KW):
+                for j in range(M):
+                    _acc = 0.0
+                    for _t in range(_np):
+                        for _l1 in range(8):
+                            _acc += _part[_t, i, j, a, b, _l1]
+                    dK[i, j, a, b] = T[i, j]*_acc
+
+
+@_slp
+@njit(cache=True, fastmath={"contract"})
+def backward_dK_block_one(C, Ho, KH, KW, M, N, Wo, X, _np, _part, _t, _wp, dK, dU):
+    """One iteration of backward_dK_block's parallel loop over _t, compiled as a
+    function of its own (codegen/passes.py, outlined).
+
+    dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} T[i, j]*X[n, i, a + y, b +
+        x]*dU[n, j, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
+    """
+    _xp = np.zeros((C, KW, (Ho + KH - 1)*_wp + 8), dtype=dK.dtype)
+    _dp = np.zeros((M, Ho*_wp + 8), dtype=dK.dtype)
+    for n in range(_t*N // _np, (_t + 1)*N // _np):
+        for _d0 in range(M):
+            for _d1 in range(Ho):
+                for _d2 in range(Wo):
+                    _dp[_d0, np.uint64(_wp*_d1 + _d2)] = dU[n, _d0, _d1, _d2]
+        for _c0 in range(C):
+            for _c1 in range(KW):
+                for _c2 in range(Ho + KH - 1):
+                    for _c3 in range(_wp):
+                        _xp[_c0, _c1, np.uint64(_wp*_c2 + _c3)] = X[n, _c0, _c2, _c1 + _c3]
+        for i in range(C):
+            for a in range(KH):
+                for b in range(KW):
+                    _j_split = (M // 8)*8
+                    for j in range(0, _j_split, 8):
+                        _acc_0_0 = dK.dtype.type(0)
+                        _acc_0_1 = dK.dtype.type(0)
+                        _acc_0_2 = dK.dtype.type(0)
+                        _acc_0_3 = dK.dtype.type(0)
+                        _acc_0_4 = dK.dtype.type(0)
+                        _acc_0_5 = dK.dtype.type(0)
+                        _acc_0_6 = dK.dtype.type(0)
+                        _acc_0_7 = dK.dtype.type(0)
+                        _acc_1_0 = dK.dtype.type(0)
+                        _acc_1_1 = dK.dtype.type(0)
+                        _acc_1_2 = dK.dtype.type(0)
+                        _acc_1_3 = dK.dtype.type(0)
+                        _acc_1_4 = dK.dtype.type(0)
+                        _acc_1_5 = dK.dtype.type(0)
+                        _acc_1_6 = dK.dtype.type(0)
+                        _acc_1_7 = dK.dtype.type(0)
+                        _acc_2_0 = dK.dtype.type(0)
+                        _acc_2_1 = dK.dtype.type(0)
+                        _acc_2_2 = dK.dtype.type(0)
+                        _acc_2_3 = dK.dtype.type(0)
+                        _acc_2_4 = dK.dtype.type(0)
+                        _acc_2_5 = dK.dtype.type(0)
+                        _acc_2_6 = dK.dtype.type(0)
+                        _acc_2_7 = dK.dtype.type(0)
+                        _acc_3_0 = dK.dtype.type(0)
+                        _acc_3_1 = dK.dtype.type(0)
+                        _acc_3_2 = dK.dtype.type(0)
+                        _acc_3_3 = dK.dtype.type(0)
+                        _acc_3_4 = dK.dtype.type(0)
+                        _acc_3_5 = dK.dtype.type(0)
+                        _acc_3_6 = dK.dtype.type(0)
+                        _acc_3_7 = dK.dtype.type(0)
+                        _acc_4_0 = dK.dtype.type(0)
+                        _acc_4_1 = dK.dtype.type(0)
+                        _acc_4_2 = dK.dtype.type(0)
+                        _acc_4_3 = dK.dtype.type(0)
+                        _acc_4_4 = dK.dtype.type(0)
+                        _acc_4_5 = dK.dtype.type(0)
+                        _acc_4_6 = dK.dtype.type(0)
+                        _acc_4_7 = dK.dtype.type(0)
+                        _acc_5_0 = dK.dtype.type(0)
+                        _acc_5_1 = dK.dtype.type(0)
+                        _acc_5_2 = dK.dtype.type(0)
+                        _acc_5_3 = dK.dtype.type(0)
+                        _acc_5_4 = dK.dtype.type(0)
+                        _acc_5_5 = dK.dtype.type(0)
+                        _acc_5_6 = dK.dtype.type(0)
+                        _acc_5_7 = dK.dtype.type(0)
+                        _acc_6_0 = dK.dtype.type(0)
+                        _acc_6_1 = dK.dtype.type(0)
+                        _acc_6_2 = dK.dtype.type(0)
+                        _acc_6_3 = dK.dtype.type(0)
+                        _acc_6_4 = dK.dtype.type(0)
+                        _acc_6_5 = dK.dtype.type(0)
+                        _acc_6_6 = dK.dtype.type(0)
+                        _acc_6_7 = dK.dtype.type(0)
+                        _acc_7_0 = dK.dtype.type(0)
+                        _acc_7_1 = dK.dtype.type(0)
+                        _acc_7_2 = dK.dtype.type(0)
+                        _acc_7_3 = dK.dtype.type(0)
+                        _acc_7_4 = dK.dtype.type(0)
+                        _acc_7_5 = dK.dtype.type(0)
+                        _acc_7_6 = dK.dtype.type(0)
+                        _acc_7_7 = dK.dtype.type(0)
+                        for _g in range((Ho*_wp + 7) // 8):
+                            _r = _xp[i, b, np.uint64(_wp*a + 8*_g)]
+                            _r1 = _xp[i, b, np.uint64(_wp*a + 8*_g + 1)]
+                            _r2 = _xp[i, b, np.uint64(_wp*a + 8*_g + 2)]
+                            _r3 = _xp[i, b, np.uint64(_wp*a + 8*_g + 3)]
+                            _r4 = _xp[i, b, np.uint64(_wp*a + 8*_g + 4)]
+                            _r5 = _xp[i, b, np.uint64(_wp*a + 8*_g + 5)]
+                            _r6 = _xp[i, b, np.uint64(_wp*a + 8*_g + 6)]
+                            _r7 = _xp[i, b, np.uint64(_wp*a + 8*_g + 7)]
+                            _r8 = _dp[j, np.uint64(8*_g)]
+                            _r9 = _dp[j, np.uint64(8*_g + 1)]
+                            _r10 = _dp[j, np.uint64(8*_g + 2)]
+                            _r11 = _dp[j, np.uint64(8*_g + 3)]
+                            _r12 = _dp[j, np.uint64(8*_g + 4)]
+                            _r13 = _dp[j, np.uint64(8*_g + 5)]
+                            _r14 = _dp[j, np.uint64(8*_g + 6)]
+                            _r15 = _dp[j, np.uint64(8*_g + 7)]
+                            _r16 = _dp[j + 1, np.uint64(8*_g)]
+                            _r17 = _dp[j + 1, np.uint64(8*_g + 1)]
+                            _r18 = _dp[j + 1, np.uint64(8*_g + 2)]
+                            _r19 = _dp[j + 1, np.uint64(8*_g + 3)]
+                            _r20 = _dp[j + 1, np.uint64(8*_g + 4)]
+                            _r21 = _dp[j + 1, np.uint64(8*_g + 5)]
+                            _r22 = _dp[j + 1, np.uint64(8*_g + 6)]
+                            _r23 = _dp[j + 1, np.uint64(8*_g + 7)]
+                            _r24 = _dp[j + 2, np.uint64(8*_g)]
+                            _r25 = _dp[j + 2, np.uint64(8*_g + 1)]
+                            _r26 = _dp[j + 2, np.uint64(8*_g + 2)]
+                            _r27 = _dp[j + 2, np.uint64(8*_g + 3)]
+                            _r28 = _dp[j + 2, np.uint64(8*_g + 4)]
+                            _r29 = _dp[j + 2, np.uint64(8*_g + 5)]
+                            _r30 = _dp[j + 2, np.uint64(8*_g + 6)]
+                            _r31 = _dp[j + 2, np.uint64(8*_g + 7)]
+                            _r32 = _dp[j + 3, np.uint64(8*_g)]
+                            _r33 = _dp[j + 3, np.uint64(8*_g + 1)]
+                            _r34 = _dp[j + 3, np.uint64(8*_g + 2)]
+                            _r35 = _dp[j + 3, np.uint64(8*_g + 3)]
+                            _r36 = _dp[j + 3, np.uint64(8*_g + 4)]
+                            _r37 = _dp[j + 3, np.uint64(8*_g + 5)]
+                            _r38 = _dp[j + 3, np.uint64(8*_g + 6)]
+                            _r39 = _dp[j + 3, np.uint64(8*_g + 7)]
+                            _r40 = _dp[j + 4, np.uint64(8*_g)]
+                            _r41 = _dp[j + 4, np.uint64(8*_g + 1)]
+                            _r42 = _dp[j + 4, np.uint64(8*_g + 2)]
+                            _r43 = _dp[j + 4, np.uint64(8*_g + 3)]
+                            _r44 = _dp[j + 4, np.uint64(8*_g + 4)]
+                            _r45 = _dp[j + 4, np.uint64(8*_g + 5)]
+                            _r46 = _dp[j + 4, np.uint64(8*_g + 6)]
+                            _r47 = _dp[j + 4, np.uint64(8*_g + 7)]
+                            _r48 = _dp[j + 5, np.uint64(8*_g)]
+                            _r49 = _dp[j + 5, np.uint64(8*_g + 1)]
+                            _r50 = _dp[j + 5, np.uint64(8*_g + 2)]
+                            _r51 = _dp[j + 5, np.uint64(8*_g + 3)]
+                            _r52 = _dp[j + 5, np.uint64(8*_g + 4)]
+                            _r53 = _dp[j + 5, np.uint64(8*_g + 5)]
+                            _r54 = _dp[j + 5, np.uint64(8*_g + 6)]
+                            _r55 = _dp[j + 5, np.uint64(8*_g + 7)]
+                            _r56 = _dp[j + 6, np.uint64(8*_g)]
+                            _r57 = _dp[j + 6, np.uint64(8*_g + 1)]
+                            _r58 = _dp[j + 6, np.uint64(8*_g + 2)]
+                            _r59 = _dp[j + 6, np.uint64(8*_g + 3)]
+                            _r60 = _dp[j + 6, np.uint64(8*_g + 4)]
+                            _r61 = _dp[j + 6, np.uint64(8*_g + 5)]
+                            _r62 = _dp[j + 6, np.uint64(8*_g + 6)]
+                            _r63 = _dp[j + 6, np.uint64(8*_g + 7)]
+                            _r64 = _dp[j + 7, np.uint64(8*_g)]
+                            _r65 = _dp[j + 7, np.uint64(8*_g + 1)]
+                            _r66 = _dp[j + 7, np.uint64(8*_g + 2)]
+                            _r67 = _dp[j + 7, np.uint64(8*_g + 3)]
+                            _r68 = _dp[j + 7, np.uint64(8*_g + 4)]
+                            _r69 = _dp[j + 7, np.uint64(8*_g + 5)]
+                            _r70 = _dp[j + 7, np.uint64(8*_g + 6)]
+                            _r71 = _dp[j + 7, np.uint64(8*_g + 7)]
+                            _acc_0_0 += _r*_r8
+                            _acc_0_1 += _r1*_r9
+                            _acc_0_2 += _r2*_r10
+                            _acc_0_3 += _r3*_r11
+                            _acc_0_4 += _r4*_r12
+                            _acc_0_5 += _r5*_r13
+                            _acc_0_6 += _r6*_r14
+                            _acc_0_7 += _r7*_r15
+                            _acc_1_0 += _r*_r16
+                            _acc_1_1 += _r1*_r17
+                            _acc_1_2 += _r2*_r18
+                            _acc_1_3 += _r3*_r19
+                            _acc_1_4 += _r4*_r20
+                            _acc_1_5 += _r5*_r21
+                            _acc_1_6 += _r6*_r22
+                            _acc_1_7 += _r7*_r23
+                            _acc_2_0 += _r*_r24
+                            _acc_2_1 += _r1*_r25
+                            _acc_2_2 += _r2*_r26
+                            _acc_2_3 += _r3*_r27
+                            _acc_2_4 += _r4*_r28
+                            _acc_2_5 += _r5*_r29
+                            _acc_2_6 += _r6*_r30
+                            _acc_2_7 += _r7*_r31
+                            _acc_3_0 += _r*_r32
+                            _acc_3_1 += _r1*_r33
+                            _acc_3_2 += _r2*_r34
+                            _acc_3_3 += _r3*_r35
+                            _acc_3_4 += _r4*_r36
+                            _acc_3_5 += _r5*_r37
+                            _acc_3_6 += _r6*_r38
+                            _acc_3_7 += _r7*_r39
+                            _acc_4_0 += _r*_r40
+                            _acc_4_1 += _r1*_r41
+                            _acc_4_2 += _r2*_r42
+                            _acc_4_3 += _r3*_r43
+                            _acc_4_4 += _r4*_r44
+                            _acc_4_5 += _r5*_r45
+                            _acc_4_6 += _r6*_r46
+                            _acc_4_7 += _r7*_r47
+                            _acc_5_0 += _r*_r48
+                            _acc_5_1 += _r1*_r49
+                            _acc_5_2 += _r2*_r50
+                            _acc_5_3 += _r3*_r51
+                            _acc_5_4 += _r4*_r52
+                            _acc_5_5 += _r5*_r53
+                            _acc_5_6 += _r6*_r54
+                            _acc_5_7 += _r7*_r55
+                            _acc_6_0 += _r*_r56
+                            _acc_6_1 += _r1*_r57
+                            _acc_6_2 += _r2*_r58
+                            _acc_6_3 += _r3*_r59
+                            _acc_6_4 += _r4*_r60
+                            _acc_6_5 += _r5*_r61
+                            _acc_6_6 += _r6*_r62
+                            _acc_6_7 += _r7*_r63
+                            _acc_7_0 += _r*_r64
+                            _acc_7_1 += _r1*_r65
+                            _acc_7_2 += _r2*_r66
+                            _acc_7_3 += _r3*_r67
+                            _acc_7_4 += _r4*_r68
+                            _acc_7_5 += _r5*_r69
+                            _acc_7_6 += _r6*_r70
+                            _acc_7_7 += _r7*_r71
+                        _part[_t, i, j, a, b, 0] += _acc_0_0
+                        _part[_t, i, j, a, b, 1] += _acc_0_1
+                        _part[_t, i, j, a, b, 2] += _acc_0_2
+                        _part[_t, i, j, a, b, 3] += _acc_0_3
+                        _part[_t, i, j, a, b, 4] += _acc_0_4
+                        _part[_t, i, j, a, b, 5] += _acc_0_5
+                        _part[_t, i, j, a, b, 6] += _acc_0_6
+                        _part[_t, i, j, a, b, 7] += _acc_0_7
+                        _part[_t, i, j + 1, a, b, 0] += _acc_1_0
+                        _part[_t, i, j + 1, a, b, 1] += _acc_1_1
+                        _part[_t, i, j + 1, a, b, 2] += _acc_1_2
+                        _part[_t, i, j + 1, a, b, 3] += _acc_1_3
+                        _part[_t, i, j + 1, a, b, 4] += _acc_1_4
+                        _part[_t, i, j + 1, a, b, 5] += _acc_1_5
+                        _part[_t, i, j + 1, a, b, 6] += _acc_1_6
+                        _part[_t, i, j + 1, a, b, 7] += _acc_1_7
+                        _part[_t, i, j + 2, a, b, 0] += _acc_2_0
+                        _part[_t, i, j + 2, a, b, 1] += _acc_2_1
+                        _part[_t, i, j + 2, a, b, 2] += _acc_2_2
+                        _part[_t, i, j + 2, a, b, 3] += _acc_2_3
+                        _part[_t, i, j + 2, a, b, 4] += _acc_2_4
+                        _part[_t, i, j + 2, a, b, 5] += _acc_2_5
+                        _part[_t, i, j + 2, a, b, 6] += _acc_2_6
+                        _part[_t, i, j + 2, a, b, 7] += _acc_2_7
+                        _part[_t, i, j + 3, a, b, 0] += _acc_3_0
+                        _part[_t, i, j + 3, a, b, 1] += _acc_3_1
+                        _part[_t, i, j + 3, a, b, 2] += _acc_3_2
+                        _part[_t, i, j + 3, a, b, 3] += _acc_3_3
+                        _part[_t, i, j + 3, a, b, 4] += _acc_3_4
+                        _part[_t, i, j + 3, a, b, 5] += _acc_3_5
+                        _part[_t, i, j + 3, a, b, 6] += _acc_3_6
+                        _part[_t, i, j + 3, a, b, 7] += _acc_3_7
+                        _part[_t, i, j + 4, a, b, 0] += _acc_4_0
+                        _part[_t, i, j + 4, a, b, 1] += _acc_4_1
+                        _part[_t, i, j + 4, a, b, 2] += _acc_4_2
+                        _part[_t, i, j + 4, a, b, 3] += _acc_4_3
+                        _part[_t, i, j + 4, a, b, 4] += _acc_4_4
+                        _part[_t, i, j + 4, a, b, 5] += _acc_4_5
+                        _part[_t, i, j + 4, a, b, 6] += _acc_4_6
+                        _part[_t, i, j + 4, a, b, 7] += _acc_4_7
+                        _part[_t, i, j + 5, a, b, 0] += _acc_5_0
+                        _part[_t, i, j + 5, a, b, 1] += _acc_5_1
+                        _part[_t, i, j + 5, a, b, 2] += _acc_5_2
+                        _part[_t, i, j + 5, a, b, 3] += _acc_5_3
+                        _part[_t, i, j + 5, a, b, 4] += _acc_5_4
+                        _part[_t, i, j + 5, a, b, 5] += _acc_5_5
+                        _part[_t, i, j + 5, a, b, 6] += _acc_5_6
+                        _part[_t, i, j + 5, a, b, 7] += _acc_5_7
+                        _part[_t, i, j + 6, a, b, 0] += _acc_6_0
+                        _part[_t, i, j + 6, a, b, 1] += _acc_6_1
+                        _part[_t, i, j + 6, a, b, 2] += _acc_6_2
+                        _part[_t, i, j + 6, a, b, 3] += _acc_6_3
+                        _part[_t, i, j + 6, a, b, 4] += _acc_6_4
+                        _part[_t, i, j + 6, a, b, 5] += _acc_6_5
+                        _part[_t, i, j + 6, a, b, 6] += _acc_6_6
+                        _part[_t, i, j + 6, a, b, 7] += _acc_6_7
+                        _part[_t, i, j + 7, a, b, 0] += _acc_7_0
+                        _part[_t, i, j + 7, a, b, 1] += _acc_7_1
+                        _part[_t, i, j + 7, a, b, 2] += _acc_7_2
+                        _part[_t, i, j + 7, a, b, 3] += _acc_7_3
+                        _part[_t, i, j + 7, a, b, 4] += _acc_7_4
+                        _part[_t, i, j + 7, a, b, 5] += _acc_7_5
+                        _part[_t, i, j + 7, a, b, 6] += _acc_7_6
+                        _part[_t, i, j + 7, a, b, 7] += _acc_7_7
+                    _j_split1 = _j_split + (M - _j_split) // 1
+                    for j in range(_j_split, _j_split1):
+                        _acc_0_0 = dK.dtype.type(0)
+                        _acc_0_1 = dK.dtype.type(0)
+                        _acc_0_2 = dK.dtype.type(0)
+                        _acc_0_3 = dK.dtype.type(0)
+                        _acc_0_4 = dK.dtype.type(0)
+                        _acc_0_5 = dK.dtype.type(0)
+                        _acc_0_6 = dK.dtype.type(0)
+                        _acc_0_7 = dK.dtype.type(0)
+                        for _g in range((Ho*_wp + 7) // 8):
+                            _r72 = _xp[i, b, np.uint64(_wp*a + 8*_g)]
+                            _r73 = _xp[i, b, np.uint64(_wp*a + 8*_g + 1)]
+                            _r74 = _xp[i, b, np.uint64(_wp*a + 8*_g + 2)]
+                            _r75 = _xp[i, b, np.uint64(_wp*a + 8*_g + 3)]
+                            _r76 = _xp[i, b, np.uint64(_wp*a + 8*_g + 4)]
+                            _r77 = _xp[i, b, np.uint64(_wp*a + 8*_g + 5)]
+                            _r78 = _xp[i, b, np.uint64(_wp*a + 8*_g + 6)]
+                            _r79 = _xp[i, b, np.uint64(_wp*a + 8*_g + 7)]
+                            _r80 = _dp[j, np.uint64(8*_g)]
+                            _r81 = _dp[j, np.uint64(8*_g + 1)]
+                            _r82 = _dp[j, np.uint64(8*_g + 2)]
+                            _r83 = _dp[j, np.uint64(8*_g + 3)]
+                            _r84 = _dp[j, np.uint64(8*_g + 4)]
+                            _r85 = _dp[j, np.uint64(8*_g + 5)]
+                            _r86 = _dp[j, np.uint64(8*_g + 6)]
+                            _r87 = _dp[j, np.uint64(8*_g + 7)]
+                            _acc_0_0 += _r72*_r80
+                            _acc_0_1 += _r73*_r81
+                            _acc_0_2 += _r74*_r82
+                            _acc_0_3 += _r75*_r83
+                            _acc_0_4 += _r76*_r84
+                            _acc_0_5 += _r77*_r85
+                            _acc_0_6 += _r78*_r86
+                            _acc_0_7 += _r79*_r87
+                        _part[_t, i, j, a, b, 0] += _acc_0_0
+                        _part[_t, i, j, a, b, 1] += _acc_0_1
+                        _part[_t, i, j, a, b, 2] += _acc_0_2
+                        _part[_t, i, j, a, b, 3] += _acc_0_3
+                        _part[_t, i, j, a, b, 4] += _acc_0_4
+                        _part[_t, i, j, a, b, 5] += _acc_0_5
+                        _part[_t, i, j, a, b, 6] += _acc_0_6
+                        _part[_t, i, j, a, b, 7] += _acc_0_7
+                    for j in range(_j_split1, M):
+                        for _l in range(8):
+                            _acc = 0.0
+                            for _g in range((Ho*_wp + 7) // 8):
+                                _acc += _xp[i, b, np.uint64(_wp*a + 8*_g + _l)]*_dp[j, np.uint64(8*_g + _l)]
+                            _part[_t, i, j, a, b, _l] += _acc
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})

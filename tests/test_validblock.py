@@ -1,7 +1,8 @@
-"""A valid convolution's outer product (symcnn/codegen/validblock.py): each pass, then the schedule.
+"""A valid convolution's blocks (codegen/validblock.py, codegen/validgrad.py): each pass, the schedules.
 
 Every pass runs on the plain loop nest of a valid convolution's forward
-equation (its body ``K·T·X``, the connection table a third factor) and what it
+equation or kernel gradient (its body ``K·T·X`` or ``T·X·δ``, the connection
+table a third factor) and what it
 gives is executed as plain Python (``prange`` as ``range``: an index past an
 array's end raises) on random arrays against the unpassed nest
 (tests/test_block.py's ``agree``). The Numba-compiled block is compared with the
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from symcnn.codegen import block, validblock
+from symcnn.codegen import block, gradblock, validblock, validgrad
 from symcnn.codegen.emit import source
 from symcnn.codegen.target import TARGETS
 from symcnn.codegen.variants import blocked_variants, shapes
@@ -40,7 +41,7 @@ def test_premultiply_folds_the_table_into_a_copy_of_the_weights(valid):
 
 def test_shifted_copies_read_every_position_of_a_map_in_one_run(valid):
     d, _, trees = valid
-    copied = validblock.shifted("X", shapes(d)["X"], "U", 16, "n")(trees["forward_U"])
+    copied = validblock.shifted("X", shapes(d)["X"], "U", 16, "n", "x")(trees["forward_U"])
     text = source(copied)
     assert "_wp = Wo" in text and "_xp[_c0, _c1, _wp*_c2 + _c3] = X[n, _c0, _c2, _c1 + _c3]" in text
     assert f"{block.BUFFER}[i, b, _wp*(a + y) + x]" in text
@@ -72,7 +73,7 @@ def test_only_an_unclipped_forward_with_one_column_of_taps_is_blocked(valid):
     flipped, _, flipped_trees = layer_trees("matlab", same=False)  # X read at KH - 1 - a + y: not b + x
     assert validblock.valid_outer_product(flipped_trees["forward_U"], shapes(flipped), 8, 16, "x") is None
     with pytest.raises(ValueError, match="one column of taps"):
-        validblock.shifted("X", shapes(same)["X"], "U", 16, "n")(same_trees["forward_U"])
+        validblock.shifted("X", shapes(same)["X"], "U", 16, "n", "x")(same_trees["forward_U"])
     with pytest.raises(ValueError, match="no product of K and B"):
         validblock.premultiply("K", "B", shapes(d)["K"], "U")(trees["forward_U"])
 
@@ -80,9 +81,42 @@ def test_only_an_unclipped_forward_with_one_column_of_taps_is_blocked(valid):
 def test_the_valid_block_is_carried_for_512_bit_vectors_only(valid):
     d, module, _ = valid
     variants = blocked_variants(d, module, TARGETS["avx2"])
-    assert set(variants) == {"forward_U"}
+    assert set(variants) == {"forward_U", "backward_dK"}
     (wide,) = variants["forward_U"]
     assert wide.kernel.name == "forward_U_block512" and wide.body.name == "forward_U_block512_one"
     assert source(wide.conds[0]) == "_VECTOR_BITS >= 512"
     (host,) = blocked_variants(d, module, TARGETS["avx512"])["forward_U"]  # rendered for the machine
     assert host.kernel.name == "forward_U_block" and "_VECTOR_BITS" not in source(host.conds[0])
+
+
+#: Sizes for the kernel gradient: one image and three (slices of 1 and of 0–1 images, on 2 threads),
+#: 10 maps (a block of 8 and two left over), rows of positions that are no multiple of the 8 lanes.
+GRADIENT_SIZES = [dict(N=1, C=2, M=10, Ho=3, Wo=5, KH=2, KW=3, _threads=2),
+                  dict(N=3, C=3, M=9, Ho=2, Wo=2, KH=3, KW=2, _threads=2),
+                  dict(N=3, C=1, M=1, Ho=1, Wo=1, KH=1, KW=1, _threads=1)]
+
+
+def test_factored_multiplies_the_table_into_the_final_sum(valid):
+    d, _, trees = valid
+    split = gradblock.split("n", 2, "dK", gradblock.POOL)(trees["backward_dK"])
+    out = validgrad.factored("T", "dK")(split)
+    text = source(out)
+    assert "dK[i, j, a, b] = T[i, j]*_acc" in text and "_acc += X[n, i, a + y, b + x]*dU[n, j, y, x]" in text
+    agree(d, trees["backward_dK"], out, "dK", GRADIENT_SIZES)
+    with pytest.raises(ValueError, match="not stored once, as a local"):
+        validgrad.factored("T", "dK")(trees["forward_U"])
+
+
+def test_the_valid_kernel_gradient_equals_the_plain_nest(valid):
+    d, _, trees = valid
+    b = validgrad.valid_kernel_gradient(trees["backward_dK"], shapes(d), 8, 8, "backward_dK_block")
+    assert b is not None
+    text = source(b.kernel)
+    assert "for _t in prange(_np):" in text and "_xp[i, b, np.uint64(_wp*a + 8*_g)]" in text
+    assert "for j in range(0, _j_split, 8):" in text and "for j in range(_j_split, _j_split1):" in text
+    assert [source(c) for c in b.conds] == ["M >= 8", "C*KH*KW >= 256", "C*M*KH*KW <= 36864",
+                                            "C*(Ho + KH - 1)*KW*Wo <= 262144"]
+    agree(d, trees["backward_dK"], b.kernel, "dK", GRADIENT_SIZES)
+    assert validgrad.valid_kernel_gradient(trees["forward_U"], shapes(d), 8, 8, "x") is None
+    same, _, same_trees = layer_trees()  # a 'same' convolution's reads are clipped: codegen/gradblock.py's
+    assert validgrad.valid_kernel_gradient(same_trees["backward_dK"], shapes(same), 8, 8, "x") is None

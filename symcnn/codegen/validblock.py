@@ -116,10 +116,10 @@ def premultiply(array: str, factor: str, extents: Sequence[L.Expr], like: str) -
 # ---- 2. shifted ---------------------------------------------------------------------------------------
 
 
-def shifted(array: str, extents: Sequence[L.Expr], like: str, slack: int, loop: str) -> Pass:
-    """The pass reading ``array[n, …, r, b + x]`` (``n`` the index of ``loop``; ``x`` a loop from 0 of
-    the output positions, ``b`` one from 0 inside it, a column of taps) from one copy of the iteration's
-    slice per value of ``b``, rows ``WIDTH`` = the trips of ``x`` wide:
+def shifted(array: str, extents: Sequence[L.Expr], like: str, slack: int, loop: str, position: str) -> Pass:
+    """The pass reading ``array[n, …, r, b + x]`` (``n`` the index of ``loop``; ``x`` the loop over
+    ``position``, from 0, a row's positions; ``b`` another loop from 0, a column of taps) from one copy
+    of the iteration's slice per value of ``b``, rows ``WIDTH`` = the trips of ``x`` wide:
     ``_xp[…, b, WIDTH·r + x]``, ``slack`` zeros past the last row (a block of positions may read
     past it: :func:`.block.register_block`). Refused where ``b + x`` could leave the array's row."""
 
@@ -129,7 +129,7 @@ def shifted(array: str, extents: Sequence[L.Expr], like: str, slack: int, loop: 
         if not reads or any(r.index[0] != L.Var(loop) or len(r.index) != len(extents) for r in reads):
             raise ValueError(f"{kernel.name}: {array} is not read per iteration of {loop}")
         nest = {n.index: n for n in L.walk(outer) if isinstance(n, L.Loop)}
-        pairs = {_pair(r.index[-1], nest) for r in reads}
+        pairs = {_pair(r.index[-1], nest, position) for r in reads}
         if len(pairs) != 1 or None in pairs:
             raise ValueError(f"{kernel.name}: {array}'s last index is not one column of taps plus positions")
         ((x, b),) = pairs
@@ -171,18 +171,14 @@ def shifted(array: str, extents: Sequence[L.Expr], like: str, slack: int, loop: 
     return run
 
 
-def _pair(e: L.Expr, nest: Mapping[str, L.Loop]) -> tuple[str, str] | None:
-    """``(x, b)`` where ``e`` is ``b + x``, both loop indices, the loop over ``x`` holding the one over
-    ``b`` (positions outside, a column of taps inside); else ``None``."""
+def _pair(e: L.Expr, nest: Mapping[str, L.Loop], position: str) -> tuple[str, str] | None:
+    """``(position, b)`` where ``e`` is ``b + position``, both loop indices; else ``None``."""
     form = L.affine(e, frozenset(nest))
     if form is None or form.offset != L.Int(0) or len(form.coeffs) != 2 \
-            or any(c != L.Int(1) for _, c in form.coeffs):
+            or any(c != L.Int(1) for _, c in form.coeffs) or position not in dict(form.coeffs):
         return None
-    (p, _), (q, _) = form.coeffs
-    for x, b in ((p, q), (q, p)):
-        if any(isinstance(n, L.Loop) and n.index == b for n in L.walk(nest[x]) if n is not nest[x]):
-            return x, b
-    return None
+    (other,) = set(dict(form.coeffs)) - {position}
+    return position, other
 
 
 def first(local: str) -> Pass:
@@ -227,7 +223,10 @@ def valid_outer_product(tree: L.Kernel, shapes: Mapping[str, Sequence[L.Expr]], 
             return None
         weights, table = sorted(rest, key=lambda f: -len(f.index))
         kernel = premultiply(weights.array, table.array, shapes[weights.array], target)(tree)
-        kernel = shifted(inp.array, shapes[inp.array], target, positions, outer.index)(kernel)
+        column = stores[0].target.index[-1]
+        if not isinstance(column, L.Var):
+            return None
+        kernel = shifted(inp.array, shapes[inp.array], target, positions, outer.index, column.name)(kernel)
         kernel = flatten()(kernel)
         position = next(n.body[0].index for n in L.walk(kernel)
                         if isinstance(n, L.Loop) and n.index == maps_loop.index)
@@ -240,7 +239,7 @@ def valid_outer_product(tree: L.Kernel, shapes: Mapping[str, Sequence[L.Expr]], 
         free = L.names(stores[0].target)
         stops = tuple(lp.stop for index, lp in nest.items() if index not in free)
         depth = L.Mul(stops) if len(stops) > 1 else stops[0]  # the products a point
-        x, b = _pair(inp.index[-1], nest)  # one image's copies: maps × columns of taps × rows × width
+        x, b = _pair(inp.index[-1], nest, column.name)  # one image's copies: maps, taps, rows, width
         copies = L.Mul((*shapes[inp.array][1:-1], nest[b].stop, nest[x].stop))
         conds = (L.Cmp(">=", maps_loop.stop, L.Int(maps)), L.Cmp(">=", depth, L.Int(MIN_DEPTH)),
                  L.Cmp("<=", copies, L.Int(LIMIT)))

@@ -25,6 +25,7 @@ from .passes import outlined
 from .plain import kernel_trees
 from .target import Target, carried
 from .validblock import valid_outer_product
+from .validgrad import valid_kernel_gradient
 
 __all__ = ["VECTOR_BITS", "blocked_variants", "shapes"]
 
@@ -40,6 +41,8 @@ DOC_VALID = ("One schedule of {name}, which picks it by the sizes: register-bloc
 #: The narrowest vectors a valid convolution's block is carried for: on Zen 4 its 8 × 8 block (for
 #: 256-bit vectors) ran no faster than the inner products it would replace (:mod:`.validblock`).
 VALID_BITS = 512
+DOC_VALID_GRADIENT = ("One schedule of {name}, which picks it by the sizes: register-blocked lane",
+                      "sums over shifted copies of the input (codegen/validgrad.py).")
 DOC_GRADIENT = ("One schedule of {name}, which picks it by the sizes: register-blocked lane",
                 "sums over images and positions (codegen/gradblock.py).")
 
@@ -64,7 +67,7 @@ def blocked_variants(d: Derivation, module: Module, target: Target) -> dict[str,
     for tree in kernel_trees(d, module):
         if isinstance(tree, L.Kernel) and tree.name in windowed:
             found = (_outer_products(tree, sizes, target) or _valid_outer_products(tree, sizes, target)
-                     or _kernel_gradient(tree, sizes, target))
+                     or _kernel_gradient(tree, sizes, target) or _valid_kernel_gradient(tree, sizes, target))
             if found:
                 out[tree.name] = found
     return out
@@ -102,6 +105,13 @@ def _kernel_gradient(tree: L.Kernel, sizes: dict, target: Target) -> tuple[Block
     folder carries."""
     return _per_target(tree, target, "gradient", DOC_GRADIENT,
                        lambda t, name: kernel_gradient(tree, sizes, *t.gradient, name))
+
+
+def _valid_kernel_gradient(tree: L.Kernel, sizes: dict, target: Target) -> tuple[Blocked, ...]:
+    """``tree``'s kernel-gradient block as a valid convolution's (:func:`.validgrad.valid_kernel_gradient`),
+    sized by :attr:`.target.Target.valid_gradient`."""
+    b = valid_kernel_gradient(tree, sizes, *target.valid_gradient, f"{tree.name}_block")
+    return () if b is None else (_documented(b, tree, DOC_VALID_GRADIENT),)
 
 
 def _per_target(tree: L.Kernel, target: Target, block: str, lines: tuple[str, str],
