@@ -1429,7 +1429,7 @@ def backward_dK(alpha, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
     dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} X[n, i, a + y, b +
         x]*alpha[i, j]*dU[n, j, y, x]
     """
-    if M >= 8 and C*KH*KW >= 256 and C*M*KH*KW <= 36864 and C*(Ho + KH - 1)*KW*Wo <= 262144:  # a valid convolution's small target: blocked lane sums
+    if M >= 8 and C*KH*KW >= 256 and C*M*KH*KW <= 36864 and C*(Ho + KH - 1)*KW*Wo <= 262144:  # blocked lane sums
         backward_dK_block(alpha, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads)
     elif Ho*KH*KW*Wo <= 16384:  # the packed windows fit in cache
         backward_dK_packed(alpha, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads)

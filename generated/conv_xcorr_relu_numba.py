@@ -1263,7 +1263,7 @@ def backward_dK(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
     """
-    if M >= 8 and C*KH*KW >= 256 and C*M*KH*KW <= 36864 and C*(Ho + KH - 1)*KW*Wo <= 262144:  # a valid convolution's small target: blocked lane sums
+    if M >= 8 and C*KH*KW >= 256 and C*M*KH*KW <= 36864 and C*(Ho + KH - 1)*KW*Wo <= 262144:  # blocked lane sums
         backward_dK_block(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads)
     elif Ho*KH*KW*Wo <= 16384:  # the packed windows fit in cache
         backward_dK_packed(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads)

@@ -52,7 +52,7 @@ __all__ = ["NOTE", "TARGET", "factored", "valid_kernel_gradient"]
 #: stay under a few megabytes.
 TARGET = 36864
 #: What the dispatch says of the variant.
-NOTE = "a valid convolution's small target: blocked lane sums"
+NOTE = "blocked lane sums"
 
 
 def factored(factor: str, target: str) -> Pass:
