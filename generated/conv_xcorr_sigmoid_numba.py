@@ -1284,10 +1284,10 @@ def backward_dK_block(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
     for _t in prange(_np):
         backward_dK_block_one(C, Ho, KH, KW, M, N, Wo, X, _np, _part, _t, _wp, dK, dU)
     for i in range(C):
-        for a in range(KH):
-            for b in range(KW):
-                for j in range(M):
-                    _acc = 0.0
+        for j in range(M):
+            for a in range(KH):
+                for b in range(KW):
+                    _acc = dK.dtype.type(0)
                     for _t in range(_np):
                         for _l1 in range(8):
                             _acc += _part[_t, i, j, a, b, _l1]
@@ -1633,7 +1633,7 @@ def backward_dK_block_one(C, Ho, KH, KW, M, N, Wo, X, _np, _part, _t, _wp, dK, d
                         _part[_t, i, j, a, b, 7] += _acc_0_7
                     for j in range(_j_split1, M):
                         for _l in range(8):
-                            _acc = 0.0
+                            _acc = dK.dtype.type(0)
                             for _g in range((Ho*_wp + 7) // 8):
                                 _acc += _xp[i, b, np.uint64(_wp*a + 8*_g + _l)]*_dp[j, np.uint64(8*_g + _l)]
                             _part[_t, i, j, a, b, _l] += _acc

@@ -36,10 +36,10 @@ from collections.abc import Mapping, Sequence
 from . import loops as L
 from .block import BUFFER, Blocked, flatten, unsigned
 from .gradblock import DELTA, PARTS, POOL, hoist, jam, lanes, split, widen
-from .passes import Pass, interchange
+from .passes import Pass, interchange, typed_locals
 from .validblock import LIMIT, MIN_DEPTH, shifted
 
-__all__ = ["NOTE", "TARGET", "factored", "valid_kernel_gradient"]
+__all__ = ["NOTE", "TARGET", "factored", "threaded", "valid_kernel_gradient"]
 
 # On the project's AMD EPYC (Zen 4), one thread, 8 maps × 8 lanes ran LeNet-5's conv2 kernel gradient
 # (20 maps × 5×5 taps into 50 maps, 8×8 positions) in 2.84-2.89 ms against 3.37-3.58 ms for the packed
@@ -90,6 +90,18 @@ def factored(factor: str, target: str) -> Pass:
     return run
 
 
+def threaded(step: Pass) -> Pass:
+    """``step`` applied to the kernel's parallel loop alone: the final sum of the slices after it keeps
+    its loops in the target's order, so that it reads the partial targets in runs."""
+
+    def run(kernel: L.Kernel) -> L.Kernel:
+        loop = next(s for s in kernel.body if isinstance(s, L.Loop) and s.kind == "parallel")
+        (new,) = step(L.Kernel(kernel.name, kernel.params, (loop,))).body
+        return dataclasses.replace(kernel, body=tuple(new if s is loop else s for s in kernel.body))
+
+    return run
+
+
 def valid_kernel_gradient(tree: L.Kernel, shapes: Mapping[str, Sequence[L.Expr]], maps: int, width: int,
                           name: str) -> Blocked | None:
     """The plain nest ``tree`` of ``T[i, j, a, b] = Σ_n Σ_y Σ_x t·X[n, i, a + y, b + x]·δ[n, j, y, x]``
@@ -130,12 +142,12 @@ def valid_kernel_gradient(tree: L.Kernel, shapes: Mapping[str, Sequence[L.Expr]]
         kernel = flatten((BUFFER, DELTA))(kernel)
         (flat,) = {n.index for n in L.walk(kernel) if isinstance(n, L.Loop)} - before
         before = {n.index for n in L.walk(kernel) if isinstance(n, L.Loop)}
-        kernel = interchange(j, a)(lanes(flat, width, DELTA)(kernel))
+        kernel = threaded(interchange(j, a))(lanes(flat, width, DELTA)(kernel))
         lane = next(n.index for n in L.walk(kernel) if isinstance(n, L.Loop) and n.index not in before
                     and n.stop == L.Int(width))  # the loop over the lanes (the other steps through them)
-        kernel = interchange(j, b)(kernel)
+        kernel = threaded(interchange(j, b))(kernel)
         for step in (jam([(j, maps), (lane, width)], target), jam([(j, 1), (lane, width)], target),
-                     unsigned(BUFFER), unsigned(DELTA)):
+                     unsigned(BUFFER), unsigned(DELTA), typed_locals(target)):
             kernel = step(kernel)
         size = L.Mul(tuple(lp.stop for lp in nest))
         copies = L.Mul((*shapes[inp.array][1:-1], nest[3].stop, shapes[delta.array][-1]))
