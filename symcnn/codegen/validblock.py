@@ -60,9 +60,10 @@ __all__ = ["LIMIT", "MIN_DEPTH", "WEIGHTS", "first", "premultiply", "shifted", "
 
 #: The weights with the table multiplied in.
 WEIGHTS = "_kt"
-#: The fewest products a point's contraction must have: below it the packed windows' jam is
-#: faster (:data:`.dot.MIN_DEPTH_UNPADDED`, where the inner products take over), and this block
-#: has not been measured there.
+#: The fewest products a point's contraction must have (:data:`.dot.MIN_DEPTH_UNPADDED`, where the
+#: inner products take over from the packed windows). Below it the block measured no faster, one thread,
+#: Zen 4: dlt's conv2 (6 maps × 5×5 into 12, 150 products) 0.345 ms against 0.364; LeNet-5's conv1
+#: (one map into 20 at 24×24, 25 products) 1.27 ms against 0.58. MEASURED
 MIN_DEPTH = 256
 #: The most elements the shifted copies of one image may have: 1 MiB of float32, an L2 cache.
 LIMIT = 262144
