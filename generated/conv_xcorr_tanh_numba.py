@@ -13,6 +13,7 @@ import numpy as np
 from numba import config as _numba_config, njit, prange
 
 from symcnn.support import contract as _contract
+from symcnn.support.vector import slp as _slp, vector_bits as _vector_bits
 
 # Numba's on-disk cache records the name of the module a kernel was compiled in and imports
 # it by that name when the cache is read: one fixed name lets every importer share the cache.
@@ -20,6 +21,9 @@ _module = sys.modules.get(__name__)
 __name__ = "symcnn_generated_conv_xcorr_tanh_numba_bf80029baef8e29b"
 if _module is not None:
     sys.modules.setdefault(__name__, _module)
+
+# The width of this machine's vector registers: the register blocks sized for it run.
+_VECTOR_BITS = _vector_bits()
 
 LAYER = "conv_xcorr_tanh"
 LABEL = "B7"
@@ -49,12 +53,911 @@ def forward_U(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B7] u_j^ℓ = Σ_{i∈M_j} x_i^{ℓ-1} ∗ k_ij^ℓ + b_j^ℓ  ('valid')
     """
-    if C*KH*KW >= 256 and C*KH*KW*Wo <= 262144:  # a long contraction in cache
+    if _VECTOR_BITS >= 512 and M >= 8 and C*KH*KW >= 256 and C*(Ho + KH - 1)*KW*Wo <= 262144:  # 512-bit vectors
+        forward_U_block512(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW)
+    elif C*KH*KW >= 256 and C*KH*KW*Wo <= 262144:  # a long contraction in cache
         forward_U_dot(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads)
     elif Ho*KH*KW*Wo <= 262144:  # the packed windows fit in cache
         forward_U_packed(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW, _threads)
     else:
         forward_U_loops(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW)
+
+
+@njit(cache=True, parallel=True, fastmath={"contract"})
+def forward_U_block512(B, T, K, X, U, N, C, M, Ho, Wo, KH, KW):
+    """One schedule of forward_U, which picks it by the sizes: register-blocked outer
+    products over shifted copies of the input (codegen/validblock.py), sized for 512-bit vectors.
+
+    U[n, j, y, x] = B[j] + Σ_{i=0}^{C - 1} Σ_{a=0}^{KH - 1} Σ_{b=0}^{KW - 1} K[i, j, a, b]*T[i,
+        j]*X[n, i, a + y, b + x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B7] u_j^ℓ = Σ_{i∈M_j} x_i^{ℓ-1} ∗ k_ij^ℓ + b_j^ℓ  ('valid')
+    """
+    _kt = np.empty((C, M, KH, KW), dtype=U.dtype)
+    for _k0 in range(C):
+        for _k1 in range(M):
+            for _k2 in range(KH):
+                for _k3 in range(KW):
+                    _kt[_k0, _k1, _k2, _k3] = K[_k0, _k1, _k2, _k3]*T[_k0, _k1]
+    _kp = np.zeros((M // 8, C, KH, KW, 8), dtype=U.dtype)
+    for _k01 in range(C):
+        for _k11 in range((M // 8)*8):
+            for _k21 in range(KH):
+                for _k31 in range(KW):
+                    _kp[_k11 // 8, _k01, _k21, _k31, _k11 - 8*(_k11 // 8)] = _kt[_k01, _k11, _k21, _k31]
+    _wp = Wo
+    for n in prange(N):
+        forward_U_block512_one(B, C, Ho, KH, KW, M, U, Wo, X, _kp, _kt, _wp, n)
+
+
+@_slp
+@njit(cache=True, fastmath={"contract"})
+def forward_U_block512_one(B, C, Ho, KH, KW, M, U, Wo, X, _kp, _kt, _wp, n):
+    """One iteration of forward_U_block512's parallel loop over n, compiled as a
+    function of its own (codegen/passes.py, outlined).
+
+    U[n, j, y, x] = B[j] + Σ_{i=0}^{C - 1} Σ_{a=0}^{KH - 1} Σ_{b=0}^{KW - 1} K[i, j, a, b]*T[i,
+        j]*X[n, i, a + y, b + x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B7] u_j^ℓ = Σ_{i∈M_j} x_i^{ℓ-1} ∗ k_ij^ℓ + b_j^ℓ  ('valid')
+    """
+    _xp = np.zeros((C, KW, (Ho + KH - 1)*_wp + 16), dtype=U.dtype)
+    for _c0 in range(C):
+        for _c1 in range(KW):
+            for _c2 in range(Ho + KH - 1):
+                for _c3 in range(_wp):
+                    _xp[_c0, _c1, np.uint64(_wp*_c2 + _c3)] = X[n, _c0, _c2, _c1 + _c3]
+    _j_split = (M // 8)*8
+    for j in range(0, _j_split, 8):
+        for _f in range(0, Ho*_wp, 16):
+            y_0 = _f // _wp
+            y_1 = (_f + 1) // _wp
+            y_2 = (_f + 2) // _wp
+            y_3 = (_f + 3) // _wp
+            y_4 = (_f + 4) // _wp
+            y_5 = (_f + 5) // _wp
+            y_6 = (_f + 6) // _wp
+            y_7 = (_f + 7) // _wp
+            y_8 = (_f + 8) // _wp
+            y_9 = (_f + 9) // _wp
+            y_10 = (_f + 10) // _wp
+            y_11 = (_f + 11) // _wp
+            y_12 = (_f + 12) // _wp
+            y_13 = (_f + 13) // _wp
+            y_14 = (_f + 14) // _wp
+            y_15 = (_f + 15) // _wp
+            x_0 = _f - _wp*y_0
+            x_1 = _f + 1 - _wp*y_1
+            x_2 = _f + 2 - _wp*y_2
+            x_3 = _f + 3 - _wp*y_3
+            x_4 = _f + 4 - _wp*y_4
+            x_5 = _f + 5 - _wp*y_5
+            x_6 = _f + 6 - _wp*y_6
+            x_7 = _f + 7 - _wp*y_7
+            x_8 = _f + 8 - _wp*y_8
+            x_9 = _f + 9 - _wp*y_9
+            x_10 = _f + 10 - _wp*y_10
+            x_11 = _f + 11 - _wp*y_11
+            x_12 = _f + 12 - _wp*y_12
+            x_13 = _f + 13 - _wp*y_13
+            x_14 = _f + 14 - _wp*y_14
+            x_15 = _f + 15 - _wp*y_15
+            _acc_0_0 = U.dtype.type(0)
+            _acc_0_1 = U.dtype.type(0)
+            _acc_0_2 = U.dtype.type(0)
+            _acc_0_3 = U.dtype.type(0)
+            _acc_0_4 = U.dtype.type(0)
+            _acc_0_5 = U.dtype.type(0)
+            _acc_0_6 = U.dtype.type(0)
+            _acc_0_7 = U.dtype.type(0)
+            _acc_0_8 = U.dtype.type(0)
+            _acc_0_9 = U.dtype.type(0)
+            _acc_0_10 = U.dtype.type(0)
+            _acc_0_11 = U.dtype.type(0)
+            _acc_0_12 = U.dtype.type(0)
+            _acc_0_13 = U.dtype.type(0)
+            _acc_0_14 = U.dtype.type(0)
+            _acc_0_15 = U.dtype.type(0)
+            _acc_1_0 = U.dtype.type(0)
+            _acc_1_1 = U.dtype.type(0)
+            _acc_1_2 = U.dtype.type(0)
+            _acc_1_3 = U.dtype.type(0)
+            _acc_1_4 = U.dtype.type(0)
+            _acc_1_5 = U.dtype.type(0)
+            _acc_1_6 = U.dtype.type(0)
+            _acc_1_7 = U.dtype.type(0)
+            _acc_1_8 = U.dtype.type(0)
+            _acc_1_9 = U.dtype.type(0)
+            _acc_1_10 = U.dtype.type(0)
+            _acc_1_11 = U.dtype.type(0)
+            _acc_1_12 = U.dtype.type(0)
+            _acc_1_13 = U.dtype.type(0)
+            _acc_1_14 = U.dtype.type(0)
+            _acc_1_15 = U.dtype.type(0)
+            _acc_2_0 = U.dtype.type(0)
+            _acc_2_1 = U.dtype.type(0)
+            _acc_2_2 = U.dtype.type(0)
+            _acc_2_3 = U.dtype.type(0)
+            _acc_2_4 = U.dtype.type(0)
+            _acc_2_5 = U.dtype.type(0)
+            _acc_2_6 = U.dtype.type(0)
+            _acc_2_7 = U.dtype.type(0)
+            _acc_2_8 = U.dtype.type(0)
+            _acc_2_9 = U.dtype.type(0)
+            _acc_2_10 = U.dtype.type(0)
+            _acc_2_11 = U.dtype.type(0)
+            _acc_2_12 = U.dtype.type(0)
+            _acc_2_13 = U.dtype.type(0)
+            _acc_2_14 = U.dtype.type(0)
+            _acc_2_15 = U.dtype.type(0)
+            _acc_3_0 = U.dtype.type(0)
+            _acc_3_1 = U.dtype.type(0)
+            _acc_3_2 = U.dtype.type(0)
+            _acc_3_3 = U.dtype.type(0)
+            _acc_3_4 = U.dtype.type(0)
+            _acc_3_5 = U.dtype.type(0)
+            _acc_3_6 = U.dtype.type(0)
+            _acc_3_7 = U.dtype.type(0)
+            _acc_3_8 = U.dtype.type(0)
+            _acc_3_9 = U.dtype.type(0)
+            _acc_3_10 = U.dtype.type(0)
+            _acc_3_11 = U.dtype.type(0)
+            _acc_3_12 = U.dtype.type(0)
+            _acc_3_13 = U.dtype.type(0)
+            _acc_3_14 = U.dtype.type(0)
+            _acc_3_15 = U.dtype.type(0)
+            _acc_4_0 = U.dtype.type(0)
+            _acc_4_1 = U.dtype.type(0)
+            _acc_4_2 = U.dtype.type(0)
+            _acc_4_3 = U.dtype.type(0)
+            _acc_4_4 = U.dtype.type(0)
+            _acc_4_5 = U.dtype.type(0)
+            _acc_4_6 = U.dtype.type(0)
+            _acc_4_7 = U.dtype.type(0)
+            _acc_4_8 = U.dtype.type(0)
+            _acc_4_9 = U.dtype.type(0)
+            _acc_4_10 = U.dtype.type(0)
+            _acc_4_11 = U.dtype.type(0)
+            _acc_4_12 = U.dtype.type(0)
+            _acc_4_13 = U.dtype.type(0)
+            _acc_4_14 = U.dtype.type(0)
+            _acc_4_15 = U.dtype.type(0)
+            _acc_5_0 = U.dtype.type(0)
+            _acc_5_1 = U.dtype.type(0)
+            _acc_5_2 = U.dtype.type(0)
+            _acc_5_3 = U.dtype.type(0)
+            _acc_5_4 = U.dtype.type(0)
+            _acc_5_5 = U.dtype.type(0)
+            _acc_5_6 = U.dtype.type(0)
+            _acc_5_7 = U.dtype.type(0)
+            _acc_5_8 = U.dtype.type(0)
+            _acc_5_9 = U.dtype.type(0)
+            _acc_5_10 = U.dtype.type(0)
+            _acc_5_11 = U.dtype.type(0)
+            _acc_5_12 = U.dtype.type(0)
+            _acc_5_13 = U.dtype.type(0)
+            _acc_5_14 = U.dtype.type(0)
+            _acc_5_15 = U.dtype.type(0)
+            _acc_6_0 = U.dtype.type(0)
+            _acc_6_1 = U.dtype.type(0)
+            _acc_6_2 = U.dtype.type(0)
+            _acc_6_3 = U.dtype.type(0)
+            _acc_6_4 = U.dtype.type(0)
+            _acc_6_5 = U.dtype.type(0)
+            _acc_6_6 = U.dtype.type(0)
+            _acc_6_7 = U.dtype.type(0)
+            _acc_6_8 = U.dtype.type(0)
+            _acc_6_9 = U.dtype.type(0)
+            _acc_6_10 = U.dtype.type(0)
+            _acc_6_11 = U.dtype.type(0)
+            _acc_6_12 = U.dtype.type(0)
+            _acc_6_13 = U.dtype.type(0)
+            _acc_6_14 = U.dtype.type(0)
+            _acc_6_15 = U.dtype.type(0)
+            _acc_7_0 = U.dtype.type(0)
+            _acc_7_1 = U.dtype.type(0)
+            _acc_7_2 = U.dtype.type(0)
+            _acc_7_3 = U.dtype.type(0)
+            _acc_7_4 = U.dtype.type(0)
+            _acc_7_5 = U.dtype.type(0)
+            _acc_7_6 = U.dtype.type(0)
+            _acc_7_7 = U.dtype.type(0)
+            _acc_7_8 = U.dtype.type(0)
+            _acc_7_9 = U.dtype.type(0)
+            _acc_7_10 = U.dtype.type(0)
+            _acc_7_11 = U.dtype.type(0)
+            _acc_7_12 = U.dtype.type(0)
+            _acc_7_13 = U.dtype.type(0)
+            _acc_7_14 = U.dtype.type(0)
+            _acc_7_15 = U.dtype.type(0)
+            _acc_0_0 += B[j]
+            _acc_0_1 += B[j]
+            _acc_0_2 += B[j]
+            _acc_0_3 += B[j]
+            _acc_0_4 += B[j]
+            _acc_0_5 += B[j]
+            _acc_0_6 += B[j]
+            _acc_0_7 += B[j]
+            _acc_0_8 += B[j]
+            _acc_0_9 += B[j]
+            _acc_0_10 += B[j]
+            _acc_0_11 += B[j]
+            _acc_0_12 += B[j]
+            _acc_0_13 += B[j]
+            _acc_0_14 += B[j]
+            _acc_0_15 += B[j]
+            _acc_1_0 += B[j + 1]
+            _acc_1_1 += B[j + 1]
+            _acc_1_2 += B[j + 1]
+            _acc_1_3 += B[j + 1]
+            _acc_1_4 += B[j + 1]
+            _acc_1_5 += B[j + 1]
+            _acc_1_6 += B[j + 1]
+            _acc_1_7 += B[j + 1]
+            _acc_1_8 += B[j + 1]
+            _acc_1_9 += B[j + 1]
+            _acc_1_10 += B[j + 1]
+            _acc_1_11 += B[j + 1]
+            _acc_1_12 += B[j + 1]
+            _acc_1_13 += B[j + 1]
+            _acc_1_14 += B[j + 1]
+            _acc_1_15 += B[j + 1]
+            _acc_2_0 += B[j + 2]
+            _acc_2_1 += B[j + 2]
+            _acc_2_2 += B[j + 2]
+            _acc_2_3 += B[j + 2]
+            _acc_2_4 += B[j + 2]
+            _acc_2_5 += B[j + 2]
+            _acc_2_6 += B[j + 2]
+            _acc_2_7 += B[j + 2]
+            _acc_2_8 += B[j + 2]
+            _acc_2_9 += B[j + 2]
+            _acc_2_10 += B[j + 2]
+            _acc_2_11 += B[j + 2]
+            _acc_2_12 += B[j + 2]
+            _acc_2_13 += B[j + 2]
+            _acc_2_14 += B[j + 2]
+            _acc_2_15 += B[j + 2]
+            _acc_3_0 += B[j + 3]
+            _acc_3_1 += B[j + 3]
+            _acc_3_2 += B[j + 3]
+            _acc_3_3 += B[j + 3]
+            _acc_3_4 += B[j + 3]
+            _acc_3_5 += B[j + 3]
+            _acc_3_6 += B[j + 3]
+            _acc_3_7 += B[j + 3]
+            _acc_3_8 += B[j + 3]
+            _acc_3_9 += B[j + 3]
+            _acc_3_10 += B[j + 3]
+            _acc_3_11 += B[j + 3]
+            _acc_3_12 += B[j + 3]
+            _acc_3_13 += B[j + 3]
+            _acc_3_14 += B[j + 3]
+            _acc_3_15 += B[j + 3]
+            _acc_4_0 += B[j + 4]
+            _acc_4_1 += B[j + 4]
+            _acc_4_2 += B[j + 4]
+            _acc_4_3 += B[j + 4]
+            _acc_4_4 += B[j + 4]
+            _acc_4_5 += B[j + 4]
+            _acc_4_6 += B[j + 4]
+            _acc_4_7 += B[j + 4]
+            _acc_4_8 += B[j + 4]
+            _acc_4_9 += B[j + 4]
+            _acc_4_10 += B[j + 4]
+            _acc_4_11 += B[j + 4]
+            _acc_4_12 += B[j + 4]
+            _acc_4_13 += B[j + 4]
+            _acc_4_14 += B[j + 4]
+            _acc_4_15 += B[j + 4]
+            _acc_5_0 += B[j + 5]
+            _acc_5_1 += B[j + 5]
+            _acc_5_2 += B[j + 5]
+            _acc_5_3 += B[j + 5]
+            _acc_5_4 += B[j + 5]
+            _acc_5_5 += B[j + 5]
+            _acc_5_6 += B[j + 5]
+            _acc_5_7 += B[j + 5]
+            _acc_5_8 += B[j + 5]
+            _acc_5_9 += B[j + 5]
+            _acc_5_10 += B[j + 5]
+            _acc_5_11 += B[j + 5]
+            _acc_5_12 += B[j + 5]
+            _acc_5_13 += B[j + 5]
+            _acc_5_14 += B[j + 5]
+            _acc_5_15 += B[j + 5]
+            _acc_6_0 += B[j + 6]
+            _acc_6_1 += B[j + 6]
+            _acc_6_2 += B[j + 6]
+            _acc_6_3 += B[j + 6]
+            _acc_6_4 += B[j + 6]
+            _acc_6_5 += B[j + 6]
+            _acc_6_6 += B[j + 6]
+            _acc_6_7 += B[j + 6]
+            _acc_6_8 += B[j + 6]
+            _acc_6_9 += B[j + 6]
+            _acc_6_10 += B[j + 6]
+            _acc_6_11 += B[j + 6]
+            _acc_6_12 += B[j + 6]
+            _acc_6_13 += B[j + 6]
+            _acc_6_14 += B[j + 6]
+            _acc_6_15 += B[j + 6]
+            _acc_7_0 += B[j + 7]
+            _acc_7_1 += B[j + 7]
+            _acc_7_2 += B[j + 7]
+            _acc_7_3 += B[j + 7]
+            _acc_7_4 += B[j + 7]
+            _acc_7_5 += B[j + 7]
+            _acc_7_6 += B[j + 7]
+            _acc_7_7 += B[j + 7]
+            _acc_7_8 += B[j + 7]
+            _acc_7_9 += B[j + 7]
+            _acc_7_10 += B[j + 7]
+            _acc_7_11 += B[j + 7]
+            _acc_7_12 += B[j + 7]
+            _acc_7_13 += B[j + 7]
+            _acc_7_14 += B[j + 7]
+            _acc_7_15 += B[j + 7]
+            for i in range(C):
+                for a in range(KH):
+                    for b in range(KW):
+                        _r = _kp[j // 8, i, a, b, 0]
+                        _r1 = _kp[j // 8, i, a, b, 1]
+                        _r2 = _kp[j // 8, i, a, b, 2]
+                        _r3 = _kp[j // 8, i, a, b, 3]
+                        _r4 = _kp[j // 8, i, a, b, 4]
+                        _r5 = _kp[j // 8, i, a, b, 5]
+                        _r6 = _kp[j // 8, i, a, b, 6]
+                        _r7 = _kp[j // 8, i, a, b, 7]
+                        _r8 = _xp[i, b, np.uint64(_wp*a + _f)]
+                        _r9 = _xp[i, b, np.uint64(_wp*a + _f + 1)]
+                        _r10 = _xp[i, b, np.uint64(_wp*a + _f + 2)]
+                        _r11 = _xp[i, b, np.uint64(_wp*a + _f + 3)]
+                        _r12 = _xp[i, b, np.uint64(_wp*a + _f + 4)]
+                        _r13 = _xp[i, b, np.uint64(_wp*a + _f + 5)]
+                        _r14 = _xp[i, b, np.uint64(_wp*a + _f + 6)]
+                        _r15 = _xp[i, b, np.uint64(_wp*a + _f + 7)]
+                        _r16 = _xp[i, b, np.uint64(_wp*a + _f + 8)]
+                        _r17 = _xp[i, b, np.uint64(_wp*a + _f + 9)]
+                        _r18 = _xp[i, b, np.uint64(_wp*a + _f + 10)]
+                        _r19 = _xp[i, b, np.uint64(_wp*a + _f + 11)]
+                        _r20 = _xp[i, b, np.uint64(_wp*a + _f + 12)]
+                        _r21 = _xp[i, b, np.uint64(_wp*a + _f + 13)]
+                        _r22 = _xp[i, b, np.uint64(_wp*a + _f + 14)]
+                        _r23 = _xp[i, b, np.uint64(_wp*a + _f + 15)]
+                        _acc_0_0 += _r*_r8
+                        _acc_0_1 += _r*_r9
+                        _acc_0_2 += _r*_r10
+                        _acc_0_3 += _r*_r11
+                        _acc_0_4 += _r*_r12
+                        _acc_0_5 += _r*_r13
+                        _acc_0_6 += _r*_r14
+                        _acc_0_7 += _r*_r15
+                        _acc_0_8 += _r*_r16
+                        _acc_0_9 += _r*_r17
+                        _acc_0_10 += _r*_r18
+                        _acc_0_11 += _r*_r19
+                        _acc_0_12 += _r*_r20
+                        _acc_0_13 += _r*_r21
+                        _acc_0_14 += _r*_r22
+                        _acc_0_15 += _r*_r23
+                        _acc_1_0 += _r1*_r8
+                        _acc_1_1 += _r1*_r9
+                        _acc_1_2 += _r1*_r10
+                        _acc_1_3 += _r1*_r11
+                        _acc_1_4 += _r1*_r12
+                        _acc_1_5 += _r1*_r13
+                        _acc_1_6 += _r1*_r14
+                        _acc_1_7 += _r1*_r15
+                        _acc_1_8 += _r1*_r16
+                        _acc_1_9 += _r1*_r17
+                        _acc_1_10 += _r1*_r18
+                        _acc_1_11 += _r1*_r19
+                        _acc_1_12 += _r1*_r20
+                        _acc_1_13 += _r1*_r21
+                        _acc_1_14 += _r1*_r22
+                        _acc_1_15 += _r1*_r23
+                        _acc_2_0 += _r2*_r8
+                        _acc_2_1 += _r2*_r9
+                        _acc_2_2 += _r2*_r10
+                        _acc_2_3 += _r2*_r11
+                        _acc_2_4 += _r2*_r12
+                        _acc_2_5 += _r2*_r13
+                        _acc_2_6 += _r2*_r14
+                        _acc_2_7 += _r2*_r15
+                        _acc_2_8 += _r2*_r16
+                        _acc_2_9 += _r2*_r17
+                        _acc_2_10 += _r2*_r18
+                        _acc_2_11 += _r2*_r19
+                        _acc_2_12 += _r2*_r20
+                        _acc_2_13 += _r2*_r21
+                        _acc_2_14 += _r2*_r22
+                        _acc_2_15 += _r2*_r23
+                        _acc_3_0 += _r3*_r8
+                        _acc_3_1 += _r3*_r9
+                        _acc_3_2 += _r3*_r10
+                        _acc_3_3 += _r3*_r11
+                        _acc_3_4 += _r3*_r12
+                        _acc_3_5 += _r3*_r13
+                        _acc_3_6 += _r3*_r14
+                        _acc_3_7 += _r3*_r15
+                        _acc_3_8 += _r3*_r16
+                        _acc_3_9 += _r3*_r17
+                        _acc_3_10 += _r3*_r18
+                        _acc_3_11 += _r3*_r19
+                        _acc_3_12 += _r3*_r20
+                        _acc_3_13 += _r3*_r21
+                        _acc_3_14 += _r3*_r22
+                        _acc_3_15 += _r3*_r23
+                        _acc_4_0 += _r4*_r8
+                        _acc_4_1 += _r4*_r9
+                        _acc_4_2 += _r4*_r10
+                        _acc_4_3 += _r4*_r11
+                        _acc_4_4 += _r4*_r12
+                        _acc_4_5 += _r4*_r13
+                        _acc_4_6 += _r4*_r14
+                        _acc_4_7 += _r4*_r15
+                        _acc_4_8 += _r4*_r16
+                        _acc_4_9 += _r4*_r17
+                        _acc_4_10 += _r4*_r18
+                        _acc_4_11 += _r4*_r19
+                        _acc_4_12 += _r4*_r20
+                        _acc_4_13 += _r4*_r21
+                        _acc_4_14 += _r4*_r22
+                        _acc_4_15 += _r4*_r23
+                        _acc_5_0 += _r5*_r8
+                        _acc_5_1 += _r5*_r9
+                        _acc_5_2 += _r5*_r10
+                        _acc_5_3 += _r5*_r11
+                        _acc_5_4 += _r5*_r12
+                        _acc_5_5 += _r5*_r13
+                        _acc_5_6 += _r5*_r14
+                        _acc_5_7 += _r5*_r15
+                        _acc_5_8 += _r5*_r16
+                        _acc_5_9 += _r5*_r17
+                        _acc_5_10 += _r5*_r18
+                        _acc_5_11 += _r5*_r19
+                        _acc_5_12 += _r5*_r20
+                        _acc_5_13 += _r5*_r21
+                        _acc_5_14 += _r5*_r22
+                        _acc_5_15 += _r5*_r23
+                        _acc_6_0 += _r6*_r8
+                        _acc_6_1 += _r6*_r9
+                        _acc_6_2 += _r6*_r10
+                        _acc_6_3 += _r6*_r11
+                        _acc_6_4 += _r6*_r12
+                        _acc_6_5 += _r6*_r13
+                        _acc_6_6 += _r6*_r14
+                        _acc_6_7 += _r6*_r15
+                        _acc_6_8 += _r6*_r16
+                        _acc_6_9 += _r6*_r17
+                        _acc_6_10 += _r6*_r18
+                        _acc_6_11 += _r6*_r19
+                        _acc_6_12 += _r6*_r20
+                        _acc_6_13 += _r6*_r21
+                        _acc_6_14 += _r6*_r22
+                        _acc_6_15 += _r6*_r23
+                        _acc_7_0 += _r7*_r8
+                        _acc_7_1 += _r7*_r9
+                        _acc_7_2 += _r7*_r10
+                        _acc_7_3 += _r7*_r11
+                        _acc_7_4 += _r7*_r12
+                        _acc_7_5 += _r7*_r13
+                        _acc_7_6 += _r7*_r14
+                        _acc_7_7 += _r7*_r15
+                        _acc_7_8 += _r7*_r16
+                        _acc_7_9 += _r7*_r17
+                        _acc_7_10 += _r7*_r18
+                        _acc_7_11 += _r7*_r19
+                        _acc_7_12 += _r7*_r20
+                        _acc_7_13 += _r7*_r21
+                        _acc_7_14 += _r7*_r22
+                        _acc_7_15 += _r7*_r23
+            if x_0 < Wo:
+                U[n, j, y_0, x_0] = _acc_0_0
+            if _f + 1 < Ho*_wp and x_1 < Wo:
+                U[n, j, y_1, x_1] = _acc_0_1
+            if _f + 2 < Ho*_wp and x_2 < Wo:
+                U[n, j, y_2, x_2] = _acc_0_2
+            if _f + 3 < Ho*_wp and x_3 < Wo:
+                U[n, j, y_3, x_3] = _acc_0_3
+            if _f + 4 < Ho*_wp and x_4 < Wo:
+                U[n, j, y_4, x_4] = _acc_0_4
+            if _f + 5 < Ho*_wp and x_5 < Wo:
+                U[n, j, y_5, x_5] = _acc_0_5
+            if _f + 6 < Ho*_wp and x_6 < Wo:
+                U[n, j, y_6, x_6] = _acc_0_6
+            if _f + 7 < Ho*_wp and x_7 < Wo:
+                U[n, j, y_7, x_7] = _acc_0_7
+            if _f + 8 < Ho*_wp and x_8 < Wo:
+                U[n, j, y_8, x_8] = _acc_0_8
+            if _f + 9 < Ho*_wp and x_9 < Wo:
+                U[n, j, y_9, x_9] = _acc_0_9
+            if _f + 10 < Ho*_wp and x_10 < Wo:
+                U[n, j, y_10, x_10] = _acc_0_10
+            if _f + 11 < Ho*_wp and x_11 < Wo:
+                U[n, j, y_11, x_11] = _acc_0_11
+            if _f + 12 < Ho*_wp and x_12 < Wo:
+                U[n, j, y_12, x_12] = _acc_0_12
+            if _f + 13 < Ho*_wp and x_13 < Wo:
+                U[n, j, y_13, x_13] = _acc_0_13
+            if _f + 14 < Ho*_wp and x_14 < Wo:
+                U[n, j, y_14, x_14] = _acc_0_14
+            if _f + 15 < Ho*_wp and x_15 < Wo:
+                U[n, j, y_15, x_15] = _acc_0_15
+            if x_0 < Wo:
+                U[n, j + 1, y_0, x_0] = _acc_1_0
+            if _f + 1 < Ho*_wp and x_1 < Wo:
+                U[n, j + 1, y_1, x_1] = _acc_1_1
+            if _f + 2 < Ho*_wp and x_2 < Wo:
+                U[n, j + 1, y_2, x_2] = _acc_1_2
+            if _f + 3 < Ho*_wp and x_3 < Wo:
+                U[n, j + 1, y_3, x_3] = _acc_1_3
+            if _f + 4 < Ho*_wp and x_4 < Wo:
+                U[n, j + 1, y_4, x_4] = _acc_1_4
+            if _f + 5 < Ho*_wp and x_5 < Wo:
+                U[n, j + 1, y_5, x_5] = _acc_1_5
+            if _f + 6 < Ho*_wp and x_6 < Wo:
+                U[n, j + 1, y_6, x_6] = _acc_1_6
+            if _f + 7 < Ho*_wp and x_7 < Wo:
+                U[n, j + 1, y_7, x_7] = _acc_1_7
+            if _f + 8 < Ho*_wp and x_8 < Wo:
+                U[n, j + 1, y_8, x_8] = _acc_1_8
+            if _f + 9 < Ho*_wp and x_9 < Wo:
+                U[n, j + 1, y_9, x_9] = _acc_1_9
+            if _f + 10 < Ho*_wp and x_10 < Wo:
+                U[n, j + 1, y_10, x_10] = _acc_1_10
+            if _f + 11 < Ho*_wp and x_11 < Wo:
+                U[n, j + 1, y_11, x_11] = _acc_1_11
+            if _f + 12 < Ho*_wp and x_12 < Wo:
+                U[n, j + 1, y_12, x_12] = _acc_1_12
+            if _f + 13 < Ho*_wp and x_13 < Wo:
+                U[n, j + 1, y_13, x_13] = _acc_1_13
+            if _f + 14 < Ho*_wp and x_14 < Wo:
+                U[n, j + 1, y_14, x_14] = _acc_1_14
+            if _f + 15 < Ho*_wp and x_15 < Wo:
+                U[n, j + 1, y_15, x_15] = _acc_1_15
+            if x_0 < Wo:
+                U[n, j + 2, y_0, x_0] = _acc_2_0
+            if _f + 1 < Ho*_wp and x_1 < Wo:
+                U[n, j + 2, y_1, x_1] = _acc_2_1
+            if _f + 2 < Ho*_wp and x_2 < Wo:
+                U[n, j + 2, y_2, x_2] = _acc_2_2
+            if _f + 3 < Ho*_wp and x_3 < Wo:
+                U[n, j + 2, y_3, x_3] = _acc_2_3
+            if _f + 4 < Ho*_wp and x_4 < Wo:
+                U[n, j + 2, y_4, x_4] = _acc_2_4
+            if _f + 5 < Ho*_wp and x_5 < Wo:
+                U[n, j + 2, y_5, x_5] = _acc_2_5
+            if _f + 6 < Ho*_wp and x_6 < Wo:
+                U[n, j + 2, y_6, x_6] = _acc_2_6
+            if _f + 7 < Ho*_wp and x_7 < Wo:
+                U[n, j + 2, y_7, x_7] = _acc_2_7
+            if _f + 8 < Ho*_wp and x_8 < Wo:
+                U[n, j + 2, y_8, x_8] = _acc_2_8
+            if _f + 9 < Ho*_wp and x_9 < Wo:
+                U[n, j + 2, y_9, x_9] = _acc_2_9
+            if _f + 10 < Ho*_wp and x_10 < Wo:
+                U[n, j + 2, y_10, x_10] = _acc_2_10
+            if _f + 11 < Ho*_wp and x_11 < Wo:
+                U[n, j + 2, y_11, x_11] = _acc_2_11
+            if _f + 12 < Ho*_wp and x_12 < Wo:
+                U[n, j + 2, y_12, x_12] = _acc_2_12
+            if _f + 13 < Ho*_wp and x_13 < Wo:
+                U[n, j + 2, y_13, x_13] = _acc_2_13
+            if _f + 14 < Ho*_wp and x_14 < Wo:
+                U[n, j + 2, y_14, x_14] = _acc_2_14
+            if _f + 15 < Ho*_wp and x_15 < Wo:
+                U[n, j + 2, y_15, x_15] = _acc_2_15
+            if x_0 < Wo:
+                U[n, j + 3, y_0, x_0] = _acc_3_0
+            if _f + 1 < Ho*_wp and x_1 < Wo:
+                U[n, j + 3, y_1, x_1] = _acc_3_1
+            if _f + 2 < Ho*_wp and x_2 < Wo:
+                U[n, j + 3, y_2, x_2] = _acc_3_2
+            if _f + 3 < Ho*_wp and x_3 < Wo:
+                U[n, j + 3, y_3, x_3] = _acc_3_3
+            if _f + 4 < Ho*_wp and x_4 < Wo:
+                U[n, j + 3, y_4, x_4] = _acc_3_4
+            if _f + 5 < Ho*_wp and x_5 < Wo:
+                U[n, j + 3, y_5, x_5] = _acc_3_5
+            if _f + 6 < Ho*_wp and x_6 < Wo:
+                U[n, j + 3, y_6, x_6] = _acc_3_6
+            if _f + 7 < Ho*_wp and x_7 < Wo:
+                U[n, j + 3, y_7, x_7] = _acc_3_7
+            if _f + 8 < Ho*_wp and x_8 < Wo:
+                U[n, j + 3, y_8, x_8] = _acc_3_8
+            if _f + 9 < Ho*_wp and x_9 < Wo:
+                U[n, j + 3, y_9, x_9] = _acc_3_9
+            if _f + 10 < Ho*_wp and x_10 < Wo:
+                U[n, j + 3, y_10, x_10] = _acc_3_10
+            if _f + 11 < Ho*_wp and x_11 < Wo:
+                U[n, j + 3, y_11, x_11] = _acc_3_11
+            if _f + 12 < Ho*_wp and x_12 < Wo:
+                U[n, j + 3, y_12, x_12] = _acc_3_12
+            if _f + 13 < Ho*_wp and x_13 < Wo:
+                U[n, j + 3, y_13, x_13] = _acc_3_13
+            if _f + 14 < Ho*_wp and x_14 < Wo:
+                U[n, j + 3, y_14, x_14] = _acc_3_14
+            if _f + 15 < Ho*_wp and x_15 < Wo:
+                U[n, j + 3, y_15, x_15] = _acc_3_15
+            if x_0 < Wo:
+                U[n, j + 4, y_0, x_0] = _acc_4_0
+            if _f + 1 < Ho*_wp and x_1 < Wo:
+                U[n, j + 4, y_1, x_1] = _acc_4_1
+            if _f + 2 < Ho*_wp and x_2 < Wo:
+                U[n, j + 4, y_2, x_2] = _acc_4_2
+            if _f + 3 < Ho*_wp and x_3 < Wo:
+                U[n, j + 4, y_3, x_3] = _acc_4_3
+            if _f + 4 < Ho*_wp and x_4 < Wo:
+                U[n, j + 4, y_4, x_4] = _acc_4_4
+            if _f + 5 < Ho*_wp and x_5 < Wo:
+                U[n, j + 4, y_5, x_5] = _acc_4_5
+            if _f + 6 < Ho*_wp and x_6 < Wo:
+                U[n, j + 4, y_6, x_6] = _acc_4_6
+            if _f + 7 < Ho*_wp and x_7 < Wo:
+                U[n, j + 4, y_7, x_7] = _acc_4_7
+            if _f + 8 < Ho*_wp and x_8 < Wo:
+                U[n, j + 4, y_8, x_8] = _acc_4_8
+            if _f + 9 < Ho*_wp and x_9 < Wo:
+                U[n, j + 4, y_9, x_9] = _acc_4_9
+            if _f + 10 < Ho*_wp and x_10 < Wo:
+                U[n, j + 4, y_10, x_10] = _acc_4_10
+            if _f + 11 < Ho*_wp and x_11 < Wo:
+                U[n, j + 4, y_11, x_11] = _acc_4_11
+            if _f + 12 < Ho*_wp and x_12 < Wo:
+                U[n, j + 4, y_12, x_12] = _acc_4_12
+            if _f + 13 < Ho*_wp and x_13 < Wo:
+                U[n, j + 4, y_13, x_13] = _acc_4_13
+            if _f + 14 < Ho*_wp and x_14 < Wo:
+                U[n, j + 4, y_14, x_14] = _acc_4_14
+            if _f + 15 < Ho*_wp and x_15 < Wo:
+                U[n, j + 4, y_15, x_15] = _acc_4_15
+            if x_0 < Wo:
+                U[n, j + 5, y_0, x_0] = _acc_5_0
+            if _f + 1 < Ho*_wp and x_1 < Wo:
+                U[n, j + 5, y_1, x_1] = _acc_5_1
+            if _f + 2 < Ho*_wp and x_2 < Wo:
+                U[n, j + 5, y_2, x_2] = _acc_5_2
+            if _f + 3 < Ho*_wp and x_3 < Wo:
+                U[n, j + 5, y_3, x_3] = _acc_5_3
+            if _f + 4 < Ho*_wp and x_4 < Wo:
+                U[n, j + 5, y_4, x_4] = _acc_5_4
+            if _f + 5 < Ho*_wp and x_5 < Wo:
+                U[n, j + 5, y_5, x_5] = _acc_5_5
+            if _f + 6 < Ho*_wp and x_6 < Wo:
+                U[n, j + 5, y_6, x_6] = _acc_5_6
+            if _f + 7 < Ho*_wp and x_7 < Wo:
+                U[n, j + 5, y_7, x_7] = _acc_5_7
+            if _f + 8 < Ho*_wp and x_8 < Wo:
+                U[n, j + 5, y_8, x_8] = _acc_5_8
+            if _f + 9 < Ho*_wp and x_9 < Wo:
+                U[n, j + 5, y_9, x_9] = _acc_5_9
+            if _f + 10 < Ho*_wp and x_10 < Wo:
+                U[n, j + 5, y_10, x_10] = _acc_5_10
+            if _f + 11 < Ho*_wp and x_11 < Wo:
+                U[n, j + 5, y_11, x_11] = _acc_5_11
+            if _f + 12 < Ho*_wp and x_12 < Wo:
+                U[n, j + 5, y_12, x_12] = _acc_5_12
+            if _f + 13 < Ho*_wp and x_13 < Wo:
+                U[n, j + 5, y_13, x_13] = _acc_5_13
+            if _f + 14 < Ho*_wp and x_14 < Wo:
+                U[n, j + 5, y_14, x_14] = _acc_5_14
+            if _f + 15 < Ho*_wp and x_15 < Wo:
+                U[n, j + 5, y_15, x_15] = _acc_5_15
+            if x_0 < Wo:
+                U[n, j + 6, y_0, x_0] = _acc_6_0
+            if _f + 1 < Ho*_wp and x_1 < Wo:
+                U[n, j + 6, y_1, x_1] = _acc_6_1
+            if _f + 2 < Ho*_wp and x_2 < Wo:
+                U[n, j + 6, y_2, x_2] = _acc_6_2
+            if _f + 3 < Ho*_wp and x_3 < Wo:
+                U[n, j + 6, y_3, x_3] = _acc_6_3
+            if _f + 4 < Ho*_wp and x_4 < Wo:
+                U[n, j + 6, y_4, x_4] = _acc_6_4
+            if _f + 5 < Ho*_wp and x_5 < Wo:
+                U[n, j + 6, y_5, x_5] = _acc_6_5
+            if _f + 6 < Ho*_wp and x_6 < Wo:
+                U[n, j + 6, y_6, x_6] = _acc_6_6
+            if _f + 7 < Ho*_wp and x_7 < Wo:
+                U[n, j + 6, y_7, x_7] = _acc_6_7
+            if _f + 8 < Ho*_wp and x_8 < Wo:
+                U[n, j + 6, y_8, x_8] = _acc_6_8
+            if _f + 9 < Ho*_wp and x_9 < Wo:
+                U[n, j + 6, y_9, x_9] = _acc_6_9
+            if _f + 10 < Ho*_wp and x_10 < Wo:
+                U[n, j + 6, y_10, x_10] = _acc_6_10
+            if _f + 11 < Ho*_wp and x_11 < Wo:
+                U[n, j + 6, y_11, x_11] = _acc_6_11
+            if _f + 12 < Ho*_wp and x_12 < Wo:
+                U[n, j + 6, y_12, x_12] = _acc_6_12
+            if _f + 13 < Ho*_wp and x_13 < Wo:
+                U[n, j + 6, y_13, x_13] = _acc_6_13
+            if _f + 14 < Ho*_wp and x_14 < Wo:
+                U[n, j + 6, y_14, x_14] = _acc_6_14
+            if _f + 15 < Ho*_wp and x_15 < Wo:
+                U[n, j + 6, y_15, x_15] = _acc_6_15
+            if x_0 < Wo:
+                U[n, j + 7, y_0, x_0] = _acc_7_0
+            if _f + 1 < Ho*_wp and x_1 < Wo:
+                U[n, j + 7, y_1, x_1] = _acc_7_1
+            if _f + 2 < Ho*_wp and x_2 < Wo:
+                U[n, j + 7, y_2, x_2] = _acc_7_2
+            if _f + 3 < Ho*_wp and x_3 < Wo:
+                U[n, j + 7, y_3, x_3] = _acc_7_3
+            if _f + 4 < Ho*_wp and x_4 < Wo:
+                U[n, j + 7, y_4, x_4] = _acc_7_4
+            if _f + 5 < Ho*_wp and x_5 < Wo:
+                U[n, j + 7, y_5, x_5] = _acc_7_5
+            if _f + 6 < Ho*_wp and x_6 < Wo:
+                U[n, j + 7, y_6, x_6] = _acc_7_6
+            if _f + 7 < Ho*_wp and x_7 < Wo:
+                U[n, j + 7, y_7, x_7] = _acc_7_7
+            if _f + 8 < Ho*_wp and x_8 < Wo:
+                U[n, j + 7, y_8, x_8] = _acc_7_8
+            if _f + 9 < Ho*_wp and x_9 < Wo:
+                U[n, j + 7, y_9, x_9] = _acc_7_9
+            if _f + 10 < Ho*_wp and x_10 < Wo:
+                U[n, j + 7, y_10, x_10] = _acc_7_10
+            if _f + 11 < Ho*_wp and x_11 < Wo:
+                U[n, j + 7, y_11, x_11] = _acc_7_11
+            if _f + 12 < Ho*_wp and x_12 < Wo:
+                U[n, j + 7, y_12, x_12] = _acc_7_12
+            if _f + 13 < Ho*_wp and x_13 < Wo:
+                U[n, j + 7, y_13, x_13] = _acc_7_13
+            if _f + 14 < Ho*_wp and x_14 < Wo:
+                U[n, j + 7, y_14, x_14] = _acc_7_14
+            if _f + 15 < Ho*_wp and x_15 < Wo:
+                U[n, j + 7, y_15, x_15] = _acc_7_15
+    _j_split1 = _j_split + (M - _j_split) // 1
+    for j in range(_j_split, _j_split1):
+        for _f in range(0, Ho*_wp, 16):
+            y_0 = _f // _wp
+            y_1 = (_f + 1) // _wp
+            y_2 = (_f + 2) // _wp
+            y_3 = (_f + 3) // _wp
+            y_4 = (_f + 4) // _wp
+            y_5 = (_f + 5) // _wp
+            y_6 = (_f + 6) // _wp
+            y_7 = (_f + 7) // _wp
+            y_8 = (_f + 8) // _wp
+            y_9 = (_f + 9) // _wp
+            y_10 = (_f + 10) // _wp
+            y_11 = (_f + 11) // _wp
+            y_12 = (_f + 12) // _wp
+            y_13 = (_f + 13) // _wp
+            y_14 = (_f + 14) // _wp
+            y_15 = (_f + 15) // _wp
+            x_0 = _f - _wp*y_0
+            x_1 = _f + 1 - _wp*y_1
+            x_2 = _f + 2 - _wp*y_2
+            x_3 = _f + 3 - _wp*y_3
+            x_4 = _f + 4 - _wp*y_4
+            x_5 = _f + 5 - _wp*y_5
+            x_6 = _f + 6 - _wp*y_6
+            x_7 = _f + 7 - _wp*y_7
+            x_8 = _f + 8 - _wp*y_8
+            x_9 = _f + 9 - _wp*y_9
+            x_10 = _f + 10 - _wp*y_10
+            x_11 = _f + 11 - _wp*y_11
+            x_12 = _f + 12 - _wp*y_12
+            x_13 = _f + 13 - _wp*y_13
+            x_14 = _f + 14 - _wp*y_14
+            x_15 = _f + 15 - _wp*y_15
+            _acc_0_0 = U.dtype.type(0)
+            _acc_0_1 = U.dtype.type(0)
+            _acc_0_2 = U.dtype.type(0)
+            _acc_0_3 = U.dtype.type(0)
+            _acc_0_4 = U.dtype.type(0)
+            _acc_0_5 = U.dtype.type(0)
+            _acc_0_6 = U.dtype.type(0)
+            _acc_0_7 = U.dtype.type(0)
+            _acc_0_8 = U.dtype.type(0)
+            _acc_0_9 = U.dtype.type(0)
+            _acc_0_10 = U.dtype.type(0)
+            _acc_0_11 = U.dtype.type(0)
+            _acc_0_12 = U.dtype.type(0)
+            _acc_0_13 = U.dtype.type(0)
+            _acc_0_14 = U.dtype.type(0)
+            _acc_0_15 = U.dtype.type(0)
+            _acc_0_0 += B[j]
+            _acc_0_1 += B[j]
+            _acc_0_2 += B[j]
+            _acc_0_3 += B[j]
+            _acc_0_4 += B[j]
+            _acc_0_5 += B[j]
+            _acc_0_6 += B[j]
+            _acc_0_7 += B[j]
+            _acc_0_8 += B[j]
+            _acc_0_9 += B[j]
+            _acc_0_10 += B[j]
+            _acc_0_11 += B[j]
+            _acc_0_12 += B[j]
+            _acc_0_13 += B[j]
+            _acc_0_14 += B[j]
+            _acc_0_15 += B[j]
+            for i in range(C):
+                for a in range(KH):
+                    for b in range(KW):
+                        _r24 = _kt[i, j, a, b]
+                        _r25 = _xp[i, b, np.uint64(_wp*a + _f)]
+                        _r26 = _xp[i, b, np.uint64(_wp*a + _f + 1)]
+                        _r27 = _xp[i, b, np.uint64(_wp*a + _f + 2)]
+                        _r28 = _xp[i, b, np.uint64(_wp*a + _f + 3)]
+                        _r29 = _xp[i, b, np.uint64(_wp*a + _f + 4)]
+                        _r30 = _xp[i, b, np.uint64(_wp*a + _f + 5)]
+                        _r31 = _xp[i, b, np.uint64(_wp*a + _f + 6)]
+                        _r32 = _xp[i, b, np.uint64(_wp*a + _f + 7)]
+                        _r33 = _xp[i, b, np.uint64(_wp*a + _f + 8)]
+                        _r34 = _xp[i, b, np.uint64(_wp*a + _f + 9)]
+                        _r35 = _xp[i, b, np.uint64(_wp*a + _f + 10)]
+                        _r36 = _xp[i, b, np.uint64(_wp*a + _f + 11)]
+                        _r37 = _xp[i, b, np.uint64(_wp*a + _f + 12)]
+                        _r38 = _xp[i, b, np.uint64(_wp*a + _f + 13)]
+                        _r39 = _xp[i, b, np.uint64(_wp*a + _f + 14)]
+                        _r40 = _xp[i, b, np.uint64(_wp*a + _f + 15)]
+                        _acc_0_0 += _r24*_r25
+                        _acc_0_1 += _r24*_r26
+                        _acc_0_2 += _r24*_r27
+                        _acc_0_3 += _r24*_r28
+                        _acc_0_4 += _r24*_r29
+                        _acc_0_5 += _r24*_r30
+                        _acc_0_6 += _r24*_r31
+                        _acc_0_7 += _r24*_r32
+                        _acc_0_8 += _r24*_r33
+                        _acc_0_9 += _r24*_r34
+                        _acc_0_10 += _r24*_r35
+                        _acc_0_11 += _r24*_r36
+                        _acc_0_12 += _r24*_r37
+                        _acc_0_13 += _r24*_r38
+                        _acc_0_14 += _r24*_r39
+                        _acc_0_15 += _r24*_r40
+            if x_0 < Wo:
+                U[n, j, y_0, x_0] = _acc_0_0
+            if _f + 1 < Ho*_wp and x_1 < Wo:
+                U[n, j, y_1, x_1] = _acc_0_1
+            if _f + 2 < Ho*_wp and x_2 < Wo:
+                U[n, j, y_2, x_2] = _acc_0_2
+            if _f + 3 < Ho*_wp and x_3 < Wo:
+                U[n, j, y_3, x_3] = _acc_0_3
+            if _f + 4 < Ho*_wp and x_4 < Wo:
+                U[n, j, y_4, x_4] = _acc_0_4
+            if _f + 5 < Ho*_wp and x_5 < Wo:
+                U[n, j, y_5, x_5] = _acc_0_5
+            if _f + 6 < Ho*_wp and x_6 < Wo:
+                U[n, j, y_6, x_6] = _acc_0_6
+            if _f + 7 < Ho*_wp and x_7 < Wo:
+                U[n, j, y_7, x_7] = _acc_0_7
+            if _f + 8 < Ho*_wp and x_8 < Wo:
+                U[n, j, y_8, x_8] = _acc_0_8
+            if _f + 9 < Ho*_wp and x_9 < Wo:
+                U[n, j, y_9, x_9] = _acc_0_9
+            if _f + 10 < Ho*_wp and x_10 < Wo:
+                U[n, j, y_10, x_10] = _acc_0_10
+            if _f + 11 < Ho*_wp and x_11 < Wo:
+                U[n, j, y_11, x_11] = _acc_0_11
+            if _f + 12 < Ho*_wp and x_12 < Wo:
+                U[n, j, y_12, x_12] = _acc_0_12
+            if _f + 13 < Ho*_wp and x_13 < Wo:
+                U[n, j, y_13, x_13] = _acc_0_13
+            if _f + 14 < Ho*_wp and x_14 < Wo:
+                U[n, j, y_14, x_14] = _acc_0_14
+            if _f + 15 < Ho*_wp and x_15 < Wo:
+                U[n, j, y_15, x_15] = _acc_0_15
+    for j in range(_j_split1, M):
+        for _f in range(Ho*_wp):
+            y = _f // _wp
+            x = _f - _wp*y
+            _acc = 0.0
+            _acc += B[j]
+            for i in range(C):
+                for a in range(KH):
+                    for b in range(KW):
+                        _acc += _kt[i, j, a, b]*_xp[i, b, np.uint64(_wp*a + _f)]
+            if x < Wo:
+                U[n, j, y, x] = _acc
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})
@@ -353,10 +1256,384 @@ def backward_dK(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
     The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
     [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
     """
-    if Ho*KH*KW*Wo <= 16384:  # the packed windows fit in cache
+    if M >= 8 and C*KH*KW >= 256 and C*M*KH*KW <= 36864 and C*(Ho + KH - 1)*KW*Wo <= 262144:  # blocked lane sums
+        backward_dK_block(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads)
+    elif Ho*KH*KW*Wo <= 16384:  # the packed windows fit in cache
         backward_dK_packed(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads)
     else:
         backward_dK_loops(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW)
+
+
+@njit(cache=True, parallel=True, fastmath={"contract"})
+def backward_dK_block(T, X, dU, dK, N, C, M, Ho, Wo, KH, KW, _threads):
+    """One schedule of backward_dK, which picks it by the sizes: register-blocked lane
+    sums over shifted copies of the input (codegen/validgrad.py).
+
+    dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} T[i, j]*X[n, i, a + y, b +
+        x]*dU[n, j, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
+    """
+    _wp = Wo
+    _np = min(N, _threads, 8)
+    _part = np.zeros((_np, C, M, KH, KW, 8), dtype=dK.dtype)
+    for _t in prange(_np):
+        backward_dK_block_one(C, Ho, KH, KW, M, N, Wo, X, _np, _part, _t, _wp, dK, dU)
+    for i in range(C):
+        for j in range(M):
+            for a in range(KH):
+                for b in range(KW):
+                    _acc = dK.dtype.type(0)
+                    for _t in range(_np):
+                        for _l1 in range(8):
+                            _acc += _part[_t, i, j, a, b, _l1]
+                    dK[i, j, a, b] = T[i, j]*_acc
+
+
+@_slp
+@njit(cache=True, fastmath={"contract"})
+def backward_dK_block_one(C, Ho, KH, KW, M, N, Wo, X, _np, _part, _t, _wp, dK, dU):
+    """One iteration of backward_dK_block's parallel loop over _t, compiled as a
+    function of its own (codegen/passes.py, outlined).
+
+    dK[i, j, a, b] = Σ_{n=0}^{N - 1} Σ_{y=0}^{Ho - 1} Σ_{x=0}^{Wo - 1} T[i, j]*X[n, i, a + y, b +
+        x]*dU[n, j, y, x]
+
+    The closed form docs/paper.md states (symcnn verify proves it or corrects it, §6):
+    [B10] ∂E/∂k_ij^ℓ = rot180(conv2(x_i^{ℓ-1}, rot180(δ_j^ℓ), 'valid'))  (i ∈ M_j)
+    """
+    _xp = np.zeros((C, KW, (Ho + KH - 1)*_wp + 8), dtype=dK.dtype)
+    _dp = np.zeros((M, Ho*_wp + 8), dtype=dK.dtype)
+    for n in range(_t*N // _np, (_t + 1)*N // _np):
+        for _d0 in range(M):
+            for _d1 in range(Ho):
+                for _d2 in range(Wo):
+                    _dp[_d0, np.uint64(_wp*_d1 + _d2)] = dU[n, _d0, _d1, _d2]
+        for _c0 in range(C):
+            for _c1 in range(KW):
+                for _c2 in range(Ho + KH - 1):
+                    for _c3 in range(_wp):
+                        _xp[_c0, _c1, np.uint64(_wp*_c2 + _c3)] = X[n, _c0, _c2, _c1 + _c3]
+        for i in range(C):
+            for a in range(KH):
+                for b in range(KW):
+                    _j_split = (M // 8)*8
+                    for j in range(0, _j_split, 8):
+                        _acc_0_0 = dK.dtype.type(0)
+                        _acc_0_1 = dK.dtype.type(0)
+                        _acc_0_2 = dK.dtype.type(0)
+                        _acc_0_3 = dK.dtype.type(0)
+                        _acc_0_4 = dK.dtype.type(0)
+                        _acc_0_5 = dK.dtype.type(0)
+                        _acc_0_6 = dK.dtype.type(0)
+                        _acc_0_7 = dK.dtype.type(0)
+                        _acc_1_0 = dK.dtype.type(0)
+                        _acc_1_1 = dK.dtype.type(0)
+                        _acc_1_2 = dK.dtype.type(0)
+                        _acc_1_3 = dK.dtype.type(0)
+                        _acc_1_4 = dK.dtype.type(0)
+                        _acc_1_5 = dK.dtype.type(0)
+                        _acc_1_6 = dK.dtype.type(0)
+                        _acc_1_7 = dK.dtype.type(0)
+                        _acc_2_0 = dK.dtype.type(0)
+                        _acc_2_1 = dK.dtype.type(0)
+                        _acc_2_2 = dK.dtype.type(0)
+                        _acc_2_3 = dK.dtype.type(0)
+                        _acc_2_4 = dK.dtype.type(0)
+                        _acc_2_5 = dK.dtype.type(0)
+                        _acc_2_6 = dK.dtype.type(0)
+                        _acc_2_7 = dK.dtype.type(0)
+                        _acc_3_0 = dK.dtype.type(0)
+                        _acc_3_1 = dK.dtype.type(0)
+                        _acc_3_2 = dK.dtype.type(0)
+                        _acc_3_3 = dK.dtype.type(0)
+                        _acc_3_4 = dK.dtype.type(0)
+                        _acc_3_5 = dK.dtype.type(0)
+                        _acc_3_6 = dK.dtype.type(0)
+                        _acc_3_7 = dK.dtype.type(0)
+                        _acc_4_0 = dK.dtype.type(0)
+                        _acc_4_1 = dK.dtype.type(0)
+                        _acc_4_2 = dK.dtype.type(0)
+                        _acc_4_3 = dK.dtype.type(0)
+                        _acc_4_4 = dK.dtype.type(0)
+                        _acc_4_5 = dK.dtype.type(0)
+                        _acc_4_6 = dK.dtype.type(0)
+                        _acc_4_7 = dK.dtype.type(0)
+                        _acc_5_0 = dK.dtype.type(0)
+                        _acc_5_1 = dK.dtype.type(0)
+                        _acc_5_2 = dK.dtype.type(0)
+                        _acc_5_3 = dK.dtype.type(0)
+                        _acc_5_4 = dK.dtype.type(0)
+                        _acc_5_5 = dK.dtype.type(0)
+                        _acc_5_6 = dK.dtype.type(0)
+                        _acc_5_7 = dK.dtype.type(0)
+                        _acc_6_0 = dK.dtype.type(0)
+                        _acc_6_1 = dK.dtype.type(0)
+                        _acc_6_2 = dK.dtype.type(0)
+                        _acc_6_3 = dK.dtype.type(0)
+                        _acc_6_4 = dK.dtype.type(0)
+                        _acc_6_5 = dK.dtype.type(0)
+                        _acc_6_6 = dK.dtype.type(0)
+                        _acc_6_7 = dK.dtype.type(0)
+                        _acc_7_0 = dK.dtype.type(0)
+                        _acc_7_1 = dK.dtype.type(0)
+                        _acc_7_2 = dK.dtype.type(0)
+                        _acc_7_3 = dK.dtype.type(0)
+                        _acc_7_4 = dK.dtype.type(0)
+                        _acc_7_5 = dK.dtype.type(0)
+                        _acc_7_6 = dK.dtype.type(0)
+                        _acc_7_7 = dK.dtype.type(0)
+                        for _g in range((Ho*_wp + 7) // 8):
+                            _r = _xp[i, b, np.uint64(_wp*a + 8*_g)]
+                            _r1 = _xp[i, b, np.uint64(_wp*a + 8*_g + 1)]
+                            _r2 = _xp[i, b, np.uint64(_wp*a + 8*_g + 2)]
+                            _r3 = _xp[i, b, np.uint64(_wp*a + 8*_g + 3)]
+                            _r4 = _xp[i, b, np.uint64(_wp*a + 8*_g + 4)]
+                            _r5 = _xp[i, b, np.uint64(_wp*a + 8*_g + 5)]
+                            _r6 = _xp[i, b, np.uint64(_wp*a + 8*_g + 6)]
+                            _r7 = _xp[i, b, np.uint64(_wp*a + 8*_g + 7)]
+                            _r8 = _dp[j, np.uint64(8*_g)]
+                            _r9 = _dp[j, np.uint64(8*_g + 1)]
+                            _r10 = _dp[j, np.uint64(8*_g + 2)]
+                            _r11 = _dp[j, np.uint64(8*_g + 3)]
+                            _r12 = _dp[j, np.uint64(8*_g + 4)]
+                            _r13 = _dp[j, np.uint64(8*_g + 5)]
+                            _r14 = _dp[j, np.uint64(8*_g + 6)]
+                            _r15 = _dp[j, np.uint64(8*_g + 7)]
+                            _r16 = _dp[j + 1, np.uint64(8*_g)]
+                            _r17 = _dp[j + 1, np.uint64(8*_g + 1)]
+                            _r18 = _dp[j + 1, np.uint64(8*_g + 2)]
+                            _r19 = _dp[j + 1, np.uint64(8*_g + 3)]
+                            _r20 = _dp[j + 1, np.uint64(8*_g + 4)]
+                            _r21 = _dp[j + 1, np.uint64(8*_g + 5)]
+                            _r22 = _dp[j + 1, np.uint64(8*_g + 6)]
+                            _r23 = _dp[j + 1, np.uint64(8*_g + 7)]
+                            _r24 = _dp[j + 2, np.uint64(8*_g)]
+                            _r25 = _dp[j + 2, np.uint64(8*_g + 1)]
+                            _r26 = _dp[j + 2, np.uint64(8*_g + 2)]
+                            _r27 = _dp[j + 2, np.uint64(8*_g + 3)]
+                            _r28 = _dp[j + 2, np.uint64(8*_g + 4)]
+                            _r29 = _dp[j + 2, np.uint64(8*_g + 5)]
+                            _r30 = _dp[j + 2, np.uint64(8*_g + 6)]
+                            _r31 = _dp[j + 2, np.uint64(8*_g + 7)]
+                            _r32 = _dp[j + 3, np.uint64(8*_g)]
+                            _r33 = _dp[j + 3, np.uint64(8*_g + 1)]
+                            _r34 = _dp[j + 3, np.uint64(8*_g + 2)]
+                            _r35 = _dp[j + 3, np.uint64(8*_g + 3)]
+                            _r36 = _dp[j + 3, np.uint64(8*_g + 4)]
+                            _r37 = _dp[j + 3, np.uint64(8*_g + 5)]
+                            _r38 = _dp[j + 3, np.uint64(8*_g + 6)]
+                            _r39 = _dp[j + 3, np.uint64(8*_g + 7)]
+                            _r40 = _dp[j + 4, np.uint64(8*_g)]
+                            _r41 = _dp[j + 4, np.uint64(8*_g + 1)]
+                            _r42 = _dp[j + 4, np.uint64(8*_g + 2)]
+                            _r43 = _dp[j + 4, np.uint64(8*_g + 3)]
+                            _r44 = _dp[j + 4, np.uint64(8*_g + 4)]
+                            _r45 = _dp[j + 4, np.uint64(8*_g + 5)]
+                            _r46 = _dp[j + 4, np.uint64(8*_g + 6)]
+                            _r47 = _dp[j + 4, np.uint64(8*_g + 7)]
+                            _r48 = _dp[j + 5, np.uint64(8*_g)]
+                            _r49 = _dp[j + 5, np.uint64(8*_g + 1)]
+                            _r50 = _dp[j + 5, np.uint64(8*_g + 2)]
+                            _r51 = _dp[j + 5, np.uint64(8*_g + 3)]
+                            _r52 = _dp[j + 5, np.uint64(8*_g + 4)]
+                            _r53 = _dp[j + 5, np.uint64(8*_g + 5)]
+                            _r54 = _dp[j + 5, np.uint64(8*_g + 6)]
+                            _r55 = _dp[j + 5, np.uint64(8*_g + 7)]
+                            _r56 = _dp[j + 6, np.uint64(8*_g)]
+                            _r57 = _dp[j + 6, np.uint64(8*_g + 1)]
+                            _r58 = _dp[j + 6, np.uint64(8*_g + 2)]
+                            _r59 = _dp[j + 6, np.uint64(8*_g + 3)]
+                            _r60 = _dp[j + 6, np.uint64(8*_g + 4)]
+                            _r61 = _dp[j + 6, np.uint64(8*_g + 5)]
+                            _r62 = _dp[j + 6, np.uint64(8*_g + 6)]
+                            _r63 = _dp[j + 6, np.uint64(8*_g + 7)]
+                            _r64 = _dp[j + 7, np.uint64(8*_g)]
+                            _r65 = _dp[j + 7, np.uint64(8*_g + 1)]
+                            _r66 = _dp[j + 7, np.uint64(8*_g + 2)]
+                            _r67 = _dp[j + 7, np.uint64(8*_g + 3)]
+                            _r68 = _dp[j + 7, np.uint64(8*_g + 4)]
+                            _r69 = _dp[j + 7, np.uint64(8*_g + 5)]
+                            _r70 = _dp[j + 7, np.uint64(8*_g + 6)]
+                            _r71 = _dp[j + 7, np.uint64(8*_g + 7)]
+                            _acc_0_0 += _r*_r8
+                            _acc_0_1 += _r1*_r9
+                            _acc_0_2 += _r2*_r10
+                            _acc_0_3 += _r3*_r11
+                            _acc_0_4 += _r4*_r12
+                            _acc_0_5 += _r5*_r13
+                            _acc_0_6 += _r6*_r14
+                            _acc_0_7 += _r7*_r15
+                            _acc_1_0 += _r*_r16
+                            _acc_1_1 += _r1*_r17
+                            _acc_1_2 += _r2*_r18
+                            _acc_1_3 += _r3*_r19
+                            _acc_1_4 += _r4*_r20
+                            _acc_1_5 += _r5*_r21
+                            _acc_1_6 += _r6*_r22
+                            _acc_1_7 += _r7*_r23
+                            _acc_2_0 += _r*_r24
+                            _acc_2_1 += _r1*_r25
+                            _acc_2_2 += _r2*_r26
+                            _acc_2_3 += _r3*_r27
+                            _acc_2_4 += _r4*_r28
+                            _acc_2_5 += _r5*_r29
+                            _acc_2_6 += _r6*_r30
+                            _acc_2_7 += _r7*_r31
+                            _acc_3_0 += _r*_r32
+                            _acc_3_1 += _r1*_r33
+                            _acc_3_2 += _r2*_r34
+                            _acc_3_3 += _r3*_r35
+                            _acc_3_4 += _r4*_r36
+                            _acc_3_5 += _r5*_r37
+                            _acc_3_6 += _r6*_r38
+                            _acc_3_7 += _r7*_r39
+                            _acc_4_0 += _r*_r40
+                            _acc_4_1 += _r1*_r41
+                            _acc_4_2 += _r2*_r42
+                            _acc_4_3 += _r3*_r43
+                            _acc_4_4 += _r4*_r44
+                            _acc_4_5 += _r5*_r45
+                            _acc_4_6 += _r6*_r46
+                            _acc_4_7 += _r7*_r47
+                            _acc_5_0 += _r*_r48
+                            _acc_5_1 += _r1*_r49
+                            _acc_5_2 += _r2*_r50
+                            _acc_5_3 += _r3*_r51
+                            _acc_5_4 += _r4*_r52
+                            _acc_5_5 += _r5*_r53
+                            _acc_5_6 += _r6*_r54
+                            _acc_5_7 += _r7*_r55
+                            _acc_6_0 += _r*_r56
+                            _acc_6_1 += _r1*_r57
+                            _acc_6_2 += _r2*_r58
+                            _acc_6_3 += _r3*_r59
+                            _acc_6_4 += _r4*_r60
+                            _acc_6_5 += _r5*_r61
+                            _acc_6_6 += _r6*_r62
+                            _acc_6_7 += _r7*_r63
+                            _acc_7_0 += _r*_r64
+                            _acc_7_1 += _r1*_r65
+                            _acc_7_2 += _r2*_r66
+                            _acc_7_3 += _r3*_r67
+                            _acc_7_4 += _r4*_r68
+                            _acc_7_5 += _r5*_r69
+                            _acc_7_6 += _r6*_r70
+                            _acc_7_7 += _r7*_r71
+                        _part[_t, i, j, a, b, 0] += _acc_0_0
+                        _part[_t, i, j, a, b, 1] += _acc_0_1
+                        _part[_t, i, j, a, b, 2] += _acc_0_2
+                        _part[_t, i, j, a, b, 3] += _acc_0_3
+                        _part[_t, i, j, a, b, 4] += _acc_0_4
+                        _part[_t, i, j, a, b, 5] += _acc_0_5
+                        _part[_t, i, j, a, b, 6] += _acc_0_6
+                        _part[_t, i, j, a, b, 7] += _acc_0_7
+                        _part[_t, i, j + 1, a, b, 0] += _acc_1_0
+                        _part[_t, i, j + 1, a, b, 1] += _acc_1_1
+                        _part[_t, i, j + 1, a, b, 2] += _acc_1_2
+                        _part[_t, i, j + 1, a, b, 3] += _acc_1_3
+                        _part[_t, i, j + 1, a, b, 4] += _acc_1_4
+                        _part[_t, i, j + 1, a, b, 5] += _acc_1_5
+                        _part[_t, i, j + 1, a, b, 6] += _acc_1_6
+                        _part[_t, i, j + 1, a, b, 7] += _acc_1_7
+                        _part[_t, i, j + 2, a, b, 0] += _acc_2_0
+                        _part[_t, i, j + 2, a, b, 1] += _acc_2_1
+                        _part[_t, i, j + 2, a, b, 2] += _acc_2_2
+                        _part[_t, i, j + 2, a, b, 3] += _acc_2_3
+                        _part[_t, i, j + 2, a, b, 4] += _acc_2_4
+                        _part[_t, i, j + 2, a, b, 5] += _acc_2_5
+                        _part[_t, i, j + 2, a, b, 6] += _acc_2_6
+                        _part[_t, i, j + 2, a, b, 7] += _acc_2_7
+                        _part[_t, i, j + 3, a, b, 0] += _acc_3_0
+                        _part[_t, i, j + 3, a, b, 1] += _acc_3_1
+                        _part[_t, i, j + 3, a, b, 2] += _acc_3_2
+                        _part[_t, i, j + 3, a, b, 3] += _acc_3_3
+                        _part[_t, i, j + 3, a, b, 4] += _acc_3_4
+                        _part[_t, i, j + 3, a, b, 5] += _acc_3_5
+                        _part[_t, i, j + 3, a, b, 6] += _acc_3_6
+                        _part[_t, i, j + 3, a, b, 7] += _acc_3_7
+                        _part[_t, i, j + 4, a, b, 0] += _acc_4_0
+                        _part[_t, i, j + 4, a, b, 1] += _acc_4_1
+                        _part[_t, i, j + 4, a, b, 2] += _acc_4_2
+                        _part[_t, i, j + 4, a, b, 3] += _acc_4_3
+                        _part[_t, i, j + 4, a, b, 4] += _acc_4_4
+                        _part[_t, i, j + 4, a, b, 5] += _acc_4_5
+                        _part[_t, i, j + 4, a, b, 6] += _acc_4_6
+                        _part[_t, i, j + 4, a, b, 7] += _acc_4_7
+                        _part[_t, i, j + 5, a, b, 0] += _acc_5_0
+                        _part[_t, i, j + 5, a, b, 1] += _acc_5_1
+                        _part[_t, i, j + 5, a, b, 2] += _acc_5_2
+                        _part[_t, i, j + 5, a, b, 3] += _acc_5_3
+                        _part[_t, i, j + 5, a, b, 4] += _acc_5_4
+                        _part[_t, i, j + 5, a, b, 5] += _acc_5_5
+                        _part[_t, i, j + 5, a, b, 6] += _acc_5_6
+                        _part[_t, i, j + 5, a, b, 7] += _acc_5_7
+                        _part[_t, i, j + 6, a, b, 0] += _acc_6_0
+                        _part[_t, i, j + 6, a, b, 1] += _acc_6_1
+                        _part[_t, i, j + 6, a, b, 2] += _acc_6_2
+                        _part[_t, i, j + 6, a, b, 3] += _acc_6_3
+                        _part[_t, i, j + 6, a, b, 4] += _acc_6_4
+                        _part[_t, i, j + 6, a, b, 5] += _acc_6_5
+                        _part[_t, i, j + 6, a, b, 6] += _acc_6_6
+                        _part[_t, i, j + 6, a, b, 7] += _acc_6_7
+                        _part[_t, i, j + 7, a, b, 0] += _acc_7_0
+                        _part[_t, i, j + 7, a, b, 1] += _acc_7_1
+                        _part[_t, i, j + 7, a, b, 2] += _acc_7_2
+                        _part[_t, i, j + 7, a, b, 3] += _acc_7_3
+                        _part[_t, i, j + 7, a, b, 4] += _acc_7_4
+                        _part[_t, i, j + 7, a, b, 5] += _acc_7_5
+                        _part[_t, i, j + 7, a, b, 6] += _acc_7_6
+                        _part[_t, i, j + 7, a, b, 7] += _acc_7_7
+                    _j_split1 = _j_split + (M - _j_split) // 1
+                    for j in range(_j_split, _j_split1):
+                        _acc_0_0 = dK.dtype.type(0)
+                        _acc_0_1 = dK.dtype.type(0)
+                        _acc_0_2 = dK.dtype.type(0)
+                        _acc_0_3 = dK.dtype.type(0)
+                        _acc_0_4 = dK.dtype.type(0)
+                        _acc_0_5 = dK.dtype.type(0)
+                        _acc_0_6 = dK.dtype.type(0)
+                        _acc_0_7 = dK.dtype.type(0)
+                        for _g in range((Ho*_wp + 7) // 8):
+                            _r72 = _xp[i, b, np.uint64(_wp*a + 8*_g)]
+                            _r73 = _xp[i, b, np.uint64(_wp*a + 8*_g + 1)]
+                            _r74 = _xp[i, b, np.uint64(_wp*a + 8*_g + 2)]
+                            _r75 = _xp[i, b, np.uint64(_wp*a + 8*_g + 3)]
+                            _r76 = _xp[i, b, np.uint64(_wp*a + 8*_g + 4)]
+                            _r77 = _xp[i, b, np.uint64(_wp*a + 8*_g + 5)]
+                            _r78 = _xp[i, b, np.uint64(_wp*a + 8*_g + 6)]
+                            _r79 = _xp[i, b, np.uint64(_wp*a + 8*_g + 7)]
+                            _r80 = _dp[j, np.uint64(8*_g)]
+                            _r81 = _dp[j, np.uint64(8*_g + 1)]
+                            _r82 = _dp[j, np.uint64(8*_g + 2)]
+                            _r83 = _dp[j, np.uint64(8*_g + 3)]
+                            _r84 = _dp[j, np.uint64(8*_g + 4)]
+                            _r85 = _dp[j, np.uint64(8*_g + 5)]
+                            _r86 = _dp[j, np.uint64(8*_g + 6)]
+                            _r87 = _dp[j, np.uint64(8*_g + 7)]
+                            _acc_0_0 += _r72*_r80
+                            _acc_0_1 += _r73*_r81
+                            _acc_0_2 += _r74*_r82
+                            _acc_0_3 += _r75*_r83
+                            _acc_0_4 += _r76*_r84
+                            _acc_0_5 += _r77*_r85
+                            _acc_0_6 += _r78*_r86
+                            _acc_0_7 += _r79*_r87
+                        _part[_t, i, j, a, b, 0] += _acc_0_0
+                        _part[_t, i, j, a, b, 1] += _acc_0_1
+                        _part[_t, i, j, a, b, 2] += _acc_0_2
+                        _part[_t, i, j, a, b, 3] += _acc_0_3
+                        _part[_t, i, j, a, b, 4] += _acc_0_4
+                        _part[_t, i, j, a, b, 5] += _acc_0_5
+                        _part[_t, i, j, a, b, 6] += _acc_0_6
+                        _part[_t, i, j, a, b, 7] += _acc_0_7
+                    for j in range(_j_split1, M):
+                        for _l in range(8):
+                            _acc = dK.dtype.type(0)
+                            for _g in range((Ho*_wp + 7) // 8):
+                                _acc += _xp[i, b, np.uint64(_wp*a + 8*_g + _l)]*_dp[j, np.uint64(8*_g + _l)]
+                            _part[_t, i, j, a, b, _l] += _acc
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})

@@ -206,6 +206,23 @@ def test_register_blocked_kernels_equal_their_plain_twins(plain_dir, user_dir, m
         assert getattr(mod, kernel).signatures, kernel  # it ran
 
 
+#: Sizes at which a valid convolution's forward pass and kernel gradient take their register-blocked
+#: schedules (codegen/validblock.py, codegen/validgrad.py): 275 products a point, 10 maps (a block of 8
+#: and two left over one at a time), 15 positions (no whole block of 16 nor of 8 lanes).
+VALID = {**SIZES, "C": 11, "M": 10, "Ho": 3, "Wo": 5, "KH": 5, "KW": 5}
+
+
+@pytest.mark.slow
+def test_a_valid_convolutions_register_block_equals_its_plain_twin(plain_dir, user_dir, monkeypatch):
+    """LeNet-5's conv2 shape of block, picked as on a machine with 512-bit vectors."""
+    layer = "conv_xcorr_relu"
+    ref, mod = plain(layer, plain_dir), fast(layer, "numba", user_dir)
+    monkeypatch.setitem(mod.forward_U.__globals__, "_VECTOR_BITS", 512)
+    bad = {k: v for k, v in differences(mod, ref, sizes=VALID).items() if not v <= TOL}
+    assert not bad, f"{layer} (valid register block) against plain: {bad}"
+    assert mod.forward_U_block512.signatures and mod.backward_dK_block.signatures  # they ran
+
+
 def test_a_wrong_bound_in_the_plain_twin_is_caught(plain_dir, tmp_path):
     """The comparison sees a bound off by one: dX of a convolution that stops one tap short."""
     text = (plain_dir / "conv_xcorr_sigmoid_plain.py").read_text()

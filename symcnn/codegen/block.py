@@ -52,8 +52,8 @@ from dataclasses import dataclass
 from . import loops as L
 from .passes import Pass, fresh
 
-__all__ = ["BUFFER", "PACKED", "STAGE", "WIDTH", "flatten", "pack", "pad", "parallel", "register_block",
-           "stage"]
+__all__ = ["BUFFER", "PACKED", "STAGE", "WIDTH", "extreme", "flatten", "pack", "pad", "parallel",
+           "register_block", "stage"]
 
 #: The padded, flattened input buffer; its row length; the packed weights; the flat output buffer.
 BUFFER, WIDTH, PACKED, STAGE = "_xp", "_wp", "_kp", "_up"
@@ -97,7 +97,7 @@ def simplified(e: L.Expr) -> L.Expr:
     return e if form is None else expr(form)
 
 
-def _extreme(e: L.Expr, ranges: Mapping[str, tuple[L.Expr, L.Expr]], low: bool) -> dict[str, int]:
+def extreme(e: L.Expr, ranges: Mapping[str, tuple[L.Expr, L.Expr]], low: bool) -> dict[str, int]:
     """The least (``low``) or greatest value of ``e`` over ``ranges`` (``index: (start, stop)``), as a
     linear form of the sizes; ``e`` must be linear in the indices with integer coefficients."""
     form = linear(e)
@@ -214,8 +214,8 @@ def pad(array: str, extents: Sequence[L.Expr], like: str, slack: int, loop: str 
         for r in reads:
             b = []
             for e, extent in zip(r.index[-2:], extents[-2:], strict=True):
-                low = _extreme(e, ranges, low=True)
-                high = _extreme(L.minus(e, L.minus(extent, L.Int(1))), ranges, low=False)
+                low = extreme(e, ranges, low=True)
+                high = extreme(L.minus(e, L.minus(extent, L.Int(1))), ranges, low=False)
                 b.append((expr({k: -v for k, v in low.items()}), expr(high)))
             border.add(tuple(b))
         if len(border) != 1:
@@ -408,7 +408,7 @@ def _rows(stop: L.Expr, width: str) -> L.Expr:
 
 
 def register_block(outer: str, maps: int, inner: str, positions: int, like: str,
-                   slack: tuple[str, ...] = ()) -> Pass:
+                   slack: tuple[str, ...] = (), leftover: bool = False) -> Pass:
     """The pass blocking ``for outer: for inner: body`` by ``maps × positions`` into scalars.
 
     The ``outer`` loop steps by ``maps`` over its whole blocks (the rest run the nest as it was); the
@@ -418,7 +418,9 @@ def register_block(outer: str, maps: int, inner: str, positions: int, like: str,
     depends on, named ``<local>_<u>_<v>``, ``like``'s dtype; statements around the contraction run
     once per copy; in the contraction's innermost loop every distinct array read of the copies is
     loaded once into a scalar, then each copy's update runs. A store into an array of ``slack``
-    (which holds ``positions`` points past the inner loop's end: :func:`stage`) is not guarded.
+    (which holds ``positions`` points past the inner loop's end: :func:`stage`) is not guarded. With
+    ``leftover`` only the loop over ``outer`` that does not start at 0 is blocked: the maps an earlier
+    block of more left over.
     """
 
     def run(kernel: L.Kernel) -> L.Kernel:
@@ -426,7 +428,8 @@ def register_block(outer: str, maps: int, inner: str, positions: int, like: str,
 
         def replace(n: L.Stmt) -> tuple[L.Stmt, ...] | None:
             if isinstance(n, L.Loop) and n.index == outer and len(n.body) == 1 \
-                    and isinstance(n.body[0], L.Loop) and n.body[0].index == inner:
+                    and isinstance(n.body[0], L.Loop) and n.body[0].index == inner \
+                    and (n.start != L.Int(0) or not leftover):
                 done.append(n)
                 return _Blocker(n, maps, positions, like, taken, slack).blocked()
             return None

@@ -84,6 +84,13 @@ class Target:
         but took 40-60 s to compile."""
         return (4, 2, 8)
 
+    @property
+    def valid_gradient(self) -> tuple[int, int]:
+        """The block ``(maps, lanes)`` of a valid convolution's kernel gradient (:mod:`.validgrad`):
+        ``maps`` output maps, each summed in ``lanes`` interleaved partial sums of consecutive positions;
+        a step loads ``maps + 1`` vectors for ``maps`` multiply-adds, ``2·maps + 1`` registers of 16."""
+        return (8, 8)
+
     def describe(self) -> str:
         """``avx2 (znver3): 8 float32 / 4 float64 lanes, 16 vector registers``."""
         return (f"{self.isa} ({self.cpu}): {self.lanes(4)} float32 / {self.lanes(8)} float64 lanes, "

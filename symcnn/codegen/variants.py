@@ -24,6 +24,8 @@ from .ir import Kernel, Module
 from .passes import outlined
 from .plain import kernel_trees
 from .target import Target, carried
+from .validblock import valid_outer_product
+from .validgrad import valid_kernel_gradient
 
 __all__ = ["VECTOR_BITS", "blocked_variants", "shapes"]
 
@@ -34,6 +36,13 @@ VECTOR_BITS = "_VECTOR_BITS"
 #: The lines the variant's docstring starts with: an outer product's, a kernel gradient's.
 DOC = ("One schedule of {name}, which picks it by the sizes: register-blocked outer",
        "products (codegen/block.py).")
+DOC_VALID = ("One schedule of {name}, which picks it by the sizes: register-blocked outer",
+             "products over shifted copies of the input (codegen/validblock.py).")
+#: The narrowest vectors a valid convolution's block is carried for: on Zen 4 its 8 × 8 block (for
+#: 256-bit vectors) ran no faster than the inner products it would replace (:mod:`.validblock`).
+VALID_BITS = 512
+DOC_VALID_GRADIENT = ("One schedule of {name}, which picks it by the sizes: register-blocked lane",
+                      "sums over shifted copies of the input (codegen/validgrad.py).")
 DOC_GRADIENT = ("One schedule of {name}, which picks it by the sizes: register-blocked lane",
                 "sums over images and positions (codegen/gradblock.py).")
 
@@ -57,7 +66,8 @@ def blocked_variants(d: Derivation, module: Module, target: Target) -> dict[str,
     out: dict[str, tuple[Blocked, ...]] = {}
     for tree in kernel_trees(d, module):
         if isinstance(tree, L.Kernel) and tree.name in windowed:
-            found = _outer_products(tree, sizes, target) or _kernel_gradient(tree, sizes, target)
+            found = (_outer_products(tree, sizes, target) or _valid_outer_products(tree, sizes, target)
+                     or _kernel_gradient(tree, sizes, target) or _valid_kernel_gradient(tree, sizes, target))
             if found:
                 out[tree.name] = found
     return out
@@ -70,11 +80,38 @@ def _outer_products(tree: L.Kernel, sizes: dict, target: Target) -> tuple[Blocke
                        lambda t, name: outer_product(tree, sizes, *t.outer, name))
 
 
+def _valid_outer_products(tree: L.Kernel, sizes: dict, target: Target) -> tuple[Blocked, ...]:
+    """``tree``'s outer-product blocks as a valid convolution (:func:`.validblock.valid_outer_product`),
+    one for each target the folder carries whose vectors are at least :data:`VALID_BITS` wide."""
+    out = []
+    for t in carried(target, "outer"):
+        if t.vector_bits < VALID_BITS:
+            continue
+        name = f"{tree.name}_block" if t is target else f"{tree.name}_block{t.vector_bits}"
+        b = valid_outer_product(tree, sizes, *t.outer, name)
+        if b is None:
+            return ()
+        doc = DOC_VALID
+        if t is not target:
+            wide = L.Cmp(">=", L.Var(VECTOR_BITS), L.Int(t.vector_bits))
+            b = Blocked(b.kernel, (wide, *b.conds), f"{t.vector_bits}-bit vectors")
+            doc = (DOC_VALID[0], f"{DOC_VALID[1][:-1]}, sized for {t.vector_bits}-bit vectors.")
+        out.append(_documented(b, tree, doc))
+    return tuple(out)
+
+
 def _kernel_gradient(tree: L.Kernel, sizes: dict, target: Target) -> tuple[Blocked, ...]:
     """``tree``'s kernel-gradient blocks (:func:`.gradblock.kernel_gradient`), one for each target the
     folder carries."""
     return _per_target(tree, target, "gradient", DOC_GRADIENT,
                        lambda t, name: kernel_gradient(tree, sizes, *t.gradient, name))
+
+
+def _valid_kernel_gradient(tree: L.Kernel, sizes: dict, target: Target) -> tuple[Blocked, ...]:
+    """``tree``'s kernel-gradient block as a valid convolution's (:func:`.validgrad.valid_kernel_gradient`),
+    sized by :attr:`.target.Target.valid_gradient`."""
+    b = valid_kernel_gradient(tree, sizes, *target.valid_gradient, f"{tree.name}_block")
+    return () if b is None else (_documented(b, tree, DOC_VALID_GRADIENT),)
 
 
 def _per_target(tree: L.Kernel, target: Target, block: str, lines: tuple[str, str],
