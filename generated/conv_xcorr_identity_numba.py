@@ -109,41 +109,10 @@ def forward_U_block512_one(B, C, Ho, KH, KW, M, U, Wo, X, _kp, _kt, _wp, n):
             for _c2 in range(Ho + KH - 1):
                 for _c3 in range(_wp):
                     _xp[_c0, _c1, np.uint64(_wp*_c2 + _c3)] = X[n, _c0, _c2, _c1 + _c3]
+    _up = np.empty((M, Ho*_wp + 16), dtype=U.dtype)
     _j_split = (M // 8)*8
     for j in range(0, _j_split, 8):
         for _f in range(0, Ho*_wp, 16):
-            y_0 = _f // _wp
-            y_1 = (_f + 1) // _wp
-            y_2 = (_f + 2) // _wp
-            y_3 = (_f + 3) // _wp
-            y_4 = (_f + 4) // _wp
-            y_5 = (_f + 5) // _wp
-            y_6 = (_f + 6) // _wp
-            y_7 = (_f + 7) // _wp
-            y_8 = (_f + 8) // _wp
-            y_9 = (_f + 9) // _wp
-            y_10 = (_f + 10) // _wp
-            y_11 = (_f + 11) // _wp
-            y_12 = (_f + 12) // _wp
-            y_13 = (_f + 13) // _wp
-            y_14 = (_f + 14) // _wp
-            y_15 = (_f + 15) // _wp
-            x_0 = _f - _wp*y_0
-            x_1 = _f + 1 - _wp*y_1
-            x_2 = _f + 2 - _wp*y_2
-            x_3 = _f + 3 - _wp*y_3
-            x_4 = _f + 4 - _wp*y_4
-            x_5 = _f + 5 - _wp*y_5
-            x_6 = _f + 6 - _wp*y_6
-            x_7 = _f + 7 - _wp*y_7
-            x_8 = _f + 8 - _wp*y_8
-            x_9 = _f + 9 - _wp*y_9
-            x_10 = _f + 10 - _wp*y_10
-            x_11 = _f + 11 - _wp*y_11
-            x_12 = _f + 12 - _wp*y_12
-            x_13 = _f + 13 - _wp*y_13
-            x_14 = _f + 14 - _wp*y_14
-            x_15 = _f + 15 - _wp*y_15
             _acc_0_0 = U.dtype.type(0)
             _acc_0_1 = U.dtype.type(0)
             _acc_0_2 = U.dtype.type(0)
@@ -555,297 +524,137 @@ def forward_U_block512_one(B, C, Ho, KH, KW, M, U, Wo, X, _kp, _kt, _wp, n):
                         _acc_7_13 += _r7*_r21
                         _acc_7_14 += _r7*_r22
                         _acc_7_15 += _r7*_r23
-            if x_0 < Wo:
-                U[n, j, y_0, x_0] = _acc_0_0
-            if _f + 1 < Ho*_wp and x_1 < Wo:
-                U[n, j, y_1, x_1] = _acc_0_1
-            if _f + 2 < Ho*_wp and x_2 < Wo:
-                U[n, j, y_2, x_2] = _acc_0_2
-            if _f + 3 < Ho*_wp and x_3 < Wo:
-                U[n, j, y_3, x_3] = _acc_0_3
-            if _f + 4 < Ho*_wp and x_4 < Wo:
-                U[n, j, y_4, x_4] = _acc_0_4
-            if _f + 5 < Ho*_wp and x_5 < Wo:
-                U[n, j, y_5, x_5] = _acc_0_5
-            if _f + 6 < Ho*_wp and x_6 < Wo:
-                U[n, j, y_6, x_6] = _acc_0_6
-            if _f + 7 < Ho*_wp and x_7 < Wo:
-                U[n, j, y_7, x_7] = _acc_0_7
-            if _f + 8 < Ho*_wp and x_8 < Wo:
-                U[n, j, y_8, x_8] = _acc_0_8
-            if _f + 9 < Ho*_wp and x_9 < Wo:
-                U[n, j, y_9, x_9] = _acc_0_9
-            if _f + 10 < Ho*_wp and x_10 < Wo:
-                U[n, j, y_10, x_10] = _acc_0_10
-            if _f + 11 < Ho*_wp and x_11 < Wo:
-                U[n, j, y_11, x_11] = _acc_0_11
-            if _f + 12 < Ho*_wp and x_12 < Wo:
-                U[n, j, y_12, x_12] = _acc_0_12
-            if _f + 13 < Ho*_wp and x_13 < Wo:
-                U[n, j, y_13, x_13] = _acc_0_13
-            if _f + 14 < Ho*_wp and x_14 < Wo:
-                U[n, j, y_14, x_14] = _acc_0_14
-            if _f + 15 < Ho*_wp and x_15 < Wo:
-                U[n, j, y_15, x_15] = _acc_0_15
-            if x_0 < Wo:
-                U[n, j + 1, y_0, x_0] = _acc_1_0
-            if _f + 1 < Ho*_wp and x_1 < Wo:
-                U[n, j + 1, y_1, x_1] = _acc_1_1
-            if _f + 2 < Ho*_wp and x_2 < Wo:
-                U[n, j + 1, y_2, x_2] = _acc_1_2
-            if _f + 3 < Ho*_wp and x_3 < Wo:
-                U[n, j + 1, y_3, x_3] = _acc_1_3
-            if _f + 4 < Ho*_wp and x_4 < Wo:
-                U[n, j + 1, y_4, x_4] = _acc_1_4
-            if _f + 5 < Ho*_wp and x_5 < Wo:
-                U[n, j + 1, y_5, x_5] = _acc_1_5
-            if _f + 6 < Ho*_wp and x_6 < Wo:
-                U[n, j + 1, y_6, x_6] = _acc_1_6
-            if _f + 7 < Ho*_wp and x_7 < Wo:
-                U[n, j + 1, y_7, x_7] = _acc_1_7
-            if _f + 8 < Ho*_wp and x_8 < Wo:
-                U[n, j + 1, y_8, x_8] = _acc_1_8
-            if _f + 9 < Ho*_wp and x_9 < Wo:
-                U[n, j + 1, y_9, x_9] = _acc_1_9
-            if _f + 10 < Ho*_wp and x_10 < Wo:
-                U[n, j + 1, y_10, x_10] = _acc_1_10
-            if _f + 11 < Ho*_wp and x_11 < Wo:
-                U[n, j + 1, y_11, x_11] = _acc_1_11
-            if _f + 12 < Ho*_wp and x_12 < Wo:
-                U[n, j + 1, y_12, x_12] = _acc_1_12
-            if _f + 13 < Ho*_wp and x_13 < Wo:
-                U[n, j + 1, y_13, x_13] = _acc_1_13
-            if _f + 14 < Ho*_wp and x_14 < Wo:
-                U[n, j + 1, y_14, x_14] = _acc_1_14
-            if _f + 15 < Ho*_wp and x_15 < Wo:
-                U[n, j + 1, y_15, x_15] = _acc_1_15
-            if x_0 < Wo:
-                U[n, j + 2, y_0, x_0] = _acc_2_0
-            if _f + 1 < Ho*_wp and x_1 < Wo:
-                U[n, j + 2, y_1, x_1] = _acc_2_1
-            if _f + 2 < Ho*_wp and x_2 < Wo:
-                U[n, j + 2, y_2, x_2] = _acc_2_2
-            if _f + 3 < Ho*_wp and x_3 < Wo:
-                U[n, j + 2, y_3, x_3] = _acc_2_3
-            if _f + 4 < Ho*_wp and x_4 < Wo:
-                U[n, j + 2, y_4, x_4] = _acc_2_4
-            if _f + 5 < Ho*_wp and x_5 < Wo:
-                U[n, j + 2, y_5, x_5] = _acc_2_5
-            if _f + 6 < Ho*_wp and x_6 < Wo:
-                U[n, j + 2, y_6, x_6] = _acc_2_6
-            if _f + 7 < Ho*_wp and x_7 < Wo:
-                U[n, j + 2, y_7, x_7] = _acc_2_7
-            if _f + 8 < Ho*_wp and x_8 < Wo:
-                U[n, j + 2, y_8, x_8] = _acc_2_8
-            if _f + 9 < Ho*_wp and x_9 < Wo:
-                U[n, j + 2, y_9, x_9] = _acc_2_9
-            if _f + 10 < Ho*_wp and x_10 < Wo:
-                U[n, j + 2, y_10, x_10] = _acc_2_10
-            if _f + 11 < Ho*_wp and x_11 < Wo:
-                U[n, j + 2, y_11, x_11] = _acc_2_11
-            if _f + 12 < Ho*_wp and x_12 < Wo:
-                U[n, j + 2, y_12, x_12] = _acc_2_12
-            if _f + 13 < Ho*_wp and x_13 < Wo:
-                U[n, j + 2, y_13, x_13] = _acc_2_13
-            if _f + 14 < Ho*_wp and x_14 < Wo:
-                U[n, j + 2, y_14, x_14] = _acc_2_14
-            if _f + 15 < Ho*_wp and x_15 < Wo:
-                U[n, j + 2, y_15, x_15] = _acc_2_15
-            if x_0 < Wo:
-                U[n, j + 3, y_0, x_0] = _acc_3_0
-            if _f + 1 < Ho*_wp and x_1 < Wo:
-                U[n, j + 3, y_1, x_1] = _acc_3_1
-            if _f + 2 < Ho*_wp and x_2 < Wo:
-                U[n, j + 3, y_2, x_2] = _acc_3_2
-            if _f + 3 < Ho*_wp and x_3 < Wo:
-                U[n, j + 3, y_3, x_3] = _acc_3_3
-            if _f + 4 < Ho*_wp and x_4 < Wo:
-                U[n, j + 3, y_4, x_4] = _acc_3_4
-            if _f + 5 < Ho*_wp and x_5 < Wo:
-                U[n, j + 3, y_5, x_5] = _acc_3_5
-            if _f + 6 < Ho*_wp and x_6 < Wo:
-                U[n, j + 3, y_6, x_6] = _acc_3_6
-            if _f + 7 < Ho*_wp and x_7 < Wo:
-                U[n, j + 3, y_7, x_7] = _acc_3_7
-            if _f + 8 < Ho*_wp and x_8 < Wo:
-                U[n, j + 3, y_8, x_8] = _acc_3_8
-            if _f + 9 < Ho*_wp and x_9 < Wo:
-                U[n, j + 3, y_9, x_9] = _acc_3_9
-            if _f + 10 < Ho*_wp and x_10 < Wo:
-                U[n, j + 3, y_10, x_10] = _acc_3_10
-            if _f + 11 < Ho*_wp and x_11 < Wo:
-                U[n, j + 3, y_11, x_11] = _acc_3_11
-            if _f + 12 < Ho*_wp and x_12 < Wo:
-                U[n, j + 3, y_12, x_12] = _acc_3_12
-            if _f + 13 < Ho*_wp and x_13 < Wo:
-                U[n, j + 3, y_13, x_13] = _acc_3_13
-            if _f + 14 < Ho*_wp and x_14 < Wo:
-                U[n, j + 3, y_14, x_14] = _acc_3_14
-            if _f + 15 < Ho*_wp and x_15 < Wo:
-                U[n, j + 3, y_15, x_15] = _acc_3_15
-            if x_0 < Wo:
-                U[n, j + 4, y_0, x_0] = _acc_4_0
-            if _f + 1 < Ho*_wp and x_1 < Wo:
-                U[n, j + 4, y_1, x_1] = _acc_4_1
-            if _f + 2 < Ho*_wp and x_2 < Wo:
-                U[n, j + 4, y_2, x_2] = _acc_4_2
-            if _f + 3 < Ho*_wp and x_3 < Wo:
-                U[n, j + 4, y_3, x_3] = _acc_4_3
-            if _f + 4 < Ho*_wp and x_4 < Wo:
-                U[n, j + 4, y_4, x_4] = _acc_4_4
-            if _f + 5 < Ho*_wp and x_5 < Wo:
-                U[n, j + 4, y_5, x_5] = _acc_4_5
-            if _f + 6 < Ho*_wp and x_6 < Wo:
-                U[n, j + 4, y_6, x_6] = _acc_4_6
-            if _f + 7 < Ho*_wp and x_7 < Wo:
-                U[n, j + 4, y_7, x_7] = _acc_4_7
-            if _f + 8 < Ho*_wp and x_8 < Wo:
-                U[n, j + 4, y_8, x_8] = _acc_4_8
-            if _f + 9 < Ho*_wp and x_9 < Wo:
-                U[n, j + 4, y_9, x_9] = _acc_4_9
-            if _f + 10 < Ho*_wp and x_10 < Wo:
-                U[n, j + 4, y_10, x_10] = _acc_4_10
-            if _f + 11 < Ho*_wp and x_11 < Wo:
-                U[n, j + 4, y_11, x_11] = _acc_4_11
-            if _f + 12 < Ho*_wp and x_12 < Wo:
-                U[n, j + 4, y_12, x_12] = _acc_4_12
-            if _f + 13 < Ho*_wp and x_13 < Wo:
-                U[n, j + 4, y_13, x_13] = _acc_4_13
-            if _f + 14 < Ho*_wp and x_14 < Wo:
-                U[n, j + 4, y_14, x_14] = _acc_4_14
-            if _f + 15 < Ho*_wp and x_15 < Wo:
-                U[n, j + 4, y_15, x_15] = _acc_4_15
-            if x_0 < Wo:
-                U[n, j + 5, y_0, x_0] = _acc_5_0
-            if _f + 1 < Ho*_wp and x_1 < Wo:
-                U[n, j + 5, y_1, x_1] = _acc_5_1
-            if _f + 2 < Ho*_wp and x_2 < Wo:
-                U[n, j + 5, y_2, x_2] = _acc_5_2
-            if _f + 3 < Ho*_wp and x_3 < Wo:
-                U[n, j + 5, y_3, x_3] = _acc_5_3
-            if _f + 4 < Ho*_wp and x_4 < Wo:
-                U[n, j + 5, y_4, x_4] = _acc_5_4
-            if _f + 5 < Ho*_wp and x_5 < Wo:
-                U[n, j + 5, y_5, x_5] = _acc_5_5
-            if _f + 6 < Ho*_wp and x_6 < Wo:
-                U[n, j + 5, y_6, x_6] = _acc_5_6
-            if _f + 7 < Ho*_wp and x_7 < Wo:
-                U[n, j + 5, y_7, x_7] = _acc_5_7
-            if _f + 8 < Ho*_wp and x_8 < Wo:
-                U[n, j + 5, y_8, x_8] = _acc_5_8
-            if _f + 9 < Ho*_wp and x_9 < Wo:
-                U[n, j + 5, y_9, x_9] = _acc_5_9
-            if _f + 10 < Ho*_wp and x_10 < Wo:
-                U[n, j + 5, y_10, x_10] = _acc_5_10
-            if _f + 11 < Ho*_wp and x_11 < Wo:
-                U[n, j + 5, y_11, x_11] = _acc_5_11
-            if _f + 12 < Ho*_wp and x_12 < Wo:
-                U[n, j + 5, y_12, x_12] = _acc_5_12
-            if _f + 13 < Ho*_wp and x_13 < Wo:
-                U[n, j + 5, y_13, x_13] = _acc_5_13
-            if _f + 14 < Ho*_wp and x_14 < Wo:
-                U[n, j + 5, y_14, x_14] = _acc_5_14
-            if _f + 15 < Ho*_wp and x_15 < Wo:
-                U[n, j + 5, y_15, x_15] = _acc_5_15
-            if x_0 < Wo:
-                U[n, j + 6, y_0, x_0] = _acc_6_0
-            if _f + 1 < Ho*_wp and x_1 < Wo:
-                U[n, j + 6, y_1, x_1] = _acc_6_1
-            if _f + 2 < Ho*_wp and x_2 < Wo:
-                U[n, j + 6, y_2, x_2] = _acc_6_2
-            if _f + 3 < Ho*_wp and x_3 < Wo:
-                U[n, j + 6, y_3, x_3] = _acc_6_3
-            if _f + 4 < Ho*_wp and x_4 < Wo:
-                U[n, j + 6, y_4, x_4] = _acc_6_4
-            if _f + 5 < Ho*_wp and x_5 < Wo:
-                U[n, j + 6, y_5, x_5] = _acc_6_5
-            if _f + 6 < Ho*_wp and x_6 < Wo:
-                U[n, j + 6, y_6, x_6] = _acc_6_6
-            if _f + 7 < Ho*_wp and x_7 < Wo:
-                U[n, j + 6, y_7, x_7] = _acc_6_7
-            if _f + 8 < Ho*_wp and x_8 < Wo:
-                U[n, j + 6, y_8, x_8] = _acc_6_8
-            if _f + 9 < Ho*_wp and x_9 < Wo:
-                U[n, j + 6, y_9, x_9] = _acc_6_9
-            if _f + 10 < Ho*_wp and x_10 < Wo:
-                U[n, j + 6, y_10, x_10] = _acc_6_10
-            if _f + 11 < Ho*_wp and x_11 < Wo:
-                U[n, j + 6, y_11, x_11] = _acc_6_11
-            if _f + 12 < Ho*_wp and x_12 < Wo:
-                U[n, j + 6, y_12, x_12] = _acc_6_12
-            if _f + 13 < Ho*_wp and x_13 < Wo:
-                U[n, j + 6, y_13, x_13] = _acc_6_13
-            if _f + 14 < Ho*_wp and x_14 < Wo:
-                U[n, j + 6, y_14, x_14] = _acc_6_14
-            if _f + 15 < Ho*_wp and x_15 < Wo:
-                U[n, j + 6, y_15, x_15] = _acc_6_15
-            if x_0 < Wo:
-                U[n, j + 7, y_0, x_0] = _acc_7_0
-            if _f + 1 < Ho*_wp and x_1 < Wo:
-                U[n, j + 7, y_1, x_1] = _acc_7_1
-            if _f + 2 < Ho*_wp and x_2 < Wo:
-                U[n, j + 7, y_2, x_2] = _acc_7_2
-            if _f + 3 < Ho*_wp and x_3 < Wo:
-                U[n, j + 7, y_3, x_3] = _acc_7_3
-            if _f + 4 < Ho*_wp and x_4 < Wo:
-                U[n, j + 7, y_4, x_4] = _acc_7_4
-            if _f + 5 < Ho*_wp and x_5 < Wo:
-                U[n, j + 7, y_5, x_5] = _acc_7_5
-            if _f + 6 < Ho*_wp and x_6 < Wo:
-                U[n, j + 7, y_6, x_6] = _acc_7_6
-            if _f + 7 < Ho*_wp and x_7 < Wo:
-                U[n, j + 7, y_7, x_7] = _acc_7_7
-            if _f + 8 < Ho*_wp and x_8 < Wo:
-                U[n, j + 7, y_8, x_8] = _acc_7_8
-            if _f + 9 < Ho*_wp and x_9 < Wo:
-                U[n, j + 7, y_9, x_9] = _acc_7_9
-            if _f + 10 < Ho*_wp and x_10 < Wo:
-                U[n, j + 7, y_10, x_10] = _acc_7_10
-            if _f + 11 < Ho*_wp and x_11 < Wo:
-                U[n, j + 7, y_11, x_11] = _acc_7_11
-            if _f + 12 < Ho*_wp and x_12 < Wo:
-                U[n, j + 7, y_12, x_12] = _acc_7_12
-            if _f + 13 < Ho*_wp and x_13 < Wo:
-                U[n, j + 7, y_13, x_13] = _acc_7_13
-            if _f + 14 < Ho*_wp and x_14 < Wo:
-                U[n, j + 7, y_14, x_14] = _acc_7_14
-            if _f + 15 < Ho*_wp and x_15 < Wo:
-                U[n, j + 7, y_15, x_15] = _acc_7_15
+            _up[j, np.uint64(_f)] = _acc_0_0
+            _up[j, np.uint64(_f + 1)] = _acc_0_1
+            _up[j, np.uint64(_f + 2)] = _acc_0_2
+            _up[j, np.uint64(_f + 3)] = _acc_0_3
+            _up[j, np.uint64(_f + 4)] = _acc_0_4
+            _up[j, np.uint64(_f + 5)] = _acc_0_5
+            _up[j, np.uint64(_f + 6)] = _acc_0_6
+            _up[j, np.uint64(_f + 7)] = _acc_0_7
+            _up[j, np.uint64(_f + 8)] = _acc_0_8
+            _up[j, np.uint64(_f + 9)] = _acc_0_9
+            _up[j, np.uint64(_f + 10)] = _acc_0_10
+            _up[j, np.uint64(_f + 11)] = _acc_0_11
+            _up[j, np.uint64(_f + 12)] = _acc_0_12
+            _up[j, np.uint64(_f + 13)] = _acc_0_13
+            _up[j, np.uint64(_f + 14)] = _acc_0_14
+            _up[j, np.uint64(_f + 15)] = _acc_0_15
+            _up[j + 1, np.uint64(_f)] = _acc_1_0
+            _up[j + 1, np.uint64(_f + 1)] = _acc_1_1
+            _up[j + 1, np.uint64(_f + 2)] = _acc_1_2
+            _up[j + 1, np.uint64(_f + 3)] = _acc_1_3
+            _up[j + 1, np.uint64(_f + 4)] = _acc_1_4
+            _up[j + 1, np.uint64(_f + 5)] = _acc_1_5
+            _up[j + 1, np.uint64(_f + 6)] = _acc_1_6
+            _up[j + 1, np.uint64(_f + 7)] = _acc_1_7
+            _up[j + 1, np.uint64(_f + 8)] = _acc_1_8
+            _up[j + 1, np.uint64(_f + 9)] = _acc_1_9
+            _up[j + 1, np.uint64(_f + 10)] = _acc_1_10
+            _up[j + 1, np.uint64(_f + 11)] = _acc_1_11
+            _up[j + 1, np.uint64(_f + 12)] = _acc_1_12
+            _up[j + 1, np.uint64(_f + 13)] = _acc_1_13
+            _up[j + 1, np.uint64(_f + 14)] = _acc_1_14
+            _up[j + 1, np.uint64(_f + 15)] = _acc_1_15
+            _up[j + 2, np.uint64(_f)] = _acc_2_0
+            _up[j + 2, np.uint64(_f + 1)] = _acc_2_1
+            _up[j + 2, np.uint64(_f + 2)] = _acc_2_2
+            _up[j + 2, np.uint64(_f + 3)] = _acc_2_3
+            _up[j + 2, np.uint64(_f + 4)] = _acc_2_4
+            _up[j + 2, np.uint64(_f + 5)] = _acc_2_5
+            _up[j + 2, np.uint64(_f + 6)] = _acc_2_6
+            _up[j + 2, np.uint64(_f + 7)] = _acc_2_7
+            _up[j + 2, np.uint64(_f + 8)] = _acc_2_8
+            _up[j + 2, np.uint64(_f + 9)] = _acc_2_9
+            _up[j + 2, np.uint64(_f + 10)] = _acc_2_10
+            _up[j + 2, np.uint64(_f + 11)] = _acc_2_11
+            _up[j + 2, np.uint64(_f + 12)] = _acc_2_12
+            _up[j + 2, np.uint64(_f + 13)] = _acc_2_13
+            _up[j + 2, np.uint64(_f + 14)] = _acc_2_14
+            _up[j + 2, np.uint64(_f + 15)] = _acc_2_15
+            _up[j + 3, np.uint64(_f)] = _acc_3_0
+            _up[j + 3, np.uint64(_f + 1)] = _acc_3_1
+            _up[j + 3, np.uint64(_f + 2)] = _acc_3_2
+            _up[j + 3, np.uint64(_f + 3)] = _acc_3_3
+            _up[j + 3, np.uint64(_f + 4)] = _acc_3_4
+            _up[j + 3, np.uint64(_f + 5)] = _acc_3_5
+            _up[j + 3, np.uint64(_f + 6)] = _acc_3_6
+            _up[j + 3, np.uint64(_f + 7)] = _acc_3_7
+            _up[j + 3, np.uint64(_f + 8)] = _acc_3_8
+            _up[j + 3, np.uint64(_f + 9)] = _acc_3_9
+            _up[j + 3, np.uint64(_f + 10)] = _acc_3_10
+            _up[j + 3, np.uint64(_f + 11)] = _acc_3_11
+            _up[j + 3, np.uint64(_f + 12)] = _acc_3_12
+            _up[j + 3, np.uint64(_f + 13)] = _acc_3_13
+            _up[j + 3, np.uint64(_f + 14)] = _acc_3_14
+            _up[j + 3, np.uint64(_f + 15)] = _acc_3_15
+            _up[j + 4, np.uint64(_f)] = _acc_4_0
+            _up[j + 4, np.uint64(_f + 1)] = _acc_4_1
+            _up[j + 4, np.uint64(_f + 2)] = _acc_4_2
+            _up[j + 4, np.uint64(_f + 3)] = _acc_4_3
+            _up[j + 4, np.uint64(_f + 4)] = _acc_4_4
+            _up[j + 4, np.uint64(_f + 5)] = _acc_4_5
+            _up[j + 4, np.uint64(_f + 6)] = _acc_4_6
+            _up[j + 4, np.uint64(_f + 7)] = _acc_4_7
+            _up[j + 4, np.uint64(_f + 8)] = _acc_4_8
+            _up[j + 4, np.uint64(_f + 9)] = _acc_4_9
+            _up[j + 4, np.uint64(_f + 10)] = _acc_4_10
+            _up[j + 4, np.uint64(_f + 11)] = _acc_4_11
+            _up[j + 4, np.uint64(_f + 12)] = _acc_4_12
+            _up[j + 4, np.uint64(_f + 13)] = _acc_4_13
+            _up[j + 4, np.uint64(_f + 14)] = _acc_4_14
+            _up[j + 4, np.uint64(_f + 15)] = _acc_4_15
+            _up[j + 5, np.uint64(_f)] = _acc_5_0
+            _up[j + 5, np.uint64(_f + 1)] = _acc_5_1
+            _up[j + 5, np.uint64(_f + 2)] = _acc_5_2
+            _up[j + 5, np.uint64(_f + 3)] = _acc_5_3
+            _up[j + 5, np.uint64(_f + 4)] = _acc_5_4
+            _up[j + 5, np.uint64(_f + 5)] = _acc_5_5
+            _up[j + 5, np.uint64(_f + 6)] = _acc_5_6
+            _up[j + 5, np.uint64(_f + 7)] = _acc_5_7
+            _up[j + 5, np.uint64(_f + 8)] = _acc_5_8
+            _up[j + 5, np.uint64(_f + 9)] = _acc_5_9
+            _up[j + 5, np.uint64(_f + 10)] = _acc_5_10
+            _up[j + 5, np.uint64(_f + 11)] = _acc_5_11
+            _up[j + 5, np.uint64(_f + 12)] = _acc_5_12
+            _up[j + 5, np.uint64(_f + 13)] = _acc_5_13
+            _up[j + 5, np.uint64(_f + 14)] = _acc_5_14
+            _up[j + 5, np.uint64(_f + 15)] = _acc_5_15
+            _up[j + 6, np.uint64(_f)] = _acc_6_0
+            _up[j + 6, np.uint64(_f + 1)] = _acc_6_1
+            _up[j + 6, np.uint64(_f + 2)] = _acc_6_2
+            _up[j + 6, np.uint64(_f + 3)] = _acc_6_3
+            _up[j + 6, np.uint64(_f + 4)] = _acc_6_4
+            _up[j + 6, np.uint64(_f + 5)] = _acc_6_5
+            _up[j + 6, np.uint64(_f + 6)] = _acc_6_6
+            _up[j + 6, np.uint64(_f + 7)] = _acc_6_7
+            _up[j + 6, np.uint64(_f + 8)] = _acc_6_8
+            _up[j + 6, np.uint64(_f + 9)] = _acc_6_9
+            _up[j + 6, np.uint64(_f + 10)] = _acc_6_10
+            _up[j + 6, np.uint64(_f + 11)] = _acc_6_11
+            _up[j + 6, np.uint64(_f + 12)] = _acc_6_12
+            _up[j + 6, np.uint64(_f + 13)] = _acc_6_13
+            _up[j + 6, np.uint64(_f + 14)] = _acc_6_14
+            _up[j + 6, np.uint64(_f + 15)] = _acc_6_15
+            _up[j + 7, np.uint64(_f)] = _acc_7_0
+            _up[j + 7, np.uint64(_f + 1)] = _acc_7_1
+            _up[j + 7, np.uint64(_f + 2)] = _acc_7_2
+            _up[j + 7, np.uint64(_f + 3)] = _acc_7_3
+            _up[j + 7, np.uint64(_f + 4)] = _acc_7_4
+            _up[j + 7, np.uint64(_f + 5)] = _acc_7_5
+            _up[j + 7, np.uint64(_f + 6)] = _acc_7_6
+            _up[j + 7, np.uint64(_f + 7)] = _acc_7_7
+            _up[j + 7, np.uint64(_f + 8)] = _acc_7_8
+            _up[j + 7, np.uint64(_f + 9)] = _acc_7_9
+            _up[j + 7, np.uint64(_f + 10)] = _acc_7_10
+            _up[j + 7, np.uint64(_f + 11)] = _acc_7_11
+            _up[j + 7, np.uint64(_f + 12)] = _acc_7_12
+            _up[j + 7, np.uint64(_f + 13)] = _acc_7_13
+            _up[j + 7, np.uint64(_f + 14)] = _acc_7_14
+            _up[j + 7, np.uint64(_f + 15)] = _acc_7_15
     _j_split1 = _j_split + (M - _j_split) // 1
     for j in range(_j_split, _j_split1):
         for _f in range(0, Ho*_wp, 16):
-            y_0 = _f // _wp
-            y_1 = (_f + 1) // _wp
-            y_2 = (_f + 2) // _wp
-            y_3 = (_f + 3) // _wp
-            y_4 = (_f + 4) // _wp
-            y_5 = (_f + 5) // _wp
-            y_6 = (_f + 6) // _wp
-            y_7 = (_f + 7) // _wp
-            y_8 = (_f + 8) // _wp
-            y_9 = (_f + 9) // _wp
-            y_10 = (_f + 10) // _wp
-            y_11 = (_f + 11) // _wp
-            y_12 = (_f + 12) // _wp
-            y_13 = (_f + 13) // _wp
-            y_14 = (_f + 14) // _wp
-            y_15 = (_f + 15) // _wp
-            x_0 = _f - _wp*y_0
-            x_1 = _f + 1 - _wp*y_1
-            x_2 = _f + 2 - _wp*y_2
-            x_3 = _f + 3 - _wp*y_3
-            x_4 = _f + 4 - _wp*y_4
-            x_5 = _f + 5 - _wp*y_5
-            x_6 = _f + 6 - _wp*y_6
-            x_7 = _f + 7 - _wp*y_7
-            x_8 = _f + 8 - _wp*y_8
-            x_9 = _f + 9 - _wp*y_9
-            x_10 = _f + 10 - _wp*y_10
-            x_11 = _f + 11 - _wp*y_11
-            x_12 = _f + 12 - _wp*y_12
-            x_13 = _f + 13 - _wp*y_13
-            x_14 = _f + 14 - _wp*y_14
-            x_15 = _f + 15 - _wp*y_15
             _acc_0_0 = U.dtype.type(0)
             _acc_0_1 = U.dtype.type(0)
             _acc_0_2 = U.dtype.type(0)
@@ -914,50 +723,35 @@ def forward_U_block512_one(B, C, Ho, KH, KW, M, U, Wo, X, _kp, _kt, _wp, n):
                         _acc_0_13 += _r24*_r38
                         _acc_0_14 += _r24*_r39
                         _acc_0_15 += _r24*_r40
-            if x_0 < Wo:
-                U[n, j, y_0, x_0] = _acc_0_0
-            if _f + 1 < Ho*_wp and x_1 < Wo:
-                U[n, j, y_1, x_1] = _acc_0_1
-            if _f + 2 < Ho*_wp and x_2 < Wo:
-                U[n, j, y_2, x_2] = _acc_0_2
-            if _f + 3 < Ho*_wp and x_3 < Wo:
-                U[n, j, y_3, x_3] = _acc_0_3
-            if _f + 4 < Ho*_wp and x_4 < Wo:
-                U[n, j, y_4, x_4] = _acc_0_4
-            if _f + 5 < Ho*_wp and x_5 < Wo:
-                U[n, j, y_5, x_5] = _acc_0_5
-            if _f + 6 < Ho*_wp and x_6 < Wo:
-                U[n, j, y_6, x_6] = _acc_0_6
-            if _f + 7 < Ho*_wp and x_7 < Wo:
-                U[n, j, y_7, x_7] = _acc_0_7
-            if _f + 8 < Ho*_wp and x_8 < Wo:
-                U[n, j, y_8, x_8] = _acc_0_8
-            if _f + 9 < Ho*_wp and x_9 < Wo:
-                U[n, j, y_9, x_9] = _acc_0_9
-            if _f + 10 < Ho*_wp and x_10 < Wo:
-                U[n, j, y_10, x_10] = _acc_0_10
-            if _f + 11 < Ho*_wp and x_11 < Wo:
-                U[n, j, y_11, x_11] = _acc_0_11
-            if _f + 12 < Ho*_wp and x_12 < Wo:
-                U[n, j, y_12, x_12] = _acc_0_12
-            if _f + 13 < Ho*_wp and x_13 < Wo:
-                U[n, j, y_13, x_13] = _acc_0_13
-            if _f + 14 < Ho*_wp and x_14 < Wo:
-                U[n, j, y_14, x_14] = _acc_0_14
-            if _f + 15 < Ho*_wp and x_15 < Wo:
-                U[n, j, y_15, x_15] = _acc_0_15
+            _up[j, np.uint64(_f)] = _acc_0_0
+            _up[j, np.uint64(_f + 1)] = _acc_0_1
+            _up[j, np.uint64(_f + 2)] = _acc_0_2
+            _up[j, np.uint64(_f + 3)] = _acc_0_3
+            _up[j, np.uint64(_f + 4)] = _acc_0_4
+            _up[j, np.uint64(_f + 5)] = _acc_0_5
+            _up[j, np.uint64(_f + 6)] = _acc_0_6
+            _up[j, np.uint64(_f + 7)] = _acc_0_7
+            _up[j, np.uint64(_f + 8)] = _acc_0_8
+            _up[j, np.uint64(_f + 9)] = _acc_0_9
+            _up[j, np.uint64(_f + 10)] = _acc_0_10
+            _up[j, np.uint64(_f + 11)] = _acc_0_11
+            _up[j, np.uint64(_f + 12)] = _acc_0_12
+            _up[j, np.uint64(_f + 13)] = _acc_0_13
+            _up[j, np.uint64(_f + 14)] = _acc_0_14
+            _up[j, np.uint64(_f + 15)] = _acc_0_15
     for j in range(_j_split1, M):
         for _f in range(Ho*_wp):
-            y = _f // _wp
-            x = _f - _wp*y
             _acc = 0.0
             _acc += B[j]
             for i in range(C):
                 for a in range(KH):
                     for b in range(KW):
                         _acc += _kt[i, j, a, b]*_xp[i, b, np.uint64(_wp*a + _f)]
-            if x < Wo:
-                U[n, j, y, x] = _acc
+            _up[j, np.uint64(_f)] = _acc
+    for _s0 in range(M):
+        for _s1 in range(Ho):
+            for _s2 in range(Wo):
+                U[n, _s0, _s1, _s2] = _up[_s0, np.uint64(_wp*_s1 + _s2)]
 
 
 @njit(cache=True, parallel=True, fastmath={"contract", "reassoc"})

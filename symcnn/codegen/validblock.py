@@ -16,7 +16,8 @@ flattens the rows of the padded input, so a valid convolution's would carry
    ``_xp[i, b, Wo·r + x] = X[n, i, r, b + x]``. The window of tap ``(a, b)`` at
    position ``(y, x)`` is then ``_xp[i, b, Wo·(a + y) + x]``: the positions of
    a map are one run, with no dead columns, and the tap row ``a`` an offset.
-3. :func:`.block.flatten` fuses the positions into one loop; :func:`.block.register_block`
+3. :func:`.block.flatten` fuses the positions into one loop, :func:`.block.stage` stores
+   them side by side into a flat buffer copied into the target after; :func:`.block.register_block`
    blocks ``maps × positions`` (sized by :attr:`.target.Target.outer`), and
    blocks the maps left over one at a time (``1 × positions``: their reads
    are vectors still); :func:`.block.pack` packs the weights of whole blocks;
@@ -42,6 +43,7 @@ from collections.abc import Mapping, Sequence
 from . import loops as L
 from .block import (
     BUFFER,
+    STAGE,
     WIDTH,
     Blocked,
     extreme,
@@ -52,6 +54,7 @@ from .block import (
     parallel,
     register_block,
     replaced,
+    stage,
     unsigned,
 )
 from .passes import Pass, fresh
@@ -228,13 +231,13 @@ def valid_outer_product(tree: L.Kernel, shapes: Mapping[str, Sequence[L.Expr]], 
         if not isinstance(column, L.Var):
             return None
         kernel = shifted(inp.array, shapes[inp.array], target, positions, outer.index, column.name)(kernel)
-        kernel = flatten()(kernel)
+        kernel = stage(target, target, positions)(flatten()(kernel))
         position = next(n.body[0].index for n in L.walk(kernel)
                         if isinstance(n, L.Loop) and n.index == maps_loop.index)
-        for step in (register_block(maps_loop.index, maps, position, positions, target),
-                     register_block(maps_loop.index, 1, position, positions, target, leftover=True),
+        for step in (register_block(maps_loop.index, maps, position, positions, target, (STAGE,)),
+                     register_block(maps_loop.index, 1, position, positions, target, (STAGE,), leftover=True),
                      pack(WEIGHTS, shapes[weights.array], maps_loop.index, maps, target),
-                     parallel(outer.index), unsigned(BUFFER), first(WEIGHTS)):
+                     parallel(outer.index), unsigned(BUFFER), unsigned(STAGE), first(WEIGHTS)):
             kernel = step(kernel)
         nest = {n.index: n for n in L.walk(tree) if isinstance(n, L.Loop)}
         free = L.names(stores[0].target)
