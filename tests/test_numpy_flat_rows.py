@@ -22,6 +22,7 @@ SHAPES = [
     (5, 1, 7, 6, 5, 3, 5, True),
     (4, 3, 2, 9, 8, 5, 3, False),
     (2, 1, 1, 5, 5, 1, 1, True),
+    (2, 2, 3, 4, 2, 3, 5, True),  # a kernel wider than the image: its windows run past the next row
 ]
 
 
@@ -173,6 +174,50 @@ def test_reads_that_are_no_flat_correlation_fall_back(spec, monkeypatch):
     assert not called
     unfolded = np.ascontiguousarray(ops.view(x, axes, ranges, "t.fbv")).reshape(-1, 27)
     np.testing.assert_allclose(got, unfolded @ other, rtol=1e-5)
+
+
+@pytest.mark.parametrize(("shape", "read", "width"), [
+    ((2, 3, 4, 14, 9, 3, 3, True), "forward", 10),  # margins 1 and 1: W + 1, not W + 2
+    ((2, 3, 4, 14, 9, 3, 5, True), "forward", 11),  # margins 2 and 2
+    ((2, 3, 4, 12, 8, 5, 5, False), "full", 8),  # the input sensitivity of a 'valid' 5×5: W, none dropped
+])
+def test_a_rows_margins_are_shared_with_the_next_row(shape, read, width):
+    """A flat row is as long as its data and the wider margin: the zeros after one row's data are
+    the zeros before the next's."""
+    n, c, m, h, w, kh, kw, same = shape
+    if read == "forward":
+        source, (axes, ranges) = (n, c, h, w), reads(*shape)["forward"]
+    else:
+        source, (axes, ranges) = (n, m, h - kh + 1, w - kw + 1), full(n, m, h, w, kh, kw)
+    plan = ops._flat_plan(source, axes, ranges, 3)
+    assert plan is not None and plan[1][5] == width
+
+
+def full(n: int, m: int, h: int, w: int, kh: int, kw: int) -> tuple:
+    """``dU[n, j, p - a, q - b]`` over rows (n, p, q) of ``h × w``, columns (j, a, b): a 'valid'
+    correlation's input sensitivity, its windows reaching past ``dU`` by ``K - 1`` on every side."""
+    return ((((0, ((0, 1),), 1), (0, ((3, 1),), 1), (0, ((4, -1), (1, 1)), 1), (0, ((5, -1), (2, 1)), 1)),
+             ((0, n), (0, h), (0, w), (0, m), (0, kh), (0, kw))))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("w", "left"), [(7, 1), (6, 2), (1, 1), (3, 0)])
+def test_unequal_margins_equal_the_zero_padded_windows(w, left, dtype, monkeypatch):
+    """A 4-wide window ``X[…, x + b - left]``, margins ``left`` and ``3 - left``: on flat rows (the
+    narrower margin's zeros are the wider one's) as through the zero-padded view, unfolded."""
+    n, c, m, h = 3, 2, 5, 4
+    axes = ((0, ((0, 1),), 1), (0, ((3, 1),), 1), (-1, ((4, 1), (1, 1)), 1), (-left, ((5, 1), (2, 1)), 1))
+    ranges = ((0, n), (0, h), (0, w), (0, c), (0, 3), (0, 4))
+    assert ops._flat_plan((n, c, h, w), axes, ranges, 3)[1][5] == w + max(left, 3 - left)
+    rng = np.random.default_rng(w + left)
+    x = rng.standard_normal((n, c, h, w)).astype(dtype)
+    k = rng.standard_normal((c * 12, m)).astype(dtype)
+    expected = np.ascontiguousarray(ops.view(x, axes, ranges, "t.mv")).reshape(-1, c * 12) @ k
+    old, new = both_paths(lambda: ops.window_product(x, axes, ranges, 3, k, True, "t.m").reshape(-1, m),
+                          monkeypatch)
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(new, expected, **tol)
+    np.testing.assert_allclose(old, expected, **tol)
 
 
 def test_float32_takes_flat_rows_float64_and_wasteful_rows_do_not(monkeypatch):

@@ -286,9 +286,10 @@ FLAT_COPY = 0.25
 #: ``None``: on for float32, where it was measured faster.
 FLAT_ROWS: bool | None = None
 #: Flat rows only where fewer than one column in ``FLAT_WASTE`` is computed and dropped. Measured
-#: (one thread, float32, batch 50): 3×3 'same' on 28² (2 dropped per 28) and 14² (2 per 14) gain,
-#: forward and input sensitivity 1.1-2×; 5×5 'valid' on 28² (4 per 24) and 12² (4 per 8) lose,
-#: their kernel gradient no longer reusing the forward's unfolded windows (:func:`window_matrix`).
+#: (one thread, float32, batch 50): 3×3 'same' on 28² and 14² gain, forward and input sensitivity
+#: 1.1-2×; 5×5 'valid' on 28² (4 dropped per 24) and 12² (4 per 8) lose, their kernel gradient no
+#: longer reusing the forward's unfolded windows (:func:`window_matrix`). A 'full' correlation (the
+#: input sensitivity of a 'valid' one) drops none, its margins shared (:func:`_flat_plan`).
 FLAT_WASTE = 6
 #: The bytes of windows :func:`_flat_product` unfolds per product where the taps are summed: images
 #: are taken a few at a time so that their windows and the product stay in a core's L2 cache.
@@ -318,10 +319,13 @@ BLAS_THREADS: int | None = None
 def _flat_plan(shape: tuple, axes: tuple, ranges: tuple, rows: int) -> tuple | None:
     """How :func:`_flat_product` reads the windows of ``view(a, axes, ranges)`` on flat rows.
 
-    Each image is copied into a zero-padded buffer of rows ``Wp`` long (the source
-    columns every window reads); the window of a tap is then one run of ``Ho·Wp``
-    elements of the flattened image, a whole row per output row, the ``Wp - Wo``
-    columns past the last position included (computed and dropped). ``None`` unless
+    Each image is copied into a zero-padded buffer of rows ``Wp`` long; the window of
+    a tap is then one run of ``Ho·Wp`` elements of the flattened image, a whole row per
+    output row, the ``Wp - Wo`` columns past the last position included (computed and
+    dropped). A row's zeros after its data are also the next row's before it (a read
+    past the right edge runs on into them), so ``Wp`` is the data's width and the wider
+    margin, not both: a 3×3 'same' correlation's rows are ``W + 1`` long and drop one
+    column, a 'full' one's (margins ``K - 1``) ``Wo`` long and drop none. ``None`` unless
     the view is such a correlation: ``a`` 4-D, its axis 0 read at the image index and
     axis 1 at a channel index, each whole; axes 2 and 3 at ``offset + position + c·tap``
     with ``c = ±1``, no divisor; the window's side holding the image holding exactly
@@ -363,14 +367,16 @@ def _flat_plan(shape: tuple, axes: tuple, ranges: tuple, rows: int) -> tuple | N
     ka, kb = ranges[ta][1], ranges[tb][1]
     lo_h, hi_h = min(oa, oa + ca * (ka - 1)), max(oa, oa + ca * (ka - 1)) + ho - 1
     lo_w, hi_w = min(ob, ob + cb * (kb - 1)), max(ob, ob + cb * (kb - 1)) + wo - 1
-    wp, hb = hi_w - lo_w + 1, hi_h - lo_h + 2  # one more row: the last window's dropped columns
     r0, r1, c0, c1 = max(lo_h, 0), min(hi_h + 1, shape[2]), max(lo_w, 0), min(hi_w + 1, shape[3])
     if r0 >= r1 or c0 >= c1:
         return None
+    h0, w0 = r0 - lo_h, c0 - lo_w
+    wp = max(hi_w - lo_w + 1 - w0, w0 + c1 - c0)  # the data and the wider margin (the zeros shared)
+    # rows after the last: the last window's dropped columns (and its wrapped reads) stay in the buffer
+    hb = hi_h - lo_h + max(2, -(-(hi_w - lo_w + 1 + wp - wo) // wp))
     q = [j for j in range(len(ranges)) if j not in side]
     step = {c: hb * wp, ta: ca * wp, tb: cb}
     base = (oa - lo_h) * wp + (ob - lo_w)
-    h0, w0 = r0 - lo_h, c0 - lo_w
     # stacked: an image's rows every `period` rows of `width` columns, sharing its zero rows and columns
     # with its neighbours' (a window of valid positions reads rows 0..hi_h-lo_h and columns 0..hi_w-lo_w
     # of its image; the next image's data starts at row `period + h0`, a next row's at column `w0`)
