@@ -18,7 +18,7 @@ from symcnn.bench.arch import ARCH, initial_params, step_flops
 from symcnn.bench.commands import time_command
 from symcnn.bench.peak import matmul_peak, stream_bandwidth
 from symcnn.bench.report import render
-from symcnn.bench.run import profile_layers, summarize, synthetic_batch
+from symcnn.bench.run import batches, profile_layers, summarize, synthetic_batch
 from symcnn.bench.timing import machine_busy, time_windows
 from symcnn.cli.main import main
 from symcnn.errors import GeneratedCodeError, SymcnnError
@@ -90,6 +90,33 @@ def test_synthetic_batch_is_one_hot():
     assert t.shape == (7, 10) and (t.sum(axis=1) == 1).all()
 
 
+def test_each_contender_steps_through_distinct_batches_in_turn(monkeypatch):
+    """No step sees the batch the step before it saw: a kernel keeping what it unfolded from its input
+    (the NumPy backend's windows) would find it still valid, as training never does."""
+    from symcnn.bench import run
+    from symcnn.runtime import presets
+
+    seen = []
+
+    class Net(_FakeNet):
+        def loss(self, x, t):
+            seen.append(x)
+            return super().loss(x, t)
+
+        def parameters(self):
+            return {}
+
+    monkeypatch.setattr(presets, "build_network", lambda *a, **kw: Net())
+    data = batches(3, "float32")
+    assert len(data) == run.BATCHES >= 2
+    assert all(not np.array_equal(a[0], b[0]) for a, b in zip(data, data[1:]))
+    cfg = run.BenchConfig(net="dlt", backends=("numpy",), threads=1)
+    contender, _ = run.symcnn_contender(cfg, "numpy", data)
+    for _ in range(2 * len(data)):
+        contender.step()
+    assert [next(k for k, (x, _) in enumerate(data) if x is s) for s in seen] == [0, 1, 2, 0, 1, 2]
+
+
 class _FakeLayer:
     def __init__(self, name):
         self.name, self.kind, self.calls = name, "fake", 0
@@ -130,7 +157,7 @@ class _FakeOpt:
 
 def test_profile_times_every_layer_and_restores_the_methods():
     net, opt = _FakeNet(), _FakeOpt()
-    prof = profile_layers(net, opt, 1.0, 0.0, steps=4)
+    prof = profile_layers(net, opt, [(1.0, 0.0), (2.0, 0.0)], steps=4)
     assert [layer["name"] for layer in prof["layers"]] == ["a", "b", "loss"]
     assert all(layer["forward_ms"] >= 0 and layer["backward_ms"] >= 0 for layer in prof["layers"])
     assert prof["steps"] == 4 and prof["update_ms"] >= 0
@@ -415,7 +442,6 @@ def test_a_failing_torch_compile_is_skipped_with_its_reason(monkeypatch):
         raise RuntimeError("no compiler here\nmore")
 
     cfg = BenchConfig(net="dlt", log=logged.append)
-    x, t = synthetic_batch(2, "float32")
     monkeypatch.setattr(torch, "compile", broken)
-    assert compiled_contender(cfg, initial_params("dlt", 0, "float32"), 1, x, t) is None
+    assert compiled_contender(cfg, initial_params("dlt", 0, "float32"), 1, batches(2, "float32")) is None
     assert logged and "torch.compile failed" in logged[0] and "no compiler here" in logged[0]

@@ -22,18 +22,23 @@ one a free core, as in ``symcnn train``. ``one_thread`` adds a contender
 ``contended`` runs one busy process of the bench's own beside the timed
 rounds (:mod:`symcnn.bench.busy`) and implies ``one_thread``.
 
-A training step is forward + loss + backward + SGD update on one synthetic
+A training step is forward + loss + backward + SGD update on a synthetic
 batch (random images in [0, 1), random one-hot targets): throughput does not
-depend on the pixel values, and no data needs to be present.
+depend on the pixel values, and no data needs to be present. Each contender
+steps through :data:`BATCHES` distinct batches in turn, as training never
+sees one batch twice running: the NumPy backend keeps a convolution's
+unfolded windows for its kernel gradient, and on one batch repeated, a
+step's forward pass would find the last step's windows still valid.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import platform
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,7 +52,17 @@ from symcnn.errors import SymcnnError
 from symcnn.runtime.arch import synthetic_batch
 from symcnn.runtime.threads import ThreadGovernor, check_threads, settings
 
-__all__ = ["BenchConfig", "format_report", "run_bench", "synthetic_batch"]
+__all__ = ["BATCHES", "BenchConfig", "batches", "format_report", "run_bench", "synthetic_batch"]
+
+#: The distinct synthetic batches every contender steps through in turn.
+BATCHES = 3
+#: Images and one-hot targets of one step.
+Batch = tuple[np.ndarray, np.ndarray]
+
+
+def batches(size: int, dtype: str, seed: int = 0, count: int = BATCHES) -> list[Batch]:
+    """``count`` distinct synthetic batches of ``size`` images (seeds ``seed``, ``seed + 1``, …)."""
+    return [synthetic_batch(size, dtype, seed + k) for k in range(count)]
 
 TORCH = "torch"
 COMPILED = "torch-compile"
@@ -103,9 +118,10 @@ class Contender:
     info: dict[str, Any]
 
 
-def symcnn_contender(cfg: BenchConfig, backend: str, x: np.ndarray, t: np.ndarray,
+def symcnn_contender(cfg: BenchConfig, backend: str, data: Sequence[Batch],
                      threads: int | None = None, name: str | None = None) -> tuple[Contender, Any]:
-    """A symcnn network of ``backend`` with a training step on ``(x, t)``; also returns (net, opt).
+    """A symcnn network of ``backend`` with a training step on each batch of ``data`` in turn; also
+    returns (net, opt).
 
     Numba's threads are set before each step: ``threads``, else ``cfg.threads``, else one a free core."""
     from symcnn.runtime.optim import SGD
@@ -122,9 +138,11 @@ def symcnn_contender(cfg: BenchConfig, backend: str, x: np.ndarray, t: np.ndarra
     ))
     opt = SGD(net.parameters(), lr=recipe["lr"], momentum=recipe["momentum"])
     governor = ThreadGovernor(threads if threads is not None else cfg.threads)
+    ring = itertools.cycle(data)
 
     def step() -> None:
         governor.tick()
+        x, t = next(ring)
         net.loss(x, t)  # forward
         net.backward()  # backward
         opt.step(net.gradients())  # update
@@ -135,34 +153,34 @@ def symcnn_contender(cfg: BenchConfig, backend: str, x: np.ndarray, t: np.ndarra
 
 
 def torch_contender(cfg: BenchConfig, params: dict[str, np.ndarray], threads: int,
-                    x: np.ndarray, t: np.ndarray) -> Contender:
+                    data: Sequence[Batch]) -> Contender:
     from symcnn.bench.torch_ref import TorchNet
 
     tnet, build_s = _timed(lambda: TorchNet(cfg.net, params, cfg.dtype, threads=threads))
-    xt, tt = tnet.tensor(x), tnet.tensor(t)
+    ring = itertools.cycle([(tnet.tensor(x), tnet.tensor(t)) for x, t in data])
     torch = tnet.torch
-    return Contender(TORCH, lambda: tnet.step(xt, tt), {
+    return Contender(TORCH, lambda: tnet.step(*next(ring)), {
         "build_s": build_s, "version": torch.__version__, "threads": torch.get_num_threads(),
     })
 
 
 def compiled_contender(cfg: BenchConfig, params: dict[str, np.ndarray], threads: int,
-                       x: np.ndarray, t: np.ndarray) -> Contender | None:
+                       data: Sequence[Batch]) -> Contender | None:
     """PyTorch's ``torch.compile`` (default mode) of the same training step, its first step (the
     compilation) timed; ``None``, said in the log, where it fails on this machine."""
     from symcnn.bench.torch_ref import TorchNet
 
     tnet, build_s = _timed(lambda: TorchNet(cfg.net, params, cfg.dtype, threads=threads))
-    xt, tt = tnet.tensor(x), tnet.tensor(t)
+    ring = itertools.cycle([(tnet.tensor(x), tnet.tensor(t)) for x, t in data])
     torch = tnet.torch
     try:
         step = torch.compile(tnet.step)
-        _, first = _timed(lambda: step(xt, tt))
+        _, first = _timed(lambda: step(*next(ring)))
     except Exception as exc:  # noqa: BLE001 - any failure of the compiler stack means: no contender
         reason = (str(exc).strip().splitlines() or [""])[0][:200]
         cfg.log(f"torch.compile failed on this machine, timing eager only: {type(exc).__name__}: {reason}")
         return None
-    return Contender(COMPILED, lambda: step(xt, tt), {
+    return Contender(COMPILED, lambda: step(*next(ring)), {
         "build_s": build_s, "first_step_s": first, "version": torch.__version__,
         "threads": torch.get_num_threads(),
     })
@@ -195,8 +213,9 @@ def time_rounds(contenders: list[Contender], steps: int, windows: int) -> dict[s
     return result
 
 
-def profile_layers(net: Any, opt: Any, x: np.ndarray, t: np.ndarray, steps: int) -> dict[str, Any]:
-    """Mean ms per step of each layer's forward and backward call, the update, and the rest."""
+def profile_layers(net: Any, opt: Any, data: Sequence[Batch], steps: int) -> dict[str, Any]:
+    """Mean ms per step of each layer's forward and backward call, the update, and the rest, over
+    ``steps`` steps on the batches of ``data`` in turn."""
     parts = [(layer, layer.name) for layer in net.layers]
     parts.append((net.loss_layer, "loss"))
     parts += [(pen.layer, f"penalty {pen.layer.name}") for pen in net.penalties]
@@ -221,7 +240,7 @@ def profile_layers(net: Any, opt: Any, x: np.ndarray, t: np.ndarray, steps: int)
             wrap(obj, "backward", (i, "backward"))
         wrap(opt, "step", (-1, "update"))
         t0 = time.perf_counter()
-        for _ in range(steps):
+        for (x, t), _ in zip(itertools.cycle(data), range(steps)):
             net.loss(x, t)
             net.backward()
             opt.step(net.gradients())
@@ -328,28 +347,28 @@ def run_bench(cfg: BenchConfig) -> dict[str, Any]:
     flops = step_flops(cfg.net, cfg.batch_size)
     result["flops_per_step"] = flops["total"]
     result["flops_per_image"] = flops["per_image"]
-    x, t = synthetic_batch(cfg.batch_size, cfg.dtype, cfg.seed)
+    data = batches(cfg.batch_size, cfg.dtype, cfg.seed)
 
     contenders: list[Contender] = []
     nets: dict[str, tuple[Any, Any]] = {}
     params = None
     for backend in cfg.backends:
         cfg.log(f"building {cfg.net} ({backend}, {cfg.dtype})")
-        c, nets[backend] = symcnn_contender(cfg, backend, x, t)
+        c, nets[backend] = symcnn_contender(cfg, backend, data)
         contenders.append(c)
         if params is None:
             params = {k: v.copy() for k, v in nets[backend][0].parameters().items()}
     if one_thread:
         cfg.log(f"building {cfg.net} (numba on one thread, {cfg.dtype})")
-        c, nets[ONE_THREAD] = symcnn_contender(cfg, "numba", x, t, threads=1, name=ONE_THREAD)
+        c, nets[ONE_THREAD] = symcnn_contender(cfg, "numba", data, threads=1, name=ONE_THREAD)
         contenders.append(c)
     if cfg.compare_torch:
         if params is None:  # no symcnn network: the same draws the preset makes
             params = initial_params(cfg.net, cfg.seed, cfg.dtype)
-        contenders.append(torch_contender(cfg, params, threads, x, t))
+        contenders.append(torch_contender(cfg, params, threads, data))
         if cfg.compare_compiled:
             cfg.log("compiling the PyTorch step with torch.compile")
-            compiled = compiled_contender(cfg, params, threads, x, t)
+            compiled = compiled_contender(cfg, params, threads, data)
             result["torch_compile"] = "timed" if compiled else "failed on this machine"
             contenders += [compiled] if compiled else []
 
@@ -385,7 +404,7 @@ def run_bench(cfg: BenchConfig) -> dict[str, Any]:
         if c.name in nets and cfg.layers:
             cfg.log(f"profiling layers: {c.name}")
             net, opt = nets[c.name]
-            entry["profile"] = profile_layers(net, opt, x, t, max(1, cfg.steps // max(cfg.windows, 1)))
+            entry["profile"] = profile_layers(net, opt, data, max(1, cfg.steps // max(cfg.windows, 1)))
             entry["profile"]["update_bound_ms"] = _update_bound(net, opt, cfg.dtype)
         result["results"][c.name] = entry
     if one_thread:
