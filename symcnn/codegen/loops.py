@@ -31,6 +31,7 @@ them, so a schedule that builds nodes prints what one that printed SymPy did.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -341,10 +342,17 @@ class Kernel(Node):
 # ---- traversal -----------------------------------------------------------------------------------
 
 
+@functools.cache
+def _fields(cls: type) -> tuple[str, ...]:
+    """The names of a node class's fields, in order (read once a class: ``dataclasses.fields`` builds
+    them anew on every call, and the passes walk hundreds of thousands of nodes)."""
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
 def children(node: Node) -> Iterator[Node]:
     """The nodes ``node`` holds, in field order."""
-    for f in dataclasses.fields(node):
-        value = getattr(node, f.name)
+    for name in _fields(type(node)):
+        value = getattr(node, name)
         if isinstance(value, Node):
             yield value
         elif isinstance(value, tuple):
@@ -364,12 +372,12 @@ def rewrite(node: Node | tuple[Node, ...], fn: Callable[[Node], Node]) -> Node |
     if isinstance(node, tuple):
         return tuple(rewrite(n, fn) for n in node)
     changes = {}
-    for f in dataclasses.fields(node):
-        value = getattr(node, f.name)
+    for name in _fields(type(node)):
+        value = getattr(node, name)
         if isinstance(value, Node):
-            changes[f.name] = rewrite(value, fn)
+            changes[name] = rewrite(value, fn)
         elif isinstance(value, tuple) and any(isinstance(v, Node) for v in value):
-            changes[f.name] = tuple(rewrite(v, fn) if isinstance(v, Node) else v for v in value)
+            changes[name] = tuple(rewrite(v, fn) if isinstance(v, Node) else v for v in value)
     return fn(dataclasses.replace(node, **changes) if changes else node)
 
 
