@@ -83,21 +83,8 @@ def _outer_products(tree: L.Kernel, sizes: dict, target: Target) -> tuple[Blocke
 def _valid_outer_products(tree: L.Kernel, sizes: dict, target: Target) -> tuple[Blocked, ...]:
     """``tree``'s outer-product blocks as a valid convolution (:func:`.validblock.valid_outer_product`),
     one for each target the folder carries whose vectors are at least :data:`VALID_BITS` wide."""
-    out = []
-    for t in carried(target, "outer"):
-        if t.vector_bits < VALID_BITS:
-            continue
-        name = f"{tree.name}_block" if t is target else f"{tree.name}_block{t.vector_bits}"
-        b = valid_outer_product(tree, sizes, *t.outer, name)
-        if b is None:
-            return ()
-        doc = DOC_VALID
-        if t is not target:
-            wide = L.Cmp(">=", L.Var(VECTOR_BITS), L.Int(t.vector_bits))
-            b = Blocked(b.kernel, (wide, *b.conds), f"{t.vector_bits}-bit vectors")
-            doc = (DOC_VALID[0], f"{DOC_VALID[1][:-1]}, sized for {t.vector_bits}-bit vectors.")
-        out.append(_documented(b, tree, doc))
-    return tuple(out)
+    return _per_target(tree, target, "outer", DOC_VALID,
+                       lambda t, name: valid_outer_product(tree, sizes, *t.outer, name), VALID_BITS)
 
 
 def _kernel_gradient(tree: L.Kernel, sizes: dict, target: Target) -> tuple[Blocked, ...]:
@@ -115,12 +102,15 @@ def _valid_kernel_gradient(tree: L.Kernel, sizes: dict, target: Target) -> tuple
 
 
 def _per_target(tree: L.Kernel, target: Target, block: str, lines: tuple[str, str],
-                build: Callable[[Target, str], Blocked | None]) -> tuple[Blocked, ...]:
+                build: Callable[[Target, str], Blocked | None], narrowest: int = 0) -> tuple[Blocked, ...]:
     """The variant ``build`` makes of ``tree`` for each target carried for ``block``
-    (:func:`.target.carried`), widest first; those of targets wider than ``target`` run only where
-    the machine's vectors are as wide (:data:`VECTOR_BITS`). None if ``target``'s is refused."""
+    (:func:`.target.carried`) whose vectors are at least ``narrowest`` bits wide, widest first; those
+    of targets wider than ``target`` run only where the machine's vectors are as wide
+    (:data:`VECTOR_BITS`). None if one is refused."""
     out = []
     for t in carried(target, block):
+        if t.vector_bits < narrowest:
+            continue
         name = f"{tree.name}_block" if t is target else f"{tree.name}_block{t.vector_bits}"
         b = build(t, name)
         if b is None:
