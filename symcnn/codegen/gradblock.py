@@ -51,7 +51,8 @@ from . import loops as L
 from .block import BUFFER, WIDTH, Blocked, flatten, joined, only_loop, pad, replaced, unsigned
 from .passes import Pass, fresh, interchange
 
-__all__ = ["DELTA", "PART", "PARTS", "POOL", "hoist", "jam", "kernel_gradient", "lanes", "split", "widen"]
+__all__ = ["DELTA", "PART", "PARTS", "POOL", "free_nest", "hoist", "jam", "kernel_gradient", "lanes",
+           "loop_indices", "split", "widen"]
 
 #: The partial target of each slice of images; the buffer of δ in rows of ``_wp``.
 PART, DELTA = "_part", "_dp"
@@ -73,7 +74,7 @@ REST = 4
 # ---- 1. split -------------------------------------------------------------------------------------
 
 
-def _free_nest(kernel: L.Kernel) -> tuple[list[L.Loop], tuple[L.Stmt, ...]]:
+def free_nest(kernel: L.Kernel) -> tuple[list[L.Loop], tuple[L.Stmt, ...]]:
     """The perfectly nested loops the kernel's body is, outermost first, and the innermost one's body."""
     if len(kernel.body) != 1 or not isinstance(kernel.body[0], L.Loop):
         raise ValueError(f"{kernel.name}: not one loop nest")
@@ -94,7 +95,7 @@ def split(index: str, parts: int, like: str, pool: str | None = None) -> Pass:
     """
 
     def run(kernel: L.Kernel) -> L.Kernel:
-        nest, body = _free_nest(kernel)
+        nest, body = free_nest(kernel)
         free = [lp.index for lp in nest]
         if len(body) != 3 or not isinstance(body[0], L.Local) or not isinstance(body[1], L.Loop) \
                 or body[1].index != index or not isinstance(body[2], L.Assign):
@@ -423,7 +424,7 @@ class _Jam:
 # ---- the schedule ---------------------------------------------------------------------------------
 
 
-def _indices(kernel: L.Kernel) -> frozenset[str]:
+def loop_indices(kernel: L.Kernel) -> frozenset[str]:
     return frozenset(n.index for n in L.walk(kernel) if isinstance(n, L.Loop))
 
 
@@ -436,7 +437,7 @@ def kernel_gradient(tree: L.Kernel, shapes: Mapping[str, Sequence[L.Expr]], inpu
     (the input maps left over jammed by :data:`REST` output maps), :func:`.block.unsigned` in turn;
     ``None`` where the tree is not of that shape (a pass refuses it)."""
     try:
-        nest, body = _free_nest(tree)
+        nest, body = free_nest(tree)
         sums = [n for n in L.walk(tree) if isinstance(n, L.Accumulate) and isinstance(n.value, L.Mul)]
         stores = [n for n in L.walk(tree) if isinstance(n, L.Assign) and isinstance(n.target, L.Load)]
         if len(nest) != 4 or len(body) != 3 or not isinstance(body[1], L.Loop) or len(sums) != 1 \
@@ -455,8 +456,8 @@ def kernel_gradient(tree: L.Kernel, shapes: Mapping[str, Sequence[L.Expr]], inpu
             for step in (widen(delta.array, shapes[delta.array], target, width, images),
                          hoist(BUFFER, images), hoist(DELTA, images)):
                 kernel = step(kernel)
-            before, kernel = _indices(kernel), flatten((BUFFER, DELTA))(kernel)
-            (position,) = _indices(kernel) - before  # the fused loop over positions
+            before, kernel = loop_indices(kernel), flatten((BUFFER, DELTA))(kernel)
+            (position,) = loop_indices(kernel) - before  # the fused loop over positions
             kernel = lanes(position, width, DELTA)(kernel)
             for outer, inner in ((j, a), (i, a), (j, b), (i, b)):  # i, j, a, b → a, b, i, j
                 kernel = interchange(outer, inner)(kernel)

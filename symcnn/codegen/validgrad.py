@@ -35,7 +35,7 @@ from collections.abc import Mapping, Sequence
 
 from . import loops as L
 from .block import BUFFER, Blocked, flatten, unsigned
-from .gradblock import DELTA, PARTS, POOL, hoist, jam, lanes, split, widen
+from .gradblock import DELTA, PARTS, POOL, TARGET, free_nest, hoist, jam, lanes, loop_indices, split, widen
 from .passes import Pass, interchange, typed_locals
 from .validblock import LIMIT, MIN_DEPTH, shifted
 
@@ -48,9 +48,6 @@ __all__ = ["NOTE", "TARGET", "factored", "threaded", "valid_kernel_gradient"]
 # contraction is long (:data:`.validblock.MIN_DEPTH`), as the valid outer product does. 10 maps ran
 # slower (3.38 ms); 4 maps × 5 taps × 8 lanes faster (2.49 ms) but took Numba 102 s to compile. MEASURED
 
-#: The largest ``C·M·KH·KW`` the block takes: its partial targets (a slice a thread, ``lanes`` each)
-#: stay under a few megabytes.
-TARGET = 36864
 #: What the dispatch says of the variant.
 NOTE = "blocked lane sums"
 
@@ -108,14 +105,9 @@ def valid_kernel_gradient(tree: L.Kernel, shapes: Mapping[str, Sequence[L.Expr]]
     (``t`` a factor of the target's indices, or none) blocked by ``maps × width`` lanes as kernel
     ``name``; ``None`` where the tree is not of that shape (a pass refuses it)."""
     try:
-        if len(tree.body) != 1 or not isinstance(tree.body[0], L.Loop):
-            return None
-        nest = [tree.body[0]]
-        while len(nest[-1].body) == 1 and isinstance(nest[-1].body[0], L.Loop):
-            nest.append(nest[-1].body[0])
+        nest, body = free_nest(tree)
         stores = [n for n in L.walk(tree) if isinstance(n, L.Assign) and isinstance(n.target, L.Load)]
         sums = [n for n in L.walk(tree) if isinstance(n, L.Accumulate) and isinstance(n.value, L.Mul)]
-        body = nest[-1].body
         if len(nest) != 4 or len(body) != 3 or not isinstance(body[1], L.Loop) or len(sums) != 1 \
                 or len(stores) != 1 or not all(isinstance(f, L.Load) for f in sums[0].value.factors):
             return None
@@ -138,10 +130,10 @@ def valid_kernel_gradient(tree: L.Kernel, shapes: Mapping[str, Sequence[L.Expr]]
         for step in (widen(delta.array, shapes[delta.array], target, width, images), hoist(BUFFER, images),
                      hoist(DELTA, images)):
             kernel = step(kernel)
-        before = {n.index for n in L.walk(kernel) if isinstance(n, L.Loop)}
+        before = loop_indices(kernel)
         kernel = flatten((BUFFER, DELTA))(kernel)
-        (flat,) = {n.index for n in L.walk(kernel) if isinstance(n, L.Loop)} - before
-        before = {n.index for n in L.walk(kernel) if isinstance(n, L.Loop)}
+        (flat,) = loop_indices(kernel) - before
+        before = loop_indices(kernel)
         kernel = threaded(interchange(j, a))(lanes(flat, width, DELTA)(kernel))
         lane = next(n.index for n in L.walk(kernel) if isinstance(n, L.Loop) and n.index not in before
                     and n.stop == L.Int(width))  # the loop over the lanes (the other steps through them)
