@@ -52,8 +52,8 @@ from dataclasses import dataclass
 from . import loops as L
 from .passes import Pass, fresh
 
-__all__ = ["BUFFER", "PACKED", "STAGE", "WIDTH", "extreme", "flatten", "pack", "pad", "parallel",
-           "register_block", "stage"]
+__all__ = ["BUFFER", "PACKED", "STAGE", "WIDTH", "extreme", "flatten", "pack", "pad", "parallel", "products",
+           "register_block", "stage", "stored"]
 
 #: The padded, flattened input buffer; its row length; the packed weights; the flat output buffer.
 BUFFER, WIDTH, PACKED, STAGE = "_xp", "_wp", "_kp", "_up"
@@ -117,6 +117,16 @@ def extreme(e: L.Expr, ranges: Mapping[str, tuple[L.Expr, L.Expr]], low: bool) -
 
 
 # ---- tree helpers -----------------------------------------------------------------------------------
+
+
+def stored(tree: L.Node) -> list[L.Assign]:
+    """Every store into an array in ``tree``."""
+    return [n for n in L.walk(tree) if isinstance(n, L.Assign) and isinstance(n.target, L.Load)]
+
+
+def products(tree: L.Node) -> list[L.Accumulate]:
+    """Every sum of a product in ``tree``: the contraction's updates."""
+    return [n for n in L.walk(tree) if isinstance(n, L.Accumulate) and isinstance(n.value, L.Mul)]
 
 
 def loads(node: L.Node | tuple[L.Node, ...], array: str) -> list[L.Load]:
@@ -692,8 +702,8 @@ def outer_product(tree: L.Kernel, shapes: Mapping[str, Sequence[L.Expr]], maps: 
         inner = outer.body[0]
         if len(outer.body) != 1 or not isinstance(inner, L.Loop):
             return None
-        stores = [n for n in L.walk(tree) if isinstance(n, L.Assign) and isinstance(n.target, L.Load)]
-        sums = [n for n in L.walk(tree) if isinstance(n, L.Accumulate) and isinstance(n.value, L.Mul)]
+        stores = stored(tree)
+        sums = products(tree)
         if len(stores) != 1 or len(sums) != 1 or len(sums[0].value.factors) != 2:
             return None
         target = stores[0].target.array

@@ -48,7 +48,19 @@ import itertools
 from collections.abc import Mapping, Sequence
 
 from . import loops as L
-from .block import BUFFER, WIDTH, Blocked, flatten, joined, only_loop, pad, replaced, unsigned
+from .block import (
+    BUFFER,
+    WIDTH,
+    Blocked,
+    flatten,
+    joined,
+    only_loop,
+    pad,
+    products,
+    replaced,
+    stored,
+    unsigned,
+)
 from .passes import Pass, fresh, interchange
 
 __all__ = ["DELTA", "PART", "PARTS", "POOL", "free_nest", "hoist", "jam", "kernel_gradient", "lanes",
@@ -438,8 +450,8 @@ def kernel_gradient(tree: L.Kernel, shapes: Mapping[str, Sequence[L.Expr]], inpu
     ``None`` where the tree is not of that shape (a pass refuses it)."""
     try:
         nest, body = free_nest(tree)
-        sums = [n for n in L.walk(tree) if isinstance(n, L.Accumulate) and isinstance(n.value, L.Mul)]
-        stores = [n for n in L.walk(tree) if isinstance(n, L.Assign) and isinstance(n.target, L.Load)]
+        sums = products(tree)
+        stores = stored(tree)
         if len(nest) != 4 or len(body) != 3 or not isinstance(body[1], L.Loop) or len(sums) != 1 \
                 or len(stores) != 1 or len(sums[0].value.factors) != 2:
             return None

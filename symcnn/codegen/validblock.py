@@ -52,9 +52,11 @@ from .block import (
     only_loop,
     pack,
     parallel,
+    products,
     register_block,
     replaced,
     stage,
+    stored,
     unsigned,
 )
 from .passes import Pass, fresh
@@ -215,8 +217,8 @@ def valid_outer_product(tree: L.Kernel, shapes: Mapping[str, Sequence[L.Expr]], 
         if not isinstance(outer, L.Loop) or len(outer.body) != 1 or not isinstance(outer.body[0], L.Loop):
             return None
         maps_loop = outer.body[0]
-        stores = [n for n in L.walk(tree) if isinstance(n, L.Assign) and isinstance(n.target, L.Load)]
-        sums = [n for n in L.walk(tree) if isinstance(n, L.Accumulate) and isinstance(n.value, L.Mul)]
+        stores = stored(tree)
+        sums = products(tree)
         if len(stores) != 1 or len(sums) != 1 or len(sums[0].value.factors) != 3 \
                 or not all(isinstance(f, L.Load) for f in sums[0].value.factors):
             return None

@@ -34,7 +34,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 
 from . import loops as L
-from .block import BUFFER, Blocked, flatten, unsigned
+from .block import BUFFER, Blocked, flatten, products, stored, unsigned
 from .gradblock import DELTA, PARTS, POOL, TARGET, free_nest, hoist, jam, lanes, loop_indices, split, widen
 from .passes import Pass, interchange, typed_locals
 from .validblock import LIMIT, MIN_DEPTH, shifted
@@ -106,8 +106,8 @@ def valid_kernel_gradient(tree: L.Kernel, shapes: Mapping[str, Sequence[L.Expr]]
     ``name``; ``None`` where the tree is not of that shape (a pass refuses it)."""
     try:
         nest, body = free_nest(tree)
-        stores = [n for n in L.walk(tree) if isinstance(n, L.Assign) and isinstance(n.target, L.Load)]
-        sums = [n for n in L.walk(tree) if isinstance(n, L.Accumulate) and isinstance(n.value, L.Mul)]
+        stores = stored(tree)
+        sums = products(tree)
         if len(nest) != 4 or len(body) != 3 or not isinstance(body[1], L.Loop) or len(sums) != 1 \
                 or len(stores) != 1 or not all(isinstance(f, L.Load) for f in sums[0].value.factors):
             return None
