@@ -28,7 +28,7 @@ On the project's AMD EPYC (Zen 4, AVX-512), one thread, LeNet-5's conv2
 forward ran the 8 maps × 16 positions block at 87 GFLOP/s against 51 for the
 inner products of :mod:`.dot` (whose window fill was a quarter of its time),
 and the 8 × 8 block at 55: the schedule is carried for 512-bit vectors only
-(:func:`valid_outer_product`'s caller, :mod:`.variants`). MEASURED
+(:func:`valid_outer_product`'s caller, :mod:`.variants`).
 
 Additions into each output point run in the plain nest's order (``K·T``
 first, then times the input), so the block differs from ``--schedule plain``
@@ -68,7 +68,7 @@ WEIGHTS = "_kt"
 #: The fewest products a point's contraction must have (:data:`.dot.MIN_DEPTH_UNPADDED`, where the
 #: inner products take over from the packed windows). Below it the block measured no faster, one thread,
 #: Zen 4: dlt's conv2 (6 maps × 5×5 into 12, 150 products) 0.345 ms against 0.364; LeNet-5's conv1
-#: (one map into 20 at 24×24, 25 products) 1.27 ms against 0.58. MEASURED
+#: (one map into 20 at 24×24, 25 products) 1.27 ms against 0.58.
 MIN_DEPTH = 256
 #: The most elements the shifted copies of one image may have: 1 MiB of float32, an L2 cache.
 LIMIT = 262144

@@ -46,7 +46,7 @@ __all__ = ["NOTE", "TARGET", "factored", "threaded", "valid_kernel_gradient"]
 # windows; over few input maps it lost to them (its conv1, 1 map into 20 at 24×24: 0.81 ms against
 # 0.44; dlt's conv2, 6 maps into 12: 0.33 against 0.31), so it runs where the forward pass's
 # contraction is long (:data:`.validblock.MIN_DEPTH`), as the valid outer product does. 10 maps ran
-# slower (3.38 ms); 4 maps × 5 taps × 8 lanes faster (2.49 ms) but took Numba 102 s to compile. MEASURED
+# slower (3.38 ms); 4 maps × 5 taps × 8 lanes faster (2.49 ms) but took Numba 102 s to compile.
 
 #: What the dispatch says of the variant.
 NOTE = "blocked lane sums"
